@@ -1,0 +1,2 @@
+// @notify/config barrel
+export {};

@@ -1,0 +1,2 @@
+// @notify/db barrel
+export {};

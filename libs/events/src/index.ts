@@ -1,0 +1,2 @@
+// @notify/events barrel
+export {};

@@ -1,0 +1,2 @@
+// @notify/grpc-kit barrel
+export {};

@@ -1,0 +1,2 @@
+// @notify/logger barrel
+export {};

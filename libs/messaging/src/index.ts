@@ -1,0 +1,2 @@
+// @notify/messaging barrel
+export {};

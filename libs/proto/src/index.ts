@@ -1,0 +1,2 @@
+// @notify/proto barrel
+export {};

@@ -1,0 +1,2 @@
+// @notify/provider-sim barrel
+export {};

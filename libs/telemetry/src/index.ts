@@ -1,0 +1,2 @@
+// @notify/telemetry barrel
+export {};

@@ -1,0 +1,2 @@
+// @notify/testing barrel
+export {};

@@ -1,0 +1,2 @@
+// @notify/customer barrel
+export {};

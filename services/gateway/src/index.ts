@@ -1,0 +1,2 @@
+// @notify/gateway barrel
+export {};

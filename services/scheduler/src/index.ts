@@ -1,0 +1,2 @@
+// @notify/scheduler barrel
+export {};

@@ -1,0 +1,2 @@
+// @notify/template barrel
+export {};

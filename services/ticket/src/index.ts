@@ -1,0 +1,2 @@
+// @notify/ticket barrel
+export {};
