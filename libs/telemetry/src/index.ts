@@ -1,2 +1,2 @@
 // @notify/telemetry barrel
-export {};
+export * from './carriers';
