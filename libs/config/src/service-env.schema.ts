@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { apiKeys } from './api-keys.schema';
+import { durationMs, grpcAddress, port, url } from './env-helpers';
+
+/** Default gRPC port of each service (issue 2): `GRPC_PORT` overrides it, `<SERVICE>_ADDR` points at it. */
+export const SERVICE_PORTS = { ticket: 50051, customer: 50052, template: 50053, scheduler: 50054, gateway: 50055 } as const;
+export type ServiceName = keyof typeof SERVICE_PORTS;
+export const SERVICE_NAMES = Object.keys(SERVICE_PORTS) as ServiceName[];
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+/** pino levels. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Variables every process has:
+ * - `NODE_ENV` development | test | production, default production (development = pretty logs).
+ * - `LOG_LEVEL` one of {@link LOG_LEVELS}, default info.
+ * - `OTEL_SERVICE_NAME` default the service's name (`ticket`, …): one name per service everywhere.
+ * - `OTEL_EXPORTER_OTLP_ENDPOINT` optional http(s) URL of an OTLP/HTTP receiver (e.g.
+ *   `http://jaeger:4318`); unset = spans are not exported.
+ * - `SHUTDOWN_GRACE_MS` how long SIGTERM shutdown may take before forcing, ms, default 10000.
+ */
+export function platformEnv(service: ServiceName) {
+  return {
+    NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }).default('production'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    OTEL_SERVICE_NAME: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -')
+      .default(service),
+    OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+    SHUTDOWN_GRACE_MS: durationMs().default(10_000),
+  };
+}
+
+/**
+ * Variables of a gRPC server:
+ * - `GRPC_HOST` bind address, default `0.0.0.0`.
+ * - `GRPC_PORT` default {@link SERVICE_PORTS}[service]; 0 = any free port (tests).
+ * - `GRPC_TLS_CERT` / `GRPC_TLS_KEY` optional paths to PEM files; set both or neither
+ *   ({@link envSchema} checks the pair). Unset = plaintext (inside the cluster network).
+ * - `NOTIFY_API_KEYS` required: comma-separated `key:role[:staff_id]` (see `parseApiKeys`).
+ */
+export function grpcServerEnv(service: ServiceName) {
+  return {
+    GRPC_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    GRPC_PORT: port().default(SERVICE_PORTS[service]),
+    GRPC_TLS_CERT: z.string().trim().min(1).optional(),
+    GRPC_TLS_KEY: z.string().trim().min(1).optional(),
+    NOTIFY_API_KEYS: apiKeys(),
+  };
+}
+
+/**
+ * Variables of a service that owns a Postgres schema:
+ * - `DATABASE_URL` optional `postgres://` / `postgresql://` URL; unset = the embedded
+ *   Postgres (PGlite) of `npm start`.
+ * - `DATABASE_SCHEMA` the service's schema, default the service's name; a lower-case SQL
+ *   identifier (tests use a unique one per file).
+ */
+export function databaseEnv(service: ServiceName) {
+  return {
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    DATABASE_SCHEMA: z
+      .string()
+      .trim()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (a-z 0-9 _, at most 63 characters)')
+      .default(service),
+  };
+}
+
+const NATS_SERVER = /^((nats|tls|ws|wss):\/\/)?([^\s/:@]+(:[^\s/@]*)?@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?\/?$/;
+
+/**
+ * Variables of a process that uses events:
+ * - `NATS_URL` optional: one server or a comma-separated list (`nats://host:4222`,
+ *   `tls://…`, `ws(s)://…` or bare `host:port`); unset = the in-process bus (single process).
+ *   Output: the string as given (trimmed); split on `,` for several servers.
+ * - `NATS_NAMESPACE` optional prefix (1-32 of A-Z a-z 0-9 _ -) for streams, subjects and
+ *   durable consumers, so concurrent test runs do not share them.
+ */
+export function natsEnv() {
+  return {
+    NATS_URL: z
+      .string()
+      .trim()
+      .refine((s) => s.split(',').every((p) => NATS_SERVER.test(p.trim())), {
+        message: 'must be a NATS server URL (nats://host:4222) or a comma-separated list of them',
+      })
+      .optional(),
+    NATS_NAMESPACE: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 _ -')
+      .optional(),
+  };
+}
+
+/** `CUSTOMER_ADDR`-style variable name of a service's address. */
+export type ServiceAddrVar<S extends ServiceName> = `${Uppercase<S>}_ADDR`;
+
+/**
+ * `<SERVICE>_ADDR` variables for the services this process calls, each a gRPC address
+ * (`host:port`), default `127.0.0.1:<its default port>` (the embedded / laptop layout).
+ * Example: `serviceAddrEnv('customer', 'template')` → `CUSTOMER_ADDR`, `TEMPLATE_ADDR`.
+ */
+export function serviceAddrEnv<S extends ServiceName>(...services: S[]) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const s of services) shape[`${s.toUpperCase()}_ADDR`] = grpcAddress().default(`127.0.0.1:${SERVICE_PORTS[s]}`);
+  return shape as { [K in S as ServiceAddrVar<K>]: z.ZodDefault<ReturnType<typeof grpcAddress>> };
+}
