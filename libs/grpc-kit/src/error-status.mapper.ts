@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { SpanStatusCode, isSpanContextValid, trace } from '@opentelemetry/api';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  DomainError,
+  DomainErrorKind,
+  FailedPreconditionError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitedError,
+  TimeoutError,
+  UnauthenticatedError,
+  UnavailableError,
+  ValidationError,
+  isDomainError,
+} from '@notify/errors';
+import { KitLogger, defaultLogger } from './kit-logger';
+
+/**
+ * The one table from domain error kind to gRPC status (STYLE.md "gRPC errors",
+ * libs/errors). Anything not in the table becomes INTERNAL.
+ */
+export const STATUS_BY_KIND: Readonly<Record<DomainErrorKind, grpc.status>> = Object.freeze({
+  VALIDATION: grpc.status.INVALID_ARGUMENT,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  ALREADY_EXISTS: grpc.status.ALREADY_EXISTS,
+  FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  CONFLICT: grpc.status.ABORTED,
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
+  RATE_LIMITED: grpc.status.RESOURCE_EXHAUSTED,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  TIMEOUT: grpc.status.DEADLINE_EXCEEDED,
+});
+
+/**
+ * Trailing-metadata keys that carry structured detail next to the status message.
+ * `field`: ValidationError.field (proto field name, snake_case). `entity` / `entity-id`:
+ * NotFoundError.entity / .id. `retry-after-ms`: RateLimitedError.retryAfterMs (ms, integer).
+ */
+export const ERROR_METADATA = Object.freeze({
+  field: 'field',
+  entity: 'entity',
+  entityId: 'entity-id',
+  retryAfterMs: 'retry-after-ms',
+});
+
+/** gRPC status for a domain error kind, after {@link STATUS_BY_KIND}. */
+export function statusFor(kind: DomainErrorKind): grpc.status {
+  return STATUS_BY_KIND[kind];
+}
+
+/** Options for {@link toGrpcError}. */
+export interface ToGrpcErrorOptions {
+  /** Where the detail of an unexpected (INTERNAL) error goes; default a plain pino logger. */
+  logger?: KitLogger;
+  /** Full method path (`/pkg.Service/Method`), added to the log line. */
+  method?: string;
+}
+
+/**
+ * Turns anything a handler threw into the status the client sees (a grpc-js `ServiceError`,
+ * usable with `callback(err)` and `call.emit('error', err)`):
+ * - a `DomainError` → `statusFor(err.kind)` with `err.message` as details (messages of
+ *   domain errors are written to be shown); ValidationError adds metadata `field`,
+ *   NotFoundError `entity` + `entity-id`, RateLimitedError `retry-after-ms` when known;
+ * - an error that already has a numeric gRPC `code` 1..16 (e.g. a failed call to another
+ *   service that was not mapped) passes through with its code, details and metadata;
+ * - anything else → INTERNAL with details `internal error; trace <trace_id>`; the error
+ *   itself is logged at error level with `trace_id` (the active OpenTelemetry trace, or a
+ *   fresh random id when no span is active) and recorded on the active span.
+ */
+export function toGrpcError(err: unknown, options: ToGrpcErrorOptions = {}): grpc.ServiceError {
+  if (isDomainError(err)) {
+    const metadata = new grpc.Metadata();
+    if (err instanceof ValidationError) metadata.set(ERROR_METADATA.field, err.field);
+    if (err instanceof NotFoundError) {
+      metadata.set(ERROR_METADATA.entity, err.entity);
+      metadata.set(ERROR_METADATA.entityId, err.id);
+    }
+    if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) {
+      metadata.set(ERROR_METADATA.retryAfterMs, String(Math.round(err.retryAfterMs)));
+    }
+    return statusError(statusFor(err.kind), err.message, metadata);
+  }
+  if (isGrpcStatusLike(err)) {
+    const details = typeof err.details === 'string' ? err.details : err instanceof Error ? err.message : '';
+    const metadata = err.metadata instanceof grpc.Metadata ? err.metadata : new grpc.Metadata();
+    return statusError(err.code, details, metadata);
+  }
+  const span = trace.getActiveSpan();
+  const spanContext = span?.spanContext();
+  const traceId =
+    spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : randomBytes(16).toString('hex');
+  if (span) {
+    span.recordException(err instanceof Error ? err : String(err));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal error' });
+  }
+  (options.logger ?? defaultLogger()).error(
+    { err, trace_id: traceId, grpc_method: options.method },
+    'internal error in gRPC handler',
+  );
+  return statusError(grpc.status.INTERNAL, `internal error; trace ${traceId}`, new grpc.Metadata());
+}
+
+/**
+ * The reverse table, for clients: a failed call's `ServiceError` → the `DomainError` of the
+ * same row (INVALID_ARGUMENT → ValidationError with `field` from metadata, NOT_FOUND →
+ * NotFoundError with `entity`/`entity-id`, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED →
+ * ConflictError, UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED → RateLimitedError
+ * with `retry-after-ms`, UNAVAILABLE, DEADLINE_EXCEEDED → TimeoutError). The message is the
+ * remote status details verbatim and `cause` is the original error.
+ * Codes outside the table (CANCELLED, UNKNOWN, INTERNAL, UNIMPLEMENTED, OUT_OF_RANGE,
+ * DATA_LOSS) and errors without a numeric code are returned unchanged, so `toGrpcError`
+ * later passes their code through. Note that UNAUTHENTICATED / PERMISSION_DENIED from a
+ * downstream service mean this service's own key is wrong or under-privileged.
+ */
+export function fromGrpcError(err: unknown): Error {
+  if (!isGrpcStatusLike(err)) return err instanceof Error ? err : new Error(String(err));
+  const details = typeof err.details === 'string' ? err.details : err instanceof Error ? err.message : '';
+  const md = err.metadata instanceof grpc.Metadata ? err.metadata : new grpc.Metadata();
+  const first = (key: string): string | undefined => {
+    const v = md.get(key)[0];
+    return v === undefined ? undefined : String(v);
+  };
+  let mapped: DomainError;
+  switch (err.code) {
+    case grpc.status.INVALID_ARGUMENT:
+      mapped = new ValidationError(first(ERROR_METADATA.field) ?? '', details);
+      break;
+    case grpc.status.NOT_FOUND:
+      mapped = new NotFoundError(first(ERROR_METADATA.entity) ?? 'resource', first(ERROR_METADATA.entityId) ?? '');
+      break;
+    case grpc.status.ALREADY_EXISTS:
+      mapped = new AlreadyExistsError(details);
+      break;
+    case grpc.status.FAILED_PRECONDITION:
+      mapped = new FailedPreconditionError(details);
+      break;
+    case grpc.status.ABORTED:
+      mapped = new ConflictError(details);
+      break;
+    case grpc.status.UNAUTHENTICATED:
+      mapped = new UnauthenticatedError(details);
+      break;
+    case grpc.status.PERMISSION_DENIED:
+      mapped = new PermissionDeniedError(details);
+      break;
+    case grpc.status.RESOURCE_EXHAUSTED: {
+      const retry = Number(first(ERROR_METADATA.retryAfterMs));
+      mapped = new RateLimitedError(details, Number.isFinite(retry) ? retry : undefined);
+      break;
+    }
+    case grpc.status.UNAVAILABLE:
+      mapped = new UnavailableError(details);
+      break;
+    case grpc.status.DEADLINE_EXCEEDED:
+      mapped = new TimeoutError(details);
+      break;
+    default:
+      return err instanceof Error ? err : statusError(err.code, details, md);
+  }
+  mapped.message = details;
+  Object.defineProperty(mapped, 'cause', { value: err, writable: true, configurable: true, enumerable: false });
+  return mapped;
+}
+
+/** True when `err` carries a gRPC status code (an integer 1..16, not OK). */
+export function isGrpcStatusLike(
+  err: unknown,
+): err is { code: grpc.status; details?: unknown; metadata?: unknown; message?: unknown } {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return false;
+  const code = (err as { code: unknown }).code;
+  return typeof code === 'number' && Number.isInteger(code) && code >= 1 && code <= 16;
+}
+
+function statusError(code: grpc.status, details: string, metadata: grpc.Metadata): grpc.ServiceError {
+  const e = new Error(`${code} ${grpc.status[code]}: ${details}`) as grpc.ServiceError;
+  e.code = code;
+  e.details = details;
+  e.metadata = metadata;
+  return e;
+}

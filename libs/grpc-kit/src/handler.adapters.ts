@@ -1,0 +1,76 @@
+import * as grpc from '@grpc/grpc-js';
+import { CallContext, CallState, callStateOf, deadlineOf } from './call-context';
+import { toGrpcError } from './error-status.mapper';
+
+/**
+ * Adapts an async function to a grpc-js unary handler (`handleUnaryCall`), e.g. a field of a
+ * ts-proto `TicketServiceServer`. The function's result is the response; whatever it throws
+ * is mapped by `toGrpcError` (domain errors → their status, others → INTERNAL with the
+ * detail logged). Must be served by `startGrpcServer`, which authenticates first; a call that
+ * did not pass its auth wrapper fails with INTERNAL.
+ */
+export function unary<Req, Res>(
+  fn: (request: Req, ctx: CallContext) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const state = callStateOf(call);
+    if (!state) {
+      callback(toGrpcError(new Error(`${call.getPath()}: handler not served through startGrpcServer`)));
+      return;
+    }
+    run(() => fn(call.request, contextOf(call, state))).then(
+      (response) => callback(null, response),
+      (err: unknown) => callback(toGrpcError(err, { logger: state.logger, method: state.method })),
+    );
+  };
+}
+
+/**
+ * Adapts an async function to a grpc-js server-streaming handler (`handleServerStreamingCall`).
+ * `write(message)` sends one message (ignored once the call is over); the stream ends with OK
+ * when the returned promise resolves, or with the mapped status when it rejects.
+ * `signal` (also `ctx.signal`) aborts when the client cancels, the deadline passes, or the
+ * server shuts down (the client then gets UNAVAILABLE and should reconnect). Messages are
+ * buffered by grpc-js when the client reads slowly; producers of large volumes should pace.
+ */
+export function serverStream<Req, Res>(
+  fn: (request: Req, ctx: CallContext, write: (message: Res) => void, signal: AbortSignal) => Promise<void>,
+): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const state = callStateOf(call);
+    if (!state) {
+      call.emit('error', toGrpcError(new Error(`${call.getPath()}: handler not served through startGrpcServer`)));
+      return;
+    }
+    const write = (message: Res): void => {
+      if (!state.closed && !call.cancelled && !call.writableEnded) call.write(message);
+    };
+    const ctx = contextOf(call, state);
+    run(() => fn(call.request, ctx, write, ctx.signal)).then(
+      () => finish(call, state),
+      (err: unknown) => finish(call, state, toGrpcError(err, { logger: state.logger, method: state.method })),
+    );
+  };
+}
+
+function finish(call: grpc.ServerWritableStream<unknown, unknown>, state: CallState, error?: grpc.ServiceError): void {
+  if (state.closed || call.cancelled || call.writableEnded) return;
+  state.closed = true;
+  if (error) call.emit('error', error);
+  else call.end();
+}
+
+function contextOf(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'metadata'>, state: CallState): CallContext {
+  const ctx: CallContext = { principal: state.principal, metadata: call.metadata, signal: state.controller.signal };
+  const deadline = deadlineOf(call);
+  if (deadline) ctx.deadline = deadline;
+  return ctx;
+}
+
+function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
