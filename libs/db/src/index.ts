@@ -1,2 +1,33 @@
-// @notify/db barrel
-export {};
+// @notify/db barrel: per-service DataSource and migrations, transactional outbox and its
+// relay to JetStream, dead letters and idempotent-consumer marks.
+export { createDataSource, dataSourceSchema, runMigrations, type CreateDataSourceOptions } from './data-source.factory';
+export { migrationSchema, table } from './migration.helpers';
+export {
+  CreateDeadLetters1795300001000,
+  CreateOutbox1795300000000,
+  CreateProcessedEvents1795300002000,
+  platformMigrations,
+} from './migrations';
+export { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
+export type { SqlSource } from './sql-source';
+export { appendToOutbox, type OutboxEvent } from './outbox.writer';
+export {
+  purgePublished,
+  startOutboxRelay,
+  type OutboxMessage,
+  type OutboxPublishAck,
+  type OutboxPublisher,
+  type OutboxRelay,
+  type OutboxRelayLogger,
+  type OutboxRelayOptions,
+  type OutboxRelayStats,
+} from './outbox.relay';
+export {
+  createDeadLetterRecorder,
+  listDeadLetters,
+  type DeadLetterMessage,
+  type DeadLetterRecorder,
+  type DeadLetterRow,
+} from './dead-letter.recorder';
+export { markProcessed, purgeProcessedEvents } from './processed-events.store';
+export { backoffMs } from './backoff';

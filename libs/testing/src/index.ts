@@ -1,2 +1,8 @@
-// @notify/testing barrel
-export {};
+// @notify/testing barrel: fixtures for integration tests (a fresh Postgres schema, a NATS
+// namespace), a polling helper and the service check used as Jest globalSetup.
+export { createTestSchema, type TestSchema } from './postgres.fixture';
+export { createTestNats, type TestNats } from './nats.fixture';
+export { waitFor, type WaitForOptions } from './wait-for';
+export { ensureServices } from './ensure-services';
+export { testEnv, type TestEnv } from './test-env';
+export { uniqueName } from './unique-name';

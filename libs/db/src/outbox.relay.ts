@@ -1,0 +1,479 @@
+import { Client, type ClientConfig, type Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { extractTraceContext, injectTraceHeaders } from '@notify/telemetry';
+import { backoffMs } from './backoff';
+import { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
+import { sqlExecutor, type SqlExecutor, type SqlQuery, type SqlSource } from './sql-source';
+
+/** What the relay hands to the publisher: `msgID` is the outbox row id (JetStream dedupe key). */
+export interface OutboxMessage {
+  subject: string;
+  data: Uint8Array;
+  msgID: string;
+  headers?: Record<string, string>;
+}
+
+/** The publish acknowledgement: `duplicate` when JetStream already had this msgID in its window. */
+export interface OutboxPublishAck {
+  duplicate: boolean;
+  seq?: number;
+}
+
+/**
+ * The relay's view of the event bus (structurally `EventBus` from `@notify/messaging`).
+ * `publish` resolves once the stream has stored the message and rejects otherwise.
+ */
+export interface OutboxPublisher {
+  publish(message: OutboxMessage): Promise<OutboxPublishAck>;
+}
+
+type LogFn = (obj: object, msg?: string) => void;
+/** A pino-compatible logger (only these four levels are used). */
+export interface OutboxRelayLogger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+/** Options of {@link startOutboxRelay}. Give exactly one of `dataSource` and `pool`. */
+export interface OutboxRelayOptions {
+  /** The service's DataSource (`createDataSource`); its schema is the default `schema`. */
+  dataSource?: DataSource;
+  /** Or a pg Pool (then `schema` is required). */
+  pool?: Pool;
+  /** Schema whose `outbox` table is relayed. */
+  schema?: string;
+  publisher: OutboxPublisher;
+  /** Rows claimed (and held locked) per transaction. Default 100. */
+  batchSize?: number;
+  /** Fallback poll period in ms when no NOTIFY arrives. Default 5 000 ms. */
+  pollIntervalMs?: number;
+  /** Poll period in ms while the LISTEN connection is down. Default min(pollIntervalMs, 1 000). */
+  degradedPollIntervalMs?: number;
+  /** LISTEN on `<schema>_outbox` for immediate wake-ups (default true; false = poll only). */
+  listen?: boolean;
+  /** A publish not acknowledged within this many ms counts as failed (ambiguous). Default 10 000 ms. */
+  publishTimeoutMs?: number;
+  /** Per-row retry delay after a failed publish: initial and cap in ms. Default 1 000 / 60 000 ms. */
+  retry?: { initialMs?: number; maxMs?: number };
+  /** Relay-wide pause after a failed batch or database error: initial and cap in ms. Default 200 / 30 000 ms. */
+  errorBackoff?: { initialMs?: number; maxMs?: number };
+  logger?: OutboxRelayLogger;
+  /** Tracer for the publish spans (default: the global tracer `@notify/db`). */
+  tracer?: Tracer;
+}
+
+/** Counters since start (for metrics and tests). */
+export interface OutboxRelayStats {
+  /** Rows published and marked (including duplicates). */
+  published: number;
+  /** Publishes JetStream acknowledged as duplicates (the msgID was already in its window). */
+  duplicates: number;
+  /** Failed publish attempts. */
+  failures: number;
+  /** Whether the LISTEN connection is currently up. */
+  listening: boolean;
+}
+
+/** A running relay. */
+export interface OutboxRelay {
+  /** Stops after the batch in flight (which stops publishing early and commits what it published). */
+  stop(): Promise<void>;
+  /**
+   * Publishes every row that is due now (not rows held by another relay, nor rows waiting for
+   * their retry time), then resolves. Rejects with the publish error if a publish fails.
+   */
+  drain(): Promise<void>;
+  /** Deletes rows published more than `olderThanMs` ms ago; returns how many. */
+  purgePublished(olderThanMs: number): Promise<number>;
+  stats(): OutboxRelayStats;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  payload: Buffer;
+  headers: Record<string, string> | null;
+  attempts: number;
+}
+
+interface BatchResult {
+  claimed: number;
+  error?: unknown;
+  /** ms until the earliest row waiting for a retry becomes due (when the batch was not full). */
+  nextDueMs?: number;
+}
+
+const noopLog: LogFn = () => undefined;
+const noopLogger: OutboxRelayLogger = { debug: noopLog, info: noopLog, warn: noopLog, error: noopLog };
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} not acknowledged within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined); // a late rejection after the timeout is not unhandled
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Deletes outbox rows of `schema` published more than `olderThanMs` milliseconds ago, in
+ * chunks of 10 000 rows (short transactions). Returns the number of rows deleted.
+ */
+export async function purgePublished(source: SqlSource, schema: string, olderThanMs: number): Promise<number> {
+  const db = sqlExecutor(source);
+  const outbox = qualifiedTable(schema, 'outbox');
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await db.query(
+      `DELETE FROM ${outbox} WHERE id IN (
+         SELECT id FROM ${outbox}
+          WHERE published_at IS NOT NULL AND published_at < now() - $1 * interval '1 millisecond'
+          LIMIT 10000)`,
+      [olderThanMs],
+    );
+    total += rowCount;
+    if (rowCount < 10000) return total;
+  }
+}
+
+class Relay implements OutboxRelay {
+  private readonly db: SqlExecutor;
+  private readonly schema: string;
+  private readonly outbox: string;
+  private readonly channel: string;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly degradedPollIntervalMs: number;
+  private readonly publishTimeoutMs: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private readonly errorInitialMs: number;
+  private readonly errorMaxMs: number;
+  private readonly log: OutboxRelayLogger;
+  private readonly tracer: Tracer;
+  private readonly counters = { published: 0, duplicates: 0, failures: 0 };
+
+  private stopped = false;
+  private wakeRequested = false;
+  private wakeSleeper: (() => void) | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private serial: Promise<unknown> = Promise.resolve();
+  private loopDone: Promise<void> = Promise.resolve();
+  private errorStreak = 0;
+
+  private listener: Client | undefined;
+  private listenerFailures = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    const source: SqlSource | undefined = options.dataSource ?? options.pool;
+    if (!source || (options.dataSource && options.pool)) {
+      throw new TypeError('startOutboxRelay needs exactly one of dataSource and pool');
+    }
+    this.db = sqlExecutor(source);
+    const schema = options.schema ?? this.db.defaultSchema();
+    if (!schema) throw new TypeError('startOutboxRelay needs a schema when given a pg Pool');
+    this.schema = assertSchemaName(schema);
+    this.outbox = qualifiedTable(this.schema, 'outbox');
+    this.channel = outboxChannel(this.schema);
+    this.batchSize = options.batchSize ?? 100;
+    this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
+    this.degradedPollIntervalMs = options.degradedPollIntervalMs ?? Math.min(this.pollIntervalMs, 1_000);
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+    this.retryInitialMs = options.retry?.initialMs ?? 1_000;
+    this.retryMaxMs = options.retry?.maxMs ?? 60_000;
+    this.errorInitialMs = options.errorBackoff?.initialMs ?? 200;
+    this.errorMaxMs = options.errorBackoff?.maxMs ?? 30_000;
+    this.log = options.logger ?? noopLogger;
+    this.tracer = options.tracer ?? trace.getTracer('@notify/db');
+    if (!(this.batchSize >= 1)) throw new TypeError('batchSize must be >= 1');
+  }
+
+  async start(): Promise<void> {
+    if (this.options.listen !== false) {
+      try {
+        await this.listenOnce();
+      } catch (err) {
+        this.log.warn({ err, schema: this.schema }, 'outbox relay: LISTEN failed, polling until it reconnects');
+        this.scheduleReconnect();
+      }
+    }
+    this.loopDone = this.loop();
+    this.log.info({ schema: this.schema, listening: !!this.listener }, 'outbox relay started');
+  }
+
+  stats(): OutboxRelayStats {
+    return { ...this.counters, listening: !!this.listener };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return this.loopDone;
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.wake();
+    await this.loopDone;
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await listener.end().catch(() => undefined);
+    this.log.info({ schema: this.schema, ...this.counters }, 'outbox relay stopped');
+  }
+
+  async drain(): Promise<void> {
+    for (;;) {
+      const result = await this.runSerially(() => this.batch(true));
+      if (result.error) throw result.error;
+      if (result.claimed < this.batchSize) return;
+    }
+  }
+
+  purgePublished(olderThanMs: number): Promise<number> {
+    return purgePublished(this.options.dataSource ?? this.options.pool!, this.schema, olderThanMs);
+  }
+
+  // --- the loop ---------------------------------------------------------------------------
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let waitMs: number;
+      let wakeable = true;
+      try {
+        const result = await this.runSerially(() => this.batch(false));
+        if (result.error) {
+          this.errorStreak++;
+          waitMs = backoffMs(this.errorStreak, this.errorInitialMs, this.errorMaxMs);
+          wakeable = false; // new events must not turn a backoff into a busy loop
+        } else {
+          this.errorStreak = 0;
+          if (result.claimed >= this.batchSize) continue; // more rows are waiting
+          const degraded = this.options.listen !== false && !this.listener;
+          const poll = degraded ? this.degradedPollIntervalMs : this.pollIntervalMs;
+          waitMs = Math.min(poll, result.nextDueMs ?? Infinity);
+        }
+      } catch (err) {
+        this.errorStreak++;
+        waitMs = backoffMs(this.errorStreak, this.errorInitialMs, this.errorMaxMs);
+        wakeable = false;
+        this.log.error({ err, schema: this.schema, retryInMs: waitMs }, 'outbox relay: database error');
+      }
+      await this.sleep(waitMs, wakeable);
+    }
+  }
+
+  private runSerially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (this.stopped || (wakeable && this.wakeRequested)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(this.sleepTimer);
+        this.wakeSleeper = undefined;
+        resolve();
+      };
+      this.sleepTimer = setTimeout(done, Math.max(0, ms));
+      // stop() always wakes; a NOTIFY only wakes an idle (not a backing-off) relay
+      this.wakeSleeper = wakeable ? done : () => (this.stopped ? done() : undefined);
+    });
+  }
+
+  private wake(): void {
+    this.wakeRequested = true;
+    this.wakeSleeper?.();
+  }
+
+  /** Claims up to batchSize due rows, publishes them in order, marks them, commits. */
+  private batch(forDrain: boolean): Promise<BatchResult> {
+    this.wakeRequested = false;
+    return this.db.transaction(async (query) => {
+      const { rows } = await query<OutboxRow>(
+        `SELECT id, subject, payload, headers, attempts FROM ${this.outbox}
+          WHERE published_at IS NULL AND next_attempt_at <= now()
+          ORDER BY created_at, position
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      const published: string[] = [];
+      let error: unknown;
+      for (const row of rows) {
+        if (this.stopped && !forDrain) break;
+        try {
+          const ack = await this.publishRow(row);
+          published.push(row.id);
+          this.counters.published++;
+          if (ack.duplicate) this.counters.duplicates++;
+        } catch (err) {
+          error = err;
+          await this.recordFailure(query, row, err);
+          break; // keep the order: later rows wait for the next batch
+        }
+      }
+      if (published.length > 0) {
+        await query(
+          `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL
+            WHERE id = ANY($1::uuid[])`,
+          [published],
+        );
+      }
+      let nextDueMs: number | undefined;
+      if (!error && rows.length < this.batchSize) {
+        const due = await query<{ due_ms: number | null }>(
+          `SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::int AS due_ms
+             FROM ${this.outbox} WHERE published_at IS NULL AND next_attempt_at > now()`,
+        );
+        nextDueMs = due.rows[0]?.due_ms ?? undefined;
+      }
+      if (published.length > 0) this.log.debug({ schema: this.schema, count: published.length }, 'outbox relay: published');
+      return { claimed: rows.length, error, nextDueMs };
+    });
+  }
+
+  private async recordFailure(query: SqlQuery, row: OutboxRow, err: unknown): Promise<void> {
+    this.counters.failures++;
+    const attempt = row.attempts + 1;
+    const delayMs = backoffMs(attempt, this.retryInitialMs, this.retryMaxMs);
+    this.log.warn(
+      { err, schema: this.schema, eventId: row.id, subject: row.subject, attempt, retryInMs: delayMs },
+      'outbox relay: publish failed',
+    );
+    await query(
+      `UPDATE ${this.outbox}
+          SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond'
+        WHERE id = $1`,
+      [row.id, errorMessage(err).slice(0, 2000), delayMs],
+    );
+  }
+
+  /** Publishes one row in a PRODUCER span that continues the trace stored in the row's headers. */
+  private publishRow(row: OutboxRow): Promise<OutboxPublishAck> {
+    const stored = row.headers ?? {};
+    const parent = extractTraceContext(stored, ROOT_CONTEXT);
+    return this.tracer.startActiveSpan(
+      `publish ${row.subject}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.name': 'publish',
+          'messaging.destination.name': row.subject,
+          'messaging.message.id': row.id,
+          'notify.outbox.schema': this.schema,
+          'notify.outbox.attempt': row.attempts + 1,
+        },
+      },
+      parent,
+      async (span) => {
+        try {
+          // explicit context: correct even where no context manager is registered
+          const headers = { ...stored, ...injectTraceHeaders(trace.setSpan(parent, span)) };
+          const ack = await withTimeout(
+            this.options.publisher.publish({ subject: row.subject, data: row.payload, msgID: row.id, headers }),
+            this.publishTimeoutMs,
+            `publish of ${row.subject} (${row.id})`,
+          );
+          span.setAttribute('notify.outbox.duplicate', ack.duplicate);
+          return ack;
+        } catch (err) {
+          span.recordException(err instanceof Error ? err : new Error(String(err)));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  // --- LISTEN connection ------------------------------------------------------------------
+
+  private async listenOnce(): Promise<void> {
+    const config: ClientConfig = { ...this.db.clientConfig(), keepAlive: true };
+    const client = new Client(config);
+    let dead = false;
+    const onDead = (err?: Error) => {
+      if (dead) return;
+      dead = true;
+      client.end().catch(() => undefined);
+      if (this.listener === client) {
+        this.listener = undefined;
+        this.log.warn({ err, schema: this.schema }, 'outbox relay: LISTEN connection lost, reconnecting');
+        this.scheduleReconnect();
+      }
+    };
+    client.on('error', onDead);
+    client.on('end', () => onDead());
+    client.on('notification', (msg) => {
+      if (msg.channel === this.channel) this.wake();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (err) {
+      dead = true;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (dead || this.stopped) {
+      await client.end().catch(() => undefined);
+      if (dead) throw new Error('LISTEN connection closed while starting');
+      return;
+    }
+    this.listener = client;
+    this.listenerFailures = 0;
+    this.wake(); // catch up with rows committed while nobody listened
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    this.listenerFailures++;
+    const delay = backoffMs(this.listenerFailures, 500, 30_000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stopped) return;
+      this.listenOnce().then(
+        () => this.log.info({ schema: this.schema }, 'outbox relay: LISTEN reconnected'),
+        (err) => {
+          this.log.warn({ err, schema: this.schema, attempt: this.listenerFailures }, 'outbox relay: LISTEN reconnect failed');
+          this.scheduleReconnect();
+        },
+      );
+    }, delay);
+  }
+}
+
+/**
+ * Starts the outbox relay of one service schema: claims due unpublished rows of
+ * `<schema>.outbox` in `created_at` order with `SELECT … FOR UPDATE SKIP LOCKED` inside a
+ * transaction, publishes each with `msgID` = row id and the stored headers (in a PRODUCER span
+ * that is a child of the stored `traceparent`), marks them `published_at` in the same
+ * transaction and commits.
+ *
+ * - Wake-up: LISTEN `<schema>_outbox` on a dedicated pg connection (reconnected with backoff),
+ *   so a committed event is published within milliseconds; `pollIntervalMs` is the fallback.
+ * - Exactly-once into the stream: several relays on one schema never hold the same row
+ *   (SKIP LOCKED); a crash after publish and before commit re-publishes the row with the same
+ *   msgID, which JetStream drops as a duplicate within the stream's `duplicate_window`.
+ * - Failures: a failed or unacknowledged publish leaves the row unpublished, increments
+ *   `attempts`, stores `last_error` and delays the row (`retry`, exponential with jitter);
+ *   the batch stops there (rows keep their order) and the relay backs off (`errorBackoff`).
+ *   Ordering is per relay only: with several relays, or after a failed row, events may reach
+ *   the stream out of `created_at` order; consumers must not depend on it.
+ *
+ * Resolves once the LISTEN connection is up (or failed, then retried in the background).
+ * Throws `TypeError` for invalid options.
+ */
+export async function startOutboxRelay(options: OutboxRelayOptions): Promise<OutboxRelay> {
+  const relay = new Relay(options);
+  await relay.start();
+  return relay;
+}

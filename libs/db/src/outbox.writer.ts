@@ -1,0 +1,50 @@
+import type { EntityManager } from 'typeorm';
+import { injectTraceHeaders } from '@notify/telemetry';
+import { dataSourceSchema } from './data-source.factory';
+import { outboxChannel, qualifiedTable, assertSchemaName } from './schema-name';
+import { managerQuery } from './sql-source';
+
+/** One event to publish: `id` becomes JetStream's `Nats-Msg-Id` (dedupe key). */
+export interface OutboxEvent {
+  /** Event id, a UUID (the outbox primary key and the JetStream msgID). */
+  id: string;
+  /** NATS subject, `notify.<domain>.v1.<event>`. */
+  subject: string;
+  /** Encoded payload (protobuf bytes). */
+  data: Uint8Array;
+  /** Message headers; merged over the current trace context (`traceparent`, `tracestate`). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Writes `event` to `<schema>.outbox` inside the caller's transaction and signals the relay
+ * with `NOTIFY <schema>_outbox`, which Postgres delivers only when that transaction commits
+ * (a rolled-back transaction leaves neither the row nor the notification).
+ *
+ * `manager` must be a transactional EntityManager (`ds.transaction(async (manager) => …)`);
+ * otherwise a `TypeError` is thrown, because the event would no longer be atomic with the
+ * state change. The schema is the DataSource's (`createDataSource({ schema })`) unless
+ * `options.schema` says otherwise. Headers default to the active trace context
+ * (`injectTraceHeaders()`), so the relay's publish continues the caller's trace.
+ * Postgres errors propagate (a duplicate `id` is a unique violation, 23505).
+ */
+export async function appendToOutbox(
+  manager: EntityManager,
+  event: OutboxEvent,
+  options: { schema?: string } = {},
+): Promise<void> {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new TypeError('appendToOutbox needs the EntityManager of an open transaction (ds.transaction(manager => …))');
+  }
+  const schema = options.schema ? assertSchemaName(options.schema) : dataSourceSchema(manager.dataSource);
+  const headers = { ...injectTraceHeaders(), ...(event.headers ?? {}) };
+  const query = managerQuery(manager);
+  await query(`INSERT INTO ${qualifiedTable(schema, 'outbox')} (id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb)`, [
+    event.id,
+    event.subject,
+    Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+    JSON.stringify(headers),
+  ]);
+  // Notifications with the same channel and payload are folded into one per transaction.
+  await query('SELECT pg_notify($1, $2)', [outboxChannel(schema), '']);
+}

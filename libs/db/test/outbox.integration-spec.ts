@@ -1,0 +1,287 @@
+// Transactional outbox + relay against the real Postgres and NATS JetStream on this machine.
+// One unique schema and one stream per file; both removed in afterAll.
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  appendToOutbox,
+  createDataSource,
+  platformMigrations,
+  runMigrations,
+  startOutboxRelay,
+  type OutboxMessage,
+  type OutboxPublisher,
+  type OutboxRelay,
+} from '../src';
+// The testing lib's fixtures; the boundary rule does not yet tell test code from library code.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { createTestNats, createTestSchema, waitFor, type TestNats, type TestSchema } from '@notify/testing';
+import { openTestJetStream, type TestJetStream } from './jetstream-test-publisher';
+
+jest.setTimeout(30_000);
+
+let pg: TestSchema;
+let nats: TestNats;
+let ds: DataSource;
+let js: TestJetStream;
+const relays: OutboxRelay[] = [];
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+async function start(publisher: OutboxPublisher, extra: Partial<Parameters<typeof startOutboxRelay>[0]> = {}) {
+  const relay = await startOutboxRelay({ dataSource: ds, publisher, pollIntervalMs: 10_000, ...extra });
+  relays.push(relay);
+  return relay;
+}
+
+async function commitEvent(subject: string, body = 'payload', headers?: Record<string, string>): Promise<string> {
+  const id = randomUUID();
+  await ds.transaction((m) => appendToOutbox(m, { id, subject, data: enc(body), headers }));
+  return id;
+}
+
+async function row(id: string) {
+  const rows: Array<{ published_at: Date | null; attempts: number; last_error: string | null }> = await ds.query(
+    `SELECT published_at, attempts, last_error FROM "${pg.schema}".outbox WHERE id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+beforeAll(async () => {
+  pg = await createTestSchema('outbox');
+  nats = createTestNats('outbox');
+  ds = createDataSource({ url: pg.url, schema: pg.schema, migrations: [...platformMigrations], poolSize: 5 });
+  await runMigrations(ds);
+  js = await openTestJetStream(nats.url, nats.stream('EVENTS'), [nats.subject('>')]);
+});
+
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((r) => r.stop()));
+});
+
+afterAll(async () => {
+  await js?.close();
+  await ds?.destroy();
+  await pg?.dropSchema();
+  await nats?.cleanup();
+});
+
+describe('outbox relay', () => {
+  it('publishes a committed transaction exactly once, with msgID = event id and the stored payload', async () => {
+    const subject = nats.subject('notify.test.v1.committed');
+    const publisher = js.publisher();
+    const relay = await start(publisher);
+
+    const id = await commitEvent(subject, 'hello', { 'x-test': 'yes' });
+    await waitFor(() => js.count(subject).then((n) => n === 1), { description: 'one message on the stream' });
+    await waitFor(async () => (await row(id))?.published_at, { description: 'row marked published' });
+
+    // nothing more arrives: another pass over the outbox finds nothing to publish
+    await relay.drain();
+    expect(await js.count(subject)).toBe(1);
+    expect(publisher.acks.filter((a) => a.msgID === id)).toEqual([{ msgID: id, subject, duplicate: false, seq: expect.any(Number) }]);
+    const [msg] = (await js.messages()).filter((m) => m.subject === subject);
+    expect(msg.header.get('Nats-Msg-Id')).toBe(id);
+    expect(msg.header.get('x-test')).toBe('yes');
+    expect(new TextDecoder().decode(msg.data)).toBe('hello');
+    expect((await row(id)).attempts).toBe(1);
+  });
+
+  it('publishes nothing for a rolled-back transaction', async () => {
+    const subject = nats.subject('notify.test.v1.rolled_back');
+    const relay = await start(js.publisher());
+    const id = randomUUID();
+
+    await expect(
+      ds.transaction(async (m) => {
+        await appendToOutbox(m, { id, subject, data: enc('never') });
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+
+    // a committed event after it proves the relay was running and had its chance
+    const marker = nats.subject('notify.test.v1.after_rollback');
+    await commitEvent(marker);
+    await waitFor(() => js.count(marker).then((n) => n === 1), { description: 'marker event published' });
+    await relay.drain();
+    expect(await js.count(subject)).toBe(0);
+    expect(await row(id)).toBeUndefined();
+  });
+
+  it('rejects appendToOutbox outside a transaction', async () => {
+    await expect(
+      appendToOutbox(ds.manager, { id: randomUUID(), subject: nats.subject('x'), data: enc('x') }),
+    ).rejects.toThrow(TypeError);
+  });
+
+  it('wakes on NOTIFY: a committed event is published well before the 10 s fallback poll', async () => {
+    const subject = nats.subject('notify.test.v1.latency');
+    await start(js.publisher(), { pollIntervalMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300)); // let the relay go idle (sleeping on its 10 s poll)
+
+    const latencies: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const t0 = performance.now();
+      await commitEvent(subject);
+      await waitFor(() => js.count(subject).then((n) => n === i), { timeoutMs: 5_000, intervalMs: 5 });
+      latencies.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // measured on this machine: commit → stored in JetStream, five samples
+    console.info(`outbox commit→stream latency ms: ${latencies.map((l) => l.toFixed(1)).join(', ')}`);
+    expect(Math.max(...latencies)).toBeLessThan(1_000);
+  });
+
+  it('re-establishes LISTEN after its connection is killed and catches up with what was committed meanwhile', async () => {
+    const subject = nats.subject('notify.test.v1.relisten');
+    const relay = await start(js.publisher(), { pollIntervalMs: 10_000, degradedPollIntervalMs: 10_000 });
+    const channel = `${pg.schema}_outbox`;
+    const killed: unknown[] = await ds.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`,
+      [`LISTEN "${channel}"`],
+    );
+    expect(killed).toHaveLength(1);
+    await waitFor(() => !relay.stats().listening, { description: 'relay notices the lost LISTEN connection' });
+    const during = await commitEvent(subject); // nobody listens: no wake-up for this one
+
+    await waitFor(() => relay.stats().listening, { timeoutMs: 5_000, description: 'LISTEN reconnected' });
+    await waitFor(async () => (await row(during))?.published_at, { timeoutMs: 2_000, description: 'missed event caught up' });
+    const t0 = performance.now();
+    await commitEvent(subject);
+    await waitFor(() => js.count(subject).then((n) => n === 2), { timeoutMs: 2_000, intervalMs: 5 });
+    expect(performance.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('after a crash between publish and commit, a fresh relay re-publishes with the same msgID (deduplicated) and marks the row', async () => {
+    const subject = nats.subject('notify.test.v1.crash');
+    const real = js.publisher();
+    let crashed = 0;
+    const ref: { relay1?: OutboxRelay } = {};
+    // The "process" dies right after JetStream stored the message: its Postgres connection is
+    // terminated (so the claim transaction aborts exactly as when the process is killed) and the
+    // relay does nothing more.
+    const crashingPublisher: OutboxPublisher = {
+      async publish(msg: OutboxMessage) {
+        const ack = await real.publish(msg);
+        const killed: Array<{ pid: number }> = await ds.query(
+          `SELECT pg_terminate_backend(pid) AS ok, pid FROM pg_stat_activity
+            WHERE state = 'idle in transaction' AND query LIKE '%FOR UPDATE SKIP LOCKED%'
+              AND query LIKE $1`,
+          [`%"${pg.schema}"."outbox"%`],
+        );
+        crashed = killed.length;
+        void ref.relay1?.stop();
+        throw new Error(`simulated crash after publish (seq ${ack.seq})`);
+      },
+    };
+    const relay1 = await start(crashingPublisher, { errorBackoff: { initialMs: 10_000, maxMs: 10_000 } });
+    ref.relay1 = relay1;
+    const id = await commitEvent(subject);
+
+    await waitFor(() => real.acks.length === 1, { description: 'first publish' });
+    await relay1.stop();
+    expect(crashed).toBe(1);
+    expect(await js.count(subject)).toBe(1);
+    const afterCrash = await row(id);
+    expect(afterCrash.published_at).toBeNull(); // the mark never committed
+    expect(afterCrash.attempts).toBe(0); // nor did anything else of that transaction
+
+    const publisher2 = js.publisher();
+    await start(publisher2); // the restarted relay finds the row on its first pass
+    await waitFor(async () => (await row(id))?.published_at, { description: 'row marked by the restarted relay' });
+    expect(publisher2.acks).toEqual([{ msgID: id, subject, duplicate: true, seq: real.acks[0].seq }]);
+    expect(await js.count(subject)).toBe(1);
+  });
+
+  it('records a failed publish (attempts, last_error), keeps the row, and publishes it once the publisher recovers', async () => {
+    const subject = nats.subject('notify.test.v1.failing');
+    const real = js.publisher();
+    let failuresLeft = 2;
+    const flaky: OutboxPublisher = {
+      publish(msg) {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          return Promise.reject(new Error('nats: no responders'));
+        }
+        return real.publish(msg);
+      },
+    };
+    const relay = await start(flaky, { retry: { initialMs: 100, maxMs: 200 }, errorBackoff: { initialMs: 50, maxMs: 100 } });
+    const id = await commitEvent(subject);
+
+    await waitFor(async () => (await row(id))?.attempts === 1, { description: 'first failure recorded' });
+    const failed = await row(id);
+    expect(failed.published_at).toBeNull();
+    expect(failed.last_error).toBe('nats: no responders');
+
+    await waitFor(async () => (await row(id))?.published_at, { description: 'published after recovery' });
+    const done = await row(id);
+    expect(done.attempts).toBe(3);
+    expect(done.last_error).toBeNull();
+    expect(await js.count(subject)).toBe(1);
+    expect(relay.stats()).toMatchObject({ failures: 2, listening: true });
+  });
+
+  it("continues the caller's trace: the publish span is a child of the stored traceparent", async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    try {
+      const subject = nats.subject('notify.test.v1.traced');
+      await start(js.publisher(), { tracer: provider.getTracer('test') });
+      const traceId = randomUUID().replace(/-/g, '');
+      const parentSpanId = randomUUID().replace(/-/g, '').slice(0, 16);
+      const id = await commitEvent(subject, 'traced', { traceparent: `00-${traceId}-${parentSpanId}-01` });
+
+      await waitFor(() => js.count(subject).then((n) => n === 1));
+      const span = await waitFor(() => exporter.getFinishedSpans().find((s) => s.attributes['messaging.message.id'] === id));
+      expect(span.spanContext().traceId).toBe(traceId);
+      expect(span.parentSpanContext?.spanId).toBe(parentSpanId);
+      const [msg] = (await js.messages()).filter((m) => m.subject === subject);
+      // consumers continue from the relay's span, in the same trace
+      expect(msg.header.get('traceparent')).toBe(`00-${traceId}-${span.spanContext().spanId}-01`);
+    } finally {
+      await provider.shutdown();
+      propagation.disable();
+      trace.disable();
+    }
+  });
+
+  it('runs over a pg Pool with an explicit schema', async () => {
+    const subject = nats.subject('notify.test.v1.pool');
+    const pool = new Pool({ connectionString: pg.url, max: 2 });
+    const relay = await startOutboxRelay({ pool, schema: pg.schema, publisher: js.publisher(), pollIntervalMs: 10_000 });
+    try {
+      const id = await commitEvent(subject);
+      await waitFor(async () => (await row(id))?.published_at, { description: 'published through the pool relay' });
+      expect(relay.stats()).toMatchObject({ published: 1, duplicates: 0, listening: true });
+      expect(await js.count(subject)).toBe(1);
+    } finally {
+      await relay.stop();
+      await pool.end();
+    }
+  });
+
+  it('purgePublished deletes only rows published longer ago than the given age', async () => {
+    const subject = nats.subject('notify.test.v1.purge');
+    const relay = await start(js.publisher());
+    const oldId = await commitEvent(subject);
+    const newId = await commitEvent(subject);
+    await waitFor(async () => (await row(oldId))?.published_at && (await row(newId))?.published_at);
+    await ds.query(`UPDATE "${pg.schema}".outbox SET published_at = now() - interval '2 hours' WHERE id = $1`, [oldId]);
+    const pending = randomUUID();
+    await ds.query(`INSERT INTO "${pg.schema}".outbox (id, subject, payload, next_attempt_at) VALUES ($1, $2, '\\x00', now() + interval '1 day')`, [
+      pending,
+      subject,
+    ]);
+
+    expect(await relay.purgePublished(60 * 60 * 1000)).toBe(1);
+    expect(await row(oldId)).toBeUndefined();
+    expect(await row(newId)).toBeDefined();
+    expect(await row(pending)).toBeDefined();
+  });
+});
