@@ -12,9 +12,21 @@ export interface DeadLetterMessage {
   deliveryCount: number;
 }
 
-/** Records dead letters; `record` resolves with the new row id once it is stored. */
+/** Where the dead letter came from (structurally `DeadLetterContext` of `@notify/messaging`). */
+export interface DeadLetterOrigin {
+  stream?: string;
+  /** Durable consumer name, `<consumer>-<domain>`. */
+  durable?: string;
+  /** Why the consumer gave up: `poison`, `handler_term`, `max_deliver`. */
+  cause?: string;
+}
+
+/**
+ * Records dead letters; `record` resolves with the new row id once it is stored (structurally a
+ * `DeadLetterSink` of `@notify/messaging`).
+ */
 export interface DeadLetterRecorder {
-  record(message: DeadLetterMessage, reason: string): Promise<string>;
+  record(message: DeadLetterMessage, reason: string, origin?: DeadLetterOrigin): Promise<string>;
 }
 
 /** A stored dead letter (`<schema>.dead_letters`). */
@@ -26,6 +38,9 @@ export interface DeadLetterRow {
   headers: Record<string, string | string[]>;
   reason: string;
   deliveryCount: number;
+  stream: string | null;
+  durable: string | null;
+  cause: string | null;
   createdAt: Date;
 }
 
@@ -41,11 +56,11 @@ export function createDeadLetterRecorder(source: SqlSource, options: { schema?: 
   if (!schema) throw new TypeError('createDeadLetterRecorder needs a schema when given a pg Pool');
   const deadLetters = qualifiedTable(assertSchemaName(schema), 'dead_letters');
   return {
-    async record(message, reason) {
+    async record(message, reason, origin = {}) {
       const id = randomUUID();
       await db.query(
-        `INSERT INTO ${deadLetters} (id, subject, msg_id, payload, headers, reason, delivery_count)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
+        `INSERT INTO ${deadLetters} (id, subject, msg_id, payload, headers, reason, delivery_count, stream, durable, cause)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10)`,
         [
           id,
           message.subject,
@@ -54,6 +69,9 @@ export function createDeadLetterRecorder(source: SqlSource, options: { schema?: 
           JSON.stringify(message.headers ?? {}),
           reason,
           message.deliveryCount,
+          origin.stream ?? null,
+          origin.durable ?? null,
+          origin.cause ?? null,
         ],
       );
       return id;
@@ -71,7 +89,7 @@ export async function listDeadLetters(
   if (!schema) throw new TypeError('listDeadLetters needs a schema when given a pg Pool');
   const { rows } = await db.query<DeadLetterRow>(
     `SELECT id, subject, msg_id AS "msgId", payload, headers, reason, delivery_count AS "deliveryCount",
-            created_at AS "createdAt"
+            stream, durable, cause, created_at AS "createdAt"
        FROM ${qualifiedTable(assertSchemaName(schema), 'dead_letters')}
       ORDER BY created_at DESC, id
       LIMIT $1`,

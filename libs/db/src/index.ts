@@ -26,6 +26,7 @@ export {
   createDeadLetterRecorder,
   listDeadLetters,
   type DeadLetterMessage,
+  type DeadLetterOrigin,
   type DeadLetterRecorder,
   type DeadLetterRow,
 } from './dead-letter.recorder';

@@ -354,14 +354,15 @@ class Relay implements OutboxRelay {
     );
   }
 
-  /** Publishes one row in a PRODUCER span that continues the trace stored in the row's headers. */
+  /** Publishes one row in a span that continues the trace stored in the row's headers. */
   private publishRow(row: OutboxRow): Promise<OutboxPublishAck> {
     const stored = row.headers ?? {};
     const parent = extractTraceContext(stored, ROOT_CONTEXT);
     return this.tracer.startActiveSpan(
-      `publish ${row.subject}`,
+      `outbox relay ${row.subject}`,
       {
-        kind: SpanKind.PRODUCER,
+        // INTERNAL: the event bus's publish opens the PRODUCER span, as a child of this one
+        kind: SpanKind.INTERNAL,
         attributes: {
           'messaging.system': 'nats',
           'messaging.operation.name': 'publish',
@@ -454,9 +455,10 @@ class Relay implements OutboxRelay {
 /**
  * Starts the outbox relay of one service schema: claims due unpublished rows of
  * `<schema>.outbox` in `created_at` order with `SELECT … FOR UPDATE SKIP LOCKED` inside a
- * transaction, publishes each with `msgID` = row id and the stored headers (in a PRODUCER span
- * that is a child of the stored `traceparent`), marks them `published_at` in the same
- * transaction and commits.
+ * transaction, publishes each with `msgID` = row id and the stored headers (in an INTERNAL span
+ * `outbox relay <subject>` that is a child of the stored `traceparent`; the headers handed to
+ * the publisher carry that span's `traceparent`, so the bus's PRODUCER span nests under it),
+ * marks them `published_at` in the same transaction and commits.
  *
  * - Wake-up: LISTEN `<schema>_outbox` on a dedicated pg connection (reconnected with backoff),
  *   so a committed event is published within milliseconds; `pollIntervalMs` is the fallback.

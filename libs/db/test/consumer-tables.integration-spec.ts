@@ -83,6 +83,7 @@ describe('dead-letter recorder', () => {
     const id = await recorder.record(
       { subject: 'notify.ticket.v1.created', data, msgID, headers: { traceparent: '00-abc-def-01' }, deliveryCount: 5 },
       'max deliveries reached: template not found',
+      { stream: 'TICKET_EVENTS', durable: 'gateway-ticket', cause: 'max_deliver' },
     );
 
     const [row] = await listDeadLetters(ds, { limit: 10 });
@@ -93,6 +94,9 @@ describe('dead-letter recorder', () => {
       headers: { traceparent: '00-abc-def-01' },
       reason: 'max deliveries reached: template not found',
       deliveryCount: 5,
+      stream: 'TICKET_EVENTS',
+      durable: 'gateway-ticket',
+      cause: 'max_deliver',
     });
     expect([...row.payload]).toEqual([...data]);
     expect(row.createdAt).toBeInstanceOf(Date);
@@ -104,7 +108,7 @@ describe('dead-letter recorder', () => {
       const recorder = createDeadLetterRecorder(pool, { schema: pg.schema });
       const id = await recorder.record({ subject: 'notify.x.v1.y', data: new Uint8Array(), deliveryCount: 1 }, 'poison message');
       const rows = await listDeadLetters(pool, { schema: pg.schema });
-      expect(rows.find((r) => r.id === id)).toMatchObject({ msgId: null, headers: {}, reason: 'poison message' });
+      expect(rows.find((r) => r.id === id)).toMatchObject({ msgId: null, headers: {}, reason: 'poison message', durable: null });
     } finally {
       await pool.end();
     }
