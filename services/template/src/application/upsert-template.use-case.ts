@@ -1,0 +1,88 @@
+import { TemplateRef, parseTemplateRef } from '../domain/template-ref';
+import {
+  TemplateHead,
+  TemplateVersion,
+  hasSameContent,
+  planActivation,
+  planNewVersion,
+  validateDraft,
+} from '../domain/template-version';
+import { Clock, systemClock } from './ports/clock';
+import { TemplateRepository } from './ports/template.repository';
+import { TemplateRenderer } from './rendering/template-renderer';
+
+export interface UpsertTemplateInput {
+  readonly key: string;
+  /** `WHATSAPP` or `SMS`. */
+  readonly channel: string;
+  /** `id` (default when empty) or `en`. */
+  readonly locale?: string;
+  /** Liquid source. */
+  readonly body: string;
+  /** Values the body must render with (PreviewTemplate uses them). */
+  readonly sampleVariables?: unknown;
+  readonly description?: string;
+  /** Make the new version the active one. The first version of a template is always active. */
+  readonly activate?: boolean;
+  /** Who makes the change (recorded as created_by / activated_by). */
+  readonly actor: string;
+}
+
+export interface UpsertTemplateResult {
+  /** The new version, or the latest one when it already had this exact content. */
+  readonly version: TemplateVersion;
+  readonly head: TemplateHead;
+  /** False when nothing new was stored (same content as the latest version; retry-safe). */
+  readonly created: boolean;
+  /** Top-level variables the body refers to. */
+  readonly variables: readonly string[];
+}
+
+/**
+ * UpsertTemplate: stores a new immutable version of (key, channel, locale).
+ *
+ * Checks, each a ValidationError naming the field: `key` (lower-case dot-separated
+ * segments), `channel`, `locale`, `body` (non-blank, at most 16 000 characters, parses as
+ * Liquid: TemplateSyntaxError with line and column; unknown filters and tags are parse
+ * errors), `description`, `created_by`, `sample_variables` (a JSON-like object with which
+ * the body renders: MissingVariablesError lists every missing name).
+ *
+ * Idempotent: when the latest version already has the same body, sample variables and
+ * description, no version is added (`created: false`); with `activate` it is made active.
+ * A concurrent writer that stored the same version number first makes this throw
+ * ConflictError (ABORTED); the caller may retry.
+ */
+export class UpsertTemplate {
+  constructor(
+    private readonly repository: TemplateRepository,
+    private readonly renderer: TemplateRenderer,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async execute(input: UpsertTemplateInput): Promise<UpsertTemplateResult> {
+    const ref: TemplateRef = parseTemplateRef(input);
+    const draft = validateDraft({
+      body: input.body,
+      sampleVariables: input.sampleVariables,
+      description: input.description,
+      createdBy: input.actor,
+    });
+    const compiled = this.renderer.compile(ref, draft.body);
+    this.renderer.renderCompiled(ref, compiled, draft.sampleVariables, 'sample_variables');
+
+    const head = await this.repository.findHead(ref);
+    const now = this.clock.now();
+    if (head) {
+      const latest = await this.repository.findVersion(ref, head.latestVersion);
+      if (latest && hasSameContent(latest, draft)) {
+        if (!input.activate) return { version: latest, head, created: false, variables: compiled.variables };
+        const activation = planActivation(head, latest.version, draft.createdBy, now);
+        if (activation.changed) await this.repository.saveHead(activation.head);
+        return { version: latest, head: activation.head, created: false, variables: compiled.variables };
+      }
+    }
+    const planned = planNewVersion(ref, head, draft, now, input.activate ?? false);
+    await this.repository.appendVersion(planned.version, planned.head);
+    return { version: planned.version, head: planned.head, created: true, variables: compiled.variables };
+  }
+}
