@@ -1,0 +1,83 @@
+import { ValidationError } from '@notify/errors';
+import {
+  formatTicketNumber,
+  isTicketPriority,
+  isTicketType,
+  openTicket,
+  ticketDayKey,
+  type Actor,
+  type Ticket,
+  type TicketPriority,
+  type TicketTransition,
+  type TicketType,
+} from '../../domain';
+import type { TicketNumberSequence } from '../ports';
+import { actorOf, requireRole, type Principal } from '../principal';
+import { TICKET_PERMISSIONS } from '../ticket-access.policy';
+import type { TicketCommandDeps } from '../ticket-transition.runner';
+
+export interface CreateTicketInput {
+  readonly type: TicketType;
+  /** Default NORMAL (24 h SLA). */
+  readonly priority?: TicketPriority;
+  readonly customerId: string;
+  readonly workZone: string;
+  readonly address: string;
+  readonly description: string;
+}
+
+export type CreateTicketDeps = TicketCommandDeps & { readonly numbers: TicketNumberSequence };
+
+/**
+ * CreateTicket: opens a GANGGUAN or PSB ticket (status OPEN, SLA deadline from the
+ * priority, number `GGN-YYYYMMDD-NNNN` / `PSB-…` with the Jakarta date) and emits
+ * `created` through the outbox in the same transaction.
+ * Roles: TICKET_PERMISSIONS.create. Errors: PermissionDenied; Validation (type, priority,
+ * customer_id, work_zone, address, description).
+ */
+export class CreateTicketUseCase {
+  constructor(private readonly deps: CreateTicketDeps) {}
+
+  async execute(principal: Principal, input: CreateTicketInput): Promise<Ticket> {
+    requireRole(principal, TICKET_PERMISSIONS.create, 'create tickets');
+    const { ticket, event } = await prepareNewTicket(this.deps, input, actorOf(principal));
+    return this.deps.uow.run(async (tx) => {
+      await tx.tickets.save(ticket, 0);
+      await tx.outbox.append(event);
+      return ticket;
+    });
+  }
+}
+
+/**
+ * Validates the input, draws the next number for (type, Jakarta day) and opens the ticket
+ * in memory (nothing stored yet). Shared with HandleCustomerRegistered.
+ */
+export async function prepareNewTicket(
+  deps: CreateTicketDeps,
+  input: CreateTicketInput,
+  actor: Actor,
+): Promise<TicketTransition> {
+  if (!isTicketType(input.type)) throw new ValidationError('type', `must be GANGGUAN or PSB, got "${input.type}"`);
+  const priority = input.priority ?? 'NORMAL';
+  if (!isTicketPriority(priority)) {
+    throw new ValidationError('priority', `must be URGENT, HIGH, NORMAL or LOW, got "${priority}"`);
+  }
+  const at = deps.clock.now();
+  const dayKey = ticketDayKey(at);
+  const sequence = await deps.numbers.next(input.type, dayKey);
+  return openTicket(
+    {
+      id: deps.ids.newId(),
+      number: formatTicketNumber(input.type, dayKey, sequence),
+      type: input.type,
+      priority,
+      customerId: input.customerId,
+      workZone: input.workZone,
+      address: input.address,
+      description: input.description,
+    },
+    actor,
+    { at, eventId: deps.ids.newId() },
+  );
+}

@@ -1,0 +1,40 @@
+import { ValidationError } from '@notify/errors';
+import { normalizeWorkZone, type TicketStats } from '../../domain';
+import type { TicketRepository } from '../ports';
+import { requireRole, type Principal } from '../principal';
+import { TICKET_PERMISSIONS } from '../ticket-access.policy';
+
+export interface GetTicketStatsInput {
+  /** Window start (inclusive). */
+  readonly from: Date;
+  /** Window end (exclusive). At most 366 days after `from`. */
+  readonly to: Date;
+  readonly workZone?: string;
+}
+
+const MAX_WINDOW_MS = 366 * 24 * 3_600_000;
+
+/**
+ * GetTicketStats: counts by type and status of the tickets created in [from, to); SLA
+ * compliance %, mean hours to resolve and per-technician completed / mean hours / SLA met of
+ * the tickets completed in [from, to) — the figures of the daily summary and the weekly
+ * technician performance (definitions in ticket-stats.calculator.ts).
+ * Roles: TICKET_PERMISSIONS.stats. Errors: PermissionDenied, Validation (from, to, work_zone).
+ */
+export class GetTicketStatsUseCase {
+  constructor(private readonly deps: { readonly tickets: TicketRepository }) {}
+
+  async execute(principal: Principal, input: GetTicketStatsInput): Promise<TicketStats> {
+    requireRole(principal, TICKET_PERMISSIONS.stats, 'read ticket statistics');
+    if (!(input.from instanceof Date) || Number.isNaN(input.from.getTime())) throw new ValidationError('from', 'is required');
+    if (!(input.to instanceof Date) || Number.isNaN(input.to.getTime())) throw new ValidationError('to', 'is required');
+    const span = input.to.getTime() - input.from.getTime();
+    if (span <= 0) throw new ValidationError('to', 'must be after from');
+    if (span > MAX_WINDOW_MS) throw new ValidationError('to', 'window is longer than 366 days');
+    return this.deps.tickets.stats({
+      from: input.from,
+      to: input.to,
+      workZone: input.workZone ? normalizeWorkZone(input.workZone) : null,
+    });
+  }
+}

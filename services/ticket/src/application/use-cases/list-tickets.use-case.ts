@@ -1,0 +1,80 @@
+import { ValidationError } from '@notify/errors';
+import { isTicketStatus, isTicketType, normalizeWorkZone, type Ticket, type TicketStatus, type TicketType } from '../../domain';
+import { decodePageToken, encodePageToken, resolvePageSize } from '../page-token';
+import type { TicketListFilter, TicketRepository } from '../ports';
+import { requireRole, type Principal } from '../principal';
+import { TICKET_PERMISSIONS } from '../ticket-access.policy';
+
+export interface ListTicketsInput {
+  readonly statuses?: readonly TicketStatus[];
+  readonly type?: TicketType;
+  readonly workZone?: string;
+  readonly technicianId?: string;
+  readonly customerId?: string;
+  /** SLA due window: slaDueAt in [slaDueFrom, slaDueTo). */
+  readonly slaDueFrom?: Date;
+  readonly slaDueTo?: Date;
+  /** 1..500, default 50. */
+  readonly pageSize?: number;
+  /** From a previous response's `nextPageToken`. */
+  readonly pageToken?: string;
+}
+
+export interface ListTicketsOutput {
+  readonly tickets: readonly Ticket[];
+  /** Null on the last page. */
+  readonly nextPageToken: string | null;
+}
+
+/**
+ * ListTickets: newest first (createdAt DESC, id DESC), keyset-paged with an opaque token.
+ * Filters AND together (see TicketListFilter). The SLA monitor uses
+ * `statuses=[OPEN, ASSIGNED, IN_PROGRESS]` with an SLA due window.
+ * Roles: TICKET_PERMISSIONS.read. Errors: Validation (statuses, type, work_zone,
+ * sla_due_to, page_size, page_token).
+ */
+export class ListTicketsUseCase {
+  constructor(private readonly deps: { readonly tickets: TicketRepository }) {}
+
+  async execute(principal: Principal, input: ListTicketsInput = {}): Promise<ListTicketsOutput> {
+    requireRole(principal, TICKET_PERMISSIONS.read, 'list tickets');
+    const filter = toFilter(input);
+    const limit = resolvePageSize(input.pageSize);
+    let after = null;
+    if (input.pageToken) {
+      const pos = decodePageToken(input.pageToken, ['c', 'i'] as const);
+      const createdAt = new Date(pos.c);
+      if (Number.isNaN(createdAt.getTime())) throw new ValidationError('page_token', 'is not a valid page token');
+      after = { createdAt, id: pos.i };
+    }
+    const rows = await this.deps.tickets.list(filter, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      tickets: page,
+      nextPageToken: rows.length > limit && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }) : null,
+    };
+  }
+}
+
+function toFilter(input: ListTicketsInput): TicketListFilter {
+  const filter: { -readonly [K in keyof TicketListFilter]: TicketListFilter[K] } = {};
+  if (input.statuses?.length) {
+    const bad = input.statuses.find((s) => !isTicketStatus(s));
+    if (bad !== undefined) throw new ValidationError('statuses', `unknown status "${bad}"`);
+    filter.statuses = [...new Set(input.statuses)];
+  }
+  if (input.type !== undefined) {
+    if (!isTicketType(input.type)) throw new ValidationError('type', `must be GANGGUAN or PSB, got "${input.type}"`);
+    filter.type = input.type;
+  }
+  if (input.workZone) filter.workZone = normalizeWorkZone(input.workZone);
+  if (input.technicianId) filter.technicianId = input.technicianId.trim();
+  if (input.customerId) filter.customerId = input.customerId.trim();
+  if (input.slaDueFrom) filter.slaDueFrom = input.slaDueFrom;
+  if (input.slaDueTo) filter.slaDueTo = input.slaDueTo;
+  if (filter.slaDueFrom && filter.slaDueTo && filter.slaDueFrom.getTime() >= filter.slaDueTo.getTime()) {
+    throw new ValidationError('sla_due_to', 'must be after sla_due_from');
+  }
+  return filter;
+}
