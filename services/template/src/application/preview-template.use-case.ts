@@ -18,9 +18,10 @@ export interface PreviewTemplateInput {
 
 /**
  * PreviewTemplate: renders a version (the active one unless `version` is given) with its
- * sample variables, optionally overriding some. Errors: as RenderTemplate (MissingVariablesError
- * when overrides set a needed variable to nothing is impossible: overrides only replace);
- * NotFoundError for an unknown template or version.
+ * sample variables, some of them optionally replaced by `overrides`. Errors: ValidationError
+ * on key/channel/locale/version/overrides, and the render errors of RenderTemplate reported
+ * on `sample_variables`; NotFoundError for an unknown template or version (exact locale, no
+ * fallback).
  */
 export class PreviewTemplate {
   constructor(

@@ -1,4 +1,4 @@
-import { DefaultTemplate, SEED_CASE_WORKFLOW, SEED_RECOMMENDATION, lines } from './default-template';
+import { DefaultTemplate, SEED_CASE_WORKFLOW, SEED_CUSTOMER_NOTIFICATION, SEED_RECOMMENDATION, lines } from './default-template';
 
 /**
  * WhatsApp messages to staff: technicians (job offer and the "press 1" flow, assignment,
@@ -69,7 +69,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       priority: 'high',
       sla_deadline: '2026-11-22T17:15:00+07:00',
     },
-    source: { seed: SEED_RECOMMENDATION, section: 'Notification Routing Rules / 1. Ticket Assigned', fidelity: 'authored', note: FLOW_NOTE },
+    source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Takes Job (Button "1")', fidelity: 'authored', note: FLOW_NOTE },
   },
   {
     key: 'technician.job_started',
@@ -84,7 +84,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '👉 Balas *1* setelah pekerjaan selesai.',
     ),
     sampleVariables: { ticket_number: 'GNG-2026-0042', started_at: '2026-11-22T10:05:00+07:00' },
-    source: { seed: SEED_RECOMMENDATION, section: 'Notification Routing Rules / 1. Ticket Assigned', fidelity: 'authored', note: FLOW_NOTE },
+    source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Starts Job (Button "1" on assigned job)', fidelity: 'authored', note: FLOW_NOTE },
   },
   {
     key: 'technician.job_completed',
@@ -102,7 +102,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       'Terima kasih atas kerja keras Anda! 💪',
     ),
     sampleVariables: { ticket_number: 'GNG-2026-0042', completed_at: '2026-11-22T11:40:00+07:00', duration_minutes: 95 },
-    source: { seed: SEED_RECOMMENDATION, section: 'Notification Routing Rules / 1. Ticket Assigned', fidelity: 'authored', note: FLOW_NOTE },
+    source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Completes Job (Button "1" on in-progress job)', fidelity: 'authored', note: FLOW_NOTE },
   },
   {
     key: 'technician.job_unavailable',
@@ -117,7 +117,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       'Tunggu penawaran tiket berikutnya. Terima kasih.',
     ),
     sampleVariables: { ticket_number: 'TKT001' },
-    source: { seed: SEED_RECOMMENDATION, section: 'Option B / Use Cases / 1. New Ticket Alert', fidelity: 'authored', note: FLOW_NOTE },
+    source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Takes Job (Button "1")', fidelity: 'authored', note: FLOW_NOTE },
   },
   {
     key: 'technician.ticket_assigned',

@@ -155,9 +155,7 @@ function entry(key: string, locale: Locale, text: SmsText, description: string):
       seed: SEED_TICKET_SMS,
       section: text.section,
       fidelity: locale === 'en' ? text.en : 'translated',
-      ...(text.note || locale === 'id'
-        ? { note: [locale === 'id' ? 'Indonesian translation of the en text.' : '', text.note ?? ''].filter(Boolean).join(' ') }
-        : {}),
+      ...(text.note ? { note: text.note } : {}),
     },
   };
 }

@@ -30,23 +30,14 @@ export class MissingValue extends Drop {
 }
 
 /**
- * The filters templates may use, beyond liquidjs' standard ones (all in Asia/Jakarta, WIB):
- *
- * | filter        | input                                  | id output                  | en output                  |
- * |---------------|----------------------------------------|----------------------------|----------------------------|
- * | `datetime`    | ISO-8601 / epoch ms / Date             | `22 November 2026 09:15 WIB` | same, English months      |
- * | `date_long`   | same                                   | `22 November 2026`         | `22 November 2026`         |
- * | `time`        | same                                   | `09:15 WIB`                | `09:15 WIB`                |
- * | `rupiah`      | whole rupiah (number or digit string)  | `Rp 150.000`               | `Rp 150,000`               |
- * | `number`      | number or decimal string               | `1.250`, `2,5`             | `1,250`, `2.5`             |
- * | `duration`    | minutes                                | `2 jam 30 menit`           | `2 hours 30 minutes`       |
- * | `first_name`  | a name                                 | `John Doe` → `John`        |                            |
- * | `phone`       | E.164 digits                           | `6281234567890` → `+6281234567890` |                    |
- * | `sentence`    | free text                              | adds a final `.` unless it ends in `.`, `!`, `?` |      |
- * | `url`         | a link                                 | percent-encodes spaces and `* _ ~ \``; exempt from value escaping |
- *
- * A value a filter cannot read raises FormatError, reported as ValidationError with its
- * position by the renderer.
+ * The filters templates may use beyond liquidjs' standard ones (table in TEMPLATES.md):
+ * `datetime` (22 November 2026 09:15 WIB), `date_long` (22 November 2026), `time`
+ * (09:15 WIB), all in Asia/Jakarta with the locale's month names; `rupiah` (whole rupiah:
+ * id `Rp 150.000`, en `Rp 150,000`); `number` (id `1.250`, en `1,250`); `duration` (minutes:
+ * id `2 jam 30 menit`, en `2 hours 30 minutes`); `first_name`; `phone` (E.164 digits →
+ * `+62…`); `sentence` (ends free text with a full stop); `url` (percent-encodes spaces and the
+ * WhatsApp markers, exempt from value escaping). A value a filter cannot read raises
+ * FormatError, reported as ValidationError with its position by the renderer.
  */
 export const MESSAGE_FILTERS = [
   'datetime',
