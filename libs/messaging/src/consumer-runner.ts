@@ -1,0 +1,223 @@
+import { context as otelContext, SpanStatusCode, type Span } from '@opentelemetry/api';
+import type {
+  ConsumerHandle,
+  ConsumerSpec,
+  DeadLetterCause,
+  DeadLetterSink,
+  EventHandler,
+  IncomingEvent,
+  MessagingLogger,
+} from './event-bus';
+import { LoggingDeadLetterSink } from './dead-letter-sinks';
+import { startProcessSpan } from './messaging-tracing';
+import { isPermanentError } from './poison-message.error';
+import { retryDelayMs } from './retry-backoff';
+
+export const DEFAULT_MAX_DELIVER = 5;
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+export const DEFAULT_CONCURRENCY = 1;
+/** Pause before re-opening a consumer whose message stream failed (connection loss, consumer deleted). */
+const REOPEN_DELAY_MS = 1_000;
+
+/** One received message and the ways to settle it (implemented per transport). */
+export interface Delivery {
+  event: IncomingEvent;
+  ack(): void;
+  nak(delayMs: number): void;
+  term(reason: string): void;
+  /** Tells the server the message is still being worked on (resets its ack wait). */
+  working(): void;
+}
+
+/** A pull subscription: yields deliveries until `close()`; after `close()` it yields what it already holds, then ends. */
+export interface DeliverySource extends AsyncIterable<Delivery> {
+  close(): void;
+}
+
+export interface ConsumerRunnerOptions {
+  spec: ConsumerSpec;
+  handler: EventHandler;
+  openSource: () => Promise<DeliverySource>;
+  /** `messaging.system` of the spans. */
+  system: string;
+  logger: MessagingLogger;
+  concurrency?: number;
+  deadLetter?: DeadLetterSink;
+  /** Calls `working()` at this period while a handler runs (ms); 0 = never. */
+  heartbeatMs?: number;
+  random?: () => number;
+}
+
+type Decision =
+  | { kind: 'ack' }
+  | { kind: 'nak'; delayMs: number; reason?: string }
+  | { kind: 'dead_letter'; cause: DeadLetterCause; reason: string };
+
+/** Header values and `+TERM` reasons are single-line and short. */
+export function oneLine(text: string, max = 300): string {
+  const flat = text.replace(/[\r\n]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * Runs a handler over a durable consumer's deliveries with bounded concurrency and settles
+ * each message (ack / nak with backoff / dead letter + term), inside a CONSUMER span that
+ * continues the producer's trace. Shared by both buses so their semantics cannot drift.
+ */
+export class ConsumerRunner implements ConsumerHandle {
+  private readonly maxDeliver: number;
+  private readonly concurrency: number;
+  private readonly deadLetter: DeadLetterSink;
+  private readonly inflight = new Set<Promise<void>>();
+  private source?: DeliverySource;
+  private stopping = false;
+  private wake?: () => void;
+  private done?: Promise<void>;
+
+  constructor(private readonly opts: ConsumerRunnerOptions) {
+    this.maxDeliver = opts.spec.maxDeliver ?? DEFAULT_MAX_DELIVER;
+    this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY));
+    this.deadLetter = opts.deadLetter ?? new LoggingDeadLetterSink(opts.logger);
+  }
+
+  /** Opens the first subscription (errors surface to the caller), then runs in the background. */
+  async start(): Promise<void> {
+    const first = await this.opts.openSource();
+    this.done = this.loop(first);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.source?.close();
+    this.wake?.();
+    await this.done;
+  }
+
+  private get logFields() {
+    return { stream: this.opts.spec.stream, durable: this.opts.spec.durable };
+  }
+
+  private async loop(first: DeliverySource): Promise<void> {
+    let next: DeliverySource | undefined = first;
+    while (!this.stopping) {
+      try {
+        const source: DeliverySource = next ?? (await this.opts.openSource());
+        next = undefined;
+        this.source = source;
+        if (this.stopping) source.close();
+        for await (const delivery of source) {
+          const p: Promise<void> = this.process(delivery).finally(() => this.inflight.delete(p));
+          this.inflight.add(p);
+          while (this.inflight.size >= this.concurrency) await Promise.race(this.inflight);
+        }
+        if (!this.stopping) this.opts.logger.warn(this.logFields, 'consumer subscription ended; reopening');
+      } catch (err) {
+        next = undefined;
+        this.opts.logger.error({ ...this.logFields, err }, 'consumer subscription failed; reopening');
+      }
+      if (!this.stopping) await this.sleep(REOPEN_DELAY_MS);
+    }
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async process(d: Delivery): Promise<void> {
+    const evt = d.event;
+    const { span, ctx } = startProcessSpan(evt, this.opts.system, this.opts.spec.durable);
+    const hbMs = this.opts.heartbeatMs ?? 0;
+    const heartbeat = hbMs > 0 ? setInterval(() => this.safely('working', () => d.working()), hbMs) : undefined;
+    heartbeat?.unref();
+    try {
+      await otelContext.with(ctx, async () => {
+        const decision = await this.decide(evt, span);
+        await this.settle(d, decision, span);
+      });
+    } catch (err) {
+      this.opts.logger.error({ ...this.logFields, ...this.eventFields(evt), err }, 'settling a message failed');
+    } finally {
+      if (heartbeat) clearInterval(heartbeat);
+      span.end();
+    }
+  }
+
+  private async decide(evt: IncomingEvent, span: Span): Promise<Decision> {
+    const n = evt.deliveryCount;
+    const max = this.maxDeliver;
+    if (n > max) {
+      return { kind: 'dead_letter', cause: 'max_deliver', reason: `delivered ${n} times (max ${max}) without being settled` };
+    }
+    try {
+      const outcome = await this.opts.handler(evt);
+      if (!outcome || outcome.kind === 'ack') return { kind: 'ack' };
+      if (outcome.kind === 'term') return { kind: 'dead_letter', cause: 'handler_term', reason: outcome.reason };
+      if (n >= max) {
+        return { kind: 'dead_letter', cause: 'max_deliver', reason: `nak on delivery ${n} of ${max}: ${outcome.reason ?? 'no reason'}` };
+      }
+      return { kind: 'nak', delayMs: Math.max(0, outcome.delayMs), reason: outcome.reason };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      span.recordException(err instanceof Error ? err : new Error(message));
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+      if (isPermanentError(err)) return { kind: 'dead_letter', cause: 'poison', reason: message };
+      if (n >= max) return { kind: 'dead_letter', cause: 'max_deliver', reason: `failed on delivery ${n} of ${max}: ${message}` };
+      return { kind: 'nak', delayMs: retryDelayMs(n, this.opts.spec, this.opts.random), reason: message };
+    }
+  }
+
+  private async settle(d: Delivery, decision: Decision, span: Span): Promise<void> {
+    const evt = d.event;
+    const fields = { ...this.logFields, ...this.eventFields(evt) };
+    span.setAttribute('notify.messaging.outcome', decision.kind);
+    switch (decision.kind) {
+      case 'ack':
+        this.safely('ack', () => d.ack());
+        return;
+      case 'nak':
+        span.setAttribute('notify.messaging.nak_delay_ms', decision.delayMs);
+        this.opts.logger.warn({ ...fields, delayMs: decision.delayMs, reason: decision.reason }, 'message nak; will be redelivered');
+        this.safely('nak', () => d.nak(decision.delayMs));
+        return;
+      case 'dead_letter': {
+        const reason = oneLine(decision.reason);
+        span.setAttribute('notify.messaging.dead_letter_cause', decision.cause);
+        try {
+          await this.deadLetter.record(evt, reason, {
+            stream: this.opts.spec.stream,
+            durable: this.opts.spec.durable,
+            cause: decision.cause,
+          });
+        } catch (err) {
+          const delayMs = retryDelayMs(evt.deliveryCount, this.opts.spec, this.opts.random);
+          this.opts.logger.error({ ...fields, err, delayMs }, 'recording the dead letter failed; message nak for a later try');
+          span.setAttribute('notify.messaging.outcome', 'nak');
+          this.safely('nak', () => d.nak(delayMs));
+          return;
+        }
+        this.opts.logger.warn({ ...fields, cause: decision.cause, reason }, 'message dead-lettered and terminated');
+        this.safely('term', () => d.term(reason));
+        return;
+      }
+    }
+  }
+
+  private eventFields(evt: IncomingEvent) {
+    return { subject: evt.subject, msgID: evt.msgID, seq: evt.seq, deliveryCount: evt.deliveryCount };
+  }
+
+  private safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.logger.error({ ...this.logFields, err }, `message ${what} failed`);
+    }
+  }
+}

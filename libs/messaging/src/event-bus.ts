@@ -1,0 +1,190 @@
+/**
+ * The event bus contract shared by the JetStream implementation (`connectJetStreamBus`) and
+ * the single-process one (`createInProcessBus`). Services depend on `EventBus` only; the
+ * composition root picks the implementation (NATS when `NATS_URL` is set, ARCHITECTURE.md
+ * "Running it").
+ *
+ * Units: every duration here is in milliseconds (the JetStream adapter converts to the
+ * server's nanoseconds).
+ */
+
+/** An event to publish. `data` is the encoded payload (protobuf bytes, ARCHITECTURE.md "Events"). */
+export interface OutgoingEvent {
+  /** Full subject, e.g. `notify.ticket.v1.created`. A stream must capture it. */
+  subject: string;
+  data: Uint8Array;
+  /**
+   * Idempotency key, sent as `Nats-Msg-Id` (= the event id). A second publish with the same
+   * `msgID` inside the stream's duplicate window stores nothing and returns `duplicate: true`.
+   */
+  msgID: string;
+  /**
+   * Extra headers (ASCII names, values without CR/LF). A `traceparent` given here (e.g. the one
+   * the outbox row captured in the original request) becomes the parent of the publish span;
+   * otherwise the active context is the parent. Either way the sent `traceparent` is the
+   * PRODUCER span's, so the trace id is preserved end to end.
+   */
+  headers?: Record<string, string>;
+}
+
+/** What the stream answered. `seq` is the stream sequence (of the original on a duplicate). */
+export interface PublishResult {
+  duplicate: boolean;
+  seq?: number;
+}
+
+/** A delivered event, as a handler sees it. */
+export interface IncomingEvent {
+  subject: string;
+  data: Uint8Array;
+  /** `Nats-Msg-Id` of the published event, when it had one. */
+  msgID?: string;
+  /** All message headers (first value of each), including `traceparent` / `tracestate`. */
+  headers: Record<string, string>;
+  /** 1 on the first delivery, incremented by every redelivery (nak or ack-wait expiry). */
+  deliveryCount: number;
+  /** Stream the message is stored in. */
+  stream?: string;
+  /** Stream sequence. */
+  seq?: number;
+}
+
+/**
+ * What a handler decides. Returning nothing (`void`) is `ack`.
+ * - `ack`: done.
+ * - `nak`: redeliver after `delayMs` (transient failure). On the last allowed delivery
+ *   (`deliveryCount >= maxDeliver`) the runner dead-letters and terminates instead.
+ * - `term`: never redeliver; the runner records a dead letter first (poison message).
+ */
+export type HandlerOutcome =
+  | { kind: 'ack' }
+  | { kind: 'nak'; delayMs: number; reason?: string }
+  | { kind: 'term'; reason: string };
+
+export type EventHandler = (evt: IncomingEvent) => Promise<HandlerOutcome | void>;
+
+/** JetStream's default `Nats-Msg-Id` dedupe window (2 minutes), ms. */
+export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
+
+/** A stream declared in code (created or updated by `ensureStreams`). */
+export interface StreamSpec {
+  /** Stream name, e.g. `TICKET_EVENTS` (no dots, spaces or wildcards). */
+  name: string;
+  /** Subjects it captures, wildcards allowed (`notify.ticket.v1.>`). */
+  subjects: string[];
+  /** `Nats-Msg-Id` dedupe window, ms. Default 120 000 (the JetStream default, 2 minutes). */
+  duplicateWindowMs?: number;
+  /** Messages older than this are discarded, ms. Default: kept (0 = unlimited). */
+  maxAgeMs?: number;
+}
+
+/**
+ * Exponential backoff for naks after a thrown error:
+ * `delay(n) = min(maxDelayMs, initialDelayMs * multiplier^(n-1))`, then ± `jitter` (a fraction,
+ * 0.2 = ±20 %), where `n` is the delivery count that failed.
+ */
+export interface RetryPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  multiplier: number;
+  jitter: number;
+}
+
+/** A durable consumer declared in code (created or updated when `consume` starts). */
+export interface ConsumerSpec {
+  stream: string;
+  /** Durable name, `<consumer>-<domain>` (no dots), e.g. `gateway-ticket`. */
+  durable: string;
+  /**
+   * Subjects to receive (default: everything in the stream). One subject works on every
+   * server; two or more need nats-server >= 2.10 (`filter_subjects`).
+   */
+  filterSubjects?: string[];
+  /**
+   * Deliveries a message gets before it is dead-lettered. Default 5. A failure on delivery
+   * `maxDeliver` (thrown error or `nak`) dead-letters and terminates it; a message that arrives
+   * with a higher count (its earlier deliveries timed out, e.g. a crashed process) is
+   * dead-lettered without running the handler.
+   */
+  maxDeliver?: number;
+  /** Time the server waits for an ack before redelivering, ms. Default 30 000. */
+  ackWaitMs?: number;
+  /**
+   * Explicit nak delays after a thrown error, ms: delivery n waits `backoffMs[min(n, len) - 1]`
+   * (± `retry.jitter`). When absent, `retry` (exponential) applies.
+   */
+  backoffMs?: number[];
+  /** Exponential backoff; defaults `DEFAULT_RETRY_POLICY` (1 s, ×2, max 60 s, ±20 %). */
+  retry?: Partial<RetryPolicy>;
+}
+
+/** Why the runner dead-lettered a message. */
+export type DeadLetterCause = 'poison' | 'handler_term' | 'max_deliver';
+
+/** Where a dead letter came from (the consumer that gave up on it). */
+export interface DeadLetterContext {
+  stream: string;
+  durable: string;
+  cause: DeadLetterCause;
+}
+
+/**
+ * Records messages the consumer gave up on. `record` must be durable when it resolves: the
+ * runner terminates the message only afterwards; when `record` rejects, the message is nak'ed
+ * with backoff and tried again later (never dropped silently).
+ */
+export interface DeadLetterSink {
+  record(evt: IncomingEvent, reason: string, context: DeadLetterContext): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  /**
+   * Handlers running at once for this consumer instance. Default 1, which keeps per-consumer
+   * order (a redelivery can still overtake); raise it for handlers that are idempotent and
+   * order-free (the deliveries table's unique key makes the gateway's so).
+   */
+  concurrency?: number;
+  /** Default: a sink that writes the dead letter to the log (no payload) at error level. */
+  deadLetter?: DeadLetterSink;
+}
+
+export interface ConsumerHandle {
+  /** Drain: stop pulling, let in-flight (and already received) messages finish, then resolve. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface EventBus {
+  /** Creates or updates the streams (idempotent; safe from several replicas at once). */
+  ensureStreams(streams: StreamSpec[]): Promise<void>;
+  /**
+   * Publishes with `Nats-Msg-Id` = `msgID` inside a PRODUCER span whose context goes into
+   * `traceparent` / `tracestate`. Rejects when no stream captures the subject or the bus is
+   * unreachable (the outbox relay retries later).
+   */
+  publish(evt: OutgoingEvent): Promise<PublishResult>;
+  /**
+   * Creates or updates the durable consumer, then runs `handler` for each message on it.
+   * Several instances (processes or calls) on the same durable share the work: each message
+   * is handled by one of them. Settlement: `void`/`ack` → ack; thrown error → nak with backoff
+   * (`PoisonMessageError` or an error with `permanent: true` → dead letter + term); see
+   * `HandlerOutcome`, `ConsumerSpec.maxDeliver`.
+   */
+  consume(spec: ConsumerSpec, handler: EventHandler, opts?: ConsumeOptions): Promise<ConsumerHandle>;
+  /** Stops every consumer (drains them) and closes the connection. */
+  close(): Promise<void>;
+}
+
+/** A pino-compatible logger (only these four methods are used). */
+export interface MessagingLogger {
+  debug(obj: Record<string, unknown>, msg?: string): void;
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+}
+
+export const silentLogger: MessagingLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
