@@ -14,7 +14,7 @@ const SECTION_EXAMPLES = 'Message Examples';
 
 const gangguanSample = {
   customer_name: 'Budi Santoso',
-  ticket_number: 'GNG-2026-0042',
+  ticket_number: 'GGN-20261122-0042',
   description: 'Internet mati total sejak pagi',
   address: 'Jl. Tuparev No. 45, Karawang Barat',
   created_at: '2026-11-22T09:15:00+07:00',
@@ -29,7 +29,7 @@ const gangguanSample = {
 
 const psbSample = {
   customer_name: 'Siti Rahmawati',
-  ticket_number: 'PSB-2026-0017',
+  ticket_number: 'PSB-20260803-0017',
   description: 'Pemasangan baru paket Home 50 Mbps',
   address: 'Perum Griya Asri Blok C3 No. 8, Cikampek',
   created_at: '2026-08-03T13:30:00+07:00',

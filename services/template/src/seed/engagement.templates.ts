@@ -105,7 +105,7 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
     ),
     sampleVariables: {
       customer_name: 'Siti Rahmawati',
-      ticket_number: 'PSB-2026-0017',
+      ticket_number: 'PSB-20260803-0017',
       scheduled_at: '2026-08-05T09:00:00+07:00',
       technician_name: 'Dedi Kurniawan',
       technician_phone: '6285712345678',
@@ -268,9 +268,9 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
     ),
     sampleVariables: {
       customer_name: 'Budi Santoso',
-      ticket_number: 'GNG-2026-0042',
+      ticket_number: 'GGN-20261122-0042',
       technician_name: 'Ahmad Fauzi',
-      survey_url: 'https://portal.aglis.biz.id/survey/GNG-2026-0042',
+      survey_url: 'https://portal.aglis.biz.id/survey/GGN-20261122-0042',
     },
     source: { seed: SEED_SYSTEM_COMPLETE, section: 'PHASE 3 / 12. Satisfaction Survey', fidelity: 'authored', note: AUTHORED },
   },

@@ -61,7 +61,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     ),
     sampleVariables: {
       technician_name: 'Ahmad Fauzi',
-      ticket_number: 'GNG-2026-0042',
+      ticket_number: 'GGN-20261122-0042',
       customer_name: 'Budi Santoso',
       customer_phone: '6281398765432',
       address: 'Jl. Tuparev No. 45, Karawang Barat',
@@ -83,7 +83,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '',
       '👉 Balas *1* setelah pekerjaan selesai.',
     ),
-    sampleVariables: { ticket_number: 'GNG-2026-0042', started_at: '2026-11-22T10:05:00+07:00' },
+    sampleVariables: { ticket_number: 'GGN-20261122-0042', started_at: '2026-11-22T10:05:00+07:00' },
     source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Starts Job (Button "1" on assigned job)', fidelity: 'authored', note: FLOW_NOTE },
   },
   {
@@ -101,7 +101,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '',
       'Terima kasih atas kerja keras Anda! 💪',
     ),
-    sampleVariables: { ticket_number: 'GNG-2026-0042', completed_at: '2026-11-22T11:40:00+07:00', duration_minutes: 95 },
+    sampleVariables: { ticket_number: 'GGN-20261122-0042', completed_at: '2026-11-22T11:40:00+07:00', duration_minutes: 95 },
     source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Completes Job (Button "1" on in-progress job)', fidelity: 'authored', note: FLOW_NOTE },
   },
   {

@@ -21,7 +21,7 @@ class StepClock implements Clock {
 const ref = { key: 'ticket.created.disturbance', channel: 'WHATSAPP', locale: 'id' } as const;
 const v1Body = '🎫 *TIKET GANGGUAN DITERIMA*\n\nHalo {{ customer_name }}, tiket {{ ticket_number }}.';
 const v2Body = '🎫 *TIKET DITERIMA*\n\nHalo {{ customer_name }}! Nomor: {{ ticket_number }}';
-const samples = { customer_name: 'Budi Santoso', ticket_number: 'GNG-2026-0042' };
+const samples = { customer_name: 'Budi Santoso', ticket_number: 'GGN-20261122-0042' };
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -67,7 +67,7 @@ describe('UpsertTemplate and versioning', () => {
     const v3 = await upsert(v2Body + '.', { activate: true });
     expect(v3.head).toMatchObject({ activeVersion: 3, latestVersion: 3 });
     expect((await uc.renderTemplate.execute({ ...ref, variables: samples })).text).toBe(
-      '🎫 *TIKET DITERIMA*\n\nHalo Budi Santoso! Nomor: GNG-2026-0042.',
+      '🎫 *TIKET DITERIMA*\n\nHalo Budi Santoso! Nomor: GGN-20261122-0042.',
     );
   });
 
@@ -109,7 +109,7 @@ describe('UpsertTemplate and versioning', () => {
     const rollback = await uc.activateTemplateVersion.execute({ ...ref, version: 1, actor: 'supervisor' });
     expect(rollback).toMatchObject({ changed: true, head: { activeVersion: 1, latestVersion: 2, activatedBy: 'supervisor' } });
     const rendered = await render();
-    expect(rendered).toMatchObject({ version: 1, text: '🎫 *TIKET GANGGUAN DITERIMA*\n\nHalo Budi Santoso, tiket GNG-2026-0042.' });
+    expect(rendered).toMatchObject({ version: 1, text: '🎫 *TIKET GANGGUAN DITERIMA*\n\nHalo Budi Santoso, tiket GGN-20261122-0042.' });
     expect((await uc.getTemplate.execute(ref)).version.version).toBe(1);
 
     expect(await uc.activateTemplateVersion.execute({ ...ref, version: 1, actor: 'supervisor' })).toMatchObject({
