@@ -1,0 +1,9 @@
+import type { CustomerEvent } from '../../domain';
+
+/**
+ * Transactional outbox for `notify.customer.v1.{registered,activated}`: `append` writes in
+ * the unit of work's transaction; a relay publishes with `Nats-Msg-Id = eventId`.
+ */
+export interface CustomerEventOutbox {
+  append(event: CustomerEvent): Promise<void>;
+}

@@ -1,0 +1,33 @@
+import type { Customer, CustomerStatus } from '../../domain';
+
+export interface CustomerListFilter {
+  readonly status?: CustomerStatus;
+  /** Normalized work-zone key. */
+  readonly workZone?: string;
+}
+
+/** Keyset position; order createdAt DESC, id DESC. */
+export interface CustomerCursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+export interface CustomerRepository {
+  findById(id: string): Promise<Customer | null>;
+  /** By normalized phone (E.164 digits). */
+  findByPhone(phone: string): Promise<Customer | null>;
+  /**
+   * Insert (`expectedVersion` 0) or update when the stored version equals `expectedVersion`.
+   * Throws AlreadyExistsError when the phone belongs to another customer (unique index
+   * `customers(phone)`), ConflictError on a version mismatch.
+   */
+  save(customer: Customer, expectedVersion: number): Promise<void>;
+  /** Up to `limit` customers, createdAt DESC, id DESC, after `after`. */
+  list(filter: CustomerListFilter, limit: number, after: CustomerCursor | null): Promise<Customer[]>;
+  /**
+   * Every ACTIVE customer (of work zone `area` when given), in id order, as a stream: the
+   * implementation pages internally (keyset on id, e.g. 1,000 rows per query) so an area of
+   * 100,000 customers never sits in memory at once.
+   */
+  streamActive(filter: { readonly area?: string }): AsyncIterable<Customer>;
+}

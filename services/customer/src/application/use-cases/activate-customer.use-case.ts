@@ -1,0 +1,28 @@
+import { NotFoundError } from '@notify/errors';
+import { activateCustomer, type Customer } from '../../domain';
+import { actorOf, authorize, type Principal } from '../principal';
+import type { CustomerCommandDeps } from './register-customer.use-case';
+
+/**
+ * ActivateCustomer: PENDING → ACTIVE and the `activated` event (the welcome message
+ * trigger) in one transaction. Roles: activateCustomer. Errors: NotFound,
+ * FailedPrecondition ("customer … is ACTIVE; activate needs PENDING"), Conflict (raced).
+ */
+export class ActivateCustomerUseCase {
+  constructor(private readonly deps: CustomerCommandDeps) {}
+
+  async execute(principal: Principal, input: { readonly customerId: string }): Promise<Customer> {
+    authorize(principal, 'activateCustomer', 'activate customers');
+    return this.deps.uow.run(async (tx) => {
+      const before = await tx.customers.findById(input.customerId);
+      if (!before) throw new NotFoundError('customer', input.customerId);
+      const { customer, event } = activateCustomer(before, actorOf(principal), {
+        at: this.deps.clock.now(),
+        eventId: this.deps.ids.newId(),
+      });
+      await tx.customers.save(customer, before.version);
+      await tx.outbox.append(event);
+      return customer;
+    });
+  }
+}

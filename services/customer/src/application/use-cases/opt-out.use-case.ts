@@ -1,0 +1,26 @@
+import { ValidationError } from '@notify/errors';
+import { isChannel, normalizePhone, type Channel, type OptOut } from '../../domain';
+import type { Clock, OptOutRepository } from '../ports';
+import { authorize, type Principal } from '../principal';
+
+/**
+ * OptOut: the phone (any accepted form) opts out of a channel, whoever owns the number
+ * (e.g. a "STOP" reply seen by the gateway). Idempotent. ResolveRecipients then leaves the
+ * number out on that channel (OPTED_OUT). Roles: optOut. Errors: Validation (phone, channel).
+ */
+export class OptOutUseCase {
+  constructor(private readonly deps: { readonly optOuts: OptOutRepository; readonly clock: Clock }) {}
+
+  async execute(principal: Principal, input: { readonly phone: string; readonly channel: Channel; readonly reason?: string }): Promise<OptOut> {
+    authorize(principal, 'optOut', 'record opt-outs');
+    if (!isChannel(input.channel)) throw new ValidationError('channel', `must be WHATSAPP or SMS, got "${input.channel}"`);
+    const optOut: OptOut = {
+      phone: normalizePhone(input.phone),
+      channel: input.channel,
+      reason: input.reason?.trim() || null,
+      at: this.deps.clock.now(),
+    };
+    await this.deps.optOuts.upsert(optOut);
+    return optOut;
+  }
+}

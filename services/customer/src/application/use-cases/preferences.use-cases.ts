@@ -1,0 +1,75 @@
+import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
+import {
+  applyPreferencesPatch,
+  defaultPreferences,
+  SUBJECT_KINDS,
+  type NotificationPreferences,
+  type PreferencesPatch,
+  type SubjectRef,
+} from '../../domain';
+import type { Clock, CustomerRepository, GroupRepository, PreferencesRepository, StaffRepository } from '../ports';
+import { authorize, type CustomerOperation, type Principal } from '../principal';
+
+type PreferencesDeps = {
+  readonly preferences: PreferencesRepository;
+  readonly customers: CustomerRepository;
+  readonly staff: StaffRepository;
+  readonly groups: GroupRepository;
+  readonly clock: Clock;
+};
+
+/** Staff may always manage their own preferences; otherwise the role table decides. */
+function authorizeSubject(principal: Principal, subject: SubjectRef, op: CustomerOperation, what: string): void {
+  if (subject.kind === 'staff' && principal.staffId === subject.id) return;
+  try {
+    authorize(principal, op, what);
+  } catch (err) {
+    if (err instanceof PermissionDeniedError) throw new PermissionDeniedError(`role ${principal.role} may not ${what} of others`);
+    throw err;
+  }
+}
+
+async function requireSubject(deps: PreferencesDeps, subject: SubjectRef): Promise<void> {
+  if (!SUBJECT_KINDS.includes(subject.kind)) throw new ValidationError('subject.kind', `must be customer, staff or group, got "${subject.kind}"`);
+  const found =
+    subject.kind === 'customer'
+      ? await deps.customers.findById(subject.id)
+      : subject.kind === 'staff'
+        ? await deps.staff.findById(subject.id)
+        : await deps.groups.findById(subject.id);
+  if (!found) throw new NotFoundError(subject.kind, subject.id);
+}
+
+/**
+ * GetPreferences of a customer, staff member or group: the stored ones or the defaults
+ * (every channel on, no opt-outs, no quiet hours, locale `id`, Asia/Jakarta).
+ * Roles: readPreferences, or the staff member themself. Errors: NotFound (subject), Validation.
+ */
+export class GetPreferencesUseCase {
+  constructor(private readonly deps: PreferencesDeps) {}
+
+  async execute(principal: Principal, subject: SubjectRef): Promise<NotificationPreferences> {
+    authorizeSubject(principal, subject, 'readPreferences', 'read preferences');
+    await requireSubject(this.deps, subject);
+    return (await this.deps.preferences.get(subject)) ?? defaultPreferences(subject);
+  }
+}
+
+/**
+ * UpdatePreferences: partial update (channels on/off, opted-out notification types —
+ * replaces the list —, quiet hours `HH:MM`–`HH:MM` or null, IANA time zone, locale id|en).
+ * Roles: writePreferences, or the staff member themself. Errors: NotFound, Validation
+ * (channels, opted_out_types, quiet_hours.start/end, time_zone, locale).
+ */
+export class UpdatePreferencesUseCase {
+  constructor(private readonly deps: PreferencesDeps) {}
+
+  async execute(principal: Principal, input: { readonly subject: SubjectRef; readonly patch: PreferencesPatch }): Promise<NotificationPreferences> {
+    authorizeSubject(principal, input.subject, 'writePreferences', 'change preferences');
+    await requireSubject(this.deps, input.subject);
+    const current = (await this.deps.preferences.get(input.subject)) ?? defaultPreferences(input.subject);
+    const next = applyPreferencesPatch(current, input.patch, this.deps.clock.now());
+    await this.deps.preferences.save(next);
+    return next;
+  }
+}

@@ -1,0 +1,48 @@
+import { AlreadyExistsError } from '@notify/errors';
+import { normalizePhone, registerCustomer, type Customer } from '../../domain';
+import type { Clock, CustomerUnitOfWork, IdGenerator } from '../ports';
+import { actorOf, authorize, type Principal } from '../principal';
+
+export interface RegisterCustomerInput {
+  readonly name: string;
+  /** Any common Indonesian / international form; stored as E.164 digits. */
+  readonly phone: string;
+  readonly address: string;
+  readonly workZone: string;
+  readonly packageName: string;
+  /** Ask for a WiFi installation: the ticket service opens a PSB ticket from the event. */
+  readonly wantsInstallation: boolean;
+}
+
+export interface CustomerCommandDeps {
+  readonly uow: CustomerUnitOfWork;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/**
+ * RegisterCustomer: a PENDING customer and the `registered` event (carrying
+ * wantsInstallation) in one transaction. Roles: registerCustomer.
+ * Errors: Validation (name, phone — naming the value —, address, work_zone, package_name);
+ * AlreadyExists when the phone belongs to another customer.
+ */
+export class RegisterCustomerUseCase {
+  constructor(private readonly deps: CustomerCommandDeps) {}
+
+  async execute(principal: Principal, input: RegisterCustomerInput): Promise<Customer> {
+    authorize(principal, 'registerCustomer', 'register customers');
+    const phone = normalizePhone(input.phone);
+    const { customer, event } = registerCustomer(
+      { id: this.deps.ids.newId(), ...input, phone },
+      actorOf(principal),
+      { at: this.deps.clock.now(), eventId: this.deps.ids.newId() },
+    );
+    return this.deps.uow.run(async (tx) => {
+      const holder = await tx.customers.findByPhone(phone);
+      if (holder) throw new AlreadyExistsError(`phone ${phone} already belongs to customer ${holder.id}`);
+      await tx.customers.save(customer, 0);
+      await tx.outbox.append(event);
+      return customer;
+    });
+  }
+}

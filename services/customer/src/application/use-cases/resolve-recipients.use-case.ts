@@ -1,0 +1,288 @@
+import { NotFoundError, ValidationError } from '@notify/errors';
+import {
+  audienceRank,
+  AUDIENCE_REQUIRES,
+  coversZone,
+  defaultPreferences,
+  judgeCandidate,
+  normalizeWorkZone,
+  ruleMatches,
+  subjectKey,
+  validateNotificationType,
+  type Audience,
+  type Candidate,
+  type Channel,
+  type Customer,
+  type LeftOut,
+  type Recipient,
+  type RecipientKind,
+  type ResolutionContext,
+  type RoutingRule,
+  type Staff,
+  type StaffRole,
+  type WhatsAppGroup,
+} from '../../domain';
+import type { CustomerRepository, GroupRepository, OptOutRepository, PreferencesRepository, RoutingRuleRepository, StaffRepository } from '../ports';
+import { authorize, type Principal } from '../principal';
+
+export interface ResolveRecipientsInput {
+  /** e.g. `ticket.created`, `sla.warning`, `campaign.maintenance`. */
+  readonly notificationType: string;
+  readonly context: ResolutionContext;
+}
+
+/** A rule that matched but could not be resolved because the context lacks a field. */
+export interface SkippedRule {
+  readonly ruleId: string;
+  readonly audience: Audience;
+  /** The missing context field (snake_case, as in the proto). */
+  readonly missing: string;
+}
+
+export type ResolutionItem =
+  | { readonly recipient: Recipient }
+  | { readonly leftOut: LeftOut }
+  | { readonly skippedRule: SkippedRule };
+
+export interface ResolveRecipientsResult {
+  readonly recipients: Recipient[];
+  readonly leftOut: LeftOut[];
+  readonly skippedRules: SkippedRule[];
+}
+
+export interface ResolveRecipientsDeps {
+  readonly rules: RoutingRuleRepository;
+  readonly customers: CustomerRepository;
+  readonly staff: StaffRepository;
+  readonly groups: GroupRepository;
+  readonly preferences: PreferencesRepository;
+  readonly optOuts: OptOutRepository;
+}
+
+/** Candidates are judged in batches of this size (one preferences and one opt-out query per batch). */
+export const RESOLUTION_BATCH_SIZE = 500;
+
+const FIELD_NAMES: Record<string, string> = {
+  customerId: 'customer_id',
+  technicianId: 'technician_id',
+  workZone: 'work_zone',
+  area: 'area',
+};
+
+/** A candidate before preferences and opt-outs are attached. */
+type Bare = Omit<Candidate, 'preferences' | 'optedOutChannels'>;
+
+/**
+ * ResolveRecipients: who gets a notification, on which channel, at which address, in which
+ * locale and quiet-hours window, with which template — and who is left out and why.
+ *
+ * 1. The stored routing rules of the type that are enabled and match the context (ticket
+ *    type, escalation level). No rules at all for the type → NotFound('routing rules', type).
+ *    A matching rule whose audience needs a missing context field is reported in
+ *    `skippedRules` (e.g. ASSIGNED_TECHNICIAN of an SLA warning on an unassigned ticket).
+ * 2. Rules in audience order (most specific first: customer, assigned technician,
+ *    supervisors, managers, zone technicians, …, groups, area customers); each audience's
+ *    candidates are judged (`judgeCandidate`: actor, inactive, no phone, type opt-out, then
+ *    the first accepted channel, with per-channel opt-outs by phone).
+ * 3. De-duplication: one recipient per (channel, address) — the first, most specific, wins;
+ *    one left-out entry per subject, and none for a subject that is already a recipient.
+ *
+ * `stream` yields items as it goes (AREA_CUSTOMERS / ALL_CUSTOMERS read customers as a
+ * stream and judge them 500 at a time: 100,000 customers never sit in memory; only the
+ * de-duplication keys do). `resolve` collects everything for small audiences.
+ * Roles: resolveRecipients. Errors: PermissionDenied, Validation (notification_type,
+ * context.*), NotFound (no rules for the type).
+ */
+export class ResolveRecipientsUseCase {
+  constructor(private readonly deps: ResolveRecipientsDeps) {}
+
+  async resolve(principal: Principal, input: ResolveRecipientsInput): Promise<ResolveRecipientsResult> {
+    const result: ResolveRecipientsResult = { recipients: [], leftOut: [], skippedRules: [] };
+    for await (const item of this.stream(principal, input)) {
+      if ('recipient' in item) result.recipients.push(item.recipient);
+      else if ('leftOut' in item) result.leftOut.push(item.leftOut);
+      else result.skippedRules.push(item.skippedRule);
+    }
+    return result;
+  }
+
+  async *stream(principal: Principal, input: ResolveRecipientsInput): AsyncGenerator<ResolutionItem> {
+    authorize(principal, 'resolveRecipients', 'resolve recipients');
+    const type = validateNotificationType(input.notificationType);
+    const context = normalizeContext(input.context ?? {});
+    const all = await this.deps.rules.list({ notificationType: type });
+    if (!all.length) throw new NotFoundError('routing rules for notification type', type);
+    const rules = all
+      .filter((r) => r.enabled && ruleMatches(r, context))
+      .sort((a, b) => audienceRank(a.audience) - audienceRank(b.audience) || a.id.localeCompare(b.id));
+
+    const sent = new Set<string>();
+    const recipientSubjects = new Set<string>();
+    const leftOutSubjects = new Set<string>();
+    for (const rule of rules) {
+      const needs = AUDIENCE_REQUIRES[rule.audience];
+      if (needs && context[needs] === undefined) {
+        yield { skippedRule: { ruleId: rule.id, audience: rule.audience, missing: FIELD_NAMES[needs] ?? needs } };
+        continue;
+      }
+      for await (const batch of batches(this.candidates(rule.audience, context), RESOLUTION_BATCH_SIZE)) {
+        const judged = await this.judgeBatch(batch, rule, context);
+        for (const verdict of judged) {
+          if ('recipient' in verdict) {
+            const r = verdict.recipient;
+            const key = `${r.channel}|${r.address}`;
+            if (sent.has(key)) continue;
+            sent.add(key);
+            recipientSubjects.add(`${r.kind}:${r.id}`);
+            yield verdict;
+          } else {
+            const subject = `${verdict.leftOut.kind}:${verdict.leftOut.id}`;
+            if (leftOutSubjects.has(subject) || recipientSubjects.has(subject)) continue;
+            leftOutSubjects.add(subject);
+            yield verdict;
+          }
+        }
+      }
+    }
+  }
+
+  private async judgeBatch(batch: Bare[], rule: RoutingRule, context: ResolutionContext) {
+    const subjects = batch.map((c) => ({ kind: c.kind, id: c.id }));
+    const prefs = await this.deps.preferences.getMany(subjects);
+    const phones = [...new Set(batch.filter((c) => c.kind !== 'group' && c.address).map((c) => c.address!))];
+    const optOuts = new Map<string, Set<Channel>>();
+    if (phones.length) {
+      for (const o of await this.deps.optOuts.findByPhones(phones)) {
+        const set = optOuts.get(o.phone) ?? new Set<Channel>();
+        set.add(o.channel);
+        optOuts.set(o.phone, set);
+      }
+    }
+    return batch.map((c) =>
+      judgeCandidate(
+        {
+          ...c,
+          preferences: prefs.get(subjectKey(c)) ?? defaultPreferences({ kind: c.kind, id: c.id }),
+          optedOutChannels: (c.kind !== 'group' && c.address && optOuts.get(c.address)) || new Set<Channel>(),
+        },
+        rule,
+        context,
+      ),
+    );
+  }
+
+  /** The people / groups an audience names, as bare candidates. */
+  private async *candidates(audience: Audience, ctx: ResolutionContext): AsyncGenerator<Bare> {
+    const zone = ctx.workZone;
+    switch (audience) {
+      case 'CUSTOMER': {
+        const c = await this.deps.customers.findById(ctx.customerId!);
+        yield c ? fromCustomer(c) : missing('customer', ctx.customerId!);
+        return;
+      }
+      case 'ASSIGNED_TECHNICIAN': {
+        const s = await this.deps.staff.findById(ctx.technicianId!);
+        yield s ? fromStaff(s) : missing('staff', ctx.technicianId!);
+        return;
+      }
+      case 'ZONE_TECHNICIANS':
+        yield* this.staffOf(['technician'], (s) => coversZone(s, zone!));
+        return;
+      case 'ALL_TECHNICIANS':
+        yield* this.staffOf(['technician'], (s) => (!zone || coversZone(s, zone)) && (!ctx.technicianId || s.id === ctx.technicianId));
+        return;
+      case 'SUPERVISORS':
+        yield* this.staffOf(['supervisor'], (s) => !zone || coversZone(s, zone));
+        return;
+      case 'MANAGERS':
+        yield* this.staffOf(['manager'], (s) => !zone || coversZone(s, zone));
+        return;
+      case 'ALL_STAFF':
+        yield* this.staffOf(null, () => true);
+        return;
+      case 'ZONE_TECHNICIAN_GROUP':
+        yield* this.groupsOf((g) => g.category === 'technicians' && (g.workZone === null || g.workZone === zone));
+        return;
+      case 'SUPERVISOR_GROUP':
+        yield* this.groupsOf((g) => g.category === 'supervisors' && (!zone || g.workZone === null || g.workZone === zone));
+        return;
+      case 'MANAGEMENT_GROUP':
+        yield* this.groupsOf((g) => g.category === 'managers');
+        return;
+      case 'NOC_GROUP':
+        yield* this.groupsOf((g) => g.category === 'noc');
+        return;
+      case 'CUSTOMER_SERVICE_GROUP':
+        yield* this.groupsOf((g) => g.category === 'customer_service');
+        return;
+      case 'ALL_GROUPS':
+        yield* this.groupsOf(() => true);
+        return;
+      case 'AREA_CUSTOMERS':
+      case 'ALL_CUSTOMERS':
+        for await (const c of this.deps.customers.streamActive(ctx.area ? { area: ctx.area } : {})) yield fromCustomer(c);
+        return;
+    }
+  }
+
+  private async *staffOf(roles: readonly StaffRole[] | null, keep: (s: Staff) => boolean): AsyncGenerator<Bare> {
+    const all = await this.deps.staff.listByRoles(roles);
+    for (const s of [...all].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))) {
+      if (keep(s)) yield fromStaff(s);
+    }
+  }
+
+  private async *groupsOf(keep: (g: WhatsAppGroup) => boolean): AsyncGenerator<Bare> {
+    for (const g of await this.deps.groups.list({})) if (keep(g)) yield fromGroup(g);
+  }
+}
+
+function fromCustomer(c: Customer): Bare {
+  return { kind: 'customer', id: c.id, name: c.name, address: c.phone, active: true };
+}
+function fromStaff(s: Staff): Bare {
+  return { kind: 'staff', id: s.id, name: s.name, address: s.phone, active: s.active };
+}
+function fromGroup(g: WhatsAppGroup): Bare {
+  return { kind: 'group', id: g.id, name: g.name, address: g.chatId, active: g.active, acceptsTypes: g.notificationTypes };
+}
+/** An id the context named that does not exist (left out as NOT_FOUND, so the others still get the message). */
+function missing(kind: RecipientKind, id: string): Bare {
+  return { kind, id, name: '', address: null, active: false, notFound: true };
+}
+
+async function* batches<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of source) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+function normalizeContext(raw: ResolutionContext): ResolutionContext {
+  const ctx: { -readonly [K in keyof ResolutionContext]: ResolutionContext[K] } = {};
+  const str = (v: string | undefined) => (v && v.trim() ? v.trim() : undefined);
+  if (str(raw.ticketId)) ctx.ticketId = str(raw.ticketId);
+  if (str(raw.customerId)) ctx.customerId = str(raw.customerId);
+  if (str(raw.technicianId)) ctx.technicianId = str(raw.technicianId);
+  if (str(raw.actorId)) ctx.actorId = str(raw.actorId);
+  if (str(raw.workZone)) ctx.workZone = normalizeWorkZone(raw.workZone!, 'context.work_zone');
+  if (str(raw.area)) ctx.area = normalizeWorkZone(raw.area!, 'context.area');
+  if (raw.ticketType !== undefined && (raw.ticketType as string) !== '') {
+    if (raw.ticketType !== 'GANGGUAN' && raw.ticketType !== 'PSB') {
+      throw new ValidationError('context.ticket_type', `must be GANGGUAN or PSB, got "${raw.ticketType}"`);
+    }
+    ctx.ticketType = raw.ticketType;
+  }
+  if (raw.escalationLevel !== undefined && raw.escalationLevel !== null) {
+    if (![0, 1, 2].includes(raw.escalationLevel)) {
+      throw new ValidationError('context.escalation_level', `must be 0, 1 or 2, got ${raw.escalationLevel}`);
+    }
+    ctx.escalationLevel = raw.escalationLevel;
+  }
+  return ctx;
+}

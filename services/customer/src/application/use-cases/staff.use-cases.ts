@@ -1,0 +1,71 @@
+import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
+import { createStaff, isStaffRole, normalizeWorkZone, type NewStaff, type Staff, type StaffRole } from '../../domain';
+import { decodePageToken, encodePageToken, resolvePageSize } from '../page-token';
+import type { Clock, IdGenerator, StaffRepository } from '../ports';
+import { authorize, type Principal } from '../principal';
+
+/**
+ * CreateStaff: a technician, supervisor, manager, noc, customer_service or admin with
+ * optional phone (E.164 digits, unique among staff — inbound WhatsApp replies are mapped
+ * back to staff by phone) and work zones (none = all zones). Roles: createStaff.
+ * Errors: Validation (name, role, phone, work_zones), AlreadyExists (phone or id).
+ */
+export class CreateStaffUseCase {
+  constructor(private readonly deps: { readonly staff: StaffRepository; readonly clock: Clock; readonly ids: IdGenerator }) {}
+
+  async execute(principal: Principal, input: Omit<NewStaff, 'id'> & { readonly id?: string }): Promise<Staff> {
+    authorize(principal, 'createStaff', 'create staff');
+    const staff = createStaff({ ...input, id: input.id?.trim() || this.deps.ids.newId() }, this.deps.clock.now());
+    if (staff.phone) {
+      const holder = await this.deps.staff.findByPhone(staff.phone);
+      if (holder) throw new AlreadyExistsError(`phone ${staff.phone} already belongs to staff ${holder.id}`);
+    }
+    if (await this.deps.staff.findById(staff.id)) throw new AlreadyExistsError(`staff ${staff.id} already exists`);
+    await this.deps.staff.insert(staff);
+    return staff;
+  }
+}
+
+/** GetStaff by id. Roles: readStaff. Errors: NotFound('staff', id). */
+export class GetStaffUseCase {
+  constructor(private readonly deps: { readonly staff: StaffRepository }) {}
+
+  async execute(principal: Principal, input: { readonly staffId: string }): Promise<Staff> {
+    authorize(principal, 'readStaff', 'read staff');
+    const found = input.staffId ? await this.deps.staff.findById(input.staffId) : null;
+    if (!found) throw new NotFoundError('staff', input.staffId || '(empty)');
+    return found;
+  }
+}
+
+export interface ListStaffInput {
+  readonly role?: StaffRole;
+  readonly workZone?: string;
+  readonly active?: boolean;
+  readonly pageSize?: number;
+  readonly pageToken?: string;
+}
+
+/** ListStaff: by name, keyset-paged. Roles: readStaff. Errors: Validation (role, work_zone, page_*). */
+export class ListStaffUseCase {
+  constructor(private readonly deps: { readonly staff: StaffRepository }) {}
+
+  async execute(principal: Principal, input: ListStaffInput = {}): Promise<{ staff: Staff[]; nextPageToken: string | null }> {
+    authorize(principal, 'readStaff', 'list staff');
+    if (input.role !== undefined && !isStaffRole(input.role)) throw new ValidationError('role', `unknown role "${input.role}"`);
+    const limit = resolvePageSize(input.pageSize);
+    const after = input.pageToken ? (({ n, i }) => ({ name: n, id: i }))(decodePageToken(input.pageToken, ['n', 'i'] as const)) : null;
+    const rows = await this.deps.staff.list(
+      {
+        ...(input.role ? { role: input.role } : {}),
+        ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
+        ...(input.active !== undefined ? { active: input.active } : {}),
+      },
+      limit + 1,
+      after,
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { staff: page, nextPageToken: rows.length > limit && last ? encodePageToken({ n: last.name, i: last.id }) : null };
+  }
+}

@@ -1,0 +1,264 @@
+import { ValidationError } from '@notify/errors';
+import { CHANNELS, isChannel, type Channel } from './channel';
+import { validateNotificationType } from './notification-type';
+import type { Locale, NotificationPreferences, QuietHours } from './preferences';
+
+/**
+ * Routing: which audiences hear about which notification type, on which channels, with
+ * which template. Rules are data (stored, editable); the defaults come from the seeds
+ * (default-routing-rules.ts).
+ */
+
+/**
+ * Who a rule addresses. Resolution needs context fields:
+ *   CUSTOMER               context.customer_id: the ticket's / invoice's customer (any status)
+ *   ASSIGNED_TECHNICIAN    context.technician_id: the ticket's technician (or the one a report is about)
+ *   ZONE_TECHNICIANS       context.work_zone: technicians covering the zone
+ *   ALL_TECHNICIANS        every technician (narrowed by work_zone / technician_id when given)
+ *   SUPERVISORS            supervisors covering context.work_zone (all when absent)
+ *   MANAGERS               managers covering context.work_zone (all when absent)
+ *   ALL_STAFF              every staff member
+ *   ZONE_TECHNICIAN_GROUP  context.work_zone: groups of category technicians for the zone
+ *   SUPERVISOR_GROUP       groups of category supervisors (zone-matched or all-zone)
+ *   MANAGEMENT_GROUP       groups of category managers
+ *   NOC_GROUP              groups of category noc
+ *   CUSTOMER_SERVICE_GROUP groups of category customer_service
+ *   ALL_GROUPS             every group
+ *   AREA_CUSTOMERS         context.area: every ACTIVE customer of the area (streamed)
+ *   ALL_CUSTOMERS          every ACTIVE customer (narrowed by context.area when given; streamed)
+ * Staff "covering" a zone: its work zones include it, or it has none (= all zones).
+ */
+export const AUDIENCES = [
+  'CUSTOMER',
+  'ASSIGNED_TECHNICIAN',
+  'SUPERVISORS',
+  'MANAGERS',
+  'ZONE_TECHNICIANS',
+  'ALL_TECHNICIANS',
+  'ALL_STAFF',
+  'ZONE_TECHNICIAN_GROUP',
+  'SUPERVISOR_GROUP',
+  'MANAGEMENT_GROUP',
+  'NOC_GROUP',
+  'CUSTOMER_SERVICE_GROUP',
+  'ALL_GROUPS',
+  'AREA_CUSTOMERS',
+  'ALL_CUSTOMERS',
+] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+/** Audiences resolved to WhatsApp groups (WhatsApp only). */
+export const GROUP_AUDIENCES: readonly Audience[] = [
+  'ZONE_TECHNICIAN_GROUP',
+  'SUPERVISOR_GROUP',
+  'MANAGEMENT_GROUP',
+  'NOC_GROUP',
+  'CUSTOMER_SERVICE_GROUP',
+  'ALL_GROUPS',
+];
+
+/** The context field an audience cannot do without. */
+export const AUDIENCE_REQUIRES: Partial<Record<Audience, keyof ResolutionContext>> = {
+  CUSTOMER: 'customerId',
+  ASSIGNED_TECHNICIAN: 'technicianId',
+  ZONE_TECHNICIANS: 'workZone',
+  ZONE_TECHNICIAN_GROUP: 'workZone',
+  AREA_CUSTOMERS: 'area',
+};
+
+export function isAudience(value: unknown): value is Audience {
+  return typeof value === 'string' && (AUDIENCES as readonly string[]).includes(value);
+}
+
+/** Facts about the notification that rules and audiences use (all optional). */
+export interface ResolutionContext {
+  readonly ticketId?: string;
+  readonly customerId?: string;
+  readonly technicianId?: string;
+  /** Normalized work-zone key. */
+  readonly workZone?: string;
+  /** Area = work-zone key of customers (AREA_CUSTOMERS, ALL_CUSTOMERS). */
+  readonly area?: string;
+  readonly ticketType?: 'GANGGUAN' | 'PSB';
+  readonly escalationLevel?: number;
+  /** Staff id of whoever caused the notification; they are not told about their own action. */
+  readonly actorId?: string;
+}
+
+export interface RoutingRule {
+  /** Deterministic key, see {@link routingRuleId}. */
+  readonly id: string;
+  readonly notificationType: string;
+  /** Only for this ticket type; null = any (or not a ticket notification). */
+  readonly ticketType: 'GANGGUAN' | 'PSB' | null;
+  /** Only for this escalation level (1 or 2); null = any. */
+  readonly escalationLevel: 1 | 2 | null;
+  readonly audience: Audience;
+  /** In order of preference: each recipient gets the FIRST channel they accept. */
+  readonly channels: readonly Channel[];
+  /** Template key in the template service (rendered per recipient locale and channel). */
+  readonly templateKey: string;
+  readonly enabled: boolean;
+  /** Where the rule comes from (seed document and section) or who edited it. */
+  readonly source: string;
+}
+
+/** `ticket.created/GANGGUAN/*\/CUSTOMER`: notification type / ticket type / escalation level / audience. */
+export function routingRuleId(r: Pick<RoutingRule, 'notificationType' | 'ticketType' | 'escalationLevel' | 'audience'>): string {
+  return `${r.notificationType}/${r.ticketType ?? '*'}/${r.escalationLevel ?? '*'}/${r.audience}`;
+}
+
+export type RoutingRuleInput = Omit<RoutingRule, 'id'>;
+
+/**
+ * Validates a rule: notification_type, ticket_type, escalation_level (1 | 2), audience,
+ * channels (non-empty, known, no repeats; group audiences only WHATSAPP), template_key.
+ */
+export function buildRoutingRule(input: RoutingRuleInput): RoutingRule {
+  const notificationType = validateNotificationType(input.notificationType);
+  if (input.ticketType !== null && input.ticketType !== 'GANGGUAN' && input.ticketType !== 'PSB') {
+    throw new ValidationError('ticket_type', `must be GANGGUAN, PSB or empty, got "${input.ticketType}"`);
+  }
+  if (input.escalationLevel !== null && input.escalationLevel !== 1 && input.escalationLevel !== 2) {
+    throw new ValidationError('escalation_level', `must be 1, 2 or empty, got ${input.escalationLevel}`);
+  }
+  if (!isAudience(input.audience)) throw new ValidationError('audience', `unknown audience "${input.audience}"`);
+  const channels = [...(input.channels ?? [])];
+  if (!channels.length) throw new ValidationError('channels', 'needs at least one channel');
+  const bad = channels.find((c) => !isChannel(c));
+  if (bad !== undefined) throw new ValidationError('channels', `unknown channel "${bad}" (${CHANNELS.join(', ')})`);
+  if (new Set(channels).size !== channels.length) throw new ValidationError('channels', 'lists a channel twice');
+  if (GROUP_AUDIENCES.includes(input.audience) && channels.join() !== 'WHATSAPP') {
+    throw new ValidationError('channels', `${input.audience} is a WhatsApp group audience: channels must be [WHATSAPP]`);
+  }
+  const templateKey = validateNotificationType(input.templateKey, 'template_key');
+  const rule = {
+    notificationType,
+    ticketType: input.ticketType,
+    escalationLevel: input.escalationLevel,
+    audience: input.audience,
+    channels,
+    templateKey,
+    enabled: input.enabled,
+    source: (input.source ?? '').trim(),
+  };
+  return { id: routingRuleId(rule), ...rule };
+}
+
+/** True when `rule` applies to `context` (ticket type and escalation level conditions). */
+export function ruleMatches(rule: RoutingRule, context: ResolutionContext): boolean {
+  if (rule.ticketType !== null && rule.ticketType !== context.ticketType) return false;
+  if (rule.escalationLevel !== null && rule.escalationLevel !== context.escalationLevel) return false;
+  return true;
+}
+
+/** Why someone the rules named gets nothing. */
+export const LEFT_OUT_REASONS = [
+  'OPTED_OUT',
+  'NO_PHONE',
+  'INACTIVE',
+  'CHANNEL_DISABLED',
+  'NOTIFICATION_TYPE_OPTED_OUT',
+  'NOT_FOUND',
+  'IS_ACTOR',
+] as const;
+export type LeftOutReason = (typeof LEFT_OUT_REASONS)[number];
+
+export type RecipientKind = 'customer' | 'staff' | 'group';
+
+/** One message to send: who, on which channel, to which address, rendered how, when. */
+export interface Recipient {
+  readonly kind: RecipientKind;
+  readonly id: string;
+  readonly name: string;
+  readonly channel: Channel;
+  /** E.164 digits for a person, the group chat id (`…@g.us`) for a group. */
+  readonly address: string;
+  readonly locale: Locale;
+  /** Defer (not drop) inside this local window; null = none. */
+  readonly quietHours: QuietHours | null;
+  readonly timeZone: string;
+  readonly templateKey: string;
+  readonly audience: Audience;
+}
+
+export interface LeftOut {
+  readonly kind: RecipientKind;
+  readonly id: string;
+  readonly name: string | null;
+  readonly reason: LeftOutReason;
+  readonly audience: Audience;
+}
+
+/** A person or group an audience named, with what resolution needs to judge it. */
+export interface Candidate {
+  readonly kind: RecipientKind;
+  readonly id: string;
+  readonly name: string;
+  /** E.164 digits or group chat id; null = none on file. */
+  readonly address: string | null;
+  readonly active: boolean;
+  readonly preferences: NotificationPreferences;
+  /** Channels this address opted out of (by phone). */
+  readonly optedOutChannels: ReadonlySet<Channel>;
+  /** For groups: the notification types it takes (empty = all). */
+  readonly acceptsTypes?: readonly string[];
+  /** The context named an id that does not exist (left out as NOT_FOUND). */
+  readonly notFound?: boolean;
+}
+
+/**
+ * Decides one candidate under one rule. In order: unknown id (NOT_FOUND), the actor of the change (IS_ACTOR),
+ * inactive (INACTIVE), no address (NO_PHONE), notification type opted out (preferences, or
+ * a group not taking the type: NOTIFICATION_TYPE_OPTED_OUT); then the rule's channels in
+ * order, skipping a channel the subject switched off or whose phone opted out of it; the
+ * first remaining one wins. When none remains: OPTED_OUT if any channel was skipped for an
+ * opt-out, else CHANNEL_DISABLED. Groups take WhatsApp only.
+ */
+export function judgeCandidate(
+  candidate: Candidate,
+  rule: RoutingRule,
+  context: ResolutionContext,
+): { recipient: Recipient } | { leftOut: LeftOut } {
+  const out = (reason: LeftOutReason) => ({
+    leftOut: { kind: candidate.kind, id: candidate.id, name: candidate.name || null, reason, audience: rule.audience },
+  });
+  if (candidate.notFound) return out('NOT_FOUND');
+  if (context.actorId && candidate.kind === 'staff' && candidate.id === context.actorId) return out('IS_ACTOR');
+  if (!candidate.active) return out('INACTIVE');
+  if (!candidate.address) return out('NO_PHONE');
+  const prefs = candidate.preferences;
+  if (prefs.optedOutTypes.includes(rule.notificationType)) return out('NOTIFICATION_TYPE_OPTED_OUT');
+  if (candidate.acceptsTypes?.length && !candidate.acceptsTypes.includes(rule.notificationType)) {
+    return out('NOTIFICATION_TYPE_OPTED_OUT');
+  }
+  let optedOut = false;
+  for (const channel of rule.channels) {
+    if (candidate.kind === 'group' && channel !== 'WHATSAPP') continue;
+    if (!prefs.channels[channel]) continue;
+    if (candidate.optedOutChannels.has(channel)) {
+      optedOut = true;
+      continue;
+    }
+    return {
+      recipient: {
+        kind: candidate.kind,
+        id: candidate.id,
+        name: candidate.name,
+        channel,
+        address: candidate.address,
+        locale: prefs.locale,
+        quietHours: prefs.quietHours,
+        timeZone: prefs.timeZone,
+        templateKey: rule.templateKey,
+        audience: rule.audience,
+      },
+    };
+  }
+  return out(optedOut ? 'OPTED_OUT' : 'CHANNEL_DISABLED');
+}
+
+/** Audience order in a resolution: most specific first, so de-duplication keeps the most specific template. */
+export function audienceRank(a: Audience): number {
+  return AUDIENCES.indexOf(a);
+}

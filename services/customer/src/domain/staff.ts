@@ -1,0 +1,54 @@
+import { ValidationError } from '@notify/errors';
+import { normalizeOptionalPhone } from './phone';
+import { normalizeWorkZone } from './work-zone';
+
+/** Staff roles (whatsapp-notification-system-complete.md, "Role-Based Access"). */
+export const STAFF_ROLES = ['technician', 'supervisor', 'manager', 'noc', 'customer_service', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export interface Staff {
+  /** UUID (or a caller-chosen id). */
+  readonly id: string;
+  readonly name: string;
+  readonly role: StaffRole;
+  /** E.164 digits, unique among staff; null = no phone (left out as NO_PHONE). */
+  readonly phone: string | null;
+  /** Normalized work-zone keys; empty = all zones. */
+  readonly workZones: readonly string[];
+  readonly active: boolean;
+  readonly createdAt: Date;
+}
+
+export interface NewStaff {
+  readonly id: string;
+  readonly name: string;
+  readonly role: StaffRole;
+  readonly phone?: string | null;
+  readonly workZones?: readonly string[];
+  readonly active?: boolean;
+}
+
+export function isStaffRole(value: unknown): value is StaffRole {
+  return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
+}
+
+/** Validates and normalizes a new staff member. ValidationError for name, role, phone, work_zones. */
+export function createStaff(input: NewStaff, at: Date): Staff {
+  const name = (input.name ?? '').trim();
+  if (!name) throw new ValidationError('name', 'is required');
+  if (!isStaffRole(input.role)) throw new ValidationError('role', `must be one of ${STAFF_ROLES.join(', ')}, got "${input.role}"`);
+  return {
+    id: input.id,
+    name,
+    role: input.role,
+    phone: normalizeOptionalPhone(input.phone),
+    workZones: [...new Set((input.workZones ?? []).map((z) => normalizeWorkZone(z, 'work_zones')))],
+    active: input.active ?? true,
+    createdAt: at,
+  };
+}
+
+/** True when `staff` covers `workZone` (no zones = every zone). */
+export function coversZone(staff: Pick<Staff, 'workZones'>, workZone: string): boolean {
+  return staff.workZones.length === 0 || staff.workZones.includes(workZone);
+}

@@ -1,0 +1,122 @@
+import { FailedPreconditionError, ValidationError } from '@notify/errors';
+import {
+  activateCustomer,
+  addDays,
+  applyPreferencesPatch,
+  buildGroup,
+  createInvoice,
+  createStaff,
+  daysBetween,
+  defaultPreferences,
+  dueDatesFor,
+  parseCalendarDate,
+  registerCustomer,
+  validateChatId,
+} from '../src/domain';
+
+const at = new Date('2026-11-22T03:00:00Z');
+const actor = { id: 'cs-1', role: 'customer_service' };
+
+describe('customers', () => {
+  const input = { id: 'c1', name: ' Siti ', phone: '+62 822-9192-1583', address: 'Jl. A', workZone: 'Karawang', packageName: 'Home 20', wantsInstallation: true };
+
+  it('registers PENDING with a normalized phone and zone, and a registered event carrying wantsInstallation', () => {
+    const { customer, event } = registerCustomer(input, actor, { at, eventId: 'e1' });
+    expect(customer).toMatchObject({ name: 'Siti', phone: '6282291921583', workZone: 'karawang', status: 'PENDING', version: 1, wantsInstallation: true });
+    expect(event).toMatchObject({ eventId: 'e1', kind: 'registered', previousStatus: null, customer: { id: 'c1', wantsInstallation: true } });
+  });
+
+  it('activates PENDING once; a second activation names the state', () => {
+    const { customer } = registerCustomer(input, actor, { at, eventId: 'e1' });
+    const a = activateCustomer(customer, actor, { at, eventId: 'e2' });
+    expect(a.customer).toMatchObject({ status: 'ACTIVE', version: 2, activatedAt: at });
+    expect(a.event).toMatchObject({ kind: 'activated', previousStatus: 'PENDING' });
+    expect(() => activateCustomer(a.customer, actor, { at, eventId: 'e3' })).toThrow(
+      new FailedPreconditionError('customer c1 is ACTIVE; activate needs PENDING'),
+    );
+  });
+
+  it.each([
+    ['name', { name: '' }],
+    ['phone', { phone: '123' }],
+    ['address', { address: ' ' }],
+    ['work_zone', { workZone: '' }],
+    ['package_name', { packageName: '' }],
+  ])('rejects a bad %s', (field, patch) => {
+    expect(() => registerCustomer({ ...input, ...patch }, actor, { at, eventId: 'e' })).toThrow(
+      expect.objectContaining({ field }) as unknown as Error,
+    );
+  });
+});
+
+describe('staff', () => {
+  it('normalizes phone and zones; defaults active; rejects unknown roles', () => {
+    const s = createStaff({ id: 's1', name: 'Budi', role: 'technician', phone: '0812-3456-7890', workZones: ['Karawang', 'karawang ', 'Bekasi'] }, at);
+    expect(s).toMatchObject({ phone: '6281234567890', workZones: ['karawang', 'bekasi'], active: true });
+    expect(createStaff({ id: 's2', name: 'Ani', role: 'manager' }, at).phone).toBeNull();
+    expect(() => createStaff({ id: 's3', name: 'X', role: 'boss' as never }, at)).toThrow(/^role: /);
+  });
+});
+
+describe('WhatsApp groups', () => {
+  it.each(['120363025246125888@g.us', '6281234567890-1612345678@g.us'])('accepts chat id %p', (id) => {
+    expect(validateChatId(` ${id} `)).toBe(id);
+  });
+  it.each(['6281234567890', '120363025246125888@s.whatsapp.net', 'abc@g.us', '12345@g.us', ''])('rejects chat id %p', (id) => {
+    expect(() => validateChatId(id)).toThrow(ValidationError);
+    expect(() => validateChatId(id)).toThrow(/^chat_id: /);
+  });
+  it('validates category and notification types, normalizes the zone', () => {
+    const g = buildGroup('g1', { name: 'Teknisi Karawang', chatId: '120363025246125888@g.us', category: 'technicians', workZone: 'Karawang', notificationTypes: ['ticket.created', 'sla.warning'] }, at, at);
+    expect(g).toMatchObject({ workZone: 'karawang', active: true, notificationTypes: ['ticket.created', 'sla.warning'] });
+    expect(() => buildGroup('g', { name: 'x', chatId: '120363025246125888@g.us', category: 'vip' as never }, at, at)).toThrow(/^category: /);
+    expect(() => buildGroup('g', { name: 'x', chatId: '120363025246125888@g.us', category: 'noc', notificationTypes: ['Bad Type'] }, at, at)).toThrow(/^notification_types: /);
+  });
+});
+
+describe('preferences', () => {
+  const base = defaultPreferences({ kind: 'customer', id: 'c1' });
+
+  it('defaults to every channel on, no opt-outs, no quiet hours, id, Asia/Jakarta', () => {
+    expect(base).toMatchObject({ channels: { WHATSAPP: true, SMS: true }, optedOutTypes: [], quietHours: null, locale: 'id', timeZone: 'Asia/Jakarta' });
+  });
+
+  it('applies a partial patch and keeps the rest', () => {
+    const p = applyPreferencesPatch(base, { channels: { SMS: false }, quietHours: { start: '22:00', end: '06:00' }, locale: 'en', timeZone: 'Asia/Makassar' }, at);
+    expect(p).toMatchObject({ channels: { WHATSAPP: true, SMS: false }, quietHours: { start: '22:00', end: '06:00' }, locale: 'en', timeZone: 'Asia/Makassar', updatedAt: at });
+    expect(applyPreferencesPatch(p, { quietHours: null }, at).quietHours).toBeNull();
+  });
+
+  it.each([
+    ['quiet_hours.start', { quietHours: { start: '24:00', end: '06:00' } }],
+    ['quiet_hours.end', { quietHours: { start: '22:00', end: '6' } }],
+    ['quiet_hours.end', { quietHours: { start: '22:00', end: '22:00' } }],
+    ['time_zone', { timeZone: 'Mars/Olympus' }],
+    ['time_zone', { timeZone: 'WIB' }],
+    ['locale', { locale: 'fr' }],
+    ['channels', { channels: { EMAIL: true } }],
+    ['opted_out_types', { optedOutTypes: ['not a type'] }],
+  ])('rejects a bad %s', (field, patch) => {
+    expect(() => applyPreferencesPatch(base, patch as never, at)).toThrow(new RegExp(`^${field.replace('.', '\\.')}: `));
+  });
+});
+
+describe('invoices and calendar dates', () => {
+  it('wants a positive whole rupiah amount and a real calendar date', () => {
+    expect(createInvoice({ id: 'i', customerId: 'c', amount: 350000, dueDate: '2026-11-29' }, at)).toMatchObject({ status: 'UNPAID', amount: 350000 });
+    for (const amount of [0, -5, 1.5, Number.MAX_SAFE_INTEGER + 1]) {
+      expect(() => createInvoice({ id: 'i', customerId: 'c', amount, dueDate: '2026-11-29' }, at)).toThrow(/^amount: /);
+    }
+    for (const d of ['2026-02-30', '2026-13-01', '29-11-2026', '2026-11-29T00:00:00Z']) {
+      expect(() => parseCalendarDate(d, 'due_date')).toThrow(/^due_date: /);
+    }
+  });
+
+  it('computes due dates exactly N calendar days ahead, across month and year ends', () => {
+    expect([...dueDatesFor('2026-11-22', [7, 3, 1])]).toEqual([['2026-11-29', 7], ['2026-11-25', 3], ['2026-11-23', 1]]);
+    expect(addDays('2026-12-29', 3)).toBe('2027-01-01');
+    expect(addDays('2028-02-27', 2)).toBe('2028-02-29');
+    expect(daysBetween('2026-12-29', '2027-01-05')).toBe(7);
+    expect(() => dueDatesFor('2026-11-22', [1.5])).toThrow(/^within_days: /);
+  });
+});

@@ -1,0 +1,208 @@
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  NotFoundError,
+  PermissionDeniedError,
+  ValidationError,
+} from '@notify/errors';
+import { seedDefaultRoutingRules } from '../src/application';
+import { defaultRoutingRules } from '../src/domain';
+import { ADMIN, CS, SERVICE, TECH, customerFixture } from './support/customer-fixture';
+
+describe('RegisterCustomer / ActivateCustomer', () => {
+  it('registers a PENDING customer and emits registered (with wants_installation) through the outbox', async () => {
+    const f = await customerFixture();
+    const c = await f.register({ phone: '+62 822-9192-1583', wantsInstallation: true });
+    expect(c).toMatchObject({ phone: '6282291921583', status: 'PENDING', version: 1 });
+    expect(f.store.outboxRows).toHaveLength(1);
+    expect(f.store.outboxRows[0]).toMatchObject({ kind: 'registered', customer: { id: c.id, wantsInstallation: true }, actor: { id: 'cs-1' } });
+  });
+
+  it.each(['082291921583', '82291921583', '+6282291921583'])('refuses the same phone written as %p: AlreadyExists, nothing written', async (again) => {
+    const f = await customerFixture();
+    const first = await f.register({ phone: '+62 822-9192-1583' });
+    await expect(f.register({ phone: again })).rejects.toThrow(
+      new AlreadyExistsError(`phone 6282291921583 already belongs to customer ${first.id}`),
+    );
+    expect(f.store.customerRows.size).toBe(1);
+    expect(f.store.outboxRows).toHaveLength(1);
+  });
+
+  it('rejects an invalid phone naming the value', async () => {
+    const f = await customerFixture();
+    await expect(f.register({ phone: '0812-ABC' })).rejects.toThrow(/^phone: "0812-ABC" is not a phone number/);
+  });
+
+  it('writes neither customer nor event when the outbox fails', async () => {
+    const f = await customerFixture();
+    f.store.failNextAppend = new Error('outbox down');
+    await expect(f.register()).rejects.toThrow('outbox down');
+    expect(f.store.customerRows.size + f.store.outboxRows.length).toBe(0);
+  });
+
+  it('activates once and emits activated; refuses a second time and unknown ids', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const a = await f.uc.activate.execute(CS, { customerId: c.id });
+    expect(a).toMatchObject({ status: 'ACTIVE', version: 2 });
+    expect(f.store.outboxRows.map((e) => [e.kind, e.previousStatus])).toEqual([['registered', null], ['activated', 'PENDING']]);
+    await expect(f.uc.activate.execute(CS, { customerId: c.id })).rejects.toThrow(FailedPreconditionError);
+    await expect(f.uc.activate.execute(CS, { customerId: 'nope' })).rejects.toThrow(new NotFoundError('customer', 'nope'));
+    await expect(f.uc.activate.execute(TECH, { customerId: c.id })).rejects.toThrow(PermissionDeniedError);
+    expect(f.store.outboxRows).toHaveLength(2);
+  });
+});
+
+describe('GetCustomer / ListCustomers', () => {
+  it('finds by id or by any form of the phone', async () => {
+    const f = await customerFixture();
+    const c = await f.register({ phone: '082291921583' });
+    expect((await f.uc.getCustomer.execute(TECH, { phone: '+62 822 9192 1583' })).id).toBe(c.id);
+    expect((await f.uc.getCustomer.execute(TECH, { customerId: c.id })).phone).toBe('6282291921583');
+    await expect(f.uc.getCustomer.execute(TECH, { customerId: 'x' })).rejects.toThrow(NotFoundError);
+  });
+
+  it('lists newest first with filters and page tokens', async () => {
+    const f = await customerFixture();
+    const made = [];
+    for (let i = 0; i < 5; i++) {
+      made.push(await f.register({ workZone: i < 3 ? 'karawang' : 'bekasi' }));
+      f.clock.advanceHours(1);
+    }
+    const p1 = await f.uc.listCustomers.execute(ADMIN, { pageSize: 3 });
+    expect(p1.customers.map((c) => c.id)).toEqual([made[4]!.id, made[3]!.id, made[2]!.id]);
+    const p2 = await f.uc.listCustomers.execute(ADMIN, { pageSize: 3, pageToken: p1.nextPageToken! });
+    expect(p2.customers.map((c) => c.id)).toEqual([made[1]!.id, made[0]!.id]);
+    expect(p2.nextPageToken).toBeNull();
+    expect((await f.uc.listCustomers.execute(ADMIN, { workZone: 'Bekasi' })).customers).toHaveLength(2);
+    expect((await f.uc.listCustomers.execute(ADMIN, { status: 'ACTIVE' })).customers).toHaveLength(0);
+  });
+});
+
+describe('staff', () => {
+  it('creates, refuses a duplicate phone, gets and lists by zone', async () => {
+    const f = await customerFixture();
+    const budi = await f.uc.createStaff.execute(ADMIN, { name: 'Budi', role: 'technician', phone: '0812-3456-7890', workZones: ['Karawang'] });
+    await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician', workZones: [] });
+    await f.uc.createStaff.execute(ADMIN, { name: 'Citra', role: 'technician', workZones: ['bekasi'] });
+    await expect(f.uc.createStaff.execute(ADMIN, { name: 'Dup', role: 'noc', phone: '+6281234567890' })).rejects.toThrow(AlreadyExistsError);
+    await expect(f.uc.createStaff.execute(TECH, { name: 'X', role: 'admin' })).rejects.toThrow(PermissionDeniedError);
+    expect((await f.uc.getStaff.execute(TECH, { staffId: budi.id })).phone).toBe('6281234567890');
+    const karawang = await f.uc.listStaff.execute(ADMIN, { workZone: 'karawang' });
+    expect(karawang.staff.map((s) => s.name)).toEqual(['Andi', 'Budi']); // Andi has no zones = all zones
+    const p1 = await f.uc.listStaff.execute(ADMIN, { pageSize: 2 });
+    const p2 = await f.uc.listStaff.execute(ADMIN, { pageSize: 2, pageToken: p1.nextPageToken! });
+    expect([...p1.staff, ...p2.staff].map((s) => s.name)).toEqual(['Andi', 'Budi', 'Citra']);
+  });
+});
+
+describe('groups', () => {
+  const teknisi = { name: 'Teknisi Karawang', chatId: '120363025246125888@g.us', category: 'technicians' as const, workZone: 'karawang' };
+
+  it('creates, refuses a duplicate chat id, updates, lists, deletes', async () => {
+    const f = await customerFixture();
+    const g = await f.uc.createGroup.execute(ADMIN, teknisi);
+    await expect(f.uc.createGroup.execute(ADMIN, { ...teknisi, name: 'Copy' })).rejects.toThrow(AlreadyExistsError);
+    const sup = await f.uc.createGroup.execute(ADMIN, { name: 'Supervisor Team', chatId: '120363000000000001@g.us', category: 'supervisors' });
+    await expect(f.uc.updateGroup.execute(ADMIN, { groupId: sup.id, chatId: teknisi.chatId })).rejects.toThrow(AlreadyExistsError);
+    const u = await f.uc.updateGroup.execute(ADMIN, { groupId: g.id, notificationTypes: ['ticket.created'], active: false });
+    expect(u).toMatchObject({ name: 'Teknisi Karawang', workZone: 'karawang', notificationTypes: ['ticket.created'], active: false });
+    expect((await f.uc.listGroups.execute(SERVICE, { workZone: 'karawang' })).map((x) => x.name)).toEqual(['Supervisor Team', 'Teknisi Karawang']);
+    expect((await f.uc.listGroups.execute(SERVICE, { workZone: 'bekasi' })).map((x) => x.name)).toEqual(['Supervisor Team']);
+    await f.uc.deleteGroup.execute(ADMIN, { groupId: g.id });
+    await expect(f.uc.deleteGroup.execute(ADMIN, { groupId: g.id })).rejects.toThrow(new NotFoundError('group', g.id));
+    await expect(f.uc.createGroup.execute(TECH, teknisi)).rejects.toThrow(PermissionDeniedError);
+  });
+});
+
+describe('preferences', () => {
+  it('returns defaults, applies updates, lets staff manage only their own', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const budi = await f.uc.createStaff.execute(ADMIN, { id: 'tech-budi', name: 'Budi', role: 'technician' });
+    const andi = await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician' });
+    expect(await f.uc.getPreferences.execute(CS, { kind: 'customer', id: c.id })).toMatchObject({ locale: 'id', quietHours: null });
+    await f.uc.updatePreferences.execute(CS, { subject: { kind: 'customer', id: c.id }, patch: { locale: 'en', optedOutTypes: ['promotion.campaign'] } });
+    expect(await f.uc.getPreferences.execute(CS, { kind: 'customer', id: c.id })).toMatchObject({ locale: 'en', optedOutTypes: ['promotion.campaign'] });
+    await f.uc.updatePreferences.execute(TECH, { subject: { kind: 'staff', id: budi.id }, patch: { quietHours: { start: '21:00', end: '05:00' } } });
+    await expect(f.uc.updatePreferences.execute(TECH, { subject: { kind: 'staff', id: andi.id }, patch: {} })).rejects.toThrow(
+      new PermissionDeniedError('role technician may not change preferences of others'),
+    );
+    await expect(f.uc.getPreferences.execute(CS, { kind: 'group', id: 'nope' })).rejects.toThrow(new NotFoundError('group', 'nope'));
+    await expect(f.uc.getPreferences.execute(CS, { kind: 'robot' as never, id: 'x' })).rejects.toThrow(ValidationError);
+  });
+});
+
+describe('OptOut', () => {
+  it('normalizes the phone and keeps one row per phone and channel', async () => {
+    const f = await customerFixture();
+    await f.uc.optOut.execute(SERVICE, { phone: '0822-9192-1583', channel: 'WHATSAPP', reason: 'STOP' });
+    await f.uc.optOut.execute(SERVICE, { phone: '+6282291921583', channel: 'WHATSAPP' });
+    await f.uc.optOut.execute(SERVICE, { phone: '+6282291921583', channel: 'SMS' });
+    expect([...f.store.optOutRows.keys()].sort()).toEqual(['6282291921583|SMS', '6282291921583|WHATSAPP']);
+    await expect(f.uc.optOut.execute(SERVICE, { phone: '0822', channel: 'SMS' })).rejects.toThrow(/^phone: /);
+    await expect(f.uc.optOut.execute(SERVICE, { phone: '082291921583', channel: 'EMAIL' as never })).rejects.toThrow(/^channel: /);
+  });
+});
+
+describe('invoices', () => {
+  it('lists UNPAID invoices due in exactly 7, 3 or 1 Jakarta calendar days', async () => {
+    const f = await customerFixture('2026-11-22T18:30:00Z'); // 2026-11-23 01:30 WIB, still the 22nd in UTC
+    const c = await f.register();
+    const due: Record<number, string> = {};
+    for (const d of [0, 1, 2, 3, 4, 6, 7, 8]) {
+      const inv = await f.uc.createInvoice.execute(ADMIN, { customerId: c.id, amount: 150000 + d, dueDate: addDaysTo('2026-11-23', d) });
+      due[d] = inv.id;
+    }
+    const paid = await f.uc.createInvoice.execute(ADMIN, { customerId: c.id, amount: 99000, dueDate: '2026-11-26' });
+    f.store.invoiceRows.set(paid.id, { ...paid, status: 'PAID' });
+
+    const r = await f.uc.listInvoicesDue.execute(SERVICE);
+    expect(r.onDate).toBe('2026-11-23');
+    expect(r.invoices.map((i) => [i.id, i.dueDate, i.daysUntilDue])).toEqual([
+      [due[1], '2026-11-24', 1],
+      [due[3], '2026-11-26', 3],
+      [due[7], '2026-11-30', 7],
+    ]);
+    expect(r.invoices[0]!.amount).toBe(150001);
+
+    const today = await f.uc.listInvoicesDue.execute(SERVICE, { onDate: '2026-11-23', withinDays: [0] });
+    expect(today.invoices.map((i) => i.id)).toEqual([due[0]]);
+    const p1 = await f.uc.listInvoicesDue.execute(SERVICE, { pageSize: 2 });
+    const p2 = await f.uc.listInvoicesDue.execute(SERVICE, { pageSize: 2, pageToken: p1.nextPageToken! });
+    expect([...p1.invoices, ...p2.invoices].map((i) => i.daysUntilDue)).toEqual([1, 3, 7]);
+    expect(p2.nextPageToken).toBeNull();
+  });
+
+  it('validates the customer, amount and dates', async () => {
+    const f = await customerFixture();
+    await expect(f.uc.createInvoice.execute(ADMIN, { customerId: 'ghost', amount: 1000, dueDate: '2026-12-01' })).rejects.toThrow(NotFoundError);
+    const c = await f.register();
+    await expect(f.uc.createInvoice.execute(ADMIN, { customerId: c.id, amount: 1000.5, dueDate: '2026-12-01' })).rejects.toThrow(/^amount: /);
+    await expect(f.uc.listInvoicesDue.execute(SERVICE, { onDate: '2026-02-30' })).rejects.toThrow(/^on_date: /);
+    await expect(f.uc.createInvoice.execute(TECH, { customerId: c.id, amount: 1, dueDate: '2026-12-01' })).rejects.toThrow(PermissionDeniedError);
+  });
+});
+
+describe('routing rules', () => {
+  it('lists, edits (admin only), and re-seeding never overwrites an edit', async () => {
+    const f = await customerFixture();
+    const created = await f.uc.listRules.execute(SERVICE, { notificationType: 'ticket.created' });
+    expect(created.map((r) => r.audience).sort()).toEqual(['CUSTOMER', 'CUSTOMER', 'ZONE_TECHNICIANS', 'ZONE_TECHNICIAN_GROUP']);
+    const edited = await f.uc.updateRule.execute(ADMIN, {
+      notificationType: 'ticket.created', ticketType: null, escalationLevel: null, audience: 'ZONE_TECHNICIAN_GROUP',
+      channels: ['WHATSAPP'], templateKey: 'technician.job_offer', enabled: false,
+    });
+    expect(edited.source).toBe('edited by adm-1');
+    expect(await seedDefaultRoutingRules(f.store.rules)).toBe(0);
+    expect(f.store.ruleRows.get(edited.id)!.enabled).toBe(false);
+    expect(f.store.ruleRows.size).toBe(defaultRoutingRules().length);
+    await expect(f.uc.updateRule.execute({ role: 'manager' }, edited)).rejects.toThrow(PermissionDeniedError);
+  });
+});
+
+function addDaysTo(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

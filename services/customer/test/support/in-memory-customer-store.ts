@@ -1,0 +1,205 @@
+import { AlreadyExistsError, ConflictError } from '@notify/errors';
+import {
+  coversZone,
+  subjectKey,
+  type Customer,
+  type CustomerEvent,
+  type Invoice,
+  type NotificationPreferences,
+  type OptOut,
+  type RoutingRule,
+  type Staff,
+  type WhatsAppGroup,
+} from '../../src/domain';
+import type {
+  CustomerCursor,
+  CustomerListFilter,
+  CustomerRepository,
+  CustomerTransaction,
+  CustomerUnitOfWork,
+  GroupRepository,
+  InvoiceRepository,
+  OptOutRepository,
+  PreferencesRepository,
+  RoutingRuleRepository,
+  StaffRepository,
+} from '../../src/application';
+
+/**
+ * In-memory stand-in for the customer schema. Customer writes go through a unit of work that
+ * stages and applies on commit; the unique phone index and the version check are enforced at
+ * commit. Counters record how the ports were used (batching, streaming).
+ */
+export class InMemoryCustomerStore {
+  readonly customerRows = new Map<string, Customer>();
+  readonly outboxRows: CustomerEvent[] = [];
+  readonly staffRows = new Map<string, Staff>();
+  readonly groupRows = new Map<string, WhatsAppGroup>();
+  readonly preferenceRows = new Map<string, NotificationPreferences>();
+  readonly optOutRows = new Map<string, OptOut>();
+  readonly invoiceRows = new Map<string, Invoice>();
+  readonly ruleRows = new Map<string, RoutingRule>();
+  readonly calls = { getMany: 0, findByPhones: 0, streamedCustomers: 0, maxPreferenceBatch: 0 };
+  failNextAppend: Error | null = null;
+
+  readonly customers: CustomerRepository = customerRepo(this, null);
+
+  readonly uow: CustomerUnitOfWork = {
+    run: async <T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> => {
+      const staged = new Map<string, { customer: Customer; expected: number }>();
+      const events: CustomerEvent[] = [];
+      const tx: CustomerTransaction = {
+        customers: customerRepo(this, staged),
+        outbox: {
+          append: async (e) => {
+            if (this.failNextAppend) {
+              const err = this.failNextAppend;
+              this.failNextAppend = null;
+              throw err;
+            }
+            events.push(e);
+          },
+        },
+      };
+      const result = await work(tx);
+      for (const { customer, expected } of staged.values()) {
+        if ((this.customerRows.get(customer.id)?.version ?? 0) !== expected) throw new ConflictError(`customer ${customer.id} changed`);
+        const holder = [...this.customerRows.values()].find((c) => c.phone === customer.phone && c.id !== customer.id);
+        if (holder) throw new AlreadyExistsError(`phone ${customer.phone} already belongs to customer ${holder.id}`);
+      }
+      for (const { customer } of staged.values()) this.customerRows.set(customer.id, customer);
+      this.outboxRows.push(...events);
+      return result;
+    },
+  };
+
+  readonly staff: StaffRepository = {
+    findById: async (id) => this.staffRows.get(id) ?? null,
+    findByPhone: async (phone) => [...this.staffRows.values()].find((s) => s.phone === phone) ?? null,
+    insert: async (s) => {
+      if (this.staffRows.has(s.id)) throw new AlreadyExistsError(`staff ${s.id} exists`);
+      if (s.phone && [...this.staffRows.values()].some((x) => x.phone === s.phone)) throw new AlreadyExistsError(`phone ${s.phone} taken`);
+      this.staffRows.set(s.id, s);
+    },
+    list: async (f, limit, after) =>
+      [...this.staffRows.values()]
+        .filter((s) => (!f.role || s.role === f.role) && (f.active === undefined || s.active === f.active))
+        .filter((s) => !f.workZone || coversZone(s, f.workZone))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+        .filter((s) => !after || s.name.localeCompare(after.name) > 0 || (s.name === after.name && s.id > after.id))
+        .slice(0, limit),
+    listByRoles: async (roles) => [...this.staffRows.values()].filter((s) => !roles || roles.includes(s.role)),
+  };
+
+  readonly groups: GroupRepository = {
+    findById: async (id) => this.groupRows.get(id) ?? null,
+    findByChatId: async (chatId) => [...this.groupRows.values()].find((g) => g.chatId === chatId) ?? null,
+    insert: async (g) => {
+      if ([...this.groupRows.values()].some((x) => x.chatId === g.chatId)) throw new AlreadyExistsError(`chat id ${g.chatId} taken`);
+      this.groupRows.set(g.id, g);
+    },
+    update: async (g) => {
+      if ([...this.groupRows.values()].some((x) => x.chatId === g.chatId && x.id !== g.id)) throw new AlreadyExistsError('chat id taken');
+      this.groupRows.set(g.id, g);
+    },
+    delete: async (id) => this.groupRows.delete(id),
+    list: async (f) =>
+      [...this.groupRows.values()]
+        .filter((g) => (!f.category || g.category === f.category) && (f.active === undefined || g.active === f.active))
+        .filter((g) => !f.workZone || g.workZone === null || g.workZone === f.workZone)
+        .sort((a, b) => a.name.localeCompare(b.name)),
+  };
+
+  readonly preferences: PreferencesRepository = {
+    get: async (s) => this.preferenceRows.get(subjectKey(s)) ?? null,
+    getMany: async (subjects) => {
+      this.calls.getMany += 1;
+      this.calls.maxPreferenceBatch = Math.max(this.calls.maxPreferenceBatch, subjects.length);
+      const out = new Map<string, NotificationPreferences>();
+      for (const s of subjects) {
+        const p = this.preferenceRows.get(subjectKey(s));
+        if (p) out.set(subjectKey(s), p);
+      }
+      return out;
+    },
+    save: async (p) => void this.preferenceRows.set(subjectKey(p.subject), p),
+  };
+
+  readonly optOuts: OptOutRepository = {
+    upsert: async (o) => void this.optOutRows.set(`${o.phone}|${o.channel}`, o),
+    findByPhones: async (phones) => {
+      this.calls.findByPhones += 1;
+      const set = new Set(phones);
+      return [...this.optOutRows.values()].filter((o) => set.has(o.phone));
+    },
+  };
+
+  readonly invoices: InvoiceRepository = {
+    insert: async (i) => {
+      if (this.invoiceRows.has(i.id)) throw new AlreadyExistsError(`invoice ${i.id} exists`);
+      this.invoiceRows.set(i.id, i);
+    },
+    listUnpaidDue: async (dates, limit, after) =>
+      [...this.invoiceRows.values()]
+        .filter((i) => i.status === 'UNPAID' && dates.includes(i.dueDate))
+        .sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.id.localeCompare(b.id))
+        .filter((i) => !after || i.dueDate > after.dueDate || (i.dueDate === after.dueDate && i.id > after.id))
+        .slice(0, limit),
+  };
+
+  readonly rules: RoutingRuleRepository = {
+    list: async (f) =>
+      [...this.ruleRows.values()]
+        .filter((r) => !f.notificationType || r.notificationType === f.notificationType)
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    upsert: async (r) => void this.ruleRows.set(r.id, r),
+    insertMissing: async (rules) => {
+      let n = 0;
+      for (const r of rules) {
+        if (!this.ruleRows.has(r.id)) {
+          this.ruleRows.set(r.id, r);
+          n += 1;
+        }
+      }
+      return n;
+    },
+  };
+}
+
+function customerRepo(
+  store: InMemoryCustomerStore,
+  staged: Map<string, { customer: Customer; expected: number }> | null,
+): CustomerRepository {
+  const visible = () => {
+    const all = new Map(store.customerRows);
+    if (staged) for (const [id, s] of staged) all.set(id, s.customer);
+    return [...all.values()];
+  };
+  const order = (a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }) =>
+    b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  return {
+    findById: async (id) => visible().find((c) => c.id === id) ?? null,
+    findByPhone: async (phone) => visible().find((c) => c.phone === phone) ?? null,
+    save: async (customer, expectedVersion) => {
+      if (!staged) throw new Error('save outside a unit of work');
+      const current = visible().find((c) => c.id === customer.id);
+      if ((current?.version ?? 0) !== expectedVersion) throw new ConflictError(`customer ${customer.id} version mismatch`);
+      staged.set(customer.id, { customer, expected: staged.get(customer.id)?.expected ?? expectedVersion });
+    },
+    list: async (f: CustomerListFilter, limit: number, after: CustomerCursor | null) =>
+      visible()
+        .filter((c) => (!f.status || c.status === f.status) && (!f.workZone || c.workZone === f.workZone))
+        .sort(order)
+        .filter((c) => !after || order(after, c) < 0)
+        .slice(0, limit),
+    streamActive: async function* (f) {
+      const rows = visible()
+        .filter((c) => c.status === 'ACTIVE' && (!f.area || c.workZone === f.area))
+        .sort((a, b) => a.id.localeCompare(b.id));
+      for (const c of rows) {
+        store.calls.streamedCustomers += 1;
+        yield c;
+      }
+    },
+  };
+}
