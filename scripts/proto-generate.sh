@@ -20,4 +20,5 @@ template="$(node -e '
   process.stdout.write(JSON.stringify(cfg));
 ' "$plugin" "$out")"
 buf generate --template "$template"
+node tools/proto/generate-rpc-roles.js "$out"
 echo "proto-generate: wrote $out"

@@ -12,7 +12,6 @@ import {
   runMigrations,
 } from '../src';
 // The testing lib's fixtures; the boundary rule does not yet tell test code from library code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createTestSchema, type TestSchema } from '@notify/testing';
 
 let pg: TestSchema;

@@ -4,7 +4,6 @@ import { Client } from 'pg';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { createDataSource, platformMigrations, runMigrations, table } from '../src';
 // The testing lib's fixtures; the boundary rule does not yet tell test code from library code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createTestSchema, uniqueName, type TestSchema } from '@notify/testing';
 
 class CreateWidgets1795400000000 implements MigrationInterface {

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { appendToOutbox, createDataSource, platformMigrations, runMigrations, startOutboxRelay, type OutboxRelay } from '../src';
 // The testing lib's fixtures; the boundary rule does not yet tell test code from library code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createTestNats, createTestSchema, waitFor, type TestNats, type TestSchema } from '@notify/testing';
 import { openTestJetStream, type RecordingPublisher, type TestJetStream } from './jetstream-test-publisher';
 

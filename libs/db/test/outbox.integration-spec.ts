@@ -17,7 +17,6 @@ import {
   type OutboxRelay,
 } from '../src';
 // The testing lib's fixtures; the boundary rule does not yet tell test code from library code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createTestNats, createTestSchema, waitFor, type TestNats, type TestSchema } from '@notify/testing';
 import { openTestJetStream, type TestJetStream } from './jetstream-test-publisher';
 

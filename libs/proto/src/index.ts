@@ -47,3 +47,4 @@ function resolveProtoRoot(): string {
   const fromDist = path.resolve(__dirname, '../../../../proto');
   return path.basename(path.resolve(__dirname, '../../..')) === 'dist' ? fromDist : fromSource;
 }
+export { RPC_ROLES } from './gen/rpc-roles';

@@ -44,7 +44,7 @@ afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
 
 function runChild(endpoint: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const fixtures = path.join(__dirname, 'fixtures');
-  const child = spawn(process.execPath, ['-r', path.join(fixtures, 'swc-register.js'), path.join(fixtures, 'traced-process', 'main.ts'), endpoint], {
+  const child = spawn(process.execPath, ['-r', path.join(__dirname, '../../../tools/runtime/swc-register.js'), path.join(fixtures, 'traced-process', 'main.ts'), endpoint], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

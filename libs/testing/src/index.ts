@@ -6,3 +6,4 @@ export { waitFor, type WaitForOptions } from './wait-for';
 export { ensureServices } from './ensure-services';
 export { testEnv, type TestEnv } from './test-env';
 export { uniqueName } from './unique-name';
+export * from './grpc-health';

@@ -1,0 +1,16 @@
+import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, type ConfigOf, type Env } from '@notify/config';
+
+/**
+ * The customer service's environment (parsed once, fail fast, frozen). Every variable is
+ * listed in .env.example; process.env is read nowhere else in this service.
+ */
+const schema = envSchema({
+  ...platformEnv('customer'),
+  ...grpcServerEnv('customer'),
+  ...databaseEnv('customer'), ...natsEnv(),
+});
+
+export type CustomerConfig = ConfigOf<typeof schema>;
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export const loadCustomerConfig = (env?: Env): CustomerConfig => loadConfig(schema, env);

@@ -1,0 +1,19 @@
+// The template service process. instrumentation MUST stay the first import.
+import { telemetry } from './instrumentation';
+import { installShutdown } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
+import { loadTemplateConfig } from './config';
+import { startTemplateService } from './server';
+
+async function main(): Promise<void> {
+  const config = loadTemplateConfig();
+  const logger = createLogger({ service: config.OTEL_SERVICE_NAME, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
+  const service = await startTemplateService(config, logger);
+  logger.info({ port: service.grpc.port, grpc_port: service.grpc.port }, 'template service listening');
+  installShutdown([() => service.stop(), () => telemetry.shutdown()], logger);
+}
+
+main().catch((err: unknown) => {
+  console.error(`template: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
