@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { RPC_ROLES, SERVICE_CATALOG, type ServiceName } from '@notify/proto';
-import { checkHealth, waitFor } from '@notify/testing';
+import { checkHealth, createTestNats, createTestSchema, waitFor } from '@notify/testing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ADMIN_KEY = 'skeleton-admin-key-0001';
@@ -21,7 +21,7 @@ interface Proc {
   exit: Promise<number | null>;
 }
 
-async function startService(name: ServiceName): Promise<Proc> {
+async function startService(name: ServiceName, backing: Record<string, string>): Promise<Proc> {
   const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, `services/${name}/src/main.ts`)], {
     cwd: ROOT,
     env: {
@@ -31,6 +31,7 @@ async function startService(name: ServiceName): Promise<Proc> {
       NOTIFY_API_KEYS: `${ADMIN_KEY}:admin,${TECH_KEY}:technician`,
       LOG_LEVEL: 'info',
       SHUTDOWN_GRACE_MS: '2000',
+      ...backing,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -73,12 +74,20 @@ describe.each(Object.keys(SERVICE_CATALOG) as ServiceName[])('%s service process
   const entry = SERVICE_CATALOG[name];
   const roles = RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] as Record<string, readonly string[]>;
   let proc: Proc;
+  let db: Awaited<ReturnType<typeof createTestSchema>>;
+  let nats: ReturnType<typeof createTestNats>;
 
   beforeAll(async () => {
-    proc = await startService(name);
-  }, 40_000);
-  afterAll(() => {
+    // Real backing services, isolated per service under test: its own Postgres schema
+    // and its own NATS stream/subject namespace.
+    db = await createTestSchema(`skel_${name}`);
+    nats = createTestNats(`skel${name}`);
+    proc = await startService(name, { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace });
+  }, 60_000);
+  afterAll(async () => {
     if (proc?.child.exitCode === null) proc.child.kill('SIGKILL');
+    await nats?.cleanup();
+    await db?.dropSchema();
   });
 
   it('serves health for the server and for its service', async () => {
