@@ -1,0 +1,36 @@
+import type { DataSource } from 'typeorm';
+import { appendToOutbox, dataSourceSchema } from '@notify/db';
+import { encodeEvent } from '@notify/events';
+import type { CustomerEventOutbox, CustomerTransaction, CustomerUnitOfWork } from '../../application';
+import type { CustomerEvent } from '../../domain';
+import { customerEventToProto } from '../messaging/customer-event.mapper';
+import { PgCustomerRepository } from './repositories/customer.repository';
+
+/**
+ * Unit of work over one TypeORM transaction: the customer repository and the outbox share
+ * the transaction's EntityManager, so a customer change and its `notify.customer.v1.*`
+ * event commit (or roll back) together. `namespace` prefixes subjects (tests; undefined in
+ * production). The relay (`startOutboxRelay`) publishes with `Nats-Msg-Id` = event id.
+ */
+export class TypeOrmCustomerUnitOfWork implements CustomerUnitOfWork {
+  private readonly schema: string;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly namespace?: string,
+  ) {
+    this.schema = dataSourceSchema(ds);
+  }
+
+  run<T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> {
+    return this.ds.transaction(async (manager) => {
+      const outbox: CustomerEventOutbox = {
+        append: async (event: CustomerEvent) => {
+          const encoded = encodeEvent(`customer.${event.kind}`, customerEventToProto(event), this.namespace);
+          await appendToOutbox(manager, { id: encoded.msgID, subject: encoded.subject, data: encoded.data });
+        },
+      };
+      return work({ customers: new PgCustomerRepository({ manager, schema: this.schema }), outbox });
+    });
+  }
+}

@@ -1,0 +1,10 @@
+export * from './customer-store';
+export * from './customer.unit-of-work';
+export * from './migrations';
+export { PgCustomerRepository, STREAM_PAGE_SIZE } from './repositories/customer.repository';
+export { PgStaffRepository } from './repositories/staff.repository';
+export { PgGroupRepository } from './repositories/group.repository';
+export { PgPreferencesRepository } from './repositories/preferences.repository';
+export { PgOptOutRepository } from './repositories/opt-out.repository';
+export { PgInvoiceRepository } from './repositories/invoice.repository';
+export { PgRoutingRuleRepository } from './repositories/routing-rule.repository';

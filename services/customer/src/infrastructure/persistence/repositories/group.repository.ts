@@ -1,0 +1,74 @@
+import type { GroupCategory, WhatsAppGroup } from '../../../domain';
+import type { GroupListFilter, GroupRepository } from '../../../application';
+import { query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+
+const COLUMNS = 'id, name, description, chat_id, category, work_zone, notification_types, active, created_at, updated_at';
+
+function toGroup(r: Row): WhatsAppGroup {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    description: (r.description as string | null) ?? null,
+    chatId: r.chat_id as string,
+    category: r.category as GroupCategory,
+    workZone: (r.work_zone as string | null) ?? null,
+    notificationTypes: (r.notification_types as string[]) ?? [],
+    active: r.active as boolean,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+function values(g: WhatsAppGroup): unknown[] {
+  return [g.id, g.name, g.description, g.chatId, g.category, g.workZone, [...g.notificationTypes], g.active, g.createdAt, g.updatedAt];
+}
+
+/** WhatsApp groups in `<schema>.whatsapp_groups`; unique chat id → AlreadyExistsError. */
+export class PgGroupRepository implements GroupRepository {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async findById(id: string): Promise<WhatsAppGroup | null> {
+    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'whatsapp_groups')} WHERE id = $1`, [id]);
+    return rows[0] ? toGroup(rows[0]) : null;
+  }
+
+  async findByChatId(chatId: string): Promise<WhatsAppGroup | null> {
+    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'whatsapp_groups')} WHERE chat_id = $1`, [chatId]);
+    return rows[0] ? toGroup(rows[0]) : null;
+  }
+
+  async insert(g: WhatsAppGroup): Promise<void> {
+    await uniqueAs(
+      () => query(this.ctx, `INSERT INTO ${t(this.ctx, 'whatsapp_groups')} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, values(g)),
+      (constraint) => (constraint === 'whatsapp_groups_pkey' ? `group ${g.id} already exists` : `chat id ${g.chatId} already belongs to another group`),
+    );
+  }
+
+  async update(g: WhatsAppGroup): Promise<void> {
+    await uniqueAs(
+      () =>
+        query(
+          this.ctx,
+          `UPDATE ${t(this.ctx, 'whatsapp_groups')} SET name=$2, description=$3, chat_id=$4, category=$5, work_zone=$6,
+             notification_types=$7, active=$8, created_at=$9, updated_at=$10 WHERE id=$1`,
+          values(g),
+        ),
+      () => `chat id ${g.chatId} already belongs to another group`,
+    );
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const rows = await query(this.ctx, `DELETE FROM ${t(this.ctx, 'whatsapp_groups')} WHERE id = $1 RETURNING id`, [id]);
+    return (Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length) > 0;
+  }
+
+  async list(filter: GroupListFilter): Promise<WhatsAppGroup[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.category) where.push(`category = $${params.push(filter.category)}`);
+    if (filter.active !== undefined) where.push(`active = $${params.push(filter.active)}`);
+    if (filter.workZone) where.push(`(work_zone IS NULL OR work_zone = $${params.push(filter.workZone)})`);
+    const sql = `SELECT ${COLUMNS} FROM ${t(this.ctx, 'whatsapp_groups')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`;
+    return (await query(this.ctx, sql, params)).map(toGroup);
+  }
+}

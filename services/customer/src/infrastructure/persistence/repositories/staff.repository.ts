@@ -1,0 +1,66 @@
+import type { Staff, StaffRole } from '../../../domain';
+import type { StaffCursor, StaffListFilter, StaffRepository } from '../../../application';
+import { query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+
+const COLUMNS = 'id, name, role, phone, work_zones, active, created_at';
+
+function toStaff(r: Row): Staff {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    role: r.role as StaffRole,
+    phone: (r.phone as string | null) ?? null,
+    workZones: (r.work_zones as string[]) ?? [],
+    active: r.active as boolean,
+    createdAt: r.created_at as Date,
+  };
+}
+
+/** Staff in `<schema>.staff`; unique id / phone → AlreadyExistsError. */
+export class PgStaffRepository implements StaffRepository {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async findById(id: string): Promise<Staff | null> {
+    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE id = $1`, [id]);
+    return rows[0] ? toStaff(rows[0]) : null;
+  }
+
+  async findByPhone(phone: string): Promise<Staff | null> {
+    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE phone = $1`, [phone]);
+    return rows[0] ? toStaff(rows[0]) : null;
+  }
+
+  async insert(s: Staff): Promise<void> {
+    await uniqueAs(
+      () =>
+        query(this.ctx, `INSERT INTO ${t(this.ctx, 'staff')} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7)`, [
+          s.id,
+          s.name,
+          s.role,
+          s.phone,
+          [...s.workZones],
+          s.active,
+          s.createdAt,
+        ]),
+      (constraint) => (constraint === 'staff_pkey' ? `staff ${s.id} already exists` : `phone ${s.phone} already belongs to another staff member`),
+    );
+  }
+
+  async list(filter: StaffListFilter, limit: number, after: StaffCursor | null): Promise<Staff[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.role) where.push(`role = $${params.push(filter.role)}`);
+    if (filter.active !== undefined) where.push(`active = $${params.push(filter.active)}`);
+    if (filter.workZone) where.push(`(cardinality(work_zones) = 0 OR $${params.push(filter.workZone)} = ANY(work_zones))`);
+    if (after) where.push(`(name COLLATE "C", id COLLATE "C") > ($${params.push(after.name)}, $${params.push(after.id)})`);
+    const sql = `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY name COLLATE "C", id COLLATE "C" LIMIT $${params.push(limit)}`;
+    return (await query(this.ctx, sql, params)).map(toStaff);
+  }
+
+  async listByRoles(roles: readonly StaffRole[] | null): Promise<Staff[]> {
+    if (roles === null) return (await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} ORDER BY id`)).map(toStaff);
+    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE role = ANY($1) ORDER BY id`, [[...roles]]);
+    return rows.map(toStaff);
+  }
+}

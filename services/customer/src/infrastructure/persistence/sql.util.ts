@@ -1,0 +1,44 @@
+import { AlreadyExistsError } from '@notify/errors';
+import { qualifiedTable } from '@notify/db';
+import type { EntityManager } from 'typeorm';
+
+/** Row objects as returned by `pg` (column name → value). */
+export type Row = Record<string, unknown>;
+
+/** SQL over one EntityManager (a transaction's or the DataSource's) in one schema. */
+export interface SqlContext {
+  readonly manager: EntityManager;
+  /** The service schema (validated identifier). */
+  readonly schema: string;
+}
+
+/** Runs `sql` with positional parameters; returns the rows. */
+export async function query(ctx: SqlContext, sql: string, params: unknown[] = []): Promise<Row[]> {
+  const result: unknown = await ctx.manager.query(sql, params);
+  return Array.isArray(result) ? (result as Row[]) : [];
+}
+
+/** `"<schema>"."<name>"`. */
+export function t(ctx: SqlContext, name: string): string {
+  return qualifiedTable(ctx.schema, name);
+}
+
+/** The Postgres error code of a (TypeORM-wrapped) driver error, if any. */
+export function pgCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Runs `fn`, turning a unique violation (23505) into AlreadyExistsError(`message`). */
+export async function uniqueAs<T>(fn: () => Promise<T>, message: (constraint: string) => string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (pgCode(err) === '23505') {
+      const constraint = (err as { driverError?: { constraint?: string }; constraint?: string }).driverError?.constraint ?? '';
+      throw new AlreadyExistsError(message(constraint), { cause: err });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,141 @@
+import { AlreadyExistsError, ConflictError } from '@notify/errors';
+import { createDataSource, runMigrations } from '@notify/db';
+import { decodeEvent } from '@notify/events';
+import { createTestSchema, type TestSchema } from '@notify/testing';
+import type { DataSource } from 'typeorm';
+import {
+  createCustomerStore,
+  customerMigrations,
+  STREAM_PAGE_SIZE,
+  type CustomerStore,
+} from '../src/infrastructure/persistence';
+import { seedDefaultRoutingRules } from '../src/application';
+import { DEFAULT_ROUTING_RULE_INPUTS, registerCustomer, type Customer } from '../src/domain';
+
+/** The Postgres adapters against a fresh schema: constraints, versions, keyset streaming, outbox atomicity, seeding. */
+describe('customer persistence (Postgres)', () => {
+  let pg: TestSchema;
+  let ds: DataSource;
+  let store: CustomerStore;
+  const at = new Date('2026-11-22T02:00:00Z');
+  const actor = { id: 'cs-1', role: 'customer_service' };
+  let n = 0;
+  const newCustomer = (phone: string, workZone = 'karawang') =>
+    registerCustomer(
+      { id: `c-${++n}`, name: `Budi ${n}`, phone, address: 'Jl. Mawar 1', workZone, packageName: 'Home 50 Mbps', wantsInstallation: true },
+      actor,
+      { at, eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}` },
+    );
+
+  beforeAll(async () => {
+    pg = await createTestSchema('customer_persist');
+    ds = createDataSource({ url: pg.url, schema: pg.schema, migrations: customerMigrations, poolSize: 3 });
+    await runMigrations(ds);
+    store = createCustomerStore(ds, 'tns');
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await pg?.dropSchema();
+  });
+
+  it('inserts a customer with its event in one transaction, and the outbox row decodes to the customer', async () => {
+    const { customer, event } = newCustomer('082291921583');
+    await store.uow.run(async (tx) => {
+      await tx.customers.save(customer, 0);
+      await tx.outbox.append(event);
+    });
+    expect(await store.customers.findByPhone('6282291921583')).toEqual(customer);
+    const rows: { subject: string; payload: Buffer }[] = await ds.query(`SELECT subject, payload FROM "${pg.schema}".outbox WHERE id = $1`, [event.eventId]);
+    expect(rows).toHaveLength(1);
+    const decoded = decodeEvent(rows[0]!.subject, new Uint8Array(rows[0]!.payload));
+    expect(decoded.key).toBe('customer.registered');
+    expect(rows[0]!.subject).toBe('tns.notify.customer.v1.registered');
+    if (decoded.key === 'customer.registered') expect(decoded.payload.customer?.phone).toBe('6282291921583');
+  });
+
+  it('rolls back the customer and the event together when the work throws', async () => {
+    const { customer, event } = newCustomer('081234567890');
+    await expect(
+      store.uow.run(async (tx) => {
+        await tx.customers.save(customer, 0);
+        await tx.outbox.append(event);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await store.customers.findById(customer.id)).toBeNull();
+    expect(await ds.query(`SELECT 1 FROM "${pg.schema}".outbox WHERE id = $1`, [event.eventId])).toHaveLength(0);
+  });
+
+  it('maps a duplicate phone to AlreadyExistsError and a stale version to ConflictError', async () => {
+    const first = newCustomer('081311112222').customer;
+    await store.uow.run((tx) => tx.customers.save(first, 0));
+    const twin = { ...newCustomer('081311112222').customer };
+    await expect(store.uow.run((tx) => tx.customers.save(twin, 0))).rejects.toBeInstanceOf(AlreadyExistsError);
+    const changed: Customer = { ...first, name: 'Changed', version: 2 };
+    await store.uow.run((tx) => tx.customers.save(changed, 1));
+    await expect(store.uow.run((tx) => tx.customers.save({ ...first, version: 2 }, 1))).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.customers.findById(first.id))?.name).toBe('Changed');
+  });
+
+  it('streams every ACTIVE customer of an area across several keyset pages, in id order', async () => {
+    const total = STREAM_PAGE_SIZE * 2 + 7;
+    await ds.query(
+      `INSERT INTO "${pg.schema}".customers (id, name, phone, address, work_zone, package_name, status, wants_installation, created_at, updated_at, version)
+       SELECT 'bulk-' || lpad(g::text, 6, '0'), 'Bulk ' || g, '6289' || lpad(g::text, 9, '0'), 'addr', 'bekasi', 'p',
+              CASE WHEN g % 10 = 0 THEN 'PENDING' ELSE 'ACTIVE' END, false, now(), now(), 1
+       FROM generate_series(1, $1::int) g`,
+      [total],
+    );
+    const ids: string[] = [];
+    for await (const c of store.customers.streamActive({ area: 'bekasi' })) ids.push(c.id);
+    const expected = Array.from({ length: total }, (_, i) => i + 1).filter((g) => g % 10 !== 0);
+    expect(ids).toEqual(expected.map((g) => `bulk-${String(g).padStart(6, '0')}`));
+    // Other areas stay out.
+    for await (const c of store.customers.streamActive({ area: 'karawang' })) expect(c.workZone).toBe('karawang');
+  });
+
+  it('stores invoices as bigint rupiah and calendar dates, and lists UNPAID ones due on the given dates', async () => {
+    const c = newCustomer('081399998888').customer;
+    await store.uow.run((tx) => tx.customers.save(c, 0));
+    const due = ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-29'];
+    for (const [i, dueDate] of due.entries()) {
+      await store.invoices.insert({ id: `inv-${i}`, customerId: c.id, number: null, amount: 150_000 + i, dueDate, status: 'UNPAID', createdAt: at });
+    }
+    await expect(
+      store.invoices.insert({ id: 'inv-0', customerId: c.id, number: null, amount: 1, dueDate: '2026-11-23', status: 'UNPAID', createdAt: at }),
+    ).rejects.toBeInstanceOf(AlreadyExistsError);
+    const page1 = await store.invoices.listUnpaidDue(['2026-11-23', '2026-11-25', '2026-11-29'], 2, null);
+    expect(page1.map((i) => [i.dueDate, i.amount])).toEqual([
+      ['2026-11-23', 150_000],
+      ['2026-11-25', 150_002],
+    ]);
+    const page2 = await store.invoices.listUnpaidDue(['2026-11-23', '2026-11-25', '2026-11-29'], 2, { dueDate: '2026-11-25', id: 'inv-2' });
+    expect(page2.map((i) => i.dueDate)).toEqual(['2026-11-29']);
+  });
+
+  it('seeds the default routing rules once and never overwrites an edit', async () => {
+    expect(await seedDefaultRoutingRules(store.rules)).toBe(DEFAULT_ROUTING_RULE_INPUTS.length);
+    const [first] = await store.rules.list({ notificationType: 'ticket.created' });
+    await store.rules.upsert({ ...first!, enabled: false, source: 'edited by admin' });
+    expect(await seedDefaultRoutingRules(store.rules)).toBe(0);
+    const again = (await store.rules.list({ notificationType: 'ticket.created' })).find((r) => r.id === first!.id);
+    expect(again).toMatchObject({ enabled: false, source: 'edited by admin' });
+  });
+
+  it('keeps staff phones, group chat ids and opt-outs unique', async () => {
+    const staff = { id: 's-1', name: 'Lufti', role: 'technician' as const, phone: '6281200000001', workZones: ['karawang'], active: true, createdAt: at };
+    await store.staff.insert(staff);
+    await expect(store.staff.insert({ ...staff, id: 's-2' })).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect(await store.staff.list({ workZone: 'karawang' }, 10, null)).toEqual([staff]);
+    expect(await store.staff.list({ workZone: 'bekasi' }, 10, null)).toEqual([]);
+    const group = {
+      id: 'g-1', name: 'Teknisi Karawang', description: null, chatId: '120363042111111111@g.us', category: 'technicians' as const,
+      workZone: 'karawang', notificationTypes: ['ticket.created'], active: true, createdAt: at, updatedAt: at,
+    };
+    await store.groups.insert(group);
+    await expect(store.groups.insert({ ...group, id: 'g-2' })).rejects.toBeInstanceOf(AlreadyExistsError);
+    await store.optOuts.upsert({ phone: '6281200000001', channel: 'SMS', reason: 'STOP', at });
+    await store.optOuts.upsert({ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at });
+    expect(await store.optOuts.findByPhones(['6281200000001'])).toEqual([{ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at }]);
+  });
+});
