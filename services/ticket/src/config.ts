@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, serviceAddrEnv, type ConfigOf, type Env } from '@notify/config';
 
 /**
@@ -8,6 +9,12 @@ const schema = envSchema({
   ...platformEnv('ticket'),
   ...grpcServerEnv('ticket'),
   ...databaseEnv('ticket'), ...natsEnv(), ...serviceAddrEnv('customer'),
+  /**
+   * The API key this service presents to other services (role `service`), e.g. to the
+   * customer service's GetStaff when a ticket is assigned. Optional so the process starts
+   * without it; AssignTicket then fails with UNAVAILABLE naming the variable.
+   */
+  SERVICE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type TicketConfig = ConfigOf<typeof schema>;

@@ -1,35 +1,195 @@
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
+import type { DataSource } from 'typeorm';
+import { createDataSource, runMigrations, startOutboxRelay, type OutboxRelay } from '@notify/db';
+import { UnavailableError } from '@notify/errors';
+import { decodeEventAs, eventConsumer, eventStreams } from '@notify/events';
+import { bindService, createClient, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
-import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
+import { connectJetStreamBus, createInProcessBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
+import { customerv1, PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
+import {
+  AssignTicketUseCase,
+  CancelTicketUseCase,
+  CompleteTicketUseCase,
+  CreateTicketUseCase,
+  EscalateTicketUseCase,
+  GetTicketStatsUseCase,
+  GetTicketUseCase,
+  HandleCustomerRegisteredUseCase,
+  ListTicketsUseCase,
+  StartTicketUseCase,
+  systemClock,
+  uuidGenerator,
+  type Clock,
+  type StaffDirectory,
+} from './application';
 import type { TicketConfig } from './config';
+import type { TicketEvent } from './domain';
+import { ticketMigrations } from './infrastructure/persistence/migrations';
+import { PgTicketNumberSequence, PgTicketRepository } from './infrastructure/persistence/ticket.repository';
+import { PgTicketUnitOfWork } from './infrastructure/persistence/ticket.unit-of-work';
+import { GrpcStaffDirectory } from './infrastructure/staff/grpc-staff.directory';
+import { createTicketServiceHandler, type TicketEventFeed } from './transport/grpc/ticket-service.handler';
 
-/** A running ticket service: its gRPC server and an ordered stop. */
+/** A running ticket service. */
 export interface RunningTicketService {
   readonly grpc: RunningGrpcServer;
-  /** Health NOT_SERVING → drain → tryShutdown (grace: SHUTDOWN_GRACE_MS, ms). */
+  readonly dataSource: DataSource;
+  readonly bus: EventBus;
+  readonly relay: OutboxRelay;
+  /**
+   * Ordered stop: health NOT_SERVING → drain the registration consumer → gRPC shutdown
+   * (grace SHUTDOWN_GRACE_MS, ms) → outbox relay stop → DataSource destroy → bus close.
+   */
   stop(): Promise<void>;
 }
 
+/** Test seams of {@link startTicketService}. */
+export interface TicketServiceOverrides {
+  /** Replaces the customer-service-backed staff directory (tests). */
+  readonly staff?: StaffDirectory;
+  readonly clock?: Clock;
+}
+
 /**
- * Composition root of the ticket service: binds `notify.ticket.v1.TicketService` (roles per RPC from
- * the proto's "Roles:" comments, generated into RPC_ROLES) and starts the gRPC server with
- * health, reflection and API-key auth on GRPC_HOST:GRPC_PORT (default port from
- * SERVICE_CATALOG). RPCs without an implementation yet answer UNIMPLEMENTED (after auth).
+ * Composition root of the ticket service:
+ * 1. DataSource on DATABASE_URL / DATABASE_SCHEMA (required for now: throws naming
+ *    DATABASE_URL when unset) and the migrations (platform outbox / dead letters / processed
+ *    events + the ticket tables);
+ * 2. the event bus: JetStream when NATS_URL is set, else the in-process bus (single process
+ *    only); the streams of `eventStreams(NATS_NAMESPACE)`;
+ * 3. the outbox relay publishing `<schema>.outbox` to the bus;
+ * 4. the durable consumer `ticket-customer` of `notify.customer.v1.registered` → one PSB
+ *    ticket per registration asking for installation (duplicates acked, poison terminated);
+ * 5. the gRPC server for `notify.ticket.v1.TicketService` (roles from RPC_ROLES, API keys,
+ *    health, reflection) on GRPC_HOST:GRPC_PORT.
+ * WatchTickets streams the events committed by THIS process (one replica; a multi-replica
+ * feed would consume the ticket stream instead).
  */
-export async function startTicketService(config: TicketConfig, logger: Logger): Promise<RunningTicketService> {
-  const entry = SERVICE_CATALOG.ticket;
-  const bound = bindService(entry.definition, {}, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });
-  const grpc = await startGrpcServer({
-    serviceName: 'ticket',
-    host: config.GRPC_HOST,
-    port: config.GRPC_PORT,
-    services: [bound],
-    apiKeys: config.NOTIFY_API_KEYS,
-    logger,
-    tls: config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined,
-    protoFiles: [...entry.protoFiles],
-    includeDirs: [PROTO_ROOT],
-  });
-  return { grpc, stop: () => grpc.shutdown(config.SHUTDOWN_GRACE_MS) };
+export async function startTicketService(
+  config: TicketConfig,
+  logger: Logger,
+  overrides: TicketServiceOverrides = {},
+): Promise<RunningTicketService> {
+  if (!config.DATABASE_URL) {
+    throw new Error('DATABASE_URL is required (postgres://user@host:5432/db); the embedded Postgres mode is not available yet');
+  }
+  const ns = config.NATS_NAMESPACE;
+  const schema = config.DATABASE_SCHEMA;
+  const dataSource = createDataSource({ url: config.DATABASE_URL, schema, migrations: ticketMigrations });
+  const ran = await runMigrations(dataSource);
+  if (ran.length > 0) logger.info({ migrations: ran, schema }, 'ticket migrations applied');
+
+  const cleanup: Array<() => Promise<unknown>> = [() => dataSource.destroy()];
+  const undo = async (): Promise<void> => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    let bus: EventBus;
+    if (config.NATS_URL) {
+      bus = await connectJetStreamBus({ url: config.NATS_URL.split(',').map((s) => s.trim()), name: 'ticket', logger });
+    } else {
+      logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
+      bus = createInProcessBus({ logger });
+    }
+    cleanup.push(() => bus.close());
+    await bus.ensureStreams(eventStreams(ns));
+
+    const relay = await startOutboxRelay({ dataSource, schema, publisher: bus, logger });
+    cleanup.push(() => relay.stop());
+
+    const emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    const feed: TicketEventFeed = (listener) => {
+      emitter.on('event', listener);
+      return () => emitter.off('event', listener);
+    };
+    const clock = overrides.clock ?? systemClock;
+    const uow = new PgTicketUnitOfWork(dataSource, {
+      schema,
+      ...(ns ? { namespace: ns } : {}),
+      onCommitted: (events: readonly TicketEvent[]) => events.forEach((e) => emitter.emit('event', e)),
+    });
+    const tickets = new PgTicketRepository(dataSource.manager, schema);
+    const numbers = new PgTicketNumberSequence(dataSource.manager, schema);
+    const staff = overrides.staff ?? customerStaffDirectory(config);
+    const deps = { uow, clock, ids: uuidGenerator };
+
+    const registered = new HandleCustomerRegisteredUseCase({ ...deps, numbers });
+    const consumer: ConsumerHandle = await bus.consume(
+      eventConsumer('ticket', 'customer', { events: ['registered'], ...(ns ? { ns } : {}) }),
+      async (evt) => {
+        const payload = decodeEventAs('customer.registered', evt.subject, evt.data);
+        const c = payload.customer!;
+        const result = await registered.execute({
+          eventId: payload.eventId,
+          customerId: c.id,
+          customerName: c.name,
+          address: c.address,
+          workZone: c.workZone,
+          packageName: c.packageName,
+          wantsInstallation: c.wantsInstallation,
+        });
+        logger.info(
+          { event_id: payload.eventId, customer_id: c.id, outcome: result.outcome, ...(result.outcome === 'created' ? { ticket_number: result.ticket.number } : {}) },
+          'customer registration handled',
+        );
+      },
+    );
+    cleanup.push(() => consumer.stop());
+
+    const handler = createTicketServiceHandler(
+      {
+        create: new CreateTicketUseCase({ ...deps, numbers }),
+        get: new GetTicketUseCase({ tickets }),
+        list: new ListTicketsUseCase({ tickets }),
+        assign: new AssignTicketUseCase({ ...deps, staff }),
+        start: new StartTicketUseCase(deps),
+        complete: new CompleteTicketUseCase(deps),
+        cancel: new CancelTicketUseCase(deps),
+        escalate: new EscalateTicketUseCase(deps),
+        stats: new GetTicketStatsUseCase({ tickets }),
+      },
+      feed,
+    );
+    const entry = SERVICE_CATALOG.ticket;
+    const bound = bindService(entry.definition, handler, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });
+    const grpc = await startGrpcServer({
+      serviceName: 'ticket',
+      host: config.GRPC_HOST,
+      port: config.GRPC_PORT,
+      services: [bound],
+      apiKeys: config.NOTIFY_API_KEYS,
+      logger,
+      tls: config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined,
+      protoFiles: [...entry.protoFiles],
+      includeDirs: [PROTO_ROOT],
+    });
+
+    let stopping: Promise<void> | undefined;
+    const stop = async (): Promise<void> => {
+      grpc.setServing(false);
+      await consumer.stop();
+      await grpc.shutdown(config.SHUTDOWN_GRACE_MS);
+      await relay.stop();
+      await dataSource.destroy();
+      await bus.close();
+    };
+    return { grpc, dataSource, bus, relay, stop: () => (stopping ??= stop()) };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
+
+/** The customer service's GetStaff as the StaffDirectory (UNAVAILABLE when SERVICE_API_KEY is unset). */
+function customerStaffDirectory(config: TicketConfig): StaffDirectory {
+  const apiKey = config.SERVICE_API_KEY;
+  if (!apiKey) {
+    return {
+      findStaff: () => Promise.reject(new UnavailableError('staff directory: SERVICE_API_KEY is not set, cannot call the customer service')),
+    };
+  }
+  return new GrpcStaffDirectory(createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey }));
 }

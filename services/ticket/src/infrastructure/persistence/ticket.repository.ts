@@ -1,0 +1,189 @@
+import type { EntityManager } from 'typeorm';
+import { ConflictError } from '@notify/errors';
+import { qualifiedTable } from '@notify/db';
+import { computeTicketStats, type Ticket, type TicketStats, type TicketStatsQuery, type TicketType } from '../../domain';
+import type { TicketCursor, TicketListFilter, TicketNumberSequence, TicketRepository } from '../../application';
+import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketHistoryRow, type TicketRow } from './ticket.row-mapper';
+
+/**
+ * Rows of a raw query through TypeORM: SELECT / INSERT … RETURNING give the rows; UPDATE and
+ * DELETE give `[rows, affected]` on the Postgres driver.
+ */
+async function rowsOf<R>(manager: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
+  const result: unknown = await manager.query(sql, params);
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as R[];
+  }
+  return result as R[];
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return e?.code === '23505' || e?.driverError?.code === '23505';
+}
+
+/**
+ * TicketRepository on Postgres (`<schema>.tickets` + `<schema>.ticket_history`) through a
+ * TypeORM EntityManager: the DataSource's for reads, a transaction's inside the unit of work.
+ * Optimistic concurrency: `UPDATE … WHERE id = $1 AND version = $expected`; 0 rows →
+ * ConflictError. Insert (`expectedVersion = 0`) of an existing id or number → ConflictError.
+ */
+export class PgTicketRepository implements TicketRepository {
+  private readonly tickets: string;
+  private readonly history: string;
+
+  constructor(
+    private readonly manager: EntityManager,
+    schema: string,
+  ) {
+    this.tickets = qualifiedTable(schema, 'tickets');
+    this.history = qualifiedTable(schema, 'ticket_history');
+  }
+
+  async findById(id: string): Promise<Ticket | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    return this.findOne('id', id);
+  }
+
+  async findByNumber(number: string): Promise<Ticket | null> {
+    return this.findOne('number', number);
+  }
+
+  private async findOne(column: 'id' | 'number', value: string): Promise<Ticket | null> {
+    const [row] = await rowsOf<TicketRow>(this.manager, `SELECT * FROM ${this.tickets} WHERE ${column} = $1`, [value]);
+    if (!row) return null;
+    const history = await rowsOf<TicketHistoryRow>(
+      this.manager,
+      `SELECT * FROM ${this.history} WHERE ticket_id = $1 ORDER BY seq`,
+      [row.id],
+    );
+    return ticketFromRow(row, history);
+  }
+
+  async save(ticket: Ticket, expectedVersion: number): Promise<void> {
+    const values = ticketRowValues(ticket);
+    if (expectedVersion === 0) {
+      const placeholders = TICKET_COLUMNS.map((c, i) => (c === 'created_by' ? `$${i + 1}::jsonb` : `$${i + 1}`));
+      try {
+        await this.manager.query(
+          `INSERT INTO ${this.tickets} (${TICKET_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})`,
+          values,
+        );
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new ConflictError(`ticket ${ticket.number} (${ticket.id}) already exists`);
+        throw err;
+      }
+    } else {
+      const sets = TICKET_COLUMNS.map((c, i) => [c, i] as const)
+        .filter(([c]) => c !== 'id')
+        .map(([c, i]) => `${c} = $${i + 1}${c === 'created_by' ? '::jsonb' : ''}`);
+      const updated = await rowsOf<{ id: string }>(
+        this.manager,
+        `UPDATE ${this.tickets} SET ${sets.join(', ')} WHERE id = $1 AND version = $${values.length + 1} RETURNING id`,
+        [...values, expectedVersion],
+      );
+      if (updated.length === 0) {
+        throw new ConflictError(`ticket ${ticket.number} changed concurrently (expected version ${expectedVersion})`);
+      }
+    }
+    await this.appendHistory(ticket);
+  }
+
+  /** Inserts the history lines not stored yet (seq = 1-based position). */
+  private async appendHistory(ticket: Ticket): Promise<void> {
+    for (const [i, h] of ticket.history.entries()) {
+      await this.manager.query(
+        `INSERT INTO ${this.history} (ticket_id, seq, action, from_status, to_status, actor, at, note)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (ticket_id, seq) DO NOTHING`,
+        [ticket.id, i + 1, h.action, h.from, h.to, JSON.stringify(h.actor), h.at, h.note],
+      );
+    }
+  }
+
+  async list(filter: TicketListFilter, limit: number, after: TicketCursor | null): Promise<Ticket[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: (p: string) => string, value: unknown): void => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (filter.statuses?.length) add((p) => `status = ANY(${p}::text[])`, [...filter.statuses]);
+    if (filter.type) add((p) => `type = ${p}`, filter.type);
+    if (filter.workZone) add((p) => `work_zone = ${p}`, filter.workZone);
+    if (filter.technicianId) add((p) => `technician_id = ${p}`, filter.technicianId);
+    if (filter.customerId) add((p) => `customer_id = ${p}`, filter.customerId);
+    if (filter.slaDueFrom) add((p) => `sla_due_at >= ${p}`, filter.slaDueFrom);
+    if (filter.slaDueTo) add((p) => `sla_due_at < ${p}`, filter.slaDueTo);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(limit);
+    const rows = await rowsOf<TicketRow>(
+      this.manager,
+      `SELECT * FROM ${this.tickets} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ticketFromRow(r, []));
+  }
+
+  /**
+   * Loads the projection of the tickets created or completed in [from, to) (and the zone)
+   * and applies the domain's `computeTicketStats`, so SQL and domain cannot disagree.
+   */
+  async stats(query: TicketStatsQuery): Promise<TicketStats> {
+    const params: unknown[] = [query.from, query.to];
+    let zone = '';
+    if (query.workZone) {
+      params.push(query.workZone);
+      zone = 'AND work_zone = $3';
+    }
+    const rows = await rowsOf<TicketRow>(
+      this.manager,
+      `SELECT type, status, work_zone, technician_id, technician_name, created_at, completed_at, sla_due_at
+         FROM ${this.tickets}
+        WHERE ((created_at >= $1 AND created_at < $2) OR (completed_at >= $1 AND completed_at < $2)) ${zone}`,
+      params,
+    );
+    return computeTicketStats(
+      rows.map((r) => ({
+        type: r.type,
+        status: r.status,
+        workZone: r.work_zone,
+        technicianId: r.technician_id,
+        technicianName: r.technician_name,
+        createdAt: r.created_at,
+        completedAt: r.completed_at,
+        slaDueAt: r.sla_due_at,
+      })),
+      query,
+    );
+  }
+}
+
+/**
+ * TicketNumberSequence on `<schema>.ticket_number_counters`: an upsert that returns the new
+ * counter, atomic across replicas (the row lock serializes concurrent callers).
+ */
+export class PgTicketNumberSequence implements TicketNumberSequence {
+  private readonly counters: string;
+
+  constructor(
+    private readonly manager: EntityManager,
+    schema: string,
+  ) {
+    this.counters = qualifiedTable(schema, 'ticket_number_counters');
+  }
+
+  async next(type: TicketType, dayKey: string): Promise<number> {
+    const [row] = await rowsOf<{ last: number }>(
+      this.manager,
+      `INSERT INTO ${this.counters} AS c (type, day, last) VALUES ($1, $2, 1)
+       ON CONFLICT (type, day) DO UPDATE SET last = c.last + 1 RETURNING last`,
+      [type, dayKey],
+    );
+    if (!row) throw new Error('ticket number counter upsert returned no row');
+    return Number(row.last);
+  }
+}

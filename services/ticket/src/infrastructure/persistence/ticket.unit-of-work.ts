@@ -1,0 +1,53 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { appendToOutbox, markProcessed } from '@notify/db';
+import { encodeEvent } from '@notify/events';
+import type { TicketEvent } from '../../domain';
+import type { TicketEventOutbox, TicketTransaction, TicketUnitOfWork, ProcessedMessageLog } from '../../application';
+import { ticketEventToProto } from '../../transport/proto/ticket.proto-mapper';
+import { PgTicketRepository } from './ticket.repository';
+
+/** `processed_events.consumer` under which the ticket service records its claims. */
+export const TICKET_CLAIM_CONSUMER = 'ticket';
+
+/** Options of {@link PgTicketUnitOfWork}. */
+export interface PgTicketUnitOfWorkOptions {
+  /** The service schema (the DataSource's). */
+  readonly schema: string;
+  /** NATS namespace for the event subjects (tests); undefined in production. */
+  readonly namespace?: string;
+  /** Called after a transaction that appended events commits (e.g. WatchTickets' in-process feed). */
+  readonly onCommitted?: (events: readonly TicketEvent[]) => void;
+}
+
+/**
+ * TicketUnitOfWork over one TypeORM transaction (`ds.transaction`, READ COMMITTED): the
+ * repository, the outbox (`appendToOutbox` of `encodeEvent('ticket.<kind>', TicketEvent)` in
+ * `<schema>.outbox`) and the processed-message claims (`markProcessed` in
+ * `<schema>.processed_events`) all use the transaction's EntityManager, so they commit or roll
+ * back together.
+ */
+export class PgTicketUnitOfWork implements TicketUnitOfWork {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly options: PgTicketUnitOfWorkOptions,
+  ) {}
+
+  async run<T>(work: (tx: TicketTransaction) => Promise<T>): Promise<T> {
+    const appended: TicketEvent[] = [];
+    const result = await this.ds.transaction(async (manager: EntityManager) => {
+      const outbox: TicketEventOutbox = {
+        append: async (event) => {
+          const encoded = encodeEvent(`ticket.${event.kind}`, ticketEventToProto(event), this.options.namespace);
+          await appendToOutbox(manager, { id: encoded.msgID, subject: encoded.subject, data: encoded.data }, { schema: this.options.schema });
+          appended.push(event);
+        },
+      };
+      const processed: ProcessedMessageLog = {
+        claim: (key) => markProcessed(manager, TICKET_CLAIM_CONSUMER, key, { schema: this.options.schema }),
+      };
+      return work({ tickets: new PgTicketRepository(manager, this.options.schema), outbox, processed });
+    });
+    if (appended.length > 0) this.options.onCommitted?.(appended);
+    return result;
+  }
+}

@@ -1,0 +1,55 @@
+import { NotFoundError } from '@notify/errors';
+import { callUnary } from '@notify/grpc-kit';
+import { commonv1, customerv1 } from '@notify/proto';
+import type { StaffDirectory, StaffMember } from '../../application';
+
+const ROLE_NAMES: Partial<Record<commonv1.Role, string>> = {
+  [commonv1.Role.ROLE_ADMIN]: 'admin',
+  [commonv1.Role.ROLE_MANAGER]: 'manager',
+  [commonv1.Role.ROLE_SUPERVISOR]: 'supervisor',
+  [commonv1.Role.ROLE_NOC]: 'noc',
+  [commonv1.Role.ROLE_CUSTOMER_SERVICE]: 'customer_service',
+  [commonv1.Role.ROLE_TECHNICIAN]: 'technician',
+};
+
+/** `customerv1.Staff` → the ticket service's view of a staff member. */
+export function staffFromProto(staff: customerv1.Staff): StaffMember {
+  return {
+    id: staff.id,
+    name: staff.name,
+    role: ROLE_NAMES[staff.role] ?? 'unknown',
+    workZones: staff.workZones.map((z) => z.trim().toLowerCase()),
+    active: staff.active,
+  };
+}
+
+/**
+ * StaffDirectory backed by the customer service's `GetStaff` over gRPC (a client made with
+ * `createClient(customerv1.CustomerServiceClient, CUSTOMER_ADDR, { apiKey: SERVICE_API_KEY })`,
+ * default deadline 5 s). NOT_FOUND → null; other failures propagate (UNAVAILABLE,
+ * DEADLINE_EXCEEDED → the caller's RPC fails with the same status).
+ */
+export class GrpcStaffDirectory implements StaffDirectory {
+  constructor(private readonly client: customerv1.CustomerServiceClient) {}
+
+  async findStaff(staffId: string): Promise<StaffMember | null> {
+    try {
+      const res = await callUnary(this.client, 'getStaff', { id: staffId, phone: '' });
+      return res.staff ? staffFromProto(res.staff) : null;
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+}
+
+/** A fixed StaffDirectory (tests, and single-process runs without a customer service). */
+export class StaticStaffDirectory implements StaffDirectory {
+  private readonly byId: Map<string, StaffMember>;
+  constructor(staff: readonly StaffMember[]) {
+    this.byId = new Map(staff.map((s) => [s.id, s]));
+  }
+  async findStaff(staffId: string): Promise<StaffMember | null> {
+    return this.byId.get(staffId) ?? null;
+  }
+}

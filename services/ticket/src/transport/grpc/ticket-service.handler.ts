@@ -1,0 +1,200 @@
+import { ValidationError } from '@notify/errors';
+import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
+import { commonv1, ticketv1 } from '@notify/proto';
+import type { TicketEvent, TicketStatus } from '../../domain';
+import {
+  AssignTicketUseCase,
+  CancelTicketUseCase,
+  CompleteTicketUseCase,
+  CreateTicketUseCase,
+  EscalateTicketUseCase,
+  GetTicketStatsUseCase,
+  GetTicketUseCase,
+  ListTicketsUseCase,
+  StartTicketUseCase,
+  type Principal,
+  type PrincipalRole,
+} from '../../application';
+import {
+  historyToProto,
+  priorityFromProto,
+  ticketActionFromProto,
+  ticketEventToProto,
+  ticketStatsToProto,
+  ticketStatusFromProto,
+  ticketToProto,
+  ticketTypeFromProto,
+} from '../proto/ticket.proto-mapper';
+
+/** The use cases the gRPC handler drives. */
+export interface TicketUseCases {
+  readonly create: CreateTicketUseCase;
+  readonly get: GetTicketUseCase;
+  readonly list: ListTicketsUseCase;
+  readonly assign: AssignTicketUseCase;
+  readonly start: StartTicketUseCase;
+  readonly complete: CompleteTicketUseCase;
+  readonly cancel: CancelTicketUseCase;
+  readonly escalate: EscalateTicketUseCase;
+  readonly stats: GetTicketStatsUseCase;
+}
+
+/** A source of committed lifecycle events for WatchTickets; returns an unsubscribe function. */
+export type TicketEventFeed = (listener: (event: TicketEvent) => void) => () => void;
+
+/**
+ * The principal a use case sees. From the API key (role, staff id). A `service` caller (the
+ * gateway's inbound "press 1" flow) may act for a staff member by sending `actor` with kind
+ * STAFF, an id and a role: the use case then applies that staff member's rules (a technician
+ * may only take / start / complete their own jobs).
+ */
+export function principalFor(ctx: CallContext, actor?: commonv1.Actor): Principal {
+  const base: Principal = { role: ctx.principal.role as PrincipalRole, ...(ctx.principal.staffId ? { staffId: ctx.principal.staffId } : {}) };
+  if (ctx.principal.role !== 'service' || !actor || actor.kind !== commonv1.ActorKind.ACTOR_KIND_STAFF || !actor.id) return base;
+  const role = ROLE_BY_PROTO[actor.role];
+  if (!role) return base;
+  return { role, staffId: actor.id, ...(actor.name ? { name: actor.name } : {}) };
+}
+
+const ROLE_BY_PROTO: Partial<Record<commonv1.Role, PrincipalRole>> = {
+  [commonv1.Role.ROLE_ADMIN]: 'admin',
+  [commonv1.Role.ROLE_MANAGER]: 'manager',
+  [commonv1.Role.ROLE_SUPERVISOR]: 'supervisor',
+  [commonv1.Role.ROLE_NOC]: 'noc',
+  [commonv1.Role.ROLE_CUSTOMER_SERVICE]: 'customer_service',
+  [commonv1.Role.ROLE_TECHNICIAN]: 'technician',
+};
+
+function requireText(value: string, field: string): string {
+  const v = (value ?? '').trim();
+  if (!v) throw new ValidationError(field, 'is required');
+  return v;
+}
+
+/**
+ * `notify.ticket.v1.TicketService` over the ticket use cases (roles per RPC are enforced by
+ * grpc-kit from RPC_ROLES before the handler runs, and again by the use cases). Domain
+ * errors map to gRPC statuses in grpc-kit: NotFound → NOT_FOUND, FailedPrecondition →
+ * FAILED_PRECONDITION (message names the current state / who has the ticket), Validation →
+ * INVALID_ARGUMENT naming the field, Conflict → ABORTED, PermissionDenied → PERMISSION_DENIED.
+ * `expected_version`, `reassign`, `request_id`, `level`, `order_by`, `priorities`, `created`
+ * and more than one entry in `types` are not honoured yet.
+ */
+export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEventFeed): ticketv1.TicketServiceServer {
+  return {
+    createTicket: unary(async (req: ticketv1.CreateTicketRequest, ctx) => {
+      const type = ticketTypeFromProto(req.type);
+      if (!type) throw new ValidationError('type', 'must be TICKET_TYPE_DISTURBANCE or TICKET_TYPE_INSTALLATION');
+      const priority = priorityFromProto(req.priority);
+      const title = (req.title ?? '').trim();
+      const description = (req.description ?? '').trim();
+      const ticket = await uc.create.execute(principalFor(ctx, req.actor), {
+        type,
+        ...(priority ? { priority } : {}),
+        customerId: requireText(req.customerId, 'customer_id'),
+        workZone: requireText(req.workZone, 'work_zone'),
+        address: requireText(req.address, 'address'),
+        description: title && description && !description.startsWith(title) ? `${title}\n${description}` : description || title,
+      });
+      return { ticket: ticketToProto(ticket) };
+    }),
+
+    getTicket: unary(async (req: ticketv1.GetTicketRequest, ctx) => {
+      const ticket = await uc.get.execute(principalFor(ctx), requireText(req.id, 'id'));
+      return { ticket: ticketToProto(ticket), history: historyToProto(ticket) };
+    }),
+
+    listTickets: unary(async (req: ticketv1.ListTicketsRequest, ctx) => {
+      const statuses = req.statuses.map((s) => {
+        const st = ticketStatusFromProto(s);
+        if (!st) throw new ValidationError('statuses', `unknown status ${s}`);
+        return st;
+      });
+      if (req.types.length > 1) throw new ValidationError('types', 'at most one type is supported');
+      const type = req.types[0] === undefined ? undefined : ticketTypeFromProto(req.types[0]);
+      if (req.types.length === 1 && !type) throw new ValidationError('types', `unknown type ${req.types[0]}`);
+      const out = await uc.list.execute(principalFor(ctx), {
+        ...(statuses.length ? { statuses: statuses as TicketStatus[] } : {}),
+        ...(type ? { type } : {}),
+        ...(req.workZone ? { workZone: req.workZone } : {}),
+        ...(req.technicianId ? { technicianId: req.technicianId } : {}),
+        ...(req.customerId ? { customerId: req.customerId } : {}),
+        ...(req.slaDue?.from ? { slaDueFrom: req.slaDue.from } : {}),
+        ...(req.slaDue?.to ? { slaDueTo: req.slaDue.to } : {}),
+        ...(req.page?.pageSize ? { pageSize: req.page.pageSize } : {}),
+        ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
+      });
+      return { tickets: out.tickets.map(ticketToProto), nextPageToken: out.nextPageToken ?? '' };
+    }),
+
+    assignTicket: unary(async (req: ticketv1.AssignTicketRequest, ctx) => {
+      const ticket = await uc.assign.execute(principalFor(ctx, req.actor), {
+        ticketId: requireText(req.ticketId, 'ticket_id'),
+        ...(req.technicianId ? { technicianId: req.technicianId } : {}),
+      });
+      return { ticket: ticketToProto(ticket) };
+    }),
+
+    startTicket: unary(async (req: ticketv1.StartTicketRequest, ctx) => {
+      const ticket = await uc.start.execute(principalFor(ctx, req.actor), { ticketId: requireText(req.ticketId, 'ticket_id') });
+      return { ticket: ticketToProto(ticket) };
+    }),
+
+    completeTicket: unary(async (req: ticketv1.CompleteTicketRequest, ctx) => {
+      const ticket = await uc.complete.execute(principalFor(ctx, req.actor), {
+        ticketId: requireText(req.ticketId, 'ticket_id'),
+        ...(req.notes ? { notes: req.notes } : {}),
+      });
+      return { ticket: ticketToProto(ticket) };
+    }),
+
+    cancelTicket: unary(async (req: ticketv1.CancelTicketRequest, ctx) => {
+      const ticket = await uc.cancel.execute(principalFor(ctx, req.actor), {
+        ticketId: requireText(req.ticketId, 'ticket_id'),
+        reason: req.reason ?? '',
+      });
+      return { ticket: ticketToProto(ticket) };
+    }),
+
+    escalateTicket: unary(async (req: ticketv1.EscalateTicketRequest, ctx) => {
+      const ticket = await uc.escalate.execute(principalFor(ctx, req.actor), {
+        ticketId: requireText(req.ticketId, 'ticket_id'),
+        reason: req.reason ?? '',
+      });
+      return { ticket: ticketToProto(ticket) };
+    }),
+
+    getTicketStats: unary(async (req: ticketv1.GetTicketStatsRequest, ctx) => {
+      if (!req.from) throw new ValidationError('from', 'is required');
+      if (!req.to) throw new ValidationError('to', 'is required');
+      const stats = await uc.stats.execute(principalFor(ctx), {
+        from: req.from,
+        to: req.to,
+        ...(req.workZone ? { workZone: req.workZone } : {}),
+      });
+      return { stats: ticketStatsToProto(stats) };
+    }),
+
+    watchTickets: serverStream(async (req: ticketv1.WatchTicketsRequest, ctx, write, signal) => {
+      if (!feed) throw new ValidationError('watch', 'is not available in this process');
+      const kinds = new Set(req.types.map(ticketActionFromProto).filter((k) => k !== undefined));
+      const zone = req.workZone.trim().toLowerCase();
+      await new Promise<void>((resolve) => {
+        const unsubscribe = feed((event) => {
+          if (kinds.size > 0 && !kinds.has(event.kind)) return;
+          if (zone && event.ticket.workZone !== zone) return;
+          if (req.technicianId && event.ticket.technicianId !== req.technicianId) return;
+          if (req.ticketId && event.ticket.id !== req.ticketId && event.ticket.number !== req.ticketId) return;
+          write({ event: ticketEventToProto(event) });
+        });
+        const stop = (): void => {
+          unsubscribe();
+          resolve();
+        };
+        if (signal.aborted) stop();
+        else signal.addEventListener('abort', stop, { once: true });
+      });
+      void ctx;
+    }),
+  };
+}
