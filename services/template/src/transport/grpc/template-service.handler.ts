@@ -1,0 +1,156 @@
+import { NotFoundError } from '@notify/errors';
+import { unary } from '@notify/grpc-kit';
+import { templatev1 } from '@notify/proto';
+import {
+  RenderResult,
+  TemplateUseCases,
+  parseTemplateRef,
+  parseTemplateVariables,
+  templateRefToString,
+  toRenderResult,
+} from '../../index';
+import { paginate } from './paging';
+import {
+  actorOf,
+  channelFilterFromProto,
+  channelFromProto,
+  localeFilterFromProto,
+  localeFromProto,
+  localeToProto,
+  renderResultToProto,
+  requiredLocaleFromProto,
+  smsEncodingToProto,
+  templateToProto,
+} from './template.proto-mapper';
+
+/**
+ * `notify.template.v1.TemplateService` over the template use cases. Every RPC validates
+ * through the use cases; domain errors become gRPC statuses in grpc-kit (ValidationError →
+ * INVALID_ARGUMENT with the field and, for parse errors, line and column; NotFoundError →
+ * NOT_FOUND naming `key/CHANNEL/locale`; ConflictError → ABORTED). Roles per RPC come from
+ * the proto (RPC_ROLES) and are checked before these handlers run.
+ */
+export function createTemplateServiceHandler(useCases: TemplateUseCases): templatev1.TemplateServiceServer {
+  return {
+    /** New version, active unless keep_active_version; same content as the latest = no new version. */
+    upsertTemplate: unary(async (req: templatev1.UpsertTemplateRequest, ctx) => {
+      const result = await useCases.upsertTemplate.execute({
+        key: req.key,
+        channel: channelFromProto(req.channel),
+        locale: requiredLocaleFromProto(req.locale),
+        body: req.body,
+        description: req.description,
+        sampleVariables: req.sampleVariables ?? {},
+        activate: !req.keepActiveVersion,
+        actor: actorOf(ctx.principal),
+      });
+      return { template: templateToProto(result.version, result.head, result.variables) };
+    }),
+
+    /** One version (active unless `version`); NOT_FOUND for an unknown template or version. */
+    getTemplate: unary(async (req: templatev1.GetTemplateRequest) => {
+      const result = await useCases.getTemplate.execute({
+        key: req.key,
+        channel: channelFromProto(req.channel),
+        locale: localeFromProto(req.locale),
+        version: req.version,
+      });
+      return { template: templateToProto(result.version, result.head, result.variables) };
+    }),
+
+    /** Active versions of the matching templates, ordered by key, channel, locale; offset pages. */
+    listTemplates: unary(async (req: templatev1.ListTemplatesRequest) => {
+      const channel = channelFilterFromProto(req.channel);
+      const locale = localeFilterFromProto(req.locale);
+      const heads = await useCases.listTemplates.execute({ keyPrefix: req.keyPrefix, channel, locale });
+      const page = paginate(heads, req.page, `${req.keyPrefix}|${channel ?? ''}|${locale ?? ''}`);
+      const templates = await Promise.all(
+        page.items.map(async (head) => {
+          const got = await useCases.getTemplate.execute({ ...head, version: head.activeVersion });
+          return templateToProto(got.version, got.head, got.variables);
+        }),
+      );
+      return { templates, nextPageToken: page.nextPageToken };
+    }),
+
+    /** The history of one template, newest first; NOT_FOUND when it does not exist. */
+    listTemplateVersions: unary(async (req: templatev1.ListTemplateVersionsRequest) => {
+      const ref = { key: req.key, channel: channelFromProto(req.channel), locale: localeFromProto(req.locale) };
+      const history = await useCases.listTemplateVersions.execute(ref);
+      const newestFirst = [...history.versions].reverse();
+      const page = paginate(newestFirst, req.page, templateRefToString(history.head));
+      return {
+        versions: page.items.map((v) => templateToProto(v, history.head, useCases.renderer.compiled(v).variables)),
+        nextPageToken: page.nextPageToken,
+      };
+    }),
+
+    /** Makes a version active (rollback when older); idempotent. */
+    activateTemplateVersion: unary(async (req: templatev1.ActivateTemplateVersionRequest, ctx) => {
+      const result = await useCases.activateTemplateVersion.execute({
+        key: req.key,
+        channel: channelFromProto(req.channel),
+        locale: localeFromProto(req.locale),
+        version: req.version,
+        actor: actorOf(ctx.principal),
+      });
+      return { template: templateToProto(result.version, result.head, useCases.renderer.compiled(result.version).variables) };
+    }),
+
+    /**
+     * Renders the active version (locale falls back to `id`), or exactly `version` when set
+     * (no locale fallback then). Missing variables → INVALID_ARGUMENT naming every one.
+     */
+    renderTemplate: unary(async (req: templatev1.RenderTemplateRequest) => {
+      const channel = channelFromProto(req.channel);
+      const locale = localeFromProto(req.locale);
+      if (!req.version) {
+        const result = await useCases.renderTemplate.execute({ key: req.key, channel, locale, variables: req.variables ?? {} });
+        return renderResultToProto(result);
+      }
+      const variables = parseTemplateVariables(req.variables ?? {}, 'variables');
+      const { version } = await useCases.getTemplate.execute({ key: req.key, channel, locale, version: req.version });
+      return renderResultToProto(toRenderResult(version, locale, useCases.renderer.render(version, variables)));
+    }),
+
+    /**
+     * Renders with the sample variables merged under `variables`; with `draft_body`, renders
+     * that body (not saved, version 0) with the stored samples, or only `variables` when the
+     * template does not exist yet.
+     */
+    previewTemplate: unary(async (req: templatev1.PreviewTemplateRequest) => {
+      const channel = channelFromProto(req.channel);
+      const locale = localeFromProto(req.locale);
+      const overrides = parseTemplateVariables(req.variables ?? {}, 'variables');
+      let result: RenderResult;
+      let used: Record<string, unknown>;
+      if (req.draftBody) {
+        const ref = parseTemplateRef({ key: req.key, channel, locale });
+        const samples = await useCases.getTemplate
+          .execute({ ...ref, version: req.version })
+          .then((got) => got.version.sampleVariables)
+          .catch((err: unknown) => {
+            if (err instanceof NotFoundError) return {};
+            throw err;
+          });
+        used = { ...samples, ...overrides };
+        const compiled = useCases.renderer.compile(ref, req.draftBody);
+        const rendered = useCases.renderer.renderCompiled(ref, compiled, parseTemplateVariables(used, 'variables'));
+        result = { ...rendered, ...ref, requestedLocale: locale, version: 0 };
+      } else {
+        result = await useCases.previewTemplate.execute({ key: req.key, channel, locale, version: req.version, overrides });
+        const { version } = await useCases.getTemplate.execute({ key: req.key, channel, locale, version: result.version });
+        used = { ...version.sampleVariables, ...overrides };
+      }
+      return {
+        text: result.text,
+        version: result.version,
+        locale: localeToProto(result.locale),
+        encoding: smsEncodingToProto(result.encoding),
+        segments: result.segments ?? 0,
+        length: result.characters,
+        variables: used,
+      };
+    }),
+  };
+}

@@ -1,0 +1,234 @@
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { callUnary, createClient } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
+import { commonv1, templatev1 } from '@notify/proto';
+import { createTestSchema, type TestSchema } from '@notify/testing';
+import { DEFAULT_TEMPLATES, type DefaultTemplate } from '../src';
+import { loadTemplateConfig } from '../src/config';
+import { startTemplateService, type RunningTemplateService } from '../src/server';
+import { SEED_GOLDEN_CASES } from './fixtures/golden-cases';
+import { fillPlaceholders, readFixture } from './support/fixtures';
+
+/**
+ * The template service through its real gRPC API: Postgres (a fresh schema), migrations and
+ * the seed step of server.ts, the gRPC server on 127.0.0.1 port 0, a real client with an API
+ * key.
+ */
+const ADMIN_KEY = 'template-it-admin-key-0001';
+const TECH_KEY = 'template-it-technician-key-01';
+const { Channel, Locale } = commonv1;
+const { SmsEncoding } = templatev1;
+
+let db: TestSchema;
+let service: RunningTemplateService;
+let client: templatev1.TemplateServiceClient;
+
+beforeAll(async () => {
+  db = await createTestSchema('template_grpc');
+  const config = loadTemplateConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    DATABASE_SCHEMA: db.schema,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
+    NOTIFY_API_KEYS: `${ADMIN_KEY}:admin,${TECH_KEY}:technician`,
+  });
+  service = await startTemplateService(config, createLogger({ service: 'template', level: 'silent' }));
+  client = createClient(templatev1.TemplateServiceClient, `127.0.0.1:${service.grpc.port}`, { apiKey: ADMIN_KEY });
+});
+
+afterAll(async () => {
+  (client as unknown as grpc.Client | undefined)?.close();
+  await service?.stop();
+  await db?.dropSchema();
+});
+
+/** The gRPC status and details a call failed with. */
+async function failure(call: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await call;
+  } catch (err) {
+    const raw = ((err as { cause?: unknown }).cause ?? err) as grpc.ServiceError;
+    return { code: raw.code, details: raw.details };
+  }
+  throw new Error('the call succeeded');
+}
+
+const idOf = (t: { key: string; channel: string; locale: string }) => `${t.key}/${t.channel}/${t.locale}`;
+const seedCases = new Map(SEED_GOLDEN_CASES.map((c) => [idOf(c), c]));
+function expectedText(t: DefaultTemplate): string {
+  const c = seedCases.get(idOf(t));
+  return c ? fillPlaceholders(readFixture(join('seeds', c.fixture)), c.fill) : readFixture(`authored/${t.key}.${t.channel}.${t.locale}.txt`);
+}
+const protoChannel = (c: string) => (c === 'SMS' ? Channel.CHANNEL_SMS : Channel.CHANNEL_WHATSAPP);
+const protoLocale = (l: string) => (l === 'en' ? Locale.LOCALE_EN : Locale.LOCALE_ID);
+
+describe('seeded templates through RenderTemplate', () => {
+  it.each(DEFAULT_TEMPLATES.map((t) => [idOf(t), t] as const))('%s renders the golden text with the seed example values', async (_id, t) => {
+    const res = await callUnary(client, 'renderTemplate', {
+      key: t.key,
+      channel: protoChannel(t.channel),
+      locale: protoLocale(t.locale),
+      variables: { ...t.sampleVariables },
+      version: 0,
+    });
+    expect(Buffer.from(res.text, 'utf8').equals(Buffer.from(expectedText(t), 'utf8'))).toBe(true);
+    expect(res.version).toBe(1);
+  });
+
+  it('lists every seeded template once, active version 1, in pages', async () => {
+    const seen: templatev1.Template[] = [];
+    let pageToken = '';
+    do {
+      const res = await callUnary(client, 'listTemplates', {
+        keyPrefix: '',
+        channel: Channel.CHANNEL_UNSPECIFIED,
+        locale: Locale.LOCALE_UNSPECIFIED,
+        page: { pageSize: 7, pageToken },
+      });
+      expect(res.templates.length).toBeLessThanOrEqual(7);
+      seen.push(...res.templates);
+      pageToken = res.nextPageToken;
+    } while (pageToken);
+    expect(seen.map((t) => `${t.key}/${t.channel}/${t.locale}`).sort()).toEqual(
+      DEFAULT_TEMPLATES.map((t) => `${t.key}/${protoChannel(t.channel)}/${protoLocale(t.locale)}`).sort(),
+    );
+    expect(seen.every((t) => t.active && t.version === 1 && t.createdBy?.kind === commonv1.ActorKind.ACTOR_KIND_SYSTEM)).toBe(true);
+  });
+});
+
+describe('errors', () => {
+  it('missing variables → INVALID_ARGUMENT naming every missing one', async () => {
+    const t = DEFAULT_TEMPLATES.find((d) => d.key === 'ticket.created.disturbance' && d.channel === 'WHATSAPP')!;
+    const names = Object.keys(t.sampleVariables);
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    const partial = { ...t.sampleVariables } as Record<string, unknown>;
+    const dropped = names.slice(0, 2);
+    for (const n of dropped) delete partial[n];
+    const err = await failure(
+      callUnary(client, 'renderTemplate', { key: t.key, channel: Channel.CHANNEL_WHATSAPP, locale: Locale.LOCALE_ID, variables: partial, version: 0 }),
+    );
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    for (const n of dropped) expect(err.details).toContain(n);
+  });
+
+  it('a body that does not parse → INVALID_ARGUMENT with line and column, nothing stored', async () => {
+    const err = await failure(
+      callUnary(client, 'upsertTemplate', {
+        key: 'it.broken',
+        channel: Channel.CHANNEL_SMS,
+        locale: Locale.LOCALE_ID,
+        body: 'Halo {{ name }}\nTiket {{ number ',
+        description: '',
+        sampleVariables: { name: 'Budi', number: 'X' },
+        keepActiveVersion: false,
+      }),
+    );
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toMatch(/line 2, column \d+/);
+    const missing = await failure(
+      callUnary(client, 'getTemplate', { key: 'it.broken', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID, version: 0 }),
+    );
+    expect(missing.code).toBe(grpc.status.NOT_FOUND);
+  });
+
+  it('an unknown key → NOT_FOUND naming it', async () => {
+    const err = await failure(
+      callUnary(client, 'renderTemplate', { key: 'no.such.template', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID, variables: {}, version: 0 }),
+    );
+    expect(err.code).toBe(grpc.status.NOT_FOUND);
+    expect(err.details).toContain('no.such.template/SMS/id');
+  });
+
+  it('channel UNSPECIFIED → INVALID_ARGUMENT; a technician may not upsert', async () => {
+    const err = await failure(
+      callUnary(client, 'renderTemplate', { key: 'sla.warning', channel: Channel.CHANNEL_UNSPECIFIED, locale: Locale.LOCALE_ID, variables: {}, version: 0 }),
+    );
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const tech = createClient(templatev1.TemplateServiceClient, `127.0.0.1:${service.grpc.port}`, { apiKey: TECH_KEY });
+    try {
+      const denied = await failure(
+        callUnary(tech, 'upsertTemplate', {
+          key: 'it.denied', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID, body: 'x', description: '', sampleVariables: {}, keepActiveVersion: false,
+        }),
+      );
+      expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
+    } finally {
+      (tech as unknown as grpc.Client).close();
+    }
+  });
+});
+
+describe('versions and rollback', () => {
+  const ref = { key: 'it.rollback', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID };
+  const upsert = (body: string, keepActiveVersion = false) =>
+    callUnary(client, 'upsertTemplate', { ...ref, body, description: `body ${body}`, sampleVariables: { name: 'Budi' }, keepActiveVersion });
+  const render = () => callUnary(client, 'renderTemplate', { ...ref, variables: { name: 'Sari' }, version: 0 });
+
+  it('new versions become active; ActivateTemplateVersion rolls back; history is newest first', async () => {
+    expect((await upsert('Halo {{ name }} v1')).template?.version).toBe(1);
+    const v2 = (await upsert('Halo {{ name }} v2')).template!;
+    expect([v2.version, v2.active, v2.createdBy?.kind, v2.createdBy?.id]).toEqual([2, true, commonv1.ActorKind.ACTOR_KIND_SERVICE, expect.any(String)]);
+    expect((await render()).text).toBe('Halo Sari v2');
+
+    const rolled = await callUnary(client, 'activateTemplateVersion', { ...ref, version: 1 });
+    expect([rolled.template?.version, rolled.template?.active]).toEqual([1, true]);
+    const after = await render();
+    expect([after.text, after.version]).toEqual(['Halo Sari v1', 1]);
+    // Idempotent.
+    expect((await callUnary(client, 'activateTemplateVersion', { ...ref, version: 1 })).template?.version).toBe(1);
+
+    const v3 = (await upsert('Halo {{ name }} v3', true)).template!;
+    expect([v3.version, v3.active]).toEqual([3, false]);
+    expect((await render()).version).toBe(1);
+    expect((await callUnary(client, 'renderTemplate', { ...ref, variables: { name: 'Sari' }, version: 3 })).text).toBe('Halo Sari v3');
+
+    const history = await callUnary(client, 'listTemplateVersions', { ...ref, page: undefined });
+    expect(history.versions.map((v) => [v.version, v.active])).toEqual([[3, false], [2, false], [1, true]]);
+
+    const unknown = await failure(callUnary(client, 'activateTemplateVersion', { ...ref, version: 9 }));
+    expect(unknown.code).toBe(grpc.status.NOT_FOUND);
+  });
+});
+
+describe('SMS encoding and segments', () => {
+  const ref = { channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID };
+  async function renderSms(key: string, body: string, text: string) {
+    await callUnary(client, 'upsertTemplate', { ...ref, key, body, description: '', sampleVariables: { t: text }, keepActiveVersion: false });
+    return callUnary(client, 'renderTemplate', { ...ref, key, variables: { t: text }, version: 0 });
+  }
+
+  it('GSM-7: 160 septets is one segment, 161 is two (153 per segment)', async () => {
+    const one = await renderSms('it.sms.gsm_one', '{{ t }}', 'a'.repeat(160));
+    expect([one.encoding, one.segments, one.length]).toEqual([SmsEncoding.SMS_ENCODING_GSM_7, 1, 160]);
+    const two = await renderSms('it.sms.gsm_two', '{{ t }}', 'a'.repeat(161));
+    expect([two.encoding, two.segments, two.length]).toEqual([SmsEncoding.SMS_ENCODING_GSM_7, 2, 161]);
+  });
+
+  it('UCS-2 (emoji): 70 code units is one segment, 71 is two (67 per segment)', async () => {
+    const one = await renderSms('it.sms.ucs_one', '🎫{{ t }}', 'a'.repeat(68));
+    expect([one.encoding, one.segments, one.length]).toEqual([SmsEncoding.SMS_ENCODING_UCS_2, 1, 70]);
+    const two = await renderSms('it.sms.ucs_two', '🎫{{ t }}', 'a'.repeat(69));
+    expect([two.encoding, two.segments, two.length]).toEqual([SmsEncoding.SMS_ENCODING_UCS_2, 2, 71]);
+  });
+
+  it('WhatsApp has no encoding or segments', async () => {
+    const t = DEFAULT_TEMPLATES.find((d) => d.key === 'sla.warning' && d.channel === 'WHATSAPP')!;
+    const res = await callUnary(client, 'renderTemplate', {
+      key: t.key, channel: Channel.CHANNEL_WHATSAPP, locale: Locale.LOCALE_ID, variables: { ...t.sampleVariables }, version: 0,
+    });
+    expect([res.encoding, res.segments]).toEqual([SmsEncoding.SMS_ENCODING_UNSPECIFIED, 0]);
+  });
+});
+
+describe('PreviewTemplate', () => {
+  it('renders with the sample variables, overridden by the request', async () => {
+    const t = DEFAULT_TEMPLATES.find((d) => d.key === 'ticket.created.disturbance' && d.channel === 'WHATSAPP')!;
+    const base = { key: t.key, channel: Channel.CHANNEL_WHATSAPP, locale: Locale.LOCALE_ID, version: 0, draftBody: '' };
+    const plain = await callUnary(client, 'previewTemplate', { ...base, variables: undefined });
+    expect(plain.text).toBe(expectedText(t));
+    const draft = await callUnary(client, 'previewTemplate', { ...base, draftBody: 'Draft: {{ customer_name }}', variables: { customer_name: 'Sari' } });
+    expect([draft.text, draft.version]).toEqual(['Draft: Sari', 0]);
+  });
+});
