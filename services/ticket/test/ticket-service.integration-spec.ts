@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { FailedPreconditionError, NotFoundError } from '@notify/errors';
+import { decodeEventAs, encodeEvent, eventConsumer, type EventPayload } from '@notify/events';
+import { callUnary, createClient } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
+import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
+import { createTestNats, createTestSchema, waitFor, type TestNats, type TestSchema } from '@notify/testing';
+import { loadTicketConfig } from '../src/config';
+import { StaticStaffDirectory } from '../src/infrastructure/staff/grpc-staff.directory';
+import { startTicketService, type RunningTicketService } from '../src/server';
+
+type TicketEventPayload = EventPayload<'ticket.created'>;
+interface Seen {
+  subject: string;
+  msgID?: string;
+  payload: TicketEventPayload;
+}
+
+const ADMIN_KEY = 'it-admin-key-0000000001';
+const TECH1_KEY = 'it-tech1-key-0000000001';
+const TECH2_KEY = 'it-tech2-key-0000000001';
+const SERVICE_KEY = 'it-service-key-00000001';
+const TECH1 = { id: 'tech-1', name: 'Lufti', role: 'technician', workZones: ['karawang'], active: true };
+const TECH2 = { id: 'tech-2', name: 'Budi', role: 'technician', workZones: ['karawang'], active: true };
+
+const S = ticketv1.TicketStatus;
+
+/**
+ * The ticket service end to end: real Postgres (fresh schema), real NATS JetStream (fresh
+ * namespace), the real gRPC server on 127.0.0.1:0 and real clients with API keys. The
+ * published lifecycle events are read back from the namespaced TICKET stream by a durable
+ * consumer of the test.
+ */
+describe('ticket service (gRPC + Postgres + JetStream)', () => {
+  let pg: TestSchema;
+  let nats: TestNats;
+  let service: RunningTicketService;
+  let observerBus: EventBus;
+  let observer: ConsumerHandle;
+  const seen: Seen[] = [];
+  let admin: ticketv1.TicketServiceClient;
+  let tech1: ticketv1.TicketServiceClient;
+  let tech2: ticketv1.TicketServiceClient;
+
+  beforeAll(async () => {
+    pg = await createTestSchema('ticket_svc');
+    nats = createTestNats('ticket_svc');
+    const config = loadTicketConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: '0',
+      NOTIFY_API_KEYS: `${ADMIN_KEY}:admin,${TECH1_KEY}:technician:tech-1,${TECH2_KEY}:technician:tech-2,${SERVICE_KEY}:service`,
+      DATABASE_URL: pg.url,
+      DATABASE_SCHEMA: pg.schema,
+      NATS_URL: nats.url,
+      NATS_NAMESPACE: nats.namespace,
+    });
+    const logger = createLogger({ service: 'ticket', level: 'silent' });
+    service = await startTicketService(config, logger, { staff: new StaticStaffDirectory([TECH1, TECH2]) });
+    observerBus = await connectJetStreamBus({ url: nats.url, name: 'ticket-it-observer' });
+    observer = await observerBus.consume(eventConsumer('ticket_it', 'ticket', { ns: nats.namespace }), async (evt) => {
+      const key = evt.subject.split('.').slice(-2).join('.').replace('v1.', 'ticket.') as 'ticket.created';
+      seen.push({ subject: evt.subject, ...(evt.msgID ? { msgID: evt.msgID } : {}), payload: decodeEventAs(key, evt.subject, evt.data) });
+    });
+    const addr = `127.0.0.1:${service.grpc.port}`;
+    admin = createClient(ticketv1.TicketServiceClient, addr, { apiKey: ADMIN_KEY });
+    tech1 = createClient(ticketv1.TicketServiceClient, addr, { apiKey: TECH1_KEY });
+    tech2 = createClient(ticketv1.TicketServiceClient, addr, { apiKey: TECH2_KEY });
+  });
+
+  afterAll(async () => {
+    for (const c of [admin, tech1, tech2]) (c as unknown as { close(): void } | undefined)?.close();
+    await observer?.stop();
+    await observerBus?.close();
+    await service?.stop();
+    await nats?.cleanup();
+    await pg?.dropSchema();
+  });
+
+  const eventsOf = (ticketId: string): Seen[] => seen.filter((e) => e.payload.ticket?.id === ticketId);
+  /** Waits until exactly `n` events of the ticket have arrived, then returns them in order. */
+  const waitEvents = async (ticketId: string, n: number): Promise<Seen[]> => {
+    await waitFor(() => eventsOf(ticketId).length >= n, { timeoutMs: 10_000 });
+    return eventsOf(ticketId);
+  };
+  const create = async (workZone = 'Karawang'): Promise<ticketv1.Ticket> => {
+    const res = await callUnary(admin, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+      customerId: `cust-${randomUUID()}`,
+      description: 'Internet mati sejak pagi',
+      address: 'Jl. Mawar 1, Karawang',
+      workZone,
+      priority: commonv1.Priority.PRIORITY_HIGH,
+    }));
+    return res.ticket!;
+  };
+
+  it('runs the lifecycle: each transition emits exactly one event with the right subject and payload', async () => {
+    const t = await create();
+    expect(t.number).toMatch(/^GGN-\d{8}-\d{4}$/);
+    expect(t.status).toBe(S.TICKET_STATUS_OPEN);
+    expect(t.workZone).toBe('karawang');
+    expect(t.slaDueAt!.getTime() - t.createdAt!.getTime()).toBe(8 * 3_600_000);
+
+    const assigned = (await callUnary(admin, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: t.id, technicianId: 'tech-1' }))).ticket!;
+    expect(assigned.status).toBe(S.TICKET_STATUS_ASSIGNED);
+    expect(assigned.technicianId).toBe('tech-1');
+    const started = (await callUnary(tech1, 'startTicket', ticketv1.StartTicketRequest.fromPartial({ ticketId: t.number }))).ticket!;
+    expect(started.status).toBe(S.TICKET_STATUS_IN_PROGRESS);
+    const escalated = (await callUnary(tech1, 'escalateTicket', ticketv1.EscalateTicketRequest.fromPartial({ ticketId: t.id, reason: 'Kabel putus, butuh tangga' }))).ticket!;
+    expect(escalated.escalationLevel).toBe(1);
+    const completed = (await callUnary(tech1, 'completeTicket', ticketv1.CompleteTicketRequest.fromPartial({ ticketId: t.id, notes: 'Kabel diganti' }))).ticket!;
+    expect(completed.status).toBe(S.TICKET_STATUS_COMPLETED);
+    expect(completed.version).toBe(5);
+
+    const events = await waitEvents(t.id, 5);
+    const ns = nats.namespace;
+    expect(events.map((e) => e.subject)).toEqual(
+      ['created', 'assigned', 'started', 'escalated', 'completed'].map((k) => `${ns}.notify.ticket.v1.${k}`),
+    );
+    expect(events.map((e) => e.payload.previousStatus)).toEqual([
+      S.TICKET_STATUS_UNSPECIFIED, S.TICKET_STATUS_OPEN, S.TICKET_STATUS_ASSIGNED, S.TICKET_STATUS_IN_PROGRESS, S.TICKET_STATUS_IN_PROGRESS,
+    ]);
+    expect(events.map((e) => e.payload.ticket!.version)).toEqual([1, 2, 3, 4, 5]);
+    for (const e of events) expect(e.msgID).toBe(e.payload.eventId);
+    expect(new Set(events.map((e) => e.payload.eventId)).size).toBe(5);
+    expect(events[0]!.payload.actor).toMatchObject({ role: commonv1.Role.ROLE_ADMIN, id: 'admin' });
+    expect(events[2]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'tech-1', role: commonv1.Role.ROLE_TECHNICIAN });
+    expect(events[3]!.payload).toMatchObject({ reason: 'Kabel putus, butuh tangga', previousEscalationLevel: 0 });
+    expect(events[4]!.payload.ticket).toMatchObject({ status: S.TICKET_STATUS_COMPLETED, technicianId: 'tech-1', completionNotes: 'Kabel diganti' });
+
+    const got = await callUnary(admin, 'getTicket', { id: t.number });
+    expect(got.ticket!.version).toBe(5);
+    expect(got.history.map((h) => h.type)).toEqual([1, 2, 3, 6, 4].map((n) => n as ticketv1.TicketEventType));
+  });
+
+  it('a transition from the wrong state fails with FAILED_PRECONDITION naming the state and emits nothing', async () => {
+    const t = await create();
+    await expect(callUnary(tech1, 'completeTicket', { ticketId: t.id, notes: '', expectedVersion: 0, actor: undefined })).rejects.toThrow(
+      FailedPreconditionError,
+    );
+    const err = await callUnary(admin, 'startTicket', { ticketId: t.id, expectedVersion: 0, actor: undefined }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FailedPreconditionError);
+    expect((err as Error).message).toContain('OPEN');
+    // A later successful transition's event arrives; nothing was emitted in between.
+    await callUnary(admin, 'cancelTicket', { ticketId: t.id, reason: 'Pelanggan membatalkan', expectedVersion: 0, actor: undefined });
+    const events = await waitEvents(t.id, 2);
+    expect(events.map((e) => e.subject.split('.').pop())).toEqual(['created', 'cancelled']);
+    const got = await callUnary(admin, 'getTicket', { id: t.id });
+    expect(got.ticket!.version).toBe(2);
+    expect(got.ticket!.cancelReason).toBe('Pelanggan membatalkan');
+  });
+
+  it('two technicians take the same job at once: one wins, one event, the loser is told who has it', async () => {
+    const t = await create();
+    const results = await Promise.allSettled([
+      callUnary(tech1, 'assignTicket', { ticketId: t.id, technicianId: '', reassign: false, expectedVersion: 0, actor: undefined }),
+      callUnary(tech2, 'assignTicket', { ticketId: t.id, technicianId: '', reassign: false, expectedVersion: 0, actor: undefined }),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const winner = (won[0] as PromiseFulfilledResult<ticketv1.AssignTicketResponse>).value.ticket!.technicianId;
+    const winnerName = winner === 'tech-1' ? 'Lufti' : 'Budi';
+    expect(lost[0]!.reason).toBeInstanceOf(FailedPreconditionError);
+    expect((lost[0]!.reason as Error).message).toContain(`already taken by ${winnerName}`);
+
+    await callUnary(admin, 'cancelTicket', { ticketId: t.id, reason: 'selesai tes', expectedVersion: 0, actor: undefined });
+    const events = await waitEvents(t.id, 3);
+    expect(events.map((e) => e.subject.split('.').pop())).toEqual(['created', 'assigned', 'cancelled']);
+    expect(events[1]!.payload.ticket!.technicianId).toBe(winner);
+  });
+
+  it('a registration delivered twice yields exactly one PSB ticket and one created event', async () => {
+    const customerId = randomUUID();
+    const registration = (eventId: string): EventPayload<'customer.registered'> =>
+      customerv1.CustomerEvent.fromPartial({
+        eventId,
+        occurredAt: new Date(),
+        type: customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_REGISTERED,
+        customer: {
+          id: customerId,
+          name: 'Siti',
+          phone: '6282291921583',
+          address: 'Jl. Melati 2, Karawang',
+          workZone: 'karawang',
+          packageName: 'Home 30 Mbps',
+          wantsInstallation: true,
+        },
+      });
+    const first = registration(randomUUID());
+    // The same event twice (JetStream drops the second by msgID), then a redelivery under a new id.
+    await observerBus.publish(encodeEvent('customer.registered', first, nats.namespace));
+    await observerBus.publish(encodeEvent('customer.registered', first, nats.namespace));
+    await observerBus.publish(encodeEvent('customer.registered', registration(randomUUID()), nats.namespace));
+
+    await waitFor(() => seen.some((e) => e.payload.ticket?.customerId === customerId), { timeoutMs: 10_000 });
+    // Give the redelivery time to be handled, then check the database and the stream.
+    await waitFor(async () => {
+      const rows: unknown[] = await service.dataSource.query(
+        `SELECT 1 FROM "${pg.schema}".processed_events WHERE consumer = 'ticket' AND event_id = $1`,
+        [`customer.registered:${customerId}`],
+      );
+      return rows.length === 1;
+    });
+    // Both stored registrations have been delivered to ticket-customer and acknowledged.
+    const consumer = eventConsumer('ticket', 'customer', { events: ['registered'], ns: nats.namespace });
+    await waitFor(async () => {
+      const nc = await connect({ servers: nats.url });
+      try {
+        const info = await (await jetstreamManager(nc)).consumers.info(consumer.stream, consumer.durable);
+        return info.delivered.stream_seq >= 2 && info.num_pending === 0 && info.num_ack_pending === 0;
+      } finally {
+        await nc.close();
+      }
+    }, { timeoutMs: 10_000 });
+    const list = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ customerId }));
+    expect(list.tickets).toHaveLength(1);
+    expect(list.tickets[0]).toMatchObject({ type: ticketv1.TicketType.TICKET_TYPE_INSTALLATION, status: S.TICKET_STATUS_OPEN, workZone: 'karawang' });
+    expect(list.tickets[0]!.number).toMatch(/^PSB-\d{8}-\d{4}$/);
+    const events = seen.filter((e) => e.payload.ticket?.customerId === customerId);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM });
+  });
+
+  it('answers NOT_FOUND for an unknown id or number', async () => {
+    await expect(callUnary(admin, 'getTicket', { id: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(callUnary(admin, 'getTicket', { id: 'GGN-20000101-9999' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(callUnary(admin, 'startTicket', { ticketId: randomUUID(), expectedVersion: 0, actor: undefined })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists by status and work zone with pages, and computes stats over the window', async () => {
+    const zone = `zone${Date.now()}`;
+    const a = await create(zone);
+    await create(zone);
+    await create(zone);
+    const page1 = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone, page: { pageSize: 2 } }));
+    expect(page1.tickets).toHaveLength(2);
+    expect(page1.nextPageToken).not.toBe('');
+    const page2 = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone, page: { pageSize: 2, pageToken: page1.nextPageToken } }));
+    expect(page2.tickets).toHaveLength(1);
+    expect(new Set([...page1.tickets, ...page2.tickets].map((t) => t.id)).size).toBe(3);
+
+    await callUnary(admin, 'cancelTicket', { ticketId: a.id, reason: 'duplikat', expectedVersion: 0, actor: undefined });
+    const open = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone, statuses: [S.TICKET_STATUS_OPEN] }));
+    expect(open.tickets.map((t) => t.id)).not.toContain(a.id);
+    expect(open.tickets).toHaveLength(2);
+
+    const stats = (await callUnary(admin, 'getTicketStats', { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000), workZone: zone })).stats!;
+    expect(stats.total).toBe(3);
+    expect(stats.counts).toEqual(
+      expect.arrayContaining([
+        { type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, status: S.TICKET_STATUS_OPEN, count: 2 },
+        { type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, status: S.TICKET_STATUS_CANCELLED, count: 1 },
+      ]),
+    );
+  });
+});
