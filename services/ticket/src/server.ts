@@ -149,7 +149,7 @@ export async function startTicketService(
         complete: new CompleteTicketUseCase(deps),
         cancel: new CancelTicketUseCase(deps),
         escalate: new EscalateTicketUseCase(deps),
-        stats: new GetTicketStatsUseCase({ tickets }),
+        stats: new GetTicketStatsUseCase({ tickets, clock }),
       },
       feed,
     );

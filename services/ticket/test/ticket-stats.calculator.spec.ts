@@ -1,4 +1,4 @@
-import { computeTicketStats, type TicketStatsRow } from '../src/domain';
+import { computeOpenWork, computeTicketStats, type TicketStatsRow } from '../src/domain';
 
 const H = 3_600_000;
 const day = new Date('2026-11-22T00:00:00+07:00');
@@ -96,5 +96,22 @@ describe('computeTicketStats', () => {
   it('counts a completion exactly at the deadline as met', () => {
     const s = computeTicketStats([row('GANGGUAN', 'COMPLETED', 1, 4, 5, 'budi')], window);
     expect(s.slaMet).toBe(1);
+  });
+});
+
+describe('computeOpenWork', () => {
+  const open: TicketStatsRow[] = [
+    row('GANGGUAN', 'OPEN', 0, 4, null), // due at 4 h
+    row('GANGGUAN', 'ASSIGNED', 0, 24, null, 'budi'),
+    row('PSB', 'IN_PROGRESS', 1, 2, null, 'budi'), // due at 3 h
+    row('PSB', 'IN_PROGRESS', 1, 2, null, 'sari', 'bekasi'),
+    row('GANGGUAN', 'COMPLETED', 0, 1, 5, 'budi'),
+    row('GANGGUAN', 'CANCELLED', 0, 1, null, 'sari'),
+  ];
+
+  it('counts active tickets, those past their SLA at the given instant, and assignments per technician', () => {
+    expect(computeOpenWork(open, at(3.5))).toEqual({ at: at(3.5), open: 4, overdue: 2, assignedByTechnician: { budi: 2, sari: 1 } });
+    expect(computeOpenWork(open, at(5), 'karawang')).toEqual({ at: at(5), open: 3, overdue: 2, assignedByTechnician: { budi: 2 } });
+    expect(computeOpenWork(open, at(0))).toMatchObject({ open: 4, overdue: 0 });
   });
 });

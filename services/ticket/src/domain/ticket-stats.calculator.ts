@@ -168,3 +168,37 @@ export function computeTicketStats(rows: Iterable<TicketStatsRow>, query: Ticket
     technicians,
   };
 }
+
+/** The columns the open-work counts need. */
+export type OpenWorkRow = Pick<Ticket, 'status' | 'workZone' | 'technicianId' | 'slaDueAt'>;
+
+/**
+ * Point-in-time open work (notify.ticket.v1.TicketStats `open`, `overdue`,
+ * `TechnicianStats.open_assigned`): tickets not COMPLETED / CANCELLED, whatever their
+ * creation time; overdue = of those, `slaDueAt < now`; per technician = ASSIGNED or
+ * IN_PROGRESS with them.
+ */
+export interface OpenWork {
+  readonly at: Date;
+  readonly open: number;
+  readonly overdue: number;
+  /** technicianId → tickets ASSIGNED / IN_PROGRESS with them. */
+  readonly assignedByTechnician: Readonly<Record<string, number>>;
+}
+
+/** Computes {@link OpenWork} at `now` over `rows` (filtered by `workZone` when given). Pure; O(n). */
+export function computeOpenWork(rows: Iterable<OpenWorkRow>, now: Date, workZone: string | null = null): OpenWork {
+  let open = 0;
+  let overdue = 0;
+  const assignedByTechnician: Record<string, number> = {};
+  for (const row of rows) {
+    if (workZone !== null && row.workZone !== workZone) continue;
+    if (row.status === 'COMPLETED' || row.status === 'CANCELLED') continue;
+    open += 1;
+    if (row.slaDueAt.getTime() < now.getTime()) overdue += 1;
+    if (row.technicianId && (row.status === 'ASSIGNED' || row.status === 'IN_PROGRESS')) {
+      assignedByTechnician[row.technicianId] = (assignedByTechnician[row.technicianId] ?? 0) + 1;
+    }
+  }
+  return { at: now, open, overdue, assignedByTechnician };
+}

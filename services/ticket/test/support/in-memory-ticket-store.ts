@@ -1,6 +1,8 @@
 import { ConflictError } from '@notify/errors';
 import {
+  computeOpenWork,
   computeTicketStats,
+  type OpenWork,
   type Ticket,
   type TicketEvent,
   type TicketStats,
@@ -155,6 +157,10 @@ class StagedRepository implements TicketRepository {
 
   async stats(query: TicketStatsQuery): Promise<TicketStats> {
     return computeTicketStats(this.visible().values(), query);
+  }
+
+  async openWork(workZone: string | null, now: Date): Promise<OpenWork> {
+    return computeOpenWork(this.visible().values(), now, workZone);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Ticket, TicketStats, TicketStatsQuery, TicketStatus, TicketType } from '../../domain';
+import type { OpenWork, Ticket, TicketStats, TicketStatsQuery, TicketStatus, TicketType } from '../../domain';
 
 /** Filters for listing tickets; every field narrows (AND). Absent = no filter. */
 export interface TicketListFilter {
@@ -48,4 +48,9 @@ export interface TicketRepository {
    * math into SQL, see ticket-stats.calculator.ts).
    */
   stats(query: TicketStatsQuery): Promise<TicketStats>;
+  /**
+   * Open work at `now` (all tickets not COMPLETED / CANCELLED, optionally of one work zone);
+   * must equal `computeOpenWork(rows, now, workZone)` from the domain.
+   */
+  openWork(workZone: string | null, now: Date): Promise<OpenWork>;
 }

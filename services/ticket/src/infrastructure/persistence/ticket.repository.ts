@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { ConflictError } from '@notify/errors';
 import { qualifiedTable } from '@notify/db';
-import { computeTicketStats, type Ticket, type TicketStats, type TicketStatsQuery, type TicketType } from '../../domain';
+import { computeOpenWork, computeTicketStats, type OpenWork, type Ticket, type TicketStats, type TicketStatsQuery, type TicketType } from '../../domain';
 import type { TicketCursor, TicketListFilter, TicketNumberSequence, TicketRepository } from '../../application';
 import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketHistoryRow, type TicketRow } from './ticket.row-mapper';
 
@@ -158,6 +158,27 @@ export class PgTicketRepository implements TicketRepository {
         slaDueAt: r.sla_due_at,
       })),
       query,
+    );
+  }
+
+  /** Open work at `now`: the active tickets' projection (index on status) through `computeOpenWork`. */
+  async openWork(workZone: string | null, now: Date): Promise<OpenWork> {
+    const params: unknown[] = [];
+    let zone = '';
+    if (workZone) {
+      params.push(workZone);
+      zone = 'AND work_zone = $1';
+    }
+    const rows = await rowsOf<Pick<TicketRow, 'status' | 'work_zone' | 'technician_id' | 'sla_due_at'>>(
+      this.manager,
+      `SELECT status, work_zone, technician_id, sla_due_at FROM ${this.tickets}
+        WHERE status IN ('OPEN', 'ASSIGNED', 'IN_PROGRESS') ${zone}`,
+      params,
+    );
+    return computeOpenWork(
+      rows.map((r) => ({ status: r.status, workZone: r.work_zone, technicianId: r.technician_id, slaDueAt: r.sla_due_at })),
+      now,
+      workZone,
     );
   }
 }

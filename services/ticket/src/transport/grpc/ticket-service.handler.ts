@@ -172,7 +172,7 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
         to: req.to,
         ...(req.workZone ? { workZone: req.workZone } : {}),
       });
-      return { stats: ticketStatsToProto(stats) };
+      return { stats: ticketStatsToProto(stats, stats.openWork) };
     }),
 
     watchTickets: serverStream(async (req: ticketv1.WatchTicketsRequest, ctx, write, signal) => {

@@ -1,6 +1,7 @@
 import { commonv1, ticketv1 } from '@notify/proto';
 import type {
   Actor,
+  OpenWork,
   ActorRole,
   Ticket,
   TicketAction,
@@ -160,8 +161,14 @@ export function ticketEventToProto(event: TicketEvent): ticketv1.TicketEvent {
   };
 }
 
-/** Domain stats → proto (null means / percentages become 0; `open` / `overdue` are not computed yet: 0). */
-export function ticketStatsToProto(s: TicketStats): ticketv1.TicketStats {
+/**
+ * Domain stats + open work → proto. Null means / percentages (nothing completed) become 0;
+ * technicians = those with a completion in the window (most completed first) followed by
+ * those with only open assignments (completed 0).
+ */
+export function ticketStatsToProto(s: TicketStats, openWork: OpenWork): ticketv1.TicketStats {
+  const assigned = openWork.assignedByTechnician;
+  const withCompletions = new Set(s.technicians.map((t) => t.technicianId));
   return {
     from: s.from,
     to: s.to,
@@ -172,15 +179,21 @@ export function ticketStatsToProto(s: TicketStats): ticketv1.TicketStats {
     slaMet: s.slaMet,
     slaCompliancePercent: s.slaCompliancePct ?? 0,
     meanTimeToResolveHours: s.meanHoursToResolve ?? 0,
-    open: s.byStatus.OPEN + s.byStatus.ASSIGNED + s.byStatus.IN_PROGRESS,
-    overdue: 0,
-    technicians: s.technicians.map((t) => ({
-      technicianId: t.technicianId,
-      completed: t.completed,
-      meanTimeToResolveHours: t.meanHoursToResolve,
-      slaMet: t.slaMet,
-      slaCompliancePercent: t.slaCompliancePct,
-      openAssigned: 0,
-    })),
+    open: openWork.open,
+    overdue: openWork.overdue,
+    technicians: [
+      ...s.technicians.map((t) => ({
+        technicianId: t.technicianId,
+        completed: t.completed,
+        meanTimeToResolveHours: t.meanHoursToResolve,
+        slaMet: t.slaMet,
+        slaCompliancePercent: t.slaCompliancePct,
+        openAssigned: assigned[t.technicianId] ?? 0,
+      })),
+      ...Object.keys(assigned)
+        .filter((id) => !withCompletions.has(id))
+        .sort()
+        .map((id) => ({ technicianId: id, completed: 0, meanTimeToResolveHours: 0, slaMet: 0, slaCompliancePercent: 0, openAssigned: assigned[id] ?? 0 })),
+    ],
   };
 }
