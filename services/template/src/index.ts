@@ -1,5 +1,6 @@
 // @notify/template: domain and application layers of the template service.
-// Transport (gRPC) and persistence (TypeORM) wire these use cases in later steps.
+// Persistence (TypeORM, src/infrastructure/persistence) and transport (gRPC,
+// src/transport/grpc) are wired in src/server.ts; they are not exported from here.
 export * from './domain/template-ref';
 export * from './domain/template-variables';
 export * from './domain/template-version';

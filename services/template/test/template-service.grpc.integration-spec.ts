@@ -222,6 +222,46 @@ describe('SMS encoding and segments', () => {
   });
 });
 
+describe('start-up', () => {
+  it('refuses to start without DATABASE_URL, naming it', async () => {
+    const config = loadTemplateConfig({ NODE_ENV: 'test', GRPC_PORT: '0', NOTIFY_API_KEYS: `${ADMIN_KEY}:admin` });
+    await expect(startTemplateService(config, createLogger({ service: 'template', level: 'silent' }))).rejects.toThrow(/DATABASE_URL/);
+  });
+
+  it('a second start on the same schema runs no migration and seeds nothing (edited templates stay)', async () => {
+    const config = loadTemplateConfig({
+      NODE_ENV: 'test', DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', NOTIFY_API_KEYS: `${ADMIN_KEY}:admin`,
+    });
+    const ref = { key: 'sla.warning', channel: 'WHATSAPP' as const, locale: 'id' as const };
+    const seeded = await service.useCases.getTemplate.execute(ref);
+    await service.useCases.upsertTemplate.execute({
+      ...ref, body: `${seeded.version.body}\n(edited)`, sampleVariables: seeded.version.sampleVariables, activate: true, actor: 'key:it',
+    });
+    const before = await service.useCases.listTemplates.execute({});
+    const second = await startTemplateService(config, createLogger({ service: 'template', level: 'silent' }));
+    try {
+      expect(await second.useCases.listTemplates.execute({})).toEqual(before);
+      const history = await second.useCases.listTemplateVersions.execute(ref);
+      expect([history.versions.length, history.head.activeVersion]).toEqual([2, 2]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe('variable values cannot break the message', () => {
+  it('strips control characters and neutralises WhatsApp markers in values, keeping the template\'s own *bold*', async () => {
+    const ref = { key: 'it.injection', channel: Channel.CHANNEL_WHATSAPP, locale: Locale.LOCALE_ID };
+    await callUnary(client, 'upsertTemplate', {
+      ...ref, body: '*Halo {{ name }}*\nStatus: {{ status }}', description: '', sampleVariables: { name: 'Budi', status: 'OK' }, keepActiveVersion: false,
+    });
+    const res = await callUnary(client, 'renderTemplate', {
+      ...ref, variables: { name: '*Sari*_~\u0007\u202E', status: 'OPEN\n✅ Status: COMPLETED' }, version: 0,
+    });
+    expect(res.text).toBe('*Halo \u2217Sari\u2217\u02CD\u223C*\nStatus: OPEN ✅ Status: COMPLETED');
+  });
+});
+
 describe('PreviewTemplate', () => {
   it('renders with the sample variables, overridden by the request', async () => {
     const t = DEFAULT_TEMPLATES.find((d) => d.key === 'ticket.created.disturbance' && d.channel === 'WHATSAPP')!;
