@@ -81,6 +81,12 @@ export class InMemoryCustomerStore {
       if (s.phone && [...this.staffRows.values()].some((x) => x.phone === s.phone)) throw new AlreadyExistsError(`phone ${s.phone} taken`);
       this.staffRows.set(s.id, s);
     },
+    update: async (s) => {
+      if (!this.staffRows.has(s.id)) return false;
+      if (s.phone && [...this.staffRows.values()].some((x) => x.phone === s.phone && x.id !== s.id)) throw new AlreadyExistsError(`phone ${s.phone} taken`);
+      this.staffRows.set(s.id, s);
+      return true;
+    },
     list: async (f, limit, after) =>
       [...this.staffRows.values()]
         .filter((s) => (!f.role || s.role === f.role) && (f.active === undefined || s.active === f.active))

@@ -18,6 +18,8 @@ export interface StaffRepository {
   findByPhone(phone: string): Promise<Staff | null>;
   /** AlreadyExistsError when the id or the phone is taken (unique `staff(phone)`). */
   insert(staff: Staff): Promise<void>;
+  /** Replaces the stored staff member; AlreadyExistsError when the new phone is another's. False when the id is unknown. */
+  update(staff: Staff): Promise<boolean>;
   list(filter: StaffListFilter, limit: number, after: StaffCursor | null): Promise<Staff[]>;
   /**
    * All staff (active AND inactive, so resolution can report INACTIVE) with one of `roles`,

@@ -69,3 +69,45 @@ export class ListStaffUseCase {
     return { staff: page, nextPageToken: rows.length > limit && last ? encodePageToken({ n: last.name, i: last.id }) : null };
   }
 }
+
+/** The fields UpdateStaff may change; absent = keep. */
+export interface StaffPatch {
+  readonly name?: string;
+  readonly role?: StaffRole;
+  /** Null or empty = no phone. */
+  readonly phone?: string | null;
+  readonly workZones?: readonly string[];
+  readonly active?: boolean;
+}
+
+/**
+ * UpdateStaff: changes name, role, phone, work zones, active (validated like CreateStaff).
+ * Roles: createStaff. Errors: NotFound('staff', id), Validation, AlreadyExists (phone).
+ */
+export class UpdateStaffUseCase {
+  constructor(private readonly deps: { readonly staff: StaffRepository }) {}
+
+  async execute(principal: Principal, input: { readonly staffId: string; readonly patch: StaffPatch }): Promise<Staff> {
+    authorize(principal, 'createStaff', 'update staff');
+    const current = await this.deps.staff.findById(input.staffId);
+    if (!current) throw new NotFoundError('staff', input.staffId);
+    const p = input.patch;
+    const next = createStaff(
+      {
+        id: current.id,
+        name: p.name ?? current.name,
+        role: p.role ?? current.role,
+        phone: p.phone !== undefined ? p.phone : current.phone,
+        workZones: p.workZones ?? current.workZones,
+        active: p.active ?? current.active,
+      },
+      current.createdAt,
+    );
+    if (next.phone) {
+      const holder = await this.deps.staff.findByPhone(next.phone);
+      if (holder && holder.id !== next.id) throw new AlreadyExistsError(`phone ${next.phone} already belongs to staff ${holder.id}`);
+    }
+    if (!(await this.deps.staff.update(next))) throw new NotFoundError('staff', input.staffId);
+    return next;
+  }
+}

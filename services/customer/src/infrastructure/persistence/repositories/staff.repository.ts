@@ -46,6 +46,22 @@ export class PgStaffRepository implements StaffRepository {
     );
   }
 
+  async update(s: Staff): Promise<boolean> {
+    const rows = await uniqueAs(
+      () =>
+        query(this.ctx, `UPDATE ${t(this.ctx, 'staff')} SET name=$2, role=$3, phone=$4, work_zones=$5, active=$6 WHERE id=$1 RETURNING id`, [
+          s.id,
+          s.name,
+          s.role,
+          s.phone,
+          [...s.workZones],
+          s.active,
+        ]),
+      () => `phone ${s.phone} already belongs to another staff member`,
+    );
+    return (Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length) > 0;
+  }
+
   async list(filter: StaffListFilter, limit: number, after: StaffCursor | null): Promise<Staff[]> {
     const where: string[] = [];
     const params: unknown[] = [];

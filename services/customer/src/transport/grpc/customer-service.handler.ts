@@ -1,0 +1,386 @@
+import { NotFoundError, ValidationError } from '@notify/errors';
+import { unary, type CallContext } from '@notify/grpc-kit';
+import { commonv1, customerv1 } from '@notify/proto';
+import {
+  ActivateCustomerUseCase,
+  CreateGroupUseCase,
+  CreateInvoiceUseCase,
+  CreateStaffUseCase,
+  DeleteGroupUseCase,
+  GetCustomerUseCase,
+  GetPreferencesUseCase,
+  GetStaffUseCase,
+  ListCustomersUseCase,
+  ListGroupsUseCase,
+  ListInvoicesDueUseCase,
+  ListRoutingRulesUseCase,
+  ListStaffUseCase,
+  OptOutUseCase,
+  RegisterCustomerUseCase,
+  ResolveRecipientsUseCase,
+  UpdateGroupUseCase,
+  UpdatePreferencesUseCase,
+  UpdateRoutingRuleUseCase,
+  UpdateStaffUseCase,
+  authorize,
+  decodePageToken,
+  encodePageToken,
+  type Clock,
+  type IdGenerator,
+  type Principal,
+  type StaffPatch,
+} from '../../application';
+import { normalizePhone, type Customer, type PreferencesPatch, type GroupFields, type ResolutionContext, type RoutingRule } from '../../domain';
+import type { CustomerStore } from '../../infrastructure/persistence';
+import {
+  audienceFromProto,
+  channelFromProto,
+  channelSwitchesFromProto,
+  customerStatusFromProto,
+  customerToProto,
+  groupCategoryFromProto,
+  groupToProto,
+  invoiceToProto,
+  leftOutToProto,
+  localeFromProto,
+  minuteToHhmm,
+  notificationTypeFromProto,
+  notificationTypesFromProto,
+  optOutToProto,
+  personKindFromProto,
+  preferencesToProto,
+  recipientToProto,
+  resolvePage,
+  routingRuleToProto,
+  rupiahFromProto,
+  staffRoleFromProto,
+  staffToProto,
+} from './customer.proto-mapper';
+
+/** What the handler needs: the Postgres-backed ports, a clock and an id source. */
+export interface CustomerHandlerDeps {
+  readonly store: CustomerStore;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/** ResolveRecipients page size (proto): default 1000, max 5000. */
+export const RESOLVE_PAGE = { default: 1000, max: 5000 } as const;
+
+function principalOf(ctx: CallContext): Principal {
+  return { role: ctx.principal.role, ...(ctx.principal.staffId ? { staffId: ctx.principal.staffId } : {}) };
+}
+
+/** Field-mask paths → a predicate "is this field to be changed"; empty mask = all of `allowed`. ValidationError(`update_mask`) for unknown paths. */
+function maskOf(paths: readonly string[] | undefined, allowed: readonly string[]): (field: string) => boolean {
+  const list = paths ?? [];
+  const unknown = list.find((p) => !allowed.includes(p));
+  if (unknown !== undefined) throw new ValidationError('update_mask', `unknown path "${unknown}" (allowed: ${allowed.join(', ')})`);
+  return (field) => list.length === 0 || list.includes(field);
+}
+
+function exactlyOne(id: string, phone: string): void {
+  if (!!id.trim() === !!phone.trim()) throw new ValidationError('id', 'give exactly one of id and phone');
+}
+
+/**
+ * `notify.customer.v1.CustomerService` over the customer use cases (see
+ * proto/notify/customer/v1/customer_service.proto for each RPC's contract). Domain errors are
+ * mapped to gRPC statuses by grpc-kit: ValidationError → INVALID_ARGUMENT (naming the field and
+ * value), NotFoundError → NOT_FOUND, AlreadyExistsError → ALREADY_EXISTS,
+ * FailedPreconditionError → FAILED_PRECONDITION (naming the current status),
+ * PermissionDeniedError → PERMISSION_DENIED.
+ */
+export function createCustomerServiceHandler(deps: CustomerHandlerDeps): customerv1.CustomerServiceServer {
+  const { store, clock, ids } = deps;
+  const register = new RegisterCustomerUseCase({ uow: store.uow, clock, ids });
+  const activate = new ActivateCustomerUseCase({ uow: store.uow, clock, ids });
+  const getCustomer = new GetCustomerUseCase({ customers: store.customers });
+  const listCustomers = new ListCustomersUseCase({ customers: store.customers });
+  const createStaff = new CreateStaffUseCase({ staff: store.staff, clock, ids });
+  const updateStaff = new UpdateStaffUseCase({ staff: store.staff });
+  const getStaff = new GetStaffUseCase({ staff: store.staff });
+  const listStaff = new ListStaffUseCase({ staff: store.staff });
+  const groupDeps = { groups: store.groups, clock, ids };
+  const createGroup = new CreateGroupUseCase(groupDeps);
+  const updateGroup = new UpdateGroupUseCase(groupDeps);
+  const deleteGroup = new DeleteGroupUseCase({ groups: store.groups });
+  const listGroups = new ListGroupsUseCase({ groups: store.groups });
+  const prefDeps = { preferences: store.preferences, customers: store.customers, staff: store.staff, groups: store.groups, clock };
+  const getPreferences = new GetPreferencesUseCase(prefDeps);
+  const updatePreferences = new UpdatePreferencesUseCase(prefDeps);
+  const optOut = new OptOutUseCase({ optOuts: store.optOuts, clock });
+  const createInvoice = new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids });
+  const listInvoicesDue = new ListInvoicesDueUseCase({ invoices: store.invoices, clock });
+  const listRules = new ListRoutingRulesUseCase({ rules: store.rules });
+  const upsertRule = new UpdateRoutingRuleUseCase({ rules: store.rules });
+  const resolve = new ResolveRecipientsUseCase({
+    rules: store.rules,
+    customers: store.customers,
+    staff: store.staff,
+    groups: store.groups,
+    preferences: store.preferences,
+    optOuts: store.optOuts,
+  });
+
+  return {
+    registerCustomer: unary(async (req: customerv1.RegisterCustomerRequest, ctx) => {
+      const customer = await register.execute(principalOf(ctx), {
+        name: req.name,
+        phone: req.phone,
+        address: req.address,
+        workZone: req.workZone,
+        packageName: req.packageName,
+        wantsInstallation: req.wantsInstallation,
+      });
+      return { customer: customerToProto(customer) };
+    }),
+
+    activateCustomer: unary(async (req: customerv1.ActivateCustomerRequest, ctx) => ({
+      customer: customerToProto(await activate.execute(principalOf(ctx), { customerId: req.customerId })),
+    })),
+
+    getCustomer: unary(async (req: customerv1.GetCustomerRequest, ctx) => {
+      exactlyOne(req.id, req.phone);
+      const customer = await getCustomer.execute(principalOf(ctx), req.phone.trim() ? { phone: req.phone } : { customerId: req.id });
+      return { customer: customerToProto(customer) };
+    }),
+
+    listCustomers: unary(async (req: customerv1.ListCustomersRequest, ctx) => {
+      if (req.statuses.length > 1) throw new ValidationError('statuses', 'filter by at most one status for now');
+      if (req.query.trim()) throw new ValidationError('query', 'text search is not supported yet');
+      const status = req.statuses[0] !== undefined ? customerStatusFromProto(req.statuses[0]) : undefined;
+      if (req.statuses.length && !status) throw new ValidationError('statuses', `unknown status ${req.statuses[0]}`);
+      const page = await listCustomers.execute(principalOf(ctx), {
+        ...(status ? { status } : {}),
+        ...(req.workZone ? { workZone: req.workZone } : {}),
+        pageSize: req.page?.pageSize ?? 0,
+        ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
+      });
+      return { customers: page.customers.map(customerToProto), nextPageToken: page.nextPageToken ?? '' };
+    }),
+
+    createStaff: unary(async (req: customerv1.CreateStaffRequest, ctx) => {
+      const staff = await createStaff.execute(principalOf(ctx), {
+        name: req.name,
+        role: staffRoleFromProto(req.role),
+        phone: req.phone,
+        workZones: req.workZones,
+      });
+      return { staff: staffToProto(staff) };
+    }),
+
+    updateStaff: unary(async (req: customerv1.UpdateStaffRequest, ctx) => {
+      const s = req.staff;
+      if (!s?.id) throw new ValidationError('staff.id', 'is required');
+      const has = maskOf(req.updateMask, ['name', 'phone', 'role', 'work_zones', 'active']);
+      const patch: StaffPatch = {
+        ...(has('name') ? { name: s.name } : {}),
+        ...(has('phone') ? { phone: s.phone } : {}),
+        ...(has('role') ? { role: staffRoleFromProto(s.role, 'staff.role') } : {}),
+        ...(has('work_zones') ? { workZones: s.workZones } : {}),
+        ...(has('active') ? { active: s.active } : {}),
+      };
+      return { staff: staffToProto(await updateStaff.execute(principalOf(ctx), { staffId: s.id, patch })) };
+    }),
+
+    getStaff: unary(async (req: customerv1.GetStaffRequest, ctx) => {
+      exactlyOne(req.id, req.phone);
+      const principal = principalOf(ctx);
+      if (req.id.trim()) return { staff: staffToProto(await getStaff.execute(principal, { staffId: req.id.trim() })) };
+      authorize(principal, 'readStaff', 'read staff');
+      const phone = normalizePhone(req.phone);
+      const found = await store.staff.findByPhone(phone);
+      if (!found) throw new NotFoundError('staff with phone', phone);
+      return { staff: staffToProto(found) };
+    }),
+
+    listStaff: unary(async (req: customerv1.ListStaffRequest, ctx) => {
+      if (req.roles.length > 1) throw new ValidationError('roles', 'filter by at most one role for now');
+      const page = await listStaff.execute(principalOf(ctx), {
+        ...(req.roles[0] !== undefined ? { role: staffRoleFromProto(req.roles[0], 'roles') } : {}),
+        ...(req.workZone ? { workZone: req.workZone } : {}),
+        ...(req.activeOnly ? { active: true } : {}),
+        pageSize: req.page?.pageSize ?? 0,
+        ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
+      });
+      return { staff: page.staff.map(staffToProto), nextPageToken: page.nextPageToken ?? '' };
+    }),
+
+    createGroup: unary(async (req: customerv1.CreateGroupRequest, ctx) => {
+      const group = await createGroup.execute(principalOf(ctx), {
+        name: req.name,
+        chatId: req.chatId,
+        category: groupCategoryFromProto(req.category),
+        workZone: req.workZone || null,
+        notificationTypes: notificationTypesFromProto(req.notificationTypes, 'notification_types'),
+      });
+      return { group: groupToProto(group) };
+    }),
+
+    listGroups: unary(async (req: customerv1.ListGroupsRequest, ctx) => {
+      if (req.categories.length > 1) throw new ValidationError('categories', 'filter by at most one category for now');
+      const groups = await listGroups.execute(principalOf(ctx), {
+        ...(req.categories[0] !== undefined ? { category: groupCategoryFromProto(req.categories[0], 'categories') } : {}),
+        ...(req.workZone ? { workZone: req.workZone } : {}),
+        ...(req.activeOnly ? { active: true } : {}),
+      });
+      // Master data (a few dozen rows): one page.
+      return { groups: groups.map(groupToProto), nextPageToken: '' };
+    }),
+
+    updateGroup: unary(async (req: customerv1.UpdateGroupRequest, ctx) => {
+      const g = req.group;
+      if (!g?.id) throw new ValidationError('group.id', 'is required');
+      const has = maskOf(req.updateMask, ['name', 'chat_id', 'category', 'work_zone', 'notification_types', 'active']);
+      const patch: Partial<GroupFields> = {
+        ...(has('name') ? { name: g.name } : {}),
+        ...(has('chat_id') ? { chatId: g.chatId } : {}),
+        ...(has('category') ? { category: groupCategoryFromProto(g.category, 'group.category') } : {}),
+        ...(has('work_zone') ? { workZone: g.workZone || null } : {}),
+        ...(has('notification_types') ? { notificationTypes: notificationTypesFromProto(g.notificationTypes, 'group.notification_types') } : {}),
+        ...(has('active') ? { active: g.active } : {}),
+      };
+      return { group: groupToProto(await updateGroup.execute(principalOf(ctx), { groupId: g.id, ...patch })) };
+    }),
+
+    deleteGroup: unary(async (req: customerv1.DeleteGroupRequest, ctx) => {
+      await deleteGroup.execute(principalOf(ctx), { groupId: req.groupId });
+      return {};
+    }),
+
+    getPreferences: unary(async (req: customerv1.GetPreferencesRequest, ctx) => {
+      const subject = { kind: personKindFromProto(req.recipientKind), id: req.recipientId };
+      return { preferences: preferencesToProto(await getPreferences.execute(principalOf(ctx), subject)) };
+    }),
+
+    updatePreferences: unary(async (req: customerv1.UpdatePreferencesRequest, ctx) => {
+      const p = req.preferences;
+      if (!p) throw new ValidationError('preferences', 'is required');
+      const subject = { kind: personKindFromProto(p.recipientKind), id: p.recipientId };
+      const has = maskOf(req.updateMask, ['channels', 'opted_out_types', 'quiet_hours', 'locale']);
+      const q = p.quietHours;
+      const locale = localeFromProto(p.locale);
+      const patch: PreferencesPatch = {
+        ...(has('channels') ? { channels: channelSwitchesFromProto(p.channels) } : {}),
+        ...(has('opted_out_types') ? { optedOutTypes: notificationTypesFromProto(p.optedOutTypes, 'preferences.opted_out_types') } : {}),
+        ...(has('quiet_hours')
+          ? q
+            ? {
+                quietHours: { start: minuteToHhmm(q.startMinute, 'quiet_hours.start_minute'), end: minuteToHhmm(q.endMinute, 'quiet_hours.end_minute') },
+                ...(q.timeZone ? { timeZone: q.timeZone } : {}),
+              }
+            : { quietHours: null }
+          : {}),
+        ...(has('locale') && locale ? { locale } : {}),
+      };
+      return { preferences: preferencesToProto(await updatePreferences.execute(principalOf(ctx), { subject, patch })) };
+    }),
+
+    optOut: unary(async (req: customerv1.OptOutRequest, ctx) => {
+      const channel = channelFromProto(req.channel);
+      const principal = principalOf(ctx);
+      if (channel) return { optOut: optOutToProto(await optOut.execute(principal, { phone: req.phone, channel, reason: req.reason })) };
+      // CHANNEL_UNSPECIFIED = every channel.
+      const first = await optOut.execute(principal, { phone: req.phone, channel: 'WHATSAPP', reason: req.reason });
+      await optOut.execute(principal, { phone: req.phone, channel: 'SMS', reason: req.reason });
+      return { optOut: optOutToProto(first, true) };
+    }),
+
+    createInvoice: unary(async (req: customerv1.CreateInvoiceRequest, ctx) => {
+      const invoice = await createInvoice.execute(principalOf(ctx), {
+        customerId: req.customerId,
+        amount: rupiahFromProto(req.amountRupiah),
+        dueDate: req.dueDate,
+        ...(req.number ? { number: req.number } : {}),
+      });
+      return { invoice: invoiceToProto(invoice) };
+    }),
+
+    listInvoicesDue: unary(async (req: customerv1.ListInvoicesDueRequest, ctx) => {
+      if (!req.onDate.trim()) throw new ValidationError('on_date', 'is required (YYYY-MM-DD)');
+      const page = await listInvoicesDue.execute(principalOf(ctx), {
+        onDate: req.onDate,
+        withinDays: req.withinDays,
+        pageSize: req.page?.pageSize ?? 0,
+        ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
+      });
+      const customers = new Map<string, Customer | null>();
+      for (const inv of page.invoices) {
+        if (!customers.has(inv.customerId)) customers.set(inv.customerId, await store.customers.findById(inv.customerId));
+      }
+      return {
+        invoices: page.invoices.map((inv) => {
+          const c = customers.get(inv.customerId);
+          return { invoice: invoiceToProto(inv), customer: c ? customerToProto(c) : undefined, daysUntilDue: inv.daysUntilDue };
+        }),
+        nextPageToken: page.nextPageToken ?? '',
+      };
+    }),
+
+    listRoutingRules: unary(async (req: customerv1.ListRoutingRulesRequest, ctx) => {
+      const type =
+        req.notificationType === commonv1.NotificationType.NOTIFICATION_TYPE_UNSPECIFIED ? undefined : notificationTypeFromProto(req.notificationType);
+      const rules = await listRules.execute(principalOf(ctx), type ? { notificationType: type } : {});
+      return { rules: rules.map(routingRuleToProto) };
+    }),
+
+    upsertRoutingRule: unary(async (req: customerv1.UpsertRoutingRuleRequest, ctx) => {
+      const r = req.rule;
+      if (!r) throw new ValidationError('rule', 'is required');
+      const notificationType = notificationTypeFromProto(r.notificationType, 'rule.notification_type');
+      const audience = audienceFromProto(r.audience, 'rule.audience');
+      const channels = r.channels.map((c) => {
+        const ch = channelFromProto(c);
+        if (!ch) throw new ValidationError('rule.channels', `unknown channel ${c}`);
+        return ch;
+      });
+      // The proto keys rules by (type, audience): the any-ticket-type, any-level rule. Its
+      // template key is kept from the stored rule of that type and audience, if any.
+      const existing: RoutingRule[] = (await store.rules.list({ notificationType })).filter((x) => x.audience === audience);
+      const base = existing.find((x) => x.ticketType === null && x.escalationLevel === null) ?? existing[0];
+      const rule = await upsertRule.execute(principalOf(ctx), {
+        notificationType,
+        ticketType: null,
+        escalationLevel: null,
+        audience,
+        channels,
+        templateKey: base?.templateKey ?? notificationType,
+        enabled: r.enabled,
+      });
+      return { rule: routingRuleToProto(rule) };
+    }),
+
+    resolveRecipients: unary(async (req: customerv1.ResolveRecipientsRequest, ctx) => {
+      if (req.audiences.length) throw new ValidationError('audiences', 'explicit audiences are not supported yet; routing rules decide');
+      const notificationType = notificationTypeFromProto(req.notificationType);
+      const { size, token } = resolvePage(req.page, RESOLVE_PAGE.default, RESOLVE_PAGE.max);
+      const offset = token ? Number(decodePageToken(token, ['o'] as const).o) : 0;
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('page_token', 'is not a valid page token');
+      const c = req.context;
+      const context: ResolutionContext = {
+        ...(c?.ticketId ? { ticketId: c.ticketId } : {}),
+        ...(c?.customerId ? { customerId: c.customerId } : {}),
+        ...(c?.technicianId ? { technicianId: c.technicianId } : {}),
+        ...(c?.workZone ? { workZone: c.workZone, area: c.workZone } : {}),
+      };
+      const recipients: customerv1.Recipient[] = [];
+      const leftOut: customerv1.LeftOutRecipient[] = [];
+      // The resolution is deterministic (rules by audience then id; customers by id), so a
+      // page token is the number of items already returned; each page re-streams to it.
+      let index = 0;
+      let more = false;
+      for await (const item of resolve.stream(principalOf(ctx), { notificationType, context })) {
+        if ('skippedRule' in item) continue;
+        if (index++ < offset) continue;
+        if (recipients.length + leftOut.length >= size) {
+          more = true;
+          break;
+        }
+        if ('recipient' in item) recipients.push(recipientToProto(item.recipient));
+        else leftOut.push(leftOutToProto(item.leftOut));
+      }
+      return { recipients, leftOut, nextPageToken: more ? encodePageToken({ o: String(offset + size) }) : '' };
+    }),
+  };
+}

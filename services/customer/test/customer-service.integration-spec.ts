@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
+import { decodeEventAs, eventConsumer, type EventPayload } from '@notify/events';
+import { callUnary, createClient } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
+import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
+import { commonv1, customerv1 } from '@notify/proto';
+import { createTestNats, createTestSchema, waitFor, type TestNats, type TestSchema } from '@notify/testing';
+import { loadCustomerConfig } from '../src/config';
+import { startCustomerService, type RunningCustomerService } from '../src/server';
+
+const ADMIN_KEY = 'it-cust-admin-key-000001';
+const SERVICE_KEY = 'it-cust-service-key-0001';
+const NT = commonv1.NotificationType;
+const CH = commonv1.Channel;
+const R = customerv1.LeftOutReason;
+
+interface Seen {
+  subject: string;
+  msgID?: string;
+  payload: EventPayload<'customer.registered'>;
+}
+
+/**
+ * The customer service end to end: real Postgres (fresh schema), real NATS JetStream (fresh
+ * namespace), the real gRPC server on 127.0.0.1:0 and real clients with API keys. Published
+ * customer events are read back from the namespaced CUSTOMER stream by a durable consumer.
+ */
+describe('customer service (gRPC + Postgres + JetStream)', () => {
+  let pg: TestSchema;
+  let nats: TestNats;
+  let service: RunningCustomerService;
+  let observerBus: EventBus;
+  let observer: ConsumerHandle;
+  const seen: Seen[] = [];
+  let admin: customerv1.CustomerServiceClient;
+  let svc: customerv1.CustomerServiceClient;
+
+  beforeAll(async () => {
+    pg = await createTestSchema('customer_svc');
+    nats = createTestNats('customer_svc');
+    const config = loadCustomerConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: '0',
+      NOTIFY_API_KEYS: `${ADMIN_KEY}:admin,${SERVICE_KEY}:service`,
+      DATABASE_URL: pg.url,
+      DATABASE_SCHEMA: pg.schema,
+      NATS_URL: nats.url,
+      NATS_NAMESPACE: nats.namespace,
+    });
+    service = await startCustomerService(config, createLogger({ service: 'customer', level: 'silent' }));
+    observerBus = await connectJetStreamBus({ url: nats.url, name: 'customer-it-observer' });
+    observer = await observerBus.consume(eventConsumer('customer_it', 'customer', { ns: nats.namespace }), async (evt) => {
+      const key = evt.subject.endsWith('.registered') ? 'customer.registered' : 'customer.activated';
+      seen.push({ subject: evt.subject, ...(evt.msgID ? { msgID: evt.msgID } : {}), payload: decodeEventAs(key, evt.subject, evt.data) });
+    });
+    const addr = `127.0.0.1:${service.grpc.port}`;
+    admin = createClient(customerv1.CustomerServiceClient, addr, { apiKey: ADMIN_KEY });
+    svc = createClient(customerv1.CustomerServiceClient, addr, { apiKey: SERVICE_KEY });
+  });
+
+  afterAll(async () => {
+    for (const c of [admin, svc]) (c as unknown as { close(): void } | undefined)?.close();
+    await observer?.stop();
+    await observerBus?.close();
+    await service?.stop();
+    await nats?.cleanup();
+    await pg?.dropSchema();
+  });
+
+  let phoneSeq = 1000;
+  const freshPhone = () => `08129${String(++phoneSeq).padStart(6, '0')}`;
+  const register = (phone: string, workZone = 'karawang', name = 'Budi Santoso') =>
+    callUnary(
+      admin,
+      'registerCustomer',
+      customerv1.RegisterCustomerRequest.fromPartial({ name, phone, address: 'Jl. Mawar 1', workZone, packageName: 'Home 50 Mbps', wantsInstallation: true }),
+    );
+
+  it.each(['082291921583', '82291921583', '+6282291921583', '+62 822-9192-1583'])(
+    'normalizes %s to 6282291921583 through RegisterCustomer (and the next form of the same number is ALREADY_EXISTS)',
+    async (input) => {
+      const existing = await callUnary(admin, 'getCustomer', { id: '', phone: '6282291921583' }).catch(() => null);
+      if (existing) {
+        // The first form registered it; every other form is the same number.
+        const err = await register(input).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AlreadyExistsError);
+        expect((err as Error).message).toContain('6282291921583');
+        return;
+      }
+      const res = await register(input);
+      expect(res.customer?.phone).toBe('6282291921583');
+      expect(res.customer?.status).toBe(customerv1.CustomerStatus.CUSTOMER_STATUS_PENDING);
+    },
+  );
+
+  it.each(['12345', '0812', 'not-a-phone', '+1 202 555 01'])('rejects %s with INVALID_ARGUMENT naming the value', async (input) => {
+    const err = await register(input).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toContain(input);
+  });
+
+  it('publishes exactly one notify.customer.v1.registered per registration, and none for a failed one', async () => {
+    const phone = freshPhone();
+    const { customer } = await register(phone);
+    await waitFor(() => seen.some((e) => e.payload.customer?.id === customer!.id), { timeoutMs: 10_000 });
+    const failed = await register(phone).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(AlreadyExistsError);
+    // Give a wrongly published duplicate time to arrive, then count.
+    const marker = await register(freshPhone());
+    await waitFor(() => seen.some((e) => e.payload.customer?.id === marker.customer!.id), { timeoutMs: 10_000 });
+    const mine = seen.filter((e) => e.payload.customer?.phone === customer!.phone);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.subject).toBe(`${nats.namespace}.notify.customer.v1.registered`);
+    expect(mine[0]!.msgID).toBe(mine[0]!.payload.eventId);
+    expect(mine[0]!.payload.type).toBe(customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_REGISTERED);
+    expect(mine[0]!.payload.customer).toMatchObject({ id: customer!.id, wantsInstallation: true, workZone: 'karawang' });
+  });
+
+  it('answers NOT_FOUND for unknown ids', async () => {
+    await expect(callUnary(admin, 'getCustomer', { id: randomUUID(), phone: '' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(callUnary(admin, 'activateCustomer', { customerId: randomUUID(), actor: undefined })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(callUnary(admin, 'getStaff', { id: randomUUID(), phone: '' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(callUnary(admin, 'deleteGroup', { groupId: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      callUnary(admin, 'createInvoice', { customerId: randomUUID(), number: '', amountRupiah: '150000', dueDate: '2026-12-01', description: '' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('ListInvoicesDue picks invoices due in exactly 7, 3 and 1 days', async () => {
+    const { customer } = await register(freshPhone());
+    const onDate = '2026-11-22';
+    const offsets = [0, 1, 2, 3, 4, 6, 7, 8];
+    const byOffset = new Map<number, string>();
+    for (const d of offsets) {
+      const dueDate = new Date(Date.UTC(2026, 10, 22 + d)).toISOString().slice(0, 10);
+      const { invoice } = await callUnary(admin, 'createInvoice', {
+        customerId: customer!.id,
+        number: `INV-IT-${d}`,
+        amountRupiah: String(150_000 + d),
+        dueDate,
+        description: '',
+      });
+      byOffset.set(d, invoice!.id);
+    }
+    const res = await callUnary(svc, 'listInvoicesDue', { onDate, withinDays: [], page: undefined });
+    expect(res.invoices.map((i) => i.daysUntilDue)).toEqual([1, 3, 7]);
+    expect(res.invoices.map((i) => i.invoice!.id)).toEqual([byOffset.get(1), byOffset.get(3), byOffset.get(7)]);
+    expect(res.invoices.map((i) => i.invoice!.amountRupiah)).toEqual(['150001', '150003', '150007']);
+    expect(res.invoices.every((i) => i.customer?.id === customer!.id)).toBe(true);
+    await expect(callUnary(svc, 'listInvoicesDue', { onDate: '2026-13-01', withinDays: [], page: undefined })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('ResolveRecipients honours opt-outs, inactive staff, work zones and groups', async () => {
+    const zone = `zone-${randomUUID().slice(0, 8)}`;
+    const staff = async (name: string, phone: string, workZones: string[]) =>
+      (await callUnary(admin, 'createStaff', { name, phone, role: commonv1.Role.ROLE_TECHNICIAN, workZones })).staff!;
+    const inZone = await staff('Lufti', freshPhone(), [zone]);
+    const optedOut = await staff('Andi', freshPhone(), [zone]);
+    const inactive = await staff('Dedi', freshPhone(), [zone]);
+    const otherZone = await staff('Eko', freshPhone(), ['zona-lain']);
+    await callUnary(admin, 'updateStaff', { staff: { ...inactive, active: false }, updateMask: ['active'] });
+    await callUnary(svc, 'optOut', { phone: optedOut.phone, channel: CH.CHANNEL_UNSPECIFIED, reason: 'STOP reply' });
+    const group = (
+      await callUnary(admin, 'createGroup', {
+        name: `Teknisi ${zone}`,
+        chatId: `120363${String(Date.now()).slice(-10)}11@g.us`,
+        category: customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS,
+        workZone: zone,
+        notificationTypes: [],
+      })
+    ).group!;
+    const otherGroup = (
+      await callUnary(admin, 'createGroup', {
+        name: `Teknisi lain ${zone}`,
+        chatId: `120363${String(Date.now()).slice(-10)}22@g.us`,
+        category: customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS,
+        workZone: 'zona-lain',
+        notificationTypes: [],
+      })
+    ).group!;
+
+    const res = await callUnary(svc, 'resolveRecipients', {
+      notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED,
+      context: { ticketId: randomUUID(), customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: commonv1.Priority.PRIORITY_HIGH },
+      audiences: [],
+      channels: [],
+      page: undefined,
+    });
+    const ids = res.recipients.map((r) => r.id);
+    expect(ids).toContain(inZone.id);
+    expect(ids).toContain(group.id);
+    expect(ids).not.toContain(optedOut.id);
+    expect(ids).not.toContain(inactive.id);
+    expect(ids).not.toContain(otherZone.id);
+    expect(ids).not.toContain(otherGroup.id);
+    expect(res.recipients.find((r) => r.id === inZone.id)).toMatchObject({ channel: CH.CHANNEL_WHATSAPP, address: inZone.phone });
+    expect(res.recipients.find((r) => r.id === group.id)).toMatchObject({ channel: CH.CHANNEL_WHATSAPP, address: group.chatId });
+    const reasons = new Map(res.leftOut.map((l) => [l.id, l.reason]));
+    expect(reasons.get(optedOut.id)).toBe(R.LEFT_OUT_REASON_OPTED_OUT);
+    expect(reasons.get(inactive.id)).toBe(R.LEFT_OUT_REASON_INACTIVE);
+    expect(reasons.has(otherZone.id)).toBe(false);
+
+    // Paging: one item per page walks the same result.
+    const walked: string[] = [];
+    let token = '';
+    for (let i = 0; i < 50; i += 1) {
+      const page = await callUnary(svc, 'resolveRecipients', {
+        notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED,
+        context: { ticketId: '', customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: 0 },
+        audiences: [],
+        channels: [],
+        page: { pageSize: 1, pageToken: token },
+      });
+      walked.push(...page.recipients.map((r) => r.id), ...page.leftOut.map((l) => l.id));
+      expect(page.recipients.length + page.leftOut.length).toBeLessThanOrEqual(1);
+      token = page.nextPageToken;
+      if (!token) break;
+    }
+    // Same items, each once (pages follow the stream order, which interleaves recipients and left-outs).
+    expect([...walked].sort()).toEqual([...res.recipients.map((r) => r.id), ...res.leftOut.map((l) => l.id)].sort());
+  });
+});
