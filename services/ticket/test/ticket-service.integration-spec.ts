@@ -265,4 +265,39 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
       { type: D, status: S.TICKET_STATUS_CANCELLED, count: 1 },
     ]);
   });
+
+  it('WatchTickets streams the committed events matching its filters', async () => {
+    const zone = `watch${Date.now()}`;
+    const received: ticketv1.TicketEvent[] = [];
+    const stream = admin.watchTickets(
+      ticketv1.WatchTicketsRequest.fromPartial({ workZone: zone, types: [ticketv1.TicketEventType.TICKET_EVENT_TYPE_CREATED, ticketv1.TicketEventType.TICKET_EVENT_TYPE_CANCELLED] }),
+    );
+    const ended = new Promise<unknown>((resolve) => {
+      stream.on('error', resolve);
+      stream.on('end', () => resolve(undefined));
+    });
+    stream.on('data', (msg: ticketv1.WatchTicketsResponse) => received.push(msg.event!));
+    try {
+      // The subscription starts when the call reaches the server: create until the first event shows.
+      const created: string[] = [];
+      await waitFor(async () => {
+        created.push((await create(zone)).id);
+        return received.length > 0;
+      }, { timeoutMs: 5_000, intervalMs: 100 });
+      const other = await create('elsewhere');
+      const watched = created[created.length - 1]!;
+      await callUnary(admin, 'assignTicket', { ticketId: watched, technicianId: 'tech-1', reassign: false, expectedVersion: 0, actor: undefined });
+      await callUnary(admin, 'cancelTicket', { ticketId: watched, reason: 'tes watch', expectedVersion: 0, actor: undefined });
+      await waitFor(() => received.some((e) => e.type === ticketv1.TicketEventType.TICKET_EVENT_TYPE_CANCELLED));
+      expect(received.every((e) => e.ticket!.workZone === zone)).toBe(true);
+      expect(received.some((e) => e.ticket!.id === other.id)).toBe(false);
+      expect(received.filter((e) => e.ticket!.id === watched).map((e) => e.type)).toEqual([
+        ticketv1.TicketEventType.TICKET_EVENT_TYPE_CREATED,
+        ticketv1.TicketEventType.TICKET_EVENT_TYPE_CANCELLED,
+      ]);
+    } finally {
+      stream.cancel();
+      await ended;
+    }
+  });
 });

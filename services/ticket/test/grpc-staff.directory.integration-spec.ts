@@ -1,0 +1,66 @@
+import { NotFoundError, UnavailableError } from '@notify/errors';
+import { bindService, createClient, startGrpcServer, unary, type RunningGrpcServer } from '@notify/grpc-kit';
+import { commonv1, customerv1, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
+import { GrpcStaffDirectory } from '../src/infrastructure/staff/grpc-staff.directory';
+
+const SERVICE_KEY = 'it-staff-service-key-001';
+
+/**
+ * GrpcStaffDirectory against a real gRPC server implementing only
+ * `notify.customer.v1.CustomerService.GetStaff` (API-key auth and roles as in production).
+ */
+describe('GrpcStaffDirectory (customer GetStaff over gRPC)', () => {
+  let server: RunningGrpcServer;
+  let client: customerv1.CustomerServiceClient;
+  const calls: string[] = [];
+
+  beforeAll(async () => {
+    const entry = SERVICE_CATALOG.customer;
+    const impl: Partial<customerv1.CustomerServiceServer> = {
+      getStaff: unary(async (req: customerv1.GetStaffRequest) => {
+        calls.push(req.id);
+        if (req.id !== 'tech-1') throw new NotFoundError('staff', req.id);
+        return {
+          staff: customerv1.Staff.fromPartial({
+            id: 'tech-1',
+            name: 'Lufti',
+            phone: '6282291921583',
+            role: commonv1.Role.ROLE_TECHNICIAN,
+            workZones: ['Karawang', 'bekasi'],
+            active: true,
+          }),
+        };
+      }),
+    };
+    const bound = bindService(entry.definition, impl, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });
+    server = await startGrpcServer({ serviceName: 'customer-stub', host: '127.0.0.1', port: 0, services: [bound], apiKeys: [{ key: SERVICE_KEY, role: 'service' }] });
+    client = createClient(customerv1.CustomerServiceClient, `127.0.0.1:${server.port}`, { apiKey: SERVICE_KEY, deadlineMs: 2_000 });
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await server?.shutdown(1_000);
+  });
+
+  it('maps a staff member (role name, lower-cased zones) and an unknown id to null', async () => {
+    const dir = new GrpcStaffDirectory(client);
+    await expect(dir.findStaff('tech-1')).resolves.toEqual({
+      id: 'tech-1',
+      name: 'Lufti',
+      role: 'technician',
+      workZones: ['karawang', 'bekasi'],
+      active: true,
+    });
+    await expect(dir.findStaff('nobody')).resolves.toBeNull();
+    expect(calls).toEqual(['tech-1', 'nobody']);
+  });
+
+  it('fails with UnavailableError when the customer service cannot be reached', async () => {
+    const dead = createClient(customerv1.CustomerServiceClient, '127.0.0.1:1', { apiKey: SERVICE_KEY, deadlineMs: 1_000 });
+    try {
+      await expect(new GrpcStaffDirectory(dead).findStaff('tech-1')).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      dead.close();
+    }
+  });
+});
