@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError, ValidationError } from '@notify/errors';
 import { decodeEventAs, eventConsumer, type EventPayload } from '@notify/events';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
@@ -221,5 +221,57 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     }
     // Same items, each once (pages follow the stream order, which interleaves recipients and left-outs).
     expect([...walked].sort()).toEqual([...res.recipients.map((r) => r.id), ...res.leftOut.map((l) => l.id)].sort());
+  });
+  it('ActivateCustomer publishes one notify.customer.v1.activated; a second activation is FAILED_PRECONDITION naming the status and publishes none', async () => {
+    const { customer } = await register(freshPhone());
+    const activated = (await callUnary(admin, 'activateCustomer', { customerId: customer!.id, actor: undefined })).customer!;
+    expect(activated.status).toBe(customerv1.CustomerStatus.CUSTOMER_STATUS_ACTIVE);
+    expect(activated.activatedAt).toBeInstanceOf(Date);
+    const again = await callUnary(admin, 'activateCustomer', { customerId: customer!.id, actor: undefined }).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(FailedPreconditionError);
+    expect((again as Error).message).toContain('ACTIVE');
+    const marker = await register(freshPhone());
+    await waitFor(() => seen.some((e) => e.payload.customer?.id === marker.customer!.id), { timeoutMs: 10_000 });
+    const events = seen.filter((e) => e.payload.customer?.id === customer!.id);
+    expect(events.map((e) => e.subject.split('.').at(-1))).toEqual(['registered', 'activated']);
+    expect(events[1]!.payload.type).toBe(customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_ACTIVATED);
+  });
+
+  it('ResolveRecipients for an area maintenance reaches the ACTIVE customers of that area only, minus opt-outs and disabled channels', async () => {
+    const area = `area-${randomUUID().slice(0, 8)}`;
+    const ids: Record<string, string> = {};
+    for (const name of ['active', 'optedOut', 'noWhatsapp', 'pending']) {
+      const { customer } = await register(freshPhone(), area, name);
+      ids[name] = customer!.id;
+      if (name !== 'pending') await callUnary(admin, 'activateCustomer', { customerId: customer!.id, actor: undefined });
+      if (name === 'optedOut') await callUnary(svc, 'optOut', { phone: customer!.phone, channel: CH.CHANNEL_WHATSAPP, reason: 'STOP' });
+      if (name === 'noWhatsapp') {
+        await callUnary(admin, 'updatePreferences', {
+          preferences: customerv1.Preferences.fromPartial({
+            recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER,
+            recipientId: customer!.id,
+            channels: [CH.CHANNEL_SMS],
+          }),
+          updateMask: ['channels'],
+        });
+      }
+    }
+    const elsewhere = await register(freshPhone(), 'zona-lain');
+    await callUnary(admin, 'activateCustomer', { customerId: elsewhere.customer!.id, actor: undefined });
+
+    const res = await callUnary(svc, 'resolveRecipients', {
+      notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
+      context: { ticketId: '', customerId: '', technicianId: '', workZone: area, invoiceId: '', priority: 0 },
+      audiences: [],
+      channels: [],
+      page: undefined,
+    });
+    const customers = res.recipients.filter((r) => r.kind === commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER);
+    expect(customers.map((r) => r.id)).toEqual([ids.active]);
+    const reasons = new Map(res.leftOut.map((l) => [l.id, l.reason]));
+    expect(reasons.get(ids.optedOut!)).toBe(R.LEFT_OUT_REASON_OPTED_OUT);
+    expect(reasons.get(ids.noWhatsapp!)).toBe(R.LEFT_OUT_REASON_CHANNEL_DISABLED);
+    expect(reasons.has(ids.pending!)).toBe(false);
+    expect(reasons.has(elsewhere.customer!.id)).toBe(false);
   });
 });
