@@ -1,3 +1,4 @@
+import { dataSourceSchema, qualifiedTable } from '@notify/db';
 import { ConflictError, NotFoundError } from '@notify/errors';
 import { DataSource, QueryFailedError } from 'typeorm';
 import {
@@ -25,7 +26,17 @@ const UNIQUE_VIOLATION = '23505';
  * template throws NotFoundError. Values returned are frozen domain objects.
  */
 export class TypeOrmTemplateRepository implements TemplateRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** SELECT of the active version of (key, channel, locale), built once for the schema. */
+  private readonly activeSql: string;
+
+  constructor(private readonly dataSource: DataSource) {
+    const schema = dataSourceSchema(dataSource);
+    this.activeSql =
+      `SELECT v.key, v.channel, v.locale, v.version, v.body, v.sample_variables, v.description, v.created_at, v.created_by ` +
+      `FROM ${qualifiedTable(schema, 'template_versions')} v JOIN ${qualifiedTable(schema, 'template_heads')} h ` +
+      `ON h.key = v.key AND h.channel = v.channel AND h.locale = v.locale AND h.active_version = v.version ` +
+      `WHERE v.key = $1 AND v.channel = $2 AND v.locale = $3`;
+  }
 
   async findHead(ref: TemplateRef): Promise<TemplateHead | undefined> {
     const row = await this.dataSource.getRepository(TemplateHeadEntity).findOneBy(refWhere(ref));
@@ -39,17 +50,10 @@ export class TypeOrmTemplateRepository implements TemplateRepository {
   }
 
   async findActive(ref: TemplateRef): Promise<TemplateVersion | undefined> {
-    const row = await this.dataSource
-      .getRepository(TemplateVersionEntity)
-      .createQueryBuilder('v')
-      .innerJoin(
-        TemplateHeadEntity.options.name,
-        'h',
-        'h.key = v.key AND h.channel = v.channel AND h.locale = v.locale AND h.active_version = v.version',
-      )
-      .where('v.key = :key AND v.channel = :channel AND v.locale = :locale', refWhere(ref))
-      .getOne();
-    return row ? toVersion(row) : undefined;
+    // The hot path of RenderTemplate (one read per render): one indexed join in plain SQL,
+    // without the query builder's per-call SQL generation.
+    const [row] = (await this.dataSource.query(this.activeSql, [ref.key, ref.channel, ref.locale])) as RawVersionRow[];
+    return row ? toVersion(fromRaw(row)) : undefined;
   }
 
   async listVersions(ref: TemplateRef): Promise<TemplateVersion[]> {
@@ -181,6 +185,33 @@ function toVersion(row: TemplateVersionRow): TemplateVersion {
     createdAt: row.createdAt,
     createdBy: row.createdBy,
   });
+}
+
+/** A `template_versions` row as the pg driver returns it (snake_case columns). */
+interface RawVersionRow {
+  key: string;
+  channel: string;
+  locale: string;
+  version: number;
+  body: string;
+  sample_variables: object | null;
+  description: string;
+  created_at: Date;
+  created_by: string;
+}
+
+function fromRaw(row: RawVersionRow): TemplateVersionRow {
+  return {
+    key: row.key,
+    channel: row.channel,
+    locale: row.locale,
+    version: row.version,
+    body: row.body,
+    sampleVariables: row.sample_variables ?? {},
+    description: row.description,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  };
 }
 
 function isUniqueViolation(err: unknown): boolean {
