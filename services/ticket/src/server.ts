@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
-import { createDataSource, runMigrations, startOutboxRelay, type OutboxRelay } from '@notify/db';
+import { createDataSource, createDeadLetterRecorder, runMigrations, startOutboxRelay, type OutboxRelay } from '@notify/db';
 import { UnavailableError } from '@notify/errors';
-import { decodeEventAs, eventConsumer, eventStreams } from '@notify/events';
+import { eventStreams } from '@notify/events';
 import { bindService, createClient, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
 import { connectJetStreamBus, createInProcessBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
@@ -31,6 +31,7 @@ import { PgTicketNumberSequence, PgTicketRepository } from './infrastructure/per
 import { PgTicketUnitOfWork } from './infrastructure/persistence/ticket.unit-of-work';
 import { GrpcStaffDirectory } from './infrastructure/staff/grpc-staff.directory';
 import { createTicketServiceHandler, type TicketEventFeed } from './transport/grpc/ticket-service.handler';
+import { consumeCustomerRegistered, customerRegisteredHandler } from './transport/messaging/customer-registered.consumer';
 
 /** A running ticket service. */
 export interface RunningTicketService {
@@ -61,7 +62,8 @@ export interface TicketServiceOverrides {
  *    only); the streams of `eventStreams(NATS_NAMESPACE)`;
  * 3. the outbox relay publishing `<schema>.outbox` to the bus;
  * 4. the durable consumer `ticket-customer` of `notify.customer.v1.registered` → one PSB
- *    ticket per registration asking for installation (duplicates acked, poison terminated);
+ *    ticket per registration asking for installation (duplicates acked; poison and rejected
+ *    registrations dead-lettered in `<schema>.dead_letters` and terminated);
  * 5. the gRPC server for `notify.ticket.v1.TicketService` (roles from RPC_ROLES, API keys,
  *    health, reflection) on GRPC_HOST:GRPC_PORT.
  * WatchTickets streams the events committed by THIS process (one replica; a multi-replica
@@ -117,26 +119,11 @@ export async function startTicketService(
     const deps = { uow, clock, ids: uuidGenerator };
 
     const registered = new HandleCustomerRegisteredUseCase({ ...deps, numbers });
-    const consumer: ConsumerHandle = await bus.consume(
-      eventConsumer('ticket', 'customer', { events: ['registered'], ...(ns ? { ns } : {}) }),
-      async (evt) => {
-        const payload = decodeEventAs('customer.registered', evt.subject, evt.data);
-        const c = payload.customer!;
-        const result = await registered.execute({
-          eventId: payload.eventId,
-          customerId: c.id,
-          customerName: c.name,
-          address: c.address,
-          workZone: c.workZone,
-          packageName: c.packageName,
-          wantsInstallation: c.wantsInstallation,
-        });
-        logger.info(
-          { event_id: payload.eventId, customer_id: c.id, outcome: result.outcome, ...(result.outcome === 'created' ? { ticket_number: result.ticket.number } : {}) },
-          'customer registration handled',
-        );
-      },
-    );
+    const deadLetters = createDeadLetterRecorder(dataSource, { schema });
+    const consumer: ConsumerHandle = await consumeCustomerRegistered(bus, customerRegisteredHandler(registered, logger), {
+      ...(ns ? { ns } : {}),
+      deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) },
+    });
     cleanup.push(() => consumer.stop());
 
     const handler = createTicketServiceHandler(

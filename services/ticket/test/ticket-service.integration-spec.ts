@@ -3,6 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { decodeEventAs, encodeEvent, eventConsumer, type EventPayload } from '@notify/events';
+import { listDeadLetters } from '@notify/db';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
@@ -226,6 +227,23 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     const events = seen.filter((e) => e.payload.ticket?.customerId === customerId);
     expect(events).toHaveLength(1);
     expect(events[0]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM });
+  });
+
+  it('dead-letters and terminates a registration it cannot use, without a ticket', async () => {
+    const customerId = randomUUID();
+    const bad = customerv1.CustomerEvent.fromPartial({
+      eventId: randomUUID(),
+      occurredAt: new Date(),
+      type: customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_REGISTERED,
+      customer: { id: customerId, name: 'Tanpa Zona', address: 'Jl. Kenanga 3', workZone: '', packageName: 'Home 30 Mbps', wantsInstallation: true },
+    });
+    const sent = encodeEvent('customer.registered', bad, nats.namespace);
+    await observerBus.publish(sent);
+    const letter = await waitFor(async () => (await listDeadLetters(service.dataSource, { schema: pg.schema })).find((d) => d.msgId === sent.msgID), { timeoutMs: 10_000 });
+    expect(letter).toMatchObject({ cause: 'handler_term', durable: `${nats.namespace}-ticket-customer`, deliveryCount: 1 });
+    expect(letter.reason).toContain('work_zone');
+    const list = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ customerId }));
+    expect(list.tickets).toHaveLength(0);
   });
 
   it('answers NOT_FOUND for an unknown id or number', async () => {
