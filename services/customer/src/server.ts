@@ -8,7 +8,7 @@ import { connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/
 import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
 import { seedDefaultRoutingRules, systemClock, uuidGenerator, type Clock } from './application';
 import type { CustomerConfig } from './config';
-import { createCustomerStore, customerMigrations } from './infrastructure/persistence';
+import { createCustomerStore, customerEntities, customerMigrations } from './infrastructure/persistence';
 import { createCustomerServiceHandler } from './transport/grpc/customer-service.handler';
 
 /** A running customer service. */
@@ -51,7 +51,7 @@ export async function startCustomerService(
   }
   const ns = config.NATS_NAMESPACE;
   const schema = config.DATABASE_SCHEMA;
-  const dataSource = createDataSource({ url: config.DATABASE_URL, schema, migrations: customerMigrations });
+  const dataSource = createDataSource({ url: config.DATABASE_URL, schema, entities: customerEntities, migrations: customerMigrations });
   const ran = await runMigrations(dataSource);
   if (ran.length > 0) logger.info({ migrations: ran, schema }, 'customer migrations applied');
 

@@ -5,6 +5,7 @@ import { createTestSchema, type TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
 import {
   createCustomerStore,
+  customerEntities,
   customerMigrations,
   STREAM_PAGE_SIZE,
   type CustomerStore,
@@ -29,13 +30,18 @@ describe('customer persistence (Postgres)', () => {
 
   beforeAll(async () => {
     pg = await createTestSchema('customer_persist');
-    ds = createDataSource({ url: pg.url, schema: pg.schema, migrations: customerMigrations, poolSize: 3 });
+    ds = createDataSource({ url: pg.url, schema: pg.schema, entities: customerEntities, migrations: customerMigrations, poolSize: 3 });
     await runMigrations(ds);
     store = createCustomerStore(ds, 'tns');
   });
   afterAll(async () => {
     await ds?.destroy();
     await pg?.dropSchema();
+  });
+
+  it('has entity mappings that TypeORM finds identical to the migrated schema (no pending schema change)', async () => {
+    const log = await ds.driver.createSchemaBuilder().log();
+    expect(log.upQueries.map((q) => q.query)).toEqual([]);
   });
 
   it('inserts a customer with its event in one transaction, and the outbox row decodes to the customer', async () => {
@@ -104,6 +110,10 @@ describe('customer persistence (Postgres)', () => {
     await expect(
       store.invoices.insert({ id: 'inv-0', customerId: c.id, number: null, amount: 1, dueDate: '2026-11-23', status: 'UNPAID', createdAt: at }),
     ).rejects.toBeInstanceOf(AlreadyExistsError);
+    await store.invoices.insert({ id: 'inv-n1', customerId: c.id, number: 'INV-202611-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', createdAt: at });
+    await expect(
+      store.invoices.insert({ id: 'inv-n2', customerId: c.id, number: 'INV-202611-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', createdAt: at }),
+    ).rejects.toThrow(/invoice number INV-202611-0001/);
     const page1 = await store.invoices.listUnpaidDue(['2026-11-23', '2026-11-25', '2026-11-29'], 2, null);
     expect(page1.map((i) => [i.dueDate, i.amount])).toEqual([
       ['2026-11-23', 150_000],
@@ -133,7 +143,9 @@ describe('customer persistence (Postgres)', () => {
       workZone: 'karawang', notificationTypes: ['ticket.created'], active: true, createdAt: at, updatedAt: at,
     };
     await store.groups.insert(group);
-    await expect(store.groups.insert({ ...group, id: 'g-2' })).rejects.toBeInstanceOf(AlreadyExistsError);
+    await expect(store.groups.insert({ ...group, id: 'g-2', name: 'Other name' })).rejects.toThrow(/chat id/);
+    await expect(store.groups.insert({ ...group, id: 'g-3', chatId: '120363042111111112@g.us' })).rejects.toThrow(/group name/);
+    await expect(store.groups.insert({ ...group, id: 'g-3', chatId: '120363042111111112@g.us' })).rejects.toBeInstanceOf(AlreadyExistsError);
     await store.optOuts.upsert({ phone: '6281200000001', channel: 'SMS', reason: 'STOP', at });
     await store.optOuts.upsert({ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at });
     expect(await store.optOuts.findByPhones(['6281200000001'])).toEqual([{ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at }]);

@@ -8,3 +8,4 @@ export { PgPreferencesRepository } from './repositories/preferences.repository';
 export { PgOptOutRepository } from './repositories/opt-out.repository';
 export { PgInvoiceRepository } from './repositories/invoice.repository';
 export { PgRoutingRuleRepository } from './repositories/routing-rule.repository';
+export * from './entities/directory.entities';

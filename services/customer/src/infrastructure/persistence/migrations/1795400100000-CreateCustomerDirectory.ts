@@ -4,8 +4,8 @@ import { table } from '@notify/db';
 /**
  * The customer service's directory in its schema (`customer` in production): customers
  * (unique phone), staff (unique phone, roles, work zones, active), WhatsApp groups (unique
- * chat id), preferences, opt-outs (by phone and channel), invoices (amount in rupiah as
- * bigint, calendar due date) and routing rules (seeded at start, editable).
+ * chat id and name), preferences, opt-outs (by phone and channel), invoices (amount in rupiah as
+ * bigint, calendar due date, unique number) and routing rules (seeded at start, editable).
  */
 export class CreateCustomerDirectory1795400100000 implements MigrationInterface {
   name = 'CreateCustomerDirectory1795400100000';
@@ -53,7 +53,8 @@ export class CreateCustomerDirectory1795400100000 implements MigrationInterface 
         active             boolean     NOT NULL DEFAULT true,
         created_at         timestamptz NOT NULL,
         updated_at         timestamptz NOT NULL,
-        CONSTRAINT whatsapp_groups_chat_id_key UNIQUE (chat_id)
+        CONSTRAINT whatsapp_groups_chat_id_key UNIQUE (chat_id),
+        CONSTRAINT whatsapp_groups_name_key UNIQUE (name)
       )`);
     await qr.query(`
       CREATE TABLE ${table(qr, 'preferences')} (
@@ -85,8 +86,10 @@ export class CreateCustomerDirectory1795400100000 implements MigrationInterface 
         amount_rupiah bigint      NOT NULL CHECK (amount_rupiah > 0),
         due_date      date        NOT NULL,
         status        text        NOT NULL,
-        created_at    timestamptz NOT NULL
+        created_at    timestamptz NOT NULL,
+        CONSTRAINT invoices_number_key UNIQUE (number)
       )`);
+    await qr.query(`CREATE INDEX invoices_customer_idx ON ${table(qr, 'invoices')} (customer_id)`);
     await qr.query(`CREATE INDEX invoices_unpaid_due_idx ON ${table(qr, 'invoices')} (due_date, id) WHERE status = 'UNPAID'`);
     await qr.query(`
       CREATE TABLE ${table(qr, 'routing_rules')} (

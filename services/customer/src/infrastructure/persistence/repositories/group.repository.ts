@@ -23,7 +23,13 @@ function values(g: WhatsAppGroup): unknown[] {
   return [g.id, g.name, g.description, g.chatId, g.category, g.workZone, [...g.notificationTypes], g.active, g.createdAt, g.updatedAt];
 }
 
-/** WhatsApp groups in `<schema>.whatsapp_groups`; unique chat id → AlreadyExistsError. */
+function groupConflict(constraint: string, g: WhatsAppGroup): string {
+  if (constraint === 'whatsapp_groups_pkey') return `group ${g.id} already exists`;
+  if (constraint === 'whatsapp_groups_name_key') return `group name "${g.name}" is already used by another group`;
+  return `chat id ${g.chatId} already belongs to another group`;
+}
+
+/** WhatsApp groups in `<schema>.whatsapp_groups`; unique chat id / name → AlreadyExistsError. */
 export class PgGroupRepository implements GroupRepository {
   constructor(private readonly ctx: SqlContext) {}
 
@@ -40,7 +46,7 @@ export class PgGroupRepository implements GroupRepository {
   async insert(g: WhatsAppGroup): Promise<void> {
     await uniqueAs(
       () => query(this.ctx, `INSERT INTO ${t(this.ctx, 'whatsapp_groups')} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, values(g)),
-      (constraint) => (constraint === 'whatsapp_groups_pkey' ? `group ${g.id} already exists` : `chat id ${g.chatId} already belongs to another group`),
+      (constraint) => groupConflict(constraint, g),
     );
   }
 
@@ -53,7 +59,7 @@ export class PgGroupRepository implements GroupRepository {
              notification_types=$7, active=$8, created_at=$9, updated_at=$10 WHERE id=$1`,
           values(g),
         ),
-      () => `chat id ${g.chatId} already belongs to another group`,
+      (constraint) => groupConflict(constraint, g),
     );
   }
 

@@ -17,7 +17,7 @@ function toInvoice(r: Row): Invoice {
   };
 }
 
-/** Invoices in `<schema>.invoices` (amount_rupiah bigint, due_date date). */
+/** Invoices in `<schema>.invoices` (amount_rupiah bigint, due_date date); duplicate id or number → AlreadyExistsError. */
 export class PgInvoiceRepository implements InvoiceRepository {
   constructor(private readonly ctx: SqlContext) {}
 
@@ -30,7 +30,7 @@ export class PgInvoiceRepository implements InvoiceRepository {
            VALUES ($1, $2, $3, $4::bigint, $5::date, $6, $7)`,
           [i.id, i.customerId, i.number, String(i.amount), i.dueDate, i.status, i.createdAt],
         ),
-      () => `invoice ${i.id} already exists`,
+      (constraint) => (constraint === 'invoices_number_key' ? `invoice number ${i.number} already exists` : `invoice ${i.id} already exists`),
     );
   }
 
