@@ -26,6 +26,7 @@ import {
 } from './application';
 import type { TicketConfig } from './config';
 import type { TicketEvent } from './domain';
+import { ticketEntities } from './infrastructure/persistence/ticket.entities';
 import { ticketMigrations } from './infrastructure/persistence/migrations';
 import { PgTicketNumberSequence, PgTicketRepository } from './infrastructure/persistence/ticket.repository';
 import { PgTicketUnitOfWork } from './infrastructure/persistence/ticket.unit-of-work';
@@ -79,7 +80,7 @@ export async function startTicketService(
   }
   const ns = config.NATS_NAMESPACE;
   const schema = config.DATABASE_SCHEMA;
-  const dataSource = createDataSource({ url: config.DATABASE_URL, schema, migrations: ticketMigrations });
+  const dataSource = createDataSource({ url: config.DATABASE_URL, schema, entities: ticketEntities, migrations: ticketMigrations });
   const ran = await runMigrations(dataSource);
   if (ran.length > 0) logger.info({ migrations: ran, schema }, 'ticket migrations applied');
 

@@ -3,7 +3,8 @@ import { ConflictError } from '@notify/errors';
 import { qualifiedTable } from '@notify/db';
 import { computeOpenWork, computeTicketStats, type OpenWork, type Ticket, type TicketStats, type TicketStatsQuery, type TicketType } from '../../domain';
 import type { TicketCursor, TicketListFilter, TicketNumberSequence, TicketRepository } from '../../application';
-import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketHistoryRow, type TicketRow } from './ticket.row-mapper';
+import { TicketEntity, TicketHistoryEntity } from './ticket.entities';
+import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketRow } from './ticket.row-mapper';
 
 /**
  * Rows of a raw query through TypeORM: SELECT / INSERT … RETURNING give the rows; UPDATE and
@@ -49,14 +50,11 @@ export class PgTicketRepository implements TicketRepository {
     return this.findOne('number', number);
   }
 
+  /** Entity reads (TicketEntity / TicketHistoryEntity, the DataSource's schema). */
   private async findOne(column: 'id' | 'number', value: string): Promise<Ticket | null> {
-    const [row] = await rowsOf<TicketRow>(this.manager, `SELECT * FROM ${this.tickets} WHERE ${column} = $1`, [value]);
+    const row = await this.manager.getRepository(TicketEntity).findOneBy(column === 'id' ? { id: value } : { number: value });
     if (!row) return null;
-    const history = await rowsOf<TicketHistoryRow>(
-      this.manager,
-      `SELECT * FROM ${this.history} WHERE ticket_id = $1 ORDER BY seq`,
-      [row.id],
-    );
+    const history = await this.manager.getRepository(TicketHistoryEntity).find({ where: { ticket_id: row.id }, order: { seq: 'ASC' } });
     return ticketFromRow(row, history);
   }
 
