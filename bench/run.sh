@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm run bench [section…]`: runs each benchmark section and prints what it measured.
+# Sections: one folder under bench/ with a <section>.bench.ts (today: template). Each
+# section bounds its own count and time, stops by itself and cleans up after itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+bash scripts/ensure-services.sh
+sections=("$@")
+if [ ${#sections[@]} -eq 0 ]; then
+  for d in bench/*/; do sections+=("$(basename "$d")"); done
+fi
+for s in "${sections[@]}"; do
+  f="bench/$s/$s.bench.ts"
+  [ -f "$f" ] || { echo "bench: no section '$s' ($f)" >&2; exit 2; }
+  printf '\n==> bench: %s\n' "$s"
+  node -r ./tools/runtime/swc-register.js "$f"
+done
