@@ -196,7 +196,7 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(ids).not.toContain(inactive.id);
     expect(ids).not.toContain(otherZone.id);
     expect(ids).not.toContain(otherGroup.id);
-    expect(res.recipients.find((r) => r.id === inZone.id)).toMatchObject({ channel: CH.CHANNEL_WHATSAPP, address: inZone.phone });
+    expect(res.recipients.find((r) => r.id === inZone.id)).toMatchObject({ channel: CH.CHANNEL_WHATSAPP, address: inZone.phone, role: commonv1.Role.ROLE_TECHNICIAN });
     expect(res.recipients.find((r) => r.id === group.id)).toMatchObject({ channel: CH.CHANNEL_WHATSAPP, address: group.chatId });
     const reasons = new Map(res.leftOut.map((l) => [l.id, l.reason]));
     expect(reasons.get(optedOut.id)).toBe(R.LEFT_OUT_REASON_OPTED_OUT);

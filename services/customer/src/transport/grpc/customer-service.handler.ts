@@ -52,6 +52,7 @@ import {
   recipientToProto,
   resolvePage,
   routingRuleToProto,
+  roleToProto,
   rupiahFromProto,
   staffRoleFromProto,
   staffToProto,
@@ -367,7 +368,10 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       const recipients: customerv1.Recipient[] = [];
       const leftOut: customerv1.LeftOutRecipient[] = [];
       // The resolution is deterministic (rules by audience then id; customers by id), so a
-      // page token is the number of items already returned; each page re-streams to it.
+      // page token is the number of items already returned; each page re-streams to it, so
+      // page k costs O(k · page size) reads (measured: 20,000 area customers, pages of 1000:
+      // first page 63 ms, 20th 607 ms; pages of 5000: 4 pages, 2.4 s in all). A resumable
+      // keyset token needs the use case to resume mid-rule with its de-duplication state.
       let index = 0;
       let more = false;
       for await (const item of resolve.stream(principalOf(ctx), { notificationType, context })) {
@@ -379,6 +383,14 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         }
         if ('recipient' in item) recipients.push(recipientToProto(item.recipient));
         else leftOut.push(leftOutToProto(item.leftOut));
+      }
+      // Staff recipients carry their role (staff is master data: hundreds of rows, one query per page).
+      if (recipients.some((r) => r.kind === commonv1.RecipientKind.RECIPIENT_KIND_STAFF)) {
+        const roles = new Map((await store.staff.listByRoles(null)).map((s) => [s.id, s.role]));
+        for (const r of recipients) {
+          const role = r.kind === commonv1.RecipientKind.RECIPIENT_KIND_STAFF ? roles.get(r.id) : undefined;
+          if (role) r.role = roleToProto(role);
+        }
       }
       return { recipients, leftOut, nextPageToken: more ? encodePageToken({ o: String(offset + size) }) : '' };
     }),
