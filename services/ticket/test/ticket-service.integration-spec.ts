@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { FailedPreconditionError, NotFoundError } from '@notify/errors';
+import { ConflictError, FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { decodeEventAs, encodeEvent, eventConsumer, type EventPayload } from '@notify/events';
 import { listDeadLetters } from '@notify/db';
 import { callUnary, createClient } from '@notify/grpc-kit';
@@ -244,6 +244,22 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     expect(letter.reason).toContain('work_zone');
     const list = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ customerId }));
     expect(list.tickets).toHaveLength(0);
+  });
+
+  it('honours expected_version (ABORTED on a stale view) and reassign (an ASSIGNED ticket moves only when asked)', async () => {
+    const t = await create();
+    const stale = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: 'tech-1', reassign: false, expectedVersion: 7, actor: undefined }).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(ConflictError);
+    expect((stale as Error).message).toContain('version 1, expected 7');
+    await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: 'tech-1', reassign: false, expectedVersion: 1, actor: undefined });
+    const refused = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: 'tech-2', reassign: false, expectedVersion: 0, actor: undefined }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(FailedPreconditionError);
+    expect((refused as Error).message).toContain('ASSIGNED to Lufti');
+    const moved = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: 'tech-2', reassign: true, expectedVersion: 2, actor: undefined });
+    expect(moved.ticket).toMatchObject({ technicianId: 'tech-2', version: 3 });
+    const events = await waitEvents(t.id, 3);
+    expect(events.map((e) => e.subject.split('.').pop())).toEqual(['created', 'assigned', 'assigned']);
+    expect(events[2]!.payload.previousTechnicianId).toBe('tech-1');
   });
 
   it('answers NOT_FOUND for an unknown id or number', async () => {

@@ -10,6 +10,13 @@ export interface AssignTicketInput {
   readonly ticketId: string;
   /** The technician; a technician caller may omit it (= themself, "take the job"). */
   readonly technicianId?: string;
+  /** > 0: the ticket must be at this version (else Conflict / ABORTED); absent or 0 = no check. */
+  readonly expectedVersion?: number;
+  /**
+   * false: a dispatcher may assign only an OPEN ticket (an ASSIGNED one fails with
+   * FailedPrecondition naming who has it); true or absent: an ASSIGNED ticket may be reassigned.
+   */
+  readonly reassign?: boolean;
 }
 
 /**
@@ -56,15 +63,25 @@ export class AssignTicketUseCase {
         );
       }
       return assignTicket(ticket, { id: me.id, name: me.name }, actor, ctx);
-    });
+    }, input.expectedVersion);
   }
 
   private async dispatch(principal: Principal, input: AssignTicketInput): Promise<Ticket> {
     const target = input.technicianId?.trim();
     if (!target) throw new ValidationError('technician_id', 'is required');
     const technician = await requireAssignableTechnician(this.deps.staff, target);
-    return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) =>
-      assignTicket(ticket, { id: technician.id, name: technician.name }, actorOf(principal), ctx),
+    return runTicketTransition(
+      this.deps,
+      input.ticketId,
+      (ticket, ctx) => {
+        if (input.reassign === false && ticket.status === 'ASSIGNED') {
+          throw new FailedPreconditionError(
+            `ticket ${ticket.number} is ASSIGNED to ${describeTechnician(ticket)}; set reassign to move it`,
+          );
+        }
+        return assignTicket(ticket, { id: technician.id, name: technician.name }, actorOf(principal), ctx);
+      },
+      input.expectedVersion,
     );
   }
 }

@@ -12,10 +12,11 @@ import { runTicketTransition, type TicketCommandDeps } from '../ticket-transitio
 export class CancelTicketUseCase {
   constructor(private readonly deps: TicketCommandDeps) {}
 
-  async execute(principal: Principal, input: { readonly ticketId: string; readonly reason: string }): Promise<Ticket> {
+  async execute(principal: Principal, input: { readonly ticketId: string; readonly expectedVersion?: number; readonly reason: string }): Promise<Ticket> {
     requireRole(principal, TICKET_PERMISSIONS.cancel, 'cancel tickets');
     return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) =>
       cancelTicket(ticket, input.reason, actorOf(principal), ctx),
+      input.expectedVersion,
     );
   }
 }

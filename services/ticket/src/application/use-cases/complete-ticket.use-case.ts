@@ -12,11 +12,11 @@ import { runTicketTransition, type TicketCommandDeps } from '../ticket-transitio
 export class CompleteTicketUseCase {
   constructor(private readonly deps: TicketCommandDeps) {}
 
-  async execute(principal: Principal, input: { readonly ticketId: string; readonly notes?: string }): Promise<Ticket> {
+  async execute(principal: Principal, input: { readonly ticketId: string; readonly expectedVersion?: number; readonly notes?: string }): Promise<Ticket> {
     requireRole(principal, TICKET_PERMISSIONS.complete, 'complete tickets');
     return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) => {
       requireOwnTicket(principal, ticket, 'complete', false);
       return completeTicket(ticket, input.notes, actorOf(principal), ctx);
-    });
+    }, input.expectedVersion);
   }
 }

@@ -14,11 +14,11 @@ import { runTicketTransition, type TicketCommandDeps } from '../ticket-transitio
 export class EscalateTicketUseCase {
   constructor(private readonly deps: TicketCommandDeps) {}
 
-  async execute(principal: Principal, input: { readonly ticketId: string; readonly reason: string }): Promise<Ticket> {
+  async execute(principal: Principal, input: { readonly ticketId: string; readonly expectedVersion?: number; readonly reason: string }): Promise<Ticket> {
     requireRole(principal, TICKET_PERMISSIONS.escalate, 'escalate tickets');
     return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) => {
       requireOwnTicket(principal, ticket, 'escalate', true);
       return escalateTicket(ticket, input.reason, actorOf(principal), ctx);
-    });
+    }, input.expectedVersion);
   }
 }

@@ -12,11 +12,11 @@ import { runTicketTransition, type TicketCommandDeps } from '../ticket-transitio
 export class StartTicketUseCase {
   constructor(private readonly deps: TicketCommandDeps) {}
 
-  async execute(principal: Principal, input: { readonly ticketId: string }): Promise<Ticket> {
+  async execute(principal: Principal, input: { readonly ticketId: string; readonly expectedVersion?: number }): Promise<Ticket> {
     requireRole(principal, TICKET_PERMISSIONS.start, 'start tickets');
     return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) => {
       requireOwnTicket(principal, ticket, 'start', false);
       return startTicket(ticket, actorOf(principal), ctx);
-    });
+    }, input.expectedVersion);
   }
 }

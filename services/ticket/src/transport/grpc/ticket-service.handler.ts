@@ -77,8 +77,10 @@ function requireText(value: string, field: string): string {
  * errors map to gRPC statuses in grpc-kit: NotFound → NOT_FOUND, FailedPrecondition →
  * FAILED_PRECONDITION (message names the current state / who has the ticket), Validation →
  * INVALID_ARGUMENT naming the field, Conflict → ABORTED, PermissionDenied → PERMISSION_DENIED.
- * `expected_version`, `reassign`, `request_id`, `level`, `order_by`, `priorities`, `created`
- * and more than one entry in `types` are not honoured yet.
+ * `expected_version` > 0 must match the ticket's version (else ABORTED); AssignTicket with
+ * `reassign` false refuses an ASSIGNED ticket (FAILED_PRECONDITION naming who has it).
+ * Not honoured yet: CreateTicket `request_id`, EscalateTicket `level` (always +1),
+ * ListTickets `order_by`, `priorities`, `created` and more than one entry in `types`.
  */
 export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEventFeed): ticketv1.TicketServiceServer {
   return {
@@ -131,12 +133,14 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
       const ticket = await uc.assign.execute(principalFor(ctx, req.actor), {
         ticketId: requireText(req.ticketId, 'ticket_id'),
         ...(req.technicianId ? { technicianId: req.technicianId } : {}),
+        reassign: req.reassign,
+        expectedVersion: req.expectedVersion,
       });
       return { ticket: ticketToProto(ticket) };
     }),
 
     startTicket: unary(async (req: ticketv1.StartTicketRequest, ctx) => {
-      const ticket = await uc.start.execute(principalFor(ctx, req.actor), { ticketId: requireText(req.ticketId, 'ticket_id') });
+      const ticket = await uc.start.execute(principalFor(ctx, req.actor), { ticketId: requireText(req.ticketId, 'ticket_id'), expectedVersion: req.expectedVersion });
       return { ticket: ticketToProto(ticket) };
     }),
 
@@ -144,6 +148,7 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
       const ticket = await uc.complete.execute(principalFor(ctx, req.actor), {
         ticketId: requireText(req.ticketId, 'ticket_id'),
         ...(req.notes ? { notes: req.notes } : {}),
+        expectedVersion: req.expectedVersion,
       });
       return { ticket: ticketToProto(ticket) };
     }),
@@ -152,6 +157,7 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
       const ticket = await uc.cancel.execute(principalFor(ctx, req.actor), {
         ticketId: requireText(req.ticketId, 'ticket_id'),
         reason: req.reason ?? '',
+        expectedVersion: req.expectedVersion,
       });
       return { ticket: ticketToProto(ticket) };
     }),
@@ -160,6 +166,7 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
       const ticket = await uc.escalate.execute(principalFor(ctx, req.actor), {
         ticketId: requireText(req.ticketId, 'ticket_id'),
         reason: req.reason ?? '',
+        expectedVersion: req.expectedVersion,
       });
       return { ticket: ticketToProto(ticket) };
     }),
