@@ -150,4 +150,18 @@ describe('customer persistence (Postgres)', () => {
     await store.optOuts.upsert({ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at });
     expect(await store.optOuts.findByPhones(['6281200000001'])).toEqual([{ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at }]);
   });
+  it('lists customers by any of several statuses and by a case-insensitive name or phone substring (LIKE wildcards taken literally)', async () => {
+    const a = { ...newCustomer('081377770001', 'cikampek').customer, name: 'Siti 100% Aman' };
+    const b = { ...newCustomer('081377770002', 'cikampek').customer, name: 'Sitinjak', status: 'ACTIVE' as const };
+    const c = { ...newCustomer('081377770003', 'cikampek').customer, name: 'Budi', status: 'SUSPENDED' as const };
+    for (const x of [a, b, c]) await store.uow.run((tx) => tx.customers.save(x, 0));
+    const ids = async (filter: Parameters<CustomerStore['customers']['list']>[0]) =>
+      (await store.customers.list({ workZone: 'cikampek', ...filter }, 10, null)).map((x) => x.id).sort();
+    expect(await ids({ query: 'siti' })).toEqual([a.id, b.id].sort());
+    expect(await ids({ query: '0% a' })).toEqual([a.id]);
+    expect(await ids({ query: '%' })).toEqual([a.id]);
+    expect(await ids({ query: '77770003' })).toEqual([c.id]);
+    expect(await ids({ statuses: ['ACTIVE', 'SUSPENDED'] })).toEqual([b.id, c.id].sort());
+    expect(await ids({ statuses: ['PENDING'], query: 'SITI' })).toEqual([a.id]);
+  });
 });

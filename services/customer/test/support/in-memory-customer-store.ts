@@ -194,7 +194,8 @@ function customerRepo(
     },
     list: async (f: CustomerListFilter, limit: number, after: CustomerCursor | null) =>
       visible()
-        .filter((c) => (!f.status || c.status === f.status) && (!f.workZone || c.workZone === f.workZone))
+        .filter((c) => (!f.statuses?.length || f.statuses.includes(c.status)) && (!f.workZone || c.workZone === f.workZone))
+        .filter((c) => !f.query || c.name.toLowerCase().includes(f.query.toLowerCase()) || c.phone.includes(f.query))
         .sort(order)
         .filter((c) => !after || order(after, c) < 0)
         .slice(0, limit),

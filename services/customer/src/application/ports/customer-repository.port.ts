@@ -1,7 +1,10 @@
 import type { Customer, CustomerStatus } from '../../domain';
 
 export interface CustomerListFilter {
-  readonly status?: CustomerStatus;
+  /** Any of these statuses (empty / absent = all). */
+  readonly statuses?: readonly CustomerStatus[];
+  /** Case-insensitive substring of the name or the phone digits. */
+  readonly query?: string;
   /** Normalized work-zone key. */
   readonly workZone?: string;
 }

@@ -6,6 +6,10 @@ import { authorize, type Principal } from '../principal';
 
 export interface ListCustomersInput {
   readonly status?: CustomerStatus;
+  /** Any of these statuses (combined with `status`). */
+  readonly statuses?: readonly CustomerStatus[];
+  /** Case-insensitive substring of name or phone (max 100 characters). */
+  readonly query?: string;
   readonly workZone?: string;
   readonly pageSize?: number;
   readonly pageToken?: string;
@@ -13,16 +17,19 @@ export interface ListCustomersInput {
 
 /**
  * ListCustomers: newest first, keyset-paged (opaque token). Roles: readCustomers.
- * Errors: Validation (status, work_zone, page_size, page_token).
+ * Filters: statuses (any of), work zone, query (case-insensitive substring of name or phone).
+ * Errors: Validation (status, query, work_zone, page_size, page_token).
  */
 export class ListCustomersUseCase {
   constructor(private readonly deps: { readonly customers: CustomerRepository }) {}
 
   async execute(principal: Principal, input: ListCustomersInput = {}): Promise<{ customers: Customer[]; nextPageToken: string | null }> {
     authorize(principal, 'readCustomers', 'list customers');
-    if (input.status !== undefined && !CUSTOMER_STATUSES.includes(input.status)) {
-      throw new ValidationError('status', `unknown status "${input.status}"`);
-    }
+    const statuses = [...(input.status !== undefined ? [input.status] : []), ...(input.statuses ?? [])];
+    const bad = statuses.find((st) => !CUSTOMER_STATUSES.includes(st));
+    if (bad !== undefined) throw new ValidationError('status', `unknown status "${bad}"`);
+    const query = (input.query ?? '').trim();
+    if (query.length > 100) throw new ValidationError('query', 'is longer than 100 characters');
     const limit = resolvePageSize(input.pageSize);
     let after = null;
     if (input.pageToken) {
@@ -31,7 +38,11 @@ export class ListCustomersUseCase {
       if (Number.isNaN(after.createdAt.getTime())) throw new ValidationError('page_token', 'is not a valid page token');
     }
     const rows = await this.deps.customers.list(
-      { ...(input.status ? { status: input.status } : {}), ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}) },
+      {
+        ...(statuses.length ? { statuses: [...new Set(statuses)] } : {}),
+        ...(query ? { query } : {}),
+        ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
+      },
       limit + 1,
       after,
     );

@@ -148,12 +148,14 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     }),
 
     listCustomers: unary(async (req: customerv1.ListCustomersRequest, ctx) => {
-      if (req.statuses.length > 1) throw new ValidationError('statuses', 'filter by at most one status for now');
-      if (req.query.trim()) throw new ValidationError('query', 'text search is not supported yet');
-      const status = req.statuses[0] !== undefined ? customerStatusFromProto(req.statuses[0]) : undefined;
-      if (req.statuses.length && !status) throw new ValidationError('statuses', `unknown status ${req.statuses[0]}`);
+      const statuses = req.statuses.map((st) => {
+        const status = customerStatusFromProto(st);
+        if (!status) throw new ValidationError('statuses', `unknown status ${st}`);
+        return status;
+      });
       const page = await listCustomers.execute(principalOf(ctx), {
-        ...(status ? { status } : {}),
+        statuses,
+        ...(req.query.trim() ? { query: req.query } : {}),
         ...(req.workZone ? { workZone: req.workZone } : {}),
         pageSize: req.page?.pageSize ?? 0,
         ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),

@@ -71,7 +71,12 @@ export class PgCustomerRepository implements CustomerRepository {
   async list(filter: CustomerListFilter, limit: number, after: CustomerCursor | null): Promise<Customer[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.statuses?.length) where.push(`status = ANY($${params.push([...filter.statuses])})`);
+    if (filter.query) {
+      const pattern = `%${filter.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      const i = params.push(pattern);
+      where.push(`(name ILIKE $${i} OR phone LIKE $${i})`);
+    }
     if (filter.workZone) where.push(`work_zone = $${params.push(filter.workZone)}`);
     if (after) where.push(`(created_at, id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
     const sql = `SELECT ${COLUMNS} FROM ${t(this.ctx, 'customers')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
