@@ -274,4 +274,36 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(reasons.has(ids.pending!)).toBe(false);
     expect(reasons.has(elsewhere.customer!.id)).toBe(false);
   });
+  it('UpsertRoutingRule edits a stored rule (ListRoutingRules shows it) and ResolveRecipients follows the edit', async () => {
+    const zone = `zone-${randomUUID().slice(0, 8)}`;
+    const tech = (await callUnary(admin, 'createStaff', { name: 'Fajar', phone: freshPhone(), role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone] })).staff!;
+    const resolveIds = async () =>
+      (
+        await callUnary(svc, 'resolveRecipients', {
+          notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED,
+          context: { ticketId: '', customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: 0 },
+          audiences: [],
+          channels: [],
+          page: undefined,
+        })
+      ).recipients.map((r) => r.id);
+    expect(await resolveIds()).toContain(tech.id);
+
+    const { rule } = await callUnary(admin, 'upsertRoutingRule', {
+      rule: customerv1.RoutingRule.fromPartial({
+        notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED,
+        audience: commonv1.AudienceKind.AUDIENCE_KIND_ZONE_TECHNICIANS,
+        channels: [CH.CHANNEL_WHATSAPP],
+        enabled: false,
+      }),
+    });
+    expect(rule).toMatchObject({ id: 'ticket.created/*/*/ZONE_TECHNICIANS', enabled: false, channels: [CH.CHANNEL_WHATSAPP] });
+    const listed = (await callUnary(admin, 'listRoutingRules', { notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED })).rules;
+    expect(listed.find((r) => r.id === rule!.id)).toMatchObject({ enabled: false });
+    expect(listed.every((r) => r.notificationType === NT.NOTIFICATION_TYPE_TICKET_CREATED)).toBe(true);
+    expect(await resolveIds()).not.toContain(tech.id);
+    await expect(
+      callUnary(admin, 'upsertRoutingRule', { rule: customerv1.RoutingRule.fromPartial({ notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED, channels: [CH.CHANNEL_WHATSAPP] }) }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
 });
