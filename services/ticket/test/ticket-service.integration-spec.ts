@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { ConflictError, FailedPreconditionError, NotFoundError } from '@notify/errors';
+import { ConflictError, FailedPreconditionError, NotFoundError, PermissionDeniedError } from '@notify/errors';
 import { decodeEventAs, encodeEvent, eventConsumer, type EventPayload } from '@notify/events';
 import { listDeadLetters } from '@notify/db';
 import { callUnary, createClient } from '@notify/grpc-kit';
@@ -260,6 +260,26 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     const events = await waitEvents(t.id, 3);
     expect(events.map((e) => e.subject.split('.').pop())).toEqual(['created', 'assigned', 'assigned']);
     expect(events[2]!.payload.previousTechnicianId).toBe('tech-1');
+  });
+
+  it('lets a service caller act for a technician through the request actor (the gateway\'s "press 1")', async () => {
+    const t = await create();
+    const gateway = createClient(ticketv1.TicketServiceClient, `127.0.0.1:${service.grpc.port}`, { apiKey: SERVICE_KEY });
+    try {
+      const actor = commonv1.Actor.fromPartial({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'tech-2', role: commonv1.Role.ROLE_TECHNICIAN });
+      const taken = await callUnary(gateway, 'assignTicket', { ticketId: t.id, technicianId: '', reassign: false, expectedVersion: 0, actor });
+      expect(taken.ticket!.technicianId).toBe('tech-2');
+      // Acting as tech-2, it may not start a ticket of tech-1.
+      const other = await create();
+      await callUnary(admin, 'assignTicket', { ticketId: other.id, technicianId: 'tech-1', reassign: false, expectedVersion: 0, actor: undefined });
+      const denied = await callUnary(gateway, 'startTicket', { ticketId: other.id, expectedVersion: 0, actor }).catch((e: unknown) => e);
+      expect(denied).toBeInstanceOf(PermissionDeniedError);
+      expect((denied as Error).message).toContain('technician tech-2 may not start');
+    } finally {
+      gateway.close();
+    }
+    const events = await waitEvents(t.id, 2);
+    expect(events[1]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'tech-2', name: 'Budi', role: commonv1.Role.ROLE_TECHNICIAN });
   });
 
   it('answers NOT_FOUND for an unknown id or number', async () => {
