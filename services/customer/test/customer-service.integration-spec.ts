@@ -4,7 +4,7 @@ import { decodeEventAs, eventConsumer, type EventPayload } from '@notify/events'
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
-import { commonv1, customerv1 } from '@notify/proto';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { createTestNats, createTestSchema, waitFor, type TestNats, type TestSchema } from '@notify/testing';
 import { loadCustomerConfig } from '../src/config';
 import { startCustomerService, type RunningCustomerService } from '../src/server';
@@ -184,7 +184,7 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
 
     const res = await callUnary(svc, 'resolveRecipients', {
       notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED,
-      context: { ticketId: randomUUID(), customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: commonv1.Priority.PRIORITY_HIGH },
+      context: customerv1.RecipientContext.fromPartial({ ticketId: randomUUID(), customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: commonv1.Priority.PRIORITY_HIGH }),
       audiences: [],
       channels: [],
       page: undefined,
@@ -209,7 +209,7 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     for (let i = 0; i < 50; i += 1) {
       const page = await callUnary(svc, 'resolveRecipients', {
         notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED,
-        context: { ticketId: '', customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: 0 },
+        context: customerv1.RecipientContext.fromPartial({ ticketId: '', customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: 0 }),
         audiences: [],
         channels: [],
         page: { pageSize: 1, pageToken: token },
@@ -222,6 +222,41 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     // Same items, each once (pages follow the stream order, which interleaves recipients and left-outs).
     expect([...walked].sort()).toEqual([...res.recipients.map((r) => r.id), ...res.leftOut.map((l) => l.id)].sort());
   });
+  it('ResolveRecipients routes ticket notifications by ticket type, escalation level and actor, naming the template per recipient', async () => {
+    const zone = `zone-${randomUUID().slice(0, 8)}`;
+    const { customer } = await register(freshPhone(), zone);
+    const tech = (await callUnary(admin, 'createStaff', { name: 'Rudi', phone: freshPhone(), role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone] })).staff!;
+    const actor = (await callUnary(admin, 'createStaff', { name: 'Joko', phone: freshPhone(), role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone] })).staff!;
+    const supervisor = (await callUnary(admin, 'createStaff', { name: 'Sari', phone: freshPhone(), role: commonv1.Role.ROLE_SUPERVISOR, workZones: [zone] })).staff!;
+    const resolve = async (type: commonv1.NotificationType, context: Partial<customerv1.RecipientContext>) =>
+      (
+        await callUnary(svc, 'resolveRecipients', {
+          notificationType: type,
+          context: customerv1.RecipientContext.fromPartial({ workZone: zone, ...context }),
+          audiences: [],
+          channels: [],
+          page: undefined,
+        })
+      ).recipients;
+
+    const created = await resolve(NT.NOTIFICATION_TYPE_TICKET_CREATED, {
+      customerId: customer!.id,
+      ticketType: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+      actorId: actor.id,
+    });
+    expect(created.find((r) => r.id === customer!.id)).toMatchObject({ channel: CH.CHANNEL_WHATSAPP, templateKey: 'ticket.created.disturbance' });
+    expect(created.find((r) => r.id === tech.id)?.templateKey).toBe('technician.job_offer');
+    expect(created.map((r) => r.id)).not.toContain(actor.id);
+
+    const psb = await resolve(NT.NOTIFICATION_TYPE_TICKET_CREATED, { customerId: customer!.id, ticketType: ticketv1.TicketType.TICKET_TYPE_INSTALLATION });
+    expect(psb.find((r) => r.id === customer!.id)?.templateKey).toBe('ticket.created.installation');
+
+    const lead = await resolve(NT.NOTIFICATION_TYPE_TICKET_ESCALATED, { customerId: customer!.id, ticketType: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, escalationLevel: 1 });
+    expect(lead.find((r) => r.id === supervisor.id)?.templateKey).toBe('case.escalation.lead');
+    const head = await resolve(NT.NOTIFICATION_TYPE_TICKET_ESCALATED, { customerId: customer!.id, ticketType: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, escalationLevel: 2 });
+    expect(head.map((r) => r.id)).not.toContain(supervisor.id);
+  });
+
   it('ActivateCustomer publishes one notify.customer.v1.activated; a second activation is FAILED_PRECONDITION naming the status and publishes none', async () => {
     const { customer } = await register(freshPhone());
     const activated = (await callUnary(admin, 'activateCustomer', { customerId: customer!.id, actor: undefined })).customer!;
@@ -261,7 +296,7 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
 
     const res = await callUnary(svc, 'resolveRecipients', {
       notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
-      context: { ticketId: '', customerId: '', technicianId: '', workZone: area, invoiceId: '', priority: 0 },
+      context: customerv1.RecipientContext.fromPartial({ ticketId: '', customerId: '', technicianId: '', workZone: area, invoiceId: '', priority: 0 }),
       audiences: [],
       channels: [],
       page: undefined,
@@ -281,7 +316,7 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
       (
         await callUnary(svc, 'resolveRecipients', {
           notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED,
-          context: { ticketId: '', customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: 0 },
+          context: customerv1.RecipientContext.fromPartial({ ticketId: '', customerId: '', technicianId: '', workZone: zone, invoiceId: '', priority: 0 }),
           audiences: [],
           channels: [],
           page: undefined,

@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '@notify/errors';
 import { unary, type CallContext } from '@notify/grpc-kit';
-import { commonv1, customerv1 } from '@notify/proto';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import {
   ActivateCustomerUseCase,
   CreateGroupUseCase,
@@ -366,6 +366,10 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         ...(c?.customerId ? { customerId: c.customerId } : {}),
         ...(c?.technicianId ? { technicianId: c.technicianId } : {}),
         ...(c?.workZone ? { workZone: c.workZone, area: c.workZone } : {}),
+        ...(c?.ticketType === ticketv1.TicketType.TICKET_TYPE_DISTURBANCE ? { ticketType: 'GANGGUAN' as const } : {}),
+        ...(c?.ticketType === ticketv1.TicketType.TICKET_TYPE_INSTALLATION ? { ticketType: 'PSB' as const } : {}),
+        ...(c?.escalationLevel ? { escalationLevel: c.escalationLevel } : {}),
+        ...(c?.actorId ? { actorId: c.actorId } : {}),
       };
       const recipients: customerv1.Recipient[] = [];
       const leftOut: customerv1.LeftOutRecipient[] = [];

@@ -269,6 +269,7 @@ export function recipientToProto(r: Recipient): customerv1.Recipient {
     quietHours: quietHoursToProto(r.quietHours, r.timeZone),
     audience: audienceToProto(r.audience),
     role: commonv1.Role.ROLE_UNSPECIFIED,
+    templateKey: r.templateKey,
   };
 }
 

@@ -31,6 +31,7 @@ import {
   roleFromJSON,
   roleToJSON,
 } from "../../common/v1/common";
+import { TicketType, ticketTypeFromJSON, ticketTypeToJSON } from "../../ticket/v1/ticket";
 
 /** Customer account state. */
 export enum CustomerStatus {
@@ -454,6 +455,12 @@ export interface Recipient {
   audience: AudienceKind;
   /** Staff role; ROLE_UNSPECIFIED for customers and groups. */
   role: Role;
+  /**
+   * Template to render for this recipient (the matched routing rule's template key, e.g.
+   * `ticket.created.disturbance` for the customer, `technician.job_offer` for the zone's
+   * technicians); the gateway renders it per (key, channel, locale).
+   */
+  templateKey: string;
 }
 
 /** Someone an audience matched but who will not be messaged, and why. */
@@ -486,6 +493,21 @@ export interface RecipientContext {
   invoiceId: string;
   /** Priority of the notification (for RoutingRule.min_priority). */
   priority: Priority;
+  /**
+   * Ticket type in context: the customer-facing ticket rules differ per type
+   * (GANGGUAN vs PSB texts, customer-notification-system.md). UNSPECIFIED = not a ticket.
+   */
+  ticketType: TicketType;
+  /**
+   * Escalation level of a ticket.escalated notification: 1 = lead/supervisor,
+   * 2 = head/manager (case-workflow-whatsapp-bot-plan.md §4.2, §4.3). 0 = none.
+   */
+  escalationLevel: number;
+  /**
+   * Staff id of whoever caused the notification (e.g. the technician who pressed "1");
+   * they are left out of their own notification.
+   */
+  actorId: string;
 }
 
 function createBaseCustomer(): Customer {
@@ -1983,7 +2005,18 @@ export const RoutingRule: MessageFns<RoutingRule> = {
 };
 
 function createBaseRecipient(): Recipient {
-  return { kind: 0, id: "", name: "", channel: 0, address: "", locale: 0, quietHours: undefined, audience: 0, role: 0 };
+  return {
+    kind: 0,
+    id: "",
+    name: "",
+    channel: 0,
+    address: "",
+    locale: 0,
+    quietHours: undefined,
+    audience: 0,
+    role: 0,
+    templateKey: "",
+  };
 }
 
 export const Recipient: MessageFns<Recipient> = {
@@ -2014,6 +2047,9 @@ export const Recipient: MessageFns<Recipient> = {
     }
     if (message.role !== 0) {
       writer.uint32(72).int32(message.role);
+    }
+    if (message.templateKey !== "") {
+      writer.uint32(82).string(message.templateKey);
     }
     return writer;
   },
@@ -2103,6 +2139,14 @@ export const Recipient: MessageFns<Recipient> = {
             message.role = reader.int32() as any;
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.templateKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2130,6 +2174,11 @@ export const Recipient: MessageFns<Recipient> = {
         : undefined,
       audience: isSet(object.audience) ? audienceKindFromJSON(object.audience) : 0,
       role: isSet(object.role) ? roleFromJSON(object.role) : 0,
+      templateKey: isSet(object.templateKey)
+        ? globalThis.String(object.templateKey)
+        : isSet(object.template_key)
+        ? globalThis.String(object.template_key)
+        : "",
     };
   },
 
@@ -2162,6 +2211,9 @@ export const Recipient: MessageFns<Recipient> = {
     if (message.role !== 0) {
       obj.role = roleToJSON(message.role);
     }
+    if (message.templateKey !== "") {
+      obj.templateKey = message.templateKey;
+    }
     return obj;
   },
 
@@ -2181,6 +2233,7 @@ export const Recipient: MessageFns<Recipient> = {
       : undefined;
     message.audience = object.audience ?? 0;
     message.role = object.role ?? 0;
+    message.templateKey = object.templateKey ?? "";
     return message;
   },
 };
@@ -2335,7 +2388,17 @@ export const LeftOutRecipient: MessageFns<LeftOutRecipient> = {
 };
 
 function createBaseRecipientContext(): RecipientContext {
-  return { ticketId: "", customerId: "", technicianId: "", workZone: "", invoiceId: "", priority: 0 };
+  return {
+    ticketId: "",
+    customerId: "",
+    technicianId: "",
+    workZone: "",
+    invoiceId: "",
+    priority: 0,
+    ticketType: 0,
+    escalationLevel: 0,
+    actorId: "",
+  };
 }
 
 export const RecipientContext: MessageFns<RecipientContext> = {
@@ -2357,6 +2420,15 @@ export const RecipientContext: MessageFns<RecipientContext> = {
     }
     if (message.priority !== 0) {
       writer.uint32(48).int32(message.priority);
+    }
+    if (message.ticketType !== 0) {
+      writer.uint32(56).int32(message.ticketType);
+    }
+    if (message.escalationLevel !== 0) {
+      writer.uint32(64).int32(message.escalationLevel);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(74).string(message.actorId);
     }
     return writer;
   },
@@ -2422,6 +2494,30 @@ export const RecipientContext: MessageFns<RecipientContext> = {
             message.priority = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.ticketType = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.escalationLevel = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2462,6 +2558,21 @@ export const RecipientContext: MessageFns<RecipientContext> = {
         ? globalThis.String(object.invoice_id)
         : "",
       priority: isSet(object.priority) ? priorityFromJSON(object.priority) : 0,
+      ticketType: isSet(object.ticketType)
+        ? ticketTypeFromJSON(object.ticketType)
+        : isSet(object.ticket_type)
+        ? ticketTypeFromJSON(object.ticket_type)
+        : 0,
+      escalationLevel: isSet(object.escalationLevel)
+        ? globalThis.Number(object.escalationLevel)
+        : isSet(object.escalation_level)
+        ? globalThis.Number(object.escalation_level)
+        : 0,
+      actorId: isSet(object.actorId)
+        ? globalThis.String(object.actorId)
+        : isSet(object.actor_id)
+        ? globalThis.String(object.actor_id)
+        : "",
     };
   },
 
@@ -2485,6 +2596,15 @@ export const RecipientContext: MessageFns<RecipientContext> = {
     if (message.priority !== 0) {
       obj.priority = priorityToJSON(message.priority);
     }
+    if (message.ticketType !== 0) {
+      obj.ticketType = ticketTypeToJSON(message.ticketType);
+    }
+    if (message.escalationLevel !== 0) {
+      obj.escalationLevel = Math.round(message.escalationLevel);
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
     return obj;
   },
 
@@ -2499,6 +2619,9 @@ export const RecipientContext: MessageFns<RecipientContext> = {
     message.workZone = object.workZone ?? "";
     message.invoiceId = object.invoiceId ?? "";
     message.priority = object.priority ?? 0;
+    message.ticketType = object.ticketType ?? 0;
+    message.escalationLevel = object.escalationLevel ?? 0;
+    message.actorId = object.actorId ?? "";
     return message;
   },
 };
