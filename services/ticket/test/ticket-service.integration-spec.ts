@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { ConflictError, FailedPreconditionError, NotFoundError, PermissionDeniedError } from '@notify/errors';
+import { AlreadyExistsError, ConflictError, FailedPreconditionError, NotFoundError, PermissionDeniedError } from '@notify/errors';
 import { decodeEventAs, encodeEvent, eventConsumer, type EventPayload } from '@notify/events';
 import { listDeadLetters } from '@notify/db';
 import { callUnary, createClient } from '@notify/grpc-kit';
@@ -280,6 +280,28 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     }
     const events = await waitEvents(t.id, 2);
     expect(events[1]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'tech-2', name: 'Budi', role: commonv1.Role.ROLE_TECHNICIAN });
+  });
+
+  it('CreateTicket with a request_id is idempotent: same fields → the first ticket, other fields → ALREADY_EXISTS', async () => {
+    const requestId = `req-${randomUUID()}`;
+    const req = ticketv1.CreateTicketRequest.fromPartial({
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+      customerId: `cust-${randomUUID()}`,
+      description: 'Lampu LOS merah',
+      address: 'Jl. Anggrek 4',
+      workZone: 'karawang',
+      requestId,
+    });
+    const [a, b] = await Promise.all([callUnary(admin, 'createTicket', req), callUnary(admin, 'createTicket', req)]);
+    expect(b.ticket!.id).toBe(a.ticket!.id);
+    const again = await callUnary(admin, 'createTicket', req);
+    expect(again.ticket).toMatchObject({ id: a.ticket!.id, number: a.ticket!.number, version: 1 });
+    await expect(callUnary(admin, 'createTicket', { ...req, address: 'Jl. Lain 9' })).rejects.toBeInstanceOf(AlreadyExistsError);
+    const list = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ customerId: req.customerId }));
+    expect(list.tickets).toHaveLength(1);
+    await callUnary(admin, 'cancelTicket', { ticketId: a.ticket!.id, reason: 'tes', expectedVersion: 0, actor: undefined });
+    const events = await waitEvents(a.ticket!.id, 2);
+    expect(events.map((e) => e.subject.split('.').pop())).toEqual(['created', 'cancelled']);
   });
 
   it('answers NOT_FOUND for an unknown id or number', async () => {

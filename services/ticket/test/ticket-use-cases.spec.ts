@@ -1,4 +1,5 @@
 import {
+  AlreadyExistsError,
   ConflictError,
   FailedPreconditionError,
   NotFoundError,
@@ -324,5 +325,18 @@ describe('runTicketTransition', () => {
     ).rejects.toThrow(ConflictError);
     expect(calls).toBe(2);
     expect(f.store.outbox.filter((e) => e.kind === 'assigned')).toHaveLength(0);
+  });
+});
+
+describe('CreateTicket request_id', () => {
+  it('returns the first ticket for a retry with the same fields and rejects other fields, storing one ticket and one event', async () => {
+    const f = ticketFixture();
+    const first = await f.newTicket({ requestId: 'req-1' });
+    const retry = await f.newTicket({ requestId: 'req-1' });
+    expect(retry).toEqual(first);
+    await expect(f.newTicket({ requestId: 'req-1', address: 'Jl. Lain 2' })).rejects.toThrow(AlreadyExistsError);
+    await expect(f.newTicket({ requestId: 'x'.repeat(201) })).rejects.toThrow(/^request_id: /);
+    expect(f.store.tickets.size).toBe(1);
+    expect(f.store.outbox.map((e) => e.kind)).toEqual(['created']);
   });
 });

@@ -10,6 +10,7 @@ import {
   type TicketType,
 } from '../../src/domain';
 import type {
+  CreateRequestLog,
   ProcessedMessageLog,
   TicketCursor,
   TicketEventOutbox,
@@ -29,6 +30,7 @@ export class InMemoryTicketStore {
   readonly tickets = new Map<string, Ticket>();
   readonly outbox: TicketEvent[] = [];
   readonly processed = new Map<string, string>();
+  readonly createRequests = new Map<string, { ticketId: string; fingerprint: string }>();
   /** Keys claimed by a transaction that has not finished (like a row lock). */
   readonly pendingClaims = new Set<string>();
   /** Called before every read of one ticket; tests use it to line up races. */
@@ -61,6 +63,8 @@ class Tx implements TicketTransaction {
   readonly tickets: TicketRepository;
   readonly outbox: TicketEventOutbox;
   readonly processed: ProcessedMessageLog;
+  readonly createRequests: CreateRequestLog;
+  readonly requestClaims = new Map<string, { ticketId: string; fingerprint: string }>();
 
   constructor(private readonly store: InMemoryTicketStore) {
     this.tickets = new StagedRepository(store, this);
@@ -82,6 +86,14 @@ class Tx implements TicketTransaction {
         return true;
       },
     };
+    this.createRequests = {
+      claim: async (requestId, ticketId, fingerprint) => {
+        const prior = store.createRequests.get(requestId) ?? this.requestClaims.get(requestId);
+        if (prior) return prior;
+        this.requestClaims.set(requestId, { ticketId, fingerprint });
+        return null;
+      },
+    };
   }
 
   commit(): void {
@@ -94,6 +106,7 @@ class Tx implements TicketTransaction {
     for (const { ticket } of this.staged.values()) this.store.tickets.set(ticket.id, ticket);
     this.store.outbox.push(...this.events);
     for (const [key, eventId] of this.claims) this.store.processed.set(key, eventId);
+    for (const [key, value] of this.requestClaims) this.store.createRequests.set(key, value);
     this.store.commits += 1;
   }
 

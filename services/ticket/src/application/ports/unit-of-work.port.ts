@@ -1,3 +1,4 @@
+import type { CreateRequestLog } from './create-request-log.port';
 import type { ProcessedMessageLog } from './processed-message-log.port';
 import type { TicketEventOutbox } from './ticket-event-outbox.port';
 import type { TicketRepository } from './ticket-repository.port';
@@ -7,6 +8,7 @@ export interface TicketTransaction {
   readonly tickets: TicketRepository;
   readonly outbox: TicketEventOutbox;
   readonly processed: ProcessedMessageLog;
+  readonly createRequests: CreateRequestLog;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ValidationError } from '@notify/errors';
+import { AlreadyExistsError, ValidationError } from '@notify/errors';
 import {
   formatTicketNumber,
   isTicketPriority,
@@ -24,7 +24,16 @@ export interface CreateTicketInput {
   readonly workZone: string;
   readonly address: string;
   readonly description: string;
+  /**
+   * Optional idempotency key (≤ 200 characters): a retry with the same key and the same
+   * fields returns the first ticket and stores / publishes nothing new; the same key with
+   * different fields → AlreadyExists.
+   */
+  readonly requestId?: string;
 }
+
+/** Maximum length of `request_id`. */
+export const REQUEST_ID_MAX = 200;
 
 export type CreateTicketDeps = TicketCommandDeps & { readonly numbers: TicketNumberSequence };
 
@@ -32,21 +41,43 @@ export type CreateTicketDeps = TicketCommandDeps & { readonly numbers: TicketNum
  * CreateTicket: opens a GANGGUAN or PSB ticket (status OPEN, SLA deadline from the
  * priority, number `GGN-YYYYMMDD-NNNN` / `PSB-…` with the Jakarta date) and emits
  * `created` through the outbox in the same transaction.
+ * With `requestId`, the key is recorded in the same transaction (see CreateTicketInput).
  * Roles: TICKET_PERMISSIONS.create. Errors: PermissionDenied; Validation (type, priority,
- * customer_id, work_zone, address, description).
+ * customer_id, work_zone, address, description, request_id); AlreadyExists (request_id
+ * reused with different fields).
  */
 export class CreateTicketUseCase {
   constructor(private readonly deps: CreateTicketDeps) {}
 
   async execute(principal: Principal, input: CreateTicketInput): Promise<Ticket> {
     requireRole(principal, TICKET_PERMISSIONS.create, 'create tickets');
+    const requestId = input.requestId?.trim() || null;
+    if (requestId && requestId.length > REQUEST_ID_MAX) {
+      throw new ValidationError('request_id', `must be at most ${REQUEST_ID_MAX} characters`);
+    }
     const { ticket, event } = await prepareNewTicket(this.deps, input, actorOf(principal));
     return this.deps.uow.run(async (tx) => {
+      if (requestId) {
+        const fingerprint = createFingerprint(ticket);
+        const prior = await tx.createRequests.claim(requestId, ticket.id, fingerprint);
+        if (prior) {
+          if (prior.fingerprint !== fingerprint) {
+            throw new AlreadyExistsError(`request_id ${requestId} was already used for a ticket with different fields`);
+          }
+          const first = await tx.tickets.findById(prior.ticketId);
+          if (first) return first;
+        }
+      }
       await tx.tickets.save(ticket, 0);
       await tx.outbox.append(event);
       return ticket;
     });
   }
+}
+
+/** The request's identifying fields after normalization (what a retry must repeat). */
+function createFingerprint(t: Ticket): string {
+  return JSON.stringify([t.type, t.priority, t.customerId, t.workZone, t.address, t.description, t.createdBy.id]);
 }
 
 /**

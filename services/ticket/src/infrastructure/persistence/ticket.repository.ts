@@ -2,7 +2,14 @@ import type { EntityManager } from 'typeorm';
 import { ConflictError } from '@notify/errors';
 import { qualifiedTable } from '@notify/db';
 import { computeOpenWork, computeTicketStats, type OpenWork, type Ticket, type TicketStats, type TicketStatsQuery, type TicketType } from '../../domain';
-import type { TicketCursor, TicketListFilter, TicketNumberSequence, TicketRepository } from '../../application';
+import type {
+  CreateRequestLog,
+  RecordedCreateRequest,
+  TicketCursor,
+  TicketListFilter,
+  TicketNumberSequence,
+  TicketRepository,
+} from '../../application';
 import { TicketEntity, TicketHistoryEntity } from './ticket.entities';
 import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketRow } from './ticket.row-mapper';
 
@@ -204,5 +211,34 @@ export class PgTicketNumberSequence implements TicketNumberSequence {
     );
     if (!row) throw new Error('ticket number counter upsert returned no row');
     return Number(row.last);
+  }
+}
+
+/** CreateRequestLog on `<schema>.ticket_create_requests` (use with a transaction's EntityManager). */
+export class PgCreateRequestLog implements CreateRequestLog {
+  private readonly requests: string;
+
+  constructor(
+    private readonly manager: EntityManager,
+    schema: string,
+  ) {
+    this.requests = qualifiedTable(schema, 'ticket_create_requests');
+  }
+
+  async claim(requestId: string, ticketId: string, fingerprint: string): Promise<RecordedCreateRequest | null> {
+    const inserted = await rowsOf<{ request_id: string }>(
+      this.manager,
+      `INSERT INTO ${this.requests} (request_id, ticket_id, fingerprint) VALUES ($1, $2, $3)
+       ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+      [requestId, ticketId, fingerprint],
+    );
+    if (inserted.length === 1) return null;
+    const [prior] = await rowsOf<{ ticket_id: string; fingerprint: string }>(
+      this.manager,
+      `SELECT ticket_id, fingerprint FROM ${this.requests} WHERE request_id = $1`,
+      [requestId],
+    );
+    if (!prior) throw new ConflictError(`request_id ${requestId} is being used concurrently`);
+    return { ticketId: prior.ticket_id, fingerprint: prior.fingerprint };
   }
 }

@@ -4,7 +4,7 @@ import { encodeEvent } from '@notify/events';
 import type { TicketEvent } from '../../domain';
 import type { TicketEventOutbox, TicketTransaction, TicketUnitOfWork, ProcessedMessageLog } from '../../application';
 import { ticketEventToProto } from '../../transport/proto/ticket.proto-mapper';
-import { PgTicketRepository } from './ticket.repository';
+import { PgCreateRequestLog, PgTicketRepository } from './ticket.repository';
 
 /** `processed_events.consumer` under which the ticket service records its claims. */
 export const TICKET_CLAIM_CONSUMER = 'ticket';
@@ -23,7 +23,7 @@ export interface PgTicketUnitOfWorkOptions {
  * TicketUnitOfWork over one TypeORM transaction (`ds.transaction`, READ COMMITTED): the
  * repository, the outbox (`appendToOutbox` of `encodeEvent('ticket.<kind>', TicketEvent)` in
  * `<schema>.outbox`) and the processed-message claims (`markProcessed` in
- * `<schema>.processed_events`) all use the transaction's EntityManager, so they commit or roll
+ * `<schema>.processed_events`) and the CreateTicket request keys all use the transaction's EntityManager, so they commit or roll
  * back together.
  */
 export class PgTicketUnitOfWork implements TicketUnitOfWork {
@@ -45,7 +45,12 @@ export class PgTicketUnitOfWork implements TicketUnitOfWork {
       const processed: ProcessedMessageLog = {
         claim: (key) => markProcessed(manager, TICKET_CLAIM_CONSUMER, key, { schema: this.options.schema }),
       };
-      return work({ tickets: new PgTicketRepository(manager, this.options.schema), outbox, processed });
+      return work({
+        tickets: new PgTicketRepository(manager, this.options.schema),
+        outbox,
+        processed,
+        createRequests: new PgCreateRequestLog(manager, this.options.schema),
+      });
     });
     if (appended.length > 0) this.options.onCommitted?.(appended);
     return result;

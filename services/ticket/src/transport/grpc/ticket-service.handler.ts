@@ -79,7 +79,8 @@ function requireText(value: string, field: string): string {
  * INVALID_ARGUMENT naming the field, Conflict → ABORTED, PermissionDenied → PERMISSION_DENIED.
  * `expected_version` > 0 must match the ticket's version (else ABORTED); AssignTicket with
  * `reassign` false refuses an ASSIGNED ticket (FAILED_PRECONDITION naming who has it).
- * Not honoured yet: CreateTicket `request_id`, EscalateTicket `level` (always +1),
+ * CreateTicket `request_id` is an idempotency key (same fields → the first ticket, other
+ * fields → ALREADY_EXISTS). Not honoured yet: EscalateTicket `level` (always +1),
  * ListTickets `order_by`, `priorities`, `created` and more than one entry in `types`.
  */
 export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEventFeed): ticketv1.TicketServiceServer {
@@ -97,6 +98,7 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
         workZone: requireText(req.workZone, 'work_zone'),
         address: requireText(req.address, 'address'),
         description: title && description && !description.startsWith(title) ? `${title}\n${description}` : description || title,
+        ...(req.requestId ? { requestId: req.requestId } : {}),
       });
       return { ticket: ticketToProto(ticket) };
     }),
