@@ -327,6 +327,16 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     expect(open.tickets.map((t) => t.id)).not.toContain(a.id);
     expect(open.tickets).toHaveLength(2);
 
+    const psb = (
+      await callUnary(admin, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
+        type: ticketv1.TicketType.TICKET_TYPE_INSTALLATION, customerId: 'cust-psb', description: 'Pasang baru', address: 'Jl. Baru 1', workZone: `${zone}b`, priority: commonv1.Priority.PRIORITY_LOW,
+      }))
+    ).ticket!;
+    const byType = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ types: [ticketv1.TicketType.TICKET_TYPE_INSTALLATION], priorities: [commonv1.Priority.PRIORITY_LOW], created: { from: psb.createdAt, to: new Date(psb.createdAt!.getTime() + 1) } }));
+    expect(byType.tickets.map((t) => t.id)).toEqual([psb.id]);
+    const none = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone, priorities: [commonv1.Priority.PRIORITY_LOW] }));
+    expect(none.tickets).toHaveLength(0);
+
     await callUnary(admin, 'assignTicket', { ticketId: open.tickets[0]!.id, technicianId: 'tech-2', reassign: false, expectedVersion: 0, actor: undefined });
     const stats = (await callUnary(admin, 'getTicketStats', { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000), workZone: zone })).stats!;
     expect(stats.total).toBe(3);

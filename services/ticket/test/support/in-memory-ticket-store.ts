@@ -158,6 +158,10 @@ class StagedRepository implements TicketRepository {
     return [...this.visible().values()]
       .filter((t) => !filter.statuses || filter.statuses.includes(t.status))
       .filter((t) => !filter.type || t.type === filter.type)
+      .filter((t) => !filter.types || filter.types.includes(t.type))
+      .filter((t) => !filter.priorities || filter.priorities.includes(t.priority))
+      .filter((t) => !filter.createdFrom || t.createdAt.getTime() >= filter.createdFrom.getTime())
+      .filter((t) => !filter.createdTo || t.createdAt.getTime() < filter.createdTo.getTime())
       .filter((t) => !filter.workZone || t.workZone === filter.workZone)
       .filter((t) => !filter.technicianId || t.technicianId === filter.technicianId)
       .filter((t) => !filter.customerId || t.customerId === filter.customerId)

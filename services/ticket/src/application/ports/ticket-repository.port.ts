@@ -1,9 +1,17 @@
-import type { OpenWork, Ticket, TicketStats, TicketStatsQuery, TicketStatus, TicketType } from '../../domain';
+import type { OpenWork, Ticket, TicketPriority, TicketStats, TicketStatsQuery, TicketStatus, TicketType } from '../../domain';
 
 /** Filters for listing tickets; every field narrows (AND). Absent = no filter. */
 export interface TicketListFilter {
   readonly statuses?: readonly TicketStatus[];
   readonly type?: TicketType;
+  /** Any of these types (AND with `type` when both are given). */
+  readonly types?: readonly TicketType[];
+  /** Any of these priorities. */
+  readonly priorities?: readonly TicketPriority[];
+  /** createdAt >= createdFrom (inclusive). */
+  readonly createdFrom?: Date;
+  /** createdAt < createdTo (exclusive). */
+  readonly createdTo?: Date;
   /** Normalized work-zone key. */
   readonly workZone?: string;
   readonly technicianId?: string;

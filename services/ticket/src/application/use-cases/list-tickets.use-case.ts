@@ -1,5 +1,14 @@
 import { ValidationError } from '@notify/errors';
-import { isTicketStatus, isTicketType, normalizeWorkZone, type Ticket, type TicketStatus, type TicketType } from '../../domain';
+import {
+  isTicketPriority,
+  isTicketStatus,
+  isTicketType,
+  normalizeWorkZone,
+  type Ticket,
+  type TicketPriority,
+  type TicketStatus,
+  type TicketType,
+} from '../../domain';
 import { decodePageToken, encodePageToken, resolvePageSize } from '../page-token';
 import type { TicketListFilter, TicketRepository } from '../ports';
 import { requireRole, type Principal } from '../principal';
@@ -8,6 +17,13 @@ import { TICKET_PERMISSIONS } from '../ticket-access.policy';
 export interface ListTicketsInput {
   readonly statuses?: readonly TicketStatus[];
   readonly type?: TicketType;
+  /** Any of these types. */
+  readonly types?: readonly TicketType[];
+  /** Any of these priorities. */
+  readonly priorities?: readonly TicketPriority[];
+  /** Creation window: createdAt in [createdFrom, createdTo). */
+  readonly createdFrom?: Date;
+  readonly createdTo?: Date;
   readonly workZone?: string;
   readonly technicianId?: string;
   readonly customerId?: string;
@@ -30,8 +46,8 @@ export interface ListTicketsOutput {
  * ListTickets: newest first (createdAt DESC, id DESC), keyset-paged with an opaque token.
  * Filters AND together (see TicketListFilter). The SLA monitor uses
  * `statuses=[OPEN, ASSIGNED, IN_PROGRESS]` with an SLA due window.
- * Roles: TICKET_PERMISSIONS.read. Errors: Validation (statuses, type, work_zone,
- * sla_due_to, page_size, page_token).
+ * Roles: TICKET_PERMISSIONS.read. Errors: Validation (statuses, type, types, priorities,
+ * work_zone, sla_due_to, created_to, page_size, page_token).
  */
 export class ListTicketsUseCase {
   constructor(private readonly deps: { readonly tickets: TicketRepository }) {}
@@ -67,6 +83,21 @@ function toFilter(input: ListTicketsInput): TicketListFilter {
   if (input.type !== undefined) {
     if (!isTicketType(input.type)) throw new ValidationError('type', `must be GANGGUAN or PSB, got "${input.type}"`);
     filter.type = input.type;
+  }
+  if (input.types?.length) {
+    const bad = input.types.find((t) => !isTicketType(t));
+    if (bad !== undefined) throw new ValidationError('types', `unknown type "${bad}"`);
+    filter.types = [...new Set(input.types)];
+  }
+  if (input.priorities?.length) {
+    const bad = input.priorities.find((p) => !isTicketPriority(p));
+    if (bad !== undefined) throw new ValidationError('priorities', `unknown priority "${bad}"`);
+    filter.priorities = [...new Set(input.priorities)];
+  }
+  if (input.createdFrom) filter.createdFrom = input.createdFrom;
+  if (input.createdTo) filter.createdTo = input.createdTo;
+  if (filter.createdFrom && filter.createdTo && filter.createdFrom.getTime() >= filter.createdTo.getTime()) {
+    throw new ValidationError('created_to', 'must be after created_from');
   }
   if (input.workZone) filter.workZone = normalizeWorkZone(input.workZone);
   if (input.technicianId) filter.technicianId = input.technicianId.trim();

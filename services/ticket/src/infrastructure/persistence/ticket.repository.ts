@@ -114,6 +114,10 @@ export class PgTicketRepository implements TicketRepository {
     };
     if (filter.statuses?.length) add((p) => `status = ANY(${p}::text[])`, [...filter.statuses]);
     if (filter.type) add((p) => `type = ${p}`, filter.type);
+    if (filter.types?.length) add((p) => `type = ANY(${p}::text[])`, [...filter.types]);
+    if (filter.priorities?.length) add((p) => `priority = ANY(${p}::text[])`, [...filter.priorities]);
+    if (filter.createdFrom) add((p) => `created_at >= ${p}`, filter.createdFrom);
+    if (filter.createdTo) add((p) => `created_at < ${p}`, filter.createdTo);
     if (filter.workZone) add((p) => `work_zone = ${p}`, filter.workZone);
     if (filter.technicianId) add((p) => `technician_id = ${p}`, filter.technicianId);
     if (filter.customerId) add((p) => `customer_id = ${p}`, filter.customerId);

@@ -81,7 +81,7 @@ function requireText(value: string, field: string): string {
  * `reassign` false refuses an ASSIGNED ticket (FAILED_PRECONDITION naming who has it).
  * CreateTicket `request_id` is an idempotency key (same fields → the first ticket, other
  * fields → ALREADY_EXISTS). Not honoured yet: EscalateTicket `level` (always +1),
- * ListTickets `order_by`, `priorities`, `created` and more than one entry in `types`.
+ * ListTickets `order_by` (always newest first).
  */
 export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEventFeed): ticketv1.TicketServiceServer {
   return {
@@ -114,12 +114,22 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
         if (!st) throw new ValidationError('statuses', `unknown status ${s}`);
         return st;
       });
-      if (req.types.length > 1) throw new ValidationError('types', 'at most one type is supported');
-      const type = req.types[0] === undefined ? undefined : ticketTypeFromProto(req.types[0]);
-      if (req.types.length === 1 && !type) throw new ValidationError('types', `unknown type ${req.types[0]}`);
+      const types = req.types.map((t) => {
+        const ty = ticketTypeFromProto(t);
+        if (!ty) throw new ValidationError('types', `unknown type ${t}`);
+        return ty;
+      });
+      const priorities = req.priorities.map((p) => {
+        const pr = priorityFromProto(p);
+        if (!pr) throw new ValidationError('priorities', `unknown priority ${p}`);
+        return pr;
+      });
       const out = await uc.list.execute(principalFor(ctx), {
         ...(statuses.length ? { statuses: statuses as TicketStatus[] } : {}),
-        ...(type ? { type } : {}),
+        ...(types.length ? { types } : {}),
+        ...(priorities.length ? { priorities } : {}),
+        ...(req.created?.from ? { createdFrom: req.created.from } : {}),
+        ...(req.created?.to ? { createdTo: req.created.to } : {}),
         ...(req.workZone ? { workZone: req.workZone } : {}),
         ...(req.technicianId ? { technicianId: req.technicianId } : {}),
         ...(req.customerId ? { customerId: req.customerId } : {}),
