@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { AlreadyExistsError, ConflictError, FailedPreconditionError, NotFoundError, PermissionDeniedError } from '@notify/errors';
+import { AlreadyExistsError, ConflictError, FailedPreconditionError, NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { decodeEventAs, encodeEvent, eventConsumer, type EventPayload } from '@notify/events';
 import { listDeadLetters } from '@notify/db';
 import { callUnary, createClient } from '@notify/grpc-kit';
@@ -350,6 +350,30 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
       { type: D, status: S.TICKET_STATUS_ASSIGNED, count: 1 },
       { type: D, status: S.TICKET_STATUS_CANCELLED, count: 1 },
     ]);
+  });
+
+  it('lists soonest SLA deadline first when asked, paging in that order', async () => {
+    const zone = `sla${Date.now()}`;
+    const make = async (priority: commonv1.Priority) =>
+      (await callUnary(admin, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
+        type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: 'cust-sla', description: 'Lambat', address: 'Jl. Cepat 1', workZone: zone, priority,
+      }))).ticket!;
+    const low = await make(commonv1.Priority.PRIORITY_LOW);
+    const urgent = await make(commonv1.Priority.PRIORITY_URGENT);
+    const high = await make(commonv1.Priority.PRIORITY_HIGH);
+    const bySla = { workZone: zone, orderBy: ticketv1.TicketOrder.TICKET_ORDER_SLA_DUE_AT_ASC };
+    const p1 = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ ...bySla, page: { pageSize: 2 } }));
+    expect(p1.tickets.map((t) => t.id)).toEqual([urgent.id, high.id]);
+    const p2 = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ ...bySla, page: { pageSize: 2, pageToken: p1.nextPageToken } }));
+    expect(p2.tickets.map((t) => t.id)).toEqual([low.id]);
+    expect(p2.nextPageToken).toBe('');
+    const newest = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone }));
+    expect(new Set(newest.tickets.map((t) => t.id))).toEqual(new Set([high.id, urgent.id, low.id]));
+    const created = newest.tickets.map((t) => t.createdAt!.getTime());
+    expect(created).toEqual([...created].sort((a, b) => b - a));
+    await expect(
+      callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone, page: { pageSize: 2, pageToken: p1.nextPageToken } })),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('WatchTickets streams the committed events matching its filters', async () => {

@@ -13,6 +13,7 @@ import type {
   CreateRequestLog,
   ProcessedMessageLog,
   TicketCursor,
+  TicketOrder,
   TicketEventOutbox,
   TicketListFilter,
   TicketNumberSequence,
@@ -152,9 +153,11 @@ class StagedRepository implements TicketRepository {
     this.tx.staged.set(ticket.id, { ticket, expected: prior ? prior.expected : expectedVersion });
   }
 
-  async list(filter: TicketListFilter, limit: number, after: TicketCursor | null): Promise<Ticket[]> {
-    const order = (a: Ticket, b: Ticket) =>
-      b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  async list(filter: TicketListFilter, limit: number, after: TicketCursor | null, by: TicketOrder = 'created_desc'): Promise<Ticket[]> {
+    const key = (t: Pick<Ticket, 'createdAt' | 'slaDueAt'>) => (by === 'sla_due_asc' ? t.slaDueAt : t.createdAt).getTime();
+    const sign = by === 'sla_due_asc' ? 1 : -1;
+    const order = (a: Pick<Ticket, 'createdAt' | 'slaDueAt' | 'id'>, b: Pick<Ticket, 'createdAt' | 'slaDueAt' | 'id'>) =>
+      sign * (key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return [...this.visible().values()]
       .filter((t) => !filter.statuses || filter.statuses.includes(t.status))
       .filter((t) => !filter.type || t.type === filter.type)
@@ -168,7 +171,7 @@ class StagedRepository implements TicketRepository {
       .filter((t) => !filter.slaDueFrom || t.slaDueAt.getTime() >= filter.slaDueFrom.getTime())
       .filter((t) => !filter.slaDueTo || t.slaDueAt.getTime() < filter.slaDueTo.getTime())
       .sort(order)
-      .filter((t) => !after || order({ createdAt: after.createdAt, id: after.id } as Ticket, t) < 0)
+      .filter((t) => !after || order({ createdAt: after.at, slaDueAt: after.at, id: after.id }, t) < 0)
       .slice(0, limit);
   }
 

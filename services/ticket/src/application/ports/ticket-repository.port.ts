@@ -22,9 +22,18 @@ export interface TicketListFilter {
   readonly slaDueTo?: Date;
 }
 
-/** Keyset position: the last row of the previous page. Order is createdAt DESC, id DESC. */
+/**
+ * List orders: `created_desc` = newest first (createdAt DESC, id DESC); `sla_due_asc` =
+ * soonest SLA deadline first (slaDueAt ASC, id ASC), for the SLA monitor.
+ */
+export type TicketOrder = 'created_desc' | 'sla_due_asc';
+
+/**
+ * Keyset position: the last row of the previous page — `at` is its createdAt for
+ * `created_desc`, its slaDueAt for `sla_due_asc`.
+ */
 export interface TicketCursor {
-  readonly createdAt: Date;
+  readonly at: Date;
   readonly id: string;
 }
 
@@ -46,10 +55,10 @@ export interface TicketRepository {
    */
   save(ticket: Ticket, expectedVersion: number): Promise<void>;
   /**
-   * Up to `limit` tickets matching `filter`, ordered createdAt DESC, id DESC, strictly after
-   * `after` in that order when given. History may be omitted (empty array) in list results.
+   * Up to `limit` tickets matching `filter`, in `order` (default `created_desc`), strictly
+   * after `after` in that order when given. History may be omitted (empty array) in list results.
    */
-  list(filter: TicketListFilter, limit: number, after: TicketCursor | null): Promise<Ticket[]>;
+  list(filter: TicketListFilter, limit: number, after: TicketCursor | null, order?: TicketOrder): Promise<Ticket[]>;
   /**
    * Statistics for the window; must equal `computeTicketStats(rows, query)` from the domain
    * over the tickets created or completed in [from, to) (an implementation may push the

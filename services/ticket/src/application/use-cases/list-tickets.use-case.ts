@@ -10,7 +10,7 @@ import {
   type TicketType,
 } from '../../domain';
 import { decodePageToken, encodePageToken, resolvePageSize } from '../page-token';
-import type { TicketListFilter, TicketRepository } from '../ports';
+import type { TicketListFilter, TicketOrder, TicketRepository } from '../ports';
 import { requireRole, type Principal } from '../principal';
 import { TICKET_PERMISSIONS } from '../ticket-access.policy';
 
@@ -30,6 +30,8 @@ export interface ListTicketsInput {
   /** SLA due window: slaDueAt in [slaDueFrom, slaDueTo). */
   readonly slaDueFrom?: Date;
   readonly slaDueTo?: Date;
+  /** Default `created_desc` (newest first); `sla_due_asc` = soonest deadline first. */
+  readonly order?: TicketOrder;
   /** 1..500, default 50. */
   readonly pageSize?: number;
   /** From a previous response's `nextPageToken`. */
@@ -43,7 +45,9 @@ export interface ListTicketsOutput {
 }
 
 /**
- * ListTickets: newest first (createdAt DESC, id DESC), keyset-paged with an opaque token.
+ * ListTickets: newest first (createdAt DESC, id DESC) or, with `order: sla_due_asc`, soonest
+ * SLA deadline first (slaDueAt ASC, id ASC); keyset-paged with an opaque token that
+ * remembers the order (a token used with another order → Validation page_token).
  * Filters AND together (see TicketListFilter). The SLA monitor uses
  * `statuses=[OPEN, ASSIGNED, IN_PROGRESS]` with an SLA due window.
  * Roles: TICKET_PERMISSIONS.read. Errors: Validation (statuses, type, types, priorities,
@@ -56,19 +60,22 @@ export class ListTicketsUseCase {
     requireRole(principal, TICKET_PERMISSIONS.read, 'list tickets');
     const filter = toFilter(input);
     const limit = resolvePageSize(input.pageSize);
+    const order: TicketOrder = input.order ?? 'created_desc';
+    if (order !== 'created_desc' && order !== 'sla_due_asc') throw new ValidationError('order_by', `unknown order "${String(order)}"`);
     let after = null;
     if (input.pageToken) {
-      const pos = decodePageToken(input.pageToken, ['c', 'i'] as const);
-      const createdAt = new Date(pos.c);
-      if (Number.isNaN(createdAt.getTime())) throw new ValidationError('page_token', 'is not a valid page token');
-      after = { createdAt, id: pos.i };
+      const pos = decodePageToken(input.pageToken, ['c', 'i', 'o'] as const);
+      const at = new Date(pos.c);
+      if (Number.isNaN(at.getTime()) || pos.o !== order) throw new ValidationError('page_token', 'is not a valid page token for this order');
+      after = { at, id: pos.i };
     }
-    const rows = await this.deps.tickets.list(filter, limit + 1, after);
+    const rows = await this.deps.tickets.list(filter, limit + 1, after, order);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    const lastAt = last ? (order === 'sla_due_asc' ? last.slaDueAt : last.createdAt) : null;
     return {
       tickets: page,
-      nextPageToken: rows.length > limit && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }) : null,
+      nextPageToken: rows.length > limit && last && lastAt ? encodePageToken({ c: lastAt.toISOString(), i: last.id, o: order }) : null,
     };
   }
 }

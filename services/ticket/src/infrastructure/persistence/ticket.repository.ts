@@ -7,6 +7,7 @@ import type {
   RecordedCreateRequest,
   TicketCursor,
   TicketListFilter,
+  TicketOrder,
   TicketNumberSequence,
   TicketRepository,
 } from '../../application';
@@ -105,7 +106,7 @@ export class PgTicketRepository implements TicketRepository {
     }
   }
 
-  async list(filter: TicketListFilter, limit: number, after: TicketCursor | null): Promise<Ticket[]> {
+  async list(filter: TicketListFilter, limit: number, after: TicketCursor | null, order: TicketOrder = 'created_desc'): Promise<Ticket[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: (p: string) => string, value: unknown): void => {
@@ -123,15 +124,16 @@ export class PgTicketRepository implements TicketRepository {
     if (filter.customerId) add((p) => `customer_id = ${p}`, filter.customerId);
     if (filter.slaDueFrom) add((p) => `sla_due_at >= ${p}`, filter.slaDueFrom);
     if (filter.slaDueTo) add((p) => `sla_due_at < ${p}`, filter.slaDueTo);
+    const sla = order === 'sla_due_asc';
     if (after) {
-      params.push(after.createdAt, after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+      params.push(after.at, after.id);
+      where.push(`(${sla ? 'sla_due_at' : 'created_at'}, id) ${sla ? '>' : '<'} ($${params.length - 1}, $${params.length}::uuid)`);
     }
     params.push(limit);
     const rows = await rowsOf<TicketRow>(
       this.manager,
       `SELECT * FROM ${this.tickets} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+       ORDER BY ${sla ? 'sla_due_at ASC, id ASC' : 'created_at DESC, id DESC'} LIMIT $${params.length}`,
       params,
     );
     return rows.map((r) => ticketFromRow(r, []));

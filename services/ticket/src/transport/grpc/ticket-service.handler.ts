@@ -80,8 +80,8 @@ function requireText(value: string, field: string): string {
  * `expected_version` > 0 must match the ticket's version (else ABORTED); AssignTicket with
  * `reassign` false refuses an ASSIGNED ticket (FAILED_PRECONDITION naming who has it).
  * CreateTicket `request_id` is an idempotency key (same fields → the first ticket, other
- * fields → ALREADY_EXISTS). Not honoured yet: EscalateTicket `level` (always +1),
- * ListTickets `order_by` (always newest first).
+ * fields → ALREADY_EXISTS). ListTickets `order_by`: CREATED_AT_DESC (default) or
+ * SLA_DUE_AT_ASC. Not honoured yet: EscalateTicket `level` (always +1).
  */
 export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEventFeed): ticketv1.TicketServiceServer {
   return {
@@ -135,6 +135,7 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
         ...(req.customerId ? { customerId: req.customerId } : {}),
         ...(req.slaDue?.from ? { slaDueFrom: req.slaDue.from } : {}),
         ...(req.slaDue?.to ? { slaDueTo: req.slaDue.to } : {}),
+        ...(req.orderBy === ticketv1.TicketOrder.TICKET_ORDER_SLA_DUE_AT_ASC ? { order: 'sla_due_asc' as const } : {}),
         ...(req.page?.pageSize ? { pageSize: req.page.pageSize } : {}),
         ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
       });
