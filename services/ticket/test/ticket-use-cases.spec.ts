@@ -340,3 +340,21 @@ describe('CreateTicket request_id', () => {
     expect(f.store.outbox.map((e) => e.kind)).toEqual(['created']);
   });
 });
+
+describe('EscalateTicket level', () => {
+  it('escalates once when two callers ask for the same target level, and rejects a level out of range', async () => {
+    const f = ticketFixture();
+    const t = await f.newTicket();
+    const [a, b] = await Promise.allSettled([
+      f.uc.escalate.execute(SUPERVISOR, { ticketId: t.id, reason: 'SLA hampir habis', level: 1 }),
+      f.uc.escalate.execute(ADMIN, { ticketId: t.id, reason: 'SLA hampir habis', level: 1 }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = [a, b].find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
+    expect(rejected.reason).toBeInstanceOf(FailedPreconditionError);
+    expect(String(rejected.reason.message)).toContain('is at escalation level 1');
+    expect((await f.uc.get.execute(ADMIN, t.id)).escalationLevel).toBe(1);
+    await expect(f.uc.escalate.execute(ADMIN, { ticketId: t.id, reason: 'x', level: 3 })).rejects.toThrow(/^level: /);
+    await expect(f.uc.escalate.execute(ADMIN, { ticketId: t.id, reason: 'ke kepala', level: 2 })).resolves.toMatchObject({ escalationLevel: 2 });
+  });
+});
