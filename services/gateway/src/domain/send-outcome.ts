@@ -1,0 +1,34 @@
+/**
+ * What a provider said about one send request (no I/O here; adapters produce it).
+ *
+ * - `accepted`: the provider queued the message; `providerMessageId` is its id as a string
+ *   (providers.md §0.4: ids change type, so they are normalised to strings).
+ * - `failed`: the provider definitely did not take the message. `retryable` is true when the
+ *   same message may succeed later (device disconnected, quota, rate limit, 5xx);
+ *   `fault` says whose fault it is: `message` (bad target / body: no provider will take it)
+ *   or `provider` (credentials, device, outage: another provider may). `httpStatus` is the
+ *   provider's HTTP status when one came back; `code` the provider's error code, if any.
+ */
+export type SendOutcome =
+  | { kind: 'accepted'; providerMessageId: string; raw?: unknown }
+  | {
+      kind: 'failed';
+      retryable: boolean;
+      reason: string;
+      httpStatus?: number;
+      fault?: 'message' | 'provider';
+      code?: string;
+    };
+
+/**
+ * One message for one recipient on one channel.
+ * `to`: E.164 digits without `+` (e.g. `6281234567890`), or a WhatsApp group id
+ * (`120363…@g.us`) with `isGroup: true`. `statusCallbackUrl`: where the provider should post
+ * receipts, for providers that take it per message (Twilio).
+ */
+export interface OutgoingMessage {
+  to: string;
+  text: string;
+  isGroup?: boolean;
+  statusCallbackUrl?: string;
+}

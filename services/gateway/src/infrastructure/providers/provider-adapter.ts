@@ -1,0 +1,102 @@
+import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
+
+/**
+ * One provider's send contract. `send` resolves with what the provider answered
+ * (`accepted`, or `failed` with its classification) and throws:
+ * - `ProviderConnectionError` when the request definitely never reached the provider
+ *   (ECONNREFUSED, DNS failure, unreachable host, connect timeout): safe to send elsewhere;
+ * - `ProviderTimeoutError` when the request may have reached the provider but no complete
+ *   answer came back (the `signal` fired, or the connection was reset after sending):
+ *   the provider may have accepted it.
+ */
+export interface ProviderAdapter {
+  /** Stable provider name (`fonnte`, `wablas`, `twilio`, `advanta`). */
+  readonly name: string;
+  send(msg: OutgoingMessage, signal: AbortSignal): Promise<SendOutcome>;
+}
+
+/** The request was not delivered to the provider (definite failure). */
+export class ProviderConnectionError extends Error {
+  override readonly name = 'ProviderConnectionError';
+  constructor(
+    readonly provider: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${provider}: connection failed (${code})`, options);
+  }
+}
+
+/** The request may have been accepted, but no answer came back in time (ambiguous). */
+export class ProviderTimeoutError extends Error {
+  override readonly name = 'ProviderTimeoutError';
+  constructor(
+    readonly provider: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${provider}: no answer (${code}); the request may have been accepted`, options);
+  }
+}
+
+/** Error codes (undici / Node) meaning the request was never sent. */
+const DEFINITE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** A provider's HTTP answer: status and body parsed as JSON when possible (else the text). */
+export interface ProviderResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Sends one HTTP request with global `fetch` (undici, traced by the OTel undici
+ * instrumentation) and reads the whole body. Throws `ProviderConnectionError` /
+ * `ProviderTimeoutError` as described on `ProviderAdapter`.
+ */
+export async function providerRequest(
+  provider: string,
+  url: string,
+  init: { method: 'POST'; headers: Record<string, string>; body: string },
+  signal: AbortSignal,
+): Promise<ProviderResponse> {
+  try {
+    const res = await fetch(url, { ...init, signal });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text === '' ? null : JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body };
+  } catch (err) {
+    throw classifyFetchError(provider, err);
+  }
+}
+
+function classifyFetchError(provider: string, err: unknown): Error {
+  const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string; errors?: Array<{ code?: string }> } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return new ProviderTimeoutError(provider, e.name, { cause: err });
+  const code = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.code ?? e.cause?.name ?? 'UNKNOWN';
+  if (DEFINITE_CODES.has(code)) return new ProviderConnectionError(provider, code, { cause: err });
+  return new ProviderTimeoutError(provider, code, { cause: err });
+}
+
+/** Failed outcome for an HTTP status without a recognised body: 408/429/5xx retryable. */
+export function httpFailure(status: number, reason: string): SendOutcome {
+  const retryable = status === 408 || status === 429 || status >= 500;
+  return { kind: 'failed', retryable, reason, httpStatus: status, fault: retryable || status === 401 || status === 403 ? 'provider' : 'message' };
+}
+
+/** Reads a property of an unknown JSON object. */
+export function field(body: unknown, key: string): unknown {
+  return body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined;
+}

@@ -1,0 +1,242 @@
+import CircuitBreaker from 'opossum';
+import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
+import { ProviderConnectionError, ProviderTimeoutError, type ProviderAdapter } from './provider-adapter';
+
+/** Circuit breaker and timeout settings for every provider of a chain. */
+export interface ProviderChainOptions {
+  /** Per-call timeout in ms (an `AbortSignal.timeout` given to the adapter). Default 10,000. */
+  timeoutMs?: number;
+  /** % of failed calls in the rolling window that opens the breaker. Default 50. */
+  errorThresholdPercentage?: number;
+  /** Minimum calls in the rolling window before the breaker may open. Default 5. */
+  volumeThreshold?: number;
+  /** ms an open breaker waits before letting one trial call through (half-open). Default 30,000. */
+  resetTimeout?: number;
+  /** Rolling statistics window in ms. Default 10,000. */
+  rollingCountTimeout?: number;
+  /** Attempts kept per provider for `providers()` statistics. Default 100. */
+  statsWindow?: number;
+}
+
+/** What one provider attempt came to. */
+export type AttemptResult =
+  | 'accepted'
+  | 'failed_retryable'
+  | 'failed_permanent'
+  | 'connection_error'
+  | 'timeout'
+  | 'breaker_open';
+
+/** One provider attempt, for the delivery's attempt record. `latencyMs` is 0 for `breaker_open`. */
+export interface ProviderAttempt {
+  provider: string;
+  result: AttemptResult;
+  outcome?: SendOutcome;
+  error?: string;
+  latencyMs: number;
+}
+
+/** The chain's answer: a provider's outcome, or `ambiguous` (see `ProviderChain`). */
+export type ChainOutcome = SendOutcome | { kind: 'ambiguous'; reason: string };
+
+export interface ChainResult {
+  outcome: ChainOutcome;
+  /** The provider whose answer is `outcome` (the last one tried); null when none could be tried. */
+  provider: string | null;
+  attempts: ProviderAttempt[];
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** A provider's health, for ListProviders and /metrics. */
+export interface ProviderStatus {
+  name: string;
+  state: BreakerState;
+  /** Share of the last `statsWindow` attempts that got an answer (accepted or a message-fault failure), 0..1; null before any. */
+  successRate: number | null;
+  /** Mean latency in ms of the last `statsWindow` calls that reached the network; null before any. */
+  meanLatencyMs: number | null;
+  /** Number of attempts the two figures above are computed from. */
+  recentAttempts: number;
+}
+
+/** Thrown inside the breaker so that provider-side failures count against it. */
+class ProviderFailure extends Error {
+  constructor(readonly outcome: SendOutcome & { kind: 'failed' }) {
+    super(outcome.reason);
+  }
+}
+
+interface Entry {
+  adapter: ProviderAdapter;
+  breaker: CircuitBreaker<[OutgoingMessage, AbortSignal], SendOutcome>;
+  recent: Array<{ ok: boolean; latencyMs: number | null }>;
+}
+
+/**
+ * An ordered list of providers for one channel (WhatsApp: Fonnte → Wablas; SMS: Twilio →
+ * Advanta), each behind its own opossum circuit breaker, with failover.
+ *
+ * Per provider, in order:
+ * - `accepted` → done.
+ * - Definite failures → next provider at once: connection refused (`ProviderConnectionError`),
+ *   HTTP 5xx / 429, retryable `status:false` (disconnected device, quota…), a permanent failure
+ *   that is the provider's fault (bad credentials: the message is fine), breaker open. These
+ *   (except breaker open) count as breaker failures.
+ * - Permanent failure that is the message's fault (invalid target / body) → STOP, no failover:
+ *   every provider would refuse it. It does not count against the breaker (the provider is
+ *   healthy).
+ * - AMBIGUOUS: a timeout or a connection reset after the request was sent
+ *   (`ProviderTimeoutError`) → STOP with `{kind:'ambiguous'}` and NO failover. Why: the
+ *   provider may have queued the message (Fonnte and Wablas queue first, answer later,
+ *   providers.md §0.2); sending it through another provider could deliver it twice, and a
+ *   duplicate "technician on the way" is worse than a late one. The pipeline records the attempt
+ *   as ambiguous and retries later on the SAME provider (whose receipt webhook may still settle
+ *   it), so at worst that provider, not a second one, sees it twice. It counts as a breaker
+ *   failure, so a provider that keeps timing out gets its breaker opened and new messages then
+ *   fail over definitely (breaker open: nothing sent).
+ * - All providers failed definitely → `failed` (retryable when any failure was retryable or the
+ *   provider's fault), `provider` = the last one tried.
+ *
+ * Timeouts are per call (`AbortSignal.timeout(timeoutMs)`, combined with the caller's signal);
+ * opossum's own timeout is off, so the adapter's request is really aborted.
+ */
+export class ProviderChain {
+  private readonly entries: Entry[];
+  private readonly timeoutMs: number;
+  private readonly statsWindow: number;
+
+  constructor(
+    readonly channel: string,
+    adapters: readonly ProviderAdapter[],
+    options: ProviderChainOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.statsWindow = options.statsWindow ?? 100;
+    this.entries = adapters.map((adapter) => ({
+      adapter,
+      recent: [],
+      breaker: new CircuitBreaker(
+        async (msg: OutgoingMessage, signal: AbortSignal) => {
+          const outcome = await adapter.send(msg, signal);
+          if (outcome.kind === 'failed' && (outcome.retryable || outcome.fault === 'provider')) throw new ProviderFailure(outcome);
+          return outcome;
+        },
+        {
+          name: adapter.name,
+          timeout: false,
+          errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
+          volumeThreshold: options.volumeThreshold ?? 5,
+          resetTimeout: options.resetTimeout ?? 30_000,
+          rollingCountTimeout: options.rollingCountTimeout ?? 10_000,
+        },
+      ),
+    }));
+  }
+
+  /**
+   * Sends `msg` through the first provider that takes it (policy above). Never throws for
+   * provider problems; `signal` (optional) cancels the whole send (an abort during a request is
+   * reported as `ambiguous`).
+   */
+  async send(msg: OutgoingMessage, signal?: AbortSignal): Promise<ChainResult> {
+    const attempts: ProviderAttempt[] = [];
+    let lastFailure: (SendOutcome & { kind: 'failed' }) | null = null;
+    let lastProvider: string | null = null;
+    let anyRetryable = false;
+    for (const entry of this.entries) {
+      const provider = entry.adapter.name;
+      if (entry.breaker.opened) {
+        attempts.push({ provider, result: 'breaker_open', error: 'circuit breaker open', latencyMs: 0 });
+        anyRetryable = true;
+        continue;
+      }
+      const timeout = AbortSignal.timeout(this.timeoutMs);
+      const callSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const started = performance.now();
+      try {
+        const outcome = await entry.breaker.fire(msg, callSignal);
+        const latencyMs = Math.round(performance.now() - started);
+        this.record(entry, true, latencyMs);
+        lastProvider = provider;
+        if (outcome.kind === 'accepted') {
+          attempts.push({ provider, result: 'accepted', outcome, latencyMs });
+          return { outcome, provider, attempts };
+        }
+        // A message-fault permanent failure: the provider is fine, the message is not. Stop.
+        attempts.push({ provider, result: 'failed_permanent', outcome, error: outcome.reason, latencyMs });
+        return { outcome, provider, attempts };
+      } catch (err) {
+        const latencyMs = Math.round(performance.now() - started);
+        if (err instanceof ProviderFailure) {
+          this.record(entry, false, latencyMs);
+          lastFailure = err.outcome;
+          lastProvider = provider;
+          anyRetryable ||= err.outcome.retryable || err.outcome.fault === 'provider';
+          attempts.push({
+            provider,
+            result: err.outcome.retryable ? 'failed_retryable' : 'failed_permanent',
+            outcome: err.outcome,
+            error: err.outcome.reason,
+            latencyMs,
+          });
+          continue;
+        }
+        if (err instanceof ProviderConnectionError) {
+          this.record(entry, false, null);
+          lastProvider = provider;
+          anyRetryable = true;
+          attempts.push({ provider, result: 'connection_error', error: err.message, latencyMs });
+          continue;
+        }
+        if (err instanceof ProviderTimeoutError) {
+          this.record(entry, false, latencyMs);
+          attempts.push({ provider, result: 'timeout', error: err.message, latencyMs });
+          return { outcome: { kind: 'ambiguous', reason: err.message }, provider, attempts };
+        }
+        if ((err as { code?: string }).code === 'EOPENBREAKER') {
+          // Opened meanwhile, or half-open with its trial call already in flight.
+          attempts.push({ provider, result: 'breaker_open', error: 'circuit breaker open', latencyMs: 0 });
+          anyRetryable = true;
+          continue;
+        }
+        // A bug in an adapter: treat as a definite provider failure, keep the message moving.
+        this.record(entry, false, null);
+        lastProvider = provider;
+        anyRetryable = true;
+        attempts.push({ provider, result: 'connection_error', error: String(err), latencyMs });
+      }
+    }
+    const reason = lastFailure?.reason ?? 'no provider available';
+    return {
+      outcome: { kind: 'failed', retryable: anyRetryable, reason, fault: 'provider', ...(lastFailure?.httpStatus !== undefined ? { httpStatus: lastFailure.httpStatus } : {}) },
+      provider: lastProvider,
+      attempts,
+    };
+  }
+
+  /** Each provider's breaker state, recent success rate (0..1) and mean latency (ms), in chain order. */
+  providers(): ProviderStatus[] {
+    return this.entries.map((e) => {
+      const ok = e.recent.filter((r) => r.ok).length;
+      const lat = e.recent.map((r) => r.latencyMs).filter((l): l is number => l !== null);
+      return {
+        name: e.adapter.name,
+        state: e.breaker.opened ? 'open' : e.breaker.halfOpen ? 'half-open' : 'closed',
+        successRate: e.recent.length > 0 ? ok / e.recent.length : null,
+        meanLatencyMs: lat.length > 0 ? lat.reduce((a, b) => a + b, 0) / lat.length : null,
+        recentAttempts: e.recent.length,
+      };
+    });
+  }
+
+  /** Stops the breakers' timers (call on shutdown and at the end of tests). */
+  close(): void {
+    for (const e of this.entries) e.breaker.shutdown();
+  }
+
+  private record(entry: Entry, ok: boolean, latencyMs: number | null): void {
+    entry.recent.push({ ok, latencyMs });
+    if (entry.recent.length > this.statsWindow) entry.recent.shift();
+  }
+}
