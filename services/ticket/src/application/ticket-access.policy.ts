@@ -22,7 +22,9 @@ export const TICKET_PERMISSIONS = {
   complete: ['admin', 'manager', 'supervisor', 'technician', 'service'],
   cancel: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
   escalate: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
-  stats: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+  // The seeds' role table (whatsapp-notification-system-complete.md, "Role-Based Access"):
+  // Stats ✅ for every role, technicians included.
+  stats: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
 } as const satisfies Record<string, readonly PrincipalRole[]>;
 
 export type TicketOperation = keyof typeof TICKET_PERMISSIONS;
