@@ -1,0 +1,196 @@
+// ProviderChain against real simulators over HTTP: failover on definite failures, no failover on
+// an ambiguous timeout or a bad message, the circuit breaker opening (no HTTP request reaches the
+// provider) and closing after recovery, and the SMS chain Twilio → Advanta.
+import {
+  startAdvantaSim,
+  startFonnteSim,
+  startTwilioSim,
+  startWablasSim,
+  type AdvantaSimHandle,
+  type FonnteSimHandle,
+  type TwilioSimHandle,
+  type WablasSimHandle,
+} from '@notify/provider-sim';
+import { AdvantaAdapter, FonnteAdapter, ProviderChain, TwilioAdapter, WablasAdapter, type ProviderChainOptions } from '../../src/infrastructure/providers';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const msg = { to: '6281234567890', text: 'Teknisi kami menuju lokasi Anda.' };
+
+describe('ProviderChain (WhatsApp: Fonnte → Wablas)', () => {
+  let fonnte: FonnteSimHandle;
+  let wablas: WablasSimHandle;
+  let chain: ProviderChain | undefined;
+
+  const makeChain = (options: ProviderChainOptions = {}): ProviderChain => {
+    chain = new ProviderChain(
+      'whatsapp',
+      [new FonnteAdapter({ baseUrl: fonnte.url, token: 'ft' }), new WablasAdapter({ baseUrl: wablas.url, token: 'wt', secretKey: 'ws' })],
+      { timeoutMs: 2000, ...options },
+    );
+    return chain;
+  };
+  const goDown = async (): Promise<void> => {
+    await fonnte.setFault({ mode: 'down' });
+    await sleep(50); // pooled keep-alive sockets see the close (see adapters spec)
+  };
+
+  beforeAll(async () => {
+    fonnte = await startFonnteSim({ port: 0, token: 'ft', receiptDelaysMs: false });
+    wablas = await startWablasSim({ port: 0, token: 'wt', secretKey: 'ws', receiptDelaysMs: false });
+  });
+  afterEach(async () => {
+    chain?.close();
+    chain = undefined;
+    await fonnte.clearFault();
+    await wablas.clearFault();
+    fonnte.reset();
+    wablas.reset();
+  });
+  afterAll(async () => {
+    await fonnte.close();
+    await wablas.close();
+  });
+
+  it('sends through Fonnte when it is healthy', async () => {
+    const r = await makeChain().send(msg);
+    expect(r.outcome).toMatchObject({ kind: 'accepted', providerMessageId: fonnte.messages()[0]?.id });
+    expect(r.provider).toBe('fonnte');
+    expect(r.attempts.map((a) => a.result)).toEqual(['accepted']);
+    expect(wablas.messages()).toHaveLength(0);
+  });
+
+  it('Fonnte down → the same message goes through Wablas, once', async () => {
+    const c = makeChain();
+    await goDown();
+    const r = await c.send(msg);
+    expect(r.provider).toBe('wablas');
+    expect(r.outcome).toMatchObject({ kind: 'accepted', providerMessageId: wablas.messages()[0]?.id });
+    expect(r.attempts.map((a) => [a.provider, a.result])).toEqual([
+      ['fonnte', 'connection_error'],
+      ['wablas', 'accepted'],
+    ]);
+    await fonnte.clearFault();
+    expect(fonnte.messages()).toHaveLength(0);
+    expect(wablas.messages()).toEqual([expect.objectContaining({ to: msg.to, text: msg.text })]);
+  });
+
+  it('Fonnte status:false "request invalid on disconnected device" → Wablas', async () => {
+    await fonnte.setFault({ mode: 'status_false', reason: 'request invalid on disconnected device' });
+    const r = await makeChain().send(msg);
+    expect(r.provider).toBe('wablas');
+    expect(r.attempts[0]).toMatchObject({ provider: 'fonnte', result: 'failed_retryable', error: 'request invalid on disconnected device' });
+    expect(fonnte.messages()).toHaveLength(0);
+    expect(wablas.messages()).toHaveLength(1);
+  });
+
+  it('Fonnte slower than the timeout → ambiguous, no failover', async () => {
+    await fonnte.setFault({ mode: 'slow', delay_ms: 1500 });
+    const r = await makeChain({ timeoutMs: 300 }).send(msg);
+    expect(r.outcome.kind).toBe('ambiguous');
+    expect(r.provider).toBe('fonnte');
+    expect(r.attempts.map((a) => a.result)).toEqual(['timeout']);
+    expect(r.attempts[0]?.latencyMs).toBeGreaterThanOrEqual(250);
+    expect(wablas.stats().requests).toBe(0);
+    // Fonnte did queue it: a second provider would have delivered a duplicate.
+    expect(fonnte.messages()).toHaveLength(1);
+  });
+
+  it('a message every provider would refuse stops at the first (no failover)', async () => {
+    const r = await makeChain().send({ to: 'bukan-nomor', text: 'x' });
+    expect(r.outcome).toMatchObject({ kind: 'failed', retryable: false, fault: 'message', reason: 'target invalid' });
+    expect(r.attempts).toHaveLength(1);
+    expect(wablas.stats().requests).toBe(0);
+  });
+
+  it('opens the breaker after the configured failures, skips Fonnte without a request, closes after recovery', async () => {
+    const c = makeChain({ volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeout: 400 });
+    await fonnte.setFault({ mode: 'http_500' });
+    for (let i = 0; i < 3; i++) {
+      const r = await c.send(msg);
+      expect(r.attempts.map((a) => a.result)).toEqual(['failed_retryable', 'accepted']);
+    }
+    expect(c.providers()[0]).toMatchObject({ name: 'fonnte', state: 'open', successRate: 0, recentAttempts: 3 });
+    const fonnteRequests = fonnte.stats().requests;
+    expect(fonnteRequests).toBe(3);
+
+    const skipped = await c.send(msg);
+    expect(skipped.attempts.map((a) => [a.provider, a.result])).toEqual([
+      ['fonnte', 'breaker_open'],
+      ['wablas', 'accepted'],
+    ]);
+    expect(fonnte.stats().requests).toBe(fonnteRequests);
+    expect(wablas.messages()).toHaveLength(4);
+
+    await fonnte.clearFault();
+    await sleep(500);
+    expect(c.providers()[0]?.state).toBe('half-open');
+    const trial = await c.send(msg);
+    expect(trial.provider).toBe('fonnte');
+    expect(trial.outcome.kind).toBe('accepted');
+    const [f, w] = c.providers();
+    expect(f).toMatchObject({ state: 'closed', successRate: 0.25, recentAttempts: 4 });
+    expect(f?.meanLatencyMs).toEqual(expect.any(Number));
+    expect(w).toMatchObject({ name: 'wablas', state: 'closed', successRate: 1, recentAttempts: 4 });
+  });
+
+  it('a breaker that fails its half-open trial opens again', async () => {
+    const c = makeChain({ volumeThreshold: 1, errorThresholdPercentage: 50, resetTimeout: 200 });
+    await fonnte.setFault({ mode: 'http_500' });
+    await c.send(msg);
+    expect(c.providers()[0]?.state).toBe('open');
+    await sleep(300);
+    expect(c.providers()[0]?.state).toBe('half-open');
+    const r = await c.send(msg);
+    expect(r.attempts.map((a) => a.result)).toEqual(['failed_retryable', 'accepted']);
+    expect(c.providers()[0]?.state).toBe('open');
+  });
+
+  it('both providers down → a retryable failure, nothing sent', async () => {
+    const c = makeChain();
+    await goDown();
+    await wablas.setFault({ mode: 'http_500' });
+    const r = await c.send(msg);
+    expect(r.outcome).toMatchObject({ kind: 'failed', retryable: true });
+    expect(r.attempts.map((a) => a.result)).toEqual(['connection_error', 'failed_retryable']);
+    await fonnte.clearFault();
+    expect(fonnte.messages()).toHaveLength(0);
+    expect(wablas.messages()).toHaveLength(0);
+  });
+});
+
+describe('ProviderChain (SMS: Twilio → Advanta)', () => {
+  let twilio: TwilioSimHandle;
+  let advanta: AdvantaSimHandle;
+  const sid = 'AC0123456789abcdef0123456789abcdef';
+  beforeAll(async () => {
+    twilio = await startTwilioSim({ port: 0, accountSid: sid, authToken: 'tt', receiptDelaysMs: false });
+    advanta = await startAdvantaSim({ port: 0, apiKey: 'ak', partnerId: '77', receiptDelaysMs: false });
+  });
+  afterAll(async () => {
+    await twilio.close();
+    await advanta.close();
+  });
+
+  it('Twilio answering 5xx → the same message goes through Advanta, once', async () => {
+    const chain = new ProviderChain(
+      'sms',
+      [
+        new TwilioAdapter({ baseUrl: twilio.url, accountSid: sid, authToken: 'tt', from: '+15005550006' }),
+        new AdvantaAdapter({ baseUrl: advanta.url, apiKey: 'ak', partnerId: '77', shortcode: 'NOTIFY' }),
+      ],
+      { timeoutMs: 2000 },
+    );
+    try {
+      await twilio.setFault({ mode: 'http_500' });
+      const r = await chain.send({ to: '254712345678', text: 'Kode 1234' });
+      expect(r.provider).toBe('advanta');
+      expect(r.outcome).toMatchObject({ kind: 'accepted', providerMessageId: advanta.messages()[0]?.id });
+      expect(r.attempts[0]).toMatchObject({ provider: 'twilio', result: 'failed_retryable', outcome: { httpStatus: 500 } });
+      expect(twilio.messages()).toHaveLength(0);
+      expect(advanta.messages()).toEqual([expect.objectContaining({ to: '254712345678', text: 'Kode 1234' })]);
+    } finally {
+      chain.close();
+      await twilio.clearFault();
+    }
+  });
+});
