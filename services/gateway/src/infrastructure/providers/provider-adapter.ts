@@ -27,7 +27,13 @@ export class ProviderConnectionError extends Error {
   }
 }
 
-/** The request may have been accepted, but no answer came back in time (ambiguous). */
+/**
+ * The request may have been accepted, but no answer came back (ambiguous): the signal fired
+ * (`code` TimeoutError / AbortError), or the connection broke after the request was written
+ * (ECONNRESET, UND_ERR_SOCKET). Note: a POST on a pooled keep-alive socket that the server
+ * closed at that very moment also lands here; it cannot be told apart from a reset after
+ * the provider read the request, so it is treated as ambiguous too (never duplicated).
+ */
 export class ProviderTimeoutError extends Error {
   override readonly name = 'ProviderTimeoutError';
   constructor(
