@@ -145,6 +145,28 @@ describe('ProviderChain (WhatsApp: Fonnte → Wablas)', () => {
     expect(c.providers()[0]?.state).toBe('open');
   });
 
+  it('repeated timeouts open the breaker; later messages then fail over definitely', async () => {
+    const c = makeChain({ timeoutMs: 150, volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeout: 10_000 });
+    await fonnte.setFault({ mode: 'slow', delay_ms: 600 });
+    expect((await c.send(msg)).outcome.kind).toBe('ambiguous');
+    expect((await c.send(msg)).outcome.kind).toBe('ambiguous');
+    expect(wablas.stats().requests).toBe(0);
+    expect(c.providers()[0]?.state).toBe('open');
+    const r = await c.send(msg);
+    expect(r.attempts.map((a) => [a.provider, a.result])).toEqual([
+      ['fonnte', 'breaker_open'],
+      ['wablas', 'accepted'],
+    ]);
+    expect(fonnte.stats().requests).toBe(2);
+  });
+
+  it("the caller's signal aborting mid-request is ambiguous too (no failover)", async () => {
+    await fonnte.setFault({ mode: 'slow', delay_ms: 600 });
+    const r = await makeChain().send(msg, AbortSignal.timeout(100));
+    expect(r.outcome.kind).toBe('ambiguous');
+    expect(wablas.stats().requests).toBe(0);
+  });
+
   it('both providers down → a retryable failure, nothing sent', async () => {
     const c = makeChain();
     await goDown();
