@@ -1,5 +1,4 @@
 // Customer application layer: use cases over ports (no I/O here).
 export * from './ports';
 export * from './principal';
-export * from './page-token';
 export * from './use-cases';

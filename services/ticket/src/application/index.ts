@@ -2,6 +2,5 @@
 export * from './ports';
 export * from './principal';
 export * from './ticket-access.policy';
-export * from './page-token';
 export * from './ticket-transition.runner';
 export * from './use-cases';

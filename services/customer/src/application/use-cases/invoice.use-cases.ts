@@ -8,7 +8,7 @@ import {
   parseCalendarDate,
   type Invoice,
 } from '../../domain';
-import { decodePageToken, encodePageToken, resolvePageSize } from '../page-token';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { Clock, CustomerRepository, IdGenerator, InvoiceRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 

@@ -1,6 +1,6 @@
 import { ValidationError } from '@notify/errors';
 import { CUSTOMER_STATUSES, normalizeWorkZone, type Customer, type CustomerStatus } from '../../domain';
-import { decodePageToken, encodePageToken, resolvePageSize } from '../page-token';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { CustomerRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 

@@ -1,6 +1,6 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
 import { createStaff, isStaffRole, normalizeWorkZone, type NewStaff, type Staff, type StaffRole } from '../../domain';
-import { decodePageToken, encodePageToken, resolvePageSize } from '../page-token';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { Clock, IdGenerator, StaffRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 

@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from '@notify/errors';
 import { unary, type CallContext } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
+import { decodePageToken, encodePageToken } from '@notify/paging';
 import {
   ActivateCustomerUseCase,
   CreateGroupUseCase,
@@ -23,8 +24,6 @@ import {
   UpdateRoutingRuleUseCase,
   UpdateStaffUseCase,
   authorize,
-  decodePageToken,
-  encodePageToken,
   type Clock,
   type IdGenerator,
   type Principal,

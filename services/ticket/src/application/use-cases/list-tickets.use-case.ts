@@ -9,7 +9,7 @@ import {
   type TicketStatus,
   type TicketType,
 } from '../../domain';
-import { decodePageToken, encodePageToken, resolvePageSize } from '../page-token';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { TicketListFilter, TicketOrder, TicketRepository } from '../ports';
 import { requireRole, type Principal } from '../principal';
 import { TICKET_PERMISSIONS } from '../ticket-access.policy';
