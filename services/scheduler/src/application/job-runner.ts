@@ -1,0 +1,61 @@
+import { failJobRun, skippedJobRun, startJobRun, succeedJobRun, type JobName, type JobRun, type JobTrigger } from '../domain';
+import type { Clock, IdGenerator, JobHandlers, JobRunRepository, JobStateRepository } from './ports';
+
+/** One delivery of a job from the engine's queue. */
+export interface JobTick {
+  readonly jobName: JobName;
+  /** SCHEDULED (cron tick), MANUAL (TriggerJob) or RETRY (a later attempt of either). */
+  readonly trigger: JobTrigger;
+  /** The tick the run belongs to (manual: the trigger time). */
+  readonly scheduledFor: Date;
+  /** Attempt number, 1 for the first. */
+  readonly attempt: number;
+}
+
+/**
+ * Runs one tick of a job and records it as a JobRun.
+ * - A SCHEDULED (or RETRY of a scheduled) tick of a paused job does not call the handler and is
+ *   recorded as a SKIPPED run, so ListJobRuns shows the tick was seen (proto Job.paused: "paused
+ *   jobs do not run on their schedule (TriggerJob still runs them)"). MANUAL ticks run even when paused.
+ * - Otherwise a RUNNING run is inserted, the handler runs, and the run is finished SUCCEEDED with
+ *   the handler's item count, or FAILED with the error message — and the error is rethrown so the
+ *   engine retries (pg-boss retryLimit).
+ */
+export class JobRunner {
+  constructor(
+    private readonly deps: {
+      readonly handlers: JobHandlers;
+      readonly runs: JobRunRepository;
+      readonly states: JobStateRepository;
+      readonly clock: Clock;
+      readonly ids: IdGenerator;
+    },
+  ) {}
+
+  /** Runs `tick`; resolves with the recorded run; rejects (after recording FAILED) when the handler throws. */
+  async run(tick: JobTick, options: { readonly pausedApplies: boolean }): Promise<JobRun> {
+    const { handlers, runs, states, clock, ids } = this.deps;
+    const base = { id: ids.next(), jobName: tick.jobName, trigger: tick.trigger, scheduledFor: tick.scheduledFor, attempt: tick.attempt };
+    if (options.pausedApplies && (await states.isPaused(tick.jobName))) {
+      const skipped = skippedJobRun(base, clock.now());
+      await runs.insert(skipped);
+      return skipped;
+    }
+    const started = startJobRun({ ...base, startedAt: clock.now() });
+    await runs.insert(started);
+    try {
+      const { itemsProduced } = await handlers[tick.jobName].run({
+        runId: started.id,
+        jobName: tick.jobName,
+        scheduledFor: tick.scheduledFor,
+        attempt: tick.attempt,
+      });
+      const done = succeedJobRun(started, clock.now(), itemsProduced);
+      await runs.update(done);
+      return done;
+    } catch (error) {
+      await runs.update(failJobRun(started, clock.now(), error instanceof Error ? error.message : String(error)));
+      throw error;
+    }
+  }
+}

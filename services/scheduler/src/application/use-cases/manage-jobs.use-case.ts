@@ -1,0 +1,82 @@
+import { NotFoundError, ValidationError } from '@notify/errors';
+import { JOB_DEFINITIONS, findJobDefinition, type JobDefinition, type JobName, type JobRun } from '../../domain';
+import type { Clock, JobQueue, JobRunRepository, JobStateRepository } from '../ports';
+
+/** A job as ListJobs shows it. */
+export interface JobView {
+  readonly definition: JobDefinition;
+  readonly paused: boolean;
+  /** Latest run, or null if never run. */
+  readonly lastRun: JobRun | null;
+}
+
+/** Largest page of ListJobRuns. */
+export const MAX_JOB_RUNS_PAGE = 500;
+
+/**
+ * The job RPCs: ListJobs, TriggerJob, ListJobRuns, PauseJob, ResumeJob.
+ * Errors: an unknown job name → NotFoundError('Job', name) (gRPC NOT_FOUND, issue 6 "Bad input").
+ */
+export class ManageJobsUseCase {
+  constructor(
+    private readonly deps: {
+      readonly runs: JobRunRepository;
+      readonly states: JobStateRepository;
+      readonly queue: JobQueue;
+      readonly clock: Clock;
+    },
+  ) {}
+
+  /** The four jobs with paused flag and latest run. */
+  async listJobs(): Promise<JobView[]> {
+    const [paused, latest] = await Promise.all([this.deps.states.pausedJobs(), this.deps.runs.latestPerJob()]);
+    return JOB_DEFINITIONS.map((definition) => ({
+      definition,
+      paused: paused.has(definition.name),
+      lastRun: latest.get(definition.name) ?? null,
+    }));
+  }
+
+  /** Enqueues a MANUAL run now (runs even when the job is paused). NotFoundError for an unknown name. */
+  async triggerJob(name: string): Promise<JobDefinition> {
+    const definition = this.require(name);
+    await this.deps.queue.enqueueManual(definition.name, this.deps.clock.now());
+    return definition;
+  }
+
+  /**
+   * Runs newest first; `jobName` empty = all jobs; `limit` 1..500 (0 = 50).
+   * NotFoundError for an unknown name; ValidationError for a limit out of range.
+   */
+  async listJobRuns(jobName: string, limit: number): Promise<JobRun[]> {
+    const name: JobName | undefined = jobName === '' ? undefined : this.require(jobName).name;
+    const size = limit === 0 ? 50 : limit;
+    if (!Number.isInteger(size) || size < 1 || size > MAX_JOB_RUNS_PAGE) {
+      throw new ValidationError('page_size', `must be 1..${MAX_JOB_RUNS_PAGE}`);
+    }
+    return this.deps.runs.list({ jobName: name, limit: size });
+  }
+
+  /** Pauses the job's schedule (idempotent). NotFoundError for an unknown name. */
+  async pauseJob(name: string): Promise<JobView> {
+    return this.setPaused(name, true);
+  }
+
+  /** Resumes the job's schedule (idempotent). NotFoundError for an unknown name. */
+  async resumeJob(name: string): Promise<JobView> {
+    return this.setPaused(name, false);
+  }
+
+  private async setPaused(name: string, paused: boolean): Promise<JobView> {
+    const definition = this.require(name);
+    await this.deps.states.setPaused(definition.name, paused, this.deps.clock.now());
+    const latest = await this.deps.runs.latestPerJob();
+    return { definition, paused, lastRun: latest.get(definition.name) ?? null };
+  }
+
+  private require(name: string): JobDefinition {
+    const definition = findJobDefinition(name);
+    if (!definition) throw new NotFoundError('Job', name);
+    return definition;
+  }
+}

@@ -1,0 +1,123 @@
+import { NotFoundError, ValidationError } from '@notify/errors';
+import { JobRunner, ManageJobsUseCase, placeholderJobHandlers, type Clock, type JobHandlers, type JobQueue } from '../src/application';
+import { JOB_DEFINITIONS, type JobName } from '../src/domain';
+import { InMemoryJobRunRepository, InMemoryJobStateRepository } from '../src/infrastructure/memory/in-memory-job-stores';
+
+class SteppingClock implements Clock {
+  constructor(private t: number) {}
+  now(): Date {
+    const d = new Date(this.t);
+    this.t += 1000;
+    return d;
+  }
+}
+
+function setup(handlers: JobHandlers = placeholderJobHandlers) {
+  const runs = new InMemoryJobRunRepository();
+  const states = new InMemoryJobStateRepository();
+  const clock = new SteppingClock(Date.parse('2026-01-05T01:00:00Z'));
+  let n = 0;
+  const ids = { next: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` };
+  const enqueued: { name: JobName; at: Date }[] = [];
+  const queue: JobQueue = {
+    enqueueManual: (name, at) => {
+      enqueued.push({ name, at });
+      return Promise.resolve();
+    },
+  };
+  const runner = new JobRunner({ handlers, runs, states, clock, ids });
+  const jobs = new ManageJobsUseCase({ runs, states, queue, clock });
+  return { runs, states, runner, jobs, enqueued };
+}
+
+const tick = (jobName: JobName, trigger: 'SCHEDULED' | 'MANUAL' = 'SCHEDULED') => ({
+  jobName,
+  trigger,
+  scheduledFor: new Date('2026-01-05T01:00:00Z'),
+  attempt: 1,
+});
+
+describe('job definitions', () => {
+  it('are the four seed jobs with their WIB crons', () => {
+    expect(JOB_DEFINITIONS.map((j) => [j.name, j.cron, j.timeZone])).toEqual([
+      ['sla_monitor', '*/15 * * * *', 'Asia/Jakarta'],
+      ['payment_reminder', '0 9 * * *', 'Asia/Jakarta'],
+      ['daily_summary', '0 18 * * *', 'Asia/Jakarta'],
+      ['weekly_performance', '0 8 * * 1', 'Asia/Jakarta'],
+    ]);
+  });
+});
+
+describe('JobRunner', () => {
+  it('records a SUCCEEDED run with the handler item count and clock times', async () => {
+    const handlers = { ...placeholderJobHandlers, daily_summary: { run: () => Promise.resolve({ itemsProduced: 3 }) } };
+    const { runner, runs } = setup(handlers);
+    const run = await runner.run(tick('daily_summary'), { pausedApplies: true });
+    expect(run).toMatchObject({ outcome: 'SUCCEEDED', itemsProduced: 3, trigger: 'SCHEDULED', attempt: 1 });
+    expect(run.finishedAt!.getTime()).toBeGreaterThan(run.startedAt.getTime());
+    expect(await runs.list({ limit: 10 })).toEqual([run]);
+  });
+
+  it('records FAILED with the message and rethrows so the engine retries', async () => {
+    const handlers = { ...placeholderJobHandlers, sla_monitor: { run: () => Promise.reject(new Error('ticket service down')) } };
+    const { runner, runs } = setup(handlers);
+    await expect(runner.run(tick('sla_monitor'), { pausedApplies: true })).rejects.toThrow('ticket service down');
+    const [run] = await runs.list({ limit: 10 });
+    expect(run).toMatchObject({ outcome: 'FAILED', error: 'ticket service down' });
+    expect(run!.finishedAt).not.toBeNull();
+  });
+
+  it('skips a scheduled tick of a paused job without calling the handler', async () => {
+    let calls = 0;
+    const handlers = { ...placeholderJobHandlers, sla_monitor: { run: () => (calls++, Promise.resolve({ itemsProduced: 1 })) } };
+    const { runner, states, runs } = setup(handlers);
+    await states.setPaused('sla_monitor', true);
+    const run = await runner.run(tick('sla_monitor'), { pausedApplies: true });
+    expect(calls).toBe(0);
+    expect(run.outcome).toBe('SKIPPED');
+    expect((await runs.list({ limit: 10 })).map((r) => r.outcome)).toEqual(['SKIPPED']);
+    await runner.run(tick('sla_monitor', 'MANUAL'), { pausedApplies: false });
+    expect(calls).toBe(1);
+  });
+});
+
+describe('ManageJobsUseCase', () => {
+  it('lists jobs with paused flag and last run; pause/resume toggle it', async () => {
+    const { jobs, runner } = setup();
+    await runner.run(tick('daily_summary'), { pausedApplies: true });
+    await jobs.pauseJob('sla_monitor');
+    const listed = await jobs.listJobs();
+    expect(listed.map((j) => [j.definition.name, j.paused, j.lastRun?.outcome ?? null])).toEqual([
+      ['sla_monitor', true, null],
+      ['payment_reminder', false, null],
+      ['daily_summary', false, 'SUCCEEDED'],
+      ['weekly_performance', false, null],
+    ]);
+    expect((await jobs.resumeJob('sla_monitor')).paused).toBe(false);
+    expect((await jobs.listJobs())[0]!.paused).toBe(false);
+  });
+
+  it('triggerJob enqueues a manual run at the clock time', async () => {
+    const { jobs, enqueued } = setup();
+    await jobs.triggerJob('weekly_performance');
+    expect(enqueued).toEqual([{ name: 'weekly_performance', at: new Date('2026-01-05T01:00:00Z') }]);
+  });
+
+  it('unknown job names are NotFoundError; bad page size is ValidationError', async () => {
+    const { jobs } = setup();
+    await expect(jobs.triggerJob('nope')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(jobs.pauseJob('nope')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(jobs.resumeJob('nope')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(jobs.listJobRuns('nope', 0)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(jobs.listJobRuns('', 501)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('listJobRuns filters by job, newest first, limited', async () => {
+    const { jobs, runner } = setup();
+    await runner.run(tick('daily_summary'), { pausedApplies: true });
+    await runner.run(tick('sla_monitor'), { pausedApplies: true });
+    await runner.run(tick('daily_summary', 'MANUAL'), { pausedApplies: false });
+    expect((await jobs.listJobRuns('daily_summary', 0)).map((r) => r.trigger)).toEqual(['MANUAL', 'SCHEDULED']);
+    expect((await jobs.listJobRuns('', 1)).map((r) => r.jobName)).toEqual(['daily_summary']);
+  });
+});
