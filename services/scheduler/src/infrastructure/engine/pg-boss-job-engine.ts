@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import PgBoss from 'pg-boss';
+import type { Logger } from '@notify/logger';
+import type { JobQueue, JobRunner } from '../../application';
+import { JOB_DEFINITIONS, type JobName, type JobTrigger } from '../../domain';
+
+/** Data carried by each pg-boss job of a scheduler queue. */
+interface TickData {
+  /** SCHEDULED (cron or sendTick) or MANUAL (TriggerJob). */
+  readonly trigger?: 'SCHEDULED' | 'MANUAL';
+  /** ISO instant of the tick; absent on pg-boss cron jobs (then the job's createdOn, floored to the minute). */
+  readonly scheduledFor?: string;
+}
+
+/** Options of {@link PgBossJobEngine}. */
+export interface PgBossJobEngineOptions {
+  /** Postgres URL (DATABASE_URL). */
+  readonly connectionString: string;
+  /** pg-boss's own schema, e.g. `<DATABASE_SCHEMA>_boss`; every replica must use the same one. */
+  readonly bossSchema: string;
+  readonly runner: JobRunner;
+  readonly logger: Logger;
+  /** Worker polling interval, seconds (pg-boss minimum 0.5; default 2). */
+  readonly pollingIntervalSeconds?: number;
+  /** Evaluate cron schedules on this instance (default true; pg-boss lets one instance at a time fire a tick). */
+  readonly schedule?: boolean;
+}
+
+/** The pg-boss job id of a tick: a UUID derived from `<job>:<tick ISO>`, so a tick sent twice is inserted once. */
+export function tickJobId(jobName: JobName, tick: Date): string {
+  const h = createHash('sha1').update(`${jobName}:${tick.toISOString()}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+}
+
+const floorToMinute = (d: Date): Date => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
+
+/**
+ * The job engine on pg-boss 11, in its own Postgres schema (`bossSchema`).
+ * - start(): one queue per job (retryLimit / retryDelay from the JobDefinition), `schedule(name,
+ *   cron, {trigger: 'SCHEDULED'}, {tz: 'Asia/Jakarta'})` (an upsert, so every replica may call it;
+ *   pg-boss evaluates cron on one instance at a time under an advisory lock and de-duplicates the
+ *   tick with a 60-second singleton slot, so a cron tick is enqueued once across replicas), and a
+ *   worker per queue (batch size 1) that runs the tick through {@link JobRunner}. A job the
+ *   handler fails (throws) is retried by pg-boss up to retryLimit times (recorded as RETRY runs).
+ * - enqueueManual(): `send` now (TriggerJob); runs even when the job is paused.
+ * - sendTick(): enqueues a SCHEDULED tick with pg-boss `id` derived from `<job>:<tick>` and
+ *   `singletonKey` `<job>:<tick ISO>`: sending the same tick from several replicas yields one job
+ *   (pg-boss inserts with ON CONFLICT DO NOTHING), hence one run.
+ * - stop(): graceful — waits for active handlers (up to `timeoutMs`), then closes pg-boss's pool.
+ */
+export class PgBossJobEngine implements JobQueue {
+  private readonly boss: PgBoss;
+
+  constructor(private readonly options: PgBossJobEngineOptions) {
+    this.boss = new PgBoss({
+      connectionString: options.connectionString,
+      schema: options.bossSchema,
+      schedule: options.schedule ?? true,
+      application_name: `notify-${options.bossSchema}`,
+    });
+    this.boss.on('error', (error: unknown) => options.logger.error({ err: error }, 'pg-boss error'));
+  }
+
+  /** Creates the schema/queues, upserts the cron schedules and starts the workers. */
+  async start(): Promise<void> {
+    await this.boss.start();
+    for (const job of JOB_DEFINITIONS) {
+      if (!(await this.boss.getQueue(job.name))) {
+        await this.boss.createQueue(job.name, { retryLimit: job.retryLimit, retryDelay: job.retryDelaySeconds });
+      }
+      const data: TickData = { trigger: 'SCHEDULED' };
+      await this.boss.schedule(job.name, job.cron, data, { tz: job.timeZone });
+      await this.boss.work<TickData>(
+        job.name,
+        { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
+        async (jobs) => {
+          for (const j of jobs) await this.runOne(job.name, j);
+        },
+      );
+    }
+  }
+
+  /** TriggerJob: a MANUAL run of `jobName` as soon as a worker polls. */
+  async enqueueManual(jobName: JobName, at: Date): Promise<void> {
+    const data: TickData = { trigger: 'MANUAL', scheduledFor: at.toISOString() };
+    await this.boss.send(jobName, data);
+  }
+
+  /**
+   * Enqueues the SCHEDULED tick `tick` of `jobName`, de-duplicated by tick (see class doc).
+   * Resolves with the pg-boss job id, or null when the tick was already enqueued.
+   */
+  async sendTick(jobName: JobName, tick: Date): Promise<string | null> {
+    const data: TickData = { trigger: 'SCHEDULED', scheduledFor: tick.toISOString() };
+    return this.boss.send(jobName, data, { id: tickJobId(jobName, tick), singletonKey: `${jobName}:${tick.toISOString()}` });
+  }
+
+  /** Graceful stop: no new fetches, waits for active runs up to `timeoutMs` (ms), closes the pool. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+  }
+
+  private async runOne(jobName: JobName, job: PgBoss.JobWithMetadata<TickData>): Promise<void> {
+    const original = job.data.trigger ?? 'SCHEDULED';
+    const trigger: JobTrigger = job.retryCount > 0 ? 'RETRY' : original;
+    const scheduledFor = job.data.scheduledFor ? new Date(job.data.scheduledFor) : floorToMinute(job.createdOn);
+    await this.options.runner.run(
+      { jobName, trigger, scheduledFor, attempt: job.retryCount + 1 },
+      { pausedApplies: original === 'SCHEDULED' },
+    );
+  }
+}

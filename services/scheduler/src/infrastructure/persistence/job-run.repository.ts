@@ -1,0 +1,107 @@
+import type { DataSource } from 'typeorm';
+import { dataSourceSchema, qualifiedTable } from '@notify/db';
+import type { JobRunRepository, JobStateRepository } from '../../application';
+import type { JobName, JobRun, JobRunOutcome, JobTrigger } from '../../domain';
+
+interface JobRunRow {
+  id: string;
+  job_name: string;
+  trigger: string;
+  scheduled_for: Date;
+  started_at: Date;
+  finished_at: Date | null;
+  outcome: string;
+  items_produced: number;
+  error: string;
+  attempt: number;
+}
+
+const toRun = (r: JobRunRow): JobRun => ({
+  id: r.id,
+  jobName: r.job_name as JobName,
+  trigger: r.trigger as JobTrigger,
+  scheduledFor: r.scheduled_for,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  outcome: r.outcome as JobRunOutcome,
+  itemsProduced: r.items_produced,
+  error: r.error,
+  attempt: r.attempt,
+});
+
+const COLUMNS = 'id, job_name, trigger, scheduled_for, started_at, finished_at, outcome, items_produced, error, attempt';
+
+/** JobRunRepository on Postgres (`<DATABASE_SCHEMA>.job_runs`, migration CreateJobTables1795600000000). */
+export class PostgresJobRunRepository implements JobRunRepository {
+  private readonly table: string;
+
+  constructor(private readonly ds: DataSource) {
+    this.table = qualifiedTable(dataSourceSchema(ds), 'job_runs');
+  }
+
+  async insert(run: JobRun): Promise<void> {
+    await this.ds.query(`INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, [
+      run.id,
+      run.jobName,
+      run.trigger,
+      run.scheduledFor,
+      run.startedAt,
+      run.finishedAt,
+      run.outcome,
+      run.itemsProduced,
+      run.error,
+      run.attempt,
+    ]);
+  }
+
+  async update(run: JobRun): Promise<void> {
+    await this.ds.query(`UPDATE ${this.table} SET finished_at = $2, outcome = $3, items_produced = $4, error = $5 WHERE id = $1`, [
+      run.id,
+      run.finishedAt,
+      run.outcome,
+      run.itemsProduced,
+      run.error,
+    ]);
+  }
+
+  async list(filter: { readonly jobName?: JobName; readonly limit: number }): Promise<JobRun[]> {
+    const rows: JobRunRow[] = filter.jobName
+      ? await this.ds.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE job_name = $1 ORDER BY started_at DESC, id LIMIT $2`, [filter.jobName, filter.limit])
+      : await this.ds.query(`SELECT ${COLUMNS} FROM ${this.table} ORDER BY started_at DESC, id LIMIT $1`, [filter.limit]);
+    return rows.map(toRun);
+  }
+
+  async latestPerJob(): Promise<Map<JobName, JobRun>> {
+    const rows: JobRunRow[] = await this.ds.query(
+      `SELECT DISTINCT ON (job_name) ${COLUMNS} FROM ${this.table} ORDER BY job_name, started_at DESC, id`,
+    );
+    return new Map(rows.map((r) => [r.job_name as JobName, toRun(r)]));
+  }
+}
+
+/** JobStateRepository on Postgres (`<DATABASE_SCHEMA>.job_states`); shared by every replica. */
+export class PostgresJobStateRepository implements JobStateRepository {
+  private readonly table: string;
+
+  constructor(private readonly ds: DataSource) {
+    this.table = qualifiedTable(dataSourceSchema(ds), 'job_states');
+  }
+
+  async isPaused(jobName: JobName): Promise<boolean> {
+    const rows: { paused: boolean }[] = await this.ds.query(`SELECT paused FROM ${this.table} WHERE job_name = $1`, [jobName]);
+    return rows[0]?.paused ?? false;
+  }
+
+  async setPaused(jobName: JobName, paused: boolean, at: Date): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO ${this.table} (job_name, paused, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (job_name) DO UPDATE SET paused = EXCLUDED.paused, updated_at = EXCLUDED.updated_at`,
+      [jobName, paused, at],
+    );
+  }
+
+  async pausedJobs(): Promise<Set<JobName>> {
+    const rows: { job_name: string }[] = await this.ds.query(`SELECT job_name FROM ${this.table} WHERE paused`);
+    return new Set(rows.map((r) => r.job_name as JobName));
+  }
+}
