@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'failed';
+export type WebhookProvider = 'fonnte' | 'wablas' | 'twilio' | 'advanta';
+
+/**
+ * A provider's delivery receipt, normalized. Fonnte identifies a message by `providerMessageId`
+ * (its send-response `id[]`) on the first receipt and by `stateId` on later ones
+ * (providers.md §1 webhooks: "when only stateid is present, update the row holding that
+ * stateid"); the others always give `providerMessageId`.
+ */
+export interface ProviderReceipt {
+  provider: WebhookProvider;
+  providerMessageId?: string;
+  stateId?: string;
+  status: ReceiptStatus;
+  /** Provider's failure reason / code, only for `failed`. */
+  error?: string;
+  /** When the provider says it happened (its timestamp when given, else the time of receipt). */
+  at: Date;
+}
+
+/** An inbound WhatsApp message (a technician's reply). `from` = the writer's number (digits). */
+export interface InboundMessage {
+  provider: 'fonnte' | 'wablas';
+  from: string;
+  text: string;
+  isGroup: boolean;
+  /** Group id (`…@g.us`) when written in a group. */
+  group?: string;
+  /** Sender's WhatsApp display name, when given. */
+  name?: string;
+}
+
+/** Result of parsing: a receipt, or `ignored` for an intermediate status (queued, pending…). */
+export type Parsed<T> = { kind: 'ok'; value: T } | { kind: 'ignored'; reason: string };
+
+const str = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
+const optStr = str.optional();
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+
+function fromUnixSeconds(t: unknown, now: Date): Date {
+  const n = typeof t === 'number' ? t : typeof t === 'string' && /^\d+$/.test(t) ? Number(t) : NaN;
+  return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : now;
+}
+
+// --- Fonnte (providers.md §1 status webhook; states sent/delivered/read/failed [low]) --------
+export const fonnteStatusSchema = z
+  .object({ id: optStr, stateid: optStr, status: optStr, state: optStr, timestamp: z.unknown().optional() })
+  .refine((b) => !!b.id || !!b.stateid, { message: 'id or stateid is required' })
+  .refine((b) => !!b.status || !!b.state, { message: 'status or state is required' });
+
+const FONNTE_FAILED = new Set(['failed', 'invalid', 'expired', 'rejected']);
+export function parseFonnteStatus(body: unknown, now: Date): Parsed<ProviderReceipt> {
+  const b = fonnteStatusSchema.parse(body);
+  const word = (b.state || b.status || '').toLowerCase();
+  const status: ReceiptStatus | null =
+    word === 'sent' || word === 'delivered' || word === 'read' ? word : FONNTE_FAILED.has(word) ? 'failed' : null;
+  if (!status) return { kind: 'ignored', reason: `status ${word}` };
+  const r: ProviderReceipt = { provider: 'fonnte', status, at: fromUnixSeconds(b.timestamp, now) };
+  if (b.id) r.providerMessageId = b.id;
+  if (b.stateid) r.stateId = b.stateid;
+  if (status === 'failed') r.error = b.status || word;
+  return { kind: 'ok', value: r };
+}
+
+/** Fonnte inbound chat (providers.md §1; in a group `sender` is the group, `member` the writer). */
+export const fonnteInboundSchema = z.object({
+  sender: str.pipe(z.string().min(1)),
+  message: z.string(),
+  member: optStr,
+  isgroup: bool.optional(),
+  name: optStr,
+});
+export function parseFonnteInbound(body: unknown): InboundMessage {
+  const b = fonnteInboundSchema.parse(body);
+  const isGroup = b.isgroup ?? b.sender.endsWith('@g.us');
+  if (isGroup && !b.member) throw new z.ZodError([{ code: 'custom', path: ['member'], message: 'member is required in a group', input: body }]);
+  const m: InboundMessage = { provider: 'fonnte', from: isGroup ? b.member! : b.sender, text: b.message, isGroup };
+  if (isGroup) m.group = b.sender;
+  if (b.name) m.name = b.name;
+  return m;
+}
+
+// --- Wablas (providers.md §2.7 tracking webhook; white-label vocabulary received/reject) ------
+export const wablasStatusSchema = z.object({ id: str.pipe(z.string().min(1)), status: str, note: optStr });
+const WABLAS_STATUS: Record<string, ReceiptStatus> = {
+  sent: 'sent', delivered: 'delivered', received: 'delivered', read: 'read', failed: 'failed', reject: 'failed', rejected: 'failed',
+};
+export function parseWablasStatus(body: unknown, now: Date): Parsed<ProviderReceipt> {
+  const b = wablasStatusSchema.parse(body);
+  const status = WABLAS_STATUS[b.status.toLowerCase()];
+  if (!status) return { kind: 'ignored', reason: `status ${b.status}` };
+  const r: ProviderReceipt = { provider: 'wablas', providerMessageId: b.id, status, at: now };
+  if (status === 'failed') r.error = b.note || b.status;
+  return { kind: 'ok', value: r };
+}
+
+/** Wablas inbound (undocumented [low]: `phone`, `message`, `isGroup`, `group.group_id`). */
+export const wablasInboundSchema = z.object({
+  phone: str.pipe(z.string().min(1)),
+  message: z.string(),
+  isGroup: bool.optional(),
+  group: z.object({ group_id: optStr }).nullish(),
+  pushName: optStr,
+});
+export function parseWablasInbound(body: unknown): InboundMessage {
+  const b = wablasInboundSchema.parse(body);
+  const m: InboundMessage = { provider: 'wablas', from: b.phone, text: b.message, isGroup: b.isGroup ?? false };
+  if (b.group?.group_id) m.group = b.group.group_id;
+  if (b.pushName) m.name = b.pushName;
+  return m;
+}
+
+// --- Twilio (providers.md §3.3 StatusCallback, form params) -------------------------------
+export const twilioStatusSchema = z.object({ MessageSid: z.string().min(1), MessageStatus: z.string().min(1), ErrorCode: z.string().optional() });
+const TWILIO_STATUS: Record<string, ReceiptStatus> = { sent: 'sent', delivered: 'delivered', read: 'read', undelivered: 'failed', failed: 'failed' };
+export function parseTwilioStatus(body: unknown, now: Date): Parsed<ProviderReceipt> {
+  const b = twilioStatusSchema.parse(body);
+  const status = TWILIO_STATUS[b.MessageStatus];
+  if (!status) return { kind: 'ignored', reason: `status ${b.MessageStatus}` };
+  const r: ProviderReceipt = { provider: 'twilio', providerMessageId: b.MessageSid, status, at: now };
+  if (status === 'failed') r.error = b.ErrorCode ? `${b.MessageStatus} (${b.ErrorCode})` : b.MessageStatus;
+  return { kind: 'ok', value: r };
+}
+
+// --- Advanta (providers.md §4.3 DLR push; timestamp "YYYY-MM-DD HH:mm:ss" EAT, UTC+3) --------
+export const advantaDlrSchema = z.object({ description: z.string().min(1), messageid: str.pipe(z.string().min(1)), timestamp: z.string().optional() });
+const ADVANTA_STATUS: Record<string, ReceiptStatus> = {
+  SentToNetwork: 'sent', DeliveredToTerminal: 'delivered', AbsentSubscriber: 'failed', DeliveryImpossible: 'failed', 'SenderName Blacklisted': 'failed',
+};
+export function parseAdvantaDlr(body: unknown, now: Date): Parsed<ProviderReceipt> {
+  const b = advantaDlrSchema.parse(body);
+  const status = ADVANTA_STATUS[b.description];
+  if (!status) return { kind: 'ignored', reason: `description ${b.description}` };
+  const m = b.timestamp ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(b.timestamp) : null;
+  const at = m ? new Date(`${m[1]}T${m[2]}+03:00`) : now;
+  const r: ProviderReceipt = { provider: 'advanta', providerMessageId: b.messageid, status, at };
+  if (status === 'failed') r.error = b.description;
+  return { kind: 'ok', value: r };
+}

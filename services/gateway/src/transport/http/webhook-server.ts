@@ -1,0 +1,166 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Counter, Registry } from 'prom-client';
+import { ZodError } from 'zod';
+import type { Logger } from '@notify/logger';
+import { verifyTwilioSignature } from './twilio-signature';
+import {
+  parseAdvantaDlr, parseFonnteInbound, parseFonnteStatus, parseTwilioStatus, parseWablasInbound, parseWablasStatus,
+  type InboundMessage, type Parsed, type ProviderReceipt, type WebhookProvider,
+} from './webhook-payloads';
+
+/** What the pipeline does with a webhook; a throw answers 500 (the provider retries). */
+export interface WebhookHandlers {
+  /** A normalized receipt. Unknown message ids and duplicates are the handler's business (still 200). */
+  onReceipt(receipt: ProviderReceipt): Promise<void> | void;
+  /** An inbound WhatsApp message (technician reply). */
+  onInbound(message: InboundMessage): Promise<void> | void;
+}
+
+export interface WebhookServerOptions {
+  /** Interface to bind (default 0.0.0.0). */
+  host?: string;
+  /** TCP port (WEBHOOK_PORT, default 8080; 0 = any free port). */
+  port: number;
+  /** `?secret=` Fonnte / Wablas / Advanta must carry; undefined = those routes always answer 401. */
+  webhookSecret?: string | undefined;
+  /** Key of `X-Twilio-Signature`; undefined = /webhooks/twilio/status always answers 401. */
+  twilioAuthToken?: string | undefined;
+  /**
+   * The server's URL as Twilio sees it (WEBHOOK_PUBLIC_URL, no trailing slash needed): the
+   * signature is computed over `publicUrl + path + query`. Undefined = the URL the request was
+   * made to (`http://<Host header><path>`), fine only without a proxy in between.
+   */
+  publicUrl?: string | undefined;
+  handlers: WebhookHandlers;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** prom-client registry for /metrics (default: a new one); the pipeline registers its own metrics on it. */
+  registry?: Registry;
+  /** Clock for receipts without a provider timestamp (default `() => new Date()`). */
+  clock?: () => Date;
+}
+
+export interface WebhookServer {
+  /** `http://<host>:<port>` actually bound (127.0.0.1 when bound to 0.0.0.0). */
+  readonly url: string;
+  readonly port: number;
+  readonly registry: Registry;
+  close(): Promise<void>;
+}
+
+/** Webhook outcomes counted in `notify_gateway_webhooks_total{provider,kind,outcome}`. */
+export type WebhookOutcome = 'accepted' | 'ignored' | 'unauthorized' | 'malformed' | 'error';
+
+const METRIC = 'notify_gateway_webhooks_total';
+
+/** Constant-time equality of two strings (hashes first, so the length is not leaked either). */
+function secretEquals(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Starts the gateway's webhook HTTP server (issue 5 "Receipts and replies"), Fastify 5 with
+ * JSON and form bodies:
+ * - `POST /webhooks/fonnte/status`, `/webhooks/fonnte/inbound`, `/webhooks/wablas/status`,
+ *   `/webhooks/wablas/inbound`, `/webhooks/advanta/dlr`: `?secret=` must equal `webhookSecret`
+ *   (constant time) else **401**; `POST /webhooks/twilio/status`: `X-Twilio-Signature` must verify
+ *   (providers.md §3.3) else **401**.
+ * - The body is parsed (webhook-payloads.ts) into a `ProviderReceipt` / `InboundMessage`; a
+ *   malformed body is **400** and no handler runs; an intermediate status (queued, pending,
+ *   Advanta `Scheduled`) is **200** without a handler call; otherwise the handler is awaited and
+ *   the answer is **200** (Fonnte retries anything else 15 times, providers.md §1), or **500** if
+ *   it threw.
+ * - `GET /healthz` → 200 `{status:"ok"}`; `GET /metrics` → Prometheus text of `registry`
+ *   (at least `notify_gateway_webhooks_total{provider,kind,outcome}`).
+ * Resolves once listening; rejects if the port cannot be bound.
+ */
+export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const { handlers, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const registry = options.registry ?? new Registry();
+  const counter =
+    (registry.getSingleMetric(METRIC) as Counter<'provider' | 'kind' | 'outcome'> | undefined) ??
+    new Counter({ name: METRIC, help: 'Provider webhooks received, by provider, kind and outcome', labelNames: ['provider', 'kind', 'outcome'], registers: [registry] });
+
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  await app.register(formbody);
+
+  type Kind = 'status' | 'inbound' | 'dlr';
+  const count = (provider: WebhookProvider, kind: Kind, outcome: WebhookOutcome) => counter.inc({ provider, kind, outcome });
+
+  const secretOk = (req: FastifyRequest): boolean => {
+    const given = (req.query as Record<string, unknown>)['secret'];
+    return options.webhookSecret !== undefined && typeof given === 'string' && secretEquals(given, options.webhookSecret);
+  };
+  const twilioOk = (req: FastifyRequest): boolean => {
+    if (!options.twilioAuthToken) return false;
+    const base = options.publicUrl ? options.publicUrl.replace(/\/+$/, '') : `${req.protocol}://${req.host}`;
+    const sig = req.headers['x-twilio-signature'];
+    const params = (req.body ?? {}) as Record<string, string | string[]>;
+    return verifyTwilioSignature(options.twilioAuthToken, typeof sig === 'string' ? sig : undefined, base + req.url, params);
+  };
+
+  function route<T>(
+    provider: WebhookProvider,
+    kind: Kind,
+    path: string,
+    authorized: (req: FastifyRequest) => boolean,
+    parse: (body: unknown, now: Date) => Parsed<T>,
+    handle: (value: T) => Promise<void> | void,
+  ) {
+    app.post(path, async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!authorized(req)) {
+        count(provider, kind, 'unauthorized');
+        logger.warn({ provider, kind }, 'webhook rejected: bad secret or signature');
+        return reply.code(401).send({ error: 'unauthorized' });
+      }
+      let parsed: Parsed<T>;
+      try {
+        parsed = parse(req.body, clock());
+      } catch (err) {
+        if (!(err instanceof ZodError)) throw err;
+        count(provider, kind, 'malformed');
+        const problems = err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+        logger.warn({ provider, kind, problems }, 'webhook rejected: malformed body');
+        return reply.code(400).send({ error: 'malformed', problems });
+      }
+      if (parsed.kind === 'ignored') {
+        count(provider, kind, 'ignored');
+        return reply.code(200).send({ ok: true, ignored: parsed.reason });
+      }
+      try {
+        await handle(parsed.value);
+      } catch (err) {
+        count(provider, kind, 'error');
+        logger.error({ provider, kind, err }, 'webhook handler failed');
+        return reply.code(500).send({ error: 'internal' });
+      }
+      count(provider, kind, 'accepted');
+      return reply.code(200).send({ ok: true });
+    });
+  }
+
+  const ok = <T>(f: (b: unknown) => T) => (b: unknown): Parsed<T> => ({ kind: 'ok', value: f(b) });
+  const onReceipt = (r: ProviderReceipt) => handlers.onReceipt(r);
+  const onInbound = (m: InboundMessage) => handlers.onInbound(m);
+  route('fonnte', 'status', '/webhooks/fonnte/status', secretOk, parseFonnteStatus, onReceipt);
+  route('fonnte', 'inbound', '/webhooks/fonnte/inbound', secretOk, ok(parseFonnteInbound), onInbound);
+  route('wablas', 'status', '/webhooks/wablas/status', secretOk, parseWablasStatus, onReceipt);
+  route('wablas', 'inbound', '/webhooks/wablas/inbound', secretOk, ok(parseWablasInbound), onInbound);
+  route('twilio', 'status', '/webhooks/twilio/status', twilioOk, parseTwilioStatus, onReceipt);
+  route('advanta', 'dlr', '/webhooks/advanta/dlr', secretOk, parseAdvantaDlr, onReceipt);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
+
+  const host = options.host ?? '0.0.0.0';
+  await app.listen({ host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  logger.info({ host, port }, 'webhook server listening');
+  return { url: `http://${shownHost}:${port}`, port, registry, close: () => app.close() };
+}

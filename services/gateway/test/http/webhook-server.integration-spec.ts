@@ -1,0 +1,165 @@
+// The webhook server over real HTTP, driven by the real provider simulators: a message sent
+// through each adapter produces the simulator's receipts, which arrive normalized and in
+// order; inbound chats; bad secret / signature → 401; malformed → 400 without a handler call.
+import { startAdvantaSim, startFonnteSim, startTwilioSim, startWablasSim, twilioSignature } from '@notify/provider-sim';
+import { AdvantaAdapter, FonnteAdapter, TwilioAdapter, WablasAdapter } from '../../src/infrastructure/providers';
+import type { InboundMessage, ProviderReceipt } from '../../src/transport/http/webhook-payloads';
+import { startWebhookServer, type WebhookServer } from '../../src/transport/http/webhook-server';
+
+const SECRET = 'webhook-secret-for-tests';
+const TWILIO_TOKEN = 'twilio-auth-token';
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const signal = (): AbortSignal => AbortSignal.timeout(5000);
+const fast = { sent: 10, delivered: 20, read: 30 };
+
+let server: WebhookServer;
+const receipts: ProviderReceipt[] = [];
+const inbound: InboundMessage[] = [];
+
+beforeAll(async () => {
+  server = await startWebhookServer({
+    host: '127.0.0.1', port: 0, webhookSecret: SECRET, twilioAuthToken: TWILIO_TOKEN, logger: quiet,
+    handlers: { onReceipt: (r) => void receipts.push(r), onInbound: (m) => void inbound.push(m) },
+  });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  receipts.length = 0;
+  inbound.length = 0;
+});
+
+const post = (path: string, body: unknown, init: { form?: boolean; headers?: Record<string, string> } = {}) =>
+  fetch(server.url + path, {
+    method: 'POST',
+    headers: { 'content-type': init.form ? 'application/x-www-form-urlencoded' : 'application/json', ...init.headers },
+    body: init.form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body),
+  });
+
+describe('gateway webhook server', () => {
+  it('Fonnte: a sent message\'s receipts arrive normalized and in order; inbound chats too', async () => {
+    const sim = await startFonnteSim({
+      port: 0, token: 'ft', webhookUrl: `${server.url}/webhooks/fonnte/status`, webhookSecret: SECRET,
+      inboundUrl: `${server.url}/webhooks/fonnte/inbound`, receiptDelaysMs: fast,
+    });
+    try {
+      const out = await new FonnteAdapter({ baseUrl: sim.url, token: 'ft' }).send({ to: '6281234567890', text: 'Halo' }, signal());
+      expect(out.kind).toBe('accepted');
+      await sim.whenReceiptsIdle();
+      const id = out.kind === 'accepted' ? out.providerMessageId : '';
+      expect(receipts.map((r) => r.status)).toEqual(['sent', 'delivered', 'read']);
+      expect(receipts[0]).toMatchObject({ provider: 'fonnte', providerMessageId: id });
+      const stateId = receipts[0]!.stateId;
+      expect(stateId).toBeTruthy();
+      expect(receipts.slice(1).every((r) => r.stateId === stateId && r.providerMessageId === undefined)).toBe(true);
+      expect(sim.webhooks().every((w) => w.httpStatus === 200)).toBe(true);
+
+      await sim.simulateInbound({ from: '6282291921583', text: '1', name: 'Budi' });
+      await sim.simulateInbound({ from: '6282291921583', text: 'ok', group: '120363000000000001@g.us' });
+      expect(inbound).toEqual([
+        { provider: 'fonnte', from: '6282291921583', text: '1', isGroup: false, name: 'Budi' },
+        { provider: 'fonnte', from: '6282291921583', text: 'ok', isGroup: true, group: '120363000000000001@g.us' },
+      ]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('Wablas: receipts (JSON and form) and inbound', async () => {
+    for (const trackingEncoding of ['json', 'form'] as const) {
+      receipts.length = 0;
+      const sim = await startWablasSim({
+        port: 0, token: 'wt', secretKey: 'ws', webhookUrl: `${server.url}/webhooks/wablas/status`, webhookSecret: SECRET,
+        inboundUrl: `${server.url}/webhooks/wablas/inbound`, receiptDelaysMs: fast, trackingEncoding,
+      });
+      try {
+        const out = await new WablasAdapter({ baseUrl: sim.url, token: 'wt', secretKey: 'ws' }).send({ to: '6281234567890', text: 'Halo' }, signal());
+        if (out.kind !== 'accepted') throw new Error(`not accepted: ${out.reason}`);
+        await sim.whenReceiptsIdle();
+        expect(receipts.map((r) => [r.provider, r.providerMessageId, r.status])).toEqual([
+          ['wablas', out.providerMessageId, 'sent'], ['wablas', out.providerMessageId, 'delivered'], ['wablas', out.providerMessageId, 'read'],
+        ]);
+        if (trackingEncoding === 'json') {
+          await sim.simulateInbound({ from: '6282291921583', text: '1' });
+          expect(inbound).toEqual([{ provider: 'wablas', from: '6282291921583', text: '1', isGroup: false }]);
+        }
+      } finally {
+        await sim.close();
+      }
+    }
+  });
+
+  it('Twilio: a signed StatusCallback is accepted; a tampered one is 401 and not handled', async () => {
+    const sim = await startTwilioSim({ port: 0, accountSid: 'AC123', authToken: TWILIO_TOKEN, receiptDelaysMs: fast });
+    try {
+      const adapter = new TwilioAdapter({ baseUrl: sim.url, accountSid: 'AC123', authToken: TWILIO_TOKEN, from: '+15005550006' });
+      const callback = `${server.url}/webhooks/twilio/status`;
+      const out = await adapter.send({ to: '6281234567890', text: 'Halo', statusCallbackUrl: callback }, signal());
+      if (out.kind !== 'accepted') throw new Error(`not accepted: ${out.reason}`);
+      await sim.whenReceiptsIdle();
+      expect(receipts.map((r) => [r.provider, r.providerMessageId, r.status])).toEqual([
+        ['twilio', out.providerMessageId, 'sent'], ['twilio', out.providerMessageId, 'delivered'],
+      ]);
+
+      const params = { MessageSid: out.providerMessageId, MessageStatus: 'undelivered', ErrorCode: '30003' };
+      const good = twilioSignature(TWILIO_TOKEN, callback, params);
+      receipts.length = 0;
+      const tampered = await post('/webhooks/twilio/status', { ...params, MessageStatus: 'delivered' }, { form: true, headers: { 'x-twilio-signature': good } });
+      expect(tampered.status).toBe(401);
+      expect((await post('/webhooks/twilio/status', params, { form: true })).status).toBe(401);
+      expect(receipts).toEqual([]);
+      const ok = await post('/webhooks/twilio/status', params, { form: true, headers: { 'x-twilio-signature': good } });
+      expect(ok.status).toBe(200);
+      expect(receipts).toMatchObject([{ provider: 'twilio', status: 'failed', error: 'undelivered (30003)' }]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('Advanta: DLRs arrive as sent then delivered with the provider timestamp', async () => {
+    const sim = await startAdvantaSim({ port: 0, webhookUrl: `${server.url}/webhooks/advanta/dlr`, webhookSecret: SECRET, receiptDelaysMs: fast });
+    try {
+      const out = await new AdvantaAdapter({ baseUrl: sim.url, apiKey: 'ak', partnerId: '1', shortcode: 'NOTIFY' }).send({ to: '6281234567890', text: 'Halo' }, signal());
+      if (out.kind !== 'accepted') throw new Error(`not accepted: ${out.reason}`);
+      await sim.whenReceiptsIdle();
+      expect(receipts.map((r) => [r.provider, r.providerMessageId, r.status])).toEqual([
+        ['advanta', out.providerMessageId, 'sent'], ['advanta', out.providerMessageId, 'delivered'],
+      ]);
+      // "YYYY-MM-DD HH:mm:ss" in EAT (UTC+3), read back to within a few seconds of now.
+      expect(Math.abs(receipts[1]!.at.getTime() - Date.now())).toBeLessThan(10_000);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('a bad or missing secret is 401 and no handler runs', async () => {
+    const body = { id: '1', stateid: 's1', status: 'sent', state: 'sent' };
+    expect((await post('/webhooks/fonnte/status?secret=wrong', body)).status).toBe(401);
+    expect((await post('/webhooks/fonnte/status', body)).status).toBe(401);
+    expect((await post('/webhooks/advanta/dlr?secret=x', { description: 'DeliveredToTerminal', messageid: '9' })).status).toBe(401);
+    expect((await post(`/webhooks/fonnte/status?secret=${SECRET}`, body)).status).toBe(200);
+    expect(receipts).toHaveLength(1);
+  });
+
+  it('a malformed body is 400 and no handler runs; an unknown message id is still 200', async () => {
+    const q = `?secret=${SECRET}`;
+    expect((await post(`/webhooks/fonnte/status${q}`, { device: '628', status: 'sent' })).status).toBe(400);
+    expect((await post(`/webhooks/wablas/status${q}`, { status: 'sent' })).status).toBe(400);
+    expect((await post(`/webhooks/wablas/inbound${q}`, { message: 'no phone' })).status).toBe(400);
+    expect((await post(`/webhooks/advanta/dlr${q}`, { messageid: '1' })).status).toBe(400);
+    const notJson = await fetch(`${server.url}/webhooks/fonnte/inbound${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    expect(notJson.status).toBe(400);
+    expect(receipts).toEqual([]);
+    expect(inbound).toEqual([]);
+    expect((await post(`/webhooks/wablas/status${q}`, { id: 'no-such-message', status: 'delivered' })).status).toBe(200);
+    expect(receipts).toMatchObject([{ provider: 'wablas', providerMessageId: 'no-such-message', status: 'delivered' }]);
+  });
+
+  it('/healthz is 200 and /metrics counts webhooks by provider, kind and outcome', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    await post('/webhooks/advanta/dlr?secret=nope', { description: 'SentToNetwork', messageid: '1' });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/notify_gateway_webhooks_total\{provider="advanta",kind="dlr",outcome="unauthorized"\} [1-9]/);
+    expect(text).toMatch(/notify_gateway_webhooks_total\{provider="fonnte",kind="status",outcome="accepted"\} [1-9]/);
+  });
+});
