@@ -162,4 +162,25 @@ describe('gateway webhook server', () => {
     expect(text).toMatch(/notify_gateway_webhooks_total\{provider="advanta",kind="dlr",outcome="unauthorized"\} [1-9]/);
     expect(text).toMatch(/notify_gateway_webhooks_total\{provider="fonnte",kind="status",outcome="accepted"\} [1-9]/);
   });
+
+  it('behind a proxy: the signature is checked against WEBHOOK_PUBLIC_URL; a throwing handler answers 500', async () => {
+    const publicUrl = 'https://notify.example.id';
+    const proxied = await startWebhookServer({
+      host: '127.0.0.1', port: 0, webhookSecret: SECRET, twilioAuthToken: TWILIO_TOKEN, publicUrl, logger: quiet,
+      handlers: { onReceipt: () => { throw new Error('db down'); }, onInbound: () => undefined },
+    });
+    try {
+      const params = { MessageSid: 'SM9', MessageStatus: 'delivered' };
+      const send = (signedUrl: string) =>
+        fetch(`${proxied.url}/webhooks/twilio/status?a=1`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TWILIO_TOKEN, signedUrl, params) },
+          body: new URLSearchParams(params).toString(),
+        });
+      expect((await send(`${proxied.url}/webhooks/twilio/status?a=1`)).status).toBe(401);
+      expect((await send(`${publicUrl}/webhooks/twilio/status?a=1`)).status).toBe(500);
+    } finally {
+      await proxied.close();
+    }
+  });
 });

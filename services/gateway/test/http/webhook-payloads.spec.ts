@@ -1,0 +1,47 @@
+import { ZodError } from 'zod';
+import {
+  parseAdvantaDlr, parseFonnteInbound, parseFonnteStatus, parseTwilioStatus, parseWablasInbound, parseWablasStatus,
+} from '../../src/transport/http/webhook-payloads';
+
+const now = new Date('2026-01-15T03:00:00Z');
+
+describe('webhook payload parsers', () => {
+  it('Fonnte: first receipt by id+stateid with its unix timestamp; later by stateid; invalid → failed; pending ignored', () => {
+    expect(parseFonnteStatus({ device: '628', id: 80367170, stateid: 'ab', status: 'sent', state: 'sent', timestamp: 1768446000 }, now)).toEqual({
+      kind: 'ok', value: { provider: 'fonnte', providerMessageId: '80367170', stateId: 'ab', status: 'sent', at: new Date(1768446000 * 1000) },
+    });
+    expect(parseFonnteStatus({ stateid: 'ab', state: 'read' }, now)).toEqual({ kind: 'ok', value: { provider: 'fonnte', stateId: 'ab', status: 'read', at: now } });
+    expect(parseFonnteStatus({ id: '1', stateid: 'ab', status: 'invalid', state: 'failed' }, now)).toMatchObject({ value: { status: 'failed', error: 'invalid' } });
+    expect(parseFonnteStatus({ id: '1', status: 'pending' }, now).kind).toBe('ignored');
+    expect(() => parseFonnteStatus({ status: 'sent' }, now)).toThrow(ZodError);
+  });
+
+  it('Fonnte inbound: a group message is from its member', () => {
+    expect(parseFonnteInbound({ sender: '120363@g.us', member: '62822', message: '1', isgroup: true })).toEqual({
+      provider: 'fonnte', from: '62822', text: '1', isGroup: true, group: '120363@g.us',
+    });
+    expect(() => parseFonnteInbound({ sender: '120363@g.us', message: '1', isgroup: true })).toThrow(ZodError);
+  });
+
+  it('Wablas: white-label words; failed carries the note; inbound isGroup as a string', () => {
+    expect(parseWablasStatus({ id: 'u1', status: 'received' }, now)).toMatchObject({ value: { status: 'delivered' } });
+    expect(parseWablasStatus({ id: 'u1', status: 'reject', note: 'banned' }, now)).toMatchObject({ value: { status: 'failed', error: 'banned' } });
+    expect(parseWablasStatus({ id: 'u1', status: 'pending' }, now).kind).toBe('ignored');
+    expect(parseWablasInbound({ phone: '62822', message: '1', isGroup: 'false' })).toEqual({ provider: 'wablas', from: '62822', text: '1', isGroup: false });
+  });
+
+  it('Twilio: queued/sending ignored, undelivered → failed with the error code', () => {
+    expect(parseTwilioStatus({ MessageSid: 'SM1', MessageStatus: 'queued' }, now).kind).toBe('ignored');
+    expect(parseTwilioStatus({ MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30003' }, now)).toMatchObject({
+      value: { status: 'failed', error: 'undelivered (30003)' },
+    });
+  });
+
+  it('Advanta: EAT timestamp; documented failure descriptions → failed; Scheduled ignored', () => {
+    expect(parseAdvantaDlr({ description: 'DeliveredToTerminal', messageid: 1889191, timestamp: '2026-01-15 06:00:00' }, now)).toEqual({
+      kind: 'ok', value: { provider: 'advanta', providerMessageId: '1889191', status: 'delivered', at: now },
+    });
+    expect(parseAdvantaDlr({ description: 'AbsentSubscriber', messageid: '1' }, now)).toMatchObject({ value: { status: 'failed', error: 'AbsentSubscriber' } });
+    expect(parseAdvantaDlr({ description: 'Scheduled', messageid: '1' }, now).kind).toBe('ignored');
+  });
+});
