@@ -5,3 +5,4 @@ export * from './wablas.adapter';
 export * from './twilio.adapter';
 export * from './advanta.adapter';
 export * from './provider-chain';
+export * from './provider-registry';
