@@ -22,7 +22,7 @@ function setup(handlers: JobHandlers = placeholderJobHandlers) {
   const queue: JobQueue = {
     enqueueManual: (name, at) => {
       enqueued.push({ name, at });
-      return Promise.resolve();
+      return Promise.resolve('11111111-1111-4111-8111-111111111111');
     },
   };
   const runner = new JobRunner({ handlers, runs, states, clock, ids });
@@ -99,7 +99,14 @@ describe('ManageJobsUseCase', () => {
 
   it('triggerJob enqueues a manual run at the clock time', async () => {
     const { jobs, enqueued } = setup();
-    await jobs.triggerJob('weekly_performance');
+    const pending = await jobs.triggerJob('weekly_performance');
+    expect(pending).toEqual({
+      id: '11111111-1111-4111-8111-111111111111',
+      jobName: 'weekly_performance',
+      trigger: 'MANUAL',
+      scheduledFor: new Date('2026-01-05T01:00:00Z'),
+      attempt: 1,
+    });
     expect(enqueued).toEqual([{ name: 'weekly_performance', at: new Date('2026-01-05T01:00:00Z') }]);
   });
 

@@ -10,6 +10,8 @@ export interface JobTick {
   readonly scheduledFor: Date;
   /** Attempt number, 1 for the first. */
   readonly attempt: number;
+  /** Run id to use (UUID; the engine passes the queue job id on the first attempt so TriggerJob can name the run); default: a new id. */
+  readonly runId?: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export class JobRunner {
   /** Runs `tick`; resolves with the recorded run; rejects (after recording FAILED) when the handler throws. */
   async run(tick: JobTick, options: { readonly pausedApplies: boolean }): Promise<JobRun> {
     const { handlers, runs, states, clock, ids } = this.deps;
-    const base = { id: ids.next(), jobName: tick.jobName, trigger: tick.trigger, scheduledFor: tick.scheduledFor, attempt: tick.attempt };
+    const base = { id: tick.runId ?? ids.next(), jobName: tick.jobName, trigger: tick.trigger, scheduledFor: tick.scheduledFor, attempt: tick.attempt };
     if (options.pausedApplies && (await states.isPaused(tick.jobName))) {
       const skipped = skippedJobRun(base, clock.now());
       await runs.insert(skipped);

@@ -10,6 +10,9 @@ export interface JobView {
   readonly lastRun: JobRun | null;
 }
 
+/** A run TriggerJob enqueued that has not started yet. */
+export type PendingJobRun = Pick<JobRun, 'id' | 'jobName' | 'trigger' | 'scheduledFor' | 'attempt'>;
+
 /** Largest page of ListJobRuns. */
 export const MAX_JOB_RUNS_PAGE = 500;
 
@@ -37,11 +40,16 @@ export class ManageJobsUseCase {
     }));
   }
 
-  /** Enqueues a MANUAL run now (runs even when the job is paused). NotFoundError for an unknown name. */
-  async triggerJob(name: string): Promise<JobDefinition> {
+  /**
+   * Enqueues a MANUAL run now (runs even when the job is paused); resolves with the run as
+   * enqueued (outcome PENDING: not started yet; its id is the one ListJobRuns will show).
+   * NotFoundError for an unknown name.
+   */
+  async triggerJob(name: string): Promise<PendingJobRun> {
     const definition = this.require(name);
-    await this.deps.queue.enqueueManual(definition.name, this.deps.clock.now());
-    return definition;
+    const at = this.deps.clock.now();
+    const id = await this.deps.queue.enqueueManual(definition.name, at);
+    return { id, jobName: definition.name, trigger: 'MANUAL', scheduledFor: at, attempt: 1 };
   }
 
   /**

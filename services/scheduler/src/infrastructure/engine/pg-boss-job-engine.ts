@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Logger } from '@notify/logger';
 import type { JobQueue, JobRunner } from '../../application';
@@ -81,9 +81,11 @@ export class PgBossJobEngine implements JobQueue {
   }
 
   /** TriggerJob: a MANUAL run of `jobName` as soon as a worker polls. */
-  async enqueueManual(jobName: JobName, at: Date): Promise<void> {
+  async enqueueManual(jobName: JobName, at: Date): Promise<string> {
     const data: TickData = { trigger: 'MANUAL', scheduledFor: at.toISOString() };
-    await this.boss.send(jobName, data);
+    const id = randomUUID();
+    await this.boss.send(jobName, data, { id });
+    return id;
   }
 
   /**
@@ -105,7 +107,7 @@ export class PgBossJobEngine implements JobQueue {
     const trigger: JobTrigger = job.retryCount > 0 ? 'RETRY' : original;
     const scheduledFor = job.data.scheduledFor ? new Date(job.data.scheduledFor) : floorToMinute(job.createdOn);
     await this.options.runner.run(
-      { jobName, trigger, scheduledFor, attempt: job.retryCount + 1 },
+      { jobName, trigger, scheduledFor, attempt: job.retryCount + 1, ...(job.retryCount === 0 ? { runId: job.id } : {}) },
       { pausedApplies: original === 'SCHEDULED' },
     );
   }
