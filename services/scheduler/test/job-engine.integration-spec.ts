@@ -10,13 +10,22 @@ import { schedulerMigrations } from '../src/infrastructure/persistence/migration
 jest.setTimeout(60_000);
 
 /** One scheduler replica: its own DataSource and pg-boss instance on the shared schemas. */
-async function replica(db: TestSchema, calls: JobName[]) {
+async function replica(db: TestSchema, calls: JobName[], failures: { paymentReminder: number }) {
   const ds = createDataSource({ url: db.url, schema: db.schema, migrations: schedulerMigrations, poolSize: 3 });
   await runMigrations(ds);
   const counting: JobHandlers = Object.fromEntries(
     Object.entries(placeholderJobHandlers).map(([name, h]) => [
       name,
-      { run: (ctx: Parameters<typeof h.run>[0]) => (calls.push(ctx.jobName), h.run(ctx)) },
+      {
+        run: (ctx: Parameters<typeof h.run>[0]) => {
+          calls.push(ctx.jobName);
+          if (ctx.jobName === 'payment_reminder' && failures.paymentReminder > 0) {
+            failures.paymentReminder--;
+            return Promise.reject(new Error('customer service unavailable'));
+          }
+          return h.run(ctx);
+        },
+      },
     ]),
   ) as unknown as JobHandlers;
   const runs = new PostgresJobRunRepository(ds);
@@ -28,6 +37,7 @@ async function replica(db: TestSchema, calls: JobName[]) {
     runner,
     logger: createLogger({ service: 'scheduler-test', level: 'silent' }),
     pollingIntervalSeconds: 0.5,
+    retryDelaySeconds: 1,
   });
   await engine.start();
   return { ds, runs, states, engine };
@@ -38,11 +48,12 @@ describe('PgBossJobEngine with two replicas on one database', () => {
   let a: Awaited<ReturnType<typeof replica>>;
   let b: Awaited<ReturnType<typeof replica>>;
   const calls: JobName[] = [];
+  const failures = { paymentReminder: 0 };
 
   beforeAll(async () => {
     db = await createTestSchema('sched_engine');
-    a = await replica(db, calls);
-    b = await replica(db, calls);
+    a = await replica(db, calls, failures);
+    b = await replica(db, calls, failures);
   });
 
   afterAll(async () => {
@@ -89,5 +100,23 @@ describe('PgBossJobEngine with two replicas on one database', () => {
       timeoutMs: 15_000,
     });
     expect(calls.filter((c) => c === 'weekly_performance')).toHaveLength(1);
+  });
+
+  it('a failed run is recorded FAILED and retried by pg-boss as a RETRY run (attempt 2)', async () => {
+    failures.paymentReminder = 1;
+    const tick = new Date(Date.UTC(2026, 0, 5, 2, 0));
+    await a.engine.sendTick('payment_reminder', tick);
+    const done = await waitFor(
+      async () => {
+        const runs = await runsOf('payment_reminder', tick);
+        return runs.some((r) => r.outcome === 'SUCCEEDED') ? runs : null;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(done.map((r) => [r.trigger, r.attempt, r.outcome, r.error]).sort((x, y) => Number(x[1]) - Number(y[1]))).toEqual([
+      ['SCHEDULED', 1, 'FAILED', 'customer service unavailable'],
+      ['RETRY', 2, 'SUCCEEDED', ''],
+    ]);
+    expect(calls.filter((c) => c === 'payment_reminder')).toHaveLength(2);
   });
 });

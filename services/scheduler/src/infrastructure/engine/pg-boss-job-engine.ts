@@ -22,6 +22,8 @@ export interface PgBossJobEngineOptions {
   readonly logger: Logger;
   /** Worker polling interval, seconds (pg-boss minimum 0.5; default 2). */
   readonly pollingIntervalSeconds?: number;
+  /** Retry delay for every queue, seconds (tests; default: each JobDefinition's retryDelaySeconds). */
+  readonly retryDelaySeconds?: number;
   /** Evaluate cron schedules on this instance (default true; pg-boss lets one instance at a time fire a tick). */
   readonly schedule?: boolean;
 }
@@ -66,7 +68,10 @@ export class PgBossJobEngine implements JobQueue {
     await this.boss.start();
     for (const job of JOB_DEFINITIONS) {
       if (!(await this.boss.getQueue(job.name))) {
-        await this.boss.createQueue(job.name, { retryLimit: job.retryLimit, retryDelay: job.retryDelaySeconds });
+        await this.boss.createQueue(job.name, {
+          retryLimit: job.retryLimit,
+          retryDelay: this.options.retryDelaySeconds ?? job.retryDelaySeconds,
+        });
       }
       const data: TickData = { trigger: 'SCHEDULED' };
       await this.boss.schedule(job.name, job.cron, data, { tz: job.timeZone });
