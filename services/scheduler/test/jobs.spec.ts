@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '@notify/errors';
+import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { JobRunner, ManageJobsUseCase, placeholderJobHandlers, type Clock, type JobHandlers, type JobQueue } from '../src/application';
 import { JOB_DEFINITIONS, type JobName } from '../src/domain';
 import { InMemoryJobRunRepository, InMemoryJobStateRepository } from '../src/infrastructure/memory/in-memory-job-stores';
@@ -99,7 +99,7 @@ describe('ManageJobsUseCase', () => {
 
   it('triggerJob enqueues a manual run at the clock time', async () => {
     const { jobs, enqueued } = setup();
-    const pending = await jobs.triggerJob('weekly_performance');
+    const pending = await jobs.triggerJob('weekly_performance', 'admin');
     expect(pending).toEqual({
       id: '11111111-1111-4111-8111-111111111111',
       jobName: 'weekly_performance',
@@ -112,11 +112,21 @@ describe('ManageJobsUseCase', () => {
 
   it('unknown job names are NotFoundError; bad page size is ValidationError', async () => {
     const { jobs } = setup();
-    await expect(jobs.triggerJob('nope')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(jobs.triggerJob('nope', 'admin')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.pauseJob('nope')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.resumeJob('nope')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.listJobRuns('nope', 0)).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.listJobRuns('', 501)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('triggerJob follows the per-job roles of the proto (manager: summary/performance; supervisor: performance/SLA)', async () => {
+    const { jobs } = setup();
+    await expect(jobs.triggerJob('daily_summary', 'manager')).resolves.toMatchObject({ jobName: 'daily_summary' });
+    await expect(jobs.triggerJob('sla_monitor', 'manager')).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(jobs.triggerJob('sla_monitor', 'supervisor')).resolves.toMatchObject({ jobName: 'sla_monitor' });
+    await expect(jobs.triggerJob('daily_summary', 'supervisor')).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(jobs.triggerJob('payment_reminder', 'noc')).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(jobs.triggerJob('payment_reminder', 'service')).resolves.toMatchObject({ jobName: 'payment_reminder' });
   });
 
   it('listJobRuns filters by job, newest first, limited', async () => {

@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '@notify/errors';
+import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { JOB_DEFINITIONS, findJobDefinition, type JobDefinition, type JobName, type JobRun } from '../../domain';
 import type { Clock, JobQueue, JobRunRepository, JobStateRepository } from '../ports';
 
@@ -9,6 +9,20 @@ export interface JobView {
   /** Latest run, or null if never run. */
   readonly lastRun: JobRun | null;
 }
+
+/**
+ * Which jobs each caller role may trigger by hand (proto TriggerJob "Roles:" comment; seeds:
+ * "Daily Summary (manual): Admin, Manager"; "Technician Performance: Admin, Supervisor, Manager").
+ * admin and service may trigger every job; other roles none.
+ */
+const MANAGER_JOBS: readonly JobName[] = ['daily_summary', 'weekly_performance'];
+const SUPERVISOR_JOBS: readonly JobName[] = ['weekly_performance', 'sla_monitor'];
+export const TRIGGER_ROLES: Readonly<Record<string, readonly JobName[] | 'all'>> = Object.freeze({
+  admin: 'all',
+  service: 'all',
+  manager: MANAGER_JOBS,
+  supervisor: SUPERVISOR_JOBS,
+});
 
 /** A run TriggerJob enqueued that has not started yet. */
 export type PendingJobRun = Pick<JobRun, 'id' | 'jobName' | 'trigger' | 'scheduledFor' | 'attempt'>;
@@ -43,10 +57,15 @@ export class ManageJobsUseCase {
   /**
    * Enqueues a MANUAL run now (runs even when the job is paused); resolves with the run as
    * enqueued (outcome PENDING: not started yet; its id is the one ListJobRuns will show).
-   * NotFoundError for an unknown name.
+   * NotFoundError for an unknown name; PermissionDeniedError when `role` may not trigger this
+   * job (TRIGGER_ROLES).
    */
-  async triggerJob(name: string): Promise<PendingJobRun> {
+  async triggerJob(name: string, role: string): Promise<PendingJobRun> {
     const definition = this.require(name);
+    const allowed = TRIGGER_ROLES[role];
+    if (allowed !== 'all' && !allowed?.includes(definition.name)) {
+      throw new PermissionDeniedError(`role ${role} may not trigger ${definition.name}`);
+    }
     const at = this.deps.clock.now();
     const id = await this.deps.queue.enqueueManual(definition.name, at);
     return { id, jobName: definition.name, trigger: 'MANUAL', scheduledFor: at, attempt: 1 };

@@ -9,7 +9,8 @@ import { jobRunToProto, jobToProto, pendingRunToProto } from './scheduler.proto-
  * ListCampaigns) are not implemented yet and answer UNIMPLEMENTED.
  * - ListJobs → the four jobs (name, cron, time zone Asia/Jakarta, paused, last run).
  * - TriggerJob(name) → enqueues a MANUAL run now, answers the pending run (its id is the one
- *   ListJobRuns shows once it starts); unknown name → NOT_FOUND.
+ *   ListJobRuns shows once it starts); unknown name → NOT_FOUND; a manager or supervisor
+ *   triggering a job outside TRIGGER_ROLES → PERMISSION_DENIED.
  * - ListJobRuns(job_name?, page.page_size 1..500, 0 = 50) → newest first; unknown name →
  *   NOT_FOUND; page size out of range → INVALID_ARGUMENT. `started` range and page tokens are
  *   not supported yet (next_page_token is always empty).
@@ -20,8 +21,8 @@ export function createSchedulerServiceHandler(deps: { readonly jobs: ManageJobsU
   return {
     listJobs: unary(async (): Promise<schedulerv1.ListJobsResponse> => ({ jobs: (await jobs.listJobs()).map(jobToProto) })),
 
-    triggerJob: unary(async (req: schedulerv1.TriggerJobRequest): Promise<schedulerv1.TriggerJobResponse> => ({
-      run: pendingRunToProto(await jobs.triggerJob(req.name)),
+    triggerJob: unary(async (req: schedulerv1.TriggerJobRequest, ctx): Promise<schedulerv1.TriggerJobResponse> => ({
+      run: pendingRunToProto(await jobs.triggerJob(req.name, ctx.principal.role)),
     })),
 
     listJobRuns: unary(async (req: schedulerv1.ListJobRunsRequest): Promise<schedulerv1.ListJobRunsResponse> => ({
