@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { Client } from 'pg';
 import { RPC_ROLES, SERVICE_CATALOG, type ServiceName } from '@notify/proto';
 import { checkHealth, createTestNats, createTestSchema, waitFor } from '@notify/testing';
 
@@ -87,6 +88,13 @@ describe.each(Object.keys(SERVICE_CATALOG) as ServiceName[])('%s service process
   afterAll(async () => {
     if (proc?.child.exitCode === null) proc.child.kill('SIGKILL');
     await nats?.cleanup();
+    if (db) {
+      // The scheduler's pg-boss keeps its queue in a sibling schema `<schema>_boss`.
+      const pg = new Client({ connectionString: db.url });
+      await pg.connect();
+      await pg.query(`DROP SCHEMA IF EXISTS "${db.schema}_boss" CASCADE`);
+      await pg.end();
+    }
     await db?.dropSchema();
   });
 
