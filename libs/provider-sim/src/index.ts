@@ -1,6 +1,6 @@
 // @notify/provider-sim barrel: Fonnte, Wablas, Twilio and Advanta simulators (real HTTP
 // servers with fault knobs and receipts) and the Twilio webhook signature helpers.
-export * from './twilio-signature';
+export { twilioSignature, verifyTwilioSignature, type TwilioParams } from '@notify/provider-contracts';
 export {
   DEFAULT_RECEIPT_DELAYS_MS,
   SimError,

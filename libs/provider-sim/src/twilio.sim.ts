@@ -38,7 +38,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { twilioSignature } from './twilio-signature';
+import { twilioSignature } from '@notify/provider-contracts';
 import {
   SimServer,
   bodyFields,

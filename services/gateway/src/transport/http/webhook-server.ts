@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Counter, Registry } from 'prom-client';
 import { ZodError } from 'zod';
 import type { Logger } from '@notify/logger';
-import { verifyTwilioSignature } from './twilio-signature';
+import { verifyTwilioSignature } from '@notify/provider-contracts';
 import {
   parseAdvantaDlr, parseFonnteInbound, parseFonnteStatus, parseTwilioStatus, parseWablasInbound, parseWablasStatus,
   type InboundMessage, type Parsed, type ProviderReceipt, type WebhookProvider,
