@@ -2,38 +2,32 @@
 // Starts the Fonnte, Wablas, Twilio and Advanta simulators (libs/provider-sim/src/main.ts;
 // environment variables are listed there).
 //
-// From a checkout (dev dependencies installed) the TypeScript source runs directly,
-// transpiled on load by @swc/core (already used by Jest); where @swc/core is missing (a
-// production image) the compiled dist/libs/provider-sim/src/main.js from `npm run build` runs.
+// From a checkout (dev dependencies installed) the TypeScript source runs directly through
+// the workspace's register hook (tools/runtime/swc-register.js: @swc/core + the @notify/*
+// path aliases); where @swc/core is missing (a production image) the compiled
+// dist/libs/provider-sim/src/main.js from `npm run build` runs, with the aliases resolved by
+// tools/runtime/register-paths.js.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
-let swc = null;
+const root = path.resolve(__dirname, '..', '..', '..');
+let hasSwc = true;
 try {
-  swc = require('@swc/core');
+  require.resolve('@swc/core');
 } catch {
-  swc = null;
+  hasSwc = false;
 }
 
-if (swc) {
-  const srcDir = path.resolve(__dirname, '..', 'src');
-  require.extensions['.ts'] = function compileTs(module, filename) {
-    const source = fs.readFileSync(filename, 'utf8');
-    const { code } = swc.transformSync(source, {
-      filename,
-      sourceMaps: 'inline',
-      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-      module: { type: 'commonjs' },
-    });
-    module._compile(code, filename);
-  };
-  require(path.join(srcDir, 'main.ts'));
+if (hasSwc) {
+  require(path.join(root, 'tools', 'runtime', 'swc-register.js'));
+  require(path.join(root, 'libs', 'provider-sim', 'src', 'main.ts'));
 } else {
-  const dist = path.resolve(__dirname, '..', '..', '..', 'dist', 'libs', 'provider-sim', 'src', 'main.js');
+  const dist = path.join(root, 'dist', 'libs', 'provider-sim', 'src', 'main.js');
   if (!fs.existsSync(dist)) {
     process.stderr.write(`provider-sim: neither @swc/core nor ${dist} is available; run \`npm run build\` first\n`);
     process.exit(1);
   }
+  require(path.join(root, 'tools', 'runtime', 'register-paths.js'));
   require(dist);
 }
