@@ -1,13 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
-import { createDataSource, createDeadLetterRecorder, runMigrations, startOutboxRelay, type OutboxRelay } from '@notify/db';
+import { createDeadLetterRecorder, type OutboxRelay } from '@notify/db';
 import { UnavailableError } from '@notify/errors';
-import { eventStreams } from '@notify/events';
-import { bindService, createClient, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
+import { createClient, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
-import { connectJetStreamBus, createInProcessBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
-import { customerv1, PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
+import type { ConsumerHandle, EventBus } from '@notify/messaging';
+import { customerv1 } from '@notify/proto';
+import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
 import {
   AssignTicketUseCase,
   CancelTicketUseCase,
@@ -52,14 +51,16 @@ export interface TicketServiceOverrides {
   /** Replaces the customer-service-backed staff directory (tests). */
   readonly staff?: StaffDirectory;
   readonly clock?: Clock;
+  /** A bus shared with other services of the process (embedded mode); not closed on stop. */
+  readonly bus?: EventBus;
 }
 
 /**
  * Composition root of the ticket service:
- * 1. DataSource on DATABASE_URL / DATABASE_SCHEMA (required for now: throws naming
+ * 1. (openServiceRuntime) DataSource on DATABASE_URL / DATABASE_SCHEMA (throws naming
  *    DATABASE_URL when unset) and the migrations (platform outbox / dead letters / processed
  *    events + the ticket tables);
- * 2. the event bus: JetStream when NATS_URL is set, else the in-process bus (single process
+ * 2. the event bus: overrides.bus, else JetStream when NATS_URL is set, else the in-process bus (single process
  *    only); the streams of `eventStreams(NATS_NAMESPACE)`;
  * 3. the outbox relay publishing `<schema>.outbox` to the bus;
  * 4. the durable consumer `ticket-customer` of `notify.customer.v1.registered` → one PSB
@@ -75,33 +76,18 @@ export async function startTicketService(
   logger: Logger,
   overrides: TicketServiceOverrides = {},
 ): Promise<RunningTicketService> {
-  if (!config.DATABASE_URL) {
-    throw new Error('DATABASE_URL is required (postgres://user@host:5432/db); the embedded Postgres mode is not available yet');
-  }
   const ns = config.NATS_NAMESPACE;
   const schema = config.DATABASE_SCHEMA;
-  const dataSource = createDataSource({ url: config.DATABASE_URL, schema, entities: ticketEntities, migrations: ticketMigrations });
-  const ran = await runMigrations(dataSource);
-  if (ran.length > 0) logger.info({ migrations: ran, schema }, 'ticket migrations applied');
-
-  const cleanup: Array<() => Promise<unknown>> = [() => dataSource.destroy()];
-  const undo = async (): Promise<void> => {
-    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
-  };
+  const runtime = await openServiceRuntime({
+    service: 'ticket',
+    config,
+    logger,
+    entities: ticketEntities,
+    migrations: ticketMigrations,
+    ...(overrides.bus ? { bus: overrides.bus } : {}),
+  });
+  const { dataSource, bus } = runtime;
   try {
-    let bus: EventBus;
-    if (config.NATS_URL) {
-      bus = await connectJetStreamBus({ url: config.NATS_URL.split(',').map((s) => s.trim()), name: 'ticket', logger });
-    } else {
-      logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
-      bus = createInProcessBus({ logger });
-    }
-    cleanup.push(() => bus.close());
-    await bus.ensureStreams(eventStreams(ns));
-
-    const relay = await startOutboxRelay({ dataSource, schema, publisher: bus, logger });
-    cleanup.push(() => relay.stop());
-
     const emitter = new EventEmitter();
     emitter.setMaxListeners(0);
     const feed: TicketEventFeed = (listener) => {
@@ -125,7 +111,7 @@ export async function startTicketService(
       ...(ns ? { ns } : {}),
       deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) },
     });
-    cleanup.push(() => consumer.stop());
+    runtime.onClose(() => consumer.stop());
 
     const handler = createTicketServiceHandler(
       {
@@ -141,32 +127,18 @@ export async function startTicketService(
       },
       feed,
     );
-    const entry = SERVICE_CATALOG.ticket;
-    const bound = bindService(entry.definition, handler, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });
-    const grpc = await startGrpcServer({
-      serviceName: 'ticket',
-      host: config.GRPC_HOST,
-      port: config.GRPC_PORT,
-      services: [bound],
-      apiKeys: config.NOTIFY_API_KEYS,
-      logger,
-      tls: config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined,
-      protoFiles: [...entry.protoFiles],
-      includeDirs: [PROTO_ROOT],
-    });
+    const grpc = await serveGrpc('ticket', handler, config, logger);
 
     let stopping: Promise<void> | undefined;
     const stop = async (): Promise<void> => {
       grpc.setServing(false);
       await consumer.stop();
       await grpc.shutdown(config.SHUTDOWN_GRACE_MS);
-      await relay.stop();
-      await dataSource.destroy();
-      await bus.close();
+      await runtime.close();
     };
-    return { grpc, dataSource, bus, relay, stop: () => (stopping ??= stop()) };
+    return { grpc, dataSource, bus, relay: runtime.relay!, stop: () => (stopping ??= stop()) };
   } catch (err) {
-    await undo();
+    await runtime.close();
     throw err;
   }
 }

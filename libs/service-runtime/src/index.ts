@@ -1,0 +1,4 @@
+// @notify/service-runtime: the start-up and stop sequence every service shares
+// (DataSource + migrations, event bus + streams, outbox relay, gRPC server), so each
+// service's `server.ts` only composes its own use cases.
+export * from './service-runtime';

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import { createDataSource, runMigrations, startOutboxRelay, type OutboxRelay } from '@notify/db';
+import { eventStreams } from '@notify/events';
+import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
+import type { Logger } from '@notify/logger';
+import { connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/messaging';
+import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
+
+type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
+
+/** The config fields the runtime reads (every service config has them: `@notify/config` databaseEnv / natsEnv). */
+export interface RuntimeConfig {
+  readonly DATABASE_URL?: string | undefined;
+  readonly DATABASE_SCHEMA: string;
+  readonly NATS_URL?: string | undefined;
+  readonly NATS_NAMESPACE?: string | undefined;
+}
+
+/** Options of {@link openServiceRuntime}. */
+export interface ServiceRuntimeOptions {
+  /** Short service name (`ticket`, `gateway`…): logs, the NATS connection name. */
+  readonly service: string;
+  readonly config: RuntimeConfig;
+  readonly logger: Logger;
+  /** The service's TypeORM entities and migrations (platform migrations included by the service). */
+  readonly entities: PostgresOptions['entities'];
+  readonly migrations: PostgresOptions['migrations'];
+  /**
+   * A bus owned by the caller (embedded mode: one in-process bus shared by the five services
+   * of one process). It is used as is and NOT closed by {@link ServiceRuntime.close}.
+   * Absent: JetStream on NATS_URL, else a private in-process bus (with a warning).
+   */
+  readonly bus?: EventBus;
+  /** Relay `<schema>.outbox` to the bus (default true; the template service has no outbox). */
+  readonly outboxRelay?: boolean;
+  /** Maximum pool connections (pg default 10). */
+  readonly poolSize?: number;
+}
+
+/** What {@link openServiceRuntime} opened, with one ordered close. */
+export interface ServiceRuntime {
+  readonly dataSource: DataSource;
+  readonly bus: EventBus;
+  /** The outbox relay; undefined when `outboxRelay: false`. */
+  readonly relay: OutboxRelay | undefined;
+  /** Registers a cleanup step run by {@link close} before the relay stops (last registered runs first). */
+  onClose(step: () => Promise<unknown>): void;
+  /**
+   * Runs the registered steps (newest first), then stops the relay, destroys the DataSource and
+   * closes the bus when the runtime owns it. Idempotent; errors of single steps are logged, not thrown.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what a service needs before it can serve:
+ * 1. a DataSource on DATABASE_URL / DATABASE_SCHEMA and the migrations (under the db lib's advisory lock);
+ * 2. the event bus (options.bus, else JetStream on NATS_URL — a comma-separated server list —,
+ *    else an in-process bus, logged as single-process only) and the streams of
+ *    `eventStreams(NATS_NAMESPACE)`;
+ * 3. the outbox relay of `<schema>.outbox` (unless `outboxRelay: false`).
+ * Throws (after undoing what it opened) when DATABASE_URL is unset, Postgres or NATS cannot be
+ * reached, or a migration fails.
+ */
+export async function openServiceRuntime(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
+  const { config, logger, service } = options;
+  if (!config.DATABASE_URL) {
+    throw new Error(`${service}: DATABASE_URL is required (postgres://user@host:5432/db); npm start provides an embedded one`);
+  }
+  const schema = config.DATABASE_SCHEMA;
+  const dataSource = createDataSource({
+    url: config.DATABASE_URL,
+    schema,
+    entities: options.entities,
+    migrations: options.migrations,
+    ...(options.poolSize ? { poolSize: options.poolSize } : {}),
+  });
+  const steps: Array<() => Promise<unknown>> = [];
+  let relay: OutboxRelay | undefined;
+  let bus: EventBus | undefined;
+  const ownsBus = !options.bus;
+  let closing: Promise<void> | undefined;
+  const closeAll = async (): Promise<void> => {
+    for (const step of steps.splice(0).reverse()) {
+      await step().catch((err: unknown) => logger.warn({ err }, `${service}: a shutdown step failed`));
+    }
+    if (relay) await relay.stop().catch((err: unknown) => logger.warn({ err }, `${service}: outbox relay stop failed`));
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    if (bus && ownsBus) await bus.close().catch(() => undefined);
+  };
+  try {
+    const ran = await runMigrations(dataSource);
+    if (ran.length > 0) logger.info({ migrations: ran, schema }, `${service} migrations applied`);
+    if (options.bus) {
+      bus = options.bus;
+    } else if (config.NATS_URL) {
+      bus = await connectJetStreamBus({ url: config.NATS_URL.split(',').map((s) => s.trim()), name: service, logger });
+    } else {
+      logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
+      bus = createInProcessBus({ logger });
+    }
+    await bus.ensureStreams(eventStreams(config.NATS_NAMESPACE));
+    if (options.outboxRelay !== false) relay = await startOutboxRelay({ dataSource, schema, publisher: bus, logger });
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  const openedBus = bus;
+  return {
+    dataSource,
+    bus: openedBus,
+    relay,
+    onClose: (step) => void steps.push(step),
+    close: () => (closing ??= closeAll()),
+  };
+}
+
+/** The config fields {@link serveGrpc} reads (`@notify/config` grpcServerEnv / platformEnv). */
+export interface GrpcServeConfig {
+  readonly GRPC_HOST: string;
+  readonly GRPC_PORT: number;
+  readonly NOTIFY_API_KEYS: Parameters<typeof startGrpcServer>[0]['apiKeys'];
+  readonly GRPC_TLS_CERT?: string | undefined;
+  readonly GRPC_TLS_KEY?: string | undefined;
+}
+
+/**
+ * Binds one catalog service's handler (roles per RPC from RPC_ROLES, generated from the protos'
+ * `// Roles:` comments) and starts its gRPC server with health, reflection, API-key auth and
+ * optional TLS (GRPC_TLS_CERT / GRPC_TLS_KEY, PEM file paths) on GRPC_HOST:GRPC_PORT.
+ * RPCs missing from `handler` answer UNIMPLEMENTED after auth.
+ */
+export async function serveGrpc(
+  service: keyof typeof SERVICE_CATALOG,
+  handler: object,
+  config: GrpcServeConfig,
+  logger: Logger,
+): Promise<RunningGrpcServer> {
+  const entry = SERVICE_CATALOG[service];
+  const bound = bindService(entry.definition, handler as never, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });
+  return startGrpcServer({
+    serviceName: service,
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    services: [bound],
+    apiKeys: config.NOTIFY_API_KEYS,
+    logger,
+    tls: config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined,
+    protoFiles: [...entry.protoFiles],
+    includeDirs: [PROTO_ROOT],
+  });
+}
