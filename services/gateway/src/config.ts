@@ -94,6 +94,9 @@ const schema = envSchema({
   ...webhookEnv,
 });
 
+/** The zod schema of this service's environment (deploy-file checks read its keys). */
+export const configSchema = schema;
+
 export type GatewayConfig = ConfigOf<typeof schema>;
 
 /** Parses the environment; throws ConfigError naming every bad variable. */

@@ -10,6 +10,9 @@ const schema = envSchema({
   ...databaseEnv('scheduler'), ...natsEnv(), ...serviceAddrEnv('ticket', 'customer', 'template'),
 });
 
+/** The zod schema of this service's environment (deploy-file checks read its keys). */
+export const configSchema = schema;
+
 export type SchedulerConfig = ConfigOf<typeof schema>;
 
 /** Parses the environment; throws ConfigError naming every bad variable. */

@@ -10,6 +10,9 @@ const schema = envSchema({
   ...databaseEnv('template'),
 });
 
+/** The zod schema of this service's environment (deploy-file checks read its keys). */
+export const configSchema = schema;
+
 export type TemplateConfig = ConfigOf<typeof schema>;
 
 /** Parses the environment; throws ConfigError naming every bad variable. */

@@ -17,6 +17,9 @@ const schema = envSchema({
   SERVICE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
 });
 
+/** The zod schema of this service's environment (deploy-file checks read its keys). */
+export const configSchema = schema;
+
 export type TicketConfig = ConfigOf<typeof schema>;
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
