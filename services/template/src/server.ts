@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createDataSource, runMigrations } from '@notify/db';
-import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
-import type { Logger } from '@notify/logger';
-import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
 import type { DataSource } from 'typeorm';
+import type { RunningGrpcServer } from '@notify/grpc-kit';
+import type { Logger } from '@notify/logger';
+import { createInProcessBus, type EventBus } from '@notify/messaging';
+import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
 import { createTemplateUseCases, type TemplateUseCases } from './application/template-service';
 import type { TemplateConfig } from './config';
 import { TypeOrmTemplateRepository, templateEntities, templateMigrations } from './infrastructure/persistence';
@@ -16,67 +15,68 @@ export interface RunningTemplateService {
   /** The use cases the gRPC handler serves (in-process callers, benchmarks). */
   readonly useCases: TemplateUseCases;
   readonly dataSource: DataSource;
-  /** Health NOT_SERVING → drain → tryShutdown (grace: SHUTDOWN_GRACE_MS, ms) → DataSource destroy. */
+  /** Health NOT_SERVING → drain → tryShutdown (grace: SHUTDOWN_GRACE_MS, ms) → DataSource destroy. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Seams of {@link startTemplateService}. */
+export interface TemplateServiceOverrides {
+  /**
+   * A bus shared with other services of the process (embedded mode); not closed on stop. The
+   * template service publishes and consumes no events: the bus only carries the shared streams.
+   */
+  readonly bus?: EventBus;
 }
 
 /**
  * Composition root of the template service:
- * 1. DataSource on DATABASE_URL, schema DATABASE_SCHEMA (default `template`); runs the
- *    migrations (platform tables + template_heads/template_versions);
+ * 1. (openServiceRuntime, no outbox relay) DataSource on DATABASE_URL, schema DATABASE_SCHEMA
+ *    (default `template`); the migrations (platform tables + template_heads/template_versions);
  * 2. seeds the default templates that do not exist yet (SeedDefaultTemplates; idempotent, an
  *    edited template is never overwritten);
  * 3. binds `notify.template.v1.TemplateService` (roles per RPC from RPC_ROLES) and starts the
  *    gRPC server with health, reflection and API-key auth on GRPC_HOST:GRPC_PORT.
- * The template service publishes and consumes no events, so it has no event bus or relay.
- * Throws Error naming DATABASE_URL when it is unset (the embedded PGlite mode comes later),
- * and the migration / seed errors (nothing is served then; the DataSource is closed).
+ * The template service publishes and consumes no events (no NATS config): without
+ * overrides.bus it uses a private in-process bus that nothing publishes to.
+ * Throws Error naming DATABASE_URL when it is unset, and the migration / seed errors (nothing
+ * is served then; the DataSource is closed).
  */
-export async function startTemplateService(config: TemplateConfig, logger: Logger): Promise<RunningTemplateService> {
-  if (!config.DATABASE_URL) {
-    throw new Error('DATABASE_URL is required for the template service (postgres://user@host:5432/db)');
-  }
-  const dataSource = createDataSource({
-    url: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
+export async function startTemplateService(
+  config: TemplateConfig,
+  logger: Logger,
+  overrides: TemplateServiceOverrides = {},
+): Promise<RunningTemplateService> {
+  const ownBus = overrides.bus ? undefined : createInProcessBus({ logger });
+  const runtime = await openServiceRuntime({
+    service: 'template',
+    config,
+    logger,
     entities: templateEntities,
     migrations: templateMigrations,
+    bus: overrides.bus ?? ownBus!,
+    outboxRelay: false,
+  }).catch(async (err: unknown) => {
+    await ownBus?.close();
+    throw err;
   });
-  let grpc: RunningGrpcServer;
-  let useCases: TemplateUseCases;
+  if (ownBus) runtime.onClose(() => ownBus.close());
+  const { dataSource } = runtime;
   try {
-    const ran = await runMigrations(dataSource);
-    if (ran.length > 0) logger.info({ migrations: ran, schema: config.DATABASE_SCHEMA }, 'migrations applied');
-    useCases = createTemplateUseCases(new TypeOrmTemplateRepository(dataSource));
+    const useCases = createTemplateUseCases(new TypeOrmTemplateRepository(dataSource));
     const seeded = await useCases.seedDefaultTemplates.execute(DEFAULT_TEMPLATES);
     logger.info({ created: seeded.created.length, skipped: seeded.skipped.length }, 'default templates seeded');
 
-    const entry = SERVICE_CATALOG.template;
-    const bound = bindService(entry.definition, createTemplateServiceHandler(useCases), {
-      roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES],
-    });
-    grpc = await startGrpcServer({
-      serviceName: 'template',
-      host: config.GRPC_HOST,
-      port: config.GRPC_PORT,
-      services: [bound],
-      apiKeys: config.NOTIFY_API_KEYS,
-      logger,
-      tls: config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined,
-      protoFiles: [...entry.protoFiles],
-      includeDirs: [PROTO_ROOT],
-    });
+    const grpc = await serveGrpc('template', createTemplateServiceHandler(useCases), config, logger);
+
+    let stopping: Promise<void> | undefined;
+    const stop = async (): Promise<void> => {
+      grpc.setServing(false);
+      await grpc.shutdown(config.SHUTDOWN_GRACE_MS);
+      await runtime.close();
+    };
+    return { grpc, useCases, dataSource, stop: () => (stopping ??= stop()) };
   } catch (err) {
-    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    await runtime.close();
     throw err;
   }
-  return {
-    grpc,
-    useCases,
-    dataSource,
-    stop: async () => {
-      await grpc.shutdown(config.SHUTDOWN_GRACE_MS);
-      if (dataSource.isInitialized) await dataSource.destroy();
-    },
-  };
 }
