@@ -3,6 +3,7 @@
 //   type:platform  (config, logger, telemetry, grpc-kit, messaging, db) -> platform, contract
 //   type:testing   (testing, provider-sim)    -> platform, contract, testing
 //   type:service   (services/*)               -> platform, contract, testing; never another service
+//   type:composition (tools/stack)            -> platform, contract, testing + the services' server/config modules
 // Libraries are imported only through their `@notify/<lib>` barrels.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -54,6 +55,25 @@ export default tseslint.config(
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:testing'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:testing'] },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // tools/stack (`npm start`) composes the five services in one process: the one place
+    // allowed to import services' code, and only each service's composition root and config.
+    files: ['tools/stack/**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: ['ticket', 'customer', 'template', 'scheduler', 'gateway'].flatMap((s) => [
+            `../../../services/${s}/src/server`,
+            `../../../services/${s}/src/config`,
+          ]),
+          depConstraints: [{ sourceTag: 'type:composition', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:testing'] }],
         },
       ],
     },

@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+/** Options of {@link startEmbeddedPostgres}. */
+export interface EmbeddedPostgresOptions {
+  /** Folder of the PGlite data files (created if missing), e.g. `.notify-data/pglite`. */
+  readonly dataDir: string;
+  /** Interface to listen on (default 127.0.0.1: the embedded database is never exposed). */
+  readonly host?: string;
+  /** TCP port (default 0: a free port chosen by the OS). */
+  readonly port?: number;
+  /**
+   * Client connections the socket server accepts at once (default 200). PGlite itself is ONE
+   * Postgres session: pglite-socket multiplexes the connections by queueing their protocol
+   * messages and runs them one at a time; an open transaction pins the session to its
+   * connection until COMMIT/ROLLBACK, the other connections wait.
+   */
+  readonly maxConnections?: number;
+}
+
+/** A running embedded Postgres (PGlite behind the Postgres wire protocol). */
+export interface EmbeddedPostgres {
+  /** `postgres://postgres@<host>:<port>/postgres` for pg / TypeORM / pg-boss. */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Stops accepting connections, closes the open ones, then closes PGlite (flushes the data folder). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts PGlite (Postgres 17 compiled to WebAssembly, data in `dataDir`) and serves it over the
+ * Postgres wire protocol with `@electric-sql/pglite-socket`, so the services' unchanged
+ * pg/TypeORM/pg-boss code can connect to `url`.
+ *
+ * Limits of the embedded database (measured, see tools/stack/README.md):
+ * - one session shared by every connection: session state (SET, LISTEN, advisory locks) is
+ *   shared; LISTEN is accepted but a NOTIFY is delivered to the connection that committed it,
+ *   never to the listener, so the outbox relays fall back to their poll interval;
+ * - queries run one at a time (throughput of one connection).
+ * Throws when the data folder cannot be created, PGlite cannot open it (e.g. files of another
+ * PGlite version) or the port is taken.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir);
+  const host = options.host ?? '127.0.0.1';
+  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections: options.maxConnections ?? 200 });
+  try {
+    await server.start();
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  const port = Number(server.getServerConn().split(':').pop());
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    await server.stop().catch(() => undefined);
+    if (!db.closed) await db.close();
+  };
+  return { url: `postgres://postgres@${host}:${port}/postgres`, port, dataDir, close: () => (closing ??= close()) };
+}

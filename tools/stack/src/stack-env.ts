@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
+
+/** The five services in start order: a service starts after the ones it calls. */
+export const START_ORDER: readonly ServiceName[] = ['template', 'customer', 'ticket', 'scheduler', 'gateway'];
+
+/** Which services each one calls (its `<SERVICE>_ADDR` variables, from services/*\/src/config.ts). */
+export const CALLS: Readonly<Record<ServiceName, readonly ServiceName[]>> = {
+  template: [],
+  customer: [],
+  ticket: ['customer'],
+  scheduler: ['ticket', 'customer', 'template'],
+  gateway: ['customer', 'template', 'ticket'],
+};
+
+/** Provider credential variables (gateway config, providers.md): any set = real providers, no simulators. */
+export const PROVIDER_CREDENTIAL_VARS = [
+  'FONNTE_TOKEN',
+  'WABLAS_TOKEN',
+  'WABLAS_SECRET_KEY',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'ADVANTA_API_KEY',
+  'ADVANTA_PARTNER_ID',
+  'ADVANTA_SHORTCODE',
+] as const;
+
+/** Simulator names and their default ports (libs/provider-sim: 8091…8094). */
+export const SIM_DEFAULT_PORTS = { fonnte: 8091, wablas: 8092, twilio: 8093, advanta: 8094 } as const;
+export type SimName = keyof typeof SIM_DEFAULT_PORTS;
+
+/** The ports of one stack: gRPC per service, the gateway's webhook server, the simulators. */
+export interface StackPorts {
+  readonly grpc: Readonly<Record<ServiceName, number>>;
+  readonly webhook: number;
+  readonly sims: Readonly<Record<SimName, number>>;
+}
+
+/** The default layout: SERVICE_PORTS (50051…50055), webhooks on 8080, simulators on 8091…8094. */
+export const DEFAULT_PORTS: StackPorts = { grpc: { ...SERVICE_PORTS }, webhook: 8080, sims: { ...SIM_DEFAULT_PORTS } };
+
+/**
+ * `STACK_PORTS=auto` picks free ports for everything (tests, a second stack on one machine);
+ * unset or `default` is {@link DEFAULT_PORTS}. Throws on any other value.
+ */
+export async function resolvePorts(mode: string | undefined): Promise<StackPorts> {
+  if (!mode || mode === 'default') return DEFAULT_PORTS;
+  if (mode !== 'auto') throw new Error(`STACK_PORTS must be "auto" or "default", got "${mode}"`);
+  const grpc = {} as Record<ServiceName, number>;
+  for (const s of START_ORDER) grpc[s] = await freePort();
+  const sims = {} as Record<SimName, number>;
+  for (const s of Object.keys(SIM_DEFAULT_PORTS) as SimName[]) sims[s] = await freePort();
+  return { grpc, webhook: await freePort(), sims };
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (bind to 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The API keys of a stack: the operator's admin key and the key services use to call each other. */
+export interface StackKeys {
+  /** `NOTIFY_API_KEYS` given to every service (`key:role` entries). */
+  readonly apiKeys: string;
+  /** The admin key to print (undefined when NOTIFY_API_KEYS came from the environment). */
+  readonly adminKey: string | undefined;
+  /** `SERVICE_API_KEY` (role `service`) the ticket, scheduler and gateway present. */
+  readonly serviceKey: string;
+  /** Where the keys came from, for the banner. */
+  readonly source: 'environment' | 'generated' | 'data folder';
+}
+
+/**
+ * The keys of the embedded stack:
+ * - NOTIFY_API_KEYS set: used as is; SERVICE_API_KEY must then be one of its `service` keys
+ *   (or is taken from the first `service` entry); throws when there is none.
+ * - otherwise an admin key and a service key are generated once (24 random bytes, base64url)
+ *   and kept in `<keysDir>/api-keys.json`, so the key printed stays valid across restarts.
+ */
+export function resolveKeys(env: Env, keysDir: string | undefined): StackKeys {
+  if (env['NOTIFY_API_KEYS']) {
+    const entries = env['NOTIFY_API_KEYS'].split(',').map((e) => e.trim().split(':'));
+    const serviceKey = env['SERVICE_API_KEY'] ?? entries.find((e) => e[1] === 'service')?.[0];
+    if (!serviceKey) {
+      throw new Error('NOTIFY_API_KEYS is set but has no `<key>:service` entry and SERVICE_API_KEY is unset: the services could not call each other');
+    }
+    return { apiKeys: env['NOTIFY_API_KEYS'], adminKey: undefined, serviceKey, source: 'environment' };
+  }
+  const file = keysDir ? path.join(keysDir, 'api-keys.json') : undefined;
+  if (file && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { admin?: string; service?: string };
+    if (saved.admin && saved.service) return keysFrom(saved.admin, saved.service, 'data folder');
+  }
+  const admin = `admin-${randomBytes(24).toString('base64url')}`;
+  const service = `service-${randomBytes(24).toString('base64url')}`;
+  if (file) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ admin, service }, null, 2) + '\n', { mode: 0o600 });
+  }
+  return keysFrom(admin, service, 'generated');
+}
+
+function keysFrom(admin: string, service: string, source: StackKeys['source']): StackKeys {
+  return { apiKeys: `${admin}:admin,${service}:service`, adminKey: admin, serviceKey: service, source };
+}
+
+/** What {@link serviceEnv} needs to know about the stack. */
+export interface StackEnvInput {
+  /** The caller's environment (LOG_LEVEL, DISPATCH_POLL_MS… pass through to every service). */
+  readonly base: Env;
+  readonly databaseUrl: string;
+  /** Unset: the services get no NATS_URL (the embedded mode passes one shared in-process bus instead). */
+  readonly natsUrl?: string | undefined;
+  readonly ports: StackPorts;
+  readonly keys: StackKeys;
+  /** Interface the services bind (default 127.0.0.1). */
+  readonly host?: string;
+  /** Provider variables for the gateway (simulator URLs and stand-in credentials), when simulators run. */
+  readonly providerEnv?: Env;
+}
+
+/**
+ * The environment one service is configured from (its `load<Svc>Config(env)`): the caller's
+ * environment, then per service DATABASE_URL, DATABASE_SCHEMA (= the service name, unless
+ * `<SVC>_DATABASE_SCHEMA` is set), GRPC_HOST/GRPC_PORT, OTEL_SERVICE_NAME, the `<SERVICE>_ADDR`
+ * of the services it calls, NOTIFY_API_KEYS + SERVICE_API_KEY and, for the gateway, the
+ * webhook port and provider variables.
+ */
+export function serviceEnv(service: ServiceName, input: StackEnvInput): Record<string, string | undefined> {
+  const host = input.host ?? '127.0.0.1';
+  const env: Record<string, string | undefined> = {
+    ...input.base,
+    DATABASE_URL: input.databaseUrl,
+    DATABASE_SCHEMA: input.base[`${service.toUpperCase()}_DATABASE_SCHEMA`] ?? service,
+    NATS_URL: input.natsUrl,
+    GRPC_HOST: host,
+    GRPC_PORT: String(input.ports.grpc[service]),
+    OTEL_SERVICE_NAME: service,
+    NOTIFY_API_KEYS: input.keys.apiKeys,
+    SERVICE_API_KEY: input.keys.serviceKey,
+  };
+  for (const callee of CALLS[service]) env[`${callee.toUpperCase()}_ADDR`] = `${host}:${input.ports.grpc[callee]}`;
+  if (service === 'gateway') {
+    env['WEBHOOK_HOST'] = input.base['WEBHOOK_HOST'] ?? host;
+    env['WEBHOOK_PORT'] = String(input.ports.webhook);
+    Object.assign(env, input.providerEnv ?? {});
+  }
+  return env;
+}
+
+/** True when any provider credential is set in `env` (then no simulators are started). */
+export function hasProviderCredentials(env: Env): boolean {
+  return PROVIDER_CREDENTIAL_VARS.some((v) => !!env[v]?.trim());
+}
+
+/**
+ * Gateway variables pointing every provider at its simulator: the base URLs, stand-in
+ * credentials (the simulators accept any non-empty value) and the webhook secret the
+ * simulators append to their receipts.
+ */
+export function simulatorProviderEnv(sims: Readonly<Record<SimName, string>>, webhookSecret: string): Env {
+  return {
+    FONNTE_BASE_URL: sims.fonnte,
+    FONNTE_TOKEN: 'sim-fonnte-token',
+    WABLAS_BASE_URL: sims.wablas,
+    WABLAS_TOKEN: 'sim-wablas-token',
+    WABLAS_SECRET_KEY: 'sim-wablas-secret',
+    TWILIO_BASE_URL: sims.twilio,
+    TWILIO_ACCOUNT_SID: 'ACsimulator0000000000000000000000',
+    TWILIO_AUTH_TOKEN: 'sim-twilio-auth-token',
+    TWILIO_FROM: '+15005550006',
+    ADVANTA_BASE_URL: sims.advanta,
+    ADVANTA_API_KEY: 'sim-advanta-key',
+    ADVANTA_PARTNER_ID: '1000',
+    ADVANTA_SHORTCODE: 'NOTIFY',
+    WEBHOOK_SECRET: webhookSecret,
+  };
+}

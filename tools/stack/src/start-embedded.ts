@@ -1,0 +1,106 @@
+/**
+ * `npm start`: all of Notify in one process on a laptop with nothing else installed
+ * (node tools/stack/bin/start.js → this file through the swc register, or dist/ after `npm run build`).
+ *
+ * Environment (all optional):
+ *   DATABASE_URL        external Postgres; unset = embedded PGlite (below)
+ *   PGLITE_DATA_DIR     PGlite data folder (default <NOTIFY_DATA_DIR>/pglite)
+ *   PGLITE_PORT         port of the embedded Postgres on 127.0.0.1 (default: a free port)
+ *   NOTIFY_DATA_DIR     local state folder (default .notify-data: PGlite data, generated API keys)
+ *   NATS_URL            NATS JetStream; unset = one in-process bus shared by the five services
+ *   NATS_NAMESPACE      subject/stream prefix on a shared NATS
+ *   NOTIFY_API_KEYS     `key:role,…` (must contain a `service` key, or set SERVICE_API_KEY);
+ *                       unset = an admin and a service key generated once into NOTIFY_DATA_DIR
+ *   FONNTE_TOKEN … ADVANTA_SHORTCODE   real provider credentials; none set = the four simulators
+ *   STACK_PORTS         `auto` = free ports for gRPC, webhooks and simulators (tests);
+ *                       default 50051…50055, 8080, 8091…8094
+ *   LOG_LEVEL           pino level of every component (default info)
+ * Every other variable of a service (DISPATCH_POLL_MS, SHUTDOWN_GRACE_MS…) passes through.
+ * SIGINT / SIGTERM stop everything in order; the process exits 0 when the stop succeeded, 1 otherwise.
+ */
+import { SERVICE_CATALOG } from '@notify/proto';
+import { startEmbeddedStack, type EmbeddedStack, type EmbeddedStackInfo } from './embedded-stack';
+
+/** Human-readable summary of a started stack: where things listen, what was chosen, what to try. */
+export function banner(info: EmbeddedStackInfo): string {
+  const lines: string[] = ['', '=== Notify is running (npm start: one process) ===', ''];
+  lines.push('Services (gRPC, health + reflection):');
+  for (const [name, addr] of Object.entries(info.grpc)) {
+    const entry = SERVICE_CATALOG[name as keyof typeof SERVICE_CATALOG];
+    lines.push(`  ${name.padEnd(10)} ${addr.padEnd(17)} ${entry.fullName}`);
+  }
+  lines.push(`  webhooks   ${info.webhookUrl}  (the gateway's provider receipts and replies)`);
+  lines.push('', 'Defaults chosen:');
+  lines.push(
+    info.database.mode === 'embedded'
+      ? `  Postgres   embedded PGlite, data in ${info.database.dataDir}, served at ${info.database.url} (set DATABASE_URL for a real Postgres)`
+      : `  Postgres   ${redactUrl(info.database.url)} (DATABASE_URL)`,
+  );
+  lines.push(
+    info.events.mode === 'in-process'
+      ? '  Events     in-process bus shared by the five services: SINGLE PROCESS ONLY, not durable (set NATS_URL for JetStream)'
+      : `  Events     NATS JetStream at ${info.events.url} (NATS_URL)`,
+  );
+  lines.push(
+    info.providers.mode === 'simulators'
+      ? `  Providers  simulators: fonnte ${info.providers.urls.fonnte}, wablas ${info.providers.urls.wablas}, twilio ${info.providers.urls.twilio}, advanta ${info.providers.urls.advanta}\n             (messages they received: GET <url>/__sim/messages; set provider credentials for the real ones)`
+      : '  Providers  real providers (credentials from the environment)',
+  );
+  lines.push('', 'API key:');
+  if (info.keys.adminKey) {
+    lines.push(`  admin      ${info.keys.adminKey}   (${info.keys.source === 'generated' ? 'generated now' : 'kept'} in the data folder's api-keys.json)`);
+  } else {
+    lines.push('  from NOTIFY_API_KEYS in the environment');
+  }
+  const key = info.keys.adminKey ?? '<your admin key>';
+  lines.push('', 'Try next:');
+  lines.push(`  grpcurl -plaintext -H 'authorization: Bearer ${key}' ${info.grpc.template} notify.template.v1.TemplateService/ListTemplates`);
+  lines.push(`  NOTIFY_API_KEY=${key} npx notifyctl tickets list`);
+  lines.push('  npm run demo        (the seeds\' story against this stack)');
+  lines.push('', 'Ctrl-C stops everything.', '');
+  return lines.join('\n');
+}
+
+/** Hides a password in a connection URL. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@');
+}
+
+async function run(): Promise<void> {
+  const starting = startEmbeddedStack();
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write(`notify: second ${signal} while stopping, exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`notify: ${signal} received, stopping (services, simulators, bus, database)…\n`);
+    // A signal during start-up waits for the start to finish (or fail), then stops what runs.
+    starting
+      .then((stack: EmbeddedStack) => stack.stop())
+      .then(
+        () => {
+          process.stderr.write('notify: stopped\n');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          process.stderr.write(`notify: stop failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const stack = await starting;
+  if (!stopping) process.stdout.write(banner(stack.info) + '\n');
+}
+
+/** Entry point (tools/stack/bin/stack.js start): runs the stack until SIGINT/SIGTERM; exits 1 when the start fails. */
+export function main(): void {
+  run().catch((err: unknown) => {
+    process.stderr.write(`notify: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}
