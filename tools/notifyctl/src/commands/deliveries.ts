@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { callUnary } from '@notify/grpc-kit';
+import { gatewayv1 } from '@notify/proto';
+import { UsageError, enumLabel, parseEnum, parseTime, parseVariables } from '../args';
+import { parseAudience } from '../audience';
+import type { CommandGroup, CommandSpec } from '../command';
+import {
+  PAGE_OPTIONS,
+  channelLabel,
+  channelOf,
+  formatNumber,
+  formatRupiah,
+  formatTime,
+  nextPageHint,
+  notificationTypeLabel,
+  notificationTypeOf,
+  pageRequest,
+  parseChannel,
+  priorityOf,
+} from '../format';
+import { formatRecord, formatTable } from '../table';
+
+const statusLabel = (s: gatewayv1.DeliveryStatus): string => enumLabel(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', s);
+const providerLabel = (p: gatewayv1.Provider): string => enumLabel(gatewayv1.Provider, 'PROVIDER_', p);
+
+/** The delivery table of `deliveries list` and `deliveries notify`. */
+export function deliveryTable(deliveries: readonly gatewayv1.Delivery[]): string {
+  return formatTable(
+    [
+      { header: 'ID' },
+      { header: 'TYPE' },
+      { header: 'RECIPIENT' },
+      { header: 'CHANNEL' },
+      { header: 'PROVIDER' },
+      { header: 'STATUS' },
+      { header: 'ATTEMPTS', align: 'right' },
+      { header: 'CREATED' },
+      { header: 'LAST ERROR', maxWidth: 40 },
+    ],
+    deliveries.map((d) => [
+      d.id,
+      notificationTypeLabel(d.notificationType),
+      d.recipientName ? `${d.recipient} (${d.recipientName})` : d.recipient,
+      channelLabel(d.channel),
+      providerLabel(d.provider),
+      statusLabel(d.status),
+      String(d.attemptCount),
+      formatTime(d.createdAt),
+      d.lastError,
+    ]),
+  );
+}
+
+/** One delivery with its attempts. */
+export function deliveryDetail(d: gatewayv1.Delivery | undefined): string {
+  if (!d) return '';
+  const record = formatRecord([
+    ['ID', d.id],
+    ['Notification', d.notificationId],
+    ['Type', notificationTypeLabel(d.notificationType)],
+    ['Ticket', d.ticketId],
+    ['Recipient', d.recipientName ? `${d.recipient} (${d.recipientName})` : d.recipient],
+    ['Channel', channelLabel(d.channel)],
+    ['Provider', providerLabel(d.provider)],
+    ['Status', statusLabel(d.status)],
+    ['Failover', d.failover ? 'yes' : ''],
+    ['Template', d.templateKey ? `${d.templateKey} v${d.templateVersion}` : ''],
+    ['Provider message', d.providerMessageId],
+    ['Cost', formatRupiah(d.costRupiah)],
+    ['Last error', d.lastError],
+    ['Deferred until', formatTime(d.deferredUntil)],
+    ['Next attempt', formatTime(d.nextAttemptAt)],
+    ['Created', formatTime(d.createdAt)],
+    ['Sent', formatTime(d.sentAt)],
+    ['Delivered', formatTime(d.deliveredAt)],
+    ['Read', formatTime(d.readAt)],
+    ['Body', d.body],
+  ]);
+  const attempts = formatTable(
+    [
+      { header: '#', align: 'right' },
+      { header: 'PROVIDER' },
+      { header: 'OUTCOME' },
+      { header: 'HTTP', align: 'right' },
+      { header: 'LATENCY MS', align: 'right' },
+      { header: 'STARTED' },
+      { header: 'ERROR', maxWidth: 50 },
+    ],
+    d.attempts.map((a) => [
+      String(a.number),
+      providerLabel(a.provider),
+      enumLabel(gatewayv1.AttemptOutcome, 'ATTEMPT_OUTCOME_', a.outcome),
+      a.httpStatus ? String(a.httpStatus) : '',
+      String(a.latencyMs),
+      formatTime(a.startedAt),
+      a.error,
+    ]),
+  );
+  return `${record}\nAttempts:\n${attempts}`;
+}
+
+const list: CommandSpec = {
+  name: 'list',
+  summary: 'list deliveries (one message to one recipient), filtered',
+  service: 'gateway',
+  options: {
+    ticket: { type: 'string', valueName: 'id', description: 'deliveries about this ticket' },
+    recipient: { type: 'string', valueName: 'phone|chat', description: 'to this phone number or group chat id' },
+    status: { type: 'string', valueName: 'status', description: 'queued, deferred, sending, sent, delivered, read, failed, dead' },
+    channel: { type: 'string', valueName: 'whatsapp|sms', description: 'channel' },
+    provider: { type: 'string', valueName: 'p', description: 'fonnte, wablas, twilio, advanta' },
+    notification: { type: 'string', valueName: 'id', description: 'of this notification' },
+    type: { type: 'string', valueName: 'type', description: 'notification type, e.g. ticket_created' },
+    since: { type: 'string', valueName: 'time', description: 'created at or after (ISO 8601 or a span ago like 24h)' },
+    ...PAGE_OPTIONS,
+  },
+  async run({ args, clients, now }) {
+    const status = args.string('status');
+    const provider = args.string('provider');
+    const since = args.string('since');
+    const res = await callUnary(clients.gateway, 'listDeliveries', {
+      ticketId: args.string('ticket') ?? '',
+      recipient: args.string('recipient') ?? '',
+      status: status === undefined ? 0 : parseEnum(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', 'status', status),
+      channel: channelOf(args),
+      provider: provider === undefined ? 0 : parseEnum(gatewayv1.Provider, 'PROVIDER_', 'provider', provider),
+      notificationId: args.string('notification') ?? '',
+      notificationType: notificationTypeOf(args, 'type') ?? 0,
+      created: since === undefined ? undefined : { from: parseTime('since', since, now), to: undefined },
+      page: pageRequest(args),
+    });
+    return { json: gatewayv1.ListDeliveriesResponse.toJSON(res), text: deliveryTable(res.deliveries) + nextPageHint(res.nextPageToken) };
+  },
+};
+
+const show: CommandSpec = {
+  name: 'show',
+  summary: 'show one delivery with every provider attempt',
+  service: 'gateway',
+  positionals: [{ name: 'delivery-id', description: 'delivery id' }],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.gateway, 'getDelivery', { deliveryId: args.positional(0) });
+    return { json: gatewayv1.GetDeliveryResponse.toJSON(res), text: deliveryDetail(res.delivery) };
+  },
+};
+
+const retry: CommandSpec = {
+  name: 'retry',
+  summary: 'send a FAILED or DEAD delivery again',
+  service: 'gateway',
+  positionals: [{ name: 'delivery-id', description: 'delivery id' }],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.gateway, 'retryDelivery', { deliveryId: args.positional(0), actor: undefined });
+    return { json: gatewayv1.RetryDeliveryResponse.toJSON(res), text: deliveryDetail(res.delivery) };
+  },
+};
+
+const notify: CommandSpec = {
+  name: 'notify',
+  summary: 'send one notification to recipients or an audience',
+  service: 'gateway',
+  options: {
+    type: { type: 'string', required: true, valueName: 'type', description: 'notification type, e.g. maintenance, ticket_created' },
+    'to-phone': { type: 'string', multiple: true, valueName: 'phone', description: 'a phone number in any common form (repeatable)' },
+    'to-customer': { type: 'string', multiple: true, valueName: 'id', description: 'a customer (repeatable)' },
+    'to-staff': { type: 'string', multiple: true, valueName: 'id', description: 'a staff member (repeatable)' },
+    'to-group': { type: 'string', multiple: true, valueName: 'id', description: 'a WhatsApp group (repeatable)' },
+    audience: { type: 'string', valueName: 'spec', description: 'instead of --to-*: kind[:zone=…,group=…,roles=a+b,customer=…,staff=…]' },
+    template: { type: 'string', valueName: 'key', description: 'template key (default: the type\'s standard template)' },
+    var: { type: 'string', multiple: true, valueName: 'key=value', description: 'a template variable (repeatable)' },
+    vars: { type: 'string', valueName: 'json', description: 'template variables as a JSON object' },
+    priority: { type: 'string', valueName: 'p', description: 'low, normal (default), high, urgent' },
+    channel: { type: 'string', multiple: true, valueName: 'whatsapp|sms', description: 'channel order to try (default: preferences)' },
+    ticket: { type: 'string', valueName: 'id', description: 'the ticket this is about' },
+    zone: { type: 'string', valueName: 'slug', description: 'work zone (for zone audiences)' },
+    'idempotency-key': { type: 'string', valueName: 'key', description: 'a retry with the same key sends nothing new (default: a random UUID)' },
+  },
+  async run({ args, clients }) {
+    const addressees: gatewayv1.Addressee[] = [
+      ...args.raw('to-phone').map((v) => ({ addressee: { $case: 'phone' as const, value: v.trim() } })),
+      ...args.list('to-customer').map((v) => ({ addressee: { $case: 'customerId' as const, value: v } })),
+      ...args.list('to-staff').map((v) => ({ addressee: { $case: 'staffId' as const, value: v } })),
+      ...args.list('to-group').map((v) => ({ addressee: { $case: 'groupId' as const, value: v } })),
+    ];
+    const audience = args.string('audience');
+    if (audience !== undefined && addressees.length) throw new UsageError('give either --to-* recipients or --audience, not both');
+    if (audience === undefined && !addressees.length) throw new UsageError('missing recipients: --to-phone, --to-customer, --to-staff, --to-group or --audience');
+    const res = await callUnary(clients.gateway, 'notify', {
+      idempotencyKey: args.string('idempotency-key') ?? randomUUID(),
+      notificationType: notificationTypeOf(args, 'type')!,
+      target:
+        audience !== undefined
+          ? { $case: 'audience', value: parseAudience('audience', audience) }
+          : { $case: 'recipients', value: { addressees } },
+      variables: parseVariables(args.raw('var'), args.string('vars')),
+      priority: priorityOf(args),
+      templateKey: args.string('template') ?? '',
+      channels: args.list('channel').map((c) => parseChannel('channel', c)),
+      ticketId: args.string('ticket') ?? '',
+      workZone: args.string('zone') ?? '',
+      actor: undefined,
+    });
+    const n = res.notification;
+    const head = n
+      ? formatRecord([
+          ['Notification', n.id],
+          ['Status', enumLabel(gatewayv1.NotificationStatus, 'NOTIFICATION_STATUS_', n.status)],
+          ['Duplicate', res.duplicate ? 'yes (nothing new sent)' : ''],
+          ['Deliveries', String(n.deliveriesCreated)],
+          ['Left out', n.leftOut ? String(n.leftOut) : ''],
+          ['Error', n.error],
+        ])
+      : '';
+    return { json: gatewayv1.NotifyResponse.toJSON(res), text: `${head}\n${deliveryTable(res.deliveries)}` };
+  },
+};
+
+const stats: CommandSpec = {
+  name: 'stats',
+  summary: 'delivery counts, success rate, failovers and cost by provider',
+  service: 'gateway',
+  options: { since: { type: 'string', valueName: 'time', description: 'window start: ISO 8601 or a span ago (default 24h)' } },
+  async run({ args, clients, now }) {
+    const res = await callUnary(clients.gateway, 'getStats', { since: parseTime('since', args.string('since') ?? '24h', now) });
+    let text = formatRecord([
+      ['Since', formatTime(res.since)],
+      ['Total', String(res.total)],
+      ['Success rate', `${formatNumber(res.successRatePercent)}%`],
+      ['Failovers', String(res.failovers)],
+      ['Cost', formatRupiah(res.costRupiah) || 'Rp 0'],
+      ['Mean time to send', `${formatNumber(res.meanTimeToSendMs, 0)} ms`],
+    ]);
+    text += '\n' + formatTable(
+      [{ header: 'STATUS' }, { header: 'COUNT', align: 'right' }],
+      res.byStatus.map((s) => [statusLabel(s.status), String(s.count)]),
+    );
+    text += '\n' + formatTable(
+      [
+        { header: 'PROVIDER' },
+        { header: 'ATTEMPTS', align: 'right' },
+        { header: 'ACCEPTED', align: 'right' },
+        { header: 'FAILED', align: 'right' },
+        { header: 'SUCCESS %', align: 'right' },
+        { header: 'MEAN MS', align: 'right' },
+        { header: 'COST', align: 'right' },
+      ],
+      res.byProvider.map((p) => [
+        providerLabel(p.provider),
+        String(p.attempts),
+        String(p.accepted),
+        String(p.failed),
+        formatNumber(p.successRatePercent),
+        formatNumber(p.meanLatencyMs, 0),
+        formatRupiah(p.costRupiah),
+      ]),
+    );
+    return { json: gatewayv1.GetStatsResponse.toJSON(res), text };
+  },
+};
+
+const providers: CommandSpec = {
+  name: 'providers',
+  summary: 'providers in failover order with breaker state, success rate and latency',
+  service: 'gateway',
+  async run({ clients }) {
+    const res = await callUnary(clients.gateway, 'listProviders', {});
+    const text = formatTable(
+      [
+        { header: 'CHANNEL' },
+        { header: '#', align: 'right' },
+        { header: 'PROVIDER' },
+        { header: 'ENABLED' },
+        { header: 'BREAKER' },
+        { header: 'SUCCESS %', align: 'right' },
+        { header: 'P50 MS', align: 'right' },
+        { header: 'P99 MS', align: 'right' },
+        { header: 'CALLS', align: 'right' },
+        { header: 'COST/MSG', align: 'right' },
+        { header: 'LAST ERROR', maxWidth: 40 },
+      ],
+      res.providers.map((p) => [
+        channelLabel(p.channel),
+        String(p.chainPosition),
+        providerLabel(p.provider),
+        p.enabled ? 'yes' : 'no',
+        enumLabel(gatewayv1.BreakerState, 'BREAKER_STATE_', p.breakerState),
+        formatNumber(p.successRatePercent),
+        formatNumber(p.latencyP50Ms, 0),
+        formatNumber(p.latencyP99Ms, 0),
+        String(p.recentCalls),
+        formatRupiah(p.costPerMessageRupiah),
+        p.lastError,
+      ]),
+    );
+    return { json: gatewayv1.ListProvidersResponse.toJSON(res), text };
+  },
+};
+
+/** `notifyctl deliveries …`: the gateway's NotificationService. */
+export const deliveriesGroup: CommandGroup = {
+  name: 'deliveries',
+  aliases: ['delivery'],
+  summary: 'send, list, inspect and retry deliveries; stats and providers (gateway service)',
+  commands: [list, show, retry, notify, stats, providers],
+};

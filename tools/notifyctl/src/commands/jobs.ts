@@ -1,0 +1,220 @@
+import { callUnary } from '@notify/grpc-kit';
+import { commonv1, schedulerv1 } from '@notify/proto';
+import { enumLabel, parseEnum, parseTime, parseVariables } from '../args';
+import { parseAudience } from '../audience';
+import type { CommandGroup, CommandSpec } from '../command';
+import {
+  PAGE_OPTIONS,
+  actorLabel,
+  channelLabel,
+  formatTime,
+  nextPageHint,
+  notificationTypeLabel,
+  notificationTypeOf,
+  pageRequest,
+  parseChannel,
+  priorityLabel,
+  priorityOf,
+} from '../format';
+import { formatRecord, formatTable } from '../table';
+
+const outcomeLabel = (o: schedulerv1.JobRunOutcome): string => enumLabel(schedulerv1.JobRunOutcome, 'JOB_RUN_OUTCOME_', o);
+const triggerLabel = (t: schedulerv1.JobTrigger): string => enumLabel(schedulerv1.JobTrigger, 'JOB_TRIGGER_', t);
+
+/** The job-run table of `jobs runs`. */
+export function runTable(runs: readonly schedulerv1.JobRun[]): string {
+  return formatTable(
+    [
+      { header: 'ID' },
+      { header: 'JOB' },
+      { header: 'TRIGGER' },
+      { header: 'OUTCOME' },
+      { header: 'ATTEMPT', align: 'right' },
+      { header: 'ITEMS', align: 'right' },
+      { header: 'STARTED' },
+      { header: 'FINISHED' },
+      { header: 'ERROR', maxWidth: 40 },
+    ],
+    runs.map((r) => [
+      r.id,
+      r.jobName,
+      triggerLabel(r.trigger),
+      outcomeLabel(r.outcome),
+      String(r.attempt),
+      String(r.itemsProduced),
+      formatTime(r.startedAt),
+      formatTime(r.finishedAt),
+      r.error,
+    ]),
+  );
+}
+
+const listJobs: CommandSpec = {
+  name: 'list',
+  summary: 'list scheduled jobs with their cron, next run and last outcome',
+  service: 'scheduler',
+  async run({ clients }) {
+    const res = await callUnary(clients.scheduler, 'listJobs', {});
+    const text = formatTable(
+      [{ header: 'JOB' }, { header: 'CRON' }, { header: 'ZONE' }, { header: 'PAUSED' }, { header: 'NEXT RUN' }, { header: 'LAST OUTCOME' }, { header: 'LAST RUN' }],
+      res.jobs.map((j) => [
+        j.name,
+        j.cron,
+        j.timeZone,
+        j.paused ? 'yes' : 'no',
+        formatTime(j.nextRunAt),
+        j.lastRun ? outcomeLabel(j.lastRun.outcome) : '',
+        formatTime(j.lastRun?.startedAt),
+      ]),
+    );
+    return { json: schedulerv1.ListJobsResponse.toJSON(res), text };
+  },
+};
+
+const trigger: CommandSpec = {
+  name: 'trigger',
+  summary: 'run a job now (manual trigger)',
+  service: 'scheduler',
+  positionals: [{ name: 'job', description: 'job name, e.g. daily_summary, sla_monitor' }],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.scheduler, 'triggerJob', { name: args.positional(0), actor: undefined });
+    return { json: schedulerv1.TriggerJobResponse.toJSON(res), text: runTable(res.run ? [res.run] : []) };
+  },
+};
+
+const runs: CommandSpec = {
+  name: 'runs',
+  summary: 'list job runs, newest first',
+  service: 'scheduler',
+  options: {
+    job: { type: 'string', valueName: 'name', description: 'only this job' },
+    since: { type: 'string', valueName: 'time', description: 'started at or after (ISO 8601 or a span ago like 7d)' },
+    ...PAGE_OPTIONS,
+  },
+  async run({ args, clients, now }) {
+    const since = args.string('since');
+    const res = await callUnary(clients.scheduler, 'listJobRuns', {
+      jobName: args.string('job') ?? '',
+      started: since === undefined ? undefined : { from: parseTime('since', since, now), to: undefined },
+      page: pageRequest(args),
+    });
+    return { json: schedulerv1.ListJobRunsResponse.toJSON(res), text: runTable(res.runs) + nextPageHint(res.nextPageToken) };
+  },
+};
+
+/** `notifyctl jobs …`. */
+export const jobsGroup: CommandGroup = {
+  name: 'jobs',
+  aliases: ['job'],
+  summary: 'list, trigger and inspect scheduled jobs (scheduler service)',
+  commands: [listJobs, trigger, runs],
+};
+
+const campaignStatus = (s: schedulerv1.CampaignStatus): string => enumLabel(schedulerv1.CampaignStatus, 'CAMPAIGN_STATUS_', s);
+
+function campaignRecord(c: schedulerv1.Campaign | undefined): string {
+  if (!c) return '';
+  return formatRecord([
+    ['ID', c.id],
+    ['Name', c.name],
+    ['Kind', enumLabel(schedulerv1.CampaignKind, 'CAMPAIGN_KIND_', c.kind)],
+    ['Type', notificationTypeLabel(c.notificationType)],
+    ['Template', c.templateKey],
+    ['Status', campaignStatus(c.status)],
+    ['Send at', formatTime(c.sendAt)],
+    ['Priority', priorityLabel(c.priority)],
+    ['Channels', c.channels.map(channelLabel).join(', ')],
+    ['Audience', c.audience.map(audienceLabel).join('; ')],
+    ['Created', `${formatTime(c.createdAt)}${c.createdBy ? ` by ${actorLabel(c.createdBy)}` : ''}`],
+    ['Sent', formatTime(c.sentAt)],
+    ['Cancelled', c.cancelledAt ? `${formatTime(c.cancelledAt)}: ${c.cancelReason}` : ''],
+  ]);
+}
+
+/** `area_customers zone=karawang` for an Audience. */
+function audienceLabel(a: commonv1.Audience): string {
+  const parts = [enumLabel(commonv1.AudienceKind, 'AUDIENCE_KIND_', a.kind).toLowerCase()];
+  if (a.workZone) parts.push(`zone=${a.workZone}`);
+  if (a.groupId) parts.push(`group=${a.groupId}`);
+  if (a.roles.length) parts.push(`roles=${a.roles.map((r) => enumLabel(commonv1.Role, 'ROLE_', r).toLowerCase()).join('+')}`);
+  if (a.customerId) parts.push(`customer=${a.customerId}`);
+  if (a.staffId) parts.push(`staff=${a.staffId}`);
+  return parts.join(' ');
+}
+
+const schedule: CommandSpec = {
+  name: 'schedule',
+  summary: 'schedule a broadcast (maintenance, promotion, emergency alert)',
+  service: 'scheduler',
+  options: {
+    name: { type: 'string', required: true, valueName: 'text', description: 'campaign name' },
+    template: { type: 'string', required: true, valueName: 'key', description: 'template key' },
+    audience: { type: 'string', required: true, multiple: true, valueName: 'spec', description: 'kind[:zone=…,group=…,roles=a+b] (repeatable), e.g. area_customers:zone=karawang' },
+    'send-at': { type: 'string', required: true, valueName: 'time', description: 'ISO 8601, e.g. 2026-11-23T08:00:00+07:00' },
+    kind: { type: 'string', valueName: 'kind', description: 'maintenance, promotion, emergency_alert, other' },
+    type: { type: 'string', valueName: 'type', description: 'notification type (default from --kind)' },
+    priority: { type: 'string', valueName: 'p', description: 'low, normal, high, urgent' },
+    channel: { type: 'string', multiple: true, valueName: 'whatsapp|sms', description: 'channels' },
+    var: { type: 'string', multiple: true, valueName: 'key=value', description: 'a template variable (repeatable)' },
+    vars: { type: 'string', valueName: 'json', description: 'template variables as a JSON object' },
+    'request-id': { type: 'string', valueName: 'key', description: 'idempotency key' },
+  },
+  async run({ args, clients, now }) {
+    const kind = args.string('kind');
+    const res = await callUnary(clients.scheduler, 'scheduleCampaign', {
+      name: args.required('name'),
+      templateKey: args.required('template'),
+      audience: args.raw('audience').map((a) => parseAudience('audience', a)),
+      variables: parseVariables(args.raw('var'), args.string('vars')),
+      sendAt: parseTime('send-at', args.required('send-at'), now),
+      kind: kind === undefined ? 0 : parseEnum(schedulerv1.CampaignKind, 'CAMPAIGN_KIND_', 'kind', kind),
+      notificationType: notificationTypeOf(args, 'type') ?? 0,
+      priority: priorityOf(args),
+      channels: args.list('channel').map((c) => parseChannel('channel', c)),
+      requestId: args.string('request-id') ?? '',
+      actor: undefined,
+    });
+    return { json: schedulerv1.ScheduleCampaignResponse.toJSON(res), text: campaignRecord(res.campaign) };
+  },
+};
+
+const cancelCampaign: CommandSpec = {
+  name: 'cancel',
+  summary: 'cancel a SCHEDULED campaign',
+  service: 'scheduler',
+  positionals: [{ name: 'campaign-id', description: 'campaign id' }],
+  options: { reason: { type: 'string', required: true, valueName: 'text', description: 'why' } },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.scheduler, 'cancelCampaign', { campaignId: args.positional(0), reason: args.required('reason') });
+    return { json: schedulerv1.CancelCampaignResponse.toJSON(res), text: campaignRecord(res.campaign) };
+  },
+};
+
+const listCampaigns: CommandSpec = {
+  name: 'list',
+  summary: 'list campaigns',
+  service: 'scheduler',
+  options: {
+    status: { type: 'string', multiple: true, valueName: 'status', description: 'scheduled, sent, cancelled' },
+    ...PAGE_OPTIONS,
+  },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.scheduler, 'listCampaigns', {
+      statuses: args.list('status').map((s) => parseEnum(schedulerv1.CampaignStatus, 'CAMPAIGN_STATUS_', 'status', s)),
+      page: pageRequest(args),
+    });
+    const text = formatTable(
+      [{ header: 'ID' }, { header: 'NAME', maxWidth: 30 }, { header: 'KIND' }, { header: 'STATUS' }, { header: 'SEND AT' }, { header: 'TEMPLATE' }],
+      res.campaigns.map((c) => [c.id, c.name, enumLabel(schedulerv1.CampaignKind, 'CAMPAIGN_KIND_', c.kind), campaignStatus(c.status), formatTime(c.sendAt), c.templateKey]),
+    );
+    return { json: schedulerv1.ListCampaignsResponse.toJSON(res), text: text + nextPageHint(res.nextPageToken) };
+  },
+};
+
+/** `notifyctl campaigns …`. */
+export const campaignsGroup: CommandGroup = {
+  name: 'campaigns',
+  aliases: ['campaign'],
+  summary: 'schedule, cancel and list broadcasts (scheduler service)',
+  commands: [schedule, cancelCampaign, listCampaigns],
+};

@@ -1,0 +1,300 @@
+import { callUnary } from '@notify/grpc-kit';
+import { commonv1, ticketv1 } from '@notify/proto';
+import { enumLabel, parseEnum, parseIntFlag, parseTime, type ParsedArgs } from '../args';
+import type { CommandGroup, CommandOutput, CommandSpec } from '../command';
+import { PAGE_OPTIONS, actorLabel, formatNumber, formatTime, nextPageHint, pageRequest, priorityLabel, priorityOf } from '../format';
+import { formatRecord, formatTable } from '../table';
+
+/** `gangguan` / `psb` (the seeds' words) accepted next to `disturbance` / `installation`. */
+const TYPE_ALIASES = { gangguan: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, psb: ticketv1.TicketType.TICKET_TYPE_INSTALLATION };
+
+const typeLabel = (t: ticketv1.TicketType): string => enumLabel(ticketv1.TicketType, 'TICKET_TYPE_', t);
+const statusLabel = (s: ticketv1.TicketStatus): string => enumLabel(ticketv1.TicketStatus, 'TICKET_STATUS_', s);
+
+/** The ticket table of `tickets list`. */
+export function ticketTable(tickets: readonly ticketv1.Ticket[]): string {
+  return formatTable(
+    [
+      { header: 'ID' },
+      { header: 'NUMBER' },
+      { header: 'TYPE' },
+      { header: 'STATUS' },
+      { header: 'PRIORITY' },
+      { header: 'ZONE' },
+      { header: 'TECHNICIAN' },
+      { header: 'SLA DUE' },
+      { header: 'TITLE', maxWidth: 40 },
+    ],
+    tickets.map((t) => [t.id, t.number, typeLabel(t.type), statusLabel(t.status), priorityLabel(t.priority), t.workZone, t.technicianId, formatTime(t.slaDueAt), t.title]),
+  );
+}
+
+/** One ticket as label/value lines. */
+export function ticketRecord(t: ticketv1.Ticket | undefined): string {
+  if (!t) return '';
+  return formatRecord([
+    ['ID', t.id],
+    ['Number', t.number],
+    ['Type', typeLabel(t.type)],
+    ['Status', statusLabel(t.status)],
+    ['Priority', priorityLabel(t.priority)],
+    ['Customer', t.customerId],
+    ['Technician', t.technicianId],
+    ['Title', t.title],
+    ['Description', t.description],
+    ['Address', t.address],
+    ['Work zone', t.workZone],
+    ['SLA due', formatTime(t.slaDueAt)],
+    ['Escalation', t.escalationLevel > 0 ? `level ${t.escalationLevel}: ${t.escalationReason}` : ''],
+    ['Completion', t.completionNotes],
+    ['Cancel reason', t.cancelReason],
+    ['Created', `${formatTime(t.createdAt)}${t.createdBy ? ` by ${actorLabel(t.createdBy)}` : ''}`],
+    ['Updated', formatTime(t.updatedAt)],
+    ['Version', String(t.version)],
+  ]);
+}
+
+function ticketOutput(res: { ticket?: ticketv1.Ticket | undefined }, json: unknown): CommandOutput {
+  return { json, text: ticketRecord(res.ticket) };
+}
+
+function expectedVersion(args: ParsedArgs): number {
+  const v = args.string('expected-version');
+  return v === undefined ? 0 : parseIntFlag('expected-version', v, 1, 2_147_483_647);
+}
+
+const EXPECTED_VERSION = { type: 'string', valueName: 'n', description: 'fail with ABORTED unless the ticket is at this version' } as const;
+
+const create: CommandSpec = {
+  name: 'create',
+  summary: 'create a ticket (OPEN, with number and SLA deadline)',
+  service: 'ticket',
+  options: {
+    type: { type: 'string', required: true, valueName: 'type', description: 'disturbance (gangguan) or installation (psb)' },
+    customer: { type: 'string', required: true, valueName: 'id', description: 'customer id (UUID)' },
+    title: { type: 'string', required: true, valueName: 'text', description: 'short summary (1..200 characters)' },
+    address: { type: 'string', required: true, valueName: 'text', description: 'service address' },
+    zone: { type: 'string', required: true, valueName: 'slug', description: 'work zone, e.g. karawang' },
+    description: { type: 'string', valueName: 'text', description: 'problem description' },
+    priority: { type: 'string', valueName: 'p', description: 'low, normal (default), high, urgent' },
+    'request-id': { type: 'string', valueName: 'key', description: 'idempotency key: a retry with the same key returns the first ticket' },
+  },
+  examples: ['notifyctl tickets create --type gangguan --customer <id> --title "Internet mati" --address "Jl. Melati 5" --zone karawang --priority high'],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.ticket, 'createTicket', {
+      type: parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', args.required('type'), TYPE_ALIASES),
+      customerId: args.required('customer'),
+      title: args.required('title'),
+      description: args.string('description') ?? '',
+      address: args.required('address'),
+      workZone: args.required('zone'),
+      priority: priorityOf(args),
+      requestId: args.string('request-id') ?? '',
+      actor: undefined,
+    });
+    return ticketOutput(res, ticketv1.CreateTicketResponse.toJSON(res));
+  },
+};
+
+const get: CommandSpec = {
+  name: 'get',
+  summary: 'show one ticket and its history',
+  service: 'ticket',
+  positionals: [{ name: 'id', description: 'ticket id (UUID) or number (GGN-20261122-0001)' }],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.ticket, 'getTicket', { id: args.positional(0) });
+    const history = formatTable(
+      [{ header: 'AT' }, { header: 'EVENT' }, { header: 'FROM' }, { header: 'TO' }, { header: 'BY' }, { header: 'NOTE', maxWidth: 50 }],
+      res.history.map((h) => [
+        formatTime(h.occurredAt),
+        enumLabel(ticketv1.TicketEventType, 'TICKET_EVENT_TYPE_', h.type),
+        statusLabel(h.fromStatus),
+        statusLabel(h.toStatus),
+        actorLabel(h.actor),
+        h.note,
+      ]),
+    );
+    return { json: ticketv1.GetTicketResponse.toJSON(res), text: `${ticketRecord(res.ticket)}\nHistory:\n${history}` };
+  },
+};
+
+const list: CommandSpec = {
+  name: 'list',
+  summary: 'list tickets (newest first), filtered',
+  service: 'ticket',
+  options: {
+    status: { type: 'string', multiple: true, valueName: 'status', description: 'open, assigned, in_progress, completed, cancelled (repeat or comma-separate)' },
+    type: { type: 'string', multiple: true, valueName: 'type', description: 'disturbance (gangguan), installation (psb)' },
+    priority: { type: 'string', multiple: true, valueName: 'p', description: 'low, normal, high, urgent' },
+    zone: { type: 'string', valueName: 'slug', description: 'work zone' },
+    technician: { type: 'string', valueName: 'id', description: 'assigned technician (staff id)' },
+    customer: { type: 'string', valueName: 'id', description: 'customer id' },
+    order: { type: 'string', valueName: 'order', description: 'created (newest first, default) or sla (nearest SLA deadline first)' },
+    ...PAGE_OPTIONS,
+  },
+  async run({ args, clients }) {
+    const order = args.string('order');
+    const orderBy =
+      order === undefined ? ticketv1.TicketOrder.TICKET_ORDER_UNSPECIFIED : parseEnum(ticketv1.TicketOrder, 'TICKET_ORDER_', 'order', order, { created: 1, sla: 2 });
+    const res = await callUnary(clients.ticket, 'listTickets', {
+      statuses: args.list('status').map((s) => parseEnum(ticketv1.TicketStatus, 'TICKET_STATUS_', 'status', s)),
+      types: args.list('type').map((s) => parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', s, TYPE_ALIASES)),
+      priorities: args.list('priority').map((s) => parseEnum(commonv1.Priority, 'PRIORITY_', 'priority', s)),
+      workZone: args.string('zone') ?? '',
+      technicianId: args.string('technician') ?? '',
+      customerId: args.string('customer') ?? '',
+      slaDue: undefined,
+      created: undefined,
+      orderBy,
+      page: pageRequest(args),
+    });
+    return { json: ticketv1.ListTicketsResponse.toJSON(res), text: ticketTable(res.tickets) + nextPageHint(res.nextPageToken) };
+  },
+};
+
+const assign: CommandSpec = {
+  name: 'assign',
+  summary: 'assign a technician (OPEN ticket; --reassign for an ASSIGNED one)',
+  service: 'ticket',
+  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  options: {
+    technician: { type: 'string', required: true, valueName: 'id', description: 'technician (staff id)' },
+    reassign: { type: 'boolean', description: 'move an ASSIGNED ticket to another technician' },
+    'expected-version': EXPECTED_VERSION,
+  },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.ticket, 'assignTicket', {
+      ticketId: args.positional(0),
+      technicianId: args.required('technician'),
+      reassign: args.flag('reassign'),
+      expectedVersion: expectedVersion(args),
+      actor: undefined,
+    });
+    return ticketOutput(res, ticketv1.AssignTicketResponse.toJSON(res));
+  },
+};
+
+const start: CommandSpec = {
+  name: 'start',
+  summary: 'ASSIGNED → IN_PROGRESS',
+  service: 'ticket',
+  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  options: { 'expected-version': EXPECTED_VERSION },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.ticket, 'startTicket', { ticketId: args.positional(0), expectedVersion: expectedVersion(args), actor: undefined });
+    return ticketOutput(res, ticketv1.StartTicketResponse.toJSON(res));
+  },
+};
+
+const complete: CommandSpec = {
+  name: 'complete',
+  summary: 'IN_PROGRESS → COMPLETED, with notes for the customer',
+  service: 'ticket',
+  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  options: { notes: { type: 'string', valueName: 'text', description: 'completion notes (0..2000 characters)' }, 'expected-version': EXPECTED_VERSION },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.ticket, 'completeTicket', {
+      ticketId: args.positional(0),
+      notes: args.string('notes') ?? '',
+      expectedVersion: expectedVersion(args),
+      actor: undefined,
+    });
+    return ticketOutput(res, ticketv1.CompleteTicketResponse.toJSON(res));
+  },
+};
+
+const cancel: CommandSpec = {
+  name: 'cancel',
+  summary: 'cancel an OPEN / ASSIGNED / IN_PROGRESS ticket',
+  service: 'ticket',
+  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  options: { reason: { type: 'string', required: true, valueName: 'text', description: 'why (shown to the customer)' }, 'expected-version': EXPECTED_VERSION },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.ticket, 'cancelTicket', {
+      ticketId: args.positional(0),
+      reason: args.required('reason'),
+      expectedVersion: expectedVersion(args),
+      actor: undefined,
+    });
+    return ticketOutput(res, ticketv1.CancelTicketResponse.toJSON(res));
+  },
+};
+
+const escalate: CommandSpec = {
+  name: 'escalate',
+  summary: 'raise the escalation level (1 supervisor, 2 manager)',
+  service: 'ticket',
+  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  options: {
+    reason: { type: 'string', required: true, valueName: 'text', description: 'why, e.g. "SLA terlewati"' },
+    level: { type: 'string', valueName: '1|2', description: 'target level (default: current + 1)' },
+    'expected-version': EXPECTED_VERSION,
+  },
+  async run({ args, clients }) {
+    const level = args.string('level');
+    const res = await callUnary(clients.ticket, 'escalateTicket', {
+      ticketId: args.positional(0),
+      reason: args.required('reason'),
+      level: level === undefined ? 0 : parseIntFlag('level', level, 1, 2),
+      expectedVersion: expectedVersion(args),
+      actor: undefined,
+    });
+    return ticketOutput(res, ticketv1.EscalateTicketResponse.toJSON(res));
+  },
+};
+
+const stats: CommandSpec = {
+  name: 'stats',
+  summary: 'counts, SLA compliance and technician performance over a window',
+  service: 'ticket',
+  options: {
+    from: { type: 'string', valueName: 'time', description: 'window start: ISO 8601, or a span ago like 24h, 7d (default 24h)' },
+    to: { type: 'string', valueName: 'time', description: 'window end (default now)' },
+    zone: { type: 'string', valueName: 'slug', description: 'only this work zone' },
+  },
+  async run({ args, clients, now }) {
+    const res = await callUnary(clients.ticket, 'getTicketStats', {
+      from: parseTime('from', args.string('from') ?? '24h', now),
+      to: parseTime('to', args.string('to') ?? 'now', now),
+      workZone: args.string('zone') ?? '',
+    });
+    const s = res.stats;
+    let text = '';
+    if (s) {
+      text += formatRecord([
+        ['Window', `${formatTime(s.from)} – ${formatTime(s.to)}${s.workZone ? ` (${s.workZone})` : ''}`],
+        ['Total', String(s.total)],
+        ['Open', String(s.open)],
+        ['Completed', String(s.completed)],
+        ['Overdue', String(s.overdue)],
+        ['SLA met', `${s.slaMet} (${formatNumber(s.slaCompliancePercent)}%)`],
+        ['Mean time to resolve', `${formatNumber(s.meanTimeToResolveHours)} h`],
+      ]);
+      text += '\n' + formatTable(
+        [{ header: 'TYPE' }, { header: 'STATUS' }, { header: 'COUNT', align: 'right' }],
+        s.counts.map((c) => [typeLabel(c.type), statusLabel(c.status), String(c.count)]),
+      );
+      if (s.technicians.length) {
+        text += '\n' + formatTable(
+          [
+            { header: 'TECHNICIAN' },
+            { header: 'COMPLETED', align: 'right' },
+            { header: 'SLA %', align: 'right' },
+            { header: 'MTTR H', align: 'right' },
+            { header: 'OPEN ASSIGNED', align: 'right' },
+          ],
+          s.technicians.map((t) => [t.technicianId, String(t.completed), formatNumber(t.slaCompliancePercent), formatNumber(t.meanTimeToResolveHours), String(t.openAssigned)]),
+        );
+      }
+    }
+    return { json: ticketv1.GetTicketStatsResponse.toJSON(res), text };
+  },
+};
+
+/** `notifyctl tickets …`: the TicketService lifecycle. */
+export const ticketsGroup: CommandGroup = {
+  name: 'tickets',
+  aliases: ['ticket'],
+  summary: 'create, list and move tickets through their lifecycle (ticket service)',
+  commands: [create, get, list, assign, start, complete, cancel, escalate, stats],
+};

@@ -1,0 +1,161 @@
+import { commonv1, ticketv1 } from '@notify/proto';
+import {
+  UsageError,
+  enumChoices,
+  enumLabel,
+  parseCommandLine,
+  parseEnum,
+  parseIntFlag,
+  parseTime,
+  parseVariables,
+  splitCommandLine,
+} from '../src/args';
+import { parseAudience } from '../src/audience';
+import { resolveConnection } from '../src/clients';
+import { idOrPhone } from '../src/commands/customers';
+import { formatCallError } from '../src/errors';
+import { NotFoundError } from '@notify/errors';
+
+describe('splitCommandLine', () => {
+  it('finds group and command after global flags and their values', () => {
+    expect(splitCommandLine(['--json', '--host', 'h', 'tickets', 'list', '--zone', 'karawang'])).toEqual({
+      group: 'tickets',
+      command: 'list',
+      rest: ['--json', '--host', 'h', '--zone', 'karawang'],
+    });
+    expect(splitCommandLine(['--api-key=k', 'tickets', 'get', 'X'])).toEqual({ group: 'tickets', command: 'get', rest: ['--api-key=k', 'X'] });
+  });
+  it('stops at the first command flag (a positional after it is not the command)', () => {
+    expect(splitCommandLine(['tickets', '--zone', 'list'])).toEqual({ group: 'tickets', command: undefined, rest: ['--zone', 'list'] });
+  });
+});
+
+describe('parseCommandLine', () => {
+  const options = {
+    zone: { type: 'string', description: '' },
+    status: { type: 'string', multiple: true, description: '' },
+    reason: { type: 'string', required: true, description: '' },
+    reassign: { type: 'boolean', description: '' },
+  } as const;
+  const positionals = [{ name: 'id', description: '' }];
+
+  it('parses flags, repeatable and comma-separated lists, booleans and positionals', () => {
+    const args = parseCommandLine(['T1', '--reason', 'x', '--status', 'open,assigned', '--status', 'in_progress', '--reassign', '--json'], options, positionals);
+    expect(args.positional(0)).toBe('T1');
+    expect(args.required('reason')).toBe('x');
+    expect(args.list('status')).toEqual(['open', 'assigned', 'in_progress']);
+    expect(args.flag('reassign')).toBe(true);
+    expect(args.flag('json')).toBe(true);
+    expect(args.string('zone')).toBeUndefined();
+  });
+
+  it.each([
+    [['T1'], 'missing required flag --reason'],
+    [['--reason', 'x'], 'missing argument <id>'],
+    [['T1', 'T2', '--reason', 'x'], 'unexpected argument "T2"'],
+    [['T1', '--reason', 'x', '--bogus'], 'unknown flag --bogus'],
+    [['T1', '--reason'], 'flag --reason needs a value'],
+    [['T1', '--reason', '  '], 'missing required flag --reason'],
+  ])('%j is a usage error: %s', (argv, message) => {
+    let err: unknown;
+    try {
+      parseCommandLine(argv, options, positionals);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(message);
+  });
+
+  it('skips the required checks for --help', () => {
+    expect(parseCommandLine(['--help'], options, positionals).flag('help')).toBe(true);
+  });
+});
+
+describe('enums', () => {
+  it('accepts short, full, dashed and aliased names case-insensitively', () => {
+    expect(parseEnum(ticketv1.TicketStatus, 'TICKET_STATUS_', 'status', 'in-progress')).toBe(ticketv1.TicketStatus.TICKET_STATUS_IN_PROGRESS);
+    expect(parseEnum(ticketv1.TicketStatus, 'TICKET_STATUS_', 'status', 'TICKET_STATUS_OPEN')).toBe(ticketv1.TicketStatus.TICKET_STATUS_OPEN);
+    expect(parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', 'GANGGUAN', { gangguan: 1 })).toBe(1);
+  });
+  it('rejects UNSPECIFIED and unknown names, listing the choices', () => {
+    expect(() => parseEnum(commonv1.Priority, 'PRIORITY_', 'priority', 'unspecified')).toThrow(UsageError);
+    expect(() => parseEnum(commonv1.Priority, 'PRIORITY_', 'priority', 'asap')).toThrow('--priority: "asap" is not one of low, normal, high, urgent');
+  });
+  it('labels values by their short name', () => {
+    expect(enumLabel(ticketv1.TicketStatus, 'TICKET_STATUS_', 3)).toBe('IN_PROGRESS');
+    expect(enumLabel(ticketv1.TicketStatus, 'TICKET_STATUS_', 0)).toBe('-');
+    expect(enumLabel(ticketv1.TicketStatus, 'TICKET_STATUS_', 99)).toBe('99');
+    expect(enumChoices(commonv1.Channel, 'CHANNEL_')).toEqual(['whatsapp', 'sms']);
+  });
+});
+
+describe('value parsers', () => {
+  const now = new Date('2026-11-22T02:00:00Z');
+  it('parseTime reads ISO 8601, now, and spans ago', () => {
+    expect(parseTime('from', '2026-11-22T09:00:00+07:00', now).toISOString()).toBe('2026-11-22T02:00:00.000Z');
+    expect(parseTime('from', 'now', now).getTime()).toBe(now.getTime());
+    expect(parseTime('from', '24h', now).toISOString()).toBe('2026-11-21T02:00:00.000Z');
+    expect(parseTime('from', '90m', now).toISOString()).toBe('2026-11-22T00:30:00.000Z');
+    expect(() => parseTime('from', 'yesterday', now)).toThrow(UsageError);
+  });
+  it('parseIntFlag checks range and form', () => {
+    expect(parseIntFlag('level', '2', 1, 2)).toBe(2);
+    expect(() => parseIntFlag('level', '3', 1, 2)).toThrow('--level: "3" must be a whole number from 1 to 2');
+    expect(() => parseIntFlag('level', '1.5', 1, 2)).toThrow(UsageError);
+  });
+  it('parseVariables merges --vars JSON and --var pairs (split at the first =)', () => {
+    expect(parseVariables(['a=1', 'url=https://x?y=z'], '{"a": 0, "n": 5}')).toEqual({ a: '1', url: 'https://x?y=z', n: 5 });
+    expect(() => parseVariables(['novalue'])).toThrow('--var: "novalue" must be key=value');
+    expect(() => parseVariables([], '[1]')).toThrow('--vars: must be a JSON object');
+  });
+  it('parseAudience reads kind and key=value pairs', () => {
+    expect(parseAudience('audience', 'staff_roles:roles=technician+supervisor,zone=bekasi')).toMatchObject({
+      kind: commonv1.AudienceKind.AUDIENCE_KIND_STAFF_ROLES,
+      roles: [commonv1.Role.ROLE_TECHNICIAN, commonv1.Role.ROLE_SUPERVISOR],
+      workZone: 'bekasi',
+    });
+    expect(() => parseAudience('audience', 'group:gid')).toThrow(UsageError);
+    expect(() => parseAudience('audience', 'group:colour=red')).toThrow('unknown key "colour"');
+  });
+  it('idOrPhone passes phones through untouched and recognises UUIDs', () => {
+    expect(idOrPhone('0812-3456-7890')).toEqual({ id: '', phone: '0812-3456-7890' });
+    expect(idOrPhone('6f1c2a3b-1d2e-4f50-8a9b-0c1d2e3f4a5b')).toEqual({ id: '6f1c2a3b-1d2e-4f50-8a9b-0c1d2e3f4a5b', phone: '' });
+  });
+});
+
+describe('resolveConnection', () => {
+  const parse = (argv: string[]) => parseCommandLine(argv, {});
+  it('flag > --host > env > default, per service', () => {
+    const c = resolveConnection(parse(['--ticket-addr', 't:1', '--api-key', 'k']), { CUSTOMER_ADDR: 'c:2', NOTIFY_API_KEY: 'env' });
+    expect(c.addresses).toEqual({ ticket: 't:1', customer: 'c:2', template: '127.0.0.1:50053', scheduler: '127.0.0.1:50054', gateway: '127.0.0.1:50055' });
+    expect(c.apiKey).toBe('k');
+    expect(c.timeoutMs).toBe(10_000);
+    const h = resolveConnection(parse(['--host', 'svc.local', '--timeout', '500']), { CUSTOMER_ADDR: 'c:2', NOTIFY_API_KEY: 'env' });
+    expect(h.addresses.customer).toBe('svc.local:50052');
+    expect(h.apiKey).toBe('env');
+    expect(h.timeoutMs).toBe(500);
+  });
+  it('needs an API key and a sane timeout', () => {
+    expect(() => resolveConnection(parse([]), {})).toThrow('no API key: pass --api-key or set NOTIFY_API_KEY');
+    expect(() => resolveConnection(parse(['--timeout', '0']), { NOTIFY_API_KEY: 'k' })).toThrow(UsageError);
+  });
+});
+
+describe('formatCallError', () => {
+  it('prints the status name and the server details on one line', () => {
+    const cause = Object.assign(new Error('5 NOT_FOUND: ticket X not found'), { code: 5, details: 'ticket X not found' });
+    const err = Object.assign(new NotFoundError('ticket', 'X'), { cause });
+    err.message = 'ticket X not found';
+    expect(formatCallError(err, 'ticket', '127.0.0.1:1')).toBe('error: NOT_FOUND: ticket X not found');
+  });
+  it('names the service and address for UNAVAILABLE and UNIMPLEMENTED', () => {
+    const unimplemented = Object.assign(new Error('12 UNIMPLEMENTED: x'), { code: 12, details: 'ListJobs is not implemented yet' });
+    expect(formatCallError(unimplemented, 'scheduler', 'h:50054')).toBe('error: UNIMPLEMENTED: ListJobs is not implemented yet (scheduler service at h:50054)');
+    const unavailable = Object.assign(new Error('14'), { code: 14, details: 'No connection established.\nLast error: ECONNREFUSED. Resolution note: ' });
+    expect(formatCallError(unavailable, 'gateway', 'h:1')).toBe('error: UNAVAILABLE: No connection established. Last error: ECONNREFUSED (gateway service at h:1)');
+  });
+  it('prints other errors as their message', () => {
+    expect(formatCallError(new Error('boom'))).toBe('error: boom');
+  });
+});
