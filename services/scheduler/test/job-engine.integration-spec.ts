@@ -1,11 +1,12 @@
 import { createDataSource, runMigrations } from '@notify/db';
 import { createLogger } from '@notify/logger';
 import { createTestSchema, waitFor, type TestSchema } from '@notify/testing';
-import { JobRunner, placeholderJobHandlers, systemClock, uuidGenerator, type JobHandlers } from '../src/application';
+import { JobRunner, systemClock, uuidGenerator } from '../src/application';
 import type { JobName } from '../src/domain';
 import { PgBossJobEngine } from '../src/infrastructure/engine/pg-boss-job-engine';
 import { PostgresJobRunRepository, PostgresJobStateRepository } from '../src/infrastructure/persistence/job-run.repository';
 import { schedulerMigrations } from '../src/infrastructure/persistence/migrations';
+import { countingHandlers } from './support/counting-handlers';
 
 jest.setTimeout(60_000);
 
@@ -13,21 +14,12 @@ jest.setTimeout(60_000);
 async function replica(db: TestSchema, calls: JobName[], failures: { paymentReminder: number }) {
   const ds = createDataSource({ url: db.url, schema: db.schema, migrations: schedulerMigrations, poolSize: 3 });
   await runMigrations(ds);
-  const counting: JobHandlers = Object.fromEntries(
-    Object.entries(placeholderJobHandlers).map(([name, h]) => [
-      name,
-      {
-        run: (ctx: Parameters<typeof h.run>[0]) => {
-          calls.push(ctx.jobName);
-          if (ctx.jobName === 'payment_reminder' && failures.paymentReminder > 0) {
-            failures.paymentReminder--;
-            return Promise.reject(new Error('customer service unavailable'));
-          }
-          return h.run(ctx);
-        },
-      },
-    ]),
-  ) as unknown as JobHandlers;
+  const counting = countingHandlers(calls, (ctx) => {
+    if (ctx.jobName === 'payment_reminder' && failures.paymentReminder > 0) {
+      failures.paymentReminder--;
+      throw new Error('customer service unavailable');
+    }
+  });
   const runs = new PostgresJobRunRepository(ds);
   const states = new PostgresJobStateRepository(ds);
   const runner = new JobRunner({ handlers: counting, runs, states, clock: systemClock, ids: uuidGenerator });

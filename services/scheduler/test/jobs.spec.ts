@@ -1,7 +1,11 @@
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
-import { JobRunner, ManageJobsUseCase, placeholderJobHandlers, type Clock, type JobHandlers, type JobQueue } from '../src/application';
+import { JobRunner, ManageJobsUseCase, type Clock, type JobHandlers, type JobQueue } from '../src/application';
 import { JOB_DEFINITIONS, type JobName } from '../src/domain';
+import { cronParserSchedule } from '../src/infrastructure/engine/cron-schedule';
 import { InMemoryJobRunRepository, InMemoryJobStateRepository } from '../src/infrastructure/memory/in-memory-job-stores';
+import { countingHandlers } from './support/counting-handlers';
+
+const placeholderJobHandlers = countingHandlers([]);
 
 class SteppingClock implements Clock {
   constructor(private t: number) {}
@@ -26,7 +30,7 @@ function setup(handlers: JobHandlers = placeholderJobHandlers) {
     },
   };
   const runner = new JobRunner({ handlers, runs, states, clock, ids });
-  const jobs = new ManageJobsUseCase({ runs, states, queue, clock });
+  const jobs = new ManageJobsUseCase({ runs, states, queue, clock, cron: cronParserSchedule });
   return { runs, states, runner, jobs, enqueued };
 }
 
@@ -115,8 +119,8 @@ describe('ManageJobsUseCase', () => {
     await expect(jobs.triggerJob('nope', 'admin')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.pauseJob('nope')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.resumeJob('nope')).rejects.toBeInstanceOf(NotFoundError);
-    await expect(jobs.listJobRuns('nope', 0)).rejects.toBeInstanceOf(NotFoundError);
-    await expect(jobs.listJobRuns('', 501)).rejects.toBeInstanceOf(ValidationError);
+    await expect(jobs.listJobRuns({ jobName: 'nope', pageSize: 0, pageToken: '' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(jobs.listJobRuns({ jobName: '', pageSize: 501, pageToken: '' })).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('triggerJob follows the per-job roles of the proto (manager: summary/performance; supervisor: performance/SLA)', async () => {
@@ -134,7 +138,26 @@ describe('ManageJobsUseCase', () => {
     await runner.run(tick('daily_summary'), { pausedApplies: true });
     await runner.run(tick('sla_monitor'), { pausedApplies: true });
     await runner.run(tick('daily_summary', 'MANUAL'), { pausedApplies: false });
-    expect((await jobs.listJobRuns('daily_summary', 0)).map((r) => r.trigger)).toEqual(['MANUAL', 'SCHEDULED']);
-    expect((await jobs.listJobRuns('', 1)).map((r) => r.jobName)).toEqual(['daily_summary']);
+    expect((await jobs.listJobRuns({ jobName: 'daily_summary', pageSize: 0, pageToken: '' })).runs.map((r) => r.trigger)).toEqual(['MANUAL', 'SCHEDULED']);
+    const first = await jobs.listJobRuns({ jobName: '', pageSize: 2, pageToken: '' });
+    expect(first.runs.map((r) => r.jobName)).toEqual(['daily_summary', 'sla_monitor']);
+    expect(first.nextPageToken).not.toBe('');
+    const second = await jobs.listJobRuns({ jobName: '', pageSize: 2, pageToken: first.nextPageToken });
+    expect(second.runs.map((r) => [r.jobName, r.trigger])).toEqual([['daily_summary', 'SCHEDULED']]);
+    expect(second.nextPageToken).toBe('');
+    await expect(jobs.listJobRuns({ jobName: '', pageSize: 2, pageToken: 'garbage' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('listJobs gives next_run_at from the WIB cron (absent when paused)', async () => {
+    const { jobs } = setup();
+    await jobs.pauseJob('daily_summary');
+    const views = await jobs.listJobs(); // SteppingClock: now ≈ 2026-01-05T01:00:01Z = Monday 08:00:01 WIB
+    const next = Object.fromEntries(views.map((v) => [v.definition.name, v.nextRunAt?.toISOString() ?? null]));
+    expect(next).toEqual({
+      sla_monitor: '2026-01-05T01:15:00.000Z',
+      payment_reminder: '2026-01-05T02:00:00.000Z',
+      daily_summary: null,
+      weekly_performance: '2026-01-12T01:00:00.000Z',
+    });
   });
 });

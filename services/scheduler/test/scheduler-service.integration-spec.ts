@@ -3,10 +3,10 @@ import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { schedulerv1 } from '@notify/proto';
 import { createTestSchema, waitFor, type TestSchema } from '@notify/testing';
-import { placeholderJobHandlers, type JobHandlers } from '../src/application';
 import { loadSchedulerConfig } from '../src/config';
 import type { JobName } from '../src/domain';
 import { startSchedulerService, type RunningSchedulerService } from '../src/server';
+import { countingHandlers } from './support/counting-handlers';
 
 const ADMIN_KEY = 'it-sched-admin-key-00001';
 const OUTCOME = schedulerv1.JobRunOutcome;
@@ -24,9 +24,7 @@ describe('scheduler service (gRPC + Postgres + pg-boss, two replicas)', () => {
   const clients: schedulerv1.SchedulerServiceClient[] = [];
   const calls: JobName[] = [];
 
-  const counting: JobHandlers = Object.fromEntries(
-    Object.entries(placeholderJobHandlers).map(([name, h]) => [name, { run: (ctx: Parameters<typeof h.run>[0]) => (calls.push(ctx.jobName), h.run(ctx)) }]),
-  ) as unknown as JobHandlers;
+  const counting = countingHandlers(calls);
 
   beforeAll(async () => {
     pg = await createTestSchema('sched_svc');

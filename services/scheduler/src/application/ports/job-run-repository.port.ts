@@ -1,13 +1,33 @@
 import type { JobName, JobRun } from '../../domain';
 
+/** Keyset position of ListJobRuns (newest first: started_at descending, then id descending). */
+export interface JobRunCursor {
+  readonly startedAt: Date;
+  readonly id: string;
+}
+
+/** Filter of {@link JobRunRepository.list}. */
+export interface JobRunFilter {
+  /** One job; absent = all. */
+  readonly jobName?: JobName;
+  /** At most this many runs. */
+  readonly limit: number;
+  /** Only runs strictly after this position (the next page). */
+  readonly after?: JobRunCursor;
+  /** started_at ≥ this. */
+  readonly startedFrom?: Date;
+  /** started_at < this. */
+  readonly startedTo?: Date;
+}
+
 /** Runs of jobs (Postgres table `job_runs` in DATABASE_SCHEMA). */
 export interface JobRunRepository {
   /** Inserts a new run. */
   insert(run: JobRun): Promise<void>;
   /** Replaces the run with the same id (finish). */
   update(run: JobRun): Promise<void>;
-  /** Runs newest first (by started_at), optionally of one job, at most `limit`. */
-  list(filter: { readonly jobName?: JobName; readonly limit: number }): Promise<JobRun[]>;
+  /** Runs newest first (started_at descending, then id descending), filtered, at most `limit`. */
+  list(filter: JobRunFilter): Promise<JobRun[]>;
   /** The latest run (by started_at) of each job that has one. */
   latestPerJob(): Promise<Map<JobName, JobRun>>;
 }

@@ -1,6 +1,7 @@
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
+import { decodePageToken, encodePageToken } from '@notify/paging';
 import { JOB_DEFINITIONS, findJobDefinition, type JobDefinition, type JobName, type JobRun } from '../../domain';
-import type { Clock, JobQueue, JobRunRepository, JobStateRepository } from '../ports';
+import type { Clock, CronSchedule, JobQueue, JobRunCursor, JobRunRepository, JobStateRepository } from '../ports';
 
 /** A job as ListJobs shows it. */
 export interface JobView {
@@ -8,6 +9,22 @@ export interface JobView {
   readonly paused: boolean;
   /** Latest run, or null if never run. */
   readonly lastRun: JobRun | null;
+  /** Next cron tick after now (Asia/Jakarta); null when paused (proto Job.next_run_at: "absent when paused"). */
+  readonly nextRunAt: Date | null;
+}
+
+/** ListJobRuns input. */
+export interface ListJobRunsQuery {
+  /** Job name; '' = all jobs. */
+  readonly jobName: string;
+  /** 1..500; 0 = 50. */
+  readonly pageSize: number;
+  /** '' = first page; else the next_page_token of the previous page. */
+  readonly pageToken: string;
+  /** started_at ≥ this (optional). */
+  readonly startedFrom?: Date;
+  /** started_at < this (optional). */
+  readonly startedTo?: Date;
 }
 
 /**
@@ -41,17 +58,14 @@ export class ManageJobsUseCase {
       readonly states: JobStateRepository;
       readonly queue: JobQueue;
       readonly clock: Clock;
+      readonly cron: CronSchedule;
     },
   ) {}
 
-  /** The four jobs with paused flag and latest run. */
+  /** The four jobs with paused flag, latest run and next tick (cron in Asia/Jakarta after clock.now()). */
   async listJobs(): Promise<JobView[]> {
     const [paused, latest] = await Promise.all([this.deps.states.pausedJobs(), this.deps.runs.latestPerJob()]);
-    return JOB_DEFINITIONS.map((definition) => ({
-      definition,
-      paused: paused.has(definition.name),
-      lastRun: latest.get(definition.name) ?? null,
-    }));
+    return JOB_DEFINITIONS.map((definition) => this.view(definition, paused.has(definition.name), latest.get(definition.name) ?? null));
   }
 
   /**
@@ -72,16 +86,37 @@ export class ManageJobsUseCase {
   }
 
   /**
-   * Runs newest first; `jobName` empty = all jobs; `limit` 1..500 (0 = 50).
-   * NotFoundError for an unknown name; ValidationError for a limit out of range.
+   * One page of runs, newest first (started_at, then id, descending), with the token of the
+   * next page ('' on the last). `jobName` '' = all jobs; page size 1..500 (0 = 50); optional
+   * started range [from, to). NotFoundError for an unknown name; ValidationError for a page size
+   * out of range, a bad page token, or from ≥ to.
    */
-  async listJobRuns(jobName: string, limit: number): Promise<JobRun[]> {
-    const name: JobName | undefined = jobName === '' ? undefined : this.require(jobName).name;
-    const size = limit === 0 ? 50 : limit;
+  async listJobRuns(query: ListJobRunsQuery): Promise<{ readonly runs: JobRun[]; readonly nextPageToken: string }> {
+    const name: JobName | undefined = query.jobName === '' ? undefined : this.require(query.jobName).name;
+    const size = query.pageSize === 0 ? 50 : query.pageSize;
     if (!Number.isInteger(size) || size < 1 || size > MAX_JOB_RUNS_PAGE) {
       throw new ValidationError('page_size', `must be 1..${MAX_JOB_RUNS_PAGE}`);
     }
-    return this.deps.runs.list({ jobName: name, limit: size });
+    if (query.startedFrom && query.startedTo && query.startedFrom.getTime() >= query.startedTo.getTime()) {
+      throw new ValidationError('started', 'from must be before to');
+    }
+    let after: JobRunCursor | undefined;
+    if (query.pageToken !== '') {
+      const t = decodePageToken(query.pageToken, ['startedAt', 'id']);
+      after = { startedAt: new Date(t.startedAt), id: t.id };
+      if (Number.isNaN(after.startedAt.getTime())) throw new ValidationError('page_token', 'is not a valid page token');
+    }
+    const rows = await this.deps.runs.list({
+      ...(name ? { jobName: name } : {}),
+      limit: size + 1,
+      ...(after ? { after } : {}),
+      ...(query.startedFrom ? { startedFrom: query.startedFrom } : {}),
+      ...(query.startedTo ? { startedTo: query.startedTo } : {}),
+    });
+    const runs = rows.slice(0, size);
+    const last = runs[runs.length - 1];
+    const nextPageToken = rows.length > size && last ? encodePageToken({ startedAt: last.startedAt.toISOString(), id: last.id }) : '';
+    return { runs, nextPageToken };
   }
 
   /** Pauses the job's schedule (idempotent). NotFoundError for an unknown name. */
@@ -98,7 +133,12 @@ export class ManageJobsUseCase {
     const definition = this.require(name);
     await this.deps.states.setPaused(definition.name, paused, this.deps.clock.now());
     const latest = await this.deps.runs.latestPerJob();
-    return { definition, paused, lastRun: latest.get(definition.name) ?? null };
+    return this.view(definition, paused, latest.get(definition.name) ?? null);
+  }
+
+  private view(definition: JobDefinition, paused: boolean, lastRun: JobRun | null): JobView {
+    const nextRunAt = paused ? null : this.deps.cron.nextRunAt(definition.cron, definition.timeZone, this.deps.clock.now());
+    return { definition, paused, lastRun, nextRunAt };
   }
 
   private require(name: string): JobDefinition {

@@ -3,6 +3,15 @@ import PgBoss from 'pg-boss';
 import type { Logger } from '@notify/logger';
 import type { JobQueue, JobRunner } from '../../application';
 import { JOB_DEFINITIONS, type JobName, type JobTrigger } from '../../domain';
+import type { CampaignDueQueue, SqlExecutorDb } from '../persistence/campaign.store';
+
+/** The pg-boss queue of campaign due jobs (one job per campaign, id = campaign id, start after send_at). */
+export const CAMPAIGN_DUE_QUEUE = 'campaign_due';
+
+/** Data of a campaign due job. */
+interface CampaignDueData {
+  readonly campaignId: string;
+}
 
 /** Data carried by each pg-boss job of a scheduler queue. */
 interface TickData {
@@ -26,6 +35,11 @@ export interface PgBossJobEngineOptions {
   readonly retryDelaySeconds?: number;
   /** Evaluate cron schedules on this instance (default true; pg-boss lets one instance at a time fire a tick). */
   readonly schedule?: boolean;
+  /**
+   * Runs a due campaign (ManageCampaignsUseCase.dispatchDue); absent = no campaign worker on
+   * this instance. Throwing retries the job (retryLimit 5, 10 s apart).
+   */
+  readonly onCampaignDue?: (campaignId: string) => Promise<unknown>;
 }
 
 /** The pg-boss job id of a tick: a UUID derived from `<job>:<tick ISO>`, so a tick sent twice is inserted once. */
@@ -48,9 +62,13 @@ const floorToMinute = (d: Date): Date => new Date(Math.floor(d.getTime() / 60_00
  * - sendTick(): enqueues a SCHEDULED tick with pg-boss `id` derived from `<job>:<tick>` and
  *   `singletonKey` `<job>:<tick ISO>`: sending the same tick from several replicas yields one job
  *   (pg-boss inserts with ON CONFLICT DO NOTHING), hence one run.
+ * - enqueueCampaignDue(): one job per campaign in queue `campaign_due` (id = campaign id,
+ *   startAfter = send_at) inserted through the caller's transaction; a worker hands it to
+ *   `onCampaignDue`. pg-boss gives a job to one worker at a time; the dispatch itself is
+ *   idempotent (conditional SCHEDULED → SENT), so a redelivered job publishes nothing more.
  * - stop(): graceful — waits for active handlers (up to `timeoutMs`), then closes pg-boss's pool.
  */
-export class PgBossJobEngine implements JobQueue {
+export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
   private readonly boss: PgBoss;
 
   constructor(private readonly options: PgBossJobEngineOptions) {
@@ -83,6 +101,25 @@ export class PgBossJobEngine implements JobQueue {
         },
       );
     }
+    if (!(await this.boss.getQueue(CAMPAIGN_DUE_QUEUE))) {
+      await this.boss.createQueue(CAMPAIGN_DUE_QUEUE, { retryLimit: 5, retryDelay: this.options.retryDelaySeconds ?? 10 });
+    }
+    const onCampaignDue = this.options.onCampaignDue;
+    if (onCampaignDue) {
+      await this.boss.work<CampaignDueData>(
+        CAMPAIGN_DUE_QUEUE,
+        { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
+        async (jobs) => {
+          for (const j of jobs) await onCampaignDue(j.data.campaignId);
+        },
+      );
+    }
+  }
+
+  /** Enqueues the due job of a campaign (start after `sendAt`) through `db` (the caller's transaction). */
+  async enqueueCampaignDue(campaignId: string, sendAt: Date, db: SqlExecutorDb): Promise<void> {
+    const data: CampaignDueData = { campaignId };
+    await this.boss.send(CAMPAIGN_DUE_QUEUE, data, { id: campaignId, startAfter: sendAt, db: db as PgBoss.Db });
   }
 
   /** TriggerJob: a MANUAL run of `jobName` as soon as a worker polls. */

@@ -1,4 +1,4 @@
-import type { JobRunRepository, JobStateRepository } from '../../application';
+import type { JobRunFilter, JobRunRepository, JobStateRepository } from '../../application';
 import type { JobName, JobRun } from '../../domain';
 
 /** JobRunRepository in memory (unit tests; single process). */
@@ -17,9 +17,17 @@ export class InMemoryJobRunRepository implements JobRunRepository {
     return Promise.resolve();
   }
 
-  list(filter: { readonly jobName?: JobName; readonly limit: number }): Promise<JobRun[]> {
-    const all = [...this.runs.values()].filter((r) => !filter.jobName || r.jobName === filter.jobName);
-    all.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+  list(filter: JobRunFilter): Promise<JobRun[]> {
+    const key = (r: { startedAt: Date; id: string }): [number, string] => [r.startedAt.getTime(), r.id];
+    const before = (a: [number, string], b: [number, string]): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+    const all = [...this.runs.values()].filter(
+      (r) =>
+        (!filter.jobName || r.jobName === filter.jobName) &&
+        (!filter.startedFrom || r.startedAt.getTime() >= filter.startedFrom.getTime()) &&
+        (!filter.startedTo || r.startedAt.getTime() < filter.startedTo.getTime()) &&
+        (!filter.after || before(key(r), key(filter.after))),
+    );
+    all.sort((a, b) => (before(key(a), key(b)) ? 1 : before(key(b), key(a)) ? -1 : 0));
     return Promise.resolve(all.slice(0, filter.limit));
   }
 

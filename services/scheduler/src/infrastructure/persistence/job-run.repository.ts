@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { dataSourceSchema, qualifiedTable } from '@notify/db';
-import type { JobRunRepository, JobStateRepository } from '../../application';
+import type { JobRunFilter, JobRunRepository, JobStateRepository } from '../../application';
 import type { JobName, JobRun, JobRunOutcome, JobTrigger } from '../../domain';
 
 interface JobRunRow {
@@ -64,10 +64,18 @@ export class PostgresJobRunRepository implements JobRunRepository {
     ]);
   }
 
-  async list(filter: { readonly jobName?: JobName; readonly limit: number }): Promise<JobRun[]> {
-    const rows: JobRunRow[] = filter.jobName
-      ? await this.ds.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE job_name = $1 ORDER BY started_at DESC, id LIMIT $2`, [filter.jobName, filter.limit])
-      : await this.ds.query(`SELECT ${COLUMNS} FROM ${this.table} ORDER BY started_at DESC, id LIMIT $1`, [filter.limit]);
+  async list(filter: JobRunFilter): Promise<JobRun[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown): string => (params.push(v), `$${params.length}`);
+    if (filter.jobName) where.push(`job_name = ${p(filter.jobName)}`);
+    if (filter.startedFrom) where.push(`started_at >= ${p(filter.startedFrom)}`);
+    if (filter.startedTo) where.push(`started_at < ${p(filter.startedTo)}`);
+    if (filter.after) where.push(`(started_at, id) < (${p(filter.after.startedAt)}, ${p(filter.after.id)})`);
+    const rows: JobRunRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM ${this.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ${p(filter.limit)}`,
+      params,
+    );
     return rows.map(toRun);
   }
 

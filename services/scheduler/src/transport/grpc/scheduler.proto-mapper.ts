@@ -1,6 +1,8 @@
-import { schedulerv1 } from '@notify/proto';
-import type { JobView, PendingJobRun } from '../../application';
-import type { JobRun, JobRunOutcome, JobTrigger } from '../../domain';
+import { ValidationError } from '@notify/errors';
+import { commonv1, schedulerv1 } from '@notify/proto';
+import type { JobView, PendingJobRun, ScheduleCampaignInput } from '../../application';
+import type { CampaignActor, CampaignKind, CampaignStatus, JobRun, JobRunOutcome, JobTrigger } from '../../domain';
+export { campaignToProto } from '../../infrastructure/messaging/schedule-event.mapper';
 
 const TRIGGER: Record<JobTrigger, schedulerv1.JobTrigger> = {
   SCHEDULED: schedulerv1.JobTrigger.JOB_TRIGGER_SCHEDULE,
@@ -49,7 +51,7 @@ export function pendingRunToProto(run: PendingJobRun): schedulerv1.JobRun {
   };
 }
 
-/** JobView → proto Job (next_run_at not computed yet: absent). */
+/** JobView → proto Job (next_run_at absent when paused). */
 export function jobToProto(view: JobView): schedulerv1.Job {
   return {
     name: view.definition.name,
@@ -57,7 +59,84 @@ export function jobToProto(view: JobView): schedulerv1.Job {
     cron: view.definition.cron,
     timeZone: view.definition.timeZone,
     paused: view.paused,
-    nextRunAt: undefined,
+    nextRunAt: view.nextRunAt ?? undefined,
     lastRun: view.lastRun ? jobRunToProto(view.lastRun) : undefined,
+  };
+}
+
+const KIND: Readonly<Record<number, CampaignKind>> = {
+  [schedulerv1.CampaignKind.CAMPAIGN_KIND_MAINTENANCE]: 'MAINTENANCE',
+  [schedulerv1.CampaignKind.CAMPAIGN_KIND_PROMOTION]: 'PROMOTION',
+  [schedulerv1.CampaignKind.CAMPAIGN_KIND_EMERGENCY_ALERT]: 'EMERGENCY_ALERT',
+  [schedulerv1.CampaignKind.CAMPAIGN_KIND_OTHER]: 'OTHER',
+};
+
+const STATUS: Readonly<Record<number, CampaignStatus>> = {
+  [schedulerv1.CampaignStatus.CAMPAIGN_STATUS_SCHEDULED]: 'SCHEDULED',
+  [schedulerv1.CampaignStatus.CAMPAIGN_STATUS_SENT]: 'SENT',
+  [schedulerv1.CampaignStatus.CAMPAIGN_STATUS_CANCELLED]: 'CANCELLED',
+};
+
+/** An enum value's proto name; ValidationError naming `field` for a number outside the enum (ts-proto answers UNRECOGNIZED). */
+function enumName(field: string, toJSON: (v: never) => string, value: number): string {
+  const name = toJSON(value as never);
+  if (name === 'UNRECOGNIZED') throw new ValidationError(field, `unknown value ${value}`);
+  return name;
+}
+
+/** Proto CampaignStatus list → domain statuses; ValidationError for UNSPECIFIED or unknown values. */
+export function campaignStatusesFromProto(statuses: readonly schedulerv1.CampaignStatus[]): CampaignStatus[] {
+  return statuses.map((s) => {
+    const status = STATUS[s];
+    if (!status) throw new ValidationError('statuses', `unknown campaign status ${s}`);
+    return status;
+  });
+}
+
+/**
+ * ScheduleCampaignRequest → use-case input. `createdBy`: the request's actor when the caller
+ * has role service (proto: "honoured for role service"), else the caller itself (role, staff id).
+ * ValidationError for enum values outside their enums.
+ */
+export function scheduleCampaignInputFromProto(
+  req: schedulerv1.ScheduleCampaignRequest,
+  principal: { readonly role: string; readonly staffId?: string | undefined },
+): ScheduleCampaignInput {
+  const actor: CampaignActor =
+    principal.role === 'service' && req.actor
+      ? {
+          kind: enumName('actor.kind', commonv1.actorKindToJSON, req.actor.kind),
+          id: req.actor.id,
+          name: req.actor.name,
+          role: enumName('actor.role', commonv1.roleToJSON, req.actor.role),
+        }
+      : {
+          kind: principal.staffId ? 'ACTOR_KIND_STAFF' : 'ACTOR_KIND_SYSTEM',
+          id: principal.staffId ?? '',
+          name: '',
+          role: commonv1.roleToJSON(commonv1.roleFromJSON(`ROLE_${principal.role.toUpperCase()}`)),
+        };
+  return {
+    name: req.name,
+    kind: KIND[req.kind] ?? null,
+    notificationType:
+      req.notificationType === commonv1.NotificationType.NOTIFICATION_TYPE_UNSPECIFIED
+        ? null
+        : enumName('notification_type', commonv1.notificationTypeToJSON, req.notificationType),
+    templateKey: req.templateKey,
+    audience: req.audience.map((a) => ({
+      kind: enumName('audience.kind', commonv1.audienceKindToJSON, a.kind),
+      workZone: a.workZone,
+      groupId: a.groupId,
+      roles: a.roles.map((r) => enumName('audience.roles', commonv1.roleToJSON, r)),
+      customerId: a.customerId,
+      staffId: a.staffId,
+    })),
+    variables: req.variables ?? {},
+    sendAt: req.sendAt ?? null,
+    priority: req.priority === commonv1.Priority.PRIORITY_UNSPECIFIED ? null : enumName('priority', commonv1.priorityToJSON, req.priority),
+    channels: req.channels.map((c) => enumName('channels', commonv1.channelToJSON, c)),
+    requestId: req.requestId,
+    createdBy: actor,
   };
 }

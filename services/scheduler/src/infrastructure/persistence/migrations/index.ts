@@ -1,5 +1,6 @@
 import { platformMigrations } from '@notify/db';
 import { CreateJobTables1795600000000 } from './1795600000000-CreateJobTables';
+import { CreateJobFactsAndCampaigns1795600001000 } from './1795600001000-CreateJobFactsAndCampaigns';
 
-/** Every migration of the scheduler schema: the platform's (outbox, dead letters, processed events), then job runs and job states. */
-export const schedulerMigrations = [...platformMigrations, CreateJobTables1795600000000];
+/** Every migration of the scheduler schema: the platform's (outbox, dead letters, processed events), job runs and states, job facts and campaigns. */
+export const schedulerMigrations = [...platformMigrations, CreateJobTables1795600000000, CreateJobFactsAndCampaigns1795600001000];

@@ -1,0 +1,33 @@
+import { eventIdFrom } from '@notify/events';
+import { wibDate, wibDayWindow } from '../../domain';
+import type { Clock, JobContext, JobFactStore, JobHandler, TicketDirectory } from '../ports';
+
+/**
+ * Daily summary (18:00 WIB, to managers and supervisors; seeds "Daily Summary … Tickets,
+ * technicians, SLA, issues"). GetTicketStats over the WIB calendar day of the tick
+ * ([00:00, 24:00) WIB, all zones) → one DailySummaryEvent per day carrying the stats as the
+ * ticket service returned them: event id eventIdFrom('daily_summary', date) and a durable
+ * `daily_summary:<date>` fact. Items = 1 the first time, 0 on a re-run the same day.
+ */
+export class DailySummaryJob implements JobHandler {
+  constructor(private readonly deps: { readonly tickets: TicketDirectory; readonly facts: JobFactStore; readonly clock: Clock }) {}
+
+  async run(context: JobContext): Promise<{ readonly itemsProduced: number }> {
+    const { tickets, facts, clock } = this.deps;
+    const date = wibDate(context.scheduledFor);
+    const stats = await tickets.stats(wibDayWindow(date));
+    const now = clock.now();
+    const { published } = await facts.recordOnce(
+      [
+        {
+          factKey: `daily_summary:${date}`,
+          jobName: context.jobName,
+          jobRunId: context.runId,
+          event: { kind: 'daily_summary', eventId: eventIdFrom('daily_summary', date), occurredAt: now, jobRunId: context.runId, date, stats: stats.snapshot },
+        },
+      ],
+      now,
+    );
+    return { itemsProduced: published };
+  }
+}
