@@ -1,0 +1,54 @@
+import type { Logger } from '@notify/logger';
+import type { customerv1, ticketv1 } from '@notify/proto';
+import { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory } from './grpc-reply.adapters';
+import type { InboundDedupe, ReplySender, TechnicianReplyHandler } from './reply.ports';
+import { TechnicianReplyUseCase } from './technician-reply.use-case';
+
+export * from './reply.ports';
+export { REPLY_TEXTS } from './reply-texts';
+export { decideJob, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, type JobDecision, type JobStep } from './technician-reply.rules';
+export { TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
+export { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
+export { DEFAULT_INBOUND_DEDUPE_CAPACITY, InMemoryInboundDedupe } from './in-memory-inbound.dedupe';
+
+/** Dependencies of {@link createTechnicianReplyHandler}. */
+export interface TechnicianReplyHandlerDeps {
+  /** Customer service client (createClient with an API key of role `service`): GetStaff by phone. */
+  readonly customer: customerv1.CustomerServiceClient;
+  /** Ticket service client (createClient with an API key of role `service`): ListTickets, AssignTicket, StartTicket, CompleteTicket. */
+  readonly ticket: ticketv1.TicketServiceClient;
+  /** Sends the answer back to the technician. */
+  readonly sender: ReplySender;
+  readonly logger: Logger;
+  /** Wall clock (default `() => new Date()`), for confirmation times the ticket does not carry. */
+  readonly clock?: () => Date;
+  /** Deadline of each gRPC call, ms from its start (default {@link DEFAULT_REPLY_DEADLINE_MS} = 5000). */
+  readonly deadlineMs?: number;
+  /**
+   * At-most-once guard per (provider, inbound message id); default none (a retried webhook acts
+   * again). Tests use {@link InMemoryInboundDedupe}; production backs it with Postgres.
+   */
+  readonly dedupe?: InboundDedupe;
+}
+
+/**
+ * The technician "press 1" reply flow over the customer and ticket services' gRPC APIs
+ * (customer-notification-system.md, "Technician Takes / Starts / Completes Job (Button "1")").
+ * Wire it to the inbound webhooks (`/webhooks/fonnte/inbound`, `/webhooks/wablas/inbound`):
+ * `handler.handle({ ...parsedInboundMessage, messageId })`. The rules are documented on
+ * {@link TechnicianReplyUseCase}; `handle` never rejects (dependency failures become `failed`).
+ * The customer-facing messages (TEKNISI DITUGASKAN, …) are NOT sent here: they follow from the
+ * ticket events through the delivery pipeline.
+ */
+export function createTechnicianReplyHandler(deps: TechnicianReplyHandlerDeps): TechnicianReplyHandler {
+  const deadlineMs = deps.deadlineMs ?? DEFAULT_REPLY_DEADLINE_MS;
+  if (!Number.isFinite(deadlineMs) || deadlineMs <= 0) throw new RangeError(`deadlineMs must be a positive number of ms, got ${deadlineMs}`);
+  return new TechnicianReplyUseCase({
+    staff: new GrpcStaffDirectory(deps.customer, deadlineMs),
+    jobs: new GrpcJobBoard(deps.ticket, deadlineMs),
+    sender: deps.sender,
+    logger: deps.logger,
+    clock: deps.clock ?? (() => new Date()),
+    ...(deps.dedupe ? { dedupe: deps.dedupe } : {}),
+  });
+}

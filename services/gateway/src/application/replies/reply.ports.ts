@@ -1,0 +1,146 @@
+import type { InboundMessage, WebhookProvider } from '../../transport/http/webhook-payloads';
+
+/**
+ * Ports of the technician reply flow ("press 1": customer-notification-system.md, "Technician
+ * Takes Job (Button "1")", "Technician Starts Job", "Technician Completes Job"). The use case
+ * depends only on these; the gRPC adapters next to it implement the directory and the job
+ * board over the customer and ticket services.
+ */
+
+/**
+ * An inbound WhatsApp message as the reply flow reads it: the webhook's {@link InboundMessage}
+ * plus, when the provider gives one, its message id (Fonnte `inboxid`, Wablas message `id`),
+ * which is the idempotency key of {@link InboundDedupe}. Without `messageId` a redelivered
+ * webhook cannot be recognised and is handled again.
+ */
+export type InboundReply = InboundMessage & { readonly messageId?: string };
+
+/** Sends the confirmation / help text back to the writer. */
+export interface ReplySender {
+  /**
+   * Sends `text` to `to` (E.164 digits without `+`, e.g. `6282291921583`) through `provider`
+   * (the provider the message came in on, so the answer comes from the same WhatsApp number).
+   * Rejects when the message could not be handed over; the reply flow logs that and still
+   * returns its result (the ticket change, if any, has already happened).
+   */
+  sendReply(to: string, text: string, provider: WebhookProvider): Promise<void>;
+}
+
+/**
+ * At-most-once guard for inbound messages: a webhook retried by the provider (Fonnte retries a
+ * non-200 answer 15 times, providers.md §1.7) carries the same message id.
+ */
+export interface InboundDedupe {
+  /**
+   * Claims (`provider`, `messageId`). Resolves true the first time this pair is claimed and
+   * false every later time (the message was already handled or is being handled), so exactly one
+   * delivery of a message acts. A claim is never released: a handler that fails after claiming
+   * answers the technician "try again", and the technician's next "1" is a new message.
+   */
+  claim(provider: WebhookProvider, messageId: string): Promise<boolean>;
+}
+
+/** What the reply flow did. */
+export type ReplyAction =
+  /** OPEN → ASSIGNED: the technician took the job offered in their work zone. */
+  | 'assigned'
+  /** ASSIGNED → IN_PROGRESS: the technician started their assigned job. */
+  | 'started'
+  /** IN_PROGRESS → COMPLETED: the technician finished their job. */
+  | 'completed'
+  /** The number is not a staff member's: nothing changed. */
+  | 'unknown_sender'
+  /** The sender is staff but not an active technician: nothing changed. */
+  | 'not_a_technician'
+  /** "1" but no job of theirs and no OPEN job in their zones: nothing changed. */
+  | 'nothing_in_reach'
+  /** Another technician (or another change) got there first: nothing changed. */
+  | 'already_taken'
+  /** The text is not "1": nothing changed, the answer explains what "1" does. */
+  | 'not_a_command'
+  /** This (provider, message id) was already handled: nothing done, nothing sent. */
+  | 'duplicate'
+  /** A dependency failed (unavailable, timeout, unexpected error): nothing known to have changed. */
+  | 'failed';
+
+/** Result of handling one inbound message. */
+export interface ReplyResult {
+  readonly action: ReplyAction;
+  /** The text answered to the writer ('' when nothing is sent: `duplicate`, group chatter, no usable number). */
+  readonly reply: string;
+  /** The ticket acted on (UUID), for `assigned` / `started` / `completed` / `already_taken`. */
+  readonly ticketId?: string;
+}
+
+/** Handles technician replies. */
+export interface TechnicianReplyHandler {
+  /** See {@link TechnicianReplyUseCase.handle}. Never rejects: failures become `failed`. */
+  handle(msg: InboundReply): Promise<ReplyResult>;
+}
+
+/** A staff member as the reply flow needs it. */
+export interface StaffMember {
+  /** Staff id (UUID). */
+  readonly id: string;
+  readonly name: string;
+  /** E.164 digits. */
+  readonly phone: string;
+  readonly isTechnician: boolean;
+  readonly active: boolean;
+  /** Lower-case work zone slugs; empty = all zones (customer.proto `Staff.work_zones`). */
+  readonly workZones: readonly string[];
+}
+
+/** Finds staff by phone (the customer service's GetStaff). */
+export interface StaffDirectory {
+  /**
+   * The staff member with this phone (E.164 digits), or null when there is none (NOT_FOUND).
+   * Rejects with UnavailableError / TimeoutError when the directory cannot answer.
+   */
+  findByPhone(phone: string): Promise<StaffMember | null>;
+}
+
+/** Lifecycle status of a job as the reply flow sees it. */
+export type JobStatus = 'OPEN' | 'ASSIGNED' | 'IN_PROGRESS' | 'COMPLETED' | 'CANCELLED';
+
+/** A ticket as the reply flow needs it. */
+export interface Job {
+  /** Ticket id (UUID). */
+  readonly id: string;
+  /** `GGN-20261122-0001` / `PSB-20261122-0001`. */
+  readonly number: string;
+  readonly kind: 'GANGGUAN' | 'PSB';
+  readonly status: JobStatus;
+  /** Optimistic-concurrency version (ticket.proto `Ticket.version`). */
+  readonly version: number;
+  readonly workZone: string;
+  readonly address: string;
+  readonly description: string;
+  readonly technicianId: string;
+  readonly createdAt: Date;
+  readonly startedAt?: Date;
+  readonly completedAt?: Date;
+}
+
+/** Who acts on the ticket: recorded in the ticket's history. */
+export interface JobActor {
+  readonly staffId: string;
+  readonly name: string;
+}
+
+/** The ticket service as the reply flow uses it. */
+export interface JobBoard {
+  /** The technician's tickets in `status`, any order (ListTickets technician_id + status, all pages). */
+  jobsOf(technicianId: string, status: 'ASSIGNED' | 'IN_PROGRESS'): Promise<Job[]>;
+  /** OPEN tickets of a work zone (all pages); `workZone` undefined = every zone. */
+  openJobs(workZone?: string): Promise<Job[]>;
+  /**
+   * Takes an OPEN ticket for `actor` (AssignTicket, reassign false, expected_version = job.version).
+   * Rejects with FailedPreconditionError (no longer OPEN / taken) or ConflictError (version moved).
+   */
+  take(job: Job, actor: JobActor): Promise<Job>;
+  /** ASSIGNED → IN_PROGRESS (StartTicket with expected_version). Same rejections as {@link take}. */
+  start(job: Job, actor: JobActor): Promise<Job>;
+  /** IN_PROGRESS → COMPLETED (CompleteTicket with expected_version, no notes). Same rejections. */
+  complete(job: Job, actor: JobActor): Promise<Job>;
+}

@@ -1,0 +1,89 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { Job } from './reply.ports';
+
+/**
+ * Pure rules of the technician reply flow (no I/O). Sources:
+ * - customer-notification-system.md, "Technician Takes Job (Button "1")", "Technician Starts
+ *   Job (Button "1" on assigned job)", "Technician Completes Job (Button "1" on in-progress
+ *   job)": one key, "1", moves the technician's job one step on;
+ * - customer-notification-system.md, "Phone Number Format": numbers are compared as
+ *   Indonesian E.164 digits (`082291921583` → `6282291921583`).
+ */
+
+/** WhatsApp JID suffixes a provider may leave on a personal number (`6282…@s.whatsapp.net`). */
+const PERSONAL_JID = /@(s\.whatsapp\.net|c\.us)$/i;
+
+/**
+ * The writer's number as E.164 digits without `+` (the form staff phones are stored in,
+ * customer.proto `Staff.phone`), or null when it is not a valid phone number (empty, a group id
+ * `…@g.us`, letters, wrong length). Numbers without `+` are read as Indonesian:
+ * `082291921583`, `82291921583`, `+6282291921583`, `6282291921583` and
+ * `6282291921583@s.whatsapp.net` all give `6282291921583`.
+ */
+export function normalizeSenderPhone(raw: string): string | null {
+  const s = (raw ?? '').trim().replace(PERSONAL_JID, '');
+  if (!s || !/^[+\d\s().-]+$/.test(s)) return null;
+  const digits = s.replace(/\D/g, '');
+  // `62…` without `+` is already international (Fonnte and Wablas send it that way).
+  const candidate = s.startsWith('+') ? `+${digits}` : digits.startsWith('62') ? `+${digits}` : digits;
+  const parsed = parsePhoneNumberFromString(candidate, 'ID');
+  return parsed && parsed.isValid() ? parsed.number.slice(1) : null;
+}
+
+/**
+ * True when the message is the job key: the text trimmed is exactly "1" (" 1 ", "1\n" count;
+ * "11", "1.", "satu", "ok" do not). Source: the seeds' "press 1" (see file header).
+ */
+export function isJobCommand(text: string): boolean {
+  return (text ?? '').trim() === '1';
+}
+
+/** The step "1" takes on a job. */
+export type JobStep = 'complete' | 'start' | 'take';
+
+/** What "1" does for a technician, given their jobs and the OPEN jobs of their zones. */
+export type JobDecision = { readonly step: JobStep; readonly job: Job } | null;
+
+/**
+ * Which job "1" acts on, in this order (the seeds' three "press 1" steps, applied to the job
+ * furthest along first so a technician never holds two):
+ * 1. a job of theirs IN_PROGRESS → complete it;
+ * 2. else a job of theirs ASSIGNED → start it;
+ * 3. else the oldest OPEN job in one of their work zones (the job offered to them) → take it;
+ * 4. else nothing (null).
+ * Within a step the oldest job (created_at, then number) is chosen, so the choice is stable.
+ */
+export function decideJob(inProgress: readonly Job[], assigned: readonly Job[], open: readonly Job[]): JobDecision {
+  const mine = oldestJob(inProgress);
+  if (mine) return { step: 'complete', job: mine };
+  const next = oldestJob(assigned);
+  if (next) return { step: 'start', job: next };
+  const offered = oldestJob(open.filter((j) => j.status === 'OPEN'));
+  return offered ? { step: 'take', job: offered } : null;
+}
+
+/** The job created first (ties: the lower ticket number); undefined for an empty list. */
+export function oldestJob(jobs: readonly Job[]): Job | undefined {
+  let best: Job | undefined;
+  for (const j of jobs) {
+    if (!best) best = j;
+    else {
+      const d = j.createdAt.getTime() - best.createdAt.getTime();
+      if (d < 0 || (d === 0 && j.number < best.number)) best = j;
+    }
+  }
+  return best;
+}
+
+/** Western Indonesia Time (WIB) is UTC+7 all year (no daylight saving). */
+const WIB_OFFSET_MS = 7 * 3_600_000;
+
+/**
+ * A moment as shown to technicians: `22/11/2026 14:30 WIB` (day/month/year, 24-hour, Asia/Jakarta),
+ * the date style of the seeds' messages ("📅 Dibuat", "🕐 Dimulai", "🕐 Selesai").
+ */
+export function formatWib(at: Date): string {
+  const d = new Date(at.getTime() + WIB_OFFSET_MS);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())} WIB`;
+}

@@ -1,0 +1,100 @@
+// The reply flow's integration specs run the REAL customer and ticket services in this test
+// process (their composition roots, as the embedded mode does), so these two imports cross the
+// service boundary on purpose. Production code of the gateway never imports another service;
+// only this test fixture does.
+/* eslint-disable @nx/enforce-module-boundaries */
+import { loadCustomerConfig } from '../../../../customer/src/config';
+import { startCustomerService, type RunningCustomerService } from '../../../../customer/src/server';
+import { loadTicketConfig } from '../../../../ticket/src/config';
+import { startTicketService, type RunningTicketService } from '../../../../ticket/src/server';
+/* eslint-enable @nx/enforce-module-boundaries */
+import { createClient } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
+import { customerv1, ticketv1 } from '@notify/proto';
+import { createTestNats, createTestSchema, type TestNats, type TestSchema } from '@notify/testing';
+import type { WebhookProvider } from '../../../src/transport/http/webhook-payloads';
+import type { ReplySender } from '../../../src/application/replies';
+
+/** API keys of the in-test services (`NOTIFY_API_KEYS`). */
+export const KEYS = { admin: 'it-replies-admin-key-0001', service: 'it-replies-service-key-01' } as const;
+
+/** The customer and ticket services running in this process, with clients for them. */
+export interface ReplyStack {
+  readonly customerService: RunningCustomerService;
+  readonly ticketService: RunningTicketService;
+  /** Clients with the `service` role key (what the gateway uses). */
+  readonly customer: customerv1.CustomerServiceClient;
+  readonly ticket: ticketv1.TicketServiceClient;
+  /** Clients with the `admin` role key (seeding and checking). */
+  readonly adminCustomer: customerv1.CustomerServiceClient;
+  readonly adminTicket: ticketv1.TicketServiceClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the customer service, then the ticket service (whose AssignTicket asks the customer
+ * service for the technician over gRPC, with the service key), each on 127.0.0.1:0 with its own
+ * fresh Postgres schema, both on one fresh JetStream namespace. `stop()` closes the clients,
+ * stops both services, deletes the namespace's streams and drops the schemas.
+ */
+export async function startReplyStack(prefix: string): Promise<ReplyStack> {
+  const custPg: TestSchema = await createTestSchema(`${prefix}_cust`);
+  const ticketPg: TestSchema = await createTestSchema(`${prefix}_tkt`);
+  const nats: TestNats = createTestNats(prefix);
+  const apiKeys = `${KEYS.admin}:admin,${KEYS.service}:service`;
+  const common = { NODE_ENV: 'test', LOG_LEVEL: 'silent', GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', NOTIFY_API_KEYS: apiKeys, NATS_URL: nats.url, NATS_NAMESPACE: nats.namespace };
+  const closers: Array<() => Promise<unknown>> = [() => custPg.dropSchema(), () => ticketPg.dropSchema(), () => nats.cleanup()];
+  const stop = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const customerService = await startCustomerService(
+      loadCustomerConfig({ ...common, DATABASE_URL: custPg.url, DATABASE_SCHEMA: custPg.schema }),
+      createLogger({ service: 'customer', level: 'silent' }),
+    );
+    closers.push(() => customerService.stop());
+    const customerAddr = `127.0.0.1:${customerService.grpc.port}`;
+    const ticketService = await startTicketService(
+      loadTicketConfig({ ...common, DATABASE_URL: ticketPg.url, DATABASE_SCHEMA: ticketPg.schema, CUSTOMER_ADDR: customerAddr, SERVICE_API_KEY: KEYS.service }),
+      createLogger({ service: 'ticket', level: 'silent' }),
+    );
+    closers.push(() => ticketService.stop());
+    const ticketAddr = `127.0.0.1:${ticketService.grpc.port}`;
+    const customer = createClient(customerv1.CustomerServiceClient, customerAddr, { apiKey: KEYS.service });
+    const ticket = createClient(ticketv1.TicketServiceClient, ticketAddr, { apiKey: KEYS.service });
+    const adminCustomer = createClient(customerv1.CustomerServiceClient, customerAddr, { apiKey: KEYS.admin });
+    const adminTicket = createClient(ticketv1.TicketServiceClient, ticketAddr, { apiKey: KEYS.admin });
+    for (const c of [customer, ticket, adminCustomer, adminTicket]) closers.push(async () => c.close());
+    return { customerService, ticketService, customer, ticket, adminCustomer, adminTicket, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** One reply the flow sent. */
+export interface SentReply {
+  readonly to: string;
+  readonly text: string;
+  readonly provider: WebhookProvider;
+}
+
+/** A {@link ReplySender} that records what it is asked to send (and can be told to fail). */
+export class RecordingReplySender implements ReplySender {
+  readonly sent: SentReply[] = [];
+  failNext = 0;
+
+  sendReply(to: string, text: string, provider: WebhookProvider): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      return Promise.reject(new Error('provider down (test)'));
+    }
+    this.sent.push({ to, text, provider });
+    return Promise.resolve();
+  }
+
+  /** Replies sent to `to`. */
+  to(to: string): SentReply[] {
+    return this.sent.filter((s) => s.to === to);
+  }
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { callUnary } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
+import { createTechnicianReplyHandler, InMemoryInboundDedupe, REPLY_TEXTS, type InboundReply, type TechnicianReplyHandler } from '../../src/application/replies';
+import { RecordingReplySender, startReplyStack, type ReplyStack } from './support/reply-stack';
+
+const S = ticketv1.TicketStatus;
+const E = ticketv1.TicketEventType;
+
+/**
+ * The technician "press 1" flow (customer-notification-system.md, "Technician Takes / Starts /
+ * Completes Job (Button "1")") against the REAL customer and ticket services: both started in
+ * this process on 127.0.0.1:0, each with a fresh Postgres schema, on a fresh JetStream
+ * namespace; the handler talks to them over gRPC with a `service` API key, as the gateway does.
+ * Only the outbound WhatsApp send is replaced, by a sender that records what it is asked to send.
+ */
+describe('technician reply flow (customer + ticket services over gRPC)', () => {
+  let stack: ReplyStack;
+  let sender: RecordingReplySender;
+  let dedupe: InMemoryInboundDedupe;
+  let handler: TechnicianReplyHandler;
+  let customerId: string;
+
+  beforeAll(async () => {
+    stack = await startReplyStack('replies');
+    sender = new RecordingReplySender();
+    dedupe = new InMemoryInboundDedupe(100);
+    handler = createTechnicianReplyHandler({
+      customer: stack.customer,
+      ticket: stack.ticket,
+      sender,
+      logger: createLogger({ service: 'gateway', level: 'silent' }),
+      dedupe,
+      deadlineMs: 5_000,
+    });
+    const cust = await callUnary(
+      stack.adminCustomer,
+      'registerCustomer',
+      customerv1.RegisterCustomerRequest.fromPartial({ name: 'Budi Santoso', phone: '081234567001', address: 'Jl. Mawar 1, Karawang', workZone: 'karawang', packageName: 'Home 50 Mbps' }),
+    );
+    customerId = cust.customer!.id;
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  let phoneSeq = 100;
+  /** A fresh Indonesian mobile number: local form (as staff are registered) and E.164 digits (as Fonnte sends it). */
+  const freshPhone = (): { local: string; e164: string } => {
+    const rest = `8129${String(++phoneSeq).padStart(7, '0')}`;
+    return { local: `0${rest}`, e164: `62${rest}` };
+  };
+  const createStaff = async (name: string, workZones: string[], role = commonv1.Role.ROLE_TECHNICIAN) => {
+    const phone = freshPhone();
+    const res = await callUnary(stack.adminCustomer, 'createStaff', customerv1.CreateStaffRequest.fromPartial({ name, phone: phone.local, role, workZones }));
+    return { ...res.staff!, e164: phone.e164 };
+  };
+  const createTicket = async (workZone: string): Promise<ticketv1.Ticket> => {
+    const res = await callUnary(
+      stack.adminTicket,
+      'createTicket',
+      ticketv1.CreateTicketRequest.fromPartial({
+        type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+        customerId,
+        title: 'Internet mati',
+        description: 'Internet mati sejak pagi',
+        address: 'Jl. Mawar 1, Karawang',
+        workZone,
+        priority: commonv1.Priority.PRIORITY_HIGH,
+      }),
+    );
+    return res.ticket!;
+  };
+  const getTicket = (id: string) => callUnary(stack.adminTicket, 'getTicket', { id });
+  const reply = (from: string, text: string, extra: Partial<InboundReply> = {}) =>
+    handler.handle({ provider: 'fonnte', from, text, isGroup: false, messageId: randomUUID(), ...extra });
+
+  it('"1" takes the offered GANGGUAN ticket in karawang, "1" starts it, "1" completes it; history shows the technician', async () => {
+    const tech = await createStaff('Lufti', ['karawang']);
+    const t = await createTicket('karawang');
+    expect(t.status).toBe(S.TICKET_STATUS_OPEN);
+
+    const r1 = await reply(tech.e164, '1');
+    expect(r1).toMatchObject({ action: 'assigned', ticketId: t.id });
+    let got = await getTicket(t.id);
+    expect(got.ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: tech.id });
+
+    const r2 = await reply(tech.e164, ' 1 ');
+    expect(r2).toMatchObject({ action: 'started', ticketId: t.id });
+    got = await getTicket(t.id);
+    expect(got.ticket!.status).toBe(S.TICKET_STATUS_IN_PROGRESS);
+
+    const r3 = await reply(tech.e164, '1\n');
+    expect(r3).toMatchObject({ action: 'completed', ticketId: t.id });
+    got = await getTicket(t.id);
+    expect(got.ticket).toMatchObject({ status: S.TICKET_STATUS_COMPLETED, technicianId: tech.id, version: 4 });
+
+    expect(got.history.map((h) => h.type)).toEqual([E.TICKET_EVENT_TYPE_CREATED, E.TICKET_EVENT_TYPE_ASSIGNED, E.TICKET_EVENT_TYPE_STARTED, E.TICKET_EVENT_TYPE_COMPLETED]);
+    for (const h of got.history.slice(1)) {
+      expect(h.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: tech.id, role: commonv1.Role.ROLE_TECHNICIAN });
+    }
+    expect(got.history[1]!.actor!.name).toBe('Lufti');
+
+    // Each step was confirmed to the technician's number, through the provider it came in on.
+    const sent = sender.to(tech.e164);
+    expect(sent.map((s) => s.provider)).toEqual(['fonnte', 'fonnte', 'fonnte']);
+    expect(sent.map((s) => s.text)).toEqual([r1.reply, r2.reply, r3.reply]);
+    expect(sent[0]!.text).toContain(t.number);
+    expect(sent[0]!.text).toContain('DIAMBIL');
+    expect(sent[1]!.text).toContain('DIMULAI');
+    expect(sent[2]!.text).toContain('SELESAI');
+
+    // Nothing left in reach: no job of theirs, no OPEN ticket in karawang.
+    const r4 = await reply(tech.e164, '1');
+    expect(r4).toEqual({ action: 'nothing_in_reach', reply: REPLY_TEXTS.nothingInReach(['karawang']) });
+    expect(sender.to(tech.e164).at(-1)!.text).toBe(r4.reply);
+    expect((await getTicket(t.id)).ticket!.version).toBe(4);
+  });
+
+  it('a reply from an unknown number gets a helpful answer and changes nothing', async () => {
+    const t = await createTicket('purwakarta');
+    const stranger = freshPhone();
+    const r = await reply(stranger.e164, '1');
+    expect(r).toEqual({ action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() });
+    expect(sender.to(stranger.e164)).toEqual([{ to: stranger.e164, text: REPLY_TEXTS.unknownSender(), provider: 'fonnte' }]);
+    const got = await getTicket(t.id);
+    expect(got.ticket).toMatchObject({ status: S.TICKET_STATUS_OPEN, version: 1, technicianId: '' });
+  });
+
+  it('"halo" is not a command: the answer lists what "1" does and nothing changes', async () => {
+    const tech = await createStaff('Rina', ['subang']);
+    const t = await createTicket('subang');
+    const r = await reply(tech.e164, 'halo');
+    expect(r).toEqual({ action: 'not_a_command', reply: REPLY_TEXTS.notACommand() });
+    expect(sender.to(tech.e164).map((s) => s.text)).toEqual([REPLY_TEXTS.notACommand()]);
+    expect((await getTicket(t.id)).ticket!.status).toBe(S.TICKET_STATUS_OPEN);
+  });
+
+  it('a staff member who is not a technician cannot take a job', async () => {
+    const sup = await createStaff('Sari', ['bogor'], commonv1.Role.ROLE_SUPERVISOR);
+    const t = await createTicket('bogor');
+    const r = await reply(sup.e164, '1');
+    expect(r).toEqual({ action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician('Sari') });
+    expect((await getTicket(t.id)).ticket!.status).toBe(S.TICKET_STATUS_OPEN);
+  });
+
+  it('the same inbound message delivered twice (webhook retry) acts once and is answered once', async () => {
+    const tech = await createStaff('Dedi', ['bekasi']);
+    const t1 = await createTicket('bekasi');
+    const t2 = await createTicket('bekasi');
+    const msg: InboundReply = { provider: 'wablas', from: tech.e164, text: '1', isGroup: false, messageId: `wablas-${randomUUID()}` };
+    const [a, b] = await Promise.all([handler.handle(msg), handler.handle(msg)]);
+    expect([a.action, b.action].sort()).toEqual(['assigned', 'duplicate']);
+    const again = await handler.handle(msg);
+    expect(again).toEqual({ action: 'duplicate', reply: '' });
+
+    // Taken once: the older ticket is ASSIGNED (version 2, one ASSIGNED entry), the other untouched.
+    const got1 = await getTicket(t1.id);
+    expect(got1.ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: tech.id, version: 2 });
+    expect(got1.history.filter((h) => h.type === E.TICKET_EVENT_TYPE_ASSIGNED)).toHaveLength(1);
+    expect((await getTicket(t2.id)).ticket).toMatchObject({ status: S.TICKET_STATUS_OPEN, version: 1 });
+    expect(sender.to(tech.e164)).toHaveLength(1);
+    expect(sender.to(tech.e164)[0]!.provider).toBe('wablas');
+  });
+
+  it('two technicians racing for the same ticket: one takes it, the other hears it was already taken', async () => {
+    const a = await createStaff('Agus', ['cikampek']);
+    const b = await createStaff('Bayu', ['cikampek']);
+    const t = await createTicket('cikampek');
+    const [ra, rb] = await Promise.all([reply(a.e164, '1'), reply(b.e164, '1')]);
+    const results = [ra, rb];
+    const winner = results.find((r) => r.action === 'assigned');
+    const loser = results.find((r) => r.action !== 'assigned');
+    expect(winner).toBeDefined();
+    // The loser either lost the write (already_taken) or read the ticket after the winner's
+    // commit (nothing OPEN left in cikampek): both change nothing.
+    expect(['already_taken', 'nothing_in_reach']).toContain(loser!.action);
+    const winnerTech = winner === ra ? a : b;
+    const loserTech = winner === ra ? b : a;
+    const got = await getTicket(t.id);
+    expect(got.ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: winnerTech.id, version: 2 });
+    expect(got.history.filter((h) => h.type === E.TICKET_EVENT_TYPE_ASSIGNED)).toHaveLength(1);
+    expect(sender.to(loserTech.e164).map((s) => s.text)).toEqual([loser!.reply]);
+  });
+
+  it('the loser of a take gets the already-taken answer (the ticket was taken between reading and writing)', async () => {
+    const a = await createStaff('Eko', ['cianjur']);
+    const b = await createStaff('Fajar', ['cianjur']);
+    const t = await createTicket('cianjur');
+    // b reads the OPEN ticket; a takes it before b's AssignTicket arrives.
+    const slowBoardHandler = createTechnicianReplyHandler({
+      customer: stack.customer,
+      ticket: withListHook(stack.ticket, () => reply(a.e164, '1')),
+      sender,
+      logger: createLogger({ service: 'gateway', level: 'silent' }),
+    });
+    const r = await slowBoardHandler.handle({ provider: 'fonnte', from: b.e164, text: '1', isGroup: false });
+    expect(r).toMatchObject({ action: 'already_taken', ticketId: t.id });
+    expect(r.reply).toContain(t.number);
+    expect(r.reply).toContain('sudah diambil teknisi lain');
+    expect(sender.to(b.e164).map((s) => s.text)).toEqual([r.reply]);
+    const got = await getTicket(t.id);
+    expect(got.ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: a.id, version: 2 });
+  });
+});
+
+/**
+ * The real ticket client, except that after the first ListTickets of OPEN tickets answers, `hook`
+ * runs to completion before the answer is handed on: it makes "someone else took it between my
+ * read and my write" happen deterministically, against the real service.
+ */
+function withListHook(client: ticketv1.TicketServiceClient, hook: () => Promise<unknown>): ticketv1.TicketServiceClient {
+  let fired = false;
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== 'listTickets' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return (req: ticketv1.ListTicketsRequest, md: unknown, opts: unknown, cb: (err: unknown, res: ticketv1.ListTicketsResponse) => void) =>
+        (value as (...a: unknown[]) => unknown).call(target, req, md, opts, (err: unknown, res: ticketv1.ListTicketsResponse) => {
+          const isOpenQuery = req.statuses.includes(S.TICKET_STATUS_OPEN);
+          if (err || fired || !isOpenQuery) return cb(err, res);
+          fired = true;
+          hook().then(() => cb(err, res), (e: unknown) => cb(e, res));
+        });
+    },
+  });
+}
