@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { callUnary } from '@notify/grpc-kit';
+import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { createTechnicianReplyHandler, InMemoryInboundDedupe, REPLY_TEXTS, type InboundReply, type TechnicianReplyHandler } from '../../src/application/replies';
-import { RecordingReplySender, startReplyStack, type ReplyStack } from './support/reply-stack';
+import { KEYS, RecordingReplySender, startReplyStack, type ReplyStack } from './support/reply-stack';
 
 const S = ticketv1.TicketStatus;
 const E = ticketv1.TicketEventType;
@@ -203,6 +203,32 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     expect(sender.to(b.e164).map((s) => s.text)).toEqual([r.reply]);
     const got = await getTicket(t.id);
     expect(got.ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: a.id, version: 2 });
+  });
+
+  it('the ticket service unreachable → failed with a "try again" answer, nothing changes', async () => {
+    const tech = await createStaff('Gilang', ['depok']);
+    const t = await createTicket('depok');
+    const dead = createClient(ticketv1.TicketServiceClient, '127.0.0.1:1', { apiKey: KEYS.service });
+    try {
+      const h = createTechnicianReplyHandler({ customer: stack.customer, ticket: dead, sender, logger: createLogger({ service: 'gateway', level: 'silent' }), deadlineMs: 1_000 });
+      const started = Date.now();
+      const r = await h.handle({ provider: 'fonnte', from: tech.e164, text: '1', isGroup: false });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(r).toEqual({ action: 'failed', reply: REPLY_TEXTS.failed() });
+      expect(sender.to(tech.e164).map((s) => s.text)).toEqual([REPLY_TEXTS.failed()]);
+    } finally {
+      dead.close();
+    }
+    expect((await getTicket(t.id)).ticket).toMatchObject({ status: S.TICKET_STATUS_OPEN, version: 1 });
+  });
+
+  it('"1" written in the zone\'s WhatsApp group takes the job for the member who wrote it', async () => {
+    const tech = await createStaff('Hadi', ['bandung']);
+    const t = await createTicket('bandung');
+    const r = await handler.handle({ provider: 'fonnte', from: tech.e164, text: '1', isGroup: true, group: '120363042111111111@g.us', messageId: randomUUID() });
+    expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
+    expect((await getTicket(t.id)).ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: tech.id });
+    expect(sender.to(tech.e164)).toHaveLength(1);
   });
 });
 

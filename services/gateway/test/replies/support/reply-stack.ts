@@ -12,8 +12,8 @@ import { createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { customerv1, ticketv1 } from '@notify/proto';
 import { createTestNats, createTestSchema, type TestNats, type TestSchema } from '@notify/testing';
-import type { WebhookProvider } from '../../../src/transport/http/webhook-payloads';
-import type { ReplySender } from '../../../src/application/replies';
+
+export { RecordingReplySender, type SentReply } from './recording-reply-sender';
 
 /** API keys of the in-test services (`NOTIFY_API_KEYS`). */
 export const KEYS = { admin: 'it-replies-admin-key-0001', service: 'it-replies-service-key-01' } as const;
@@ -69,32 +69,5 @@ export async function startReplyStack(prefix: string): Promise<ReplyStack> {
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/** One reply the flow sent. */
-export interface SentReply {
-  readonly to: string;
-  readonly text: string;
-  readonly provider: WebhookProvider;
-}
-
-/** A {@link ReplySender} that records what it is asked to send (and can be told to fail). */
-export class RecordingReplySender implements ReplySender {
-  readonly sent: SentReply[] = [];
-  failNext = 0;
-
-  sendReply(to: string, text: string, provider: WebhookProvider): Promise<void> {
-    if (this.failNext > 0) {
-      this.failNext--;
-      return Promise.reject(new Error('provider down (test)'));
-    }
-    this.sent.push({ to, text, provider });
-    return Promise.resolve();
-  }
-
-  /** Replies sent to `to`. */
-  to(to: string): SentReply[] {
-    return this.sent.filter((s) => s.to === to);
   }
 }

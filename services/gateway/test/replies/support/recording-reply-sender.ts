@@ -1,0 +1,29 @@
+import type { ReplySender } from '../../../src/application/replies';
+import type { WebhookProvider } from '../../../src/transport/http/webhook-payloads';
+
+/** One reply the flow sent. */
+export interface SentReply {
+  readonly to: string;
+  readonly text: string;
+  readonly provider: WebhookProvider;
+}
+
+/** A {@link ReplySender} that records what it is asked to send (and can be told to fail). */
+export class RecordingReplySender implements ReplySender {
+  readonly sent: SentReply[] = [];
+  failNext = 0;
+
+  sendReply(to: string, text: string, provider: WebhookProvider): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      return Promise.reject(new Error('provider down (test)'));
+    }
+    this.sent.push({ to, text, provider });
+    return Promise.resolve();
+  }
+
+  /** Replies sent to `to`. */
+  to(to: string): SentReply[] {
+    return this.sent.filter((s) => s.to === to);
+  }
+}

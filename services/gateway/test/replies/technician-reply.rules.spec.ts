@@ -1,0 +1,78 @@
+import { decideJob, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, type Job } from '../../src/application/replies';
+
+const job = (over: Partial<Job> & { number: string }): Job => ({
+  id: `id-${over.number}`,
+  kind: 'GANGGUAN',
+  status: 'OPEN',
+  version: 1,
+  workZone: 'karawang',
+  address: 'Jl. Mawar 1',
+  description: 'Internet mati',
+  technicianId: '',
+  createdAt: new Date('2026-11-22T01:00:00Z'),
+  ...over,
+});
+
+describe('normalizeSenderPhone (customer-notification-system.md, "Phone Number Format")', () => {
+  it.each([
+    ['082291921583', '6282291921583'],
+    ['82291921583', '6282291921583'],
+    ['+6282291921583', '6282291921583'],
+    ['6282291921583', '6282291921583'],
+    [' +62 822-9192-1583 ', '6282291921583'],
+    ['6282291921583@s.whatsapp.net', '6282291921583'],
+    ['6282291921583@c.us', '6282291921583'],
+  ])('%s → %s', (raw, want) => {
+    expect(normalizeSenderPhone(raw)).toBe(want);
+  });
+
+  it.each(['', '   ', '120363042111111111@g.us', 'abc', '12', '0822919215831234567'])('%j is not a sender number', (raw) => {
+    expect(normalizeSenderPhone(raw)).toBeNull();
+  });
+});
+
+describe('isJobCommand', () => {
+  it.each(['1', ' 1 ', '1\n', '\t1'])('%j is the job key', (t) => expect(isJobCommand(t)).toBe(true));
+  it.each(['', '11', '1.', 'satu', 'ok', 'halo', '1 ok', '2'])('%j is not', (t) => expect(isJobCommand(t)).toBe(false));
+});
+
+describe('decideJob: which job "1" acts on', () => {
+  const open1 = job({ number: 'GGN-20261122-0002', createdAt: new Date('2026-11-22T02:00:00Z') });
+  const open0 = job({ number: 'GGN-20261122-0001', createdAt: new Date('2026-11-22T01:00:00Z') });
+  const assigned = job({ number: 'GGN-20261121-0009', status: 'ASSIGNED', technicianId: 't1' });
+  const inProgress = job({ number: 'GGN-20261121-0005', status: 'IN_PROGRESS', technicianId: 't1' });
+
+  it('completes the job in progress first', () => {
+    expect(decideJob([inProgress], [assigned], [open0])).toEqual({ step: 'complete', job: inProgress });
+  });
+  it('else starts the assigned job', () => {
+    expect(decideJob([], [assigned], [open0])).toEqual({ step: 'start', job: assigned });
+  });
+  it('else takes the oldest OPEN job offered', () => {
+    expect(decideJob([], [], [open1, open0])).toEqual({ step: 'take', job: open0 });
+  });
+  it('ignores a non-OPEN job in the offered list', () => {
+    expect(decideJob([], [], [{ ...open0, status: 'ASSIGNED' }])).toBeNull();
+  });
+  it('else nothing', () => {
+    expect(decideJob([], [], [])).toBeNull();
+  });
+});
+
+describe('oldestJob', () => {
+  it('picks the earliest created_at, then the lower number on a tie', () => {
+    const at = new Date('2026-11-22T03:00:00Z');
+    const a = job({ number: 'GGN-20261122-0003', createdAt: at });
+    const b = job({ number: 'GGN-20261122-0002', createdAt: at });
+    const c = job({ number: 'GGN-20261122-0009', createdAt: new Date('2026-11-22T04:00:00Z') });
+    expect(oldestJob([c, a, b])).toBe(b);
+    expect(oldestJob([])).toBeUndefined();
+  });
+});
+
+describe('formatWib', () => {
+  it('shows Asia/Jakarta time (UTC+7), day/month/year 24-hour', () => {
+    expect(formatWib(new Date('2026-11-22T07:05:00Z'))).toBe('22/11/2026 14:05 WIB');
+    expect(formatWib(new Date('2026-12-31T17:30:00Z'))).toBe('01/01/2027 00:30 WIB');
+  });
+});
