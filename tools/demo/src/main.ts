@@ -1,0 +1,199 @@
+/**
+ * `npm run demo`: plays the seeds' story (scenario.ts) against the running Notify and prints
+ * each WhatsApp / SMS message as the phone shows it, with the trace id of each send.
+ *
+ * When nothing answers on the gateway's gRPC port it starts the embedded stack (`npm start`)
+ * as a child process first (its output goes to `<NOTIFY_DATA_DIR>/demo-stack.log`) and stops
+ * it at the end.
+ *
+ * Environment (all optional; defaults are what `npm start` prints):
+ *   NOTIFY_API_KEY       admin key; default: the `admin` key `npm start` keeps in
+ *                        <NOTIFY_DATA_DIR>/api-keys.json
+ *   NOTIFY_DATA_DIR      the stack's data folder (default .notify-data)
+ *   <SERVICE>_ADDR       TICKET_ADDR … GATEWAY_ADDR (default 127.0.0.1:50051 … 50055)
+ *   WEBHOOK_URL          the gateway's webhook server (default http://127.0.0.1:8080)
+ *   FONNTE_SIM_URL, WABLAS_SIM_URL, TWILIO_SIM_URL, ADVANTA_SIM_URL
+ *                        the simulators (default http://127.0.0.1:8091 … 8094)
+ *   DEMO_DATABASE_URL    Postgres of the ticket service, for step 6 only: no public API can
+ *                        bring a ticket within its SLA warning threshold (CreateTicket has no
+ *                        deadline field, no service clock can be set), so the demo moves that
+ *                        one ticket's sla_due_at to 50 minutes from now in the ticket schema
+ *                        (TICKET_DATABASE_SCHEMA, default `ticket`) and says so. When the demo
+ *                        starts the stack itself it knows the embedded database's address.
+ *                        Unset: step 6 triggers the SLA job and reports that nothing is due.
+ *   DEMO_STEP_TIMEOUT_MS how long each step waits for its messages (default 30000)
+ *   NO_COLOR             no ANSI colours
+ * Exit code 0 when the whole story played, 1 otherwise (the error says which step and what
+ * arrived instead).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { SERVICE_PORTS, type ServiceName } from '@notify/config';
+import { stepReport } from './phone-box';
+import { playScenario, type ScenarioOptions } from './scenario';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Resolved demo settings. */
+interface DemoSettings {
+  addresses: Record<ServiceName, string>;
+  webhookUrl: string;
+  sims: ScenarioOptions['sims'];
+  dataDir: string;
+  stepTimeoutMs: number;
+  databaseUrl: string | undefined;
+  ticketSchema: string;
+}
+
+function settings(env: NodeJS.ProcessEnv): DemoSettings {
+  const addresses = {} as Record<ServiceName, string>;
+  for (const svc of Object.keys(SERVICE_PORTS) as ServiceName[]) {
+    addresses[svc] = env[`${svc.toUpperCase()}_ADDR`]?.trim() || `127.0.0.1:${SERVICE_PORTS[svc]}`;
+  }
+  const sim = (name: string, port: number) => env[`${name}_SIM_URL`]?.trim() || `http://127.0.0.1:${port}`;
+  return {
+    addresses,
+    webhookUrl: env['WEBHOOK_URL']?.trim() || 'http://127.0.0.1:8080',
+    sims: { fonnte: sim('FONNTE', 8091), wablas: sim('WABLAS', 8092), twilio: sim('TWILIO', 8093), advanta: sim('ADVANTA', 8094) },
+    dataDir: path.resolve(ROOT, env['NOTIFY_DATA_DIR'] ?? '.notify-data'),
+    stepTimeoutMs: Number(env['DEMO_STEP_TIMEOUT_MS'] ?? 30_000),
+    databaseUrl: env['DEMO_DATABASE_URL']?.trim() || undefined,
+    ticketSchema: env['TICKET_DATABASE_SCHEMA']?.trim() || 'ticket',
+  };
+}
+
+/** true when a TCP connection to `host:port` succeeds within 1 s. */
+function answers(address: string): Promise<boolean> {
+  const i = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** Starts `npm start` in the background; resolves once the gateway's gRPC port and webhook server answer. */
+async function startStack(s: DemoSettings, out: (line: string) => void): Promise<{ child: ChildProcess; databaseUrl: string | undefined }> {
+  mkdirSync(s.dataDir, { recursive: true });
+  const logFile = path.join(s.dataDir, 'demo-stack.log');
+  const env: NodeJS.ProcessEnv = { ...process.env, NOTIFY_DATA_DIR: s.dataDir };
+  let databaseUrl: string | undefined;
+  if (!process.env['DATABASE_URL']) {
+    const port = Number(process.env['PGLITE_PORT'] ?? (await freePort()));
+    env['PGLITE_PORT'] = String(port);
+    databaseUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  } else {
+    databaseUrl = process.env['DATABASE_URL'];
+  }
+  out(`Nothing answers on ${s.addresses.gateway}: starting the embedded stack (npm start; log in ${path.relative(ROOT, logFile)})…`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const until = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`npm start exited with code ${child.exitCode}; see ${logFile}`);
+    if ((await answers(s.addresses.gateway)) && (await fetch(`${s.webhookUrl}/healthz`).then((r) => r.ok, () => false))) break;
+    if (Date.now() > until) {
+      child.kill('SIGINT');
+      throw new Error(`the embedded stack did not start within 180 s; see ${logFile}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  out('The embedded stack is up.\n');
+  return { child, databaseUrl };
+}
+
+async function stopStack(child: ChildProcess, out: (line: string) => void): Promise<void> {
+  if (child.exitCode !== null) return;
+  out('Stopping the embedded stack the demo started…');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The admin key: NOTIFY_API_KEY, else the one `npm start` generated into the data folder. */
+function apiKey(s: DemoSettings): string {
+  const fromEnv = process.env['NOTIFY_API_KEY']?.trim();
+  if (fromEnv) return fromEnv;
+  const file = path.join(s.dataDir, 'api-keys.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { admin?: string };
+    if (saved.admin) return saved.admin;
+  }
+  throw new Error(`no API key: set NOTIFY_API_KEY (the admin key \`npm start\` printed), or run the demo where ${path.relative(ROOT, file)} exists`);
+}
+
+/**
+ * Step 6's stand-in for time passing (see DEMO_DATABASE_URL above): moves one ticket's
+ * deadline to 50 minutes from now, inside the URGENT warning threshold (60 min).
+ */
+function nearSlaVia(databaseUrl: string, schema: string): NonNullable<ScenarioOptions['nearSla']> {
+  return async (ticket) => {
+    const pg = new Client({ connectionString: databaseUrl });
+    await pg.connect();
+    try {
+      const res = await pg.query(`UPDATE "${schema}".tickets SET sla_due_at = now() + interval '50 minutes' WHERE id = $1`, [ticket.id]);
+      if (res.rowCount !== 1) throw new Error(`ticket ${ticket.id} not found in ${schema}.tickets`);
+    } finally {
+      await pg.end();
+    }
+    return `demo shortcut for "3 hours later": ticket ${ticket.number}'s sla_due_at moved to 50 min from now in the ticket schema (no public API moves a deadline or a clock)`;
+  };
+}
+
+async function main(): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const color = !process.env['NO_COLOR'] && process.stdout.isTTY === true;
+  const s = settings(process.env);
+  let stack: { child: ChildProcess; databaseUrl: string | undefined } | undefined;
+  if (!(await answers(s.addresses.gateway))) stack = await startStack(s, out);
+  let ok = false;
+  try {
+    const databaseUrl = s.databaseUrl ?? stack?.databaseUrl;
+    out(`Notify demo: the seeds' story against ${s.addresses.ticket} … ${s.addresses.gateway}, simulators ${s.sims.fonnte} …\n`);
+    const result = await playScenario({
+      addresses: s.addresses,
+      apiKey: apiKey(s),
+      sims: s.sims,
+      webhookUrl: s.webhookUrl,
+      stepTimeoutMs: s.stepTimeoutMs,
+      ...(databaseUrl ? { nearSla: nearSlaVia(databaseUrl, s.ticketSchema) } : {}),
+      onStep: (step) => out(stepReport(step, { color })),
+    });
+    const count = result.steps.reduce((n, st) => n + st.messages.length, 0);
+    const skipped = result.steps.filter((st) => st.skipped).map((st) => st.step);
+    out(`Done: ${result.steps.length} steps, ${count} messages (run ${result.runId})${skipped.length ? `; step ${skipped.join(', ')} not fully shown (see above)` : ''}.`);
+    out(`Traces the demo started (look them up in Jaeger): ${Object.entries(result.traces).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    ok = true;
+  } finally {
+    if (stack) await stopStack(stack.child, out);
+  }
+  process.exitCode = ok ? 0 : 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

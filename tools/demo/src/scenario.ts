@@ -1,0 +1,772 @@
+/**
+ * The seeds' story, played against a running Notify over its public interfaces only: the
+ * five gRPC APIs (admin API key) and the provider simulators' HTTP control API (messages they
+ * accepted, faults, and the inbound-message helper that posts a technician's reply to the
+ * gateway's webhook exactly as Fonnte would). Used by `npm run demo` (main.ts) and by
+ * tests/e2e/scenario.e2e-spec.ts.
+ *
+ * Steps (issue 7 "The seeds' scenario"; texts from customer-notification-system.md via the
+ * template service's seeded templates):
+ *   1. directory: the seeds' customer 082291921583, technicians in Karawang and Bekasi, their
+ *      zone WhatsApp groups, a supervisor;
+ *   2. an admin creates a GANGGUAN ticket in karawang: the customer gets "TIKET GANGGUAN
+ *      DITERIMA", Karawang's technicians and group the job offer, Bekasi's nothing;
+ *   3. a Karawang technician replies `1` three times: ASSIGNED / "TEKNISI DITUGASKAN",
+ *      IN_PROGRESS / "PENANGANAN GANGGUAN DIMULAI", COMPLETED / "GANGGUAN BERHASIL DIATASI";
+ *   4. a new customer registers for installation: the PSB ticket is opened automatically and
+ *      the customer gets "TIKET PSB DITERIMA";
+ *   5. Fonnte goes down: the next ticket's messages go through Wablas and GetStats counts the
+ *      failovers;
+ *   6. an urgent ticket nears its SLA: TriggerJob sla_monitor warns the supervisor.
+ *
+ * Each step waits (polling, with a deadline) for the messages it expects at the simulators
+ * and returns every message that arrived during the step, with the delivery it belongs to
+ * (ListDeliveries, matched on the provider message id) and the trace id of the send where one
+ * is known (see {@link ScenarioMessage.traceId}).
+ */
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { ServiceName } from '@notify/config';
+import { NotFoundError } from '@notify/errors';
+import { callUnary, createClient } from '@notify/grpc-kit';
+import { commonv1, customerv1, gatewayv1, schedulerv1, ticketv1 } from '@notify/proto';
+import type { ProviderName, SimFault } from '@notify/provider-sim';
+import { SimControl, type SimMessageView } from './sim-control';
+
+/** The seeds' customer phone (customer-notification-system.md, "Phone Number Format"). */
+export const SEED_CUSTOMER_PHONE = '082291921583';
+/** The same number as the providers record it (E.164 digits). */
+export const SEED_CUSTOMER_E164 = '6282291921583';
+
+/** First lines of the seeded WhatsApp templates the story expects (services/template/src/seed). */
+export const HEADLINES = Object.freeze({
+  registrationConfirmation: '✅ *REGISTRASI BERHASIL*',
+  welcome: '🎉 *SELAMAT DATANG!*',
+  gangguanCreated: '🎫 *TIKET GANGGUAN DITERIMA*',
+  gangguanAssigned: '👨‍🔧 *TEKNISI DITUGASKAN*',
+  gangguanStarted: '🚀 *PENANGANAN GANGGUAN DIMULAI*',
+  gangguanCompleted: '✅ *GANGGUAN BERHASIL DIATASI*',
+  psbCreated: '🎫 *TIKET PSB DITERIMA*',
+  jobOffer: '🆕 TICKET BARU!',
+  slaWarning: '⚠️ *SLA WARNING*',
+});
+
+/** Where the stack listens and how to reach it. */
+export interface ScenarioTarget {
+  /** `host:port` of each service's gRPC API. */
+  readonly addresses: Readonly<Record<ServiceName, string>>;
+  /** An admin API key (`authorization: Bearer <key>`). */
+  readonly apiKey: string;
+  /** Base URLs of the simulators (`http://127.0.0.1:8091`…); Fonnte and Wablas are needed. */
+  readonly sims: { readonly fonnte: string; readonly wablas: string; readonly twilio?: string; readonly advanta?: string };
+  /** The gateway's webhook server base URL (checked at `/healthz` before the story starts). */
+  readonly webhookUrl: string;
+}
+
+/** Switches Fonnte off and on (default: the simulator's HTTP fault knob, see {@link ScenarioOptions.faults}). */
+export interface FonnteOutage {
+  down(): Promise<void>;
+  /** Resolves once Fonnte accepts messages again. */
+  up(): Promise<void>;
+}
+
+/** Options of {@link playScenario}. */
+export interface ScenarioOptions extends ScenarioTarget {
+  /** Per step, how long to wait for the expected messages, ms (default 30000). */
+  readonly stepTimeoutMs?: number;
+  /**
+   * After a step's expected messages arrived, how long to keep collecting, ms (default 750),
+   * so messages that must NOT arrive (Bekasi's technicians in step 2) had a chance to.
+   */
+  readonly settleMs?: number;
+  /** Suffix that makes this run's names and phones unique (default: random). */
+  readonly runId?: string;
+  /**
+   * Default Fonnte outage: `POST /__sim/fault {"mode":"down","duration_ms":fonnteDownMs}` (the
+   * port closes: connection refused, a definite failure) and waiting for the port to come back.
+   * Default 15000 ms.
+   */
+  readonly fonnteDownMs?: number;
+  /** Replaces the default Fonnte outage (e.g. a test's in-process simulator handle). */
+  readonly faults?: FonnteOutage;
+  /**
+   * Step 6 needs a ticket within its warning threshold (URGENT: 4 h SLA, warned 1 h before).
+   * CreateTicket has no field for the deadline and no service's clock can be set through a
+   * public API, so the caller supplies this: it must make `ticket` due within the hour (a test
+   * moves `sla_due_at` in the ticket schema). Returns a sentence saying what it did. Absent:
+   * step 6 triggers the job and reports that no warning is due yet.
+   */
+  readonly nearSla?: (ticket: ticketv1.Ticket) => Promise<string>;
+  /**
+   * Play steps 1..lastStep only (default 6). The tickets and stats of steps not played are
+   * absent from the result.
+   */
+  readonly lastStep?: 1 | 2 | 3 | 4 | 5 | 6;
+  /** Called with each step as it finishes (the demo prints it). */
+  readonly onStep?: (step: StepResult) => void;
+  /** Progress lines (default: none). */
+  readonly log?: (line: string) => void;
+}
+
+/** Who a recipient is in this story. */
+export interface RecipientInfo {
+  readonly role: 'customer' | 'technician' | 'supervisor' | 'group';
+  readonly name: string;
+  readonly zone?: string;
+}
+
+/** One message as the phone (or group) received it. */
+export interface ScenarioMessage {
+  readonly provider: ProviderName;
+  /** Recipient as the provider recorded it: E.164 digits or a group id. */
+  readonly to: string;
+  /** Who that is, when the recipient is part of this story's directory. */
+  readonly recipient?: RecipientInfo;
+  readonly text: string;
+  /** The provider's message id. */
+  readonly providerMessageId: string;
+  /** When the simulator accepted it (ISO-8601). */
+  readonly at: string;
+  /** The gateway's delivery (ListDeliveries, matched on the provider message id), when found. */
+  readonly delivery?: {
+    readonly id: string;
+    readonly status: string;
+    readonly templateKey: string;
+    readonly failover: boolean;
+    readonly attemptCount: number;
+  };
+  /**
+   * Trace id of the send. The public APIs expose none (Delivery has no trace id and the
+   * simulators do not record request headers), so this is the trace the scenario itself
+   * started for the call that caused the message (its `traceparent` on the gRPC call, which
+   * the services continue through the outbox, NATS and the gateway to the provider request).
+   * Undefined for messages caused by a technician's reply: that trace starts at the gateway's
+   * webhook, and Fonnte sends no trace context.
+   */
+  readonly traceId?: string;
+}
+
+/** What one step did. */
+export interface StepResult {
+  readonly step: number;
+  readonly title: string;
+  /** Every message the simulators accepted during the step, in acceptance order. */
+  readonly messages: ScenarioMessage[];
+  /** What happened, one sentence each (ticket numbers, statuses, stats). */
+  readonly notes: string[];
+  /** Set when the step could not be played (why). */
+  readonly skipped?: string;
+}
+
+/** The directory built in step 1. */
+export interface ScenarioDirectory {
+  readonly customer: customerv1.Customer;
+  readonly technicians: { readonly karawang: customerv1.Staff[]; readonly bekasi: customerv1.Staff[] };
+  readonly groups: { readonly karawang: customerv1.Group; readonly bekasi: customerv1.Group };
+  readonly supervisor: customerv1.Staff;
+}
+
+/** Everything the scenario did. */
+export interface ScenarioResult {
+  readonly runId: string;
+  readonly directory: ScenarioDirectory;
+  readonly steps: StepResult[];
+  /** Tickets by story role, as last read (absent when their step was not played). */
+  readonly tickets: {
+    /** Step 2's ticket, after step 3 (COMPLETED) when step 3 was played. */
+    readonly gangguan?: ticketv1.Ticket;
+    readonly psb?: ticketv1.Ticket;
+    readonly failover?: ticketv1.Ticket;
+    readonly urgent?: ticketv1.Ticket;
+  };
+  /** The second customer (step 4). */
+  readonly newCustomer?: customerv1.Customer;
+  /** Trace ids of the calls the scenario started, by purpose (`createGangguan`, `registerPsb`, `createDuringOutage`, `createUrgent`, `triggerSla`). */
+  readonly traces: Readonly<Record<string, string>>;
+  /** GetStats before and after the Fonnte outage (step 5). */
+  readonly stats?: { readonly before: gatewayv1.GetStatsResponse; readonly after: gatewayv1.GetStatsResponse };
+}
+
+/** A step's expected message: to whom, which first line. */
+interface Expectation {
+  readonly to: string;
+  readonly headline: string;
+  readonly label: string;
+}
+
+/** Thrown when a step's expectations are not met in time; says what arrived instead. */
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+type Clients = {
+  ticket: ticketv1.TicketServiceClient;
+  customer: customerv1.CustomerServiceClient;
+  scheduler: schedulerv1.SchedulerServiceClient;
+  gateway: gatewayv1.NotificationServiceClient;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A fresh W3C `traceparent` (sampled) and its trace id. */
+export function newTraceparent(): { traceparent: string; traceId: string } {
+  const traceId = randomBytes(16).toString('hex');
+  return { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, traceId };
+}
+
+/** A valid Indonesian mobile number (Telkomsel 0812 + 8 digits), random. */
+function randomPhone(): string {
+  const digits = Array.from(randomBytes(8), (b) => String(b % 10)).join('');
+  return `0812${digits}`;
+}
+
+/** A random WhatsApp group id (`120363…@g.us`). */
+function randomGroupId(): string {
+  return `120363${Array.from(randomBytes(12), (b) => String(b % 10)).join('')}@g.us`;
+}
+
+/** `0812…` → `62812…` (the form providers and deliveries use). */
+function e164(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  return digits.startsWith('0') ? `62${digits.slice(1)}` : digits;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0]!.trim();
+}
+
+/**
+ * Plays the six steps in order and returns what happened. Throws {@link ScenarioError} naming
+ * the step, what was expected and what arrived when a step's messages do not arrive within
+ * `stepTimeoutMs`; gRPC errors propagate as @notify/errors domain errors. Closes its clients.
+ */
+export async function playScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const run = new ScenarioRun(options);
+  try {
+    return await run.play();
+  } finally {
+    run.close();
+  }
+}
+
+class ScenarioRun {
+  private readonly clients: Clients;
+  private readonly fonnte: SimControl;
+  private readonly wablas: SimControl;
+  private readonly sims: SimControl[];
+  private readonly runId: string;
+  private readonly stepTimeoutMs: number;
+  private readonly settleMs: number;
+  private readonly log: (line: string) => void;
+  private readonly seen = new Set<string>();
+  private readonly who = new Map<string, RecipientInfo>();
+  private readonly traces: Record<string, string> = {};
+  private readonly steps: StepResult[] = [];
+
+  constructor(private readonly options: ScenarioOptions) {
+    const common = { apiKey: options.apiKey, deadlineMs: 10_000 };
+    this.clients = {
+      ticket: createClient(ticketv1.TicketServiceClient, options.addresses.ticket, common),
+      customer: createClient(customerv1.CustomerServiceClient, options.addresses.customer, common),
+      scheduler: createClient(schedulerv1.SchedulerServiceClient, options.addresses.scheduler, common),
+      gateway: createClient(gatewayv1.NotificationServiceClient, options.addresses.gateway, common),
+    };
+    this.fonnte = new SimControl('fonnte', options.sims.fonnte);
+    this.wablas = new SimControl('wablas', options.sims.wablas);
+    this.sims = [this.fonnte, this.wablas];
+    if (options.sims.twilio) this.sims.push(new SimControl('twilio', options.sims.twilio));
+    if (options.sims.advanta) this.sims.push(new SimControl('advanta', options.sims.advanta));
+    this.runId = options.runId ?? randomBytes(3).toString('hex');
+    this.stepTimeoutMs = options.stepTimeoutMs ?? 30_000;
+    this.settleMs = options.settleMs ?? 750;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  close(): void {
+    for (const c of Object.values(this.clients)) (c as grpc.Client).close();
+  }
+
+  async play(): Promise<ScenarioResult> {
+    const last = this.options.lastStep ?? 6;
+    await this.preflight();
+    const directory = await this.stepDirectory();
+    const result: { -readonly [K in keyof ScenarioResult]: ScenarioResult[K] } = { runId: this.runId, directory, steps: this.steps, tickets: {}, traces: this.traces };
+    const tickets: { -readonly [K in keyof ScenarioResult['tickets']]: ScenarioResult['tickets'][K] } = {};
+    result.tickets = tickets;
+    if (last >= 2) tickets.gangguan = await this.stepGangguanCreated(directory);
+    if (last >= 3) tickets.gangguan = await this.stepTechnicianReplies(directory, tickets.gangguan!);
+    if (last >= 4) {
+      const { psb, newCustomer } = await this.stepPsbRegistration(directory);
+      tickets.psb = psb;
+      result.newCustomer = newCustomer;
+    }
+    if (last >= 5) {
+      const { ticket, before, after } = await this.stepFonnteDown(directory);
+      tickets.failover = ticket;
+      result.stats = { before, after };
+    }
+    if (last >= 6) tickets.urgent = await this.stepSlaWarning(directory);
+    return result;
+  }
+
+  // ── steps ─────────────────────────────────────────────────────────────────────
+
+  /** The gateway's webhook server answers, and the simulators' control APIs; forgets nothing. */
+  private async preflight(): Promise<void> {
+    const health = `${this.options.webhookUrl.replace(/\/+$/, '')}/healthz`;
+    const res = await fetch(health, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
+      throw new ScenarioError(`the gateway's webhook server at ${health} does not answer (${(err as Error).message})`);
+    });
+    if (!res.ok) throw new ScenarioError(`the gateway's webhook server at ${health} answered HTTP ${res.status}`);
+    for (const sim of this.sims) {
+      if (!(await sim.reachable())) throw new ScenarioError(`the ${sim.provider} simulator at ${sim.baseUrl} does not answer its control API`);
+    }
+    await this.markSeen();
+  }
+
+  /** Step 1: customer (look up first), technicians, zone groups (look up first), supervisor. */
+  private async stepDirectory(): Promise<ScenarioDirectory> {
+    const title = 'Directory: the customer, technicians in Karawang and Bekasi, their zone groups, a supervisor';
+    this.log(`step 1: ${title}`);
+    const notes: string[] = [];
+    const expect: Expectation[] = [];
+    let customer: customerv1.Customer;
+    try {
+      customer = (await callUnary(this.clients.customer, 'getCustomer', { id: '', phone: SEED_CUSTOMER_PHONE })).customer!;
+      notes.push(`customer ${customer.name} (${SEED_CUSTOMER_PHONE}) already registered: ${customer.id}`);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      customer = (
+        await callUnary(this.clients.customer, 'registerCustomer', {
+          name: 'Budi Santoso',
+          phone: SEED_CUSTOMER_PHONE,
+          address: 'Jl. Tuparev No. 45, Karawang Barat',
+          workZone: 'karawang',
+          packageName: 'Home 50 Mbps',
+          wantsInstallation: false,
+          locale: commonv1.Locale.LOCALE_ID,
+          actor: undefined,
+        })
+      ).customer!;
+      notes.push(`customer ${customer.name} registered (${SEED_CUSTOMER_PHONE} → ${customer.phone})`);
+      expect.push({ to: customer.phone, headline: HEADLINES.registrationConfirmation, label: 'registration confirmation to the customer' });
+    }
+    if (customer.status !== customerv1.CustomerStatus.CUSTOMER_STATUS_ACTIVE) {
+      customer = (await callUnary(this.clients.customer, 'activateCustomer', { customerId: customer.id, actor: undefined })).customer!;
+      notes.push(`customer activated`);
+      expect.push({ to: customer.phone, headline: HEADLINES.welcome, label: 'welcome message to the customer' });
+    }
+    this.who.set(customer.phone, { role: 'customer', name: customer.name });
+
+    const staff = async (name: string, role: commonv1.Role, zones: string[], info: RecipientInfo): Promise<customerv1.Staff> => {
+      const s = (await callUnary(this.clients.customer, 'createStaff', { name, phone: randomPhone(), role, workZones: zones })).staff!;
+      this.who.set(s.phone, info);
+      return s;
+    };
+    const T = commonv1.Role.ROLE_TECHNICIAN;
+    const karawang = [
+      await staff('Andi Pratama', T, ['karawang'], { role: 'technician', name: 'Andi Pratama', zone: 'karawang' }),
+      await staff('Rudi Hartono', T, ['karawang'], { role: 'technician', name: 'Rudi Hartono', zone: 'karawang' }),
+    ];
+    const bekasi = [await staff('Dedi Kurniawan', T, ['bekasi'], { role: 'technician', name: 'Dedi Kurniawan', zone: 'bekasi' })];
+    const supervisor = await staff('Sari Wulandari', commonv1.Role.ROLE_SUPERVISOR, [], { role: 'supervisor', name: 'Sari Wulandari' });
+    notes.push(`technicians: Karawang ${karawang.map((s) => s.name).join(', ')}; Bekasi ${bekasi.map((s) => s.name).join(', ')}; supervisor ${supervisor.name} (new phones this run)`);
+
+    const groups = { karawang: await this.zoneGroup('karawang', notes), bekasi: await this.zoneGroup('bekasi', notes) };
+    const messages = await this.collect(1, expect, []);
+    this.finish({ step: 1, title, messages, notes });
+    return { customer, technicians: { karawang, bekasi }, groups, supervisor };
+  }
+
+  /** The zone's technician group `Teknisi <Zone>`: the existing active one, else a new one. */
+  private async zoneGroup(zone: string, notes: string[]): Promise<customerv1.Group> {
+    const name = `Teknisi ${zone[0]!.toUpperCase()}${zone.slice(1)}`;
+    const listed = await callUnary(this.clients.customer, 'listGroups', {
+      categories: [customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS],
+      workZone: zone,
+      activeOnly: true,
+      page: { pageSize: 500, pageToken: '' },
+    } as customerv1.ListGroupsRequest);
+    let group = listed.groups.find((g) => g.name === name && g.workZone === zone);
+    if (group) {
+      notes.push(`group ${name} exists (${group.chatId})`);
+    } else {
+      group = (
+        await callUnary(this.clients.customer, 'createGroup', {
+          name,
+          chatId: randomGroupId(),
+          category: customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS,
+          workZone: zone,
+          notificationTypes: [],
+        })
+      ).group!;
+      notes.push(`group ${name} created (${group.chatId})`);
+    }
+    this.who.set(group.chatId, { role: 'group', name: group.name, zone });
+    return group;
+  }
+
+  /** Step 2: the admin's GANGGUAN ticket; customer + Karawang's technicians and group, not Bekasi's. */
+  private async stepGangguanCreated(d: ScenarioDirectory): Promise<ticketv1.Ticket> {
+    const title = 'An admin creates a GANGGUAN ticket in Karawang';
+    this.log(`step 2: ${title}`);
+    const ticket = await this.createTicket('createGangguan', {
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+      customerId: d.customer.id,
+      title: 'Internet mati',
+      description: 'Internet mati sejak pagi, lampu LOS merah',
+      address: d.customer.address,
+      priority: commonv1.Priority.PRIORITY_NORMAL,
+      workZone: 'karawang',
+      requestId: `demo:${this.runId}:gangguan`,
+      actor: undefined,
+    });
+    const expect: Expectation[] = [
+      { to: d.customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer' },
+      ...d.technicians.karawang.map((t) => ({ to: t.phone, headline: HEADLINES.jobOffer, label: `job offer to ${t.name} (Karawang)` })),
+      { to: d.groups.karawang.chatId, headline: HEADLINES.jobOffer, label: `job offer to the group ${d.groups.karawang.name}` },
+    ];
+    const forbidden = [...d.technicians.bekasi.map((t) => t.phone), d.groups.bekasi.chatId];
+    const messages = await this.collect(2, expect, forbidden, this.traces['createGangguan']);
+    this.finish({ step: 2, title, messages, notes: [`ticket ${ticket.number} (${ticket.id}) OPEN, zone karawang; Bekasi's technicians and group got nothing`] });
+    return ticket;
+  }
+
+  /** Step 3: a Karawang technician replies `1` three times through the Fonnte inbound webhook. */
+  private async stepTechnicianReplies(d: ScenarioDirectory, created: ticketv1.Ticket): Promise<ticketv1.Ticket> {
+    const title = 'A Karawang technician replies 1 (take), 1 (start), 1 (complete) on WhatsApp';
+    this.log(`step 3: ${title}`);
+    const tech = d.technicians.karawang[0]!;
+    const S = ticketv1.TicketStatus;
+    const rounds = [
+      { status: S.TICKET_STATUS_ASSIGNED, headline: HEADLINES.gangguanAssigned, name: 'ASSIGNED' },
+      { status: S.TICKET_STATUS_IN_PROGRESS, headline: HEADLINES.gangguanStarted, name: 'IN_PROGRESS' },
+      { status: S.TICKET_STATUS_COMPLETED, headline: HEADLINES.gangguanCompleted, name: 'COMPLETED' },
+    ];
+    const messages: ScenarioMessage[] = [];
+    const notes: string[] = [];
+    let ticket = created;
+    for (const round of rounds) {
+      await this.fonnte.inbound({ from: tech.phone, text: '1', name: tech.name });
+      ticket = await this.waitTicket(created.id, (t) => t.status === round.status, `ticket ${created.number} ${round.name} after ${tech.name}'s reply "1"`);
+      notes.push(`${tech.name} replied "1" → ticket ${ticket.number} ${round.name}${round.status === S.TICKET_STATUS_ASSIGNED ? ` (technician ${ticket.technicianId === tech.id ? tech.name : ticket.technicianId})` : ''}`);
+      messages.push(...(await this.collect(3, [{ to: d.customer.phone, headline: round.headline, label: `${round.headline} to the customer` }], [])));
+    }
+    if (ticket.technicianId !== tech.id) throw new ScenarioError(`step 3: ticket ${ticket.number} is assigned to ${ticket.technicianId}, not ${tech.name} (${tech.id}) who replied`);
+    this.finish({ step: 3, title, messages, notes });
+    return ticket;
+  }
+
+  /** Step 4: a new customer registers for installation; the PSB ticket opens by itself. */
+  private async stepPsbRegistration(d: ScenarioDirectory): Promise<{ psb: ticketv1.Ticket; newCustomer: customerv1.Customer }> {
+    const title = 'A new customer registers for installation (PSB ticket opened automatically)';
+    this.log(`step 4: ${title}`);
+    const { traceparent, traceId } = newTraceparent();
+    this.traces['registerPsb'] = traceId;
+    const newCustomer = (
+      await callUnary(
+        this.clients.customer,
+        'registerCustomer',
+        {
+          name: 'Siti Rahmawati',
+          phone: randomPhone(),
+          address: 'Perum Bekasi Permai Blok C2 No. 7, Bekasi',
+          workZone: 'bekasi',
+          packageName: 'Home 30 Mbps',
+          wantsInstallation: true,
+          locale: commonv1.Locale.LOCALE_ID,
+          actor: undefined,
+        },
+        { metadata: traceMetadata(traceparent) },
+      )
+    ).customer!;
+    this.who.set(newCustomer.phone, { role: 'customer', name: newCustomer.name });
+    const psb = await this.waitFor(
+      async () =>
+        (
+          await callUnary(this.clients.ticket, 'listTickets', {
+            customerId: newCustomer.id,
+            types: [ticketv1.TicketType.TICKET_TYPE_INSTALLATION],
+            page: { pageSize: 5, pageToken: '' },
+          } as ticketv1.ListTicketsRequest)
+        ).tickets[0],
+      `the PSB ticket of ${newCustomer.name}`,
+    );
+    const expect: Expectation[] = [
+      { to: newCustomer.phone, headline: HEADLINES.psbCreated, label: 'TIKET PSB DITERIMA to the new customer' },
+      { to: newCustomer.phone, headline: HEADLINES.registrationConfirmation, label: 'registration confirmation to the new customer' },
+      ...d.technicians.bekasi.map((t) => ({ to: t.phone, headline: HEADLINES.jobOffer, label: `job offer to ${t.name} (Bekasi)` })),
+    ];
+    const messages = await this.collect(4, expect, [], traceId);
+    this.finish({
+      step: 4,
+      title,
+      messages,
+      notes: [`${newCustomer.name} registered (${newCustomer.phone}, bekasi, wants installation) → ticket ${psb.number} opened by the ticket service`],
+    });
+    return { psb, newCustomer };
+  }
+
+  /** Step 5: Fonnte down; the next ticket's messages go through Wablas; GetStats counts failovers. */
+  private async stepFonnteDown(d: ScenarioDirectory): Promise<{ ticket: ticketv1.Ticket; before: gatewayv1.GetStatsResponse; after: gatewayv1.GetStatsResponse }> {
+    const title = 'Fonnte goes down: the next messages go through Wablas';
+    this.log(`step 5: ${title}`);
+    const since = new Date(Date.now() - 24 * 3_600_000);
+    const before = await callUnary(this.clients.gateway, 'getStats', { since });
+    const outage = this.options.faults ?? this.httpOutage();
+    await outage.down();
+    let ticket: ticketv1.Ticket;
+    let messages: ScenarioMessage[];
+    try {
+      ticket = await this.createTicket('createDuringOutage', {
+        type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+        customerId: d.customer.id,
+        title: 'Internet lambat',
+        description: 'Koneksi lambat dan sering putus',
+        address: d.customer.address,
+        priority: commonv1.Priority.PRIORITY_HIGH,
+        workZone: 'karawang',
+        requestId: `demo:${this.runId}:outage`,
+        actor: undefined,
+      });
+      messages = await this.collect(5, [{ to: d.customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer (via Wablas)' }], [], this.traces['createDuringOutage']);
+    } finally {
+      await outage.up();
+    }
+    const viaFonnte = messages.filter((m) => m.provider === 'fonnte');
+    if (viaFonnte.length > 0) throw new ScenarioError(`step 5: Fonnte was down but accepted ${viaFonnte.length} message(s)`);
+    const after = await this.waitFor(async () => {
+      const s = await callUnary(this.clients.gateway, 'getStats', { since });
+      return s.failovers > before.failovers ? s : undefined;
+    }, 'GetStats to count the failovers');
+    const fonnteStats = after.byProvider.find((p) => p.provider === gatewayv1.Provider.PROVIDER_FONNTE);
+    const wablasStats = after.byProvider.find((p) => p.provider === gatewayv1.Provider.PROVIDER_WABLAS);
+    this.finish({
+      step: 5,
+      title,
+      messages,
+      notes: [
+        `Fonnte refused connections; ticket ${ticket.number} created`,
+        `GetStats: failovers ${before.failovers} → ${after.failovers}; Fonnte attempts ${fonnteStats?.attempts ?? 0} (failed ${fonnteStats?.failed ?? 0}), Wablas attempts ${wablasStats?.attempts ?? 0} (accepted ${wablasStats?.accepted ?? 0})`,
+        'Fonnte is back (fault cleared)',
+      ],
+    });
+    return { ticket, before, after };
+  }
+
+  /** Step 6: an URGENT ticket near its deadline; TriggerJob sla_monitor warns the supervisor. */
+  private async stepSlaWarning(d: ScenarioDirectory): Promise<ticketv1.Ticket> {
+    const title = 'An urgent ticket nears its SLA: the SLA monitor (triggered by hand) warns the supervisor';
+    this.log(`step 6: ${title}`);
+    const ticket = await this.createTicket('createUrgent', {
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+      customerId: d.customer.id,
+      title: 'Internet mati total',
+      description: 'Seluruh layanan mati, pelanggan bisnis',
+      address: d.customer.address,
+      priority: commonv1.Priority.PRIORITY_URGENT,
+      workZone: 'karawang',
+      requestId: `demo:${this.runId}:urgent`,
+      actor: undefined,
+    });
+    const notes = [`URGENT ticket ${ticket.number} created, SLA due ${ticket.slaDueAt?.toISOString()} (4 h; warned 1 h before)`];
+    const messages = await this.collect(6, [{ to: d.customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer' }], [], this.traces['createUrgent']);
+    if (!this.options.nearSla) {
+      const run = await this.triggerSlaMonitor();
+      notes.push(`sla_monitor run ${run.id} triggered; no warning is due yet (the deadline is 4 h away and no public API moves a service's clock)`);
+      this.finish({ step: 6, title, messages, notes, skipped: 'no way to bring the ticket within its SLA warning threshold through the public APIs (see ScenarioOptions.nearSla)' });
+      return ticket;
+    }
+    notes.push(await this.options.nearSla(ticket));
+    const { traceparent, traceId } = newTraceparent();
+    this.traces['triggerSla'] = traceId;
+    const run = await this.triggerSlaMonitor(traceparent);
+    notes.push(`sla_monitor run ${run.id} triggered by hand`);
+    messages.push(
+      ...(await this.collect(6, [{ to: d.supervisor.phone, headline: HEADLINES.slaWarning, label: `SLA WARNING to the supervisor ${d.supervisor.name}` }], [], traceId)),
+    );
+    const warning = messages.find((m) => m.to === d.supervisor.phone && firstLine(m.text) === HEADLINES.slaWarning)!;
+    if (!warning.text.includes(ticket.number)) throw new ScenarioError(`step 6: the SLA warning does not name ticket ${ticket.number}:\n${warning.text}`);
+    this.finish({ step: 6, title, messages, notes });
+    return ticket;
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────────
+
+  private async triggerSlaMonitor(traceparent?: string): Promise<schedulerv1.JobRun> {
+    return (
+      await callUnary(this.clients.scheduler, 'triggerJob', { name: 'sla_monitor', actor: undefined }, traceparent ? { metadata: traceMetadata(traceparent) } : {})
+    ).run!;
+  }
+
+  private async createTicket(purpose: string, request: ticketv1.CreateTicketRequest): Promise<ticketv1.Ticket> {
+    const { traceparent, traceId } = newTraceparent();
+    this.traces[purpose] = traceId;
+    return (await callUnary(this.clients.ticket, 'createTicket', request, { metadata: traceMetadata(traceparent) })).ticket!;
+  }
+
+  private httpOutage(): FonnteOutage {
+    const durationMs = this.options.fonnteDownMs ?? 15_000;
+    return {
+      down: async () => {
+        const fault: SimFault = { mode: 'down', duration_ms: durationMs };
+        await this.fonnte.setFault(fault);
+      },
+      up: async () => {
+        if (!(await this.fonnte.waitReachable(durationMs + 10_000))) throw new ScenarioError('step 5: the Fonnte simulator did not come back after its outage');
+      },
+    };
+  }
+
+  private async waitTicket(id: string, ok: (t: ticketv1.Ticket) => boolean, what: string): Promise<ticketv1.Ticket> {
+    let last: ticketv1.Ticket | undefined;
+    try {
+      return await this.waitFor(async () => {
+        last = (await callUnary(this.clients.ticket, 'getTicket', { id })).ticket!;
+        return ok(last) ? last : undefined;
+      }, what);
+    } catch (err) {
+      throw new ScenarioError(`${(err as Error).message}; ticket is ${last ? ticketv1.TicketStatus[last.status] : 'unknown'}`);
+    }
+  }
+
+  private async waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+    const until = Date.now() + this.stepTimeoutMs;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v !== undefined) return v;
+      } catch (err) {
+        lastError = err;
+      }
+      if (Date.now() >= until) {
+        throw new ScenarioError(`timed out after ${this.stepTimeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+      }
+      await sleep(150);
+    }
+  }
+
+  /** Marks every message the simulators hold now as seen (not part of the next step). */
+  private async markSeen(): Promise<void> {
+    for (const sim of this.sims) for (const m of await sim.messages()) this.seen.add(`${m.provider}:${m.id}`);
+  }
+
+  private async fresh(): Promise<SimMessageView[]> {
+    const all: SimMessageView[] = [];
+    for (const sim of this.sims) for (const m of await sim.messages().catch(() => [] as SimMessageView[])) if (!this.seen.has(`${m.provider}:${m.id}`)) all.push(m);
+    return all.sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /**
+   * Waits until every expectation is met by a new message (first line = headline, to = the
+   * recipient), keeps collecting for `settleMs`, fails when a forbidden recipient got anything,
+   * and returns the step's new messages (then marks them seen).
+   */
+  private async collect(step: number, expect: readonly Expectation[], forbidden: readonly string[], traceId?: string): Promise<ScenarioMessage[]> {
+    const missing = (msgs: SimMessageView[]) => expect.filter((e) => !msgs.some((m) => m.to === e.to && firstLine(m.text) === e.headline));
+    const until = Date.now() + this.stepTimeoutMs;
+    let msgs = await this.fresh();
+    while (missing(msgs).length > 0) {
+      if (Date.now() >= until) {
+        const got = msgs.map((m) => `  ${m.provider} → ${this.describe(m.to)}: ${firstLine(m.text)}`).join('\n') || '  (nothing)';
+        const pending = await this.pendingDeliveries(missing(msgs).map((e) => e.to));
+        throw new ScenarioError(
+          `step ${step}: after ${this.stepTimeoutMs} ms still missing:\n${missing(msgs)
+            .map((e) => `  ${e.label} (${this.describe(e.to)})`)
+            .join('\n')}\narrived:\n${got}${pending}`,
+        );
+      }
+      await sleep(150);
+      msgs = await this.fresh();
+    }
+    if (this.settleMs > 0) {
+      await sleep(this.settleMs);
+      msgs = await this.fresh();
+    }
+    const wrong = msgs.filter((m) => forbidden.includes(m.to));
+    if (wrong.length > 0) {
+      throw new ScenarioError(`step ${step}: messages went to recipients that must get none:\n${wrong.map((m) => `  ${this.describe(m.to)}: ${firstLine(m.text)}`).join('\n')}`);
+    }
+    for (const m of msgs) this.seen.add(`${m.provider}:${m.id}`);
+    const deliveries = await this.deliveriesFor(msgs);
+    return msgs.map((m) => {
+      const delivery = deliveries.get(m.id);
+      const recipient = this.who.get(m.to);
+      return {
+        provider: m.provider,
+        to: m.to,
+        ...(recipient ? { recipient } : {}),
+        text: m.text,
+        providerMessageId: m.id,
+        at: m.at,
+        ...(delivery ? { delivery } : {}),
+        ...(traceId ? { traceId } : {}),
+      };
+    });
+  }
+
+  /** The gateway's deliveries of these messages, by provider message id (best effort: the step's messages still count without them). */
+  private async deliveriesFor(msgs: SimMessageView[]): Promise<Map<string, NonNullable<ScenarioMessage['delivery']>>> {
+    const out = new Map<string, NonNullable<ScenarioMessage['delivery']>>();
+    const recipients = [...new Set(msgs.map((m) => m.to))];
+    for (const recipient of recipients) {
+      try {
+        const res = await callUnary(this.clients.gateway, 'listDeliveries', { recipient, page: { pageSize: 100, pageToken: '' } } as gatewayv1.ListDeliveriesRequest);
+        for (const d of res.deliveries) {
+          if (!d.providerMessageId) continue;
+          out.set(d.providerMessageId, {
+            id: d.id,
+            status: gatewayv1.DeliveryStatus[d.status].replace('DELIVERY_STATUS_', ''),
+            templateKey: d.templateKey,
+            failover: d.failover,
+            attemptCount: d.attemptCount,
+          });
+        }
+      } catch {
+        // ListDeliveries unavailable: messages are reported without their delivery.
+      }
+    }
+    return out;
+  }
+
+  /** For a timeout message: the gateway's deliveries to the missing recipients (e.g. DEFERRED by the rate limit). */
+  private async pendingDeliveries(recipients: string[]): Promise<string> {
+    const lines: string[] = [];
+    for (const recipient of [...new Set(recipients)]) {
+      try {
+        const res = await callUnary(this.clients.gateway, 'listDeliveries', { recipient, page: { pageSize: 5, pageToken: '' } } as gatewayv1.ListDeliveriesRequest);
+        for (const d of res.deliveries) {
+          lines.push(
+            `  ${this.describe(recipient)}: ${d.templateKey} ${gatewayv1.DeliveryStatus[d.status]}${d.lastError ? ` (${d.lastError})` : ''}${d.deferredUntil ? ` until ${d.deferredUntil.toISOString()}` : ''}`,
+          );
+        }
+      } catch (err) {
+        lines.push(`  ListDeliveries(${this.describe(recipient)}) failed: ${(err as Error).message}`);
+      }
+    }
+    return lines.length > 0 ? `\nthe gateway's latest deliveries to them:\n${lines.join('\n')}` : '';
+  }
+
+  private describe(to: string): string {
+    const w = this.who.get(to);
+    return w ? `${w.name}${w.zone ? ` (${w.zone})` : ''} ${to}` : to;
+  }
+
+  private finish(step: StepResult): void {
+    this.steps.push(step);
+    this.options.onStep?.(step);
+  }
+}
+
+function traceMetadata(traceparent: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('traceparent', traceparent);
+  return md;
+}
+
+/** Exposed for the e2e test and the demo: the E.164 form of a phone as the scenario writes it. */
+export const toE164 = e164;
