@@ -220,16 +220,23 @@ const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 8
 
 /**
  * Parses a point in time: `now`, a span ago (`90m`, `24h`, `7d`, `2w`: s/m/h/d/w), or an
- * ISO-8601 date or date-time (`2026-11-22`, `2026-11-22T09:00:00+07:00`; a date-time
- * without zone is read by JavaScript as local time). Throws UsageError naming the flag.
+ * ISO-8601 date or date-time. Without a zone the time is read as WIB (Asia/Jakarta, UTC+7,
+ * no daylight saving; the operators' zone, as in the template service's date filters):
+ * `2026-11-22` is that day 00:00 WIB, `2026-11-22T09:00` is 09:00 WIB; `Z` or `+07:00`
+ * are honoured. Throws UsageError naming the flag.
  */
 export function parseTime(flag: string, value: string, now: Date = new Date()): Date {
   const v = value.trim();
   if (v.toLowerCase() === 'now') return new Date(now.getTime());
   const rel = RELATIVE.exec(v);
   if (rel) return new Date(now.getTime() - Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!);
-  if (/^\d{4}-\d{2}-\d{2}/.test(v)) {
-    const d = new Date(v);
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(v)
+    ? `${v}T00:00:00+07:00`
+    : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)
+      ? `${v}+07:00`
+      : v;
+  if (/^\d{4}-\d{2}-\d{2}T/.test(iso)) {
+    const d = new Date(iso);
     if (!Number.isNaN(d.getTime())) return d;
   }
   throw new UsageError(`--${flag}: "${value}" is not a time (ISO 8601 like 2026-11-22T09:00:00+07:00, "now", or a span ago like 24h, 7d)`);

@@ -98,6 +98,12 @@ describe('value parsers', () => {
     expect(parseTime('from', '24h', now).toISOString()).toBe('2026-11-21T02:00:00.000Z');
     expect(parseTime('from', '90m', now).toISOString()).toBe('2026-11-22T00:30:00.000Z');
     expect(() => parseTime('from', 'yesterday', now)).toThrow(UsageError);
+    expect(() => parseTime('from', '2026-13-45', now)).toThrow(UsageError);
+  });
+  it('parseTime reads a date or a date-time without zone as WIB', () => {
+    expect(parseTime('from', '2026-11-22', now).toISOString()).toBe('2026-11-21T17:00:00.000Z');
+    expect(parseTime('from', '2026-11-22T09:15', now).toISOString()).toBe('2026-11-22T02:15:00.000Z');
+    expect(parseTime('from', '2026-11-22T09:15:00Z', now).toISOString()).toBe('2026-11-22T09:15:00.000Z');
   });
   it('parseIntFlag checks range and form', () => {
     expect(parseIntFlag('level', '2', 1, 2)).toBe(2);

@@ -1,0 +1,243 @@
+/**
+ * notifyctl against the real ticket, customer and template services: each service runs as
+ * its own process (`node -r tools/runtime/swc-register.js services/<svc>/src/main.ts`; a
+ * tool may not import a service) on a free port, over a unique Postgres schema; the CLI runs
+ * as a child process through its launcher `bin/notifyctl.js`, and the spec asserts on its
+ * stdout, stderr and exit code.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { createTestSchema, waitFor, type TestSchema } from '@notify/testing';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const ADMIN_KEY = 'notifyctl-admin-key-000001';
+const SERVICE_KEY = 'notifyctl-service-key-00001';
+const TECH_KEY = 'notifyctl-technician-key-01';
+const API_KEYS = `${ADMIN_KEY}:admin,${SERVICE_KEY}:service,${TECH_KEY}:technician`;
+
+interface Svc {
+  child: ChildProcess;
+  address: string;
+}
+
+async function startService(name: 'ticket' | 'customer' | 'template', env: Record<string, string>): Promise<Svc> {
+  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, `services/${name}/src/main.ts`)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', NOTIFY_API_KEYS: API_KEYS, LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '2000', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const port = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}: ${stderr}`);
+      for (const l of lines) {
+        try {
+          const p = (JSON.parse(l) as { grpc_port?: number }).grpc_port;
+          if (p) return p;
+        } catch {
+          // not a JSON log line
+        }
+      }
+      return undefined;
+    },
+    { timeoutMs: 40_000, intervalMs: 50, description: `${name} listening` },
+  );
+  return { child, address: `127.0.0.1:${port}` };
+}
+
+async function stopService(svc: Svc | undefined): Promise<void> {
+  if (!svc || svc.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => svc.child.once('exit', resolve));
+  svc.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+  clearTimeout(timer);
+  if (svc.child.exitCode === null) svc.child.kill('SIGKILL');
+}
+
+/** A port nothing listens on (bound, then released). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('notifyctl (CLI process) against the ticket, customer and template services', () => {
+  const schemas: TestSchema[] = [];
+  let ticket: Svc | undefined;
+  let customer: Svc | undefined;
+  let template: Svc | undefined;
+  let env: Record<string, string>;
+
+  /** Runs `node bin/notifyctl.js …args` with the services' addresses and the admin key in its env. */
+  function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin/notifyctl.js'), ...args], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, ...env, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  beforeAll(async () => {
+    const [c, t, m] = await Promise.all([createTestSchema('ctl_customer'), createTestSchema('ctl_ticket'), createTestSchema('ctl_template')]);
+    schemas.push(c, t, m);
+    // The ticket service asks the customer service about technicians (AssignTicket), so
+    // it needs the customer's address: customer first, then ticket and template together.
+    [customer, template] = await Promise.all([
+      startService('customer', { DATABASE_URL: c.url, DATABASE_SCHEMA: c.schema }),
+      startService('template', { DATABASE_URL: m.url, DATABASE_SCHEMA: m.schema }),
+    ]);
+    ticket = await startService('ticket', { DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema, CUSTOMER_ADDR: customer.address, SERVICE_API_KEY: SERVICE_KEY });
+    env = { NOTIFY_API_KEY: ADMIN_KEY, TICKET_ADDR: ticket.address, CUSTOMER_ADDR: customer.address, TEMPLATE_ADDR: template.address };
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([stopService(ticket), stopService(customer), stopService(template)]);
+    await Promise.all(schemas.map((s) => s.dropSchema()));
+  }, 30_000);
+
+  it('runs a ticket through its lifecycle for a registered customer, in tables and in --json', async () => {
+    // Phones are passed through as typed; the customer service normalizes them.
+    const [reg, staff] = await Promise.all([
+      cli(['customers', 'register', '--name', 'Budi Santoso', '--phone', '0812-3456-7890', '--address', 'Jl. Melati 5, Karawang', '--zone', 'karawang', '--package', 'Home 30 Mbps', '--json']),
+      cli(['staff', 'create', '--name', 'Joko Teknisi', '--phone', '+62 813 1111 2222', '--role', 'technician', '--zone', 'karawang', '--json']),
+    ]);
+    expect(reg).toMatchObject({ code: 0, stderr: '' });
+    expect(staff).toMatchObject({ code: 0, stderr: '' });
+    const cust = (JSON.parse(reg.stdout) as { customer: { id: string; phone: string; status: string } }).customer;
+    expect(cust.phone.replace(/\D/g, '')).toBe('6281234567890');
+    expect(cust.status).toBe('CUSTOMER_STATUS_PENDING');
+    const techId = (JSON.parse(staff.stdout) as { staff: { id: string } }).staff.id;
+
+    const created = await cli([
+      'tickets', 'create', '--type', 'gangguan', '--customer', cust.id, '--title', 'Internet mati sejak pagi',
+      '--address', 'Jl. Melati 5, Karawang', '--zone', 'karawang', '--priority', 'high',
+    ]);
+    expect(created.code).toBe(0);
+    const number = /^Number:\s+(\S+)$/m.exec(created.stdout)?.[1];
+    const id = /^ID:\s+(\S+)$/m.exec(created.stdout)?.[1];
+    expect(number).toMatch(/^GGN-\d{8}-\d{4}$/);
+    expect(created.stdout).toMatch(/^Status:\s+OPEN$/m);
+    expect(created.stdout).toMatch(/^Priority:\s+HIGH$/m);
+
+    const [table, json] = await Promise.all([
+      cli(['tickets', 'list', '--customer', cust.id]),
+      cli(['--json', 'tickets', 'list', '--customer', cust.id, '--status', 'open']),
+    ]);
+    expect(table.code).toBe(0);
+    const [header, row, ...more] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+NUMBER\s+TYPE\s+STATUS\s+PRIORITY\s+ZONE\s+TECHNICIAN\s+SLA DUE\s+TITLE$/);
+    expect(row).toMatch(new RegExp(`^${id}\\s+${number}\\s+DISTURBANCE\\s+OPEN\\s+HIGH\\s+karawang\\s+.*WIB\\s+Internet mati sejak pagi$`));
+    expect(more).toEqual([]);
+    expect(json.code).toBe(0);
+    const listed = JSON.parse(json.stdout) as { tickets: { id: string; number: string; status: string; type: string }[] };
+    expect(listed.tickets).toEqual([expect.objectContaining({ id, number, status: 'TICKET_STATUS_OPEN', type: 'TICKET_TYPE_DISTURBANCE' })]);
+
+    const assigned = await cli(['tickets', 'assign', id!, '--technician', techId]);
+    expect(assigned.stderr).toBe('');
+    expect(assigned.stdout).toMatch(/^Status:\s+ASSIGNED$/m);
+    expect(assigned.stdout).toContain(techId);
+    expect((await cli(['tickets', 'start', id!])).stdout).toMatch(/^Status:\s+IN_PROGRESS$/m);
+    expect((await cli(['tickets', 'complete', id!, '--notes', 'Modem diganti'])).stdout).toMatch(/^Completion:\s+Modem diganti$/m);
+
+    // A second start is a transition from the wrong state: FAILED_PRECONDITION, one line.
+    const again = await cli(['tickets', 'start', id!]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/^error: FAILED_PRECONDITION: \S.*\n$/);
+
+    const shown = await cli(['tickets', 'get', number!]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Status:\s+COMPLETED$/m);
+    const history = shown.stdout.split('History:\n')[1]!.trimEnd().split('\n');
+    expect(history[0]).toMatch(/^AT\s+EVENT\s+FROM\s+TO\s+BY\s+NOTE$/);
+    expect(history.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(['CREATED', 'ASSIGNED', 'STARTED', 'COMPLETED']);
+  }, 60_000);
+
+  it('prints an unknown ticket as NOT_FOUND on one line of stderr and exits 1', async () => {
+    const r = await cli(['tickets', 'get', '00000000-0000-4000-8000-000000000000']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: NOT_FOUND: [^\n]*00000000-0000-4000-8000-000000000000[^\n]*\n$/);
+  });
+
+  it('maps other statuses by name: PERMISSION_DENIED for a technician key, UNIMPLEMENTED and UNAVAILABLE naming the service', async () => {
+    const port = await freePort();
+    const [denied, unimplemented, unavailable] = await Promise.all([
+      cli(['customers', 'register', '--name', 'X', '--phone', '081200000000', '--address', 'A', '--zone', 'karawang', '--package', 'P', '--api-key', TECH_KEY]),
+      // The ticket service does not serve NotificationService: what a gateway RPC that is
+      // not there yet answers.
+      cli(['deliveries', 'providers', '--gateway-addr', ticket!.address]),
+      cli(['jobs', 'list', '--scheduler-addr', `127.0.0.1:${port}`, '--timeout', '3000']),
+    ]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^error: PERMISSION_DENIED: [^\n]+\n$/);
+    expect(unimplemented.code).toBe(1);
+    expect(unimplemented.stderr).toMatch(new RegExp(`^error: UNIMPLEMENTED: [^\\n]+ \\(gateway service at ${ticket!.address}\\)\\n$`));
+    expect(unavailable.code).toBe(1);
+    expect(unavailable.stderr).toMatch(new RegExp(`^error: (UNAVAILABLE|DEADLINE_EXCEEDED): [^\\n]+ \\(scheduler service at 127\\.0\\.0\\.1:${port}\\)\\n$`));
+  });
+
+  it('reports usage errors (missing flag, unknown command, no key) with exit 2 and calls nothing', async () => {
+    const [missing, unknown, noKey] = await Promise.all([
+      cli(['tickets', 'create', '--type', 'psb', '--customer', 'c', '--address', 'a', '--zone', 'z']),
+      cli(['tickets', 'reopen', 'X']),
+      cli(['tickets', 'list'], { NOTIFY_API_KEY: '' }),
+    ]);
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr.split('\n')[0]).toBe('error: missing required flag --title');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('error: unknown tickets command "reopen"');
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr.split('\n')[0]).toBe('error: no API key: pass --api-key or set NOTIFY_API_KEY');
+  });
+
+  it('renders a seeded template to the seed text (ticket-sms-notifications.md, Ticket Assigned / To Customer)', async () => {
+    const [render, list] = await Promise.all([
+      cli([
+        'templates', 'render', 'ticket.assigned.disturbance', '--channel', 'sms', '--locale', 'en',
+        '--var', 'customer_name=John Doe', '--var', 'ticket_number=TKT-2024-001', '--var', 'technician_name=Jane Doe', '--var', 'technician_phone=254798765432',
+      ]),
+      cli(['templates', 'list', '--prefix', 'ticket.assigned', '--channel', 'sms']),
+    ]);
+    expect(render.code).toBe(0);
+    expect(render.stdout).toBe('Hi John, your ticket #TKT-2024-001 has been assigned to Jane Doe. They will contact you at +254798765432 shortly.\n');
+    expect(render.stderr).toMatch(/^\(version 1, locale EN, \d+ characters, GSM_7, 1 segment\)\n$/);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^ticket\.assigned\.disturbance\s+SMS\s+EN\s+1\s+customer_name/m);
+
+    // A missing variable is the service's INVALID_ARGUMENT naming it.
+    const missing = await cli(['templates', 'render', 'ticket.assigned.disturbance', '--channel', 'sms', '--locale', 'en', '--var', 'customer_name=John']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: INVALID_ARGUMENT: [^\n]*ticket_number[^\n]*\n$/);
+  });
+
+  it('prints help for the CLI and for a group with exit 0', async () => {
+    const [main, group] = await Promise.all([cli(['--help']), cli(['deliveries', '--help'])]);
+    expect(main.code).toBe(0);
+    for (const g of ['tickets', 'customers', 'staff', 'groups', 'templates', 'deliveries', 'jobs', 'campaigns']) expect(main.stdout).toContain(`  ${g}: `);
+    expect(group.code).toBe(0);
+    expect(group.stdout).toContain('notifyctl deliveries show <delivery-id> [flags]');
+    expect(group.stdout).toContain('--to-phone <phone>');
+  });
+});
