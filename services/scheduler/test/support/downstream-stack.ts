@@ -21,7 +21,8 @@ import { startSchedulerService, type RunningSchedulerService } from '../../src/s
 
 export const ADMIN_KEY = 'it-sched-stack-admin-0001';
 export const SERVICE_KEY = 'it-sched-stack-service-01';
-const KEYS = `${ADMIN_KEY}:admin,${SERVICE_KEY}:service`;
+export const MANAGER_KEY = 'it-sched-stack-manager-01';
+const KEYS = `${ADMIN_KEY}:admin,${SERVICE_KEY}:service,${MANAGER_KEY}:manager`;
 const silent = createLogger({ service: 'scheduler-it', level: 'silent' });
 
 /** A clock the test moves (never sleeps). */

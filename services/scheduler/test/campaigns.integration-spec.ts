@@ -1,0 +1,157 @@
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
+import { eventIdFrom } from '@notify/events';
+import { callUnary, createClient } from '@notify/grpc-kit';
+import { commonv1, schedulerv1 } from '@notify/proto';
+import { createTestNats, waitFor, type TestNats } from '@notify/testing';
+import { systemClock } from '../src/application';
+import { MANAGER_KEY, newStack, observe, startScheduler, startTemplate, type Stack } from './support/downstream-stack';
+
+jest.setTimeout(60_000);
+
+const KIND = schedulerv1.CampaignKind;
+const STATUS = schedulerv1.CampaignStatus;
+const AREA: commonv1.Audience = {
+  kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS,
+  workZone: 'karawang',
+  groupId: '',
+  roles: [],
+  customerId: '',
+  staffId: '',
+};
+
+/**
+ * Campaigns end to end: the scheduler (system clock: the due time is pg-boss's) with the REAL
+ * template service checking template keys, on fresh schemas and a NATS namespace; the
+ * CampaignDueEvents are read back from the real SCHEDULE stream.
+ */
+describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => {
+  const stack: Stack = newStack();
+  let nats: TestNats;
+  let scheduler: schedulerv1.SchedulerServiceClient;
+  let schedulerAddr: string;
+  let schedule: Awaited<ReturnType<typeof observe>>;
+
+  beforeAll(async () => {
+    nats = createTestNats('sched_camp');
+    stack.stops.push(() => nats.cleanup());
+    const template = await startTemplate(stack);
+    const sched = await startScheduler(stack, nats, { template: template.addr }, systemClock);
+    scheduler = sched.admin;
+    schedulerAddr = `127.0.0.1:${sched.service.grpc.port}`;
+    schedule = await observe(stack, nats, 'schedule');
+  });
+
+  afterAll(() => stack.stop());
+
+  const request = (over: Partial<schedulerv1.ScheduleCampaignRequest> = {}): schedulerv1.ScheduleCampaignRequest => ({
+    name: 'Pemeliharaan jaringan Karawang',
+    templateKey: 'maintenance.notice',
+    audience: [AREA],
+    variables: { maintenance_type: 'Upgrade perangkat', area: 'Karawang' },
+    sendAt: undefined,
+    kind: KIND.CAMPAIGN_KIND_MAINTENANCE,
+    notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_UNSPECIFIED,
+    priority: commonv1.Priority.PRIORITY_UNSPECIFIED,
+    channels: [],
+    requestId: '',
+    actor: undefined,
+    ...over,
+  });
+  const dueEvents = (campaignId: string) =>
+    schedule.filter((s) => s.event.key === 'schedule.campaign_due' && s.event.payload.campaign?.id === campaignId);
+  const get = async (id: string) =>
+    (await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns.find((c) => c.id === id);
+
+  it('a due campaign produces exactly one CampaignDueEvent; a campaign cancelled before it is due produces none', async () => {
+    const soon = new Date(Date.now() + 2500);
+    const due = (await callUnary(scheduler, 'scheduleCampaign', request({ sendAt: soon }))).campaign!;
+    const cancelled = (await callUnary(scheduler, 'scheduleCampaign', request({ name: 'Dibatalkan', sendAt: soon }))).campaign!;
+    expect(due).toMatchObject({ status: STATUS.CAMPAIGN_STATUS_SCHEDULED, notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_MAINTENANCE });
+    const { campaign: afterCancel } = await callUnary(scheduler, 'cancelCampaign', { campaignId: cancelled.id, reason: 'Jadwal diubah' });
+    expect(afterCancel).toMatchObject({ status: STATUS.CAMPAIGN_STATUS_CANCELLED, cancelReason: 'Jadwal diubah' });
+
+    const event = await waitFor(() => dueEvents(due.id)[0], { timeoutMs: 20_000 });
+    expect(event.msgID).toBe(eventIdFrom('campaign_due', due.id));
+    expect(event.event.key === 'schedule.campaign_due' && event.event.payload.campaign).toMatchObject({
+      id: due.id,
+      status: STATUS.CAMPAIGN_STATUS_SENT,
+      templateKey: 'maintenance.notice',
+      audience: [AREA],
+      variables: { maintenance_type: 'Upgrade perangkat', area: 'Karawang' },
+      channels: [commonv1.Channel.CHANNEL_WHATSAPP],
+    });
+    expect((await get(due.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_SENT);
+    await new Promise((r) => setTimeout(r, 2000)); // more polling rounds: a second event or the cancelled one would arrive now
+    expect(dueEvents(due.id)).toHaveLength(1);
+    expect(dueEvents(cancelled.id)).toHaveLength(0);
+    expect((await get(cancelled.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_CANCELLED);
+
+    // Cancelling a sent (or already cancelled) campaign is FAILED_PRECONDITION; an unknown id NOT_FOUND.
+    await expect(callUnary(scheduler, 'cancelCampaign', { campaignId: due.id, reason: '' })).rejects.toBeInstanceOf(FailedPreconditionError);
+    await expect(callUnary(scheduler, 'cancelCampaign', { campaignId: cancelled.id, reason: '' })).rejects.toBeInstanceOf(FailedPreconditionError);
+    await expect(callUnary(scheduler, 'cancelCampaign', { campaignId: '0b6f7f7e-1111-4111-8111-111111111111', reason: '' })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it('a campaign without send_at is sent now (once)', async () => {
+    const now = (await callUnary(scheduler, 'scheduleCampaign', request({ name: 'Gangguan massal', kind: KIND.CAMPAIGN_KIND_EMERGENCY_ALERT, templateKey: 'emergency.alert' }))).campaign!;
+    expect(now.priority).toBe(commonv1.Priority.PRIORITY_URGENT);
+    await waitFor(() => dueEvents(now.id)[0], { timeoutMs: 15_000 });
+    expect((await get(now.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_SENT);
+  });
+
+  it('bad input: past send_at, empty audience, unknown template key, missing name/kind → INVALID_ARGUMENT; nothing is stored', async () => {
+    const before = (await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns.length;
+    const bad: Array<[string, Partial<schedulerv1.ScheduleCampaignRequest>]> = [
+      ['send_at', { sendAt: new Date(Date.now() - 5 * 60_000) }],
+      ['audience', { audience: [] }],
+      ['template_key', { templateKey: 'no.such.template' }],
+      ['name', { name: '  ' }],
+      ['kind', { kind: KIND.CAMPAIGN_KIND_UNSPECIFIED }],
+    ];
+    for (const [field, over] of bad) {
+      const err = await callUnary(scheduler, 'scheduleCampaign', request(over)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toContain(field);
+    }
+    expect((await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns).toHaveLength(before);
+  });
+
+  it('roles per kind: a manager may schedule a promotion but not a maintenance notice (PERMISSION_DENIED); request_id is idempotent', async () => {
+    const manager = createClient(schedulerv1.SchedulerServiceClient, schedulerAddr, { apiKey: MANAGER_KEY });
+    stack.stops.push(async () => (manager as unknown as { close(): void }).close());
+    const later = new Date(Date.now() + 3_600_000);
+    await expect(callUnary(manager, 'scheduleCampaign', request({ sendAt: later }))).rejects.toBeInstanceOf(PermissionDeniedError);
+    const promo = request({ name: 'Promo Ramadan', kind: KIND.CAMPAIGN_KIND_PROMOTION, templateKey: 'promotion.campaign', requestId: 'promo-2026-04', sendAt: later });
+    const first = (await callUnary(manager, 'scheduleCampaign', promo)).campaign!;
+    expect(first).toMatchObject({ notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_PROMOTION, createdBy: { role: commonv1.Role.ROLE_MANAGER } });
+    expect((await callUnary(manager, 'scheduleCampaign', promo)).campaign!.id).toBe(first.id);
+    await expect(callUnary(manager, 'scheduleCampaign', { ...promo, name: 'Another' })).rejects.toBeInstanceOf(AlreadyExistsError);
+    await callUnary(scheduler, 'cancelCampaign', { campaignId: first.id, reason: 'test' });
+  });
+
+  it('ListCampaigns filters by status and pages newest send_at first', async () => {
+    const base = Date.now() + 7_200_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await callUnary(scheduler, 'scheduleCampaign', request({ name: `Paged ${i}`, sendAt: new Date(base + i * 60_000) }))).campaign!.id);
+    }
+    const scheduled: string[] = [];
+    let pageToken = '';
+    do {
+      const page = await callUnary(scheduler, 'listCampaigns', { statuses: [STATUS.CAMPAIGN_STATUS_SCHEDULED], page: { pageSize: 2, pageToken } });
+      expect(page.campaigns.length).toBeLessThanOrEqual(2);
+      expect(page.campaigns.every((c) => c.status === STATUS.CAMPAIGN_STATUS_SCHEDULED)).toBe(true);
+      scheduled.push(...page.campaigns.map((c) => c.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+    expect(scheduled).toEqual([ids[2], ids[1], ids[0]]); // the only SCHEDULED ones, newest send_at first
+    const sent = await callUnary(scheduler, 'listCampaigns', { statuses: [STATUS.CAMPAIGN_STATUS_SENT], page: undefined });
+    expect(sent.campaigns.length).toBeGreaterThanOrEqual(2);
+    expect(sent.campaigns.every((c) => c.status === STATUS.CAMPAIGN_STATUS_SENT)).toBe(true);
+  });
+});
