@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
@@ -222,6 +223,17 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     expect((await getTicket(t.id)).ticket).toMatchObject({ status: S.TICKET_STATUS_OPEN, version: 1 });
   });
 
+  it('an AssignTicket whose answer is lost (DEADLINE_EXCEEDED after the ticket service committed) is confirmed from a re-read', async () => {
+    const tech = await createStaff('Indra', ['garut']);
+    const t = await createTicket('garut');
+    const h = createTechnicianReplyHandler({ customer: stack.customer, ticket: withLostAnswer(stack.ticket, 'assignTicket'), sender, logger: createLogger({ service: 'gateway', level: 'silent' }) });
+    const r = await h.handle({ provider: 'fonnte', from: tech.e164, text: '1', isGroup: false });
+    expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
+    expect(r.reply).toContain('DIAMBIL');
+    const got = await getTicket(t.id);
+    expect(got.ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: tech.id, version: 2 });
+  });
+
   it('"1" written in the zone\'s WhatsApp group takes the job for the member who wrote it', async () => {
     const tech = await createStaff('Hadi', ['bandung']);
     const t = await createTicket('bandung');
@@ -249,6 +261,25 @@ function withListHook(client: ticketv1.TicketServiceClient, hook: () => Promise<
           if (err || fired || !isOpenQuery) return cb(err, res);
           fired = true;
           hook().then(() => cb(err, res), (e: unknown) => cb(e, res));
+        });
+    },
+  });
+}
+
+/**
+ * The real ticket client, except that `method`'s call reaches the real service (which commits)
+ * and then the caller is told DEADLINE_EXCEEDED, as when an answer is lost after the request
+ * was sent.
+ */
+function withLostAnswer(client: ticketv1.TicketServiceClient, method: 'assignTicket' | 'startTicket' | 'completeTicket'): ticketv1.TicketServiceClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop !== method || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return (req: unknown, md: unknown, opts: unknown, cb: (err: unknown, res: unknown) => void) =>
+        (value as (...a: unknown[]) => unknown).call(target, req, md, opts, (err: unknown, res: unknown) => {
+          if (err) return cb(err, res);
+          cb(Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded'), { code: grpc.status.DEADLINE_EXCEEDED, details: 'Deadline exceeded', metadata: new grpc.Metadata() }), undefined);
         });
     },
   });

@@ -1,4 +1,4 @@
-import { decideJob, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, type Job } from '../../src/application/replies';
+import { decideJob, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, type Job } from '../../src/application/replies';
 
 const job = (over: Partial<Job> & { number: string }): Job => ({
   id: `id-${over.number}`,
@@ -74,5 +74,20 @@ describe('formatWib', () => {
   it('shows Asia/Jakarta time (UTC+7), day/month/year 24-hour', () => {
     expect(formatWib(new Date('2026-11-22T07:05:00Z'))).toBe('22/11/2026 14:05 WIB');
     expect(formatWib(new Date('2026-12-31T17:30:00Z'))).toBe('01/01/2027 00:30 WIB');
+  });
+});
+
+describe('stepApplied: did a call with a lost answer happen?', () => {
+  const open = job({ number: 'GGN-20261122-0001', version: 3 });
+  it('yes when the re-read ticket is in the step\'s target state, held by the technician, one version on', () => {
+    expect(stepApplied('take', open, { ...open, status: 'ASSIGNED', technicianId: 't1', version: 4 }, 't1')).toBe(true);
+    expect(stepApplied('start', { ...open, status: 'ASSIGNED' }, { ...open, status: 'IN_PROGRESS', technicianId: 't1', version: 4 }, 't1')).toBe(true);
+    expect(stepApplied('complete', { ...open, status: 'IN_PROGRESS' }, { ...open, status: 'COMPLETED', technicianId: 't1', version: 4 }, 't1')).toBe(true);
+  });
+  it('no when someone else holds it, it moved further, it did not move, or it could not be read', () => {
+    expect(stepApplied('take', open, { ...open, status: 'ASSIGNED', technicianId: 't2', version: 4 }, 't1')).toBe(false);
+    expect(stepApplied('take', open, { ...open, status: 'ASSIGNED', technicianId: 't1', version: 5 }, 't1')).toBe(false);
+    expect(stepApplied('take', open, open, 't1')).toBe(false);
+    expect(stepApplied('take', open, null, 't1')).toBe(false);
   });
 });

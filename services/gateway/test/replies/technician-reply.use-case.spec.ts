@@ -1,4 +1,4 @@
-import { ConflictError, FailedPreconditionError, UnavailableError } from '@notify/errors';
+import { ConflictError, FailedPreconditionError, TimeoutError, UnavailableError } from '@notify/errors';
 import { createLogger } from '@notify/logger';
 import {
   InMemoryInboundDedupe,
@@ -49,6 +49,10 @@ class InMemoryJobBoard implements JobBoard {
   async jobsOf(technicianId: string, status: 'ASSIGNED' | 'IN_PROGRESS'): Promise<Job[]> {
     this.check();
     return [...this.jobs.values()].filter((j) => j.technicianId === technicianId && j.status === status);
+  }
+  async get(ticketId: string): Promise<Job | null> {
+    this.check();
+    return this.jobs.get(ticketId) ?? null;
   }
   async openJobs(workZone?: string): Promise<Job[]> {
     this.check();
@@ -180,6 +184,32 @@ describe('TechnicianReplyUseCase (in-memory ports)', () => {
     const r = await uc.handle(msg(LUFTI.phone, '1'));
     expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.changedMeanwhile(j), ticketId: j.id });
     expect(board.jobs.get(j.id)!.status).toBe('ASSIGNED');
+  });
+
+  it('a take whose answer is lost (DEADLINE_EXCEEDED) but which did happen is confirmed, not "try again"', async () => {
+    const t = board.add();
+    const lossy: JobBoard = Object.assign(Object.create(board) as JobBoard, {
+      take: async (job: Job, actor: JobActor) => {
+        await board.take(job, actor);
+        throw new TimeoutError('deadline exceeded (test)');
+      },
+    });
+    const uc = new TechnicianReplyUseCase({ staff, jobs: lossy, sender, clock: () => NOW, logger: createLogger({ service: 'gateway', level: 'silent' }) });
+    const r = await uc.handle(msg(LUFTI.phone, '1'));
+    expect(r).toEqual({ action: 'assigned', reply: REPLY_TEXTS.assigned({ ...t, status: 'ASSIGNED', technicianId: 's-1', version: 2 }), ticketId: t.id });
+    expect(board.history).toHaveLength(1);
+  });
+
+  it('a take that timed out and did not happen is "failed"', async () => {
+    const t = board.add();
+    const lossy: JobBoard = Object.assign(Object.create(board) as JobBoard, {
+      take: async () => {
+        throw new TimeoutError('deadline exceeded (test)');
+      },
+    });
+    const uc = new TechnicianReplyUseCase({ staff, jobs: lossy, sender, clock: () => NOW, logger: createLogger({ service: 'gateway', level: 'silent' }) });
+    expect(await uc.handle(msg(LUFTI.phone, '1'))).toEqual({ action: 'failed', reply: REPLY_TEXTS.failed() });
+    expect(board.jobs.get(t.id)!.status).toBe('OPEN');
   });
 
   it('the ticket service down → failed, "try again" answer, error logged', async () => {

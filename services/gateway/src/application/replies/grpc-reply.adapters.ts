@@ -109,6 +109,15 @@ export class GrpcJobBoard implements JobBoard {
     return this.list({ statuses: [STATUS_TO_PROTO.OPEN], ...(workZone ? { workZone: workZone.trim().toLowerCase() } : {}) });
   }
 
+  async get(ticketId: string): Promise<Job | null> {
+    try {
+      return this.ticketOf(await callUnary(this.client, 'getTicket', ticketv1.GetTicketRequest.fromPartial({ id: ticketId }), this.options()));
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
   async take(job: Job, actor: JobActor): Promise<Job> {
     const req = ticketv1.AssignTicketRequest.fromPartial({
       ticketId: job.id,

@@ -6,7 +6,7 @@ import { TechnicianReplyUseCase } from './technician-reply.use-case';
 
 export * from './reply.ports';
 export { REPLY_TEXTS } from './reply-texts';
-export { decideJob, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, type JobDecision, type JobStep } from './technician-reply.rules';
+export { decideJob, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, type JobDecision, type JobStep } from './technician-reply.rules';
 export { TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
 export { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
 export { DEFAULT_INBOUND_DEDUPE_CAPACITY, InMemoryInboundDedupe } from './in-memory-inbound.dedupe';

@@ -132,6 +132,8 @@ export interface JobActor {
 export interface JobBoard {
   /** The technician's tickets in `status`, any order (ListTickets technician_id + status, all pages). */
   jobsOf(technicianId: string, status: 'ASSIGNED' | 'IN_PROGRESS'): Promise<Job[]>;
+  /** One ticket by id (GetTicket), or null when it does not exist. */
+  get(ticketId: string): Promise<Job | null>;
   /** OPEN tickets of a work zone (all pages); `workZone` undefined = every zone. */
   openJobs(workZone?: string): Promise<Job[]>;
   /**

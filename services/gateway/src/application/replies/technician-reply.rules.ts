@@ -75,6 +75,20 @@ export function oldestJob(jobs: readonly Job[]): Job | undefined {
   return best;
 }
 
+/** The state a step leaves its job in. */
+const STEP_TARGET: Record<JobStep, Job['status']> = { take: 'ASSIGNED', start: 'IN_PROGRESS', complete: 'COMPLETED' };
+
+/**
+ * Whether `step`, attempted on `before` for technician `staffId`, is what produced `after` (the
+ * ticket re-read after the call's outcome was unknown, e.g. DEADLINE_EXCEEDED after the request
+ * was sent): `after` is in the step's target state, held by the technician, exactly one version
+ * on. Used so a lost answer is confirmed instead of the technician being told to press "1"
+ * again, which would move the job one step further than they meant.
+ */
+export function stepApplied(step: JobStep, before: Job, after: Job | null, staffId: string): boolean {
+  return !!after && after.id === before.id && after.status === STEP_TARGET[step] && after.technicianId === staffId && after.version === before.version + 1;
+}
+
 /** Western Indonesia Time (WIB) is UTC+7 all year (no daylight saving). */
 const WIB_OFFSET_MS = 7 * 3_600_000;
 

@@ -14,7 +14,7 @@ import type {
   StaffMember,
   TechnicianReplyHandler,
 } from './reply.ports';
-import { decideJob, isJobCommand, normalizeSenderPhone, type JobStep } from './technician-reply.rules';
+import { decideJob, isJobCommand, normalizeSenderPhone, stepApplied, type JobStep } from './technician-reply.rules';
 
 /** Dependencies of {@link TechnicianReplyUseCase}. */
 export interface TechnicianReplyUseCaseDeps {
@@ -50,7 +50,13 @@ export interface TechnicianReplyUseCaseDeps {
  *    ticket history shows who, and with expected_version = the version read.
  * 7. FAILED_PRECONDITION or ABORTED from the ticket service (someone else took the job, or it
  *    changed meanwhile) → `already_taken`, nothing changed. Any other error (UNAVAILABLE,
- *    DEADLINE_EXCEEDED, …) → `failed` with a "try again" answer; the error is logged.
+ *    DEADLINE_EXCEEDED, …) → rule 8, else `failed` with a "try again" answer; the error is logged.
+ * 8. A step whose outcome is unknown (the call failed with anything but FAILED_PRECONDITION /
+ *    ABORTED, e.g. DEADLINE_EXCEEDED after the request was sent) is settled by re-reading the
+ *    ticket (GetTicket): if it shows exactly that step applied for this technician
+ *    ({@link stepApplied}), the step is confirmed as if the answer had arrived; otherwise (or if
+ *    the re-read fails too) `failed`. Without this, "try again" after a lost answer would move
+ *    the job one step further than the technician meant.
  * Every outcome except those marked "nothing sent" is answered with `sender.sendReply(phone,
  * text, msg.provider)`; a failed send is logged and does not change the result.
  * `handle` never rejects.
@@ -107,7 +113,20 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
         log.info({ ticket: job.number, step, reason: err.message }, 'job changed before the reply could act');
         return { action: 'already_taken', reply: step === 'take' ? REPLY_TEXTS.alreadyTaken(job) : REPLY_TEXTS.changedMeanwhile(job), ticketId: job.id };
       }
-      throw err;
+      const after = await this.reread(job, log);
+      if (!stepApplied(step, job, after, staff.id)) throw err;
+      log.warn({ err, ticket: job.number, step }, 'ticket call failed but the re-read ticket shows the step applied; confirming it');
+      return { action: STEPS[step].action, reply: STEPS[step].text(after!, this.deps.clock), ticketId: job.id };
+    }
+  }
+
+  /** Rule 8 of {@link handle}: the ticket after an unknown outcome, or null when it cannot be read. */
+  private async reread(job: Job, log: Logger): Promise<Job | null> {
+    try {
+      return await this.deps.jobs.get(job.id);
+    } catch (err) {
+      log.warn({ err, ticket: job.number }, 'could not re-read the ticket after a failed call');
+      return null;
     }
   }
 
