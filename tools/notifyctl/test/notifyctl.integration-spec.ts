@@ -128,6 +128,11 @@ describe('notifyctl (CLI process) against the ticket, customer and template serv
     expect(cust.phone.replace(/\D/g, '')).toBe('6281234567890');
     expect(cust.status).toBe('CUSTOMER_STATUS_PENDING');
     const techId = (JSON.parse(staff.stdout) as { staff: { id: string } }).staff.id;
+    // Looked up by the phone in another common form.
+    const byPhone = await cli(['customers', 'get', '+62 812 3456 7890']);
+    expect(byPhone.code).toBe(0);
+    expect(byPhone.stdout).toMatch(new RegExp(`^ID:\\s+${cust.id}$`, 'm'));
+    expect(byPhone.stdout).toMatch(/^Name:\s+Budi Santoso$/m);
 
     const created = await cli([
       'tickets', 'create', '--type', 'gangguan', '--customer', cust.id, '--title', 'Internet mati sejak pagi',
