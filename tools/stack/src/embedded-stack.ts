@@ -48,6 +48,8 @@ export interface EmbeddedStackInfo {
   readonly webhookUrl: string;
   readonly keys: StackKeys;
   readonly ports: StackPorts;
+  /** NOTIFY_DATA_DIR, absolute (PGlite data by default, generated API keys, stack.json). */
+  readonly dataRoot: string;
 }
 
 /** One service running in the embedded process. */
@@ -177,7 +179,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
 
     let stopping: Promise<void> | undefined;
     return {
-      info: { database, events, providers, grpc, webhookUrl, keys, ports },
+      info: { database, events, providers, grpc, webhookUrl, keys, ports, dataRoot },
       bus,
       sims,
       stop: () => (stopping ??= runUndo()),

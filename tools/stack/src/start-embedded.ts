@@ -12,12 +12,15 @@
  *   NOTIFY_API_KEYS     `key:role,…` (must contain a `service` key, or set SERVICE_API_KEY);
  *                       unset = an admin and a service key generated once into NOTIFY_DATA_DIR
  *   FONNTE_TOKEN … ADVANTA_SHORTCODE   real provider credentials; none set = the four simulators
+ *   STACK_INFO_FILE     where the running stack's addresses are written (default <NOTIFY_DATA_DIR>/stack.json)
  *   STACK_PORTS         `auto` = free ports for gRPC, webhooks and simulators (tests);
  *                       default 50051…50055, 8080, 8091…8094
  *   LOG_LEVEL           pino level of every component (default info)
  * Every other variable of a service (DISPATCH_POLL_MS, SHUTDOWN_GRACE_MS…) passes through.
  * SIGINT / SIGTERM stop everything in order; the process exits 0 when the stop succeeded, 1 otherwise.
  */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { SERVICE_CATALOG } from '@notify/proto';
 import { startEmbeddedStack, type EmbeddedStack, type EmbeddedStackInfo } from './embedded-stack';
 
@@ -61,6 +64,26 @@ export function banner(info: EmbeddedStackInfo): string {
   return lines.join('\n');
 }
 
+/**
+ * Writes `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE): pid, gRPC addresses, webhook and
+ * simulator URLs, the modes chosen — for scripts (`npm run demo`, the smoke test) to find the
+ * running stack. No key is written there (the generated ones are in api-keys.json).
+ */
+export function infoFilePath(info: EmbeddedStackInfo): string {
+  return process.env['STACK_INFO_FILE'] ?? path.join(info.dataRoot, 'stack.json');
+}
+
+function writeInfoFile(info: EmbeddedStackInfo): void {
+  const { keys: _keys, ...rest } = info;
+  const file = infoFilePath(info);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), ...rest }, null, 2) + '\n');
+}
+
+function removeInfoFile(info: EmbeddedStackInfo): void {
+  rmSync(infoFilePath(info), { force: true });
+}
+
 /** Hides a password in a connection URL. */
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@');
@@ -78,7 +101,10 @@ async function run(): Promise<void> {
     process.stderr.write(`notify: ${signal} received, stopping (services, simulators, bus, database)…\n`);
     // A signal during start-up waits for the start to finish (or fail), then stops what runs.
     starting
-      .then((stack: EmbeddedStack) => stack.stop())
+      .then((stack: EmbeddedStack) => {
+        removeInfoFile(stack.info);
+        return stack.stop();
+      })
       .then(
         () => {
           process.stderr.write('notify: stopped\n');
@@ -94,7 +120,9 @@ async function run(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   const stack = await starting;
-  if (!stopping) process.stdout.write(banner(stack.info) + '\n');
+  if (stopping) return;
+  writeInfoFile(stack.info);
+  process.stdout.write(banner(stack.info) + '\n');
 }
 
 /** Entry point (tools/stack/bin/stack.js start): runs the stack until SIGINT/SIGTERM; exits 1 when the start fails. */

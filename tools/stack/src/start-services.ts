@@ -124,7 +124,14 @@ async function run(): Promise<number> {
     for (const name of START_ORDER) {
       if (stopping) return;
       const childEnv = serviceEnv(name, input);
-      const child = spawn(process.execPath, serviceCommand(name), { cwd: ROOT, env: childEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      // detached: a process group of its own, so a terminal's Ctrl-C (SIGINT to the foreground
+      // group) reaches only this runner, which stops the services one by one in reverse order.
+      const child = spawn(process.execPath, serviceCommand(name), {
+        cwd: ROOT,
+        env: childEnv as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       prefixLines(child.stdout!, name, process.stdout);
       prefixLines(child.stderr!, name, process.stderr);
       const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
