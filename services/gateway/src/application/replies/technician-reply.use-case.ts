@@ -1,5 +1,6 @@
 import { ConflictError, FailedPreconditionError } from '@notify/errors';
 import { maskPhone, type Logger } from '@notify/logger';
+import { withSpan } from '@notify/telemetry';
 import { REPLY_TEXTS } from './reply-texts';
 import type {
   InboundDedupe,
@@ -65,6 +66,15 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   constructor(private readonly deps: TechnicianReplyUseCaseDeps) {}
 
   async handle(msg: InboundReply): Promise<ReplyResult> {
+    // One span per inbound reply (`notify.provider`, `notify.reply.action`); the gRPC calls it makes are its children.
+    return withSpan('gateway.technician_reply', { provider: msg.provider }, async (span) => {
+      const result = await this.run(msg);
+      span.setAttribute('notify.reply.action', result.action);
+      return result;
+    });
+  }
+
+  private async run(msg: InboundReply): Promise<ReplyResult> {
     const log = this.deps.logger.child({ provider: msg.provider, ...(msg.messageId ? { inbound_message_id: msg.messageId } : {}) });
     const phone = normalizeSenderPhone(msg.from);
     let result: ReplyResult;
@@ -82,7 +92,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
       send = phone !== null;
     }
     if (send && phone) await this.reply(phone, result.reply, msg, log);
-    return this.done(log, result, { phone: maskPhone(phone ?? '') });
+    return this.done(log, result, phone ? { phone: maskPhone(phone) } : {});
   }
 
   private async decide(msg: InboundReply, phone: string, log: Logger): Promise<ReplyResult> {
