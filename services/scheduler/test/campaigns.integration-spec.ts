@@ -28,6 +28,7 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
   const stack: Stack = newStack();
   let nats: TestNats;
   let scheduler: schedulerv1.SchedulerServiceClient;
+  let replica: schedulerv1.SchedulerServiceClient;
   let schedulerAddr: string;
   let schedule: Awaited<ReturnType<typeof observe>>;
 
@@ -36,6 +37,8 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     stack.stops.push(() => nats.cleanup());
     const template = await startTemplate(stack);
     const sched = await startScheduler(stack, nats, { template: template.addr }, systemClock);
+    // A second replica on the same database: both run campaign workers; each campaign is still sent once.
+    replica = (await startScheduler(stack, nats, { template: template.addr }, systemClock, sched.pg)).admin;
     scheduler = sched.admin;
     schedulerAddr = `127.0.0.1:${sched.service.grpc.port}`;
     schedule = await observe(stack, nats, 'schedule');
@@ -92,6 +95,20 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     await expect(callUnary(scheduler, 'cancelCampaign', { campaignId: '0b6f7f7e-1111-4111-8111-111111111111', reason: '' })).rejects.toBeInstanceOf(
       NotFoundError,
     );
+  });
+
+  it('two replicas: campaigns scheduled through either are each sent exactly once', async () => {
+    const soon = new Date(Date.now() + 1500);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const client = i % 2 === 0 ? scheduler : replica;
+      ids.push((await callUnary(client, 'scheduleCampaign', request({ name: `Replika ${i}`, sendAt: soon }))).campaign!.id);
+    }
+    await waitFor(() => ids.every((id) => dueEvents(id).length > 0) || undefined, { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(ids.map((id) => dueEvents(id).length)).toEqual([1, 1, 1, 1]);
+    const sent = (await callUnary(replica, 'listCampaigns', { statuses: [STATUS.CAMPAIGN_STATUS_SENT], page: { pageSize: 500, pageToken: '' } })).campaigns;
+    expect(ids.every((id) => sent.some((c) => c.id === id))).toBe(true);
   });
 
   it('a campaign without send_at is sent now (once)', async () => {

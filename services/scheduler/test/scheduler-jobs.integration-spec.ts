@@ -115,18 +115,21 @@ describe('scheduler jobs against the real ticket and customer services', () => {
     const urgent = await createTicket(P.PRIORITY_URGENT, t0, 'SLA urgent'); // due 12:00 WIB; level 2 at 14:00
     const high = await createTicket(P.PRIORITY_HIGH, t0, 'SLA high'); // due 16:00 WIB
     const low = await createTicket(P.PRIORITY_LOW, t0, 'SLA low'); // due in 48 h
-    ticketClock.set(wib('2026-03-02T08:30:00'));
-    const mine = new Set([urgent.id, high.id, low.id]);
+    const manual = await createTicket(P.PRIORITY_URGENT, t0, 'SLA urgent, escalated by hand'); // due 12:00 WIB
+    ticketClock.set(wib('2026-03-02T09:00:00'));
+    await callUnary(tickets, 'escalateTicket', { ticketId: manual.id, reason: 'Pelanggan VIP', level: 1, expectedVersion: 0, actor: undefined });
+    ticketClock.set(wib('2026-03-02T09:30:00'));
+    const mine = new Set([urgent.id, high.id, low.id, manual.id]);
     const warnings = () => events('schedule.sla_warning').filter((s) => s.event.key === 'schedule.sla_warning' && mine.has(s.event.payload.ticket!.id));
 
-    schedClock.set(wib('2026-03-02T11:10:00')); // urgent: 50 min left (≤ 60); high: 4 h 50 left (> 120 min)
+    schedClock.set(wib('2026-03-02T11:10:00')); // both urgent: 50 min left (≤ 60); high: 4 h 50 left (> 120 min)
     const first = await runJob('sla_monitor');
     const again = await runJob('sla_monitor');
-    expect([first.itemsProduced, again.itemsProduced]).toEqual([1, 0]);
-    await waitFor(() => warnings().length >= 1 || undefined, { timeoutMs: 10_000 });
+    expect([first.itemsProduced, again.itemsProduced]).toEqual([2, 0]);
+    await waitFor(() => warnings().length >= 2 || undefined, { timeoutMs: 10_000 });
     await settle();
-    expect(warnings()).toHaveLength(1);
-    const w = warnings()[0]!;
+    expect(warnings()).toHaveLength(2);
+    const w = warnings().find((s) => s.event.key === 'schedule.sla_warning' && s.event.payload.ticket!.id === urgent.id)!;
     expect(w.msgID).toBe(eventIdFrom('sla_warning', urgent.id, '60'));
     expect(w.event.key === 'schedule.sla_warning' && w.event.payload).toMatchObject({
       thresholdMinutes: 60,
@@ -135,26 +138,31 @@ describe('scheduler jobs against the real ticket and customer services', () => {
       ticket: { id: urgent.id, priority: P.PRIORITY_URGENT },
     });
 
-    schedClock.set(wib('2026-03-02T12:05:00')); // urgent past due → level 1; high 3 h 55 left
+    schedClock.set(wib('2026-03-02T12:05:00')); // urgent past due → level 1 (manual: already at 1, no call); high 3 h 55 left
     expect((await runJob('sla_monitor')).itemsProduced).toBe(1);
     expect((await runJob('sla_monitor')).itemsProduced).toBe(0);
     expect((await callUnary(tickets, 'getTicket', { id: urgent.id })).ticket?.escalationLevel).toBe(1);
 
-    schedClock.set(wib('2026-03-02T14:01:00')); // urgent ≥ due + 2 h → level 2; high 1 h 59 left → warning at 120
-    expect((await runJob('sla_monitor')).itemsProduced).toBe(2);
+    schedClock.set(wib('2026-03-02T14:01:00')); // both urgent ≥ due + 2 h → level 2; high 1 h 59 left → warning at 120
+    expect((await runJob('sla_monitor')).itemsProduced).toBe(3);
     expect((await runJob('sla_monitor')).itemsProduced).toBe(0);
     expect((await callUnary(tickets, 'getTicket', { id: urgent.id })).ticket?.escalationLevel).toBe(2);
-    await waitFor(() => warnings().length >= 2 || undefined, { timeoutMs: 10_000 });
+    await waitFor(() => warnings().length >= 3 || undefined, { timeoutMs: 10_000 });
     await waitFor(
       () =>
         ticketEvents.filter((s) => s.event.key === 'ticket.escalated' && s.event.payload.ticket?.id === urgent.id).length >= 2 || undefined,
       { timeoutMs: 10_000 },
     );
     await settle();
-    expect(warnings().map((s) => s.msgID).sort()).toEqual([eventIdFrom('sla_warning', urgent.id, '60'), eventIdFrom('sla_warning', high.id, '120')].sort());
-    const escalations = ticketEvents.filter((s) => s.event.key === 'ticket.escalated' && s.event.payload.ticket?.id === urgent.id);
-    expect(escalations.map((s) => s.event.key === 'ticket.escalated' && s.event.payload.ticket?.escalationLevel)).toEqual([1, 2]);
-    expect(ticketEvents.filter((s) => s.event.key === 'ticket.escalated' && s.event.payload.ticket?.id !== urgent.id)).toHaveLength(0);
+    expect(warnings().map((s) => s.msgID).sort()).toEqual(
+      [eventIdFrom('sla_warning', urgent.id, '60'), eventIdFrom('sla_warning', manual.id, '60'), eventIdFrom('sla_warning', high.id, '120')].sort(),
+    );
+    const levels = (id: string) =>
+      ticketEvents.filter((s) => s.event.key === 'ticket.escalated' && s.event.payload.ticket?.id === id).map((s) => s.event.key === 'ticket.escalated' && s.event.payload.ticket?.escalationLevel);
+    await waitFor(() => levels(manual.id).length >= 2 || undefined, { timeoutMs: 10_000 });
+    expect(levels(urgent.id)).toEqual([1, 2]);
+    expect(levels(manual.id)).toEqual([1, 2]); // 1 by hand, 2 by the monitor
+    expect(ticketEvents.filter((s) => s.event.key === 'ticket.escalated' && ![urgent.id, manual.id].includes(s.event.payload.ticket!.id))).toHaveLength(0);
   });
 
   it('payment reminders: exactly the invoices due in 7, 3 and 1 days, once per invoice per day', async () => {
@@ -194,6 +202,20 @@ describe('scheduler jobs against the real ticket and customer services', () => {
     ]);
     expect(got.every((p) => p.customer?.id === customer!.id && p.jobRunId === run.id)).toBe(true);
     expect(reminders().map((s) => s.msgID).sort()).toEqual(got.map((p) => eventIdFrom('payment_reminder', p.invoice!.id, '2026-04-01')).sort());
+
+    // The next day other invoices are 1, 3 and 7 days away: 04-03, 04-05, 04-09.
+    schedClock.set(wib('2026-04-02T09:00:00'));
+    expect((await runJob('payment_reminder')).itemsProduced).toBe(3);
+    await waitFor(() => reminders().length >= 6 || undefined, { timeoutMs: 10_000 });
+    await settle();
+    const nextDay = reminders()
+      .slice(3)
+      .map((s) => (s.event.key === 'schedule.payment_reminder' ? [dueIn[s.event.payload.invoice!.id], s.event.payload.daysUntilDue] : []));
+    expect(nextDay.sort()).toEqual([
+      ['2', 1],
+      ['4', 3],
+      ['8', 7],
+    ]);
   });
 
   it('daily summary carries the numbers GetTicketStats returns for the WIB day', async () => {

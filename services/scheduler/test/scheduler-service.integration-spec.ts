@@ -71,6 +71,16 @@ describe('scheduler service (gRPC + Postgres + pg-boss, two replicas)', () => {
       ['daily_summary', '0 18 * * *', 'Asia/Jakarta', false],
       ['weekly_performance', '0 8 * * 1', 'Asia/Jakarta', false],
     ]);
+    // next_run_at from the cron in Asia/Jakarta: in the future, on the cron's minute (WIB = UTC+7).
+    const now = Date.now();
+    for (const job of jobs) expect(job.nextRunAt!.getTime()).toBeGreaterThan(now);
+    const wibOf = (d: Date) => new Date(d.getTime() + 7 * 3_600_000);
+    const byName = Object.fromEntries(jobs.map((j) => [j.name, wibOf(j.nextRunAt!)]));
+    expect(byName.sla_monitor!.getUTCMinutes() % 15).toBe(0);
+    expect([byName.payment_reminder!.getUTCHours(), byName.payment_reminder!.getUTCMinutes()]).toEqual([9, 0]);
+    expect([byName.daily_summary!.getUTCHours(), byName.daily_summary!.getUTCMinutes()]).toEqual([18, 0]);
+    expect([byName.weekly_performance!.getUTCDay(), byName.weekly_performance!.getUTCHours()]).toEqual([1, 8]);
+    expect(byName.sla_monitor!.getTime() - wibOf(new Date(now)).getTime()).toBeLessThanOrEqual(15 * 60_000);
   });
 
   it('TriggerJob records one MANUAL run, visible in ListJobRuns on the other replica', async () => {

@@ -113,14 +113,20 @@ export async function startTemplate(stack: Stack): Promise<{ service: RunningTem
   return { service, addr, admin };
 }
 
+/**
+ * Starts a scheduler (polling 0.5 s) on a fresh schema, or — with `replicaOf` — another replica
+ * on the schema (and pg-boss schema) of an existing one.
+ */
 export async function startScheduler(
   stack: Stack,
   nats: TestNats,
   addrs: { ticket?: string; customer?: string; template?: string },
   clock: Clock,
-): Promise<{ service: RunningSchedulerService; admin: schedulerv1.SchedulerServiceClient }> {
+  replicaOf?: TestSchema,
+): Promise<{ service: RunningSchedulerService; admin: schedulerv1.SchedulerServiceClient; pg: TestSchema }> {
+  const pg = replicaOf ?? (await schemaFor(stack, 'sched_jobs'));
   const config = loadSchedulerConfig({
-    ...base(await schemaFor(stack, 'sched_jobs'), nats),
+    ...base(pg, nats),
     SERVICE_API_KEY: SERVICE_KEY,
     ...(addrs.ticket ? { TICKET_ADDR: addrs.ticket } : {}),
     ...(addrs.customer ? { CUSTOMER_ADDR: addrs.customer } : {}),
@@ -130,7 +136,7 @@ export async function startScheduler(
   stack.stops.push(() => service.stop());
   const admin = createClient(schedulerv1.SchedulerServiceClient, `127.0.0.1:${service.grpc.port}`, { apiKey: ADMIN_KEY });
   stack.stops.push(async () => (admin as unknown as { close(): void }).close());
-  return { service, admin };
+  return { service, admin, pg };
 }
 
 /** A durable consumer of the test reading one domain's namespaced stream; every event decoded (decodeEvent) with its msgID. */
