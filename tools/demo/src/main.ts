@@ -22,7 +22,13 @@
  *                        starts the stack itself it knows the embedded database's address.
  *                        Unset: step 6 triggers the SLA job and reports that nothing is due.
  *   DEMO_STEP_TIMEOUT_MS how long each step waits for its messages (default 30000)
+ *   DEMO_SETTLE_MS       how long a step keeps collecting after its messages arrived (default 750)
+ *   DEMO_FONNTE_DOWN_MS  how long Fonnte is down in step 5 (default 15000)
  *   NO_COLOR             no ANSI colours
+ * Flags:
+ *   --json       the step reports go to stderr and stdout gets one line: the scenario's result
+ *                as JSON (tests/e2e/scenario.e2e-spec.ts reads it)
+ *   --no-start   fail instead of starting the stack when nothing answers
  * Exit code 0 when the whole story played, 1 otherwise (the error says which step and what
  * arrived instead).
  */
@@ -44,6 +50,8 @@ interface DemoSettings {
   sims: ScenarioOptions['sims'];
   dataDir: string;
   stepTimeoutMs: number;
+  settleMs: number;
+  fonnteDownMs: number;
   databaseUrl: string | undefined;
   ticketSchema: string;
 }
@@ -59,10 +67,20 @@ function settings(env: NodeJS.ProcessEnv): DemoSettings {
     webhookUrl: env['WEBHOOK_URL']?.trim() || 'http://127.0.0.1:8080',
     sims: { fonnte: sim('FONNTE', 8091), wablas: sim('WABLAS', 8092), twilio: sim('TWILIO', 8093), advanta: sim('ADVANTA', 8094) },
     dataDir: path.resolve(ROOT, env['NOTIFY_DATA_DIR'] ?? '.notify-data'),
-    stepTimeoutMs: Number(env['DEMO_STEP_TIMEOUT_MS'] ?? 30_000),
+    stepTimeoutMs: positive(env, 'DEMO_STEP_TIMEOUT_MS', 30_000),
+    settleMs: positive(env, 'DEMO_SETTLE_MS', 750),
+    fonnteDownMs: positive(env, 'DEMO_FONNTE_DOWN_MS', 15_000),
     databaseUrl: env['DEMO_DATABASE_URL']?.trim() || undefined,
     ticketSchema: env['TICKET_DATABASE_SCHEMA']?.trim() || 'ticket',
   };
+}
+
+/** A whole number of ms from the environment; throws naming the variable when it is not one. */
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number of milliseconds, got "${raw}"`);
+  return Number(raw);
 }
 
 /** true when a TCP connection to `host:port` succeeds within 1 s. */
@@ -164,11 +182,16 @@ function nearSlaVia(databaseUrl: string, schema: string): NonNullable<ScenarioOp
 }
 
 async function main(): Promise<void> {
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  const color = !process.env['NO_COLOR'] && process.stdout.isTTY === true;
+  const json = process.argv.includes('--json');
+  const report = json ? process.stderr : process.stdout;
+  const out = (line: string) => report.write(`${line}\n`);
+  const color = !process.env['NO_COLOR'] && report.isTTY === true;
   const s = settings(process.env);
   let stack: { child: ChildProcess; databaseUrl: string | undefined } | undefined;
-  if (!(await answers(s.addresses.gateway))) stack = await startStack(s, out);
+  if (!(await answers(s.addresses.gateway))) {
+    if (process.argv.includes('--no-start')) throw new Error(`nothing answers on ${s.addresses.gateway} (--no-start)`);
+    stack = await startStack(s, out);
+  }
   let ok = false;
   try {
     const databaseUrl = s.databaseUrl ?? stack?.databaseUrl;
@@ -179,6 +202,8 @@ async function main(): Promise<void> {
       sims: s.sims,
       webhookUrl: s.webhookUrl,
       stepTimeoutMs: s.stepTimeoutMs,
+      settleMs: s.settleMs,
+      fonnteDownMs: s.fonnteDownMs,
       ...(databaseUrl ? { nearSla: nearSlaVia(databaseUrl, s.ticketSchema) } : {}),
       onStep: (step) => out(stepReport(step, { color })),
     });
@@ -186,6 +211,7 @@ async function main(): Promise<void> {
     const skipped = result.steps.filter((st) => st.skipped).map((st) => st.step);
     out(`Done: ${result.steps.length} steps, ${count} messages (run ${result.runId})${skipped.length ? `; step ${skipped.join(', ')} not fully shown (see above)` : ''}.`);
     out(`Traces the demo started (look them up in Jaeger): ${Object.entries(result.traces).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     ok = true;
   } finally {
     if (stack) await stopStack(stack.child, out);

@@ -304,11 +304,11 @@ class ScenarioRun {
       result.newCustomer = newCustomer;
     }
     if (last >= 5) {
-      const { ticket, before, after } = await this.stepFonnteDown(directory);
+      const { ticket, before, after } = await this.stepFonnteDown(result.newCustomer!);
       tickets.failover = ticket;
       result.stats = { before, after };
     }
-    if (last >= 6) tickets.urgent = await this.stepSlaWarning(directory);
+    if (last >= 6) tickets.urgent = await this.stepSlaWarning(directory, result.newCustomer!);
     return result;
   }
 
@@ -384,12 +384,11 @@ class ScenarioRun {
   /** The zone's technician group `Teknisi <Zone>`: the existing active one, else a new one. */
   private async zoneGroup(zone: string, notes: string[]): Promise<customerv1.Group> {
     const name = `Teknisi ${zone[0]!.toUpperCase()}${zone.slice(1)}`;
-    const listed = await callUnary(this.clients.customer, 'listGroups', {
-      categories: [customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS],
-      workZone: zone,
-      activeOnly: true,
-      page: { pageSize: 500, pageToken: '' },
-    } as customerv1.ListGroupsRequest);
+    const listed = await callUnary(
+      this.clients.customer,
+      'listGroups',
+      customerv1.ListGroupsRequest.fromPartial({ categories: [customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS], workZone: zone, activeOnly: true, page: { pageSize: 500 } }),
+    );
     let group = listed.groups.find((g) => g.name === name && g.workZone === zone);
     if (group) {
       notes.push(`group ${name} exists (${group.chatId})`);
@@ -413,6 +412,7 @@ class ScenarioRun {
   private async stepGangguanCreated(d: ScenarioDirectory): Promise<ticketv1.Ticket> {
     const title = 'An admin creates a GANGGUAN ticket in Karawang';
     this.log(`step 2: ${title}`);
+    const notes = await this.cancelStaleKarawangTickets();
     const ticket = await this.createTicket('createGangguan', {
       type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
       customerId: d.customer.id,
@@ -431,7 +431,8 @@ class ScenarioRun {
     ];
     const forbidden = [...d.technicians.bekasi.map((t) => t.phone), d.groups.bekasi.chatId];
     const messages = await this.collect(2, expect, forbidden, this.traces['createGangguan']);
-    this.finish({ step: 2, title, messages, notes: [`ticket ${ticket.number} (${ticket.id}) OPEN, zone karawang; Bekasi's technicians and group got nothing`] });
+    notes.push(`ticket ${ticket.number} (${ticket.id}) OPEN, zone karawang; Bekasi's technicians and group got nothing`);
+    this.finish({ step: 2, title, messages, notes });
     return ticket;
   }
 
@@ -487,11 +488,11 @@ class ScenarioRun {
     const psb = await this.waitFor(
       async () =>
         (
-          await callUnary(this.clients.ticket, 'listTickets', {
-            customerId: newCustomer.id,
-            types: [ticketv1.TicketType.TICKET_TYPE_INSTALLATION],
-            page: { pageSize: 5, pageToken: '' },
-          } as ticketv1.ListTicketsRequest)
+          await callUnary(
+            this.clients.ticket,
+            'listTickets',
+            ticketv1.ListTicketsRequest.fromPartial({ customerId: newCustomer.id, types: [ticketv1.TicketType.TICKET_TYPE_INSTALLATION], page: { pageSize: 5 } }),
+          )
         ).tickets[0],
       `the PSB ticket of ${newCustomer.name}`,
     );
@@ -510,12 +511,16 @@ class ScenarioRun {
     return { psb, newCustomer };
   }
 
-  /** Step 5: Fonnte down; the next ticket's messages go through Wablas; GetStats counts failovers. */
-  private async stepFonnteDown(d: ScenarioDirectory): Promise<{ ticket: ticketv1.Ticket; before: gatewayv1.GetStatsResponse; after: gatewayv1.GetStatsResponse }> {
+  /**
+   * Step 5: Fonnte down; the next ticket's messages (a GANGGUAN ticket of step 4's customer, in
+   * Bekasi so no OPEN Karawang ticket is left for a later run's "1") go through Wablas; GetStats
+   * counts the failovers.
+   */
+  private async stepFonnteDown(customer: customerv1.Customer): Promise<{ ticket: ticketv1.Ticket; before: gatewayv1.GetStatsResponse; after: gatewayv1.GetStatsResponse }> {
     const title = 'Fonnte goes down: the next messages go through Wablas';
     this.log(`step 5: ${title}`);
     const since = new Date(Date.now() - 24 * 3_600_000);
-    const before = await callUnary(this.clients.gateway, 'getStats', { since });
+    const before = await callUnary(this.clients.gateway, 'getStats', gatewayv1.GetStatsRequest.fromPartial({ since }));
     const outage = this.options.faults ?? this.httpOutage();
     await outage.down();
     let ticket: ticketv1.Ticket;
@@ -523,23 +528,23 @@ class ScenarioRun {
     try {
       ticket = await this.createTicket('createDuringOutage', {
         type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
-        customerId: d.customer.id,
+        customerId: customer.id,
         title: 'Internet lambat',
         description: 'Koneksi lambat dan sering putus',
-        address: d.customer.address,
+        address: customer.address,
         priority: commonv1.Priority.PRIORITY_HIGH,
-        workZone: 'karawang',
+        workZone: 'bekasi',
         requestId: `demo:${this.runId}:outage`,
         actor: undefined,
       });
-      messages = await this.collect(5, [{ to: d.customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer (via Wablas)' }], [], this.traces['createDuringOutage']);
+      messages = await this.collect(5, [{ to: customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer (via Wablas)' }], [], this.traces['createDuringOutage']);
     } finally {
       await outage.up();
     }
     const viaFonnte = messages.filter((m) => m.provider === 'fonnte');
     if (viaFonnte.length > 0) throw new ScenarioError(`step 5: Fonnte was down but accepted ${viaFonnte.length} message(s)`);
     const after = await this.waitFor(async () => {
-      const s = await callUnary(this.clients.gateway, 'getStats', { since });
+      const s = await callUnary(this.clients.gateway, 'getStats', gatewayv1.GetStatsRequest.fromPartial({ since }));
       return s.failovers > before.failovers ? s : undefined;
     }, 'GetStats to count the failovers');
     const fonnteStats = after.byProvider.find((p) => p.provider === gatewayv1.Provider.PROVIDER_FONNTE);
@@ -557,23 +562,23 @@ class ScenarioRun {
     return { ticket, before, after };
   }
 
-  /** Step 6: an URGENT ticket near its deadline; TriggerJob sla_monitor warns the supervisor. */
-  private async stepSlaWarning(d: ScenarioDirectory): Promise<ticketv1.Ticket> {
+  /** Step 6: an URGENT ticket (step 4's customer, Bekasi) near its deadline; TriggerJob sla_monitor warns the supervisor. */
+  private async stepSlaWarning(d: ScenarioDirectory, customer: customerv1.Customer): Promise<ticketv1.Ticket> {
     const title = 'An urgent ticket nears its SLA: the SLA monitor (triggered by hand) warns the supervisor';
     this.log(`step 6: ${title}`);
     const ticket = await this.createTicket('createUrgent', {
       type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
-      customerId: d.customer.id,
+      customerId: customer.id,
       title: 'Internet mati total',
       description: 'Seluruh layanan mati, pelanggan bisnis',
-      address: d.customer.address,
+      address: customer.address,
       priority: commonv1.Priority.PRIORITY_URGENT,
-      workZone: 'karawang',
+      workZone: 'bekasi',
       requestId: `demo:${this.runId}:urgent`,
       actor: undefined,
     });
     const notes = [`URGENT ticket ${ticket.number} created, SLA due ${ticket.slaDueAt?.toISOString()} (4 h; warned 1 h before)`];
-    const messages = await this.collect(6, [{ to: d.customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer' }], [], this.traces['createUrgent']);
+    const messages = await this.collect(6, [{ to: customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer' }], [], this.traces['createUrgent']);
     if (!this.options.nearSla) {
       const run = await this.triggerSlaMonitor();
       notes.push(`sla_monitor run ${run.id} triggered; no warning is due yet (the deadline is 4 h away and no public API moves a service's clock)`);
@@ -595,6 +600,27 @@ class ScenarioRun {
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────────
+
+  /**
+   * A technician's "1" takes the OLDEST open job of their zones (gateway reply rules), so an
+   * OPEN Karawang ticket left by an earlier, interrupted run would be taken instead of this
+   * run's: cancel those first (their customers get the cancellation message). A fresh stack has
+   * none.
+   */
+  private async cancelStaleKarawangTickets(): Promise<string[]> {
+    const open = await callUnary(
+      this.clients.ticket,
+      'listTickets',
+      ticketv1.ListTicketsRequest.fromPartial({ statuses: [ticketv1.TicketStatus.TICKET_STATUS_OPEN], workZone: 'karawang', page: { pageSize: 500 } }),
+    );
+    for (const t of open.tickets) {
+      await callUnary(this.clients.ticket, 'cancelTicket', { ticketId: t.id, reason: 'Dibatalkan oleh demo: tiket dari percobaan sebelumnya', expectedVersion: 0, actor: undefined });
+    }
+    if (open.tickets.length === 0) return [];
+    await sleep(this.settleMs);
+    await this.markSeen();
+    return [`cancelled ${open.tickets.length} OPEN Karawang ticket(s) left by an earlier run (${open.tickets.map((t) => t.number).join(', ')}), so the technician's "1" takes this run's ticket`];
+  }
 
   private async triggerSlaMonitor(traceparent?: string): Promise<schedulerv1.JobRun> {
     return (
@@ -715,7 +741,7 @@ class ScenarioRun {
     const recipients = [...new Set(msgs.map((m) => m.to))];
     for (const recipient of recipients) {
       try {
-        const res = await callUnary(this.clients.gateway, 'listDeliveries', { recipient, page: { pageSize: 100, pageToken: '' } } as gatewayv1.ListDeliveriesRequest);
+        const res = await callUnary(this.clients.gateway, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ recipient, page: { pageSize: 100 } }));
         for (const d of res.deliveries) {
           if (!d.providerMessageId) continue;
           out.set(d.providerMessageId, {
@@ -738,7 +764,7 @@ class ScenarioRun {
     const lines: string[] = [];
     for (const recipient of [...new Set(recipients)]) {
       try {
-        const res = await callUnary(this.clients.gateway, 'listDeliveries', { recipient, page: { pageSize: 5, pageToken: '' } } as gatewayv1.ListDeliveriesRequest);
+        const res = await callUnary(this.clients.gateway, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ recipient, page: { pageSize: 5 } }));
         for (const d of res.deliveries) {
           lines.push(
             `  ${this.describe(recipient)}: ${d.templateKey} ${gatewayv1.DeliveryStatus[d.status]}${d.lastError ? ` (${d.lastError})` : ''}${d.deferredUntil ? ` until ${d.deferredUntil.toISOString()}` : ''}`,
