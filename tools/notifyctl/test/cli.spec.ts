@@ -1,7 +1,10 @@
 import { EXIT, GROUPS, commandHelp, runCli } from '../src/cli';
 
+/** Every address is a closed port: a command that called a server would exit 1, not 2. */
+const NOWHERE = { TICKET_ADDR: '127.0.0.1:1', CUSTOMER_ADDR: '127.0.0.1:1', TEMPLATE_ADDR: '127.0.0.1:1', SCHEDULER_ADDR: '127.0.0.1:1', GATEWAY_ADDR: '127.0.0.1:1' };
+
 /** Runs the CLI in-process with captured output. Nothing here reaches a server. */
-async function run(argv: string[], env: NodeJS.ProcessEnv = { NOTIFY_API_KEY: 'unit-test-key-000001' }) {
+async function run(argv: string[], env: NodeJS.ProcessEnv = { ...NOWHERE, NOTIFY_API_KEY: 'unit-test-key-000001' }) {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), env });
@@ -21,7 +24,7 @@ describe('runCli without a server', () => {
   it('group and command help show arguments and flags', async () => {
     const group = await run(['tickets', '--help']);
     expect(group.code).toBe(EXIT.ok);
-    expect(group.stdout).toContain('notifyctl tickets assign <ticket-id> [flags]');
+    expect(group.stdout).toContain('notifyctl tickets assign <ticket> [flags]');
     expect(group.stdout).toContain('--technician <id>');
     const cmd = await run(['ticket', 'cancel', '-h']);
     expect(cmd.code).toBe(EXIT.ok);
@@ -58,7 +61,7 @@ describe('runCli without a server', () => {
   });
 
   it('needs an API key', async () => {
-    const r = await run(['tickets', 'list'], {});
+    const r = await run(['tickets', 'list'], NOWHERE);
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toMatch(/^error: no API key: pass --api-key or set NOTIFY_API_KEY\n/);
   });

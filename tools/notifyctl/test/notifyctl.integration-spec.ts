@@ -162,7 +162,8 @@ describe('notifyctl (CLI process) against the ticket, customer and template serv
     expect(assigned.stderr).toBe('');
     expect(assigned.stdout).toMatch(/^Status:\s+ASSIGNED$/m);
     expect(assigned.stdout).toContain(techId);
-    expect((await cli(['tickets', 'start', id!])).stdout).toMatch(/^Status:\s+IN_PROGRESS$/m);
+    // Transitions take the ticket number too (looked up first).
+    expect((await cli(['tickets', 'start', number!])).stdout).toMatch(/^Status:\s+IN_PROGRESS$/m);
     expect((await cli(['tickets', 'complete', id!, '--notes', 'Modem diganti'])).stdout).toMatch(/^Completion:\s+Modem diganti$/m);
 
     // A second start is a transition from the wrong state: FAILED_PRECONDITION, one line.

@@ -125,7 +125,7 @@ const preview: CommandSpec = {
   },
   async run({ args, clients }) {
     const file = args.string('draft-file');
-    let draftBody = args.string('draft') ?? '';
+    let draftBody = args.raw('draft').at(-1) ?? '';
     if (file !== undefined) {
       try {
         draftBody = readFileSync(file, 'utf8');

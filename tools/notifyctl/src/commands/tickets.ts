@@ -1,6 +1,7 @@
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, ticketv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseIntFlag, parseTime, type ParsedArgs } from '../args';
+import type { Clients } from '../clients';
 import type { CommandGroup, CommandOutput, CommandSpec } from '../command';
 import { PAGE_OPTIONS, actorLabel, formatNumber, formatTime, nextPageHint, pageRequest, priorityLabel, priorityOf } from '../format';
 import { formatRecord, formatTable } from '../table';
@@ -56,6 +57,20 @@ export function ticketRecord(t: ticketv1.Ticket | undefined): string {
 
 function ticketOutput(res: { ticket?: ticketv1.Ticket | undefined }, json: unknown): CommandOutput {
   return { json, text: ticketRecord(res.ticket) };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The ticket id for a command's `<ticket-id>` argument: a UUID as given, or a ticket number
+ * (`GGN-20261122-0001`) looked up with GetTicket first (the transition RPCs take ids only).
+ * Rejects with the lookup's NOT_FOUND for an unknown number.
+ */
+export async function resolveTicketId(clients: Clients, idOrNumber: string): Promise<string> {
+  const v = idOrNumber.trim();
+  if (UUID.test(v)) return v;
+  const res = await callUnary(clients.ticket, 'getTicket', { id: v });
+  return res.ticket?.id ?? v;
 }
 
 function expectedVersion(args: ParsedArgs): number {
@@ -156,18 +171,17 @@ const assign: CommandSpec = {
   name: 'assign',
   summary: 'assign a technician (OPEN ticket; --reassign for an ASSIGNED one)',
   service: 'ticket',
-  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  positionals: [{ name: 'ticket', description: 'ticket id (UUID) or number (GGN-20261122-0001)' }],
   options: {
     technician: { type: 'string', required: true, valueName: 'id', description: 'technician (staff id)' },
     reassign: { type: 'boolean', description: 'move an ASSIGNED ticket to another technician' },
     'expected-version': EXPECTED_VERSION,
   },
   async run({ args, clients }) {
+    const request = { technicianId: args.required('technician'), reassign: args.flag('reassign'), expectedVersion: expectedVersion(args) };
     const res = await callUnary(clients.ticket, 'assignTicket', {
-      ticketId: args.positional(0),
-      technicianId: args.required('technician'),
-      reassign: args.flag('reassign'),
-      expectedVersion: expectedVersion(args),
+      ticketId: await resolveTicketId(clients, args.positional(0)),
+      ...request,
       actor: undefined,
     });
     return ticketOutput(res, ticketv1.AssignTicketResponse.toJSON(res));
@@ -178,10 +192,11 @@ const start: CommandSpec = {
   name: 'start',
   summary: 'ASSIGNED → IN_PROGRESS',
   service: 'ticket',
-  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  positionals: [{ name: 'ticket', description: 'ticket id (UUID) or number (GGN-20261122-0001)' }],
   options: { 'expected-version': EXPECTED_VERSION },
   async run({ args, clients }) {
-    const res = await callUnary(clients.ticket, 'startTicket', { ticketId: args.positional(0), expectedVersion: expectedVersion(args), actor: undefined });
+    const version = expectedVersion(args);
+    const res = await callUnary(clients.ticket, 'startTicket', { ticketId: await resolveTicketId(clients, args.positional(0)), expectedVersion: version, actor: undefined });
     return ticketOutput(res, ticketv1.StartTicketResponse.toJSON(res));
   },
 };
@@ -190,13 +205,13 @@ const complete: CommandSpec = {
   name: 'complete',
   summary: 'IN_PROGRESS → COMPLETED, with notes for the customer',
   service: 'ticket',
-  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  positionals: [{ name: 'ticket', description: 'ticket id (UUID) or number (GGN-20261122-0001)' }],
   options: { notes: { type: 'string', valueName: 'text', description: 'completion notes (0..2000 characters)' }, 'expected-version': EXPECTED_VERSION },
   async run({ args, clients }) {
+    const request = { notes: args.string('notes') ?? '', expectedVersion: expectedVersion(args) };
     const res = await callUnary(clients.ticket, 'completeTicket', {
-      ticketId: args.positional(0),
-      notes: args.string('notes') ?? '',
-      expectedVersion: expectedVersion(args),
+      ticketId: await resolveTicketId(clients, args.positional(0)),
+      ...request,
       actor: undefined,
     });
     return ticketOutput(res, ticketv1.CompleteTicketResponse.toJSON(res));
@@ -207,13 +222,13 @@ const cancel: CommandSpec = {
   name: 'cancel',
   summary: 'cancel an OPEN / ASSIGNED / IN_PROGRESS ticket',
   service: 'ticket',
-  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  positionals: [{ name: 'ticket', description: 'ticket id (UUID) or number (GGN-20261122-0001)' }],
   options: { reason: { type: 'string', required: true, valueName: 'text', description: 'why (shown to the customer)' }, 'expected-version': EXPECTED_VERSION },
   async run({ args, clients }) {
+    const request = { reason: args.required('reason'), expectedVersion: expectedVersion(args) };
     const res = await callUnary(clients.ticket, 'cancelTicket', {
-      ticketId: args.positional(0),
-      reason: args.required('reason'),
-      expectedVersion: expectedVersion(args),
+      ticketId: await resolveTicketId(clients, args.positional(0)),
+      ...request,
       actor: undefined,
     });
     return ticketOutput(res, ticketv1.CancelTicketResponse.toJSON(res));
@@ -224,7 +239,7 @@ const escalate: CommandSpec = {
   name: 'escalate',
   summary: 'raise the escalation level (1 supervisor, 2 manager)',
   service: 'ticket',
-  positionals: [{ name: 'ticket-id', description: 'ticket id (UUID)' }],
+  positionals: [{ name: 'ticket', description: 'ticket id (UUID) or number (GGN-20261122-0001)' }],
   options: {
     reason: { type: 'string', required: true, valueName: 'text', description: 'why, e.g. "SLA terlewati"' },
     level: { type: 'string', valueName: '1|2', description: 'target level (default: current + 1)' },
@@ -232,11 +247,14 @@ const escalate: CommandSpec = {
   },
   async run({ args, clients }) {
     const level = args.string('level');
-    const res = await callUnary(clients.ticket, 'escalateTicket', {
-      ticketId: args.positional(0),
+    const request = {
       reason: args.required('reason'),
       level: level === undefined ? 0 : parseIntFlag('level', level, 1, 2),
       expectedVersion: expectedVersion(args),
+    };
+    const res = await callUnary(clients.ticket, 'escalateTicket', {
+      ticketId: await resolveTicketId(clients, args.positional(0)),
+      ...request,
       actor: undefined,
     });
     return ticketOutput(res, ticketv1.EscalateTicketResponse.toJSON(res));
