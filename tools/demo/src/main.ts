@@ -2,9 +2,11 @@
  * `npm run demo`: plays the seeds' story (scenario.ts) against the running Notify and prints
  * each WhatsApp / SMS message as the phone shows it, with the trace id of each send.
  *
- * When nothing answers on the gateway's gRPC port it starts the embedded stack (`npm start`)
- * as a child process first (its output goes to `<NOTIFY_DATA_DIR>/demo-stack.log`) and stops
- * it at the end.
+ * Finds the stack from the environment, else from the info file a running `npm start` writes
+ * (`<NOTIFY_DATA_DIR>/stack.json`: addresses, simulator URLs, database), else `npm start`'s
+ * default ports. When nothing answers on the gateway's gRPC port it starts the embedded stack
+ * itself (free ports; its output goes to `<NOTIFY_DATA_DIR>/demo-stack.log`) and stops it at
+ * the end.
  *
  * Environment (all optional; defaults are what `npm start` prints):
  *   NOTIFY_API_KEY       admin key; default: the `admin` key `npm start` keeps in
@@ -14,13 +16,13 @@
  *   WEBHOOK_URL          the gateway's webhook server (default http://127.0.0.1:8080)
  *   FONNTE_SIM_URL, WABLAS_SIM_URL, TWILIO_SIM_URL, ADVANTA_SIM_URL
  *                        the simulators (default http://127.0.0.1:8091 … 8094)
- *   DEMO_DATABASE_URL    Postgres of the ticket service, for step 6 only: no public API can
+ *   STACK_INFO_FILE      the running stack's info file (default <NOTIFY_DATA_DIR>/stack.json)
+ *   DEMO_DATABASE_URL    Postgres of the ticket service (default: the info file's), for step 6 only: no public API can
  *                        bring a ticket within its SLA warning threshold (CreateTicket has no
  *                        deadline field, no service clock can be set), so the demo moves that
  *                        one ticket's sla_due_at to 50 minutes from now in the ticket schema
- *                        (TICKET_DATABASE_SCHEMA, default `ticket`) and says so. When the demo
- *                        starts the stack itself it knows the embedded database's address.
- *                        Unset: step 6 triggers the SLA job and reports that nothing is due.
+ *                        (TICKET_DATABASE_SCHEMA, default `ticket`) and says so. Unknown:
+ *                        step 6 triggers the SLA job and reports that nothing is due.
  *   DEMO_STEP_TIMEOUT_MS how long each step waits for its messages (default 30000)
  *   DEMO_SETTLE_MS       how long a step keeps collecting after its messages arrived (default 750)
  *   DEMO_FONNTE_DOWN_MS  how long Fonnte is down in step 5 (default 15000)
@@ -34,7 +36,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { SERVICE_PORTS, type ServiceName } from '@notify/config';
@@ -56,21 +58,51 @@ interface DemoSettings {
   ticketSchema: string;
 }
 
-function settings(env: NodeJS.ProcessEnv): DemoSettings {
+/** The parts of `npm start`'s info file (tools/stack/src/start-embedded.ts, `stack.json`) the demo reads. */
+interface StackInfoFile {
+  pid: number;
+  startedAt: string;
+  grpc: Record<ServiceName, string>;
+  webhookUrl: string;
+  providers: { mode: 'simulators'; urls: { fonnte: string; wablas: string; twilio: string; advanta: string } } | { mode: 'real' };
+  database: { url: string };
+}
+
+/** `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE). */
+function infoFile(env: NodeJS.ProcessEnv): string {
+  return path.resolve(ROOT, env['STACK_INFO_FILE'] ?? path.join(env['NOTIFY_DATA_DIR'] ?? '.notify-data', 'stack.json'));
+}
+
+/** The running stack's info file, when there is one and its process is alive. */
+function readStackInfo(file: string): StackInfoFile | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as StackInfoFile;
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Settings: each from the environment, else from the running stack's info file, else `npm start`'s default. */
+function settings(env: NodeJS.ProcessEnv, info: StackInfoFile | undefined): DemoSettings {
   const addresses = {} as Record<ServiceName, string>;
   for (const svc of Object.keys(SERVICE_PORTS) as ServiceName[]) {
-    addresses[svc] = env[`${svc.toUpperCase()}_ADDR`]?.trim() || `127.0.0.1:${SERVICE_PORTS[svc]}`;
+    addresses[svc] = env[`${svc.toUpperCase()}_ADDR`]?.trim() || info?.grpc[svc] || `127.0.0.1:${SERVICE_PORTS[svc]}`;
   }
-  const sim = (name: string, port: number) => env[`${name}_SIM_URL`]?.trim() || `http://127.0.0.1:${port}`;
+  const simUrls = info?.providers.mode === 'simulators' ? info.providers.urls : undefined;
+  const sim = (name: 'fonnte' | 'wablas' | 'twilio' | 'advanta', port: number) =>
+    env[`${name.toUpperCase()}_SIM_URL`]?.trim() || simUrls?.[name] || `http://127.0.0.1:${port}`;
   return {
     addresses,
-    webhookUrl: env['WEBHOOK_URL']?.trim() || 'http://127.0.0.1:8080',
-    sims: { fonnte: sim('FONNTE', 8091), wablas: sim('WABLAS', 8092), twilio: sim('TWILIO', 8093), advanta: sim('ADVANTA', 8094) },
+    webhookUrl: env['WEBHOOK_URL']?.trim() || info?.webhookUrl || 'http://127.0.0.1:8080',
+    sims: { fonnte: sim('fonnte', 8091), wablas: sim('wablas', 8092), twilio: sim('twilio', 8093), advanta: sim('advanta', 8094) },
     dataDir: path.resolve(ROOT, env['NOTIFY_DATA_DIR'] ?? '.notify-data'),
     stepTimeoutMs: positive(env, 'DEMO_STEP_TIMEOUT_MS', 30_000),
     settleMs: positive(env, 'DEMO_SETTLE_MS', 750),
     fonnteDownMs: positive(env, 'DEMO_FONNTE_DOWN_MS', 15_000),
-    databaseUrl: env['DEMO_DATABASE_URL']?.trim() || undefined,
+    databaseUrl: env['DEMO_DATABASE_URL']?.trim() || info?.database.url || undefined,
     ticketSchema: env['TICKET_DATABASE_SCHEMA']?.trim() || 'ticket',
   };
 }
@@ -98,47 +130,41 @@ function answers(address: string): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-/** Starts `npm start` in the background; resolves once the gateway's gRPC port and webhook server answer. */
-async function startStack(s: DemoSettings, out: (line: string) => void): Promise<{ child: ChildProcess; databaseUrl: string | undefined }> {
-  mkdirSync(s.dataDir, { recursive: true });
-  const logFile = path.join(s.dataDir, 'demo-stack.log');
-  const env: NodeJS.ProcessEnv = { ...process.env, NOTIFY_DATA_DIR: s.dataDir };
-  let databaseUrl: string | undefined;
-  if (!process.env['DATABASE_URL']) {
-    const port = Number(process.env['PGLITE_PORT'] ?? (await freePort()));
-    env['PGLITE_PORT'] = String(port);
-    databaseUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  } else {
-    databaseUrl = process.env['DATABASE_URL'];
-  }
-  out(`Nothing answers on ${s.addresses.gateway}: starting the embedded stack (npm start; log in ${path.relative(ROOT, logFile)})…`);
+/**
+ * Starts the embedded stack (`node tools/stack/bin/stack.js start`, what `npm start` runs) in
+ * the background on free ports (STACK_PORTS=auto unless set), so it never collides with
+ * anything already listening; resolves with its info file once the gateway's gRPC port and
+ * webhook server answer.
+ */
+async function startStack(env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<{ child: ChildProcess; info: StackInfoFile }> {
+  const file = infoFile(env);
+  const dataDir = path.resolve(ROOT, env['NOTIFY_DATA_DIR'] ?? '.notify-data');
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = path.join(dataDir, 'demo-stack.log');
+  out(`No running Notify found: starting the embedded stack (npm start, free ports; log in ${path.relative(ROOT, logFile)})…`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'start'], {
+    cwd: ROOT,
+    env: { ...env, STACK_PORTS: env['STACK_PORTS'] ?? 'auto', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
-  const until = Date.now() + 180_000;
+  const until = spawnedAt + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited with code ${child.exitCode}; see ${logFile}`);
-    if ((await answers(s.addresses.gateway)) && (await fetch(`${s.webhookUrl}/healthz`).then((r) => r.ok, () => false))) break;
+    const info = readStackInfo(file);
+    if (info && Date.parse(info.startedAt) >= spawnedAt - 1000 && (await answers(info.grpc.gateway)) && (await fetch(`${info.webhookUrl}/healthz`).then((r) => r.ok, () => false))) {
+      out('The embedded stack is up.\n');
+      return { child, info };
+    }
     if (Date.now() > until) {
       child.kill('SIGINT');
       throw new Error(`the embedded stack did not start within 180 s; see ${logFile}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  out('The embedded stack is up.\n');
-  return { child, databaseUrl };
 }
 
 async function stopStack(child: ChildProcess, out: (line: string) => void): Promise<void> {
@@ -186,15 +212,19 @@ async function main(): Promise<void> {
   const report = json ? process.stderr : process.stdout;
   const out = (line: string) => report.write(`${line}\n`);
   const color = !process.env['NO_COLOR'] && report.isTTY === true;
-  const s = settings(process.env);
-  let stack: { child: ChildProcess; databaseUrl: string | undefined } | undefined;
+  let info = readStackInfo(infoFile(process.env));
+  let s = settings(process.env, info);
+  let stack: ChildProcess | undefined;
   if (!(await answers(s.addresses.gateway))) {
     if (process.argv.includes('--no-start')) throw new Error(`nothing answers on ${s.addresses.gateway} (--no-start)`);
-    stack = await startStack(s, out);
+    const started = await startStack(process.env, out);
+    stack = started.child;
+    info = started.info;
+    s = settings({ ...process.env, ...Object.fromEntries(Object.keys(SERVICE_PORTS).map((svc) => [`${svc.toUpperCase()}_ADDR`, undefined])) }, info);
   }
   let ok = false;
   try {
-    const databaseUrl = s.databaseUrl ?? stack?.databaseUrl;
+    const databaseUrl = s.databaseUrl;
     out(`Notify demo: the seeds' story against ${s.addresses.ticket} … ${s.addresses.gateway}, simulators ${s.sims.fonnte} …\n`);
     const result = await playScenario({
       addresses: s.addresses,
@@ -214,7 +244,7 @@ async function main(): Promise<void> {
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     ok = true;
   } finally {
-    if (stack) await stopStack(stack.child, out);
+    if (stack) await stopStack(stack, out);
   }
   process.exitCode = ok ? 0 : 1;
 }
