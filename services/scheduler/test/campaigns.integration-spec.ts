@@ -123,6 +123,7 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     const bad: Array<[string, Partial<schedulerv1.ScheduleCampaignRequest>]> = [
       ['send_at', { sendAt: new Date(Date.now() - 5 * 60_000) }],
       ['audience', { audience: [] }],
+      ['work_zone', { audience: [{ ...AREA, workZone: '' }] }],
       ['template_key', { templateKey: 'no.such.template' }],
       ['name', { name: '  ' }],
       ['kind', { kind: KIND.CAMPAIGN_KIND_UNSPECIFIED }],

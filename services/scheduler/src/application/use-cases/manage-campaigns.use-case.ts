@@ -34,6 +34,16 @@ export interface ScheduleCampaignInput {
   readonly createdBy: CampaignActor | null;
 }
 
+/**
+ * Parameters an audience kind cannot do without (proto notify.common.v1.Audience: work_zone for
+ * AREA_CUSTOMERS — a maintenance notice is by area —, group_id for GROUP, roles for STAFF_ROLES).
+ */
+const AUDIENCE_PARAMETER: Readonly<Record<string, { readonly field: string; readonly absent: (a: CampaignAudience) => boolean }>> = {
+  AUDIENCE_KIND_AREA_CUSTOMERS: { field: 'work_zone', absent: (a) => a.workZone.trim() === '' },
+  AUDIENCE_KIND_GROUP: { field: 'group_id', absent: (a) => a.groupId.trim() === '' },
+  AUDIENCE_KIND_STAFF_ROLES: { field: 'roles', absent: (a) => a.roles.length === 0 },
+};
+
 /** Largest page of ListCampaigns; 0 = 50. */
 export const MAX_CAMPAIGNS_PAGE = 500;
 const MAX_NAME = 200;
@@ -61,7 +71,8 @@ export class ManageCampaignsUseCase {
   /**
    * Validates and schedules a campaign (status SCHEDULED, due at send_at or now).
    * Errors: ValidationError (INVALID_ARGUMENT) — name empty or over 200 characters, kind
-   * UNSPECIFIED, empty audience or an audience of kind UNSPECIFIED, template key empty or
+   * UNSPECIFIED, empty audience, an audience of kind UNSPECIFIED or without its parameter
+   * (AREA_CUSTOMERS without work_zone, GROUP without group_id, STAFF_ROLES without roles), template key empty or
    * unknown to the template service, send_at more than 60 s before now, OTHER without a
    * notification type; PermissionDeniedError — the role may not schedule this kind
    * (CAMPAIGN_KINDS_BY_ROLE); AlreadyExistsError — request_id reused with different fields;
@@ -74,8 +85,10 @@ export class ManageCampaignsUseCase {
     const kind = input.kind;
     if (!(CAMPAIGN_KINDS_BY_ROLE[role] ?? []).includes(kind)) throw new PermissionDeniedError(`role ${role} may not schedule ${kind} campaigns`);
     if (input.audience.length === 0) throw new ValidationError('audience', 'needs at least one audience');
-    if (input.audience.some((a) => a.kind === '' || a.kind === 'AUDIENCE_KIND_UNSPECIFIED')) {
-      throw new ValidationError('audience', 'every audience needs a kind');
+    for (const a of input.audience) {
+      if (a.kind === '' || a.kind === 'AUDIENCE_KIND_UNSPECIFIED') throw new ValidationError('audience', 'every audience needs a kind');
+      const missing = AUDIENCE_PARAMETER[a.kind];
+      if (missing && missing.absent(a)) throw new ValidationError('audience', `${a.kind} needs ${missing.field}`);
     }
     const notificationType = input.notificationType ?? KIND_NOTIFICATION_TYPE[kind];
     if (!notificationType) throw new ValidationError('notification_type', 'is required for kind OTHER');

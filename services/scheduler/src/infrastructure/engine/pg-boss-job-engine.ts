@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Logger } from '@notify/logger';
+import { withSpan } from '@notify/telemetry';
 import type { JobQueue, JobRunner } from '../../application';
 import { JOB_DEFINITIONS, type JobName, type JobTrigger } from '../../domain';
 import type { CampaignDueQueue, SqlExecutorDb } from '../persistence/campaign.store';
@@ -110,7 +111,9 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
         CAMPAIGN_DUE_QUEUE,
         { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
         async (jobs) => {
-          for (const j of jobs) await onCampaignDue(j.data.campaignId);
+          for (const j of jobs) {
+            await withSpan(`scheduler ${CAMPAIGN_DUE_QUEUE}`, { 'notify.campaign.id': j.data.campaignId }, () => onCampaignDue(j.data.campaignId));
+          }
         },
       );
     }
@@ -148,9 +151,12 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
     const original = job.data.trigger ?? 'SCHEDULED';
     const trigger: JobTrigger = job.retryCount > 0 ? 'RETRY' : original;
     const scheduledFor = job.data.scheduledFor ? new Date(job.data.scheduledFor) : floorToMinute(job.createdOn);
-    await this.options.runner.run(
-      { jobName, trigger, scheduledFor, attempt: job.retryCount + 1, ...(job.retryCount === 0 ? { runId: job.id } : {}) },
-      { pausedApplies: original === 'SCHEDULED' },
+    // One span per run: the outbox rows the run writes carry its traceparent to the gateway.
+    await withSpan(`scheduler job ${jobName}`, { 'notify.job.name': jobName, 'notify.job.trigger': trigger, 'notify.job.attempt': job.retryCount + 1 }, () =>
+      this.options.runner.run(
+        { jobName, trigger, scheduledFor, attempt: job.retryCount + 1, ...(job.retryCount === 0 ? { runId: job.id } : {}) },
+        { pausedApplies: original === 'SCHEDULED' },
+      ),
     );
   }
 }
