@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { NotifyRouter } from './notify-router';
 
 /** Options of {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -36,10 +37,13 @@ export interface EmbeddedPostgres {
  * pg/TypeORM/pg-boss code can connect to `url`.
  *
  * Limits of the embedded database (measured, see tools/stack/README.md):
- * - one session shared by every connection: session state (SET, LISTEN, advisory locks) is
- *   shared; LISTEN is accepted but a NOTIFY is delivered to the connection that committed it,
- *   never to the listener, so the outbox relays fall back to their poll interval;
- * - queries run one at a time (throughput of one connection).
+ * - one session shared by every connection: session state (SET, advisory locks, LISTEN) is
+ *   shared. PGlite hands a NOTIFY to the connection whose query carries it, not to the
+ *   listener; the {@link NotifyRouter} in front of the socket server routes it to the
+ *   connections that LISTENed on the channel, so the outbox relays and the gateway's
+ *   dispatcher still wake up at once;
+ * - queries run one at a time (throughput of one connection); an open transaction holds the
+ *   session until it ends, the other connections' queries wait in pglite-socket's queue.
  * Throws when the data folder cannot be created, PGlite cannot open it (e.g. files of another
  * PGlite version) or the port is taken.
  */
@@ -48,16 +52,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
   const host = options.host ?? '127.0.0.1';
-  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections: options.maxConnections ?? 200 });
+  // pglite-socket on an internal port; clients connect through the NotifyRouter, which routes
+  // NOTIFY to the connections that LISTEN (PGlite itself is one shared session).
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections ?? 200 });
+  let router: NotifyRouter | undefined;
+  let port: number;
   try {
     await server.start();
+    router = new NotifyRouter({ host: '127.0.0.1', port: Number(server.getServerConn().split(':').pop()) });
+    port = await router.listen(host, options.port ?? 0);
   } catch (err) {
+    await router?.close();
+    await server.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw err;
   }
-  const port = Number(server.getServerConn().split(':').pop());
+  const routing = router;
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    await routing.close();
     await server.stop().catch(() => undefined);
     if (!db.closed) await db.close();
   };

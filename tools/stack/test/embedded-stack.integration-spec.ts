@@ -90,6 +90,7 @@ describe('npm start (embedded stack, one process)', () => {
   });
 
   let customerId: string;
+  let gangguanNumber: string;
 
   it('registers customer 082291921583 and, through the shared in-process bus, opens its PSB ticket', async () => {
     const res = await callUnary(
@@ -133,8 +134,25 @@ describe('npm start (embedded stack, one process)', () => {
       }),
     );
     expect(res.ticket?.number).toMatch(/^GGN-\d{8}-\d{4}$/);
+    gangguanNumber = res.ticket!.number;
     expect(res.ticket?.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_OPEN);
   });
+
+  // PENDING the gateway's delivery pipeline (issue 5, in progress): events already reach the
+  // gateway through the shared bus ("event turned into deliveries"), the send itself does not
+  // complete yet. Un-skip when the gateway delivers.
+  it.skip('delivers "TIKET GANGGUAN DITERIMA" to the customer through the Fonnte simulator', async () => {
+    // ticket outbox → relay → in-process bus → gateway (recipients, template render) → Fonnte.
+    const message = await waitFor(
+      async () => {
+        const res = await fetch(`${info.providers.urls.fonnte}/__sim/messages`);
+        const messages = (await res.json()) as Array<{ to: string; text: string }>;
+        return messages.find((m) => m.to === '6282291921583' && m.text.includes('TIKET GANGGUAN DITERIMA'));
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(message.text).toContain(gangguanNumber);
+  }, 40_000);
 
   it('stops on SIGTERM in order and exits 0', async () => {
     child.kill('SIGTERM');
