@@ -82,6 +82,69 @@ const webhookEnv = {
   WEBHOOK_PUBLIC_URL: httpUrl().optional(),
 };
 
+/** Priorities, lowest first (notify.common.v1.Priority without the prefix). */
+export const PRIORITY_NAMES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'] as const;
+
+/** Non-negative integer (0 allowed, e.g. "pacing off"). */
+const nonNegativeInt = () =>
+  z.string().transform((raw, ctx) => {
+    const s = raw.trim();
+    if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
+      ctx.addIssue({ code: 'custom', message: 'must be an integer >= 0' });
+      return z.NEVER;
+    }
+    return Number(s);
+  });
+
+/**
+ * The delivery pipeline (issue 5 "Retries", "Quiet hours", rate limits, pacing, fallback):
+ * - `SERVICE_API_KEY`: key (role `service`) the gateway presents to the customer and template
+ *   services (ResolveRecipients, GetCustomer/GetStaff, RenderTemplate) and to the ticket service
+ *   (technician replies). Unset: those calls fail UNAVAILABLE and events are redelivered later.
+ * - `DELIVERY_MAX_ATTEMPTS`: send rounds per delivery (one round = the channel's chain, plus the SMS
+ *   fallback when allowed) before DEAD (default 5). `DELIVERY_RETRY_INITIAL_MS` / `DELIVERY_RETRY_MAX_MS`:
+ *   exponential backoff with equal jitter between rounds (`backoffMs` of @notify/db; defaults 30 s / 30 min).
+ * - `DISPATCH_WORKERS`: concurrent sends per process (default 4); `DISPATCH_BATCH_SIZE`: rows claimed
+ *   per poll (default 20); `DISPATCH_POLL_MS`: poll interval when no NOTIFY wakes the dispatcher (default
+ *   1000 ms); `DISPATCH_LEASE_MS`: how long a claimed (SENDING) row is owned (default 120 s; must exceed
+ *   PROVIDER_TIMEOUT_MS × providers tried). A SENDING row whose lease expired was possibly sent by a
+ *   process that died: it is marked DEAD (never re-sent automatically; RetryDelivery re-drives it).
+ * - `SMS_FALLBACK_PRIORITIES`: priorities whose WhatsApp deliveries fall back to SMS when the WhatsApp
+ *   chain failed definitely (default URGENT,HIGH; empty value = never). Issue 5 "Providers".
+ * - `RECIPIENT_RATE_LIMIT` messages per `RECIPIENT_RATE_WINDOW_MS` per recipient address (default 10
+ *   per hour); the excess is DEFERRED until a slot frees; URGENT is exempt. 0 = no limit.
+ * - `<PROVIDER>_RATE_PER_SECOND`: provider pacing, messages per second per process (0 = unpaced,
+ *   the default). A send waits for its slot before the provider's timeout starts.
+ * - `DELIVERY_EVENT_OUTBOX`: publish notify.delivery.v1.* events through the outbox (default true).
+ * - Template facts the events do not carry: `TICKET_PORTAL_URL` (ticket links: `<url>/<ticket number>`,
+ *   default http://127.0.0.1:8080/tickets), `SUPPORT_PHONE` (customer.welcome's support number, E.164
+ *   digits, default empty), `SYSTEM_NAME` (escalation texts' `[system]` tag, default NOTIFY).
+ * - `GATEWAY_TEST_PAUSE_AFTER_SEND_MS`: TEST HOOK ONLY (crash-safety spec): after a provider accepted a
+ *   message the dispatcher waits this long before its bookkeeping, so a test can SIGKILL the process
+ *   there. 0 (default) = off; never set it in production.
+ */
+const pipelineEnv = {
+  SERVICE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  DELIVERY_MAX_ATTEMPTS: positiveInt().default(5),
+  DELIVERY_RETRY_INITIAL_MS: durationMs().default(30_000),
+  DELIVERY_RETRY_MAX_MS: durationMs().default(30 * 60_000),
+  DISPATCH_WORKERS: positiveInt().default(4),
+  DISPATCH_BATCH_SIZE: positiveInt().default(20),
+  DISPATCH_POLL_MS: durationMs().default(1000),
+  DISPATCH_LEASE_MS: durationMs().default(120_000),
+  SMS_FALLBACK_PRIORITIES: commaList(z.enum(PRIORITY_NAMES)).default(['URGENT', 'HIGH']),
+  RECIPIENT_RATE_LIMIT: nonNegativeInt().default(10),
+  RECIPIENT_RATE_WINDOW_MS: durationMs().default(3_600_000),
+  FONNTE_RATE_PER_SECOND: nonNegativeInt().default(0),
+  WABLAS_RATE_PER_SECOND: nonNegativeInt().default(0),
+  TWILIO_RATE_PER_SECOND: nonNegativeInt().default(0),
+  ADVANTA_RATE_PER_SECOND: nonNegativeInt().default(0),
+  TICKET_PORTAL_URL: httpUrl().default('http://127.0.0.1:8080/tickets'),
+  SUPPORT_PHONE: z.string().trim().default(''),
+  SYSTEM_NAME: z.string().trim().min(1).default('NOTIFY'),
+  GATEWAY_TEST_PAUSE_AFTER_SEND_MS: durationMs().default(0),
+};
+
 /**
  * The gateway service's environment (parsed once, fail fast, frozen). Every variable is
  * listed in .env.example; process.env is read nowhere else in this service.
@@ -92,6 +155,7 @@ const schema = envSchema({
   ...databaseEnv('gateway'), ...natsEnv(), ...serviceAddrEnv('customer', 'template', 'ticket'),
   ...providerEnv,
   ...webhookEnv,
+  ...pipelineEnv,
 });
 
 /** The zod schema of this service's environment (deploy-file checks read its keys). */

@@ -1,35 +1,226 @@
-import { readFileSync } from 'node:fs';
-import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
+import { EventEmitter } from 'node:events';
+import { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { backoffMs, createDeadLetterRecorder } from '@notify/db';
+import { UnavailableError } from '@notify/errors';
+import { createClient, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
-import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
+import type { ConsumerHandle, EventBus } from '@notify/messaging';
+import { customerv1, templatev1, ticketv1 } from '@notify/proto';
+import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
+import {
+  Dispatcher, HandleReceiptUseCase, IngestNotificationUseCase, freshKey, systemClock,
+  type ChannelSender, type Clock, type RecipientDirectory, type TemplateRenderer,
+} from './application';
+import { createTechnicianReplyHandler, type ReplySender } from './application/replies';
 import type { GatewayConfig } from './config';
+import type { Channel, DeliveryChange } from './domain';
+import { GrpcRecipientDirectory } from './infrastructure/clients/grpc-recipient.directory';
+import { GrpcTemplateRenderer } from './infrastructure/clients/grpc-template.renderer';
+import { registerPipelineMetrics } from './infrastructure/metrics/pipeline.metrics';
+import { PgDeliveryStore } from './infrastructure/persistence/delivery.store';
+import { gatewayEntities } from './infrastructure/persistence/gateway.entities';
+import { gatewayMigrations } from './infrastructure/persistence/migrations';
+import { PgWakeSignal } from './infrastructure/persistence/pg-wake.signal';
+import { buildProviderChains, type ProviderChains } from './infrastructure/providers';
+import { createNotificationServiceHandler } from './transport/grpc/notification-service.handler';
+import { startWebhookServer, type WebhookServer } from './transport/http';
+import { gatewayEventHandler, startGatewayConsumers } from './transport/messaging/event.consumers';
 
-/** A running gateway service: its gRPC server and an ordered stop. */
+/** A running gateway service. */
 export interface RunningGatewayService {
   readonly grpc: RunningGrpcServer;
-  /** Health NOT_SERVING → drain → tryShutdown (grace: SHUTDOWN_GRACE_MS, ms). */
+  readonly webhooks: WebhookServer;
+  readonly dataSource: DataSource;
+  readonly bus: EventBus;
+  readonly store: PgDeliveryStore;
+  readonly chains: ProviderChains;
+  readonly dispatcher: Dispatcher;
+  /**
+   * Ordered stop: health NOT_SERVING → stop the event consumers (drain) → stop the dispatcher
+   * (waits for in-flight sends and their bookkeeping) → webhook server → gRPC shutdown (grace
+   * SHUTDOWN_GRACE_MS, ms) → runtime close (outbox relay, DataSource, bus when owned).
+   */
   stop(): Promise<void>;
 }
 
+/** Test seams of {@link startGatewayService}. */
+export interface GatewayServiceOverrides {
+  /** A bus shared with other services of the process (embedded mode); not closed on stop. */
+  readonly bus?: EventBus;
+  readonly clock?: Clock;
+  /** Replaces the config-built provider chains (tests). */
+  readonly chains?: ProviderChains;
+  /** Do not start the dispatcher loop (tests drive `dispatcher.runOnce()`). */
+  readonly manualDispatch?: boolean;
+}
+
+function unavailable(what: string): never {
+  throw new UnavailableError(`${what}: SERVICE_API_KEY is not set, the gateway cannot call it`);
+}
+
 /**
- * Composition root of the gateway service: binds `notify.gateway.v1.NotificationService` (roles per RPC from
- * the proto's "Roles:" comments, generated into RPC_ROLES) and starts the gRPC server with
- * health, reflection and API-key auth on GRPC_HOST:GRPC_PORT (default port from
- * SERVICE_CATALOG). RPCs without an implementation yet answer UNIMPLEMENTED (after auth).
+ * Composition root of the gateway (issue 5):
+ * 1. openServiceRuntime: DataSource + migrations (platform outbox / dead letters / processed
+ *    events + notifications, deliveries, attempts, receipts), the bus (override, JetStream or
+ *    in-process) and the outbox relay (delivery events);
+ * 2. provider chains from config (Fonnte → Wablas, Twilio → Advanta, breakers, pacing);
+ * 3. customer / template / ticket gRPC clients with SERVICE_API_KEY;
+ * 4. the webhook HTTP server on WEBHOOK_HOST:WEBHOOK_PORT: receipts → HandleReceipt, inbound
+ *    replies → the technician reply handler (application/replies), /healthz, /metrics;
+ * 5. durable consumers gateway-ticket, gateway-customer, gateway-schedule → IngestNotification;
+ * 6. the gRPC NotificationService on GRPC_HOST:GRPC_PORT;
+ * 7. the dispatcher (DISPATCH_WORKERS concurrent sends, LISTEN/NOTIFY wake-up + DISPATCH_POLL_MS poll).
+ * WatchDeliveries streams the changes committed by THIS process (single replica feed).
  */
-export async function startGatewayService(config: GatewayConfig, logger: Logger): Promise<RunningGatewayService> {
-  const entry = SERVICE_CATALOG.gateway;
-  const bound = bindService(entry.definition, {}, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });
-  const grpc = await startGrpcServer({
-    serviceName: 'gateway',
-    host: config.GRPC_HOST,
-    port: config.GRPC_PORT,
-    services: [bound],
-    apiKeys: config.NOTIFY_API_KEYS,
+export async function startGatewayService(
+  config: GatewayConfig,
+  logger: Logger,
+  overrides: GatewayServiceOverrides = {},
+): Promise<RunningGatewayService> {
+  const ns = config.NATS_NAMESPACE;
+  const clock = overrides.clock ?? systemClock;
+  const runtime = await openServiceRuntime({
+    service: 'gateway',
+    config,
     logger,
-    tls: config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined,
-    protoFiles: [...entry.protoFiles],
-    includeDirs: [PROTO_ROOT],
+    entities: gatewayEntities,
+    migrations: gatewayMigrations,
+    ...(overrides.bus ? { bus: overrides.bus } : {}),
   });
-  return { grpc, stop: () => grpc.shutdown(config.SHUTDOWN_GRACE_MS) };
+  const { dataSource, bus } = runtime;
+  try {
+    const emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    const feed = (listener: (changes: readonly DeliveryChange[]) => void) => {
+      emitter.on('changes', listener);
+      return () => void emitter.off('changes', listener);
+    };
+    const store = new PgDeliveryStore(dataSource, {
+      schema: config.DATABASE_SCHEMA,
+      ...(ns ? { namespace: ns } : {}),
+      onCommitted: (changes) => emitter.emit('changes', changes),
+    });
+
+    const chains = overrides.chains ?? buildProviderChains(config, logger);
+    runtime.onClose(async () => {
+      chains.whatsapp?.close();
+      chains.sms?.close();
+    });
+
+    const apiKey = config.SERVICE_API_KEY;
+    const customerClient = apiKey ? createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey }) : undefined;
+    const templateClient = apiKey ? createClient(templatev1.TemplateServiceClient, config.TEMPLATE_ADDR, { apiKey }) : undefined;
+    const ticketClient = apiKey ? createClient(ticketv1.TicketServiceClient, config.TICKET_ADDR, { apiKey }) : undefined;
+    runtime.onClose(async () => {
+      for (const c of [customerClient, templateClient, ticketClient]) (c as unknown as { close?: () => void } | undefined)?.close?.();
+    });
+    const directory: RecipientDirectory = customerClient
+      ? new GrpcRecipientDirectory(customerClient)
+      : { resolve: () => unavailable('customer service'), customer: () => unavailable('customer service'), staff: () => unavailable('customer service') };
+    const templates: TemplateRenderer = templateClient ? new GrpcTemplateRenderer(templateClient) : { render: () => unavailable('template service') };
+
+    const ingest = new IngestNotificationUseCase({
+      store, directory, templates, logger, clock, smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES,
+    });
+
+    const registry = new Registry();
+    const metrics = registerPipelineMetrics(registry, chains);
+    const wake = new PgWakeSignal(dataSource, store.wakeChannel, logger);
+    await wake.start();
+    runtime.onClose(() => wake.close());
+    const channels: Partial<Record<Channel, ChannelSender>> = {};
+    if (chains.whatsapp) channels.WHATSAPP = chains.whatsapp;
+    if (chains.sms) channels.SMS = chains.sms;
+    const costs = Object.fromEntries(chains.providers.map((p) => [p.name, p.costRupiah]));
+    const publicUrl = config.WEBHOOK_PUBLIC_URL?.replace(/\/+$/, '');
+    const dispatcher = new Dispatcher({
+      store, channels, wake, logger, clock,
+      workers: config.DISPATCH_WORKERS,
+      batchSize: config.DISPATCH_BATCH_SIZE,
+      pollMs: config.DISPATCH_POLL_MS,
+      leaseMs: config.DISPATCH_LEASE_MS,
+      maxRounds: config.DELIVERY_MAX_ATTEMPTS,
+      backoff: (round) => backoffMs(round, config.DELIVERY_RETRY_INITIAL_MS, config.DELIVERY_RETRY_MAX_MS),
+      smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES,
+      rateLimit: config.RECIPIENT_RATE_LIMIT,
+      rateWindowMs: config.RECIPIENT_RATE_WINDOW_MS,
+      costs,
+      ...(publicUrl ? { statusCallbackUrl: `${publicUrl}/webhooks/twilio/status` } : {}),
+      ...(config.GATEWAY_TEST_PAUSE_AFTER_SEND_MS > 0 ? { pauseAfterSendMs: config.GATEWAY_TEST_PAUSE_AFTER_SEND_MS } : {}),
+      onRound: metrics.onRound,
+    });
+
+    const receipts = new HandleReceiptUseCase({ store, clock, logger, retryAfterMs: config.DELIVERY_RETRY_INITIAL_MS });
+    /** Replies to technicians: one URGENT WhatsApp delivery through the provider the message came in on. */
+    const replySender: ReplySender = {
+      async sendReply(to, text, provider) {
+        await ingest.enqueueText({ idempotencyKey: freshKey('reply'), notificationType: 'TECHNICIAN_JOB_OFFER', priority: 'URGENT', to, text, pinnedProvider: provider });
+      },
+    };
+    const replies = customerClient && ticketClient
+      ? createTechnicianReplyHandler({ customer: customerClient, ticket: ticketClient, sender: replySender, logger, clock })
+      : undefined;
+    const webhooks = await startWebhookServer({
+      host: config.WEBHOOK_HOST,
+      port: config.WEBHOOK_PORT,
+      webhookSecret: config.WEBHOOK_SECRET,
+      twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+      publicUrl: config.WEBHOOK_PUBLIC_URL,
+      registry,
+      logger,
+      clock,
+      handlers: {
+        onReceipt: async (r) => void (await receipts.execute(r)),
+        onInbound: async (m) => {
+          if (!replies) {
+            logger.warn({ provider: m.provider }, 'inbound message ignored: SERVICE_API_KEY is not set');
+            return;
+          }
+          const res = await replies.handle(m);
+          logger.info({ provider: m.provider, action: res.action, ticket_id: res.ticketId }, 'technician reply handled');
+        },
+      },
+    });
+    runtime.onClose(() => webhooks.close());
+
+    const deadLetters = createDeadLetterRecorder(dataSource, { schema: config.DATABASE_SCHEMA });
+    const consumers: ConsumerHandle[] = await startGatewayConsumers(
+      bus,
+      gatewayEventHandler(ingest, directory, { ticketPortalUrl: config.TICKET_PORTAL_URL, supportPhone: config.SUPPORT_PHONE, systemName: config.SYSTEM_NAME }, logger),
+      { ...(ns ? { ns } : {}), deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) } },
+    );
+    runtime.onClose(async () => {
+      for (const c of consumers) await c.stop();
+    });
+
+    const background = new Set<Promise<unknown>>();
+    const handler = createNotificationServiceHandler({
+      store, ingest, chains, feed, clock,
+      background: (task) => {
+        const p = task()
+          .catch((err: unknown) => logger.error({ err }, 'broadcast resolution failed'))
+          .finally(() => background.delete(p));
+        background.add(p);
+      },
+    });
+    const grpc = await serveGrpc('gateway', handler, config, logger);
+    if (!overrides.manualDispatch) dispatcher.start();
+    runtime.onClose(() => dispatcher.stop());
+
+    let stopping: Promise<void> | undefined;
+    const stop = async (): Promise<void> => {
+      grpc.setServing(false);
+      for (const c of consumers) await c.stop();
+      await Promise.allSettled([...background]);
+      await dispatcher.stop();
+      await webhooks.close();
+      await grpc.shutdown(config.SHUTDOWN_GRACE_MS);
+      await runtime.close();
+    };
+    return { grpc, webhooks, dataSource, bus, store, chains, dispatcher, stop: () => (stopping ??= stop()) };
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
 }

@@ -58,6 +58,12 @@ export interface ProviderStatus {
   meanLatencyMs: number | null;
   /** Number of attempts the two figures above are computed from. */
   recentAttempts: number;
+  /** Median and 99th percentile latency (ms) of the recent calls that reached the network; null before any. */
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  /** Latest failure's error text and time; null when none. */
+  lastError: string | null;
+  lastFailureAt: Date | null;
 }
 
 /** Thrown inside the breaker so that provider-side failures count against it. */
@@ -71,6 +77,8 @@ interface Entry {
   adapter: ProviderAdapter;
   breaker: CircuitBreaker<[OutgoingMessage, AbortSignal], SendOutcome>;
   recent: Array<{ ok: boolean; latencyMs: number | null }>;
+  lastError: string | null;
+  lastFailureAt: Date | null;
 }
 
 /**
@@ -116,6 +124,8 @@ export class ProviderChain {
     this.entries = adapters.map((adapter) => ({
       adapter,
       recent: [],
+      lastError: null,
+      lastFailureAt: null,
       breaker: new CircuitBreaker(
         async (msg: OutgoingMessage, signal: AbortSignal) => {
           const outcome = await adapter.send(msg, signal);
@@ -137,14 +147,19 @@ export class ProviderChain {
   /**
    * Sends `msg` through the first provider that takes it (policy above). Never throws for
    * provider problems; `signal` (optional) cancels the whole send (an abort during a request is
-   * reported as `ambiguous`).
+   * reported as `ambiguous`). `options.only`: try that provider alone (the pipeline's retry after
+   * an ambiguous outcome goes to the same provider, never to another); an unknown name answers
+   * `failed` (retryable, nothing sent).
    */
-  async send(msg: OutgoingMessage, signal?: AbortSignal): Promise<ChainResult> {
+  async send(msg: OutgoingMessage, options: { signal?: AbortSignal; only?: string } | AbortSignal = {}): Promise<ChainResult> {
+    const opts = options instanceof AbortSignal ? { signal: options } : options;
+    const signal = opts.signal;
+    const entries = opts.only === undefined ? this.entries : this.entries.filter((e) => e.adapter.name === opts.only);
     const attempts: ProviderAttempt[] = [];
     let lastFailure: (SendOutcome & { kind: 'failed' }) | null = null;
     let lastProvider: string | null = null;
     let anyRetryable = false;
-    for (const entry of this.entries) {
+    for (const entry of entries) {
       const provider = entry.adapter.name;
       if (entry.breaker.opened) {
         attempts.push({ provider, result: 'breaker_open', error: 'circuit breaker open', latencyMs: 0 });
@@ -169,7 +184,7 @@ export class ProviderChain {
       } catch (err) {
         const latencyMs = Math.round(performance.now() - started);
         if (err instanceof ProviderFailure) {
-          this.record(entry, false, latencyMs);
+          this.record(entry, false, latencyMs, err.outcome.reason);
           lastFailure = err.outcome;
           lastProvider = provider;
           anyRetryable ||= err.outcome.retryable || err.outcome.fault === 'provider';
@@ -183,14 +198,14 @@ export class ProviderChain {
           continue;
         }
         if (err instanceof ProviderConnectionError) {
-          this.record(entry, false, null);
+          this.record(entry, false, null, err.message);
           lastProvider = provider;
           anyRetryable = true;
           attempts.push({ provider, result: 'connection_error', error: err.message, latencyMs });
           continue;
         }
         if (err instanceof ProviderTimeoutError) {
-          this.record(entry, false, latencyMs);
+          this.record(entry, false, latencyMs, err.message);
           attempts.push({ provider, result: 'timeout', error: err.message, latencyMs });
           return { outcome: { kind: 'ambiguous', reason: err.message }, provider, attempts };
         }
@@ -215,17 +230,28 @@ export class ProviderChain {
     };
   }
 
+  /** Provider names in chain order. */
+  names(): string[] {
+    return this.entries.map((e) => e.adapter.name);
+  }
+
   /** Each provider's breaker state, recent success rate (0..1) and mean latency (ms), in chain order. */
   providers(): ProviderStatus[] {
     return this.entries.map((e) => {
       const ok = e.recent.filter((r) => r.ok).length;
       const lat = e.recent.map((r) => r.latencyMs).filter((l): l is number => l !== null);
+      const sorted = [...lat].sort((a, b) => a - b);
+      const pct = (p: number) => (sorted.length > 0 ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : null);
       return {
         name: e.adapter.name,
         state: e.breaker.opened ? 'open' : e.breaker.halfOpen ? 'half-open' : 'closed',
         successRate: e.recent.length > 0 ? ok / e.recent.length : null,
         meanLatencyMs: lat.length > 0 ? lat.reduce((a, b) => a + b, 0) / lat.length : null,
         recentAttempts: e.recent.length,
+        latencyP50Ms: pct(50),
+        latencyP99Ms: pct(99),
+        lastError: e.lastError,
+        lastFailureAt: e.lastFailureAt,
       };
     });
   }
@@ -235,7 +261,11 @@ export class ProviderChain {
     for (const e of this.entries) e.breaker.shutdown();
   }
 
-  private record(entry: Entry, ok: boolean, latencyMs: number | null): void {
+  private record(entry: Entry, ok: boolean, latencyMs: number | null, error?: string): void {
+    if (!ok) {
+      entry.lastError = error ?? 'failed';
+      entry.lastFailureAt = new Date();
+    }
     entry.recent.push({ ok, latencyMs });
     if (entry.recent.length > this.statsWindow) entry.recent.shift();
   }

@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../../config';
 import { AdvantaAdapter } from './advanta.adapter';
 import { FonnteAdapter } from './fonnte.adapter';
 import type { ProviderAdapter } from './provider-adapter';
+import { paced } from './paced.adapter';
 import { ProviderChain, type ProviderChainOptions } from './provider-chain';
 import { TwilioAdapter } from './twilio.adapter';
 import { WablasAdapter } from './wablas.adapter';
@@ -19,6 +20,10 @@ export interface ProviderInfo {
   reason?: string;
   /** Cost of one message on this provider, whole rupiah (`<NAME>_COST_RUPIAH`). */
   costRupiah: number;
+  /** Base URL in use (`<NAME>_BASE_URL`, no credentials). */
+  baseUrl: string;
+  /** Position in its channel's chain (1 = primary); 0 when disabled. */
+  chainPosition: number;
 }
 
 export interface ProviderChains {
@@ -30,23 +35,23 @@ export interface ProviderChains {
   providers: ProviderInfo[];
 }
 
-type Candidate = { name: string; channel: ProviderChannel; costRupiah: number; missing: string[]; make: () => ProviderAdapter };
+type Candidate = { name: string; channel: ProviderChannel; costRupiah: number; baseUrl: string; perSecond: number; missing: string[]; make: () => ProviderAdapter };
 
 function candidates(c: GatewayConfig): Candidate[] {
   const missing = (vars: Record<string, string | undefined>) => Object.keys(vars).filter((k) => vars[k] === undefined);
   return [
     {
-      name: 'fonnte', channel: 'whatsapp', costRupiah: c.FONNTE_COST_RUPIAH,
+      name: 'fonnte', channel: 'whatsapp', costRupiah: c.FONNTE_COST_RUPIAH, baseUrl: c.FONNTE_BASE_URL, perSecond: c.FONNTE_RATE_PER_SECOND,
       missing: missing({ FONNTE_TOKEN: c.FONNTE_TOKEN }),
       make: () => new FonnteAdapter({ baseUrl: c.FONNTE_BASE_URL, token: c.FONNTE_TOKEN! }),
     },
     {
-      name: 'wablas', channel: 'whatsapp', costRupiah: c.WABLAS_COST_RUPIAH,
+      name: 'wablas', channel: 'whatsapp', costRupiah: c.WABLAS_COST_RUPIAH, baseUrl: c.WABLAS_BASE_URL, perSecond: c.WABLAS_RATE_PER_SECOND,
       missing: missing({ WABLAS_TOKEN: c.WABLAS_TOKEN }),
       make: () => new WablasAdapter({ baseUrl: c.WABLAS_BASE_URL, token: c.WABLAS_TOKEN!, ...(c.WABLAS_SECRET_KEY ? { secretKey: c.WABLAS_SECRET_KEY } : {}) }),
     },
     {
-      name: 'twilio', channel: 'sms', costRupiah: c.TWILIO_COST_RUPIAH,
+      name: 'twilio', channel: 'sms', costRupiah: c.TWILIO_COST_RUPIAH, baseUrl: c.TWILIO_BASE_URL, perSecond: c.TWILIO_RATE_PER_SECOND,
       missing: [
         ...missing({ TWILIO_ACCOUNT_SID: c.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: c.TWILIO_AUTH_TOKEN }),
         ...(c.TWILIO_FROM || c.TWILIO_MESSAGING_SERVICE_SID ? [] : ['TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID']),
@@ -58,7 +63,7 @@ function candidates(c: GatewayConfig): Candidate[] {
         }),
     },
     {
-      name: 'advanta', channel: 'sms', costRupiah: c.ADVANTA_COST_RUPIAH,
+      name: 'advanta', channel: 'sms', costRupiah: c.ADVANTA_COST_RUPIAH, baseUrl: c.ADVANTA_BASE_URL, perSecond: c.ADVANTA_RATE_PER_SECOND,
       missing: missing({ ADVANTA_API_KEY: c.ADVANTA_API_KEY, ADVANTA_PARTNER_ID: c.ADVANTA_PARTNER_ID, ADVANTA_SHORTCODE: c.ADVANTA_SHORTCODE }),
       make: () => new AdvantaAdapter({ baseUrl: c.ADVANTA_BASE_URL, apiKey: c.ADVANTA_API_KEY!, partnerId: c.ADVANTA_PARTNER_ID!, shortcode: c.ADVANTA_SHORTCODE! }),
     },
@@ -68,7 +73,7 @@ function candidates(c: GatewayConfig): Candidate[] {
 /**
  * Builds one ProviderChain per channel from the gateway config (issue 5 "Providers": a provider
  * is enabled only when its credentials are configured). Order = `WHATSAPP_PROVIDERS` /
- * `SMS_PROVIDERS`; a provider missing credentials or not listed there is disabled and reported
+ * `SMS_PROVIDERS`; each adapter paced at `<NAME>_RATE_PER_SECOND` (0 = unpaced); a provider missing credentials or not listed there is disabled and reported
  * with the reason. Breaker / timeout knobs from `PROVIDER_TIMEOUT_MS` and `BREAKER_*`.
  * No I/O: adapters only talk to the network when a message is sent. Logs one line per provider
  * (info when enabled, warn when disabled).
@@ -92,13 +97,16 @@ export function buildProviderChains(config: GatewayConfig, logger: Pick<Logger, 
     const unlisted = ofChannel.filter((p) => !listed.includes(p));
     const adapters: ProviderAdapter[] = [];
     for (const p of listed) {
-      const info: ProviderInfo = { name: p.name, channel, enabled: p.missing.length === 0, costRupiah: p.costRupiah };
+      const info: ProviderInfo = { name: p.name, channel, enabled: p.missing.length === 0, costRupiah: p.costRupiah, baseUrl: p.baseUrl, chainPosition: 0 };
       if (p.missing.length > 0) info.reason = `credentials not set: ${p.missing.join(', ')}`;
-      else adapters.push(p.make());
+      else {
+        adapters.push(paced(p.make(), p.perSecond));
+        info.chainPosition = adapters.length;
+      }
       result.providers.push(info);
     }
     for (const p of unlisted) {
-      result.providers.push({ name: p.name, channel, enabled: false, reason: `not listed in ${variable}`, costRupiah: p.costRupiah });
+      result.providers.push({ name: p.name, channel, enabled: false, reason: `not listed in ${variable}`, costRupiah: p.costRupiah, baseUrl: p.baseUrl, chainPosition: 0 });
     }
     if (adapters.length > 0) result[channel] = new ProviderChain(channel, adapters, options);
   }

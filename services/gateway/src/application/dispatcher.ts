@@ -1,0 +1,291 @@
+import type { Logger } from '@notify/logger';
+import {
+  decideAfterFailure, isUrgent, quietHoursEnd, rateLimitDeferral,
+  type AttemptOutcome, type Channel, type DeliveryRecord, type OutgoingMessage, type Priority, type SendOutcome,
+} from '../domain';
+import type { Clock, DeliveryStore, NewAttempt, RoundResult } from './ports';
+
+/** What one provider call came to (structurally the ProviderChain's `ProviderAttempt`). */
+export interface ProviderCall {
+  provider: string;
+  result: 'accepted' | 'failed_retryable' | 'failed_permanent' | 'connection_error' | 'timeout' | 'breaker_open';
+  outcome?: SendOutcome;
+  error?: string;
+  latencyMs: number;
+}
+
+/** A channel's answer (structurally the ProviderChain's `ChainResult`). */
+export interface ChannelSendResult {
+  outcome: SendOutcome | { kind: 'ambiguous'; reason: string };
+  provider: string | null;
+  attempts: ProviderCall[];
+}
+
+/** One channel's providers in order with failover (ProviderChain). `only` = that provider alone. */
+export interface ChannelSender {
+  send(msg: OutgoingMessage, options?: { only?: string }): Promise<ChannelSendResult>;
+  /** Provider names in chain order. */
+  names(): string[];
+}
+
+/** Wakes the dispatcher when rows become due (LISTEN/NOTIFY), or after `ms` at the latest. */
+export interface WakeSignal {
+  wait(ms: number): Promise<void>;
+  /** Wakes a pending wait at once (in-process). */
+  poke(): void;
+}
+
+export interface DispatcherOptions {
+  store: DeliveryStore;
+  channels: Partial<Record<Channel, ChannelSender>>;
+  wake: WakeSignal;
+  logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
+  clock: Clock;
+  /** Concurrent sends (DISPATCH_WORKERS). */
+  workers: number;
+  /** Rows claimed per poll at most (DISPATCH_BATCH_SIZE). */
+  batchSize: number;
+  /** Poll interval without a wake-up, ms (DISPATCH_POLL_MS). */
+  pollMs: number;
+  /** Lease of a SENDING row, ms (DISPATCH_LEASE_MS). */
+  leaseMs: number;
+  /** Send rounds before DEAD (DELIVERY_MAX_ATTEMPTS). */
+  maxRounds: number;
+  /** Backoff before round n+1 after n failed rounds, ms (backoffMs of @notify/db with the configured initial/max). */
+  backoff: (round: number) => number;
+  /** Priorities allowed to fall back from WhatsApp to SMS (SMS_FALLBACK_PRIORITIES). */
+  smsFallbackPriorities: readonly Priority[];
+  /** Per-recipient limit per window (RECIPIENT_RATE_LIMIT / _WINDOW_MS); 0 = none. */
+  rateLimit: number;
+  rateWindowMs: number;
+  /** Cost of one accepted message per provider, whole rupiah. */
+  costs: Readonly<Record<string, number>>;
+  /** Twilio StatusCallback URL (WEBHOOK_PUBLIC_URL + /webhooks/twilio/status), when known. */
+  statusCallbackUrl?: string;
+  /** TEST HOOK (GATEWAY_TEST_PAUSE_AFTER_SEND_MS): wait after an accepted send, before bookkeeping. */
+  pauseAfterSendMs?: number;
+  /** Observes each finished round (metrics). */
+  onRound?: (d: DeliveryRecord, attempts: readonly NewAttempt[]) => void;
+}
+
+const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
+  accepted: 'ACCEPTED',
+  failed_retryable: 'RETRYABLE_FAILURE',
+  failed_permanent: 'PERMANENT_FAILURE',
+  connection_error: 'RETRYABLE_FAILURE',
+  timeout: 'AMBIGUOUS',
+  breaker_open: 'BREAKER_OPEN',
+};
+
+/**
+ * The send queue's workers (issue 5 "Retries are durable"). The queue is the `deliveries` table:
+ * each loop claims due rows (`FOR UPDATE SKIP LOCKED`, so replicas share the work), applies
+ * quiet hours and the per-recipient rate limit (DEFERRED until the window end / a free slot;
+ * URGENT exempt), marks the rest SENDING with a lease and sends them through their channel's
+ * ProviderChain (`workers` at a time). Each provider tried is one attempt row (BREAKER_OPEN
+ * included). Then:
+ * - accepted → SENT (provider message id, cost, failover = not the chain's first provider or SMS fallback);
+ * - definite failure on WhatsApp, priority in SMS_FALLBACK_PRIORITIES, an SMS text rendered and
+ *   the recipient a phone → the same round goes on through the SMS chain;
+ * - definite failure → FAILED with next_attempt_at = now + backoff(round) (exponential, equal
+ *   jitter), or DEAD after `maxRounds` rounds or on a permanent (message-fault) failure;
+ * - AMBIGUOUS (timeout after the request was sent; see ProviderChain): FAILED, retried later on
+ *   the SAME provider only (`pinned_provider`), never failed over: at worst that one provider
+ *   sees it twice, which its own dedupe/receipts can settle, instead of two providers each
+ *   delivering it.
+ * Crash policy: a row left SENDING by a process that died (lease expired) may have been
+ * accepted by the provider; it is marked DEAD with "ambiguous: gateway stopped during the
+ * provider call" and never re-sent automatically (RetryDelivery re-drives it). Leases must
+ * outlast the longest round (PROVIDER_TIMEOUT_MS × providers tried).
+ * Wake-ups: NOTIFY `<schema>_deliveries` on every insert / re-drive, else every `pollMs`.
+ */
+export class Dispatcher {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly o: DispatcherOptions) {}
+
+  /** Starts the loop (idempotent). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, waits for the in-flight sends and their bookkeeping, then resolves. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.o.wake.poke();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** One pass (tests drive it directly with a fake clock): expire leases, claim, send; resolves when those sends are recorded. */
+  async runOnce(): Promise<number> {
+    const started = await this.claimAndSend();
+    await Promise.allSettled([...this.inFlight]);
+    return started;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let started = 0;
+      try {
+        started = await this.claimAndSend();
+      } catch (err) {
+        this.o.logger.error({ err }, 'dispatcher: claim failed; retrying after the poll interval');
+      }
+      if (!this.running) break;
+      if (started === 0 || this.inFlight.size >= this.o.workers) {
+        await (this.inFlight.size >= this.o.workers ? Promise.race([...this.inFlight]) : this.o.wake.wait(this.o.pollMs));
+      }
+    }
+  }
+
+  private async claimAndSend(): Promise<number> {
+    const now = this.o.clock();
+    const expired = await this.o.store.expireLeases(now);
+    for (const d of expired) {
+      this.o.logger.warn({ delivery_id: d.id, provider: d.provider }, 'delivery left SENDING by a stopped gateway: marked DEAD (possibly sent; not re-sent)');
+    }
+    const free = this.o.workers - this.inFlight.size;
+    if (free <= 0) return 0;
+    const claimed = await this.o.store.claimDue(now, Math.min(free, this.o.batchSize), this.o.leaseMs, (d, recent) => this.gate(d, now, recent));
+    for (const d of claimed) {
+      const p = this.sendRound(d)
+        .catch((err: unknown) => this.o.logger.error({ err, delivery_id: d.id }, 'dispatcher: bookkeeping failed; the lease will expire'))
+        .finally(() => {
+          this.inFlight.delete(p);
+          this.o.wake.poke();
+        });
+      this.inFlight.add(p);
+    }
+    return claimed.length;
+  }
+
+  /** Quiet hours, then the per-recipient rate limit (URGENT bypasses both). */
+  private async gate(d: DeliveryRecord, now: Date, recentSends: (windowMs: number) => Promise<Date[]>): Promise<{ until: Date; reason: string } | null> {
+    if (isUrgent(d.priority)) return null;
+    const quietEnd = quietHoursEnd(now, d.quietHours);
+    if (quietEnd) return { until: quietEnd, reason: 'quiet hours' };
+    if (this.o.rateLimit > 0) {
+      const until = rateLimitDeferral(now, d.priority, await recentSends(this.o.rateWindowMs), this.o.rateLimit, this.o.rateWindowMs);
+      if (until) return { until, reason: 'recipient rate limit' };
+    }
+    return null;
+  }
+
+  /** Finds the channel a pinned provider belongs to. */
+  private channelOf(provider: string): Channel | undefined {
+    for (const ch of ['WHATSAPP', 'SMS'] as const) if (this.o.channels[ch]?.names().includes(provider)) return ch;
+    return undefined;
+  }
+
+  private async sendRound(d: DeliveryRecord): Promise<void> {
+    const attempts: NewAttempt[] = [];
+    const isGroup = d.recipientKind === 'GROUP' || d.recipient.endsWith('@g.us');
+    const msg = (text: string): OutgoingMessage => ({
+      to: d.recipient, text, ...(isGroup ? { isGroup: true } : {}), ...(this.o.statusCallbackUrl ? { statusCallbackUrl: this.o.statusCallbackUrl } : {}),
+    });
+    const record = (res: ChannelSendResult, roundStart: Date) => {
+      let t = roundStart.getTime();
+      for (const a of res.attempts) {
+        const startedAt = new Date(t);
+        t += a.latencyMs;
+        const accepted = a.result === 'accepted' && a.outcome?.kind === 'accepted';
+        attempts.push({
+          provider: a.provider,
+          outcome: OUTCOME[a.result],
+          error: accepted ? null : (a.error ?? null),
+          latencyMs: a.latencyMs,
+          providerMessageId: accepted && a.outcome?.kind === 'accepted' ? a.outcome.providerMessageId : null,
+          costRupiah: accepted ? (this.o.costs[a.provider] ?? 0) : 0,
+          httpStatus: accepted ? 200 : a.outcome?.kind === 'failed' ? (a.outcome.httpStatus ?? 0) : 0,
+          startedAt,
+          finishedAt: new Date(t),
+        });
+      }
+    };
+
+    // Pinned (after an ambiguous outcome, or a reply): that provider only, in its own channel.
+    const pinnedChannel = d.pinnedProvider ? this.channelOf(d.pinnedProvider) : undefined;
+    const channel: Channel = pinnedChannel ?? d.channel;
+    const sender = this.o.channels[channel];
+    const text = channel === 'SMS' && d.channel === 'WHATSAPP' ? (d.fallbackBody ?? d.body) : d.body;
+    let result: RoundResult;
+    if (!sender) {
+      result = this.failure(d, null, `no ${channel} provider is configured`, false, null);
+    } else {
+      const roundStart = this.o.clock();
+      const res = await sender.send(msg(text), d.pinnedProvider && pinnedChannel ? { only: d.pinnedProvider } : {});
+      record(res, roundStart);
+      result = await this.afterChannel(d, channel, text, res, sender, async (smsText) => {
+        const sms = this.o.channels.SMS!;
+        const start2 = this.o.clock();
+        const r2 = await sms.send({ to: d.recipient, text: smsText });
+        record(r2, start2);
+        return r2;
+      });
+    }
+    if (result.status === 'SENT' && this.o.pauseAfterSendMs) {
+      this.o.logger.warn({ delivery_id: d.id, pause_ms: this.o.pauseAfterSendMs }, 'TEST HOOK: pausing between the provider call and its bookkeeping');
+      await new Promise((r) => setTimeout(r, this.o.pauseAfterSendMs));
+    }
+    const after = await this.o.store.recordRound(d.id, attempts, result, this.o.clock());
+    if (after) {
+      this.o.onRound?.(after, attempts);
+      this.o.logger.info(
+        { delivery_id: d.id, status: after.status, provider: after.provider, attempts: attempts.length, failover: after.failover },
+        'delivery round finished',
+      );
+    }
+  }
+
+  private async afterChannel(
+    d: DeliveryRecord,
+    channel: Channel,
+    text: string,
+    res: ChannelSendResult,
+    sender: ChannelSender,
+    sendSms: (text: string) => Promise<ChannelSendResult>,
+  ): Promise<RoundResult> {
+    const primary = sender.names()[0];
+    if (res.outcome.kind === 'accepted') {
+      return {
+        status: 'SENT', provider: res.provider!, providerMessageId: res.outcome.providerMessageId,
+        costRupiah: this.o.costs[res.provider!] ?? 0, failover: res.provider !== primary || channel !== d.channel, channel, body: text,
+      };
+    }
+    if (res.outcome.kind === 'ambiguous') {
+      return this.failure(d, res.provider, `ambiguous: ${res.outcome.reason}`, false, res.provider);
+    }
+    // Definite failure: WhatsApp → SMS fallback when the policy allows it.
+    const canFallback =
+      channel === 'WHATSAPP' && d.channel === 'WHATSAPP' && !d.pinnedProvider && d.fallbackBody !== null && this.o.channels.SMS !== undefined &&
+      d.recipientKind !== 'GROUP' && this.o.smsFallbackPriorities.includes(d.priority);
+    if (canFallback) {
+      const sms = await sendSms(d.fallbackBody!);
+      if (sms.outcome.kind === 'accepted') {
+        return {
+          status: 'SENT', provider: sms.provider!, providerMessageId: sms.outcome.providerMessageId,
+          costRupiah: this.o.costs[sms.provider!] ?? 0, failover: true, channel: 'SMS', body: d.fallbackBody!,
+        };
+      }
+      if (sms.outcome.kind === 'ambiguous') return this.failure(d, sms.provider, `ambiguous: ${sms.outcome.reason}`, false, sms.provider);
+      const permanentBoth = !res.outcome.retryable && !sms.outcome.retryable && res.outcome.fault === 'message';
+      return this.failure(d, sms.provider ?? res.provider, `${res.outcome.reason}; SMS fallback: ${sms.outcome.reason}`, permanentBoth, null);
+    }
+    const permanent = !res.outcome.retryable && res.outcome.fault === 'message';
+    return this.failure(d, res.provider, res.outcome.reason, permanent, null);
+  }
+
+  private failure(d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null): RoundResult {
+    const now = this.o.clock();
+    const decision = decideAfterFailure(now, d.rounds + 1, this.o.maxRounds, permanent, this.o.backoff);
+    if (decision.kind === 'dead') {
+      return { status: 'DEAD', provider, lastError: permanent ? `permanent: ${error}` : `gave up after ${d.rounds + 1} rounds: ${error}` };
+    }
+    return { status: 'FAILED', provider, lastError: error, nextAttemptAt: decision.at, pinnedProvider: pinned ?? d.pinnedProvider };
+  }
+}

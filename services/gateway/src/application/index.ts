@@ -1,0 +1,5 @@
+// Gateway application layer: use cases and ports.
+export * from './ports';
+export * from './ingest-notification.use-case';
+export * from './dispatcher';
+export * from './handle-receipt.use-case';

@@ -1,0 +1,185 @@
+import type {
+  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, Locale, NotificationRecord, NotificationSource, Priority,
+  ReceiptKind, RecipientKind, StoredQuietHours,
+} from '../domain';
+
+/** Wall clock (injectable; tests move it). */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
+
+/** A delivery row to create (QUEUED, due now). */
+export interface NewDelivery {
+  idempotencyKey: string;
+  notificationType: string;
+  ticketId: string | null;
+  sourceEventId: string | null;
+  recipient: string;
+  recipientKind: RecipientKind;
+  recipientId: string | null;
+  recipientName: string;
+  channel: Channel;
+  priority: Priority;
+  locale: Locale;
+  templateKey: string;
+  templateVersion: number;
+  body: string;
+  fallbackBody: string | null;
+  fallbackTemplateVersion: number | null;
+  quietHours: StoredQuietHours | null;
+  /** Send only through this provider (a reply goes out through the number the person wrote to). */
+  pinnedProvider?: string;
+}
+
+/** A notification to create. */
+export interface NewNotification {
+  source: NotificationSource;
+  idempotencyKey: string;
+  notificationType: string;
+  priority: Priority;
+  templateKey: string;
+  ticketId: string | null;
+  actor: Record<string, unknown> | null;
+  variables: Record<string, unknown> | null;
+  request: Record<string, unknown> | null;
+}
+
+/** A provider call to record. */
+export interface NewAttempt {
+  provider: string;
+  outcome: AttemptOutcome;
+  error: string | null;
+  latencyMs: number;
+  providerMessageId: string | null;
+  costRupiah: number;
+  httpStatus: number;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** The end of a send round. */
+export type RoundResult =
+  | { status: 'SENT'; provider: string; providerMessageId: string; costRupiah: number; failover: boolean; channel: Channel; body: string }
+  | { status: 'FAILED'; provider: string | null; lastError: string; nextAttemptAt: Date; pinnedProvider: string | null }
+  | { status: 'DEAD'; provider: string | null; lastError: string };
+
+/** Filters of ListDeliveries (all optional, AND-ed). */
+export interface DeliveryFilter {
+  ticketId?: string;
+  recipient?: string;
+  status?: DeliveryStatus;
+  channel?: Channel;
+  provider?: string;
+  notificationId?: string;
+  notificationType?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+/** Result of a receipt (see {@link PgDeliveryStore.applyReceipt}). */
+export type ReceiptResult =
+  | { kind: 'applied'; delivery: DeliveryRecord; from: DeliveryStatus }
+  | { kind: 'duplicate' | 'no_change'; delivery?: DeliveryRecord }
+  | { kind: 'unknown' };
+
+/** Aggregates of GetStats. */
+export interface DeliveryStats {
+  total: number;
+  byStatus: Array<{ status: DeliveryStatus; count: number }>;
+  byProvider: Array<{ provider: string; attempts: number; accepted: number; failed: number; meanLatencyMs: number; costRupiah: number }>;
+  byType: Array<{ notificationType: string; count: number; succeeded: number }>;
+  failovers: number;
+  costRupiah: number;
+  meanTimeToSendMs: number;
+}
+
+
+/**
+ * The gateway's persistence (implemented by PgDeliveryStore over Postgres). Every method that
+ * changes a delivery writes its delivery event to the outbox in the same transaction.
+ */
+export interface DeliveryStore {
+  readonly wakeChannel: string;
+  createNotification(n: NewNotification, now: Date): Promise<{ notification: NotificationRecord; created: boolean }>;
+  notificationByKey(key: string): Promise<NotificationRecord | null>;
+  notification(id: string): Promise<NotificationRecord | null>;
+  notificationRequest(id: string): Promise<Record<string, unknown> | null>;
+  resolvingNotifications(source: NotificationSource): Promise<NotificationRecord[]>;
+  finishNotification(id: string, status: 'RESOLVED' | 'FAILED', now: Date, error?: string): Promise<NotificationRecord>;
+  addLeftOut(id: string, n: number): Promise<void>;
+  insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]>;
+  claimDue(
+    now: Date,
+    limit: number,
+    leaseMs: number,
+    gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
+  ): Promise<DeliveryRecord[]>;
+  recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date): Promise<DeliveryRecord | null>;
+  expireLeases(now: Date): Promise<DeliveryRecord[]>;
+  redrive(id: string, now: Date): Promise<DeliveryRecord>;
+  applyReceipt(
+    r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
+    now: Date,
+    retryAt: Date,
+  ): Promise<ReceiptResult>;
+  delivery(id: string): Promise<DeliveryRecord | null>;
+  attempts(deliveryId: string): Promise<AttemptRecord[]>;
+  deliveriesOf(notificationId: string): Promise<DeliveryRecord[]>;
+  list(filter: DeliveryFilter, limit: number, after?: { createdAt: Date; id: string }): Promise<DeliveryRecord[]>;
+  stats(since: Date): Promise<DeliveryStats>;
+}
+
+/** One recipient as the customer service resolved it (ResolveRecipients), proto-free. */
+export interface ResolvedRecipient {
+  kind: RecipientKind;
+  id: string;
+  name: string;
+  channel: Channel;
+  /** E.164 digits, or a group chat id (`…@g.us`). */
+  address: string;
+  locale: Locale;
+  quietHours: StoredQuietHours | null;
+  /** Template key to render for this recipient (routing rule), e.g. `ticket.created.disturbance`. */
+  templateKey: string;
+  /** Audience that matched (proto AudienceKind name without prefix), e.g. `CUSTOMER`. */
+  audience: string;
+}
+
+/** One page of ResolveRecipients. */
+export interface RecipientPage {
+  recipients: ResolvedRecipient[];
+  leftOut: number;
+}
+
+/**
+ * Who receives a notification (the customer service's ResolveRecipients, paged). `query` is
+ * built by the transport layer (event mapper / gRPC handler) and passed through unchanged.
+ * Errors: UnavailableError when the customer service is down (the caller retries later),
+ * ValidationError / NotFoundError for a bad query.
+ */
+export interface RecipientDirectory {
+  resolve(query: RecipientQuery, signal?: AbortSignal): AsyncIterable<RecipientPage>;
+  /** A customer's display facts for template variables; null when unknown. */
+  customer(id: string): Promise<{ id: string; name: string; phone: string; address: string; workZone: string; packageName: string } | null>;
+  /** A staff member's display facts; null when unknown. */
+  staff(id: string): Promise<{ id: string; name: string; phone: string } | null>;
+}
+
+/** Opaque ResolveRecipients request (a `customerv1.ResolveRecipientsRequest` without page). */
+export interface RecipientQuery {
+  readonly request: unknown;
+}
+
+/** A rendered message. */
+export interface RenderedText {
+  text: string;
+  version: number;
+  locale: Locale;
+}
+
+/**
+ * Renders templates (the template service's RenderTemplate). Errors: NotFoundError (no such
+ * template for the channel), ValidationError (missing variables), UnavailableError.
+ */
+export interface TemplateRenderer {
+  render(key: string, channel: Channel, locale: Locale, variables: Record<string, unknown>): Promise<RenderedText>;
+}

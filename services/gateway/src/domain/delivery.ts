@@ -1,0 +1,156 @@
+/**
+ * The delivery model of the gateway (no I/O). Names follow notify.gateway.v1 without the
+ * enum prefixes (proto mapping lives in transport/grpc).
+ *
+ * States (issue 5 "Delivery states", delivery.proto DeliveryStatus):
+ *   QUEUED → SENDING → SENT → DELIVERED → READ
+ *   QUEUED / FAILED → DEFERRED → (due) → SENDING
+ *   SENDING → FAILED (retry at next_attempt_at) → … → DEAD (gave up; RetryDelivery re-drives)
+ */
+export const DELIVERY_STATUSES = ['QUEUED', 'DEFERRED', 'SENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED', 'DEAD'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'URGENT';
+export type Channel = 'WHATSAPP' | 'SMS';
+export type Locale = 'ID' | 'EN';
+export type RecipientKind = 'CUSTOMER' | 'STAFF' | 'GROUP' | 'PHONE';
+export type AttemptOutcome = 'ACCEPTED' | 'RETRYABLE_FAILURE' | 'PERMANENT_FAILURE' | 'AMBIGUOUS' | 'BREAKER_OPEN';
+export type NotificationSource = 'EVENT' | 'NOTIFY' | 'BROADCAST';
+export type NotificationStatus = 'RESOLVING' | 'RESOLVED' | 'FAILED';
+
+/** States the dispatcher may claim (when due). */
+export const CLAIMABLE_STATUSES: readonly DeliveryStatus[] = ['QUEUED', 'DEFERRED', 'FAILED'];
+
+/** States RetryDelivery accepts (delivery.proto RetryDelivery). */
+export const REDRIVABLE_STATUSES: readonly DeliveryStatus[] = ['FAILED', 'DEAD'];
+
+/** Receipt-driven progress order: a receipt never moves a delivery backwards. */
+const RECEIPT_RANK: Partial<Record<DeliveryStatus, number>> = { SENDING: 0, SENT: 1, DELIVERED: 2, READ: 3 };
+
+/** What a provider receipt says (webhook-payloads ReceiptStatus). */
+export type ReceiptKind = 'sent' | 'delivered' | 'read' | 'failed';
+
+/**
+ * The state a receipt moves a delivery to, or null when it changes nothing (issue 5
+ * "Receipts"): `delivered` from SENT (or SENDING/FAILED when the receipt overtook the
+ * bookkeeping); `read` from SENT/DELIVERED; `failed` only from SENT (a later delivered/read
+ * is never undone); `sent` changes nothing (SENT is already recorded on acceptance).
+ * DELIVERED after READ, READ after READ, anything on DEAD: no-op.
+ */
+export function statusAfterReceipt(current: DeliveryStatus, receipt: ReceiptKind): DeliveryStatus | null {
+  if (receipt === 'sent') return null;
+  if (receipt === 'failed') return current === 'SENT' ? 'FAILED' : null;
+  const target: DeliveryStatus = receipt === 'delivered' ? 'DELIVERED' : 'READ';
+  const from = RECEIPT_RANK[current === 'FAILED' ? 'SENDING' : current];
+  if (from === undefined) return null;
+  return RECEIPT_RANK[target]! > from ? target : null;
+}
+
+/** True for priorities exempt from quiet hours and rate limits (issue 5: URGENT bypasses). */
+export const isUrgent = (p: Priority): boolean => p === 'URGENT';
+
+/**
+ * Idempotency key of one delivery: `(source event id or Notify idempotency key, recipient
+ * address, channel)` joined by `|` (delivery.proto Delivery.idempotency_key).
+ */
+export function deliveryIdempotencyKey(source: string, address: string, channel: Channel): string {
+  return `${source}|${address}|${channel}`;
+}
+
+/** Quiet hours as stored with the delivery (see quiet-hours.ts). */
+export interface StoredQuietHours {
+  startMinute: number;
+  endMinute: number;
+  timeZone: string;
+}
+
+/** One delivery (row of `deliveries`), times as Dates, cost in whole rupiah. */
+export interface DeliveryRecord {
+  id: string;
+  notificationId: string;
+  idempotencyKey: string;
+  notificationType: string;
+  ticketId: string | null;
+  sourceEventId: string | null;
+  recipient: string;
+  recipientKind: RecipientKind;
+  recipientId: string | null;
+  recipientName: string;
+  channel: Channel;
+  priority: Priority;
+  locale: Locale;
+  templateKey: string;
+  templateVersion: number;
+  body: string;
+  /** SMS text rendered for the WhatsApp → SMS fallback (null = no fallback possible). */
+  fallbackBody: string | null;
+  quietHours: StoredQuietHours | null;
+  status: DeliveryStatus;
+  dueAt: Date;
+  deferredUntil: Date | null;
+  nextAttemptAt: Date | null;
+  leaseUntil: Date | null;
+  /** Send rounds made (DELIVERY_MAX_ATTEMPTS counts these). */
+  rounds: number;
+  /** Provider calls recorded (delivery_attempts rows). */
+  attemptCount: number;
+  /** Set after an ambiguous outcome: the next round uses only this provider. */
+  pinnedProvider: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  providerStateId: string | null;
+  lastError: string | null;
+  costRupiah: number;
+  failover: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  readAt: Date | null;
+}
+
+/** One provider call of a delivery. */
+export interface AttemptRecord {
+  id: string;
+  deliveryId: string;
+  number: number;
+  provider: string;
+  outcome: AttemptOutcome;
+  error: string | null;
+  latencyMs: number;
+  providerMessageId: string | null;
+  costRupiah: number;
+  httpStatus: number;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** A notification (event, Notify or Broadcast) and its resolution progress. */
+export interface NotificationRecord {
+  id: string;
+  source: NotificationSource;
+  idempotencyKey: string;
+  notificationType: string;
+  priority: Priority;
+  templateKey: string;
+  status: NotificationStatus;
+  deliveriesCreated: number;
+  leftOut: number;
+  error: string | null;
+  ticketId: string | null;
+  actor: Record<string, unknown> | null;
+  variables: Record<string, unknown> | null;
+  createdAt: Date;
+  resolvedAt: Date | null;
+}
+
+/** What happened to a delivery, for delivery events (notify.delivery.v1.*) and WatchDeliveries. */
+export type DeliveryEventKind = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface DeliveryChange {
+  kind: DeliveryEventKind;
+  delivery: DeliveryRecord;
+  previousStatus: DeliveryStatus | null;
+  attempt?: AttemptRecord;
+  at: Date;
+}

@@ -1,0 +1,6 @@
+// Gateway domain (no I/O).
+export * from './delivery';
+export * from './quiet-hours';
+export * from './send-policy';
+export * from './send-outcome';
+export * from './phone';

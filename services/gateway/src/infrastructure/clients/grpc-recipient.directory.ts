@@ -1,0 +1,120 @@
+import { NotFoundError } from '@notify/errors';
+import { callUnary } from '@notify/grpc-kit';
+import { commonv1, customerv1 } from '@notify/proto';
+import type { RecipientDirectory, RecipientPage, RecipientQuery, ResolvedRecipient } from '../../application/ports';
+import type { Channel, Locale, RecipientKind } from '../../domain';
+
+const CH: Record<number, Channel> = { [commonv1.Channel.CHANNEL_WHATSAPP]: 'WHATSAPP', [commonv1.Channel.CHANNEL_SMS]: 'SMS' };
+const KIND: Record<number, RecipientKind> = {
+  [commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER]: 'CUSTOMER',
+  [commonv1.RecipientKind.RECIPIENT_KIND_STAFF]: 'STAFF',
+  [commonv1.RecipientKind.RECIPIENT_KIND_GROUP]: 'GROUP',
+  [commonv1.RecipientKind.RECIPIENT_KIND_PHONE]: 'PHONE',
+};
+
+/** A ResolveRecipients request for the directory (page filled in by the directory). */
+export function recipientQuery(request: Omit<customerv1.ResolveRecipientsRequest, 'page'>): RecipientQuery {
+  return { request };
+}
+
+/**
+ * ResolveRecipients queries for explicit audiences (Broadcast, campaigns, Notify's audience).
+ * The customer service does not take explicit `audiences` yet (INVALID_ARGUMENT "routing rules
+ * decide"), so each audience becomes a routing-rule query whose CONTEXT carries the audience's
+ * parameters: work zone (AREA_CUSTOMERS, ZONE_*), customer id (CUSTOMER), staff id
+ * (ASSIGNED_TECHNICIAN); the notification type's routing rules then pick the audiences. When the
+ * customer service accepts explicit audiences this is the one place to change.
+ */
+export function audienceQueries(
+  notificationType: commonv1.NotificationType,
+  audiences: readonly commonv1.Audience[],
+  channels: readonly commonv1.Channel[],
+  priority: commonv1.Priority,
+  base: Partial<customerv1.RecipientContext> = {},
+): RecipientQuery[] {
+  const contexts = audiences.length === 0 ? [{}] : audiences.map((a) => ({
+    ...(a.workZone ? { workZone: a.workZone } : {}),
+    ...(a.customerId ? { customerId: a.customerId } : {}),
+    ...(a.staffId ? { technicianId: a.staffId } : {}),
+  }));
+  const seen = new Set<string>();
+  const out: RecipientQuery[] = [];
+  for (const c of contexts) {
+    const key = JSON.stringify(c);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(recipientQuery({
+      notificationType,
+      context: customerv1.RecipientContext.fromPartial({ ...base, ...c, priority }),
+      audiences: [],
+      channels: [...channels],
+    }));
+  }
+  return out;
+}
+
+/** Maps one proto Recipient (customer service) to the pipeline's ResolvedRecipient. */
+export function recipientFromProto(r: customerv1.Recipient): ResolvedRecipient {
+  const locale: Locale = r.locale === commonv1.Locale.LOCALE_EN ? 'EN' : 'ID';
+  return {
+    kind: KIND[r.kind] ?? 'PHONE',
+    id: r.id,
+    name: r.name,
+    channel: CH[r.channel] ?? 'WHATSAPP',
+    address: r.address,
+    locale,
+    quietHours: r.quietHours && r.quietHours.startMinute !== r.quietHours.endMinute
+      ? { startMinute: r.quietHours.startMinute, endMinute: r.quietHours.endMinute, timeZone: r.quietHours.timeZone || 'Asia/Jakarta' }
+      : null,
+    templateKey: r.templateKey,
+    audience: (commonv1.AudienceKind[r.audience] ?? 'AUDIENCE_KIND_UNSPECIFIED').replace('AUDIENCE_KIND_', ''),
+  };
+}
+
+/**
+ * The customer service as the pipeline's RecipientDirectory: ResolveRecipients page by page
+ * (`pageSize`, default 1000, max 5000), GetCustomer / GetStaff for template variables. Calls
+ * carry the client's deadline; errors are the mapped domain errors (UNAVAILABLE →
+ * UnavailableError, so consumers retry).
+ */
+export class GrpcRecipientDirectory implements RecipientDirectory {
+  constructor(
+    private readonly client: customerv1.CustomerServiceClient,
+    private readonly pageSize = 1000,
+  ) {}
+
+  async *resolve(query: RecipientQuery, signal?: AbortSignal): AsyncIterable<RecipientPage> {
+    const base = query.request as Omit<customerv1.ResolveRecipientsRequest, 'page'>;
+    let token = '';
+    do {
+      const res = await callUnary(
+        this.client,
+        'resolveRecipients',
+        customerv1.ResolveRecipientsRequest.fromPartial({ ...base, page: { pageSize: this.pageSize, pageToken: token } }),
+        signal ? { signal } : {},
+      );
+      yield { recipients: res.recipients.map(recipientFromProto), leftOut: res.leftOut.length };
+      token = res.nextPageToken;
+    } while (token);
+  }
+
+  async customer(id: string) {
+    try {
+      const c = (await callUnary(this.client, 'getCustomer', customerv1.GetCustomerRequest.fromPartial({ id }))).customer;
+      return c ? { id: c.id, name: c.name, phone: c.phone, address: c.address, workZone: c.workZone, packageName: c.packageName } : null;
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async staff(id: string) {
+    try {
+      const s = (await callUnary(this.client, 'getStaff', customerv1.GetStaffRequest.fromPartial({ id }))).staff;
+      return s ? { id: s.id, name: s.name, phone: s.phone } : null;
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+}

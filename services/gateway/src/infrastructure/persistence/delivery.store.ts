@@ -1,0 +1,564 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource as DataSourceClass, type DataSource, type EntityManager } from 'typeorm';
+import { appendToOutbox, assertSchemaName, qualifiedTable } from '@notify/db';
+import { FailedPreconditionError, NotFoundError } from '@notify/errors';
+import { encodeEvent } from '@notify/events';
+import {
+  REDRIVABLE_STATUSES, statusAfterReceipt,
+  type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
+  type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
+} from '../../domain';
+import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
+import type {
+  DeliveryFilter, DeliveryStats, DeliveryStore, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult,
+} from '../../application/ports';
+import type { AttemptRow, DeliveryRow, NotificationRow } from './gateway.rows';
+
+export interface PgDeliveryStoreOptions {
+  schema: string;
+  /** NATS namespace of the delivery subjects (tests); undefined in production. */
+  namespace?: string;
+  /** false = do not write delivery events to the outbox (DELIVERY_EVENT_OUTBOX). */
+  publishEvents?: boolean;
+  /** Called after each committed transaction with its delivery changes (WatchDeliveries feed). */
+  onCommitted?: (changes: readonly DeliveryChange[]) => void;
+}
+
+/** The ambiguous-crash policy's error text (see expireLeases). */
+export const LEASE_EXPIRED_ERROR = 'ambiguous: gateway stopped during the provider call (lease expired); not re-sent automatically, RetryDelivery re-drives it';
+
+const num = (v: string | number | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));
+
+export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
+  return {
+    id: r.id,
+    notificationId: r.notification_id,
+    idempotencyKey: r.idempotency_key,
+    notificationType: r.notification_type,
+    ticketId: r.ticket_id,
+    sourceEventId: r.source_event_id,
+    recipient: r.recipient,
+    recipientKind: r.recipient_kind as RecipientKind,
+    recipientId: r.recipient_id,
+    recipientName: r.recipient_name,
+    channel: r.channel as Channel,
+    priority: r.priority as Priority,
+    locale: r.locale as Locale,
+    templateKey: r.template_key,
+    templateVersion: r.template_version,
+    body: r.body,
+    fallbackBody: r.fallback_body,
+    quietHours: r.quiet_hours,
+    status: r.status as DeliveryStatus,
+    dueAt: r.due_at,
+    deferredUntil: r.deferred_until,
+    nextAttemptAt: r.next_attempt_at,
+    leaseUntil: r.lease_until,
+    rounds: r.rounds,
+    attemptCount: r.attempt_count,
+    pinnedProvider: r.pinned_provider,
+    provider: r.provider,
+    providerMessageId: r.provider_message_id,
+    providerStateId: r.provider_state_id,
+    lastError: r.last_error,
+    costRupiah: num(r.cost_rupiah),
+    failover: r.failover,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    sentAt: r.sent_at,
+    deliveredAt: r.delivered_at,
+    readAt: r.read_at,
+  };
+}
+
+function attemptFromRow(r: AttemptRow): AttemptRecord {
+  return {
+    id: r.id,
+    deliveryId: r.delivery_id,
+    number: r.number,
+    provider: r.provider,
+    outcome: r.outcome as AttemptOutcome,
+    error: r.error,
+    latencyMs: r.latency_ms,
+    providerMessageId: r.provider_message_id,
+    costRupiah: num(r.cost_rupiah),
+    httpStatus: r.http_status,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+function notificationFromRow(r: NotificationRow): NotificationRecord {
+  return {
+    id: r.id,
+    source: r.source as NotificationSource,
+    idempotencyKey: r.idempotency_key,
+    notificationType: r.notification_type,
+    priority: r.priority as Priority,
+    templateKey: r.template_key,
+    status: r.status as NotificationRecord['status'],
+    deliveriesCreated: r.deliveries_created,
+    leftOut: r.left_out,
+    error: r.error,
+    ticketId: r.ticket_id,
+    actor: r.actor,
+    variables: r.variables,
+    createdAt: r.created_at,
+    resolvedAt: r.resolved_at,
+  };
+}
+
+/**
+ * The gateway's Postgres store: notifications, the deliveries queue/log, attempts and receipts
+ * (schema of migrations/1795400500000). Every state change that is a delivery event writes it to
+ * the outbox in the same transaction (ARCHITECTURE.md "Once"); `pg_notify('<schema>_deliveries')`
+ * wakes dispatchers when rows become due (delivered at commit).
+ */
+export class PgDeliveryStore implements DeliveryStore {
+  private readonly schema: string;
+  private readonly t: { n: string; d: string; a: string; r: string };
+  /** LISTEN channel that wakes the dispatcher (`<schema>_deliveries`). */
+  readonly wakeChannel: string;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly options: PgDeliveryStoreOptions,
+  ) {
+    this.schema = assertSchemaName(options.schema);
+    this.t = {
+      n: qualifiedTable(this.schema, 'notifications'),
+      d: qualifiedTable(this.schema, 'deliveries'),
+      a: qualifiedTable(this.schema, 'delivery_attempts'),
+      r: qualifiedTable(this.schema, 'receipts'),
+    };
+    this.wakeChannel = `${this.schema}_deliveries`;
+  }
+
+  /** Runs `fn` in one transaction, writes its delivery changes to the outbox, then reports them after commit. */
+  private async tx<T>(fn: (m: EntityManager, changes: DeliveryChange[]) => Promise<T>): Promise<T> {
+    const changes: DeliveryChange[] = [];
+    const result = await this.ds.transaction(async (m) => {
+      const out = await fn(m, changes);
+      if (this.options.publishEvents !== false) {
+        for (const c of changes) {
+          const eventId = randomUUID();
+          const encoded = encodeEvent(`delivery.${c.kind}`, deliveryEventToProto(eventId, c), this.options.namespace);
+          await appendToOutbox(m, { id: eventId, subject: encoded.subject, data: encoded.data }, { schema: this.schema });
+        }
+      }
+      return out;
+    });
+    if (changes.length > 0) this.options.onCommitted?.(changes);
+    return result;
+  }
+
+  /** Rows of one statement (TypeORM's structured result: UPDATE … RETURNING gives its rows too). */
+  private async q<R>(m: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<R[]> {
+    const qr = m instanceof DataSourceClass ? undefined : m.queryRunner;
+    if (qr) return (await qr.query(sql, params, true)).records as R[];
+    const runner = (m instanceof DataSourceClass ? m : m.connection).createQueryRunner();
+    try {
+      return (await runner.query(sql, params, true)).records as R[];
+    } finally {
+      await runner.release();
+    }
+  }
+
+  // ── notifications ───────────────────────────────────────────────────────────────────────
+
+  /** Inserts the notification unless its idempotency key exists; returns the stored one and whether it is new. */
+  async createNotification(n: NewNotification, now: Date): Promise<{ notification: NotificationRecord; created: boolean }> {
+    const rows = await this.q<NotificationRow>(
+      this.ds,
+      `INSERT INTO ${this.t.n} (id, source, idempotency_key, notification_type, priority, template_key, status, ticket_id, actor, variables, request, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'RESOLVING', $7, $8::jsonb, $9::jsonb, $10::jsonb, $11)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+      [randomUUID(), n.source, n.idempotencyKey, n.notificationType, n.priority, n.templateKey, n.ticketId,
+        n.actor ? JSON.stringify(n.actor) : null, n.variables ? JSON.stringify(n.variables) : null, n.request ? JSON.stringify(n.request) : null, now],
+    );
+    if (rows[0]) return { notification: notificationFromRow(rows[0]), created: true };
+    const existing = await this.notificationByKey(n.idempotencyKey);
+    if (!existing) throw new Error(`notification ${n.idempotencyKey} vanished`);
+    return { notification: existing, created: false };
+  }
+
+  async notificationByKey(key: string): Promise<NotificationRecord | null> {
+    const rows = await this.q<NotificationRow>(this.ds, `SELECT * FROM ${this.t.n} WHERE idempotency_key = $1`, [key]);
+    return rows[0] ? notificationFromRow(rows[0]) : null;
+  }
+
+  async notification(id: string): Promise<NotificationRecord | null> {
+    const rows = await this.q<NotificationRow>(this.ds, `SELECT * FROM ${this.t.n} WHERE id::text = $1`, [id]);
+    return rows[0] ? notificationFromRow(rows[0]) : null;
+  }
+
+  /** The stored request of a notification (Broadcast resumes from it). */
+  async notificationRequest(id: string): Promise<Record<string, unknown> | null> {
+    const rows = await this.q<{ request: Record<string, unknown> | null }>(this.ds, `SELECT request FROM ${this.t.n} WHERE id = $1`, [id]);
+    return rows[0]?.request ?? null;
+  }
+
+  /** Notifications still RESOLVING (Broadcasts interrupted by a restart). */
+  async resolvingNotifications(source: NotificationSource): Promise<NotificationRecord[]> {
+    const rows = await this.q<NotificationRow>(this.ds, `SELECT * FROM ${this.t.n} WHERE status = 'RESOLVING' AND source = $1`, [source]);
+    return rows.map(notificationFromRow);
+  }
+
+  /** Marks resolution finished (RESOLVED, or FAILED with `error`). */
+  async finishNotification(id: string, status: 'RESOLVED' | 'FAILED', now: Date, error?: string): Promise<NotificationRecord> {
+    const rows = await this.q<NotificationRow>(
+      this.ds,
+      `UPDATE ${this.t.n} SET status = $2, resolved_at = $3, error = $4 WHERE id = $1 RETURNING *`,
+      [id, status, now, error ?? null],
+    );
+    return notificationFromRow(rows[0]!);
+  }
+
+  /** Adds to the left-out counter (recipients skipped). */
+  async addLeftOut(id: string, n: number): Promise<void> {
+    if (n > 0) await this.ds.query(`UPDATE ${this.t.n} SET left_out = left_out + $2 WHERE id = $1`, [id, n]);
+  }
+
+  // ── creating deliveries ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Inserts delivery rows (QUEUED, due `now`) with ON CONFLICT (idempotency_key) DO NOTHING,
+   * a `delivery.queued` event per new row, the notification's counters and a wake-up, all in one
+   * transaction. Returns only the rows created (a redelivered event creates none).
+   */
+  async insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]> {
+    if (rows.length === 0) {
+      await this.addLeftOut(notificationId, leftOut);
+      return [];
+    }
+    return this.tx(async (m, changes) => {
+      const created: DeliveryRecord[] = [];
+      for (const r of rows) {
+        const inserted = await this.q<DeliveryRow>(
+          m,
+          `INSERT INTO ${this.t.d} (id, notification_id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind,
+             recipient_id, recipient_name, channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version,
+             quiet_hours, pinned_provider, status, due_at, created_at, updated_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19::jsonb,$21,'QUEUED',$20,$20,$20)
+           ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+          [randomUUID(), notificationId, r.idempotencyKey, r.notificationType, r.ticketId, r.sourceEventId, r.recipient, r.recipientKind,
+            r.recipientId, r.recipientName, r.channel, r.priority, r.locale, r.templateKey, r.templateVersion, r.body, r.fallbackBody,
+            r.fallbackTemplateVersion, r.quietHours ? JSON.stringify(r.quietHours) : null, now, r.pinnedProvider ?? null],
+        );
+        if (inserted[0]) {
+          const d = deliveryFromRow(inserted[0]);
+          created.push(d);
+          changes.push({ kind: 'queued', delivery: d, previousStatus: null, at: now });
+        }
+      }
+      await m.query(`UPDATE ${this.t.n} SET deliveries_created = deliveries_created + $2, left_out = left_out + $3 WHERE id = $1`, [
+        notificationId, created.length, leftOut,
+      ]);
+      if (created.length > 0) await m.query('SELECT pg_notify($1, $2)', [this.wakeChannel, '']);
+      return created;
+    });
+  }
+
+  // ── the dispatcher ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * Claims up to `limit` due deliveries (`status IN (QUEUED, DEFERRED, FAILED) AND due_at <= now`,
+   * oldest due first, `FOR UPDATE SKIP LOCKED` so replicas never claim the same row). For each,
+   * `gate` decides: a Date = hold it (DEFERRED until then, reason kept in last_error), null = send:
+   * SENDING with `lease_until = now + leaseMs`. Returns the rows to send.
+   */
+  async claimDue(
+    now: Date,
+    limit: number,
+    leaseMs: number,
+    gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
+  ): Promise<DeliveryRecord[]> {
+    return this.tx(async (m) => {
+      const due = await this.q<DeliveryRow>(
+        m,
+        `SELECT * FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= $1
+          ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [now, limit],
+      );
+      const claimed: DeliveryRecord[] = [];
+      for (const row of due) {
+        const d = deliveryFromRow(row);
+        const recentSends = async (windowMs: number): Promise<Date[]> => {
+          const r = await this.q<{ sent_at: Date }>(
+            m,
+            `SELECT sent_at FROM ${this.t.d} WHERE recipient = $1 AND sent_at > $2 AND id <> $3`,
+            [d.recipient, new Date(now.getTime() - windowMs), d.id],
+          );
+          return r.map((x) => x.sent_at);
+        };
+        const hold = await gate(d, recentSends);
+        if (hold) {
+          await m.query(
+            `UPDATE ${this.t.d} SET status = 'DEFERRED', deferred_until = $2, due_at = $2, updated_at = $3 WHERE id = $1`,
+            [d.id, hold.until, now],
+          );
+          continue;
+        }
+        const rows = await this.q<DeliveryRow>(
+          m,
+          `UPDATE ${this.t.d} SET status = 'SENDING', lease_until = $2, updated_at = $3 WHERE id = $1 RETURNING *`,
+          [d.id, new Date(now.getTime() + leaseMs), now],
+        );
+        claimed.push(deliveryFromRow(rows[0]!));
+      }
+      return claimed;
+    });
+  }
+
+  /**
+   * Records a send round: the attempts (numbered after the existing ones), then the delivery's
+   * new state, with a `sent` or `failed` event carrying the last attempt. Only a row still
+   * SENDING is updated (a row expired meanwhile keeps its DEAD state; the attempts are still
+   * recorded). Returns the delivery after the change.
+   */
+  async recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date): Promise<DeliveryRecord | null> {
+    return this.tx(async (m, changes) => {
+      const cur = await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE id = $1 FOR UPDATE`, [deliveryId]);
+      if (!cur[0]) return null;
+      const before = deliveryFromRow(cur[0]);
+      let number = before.attemptCount;
+      let last: AttemptRecord | undefined;
+      for (const a of attempts) {
+        number += 1;
+        const rows = await this.q<AttemptRow>(
+          m,
+          `INSERT INTO ${this.t.a} (id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING *`,
+          [randomUUID(), deliveryId, number, a.provider, a.outcome, a.error, a.latencyMs, a.providerMessageId, a.costRupiah, a.httpStatus, a.startedAt, a.finishedAt],
+        );
+        last = attemptFromRow(rows[0]!);
+      }
+      if (before.status !== 'SENDING') {
+        await m.query(`UPDATE ${this.t.d} SET attempt_count = $2 WHERE id = $1`, [deliveryId, number]);
+        return before;
+      }
+      let rows: DeliveryRow[];
+      if (result.status === 'SENT') {
+        rows = await this.q<DeliveryRow>(
+          m,
+          `UPDATE ${this.t.d} SET status = 'SENT', attempt_count = $2, rounds = rounds + 1, provider = $3, provider_message_id = $4,
+             cost_rupiah = cost_rupiah + $5, failover = $6, channel = $7, body = $8, sent_at = $9, updated_at = $9, lease_until = NULL,
+             last_error = NULL, next_attempt_at = NULL, deferred_until = NULL, pinned_provider = NULL
+           WHERE id = $1 RETURNING *`,
+          [deliveryId, number, result.provider, result.providerMessageId, result.costRupiah, result.failover, result.channel, result.body, now],
+        );
+      } else if (result.status === 'FAILED') {
+        rows = await this.q<DeliveryRow>(
+          m,
+          `UPDATE ${this.t.d} SET status = 'FAILED', attempt_count = $2, rounds = rounds + 1, provider = COALESCE($3, provider), last_error = $4,
+             next_attempt_at = $5, due_at = $5, pinned_provider = $6, lease_until = NULL, updated_at = $7
+           WHERE id = $1 RETURNING *`,
+          [deliveryId, number, result.provider, result.lastError, result.nextAttemptAt, result.pinnedProvider, now],
+        );
+      } else {
+        rows = await this.q<DeliveryRow>(
+          m,
+          `UPDATE ${this.t.d} SET status = 'DEAD', attempt_count = $2, rounds = rounds + 1, provider = COALESCE($3, provider), last_error = $4,
+             next_attempt_at = NULL, lease_until = NULL, updated_at = $5
+           WHERE id = $1 RETURNING *`,
+          [deliveryId, number, result.provider, result.lastError, now],
+        );
+      }
+      const after = deliveryFromRow(rows[0]!);
+      changes.push({ kind: result.status === 'SENT' ? 'sent' : 'failed', delivery: after, previousStatus: 'SENDING', ...(last ? { attempt: last } : {}), at: now });
+      return after;
+    });
+  }
+
+  /**
+   * Crash policy (issue 5, documented in the dispatcher): a delivery still SENDING after its lease
+   * expired belonged to a process that stopped during (or right after) the provider call; the
+   * provider may have accepted it. It is NOT re-sent automatically: it becomes DEAD with
+   * {@link LEASE_EXPIRED_ERROR} and a `failed` event; RetryDelivery re-drives it after a human
+   * checked. Returns the deliveries changed.
+   */
+  async expireLeases(now: Date): Promise<DeliveryRecord[]> {
+    return this.tx(async (m, changes) => {
+      const rows = await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${this.t.d} SET status = 'DEAD', last_error = $2, lease_until = NULL, updated_at = $1
+          WHERE id IN (SELECT id FROM ${this.t.d} WHERE status = 'SENDING' AND lease_until < $1 FOR UPDATE SKIP LOCKED)
+          RETURNING *`,
+        [now, LEASE_EXPIRED_ERROR],
+      );
+      const out = rows.map(deliveryFromRow);
+      for (const d of out) changes.push({ kind: 'failed', delivery: d, previousStatus: 'SENDING', at: now });
+      return out;
+    });
+  }
+
+  /**
+   * RetryDelivery: FAILED or DEAD → QUEUED, due now, rounds reset (attempts allowed again),
+   * pinned provider kept after an ambiguous outcome. NotFoundError / FailedPreconditionError
+   * (naming the status) otherwise.
+   */
+  async redrive(id: string, now: Date): Promise<DeliveryRecord> {
+    return this.tx(async (m) => {
+      const cur = await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE id::text = $1 FOR UPDATE`, [id]);
+      if (!cur[0]) throw new NotFoundError('delivery', id);
+      const status = cur[0].status as DeliveryStatus;
+      if (!REDRIVABLE_STATUSES.includes(status)) {
+        throw new FailedPreconditionError(`delivery ${id} is ${status}; only FAILED or DEAD deliveries can be retried`);
+      }
+      const rows = await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${this.t.d} SET status = 'QUEUED', due_at = $2, rounds = 0, next_attempt_at = NULL, deferred_until = NULL, updated_at = $2
+          WHERE id = $1 RETURNING *`,
+        [cur[0].id, now],
+      );
+      await m.query('SELECT pg_notify($1, $2)', [this.wakeChannel, '']);
+      return deliveryFromRow(rows[0]!);
+    });
+  }
+
+  // ── receipts ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a provider receipt. Found by (provider, provider_message_id), or for Fonnte's later
+   * receipts by (provider, provider_state_id) (providers.md §1: the first receipt carries id and
+   * stateid, later ones only stateid; the first one stores the stateid). The receipt is recorded
+   * in `receipts` (primary key provider + message key + status): a second identical receipt is
+   * `duplicate` and changes nothing. The state moves per `statusAfterReceipt` (never backwards),
+   * with a `delivered` / `read` / `failed` event. A `failed` receipt on a SENT delivery makes it
+   * FAILED with the next round at `retryAt` (the retry budget DELIVERY_MAX_ATTEMPTS still applies).
+   * `unknown` when no delivery matches.
+   */
+  async applyReceipt(
+    r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
+    now: Date,
+    retryAt: Date,
+  ): Promise<ReceiptResult> {
+    return this.tx(async (m, changes) => {
+      let row: DeliveryRow | undefined;
+      if (r.providerMessageId) {
+        row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_message_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.providerMessageId]))[0];
+      }
+      if (!row && r.stateId) {
+        row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_state_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.stateId]))[0];
+      }
+      if (!row) return { kind: 'unknown' };
+      const key = r.providerMessageId ? `id:${r.providerMessageId}` : `state:${r.stateId}`;
+      const fresh = await this.q<{ status: string }>(
+        m,
+        `INSERT INTO ${this.t.r} (provider, message_key, status, delivery_id, error, occurred_at) VALUES ($1,$2,$3,$4,$5,$6)
+         ON CONFLICT DO NOTHING RETURNING status`,
+        [r.provider, key, r.status, row.id, r.error ?? null, r.at],
+      );
+      if (r.stateId && !row.provider_state_id) {
+        await m.query(`UPDATE ${this.t.d} SET provider_state_id = $2 WHERE id = $1`, [row.id, r.stateId]);
+      }
+      const before = deliveryFromRow(row);
+      if (fresh.length === 0) return { kind: 'duplicate', delivery: before };
+      const next = statusAfterReceipt(before.status, r.status);
+      if (!next) return { kind: 'no_change', delivery: before };
+      const rows =
+        next === 'DELIVERED'
+          ? await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET status = 'DELIVERED', delivered_at = $2, updated_at = $3 WHERE id = $1 RETURNING *`, [row.id, r.at, now])
+          : next === 'READ'
+            ? await this.q<DeliveryRow>(
+              m,
+              `UPDATE ${this.t.d} SET status = 'READ', read_at = $2, delivered_at = COALESCE(delivered_at, $2), updated_at = $3 WHERE id = $1 RETURNING *`,
+              [row.id, r.at, now],
+            )
+            : await this.q<DeliveryRow>(
+              m,
+              `UPDATE ${this.t.d} SET status = 'FAILED', last_error = $2, next_attempt_at = $3, due_at = $3, updated_at = $4 WHERE id = $1 RETURNING *`,
+              [row.id, `receipt: ${r.error ?? 'failed'}`, retryAt, now],
+            );
+      const after = deliveryFromRow(rows[0]!);
+      changes.push({ kind: next === 'DELIVERED' ? 'delivered' : next === 'READ' ? 'read' : 'failed', delivery: after, previousStatus: before.status, at: now });
+      return { kind: 'applied', delivery: after, from: before.status };
+    });
+  }
+
+  // ── queries ─────────────────────────────────────────────────────────────────────────────
+
+  async delivery(id: string): Promise<DeliveryRecord | null> {
+    const rows = await this.q<DeliveryRow>(this.ds, `SELECT * FROM ${this.t.d} WHERE id::text = $1`, [id]);
+    return rows[0] ? deliveryFromRow(rows[0]) : null;
+  }
+
+  async attempts(deliveryId: string): Promise<AttemptRecord[]> {
+    const rows = await this.q<AttemptRow>(this.ds, `SELECT * FROM ${this.t.a} WHERE delivery_id = $1 ORDER BY number`, [deliveryId]);
+    return rows.map(attemptFromRow);
+  }
+
+  async deliveriesOf(notificationId: string): Promise<DeliveryRecord[]> {
+    const rows = await this.q<DeliveryRow>(this.ds, `SELECT * FROM ${this.t.d} WHERE notification_id = $1 ORDER BY created_at, id`, [notificationId]);
+    return rows.map(deliveryFromRow);
+  }
+
+  /** One page of deliveries, newest first, after the keyset position `after` (created_at, id). */
+  async list(filter: DeliveryFilter, limit: number, after?: { createdAt: Date; id: string }): Promise<DeliveryRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.ticketId) add('ticket_id = ?', filter.ticketId);
+    if (filter.recipient) add('recipient = ?', filter.recipient);
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.channel) add('channel = ?', filter.channel);
+    if (filter.provider) add('provider = ?', filter.provider);
+    if (filter.notificationId) add('notification_id::text = ?', filter.notificationId);
+    if (filter.notificationType) add('notification_type = ?', filter.notificationType);
+    if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
+    if (filter.createdTo) add('created_at < ?', filter.createdTo);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(limit);
+    const rows = await this.q<DeliveryRow>(
+      this.ds,
+      `SELECT * FROM ${this.t.d} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(deliveryFromRow);
+  }
+
+  /** Aggregates for GetStats over deliveries created (and attempts started) since `since`. */
+  async stats(since: Date): Promise<DeliveryStats> {
+    const byStatus = await this.q<{ status: string; count: string }>(this.ds, `SELECT status, count(*) AS count FROM ${this.t.d} WHERE created_at >= $1 GROUP BY status ORDER BY status`, [since]);
+    const byType = await this.q<{ notification_type: string; count: string; succeeded: string }>(
+      this.ds,
+      `SELECT notification_type, count(*) AS count, count(*) FILTER (WHERE status IN ('SENT', 'DELIVERED', 'READ')) AS succeeded
+         FROM ${this.t.d} WHERE created_at >= $1 GROUP BY notification_type ORDER BY notification_type`,
+      [since],
+    );
+    const byProvider = await this.q<{ provider: string; attempts: string; accepted: string; failed: string; mean_latency: string | null; cost: string }>(
+      this.ds,
+      `SELECT provider, count(*) AS attempts, count(*) FILTER (WHERE outcome = 'ACCEPTED') AS accepted,
+              count(*) FILTER (WHERE outcome <> 'ACCEPTED') AS failed,
+              avg(latency_ms) FILTER (WHERE outcome <> 'BREAKER_OPEN') AS mean_latency, COALESCE(sum(cost_rupiah), 0) AS cost
+         FROM ${this.t.a} WHERE started_at >= $1 GROUP BY provider ORDER BY provider`,
+      [since],
+    );
+    const totals = await this.q<{ failovers: string; cost: string; mean_send: string | null }>(
+      this.ds,
+      `SELECT count(*) FILTER (WHERE failover) AS failovers, COALESCE(sum(cost_rupiah), 0) AS cost,
+              avg(EXTRACT(EPOCH FROM (sent_at - created_at)) * 1000) FILTER (WHERE sent_at IS NOT NULL) AS mean_send
+         FROM ${this.t.d} WHERE created_at >= $1`,
+      [since],
+    );
+    const statusCounts = byStatus.map((r) => ({ status: r.status as DeliveryStatus, count: Number(r.count) }));
+    return {
+      total: statusCounts.reduce((a, b) => a + b.count, 0),
+      byStatus: statusCounts,
+      byProvider: byProvider.map((r) => ({
+        provider: r.provider, attempts: Number(r.attempts), accepted: Number(r.accepted), failed: Number(r.failed),
+        meanLatencyMs: r.mean_latency === null ? 0 : Number(r.mean_latency), costRupiah: Number(r.cost),
+      })),
+      byType: byType.map((r) => ({ notificationType: r.notification_type, count: Number(r.count), succeeded: Number(r.succeeded) })),
+      failovers: Number(totals[0]?.failovers ?? 0),
+      costRupiah: Number(totals[0]?.cost ?? 0),
+      meanTimeToSendMs: totals[0]?.mean_send ? Number(totals[0].mean_send) : 0,
+    };
+  }
+}

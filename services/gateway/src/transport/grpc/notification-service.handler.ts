@@ -1,0 +1,301 @@
+import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
+import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
+import { commonv1, gatewayv1 } from '@notify/proto';
+import type { Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, ResolvedRecipient } from '../../application';
+import { normalizePhone, type DeliveryChange } from '../../domain';
+import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
+import type { ProviderChains } from '../../infrastructure/providers';
+import {
+  channelFromProto, deliveryEventToProto, deliveryToProto, notificationToProto, priorityFromProto, providerFromProto, providerToProto,
+  statusFromProto, statusToProto, typeFromProto, typeToProto,
+} from '../proto/delivery.proto-mapper';
+
+const NT = commonv1.NotificationType;
+
+/**
+ * Roles allowed per notification type for Notify / Broadcast (notification_service.proto,
+ * after the seeds' "Role-Based Access" table); `service` may send every type; any other type: admin.
+ */
+const TYPE_ROLES: Partial<Record<commonv1.NotificationType, readonly string[]>> = {
+  [NT.NOTIFICATION_TYPE_EMERGENCY_ALERT]: ['admin', 'manager', 'supervisor', 'noc'],
+  [NT.NOTIFICATION_TYPE_MAINTENANCE]: ['admin', 'supervisor', 'noc'],
+  [NT.NOTIFICATION_TYPE_DAILY_SUMMARY]: ['admin', 'manager'],
+  [NT.NOTIFICATION_TYPE_WELCOME]: ['admin', 'customer_service'],
+  [NT.NOTIFICATION_TYPE_UPGRADE_OFFER]: ['admin', 'manager'],
+  [NT.NOTIFICATION_TYPE_SATISFACTION_SURVEY]: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician'],
+  [NT.NOTIFICATION_TYPE_PROMOTION]: ['admin', 'manager'],
+  [NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE]: ['admin', 'manager', 'supervisor'],
+  [NT.NOTIFICATION_TYPE_INSTALLATION_SCHEDULE]: ['admin', 'supervisor', 'customer_service'],
+};
+
+/** Default template key per API-triggered type (TEMPLATES.md); others use the routing rule's key. */
+const DEFAULT_TEMPLATE: Partial<Record<commonv1.NotificationType, string>> = {
+  [NT.NOTIFICATION_TYPE_WELCOME]: 'customer.welcome',
+  [NT.NOTIFICATION_TYPE_CUSTOMER_ACTIVATED]: 'customer.welcome',
+  [NT.NOTIFICATION_TYPE_SATISFACTION_SURVEY]: 'survey.satisfaction',
+  [NT.NOTIFICATION_TYPE_MAINTENANCE]: 'maintenance.notice',
+  [NT.NOTIFICATION_TYPE_EMERGENCY_ALERT]: 'emergency.alert',
+  [NT.NOTIFICATION_TYPE_UPGRADE_OFFER]: 'upgrade.offer',
+  [NT.NOTIFICATION_TYPE_PROMOTION]: 'promotion.campaign',
+  [NT.NOTIFICATION_TYPE_INSTALLATION_SCHEDULE]: 'installation.schedule',
+  [NT.NOTIFICATION_TYPE_PAYMENT_REMINDER]: 'payment.reminder',
+  [NT.NOTIFICATION_TYPE_DAILY_SUMMARY]: 'summary.daily',
+  [NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE]: 'technician.weekly_performance',
+  [NT.NOTIFICATION_TYPE_SLA_WARNING]: 'sla.warning',
+  [NT.NOTIFICATION_TYPE_REGISTRATION_CONFIRMATION]: 'customer.registration_confirmation',
+};
+
+function checkTypeRole(ctx: CallContext, type: commonv1.NotificationType): void {
+  const role = ctx.principal.role;
+  if (role === 'service' || role === 'admin') return;
+  if (!(TYPE_ROLES[type] ?? []).includes(role)) {
+    throw new PermissionDeniedError(`role ${role} may not send ${typeFromProto(type)} notifications`);
+  }
+}
+
+function checkKey(key: string): void {
+  if (!key || key.length > 200) throw new ValidationError('idempotency_key', 'is required (1..200 characters)');
+}
+
+/** A source of committed delivery changes (in-process; see WatchDeliveries). Returns an unsubscribe function. */
+export type DeliveryFeed = (listener: (changes: readonly DeliveryChange[]) => void) => () => void;
+
+export interface NotificationHandlerDeps {
+  store: DeliveryStore;
+  ingest: IngestNotificationUseCase;
+  chains: ProviderChains;
+  feed: DeliveryFeed;
+  clock: Clock;
+  /** Runs a Broadcast's resolution in the background (tracked for shutdown). */
+  background: (task: () => Promise<unknown>) => void;
+}
+
+const customerName = (r: ResolvedRecipient): Record<string, unknown> => (r.kind === 'CUSTOMER' ? { customer_name: r.name } : {});
+
+/**
+ * notify.gateway.v1.NotificationService (proto comments are the contract; roles per RPC are
+ * enforced by grpc-kit from RPC_ROLES, per notification type here).
+ */
+export function createNotificationServiceHandler(deps: NotificationHandlerDeps): Partial<gatewayv1.NotificationServiceServer> {
+  const { store, ingest, clock } = deps;
+
+  /** Builds the ingest request shared by Notify and Broadcast. */
+  const baseRequest = (
+    source: 'NOTIFY' | 'BROADCAST',
+    r: { idempotencyKey: string; notificationType: commonv1.NotificationType; priority: commonv1.Priority; templateKey: string; variables?: Record<string, unknown> | undefined; actor?: commonv1.Actor | undefined },
+    ctx: CallContext,
+  ): Omit<IngestRequest, 'query' | 'direct'> => ({
+    source,
+    idempotencyKey: r.idempotencyKey,
+    sourceEventId: null,
+    notificationType: typeFromProto(r.notificationType),
+    priority: priorityFromProto(r.priority),
+    templateKey: r.templateKey || DEFAULT_TEMPLATE[r.notificationType] || '',
+    ticketId: null,
+    actor: r.actor && ctx.principal.role === 'service'
+      ? (commonv1.Actor.toJSON(r.actor) as Record<string, unknown>)
+      : { kind: 'ACTOR_KIND_STAFF', id: ctx.principal.staffId ?? ctx.principal.keyId, role: ctx.principal.role },
+    variables: (r.variables ?? {}) as Record<string, unknown>,
+    recipientVariables: customerName,
+  });
+
+  return {
+    /** Notify: resolve, render per recipient, create deliveries; same key twice → the first notification, duplicate = true. */
+    notify: unary(async (req: gatewayv1.NotifyRequest, ctx) => {
+      checkKey(req.idempotencyKey);
+      if (req.notificationType === NT.NOTIFICATION_TYPE_UNSPECIFIED) throw new ValidationError('notification_type', 'is required');
+      if (!req.target) throw new ValidationError('target', 'recipients or audience is required');
+      checkTypeRole(ctx, req.notificationType);
+      const audiences: commonv1.Audience[] = [];
+      const direct: ResolvedRecipient[] = [];
+      const channel = channelFromProto(req.channels[0] ?? commonv1.Channel.CHANNEL_WHATSAPP);
+      if (req.target.$case === 'audience') audiences.push(req.target.value);
+      else {
+        const list = req.target.value.addressees;
+        if (list.length === 0 || list.length > 1000) throw new ValidationError('recipients', 'must hold 1..1000 addressees');
+        list.forEach((a, i) => {
+          const v = a.addressee;
+          if (!v) throw new ValidationError(`recipients[${i}]`, 'is empty');
+          if (v.$case === 'customerId') audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER, customerId: v.value }));
+          else if (v.$case === 'staffId') audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_ASSIGNED_TECHNICIAN, staffId: v.value }));
+          else if (v.$case === 'groupId') throw new ValidationError(`recipients[${i}].group_id`, 'groups are reached through an audience of the notification type\'s routing rules, not by id (not supported yet)');
+          else {
+            direct.push({
+              kind: 'PHONE', id: '', name: '', channel: channel === 'UNSPECIFIED' ? 'WHATSAPP' : channel, address: normalizePhone(v.value, `recipients[${i}].phone`),
+              locale: 'ID', quietHours: null, templateKey: '', audience: 'UNSPECIFIED',
+            });
+          }
+        });
+      }
+      const ingestReq: IngestRequest = {
+        ...baseRequest('NOTIFY', req, ctx),
+        ticketId: req.ticketId || null,
+        strict: true,
+        ...(direct.length > 0 ? { direct } : {}),
+        ...(audiences.length > 0
+          ? { queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId: req.ticketId, ...(req.workZone ? { workZone: req.workZone } : {}) }) }
+          : {}),
+      };
+      if (!ingestReq.templateKey && direct.length > 0) throw new ValidationError('template_key', `is required for ${typeFromProto(req.notificationType)} to bare phones`);
+      const res = await ingest.execute(ingestReq);
+      const deliveries = res.duplicate ? await store.deliveriesOf(res.notification.id) : res.deliveries;
+      return gatewayv1.NotifyResponse.fromPartial({
+        notification: notificationToProto(res.notification),
+        deliveries: deliveries.map((d) => deliveryToProto(d, { withBody: false })),
+        duplicate: res.duplicate,
+      });
+    }),
+
+    /** Broadcast: accepted at once (RESOLVING); resolution runs page by page in the background. */
+    broadcast: unary(async (req: gatewayv1.BroadcastRequest, ctx) => {
+      checkKey(req.idempotencyKey);
+      if (req.notificationType === NT.NOTIFICATION_TYPE_UNSPECIFIED) throw new ValidationError('notification_type', 'is required');
+      if (req.audiences.length === 0) throw new ValidationError('audiences', 'at least one audience is required');
+      checkTypeRole(ctx, req.notificationType);
+      const base = baseRequest('BROADCAST', req, ctx);
+      const { notification, created } = await store.createNotification(
+        {
+          source: 'BROADCAST', idempotencyKey: req.idempotencyKey, notificationType: base.notificationType, priority: base.priority,
+          templateKey: base.templateKey ?? '', ticketId: null, actor: base.actor, variables: Object.keys(base.variables).length ? base.variables : null,
+          request: gatewayv1.BroadcastRequest.toJSON(req) as Record<string, unknown>,
+        },
+        clock(),
+      );
+      if (created) {
+        deps.background(() =>
+          ingest.execute({
+            ...base,
+            collect: false,
+            queries: audienceQueries(req.notificationType, req.audiences, req.channels, req.priority),
+          }),
+        );
+      }
+      return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(notification), duplicate: !created });
+    }),
+
+    getNotification: unary(async (req: gatewayv1.GetNotificationRequest) => {
+      if (!req.notificationId) throw new ValidationError('notification_id', 'is required');
+      const n = await store.notification(req.notificationId);
+      if (!n) throw new NotFoundError('notification', req.notificationId);
+      return { notification: notificationToProto(n) };
+    }),
+
+    getDelivery: unary(async (req: gatewayv1.GetDeliveryRequest) => {
+      if (!req.deliveryId) throw new ValidationError('delivery_id', 'is required');
+      const d = await store.delivery(req.deliveryId);
+      if (!d) throw new NotFoundError('delivery', req.deliveryId);
+      return { delivery: deliveryToProto(d, { attempts: await store.attempts(d.id) }) };
+    }),
+
+    listDeliveries: unary(async (req: gatewayv1.ListDeliveriesRequest) => {
+      const size = resolvePageSize(req.page?.pageSize);
+      const after = req.page?.pageToken ? decodePageToken(req.page.pageToken, ['c', 'i'] as const) : undefined;
+      const filter: DeliveryFilter = {};
+      if (req.ticketId) filter.ticketId = req.ticketId;
+      if (req.recipient) filter.recipient = req.recipient.includes('@') ? req.recipient : normalizePhone(req.recipient, 'recipient');
+      if (req.status) {
+        const s = statusFromProto(req.status);
+        if (s !== 'UNSPECIFIED') filter.status = s;
+      }
+      if (req.channel) {
+        const c = channelFromProto(req.channel);
+        if (c !== 'UNSPECIFIED') filter.channel = c;
+      }
+      if (req.provider) filter.provider = providerFromProto(req.provider);
+      if (req.notificationId) filter.notificationId = req.notificationId;
+      if (req.notificationType) filter.notificationType = typeFromProto(req.notificationType);
+      if (req.created?.from) filter.createdFrom = req.created.from;
+      if (req.created?.to) filter.createdTo = req.created.to;
+      const rows = await store.list(filter, size + 1, after ? { createdAt: new Date(after.c), id: after.i } : undefined);
+      const page = rows.slice(0, size);
+      const last = page[page.length - 1];
+      return gatewayv1.ListDeliveriesResponse.fromPartial({
+        deliveries: page.map((d) => deliveryToProto(d)),
+        nextPageToken: rows.length > size && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }) : '',
+      });
+    }),
+
+    retryDelivery: unary(async (req: gatewayv1.RetryDeliveryRequest) => {
+      if (!req.deliveryId) throw new ValidationError('delivery_id', 'is required');
+      return { delivery: deliveryToProto(await store.redrive(req.deliveryId, clock())) };
+    }),
+
+    getStats: unary(async (req: gatewayv1.GetStatsRequest) => {
+      const now = clock();
+      const since = req.since ?? new Date(now.getTime() - 7 * 86_400_000);
+      if (since.getTime() > now.getTime()) throw new ValidationError('since', 'is in the future');
+      const s = await store.stats(since);
+      const count = (st: string) => s.byStatus.find((x) => x.status === st)?.count ?? 0;
+      const settled = s.total - count('QUEUED') - count('DEFERRED') - count('SENDING');
+      const ok = count('SENT') + count('DELIVERED') + count('READ');
+      return gatewayv1.GetStatsResponse.fromPartial({
+        since,
+        total: s.total,
+        byStatus: s.byStatus.map((x) => ({ status: statusToProto(x.status), count: x.count })),
+        byProvider: s.byProvider.map((p) => ({
+          provider: providerToProto(p.provider), attempts: p.attempts, accepted: p.accepted, failed: p.failed,
+          successRatePercent: p.attempts ? (p.accepted / p.attempts) * 100 : 0, meanLatencyMs: p.meanLatencyMs, costRupiah: String(p.costRupiah),
+        })),
+        byNotificationType: s.byType.map((t) => ({ notificationType: typeToProto(t.notificationType), count: t.count, succeeded: t.succeeded })),
+        successRatePercent: settled > 0 ? (ok / settled) * 100 : 0,
+        failovers: s.failovers,
+        costRupiah: String(s.costRupiah),
+        meanTimeToSendMs: s.meanTimeToSendMs,
+      });
+    }),
+
+    listProviders: unary(async () => {
+      const out: gatewayv1.ProviderInfo[] = [];
+      for (const ch of ['whatsapp', 'sms'] as const) {
+        const statuses = deps.chains[ch]?.providers() ?? [];
+        for (const p of deps.chains.providers.filter((x) => x.channel === ch)) {
+          const st = statuses.find((s) => s.name === p.name);
+          out.push(gatewayv1.ProviderInfo.fromPartial({
+            provider: providerToProto(p.name),
+            channel: ch === 'sms' ? commonv1.Channel.CHANNEL_SMS : commonv1.Channel.CHANNEL_WHATSAPP,
+            enabled: p.enabled,
+            chainPosition: p.chainPosition,
+            baseUrl: p.baseUrl,
+            breakerState: !st ? gatewayv1.BreakerState.BREAKER_STATE_UNSPECIFIED
+              : st.state === 'open' ? gatewayv1.BreakerState.BREAKER_STATE_OPEN
+                : st.state === 'half-open' ? gatewayv1.BreakerState.BREAKER_STATE_HALF_OPEN : gatewayv1.BreakerState.BREAKER_STATE_CLOSED,
+            successRatePercent: st?.successRate !== null && st?.successRate !== undefined ? st.successRate * 100 : 0,
+            latencyP50Ms: Math.round(st?.latencyP50Ms ?? 0),
+            latencyP99Ms: Math.round(st?.latencyP99Ms ?? 0),
+            recentCalls: st?.recentAttempts ?? 0,
+            costPerMessageRupiah: String(p.costRupiah),
+            lastError: st?.lastError ?? (p.enabled ? '' : (p.reason ?? '')),
+            ...(st?.lastFailureAt ? { lastFailureAt: st.lastFailureAt } : {}),
+          }));
+        }
+      }
+      return { providers: out };
+    }),
+
+    /**
+     * WatchDeliveries: the delivery changes committed by THIS process from now on (in-process
+     * feed; with several replicas a client sees one replica's changes — the JetStream
+     * DELIVERY_EVENTS stream is the cluster-wide feed).
+     */
+    watchDeliveries: serverStream(async (req: gatewayv1.WatchDeliveriesRequest, _ctx, write, signal) => {
+      const types = new Set(req.types);
+      await new Promise<void>((resolve) => {
+        const unsubscribe = deps.feed((changes) => {
+          for (const c of changes) {
+            const evt = deliveryEventToProto('', c);
+            if (types.size > 0 && !types.has(evt.type)) continue;
+            if (req.ticketId && c.delivery.ticketId !== req.ticketId) continue;
+            if (req.notificationId && c.delivery.notificationId !== req.notificationId) continue;
+            write({ event: evt });
+          }
+        });
+        signal.addEventListener('abort', () => {
+          unsubscribe();
+          resolve();
+        }, { once: true });
+      });
+    }),
+  };
+}
+

@@ -1,0 +1,240 @@
+import type { DecodedEvent } from '@notify/events';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
+import type { IngestRequest, RecipientDirectory, ResolvedRecipient } from '../../application';
+import { audienceQueries, recipientQuery } from '../../infrastructure/clients/grpc-recipient.directory';
+import { priorityFromProto, typeFromProto } from '../proto/delivery.proto-mapper';
+
+/** Facts the events do not carry (config). */
+export interface TemplateFacts {
+  /** Ticket links: `<ticketPortalUrl>/<ticket number>`. */
+  ticketPortalUrl: string;
+  supportPhone: string;
+  systemName: string;
+}
+
+const NT = commonv1.NotificationType;
+const iso = (d: Date | undefined): string => (d ? d.toISOString() : '');
+const titleCase = (s: string): string => s.replace(/(^|[\s-])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
+const STATUS = (s: ticketv1.TicketStatus): string => (ticketv1.TicketStatus[s] ?? '').replace('TICKET_STATUS_', '');
+
+/**
+ * Template variables of a ticket (names from services/template/TEMPLATES.md: ticket.*,
+ * technician.*, sla.warning, case.escalation.*): the ticket's own fields, the customer's name,
+ * phone and address and the technician's name and phone (GetCustomer / GetStaff), times as
+ * RFC 3339 strings, priority lower-case (templates capitalize), zone title-cased.
+ */
+async function ticketVariables(
+  t: ticketv1.Ticket,
+  directory: RecipientDirectory,
+  facts: TemplateFacts,
+  extra: { reason?: string } = {},
+): Promise<Record<string, unknown>> {
+  const [customer, technician] = await Promise.all([
+    t.customerId ? directory.customer(t.customerId) : Promise.resolve(null),
+    t.technicianId ? directory.staff(t.technicianId) : Promise.resolve(null),
+  ]);
+  const url = `${facts.ticketPortalUrl.replace(/\/+$/, '')}/${t.number}`;
+  const zone = titleCase(t.workZone);
+  const vars: Record<string, unknown> = {
+    ticket_number: t.number,
+    description: t.description,
+    address: t.address || customer?.address || '',
+    created_at: iso(t.createdAt),
+    zone,
+    location: zone,
+    priority: (commonv1.Priority[t.priority] ?? 'PRIORITY_NORMAL').replace('PRIORITY_', '').toLowerCase(),
+    issue_type: t.title || t.description,
+    status: STATUS(t.status),
+    customer_name: customer?.name ?? '',
+    customer_phone: customer?.phone ?? '',
+    ticket_url: url,
+    sla_deadline: iso(t.slaDueAt),
+    completion_notes: t.completionNotes,
+    cancellation_reason: t.cancelReason || extra.reason || '',
+    system_name: facts.systemName,
+    case_code: t.number,
+    org_unit: zone,
+    summary: t.escalationReason || extra.reason || t.description,
+    detail_url: url,
+  };
+  if (technician) {
+    vars['technician_name'] = technician.name;
+    vars['technician_phone'] = technician.phone;
+  }
+  if (t.startedAt) vars['started_at'] = iso(t.startedAt);
+  if (t.completedAt) vars['completed_at'] = iso(t.completedAt);
+  if (t.cancelledAt) vars['cancelled_at'] = iso(t.cancelledAt);
+  if (t.startedAt && t.completedAt) vars['duration_minutes'] = Math.round((t.completedAt.getTime() - t.startedAt.getTime()) / 60_000);
+  return vars;
+}
+
+/** The customer in the recipient's name when the recipient is that customer. */
+const customerNameFromRecipient = (r: ResolvedRecipient): Record<string, unknown> => (r.kind === 'CUSTOMER' ? { customer_name: r.name } : {});
+
+function ticketContext(t: ticketv1.Ticket, actorId: string, escalationLevel = 0): customerv1.RecipientContext {
+  return customerv1.RecipientContext.fromPartial({
+    ticketId: t.id,
+    customerId: t.customerId,
+    technicianId: t.technicianId,
+    workZone: t.workZone,
+    priority: t.priority,
+    ticketType: t.type,
+    escalationLevel,
+    actorId,
+  });
+}
+
+const TICKET_TYPES: Record<string, commonv1.NotificationType> = {
+  'ticket.created': NT.NOTIFICATION_TYPE_TICKET_CREATED,
+  'ticket.assigned': NT.NOTIFICATION_TYPE_TICKET_ASSIGNED,
+  'ticket.started': NT.NOTIFICATION_TYPE_TICKET_STARTED,
+  'ticket.completed': NT.NOTIFICATION_TYPE_TICKET_COMPLETED,
+  'ticket.cancelled': NT.NOTIFICATION_TYPE_TICKET_CANCELLED,
+  'ticket.escalated': NT.NOTIFICATION_TYPE_TICKET_ESCALATED,
+};
+
+function actorJson(a: commonv1.Actor | undefined): Record<string, unknown> | null {
+  return a ? (commonv1.Actor.toJSON(a) as Record<string, unknown>) : null;
+}
+
+/**
+ * The notification an event asks for (issue 5 "The pipeline"): type, priority, the
+ * RecipientContext for ResolveRecipients (routing rules pick audiences and template keys) and
+ * the template variables. Idempotency key = the event id. Returns null for events that notify
+ * nobody. GetCustomer / GetStaff failures propagate (UNAVAILABLE → the consumer retries).
+ */
+export async function notificationForEvent(
+  evt: DecodedEvent,
+  directory: RecipientDirectory,
+  facts: TemplateFacts,
+): Promise<IngestRequest | null> {
+  const base = { source: 'EVENT' as const, templateKey: '' };
+  switch (evt.domain) {
+    case 'ticket': {
+      const p = evt.payload as ticketv1.TicketEvent;
+      const t = p.ticket!;
+      const type = TICKET_TYPES[evt.key]!;
+      const actorId = p.actor?.kind === commonv1.ActorKind.ACTOR_KIND_STAFF ? p.actor.id : '';
+      return {
+        ...base,
+        idempotencyKey: p.eventId,
+        sourceEventId: p.eventId,
+        notificationType: typeFromProto(type),
+        priority: priorityFromProto(t.priority),
+        ticketId: t.id,
+        actor: actorJson(p.actor),
+        variables: await ticketVariables(t, directory, facts, { reason: p.reason }),
+        recipientVariables: customerNameFromRecipient,
+        queries: [recipientQuery({ notificationType: type, context: ticketContext(t, actorId, evt.key === 'ticket.escalated' ? t.escalationLevel : 0), audiences: [], channels: [] })],
+      };
+    }
+    case 'customer': {
+      const p = evt.payload as customerv1.CustomerEvent;
+      const c = p.customer!;
+      const type = evt.key === 'customer.registered' ? NT.NOTIFICATION_TYPE_REGISTRATION_CONFIRMATION : NT.NOTIFICATION_TYPE_CUSTOMER_ACTIVATED;
+      return {
+        ...base,
+        idempotencyKey: p.eventId,
+        sourceEventId: p.eventId,
+        notificationType: typeFromProto(type),
+        priority: 'NORMAL',
+        ticketId: null,
+        actor: null,
+        variables: {
+          customer_name: c.name,
+          customer_id: c.id,
+          package_name: c.packageName,
+          address: c.address,
+          registered_at: iso(c.createdAt),
+          activated_at: iso(c.updatedAt ?? p.occurredAt),
+          support_phone: facts.supportPhone,
+        },
+        queries: [recipientQuery({ notificationType: type, context: customerv1.RecipientContext.fromPartial({ customerId: c.id, workZone: c.workZone }), audiences: [], channels: [] })],
+      };
+    }
+    case 'schedule':
+      return scheduleNotification(evt, directory, facts);
+    default:
+      return null;
+  }
+}
+
+async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirectory, facts: TemplateFacts): Promise<IngestRequest | null> {
+  const base = { source: 'EVENT' as const, templateKey: '', actor: null, recipientVariables: customerNameFromRecipient };
+  switch (evt.key) {
+    case 'schedule.sla_warning': {
+      const p = evt.payload;
+      const t = p.ticket!;
+      const vars = await ticketVariables(t, directory, facts);
+      return {
+        ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'SLA_WARNING',
+        priority: t.priority === commonv1.Priority.PRIORITY_URGENT ? 'URGENT' : 'HIGH', ticketId: t.id,
+        variables: { ...vars, remaining_minutes: p.remainingMinutes },
+        queries: [recipientQuery({ notificationType: NT.NOTIFICATION_TYPE_SLA_WARNING, context: ticketContext(t, ''), audiences: [], channels: [] })],
+      };
+    }
+    case 'schedule.payment_reminder': {
+      const p = evt.payload;
+      const c = p.customer!;
+      const inv = p.invoice!;
+      return {
+        ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'PAYMENT_REMINDER', priority: 'NORMAL', ticketId: null,
+        variables: {
+          customer_name: c.name, days_until_due: p.daysUntilDue, invoice_number: inv.number, package_name: c.packageName,
+          amount: Number(inv.amountRupiah), due_date: inv.dueDate,
+        },
+        queries: [recipientQuery({
+          notificationType: NT.NOTIFICATION_TYPE_PAYMENT_REMINDER,
+          context: customerv1.RecipientContext.fromPartial({ customerId: c.id, invoiceId: inv.id, workZone: c.workZone }), audiences: [], channels: [],
+        })],
+      };
+    }
+    case 'schedule.daily_summary': {
+      const p = evt.payload;
+      const s = p.stats!;
+      const count = (st: ticketv1.TicketStatus) => s.counts.filter((c) => c.status === st).reduce((a, c) => a + c.count, 0);
+      return {
+        ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'DAILY_SUMMARY', priority: 'NORMAL', ticketId: null,
+        variables: {
+          date: p.date, total: s.total, completed: s.completed, in_progress: count(ticketv1.TicketStatus.TICKET_STATUS_IN_PROGRESS),
+          assigned: count(ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED), open: s.open, sla_compliance: Math.round(s.slaCompliancePercent),
+          avg_resolution_hours: Math.round(s.meanTimeToResolveHours * 10) / 10,
+        },
+        queries: [recipientQuery({ notificationType: NT.NOTIFICATION_TYPE_DAILY_SUMMARY, context: customerv1.RecipientContext.fromPartial({}), audiences: [], channels: [] })],
+      };
+    }
+    case 'schedule.weekly_performance': {
+      const p = evt.payload;
+      const s = p.stats!;
+      const tech = await directory.staff(p.technicianId);
+      if (!tech || !tech.phone) return null;
+      // Sent to the technician it is about only (the routing rule's ALL_TECHNICIANS audience would
+      // send everyone's figures to everyone), as a direct recipient.
+      return {
+        ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'WEEKLY_PERFORMANCE', priority: 'LOW', ticketId: null,
+        templateKey: 'technician.weekly_performance',
+        variables: {
+          technician_name: tech.name, period: `${p.weekStart} - ${p.weekEnd}`, completed_tickets: s.completed,
+          avg_resolution_minutes: Math.round(s.meanTimeToResolveHours * 60), sla_compliance: Math.round(s.slaCompliancePercent),
+          rating: '-', rank: p.rank, total_technicians: p.rankedCount,
+        },
+        direct: [{
+          kind: 'STAFF', id: tech.id, name: tech.name, channel: 'WHATSAPP', address: tech.phone, locale: 'ID', quietHours: null,
+          templateKey: 'technician.weekly_performance', audience: 'ASSIGNED_TECHNICIAN',
+        }],
+      };
+    }
+    case 'schedule.campaign_due': {
+      const p = evt.payload;
+      const c = p.campaign!;
+      return {
+        ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: typeFromProto(c.notificationType),
+        priority: priorityFromProto(c.priority), ticketId: null, templateKey: c.templateKey, actor: actorJson(c.createdBy),
+        variables: (c.variables ?? {}) as Record<string, unknown>,
+        queries: audienceQueries(c.notificationType, c.audience, c.channels, c.priority),
+      };
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,61 @@
+import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '@notify/errors';
+import { decodeEvent, eventConsumer, type EventDomain } from '@notify/events';
+import type { Logger } from '@notify/logger';
+import type { ConsumerHandle, DeadLetterSink, EventBus, EventHandler } from '@notify/messaging';
+import type { IngestNotificationUseCase, RecipientDirectory } from '../../application';
+import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
+
+/** Domains the gateway consumes (durables `gateway-ticket`, `gateway-customer`, `gateway-schedule`). */
+export const CONSUMED_DOMAINS: readonly EventDomain[] = ['ticket', 'customer', 'schedule'];
+
+/**
+ * The handler of every consumed event: decode (poison → the bus dead-letters and terminates),
+ * map to a notification, run the ingest use case; ack once the delivery rows are committed
+ * (a redelivered event creates nothing: unique idempotency keys). Settlement:
+ * - UnavailableError / TimeoutError (customer or template service down, deadline) → nak with
+ *   delay min(60 s, 2 s × delivery count) (transient);
+ * - ValidationError / NotFoundError from ResolveRecipients (a request the customer service
+ *   rejects) → term with the reason (dead letter);
+ * - anything else (database down) → thrown: the bus naks with its backoff.
+ */
+export function gatewayEventHandler(ingest: IngestNotificationUseCase, directory: RecipientDirectory, facts: TemplateFacts, logger: Logger): EventHandler {
+  return async (msg) => {
+    const evt = decodeEvent(msg.subject, msg.data);
+    try {
+      const req = await notificationForEvent(evt, directory, facts);
+      if (!req) return;
+      const res = await ingest.execute(req);
+      logger.info(
+        { event: evt.key, event_id: req.idempotencyKey, notification_id: res.notification.id, deliveries: res.deliveries.length, duplicate: res.duplicate, left_out: res.notification.leftOut },
+        'event turned into deliveries',
+      );
+      return undefined;
+    } catch (err) {
+      if (err instanceof UnavailableError || err instanceof TimeoutError) {
+        const delayMs = Math.min(60_000, 2000 * msg.deliveryCount);
+        logger.warn({ event: evt.key, delay_ms: delayMs, reason: err.message }, 'event postponed: a dependency is unavailable');
+        return { kind: 'nak', delayMs, reason: err.message };
+      }
+      if (err instanceof ValidationError || err instanceof NotFoundError) return { kind: 'term', reason: `rejected: ${err.message}` };
+      throw err;
+    }
+  };
+}
+
+/** Starts the three durable consumers (whole domain each; NATS 2.9 takes one filter subject). */
+export async function startGatewayConsumers(
+  bus: EventBus,
+  handler: EventHandler,
+  options: { ns?: string; deadLetter?: DeadLetterSink; concurrency?: number },
+): Promise<ConsumerHandle[]> {
+  const handles: ConsumerHandle[] = [];
+  for (const domain of CONSUMED_DOMAINS) {
+    handles.push(
+      await bus.consume(eventConsumer('gateway', domain, options.ns ? { ns: options.ns } : {}), handler, {
+        concurrency: options.concurrency ?? 4,
+        ...(options.deadLetter ? { deadLetter: options.deadLetter } : {}),
+      }),
+    );
+  }
+  return handles;
+}
