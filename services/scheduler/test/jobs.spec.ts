@@ -1,4 +1,4 @@
-import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
+import { FailedPreconditionError, NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { JobRunner, ManageJobsUseCase, type Clock, type JobHandlers, type JobQueue } from '../src/application';
 import { JOB_DEFINITIONS, type JobName } from '../src/domain';
 import { cronParserSchedule } from '../src/infrastructure/engine/cron-schedule';
@@ -121,6 +121,16 @@ describe('ManageJobsUseCase', () => {
     await expect(jobs.resumeJob('nope')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.listJobRuns({ jobName: 'nope', pageSize: 0, pageToken: '' })).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.listJobRuns({ jobName: '', pageSize: 501, pageToken: '' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('triggerJob is FAILED_PRECONDITION while a run of the job is RUNNING (a stale RUNNING row does not block)', async () => {
+    const { jobs, runs } = setup();
+    const running = { id: 'r1', jobName: 'sla_monitor' as const, trigger: 'SCHEDULED' as const, scheduledFor: new Date('2026-01-05T00:59:00Z'), attempt: 1 };
+    await runs.insert({ ...running, startedAt: new Date('2026-01-05T00:59:00Z'), finishedAt: null, outcome: 'RUNNING', itemsProduced: 0, error: '' });
+    await expect(jobs.triggerJob('sla_monitor', 'admin')).rejects.toBeInstanceOf(FailedPreconditionError);
+    await expect(jobs.triggerJob('daily_summary', 'admin')).resolves.toMatchObject({ jobName: 'daily_summary' });
+    await runs.insert({ ...running, id: 'r2', jobName: 'payment_reminder', startedAt: new Date('2026-01-05T00:40:00Z'), finishedAt: null, outcome: 'RUNNING', itemsProduced: 0, error: '' });
+    await expect(jobs.triggerJob('payment_reminder', 'admin')).resolves.toMatchObject({ jobName: 'payment_reminder' });
   });
 
   it('triggerJob follows the per-job roles of the proto (manager: summary/performance; supervisor: performance/SLA)', async () => {

@@ -1,4 +1,4 @@
-import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
+import { FailedPreconditionError, NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { decodePageToken, encodePageToken } from '@notify/paging';
 import { JOB_DEFINITIONS, findJobDefinition, type JobDefinition, type JobName, type JobRun } from '../../domain';
 import type { Clock, CronSchedule, JobQueue, JobRunCursor, JobRunRepository, JobStateRepository } from '../ports';
@@ -44,6 +44,9 @@ export const TRIGGER_ROLES: Readonly<Record<string, readonly JobName[] | 'all'>>
 /** A run TriggerJob enqueued that has not started yet. */
 export type PendingJobRun = Pick<JobRun, 'id' | 'jobName' | 'trigger' | 'scheduledFor' | 'attempt'>;
 
+/** A RUNNING run older than this (ms; pg-boss's default job expiry, 15 min) no longer blocks TriggerJob. */
+export const RUNNING_STALE_AFTER_MS = 15 * 60_000;
+
 /** Largest page of ListJobRuns. */
 export const MAX_JOB_RUNS_PAGE = 500;
 
@@ -72,7 +75,9 @@ export class ManageJobsUseCase {
    * Enqueues a MANUAL run now (runs even when the job is paused); resolves with the run as
    * enqueued (outcome PENDING: not started yet; its id is the one ListJobRuns will show).
    * NotFoundError for an unknown name; PermissionDeniedError when `role` may not trigger this
-   * job (TRIGGER_ROLES).
+   * job (TRIGGER_ROLES); FailedPreconditionError when the job's latest run is RUNNING and
+   * started less than {@link RUNNING_STALE_AFTER_MS} ago (proto TriggerJob; an older RUNNING row
+   * is taken to be a run whose process died, which pg-boss retries on expiry).
    */
   async triggerJob(name: string, role: string): Promise<PendingJobRun> {
     const definition = this.require(name);
@@ -81,6 +86,10 @@ export class ManageJobsUseCase {
       throw new PermissionDeniedError(`role ${role} may not trigger ${definition.name}`);
     }
     const at = this.deps.clock.now();
+    const latest = (await this.deps.runs.latestPerJob()).get(definition.name);
+    if (latest?.outcome === 'RUNNING' && at.getTime() - latest.startedAt.getTime() < RUNNING_STALE_AFTER_MS) {
+      throw new FailedPreconditionError(`${definition.name} is already running (run ${latest.id}, started ${latest.startedAt.toISOString()})`);
+    }
     const id = await this.deps.queue.enqueueManual(definition.name, at);
     return { id, jobName: definition.name, trigger: 'MANUAL', scheduledFor: at, attempt: 1 };
   }

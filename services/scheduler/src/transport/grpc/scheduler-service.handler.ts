@@ -17,7 +17,8 @@ import {
  *   cron in Asia/Jakarta — absent when paused —, last run).
  * - TriggerJob(name) → enqueues a MANUAL run now, answers the pending run (its id is the one
  *   ListJobRuns shows once it starts); unknown name → NOT_FOUND; a manager or supervisor
- *   triggering a job outside TRIGGER_ROLES → PERMISSION_DENIED.
+ *   triggering a job outside TRIGGER_ROLES → PERMISSION_DENIED; a run of the job RUNNING (started
+ *   less than 15 min ago) → FAILED_PRECONDITION.
  * - ListJobRuns(job_name?, started?, page) → newest first, page_size 1..500 (0 = 50) with
  *   next_page_token; unknown name → NOT_FOUND; bad page size / token, started.from ≥ to →
  *   INVALID_ARGUMENT.
