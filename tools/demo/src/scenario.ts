@@ -140,8 +140,9 @@ export interface ScenarioMessage {
    * simulators do not record request headers), so this is the trace the scenario itself
    * started for the call that caused the message (its `traceparent` on the gRPC call, which
    * the services continue through the outbox, NATS and the gateway to the provider request).
-   * Undefined for messages caused by a technician's reply: that trace starts at the gateway's
-   * webhook, and Fonnte sends no trace context.
+   * Undefined for messages caused by a technician's reply (that trace starts at the gateway's
+   * webhook; Fonnte sends no trace context) and for the SLA warning (the job runs from the
+   * scheduler's queue, where its own trace starts).
    */
   readonly traceId?: string;
 }
@@ -589,10 +590,11 @@ class ScenarioRun {
     const { traceparent, traceId } = newTraceparent();
     this.traces['triggerSla'] = traceId;
     const run = await this.triggerSlaMonitor(traceparent);
+    notes.push(`TriggerJob trace ${traceId} (ends when the run is queued; the job's own trace carries the warning)`);
     notes.push(`sla_monitor run ${run.id} triggered by hand`);
-    messages.push(
-      ...(await this.collect(6, [{ to: d.supervisor.phone, headline: HEADLINES.slaWarning, label: `SLA WARNING to the supervisor ${d.supervisor.name}` }], [], traceId)),
-    );
+    // No trace id for the warning: the job runs later from the scheduler's queue (pg-boss), so
+    // its trace starts there, not at TriggerJob (whose trace ends with the run being queued).
+    messages.push(...(await this.collect(6, [{ to: d.supervisor.phone, headline: HEADLINES.slaWarning, label: `SLA WARNING to the supervisor ${d.supervisor.name}` }], [])));
     const warning = messages.find((m) => m.to === d.supervisor.phone && firstLine(m.text) === HEADLINES.slaWarning)!;
     if (!warning.text.includes(ticket.number)) throw new ScenarioError(`step 6: the SLA warning does not name ticket ${ticket.number}:\n${warning.text}`);
     this.finish({ step: 6, title, messages, notes });
