@@ -1,0 +1,115 @@
+import { backoffMs } from '@notify/db';
+import {
+  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, type DeliveryStatus,
+} from '../../src/domain';
+
+describe('statusAfterReceipt (receipts never move a delivery backwards)', () => {
+  it.each<[DeliveryStatus, 'sent' | 'delivered' | 'read' | 'failed', DeliveryStatus | null]>([
+    ['SENT', 'delivered', 'DELIVERED'],
+    ['SENT', 'read', 'READ'],
+    ['DELIVERED', 'read', 'READ'],
+    ['READ', 'delivered', null],
+    ['READ', 'read', null],
+    ['DELIVERED', 'delivered', null],
+    ['SENT', 'sent', null],
+    ['SENT', 'failed', 'FAILED'],
+    ['DELIVERED', 'failed', null],
+    ['READ', 'failed', null],
+    ['DEAD', 'delivered', null],
+    ['SENDING', 'delivered', 'DELIVERED'],
+    ['QUEUED', 'read', null],
+  ])('%s + %s receipt → %s', (from, receipt, to) => {
+    expect(statusAfterReceipt(from, receipt)).toBe(to);
+  });
+});
+
+describe('quietHoursEnd', () => {
+  const jakarta = (hhmm: string) => new Date(`2026-11-22T${hhmm}:00+07:00`);
+  const night = { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' };
+
+  it('defers to the end of a window that wraps midnight', () => {
+    expect(quietHoursEnd(jakarta('23:30'), night)?.toISOString()).toBe(new Date('2026-11-23T06:00:00+07:00').toISOString());
+    expect(quietHoursEnd(jakarta('05:59'), night)?.toISOString()).toBe(jakarta('06:00').toISOString());
+  });
+
+  it('lets messages outside the window through (the end minute is outside)', () => {
+    expect(quietHoursEnd(jakarta('06:00'), night)).toBeNull();
+    expect(quietHoursEnd(jakarta('12:00'), night)).toBeNull();
+    expect(quietHoursEnd(jakarta('21:59'), night)).toBeNull();
+  });
+
+  it('reads the window in the recipient\'s own time zone', () => {
+    // 23:30 WIB is 00:30 WITA (Asia/Makassar): inside 22:00–06:00 there too, ending at 06:00 WITA = 05:00 WIB.
+    expect(quietHoursEnd(jakarta('23:30'), { ...night, timeZone: 'Asia/Makassar' })?.toISOString()).toBe(new Date('2026-11-23T05:00:00+07:00').toISOString());
+    // 21:30 WIB is 22:30 WITA: quiet in Makassar, not in Jakarta.
+    expect(quietHoursEnd(jakarta('21:30'), { ...night, timeZone: 'Asia/Makassar' })).not.toBeNull();
+    expect(quietHoursEnd(jakarta('21:30'), night)).toBeNull();
+  });
+
+  it('handles a same-day window and no window', () => {
+    const lunch = { startMinute: 12 * 60, endMinute: 13 * 60, timeZone: 'Asia/Jakarta' };
+    expect(quietHoursEnd(jakarta('12:15'), lunch)?.toISOString()).toBe(jakarta('13:00').toISOString());
+    expect(quietHoursEnd(jakarta('13:15'), lunch)).toBeNull();
+    expect(quietHoursEnd(jakarta('12:15'), null)).toBeNull();
+    expect(quietHoursEnd(jakarta('12:15'), { startMinute: 600, endMinute: 600, timeZone: 'Asia/Jakarta' })).toBeNull();
+  });
+});
+
+describe('rateLimitDeferral (per recipient, URGENT exempt)', () => {
+  const now = new Date('2026-11-22T10:00:00Z');
+  const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+  const hour = 3_600_000;
+
+  it('allows up to the limit within the window', () => {
+    expect(rateLimitDeferral(now, 'NORMAL', [minutesAgo(5), minutesAgo(10)], 3, hour)).toBeNull();
+    expect(rateLimitDeferral(now, 'NORMAL', [minutesAgo(70), minutesAgo(80), minutesAgo(90)], 3, hour)).toBeNull();
+  });
+
+  it('defers the excess until the oldest counted message leaves the window', () => {
+    const until = rateLimitDeferral(now, 'NORMAL', [minutesAgo(5), minutesAgo(50), minutesAgo(20)], 3, hour);
+    expect(until?.getTime()).toBe(minutesAgo(50).getTime() + hour + 1);
+  });
+
+  it('exempts URGENT and a limit of 0', () => {
+    const many = Array.from({ length: 20 }, (_, i) => minutesAgo(i));
+    expect(rateLimitDeferral(now, 'URGENT', many, 10, hour)).toBeNull();
+    expect(rateLimitDeferral(now, 'NORMAL', many, 0, hour)).toBeNull();
+    expect(rateLimitDeferral(now, 'HIGH', many, 10, hour)).not.toBeNull();
+  });
+});
+
+describe('decideAfterFailure and backoff', () => {
+  const now = new Date('2026-11-22T10:00:00Z');
+  const backoff = (round: number) => backoffMs(round, 30_000, 1_800_000, () => 1);
+
+  it('retries with exponential backoff until the last round, then DEAD', () => {
+    expect(decideAfterFailure(now, 1, 5, false, backoff)).toEqual({ kind: 'retry', at: new Date(now.getTime() + 30_000) });
+    expect(decideAfterFailure(now, 2, 5, false, backoff)).toEqual({ kind: 'retry', at: new Date(now.getTime() + 60_000) });
+    expect(decideAfterFailure(now, 4, 5, false, backoff)).toEqual({ kind: 'retry', at: new Date(now.getTime() + 240_000) });
+    expect(decideAfterFailure(now, 5, 5, false, backoff)).toEqual({ kind: 'dead' });
+  });
+
+  it('gives up at once on a permanent failure', () => {
+    expect(decideAfterFailure(now, 1, 5, true, backoff)).toEqual({ kind: 'dead' });
+  });
+
+  it('backoff has equal jitter (half fixed, half random) and a cap', () => {
+    expect(backoffMs(1, 1000, 60_000, () => 0)).toBe(500);
+    expect(backoffMs(1, 1000, 60_000, () => 1)).toBe(1000);
+    expect(backoffMs(20, 1000, 60_000, () => 1)).toBe(60_000);
+  });
+});
+
+describe('policy helpers', () => {
+  it('SMS fallback only for the configured priorities', () => {
+    expect(allowsSmsFallback('URGENT', ['URGENT', 'HIGH'])).toBe(true);
+    expect(allowsSmsFallback('HIGH', ['URGENT', 'HIGH'])).toBe(true);
+    expect(allowsSmsFallback('NORMAL', ['URGENT', 'HIGH'])).toBe(false);
+    expect(allowsSmsFallback('URGENT', [])).toBe(false);
+  });
+
+  it('the idempotency key is (source, recipient, channel)', () => {
+    expect(deliveryIdempotencyKey('evt-1', '6281234567890', 'WHATSAPP')).toBe('evt-1|6281234567890|WHATSAPP');
+    expect(deliveryIdempotencyKey('evt-1', '6281234567890', 'SMS')).not.toBe(deliveryIdempotencyKey('evt-1', '6281234567890', 'WHATSAPP'));
+  });
+});
