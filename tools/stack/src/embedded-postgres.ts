@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -44,13 +44,21 @@ export interface EmbeddedPostgres {
  *   dispatcher still wake up at once;
  * - queries run one at a time (throughput of one connection); an open transaction holds the
  *   session until it ends, the other connections' queries wait in pglite-socket's queue.
- * Throws when the data folder cannot be created, PGlite cannot open it (e.g. files of another
- * PGlite version) or the port is taken.
+ * Throws when the data folder cannot be created, is in use by another living process (the lock
+ * file `<dataDir>.lock` holds its pid; two PGlite instances on one folder would corrupt it),
+ * PGlite cannot open it (e.g. files of another PGlite version) or the port is taken.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  const releaseLock = lockDataDir(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
   const host = options.host ?? '127.0.0.1';
   // pglite-socket on an internal port; clients connect through the NotifyRouter, which routes
   // NOTIFY to the connections that LISTEN (PGlite itself is one shared session).
@@ -65,6 +73,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await router?.close();
     await server.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
+    releaseLock();
     throw err;
   }
   const routing = router;
@@ -73,6 +82,35 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await routing.close();
     await server.stop().catch(() => undefined);
     if (!db.closed) await db.close();
+    releaseLock();
   };
   return { url: `postgres://postgres@${host}:${port}/postgres`, port, dataDir, close: () => (closing ??= close()) };
+}
+
+/** Takes `<dataDir>.lock` (pid inside; a stale one of a dead process is replaced); returns its release. */
+function lockDataDir(dataDir: string): () => void {
+  const file = `${dataDir}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`the embedded Postgres data folder ${dataDir} is in use by process ${pid} (another npm start?); stop it or set PGLITE_DATA_DIR / NOTIFY_DATA_DIR to another folder`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not take the lock ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -109,7 +109,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   };
 
   try {
-    const ports = await resolvePorts(env['STACK_PORTS']);
+    const ports = await resolvePorts(env['STACK_PORTS'], { sims: !hasProviderCredentials(env) });
     const dataRoot = path.resolve(cwd, env['NOTIFY_DATA_DIR'] ?? '.notify-data');
 
     // 1. Postgres

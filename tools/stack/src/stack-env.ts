@@ -44,10 +44,14 @@ export const DEFAULT_PORTS: StackPorts = { grpc: { ...SERVICE_PORTS }, webhook: 
 
 /**
  * `STACK_PORTS=auto` picks free ports for everything (tests, a second stack on one machine);
- * unset or `default` is {@link DEFAULT_PORTS}. Throws on any other value.
+ * unset or `default` is {@link DEFAULT_PORTS}, checked free first (the simulators' ports only
+ * when `check.sims`: this command starts them). Throws on any other value or a busy port.
  */
-export async function resolvePorts(mode: string | undefined): Promise<StackPorts> {
-  if (!mode || mode === 'default') return DEFAULT_PORTS;
+export async function resolvePorts(mode: string | undefined, check: { sims: boolean } = { sims: true }): Promise<StackPorts> {
+  if (!mode || mode === 'default') {
+    await assertPortsFree(DEFAULT_PORTS, check);
+    return DEFAULT_PORTS;
+  }
   if (mode !== 'auto') throw new Error(`STACK_PORTS must be "auto" or "default", got "${mode}"`);
   const grpc = {} as Record<ServiceName, number>;
   for (const s of START_ORDER) grpc[s] = await freePort();
@@ -56,8 +60,45 @@ export async function resolvePorts(mode: string | undefined): Promise<StackPorts
   return { grpc, webhook: await freePort(), sims };
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago (bind to 0, read it, close). */
-export function freePort(): Promise<number> {
+/**
+ * Throws one Error naming every port of `ports` something else already listens on (a second
+ * `npm start`, another Postgres-less stack…), with the way out: STACK_PORTS=auto.
+ */
+export async function assertPortsFree(ports: StackPorts, check: { sims: boolean }): Promise<void> {
+  const wanted: Array<[string, number]> = [
+    ...Object.entries(ports.grpc).map(([s, p]): [string, number] => [`${s} gRPC`, p]),
+    ['gateway webhooks', ports.webhook],
+    ...(check.sims ? Object.entries(ports.sims).map(([s, p]): [string, number] => [`${s} simulator`, p]) : []),
+  ];
+  const busy: string[] = [];
+  for (const [what, port] of wanted) if (!(await isFree(port))) busy.push(`${port} (${what})`);
+  if (busy.length > 0) {
+    throw new Error(`ports in use on 127.0.0.1: ${busy.join(', ')}. Stop whatever holds them (another npm start?) or run with STACK_PORTS=auto for free ports`);
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A TCP port free on 127.0.0.1 a moment ago, picked at random in 20000–32767: below Linux's
+ * ephemeral range (32768–60999), so the source port of an outgoing connection (the services
+ * open dozens to Postgres while starting) does not take it before it is bound. Falls back to an
+ * OS-chosen port after 50 busy picks.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (!taken.has(port) && (await isFree(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -68,6 +109,9 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Ports this process already handed out (never twice). */
+const taken = new Set<number>();
 
 /** The API keys of a stack: the operator's admin key and the key services use to call each other. */
 export interface StackKeys {

@@ -81,7 +81,7 @@ async function run(): Promise<number> {
     process.stderr.write(missingDependencyMessage(missing) + '\n');
     return 2;
   }
-  const ports = await resolvePorts(env['STACK_PORTS']);
+  const ports = await resolvePorts(env['STACK_PORTS'], { sims: false });
   const keys = resolveKeys(env, path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data'));
   const sims = Object.fromEntries(
     Object.entries(SIM_DEFAULT_PORTS).map(([n, p]) => [n, `http://127.0.0.1:${p}`]),

@@ -125,6 +125,17 @@ describe('embedded Postgres (PGlite over the wire protocol)', () => {
     expect(heard).toHaveLength(1);
   });
 
+  it('refuses a second instance on the same data folder, naming the process that holds it', async () => {
+    const err = await startEmbeddedPostgres({ dataDir }).then(
+      async (second) => {
+        await second.close();
+        return undefined;
+      },
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/data folder .* is in use by process \d+/);
+  }, 60_000);
+
   it('keeps the data in its folder across a restart', async () => {
     const c = await connect();
     await c.query('CREATE TABLE kept (v int)');

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { callUnary, createClient } from '@notify/grpc-kit';
-import { customerv1, ticketv1 } from '@notify/proto';
+import { customerv1, schedulerv1, ticketv1 } from '@notify/proto';
 import { checkHealth, waitFor } from '@notify/testing';
 import { PROVIDER_CREDENTIAL_VARS } from '../src/stack-env';
 
@@ -37,6 +37,7 @@ describe('npm start (embedded stack, one process)', () => {
   let info: StackJson;
   let customers: customerv1.CustomerServiceClient;
   let tickets: ticketv1.TicketServiceClient;
+  let scheduler: schedulerv1.SchedulerServiceClient;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'notify-stack-'));
@@ -61,10 +62,11 @@ describe('npm start (embedded stack, one process)', () => {
     info = JSON.parse(readFileSync(infoFile, 'utf8')) as StackJson;
     customers = createClient(customerv1.CustomerServiceClient, info.grpc.customer, { apiKey: ADMIN_KEY });
     tickets = createClient(ticketv1.TicketServiceClient, info.grpc.ticket, { apiKey: ADMIN_KEY });
+    scheduler = createClient(schedulerv1.SchedulerServiceClient, info.grpc.scheduler, { apiKey: ADMIN_KEY });
   }, 90_000);
 
   afterAll(async () => {
-    for (const c of [customers, tickets]) (c as unknown as { close(): void } | undefined)?.close();
+    for (const c of [customers, tickets, scheduler]) (c as unknown as { close(): void } | undefined)?.close();
     if (child && child.exitCode === null) {
       child.kill('SIGKILL');
       await exited;
@@ -137,6 +139,19 @@ describe('npm start (embedded stack, one process)', () => {
     gangguanNumber = res.ticket!.number;
     expect(res.ticket?.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_OPEN);
   });
+
+  it("runs a triggered scheduler job through pg-boss on the embedded Postgres (the run finishes)", async () => {
+    const started = await callUnary(scheduler, 'triggerJob', schedulerv1.TriggerJobRequest.fromPartial({ name: 'sla_monitor' }));
+    const runId = started.run!.id;
+    const run = await waitFor(
+      async () => {
+        const res = await callUnary(scheduler, 'listJobRuns', schedulerv1.ListJobRunsRequest.fromPartial({ jobName: 'sla_monitor' }));
+        return res.runs.find((r) => r.id === runId && r.finishedAt);
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    expect(run.jobName).toBe('sla_monitor');
+  }, 30_000);
 
   // PENDING the gateway's delivery pipeline (issue 5, in progress): events already reach the
   // gateway through the shared bus ("event turned into deliveries"), the send itself does not

@@ -1,0 +1,77 @@
+/**
+ * How the stack composes each service's environment (tools/stack/src/stack-env.ts): schemas,
+ * ports, addresses of the services it calls, API keys (generated once and kept), provider
+ * variables for the simulators, and the busy-port check of the default layout.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadCustomerConfig } from '../../../services/customer/src/config';
+import { loadTicketConfig } from '../../../services/ticket/src/config';
+import { assertPortsFree, DEFAULT_PORTS, freePort, hasProviderCredentials, resolveKeys, resolvePorts, serviceEnv, type StackPorts } from '../src/stack-env';
+
+describe('stack environment', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'notify-stack-env-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('generates an admin and a service key once, keeps them (0600) and reuses them on the next start', () => {
+    const first = resolveKeys({}, dir);
+    expect(first.source).toBe('generated');
+    expect(first.apiKeys).toBe(`${first.adminKey}:admin,${first.serviceKey}:service`);
+    expect(statSync(path.join(dir, 'api-keys.json')).mode & 0o777).toBe(0o600);
+    const second = resolveKeys({}, dir);
+    expect(second).toEqual({ ...first, source: 'data folder' });
+    expect(JSON.parse(readFileSync(path.join(dir, 'api-keys.json'), 'utf8'))).toEqual({ admin: first.adminKey, service: first.serviceKey });
+  });
+
+  it('uses NOTIFY_API_KEYS from the environment and needs a service key in it', () => {
+    const keys = resolveKeys({ NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:admin,ssssssssssssssss:service' }, dir);
+    expect(keys).toEqual({ apiKeys: 'aaaaaaaaaaaaaaaa:admin,ssssssssssssssss:service', adminKey: undefined, serviceKey: 'ssssssssssssssss', source: 'environment' });
+    expect(() => resolveKeys({ NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:admin' }, dir)).toThrow(/no `<key>:service` entry/);
+  });
+
+  it("gives each service its own schema, port and its callees' addresses; the configs parse", async () => {
+    const ports: StackPorts = await resolvePorts('auto');
+    const keys = resolveKeys({}, dir);
+    const input = { base: { LOG_LEVEL: 'warn', TICKET_DATABASE_SCHEMA: 'my_ticket' }, databaseUrl: 'postgres://postgres@127.0.0.1:5999/postgres', ports, keys };
+    const ticket = loadTicketConfig(serviceEnv('ticket', input));
+    expect(ticket).toMatchObject({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5999/postgres',
+      DATABASE_SCHEMA: 'my_ticket',
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: ports.grpc.ticket,
+      CUSTOMER_ADDR: `127.0.0.1:${ports.grpc.customer}`,
+      SERVICE_API_KEY: keys.serviceKey,
+      LOG_LEVEL: 'warn',
+    });
+    expect(ticket.NATS_URL).toBeUndefined();
+    const customer = loadCustomerConfig(serviceEnv('customer', input));
+    expect(customer).toMatchObject({ DATABASE_SCHEMA: 'customer', GRPC_PORT: ports.grpc.customer });
+    expect(customer.NOTIFY_API_KEYS.map((k) => k.role).sort()).toEqual(['admin', 'service']);
+    const gateway = serviceEnv('gateway', { ...input, providerEnv: { FONNTE_TOKEN: 'sim' } });
+    expect(gateway).toMatchObject({ WEBHOOK_PORT: String(ports.webhook), FONNTE_TOKEN: 'sim', TICKET_ADDR: `127.0.0.1:${ports.grpc.ticket}` });
+    expect(new Set(Object.values(ports.grpc)).size).toBe(5);
+  });
+
+  it('counts any provider credential as "real providers" (no simulators)', () => {
+    expect(hasProviderCredentials({})).toBe(false);
+    expect(hasProviderCredentials({ FONNTE_TOKEN: '  ' })).toBe(false);
+    expect(hasProviderCredentials({ TWILIO_AUTH_TOKEN: 'x' })).toBe(true);
+  });
+
+  it('names the busy ports of the default layout and the way out (STACK_PORTS=auto)', async () => {
+    const port = await freePort();
+    const holder: Server = createServer();
+    await new Promise<void>((r) => holder.listen(port, '127.0.0.1', () => r()));
+    try {
+      const layout: StackPorts = { ...DEFAULT_PORTS, grpc: { ...DEFAULT_PORTS.grpc, ticket: port }, webhook: await freePort() };
+      const free = await Promise.all(Object.keys(layout.grpc).map(() => freePort()));
+      const grpc = Object.fromEntries(Object.keys(layout.grpc).map((s, i) => [s, s === 'ticket' ? port : free[i]!])) as StackPorts['grpc'];
+      await expect(assertPortsFree({ ...layout, grpc }, { sims: false })).rejects.toThrow(new RegExp(`${port} \\(ticket gRPC\\).*STACK_PORTS=auto`));
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+    await expect(resolvePorts('nine')).rejects.toThrow(/STACK_PORTS must be "auto" or "default"/);
+  });
+});
