@@ -27,7 +27,7 @@ describe('phoneBox', () => {
 
   it('renders WhatsApp bold with ANSI only when colours are on', () => {
     expect(phoneBox(message, { color: true })).toContain('\x1b[1mTIKET GANGGUAN DITERIMA\x1b[22m');
-    expect(phoneBox({ ...message, traceId: undefined, delivery: undefined })).toContain('trace n/a (started at the webhook) · provider id abc-1');
+    expect(phoneBox({ ...message, traceId: undefined, traceNote: 'started at the webhook', delivery: undefined })).toContain('trace n/a (started at the webhook) · provider id abc-1');
   });
 
   it('reports a step with its notes and a skip reason', () => {

@@ -48,7 +48,7 @@ export function phoneBox(message: ScenarioMessage, options: PhoneBoxOptions = {}
   }
   const d = message.delivery;
   const facts = [
-    `trace ${message.traceId ?? 'n/a (started at the webhook)'}`,
+    `trace ${message.traceId ?? `n/a (${message.traceNote ?? 'unknown'})`}`,
     d ? `delivery ${d.id.slice(0, 8)} ${d.status}${d.failover ? ' (failover)' : ''}` : `provider id ${message.providerMessageId}`,
     d?.templateKey,
   ].filter(Boolean);

@@ -145,7 +145,12 @@ export interface ScenarioMessage {
    * scheduler's queue, where its own trace starts).
    */
   readonly traceId?: string;
+  /** Why there is no trace id, when there is none. */
+  readonly traceNote?: string;
 }
+
+/** Trace attribution of a step's messages: one trace id, or per message. */
+type TraceOf = string | { readonly traceId?: string; readonly note: string } | ((m: SimMessageView) => string | undefined);
 
 /** What one step did. */
 export interface StepResult {
@@ -182,7 +187,7 @@ export interface ScenarioResult {
   };
   /** The second customer (step 4). */
   readonly newCustomer?: customerv1.Customer;
-  /** Trace ids of the calls the scenario started, by purpose (`createGangguan`, `registerPsb`, `createDuringOutage`, `createUrgent`, `triggerSla`). */
+  /** Trace ids of the calls the scenario started, by purpose (`registerCustomer`, `activateCustomer`, `createGangguan`, `registerPsb`, `createDuringOutage`, `createUrgent`, `triggerSla`). */
   readonly traces: Readonly<Record<string, string>>;
   /** GetStats before and after the Fonnte outage (step 5). */
   readonly stats?: { readonly before: gatewayv1.GetStatsResponse; readonly after: gatewayv1.GetStatsResponse };
@@ -340,6 +345,8 @@ class ScenarioRun {
       notes.push(`customer ${customer.name} (${SEED_CUSTOMER_PHONE}) already registered: ${customer.id}`);
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
+      const { traceparent, traceId } = newTraceparent();
+      this.traces['registerCustomer'] = traceId;
       customer = (
         await callUnary(this.clients.customer, 'registerCustomer', {
           name: 'Budi Santoso',
@@ -350,13 +357,15 @@ class ScenarioRun {
           wantsInstallation: false,
           locale: commonv1.Locale.LOCALE_ID,
           actor: undefined,
-        })
+        }, { metadata: traceMetadata(traceparent) })
       ).customer!;
       notes.push(`customer ${customer.name} registered (${SEED_CUSTOMER_PHONE} → ${customer.phone})`);
       expect.push({ to: customer.phone, headline: HEADLINES.registrationConfirmation, label: 'registration confirmation to the customer' });
     }
     if (customer.status !== customerv1.CustomerStatus.CUSTOMER_STATUS_ACTIVE) {
-      customer = (await callUnary(this.clients.customer, 'activateCustomer', { customerId: customer.id, actor: undefined })).customer!;
+      const { traceparent, traceId } = newTraceparent();
+      this.traces['activateCustomer'] = traceId;
+      customer = (await callUnary(this.clients.customer, 'activateCustomer', { customerId: customer.id, actor: undefined }, { metadata: traceMetadata(traceparent) })).customer!;
       notes.push(`customer activated`);
       expect.push({ to: customer.phone, headline: HEADLINES.welcome, label: 'welcome message to the customer' });
     }
@@ -377,7 +386,11 @@ class ScenarioRun {
     notes.push(`technicians: Karawang ${karawang.map((s) => s.name).join(', ')}; Bekasi ${bekasi.map((s) => s.name).join(', ')}; supervisor ${supervisor.name} (new phones this run)`);
 
     const groups = { karawang: await this.zoneGroup('karawang', notes), bekasi: await this.zoneGroup('bekasi', notes) };
-    const messages = await this.collect(1, expect, []);
+    const byHeadline: Record<string, string | undefined> = {
+      [HEADLINES.registrationConfirmation]: this.traces['registerCustomer'],
+      [HEADLINES.welcome]: this.traces['activateCustomer'],
+    };
+    const messages = await this.collect(1, expect, [], (m) => byHeadline[firstLine(m.text)]);
     this.finish({ step: 1, title, messages, notes });
     return { customer, technicians: { karawang, bekasi }, groups, supervisor };
   }
@@ -455,7 +468,11 @@ class ScenarioRun {
       await this.fonnte.inbound({ from: tech.phone, text: '1', name: tech.name });
       ticket = await this.waitTicket(created.id, (t) => t.status === round.status, `ticket ${created.number} ${round.name} after ${tech.name}'s reply "1"`);
       notes.push(`${tech.name} replied "1" → ticket ${ticket.number} ${round.name}${round.status === S.TICKET_STATUS_ASSIGNED ? ` (technician ${ticket.technicianId === tech.id ? tech.name : ticket.technicianId})` : ''}`);
-      messages.push(...(await this.collect(3, [{ to: d.customer.phone, headline: round.headline, label: `${round.headline} to the customer` }], [])));
+      messages.push(
+        ...(await this.collect(3, [{ to: d.customer.phone, headline: round.headline, label: `${round.headline} to the customer` }], [], {
+          note: "started at the gateway's webhook: Fonnte sends no trace context",
+        })),
+      );
     }
     if (ticket.technicianId !== tech.id) throw new ScenarioError(`step 3: ticket ${ticket.number} is assigned to ${ticket.technicianId}, not ${tech.name} (${tech.id}) who replied`);
     this.finish({ step: 3, title, messages, notes });
@@ -594,7 +611,11 @@ class ScenarioRun {
     notes.push(`sla_monitor run ${run.id} triggered by hand`);
     // No trace id for the warning: the job runs later from the scheduler's queue (pg-boss), so
     // its trace starts there, not at TriggerJob (whose trace ends with the run being queued).
-    messages.push(...(await this.collect(6, [{ to: d.supervisor.phone, headline: HEADLINES.slaWarning, label: `SLA WARNING to the supervisor ${d.supervisor.name}` }], [])));
+    messages.push(
+      ...(await this.collect(6, [{ to: d.supervisor.phone, headline: HEADLINES.slaWarning, label: `SLA WARNING to the supervisor ${d.supervisor.name}` }], [], {
+        note: "started by the scheduler's job run",
+      })),
+    );
     const warning = messages.find((m) => m.to === d.supervisor.phone && firstLine(m.text) === HEADLINES.slaWarning)!;
     if (!warning.text.includes(ticket.number)) throw new ScenarioError(`step 6: the SLA warning does not name ticket ${ticket.number}:\n${warning.text}`);
     this.finish({ step: 6, title, messages, notes });
@@ -694,7 +715,7 @@ class ScenarioRun {
    * recipient), keeps collecting for `settleMs`, fails when a forbidden recipient got anything,
    * and returns the step's new messages (then marks them seen).
    */
-  private async collect(step: number, expect: readonly Expectation[], forbidden: readonly string[], traceId?: string): Promise<ScenarioMessage[]> {
+  private async collect(step: number, expect: readonly Expectation[], forbidden: readonly string[], trace?: TraceOf): Promise<ScenarioMessage[]> {
     const missing = (msgs: SimMessageView[]) => expect.filter((e) => !msgs.some((m) => m.to === e.to && firstLine(m.text) === e.headline));
     const until = Date.now() + this.stepTimeoutMs;
     let msgs = await this.fresh();
@@ -724,6 +745,8 @@ class ScenarioRun {
     return msgs.map((m) => {
       const delivery = deliveries.get(m.id);
       const recipient = this.who.get(m.to);
+      const traceId = typeof trace === 'function' ? trace(m) : typeof trace === 'string' ? trace : trace?.traceId;
+      const traceNote = traceId ? undefined : typeof trace === 'object' ? trace.note : 'no call of this scenario caused it';
       return {
         provider: m.provider,
         to: m.to,
@@ -732,7 +755,7 @@ class ScenarioRun {
         providerMessageId: m.id,
         at: m.at,
         ...(delivery ? { delivery } : {}),
-        ...(traceId ? { traceId } : {}),
+        ...(traceId ? { traceId } : { traceNote }),
       };
     });
   }
