@@ -255,7 +255,7 @@ beforeAll(async () => {
       ADVANTA_SIM_URL: sims.advanta.url,
       DEMO_STEP_TIMEOUT_MS: '20000',
       DEMO_SETTLE_MS: '500',
-      DEMO_FONNTE_DOWN_MS: '6000',
+      DEMO_FONNTE_DOWN_MS: '10000',
       // Step 6: a separate process's clock cannot be set, so the demo moves the urgent ticket's
       // sla_due_at to now + 50 min (inside the URGENT warning threshold of 60) in the ticket
       // service's own table, as three hours passing would.
