@@ -401,6 +401,12 @@ describe("the seeds' scenario, five service processes, real Postgres and NATS", 
     // In the seed's order: assigned, then started, then completed.
     const order = step(3).messages.filter((m) => m.to === d.customer.phone).map((m) => m.text.split('\n', 1)[0]);
     expect(order).toEqual([HEADLINES.gangguanAssigned, HEADLINES.gangguanStarted, HEADLINES.gangguanCompleted]);
+    // The technician's WhatsApp: the reply flow confirms each step, naming the ticket; the other
+    // Karawang technician hears nothing more.
+    const toTech = step(3).messages.filter((m) => m.to === tech.phone);
+    expect(toTech.map((m) => m.text.split('\n', 1)[0])).toEqual(['✅ *PEKERJAAN BERHASIL DIAMBIL*', '🚀 *PEKERJAAN DIMULAI*', '✅ *PEKERJAAN SELESAI*']);
+    for (const m of toTech) expect(m.text).toContain(`🎫 Nomor: ${t.number}\n`);
+    expect(step(3).messages.filter((m) => m.to === d.technicians.karawang[1]!.phone)).toEqual([]);
   });
 
   it('4. a new customer registers for installation: the PSB ticket opens by itself, the customer gets "TIKET PSB DITERIMA"', async () => {

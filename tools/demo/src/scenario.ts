@@ -49,6 +49,10 @@ export const HEADLINES = Object.freeze({
   psbCreated: '🎫 *TIKET PSB DITERIMA*',
   jobOffer: '🆕 TICKET BARU!',
   slaWarning: '⚠️ *SLA WARNING*',
+  /** The gateway's reply-flow confirmations to the technician (services/gateway/src/application/replies/reply-texts.ts; the seeds give no text). */
+  replyTaken: '✅ *PEKERJAAN BERHASIL DIAMBIL*',
+  replyStarted: '🚀 *PEKERJAAN DIMULAI*',
+  replyCompleted: '✅ *PEKERJAAN SELESAI*',
 });
 
 /** Where the stack listens and how to reach it. */
@@ -457,9 +461,9 @@ class ScenarioRun {
     const tech = d.technicians.karawang[0]!;
     const S = ticketv1.TicketStatus;
     const rounds = [
-      { status: S.TICKET_STATUS_ASSIGNED, headline: HEADLINES.gangguanAssigned, name: 'ASSIGNED' },
-      { status: S.TICKET_STATUS_IN_PROGRESS, headline: HEADLINES.gangguanStarted, name: 'IN_PROGRESS' },
-      { status: S.TICKET_STATUS_COMPLETED, headline: HEADLINES.gangguanCompleted, name: 'COMPLETED' },
+      { status: S.TICKET_STATUS_ASSIGNED, headline: HEADLINES.gangguanAssigned, reply: HEADLINES.replyTaken, name: 'ASSIGNED' },
+      { status: S.TICKET_STATUS_IN_PROGRESS, headline: HEADLINES.gangguanStarted, reply: HEADLINES.replyStarted, name: 'IN_PROGRESS' },
+      { status: S.TICKET_STATUS_COMPLETED, headline: HEADLINES.gangguanCompleted, reply: HEADLINES.replyCompleted, name: 'COMPLETED' },
     ];
     const messages: ScenarioMessage[] = [];
     const notes: string[] = [];
@@ -469,9 +473,17 @@ class ScenarioRun {
       ticket = await this.waitTicket(created.id, (t) => t.status === round.status, `ticket ${created.number} ${round.name} after ${tech.name}'s reply "1"`);
       notes.push(`${tech.name} replied "1" → ticket ${ticket.number} ${round.name}${round.status === S.TICKET_STATUS_ASSIGNED ? ` (technician ${ticket.technicianId === tech.id ? tech.name : ticket.technicianId})` : ''}`);
       messages.push(
-        ...(await this.collect(3, [{ to: d.customer.phone, headline: round.headline, label: `${round.headline} to the customer` }], [], {
-          note: "started at the gateway's webhook: Fonnte sends no trace context",
-        })),
+        ...(await this.collect(
+          3,
+          [
+            { to: d.customer.phone, headline: round.headline, label: `${round.headline} to the customer` },
+            { to: tech.phone, headline: round.reply, label: `the reply flow's confirmation ${round.reply} to ${tech.name}` },
+          ],
+          [],
+          {
+            note: "started at the gateway's webhook: Fonnte sends no trace context",
+          },
+        )),
       );
     }
     if (ticket.technicianId !== tech.id) throw new ScenarioError(`step 3: ticket ${ticket.number} is assigned to ${ticket.technicianId}, not ${tech.name} (${tech.id}) who replied`);
