@@ -433,12 +433,24 @@ describe("the seeds' scenario, five service processes, real Postgres and NATS", 
     expect(sims.fonnte.currentFault()).toBeNull();
   });
 
-  it('6. an urgent ticket near its SLA: TriggerJob sla_monitor sends the supervisor the SLA warning', () => {
+  it('6. an urgent ticket near its SLA: TriggerJob sla_monitor sends the supervisor the SLA warning', async () => {
     const s = step(6);
     expect(s.skipped).toBeUndefined();
+    const urgent = await ticket(result.tickets.urgent!.id);
+    expect(urgent.priority).toBe(commonv1.Priority.PRIORITY_URGENT);
     const warning = to(6, result.directory.supervisor.phone, HEADLINES.slaWarning);
     expect(warning).toHaveLength(1);
-    expect(warning[0]!.text).toContain(result.tickets.urgent!.number);
+    // Due in 50 min when the job ran (URGENT is warned 60 min before): a little under 50 left.
+    const remaining = Number(/^Remaining: (\d+) menit$/m.exec(warning[0]!.text)?.[1]);
+    expect(remaining).toBeGreaterThanOrEqual(40);
+    expect(remaining).toBeLessThanOrEqual(50);
+    expect(warning[0]!.text).toBe(
+      await seedText('sla.warning', { ticket_number: urgent.number, status: 'OPEN', sla_deadline: iso(urgent.slaDueAt), remaining_minutes: remaining }),
+    );
+    // Only the supervisor and Bekasi's technician group (sla.warning routing rules); no technician is assigned yet.
+    expect(new Set(s.messages.filter((m) => m.text.startsWith(HEADLINES.slaWarning)).map((m) => m.to))).toEqual(
+      new Set([result.directory.supervisor.phone, result.directory.groups.bekasi.chatId]),
+    );
   });
 
   it('npm run demo prints each message as the phone shows it, with the trace id of the send', () => {
