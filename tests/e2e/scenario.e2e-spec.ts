@@ -49,7 +49,7 @@ interface ScenarioMessage {
 }
 interface ScenarioResult {
   directory: {
-    customer: { id: string; name: string; phone: string };
+    customer: { id: string; name: string; phone: string; address: string; packageName: string; createdAt: string; activatedAt?: string };
     technicians: { karawang: Person[]; bekasi: Person[] };
     groups: { karawang: { chatId: string; workZone: string }; bekasi: { chatId: string; workZone: string } };
     supervisor: Person;
@@ -185,6 +185,7 @@ function startService(name: ServiceName, otlpPort: number): Proc {
       DISPATCH_POLL_MS: '100',
       PROVIDER_TIMEOUT_MS: '3000',
       BREAKER_RESET_TIMEOUT_MS: '1000',
+      SUPPORT_PHONE: '6282112345678',
     });
   }
   const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, `services/${name}/src/main.ts`)], {
@@ -337,8 +338,26 @@ describe("the seeds' scenario, five service processes, real Postgres and NATS", 
     expect(d.technicians.bekasi.every((t) => t.workZones.join() === 'bekasi')).toBe(true);
     expect([d.groups.karawang.workZone, d.groups.bekasi.workZone]).toEqual(['karawang', 'bekasi']);
     // Fresh database: the customer was registered and activated, and heard about both.
-    const texts = step(1).messages.filter((m) => m.to === d.customer.phone).map((m) => m.text.split('\n', 1)[0]);
-    expect(texts).toEqual(expect.arrayContaining([HEADLINES.registrationConfirmation, HEADLINES.welcome]));
+    const [registered] = to(1, d.customer.phone, HEADLINES.registrationConfirmation);
+    const [welcome] = to(1, d.customer.phone, HEADLINES.welcome);
+    expect(registered!.text).toBe(
+      await seedText('customer.registration_confirmation', {
+        customer_name: d.customer.name,
+        customer_id: d.customer.id,
+        package_name: d.customer.packageName,
+        address: d.customer.address,
+        registered_at: d.customer.createdAt,
+      }),
+    );
+    expect(welcome!.text).toBe(
+      await seedText('customer.welcome', {
+        customer_name: d.customer.name,
+        customer_id: d.customer.id,
+        package_name: d.customer.packageName,
+        activated_at: d.customer.activatedAt,
+        support_phone: '6282112345678',
+      }),
+    );
   });
 
   it('2. GANGGUAN ticket: the customer gets the seed text "TIKET GANGGUAN DITERIMA"; Karawang technicians and group the job offer; Bekasi nothing', async () => {
