@@ -222,11 +222,11 @@ async function main(): Promise<void> {
     info = started.info;
     s = settings({ ...process.env, ...Object.fromEntries(Object.keys(SERVICE_PORTS).map((svc) => [`${svc.toUpperCase()}_ADDR`, undefined])) }, info);
   }
-  if (info?.providers.mode === 'real' && !process.env['FONNTE_SIM_URL']) {
-    throw new Error('the running stack sends to the real providers (credentials are set): the demo reads what phones receive from the simulators, so run it against a stack without provider credentials');
-  }
   let ok = false;
   try {
+    if (info?.providers.mode === 'real' && !process.env['FONNTE_SIM_URL']) {
+      throw new Error('the running stack sends to the real providers (credentials are set): the demo reads what phones receive from the simulators, so run it against a stack without provider credentials');
+    }
     const databaseUrl = s.databaseUrl;
     out(`Notify demo: the seeds' story against ${s.addresses.ticket} … ${s.addresses.gateway}, simulators ${s.sims.fonnte} …\n`);
     const result = await playScenario({
