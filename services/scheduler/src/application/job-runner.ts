@@ -12,6 +12,8 @@ export interface JobTick {
   readonly attempt: number;
   /** Run id to use (UUID; the engine passes the queue job id on the first attempt so TriggerJob can name the run); default: a new id. */
   readonly runId?: string;
+  /** The TriggerJob id when the tick (or the run it retries) was MANUAL; see JobContext.manualTriggerId. */
+  readonly manualTriggerId?: string;
 }
 
 /**
@@ -51,6 +53,7 @@ export class JobRunner {
         jobName: tick.jobName,
         scheduledFor: tick.scheduledFor,
         attempt: tick.attempt,
+        ...(tick.manualTriggerId ? { manualTriggerId: tick.manualTriggerId } : {}),
       });
       const done = succeedJobRun(started, clock.now(), itemsProduced);
       await runs.update(done);

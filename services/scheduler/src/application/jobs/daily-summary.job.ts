@@ -8,6 +8,8 @@ import type { Clock, JobContext, JobFactStore, JobHandler, TicketDirectory } fro
  * ([00:00, 24:00) WIB, all zones) → one DailySummaryEvent per day carrying the stats as the
  * ticket service returned them: event id eventIdFrom('daily_summary', date) and a durable
  * `daily_summary:<date>` fact. Items = 1 the first time, 0 on a re-run the same day.
+ * A TriggerJob run is a report of its own (fact `daily_summary:<date>:manual:<trigger id>`, event
+ * id from the same parts): a manager asking at noon still gets the 18:00 report.
  */
 export class DailySummaryJob implements JobHandler {
   constructor(private readonly deps: { readonly tickets: TicketDirectory; readonly facts: JobFactStore; readonly clock: Clock }) {}
@@ -17,13 +19,14 @@ export class DailySummaryJob implements JobHandler {
     const date = wibDate(context.scheduledFor);
     const stats = await tickets.stats(wibDayWindow(date));
     const now = clock.now();
+    const manual = context.manualTriggerId ? [`manual:${context.manualTriggerId}`] : [];
     const { published } = await facts.recordOnce(
       [
         {
-          factKey: `daily_summary:${date}`,
+          factKey: ['daily_summary', date, ...manual].join(':'),
           jobName: context.jobName,
           jobRunId: context.runId,
-          event: { kind: 'daily_summary', eventId: eventIdFrom('daily_summary', date), occurredAt: now, jobRunId: context.runId, date, stats: stats.snapshot },
+          event: { kind: 'daily_summary', eventId: eventIdFrom('daily_summary', date, ...manual), occurredAt: now, jobRunId: context.runId, date, stats: stats.snapshot },
         },
       ],
       now,

@@ -10,7 +10,8 @@ import type { Clock, CustomerDirectory, JobContext, JobFact, JobFactStore, JobHa
  * (domain rankTechnicians; a technician without activity gets zeros and is ranked too) → one
  * WeeklyPerformanceEvent per technician per week: event id eventIdFrom('weekly_performance',
  * technician id, week start) and a durable `weekly_performance:<technician>:<week start>` fact.
- * Items = events published.
+ * Items = events published. A TriggerJob run is a report of its own (`:manual:<trigger id>`
+ * appended to fact and event id), so a run by hand never uses up Monday's.
  */
 export class WeeklyPerformanceJob implements JobHandler {
   constructor(
@@ -27,13 +28,14 @@ export class WeeklyPerformanceJob implements JobHandler {
     const week = previousWeek(wibDate(context.scheduledFor));
     const [stats, active] = await Promise.all([tickets.stats({ from: week.from, to: week.to }), customers.listActiveTechnicianIds()]);
     const now = clock.now();
+    const manual = context.manualTriggerId ? [`manual:${context.manualTriggerId}`] : [];
     const items: JobFact[] = rankTechnicians(active, stats.technicians).map((line) => ({
-      factKey: `weekly_performance:${line.performance.technicianId}:${week.weekStart}`,
+      factKey: ['weekly_performance', line.performance.technicianId, week.weekStart, ...manual].join(':'),
       jobName: context.jobName,
       jobRunId: context.runId,
       event: {
         kind: 'weekly_performance',
-        eventId: eventIdFrom('weekly_performance', line.performance.technicianId, week.weekStart),
+        eventId: eventIdFrom('weekly_performance', line.performance.technicianId, week.weekStart, ...manual),
         occurredAt: now,
         jobRunId: context.runId,
         technicianId: line.performance.technicianId,

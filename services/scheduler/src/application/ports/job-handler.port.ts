@@ -9,6 +9,12 @@ export interface JobContext {
   readonly scheduledFor: Date;
   /** Attempt number, 1 for the first. */
   readonly attempt: number;
+  /**
+   * Set when the run comes from TriggerJob (and on its retries): the trigger's id, stable across
+   * attempts. Reports (daily summary, weekly performance) key a manual run by it, so asking for a
+   * report by hand never uses up the scheduled one.
+   */
+  readonly manualTriggerId?: string;
 }
 
 /** The work of one job. Throwing fails the run (and the engine retries it per the job's retryLimit). */

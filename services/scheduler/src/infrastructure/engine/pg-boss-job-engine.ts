@@ -154,7 +154,14 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
     // One span per run: the outbox rows the run writes carry its traceparent to the gateway.
     await withSpan(`scheduler job ${jobName}`, { 'notify.job.name': jobName, 'notify.job.trigger': trigger, 'notify.job.attempt': job.retryCount + 1 }, () =>
       this.options.runner.run(
-        { jobName, trigger, scheduledFor, attempt: job.retryCount + 1, ...(job.retryCount === 0 ? { runId: job.id } : {}) },
+        {
+          jobName,
+          trigger,
+          scheduledFor,
+          attempt: job.retryCount + 1,
+          ...(job.retryCount === 0 ? { runId: job.id } : {}),
+          ...(original === 'MANUAL' ? { manualTriggerId: job.id } : {}),
+        },
         { pausedApplies: original === 'SCHEDULED' },
       ),
     );
