@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { NotifyRouter } from './notify-router';
+import { SessionRouter } from './session-router';
 
 /** Options of {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -13,10 +13,9 @@ export interface EmbeddedPostgresOptions {
   /** TCP port (default 0: a free port chosen by the OS). */
   readonly port?: number;
   /**
-   * Client connections the socket server accepts at once (default 200). PGlite itself is ONE
-   * Postgres session: pglite-socket multiplexes the connections by queueing their protocol
-   * messages and runs them one at a time; an open transaction pins the session to its
-   * connection until COMMIT/ROLLBACK, the other connections wait.
+   * Client connections the socket server accepts at once (default 200: five services' pools,
+   * the LISTEN connections, pg-boss). PGlite itself is ONE Postgres session, lent to one
+   * connection at a time by the {@link SessionRouter}.
    */
   readonly maxConnections?: number;
 }
@@ -38,12 +37,12 @@ export interface EmbeddedPostgres {
  *
  * Limits of the embedded database (measured, see tools/stack/README.md):
  * - one session shared by every connection: session state (SET, advisory locks, LISTEN) is
- *   shared. PGlite hands a NOTIFY to the connection whose query carries it, not to the
- *   listener; the {@link NotifyRouter} in front of the socket server routes it to the
- *   connections that LISTENed on the channel, so the outbox relays and the gateway's
- *   dispatcher still wake up at once;
- * - queries run one at a time (throughput of one connection); an open transaction holds the
- *   session until it ends, the other connections' queries wait in pglite-socket's queue.
+ *   shared. The {@link SessionRouter} in front of the socket server lets one connection at a
+ *   time use the session, for a whole extended query or a whole transaction (pglite-socket alone
+ *   interleaves messages of different connections), and routes each NOTIFY to the connections
+ *   that LISTENed on its channel (PGlite hands it to the committing one), so the outbox relays
+ *   and the gateway's dispatcher still wake up at once;
+ * - queries run one at a time (throughput of one connection).
  * Throws when the data folder cannot be created, is in use by another living process (the lock
  * file `<dataDir>.lock` holds its pid; two PGlite instances on one folder would corrupt it),
  * PGlite cannot open it (e.g. files of another PGlite version) or the port is taken.
@@ -60,14 +59,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw err;
   }
   const host = options.host ?? '127.0.0.1';
-  // pglite-socket on an internal port; clients connect through the NotifyRouter, which routes
-  // NOTIFY to the connections that LISTEN (PGlite itself is one shared session).
+  // pglite-socket on an internal port; clients connect through the SessionRouter (session lock
+  // per extended query / transaction, NOTIFY routed to the listeners).
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections ?? 200 });
-  let router: NotifyRouter | undefined;
+  let router: SessionRouter | undefined;
   let port: number;
   try {
     await server.start();
-    router = new NotifyRouter({ host: '127.0.0.1', port: Number(server.getServerConn().split(':').pop()) });
+    router = new SessionRouter({ host: '127.0.0.1', port: Number(server.getServerConn().split(':').pop()) });
     port = await router.listen(host, options.port ?? 0);
   } catch (err) {
     await router?.close();

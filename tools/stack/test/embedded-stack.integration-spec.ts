@@ -153,10 +153,7 @@ describe('npm start (embedded stack, one process)', () => {
     expect(run.jobName).toBe('sla_monitor');
   }, 30_000);
 
-  // PENDING the gateway's delivery pipeline (issue 5, in progress): events already reach the
-  // gateway through the shared bus ("event turned into deliveries"), the send itself does not
-  // complete yet. Un-skip when the gateway delivers.
-  it.skip('delivers "TIKET GANGGUAN DITERIMA" to the customer through the Fonnte simulator', async () => {
+  it('delivers "TIKET GANGGUAN DITERIMA" to the customer through the Fonnte simulator', async () => {
     // ticket outbox → relay → in-process bus → gateway (recipients, template render) → Fonnte.
     const message = await waitFor(
       async () => {
