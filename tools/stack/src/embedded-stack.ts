@@ -6,10 +6,10 @@ import { createInProcessBus, type EventBus } from '@notify/messaging';
 import { startAllSims, type AllSims } from '@notify/provider-sim';
 import { loadCustomerConfig } from '../../../services/customer/src/config';
 import { startCustomerService } from '../../../services/customer/src/server';
-import { loadGatewayConfig, type GatewayConfig } from '../../../services/gateway/src/config';
-import { startGatewayService, type RunningGatewayService } from '../../../services/gateway/src/server';
-import { loadSchedulerConfig, type SchedulerConfig } from '../../../services/scheduler/src/config';
-import { startSchedulerService, type RunningSchedulerService } from '../../../services/scheduler/src/server';
+import { loadGatewayConfig } from '../../../services/gateway/src/config';
+import { startGatewayService } from '../../../services/gateway/src/server';
+import { loadSchedulerConfig } from '../../../services/scheduler/src/config';
+import { startSchedulerService } from '../../../services/scheduler/src/server';
 import { loadTemplateConfig } from '../../../services/template/src/config';
 import { startTemplateService } from '../../../services/template/src/server';
 import { loadTicketConfig } from '../../../services/ticket/src/config';
@@ -200,17 +200,9 @@ async function startService(name: ServiceName, env: Env, logger: Logger, bus: Ev
       return { name, ...(await startCustomerService(loadCustomerConfig(env), logger, shared)) };
     case 'ticket':
       return { name, ...(await startTicketService(loadTicketConfig(env), logger, shared)) };
-    case 'scheduler': {
-      // Called through the widest signature: the scheduler's `overrides.bus` is being added
-      // concurrently; until then it publishes no events and ignores the field.
-      const start = startSchedulerService as (c: SchedulerConfig, l: Logger, o?: { bus?: EventBus }) => Promise<RunningSchedulerService>;
-      return { name, ...(await start(loadSchedulerConfig(env), logger, shared)) };
-    }
-    case 'gateway': {
-      // Called through the widest signature: the gateway's `overrides.bus` is being added
-      // concurrently; until then the extra argument is ignored (the gateway consumes no events yet).
-      const start = startGatewayService as (c: GatewayConfig, l: Logger, o?: { bus?: EventBus }) => Promise<RunningGatewayService>;
-      return { name, ...(await start(loadGatewayConfig(env), logger, shared)) };
-    }
+    case 'scheduler':
+      return { name, ...(await startSchedulerService(loadSchedulerConfig(env), logger, shared)) };
+    case 'gateway':
+      return { name, ...(await startGatewayService(loadGatewayConfig(env), logger, shared)) };
   }
 }

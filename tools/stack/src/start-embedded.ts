@@ -21,6 +21,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { SERVICE_PORTS } from '@notify/config';
 import { SERVICE_CATALOG } from '@notify/proto';
 import { startEmbeddedStack, type EmbeddedStack, type EmbeddedStackInfo } from './embedded-stack';
 
@@ -58,7 +59,11 @@ export function banner(info: EmbeddedStackInfo): string {
   const key = info.keys.adminKey ?? '<your admin key>';
   lines.push('', 'Try next:');
   lines.push(`  grpcurl -plaintext -H 'authorization: Bearer ${key}' ${info.grpc.template} notify.template.v1.TemplateService/ListTemplates`);
-  lines.push(`  NOTIFY_API_KEY=${key} npx notifyctl tickets list`);
+  const addrs = Object.entries(info.grpc)
+    .filter(([name, addr]) => addr !== `127.0.0.1:${SERVICE_PORTS[name as keyof typeof SERVICE_PORTS]}`)
+    .map(([name, addr]) => `${name.toUpperCase()}_ADDR=${addr} `)
+    .join('');
+  lines.push(`  ${addrs}NOTIFY_API_KEY=${key} npx notifyctl tickets list`);
   lines.push('  npm run demo        (the seeds\' story against this stack)');
   lines.push('', 'Ctrl-C stops everything.', '');
   return lines.join('\n');

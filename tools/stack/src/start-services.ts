@@ -27,6 +27,9 @@ import { hasProviderCredentials, resolveKeys, resolvePorts, serviceEnv, simulato
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
+/** WEBHOOK_SECRET of a local run when none is set (receipts from `npm run sim` must carry it). */
+const LOCAL_WEBHOOK_SECRET = 'notify-local-webhook-secret';
+
 /** The missing-variable message of {@link checkExternalDependencies} (tests assert on it). */
 export function missingDependencyMessage(missing: readonly string[]): string {
   return (
@@ -86,9 +89,12 @@ async function run(): Promise<number> {
   const sims = Object.fromEntries(
     Object.entries(SIM_DEFAULT_PORTS).map(([n, p]) => [n, `http://127.0.0.1:${p}`]),
   ) as Record<keyof typeof SIM_DEFAULT_PORTS, string>;
+  // The simulators of `npm run sim` append WEBHOOK_SECRET (when set) to their receipts; the
+  // gateway accepts only receipts carrying its own, so both need the same value.
+  const webhookSecret = env['WEBHOOK_SECRET'] ?? LOCAL_WEBHOOK_SECRET;
   const providerEnv = hasProviderCredentials(env)
     ? undefined
-    : { ...simulatorProviderEnv(sims, env['WEBHOOK_SECRET'] ?? 'notify-local-webhook-secret'), WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.webhook}` };
+    : { ...simulatorProviderEnv(sims, webhookSecret), WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.webhook}` };
   const input = { base: env, databaseUrl: env['DATABASE_URL']!, natsUrl: env['NATS_URL'], ports, keys, providerEnv };
 
   const children: Array<{ name: ServiceName; child: ChildProcess; exited: Promise<number> }> = [];
@@ -148,7 +154,11 @@ async function run(): Promise<number> {
     for (const name of START_ORDER) lines.push(`  ${name.padEnd(10)} 127.0.0.1:${ports.grpc[name]}`);
     lines.push(`  webhooks   http://127.0.0.1:${ports.webhook}`);
     lines.push('', `  Postgres   ${env['DATABASE_URL']!.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@')}`, `  NATS       ${env['NATS_URL']}`);
-    lines.push(providerEnv ? '  Providers  the simulators on 8091…8094 (run `npm run sim`)' : '  Providers  real providers (credentials from the environment)');
+    lines.push(
+      providerEnv
+        ? `  Providers  the simulators on 8091…8094: run \`WEBHOOK_SECRET=${env['WEBHOOK_SECRET'] ? '$WEBHOOK_SECRET' : LOCAL_WEBHOOK_SECRET} SIM_WEBHOOK_BASE_URL=http://127.0.0.1:${ports.webhook} npm run sim\``
+        : '  Providers  real providers (credentials from the environment)',
+    );
     lines.push(keys.adminKey ? `  API key    ${keys.adminKey} (admin)` : '  API key    from NOTIFY_API_KEYS');
     lines.push('', 'Ctrl-C stops them all.', '');
     process.stdout.write(lines.join('\n') + '\n');
