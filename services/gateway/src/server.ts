@@ -23,7 +23,7 @@ import { gatewayEntities } from './infrastructure/persistence/gateway.entities';
 import { gatewayMigrations } from './infrastructure/persistence/migrations';
 import { PgWakeSignal } from './infrastructure/persistence/pg-wake.signal';
 import { buildProviderChains, type ProviderChains } from './infrastructure/providers';
-import { createNotificationServiceHandler } from './transport/grpc/notification-service.handler';
+import { createNotificationServiceHandler, resumeBroadcasts } from './transport/grpc/notification-service.handler';
 import { startWebhookServer, type WebhookServer } from './transport/http';
 import { gatewayEventHandler, startGatewayConsumers } from './transport/messaging/event.consumers';
 
@@ -69,7 +69,8 @@ function unavailable(what: string): never {
  * 4. the webhook HTTP server on WEBHOOK_HOST:WEBHOOK_PORT: receipts → HandleReceipt, inbound
  *    replies → the technician reply handler (application/replies), /healthz, /metrics;
  * 5. durable consumers gateway-ticket, gateway-customer, gateway-schedule → IngestNotification;
- * 6. the gRPC NotificationService on GRPC_HOST:GRPC_PORT;
+ * 6. the gRPC NotificationService on GRPC_HOST:GRPC_PORT (Broadcasts left RESOLVING by a stopped
+ *    gateway are resumed from their stored request);
  * 7. the dispatcher (DISPATCH_WORKERS concurrent sends, LISTEN/NOTIFY wake-up + DISPATCH_POLL_MS poll).
  * WatchDeliveries streams the changes committed by THIS process (single replica feed).
  */
@@ -195,15 +196,15 @@ export async function startGatewayService(
     });
 
     const background = new Set<Promise<unknown>>();
-    const handler = createNotificationServiceHandler({
-      store, ingest, chains, feed, clock,
-      background: (task) => {
-        const p = task()
-          .catch((err: unknown) => logger.error({ err }, 'broadcast resolution failed'))
-          .finally(() => background.delete(p));
-        background.add(p);
-      },
-    });
+    const runInBackground = (task: () => Promise<unknown>): void => {
+      const p = task()
+        .catch((err: unknown) => logger.error({ err }, 'broadcast resolution failed'))
+        .finally(() => background.delete(p));
+      background.add(p);
+    };
+    const handler = createNotificationServiceHandler({ store, ingest, chains, feed, clock, background: runInBackground });
+    const resumed = await resumeBroadcasts({ store, ingest, background: runInBackground });
+    if (resumed > 0) logger.info({ resumed }, 'resuming broadcasts left RESOLVING by a stopped gateway');
     const grpc = await serveGrpc('gateway', handler, config, logger);
     if (!overrides.manualDispatch) dispatcher.start();
     runtime.onClose(() => dispatcher.stop());

@@ -31,6 +31,15 @@ describe('gateway killed between the provider call and its bookkeeping', () => {
   }, 60_000);
 
   it('does not send the message again after the restart; the delivery is DEAD (ambiguous) and re-drivable', async () => {
+    try {
+      await scenario();
+    } catch (err) {
+      console.log(`child gateway output (tail):\n${output.slice(-4000)}`); // where the child stopped
+      throw err;
+    }
+  });
+
+  async function scenario(): Promise<void> {
     const grpcPort = await freePort();
     child = spawn(process.execPath, ['-r', './tools/runtime/swc-register.js', 'services/gateway/src/main.ts'], {
       cwd: ROOT,
@@ -79,5 +88,5 @@ describe('gateway killed between the provider call and its bookkeeping', () => {
     expect(redriven.delivery!.status).toBe(gatewayv1.DeliveryStatus.DELIVERY_STATUS_QUEUED);
     await waitFor(async () => ['SENT', 'DELIVERED', 'READ'].includes((await gw.store.delivery(deliveryId))!.status), { timeoutMs: 10_000 });
     expect(stack.sims.fonnte.messages().filter((m) => m.to === phone)).toHaveLength(2);
-  });
+  }
 });

@@ -164,12 +164,17 @@ export async function startStack(prefix: string, gatewayEnv: Record<string, stri
     },
     async stop() {
       for (const c of [customerClient, ticketClient, stack.gatewayClient]) (c as unknown as { close(): void }).close();
-      await stack.gateway?.stop();
-      await ticket.stop();
-      await template.stop();
-      await customer.stop();
-      await sims.close();
-      await nats.cleanup();
+      const timed = async (name: string, f: () => Promise<unknown>) => {
+        const t = Date.now();
+        await f();
+        if (process.env['GW_IT_TIMING']) console.log(`stop ${name}: ${Date.now() - t} ms`);
+      };
+      await timed('gateway', async () => stack.gateway?.stop());
+      await timed('ticket', () => ticket.stop());
+      await timed('template', () => template.stop());
+      await timed('customer', () => customer.stop());
+      await timed('sims', () => sims.close());
+      await timed('nats', () => nats.cleanup());
       for (const s of schemas) await s.dropSchema();
     },
   };

@@ -73,6 +73,32 @@ export interface NotificationHandlerDeps {
 
 const customerName = (r: ResolvedRecipient): Record<string, unknown> => (r.kind === 'CUSTOMER' ? { customer_name: r.name } : {});
 
+/** Resolves a Broadcast page by page (memory flat: deliveries are not collected). */
+function runBroadcast(ingest: IngestNotificationUseCase, req: gatewayv1.BroadcastRequest, base: Omit<IngestRequest, 'queries' | 'direct'>) {
+  return ingest.execute({ ...base, collect: false, queries: audienceQueries(req.notificationType, req.audiences, req.channels, req.priority) });
+}
+
+/**
+ * Resumes the Broadcasts a stopped gateway left RESOLVING (their request is stored with the
+ * notification): resolution starts over, and the pages already inserted are no-ops (unique
+ * delivery keys). Returns how many were resumed.
+ */
+export async function resumeBroadcasts(deps: Pick<NotificationHandlerDeps, 'store' | 'ingest' | 'background'>): Promise<number> {
+  const pending = await deps.store.resolvingNotifications('BROADCAST');
+  for (const n of pending) {
+    const stored = await deps.store.notificationRequest(n.id);
+    if (!stored) continue;
+    const req = gatewayv1.BroadcastRequest.fromJSON(stored);
+    deps.background(() =>
+      runBroadcast(deps.ingest, req, {
+        source: 'BROADCAST', idempotencyKey: n.idempotencyKey, sourceEventId: null, notificationType: n.notificationType, priority: n.priority,
+        templateKey: n.templateKey, ticketId: null, actor: n.actor, variables: n.variables ?? {}, recipientVariables: customerName,
+      }),
+    );
+  }
+  return pending.length;
+}
+
 /**
  * notify.gateway.v1.NotificationService (proto comments are the contract; roles per RPC are
  * enforced by grpc-kit from RPC_ROLES, per notification type here).
@@ -162,15 +188,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
         },
         clock(),
       );
-      if (created) {
-        deps.background(() =>
-          ingest.execute({
-            ...base,
-            collect: false,
-            queries: audienceQueries(req.notificationType, req.audiences, req.channels, req.priority),
-          }),
-        );
-      }
+      if (created) deps.background(() => runBroadcast(ingest, req, base));
       return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(notification), duplicate: !created });
     }),
 

@@ -46,6 +46,7 @@ export interface WebhookServer {
   readonly url: string;
   readonly port: number;
   readonly registry: Registry;
+  /** Waits for requests in flight (at most 5 s), then closes the server and every connection. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -85,8 +86,14 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     (registry.getSingleMetric(METRIC) as Counter<'provider' | 'kind' | 'outcome'> | undefined) ??
     new Counter({ name: METRIC, help: 'Provider webhooks received, by provider, kind and outcome', labelNames: ['provider', 'kind', 'outcome'], registers: [registry] });
 
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 256 * 1024, forceCloseConnections: true });
   await app.register(formbody);
+  // Graceful close: wait for the requests in flight (a receipt being recorded), then drop every
+  // connection, idle or not (a client's pre-opened keep-alive socket that never sent a request
+  // would otherwise hold close() until Node's headersTimeout, about a minute).
+  let inFlight = 0;
+  app.addHook('onRequest', async () => void (inFlight += 1));
+  app.addHook('onResponse', async () => void (inFlight -= 1));
 
   type Kind = 'status' | 'inbound' | 'dlr';
   const count = (provider: WebhookProvider, kind: Kind, outcome: WebhookOutcome) => counter.inc({ provider, kind, outcome });
@@ -162,5 +169,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const port = typeof address === 'object' && address ? address.port : options.port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   logger.info({ host, port }, 'webhook server listening');
-  return { url: `http://${shownHost}:${port}`, port, registry, close: () => app.close() };
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    const until = Date.now() + 5000;
+    while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await app.close();
+  };
+  return { url: `http://${shownHost}:${port}`, port, registry, close: () => (closing ??= close()) };
 }

@@ -1,0 +1,222 @@
+// More of the pipeline end to end: WhatsApp → SMS fallback for urgent/high priorities, the
+// ambiguous-timeout policy, Broadcast streaming an area, delivery events (outbox → JetStream) and
+// WatchDeliveries, /metrics, ListDeliveries paging, and the technician "press 1" reply flow wired
+// through the inbound webhook. Real Postgres, NATS, services and simulators.
+import { randomUUID } from 'node:crypto';
+import { decodeEventAs, eventConsumer } from '@notify/events';
+import { callUnary } from '@notify/grpc-kit';
+import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
+import { commonv1, customerv1, gatewayv1, ticketv1 } from '@notify/proto';
+import { waitFor } from '@notify/testing';
+import type { DeliveryRecord } from '../../src/domain';
+import { startStack, WEBHOOK_SECRET, type Stack } from '../support/gateway-stack';
+
+jest.setTimeout(60_000);
+
+const NT = commonv1.NotificationType;
+let phoneSeq = Math.floor(Math.random() * 1_000_000);
+function freshPhone(): { local: string; e164: string } {
+  const n = String(10_000_000 + (++phoneSeq % 89_999_999)).padStart(8, '0');
+  return { local: `0815${n}`, e164: `62815${n}` };
+}
+
+describe('gateway pipeline features', () => {
+  let stack: Stack;
+  let observerBus: EventBus;
+  let observer: ConsumerHandle;
+  const deliveryEvents: Array<{ subject: string; id: string; status: gatewayv1.DeliveryStatus }> = [];
+
+  beforeAll(async () => {
+    stack = await startStack('gw_feat', {
+      DELIVERY_MAX_ATTEMPTS: '30',
+      RECIPIENT_RATE_LIMIT: '0',
+      BREAKER_VOLUME_THRESHOLD: '50',
+      PROVIDER_TIMEOUT_MS: '800',
+    });
+    observerBus = await connectJetStreamBus({ url: stack.nats.url, name: 'gw-feat-observer' });
+    observer = await observerBus.consume(eventConsumer('gw_feat_it', 'delivery', { ns: stack.nats.namespace }), async (evt) => {
+      const name = evt.subject.split('.').pop() as 'queued';
+      const p = decodeEventAs(`delivery.${name}`, evt.subject, evt.data);
+      deliveryEvents.push({ subject: name, id: p.delivery!.id, status: p.delivery!.status });
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await observer?.stop();
+    await observerBus?.close();
+    await stack?.stop();
+  }, 60_000);
+
+  afterEach(async () => {
+    await stack.sims.clearFaults();
+  });
+
+  const register = async (workZone: string, name: string, activate = false) => {
+    const phone = freshPhone();
+    const res = await callUnary(stack.customerClient, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
+      name, phone: phone.local, address: 'Jl. Kenanga 7', workZone, packageName: 'Home 30 Mbps', wantsInstallation: false,
+    }));
+    if (activate) await callUnary(stack.customerClient, 'activateCustomer', customerv1.ActivateCustomerRequest.fromPartial({ customerId: res.customer!.id }));
+    return { customer: res.customer!, phone: phone.e164 };
+  };
+  const waitStatus = async (id: string, statuses: string[], timeoutMs = 15_000): Promise<DeliveryRecord> =>
+    waitFor(async () => {
+      const d = await stack.gateway.store.delivery(id);
+      return d && statuses.includes(d.status) ? d : null;
+    }, { timeoutMs, intervalMs: 50 });
+  const deliveryFor = async (ticketId: string, phone: string): Promise<DeliveryRecord> =>
+    waitFor(async () => (await stack.gateway.store.list({ ticketId, recipient: phone }, 10))[0] ?? null, { timeoutMs: 20_000 });
+  const createTicket = (customerId: string, workZone: string, priority: commonv1.Priority, description: string) =>
+    callUnary(stack.ticketClient, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId, description, address: 'Jl. Kenanga 7', workZone, priority,
+    })).then((r) => r.ticket!);
+
+  it('WhatsApp down for a HIGH ticket → the customer gets the SMS text through Twilio (fallback), once', async () => {
+    const { customer, phone } = await register('bogor', 'Agus Salim');
+    await stack.sims.fonnte.setFault({ mode: 'down' });
+    await stack.sims.wablas.setFault({ mode: 'down' });
+    await new Promise((r) => setTimeout(r, 50));
+    const t = await createTicket(customer.id, 'bogor', commonv1.Priority.PRIORITY_HIGH, 'Internet putus total');
+    const d = await deliveryFor(t.id, phone);
+    const sent = await waitStatus(d.id, ['SENT', 'DELIVERED', 'READ']);
+    expect(sent).toMatchObject({ channel: 'SMS', provider: 'twilio', failover: true, costRupiah: 900 });
+    const sms = stack.sims.twilio.messages().filter((m) => m.to.replace('+', '') === phone);
+    expect(sms).toHaveLength(1);
+    expect(sms[0]!.text).toBe(sent.body);
+    expect(sent.body).toContain(t.number);
+    expect(sent.body).not.toContain('*TIKET GANGGUAN DITERIMA*'); // the SMS template, not the WhatsApp one
+    const attempts = await stack.gateway.store.attempts(d.id);
+    expect(attempts.map((a) => [a.provider, a.outcome])).toEqual([
+      ['fonnte', 'RETRYABLE_FAILURE'], ['wablas', 'RETRYABLE_FAILURE'], ['twilio', 'ACCEPTED'],
+    ]);
+  });
+
+  it('NORMAL priority does not fall back to SMS: it waits for WhatsApp', async () => {
+    const { customer, phone } = await register('bogor', 'Rudi Hartono');
+    await stack.sims.fonnte.setFault({ mode: 'down' });
+    await stack.sims.wablas.setFault({ mode: 'down' });
+    await new Promise((r) => setTimeout(r, 50));
+    const t = await createTicket(customer.id, 'bogor', commonv1.Priority.PRIORITY_NORMAL, 'Internet lambat');
+    const d = await deliveryFor(t.id, phone);
+    await waitStatus(d.id, ['FAILED']);
+    expect(stack.sims.twilio.messages().filter((m) => m.to.replace('+', '') === phone)).toHaveLength(0);
+    await stack.sims.clearFaults();
+    const sent = await waitStatus(d.id, ['SENT', 'DELIVERED', 'READ'], 20_000);
+    expect(sent.channel).toBe('WHATSAPP');
+  });
+
+  it('ambiguous timeout: no failover to Wablas; retried later on Fonnte only (documented policy)', async () => {
+    await stack.sims.fonnte.setFault({ mode: 'slow', delay_ms: 1500 });
+    const { e164 } = freshPhone();
+    const res = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+      idempotencyKey: `amb:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_WELCOME,
+      target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'phone', value: e164 } }] } },
+      variables: { customer_name: 'Siti', customer_id: 'C-2', package_name: 'Home 30 Mbps', activated_at: '2026-11-22T09:00:00+07:00', support_phone: '' },
+    }));
+    const id = res.deliveries[0]!.id;
+    const failed = await waitStatus(id, ['FAILED']);
+    expect(failed.pinnedProvider).toBe('fonnte');
+    expect(failed.lastError).toMatch(/^ambiguous/);
+    await stack.sims.clearFaults();
+    const sent = await waitStatus(id, ['SENT', 'DELIVERED', 'READ'], 20_000);
+    expect(sent.provider).toBe('fonnte');
+    const attempts = await stack.gateway.store.attempts(id);
+    expect(attempts[0]).toMatchObject({ provider: 'fonnte', outcome: 'AMBIGUOUS' });
+    expect(attempts.every((a) => a.provider === 'fonnte')).toBe(true);
+    expect(stack.sims.wablas.messages().filter((m) => m.to === e164)).toHaveLength(0);
+  });
+
+  it('Broadcast to an area answers at once (RESOLVING), then every active customer of the area gets the notice', async () => {
+    const zone = `area${Math.floor(Math.random() * 1e6)}`;
+    const people = await Promise.all([0, 1, 2].map((i) => register(zone, `Warga ${i}`, true)));
+    const outsider = await register('depok', 'Orang Luar', true);
+    const res = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+      idempotencyKey: `bc:${randomUUID()}`,
+      notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
+      audiences: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }],
+      variables: { maintenance_type: 'Pemeliharaan jaringan', area: zone, start_at: '2026-11-23T01:00:00+07:00', duration_minutes: 120, impact: 'Internet mati sementara', reason: 'Penggantian perangkat' },
+    }));
+    expect(res.duplicate).toBe(false);
+    const nid = res.notification!.id;
+    const done = await waitFor(async () => {
+      const n = await stack.gateway.store.notification(nid);
+      return n?.status === 'RESOLVED' ? n : null;
+    }, { timeoutMs: 20_000 });
+    expect(done.deliveriesCreated).toBe(3);
+    await waitFor(() => people.every((p) => stack.sims.fonnte.messages().some((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))), { timeoutMs: 20_000 });
+    expect(stack.sims.fonnte.messages().some((m) => m.to === outsider.phone && m.text.includes('Penggantian perangkat'))).toBe(false);
+    for (const p of people) expect(stack.sims.fonnte.messages().find((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))!.text).toContain(p.customer.name);
+    const again = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({ ...gatewayv1.BroadcastRequest.fromJSON({}), idempotencyKey: done.idempotencyKey, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, audiences: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }] }));
+    expect(again).toMatchObject({ duplicate: true, notification: { id: nid } });
+  });
+
+  it('publishes delivery events through the outbox and streams them on WatchDeliveries', async () => {
+    const seen: gatewayv1.DeliveryEvent[] = [];
+    const stream = stack.gatewayClient.watchDeliveries(gatewayv1.WatchDeliveriesRequest.fromPartial({}));
+    stream.on('data', (m: gatewayv1.WatchDeliveriesResponse) => seen.push(m.event!));
+    stream.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    const { e164 } = freshPhone();
+    const res = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+      idempotencyKey: `ev:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_WELCOME,
+      target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'phone', value: e164 } }] } },
+      variables: { customer_name: 'Siti', customer_id: 'C-3', package_name: 'Home 30 Mbps', activated_at: '2026-11-22T09:00:00+07:00', support_phone: '' },
+    }));
+    const id = res.deliveries[0]!.id;
+    const T = gatewayv1.DeliveryEventType;
+    await waitFor(() => [T.DELIVERY_EVENT_TYPE_QUEUED, T.DELIVERY_EVENT_TYPE_SENT, T.DELIVERY_EVENT_TYPE_DELIVERED, T.DELIVERY_EVENT_TYPE_READ]
+      .every((t) => seen.some((e) => e.delivery!.id === id && e.type === t)), { timeoutMs: 15_000 });
+    stream.cancel();
+    const sentEvt = seen.find((e) => e.delivery!.id === id && e.type === T.DELIVERY_EVENT_TYPE_SENT)!;
+    expect(sentEvt.previousStatus).toBe(gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENDING);
+    expect(sentEvt.attempt!.outcome).toBe(gatewayv1.AttemptOutcome.ATTEMPT_OUTCOME_ACCEPTED);
+    expect(sentEvt.delivery!.body).toBe('');
+    await waitFor(() => ['queued', 'sent', 'delivered', 'read'].every((s) => deliveryEvents.some((e) => e.id === id && e.subject === s)), { timeoutMs: 15_000 });
+  });
+
+  it('/metrics exposes deliveries by status and provider, attempt latency and breaker state', async () => {
+    const text = await (await fetch(`${stack.gateway.webhooks.url}/metrics`)).text();
+    expect(text).toMatch(/notify_gateway_deliveries_total\{status="(SENT|FAILED)",provider="\w+"\} \d+/);
+    expect(text).toMatch(/notify_gateway_attempt_latency_ms_bucket\{[^}]*provider="fonnte"/);
+    expect(text).toMatch(/notify_gateway_breaker_state\{provider="fonnte"\} 0/);
+  });
+
+  it('ListDeliveries pages newest first with a token and filters by status', async () => {
+    const all: string[] = [];
+    let token = '';
+    do {
+      const page = await callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ page: { pageSize: 2, pageToken: token } }));
+      expect(page.deliveries.length).toBeLessThanOrEqual(2);
+      all.push(...page.deliveries.map((d) => d.id));
+      token = page.nextPageToken;
+    } while (token);
+    const total = (await stack.gateway.store.list({}, 1000)).length;
+    expect(all).toHaveLength(total);
+    expect(new Set(all).size).toBe(total);
+    const read = await callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_READ, page: { pageSize: 500 } }));
+    expect(read.deliveries.length).toBeGreaterThan(0);
+    expect(read.deliveries.every((d) => d.status === gatewayv1.DeliveryStatus.DELIVERY_STATUS_READ)).toBe(true);
+  });
+
+  it('a technician\'s WhatsApp "1" takes the offered job through the inbound webhook and gets the confirmation back', async () => {
+    const zone = `zone${Math.floor(Math.random() * 1e6)}`;
+    const tech = freshPhone();
+    await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+      name: 'Lutfi Hakim', phone: tech.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+    }));
+    const { customer, phone } = await register(zone, 'Bu Ani');
+    const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'Modem mati');
+    const offer = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === tech.e164 && m.text.includes(t.number)), { timeoutMs: 20_000 });
+    expect(offer.text).toContain('Balas *1*');
+    const post = await fetch(`${stack.gateway.webhooks.url}/webhooks/fonnte/inbound?secret=${WEBHOOK_SECRET}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sender: tech.e164, message: '1', name: 'Lutfi' }),
+    });
+    expect(post.status).toBe(200);
+    const confirmation = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === tech.e164 && m.text.includes('PEKERJAAN BERHASIL DIAMBIL')), { timeoutMs: 15_000 });
+    expect(confirmation.text).toContain(t.number);
+    const got = await callUnary(stack.ticketClient, 'getTicket', ticketv1.GetTicketRequest.fromPartial({ id: t.id }));
+    expect(got.ticket!.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED);
+    // The customer hears about it through the ticket.assigned event.
+    await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Lutfi Hakim') && m.text.includes(t.number)), { timeoutMs: 20_000 });
+  });
+});
