@@ -115,7 +115,9 @@ const nonNegativeInt = () =>
  *   per hour); the excess is DEFERRED until a slot frees; URGENT is exempt. 0 = no limit.
  * - `<PROVIDER>_RATE_PER_SECOND`: provider pacing, messages per second per process (0 = unpaced,
  *   the default). A send waits for its slot before the provider's timeout starts.
- * - `DELIVERY_EVENT_OUTBOX`: publish notify.delivery.v1.* events through the outbox (default true).
+ * - `RESOLVE_PAGE_SIZE`: recipients per ResolveRecipients page (default 1000, max 5000): each page is
+ *   rendered and inserted in its own transaction, so a Broadcast's first messages leave while later
+ *   pages are still being resolved and memory holds one page.
  * - Template facts the events do not carry: `TICKET_PORTAL_URL` (ticket links: `<url>/<ticket number>`,
  *   default http://127.0.0.1:8080/tickets), `SUPPORT_PHONE` (customer.welcome's support number, E.164
  *   digits, default empty), `SYSTEM_NAME` (escalation texts' `[system]` tag, default NOTIFY).
@@ -142,6 +144,7 @@ const pipelineEnv = {
   TICKET_PORTAL_URL: httpUrl().default('http://127.0.0.1:8080/tickets'),
   SUPPORT_PHONE: z.string().trim().default(''),
   SYSTEM_NAME: z.string().trim().min(1).default('NOTIFY'),
+  RESOLVE_PAGE_SIZE: positiveInt().refine((n) => n <= 5000, { message: 'must be at most 5000' }).default(1000),
   GATEWAY_TEST_PAUSE_AFTER_SEND_MS: durationMs().default(0),
 };
 

@@ -3,13 +3,15 @@
 // WatchDeliveries, /metrics, ListDeliveries paging, and the technician "press 1" reply flow wired
 // through the inbound webhook. Real Postgres, NATS, services and simulators.
 import { randomUUID } from 'node:crypto';
-import { decodeEventAs, eventConsumer } from '@notify/events';
-import { callUnary } from '@notify/grpc-kit';
+import { listDeadLetters } from '@notify/db';
+import { PermissionDeniedError } from '@notify/errors';
+import { decodeEventAs, encodeEvent, eventConsumer, eventSubject } from '@notify/events';
+import { callUnary, createClient } from '@notify/grpc-kit';
 import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
-import { commonv1, customerv1, gatewayv1, ticketv1 } from '@notify/proto';
+import { commonv1, customerv1, gatewayv1, schedulerv1, ticketv1 } from '@notify/proto';
 import { waitFor } from '@notify/testing';
 import type { DeliveryRecord } from '../../src/domain';
-import { startStack, WEBHOOK_SECRET, type Stack } from '../support/gateway-stack';
+import { NOC_KEY, startStack, TECH_KEY, WEBHOOK_SECRET, type Stack } from '../support/gateway-stack';
 
 jest.setTimeout(60_000);
 
@@ -24,6 +26,7 @@ describe('gateway pipeline features', () => {
   let stack: Stack;
   let observerBus: EventBus;
   let observer: ConsumerHandle;
+  let publisher: EventBus;
   const deliveryEvents: Array<{ subject: string; id: string; status: gatewayv1.DeliveryStatus }> = [];
 
   beforeAll(async () => {
@@ -32,8 +35,10 @@ describe('gateway pipeline features', () => {
       RECIPIENT_RATE_LIMIT: '0',
       BREAKER_VOLUME_THRESHOLD: '50',
       PROVIDER_TIMEOUT_MS: '800',
+      RESOLVE_PAGE_SIZE: '2',
     });
     observerBus = await connectJetStreamBus({ url: stack.nats.url, name: 'gw-feat-observer' });
+    publisher = await connectJetStreamBus({ url: stack.nats.url, name: 'gw-feat-publisher' });
     observer = await observerBus.consume(eventConsumer('gw_feat_it', 'delivery', { ns: stack.nats.namespace }), async (evt) => {
       const name = evt.subject.split('.').pop() as 'queued';
       const p = decodeEventAs(`delivery.${name}`, evt.subject, evt.data);
@@ -44,6 +49,7 @@ describe('gateway pipeline features', () => {
   afterAll(async () => {
     await observer?.stop();
     await observerBus?.close();
+    await publisher?.close();
     await stack?.stop();
   }, 60_000);
 
@@ -148,6 +154,71 @@ describe('gateway pipeline features', () => {
     for (const p of people) expect(stack.sims.fonnte.messages().find((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))!.text).toContain(p.customer.name);
     const again = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({ ...gatewayv1.BroadcastRequest.fromJSON({}), idempotencyKey: done.idempotencyKey, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, audiences: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }] }));
     expect(again).toMatchObject({ duplicate: true, notification: { id: nid } });
+  });
+
+  it('a Broadcast streams: deliveries of the first pages are sent before the last page is resolved', async () => {
+    const zone = `big${Math.floor(Math.random() * 1e6)}`;
+    const people: Array<{ phone: string }> = [];
+    for (let i = 0; i < 16; i++) people.push(await register(zone, `Pelanggan ${i}`, true));
+    const res = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+      idempotencyKey: `bc:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
+      audiences: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }],
+      variables: { maintenance_type: 'Upgrade', area: zone, start_at: '2026-11-23T01:00:00+07:00', duration_minutes: 60, impact: 'Putus sebentar', reason: 'Upgrade OLT' },
+    }));
+    expect(res.notification!.status).toBe(gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVING);
+    const done = await waitFor(async () => {
+      const n = await stack.gateway.store.notification(res.notification!.id);
+      return n?.status === 'RESOLVED' ? n : null;
+    }, { timeoutMs: 30_000 });
+    expect(done.deliveriesCreated).toBe(16); // RESOLVE_PAGE_SIZE = 2: eight pages
+    const rows = await waitFor(async () => {
+      const all = await stack.gateway.store.deliveriesOf(done.id);
+      return all.every((d) => d.sentAt) ? all : null;
+    }, { timeoutMs: 30_000 });
+    const firstSent = Math.min(...rows.map((d) => d.sentAt!.getTime()));
+    expect(firstSent).toBeLessThan(done.resolvedAt!.getTime());
+  });
+
+  it('a schedule event (payment reminder) reaches the invoice\'s customer with the reminder text', async () => {
+    const { customer, phone } = await register('bogor', 'Hendra Gunawan');
+    const evt = schedulerv1.PaymentReminderEvent.fromPartial({
+      eventId: randomUUID(), occurredAt: new Date(), daysUntilDue: 3,
+      invoice: { id: randomUUID(), customerId: customer.id, number: 'INV-2026-11-0042', amountRupiah: '350000', dueDate: '2026-11-25' },
+      customer,
+    });
+    const e = encodeEvent('schedule.payment_reminder', evt, stack.nats.namespace);
+    await publisher.publish({ subject: e.subject, data: e.data, msgID: e.msgID });
+    const msg = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.includes('INV-2026-11-0042')), { timeoutMs: 20_000 });
+    expect(msg.text).toContain('Hendra Gunawan');
+    expect(msg.text).toContain('Rp 350.000');
+  });
+
+  it('a poison event is dead-lettered in the gateway schema and terminated', async () => {
+    await publisher.publish({ subject: eventSubject('ticket', 'created', stack.nats.namespace), data: new Uint8Array([0xff, 0x01, 0x02]), msgID: randomUUID() });
+    const letters = await waitFor(async () => {
+      const rows = await listDeadLetters(stack.gateway.dataSource, { schema: stack.gatewayConfig.DATABASE_SCHEMA });
+      return rows.length > 0 ? rows : null;
+    }, { timeoutMs: 15_000 });
+    expect(letters[0]).toMatchObject({ durable: `${stack.nats.namespace}-gateway-ticket`, cause: 'poison' });
+  });
+
+  it('Notify checks the caller\'s role per notification type (seeds\' table)', async () => {
+    const addr = `127.0.0.1:${stack.gateway.grpc.port}`;
+    const tech = createClient(gatewayv1.NotificationServiceClient, addr, { apiKey: TECH_KEY });
+    const noc = createClient(gatewayv1.NotificationServiceClient, addr, { apiKey: NOC_KEY });
+    const req = (type: commonv1.NotificationType) => gatewayv1.NotifyRequest.fromPartial({
+      idempotencyKey: `role:${randomUUID()}`, notificationType: type,
+      target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'phone', value: freshPhone().e164 } }] } },
+      variables: { alert_type: 'Gangguan massal', area: 'bogor', customers_affected: 120, status: 'Investigasi', eta: '2 jam' },
+    });
+    try {
+      await expect(callUnary(tech, 'notify', req(NT.NOTIFICATION_TYPE_EMERGENCY_ALERT))).rejects.toBeInstanceOf(PermissionDeniedError);
+      const ok = await callUnary(noc, 'notify', req(NT.NOTIFICATION_TYPE_EMERGENCY_ALERT));
+      expect(ok.deliveries).toHaveLength(1);
+    } finally {
+      (tech as unknown as { close(): void }).close();
+      (noc as unknown as { close(): void }).close();
+    }
   });
 
   it('publishes delivery events through the outbox and streams them on WatchDeliveries', async () => {

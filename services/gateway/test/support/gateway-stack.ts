@@ -29,7 +29,9 @@ import { startGatewayService, type GatewayServiceOverrides, type RunningGatewayS
 
 export const ADMIN_KEY = 'gw-it-admin-key-00000001';
 export const SERVICE_KEY = 'gw-it-service-key-0000001';
-export const API_KEYS = `${ADMIN_KEY}:admin,${SERVICE_KEY}:service`;
+export const TECH_KEY = 'gw-it-technician-key-0001';
+export const NOC_KEY = 'gw-it-noc-key-00000000001';
+export const API_KEYS = `${ADMIN_KEY}:admin,${SERVICE_KEY}:service,${TECH_KEY}:technician:tech-x,${NOC_KEY}:noc`;
 export const WEBHOOK_SECRET = 'gw-it-webhook-secret';
 export const CREDS = {
   FONNTE_TOKEN: 'fonnte-token', WABLAS_TOKEN: 'wablas-token', WABLAS_SECRET_KEY: 'wablas-secret',

@@ -18,7 +18,7 @@ export interface PgDeliveryStoreOptions {
   schema: string;
   /** NATS namespace of the delivery subjects (tests); undefined in production. */
   namespace?: string;
-  /** false = do not write delivery events to the outbox (DELIVERY_EVENT_OUTBOX). */
+  /** false = do not write delivery events to the outbox (benchmarks, tools; the service always publishes). */
   publishEvents?: boolean;
   /** Called after each committed transaction with its delivery changes (WatchDeliveries feed). */
   onCommitted?: (changes: readonly DeliveryChange[]) => void;
