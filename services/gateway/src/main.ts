@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger({ service: config.OTEL_SERVICE_NAME, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
   const service = await startGatewayService(config, logger);
-  logger.info({ port: service.grpc.port, grpc_port: service.grpc.port }, 'gateway service listening');
+  logger.info({ port: service.grpc.port, grpc_port: service.grpc.port, webhook_url: service.webhooks.url }, 'gateway service listening');
   installShutdown([() => service.stop(), () => telemetry.shutdown()], logger);
 }
 

@@ -44,7 +44,8 @@ describe('gateway delivery pipeline (Postgres + NATS + customer/template/ticket 
       BREAKER_VOLUME_THRESHOLD: '3',
       BREAKER_ERROR_THRESHOLD_PERCENTAGE: '50',
       BREAKER_RESET_TIMEOUT_MS: '1500',
-      RECIPIENT_RATE_LIMIT: '0',
+      RECIPIENT_RATE_LIMIT: '2',
+      RECIPIENT_RATE_WINDOW_MS: '3600000',
     });
     bus = await connectJetStreamBus({ url: stack.nats.url, name: 'gw-pipe-publisher' });
   }, 120_000);
@@ -305,6 +306,21 @@ describe('gateway delivery pipeline (Postgres + NATS + customer/template/ticket 
     expect(toPhone).toHaveLength(1);
     expect(toPhone[0]!.id).toBe(sent.providerMessageId);
     expect(sent.body).toContain('Dewi Lestari');
+  });
+
+  it('the per-recipient rate limit (2 an hour here) defers the excess until a slot frees; URGENT is exempt', async () => {
+    const { e164 } = freshPhone();
+    const first = await notifyPhone(e164);
+    const a = await waitStatus(first.deliveries[0]!.id, ['SENT', 'DELIVERED', 'READ']);
+    const second = await notifyPhone(e164);
+    await waitStatus(second.deliveries[0]!.id, ['SENT', 'DELIVERED', 'READ']);
+    const third = await notifyPhone(e164);
+    const held = await waitStatus(third.deliveries[0]!.id, ['DEFERRED']);
+    expect(held.deferredUntil!.getTime()).toBeGreaterThanOrEqual(a.sentAt!.getTime() + 3_600_000);
+    expect(held.deferredUntil!.getTime()).toBeLessThan(a.sentAt!.getTime() + 3_600_000 + 5_000);
+    const urgent = await notifyPhone(e164, `urgent:${randomUUID()}`, commonv1.Priority.PRIORITY_URGENT);
+    await waitStatus(urgent.deliveries[0]!.id, ['SENT', 'DELIVERED', 'READ']);
+    expect([...stack.sims.fonnte.messages(), ...stack.sims.wablas.messages()].filter((m) => m.to === e164)).toHaveLength(3);
   });
 
   it('Notify with the same idempotency key twice returns the first notification and creates nothing new', async () => {
