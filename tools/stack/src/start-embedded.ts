@@ -17,7 +17,8 @@
  *                       default 50051…50055, 8080, 8091…8094
  *   LOG_LEVEL           pino level of every component (default info)
  * Every other variable of a service (DISPATCH_POLL_MS, SHUTDOWN_GRACE_MS…) passes through.
- * SIGINT / SIGTERM stop everything in order; the process exits 0 when the stop succeeded, 1 otherwise.
+ * SIGINT / SIGTERM stop everything in order; the process exits 0 when the stop succeeded, 1 otherwise
+ * (a second signal more than 2 s after the first exits 1 at once).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -97,12 +98,17 @@ function redactUrl(url: string): string {
 async function run(): Promise<void> {
   const starting = startEmbeddedStack();
   let stopping = false;
+  let firstSignalAt = 0;
   const stop = (signal: string): void => {
     if (stopping) {
+      // A terminal's Ctrl-C reaches this process twice: from the terminal and forwarded by
+      // `npm start`. Only a second Ctrl-C later than 2 s forces the exit.
+      if (Date.now() - firstSignalAt < 2_000) return;
       process.stderr.write(`notify: second ${signal} while stopping, exiting now\n`);
       process.exit(1);
     }
     stopping = true;
+    firstSignalAt = Date.now();
     process.stderr.write(`notify: ${signal} received, stopping (services, simulators, bus, database)…\n`);
     // A signal during start-up waits for the start to finish (or fail), then stops what runs.
     starting
