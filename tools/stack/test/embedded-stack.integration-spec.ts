@@ -153,7 +153,7 @@ describe('npm start (embedded stack, one process)', () => {
     expect(run.jobName).toBe('sla_monitor');
   }, 30_000);
 
-  it('delivers "TIKET GANGGUAN DITERIMA" to the customer through the Fonnte simulator', async () => {
+  it('delivers "TIKET GANGGUAN DITERIMA" to the customer through the Fonnte simulator, whose receipt the gateway accepts', async () => {
     // ticket outbox → relay → in-process bus → gateway (recipients, template render) → Fonnte.
     const message = await waitFor(
       async () => {
@@ -164,6 +164,17 @@ describe('npm start (embedded stack, one process)', () => {
       { timeoutMs: 30_000, intervalMs: 500 },
     );
     expect(message.text).toContain(gangguanNumber);
+
+    // Its receipts go to the gateway's webhook server (with the generated secret) and are accepted.
+    const receipt = await waitFor(
+      async () => {
+        const res = await fetch(`${info.providers.urls.fonnte}/__sim/webhooks`);
+        const posts = (await res.json()) as Array<{ kind: string; url: string; httpStatus?: number; error?: string }>;
+        return posts.find((p) => p.kind === 'receipt' && p.url.startsWith(`${info.webhookUrl}/webhooks/fonnte/status`));
+      },
+      { timeoutMs: 10_000, intervalMs: 250 },
+    );
+    expect({ status: receipt.httpStatus, error: receipt.error }).toEqual({ status: 200, error: undefined });
   }, 40_000);
 
   it('stops on SIGTERM in order and exits 0', async () => {
