@@ -3,6 +3,8 @@
 // WatchDeliveries, /metrics, ListDeliveries paging, and the technician "press 1" reply flow wired
 // through the inbound webhook. Real Postgres, NATS, services and simulators.
 import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { listDeadLetters } from '@notify/db';
 import { PermissionDeniedError } from '@notify/errors';
 import { decodeEventAs, encodeEvent, eventConsumer, eventSubject } from '@notify/events';
@@ -149,6 +151,11 @@ describe('gateway pipeline features', () => {
       return n?.status === 'RESOLVED' ? n : null;
     }, { timeoutMs: 20_000 });
     expect(done.deliveriesCreated).toBe(3);
+    const viaRpc = await callUnary(stack.gatewayClient, 'getNotification', { notificationId: nid });
+    expect(viaRpc.notification).toMatchObject({
+      id: nid, status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 3,
+      source: gatewayv1.NotificationSource.NOTIFICATION_SOURCE_BROADCAST, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, templateKey: 'maintenance.notice',
+    });
     await waitFor(() => people.every((p) => stack.sims.fonnte.messages().some((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))), { timeoutMs: 20_000 });
     expect(stack.sims.fonnte.messages().some((m) => m.to === outsider.phone && m.text.includes('Penggantian perangkat'))).toBe(false);
     for (const p of people) expect(stack.sims.fonnte.messages().find((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))!.text).toContain(p.customer.name);
@@ -252,6 +259,24 @@ describe('gateway pipeline features', () => {
     expect(text).toMatch(/notify_gateway_breaker_state\{provider="fonnte"\} 0/);
   });
 
+  it('ListProviders shows every provider with its chain position, base URL, cost and breaker state', async () => {
+    const { providers } = await callUnary(stack.gatewayClient, 'listProviders', {});
+    const P = gatewayv1.Provider;
+    expect(providers.map((p) => [p.provider, p.channel, p.chainPosition, p.enabled, p.costPerMessageRupiah])).toEqual([
+      [P.PROVIDER_FONNTE, commonv1.Channel.CHANNEL_WHATSAPP, 1, true, '150'],
+      [P.PROVIDER_WABLAS, commonv1.Channel.CHANNEL_WHATSAPP, 2, true, '200'],
+      [P.PROVIDER_TWILIO, commonv1.Channel.CHANNEL_SMS, 1, true, '900'],
+      [P.PROVIDER_ADVANTA, commonv1.Channel.CHANNEL_SMS, 2, true, '400'],
+    ]);
+    const fonnte = providers[0]!;
+    expect(fonnte.baseUrl).toBe(stack.sims.fonnte.url);
+    expect(fonnte.breakerState).toBe(gatewayv1.BreakerState.BREAKER_STATE_CLOSED);
+    expect(fonnte.recentCalls).toBeGreaterThan(0);
+    expect(fonnte.successRatePercent).toBeGreaterThan(0);
+    expect(fonnte.latencyP99Ms).toBeGreaterThanOrEqual(fonnte.latencyP50Ms);
+    expect(fonnte.lastError).not.toBe(''); // it was down / slow earlier in this file
+  });
+
   it('ListDeliveries pages newest first with a token and filters by status', async () => {
     const all: string[] = [];
     let token = '';
@@ -289,5 +314,24 @@ describe('gateway pipeline features', () => {
     expect(got.ticket!.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED);
     // The customer hears about it through the ticket.assigned event.
     await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Lutfi Hakim') && m.text.includes(t.number)), { timeoutMs: 20_000 });
+  });
+
+  it('customer service unreachable → the event is retried (nak), nothing lost: delivered once it is back', async () => {
+    const { customer, phone } = await register('bogor', 'Yanti Susanti');
+    const good = stack.gatewayEnv['CUSTOMER_ADDR']!;
+    await stack.restartGateway({ CUSTOMER_ADDR: '127.0.0.1:1' });
+    const t = await createTicket(customer.id, 'bogor', commonv1.Priority.PRIORITY_NORMAL, 'Kabel digigit tikus');
+    const consumer = eventConsumer('gateway', 'ticket', { ns: stack.nats.namespace });
+    const nc = await connect({ servers: stack.nats.url });
+    try {
+      // At least one failed delivery of the event (nak'ed: customer UNAVAILABLE) and no rows.
+      await waitFor(async () => (await (await jetstreamManager(nc)).consumers.info(consumer.stream, consumer.durable)).num_redelivered > 0, { timeoutMs: 15_000 });
+    } finally {
+      await nc.close();
+    }
+    expect(await stack.gateway.store.list({ ticketId: t.id }, 10)).toHaveLength(0);
+    await stack.restartGateway({ CUSTOMER_ADDR: good });
+    const msg = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.includes(t.number)), { timeoutMs: 30_000 });
+    expect(msg.text).toContain('Kabel digigit tikus');
   });
 });
