@@ -52,6 +52,8 @@ export interface IngestOptions {
   clock: Clock;
   /** Priorities whose WhatsApp deliveries get an SMS text pre-rendered for the fallback. */
   smsFallbackPriorities: readonly Priority[];
+  /** RenderTemplate calls in flight per page (default 16). */
+  renderConcurrency?: number;
   /** Render cache entries (default 1000) and lifetime in ms (default 60 000). */
   cacheSize?: number;
   cacheTtlMs?: number;
@@ -163,50 +165,53 @@ export class IngestNotificationUseCase {
   }
 
   private async page(n: NotificationRecord, req: IngestRequest, recipients: readonly ResolvedRecipient[], leftOutByDirectory: number): Promise<DeliveryRecord[]> {
-    const rows: NewDelivery[] = [];
-    let leftOut = leftOutByDirectory;
-    for (const r of recipients) {
-      const key = req.templateKey || r.templateKey;
-      const variables = { ...req.variables, ...(req.recipientVariables?.(r) ?? {}) };
-      let rendered: RenderedText;
-      try {
-        if (!key) throw new ValidationError('template_key', 'no template key for this recipient');
-        rendered = await this.render(key, r.channel, r.locale, variables);
-      } catch (err) {
-        if (!(err instanceof ValidationError || err instanceof NotFoundError)) throw err;
-        if (req.strict) throw err;
-        leftOut += 1;
-        this.o.logger.warn({ notification_id: n.id, template_key: key, channel: r.channel, reason: err.message }, 'recipient left out: template cannot be rendered');
-        continue;
-      }
-      let fallback: RenderedText | null = null;
-      if (r.channel === 'WHATSAPP' && r.kind !== 'GROUP' && allowsSmsFallback(req.priority, this.o.smsFallbackPriorities)) {
-        fallback = await this.render(key, 'SMS', r.locale, variables).catch((err: unknown) => {
-          if (err instanceof ValidationError || err instanceof NotFoundError) return null;
-          throw err;
-        });
-      }
-      rows.push({
-        idempotencyKey: deliveryIdempotencyKey(req.idempotencyKey, r.address, r.channel),
-        notificationType: req.notificationType,
-        ticketId: req.ticketId,
-        sourceEventId: req.sourceEventId,
-        recipient: r.address,
-        recipientKind: r.kind,
-        recipientId: r.id || null,
-        recipientName: r.name,
-        channel: r.channel,
-        priority: req.priority,
-        locale: rendered.locale,
-        templateKey: key,
-        templateVersion: rendered.version,
-        body: rendered.text,
-        fallbackBody: fallback?.text ?? null,
-        fallbackTemplateVersion: fallback?.version ?? null,
-        quietHours: r.quietHours,
+    // Render up to `renderConcurrency` recipients at once (one RenderTemplate call each unless cached).
+    const built = await mapConcurrent(recipients, this.o.renderConcurrency ?? 16, (r) => this.build(n, req, r));
+    const rows = built.filter((r): r is NewDelivery => r !== null);
+    const leftOut = leftOutByDirectory + (built.length - rows.length);
+    return this.o.store.insertDeliveries(n.id, rows, leftOut, this.o.clock());
+  }
+
+  /** One recipient's delivery row, or null when it is left out (template missing / variables missing). */
+  private async build(n: NotificationRecord, req: IngestRequest, r: ResolvedRecipient): Promise<NewDelivery | null> {
+    const key = req.templateKey || r.templateKey;
+    const variables = { ...req.variables, ...(req.recipientVariables?.(r) ?? {}) };
+    let rendered: RenderedText;
+    try {
+      if (!key) throw new ValidationError('template_key', 'no template key for this recipient');
+      rendered = await this.render(key, r.channel, r.locale, variables);
+    } catch (err) {
+      if (!(err instanceof ValidationError || err instanceof NotFoundError)) throw err;
+      if (req.strict) throw err;
+      this.o.logger.warn({ notification_id: n.id, template_key: key, channel: r.channel, reason: err.message }, 'recipient left out: template cannot be rendered');
+      return null;
+    }
+    let fallback: RenderedText | null = null;
+    if (r.channel === 'WHATSAPP' && r.kind !== 'GROUP' && allowsSmsFallback(req.priority, this.o.smsFallbackPriorities)) {
+      fallback = await this.render(key, 'SMS', r.locale, variables).catch((err: unknown) => {
+        if (err instanceof ValidationError || err instanceof NotFoundError) return null;
+        throw err;
       });
     }
-    return this.o.store.insertDeliveries(n.id, rows, leftOut, this.o.clock());
+    return {
+      idempotencyKey: deliveryIdempotencyKey(req.idempotencyKey, r.address, r.channel),
+      notificationType: req.notificationType,
+      ticketId: req.ticketId,
+      sourceEventId: req.sourceEventId,
+      recipient: r.address,
+      recipientKind: r.kind,
+      recipientId: r.id || null,
+      recipientName: r.name,
+      channel: r.channel,
+      priority: req.priority,
+      locale: rendered.locale,
+      templateKey: key,
+      templateVersion: rendered.version,
+      body: rendered.text,
+      fallbackBody: fallback?.text ?? null,
+      fallbackTemplateVersion: fallback?.version ?? null,
+      quietHours: r.quietHours,
+    };
   }
 
   private async render(key: string, channel: ResolvedRecipient['channel'], locale: ResolvedRecipient['locale'], variables: Record<string, unknown>): Promise<RenderedText> {
@@ -220,6 +225,20 @@ export class IngestNotificationUseCase {
     if (this.cache.size > (this.o.cacheSize ?? 1000)) this.cache.delete(this.cache.keys().next().value!);
     return value;
   }
+}
+
+/** Maps `items` with at most `limit` calls of `fn` at once, keeping the order; the first rejection rejects. */
+async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 /** A fresh idempotency key for messages that have no natural one (technician replies). */

@@ -233,20 +233,28 @@ export class PgDeliveryStore implements DeliveryStore {
     }
     return this.tx(async (m, changes) => {
       const created: DeliveryRecord[] = [];
-      for (const r of rows) {
+      const COLS = 21;
+      for (let i = 0; i < rows.length; i += 1000) {
+        const chunk = rows.slice(i, i + 1000);
+        const params: unknown[] = [];
+        const tuples = chunk.map((r, j) => {
+          params.push(randomUUID(), notificationId, r.idempotencyKey, r.notificationType, r.ticketId, r.sourceEventId, r.recipient, r.recipientKind,
+            r.recipientId, r.recipientName, r.channel, r.priority, r.locale, r.templateKey, r.templateVersion, r.body, r.fallbackBody,
+            r.fallbackTemplateVersion, r.quietHours ? JSON.stringify(r.quietHours) : null, now, r.pinnedProvider ?? null);
+          const p = (k: number) => `$${j * COLS + k}`;
+          return `(${p(1)},${p(2)},${p(3)},${p(4)},${p(5)},${p(6)},${p(7)},${p(8)},${p(9)},${p(10)},${p(11)},${p(12)},${p(13)},${p(14)},${p(15)},${p(16)},${p(17)},${p(18)},${p(19)}::jsonb,${p(21)},'QUEUED',${p(20)},${p(20)},${p(20)})`;
+        });
         const inserted = await this.q<DeliveryRow>(
           m,
           `INSERT INTO ${this.t.d} (id, notification_id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind,
              recipient_id, recipient_name, channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version,
              quiet_hours, pinned_provider, status, due_at, created_at, updated_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19::jsonb,$21,'QUEUED',$20,$20,$20)
+           VALUES ${tuples.join(',')}
            ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
-          [randomUUID(), notificationId, r.idempotencyKey, r.notificationType, r.ticketId, r.sourceEventId, r.recipient, r.recipientKind,
-            r.recipientId, r.recipientName, r.channel, r.priority, r.locale, r.templateKey, r.templateVersion, r.body, r.fallbackBody,
-            r.fallbackTemplateVersion, r.quietHours ? JSON.stringify(r.quietHours) : null, now, r.pinnedProvider ?? null],
+          params,
         );
-        if (inserted[0]) {
-          const d = deliveryFromRow(inserted[0]);
+        for (const row of inserted) {
+          const d = deliveryFromRow(row);
           created.push(d);
           changes.push({ kind: 'queued', delivery: d, previousStatus: null, at: now });
         }
