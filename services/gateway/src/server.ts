@@ -9,7 +9,7 @@ import type { ConsumerHandle, EventBus } from '@notify/messaging';
 import { customerv1, templatev1, ticketv1 } from '@notify/proto';
 import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
 import {
-  Dispatcher, HandleReceiptUseCase, IngestNotificationUseCase, freshKey, systemClock,
+  Dispatcher, HandleReceiptUseCase, IngestNotificationUseCase, ResolutionAbortedError, freshKey, systemClock,
   type ChannelSender, type Clock, type RecipientDirectory, type TemplateRenderer,
 } from './application';
 import { createTechnicianReplyHandler, type ReplySender } from './application/replies';
@@ -37,7 +37,8 @@ export interface RunningGatewayService {
   readonly chains: ProviderChains;
   readonly dispatcher: Dispatcher;
   /**
-   * Ordered stop: health NOT_SERVING → stop the event consumers (drain) → stop the dispatcher
+   * Ordered stop: health NOT_SERVING → stop the event consumers (drain) → pause running Broadcast
+   * resolutions between pages (resumed at the next start) → stop the dispatcher
    * (waits for in-flight sends and their bookkeeping) → webhook server → gRPC shutdown (grace
    * SHUTDOWN_GRACE_MS, ms) → runtime close (outbox relay, DataSource, bus when owned).
    */
@@ -153,7 +154,12 @@ export async function startGatewayService(
     });
 
     const receipts = new HandleReceiptUseCase({ store, clock, logger, retryAfterMs: config.DELIVERY_RETRY_INITIAL_MS });
-    /** Replies to technicians: one URGENT WhatsApp delivery through the provider the message came in on. */
+    /**
+     * Replies to technicians: one URGENT WhatsApp delivery (type TECHNICIAN_JOB_OFFER: the reply
+     * belongs to the job-offer flow) pinned to the provider the message came in on, so the answer
+     * comes from the number the technician wrote to. The inbound message has no id, so each reply
+     * gets a fresh idempotency key.
+     */
     const replySender: ReplySender = {
       async sendReply(to, text, provider) {
         await ingest.enqueueText({ idempotencyKey: freshKey('reply'), notificationType: 'TECHNICIAN_JOB_OFFER', priority: 'URGENT', to, text, pinnedProvider: provider });
@@ -196,9 +202,13 @@ export async function startGatewayService(
     });
 
     const background = new Set<Promise<unknown>>();
-    const runInBackground = (task: () => Promise<unknown>): void => {
-      const p = task()
-        .catch((err: unknown) => logger.error({ err }, 'broadcast resolution failed'))
+    const stopBackground = new AbortController();
+    const runInBackground = (task: (signal: AbortSignal) => Promise<unknown>): void => {
+      const p = task(stopBackground.signal)
+        .catch((err: unknown) =>
+          err instanceof ResolutionAbortedError
+            ? logger.info({ reason: err.message }, 'broadcast resolution paused for shutdown (resumed at the next start)')
+            : logger.error({ err }, 'broadcast resolution failed'))
         .finally(() => background.delete(p));
       background.add(p);
     };
@@ -213,6 +223,7 @@ export async function startGatewayService(
     const stop = async (): Promise<void> => {
       grpc.setServing(false);
       for (const c of consumers) await c.stop();
+      stopBackground.abort();
       await Promise.allSettled([...background]);
       await dispatcher.stop();
       await webhooks.close();

@@ -34,6 +34,16 @@ export interface IngestRequest {
   strict?: boolean;
   /** false (Broadcast): do not keep the created deliveries in the result (memory stays flat). */
   collect?: boolean;
+  /**
+   * Stops resolution between pages (shutdown): execute rejects with `ResolutionAbortedError`, the
+   * notification stays RESOLVING and is resumed later (the pages inserted so far are kept).
+   */
+  signal?: AbortSignal;
+}
+
+/** Resolution stopped by `IngestRequest.signal` (the notification stays RESOLVING). */
+export class ResolutionAbortedError extends Error {
+  override readonly name = 'ResolutionAbortedError';
 }
 
 export interface IngestResult {
@@ -109,7 +119,10 @@ export class IngestNotificationUseCase {
       };
       if (req.direct && req.direct.length > 0) keep(await this.page(notification, req, req.direct, 0));
       for (const query of req.queries ?? []) {
-        for await (const page of this.o.directory.resolve(query)) keep(await this.page(notification, req, page.recipients, page.leftOut));
+        for await (const page of this.o.directory.resolve(query)) {
+          keep(await this.page(notification, req, page.recipients, page.leftOut));
+          if (req.signal?.aborted) throw new ResolutionAbortedError(`resolution of ${notification.id} stopped; it stays RESOLVING`);
+        }
       }
     } catch (err) {
       if (err instanceof ValidationError || err instanceof NotFoundError) {

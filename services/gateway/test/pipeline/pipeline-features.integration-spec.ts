@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { Client } from 'pg';
 import { listDeadLetters } from '@notify/db';
 import { PermissionDeniedError } from '@notify/errors';
 import { decodeEventAs, encodeEvent, eventConsumer, eventSubject } from '@notify/events';
@@ -314,6 +315,32 @@ describe('gateway pipeline features', () => {
     expect(got.ticket!.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED);
     // The customer hears about it through the ticket.assigned event.
     await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Lutfi Hakim') && m.text.includes(t.number)), { timeoutMs: 20_000 });
+  });
+
+  it('a Broadcast interrupted by a gateway stop is resumed at the next start: everyone gets it exactly once', async () => {
+    const zone = `resume${Math.floor(Math.random() * 1e6)}`;
+    const people: Array<{ phone: string }> = [];
+    for (let i = 0; i < 12; i++) people.push(await register(zone, `Warga Resume ${i}`, true));
+    const res = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+      idempotencyKey: `bc:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
+      audiences: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }],
+      variables: { maintenance_type: 'Perbaikan', area: zone, start_at: '2026-11-23T01:00:00+07:00', duration_minutes: 30, impact: 'Lambat', reason: 'Perbaikan tiang' },
+    }));
+    await stack.gateway.stop(); // pauses the resolution between pages (pages of 2)
+    const pg = new Client({ connectionString: stack.gatewaySchema.url });
+    await pg.connect();
+    const paused = (await pg.query(`SELECT status, deliveries_created FROM "${stack.gatewaySchema.schema}".notifications WHERE id = $1`, [res.notification!.id])).rows[0];
+    await pg.end();
+    expect(paused.status).toBe('RESOLVING'); // stopped between pages, not finished
+    expect(paused.deliveries_created).toBeLessThan(12);
+    await stack.restartGateway(); // resumes from the stored request
+    const done = await waitFor(async () => {
+      const n = await stack.gateway.store.notification(res.notification!.id);
+      return n?.status === 'RESOLVED' ? n : null;
+    }, { timeoutMs: 30_000 });
+    expect(done.deliveriesCreated).toBe(12);
+    await waitFor(() => people.every((p) => stack.sims.fonnte.messages().some((m) => m.to === p.phone && m.text.includes('Perbaikan tiang'))), { timeoutMs: 30_000 });
+    for (const p of people) expect(stack.sims.fonnte.messages().filter((m) => m.to === p.phone && m.text.includes('Perbaikan tiang'))).toHaveLength(1);
   });
 
   it('customer service unreachable → the event is retried (nak), nothing lost: delivered once it is back', async () => {

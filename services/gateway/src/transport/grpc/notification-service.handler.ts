@@ -67,15 +67,15 @@ export interface NotificationHandlerDeps {
   chains: ProviderChains;
   feed: DeliveryFeed;
   clock: Clock;
-  /** Runs a Broadcast's resolution in the background (tracked for shutdown). */
-  background: (task: () => Promise<unknown>) => void;
+  /** Runs a Broadcast's resolution in the background (tracked for shutdown; `signal` aborts it between pages). */
+  background: (task: (signal: AbortSignal) => Promise<unknown>) => void;
 }
 
 const customerName = (r: ResolvedRecipient): Record<string, unknown> => (r.kind === 'CUSTOMER' ? { customer_name: r.name } : {});
 
 /** Resolves a Broadcast page by page (memory flat: deliveries are not collected). */
-function runBroadcast(ingest: IngestNotificationUseCase, req: gatewayv1.BroadcastRequest, base: Omit<IngestRequest, 'queries' | 'direct'>) {
-  return ingest.execute({ ...base, collect: false, queries: audienceQueries(req.notificationType, req.audiences, req.channels, req.priority) });
+function runBroadcast(ingest: IngestNotificationUseCase, req: gatewayv1.BroadcastRequest, base: Omit<IngestRequest, 'queries' | 'direct'>, signal: AbortSignal) {
+  return ingest.execute({ ...base, collect: false, signal, queries: audienceQueries(req.notificationType, req.audiences, req.channels, req.priority) });
 }
 
 /**
@@ -89,11 +89,11 @@ export async function resumeBroadcasts(deps: Pick<NotificationHandlerDeps, 'stor
     const stored = await deps.store.notificationRequest(n.id);
     if (!stored) continue;
     const req = gatewayv1.BroadcastRequest.fromJSON(stored);
-    deps.background(() =>
+    deps.background((signal) =>
       runBroadcast(deps.ingest, req, {
         source: 'BROADCAST', idempotencyKey: n.idempotencyKey, sourceEventId: null, notificationType: n.notificationType, priority: n.priority,
         templateKey: n.templateKey, ticketId: null, actor: n.actor, variables: n.variables ?? {}, recipientVariables: customerName,
-      }),
+      }, signal),
     );
   }
   return pending.length;
@@ -188,7 +188,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
         },
         clock(),
       );
-      if (created) deps.background(() => runBroadcast(ingest, req, base));
+      if (created) deps.background((signal) => runBroadcast(ingest, req, base, signal));
       return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(notification), duplicate: !created });
     }),
 
