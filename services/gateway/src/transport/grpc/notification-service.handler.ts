@@ -121,7 +121,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
     ticketId: null,
     actor: r.actor && ctx.principal.role === 'service'
       ? (commonv1.Actor.toJSON(r.actor) as Record<string, unknown>)
-      : { kind: 'ACTOR_KIND_STAFF', id: ctx.principal.staffId ?? ctx.principal.keyId, role: ctx.principal.role },
+      : { kind: ctx.principal.role === 'service' ? 'ACTOR_KIND_SERVICE' : 'ACTOR_KIND_STAFF', id: ctx.principal.staffId ?? ctx.principal.keyId, role: `ROLE_${ctx.principal.role.toUpperCase()}` },
     variables: (r.variables ?? {}) as Record<string, unknown>,
     recipientVariables: customerName,
   });
