@@ -1,0 +1,175 @@
+// Helpers shared by the gateway and lifecycle benchmarks: throw-away Postgres schemas and NATS
+// namespaces on the configured servers (not the test fixtures' TEST_* variables), Ctrl-C
+// handling that still cleans up, bounded concurrency, waiting with a deadline, and tables.
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Client } from 'pg';
+import { quantile } from '../raw/ceilings';
+
+/** A schema created for one benchmark run. */
+export interface BenchSchema {
+  readonly url: string;
+  readonly schema: string;
+  /** DROP SCHEMA … CASCADE; errors are printed, never thrown (cleanup must go on). */
+  drop(): Promise<void>;
+}
+
+/** `<prefix>_<8 hex>`: valid as a Postgres schema, a NATS subject token and (upper-cased) a stream name prefix. */
+export function benchName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+async function withPg<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: url, application_name: 'notify-bench', connectionTimeoutMillis: 5_000 });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Creates the empty schema `name` on `url`. */
+export async function createBenchSchema(url: string, name: string): Promise<BenchSchema> {
+  await withPg(url, (c) => c.query(`CREATE SCHEMA "${name}"`));
+  return {
+    url,
+    schema: name,
+    drop: () =>
+      withPg(url, (c) => c.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`)).then(
+        () => undefined,
+        (err: unknown) => console.error(`could not drop schema ${name}: ${String(err)}`),
+      ),
+  };
+}
+
+/** Deletes every JetStream stream whose name starts with the upper-cased `namespace`; returns their names. */
+export async function deleteNamespaceStreams(natsUrl: string, namespace: string): Promise<string[]> {
+  const upper = namespace.toUpperCase();
+  const nc = await connect({ servers: natsUrl.split(','), timeout: 5_000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const deleted: string[] = [];
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(upper)) {
+        await jsm.streams.delete(name);
+        deleted.push(name);
+      }
+    }
+    return deleted;
+  } catch (err) {
+    console.error(`could not delete the streams of ${namespace}: ${String(err)}`);
+    return [];
+  } finally {
+    await nc.close();
+  }
+}
+
+/** A TCP port free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Thrown by the helpers below once Ctrl-C (SIGINT) or SIGTERM was received. */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}
+
+const interruption = new AbortController();
+
+/** True once SIGINT / SIGTERM arrived (see {@link handleInterrupts}). */
+export const interrupted = (): boolean => interruption.signal.aborted;
+
+/** Throws {@link Interrupted} when a stop was asked for. */
+export function checkInterrupted(): void {
+  if (interruption.signal.aborted) throw new Interrupted();
+}
+
+/**
+ * First SIGINT / SIGTERM: loops and waits of this module throw {@link Interrupted}, so the
+ * benchmark's `finally` cleans up (schemas, streams, processes); a second one exits at once (1).
+ */
+export function handleInterrupts(name: string): void {
+  const on = (signal: NodeJS.Signals): void => {
+    if (interruption.signal.aborted) {
+      console.error(`${name}: second ${signal}, exiting without cleanup`);
+      process.exit(1);
+    }
+    console.error(`${name}: ${signal}, stopping and cleaning up (again to force)…`);
+    interruption.abort();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+}
+
+/** Sleeps `ms`, cut short (throwing Interrupted) by a stop. */
+export function sleep(ms: number): Promise<void> {
+  checkInterrupted();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new Interrupted());
+    };
+    const t = setTimeout(() => {
+      interruption.signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    interruption.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Polls `check` every `intervalMs` until it returns a non-null value; throws after `timeoutMs` (naming `what`) or on a stop. */
+export async function waitUntil<T>(what: string, check: () => T | null | undefined | Promise<T | null | undefined>, timeoutMs: number, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== null && v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Runs `fn` over `items` with at most `concurrency` in flight; results in input order. Stops early on a stop. */
+export async function mapConcurrent<I, O>(items: readonly I[], concurrency: number, fn: (item: I, index: number) => Promise<O>): Promise<O[]> {
+  const out = new Array<O>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      checkInterrupted();
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return out;
+}
+
+/** p50 / p99 / max of unsorted latencies (ms). */
+export function latencySummary(values: readonly number[]): { n: number; p50: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.length ? sorted[sorted.length - 1]! : 0 };
+}
+
+/** Two-column (or more) text table; first column left-aligned, the others right-aligned. */
+export function formatTable(rows: ReadonlyArray<readonly string[]>): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+/** An Indonesian mobile number (local form `0815…` and E.164 digits `62815…`) unique per `i` within a run (`base` spreads runs). */
+export function benchPhone(base: number, i: number): { local: string; e164: string } {
+  const n = String((base + i) % 100_000_000).padStart(8, '0');
+  return { local: `0815${n}`, e164: `62815${n}` };
+}

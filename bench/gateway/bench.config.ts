@@ -1,0 +1,43 @@
+import { durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, type Env } from '@notify/config';
+
+/**
+ * Environment of the gateway benchmark (parsed once; process.env is read only here):
+ * - `DATABASE_URL` Postgres (default postgres://postgres@127.0.0.1:5432/test): three fresh
+ *   schemas (customer, template, gateway), dropped at the end;
+ * - `NATS_URL` NATS JetStream (default nats://127.0.0.1:4222): a fresh namespace, its streams
+ *   deleted at the end;
+ * - `BENCH_DURATION_MS` raw HTTP POST measurement time, ms (default 5000);
+ * - `BENCH_CONCURRENCY` raw HTTP POSTs in flight (default 16);
+ * - `BENCH_CUSTOMERS` customers seeded in the broadcast area (default 2000);
+ * - `BENCH_SEED_CONCURRENCY` RegisterCustomer / ActivateCustomer calls in flight (default 16);
+ * - `BENCH_BROADCAST_TIMEOUT_MS` how long the broadcast may take to reach the simulator (default 180 s);
+ * - `BENCH_EVENTS` ticket events published for the latency phase (default 100), paced at
+ *   `BENCH_EVENT_RATE` per second (default 10);
+ * - `BENCH_GATEWAY_<VAR>`: passed to the gateway as `<VAR>` (tuning: BENCH_GATEWAY_DISPATCH_WORKERS=16,
+ *   BENCH_GATEWAY_DISPATCH_BATCH_SIZE, BENCH_GATEWAY_RESOLVE_PAGE_SIZE, …); none = the gateway's defaults.
+ */
+const schema = envSchema({
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/test'),
+  NATS_URL: url(['nats:']).default('nats://127.0.0.1:4222'),
+  BENCH_DURATION_MS: durationMs().default(5_000),
+  BENCH_CONCURRENCY: positiveInt().default(16),
+  BENCH_CUSTOMERS: positiveInt().default(2_000),
+  BENCH_SEED_CONCURRENCY: positiveInt().default(16),
+  BENCH_BROADCAST_TIMEOUT_MS: durationMs().default(180_000),
+  BENCH_EVENTS: positiveInt().default(100),
+  BENCH_EVENT_RATE: positiveInt().default(10),
+});
+
+export type GatewayBenchConfig = ConfigOf<typeof schema> & {
+  /** BENCH_GATEWAY_<VAR> entries, prefix removed. */
+  readonly gatewayEnv: Readonly<Record<string, string>>;
+};
+
+/** Parses the benchmark's environment (throws ConfigError naming each bad variable). */
+export function loadGatewayBenchConfig(env: Env = process.env): GatewayBenchConfig {
+  const gatewayEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('BENCH_GATEWAY_') && v !== undefined && v.trim() !== '') gatewayEnv[k.slice('BENCH_GATEWAY_'.length)] = v;
+  }
+  return { ...loadConfig(schema, env), gatewayEnv };
+}
