@@ -223,7 +223,7 @@ export class Dispatcher {
       result = await this.afterChannel(d, channel, text, res, sender, async (smsText) => {
         const sms = this.o.channels.SMS!;
         const start2 = this.o.clock();
-        const r2 = await sms.send({ to: d.recipient, text: smsText });
+        const r2 = await sms.send(msg(smsText));
         record(r2, start2);
         return r2;
       });

@@ -98,6 +98,10 @@ describe('gateway pipeline features', () => {
     expect(attempts.map((a) => [a.provider, a.outcome])).toEqual([
       ['fonnte', 'RETRYABLE_FAILURE'], ['wablas', 'RETRYABLE_FAILURE'], ['twilio', 'ACCEPTED'],
     ]);
+    // Twilio's signed StatusCallback (X-Twilio-Signature over WEBHOOK_PUBLIC_URL) moves it on.
+    const delivered = await waitStatus(d.id, ['DELIVERED']);
+    expect(delivered.deliveredAt).not.toBeNull();
+    expect(stack.sims.twilio.webhooks().some((w) => w.url.startsWith(`http://127.0.0.1:${stack.webhookPort}/webhooks/twilio/status`))).toBe(true);
   });
 
   it('NORMAL priority does not fall back to SMS: it waits for WhatsApp', async () => {

@@ -69,7 +69,7 @@ export async function startSims(webhookPort: number, receipts = true): Promise<S
   const wablas = await startWablasSim({
     port: 0, token: CREDS.WABLAS_TOKEN, secretKey: CREDS.WABLAS_SECRET_KEY, webhookUrl: hook('/webhooks/wablas/status'), webhookSecret: WEBHOOK_SECRET, receiptDelaysMs: delays,
   });
-  const twilio = await startTwilioSim({ port: 0, accountSid: CREDS.TWILIO_ACCOUNT_SID, authToken: CREDS.TWILIO_AUTH_TOKEN, fromNumbers: [CREDS.TWILIO_FROM], receiptDelaysMs: false });
+  const twilio = await startTwilioSim({ port: 0, accountSid: CREDS.TWILIO_ACCOUNT_SID, authToken: CREDS.TWILIO_AUTH_TOKEN, fromNumbers: [CREDS.TWILIO_FROM], receiptDelaysMs: delays });
   const advanta = await startAdvantaSim({
     port: 0, apiKey: CREDS.ADVANTA_API_KEY, partnerId: CREDS.ADVANTA_PARTNER_ID, shortcodes: [CREDS.ADVANTA_SHORTCODE],
     webhookUrl: hook('/webhooks/advanta/dlr'), webhookSecret: WEBHOOK_SECRET, receiptDelaysMs: false,
@@ -131,6 +131,7 @@ export async function startStack(prefix: string, gatewayEnv: Record<string, stri
     WEBHOOK_HOST: '127.0.0.1',
     WEBHOOK_PORT: String(webhookPort),
     WEBHOOK_SECRET,
+    WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${webhookPort}`,
     ...CREDS,
     FONNTE_BASE_URL: sims.fonnte.url,
     WABLAS_BASE_URL: sims.wablas.url,
