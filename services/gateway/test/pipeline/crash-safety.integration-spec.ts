@@ -50,7 +50,7 @@ describe('gateway killed between the provider call and its bookkeeping', () => {
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
     await waitFor(async () => (await fetch(`http://127.0.0.1:${stack.webhookPort}/healthz`).catch(() => null))?.ok, { timeoutMs: 45_000, intervalMs: 200, description: 'the child gateway to listen' });
 
-    const client = createClient(gatewayv1.NotificationServiceClient, `127.0.0.1:${grpcPort}`, { apiKey: ADMIN_KEY });
+    const client = createClient(gatewayv1.NotificationServiceClient, `127.0.0.1:${grpcPort}`, { apiKey: ADMIN_KEY, deadlineMs: 30_000 });
     const phone = '6281398765432';
     const res = await callUnary(client, 'notify', gatewayv1.NotifyRequest.fromPartial({
       idempotencyKey: `crash:${randomUUID()}`,
