@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -21,6 +22,7 @@ import { registerPipelineMetrics } from './infrastructure/metrics/pipeline.metri
 import { PgDeliveryStore } from './infrastructure/persistence/delivery.store';
 import { gatewayEntities } from './infrastructure/persistence/gateway.entities';
 import { gatewayMigrations } from './infrastructure/persistence/migrations';
+import { PgInboundDedupe } from './infrastructure/persistence/pg-inbound.dedupe';
 import { PgWakeSignal } from './infrastructure/persistence/pg-wake.signal';
 import { buildProviderChains, type ProviderChains } from './infrastructure/providers';
 import { createNotificationServiceHandler, resumeBroadcasts } from './transport/grpc/notification-service.handler';
@@ -68,7 +70,8 @@ function unavailable(what: string): never {
  * 2. provider chains from config (Fonnte → Wablas, Twilio → Advanta, breakers, pacing);
  * 3. customer / template / ticket gRPC clients with SERVICE_API_KEY;
  * 4. the webhook HTTP server on WEBHOOK_HOST:WEBHOOK_PORT: receipts → HandleReceipt, inbound
- *    replies → the technician reply handler (application/replies), /healthz, /metrics;
+ *    replies → the technician reply handler (application/replies; at most once per inbound message
+ *    id via `inbound_messages`), /healthz, /metrics;
  * 5. durable consumers gateway-ticket, gateway-customer, gateway-schedule → IngestNotification;
  * 6. the gRPC NotificationService on GRPC_HOST:GRPC_PORT (Broadcasts left RESOLVING by a stopped
  *    gateway are resumed from their stored request);
@@ -157,16 +160,25 @@ export async function startGatewayService(
     /**
      * Replies to technicians: one URGENT WhatsApp delivery (type TECHNICIAN_JOB_OFFER: the reply
      * belongs to the job-offer flow) pinned to the provider the message came in on, so the answer
-     * comes from the number the technician wrote to. The inbound message has no id, so each reply
-     * gets a fresh idempotency key.
+     * comes from the number the technician wrote to. Idempotency key `reply:<provider>:<inbound
+     * message id>` (carried from onInbound in an AsyncLocalStorage), or a fresh key when the
+     * provider sent no id.
      */
+    const inboundContext = new AsyncLocalStorage<{ messageId?: string }>();
     const replySender: ReplySender = {
       async sendReply(to, text, provider) {
-        await ingest.enqueueText({ idempotencyKey: freshKey('reply'), notificationType: 'TECHNICIAN_JOB_OFFER', priority: 'URGENT', to, text, pinnedProvider: provider });
+        const id = inboundContext.getStore()?.messageId;
+        await ingest.enqueueText({
+          idempotencyKey: id ? `reply:${provider}:${id}` : freshKey('reply'),
+          notificationType: 'TECHNICIAN_JOB_OFFER', priority: 'URGENT', to, text, pinnedProvider: provider,
+        });
       },
     };
     const replies = customerClient && ticketClient
-      ? createTechnicianReplyHandler({ customer: customerClient, ticket: ticketClient, sender: replySender, logger, clock })
+      ? createTechnicianReplyHandler({
+        customer: customerClient, ticket: ticketClient, sender: replySender, logger, clock,
+        dedupe: new PgInboundDedupe(dataSource, config.DATABASE_SCHEMA),
+      })
       : undefined;
     const webhooks = await startWebhookServer({
       host: config.WEBHOOK_HOST,
@@ -184,7 +196,7 @@ export async function startGatewayService(
             logger.warn({ provider: m.provider }, 'inbound message ignored: SERVICE_API_KEY is not set');
             return;
           }
-          const res = await replies.handle(m);
+          const res = await inboundContext.run(m.messageId ? { messageId: m.messageId } : {}, () => replies.handle(m));
           logger.info({ provider: m.provider, action: res.action, ticket_id: res.ticketId }, 'technician reply handled');
         },
       },

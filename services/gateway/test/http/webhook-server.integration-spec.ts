@@ -56,8 +56,8 @@ describe('gateway webhook server', () => {
       await sim.simulateInbound({ from: '6282291921583', text: '1', name: 'Budi' });
       await sim.simulateInbound({ from: '6282291921583', text: 'ok', group: '120363000000000001@g.us' });
       expect(inbound).toEqual([
-        { provider: 'fonnte', from: '6282291921583', text: '1', isGroup: false, name: 'Budi' },
-        { provider: 'fonnte', from: '6282291921583', text: 'ok', isGroup: true, group: '120363000000000001@g.us' },
+        { provider: 'fonnte', from: '6282291921583', text: '1', isGroup: false, name: 'Budi', messageId: expect.stringMatching(/^\d+$/) },
+        { provider: 'fonnte', from: '6282291921583', text: 'ok', isGroup: true, group: '120363000000000001@g.us', messageId: expect.stringMatching(/^\d+$/) },
       ]);
     } finally {
       await sim.close();
@@ -80,7 +80,7 @@ describe('gateway webhook server', () => {
         ]);
         if (trackingEncoding === 'json') {
           await sim.simulateInbound({ from: '6282291921583', text: '1' });
-          expect(inbound).toEqual([{ provider: 'wablas', from: '6282291921583', text: '1', isGroup: false }]);
+          expect(inbound).toEqual([{ provider: 'wablas', from: '6282291921583', text: '1', isGroup: false, messageId: expect.any(String) }]);
         }
       } finally {
         await sim.close();

@@ -309,14 +309,18 @@ describe('gateway pipeline features', () => {
     const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'Modem mati');
     const offer = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === tech.e164 && m.text.includes(t.number)), { timeoutMs: 20_000 });
     expect(offer.text).toContain('Balas *1*');
-    const post = await fetch(`${stack.gateway.webhooks.url}/webhooks/fonnte/inbound?secret=${WEBHOOK_SECRET}`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sender: tech.e164, message: '1', name: 'Lutfi' }),
+    const inbound = () => fetch(`${stack.gateway.webhooks.url}/webhooks/fonnte/inbound?secret=${WEBHOOK_SECRET}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sender: tech.e164, message: '1', name: 'Lutfi', inboxid: 4711 }),
     });
-    expect(post.status).toBe(200);
+    expect((await inbound()).status).toBe(200);
+    expect((await inbound()).status).toBe(200); // Fonnte retrying the same webhook: acted on once
     const confirmation = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === tech.e164 && m.text.includes('PEKERJAAN BERHASIL DIAMBIL')), { timeoutMs: 15_000 });
     expect(confirmation.text).toContain(t.number);
     const got = await callUnary(stack.ticketClient, 'getTicket', ticketv1.GetTicketRequest.fromPartial({ id: t.id }));
-    expect(got.ticket!.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED);
+    expect(got.ticket!.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED); // not started by the retried "1"
+    await new Promise((r) => setTimeout(r, 500));
+    expect(stack.sims.fonnte.messages().filter((m) => m.to === tech.e164 && !m.text.includes('TICKET BARU'))).toHaveLength(1);
+    expect(await stack.gateway.store.notificationByKey('reply:fonnte:4711')).not.toBeNull();
     // The customer hears about it through the ticket.assigned event.
     await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Lutfi Hakim') && m.text.includes(t.number)), { timeoutMs: 20_000 });
   });

@@ -30,6 +30,11 @@ export interface InboundMessage {
   group?: string;
   /** Sender's WhatsApp display name, when given. */
   name?: string;
+  /**
+   * The provider's id of the inbound message, when given (Fonnte `inboxid`, Wablas `id`): the
+   * key that makes a retried webhook a duplicate (technician replies act once).
+   */
+  messageId?: string;
 }
 
 /** Result of parsing: a receipt, or `ignored` for an intermediate status (queued, pending…). */
@@ -71,6 +76,7 @@ export const fonnteInboundSchema = z.object({
   member: optStr,
   isgroup: bool.optional(),
   name: optStr,
+  inboxid: optStr,
 });
 export function parseFonnteInbound(body: unknown): InboundMessage {
   const b = fonnteInboundSchema.parse(body);
@@ -79,6 +85,7 @@ export function parseFonnteInbound(body: unknown): InboundMessage {
   const m: InboundMessage = { provider: 'fonnte', from: isGroup ? b.member! : b.sender, text: b.message, isGroup };
   if (isGroup) m.group = b.sender;
   if (b.name) m.name = b.name;
+  if (b.inboxid) m.messageId = b.inboxid;
   return m;
 }
 
@@ -103,12 +110,14 @@ export const wablasInboundSchema = z.object({
   isGroup: bool.optional(),
   group: z.object({ group_id: optStr }).nullish(),
   pushName: optStr,
+  id: optStr,
 });
 export function parseWablasInbound(body: unknown): InboundMessage {
   const b = wablasInboundSchema.parse(body);
   const m: InboundMessage = { provider: 'wablas', from: b.phone, text: b.message, isGroup: b.isGroup ?? false };
   if (b.group?.group_id) m.group = b.group.group_id;
   if (b.pushName) m.name = b.pushName;
+  if (b.id) m.messageId = b.id;
   return m;
 }
 

@@ -1,5 +1,6 @@
 import { platformMigrations } from '@notify/db';
 import { CreateDeliveryTables1795400500000 } from './1795400500000-CreateDeliveryTables';
+import { CreateInboundMessages1795400501000 } from './1795400501000-CreateInboundMessages';
 
-/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables. */
-export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000];
+/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables and the inbound-message dedupe. */
+export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000];
