@@ -351,6 +351,37 @@ describe('gateway pipeline features', () => {
     for (const p of people) expect(stack.sims.fonnte.messages().filter((m) => m.to === p.phone && m.text.includes('Perbaikan tiang'))).toHaveLength(1);
   });
 
+  it('with an injected clock: NORMAL at 23:00 WIB inside 22:00–06:00 quiet hours is DEFERRED to 06:00 and sent when the clock gets there', async () => {
+    let now = new Date('2026-11-24T23:00:00+07:00');
+    const gw = await stack.restartGateway({}, { clock: () => now, manualDispatch: true });
+    const { customer, phone } = await register('bogor', 'Fajar Nugroho');
+    await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
+      preferences: {
+        recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER, recipientId: customer.id, channels: [commonv1.Channel.CHANNEL_WHATSAPP],
+        quietHours: { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' }, locale: commonv1.Locale.LOCALE_ID,
+      },
+    }));
+    const res = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+      idempotencyKey: `clock:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_WELCOME,
+      target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'customerId', value: customer.id } }] } },
+      variables: { customer_id: 'C-7', package_name: 'Home 30 Mbps', activated_at: '2026-11-24T09:00:00+07:00', support_phone: '' },
+    }));
+    const id = res.deliveries[0]!.id;
+    await gw.dispatcher.runOnce();
+    const held = (await gw.store.delivery(id))!;
+    expect(held.status).toBe('DEFERRED');
+    expect(held.deferredUntil!.toISOString()).toBe(new Date('2026-11-25T06:00:00+07:00').toISOString());
+    now = new Date('2026-11-25T05:59:00+07:00');
+    await gw.dispatcher.runOnce();
+    expect((await gw.store.delivery(id))!.status).toBe('DEFERRED');
+    now = new Date('2026-11-25T06:00:00+07:00');
+    await gw.dispatcher.runOnce();
+    const sent = (await gw.store.delivery(id))!;
+    expect(sent.status).toMatch(/SENT|DELIVERED|READ/);
+    expect(sent.sentAt!.toISOString()).toBe(now.toISOString());
+    expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text === sent.body)).toHaveLength(1);
+  });
+
   it('customer service unreachable → the event is retried (nak), nothing lost: delivered once it is back', async () => {
     const { customer, phone } = await register('bogor', 'Yanti Susanti');
     const good = stack.gatewayEnv['CUSTOMER_ADDR']!;
