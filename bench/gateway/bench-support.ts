@@ -173,3 +173,46 @@ export function benchPhone(base: number, i: number): { local: string; e164: stri
   const n = String((base + i) % 100_000_000).padStart(8, '0');
   return { local: `0815${n}`, e164: `62815${n}` };
 }
+
+/** Counts of SQL statements this process sent to Postgres, by normalized statement head. */
+export interface PgQueryCounter {
+  /** Starts counting from zero. */
+  reset(): void;
+  /** Total statements since the last reset. */
+  total(): number;
+  /** The `n` most frequent statement heads (first words, schema names and literals blurred). */
+  top(n: number): Array<[string, number]>;
+  /** Restores the original pg client. */
+  restore(): void;
+}
+
+/**
+ * Profiling aid (BENCH_PROFILE=1): wraps `pg.Client.prototype.query` of this process so every
+ * statement any in-process service sends is counted. Costs a little CPU; off by default.
+ */
+export function countPgQueries(): PgQueryCounter {
+  type QueryFn = (this: Client, ...args: unknown[]) => unknown;
+  const proto = Client.prototype as unknown as { query: QueryFn };
+  const original = proto.query;
+  let counts = new Map<string, number>();
+  let total = 0;
+  proto.query = function (this: Client, ...args: unknown[]): unknown {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : typeof first === 'object' && first && 'text' in first ? String((first as { text: unknown }).text) : '?';
+    const head = text.replace(/\s+/g, ' ').replace(/"?[a-z]+_[a-z]+_[0-9a-f]{8}_[a-z]"?\./g, '').trim().slice(0, 70);
+    counts.set(head, (counts.get(head) ?? 0) + 1);
+    total += 1;
+    return original.apply(this, args);
+  };
+  return {
+    reset: () => {
+      counts = new Map();
+      total = 0;
+    },
+    total: () => total,
+    top: (n) => [...counts].sort((a, b) => b[1] - a[1]).slice(0, n),
+    restore: () => {
+      proto.query = original;
+    },
+  };
+}

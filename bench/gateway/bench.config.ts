@@ -1,4 +1,4 @@
-import { durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, type Env } from '@notify/config';
+import { bool, durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * Environment of the gateway benchmark (parsed once; process.env is read only here):
@@ -13,6 +13,7 @@ import { durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, typ
  * - `BENCH_BROADCAST_TIMEOUT_MS` how long the broadcast may take to reach the simulator (default 180 s);
  * - `BENCH_EVENTS` ticket events published for the latency phase (default 100), paced at
  *   `BENCH_EVENT_RATE` per second (default 10);
+ * - `BENCH_PROFILE` 1 = count the SQL statements sent during the broadcast (per delivery, by kind);
  * - `BENCH_GATEWAY_<VAR>`: passed to the gateway as `<VAR>` (tuning: BENCH_GATEWAY_DISPATCH_WORKERS=16,
  *   BENCH_GATEWAY_DISPATCH_BATCH_SIZE, BENCH_GATEWAY_RESOLVE_PAGE_SIZE, …); none = the gateway's defaults.
  */
@@ -26,6 +27,7 @@ const schema = envSchema({
   BENCH_BROADCAST_TIMEOUT_MS: durationMs().default(180_000),
   BENCH_EVENTS: positiveInt().default(100),
   BENCH_EVENT_RATE: positiveInt().default(10),
+  BENCH_PROFILE: bool().default(false),
 });
 
 export type GatewayBenchConfig = ConfigOf<typeof schema> & {
