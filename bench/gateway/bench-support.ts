@@ -216,3 +216,18 @@ export function countPgQueries(): PgQueryCounter {
     },
   };
 }
+
+/** Drops every schema whose name starts with `prefix` (a run's schemas, pg-boss's `<schema>_boss` included); returns their names. */
+export async function dropSchemasWithPrefix(url: string, prefix: string): Promise<string[]> {
+  if (!/^[a-z0-9_]+$/.test(prefix)) throw new Error(`unsafe schema prefix ${prefix}`);
+  try {
+    return await withPg(url, async (c) => {
+      const r = await c.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`${prefix.replace(/_/g, '\\_')}%`]);
+      for (const { nspname } of r.rows) await c.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+      return r.rows.map((x) => x.nspname);
+    });
+  } catch (err) {
+    console.error(`could not drop the schemas ${prefix}*: ${String(err)}`);
+    return [];
+  }
+}
