@@ -28,7 +28,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ServiceName } from '@notify/config';
+import { decodeEvent, eventConsumer } from '@notify/events';
 import { callUnary, createClient } from '@notify/grpc-kit';
+import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
 import { commonv1, customerv1, gatewayv1, ticketv1 } from '@notify/proto';
 import { startAllSims, type AllSims } from '@notify/provider-sim';
 import { checkHealth } from '@notify/testing';
@@ -48,6 +50,7 @@ const WEBHOOK_SECRET = `bench-${randomBytes(8).toString('hex')}`;
 const TICKET_NUMBER = /\b(?:GGN|PSB)-\d{8}-\d{4,}\b/;
 const STEPS = ['create', 'assign', 'start', 'complete'] as const;
 type Step = (typeof STEPS)[number];
+const EVENT_STEP: Readonly<Record<string, Step>> = { 'ticket.created': 'create', 'ticket.assigned': 'assign', 'ticket.started': 'start', 'ticket.completed': 'complete' };
 
 /**
  * The gateway settings of this benchmark (BENCH_GATEWAY_<VAR> overrides them): 16 concurrent sends
@@ -228,14 +231,22 @@ interface Clients {
 
 /** Where a step's time went, per delivery (ms): RPC completion → delivery row created (ticket outbox relay, NATS, gateway consumer, ResolveRecipients, RenderTemplate) and row created → provider accepted (dispatcher). */
 interface Breakdown {
+  /** RPC completion → the ticket event seen on NATS by this benchmark's own consumer (ticket outbox relay). */
+  relay: number[];
   ingest: number[];
   dispatch: number[];
   rpc: number[];
 }
 
 /** The gateway's delivery records of up to `sample` tickets (ListDeliveries by ticket), split by step. */
-async function breakdown(clients: Clients, runs: readonly TicketRun[], sample: number): Promise<Breakdown> {
-  const out: Breakdown = { ingest: [], dispatch: [], rpc: runs.flatMap((r) => r.steps.map((s) => s.rpcDone - s.rpcStart)) };
+async function breakdown(clients: Clients, runs: readonly TicketRun[], sample: number, onNats: ReadonlyMap<string, number>): Promise<Breakdown> {
+  const out: Breakdown = { relay: [], ingest: [], dispatch: [], rpc: runs.flatMap((r) => r.steps.map((s) => s.rpcDone - s.rpcStart)) };
+  for (const r of runs) {
+    for (const s of r.steps) {
+      const seen = onNats.get(`${r.number}|${s.step}`);
+      if (seen !== undefined) out.relay.push(seen - s.rpcDone);
+    }
+  }
   const step = Math.max(1, Math.floor(runs.length / sample));
   for (let i = 0; i < runs.length; i += step) {
     const r = runs[i]!;
@@ -348,6 +359,9 @@ async function main(): Promise<void> {
   const procs: ServiceProcess[] = [];
   const grpcClients: Array<{ close(): void }> = [];
   let servicesStarted = false;
+  let observerBus: EventBus | undefined;
+  let observer: ConsumerHandle | undefined;
+  const onNats = new Map<string, number>();
   try {
     sims = await startAllSims({
       receiptDelaysMs: false,
@@ -408,6 +422,15 @@ async function main(): Promise<void> {
     grpcClients.push(...[clients.ticket, clients.customer, clients.gateway].map((c) => c as unknown as { close(): void }));
     feed = new MessageFeed(sims);
     feed.start();
+    // A consumer of our own on the ticket stream: when each ticket event reached NATS.
+    observerBus = await connectJetStreamBus({ url: bench.NATS_URL.split(','), name: 'lifecycle-bench-observer' });
+    observer = await observerBus.consume(eventConsumer('bench', 'ticket', { ns: run }), async (msg) => {
+      const evt = decodeEvent(msg.subject, msg.data);
+      if (evt.domain !== 'ticket') return;
+      const step = EVENT_STEP[evt.key];
+      const number = (evt.payload as ticketv1.TicketEvent).ticket?.number;
+      if (step && number) onNats.set(`${number}|${step}`, Date.now());
+    });
 
     // 3. Directory and warm-up.
     const phoneBase = Math.floor(Math.random() * 90_000_000);
@@ -466,8 +489,8 @@ async function main(): Promise<void> {
     }
     const halfRuns = await Promise.all(pending);
     const half = summarize(halfRuns, halfStart);
-    const maxWhere = await breakdown(clients, maxRuns, 40);
-    const halfWhere = await breakdown(clients, halfRuns, 40);
+    const maxWhere = await breakdown(clients, maxRuns, 40, onNats);
+    const halfWhere = await breakdown(clients, halfRuns, 40, onNats);
 
     // 6. Peak memory, then the report.
     const memory = procs.map((p) => ({ name: p.name, pid: p.child.pid, mem: memoryOf(p.child.pid) }));
@@ -501,7 +524,8 @@ async function main(): Promise<void> {
     console.log(formatTable([
       ['where the time goes, p50 / p99 ms (gateway delivery records)', 'max rate', 'half rate'],
       ['ticket RPC (create/assign/start/complete)', pq(maxWhere.rpc), pq(halfWhere.rpc)],
-      ['RPC done → delivery row (outbox relay, NATS, gateway consumer, resolve, render)', pq(maxWhere.ingest), pq(halfWhere.ingest)],
+      ['RPC done → ticket event on NATS (ticket outbox relay; seen by a bench consumer)', pq(maxWhere.relay), pq(halfWhere.relay)],
+      ['RPC done → delivery row (+ gateway consumer, resolve, render, insert)', pq(maxWhere.ingest), pq(halfWhere.ingest)],
       ['delivery row → provider accepted (dispatcher)', pq(maxWhere.dispatch), pq(halfWhere.dispatch)],
     ]));
     console.log('');
@@ -520,6 +544,8 @@ async function main(): Promise<void> {
     console.log(`\nsimulators received ${feed.total} messages in all (${feed.other} without a ticket number: registrations, welcomes)`);
   } finally {
     feed?.stop();
+    await observer?.stop().catch(() => undefined);
+    await observerBus?.close().catch(() => undefined);
     for (const c of grpcClients) c.close();
     await stopServices(procs);
     await sims?.close().catch((err: unknown) => console.error(`closing the simulators failed: ${String(err)}`));
