@@ -143,6 +143,18 @@ describe('docker-compose.yml', () => {
     expect(compose.services.gateway!.depends_on?.['provider-sim']?.condition).toBe('service_healthy');
   });
 
+  it('gives every service that calls another the service API key, and that key a service role in NOTIFY_API_KEYS', () => {
+    for (const name of SERVICES) {
+      const callsOthers = SERVICES.some((s) => s !== name && composeEnvs[name][`${s.toUpperCase()}_ADDR`] !== undefined);
+      if (!callsOthers || !composeInspection[name].keys.includes('SERVICE_API_KEY')) continue;
+      const key = composeEnvs[name].SERVICE_API_KEY;
+      expect({ name, key }).toEqual({ name, key: expect.any(String) });
+      for (const callee of SERVICES.filter((s) => composeEnvs[name][`${s.toUpperCase()}_ADDR`] !== undefined)) {
+        expect(composeEnvs[callee].NOTIFY_API_KEYS.split(',')).toContain(`${key}:service`);
+      }
+    }
+  });
+
   it('runs Postgres, NATS with JetStream, Jaeger (OTLP) and the simulators, each with a healthcheck', () => {
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'nats', 'jaeger', 'provider-sim']));
     expect((compose.services.nats as { command: string[] }).command).toContain('-js');

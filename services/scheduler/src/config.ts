@@ -22,6 +22,9 @@ const schema = envSchema({
   RPC_DEADLINE_MS: durationMs().default(5000),
 });
 
+/** The zod schema of this service's environment (deploy-file checks read its keys). */
+export const configSchema = schema;
+
 export type SchedulerConfig = ConfigOf<typeof schema>;
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
