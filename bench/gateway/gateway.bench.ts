@@ -33,7 +33,7 @@ import { loadTemplateConfig } from '../../services/template/src/config';
 import { startTemplateService, type RunningTemplateService } from '../../services/template/src/server';
 import { formatMeasurements, measureSimulatorPost, type Measurement } from '../raw/ceilings';
 import {
-  benchName, benchPhone, countPgQueries, createBenchSchema, deleteNamespaceStreams, formatTable, freePort, handleInterrupts, latencySummary,
+  Interrupted, benchName, benchPhone, countPgQueries, createBenchSchema, deleteNamespaceStreams, formatTable, freePort, handleInterrupts, latencySummary,
   mapConcurrent, sleep, waitUntil, type BenchSchema,
 } from './bench-support';
 import { loadGatewayBenchConfig } from './bench.config';
@@ -267,6 +267,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    if (err instanceof Interrupted) {
+      console.error('gateway benchmark interrupted; cleaned up');
+      process.exit(130);
+    }
     console.error(`gateway benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },

@@ -36,7 +36,7 @@ import { startAllSims, type AllSims } from '@notify/provider-sim';
 import { checkHealth } from '@notify/testing';
 import { resolvePorts, serviceEnv, simulatorProviderEnv, START_ORDER, type StackKeys } from '../../tools/stack/src/stack-env';
 import {
-  benchName, benchPhone, checkInterrupted, deleteNamespaceStreams, dropSchemasWithPrefix, formatTable, handleInterrupts, latencySummary,
+  Interrupted, benchName, benchPhone, checkInterrupted, deleteNamespaceStreams, dropSchemasWithPrefix, formatTable, handleInterrupts, latencySummary,
   mapConcurrent, sleep, waitUntil,
 } from '../gateway/bench-support';
 import { formatMeasurements, measureGrpcUnary, measureJetStreamPublish, measurePostgresTx, measureSimulatorPost, type Measurement } from '../raw/ceilings';
@@ -559,6 +559,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    if (err instanceof Interrupted) {
+      console.error('lifecycle benchmark interrupted; cleaned up');
+      process.exit(130);
+    }
     console.error(`lifecycle benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },
