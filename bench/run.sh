@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench [section…]`: runs each benchmark section and prints what it measured.
-# Sections: one folder under bench/ with a <section>.bench.ts (today: template). Each
-# section bounds its own count and time, stops by itself and cleans up after itself.
+# Sections: one folder under bench/ with a <section>.bench.ts (gateway, lifecycle, raw,
+# template). Each section bounds its own count and time (BENCH_* variables, see each
+# section's bench.config.ts or header), stops by itself and cleans up after itself, also on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
