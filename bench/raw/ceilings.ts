@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { startGrpcServer } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
 import { connectJetStreamBus } from '@notify/messaging';
 import { startFonnteSim } from '@notify/provider-sim';
 import { Pool } from 'pg';
@@ -73,7 +74,7 @@ export async function measure(name: string, op: () => Promise<unknown>, options:
 
 /** gRPC unary round trips: health Check against a grpc-kit server on 127.0.0.1. */
 export async function measureGrpcUnary(options: MeasureOptions): Promise<Measurement> {
-  const server = await startGrpcServer({ serviceName: 'bench-raw', host: '127.0.0.1', port: 0, services: [], apiKeys: [], drainMs: 0 });
+  const server = await startGrpcServer({ serviceName: 'bench-raw', host: '127.0.0.1', port: 0, services: [], apiKeys: [], drainMs: 0, logger: createLogger({ service: 'bench-raw', level: 'silent' }) });
   const client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
   const check = (): Promise<void> =>
     new Promise((resolve, reject) =>
