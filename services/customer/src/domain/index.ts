@@ -12,3 +12,4 @@ export * from './opt-out';
 export * from './invoice';
 export * from './routing';
 export * from './default-routing-rules';
+export * from './explicit-audience';

@@ -2,6 +2,7 @@ import { ValidationError } from '@notify/errors';
 import { CHANNELS, isChannel, type Channel } from './channel';
 import { validateNotificationType } from './notification-type';
 import type { Locale, NotificationPreferences, QuietHours } from './preferences';
+import type { StaffRole } from './staff';
 
 /**
  * Routing: which audiences hear about which notification type, on which channels, with
@@ -26,16 +27,23 @@ import type { Locale, NotificationPreferences, QuietHours } from './preferences'
  *   ALL_GROUPS             every group
  *   AREA_CUSTOMERS         context.area: every ACTIVE customer of the area (streamed)
  *   ALL_CUSTOMERS          every ACTIVE customer (narrowed by context.area when given; streamed)
+ *   STAFF_ROLES            context.roles: staff with any of the roles (explicit audiences only)
+ *   GROUP                  context.groupId: the one group with that id (explicit audiences only)
  * Staff "covering" a zone: its work zones include it, or it has none (= all zones).
+ * STAFF_ROLES and GROUP carry their own parameters (proto notify.common.v1.Audience.roles /
+ * group_id), so a stored routing rule cannot name them ({@link EXPLICIT_ONLY_AUDIENCES}); they
+ * come from ResolveRecipients' explicit `audiences` (Broadcast, campaigns, Notify to a group).
  */
 export const AUDIENCES = [
   'CUSTOMER',
   'ASSIGNED_TECHNICIAN',
   'SUPERVISORS',
   'MANAGERS',
+  'STAFF_ROLES',
   'ZONE_TECHNICIANS',
   'ALL_TECHNICIANS',
   'ALL_STAFF',
+  'GROUP',
   'ZONE_TECHNICIAN_GROUP',
   'SUPERVISOR_GROUP',
   'MANAGEMENT_GROUP',
@@ -49,6 +57,7 @@ export type Audience = (typeof AUDIENCES)[number];
 
 /** Audiences resolved to WhatsApp groups (WhatsApp only). */
 export const GROUP_AUDIENCES: readonly Audience[] = [
+  'GROUP',
   'ZONE_TECHNICIAN_GROUP',
   'SUPERVISOR_GROUP',
   'MANAGEMENT_GROUP',
@@ -64,7 +73,12 @@ export const AUDIENCE_REQUIRES: Partial<Record<Audience, keyof ResolutionContext
   ZONE_TECHNICIANS: 'workZone',
   ZONE_TECHNICIAN_GROUP: 'workZone',
   AREA_CUSTOMERS: 'area',
+  GROUP: 'groupId',
+  STAFF_ROLES: 'roles',
 };
+
+/** Audiences that need parameters of their own, so only an explicit ResolveRecipients audience names them (never a stored rule). */
+export const EXPLICIT_ONLY_AUDIENCES: readonly Audience[] = ['GROUP', 'STAFF_ROLES'];
 
 export function isAudience(value: unknown): value is Audience {
   return typeof value === 'string' && (AUDIENCES as readonly string[]).includes(value);
@@ -83,6 +97,10 @@ export interface ResolutionContext {
   readonly escalationLevel?: number;
   /** Staff id of whoever caused the notification; they are not told about their own action. */
   readonly actorId?: string;
+  /** GROUP: the group id (explicit audiences only). */
+  readonly groupId?: string;
+  /** STAFF_ROLES: the staff roles (explicit audiences only; non-empty when set). */
+  readonly roles?: readonly StaffRole[];
 }
 
 export interface RoutingRule {
@@ -123,6 +141,9 @@ export function buildRoutingRule(input: RoutingRuleInput): RoutingRule {
     throw new ValidationError('escalation_level', `must be 1, 2 or empty, got ${input.escalationLevel}`);
   }
   if (!isAudience(input.audience)) throw new ValidationError('audience', `unknown audience "${input.audience}"`);
+  if (EXPLICIT_ONLY_AUDIENCES.includes(input.audience)) {
+    throw new ValidationError('audience', `${input.audience} needs parameters of its own; name it as an explicit audience of ResolveRecipients, not in a routing rule`);
+  }
   const channels = [...(input.channels ?? [])];
   if (!channels.length) throw new ValidationError('channels', 'needs at least one channel');
   const bad = channels.find((c) => !isChannel(c));

@@ -4,6 +4,7 @@ import {
   AUDIENCE_REQUIRES,
   coversZone,
   defaultPreferences,
+  explicitAudienceRules,
   judgeCandidate,
   normalizeWorkZone,
   ruleMatches,
@@ -12,7 +13,9 @@ import {
   type Audience,
   type Candidate,
   type Channel,
+  type AudienceRule,
   type Customer,
+  type ExplicitAudience,
   type LeftOut,
   type Recipient,
   type RecipientKind,
@@ -29,6 +32,13 @@ export interface ResolveRecipientsInput {
   /** e.g. `ticket.created`, `sla.warning`, `campaign.maintenance`. */
   readonly notificationType: string;
   readonly context: ResolutionContext;
+  /**
+   * Explicit audiences (proto ResolveRecipientsRequest.audiences): when non-empty they replace
+   * the routing rules' audiences (see `explicitAudienceRules` for validation and template keys).
+   */
+  readonly audiences?: readonly ExplicitAudience[];
+  /** Channels of the explicit audiences in preference order (domain names); empty = [WHATSAPP]. */
+  readonly channels?: readonly string[];
 }
 
 /** A rule that matched but could not be resolved because the context lacks a field. */
@@ -67,6 +77,8 @@ const FIELD_NAMES: Record<string, string> = {
   technicianId: 'technician_id',
   workZone: 'work_zone',
   area: 'area',
+  groupId: 'group_id',
+  roles: 'roles',
 };
 
 /** A candidate before preferences and opt-outs are attached. */
@@ -86,6 +98,14 @@ type Bare = Omit<Candidate, 'preferences' | 'optedOutChannels'>;
  *    the first accepted channel, with per-channel opt-outs by phone).
  * 3. De-duplication: one recipient per (channel, address) — the first, most specific, wins;
  *    one left-out entry per subject, and none for a subject that is already a recipient.
+ *
+ * With explicit `audiences` (Broadcast, campaigns, Notify to a group), step 1 is replaced: each
+ * audience becomes a synthetic rule (`explicitAudienceRules`: its parameters, the request's
+ * channels or [WHATSAPP], the template key of the type's stored rules or the type key) and
+ * steps 2 and 3 are the same. A type without stored rules is fine then. Missing parameters →
+ * ValidationError naming the field (`audiences[0].work_zone`, `.group_id`, `.roles`, …).
+ * GROUP: the one group with that id (inactive → INACTIVE, unknown → NOT_FOUND, left out);
+ * STAFF_ROLES: staff with any of the roles, name order (inactive → INACTIVE).
  *
  * `stream` yields items as it goes (AREA_CUSTOMERS / ALL_CUSTOMERS read customers as a
  * stream and judge them 500 at a time: 100,000 customers never sit in memory; only the
@@ -111,22 +131,28 @@ export class ResolveRecipientsUseCase {
     const type = validateNotificationType(input.notificationType);
     const context = normalizeContext(input.context ?? {});
     const all = await this.deps.rules.list({ notificationType: type });
-    if (!all.length) throw new NotFoundError('routing rules for notification type', type);
-    const rules = all
-      .filter((r) => r.enabled && ruleMatches(r, context))
-      .sort((a, b) => audienceRank(a.audience) - audienceRank(b.audience) || a.id.localeCompare(b.id));
+    let rules: AudienceRule[];
+    if (input.audiences?.length) {
+      rules = explicitAudienceRules({ notificationType: type, audiences: input.audiences, channels: input.channels ?? [], context, storedRules: all });
+    } else {
+      if (!all.length) throw new NotFoundError('routing rules for notification type', type);
+      rules = all
+        .filter((r) => r.enabled && ruleMatches(r, context))
+        .sort((a, b) => audienceRank(a.audience) - audienceRank(b.audience) || a.id.localeCompare(b.id))
+        .map((rule) => ({ rule, context }));
+    }
 
     const sent = new Set<string>();
     const recipientSubjects = new Set<string>();
     const leftOutSubjects = new Set<string>();
-    for (const rule of rules) {
+    for (const { rule, context: ruleContext } of rules) {
       const needs = AUDIENCE_REQUIRES[rule.audience];
-      if (needs && context[needs] === undefined) {
+      if (needs && ruleContext[needs] === undefined) {
         yield { skippedRule: { ruleId: rule.id, audience: rule.audience, missing: FIELD_NAMES[needs] ?? needs } };
         continue;
       }
-      for await (const batch of batches(this.candidates(rule.audience, context), RESOLUTION_BATCH_SIZE)) {
-        const judged = await this.judgeBatch(batch, rule, context);
+      for await (const batch of batches(this.candidates(rule.audience, ruleContext), RESOLUTION_BATCH_SIZE)) {
+        const judged = await this.judgeBatch(batch, rule, ruleContext);
         for (const verdict of judged) {
           if ('recipient' in verdict) {
             const r = verdict.recipient;
@@ -200,6 +226,14 @@ export class ResolveRecipientsUseCase {
       case 'ALL_STAFF':
         yield* this.staffOf(null, () => true);
         return;
+      case 'STAFF_ROLES':
+        yield* this.staffOf(ctx.roles!, () => true);
+        return;
+      case 'GROUP': {
+        const g = await this.deps.groups.findById(ctx.groupId!);
+        yield g ? fromGroup(g) : missing('group', ctx.groupId!);
+        return;
+      }
       case 'ZONE_TECHNICIAN_GROUP':
         yield* this.groupsOf((g) => g.category === 'technicians' && (g.workZone === null || g.workZone === zone));
         return;

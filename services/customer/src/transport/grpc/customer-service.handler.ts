@@ -37,6 +37,7 @@ import {
   channelSwitchesFromProto,
   customerStatusFromProto,
   customerToProto,
+  explicitAudienceFromProto,
   groupCategoryFromProto,
   groupToProto,
   invoiceToProto,
@@ -353,9 +354,23 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       return { rule: routingRuleToProto(rule) };
     }),
 
+    /**
+     * ResolveRecipients (proto contract). Without `audiences` the routing rules of the type decide;
+     * with them each audience (with its parameters: work_zone, group_id, roles, customer_id,
+     * staff_id) replaces the rules, on `channels` (empty = [WHATSAPP]; groups WhatsApp only).
+     * Errors: INVALID_ARGUMENT naming the field (`notification_type`, `audiences[i].kind`,
+     * `audiences[i].work_zone` / `.group_id` / `.roles` / `.customer_id` / `.staff_id`, `channels`,
+     * `page_token`, `page.page_size`); NOT_FOUND when the type has no routing rules and no audiences
+     * are given. An unknown group / customer / staff id is left out (NOT_FOUND), not an error.
+     */
     resolveRecipients: unary(async (req: customerv1.ResolveRecipientsRequest, ctx) => {
-      if (req.audiences.length) throw new ValidationError('audiences', 'explicit audiences are not supported yet; routing rules decide');
       const notificationType = notificationTypeFromProto(req.notificationType);
+      const audiences = req.audiences.map(explicitAudienceFromProto);
+      const channels = req.channels.map((ch, i) => {
+        const name = channelFromProto(ch);
+        if (!name) throw new ValidationError(`channels[${i}]`, `must be WHATSAPP or SMS, got ${ch}`);
+        return name;
+      });
       const { size, token } = resolvePage(req.page, RESOLVE_PAGE.default, RESOLVE_PAGE.max);
       const offset = token ? Number(decodePageToken(token, ['o'] as const).o) : 0;
       if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('page_token', 'is not a valid page token');
@@ -379,7 +394,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       // keyset token needs the use case to resume mid-rule with its de-duplication state.
       let index = 0;
       let more = false;
-      for await (const item of resolve.stream(principalOf(ctx), { notificationType, context })) {
+      for await (const item of resolve.stream(principalOf(ctx), { notificationType, context, audiences, channels })) {
         if ('skippedRule' in item) continue;
         if (index++ < offset) continue;
         if (recipients.length + leftOut.length >= size) {

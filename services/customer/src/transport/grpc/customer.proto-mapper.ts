@@ -3,6 +3,7 @@ import { commonv1, customerv1 } from '@notify/proto';
 import type {
   Audience,
   Channel,
+  ExplicitAudience,
   GroupCategory,
   Invoice,
   InvoiceStatus,
@@ -239,11 +240,29 @@ export function audienceToProto(a: Audience): commonv1.AudienceKind {
   return AUDIENCE_KINDS[a] ?? commonv1.AudienceKind.AUDIENCE_KIND_UNSPECIFIED;
 }
 
-/** Proto AudienceKind → domain audience; ValidationError(field) for UNSPECIFIED or kinds rules cannot name (GROUP, STAFF_ROLES). */
+/** Proto AudienceKind → domain audience; ValidationError(field) for UNSPECIFIED or unknown kinds (rules naming GROUP / STAFF_ROLES are refused by buildRoutingRule). */
 export function audienceFromProto(k: commonv1.AudienceKind, field = 'audience'): Audience {
   const found = (Object.keys(AUDIENCE_KINDS) as Audience[]).find((a) => AUDIENCE_KINDS[a] === k);
   if (!found) throw new ValidationError(field, `must be a routing audience, got ${k}`);
   return found;
+}
+
+/**
+ * Proto Audience (ResolveRecipientsRequest.audiences[i]) → explicit audience of the domain.
+ * Kind UNSPECIFIED / unknown → ValidationError(`audiences[i].kind`); a role that is not a staff
+ * role (ROLE_SERVICE, UNSPECIFIED) → ValidationError(`audiences[i].roles`). Missing parameters are
+ * checked by the domain (explicitAudienceRules).
+ */
+export function explicitAudienceFromProto(a: commonv1.Audience, i: number): ExplicitAudience {
+  const audience = audienceFromProto(a.kind, `audiences[${i}].kind`);
+  return {
+    audience,
+    workZone: a.workZone,
+    groupId: a.groupId,
+    roles: a.roles.map((r) => staffRoleFromProto(r, `audiences[${i}].roles`)),
+    customerId: a.customerId,
+    staffId: a.staffId,
+  };
 }
 
 export function routingRuleToProto(r: RoutingRule): customerv1.RoutingRule {
