@@ -85,7 +85,10 @@ export interface IngestOptions {
  * (consumers nak and retry; nothing half-sent: rows are only created for rendered texts).
  * A recipient whose template is missing or lacks variables is left out and counted (logged
  * with the reason), unless `strict` (Notify), where the call fails with NotFoundError /
- * ValidationError and the notification is marked FAILED (a retry with the same key resumes).
+ * ValidationError and the notification is marked FAILED (a retry with the same key resumes);
+ * strict also fails with NotFoundError on an id the query named that the directory does not
+ * know (a Notify to an unknown customer, staff or group id: proto "NOT_FOUND (unknown customer,
+ * staff or group id)").
  * Render results are cached per (key, channel, locale, variables) for `cacheTtlMs`: safe
  * because the same variables give the same text for one template version, and a new version
  * only takes effect after the TTL.
@@ -120,6 +123,8 @@ export class IngestNotificationUseCase {
       if (req.direct && req.direct.length > 0) keep(await this.page(notification, req, req.direct, 0));
       for (const query of req.queries ?? []) {
         for await (const page of this.o.directory.resolve(query)) {
+          const unknown = page.notFound?.[0];
+          if (req.strict && unknown) throw new NotFoundError(unknown.kind.toLowerCase(), unknown.id);
           keep(await this.page(notification, req, page.recipients, page.leftOut));
           if (req.signal?.aborted) throw new ResolutionAbortedError(`resolution of ${notification.id} stopped; it stays RESOLVING`);
         }

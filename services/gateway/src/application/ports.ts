@@ -148,6 +148,11 @@ export interface ResolvedRecipient {
 export interface RecipientPage {
   recipients: ResolvedRecipient[];
   leftOut: number;
+  /**
+   * Ids the query named that the directory does not know (left out as NOT_FOUND), e.g. a Notify
+   * to an unknown group id; a strict ingest (Notify) fails with NotFoundError on them.
+   */
+  notFound?: readonly { kind: RecipientKind; id: string }[];
 }
 
 /**

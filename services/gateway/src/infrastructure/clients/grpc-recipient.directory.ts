@@ -18,12 +18,16 @@ export function recipientQuery(request: Omit<customerv1.ResolveRecipientsRequest
 }
 
 /**
- * ResolveRecipients queries for explicit audiences (Broadcast, campaigns, Notify's audience).
- * The customer service does not take explicit `audiences` yet (INVALID_ARGUMENT "routing rules
- * decide"), so each audience becomes a routing-rule query whose CONTEXT carries the audience's
- * parameters: work zone (AREA_CUSTOMERS, ZONE_*), customer id (CUSTOMER), staff id
- * (ASSIGNED_TECHNICIAN); the notification type's routing rules then pick the audiences. When the
- * customer service accepts explicit audiences this is the one place to change.
+ * The ResolveRecipients query for explicit audiences (Broadcast, campaigns, Notify's audience or
+ * addressees): the audiences go to the customer service as they are (proto
+ * ResolveRecipientsRequest.audiences: "these audiences replace the routing rules' audiences; the
+ * channels are then `channels`", empty = [CHANNEL_WHATSAPP]), each with its own parameters
+ * (work_zone, group_id, roles, customer_id, staff_id), in ONE paged query, so the customer
+ * service merges and de-duplicates them across audiences. `base` is the shared context (ticket
+ * id, a Notify's work zone for zone audiences); `priority` is carried in it.
+ * No audiences → one routing-rule query (the type's stored rules decide).
+ * Identical audiences are sent once. Bad or missing parameters come back as ValidationError
+ * (INVALID_ARGUMENT naming the field, e.g. `audiences[0].group_id`) from the first page.
  */
 export function audienceQueries(
   notificationType: commonv1.NotificationType,
@@ -32,25 +36,19 @@ export function audienceQueries(
   priority: commonv1.Priority,
   base: Partial<customerv1.RecipientContext> = {},
 ): RecipientQuery[] {
-  const contexts = audiences.length === 0 ? [{}] : audiences.map((a) => ({
-    ...(a.workZone ? { workZone: a.workZone } : {}),
-    ...(a.customerId ? { customerId: a.customerId } : {}),
-    ...(a.staffId ? { technicianId: a.staffId } : {}),
-  }));
   const seen = new Set<string>();
-  const out: RecipientQuery[] = [];
-  for (const c of contexts) {
-    const key = JSON.stringify(c);
-    if (seen.has(key)) continue;
+  const unique = audiences.filter((a) => {
+    const key = JSON.stringify(commonv1.Audience.toJSON(a));
+    if (seen.has(key)) return false;
     seen.add(key);
-    out.push(recipientQuery({
-      notificationType,
-      context: customerv1.RecipientContext.fromPartial({ ...base, ...c, priority }),
-      audiences: [],
-      channels: [...channels],
-    }));
-  }
-  return out;
+    return true;
+  });
+  return [recipientQuery({
+    notificationType,
+    context: customerv1.RecipientContext.fromPartial({ ...base, priority }),
+    audiences: unique.map((a) => commonv1.Audience.fromPartial(a)),
+    channels: [...channels],
+  })];
 }
 
 /** Maps one proto Recipient (customer service) to the pipeline's ResolvedRecipient. */
@@ -93,7 +91,10 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
         customerv1.ResolveRecipientsRequest.fromPartial({ ...base, page: { pageSize: this.pageSize, pageToken: token } }),
         signal ? { signal } : {},
       );
-      yield { recipients: res.recipients.map(recipientFromProto), leftOut: res.leftOut.length };
+      const notFound = res.leftOut
+        .filter((l) => l.reason === customerv1.LeftOutReason.LEFT_OUT_REASON_NOT_FOUND)
+        .map((l) => ({ kind: KIND[l.kind] ?? 'PHONE', id: l.id }));
+      yield { recipients: res.recipients.map(recipientFromProto), leftOut: res.leftOut.length, ...(notFound.length ? { notFound } : {}) };
       token = res.nextPageToken;
     } while (token);
   }

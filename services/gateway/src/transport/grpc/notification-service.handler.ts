@@ -54,6 +54,53 @@ function checkTypeRole(ctx: CallContext, type: commonv1.NotificationType): void 
   }
 }
 
+const AK = commonv1.AudienceKind;
+const STAFF_ROLES = new Set<commonv1.Role>([
+  commonv1.Role.ROLE_ADMIN, commonv1.Role.ROLE_MANAGER, commonv1.Role.ROLE_SUPERVISOR, commonv1.Role.ROLE_NOC,
+  commonv1.Role.ROLE_CUSTOMER_SERVICE, commonv1.Role.ROLE_TECHNICIAN,
+]);
+
+/**
+ * Checks each audience has a kind and the parameter it cannot do without (proto
+ * notify.common.v1.Audience), so a Broadcast is refused at once instead of failing in the
+ * background: AREA_CUSTOMERS, ZONE_TECHNICIANS, ZONE_TECHNICIAN_GROUP need work_zone (or the
+ * Notify's work_zone), GROUP group_id, STAFF_ROLES staff roles (not SERVICE / UNSPECIFIED),
+ * CUSTOMER customer_id, ASSIGNED_TECHNICIAN staff_id. ValidationError (INVALID_ARGUMENT) naming
+ * the field, e.g. `audiences[1].group_id`. The customer service checks the same again.
+ */
+export function checkAudiences(audiences: readonly commonv1.Audience[], field: (i: number) => string, workZone = ''): void {
+  audiences.forEach((a, i) => {
+    const f = (name: string) => `${field(i)}.${name}`;
+    const zone = a.workZone.trim() || workZone.trim();
+    switch (a.kind) {
+      case AK.AUDIENCE_KIND_AREA_CUSTOMERS:
+      case AK.AUDIENCE_KIND_ZONE_TECHNICIANS:
+      case AK.AUDIENCE_KIND_ZONE_TECHNICIAN_GROUP:
+        if (!zone) throw new ValidationError(f('work_zone'), `${commonv1.audienceKindToJSON(a.kind)} needs a work zone`);
+        return;
+      case AK.AUDIENCE_KIND_GROUP:
+        if (!a.groupId.trim()) throw new ValidationError(f('group_id'), 'AUDIENCE_KIND_GROUP needs a group id');
+        return;
+      case AK.AUDIENCE_KIND_STAFF_ROLES: {
+        if (a.roles.length === 0) throw new ValidationError(f('roles'), 'AUDIENCE_KIND_STAFF_ROLES needs at least one staff role');
+        const bad = a.roles.find((r) => !STAFF_ROLES.has(r));
+        if (bad !== undefined) throw new ValidationError(f('roles'), `must be staff roles (ROLE_ADMIN … ROLE_TECHNICIAN), got ${commonv1.roleToJSON(bad)}`);
+        return;
+      }
+      case AK.AUDIENCE_KIND_CUSTOMER:
+        if (!a.customerId.trim()) throw new ValidationError(f('customer_id'), 'AUDIENCE_KIND_CUSTOMER needs a customer id');
+        return;
+      case AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN:
+        if (!a.staffId.trim()) throw new ValidationError(f('staff_id'), 'AUDIENCE_KIND_ASSIGNED_TECHNICIAN needs a staff id');
+        return;
+      case AK.AUDIENCE_KIND_UNSPECIFIED:
+        throw new ValidationError(f('kind'), 'is required');
+      default:
+        if (commonv1.audienceKindToJSON(a.kind) === 'UNRECOGNIZED') throw new ValidationError(f('kind'), `unknown audience kind ${a.kind}`);
+    }
+  });
+}
+
 function checkKey(key: string): void {
   if (!key || key.length > 200) throw new ValidationError('idempotency_key', 'is required (1..200 characters)');
 }
@@ -136,7 +183,10 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       const audiences: commonv1.Audience[] = [];
       const direct: ResolvedRecipient[] = [];
       const channel = channelFromProto(req.channels[0] ?? commonv1.Channel.CHANNEL_WHATSAPP);
-      if (req.target.$case === 'audience') audiences.push(req.target.value);
+      if (req.target.$case === 'audience') {
+        checkAudiences([req.target.value], () => 'audience', req.workZone);
+        audiences.push(req.target.value);
+      }
       else {
         const list = req.target.value.addressees;
         if (list.length === 0 || list.length > 1000) throw new ValidationError('recipients', 'must hold 1..1000 addressees');
@@ -145,7 +195,10 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
           if (!v) throw new ValidationError(`recipients[${i}]`, 'is empty');
           if (v.$case === 'customerId') audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER, customerId: v.value }));
           else if (v.$case === 'staffId') audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_ASSIGNED_TECHNICIAN, staffId: v.value }));
-          else if (v.$case === 'groupId') throw new ValidationError(`recipients[${i}].group_id`, 'groups are reached through an audience of the notification type\'s routing rules, not by id (not supported yet)');
+          else if (v.$case === 'groupId') {
+            if (!v.value.trim()) throw new ValidationError(`recipients[${i}].group_id`, 'is empty');
+            audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_GROUP, groupId: v.value }));
+          }
           else {
             direct.push({
               kind: 'PHONE', id: '', name: '', channel: channel === 'UNSPECIFIED' ? 'WHATSAPP' : channel, address: normalizePhone(v.value, `recipients[${i}].phone`),
@@ -178,6 +231,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       checkKey(req.idempotencyKey);
       if (req.notificationType === NT.NOTIFICATION_TYPE_UNSPECIFIED) throw new ValidationError('notification_type', 'is required');
       if (req.audiences.length === 0) throw new ValidationError('audiences', 'at least one audience is required');
+      checkAudiences(req.audiences, (i) => `audiences[${i}]`);
       checkTypeRole(ctx, req.notificationType);
       const base = baseRequest('BROADCAST', req, ctx);
       const { notification, created } = await store.createNotification(
