@@ -7,28 +7,17 @@ import type {
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
-/** A delivery row to create (QUEUED, due now). */
-export interface NewDelivery {
-  idempotencyKey: string;
-  notificationType: string;
-  ticketId: string | null;
-  sourceEventId: string | null;
-  recipient: string;
-  recipientKind: RecipientKind;
-  recipientId: string | null;
-  recipientName: string;
-  channel: Channel;
-  priority: Priority;
-  locale: Locale;
-  templateKey: string;
-  templateVersion: number;
-  body: string;
-  fallbackBody: string | null;
+/** A delivery row to create (QUEUED, due now): the fields of a DeliveryRecord its creator decides. */
+export type NewDelivery = Pick<
+  DeliveryRecord,
+  | 'idempotencyKey' | 'notificationType' | 'ticketId' | 'sourceEventId' | 'recipient' | 'recipientKind' | 'recipientId'
+  | 'recipientName' | 'channel' | 'priority' | 'locale' | 'templateKey' | 'templateVersion' | 'body' | 'fallbackBody' | 'quietHours'
+> & {
+  /** Template version of the SMS fallback text (null when there is none). */
   fallbackTemplateVersion: number | null;
-  quietHours: StoredQuietHours | null;
   /** Send only through this provider (a reply goes out through the number the person wrote to). */
   pinnedProvider?: string;
-}
+};
 
 /** A notification to create. */
 export interface NewNotification {
