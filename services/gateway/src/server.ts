@@ -72,7 +72,8 @@ function unavailable(what: string): never {
  * 4. the webhook HTTP server on WEBHOOK_HOST:WEBHOOK_PORT: receipts → HandleReceipt, inbound
  *    replies → the technician reply handler (application/replies; at most once per inbound message
  *    id via `inbound_messages`), /healthz, /metrics;
- * 5. durable consumers gateway-ticket, gateway-customer, gateway-schedule → IngestNotification;
+ * 5. durable consumers gateway-ticket, gateway-customer, gateway-schedule → IngestNotification
+ *    (EVENT_CONSUMER_CONCURRENCY events at once each);
  * 6. the gRPC NotificationService on GRPC_HOST:GRPC_PORT (Broadcasts left RESOLVING by a stopped
  *    gateway are resumed from their stored request);
  * 7. the dispatcher (DISPATCH_WORKERS concurrent sends, LISTEN/NOTIFY wake-up + DISPATCH_POLL_MS poll).
@@ -207,7 +208,7 @@ export async function startGatewayService(
     const consumers: ConsumerHandle[] = await startGatewayConsumers(
       bus,
       gatewayEventHandler(ingest, directory, { ticketPortalUrl: config.TICKET_PORTAL_URL, supportPhone: config.SUPPORT_PHONE, systemName: config.SYSTEM_NAME }, logger),
-      { ...(ns ? { ns } : {}), deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) } },
+      { ...(ns ? { ns } : {}), concurrency: config.EVENT_CONSUMER_CONCURRENCY, deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) } },
     );
     runtime.onClose(async () => {
       for (const c of consumers) await c.stop();
