@@ -10,7 +10,7 @@ export {
 } from './migrations';
 export { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
 export type { SqlSource } from './sql-source';
-export { appendToOutbox, type OutboxEvent } from './outbox.writer';
+export { appendManyToOutbox, appendToOutbox, type OutboxEvent } from './outbox.writer';
 export {
   purgePublished,
   startOutboxRelay,

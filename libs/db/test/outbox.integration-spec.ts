@@ -7,6 +7,7 @@ import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
+  appendManyToOutbox,
   appendToOutbox,
   createDataSource,
   platformMigrations,
@@ -115,6 +116,29 @@ describe('outbox relay', () => {
     await expect(
       appendToOutbox(ds.manager, { id: randomUUID(), subject: nats.subject('x'), data: enc('x') }),
     ).rejects.toThrow(TypeError);
+  });
+
+  it("appendManyToOutbox: one transaction's events are published once each, in order, with their headers; a rollback leaves none", async () => {
+    const subject = nats.subject('notify.test.v1.batch');
+    const relay = await start(js.publisher(), { pollIntervalMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 200)); // idle on its 10 s poll: only the batch's single NOTIFY can wake it
+    const rolledBack = randomUUID();
+    await expect(
+      ds.transaction(async (m) => {
+        await appendManyToOutbox(m, [{ id: rolledBack, subject, data: enc('never') }]);
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    const events = Array.from({ length: 5 }, (_, i) => ({ id: randomUUID(), subject, data: enc(`batch-${i}`), headers: { 'x-n': String(i) } }));
+    await ds.transaction((m) => appendManyToOutbox(m, events));
+    await waitFor(() => js.count(subject).then((n) => n === 5), { timeoutMs: 5_000, description: 'the five batch events published' });
+    await relay.drain();
+    const msgs = (await js.messages()).filter((m) => m.subject === subject);
+    expect(msgs.map((m) => new TextDecoder().decode(m.data))).toEqual(events.map((_, i) => `batch-${i}`));
+    expect(msgs.map((m) => m.header.get('Nats-Msg-Id'))).toEqual(events.map((e) => e.id));
+    expect(msgs.map((m) => m.header.get('x-n'))).toEqual(['0', '1', '2', '3', '4']);
+    expect(await row(rolledBack)).toBeUndefined();
+    await expect(appendManyToOutbox(ds.manager, events)).rejects.toThrow(TypeError);
   });
 
   it('wakes on NOTIFY: a committed event is published well before the 10 s fallback poll', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource as DataSourceClass, type DataSource, type EntityManager } from 'typeorm';
-import { appendToOutbox, assertSchemaName, qualifiedTable } from '@notify/db';
+import { appendManyToOutbox, assertSchemaName, qualifiedTable } from '@notify/db';
 import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import {
@@ -139,12 +139,14 @@ export class PgDeliveryStore implements DeliveryStore {
     const changes: DeliveryChange[] = [];
     const result = await this.ds.transaction(async (m) => {
       const out = await fn(m, changes);
-      if (this.options.publishEvents !== false) {
-        for (const c of changes) {
+      if (this.options.publishEvents !== false && changes.length > 0) {
+        // One multi-row INSERT and one NOTIFY for the transaction's events (was 2 statements per event).
+        const events = changes.map((c) => {
           const eventId = randomUUID();
           const encoded = encodeEvent(`delivery.${c.kind}`, deliveryEventToProto(eventId, c), this.options.namespace);
-          await appendToOutbox(m, { id: eventId, subject: encoded.subject, data: encoded.data }, { schema: this.schema });
-        }
+          return { id: eventId, subject: encoded.subject, data: encoded.data };
+        });
+        await appendManyToOutbox(m, events, { schema: this.schema });
       }
       return out;
     });
