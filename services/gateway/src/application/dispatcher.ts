@@ -128,26 +128,41 @@ export class Dispatcher {
     return started;
   }
 
+  /**
+   * The loop. Under load it claims in batches: it waits until a quarter of the workers
+   * (at least 1, at most the batch size) are free before the next claim, so one claim
+   * transaction serves several sends instead of one each. Expired leases are looked for at
+   * most once per poll interval (and on every {@link runOnce}).
+   */
   private async run(): Promise<void> {
+    const claimAt = Math.max(1, Math.min(this.o.batchSize, Math.floor(this.o.workers / 4)));
+    let expiredCheckedAt = -Infinity;
     while (this.running) {
       let started = 0;
       try {
-        started = await this.claimAndSend();
+        const now = this.o.clock().getTime();
+        const expire = now - expiredCheckedAt >= this.o.pollMs || now < expiredCheckedAt;
+        if (expire) expiredCheckedAt = now;
+        started = await this.claimAndSend(expire);
       } catch (err) {
         this.o.logger.error({ err }, 'dispatcher: claim failed; retrying after the poll interval');
       }
       if (!this.running) break;
-      if (started === 0 || this.inFlight.size >= this.o.workers) {
-        await (this.inFlight.size >= this.o.workers ? Promise.race([...this.inFlight]) : this.o.wake.wait(this.o.pollMs));
+      if (this.o.workers - this.inFlight.size < claimAt) {
+        while (this.running && this.o.workers - this.inFlight.size < claimAt) await Promise.race([...this.inFlight]);
+      } else if (started === 0) {
+        await this.o.wake.wait(this.o.pollMs);
       }
     }
   }
 
-  private async claimAndSend(): Promise<number> {
+  private async claimAndSend(expire = true): Promise<number> {
     const now = this.o.clock();
-    const expired = await this.o.store.expireLeases(now);
-    for (const d of expired) {
-      this.o.logger.warn({ delivery_id: d.id, provider: d.provider }, 'delivery left SENDING by a stopped gateway: marked DEAD (possibly sent; not re-sent)');
+    if (expire) {
+      const expired = await this.o.store.expireLeases(now);
+      for (const d of expired) {
+        this.o.logger.warn({ delivery_id: d.id, provider: d.provider }, 'delivery left SENDING by a stopped gateway: marked DEAD (possibly sent; not re-sent)');
+      }
     }
     const free = this.o.workers - this.inFlight.size;
     if (free <= 0) return 0;

@@ -284,24 +284,35 @@ export class PgDeliveryStore implements DeliveryStore {
     gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
   ): Promise<DeliveryRecord[]> {
     return this.tx(async (m) => {
-      const due = await this.q<DeliveryRow>(
+      const due = (await this.q<DeliveryRow>(
         m,
         `SELECT * FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= $1
           ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, limit],
-      );
-      const claimed: DeliveryRecord[] = [];
-      for (const row of due) {
-        const d = deliveryFromRow(row);
-        const recentSends = async (windowMs: number): Promise<Date[]> => {
-          const r = await this.q<{ sent_at: Date }>(
+      )).map(deliveryFromRow);
+      // The rate limit's recent sends of every claimed recipient, read once per claim (one query,
+      // not one per row) the first time the gate asks; each row then excludes itself.
+      let recent: { windowMs: number; byRecipient: Map<string, Array<{ id: string; sentAt: Date }>> } | undefined;
+      const recentSendsOf = (d: DeliveryRecord) => async (windowMs: number): Promise<Date[]> => {
+        if (!recent || recent.windowMs !== windowMs) {
+          const rows = await this.q<{ id: string; recipient: string; sent_at: Date }>(
             m,
-            `SELECT sent_at FROM ${this.t.d} WHERE recipient = $1 AND sent_at > $2 AND id <> $3`,
-            [d.recipient, new Date(now.getTime() - windowMs), d.id],
+            `SELECT id, recipient, sent_at FROM ${this.t.d} WHERE recipient = ANY($1) AND sent_at > $2`,
+            [[...new Set(due.map((x) => x.recipient))], new Date(now.getTime() - windowMs)],
           );
-          return r.map((x) => x.sent_at);
-        };
-        const hold = await gate(d, recentSends);
+          const byRecipient = new Map<string, Array<{ id: string; sentAt: Date }>>();
+          for (const r of rows) {
+            const list = byRecipient.get(r.recipient) ?? [];
+            list.push({ id: r.id, sentAt: r.sent_at });
+            byRecipient.set(r.recipient, list);
+          }
+          recent = { windowMs, byRecipient };
+        }
+        return (recent.byRecipient.get(d.recipient) ?? []).filter((x) => x.id !== d.id).map((x) => x.sentAt);
+      };
+      const toSend: string[] = [];
+      for (const d of due) {
+        const hold = await gate(d, recentSendsOf(d));
         if (hold) {
           await m.query(
             `UPDATE ${this.t.d} SET status = 'DEFERRED', deferred_until = $2, due_at = $2, updated_at = $3 WHERE id = $1`,
@@ -309,14 +320,17 @@ export class PgDeliveryStore implements DeliveryStore {
           );
           continue;
         }
-        const rows = await this.q<DeliveryRow>(
-          m,
-          `UPDATE ${this.t.d} SET status = 'SENDING', lease_until = $2, updated_at = $3 WHERE id = $1 RETURNING *`,
-          [d.id, new Date(now.getTime() + leaseMs), now],
-        );
-        claimed.push(deliveryFromRow(rows[0]!));
+        toSend.push(d.id);
       }
-      return claimed;
+      if (toSend.length === 0) return [];
+      // One UPDATE for the rows to send; returned in claim (due_at) order.
+      const rows = await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${this.t.d} SET status = 'SENDING', lease_until = $2, updated_at = $3 WHERE id = ANY($1) RETURNING *`,
+        [toSend, new Date(now.getTime() + leaseMs), now],
+      );
+      const byId = new Map(rows.map((r) => [r.id, deliveryFromRow(r)]));
+      return toSend.map((id) => byId.get(id)!);
     });
   }
 
@@ -324,57 +338,63 @@ export class PgDeliveryStore implements DeliveryStore {
    * Records a send round: the attempts (numbered after the existing ones), then the delivery's
    * new state, with a `sent` or `failed` event carrying the last attempt. Only a row still
    * SENDING is updated (a row expired meanwhile keeps its DEAD state; the attempts are still
-   * recorded). Returns the delivery after the change.
+   * recorded). Returns the delivery after the change (null when the delivery does not exist).
+   * Statements: one conditional UPDATE (… WHERE status = 'SENDING', which also takes the row
+   * lock and reserves the attempt numbers by `attempt_count + n`), one multi-row attempt INSERT,
+   * the outbox event; a row no longer SENDING gets only its attempt_count raised.
    */
   async recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date): Promise<DeliveryRecord | null> {
     return this.tx(async (m, changes) => {
-      const cur = await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE id = $1 FOR UPDATE`, [deliveryId]);
-      if (!cur[0]) return null;
-      const before = deliveryFromRow(cur[0]);
-      let number = before.attemptCount;
-      let last: AttemptRecord | undefined;
-      for (const a of attempts) {
-        number += 1;
-        const rows = await this.q<AttemptRow>(
-          m,
-          `INSERT INTO ${this.t.a} (id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING *`,
-          [randomUUID(), deliveryId, number, a.provider, a.outcome, a.error, a.latencyMs, a.providerMessageId, a.costRupiah, a.httpStatus, a.startedAt, a.finishedAt],
-        );
-        last = attemptFromRow(rows[0]!);
-      }
-      if (before.status !== 'SENDING') {
-        await m.query(`UPDATE ${this.t.d} SET attempt_count = $2 WHERE id = $1`, [deliveryId, number]);
-        return before;
-      }
-      let rows: DeliveryRow[];
+      const n = attempts.length;
+      let settled: DeliveryRow | undefined;
       if (result.status === 'SENT') {
-        rows = await this.q<DeliveryRow>(
+        settled = (await this.q<DeliveryRow>(
           m,
-          `UPDATE ${this.t.d} SET status = 'SENT', attempt_count = $2, rounds = rounds + 1, provider = $3, provider_message_id = $4,
+          `UPDATE ${this.t.d} SET status = 'SENT', attempt_count = attempt_count + $2, rounds = rounds + 1, provider = $3, provider_message_id = $4,
              cost_rupiah = cost_rupiah + $5, failover = $6, channel = $7, body = $8, sent_at = $9, updated_at = $9, lease_until = NULL,
              last_error = NULL, next_attempt_at = NULL, deferred_until = NULL, pinned_provider = NULL
-           WHERE id = $1 RETURNING *`,
-          [deliveryId, number, result.provider, result.providerMessageId, result.costRupiah, result.failover, result.channel, result.body, now],
-        );
+           WHERE id = $1 AND status = 'SENDING' RETURNING *`,
+          [deliveryId, n, result.provider, result.providerMessageId, result.costRupiah, result.failover, result.channel, result.body, now],
+        ))[0];
       } else if (result.status === 'FAILED') {
-        rows = await this.q<DeliveryRow>(
+        settled = (await this.q<DeliveryRow>(
           m,
-          `UPDATE ${this.t.d} SET status = 'FAILED', attempt_count = $2, rounds = rounds + 1, provider = COALESCE($3, provider), last_error = $4,
+          `UPDATE ${this.t.d} SET status = 'FAILED', attempt_count = attempt_count + $2, rounds = rounds + 1, provider = COALESCE($3, provider), last_error = $4,
              next_attempt_at = $5, due_at = $5, pinned_provider = $6, lease_until = NULL, updated_at = $7
-           WHERE id = $1 RETURNING *`,
-          [deliveryId, number, result.provider, result.lastError, result.nextAttemptAt, result.pinnedProvider, now],
-        );
+           WHERE id = $1 AND status = 'SENDING' RETURNING *`,
+          [deliveryId, n, result.provider, result.lastError, result.nextAttemptAt, result.pinnedProvider, now],
+        ))[0];
       } else {
-        rows = await this.q<DeliveryRow>(
+        settled = (await this.q<DeliveryRow>(
           m,
-          `UPDATE ${this.t.d} SET status = 'DEAD', attempt_count = $2, rounds = rounds + 1, provider = COALESCE($3, provider), last_error = $4,
+          `UPDATE ${this.t.d} SET status = 'DEAD', attempt_count = attempt_count + $2, rounds = rounds + 1, provider = COALESCE($3, provider), last_error = $4,
              next_attempt_at = NULL, lease_until = NULL, updated_at = $5
-           WHERE id = $1 RETURNING *`,
-          [deliveryId, number, result.provider, result.lastError, now],
-        );
+           WHERE id = $1 AND status = 'SENDING' RETURNING *`,
+          [deliveryId, n, result.provider, result.lastError, now],
+        ))[0];
       }
-      const after = deliveryFromRow(rows[0]!);
+      // Not SENDING any more (its lease expired: DEAD): keep its state, still record the attempts.
+      const row = settled ?? (await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET attempt_count = attempt_count + $2 WHERE id = $1 RETURNING *`, [deliveryId, n]))[0];
+      if (!row) return null;
+      let last: AttemptRecord | undefined;
+      if (n > 0) {
+        const first = row.attempt_count - n + 1;
+        const params: unknown[] = [];
+        const tuples = attempts.map((a, i) => {
+          params.push(randomUUID(), deliveryId, first + i, a.provider, a.outcome, a.error, a.latencyMs, a.providerMessageId, a.costRupiah, a.httpStatus, a.startedAt, a.finishedAt);
+          return `(${Array.from({ length: 12 }, (_, k) => `$${i * 12 + k + 1}`).join(',')})`;
+        });
+        const inserted = await this.q<AttemptRow>(
+          m,
+          `INSERT INTO ${this.t.a} (id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
+           VALUES ${tuples.join(',')} RETURNING *`,
+          params,
+        );
+        const lastRow = inserted.reduce<AttemptRow | undefined>((acc, r) => (!acc || r.number > acc.number ? r : acc), undefined);
+        last = lastRow ? attemptFromRow(lastRow) : undefined;
+      }
+      const after = deliveryFromRow(row);
+      if (!settled) return after;
       changes.push({ kind: result.status === 'SENT' ? 'sent' : 'failed', delivery: after, previousStatus: 'SENDING', ...(last ? { attempt: last } : {}), at: now });
       return after;
     });
