@@ -21,7 +21,7 @@ export function parseVersionNumber(value: number | undefined): number | undefine
  * NotFoundError('template version', 'key/CHANNEL/locale@n') for an unknown version.
  */
 export async function loadVersion(
-  repository: TemplateRepository,
+  repository: Pick<TemplateRepository, 'findHead' | 'findVersion'>,
   ref: TemplateRef,
   version: number | undefined,
 ): Promise<{ head: TemplateHead; version: TemplateVersion }> {
