@@ -21,7 +21,7 @@ const PROMISED: Record<string, { definition: Record<string, { path: string; resp
   },
   'notify.template.v1.TemplateService': {
     definition: templatev1.TemplateServiceService,
-    rpcs: ['UpsertTemplate', 'GetTemplate', 'ListTemplates', 'RenderTemplate', 'PreviewTemplate', 'ListTemplateVersions', 'ActivateTemplateVersion'],
+    rpcs: ['UpsertTemplate', 'GetTemplate', 'ListTemplates', 'RenderTemplate', 'BatchRenderTemplates', 'PreviewTemplate', 'ListTemplateVersions', 'ActivateTemplateVersion'],
   },
   'notify.scheduler.v1.SchedulerService': {
     definition: schedulerv1.SchedulerServiceService,

@@ -20,6 +20,7 @@ export * from './application/list-templates.use-case';
 export * from './application/list-template-versions.use-case';
 export * from './application/activate-template-version.use-case';
 export * from './application/render-template.use-case';
+export * from './application/batch-render-templates.use-case';
 export * from './application/preview-template.use-case';
 export * from './application/seed-default-templates.use-case';
 export * from './application/template-service';

@@ -272,3 +272,121 @@ describe('PreviewTemplate', () => {
     expect([draft.text, draft.version]).toEqual(['Draft: Sari', 0]);
   });
 });
+
+describe('BatchRenderTemplates', () => {
+  type Item = templatev1.RenderTemplateRequest;
+  const item = (t: { key: string; channel: string; locale: string }, variables: Record<string, unknown>, version = 0): Item => ({
+    key: t.key, channel: protoChannel(t.channel), locale: protoLocale(t.locale), variables, version,
+  });
+  /** RenderTemplate's answer for one item, in the shape of a batch result (error: code, details and trailers). */
+  async function single(req: Item): Promise<templatev1.BatchRenderTemplatesResult> {
+    try {
+      return { outcome: { $case: 'rendered', value: await callUnary(client, 'renderTemplate', req) } };
+    } catch (err) {
+      const raw = ((err as { cause?: unknown }).cause ?? err) as grpc.ServiceError;
+      const md = (key: string) => String(raw.metadata.get(key)[0] ?? '');
+      return { outcome: { $case: 'error', value: { code: raw.code, message: raw.details, field: md('field'), entity: md('entity'), entityId: md('entity-id') } } };
+    }
+  }
+  /** The active-version SELECTs the repository sends while `fn` runs. */
+  async function activeReads(fn: () => Promise<unknown>): Promise<unknown[][]> {
+    const spy = jest.spyOn(service.dataSource, 'query');
+    try {
+      await fn();
+      return spy.mock.calls.filter(([sql]) => /JOIN .*template_heads.* h\.active_version = v\.version/.test(String(sql))).map(([, params]) => params as unknown[]);
+    } finally {
+      spy.mockRestore();
+    }
+  }
+  const disturbance = DEFAULT_TEMPLATES.find((d) => d.key === 'ticket.created.disturbance' && d.channel === 'WHATSAPP')!;
+
+  it('answers every seeded template and every kind of bad item exactly as RenderTemplate does, in item order', async () => {
+    const partial: Record<string, unknown> = { ...disturbance.sampleVariables };
+    const dropped = Object.keys(partial).slice(0, 2);
+    for (const n of dropped) delete partial[n];
+    const bad: Item[] = [
+      item(disturbance, partial),
+      item({ key: 'no.such.template', channel: 'SMS', locale: 'id' }, {}),
+      { ...item(disturbance, { ...disturbance.sampleVariables }), channel: Channel.CHANNEL_UNSPECIFIED },
+      item({ ...disturbance, key: 'Not A Key' }, {}),
+      item(disturbance, { ...disturbance.sampleVariables }, 9),
+    ];
+    const good = DEFAULT_TEMPLATES.map((t) => item(t, { ...t.sampleVariables }));
+    const items = [...good.slice(0, 10), ...bad, ...good.slice(10)];
+    const res = await callUnary(client, 'batchRenderTemplates', { items });
+    expect(res.results).toHaveLength(items.length);
+    for (const [i, req] of items.entries()) expect([i, res.results[i]]).toEqual([i, await single(req)]);
+    // The golden texts, not only "same as RenderTemplate" (version 1: the start-up test above edits sla.warning).
+    let golden = 0;
+    for (const [i, t] of DEFAULT_TEMPLATES.entries()) {
+      const r = res.results[i < 10 ? i : i + bad.length]!.outcome;
+      if (r?.$case !== 'rendered' || r.value.version !== 1) continue;
+      expect([idOf(t), Buffer.from(r.value.text).equals(Buffer.from(expectedText(t)))]).toEqual([idOf(t), true]);
+      golden++;
+    }
+    expect(golden).toBeGreaterThanOrEqual(DEFAULT_TEMPLATES.length - 1);
+    const errors = res.results.slice(10, 10 + bad.length).map((r) => (r.outcome?.$case === 'error' ? r.outcome.value : undefined));
+    expect(errors.map((e) => e?.code)).toEqual([
+      grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.INVALID_ARGUMENT, grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND,
+    ]);
+    for (const n of dropped) expect(errors[0]!.message).toContain(n);
+    expect(errors[0]!.field).toBe('variables');
+    expect(errors[1]).toMatchObject({ entity: 'template', entityId: 'no.such.template/SMS/id' });
+    expect(errors[2]!.field).toBe('channel');
+    expect(errors[4]).toMatchObject({ entity: 'template version', entityId: 'ticket.created.disturbance/WHATSAPP/id@9' });
+  });
+
+  it('keeps the order of 1000 items with their own variables, reading each distinct template once (SMS en → id fallback shared)', async () => {
+    await callUnary(client, 'upsertTemplate', {
+      key: 'it.batch.order', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID, body: 'No {{ n }} untuk {{ name }}', description: '', sampleVariables: { n: 0, name: 'x' }, keepActiveVersion: false,
+    });
+    const refs = [
+      { key: 'it.batch.order', channel: 'SMS', locale: 'id' },
+      { key: 'it.batch.order', channel: 'SMS', locale: 'en' }, // no en template: falls back to id
+      { key: 'sla.warning', channel: 'WHATSAPP', locale: 'id' },
+      { key: 'no.such.batch', channel: 'SMS', locale: 'id' },
+    ];
+    const sla = DEFAULT_TEMPLATES.find((d) => d.key === 'sla.warning')!;
+    const items = Array.from({ length: 1000 }, (_, i) => {
+      const ref = refs[i % refs.length]!;
+      return item(ref, ref.key === 'sla.warning' ? { ...sla.sampleVariables, ticket_number: `SLA-${i}` } : { n: i, name: `Pelanggan ${i}` });
+    });
+    let res: templatev1.BatchRenderTemplatesResponse | undefined;
+    const reads = await activeReads(async () => {
+      res = await callUnary(client, 'batchRenderTemplates', { items });
+    });
+    expect(reads.map((p) => p.join('/')).sort()).toEqual(['it.batch.order/SMS/en', 'it.batch.order/SMS/id', 'no.such.batch/SMS/id', 'sla.warning/WHATSAPP/id']);
+    res!.results.forEach((r, i) => {
+      const ref = refs[i % refs.length]!;
+      if (ref.key === 'no.such.batch') expect(r.outcome).toMatchObject({ $case: 'error', value: { code: grpc.status.NOT_FOUND } });
+      else if (ref.key === 'sla.warning') expect(r.outcome?.$case === 'rendered' && r.outcome.value.text).toContain(`SLA-${i}\n`);
+      else expect(r.outcome).toEqual({ $case: 'rendered', value: { text: `No ${i} untuk Pelanggan ${i}`, version: 1, locale: Locale.LOCALE_ID, encoding: SmsEncoding.SMS_ENCODING_GSM_7, segments: 1, length: `No ${i} untuk Pelanggan ${i}`.length } });
+    });
+    // RenderTemplate per item reads once per item (twice for the en fallback).
+    const singleReads = await activeReads(() => single(items[1]!));
+    expect(singleReads).toHaveLength(2);
+  });
+
+  it('a new active version is used by the next call (nothing cached between calls)', async () => {
+    const ref = { key: 'it.batch.fresh', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID };
+    const upsert = (body: string) => callUnary(client, 'upsertTemplate', { ...ref, body, description: '', sampleVariables: {}, keepActiveVersion: false });
+    const render = async () => (await callUnary(client, 'batchRenderTemplates', { items: [{ ...ref, variables: {}, version: 0 }] })).results[0]?.outcome;
+    await upsert('satu');
+    expect(await render()).toMatchObject({ $case: 'rendered', value: { text: 'satu', version: 1 } });
+    await upsert('dua');
+    expect(await render()).toMatchObject({ $case: 'rendered', value: { text: 'dua', version: 2 } });
+  });
+
+  it('refuses 1001 items as a whole (INVALID_ARGUMENT on items); an empty batch has no results; a technician may not call it', async () => {
+    const one = item(disturbance, { ...disturbance.sampleVariables });
+    const err = await failure(callUnary(client, 'batchRenderTemplates', { items: Array.from({ length: 1001 }, () => one) }));
+    expect(err).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: 'items: at most 1000 items per call, got 1001' });
+    expect((await callUnary(client, 'batchRenderTemplates', { items: [] })).results).toEqual([]);
+    const tech = createClient(templatev1.TemplateServiceClient, `127.0.0.1:${service.grpc.port}`, { apiKey: TECH_KEY });
+    try {
+      expect((await failure(callUnary(tech, 'batchRenderTemplates', { items: [one] }))).code).toBe(grpc.status.PERMISSION_DENIED);
+    } finally {
+      (tech as unknown as grpc.Client).close();
+    }
+  });
+});

@@ -51,6 +51,7 @@ export const RPC_ROLES = {
     ListTemplateVersions: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     ActivateTemplateVersion: ['admin', 'manager', 'service'],
     RenderTemplate: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+    BatchRenderTemplates: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     PreviewTemplate: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
   },
   'notify.ticket.v1.TicketService': {

@@ -1,4 +1,5 @@
 import { ActivateTemplateVersion } from './activate-template-version.use-case';
+import { BatchRenderTemplates } from './batch-render-templates.use-case';
 import { GetTemplate } from './get-template.use-case';
 import { ListTemplateVersions } from './list-template-versions.use-case';
 import { ListTemplates } from './list-templates.use-case';
@@ -19,6 +20,7 @@ export interface TemplateUseCases {
   readonly listTemplateVersions: ListTemplateVersions;
   readonly activateTemplateVersion: ActivateTemplateVersion;
   readonly renderTemplate: RenderTemplate;
+  readonly batchRenderTemplates: BatchRenderTemplates;
   readonly previewTemplate: PreviewTemplate;
   readonly seedDefaultTemplates: SeedDefaultTemplates;
 }
@@ -39,6 +41,7 @@ export function createTemplateUseCases(
     listTemplateVersions: new ListTemplateVersions(repository),
     activateTemplateVersion: new ActivateTemplateVersion(repository, clock),
     renderTemplate: new RenderTemplate(repository, renderer),
+    batchRenderTemplates: new BatchRenderTemplates(repository, renderer),
     previewTemplate: new PreviewTemplate(repository, renderer),
     seedDefaultTemplates: new SeedDefaultTemplates(repository, upsertTemplate),
   };

@@ -2,21 +2,27 @@ import { NotFoundError } from '@notify/errors';
 import { unary } from '@notify/grpc-kit';
 import { templatev1 } from '@notify/proto';
 import {
+  BatchRenderItemError,
+  BatchRenderOutcome,
   RenderResult,
+  RenderTemplateInput,
   TemplateUseCases,
+  checkBatchRenderSize,
+  isBatchRenderItemError,
   parseTemplateRef,
   parseTemplateVariables,
   templateRefToString,
-  toRenderResult,
 } from '../../index';
 import { paginate } from './paging';
 import {
   actorOf,
+  batchOutcomeToProto,
   channelFilterFromProto,
   channelFromProto,
   localeFilterFromProto,
   localeFromProto,
   localeToProto,
+  renderInputFromProto,
   renderResultToProto,
   requiredLocaleFromProto,
   smsEncodingToProto,
@@ -101,16 +107,30 @@ export function createTemplateServiceHandler(useCases: TemplateUseCases): templa
      * Renders the active version (locale falls back to `id`), or exactly `version` when set
      * (no locale fallback then). Missing variables → INVALID_ARGUMENT naming every one.
      */
-    renderTemplate: unary(async (req: templatev1.RenderTemplateRequest) => {
-      const channel = channelFromProto(req.channel);
-      const locale = localeFromProto(req.locale);
-      if (!req.version) {
-        const result = await useCases.renderTemplate.execute({ key: req.key, channel, locale, variables: req.variables ?? {} });
-        return renderResultToProto(result);
-      }
-      const variables = parseTemplateVariables(req.variables ?? {}, 'variables');
-      const { version } = await useCases.getTemplate.execute({ key: req.key, channel, locale, version: req.version });
-      return renderResultToProto(toRenderResult(version, locale, useCases.renderer.render(version, variables)));
+    renderTemplate: unary(async (req: templatev1.RenderTemplateRequest) =>
+      renderResultToProto(await useCases.renderTemplate.execute(renderInputFromProto(req)))),
+
+    /**
+     * Each item as renderTemplate renders it, in one call: `results[i]` answers `items[i]`; an
+     * item that fails (its mapping or its render: INVALID_ARGUMENT / NOT_FOUND) gets an error
+     * result, the others are rendered. Over BATCH_RENDER_MAX_ITEMS (1000) items →
+     * INVALID_ARGUMENT('items') for the call, before anything is mapped.
+     */
+    batchRenderTemplates: unary(async (req: templatev1.BatchRenderTemplatesRequest) => {
+      checkBatchRenderSize(req.items.length);
+      const mapped = req.items.map((item): RenderTemplateInput | BatchRenderItemError => {
+        try {
+          return renderInputFromProto(item);
+        } catch (err) {
+          if (isBatchRenderItemError(err)) return err;
+          throw err;
+        }
+      });
+      const inputs = mapped.filter((m): m is RenderTemplateInput => !(m instanceof Error));
+      const outcomes = await useCases.batchRenderTemplates.execute(inputs);
+      let next = 0;
+      const results = mapped.map((m): BatchRenderOutcome => (m instanceof Error ? { ok: false, error: m } : outcomes[next++]!));
+      return { results: results.map(batchOutcomeToProto) };
     }),
 
     /**

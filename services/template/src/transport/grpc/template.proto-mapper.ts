@@ -1,7 +1,9 @@
-import { ValidationError } from '@notify/errors';
-import type { Principal } from '@notify/grpc-kit';
+import { NotFoundError, ValidationError } from '@notify/errors';
+import { statusFor, type Principal } from '@notify/grpc-kit';
 import { commonv1, templatev1 } from '@notify/proto';
-import type { Channel, Locale, RenderResult, SmsEncoding, TemplateHead, TemplateVersion } from '../../index';
+import type {
+  BatchRenderOutcome, Channel, Locale, RenderResult, RenderTemplateInput, SmsEncoding, TemplateHead, TemplateVersion,
+} from '../../index';
 
 /**
  * proto ⇄ domain mapping of the template API. Domain types never leave the service as
@@ -94,5 +96,43 @@ export function renderResultToProto(result: RenderResult): templatev1.RenderTemp
     encoding: smsEncodingToProto(result.encoding),
     segments: result.segments ?? 0,
     length: result.characters,
+  };
+}
+
+/**
+ * RenderTemplateRequest (also one item of BatchRenderTemplates) → RenderTemplateInput. Throws
+ * ValidationError('channel') for CHANNEL_UNSPECIFIED and ValidationError('locale') for an
+ * unknown locale; `variables` unset → {}; `version` 0 → the active version.
+ */
+export function renderInputFromProto(req: templatev1.RenderTemplateRequest): RenderTemplateInput {
+  return {
+    key: req.key,
+    channel: channelFromProto(req.channel),
+    locale: localeFromProto(req.locale),
+    variables: req.variables ?? {},
+    version: req.version,
+  };
+}
+
+/**
+ * One item's outcome → BatchRenderTemplatesResult: `rendered` (as renderResultToProto), or
+ * `error` with the status the error maps to in grpc-kit's table (statusFor: ValidationError →
+ * 3 INVALID_ARGUMENT, NotFoundError → 5 NOT_FOUND), its message, and the detail a failed call
+ * carries in trailing metadata (`field`; `entity`, `entity_id`).
+ */
+export function batchOutcomeToProto(outcome: BatchRenderOutcome): templatev1.BatchRenderTemplatesResult {
+  if (outcome.ok) return { outcome: { $case: 'rendered', value: renderResultToProto(outcome.result) } };
+  const { error } = outcome;
+  return {
+    outcome: {
+      $case: 'error',
+      value: {
+        code: statusFor(error.kind),
+        message: error.message,
+        field: error instanceof ValidationError ? error.field : '',
+        entity: error instanceof NotFoundError ? error.entity : '',
+        entityId: error instanceof NotFoundError ? error.id : '',
+      },
+    },
   };
 }

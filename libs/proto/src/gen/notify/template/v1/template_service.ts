@@ -163,6 +163,62 @@ export interface RenderTemplateResponse {
   length: number;
 }
 
+export interface BatchRenderTemplatesRequest {
+  /**
+   * The messages to render, each a RenderTemplateRequest; at most 1000 (more →
+   * INVALID_ARGUMENT for the whole call); none → no results.
+   */
+  items: RenderTemplateRequest[];
+}
+
+export interface BatchRenderTemplatesResponse {
+  /** One result per item, in the order of the items (`results[i]` answers `items[i]`). */
+  results: BatchRenderTemplatesResult[];
+}
+
+/** The outcome of one item of BatchRenderTemplates: the rendered message or why it failed. */
+export interface BatchRenderTemplatesResult {
+  /** Exactly one is set. */
+  outcome:
+    | //
+    /** The rendered message, as RenderTemplate would answer it. */
+    { $case: "rendered"; value: RenderTemplateResponse }
+    | //
+    /** The item could not be rendered; the other items are not affected. */
+    { $case: "error"; value: RenderTemplateError }
+    | undefined;
+}
+
+/**
+ * Why one item of BatchRenderTemplates was not rendered: the status RenderTemplate would
+ * have failed with, and the detail its trailing metadata would have carried.
+ */
+export interface RenderTemplateError {
+  /**
+   * gRPC status code (google.rpc.Code numbers): 3 = INVALID_ARGUMENT (missing variables,
+   * bad key, channel UNSPECIFIED, variables that are not an object), 5 = NOT_FOUND (no such
+   * template or version).
+   */
+  code: number;
+  /**
+   * The status message, e.g. `variables: missing variables: area, start_at` or
+   * `template maintenance.notice/SMS/id not found`.
+   */
+  message: string;
+  /**
+   * INVALID_ARGUMENT: the request field at fault (snake_case, e.g. `variables`, `channel`);
+   * empty otherwise.
+   */
+  field: string;
+  /** NOT_FOUND: what was not found (`template` or `template version`); empty otherwise. */
+  entity: string;
+  /**
+   * NOT_FOUND: its id (`key/CHANNEL/locale`, or `key/CHANNEL/locale@version`); empty
+   * otherwise.
+   */
+  entityId: string;
+}
+
 export interface PreviewTemplateRequest {
   /** Key. Required. */
   key: string;
@@ -1525,6 +1581,386 @@ export const RenderTemplateResponse: MessageFns<RenderTemplateResponse> = {
   },
 };
 
+function createBaseBatchRenderTemplatesRequest(): BatchRenderTemplatesRequest {
+  return { items: [] };
+}
+
+export const BatchRenderTemplatesRequest: MessageFns<BatchRenderTemplatesRequest> = {
+  encode(message: BatchRenderTemplatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      RenderTemplateRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchRenderTemplatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchRenderTemplatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(RenderTemplateRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchRenderTemplatesRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => RenderTemplateRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchRenderTemplatesRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => RenderTemplateRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchRenderTemplatesRequest>, I>>(base?: I): BatchRenderTemplatesRequest {
+    return BatchRenderTemplatesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchRenderTemplatesRequest>, I>>(object: I): BatchRenderTemplatesRequest {
+    const message = createBaseBatchRenderTemplatesRequest();
+    message.items = object.items?.map((e) => RenderTemplateRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchRenderTemplatesResponse(): BatchRenderTemplatesResponse {
+  return { results: [] };
+}
+
+export const BatchRenderTemplatesResponse: MessageFns<BatchRenderTemplatesResponse> = {
+  encode(message: BatchRenderTemplatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      BatchRenderTemplatesResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchRenderTemplatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchRenderTemplatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(BatchRenderTemplatesResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchRenderTemplatesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => BatchRenderTemplatesResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchRenderTemplatesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BatchRenderTemplatesResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchRenderTemplatesResponse>, I>>(base?: I): BatchRenderTemplatesResponse {
+    return BatchRenderTemplatesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchRenderTemplatesResponse>, I>>(object: I): BatchRenderTemplatesResponse {
+    const message = createBaseBatchRenderTemplatesResponse();
+    message.results = object.results?.map((e) => BatchRenderTemplatesResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchRenderTemplatesResult(): BatchRenderTemplatesResult {
+  return { outcome: undefined };
+}
+
+export const BatchRenderTemplatesResult: MessageFns<BatchRenderTemplatesResult> = {
+  encode(message: BatchRenderTemplatesResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "rendered":
+        RenderTemplateResponse.encode(message.outcome.value, writer.uint32(10).fork()).join();
+        break;
+      case "error":
+        RenderTemplateError.encode(message.outcome.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchRenderTemplatesResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchRenderTemplatesResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "rendered", value: RenderTemplateResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = { $case: "error", value: RenderTemplateError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchRenderTemplatesResult {
+    return {
+      outcome: isSet(object.rendered)
+        ? { $case: "rendered", value: RenderTemplateResponse.fromJSON(object.rendered) }
+        : isSet(object.error)
+        ? { $case: "error", value: RenderTemplateError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: BatchRenderTemplatesResult): unknown {
+    const obj: any = {};
+    if (message.outcome?.$case === "rendered") {
+      obj.rendered = RenderTemplateResponse.toJSON(message.outcome.value);
+    } else if (message.outcome?.$case === "error") {
+      obj.error = RenderTemplateError.toJSON(message.outcome.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchRenderTemplatesResult>, I>>(base?: I): BatchRenderTemplatesResult {
+    return BatchRenderTemplatesResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchRenderTemplatesResult>, I>>(object: I): BatchRenderTemplatesResult {
+    const message = createBaseBatchRenderTemplatesResult();
+    switch (object.outcome?.$case) {
+      case "rendered": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "rendered", value: RenderTemplateResponse.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "error", value: RenderTemplateError.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseRenderTemplateError(): RenderTemplateError {
+  return { code: 0, message: "", field: "", entity: "", entityId: "" };
+}
+
+export const RenderTemplateError: MessageFns<RenderTemplateError> = {
+  encode(message: RenderTemplateError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.field !== "") {
+      writer.uint32(26).string(message.field);
+    }
+    if (message.entity !== "") {
+      writer.uint32(34).string(message.entity);
+    }
+    if (message.entityId !== "") {
+      writer.uint32(42).string(message.entityId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenderTemplateError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenderTemplateError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.entity = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.entityId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenderTemplateError {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+      entity: isSet(object.entity) ? globalThis.String(object.entity) : "",
+      entityId: isSet(object.entityId)
+        ? globalThis.String(object.entityId)
+        : isSet(object.entity_id)
+        ? globalThis.String(object.entity_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RenderTemplateError): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    if (message.entity !== "") {
+      obj.entity = message.entity;
+    }
+    if (message.entityId !== "") {
+      obj.entityId = message.entityId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RenderTemplateError>, I>>(base?: I): RenderTemplateError {
+    return RenderTemplateError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RenderTemplateError>, I>>(object: I): RenderTemplateError {
+    const message = createBaseRenderTemplateError();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.field = object.field ?? "";
+    message.entity = object.entity ?? "";
+    message.entityId = object.entityId ?? "";
+    return message;
+  },
+};
+
 function createBasePreviewTemplateRequest(): PreviewTemplateRequest {
   return { key: "", channel: 0, locale: 0, version: 0, draftBody: "", variables: undefined };
 }
@@ -1955,6 +2391,30 @@ export const TemplateServiceService = {
     responseDeserialize: (value: Buffer): RenderTemplateResponse => RenderTemplateResponse.decode(value),
   },
   /**
+   * Renders up to 1000 messages in one call, each item exactly as RenderTemplate renders it
+   * (the active version or `version`, the same locale fallback, validation, escaping and SMS
+   * measures); `results[i]` answers `items[i]`. One bad item does not fail the call: its
+   * result is an error with the status and message RenderTemplate would have failed with
+   * (INVALID_ARGUMENT for missing variables, naming every one, a bad key or channel
+   * UNSPECIFIED; NOT_FOUND for no such template or version). Each distinct (key, channel,
+   * locale, version) is read from storage once per call, however many items use it. For
+   * callers that render many messages at once (the gateway renders a page of recipients
+   * with it).
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (more than 1000 items; nothing is rendered).
+   */
+  batchRenderTemplates: {
+    path: "/notify.template.v1.TemplateService/BatchRenderTemplates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchRenderTemplatesRequest): Buffer =>
+      Buffer.from(BatchRenderTemplatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchRenderTemplatesRequest => BatchRenderTemplatesRequest.decode(value),
+    responseSerialize: (value: BatchRenderTemplatesResponse): Buffer =>
+      Buffer.from(BatchRenderTemplatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchRenderTemplatesResponse => BatchRenderTemplatesResponse.decode(value),
+  },
+  /**
    * Renders with the template's sample variables, or a draft body before it is saved.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
    * Errors: NOT_FOUND, INVALID_ARGUMENT (draft does not parse, sample lacks variables).
@@ -2013,6 +2473,20 @@ export interface TemplateServiceServer extends UntypedServiceImplementation {
    * missing one; channel UNSPECIFIED).
    */
   renderTemplate: handleUnaryCall<RenderTemplateRequest, RenderTemplateResponse>;
+  /**
+   * Renders up to 1000 messages in one call, each item exactly as RenderTemplate renders it
+   * (the active version or `version`, the same locale fallback, validation, escaping and SMS
+   * measures); `results[i]` answers `items[i]`. One bad item does not fail the call: its
+   * result is an error with the status and message RenderTemplate would have failed with
+   * (INVALID_ARGUMENT for missing variables, naming every one, a bad key or channel
+   * UNSPECIFIED; NOT_FOUND for no such template or version). Each distinct (key, channel,
+   * locale, version) is read from storage once per call, however many items use it. For
+   * callers that render many messages at once (the gateway renders a page of recipients
+   * with it).
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (more than 1000 items; nothing is rendered).
+   */
+  batchRenderTemplates: handleUnaryCall<BatchRenderTemplatesRequest, BatchRenderTemplatesResponse>;
   /**
    * Renders with the template's sample variables, or a draft body before it is saved.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
@@ -2145,6 +2619,34 @@ export interface TemplateServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenderTemplateResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Renders up to 1000 messages in one call, each item exactly as RenderTemplate renders it
+   * (the active version or `version`, the same locale fallback, validation, escaping and SMS
+   * measures); `results[i]` answers `items[i]`. One bad item does not fail the call: its
+   * result is an error with the status and message RenderTemplate would have failed with
+   * (INVALID_ARGUMENT for missing variables, naming every one, a bad key or channel
+   * UNSPECIFIED; NOT_FOUND for no such template or version). Each distinct (key, channel,
+   * locale, version) is read from storage once per call, however many items use it. For
+   * callers that render many messages at once (the gateway renders a page of recipients
+   * with it).
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (more than 1000 items; nothing is rendered).
+   */
+  batchRenderTemplates(
+    request: BatchRenderTemplatesRequest,
+    callback: (error: ServiceError | null, response: BatchRenderTemplatesResponse) => void,
+  ): ClientUnaryCall;
+  batchRenderTemplates(
+    request: BatchRenderTemplatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchRenderTemplatesResponse) => void,
+  ): ClientUnaryCall;
+  batchRenderTemplates(
+    request: BatchRenderTemplatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchRenderTemplatesResponse) => void,
   ): ClientUnaryCall;
   /**
    * Renders with the template's sample variables, or a draft body before it is saved.
