@@ -124,7 +124,9 @@ export async function startGatewayService(
     const directory: RecipientDirectory = customerClient
       ? new GrpcRecipientDirectory(customerClient, config.RESOLVE_PAGE_SIZE)
       : { resolve: () => unavailable('customer service'), customer: () => unavailable('customer service'), staff: () => unavailable('customer service') };
-    const templates: TemplateRenderer = templateClient ? new GrpcTemplateRenderer(templateClient) : { render: () => unavailable('template service') };
+    const templates: TemplateRenderer = templateClient
+      ? new GrpcTemplateRenderer(templateClient)
+      : { render: () => unavailable('template service'), renderBatch: () => unavailable('template service') };
 
     const ingest = new IngestNotificationUseCase({
       store, directory, templates, logger, clock, smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES,

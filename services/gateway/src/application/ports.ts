@@ -1,3 +1,4 @@
+import type { NotFoundError, ValidationError } from '@notify/errors';
 import type {
   AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, Locale, NotificationRecord, NotificationSource, Priority,
   ReceiptKind, RecipientKind, StoredQuietHours,
@@ -170,10 +171,34 @@ export interface RenderedText {
   locale: Locale;
 }
 
+/** One message to render: the active version of (key, channel, locale) with `variables`. */
+export interface RenderJob {
+  key: string;
+  channel: Channel;
+  locale: Locale;
+  /** Template variables (JSON-like object). */
+  variables: Record<string, unknown>;
+}
+
 /**
- * Renders templates (the template service's RenderTemplate). Errors: NotFoundError (no such
- * template for the channel), ValidationError (missing variables), UnavailableError.
+ * The outcome of one RenderJob of a batch: the text, or why this job alone was not rendered
+ * (NotFoundError: no such template for the channel; ValidationError: missing variables, naming
+ * them, or a bad key).
+ */
+export type RenderOutcome = { ok: true; rendered: RenderedText } | { ok: false; error: NotFoundError | ValidationError };
+
+/**
+ * Renders templates (the template service's RenderTemplate and BatchRenderTemplates).
+ * Errors of `render`: NotFoundError (no such template for the channel), ValidationError
+ * (missing variables), UnavailableError / TimeoutError (the template service).
  */
 export interface TemplateRenderer {
+  /** One message (RenderTemplate). */
   render(key: string, channel: Channel, locale: Locale, variables: Record<string, unknown>): Promise<RenderedText>;
+  /**
+   * Any number of messages: `outcomes[i]` answers `jobs[i]`; a job's NotFoundError /
+   * ValidationError is its outcome and does not fail the others. Rejects (nothing returned) with
+   * UnavailableError / TimeoutError when the template service is down or slow.
+   */
+  renderBatch(jobs: readonly RenderJob[]): Promise<RenderOutcome[]>;
 }
