@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '@notify/errors';
 import type { Logger } from '@notify/logger';
 import { allowsSmsFallback, deliveryIdempotencyKey, type DeliveryRecord, type NotificationRecord, type NotificationSource, type Priority } from '../domain';
-import type { Clock, DeliveryStore, NewDelivery, RecipientDirectory, RecipientQuery, RenderedText, ResolvedRecipient, TemplateRenderer } from './ports';
+import type {
+  Clock, DeliveryStore, NewDelivery, RecipientDirectory, RecipientQuery, RenderJob, RenderOutcome, ResolvedRecipient, TemplateRenderer,
+} from './ports';
 
 /** A notification to resolve, render and enqueue (from an event, Notify or Broadcast). */
 export interface IngestRequest {
@@ -62,18 +64,13 @@ export interface IngestOptions {
   clock: Clock;
   /** Priorities whose WhatsApp deliveries get an SMS text pre-rendered for the fallback. */
   smsFallbackPriorities: readonly Priority[];
-  /** RenderTemplate calls in flight per page (default 16). */
-  renderConcurrency?: number;
-  /** Render cache entries (default 1000) and lifetime in ms (default 60 000). */
-  cacheSize?: number;
-  cacheTtlMs?: number;
 }
 
 /**
  * The pipeline's first half (ARCHITECTURE.md "The notification pipeline"): notification row
- * (unique idempotency key) → ResolveRecipients page by page → RenderTemplate per recipient
- * (key from the recipient's routing rule, per channel and locale) → one delivery row per
- * (source, recipient, channel) inserted with ON CONFLICT DO NOTHING, page by page, each page in
+ * (unique idempotency key) → ResolveRecipients page by page → each page's texts rendered
+ * together (key from the recipient's routing rule, per channel and locale; see `page`) → one
+ * delivery row per (source, recipient, channel) inserted with ON CONFLICT DO NOTHING, each page in
  * one transaction with its `delivery.queued` events and a dispatcher wake-up (so the first
  * messages leave before the last page is resolved; memory holds one page).
  *
@@ -89,13 +86,14 @@ export interface IngestOptions {
  * strict also fails with NotFoundError on an id the query named that the directory does not
  * know (a Notify to an unknown customer, staff or group id: proto "NOT_FOUND (unknown customer,
  * staff or group id)").
- * Render results are cached per (key, channel, locale, variables) for `cacheTtlMs`: safe
- * because the same variables give the same text for one template version, and a new version
- * only takes effect after the TTL.
+ * Rendering: one page = its distinct (key, channel, locale, variables) texts, each rendered
+ * once (recipients with the same variables share one text), in BatchRenderTemplates calls of
+ * at most 1000 (TemplateRenderer.renderBatch), or one RenderTemplate call when the page needs a
+ * single text (an event to one recipient). There is no render cache across pages or
+ * notifications any more (the former 60 s per-(key, channel, locale, variables) cache is gone:
+ * the batch makes it unnecessary), so a new template version is used from the next page on.
  */
 export class IngestNotificationUseCase {
-  private readonly cache = new Map<string, { at: number; value: RenderedText }>();
-
   constructor(private readonly o: IngestOptions) {}
 
   async execute(req: IngestRequest): Promise<IngestResult> {
@@ -182,35 +180,82 @@ export class IngestNotificationUseCase {
     return { notification: done, deliveries, duplicate: false };
   }
 
+  /**
+   * One page: plans every recipient's texts (its message, and the SMS fallback text for a
+   * WhatsApp recipient that is not a group when the priority allows a fallback), renders the
+   * page's distinct texts together (renderTexts), builds the rows and inserts them in one
+   * transaction. Left out (counted with the directory's `leftOut`, logged with the reason): a
+   * recipient without a template key, or whose template is missing (NotFoundError) or lacks
+   * variables (ValidationError); with `req.strict` the first such recipient of the page (page
+   * order) fails the call with that error instead, inserting nothing of the page. A fallback
+   * text that cannot be rendered is only left empty (`fallbackBody` null). UnavailableError /
+   * TimeoutError from the template service reject the page (nothing of it inserted).
+   */
   private async page(n: NotificationRecord, req: IngestRequest, recipients: readonly ResolvedRecipient[], leftOutByDirectory: number): Promise<DeliveryRecord[]> {
-    // Render up to `renderConcurrency` recipients at once (one RenderTemplate call each unless cached).
-    const built = await mapConcurrent(recipients, this.o.renderConcurrency ?? 16, (r) => this.build(n, req, r));
-    const rows = built.filter((r): r is NewDelivery => r !== null);
-    const leftOut = leftOutByDirectory + (built.length - rows.length);
+    const plans = recipients.map((r) => this.plan(req, r));
+    const texts = await this.renderTexts(plans.flatMap((p) => [...(p.message instanceof Error ? [] : [p.message]), ...(p.fallback ? [p.fallback] : [])]));
+    const rows: NewDelivery[] = [];
+    for (const [i, plan] of plans.entries()) {
+      const row = this.build(n, req, recipients[i]!, plan, texts);
+      if (row) rows.push(row);
+    }
+    const leftOut = leftOutByDirectory + (recipients.length - rows.length);
     return this.o.store.insertDeliveries(n.id, rows, leftOut, this.o.clock());
   }
 
-  /** One recipient's delivery row, or null when it is left out (template missing / variables missing). */
-  private async build(n: NotificationRecord, req: IngestRequest, r: ResolvedRecipient): Promise<NewDelivery | null> {
+  /** The texts one recipient needs: its message (or why it has none) and the SMS fallback text, if any. */
+  private plan(req: IngestRequest, r: ResolvedRecipient): RecipientPlan {
     const key = req.templateKey || r.templateKey;
+    if (!key) return { key, message: new ValidationError('template_key', 'no template key for this recipient'), fallback: null };
     const variables = { ...req.variables, ...(req.recipientVariables?.(r) ?? {}) };
-    let rendered: RenderedText;
-    try {
-      if (!key) throw new ValidationError('template_key', 'no template key for this recipient');
-      rendered = await this.render(key, r.channel, r.locale, variables);
-    } catch (err) {
-      if (!(err instanceof ValidationError || err instanceof NotFoundError)) throw err;
-      if (req.strict) throw err;
-      this.o.logger.warn({ notification_id: n.id, template_key: key, channel: r.channel, reason: err.message }, 'recipient left out: template cannot be rendered');
+    const withFallback = r.channel === 'WHATSAPP' && r.kind !== 'GROUP' && allowsSmsFallback(req.priority, this.o.smsFallbackPriorities);
+    return {
+      key,
+      message: { key, channel: r.channel, locale: r.locale, variables },
+      fallback: withFallback ? { key, channel: 'SMS', locale: r.locale, variables } : null,
+    };
+  }
+
+  /**
+   * Renders each distinct job once (same key, channel, locale and variables = one text): one
+   * RenderTemplate call for a single job, else TemplateRenderer.renderBatch (BatchRenderTemplates
+   * in calls of at most 1000). Outcomes by textKey; rejects with the template service's
+   * UnavailableError / TimeoutError.
+   */
+  private async renderTexts(jobs: readonly RenderJob[]): Promise<Map<string, RenderOutcome>> {
+    const distinct = new Map<string, RenderJob>();
+    for (const job of jobs) distinct.set(textKey(job), job);
+    const keys = [...distinct.keys()];
+    const unique = [...distinct.values()];
+    let outcomes: RenderOutcome[];
+    if (unique.length === 1) {
+      const job = unique[0]!;
+      outcomes = [
+        await this.o.templates.render(job.key, job.channel, job.locale, job.variables).then(
+          (rendered): RenderOutcome => ({ ok: true, rendered }),
+          (err: unknown): RenderOutcome => {
+            if (err instanceof ValidationError || err instanceof NotFoundError) return { ok: false, error: err };
+            throw err;
+          },
+        ),
+      ];
+    } else {
+      outcomes = unique.length === 0 ? [] : await this.o.templates.renderBatch(unique);
+    }
+    return new Map(keys.map((k, i) => [k, outcomes[i]!]));
+  }
+
+  /** One recipient's delivery row from its rendered texts, or null when it is left out; throws its error when strict. */
+  private build(n: NotificationRecord, req: IngestRequest, r: ResolvedRecipient, plan: RecipientPlan, texts: ReadonlyMap<string, RenderOutcome>): NewDelivery | null {
+    const outcome: RenderOutcome = plan.message instanceof Error ? { ok: false, error: plan.message } : texts.get(textKey(plan.message))!;
+    if (!outcome.ok) {
+      if (req.strict) throw outcome.error;
+      this.o.logger.warn({ notification_id: n.id, template_key: plan.key, channel: r.channel, reason: outcome.error.message }, 'recipient left out: template cannot be rendered');
       return null;
     }
-    let fallback: RenderedText | null = null;
-    if (r.channel === 'WHATSAPP' && r.kind !== 'GROUP' && allowsSmsFallback(req.priority, this.o.smsFallbackPriorities)) {
-      fallback = await this.render(key, 'SMS', r.locale, variables).catch((err: unknown) => {
-        if (err instanceof ValidationError || err instanceof NotFoundError) return null;
-        throw err;
-      });
-    }
+    const rendered = outcome.rendered;
+    const fallbackOutcome = plan.fallback ? texts.get(textKey(plan.fallback)) : undefined;
+    const fallback = fallbackOutcome?.ok ? fallbackOutcome.rendered : null;
     return {
       idempotencyKey: deliveryIdempotencyKey(req.idempotencyKey, r.address, r.channel),
       notificationType: req.notificationType,
@@ -223,7 +268,7 @@ export class IngestNotificationUseCase {
       channel: r.channel,
       priority: req.priority,
       locale: rendered.locale,
-      templateKey: key,
+      templateKey: plan.key,
       templateVersion: rendered.version,
       body: rendered.text,
       fallbackBody: fallback?.text ?? null,
@@ -231,33 +276,17 @@ export class IngestNotificationUseCase {
       quietHours: r.quietHours,
     };
   }
-
-  private async render(key: string, channel: ResolvedRecipient['channel'], locale: ResolvedRecipient['locale'], variables: Record<string, unknown>): Promise<RenderedText> {
-    const ttl = this.o.cacheTtlMs ?? 60_000;
-    const cacheKey = `${key}\u0000${channel}\u0000${locale}\u0000${JSON.stringify(variables)}`;
-    const now = Date.now();
-    const hit = this.cache.get(cacheKey);
-    if (hit && now - hit.at < ttl) return hit.value;
-    const value = await this.o.templates.render(key, channel, locale, variables);
-    this.cache.set(cacheKey, { at: now, value });
-    if (this.cache.size > (this.o.cacheSize ?? 1000)) this.cache.delete(this.cache.keys().next().value!);
-    return value;
-  }
 }
 
-/** Maps `items` with at most `limit` calls of `fn` at once, keeping the order; the first rejection rejects. */
-async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+/** What one recipient needs rendered: its message (a ValidationError when it has no template key) and its SMS fallback text. */
+interface RecipientPlan {
+  key: string;
+  message: RenderJob | ValidationError;
+  fallback: RenderJob | null;
 }
+
+/** Identity of a text within a page: jobs with equal key, channel, locale and variables render the same text. */
+const textKey = (job: RenderJob): string => `${job.key}\u0000${job.channel}\u0000${job.locale}\u0000${JSON.stringify(job.variables)}`;
 
 /** A fresh idempotency key for messages that have no natural one (technician replies). */
 export const freshKey = (prefix: string): string => `${prefix}:${randomUUID()}`;
