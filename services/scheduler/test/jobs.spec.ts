@@ -56,10 +56,24 @@ describe('JobRunner', () => {
   it('records a SUCCEEDED run with the handler item count and clock times', async () => {
     const handlers = { ...placeholderJobHandlers, daily_summary: { run: () => Promise.resolve({ itemsProduced: 3 }) } };
     const { runner, runs } = setup(handlers);
-    const run = await runner.run(tick('daily_summary'), { pausedApplies: true });
+    const run = (await runner.run(tick('daily_summary'), { pausedApplies: true }))!;
     expect(run).toMatchObject({ outcome: 'SUCCEEDED', itemsProduced: 3, trigger: 'SCHEDULED', attempt: 1 });
     expect(run.finishedAt!.getTime()).toBeGreaterThan(run.startedAt.getTime());
     expect(await runs.list({ limit: 10 })).toEqual([run]);
+  });
+
+  it('a second delivery of a tick (same run id) records nothing and does not call the handler', async () => {
+    let calls = 0;
+    const handlers = { ...placeholderJobHandlers, sla_monitor: { run: () => (calls++, Promise.resolve({ itemsProduced: 1 })) } };
+    const { runner, runs, states } = setup(handlers);
+    const once = { ...tick('sla_monitor'), runId: '22222222-2222-4222-8222-222222222222' };
+    const first = await runner.run(once, { pausedApplies: true });
+    expect(first).toMatchObject({ id: once.runId, outcome: 'SUCCEEDED', itemsProduced: 1 });
+    expect(await runner.run(once, { pausedApplies: true })).toBeNull();
+    await states.setPaused('sla_monitor', true); // a duplicate of a paused tick is not recorded SKIPPED either
+    expect(await runner.run(once, { pausedApplies: true })).toBeNull();
+    expect(calls).toBe(1);
+    expect(await runs.list({ limit: 10 })).toEqual([first]);
   });
 
   it('records FAILED with the message and rethrows so the engine retries', async () => {
@@ -78,7 +92,7 @@ describe('JobRunner', () => {
     await states.setPaused('sla_monitor', true);
     const run = await runner.run(tick('sla_monitor'), { pausedApplies: true });
     expect(calls).toBe(0);
-    expect(run.outcome).toBe('SKIPPED');
+    expect(run?.outcome).toBe('SKIPPED');
     expect((await runs.list({ limit: 10 })).map((r) => r.outcome)).toEqual(['SKIPPED']);
     await runner.run(tick('sla_monitor', 'MANUAL'), { pausedApplies: false });
     expect(calls).toBe(1);

@@ -22,8 +22,8 @@ export interface JobRunFilter {
 
 /** Runs of jobs (Postgres table `job_runs` in DATABASE_SCHEMA). */
 export interface JobRunRepository {
-  /** Inserts a new run. */
-  insert(run: JobRun): Promise<void>;
+  /** Inserts `run` unless a run with its id exists; resolves true when inserted, false (nothing written) otherwise. */
+  insert(run: JobRun): Promise<boolean>;
   /** Replaces the run with the same id (finish). */
   update(run: JobRun): Promise<void>;
   /** Runs newest first (started_at descending, then id descending), filtered, at most `limit`. */

@@ -3,8 +3,9 @@ import PgBoss from 'pg-boss';
 import type { Logger } from '@notify/logger';
 import { withSpan } from '@notify/telemetry';
 import type { JobQueue, JobRunner } from '../../application';
-import { JOB_DEFINITIONS, type JobName, type JobTrigger } from '../../domain';
+import { JOB_DEFINITIONS, type JobDefinition, type JobName, type JobTrigger } from '../../domain';
 import type { CampaignDueQueue, SqlExecutorDb } from '../persistence/campaign.store';
+import { cronTickAtOrBefore } from './cron-schedule';
 
 /** The pg-boss queue of campaign due jobs (one job per campaign, id = campaign id, start after send_at). */
 export const CAMPAIGN_DUE_QUEUE = 'campaign_due';
@@ -18,7 +19,7 @@ interface CampaignDueData {
 interface TickData {
   /** SCHEDULED (cron or sendTick) or MANUAL (TriggerJob). */
   readonly trigger?: 'SCHEDULED' | 'MANUAL';
-  /** ISO instant of the tick; absent on pg-boss cron jobs (then the job's createdOn, floored to the minute). */
+  /** ISO instant of the tick; absent on pg-boss cron jobs (then the latest tick of the job's cron at or before the job's createdOn). */
   readonly scheduledFor?: string;
 }
 
@@ -37,6 +38,22 @@ export interface PgBossJobEngineOptions {
   /** Evaluate cron schedules on this instance (default true; pg-boss lets one instance at a time fire a tick). */
   readonly schedule?: boolean;
   /**
+   * The jobs this engine creates queues for, schedules and works (default JOB_DEFINITIONS, the
+   * production crons). Tests pass a copy with a shorter cron to let pg-boss's own cron fire.
+   */
+  readonly jobs?: readonly JobDefinition[];
+  /**
+   * pg-boss `cronMonitorIntervalSeconds`: how often an instance evaluates the crons, seconds
+   * (pg-boss accepts 1..45; default 30, so a tick is enqueued up to ~30 s after its minute).
+   * Tests only.
+   */
+  readonly cronMonitorIntervalSeconds?: number;
+  /**
+   * pg-boss `cronWorkerIntervalSeconds`: how often the fired ticks are moved from pg-boss's
+   * `__pgboss__send-it` queue into the job queues, seconds (1..45; default 5). Tests only.
+   */
+  readonly cronWorkerIntervalSeconds?: number;
+  /**
    * Runs a due campaign (ManageCampaignsUseCase.dispatchDue); absent = no campaign worker on
    * this instance. Throwing retries the job (retryLimit 5, 10 s apart).
    */
@@ -49,16 +66,24 @@ export function tickJobId(jobName: JobName, tick: Date): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
-const floorToMinute = (d: Date): Date => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
-
 /**
  * The job engine on pg-boss 11, in its own Postgres schema (`bossSchema`).
  * - start(): one queue per job (retryLimit / retryDelay from the JobDefinition), `schedule(name,
- *   cron, {trigger: 'SCHEDULED'}, {tz: 'Asia/Jakarta'})` (an upsert, so every replica may call it;
- *   pg-boss evaluates cron on one instance at a time under an advisory lock and de-duplicates the
- *   tick with a 60-second singleton slot, so a cron tick is enqueued once across replicas), and a
- *   worker per queue (batch size 1) that runs the tick through {@link JobRunner}. A job the
+ *   cron, {trigger: 'SCHEDULED'}, {tz: 'Asia/Jakarta'})` (an upsert, so every replica may call it),
+ *   and a worker per queue (batch size 1) that runs the tick through {@link JobRunner}. A job the
  *   handler fails (throws) is retried by pg-boss up to retryLimit times (recorded as RETRY runs).
+ * - How pg-boss 11 fires a cron tick (node_modules/pg-boss/src/timekeeper.js): every
+ *   `cronMonitorIntervalSeconds` each instance tries a conditional UPDATE of `version.cron_on`,
+ *   so one instance at a time evaluates the crons; a cron whose latest tick is under 60 s old is
+ *   inserted into `__pgboss__send-it` with singletonKey `<queue>__` and a 60-second singleton slot
+ *   (a unique index: once per schedule per minute across replicas); every
+ *   `cronWorkerIntervalSeconds` a send-it worker `send`s it to the job's queue, without the tick
+ *   time. The run's `scheduled_for` is therefore the latest tick of the cron at or before the
+ *   job's createdOn ({@link cronTickAtOrBefore}).
+ * - Each tick runs once: the first attempt of a SCHEDULED tick is recorded under the run id
+ *   {@link tickJobId}(job, tick) (insert-if-absent), so a second delivery of the same tick (two
+ *   sendTick calls, or pg-boss re-sending a send-it job after an instance died mid-way) records
+ *   nothing and does not call the handler.
  * - enqueueManual(): `send` now (TriggerJob); runs even when the job is paused.
  * - sendTick(): enqueues a SCHEDULED tick with pg-boss `id` derived from `<job>:<tick>` and
  *   `singletonKey` `<job>:<tick ISO>`: sending the same tick from several replicas yields one job
@@ -71,13 +96,17 @@ const floorToMinute = (d: Date): Date => new Date(Math.floor(d.getTime() / 60_00
  */
 export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
   private readonly boss: PgBoss;
+  private readonly jobs: ReadonlyMap<JobName, JobDefinition>;
 
   constructor(private readonly options: PgBossJobEngineOptions) {
+    this.jobs = new Map((options.jobs ?? JOB_DEFINITIONS).map((j) => [j.name, j]));
     this.boss = new PgBoss({
       connectionString: options.connectionString,
       schema: options.bossSchema,
       schedule: options.schedule ?? true,
       application_name: `notify-${options.bossSchema}`,
+      ...(options.cronMonitorIntervalSeconds !== undefined ? { cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds } : {}),
+      ...(options.cronWorkerIntervalSeconds !== undefined ? { cronWorkerIntervalSeconds: options.cronWorkerIntervalSeconds } : {}),
     });
     this.boss.on('error', (error: unknown) => options.logger.error({ err: error }, 'pg-boss error'));
   }
@@ -85,7 +114,7 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
   /** Creates the schema/queues, upserts the cron schedules and starts the workers. */
   async start(): Promise<void> {
     await this.boss.start();
-    for (const job of JOB_DEFINITIONS) {
+    for (const job of this.jobs.values()) {
       if (!(await this.boss.getQueue(job.name))) {
         await this.boss.createQueue(job.name, {
           retryLimit: job.retryLimit,
@@ -98,7 +127,7 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
         job.name,
         { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 2 },
         async (jobs) => {
-          for (const j of jobs) await this.runOne(job.name, j);
+          for (const j of jobs) await this.runOne(job, j);
         },
       );
     }
@@ -147,10 +176,17 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
   }
 
-  private async runOne(jobName: JobName, job: PgBoss.JobWithMetadata<TickData>): Promise<void> {
+  /**
+   * One delivery of a job: trigger (RETRY once pg-boss retried it), the tick (data.scheduledFor,
+   * else the cron's latest tick at or before createdOn) and the run id of a first attempt
+   * (MANUAL: the job id TriggerJob answered; SCHEDULED: tickJobId(job, tick), one run per tick).
+   */
+  private async runOne(definition: JobDefinition, job: PgBoss.JobWithMetadata<TickData>): Promise<void> {
+    const jobName = definition.name;
     const original = job.data.trigger ?? 'SCHEDULED';
     const trigger: JobTrigger = job.retryCount > 0 ? 'RETRY' : original;
-    const scheduledFor = job.data.scheduledFor ? new Date(job.data.scheduledFor) : floorToMinute(job.createdOn);
+    const scheduledFor = job.data.scheduledFor ? new Date(job.data.scheduledFor) : cronTickAtOrBefore(definition.cron, definition.timeZone, job.createdOn);
+    const runId = original === 'MANUAL' ? job.id : tickJobId(jobName, scheduledFor);
     // One span per run: the outbox rows the run writes carry its traceparent to the gateway.
     await withSpan(`scheduler job ${jobName}`, { 'notify.job.name': jobName, 'notify.job.trigger': trigger, 'notify.job.attempt': job.retryCount + 1 }, () =>
       this.options.runner.run(
@@ -159,7 +195,7 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
           trigger,
           scheduledFor,
           attempt: job.retryCount + 1,
-          ...(job.retryCount === 0 ? { runId: job.id } : {}),
+          ...(job.retryCount === 0 ? { runId } : {}),
           ...(original === 'MANUAL' ? { manualTriggerId: job.id } : {}),
         },
         { pausedApplies: original === 'SCHEDULED' },

@@ -5,10 +5,10 @@ import type { JobName, JobRun } from '../../domain';
 export class InMemoryJobRunRepository implements JobRunRepository {
   private readonly runs = new Map<string, JobRun>();
 
-  insert(run: JobRun): Promise<void> {
-    if (this.runs.has(run.id)) return Promise.reject(new Error(`job run ${run.id} exists`));
+  insert(run: JobRun): Promise<boolean> {
+    if (this.runs.has(run.id)) return Promise.resolve(false);
     this.runs.set(run.id, run);
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 
   update(run: JobRun): Promise<void> {

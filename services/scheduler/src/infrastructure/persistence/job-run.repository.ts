@@ -39,8 +39,9 @@ export class PostgresJobRunRepository implements JobRunRepository {
     this.table = qualifiedTable(dataSourceSchema(ds), 'job_runs');
   }
 
-  async insert(run: JobRun): Promise<void> {
-    await this.ds.query(`INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, [
+  /** INSERT … ON CONFLICT (id) DO NOTHING: concurrent inserts of one id (two replicas, one tick) serialize on the primary key; one wins. */
+  async insert(run: JobRun): Promise<boolean> {
+    const inserted: unknown[] = await this.ds.query(`INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (id) DO NOTHING RETURNING id`, [
       run.id,
       run.jobName,
       run.trigger,
@@ -52,6 +53,7 @@ export class PostgresJobRunRepository implements JobRunRepository {
       run.error,
       run.attempt,
     ]);
+    return inserted.length === 1;
   }
 
   async update(run: JobRun): Promise<void> {
