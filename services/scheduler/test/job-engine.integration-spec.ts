@@ -1,64 +1,32 @@
-import { createDataSource, runMigrations } from '@notify/db';
-import { createLogger } from '@notify/logger';
+import PgBoss from 'pg-boss';
 import { createTestSchema, waitFor, type TestSchema } from '@notify/testing';
-import { JobRunner, systemClock, uuidGenerator } from '../src/application';
 import type { JobName } from '../src/domain';
-import { PgBossJobEngine } from '../src/infrastructure/engine/pg-boss-job-engine';
-import { PostgresJobRunRepository, PostgresJobStateRepository } from '../src/infrastructure/persistence/job-run.repository';
-import { schedulerMigrations } from '../src/infrastructure/persistence/migrations';
-import { countingHandlers } from './support/counting-handlers';
+import { tickJobId } from '../src/infrastructure/engine/pg-boss-job-engine';
+import { dropReplicas, startEngineReplica, type EngineReplica } from './support/engine-replica';
 
 jest.setTimeout(60_000);
 
-/** One scheduler replica: its own DataSource and pg-boss instance on the shared schemas. */
-async function replica(db: TestSchema, calls: JobName[], failures: { paymentReminder: number }) {
-  const ds = createDataSource({ url: db.url, schema: db.schema, migrations: schedulerMigrations, poolSize: 3 });
-  await runMigrations(ds);
-  const counting = countingHandlers(calls, (ctx) => {
+describe('PgBossJobEngine with two replicas on one database', () => {
+  let db: TestSchema;
+  let a: EngineReplica;
+  let b: EngineReplica;
+  const calls: JobName[] = [];
+  const failures = { paymentReminder: 0 };
+  /** payment_reminder fails while failures.paymentReminder > 0 (the customer service "down"). */
+  const failPaymentReminder = (ctx: { jobName: JobName }): void => {
     if (ctx.jobName === 'payment_reminder' && failures.paymentReminder > 0) {
       failures.paymentReminder--;
       throw new Error('customer service unavailable');
     }
-  });
-  const runs = new PostgresJobRunRepository(ds);
-  const states = new PostgresJobStateRepository(ds);
-  const runner = new JobRunner({ handlers: counting, runs, states, clock: systemClock, ids: uuidGenerator });
-  const engine = new PgBossJobEngine({
-    connectionString: db.url,
-    bossSchema: `${db.schema}_boss`,
-    runner,
-    logger: createLogger({ service: 'scheduler-test', level: 'silent' }),
-    pollingIntervalSeconds: 0.5,
-    retryDelaySeconds: 1,
-  });
-  await engine.start();
-  return { ds, runs, states, engine };
-}
-
-describe('PgBossJobEngine with two replicas on one database', () => {
-  let db: TestSchema;
-  let a: Awaited<ReturnType<typeof replica>>;
-  let b: Awaited<ReturnType<typeof replica>>;
-  const calls: JobName[] = [];
-  const failures = { paymentReminder: 0 };
+  };
 
   beforeAll(async () => {
     db = await createTestSchema('sched_engine');
-    a = await replica(db, calls, failures);
-    b = await replica(db, calls, failures);
+    a = await startEngineReplica(db, calls, failPaymentReminder);
+    b = await startEngineReplica(db, calls, failPaymentReminder);
   });
 
-  afterAll(async () => {
-    await Promise.allSettled([a?.engine.stop(2000), b?.engine.stop(2000)]);
-    await Promise.allSettled([a?.ds.destroy(), b?.ds.destroy()]);
-    if (db) {
-      const ds = createDataSource({ url: db.url, schema: db.schema });
-      await ds.initialize();
-      await ds.query(`DROP SCHEMA IF EXISTS "${db.schema}_boss" CASCADE`);
-      await ds.destroy();
-      await db.dropSchema();
-    }
-  });
+  afterAll(() => dropReplicas(db, [a, b]));
 
   const runsOf = async (job: JobName, tick: Date) =>
     (await a.runs.list({ jobName: job, limit: 100 })).filter((r) => r.scheduledFor.getTime() === tick.getTime());
@@ -110,5 +78,35 @@ describe('PgBossJobEngine with two replicas on one database', () => {
       ['RETRY', 2, 'SUCCEEDED', ''],
     ]);
     expect(calls.filter((c) => c === 'payment_reminder')).toHaveLength(2);
+  });
+
+  it('a cron tick pg-boss delivers twice (its send-it job sent again) is named from the cron and runs once', async () => {
+    // What pg-boss's send-it worker does for a fired cron tick: send(queue, schedule data) — no
+    // tick time. Done twice here by a third, plain pg-boss instance on the same schema (no
+    // workers, no cron), as after an instance died between sending and completing the send-it job.
+    const raw = new PgBoss({ connectionString: db.url, schema: `${db.schema}_boss`, schedule: false, supervise: false, migrate: false });
+    await raw.start();
+    try {
+      // daily_summary's cron is 0 18 * * * WIB = 11:00 UTC: the tick is the latest 11:00 UTC at or before the send.
+      const latestSixPmWib = (ms: number): number => {
+        const elevenUtc = Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), new Date(ms).getUTCDate(), 11);
+        return elevenUtc <= ms ? elevenUtc : elevenUtc - 24 * 3_600_000;
+      };
+      const callsBefore = calls.filter((c) => c === 'daily_summary').length;
+      const before = Date.now();
+      const ids = await Promise.all([raw.send('daily_summary', { trigger: 'SCHEDULED' }), raw.send('daily_summary', { trigger: 'SCHEDULED' })]);
+      const after = Date.now();
+      expect(ids.every((id) => typeof id === 'string')).toBe(true);
+      await waitFor(async () => (await Promise.all(ids.map((id) => raw.getJobById('daily_summary', id!)))).every((j) => j?.state === 'completed'), {
+        timeoutMs: 20_000,
+        description: 'both deliveries completed by the replicas',
+      });
+      const ticks = [...new Set([latestSixPmWib(before), latestSixPmWib(after)])]; // one value unless the sends straddled 11:00 UTC
+      const runs = (await a.runs.list({ jobName: 'daily_summary', limit: 100 })).filter((r) => ticks.includes(r.scheduledFor.getTime()));
+      expect(runs.map((r) => [r.trigger, r.outcome, r.attempt, r.id])).toEqual([['SCHEDULED', 'SUCCEEDED', 1, tickJobId('daily_summary', runs[0]!.scheduledFor)]]);
+      expect(calls.filter((c) => c === 'daily_summary').length - callsBefore).toBe(1);
+    } finally {
+      await raw.stop({ graceful: false, timeout: 1000 });
+    }
   });
 });
