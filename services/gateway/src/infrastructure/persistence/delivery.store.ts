@@ -24,6 +24,19 @@ export interface PgDeliveryStoreOptions {
   onCommitted?: (changes: readonly DeliveryChange[]) => void;
 }
 
+/** A finished send round waiting to be written (recordRound's group commit). */
+interface PendingRound {
+  deliveryId: string;
+  attempts: readonly NewAttempt[];
+  result: RoundResult;
+  now: Date;
+  resolve: (d: DeliveryRecord | null) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Rounds written per group-commit transaction at most. */
+const ROUND_GROUP = 64;
+
 /** The ambiguous-crash policy's error text (see expireLeases). */
 export const LEASE_EXPIRED_ERROR = 'ambiguous: gateway stopped during the provider call (lease expired); not re-sent automatically, RetryDelivery re-drives it';
 
@@ -119,6 +132,9 @@ export class PgDeliveryStore implements DeliveryStore {
   private readonly t: { n: string; d: string; a: string; r: string };
   /** LISTEN channel that wakes the dispatcher (`<schema>_deliveries`). */
   readonly wakeChannel: string;
+  /** Finished rounds waiting for the next group commit (see recordRound). */
+  private readonly rounds: PendingRound[] = [];
+  private flushingRounds = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -338,64 +354,162 @@ export class PgDeliveryStore implements DeliveryStore {
    * Records a send round: the attempts (numbered after the existing ones), then the delivery's
    * new state, with a `sent` or `failed` event carrying the last attempt. Only a row still
    * SENDING is updated (a row expired meanwhile keeps its DEAD state; the attempts are still
-   * recorded). Returns the delivery after the change (null when the delivery does not exist).
-   * Statements: one conditional UPDATE (… WHERE status = 'SENDING', which also takes the row
-   * lock and reserves the attempt numbers by `attempt_count + n`), one multi-row attempt INSERT,
-   * the outbox event; a row no longer SENDING gets only its attempt_count raised.
+   * recorded). Resolves with the delivery after the change (null when the delivery does not exist).
+   *
+   * Group commit: rounds finished while an earlier group is being written are written together
+   * in the next transaction (at most {@link ROUND_GROUP} rounds), set-wise: one conditional
+   * `UPDATE … FROM unnest(…) WHERE status = 'SENDING'` per outcome present (SENT / FAILED / DEAD;
+   * it also takes the row locks and reserves the attempt numbers by `attempt_count + n`), one
+   * for the rows no longer SENDING (attempt_count only), one attempt INSERT from unnest, one
+   * outbox INSERT and one NOTIFY — about six statements per group whatever its size, instead of
+   * two per round. Each caller's promise resolves when ITS group committed, so nothing is
+   * acknowledged before it is durable. If a group fails, its rounds are retried one transaction
+   * each, so one bad round cannot lose the others' bookkeeping.
    */
-  async recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date): Promise<DeliveryRecord | null> {
-    return this.tx(async (m, changes) => {
-      const n = attempts.length;
-      let settled: DeliveryRow | undefined;
-      if (result.status === 'SENT') {
-        settled = (await this.q<DeliveryRow>(
-          m,
-          `UPDATE ${this.t.d} SET status = 'SENT', attempt_count = attempt_count + $2, rounds = rounds + 1, provider = $3, provider_message_id = $4,
-             cost_rupiah = cost_rupiah + $5, failover = $6, channel = $7, body = $8, sent_at = $9, updated_at = $9, lease_until = NULL,
-             last_error = NULL, next_attempt_at = NULL, deferred_until = NULL, pinned_provider = NULL
-           WHERE id = $1 AND status = 'SENDING' RETURNING *`,
-          [deliveryId, n, result.provider, result.providerMessageId, result.costRupiah, result.failover, result.channel, result.body, now],
-        ))[0];
-      } else if (result.status === 'FAILED') {
-        settled = (await this.q<DeliveryRow>(
-          m,
-          `UPDATE ${this.t.d} SET status = 'FAILED', attempt_count = attempt_count + $2, rounds = rounds + 1, provider = COALESCE($3, provider), last_error = $4,
-             next_attempt_at = $5, due_at = $5, pinned_provider = $6, lease_until = NULL, updated_at = $7
-           WHERE id = $1 AND status = 'SENDING' RETURNING *`,
-          [deliveryId, n, result.provider, result.lastError, result.nextAttemptAt, result.pinnedProvider, now],
-        ))[0];
-      } else {
-        settled = (await this.q<DeliveryRow>(
-          m,
-          `UPDATE ${this.t.d} SET status = 'DEAD', attempt_count = attempt_count + $2, rounds = rounds + 1, provider = COALESCE($3, provider), last_error = $4,
-             next_attempt_at = NULL, lease_until = NULL, updated_at = $5
-           WHERE id = $1 AND status = 'SENDING' RETURNING *`,
-          [deliveryId, n, result.provider, result.lastError, now],
-        ))[0];
+  recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date): Promise<DeliveryRecord | null> {
+    return new Promise((resolve, reject) => {
+      this.rounds.push({ deliveryId, attempts, result, now, resolve, reject });
+      if (!this.flushingRounds) void this.flushRounds();
+    });
+  }
+
+  private async flushRounds(): Promise<void> {
+    this.flushingRounds = true;
+    try {
+      while (this.rounds.length > 0) {
+        const group = this.rounds.splice(0, ROUND_GROUP);
+        try {
+          const out = await this.tx((m, changes) => this.writeRounds(m, changes, group));
+          group.forEach((r, i) => r.resolve(out[i]!));
+        } catch (err) {
+          if (group.length === 1) {
+            group[0]!.reject(err);
+            continue;
+          }
+          for (const r of group) {
+            await this.tx(async (m, changes) => (await this.writeRounds(m, changes, [r]))[0]!).then(r.resolve, r.reject);
+          }
+        }
       }
-      // Not SENDING any more (its lease expired: DEAD): keep its state, still record the attempts.
-      const row = settled ?? (await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET attempt_count = attempt_count + $2 WHERE id = $1 RETURNING *`, [deliveryId, n]))[0];
+    } finally {
+      this.flushingRounds = false;
+    }
+  }
+
+  /** Writes `group` (see recordRound) in the caller's transaction; results in `group` order. */
+  private async writeRounds(m: EntityManager, changes: DeliveryChange[], group: readonly PendingRound[]): Promise<Array<DeliveryRecord | null>> {
+    // A delivery twice in one group (not expected: one worker holds a SENDING row) is written in
+    // a later pass, so each set-wise UPDATE sees every id at most once.
+    const out = new Array<DeliveryRecord | null>(group.length).fill(null);
+    let pending = group.map((round, index) => ({ round, index }));
+    while (pending.length > 0) {
+      const seen = new Set<string>();
+      const pass: typeof pending = [];
+      const later: typeof pending = [];
+      for (const p of pending) {
+        (seen.has(p.round.deliveryId) ? later : pass).push(p);
+        seen.add(p.round.deliveryId);
+      }
+      const written = await this.writeRoundPass(m, changes, pass.map((p) => p.round));
+      pass.forEach((p, i) => (out[p.index] = written[i]!));
+      pending = later;
+    }
+    return out;
+  }
+
+  private async writeRoundPass(m: EntityManager, changes: DeliveryChange[], rounds: readonly PendingRound[]): Promise<Array<DeliveryRecord | null>> {
+    const d = this.t.d;
+    const settled = new Map<string, DeliveryRow>();
+    const sent = rounds.filter((r): r is PendingRound & { result: Extract<RoundResult, { status: 'SENT' }> } => r.result.status === 'SENT');
+    const failed = rounds.filter((r): r is PendingRound & { result: Extract<RoundResult, { status: 'FAILED' }> } => r.result.status === 'FAILED');
+    const dead = rounds.filter((r): r is PendingRound & { result: Extract<RoundResult, { status: 'DEAD' }> } => r.result.status === 'DEAD');
+    const keep = (rows: DeliveryRow[]) => rows.forEach((row) => settled.set(row.id, row));
+    if (sent.length > 0) {
+      keep(await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${d} AS d SET status = 'SENT', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = v.provider,
+           provider_message_id = v.provider_message_id, cost_rupiah = d.cost_rupiah + v.cost, failover = v.failover, channel = v.channel,
+           body = v.body, sent_at = v.at, updated_at = v.at, lease_until = NULL, last_error = NULL, next_attempt_at = NULL,
+           deferred_until = NULL, pinned_provider = NULL
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::timestamptz[])
+           AS v(id, n, provider, provider_message_id, cost, failover, channel, body, at)
+         WHERE d.id = v.id AND d.status = 'SENDING' RETURNING d.*`,
+        [
+          sent.map((r) => r.deliveryId), sent.map((r) => r.attempts.length), sent.map((r) => r.result.provider),
+          sent.map((r) => r.result.providerMessageId), sent.map((r) => r.result.costRupiah), sent.map((r) => r.result.failover),
+          sent.map((r) => r.result.channel), sent.map((r) => r.result.body), sent.map((r) => r.now),
+        ],
+      ));
+    }
+    if (failed.length > 0) {
+      keep(await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${d} AS d SET status = 'FAILED', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = COALESCE(v.provider, d.provider),
+           last_error = v.last_error, next_attempt_at = v.next_attempt_at, due_at = v.next_attempt_at, pinned_provider = v.pinned_provider,
+           lease_until = NULL, updated_at = v.at
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::timestamptz[])
+           AS v(id, n, provider, last_error, next_attempt_at, pinned_provider, at)
+         WHERE d.id = v.id AND d.status = 'SENDING' RETURNING d.*`,
+        [
+          failed.map((r) => r.deliveryId), failed.map((r) => r.attempts.length), failed.map((r) => r.result.provider), failed.map((r) => r.result.lastError),
+          failed.map((r) => r.result.nextAttemptAt), failed.map((r) => r.result.pinnedProvider), failed.map((r) => r.now),
+        ],
+      ));
+    }
+    if (dead.length > 0) {
+      keep(await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${d} AS d SET status = 'DEAD', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = COALESCE(v.provider, d.provider),
+           last_error = v.last_error, next_attempt_at = NULL, lease_until = NULL, updated_at = v.at
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS v(id, n, provider, last_error, at)
+         WHERE d.id = v.id AND d.status = 'SENDING' RETURNING d.*`,
+        [dead.map((r) => r.deliveryId), dead.map((r) => r.attempts.length), dead.map((r) => r.result.provider), dead.map((r) => r.result.lastError), dead.map((r) => r.now)],
+      ));
+    }
+    // Not SENDING any more (its lease expired: DEAD): keep its state, still record the attempts.
+    const rows = new Map(settled);
+    const unsettled = rounds.filter((r) => !settled.has(r.deliveryId));
+    if (unsettled.length > 0) {
+      const bumped = await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${d} AS d SET attempt_count = d.attempt_count + v.n FROM unnest($1::uuid[], $2::int[]) AS v(id, n) WHERE d.id = v.id RETURNING d.*`,
+        [unsettled.map((r) => r.deliveryId), unsettled.map((r) => r.attempts.length)],
+      );
+      for (const row of bumped) rows.set(row.id, row);
+    }
+    // The attempts of every round whose delivery exists, numbered after the ones before.
+    const cols: unknown[][] = Array.from({ length: 12 }, () => []);
+    for (const r of rounds) {
+      const row = rows.get(r.deliveryId);
+      if (!row) continue;
+      const first = row.attempt_count - r.attempts.length + 1;
+      r.attempts.forEach((a, i) => {
+        [randomUUID(), r.deliveryId, first + i, a.provider, a.outcome, a.error, Math.round(a.latencyMs), a.providerMessageId, a.costRupiah, a.httpStatus, a.startedAt, a.finishedAt]
+          .forEach((v, k) => cols[k]!.push(v));
+      });
+    }
+    const lastAttempt = new Map<string, AttemptRecord>();
+    if (cols[0]!.length > 0) {
+      const inserted = await this.q<AttemptRow>(
+        m,
+        `INSERT INTO ${this.t.a} (id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::bigint[], $10::int[],
+           $11::timestamptz[], $12::timestamptz[]) RETURNING *`,
+        cols,
+      );
+      for (const a of inserted) {
+        const cur = lastAttempt.get(a.delivery_id);
+        if (!cur || a.number > cur.number) lastAttempt.set(a.delivery_id, attemptFromRow(a));
+      }
+    }
+    return rounds.map((r) => {
+      const row = rows.get(r.deliveryId);
       if (!row) return null;
-      let last: AttemptRecord | undefined;
-      if (n > 0) {
-        const first = row.attempt_count - n + 1;
-        const params: unknown[] = [];
-        const tuples = attempts.map((a, i) => {
-          params.push(randomUUID(), deliveryId, first + i, a.provider, a.outcome, a.error, a.latencyMs, a.providerMessageId, a.costRupiah, a.httpStatus, a.startedAt, a.finishedAt);
-          return `(${Array.from({ length: 12 }, (_, k) => `$${i * 12 + k + 1}`).join(',')})`;
-        });
-        const inserted = await this.q<AttemptRow>(
-          m,
-          `INSERT INTO ${this.t.a} (id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
-           VALUES ${tuples.join(',')} RETURNING *`,
-          params,
-        );
-        const lastRow = inserted.reduce<AttemptRow | undefined>((acc, r) => (!acc || r.number > acc.number ? r : acc), undefined);
-        last = lastRow ? attemptFromRow(lastRow) : undefined;
-      }
       const after = deliveryFromRow(row);
-      if (!settled) return after;
-      changes.push({ kind: result.status === 'SENT' ? 'sent' : 'failed', delivery: after, previousStatus: 'SENDING', ...(last ? { attempt: last } : {}), at: now });
+      if (settled.has(r.deliveryId)) {
+        const last = lastAttempt.get(r.deliveryId);
+        changes.push({ kind: r.result.status === 'SENT' ? 'sent' : 'failed', delivery: after, previousStatus: 'SENDING', ...(last ? { attempt: last } : {}), at: r.now });
+      }
       return after;
     });
   }
