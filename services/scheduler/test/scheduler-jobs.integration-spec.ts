@@ -263,8 +263,11 @@ describe('scheduler jobs against the real ticket and customer services', () => {
   });
 
   it('weekly performance: one event per active technician with the GetTicketStats numbers and the rank', async () => {
-    // Week Mon 2026-03-16 .. Sun 2026-03-22. Lufti 2 completed (1 h each), Budi 2 (3 h each), Sari 1 (2 h); Dedi inactive.
+    // Week Mon 2026-03-16 .. Sun 2026-03-22 WIB. Lufti 2 completed (1 h each), Budi 2 (3 h each), Sari 2 (1 h and 2 h:
+    // mean 1.5 h); Dedi inactive. Sari's first ticket is done Monday 03:30 WIB = Sunday 20:30 UTC: inside the WIB
+    // week only, so a window in UTC would give Sari 1 completed and rank 3.
     const plan: Array<[number, string, string, string]> = [
+      [2, '2026-03-16T02:30:00', '2026-03-16T02:35:00', '2026-03-16T03:30:00'],
       [0, '2026-03-16T09:00:00', '2026-03-16T09:05:00', '2026-03-16T10:00:00'],
       [0, '2026-03-17T09:00:00', '2026-03-17T09:05:00', '2026-03-17T10:00:00'],
       [1, '2026-03-18T09:00:00', '2026-03-18T09:05:00', '2026-03-18T12:00:00'],
@@ -288,12 +291,13 @@ describe('scheduler jobs against the real ticket and customer services', () => {
     const byTech = new Map(perf().map((p) => [p.technicianId, p]));
     expect(perf()).toHaveLength(3);
     expect([...byTech.keys()].sort()).toEqual([techs[0], techs[1], techs[2]].sort());
-    for (const [i, rank] of [[0, 1], [1, 2], [2, 3]] as const) {
+    for (const [i, rank] of [[0, 1], [2, 2], [1, 3]] as const) {
       const p = byTech.get(techs[i]!)!;
       expect(p).toMatchObject({ rank, rankedCount: 3, weekStart: '2026-03-16', weekEnd: '2026-03-22', jobRunId: run.id });
       expect(p.stats).toEqual(stats!.technicians.find((t) => t.technicianId === techs[i]));
     }
     expect(byTech.get(techs[0]!)!.stats).toMatchObject({ completed: 2, meanTimeToResolveHours: 1 });
     expect(byTech.get(techs[1]!)!.stats).toMatchObject({ completed: 2, meanTimeToResolveHours: 3 });
+    expect(byTech.get(techs[2]!)!.stats).toMatchObject({ completed: 2, meanTimeToResolveHours: 1.5, slaMet: 2 });
   });
 });
