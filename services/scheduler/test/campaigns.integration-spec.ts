@@ -31,12 +31,13 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
   let replica: schedulerv1.SchedulerServiceClient;
   let schedulerAddr: string;
   let schedule: Awaited<ReturnType<typeof observe>>;
+  let sched: Awaited<ReturnType<typeof startScheduler>>;
 
   beforeAll(async () => {
     nats = createTestNats('sched_camp');
     stack.stops.push(() => nats.cleanup());
     const template = await startTemplate(stack);
-    const sched = await startScheduler(stack, nats, { template: template.addr }, systemClock);
+    sched = await startScheduler(stack, nats, { template: template.addr }, systemClock);
     // A second replica on the same database: both run campaign workers; each campaign is still sent once.
     replica = (await startScheduler(stack, nats, { template: template.addr }, systemClock, sched.pg)).admin;
     scheduler = sched.admin;
@@ -62,6 +63,16 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
   });
   const dueEvents = (campaignId: string) =>
     schedule.filter((s) => s.event.key === 'schedule.campaign_due' && s.event.payload.campaign?.id === campaignId);
+  /** States of the campaigns' pg-boss due jobs (queue campaign_due, job id = campaign id; pg-boss 11's job table). */
+  const dueJobStates = async (ids: readonly string[]): Promise<string[]> =>
+    (
+      (await sched.service.dataSource.query(`SELECT state FROM "${sched.pg.schema}_boss".job WHERE name = 'campaign_due' AND id = ANY($1::uuid[])`, [
+        [...ids],
+      ])) as Array<{ state: string }>
+    ).map((r) => r.state);
+  /** Ids of the scheduler's outbox rows among `eventIds` (rows stay after publishing; nothing purges them in tests). */
+  const outboxRows = async (eventIds: readonly string[]): Promise<string[]> =>
+    ((await sched.service.dataSource.query(`SELECT id FROM "${sched.pg.schema}".outbox WHERE id = ANY($1::uuid[])`, [[...eventIds]])) as Array<{ id: string }>).map((r) => r.id);
   const get = async (id: string) =>
     (await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns.find((c) => c.id === id);
 
@@ -84,7 +95,14 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
       channels: [commonv1.Channel.CHANNEL_WHATSAPP],
     });
     expect((await get(due.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_SENT);
-    await new Promise((r) => setTimeout(r, 2000)); // more polling rounds: a second event or the cancelled one would arrive now
+    // Both due jobs (same send_at) have been worked: the cancelled campaign's dispatch has run, and
+    // it appended nothing to the outbox (markSent writes the event in the status update's transaction).
+    await waitFor(async () => {
+      const states = await dueJobStates([due.id, cancelled.id]);
+      return states.length === 2 && states.every((st) => st === 'completed');
+    }, { timeoutMs: 20_000, description: 'both campaign_due jobs completed' });
+    expect(await outboxRows([eventIdFrom('campaign_due', due.id), eventIdFrom('campaign_due', cancelled.id)])).toEqual([eventIdFrom('campaign_due', due.id)]);
+    await new Promise((r) => setTimeout(r, 2000)); // lets a wrongly published extra event reach the observer before counting
     expect(dueEvents(due.id)).toHaveLength(1);
     expect(dueEvents(cancelled.id)).toHaveLength(0);
     expect((await get(cancelled.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_CANCELLED);
