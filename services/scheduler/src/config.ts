@@ -25,6 +25,7 @@ const schema = envSchema({
 /** The zod schema of this service's environment (deploy-file checks read its keys). */
 export const configSchema = schema;
 
+/** The parsed, frozen environment of the scheduler service. */
 export type SchedulerConfig = ConfigOf<typeof schema>;
 
 /** Parses the environment; throws ConfigError naming every bad variable. */

@@ -33,6 +33,7 @@ export interface CampaignActor {
   readonly role: string;
 }
 
+/** A campaign as stored (`<schema>.campaigns`) and shown by ListCampaigns. */
 export interface Campaign {
   /** UUID. */
   readonly id: string;
@@ -45,6 +46,7 @@ export interface Campaign {
   readonly audience: readonly CampaignAudience[];
   /** Template variables (JSON object). */
   readonly variables: Readonly<Record<string, unknown>>;
+  /** When it is due (never before its creation: a send_at up to 60 s in the past becomes the creation time). */
   readonly sendAt: Date;
   /** `PRIORITY_*`. */
   readonly priority: string;
@@ -52,9 +54,13 @@ export interface Campaign {
   readonly channels: readonly string[];
   readonly status: CampaignStatus;
   readonly createdBy: CampaignActor | null;
+  /** Clock time of ScheduleCampaign. */
   readonly createdAt: Date;
+  /** Clock time of the dispatch (status SENT); null otherwise. */
   readonly sentAt: Date | null;
+  /** Clock time of CancelCampaign (status CANCELLED); null otherwise. */
   readonly cancelledAt: Date | null;
+  /** CancelCampaign's reason ('' = none given). */
   readonly cancelReason: string;
   /** Idempotency key ('' = none). */
   readonly requestId: string;

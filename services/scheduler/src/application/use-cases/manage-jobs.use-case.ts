@@ -27,13 +27,13 @@ export interface ListJobRunsQuery {
   readonly startedTo?: Date;
 }
 
+const MANAGER_JOBS: readonly JobName[] = ['daily_summary', 'weekly_performance'];
+const SUPERVISOR_JOBS: readonly JobName[] = ['weekly_performance', 'sla_monitor'];
 /**
  * Which jobs each caller role may trigger by hand (proto TriggerJob "Roles:" comment; seeds:
  * "Daily Summary (manual): Admin, Manager"; "Technician Performance: Admin, Supervisor, Manager").
  * admin and service may trigger every job; other roles none.
  */
-const MANAGER_JOBS: readonly JobName[] = ['daily_summary', 'weekly_performance'];
-const SUPERVISOR_JOBS: readonly JobName[] = ['weekly_performance', 'sla_monitor'];
 export const TRIGGER_ROLES: Readonly<Record<string, readonly JobName[] | 'all'>> = Object.freeze({
   admin: 'all',
   service: 'all',

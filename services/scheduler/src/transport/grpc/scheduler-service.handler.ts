@@ -11,25 +11,42 @@ import {
 } from './scheduler.proto-mapper';
 
 /**
- * `notify.scheduler.v1.SchedulerService` (roles per RPC from the proto's "Roles:" comments,
- * enforced by grpc-kit; domain errors mapped to gRPC status by grpc-kit's table).
- * - ListJobs → the four jobs (name, cron, time zone Asia/Jakarta, paused, next_run_at from the
- *   cron in Asia/Jakarta — absent when paused —, last run).
- * - TriggerJob(name) → enqueues a MANUAL run now, answers the pending run (its id is the one
- *   ListJobRuns shows once it starts); unknown name → NOT_FOUND; a manager or supervisor
- *   triggering a job outside TRIGGER_ROLES → PERMISSION_DENIED; a run of the job RUNNING (started
- *   less than 15 min ago) → FAILED_PRECONDITION.
- * - ListJobRuns(job_name?, started?, page) → newest first, page_size 1..500 (0 = 50) with
- *   next_page_token; unknown name → NOT_FOUND; bad page size / token, started.from ≥ to →
- *   INVALID_ARGUMENT.
- * - PauseJob / ResumeJob(name) → the job with its new paused flag; unknown name → NOT_FOUND.
- * - ScheduleCampaign → the campaign (SCHEDULED); INVALID_ARGUMENT for send_at more than 60 s in
- *   the past, an unknown template key, an empty audience, a missing name or kind;
- *   PERMISSION_DENIED for a kind the role may not schedule; ALREADY_EXISTS for a reused
- *   request_id with other fields; UNAVAILABLE when the template service cannot be asked.
- * - CancelCampaign(campaign_id, reason) → the campaign (CANCELLED); NOT_FOUND; FAILED_PRECONDITION
- *   when already SENT or CANCELLED.
- * - ListCampaigns(statuses, page) → newest send_at first, with next_page_token.
+ * `notify.scheduler.v1.SchedulerService` (proto/notify/scheduler/v1/scheduler_service.proto;
+ * roles per RPC from its "Roles:" comments, enforced by grpc-kit: no key → UNAUTHENTICATED, a
+ * role the RPC does not list → PERMISSION_DENIED; domain errors mapped to gRPC status by
+ * grpc-kit's one table: ValidationError → INVALID_ARGUMENT, NotFoundError → NOT_FOUND, …).
+ * Times are google.protobuf.Timestamp; pages are `page_size` 1..500 (0 = 50) with an opaque
+ * `next_page_token` ('' on the last page).
+ * - ListJobs → the four jobs in JOB_DEFINITIONS order: name, description, cron (five fields),
+ *   time_zone `Asia/Jakarta`, paused, next_run_at (the cron's next tick after the clock's now;
+ *   absent when paused), last_run (latest by started_at). No errors of its own.
+ * - TriggerJob(name) → the pending MANUAL run (id = the id ListJobRuns shows once it runs,
+ *   scheduled_for = now, attempt 1, outcome UNSPECIFIED, no started_at); runs even when paused.
+ *   NOT_FOUND: unknown name (issue 6 "Bad input"); PERMISSION_DENIED: manager outside
+ *   daily_summary / weekly_performance, supervisor outside weekly_performance / sla_monitor
+ *   (TRIGGER_ROLES, from the proto and the seeds' role table); FAILED_PRECONDITION: a run of the
+ *   job is RUNNING and started less than 15 min ago (RUNNING_STALE_AFTER_MS).
+ * - ListJobRuns(job_name ('' = all), started [from, to), page) → runs newest first (started_at,
+ *   then id), each with trigger, scheduled_for, started_at, finished_at (absent while RUNNING),
+ *   outcome, items_produced (events published + escalations made), error, attempt. NOT_FOUND:
+ *   unknown name; INVALID_ARGUMENT: page_size outside 1..500, a bad page_token, from ≥ to.
+ * - PauseJob / ResumeJob(name) → the job with its new paused flag (idempotent; a paused job's
+ *   scheduled ticks are recorded SKIPPED). NOT_FOUND: unknown name.
+ * - ScheduleCampaign → the campaign, status SCHEDULED, due at send_at (absent = now).
+ *   INVALID_ARGUMENT (the message names the field): name empty or over 200 characters, kind
+ *   UNSPECIFIED, audience empty or an audience without its kind or parameter (AREA_CUSTOMERS:
+ *   work_zone; GROUP: group_id; STAFF_ROLES: roles), notification_type missing for OTHER,
+ *   template_key empty or unknown to the template service (ListTemplates), send_at more than
+ *   60 s in the past (proto), an enum value outside its enum; PERMISSION_DENIED: a kind the role
+ *   may not schedule (CAMPAIGN_KINDS_BY_ROLE, proto "Roles:"); ALREADY_EXISTS: request_id reused
+ *   with another name, kind or template key (the same fields answer the stored campaign);
+ *   UNAVAILABLE / DEADLINE_EXCEEDED: the template service cannot be asked (or SERVICE_API_KEY
+ *   is unset).
+ * - CancelCampaign(campaign_id, reason) → the campaign, status CANCELLED (nothing will be sent).
+ *   INVALID_ARGUMENT: campaign_id not a UUID; NOT_FOUND: unknown id; FAILED_PRECONDITION:
+ *   already SENT or CANCELLED (issue 6 "Bad input").
+ * - ListCampaigns(statuses (empty = all), page) → newest send_at first (then id).
+ *   INVALID_ARGUMENT: an UNSPECIFIED or unknown status, page_size outside 1..500, a bad page_token.
  */
 export function createSchedulerServiceHandler(deps: {
   readonly jobs: ManageJobsUseCase;
