@@ -60,6 +60,16 @@ export interface OutboxRelayOptions {
   retry?: { initialMs?: number; maxMs?: number };
   /** Relay-wide pause after a failed batch or database error: initial and cap in ms. Default 200 / 30 000 ms. */
   errorBackoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * How long published rows stay in the outbox, ms. `0`: a row is deleted in the transaction
+   * that saw it published (one write per event instead of a mark and a later delete; the stream
+   * is the record of what was published). `> 0`: rows are marked `published_at` and the relay
+   * deletes those published longer ago than this, at most once per `purgeIntervalMs`.
+   * Unset: marked and kept (call {@link OutboxRelay.purgePublished} yourself).
+   */
+  retentionMs?: number;
+  /** How often the relay purges rows past `retentionMs`, ms. Default 60 000 ms. */
+  purgeIntervalMs?: number;
   logger?: OutboxRelayLogger;
   /** Tracer for the publish spans (default: the global tracer `@notify/db`). */
   tracer?: Tracer;
@@ -159,6 +169,9 @@ class Relay implements OutboxRelay {
   private readonly log: OutboxRelayLogger;
   private readonly tracer: Tracer;
   private readonly counters = { published: 0, duplicates: 0, failures: 0 };
+  private readonly retentionMs: number | undefined;
+  private readonly purgeIntervalMs: number;
+  private purgedAt = 0;
 
   private stopped = false;
   private wakeRequested = false;
@@ -194,6 +207,9 @@ class Relay implements OutboxRelay {
     this.log = options.logger ?? noopLogger;
     this.tracer = options.tracer ?? trace.getTracer('@notify/db');
     if (!(this.batchSize >= 1)) throw new TypeError('batchSize must be >= 1');
+    this.retentionMs = options.retentionMs;
+    if (this.retentionMs !== undefined && !(this.retentionMs >= 0)) throw new TypeError('retentionMs must be >= 0');
+    this.purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
   }
 
   async start(): Promise<void> {
@@ -245,6 +261,7 @@ class Relay implements OutboxRelay {
       let wakeable = true;
       try {
         const result = await this.runSerially(() => this.batch(false));
+        await this.purgeIfDue();
         if (result.error) {
           this.errorStreak++;
           waitMs = backoffMs(this.errorStreak, this.errorInitialMs, this.errorMaxMs);
@@ -263,6 +280,18 @@ class Relay implements OutboxRelay {
         this.log.error({ err, schema: this.schema, retryInMs: waitMs }, 'outbox relay: database error');
       }
       await this.sleep(waitMs, wakeable);
+    }
+  }
+
+  /** Deletes rows published more than `retentionMs` ago, at most once per purgeIntervalMs (retentionMs > 0 only). */
+  private async purgeIfDue(): Promise<void> {
+    if (!this.retentionMs || Date.now() - this.purgedAt < this.purgeIntervalMs) return;
+    this.purgedAt = Date.now();
+    try {
+      const n = await this.runSerially(() => this.purgePublished(this.retentionMs!));
+      if (n > 0) this.log.debug({ schema: this.schema, count: n }, 'outbox relay: purged published rows');
+    } catch (err) {
+      this.log.warn({ err, schema: this.schema }, 'outbox relay: purge failed; retried at the next interval');
     }
   }
 
@@ -291,7 +320,12 @@ class Relay implements OutboxRelay {
     this.wakeSleeper?.();
   }
 
-  /** Claims up to batchSize due rows, publishes them in order, marks them, commits. */
+  /**
+   * Claims up to batchSize due rows, publishes them (pipelined, in order), marks the ones the
+   * stream acknowledged, commits. A failed publish leaves its row unpublished with its attempt
+   * and retry time recorded; under failure a later row may be stored before an earlier one that
+   * is retried (each still exactly once: msgID = row id).
+   */
   private batch(forDrain: boolean): Promise<BatchResult> {
     this.wakeRequested = false;
     return this.db.transaction(async (query) => {
@@ -303,22 +337,30 @@ class Relay implements OutboxRelay {
           FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
+      // Pipelined: every row's publish is sent before the first acknowledgement is awaited, in
+      // row order on the one connection, so JetStream stores them in that order and the client
+      // writes them to the socket together (one ack round trip per batch instead of one per row).
+      const rowsToPublish = this.stopped && !forDrain ? [] : rows;
+      const outcomes = await Promise.allSettled(rowsToPublish.map((row) => this.publishRow(row)));
       const published: string[] = [];
       let error: unknown;
-      for (const row of rows) {
-        if (this.stopped && !forDrain) break;
-        try {
-          const ack = await this.publishRow(row);
-          published.push(row.id);
+      for (let i = 0; i < outcomes.length; i++) {
+        const outcome = outcomes[i]!;
+        if (outcome.status === 'fulfilled') {
+          // Stored, so marked, even after a failed row: re-publishing it would only be a duplicate.
+          published.push(rowsToPublish[i]!.id);
           this.counters.published++;
-          if (ack.duplicate) this.counters.duplicates++;
-        } catch (err) {
-          error = err;
-          await this.recordFailure(query, row, err);
-          break; // keep the order: later rows wait for the next batch
+          if (outcome.value.duplicate) this.counters.duplicates++;
+        } else if (error === undefined) {
+          // The first failure is recorded (its retry time backs off); later failed rows stay due
+          // and go again with the next batch after the relay-wide pause.
+          error = outcome.reason;
+          await this.recordFailure(query, rowsToPublish[i]!, outcome.reason);
         }
       }
-      if (published.length > 0) {
+      if (published.length > 0 && this.retentionMs === 0) {
+        await query(`DELETE FROM ${this.outbox} WHERE id = ANY($1::uuid[])`, [published]);
+      } else if (published.length > 0) {
         await query(
           `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL
             WHERE id = ANY($1::uuid[])`,
