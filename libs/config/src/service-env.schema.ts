@@ -72,6 +72,20 @@ export function databaseEnv(service: ServiceName) {
   };
 }
 
+/**
+ * Variables of a service with a transactional outbox (ticket, customer, scheduler, gateway):
+ * - `OUTBOX_RETENTION_MS` how long published outbox rows are kept, a duration (`0`, `30s`,
+ *   `24h`…). `0` = deleted as they are published (the JetStream stream is the record of what
+ *   was published); otherwise marked published and purged by the relay once older. Default: the
+ *   gateway 0 (two delivery events per message would otherwise double its outbox writes and
+ *   keep growing), the other services 24 h (a day of their events stays queryable in Postgres).
+ */
+export function outboxEnv(service: ServiceName) {
+  return {
+    OUTBOX_RETENTION_MS: durationMs().default(service === 'gateway' ? 0 : 24 * 3_600_000),
+  };
+}
+
 const NATS_SERVER = /^((nats|tls|ws|wss):\/\/)?([^\s/:@]+(:[^\s/@]*)?@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?\/?$/;
 
 /**

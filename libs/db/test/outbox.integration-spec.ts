@@ -307,4 +307,30 @@ describe('outbox relay', () => {
     expect(await row(newId)).toBeDefined();
     expect(await row(pending)).toBeDefined();
   });
+
+  it('retentionMs 0: each published row is deleted in the transaction that published it (published once, nothing left)', async () => {
+    const subject = nats.subject('notify.test.v1.retention_zero');
+    const relay = await start(js.publisher(), { retentionMs: 0 });
+    const ids = await Promise.all([commitEvent(subject, 'a'), commitEvent(subject, 'b'), commitEvent(subject, 'c')]);
+    await waitFor(() => js.count(subject).then((n) => n === 3), { description: 'three messages on the stream' });
+    await waitFor(async () => (await Promise.all(ids.map(row))).every((r) => r === undefined), { description: 'rows deleted' });
+    await relay.drain();
+    expect(await js.count(subject)).toBe(3);
+    expect(relay.stats().published).toBe(3);
+  });
+
+  it('retentionMs > 0: the relay itself purges rows published longer ago than the retention, and only those', async () => {
+    const subject = nats.subject('notify.test.v1.retention_purge');
+    const first = await start(js.publisher(), { retentionMs: 60 * 60 * 1000 });
+    const oldId = await commitEvent(subject);
+    const newId = await commitEvent(subject);
+    await waitFor(async () => (await row(oldId))?.published_at && (await row(newId))?.published_at, { description: 'both marked' });
+    await first.stop();
+    await ds.query(`UPDATE "${pg.schema}".outbox SET published_at = now() - interval '2 hours' WHERE id = $1`, [oldId]);
+    // A relay purges after its first batch, then at most once per purgeIntervalMs.
+    await start(js.publisher(), { retentionMs: 60 * 60 * 1000, purgeIntervalMs: 100 });
+    await waitFor(async () => (await row(oldId)) === undefined, { description: 'the old row purged by the relay' });
+    expect((await row(newId))?.published_at).toBeTruthy();
+    expect(await js.count(subject)).toBe(2);
+  });
 });

@@ -15,6 +15,8 @@ export interface RuntimeConfig {
   readonly DATABASE_SCHEMA: string;
   readonly NATS_URL?: string | undefined;
   readonly NATS_NAMESPACE?: string | undefined;
+  /** Published outbox rows kept this long, ms (0 = deleted on publish); unset = kept (`@notify/config` outboxEnv). */
+  readonly OUTBOX_RETENTION_MS?: number | undefined;
 }
 
 /** Options of {@link openServiceRuntime}. */
@@ -101,7 +103,10 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
       bus = createInProcessBus({ logger });
     }
     await bus.ensureStreams(eventStreams(config.NATS_NAMESPACE));
-    if (options.outboxRelay !== false) relay = await startOutboxRelay({ dataSource, schema, publisher: bus, logger });
+    if (options.outboxRelay !== false) relay = await startOutboxRelay({
+        dataSource, schema, publisher: bus, logger,
+        ...(config.OUTBOX_RETENTION_MS !== undefined ? { retentionMs: config.OUTBOX_RETENTION_MS } : {}),
+      });
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,4 +1,4 @@
-import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, type ConfigOf, type Env } from '@notify/config';
+import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * The customer service's environment (parsed once, fail fast, frozen). Every variable is
@@ -7,7 +7,7 @@ import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv
 const schema = envSchema({
   ...platformEnv('customer'),
   ...grpcServerEnv('customer'),
-  ...databaseEnv('customer'), ...natsEnv(),
+  ...databaseEnv('customer'), ...outboxEnv('customer'), ...natsEnv(),
 });
 
 /** The zod schema of this service's environment (deploy-file checks read its keys). */
