@@ -371,6 +371,11 @@ describe('gateway pipeline features', () => {
     const held = (await gw.store.delivery(id))!;
     expect(held.status).toBe('DEFERRED');
     expect(held.deferredUntil!.toISOString()).toBe(new Date('2026-11-25T06:00:00+07:00').toISOString());
+    // Claimed (SENDING) and held back in one transaction: no lease is left behind, so a crash
+    // now could never turn it into an "ambiguous" DEAD delivery; no attempt was made.
+    expect(held.leaseUntil).toBeNull();
+    expect(held.dueAt.toISOString()).toBe(held.deferredUntil!.toISOString());
+    expect(held.attemptCount).toBe(0);
     now = new Date('2026-11-25T05:59:00+07:00');
     await gw.dispatcher.runOnce();
     expect((await gw.store.delivery(id))!.status).toBe('DEFERRED');
