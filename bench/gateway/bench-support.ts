@@ -2,6 +2,7 @@
 // namespaces on the configured servers (not the test fixtures' TEST_* variables), Ctrl-C
 // handling that still cleans up, bounded concurrency, waiting with a deadline, and tables.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -230,4 +231,40 @@ export async function dropSchemasWithPrefix(url: string, prefix: string): Promis
     console.error(`could not drop the schemas ${prefix}*: ${String(err)}`);
     return [];
   }
+}
+
+/** CPU time spent, ms: by this process, and by the Postgres server processes of this machine. */
+export interface CpuSample {
+  readonly processMs: number;
+  /** Sum over every process named `postgres` (/proc/<pid>/stat utime+stime+cutime+cstime); 0 where /proc is not readable. */
+  readonly postgresMs: number;
+}
+
+/** Reads {@link CpuSample} now. Postgres is found by process name, so run it on a machine whose Postgres serves this benchmark only. */
+export function sampleCpu(): CpuSample {
+  const u = process.cpuUsage();
+  let postgresMs = 0;
+  try {
+    const ticksPerSecond = 100; // USER_HZ on Linux
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime + stime, and cutime + cstime: the postmaster's reaped backends (a closed connection's CPU)
+        postgresMs += ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / ticksPerSecond;
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    // no /proc: Postgres CPU unknown
+  }
+  return { processMs: (u.user + u.system) / 1000, postgresMs };
+}
+
+/** CPU spent between two samples, ms. */
+export function cpuBetween(a: CpuSample, b: CpuSample): CpuSample {
+  return { processMs: b.processMs - a.processMs, postgresMs: b.postgresMs - a.postgresMs };
 }

@@ -8,13 +8,13 @@ import { bool, durationMs, envSchema, loadConfig, positiveInt, url, type ConfigO
  *   deleted at the end;
  * - `BENCH_DURATION_MS` raw HTTP POST measurement time, ms (default 5000);
  * - `BENCH_CONCURRENCY` raw HTTP POSTs in flight (default 16);
- * - `BENCH_CUSTOMERS` customers seeded in the broadcast area (default 2000);
+ * - `BENCH_CUSTOMERS` customers seeded in the broadcast area (default 4000);
  * - `BENCH_SEED_CONCURRENCY` RegisterCustomer / ActivateCustomer calls in flight (default 16);
  * - `BENCH_BROADCAST_TIMEOUT_MS` how long the broadcast may take to reach the simulator (default 180 s);
  * - `BENCH_EVENTS` ticket events published for the latency phase (default 100), paced at
  *   `BENCH_EVENT_RATE` per second (default 10);
  * - `BENCH_PROFILE` 1 = count the SQL statements sent during the broadcast (per delivery, by kind);
- * - `BENCH_GATEWAY_<VAR>`: passed to the gateway as `<VAR>` (tuning: BENCH_GATEWAY_DISPATCH_WORKERS=16,
+ * - `BENCH_GATEWAY_<VAR>`: passed to the gateway as `<VAR>` (tuning: BENCH_GATEWAY_DISPATCH_WORKERS=64,
  *   BENCH_GATEWAY_DISPATCH_BATCH_SIZE, BENCH_GATEWAY_RESOLVE_PAGE_SIZE, …); none = the gateway's defaults.
  */
 const schema = envSchema({
@@ -22,7 +22,7 @@ const schema = envSchema({
   NATS_URL: url(['nats:']).default('nats://127.0.0.1:4222'),
   BENCH_DURATION_MS: durationMs().default(5_000),
   BENCH_CONCURRENCY: positiveInt().default(16),
-  BENCH_CUSTOMERS: positiveInt().default(2_000),
+  BENCH_CUSTOMERS: positiveInt().default(4_000),
   BENCH_SEED_CONCURRENCY: positiveInt().default(16),
   BENCH_BROADCAST_TIMEOUT_MS: durationMs().default(180_000),
   BENCH_EVENTS: positiveInt().default(100),

@@ -13,7 +13,7 @@
 // 2. The five services (`services/<svc>/src/main.ts` through the swc register, the environment of
 //    tools/stack's start:services: serviceEnv / simulatorProviderEnv) on fresh schemas of
 //    DATABASE_URL and a fresh namespace on NATS_URL, free ports; the four simulators run in this
-//    process (receipts off). The gateway runs with DISPATCH_WORKERS/BATCH 16 and no per-recipient
+//    process (receipts off). The gateway runs with its defaults and no per-recipient
 //    rate limit (the benchmark messages the same people over and over; see GATEWAY_TUNING).
 // 3. Seeds BENCH_CUSTOMERS customers and BENCH_TECHNICIANS technicians in one zone; a warm-up
 //    ticket finds how many messages each step sends (those whose text carries the ticket number).
@@ -53,12 +53,11 @@ type Step = (typeof STEPS)[number];
 const EVENT_STEP: Readonly<Record<string, Step>> = { 'ticket.created': 'create', 'ticket.assigned': 'assign', 'ticket.started': 'start', 'ticket.completed': 'complete' };
 
 /**
- * The gateway settings of this benchmark (BENCH_GATEWAY_<VAR> overrides them): 16 concurrent sends
- * claimed 16 at a time (bench/gateway measured 4 → 16 as the best step), and no per-recipient rate
- * limit: the default 10 an hour would defer the 11th message to the same customer or technician,
- * which is spam protection, not throughput.
+ * The gateway settings of this benchmark (BENCH_GATEWAY_<VAR> overrides them): the gateway's
+ * defaults except no per-recipient rate limit: the default 10 an hour would defer the 11th
+ * message to the same customer or technician, which is spam protection, not throughput.
  */
-const GATEWAY_TUNING: Readonly<Record<string, string>> = { DISPATCH_WORKERS: '16', DISPATCH_BATCH_SIZE: '16', RECIPIENT_RATE_LIMIT: '0' };
+const GATEWAY_TUNING: Readonly<Record<string, string>> = { RECIPIENT_RATE_LIMIT: '0' };
 
 // ── service processes ──────────────────────────────────────────────────────────────────────
 
