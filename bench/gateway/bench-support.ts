@@ -1,5 +1,5 @@
-// Helpers shared by the gateway and lifecycle benchmarks: throw-away Postgres schemas and NATS
-// namespaces on the configured servers (not the test fixtures' TEST_* variables), Ctrl-C
+// Helpers shared by the gateway, lifecycle and broadcast benchmarks: throw-away Postgres schemas
+// and NATS namespaces on the configured servers (not the test fixtures' TEST_* variables), Ctrl-C
 // handling that still cleans up, bounded concurrency, waiting with a deadline, and tables.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -22,7 +22,8 @@ export function benchName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-async function withPg<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+/** Runs `fn` on a fresh Postgres connection to `url` (closed afterwards). */
+export async function withPg<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: url, application_name: 'notify-bench', connectionTimeoutMillis: 5_000 });
   await c.connect();
   try {

@@ -36,23 +36,13 @@ import {
   Interrupted, benchName, benchPhone, countPgQueries, createBenchSchema, deleteNamespaceStreams, formatTable, freePort, handleInterrupts, latencySummary,
   cpuBetween, mapConcurrent, sampleCpu, sleep, waitUntil, type BenchSchema, type CpuSample,
 } from './bench-support';
-import { loadGatewayBenchConfig } from './bench.config';
+import { GATEWAY_BENCH_TUNING as TUNING, loadGatewayBenchConfig } from './bench.config';
 
 const ADMIN_KEY = `bench-admin-${randomBytes(12).toString('hex')}`;
 const SERVICE_KEY = `bench-service-${randomBytes(12).toString('hex')}`;
 const FONNTE_TOKEN = 'bench-fonnte-token';
 /** Deliveries/s must be at least this share of the raw POST rate (issue 5). */
 const TARGET_RATIO = 0.5;
-
-/**
- * Gateway settings this benchmark runs with unless BENCH_GATEWAY_<VAR> overrides them: 256
- * concurrent sends claimed up to 128 at a time (the simulator, unlike a real provider, has no
- * concurrency limit). Measured here (4000 customers, DISPATCH_WORKERS / DISPATCH_BATCH_SIZE, ratio
- * to the raw POST rate, several runs each on this shared 2-core machine): 16/16 ≈ 0.17–0.19,
- * 64/64 (the gateway's defaults) ≈ 0.26–0.33, 128/64 ≈ 0.34, 256/128 ≈ 0.34–0.39: set-wise claims
- * and group commits cost less per delivery the more rounds they carry.
- */
-const TUNING: Readonly<Record<string, string>> = { DISPATCH_WORKERS: '256', DISPATCH_BATCH_SIZE: '128' };
 
 type Closeable = { close(): void };
 

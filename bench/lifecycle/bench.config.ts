@@ -1,4 +1,5 @@
 import { durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, type Env } from '@notify/config';
+import { prefixedEnv } from '../support/bench-env';
 
 /**
  * Environment of the lifecycle benchmark (parsed once; process.env is read only here):
@@ -40,9 +41,6 @@ export type LifecycleBenchConfig = ConfigOf<typeof schema> & {
 
 /** Parses the benchmark's environment (throws ConfigError naming each bad variable). */
 export function loadLifecycleBenchConfig(env: Env = process.env): LifecycleBenchConfig {
-  const gatewayEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith('BENCH_GATEWAY_') && v !== undefined && v.trim() !== '') gatewayEnv[k.slice('BENCH_GATEWAY_'.length)] = v;
-  }
+  const gatewayEnv = prefixedEnv(env, 'BENCH_GATEWAY_');
   return { ...loadConfig(schema, env), gatewayEnv, path: env['PATH'] ?? '' };
 }

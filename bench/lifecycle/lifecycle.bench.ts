@@ -23,26 +23,21 @@
 // 5. Half rate: tickets started at half the measured maximum ticket rate; p99 latency there.
 // Then the services' VmHWM (/proc/<pid>/status), SIGTERM to each, schemas dropped, streams deleted
 // (also on Ctrl-C).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import type { ServiceName } from '@notify/config';
 import { decodeEvent, eventConsumer } from '@notify/events';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
 import { commonv1, customerv1, gatewayv1, ticketv1 } from '@notify/proto';
 import { startAllSims, type AllSims } from '@notify/provider-sim';
-import { checkHealth } from '@notify/testing';
 import { resolvePorts, serviceEnv, simulatorProviderEnv, START_ORDER, type StackKeys } from '../../tools/stack/src/stack-env';
 import {
   Interrupted, benchName, benchPhone, checkInterrupted, deleteNamespaceStreams, dropSchemasWithPrefix, formatTable, handleInterrupts, latencySummary,
-  mapConcurrent, sleep, waitUntil,
+  mapConcurrent, sleep,
 } from '../gateway/bench-support';
 import { formatMeasurements, measureGrpcUnary, measureJetStreamPublish, measurePostgresTx, measureSimulatorPost, type Measurement } from '../raw/ceilings';
+import { assertAlive, memoryOf, spawnService, stopServices, waitServing, type ServiceProcess } from '../support/service-processes';
 import { loadLifecycleBenchConfig } from './bench.config';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const TARGET_RATIO = 0.3;
 const TARGET_P99_MS = 250;
 const WEBHOOK_SECRET = `bench-${randomBytes(8).toString('hex')}`;
@@ -58,73 +53,6 @@ const EVENT_STEP: Readonly<Record<string, Step>> = { 'ticket.created': 'create',
  * message to the same customer or technician, which is spam protection, not throughput.
  */
 const GATEWAY_TUNING: Readonly<Record<string, string>> = { RECIPIENT_RATE_LIMIT: '0' };
-
-// ── service processes ──────────────────────────────────────────────────────────────────────
-
-interface ServiceProcess {
-  readonly name: ServiceName;
-  readonly child: ChildProcess;
-  readonly addr: string;
-  /** The last output lines (stdout and stderr), for a failure report. */
-  readonly tail: string[];
-  readonly exited: Promise<number>;
-  exitCode: number | undefined;
-}
-
-function spawnService(name: ServiceName, env: Record<string, string | undefined>, addr: string): ServiceProcess {
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, `services/${name}/src/main.ts`)], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group: a terminal's Ctrl-C reaches only the benchmark, which stops the services itself.
-    detached: true,
-  });
-  const tail: string[] = [];
-  const keep = (d: Buffer): void => {
-    for (const line of d.toString().split('\n')) if (line.trim()) tail.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
-    if (tail.length > 40) tail.splice(0, tail.length - 40);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const proc: ServiceProcess = {
-    name, child, addr, tail, exitCode: undefined,
-    exited: new Promise<number>((resolve) => child.once('exit', (code, signal) => {
-      proc.exitCode = code ?? (signal ? 128 : 1);
-      resolve(proc.exitCode);
-    })),
-  };
-  return proc;
-}
-
-function assertAlive(procs: readonly ServiceProcess[]): void {
-  const dead = procs.find((p) => p.exitCode !== undefined);
-  if (dead) throw new Error(`${dead.name} exited (${dead.exitCode}); its last output:\n${dead.tail.join('\n')}`);
-}
-
-/** Peak resident set (VmHWM) and current RSS of a process, MiB; undefined when /proc has none. */
-function memoryOf(pid: number | undefined): { hwm: number; rss: number } | undefined {
-  if (!pid) return undefined;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { hwm: kb('VmHWM') / 1024, rss: kb('VmRSS') / 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
-async function stopServices(procs: readonly ServiceProcess[]): Promise<void> {
-  for (const p of [...procs].reverse()) {
-    if (p.exitCode !== undefined) continue;
-    p.child.kill('SIGTERM');
-    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000).unref());
-    if ((await Promise.race([p.exited, timer])) === 'timeout') {
-      console.error(`${p.name} did not stop within 15 s of SIGTERM: SIGKILL`);
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
-  }
-}
 
 // ── what reaches the simulators ────────────────────────────────────────────────────────────
 
@@ -403,12 +331,7 @@ async function main(): Promise<void> {
       if (name === 'gateway') Object.assign(env, GATEWAY_TUNING, bench.gatewayEnv);
       procs.push(spawnService(name, env, `127.0.0.1:${ports.grpc[name]}`));
     }
-    await mapConcurrent(procs, procs.length, (p) =>
-      waitUntil(`${p.name} to answer SERVING on ${p.addr}`, async () => {
-        assertAlive([p]);
-        return (await checkHealth(p.addr, '', 1_000).catch(() => undefined)) === 'SERVING' ? true : null;
-      }, bench.BENCH_START_TIMEOUT_MS, 250),
-    );
+    await waitServing(procs, bench.BENCH_START_TIMEOUT_MS);
     console.log(
       `\nfive services SERVING in ${((performance.now() - startAt) / 1000).toFixed(1)} s (separate processes, schemas ${run}_*, ` +
         `NATS namespace ${run}); gateway ${JSON.stringify({ ...GATEWAY_TUNING, ...bench.gatewayEnv })}`,

@@ -1,0 +1,92 @@
+// Services as separate processes for the benchmarks (lifecycle, broadcast): each one is
+// `services/<svc>/src/main.ts` run by node through tools/runtime/swc-register.js, in its own
+// process group, with its output's last lines kept for a failure report; waiting for SERVING,
+// their memory from /proc/<pid>/status, and an ordered SIGTERM stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ServiceName } from '@notify/config';
+import { checkHealth } from '@notify/testing';
+import { mapConcurrent, waitUntil } from '../gateway/bench-support';
+
+/** The repository root. */
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** One service process. */
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  readonly child: ChildProcess;
+  readonly addr: string;
+  /** The last output lines (stdout and stderr), for a failure report. */
+  readonly tail: string[];
+  readonly exited: Promise<number>;
+  exitCode: number | undefined;
+}
+
+/** Starts `services/<name>/src/main.ts` with exactly `env` (nothing of this process's environment is inherited). */
+export function spawnService(name: ServiceName, env: Record<string, string | undefined>, addr: string): ServiceProcess {
+  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, `services/${name}/src/main.ts`)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: a terminal's Ctrl-C reaches only the benchmark, which stops the services itself.
+    detached: true,
+  });
+  const tail: string[] = [];
+  const keep = (d: Buffer): void => {
+    for (const line of d.toString().split('\n')) if (line.trim()) tail.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+    if (tail.length > 40) tail.splice(0, tail.length - 40);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const proc: ServiceProcess = {
+    name, child, addr, tail, exitCode: undefined,
+    exited: new Promise<number>((resolve) => child.once('exit', (code, signal) => {
+      proc.exitCode = code ?? (signal ? 128 : 1);
+      resolve(proc.exitCode);
+    })),
+  };
+  return proc;
+}
+
+/** Throws naming the first process of `procs` that exited, with its last output. */
+export function assertAlive(procs: readonly ServiceProcess[]): void {
+  const dead = procs.find((p) => p.exitCode !== undefined);
+  if (dead) throw new Error(`${dead.name} exited (${dead.exitCode}); its last output:\n${dead.tail.join('\n')}`);
+}
+
+/** Waits until every process answers SERVING on its address (grpc.health.v1); throws when one exits or after `timeoutMs`. */
+export async function waitServing(procs: readonly ServiceProcess[], timeoutMs: number): Promise<void> {
+  await mapConcurrent(procs, procs.length, (p) =>
+    waitUntil(`${p.name} to answer SERVING on ${p.addr}`, async () => {
+      assertAlive([p]);
+      return (await checkHealth(p.addr, '', 1_000).catch(() => undefined)) === 'SERVING' ? true : null;
+    }, timeoutMs, 250),
+  );
+}
+
+/** Peak resident set (VmHWM) and current RSS (VmRSS) of a process, MiB; undefined when /proc has none. */
+export function memoryOf(pid: number | undefined): { hwm: number; rss: number } | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { hwm: kb('VmHWM') / 1024, rss: kb('VmRSS') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGTERM to each process still running, last started first; SIGKILL after 15 s. */
+export async function stopServices(procs: readonly ServiceProcess[]): Promise<void> {
+  for (const p of [...procs].reverse()) {
+    if (p.exitCode !== undefined) continue;
+    p.child.kill('SIGTERM');
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000).unref());
+    if ((await Promise.race([p.exited, timer])) === 'timeout') {
+      console.error(`${p.name} did not stop within 15 s of SIGTERM: SIGKILL`);
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+}
