@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench [section…]`: runs each benchmark section and prints what it measured.
-# Sections: one folder under bench/ with a <section>.bench.ts (gateway, lifecycle,
+# Sections: one folder under bench/ with a <section>.bench.ts (broadcast, gateway, lifecycle,
 # raw, template; a folder without one, like bench/support, holds shared code). Each section
 # bounds its own count and time (BENCH_* variables, see each section's bench.config.ts or
 # header), stops by itself and cleans up after itself, also on Ctrl-C.
