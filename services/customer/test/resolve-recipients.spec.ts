@@ -1,5 +1,5 @@
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
-import type { ResolveRecipientsInput } from '../src/application';
+import type { ResolutionItem, ResolveRecipientsInput } from '../src/application';
 import { registerCustomer, type Recipient } from '../src/domain';
 import { ADMIN, CS, SERVICE, TECH, customerFixture } from './support/customer-fixture';
 
@@ -251,5 +251,44 @@ describe('ResolveRecipients', () => {
       recipients: [],
       skippedRules: [{ audience: 'AREA_CUSTOMERS', missing: 'area' }],
     });
+  });
+
+  it('resumes after any item (page tokens): the same rest of the resolution, de-duplicated across rules; the last rule's area customers by keyset', async () => {
+    const { f } = await world();
+    const at = f.clock.now();
+    for (let i = 0; i < 30; i++) {
+      const { customer } = registerCustomer(
+        {
+          id: `res-${String(i).padStart(3, '0')}`, name: `R${i}`, phone: i === 7 ? PHONE.budi : `0813${String(500 + i).padStart(8, '0')}`,
+          address: 'a', workZone: 'karawang', packageName: 'p', wantsInstallation: false,
+        },
+        { id: 't', role: 'service' },
+        { at, eventId: `r${i}` },
+      );
+      f.store.customerRows.set(customer.id, { ...customer, status: 'ACTIVE' });
+    }
+    // Zone technicians first, then the area's customers: res-007 has technician Budi's phone and is de-duplicated away.
+    const input: ResolveRecipientsInput = {
+      notificationType: 'campaign.maintenance',
+      context: {},
+      audiences: [{ audience: 'ZONE_TECHNICIANS', workZone: 'karawang' }, { audience: 'AREA_CUSTOMERS', workZone: 'karawang' }],
+    };
+    const label = (x: ResolutionItem) => ('recipient' in x ? `r:${x.recipient.id}` : 'leftOut' in x ? `l:${x.leftOut.id}` : `s:${x.skippedRule.ruleId}`);
+    const all: ResolutionItem[] = [];
+    for await (const item of f.uc.resolve.stream(SERVICE, input)) all.push(item);
+    expect(all.map(label)).toContain('r:tech-budi');
+    expect(all.map(label)).toContain('r:res-006');
+    expect(all.map(label)).not.toContain('r:res-007');
+    for (const [i, item] of all.entries()) {
+      const before = f.store.calls.streamedCustomers;
+      const rest: string[] = [];
+      for await (const x of f.uc.resolve.stream(SERVICE, input, item.at)) rest.push(label(x));
+      expect(rest).toEqual(all.slice(i + 1).map(label));
+      if ('recipient' in item && item.recipient.kind === 'customer') {
+        // Resumed in the customers' rule: only the customers after this one are read.
+        const after = [...f.store.customerRows.values()].filter((c) => c.status === 'ACTIVE' && c.workZone === 'karawang' && c.id > item.at.lastId).length;
+        expect(f.store.calls.streamedCustomers - before).toBe(after);
+      }
+    }
   });
 });

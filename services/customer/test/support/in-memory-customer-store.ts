@@ -202,7 +202,8 @@ function customerRepo(
     streamActive: async function* (f) {
       const rows = visible()
         .filter((c) => c.status === 'ACTIVE' && (!f.area || c.workZone === f.area))
-        .sort((a, b) => a.id.localeCompare(b.id));
+        .filter((c) => !f.afterId || c.id > f.afterId)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       for (const c of rows) {
         store.calls.streamedCustomers += 1;
         yield c;

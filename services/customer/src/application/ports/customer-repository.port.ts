@@ -28,9 +28,10 @@ export interface CustomerRepository {
   /** Up to `limit` customers, createdAt DESC, id DESC, after `after`. */
   list(filter: CustomerListFilter, limit: number, after: CustomerCursor | null): Promise<Customer[]>;
   /**
-   * Every ACTIVE customer (of work zone `area` when given), in id order, as a stream: the
-   * implementation pages internally (keyset on id, e.g. 1,000 rows per query) so an area of
-   * 100,000 customers never sits in memory at once.
+   * Every ACTIVE customer (of work zone `area` when given; with an id after `afterId` when given),
+   * in id order (bytewise), as a stream: the implementation pages internally (keyset on id, e.g.
+   * 1,000 rows per query) so an area of 100,000 customers never sits in memory at once, and a
+   * resumed resolution (`afterId`) does not read the customers before it again.
    */
-  streamActive(filter: { readonly area?: string }): AsyncIterable<Customer>;
+  streamActive(filter: { readonly area?: string; readonly afterId?: string }): AsyncIterable<Customer>;
 }

@@ -49,10 +49,24 @@ export interface SkippedRule {
   readonly missing: string;
 }
 
-export type ResolutionItem =
+/**
+ * Where the resolution stands after an item: rule `rule` (index in resolution order), `consumed`
+ * candidates of that rule judged, the last one's id. `stream(…, after)` continues from there.
+ */
+export interface ResolutionPosition {
+  readonly rule: number;
+  readonly consumed: number;
+  readonly lastId: string;
+}
+
+export type ResolutionItem = (
   | { readonly recipient: Recipient }
   | { readonly leftOut: LeftOut }
-  | { readonly skippedRule: SkippedRule };
+  | { readonly skippedRule: SkippedRule }
+) & {
+  /** The position right after this item (a page token that resumes the stream after it). */
+  readonly at: ResolutionPosition;
+};
 
 export interface ResolveRecipientsResult {
   readonly recipients: Recipient[];
@@ -110,6 +124,18 @@ type Bare = Omit<Candidate, 'preferences' | 'optedOutChannels'>;
  * `stream` yields items as it goes (AREA_CUSTOMERS / ALL_CUSTOMERS read customers as a
  * stream and judge them 500 at a time: 100,000 customers never sit in memory; only the
  * de-duplication keys do). `resolve` collects everything for small audiences.
+ *
+ * Resuming (`stream(…, after)`, a page of ResolveRecipients): each item carries its position
+ * (rule index, candidates of the rule consumed, last candidate id). From `after`, the rules before
+ * `after.rule` and the first `after.consumed` candidates of rule `after.rule` are judged again
+ * without yielding anything, only to rebuild the de-duplication state, except when `after.rule`
+ * is the last rule (a broadcast's one audience; area / all customers rank last): no later rule
+ * needs that state, so it skips ahead: customer audiences by keyset on the id
+ * (`streamActive({ afterId })`: the customers already paged are not read again, every page costs
+ * about the same), staff / group lists by skipping that many. Within one rule no two candidates
+ * share a subject or an address (unique phones and chat ids), so the rule's own later items never
+ * need its earlier ones. Rules and candidates come in a deterministic order, so a position is
+ * stable while the directory does not change.
  * Roles: resolveRecipients. Errors: PermissionDenied, Validation (notification_type,
  * context.*), NotFound (no rules for the type).
  */
@@ -126,7 +152,7 @@ export class ResolveRecipientsUseCase {
     return result;
   }
 
-  async *stream(principal: Principal, input: ResolveRecipientsInput): AsyncGenerator<ResolutionItem> {
+  async *stream(principal: Principal, input: ResolveRecipientsInput, after?: ResolutionPosition): AsyncGenerator<ResolutionItem> {
     authorize(principal, 'resolveRecipients', 'resolve recipients');
     const type = validateNotificationType(input.notificationType);
     const context = normalizeContext(input.context ?? {});
@@ -145,27 +171,37 @@ export class ResolveRecipientsUseCase {
     const sent = new Set<string>();
     const recipientSubjects = new Set<string>();
     const leftOutSubjects = new Set<string>();
-    for (const { rule, context: ruleContext } of rules) {
+    for (const [index, { rule, context: ruleContext }] of rules.entries()) {
+      // Before the resume point a rule is replayed: judged for the de-duplication state, nothing yielded.
+      const replay = after !== undefined && index < after.rule;
+      const resumeHere = after !== undefined && index === after.rule;
       const needs = AUDIENCE_REQUIRES[rule.audience];
       if (needs && ruleContext[needs] === undefined) {
-        yield { skippedRule: { ruleId: rule.id, audience: rule.audience, missing: FIELD_NAMES[needs] ?? needs } };
+        if (!replay && !resumeHere) yield { skippedRule: { ruleId: rule.id, audience: rule.audience, missing: FIELD_NAMES[needs] ?? needs }, at: { rule: index + 1, consumed: 0, lastId: '' } };
         continue;
       }
-      for await (const batch of batches(this.candidates(rule.audience, ruleContext), RESOLUTION_BATCH_SIZE)) {
+      // The last rule resumes by skipping ahead (keyset for customers): no later rule needs the
+      // de-duplication state of its earlier candidates. Another rule replays those candidates.
+      const skipAhead = resumeHere && index === rules.length - 1;
+      let consumed = skipAhead ? after.consumed : 0;
+      const source = skipAhead ? this.candidatesAfter(rule.audience, ruleContext, after) : this.candidates(rule.audience, ruleContext);
+      for await (const batch of batches(source, RESOLUTION_BATCH_SIZE)) {
         const judged = await this.judgeBatch(batch, rule, ruleContext);
-        for (const verdict of judged) {
+        for (const [i, verdict] of judged.entries()) {
+          const at: ResolutionPosition = { rule: index, consumed: ++consumed, lastId: batch[i]!.id };
+          const quiet = replay || (resumeHere && consumed <= after.consumed);
           if ('recipient' in verdict) {
             const r = verdict.recipient;
             const key = `${r.channel}|${r.address}`;
             if (sent.has(key)) continue;
             sent.add(key);
             recipientSubjects.add(`${r.kind}:${r.id}`);
-            yield verdict;
+            if (!quiet) yield { ...verdict, at };
           } else {
             const subject = `${verdict.leftOut.kind}:${verdict.leftOut.id}`;
             if (leftOutSubjects.has(subject) || recipientSubjects.has(subject)) continue;
             leftOutSubjects.add(subject);
-            yield verdict;
+            if (!quiet) yield { ...verdict, at };
           }
         }
       }
@@ -256,6 +292,23 @@ export class ResolveRecipientsUseCase {
       case 'ALL_CUSTOMERS':
         for await (const c of this.deps.customers.streamActive(ctx.area ? { area: ctx.area } : {})) yield fromCustomer(c);
         return;
+    }
+  }
+
+  /** The candidates of an audience after `after.consumed` of them (keyset on the id for customer audiences). */
+  private async *candidatesAfter(audience: Audience, ctx: ResolutionContext, after: ResolutionPosition): AsyncGenerator<Bare> {
+    if (audience === 'AREA_CUSTOMERS' || audience === 'ALL_CUSTOMERS') {
+      const filter = { ...(ctx.area ? { area: ctx.area } : {}), ...(after.lastId ? { afterId: after.lastId } : {}) };
+      for await (const c of this.deps.customers.streamActive(filter)) yield fromCustomer(c);
+      return;
+    }
+    let skipped = 0;
+    for await (const c of this.candidates(audience, ctx)) {
+      if (skipped < after.consumed) {
+        skipped += 1;
+        continue;
+      }
+      yield c;
     }
   }
 

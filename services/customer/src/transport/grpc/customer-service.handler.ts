@@ -27,6 +27,7 @@ import {
   type Clock,
   type IdGenerator,
   type Principal,
+  type ResolutionPosition,
   type StaffPatch,
 } from '../../application';
 import { normalizePhone, type Customer, type PreferencesPatch, type GroupFields, type ResolutionContext, type RoutingRule } from '../../domain';
@@ -372,8 +373,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         return name;
       });
       const { size, token } = resolvePage(req.page, RESOLVE_PAGE.default, RESOLVE_PAGE.max);
-      const offset = token ? Number(decodePageToken(token, ['o'] as const).o) : 0;
-      if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('page_token', 'is not a valid page token');
+      const { after, offset } = resolvePosition(token);
       const c = req.context;
       const context: ResolutionContext = {
         ...(c?.ticketId ? { ticketId: c.ticketId } : {}),
@@ -387,14 +387,17 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       };
       const recipients: customerv1.Recipient[] = [];
       const leftOut: customerv1.LeftOutRecipient[] = [];
-      // The resolution is deterministic (rules by audience then id; customers by id), so a
-      // page token is the number of items already returned; each page re-streams to it, so
-      // page k costs O(k · page size) reads (measured: 20,000 area customers, pages of 1000:
-      // first page 63 ms, 20th 607 ms; pages of 5000: 4 pages, 2.4 s in all). A resumable
-      // keyset token needs the use case to resume mid-rule with its de-duplication state.
+      // The resolution is deterministic (rules by audience then id; customers by id), so a page
+      // token is the position after the page's last item (rule, candidates of it consumed, last
+      // candidate id) and the next page resumes there (ResolveRecipientsUseCase.stream): customer
+      // audiences by keyset on the id, so every page costs about the same. (The former token, the
+      // number of items returned, re-streamed the resolution up to it: page k cost O(k · page
+      // size), and a 100,000-customer broadcast's later pages outgrew the gateway's 5 s deadline.
+      // Such a token is still honoured, the old way.)
       let index = 0;
       let more = false;
-      for await (const item of resolve.stream(principalOf(ctx), { notificationType, context, audiences, channels })) {
+      let last: ResolutionPosition | undefined;
+      for await (const item of resolve.stream(principalOf(ctx), { notificationType, context, audiences, channels }, after)) {
         if ('skippedRule' in item) continue;
         if (index++ < offset) continue;
         if (recipients.length + leftOut.length >= size) {
@@ -403,6 +406,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         }
         if ('recipient' in item) recipients.push(recipientToProto(item.recipient));
         else leftOut.push(leftOutToProto(item.leftOut));
+        last = item.at;
       }
       // Staff recipients carry their role (staff is master data: hundreds of rows, one query per page).
       if (recipients.some((r) => r.kind === commonv1.RecipientKind.RECIPIENT_KIND_STAFF)) {
@@ -412,7 +416,29 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
           if (role) r.role = roleToProto(role);
         }
       }
-      return { recipients, leftOut, nextPageToken: more ? encodePageToken({ o: String(offset + size) }) : '' };
+      return { recipients, leftOut, nextPageToken: more && last ? encodePageToken({ r: String(last.rule), c: String(last.consumed), a: last.lastId }) : '' };
     }),
   };
+}
+
+/**
+ * A ResolveRecipients page token: `{ r, c, a }` = resume after that position (see
+ * ResolutionPosition), or the former `{ o }` = skip that many items. ValidationError(`page_token`)
+ * for anything else.
+ */
+function resolvePosition(token: string): { after?: ResolutionPosition; offset: number } {
+  if (!token) return { offset: 0 };
+  const bad = () => new ValidationError('page_token', 'is not a valid page token');
+  let raw: Record<string, string>;
+  try {
+    raw = decodePageToken(token, ['r', 'c', 'a'] as const);
+  } catch {
+    const offset = Number(decodePageToken(token, ['o'] as const).o);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw bad();
+    return { offset };
+  }
+  const rule = Number(raw['r']);
+  const consumed = Number(raw['c']);
+  if (!Number.isSafeInteger(rule) || rule < 0 || !Number.isSafeInteger(consumed) || consumed < 0) throw bad();
+  return { after: { rule, consumed, lastId: raw['a']! }, offset: 0 };
 }

@@ -84,9 +84,9 @@ export class PgCustomerRepository implements CustomerRepository {
     return (await query(this.ctx, sql, params)).map(toCustomer);
   }
 
-  /** Keyset pages of {@link STREAM_PAGE_SIZE} rows on id: memory holds one page at a time. */
-  async *streamActive(filter: { readonly area?: string }): AsyncIterable<Customer> {
-    let lastId: string | null = null;
+  /** Keyset pages of {@link STREAM_PAGE_SIZE} rows on id (from after `afterId`): memory holds one page at a time. */
+  async *streamActive(filter: { readonly area?: string; readonly afterId?: string }): AsyncIterable<Customer> {
+    let lastId: string | null = filter.afterId ?? null;
     for (;;) {
       const params: unknown[] = [];
       const where = [`status = 'ACTIVE'`];
