@@ -253,7 +253,7 @@ describe('ResolveRecipients', () => {
     });
   });
 
-  it('resumes after any item (page tokens): the same rest of the resolution, de-duplicated across rules; the last rule's area customers by keyset', async () => {
+  it('resumes after any item (page tokens): the same rest of the resolution, de-duplicated across rules; the last rule (area customers) by keyset', async () => {
     const { f } = await world();
     const at = f.clock.now();
     for (let i = 0; i < 30; i++) {
