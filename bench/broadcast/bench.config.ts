@@ -1,4 +1,4 @@
-import { durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, type Env } from '@notify/config';
+import { bool, durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, type Env } from '@notify/config';
 import { prefixedEnv } from '../support/bench-env';
 
 /**
@@ -14,6 +14,9 @@ import { prefixedEnv } from '../support/bench-env';
  *   deliveries_created moved for this long (default 60 s);
  * - `BENCH_SAMPLE_MS` sampling interval of memory, progress and status (default 500 ms);
  * - `BENCH_START_TIMEOUT_MS` how long the services may take to answer SERVING (default 180 s);
+ * - `BENCH_HEAP_PROBE` 1 (default) = the gateway runs with `--inspect` on a free loopback port and
+ *   its live heap (heapUsed after a full GC forced through the inspector) is read before the
+ *   broadcast and at every 10% of the messages; 0 = RSS only;
  * - `BENCH_GATEWAY_<VAR>`: passed to the gateway process as `<VAR>` (overrides the bench's tuning;
  *   e.g. BENCH_GATEWAY_RESOLVE_PAGE_SIZE=5000, BENCH_GATEWAY_NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2).
  */
@@ -25,6 +28,7 @@ const schema = envSchema({
   BENCH_STALL_MS: durationMs().default(60_000),
   BENCH_SAMPLE_MS: durationMs().default(500),
   BENCH_START_TIMEOUT_MS: durationMs().default(180_000),
+  BENCH_HEAP_PROBE: bool().default(true),
 });
 
 export type BroadcastBenchConfig = ConfigOf<typeof schema> & {

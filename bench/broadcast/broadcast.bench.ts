@@ -32,22 +32,29 @@
 //    customer service's VmRSS (/proc/<pid>/status), the simulator's accepted count and the
 //    notification (GetNotification: status RESOLVING → RESOLVED, deliveries_created). The run fails,
 //    saying where it stood, after BENCH_BROADCAST_TIMEOUT_MS or when nothing moved for BENCH_STALL_MS.
+//    With BENCH_HEAP_PROBE (default on) the gateway runs with `--inspect` on a free loopback port and
+//    each sample also reads, through the inspector (bench/support/inspector-probe.ts), its heap and
+//    the used heap after every full GC since (a v8.GCProfiler in the process; nothing is forced):
+//    RSS includes the headroom V8 grows between major GCs under a high allocation rate, the heap
+//    after a full GC is what the process keeps.
 // 5. Prints: customers, total time, deliveries/s, time to first send, time until RESOLVED (the
 //    notification's resolved_at), messages already at the simulator then (> 0 = the first message
 //    left before the last recipient was resolved), the gateway's RSS before the broadcast, at 10% of
 //    the messages, its peak, at the end, every 10%, the growth from 10% to the peak and a verdict
-//    (flat = peak ≤ 1.25 × the RSS at 10%), and the customer service's peak RSS.
+//    (flat = peak ≤ 1.25 × the RSS at 10%), the same for the heap after full GCs, and the customer
+//    service's peak RSS.
 // Then SIGTERM to the services, the simulator closed, schemas dropped, streams deleted (also on Ctrl-C).
 import { randomBytes } from 'node:crypto';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { commonv1, customerv1, gatewayv1 } from '@notify/proto';
 import { startFonnteSim, type FonnteSimHandle } from '@notify/provider-sim';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
-import { resolvePorts, serviceEnv, type StackKeys } from '../../tools/stack/src/stack-env';
+import { freePort, resolvePorts, serviceEnv, type StackKeys } from '../../tools/stack/src/stack-env';
 import {
   Interrupted, benchName, deleteNamespaceStreams, dropSchemasWithPrefix, formatTable, handleInterrupts, sleep, withPg,
 } from '../gateway/bench-support';
 import { GATEWAY_BENCH_TUNING } from '../gateway/bench.config';
+import { InspectorProbe } from '../support/inspector-probe';
 import { assertAlive, memoryOf, spawnService, stopServices, waitServing, type ServiceProcess } from '../support/service-processes';
 import { loadBroadcastBenchConfig } from './bench.config';
 
@@ -68,6 +75,8 @@ interface Sample {
   /** VmRSS, MiB (NaN when unreadable). */
   readonly gatewayRss: number;
   readonly customerRss: number;
+  /** BENCH_HEAP_PROBE: the gateway's heap now (MiB) and its used heap after each full GC since the previous sample. */
+  readonly heap?: { readonly used: number; readonly total: number; readonly afterFullGc: readonly number[]; readonly live: number | undefined };
 }
 
 const STATUS = (s: gatewayv1.NotificationStatus): string => gatewayv1.NotificationStatus[s]?.replace('NOTIFICATION_STATUS_', '') ?? String(s);
@@ -117,6 +126,7 @@ async function main(): Promise<void> {
   const procs: ServiceProcess[] = [];
   const grpcClients: Array<{ close(): void }> = [];
   let servicesStarted = false;
+  let probe: InspectorProbe | undefined;
   try {
     sim = await startFonnteSim({ port: 0, token: FONNTE_TOKEN, receiptDelaysMs: false });
 
@@ -135,17 +145,23 @@ async function main(): Promise<void> {
     const gatewayVars = { ...GATEWAY_BENCH_TUNING, ...bench.gatewayEnv };
     const envs = Object.fromEntries(SERVICES.map((s) => [s, serviceEnv(s, input)])) as Record<(typeof SERVICES)[number], Record<string, string | undefined>>;
     Object.assign(envs.gateway, gatewayVars);
+    const inspectPort = bench.BENCH_HEAP_PROBE ? await freePort() : undefined;
+    if (inspectPort) envs.gateway['NODE_OPTIONS'] = [gatewayVars['NODE_OPTIONS'], `--inspect=127.0.0.1:${inspectPort}`].filter(Boolean).join(' ');
     const gatewayConfig = loadGatewayConfig(envs.gateway); // fails here, naming the variable, on a bad BENCH_GATEWAY_ value
     const startAt = performance.now();
     for (const s of SERVICES) procs.push(spawnService(s, envs[s], `127.0.0.1:${ports.grpc[s]}`));
     await waitServing(procs, bench.BENCH_START_TIMEOUT_MS);
     const [, customerProc, gatewayProc] = procs as [ServiceProcess, ServiceProcess, ServiceProcess];
+    if (inspectPort) probe = await InspectorProbe.connect(inspectPort, 10_000);
     const shown = ['DISPATCH_WORKERS', 'DISPATCH_BATCH_SIZE', 'DISPATCH_POLL_MS', 'RESOLVE_PAGE_SIZE', 'EVENT_CONSUMER_CONCURRENCY', 'FONNTE_RATE_PER_SECOND', 'RECIPIENT_RATE_LIMIT'] as const;
     console.log(
       `broadcast benchmark: ${n} customers in zone ${zone}; template, customer, gateway SERVING in ${secs(performance.now() - startAt)} s ` +
         `(separate processes, pids ${procs.map((p) => `${p.name} ${p.child.pid}`).join(', ')}; schemas ${run}_*, NATS namespace ${run})`,
     );
-    console.log(`gateway ${shown.map((k) => `${k}=${String(gatewayConfig[k])}`).join(' ')} (bench settings ${JSON.stringify(gatewayVars)}; the rest are the gateway's defaults)`);
+    console.log(
+      `gateway ${shown.map((k) => `${k}=${String(gatewayConfig[k])}`).join(' ')} (bench settings ${JSON.stringify(gatewayVars)}; the rest are the gateway's defaults)` +
+        (inspectPort ? `; heap probe: gateway --inspect=127.0.0.1:${inspectPort}, a v8.GCProfiler in it reports the heap after each full GC` : '; heap probe off'),
+    );
     const customerClient = createClient(customerv1.CustomerServiceClient, `127.0.0.1:${ports.grpc.customer}`, { apiKey: adminKey, deadlineMs: 30_000 });
     const gatewayClient = createClient(gatewayv1.NotificationServiceClient, `127.0.0.1:${ports.grpc.gateway}`, { apiKey: adminKey, deadlineMs: 30_000 });
     grpcClients.push(customerClient as unknown as { close(): void }, gatewayClient as unknown as { close(): void });
@@ -182,7 +198,7 @@ async function main(): Promise<void> {
     // 4. The broadcast, sampled.
     await sleep(2_000); // idle moment: the "before" RSS is the gateway at rest
     assertAlive(procs);
-    const before = { gateway: memoryOf(gatewayProc.child.pid), customer: memoryOf(customerProc.child.pid) };
+    const before = { gateway: memoryOf(gatewayProc.child.pid), customer: memoryOf(customerProc.child.pid), heap: (await probe?.read())?.memory };
     // No `_` in it: the templates escape WhatsApp markup characters in variables.
     const marker = `BENCH-${run.slice(-8)}`;
     const bcStart = Date.now();
@@ -198,6 +214,7 @@ async function main(): Promise<void> {
     let notification = bc.notification!;
     let statusErrors = 0;
     let lastMove = Date.now();
+    let live: number | undefined; // used heap after the latest full GC of the gateway
     const deadline = bcStart + bench.BENCH_BROADCAST_TIMEOUT_MS;
     const where = (s: Sample): string =>
       s.status === 'RESOLVING'
@@ -215,7 +232,10 @@ async function main(): Promise<void> {
         statusErrors += 1; // the previous status stands; counted in the report
         if (statusErrors === 1) console.error(`GetNotification failed during the broadcast (counted, previous status kept): ${String(err)}`);
       }
-      const s: Sample = { t, accepted, status: STATUS(notification.status), created: notification.deliveriesCreated, gatewayRss, customerRss };
+      const reading = await probe?.read();
+      if (reading?.afterFullGc.length) live = reading.afterFullGc[reading.afterFullGc.length - 1];
+      const heap = reading ? { used: reading.memory.heapUsed, total: reading.memory.heapTotal, afterFullGc: reading.afterFullGc, live } : undefined;
+      const s: Sample = { t, accepted, status: STATUS(notification.status), created: notification.deliveriesCreated, gatewayRss, customerRss, ...(heap ? { heap } : {}) };
       const prev = samples[samples.length - 1];
       samples.push(s);
       if (s.status === 'FAILED') throw new Error(`the broadcast FAILED: ${notification.error} (${where(s)})`);
@@ -284,13 +304,15 @@ async function main(): Promise<void> {
       ['growth from 10% to peak (MiB)', mib(growth)],
       ['growth from 10% to peak (%)', Number.isFinite(growthPct) ? growthPct.toFixed(1) : '?'],
       [`verdict (flat = peak ≤ ${(1 + FLAT_MAX_GROWTH).toFixed(2)} × RSS at 10%, i.e. ≤ ${FLAT_MAX_GROWTH * 100}% growth from 10% to peak)`, flat ? 'FLAT' : 'NOT FLAT'],
+      ...liveHeapRows(samples, at),
     ]));
     console.log('');
     console.log(formatTable([
-      ['progress', 'time s', 'messages', 'deliveries created', 'status', 'gateway RSS MiB', 'customer RSS MiB'],
-      ['before', '-', '0', '0', '-', mib(before.gateway?.rss ?? NaN), mib(before.customer?.rss ?? NaN)],
+      ['progress', 'time s', 'messages', 'deliveries created', 'status', 'gateway RSS MiB', 'heap total MiB', 'heap used MiB', 'heap after last full GC MiB', 'customer RSS MiB'],
+      ['before', '-', '0', '0', '-', mib(before.gateway?.rss ?? NaN), mib(before.heap?.heapTotal ?? NaN), mib(before.heap?.heapUsed ?? NaN), '-', mib(before.customer?.rss ?? NaN)],
       ...Array.from({ length: 10 }, (_, i) => at((i + 1) / 10)).map((s, i) => [
-        `${(i + 1) * 10}%`, secs(s.t), String(s.accepted), String(s.created), s.status, mib(s.gatewayRss), mib(s.customerRss),
+        `${(i + 1) * 10}%`, secs(s.t), String(s.accepted), String(s.created), s.status, mib(s.gatewayRss),
+        mib(s.heap?.total ?? NaN), mib(s.heap?.used ?? NaN), s.heap?.live === undefined ? '-' : mib(s.heap.live), mib(s.customerRss),
       ]),
     ]));
     console.log('');
@@ -302,6 +324,7 @@ async function main(): Promise<void> {
       ['VmRSS at the end', mib(end.customer?.rss ?? NaN)],
     ]));
   } finally {
+    probe?.close();
     for (const c of grpcClients) c.close();
     await stopServices(procs);
     await sim?.close().catch((err: unknown) => console.error(`closing the simulator failed: ${String(err)}`));
@@ -310,6 +333,29 @@ async function main(): Promise<void> {
       await dropSchemasWithPrefix(bench.DATABASE_URL, run);
     }
   }
+}
+
+/**
+ * The live-heap lines of the gateway's memory table (BENCH_HEAP_PROBE): the used heap after the
+ * first full GC at or after the 10% mark, the largest after any later full GC, and the same
+ * flatness rule as the RSS verdict.
+ */
+function liveHeapRows(samples: readonly Sample[], at: (fraction: number) => Sample): string[][] {
+  if (!samples.some((s) => s.heap)) return [['heap after full GCs (BENCH_HEAP_PROBE)', 'off']];
+  const from = at(0.1).t;
+  const gcs = samples.flatMap((s) => (s.heap && s.t >= from ? s.heap.afterFullGc : []));
+  const all = samples.reduce((k, s) => k + (s.heap?.afterFullGc.length ?? 0), 0);
+  if (gcs.length === 0) return [[`heap after full GCs: ${all} full GCs during the broadcast, none from 10% on`, '-']];
+  const ref = gcs[0]!;
+  const max = Math.max(...gcs);
+  const growth = max - ref;
+  return [
+    [`full GCs of the gateway during the broadcast (from 10% on)`, `${all} (${gcs.length})`],
+    ['heap after the first full GC from 10% on (live heap)', mib(ref)],
+    ['heap after a later full GC, largest', mib(max)],
+    ['live heap growth (MiB / %)', `${mib(growth)} / ${((growth / ref) * 100).toFixed(1)}`],
+    [`live heap verdict (same rule: largest ≤ ${(1 + FLAT_MAX_GROWTH).toFixed(2)} × the first)`, max <= ref * (1 + FLAT_MAX_GROWTH) ? 'FLAT' : 'NOT FLAT'],
+  ];
 }
 
 main().then(
