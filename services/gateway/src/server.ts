@@ -10,7 +10,7 @@ import type { ConsumerHandle, EventBus } from '@notify/messaging';
 import { customerv1, templatev1, ticketv1 } from '@notify/proto';
 import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
 import {
-  Dispatcher, HandleReceiptUseCase, IngestNotificationUseCase, ResolutionAbortedError, freshKey, systemClock,
+  Dispatcher, HandleReceiptUseCase, IngestNotificationUseCase, ResolutionAbortedError, freshKey, retryUntilDone, systemClock,
   type ChannelSender, type Clock, type RecipientDirectory, type TemplateRenderer,
 } from './application';
 import { createTechnicianReplyHandler, type ReplySender } from './application/replies';
@@ -218,12 +218,19 @@ export async function startGatewayService(
 
     const background = new Set<Promise<unknown>>();
     const stopBackground = new AbortController();
+    // A Broadcast's resolution that fails on a dependency (customer / template service down or
+    // past its deadline, a database error) starts over after a backoff (1 s doubling to 1 min),
+    // until it is done or the gateway stops; its inserted pages are no-ops the second time.
     const runInBackground = (task: (signal: AbortSignal) => Promise<unknown>): void => {
-      const p = task(stopBackground.signal)
+      const p = retryUntilDone(task, {
+        signal: stopBackground.signal,
+        backoff: (n) => backoffMs(n, 1_000, 60_000),
+        onRetry: (err, attempt, waitMs) => logger.warn({ err, attempt, retry_in_ms: waitMs }, 'broadcast resolution failed; retrying'),
+      })
         .catch((err: unknown) =>
           err instanceof ResolutionAbortedError
             ? logger.info({ reason: err.message }, 'broadcast resolution paused for shutdown (resumed at the next start)')
-            : logger.error({ err }, 'broadcast resolution failed'))
+            : logger.error({ err }, 'broadcast resolution failed (bad input; the notification is FAILED)'))
         .finally(() => background.delete(p));
       background.add(p);
     };

@@ -3,3 +3,4 @@ export * from './ports';
 export * from './ingest-notification.use-case';
 export * from './dispatcher';
 export * from './handle-receipt.use-case';
+export * from './retry-until-done';
