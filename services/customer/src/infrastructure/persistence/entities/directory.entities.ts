@@ -2,7 +2,7 @@ import { EntitySchema } from 'typeorm';
 
 /**
  * TypeORM mappings of the customer directory tables (the migration
- * 1795400100000-CreateCustomerDirectory is the source of truth; the persistence spec checks
+ * 1795400100000-CreateCustomerDirectory and its later migrations are the source of truth; the persistence spec checks
  * that TypeORM's schema builder sees no difference between these and the migrated schema).
  * Row shapes are the tables' own (snake_case); repositories map rows ⇄ domain objects.
  */
@@ -46,7 +46,10 @@ export const CustomerEntity = new EntitySchema<CustomerRow>({
   checks: [{ name: 'customers_status_check', expression: `status IN ('PENDING', 'ACTIVE', 'SUSPENDED')` }],
   indices: [
     { name: 'customers_created_idx', columns: ['created_at', 'id'], synchronize: false },
+    // (work_zone, id COLLATE "C") and (id COLLATE "C"), both WHERE status = 'ACTIVE': migration 1795400200000
+    // (TypeORM cannot express a collated index column; synchronize: false leaves them to the migration).
     { name: 'customers_active_zone_idx', columns: ['work_zone', 'id'], where: `status = 'ACTIVE'`, synchronize: false },
+    { name: 'customers_active_id_idx', columns: ['id'], where: `status = 'ACTIVE'`, synchronize: false },
   ],
 });
 

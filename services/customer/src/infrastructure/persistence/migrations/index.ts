@@ -1,7 +1,8 @@
 import { platformMigrations } from '@notify/db';
 import { CreateCustomerDirectory1795400100000 } from './1795400100000-CreateCustomerDirectory';
+import { ActiveCustomersByIdIndex1795400200000 } from './1795400200000-ActiveCustomersByIdIndex';
 
-export { CreateCustomerDirectory1795400100000 };
+export { ActiveCustomersByIdIndex1795400200000, CreateCustomerDirectory1795400100000 };
 
-/** Every migration of the customer schema, in order: the platform tables (outbox, dead letters, processed events) then the directory. */
-export const customerMigrations = [...platformMigrations, CreateCustomerDirectory1795400100000];
+/** Every migration of the customer schema, in order: the platform tables (outbox, dead letters, processed events), the directory, its broadcast index. */
+export const customerMigrations = [...platformMigrations, CreateCustomerDirectory1795400100000, ActiveCustomersByIdIndex1795400200000];
