@@ -172,6 +172,8 @@ class Relay implements OutboxRelay {
   private readonly retentionMs: number | undefined;
   private readonly purgeIntervalMs: number;
   private purgedAt = 0;
+  /** When this relay last recorded a failed publish (ms since the epoch; -Infinity = never). */
+  private lastFailureAt = -Infinity;
 
   private stopped = false;
   private wakeRequested = false;
@@ -368,7 +370,10 @@ class Relay implements OutboxRelay {
         );
       }
       let nextDueMs: number | undefined;
-      if (!error && rows.length < this.batchSize) {
+      // Rows wait for a retry only after a failed publish; when this relay saw none within the
+      // longest retry delay, the query is skipped (another replica's retries are found by the poll).
+      const retriesMayWait = Date.now() - this.lastFailureAt <= this.retryMaxMs;
+      if (!error && rows.length < this.batchSize && retriesMayWait) {
         const due = await query<{ due_ms: number | null }>(
           `SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::int AS due_ms
              FROM ${this.outbox} WHERE published_at IS NULL AND next_attempt_at > now()`,
@@ -382,6 +387,7 @@ class Relay implements OutboxRelay {
 
   private async recordFailure(query: SqlQuery, row: OutboxRow, err: unknown): Promise<void> {
     this.counters.failures++;
+    this.lastFailureAt = Date.now();
     const attempt = row.attempts + 1;
     const delayMs = backoffMs(attempt, this.retryInitialMs, this.retryMaxMs);
     this.log.warn(

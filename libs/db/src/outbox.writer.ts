@@ -39,14 +39,13 @@ export async function appendToOutbox(
   const schema = options.schema ? assertSchemaName(options.schema) : dataSourceSchema(manager.dataSource);
   const headers = { ...injectTraceHeaders(), ...(event.headers ?? {}) };
   const query = managerQuery(manager);
-  await query(`INSERT INTO ${qualifiedTable(schema, 'outbox')} (id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb)`, [
-    event.id,
-    event.subject,
-    Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
-    JSON.stringify(headers),
-  ]);
-  // Notifications with the same channel and payload are folded into one per transaction.
-  await query('SELECT pg_notify($1, $2)', [outboxChannel(schema), '']);
+  // One statement: the INSERT runs as a data-modifying CTE, then the NOTIFY (Postgres folds
+  // notifications with the same channel and payload into one per transaction).
+  await query(
+    `WITH ins AS (INSERT INTO ${qualifiedTable(schema, 'outbox')} (id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb))
+     SELECT pg_notify($5, '')`,
+    [event.id, event.subject, Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength), JSON.stringify(headers), outboxChannel(schema)],
+  );
 }
 
 /** Rows per INSERT of {@link appendManyToOutbox} (4 parameters each; Postgres allows 65 535). */
@@ -57,7 +56,7 @@ const OUTBOX_CHUNK = 1000;
  * (same rules: transactional EntityManager required, else `TypeError`; headers merged over the
  * active trace context; a duplicate `id` is a unique violation, 23505, and rolls the caller back),
  * but with one multi-row INSERT per 1000 events and ONE `NOTIFY <schema>_outbox` for the batch
- * (delivered at commit), instead of two statements per event. Rows keep the order of `events`
+ * (delivered at commit; sent in the same statement as the last INSERT), instead of two statements per event. Rows keep the order of `events`
  * (the relay publishes by insertion order). An empty list writes and signals nothing.
  */
 export async function appendManyToOutbox(
@@ -84,7 +83,15 @@ export async function appendManyToOutbox(
       );
       return `($${j * 4 + 1}, $${j * 4 + 2}, $${j * 4 + 3}, $${j * 4 + 4}::jsonb)`;
     });
-    await query(`INSERT INTO ${qualifiedTable(schema, 'outbox')} (id, subject, payload, headers) VALUES ${tuples.join(', ')}`, params);
+    const last = i + OUTBOX_CHUNK >= events.length;
+    if (last) params.push(outboxChannel(schema));
+    // The last chunk's INSERT runs as a data-modifying CTE with the NOTIFY: one statement.
+    await query(
+      last
+        ? `WITH ins AS (INSERT INTO ${qualifiedTable(schema, 'outbox')} (id, subject, payload, headers) VALUES ${tuples.join(', ')})
+           SELECT pg_notify($${params.length}, '')`
+        : `INSERT INTO ${qualifiedTable(schema, 'outbox')} (id, subject, payload, headers) VALUES ${tuples.join(', ')}`,
+      params,
+    );
   }
-  await query('SELECT pg_notify($1, $2)', [outboxChannel(schema), '']);
 }
