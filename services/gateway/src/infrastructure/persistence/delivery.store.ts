@@ -309,10 +309,12 @@ export class PgDeliveryStore implements DeliveryStore {
           changes.push({ kind: 'queued', delivery: d, previousStatus: null, at: now });
         }
       }
-      await m.query(`UPDATE ${this.t.n} SET deliveries_created = deliveries_created + $2, left_out = left_out + $3 WHERE id = $1`, [
-        notificationId, created.length, leftOut,
-      ]);
-      if (created.length > 0) await m.query('SELECT pg_notify($1, $2)', [this.wakeChannel, '']);
+      // The counters and the dispatcher's wake-up (delivered at commit) in one statement.
+      await m.query(
+        `WITH u AS (UPDATE ${this.t.n} SET deliveries_created = deliveries_created + $2, left_out = left_out + $3 WHERE id = $1)
+         SELECT CASE WHEN $2 > 0 THEN pg_notify($4, '') END`,
+        [notificationId, created.length, leftOut, this.wakeChannel],
+      );
       return created;
     });
   }
