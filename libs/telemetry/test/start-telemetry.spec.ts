@@ -51,9 +51,13 @@ describe('startTelemetry', () => {
     // (ERROR: the SDK warns that the first, shut-down LoggerProvider is still the global one.)
     const again = startTelemetry({ serviceName: 'unit-svc-2', diagLevel: DiagLogLevel.ERROR });
     expect(again).not.toBe(telemetry);
+    // No exporter and no processor read spans there: they get ids (logs' trace_id, traceparent
+    // on the wire) but are not recorded.
     await withSpan('again', {}, async () => {
       expect(trace.getActiveSpan()?.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
-      expect(trace.getActiveSpan()?.isRecording()).toBe(true);
+      expect(trace.getActiveSpan()?.spanContext().traceId).not.toBe('0'.repeat(32));
+      expect(trace.getActiveSpan()?.isRecording()).toBe(false);
+      expect(injectTraceHeaders().traceparent).toContain(trace.getActiveSpan()!.spanContext().traceId);
     });
     await again.shutdown();
   });
