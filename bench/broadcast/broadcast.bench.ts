@@ -51,7 +51,7 @@ import { startFonnteSim, type FonnteSimHandle } from '@notify/provider-sim';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { freePort, resolvePorts, serviceEnv, type StackKeys } from '../../tools/stack/src/stack-env';
 import {
-  Interrupted, benchName, deleteNamespaceStreams, dropSchemasWithPrefix, formatTable, handleInterrupts, sleep, withPg,
+  runBenchMain, benchName, deleteNamespaceStreams, dropSchemasWithPrefix, formatTable, handleInterrupts, sleep, withPg,
 } from '../gateway/bench-support';
 import { GATEWAY_BENCH_TUNING } from '../gateway/bench.config';
 import { InspectorProbe } from '../support/inspector-probe';
@@ -358,14 +358,4 @@ function liveHeapRows(samples: readonly Sample[], at: (fraction: number) => Samp
   ];
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    if (err instanceof Interrupted) {
-      console.error('broadcast benchmark interrupted; cleaned up');
-      process.exit(130);
-    }
-    console.error(`broadcast benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchMain('broadcast', main);

@@ -89,6 +89,24 @@ export class Interrupted extends Error {
   }
 }
 
+/**
+ * Runs a benchmark section's `main` and exits the process: 0 when it finished, 130 when it was
+ * interrupted (Ctrl-C / SIGTERM, after its own cleanup), 1 with the error's stack otherwise.
+ */
+export function runBenchMain(section: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      if (err instanceof Interrupted) {
+        console.error(`${section} benchmark interrupted; cleaned up`);
+        process.exit(130);
+      }
+      console.error(`${section} benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
+
 const interruption = new AbortController();
 
 /** True once SIGINT / SIGTERM arrived (see {@link handleInterrupts}). */

@@ -33,7 +33,7 @@ import { loadTemplateConfig } from '../../services/template/src/config';
 import { startTemplateService, type RunningTemplateService } from '../../services/template/src/server';
 import { formatMeasurements, measureSimulatorPost, type Measurement } from '../raw/ceilings';
 import {
-  Interrupted, benchName, benchPhone, countPgQueries, createBenchSchema, deleteNamespaceStreams, formatTable, freePort, handleInterrupts, latencySummary,
+  runBenchMain, benchName, benchPhone, countPgQueries, createBenchSchema, deleteNamespaceStreams, formatTable, freePort, handleInterrupts, latencySummary,
   cpuBetween, mapConcurrent, sampleCpu, sleep, waitUntil, type BenchSchema, type CpuSample,
 } from './bench-support';
 import { GATEWAY_BENCH_TUNING as TUNING, loadGatewayBenchConfig } from './bench.config';
@@ -278,14 +278,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    if (err instanceof Interrupted) {
-      console.error('gateway benchmark interrupted; cleaned up');
-      process.exit(130);
-    }
-    console.error(`gateway benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchMain('gateway', main);

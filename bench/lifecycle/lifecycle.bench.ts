@@ -31,7 +31,7 @@ import { commonv1, customerv1, gatewayv1, ticketv1 } from '@notify/proto';
 import { startAllSims, type AllSims } from '@notify/provider-sim';
 import { resolvePorts, serviceEnv, simulatorProviderEnv, START_ORDER, type StackKeys } from '../../tools/stack/src/stack-env';
 import {
-  Interrupted, benchName, benchPhone, checkInterrupted, deleteNamespaceStreams, dropSchemasWithPrefix, formatTable, handleInterrupts, latencySummary,
+  runBenchMain, benchName, benchPhone, checkInterrupted, deleteNamespaceStreams, dropSchemasWithPrefix, formatTable, handleInterrupts, latencySummary,
   mapConcurrent, sleep,
 } from '../gateway/bench-support';
 import { formatMeasurements, measureGrpcUnary, measureJetStreamPublish, measurePostgresTx, measureSimulatorPost, type Measurement } from '../raw/ceilings';
@@ -478,14 +478,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    if (err instanceof Interrupted) {
-      console.error('lifecycle benchmark interrupted; cleaned up');
-      process.exit(130);
-    }
-    console.error(`lifecycle benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchMain('lifecycle', main);
