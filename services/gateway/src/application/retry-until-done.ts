@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { NotFoundError, ValidationError } from '@notify/errors';
 import { ResolutionAbortedError } from './ingest-notification.use-case';
 
@@ -32,15 +33,8 @@ export async function retryUntilDone<T>(task: (signal: AbortSignal) => Promise<T
       failures++;
       const waitMs = o.backoff(failures);
       o.onRetry(err, failures, waitMs);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, waitMs);
-        function done(): void {
-          clearTimeout(timer);
-          o.signal.removeEventListener('abort', done);
-          resolve();
-        }
-        o.signal.addEventListener('abort', done, { once: true });
-      });
+      // Node's abortable timer: an abort ends the wait at once (rejects with AbortError, checked below).
+      await wait(waitMs, undefined, { signal: o.signal }).catch(() => undefined);
       if (o.signal.aborted) throw new ResolutionAbortedError('stopped while waiting to retry');
     }
   }
