@@ -10,8 +10,10 @@
 // NATS_URL, Fonnte only, DISPATCH_WORKERS 256 / DISPATCH_BATCH_SIZE 128 (see TUNING), everything else at its
 // defaults; BENCH_GATEWAY_<VAR> overrides any gateway variable).
 // 1. seeds BENCH_CUSTOMERS customers in one area (RegisterCustomer + ActivateCustomer over gRPC);
-// 2. raw ceiling: HTTP POSTs to the simulator for BENCH_DURATION_MS (measureSimulatorPost), before
-//    and again after the broadcast (the machine is shared: the ratio uses the mean of the two);
+// 2. raw ceiling: HTTP POSTs to the simulator for BENCH_DURATION_MS (measureSimulatorPost) with the
+//    client the gateway's adapters use (undici's request), before and again after the broadcast (the
+//    machine is shared: the ratio uses the mean of the two); once more with Node's fetch, for
+//    comparison only (about half the undici rate here; earlier runs' ratios were against it);
 // 3. Broadcast MAINTENANCE to the area; deliveries/s = messages reaching the simulator between the
 //    first and the last one's `at` (counted from the simulator's record);
 // 4. latency: BENCH_EVENTS ticket-created events (notify.ticket.v1.TicketEvent, encoded as the
@@ -188,6 +190,8 @@ async function main(): Promise<void> {
     const rawAfter: Measurement = { ...(await measureSimulatorPost(rawOptions)), name: 'HTTP POST to simulator (after)' };
     const rawCpu = cpuBetween(rawCpuStart, sampleCpu());
     sim.reset();
+    const rawFetch: Measurement = { ...(await measureSimulatorPost({ ...rawOptions, client: 'fetch' })), name: 'HTTP POST to simulator with fetch (comparison only)' };
+    sim.reset();
     const rawRate = (rawBefore.rate + rawAfter.rate) / 2;
 
     // 4. Event-to-provider latency at a paced rate.
@@ -232,16 +236,17 @@ async function main(): Promise<void> {
 
     // Report.
     console.log('');
-    console.log(formatMeasurements([rawBefore, rawAfter]));
+    console.log(formatMeasurements([rawBefore, rawAfter, rawFetch]));
     console.log('');
     const ratio = deliveryRate / rawRate;
     console.log(formatTable([
       ['measurement', 'value'],
-      ['raw HTTP POST to the simulator (ops/s, mean of before/after)', rawRate.toFixed(0)],
+      ['raw HTTP POST to the simulator, undici request (ops/s, mean of before/after)', rawRate.toFixed(0)],
       ['gateway deliveries into the simulator (/s)', deliveryRate.toFixed(0)],
       ['ratio deliveries / raw', ratio.toFixed(2)],
       [`  deliveries/s once resolved (last ${afterResolve.length} sends, dispatch only)`, Number.isNaN(dispatchOnlyRate) ? '-' : dispatchOnlyRate.toFixed(0)],
       [`target ≥ ${TARGET_RATIO} of raw`, ratio >= TARGET_RATIO ? 'MET' : 'NOT MET'],
+      ['  (ratio against the fetch raw rate, comparison only)', (deliveryRate / rawFetch.rate).toFixed(2)],
       ['broadcast recipients (messages / distinct)', `${sent.length} / ${distinct}`],
       ['Broadcast RPC answered (ms)', String(bcAnsweredMs)],
       ['Broadcast → first send (ms)', String(first - bcStart)],

@@ -13,6 +13,7 @@ import { createLogger } from '@notify/logger';
 import { connectJetStreamBus } from '@notify/messaging';
 import { startFonnteSim } from '@notify/provider-sim';
 import { Pool } from 'pg';
+import { request as undiciRequest } from 'undici';
 
 /** What one measurement produced. Latencies in ms. */
 export interface Measurement {
@@ -155,23 +156,33 @@ export async function measurePostgresTx(databaseUrl: string, options: MeasureOpt
 /**
  * HTTP POSTs to a Fonnte simulator (`POST /send`, form-encoded, token in Authorization), receipts
  * off. Uses `url` when given (a simulator the caller runs), else starts one on a free port.
+ * `client`: `undici` (default; the undici package's `request`, the client the gateway's
+ * provider adapters use, so the ceiling is the one the gateway could reach) or `fetch` (Node's
+ * built-in fetch, about half the rate on this machine; printed for comparison).
  */
-export async function measureSimulatorPost(options: MeasureOptions & { url?: string; token?: string }): Promise<Measurement> {
+export async function measureSimulatorPost(options: MeasureOptions & { url?: string; token?: string; client?: 'undici' | 'fetch' }): Promise<Measurement> {
   const sim = options.url ? undefined : await startFonnteSim({ port: 0, receiptDelaysMs: false });
   const base = options.url ?? sim!.url;
   const token = options.token ?? 'bench-token';
+  const client = options.client ?? 'undici';
   const body = new URLSearchParams({ target: '082291921583', message: 'bench: raw HTTP POST', countryCode: '62' }).toString();
+  const headers = { authorization: token, 'content-type': 'application/x-www-form-urlencoded' };
   const post = async (): Promise<void> => {
-    const res = await fetch(`${base}/send`, {
-      method: 'POST',
-      headers: { authorization: token, 'content-type': 'application/x-www-form-urlencoded' },
-      body,
-    });
-    const json = (await res.json()) as { status?: boolean };
-    if (!res.ok || json.status !== true) throw new Error(`simulator answered ${res.status}`);
+    let status: number;
+    let json: { status?: boolean };
+    if (client === 'fetch') {
+      const res = await fetch(`${base}/send`, { method: 'POST', headers, body });
+      status = res.status;
+      json = (await res.json()) as { status?: boolean };
+    } else {
+      const res = await undiciRequest(`${base}/send`, { method: 'POST', headers, body });
+      status = res.statusCode;
+      json = (await res.body.json()) as { status?: boolean };
+    }
+    if (status !== 200 || json.status !== true) throw new Error(`simulator answered ${status}`);
   };
   try {
-    return await measure('HTTP POST to simulator', post, options);
+    return await measure(`HTTP POST to simulator (${client})`, post, options);
   } finally {
     await sim?.close();
   }

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   rows.push(await measureJetStreamPublish(config.NATS_URL, options));
   rows.push(await measurePostgresTx(config.DATABASE_URL, options));
   rows.push(await measureSimulatorPost(options));
+  rows.push(await measureSimulatorPost({ ...options, client: 'fetch' }));
   console.log(formatMeasurements(rows));
 }
 

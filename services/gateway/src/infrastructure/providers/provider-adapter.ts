@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
 
 /**
@@ -63,9 +64,13 @@ export interface ProviderResponse {
 }
 
 /**
- * Sends one HTTP request with global `fetch` (undici, traced by the OTel undici
- * instrumentation) and reads the whole body. Throws `ProviderConnectionError` /
- * `ProviderTimeoutError` as described on `ProviderAdapter`.
+ * Sends one HTTP request with the undici package's `request` through undici's global keep-alive
+ * agent and reads the whole body. undici is the library behind Node's `fetch`; `request` skips
+ * fetch's WHATWG Request/Response/stream layers (measured on this machine against the Fonnte
+ * simulator: about 290 µs of CPU per POST against 650 µs with `fetch`, the simulator's share
+ * included). The OTel undici instrumentation traces it all the same (it listens on undici's
+ * diagnostics channels). Throws `ProviderConnectionError` / `ProviderTimeoutError` as described
+ * on `ProviderAdapter`.
  */
 export async function providerRequest(
   provider: string,
@@ -74,24 +79,30 @@ export async function providerRequest(
   signal: AbortSignal,
 ): Promise<ProviderResponse> {
   try {
-    const res = await fetch(url, { ...init, signal });
-    const text = await res.text();
+    const res = await request(url, { method: init.method, headers: init.headers, body: init.body, signal });
+    const text = await res.body.text();
     let body: unknown = text;
     try {
       body = text === '' ? null : JSON.parse(text);
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.status, body };
+    return { status: res.statusCode, body };
   } catch (err) {
-    throw classifyFetchError(provider, err);
+    throw classifyRequestError(provider, err);
   }
 }
 
-function classifyFetchError(provider: string, err: unknown): Error {
-  const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string; errors?: Array<{ code?: string }> } };
+/**
+ * undici's errors: an abort is the signal's reason (DOMException `TimeoutError` from
+ * AbortSignal.timeout, `AbortError` otherwise) or RequestAbortedError (`AbortError`); socket
+ * and connect errors carry their `code` themselves (AggregateError from happy eyeballs: its
+ * `errors[0].code`); `cause.code` is kept for errors wrapped by other layers.
+ */
+function classifyRequestError(provider: string, err: unknown): Error {
+  const e = err as { name?: string; code?: string; errors?: Array<{ code?: string }>; cause?: { code?: string; name?: string; errors?: Array<{ code?: string }> } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return new ProviderTimeoutError(provider, e.name, { cause: err });
-  const code = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.code ?? e.cause?.name ?? 'UNKNOWN';
+  const code = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.code ?? e.errors?.[0]?.code ?? e.cause?.name ?? 'UNKNOWN';
   if (DEFINITE_CODES.has(code)) return new ProviderConnectionError(provider, code, { cause: err });
   return new ProviderTimeoutError(provider, code, { cause: err });
 }
