@@ -530,4 +530,47 @@ describe("the seeds' scenario, five service processes, real Postgres and NATS", 
       );
     }
   }, 30_000);
+
+  it("one trace on to the provider: the gateway's send span and its HTTP POST to Fonnte's /send (parent links back to CreateTicket)", async () => {
+    const traceId = result.traces['createGangguan']!;
+    const attr = (sp: Span, key: string) => sp.attributes?.find((a) => a.key === key)?.value.stringValue;
+    const posts = (inTrace: Span[]) =>
+      inTrace.filter((sp) => sp.kind === SPAN_KIND.CLIENT && sp.service === 'gateway' && (attr(sp, 'url.full') ?? '').startsWith(`${sims.fonnte.url}/send`));
+    const inTrace = await waitFor(
+      () => {
+        const found = spans.filter((sp) => sp.traceId === traceId);
+        return posts(found).length > 0 ? found : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, description: `an HTTP POST to the Fonnte simulator in trace ${traceId}` },
+    );
+    const byId = new Map(inTrace.map((sp) => [sp.spanId, sp]));
+    const createTicket = inTrace.find((sp) => sp.kind === SPAN_KIND.SERVER && sp.service === 'ticket' && /CreateTicket/.test(sp.name));
+    expect(createTicket).toBeDefined();
+    // The ticket-created messages (customer's receipt, Karawang's job offer) each went through Fonnte.
+    expect(posts(inTrace).length).toBeGreaterThanOrEqual(2);
+    for (const post of posts(inTrace)) {
+      expect(attr(post, 'http.request.method')).toBe('POST');
+      const chain: string[] = [];
+      let cur: Span | undefined = post;
+      while (cur && cur.spanId !== createTicket!.spanId) {
+        chain.push(`${cur.service}:${cur.kind}:${cur.name.replace(/^(publish|process|outbox relay) \S*(notify\.\S+)$/, '$1 $2')}`);
+        const parentId: string | undefined = cur.parentSpanId;
+        cur = parentId ? byId.get(parentId) : undefined;
+        if (!cur) throw new Error(`parent link broken after ${chain.join(' ← ')}`);
+      }
+      expect(chain).toEqual(
+        expect.arrayContaining([
+          'gateway:1:gateway.send',
+          `gateway:${SPAN_KIND.CONSUMER}:process notify.ticket.v1.created`,
+          `ticket:${SPAN_KIND.PRODUCER}:publish notify.ticket.v1.created`,
+          'ticket:1:outbox relay notify.ticket.v1.created',
+        ]),
+      );
+      // The send span carries the delivery, and no unmasked phone number.
+      const send = inTrace.find((sp) => sp.spanId === post.parentSpanId)!;
+      expect(send.name).toBe('gateway.send');
+      expect(attr(send, 'notify.delivery_id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(attr(send, 'notify.recipient') ?? '').not.toMatch(/^\+?62\d{8,}$/);
+    }
+  }, 30_000);
 });

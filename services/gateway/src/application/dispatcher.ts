@@ -1,4 +1,6 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Logger } from '@notify/logger';
+import { NotifyAttr, extractTraceContext, withSpan } from '@notify/telemetry';
 import {
   decideAfterFailure, isUrgent, quietHoursEnd, rateLimitDeferral,
   type AttemptOutcome, type Channel, type DeliveryRecord, type OutgoingMessage, type Priority, type SendOutcome,
@@ -168,7 +170,7 @@ export class Dispatcher {
     if (free <= 0) return 0;
     const claimed = await this.o.store.claimDue(now, Math.min(free, this.o.batchSize), this.o.leaseMs, (d, recent) => this.gate(d, now, recent));
     for (const d of claimed) {
-      const p = this.sendRound(d)
+      const p = this.tracedRound(d)
         .catch((err: unknown) => this.o.logger.error({ err, delivery_id: d.id }, 'dispatcher: bookkeeping failed; the lease will expire'))
         .finally(() => {
           this.inFlight.delete(p);
@@ -195,6 +197,25 @@ export class Dispatcher {
   private channelOf(provider: string): Channel | undefined {
     for (const ch of ['WHATSAPP', 'SMS'] as const) if (this.o.channels[ch]?.names().includes(provider)) return ch;
     return undefined;
+  }
+
+  /**
+   * One round inside a `gateway.send` span whose parent is the trace context stored on the row
+   * (the consumer of the ticket event, or the Notify / Broadcast call; a root span when none),
+   * so the provider's HTTP request (undici instrumentation) and the bookkeeping's SQL join the
+   * trace that made the delivery (ARCHITECTURE.md "Tracing"). Recipient masked, no body.
+   */
+  private tracedRound(d: DeliveryRecord): Promise<void> {
+    const parent = d.traceContext ? extractTraceContext(d.traceContext, ROOT_CONTEXT) : ROOT_CONTEXT;
+    return withSpan(
+      'gateway.send',
+      {
+        [NotifyAttr.DELIVERY_ID]: d.id, [NotifyAttr.CHANNEL]: d.channel, [NotifyAttr.NOTIFICATION_TYPE]: d.notificationType,
+        [NotifyAttr.RECIPIENT]: d.recipient, [NotifyAttr.ATTEMPT]: d.rounds + 1, [NotifyAttr.TICKET_ID]: d.ticketId ?? undefined,
+      },
+      () => this.sendRound(d),
+      { parent },
+    );
   }
 
   private async sendRound(d: DeliveryRecord): Promise<void> {

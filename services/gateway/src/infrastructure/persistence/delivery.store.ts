@@ -3,6 +3,7 @@ import { DataSource as DataSourceClass, type DataSource, type EntityManager } fr
 import { appendManyToOutbox, assertSchemaName, qualifiedTable } from '@notify/db';
 import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
+import { injectTraceHeaders } from '@notify/telemetry';
 import {
   REDRIVABLE_STATUSES, statusAfterReceipt,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
@@ -77,6 +78,7 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
     rounds: r.rounds,
     attemptCount: r.attempt_count,
     pinnedProvider: r.pinned_provider,
+    traceContext: r.trace_context ?? null,
     provider: r.provider,
     providerMessageId: r.provider_message_id,
     providerStateId: r.provider_state_id,
@@ -95,13 +97,13 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
  * The record of a row {@link PgDeliveryStore.insertDeliveries} just inserted: the values it wrote
  * and the table's defaults for the rest (migration 1795400500000), as `deliveryFromRow` would read it.
  */
-function queuedRecord(id: string, notificationId: string, r: NewDelivery, now: Date): DeliveryRecord {
+function queuedRecord(id: string, notificationId: string, r: NewDelivery, now: Date, traceContext: Readonly<Record<string, string>> | null): DeliveryRecord {
   return {
     id, notificationId, idempotencyKey: r.idempotencyKey, notificationType: r.notificationType, ticketId: r.ticketId,
     sourceEventId: r.sourceEventId, recipient: r.recipient, recipientKind: r.recipientKind, recipientId: r.recipientId,
     recipientName: r.recipientName, channel: r.channel, priority: r.priority, locale: r.locale, templateKey: r.templateKey,
     templateVersion: r.templateVersion, body: r.body, fallbackBody: r.fallbackBody, quietHours: r.quietHours ?? null, status: 'QUEUED',
-    dueAt: now, deferredUntil: null, nextAttemptAt: null, leaseUntil: null, rounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null,
+    dueAt: now, deferredUntil: null, nextAttemptAt: null, leaseUntil: null, rounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null, traceContext,
     provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false,
     createdAt: now, updatedAt: now, sentAt: null, deliveredAt: null, readAt: null,
   };
@@ -266,7 +268,8 @@ export class PgDeliveryStore implements DeliveryStore {
    * Inserts delivery rows (QUEUED, due `now`) with ON CONFLICT (idempotency_key) DO NOTHING,
    * a `delivery.queued` event per new row, the notification's counters and a wake-up, all in one
    * transaction. Returns only the rows created (a redelivered event creates none), in `rows` order.
-   * One INSERT … SELECT FROM unnest(…) per 5000 rows (21 parameters whatever the count);
+   * One INSERT … SELECT FROM unnest(…) per 5000 rows (22 parameters whatever the count; the
+   * trace context active at the call, the same for every row, is stored on each, see the dispatcher);
    * it returns only the ids it inserted, and the records are the inserted values plus the
    * column defaults ({@link queuedRecord}), so a page is not parsed back from Postgres.
    */
@@ -275,6 +278,10 @@ export class PgDeliveryStore implements DeliveryStore {
       await this.addLeftOut(notificationId, leftOut);
       return [];
     }
+    // The context active now (the event's consumer span, or the Notify / Broadcast call): the
+    // dispatcher's send span continues it (empty when tracing is off: stored as NULL).
+    const trace = injectTraceHeaders();
+    const traceContext = Object.keys(trace).length > 0 ? trace : null;
     return this.tx(async (m, changes) => {
       const created: DeliveryRecord[] = [];
       for (let i = 0; i < rows.length; i += 5000) {
@@ -284,10 +291,10 @@ export class PgDeliveryStore implements DeliveryStore {
           m,
           `INSERT INTO ${this.t.d} (id, notification_id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind,
              recipient_id, recipient_name, channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version,
-             quiet_hours, pinned_provider, status, due_at, created_at, updated_at)
+             quiet_hours, pinned_provider, trace_context, status, due_at, created_at, updated_at)
            SELECT v.id, $2, v.idempotency_key, v.notification_type, v.ticket_id, v.source_event_id, v.recipient, v.recipient_kind,
              v.recipient_id, v.recipient_name, v.channel, v.priority, v.locale, v.template_key, v.template_version, v.body, v.fallback_body,
-             v.fallback_template_version, v.quiet_hours, v.pinned_provider, 'QUEUED', $3, $3, $3
+             v.fallback_template_version, v.quiet_hours, v.pinned_provider, $22::jsonb, 'QUEUED', $3, $3, $3
              FROM unnest($1::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
                          $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::int[], $20::jsonb[], $21::text[])
                AS v(id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind, recipient_id, recipient_name,
@@ -299,12 +306,13 @@ export class PgDeliveryStore implements DeliveryStore {
             col((x) => x.r.recipientName), col((x) => x.r.channel), col((x) => x.r.priority), col((x) => x.r.locale), col((x) => x.r.templateKey),
             col((x) => x.r.templateVersion), col((x) => x.r.body), col((x) => x.r.fallbackBody), col((x) => x.r.fallbackTemplateVersion),
             col((x) => (x.r.quietHours ? JSON.stringify(x.r.quietHours) : null)), col((x) => x.r.pinnedProvider ?? null),
+            traceContext ? JSON.stringify(traceContext) : null,
           ],
         );
         const ids = new Set(inserted.map((row) => row.id));
         for (const { id, r } of chunk) {
           if (!ids.has(id)) continue;
-          const d = queuedRecord(id, notificationId, r, now);
+          const d = queuedRecord(id, notificationId, r, now, traceContext);
           created.push(d);
           changes.push({ kind: 'queued', delivery: d, previousStatus: null, at: now });
         }

@@ -60,6 +60,7 @@ export const DeliveryEntity = new EntitySchema<DeliveryRow>({
     rounds: { type: 'integer' },
     attempt_count: { type: 'integer' },
     pinned_provider: { type: 'text', nullable: true },
+    trace_context: { type: 'jsonb', nullable: true },
     provider: { type: 'text', nullable: true },
     provider_message_id: { type: 'text', nullable: true },
     provider_state_id: { type: 'text', nullable: true },

@@ -49,6 +49,7 @@ export interface DeliveryRow {
   rounds: number;
   attempt_count: number;
   pinned_provider: string | null;
+  trace_context: Record<string, string> | null;
   provider: string | null;
   provider_message_id: string | null;
   provider_state_id: string | null;

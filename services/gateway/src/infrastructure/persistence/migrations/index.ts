@@ -1,6 +1,7 @@
 import { platformMigrations } from '@notify/db';
 import { CreateDeliveryTables1795400500000 } from './1795400500000-CreateDeliveryTables';
 import { CreateInboundMessages1795400501000 } from './1795400501000-CreateInboundMessages';
+import { AddDeliveryTraceContext1795400502000 } from './1795400502000-AddDeliveryTraceContext';
 
-/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables and the inbound-message dedupe. */
-export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000];
+/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables, the inbound-message dedupe and the deliveries' trace context. */
+export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000, AddDeliveryTraceContext1795400502000];
