@@ -290,7 +290,7 @@ export class Dispatcher {
     if (res.outcome.kind === 'accepted') {
       return {
         status: 'SENT', provider: res.provider!, providerMessageId: res.outcome.providerMessageId,
-        costRupiah: this.o.costs[res.provider!] ?? 0, failover: res.provider !== primary || channel !== d.channel, channel, body: text,
+        costRupiah: this.o.costs[res.provider!] ?? 0, failover: res.provider !== primary || channel !== d.channel, channel, body: text === d.body ? null : text,
       };
     }
     if (res.outcome.kind === 'ambiguous') {
@@ -305,7 +305,7 @@ export class Dispatcher {
       if (sms.outcome.kind === 'accepted') {
         return {
           status: 'SENT', provider: sms.provider!, providerMessageId: sms.outcome.providerMessageId,
-          costRupiah: this.o.costs[sms.provider!] ?? 0, failover: true, channel: 'SMS', body: d.fallbackBody!,
+          costRupiah: this.o.costs[sms.provider!] ?? 0, failover: true, channel: 'SMS', body: d.fallbackBody === d.body ? null : d.fallbackBody!,
         };
       }
       if (sms.outcome.kind === 'ambiguous') return this.failure(d, sms.provider, `ambiguous: ${sms.outcome.reason}`, false, sms.provider);

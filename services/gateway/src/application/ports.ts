@@ -46,9 +46,12 @@ export interface NewAttempt {
   finishedAt: Date;
 }
 
-/** The end of a send round. */
+/**
+ * The end of a send round. SENT `body`: the text that went out when it is not the stored body
+ * (the SMS fallback text), else null (the stored body stays; not sent to Postgres again).
+ */
 export type RoundResult =
-  | { status: 'SENT'; provider: string; providerMessageId: string; costRupiah: number; failover: boolean; channel: Channel; body: string }
+  | { status: 'SENT'; provider: string; providerMessageId: string; costRupiah: number; failover: boolean; channel: Channel; body: string | null }
   | { status: 'FAILED'; provider: string | null; lastError: string; nextAttemptAt: Date; pinnedProvider: string | null }
   | { status: 'DEAD'; provider: string | null; lastError: string };
 

@@ -495,7 +495,7 @@ export class PgDeliveryStore implements DeliveryStore {
         m,
         `UPDATE ${d} AS d SET status = 'SENT', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = v.provider,
            provider_message_id = v.provider_message_id, cost_rupiah = d.cost_rupiah + v.cost, failover = v.failover, channel = v.channel,
-           body = v.body, sent_at = v.at, updated_at = v.at, lease_until = NULL, last_error = NULL, next_attempt_at = NULL,
+           body = COALESCE(v.body, d.body), sent_at = v.at, updated_at = v.at, lease_until = NULL, last_error = NULL, next_attempt_at = NULL,
            deferred_until = NULL, pinned_provider = NULL
          FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::timestamptz[])
            AS v(id, n, provider, provider_message_id, cost, failover, channel, body, at)
