@@ -13,7 +13,7 @@
 // 2. raw ceiling: HTTP POSTs to the simulator for BENCH_DURATION_MS (measureSimulatorPost) with the
 //    client the gateway's adapters use (undici's request), before and again after the broadcast (the
 //    machine is shared: the ratio uses the mean of the two); once more with Node's fetch, for
-//    comparison only (about half the undici rate here; earlier runs' ratios were against it);
+//    comparison only (a third to a half of the undici rate here; earlier runs' ratios were against it);
 // 3. Broadcast MAINTENANCE to the area; deliveries/s = messages reaching the simulator between the
 //    first and the last one's `at` (counted from the simulator's record);
 // 4. latency: BENCH_EVENTS ticket-created events (notify.ticket.v1.TicketEvent, encoded as the
@@ -190,7 +190,9 @@ async function main(): Promise<void> {
     const rawAfter: Measurement = { ...(await measureSimulatorPost(rawOptions)), name: 'HTTP POST to simulator (after)' };
     const rawCpu = cpuBetween(rawCpuStart, sampleCpu());
     sim.reset();
+    const fetchCpuStart = sampleCpu();
     const rawFetch: Measurement = { ...(await measureSimulatorPost({ ...rawOptions, client: 'fetch' })), name: 'HTTP POST to simulator with fetch (comparison only)' };
+    const fetchCpu = cpuBetween(fetchCpuStart, sampleCpu());
     sim.reset();
     const rawRate = (rawBefore.rate + rawAfter.rate) / 2;
 
@@ -257,6 +259,7 @@ async function main(): Promise<void> {
       ['event → provider latency p99 (ms)', lat.p99.toFixed(0)],
       ['event → provider latency max (ms)', lat.max.toFixed(0)],
       ['CPU per raw POST: this process (client + simulator) (µs)', ((rawCpu.processMs * 1000) / Math.max(1, rawAfter.ops)).toFixed(0)],
+      ['  CPU per raw POST with fetch, comparison only (µs)', ((fetchCpu.processMs * 1000) / Math.max(1, rawFetch.ops)).toFixed(0)],
       ['CPU per delivery: this process (gateway, customer, template, simulator) (µs)', ((cpu.processMs * 1000) / sent.length).toFixed(0)],
       ['CPU per delivery: Postgres (µs)', ((cpu.postgresMs * 1000) / sent.length).toFixed(0)],
       [`CPU per delivery once resolved (last ${dispatchCount} sends): this process / Postgres (µs)`,

@@ -158,7 +158,7 @@ export async function measurePostgresTx(databaseUrl: string, options: MeasureOpt
  * off. Uses `url` when given (a simulator the caller runs), else starts one on a free port.
  * `client`: `undici` (default; the undici package's `request`, the client the gateway's
  * provider adapters use, so the ceiling is the one the gateway could reach) or `fetch` (Node's
- * built-in fetch, about half the rate on this machine; printed for comparison).
+ * built-in fetch, a third to a half of the rate on this machine; printed for comparison).
  */
 export async function measureSimulatorPost(options: MeasureOptions & { url?: string; token?: string; client?: 'undici' | 'fetch' }): Promise<Measurement> {
   const sim = options.url ? undefined : await startFonnteSim({ port: 0, receiptDelaysMs: false });

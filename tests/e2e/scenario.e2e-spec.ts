@@ -122,6 +122,24 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The parent links from `from` up to `to`, as `service:kind:name` hops (both ends included;
+ * publish / process / relay names without their namespace). Throws naming the hop whose
+ * parent is not in `byId`.
+ */
+function hopsTo(from: Span, to: Span, byId: ReadonlyMap<string, Span>): string[] {
+  const chain: Span[] = [];
+  let cur = from;
+  while (cur.spanId !== to.spanId) {
+    chain.push(cur);
+    const parent = cur.parentSpanId ? byId.get(cur.parentSpanId) : undefined;
+    if (!parent) throw new Error(`parent link broken at ${cur.service} "${cur.name}" (kind ${cur.kind}); chain: ${chain.map((s) => `${s.service}:${s.name}`).join(' ← ')}`);
+    cur = parent;
+  }
+  chain.push(to);
+  return chain.map((s) => `${s.service}:${s.kind}:${s.name.replace(/^(publish|process|outbox relay) \S*(notify\.\S+)$/, '$1 $2')}`);
+}
+
 /** OTLP/HTTP JSON receiver: every exported span, tagged with its process's service.name. */
 function startReceiver(): Promise<number> {
   receiver = createHttpServer((req, res) => {
@@ -511,15 +529,7 @@ describe("the seeds' scenario, five service processes, real Postgres and NATS", 
     // trace, and the walk passes the gateway's consumer, the ticket service's producer (the
     // relay's publish) and the relay.
     for (const call of calls(inTrace)) {
-      const chain: Span[] = [call];
-      let cur = call;
-      while (cur.spanId !== createTicket!.spanId) {
-        const parent = cur.parentSpanId ? byId.get(cur.parentSpanId) : undefined;
-        if (!parent) throw new Error(`parent link broken at ${cur.service} "${cur.name}" (kind ${cur.kind}); chain: ${chain.map((s) => `${s.service}:${s.name}`).join(' ← ')}`);
-        chain.push(parent);
-        cur = parent;
-      }
-      const hops = chain.map((s) => `${s.service}:${s.kind}:${s.name.replace(/^(publish|process|outbox relay) \S*(notify\.\S+)$/, '$1 $2')}`);
+      const hops = hopsTo(call, createTicket!, byId);
       expect(hops).toEqual(
         expect.arrayContaining([
           `gateway:${SPAN_KIND.CONSUMER}:process notify.ticket.v1.created`,
@@ -550,15 +560,7 @@ describe("the seeds' scenario, five service processes, real Postgres and NATS", 
     expect(posts(inTrace).length).toBeGreaterThanOrEqual(2);
     for (const post of posts(inTrace)) {
       expect(attr(post, 'http.request.method')).toBe('POST');
-      const chain: string[] = [];
-      let cur: Span | undefined = post;
-      while (cur && cur.spanId !== createTicket!.spanId) {
-        chain.push(`${cur.service}:${cur.kind}:${cur.name.replace(/^(publish|process|outbox relay) \S*(notify\.\S+)$/, '$1 $2')}`);
-        const parentId: string | undefined = cur.parentSpanId;
-        cur = parentId ? byId.get(parentId) : undefined;
-        if (!cur) throw new Error(`parent link broken after ${chain.join(' ← ')}`);
-      }
-      expect(chain).toEqual(
+      expect(hopsTo(post, createTicket!, byId)).toEqual(
         expect.arrayContaining([
           'gateway:1:gateway.send',
           `gateway:${SPAN_KIND.CONSUMER}:process notify.ticket.v1.created`,

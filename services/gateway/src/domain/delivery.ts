@@ -97,7 +97,7 @@ export interface DeliveryRecord {
   /** Set after an ambiguous outcome: the next round uses only this provider. */
   pinnedProvider: string | null;
   /** W3C trace context (`traceparent`, `tracestate`) of the code that created the row; the send joins that trace. */
-  traceContext?: Readonly<Record<string, string>> | null;
+  traceContext: Readonly<Record<string, string>> | null;
   provider: string | null;
   providerMessageId: string | null;
   providerStateId: string | null;
