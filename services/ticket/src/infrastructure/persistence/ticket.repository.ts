@@ -11,8 +11,10 @@ import type {
   TicketNumberSequence,
   TicketRepository,
 } from '../../application';
-import { TicketEntity, TicketHistoryEntity } from './ticket.entities';
-import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketRow } from './ticket.row-mapper';
+import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketHistoryRow, type TicketRow } from './ticket.row-mapper';
+
+/** A history line as findOne's json_agg gives it (`at` in epoch ms). */
+type HistoryJson = Omit<TicketHistoryRow, 'at'> & { at: number };
 
 /**
  * Rows of a raw query through TypeORM: SELECT / INSERT … RETURNING give the rows; UPDATE and
@@ -58,12 +60,24 @@ export class PgTicketRepository implements TicketRepository {
     return this.findOne('number', number);
   }
 
-  /** Entity reads (TicketEntity / TicketHistoryEntity, the DataSource's schema). */
+  /**
+   * One round trip: the ticket row and its history lines (ordered by seq) aggregated as JSON
+   * beside it, `at` as epoch ms (exact: an integer), `actor` as the stored jsonb.
+   */
   private async findOne(column: 'id' | 'number', value: string): Promise<Ticket | null> {
-    const row = await this.manager.getRepository(TicketEntity).findOneBy(column === 'id' ? { id: value } : { number: value });
+    const rows = await rowsOf<TicketRow & { history: readonly HistoryJson[] }>(
+      this.manager,
+      `SELECT t.*, COALESCE((
+         SELECT json_agg(json_build_object('ticket_id', h.ticket_id, 'seq', h.seq, 'action', h.action, 'from_status', h.from_status,
+                  'to_status', h.to_status, 'actor', h.actor, 'at', floor(extract(epoch FROM h.at) * 1000)::bigint, 'note', h.note) ORDER BY h.seq)
+           FROM ${this.history} h WHERE h.ticket_id = t.id), '[]'::json) AS history
+         FROM ${this.tickets} t WHERE t.${column} = $1`,
+      [value],
+    );
+    const row = rows[0];
     if (!row) return null;
-    const history = await this.manager.getRepository(TicketHistoryEntity).find({ where: { ticket_id: row.id }, order: { seq: 'ASC' } });
-    return ticketFromRow(row, history);
+    const { history, ...ticket } = row;
+    return ticketFromRow(ticket, history.map((h) => ({ ...h, at: new Date(h.at) })));
   }
 
   async save(ticket: Ticket, expectedVersion: number): Promise<void> {
@@ -95,15 +109,22 @@ export class PgTicketRepository implements TicketRepository {
     await this.appendHistory(ticket);
   }
 
-  /** Inserts the history lines not stored yet (seq = 1-based position). */
+  /**
+   * Inserts the history lines not stored yet (seq = 1-based position) in one statement: every
+   * line goes in through unnest, the ones already stored are skipped by ON CONFLICT (ticket_id, seq).
+   */
   private async appendHistory(ticket: Ticket): Promise<void> {
-    for (const [i, h] of ticket.history.entries()) {
-      await this.manager.query(
-        `INSERT INTO ${this.history} (ticket_id, seq, action, from_status, to_status, actor, at, note)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (ticket_id, seq) DO NOTHING`,
-        [ticket.id, i + 1, h.action, h.from, h.to, JSON.stringify(h.actor), h.at, h.note],
-      );
-    }
+    const h = ticket.history;
+    if (h.length === 0) return;
+    await this.manager.query(
+      `INSERT INTO ${this.history} (ticket_id, seq, action, from_status, to_status, actor, at, note)
+       SELECT $1, v.seq, v.action, v.from_status, v.to_status, v.actor, v.at, v.note
+         FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[])
+           AS v(seq, action, from_status, to_status, actor, at, note)
+       ON CONFLICT (ticket_id, seq) DO NOTHING`,
+      [ticket.id, h.map((_, i) => i + 1), h.map((x) => x.action), h.map((x) => x.from), h.map((x) => x.to),
+        h.map((x) => JSON.stringify(x.actor)), h.map((x) => x.at), h.map((x) => x.note)],
+    );
   }
 
   async list(filter: TicketListFilter, limit: number, after: TicketCursor | null, order: TicketOrder = 'created_desc'): Promise<Ticket[]> {
