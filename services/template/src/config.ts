@@ -1,4 +1,4 @@
-import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, type ConfigOf, type Env } from '@notify/config';
+import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, durationMs, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * The template service's environment (parsed once, fail fast, frozen). Every variable is
@@ -8,6 +8,12 @@ const schema = envSchema({
   ...platformEnv('template'),
   ...grpcServerEnv('template'),
   ...databaseEnv('template'),
+  /**
+   * How long the active version of a template (key, channel, locale) is kept in memory, ms
+   * (default 2 s; 0 reads Postgres on every render). A change made through this replica applies
+   * at once; other replicas pick it up within this time.
+   */
+  TEMPLATE_CACHE_TTL_MS: durationMs().default(2_000),
 });
 
 /** The zod schema of this service's environment (deploy-file checks read its keys). */

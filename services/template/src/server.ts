@@ -62,7 +62,7 @@ export async function startTemplateService(
   if (ownBus) runtime.onClose(() => ownBus.close());
   const { dataSource } = runtime;
   try {
-    const useCases = createTemplateUseCases(new TypeOrmTemplateRepository(dataSource));
+    const useCases = createTemplateUseCases(new TypeOrmTemplateRepository(dataSource, { activeCacheTtlMs: config.TEMPLATE_CACHE_TTL_MS }));
     const seeded = await useCases.seedDefaultTemplates.execute(DEFAULT_TEMPLATES);
     logger.info({ created: seeded.created.length, skipped: seeded.skipped.length }, 'default templates seeded');
 

@@ -33,6 +33,9 @@ beforeAll(async () => {
     GRPC_HOST: '127.0.0.1',
     GRPC_PORT: '0',
     NOTIFY_API_KEYS: `${ADMIN_KEY}:admin,${TECH_KEY}:technician`,
+    // Every render reads Postgres here: the specs below count those reads per call (the
+    // active-version cache has its own spec, typeorm-template.repository.integration-spec.ts).
+    TEMPLATE_CACHE_TTL_MS: '0',
   });
   service = await startTemplateService(config, createLogger({ service: 'template', level: 'silent' }));
   client = createClient(templatev1.TemplateServiceClient, `127.0.0.1:${service.grpc.port}`, { apiKey: ADMIN_KEY });

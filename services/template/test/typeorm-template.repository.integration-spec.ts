@@ -2,7 +2,7 @@ import { createDataSource, runMigrations } from '@notify/db';
 import { createTestSchema, type TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_TEMPLATES, createTemplateUseCases, templateRefToString } from '../src';
-import { TypeOrmTemplateRepository, templateEntities, templateMigrations } from '../src/infrastructure/persistence';
+import { TypeOrmTemplateRepository, templateEntities, templateMigrations, type TemplateRepositoryOptions } from '../src/infrastructure/persistence';
 import { describeTemplateRepositoryContract } from './template-repository.contract';
 
 let db: TestSchema;
@@ -19,12 +19,15 @@ afterAll(async () => {
   await db?.dropSchema();
 });
 
-async function freshRepository(): Promise<TypeOrmTemplateRepository> {
+async function freshRepository(options?: TemplateRepositoryOptions): Promise<TypeOrmTemplateRepository> {
   await ds.query(`TRUNCATE "${db.schema}".template_versions, "${db.schema}".template_heads`);
-  return new TypeOrmTemplateRepository(ds);
+  return new TypeOrmTemplateRepository(ds, options);
 }
 
-describeTemplateRepositoryContract('TypeORM on Postgres', freshRepository);
+describeTemplateRepositoryContract('TypeORM on Postgres', () => freshRepository());
+// The same contract with the active-version cache on and a TTL that never runs out within a test:
+// every write through the repository must drop what findActive kept.
+describeTemplateRepositoryContract('TypeORM on Postgres, active-version cache on', () => freshRepository({ activeCacheTtlMs: 3_600_000 }));
 
 describe('TypeOrmTemplateRepository on Postgres', () => {
   it('runs its migrations once (a second run finds nothing pending)', async () => {
@@ -55,5 +58,34 @@ describe('TypeOrmTemplateRepository on Postgres', () => {
     const heads = await repo.listHeads({});
     expect(heads).toHaveLength(DEFAULT_TEMPLATES.length);
     expect(heads.every((h) => h.activeVersion === 1 && h.latestVersion === 1 && h.activatedBy === 'seed')).toBe(true);
+  });
+
+  it('caches the active version for the TTL: a change made through another replica shows once it runs out, one through this one at once', async () => {
+    let now = 1_000_000;
+    const cached = await freshRepository({ activeCacheTtlMs: 2_000, now: () => now });
+    const replica = createTemplateUseCases(new TypeOrmTemplateRepository(ds));
+    const local = createTemplateUseCases(cached);
+    const ref = { key: 'cache.sample', channel: 'WHATSAPP' as const, locale: 'id' as const };
+    await replica.upsertTemplate.execute({ ...ref, body: 'teks v1', actor: 't', activate: true });
+    expect((await cached.findActive(ref))?.body).toBe('teks v1');
+    expect(await cached.findActive({ ...ref, locale: 'en' as const })).toBeUndefined();
+    const queries = jest.spyOn(ds, 'query');
+    await replica.upsertTemplate.execute({ ...ref, body: 'teks v2', actor: 't', activate: true });
+    await replica.upsertTemplate.execute({ ...ref, locale: 'en', body: 'teks en', actor: 't', activate: true });
+    queries.mockClear();
+    now += 1_999;
+    expect((await cached.findActive(ref))?.body).toBe('teks v1');
+    expect(await cached.findActive({ ...ref, locale: 'en' as const })).toBeUndefined();
+    expect(queries).not.toHaveBeenCalled();
+    now += 1;
+    expect((await cached.findActive(ref))?.body).toBe('teks v2');
+    expect((await cached.findActive({ ...ref, locale: 'en' as const }))?.body).toBe('teks en');
+    expect(queries).toHaveBeenCalledTimes(2);
+    queries.mockRestore();
+
+    await local.activateTemplateVersion.execute({ ...ref, version: 1, actor: 't' });
+    expect((await cached.findActive(ref))?.body).toBe('teks v1');
+    await local.upsertTemplate.execute({ ...ref, body: 'teks v3', actor: 't', activate: true });
+    expect((await cached.findActive(ref))?.body).toBe('teks v3');
   });
 });

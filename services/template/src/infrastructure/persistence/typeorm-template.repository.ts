@@ -14,6 +14,17 @@ import {
 } from '../../index';
 import { TemplateHeadEntity, TemplateHeadRow, TemplateVersionEntity, TemplateVersionRow } from './template.entities';
 
+/** Options of {@link TypeOrmTemplateRepository}. */
+export interface TemplateRepositoryOptions {
+  /** How long findActive keeps an answer, ms (TEMPLATE_CACHE_TTL_MS); 0 (the default here) reads Postgres every time. */
+  readonly activeCacheTtlMs?: number;
+  /** Clock of the cache, epoch ms (tests). */
+  readonly now?: () => number;
+}
+
+/** At most this many (key, channel, locale) answers are cached; the cache starts over when full. */
+const ACTIVE_CACHE_MAX = 10_000;
+
 /** Postgres SQLSTATE of a unique (primary key) violation. */
 const UNIQUE_VIOLATION = '23505';
 
@@ -24,12 +35,24 @@ const UNIQUE_VIOLATION = '23505';
  * stored one throws ConflictError and stores nothing (conditional UPDATE on
  * `latest_version` + primary keys, in one transaction); saving the head of an unknown
  * template throws NotFoundError. Values returned are frozen domain objects.
+ *
+ * Active-version cache ({@link TemplateRepositoryOptions.activeCacheTtlMs}): RenderTemplate
+ * reads the active version of (key, channel, locale) on every render, and a ticket event renders
+ * several; findActive keeps each answer (a version, or "none" for a missing locale) for the TTL.
+ * A write through this repository (appendVersion, saveHead) drops that template's entries at
+ * once, so this process renders a new or re-activated version from the next call; another
+ * replica sees it within the TTL.
  */
 export class TypeOrmTemplateRepository implements TemplateRepository {
   /** SELECT of the active version of (key, channel, locale), built once for the schema. */
   private readonly activeSql: string;
+  private readonly activeCache = new Map<string, { version: TemplateVersion | undefined; until: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource, options: TemplateRepositoryOptions = {}) {
+    this.ttlMs = options.activeCacheTtlMs ?? 0;
+    this.now = options.now ?? Date.now;
     const schema = dataSourceSchema(dataSource);
     this.activeSql =
       `SELECT v.key, v.channel, v.locale, v.version, v.body, v.sample_variables, v.description, v.created_at, v.created_by ` +
@@ -50,10 +73,18 @@ export class TypeOrmTemplateRepository implements TemplateRepository {
   }
 
   async findActive(ref: TemplateRef): Promise<TemplateVersion | undefined> {
+    const id = templateRefToString(ref);
+    const cached = this.ttlMs > 0 ? this.activeCache.get(id) : undefined;
+    if (cached && cached.until > this.now()) return cached.version;
     // The hot path of RenderTemplate (one read per render): one indexed join in plain SQL,
     // without the query builder's per-call SQL generation.
     const [row] = (await this.dataSource.query(this.activeSql, [ref.key, ref.channel, ref.locale])) as RawVersionRow[];
-    return row ? toVersion(fromRaw(row)) : undefined;
+    const version = row ? toVersion(fromRaw(row)) : undefined;
+    if (this.ttlMs > 0) {
+      if (this.activeCache.size >= ACTIVE_CACHE_MAX) this.activeCache.clear();
+      this.activeCache.set(id, { version, until: this.now() + this.ttlMs });
+    }
+    return version;
   }
 
   async listVersions(ref: TemplateRef): Promise<TemplateVersion[]> {
@@ -78,6 +109,7 @@ export class TypeOrmTemplateRepository implements TemplateRepository {
 
   async appendVersion(version: TemplateVersion, head: TemplateHead): Promise<void> {
     const id = templateRefToString(version);
+    this.activeCache.delete(id);
     if (head.latestVersion !== version.version || templateRefToString(head) !== id) {
       throw new ConflictError(`template ${id}: head (latest ${head.latestVersion}) does not match version ${version.version}`);
     }
@@ -108,6 +140,7 @@ export class TypeOrmTemplateRepository implements TemplateRepository {
 
   async saveHead(head: TemplateHead): Promise<void> {
     const id = templateRefToString(head);
+    this.activeCache.delete(id);
     const result = await this.dataSource
       .createQueryBuilder()
       .update(TemplateHeadEntity)
