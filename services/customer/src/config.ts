@@ -1,4 +1,4 @@
-import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, type ConfigOf, type Env } from '@notify/config';
+import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, durationMs, natsEnv, outboxEnv, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * The customer service's environment (parsed once, fail fast, frozen). Every variable is
@@ -8,6 +8,12 @@ const schema = envSchema({
   ...platformEnv('customer'),
   ...grpcServerEnv('customer'),
   ...databaseEnv('customer'), ...outboxEnv('customer'), ...natsEnv(),
+  /**
+   * How long the routing rules of a notification type are kept in memory, ms (default 2 s; 0
+   * reads Postgres on every ResolveRecipients). A rule changed through this replica applies at
+   * once; other replicas pick it up within this time.
+   */
+  ROUTING_RULES_CACHE_TTL_MS: durationMs().default(2_000),
 });
 
 /** The zod schema of this service's environment (deploy-file checks read its keys). */

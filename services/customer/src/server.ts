@@ -58,7 +58,7 @@ export async function startCustomerService(
   });
   const { dataSource, bus } = runtime;
   try {
-    const store = createCustomerStore(dataSource, config.NATS_NAMESPACE);
+    const store = createCustomerStore(dataSource, config.NATS_NAMESPACE, { rulesCache: { ttlMs: config.ROUTING_RULES_CACHE_TTL_MS } });
     const seeded = await seedDefaultRoutingRules(store.rules);
     if (seeded > 0) logger.info({ seeded }, 'default routing rules seeded');
 

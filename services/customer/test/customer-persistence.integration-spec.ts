@@ -132,6 +132,22 @@ describe('customer persistence (Postgres)', () => {
     expect(again).toMatchObject({ enabled: false, source: 'edited by admin' });
   });
 
+  it('caches the routing rules of a type for the TTL: an edit through another replica shows once it runs out, one through this replica at once', async () => {
+    if ((await store.rules.list({ notificationType: 'ticket.created' })).length === 0) await seedDefaultRoutingRules(store.rules);
+    let now = 5_000_000;
+    const cached = createCustomerStore(ds, 'tns', { rulesCache: { ttlMs: 2_000, now: () => now } });
+    const [rule] = await cached.rules.list({ notificationType: 'ticket.created' });
+    const stored = async () => (await cached.rules.list({ notificationType: 'ticket.created' })).find((r) => r.id === rule!.id)!;
+    await store.rules.upsert({ ...rule!, templateKey: 'edited.on.another.replica' });
+    now += 1_999;
+    expect((await stored()).templateKey).toBe(rule!.templateKey);
+    now += 1;
+    expect((await stored()).templateKey).toBe('edited.on.another.replica');
+    await cached.rules.upsert({ ...rule!, templateKey: 'edited.here' });
+    expect((await stored()).templateKey).toBe('edited.here');
+    await store.rules.upsert(rule!);
+  });
+
   it('keeps staff phones, group chat ids and opt-outs unique', async () => {
     const staff = { id: 's-1', name: 'Lufti', role: 'technician' as const, phone: '6281200000001', workZones: ['karawang'], active: true, createdAt: at };
     await store.staff.insert(staff);

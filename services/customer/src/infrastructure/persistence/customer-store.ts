@@ -16,7 +16,7 @@ import { PgGroupRepository } from './repositories/group.repository';
 import { PgInvoiceRepository } from './repositories/invoice.repository';
 import { PgOptOutRepository } from './repositories/opt-out.repository';
 import { PgPreferencesRepository } from './repositories/preferences.repository';
-import { PgRoutingRuleRepository } from './repositories/routing-rule.repository';
+import { PgRoutingRuleRepository, type RoutingRuleCacheOptions } from './repositories/routing-rule.repository';
 import { PgStaffRepository } from './repositories/staff.repository';
 
 /** Every port of the customer application over one DataSource (its schema). */
@@ -31,8 +31,12 @@ export interface CustomerStore {
   readonly rules: RoutingRuleRepository;
 }
 
-/** Builds the Postgres-backed ports; `namespace` prefixes outbox subjects (tests). */
-export function createCustomerStore(ds: DataSource, namespace?: string): CustomerStore {
+/**
+ * Builds the Postgres-backed ports; `namespace` prefixes outbox subjects (tests);
+ * `rulesCache` says how long the routing rules of a notification type are kept (ms; not cached
+ * when absent; see PgRoutingRuleRepository).
+ */
+export function createCustomerStore(ds: DataSource, namespace?: string, options: { rulesCache?: RoutingRuleCacheOptions } = {}): CustomerStore {
   const ctx = { manager: ds.manager, schema: dataSourceSchema(ds) };
   return {
     customers: new PgCustomerRepository(ctx),
@@ -42,6 +46,6 @@ export function createCustomerStore(ds: DataSource, namespace?: string): Custome
     preferences: new PgPreferencesRepository(ctx),
     optOuts: new PgOptOutRepository(ctx),
     invoices: new PgInvoiceRepository(ctx),
-    rules: new PgRoutingRuleRepository(ctx),
+    rules: new PgRoutingRuleRepository(ctx, options.rulesCache),
   };
 }

@@ -7,5 +7,5 @@ export { PgGroupRepository } from './repositories/group.repository';
 export { PgPreferencesRepository } from './repositories/preferences.repository';
 export { PgOptOutRepository } from './repositories/opt-out.repository';
 export { PgInvoiceRepository } from './repositories/invoice.repository';
-export { PgRoutingRuleRepository } from './repositories/routing-rule.repository';
+export { PgRoutingRuleRepository, type RoutingRuleCacheOptions } from './repositories/routing-rule.repository';
 export * from './entities/directory.entities';

@@ -4,6 +4,9 @@ import { query, t, type Row, type SqlContext } from '../sql.util';
 
 const COLUMNS = 'id, notification_type, ticket_type, escalation_level, audience, channels, template_key, enabled, source';
 
+/** At most this many notification types are cached; the cache starts over when full. */
+const RULES_CACHE_MAX = 1_000;
+
 function toRule(r: Row): RoutingRule {
   return {
     id: r.id as string,
@@ -22,11 +25,45 @@ function values(r: RoutingRule): unknown[] {
   return [r.id, r.notificationType, r.ticketType, r.escalationLevel, r.audience, [...r.channels], r.templateKey, r.enabled, r.source];
 }
 
-/** Routing rules in `<schema>.routing_rules`, keyed by the deterministic rule id. */
+/** Options of {@link PgRoutingRuleRepository}. */
+export interface RoutingRuleCacheOptions {
+  /** How long `list` keeps the rules of one notification type, ms (ROUTING_RULES_CACHE_TTL_MS); 0 (the default here) reads every time. */
+  readonly ttlMs?: number;
+  /** Clock of the cache, epoch ms (tests). */
+  readonly now?: () => number;
+}
+
+/**
+ * Routing rules in `<schema>.routing_rules`, keyed by the deterministic rule id.
+ *
+ * ResolveRecipients lists the rules of the event's notification type on every call; with a TTL
+ * the answer per type is kept that long. A write through this repository (upsert,
+ * insertMissing) drops the whole cache at once, so this replica routes by the new rule from the
+ * next call; another replica within the TTL. A list without a type is never cached.
+ */
 export class PgRoutingRuleRepository implements RoutingRuleRepository {
-  constructor(private readonly ctx: SqlContext) {}
+  private readonly cache = new Map<string, { rules: readonly RoutingRule[]; until: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly ctx: SqlContext, options: RoutingRuleCacheOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 0;
+    this.now = options.now ?? Date.now;
+  }
 
   async list(filter: { readonly notificationType?: string }): Promise<RoutingRule[]> {
+    const type = filter.notificationType;
+    const cached = type && this.ttlMs > 0 ? this.cache.get(type) : undefined;
+    if (cached && cached.until > this.now()) return [...cached.rules];
+    const rules = await this.read(filter);
+    if (type && this.ttlMs > 0) {
+      if (this.cache.size >= RULES_CACHE_MAX) this.cache.clear();
+      this.cache.set(type, { rules: [...rules], until: this.now() + this.ttlMs });
+    }
+    return rules;
+  }
+
+  private async read(filter: { readonly notificationType?: string }): Promise<RoutingRule[]> {
     const rows = filter.notificationType
       ? await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'routing_rules')} WHERE notification_type = $1 ORDER BY id COLLATE "C"`, [
           filter.notificationType,
@@ -44,6 +81,7 @@ export class PgRoutingRuleRepository implements RoutingRuleRepository {
          template_key = EXCLUDED.template_key, enabled = EXCLUDED.enabled, source = EXCLUDED.source, updated_at = now()`,
       values(r),
     );
+    this.cache.clear();
   }
 
   /** `ON CONFLICT DO NOTHING`: a stored (possibly edited) rule is never overwritten. */
@@ -57,6 +95,7 @@ export class PgRoutingRuleRepository implements RoutingRuleRepository {
       );
       inserted += rows.length;
     }
+    this.cache.clear();
     return inserted;
   }
 }
