@@ -1,4 +1,4 @@
-import { durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, type Env } from '@notify/config';
+import { durationMs, envSchema, loadConfig, positiveInt, url, z, type ConfigOf, type Env } from '@notify/config';
 import { prefixedEnv } from '../support/bench-env';
 
 /**
@@ -16,6 +16,8 @@ import { prefixedEnv } from '../support/bench-env';
  * - `BENCH_CUSTOMERS` customers the tickets are opened for, in turn (default 8);
  * - `BENCH_STEP_TIMEOUT_MS` how long one step's messages may take before the run fails (default 30 s);
  * - `BENCH_START_TIMEOUT_MS` how long the five services may take to answer SERVING (default 180 s);
+ * - `BENCH_SERVICE_NODE_OPTIONS` NODE_OPTIONS of every service process (default none), for
+ *   profiling, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (one .cpuprofile per service at exit);
  * - `BENCH_GATEWAY_<VAR>`: passed to the gateway process as `<VAR>` (overrides the bench's tuning).
  */
 const schema = envSchema({
@@ -30,6 +32,7 @@ const schema = envSchema({
   BENCH_CUSTOMERS: positiveInt().default(8),
   BENCH_STEP_TIMEOUT_MS: durationMs().default(30_000),
   BENCH_START_TIMEOUT_MS: durationMs().default(180_000),
+  BENCH_SERVICE_NODE_OPTIONS: z.string().optional(),
 });
 
 export type LifecycleBenchConfig = ConfigOf<typeof schema> & {

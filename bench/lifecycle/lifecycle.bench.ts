@@ -21,9 +21,11 @@
 //    previous step's messages arrived (so every message belongs to one step); latency = each
 //    message's simulator `at` − its step's RPC completion.
 // 5. Half rate: tickets started at half the measured maximum ticket rate; p99 latency there.
-// Then the services' VmHWM (/proc/<pid>/status), SIGTERM to each, schemas dropped, streams deleted
+// Then where the CPU went in the max-rate phase (each service from /proc/<pid>/stat, this process,
+// the rest of the machine's busy time from /proc/stat), the services' VmHWM (/proc/<pid>/status), SIGTERM to each, schemas dropped, streams deleted
 // (also on Ctrl-C).
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { decodeEvent, eventConsumer } from '@notify/events';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
@@ -35,7 +37,7 @@ import {
   mapConcurrent, sleep,
 } from '../gateway/bench-support';
 import { formatMeasurements, measureGrpcUnary, measureJetStreamPublish, measurePostgresTx, measureSimulatorPost, type Measurement } from '../raw/ceilings';
-import { assertAlive, memoryOf, spawnService, stopServices, waitServing, type ServiceProcess } from '../support/service-processes';
+import { assertAlive, cpuMsOf, machineCpuMs, memoryOf, spawnService, stopServices, waitServing, type ServiceProcess } from '../support/service-processes';
 import { loadLifecycleBenchConfig } from './bench.config';
 
 const TARGET_RATIO = 0.3;
@@ -276,6 +278,35 @@ function summarize(runs: readonly TicketRun[], startedAt: number): PhaseResult {
 
 // ── main ───────────────────────────────────────────────────────────────────────────────────
 
+/** CPU readings taken when the max-rate phase starts. */
+interface CpuBefore {
+  readonly procs: ReadonlyArray<number | undefined>;
+  readonly self: NodeJS.CpuUsage;
+  readonly machine: { busy: number; total: number };
+}
+
+/**
+ * Where the CPU went since `before`, ms: each service process (/proc/<pid>/stat), this bench
+ * process (the drivers, the simulators, the NATS feed), and the rest of the machine's busy time
+ * (Postgres backends, nats-server, the kernel's softirq work for loopback TCP). `steps` = ticket
+ * steps (RPCs) driven, for the per-step column.
+ */
+function cpuDuring(procs: readonly ServiceProcess[], before: CpuBefore, steps: number): {
+  rows: Array<{ name: string; ms: number }>; wallMs: number; cores: number; steps: number;
+} {
+  const machine = machineCpuMs();
+  const cores = Math.max(1, availableParallelism());
+  const wallMs = (machine.total - before.machine.total) / cores;
+  const rows: Array<{ name: string; ms: number }> = procs.map((p, i) => ({ name: p.name, ms: (cpuMsOf(p.child.pid) ?? NaN) - (before.procs[i] ?? NaN) }));
+  const self = process.cpuUsage(before.self);
+  rows.push({ name: 'bench process (drivers, simulators)', ms: (self.user + self.system) / 1000 });
+  const accounted = rows.reduce((sum, r) => sum + (Number.isFinite(r.ms) ? r.ms : 0), 0);
+  const busy = machine.busy - before.machine.busy;
+  rows.push({ name: 'rest of the machine (Postgres, NATS, kernel)', ms: Math.max(0, busy - accounted) });
+  rows.push({ name: 'machine busy in all', ms: busy });
+  return { rows, wallMs, cores, steps };
+}
+
 async function main(): Promise<void> {
   handleInterrupts('bench lifecycle');
   const bench = loadLifecycleBenchConfig();
@@ -318,6 +349,7 @@ async function main(): Promise<void> {
     const keys: StackKeys = { apiKeys: `${adminKey}:admin,${serviceKey}:service`, adminKey, serviceKey, source: 'generated' };
     const base: Record<string, string> = {
       PATH: bench.path, NODE_ENV: 'production', LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '3000', NATS_NAMESPACE: run,
+      ...(bench.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: bench.BENCH_SERVICE_NODE_OPTIONS } : {}),
     };
     for (const s of START_ORDER) base[`${s.toUpperCase()}_DATABASE_SCHEMA`] = `${run}_${s}`;
     const providerEnv = {
@@ -384,6 +416,7 @@ async function main(): Promise<void> {
     // 4. Maximum rate: K tickets in flight.
     let seq = 1;
     const k = bench.BENCH_TICKETS_IN_FLIGHT;
+    const cpuBefore = { procs: procs.map((p) => cpuMsOf(p.child.pid)), self: process.cpuUsage(), machine: machineCpuMs() };
     const maxStart = Date.now();
     const deadline = maxStart + bench.BENCH_LIFECYCLE_MS;
     const maxRuns: TicketRun[] = [];
@@ -394,6 +427,7 @@ async function main(): Promise<void> {
       }
     }));
     const max = summarize(maxRuns, maxStart);
+    const cpu = cpuDuring(procs, cpuBefore, max.tickets * STEPS.length);
     const maxTicketRate = (max.tickets / max.elapsedMs) * 1000;
 
     // 5. Half rate: tickets started on a schedule, each still driven step by step.
@@ -462,6 +496,11 @@ async function main(): Promise<void> {
     console.log(formatTable([
       ['service', 'pid', 'peak RSS (VmHWM) MiB', 'RSS now MiB'],
       ...memory.map((m) => [m.name, String(m.pid ?? '?'), m.mem ? m.mem.hwm.toFixed(0) : '?', m.mem ? m.mem.rss.toFixed(0) : '?']),
+    ]));
+    console.log('');
+    console.log(formatTable([
+      [`CPU during the max-rate phase (${(cpu.wallMs / 1000).toFixed(1)} s, ${cpu.cores} cores)`, 'CPU s', '% of one core', 'ms per ticket step'],
+      ...cpu.rows.map((r) => [r.name, (r.ms / 1000).toFixed(1), ((r.ms / cpu.wallMs) * 100).toFixed(0), (r.ms / Math.max(1, cpu.steps)).toFixed(1)]),
     ]));
     console.log(`\nsimulators received ${feed.total} messages in all (${feed.other} without a ticket number: registrations, welcomes)`);
   } finally {

@@ -77,6 +77,30 @@ export function memoryOf(pid: number | undefined): { hwm: number; rss: number } 
   }
 }
 
+/**
+ * CPU time a process has used so far (user + system, /proc/<pid>/stat fields 14 and 15), ms;
+ * undefined when /proc has none. The fields count USER_HZ ticks, 100 per second on Linux.
+ */
+export function cpuMsOf(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which is in parentheses and may hold spaces): state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy and total CPU time of the whole machine so far (/proc/stat `cpu` line, all cores), ms. */
+export function machineCpuMs(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy: busy * 10, total: (busy + idle + iowait) * 10 };
+}
+
 /** SIGTERM to each process still running, last started first; SIGKILL after 15 s. */
 export async function stopServices(procs: readonly ServiceProcess[]): Promise<void> {
   for (const p of [...procs].reverse()) {
