@@ -132,8 +132,9 @@ async function run(): Promise<void> {
 
   const stack = await starting;
   if (stopping) return;
-  writeInfoFile(stack.info);
+  // The banner first: a script that waits for the info file finds it printed already.
   process.stdout.write(banner(stack.info) + '\n');
+  writeInfoFile(stack.info);
 }
 
 /** Entry point (tools/stack/bin/stack.js start): runs the stack until SIGINT/SIGTERM; exits 1 when the start fails. */

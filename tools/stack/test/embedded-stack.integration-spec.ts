@@ -59,6 +59,8 @@ describe('npm start (embedded stack, one process)', () => {
     const infoFile = path.join(dataDir, 'stack.json');
     await waitFor(() => existsSync(infoFile) || child.exitCode !== null, { timeoutMs: 60_000, intervalMs: 200 });
     if (!existsSync(infoFile)) throw new Error(`npm start exited (${child.exitCode}) before it was up:\n${output.slice(-4000)}`);
+    // The banner is written before the info file, but its bytes may still be in the pipe.
+    await waitFor(() => output.includes('Ctrl-C stops everything.'), { timeoutMs: 10_000, intervalMs: 50 });
     info = JSON.parse(readFileSync(infoFile, 'utf8')) as StackJson;
     customers = createClient(customerv1.CustomerServiceClient, info.grpc.customer, { apiKey: ADMIN_KEY });
     tickets = createClient(ticketv1.TicketServiceClient, info.grpc.ticket, { apiKey: ADMIN_KEY });
