@@ -81,6 +81,7 @@ describe('ticket persistence (Postgres)', () => {
     await store(a, 1);
     await expect(store(b, 1)).rejects.toBeInstanceOf(ConflictError);
     expect((await repo.findById(created.ticket.id))?.technicianId).toBe('tech-1');
+    expect((await repo.findById(created.ticket.id))?.history).toEqual(a.ticket.history);
     expect(await ds.query(`SELECT 1 FROM "${pg.schema}".outbox WHERE id = $1`, [b.event.eventId])).toHaveLength(0);
   });
 

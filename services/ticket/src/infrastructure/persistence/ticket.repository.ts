@@ -80,51 +80,49 @@ export class PgTicketRepository implements TicketRepository {
     return ticketFromRow(ticket, history.map((h) => ({ ...h, at: new Date(h.at) })));
   }
 
+  /**
+   * One statement: the ticket row (INSERT for `expectedVersion = 0`, else the version-checked
+   * UPDATE) and, in a data-modifying CTE that reads the row it wrote, the history lines not
+   * stored yet (every line through unnest, seq = 1-based position; ON CONFLICT (ticket_id, seq)
+   * skips the stored ones). No row written (an UPDATE whose version moved on) → no history
+   * written → ConflictError; a duplicate id or number on insert → ConflictError.
+   */
   async save(ticket: Ticket, expectedVersion: number): Promise<void> {
     const values = ticketRowValues(ticket);
+    const n = values.length;
+    let written: string;
+    let params: unknown[];
     if (expectedVersion === 0) {
       const placeholders = TICKET_COLUMNS.map((c, i) => (c === 'created_by' ? `$${i + 1}::jsonb` : `$${i + 1}`));
-      try {
-        await this.manager.query(
-          `INSERT INTO ${this.tickets} (${TICKET_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})`,
-          values,
-        );
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new ConflictError(`ticket ${ticket.number} (${ticket.id}) already exists`);
-        throw err;
-      }
+      written = `INSERT INTO ${this.tickets} (${TICKET_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING id`;
+      params = values;
     } else {
       const sets = TICKET_COLUMNS.map((c, i) => [c, i] as const)
         .filter(([c]) => c !== 'id')
         .map(([c, i]) => `${c} = $${i + 1}${c === 'created_by' ? '::jsonb' : ''}`);
-      const updated = await rowsOf<{ id: string }>(
-        this.manager,
-        `UPDATE ${this.tickets} SET ${sets.join(', ')} WHERE id = $1 AND version = $${values.length + 1} RETURNING id`,
-        [...values, expectedVersion],
-      );
-      if (updated.length === 0) {
-        throw new ConflictError(`ticket ${ticket.number} changed concurrently (expected version ${expectedVersion})`);
-      }
+      written = `UPDATE ${this.tickets} SET ${sets.join(', ')} WHERE id = $1 AND version = $${n + 1} RETURNING id`;
+      params = [...values, expectedVersion];
     }
-    await this.appendHistory(ticket);
-  }
-
-  /**
-   * Inserts the history lines not stored yet (seq = 1-based position) in one statement: every
-   * line goes in through unnest, the ones already stored are skipped by ON CONFLICT (ticket_id, seq).
-   */
-  private async appendHistory(ticket: Ticket): Promise<void> {
     const h = ticket.history;
-    if (h.length === 0) return;
-    await this.manager.query(
-      `INSERT INTO ${this.history} (ticket_id, seq, action, from_status, to_status, actor, at, note)
-       SELECT $1, v.seq, v.action, v.from_status, v.to_status, v.actor, v.at, v.note
-         FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[])
-           AS v(seq, action, from_status, to_status, actor, at, note)
-       ON CONFLICT (ticket_id, seq) DO NOTHING`,
-      [ticket.id, h.map((_, i) => i + 1), h.map((x) => x.action), h.map((x) => x.from), h.map((x) => x.to),
+    const p = params.length;
+    const rows = await rowsOf<{ id: string }>(
+      this.manager,
+      `WITH w AS (${written}),
+            h AS (INSERT INTO ${this.history} (ticket_id, seq, action, from_status, to_status, actor, at, note)
+                  SELECT w.id, v.seq, v.action, v.from_status, v.to_status, v.actor, v.at, v.note
+                    FROM w, unnest($${p + 1}::int[], $${p + 2}::text[], $${p + 3}::text[], $${p + 4}::text[], $${p + 5}::jsonb[],
+                                   $${p + 6}::timestamptz[], $${p + 7}::text[]) AS v(seq, action, from_status, to_status, actor, at, note)
+                  ON CONFLICT (ticket_id, seq) DO NOTHING)
+       SELECT id FROM w`,
+      [...params, h.map((_, i) => i + 1), h.map((x) => x.action), h.map((x) => x.from), h.map((x) => x.to),
         h.map((x) => JSON.stringify(x.actor)), h.map((x) => x.at), h.map((x) => x.note)],
-    );
+    ).catch((err: unknown) => {
+      if (expectedVersion === 0 && isUniqueViolation(err)) throw new ConflictError(`ticket ${ticket.number} (${ticket.id}) already exists`);
+      throw err;
+    });
+    if (rows.length === 0) {
+      throw new ConflictError(`ticket ${ticket.number} changed concurrently (expected version ${expectedVersion})`);
+    }
   }
 
   async list(filter: TicketListFilter, limit: number, after: TicketCursor | null, order: TicketOrder = 'created_desc'): Promise<Ticket[]> {
