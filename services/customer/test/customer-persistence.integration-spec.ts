@@ -166,6 +166,28 @@ describe('customer persistence (Postgres)', () => {
     await store.optOuts.upsert({ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at });
     expect(await store.optOuts.findByPhones(['6281200000001'])).toEqual([{ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at }]);
   });
+  it('reads the preferences and opt-outs of a batch in one statement, each where it belongs', async () => {
+    const prefs = {
+      subject: { kind: 'customer' as const, id: 'facts-c1' }, channels: { WHATSAPP: false, SMS: true }, optedOutTypes: ['campaign.promotion'],
+      quietHours: { start: '21:00', end: '07:00' }, timeZone: 'Asia/Jakarta', locale: 'en' as const, updatedAt: at,
+    };
+    await store.preferences.save(prefs);
+    await store.preferences.save({ ...prefs, subject: { kind: 'staff', id: 'facts-c1' }, locale: 'id' });
+    await store.optOuts.upsert({ phone: '6281300000001', channel: 'WHATSAPP', reason: null, at });
+    await store.optOuts.upsert({ phone: '6281300000001', channel: 'SMS', reason: 'STOP', at });
+    await store.optOuts.upsert({ phone: '6281300000002', channel: 'SMS', reason: 'STOP', at });
+
+    const facts = await store.facts.factsOf(
+      [{ kind: 'customer', id: 'facts-c1' }, { kind: 'customer', id: 'facts-none' }],
+      ['6281300000001', '6281300000009'],
+    );
+    expect([...facts.preferences.entries()]).toEqual([['customer:facts-c1', prefs]]);
+    expect([...facts.optedOut.entries()].map(([phone, set]) => [phone, [...set].sort()])).toEqual([['6281300000001', ['SMS', 'WHATSAPP']]]);
+    expect(await store.facts.factsOf([], [])).toEqual({ preferences: new Map(), optedOut: new Map() });
+    const onlyPhones = await store.facts.factsOf([], ['6281300000002']);
+    expect(onlyPhones.preferences.size).toBe(0);
+    expect([...onlyPhones.optedOut.keys()]).toEqual(['6281300000002']);
+  });
   it('lists customers by any of several statuses and by a case-insensitive name or phone substring (LIKE wildcards taken literally)', async () => {
     const a = { ...newCustomer('081377770001', 'cikampek').customer, name: 'Siti 100% Aman' };
     const b = { ...newCustomer('081377770002', 'cikampek').customer, name: 'Sitinjak', status: 'ACTIVE' as const };

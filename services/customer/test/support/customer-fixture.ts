@@ -62,8 +62,7 @@ export async function customerFixture(start = '2026-11-22T03:00:00Z') {
       customers: store.customers,
       staff: store.staff,
       groups: store.groups,
-      preferences: store.preferences,
-      optOuts: store.optOuts,
+      facts: store.facts,
     }),
   };
   let phoneSeq = 1000;

@@ -11,7 +11,9 @@ import {
   type Staff,
   type WhatsAppGroup,
 } from '../../src/domain';
+import { optedOutChannelsByPhone } from '../../src/application';
 import type {
+  CandidateFactsReader,
   CustomerCursor,
   CustomerListFilter,
   CustomerRepository,
@@ -138,6 +140,14 @@ export class InMemoryCustomerStore {
       const set = new Set(phones);
       return [...this.optOutRows.values()].filter((o) => set.has(o.phone));
     },
+  };
+
+  /** The two in-memory reads above, so their counters (batch sizes) still see every batch. */
+  readonly facts: CandidateFactsReader = {
+    factsOf: async (subjects, phones) => ({
+      preferences: await this.preferences.getMany(subjects),
+      optedOut: optedOutChannelsByPhone(phones.length ? await this.optOuts.findByPhones(phones) : []),
+    }),
   };
 
   readonly invoices: InvoiceRepository = {

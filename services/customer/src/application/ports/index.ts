@@ -9,3 +9,4 @@ export * from './preferences-repository.port';
 export * from './opt-out-repository.port';
 export * from './invoice-repository.port';
 export * from './routing-rule-repository.port';
+export * from './candidate-facts.port';

@@ -25,7 +25,7 @@ import {
   type StaffRole,
   type WhatsAppGroup,
 } from '../../domain';
-import type { CustomerRepository, GroupRepository, OptOutRepository, PreferencesRepository, RoutingRuleRepository, StaffRepository } from '../ports';
+import type { CandidateFactsReader, CustomerRepository, GroupRepository, RoutingRuleRepository, StaffRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 
 export interface ResolveRecipientsInput {
@@ -79,11 +79,11 @@ export interface ResolveRecipientsDeps {
   readonly customers: CustomerRepository;
   readonly staff: StaffRepository;
   readonly groups: GroupRepository;
-  readonly preferences: PreferencesRepository;
-  readonly optOuts: OptOutRepository;
+  /** Preferences and opt-outs of each batch of candidates (one round trip per batch). */
+  readonly facts: CandidateFactsReader;
 }
 
-/** Candidates are judged in batches of this size (one preferences and one opt-out query per batch). */
+/** Candidates are judged in batches of this size (one CandidateFactsReader read per batch). */
 export const RESOLUTION_BATCH_SIZE = 500;
 
 const FIELD_NAMES: Record<string, string> = {
@@ -210,16 +210,8 @@ export class ResolveRecipientsUseCase {
 
   private async judgeBatch(batch: Bare[], rule: RoutingRule, context: ResolutionContext) {
     const subjects = batch.map((c) => ({ kind: c.kind, id: c.id }));
-    const prefs = await this.deps.preferences.getMany(subjects);
     const phones = [...new Set(batch.filter((c) => c.kind !== 'group' && c.address).map((c) => c.address!))];
-    const optOuts = new Map<string, Set<Channel>>();
-    if (phones.length) {
-      for (const o of await this.deps.optOuts.findByPhones(phones)) {
-        const set = optOuts.get(o.phone) ?? new Set<Channel>();
-        set.add(o.channel);
-        optOuts.set(o.phone, set);
-      }
-    }
+    const { preferences: prefs, optedOut: optOuts } = await this.deps.facts.factsOf(subjects, phones);
     return batch.map((c) =>
       judgeCandidate(
         {

@@ -8,6 +8,7 @@ import type {
   OptOutRepository,
   PreferencesRepository,
   RoutingRuleRepository,
+  CandidateFactsReader,
   StaffRepository,
 } from '../../application';
 import { TypeOrmCustomerUnitOfWork } from './customer.unit-of-work';
@@ -18,6 +19,7 @@ import { PgOptOutRepository } from './repositories/opt-out.repository';
 import { PgPreferencesRepository } from './repositories/preferences.repository';
 import { PgRoutingRuleRepository, type RoutingRuleCacheOptions } from './repositories/routing-rule.repository';
 import { PgStaffRepository } from './repositories/staff.repository';
+import { PgCandidateFactsReader } from './repositories/candidate-facts.repository';
 
 /** Every port of the customer application over one DataSource (its schema). */
 export interface CustomerStore {
@@ -29,6 +31,7 @@ export interface CustomerStore {
   readonly optOuts: OptOutRepository;
   readonly invoices: InvoiceRepository;
   readonly rules: RoutingRuleRepository;
+  readonly facts: CandidateFactsReader;
 }
 
 /**
@@ -47,5 +50,6 @@ export function createCustomerStore(ds: DataSource, namespace?: string, options:
     optOuts: new PgOptOutRepository(ctx),
     invoices: new PgInvoiceRepository(ctx),
     rules: new PgRoutingRuleRepository(ctx, options.rulesCache),
+    facts: new PgCandidateFactsReader(ctx),
   };
 }

@@ -9,3 +9,4 @@ export { PgOptOutRepository } from './repositories/opt-out.repository';
 export { PgInvoiceRepository } from './repositories/invoice.repository';
 export { PgRoutingRuleRepository, type RoutingRuleCacheOptions } from './repositories/routing-rule.repository';
 export * from './entities/directory.entities';
+export { PgCandidateFactsReader } from './repositories/candidate-facts.repository';

@@ -121,8 +121,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     customers: store.customers,
     staff: store.staff,
     groups: store.groups,
-    preferences: store.preferences,
-    optOuts: store.optOuts,
+    facts: store.facts,
   });
 
   return {

@@ -2,9 +2,11 @@ import { subjectKey, type Locale, type NotificationPreferences, type SubjectKind
 import type { PreferencesRepository } from '../../../application';
 import { query, t, type Row, type SqlContext } from '../sql.util';
 
-const COLUMNS = 'subject_kind, subject_id, whatsapp, sms, opted_out_types, quiet_start, quiet_end, time_zone, locale, updated_at';
+/** The preferences columns, in toPreferences' terms (CandidateFactsReader selects them too). */
+export const PREFERENCE_COLUMNS = 'subject_kind, subject_id, whatsapp, sms, opted_out_types, quiet_start, quiet_end, time_zone, locale, updated_at';
 
-function toPreferences(r: Row): NotificationPreferences {
+/** A preferences row as the domain's NotificationPreferences. */
+export function toPreferences(r: Row): NotificationPreferences {
   const start = r.quiet_start as string | null;
   const end = r.quiet_end as string | null;
   return {
@@ -23,7 +25,7 @@ export class PgPreferencesRepository implements PreferencesRepository {
   constructor(private readonly ctx: SqlContext) {}
 
   async get(subject: SubjectRef): Promise<NotificationPreferences | null> {
-    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'preferences')} WHERE subject_kind = $1 AND subject_id = $2`, [
+    const rows = await query(this.ctx, `SELECT ${PREFERENCE_COLUMNS} FROM ${t(this.ctx, 'preferences')} WHERE subject_kind = $1 AND subject_id = $2`, [
       subject.kind,
       subject.id,
     ]);
@@ -36,7 +38,7 @@ export class PgPreferencesRepository implements PreferencesRepository {
     if (!subjects.length) return out;
     const rows = await query(
       this.ctx,
-      `SELECT ${COLUMNS} FROM ${t(this.ctx, 'preferences')} p
+      `SELECT ${PREFERENCE_COLUMNS} FROM ${t(this.ctx, 'preferences')} p
        JOIN unnest($1::text[], $2::text[]) AS s(kind, id) ON p.subject_kind = s.kind AND p.subject_id = s.id`,
       [subjects.map((s) => s.kind), subjects.map((s) => s.id)],
     );
@@ -50,7 +52,7 @@ export class PgPreferencesRepository implements PreferencesRepository {
   async save(p: NotificationPreferences): Promise<void> {
     await query(
       this.ctx,
-      `INSERT INTO ${t(this.ctx, 'preferences')} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+      `INSERT INTO ${t(this.ctx, 'preferences')} (${PREFERENCE_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
        ON CONFLICT (subject_kind, subject_id) DO UPDATE SET whatsapp = EXCLUDED.whatsapp, sms = EXCLUDED.sms,
          opted_out_types = EXCLUDED.opted_out_types, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,
          time_zone = EXCLUDED.time_zone, locale = EXCLUDED.locale, updated_at = EXCLUDED.updated_at`,
