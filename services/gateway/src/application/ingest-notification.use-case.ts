@@ -43,6 +43,12 @@ export interface IngestRequest {
   signal?: AbortSignal;
 }
 
+/** What one page's insert gave: the rows created, and the notification when the page resolved it. */
+interface PageResult {
+  deliveries: DeliveryRecord[];
+  notification: NotificationRecord | null;
+}
+
 /** Resolution stopped by `IngestRequest.signal` (the notification stays RESOLVING). */
 export class ResolutionAbortedError extends Error {
   override readonly name = 'ResolutionAbortedError';
@@ -73,6 +79,9 @@ export interface IngestOptions {
  * delivery row per (source, recipient, channel) inserted with ON CONFLICT DO NOTHING, each page in
  * one transaction with its `delivery.queued` events and a dispatcher wake-up (so the first
  * messages leave before the last page is resolved; memory holds one page).
+ *
+ * The last page (RecipientPage.last) is inserted together with the RESOLVED mark; a directory
+ * that cannot tell the last page gets a separate finishNotification after the loop.
  *
  * Idempotency: a key already RESOLVED returns `duplicate: true` and creates nothing; a key
  * still RESOLVING (a crash or a redelivered event mid-way) resumes, and the deliveries' unique
@@ -114,17 +123,22 @@ export class IngestNotificationUseCase {
     );
     if (!created && notification.status === 'RESOLVED') return { notification, deliveries: [], duplicate: true };
     const deliveries: DeliveryRecord[] = [];
+    // Set when the last page was inserted with the RESOLVED mark (insertFinalPage).
+    let resolved: NotificationRecord | null = null;
     try {
-      const keep = (rows: DeliveryRecord[]) => {
-        if (req.collect !== false) deliveries.push(...rows);
+      const keep = (out: PageResult) => {
+        if (req.collect !== false) deliveries.push(...out.deliveries);
+        resolved = out.notification ?? resolved;
       };
-      if (req.direct && req.direct.length > 0) keep(await this.page(notification, req, req.direct, 0));
-      for (const query of req.queries ?? []) {
+      const queries = req.queries ?? [];
+      if (req.direct && req.direct.length > 0) keep(await this.page(notification, req, req.direct, 0, queries.length === 0));
+      for (const [i, query] of queries.entries()) {
         for await (const page of this.o.directory.resolve(query)) {
           const unknown = page.notFound?.[0];
           if (req.strict && unknown) throw new NotFoundError(unknown.kind.toLowerCase(), unknown.id);
-          keep(await this.page(notification, req, page.recipients, page.leftOut));
-          if (req.signal?.aborted) throw new ResolutionAbortedError(`resolution of ${notification.id} stopped; it stays RESOLVING`);
+          const final = i === queries.length - 1 && page.last === true;
+          keep(await this.page(notification, req, page.recipients, page.leftOut, final));
+          if (!final && req.signal?.aborted) throw new ResolutionAbortedError(`resolution of ${notification.id} stopped; it stays RESOLVING`);
         }
       }
     } catch (err) {
@@ -133,7 +147,7 @@ export class IngestNotificationUseCase {
       }
       throw err;
     }
-    const done = await store.finishNotification(notification.id, 'RESOLVED', clock());
+    const done = resolved ?? (await store.finishNotification(notification.id, 'RESOLVED', clock()));
     return { notification: done, deliveries, duplicate: false };
   }
 
@@ -175,8 +189,7 @@ export class IngestNotificationUseCase {
       quietHours: null,
       ...(input.pinnedProvider ? { pinnedProvider: input.pinnedProvider } : {}),
     };
-    const deliveries = await store.insertDeliveries(notification.id, [row], 0, clock());
-    const done = await store.finishNotification(notification.id, 'RESOLVED', clock());
+    const { deliveries, notification: done } = await store.insertFinalPage(notification.id, [row], 0, clock());
     return { notification: done, deliveries, duplicate: false };
   }
 
@@ -184,14 +197,17 @@ export class IngestNotificationUseCase {
    * One page: plans every recipient's texts (its message, and the SMS fallback text for a
    * WhatsApp recipient that is not a group when the priority allows a fallback), renders the
    * page's distinct texts together (renderTexts), builds the rows and inserts them in one
-   * transaction. Left out (counted with the directory's `leftOut`, logged with the reason): a
+   * transaction; `final` (the last page of the last query, or the direct recipients of a request
+   * without queries) marks the notification RESOLVED in that same transaction (insertFinalPage). Left out (counted with the directory's `leftOut`, logged with the reason): a
    * recipient without a template key, or whose template is missing (NotFoundError) or lacks
    * variables (ValidationError); with `req.strict` the first such recipient of the page (page
    * order) fails the call with that error instead, inserting nothing of the page. A fallback
    * text that cannot be rendered is only left empty (`fallbackBody` null). UnavailableError /
    * TimeoutError from the template service reject the page (nothing of it inserted).
    */
-  private async page(n: NotificationRecord, req: IngestRequest, recipients: readonly ResolvedRecipient[], leftOutByDirectory: number): Promise<DeliveryRecord[]> {
+  private async page(
+    n: NotificationRecord, req: IngestRequest, recipients: readonly ResolvedRecipient[], leftOutByDirectory: number, final: boolean,
+  ): Promise<PageResult> {
     const plans = recipients.map((r) => this.plan(req, r));
     const texts = await this.renderTexts(plans.flatMap((p) => [...(p.message instanceof Error ? [] : [p.message]), ...(p.fallback ? [p.fallback] : [])]));
     const rows: NewDelivery[] = [];
@@ -200,7 +216,8 @@ export class IngestNotificationUseCase {
       if (row) rows.push(row);
     }
     const leftOut = leftOutByDirectory + (recipients.length - rows.length);
-    return this.o.store.insertDeliveries(n.id, rows, leftOut, this.o.clock());
+    if (final) return this.o.store.insertFinalPage(n.id, rows, leftOut, this.o.clock());
+    return { deliveries: await this.o.store.insertDeliveries(n.id, rows, leftOut, this.o.clock()), notification: null };
   }
 
   /** The texts one recipient needs: its message (or why it has none) and the SMS fallback text, if any. */

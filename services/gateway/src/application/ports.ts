@@ -100,6 +100,10 @@ export interface DeliveryStore {
   finishNotification(id: string, status: 'RESOLVED' | 'FAILED', now: Date, error?: string): Promise<NotificationRecord>;
   addLeftOut(id: string, n: number): Promise<void>;
   insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]>;
+  /** insertDeliveries of the notification's last page, marking it RESOLVED in the same transaction. */
+  insertFinalPage(
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date,
+  ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord }>;
   claimDue(
     now: Date,
     limit: number,
@@ -146,6 +150,11 @@ export interface RecipientPage {
    * to an unknown group id; a strict ingest (Notify) fails with NotFoundError on them.
    */
   notFound?: readonly { kind: RecipientKind; id: string }[];
+  /**
+   * true: no page follows this one (ResolveRecipients gave no next page token), so the ingest
+   * resolves the notification in this page's transaction; absent or false: not known.
+   */
+  last?: boolean;
 }
 
 /**

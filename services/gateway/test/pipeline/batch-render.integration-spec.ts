@@ -133,7 +133,10 @@ describe('gateway: a page of recipients rendered with BatchRenderTemplates', () 
 
     expect(res.notification).toMatchObject({ status: 'RESOLVED', deliveriesCreated: kept.length, leftOut: 1200 - kept.length });
     const stored = await stack.gateway.store.notification(res.notification.id);
-    expect(stored).toMatchObject({ deliveriesCreated: kept.length, leftOut: 72 });
+    // The only page is also the last: inserted with the RESOLVED mark in one transaction.
+    expect(stored).toMatchObject({ status: 'RESOLVED', deliveriesCreated: kept.length, leftOut: 72, error: null });
+    expect(stored!.resolvedAt).toEqual(res.notification.resolvedAt);
+    expect(stored!.resolvedAt).toBeInstanceOf(Date);
     const rows = new Map((await stack.gateway.store.deliveriesOf(res.notification.id)).map((d) => [d.recipientId, d]));
     expect(rows.size).toBe(kept.length);
     people.forEach((p, i) => {

@@ -94,7 +94,9 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
       const notFound = res.leftOut
         .filter((l) => l.reason === customerv1.LeftOutReason.LEFT_OUT_REASON_NOT_FOUND)
         .map((l) => ({ kind: KIND[l.kind] ?? 'PHONE', id: l.id }));
-      yield { recipients: res.recipients.map(recipientFromProto), leftOut: res.leftOut.length, ...(notFound.length ? { notFound } : {}) };
+      yield {
+        recipients: res.recipients.map(recipientFromProto), leftOut: res.leftOut.length, last: !res.nextPageToken, ...(notFound.length ? { notFound } : {}),
+      };
       token = res.nextPageToken;
     } while (token);
   }

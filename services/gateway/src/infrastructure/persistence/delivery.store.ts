@@ -274,9 +274,36 @@ export class PgDeliveryStore implements DeliveryStore {
    * column defaults ({@link queuedRecord}), so a page is not parsed back from Postgres.
    */
   async insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]> {
+    return (await this.insertPage(notificationId, rows, leftOut, now, false)).deliveries;
+  }
+
+  /**
+   * insertDeliveries for the notification's last page: the same transaction (the same counters
+   * statement) also marks the notification RESOLVED at `now`, which saves finishNotification's own
+   * round trip and commit. Returns the rows created and the notification after the change.
+   */
+  async insertFinalPage(
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date,
+  ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord }> {
+    const { deliveries, notification } = await this.insertPage(notificationId, rows, leftOut, now, true);
+    if (!notification) throw new Error(`notification ${notificationId} vanished`);
+    return { deliveries, notification };
+  }
+
+  private async insertPage(
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, resolve: boolean,
+  ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null }> {
     if (rows.length === 0) {
+      if (resolve) {
+        const done = await this.q<NotificationRow>(
+          this.ds,
+          `UPDATE ${this.t.n} SET left_out = left_out + $2, status = 'RESOLVED', resolved_at = $3, error = NULL WHERE id = $1 RETURNING *`,
+          [notificationId, leftOut, now],
+        );
+        return { deliveries: [], notification: done[0] ? notificationFromRow(done[0]) : null };
+      }
       await this.addLeftOut(notificationId, leftOut);
-      return [];
+      return { deliveries: [], notification: null };
     }
     // The context active now (the event's consumer span, or the Notify / Broadcast call): the
     // dispatcher's send span continues it (empty when tracing is off: stored as NULL).
@@ -317,13 +344,20 @@ export class PgDeliveryStore implements DeliveryStore {
           changes.push({ kind: 'queued', delivery: d, previousStatus: null, at: now });
         }
       }
-      // The counters and the dispatcher's wake-up (delivered at commit) in one statement.
-      await m.query(
-        `WITH u AS (UPDATE ${this.t.n} SET deliveries_created = deliveries_created + $2, left_out = left_out + $3 WHERE id = $1)
-         SELECT CASE WHEN $2 > 0 THEN pg_notify($4, '') END`,
-        [notificationId, created.length, leftOut, this.wakeChannel],
+      // The counters, on the last page the RESOLVED mark, and the dispatcher's wake-up (delivered
+      // at commit) in one statement; the notification row comes back only when resolving.
+      const counted = await this.q<NotificationRow & { wake: unknown }>(
+        m,
+        `WITH u AS (UPDATE ${this.t.n} SET deliveries_created = deliveries_created + $2, left_out = left_out + $3,
+                      status = CASE WHEN $5::boolean THEN 'RESOLVED' ELSE status END,
+                      resolved_at = CASE WHEN $5::boolean THEN $6 ELSE resolved_at END,
+                      error = CASE WHEN $5::boolean THEN NULL ELSE error END
+                    WHERE id = $1 RETURNING *)
+         SELECT u.*, w.wake FROM (SELECT CASE WHEN $2 > 0 THEN pg_notify($4, '') END AS wake) w LEFT JOIN u ON $5::boolean`,
+        [notificationId, created.length, leftOut, this.wakeChannel, resolve, now],
       );
-      return created;
+      const row = resolve ? counted[0] : undefined;
+      return { deliveries: created, notification: row?.id ? notificationFromRow(row) : null };
     });
   }
 
