@@ -123,6 +123,9 @@ const nonNegativeInt = () =>
  *   per hour); the excess is DEFERRED until a slot frees; URGENT is exempt. 0 = no limit.
  * - `<PROVIDER>_RATE_PER_SECOND`: provider pacing, messages per second per process (0 = unpaced,
  *   the default). A send waits for its slot before the provider's timeout starts.
+ * - `DIRECTORY_CACHE_TTL_MS`: how long a customer's or staff member's display facts (GetCustomer /
+ *   GetStaff, for template variables) are kept, ms (default 2 s; 0 = ask every time); a name edited
+ *   in the customer service shows in messages within it. Recipients are always resolved afresh.
  * - `RESOLVE_PAGE_SIZE`: recipients per ResolveRecipients page (default 1000, max 5000): each page is
  *   rendered and inserted in its own transaction, so a Broadcast's first messages leave while later
  *   pages are still being resolved and memory holds one page.
@@ -154,6 +157,7 @@ const pipelineEnv = {
   SUPPORT_PHONE: z.string().trim().default(''),
   SYSTEM_NAME: z.string().trim().min(1).default('NOTIFY'),
   RESOLVE_PAGE_SIZE: positiveInt().refine((n) => n <= 5000, { message: 'must be at most 5000' }).default(1000),
+  DIRECTORY_CACHE_TTL_MS: durationMs().default(2_000),
   GATEWAY_TEST_PAUSE_AFTER_SEND_MS: durationMs().default(0),
 };
 

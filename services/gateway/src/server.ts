@@ -122,7 +122,7 @@ export async function startGatewayService(
       for (const c of [customerClient, templateClient, ticketClient]) (c as unknown as { close?: () => void } | undefined)?.close?.();
     });
     const directory: RecipientDirectory = customerClient
-      ? new GrpcRecipientDirectory(customerClient, config.RESOLVE_PAGE_SIZE)
+      ? new GrpcRecipientDirectory(customerClient, config.RESOLVE_PAGE_SIZE, { ttlMs: config.DIRECTORY_CACHE_TTL_MS })
       : { resolve: () => unavailable('customer service'), customer: () => unavailable('customer service'), staff: () => unavailable('customer service') };
     const templates: TemplateRenderer = templateClient
       ? new GrpcTemplateRenderer(templateClient)

@@ -69,17 +69,58 @@ export function recipientFromProto(r: customerv1.Recipient): ResolvedRecipient {
   };
 }
 
+/** At most this many customers and staff members are kept; the cache starts over when full. */
+const FACTS_CACHE_MAX = 10_000;
+
+/** Options of {@link GrpcRecipientDirectory}'s display-facts cache. */
+export interface DirectoryCacheOptions {
+  /** How long a found customer's or staff member's facts are kept, ms (DIRECTORY_CACHE_TTL_MS); 0 (the default here) = ask every time. */
+  readonly ttlMs?: number;
+  /** Clock of the cache, epoch ms (tests). */
+  readonly now?: () => number;
+}
+
 /**
  * The customer service as the pipeline's RecipientDirectory: ResolveRecipients page by page
  * (`pageSize`, default 1000, max 5000), GetCustomer / GetStaff for template variables. Calls
  * carry the client's deadline; errors are the mapped domain errors (UNAVAILABLE →
  * UnavailableError, so consumers retry).
+ *
+ * Every ticket event needs the customer's and the technician's display facts (name, phone,
+ * address) for its variables; with `cache.ttlMs` a found one is kept that long (one call for
+ * concurrent asks of the same id too), so an edit of a name shows in messages within the TTL.
+ * Unknown ids (null) and failures are never kept. Recipients themselves are always resolved
+ * afresh (ResolveRecipients is not cached).
  */
 export class GrpcRecipientDirectory implements RecipientDirectory {
+  private readonly facts = new Map<string, { value: Promise<unknown>; until: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
   constructor(
     private readonly client: customerv1.CustomerServiceClient,
     private readonly pageSize = 1000,
-  ) {}
+    cache: DirectoryCacheOptions = {},
+  ) {
+    this.ttlMs = cache.ttlMs ?? 0;
+    this.now = cache.now ?? Date.now;
+  }
+
+  /** `load()` through the cache under `key`: a kept answer while fresh, else a new call (kept when it finds something). */
+  private cached<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    if (this.ttlMs <= 0) return load();
+    const hit = this.facts.get(key);
+    if (hit && hit.until > this.now()) return hit.value as Promise<T | null>;
+    if (this.facts.size >= FACTS_CACHE_MAX) this.facts.clear();
+    const value = load();
+    const entry = { value: value as Promise<unknown>, until: this.now() + this.ttlMs };
+    this.facts.set(key, entry);
+    const forget = () => {
+      if (this.facts.get(key) === entry) this.facts.delete(key);
+    };
+    value.then((v) => (v === null ? forget() : undefined), forget);
+    return value;
+  }
 
   async *resolve(query: RecipientQuery, signal?: AbortSignal): AsyncIterable<RecipientPage> {
     const base = query.request as Omit<customerv1.ResolveRecipientsRequest, 'page'>;
@@ -101,7 +142,15 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
     } while (token);
   }
 
-  async customer(id: string) {
+  customer(id: string) {
+    return this.cached(`customer:${id}`, () => this.loadCustomer(id));
+  }
+
+  staff(id: string) {
+    return this.cached(`staff:${id}`, () => this.loadStaff(id));
+  }
+
+  private async loadCustomer(id: string) {
     try {
       const c = (await callUnary(this.client, 'getCustomer', customerv1.GetCustomerRequest.fromPartial({ id }))).customer;
       return c ? { id: c.id, name: c.name, phone: c.phone, address: c.address, workZone: c.workZone, packageName: c.packageName } : null;
@@ -111,7 +160,7 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
     }
   }
 
-  async staff(id: string) {
+  private async loadStaff(id: string) {
     try {
       const s = (await callUnary(this.client, 'getStaff', customerv1.GetStaffRequest.fromPartial({ id }))).staff;
       return s ? { id: s.id, name: s.name, phone: s.phone } : null;

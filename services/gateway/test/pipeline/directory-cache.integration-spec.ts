@@ -1,0 +1,66 @@
+// The gateway's GrpcRecipientDirectory against the real customer service: GetStaff / GetCustomer
+// answers kept for DIRECTORY_CACHE_TTL_MS (a clock the test moves), so an edit shows once the TTL
+// has run out; unknown ids are asked again every time (never kept as "none"); ttlMs 0 asks every
+// time. Real Postgres, customer service over gRPC.
+import { callUnary } from '@notify/grpc-kit';
+import { commonv1, customerv1 } from '@notify/proto';
+import { GrpcRecipientDirectory } from '../../src/infrastructure/clients/grpc-recipient.directory';
+import { startStack, type Stack } from '../support/gateway-stack';
+
+jest.setTimeout(120_000);
+
+describe('gateway: the directory keeps display facts for the TTL', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack('gw_dircache', {}, { startGateway: false });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const createStaff = async (name: string, phone: string) =>
+    (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+      name, phone, role: commonv1.Role.ROLE_TECHNICIAN, workZones: ['karawang'],
+    }))).staff!;
+  const rename = (id: string, name: string) =>
+    callUnary(stack.customerClient, 'updateStaff', customerv1.UpdateStaffRequest.fromPartial({ staff: { id, name }, updateMask: ['name'] }));
+
+  it('answers from the cache until the TTL runs out, then asks the customer service again', async () => {
+    let now = 1_000_000;
+    const dir = new GrpcRecipientDirectory(stack.customerClient, 1000, { ttlMs: 2_000, now: () => now });
+    const s = await createStaff('Lufti', '081299990001');
+    expect(await dir.staff(s.id)).toEqual({ id: s.id, name: 'Lufti', phone: '6281299990001' });
+    await rename(s.id, 'Lufti Hakim');
+    now += 1_999;
+    expect((await dir.staff(s.id))?.name).toBe('Lufti');
+    now += 2;
+    expect((await dir.staff(s.id))?.name).toBe('Lufti Hakim');
+
+    // No cache: every ask reaches the service.
+    const fresh = new GrpcRecipientDirectory(stack.customerClient, 1000, { ttlMs: 0 });
+    await rename(s.id, 'Lufti H.');
+    expect((await fresh.staff(s.id))?.name).toBe('Lufti H.');
+  });
+
+  it('never keeps an unknown id, and concurrent asks of one id make one call', async () => {
+    const dir = new GrpcRecipientDirectory(stack.customerClient, 1000, { ttlMs: 60_000 });
+    const calls = jest.spyOn(stack.customerClient, 'getStaff');
+    try {
+      expect(await dir.staff('no-such-staff')).toBeNull();
+      expect(await dir.staff('no-such-staff')).toBeNull();
+      expect(calls).toHaveBeenCalledTimes(2);
+      expect(await dir.customer('no-such-customer')).toBeNull();
+
+      const s = await createStaff('Budi', '081299990002');
+      calls.mockClear();
+      const [a, b] = await Promise.all([dir.staff(s.id), dir.staff(s.id)]);
+      expect(a).toMatchObject({ id: s.id, name: 'Budi' });
+      expect(b).toEqual(a);
+      expect(await dir.staff(s.id)).toEqual(a);
+      expect(calls).toHaveBeenCalledTimes(1);
+    } finally {
+      calls.mockRestore();
+    }
+  });
+});
