@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource as DataSourceClass, type DataSource, type EntityManager } from 'typeorm';
-import { appendManyToOutbox, assertSchemaName, qualifiedTable } from '@notify/db';
+import { appendManyToOutbox, assertSchemaName, outboxChannel, qualifiedTable } from '@notify/db';
 import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
@@ -197,7 +197,7 @@ export async function guardedTransaction<T>(ds: DataSource, fn: (m: EntityManage
  */
 export class PgDeliveryStore implements DeliveryStore {
   private readonly schema: string;
-  private readonly t: { n: string; d: string; a: string; r: string };
+  private readonly t: { n: string; d: string; a: string; r: string; o: string };
   /** LISTEN channel that wakes the dispatcher (`<schema>_deliveries`). */
   readonly wakeChannel: string;
   /** Finished rounds waiting for the next group commit (see recordRound). */
@@ -214,6 +214,7 @@ export class PgDeliveryStore implements DeliveryStore {
       d: qualifiedTable(this.schema, 'deliveries'),
       a: qualifiedTable(this.schema, 'delivery_attempts'),
       r: qualifiedTable(this.schema, 'receipts'),
+      o: qualifiedTable(this.schema, 'outbox'),
     };
     this.wakeChannel = `${this.schema}_deliveries`;
   }
@@ -313,12 +314,16 @@ export class PgDeliveryStore implements DeliveryStore {
 
   /**
    * Inserts delivery rows (QUEUED, due `now`) with ON CONFLICT (idempotency_key) DO NOTHING,
-   * a `delivery.queued` event per new row, the notification's counters and a wake-up, all in one
-   * transaction. Returns only the rows created (a redelivered event creates none), in `rows` order.
-   * One INSERT … SELECT FROM unnest(…) per 5000 rows (22 parameters whatever the count; the
-   * trace context active at the call, the same for every row, is stored on each, see the dispatcher);
-   * it returns only the ids it inserted, and the records are the inserted values plus the
-   * column defaults ({@link queuedRecord}), so a page is not parsed back from Postgres.
+   * a `delivery.queued` event per new row in the outbox, the notification's counters and the
+   * wake-ups of the dispatcher and the outbox relay, ALL IN ONE STATEMENT (data-modifying CTEs:
+   * the deliveries INSERT … SELECT FROM unnest(…), the outbox INSERT joined to the ids it
+   * returned, the counters UPDATE; atomic without an explicit transaction, so one round trip
+   * instead of BEGIN, three statements and COMMIT). Every row's event is encoded before the
+   * statement and only the inserted rows' are kept, in `rows` order (the relay publishes by
+   * insertion order). Returns only the rows created (a redelivered event creates none), in `rows`
+   * order; the records are the inserted values plus the column defaults ({@link queuedRecord}),
+   * so a page is not parsed back from Postgres. The trace context active at the call, the same
+   * for every row, is stored on each (see the dispatcher) and in the events' headers.
    */
   async insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]> {
     return (await this.insertPage(notificationId, rows, leftOut, now, false)).deliveries;
@@ -356,56 +361,66 @@ export class PgDeliveryStore implements DeliveryStore {
     // dispatcher's send span continues it (empty when tracing is off: stored as NULL).
     const trace = injectTraceHeaders();
     const traceContext = Object.keys(trace).length > 0 ? trace : null;
-    return this.tx(async (m, changes) => {
-      const created: DeliveryRecord[] = [];
-      for (let i = 0; i < rows.length; i += 5000) {
-        const chunk = rows.slice(i, i + 5000).map((r) => ({ id: randomUUID(), r }));
-        const col = <T>(f: (x: { id: string; r: NewDelivery }) => T): T[] => chunk.map(f);
-        const inserted = await this.q<{ id: string }>(
-          m,
-          `INSERT INTO ${this.t.d} (id, notification_id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind,
-             recipient_id, recipient_name, channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version,
-             quiet_hours, pinned_provider, trace_context, status, due_at, created_at, updated_at)
-           SELECT v.id, $2, v.idempotency_key, v.notification_type, v.ticket_id, v.source_event_id, v.recipient, v.recipient_kind,
-             v.recipient_id, v.recipient_name, v.channel, v.priority, v.locale, v.template_key, v.template_version, v.body, v.fallback_body,
-             v.fallback_template_version, v.quiet_hours, v.pinned_provider, $22::jsonb, 'QUEUED', $3, $3, $3
-             FROM unnest($1::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                         $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::int[], $20::jsonb[], $21::text[])
-               AS v(id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind, recipient_id, recipient_name,
-                    channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version, quiet_hours, pinned_provider)
-           ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-          [
-            col((x) => x.id), notificationId, now, col((x) => x.r.idempotencyKey), col((x) => x.r.notificationType), col((x) => x.r.ticketId),
-            col((x) => x.r.sourceEventId), col((x) => x.r.recipient), col((x) => x.r.recipientKind), col((x) => x.r.recipientId),
-            col((x) => x.r.recipientName), col((x) => x.r.channel), col((x) => x.r.priority), col((x) => x.r.locale), col((x) => x.r.templateKey),
-            col((x) => x.r.templateVersion), col((x) => x.r.body), col((x) => x.r.fallbackBody), col((x) => x.r.fallbackTemplateVersion),
-            col((x) => (x.r.quietHours ? JSON.stringify(x.r.quietHours) : null)), col((x) => x.r.pinnedProvider ?? null),
-            traceContext ? JSON.stringify(traceContext) : null,
-          ],
-        );
-        const ids = new Set(inserted.map((row) => row.id));
-        for (const { id, r } of chunk) {
-          if (!ids.has(id)) continue;
-          const d = queuedRecord(id, notificationId, r, now, traceContext);
-          created.push(d);
-          changes.push({ kind: 'queued', delivery: d, previousStatus: null, at: now });
-        }
-      }
-      // The counters, on the last page the RESOLVED mark, and the dispatcher's wake-up (delivered
-      // at commit) in one statement; the notification row comes back only when resolving.
-      const counted = await this.q<NotificationRow & { wake: unknown }>(
-        m,
-        `WITH u AS (UPDATE ${this.t.n} SET deliveries_created = deliveries_created + $2, left_out = left_out + $3,
-                      status = CASE WHEN $5::boolean THEN 'RESOLVED' ELSE status END,
-                      resolved_at = CASE WHEN $5::boolean THEN $6 ELSE resolved_at END,
-                      error = CASE WHEN $5::boolean THEN NULL ELSE error END
-                    WHERE id = $1 RETURNING *)
-         SELECT u.*, w.wake FROM (SELECT CASE WHEN $2 > 0 THEN pg_notify($4, '') END AS wake) w LEFT JOIN u ON $5::boolean`,
-        [notificationId, created.length, leftOut, this.wakeChannel, resolve, now],
-      );
-      const row = resolve ? counted[0] : undefined;
-      return { deliveries: created, notification: row?.id ? notificationFromRow(row) : null };
-    });
+    const records = rows.map((r) => queuedRecord(randomUUID(), notificationId, r, now, traceContext));
+    // Every row's delivery.queued event is encoded up front; the statement keeps those of the rows
+    // it inserted (a duplicate's is dropped with it).
+    const publish = this.options.publishEvents !== false;
+    const events = publish
+      ? records.map((d) => {
+        const eventId = randomUUID();
+        const encoded = encodeEvent('delivery.queued', deliveryEventToProto(eventId, { kind: 'queued', delivery: d, previousStatus: null, at: now }), this.options.namespace);
+        return { eventId, subject: encoded.subject, payload: Buffer.from(encoded.data.buffer, encoded.data.byteOffset, encoded.data.byteLength), deliveryId: d.id };
+      })
+      : [];
+    const col = <T>(f: (x: { id: string; r: NewDelivery }) => T): T[] => records.map((d, i) => f({ id: d.id, r: rows[i]! }));
+    const ev = <T>(f: (x: (typeof events)[number]) => T): T[] => events.map(f);
+    const out = await this.q<NotificationRow & { created_ids: string[] }>(
+      this.ds,
+      `WITH d AS (
+         INSERT INTO ${this.t.d} (id, notification_id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind,
+           recipient_id, recipient_name, channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version,
+           quiet_hours, pinned_provider, trace_context, status, due_at, created_at, updated_at)
+         SELECT v.id, $2, v.idempotency_key, v.notification_type, v.ticket_id, v.source_event_id, v.recipient, v.recipient_kind,
+           v.recipient_id, v.recipient_name, v.channel, v.priority, v.locale, v.template_key, v.template_version, v.body, v.fallback_body,
+           v.fallback_template_version, v.quiet_hours, v.pinned_provider, $22::jsonb, 'QUEUED', $3, $3, $3
+           FROM unnest($1::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                       $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::int[], $20::jsonb[], $21::text[])
+             AS v(id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind, recipient_id, recipient_name,
+                  channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version, quiet_hours, pinned_provider)
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),
+       o AS (
+         INSERT INTO ${this.t.o} (id, subject, payload, headers)
+         SELECT e.id, e.subject, e.payload, $27::jsonb
+           FROM unnest($23::uuid[], $24::text[], $25::bytea[], $26::uuid[]) WITH ORDINALITY AS e(id, subject, payload, delivery_id, ord)
+           JOIN d ON d.id = e.delivery_id
+          ORDER BY e.ord),
+       u AS (
+         UPDATE ${this.t.n} SET deliveries_created = deliveries_created + (SELECT count(*) FROM d), left_out = left_out + $28,
+                status = CASE WHEN $29::boolean THEN 'RESOLVED' ELSE status END,
+                resolved_at = CASE WHEN $29::boolean THEN $3 ELSE resolved_at END,
+                error = CASE WHEN $29::boolean THEN NULL ELSE error END
+          WHERE id = $2 RETURNING *)
+       SELECT u.*, w.created_ids FROM (
+         SELECT (SELECT coalesce(array_agg(id::text), '{}') FROM d) AS created_ids,
+                CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify($30, '') END AS wake,
+                CASE WHEN $31::text <> '' AND EXISTS (SELECT 1 FROM d) THEN pg_notify($31, '') END AS relay) w
+       LEFT JOIN u ON $29::boolean`,
+      [
+        col((x) => x.id), notificationId, now, col((x) => x.r.idempotencyKey), col((x) => x.r.notificationType), col((x) => x.r.ticketId),
+        col((x) => x.r.sourceEventId), col((x) => x.r.recipient), col((x) => x.r.recipientKind), col((x) => x.r.recipientId),
+        col((x) => x.r.recipientName), col((x) => x.r.channel), col((x) => x.r.priority), col((x) => x.r.locale), col((x) => x.r.templateKey),
+        col((x) => x.r.templateVersion), col((x) => x.r.body), col((x) => x.r.fallbackBody), col((x) => x.r.fallbackTemplateVersion),
+        col((x) => (x.r.quietHours ? JSON.stringify(x.r.quietHours) : null)), col((x) => x.r.pinnedProvider ?? null),
+        traceContext ? JSON.stringify(traceContext) : null,
+        ev((e) => e.eventId), ev((e) => e.subject), ev((e) => e.payload), ev((e) => e.deliveryId), JSON.stringify(trace),
+        leftOut, resolve, this.wakeChannel, publish && events.length > 0 ? outboxChannel(this.schema) : '',
+      ],
+    );
+    const row = out[0]!;
+    const ids = new Set(row.created_ids);
+    const created = records.filter((d) => ids.has(d.id));
+    if (created.length > 0) this.options.onCommitted?.(created.map((d) => ({ kind: 'queued', delivery: d, previousStatus: null, at: now })));
+    return { deliveries: created, notification: resolve && row.id ? notificationFromRow(row) : null };
   }
 
   // ── the dispatcher ──────────────────────────────────────────────────────────────────────
