@@ -101,6 +101,14 @@ export interface OutboxRelay {
   stats(): OutboxRelayStats;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `'{…}'::uuid[]` of `ids`, each checked to be a UUID (they come from the outbox's uuid column). */
+function uuidArrayLiteral(ids: readonly string[]): string {
+  for (const id of ids) if (!UUID.test(id)) throw new TypeError(`not a UUID: ${JSON.stringify(id)}`);
+  return `'{${ids.join(',')}}'::uuid[]`;
+}
+
 interface OutboxRow {
   id: string;
   subject: string;
@@ -208,7 +216,7 @@ class Relay implements OutboxRelay {
     this.errorMaxMs = options.errorBackoff?.maxMs ?? 30_000;
     this.log = options.logger ?? noopLogger;
     this.tracer = options.tracer ?? trace.getTracer('@notify/db');
-    if (!(this.batchSize >= 1)) throw new TypeError('batchSize must be >= 1');
+    if (!(this.batchSize >= 1) || !Number.isInteger(this.batchSize)) throw new TypeError('batchSize must be an integer >= 1');
     this.retentionMs = options.retentionMs;
     if (this.retentionMs !== undefined && !(this.retentionMs >= 0)) throw new TypeError('retentionMs must be >= 0');
     this.purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
@@ -327,18 +335,20 @@ class Relay implements OutboxRelay {
    * stream acknowledged, commits. A failed publish leaves its row unpublished with its attempt
    * and retry time recorded; under failure a later row may be stored before an earlier one that
    * is retried (each still exactly once: msgID = row id).
+   *
+   * Round trips: BEGIN goes with the claiming SELECT and COMMIT with the marking DELETE / UPDATE
+   * (SqlExecutor.batchedTransaction; the batch size and the acknowledged ids, UUIDs read from the
+   * table, are inlined as literals), so a batch costs two round trips plus the publishes, not
+   * four; a failure record or the next-due read add theirs.
    */
   private batch(forDrain: boolean): Promise<BatchResult> {
     this.wakeRequested = false;
-    return this.db.transaction(async (query) => {
-      const { rows } = await query<OutboxRow>(
-        `SELECT id, subject, payload, headers, attempts FROM ${this.outbox}
+    const claim = `SELECT id, subject, payload, headers, attempts FROM ${this.outbox}
           WHERE published_at IS NULL AND next_attempt_at <= now()
           ORDER BY created_at, position
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
+          LIMIT ${this.batchSize}
+          FOR UPDATE SKIP LOCKED`;
+    return this.db.batchedTransaction<OutboxRow, BatchResult>(claim, async (rows, query) => {
       // Pipelined: every row's publish is sent before the first acknowledgement is awaited, in
       // row order on the one connection, so JetStream stores them in that order and the client
       // writes them to the socket together (one ack round trip per batch instead of one per row).
@@ -360,15 +370,6 @@ class Relay implements OutboxRelay {
           await this.recordFailure(query, rowsToPublish[i]!, outcome.reason);
         }
       }
-      if (published.length > 0 && this.retentionMs === 0) {
-        await query(`DELETE FROM ${this.outbox} WHERE id = ANY($1::uuid[])`, [published]);
-      } else if (published.length > 0) {
-        await query(
-          `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL
-            WHERE id = ANY($1::uuid[])`,
-          [published],
-        );
-      }
       let nextDueMs: number | undefined;
       // Rows wait for a retry only after a failed publish; when this relay saw none within the
       // longest retry delay, the query is skipped (another replica's retries are found by the poll).
@@ -381,7 +382,15 @@ class Relay implements OutboxRelay {
         nextDueMs = due.rows[0]?.due_ms ?? undefined;
       }
       if (published.length > 0) this.log.debug({ schema: this.schema, count: published.length }, 'outbox relay: published');
-      return { claimed: rows.length, error, nextDueMs };
+      const value: BatchResult = { claimed: rows.length, error, nextDueMs };
+      if (published.length === 0) return { value };
+      const ids = uuidArrayLiteral(published);
+      return {
+        value,
+        close: this.retentionMs === 0
+          ? `DELETE FROM ${this.outbox} WHERE id = ANY(${ids})`
+          : `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(${ids})`,
+      };
     });
   }
 

@@ -19,6 +19,16 @@ export interface SqlExecutor {
   query: SqlQuery;
   /** Runs `fn` inside BEGIN … COMMIT on one connection; rolls back and rethrows on error. */
   transaction<T>(fn: (query: SqlQuery) => Promise<T>): Promise<T>;
+  /**
+   * A transaction whose first and last round trips carry BEGIN and COMMIT: `open` (SQL without
+   * parameters) is sent with BEGIN in one simple-protocol message and fn gets the rows of its
+   * last statement; fn may run more statements and returns `close` (SQL without parameters, or
+   * undefined), sent with COMMIT in one message. Two round trips fewer than BEGIN, open, …,
+   * close, COMMIT; the same transaction. Rolls back and rethrows on any error (also one in `open`
+   * or `close`, which stops the rest of that message, COMMIT included). Values inlined into
+   * `open` / `close` must be literals the caller has validated (integers, UUIDs).
+   */
+  batchedTransaction<R, T>(open: string, fn: (rows: R[], query: SqlQuery) => Promise<{ value: T; close?: string }>): Promise<T>;
   /** Connection settings for a dedicated client (the relay's LISTEN connection). */
   clientConfig(): ClientConfig;
   /** The schema the DataSource is bound to (undefined for a Pool). */
@@ -37,6 +47,30 @@ function poolClientQuery(client: PoolClient | Pool): SqlQuery {
     const res = await client.query(sql, params ?? []);
     return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
   };
+}
+
+/** The rows of the last statement of a (possibly multi-statement) simple-protocol result. */
+function lastRows<R>(res: unknown): R[] {
+  const results = (Array.isArray(res) ? res : [res]) as Array<{ rows?: R[] }>;
+  return results[results.length - 1]?.rows ?? [];
+}
+
+/** batchedTransaction on one pg client (a pooled connection or a TypeORM runner's). */
+async function batchedOn<R, T>(
+  client: PoolClient,
+  open: string,
+  fn: (rows: R[], query: SqlQuery) => Promise<{ value: T; close?: string }>,
+): Promise<{ value: T } | { error: unknown; rollbackFailed?: Error }> {
+  try {
+    const rows = lastRows<R>(await client.query(`BEGIN; ${open}`));
+    const { value, close } = await fn(rows, poolClientQuery(client));
+    await client.query(close ? `${close}; COMMIT` : 'COMMIT');
+    return { value };
+  } catch (error) {
+    let rollbackFailed: Error | undefined;
+    await client.query('ROLLBACK').catch((e: Error) => (rollbackFailed = e));
+    return { error, ...(rollbackFailed ? { rollbackFailed } : {}) };
+  }
 }
 
 /** Runs raw SQL through an EntityManager (inside its transaction when it has one). */
@@ -68,6 +102,18 @@ function fromDataSource(ds: DataSource): SqlExecutor {
           if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
           throw err;
         }
+      } finally {
+        await qr.release();
+      }
+    },
+    async batchedTransaction(open, fn) {
+      const qr = ds.createQueryRunner();
+      try {
+        // The runner's pg client, used directly: TypeORM's query() drops multi-statement results.
+        const client = (await qr.connect()) as PoolClient;
+        const out = await batchedOn(client, open, fn);
+        if ('error' in out) throw out.error;
+        return out.value;
       } finally {
         await qr.release();
       }
@@ -106,6 +152,21 @@ function fromPool(pool: Pool): SqlExecutor {
           await client.query('ROLLBACK').catch((e: Error) => (broken = e));
           throw err;
         }
+      } finally {
+        // A connection whose ROLLBACK failed is discarded rather than returned to the pool.
+        client.release(broken);
+      }
+    },
+    async batchedTransaction(open, fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        const out = await batchedOn(client, open, fn);
+        if ('error' in out) {
+          broken = out.rollbackFailed;
+          throw out.error;
+        }
+        return out.value;
       } finally {
         // A connection whose ROLLBACK failed is discarded rather than returned to the pool.
         client.release(broken);
