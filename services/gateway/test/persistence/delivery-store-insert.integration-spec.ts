@@ -4,17 +4,16 @@
 // page's RESOLVED mark; the WatchDeliveries feed sees only what was created; publishEvents false
 // writes no events.
 import { randomUUID } from 'node:crypto';
-import { createDataSource, runMigrations } from '@notify/db';
 import { decodeEventAs } from '@notify/events';
-import { createTestSchema, type TestSchema } from '@notify/testing';
+import type { TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
 import type { NewDelivery } from '../../src/application';
 import type { DeliveryChange } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
-import { gatewayEntities } from '../../src/infrastructure/persistence/gateway.entities';
-import { gatewayMigrations } from '../../src/infrastructure/persistence/migrations';
+import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
 
 describe('PgDeliveryStore page insert (Postgres)', () => {
+  let schema: GatewaySchema;
   let pg: TestSchema;
   let ds: DataSource;
   const feed: DeliveryChange[] = [];
@@ -33,13 +32,11 @@ describe('PgDeliveryStore page insert (Postgres)', () => {
     ds.query(`SELECT subject, payload FROM "${pg.schema}".outbox ORDER BY created_at, position`);
 
   beforeAll(async () => {
-    pg = await createTestSchema('gw_store_insert');
-    ds = createDataSource({ url: pg.url, schema: pg.schema, entities: gatewayEntities, migrations: gatewayMigrations, poolSize: 2 });
-    await runMigrations(ds);
+    schema = await openGatewaySchema('gw_store_insert', 2);
+    ({ pg, ds } = schema);
   });
   afterAll(async () => {
-    await ds?.destroy();
-    await pg?.dropSchema();
+    await schema?.close();
   });
   beforeEach(async () => {
     feed.length = 0;

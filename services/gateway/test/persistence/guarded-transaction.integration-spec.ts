@@ -2,14 +2,14 @@
 // the planner guard sent as one message, the guard in force inside and gone after commit, the
 // outbox writer accepting the transaction, commit and rollback, and a connection that is clean
 // for the next user after a failure (pool of one, so every call reuses it).
-import { appendManyToOutbox, createDataSource, runMigrations } from '@notify/db';
-import { createTestSchema, type TestSchema } from '@notify/testing';
+import { appendManyToOutbox } from '@notify/db';
+import type { TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
-import { gatewayEntities } from '../../src/infrastructure/persistence/gateway.entities';
-import { gatewayMigrations } from '../../src/infrastructure/persistence/migrations';
+import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
 import { guardedTransaction } from '../../src/infrastructure/persistence/delivery.store';
 
 describe('guardedTransaction (Postgres)', () => {
+  let schema: GatewaySchema;
   let pg: TestSchema;
   let ds: DataSource;
   const setting = async (m: Pick<DataSource, 'query'>): Promise<string> =>
@@ -18,13 +18,11 @@ describe('guardedTransaction (Postgres)', () => {
     Number(((await ds.query(`SELECT count(*)::int AS n FROM "${pg.schema}".outbox`)) as Array<{ n: number }>)[0]!.n);
 
   beforeAll(async () => {
-    pg = await createTestSchema('gw_guarded_tx');
-    ds = createDataSource({ url: pg.url, schema: pg.schema, entities: gatewayEntities, migrations: gatewayMigrations, poolSize: 1 });
-    await runMigrations(ds);
+    schema = await openGatewaySchema('gw_guarded_tx', 1);
+    ({ pg, ds } = schema);
   });
   afterAll(async () => {
-    await ds?.destroy();
-    await pg?.dropSchema();
+    await schema?.close();
   });
 
   it('runs fn with the guard on, inside one transaction the outbox writer accepts, and commits', async () => {
