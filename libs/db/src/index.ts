@@ -9,7 +9,7 @@ export {
   platformMigrations,
 } from './migrations';
 export { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
-export type { SqlSource } from './sql-source';
+export { sqlExecutor, type SqlExecutor, type SqlQuery, type SqlResult, type SqlSource } from './sql-source';
 export { appendManyToOutbox, appendToOutbox, type OutboxEvent } from './outbox.writer';
 export {
   purgePublished,

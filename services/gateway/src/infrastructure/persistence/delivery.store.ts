@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource as DataSourceClass, type DataSource, type EntityManager } from 'typeorm';
-import { appendManyToOutbox, assertSchemaName, outboxChannel, qualifiedTable } from '@notify/db';
+import { appendManyToOutbox, assertSchemaName, outboxChannel, qualifiedTable, sqlExecutor, type SqlExecutor } from '@notify/db';
 import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
@@ -197,6 +197,8 @@ export async function guardedTransaction<T>(ds: DataSource, fn: (m: EntityManage
  */
 export class PgDeliveryStore implements DeliveryStore {
   private readonly schema: string;
+  /** The DataSource as a SqlExecutor (batchedTransaction for the claims). */
+  private readonly sql: SqlExecutor;
   private readonly t: { n: string; d: string; a: string; r: string; o: string };
   /** LISTEN channel that wakes the dispatcher (`<schema>_deliveries`). */
   readonly wakeChannel: string;
@@ -209,6 +211,7 @@ export class PgDeliveryStore implements DeliveryStore {
     private readonly options: PgDeliveryStoreOptions,
   ) {
     this.schema = assertSchemaName(options.schema);
+    this.sql = sqlExecutor(ds);
     this.t = {
       n: qualifiedTable(this.schema, 'notifications'),
       d: qualifiedTable(this.schema, 'deliveries'),
@@ -431,9 +434,11 @@ export class PgDeliveryStore implements DeliveryStore {
    * statement that also marks them SENDING with `lease_until = now + leaseMs`. For each,
    * `gate` decides: a Date = hold it (back to DEFERRED until then, lease cleared, in the same
    * transaction, so a crash never leaves a held row SENDING), null = send. Returns the rows to
-   * send (SENDING), oldest due first. Statements: the planner guard, the claiming UPDATE, the
-   * rate limit's one read of the recipients' recent sends (only when the gate asks), one UPDATE
-   * for the held rows (only when there are any).
+   * send (SENDING), oldest due first. Round trips (SqlExecutor.batchedTransaction): BEGIN, the
+   * planner guard (see guardedTransaction) and the claiming UPDATE in one message (its times and
+   * limit inlined as literals); the rate limit's one read of the recipients' recent sends (only
+   * when the gate asks); one UPDATE for the held rows (only when there are any); COMMIT.
+   * TypeError for a limit that is not an integer >= 1.
    */
   async claimDue(
     now: Date,
@@ -441,22 +446,23 @@ export class PgDeliveryStore implements DeliveryStore {
     leaseMs: number,
     gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
   ): Promise<DeliveryRecord[]> {
-    return this.tx(async (m) => {
-      const due = (await this.q<DeliveryRow>(
-        m,
-        `UPDATE ${this.t.d} SET status = 'SENDING', lease_until = $2, updated_at = $3
-          WHERE id IN (SELECT id FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= $1
-                        ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-          RETURNING *`,
-        [now, new Date(now.getTime() + leaseMs), now, limit],
-      )).map(deliveryFromRow).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+    if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`claim limit must be an integer >= 1, got ${limit}`);
+    const at = (d: Date): string => `'${d.toISOString()}'::timestamptz`;
+    // BEGIN, the planner guard and the claim in one message (the values inlined are a
+    // server-side time and an integer), the gate's reads and the hold in between, COMMIT last.
+    const claim = `${PLAN_GUARD_SQL};
+        UPDATE ${this.t.d} SET status = 'SENDING', lease_until = ${at(new Date(now.getTime() + leaseMs))}, updated_at = ${at(now)}
+          WHERE id IN (SELECT id FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= ${at(now)}
+                        ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+          RETURNING *`;
+    return this.sql.batchedTransaction<DeliveryRow, DeliveryRecord[]>(claim, async (claimed, query) => {
+      const due = claimed.map(deliveryFromRow).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
       // The rate limit's recent sends of every claimed recipient, read once per claim (one query,
       // not one per row) the first time the gate asks; each row then excludes itself.
       let recent: { windowMs: number; byRecipient: Map<string, Array<{ id: string; sentAt: Date }>> } | undefined;
       const recentSendsOf = (d: DeliveryRecord) => async (windowMs: number): Promise<Date[]> => {
         if (!recent || recent.windowMs !== windowMs) {
-          const rows = await this.q<{ id: string; recipient: string; sent_at: Date }>(
-            m,
+          const { rows } = await query<{ id: string; recipient: string; sent_at: Date }>(
             `SELECT id, recipient, sent_at FROM ${this.t.d} WHERE recipient = ANY($1) AND sent_at > $2`,
             [[...new Set(due.map((x) => x.recipient))], new Date(now.getTime() - windowMs)],
           );
@@ -478,14 +484,14 @@ export class PgDeliveryStore implements DeliveryStore {
         else toSend.push(d);
       }
       if (held.length > 0) {
-        await m.query(
+        await query(
           `UPDATE ${this.t.d} AS d SET status = 'DEFERRED', deferred_until = v.until, due_at = v.until, lease_until = NULL, updated_at = $3
              FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, until) WHERE d.id = v.id`,
           [held.map((h) => h.id), held.map((h) => h.until), now],
         );
       }
-      return toSend;
-    }, { guardPlans: true });
+      return { value: toSend };
+    });
   }
 
 
