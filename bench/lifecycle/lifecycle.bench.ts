@@ -22,10 +22,13 @@
 //    message's simulator `at` − its step's RPC completion.
 // 5. Half rate: tickets started at half the measured maximum ticket rate; p99 latency there.
 // Then where the CPU went in the max-rate phase (each service from /proc/<pid>/stat, this process,
-// the rest of the machine's busy time from /proc/stat), the services' VmHWM (/proc/<pid>/status), SIGTERM to each, schemas dropped, streams deleted
+// the rest of the machine's busy time from /proc/stat), the Postgres statements each service sent
+// in it (bench/support/pg-statement-counter.js, preloaded into every service), the services' VmHWM (/proc/<pid>/status), SIGTERM to each, schemas dropped, streams deleted
 // (also on Ctrl-C).
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { decodeEvent, eventConsumer } from '@notify/events';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
@@ -37,7 +40,7 @@ import {
   mapConcurrent, sleep,
 } from '../gateway/bench-support';
 import { formatMeasurements, measureGrpcUnary, measureJetStreamPublish, measurePostgresTx, measureSimulatorPost, type Measurement } from '../raw/ceilings';
-import { assertAlive, cpuMsOf, machineCpuMs, memoryOf, spawnService, stopServices, waitServing, type ServiceProcess } from '../support/service-processes';
+import { assertAlive, cpuMsOf, machineCpuMs, memoryOf, PG_STATEMENT_COUNTER, spawnService, statementCountsOf, stopServices, waitServing, type ServiceProcess } from '../support/service-processes';
 import { loadLifecycleBenchConfig } from './bench.config';
 
 const TARGET_RATIO = 0.3;
@@ -311,6 +314,7 @@ async function main(): Promise<void> {
   handleInterrupts('bench lifecycle');
   const bench = loadLifecycleBenchConfig();
   const run = benchName('bench_lc');
+  const countDir = mkdtempSync(path.join(tmpdir(), 'notify-bench-pg-'));
   const zone = `benchzone${run.slice(-8)}`;
   let sims: AllSims | undefined;
   let feed: MessageFeed | undefined;
@@ -349,7 +353,9 @@ async function main(): Promise<void> {
     const keys: StackKeys = { apiKeys: `${adminKey}:admin,${serviceKey}:service`, adminKey, serviceKey, source: 'generated' };
     const base: Record<string, string> = {
       PATH: bench.path, NODE_ENV: 'production', LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '3000', NATS_NAMESPACE: run,
-      ...(bench.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: bench.BENCH_SERVICE_NODE_OPTIONS } : {}),
+      // Every service counts its Postgres statements (bench/support/pg-statement-counter.js).
+      PG_STATEMENT_COUNT_DIR: countDir,
+      NODE_OPTIONS: [`--require ${JSON.stringify(PG_STATEMENT_COUNTER)}`, bench.BENCH_SERVICE_NODE_OPTIONS ?? ''].join(' ').trim(),
     };
     for (const s of START_ORDER) base[`${s.toUpperCase()}_DATABASE_SCHEMA`] = `${run}_${s}`;
     const providerEnv = {
@@ -416,6 +422,7 @@ async function main(): Promise<void> {
     // 4. Maximum rate: K tickets in flight.
     let seq = 1;
     const k = bench.BENCH_TICKETS_IN_FLIGHT;
+    const statementsBefore = await statementCountsOf(procs, countDir, 1);
     const cpuBefore = { procs: procs.map((p) => cpuMsOf(p.child.pid)), self: process.cpuUsage(), machine: machineCpuMs() };
     const maxStart = Date.now();
     const deadline = maxStart + bench.BENCH_LIFECYCLE_MS;
@@ -428,6 +435,8 @@ async function main(): Promise<void> {
     }));
     const max = summarize(maxRuns, maxStart);
     const cpu = cpuDuring(procs, cpuBefore, max.tickets * STEPS.length);
+    const statementsAfter = await statementCountsOf(procs, countDir, 2);
+    const statements = procs.map((p, i) => ({ name: p.name, n: statementsAfter[i]! - statementsBefore[i]! }));
     const maxTicketRate = (max.tickets / max.elapsedMs) * 1000;
 
     // 5. Half rate: tickets started on a schedule, each still driven step by step.
@@ -502,6 +511,13 @@ async function main(): Promise<void> {
       [`CPU during the max-rate phase (${(cpu.wallMs / 1000).toFixed(1)} s, ${cpu.cores} cores)`, 'CPU s', '% of one core', 'ms per ticket step'],
       ...cpu.rows.map((r) => [r.name, (r.ms / 1000).toFixed(1), ((r.ms / cpu.wallMs) * 100).toFixed(0), (r.ms / Math.max(1, cpu.steps)).toFixed(1)]),
     ]));
+    console.log('');
+    const perStep = (n: number): string => (n / Math.max(1, cpu.steps)).toFixed(2);
+    console.log(formatTable([
+      ['Postgres statements during the max-rate phase (round trips; pg-statement-counter)', 'statements', 'per ticket step'],
+      ...statements.map((r) => [r.name, String(r.n), perStep(r.n)]),
+      ['all services', String(statements.reduce((sum, r) => sum + r.n, 0)), perStep(statements.reduce((sum, r) => sum + r.n, 0))],
+    ]));
     console.log(`\nsimulators received ${feed.total} messages in all (${feed.other} without a ticket number: registrations, welcomes)`);
   } finally {
     feed?.stop();
@@ -510,6 +526,7 @@ async function main(): Promise<void> {
     for (const c of grpcClients) c.close();
     await stopServices(procs);
     await sims?.close().catch((err: unknown) => console.error(`closing the simulators failed: ${String(err)}`));
+    rmSync(countDir, { recursive: true, force: true });
     if (servicesStarted) {
       await deleteNamespaceStreams(bench.NATS_URL, run);
       await dropSchemasWithPrefix(bench.DATABASE_URL, run);

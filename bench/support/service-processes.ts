@@ -101,6 +101,28 @@ export function machineCpuMs(): { busy: number; total: number } {
   return { busy: busy * 10, total: (busy + idle + iowait) * 10 };
 }
 
+/** The preload that counts a process's Postgres statements (see the file); pass it with `--require`. */
+export const PG_STATEMENT_COUNTER = path.join(ROOT, 'bench/support/pg-statement-counter.js');
+
+/**
+ * Statements each process has sent to Postgres so far, as its PG_STATEMENT_COUNTER reports them:
+ * SIGUSR2 to each, then waits (at most 10 s) for `<dir>/<pid>.json` to show signal number `seq`
+ * (1 for the first snapshot of a run, 2 for the second, …). Throws when a process does not answer.
+ */
+export async function statementCountsOf(procs: readonly ServiceProcess[], dir: string, seq: number): Promise<number[]> {
+  for (const p of procs) p.child.kill('SIGUSR2');
+  return mapConcurrent(procs, procs.length, (p) =>
+    waitUntil(`${p.name} to report its Postgres statements`, async () => {
+      try {
+        const r = JSON.parse(readFileSync(path.join(dir, `${p.child.pid}.json`), 'utf8')) as { seq: number; statements: number };
+        return r.seq >= seq ? r.statements : null;
+      } catch {
+        return null;
+      }
+    }, 10_000, 50),
+  );
+}
+
 /** SIGTERM to each process still running, last started first; SIGKILL after 15 s. */
 export async function stopServices(procs: readonly ServiceProcess[]): Promise<void> {
   for (const p of [...procs].reverse()) {
