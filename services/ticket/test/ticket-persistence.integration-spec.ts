@@ -4,7 +4,7 @@ import { createDataSource, runMigrations } from '@notify/db';
 import { ConflictError } from '@notify/errors';
 import { decodeEvent } from '@notify/events';
 import { createTestSchema, type TestSchema } from '@notify/testing';
-import { assignTicket, openTicket, type Actor, type Ticket, type TicketTransition } from '../src/domain';
+import { assignTicket, openTicket, startTicket, type Actor, type Ticket, type TicketTransition } from '../src/domain';
 import { ticketMigrations } from '../src/infrastructure/persistence/migrations';
 import { ticketEntities } from '../src/infrastructure/persistence/ticket.entities';
 import { PgTicketNumberSequence, PgTicketRepository } from '../src/infrastructure/persistence/ticket.repository';
@@ -83,6 +83,10 @@ describe('ticket persistence (Postgres)', () => {
     expect((await repo.findById(created.ticket.id))?.technicianId).toBe('tech-1');
     expect((await repo.findById(created.ticket.id))?.history).toEqual(a.ticket.history);
     expect(await ds.query(`SELECT 1 FROM "${pg.schema}".outbox WHERE id = $1`, [b.event.eventId])).toHaveLength(0);
+    // A stale save carrying a history line the stored ticket lacks (seq 3) writes none of it.
+    const bStarted = startTicket(b.ticket, ADMIN, { at: new Date(), eventId: randomUUID() });
+    await expect(store(bStarted, 1)).rejects.toBeInstanceOf(ConflictError);
+    expect((await repo.findById(created.ticket.id))?.history).toEqual(a.ticket.history);
   });
 
   it('rolls back the ticket, its history and its event together when the work throws', async () => {

@@ -494,8 +494,6 @@ export class PgDeliveryStore implements DeliveryStore {
     });
   }
 
-
-
   /**
    * Records a send round: the attempts (numbered after the existing ones), then the delivery's
    * new state, with a `sent` or `failed` event carrying the last attempt. Only a row still
