@@ -1,6 +1,6 @@
 // ESLint flat config. The Nx module-boundary rule enforces the layering:
 //   type:contract  (proto, events)            -> contract
-//   type:platform  (config, logger, telemetry, grpc-kit, messaging, db) -> platform, contract
+//   type:platform  (config, logger, telemetry, grpc-kit, messaging, db, batching) -> platform, contract
 //   type:testing   (testing, provider-sim)    -> platform, contract, testing
 //   type:service   (services/*)               -> platform, contract, testing; never another service
 //   type:composition (tools/stack)            -> platform, contract, testing + the services' server/config modules

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeys } from './api-keys.schema';
-import { durationMs, grpcAddress, port, url } from './env-helpers';
+import { bool, durationMs, grpcAddress, port, url } from './env-helpers';
 
 /** Default gRPC port of each service (issue 2): `GRPC_PORT` overrides it, `<SERVICE>_ADDR` points at it. */
 export const SERVICE_PORTS = { ticket: 50051, customer: 50052, template: 50053, scheduler: 50054, gateway: 50055 } as const;
@@ -60,6 +60,10 @@ export function grpcServerEnv(service: ServiceName) {
  *   Postgres (PGlite) of `npm start`.
  * - `DATABASE_SCHEMA` the service's schema, default the service's name; a lower-case SQL
  *   identifier (tests use a unique one per file).
+ * - `DATABASE_PREPARED_STATEMENTS` run the hot statements as named prepared statements (parsed
+ *   once per connection; default true). Set false where several client connections share one
+ *   Postgres session: PgBouncer in transaction pooling mode (`npm start` turns them off for its
+ *   embedded PGlite itself).
  */
 export function databaseEnv(service: ServiceName) {
   return {
@@ -69,6 +73,7 @@ export function databaseEnv(service: ServiceName) {
       .trim()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (a-z 0-9 _, at most 63 characters)')
       .default(service),
+    DATABASE_PREPARED_STATEMENTS: bool().default(true),
   };
 }
 

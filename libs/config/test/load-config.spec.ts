@@ -56,6 +56,7 @@ describe('loadConfig', () => {
       NOTIFY_API_KEYS: [{ key: KEY_A, role: 'admin' }],
       DATABASE_URL: undefined,
       DATABASE_SCHEMA: 'ticket',
+      DATABASE_PREPARED_STATEMENTS: true,
       NATS_URL: undefined,
       NATS_NAMESPACE: undefined,
       CUSTOMER_ADDR: '127.0.0.1:50052',

@@ -1,4 +1,5 @@
 import { DataSource, MigrationExecutor, type DataSourceOptions, type Migration } from 'typeorm';
+import { setPreparedStatements } from './prepared-query';
 import { assertSchemaName } from './schema-name';
 
 type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
@@ -21,6 +22,12 @@ export interface CreateDataSourceOptions {
   applicationName?: string;
   /** Milliseconds to wait for a new connection before failing (default 10 000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * Run the hot statements as named prepared statements (`preparedQuery`; default true). Off
+   * where one Postgres session is shared by several client connections: the embedded PGlite,
+   * PgBouncer in transaction pooling mode (`DATABASE_PREPARED_STATEMENTS=false`).
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -32,7 +39,7 @@ export interface CreateDataSourceOptions {
  */
 export function createDataSource(options: CreateDataSourceOptions): DataSource {
   const schema = assertSchemaName(options.schema);
-  return new DataSource({
+  const ds = new DataSource({
     type: 'postgres',
     url: options.url,
     schema,
@@ -49,6 +56,8 @@ export function createDataSource(options: CreateDataSourceOptions): DataSource {
     // the application (event ids) or with the built-in gen_random_uuid() (Postgres >= 13).
     installExtensions: false,
   });
+  setPreparedStatements(ds, options.preparedStatements ?? true);
+  return ds;
 }
 
 /** The schema a DataSource created by {@link createDataSource} is bound to. */

@@ -4,6 +4,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@ope
 import { extractTraceContext, injectTraceHeaders } from '@notify/telemetry';
 import { backoffMs } from './backoff';
 import { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
+import { PLANNER_GUARD_SQL } from './planner-guard';
 import { sqlExecutor, type SqlExecutor, type SqlQuery, type SqlSource } from './sql-source';
 
 /** What the relay hands to the publisher: `msgID` is the outbox row id (JetStream dedupe key). */
@@ -343,7 +344,10 @@ class Relay implements OutboxRelay {
    */
   private batch(forDrain: boolean): Promise<BatchResult> {
     this.wakeRequested = false;
-    const claim = `SELECT id, subject, payload, headers, attempts FROM ${this.outbox}
+    // The planner guard first (planner-guard.ts): a plain index scan of outbox_pending_idx, which
+    // skips the entries of rows already published and deleted instead of revisiting them.
+    const claim = `${PLANNER_GUARD_SQL};
+          SELECT id, subject, payload, headers, attempts FROM ${this.outbox}
           WHERE published_at IS NULL AND next_attempt_at <= now()
           ORDER BY created_at, position
           LIMIT ${this.batchSize}

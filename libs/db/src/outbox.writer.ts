@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { injectTraceHeaders } from '@notify/telemetry';
 import { dataSourceSchema } from './data-source.factory';
 import { outboxChannel, qualifiedTable, assertSchemaName } from './schema-name';
+import { preparedQuery } from './prepared-query';
 import { managerQuery } from './sql-source';
 
 /** One event to publish: `id` becomes JetStream's `Nats-Msg-Id` (dedupe key). */
@@ -38,10 +39,11 @@ export async function appendToOutbox(
   }
   const schema = options.schema ? assertSchemaName(options.schema) : dataSourceSchema(manager.dataSource);
   const headers = { ...injectTraceHeaders(), ...(event.headers ?? {}) };
-  const query = managerQuery(manager);
   // One statement: the INSERT runs as a data-modifying CTE, then the NOTIFY (Postgres folds
-  // notifications with the same channel and payload into one per transaction).
-  await query(
+  // notifications with the same channel and payload into one per transaction). A fixed text:
+  // a named prepared statement (preparedQuery).
+  await preparedQuery(
+    manager,
     `WITH ins AS (INSERT INTO ${qualifiedTable(schema, 'outbox')} (id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb))
      SELECT pg_notify($5, '')`,
     [event.id, event.subject, Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength), JSON.stringify(headers), outboxChannel(schema)],

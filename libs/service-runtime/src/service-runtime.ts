@@ -13,6 +13,8 @@ type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 export interface RuntimeConfig {
   readonly DATABASE_URL?: string | undefined;
   readonly DATABASE_SCHEMA: string;
+  /** Named prepared statements for the hot statements (default true; `@notify/config` databaseEnv). */
+  readonly DATABASE_PREPARED_STATEMENTS?: boolean | undefined;
   readonly NATS_URL?: string | undefined;
   readonly NATS_NAMESPACE?: string | undefined;
   /** Published outbox rows kept this long, ms (0 = deleted on publish); unset = kept (`@notify/config` outboxEnv). */
@@ -76,6 +78,7 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     schema,
     entities: options.entities,
     migrations: options.migrations,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS ?? true,
     ...(options.poolSize ? { poolSize: options.poolSize } : {}),
   });
   const steps: Array<() => Promise<unknown>> = [];

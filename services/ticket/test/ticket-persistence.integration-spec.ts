@@ -117,4 +117,14 @@ describe('ticket persistence (Postgres)', () => {
     expect(await seq.next('PSB', '20261123')).toBe(1);
     expect(await seq.next('GANGGUAN', '20261122')).toBe(1);
   });
+
+  it('hands out unique numbers when two replicas draw mixed keys at once (batched upserts)', async () => {
+    const a = new PgTicketNumberSequence(ds.manager, pg.schema);
+    const b = new PgTicketNumberSequence(ds.manager, pg.schema);
+    const asks = Array.from({ length: 30 }, (_, i) => ({ seq: i % 2 ? a : b, type: (i % 3 ? 'GANGGUAN' : 'PSB') as 'GANGGUAN' | 'PSB' }));
+    const drawn = await Promise.all(asks.map((x) => x.seq.next(x.type, '20261201').then((n) => ({ type: x.type, n }))));
+    const numbers = (type: string) => drawn.filter((d) => d.type === type).map((d) => d.n).sort((x, y) => x - y);
+    expect(numbers('GANGGUAN')).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(numbers('PSB')).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
 });

@@ -167,7 +167,10 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     }
 
     // 4. Services
-    const input = { base: env, databaseUrl: database.url, natsUrl: env['NATS_URL'], ports, keys, providerEnv };
+    // PGlite is one Postgres session shared by every connection: named prepared statements of two
+    // connections would collide there (libs/db prepared-query.ts).
+    const base = database.mode === 'embedded' ? { ...env, DATABASE_PREPARED_STATEMENTS: 'false' } : env;
+    const input = { base, databaseUrl: database.url, natsUrl: env['NATS_URL'], ports, keys, providerEnv };
     const grpc = {} as Record<ServiceName, string>;
     for (const name of START_ORDER) {
       const svcEnv = serviceEnv(name, input);

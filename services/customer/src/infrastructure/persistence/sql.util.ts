@@ -1,5 +1,5 @@
 import { AlreadyExistsError } from '@notify/errors';
-import { qualifiedTable } from '@notify/db';
+import { preparedQuery, qualifiedTable } from '@notify/db';
 import type { EntityManager } from 'typeorm';
 
 /** Row objects as returned by `pg` (column name → value). */
@@ -16,6 +16,15 @@ export interface SqlContext {
 export async function query(ctx: SqlContext, sql: string, params: unknown[] = []): Promise<Row[]> {
   const result: unknown = await ctx.manager.query(sql, params);
   return Array.isArray(result) ? (result as Row[]) : [];
+}
+
+/**
+ * Runs a fixed-text `sql` (one text whatever the values) as a named prepared statement
+ * (libs/db preparedQuery: parsed once per connection); returns the rows. For the hot reads of
+ * ResolveRecipients and GetCustomer / GetStaff.
+ */
+export async function preparedRows(ctx: SqlContext, sql: string, params: unknown[] = []): Promise<Row[]> {
+  return (await preparedQuery<Row>(ctx.manager, sql, params)).rows;
 }
 
 /** `"<schema>"."<name>"`. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource as DataSourceClass, type DataSource, type EntityManager } from 'typeorm';
-import { appendManyToOutbox, assertSchemaName, outboxChannel, qualifiedTable, sqlExecutor, type SqlExecutor } from '@notify/db';
+import { appendManyToOutbox, assertSchemaName, outboxChannel, PLANNER_GUARD_SQL, preparedQuery, qualifiedTable, sqlExecutor, type SqlExecutor } from '@notify/db';
 import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
@@ -146,10 +146,8 @@ function notificationFromRow(r: NotificationRow): NotificationRecord {
   };
 }
 
-/** The planner guard of the dispatcher's transactions (see guardedTransaction). */
-const PLAN_GUARD_SQL =
-  "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), " +
-  "set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)";
+/** The planner guard of the dispatcher's transactions (libs/db PLANNER_GUARD_SQL; see guardedTransaction). */
+const PLAN_GUARD_SQL = PLANNER_GUARD_SQL;
 
 /**
  * A transaction that starts with the planner guard (the dispatcher's claims and round groups).
@@ -246,8 +244,18 @@ export class PgDeliveryStore implements DeliveryStore {
     return result;
   }
 
-  /** Rows of one statement (TypeORM's structured result: UPDATE … RETURNING gives its rows too). */
+  /**
+   * Rows of one fixed-text statement, run as a named prepared statement (libs/db preparedQuery:
+   * parsed once per connection; the page insert and the round updates planned once instead of
+   * every time). Every statement of this store has one text whatever its values, except
+   * {@link list}'s (see {@link qDynamic}).
+   */
   private async q<R>(m: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await preparedQuery<R>(m, sql, params)).rows;
+  }
+
+  /** Rows of one statement whose text varies (filters), unnamed (TypeORM's structured result: UPDATE … RETURNING gives its rows too). */
+  private async qDynamic<R>(m: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<R[]> {
     const qr = m instanceof DataSourceClass ? undefined : m.queryRunner;
     if (qr) return (await qr.query(sql, params, true)).records as R[];
     const runner = (m instanceof DataSourceClass ? m : m.connection).createQueryRunner();
@@ -808,7 +816,7 @@ export class PgDeliveryStore implements DeliveryStore {
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
     }
     params.push(limit);
-    const rows = await this.q<DeliveryRow>(
+    const rows = await this.qDynamic<DeliveryRow>(
       this.ds,
       `SELECT * FROM ${this.t.d} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,

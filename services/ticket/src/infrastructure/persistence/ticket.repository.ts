@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { ConflictError } from '@notify/errors';
-import { qualifiedTable } from '@notify/db';
+import { preparedQuery, qualifiedTable } from '@notify/db';
 import { computeOpenWork, computeTicketStats, type OpenWork, type Ticket, type TicketStats, type TicketStatsQuery, type TicketType } from '../../domain';
 import type {
   CreateRequestLog,
@@ -26,6 +27,11 @@ async function rowsOf<R>(manager: EntityManager, sql: string, params: unknown[])
     return result[0] as R[];
   }
   return result as R[];
+}
+
+/** Rows of a fixed-text statement run as a named prepared statement (libs/db preparedQuery). */
+async function preparedRows<R>(manager: EntityManager, sql: string, params: unknown[]): Promise<R[]> {
+  return (await preparedQuery<R>(manager, sql, params)).rows;
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -65,7 +71,7 @@ export class PgTicketRepository implements TicketRepository {
    * beside it, `at` as epoch ms (exact: an integer), `actor` as the stored jsonb.
    */
   private async findOne(column: 'id' | 'number', value: string): Promise<Ticket | null> {
-    const rows = await rowsOf<TicketRow & { history: readonly HistoryJson[] }>(
+    const rows = await preparedRows<TicketRow & { history: readonly HistoryJson[] }>(
       this.manager,
       `SELECT t.*, COALESCE((
          SELECT json_agg(json_build_object('ticket_id', h.ticket_id, 'seq', h.seq, 'action', h.action, 'from_status', h.from_status,
@@ -105,7 +111,7 @@ export class PgTicketRepository implements TicketRepository {
     }
     const h = ticket.history;
     const p = params.length;
-    const rows = await rowsOf<{ id: string }>(
+    const rows = await preparedRows<{ id: string }>(
       this.manager,
       `WITH w AS (${written}),
             h AS (INSERT INTO ${this.history} (ticket_id, seq, action, from_status, to_status, actor, at, note)
@@ -216,26 +222,59 @@ export class PgTicketRepository implements TicketRepository {
 /**
  * TicketNumberSequence on `<schema>.ticket_number_counters`: an upsert that returns the new
  * counter, atomic across replicas (the row lock serializes concurrent callers).
+ *
+ * Concurrent calls share one statement (naturalBatcher): the batch's requests per (type, day)
+ * are counted and ONE upsert adds each count (`last = last + n`) and returns the new last value,
+ * so the n callers get last − n + 1 … last in the order they asked. Every statement holds the
+ * counter row until it commits (with its WAL flush); one statement per caller made the CreateTicket
+ * calls of a busy minute queue behind each other on that lock (1.4 ms each in the lifecycle
+ * benchmark), one per batch does not.
  */
 export class PgTicketNumberSequence implements TicketNumberSequence {
   private readonly counters: string;
+  private readonly batcher: NaturalBatcher<{ type: TicketType; day: string }, number>;
 
   constructor(
     private readonly manager: EntityManager,
     schema: string,
   ) {
     this.counters = qualifiedTable(schema, 'ticket_number_counters');
+    this.batcher = naturalBatcher((keys) => this.draw(keys));
   }
 
-  async next(type: TicketType, dayKey: string): Promise<number> {
-    const [row] = await rowsOf<{ last: number }>(
+  next(type: TicketType, dayKey: string): Promise<number> {
+    return this.batcher.load({ type, day: dayKey });
+  }
+
+  /** One upsert for a batch: the count per (type, day) added, numbers handed out in request order. */
+  private async draw(keys: ReadonlyArray<{ type: TicketType; day: string }>): Promise<Array<number | Error>> {
+    const counts = new Map<string, { type: TicketType; day: string; n: number }>();
+    for (const k of keys) {
+      const id = `${k.type}|${k.day}`;
+      const c = counts.get(id);
+      if (c) c.n += 1;
+      else counts.set(id, { type: k.type, day: k.day, n: 1 });
+    }
+    const groups = [...counts.values()];
+    const rows = await preparedRows<{ type: string; day: string; last: number }>(
       this.manager,
-      `INSERT INTO ${this.counters} AS c (type, day, last) VALUES ($1, $2, 1)
-       ON CONFLICT (type, day) DO UPDATE SET last = c.last + 1 RETURNING last`,
-      [type, dayKey],
+      `INSERT INTO ${this.counters} AS c (type, day, last)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+       ON CONFLICT (type, day) DO UPDATE SET last = c.last + EXCLUDED.last RETURNING type, day, last`,
+      [groups.map((g) => g.type), groups.map((g) => g.day), groups.map((g) => g.n)],
     );
-    if (!row) throw new Error('ticket number counter upsert returned no row');
-    return Number(row.last);
+    const next = new Map<string, number>();
+    for (const r of rows) {
+      const g = counts.get(`${r.type}|${r.day}`);
+      if (g) next.set(`${r.type}|${r.day}`, Number(r.last) - g.n + 1);
+    }
+    return keys.map((k) => {
+      const id = `${k.type}|${k.day}`;
+      const n = next.get(id);
+      if (n === undefined) return new Error(`ticket number counter upsert returned no row for ${id}`);
+      next.set(id, n + 1);
+      return n;
+    });
   }
 }
 

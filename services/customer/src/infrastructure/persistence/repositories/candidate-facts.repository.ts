@@ -1,6 +1,6 @@
 import { subjectKey, type Channel, type NotificationPreferences, type SubjectRef } from '../../../domain';
 import { optedOutChannelsByPhone, type CandidateFacts, type CandidateFactsReader } from '../../../application';
-import { query, t, type SqlContext } from '../sql.util';
+import { preparedRows, t, type SqlContext } from '../sql.util';
 import { PREFERENCE_COLUMNS, toPreferences } from './preferences.repository';
 
 /**
@@ -15,7 +15,7 @@ export class PgCandidateFactsReader implements CandidateFactsReader {
   async factsOf(subjects: readonly SubjectRef[], phones: readonly string[]): Promise<CandidateFacts> {
     const preferences = new Map<string, NotificationPreferences>();
     if (subjects.length === 0 && phones.length === 0) return { preferences, optedOut: new Map() };
-    const rows = await query(
+    const rows = await preparedRows(
       this.ctx,
       `SELECT 'p' AS part, ${PREFERENCE_COLUMNS}, NULL::text AS phone, NULL::text AS channel
          FROM ${t(this.ctx, 'preferences')} p

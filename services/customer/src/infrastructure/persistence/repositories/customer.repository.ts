@@ -1,7 +1,7 @@
 import { ConflictError } from '@notify/errors';
 import type { Customer, CustomerStatus } from '../../../domain';
 import type { CustomerCursor, CustomerListFilter, CustomerRepository } from '../../../application';
-import { query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+import { preparedRows, query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 /** Rows per query of {@link PgCustomerRepository.streamActive} (keyset pages on id). */
 export const STREAM_PAGE_SIZE = 1000;
@@ -33,7 +33,7 @@ export class PgCustomerRepository implements CustomerRepository {
   constructor(private readonly ctx: SqlContext) {}
 
   async findById(id: string): Promise<Customer | null> {
-    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'customers')} WHERE id = $1`, [id]);
+    const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'customers')} WHERE id = $1`, [id]);
     return rows[0] ? toCustomer(rows[0]) : null;
   }
 

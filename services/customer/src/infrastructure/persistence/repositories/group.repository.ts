@@ -1,6 +1,6 @@
 import type { GroupCategory, WhatsAppGroup } from '../../../domain';
 import type { GroupListFilter, GroupRepository } from '../../../application';
-import { query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+import { preparedRows, query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 const COLUMNS = 'id, name, description, chat_id, category, work_zone, notification_types, active, created_at, updated_at';
 
@@ -34,7 +34,7 @@ export class PgGroupRepository implements GroupRepository {
   constructor(private readonly ctx: SqlContext) {}
 
   async findById(id: string): Promise<WhatsAppGroup | null> {
-    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'whatsapp_groups')} WHERE id = $1`, [id]);
+    const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'whatsapp_groups')} WHERE id = $1`, [id]);
     return rows[0] ? toGroup(rows[0]) : null;
   }
 
@@ -75,6 +75,7 @@ export class PgGroupRepository implements GroupRepository {
     if (filter.active !== undefined) where.push(`active = $${params.push(filter.active)}`);
     if (filter.workZone) where.push(`(work_zone IS NULL OR work_zone = $${params.push(filter.workZone)})`);
     const sql = `SELECT ${COLUMNS} FROM ${t(this.ctx, 'whatsapp_groups')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`;
-    return (await query(this.ctx, sql, params)).map(toGroup);
+    // At most eight texts (which filters are set): prepared like the fixed-text reads.
+    return (await preparedRows(this.ctx, sql, params)).map(toGroup);
   }
 }

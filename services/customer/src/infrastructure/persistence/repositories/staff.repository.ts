@@ -1,6 +1,6 @@
 import type { Staff, StaffRole } from '../../../domain';
 import type { StaffCursor, StaffListFilter, StaffRepository } from '../../../application';
-import { query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+import { preparedRows, query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 const COLUMNS = 'id, name, role, phone, work_zones, active, created_at';
 
@@ -21,7 +21,7 @@ export class PgStaffRepository implements StaffRepository {
   constructor(private readonly ctx: SqlContext) {}
 
   async findById(id: string): Promise<Staff | null> {
-    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE id = $1`, [id]);
+    const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE id = $1`, [id]);
     return rows[0] ? toStaff(rows[0]) : null;
   }
 
@@ -75,8 +75,8 @@ export class PgStaffRepository implements StaffRepository {
   }
 
   async listByRoles(roles: readonly StaffRole[] | null): Promise<Staff[]> {
-    if (roles === null) return (await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} ORDER BY id`)).map(toStaff);
-    const rows = await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE role = ANY($1) ORDER BY id`, [[...roles]]);
+    if (roles === null) return (await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} ORDER BY id`)).map(toStaff);
+    const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE role = ANY($1) ORDER BY id`, [[...roles]]);
     return rows.map(toStaff);
   }
 }
