@@ -12,7 +12,7 @@ export { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
 export { PLANNER_GUARD_SQL } from './planner-guard';
 export { preparedQuery, preparedStatementName, setPreparedStatements, usesPreparedStatements } from './prepared-query';
 export { sqlExecutor, type SqlExecutor, type SqlQuery, type SqlResult, type SqlSource } from './sql-source';
-export { appendManyToOutbox, appendToOutbox, type OutboxEvent } from './outbox.writer';
+export { appendManyToOutbox, appendToOutbox, outboxInsertParams, outboxInsertSql, type KeyedOutboxEvent, type OutboxEvent } from './outbox.writer';
 export {
   purgePublished,
   startOutboxRelay,

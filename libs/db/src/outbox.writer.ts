@@ -97,3 +97,43 @@ export async function appendManyToOutbox(
     );
   }
 }
+
+/** An outbox event of a set-wise write: `key` names the row it belongs to (see {@link outboxInsertSql}). */
+export interface KeyedOutboxEvent extends OutboxEvent {
+  /** The id of the row whose write carries this event (compared as text). */
+  readonly key: string;
+}
+
+/**
+ * The outbox part of a one-statement, set-wise write (a data-modifying CTE of the caller's
+ * statement): inserts the events whose key is among the rows the statement wrote — the CTE
+ * `written` with the row id in `column` — in the order of the events (the relay publishes by
+ * insertion order), and nothing for the others (a stale or duplicate row writes no event).
+ * Five parameters from `$first` on, given by {@link outboxInsertParams}: ids, subjects,
+ * payloads, headers (each event's own, merged over the trace context captured for it), keys.
+ * The caller sends `pg_notify(outboxChannel(schema), '')` in the same statement when rows were written.
+ */
+export function outboxInsertSql(schema: string, first: number, written: { cte: string; column: string }): string {
+  const p = (i: number): string => `$${first + i}`;
+  return `INSERT INTO ${qualifiedTable(assertSchemaName(schema), 'outbox')} (id, subject, payload, headers)
+         SELECT e.id, e.subject, e.payload, e.headers
+           FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::bytea[], ${p(3)}::jsonb[], ${p(4)}::text[])
+                WITH ORDINALITY AS e(id, subject, payload, headers, key, ord)
+           JOIN ${written.cte} ON ${written.cte}.${written.column}::text = e.key
+          ORDER BY e.ord`;
+}
+
+/**
+ * The five parameter arrays of {@link outboxInsertSql}. `trace` (default: the active trace
+ * context, `injectTraceHeaders()`) is the base of every event's headers; an event's own
+ * `headers` win.
+ */
+export function outboxInsertParams(events: readonly KeyedOutboxEvent[], trace: Record<string, string> = injectTraceHeaders()): unknown[][] {
+  return [
+    events.map((e) => e.id),
+    events.map((e) => e.subject),
+    events.map((e) => Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength)),
+    events.map((e) => JSON.stringify({ ...trace, ...(e.headers ?? {}) })),
+    events.map((e) => e.key),
+  ];
+}

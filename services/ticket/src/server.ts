@@ -28,6 +28,7 @@ import type { TicketEvent } from './domain';
 import { ticketEntities } from './infrastructure/persistence/ticket.entities';
 import { ticketMigrations } from './infrastructure/persistence/migrations';
 import { PgTicketNumberSequence, PgTicketRepository } from './infrastructure/persistence/ticket.repository';
+import { PgTicketWriter } from './infrastructure/persistence/ticket.writer';
 import { PgTicketUnitOfWork } from './infrastructure/persistence/ticket.unit-of-work';
 import { GrpcStaffDirectory } from './infrastructure/staff/grpc-staff.directory';
 import { createTicketServiceHandler, type TicketEventFeed } from './transport/grpc/ticket-service.handler';
@@ -100,10 +101,16 @@ export async function startTicketService(
       ...(ns ? { namespace: ns } : {}),
       onCommitted: (events: readonly TicketEvent[]) => events.forEach((e) => emitter.emit('event', e)),
     });
+    // The lifecycle RPCs' reads and writes: concurrent ones share one statement (PgTicketWriter).
+    const writer = new PgTicketWriter(dataSource, {
+      schema,
+      ...(ns ? { namespace: ns } : {}),
+      onCommitted: (events: readonly TicketEvent[]) => events.forEach((e) => emitter.emit('event', e)),
+    });
     const tickets = new PgTicketRepository(dataSource.manager, schema);
     const numbers = new PgTicketNumberSequence(dataSource.manager, schema);
     const staff = overrides.staff ?? customerStaffDirectory(config);
-    const deps = { uow, clock, ids: uuidGenerator };
+    const deps = { uow, writer, clock, ids: uuidGenerator };
 
     const registered = new HandleCustomerRegisteredUseCase({ ...deps, numbers });
     const deadLetters = createDeadLetterRecorder(dataSource, { schema });

@@ -1,19 +1,49 @@
 import { ConflictError, NotFoundError } from '@notify/errors';
 import { isTicketNumber, type Ticket, type TicketTransition, type TransitionContext } from '../domain';
-import type { Clock, IdGenerator, TicketRepository, TicketUnitOfWork } from './ports';
+import type { Clock, IdGenerator, TicketRepository, TicketUnitOfWork, TicketWriter } from './ports';
 
 /** What every state-changing ticket use case needs. */
 export interface TicketCommandDeps {
   readonly uow: TicketUnitOfWork;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /**
+   * Where single-ticket changes are read and written (the Postgres writer batches concurrent
+   * ones); absent = {@link unitOfWorkWriter} over `uow` (one transaction per change).
+   */
+  readonly writer?: TicketWriter;
+}
+
+/**
+ * A TicketWriter over a unit of work: `find` reads committed tickets, `commit` saves the ticket
+ * with its version check and appends the event in one transaction of `uow`.
+ */
+export function unitOfWorkWriter(uow: TicketUnitOfWork): TicketWriter {
+  return {
+    find: (ref) => uow.run((tx) => findTicket(tx.tickets, ref)),
+    commit: ({ ticket, expectedVersion, event }) =>
+      uow.run(async (tx) => {
+        await tx.tickets.save(ticket, expectedVersion);
+        await tx.outbox.append(event);
+      }),
+  };
+}
+
+/** The writer of `deps`: its own, else one over its unit of work. */
+export function writerOf(deps: TicketCommandDeps): TicketWriter {
+  return deps.writer ?? unitOfWorkWriter(deps.uow);
+}
+
+/** A ticket by id or number; null when unknown or `ref` is neither. */
+async function findTicket(tickets: TicketRepository, ref: string): Promise<Ticket | null> {
+  const key = (ref ?? '').trim();
+  return isTicketNumber(key) ? tickets.findByNumber(key) : key ? tickets.findById(key) : null;
 }
 
 /** Finds a ticket by id or by human-readable number; NotFoundError('ticket', ref) when missing. */
 export async function loadTicket(tickets: TicketRepository, ref: string): Promise<Ticket> {
-  const key = (ref ?? '').trim();
-  const ticket = isTicketNumber(key) ? await tickets.findByNumber(key) : key ? await tickets.findById(key) : null;
-  if (!ticket) throw new NotFoundError('ticket', key || '(empty)');
+  const ticket = await findTicket(tickets, ref);
+  if (!ticket) throw new NotFoundError('ticket', (ref ?? '').trim() || '(empty)');
   return ticket;
 }
 
@@ -31,9 +61,10 @@ export class ExpectedVersionMismatchError extends ConflictError {
 export const TRANSITION_ATTEMPTS = 2;
 
 /**
- * Runs one transition in a unit of work: load the ticket (by id or number), apply `step`
- * (authorization + domain transition; throws to abort), save with the loaded version as the
- * expected one, and append the event to the outbox — all or nothing.
+ * Runs one transition: load the ticket (by id or number), apply `step` (authorization + domain
+ * transition; throws to abort), then write the ticket with the loaded version as the expected
+ * one together with its event (TicketWriter.commit: one atomic write; the Postgres writer batches
+ * concurrent transitions into one read and one statement) — all or nothing.
  *
  * On ConflictError (someone else changed the ticket between our read and write) the whole
  * step is retried once on the fresh ticket, so the loser of a race gets the error the new
@@ -47,18 +78,17 @@ export async function runTicketTransition(
   step: (ticket: Ticket, ctx: TransitionContext) => TicketTransition,
   expectedVersion?: number,
 ): Promise<Ticket> {
+  const writer = writerOf(deps);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await deps.uow.run(async (tx) => {
-        const before = await loadTicket(tx.tickets, ref);
-        if (expectedVersion !== undefined && expectedVersion > 0 && before.version !== expectedVersion) {
-          throw new ExpectedVersionMismatchError(before.number, before.version, expectedVersion);
-        }
-        const { ticket, event } = step(before, { at: deps.clock.now(), eventId: deps.ids.newId() });
-        await tx.tickets.save(ticket, before.version);
-        await tx.outbox.append(event);
-        return ticket;
-      });
+      const before = await writer.find(ref);
+      if (!before) throw new NotFoundError('ticket', (ref ?? '').trim() || '(empty)');
+      if (expectedVersion !== undefined && expectedVersion > 0 && before.version !== expectedVersion) {
+        throw new ExpectedVersionMismatchError(before.number, before.version, expectedVersion);
+      }
+      const { ticket, event } = step(before, { at: deps.clock.now(), eventId: deps.ids.newId() });
+      await writer.commit({ ticket, expectedVersion: before.version, event });
+      return ticket;
     } catch (err) {
       if (err instanceof ConflictError && !(err instanceof ExpectedVersionMismatchError) && attempt < TRANSITION_ATTEMPTS) continue;
       throw err;

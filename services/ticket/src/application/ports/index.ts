@@ -7,3 +7,4 @@ export * from './unit-of-work.port';
 export * from './ticket-number-sequence.port';
 export * from './staff-directory.port';
 export * from './create-request-log.port';
+export * from './ticket-writer.port';

@@ -14,7 +14,7 @@ import {
 import type { TicketNumberSequence } from '../ports';
 import { actorOf, requireRole, type Principal } from '../principal';
 import { TICKET_PERMISSIONS } from '../ticket-access.policy';
-import type { TicketCommandDeps } from '../ticket-transition.runner';
+import { writerOf, type TicketCommandDeps } from '../ticket-transition.runner';
 
 export interface CreateTicketInput {
   readonly type: TicketType;
@@ -41,7 +41,9 @@ export type CreateTicketDeps = TicketCommandDeps & { readonly numbers: TicketNum
  * CreateTicket: opens a GANGGUAN or PSB ticket (status OPEN, SLA deadline from the
  * priority, number `GGN-YYYYMMDD-NNNN` / `PSB-…` with the Jakarta date) and emits
  * `created` through the outbox in the same transaction.
- * With `requestId`, the key is recorded in the same transaction (see CreateTicketInput).
+ * With `requestId`, the key is recorded in the same transaction (see CreateTicketInput);
+ * without one, the ticket and its event go through the TicketWriter (one atomic write, batched
+ * with concurrent changes in Postgres).
  * Roles: TICKET_PERMISSIONS.create. Errors: PermissionDenied; Validation (type, priority,
  * customer_id, work_zone, address, description, request_id); AlreadyExists (request_id
  * reused with different fields).
@@ -56,17 +58,20 @@ export class CreateTicketUseCase {
       throw new ValidationError('request_id', `must be at most ${REQUEST_ID_MAX} characters`);
     }
     const { ticket, event } = await prepareNewTicket(this.deps, input, actorOf(principal));
+    if (!requestId) {
+      // No idempotency key to record: one atomic write of the ticket and its event (TicketWriter).
+      await writerOf(this.deps).commit({ ticket, expectedVersion: 0, event });
+      return ticket;
+    }
     return this.deps.uow.run(async (tx) => {
-      if (requestId) {
-        const fingerprint = createFingerprint(ticket);
-        const prior = await tx.createRequests.claim(requestId, ticket.id, fingerprint);
-        if (prior) {
-          if (prior.fingerprint !== fingerprint) {
-            throw new AlreadyExistsError(`request_id ${requestId} was already used for a ticket with different fields`);
-          }
-          const first = await tx.tickets.findById(prior.ticketId);
-          if (first) return first;
+      const fingerprint = createFingerprint(ticket);
+      const prior = await tx.createRequests.claim(requestId, ticket.id, fingerprint);
+      if (prior) {
+        if (prior.fingerprint !== fingerprint) {
+          throw new AlreadyExistsError(`request_id ${requestId} was already used for a ticket with different fields`);
         }
+        const first = await tx.tickets.findById(prior.ticketId);
+        if (first) return first;
       }
       await tx.tickets.save(ticket, 0);
       await tx.outbox.append(event);

@@ -1,0 +1,216 @@
+import type { DataSource } from 'typeorm';
+import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
+import { outboxChannel, outboxInsertParams, outboxInsertSql, preparedQuery, qualifiedTable, type KeyedOutboxEvent } from '@notify/db';
+import { ConflictError } from '@notify/errors';
+import { encodeEvent } from '@notify/events';
+import { injectTraceHeaders } from '@notify/telemetry';
+import { isTicketNumber, type Ticket, type TicketEvent } from '../../domain';
+import type { TicketChange, TicketWriter } from '../../application';
+import { ticketEventToProto } from '../../transport/proto/ticket.proto-mapper';
+import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketHistoryRow, type TicketRow } from './ticket.row-mapper';
+
+/** Options of {@link PgTicketWriter}. */
+export interface PgTicketWriterOptions {
+  /** The service schema (the DataSource's). */
+  readonly schema: string;
+  /** NATS namespace of the event subjects (tests); undefined in production. */
+  readonly namespace?: string;
+  /** Called after a statement that wrote changes committed, with their events in order (WatchTickets' feed). */
+  readonly onCommitted?: (events: readonly TicketEvent[]) => void;
+  /** Changes written by one statement at most (default 128). */
+  readonly maxBatchSize?: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Postgres array type of each column of {@link TICKET_COLUMNS}, for `unnest`. */
+const COLUMN_TYPES: Readonly<Record<(typeof TICKET_COLUMNS)[number], string>> = {
+  id: 'uuid', number: 'text', type: 'text', status: 'text', priority: 'text', customer_id: 'text', work_zone: 'text', address: 'text',
+  description: 'text', technician_id: 'text', technician_name: 'text', escalation_level: 'int', escalation_reason: 'text',
+  completion_notes: 'text', cancel_reason: 'text', created_at: 'timestamptz', updated_at: 'timestamptz', sla_due_at: 'timestamptz',
+  assigned_at: 'timestamptz', started_at: 'timestamptz', completed_at: 'timestamptz', cancelled_at: 'timestamptz', created_by: 'jsonb',
+  version: 'int',
+};
+
+/** A history line as the read's json_agg gives it (`at` in epoch ms). */
+type HistoryJson = Omit<TicketHistoryRow, 'at'> & { at: number };
+
+interface PendingCommit {
+  readonly change: TicketChange;
+  /** The encoded event, with the trace context of the caller that committed it. */
+  readonly event: KeyedOutboxEvent;
+}
+
+/**
+ * TicketWriter on Postgres (`<schema>.tickets`, `ticket_history`, `outbox`) with natural
+ * batching (@notify/batching): the lifecycle RPCs that arrive together share one read and one
+ * write statement, with no transaction held open across a round trip.
+ *
+ * - `find`: the tickets of a batch of refs (ids and numbers) with their history in ONE SELECT
+ *   (json_agg of the history beside each row, as PgTicketRepository.findById).
+ * - `commit`: the changes of a batch in ONE statement of data-modifying CTEs, atomic without
+ *   BEGIN/COMMIT: the version-checked UPDATEs (`version = expected`, from unnest), the INSERTs of
+ *   new tickets (ON CONFLICT DO NOTHING: an existing id or number is not written), the history
+ *   lines and the outbox events of the rows written only (libs/db outboxInsertSql), and the
+ *   relay's NOTIFY. A change whose row was not written gets ConflictError, alone; the others of
+ *   its batch are stored. Two changes of one ticket in a batch were made from the same read: the
+ *   second gets ConflictError at once (its transition is retried on the fresh ticket). A statement
+ *   that fails as a whole (not expected: a constraint the domain did not check) is retried one
+ *   change at a time, so the error reaches only the change that causes it.
+ *
+ * Before this, a transition took five round trips in a TypeORM transaction (BEGIN, read, save,
+ * outbox insert, COMMIT) for each RPC.
+ */
+export class PgTicketWriter implements TicketWriter {
+  private readonly finds: NaturalBatcher<string, Ticket | null>;
+  private readonly commits: NaturalBatcher<PendingCommit, true>;
+  private readonly readSql: string;
+  private readonly writeSql: string;
+  private readonly channel: string;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly options: PgTicketWriterOptions,
+  ) {
+    const tickets = qualifiedTable(options.schema, 'tickets');
+    const history = qualifiedTable(options.schema, 'ticket_history');
+    this.channel = outboxChannel(options.schema);
+    const withHistory = `t.*, COALESCE((
+         SELECT json_agg(json_build_object('ticket_id', h.ticket_id, 'seq', h.seq, 'action', h.action, 'from_status', h.from_status,
+                  'to_status', h.to_status, 'actor', h.actor, 'at', floor(extract(epoch FROM h.at) * 1000)::bigint, 'note', h.note) ORDER BY h.seq)
+           FROM ${history} h WHERE h.ticket_id = t.id), '[]'::json) AS history`;
+    this.readSql = `SELECT ${withHistory} FROM ${tickets} t WHERE t.id = ANY($1::uuid[])
+       UNION ALL
+       SELECT ${withHistory} FROM ${tickets} t WHERE t.number = ANY($2::text[])`;
+
+    const n = TICKET_COLUMNS.length;
+    const cols = TICKET_COLUMNS.join(', ');
+    const arrays = TICKET_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ');
+    const sets = TICKET_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = v.${c}`).join(', ');
+    const h = n + 2; // history arrays start after the columns and `expected`
+    const o = h + 8; // outbox arrays after the eight history arrays
+    this.writeSql = `WITH v AS (
+         SELECT * FROM unnest(${arrays}, $${n + 1}::int[]) AS v(${cols}, expected)),
+       upd AS (
+         UPDATE ${tickets} t SET ${sets}
+           FROM v WHERE v.expected > 0 AND t.id = v.id AND t.version = v.expected
+         RETURNING t.id),
+       ins AS (
+         INSERT INTO ${tickets} (${cols}) SELECT ${cols} FROM v WHERE v.expected = 0
+         ON CONFLICT DO NOTHING RETURNING id),
+       w AS (SELECT id FROM upd UNION ALL SELECT id FROM ins),
+       h AS (
+         INSERT INTO ${history} (ticket_id, seq, action, from_status, to_status, actor, at, note)
+         SELECT x.ticket_id, x.seq, x.action, x.from_status, x.to_status, x.actor, x.at, x.note
+           FROM unnest($${h}::uuid[], $${h + 1}::int[], $${h + 2}::text[], $${h + 3}::text[], $${h + 4}::text[], $${h + 5}::jsonb[],
+                       $${h + 6}::timestamptz[], $${h + 7}::text[]) AS x(ticket_id, seq, action, from_status, to_status, actor, at, note)
+           JOIN w ON w.id = x.ticket_id
+         ON CONFLICT (ticket_id, seq) DO NOTHING),
+       o AS (${outboxInsertSql(options.schema, o, { cte: 'w', column: 'id' })})
+       SELECT w.id::text AS id, pg_notify($${o + 5}, '') AS wake FROM w`;
+
+    this.finds = naturalBatcher((refs) => this.read(refs), { maxBatchSize: options.maxBatchSize ?? 128 });
+    this.commits = naturalBatcher((items) => this.writeBatch(items), { maxBatchSize: options.maxBatchSize ?? 128 });
+  }
+
+  find(ref: string): Promise<Ticket | null> {
+    const key = (ref ?? '').trim();
+    if (!UUID.test(key) && !isTicketNumber(key)) return Promise.resolve(null);
+    return this.finds.load(key);
+  }
+
+  async commit(change: TicketChange): Promise<void> {
+    const encoded = encodeEvent(`ticket.${change.event.kind}`, ticketEventToProto(change.event), this.options.namespace);
+    await this.commits.load({
+      change,
+      event: { id: encoded.msgID, subject: encoded.subject, data: encoded.data, key: change.ticket.id, headers: injectTraceHeaders() },
+    });
+  }
+
+  /** What this writer did so far (batches and their sizes), for tests and benchmarks. */
+  stats(): { finds: ReturnType<NaturalBatcher<string, Ticket | null>['stats']>; commits: ReturnType<NaturalBatcher<PendingCommit, true>['stats']> } {
+    return { finds: this.finds.stats(), commits: this.commits.stats() };
+  }
+
+  private async read(refs: readonly string[]): Promise<Array<Ticket | null>> {
+    const ids = [...new Set(refs.filter((r) => UUID.test(r)).map((r) => r.toLowerCase()))];
+    const numbers = [...new Set(refs.filter((r) => !UUID.test(r)))];
+    const { rows } = await preparedQuery<TicketRow & { history: readonly HistoryJson[] }>(this.ds, this.readSql, [ids, numbers]);
+    const byId = new Map<string, Ticket>();
+    const byNumber = new Map<string, Ticket>();
+    for (const row of rows) {
+      if (byId.has(row.id)) continue;
+      const { history, ...ticket } = row;
+      const t = ticketFromRow(ticket, history.map((x) => ({ ...x, at: new Date(x.at) })));
+      byId.set(t.id, t);
+      byNumber.set(t.number, t);
+    }
+    return refs.map((r) => (UUID.test(r) ? byId.get(r.toLowerCase()) : byNumber.get(r)) ?? null);
+  }
+
+  private async writeBatch(items: readonly PendingCommit[]): Promise<Array<true | Error>> {
+    const out = new Array<true | Error>(items.length);
+    const first = new Map<string, number>();
+    const batch: number[] = [];
+    items.forEach((item, i) => {
+      const id = item.change.ticket.id;
+      if (first.has(id)) out[i] = new ConflictError(`ticket ${item.change.ticket.number} changed concurrently (expected version ${item.change.expectedVersion})`);
+      else {
+        first.set(id, i);
+        batch.push(i);
+      }
+    });
+    let written: Set<string>;
+    try {
+      written = await this.write(batch.map((i) => items[i]!));
+    } catch (err) {
+      if (batch.length === 1) throw err;
+      // The statement failed as a whole: each change alone, so only the culprit gets the error.
+      written = new Set();
+      for (const i of batch) {
+        try {
+          for (const id of await this.write([items[i]!])) written.add(id);
+        } catch (single) {
+          out[i] = single instanceof Error ? single : new Error(String(single));
+        }
+      }
+    }
+    const committed: TicketEvent[] = [];
+    for (const i of batch) {
+      if (out[i]) continue;
+      const { ticket, expectedVersion, event } = items[i]!.change;
+      if (written.has(ticket.id)) {
+        out[i] = true;
+        committed.push(event);
+      } else {
+        out[i] = new ConflictError(
+          expectedVersion === 0
+            ? `ticket ${ticket.number} (${ticket.id}) already exists`
+            : `ticket ${ticket.number} changed concurrently (expected version ${expectedVersion})`,
+        );
+      }
+    }
+    if (committed.length > 0) this.options.onCommitted?.(committed);
+    return out;
+  }
+
+  /** One statement for `items` (distinct tickets); the ids of the rows it wrote. */
+  private async write(items: readonly PendingCommit[]): Promise<Set<string>> {
+    const values = items.map((x) => ticketRowValues(x.change.ticket));
+    const columns = TICKET_COLUMNS.map((_, c) => values.map((row) => row[c]));
+    const history: unknown[][] = Array.from({ length: 8 }, () => []);
+    for (const { change } of items) {
+      change.ticket.history.forEach((line, i) => {
+        [change.ticket.id, i + 1, line.action, line.from, line.to, JSON.stringify(line.actor), line.at, line.note].forEach((v, k) => history[k]!.push(v));
+      });
+    }
+    const { rows } = await preparedQuery<{ id: string }>(this.ds, this.writeSql, [
+      ...columns,
+      items.map((x) => x.change.expectedVersion),
+      ...history,
+      ...outboxInsertParams(items.map((x) => x.event), {}),
+      this.channel,
+    ]);
+    return new Set(rows.map((r) => r.id));
+  }
+}
