@@ -63,13 +63,14 @@ export function naturalBatcher<K, V>(fn: BatchFunction<K, V>, options: NaturalBa
     else running -= 1;
   };
 
-  const loader = new DataLoader<K, V>(
+  // Keys are wrapped: DataLoader refuses null and undefined keys, which are valid requests here.
+  const loader = new DataLoader<{ readonly key: K }, V>(
     async (batch) => {
       batches += 1;
       keys += batch.length;
       largest = Math.max(largest, batch.length);
       try {
-        return await fn(batch);
+        return await fn(batch.map((b) => b.key));
       } finally {
         release();
       }
@@ -89,7 +90,7 @@ export function naturalBatcher<K, V>(fn: BatchFunction<K, V>, options: NaturalBa
   );
 
   return {
-    load: (key) => loader.load(key),
+    load: (key) => loader.load({ key }),
     stats: () => ({ batches, keys, largest }),
   };
 }

@@ -53,6 +53,11 @@ describe('naturalBatcher', () => {
     await expect(both).resolves.toEqual([7, 7]);
   });
 
+  it('takes null and undefined as keys', async () => {
+    const b = naturalBatcher(async (keys: ReadonlyArray<number | null | undefined>) => keys.map((k) => String(k)));
+    await expect(Promise.all([b.load(null), b.load(undefined), b.load(0)])).resolves.toEqual(['null', 'undefined', '0']);
+  });
+
   it('rejects only the key whose result is an Error', async () => {
     const { fn, calls } = controlled((k) => (k === 2 ? new Error('two is bad') : k));
     const b = naturalBatcher(fn);

@@ -188,6 +188,36 @@ describe('customer persistence (Postgres)', () => {
     expect(onlyPhones.preferences.size).toBe(0);
     expect([...onlyPhones.optedOut.keys()]).toEqual(['6281300000002']);
   });
+  it('answers concurrent reads (batched into one statement each) with exactly what each caller asked for', async () => {
+    const tech = { id: 'b-t1', name: 'Andi', role: 'technician' as const, phone: '6281400000001', workZones: ['bekasi'], active: true, createdAt: at };
+    const sup = { id: 'b-s1', name: 'Sari', role: 'supervisor' as const, phone: '6281400000002', workZones: [], active: true, createdAt: at };
+    await store.staff.insert(tech);
+    await store.staff.insert(sup);
+    const c = newCustomer('081400000003').customer;
+    await store.uow.run(async (tx) => tx.customers.save(c, 0));
+    await store.preferences.save({
+      subject: { kind: 'staff', id: 'b-t1' }, channels: { WHATSAPP: true, SMS: false }, optedOutTypes: [], quietHours: null,
+      timeZone: 'Asia/Jakarta', locale: 'id', updatedAt: at,
+    });
+    await store.optOuts.upsert({ phone: '6281400000002', channel: 'WHATSAPP', reason: null, at });
+    const [byId, none, customer, techs, sups, everyone, techFacts, supFacts] = await Promise.all([
+      store.staff.findById('b-t1'),
+      store.staff.findById('b-nobody'),
+      store.customers.findById(c.id),
+      store.staff.listByRoles(['technician']),
+      store.staff.listByRoles(['supervisor']),
+      store.staff.listByRoles(null),
+      store.facts.factsOf([{ kind: 'staff', id: 'b-t1' }], ['6281400000001']),
+      store.facts.factsOf([{ kind: 'staff', id: 'b-s1' }], ['6281400000002']),
+    ]);
+    expect([byId, none, customer]).toEqual([tech, null, c]);
+    expect(techs.every((s) => s.role === 'technician') && techs.some((s) => s.id === 'b-t1')).toBe(true);
+    expect(sups.every((s) => s.role === 'supervisor') && sups.some((s) => s.id === 'b-s1')).toBe(true);
+    expect(everyone.map((s) => s.id)).toEqual([...everyone.map((s) => s.id)].sort());
+    expect(everyone.map((s) => s.id)).toEqual(expect.arrayContaining(['b-t1', 'b-s1']));
+    expect([[...techFacts.preferences.keys()], [...techFacts.optedOut.keys()]]).toEqual([['staff:b-t1'], []]);
+    expect([[...supFacts.preferences.keys()], [...supFacts.optedOut.keys()]]).toEqual([[], ['6281400000002']]);
+  });
   it('lists customers by any of several statuses and by a case-insensitive name or phone substring (LIKE wildcards taken literally)', async () => {
     const a = { ...newCustomer('081377770001', 'cikampek').customer, name: 'Siti 100% Aman' };
     const b = { ...newCustomer('081377770002', 'cikampek').customer, name: 'Sitinjak', status: 'ACTIVE' as const };

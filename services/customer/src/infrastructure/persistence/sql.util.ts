@@ -1,4 +1,5 @@
 import { AlreadyExistsError } from '@notify/errors';
+import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { preparedQuery, qualifiedTable } from '@notify/db';
 import type { EntityManager } from 'typeorm';
 
@@ -25,6 +26,29 @@ export async function query(ctx: SqlContext, sql: string, params: unknown[] = []
  */
 export async function preparedRows(ctx: SqlContext, sql: string, params: unknown[] = []): Promise<Row[]> {
   return (await preparedQuery<Row>(ctx.manager, sql, params)).rows;
+}
+
+/**
+ * Whether reads through `ctx` may be batched across callers: only on the DataSource's own
+ * manager (no transaction). A unit of work's manager reads inside its transaction, alone.
+ */
+export function batchable(ctx: SqlContext): boolean {
+  return ctx.manager.queryRunner === undefined;
+}
+
+/**
+ * Point reads by id with natural batching (@notify/batching): the ids asked for together go in
+ * ONE `SELECT <columns> FROM <table> WHERE id = ANY($1)` (a prepared statement) and each caller
+ * gets its row or null. For the reads ResolveRecipients, GetCustomer and GetStaff make many of
+ * at once (a ticket event's customer and technician, for every event the gateway handles).
+ */
+export function rowsById(ctx: SqlContext, table: string, columns: string): NaturalBatcher<string, Row | null> {
+  const sql = `SELECT ${columns} FROM ${t(ctx, table)} WHERE id = ANY($1::text[])`;
+  return naturalBatcher(async (ids) => {
+    const rows = await preparedRows(ctx, sql, [[...new Set(ids)]]);
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 }
 
 /** `"<schema>"."<name>"`. */

@@ -1,7 +1,8 @@
 import { ConflictError } from '@notify/errors';
 import type { Customer, CustomerStatus } from '../../../domain';
 import type { CustomerCursor, CustomerListFilter, CustomerRepository } from '../../../application';
-import { preparedRows, query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+import type { NaturalBatcher } from '@notify/batching';
+import { batchable, preparedRows, query, rowsById, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 /** Rows per query of {@link PgCustomerRepository.streamActive} (keyset pages on id). */
 export const STREAM_PAGE_SIZE = 1000;
@@ -30,9 +31,18 @@ function toCustomer(r: Row): Customer {
  * or the DataSource's for reads). Unique phone → AlreadyExistsError; stale version → ConflictError.
  */
 export class PgCustomerRepository implements CustomerRepository {
-  constructor(private readonly ctx: SqlContext) {}
+  /** findById of concurrent callers in one statement (on the DataSource's manager only). */
+  private readonly byId: NaturalBatcher<string, Row | null> | undefined;
+
+  constructor(private readonly ctx: SqlContext) {
+    this.byId = batchable(ctx) ? rowsById(ctx, 'customers', COLUMNS) : undefined;
+  }
 
   async findById(id: string): Promise<Customer | null> {
+    if (this.byId) {
+      const row = await this.byId.load(id);
+      return row ? toCustomer(row) : null;
+    }
     const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'customers')} WHERE id = $1`, [id]);
     return rows[0] ? toCustomer(rows[0]) : null;
   }

@@ -1,6 +1,7 @@
 import type { Staff, StaffRole } from '../../../domain';
 import type { StaffCursor, StaffListFilter, StaffRepository } from '../../../application';
-import { preparedRows, query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
+import { batchable, preparedRows, query, rowsById, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 const COLUMNS = 'id, name, role, phone, work_zones, active, created_at';
 
@@ -18,9 +19,29 @@ function toStaff(r: Row): Staff {
 
 /** Staff in `<schema>.staff`; unique id / phone → AlreadyExistsError. */
 export class PgStaffRepository implements StaffRepository {
-  constructor(private readonly ctx: SqlContext) {}
+  /** findById and listByRoles of concurrent callers in one statement each (on the DataSource's manager only). */
+  private readonly byId: NaturalBatcher<string, Row | null> | undefined;
+  private readonly byRoles: NaturalBatcher<readonly StaffRole[] | null, Staff[]> | undefined;
+
+  constructor(private readonly ctx: SqlContext) {
+    if (batchable(ctx)) {
+      this.byId = rowsById(ctx, 'staff', COLUMNS);
+      // One read for the batch: every staff member when some caller wants all, else the union of
+      // the roles asked for; each caller keeps its roles' rows (id order, as the query gives them).
+      this.byRoles = naturalBatcher(async (asks) => {
+        const all = asks.some((roles) => roles === null);
+        const union = [...new Set(asks.flatMap((roles) => roles ?? []))];
+        const staff = (await this.readByRoles(all ? null : union)).map(toStaff);
+        return asks.map((roles) => (roles === null ? staff : staff.filter((s) => roles.includes(s.role))));
+      });
+    }
+  }
 
   async findById(id: string): Promise<Staff | null> {
+    if (this.byId) {
+      const row = await this.byId.load(id);
+      return row ? toStaff(row) : null;
+    }
     const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE id = $1`, [id]);
     return rows[0] ? toStaff(rows[0]) : null;
   }
@@ -75,8 +96,12 @@ export class PgStaffRepository implements StaffRepository {
   }
 
   async listByRoles(roles: readonly StaffRole[] | null): Promise<Staff[]> {
-    if (roles === null) return (await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} ORDER BY id`)).map(toStaff);
-    const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE role = ANY($1) ORDER BY id`, [[...roles]]);
-    return rows.map(toStaff);
+    if (this.byRoles) return [...(await this.byRoles.load(roles))];
+    return (await this.readByRoles(roles)).map(toStaff);
+  }
+
+  private readByRoles(roles: readonly StaffRole[] | null): Promise<Row[]> {
+    if (roles === null) return preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} ORDER BY id`);
+    return preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE role = ANY($1) ORDER BY id`, [[...roles]]);
   }
 }
