@@ -75,6 +75,50 @@ describe('PgDeliveryStore page insert (Postgres)', () => {
     expect(await store.notification(notification.id)).toMatchObject({ deliveriesCreated: 4 });
   });
 
+  it('writes the pages of concurrent notifications in one batch, each with its own rows, counters and RESOLVED mark', async () => {
+    const store = new PgDeliveryStore(ds, { schema: pg.schema, namespace: 'tns', onCommitted: (c) => feed.push(...c) });
+    const [a, b, c] = await Promise.all([notify(store), notify(store), notify(store)]);
+    const pageOf = (id: string, phones: string[]) => phones.map((p) => row(`${id}|${p}`, p));
+    const [ra, rb, rc, rb2] = await Promise.all([
+      store.insertFinalPage(a.notification.id, pageOf(a.notification.id, ['6281211100001', '6281211100002']), 1, now),
+      store.insertDeliveries(b.notification.id, pageOf(b.notification.id, ['6281211100003']), 0, now),
+      store.insertFinalPage(c.notification.id, pageOf(c.notification.id, ['6281211100004']), 0, now),
+      // A second page of b in the same batch: written too, after the first (its counters add up).
+      store.insertFinalPage(b.notification.id, pageOf(b.notification.id, ['6281211100005', '6281211100003']), 2, now),
+    ]);
+    expect(ra.deliveries.map((d) => d.recipient)).toEqual(['6281211100001', '6281211100002']);
+    expect(ra.notification).toMatchObject({ id: a.notification.id, status: 'RESOLVED', deliveriesCreated: 2, leftOut: 1 });
+    expect(rb.map((d) => d.recipient)).toEqual(['6281211100003']);
+    expect(rc.notification).toMatchObject({ id: c.notification.id, status: 'RESOLVED', deliveriesCreated: 1 });
+    expect(rb2.deliveries.map((d) => d.recipient)).toEqual(['6281211100005']);
+    expect(rb2.notification).toMatchObject({ id: b.notification.id, status: 'RESOLVED', deliveriesCreated: 2, leftOut: 2 });
+    const created = [...ra.deliveries, ...rb, ...rc.deliveries, ...rb2.deliveries];
+    const events = (await outbox()).map((e) => decodeEventAs('delivery.queued', e.subject, new Uint8Array(e.payload)).delivery!.id);
+    expect([...events].sort()).toEqual(created.map((d) => d.id).sort());
+    expect(feed.map((f) => f.delivery.id).sort()).toEqual(created.map((d) => d.id).sort());
+    const stored = async (id: string) => (await store.deliveriesOf(id)).map((d) => d.recipient).sort();
+    expect([await stored(a.notification.id), await stored(b.notification.id), await stored(c.notification.id)]).toEqual([
+      ['6281211100001', '6281211100002'], ['6281211100003', '6281211100005'], ['6281211100004'],
+    ]);
+  });
+
+  it('creates a notification once for concurrent asks with the same key, and each of different keys', async () => {
+    const store = new PgDeliveryStore(ds, { schema: pg.schema });
+    const key = randomUUID();
+    const base = { source: 'EVENT' as const, notificationType: 'TICKET_CREATED', priority: 'NORMAL' as const, templateKey: '', ticketId: null, actor: { id: 'a' }, variables: { x: 1 }, request: null };
+    const results = await Promise.all([
+      store.createNotification({ ...base, idempotencyKey: key }, now),
+      store.createNotification({ ...base, idempotencyKey: key }, now),
+      store.createNotification({ ...base, idempotencyKey: randomUUID() }, now),
+    ]);
+    expect(results.map((r) => r.created)).toEqual([true, false, true]);
+    expect(results[1]!.notification.id).toBe(results[0]!.notification.id);
+    expect(results[2]!.notification.id).not.toBe(results[0]!.notification.id);
+    expect(results[0]!.notification).toMatchObject({ idempotencyKey: key, status: 'RESOLVING', actor: { id: 'a' }, variables: { x: 1 } });
+    const later = await store.createNotification({ ...base, idempotencyKey: key }, now);
+    expect(later).toEqual({ notification: results[0]!.notification, created: false });
+  });
+
   it('writes no events when publishEvents is false', async () => {
     const store = new PgDeliveryStore(ds, { schema: pg.schema, publishEvents: false });
     const { notification } = await notify(store);

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource as DataSourceClass, type DataSource, type EntityManager } from 'typeorm';
-import { appendManyToOutbox, assertSchemaName, outboxChannel, PLANNER_GUARD_SQL, preparedQuery, qualifiedTable, sqlExecutor, type SqlExecutor } from '@notify/db';
+import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
+import {
+  appendManyToOutbox, assertSchemaName, outboxChannel, outboxInsertParams, outboxInsertSql, PLANNER_GUARD_SQL, preparedQuery, qualifiedTable, sqlExecutor,
+  type SqlExecutor,
+} from '@notify/db';
 import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
@@ -33,6 +37,17 @@ interface PendingRound {
   now: Date;
   resolve: (d: DeliveryRecord | null) => void;
   reject: (err: unknown) => void;
+}
+
+/** A page waiting for its batch (see PgDeliveryStore.writePages). */
+interface PendingPage {
+  notificationId: string;
+  rows: readonly NewDelivery[];
+  leftOut: number;
+  now: Date;
+  resolve: boolean;
+  /** The trace context of the call that inserts the page (stored on its rows and their events). */
+  trace: Record<string, string>;
 }
 
 /** Rounds written per group-commit transaction at most (groups averaged ~85 at 256 workers in bench/gateway). */
@@ -203,6 +218,10 @@ export class PgDeliveryStore implements DeliveryStore {
   /** Finished rounds waiting for the next group commit (see recordRound). */
   private readonly rounds: PendingRound[] = [];
   private activeFlushes = 0;
+  /** createNotification of concurrent callers (one INSERT per batch). */
+  private readonly creates: NaturalBatcher<{ n: NewNotification; now: Date }, { notification: NotificationRecord; created: boolean }>;
+  /** Pages of concurrent callers (one statement per batch). */
+  private readonly pages: NaturalBatcher<PendingPage, { deliveries: DeliveryRecord[]; notification: NotificationRecord | null }>;
 
   constructor(
     private readonly ds: DataSource,
@@ -218,6 +237,8 @@ export class PgDeliveryStore implements DeliveryStore {
       o: qualifiedTable(this.schema, 'outbox'),
     };
     this.wakeChannel = `${this.schema}_deliveries`;
+    this.creates = naturalBatcher((asks) => this.createNotifications(asks), { maxBatchSize: 128 });
+    this.pages = naturalBatcher((pages) => this.writePages(pages), { maxBatchSize: 64 });
   }
 
   /**
@@ -268,20 +289,46 @@ export class PgDeliveryStore implements DeliveryStore {
 
   // ── notifications ───────────────────────────────────────────────────────────────────────
 
-  /** Inserts the notification unless its idempotency key exists; returns the stored one and whether it is new. */
-  async createNotification(n: NewNotification, now: Date): Promise<{ notification: NotificationRecord; created: boolean }> {
-    const rows = await this.q<NotificationRow>(
+  /**
+   * Inserts the notification unless its idempotency key exists; returns the stored one and whether
+   * it is new. Concurrent calls (the events the consumers handle at once) share one INSERT … SELECT
+   * FROM unnest … ON CONFLICT DO NOTHING RETURNING * and, for the keys that existed, one read
+   * (naturalBatcher); a key asked twice in one batch is created by the first ask and found by the
+   * second.
+   */
+  createNotification(n: NewNotification, now: Date): Promise<{ notification: NotificationRecord; created: boolean }> {
+    return this.creates.load({ n, now });
+  }
+
+  private async createNotifications(asks: ReadonlyArray<{ n: NewNotification; now: Date }>): Promise<Array<{ notification: NotificationRecord; created: boolean } | Error>> {
+    const ids = asks.map(() => randomUUID());
+    const json = (v: Record<string, unknown> | null) => (v ? JSON.stringify(v) : null);
+    const inserted = await this.q<NotificationRow>(
       this.ds,
       `INSERT INTO ${this.t.n} (id, source, idempotency_key, notification_type, priority, template_key, status, ticket_id, actor, variables, request, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'RESOLVING', $7, $8::jsonb, $9::jsonb, $10::jsonb, $11)
+       SELECT v.id, v.source, v.idempotency_key, v.notification_type, v.priority, v.template_key, 'RESOLVING', v.ticket_id, v.actor, v.variables, v.request, v.created_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::timestamptz[])
+           AS v(id, source, idempotency_key, notification_type, priority, template_key, ticket_id, actor, variables, request, created_at)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
-      [randomUUID(), n.source, n.idempotencyKey, n.notificationType, n.priority, n.templateKey, n.ticketId,
-        n.actor ? JSON.stringify(n.actor) : null, n.variables ? JSON.stringify(n.variables) : null, n.request ? JSON.stringify(n.request) : null, now],
+      [
+        ids, asks.map((a) => a.n.source), asks.map((a) => a.n.idempotencyKey), asks.map((a) => a.n.notificationType), asks.map((a) => a.n.priority),
+        asks.map((a) => a.n.templateKey), asks.map((a) => a.n.ticketId), asks.map((a) => json(a.n.actor)), asks.map((a) => json(a.n.variables)),
+        asks.map((a) => json(a.n.request)), asks.map((a) => a.now),
+      ],
     );
-    if (rows[0]) return { notification: notificationFromRow(rows[0]), created: true };
-    const existing = await this.notificationByKey(n.idempotencyKey);
-    if (!existing) throw new Error(`notification ${n.idempotencyKey} vanished`);
-    return { notification: existing, created: false };
+    const byId = new Map(inserted.map((r) => [r.id, notificationFromRow(r)]));
+    const missing = [...new Set(asks.filter((_, i) => !byId.has(ids[i]!)).map((a) => a.n.idempotencyKey))];
+    const existing = new Map<string, NotificationRecord>();
+    if (missing.length > 0) {
+      const rows = await this.q<NotificationRow>(this.ds, `SELECT * FROM ${this.t.n} WHERE idempotency_key = ANY($1::text[])`, [missing]);
+      for (const r of rows) existing.set(r.idempotency_key, notificationFromRow(r));
+    }
+    return asks.map((a, i) => {
+      const mine = byId.get(ids[i]!);
+      if (mine) return { notification: mine, created: true };
+      const found = existing.get(a.n.idempotencyKey) ?? [...byId.values()].find((x) => x.idempotencyKey === a.n.idempotencyKey);
+      return found ? { notification: found, created: false } : new Error(`notification ${a.n.idempotencyKey} vanished`);
+    });
   }
 
   async notificationByKey(key: string): Promise<NotificationRecord | null> {
@@ -334,7 +381,8 @@ export class PgDeliveryStore implements DeliveryStore {
    * insertion order). Returns only the rows created (a redelivered event creates none), in `rows`
    * order; the records are the inserted values plus the column defaults ({@link queuedRecord}),
    * so a page is not parsed back from Postgres. The trace context active at the call, the same
-   * for every row, is stored on each (see the dispatcher) and in the events' headers.
+   * for every row, is stored on each (see the dispatcher) and in the events' headers. Pages of
+   * concurrent callers share the statement (writePages).
    */
   async insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]> {
     return (await this.insertPage(notificationId, rows, leftOut, now, false)).deliveries;
@@ -371,67 +419,120 @@ export class PgDeliveryStore implements DeliveryStore {
     // The context active now (the event's consumer span, or the Notify / Broadcast call): the
     // dispatcher's send span continues it (empty when tracing is off: stored as NULL).
     const trace = injectTraceHeaders();
-    const traceContext = Object.keys(trace).length > 0 ? trace : null;
-    const records = rows.map((r) => queuedRecord(randomUUID(), notificationId, r, now, traceContext));
-    // Every row's delivery.queued event is encoded up front; the statement keeps those of the rows
-    // it inserted (a duplicate's is dropped with it).
+    return this.pages.load({ notificationId, rows, leftOut, now, resolve, trace });
+  }
+
+  /**
+   * Writes the pages of a batch (naturalBatcher: the pages of the events handled at once), each
+   * page of a different notification, in ONE statement (data-modifying CTEs: the deliveries
+   * INSERT … SELECT FROM unnest … ON CONFLICT DO NOTHING, their delivery.queued events for the
+   * rows inserted (outboxInsertSql), every page's counters and RESOLVED mark, the wake-ups of the
+   * dispatcher and the outbox relay; atomic without BEGIN/COMMIT). A second page of one notification
+   * in a batch goes in a later statement of the same call (the counters UPDATE takes each
+   * notification once). If a statement fails as a whole, its pages are retried one at a time so
+   * the error reaches only the page that causes it.
+   */
+  private async writePages(pages: readonly PendingPage[]): Promise<Array<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null } | Error>> {
+    const out = new Array<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null } | Error>(pages.length);
+    let pending = pages.map((page, index) => ({ page, index }));
+    while (pending.length > 0) {
+      const seen = new Set<string>();
+      const pass: typeof pending = [];
+      const later: typeof pending = [];
+      for (const p of pending) {
+        (seen.has(p.page.notificationId) ? later : pass).push(p);
+        seen.add(p.page.notificationId);
+      }
+      try {
+        const written = await this.writePagePass(pass.map((p) => p.page));
+        pass.forEach((p, i) => (out[p.index] = written[i]!));
+      } catch (err) {
+        if (pass.length === 1) out[pass[0]!.index] = err instanceof Error ? err : new Error(String(err));
+        else {
+          for (const p of pass) {
+            out[p.index] = await this.writePagePass([p.page]).then((w) => w[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+          }
+        }
+      }
+      pending = later;
+    }
+    return out;
+  }
+
+  /** One statement for `pages` (distinct notifications); results in `pages` order. */
+  private async writePagePass(pages: readonly PendingPage[]): Promise<Array<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null }>> {
     const publish = this.options.publishEvents !== false;
+    const rows: Array<{ page: PendingPage; r: NewDelivery; d: DeliveryRecord; traceJson: string | null }> = [];
+    for (const page of pages) {
+      const traceContext = Object.keys(page.trace).length > 0 ? page.trace : null;
+      const traceJson = traceContext ? JSON.stringify(traceContext) : null;
+      for (const r of page.rows) rows.push({ page, r, d: queuedRecord(randomUUID(), page.notificationId, r, page.now, traceContext), traceJson });
+    }
+    // Every row's delivery.queued event is encoded up front; the statement keeps those of the rows
+    // it inserted (a duplicate's is dropped with it), with the trace context of the row's page.
     const events = publish
-      ? records.map((d) => {
+      ? rows.map(({ page, d }) => {
         const eventId = randomUUID();
-        const encoded = encodeEvent('delivery.queued', deliveryEventToProto(eventId, { kind: 'queued', delivery: d, previousStatus: null, at: now }), this.options.namespace);
-        return { eventId, subject: encoded.subject, payload: Buffer.from(encoded.data.buffer, encoded.data.byteOffset, encoded.data.byteLength), deliveryId: d.id };
+        const encoded = encodeEvent('delivery.queued', deliveryEventToProto(eventId, { kind: 'queued', delivery: d, previousStatus: null, at: page.now }), this.options.namespace);
+        return { id: eventId, subject: encoded.subject, data: encoded.data, key: d.id, headers: page.trace };
       })
       : [];
-    const col = <T>(f: (x: { id: string; r: NewDelivery }) => T): T[] => records.map((d, i) => f({ id: d.id, r: rows[i]! }));
-    const ev = <T>(f: (x: (typeof events)[number]) => T): T[] => events.map(f);
+    const col = <T>(f: (x: (typeof rows)[number]) => T): T[] => rows.map(f);
+    const e = 25; // first parameter of the outbox arrays
     const out = await this.q<NotificationRow & { created_ids: string[] }>(
       this.ds,
       `WITH d AS (
          INSERT INTO ${this.t.d} (id, notification_id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind,
            recipient_id, recipient_name, channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version,
            quiet_hours, pinned_provider, trace_context, status, due_at, created_at, updated_at)
-         SELECT v.id, $2, v.idempotency_key, v.notification_type, v.ticket_id, v.source_event_id, v.recipient, v.recipient_kind,
+         SELECT v.id, v.notification_id, v.idempotency_key, v.notification_type, v.ticket_id, v.source_event_id, v.recipient, v.recipient_kind,
            v.recipient_id, v.recipient_name, v.channel, v.priority, v.locale, v.template_key, v.template_version, v.body, v.fallback_body,
-           v.fallback_template_version, v.quiet_hours, v.pinned_provider, $22::jsonb, 'QUEUED', $3, $3, $3
-           FROM unnest($1::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                       $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::int[], $20::jsonb[], $21::text[])
-             AS v(id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind, recipient_id, recipient_name,
-                  channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version, quiet_hours, pinned_provider)
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),
-       o AS (
-         INSERT INTO ${this.t.o} (id, subject, payload, headers)
-         SELECT e.id, e.subject, e.payload, $27::jsonb
-           FROM unnest($23::uuid[], $24::text[], $25::bytea[], $26::uuid[]) WITH ORDINALITY AS e(id, subject, payload, delivery_id, ord)
-           JOIN d ON d.id = e.delivery_id
-          ORDER BY e.ord),
+           v.fallback_template_version, v.quiet_hours, v.pinned_provider, v.trace_context, 'QUEUED', v.at, v.at, v.at
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                       $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::text[], $17::text[], $18::int[], $19::jsonb[], $20::text[],
+                       $21::jsonb[], $22::timestamptz[])
+             AS v(id, notification_id, idempotency_key, notification_type, ticket_id, source_event_id, recipient, recipient_kind, recipient_id,
+                  recipient_name, channel, priority, locale, template_key, template_version, body, fallback_body, fallback_template_version,
+                  quiet_hours, pinned_provider, trace_context, at)
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, notification_id),
+       o AS (${outboxInsertSql(this.schema, e, { cte: 'd', column: 'id' })}),
+       c AS (SELECT notification_id, count(*) AS n FROM d GROUP BY notification_id),
        u AS (
-         UPDATE ${this.t.n} SET deliveries_created = deliveries_created + (SELECT count(*) FROM d), left_out = left_out + $28,
-                status = CASE WHEN $29::boolean THEN 'RESOLVED' ELSE status END,
-                resolved_at = CASE WHEN $29::boolean THEN $3 ELSE resolved_at END,
-                error = CASE WHEN $29::boolean THEN NULL ELSE error END
-          WHERE id = $2 RETURNING *)
-       SELECT u.*, w.created_ids FROM (
-         SELECT (SELECT coalesce(array_agg(id::text), '{}') FROM d) AS created_ids,
-                CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify($30, '') END AS wake,
-                CASE WHEN $31::text <> '' AND EXISTS (SELECT 1 FROM d) THEN pg_notify($31, '') END AS relay) w
-       LEFT JOIN u ON $29::boolean`,
+         UPDATE ${this.t.n} AS n SET deliveries_created = n.deliveries_created + COALESCE(c.n, 0), left_out = n.left_out + p.left_out,
+                status = CASE WHEN p.resolve THEN 'RESOLVED' ELSE n.status END,
+                resolved_at = CASE WHEN p.resolve THEN p.at ELSE n.resolved_at END,
+                error = CASE WHEN p.resolve THEN NULL ELSE n.error END
+           FROM unnest($23::uuid[], $24::int[], $${e + 5}::boolean[], $${e + 6}::timestamptz[]) AS p(id, left_out, resolve, at)
+           LEFT JOIN c ON c.notification_id = p.id
+          WHERE n.id = p.id RETURNING n.*)
+       SELECT u.*, (SELECT coalesce(array_agg(d.id::text), '{}') FROM d WHERE d.notification_id = u.id) AS created_ids,
+              CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify($${e + 7}, '') END AS wake,
+              CASE WHEN $${e + 8}::text <> '' AND EXISTS (SELECT 1 FROM d) THEN pg_notify($${e + 8}, '') END AS relay
+         FROM u`,
       [
-        col((x) => x.id), notificationId, now, col((x) => x.r.idempotencyKey), col((x) => x.r.notificationType), col((x) => x.r.ticketId),
+        col((x) => x.d.id), col((x) => x.page.notificationId), col((x) => x.r.idempotencyKey), col((x) => x.r.notificationType), col((x) => x.r.ticketId),
         col((x) => x.r.sourceEventId), col((x) => x.r.recipient), col((x) => x.r.recipientKind), col((x) => x.r.recipientId),
         col((x) => x.r.recipientName), col((x) => x.r.channel), col((x) => x.r.priority), col((x) => x.r.locale), col((x) => x.r.templateKey),
         col((x) => x.r.templateVersion), col((x) => x.r.body), col((x) => x.r.fallbackBody), col((x) => x.r.fallbackTemplateVersion),
-        col((x) => (x.r.quietHours ? JSON.stringify(x.r.quietHours) : null)), col((x) => x.r.pinnedProvider ?? null),
-        traceContext ? JSON.stringify(traceContext) : null,
-        ev((e) => e.eventId), ev((e) => e.subject), ev((e) => e.payload), ev((e) => e.deliveryId), JSON.stringify(trace),
-        leftOut, resolve, this.wakeChannel, publish && events.length > 0 ? outboxChannel(this.schema) : '',
+        col((x) => (x.r.quietHours ? JSON.stringify(x.r.quietHours) : null)), col((x) => x.r.pinnedProvider ?? null), col((x) => x.traceJson),
+        col((x) => x.page.now),
+        pages.map((p) => p.notificationId), pages.map((p) => p.leftOut),
+        ...outboxInsertParams(events, {}),
+        pages.map((p) => p.resolve), pages.map((p) => p.now),
+        this.wakeChannel, publish && events.length > 0 ? outboxChannel(this.schema) : '',
       ],
     );
-    const row = out[0]!;
-    const ids = new Set(row.created_ids);
-    const created = records.filter((d) => ids.has(d.id));
-    if (created.length > 0) this.options.onCommitted?.(created.map((d) => ({ kind: 'queued', delivery: d, previousStatus: null, at: now })));
-    return { deliveries: created, notification: resolve && row.id ? notificationFromRow(row) : null };
+    const byNotification = new Map(out.map((row) => [row.id, row]));
+    const created: DeliveryChange[] = [];
+    const results = pages.map((page) => {
+      const row = byNotification.get(page.notificationId);
+      const ids = new Set(row?.created_ids ?? []);
+      const deliveries = rows.filter((x) => x.page === page && ids.has(x.d.id)).map((x) => x.d);
+      for (const d of deliveries) created.push({ kind: 'queued', delivery: d, previousStatus: null, at: page.now });
+      return { deliveries, notification: page.resolve && row ? notificationFromRow(row) : null };
+    });
+    if (created.length > 0) this.options.onCommitted?.(created);
+    return results;
   }
 
   // ── the dispatcher ──────────────────────────────────────────────────────────────────────
