@@ -85,6 +85,8 @@ interface Span {
   name: string;
   kind: number;
   attributes?: OtlpAttribute[];
+  /** OTLP span links (the gateway's batched calls: a caller's span ↔ the batch's span). */
+  links?: Array<{ traceId: string; spanId: string }>;
   service: string;
 }
 interface Proc {
@@ -138,6 +140,20 @@ function hopsTo(from: Span, to: Span, byId: ReadonlyMap<string, Span>): string[]
   }
   chain.push(to);
   return chain.map((s) => `${s.service}:${s.kind}:${s.name.replace(/^(publish|process|outbox relay) \S*(notify\.\S+)$/, '$1 $2')}`);
+}
+
+/**
+ * The gRPC call a gateway caller span (`gateway.resolve_recipients`, `gateway.render_templates`:
+ * the gateway sends the requests of concurrent events in one call) went out in: its link leads to
+ * the batch span (in the first caller's trace), whose CLIENT child matching `name` is the call;
+ * `server` is the called service's span under it. Undefined while any of them has not arrived.
+ */
+function batchedCall(caller: Span, name: RegExp): { batch: Span; client: Span; server: Span } | undefined {
+  const link = caller.links?.[0];
+  const batch = link && spans.find((sp) => sp.spanId === link.spanId && sp.traceId === link.traceId);
+  const client = batch && spans.find((sp) => sp.kind === SPAN_KIND.CLIENT && sp.parentSpanId === batch.spanId && name.test(sp.name));
+  const server = client && spans.find((sp) => sp.kind === SPAN_KIND.SERVER && sp.parentSpanId === client.spanId);
+  return batch && client && server ? { batch, client, server } : undefined;
 }
 
 /** OTLP/HTTP JSON receiver: every exported span, tagged with its process's service.name. */
@@ -500,36 +516,50 @@ describe("the seeds' scenario, five service processes, real Postgres and NATS", 
   it("the trace id the demo prints for a message is the trace of that message's notification (gateway consume → RenderTemplate)", async () => {
     const traced = result.steps.flatMap((st) => st.messages).filter((m) => m.traceId);
     expect(traced.length).toBeGreaterThanOrEqual(10);
+    // The render may have gone out in a call shared with other events' texts: the trace holds the
+    // gateway's render span, linked to the batch under which the RenderTemplate / BatchRenderTemplates call ran.
     const explained = (traceId: string) => {
       const inTrace = spans.filter((sp) => sp.traceId === traceId);
-      return inTrace.some((sp) => sp.kind === SPAN_KIND.CONSUMER && sp.service === 'gateway') && inTrace.some((sp) => sp.kind === SPAN_KIND.CLIENT && sp.service === 'gateway' && /RenderTemplate/.test(sp.name));
+      return inTrace.some((sp) => sp.kind === SPAN_KIND.CONSUMER && sp.service === 'gateway') &&
+        inTrace.some((sp) => sp.service === 'gateway' && sp.name === 'gateway.render_templates' && batchedCall(sp, /RenderTemplate|BatchRenderTemplates/) !== undefined);
     };
-    await waitFor(() => traced.every((m) => explained(m.traceId!)), { timeoutMs: 15_000, intervalMs: 200, description: 'the gateway consume and RenderTemplate spans in every printed trace' });
+    await waitFor(() => traced.every((m) => explained(m.traceId!)), { timeoutMs: 15_000, intervalMs: 200, description: 'the gateway consume and render spans (linked to their RenderTemplate call) in every printed trace' });
   }, 30_000);
 
   it("one trace: CreateTicket → outbox relay → NATS → the gateway's consumer → its gRPC calls ResolveRecipients and RenderTemplate (parent links back to CreateTicket)", async () => {
     const traceId = result.traces['createGangguan']!;
-    const calls = (inTrace: Span[]) =>
-      inTrace.filter((s) => s.kind === SPAN_KIND.CLIENT && s.service === 'gateway' && /ResolveRecipients|RenderTemplate/.test(s.name));
-    const inTrace = await waitFor(
+    // The gateway's resolve and render spans in this trace; each links to the batch its request went
+    // out in (one call for the events handled at once), and the batch holds the gRPC call.
+    const callers = (inTrace: Span[]) => ({
+      resolve: inTrace.find((sp) => sp.service === 'gateway' && sp.name === 'gateway.resolve_recipients'),
+      render: inTrace.find((sp) => sp.service === 'gateway' && sp.name === 'gateway.render_templates'),
+    });
+    const found = await waitFor(
       () => {
-        const found = spans.filter((s) => s.traceId === traceId);
-        const c = calls(found);
-        return c.some((s) => /ResolveRecipients/.test(s.name)) && c.some((s) => /RenderTemplate/.test(s.name)) ? found : undefined;
+        const inTrace = spans.filter((sp) => sp.traceId === traceId);
+        const { resolve, render } = callers(inTrace);
+        const resolveCall = resolve && batchedCall(resolve, /ResolveRecipients/);
+        const renderCall = render && batchedCall(render, /RenderTemplate|BatchRenderTemplates/);
+        return resolveCall && renderCall ? { inTrace, resolve: resolve!, render: render!, resolveCall, renderCall } : undefined;
       },
       { timeoutMs: 15_000, intervalMs: 200, description: `the spans of trace ${traceId} up to the gateway's gRPC calls` },
     );
-    const byId = new Map(inTrace.map((s) => [s.spanId, s]));
-    const createTicket = inTrace.find((s) => s.kind === SPAN_KIND.SERVER && s.service === 'ticket' && /CreateTicket/.test(s.name));
+    const byId = new Map(found.inTrace.map((s) => [s.spanId, s]));
+    const createTicket = found.inTrace.find((s) => s.kind === SPAN_KIND.SERVER && s.service === 'ticket' && /CreateTicket/.test(s.name));
     expect(createTicket).toBeDefined();
-    // The called services' server spans join the same trace.
-    expect(inTrace.some((s) => s.kind === SPAN_KIND.SERVER && s.service === 'customer' && /ResolveRecipients/.test(s.name))).toBe(true);
-    expect(inTrace.some((s) => s.kind === SPAN_KIND.SERVER && s.service === 'template' && /RenderTemplate/.test(s.name))).toBe(true);
-    // Walk each gRPC call's parent links back to CreateTicket: every hop is a span of this
+    // The called services answered the calls (their server spans are the calls' children).
+    expect(found.resolveCall.server).toMatchObject({ service: 'customer' });
+    expect(found.resolveCall.server.name).toMatch(/ResolveRecipients/);
+    expect(found.renderCall.server).toMatchObject({ service: 'template' });
+    expect(found.renderCall.server.name).toMatch(/RenderTemplate/);
+    // Each batch links back to this trace's caller span.
+    expect(found.resolveCall.batch.links?.map((l) => l.spanId)).toContain(found.resolve.spanId);
+    expect(found.renderCall.batch.links?.map((l) => l.spanId)).toContain(found.render.spanId);
+    // Walk each caller span's parent links back to CreateTicket: every hop is a span of this
     // trace, and the walk passes the gateway's consumer, the ticket service's producer (the
     // relay's publish) and the relay.
-    for (const call of calls(inTrace)) {
-      const hops = hopsTo(call, createTicket!, byId);
+    for (const caller of [found.resolve, found.render]) {
+      const hops = hopsTo(caller, createTicket!, byId);
       expect(hops).toEqual(
         expect.arrayContaining([
           `gateway:${SPAN_KIND.CONSUMER}:process notify.ticket.v1.created`,

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { context as otelContext, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 
 /**
  * The batch function of a {@link naturalBatcher}: the keys of one batch, in the order they were
@@ -14,6 +15,15 @@ export interface NaturalBatchOptions {
   readonly maxBatchSize?: number;
   /** Batches running at once (default 1). While that many run, new keys gather for the next batch. */
   readonly maxConcurrentBatches?: number;
+  /**
+   * Trace the batching under this span name (e.g. `gateway.render_templates`): every `load` gets
+   * an INTERNAL span `<name>` in its caller's trace, and each batch runs in a span
+   * `<name> batch`, a child of its first caller's span, that links to every caller's span (and
+   * each caller's span links back to it). So a caller whose request went out in another caller's
+   * call still finds it: its trace holds its own span, whose link leads to the batch span and the
+   * call under it. Off by default (the database batchers: their callers' traces do not need them).
+   */
+  readonly span?: string;
 }
 
 /** What a {@link naturalBatcher} did so far (tests, benchmarks). */
@@ -63,14 +73,32 @@ export function naturalBatcher<K, V>(fn: BatchFunction<K, V>, options: NaturalBa
     else running -= 1;
   };
 
-  // Keys are wrapped: DataLoader refuses null and undefined keys, which are valid requests here.
-  const loader = new DataLoader<{ readonly key: K }, V>(
+  const tracer = trace.getTracer('@notify/batching');
+  const spanName = options.span;
+
+  // Keys are wrapped: DataLoader refuses null and undefined keys, which are valid requests here;
+  // with tracing, the wrapper also carries the caller's span.
+  const loader = new DataLoader<{ readonly key: K; readonly span?: Span; readonly ctx?: Context }, V>(
     async (batch) => {
       batches += 1;
       keys += batch.length;
       largest = Math.max(largest, batch.length);
       try {
-        return await fn(batch.map((b) => b.key));
+        if (!spanName) return await fn(batch.map((b) => b.key));
+        const callers = batch.filter((b): b is typeof b & { span: Span; ctx: Context } => b.span !== undefined);
+        return await tracer.startActiveSpan(
+          `${spanName} batch`,
+          { kind: SpanKind.INTERNAL, attributes: { 'notify.batch.size': batch.length }, links: callers.map((b) => ({ context: b.span.spanContext() })) },
+          callers[0]?.ctx ?? otelContext.active(),
+          async (span) => {
+            for (const b of callers) b.span.addLink({ context: span.spanContext() });
+            try {
+              return await fn(batch.map((b) => b.key));
+            } finally {
+              span.end();
+            }
+          },
+        );
       } finally {
         release();
       }
@@ -89,8 +117,22 @@ export function naturalBatcher<K, V>(fn: BatchFunction<K, V>, options: NaturalBa
     },
   );
 
+  const load = async (key: K): Promise<V> => {
+    if (!spanName) return loader.load({ key });
+    const parent = otelContext.active();
+    const span = tracer.startSpan(spanName, { kind: SpanKind.INTERNAL }, parent);
+    try {
+      return await loader.load({ key, span, ctx: trace.setSpan(parent, span) });
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  };
+
   return {
-    load: (key) => loader.load({ key }),
+    load,
     stats: () => ({ batches, keys, largest }),
   };
 }

@@ -257,6 +257,32 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(head.map((r) => r.id)).not.toContain(supervisor.id);
   });
 
+  it('BatchResolveRecipients answers each request as ResolveRecipients would, in order; a bad request gets its own error result', async () => {
+    const zone = `zone-${randomUUID().slice(0, 8)}`;
+    const { customer } = await register(freshPhone(), zone);
+    const tech = (await callUnary(admin, 'createStaff', { name: 'Wawan', phone: freshPhone(), role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone] })).staff!;
+    const request = (type: commonv1.NotificationType, context: Partial<customerv1.RecipientContext>, audiences: commonv1.Audience[] = []) =>
+      customerv1.ResolveRecipientsRequest.fromPartial({ notificationType: type, context: { workZone: zone, ...context }, audiences });
+    const requests = [
+      request(NT.NOTIFICATION_TYPE_TICKET_CREATED, { customerId: customer!.id, ticketType: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE }),
+      // AREA_CUSTOMERS without a work zone: INVALID_ARGUMENT for this request only.
+      request(NT.NOTIFICATION_TYPE_MAINTENANCE, { workZone: '' }, [commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS })]),
+      request(NT.NOTIFICATION_TYPE_TICKET_ASSIGNED, { customerId: customer!.id, technicianId: tech.id, ticketType: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE }),
+    ];
+    const res = await callUnary(svc, 'batchResolveRecipients', { requests });
+    expect(res.results.map((r) => r.outcome?.$case)).toEqual(['resolved', 'error', 'resolved']);
+    for (const i of [0, 2]) {
+      const single = await callUnary(svc, 'resolveRecipients', requests[i]!);
+      const batched = res.results[i]!.outcome;
+      expect(batched?.$case === 'resolved' ? batched.value : null).toEqual(single);
+    }
+    const error = res.results[1]!.outcome;
+    expect(error?.$case === 'error' ? error.value : null).toMatchObject({ code: 3, field: expect.stringContaining('work_zone') });
+    const tooMany = await callUnary(svc, 'batchResolveRecipients', { requests: Array.from({ length: 101 }, () => requests[0]!) }).catch((e: unknown) => e);
+    expect(tooMany).toBeInstanceOf(ValidationError);
+    expect((await callUnary(svc, 'batchResolveRecipients', { requests: [] })).results).toEqual([]);
+  });
+
   it('ActivateCustomer publishes one notify.customer.v1.activated; a second activation is FAILED_PRECONDITION naming the status and publishes none', async () => {
     const { customer } = await register(freshPhone());
     const activated = (await callUnary(admin, 'activateCustomer', { customerId: customer!.id, actor: undefined })).customer!;

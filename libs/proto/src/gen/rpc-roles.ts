@@ -22,6 +22,7 @@ export const RPC_ROLES = {
     ListRoutingRules: ['admin', 'manager', 'supervisor', 'noc', 'service'],
     UpsertRoutingRule: ['admin'],
     ResolveRecipients: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+    BatchResolveRecipients: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
   },
   'notify.gateway.v1.NotificationService': {
     Notify: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],

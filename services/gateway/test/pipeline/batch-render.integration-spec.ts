@@ -175,6 +175,31 @@ describe('gateway: a page of recipients rendered with BatchRenderTemplates', () 
     expect(batch[3]).toMatchObject({ ok: false, error: { entity: 'template', id: 'it.batch.missing/WHATSAPP/id' } });
   });
 
+  it('concurrent callers share one BatchRenderTemplates call, each with its own outcome (a lone text is one RenderTemplate)', async () => {
+    const renderer = new GrpcTemplateRenderer(templateClient);
+    const batch = jest.spyOn(templateClient, 'batchRenderTemplates');
+    const single = jest.spyOn(templateClient, 'renderTemplate');
+    try {
+      const [a, b, c] = await Promise.allSettled([
+        renderer.render('it.batch.notice', 'WHATSAPP', 'ID', { customer_name: 'Ani', area: 'Bogor' }),
+        renderer.renderBatch([
+          { key: 'it.batch.wa_only', channel: 'WHATSAPP', locale: 'ID', variables: { customer_name: 'Ida' } },
+          { key: 'it.batch.notice', channel: 'SMS', locale: 'ID', variables: { customer_name: 'Ida', area: 'Depok' } },
+        ]),
+        renderer.render('it.batch.missing', 'WHATSAPP', 'ID', {}),
+      ]);
+      expect([batch.mock.calls.length, single.mock.calls.length]).toEqual([1, 0]);
+      expect(a).toEqual({ status: 'fulfilled', value: { text: '*Info* untuk Ani: Bogor', version: 1, locale: 'ID' } });
+      expect(b.status === 'fulfilled' ? b.value.map((o) => (o.ok ? o.rendered.text : o.error.message)) : b).toEqual(['Hanya WA Ida', 'Info Ida: Depok']);
+      expect(c.status === 'rejected' ? c.reason : c).toBeInstanceOf(NotFoundError);
+      await renderer.render('it.batch.wa_only', 'WHATSAPP', 'ID', { customer_name: 'Eka' });
+      expect([batch.mock.calls.length, single.mock.calls.length]).toEqual([1, 1]);
+    } finally {
+      batch.mockRestore();
+      single.mockRestore();
+    }
+  });
+
   it('strict: the first recipient that cannot be rendered fails the call with its error, the notification is FAILED, no row inserted', async () => {
     for (const [bad, expected] of [
       [person(2, { templateKey: 'it.batch.missing' }), { constructor: NotFoundError, message: 'template it.batch.missing/WHATSAPP/id not found' }],

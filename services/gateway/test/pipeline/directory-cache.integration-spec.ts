@@ -63,4 +63,40 @@ describe('gateway: the directory keeps display facts for the TTL', () => {
       calls.mockRestore();
     }
   });
+
+  it('resolves the first pages of concurrent queries in one BatchResolveRecipients call; a bad query fails alone', async () => {
+    const dir = new GrpcRecipientDirectory(stack.customerClient, 1000, { ttlMs: 0 });
+    const s = await createStaff('Citra', '081299990003');
+    const batch = jest.spyOn(stack.customerClient, 'batchResolveRecipients');
+    const single = jest.spyOn(stack.customerClient, 'resolveRecipients');
+    const query = (context: Partial<customerv1.RecipientContext>, audiences: commonv1.Audience[] = []) => ({
+      request: customerv1.ResolveRecipientsRequest.fromPartial({ notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_ASSIGNED, context, audiences }),
+    });
+    const pages = async (q: ReturnType<typeof query>) => {
+      const out = [];
+      for await (const page of dir.resolve(q)) out.push(page);
+      return out;
+    };
+    try {
+      const results = await Promise.allSettled([
+        pages(query({ technicianId: s.id, workZone: 'karawang' })),
+        pages(query({ workZone: '' }, [commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS })])),
+        pages(query({ technicianId: s.id, workZone: 'karawang' })),
+      ]);
+      expect(batch).toHaveBeenCalledTimes(1);
+      expect(single).not.toHaveBeenCalled();
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const first = (results[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof pages>>>).value;
+      expect(first).toHaveLength(1);
+      expect(first[0]!.last).toBe(true);
+      expect(first[0]!.recipients.map((r) => r.id)).toContain(s.id);
+      expect((results[2] as PromiseFulfilledResult<Awaited<ReturnType<typeof pages>>>).value).toEqual(first);
+      const err = (results[1] as PromiseRejectedResult).reason as Error;
+      expect(err.name).toBe('ValidationError');
+      expect((err as Error & { field: string }).field).toContain('work_zone');
+    } finally {
+      batch.mockRestore();
+      single.mockRestore();
+    }
+  });
 });

@@ -1,5 +1,7 @@
+import * as grpc from '@grpc/grpc-js';
+import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { NotFoundError } from '@notify/errors';
-import { callUnary } from '@notify/grpc-kit';
+import { ERROR_METADATA, callUnary, fromGrpcError } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import type { RecipientDirectory, RecipientPage, RecipientQuery, ResolvedRecipient } from '../../application/ports';
 import type { Channel, Locale, RecipientKind } from '../../domain';
@@ -69,6 +71,9 @@ export function recipientFromProto(r: customerv1.Recipient): ResolvedRecipient {
   };
 }
 
+/** Most requests in one BatchResolveRecipients call (the customer service's limit, proto: at most 100). */
+export const BATCH_RESOLVE_MAX = 100;
+
 /** At most this many customers and staff members are kept; the cache starts over when full. */
 const FACTS_CACHE_MAX = 10_000;
 
@@ -82,7 +87,9 @@ export interface DirectoryCacheOptions {
 
 /**
  * The customer service as the pipeline's RecipientDirectory: ResolveRecipients page by page
- * (`pageSize`, default 1000, max 5000), GetCustomer / GetStaff for template variables. Calls
+ * (`pageSize`, default 1000, max 5000), GetCustomer / GetStaff for template variables. The first
+ * pages of concurrent resolutions (the events the consumers handle at once) share one
+ * BatchResolveRecipients call (naturalBatcher, see resolveTogether). Calls
  * carry the client's deadline; errors are the mapped domain errors (UNAVAILABLE →
  * UnavailableError, so consumers retry).
  *
@@ -97,6 +104,11 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
   private readonly ttlMs: number;
   private readonly now: () => number;
 
+  /** First pages of concurrent resolutions, one BatchResolveRecipients call per batch. */
+  private readonly firstPages: NaturalBatcher<customerv1.ResolveRecipientsRequest, customerv1.ResolveRecipientsResponse>;
+  /** false once the customer service answered BatchResolveRecipients with UNIMPLEMENTED (an older one). */
+  private batchSupported = true;
+
   constructor(
     private readonly client: customerv1.CustomerServiceClient,
     private readonly pageSize = 1000,
@@ -104,6 +116,45 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
   ) {
     this.ttlMs = cache.ttlMs ?? 0;
     this.now = cache.now ?? Date.now;
+    // Traced: each event's trace keeps a `gateway.resolve_recipients` span linked to the batch's call.
+    this.firstPages = naturalBatcher((requests) => this.resolveTogether(requests), { maxBatchSize: BATCH_RESOLVE_MAX, span: 'gateway.resolve_recipients' });
+  }
+
+  /**
+   * One call for the first pages of a batch: ResolveRecipients for a lone request,
+   * BatchResolveRecipients for more (each result its page, or its own ValidationError /
+   * NotFoundError as ResolveRecipients would have thrown it). A customer service without
+   * BatchResolveRecipients (UNIMPLEMENTED: an older version during a rolling update) gets single
+   * calls from then on.
+   */
+  private async resolveTogether(
+    requests: readonly customerv1.ResolveRecipientsRequest[],
+  ): Promise<Array<customerv1.ResolveRecipientsResponse | Error>> {
+    const single = (r: customerv1.ResolveRecipientsRequest) =>
+      callUnary(this.client, 'resolveRecipients', r).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    if (requests.length === 1 || !this.batchSupported) return Promise.all(requests.map(single));
+    let res: customerv1.BatchResolveRecipientsResponse;
+    try {
+      res = await callUnary(this.client, 'batchResolveRecipients', { requests: [...requests] });
+    } catch (err) {
+      if ((err as { code?: number }).code !== grpc.status.UNIMPLEMENTED) throw err;
+      this.batchSupported = false;
+      return Promise.all(requests.map(single));
+    }
+    if (res.results.length !== requests.length) {
+      throw new Error(`BatchResolveRecipients answered ${res.results.length} results for ${requests.length} requests`);
+    }
+    return res.results.map((result) => {
+      const outcome = result.outcome;
+      if (outcome?.$case === 'resolved') return outcome.value;
+      if (outcome?.$case !== 'error') return new Error('BatchResolveRecipients answered a result with neither a page nor an error');
+      const { code, message, field, entity, entityId } = outcome.value;
+      const metadata = new grpc.Metadata();
+      if (field) metadata.set(ERROR_METADATA.field, field);
+      if (entity) metadata.set(ERROR_METADATA.entity, entity);
+      if (entityId) metadata.set(ERROR_METADATA.entityId, entityId);
+      return fromGrpcError({ code, details: message, metadata });
+    });
   }
 
   /** `load()` through the cache under `key`: a kept answer while fresh, else a new call (kept when it finds something). */
@@ -126,12 +177,12 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
     const base = query.request as Omit<customerv1.ResolveRecipientsRequest, 'page'>;
     let token = '';
     do {
-      const res = await callUnary(
-        this.client,
-        'resolveRecipients',
-        customerv1.ResolveRecipientsRequest.fromPartial({ ...base, page: { pageSize: this.pageSize, pageToken: token } }),
-        signal ? { signal } : {},
-      );
+      const request = customerv1.ResolveRecipientsRequest.fromPartial({ ...base, page: { pageSize: this.pageSize, pageToken: token } });
+      // First pages without an abort signal (the events' queries) go through the coalescing
+      // front; later pages and cancellable resolutions (Broadcast) are calls of their own.
+      const res = token === '' && !signal
+        ? await this.firstPages.load(request)
+        : await callUnary(this.client, 'resolveRecipients', request, signal ? { signal } : {});
       const notFound = res.leftOut
         .filter((l) => l.reason === customerv1.LeftOutReason.LEFT_OUT_REASON_NOT_FOUND)
         .map((l) => ({ kind: KIND[l.kind] ?? 'PHONE', id: l.id }));

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { NotFoundError, ValidationError } from '@notify/errors';
 import { ERROR_METADATA, callUnary, fromGrpcError } from '@notify/grpc-kit';
 import { commonv1, templatev1 } from '@notify/proto';
@@ -11,6 +12,9 @@ import type { Channel, Locale } from '../../domain';
  */
 export const BATCH_RENDER_MAX_ITEMS = 1000;
 
+/** Batches of up to this many jobs go through the coalescing front (see GrpcTemplateRenderer). */
+const COALESCE_MAX_JOBS = 100;
+
 /**
  * The template service's RenderTemplate / BatchRenderTemplates as the pipeline's
  * TemplateRenderer (active version). Every call carries the client's default deadline
@@ -20,31 +24,57 @@ export const BATCH_RENDER_MAX_ITEMS = 1000;
  * naming them), UNAVAILABLE → UnavailableError, DEADLINE_EXCEEDED → TimeoutError; a batch
  * item's error result goes through the same table (its `field` / `entity` / `entity_id` as the
  * trailers of a failed call), so an item's error equals the one `render` throws for it.
+ *
+ * Coalescing: the texts of the events handled at once (`render`, and `renderBatch` of at most 100
+ * jobs) go through a naturalBatcher, so concurrent callers share ONE BatchRenderTemplates call (a
+ * lone job is one RenderTemplate call, as before). Each caller still gets its own outcomes.
  */
 export class GrpcTemplateRenderer implements TemplateRenderer {
-  constructor(private readonly client: templatev1.TemplateServiceClient) {}
+  private readonly coalesced: NaturalBatcher<RenderJob, RenderOutcome>;
+
+  constructor(private readonly client: templatev1.TemplateServiceClient) {
+    // Traced: each caller's trace keeps a `gateway.render_templates` span linked to the batch's call.
+    this.coalesced = naturalBatcher((jobs) => this.renderJobs(jobs), { maxBatchSize: BATCH_RENDER_MAX_ITEMS, span: 'gateway.render_templates' });
+  }
 
   async render(key: string, channel: Channel, locale: Locale, variables: Record<string, unknown>): Promise<RenderedText> {
-    return renderedFromProto(await callUnary(this.client, 'renderTemplate', renderRequest({ key, channel, locale, variables })));
+    const outcome = await this.coalesced.load({ key, channel, locale, variables });
+    if (!outcome.ok) throw outcome.error;
+    return outcome.rendered;
   }
 
   /**
-   * BatchRenderTemplates in calls of at most BATCH_RENDER_MAX_ITEMS jobs, one after the other,
-   * outcomes in job order. Rejects with the first failed call's error (UnavailableError,
-   * TimeoutError, …); an item error result of another code than INVALID_ARGUMENT / NOT_FOUND,
-   * or a response with the wrong number of results, rejects too (a broken contract).
+   * Outcomes in job order. Up to 100 jobs share the coalesced calls of concurrent callers; longer
+   * lists go in BatchRenderTemplates calls of at most BATCH_RENDER_MAX_ITEMS jobs, one after the
+   * other. Rejects with the first failed call's error (UnavailableError, TimeoutError, …); an item
+   * error result of another code than INVALID_ARGUMENT / NOT_FOUND, or a response with the wrong
+   * number of results, rejects too (a broken contract).
    */
   async renderBatch(jobs: readonly RenderJob[]): Promise<RenderOutcome[]> {
+    if (jobs.length <= COALESCE_MAX_JOBS) return Promise.all(jobs.map((job) => this.coalesced.load(job)));
     const outcomes: RenderOutcome[] = [];
     for (let start = 0; start < jobs.length; start += BATCH_RENDER_MAX_ITEMS) {
-      const chunk = jobs.slice(start, start + BATCH_RENDER_MAX_ITEMS);
-      const res = await callUnary(this.client, 'batchRenderTemplates', { items: chunk.map(renderRequest) });
-      if (res.results.length !== chunk.length) {
-        throw new Error(`BatchRenderTemplates answered ${res.results.length} results for ${chunk.length} items`);
-      }
-      for (const result of res.results) outcomes.push(outcomeFromProto(result));
+      outcomes.push(...(await this.renderJobs(jobs.slice(start, start + BATCH_RENDER_MAX_ITEMS))));
     }
     return outcomes;
+  }
+
+  /** One call for at most BATCH_RENDER_MAX_ITEMS jobs: RenderTemplate for one, BatchRenderTemplates for more. */
+  private async renderJobs(jobs: readonly RenderJob[]): Promise<RenderOutcome[]> {
+    if (jobs.length === 1) {
+      const job = jobs[0]!;
+      try {
+        return [{ ok: true, rendered: renderedFromProto(await callUnary(this.client, 'renderTemplate', renderRequest(job))) }];
+      } catch (err) {
+        if (err instanceof ValidationError || err instanceof NotFoundError) return [{ ok: false, error: err }];
+        throw err;
+      }
+    }
+    const res = await callUnary(this.client, 'batchRenderTemplates', { items: jobs.map(renderRequest) });
+    if (res.results.length !== jobs.length) {
+      throw new Error(`BatchRenderTemplates answered ${res.results.length} results for ${jobs.length} items`);
+    }
+    return res.results.map(outcomeFromProto);
   }
 }
 

@@ -383,6 +383,49 @@ export interface ResolveRecipientsResponse {
   nextPageToken: string;
 }
 
+export interface BatchResolveRecipientsRequest {
+  /**
+   * The resolutions, each a ResolveRecipientsRequest (its own page); at most 100 (more →
+   * INVALID_ARGUMENT for the whole call); none → no results.
+   */
+  requests: ResolveRecipientsRequest[];
+}
+
+export interface BatchResolveRecipientsResponse {
+  /** One result per request, in the order of the requests (`results[i]` answers `requests[i]`). */
+  results: BatchResolveRecipientsResult[];
+}
+
+/** The outcome of one request of BatchResolveRecipients: its page or why it failed. */
+export interface BatchResolveRecipientsResult {
+  /** Exactly one is set. */
+  outcome:
+    | //
+    /** The page, as ResolveRecipients would answer it. */
+    { $case: "resolved"; value: ResolveRecipientsResponse }
+    | //
+    /** The request failed; the others are not affected. */
+    { $case: "error"; value: ResolveRecipientsError }
+    | undefined;
+}
+
+/**
+ * Why one request of BatchResolveRecipients failed: the status ResolveRecipients would have
+ * failed with, and the detail its trailing metadata would have carried.
+ */
+export interface ResolveRecipientsError {
+  /** gRPC status code (google.rpc.Code numbers): 3 = INVALID_ARGUMENT, 5 = NOT_FOUND. */
+  code: number;
+  /** The status message, e.g. `audiences[0].work_zone: is required`. */
+  message: string;
+  /** INVALID_ARGUMENT: the request field at fault (snake_case); empty otherwise. */
+  field: string;
+  /** NOT_FOUND: what was not found (e.g. `routing rules for notification type`); empty otherwise. */
+  entity: string;
+  /** NOT_FOUND: its id; empty otherwise. */
+  entityId: string;
+}
+
 function createBaseRegisterCustomerRequest(): RegisterCustomerRequest {
   return {
     name: "",
@@ -4246,6 +4289,390 @@ export const ResolveRecipientsResponse: MessageFns<ResolveRecipientsResponse> = 
   },
 };
 
+function createBaseBatchResolveRecipientsRequest(): BatchResolveRecipientsRequest {
+  return { requests: [] };
+}
+
+export const BatchResolveRecipientsRequest: MessageFns<BatchResolveRecipientsRequest> = {
+  encode(message: BatchResolveRecipientsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      ResolveRecipientsRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchResolveRecipientsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchResolveRecipientsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(ResolveRecipientsRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchResolveRecipientsRequest {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => ResolveRecipientsRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchResolveRecipientsRequest): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => ResolveRecipientsRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchResolveRecipientsRequest>, I>>(base?: I): BatchResolveRecipientsRequest {
+    return BatchResolveRecipientsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchResolveRecipientsRequest>, I>>(
+    object: I,
+  ): BatchResolveRecipientsRequest {
+    const message = createBaseBatchResolveRecipientsRequest();
+    message.requests = object.requests?.map((e) => ResolveRecipientsRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchResolveRecipientsResponse(): BatchResolveRecipientsResponse {
+  return { results: [] };
+}
+
+export const BatchResolveRecipientsResponse: MessageFns<BatchResolveRecipientsResponse> = {
+  encode(message: BatchResolveRecipientsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      BatchResolveRecipientsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchResolveRecipientsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchResolveRecipientsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(BatchResolveRecipientsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchResolveRecipientsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => BatchResolveRecipientsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchResolveRecipientsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => BatchResolveRecipientsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchResolveRecipientsResponse>, I>>(base?: I): BatchResolveRecipientsResponse {
+    return BatchResolveRecipientsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchResolveRecipientsResponse>, I>>(
+    object: I,
+  ): BatchResolveRecipientsResponse {
+    const message = createBaseBatchResolveRecipientsResponse();
+    message.results = object.results?.map((e) => BatchResolveRecipientsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchResolveRecipientsResult(): BatchResolveRecipientsResult {
+  return { outcome: undefined };
+}
+
+export const BatchResolveRecipientsResult: MessageFns<BatchResolveRecipientsResult> = {
+  encode(message: BatchResolveRecipientsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.outcome?.$case) {
+      case "resolved":
+        ResolveRecipientsResponse.encode(message.outcome.value, writer.uint32(10).fork()).join();
+        break;
+      case "error":
+        ResolveRecipientsError.encode(message.outcome.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchResolveRecipientsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchResolveRecipientsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.outcome = { $case: "resolved", value: ResolveRecipientsResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = { $case: "error", value: ResolveRecipientsError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchResolveRecipientsResult {
+    return {
+      outcome: isSet(object.resolved)
+        ? { $case: "resolved", value: ResolveRecipientsResponse.fromJSON(object.resolved) }
+        : isSet(object.error)
+        ? { $case: "error", value: ResolveRecipientsError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: BatchResolveRecipientsResult): unknown {
+    const obj: any = {};
+    if (message.outcome?.$case === "resolved") {
+      obj.resolved = ResolveRecipientsResponse.toJSON(message.outcome.value);
+    } else if (message.outcome?.$case === "error") {
+      obj.error = ResolveRecipientsError.toJSON(message.outcome.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchResolveRecipientsResult>, I>>(base?: I): BatchResolveRecipientsResult {
+    return BatchResolveRecipientsResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchResolveRecipientsResult>, I>>(object: I): BatchResolveRecipientsResult {
+    const message = createBaseBatchResolveRecipientsResult();
+    switch (object.outcome?.$case) {
+      case "resolved": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "resolved", value: ResolveRecipientsResponse.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "error", value: ResolveRecipientsError.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseResolveRecipientsError(): ResolveRecipientsError {
+  return { code: 0, message: "", field: "", entity: "", entityId: "" };
+}
+
+export const ResolveRecipientsError: MessageFns<ResolveRecipientsError> = {
+  encode(message: ResolveRecipientsError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.field !== "") {
+      writer.uint32(26).string(message.field);
+    }
+    if (message.entity !== "") {
+      writer.uint32(34).string(message.entity);
+    }
+    if (message.entityId !== "") {
+      writer.uint32(42).string(message.entityId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveRecipientsError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveRecipientsError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.entity = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.entityId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResolveRecipientsError {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+      entity: isSet(object.entity) ? globalThis.String(object.entity) : "",
+      entityId: isSet(object.entityId)
+        ? globalThis.String(object.entityId)
+        : isSet(object.entity_id)
+        ? globalThis.String(object.entity_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ResolveRecipientsError): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    if (message.entity !== "") {
+      obj.entity = message.entity;
+    }
+    if (message.entityId !== "") {
+      obj.entityId = message.entityId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveRecipientsError>, I>>(base?: I): ResolveRecipientsError {
+    return ResolveRecipientsError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveRecipientsError>, I>>(object: I): ResolveRecipientsError {
+    const message = createBaseResolveRecipientsError();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.field = object.field ?? "";
+    message.entity = object.entity ?? "";
+    message.entityId = object.entityId ?? "";
+    return message;
+  },
+};
+
 /**
  * The directory API (default port 50052).
  *
@@ -4567,6 +4994,27 @@ export const CustomerServiceService = {
       Buffer.from(ResolveRecipientsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResolveRecipientsResponse => ResolveRecipientsResponse.decode(value),
   },
+  /**
+   * Several ResolveRecipients in one call (the gateway sends the first pages of the events
+   * it handles at once together): each request is resolved as ResolveRecipients would
+   * resolve it, concurrently, and answered in order; one that fails with INVALID_ARGUMENT
+   * or NOT_FOUND gets an error result and does not affect the others.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (more than 100 requests); any other failure of one request
+   * (UNAVAILABLE, INTERNAL) fails the whole call with that status.
+   */
+  batchResolveRecipients: {
+    path: "/notify.customer.v1.CustomerService/BatchResolveRecipients" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchResolveRecipientsRequest): Buffer =>
+      Buffer.from(BatchResolveRecipientsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchResolveRecipientsRequest => BatchResolveRecipientsRequest.decode(value),
+    responseSerialize: (value: BatchResolveRecipientsResponse): Buffer =>
+      Buffer.from(BatchResolveRecipientsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchResolveRecipientsResponse =>
+      BatchResolveRecipientsResponse.decode(value),
+  },
 } as const;
 
 export interface CustomerServiceServer extends UntypedServiceImplementation {
@@ -4700,6 +5148,16 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * AREA_CUSTOMERS without a work zone).
    */
   resolveRecipients: handleUnaryCall<ResolveRecipientsRequest, ResolveRecipientsResponse>;
+  /**
+   * Several ResolveRecipients in one call (the gateway sends the first pages of the events
+   * it handles at once together): each request is resolved as ResolveRecipients would
+   * resolve it, concurrently, and answered in order; one that fails with INVALID_ARGUMENT
+   * or NOT_FOUND gets an error result and does not affect the others.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (more than 100 requests); any other failure of one request
+   * (UNAVAILABLE, INTERNAL) fails the whole call with that status.
+   */
+  batchResolveRecipients: handleUnaryCall<BatchResolveRecipientsRequest, BatchResolveRecipientsResponse>;
 }
 
 export interface CustomerServiceClient extends Client {
@@ -5112,6 +5570,30 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResolveRecipientsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several ResolveRecipients in one call (the gateway sends the first pages of the events
+   * it handles at once together): each request is resolved as ResolveRecipients would
+   * resolve it, concurrently, and answered in order; one that fails with INVALID_ARGUMENT
+   * or NOT_FOUND gets an error result and does not affect the others.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (more than 100 requests); any other failure of one request
+   * (UNAVAILABLE, INTERNAL) fails the whole call with that status.
+   */
+  batchResolveRecipients(
+    request: BatchResolveRecipientsRequest,
+    callback: (error: ServiceError | null, response: BatchResolveRecipientsResponse) => void,
+  ): ClientUnaryCall;
+  batchResolveRecipients(
+    request: BatchResolveRecipientsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchResolveRecipientsResponse) => void,
+  ): ClientUnaryCall;
+  batchResolveRecipients(
+    request: BatchResolveRecipientsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchResolveRecipientsResponse) => void,
   ): ClientUnaryCall;
 }
 
