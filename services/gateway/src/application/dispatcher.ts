@@ -268,7 +268,7 @@ export class Dispatcher {
       this.o.logger.warn({ delivery_id: d.id, pause_ms: this.o.pauseAfterSendMs }, 'TEST HOOK: pausing between the provider call and its bookkeeping');
       await new Promise((r) => setTimeout(r, this.o.pauseAfterSendMs));
     }
-    const after = await this.o.store.recordRound(d.id, attempts, result, this.o.clock());
+    const after = await this.o.store.recordRound(d.id, attempts, result, this.o.clock(), d);
     if (after) {
       this.o.onRound?.(after, attempts);
       this.o.logger.info(

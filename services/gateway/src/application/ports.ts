@@ -110,7 +110,12 @@ export interface DeliveryStore {
     leaseMs: number,
     gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
   ): Promise<DeliveryRecord[]>;
-  recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date): Promise<DeliveryRecord | null>;
+  /**
+   * Records a send round (attempts, the delivery's new state, its event). `claimed`: the record
+   * the dispatcher claimed (SENDING under its lease), which lets the store write the round in one
+   * statement; resolves with the delivery after the change (null when it does not exist).
+   */
+  recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date, claimed?: DeliveryRecord): Promise<DeliveryRecord | null>;
   expireLeases(now: Date): Promise<DeliveryRecord[]>;
   redrive(id: string, now: Date): Promise<DeliveryRecord>;
   applyReceipt(

@@ -32,6 +32,8 @@ export interface PgDeliveryStoreOptions {
 /** A finished send round waiting to be written (recordRound's group commit). */
 interface PendingRound {
   deliveryId: string;
+  /** The delivery as the dispatcher claimed it (SENDING under its lease), when it passed it. */
+  claimed?: DeliveryRecord;
   attempts: readonly NewAttempt[];
   result: RoundResult;
   now: Date;
@@ -122,6 +124,32 @@ function queuedRecord(id: string, notificationId: string, r: NewDelivery, now: D
     provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false,
     createdAt: now, updatedAt: now, sentAt: null, deliveredAt: null, readAt: null,
   };
+}
+
+/**
+ * A claimed delivery after a send round, exactly as writeClaimedRounds' UPDATE leaves the row
+ * (SENT / FAILED / DEAD columns as recordRound documents), with the round's attempt records
+ * (numbered after the claimed attempt_count, fresh ids) and the last of them (the event's).
+ */
+function roundAfter(d: DeliveryRecord, attempts: readonly NewAttempt[], result: RoundResult, now: Date): { after: DeliveryRecord; records: AttemptRecord[]; last: AttemptRecord | undefined } {
+  const records = attempts.map((a, i): AttemptRecord => ({
+    id: randomUUID(), deliveryId: d.id, number: d.attemptCount + i + 1, provider: a.provider, outcome: a.outcome, error: a.error,
+    latencyMs: Math.round(a.latencyMs), providerMessageId: a.providerMessageId, costRupiah: a.costRupiah, httpStatus: a.httpStatus,
+    startedAt: a.startedAt, finishedAt: a.finishedAt,
+  }));
+  const base = { ...d, attemptCount: d.attemptCount + attempts.length, rounds: d.rounds + 1, updatedAt: now, leaseUntil: null, provider: result.provider ?? d.provider };
+  let after: DeliveryRecord;
+  if (result.status === 'SENT') {
+    after = {
+      ...base, status: 'SENT', providerMessageId: result.providerMessageId, costRupiah: d.costRupiah + result.costRupiah, failover: result.failover,
+      channel: result.channel, body: result.body ?? d.body, sentAt: now, lastError: null, nextAttemptAt: null, deferredUntil: null, pinnedProvider: null,
+    };
+  } else if (result.status === 'FAILED') {
+    after = { ...base, status: 'FAILED', lastError: result.lastError, nextAttemptAt: result.nextAttemptAt, dueAt: result.nextAttemptAt, pinnedProvider: result.pinnedProvider };
+  } else {
+    after = { ...base, status: 'DEAD', lastError: result.lastError, nextAttemptAt: null };
+  }
+  return { after, records, last: records.at(-1) };
 }
 
 function attemptFromRow(r: AttemptRow): AttemptRecord {
@@ -619,10 +647,16 @@ export class PgDeliveryStore implements DeliveryStore {
    * two per round. Each caller's promise resolves when ITS group committed, so nothing is
    * acknowledged before it is durable. If a group fails, its rounds are retried one transaction
    * each, so one bad round cannot lose the others' bookkeeping.
+   *
+   * With `claimed` (the record the dispatcher claimed), the rounds of a group go in ONE statement
+   * instead (writeClaimedRounds): the row after the round and its event are known in advance from
+   * the claimed record, since nothing else changes a SENDING row under its lease except the
+   * lease's expiry. A round whose row was no longer SENDING (its lease expired meanwhile) is
+   * written by the transaction above.
    */
-  recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date): Promise<DeliveryRecord | null> {
+  recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date, claimed?: DeliveryRecord): Promise<DeliveryRecord | null> {
     return new Promise((resolve, reject) => {
-      this.rounds.push({ deliveryId, attempts, result, now, resolve, reject });
+      this.rounds.push({ deliveryId, attempts, result, now, resolve, reject, ...(claimed && claimed.id === deliveryId ? { claimed } : {}) });
       this.pumpRounds();
     });
   }
@@ -640,18 +674,122 @@ export class PgDeliveryStore implements DeliveryStore {
   }
 
   private async flushGroup(group: PendingRound[]): Promise<void> {
+    let rest = group;
+    const claimed = group.filter((r) => r.claimed !== undefined);
+    if (claimed.length > 0) {
+      try {
+        const done = await this.writeClaimedRounds(claimed);
+        rest = group.filter((r) => !done.has(r));
+      } catch (err) {
+        if (group.length === 1) {
+          group[0]!.reject(err);
+          return;
+        }
+        // The statement failed as a whole: every round of the group goes the transactional way below.
+      }
+    }
+    if (rest.length === 0) return;
     try {
-      const out = await this.tx((m, changes) => this.writeRounds(m, changes, group), { guardPlans: true });
-      group.forEach((r, i) => r.resolve(out[i]!));
+      const out = await this.tx((m, changes) => this.writeRounds(m, changes, rest), { guardPlans: true });
+      rest.forEach((r, i) => r.resolve(out[i]!));
     } catch (err) {
-      if (group.length === 1) {
-        group[0]!.reject(err);
+      if (rest.length === 1) {
+        rest[0]!.reject(err);
         return;
       }
-      for (const r of group) {
+      for (const r of rest) {
         await this.tx(async (m, changes) => (await this.writeRounds(m, changes, [r]))[0]!).then(r.resolve, r.reject);
       }
     }
+  }
+
+  /**
+   * Writes rounds of claimed deliveries in ONE statement (data-modifying CTEs, atomic without
+   * BEGIN/COMMIT): the rows still SENDING get the round's outcome (one UPDATE … FROM unnest with
+   * the SENT / FAILED / DEAD columns per row), the attempts (numbered after the claimed
+   * attempt_count) and the `sent` / `failed` events of the rows updated, with the relay's NOTIFY.
+   * The after-state and the events are computed from the claimed records ({@link roundAfter}).
+   * Resolves the rounds written; returns them. Rounds whose row was not SENDING any more (or is
+   * gone) are left to the transactional path (writeRounds), which records their attempts; so are
+   * later rounds of a delivery already in this statement.
+   */
+  private async writeClaimedRounds(rounds: readonly PendingRound[]): Promise<Set<PendingRound>> {
+    const seen = new Set<string>();
+    const pass = rounds.filter((r) => !seen.has(r.deliveryId) && seen.add(r.deliveryId));
+    const plans = pass.map((r) => ({ r, ...roundAfter(r.claimed!, r.attempts, r.result, r.now) }));
+    const publish = this.options.publishEvents !== false;
+    const changes: DeliveryChange[] = plans.map((p) => ({
+      kind: p.r.result.status === 'SENT' ? 'sent' : 'failed', delivery: p.after, previousStatus: 'SENDING', ...(p.last ? { attempt: p.last } : {}), at: p.r.now,
+    }));
+    const trace = injectTraceHeaders();
+    const events = publish
+      ? changes.map((c) => {
+        const eventId = randomUUID();
+        const encoded = encodeEvent(`delivery.${c.kind}`, deliveryEventToProto(eventId, c), this.options.namespace);
+        return { id: eventId, subject: encoded.subject, data: encoded.data, key: c.delivery.id, headers: trace };
+      })
+      : [];
+    const attempts = plans.flatMap((p) => p.records);
+    const col = <T>(f: (p: (typeof plans)[number]) => T): T[] => plans.map(f);
+    const res = (x: RoundResult) => x as Partial<Extract<RoundResult, { status: 'SENT' }>> & Partial<Extract<RoundResult, { status: 'FAILED' }>>;
+    const e = 26; // first parameter of the outbox arrays
+    const rows = await this.q<{ id: string; attempt_count: number }>(
+      this.ds,
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::boolean[], $8::text[], $9::text[],
+                              $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
+           AS v(id, n, status, provider, provider_message_id, cost, failover, channel, body, at, last_error, next_attempt_at, pinned_provider)),
+       s AS (
+         UPDATE ${this.t.d} AS d SET status = v.status, attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1,
+                provider = COALESCE(v.provider, d.provider),
+                provider_message_id = CASE WHEN v.status = 'SENT' THEN v.provider_message_id ELSE d.provider_message_id END,
+                cost_rupiah = d.cost_rupiah + v.cost,
+                failover = CASE WHEN v.status = 'SENT' THEN v.failover ELSE d.failover END,
+                channel = CASE WHEN v.status = 'SENT' THEN v.channel ELSE d.channel END,
+                body = COALESCE(v.body, d.body),
+                sent_at = CASE WHEN v.status = 'SENT' THEN v.at ELSE d.sent_at END,
+                updated_at = v.at, lease_until = NULL,
+                last_error = CASE WHEN v.status = 'SENT' THEN NULL ELSE v.last_error END,
+                next_attempt_at = CASE WHEN v.status = 'FAILED' THEN v.next_attempt_at ELSE NULL END,
+                due_at = CASE WHEN v.status = 'FAILED' THEN v.next_attempt_at ELSE d.due_at END,
+                deferred_until = CASE WHEN v.status = 'SENT' THEN NULL ELSE d.deferred_until END,
+                pinned_provider = CASE WHEN v.status = 'SENT' THEN NULL WHEN v.status = 'FAILED' THEN v.pinned_provider ELSE d.pinned_provider END
+           FROM v WHERE d.id = v.id AND d.status = 'SENDING'
+         RETURNING d.id, d.attempt_count),
+       a AS (
+         INSERT INTO ${this.t.a} (id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
+         SELECT x.* FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $22::bigint[],
+                                $23::int[], $24::timestamptz[], $25::timestamptz[])
+                AS x(id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
+           JOIN s ON s.id = x.delivery_id),
+       o AS (${outboxInsertSql(this.schema, e, { cte: 's', column: 'id' })})
+       SELECT s.id::text AS id, s.attempt_count, CASE WHEN $${e + 5}::text <> '' THEN pg_notify($${e + 5}, '') END AS relay FROM s`,
+      [
+        col((p) => p.r.deliveryId), col((p) => p.r.attempts.length), col((p) => p.r.result.status), col((p) => p.r.result.provider ?? null),
+        col((p) => res(p.r.result).providerMessageId ?? null), col((p) => res(p.r.result).costRupiah ?? 0), col((p) => res(p.r.result).failover ?? false),
+        col((p) => res(p.r.result).channel ?? null), col((p) => res(p.r.result).body ?? null), col((p) => p.r.now),
+        col((p) => res(p.r.result).lastError ?? null), col((p) => res(p.r.result).nextAttemptAt ?? null), col((p) => res(p.r.result).pinnedProvider ?? null),
+        attempts.map((a) => a.id), attempts.map((a) => a.deliveryId), attempts.map((a) => a.number), attempts.map((a) => a.provider),
+        attempts.map((a) => a.outcome), attempts.map((a) => a.error), attempts.map((a) => a.latencyMs), attempts.map((a) => a.providerMessageId),
+        attempts.map((a) => a.costRupiah), attempts.map((a) => a.httpStatus), attempts.map((a) => a.startedAt), attempts.map((a) => a.finishedAt),
+        ...outboxInsertParams(events, {}),
+        publish && events.length > 0 ? outboxChannel(this.schema) : '',
+      ],
+    );
+    const written = new Map(rows.map((row) => [row.id, Number(row.attempt_count)]));
+    const done = new Set<PendingRound>();
+    const committed: DeliveryChange[] = [];
+    plans.forEach((p, i) => {
+      const count = written.get(p.r.deliveryId);
+      if (count === undefined) return;
+      // attempt_count moves only under the lease, so it equals the claimed one plus this round's.
+      const after = count === p.after.attemptCount ? p.after : { ...p.after, attemptCount: count };
+      committed.push(changes[i]!);
+      done.add(p.r);
+      p.r.resolve(after);
+    });
+    if (committed.length > 0) this.options.onCommitted?.(committed);
+    return done;
   }
 
   /** Writes `group` (see recordRound) in the caller's transaction; results in `group` order. */
