@@ -16,6 +16,7 @@ export { appendManyToOutbox, appendToOutbox, outboxInsertParams, outboxInsertSql
 export {
   purgePublished,
   startOutboxRelay,
+  type HandedOffEvent,
   type OutboxMessage,
   type OutboxPublishAck,
   type OutboxPublisher,

@@ -99,7 +99,26 @@ export interface OutboxRelay {
   drain(): Promise<void>;
   /** Deletes rows published more than `olderThanMs` ms ago; returns how many. */
   purgePublished(olderThanMs: number): Promise<number>;
+  /**
+   * Rows a writer of this process has just committed to the outbox (as written: id, subject,
+   * payload and stored headers), published at once without a claim: one pipelined publish per
+   * row, then ONE statement marks the published ones (deletes them with retentionMs 0). Writers
+   * that hand their rows over leave out the NOTIFY (this relay is theirs). A row whose publish
+   * fails stays unpublished and the relay's own loop is woken to retry it with its backoff; a
+   * failed mark leaves the rows for the loop too (JetStream drops the second publish as a
+   * duplicate: msgID = row id). Rows handed over after stop() are left to the next relay.
+   */
+  handoff(events: readonly HandedOffEvent[]): void;
   stats(): OutboxRelayStats;
+}
+
+/** An outbox row as its writer committed it (see {@link OutboxRelay.handoff}). */
+export interface HandedOffEvent {
+  readonly id: string;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** The headers stored with the row (the writer's trace context). */
+  readonly headers?: Record<string, string>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -192,6 +211,9 @@ class Relay implements OutboxRelay {
   private loopDone: Promise<void> = Promise.resolve();
   private errorStreak = 0;
 
+  private readonly handedOff: OutboxRow[] = [];
+  private handoffRun: Promise<void> | undefined;
+
   private listener: Client | undefined;
   private listenerFailures = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -246,6 +268,7 @@ class Relay implements OutboxRelay {
     clearTimeout(this.reconnectTimer);
     this.wake();
     await this.loopDone;
+    await this.handoffRun;
     const listener = this.listener;
     this.listener = undefined;
     if (listener) await listener.end().catch(() => undefined);
@@ -262,6 +285,48 @@ class Relay implements OutboxRelay {
 
   purgePublished(olderThanMs: number): Promise<number> {
     return purgePublished(this.options.dataSource ?? this.options.pool!, this.schema, olderThanMs);
+  }
+
+  handoff(events: readonly HandedOffEvent[]): void {
+    if (this.stopped || events.length === 0) return;
+    for (const e of events) {
+      this.handedOff.push({ id: e.id, subject: e.subject, payload: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength), headers: e.headers ?? null, attempts: 0 });
+    }
+    this.handoffRun ??= this.publishHandedOff().finally(() => (this.handoffRun = undefined));
+  }
+
+  /** Publishes the handed-over rows, up to batchSize at a time, until none wait (see handoff). */
+  private async publishHandedOff(): Promise<void> {
+    while (this.handedOff.length > 0 && !this.stopped) {
+      const rows = this.handedOff.splice(0, this.batchSize);
+      const outcomes = await Promise.allSettled(rows.map((row) => this.publishRow(row)));
+      const published: string[] = [];
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') {
+          published.push(rows[i]!.id);
+          this.counters.published++;
+          if (outcome.value.duplicate) this.counters.duplicates++;
+        } else {
+          this.counters.failures++;
+          this.log.warn({ err: outcome.reason, schema: this.schema, eventId: rows[i]!.id, subject: rows[i]!.subject }, 'outbox relay: publish of a handed-over row failed; the relay retries it');
+        }
+      });
+      if (published.length > 0) {
+        try {
+          await this.db.query(
+            this.retentionMs === 0
+              ? `DELETE FROM ${this.outbox} WHERE id = ANY($1::uuid[])`
+              : `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
+            [published],
+          );
+        } catch (err) {
+          this.log.warn({ err, schema: this.schema, count: published.length }, 'outbox relay: marking handed-over rows failed; the relay publishes them again (duplicates)');
+          this.wake();
+        }
+      }
+      if (published.length < rows.length) this.wake();
+    }
+    if (this.stopped && this.handedOff.length > 0) this.handedOff.length = 0; // left in the table for the next relay
   }
 
   // --- the loop ---------------------------------------------------------------------------

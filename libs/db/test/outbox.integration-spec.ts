@@ -333,4 +333,47 @@ describe('outbox relay', () => {
     expect((await row(newId))?.published_at).toBeTruthy();
     expect(await js.count(subject)).toBe(2);
   });
+
+  it('handoff: rows a writer hands over are published without a claim and marked (deleted with retention 0), once each', async () => {
+    const subject = nats.subject('notify.test.v1.handoff');
+    const publisher = js.publisher();
+    // Poll only, no LISTEN: nothing but the handoff can publish these rows within the test.
+    const relay = await start(publisher, { retentionMs: 0, listen: false, pollIntervalMs: 60_000 });
+    await relay.drain(); // after the loop's first batch: it sleeps for the 60 s poll now
+    const events = ['a', 'b', 'c'].map((body) => ({ id: randomUUID(), subject, data: enc(body), headers: { 'x-test': body } }));
+    // Written without NOTIFY (a multi-row INSERT in a transaction, as the set-wise writers do).
+    await ds.query(
+      `INSERT INTO "${pg.schema}".outbox (id, subject, payload, headers) SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::jsonb[])`,
+      [events.map((e) => e.id), events.map((e) => e.subject), events.map((e) => Buffer.from(e.data)), events.map((e) => JSON.stringify(e.headers))],
+    );
+    relay.handoff(events);
+    await waitFor(async () => (await Promise.all(events.map((e) => row(e.id)))).every((r) => r === undefined), { description: 'handed-over rows deleted' });
+    expect(publisher.acks.map((a) => [a.msgID, a.duplicate])).toEqual(events.map((e) => [e.id, false]));
+    const stored = (await js.messages()).filter((m) => m.subject === subject);
+    expect(stored.map((m) => [new TextDecoder().decode(m.data), m.header?.get('x-test')])).toEqual([['a', 'a'], ['b', 'b'], ['c', 'c']]);
+    expect(relay.stats()).toMatchObject({ published: 3, failures: 0 });
+  });
+
+  it('handoff: a failed publish leaves the row, and the relay publishes it with its own retry', async () => {
+    const subject = nats.subject('notify.test.v1.handoff_failing');
+    const real = js.publisher();
+    let failuresLeft = 1;
+    const flaky: OutboxPublisher = {
+      publish(msg) {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          return Promise.reject(new Error('nats: timeout'));
+        }
+        return real.publish(msg);
+      },
+    };
+    const relay = await start(flaky, { retentionMs: 24 * 3_600_000, listen: false, pollIntervalMs: 60_000, retry: { initialMs: 100, maxMs: 200 } });
+    const id = randomUUID();
+    await ds.query(`INSERT INTO "${pg.schema}".outbox (id, subject, payload, headers) VALUES ($1, $2, $3, '{}')`, [id, subject, Buffer.from('x')]);
+    relay.handoff([{ id, subject, data: enc('x') }]);
+    await waitFor(async () => (await row(id))?.published_at, { description: 'published by the relay after the failed handoff' });
+    expect(await js.count(subject)).toBe(1);
+    expect(real.acks.map((a) => a.msgID)).toEqual([id]);
+    expect(relay.stats().failures).toBe(1);
+  });
 });

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { backoffMs, createDeadLetterRecorder } from '@notify/db';
+import { backoffMs, createDeadLetterRecorder, type HandedOffEvent } from '@notify/db';
 import { UnavailableError } from '@notify/errors';
 import { createClient, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
@@ -102,10 +102,13 @@ export async function startGatewayService(
       emitter.on('changes', listener);
       return () => void emitter.off('changes', listener);
     };
+    const relay = runtime.relay;
     const store = new PgDeliveryStore(dataSource, {
       schema: config.DATABASE_SCHEMA,
       ...(ns ? { namespace: ns } : {}),
       onCommitted: (changes) => emitter.emit('changes', changes),
+      // The page inserts' and rounds' delivery events go straight to this process's relay.
+      ...(relay ? { handoff: (events: readonly HandedOffEvent[]) => relay.handoff(events) } : {}),
     });
 
     const chains = overrides.chains ?? buildProviderChains(config, logger);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { DataSource } from 'typeorm';
-import { createDeadLetterRecorder, type OutboxRelay } from '@notify/db';
+import { createDeadLetterRecorder, type HandedOffEvent, type OutboxRelay } from '@notify/db';
 import { UnavailableError } from '@notify/errors';
 import { createClient, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
@@ -102,8 +102,10 @@ export async function startTicketService(
       onCommitted: (events: readonly TicketEvent[]) => events.forEach((e) => emitter.emit('event', e)),
     });
     // The lifecycle RPCs' reads and writes: concurrent ones share one statement (PgTicketWriter).
+    const relay = runtime.relay;
     const writer = new PgTicketWriter(dataSource, {
       schema,
+      ...(relay ? { handoff: (events: readonly HandedOffEvent[]) => relay.handoff(events) } : {}),
       ...(ns ? { namespace: ns } : {}),
       onCommitted: (events: readonly TicketEvent[]) => events.forEach((e) => emitter.emit('event', e)),
     });

@@ -3,7 +3,7 @@ import { DataSource as DataSourceClass, type DataSource, type EntityManager } fr
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import {
   appendManyToOutbox, assertSchemaName, outboxChannel, outboxInsertParams, outboxInsertSql, PLANNER_GUARD_SQL, preparedQuery, qualifiedTable, sqlExecutor,
-  type SqlExecutor,
+  type HandedOffEvent, type SqlExecutor,
 } from '@notify/db';
 import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
@@ -27,6 +27,12 @@ export interface PgDeliveryStoreOptions {
   publishEvents?: boolean;
   /** Called after each committed transaction with its delivery changes (WatchDeliveries feed). */
   onCommitted?: (changes: readonly DeliveryChange[]) => void;
+  /**
+   * The service's outbox relay's handoff (OutboxRelay.handoff): the delivery events of the page
+   * inserts and of the claimed rounds go straight to it after their statement (no NOTIFY, no
+   * claim). Absent: NOTIFY, and the relay claims them. The other writes always NOTIFY.
+   */
+  handoff?: (events: readonly HandedOffEvent[]) => void;
 }
 
 /** A finished send round waiting to be written (recordRound's group commit). */
@@ -547,7 +553,7 @@ export class PgDeliveryStore implements DeliveryStore {
         pages.map((p) => p.notificationId), pages.map((p) => p.leftOut),
         ...outboxInsertParams(events, {}),
         pages.map((p) => p.resolve), pages.map((p) => p.now),
-        this.wakeChannel, publish && events.length > 0 ? outboxChannel(this.schema) : '',
+        this.wakeChannel, publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
       ],
     );
     const byNotification = new Map(out.map((row) => [row.id, row]));
@@ -559,6 +565,10 @@ export class PgDeliveryStore implements DeliveryStore {
       for (const d of deliveries) created.push({ kind: 'queued', delivery: d, previousStatus: null, at: page.now });
       return { deliveries, notification: page.resolve && row ? notificationFromRow(row) : null };
     });
+    if (this.options.handoff && events.length > 0) {
+      const createdIds = new Set(created.map((c) => c.delivery.id));
+      this.options.handoff(events.filter((e) => createdIds.has(e.key)));
+    }
     if (created.length > 0) this.options.onCommitted?.(created);
     return results;
   }
@@ -773,7 +783,7 @@ export class PgDeliveryStore implements DeliveryStore {
         attempts.map((a) => a.outcome), attempts.map((a) => a.error), attempts.map((a) => a.latencyMs), attempts.map((a) => a.providerMessageId),
         attempts.map((a) => a.costRupiah), attempts.map((a) => a.httpStatus), attempts.map((a) => a.startedAt), attempts.map((a) => a.finishedAt),
         ...outboxInsertParams(events, {}),
-        publish && events.length > 0 ? outboxChannel(this.schema) : '',
+        publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
       ],
     );
     const written = new Map(rows.map((row) => [row.id, Number(row.attempt_count)]));
@@ -788,6 +798,7 @@ export class PgDeliveryStore implements DeliveryStore {
       done.add(p.r);
       p.r.resolve(after);
     });
+    if (this.options.handoff && events.length > 0) this.options.handoff(events.filter((e) => written.has(e.key)));
     if (committed.length > 0) this.options.onCommitted?.(committed);
     return done;
   }

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
-import { outboxChannel, outboxInsertParams, outboxInsertSql, preparedQuery, qualifiedTable, type KeyedOutboxEvent } from '@notify/db';
+import { outboxChannel, outboxInsertParams, outboxInsertSql, preparedQuery, qualifiedTable, type HandedOffEvent, type KeyedOutboxEvent } from '@notify/db';
 import { ConflictError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
@@ -19,6 +19,12 @@ export interface PgTicketWriterOptions {
   readonly onCommitted?: (events: readonly TicketEvent[]) => void;
   /** Changes written by one statement at most (default 128). */
   readonly maxBatchSize?: number;
+  /**
+   * The service's outbox relay's handoff (OutboxRelay.handoff): the events of the rows written
+   * are handed to it after the statement, and the statement sends no NOTIFY. Absent: NOTIFY, and
+   * the relay claims them.
+   */
+  readonly handoff?: (events: readonly HandedOffEvent[]) => void;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,7 +58,8 @@ interface PendingCommit {
  *   BEGIN/COMMIT: the version-checked UPDATEs (`version = expected`, from unnest), the INSERTs of
  *   new tickets (ON CONFLICT DO NOTHING: an existing id or number is not written), the history
  *   lines and the outbox events of the rows written only (libs/db outboxInsertSql), and the
- *   relay's NOTIFY. A change whose row was not written gets ConflictError, alone; the others of
+ *   relay's NOTIFY (or, with `handoff`, the events go straight to this process's relay after the
+ *   statement: no claim, no NOTIFY). A change whose row was not written gets ConflictError, alone; the others of
  *   its batch are stored. Two changes of one ticket in a batch were made from the same read: the
  *   second gets ConflictError at once (its transition is retried on the fresh ticket). A statement
  *   that fails as a whole (not expected: a constraint the domain did not check) is retried one
@@ -107,7 +114,7 @@ export class PgTicketWriter implements TicketWriter {
            JOIN w ON w.id = x.ticket_id
          ON CONFLICT (ticket_id, seq) DO NOTHING),
        o AS (${outboxInsertSql(options.schema, o, { cte: 'w', column: 'id' })})
-       SELECT w.id::text AS id, pg_notify($${o + 5}, '') AS wake FROM w`;
+       SELECT w.id::text AS id, CASE WHEN $${o + 5}::text <> '' THEN pg_notify($${o + 5}, '') END AS wake FROM w`;
 
     this.finds = naturalBatcher((refs) => this.read(refs), { maxBatchSize: options.maxBatchSize ?? 128 });
     this.commits = naturalBatcher((items) => this.writeBatch(items), { maxBatchSize: options.maxBatchSize ?? 128 });
@@ -176,12 +183,14 @@ export class PgTicketWriter implements TicketWriter {
       }
     }
     const committed: TicketEvent[] = [];
+    const handedOff: KeyedOutboxEvent[] = [];
     for (const i of batch) {
       if (out[i]) continue;
       const { ticket, expectedVersion, event } = items[i]!.change;
       if (written.has(ticket.id)) {
         out[i] = true;
         committed.push(event);
+        handedOff.push(items[i]!.event);
       } else {
         out[i] = new ConflictError(
           expectedVersion === 0
@@ -190,6 +199,7 @@ export class PgTicketWriter implements TicketWriter {
         );
       }
     }
+    if (handedOff.length > 0) this.options.handoff?.(handedOff);
     if (committed.length > 0) this.options.onCommitted?.(committed);
     return out;
   }
@@ -209,7 +219,7 @@ export class PgTicketWriter implements TicketWriter {
       items.map((x) => x.change.expectedVersion),
       ...history,
       ...outboxInsertParams(items.map((x) => x.event), {}),
-      this.channel,
+      this.options.handoff ? '' : this.channel,
     ]);
     return new Set(rows.map((r) => r.id));
   }
