@@ -1,4 +1,4 @@
-import { bool, durationMs, envSchema, loadConfig, positiveInt, url, type ConfigOf, type Env } from '@notify/config';
+import { bool, durationMs, envSchema, loadConfig, positiveInt, url, z, type ConfigOf, type Env } from '@notify/config';
 import { prefixedEnv } from '../support/bench-env';
 
 /**
@@ -25,6 +25,7 @@ export const GATEWAY_BENCH_TUNING: Readonly<Record<string, string>> = { DISPATCH
  * - `BENCH_EVENTS` ticket events published for the latency phase (default 100), paced at
  *   `BENCH_EVENT_RATE` per second (default 10);
  * - `BENCH_PROFILE` 1 = count the SQL statements sent during the broadcast (per delivery, by kind);
+ * - `BENCH_CPU_PROFILE` a folder: a V8 CPU profile of this process during the broadcast is written there;
  * - `BENCH_GATEWAY_<VAR>`: passed to the gateway as `<VAR>` (tuning: BENCH_GATEWAY_DISPATCH_WORKERS=64,
  *   BENCH_GATEWAY_DISPATCH_BATCH_SIZE, BENCH_GATEWAY_RESOLVE_PAGE_SIZE, …); none = the gateway's defaults.
  */
@@ -39,6 +40,7 @@ const schema = envSchema({
   BENCH_EVENTS: positiveInt().default(100),
   BENCH_EVENT_RATE: positiveInt().default(10),
   BENCH_PROFILE: bool().default(false),
+  BENCH_CPU_PROFILE: z.string().optional(),
 });
 
 export type GatewayBenchConfig = ConfigOf<typeof schema> & {

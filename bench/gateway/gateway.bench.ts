@@ -34,6 +34,7 @@ import { startGatewayService, type RunningGatewayService } from '../../services/
 import { loadTemplateConfig } from '../../services/template/src/config';
 import { startTemplateService, type RunningTemplateService } from '../../services/template/src/server';
 import { formatMeasurements, measureSimulatorPost, type Measurement } from '../raw/ceilings';
+import { startCpuProfile } from '../support/cpu-profile';
 import {
   runBenchMain, benchName, benchPhone, countPgQueries, createBenchSchema, deleteNamespaceStreams, formatTable, freePort, handleInterrupts, latencySummary,
   cpuBetween, mapConcurrent, sampleCpu, sleep, waitUntil, type BenchSchema, type CpuSample,
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
     const queries = bench.BENCH_PROFILE ? countPgQueries() : undefined;
     // No `_` in it: the templates escape WhatsApp markup characters in variables.
     const marker = `BENCH-${run.slice(-8)}`;
+    const profile = await startCpuProfile(bench.BENCH_CPU_PROFILE, 'gateway-broadcast');
     const bcStart = Date.now();
     const cpuStart = sampleCpu();
     const bc = await callUnary(gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
@@ -167,6 +169,8 @@ async function main(): Promise<void> {
       return accepted >= people.length ? true : null;
     }, bench.BENCH_BROADCAST_TIMEOUT_MS, 200);
     const cpuEnd = sampleCpu();
+    const profileFile = await profile?.stop();
+    if (profileFile) console.log(`CPU profile of the broadcast: ${profileFile}`);
     const cpu = cpuBetween(cpuStart, cpuEnd);
     const dispatchCpu = cpuAtResolved ? cpuBetween(cpuAtResolved, cpuEnd) : undefined;
     const dispatchCount = people.length - acceptedAtResolved;
