@@ -201,6 +201,8 @@ export interface Recipient {
   readonly timeZone: string;
   readonly templateKey: string;
   readonly audience: Audience;
+  /** A staff recipient's role (from the staff record the resolution read); absent for others. */
+  readonly role?: StaffRole;
 }
 
 export interface LeftOut {
@@ -226,6 +228,8 @@ export interface Candidate {
   readonly acceptsTypes?: readonly string[];
   /** The context named an id that does not exist (left out as NOT_FOUND). */
   readonly notFound?: boolean;
+  /** A staff member's role. */
+  readonly role?: StaffRole;
 }
 
 /**
@@ -273,6 +277,7 @@ export function judgeCandidate(
         timeZone: prefs.timeZone,
         templateKey: rule.templateKey,
         audience: rule.audience,
+        ...(candidate.role ? { role: candidate.role } : {}),
       },
     };
   }

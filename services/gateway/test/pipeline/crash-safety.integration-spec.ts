@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { commonv1, gatewayv1 } from '@notify/proto';
-import { waitFor } from '@notify/testing';
+import { checkHealth, waitFor } from '@notify/testing';
 import { LEASE_EXPIRED_ERROR } from '../../src/infrastructure/persistence/delivery.store';
 import { ADMIN_KEY, freePort, startStack, type Stack } from '../support/gateway-stack';
 
@@ -49,6 +49,8 @@ describe('gateway killed between the provider call and its bookkeeping', () => {
     child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
     await waitFor(async () => (await fetch(`http://127.0.0.1:${stack.webhookPort}/healthz`).catch(() => null))?.ok, { timeoutMs: 45_000, intervalMs: 200, description: 'the child gateway to listen' });
+    // The webhook server listens before the gRPC server: wait for gRPC SERVING too.
+    await waitFor(async () => (await checkHealth(`127.0.0.1:${grpcPort}`).catch(() => '')) === 'SERVING', { timeoutMs: 45_000, intervalMs: 200, description: "the child gateway's gRPC server" });
 
     const client = createClient(gatewayv1.NotificationServiceClient, `127.0.0.1:${grpcPort}`, { apiKey: ADMIN_KEY, deadlineMs: 30_000 });
     const phone = '6281398765432';

@@ -320,7 +320,7 @@ function fromCustomer(c: Customer): Bare {
   return { kind: 'customer', id: c.id, name: c.name, address: c.phone, active: true };
 }
 function fromStaff(s: Staff): Bare {
-  return { kind: 'staff', id: s.id, name: s.name, address: s.phone, active: s.active };
+  return { kind: 'staff', id: s.id, name: s.name, address: s.phone, active: s.active, role: s.role };
 }
 function fromGroup(g: WhatsAppGroup): Bare {
   return { kind: 'group', id: g.id, name: g.name, address: g.chatId, active: g.active, acceptsTypes: g.notificationTypes };

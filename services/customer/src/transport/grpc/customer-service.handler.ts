@@ -53,7 +53,6 @@ import {
   recipientToProto,
   resolvePage,
   routingRuleToProto,
-  roleToProto,
   rupiahFromProto,
   staffRoleFromProto,
   staffToProto,
@@ -171,15 +170,8 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       if ('recipient' in item) recipients.push(recipientToProto(item.recipient));
       else leftOut.push(leftOutToProto(item.leftOut));
       last = item.at;
-  }
-    // Staff recipients carry their role (staff is master data: hundreds of rows, one query per page).
-    if (recipients.some((r) => r.kind === commonv1.RecipientKind.RECIPIENT_KIND_STAFF)) {
-      const roles = new Map((await store.staff.listByRoles(null)).map((s) => [s.id, s.role]));
-      for (const r of recipients) {
-        const role = r.kind === commonv1.RecipientKind.RECIPIENT_KIND_STAFF ? roles.get(r.id) : undefined;
-        if (role) r.role = roleToProto(role);
-      }
-  }
+    }
+    // Staff recipients carry their role: the staff record the resolution read has it (recipientToProto).
     return { recipients, leftOut, nextPageToken: more && last ? encodePageToken({ r: String(last.rule), c: String(last.consumed), a: last.lastId }) : '' };
   }
 

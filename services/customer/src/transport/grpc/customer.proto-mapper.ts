@@ -287,7 +287,7 @@ export function recipientToProto(r: Recipient): customerv1.Recipient {
     locale: localeToProto(r.locale),
     quietHours: quietHoursToProto(r.quietHours, r.timeZone),
     audience: audienceToProto(r.audience),
-    role: commonv1.Role.ROLE_UNSPECIFIED,
+    role: r.role ? roleToProto(r.role) : commonv1.Role.ROLE_UNSPECIFIED,
     templateKey: r.templateKey,
   };
 }
