@@ -29,9 +29,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { decodeEvent, eventConsumer } from '@notify/events';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { decodeEvent, domainSubjects } from '@notify/events';
 import { callUnary, createClient } from '@notify/grpc-kit';
-import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
 import { commonv1, customerv1, gatewayv1, ticketv1 } from '@notify/proto';
 import { startAllSims, type AllSims } from '@notify/provider-sim';
 import { resolvePorts, serviceEnv, simulatorProviderEnv, START_ORDER, type StackKeys } from '../../tools/stack/src/stack-env';
@@ -321,8 +321,7 @@ async function main(): Promise<void> {
   const procs: ServiceProcess[] = [];
   const grpcClients: Array<{ close(): void }> = [];
   let servicesStarted = false;
-  let observerBus: EventBus | undefined;
-  let observer: ConsumerHandle | undefined;
+  let observerNc: NatsConnection | undefined;
   const onNats = new Map<string, number>();
   try {
     sims = await startAllSims({
@@ -382,15 +381,20 @@ async function main(): Promise<void> {
     grpcClients.push(...[clients.ticket, clients.customer, clients.gateway].map((c) => c as unknown as { close(): void }));
     feed = new MessageFeed(sims);
     feed.start();
-    // A consumer of our own on the ticket stream: when each ticket event reached NATS.
-    observerBus = await connectJetStreamBus({ url: bench.NATS_URL.split(','), name: 'lifecycle-bench-observer' });
-    observer = await observerBus.consume(eventConsumer('bench', 'ticket', { ns: run }), async (msg) => {
-      const evt = decodeEvent(msg.subject, msg.data);
-      if (evt.domain !== 'ticket') return;
-      const step = EVENT_STEP[evt.key];
-      const number = (evt.payload as ticketv1.TicketEvent).ticket?.number;
-      if (step && number) onNats.set(`${number}|${step}`, Date.now());
-    });
+    // A plain NATS subscription of our own on the ticket subjects: when each ticket event reached
+    // NATS (JetStream publishes are delivered to core subscribers too). Not a durable JetStream
+    // consumer: that would add a delivery and an ack per event to what is being measured.
+    observerNc = await connect({ servers: bench.NATS_URL.split(','), name: 'lifecycle-bench-observer' });
+    const observed = observerNc.subscribe(domainSubjects('ticket', run));
+    void (async () => {
+      for await (const msg of observed) {
+        const evt = decodeEvent(msg.subject, msg.data);
+        if (evt.domain !== 'ticket') continue;
+        const step = EVENT_STEP[evt.key];
+        const number = (evt.payload as ticketv1.TicketEvent).ticket?.number;
+        if (step && number) onNats.set(`${number}|${step}`, Date.now());
+      }
+    })();
 
     // 3. Directory and warm-up.
     const phoneBase = Math.floor(Math.random() * 90_000_000);
@@ -521,8 +525,7 @@ async function main(): Promise<void> {
     console.log(`\nsimulators received ${feed.total} messages in all (${feed.other} without a ticket number: registrations, welcomes)`);
   } finally {
     feed?.stop();
-    await observer?.stop().catch(() => undefined);
-    await observerBus?.close().catch(() => undefined);
+    await observerNc?.close().catch(() => undefined);
     for (const c of grpcClients) c.close();
     await stopServices(procs);
     await sims?.close().catch((err: unknown) => console.error(`closing the simulators failed: ${String(err)}`));

@@ -103,7 +103,10 @@ export async function startGatewayService(
       return () => void emitter.off('changes', listener);
     };
     const relay = runtime.relay;
+    // Set once the dispatcher's wake-up exists: this process's page inserts wake it directly.
+    const local: { wake?: PgWakeSignal } = {};
     const store = new PgDeliveryStore(dataSource, {
+      wakeLocal: () => local.wake?.poke(),
       schema: config.DATABASE_SCHEMA,
       ...(ns ? { namespace: ns } : {}),
       onCommitted: (changes) => emitter.emit('changes', changes),
@@ -137,16 +140,17 @@ export async function startGatewayService(
 
     const registry = new Registry();
     const metrics = registerPipelineMetrics(registry, chains);
-    const wake = new PgWakeSignal(dataSource, store.wakeChannel, logger);
-    await wake.start();
-    runtime.onClose(() => wake.close());
+    const wakeSignal = new PgWakeSignal(dataSource, store.wakeChannel, logger);
+    await wakeSignal.start();
+    local.wake = wakeSignal;
+    runtime.onClose(() => wakeSignal.close());
     const channels: Partial<Record<Channel, ChannelSender>> = {};
     if (chains.whatsapp) channels.WHATSAPP = chains.whatsapp;
     if (chains.sms) channels.SMS = chains.sms;
     const costs = Object.fromEntries(chains.providers.map((p) => [p.name, p.costRupiah]));
     const publicUrl = config.WEBHOOK_PUBLIC_URL?.replace(/\/+$/, '');
     const dispatcher = new Dispatcher({
-      store, channels, wake, logger, clock,
+      store, channels, wake: wakeSignal, logger, clock,
       workers: config.DISPATCH_WORKERS,
       batchSize: config.DISPATCH_BATCH_SIZE,
       pollMs: config.DISPATCH_POLL_MS,

@@ -125,7 +125,7 @@ export class Dispatcher {
 
   /** One pass (tests drive it directly with a fake clock): expire leases, claim, send; resolves when those sends are recorded. */
   async runOnce(): Promise<number> {
-    const started = await this.claimAndSend();
+    const { started } = await this.claimAndSend();
     await Promise.allSettled([...this.inFlight]);
     return started;
   }
@@ -133,32 +133,37 @@ export class Dispatcher {
   /**
    * The loop. Under load it claims in batches: it waits until a quarter of the workers
    * (at least 1, at most the batch size) are free before the next claim, so one claim
-   * transaction serves several sends instead of one each. Expired leases are looked for at
-   * most once per poll interval (and on every {@link runOnce}).
+   * transaction serves several sends instead of one each. A claim that got fewer rows than it
+   * asked for found no backlog: the next claim waits for a wake-up (rows inserted: NOTIFY, or
+   * this process's own inserts) or the poll, instead of asking again at once and finding little or
+   * nothing (one claim per wake-up, each taking what arrived meanwhile). Expired leases are
+   * looked for at most once per poll interval (and on every {@link runOnce}).
    */
   private async run(): Promise<void> {
     const claimAt = Math.max(1, Math.min(this.o.batchSize, Math.floor(this.o.workers / 4)));
     let expiredCheckedAt = -Infinity;
     while (this.running) {
-      let started = 0;
+      let backlog = false;
       try {
         const now = this.o.clock().getTime();
         const expire = now - expiredCheckedAt >= this.o.pollMs || now < expiredCheckedAt;
         if (expire) expiredCheckedAt = now;
-        started = await this.claimAndSend(expire);
+        const { started, asked } = await this.claimAndSend(expire);
+        backlog = asked > 0 && started >= asked;
       } catch (err) {
         this.o.logger.error({ err }, 'dispatcher: claim failed; retrying after the poll interval');
       }
       if (!this.running) break;
       if (this.o.workers - this.inFlight.size < claimAt) {
         while (this.running && this.o.workers - this.inFlight.size < claimAt) await Promise.race([...this.inFlight]);
-      } else if (started === 0) {
+      } else if (!backlog) {
         await this.o.wake.wait(this.o.pollMs);
       }
     }
   }
 
-  private async claimAndSend(expire = true): Promise<number> {
+  /** Expires leases (when asked), claims up to the free workers' worth and starts their rounds; `asked` = the claim's limit (0: no worker free). */
+  private async claimAndSend(expire = true): Promise<{ started: number; asked: number }> {
     const now = this.o.clock();
     if (expire) {
       const expired = await this.o.store.expireLeases(now);
@@ -167,18 +172,16 @@ export class Dispatcher {
       }
     }
     const free = this.o.workers - this.inFlight.size;
-    if (free <= 0) return 0;
-    const claimed = await this.o.store.claimDue(now, Math.min(free, this.o.batchSize), this.o.leaseMs, (d, recent) => this.gate(d, now, recent));
+    if (free <= 0) return { started: 0, asked: 0 };
+    const asked = Math.min(free, this.o.batchSize);
+    const claimed = await this.o.store.claimDue(now, asked, this.o.leaseMs, (d, recent) => this.gate(d, now, recent));
     for (const d of claimed) {
       const p = this.tracedRound(d)
         .catch((err: unknown) => this.o.logger.error({ err, delivery_id: d.id }, 'dispatcher: bookkeeping failed; the lease will expire'))
-        .finally(() => {
-          this.inFlight.delete(p);
-          this.o.wake.poke();
-        });
+        .finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
-    return claimed.length;
+    return { started: claimed.length, asked };
   }
 
   /** Quiet hours, then the per-recipient rate limit (URGENT bypasses both). */

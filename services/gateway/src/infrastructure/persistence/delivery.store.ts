@@ -33,6 +33,12 @@ export interface PgDeliveryStoreOptions {
    * claim). Absent: NOTIFY, and the relay claims them. The other writes always NOTIFY.
    */
   handoff?: (events: readonly HandedOffEvent[]) => void;
+  /**
+   * Wakes this process's dispatcher: page inserts call it when they created rows and send no
+   * NOTIFY on the deliveries channel (another replica's dispatcher finds the rows by its poll).
+   * Absent: NOTIFY, as every other write that makes rows due.
+   */
+  wakeLocal?: () => void;
 }
 
 /** A finished send round waiting to be written (recordRound's group commit). */
@@ -540,7 +546,7 @@ export class PgDeliveryStore implements DeliveryStore {
            LEFT JOIN c ON c.notification_id = p.id
           WHERE n.id = p.id RETURNING n.*)
        SELECT u.*, (SELECT coalesce(array_agg(d.id::text), '{}') FROM d WHERE d.notification_id = u.id) AS created_ids,
-              CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify($${e + 7}, '') END AS wake,
+              CASE WHEN $${e + 7}::text <> '' AND EXISTS (SELECT 1 FROM d) THEN pg_notify($${e + 7}, '') END AS wake,
               CASE WHEN $${e + 8}::text <> '' AND EXISTS (SELECT 1 FROM d) THEN pg_notify($${e + 8}, '') END AS relay
          FROM u`,
       [
@@ -553,7 +559,7 @@ export class PgDeliveryStore implements DeliveryStore {
         pages.map((p) => p.notificationId), pages.map((p) => p.leftOut),
         ...outboxInsertParams(events, {}),
         pages.map((p) => p.resolve), pages.map((p) => p.now),
-        this.wakeChannel, publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
+        this.options.wakeLocal ? '' : this.wakeChannel, publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
       ],
     );
     const byNotification = new Map(out.map((row) => [row.id, row]));
@@ -569,7 +575,10 @@ export class PgDeliveryStore implements DeliveryStore {
       const createdIds = new Set(created.map((c) => c.delivery.id));
       this.options.handoff(events.filter((e) => createdIds.has(e.key)));
     }
-    if (created.length > 0) this.options.onCommitted?.(created);
+    if (created.length > 0) {
+      this.options.wakeLocal?.();
+      this.options.onCommitted?.(created);
+    }
     return results;
   }
 
