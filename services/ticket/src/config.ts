@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, serviceAddrEnv, type ConfigOf, type Env } from '@notify/config';
+import { durationMs, envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, serviceAddrEnv, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * The ticket service's environment (parsed once, fail fast, frozen). Every variable is
@@ -15,6 +15,12 @@ const schema = envSchema({
    * without it; AssignTicket then fails with UNAVAILABLE naming the variable.
    */
   SERVICE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * How long a staff member found through GetStaff (AssignTicket's technician: name, role, zones,
+   * active) is kept, ms (default 2 s; 0 = ask every time): a staff change in the customer service
+   * applies to assignments within it. Unknown ids and failures are never kept.
+   */
+  DIRECTORY_CACHE_TTL_MS: durationMs().default(2_000),
 });
 
 /** The zod schema of this service's environment (deploy-file checks read its keys). */

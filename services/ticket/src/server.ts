@@ -160,5 +160,5 @@ function customerStaffDirectory(config: TicketConfig): StaffDirectory {
       findStaff: () => Promise.reject(new UnavailableError('staff directory: SERVICE_API_KEY is not set, cannot call the customer service')),
     };
   }
-  return new GrpcStaffDirectory(createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey }));
+  return new GrpcStaffDirectory(createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey }), { ttlMs: config.DIRECTORY_CACHE_TTL_MS });
 }

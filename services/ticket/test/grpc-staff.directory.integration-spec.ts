@@ -55,6 +55,24 @@ describe('GrpcStaffDirectory (customer GetStaff over gRPC)', () => {
     expect(calls).toEqual(['tech-1', 'nobody']);
   });
 
+  it('keeps a found staff member for the TTL (one call for concurrent asks), never an unknown id', async () => {
+    let now = 1_000_000;
+    const dir = new GrpcStaffDirectory(client, { ttlMs: 2_000, now: () => now });
+    calls.length = 0;
+    const [a, b] = await Promise.all([dir.findStaff('tech-1'), dir.findStaff('tech-1')]);
+    expect(b).toEqual(a);
+    expect(a?.name).toBe('Lufti');
+    now += 1_999;
+    await dir.findStaff('tech-1');
+    expect(calls).toEqual(['tech-1']);
+    now += 2;
+    await dir.findStaff('tech-1');
+    expect(calls).toEqual(['tech-1', 'tech-1']);
+    await expect(dir.findStaff('nobody')).resolves.toBeNull();
+    await expect(dir.findStaff('nobody')).resolves.toBeNull();
+    expect(calls).toEqual(['tech-1', 'tech-1', 'nobody', 'nobody']);
+  });
+
   it('fails with UnavailableError when the customer service cannot be reached', async () => {
     const dead = createClient(customerv1.CustomerServiceClient, '127.0.0.1:1', { apiKey: SERVICE_KEY, deadlineMs: 1_000 });
     try {
