@@ -87,7 +87,9 @@ export interface WithSpanOptions {
  * Runs `fn` inside a new active span named `name` (child of `options.parent` or the active
  * context) with {@link spanAttributes}(`attrs`), and ends the span when `fn` settles. If `fn`
  * throws or rejects, the exception is recorded, the status set to ERROR and the error
- * rethrown unchanged. Returns what `fn` returns (always as a Promise).
+ * rethrown unchanged. Returns what `fn` returns (always as a Promise). The attributes are
+ * normalized and redacted only for a recording span (set right after it starts, so samplers do
+ * not see them): a process that exports nothing skips that work on every span.
  */
 export async function withSpan<T>(
   name: string,
@@ -97,7 +99,8 @@ export async function withSpan<T>(
 ): Promise<T> {
   const tracer = trace.getTracer(TRACER_NAME);
   const parent = options.parent ?? otelContext.active();
-  return tracer.startActiveSpan(name, { kind: options.kind, links: options.links, attributes: spanAttributes(attrs) }, parent, async (span) => {
+  return tracer.startActiveSpan(name, { kind: options.kind, links: options.links }, parent, async (span) => {
+    if (span.isRecording()) span.setAttributes(spanAttributes(attrs));
     try {
       return await fn(span);
     } catch (error) {
