@@ -106,7 +106,8 @@ export interface OutboxRelay {
    * that hand their rows over leave out the NOTIFY (this relay is theirs). A row whose publish
    * fails stays unpublished and the relay's own loop is woken to retry it with its backoff; a
    * failed mark leaves the rows for the loop too (JetStream drops the second publish as a
-   * duplicate: msgID = row id). Rows handed over after stop() are left to the next relay.
+   * duplicate: msgID = row id). Rows handed over after stop(), or while 4 batches of rows wait
+   * already (writers outpacing the publishes), are left in the table to the relay's loop.
    */
   handoff(events: readonly HandedOffEvent[]): void;
   stats(): OutboxRelayStats;
@@ -120,6 +121,13 @@ export interface HandedOffEvent {
   /** The headers stored with the row (the writer's trace context). */
   readonly headers?: Record<string, string>;
 }
+
+/**
+ * Handed-over rows held in memory at most, in batches: beyond `batchSize` × this, rows are left to
+ * the relay's loop (they are in the table), so a writer faster than the publishes cannot grow the
+ * queue without bound (a 100,000-recipient Broadcast).
+ */
+const HANDOFF_QUEUE_BATCHES = 4;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -289,6 +297,11 @@ class Relay implements OutboxRelay {
 
   handoff(events: readonly HandedOffEvent[]): void {
     if (this.stopped || events.length === 0) return;
+    if (this.handedOff.length + events.length > this.batchSize * HANDOFF_QUEUE_BATCHES) {
+      // Writers outpace the publishes: these rows wait in the table for the loop (memory stays bounded).
+      this.wake();
+      return;
+    }
     for (const e of events) {
       this.handedOff.push({ id: e.id, subject: e.subject, payload: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength), headers: e.headers ?? null, attempts: 0 });
     }

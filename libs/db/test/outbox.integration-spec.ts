@@ -376,4 +376,21 @@ describe('outbox relay', () => {
     expect(real.acks.map((a) => a.msgID)).toEqual([id]);
     expect(relay.stats().failures).toBe(1);
   });
+
+  it('handoff: more rows than the handoff queue holds are left to the relay loop, which publishes them (nothing lost)', async () => {
+    const subject = nats.subject('notify.test.v1.handoff_overflow');
+    const publisher = js.publisher();
+    // batchSize 2: the handoff queue holds 8 rows; 20 handed over at once go to the loop.
+    const relay = await start(publisher, { batchSize: 2, retentionMs: 0, listen: false, pollIntervalMs: 60_000 });
+    await relay.drain();
+    const events = Array.from({ length: 20 }, (_, i) => ({ id: randomUUID(), subject, data: enc(`m${i}`) }));
+    await ds.query(
+      `INSERT INTO "${pg.schema}".outbox (id, subject, payload, headers) SELECT id, $2, payload, '{}' FROM unnest($1::uuid[], $3::bytea[]) AS v(id, payload)`,
+      [events.map((e) => e.id), subject, events.map((e) => Buffer.from(e.data))],
+    );
+    relay.handoff(events);
+    await waitFor(() => js.count(subject).then((n) => n === 20), { description: 'all 20 published by the loop' });
+    await waitFor(async () => (await Promise.all(events.map((e) => row(e.id)))).every((r) => r === undefined), { description: 'rows deleted' });
+    expect(new Set(publisher.acks.map((a) => a.msgID)).size).toBe(20);
+  });
 });

@@ -139,6 +139,23 @@ function queuedRecord(id: string, notificationId: string, r: NewDelivery, now: D
 }
 
 /**
+ * `items` with their indexes, split into passes in which no key occurs twice (the first
+ * occurrence of every key in the first pass, the second in the next, …), for set-wise statements
+ * that may touch each row once.
+ */
+function passesByKey<T>(items: readonly T[], key: (item: T) => string): Array<Array<{ item: T; index: number }>> {
+  const passes: Array<Array<{ item: T; index: number }>> = [];
+  const seen = new Map<string, number>();
+  items.forEach((item, index) => {
+    const k = key(item);
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    (passes[n] ??= []).push({ item, index });
+  });
+  return passes;
+}
+
+/**
  * A claimed delivery after a send round, exactly as writeClaimedRounds' UPDATE leaves the row
  * (SENT / FAILED / DEAD columns as recordRound documents), with the round's attempt records
  * (numbered after the claimed attempt_count, fresh ids) and the last of them (the event's).
@@ -474,27 +491,18 @@ export class PgDeliveryStore implements DeliveryStore {
    */
   private async writePages(pages: readonly PendingPage[]): Promise<Array<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null } | Error>> {
     const out = new Array<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null } | Error>(pages.length);
-    let pending = pages.map((page, index) => ({ page, index }));
-    while (pending.length > 0) {
-      const seen = new Set<string>();
-      const pass: typeof pending = [];
-      const later: typeof pending = [];
-      for (const p of pending) {
-        (seen.has(p.page.notificationId) ? later : pass).push(p);
-        seen.add(p.page.notificationId);
-      }
+    for (const pass of passesByKey(pages, (page) => page.notificationId)) {
       try {
-        const written = await this.writePagePass(pass.map((p) => p.page));
+        const written = await this.writePagePass(pass.map((p) => p.item));
         pass.forEach((p, i) => (out[p.index] = written[i]!));
       } catch (err) {
         if (pass.length === 1) out[pass[0]!.index] = err instanceof Error ? err : new Error(String(err));
         else {
           for (const p of pass) {
-            out[p.index] = await this.writePagePass([p.page]).then((w) => w[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+            out[p.index] = await this.writePagePass([p.item]).then((w) => w[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
           }
         }
       }
-      pending = later;
     }
     return out;
   }
@@ -817,18 +825,9 @@ export class PgDeliveryStore implements DeliveryStore {
     // A delivery twice in one group (not expected: one worker holds a SENDING row) is written in
     // a later pass, so each set-wise UPDATE sees every id at most once.
     const out = new Array<DeliveryRecord | null>(group.length).fill(null);
-    let pending = group.map((round, index) => ({ round, index }));
-    while (pending.length > 0) {
-      const seen = new Set<string>();
-      const pass: typeof pending = [];
-      const later: typeof pending = [];
-      for (const p of pending) {
-        (seen.has(p.round.deliveryId) ? later : pass).push(p);
-        seen.add(p.round.deliveryId);
-      }
-      const written = await this.writeRoundPass(m, changes, pass.map((p) => p.round));
+    for (const pass of passesByKey(group, (round) => round.deliveryId)) {
+      const written = await this.writeRoundPass(m, changes, pass.map((p) => p.item));
       pass.forEach((p, i) => (out[p.index] = written[i]!));
-      pending = later;
     }
     return out;
   }
