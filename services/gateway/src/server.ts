@@ -76,7 +76,8 @@ function unavailable(what: string): never {
  *    (EVENT_CONSUMER_CONCURRENCY events at once each);
  * 6. the gRPC NotificationService on GRPC_HOST:GRPC_PORT (Broadcasts left RESOLVING by a stopped
  *    gateway are resumed from their stored request);
- * 7. the dispatcher (DISPATCH_WORKERS concurrent sends, LISTEN/NOTIFY wake-up + DISPATCH_POLL_MS poll).
+ * 7. the dispatcher (DISPATCH_WORKERS concurrent sends; woken by this process's page inserts, by
+ *    LISTEN/NOTIFY for other writes, and by the DISPATCH_POLL_MS poll).
  * WatchDeliveries streams the changes committed by THIS process (single replica feed).
  */
 export async function startGatewayService(

@@ -99,7 +99,8 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
  * accepted by the provider; it is marked DEAD with "ambiguous: gateway stopped during the
  * provider call" and never re-sent automatically (RetryDelivery re-drives it). Leases must
  * outlast the longest round (PROVIDER_TIMEOUT_MS × providers tried).
- * Wake-ups: NOTIFY `<schema>_deliveries` on every insert / re-drive, else every `pollMs`.
+ * Wake-ups: this process's page inserts poke the wake signal directly; other inserts and re-drives
+ * NOTIFY `<schema>_deliveries`; else every `pollMs` (which also finds rows another replica inserted).
  */
 export class Dispatcher {
   private running = false;
