@@ -2,7 +2,6 @@ import { Client, type ClientConfig, type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { extractTraceContext, injectTraceHeaders } from '@notify/telemetry';
-import { naturalBatcher } from '@notify/batching';
 import { backoffMs } from './backoff';
 import { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
 import { PLANNER_GUARD_SQL } from './planner-guard';
@@ -222,9 +221,6 @@ class Relay implements OutboxRelay {
 
   private readonly handedOff: OutboxRow[] = [];
   private handoffRun: Promise<void> | undefined;
-  /** Marks of published handed-over rows: concurrent ones share a statement. */
-  private readonly marks = naturalBatcher((lists: ReadonlyArray<readonly string[]>) => this.markHandedOff(lists));
-  private readonly pendingMarks = new Set<Promise<void>>();
 
   private listener: Client | undefined;
   private listenerFailures = 0;
@@ -281,7 +277,6 @@ class Relay implements OutboxRelay {
     this.wake();
     await this.loopDone;
     await this.handoffRun;
-    await Promise.allSettled([...this.pendingMarks]);
     const listener = this.listener;
     this.listener = undefined;
     if (listener) await listener.end().catch(() => undefined);
@@ -330,32 +325,21 @@ class Relay implements OutboxRelay {
         }
       });
       if (published.length > 0) {
-        // Not awaited: the next rows are published while this mark runs, and the marks of rows
-        // published meanwhile go together in the next statement (naturalBatcher).
-        const marked: Promise<void> = this.marks.load(published).then(
-          () => undefined,
-          (err: unknown) => {
-            this.log.warn({ err, schema: this.schema, count: published.length }, 'outbox relay: marking handed-over rows failed; the relay publishes them again (duplicates)');
-            this.wake();
-          },
-        );
-        this.pendingMarks.add(marked);
-        void marked.finally(() => this.pendingMarks.delete(marked));
+        try {
+          await this.db.query(
+            this.retentionMs === 0
+              ? `DELETE FROM ${this.outbox} WHERE id = ANY($1::uuid[])`
+              : `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
+            [published],
+          );
+        } catch (err) {
+          this.log.warn({ err, schema: this.schema, count: published.length }, 'outbox relay: marking handed-over rows failed; the relay publishes them again (duplicates)');
+          this.wake();
+        }
       }
       if (published.length < rows.length) this.wake();
     }
     if (this.stopped && this.handedOff.length > 0) this.handedOff.length = 0; // left in the table for the next relay
-  }
-
-  /** One statement marks (deletes, with retention 0) the handed-over rows of every list in the batch. */
-  private async markHandedOff(lists: ReadonlyArray<readonly string[]>): Promise<true[]> {
-    await this.db.query(
-      this.retentionMs === 0
-        ? `DELETE FROM ${this.outbox} WHERE id = ANY($1::uuid[])`
-        : `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
-      [lists.flat()],
-    );
-    return lists.map(() => true as const);
   }
 
   // --- the loop ---------------------------------------------------------------------------
