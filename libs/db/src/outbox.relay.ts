@@ -326,12 +326,7 @@ class Relay implements OutboxRelay {
       });
       if (published.length > 0) {
         try {
-          await this.db.query(
-            this.retentionMs === 0
-              ? `DELETE FROM ${this.outbox} WHERE id = ANY($1::uuid[])`
-              : `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
-            [published],
-          );
+          await this.db.query(this.markPublishedSql('$1::uuid[]'), [published]);
         } catch (err) {
           this.log.warn({ err, schema: this.schema, count: published.length }, 'outbox relay: marking handed-over rows failed; the relay publishes them again (duplicates)');
           this.wake();
@@ -340,6 +335,17 @@ class Relay implements OutboxRelay {
       if (published.length < rows.length) this.wake();
     }
     if (this.stopped && this.handedOff.length > 0) this.handedOff.length = 0; // left in the table for the next relay
+  }
+
+  /**
+   * The statement that marks the published rows `ids` (an SQL uuid[] expression: a parameter or a
+   * validated literal): DELETE with retentionMs 0, else `published_at` set (rows another relay
+   * marked already are left as they are).
+   */
+  private markPublishedSql(ids: string): string {
+    return this.retentionMs === 0
+      ? `DELETE FROM ${this.outbox} WHERE id = ANY(${ids})`
+      : `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(${ids}) AND published_at IS NULL`;
   }
 
   // --- the loop ---------------------------------------------------------------------------
@@ -469,9 +475,7 @@ class Relay implements OutboxRelay {
       const ids = uuidArrayLiteral(published);
       return {
         value,
-        close: this.retentionMs === 0
-          ? `DELETE FROM ${this.outbox} WHERE id = ANY(${ids})`
-          : `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(${ids})`,
+        close: this.markPublishedSql(ids),
       };
     });
   }

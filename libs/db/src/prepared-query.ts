@@ -8,8 +8,9 @@ import type { SqlResult } from './sql-source';
  *
  * Postgres parses and plans an unnamed statement (what `pg` sends for `query(text, values)`)
  * every time; for the data-modifying CTEs of the outbox, the ticket and the delivery pages that
- * planning cost as much as the execution (measured with pg_stat_statements in the lifecycle
- * benchmark: 364 µs of planning against 600 µs of execution for a page insert). A named statement
+ * planning cost as much as the execution (pg_stat_statements on a second Postgres cluster during
+ * the lifecycle benchmark, 2026-12-06; `npm run bench` does not print it: 364 µs of planning
+ * against 600 µs of execution for a page insert). A named statement
  * is parsed once per connection, and after five executions Postgres may keep one generic plan
  * (`plan_cache_mode = auto`).
  *

@@ -183,3 +183,39 @@ function statusError(code: grpc.status, details: string, metadata: grpc.Metadata
   e.metadata = metadata;
   return e;
 }
+
+/**
+ * A batch RPC's per-item error as its proto message carries it (`RenderTemplateError`,
+ * `ResolveRecipientsError`): the status the single RPC would have failed with, its message, and the
+ * detail its trailing metadata would have carried (`field`; `entity`, `entity_id`).
+ */
+export interface ItemError {
+  code: number;
+  message: string;
+  field: string;
+  entity: string;
+  entityId: string;
+}
+
+/**
+ * The per-item error of a ValidationError (3 INVALID_ARGUMENT, its field) or a NotFoundError
+ * (5 NOT_FOUND, its entity and id), as a batch RPC answers it instead of failing the whole call.
+ */
+export function itemErrorOf(err: ValidationError | NotFoundError): ItemError {
+  return {
+    code: statusFor(err.kind),
+    message: err.message,
+    field: err instanceof ValidationError ? err.field : '',
+    entity: err instanceof NotFoundError ? err.entity : '',
+    entityId: err instanceof NotFoundError ? err.id : '',
+  };
+}
+
+/** A per-item error back to the domain error the single RPC would have thrown ({@link fromGrpcError} of its code and detail). */
+export function errorFromItem(item: ItemError): Error {
+  const metadata = new grpc.Metadata();
+  if (item.field) metadata.set(ERROR_METADATA.field, item.field);
+  if (item.entity) metadata.set(ERROR_METADATA.entity, item.entity);
+  if (item.entityId) metadata.set(ERROR_METADATA.entityId, item.entityId);
+  return fromGrpcError({ code: item.code, details: item.message, metadata });
+}

@@ -2,7 +2,7 @@
  * @notify/grpc-kit: everything a Notify service needs at its gRPC edge.
  * Server: `bindService` (roles per RPC) + `startGrpcServer` (auth, health, reflection,
  * graceful shutdown) + `installShutdown`; handlers: `unary`, `serverStream`; errors:
- * `toGrpcError` / `fromGrpcError` / `statusFor`; clients: `createClient` (API key, default
+ * `toGrpcError` / `fromGrpcError` / `statusFor`, batch items `itemErrorOf` / `errorFromItem`; clients: `createClient` (API key, default
  * deadline), `callUnary` / `promisifyUnary`, `withBreaker`.
  */
 export * from './roles';

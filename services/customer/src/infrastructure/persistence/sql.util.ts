@@ -1,5 +1,5 @@
 import { AlreadyExistsError } from '@notify/errors';
-import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
+import { naturalBatcher } from '@notify/batching';
 import { preparedQuery, qualifiedTable } from '@notify/db';
 import type { EntityManager } from 'typeorm';
 
@@ -37,18 +37,25 @@ export function batchable(ctx: SqlContext): boolean {
 }
 
 /**
- * Point reads by id with natural batching (@notify/batching): the ids asked for together go in
- * ONE `SELECT <columns> FROM <table> WHERE id = ANY($1)` (a prepared statement) and each caller
- * gets its row or null. For the reads ResolveRecipients, GetCustomer and GetStaff make many of
- * at once (a ticket event's customer and technician, for every event the gateway handles).
+ * A point read by id of `<table>`: the row or null. On the DataSource's manager ({@link batchable})
+ * with natural batching (@notify/batching): the ids asked for together go in ONE
+ * `SELECT <columns> FROM <table> WHERE id = ANY($1)` and each caller gets its row, for the reads
+ * ResolveRecipients, GetCustomer and GetStaff make many of at once (a ticket event's customer and
+ * technician, for every event the gateway handles); inside a unit of work, one
+ * `WHERE id = $1` on its transaction. Both are prepared statements.
  */
-export function rowsById(ctx: SqlContext, table: string, columns: string): NaturalBatcher<string, Row | null> {
-  const sql = `SELECT ${columns} FROM ${t(ctx, table)} WHERE id = ANY($1::text[])`;
-  return naturalBatcher(async (ids) => {
-    const rows = await preparedRows(ctx, sql, [[...new Set(ids)]]);
+export function rowByIdReader(ctx: SqlContext, table: string, columns: string): (id: string) => Promise<Row | null> {
+  if (!batchable(ctx)) {
+    const one = `SELECT ${columns} FROM ${t(ctx, table)} WHERE id = $1`;
+    return async (id) => (await preparedRows(ctx, one, [id]))[0] ?? null;
+  }
+  const many = `SELECT ${columns} FROM ${t(ctx, table)} WHERE id = ANY($1::text[])`;
+  const batcher = naturalBatcher(async (ids: readonly string[]) => {
+    const rows = await preparedRows(ctx, many, [[...new Set(ids)]]);
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     return ids.map((id) => byId.get(id) ?? null);
   });
+  return (id) => batcher.load(id);
 }
 
 /** `"<schema>"."<name>"`. */

@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError } from '@notify/errors';
-import { statusFor, unary, type CallContext } from '@notify/grpc-kit';
+import { itemErrorOf, unary, type CallContext } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { decodePageToken, encodePageToken } from '@notify/paging';
 import {
@@ -429,15 +429,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         (resolved): customerv1.BatchResolveRecipientsResult => ({ outcome: { $case: 'resolved', value: resolved } }),
         (err: unknown): customerv1.BatchResolveRecipientsResult => {
           if (!(err instanceof ValidationError) && !(err instanceof NotFoundError)) throw err;
-          return {
-            outcome: {
-              $case: 'error',
-              value: {
-                code: statusFor(err.kind), message: err.message, field: err instanceof ValidationError ? err.field : '',
-                entity: err instanceof NotFoundError ? err.entity : '', entityId: err instanceof NotFoundError ? err.id : '',
-              },
-            },
-          };
+          return { outcome: { $case: 'error', value: itemErrorOf(err) } };
         },
       )));
       return { results };

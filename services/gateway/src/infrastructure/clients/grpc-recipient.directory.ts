@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { NotFoundError } from '@notify/errors';
-import { ERROR_METADATA, callUnary, fromGrpcError } from '@notify/grpc-kit';
+import { callUnary, errorFromItem } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import type { RecipientDirectory, RecipientPage, RecipientQuery, ResolvedRecipient } from '../../application/ports';
 import type { Channel, Locale, RecipientKind } from '../../domain';
@@ -148,12 +148,7 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
       const outcome = result.outcome;
       if (outcome?.$case === 'resolved') return outcome.value;
       if (outcome?.$case !== 'error') return new Error('BatchResolveRecipients answered a result with neither a page nor an error');
-      const { code, message, field, entity, entityId } = outcome.value;
-      const metadata = new grpc.Metadata();
-      if (field) metadata.set(ERROR_METADATA.field, field);
-      if (entity) metadata.set(ERROR_METADATA.entity, entity);
-      if (entityId) metadata.set(ERROR_METADATA.entityId, entityId);
-      return fromGrpcError({ code, details: message, metadata });
+      return errorFromItem(outcome.value);
     });
   }
 

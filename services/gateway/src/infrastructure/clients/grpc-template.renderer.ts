@@ -1,7 +1,6 @@
-import * as grpc from '@grpc/grpc-js';
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { NotFoundError, ValidationError } from '@notify/errors';
-import { ERROR_METADATA, callUnary, fromGrpcError } from '@notify/grpc-kit';
+import { callUnary, errorFromItem } from '@notify/grpc-kit';
 import { commonv1, templatev1 } from '@notify/proto';
 import type { RenderJob, RenderOutcome, RenderedText, TemplateRenderer } from '../../application/ports';
 import type { Channel, Locale } from '../../domain';
@@ -95,12 +94,7 @@ function outcomeFromProto(result: templatev1.BatchRenderTemplatesResult): Render
   const outcome = result.outcome;
   if (outcome?.$case === 'rendered') return { ok: true, rendered: renderedFromProto(outcome.value) };
   if (outcome?.$case !== 'error') throw new Error('BatchRenderTemplates answered a result with neither rendered nor error');
-  const { code, message, field, entity, entityId } = outcome.value;
-  const metadata = new grpc.Metadata();
-  if (field) metadata.set(ERROR_METADATA.field, field);
-  if (entity) metadata.set(ERROR_METADATA.entity, entity);
-  if (entityId) metadata.set(ERROR_METADATA.entityId, entityId);
-  const error = fromGrpcError({ code, details: message, metadata });
+  const error = errorFromItem(outcome.value);
   if (error instanceof ValidationError || error instanceof NotFoundError) return { ok: false, error };
-  throw new Error(`BatchRenderTemplates answered an item error with status ${code}: ${message}`);
+  throw new Error(`BatchRenderTemplates answered an item error with status ${outcome.value.code}: ${outcome.value.message}`);
 }

@@ -218,9 +218,6 @@ function notificationFromRow(r: NotificationRow): NotificationRecord {
   };
 }
 
-/** The planner guard of the dispatcher's transactions (libs/db PLANNER_GUARD_SQL; see guardedTransaction). */
-const PLAN_GUARD_SQL = PLANNER_GUARD_SQL;
-
 /**
  * A transaction that starts with the planner guard (the dispatcher's claims and round groups).
  * The dispatcher's statements touch a few rows by primary key or by the claim index, in a table
@@ -243,7 +240,7 @@ export async function guardedTransaction<T>(ds: DataSource, fn: (m: EntityManage
   try {
     await qr.connect();
     try {
-      await qr.query(`START TRANSACTION; ${PLAN_GUARD_SQL}`);
+      await qr.query(`START TRANSACTION; ${PLANNER_GUARD_SQL}`);
       state.isTransactionActive = true;
       const out = await fn(qr.manager);
       await qr.query('COMMIT');
@@ -308,18 +305,20 @@ export class PgDeliveryStore implements DeliveryStore {
       const out = await fn(m, changes);
       if (this.options.publishEvents !== false && changes.length > 0) {
         // One multi-row INSERT and one NOTIFY for the transaction's events (was 2 statements per event).
-        const events = changes.map((c) => {
-          const eventId = randomUUID();
-          const encoded = encodeEvent(`delivery.${c.kind}`, deliveryEventToProto(eventId, c), this.options.namespace);
-          return { id: eventId, subject: encoded.subject, data: encoded.data };
-        });
-        await appendManyToOutbox(m, events, { schema: this.schema });
+        await appendManyToOutbox(m, changes.map((c) => this.deliveryEvent(c)), { schema: this.schema });
       }
       return out;
     };
     const result = opts.guardPlans ? await guardedTransaction(this.ds, body) : await this.ds.transaction(body);
     if (changes.length > 0) this.options.onCommitted?.(changes);
     return result;
+  }
+
+  /** The `delivery.<kind>` outbox event of a change: a fresh event id, the encoded DeliveryEvent. */
+  private deliveryEvent(c: DeliveryChange): { id: string; subject: string; data: Uint8Array } {
+    const id = randomUUID();
+    const encoded = encodeEvent(`delivery.${c.kind}`, deliveryEventToProto(id, c), this.options.namespace);
+    return { id, subject: encoded.subject, data: encoded.data };
   }
 
   /**
@@ -519,11 +518,7 @@ export class PgDeliveryStore implements DeliveryStore {
     // Every row's delivery.queued event is encoded up front; the statement keeps those of the rows
     // it inserted (a duplicate's is dropped with it), with the trace context of the row's page.
     const events = publish
-      ? rows.map(({ page, d }) => {
-        const eventId = randomUUID();
-        const encoded = encodeEvent('delivery.queued', deliveryEventToProto(eventId, { kind: 'queued', delivery: d, previousStatus: null, at: page.now }), this.options.namespace);
-        return { id: eventId, subject: encoded.subject, data: encoded.data, key: d.id, headers: page.trace };
-      })
+      ? rows.map(({ page, d }) => ({ ...this.deliveryEvent({ kind: 'queued', delivery: d, previousStatus: null, at: page.now }), key: d.id, headers: page.trace }))
       : [];
     const col = <T>(f: (x: (typeof rows)[number]) => T): T[] => rows.map(f);
     const e = 25; // first parameter of the outbox arrays
@@ -614,7 +609,7 @@ export class PgDeliveryStore implements DeliveryStore {
     const at = (d: Date): string => `'${d.toISOString()}'::timestamptz`;
     // BEGIN, the planner guard and the claim in one message (the values inlined are a
     // server-side time and an integer), the gate's reads and the hold in between, COMMIT last.
-    const claim = `${PLAN_GUARD_SQL};
+    const claim = `${PLANNER_GUARD_SQL};
         UPDATE ${this.t.d} SET status = 'SENDING', lease_until = ${at(new Date(now.getTime() + leaseMs))}, updated_at = ${at(now)}
           WHERE id IN (SELECT id FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= ${at(now)}
                         ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
@@ -750,11 +745,7 @@ export class PgDeliveryStore implements DeliveryStore {
     }));
     const trace = injectTraceHeaders();
     const events = publish
-      ? changes.map((c) => {
-        const eventId = randomUUID();
-        const encoded = encodeEvent(`delivery.${c.kind}`, deliveryEventToProto(eventId, c), this.options.namespace);
-        return { id: eventId, subject: encoded.subject, data: encoded.data, key: c.delivery.id, headers: trace };
-      })
+      ? changes.map((c) => ({ ...this.deliveryEvent(c), key: c.delivery.id, headers: trace }))
       : [];
     const attempts = plans.flatMap((p) => p.records);
     const col = <T>(f: (p: (typeof plans)[number]) => T): T[] => plans.map(f);

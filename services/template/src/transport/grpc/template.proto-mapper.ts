@@ -1,5 +1,5 @@
-import { NotFoundError, ValidationError } from '@notify/errors';
-import { statusFor, type Principal } from '@notify/grpc-kit';
+import { ValidationError } from '@notify/errors';
+import { itemErrorOf, type Principal } from '@notify/grpc-kit';
 import { commonv1, templatev1 } from '@notify/proto';
 import type {
   BatchRenderOutcome, Channel, Locale, RenderResult, RenderTemplateInput, SmsEncoding, TemplateHead, TemplateVersion,
@@ -122,17 +122,5 @@ export function renderInputFromProto(req: templatev1.RenderTemplateRequest): Ren
  */
 export function batchOutcomeToProto(outcome: BatchRenderOutcome): templatev1.BatchRenderTemplatesResult {
   if (outcome.ok) return { outcome: { $case: 'rendered', value: renderResultToProto(outcome.result) } };
-  const { error } = outcome;
-  return {
-    outcome: {
-      $case: 'error',
-      value: {
-        code: statusFor(error.kind),
-        message: error.message,
-        field: error instanceof ValidationError ? error.field : '',
-        entity: error instanceof NotFoundError ? error.entity : '',
-        entityId: error instanceof NotFoundError ? error.id : '',
-      },
-    },
-  };
+  return { outcome: { $case: 'error', value: itemErrorOf(outcome.error) } };
 }

@@ -12,10 +12,9 @@ import type {
   TicketNumberSequence,
   TicketRepository,
 } from '../../application';
-import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketHistoryRow, type TicketRow } from './ticket.row-mapper';
-
-/** A history line as findOne's json_agg gives it (`at` in epoch ms). */
-type HistoryJson = Omit<TicketHistoryRow, 'at'> & { at: number };
+import {
+  TICKET_COLUMNS, TICKET_ID, ticketFromHistoryRow, ticketFromRow, ticketRowValues, ticketWithHistoryColumns, type TicketRow, type TicketWithHistoryRow,
+} from './ticket.row-mapper';
 
 /**
  * Rows of a raw query through TypeORM: SELECT / INSERT … RETURNING give the rows; UPDATE and
@@ -58,7 +57,7 @@ export class PgTicketRepository implements TicketRepository {
   }
 
   async findById(id: string): Promise<Ticket | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    if (!TICKET_ID.test(id)) return null;
     return this.findOne('id', id);
   }
 
@@ -66,24 +65,14 @@ export class PgTicketRepository implements TicketRepository {
     return this.findOne('number', number);
   }
 
-  /**
-   * One round trip: the ticket row and its history lines (ordered by seq) aggregated as JSON
-   * beside it, `at` as epoch ms (exact: an integer), `actor` as the stored jsonb.
-   */
+  /** One round trip: the ticket row and its history lines (ticketWithHistoryColumns). */
   private async findOne(column: 'id' | 'number', value: string): Promise<Ticket | null> {
-    const rows = await preparedRows<TicketRow & { history: readonly HistoryJson[] }>(
+    const rows = await preparedRows<TicketWithHistoryRow>(
       this.manager,
-      `SELECT t.*, COALESCE((
-         SELECT json_agg(json_build_object('ticket_id', h.ticket_id, 'seq', h.seq, 'action', h.action, 'from_status', h.from_status,
-                  'to_status', h.to_status, 'actor', h.actor, 'at', floor(extract(epoch FROM h.at) * 1000)::bigint, 'note', h.note) ORDER BY h.seq)
-           FROM ${this.history} h WHERE h.ticket_id = t.id), '[]'::json) AS history
-         FROM ${this.tickets} t WHERE t.${column} = $1`,
+      `SELECT ${ticketWithHistoryColumns(this.history)} FROM ${this.tickets} t WHERE t.${column} = $1`,
       [value],
     );
-    const row = rows[0];
-    if (!row) return null;
-    const { history, ...ticket } = row;
-    return ticketFromRow(ticket, history.map((h) => ({ ...h, at: new Date(h.at) })));
+    return rows[0] ? ticketFromHistoryRow(rows[0]) : null;
   }
 
   /**
@@ -228,7 +217,7 @@ export class PgTicketRepository implements TicketRepository {
  * so the n callers get last − n + 1 … last in the order they asked. Every statement holds the
  * counter row until it commits (with its WAL flush); one statement per caller made the CreateTicket
  * calls of a busy minute queue behind each other on that lock (1.4 ms each in the lifecycle
- * benchmark), one per batch does not.
+ * benchmark, by pg_stat_statements on a second cluster), one per batch does not.
  */
 export class PgTicketNumberSequence implements TicketNumberSequence {
   private readonly counters: string;

@@ -95,3 +95,30 @@ export function ticketFromRow(row: TicketRow, history: readonly TicketHistoryRow
     })),
   };
 }
+
+/** A ticket id as stored (`uuid`): refs that are not one cannot name a ticket by id. */
+export const TICKET_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A history line as {@link ticketWithHistoryColumns}' json_agg gives it (`at` in epoch ms). */
+type HistoryJson = Omit<TicketHistoryRow, 'at'> & { at: number };
+
+/** A row read with {@link ticketWithHistoryColumns}. */
+export type TicketWithHistoryRow = TicketRow & { history: readonly HistoryJson[] };
+
+/**
+ * The select list of a ticket `t` with its history lines (ordered by seq) aggregated as JSON
+ * beside it (`history`), `at` as epoch ms (exact: an integer), `actor` as the stored jsonb: the
+ * ticket and its history in one round trip. `history` is the qualified ticket_history table.
+ */
+export function ticketWithHistoryColumns(history: string): string {
+  return `t.*, COALESCE((
+         SELECT json_agg(json_build_object('ticket_id', h.ticket_id, 'seq', h.seq, 'action', h.action, 'from_status', h.from_status,
+                  'to_status', h.to_status, 'actor', h.actor, 'at', floor(extract(epoch FROM h.at) * 1000)::bigint, 'note', h.note) ORDER BY h.seq)
+           FROM ${history} h WHERE h.ticket_id = t.id), '[]'::json) AS history`;
+}
+
+/** A row read with {@link ticketWithHistoryColumns} → the domain ticket. */
+export function ticketFromHistoryRow(row: TicketWithHistoryRow): Ticket {
+  const { history, ...ticket } = row;
+  return ticketFromRow(ticket, history.map((h) => ({ ...h, at: new Date(h.at) })));
+}

@@ -7,7 +7,7 @@ import { injectTraceHeaders } from '@notify/telemetry';
 import { isTicketNumber, type Ticket, type TicketEvent } from '../../domain';
 import type { TicketChange, TicketWriter } from '../../application';
 import { ticketEventToProto } from '../../transport/proto/ticket.proto-mapper';
-import { TICKET_COLUMNS, ticketFromRow, ticketRowValues, type TicketHistoryRow, type TicketRow } from './ticket.row-mapper';
+import { TICKET_COLUMNS, TICKET_ID, ticketFromHistoryRow, ticketRowValues, ticketWithHistoryColumns, type TicketWithHistoryRow } from './ticket.row-mapper';
 
 /** Options of {@link PgTicketWriter}. */
 export interface PgTicketWriterOptions {
@@ -27,8 +27,6 @@ export interface PgTicketWriterOptions {
   readonly handoff?: (events: readonly HandedOffEvent[]) => void;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Postgres array type of each column of {@link TICKET_COLUMNS}, for `unnest`. */
 const COLUMN_TYPES: Readonly<Record<(typeof TICKET_COLUMNS)[number], string>> = {
   id: 'uuid', number: 'text', type: 'text', status: 'text', priority: 'text', customer_id: 'text', work_zone: 'text', address: 'text',
@@ -37,9 +35,6 @@ const COLUMN_TYPES: Readonly<Record<(typeof TICKET_COLUMNS)[number], string>> = 
   assigned_at: 'timestamptz', started_at: 'timestamptz', completed_at: 'timestamptz', cancelled_at: 'timestamptz', created_by: 'jsonb',
   version: 'int',
 };
-
-/** A history line as the read's json_agg gives it (`at` in epoch ms). */
-type HistoryJson = Omit<TicketHistoryRow, 'at'> & { at: number };
 
 interface PendingCommit {
   readonly change: TicketChange;
@@ -82,10 +77,7 @@ export class PgTicketWriter implements TicketWriter {
     const tickets = qualifiedTable(options.schema, 'tickets');
     const history = qualifiedTable(options.schema, 'ticket_history');
     this.channel = outboxChannel(options.schema);
-    const withHistory = `t.*, COALESCE((
-         SELECT json_agg(json_build_object('ticket_id', h.ticket_id, 'seq', h.seq, 'action', h.action, 'from_status', h.from_status,
-                  'to_status', h.to_status, 'actor', h.actor, 'at', floor(extract(epoch FROM h.at) * 1000)::bigint, 'note', h.note) ORDER BY h.seq)
-           FROM ${history} h WHERE h.ticket_id = t.id), '[]'::json) AS history`;
+    const withHistory = ticketWithHistoryColumns(history);
     this.readSql = `SELECT ${withHistory} FROM ${tickets} t WHERE t.id = ANY($1::uuid[])
        UNION ALL
        SELECT ${withHistory} FROM ${tickets} t WHERE t.number = ANY($2::text[])`;
@@ -122,7 +114,7 @@ export class PgTicketWriter implements TicketWriter {
 
   find(ref: string): Promise<Ticket | null> {
     const key = (ref ?? '').trim();
-    if (!UUID.test(key) && !isTicketNumber(key)) return Promise.resolve(null);
+    if (!TICKET_ID.test(key) && !isTicketNumber(key)) return Promise.resolve(null);
     return this.finds.load(key);
   }
 
@@ -140,19 +132,18 @@ export class PgTicketWriter implements TicketWriter {
   }
 
   private async read(refs: readonly string[]): Promise<Array<Ticket | null>> {
-    const ids = [...new Set(refs.filter((r) => UUID.test(r)).map((r) => r.toLowerCase()))];
-    const numbers = [...new Set(refs.filter((r) => !UUID.test(r)))];
-    const { rows } = await preparedQuery<TicketRow & { history: readonly HistoryJson[] }>(this.ds, this.readSql, [ids, numbers]);
+    const ids = [...new Set(refs.filter((r) => TICKET_ID.test(r)).map((r) => r.toLowerCase()))];
+    const numbers = [...new Set(refs.filter((r) => !TICKET_ID.test(r)))];
+    const { rows } = await preparedQuery<TicketWithHistoryRow>(this.ds, this.readSql, [ids, numbers]);
     const byId = new Map<string, Ticket>();
     const byNumber = new Map<string, Ticket>();
     for (const row of rows) {
       if (byId.has(row.id)) continue;
-      const { history, ...ticket } = row;
-      const t = ticketFromRow(ticket, history.map((x) => ({ ...x, at: new Date(x.at) })));
+      const t = ticketFromHistoryRow(row);
       byId.set(t.id, t);
       byNumber.set(t.number, t);
     }
-    return refs.map((r) => (UUID.test(r) ? byId.get(r.toLowerCase()) : byNumber.get(r)) ?? null);
+    return refs.map((r) => (TICKET_ID.test(r) ? byId.get(r.toLowerCase()) : byNumber.get(r)) ?? null);
   }
 
   private async writeBatch(items: readonly PendingCommit[]): Promise<Array<true | Error>> {

@@ -1,8 +1,7 @@
 import { ConflictError } from '@notify/errors';
 import type { Customer, CustomerStatus } from '../../../domain';
 import type { CustomerCursor, CustomerListFilter, CustomerRepository } from '../../../application';
-import type { NaturalBatcher } from '@notify/batching';
-import { batchable, preparedRows, query, rowsById, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+import { query, rowByIdReader, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 /** Rows per query of {@link PgCustomerRepository.streamActive} (keyset pages on id). */
 export const STREAM_PAGE_SIZE = 1000;
@@ -31,20 +30,16 @@ function toCustomer(r: Row): Customer {
  * or the DataSource's for reads). Unique phone → AlreadyExistsError; stale version → ConflictError.
  */
 export class PgCustomerRepository implements CustomerRepository {
-  /** findById of concurrent callers in one statement (on the DataSource's manager only). */
-  private readonly byId: NaturalBatcher<string, Row | null> | undefined;
+  /** findById (concurrent callers in one statement on the DataSource's manager: rowByIdReader). */
+  private readonly byId: (id: string) => Promise<Row | null>;
 
   constructor(private readonly ctx: SqlContext) {
-    this.byId = batchable(ctx) ? rowsById(ctx, 'customers', COLUMNS) : undefined;
+    this.byId = rowByIdReader(ctx, 'customers', COLUMNS);
   }
 
   async findById(id: string): Promise<Customer | null> {
-    if (this.byId) {
-      const row = await this.byId.load(id);
-      return row ? toCustomer(row) : null;
-    }
-    const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'customers')} WHERE id = $1`, [id]);
-    return rows[0] ? toCustomer(rows[0]) : null;
+    const row = await this.byId(id);
+    return row ? toCustomer(row) : null;
   }
 
   async findByPhone(phone: string): Promise<Customer | null> {

@@ -1,7 +1,6 @@
 import type { GroupCategory, WhatsAppGroup } from '../../../domain';
 import type { GroupListFilter, GroupRepository } from '../../../application';
-import type { NaturalBatcher } from '@notify/batching';
-import { batchable, preparedRows, query, rowsById, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+import { preparedRows, query, rowByIdReader, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 const COLUMNS = 'id, name, description, chat_id, category, work_zone, notification_types, active, created_at, updated_at';
 
@@ -32,20 +31,16 @@ function groupConflict(constraint: string, g: WhatsAppGroup): string {
 
 /** WhatsApp groups in `<schema>.whatsapp_groups`; unique chat id / name → AlreadyExistsError. */
 export class PgGroupRepository implements GroupRepository {
-  /** findById of concurrent callers in one statement (on the DataSource's manager only). */
-  private readonly byId: NaturalBatcher<string, Row | null> | undefined;
+  /** findById (concurrent callers in one statement on the DataSource's manager: rowByIdReader). */
+  private readonly byId: (id: string) => Promise<Row | null>;
 
   constructor(private readonly ctx: SqlContext) {
-    this.byId = batchable(ctx) ? rowsById(ctx, 'whatsapp_groups', COLUMNS) : undefined;
+    this.byId = rowByIdReader(ctx, 'whatsapp_groups', COLUMNS);
   }
 
   async findById(id: string): Promise<WhatsAppGroup | null> {
-    if (this.byId) {
-      const row = await this.byId.load(id);
-      return row ? toGroup(row) : null;
-    }
-    const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'whatsapp_groups')} WHERE id = $1`, [id]);
-    return rows[0] ? toGroup(rows[0]) : null;
+    const row = await this.byId(id);
+    return row ? toGroup(row) : null;
   }
 
   async findByChatId(chatId: string): Promise<WhatsAppGroup | null> {

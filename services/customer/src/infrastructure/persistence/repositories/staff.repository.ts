@@ -1,7 +1,7 @@
 import type { Staff, StaffRole } from '../../../domain';
 import type { StaffCursor, StaffListFilter, StaffRepository } from '../../../application';
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
-import { batchable, preparedRows, query, rowsById, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
+import { batchable, preparedRows, query, rowByIdReader, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 const COLUMNS = 'id, name, role, phone, work_zones, active, created_at';
 
@@ -19,13 +19,13 @@ function toStaff(r: Row): Staff {
 
 /** Staff in `<schema>.staff`; unique id / phone → AlreadyExistsError. */
 export class PgStaffRepository implements StaffRepository {
-  /** findById and listByRoles of concurrent callers in one statement each (on the DataSource's manager only). */
-  private readonly byId: NaturalBatcher<string, Row | null> | undefined;
+  /** findById (rowByIdReader) and listByRoles of concurrent callers in one statement each (on the DataSource's manager). */
+  private readonly byId: (id: string) => Promise<Row | null>;
   private readonly byRoles: NaturalBatcher<readonly StaffRole[] | null, Staff[]> | undefined;
 
   constructor(private readonly ctx: SqlContext) {
+    this.byId = rowByIdReader(ctx, 'staff', COLUMNS);
     if (batchable(ctx)) {
-      this.byId = rowsById(ctx, 'staff', COLUMNS);
       // One read for the batch: every staff member when some caller wants all, else the union of
       // the roles asked for; each caller keeps its roles' rows (id order, as the query gives them).
       this.byRoles = naturalBatcher(async (asks) => {
@@ -38,12 +38,8 @@ export class PgStaffRepository implements StaffRepository {
   }
 
   async findById(id: string): Promise<Staff | null> {
-    if (this.byId) {
-      const row = await this.byId.load(id);
-      return row ? toStaff(row) : null;
-    }
-    const rows = await preparedRows(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'staff')} WHERE id = $1`, [id]);
-    return rows[0] ? toStaff(rows[0]) : null;
+    const row = await this.byId(id);
+    return row ? toStaff(row) : null;
   }
 
   async findByPhone(phone: string): Promise<Staff | null> {
