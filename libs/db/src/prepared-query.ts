@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import type { SqlResult } from './sql-source';
+import { managerQuery, type SqlResult } from './sql-source';
 
 /**
  * Named prepared statements for the hot statements of the services.
@@ -69,8 +69,9 @@ function poolOf(ds: DataSource): Pool {
  * else on a pooled connection of the DataSource. The statement text must not vary with the
  * values (one text per shape: arrays through `unnest`/`ANY`, not a growing VALUES list), or every
  * variant is prepared on every connection. When the DataSource has prepared statements off, the
- * statement runs unnamed through TypeORM as before. Postgres errors propagate as pg errors (`code`
- * on the error itself; through TypeORM they arrive wrapped, with `driverError.code`).
+ * statement runs unnamed through TypeORM (managerQuery) as before. A failed statement rejects
+ * with TypeORM's QueryFailedError either way, as `manager.query` does: the Postgres error is its
+ * `driverError`, and its fields (`code`, `constraint`, …) are copied onto it.
  */
 export async function preparedQuery<R = Record<string, unknown>>(
   target: EntityManager | DataSource,
@@ -78,17 +79,15 @@ export async function preparedQuery<R = Record<string, unknown>>(
   params: readonly unknown[] = [],
 ): Promise<SqlResult<R>> {
   const ds = dataSourceOf(target);
+  if (!usesPreparedStatements(ds)) return managerQuery(target instanceof DataSource ? target.manager : target)<R>(sql, [...params]);
   const runner = target instanceof DataSource ? undefined : target.queryRunner;
-  if (!usesPreparedStatements(ds)) {
-    const qr = runner ?? ds.createQueryRunner();
-    try {
-      const res = await qr.query(sql, [...params], true);
-      return { rows: res.records as R[], rowCount: res.affected ?? res.records.length };
-    } finally {
-      if (!runner) await qr.release();
-    }
-  }
   const config = { name: preparedStatementName(sql), text: sql, values: [...params] };
-  const res: QueryResult = runner ? await ((await runner.connect()) as PoolClient).query(config) : await poolOf(ds).query(config);
+  const client: Pick<Pool, 'query'> = runner ? ((await runner.connect()) as PoolClient) : poolOf(ds);
+  let res: QueryResult;
+  try {
+    res = await client.query(config);
+  } catch (err) {
+    throw new QueryFailedError(sql, config.values, err instanceof Error ? err : new Error(String(err)));
+  }
   return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
 }

@@ -96,18 +96,18 @@ export async function startTicketService(
       return () => emitter.off('event', listener);
     };
     const clock = overrides.clock ?? systemClock;
-    const uow = new PgTicketUnitOfWork(dataSource, {
+    // Both writers feed WatchTickets with the events they committed.
+    const writes = {
       schema,
       ...(ns ? { namespace: ns } : {}),
       onCommitted: (events: readonly TicketEvent[]) => events.forEach((e) => emitter.emit('event', e)),
-    });
+    };
+    const uow = new PgTicketUnitOfWork(dataSource, writes);
     // The lifecycle RPCs' reads and writes: concurrent ones share one statement (PgTicketWriter).
     const relay = runtime.relay;
     const writer = new PgTicketWriter(dataSource, {
-      schema,
+      ...writes,
       ...(relay ? { handoff: (events: readonly HandedOffEvent[]) => relay.handoff(events) } : {}),
-      ...(ns ? { namespace: ns } : {}),
-      onCommitted: (events: readonly TicketEvent[]) => events.forEach((e) => emitter.emit('event', e)),
     });
     const tickets = new PgTicketRepository(dataSource.manager, schema);
     const numbers = new PgTicketNumberSequence(dataSource.manager, schema);

@@ -1,11 +1,14 @@
 // The gateway's GrpcRecipientDirectory against the real customer service: GetStaff / GetCustomer
 // answers kept for DIRECTORY_CACHE_TTL_MS (a clock the test moves), so an edit shows once the TTL
 // has run out; unknown ids are asked again every time (never kept as "none"); ttlMs 0 asks every
-// time. Real Postgres, customer service over gRPC.
-import { callUnary } from '@notify/grpc-kit';
-import { commonv1, customerv1 } from '@notify/proto';
+// time. Real Postgres, customer service over gRPC. The first pages of concurrent resolutions go
+// in one BatchResolveRecipients call; against a customer service without it (an older version
+// during a rolling update: a real gRPC server answering UNIMPLEMENTED) the directory falls back
+// to ResolveRecipients calls, and stops asking for the batch.
+import { bindService, callUnary, createClient, startGrpcServer, unary } from '@notify/grpc-kit';
+import { commonv1, customerv1, RPC_ROLES } from '@notify/proto';
 import { GrpcRecipientDirectory } from '../../src/infrastructure/clients/grpc-recipient.directory';
-import { startStack, type Stack } from '../support/gateway-stack';
+import { SERVICE_KEY, startStack, type Stack } from '../support/gateway-stack';
 
 jest.setTimeout(120_000);
 
@@ -97,6 +100,47 @@ describe('gateway: the directory keeps display facts for the TTL', () => {
     } finally {
       batch.mockRestore();
       single.mockRestore();
+    }
+  });
+
+  it('falls back to ResolveRecipients calls when the customer service answers BatchResolveRecipients with UNIMPLEMENTED, and stops asking for it', async () => {
+    const s = await createStaff('Dewi', '081299990004');
+    // An "older" customer service: ResolveRecipients only (passed on to the real one), every other RPC UNIMPLEMENTED.
+    const older = await startGrpcServer({
+      serviceName: 'customer-older', host: '127.0.0.1', port: 0, apiKeys: [{ key: SERVICE_KEY, role: 'service' }],
+      services: [bindService(customerv1.CustomerServiceService, {
+        resolveRecipients: unary((req: customerv1.ResolveRecipientsRequest) => callUnary(stack.customerClient, 'resolveRecipients', req)),
+      }, { roles: RPC_ROLES['notify.customer.v1.CustomerService'] })],
+    });
+    const client = createClient(customerv1.CustomerServiceClient, `127.0.0.1:${older.port}`, { apiKey: SERVICE_KEY });
+    const batch = jest.spyOn(client, 'batchResolveRecipients');
+    const single = jest.spyOn(client, 'resolveRecipients');
+    try {
+      const dir = new GrpcRecipientDirectory(client, 1000, { ttlMs: 0 });
+      const request = customerv1.ResolveRecipientsRequest.fromPartial({
+        notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_ASSIGNED, context: { technicianId: s.id, workZone: 'karawang' },
+      });
+      const pages = async () => {
+        const out = [];
+        for await (const page of dir.resolve({ request })) out.push(page);
+        return out;
+      };
+      const first = await Promise.all([pages(), pages()]);
+      expect(batch).toHaveBeenCalledTimes(1);
+      expect(single).toHaveBeenCalledTimes(2);
+      for (const answer of first) {
+        expect(answer).toHaveLength(1);
+        expect(answer[0]!.recipients.map((r) => r.id)).toContain(s.id);
+      }
+      expect(first[1]).toEqual(first[0]);
+      // From now on single calls only: no second BatchResolveRecipients.
+      const again = await Promise.all([pages(), pages()]);
+      expect(again).toEqual(first);
+      expect(batch).toHaveBeenCalledTimes(1);
+      expect(single).toHaveBeenCalledTimes(4);
+    } finally {
+      (client as unknown as { close(): void }).close();
+      await older.shutdown(0);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource as DataSourceClass, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import {
   appendManyToOutbox, assertSchemaName, outboxChannel, outboxInsertParams, outboxInsertSql, PLANNER_GUARD_SQL, preparedQuery, qualifiedTable, sqlExecutor,
@@ -325,22 +325,10 @@ export class PgDeliveryStore implements DeliveryStore {
    * Rows of one fixed-text statement, run as a named prepared statement (libs/db preparedQuery:
    * parsed once per connection; the page insert and the round updates planned once instead of
    * every time). Every statement of this store has one text whatever its values, except
-   * {@link list}'s (see {@link qDynamic}).
+   * {@link list}'s (filters), which runs unnamed through `this.sql`.
    */
   private async q<R>(m: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<R[]> {
     return (await preparedQuery<R>(m, sql, params)).rows;
-  }
-
-  /** Rows of one statement whose text varies (filters), unnamed (TypeORM's structured result: UPDATE … RETURNING gives its rows too). */
-  private async qDynamic<R>(m: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<R[]> {
-    const qr = m instanceof DataSourceClass ? undefined : m.queryRunner;
-    if (qr) return (await qr.query(sql, params, true)).records as R[];
-    const runner = (m instanceof DataSourceClass ? m : m.connection).createQueryRunner();
-    try {
-      return (await runner.query(sql, params, true)).records as R[];
-    } finally {
-      await runner.release();
-    }
   }
 
   // ── notifications ───────────────────────────────────────────────────────────────────────
@@ -1065,8 +1053,7 @@ export class PgDeliveryStore implements DeliveryStore {
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
     }
     params.push(limit);
-    const rows = await this.qDynamic<DeliveryRow>(
-      this.ds,
+    const { rows } = await this.sql.query<DeliveryRow>(
       `SELECT * FROM ${this.t.d} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
     );

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendToOutbox, markProcessed } from '@notify/db';
+import { appendToOutbox, markProcessed, type OutboxEvent } from '@notify/db';
 import { encodeEvent } from '@notify/events';
 import type { TicketEvent } from '../../domain';
 import type { TicketEventOutbox, TicketTransaction, TicketUnitOfWork, ProcessedMessageLog } from '../../application';
@@ -8,6 +8,15 @@ import { PgCreateRequestLog, PgTicketRepository } from './ticket.repository';
 
 /** `processed_events.consumer` under which the ticket service records its claims. */
 export const TICKET_CLAIM_CONSUMER = 'ticket';
+
+/**
+ * The outbox event of a ticket event: subject `notify.ticket.v1.<kind>` (under `namespace`, tests),
+ * payload the encoded ticketv1.TicketEvent, id its event id (JetStream's dedupe key).
+ */
+export function ticketOutboxEvent(event: TicketEvent, namespace: string | undefined): OutboxEvent {
+  const encoded = encodeEvent(`ticket.${event.kind}`, ticketEventToProto(event), namespace);
+  return { id: encoded.msgID, subject: encoded.subject, data: encoded.data };
+}
 
 /** Options of {@link PgTicketUnitOfWork}. */
 export interface PgTicketUnitOfWorkOptions {
@@ -37,8 +46,7 @@ export class PgTicketUnitOfWork implements TicketUnitOfWork {
     const result = await this.ds.transaction(async (manager: EntityManager) => {
       const outbox: TicketEventOutbox = {
         append: async (event) => {
-          const encoded = encodeEvent(`ticket.${event.kind}`, ticketEventToProto(event), this.options.namespace);
-          await appendToOutbox(manager, { id: encoded.msgID, subject: encoded.subject, data: encoded.data }, { schema: this.options.schema });
+          await appendToOutbox(manager, ticketOutboxEvent(event, this.options.namespace), { schema: this.options.schema });
           appended.push(event);
         },
       };

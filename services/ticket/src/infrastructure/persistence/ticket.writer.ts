@@ -2,21 +2,17 @@ import type { DataSource } from 'typeorm';
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { outboxChannel, outboxInsertParams, outboxInsertSql, preparedQuery, qualifiedTable, type HandedOffEvent, type KeyedOutboxEvent } from '@notify/db';
 import { ConflictError } from '@notify/errors';
-import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
 import { isTicketNumber, type Ticket, type TicketEvent } from '../../domain';
 import type { TicketChange, TicketWriter } from '../../application';
-import { ticketEventToProto } from '../../transport/proto/ticket.proto-mapper';
+import { ticketOutboxEvent, type PgTicketUnitOfWorkOptions } from './ticket.unit-of-work';
 import { TICKET_COLUMNS, TICKET_ID, ticketFromHistoryRow, ticketRowValues, ticketWithHistoryColumns, type TicketWithHistoryRow } from './ticket.row-mapper';
 
-/** Options of {@link PgTicketWriter}. */
-export interface PgTicketWriterOptions {
-  /** The service schema (the DataSource's). */
-  readonly schema: string;
-  /** NATS namespace of the event subjects (tests); undefined in production. */
-  readonly namespace?: string;
-  /** Called after a statement that wrote changes committed, with their events in order (WatchTickets' feed). */
-  readonly onCommitted?: (events: readonly TicketEvent[]) => void;
+/**
+ * Options of {@link PgTicketWriter}: those of the unit of work (schema, namespace, and
+ * `onCommitted`, called after a statement that wrote changes, with their events in order).
+ */
+export interface PgTicketWriterOptions extends PgTicketUnitOfWorkOptions {
   /** Changes written by one statement at most (default 128). */
   readonly maxBatchSize?: number;
   /**
@@ -119,10 +115,9 @@ export class PgTicketWriter implements TicketWriter {
   }
 
   async commit(change: TicketChange): Promise<void> {
-    const encoded = encodeEvent(`ticket.${change.event.kind}`, ticketEventToProto(change.event), this.options.namespace);
     await this.commits.load({
       change,
-      event: { id: encoded.msgID, subject: encoded.subject, data: encoded.data, key: change.ticket.id, headers: injectTraceHeaders() },
+      event: { ...ticketOutboxEvent(change.event, this.options.namespace), key: change.ticket.id, headers: injectTraceHeaders() },
     });
   }
 
