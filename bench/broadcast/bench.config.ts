@@ -18,7 +18,8 @@ import { prefixedEnv } from '../support/bench-env';
  *   its live heap (heapUsed after a full GC forced through the inspector) is read before the
  *   broadcast and at every 10% of the messages; 0 = RSS only;
  * - `BENCH_GATEWAY_<VAR>`: passed to the gateway process as `<VAR>` (overrides the bench's tuning;
- *   e.g. BENCH_GATEWAY_RESOLVE_PAGE_SIZE=5000, BENCH_GATEWAY_NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2).
+ *   e.g. BENCH_GATEWAY_RESOLVE_PAGE_SIZE=5000, BENCH_GATEWAY_NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2;
+ *   NODE_OPTIONS keeps the gateway's heap cap, SERVICE_HEAP_MB, unless it sets --max-old-space-size).
  */
 const schema = envSchema({
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/test'),

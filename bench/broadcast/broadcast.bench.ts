@@ -10,7 +10,9 @@
 // 2. The template, customer and gateway services as separate processes (bench/support/
 //    service-processes.ts: `services/<svc>/src/main.ts` through the swc register, the environment
 //    of tools/stack's serviceEnv) on fresh schemas of DATABASE_URL (`<run>_<service>`) and a fresh
-//    namespace on NATS_URL. The gateway has Fonnte only and runs with its defaults except
+//    namespace on NATS_URL, each with its heap cap (SERVICE_HEAP_MB in @notify/config, as
+//    start:services, compose and Kubernetes run them; BENCH_GATEWAY_NODE_OPTIONS=--max-old-space-size=4096
+//    measures the gateway without it). The gateway has Fonnte only and runs with its defaults except
 //    DISPATCH_WORKERS 256 / DISPATCH_BATCH_SIZE 128 (bench/gateway's GATEWAY_BENCH_TUNING, measured
 //    there); BENCH_GATEWAY_<VAR> overrides any gateway variable. RECIPIENT_RATE_LIMIT stays at its
 //    default (every customer gets one message).
@@ -45,6 +47,7 @@
 //    service's peak RSS.
 // Then SIGTERM to the services, the simulator closed, schemas dropped, streams deleted (also on Ctrl-C).
 import { randomBytes } from 'node:crypto';
+import { heapCapNodeOptions, SERVICE_HEAP_MB } from '@notify/config';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { commonv1, customerv1, gatewayv1 } from '@notify/proto';
 import { startFonnteSim, type FonnteSimHandle } from '@notify/provider-sim';
@@ -144,9 +147,12 @@ async function main(): Promise<void> {
     };
     const gatewayVars = { ...GATEWAY_BENCH_TUNING, ...bench.gatewayEnv };
     const envs = Object.fromEntries(SERVICES.map((s) => [s, serviceEnv(s, input)])) as Record<(typeof SERVICES)[number], Record<string, string | undefined>>;
-    Object.assign(envs.gateway, gatewayVars);
+    // The gateway's heap cap (SERVICE_HEAP_MB, as serviceEnv and the deployment files give it) stays
+    // unless BENCH_GATEWAY_NODE_OPTIONS sets its own --max-old-space-size.
+    const gatewayNodeOptions = heapCapNodeOptions(gatewayVars['NODE_OPTIONS'], SERVICE_HEAP_MB.gateway);
+    Object.assign(envs.gateway, gatewayVars, { NODE_OPTIONS: gatewayNodeOptions });
     const inspectPort = bench.BENCH_HEAP_PROBE ? await freePort() : undefined;
-    if (inspectPort) envs.gateway['NODE_OPTIONS'] = [gatewayVars['NODE_OPTIONS'], `--inspect=127.0.0.1:${inspectPort}`].filter(Boolean).join(' ');
+    if (inspectPort) envs.gateway['NODE_OPTIONS'] = `${gatewayNodeOptions} --inspect=127.0.0.1:${inspectPort}`;
     const gatewayConfig = loadGatewayConfig(envs.gateway); // fails here, naming the variable, on a bad BENCH_GATEWAY_ value
     const startAt = performance.now();
     for (const s of SERVICES) procs.push(spawnService(s, envs[s], `127.0.0.1:${ports.grpc[s]}`));

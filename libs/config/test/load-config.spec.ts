@@ -8,6 +8,7 @@ import {
   envSchema,
   grpcAddress,
   grpcServerEnv,
+  heapCapNodeOptions,
   loadConfig,
   natsEnv,
   parseApiKeys,
@@ -199,6 +200,15 @@ describe('NOTIFY_API_KEYS', () => {
 describe('helpers', () => {
   const ok = <T>(s: z.ZodType<T>, v: string) => s.parse(v);
   const bad = (s: z.ZodType, v: string) => s.safeParse(v).success;
+
+  it('heapCapNodeOptions', () => {
+    expect(heapCapNodeOptions(undefined, 256)).toBe('--max-old-space-size=256');
+    expect(heapCapNodeOptions('  ', 256)).toBe('--max-old-space-size=256');
+    expect(heapCapNodeOptions('--enable-source-maps --inspect', 384)).toBe('--enable-source-maps --inspect --max-old-space-size=384');
+    expect(heapCapNodeOptions('--max-old-space-size=1024', 256)).toBe('--max-old-space-size=1024');
+    expect(heapCapNodeOptions('--require x.js --max_old_space_size=900', 256)).toBe('--require x.js --max_old_space_size=900');
+    expect(heapCapNodeOptions('--max-old-space-size-percentage=50%', 256)).toBe('--max-old-space-size-percentage=50%');
+  });
 
   it('port', () => {
     expect(ok(port(), '50051')).toBe(50051);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
-import { SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
+import { heapCapNodeOptions, SERVICE_HEAP_MB, SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
 
 /** The five services in start order: a service starts after the ones it calls. */
 export const START_ORDER: readonly ServiceName[] = ['template', 'customer', 'ticket', 'scheduler', 'gateway'];
@@ -178,8 +178,10 @@ export interface StackEnvInput {
  * The environment one service is configured from (its `load<Svc>Config(env)`): the caller's
  * environment, then per service DATABASE_URL, DATABASE_SCHEMA (= the service name, unless
  * `<SVC>_DATABASE_SCHEMA` is set), GRPC_HOST/GRPC_PORT, OTEL_SERVICE_NAME, the `<SERVICE>_ADDR`
- * of the services it calls, NOTIFY_API_KEYS + SERVICE_API_KEY and, for the gateway, the
- * webhook port and provider variables.
+ * of the services it calls, NOTIFY_API_KEYS + SERVICE_API_KEY, NODE_OPTIONS with the service's
+ * heap cap (SERVICE_HEAP_MB, unless the caller's NODE_OPTIONS sets one; it takes effect in a
+ * process of its own, as `start:services` runs them) and, for the gateway, the webhook port and
+ * provider variables.
  */
 export function serviceEnv(service: ServiceName, input: StackEnvInput): Record<string, string | undefined> {
   const host = input.host ?? '127.0.0.1';
@@ -193,6 +195,7 @@ export function serviceEnv(service: ServiceName, input: StackEnvInput): Record<s
     OTEL_SERVICE_NAME: service,
     NOTIFY_API_KEYS: input.keys.apiKeys,
     SERVICE_API_KEY: input.keys.serviceKey,
+    NODE_OPTIONS: heapCapNodeOptions(input.base['NODE_OPTIONS'], SERVICE_HEAP_MB[service]),
   };
   for (const callee of CALLS[service]) env[`${callee.toUpperCase()}_ADDR`] = `${host}:${input.ports.grpc[callee]}`;
   if (service === 'gateway') {

@@ -1,12 +1,15 @@
 /**
  * How the stack composes each service's environment (tools/stack/src/stack-env.ts): schemas,
  * ports, addresses of the services it calls, API keys (generated once and kept), provider
- * variables for the simulators, and the busy-port check of the default layout.
+ * variables for the simulators, each service's V8 heap cap, and the busy-port check of the default
+ * layout.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { SERVICE_HEAP_MB } from '@notify/config';
 import { loadCustomerConfig } from '../../../services/customer/src/config';
 import { loadTicketConfig } from '../../../services/ticket/src/config';
 import { assertPortsFree, DEFAULT_PORTS, freePort, hasProviderCredentials, resolveKeys, resolvePorts, serviceEnv, type StackPorts } from '../src/stack-env';
@@ -52,6 +55,30 @@ describe('stack environment', () => {
     const gateway = serviceEnv('gateway', { ...input, providerEnv: { FONNTE_TOKEN: 'sim' } });
     expect(gateway).toMatchObject({ WEBHOOK_PORT: String(ports.webhook), FONNTE_TOKEN: 'sim', TICKET_ADDR: `127.0.0.1:${ports.grpc.ticket}` });
     expect(new Set(Object.values(ports.grpc)).size).toBe(5);
+  });
+
+  it("caps each service's V8 heap through NODE_OPTIONS (SERVICE_HEAP_MB), keeping the caller's flags and its own cap", async () => {
+    const ports: StackPorts = await resolvePorts('auto');
+    const input = { base: {}, databaseUrl: 'postgres://postgres@127.0.0.1:5999/postgres', ports, keys: resolveKeys({}, dir) };
+    expect(serviceEnv('gateway', input).NODE_OPTIONS).toBe(`--max-old-space-size=${SERVICE_HEAP_MB.gateway}`);
+    expect(serviceEnv('ticket', { ...input, base: { NODE_OPTIONS: '--enable-source-maps' } }).NODE_OPTIONS).toBe(
+      `--enable-source-maps --max-old-space-size=${SERVICE_HEAP_MB.ticket}`,
+    );
+    expect(serviceEnv('customer', { ...input, base: { NODE_OPTIONS: '--max-old-space-size=1024' } }).NODE_OPTIONS).toBe('--max-old-space-size=1024');
+    // Node takes the flag from NODE_OPTIONS: the heap limit of a process started with the
+    // gateway's environment is the cap plus the young generation (192 MiB on Node 24: three
+    // 64 MiB semi-spaces), far below the uncapped default (4 GiB on a 24 GiB machine).
+    const heapLimitMiB = (nodeOptions: string | undefined): number =>
+      Number(
+        execFileSync(process.execPath, ['-e', 'process.stdout.write(String(require("node:v8").getHeapStatistics().heap_size_limit))'], {
+          env: { PATH: process.env['PATH'], ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
+          encoding: 'utf8',
+        }),
+      ) / 2 ** 20;
+    const capped = heapLimitMiB(serviceEnv('gateway', input).NODE_OPTIONS);
+    expect(capped).toBeGreaterThanOrEqual(SERVICE_HEAP_MB.gateway);
+    expect(capped).toBeLessThanOrEqual(SERVICE_HEAP_MB.gateway + 256);
+    expect(heapLimitMiB(undefined)).toBeGreaterThan(capped);
   });
 
   it('counts any provider credential as "real providers" (no simulators)', () => {
