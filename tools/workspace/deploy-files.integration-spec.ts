@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { heapCapNodeOptions, SERVICE_HEAP_MB, SERVICE_PORTS } from '@notify/config';
 import { startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
+import { v8HeapLimitMiB } from '@notify/testing';
 import { SERVICE_CATALOG, type ServiceName } from '@notify/proto';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -208,13 +209,7 @@ describe('deploy/k8s/base', () => {
     const nodeOptions = k8sEnv(name).NODE_OPTIONS;
     expect(nodeOptions).toBe(heapCapNodeOptions(undefined, SERVICE_HEAP_MB[name]));
     // V8's whole heap limit under these options (old space cap + young generation), from Node itself.
-    const heapLimitMiB =
-      Number(
-        execFileSync(process.execPath, ['-e', 'process.stdout.write(String(require("node:v8").getHeapStatistics().heap_size_limit))'], {
-          env: { PATH: process.env['PATH'], NODE_OPTIONS: nodeOptions },
-          encoding: 'utf8',
-        }),
-      ) / 2 ** 20;
+    const heapLimitMiB = v8HeapLimitMiB(nodeOptions);
     // Above the heap: code, the runtime and native buffers (sockets, pg, gRPC); the gateway's RSS ran
     // 180–190 MiB above its heap in the broadcast benchmark (439 MiB RSS, 249 MiB heap).
     expect(quantityMiB(container.resources.limits.memory)).toBeGreaterThanOrEqual(heapLimitMiB + 128);

@@ -7,3 +7,4 @@ export { ensureServices } from './ensure-services';
 export { testEnv, type TestEnv } from './test-env';
 export { uniqueName } from './unique-name';
 export * from './grpc-health';
+export { v8HeapLimitMiB } from './v8-heap-limit';

@@ -4,12 +4,12 @@
  * variables for the simulators, each service's V8 heap cap, and the busy-port check of the default
  * layout.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SERVICE_HEAP_MB } from '@notify/config';
+import { v8HeapLimitMiB } from '@notify/testing';
 import { loadCustomerConfig } from '../../../services/customer/src/config';
 import { loadTicketConfig } from '../../../services/ticket/src/config';
 import { assertPortsFree, DEFAULT_PORTS, freePort, hasProviderCredentials, resolveKeys, resolvePorts, serviceEnv, type StackPorts } from '../src/stack-env';
@@ -68,17 +68,10 @@ describe('stack environment', () => {
     // Node takes the flag from NODE_OPTIONS: the heap limit of a process started with the
     // gateway's environment is the cap plus the young generation (192 MiB on Node 24: three
     // 64 MiB semi-spaces), far below the uncapped default (4 GiB on a 24 GiB machine).
-    const heapLimitMiB = (nodeOptions: string | undefined): number =>
-      Number(
-        execFileSync(process.execPath, ['-e', 'process.stdout.write(String(require("node:v8").getHeapStatistics().heap_size_limit))'], {
-          env: { PATH: process.env['PATH'], ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
-          encoding: 'utf8',
-        }),
-      ) / 2 ** 20;
-    const capped = heapLimitMiB(serviceEnv('gateway', input).NODE_OPTIONS);
+    const capped = v8HeapLimitMiB(serviceEnv('gateway', input).NODE_OPTIONS);
     expect(capped).toBeGreaterThanOrEqual(SERVICE_HEAP_MB.gateway);
     expect(capped).toBeLessThanOrEqual(SERVICE_HEAP_MB.gateway + 256);
-    expect(heapLimitMiB(undefined)).toBeGreaterThan(capped);
+    expect(v8HeapLimitMiB(undefined)).toBeGreaterThan(capped);
   });
 
   it('counts any provider credential as "real providers" (no simulators)', () => {
