@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assertSchemaName, qualifiedTable } from './schema-name';
-import { sqlExecutor, type SqlSource } from './sql-source';
+import { byteaParam, sqlExecutor, type SqlSource } from './sql-source';
 
 /** The message a consumer gave up on (structurally what `@notify/messaging` hands to its sink). */
 export interface DeadLetterMessage {
@@ -65,7 +65,7 @@ export function createDeadLetterRecorder(source: SqlSource, options: { schema?: 
           id,
           message.subject,
           message.msgID ?? null,
-          Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength),
+          byteaParam(message.data),
           JSON.stringify(message.headers ?? {}),
           reason,
           message.deliveryCount,

@@ -5,7 +5,7 @@ import { extractTraceContext, injectTraceHeaders } from '@notify/telemetry';
 import { backoffMs } from './backoff';
 import { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
 import { PLANNER_GUARD_SQL } from './planner-guard';
-import { sqlExecutor, type SqlExecutor, type SqlQuery, type SqlSource } from './sql-source';
+import { byteaParam, sqlExecutor, type SqlExecutor, type SqlQuery, type SqlSource } from './sql-source';
 
 /** What the relay hands to the publisher: `msgID` is the outbox row id (JetStream dedupe key). */
 export interface OutboxMessage {
@@ -303,7 +303,7 @@ class Relay implements OutboxRelay {
       return;
     }
     for (const e of events) {
-      this.handedOff.push({ id: e.id, subject: e.subject, payload: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength), headers: e.headers ?? null, attempts: 0 });
+      this.handedOff.push({ id: e.id, subject: e.subject, payload: byteaParam(e.data), headers: e.headers ?? null, attempts: 0 });
     }
     this.handoffRun ??= this.publishHandedOff().finally(() => (this.handoffRun = undefined));
   }

@@ -3,7 +3,7 @@ import { injectTraceHeaders } from '@notify/telemetry';
 import { dataSourceSchema } from './data-source.factory';
 import { outboxChannel, qualifiedTable, assertSchemaName } from './schema-name';
 import { preparedQuery } from './prepared-query';
-import { managerQuery } from './sql-source';
+import { byteaParam, managerQuery } from './sql-source';
 
 /** One event to publish: `id` becomes JetStream's `Nats-Msg-Id` (dedupe key). */
 export interface OutboxEvent {
@@ -46,7 +46,7 @@ export async function appendToOutbox(
     manager,
     `WITH ins AS (INSERT INTO ${qualifiedTable(schema, 'outbox')} (id, subject, payload, headers) VALUES ($1, $2, $3, $4::jsonb))
      SELECT pg_notify($5, '')`,
-    [event.id, event.subject, Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength), JSON.stringify(headers), outboxChannel(schema)],
+    [event.id, event.subject, byteaParam(event.data), JSON.stringify(headers), outboxChannel(schema)],
   );
 }
 
@@ -80,7 +80,7 @@ export async function appendManyToOutbox(
       params.push(
         event.id,
         event.subject,
-        Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+        byteaParam(event.data),
         JSON.stringify({ ...trace, ...(event.headers ?? {}) }),
       );
       return `($${j * 4 + 1}, $${j * 4 + 2}, $${j * 4 + 3}, $${j * 4 + 4}::jsonb)`;
@@ -132,7 +132,7 @@ export function outboxInsertParams(events: readonly KeyedOutboxEvent[], trace: R
   return [
     events.map((e) => e.id),
     events.map((e) => e.subject),
-    events.map((e) => Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength)),
+    events.map((e) => byteaParam(e.data)),
     events.map((e) => JSON.stringify({ ...trace, ...(e.headers ?? {}) })),
     events.map((e) => e.key),
   ];

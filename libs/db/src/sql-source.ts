@@ -181,3 +181,12 @@ function fromPool(pool: Pool): SqlExecutor {
 export function sqlExecutor(source: SqlSource): SqlExecutor {
   return source instanceof DataSource ? fromDataSource(source) : fromPool(source);
 }
+
+/**
+ * A Buffer over the same bytes as `data` (no copy): what `pg` sends as a `bytea` parameter (a
+ * plain Uint8Array it would send as text). Event payloads reach the outbox and the dead-letter
+ * table this way.
+ */
+export function byteaParam(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
