@@ -40,7 +40,10 @@ describe('gateway killed between the provider call and its bookkeeping', () => {
   });
 
   async function scenario(): Promise<void> {
-    const grpcPort = await freePort();
+    // The webhook port is reserved but not bound while no gateway runs: a free-port probe can
+    // hand it out again, and the child would then fail with EADDRINUSE on its gRPC port.
+    let grpcPort = await freePort();
+    while (grpcPort === stack.webhookPort) grpcPort = await freePort();
     child = spawn(process.execPath, ['-r', './tools/runtime/swc-register.js', 'services/gateway/src/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, ...stack.gatewayEnv, GRPC_PORT: String(grpcPort), LOG_LEVEL: 'info', NODE_ENV: 'test', GATEWAY_TEST_PAUSE_AFTER_SEND_MS: '60000' },
