@@ -355,9 +355,19 @@ describe('EscalateTicket level', () => {
     expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = [a, b].find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
     expect(rejected.reason).toBeInstanceOf(FailedPreconditionError);
-    expect(String(rejected.reason.message)).toContain('is at escalation level 1');
+    expect(String(rejected.reason.message)).toContain('is already at escalation level 1; it cannot be escalated to level 1');
     expect((await f.uc.get.execute(ADMIN, t.id)).escalationLevel).toBe(1);
     await expect(f.uc.escalate.execute(ADMIN, { ticketId: t.id, reason: 'x', level: 3 })).rejects.toThrow(/^level: /);
     await expect(f.uc.escalate.execute(ADMIN, { ticketId: t.id, reason: 'ke kepala', level: 2 })).resolves.toMatchObject({ escalationLevel: 2 });
+  });
+
+  it('escalates a fresh ticket straight to the head (the seed\'s "Eskalasi kadis") and then refuses the lead level', async () => {
+    const f = ticketFixture();
+    const t = await f.newTicket();
+    await expect(f.uc.escalate.execute(ADMIN, { ticketId: t.id, reason: 'Eskalasi kadis', level: 2 })).resolves.toMatchObject({ escalationLevel: 2, escalationReason: 'Eskalasi kadis' });
+    expect(f.store.outbox.map((e) => [e.kind, e.ticket.escalationLevel])).toEqual([['created', 0], ['escalated', 2]]);
+    await expect(f.uc.escalate.execute(SUPERVISOR, { ticketId: t.id, reason: 'Eskalasi lead', level: 1 })).rejects.toThrow(
+      new FailedPreconditionError(`ticket ${t.number} is already at escalation level 2 (manager/head); it cannot be escalated further`),
+    );
   });
 });

@@ -166,6 +166,18 @@ describe('legal transitions', () => {
     );
   });
 
+  it('escalates to a target level above the current one, 0 → 2 included, and refuses one already reached', () => {
+    const t0 = inState('OPEN');
+    const e2 = escalateTicket(t0, 'Eskalasi kadis', admin, ctx(40), 2);
+    expect(e2.ticket.escalationLevel).toBe(2);
+    expect(e2.event.ticket.escalationLevel).toBe(2);
+    const e1 = escalateTicket(t0, 'Eskalasi lead', admin, ctx(40), 1);
+    expect(() => escalateTicket(e1.ticket, 'lagi', admin, ctx(50), 1)).toThrow(
+      new FailedPreconditionError('ticket GGN-20261122-0001 is already at escalation level 1; it cannot be escalated to level 1'),
+    );
+    expect(escalateTicket(e1.ticket, 'ke kadis', admin, ctx(50), 2).ticket.escalationLevel).toBe(2);
+  });
+
   it('does not mutate the ticket it was given', () => {
     const before = inState('ASSIGNED');
     const copy = structuredClone(before);

@@ -266,11 +266,15 @@ export function cancelTicket(ticket: Ticket, reason: string, actor: Actor, ctx: 
 }
 
 /**
- * Raises the escalation level by one (0 → 1 supervisor/lead → 2 manager/head) on an active
- * ticket, recording `reason` (required); the status does not change; yields `escalated`.
- * FailedPreconditionError when the ticket is closed or already at level 2.
+ * Raises the escalation level of an active ticket, recording `reason` (required); the status
+ * does not change; yields `escalated`. `toLevel` is the level to reach: 1 supervisor / lead,
+ * 2 manager / head; absent = the next level. Escalating straight to 2 is allowed: the operator's
+ * "Eskalasi kadis" is its own action beside "Eskalasi lead" (case-workflow-whatsapp-bot-plan.md
+ * §2 Phase A, §4.3), not a second step after it.
+ * FailedPreconditionError when the ticket is closed, already at level 2, or already at
+ * `toLevel` or above (so two people pressing the same escalation at once escalate once).
  */
-export function escalateTicket(ticket: Ticket, reason: string, actor: Actor, ctx: TransitionContext): TicketTransition {
+export function escalateTicket(ticket: Ticket, reason: string, actor: Actor, ctx: TransitionContext, toLevel?: EscalationLevel): TicketTransition {
   const escalationReason = requiredText(reason, 'reason', TICKET_LIMITS.reason);
   requireState(ticket, 'escalate', ACTIVE_TICKET_STATUSES);
   if (ticket.escalationLevel >= MAX_ESCALATION_LEVEL) {
@@ -278,6 +282,9 @@ export function escalateTicket(ticket: Ticket, reason: string, actor: Actor, ctx
       `ticket ${ticket.number} is already at escalation level ${ticket.escalationLevel} (manager/head); it cannot be escalated further`,
     );
   }
-  const escalationLevel = (ticket.escalationLevel + 1) as EscalationLevel;
+  if (toLevel !== undefined && toLevel <= ticket.escalationLevel) {
+    throw new FailedPreconditionError(`ticket ${ticket.number} is already at escalation level ${ticket.escalationLevel}; it cannot be escalated to level ${toLevel}`);
+  }
+  const escalationLevel = (toLevel ?? ticket.escalationLevel + 1) as EscalationLevel;
   return transition(ticket, 'escalated', { escalationLevel, escalationReason }, actor, ctx, escalationReason);
 }

@@ -81,7 +81,7 @@ function requireText(value: string, field: string): string {
  * `reassign` false refuses an ASSIGNED ticket (FAILED_PRECONDITION naming who has it).
  * CreateTicket `request_id` is an idempotency key (same fields → the first ticket, other
  * fields → ALREADY_EXISTS). ListTickets `order_by`: CREATED_AT_DESC (default) or
- * SLA_DUE_AT_ASC. EscalateTicket `level` > 0 must be the next level (FAILED_PRECONDITION otherwise).
+ * SLA_DUE_AT_ASC. EscalateTicket `level` > 0 must be above the current level (FAILED_PRECONDITION otherwise; 0 → 2 is allowed).
  */
 export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEventFeed): ticketv1.TicketServiceServer {
   return {
