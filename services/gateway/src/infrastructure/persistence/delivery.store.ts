@@ -581,10 +581,16 @@ export class PgDeliveryStore implements DeliveryStore {
    * statement that also marks them SENDING with `lease_until = now + leaseMs`. For each,
    * `gate` decides: a Date = hold it (back to DEFERRED until then, lease cleared, in the same
    * transaction, so a crash never leaves a held row SENDING), null = send. Returns the rows to
-   * send (SENDING), oldest due first. Round trips (SqlExecutor.batchedTransaction): BEGIN, the
-   * planner guard (see guardedTransaction) and the claiming UPDATE in one message (its times and
-   * limit inlined as literals); the rate limit's one read of the recipients' recent sends (only
-   * when the gate asks); one UPDATE for the held rows (only when there are any); COMMIT.
+   * send (SENDING), oldest due first. `recentSends(windowMs)` gives the gate the times of the
+   * recipient's messages that count against the rate limit: accepted within the window (sent_at),
+   * being sent by another pass or replica (SENDING, counted as now), and those this claim already
+   * let go (now), so one pass never lets more than the limit through to one recipient. (Two
+   * replicas claiming the same recipient's rows at the same instant do not see each other's
+   * uncommitted claims; that window is one claim transaction.) Round trips
+   * (SqlExecutor.batchedTransaction): BEGIN, the planner guard (see guardedTransaction) and the
+   * claiming UPDATE in one message (its times and limit inlined as literals); the rate limit's
+   * one read of the recipients' recent and in-flight sends (only when the gate asks); one UPDATE
+   * for the held rows (only when there are any); COMMIT.
    * TypeError for a limit that is not an integer >= 1.
    */
   async claimDue(
@@ -604,31 +610,45 @@ export class PgDeliveryStore implements DeliveryStore {
           RETURNING *`;
     return this.sql.batchedTransaction<DeliveryRow, DeliveryRecord[]>(claim, async (claimed, query) => {
       const due = claimed.map(deliveryFromRow).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-      // The rate limit's recent sends of every claimed recipient, read once per claim (one query,
-      // not one per row) the first time the gate asks; each row then excludes itself.
-      let recent: { windowMs: number; byRecipient: Map<string, Array<{ id: string; sentAt: Date }>> } | undefined;
+      // The rate limit's count of every claimed recipient, read once per claim (one query, not one
+      // per row) the first time the gate asks: messages accepted within the window (at their
+      // sent_at) and messages being sent right now by another pass or replica (SENDING outside
+      // this claim, counted at `now`). The rows this pass lets go are added as it decides, so a
+      // backlog to one recipient (the end of quiet hours, a spam loop) yields at most the limit.
+      const claimedIds = due.map((x) => x.id);
+      const approved = new Map<string, Date[]>();
+      let recent: { windowMs: number; byRecipient: Map<string, Date[]> } | undefined;
       const recentSendsOf = (d: DeliveryRecord) => async (windowMs: number): Promise<Date[]> => {
         if (!recent || recent.windowMs !== windowMs) {
-          const { rows } = await query<{ id: string; recipient: string; sent_at: Date }>(
-            `SELECT id, recipient, sent_at FROM ${this.t.d} WHERE recipient = ANY($1) AND sent_at > $2`,
-            [[...new Set(due.map((x) => x.recipient))], new Date(now.getTime() - windowMs)],
+          const { rows } = await query<{ recipient: string; sent_at: Date }>(
+            `SELECT recipient, sent_at FROM ${this.t.d} WHERE recipient = ANY($1) AND sent_at > $2 AND NOT (id = ANY($3::uuid[]))
+             UNION ALL
+             SELECT recipient, $4::timestamptz FROM ${this.t.d}
+               WHERE status = 'SENDING' AND recipient = ANY($1) AND NOT (id = ANY($3::uuid[])) AND (sent_at IS NULL OR sent_at <= $2)`,
+            [[...new Set(due.map((x) => x.recipient))], new Date(now.getTime() - windowMs), claimedIds, now],
           );
-          const byRecipient = new Map<string, Array<{ id: string; sentAt: Date }>>();
+          const byRecipient = new Map<string, Date[]>();
           for (const r of rows) {
             const list = byRecipient.get(r.recipient) ?? [];
-            list.push({ id: r.id, sentAt: r.sent_at });
+            list.push(r.sent_at);
             byRecipient.set(r.recipient, list);
           }
           recent = { windowMs, byRecipient };
         }
-        return (recent.byRecipient.get(d.recipient) ?? []).filter((x) => x.id !== d.id).map((x) => x.sentAt);
+        return [...(recent.byRecipient.get(d.recipient) ?? []), ...(approved.get(d.recipient) ?? [])];
       };
       const toSend: DeliveryRecord[] = [];
       const held: Array<{ id: string; until: Date }> = [];
       for (const d of due) {
         const hold = await gate(d, recentSendsOf(d));
-        if (hold) held.push({ id: d.id, until: hold.until });
-        else toSend.push(d);
+        if (hold) {
+          held.push({ id: d.id, until: hold.until });
+        } else {
+          toSend.push(d);
+          const list = approved.get(d.recipient) ?? [];
+          list.push(now);
+          approved.set(d.recipient, list);
+        }
       }
       if (held.length > 0) {
         await query(
