@@ -150,6 +150,8 @@ export async function startGatewayService(
     if (chains.sms) channels.SMS = chains.sms;
     const costs = Object.fromEntries(chains.providers.map((p) => [p.name, p.costRupiah]));
     const publicUrl = config.WEBHOOK_PUBLIC_URL?.replace(/\/+$/, '');
+    /** Wait before send round n+1 after n failed rounds (a failed round or a failed receipt), ms. */
+    const retryBackoff = (round: number): number => backoffMs(round, config.DELIVERY_RETRY_INITIAL_MS, config.DELIVERY_RETRY_MAX_MS);
     const dispatcher = new Dispatcher({
       store, channels, wake: wakeSignal, logger, clock,
       workers: config.DISPATCH_WORKERS,
@@ -157,7 +159,7 @@ export async function startGatewayService(
       pollMs: config.DISPATCH_POLL_MS,
       leaseMs: config.DISPATCH_LEASE_MS,
       maxRounds: config.DELIVERY_MAX_ATTEMPTS,
-      backoff: (round) => backoffMs(round, config.DELIVERY_RETRY_INITIAL_MS, config.DELIVERY_RETRY_MAX_MS),
+      backoff: retryBackoff,
       smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES,
       rateLimit: config.RECIPIENT_RATE_LIMIT,
       rateWindowMs: config.RECIPIENT_RATE_WINDOW_MS,
@@ -167,7 +169,10 @@ export async function startGatewayService(
       onRound: metrics.onRound,
     });
 
-    const receipts = new HandleReceiptUseCase({ store, clock, logger, retryAfterMs: config.DELIVERY_RETRY_INITIAL_MS });
+    // A failed receipt spends the same retry budget, with the same backoff, as a failed round.
+    const receipts = new HandleReceiptUseCase({
+      store, clock, logger, maxRounds: config.DELIVERY_MAX_ATTEMPTS, backoff: retryBackoff,
+    });
     /**
      * Replies to technicians: one URGENT WhatsApp delivery (type TECHNICIAN_JOB_OFFER: the reply
      * belongs to the job-offer flow) pinned to the provider the message came in on, so the answer

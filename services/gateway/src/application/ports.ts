@@ -1,6 +1,6 @@
 import type { NotFoundError, ValidationError } from '@notify/errors';
 import type {
-  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, Locale, NotificationRecord, NotificationSource, Priority,
+  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, FailureDecision, Locale, NotificationRecord, NotificationSource, Priority,
   ReceiptKind, RecipientKind, StoredQuietHours,
 } from '../domain';
 
@@ -118,10 +118,11 @@ export interface DeliveryStore {
   recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date, claimed?: DeliveryRecord): Promise<DeliveryRecord | null>;
   expireLeases(now: Date): Promise<DeliveryRecord[]>;
   redrive(id: string, now: Date): Promise<DeliveryRecord>;
+  /** `afterFailure(rounds)`: what a `failed` receipt makes of a SENT delivery that made `rounds` send rounds. */
   applyReceipt(
     r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
     now: Date,
-    retryAt: Date,
+    afterFailure: (rounds: number) => FailureDecision,
   ): Promise<ReceiptResult>;
   delivery(id: string): Promise<DeliveryRecord | null>;
   attempts(deliveryId: string): Promise<AttemptRecord[]>;

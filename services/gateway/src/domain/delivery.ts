@@ -27,18 +27,25 @@ export const REDRIVABLE_STATUSES: readonly DeliveryStatus[] = ['FAILED', 'DEAD']
 /** Receipt-driven progress order: a receipt never moves a delivery backwards. */
 const RECEIPT_RANK: Partial<Record<DeliveryStatus, number>> = { SENDING: 0, SENT: 1, DELIVERED: 2, READ: 3 };
 
-/** What a provider receipt says (webhook-payloads ReceiptStatus). */
-export type ReceiptKind = 'sent' | 'delivered' | 'read' | 'failed';
+/**
+ * What a provider receipt says (webhook-payloads ReceiptStatus). `pending`: the provider still
+ * holds the message (Fonnte's in-between words pending / processing / waiting, providers.md §1.6);
+ * it changes no state and only ties Fonnte's stateid to the message id (§1.7).
+ */
+export type ReceiptKind = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 
 /**
  * The state a receipt moves a delivery to, or null when it changes nothing (issue 5
  * "Receipts"): `delivered` from SENT (or SENDING/FAILED when the receipt overtook the
  * bookkeeping); `read` from SENT/DELIVERED; `failed` only from SENT (a later delivered/read
- * is never undone); `sent` changes nothing (SENT is already recorded on acceptance).
+ * is never undone); `sent` and `pending` change nothing (SENT is already recorded on acceptance).
  * DELIVERED after READ, READ after READ, anything on DEAD: no-op.
+ * A FAILED result is the receipt's verdict before the retry budget: the caller applies
+ * `decideAfterFailure` (send-policy.ts) to the rounds made, which makes it DEAD after the
+ * last round, else FAILED with the dispatcher's backoff.
  */
 export function statusAfterReceipt(current: DeliveryStatus, receipt: ReceiptKind): DeliveryStatus | null {
-  if (receipt === 'sent') return null;
+  if (receipt === 'sent' || receipt === 'pending') return null;
   if (receipt === 'failed') return current === 'SENT' ? 'FAILED' : null;
   const target: DeliveryStatus = receipt === 'delivered' ? 'DELIVERED' : 'READ';
   const from = RECEIPT_RANK[current === 'FAILED' ? 'SENDING' : current];

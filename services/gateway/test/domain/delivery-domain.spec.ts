@@ -1,10 +1,10 @@
 import { backoffMs } from '@notify/db';
 import {
-  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, type DeliveryStatus,
+  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, type DeliveryStatus, type ReceiptKind,
 } from '../../src/domain';
 
 describe('statusAfterReceipt (receipts never move a delivery backwards)', () => {
-  it.each<[DeliveryStatus, 'sent' | 'delivered' | 'read' | 'failed', DeliveryStatus | null]>([
+  it.each<[DeliveryStatus, ReceiptKind, DeliveryStatus | null]>([
     ['SENT', 'delivered', 'DELIVERED'],
     ['SENT', 'read', 'READ'],
     ['DELIVERED', 'read', 'READ'],
@@ -12,6 +12,8 @@ describe('statusAfterReceipt (receipts never move a delivery backwards)', () => 
     ['READ', 'read', null],
     ['DELIVERED', 'delivered', null],
     ['SENT', 'sent', null],
+    ['SENT', 'pending', null],
+    ['FAILED', 'pending', null],
     ['SENT', 'failed', 'FAILED'],
     ['DELIVERED', 'failed', null],
     ['READ', 'failed', null],

@@ -16,6 +16,26 @@ describe('webhook payload parsers', () => {
     expect(() => parseFonnteStatus({ status: 'sent' }, now)).toThrow(ZodError);
   });
 
+  it('Fonnte: an in-between status (pending, processing, waiting; §1.6) with id + stateid is a pending receipt (the link); without both, ignored', () => {
+    for (const word of ['pending', 'Processing', 'waiting']) {
+      expect(parseFonnteStatus({ id: 7, stateid: 'st', status: word, timestamp: 1768446000 }, now)).toEqual({
+        kind: 'ok', value: { provider: 'fonnte', providerMessageId: '7', stateId: 'st', status: 'pending', at: new Date(1768446000 * 1000) },
+      });
+    }
+    expect(parseFonnteStatus({ stateid: 'st', state: 'pending' }, now).kind).toBe('ignored');
+    expect(parseFonnteStatus({ id: '7', status: 'waiting' }, now).kind).toBe('ignored');
+    expect(parseFonnteStatus({ id: '7', stateid: 'st', status: 'url unreachable' }, now).kind).toBe('ignored');
+  });
+
+  it('status words that are Object.prototype members are not statuses', () => {
+    for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(parseFonnteStatus({ id: '1', stateid: 's', status: word, state: word }, now)).toMatchObject({ kind: 'ignored' });
+      expect(parseWablasStatus({ id: 'u1', status: word }, now)).toMatchObject({ kind: 'ignored' });
+      expect(parseTwilioStatus({ MessageSid: 'SM1', MessageStatus: word }, now)).toMatchObject({ kind: 'ignored' });
+      expect(parseAdvantaDlr({ description: word, messageid: '1' }, now)).toMatchObject({ kind: 'ignored' });
+    }
+  });
+
   it('Fonnte inbound: a group message is from its member', () => {
     expect(parseFonnteInbound({ sender: '120363@g.us', member: '62822', message: '1', isgroup: true })).toEqual({
       provider: 'fonnte', from: '62822', text: '1', isGroup: true, group: '120363@g.us',

@@ -140,6 +140,20 @@ describe('gateway webhook server', () => {
     expect(receipts).toHaveLength(1);
   });
 
+  it('the secret is checked before the body is parsed: a bad secret with unparsable JSON is 401, the right one 400', async () => {
+    const raw = (query: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}/webhooks/fonnte/status${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{bad' });
+    expect((await raw('?secret=wrong')).status).toBe(401);
+    expect((await raw('')).status).toBe(401);
+    expect((await raw(`?secret=${SECRET}`)).status).toBe(400);
+    // Twilio: no signature header at all is 401 before the body matters; a signed bad body is 400.
+    const twilio = (headers: Record<string, string>) =>
+      fetch(`${server.url}/webhooks/twilio/status`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{bad' });
+    expect((await twilio({})).status).toBe(401);
+    expect((await twilio({ 'x-twilio-signature': 'c2lnbmF0dXJl' })).status).toBe(400);
+    expect(receipts).toEqual([]);
+  });
+
   it('a malformed body is 400 and no handler runs; an unknown message id is still 200', async () => {
     const q = `?secret=${SECRET}`;
     expect((await post(`/webhooks/fonnte/status${q}`, { device: '628', status: 'sent' })).status).toBe(400);

@@ -11,7 +11,7 @@ import { injectTraceHeaders } from '@notify/telemetry';
 import {
   REDRIVABLE_STATUSES, statusAfterReceipt,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
-  type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
+  type FailureDecision, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
 import type {
@@ -170,7 +170,7 @@ function roundAfter(d: DeliveryRecord, attempts: readonly NewAttempt[], result: 
   let after: DeliveryRecord;
   if (result.status === 'SENT') {
     after = {
-      ...base, status: 'SENT', providerMessageId: result.providerMessageId, costRupiah: d.costRupiah + result.costRupiah, failover: result.failover,
+      ...base, status: 'SENT', providerMessageId: result.providerMessageId, providerStateId: null, costRupiah: d.costRupiah + result.costRupiah, failover: result.failover,
       channel: result.channel, body: result.body ?? d.body, sentAt: now, lastError: null, nextAttemptAt: null, deferredUntil: null, pinnedProvider: null,
     };
   } else if (result.status === 'FAILED') {
@@ -666,6 +666,8 @@ export class PgDeliveryStore implements DeliveryStore {
    * new state, with a `sent` or `failed` event carrying the last attempt. Only a row still
    * SENDING is updated (a row expired meanwhile keeps its DEAD state; the attempts are still
    * recorded). Resolves with the delivery after the change (null when the delivery does not exist).
+   * SENT stores the new provider message id and clears provider_state_id (an earlier message's
+   * Fonnte stateid; the new message's first receipt brings its own, providers.md §1.7).
    *
    * Group commit: rounds finished while an earlier group is being written are written together
    * in the next transaction (at most {@link ROUND_GROUP} rounds, up to {@link ROUND_FLUSHES}
@@ -769,6 +771,7 @@ export class PgDeliveryStore implements DeliveryStore {
          UPDATE ${this.t.d} AS d SET status = v.status, attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1,
                 provider = COALESCE(v.provider, d.provider),
                 provider_message_id = CASE WHEN v.status = 'SENT' THEN v.provider_message_id ELSE d.provider_message_id END,
+                provider_state_id = CASE WHEN v.status = 'SENT' THEN NULL ELSE d.provider_state_id END,
                 cost_rupiah = d.cost_rupiah + v.cost,
                 failover = CASE WHEN v.status = 'SENT' THEN v.failover ELSE d.failover END,
                 channel = CASE WHEN v.status = 'SENT' THEN v.channel ELSE d.channel END,
@@ -842,7 +845,7 @@ export class PgDeliveryStore implements DeliveryStore {
       keep(await this.q<DeliveryRow>(
         m,
         `UPDATE ${d} AS d SET status = 'SENT', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = v.provider,
-           provider_message_id = v.provider_message_id, cost_rupiah = d.cost_rupiah + v.cost, failover = v.failover, channel = v.channel,
+           provider_message_id = v.provider_message_id, provider_state_id = NULL, cost_rupiah = d.cost_rupiah + v.cost, failover = v.failover, channel = v.channel,
            body = COALESCE(v.body, d.body), sent_at = v.at, updated_at = v.at, lease_until = NULL, last_error = NULL, next_attempt_at = NULL,
            deferred_until = NULL, pinned_provider = NULL
          FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::timestamptz[])
@@ -978,24 +981,30 @@ export class PgDeliveryStore implements DeliveryStore {
 
   /**
    * Applies a provider receipt. Found by (provider, provider_message_id), or for Fonnte's later
-   * receipts by (provider, provider_state_id) (providers.md §1: the first receipt carries id and
-   * stateid, later ones only stateid; the first one stores the stateid). The receipt is recorded
-   * in `receipts` (primary key provider + message key + status): a second identical receipt is
-   * `duplicate` and changes nothing. The state moves per `statusAfterReceipt` (never backwards),
-   * with a `delivered` / `read` / `failed` event. A `failed` receipt on a SENT delivery makes it
-   * FAILED with the next round at `retryAt` (the retry budget DELIVERY_MAX_ATTEMPTS still applies).
+   * receipts by (provider, provider_state_id) (providers.md §1.7: a callback with id and stateid
+   * ties the two, later ones carry only stateid). A receipt with a stateid that was found by the
+   * delivery's current provider_message_id stores that stateid, replacing an older one (a re-sent
+   * delivery is a new Fonnte message with a new stateid; the SENT update clears the old one); this
+   * includes a `pending` receipt, which changes nothing else. The receipt is recorded in
+   * `receipts` (primary key provider + message key + status): a second identical receipt is
+   * `duplicate` and changes nothing more. The state moves per `statusAfterReceipt` (never
+   * backwards), with a `delivered` / `read` / `failed` event. A `failed` receipt on a SENT
+   * delivery is decided by `afterFailure(rounds)` (the rounds the delivery made; the dispatcher's
+   * DELIVERY_MAX_ATTEMPTS and backoff): FAILED with the next round at the decision's time, or DEAD
+   * with next_attempt_at cleared; last_error `receipt: <the receipt's error>` either way.
    * `unknown` when no delivery matches.
    */
   async applyReceipt(
     r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
     now: Date,
-    retryAt: Date,
+    afterFailure: (rounds: number) => FailureDecision,
   ): Promise<ReceiptResult> {
     return this.tx(async (m, changes) => {
       let row: DeliveryRow | undefined;
       if (r.providerMessageId) {
         row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_message_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.providerMessageId]))[0];
       }
+      const byMessageId = row !== undefined;
       if (!row && r.stateId) {
         row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_state_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.stateId]))[0];
       }
@@ -1007,8 +1016,8 @@ export class PgDeliveryStore implements DeliveryStore {
          ON CONFLICT DO NOTHING RETURNING status`,
         [r.provider, key, r.status, row.id, r.error ?? null, r.at],
       );
-      if (r.stateId && !row.provider_state_id) {
-        await m.query(`UPDATE ${this.t.d} SET provider_state_id = $2 WHERE id = $1`, [row.id, r.stateId]);
+      if (r.stateId && byMessageId && row.provider_state_id !== r.stateId) {
+        row = (await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET provider_state_id = $2 WHERE id = $1 RETURNING *`, [row.id, r.stateId]))[0]!;
       }
       const before = deliveryFromRow(row);
       if (fresh.length === 0) return { kind: 'duplicate', delivery: before };
@@ -1023,15 +1032,22 @@ export class PgDeliveryStore implements DeliveryStore {
               `UPDATE ${this.t.d} SET status = 'READ', read_at = $2, delivered_at = COALESCE(delivered_at, $2), updated_at = $3 WHERE id = $1 RETURNING *`,
               [row.id, r.at, now],
             )
-            : await this.q<DeliveryRow>(
-              m,
-              `UPDATE ${this.t.d} SET status = 'FAILED', last_error = $2, next_attempt_at = $3, due_at = $3, updated_at = $4 WHERE id = $1 RETURNING *`,
-              [row.id, `receipt: ${r.error ?? 'failed'}`, retryAt, now],
-            );
+            : await this.failByReceipt(m, row.id, `receipt: ${r.error ?? 'failed'}`, afterFailure(before.rounds), now);
       const after = deliveryFromRow(rows[0]!);
       changes.push({ kind: next === 'DELIVERED' ? 'delivered' : next === 'READ' ? 'read' : 'failed', delivery: after, previousStatus: before.status, at: now });
       return { kind: 'applied', delivery: after, from: before.status };
     });
+  }
+
+  /** A `failed` receipt's write (see applyReceipt): FAILED due at the retry time, or DEAD. */
+  private async failByReceipt(m: EntityManager, id: string, error: string, decision: FailureDecision, now: Date): Promise<DeliveryRow[]> {
+    return decision.kind === 'retry'
+      ? this.q<DeliveryRow>(
+        m,
+        `UPDATE ${this.t.d} SET status = 'FAILED', last_error = $2, next_attempt_at = $3, due_at = $3, updated_at = $4 WHERE id = $1 RETURNING *`,
+        [id, error, decision.at, now],
+      )
+      : this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET status = 'DEAD', last_error = $2, next_attempt_at = NULL, updated_at = $3 WHERE id = $1 RETURNING *`, [id, error, now]);
   }
 
   // ── queries ─────────────────────────────────────────────────────────────────────────────

@@ -67,13 +67,18 @@ function secretEquals(given: string, expected: string): boolean {
  * JSON and form bodies:
  * - `POST /webhooks/fonnte/status`, `/webhooks/fonnte/inbound`, `/webhooks/wablas/status`,
  *   `/webhooks/wablas/inbound`, `/webhooks/advanta/dlr`: `?secret=` must equal `webhookSecret`
- *   (constant time) else **401**; `POST /webhooks/twilio/status`: `X-Twilio-Signature` must verify
- *   (providers.md §3.3) else **401**.
+ *   (constant time) else **401**, checked when the request arrives, before the body is read (a
+ *   wrong secret with a body that is not even JSON is 401, not 400).
+ *   `POST /webhooks/twilio/status`: `X-Twilio-Signature` must verify (providers.md §3.3) else
+ *   **401**; the signature covers the form parameters, so only a missing header (or no auth
+ *   token configured) is 401 before the body is read, the full check follows the parsing (a
+ *   signed but unparsable body is 400).
  * - The body is parsed (webhook-payloads.ts) into a `ProviderReceipt` / `InboundMessage`; a
- *   malformed body is **400** and no handler runs; an intermediate status (queued, pending,
- *   Advanta `Scheduled`) is **200** without a handler call; otherwise the handler is awaited and
- *   the answer is **200** (Fonnte retries anything else 15 times, providers.md §1), or **500** if
- *   it threw.
+ *   malformed body is **400** and no handler runs; a status with nothing to act on (Twilio
+ *   `queued`, Advanta `Scheduled`, a word outside the vocabulary) is **200** without a handler
+ *   call (a Fonnte in-between status with id + stateid is a `pending` receipt, handled: it carries
+ *   the stateid link, providers.md §1.7); otherwise the handler is awaited and the answer is
+ *   **200** (Fonnte retries anything else 15 times, providers.md §1.7), or **500** if it threw.
  * - `GET /healthz` → 200 `{status:"ok"}`; `GET /metrics` → Prometheus text of `registry`
  *   (at least `notify_gateway_webhooks_total{provider,kind,outcome}`).
  * Resolves once listening; rejects if the port cannot be bound.
@@ -102,6 +107,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const given = (req.query as Record<string, unknown>)['secret'];
     return options.webhookSecret !== undefined && typeof given === 'string' && secretEquals(given, options.webhookSecret);
   };
+  /** Before the body: only whether a signature can be checked at all (the full check needs the parsed params). */
+  const twilioSigned = (req: FastifyRequest): boolean =>
+    !!options.twilioAuthToken && typeof req.headers['x-twilio-signature'] === 'string' && req.headers['x-twilio-signature'] !== '';
   const twilioOk = (req: FastifyRequest): boolean => {
     if (!options.twilioAuthToken) return false;
     const base = options.publicUrl ? options.publicUrl.replace(/\/+$/, '') : `${req.protocol}://${req.host}`;
@@ -110,20 +118,29 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     return verifyTwilioSignature(options.twilioAuthToken, typeof sig === 'string' ? sig : undefined, base + req.url, params);
   };
 
+  /**
+   * One webhook route. `auth.beforeBody` runs in `onRequest` (query and headers only, before the
+   * body is read, so a caller without the secret never learns how its body parses);
+   * `auth.afterBody`, when given, runs on the parsed body (Twilio's signature).
+   */
   function route<T>(
     provider: WebhookProvider,
     kind: Kind,
     path: string,
-    authorized: (req: FastifyRequest) => boolean,
+    auth: { beforeBody: (req: FastifyRequest) => boolean; afterBody?: (req: FastifyRequest) => boolean },
     parse: (body: unknown, now: Date) => Parsed<T>,
     handle: (value: T) => Promise<void> | void,
   ) {
-    app.post(path, async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!authorized(req)) {
-        count(provider, kind, 'unauthorized');
-        logger.warn({ provider, kind }, 'webhook rejected: bad secret or signature');
-        return reply.code(401).send({ error: 'unauthorized' });
-      }
+    const unauthorized = (reply: FastifyReply) => {
+      count(provider, kind, 'unauthorized');
+      logger.warn({ provider, kind }, 'webhook rejected: bad secret or signature');
+      return reply.code(401).send({ error: 'unauthorized' });
+    };
+    const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!auth.beforeBody(req)) return unauthorized(reply);
+    };
+    app.post(path, { onRequest }, async (req: FastifyRequest, reply: FastifyReply) => {
+      if (auth.afterBody && !auth.afterBody(req)) return unauthorized(reply);
       let parsed: Parsed<T>;
       try {
         parsed = parse(req.body, clock());
@@ -153,12 +170,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const ok = <T>(f: (b: unknown) => T) => (b: unknown): Parsed<T> => ({ kind: 'ok', value: f(b) });
   const onReceipt = (r: ProviderReceipt) => handlers.onReceipt(r);
   const onInbound = (m: InboundMessage) => handlers.onInbound(m);
-  route('fonnte', 'status', '/webhooks/fonnte/status', secretOk, parseFonnteStatus, onReceipt);
-  route('fonnte', 'inbound', '/webhooks/fonnte/inbound', secretOk, ok(parseFonnteInbound), onInbound);
-  route('wablas', 'status', '/webhooks/wablas/status', secretOk, parseWablasStatus, onReceipt);
-  route('wablas', 'inbound', '/webhooks/wablas/inbound', secretOk, ok(parseWablasInbound), onInbound);
-  route('twilio', 'status', '/webhooks/twilio/status', twilioOk, parseTwilioStatus, onReceipt);
-  route('advanta', 'dlr', '/webhooks/advanta/dlr', secretOk, parseAdvantaDlr, onReceipt);
+  const secret = { beforeBody: secretOk };
+  route('fonnte', 'status', '/webhooks/fonnte/status', secret, parseFonnteStatus, onReceipt);
+  route('fonnte', 'inbound', '/webhooks/fonnte/inbound', secret, ok(parseFonnteInbound), onInbound);
+  route('wablas', 'status', '/webhooks/wablas/status', secret, parseWablasStatus, onReceipt);
+  route('wablas', 'inbound', '/webhooks/wablas/inbound', secret, ok(parseWablasInbound), onInbound);
+  route('twilio', 'status', '/webhooks/twilio/status', { beforeBody: twilioSigned, afterBody: twilioOk }, parseTwilioStatus, onReceipt);
+  route('advanta', 'dlr', '/webhooks/advanta/dlr', secret, parseAdvantaDlr, onReceipt);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));

@@ -1,0 +1,171 @@
+// Receipts against real Postgres: the real store, dispatcher (its provider chain replaced by a
+// counting fake that accepts every send) and HandleReceiptUseCase behind the real webhook
+// server, receipts POSTed over HTTP as the providers send them. A `failed` receipt spends the
+// retry budget like a failed round (DEAD after the last round, the dispatcher's backoff
+// otherwise); a Fonnte in-between status ties the stateid to the message id; a re-sent
+// delivery's new stateid replaces the old one.
+import { randomUUID } from 'node:crypto';
+import { backoffMs } from '@notify/db';
+import type { TestSchema } from '@notify/testing';
+import type { DataSource } from 'typeorm';
+import { Dispatcher, HandleReceiptUseCase, type ChannelSender, type NewDelivery } from '../../src/application';
+import type { DeliveryRecord, Priority } from '../../src/domain';
+import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
+import { startWebhookServer, type WebhookServer } from '../../src/transport/http/webhook-server';
+import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
+
+const SECRET = 'receipts-it-secret';
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+/** The dispatcher's backoff as server.ts builds it (backoffMs), jitter pinned to its maximum. */
+const backoff = (round: number) => backoffMs(round, 1_000, 60_000, () => 1);
+
+describe('receipts (Postgres + webhook server)', () => {
+  let schema: GatewaySchema;
+  let pg: TestSchema;
+  let ds: DataSource;
+  let store: PgDeliveryStore;
+  let server: WebhookServer;
+  let use: HandleReceiptUseCase;
+  let now = new Date('2026-12-07T03:00:00.000Z');
+  const later = (ms: number) => (now = new Date(now.getTime() + ms));
+  /** Provider sends: [recipient, provider message id]; ids are 1, 2, 3… in send order. */
+  const sends: Array<[string, string]> = [];
+  const fonnte: ChannelSender = {
+    names: () => ['fonnte'],
+    async send(msg) {
+      const id = String(sends.length + 1);
+      sends.push([msg.to, id]);
+      const outcome = { kind: 'accepted' as const, providerMessageId: id };
+      return { outcome, provider: 'fonnte', attempts: [{ provider: 'fonnte', result: 'accepted', outcome, latencyMs: 5 }] };
+    },
+  };
+  const dispatcher = (maxRounds: number) => new Dispatcher({
+    store, channels: { WHATSAPP: fonnte }, wake: { wait: async () => undefined, poke: () => undefined }, logger: quiet, clock: () => now,
+    workers: 4, batchSize: 10, pollMs: 1000, leaseMs: 60_000, maxRounds, backoff, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0, costs: {},
+  });
+  const receiptsUseCase = (maxRounds: number) => new HandleReceiptUseCase({ store, clock: () => now, logger: quiet, maxRounds, backoff, retries: 0 });
+
+  beforeAll(async () => {
+    schema = await openGatewaySchema('gw_receipts', 3);
+    ({ pg, ds } = schema);
+    store = new PgDeliveryStore(ds, { schema: pg.schema, namespace: 'tns' });
+    server = await startWebhookServer({
+      host: '127.0.0.1', port: 0, webhookSecret: SECRET, logger: quiet,
+      handlers: { onReceipt: async (r) => void (await use.execute(r)), onInbound: () => undefined },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await schema?.close();
+  });
+
+  const fonnteStatus = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${server.url}/webhooks/fonnte/status?secret=${SECRET}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+  };
+
+  /** One queued WhatsApp delivery to a fresh number, due now. */
+  async function queue(priority: Priority): Promise<DeliveryRecord> {
+    const { notification } = await store.createNotification({
+      source: 'NOTIFY', idempotencyKey: randomUUID(), notificationType: 'TICKET_CREATED', priority, templateKey: 'k', ticketId: null,
+      actor: null, variables: null, request: null,
+    }, now);
+    const phone = `62812${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    const row: NewDelivery = {
+      idempotencyKey: `${notification.id}|${phone}`, notificationType: 'TICKET_CREATED', ticketId: null, sourceEventId: null, recipient: phone,
+      recipientKind: 'PHONE', recipientId: null, recipientName: '', channel: 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
+      body: 'halo', fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
+    };
+    const { deliveries } = await store.insertFinalPage(notification.id, [row], 0, now);
+    return deliveries[0]!;
+  }
+  const sendsTo = (d: DeliveryRecord) => sends.filter(([to]) => to === d.recipient).map(([, id]) => id);
+  const reload = async (d: DeliveryRecord) => (await store.delivery(d.id))!;
+
+  it('a failed receipt after the last round is DEAD (max attempts 2: exactly 2 provider sends); before it, FAILED with the dispatcher\'s backoff', async () => {
+    use = receiptsUseCase(2);
+    const d = await queue('URGENT');
+    const dispatch = dispatcher(2);
+
+    await dispatch.runOnce();
+    const [first] = sendsTo(d);
+    await fonnteStatus({ id: first, stateid: 'st-a1', status: 'invalid', state: 'failed' });
+    const failedAt = now;
+    expect(await reload(d)).toMatchObject({ status: 'FAILED', rounds: 1, lastError: 'receipt: invalid', nextAttemptAt: new Date(failedAt.getTime() + backoff(1)) });
+
+    later(backoff(1));
+    await dispatch.runOnce();
+    const [, second] = sendsTo(d);
+    expect(await reload(d)).toMatchObject({ status: 'SENT', rounds: 2, providerMessageId: second });
+    await fonnteStatus({ id: second, stateid: 'st-a2', status: 'invalid', state: 'failed' });
+    expect(await reload(d)).toMatchObject({ status: 'DEAD', rounds: 2, lastError: 'receipt: invalid', nextAttemptAt: null });
+
+    later(3_600_000);
+    await dispatch.runOnce();
+    expect(sendsTo(d)).toHaveLength(2);
+  });
+
+  it('the next round after a failed receipt waits backoff(rounds), as after a failed round', async () => {
+    use = receiptsUseCase(3);
+    const d = await queue('URGENT');
+    const dispatch = dispatcher(3);
+    for (const round of [1, 2]) {
+      await dispatch.runOnce();
+      await fonnteStatus({ id: sendsTo(d).at(-1), stateid: `st-b${round}`, status: 'expired', state: 'failed' });
+      expect(await reload(d)).toMatchObject({ status: 'FAILED', rounds: round, nextAttemptAt: new Date(now.getTime() + backoff(round)) });
+      later(backoff(round));
+    }
+    expect(backoff(2)).toBeGreaterThan(backoff(1));
+  });
+
+  it('a Fonnte in-between status with id + stateid stores the link: a later receipt keyed only by stateid finds the delivery', async () => {
+    use = receiptsUseCase(5);
+    const d = await queue('HIGH');
+    await dispatcher(5).runOnce();
+    const [id] = sendsTo(d);
+    await fonnteStatus({ id, stateid: 'st-c', status: 'pending' });
+    expect(await reload(d)).toMatchObject({ status: 'SENT', providerStateId: 'st-c' });
+    await fonnteStatus({ stateid: 'st-c', state: 'delivered' });
+    expect((await reload(d)).status).toBe('DELIVERED');
+  });
+
+  it('a re-sent delivery drops its old stateid; the new message\'s stateid replaces it and its receipts apply', async () => {
+    use = receiptsUseCase(5);
+    const d = await queue('HIGH');
+    const dispatch = dispatcher(5);
+    await dispatch.runOnce();
+    const [x] = sendsTo(d);
+    await fonnteStatus({ id: x, stateid: 'st-d1', status: 'sent', state: 'sent' });
+    await fonnteStatus({ id: x, stateid: 'st-d1', status: 'failed', state: 'failed' });
+    expect(await reload(d)).toMatchObject({ status: 'FAILED', providerStateId: 'st-d1' });
+
+    later(backoff(1));
+    await dispatch.runOnce();
+    const [, y] = sendsTo(d);
+    expect(await reload(d)).toMatchObject({ status: 'SENT', providerMessageId: y, providerStateId: null });
+    await fonnteStatus({ id: y, stateid: 'st-d2', status: 'sent', state: 'sent' });
+    expect((await reload(d)).providerStateId).toBe('st-d2');
+    await fonnteStatus({ stateid: 'st-d2', state: 'delivered' });
+    expect((await reload(d)).status).toBe('DELIVERED');
+    // A late receipt of the first message's stateid no longer matches anything.
+    await fonnteStatus({ stateid: 'st-d1', state: 'read' });
+    expect((await reload(d)).status).toBe('DELIVERED');
+  });
+
+  it('recordRound without the claimed record (the transactional path) clears the old stateid on SENT too', async () => {
+    use = receiptsUseCase(5);
+    const d = await queue('HIGH');
+    await dispatcher(5).runOnce();
+    await fonnteStatus({ id: sendsTo(d)[0], stateid: 'st-e1', status: 'sent', state: 'sent' });
+    await fonnteStatus({ id: sendsTo(d)[0], stateid: 'st-e1', status: 'failed', state: 'failed' });
+    later(backoff(1));
+    const claimed = (await store.claimDue(now, 10, 60_000, async () => null)).filter((c) => c.id === d.id);
+    expect(claimed).toHaveLength(1);
+    const after = await store.recordRound(d.id, [{
+      provider: 'fonnte', outcome: 'ACCEPTED', error: null, latencyMs: 5, providerMessageId: 'e-2', costRupiah: 0, httpStatus: 200, startedAt: now, finishedAt: now,
+    }], { status: 'SENT', provider: 'fonnte', providerMessageId: 'e-2', costRupiah: 0, failover: false, channel: 'WHATSAPP', body: null }, now);
+    expect(after).toMatchObject({ status: 'SENT', providerMessageId: 'e-2', providerStateId: null });
+  });
+});
