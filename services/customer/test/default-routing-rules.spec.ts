@@ -4,14 +4,14 @@ import { buildRoutingRule, DEFAULT_ROUTING_RULE_INPUTS, defaultRoutingRules, GRO
 const KNOWN_TEMPLATE_KEYS = new Set([
   'case.escalation.head', 'case.escalation.lead', 'customer.registration_confirmation', 'customer.welcome',
   'emergency.alert', 'installation.schedule', 'maintenance.notice', 'payment.reminder', 'promotion.campaign',
-  'sla.warning', 'summary.daily', 'survey.satisfaction', 'technician.job_offer', 'technician.ticket_assigned',
-  'technician.weekly_performance', 'upgrade.offer',
+  'sla.warning', 'summary.daily', 'survey.satisfaction', 'technician.job_offer', 'technician.job_started', 'technician.ticket_assigned',
+  'technician.ticket_cancelled', 'technician.weekly_performance', 'upgrade.offer',
   ...['created', 'assigned', 'started', 'completed', 'cancelled'].flatMap((e) => [`ticket.${e}.disturbance`, `ticket.${e}.installation`]),
 ]);
 /** Keys with an SMS text in the template service (ticket-sms.templates.ts). */
 const SMS_TEMPLATE_KEYS = new Set([
   ...['created', 'assigned', 'started', 'completed', 'cancelled'].flatMap((e) => [`ticket.${e}.disturbance`, `ticket.${e}.installation`]),
-  'technician.job_offer', 'technician.ticket_assigned', 'technician.job_started',
+  'technician.job_offer', 'technician.ticket_assigned', 'technician.job_started', 'technician.ticket_cancelled',
 ]);
 
 describe('default routing rules', () => {

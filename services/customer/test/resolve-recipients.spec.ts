@@ -104,6 +104,29 @@ describe('ResolveRecipients', () => {
     expect(s.leftOut.find((l) => l.id === 'tech-andi')?.reason).toBe('CHANNEL_DISABLED');
   });
 
+  it('tells the assigned technician when their ticket is started by someone else or cancelled, not when they started it themselves', async () => {
+    const { customer, resolve } = await world();
+    const ctx = { ticketType: 'GANGGUAN' as const, customerId: customer.id, technicianId: 'tech-budi' };
+    const bySupervisor = await resolve('ticket.started', { ...ctx, actorId: 'sup-sari' });
+    expect(bySupervisor.recipients.map(brief)).toEqual([
+      [customer.id, 'WHATSAPP', PHONE.cust, 'ticket.started.disturbance'],
+      ['tech-budi', 'WHATSAPP', PHONE.budi, 'technician.job_started'],
+    ]);
+    const byHimself = await resolve('ticket.started', { ...ctx, actorId: 'tech-budi' });
+    expect(byHimself.recipients.map((r) => r.id)).toEqual([customer.id]);
+    const cancelled = await resolve('ticket.cancelled', { ...ctx, ticketType: 'PSB', actorId: 'sup-sari' });
+    expect(cancelled.recipients.map(brief)).toEqual([
+      [customer.id, 'WHATSAPP', PHONE.cust, 'ticket.cancelled.installation'],
+      ['tech-budi', 'WHATSAPP', PHONE.budi, 'technician.ticket_cancelled'],
+    ]);
+    // Andi switched WhatsApp off: the SMS text of the same key.
+    const toAndi = await resolve('ticket.cancelled', { ...ctx, technicianId: 'tech-andi', actorId: 'sup-sari' });
+    expect(toAndi.recipients.find((r) => r.id === 'tech-andi')).toMatchObject({ channel: 'SMS', templateKey: 'technician.ticket_cancelled' });
+    // An OPEN ticket cancelled has no technician to tell.
+    const unassigned = await resolve('ticket.cancelled', { ticketType: 'GANGGUAN', customerId: customer.id, actorId: 'sup-sari' });
+    expect(unassigned.recipients.map((r) => r.id)).toEqual([customer.id]);
+  });
+
   it('honours per-notification-type opt-outs of people and groups', async () => {
     const { f, customer, tkKarawang, resolve } = await world();
     await f.uc.updatePreferences.execute(CS, { subject: { kind: 'customer', id: customer.id }, patch: { optedOutTypes: ['ticket.started'] } });

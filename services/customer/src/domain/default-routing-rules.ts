@@ -19,10 +19,13 @@ import { buildRoutingRule, type RoutingRule, type RoutingRuleInput } from './rou
  * SMS text for the key; elsewhere the gateway's WhatsApp → SMS fallback policy applies.
  *
  * Template keys are those of services/template/src/seed. Deliberate choices:
- * - no technician message on ticket.started / ticket.completed: the technician caused them
- *   ("press 1") and the gateway's inbound flow replies with technician.job_started /
- *   technician.job_completed; likewise a technician who took a job is the transition's
- *   actor and is left out of ticket.assigned (IS_ACTOR) — they got technician.job_taken.
+ * - the assigned technician hears of every status change of their ticket (SMS "Overview": "to
+ *   both customers and assigned technicians"; "Ticket Status Change › To Technician"): started
+ *   (technician.job_started) and cancelled (technician.ticket_cancelled). A technician who made
+ *   the change themselves ("press 1") is the transition's actor and is left out (IS_ACTOR): the
+ *   gateway's inbound flow already replied to them; so is one who took a job (ticket.assigned),
+ *   who got technician.job_taken. ticket.completed has no technician message: the seed's
+ *   "Ticket Closed" goes to the customer only, and completing is the technician's own step.
  * - rows whose template does not exist yet are seeded disabled (customer.new_registration,
  *   system.alert).
  */
@@ -50,6 +53,8 @@ export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
     'CNS "Technician Starts Job (Button 1 on assigned job)", "Message Examples › 3. Job In Progress"; SMS "Ticket Status Change › To Customer"'),
   rule('ticket.started', 'PSB', null, 'CUSTOMER', ['WHATSAPP', 'SMS'], 'ticket.started.installation',
     'CNS "Message Templates › PSB › In Progress"'),
+  rule('ticket.started', null, null, 'ASSIGNED_TECHNICIAN', ['WHATSAPP', 'SMS'], 'technician.job_started',
+    'SMS "Overview" ("to both customers and assigned technicians"), "Ticket Status Change › To Technician"; left out when they started it themselves (IS_ACTOR)'),
 
   // ── ticket.completed ────────────────────────────────────────────────────────────
   rule('ticket.completed', 'GANGGUAN', null, 'CUSTOMER', ['WHATSAPP', 'SMS'], 'ticket.completed.disturbance',
@@ -62,6 +67,8 @@ export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
     'CNS "Message Templates › Gangguan › Cancelled", "Message Examples › 5. Job Cancelled"'),
   rule('ticket.cancelled', 'PSB', null, 'CUSTOMER', ['WHATSAPP', 'SMS'], 'ticket.cancelled.installation',
     'CNS "Message Templates › PSB › Cancelled"'),
+  rule('ticket.cancelled', null, null, 'ASSIGNED_TECHNICIAN', ['WHATSAPP', 'SMS'], 'technician.ticket_cancelled',
+    'SMS "Overview" ("to both customers and assigned technicians"), "Supported Events › ticket_status_change"; an unassigned ticket has no one to tell'),
 
   // ── ticket.escalated ────────────────────────────────────────────────────────────
   rule('ticket.escalated', null, 1, 'SUPERVISORS', ['WHATSAPP'], 'case.escalation.lead',

@@ -1,4 +1,4 @@
-import { DefaultTemplate, SEED_CASE_WORKFLOW, SEED_CUSTOMER_NOTIFICATION, SEED_RECOMMENDATION, lines } from './default-template';
+import { DefaultTemplate, SEED_CASE_WORKFLOW, SEED_CUSTOMER_NOTIFICATION, SEED_RECOMMENDATION, SEED_TICKET_SMS, lines } from './default-template';
 
 /**
  * WhatsApp messages to staff: technicians (job offer and the "press 1" flow, assignment,
@@ -118,6 +118,27 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     ),
     sampleVariables: { ticket_number: 'TKT001' },
     source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Takes Job (Button "1")', fidelity: 'authored', note: FLOW_NOTE },
+  },
+  {
+    key: 'technician.ticket_cancelled',
+    channel: 'WHATSAPP',
+    locale: 'id',
+    description: 'To the assigned technician when their ticket is cancelled (CancelTicket by a dispatcher): stop the work.',
+    body: lines(
+      '❌ *TIKET DIBATALKAN*',
+      '',
+      'Tiket {{ ticket_number }} ({{ customer_name }}) telah dibatalkan.',
+      '📝 Alasan: {{ cancellation_reason | default: "-" }}',
+      '',
+      'Pekerjaan untuk tiket ini tidak perlu dilanjutkan. Terima kasih.',
+    ),
+    sampleVariables: { ticket_number: 'GGN-20261122-0042', customer_name: 'Budi Santoso', cancellation_reason: 'Duplikat laporan' },
+    source: {
+      seed: SEED_TICKET_SMS,
+      section: 'Overview; Supported Events / ticket_status_change',
+      fidelity: 'authored',
+      note: 'The seed sends the assigned technician every status change ("to both customers and assigned technicians") but has no cancellation text; written in the style of ticket.cancelled.disturbance.',
+    },
   },
   {
     key: 'technician.ticket_assigned',

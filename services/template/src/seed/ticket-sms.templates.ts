@@ -17,6 +17,7 @@ import { DefaultTemplate, SEED_TICKET_SMS, SeedSource } from './default-template
  * | Ticket Created → Technician         | technician.job_offer                   |
  * | Ticket Assigned → Technician        | technician.ticket_assigned             |
  * | Ticket Status Change → Technician   | technician.job_started                 |
+ * | (none: status change to cancelled)  | technician.ticket_cancelled (adapted)  |
  *
  * The seed's SMS texts do not name the ticket type, so the disturbance and installation keys
  * carry the same text. Sample variables are the seed's example values (John Doe,
@@ -99,7 +100,7 @@ const CUSTOMER: Record<Step, SmsText> = {
   },
 };
 
-const TECHNICIAN: Record<'technician.job_offer' | 'technician.ticket_assigned' | 'technician.job_started', SmsText> = {
+const TECHNICIAN: Record<'technician.job_offer' | 'technician.ticket_assigned' | 'technician.job_started' | 'technician.ticket_cancelled', SmsText> = {
   'technician.job_offer': {
     body: {
       en: 'New ticket #{{ ticket_number }} for {{ customer_name }}. Priority: {{ priority | downcase }}. Issue: {{ description | sentence }} Contact: {{ customer_phone | phone }}',
@@ -127,6 +128,16 @@ const TECHNICIAN: Record<'technician.job_offer' | 'technician.ticket_assigned' |
     variables: ['ticket_number', 'customer_name'],
     section: `${SECTION} / Ticket Status Change / To Technician`,
     en: 'verbatim',
+  },
+  'technician.ticket_cancelled': {
+    body: {
+      en: 'Ticket #{{ ticket_number }} for {{ customer_name }} status changed to cancelled.',
+      id: 'Status tiket #{{ ticket_number }} untuk {{ customer_name }} berubah menjadi dibatalkan.',
+    },
+    variables: ['ticket_number', 'customer_name'],
+    section: `${SECTION} / Ticket Status Change / To Technician`,
+    en: 'adapted',
+    note: 'The seed\'s technician status-change text with the status "cancelled" (its example shows "in-progress").',
   },
 };
 
@@ -178,6 +189,7 @@ export const TICKET_SMS_TEMPLATES: readonly DefaultTemplate[] = [
           'technician.job_offer': 'SMS to technicians when a ticket is created.',
           'technician.ticket_assigned': 'SMS to the technician a ticket is assigned to.',
           'technician.job_started': 'SMS to the technician when their ticket goes in progress.',
+          'technician.ticket_cancelled': 'SMS to the technician when their ticket is cancelled.',
         }[key],
       ),
     ),

@@ -208,7 +208,7 @@ describe('GetTemplate and ListTemplates', () => {
     const all = await uc.listTemplates.execute();
     expect(all).toHaveLength(DEFAULT_TEMPLATES.length);
     const sms = await uc.listTemplates.execute({ keyPrefix: 'technician.', channel: 'sms', locale: 'en' });
-    expect(sms.map((h) => h.key)).toEqual(['technician.job_offer', 'technician.job_started', 'technician.ticket_assigned']);
+    expect(sms.map((h) => h.key)).toEqual(['technician.job_offer', 'technician.job_started', 'technician.ticket_assigned', 'technician.ticket_cancelled']);
     const wa = await uc.listTemplates.execute({ keyPrefix: 'ticket.created', channel: 'WHATSAPP' });
     expect(wa.map((h) => `${h.key}/${h.locale}`)).toEqual(['ticket.created.disturbance/id', 'ticket.created.installation/id']);
     expect(await rejection(uc.listTemplates.execute({ keyPrefix: 'Ticket*' }))).toMatchObject({ field: 'key_prefix' });
