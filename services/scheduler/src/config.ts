@@ -20,6 +20,16 @@ const schema = envSchema({
   SERVICE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
   /** Deadline of each call to the ticket, customer and template services, ms (or 5s…); default 5000. */
   RPC_DEADLINE_MS: durationMs().default(5000),
+  /**
+   * Catch-up of a missed cron tick at engine start, ms (or 30m, 6h…); default 21600000 (6 h);
+   * 0 = no catch-up. pg-boss fires a cron tick only while it is under 60 s old
+   * (node_modules/pg-boss/src/timekeeper.js `shouldSendIt`), so a tick that falls while no
+   * replica runs is otherwise lost. At start the engine runs each non-paused job's latest tick
+   * once if it is at most this old and has no run (PgBossJobEngine, "catch-up"). 6 h: the 18:00
+   * daily summary still goes out the same WIB evening, the 09:00 payment reminders the same
+   * working day; an older tick is left alone (its message would be stale).
+   */
+  SCHEDULER_CATCHUP_WINDOW_MS: durationMs().default(6 * 3_600_000),
 });
 
 /** The zod schema of this service's environment (deploy-file checks read its keys). */

@@ -71,6 +71,8 @@ export interface SchedulerServiceOverrides {
  * 3. the pg-boss job engine in schema `<DATABASE_SCHEMA>_boss`: the four jobs' WIB crons (one
  *    run per tick across replicas) running SlaMonitorJob, PaymentReminderJob, DailySummaryJob,
  *    WeeklyPerformanceJob, and the campaign due queue running ManageCampaignsUseCase.dispatchDue;
+ *    at start it catches up each job's latest tick missed within SCHEDULER_CATCHUP_WINDOW_MS
+ *    (evaluated on the system clock, as pg-boss's cron is, not on overrides.clock);
  * 4. `notify.scheduler.v1.SchedulerService` on GRPC_HOST:GRPC_PORT (roles from RPC_ROLES).
  * Throws (after closing what it opened) when DATABASE_URL is unset or Postgres / NATS cannot be reached.
  */
@@ -108,6 +110,8 @@ export async function startSchedulerService(
       runner,
       logger,
       pollingIntervalSeconds: overrides.pollingIntervalSeconds,
+      // Missed ticks (all replicas down at a tick) caught up at start; real time, like pg-boss's cron.
+      catchUp: { windowMs: config.SCHEDULER_CATCHUP_WINDOW_MS, runs, states },
       onCampaignDue: async (id) => {
         const sent = await campaigns.dispatchDue(id); // assigned below, before engine.start()
         if (sent) logger.info({ campaign_id: id }, 'campaign due: campaign_due published');

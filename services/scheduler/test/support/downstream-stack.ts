@@ -114,7 +114,7 @@ export async function startTemplate(stack: Stack): Promise<{ service: RunningTem
 }
 
 /**
- * Starts a scheduler (polling 0.5 s) on a fresh schema, or — with `replicaOf` — another replica
+ * Starts a scheduler (polling 0.5 s, catch-up of missed ticks off) on a fresh schema, or — with `replicaOf` — another replica
  * on the schema (and pg-boss schema) of an existing one.
  */
 export async function startScheduler(
@@ -127,6 +127,9 @@ export async function startScheduler(
   const pg = replicaOf ?? (await schemaFor(stack, 'sched_jobs'));
   const config = loadSchedulerConfig({
     ...base(pg, nats),
+    // No start-up catch-up: it would run the real jobs for today's real ticks (wall clock, time-of-day
+    // dependent) next to the ticks these specs send; it has its own spec (catch-up.integration-spec.ts).
+    SCHEDULER_CATCHUP_WINDOW_MS: '0',
     SERVICE_API_KEY: SERVICE_KEY,
     ...(addrs.ticket ? { TICKET_ADDR: addrs.ticket } : {}),
     ...(addrs.customer ? { CUSTOMER_ADDR: addrs.customer } : {}),

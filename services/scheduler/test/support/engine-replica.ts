@@ -21,14 +21,17 @@ export interface EngineReplica {
  * Starts a replica on `db` (migrations, real Postgres repositories, the real JobRunner and
  * pg-boss engine in `<schema>_boss`, worker polling 0.5 s, retry delay 1 s) whose handlers are
  * the counting ones: each call appends the job name to `calls`, then runs `before` (throw to fail).
- * `engine` overrides engine options (jobs, cron intervals…).
+ * `engine` overrides engine options (jobs, cron intervals…); `catchUpWindowMs` turns on the
+ * start-up catch-up of missed ticks with this window (ms) over the replica's repositories
+ * (absent: no catch-up, so the specs counting handler calls see only the ticks they send).
  */
 export async function startEngineReplica(
   db: TestSchema,
   calls: JobName[],
   before: (ctx: JobContext) => void = () => undefined,
-  engine: Partial<Pick<PgBossJobEngineOptions, 'jobs' | 'cronMonitorIntervalSeconds' | 'cronWorkerIntervalSeconds'>> = {},
+  engine: Partial<Pick<PgBossJobEngineOptions, 'jobs' | 'cronMonitorIntervalSeconds' | 'cronWorkerIntervalSeconds'>> & { readonly catchUpWindowMs?: number } = {},
 ): Promise<EngineReplica> {
+  const { catchUpWindowMs, ...options } = engine;
   const ds = createDataSource({ url: db.url, schema: db.schema, migrations: schedulerMigrations, poolSize: 3 });
   await runMigrations(ds);
   const runs = new PostgresJobRunRepository(ds);
@@ -41,7 +44,8 @@ export async function startEngineReplica(
     logger: createLogger({ service: 'scheduler-test', level: 'silent' }),
     pollingIntervalSeconds: 0.5,
     retryDelaySeconds: 1,
-    ...engine,
+    ...options,
+    ...(catchUpWindowMs !== undefined ? { catchUp: { windowMs: catchUpWindowMs, runs, states } } : {}),
   });
   await replica.start();
   return { ds, runs, states, engine: replica };

@@ -30,6 +30,12 @@ export interface JobRunRepository {
   list(filter: JobRunFilter): Promise<JobRun[]>;
   /** The latest run (by started_at) of each job that has one. */
   latestPerJob(): Promise<Map<JobName, JobRun>>;
+  /**
+   * Which of `ids` (run ids, UUIDs) are recorded: the subset with a run, as a Set (empty for no
+   * ids). One read; the start-up catch-up asks it whether a tick's first run (id
+   * tickJobId(job, tick)) exists.
+   */
+  existingIds(ids: readonly string[]): Promise<Set<string>>;
 }
 
 /** Paused flags of jobs (Postgres table `job_states`). A job without a row is not paused. */

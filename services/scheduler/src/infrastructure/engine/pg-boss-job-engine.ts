@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Logger } from '@notify/logger';
 import { withSpan } from '@notify/telemetry';
-import type { JobQueue, JobRunner } from '../../application';
+import { systemClock, type JobQueue, type JobRunner, type JobRunRepository, type JobStateRepository } from '../../application';
 import { JOB_DEFINITIONS, type JobDefinition, type JobName, type JobTrigger } from '../../domain';
 import type { CampaignDueQueue, SqlExecutorDb } from '../persistence/campaign.store';
 import { cronTickAtOrBefore } from './cron-schedule';
@@ -21,6 +21,46 @@ interface TickData {
   readonly trigger?: 'SCHEDULED' | 'MANUAL';
   /** ISO instant of the tick; absent on pg-boss cron jobs (then the latest tick of the job's cron at or before the job's createdOn). */
   readonly scheduledFor?: string;
+}
+
+/** Options of the start-up catch-up of missed cron ticks ({@link PgBossJobEngine.catchUpMissedTicks}). */
+export interface CatchUpOptions {
+  /**
+   * How old (ms, measured from the tick to the engine's start) a job's latest tick may be and
+   * still be caught up; 0 (or less) = no catch-up. SCHEDULER_CATCHUP_WINDOW_MS (default 6 h).
+   */
+  readonly windowMs: number;
+  /** The run records (`job_runs`): a tick whose first run (id tickJobId(job, tick)) exists is not caught up. */
+  readonly runs: Pick<JobRunRepository, 'existingIds'>;
+  /** The paused flags (`job_states`): a paused job is not caught up. */
+  readonly states: Pick<JobStateRepository, 'pausedJobs'>;
+}
+
+/** A job's cron tick: what the catch-up considers and enqueues. */
+export interface JobCronTick {
+  readonly jobName: JobName;
+  /** The tick instant (a whole minute of the job's cron in its time zone). */
+  readonly tick: Date;
+}
+
+/** A tick the catch-up enqueued: `enqueuedAs` = the pg-boss job id, null when another replica had already enqueued that tick. */
+export interface CaughtUpTick extends JobCronTick {
+  readonly enqueuedAs: string | null;
+}
+
+/**
+ * The ticks a start-up catch-up considers: for each job of `jobs` not in `paused`, only the latest
+ * tick of its cron (in its `timeZone`) at or before `now` ({@link cronTickAtOrBefore}), kept when
+ * `now − tick ≤ windowMs` (ms). Earlier missed ticks are never considered (one catch-up per job,
+ * not one per missed 15-minute SLA tick). `windowMs ≤ 0` → none. Pure (no I/O); throws for an
+ * invalid cron or time zone (cron-parser).
+ */
+export function catchUpCandidates(jobs: readonly JobDefinition[], paused: ReadonlySet<JobName>, now: Date, windowMs: number): JobCronTick[] {
+  if (!(windowMs > 0)) return [];
+  return jobs
+    .filter((job) => !paused.has(job.name))
+    .map((job) => ({ jobName: job.name, tick: cronTickAtOrBefore(job.cron, job.timeZone, now) }))
+    .filter(({ tick }) => now.getTime() - tick.getTime() <= windowMs);
 }
 
 /** Options of {@link PgBossJobEngine}. */
@@ -58,6 +98,12 @@ export interface PgBossJobEngineOptions {
    * this instance. Throwing retries the job (retryLimit 5, 10 s apart).
    */
   readonly onCampaignDue?: (campaignId: string) => Promise<unknown>;
+  /**
+   * Catch-up of missed cron ticks at start() (see class doc); absent = none (the engine specs
+   * that count handler calls). The composition root always passes it, with
+   * SCHEDULER_CATCHUP_WINDOW_MS.
+   */
+  readonly catchUp?: CatchUpOptions;
 }
 
 /** The pg-boss job id of a tick: a UUID derived from `<job>:<tick ISO>`, so a tick sent twice is inserted once. */
@@ -92,6 +138,21 @@ export function tickJobId(jobName: JobName, tick: Date): string {
  *   startAfter = send_at) inserted through the caller's transaction; a worker hands it to
  *   `onCampaignDue`. pg-boss gives a job to one worker at a time; the dispatch itself is
  *   idempotent (conditional SCHEDULED → SENT), so a redelivered job publishes nothing more.
+ * - Catch-up at start() ({@link catchUpMissedTicks}): pg-boss fires a tick only while it is under
+ *   60 s old (timekeeper.js `shouldSendIt`: `prevDiff < 60`) and never afterwards, so a tick that
+ *   falls while no replica is up (a deploy or crash from 17:59:30 to 18:01:10) would be lost with
+ *   no run recorded. Once the queues and workers are up, the engine takes each job's latest
+ *   tick at or before now ({@link catchUpCandidates}: not paused, at most `catchUp.windowMs`
+ *   old), asks `job_runs` in one query whether its first run (id tickJobId(job, tick)) exists,
+ *   and {@link sendTick}s each tick that has none: an ordinary SCHEDULED run with
+ *   `scheduled_for` = the missed tick (the run model has no field for "late"; `started_at` −
+ *   `scheduled_for` shows the delay). Replicas starting together enqueue it once (sendTick's
+ *   pg-boss id and singletonKey) and run it once (the run id); if pg-boss's own cron fires the
+ *   same tick, the run id again makes it one run. Running a tick late is safe because the jobs
+ *   record their facts once per period / item (`daily_summary:<date>`,
+ *   `payment_reminder:<invoice>:<date>`, SLA thresholds per ticket). Cost: one read of
+ *   `job_states`, one of `job_runs`, and one pg-boss insert per missed tick. Best effort: a
+ *   failure is logged and start() goes on (future ticks are unaffected).
  * - stop(): graceful — waits for active handlers (up to `timeoutMs`), then closes pg-boss's pool.
  */
 export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
@@ -111,7 +172,11 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
     this.boss.on('error', (error: unknown) => options.logger.error({ err: error }, 'pg-boss error'));
   }
 
-  /** Creates the schema/queues, upserts the cron schedules and starts the workers. */
+  /**
+   * Creates the schema/queues, upserts the cron schedules, starts the workers, then catches up
+   * the missed ticks (options.catchUp; a catch-up failure is logged, not thrown).
+   * Rejects when pg-boss cannot start (Postgres unreachable).
+   */
   async start(): Promise<void> {
     await this.boss.start();
     for (const job of this.jobs.values()) {
@@ -146,6 +211,35 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
         },
       );
     }
+    try {
+      await this.catchUpMissedTicks();
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'scheduler catch-up of missed cron ticks failed; later ticks run as usual');
+    }
+  }
+
+  /**
+   * The start-up catch-up (class doc): enqueues, once, the latest tick of each non-paused job that
+   * is at most `options.catchUp.windowMs` ms before `now` and has no run recorded. Resolves with
+   * the ticks enqueued (none without options.catchUp or with windowMs 0). Rejects when
+   * `job_states` / `job_runs` / pg-boss cannot be reached.
+   */
+  async catchUpMissedTicks(now: Date = systemClock.now()): Promise<CaughtUpTick[]> {
+    const catchUp = this.options.catchUp;
+    if (!catchUp || !(catchUp.windowMs > 0)) return [];
+    const candidates = catchUpCandidates([...this.jobs.values()], await catchUp.states.pausedJobs(), now, catchUp.windowMs);
+    if (candidates.length === 0) return [];
+    const recorded = await catchUp.runs.existingIds(candidates.map((c) => tickJobId(c.jobName, c.tick)));
+    const enqueued: CaughtUpTick[] = [];
+    for (const { jobName, tick } of candidates.filter((c) => !recorded.has(tickJobId(c.jobName, c.tick)))) {
+      const enqueuedAs = await this.sendTick(jobName, tick);
+      enqueued.push({ jobName, tick, enqueuedAs });
+      this.options.logger.info(
+        { job: jobName, scheduled_for: tick.toISOString(), late_ms: now.getTime() - tick.getTime(), enqueued: enqueuedAs !== null },
+        enqueuedAs ? 'scheduler catch-up: missed cron tick enqueued' : 'scheduler catch-up: missed cron tick already enqueued (another replica starting too)',
+      );
+    }
+    return enqueued;
   }
 
   /** Enqueues the due job of a campaign (start after `sendAt`) through `db` (the caller's transaction). */

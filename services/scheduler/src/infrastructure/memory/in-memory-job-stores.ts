@@ -38,6 +38,10 @@ export class InMemoryJobRunRepository implements JobRunRepository {
     }
     return latest;
   }
+
+  existingIds(ids: readonly string[]): Promise<Set<string>> {
+    return Promise.resolve(new Set(ids.filter((id) => this.runs.has(id))));
+  }
 }
 
 /** JobStateRepository in memory (unit tests; single process). */

@@ -87,6 +87,13 @@ export class PostgresJobRunRepository implements JobRunRepository {
     );
     return new Map(rows.map((r) => [r.job_name as JobName, toRun(r)]));
   }
+
+  /** `SELECT id … WHERE id = ANY($1::uuid[])` (primary key lookups); no query for no ids. */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: string }[] = await this.ds.query(`SELECT id FROM ${this.table} WHERE id = ANY($1::uuid[])`, [[...ids]]);
+    return new Set(rows.map((r) => r.id));
+  }
 }
 
 /** JobStateRepository on Postgres (`<DATABASE_SCHEMA>.job_states`); shared by every replica. */
