@@ -11,6 +11,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+require(path.join(path.resolve(__dirname, '..'), 'tools', 'runtime', 'require-node24.js')).requireNode24(path.resolve(__dirname, '..'), 'notifyctl');
+
 const root = path.resolve(__dirname, '..');
 let hasSwc = true;
 try {

@@ -71,8 +71,22 @@ function inspectConfigs(envs: Partial<Record<ServiceName, Record<string, string>
 
 /** `${VAR:-default}` → default; `${VAR}` → '' (unset); other strings as they are. */
 function composeDefault(value: string): string {
-  return String(value).replace(/\$\{[A-Z0-9_]+(?::?-([^}]*))?\}/g, (_m, fallback: string | undefined) => fallback ?? '');
+  return composeValue(value, {});
 }
+
+/** Compose's substitution with `env` as the shell / `.env` (`${VAR:-default}`: VAR when set and not empty). */
+function composeValue(value: string, env: Record<string, string>): string {
+  return String(value).replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => env[name] || (fallback ?? ''));
+}
+
+/** The assignments `.env.example` makes (uncommented lines), as compose reads them once it is copied to `.env`. */
+const envExample: Record<string, string> = Object.fromEntries(
+  readFileSync(path.join(ROOT, '.env.example'), 'utf8')
+    .split('\n')
+    .map((l) => /^([A-Z][A-Z0-9_]*)=(\S*)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1]!, m[2]!]),
+);
 
 const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
@@ -185,6 +199,19 @@ describe('docker-compose.yml', () => {
     for (const k of ['FONNTE_TOKEN', 'WABLAS_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ADVANTA_API_KEY', 'WEBHOOK_SECRET']) expect(sim[k]).toBe(gw[k]);
     expect(sim.SIM_WEBHOOK_BASE_URL).toBe(`http://gateway:${gw.WEBHOOK_PORT}`);
   });
+
+  it('keeps the gateway on the simulators when .env.example is copied to .env (as it says to)', () => {
+    const env = compose.services.gateway!.environment ?? {};
+    for (const [k, port] of [['FONNTE_BASE_URL', 8091], ['WABLAS_BASE_URL', 8092], ['TWILIO_BASE_URL', 8093], ['ADVANTA_BASE_URL', 8094]] as const) {
+      expect([k, composeValue(env[k]!, envExample)]).toEqual([k, `http://provider-sim:${port}`]);
+    }
+  });
+
+  it('uses a NATS image whose healthcheck tool exists (the default nats image is FROM scratch: no wget)', () => {
+    const nats = compose.services.nats as { image: string; healthcheck: { test: string[] } };
+    expect(nats.healthcheck.test.slice(0, 2)).toEqual(['CMD', 'wget']);
+    expect(nats.image).toMatch(/^nats:[\d.]+-alpine$/);
+  });
 });
 
 describe('deploy/k8s/base', () => {
@@ -214,6 +241,14 @@ describe('deploy/k8s/base', () => {
     // 180–190 MiB above its heap in the broadcast benchmark (439 MiB RSS, 249 MiB heap).
     expect(quantityMiB(container.resources.limits.memory)).toBeGreaterThanOrEqual(heapLimitMiB + 128);
     expect(quantityMiB(container.resources.requests.memory)).toBeLessThanOrEqual(quantityMiB(container.resources.limits.memory));
+  });
+
+  it('points the gateway at the real providers (its defaults are the local simulators, which do not run there)', () => {
+    for (const k of ['FONNTE_BASE_URL', 'WABLAS_BASE_URL', 'TWILIO_BASE_URL', 'ADVANTA_BASE_URL']) {
+      expect([k, configMap[k]]).toEqual([k, expect.stringMatching(/^https:\/\/[a-z0-9.-]+\.(com|id)$/)]);
+    }
+    // Twilio is enabled only with a sender as well as its credentials.
+    expect(secretKeys).toEqual(expect.arrayContaining(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_MESSAGING_SERVICE_SID']));
   });
 
   it('exposes the gateway webhook server on a port named http', () => {

@@ -46,11 +46,17 @@ export const roleLabel = (r: commonv1.Role): string => enumLabel(commonv1.Role, 
 export const localeLabel = (l: commonv1.Locale): string => enumLabel(commonv1.Locale, 'LOCALE_', l);
 /** `NotificationType` short name (`TICKET_CREATED`). */
 export const notificationTypeLabel = (t: commonv1.NotificationType): string => enumLabel(commonv1.NotificationType, 'NOTIFICATION_TYPE_', t);
-/** An actor as `staff:<id>` / `service:<id>` (name when known). */
+/**
+ * An actor as `staff:<name or id>` / `service:<id>`; with neither name nor id, its role
+ * (`system (admin)`), else the kind alone.
+ */
 export function actorLabel(a: commonv1.Actor | undefined): string {
   if (!a) return '';
   const kind = enumLabel(commonv1.ActorKind, 'ACTOR_KIND_', a.kind).toLowerCase();
-  return `${kind}:${a.name || a.id}`;
+  const who = a.name || a.id;
+  if (who) return `${kind}:${who}`;
+  const role = a.role ? roleLabel(a.role).toLowerCase() : '';
+  return role ? `${kind} (${role})` : kind;
 }
 
 /** `--page-size` / `--page-token` flags of list commands. */

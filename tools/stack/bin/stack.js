@@ -12,6 +12,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+require(path.join(path.resolve(__dirname, '..', '..', '..'), 'tools', 'runtime', 'require-node24.js')).requireNode24(path.resolve(__dirname, '..', '..', '..'), 'notify');
+
 const entries = { start: 'start-embedded', services: 'start-services' };
 const entry = entries[process.argv[2]];
 if (!entry) {
