@@ -1,4 +1,4 @@
-import { DefaultTemplate, SEED_SYSTEM_COMPLETE, lines } from './default-template';
+import { DefaultTemplate, SEED_RECOMMENDATION, SEED_SYSTEM_COMPLETE, lines } from './default-template';
 
 /**
  * The scheduled and API-triggered WhatsApp messages of whatsapp-notification-system-complete.md
@@ -200,12 +200,11 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
       '',
       'Halo {{ customer_name }},',
       '',
-      'Layanan internet Anda telah aktif. Selamat menikmati koneksi WiFi Anda!',
+      'Registrasi Anda telah disetujui!',
+      'Customer ID: {{ customer_id }}',
+      'Paket: {{ package_name }}',
       '',
-      '📋 *Info Layanan:*',
-      '🆔 Customer ID: {{ customer_id }}',
-      '📦 Paket: {{ package_name }}',
-      '📅 Aktif Sejak: {{ activated_at | date_long }}',
+      'Layanan internet Anda aktif sejak {{ activated_at | date_long }}. Selamat menikmati koneksi WiFi Anda!',
       '',
       'Butuh bantuan? Hubungi customer service kami di {{ support_phone | phone }}.',
       '',
@@ -218,7 +217,12 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
       activated_at: '2026-08-05T11:30:00+07:00',
       support_phone: '6282112345678',
     },
-    source: { seed: SEED_SYSTEM_COMPLETE, section: 'PHASE 3 / 10. Welcome Message', fidelity: 'authored', note: AUTHORED },
+    source: {
+      seed: SEED_RECOMMENDATION,
+      section: 'REKOMENDASI IMPLEMENTASI / Option A / Use Cases / 3. Customer Registration Approved',
+      fidelity: 'adapted',
+      note: 'The seed\'s three lines ("Registrasi Anda telah disetujui!", "Customer ID: CUST001", "Paket: Premium 50Mbps") verbatim with their values as variables; the headline, greeting, activation date and help line are added (whatsapp-notification-system-complete.md PHASE 3 / 10. Welcome Message, "after customer activation", has no text).',
+    },
   },
   {
     key: 'upgrade.offer',
