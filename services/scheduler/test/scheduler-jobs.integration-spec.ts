@@ -38,6 +38,8 @@ describe('scheduler jobs against the real ticket and customer services', () => {
   let schedule: Awaited<ReturnType<typeof observe>>;
   let ticketEvents: Awaited<ReturnType<typeof observe>>;
   const techs: string[] = [];
+  /** The customer the tickets are for (CreateTicket refuses an unknown customer). */
+  let customerId: string;
 
   beforeAll(async () => {
     nats = createTestNats('sched_jobs');
@@ -60,6 +62,10 @@ describe('scheduler jobs against the real ticket and customer services', () => {
       });
       techs.push(staff!.id);
     }
+    const registered = await callUnary(customers, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
+      name: 'Budi Santoso', phone: '082291921583', address: 'Jl. Tuparev No. 1, Karawang', workZone: 'karawang', packageName: 'Home 30 Mbps', wantsInstallation: false,
+    }));
+    customerId = registered.customer!.id;
     // Dedi leaves: an inactive technician gets no weekly report and is not ranked.
     await callUnary(customers, 'updateStaff', { staff: { ...(await staffById(techs[3]!)), active: false }, updateMask: ['active'] });
   });
@@ -103,7 +109,7 @@ describe('scheduler jobs against the real ticket and customer services', () => {
     ticketClock.set(at);
     const { ticket } = await callUnary(tickets, 'createTicket', {
       type: DISTURBANCE,
-      customerId: '7c1f4a52-0000-4000-8000-000000000001',
+      customerId,
       title,
       description: 'Internet mati sejak pagi',
       address: 'Jl. Tuparev No. 1, Karawang',

@@ -21,6 +21,7 @@ import {
   systemClock,
   uuidGenerator,
   type Clock,
+  type CustomerDirectory,
   type StaffDirectory,
 } from './application';
 import type { TicketConfig } from './config';
@@ -30,6 +31,7 @@ import { ticketMigrations } from './infrastructure/persistence/migrations';
 import { PgTicketNumberSequence, PgTicketRepository } from './infrastructure/persistence/ticket.repository';
 import { PgTicketWriter } from './infrastructure/persistence/ticket.writer';
 import { PgTicketUnitOfWork } from './infrastructure/persistence/ticket.unit-of-work';
+import { GrpcCustomerDirectory } from './infrastructure/customers/grpc-customer.directory';
 import { GrpcStaffDirectory } from './infrastructure/staff/grpc-staff.directory';
 import { createTicketServiceHandler, type TicketEventFeed } from './transport/grpc/ticket-service.handler';
 import { consumeCustomerRegistered, customerRegisteredHandler } from './transport/messaging/customer-registered.consumer';
@@ -51,6 +53,8 @@ export interface RunningTicketService {
 export interface TicketServiceOverrides {
   /** Replaces the customer-service-backed staff directory (tests). */
   readonly staff?: StaffDirectory;
+  /** Replaces the customer-service-backed customer directory (tests). */
+  readonly customers?: CustomerDirectory;
   readonly clock?: Clock;
   /** A bus shared with other services of the process (embedded mode); not closed on stop. */
   readonly bus?: EventBus;
@@ -111,7 +115,9 @@ export async function startTicketService(
     });
     const tickets = new PgTicketRepository(dataSource.manager, schema);
     const numbers = new PgTicketNumberSequence(dataSource.manager, schema);
-    const staff = overrides.staff ?? customerStaffDirectory(config);
+    const directories = customerServiceDirectories(config);
+    const staff = overrides.staff ?? directories.staff;
+    const customers = overrides.customers ?? directories.customers;
     const deps = { uow, writer, clock, ids: uuidGenerator };
 
     const registered = new HandleCustomerRegisteredUseCase({ ...deps, numbers });
@@ -124,7 +130,7 @@ export async function startTicketService(
 
     const handler = createTicketServiceHandler(
       {
-        create: new CreateTicketUseCase({ ...deps, numbers }),
+        create: new CreateTicketUseCase({ ...deps, numbers, customers }),
         get: new GetTicketUseCase({ tickets }),
         list: new ListTicketsUseCase({ tickets }),
         assign: new AssignTicketUseCase({ ...deps, staff }),
@@ -152,13 +158,18 @@ export async function startTicketService(
   }
 }
 
-/** The customer service's GetStaff as the StaffDirectory (UNAVAILABLE when SERVICE_API_KEY is unset). */
-function customerStaffDirectory(config: TicketConfig): StaffDirectory {
+/**
+ * The customer service's GetStaff and GetCustomer as the StaffDirectory and CustomerDirectory
+ * (one client; UNAVAILABLE when SERVICE_API_KEY is unset).
+ */
+function customerServiceDirectories(config: TicketConfig): { staff: StaffDirectory; customers: CustomerDirectory } {
   const apiKey = config.SERVICE_API_KEY;
   if (!apiKey) {
-    return {
-      findStaff: () => Promise.reject(new UnavailableError('staff directory: SERVICE_API_KEY is not set, cannot call the customer service')),
-    };
+    const unavailable = (what: string) => () =>
+      Promise.reject(new UnavailableError(`${what}: SERVICE_API_KEY is not set, cannot call the customer service`));
+    return { staff: { findStaff: unavailable('staff directory') }, customers: { exists: unavailable('customer directory') } };
   }
-  return new GrpcStaffDirectory(createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey }), { ttlMs: config.DIRECTORY_CACHE_TTL_MS });
+  const client = createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey });
+  const options = { ttlMs: config.DIRECTORY_CACHE_TTL_MS };
+  return { staff: new GrpcStaffDirectory(client, options), customers: new GrpcCustomerDirectory(client, options) };
 }

@@ -61,7 +61,12 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
       NATS_NAMESPACE: nats.namespace,
     });
     const logger = createLogger({ service: 'ticket', level: 'silent' });
-    service = await startTicketService(config, logger, { staff: new StaticStaffDirectory([TECH1, TECH2]) });
+    // The customers of this spec are the ids starting `cust-` (the customer service's GetCustomer
+    // is covered by grpc-directories.integration-spec and the gateway's stacks).
+    service = await startTicketService(config, logger, {
+      staff: new StaticStaffDirectory([TECH1, TECH2]),
+      customers: { exists: async (id) => id.startsWith('cust-') },
+    });
     observerBus = await connectJetStreamBus({ url: nats.url, name: 'ticket-it-observer' });
     observer = await observerBus.consume(eventConsumer('ticket_it', 'ticket', { ns: nats.namespace }), async (evt) => {
       const key = evt.subject.split('.').slice(-2).join('.').replace('v1.', 'ticket.') as 'ticket.created';
@@ -308,6 +313,17 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     await expect(callUnary(admin, 'getTicket', { id: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
     await expect(callUnary(admin, 'getTicket', { id: 'GGN-20000101-9999' })).rejects.toBeInstanceOf(NotFoundError);
     await expect(callUnary(admin, 'startTicket', { ticketId: randomUUID(), expectedVersion: 0, actor: undefined })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('answers NOT_FOUND naming the customer for a ticket of an unknown customer, and creates nothing', async () => {
+    const zone = `nocust${Date.now()}`;
+    const req = ticketv1.CreateTicketRequest.fromPartial({
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: 'nope-123', description: 'x', address: 'Jl. 1', workZone: zone,
+    });
+    const err = await callUnary(admin, 'createTicket', req).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err).toMatchObject({ entity: 'customer', id: 'nope-123', message: 'customer nope-123 not found' });
+    expect((await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone }))).tickets).toEqual([]);
   });
 
   it('lists by status and work zone with pages, and computes stats over the window', async () => {

@@ -47,6 +47,16 @@ describe('CreateTicket', () => {
     expect(f.store.tickets.size).toBe(0);
     expect(f.store.outbox).toHaveLength(0);
   });
+
+  it('refuses a customer the customer service does not know (NOT_FOUND) before drawing a number, storing nothing', async () => {
+    const f = ticketFixture();
+    await expect(f.newTicket({ customerId: 'cust-typo' })).rejects.toThrow(new NotFoundError('customer', 'cust-typo'));
+    expect(f.customers.asked).toEqual(['cust-typo']);
+    expect(f.store.tickets.size).toBe(0);
+    expect(f.store.outbox).toHaveLength(0);
+    // No number was used up: the next ticket of the day is still the first.
+    expect((await f.newTicket()).number).toBe('GGN-20261122-0001');
+  });
 });
 
 describe('GetTicket', () => {

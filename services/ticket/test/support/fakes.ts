@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator, StaffDirectory, StaffMember } from '../../src/application';
+import type { Clock, CustomerDirectory, IdGenerator, StaffDirectory, StaffMember } from '../../src/application';
 
 /** A clock that stays where it is set. */
 export class FixedClock implements Clock {
@@ -31,5 +31,19 @@ export class InMemoryStaffDirectory implements StaffDirectory {
   }
   async findStaff(staffId: string): Promise<StaffMember | null> {
     return this.staff.get(staffId) ?? null;
+  }
+}
+
+/** Customers that exist, by id; every ask is recorded in `asked`. */
+export class InMemoryCustomerDirectory implements CustomerDirectory {
+  readonly ids = new Set<string>();
+  readonly asked: string[] = [];
+  add(...ids: string[]): this {
+    for (const id of ids) this.ids.add(id);
+    return this;
+  }
+  async exists(customerId: string): Promise<boolean> {
+    this.asked.push(customerId);
+    return this.ids.has(customerId);
   }
 }

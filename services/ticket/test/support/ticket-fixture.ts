@@ -12,7 +12,7 @@ import {
   type CreateTicketInput,
   type Principal,
 } from '../../src/application';
-import { FixedClock, InMemoryStaffDirectory, SequentialIds } from './fakes';
+import { FixedClock, InMemoryCustomerDirectory, InMemoryStaffDirectory, SequentialIds } from './fakes';
 import { InMemoryTicketNumberSequence, InMemoryTicketStore } from './in-memory-ticket-store';
 
 export const ADMIN: Principal = { role: 'admin', staffId: 'adm-1', name: 'Admin' };
@@ -34,9 +34,10 @@ export function ticketFixture(start = '2026-11-22T03:00:00Z') {
     { id: 'tech-old', name: 'Dodi', role: 'technician', workZones: ['karawang'], active: false },
     { id: 'sup-1', name: 'Sari', role: 'supervisor', workZones: ['karawang'], active: true },
   );
+  const customers = new InMemoryCustomerDirectory().add('cust-1', 'c');
   const cmd = { uow: store.uow, clock, ids };
   const uc = {
-    create: new CreateTicketUseCase({ ...cmd, numbers }),
+    create: new CreateTicketUseCase({ ...cmd, numbers, customers }),
     get: new GetTicketUseCase({ tickets: store.repository }),
     list: new ListTicketsUseCase({ tickets: store.repository }),
     assign: new AssignTicketUseCase({ ...cmd, staff }),
@@ -57,5 +58,5 @@ export function ticketFixture(start = '2026-11-22T03:00:00Z') {
       description: 'Internet mati sejak pagi',
       ...overrides,
     });
-  return { store, clock, ids, numbers, staff, uc, newTicket };
+  return { store, clock, ids, numbers, staff, customers, uc, newTicket };
 }

@@ -6,5 +6,6 @@ export * from './processed-message-log.port';
 export * from './unit-of-work.port';
 export * from './ticket-number-sequence.port';
 export * from './staff-directory.port';
+export * from './customer-directory.port';
 export * from './create-request-log.port';
 export * from './ticket-writer.port';

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, ValidationError } from '@notify/errors';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
 import {
   formatTicketNumber,
   isTicketPriority,
@@ -11,7 +11,7 @@ import {
   type TicketTransition,
   type TicketType,
 } from '../../domain';
-import type { TicketNumberSequence } from '../ports';
+import type { CustomerDirectory, TicketNumberSequence } from '../ports';
 import { actorOf, requireRole, type Principal } from '../principal';
 import { TICKET_PERMISSIONS } from '../ticket-access.policy';
 import { writerOf, type TicketCommandDeps } from '../ticket-transition.runner';
@@ -44,18 +44,25 @@ export type CreateTicketDeps = TicketCommandDeps & { readonly numbers: TicketNum
  * With `requestId`, the key is recorded in the same transaction (see CreateTicketInput);
  * without one, the ticket and its event go through the TicketWriter (one atomic write, batched
  * with concurrent changes in Postgres).
+ * The customer must exist (`customers`, the customer service's GetCustomer): a ticket for an
+ * unknown customer would notify nobody about it, so it is refused before a number is drawn.
  * Roles: TICKET_PERMISSIONS.create. Errors: PermissionDenied; Validation (type, priority,
- * customer_id, work_zone, address, description, request_id); AlreadyExists (request_id
- * reused with different fields).
+ * customer_id, work_zone, address, description, request_id); NotFound (no customer has that
+ * customer_id); AlreadyExists (request_id reused with different fields); Unavailable / Timeout
+ * when the customer service cannot answer (nothing is created).
  */
 export class CreateTicketUseCase {
-  constructor(private readonly deps: CreateTicketDeps) {}
+  constructor(private readonly deps: CreateTicketDeps & { readonly customers: CustomerDirectory }) {}
 
   async execute(principal: Principal, input: CreateTicketInput): Promise<Ticket> {
     requireRole(principal, TICKET_PERMISSIONS.create, 'create tickets');
     const requestId = input.requestId?.trim() || null;
     if (requestId && requestId.length > REQUEST_ID_MAX) {
       throw new ValidationError('request_id', `must be at most ${REQUEST_ID_MAX} characters`);
+    }
+    const customerId = input.customerId?.trim() ?? '';
+    if (customerId && !(await this.deps.customers.exists(customerId))) {
+      throw new NotFoundError('customer', customerId);
     }
     const { ticket, event } = await prepareNewTicket(this.deps, input, actorOf(principal));
     if (!requestId) {

@@ -1,8 +1,8 @@
-import { LRUCache } from 'lru-cache';
 import { NotFoundError } from '@notify/errors';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import type { StaffDirectory, StaffMember } from '../../application';
+import { cachedLookup } from '../cached-lookup';
 
 const ROLE_NAMES: Partial<Record<commonv1.Role, string>> = {
   [commonv1.Role.ROLE_ADMIN]: 'admin',
@@ -30,33 +30,22 @@ export function staffFromProto(staff: customerv1.Staff): StaffMember {
  * default deadline 5 s). NOT_FOUND → null; other failures propagate (UNAVAILABLE,
  * DEADLINE_EXCEEDED → the caller's RPC fails with the same status).
  *
- * With `ttlMs` > 0 (DIRECTORY_CACHE_TTL_MS) a found staff member is kept that long (lru-cache,
- * at most 10,000; concurrent asks for one id make one call): assignments of the same technicians
- * do not ask the customer service each time. Unknown ids (null) and failures are never kept.
+ * With `ttlMs` > 0 (DIRECTORY_CACHE_TTL_MS) a found staff member is kept that long (cachedLookup:
+ * lru-cache, at most 10,000; concurrent asks for one id make one call): assignments of the same
+ * technicians do not ask the customer service each time. Unknown ids (null) and failures are never kept.
  */
 export class GrpcStaffDirectory implements StaffDirectory {
-  private readonly cache: LRUCache<string, StaffMember> | undefined;
+  private readonly lookup: (id: string) => Promise<StaffMember | null>;
 
   constructor(
     private readonly client: customerv1.CustomerServiceClient,
     options: { ttlMs?: number; now?: () => number } = {},
   ) {
-    const ttl = options.ttlMs ?? 0;
-    this.cache = ttl > 0
-      ? new LRUCache<string, StaffMember>({
-        max: 10_000,
-        ttl,
-        // A given clock (tests) is read on every access (lru-cache otherwise reads it at most once per ms).
-        ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
-        // undefined = not kept: the directory answered "no such staff member".
-        fetchMethod: async (id) => (await this.ask(id)) ?? undefined,
-      })
-      : undefined;
+    this.lookup = cachedLookup((id) => this.ask(id), options);
   }
 
-  async findStaff(staffId: string): Promise<StaffMember | null> {
-    if (!this.cache) return this.ask(staffId);
-    return (await this.cache.fetch(staffId)) ?? null;
+  findStaff(staffId: string): Promise<StaffMember | null> {
+    return this.lookup(staffId);
   }
 
   private async ask(staffId: string): Promise<StaffMember | null> {

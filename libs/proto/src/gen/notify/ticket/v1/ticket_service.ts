@@ -2505,8 +2505,9 @@ export const TicketServiceService = {
    * `notify.ticket.v1.created`.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (missing type, customer_id, title, address, work_zone;
-   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (unknown customer, when the
-   * service checks it), ALREADY_EXISTS (request_id reused with different fields).
+   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (no customer has that
+   * customer_id: the customer service's GetCustomer), ALREADY_EXISTS (request_id reused
+   * with different fields), UNAVAILABLE (the customer service cannot be asked).
    */
   createTicket: {
     path: "/notify.ticket.v1.TicketService/CreateTicket" as const,
@@ -2678,8 +2679,9 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
    * `notify.ticket.v1.created`.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (missing type, customer_id, title, address, work_zone;
-   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (unknown customer, when the
-   * service checks it), ALREADY_EXISTS (request_id reused with different fields).
+   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (no customer has that
+   * customer_id: the customer service's GetCustomer), ALREADY_EXISTS (request_id reused
+   * with different fields), UNAVAILABLE (the customer service cannot be asked).
    */
   createTicket: handleUnaryCall<CreateTicketRequest, CreateTicketResponse>;
   /**
@@ -2761,8 +2763,9 @@ export interface TicketServiceClient extends Client {
    * `notify.ticket.v1.created`.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (missing type, customer_id, title, address, work_zone;
-   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (unknown customer, when the
-   * service checks it), ALREADY_EXISTS (request_id reused with different fields).
+   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (no customer has that
+   * customer_id: the customer service's GetCustomer), ALREADY_EXISTS (request_id reused
+   * with different fields), UNAVAILABLE (the customer service cannot be asked).
    */
   createTicket(
     request: CreateTicketRequest,

@@ -1,15 +1,17 @@
 import { NotFoundError, UnavailableError } from '@notify/errors';
 import { bindService, createClient, startGrpcServer, unary, type RunningGrpcServer } from '@notify/grpc-kit';
 import { commonv1, customerv1, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
+import { GrpcCustomerDirectory } from '../src/infrastructure/customers/grpc-customer.directory';
 import { GrpcStaffDirectory } from '../src/infrastructure/staff/grpc-staff.directory';
 
 const SERVICE_KEY = 'it-staff-service-key-001';
 
 /**
- * GrpcStaffDirectory against a real gRPC server implementing only
- * `notify.customer.v1.CustomerService.GetStaff` (API-key auth and roles as in production).
+ * GrpcStaffDirectory and GrpcCustomerDirectory against a real gRPC server implementing only
+ * `notify.customer.v1.CustomerService.GetStaff` and `GetCustomer` (API-key auth and roles as in
+ * production).
  */
-describe('GrpcStaffDirectory (customer GetStaff over gRPC)', () => {
+describe('GrpcStaffDirectory / GrpcCustomerDirectory (customer GetStaff / GetCustomer over gRPC)', () => {
   let server: RunningGrpcServer;
   let client: customerv1.CustomerServiceClient;
   const calls: string[] = [];
@@ -30,6 +32,11 @@ describe('GrpcStaffDirectory (customer GetStaff over gRPC)', () => {
             active: true,
           }),
         };
+      }),
+      getCustomer: unary(async (req: customerv1.GetCustomerRequest) => {
+        calls.push(`customer:${req.id}`);
+        if (req.id !== 'cust-1') throw new NotFoundError('customer', req.id);
+        return { customer: customerv1.Customer.fromPartial({ id: 'cust-1', name: 'Budi Santoso', phone: '6282291921583' }) };
       }),
     };
     const bound = bindService(entry.definition, impl, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });
@@ -71,6 +78,26 @@ describe('GrpcStaffDirectory (customer GetStaff over gRPC)', () => {
     await expect(dir.findStaff('nobody')).resolves.toBeNull();
     await expect(dir.findStaff('nobody')).resolves.toBeNull();
     expect(calls).toEqual(['tech-1', 'tech-1', 'nobody', 'nobody']);
+  });
+
+  it('tells whether a customer exists, remembering only the found ones for the TTL', async () => {
+    let now = 1_000_000;
+    const dir = new GrpcCustomerDirectory(client, { ttlMs: 2_000, now: () => now });
+    calls.length = 0;
+    await expect(dir.exists('cust-1')).resolves.toBe(true);
+    await expect(dir.exists('cust-1')).resolves.toBe(true);
+    await expect(dir.exists('nobody')).resolves.toBe(false);
+    await expect(dir.exists('nobody')).resolves.toBe(false);
+    expect(calls).toEqual(['customer:cust-1', 'customer:nobody', 'customer:nobody']);
+    now += 2_001;
+    await dir.exists('cust-1');
+    expect(calls.at(-1)).toBe('customer:cust-1');
+    const dead = createClient(customerv1.CustomerServiceClient, '127.0.0.1:1', { apiKey: SERVICE_KEY, deadlineMs: 1_000 });
+    try {
+      await expect(new GrpcCustomerDirectory(dead).exists('cust-1')).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      dead.close();
+    }
   });
 
   it('fails with UnavailableError when the customer service cannot be reached', async () => {
