@@ -2,7 +2,7 @@ import { buildRoutingRule, DEFAULT_ROUTING_RULE_INPUTS, defaultRoutingRules, GRO
 
 /** Template keys seeded by the template service (services/template/src/seed) as of this commit. */
 const KNOWN_TEMPLATE_KEYS = new Set([
-  'case.escalation.head', 'case.escalation.lead', 'customer.registration_confirmation', 'customer.welcome',
+  'case.escalation.head', 'case.escalation.lead', 'customer.new_registration', 'customer.registration_confirmation', 'customer.welcome',
   'emergency.alert', 'installation.schedule', 'maintenance.notice', 'payment.reminder', 'promotion.campaign',
   'sla.warning', 'summary.daily', 'survey.satisfaction', 'technician.job_offer', 'technician.job_started', 'technician.ticket_assigned',
   'technician.ticket_cancelled', 'technician.weekly_performance', 'upgrade.offer',

@@ -127,6 +127,16 @@ describe('ResolveRecipients', () => {
     expect(unassigned.recipients.map((r) => r.id)).toEqual([customer.id]);
   });
 
+  it('customer.registered: the customer gets the confirmation, the Customer Service group the new registration', async () => {
+    const { f, customer, resolve } = await world();
+    const cs = await f.uc.createGroup.execute(ADMIN, { name: 'Customer Service', chatId: '120363000000000006@g.us', category: 'customer_service', workZone: null, notificationTypes: [] });
+    const r = await resolve('customer.registered', { customerId: customer.id, workZone: 'karawang' });
+    expect(r.recipients.map(brief)).toEqual([
+      [customer.id, 'WHATSAPP', PHONE.cust, 'customer.registration_confirmation'],
+      [cs.id, 'WHATSAPP', '120363000000000006@g.us', 'customer.new_registration'],
+    ]);
+  });
+
   it('honours per-notification-type opt-outs of people and groups', async () => {
     const { f, customer, tkKarawang, resolve } = await world();
     await f.uc.updatePreferences.execute(CS, { subject: { kind: 'customer', id: customer.id }, patch: { optedOutTypes: ['ticket.started'] } });

@@ -26,8 +26,8 @@ import { buildRoutingRule, type RoutingRule, type RoutingRuleInput } from './rou
  *   gateway's inbound flow already replied to them; so is one who took a job (ticket.assigned),
  *   who got technician.job_taken. ticket.completed has no technician message: the seed's
  *   "Ticket Closed" goes to the customer only, and completing is the technician's own step.
- * - rows whose template does not exist yet are seeded disabled (customer.new_registration,
- *   system.alert).
+ * - rows whose template does not exist yet are seeded disabled (system.alert: nothing raises
+ *   system alerts yet).
  */
 export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
   // ── ticket.created ──────────────────────────────────────────────────────────────
@@ -122,7 +122,7 @@ export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
   rule('customer.registered', null, null, 'CUSTOMER', ['WHATSAPP'], 'customer.registration_confirmation',
     'WNS "Phase 2" 7 "Registration Confirmation → Customer (auto)"; REC "Notification Routing Rules" 4'),
   rule('customer.registered', null, null, 'CUSTOMER_SERVICE_GROUP', ['WHATSAPP'], 'customer.new_registration',
-    'REC "Master data: WhatsApp groups" (Customer Service takes new_registration); disabled until the template exists', false),
+    'REC "Master data: WhatsApp groups" (Customer Service | customer_service | new_registration)'),
   rule('customer.activated', null, null, 'CUSTOMER', ['WHATSAPP'], 'customer.welcome',
     'WNS "API Endpoints › 5. Welcome Message › Use: After customer activation"; REC "Option A" use case 3'),
   rule('installation.schedule', null, null, 'CUSTOMER', ['WHATSAPP'], 'installation.schedule',

@@ -405,4 +405,26 @@ describe('gateway pipeline features', () => {
     const msg = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.includes(t.number)), { timeoutMs: 30_000 });
     expect(msg.text).toContain('Kabel digigit tikus');
   });
+
+  // Last: from here on every registration also messages this group.
+  it('a registration reaches the Customer Service WhatsApp group with who, where and which package', async () => {
+    const chatId = `1203630${String(Date.now()).slice(-8)}@g.us`;
+    await callUnary(stack.customerClient, 'createGroup', customerv1.CreateGroupRequest.fromPartial({
+      name: 'Customer Service', chatId, category: customerv1.GroupCategory.GROUP_CATEGORY_CUSTOMER_SERVICE,
+    }));
+    const { customer, phone } = await register('karawang', 'Rina Marlina');
+    const msg = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === chatId), { timeoutMs: 20_000 });
+    expect(msg.text.split('\n').slice(0, 8)).toEqual([
+      '🆕 *REGISTRASI PELANGGAN BARU*',
+      '',
+      '👤 Nama: Rina Marlina',
+      `🆔 Customer ID: ${customer.id}`,
+      `📞 Telepon: +${phone}`,
+      '📍 Alamat: Jl. Kenanga 7',
+      '🗺️ Zona: Karawang',
+      '📦 Paket: Home 30 Mbps',
+    ]);
+    // The customer still gets their own confirmation.
+    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.startsWith('✅ *REGISTRASI BERHASIL*')), { timeoutMs: 20_000 });
+  });
 });

@@ -143,6 +143,8 @@ export async function notificationForEvent(
         variables: {
           customer_name: c.name,
           customer_id: c.id,
+          customer_phone: c.phone,
+          zone: titleCase(c.workZone),
           package_name: c.packageName,
           address: c.address,
           registered_at: iso(c.createdAt),
