@@ -94,7 +94,9 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
  * - AMBIGUOUS (timeout after the request was sent; see ProviderChain): FAILED, retried later on
  *   the SAME provider only (`pinned_provider`), never failed over: at worst that one provider
  *   sees it twice, which its own dedupe/receipts can settle, instead of two providers each
- *   delivering it.
+ *   delivering it. Exception: an URGENT message whose pinned provider then fails for sure
+ *   (connection refused, 5xx, breaker open) is unpinned and goes through the chain next round,
+ *   accepting a possible duplicate rather than losing an urgent message to a provider that is down.
  * Crash policy: a row left SENDING by a process that died (lease expired) may have been
  * accepted by the provider; it is marked DEAD with "ambiguous: gateway stopped during the
  * provider call" and never re-sent automatically (RetryDelivery re-drives it). Leases must
@@ -317,15 +319,21 @@ export class Dispatcher {
       return this.failure(d, sms.provider ?? res.provider, `${res.outcome.reason}; SMS fallback: ${sms.outcome.reason}`, permanentBoth, null);
     }
     const permanent = !res.outcome.retryable && res.outcome.fault === 'message';
-    return this.failure(d, res.provider, res.outcome.reason, permanent, null);
+    // An URGENT message pinned to a provider that now fails for sure (down, 5xx, breaker open)
+    // is unpinned: its next round goes through the whole chain (and SMS fallback). It may then
+    // reach the person twice (the ambiguous attempt may have been delivered); for URGENT that
+    // beats never. Other priorities stay pinned (see the class comment).
+    const unpin = d.pinnedProvider !== null && isUrgent(d.priority);
+    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin);
   }
 
-  private failure(d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null): RoundResult {
+  /** FAILED (retry after the backoff; `pinned` or the row's pin kept unless `unpin`) or DEAD. */
+  private failure(d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null, unpin = false): RoundResult {
     const now = this.o.clock();
     const decision = decideAfterFailure(now, d.rounds + 1, this.o.maxRounds, permanent, this.o.backoff);
     if (decision.kind === 'dead') {
       return { status: 'DEAD', provider, lastError: permanent ? `permanent: ${error}` : `gave up after ${d.rounds + 1} rounds: ${error}` };
     }
-    return { status: 'FAILED', provider, lastError: error, nextAttemptAt: decision.at, pinnedProvider: pinned ?? d.pinnedProvider };
+    return { status: 'FAILED', provider, lastError: error, nextAttemptAt: decision.at, pinnedProvider: unpin ? null : (pinned ?? d.pinnedProvider) };
   }
 }

@@ -139,6 +139,34 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.wablas.messages().filter((m) => m.to === e164)).toHaveLength(0);
   });
 
+  it('ambiguous timeout, then the pinned Fonnte is down: URGENT is unpinned and goes through Wablas; NORMAL stays pinned on Fonnte', async () => {
+    await stack.sims.fonnte.setFault({ mode: 'slow', delay_ms: 1500 });
+    const notify = async (priority: commonv1.Priority) => {
+      const { e164 } = freshPhone();
+      const res = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+        idempotencyKey: `amb-down:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_WELCOME, priority,
+        target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'phone', value: e164 } }] } },
+        variables: { customer_name: 'Siti', customer_id: 'C-3', package_name: 'Home 30 Mbps', activated_at: '2026-11-22T09:00:00+07:00', support_phone: '' },
+      }));
+      return { id: res.deliveries[0]!.id, phone: e164 };
+    };
+    const [urgent, normal] = await Promise.all([notify(commonv1.Priority.PRIORITY_URGENT), notify(commonv1.Priority.PRIORITY_NORMAL)]);
+    for (const d of [urgent, normal]) expect((await waitStatus(d.id, ['FAILED'])).pinnedProvider).toBe('fonnte');
+    await stack.sims.fonnte.setFault({ mode: 'down' });
+    const sent = await waitStatus(urgent.id, ['SENT', 'DELIVERED', 'READ'], 20_000);
+    expect(sent.provider).toBe('wablas');
+    const attempts = await stack.gateway.store.attempts(urgent.id);
+    expect(attempts[0]).toMatchObject({ provider: 'fonnte', outcome: 'AMBIGUOUS' });
+    expect(attempts.at(-1)).toMatchObject({ provider: 'wablas', outcome: 'ACCEPTED' });
+    expect(stack.sims.wablas.messages().filter((m) => m.to === urgent.phone)).toHaveLength(1);
+    // The NORMAL one went through its later rounds on Fonnte only, still pinned.
+    await waitFor(async () => (await stack.gateway.store.attempts(normal.id)).length >= 3, { timeoutMs: 20_000 });
+    const held = (await stack.gateway.store.delivery(normal.id))!;
+    expect(held).toMatchObject({ status: 'FAILED', pinnedProvider: 'fonnte' });
+    expect((await stack.gateway.store.attempts(normal.id)).every((a) => a.provider === 'fonnte')).toBe(true);
+    expect(stack.sims.wablas.messages().filter((m) => m.to === normal.phone)).toHaveLength(0);
+  });
+
   it('Broadcast to an area answers at once (RESOLVING), then every active customer of the area gets the notice', async () => {
     const zone = `area${Math.floor(Math.random() * 1e6)}`;
     const people = await Promise.all([0, 1, 2].map((i) => register(zone, `Warga ${i}`, true)));
