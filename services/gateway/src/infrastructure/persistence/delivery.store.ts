@@ -49,8 +49,16 @@ interface PendingRound {
   attempts: readonly NewAttempt[];
   result: RoundResult;
   now: Date;
+  /** Trace headers of the caller's context (the round's `gateway.send` span), for its event. */
+  trace: Record<string, string>;
   resolve: (d: DeliveryRecord | null) => void;
   reject: (err: unknown) => void;
+}
+
+/** Each round's trace headers by delivery id (the last round of a delivery wins). */
+function roundTraces(rounds: readonly PendingRound[]): (deliveryId: string) => Record<string, string> | undefined {
+  const byId = new Map(rounds.map((r) => [r.deliveryId, r.trace]));
+  return (id) => byId.get(id);
 }
 
 /** A page waiting for its batch (see PgDeliveryStore.writePages). */
@@ -298,14 +306,22 @@ export class PgDeliveryStore implements DeliveryStore {
   /**
    * Runs `fn` in one transaction, writes its delivery changes to the outbox, then reports them
    * after commit. `guardPlans`: the transaction starts with the planner guard (guardedTransaction).
+   * `traceOf(deliveryId)`: the trace headers of that delivery's event (default: the active context's).
    */
-  private async tx<T>(fn: (m: EntityManager, changes: DeliveryChange[]) => Promise<T>, opts: { guardPlans?: boolean } = {}): Promise<T> {
+  private async tx<T>(
+    fn: (m: EntityManager, changes: DeliveryChange[]) => Promise<T>,
+    opts: { guardPlans?: boolean; traceOf?: (deliveryId: string) => Record<string, string> | undefined } = {},
+  ): Promise<T> {
     const changes: DeliveryChange[] = [];
     const body = async (m: EntityManager): Promise<T> => {
       const out = await fn(m, changes);
       if (this.options.publishEvents !== false && changes.length > 0) {
         // One multi-row INSERT and one NOTIFY for the transaction's events (was 2 statements per event).
-        await appendManyToOutbox(m, changes.map((c) => this.deliveryEvent(c)), { schema: this.schema });
+        const events = changes.map((c) => {
+          const headers = opts.traceOf?.(c.delivery.id);
+          return headers ? { ...this.deliveryEvent(c), headers } : this.deliveryEvent(c);
+        });
+        await appendManyToOutbox(m, events, { schema: this.schema });
       }
       return out;
     };
@@ -685,10 +701,15 @@ export class PgDeliveryStore implements DeliveryStore {
    * the claimed record, since nothing else changes a SENDING row under its lease except the
    * lease's expiry. A round whose row was no longer SENDING (its lease expired meanwhile) is
    * written by the transaction above.
+   *
+   * Each round's event carries the trace context active when recordRound is called (the
+   * dispatcher's `gateway.send` span of that delivery), whichever group writes it.
    */
   recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date, claimed?: DeliveryRecord): Promise<DeliveryRecord | null> {
     return new Promise((resolve, reject) => {
-      this.rounds.push({ deliveryId, attempts, result, now, resolve, reject, ...(claimed && claimed.id === deliveryId ? { claimed } : {}) });
+      this.rounds.push({
+        deliveryId, attempts, result, now, trace: injectTraceHeaders(), resolve, reject, ...(claimed && claimed.id === deliveryId ? { claimed } : {}),
+      });
       this.pumpRounds();
     });
   }
@@ -722,7 +743,7 @@ export class PgDeliveryStore implements DeliveryStore {
     }
     if (rest.length === 0) return;
     try {
-      const out = await this.tx((m, changes) => this.writeRounds(m, changes, rest), { guardPlans: true });
+      const out = await this.tx((m, changes) => this.writeRounds(m, changes, rest), { guardPlans: true, traceOf: roundTraces(rest) });
       rest.forEach((r, i) => r.resolve(out[i]!));
     } catch (err) {
       if (rest.length === 1) {
@@ -730,7 +751,7 @@ export class PgDeliveryStore implements DeliveryStore {
         return;
       }
       for (const r of rest) {
-        await this.tx(async (m, changes) => (await this.writeRounds(m, changes, [r]))[0]!).then(r.resolve, r.reject);
+        await this.tx(async (m, changes) => (await this.writeRounds(m, changes, [r]))[0]!, { traceOf: roundTraces([r]) }).then(r.resolve, r.reject);
       }
     }
   }
@@ -753,9 +774,9 @@ export class PgDeliveryStore implements DeliveryStore {
     const changes: DeliveryChange[] = plans.map((p) => ({
       kind: p.r.result.status === 'SENT' ? 'sent' : 'failed', delivery: p.after, previousStatus: 'SENDING', ...(p.last ? { attempt: p.last } : {}), at: p.r.now,
     }));
-    const trace = injectTraceHeaders();
+    // Each event in its own round's trace (the rounds of a group come from different sends).
     const events = publish
-      ? changes.map((c) => ({ ...this.deliveryEvent(c), key: c.delivery.id, headers: trace }))
+      ? changes.map((c, i) => ({ ...this.deliveryEvent(c), key: c.delivery.id, headers: plans[i]!.r.trace }))
       : [];
     const attempts = plans.flatMap((p) => p.records);
     const col = <T>(f: (p: (typeof plans)[number]) => T): T[] => plans.map(f);
