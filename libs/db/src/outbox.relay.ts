@@ -145,6 +145,20 @@ interface OutboxRow {
   attempts: number;
 }
 
+/** A claimed row with its retry state: `due` = next_attempt_at has come; `due_in_ms` = how long until it does. */
+interface ClaimedRow extends OutboxRow {
+  due: boolean;
+  due_in_ms: number;
+}
+
+/**
+ * Publish failures no retry can cure: the payload is larger than the server or the stream takes
+ * (nats-core "max_payload size exceeded"; JetStream "message size exceeds maximum allowed").
+ * Such a row is set aside (published_at set, last_error "not publishable: …", logged as an
+ * error) instead of blocking the rows behind it forever.
+ */
+const UNPUBLISHABLE = /max_payload|maximum payload|message size exceeds/i;
+
 interface BatchResult {
   claimed: number;
   error?: unknown;
@@ -208,8 +222,11 @@ class Relay implements OutboxRelay {
   private readonly retentionMs: number | undefined;
   private readonly purgeIntervalMs: number;
   private purgedAt = 0;
-  /** When this relay last recorded a failed publish (ms since the epoch; -Infinity = never). */
-  private lastFailureAt = -Infinity;
+  /**
+   * True from a failed publish until the loop has published everything due again: meanwhile
+   * handed-off rows are left to the loop, so they cannot overtake the failed (earlier) row.
+   */
+  private handoffSuspended = false;
 
   private stopped = false;
   private wakeRequested = false;
@@ -297,6 +314,11 @@ class Relay implements OutboxRelay {
 
   handoff(events: readonly HandedOffEvent[]): void {
     if (this.stopped || events.length === 0) return;
+    if (this.handoffSuspended) {
+      // An earlier row failed and waits for its retry: these go behind it, through the loop.
+      this.wake();
+      return;
+    }
     if (this.handedOff.length + events.length > this.batchSize * HANDOFF_QUEUE_BATCHES) {
       // Writers outpace the publishes: these rows wait in the table for the loop (memory stays bounded).
       this.wake();
@@ -321,6 +343,7 @@ class Relay implements OutboxRelay {
           if (outcome.value.duplicate) this.counters.duplicates++;
         } else {
           this.counters.failures++;
+          this.handoffSuspended = true;
           this.log.warn({ err: outcome.reason, schema: this.schema, eventId: rows[i]!.id, subject: rows[i]!.subject }, 'outbox relay: publish of a handed-over row failed; the relay retries it');
         }
       });
@@ -416,27 +439,36 @@ class Relay implements OutboxRelay {
   }
 
   /**
-   * Claims up to batchSize due rows, publishes them (pipelined, in order), marks the ones the
-   * stream acknowledged, commits. A failed publish leaves its row unpublished with its attempt
-   * and retry time recorded; under failure a later row may be stored before an earlier one that
-   * is retried (each still exactly once: msgID = row id).
+   * Claims the oldest unpublished rows (up to batchSize, `created_at, position` order) and
+   * publishes the leading run of those that are due (pipelined, in order), marks the ones the
+   * stream acknowledged, commits. Head of line: a row waiting for its retry (after a failed
+   * publish) holds back the rows behind it, so events reach the stream in commit order (for
+   * one relay; a ticket's `created` before its `assigned`) instead of later rows overtaking it;
+   * the relay sleeps until that row is due. A failed publish leaves its row unpublished with its
+   * attempt and retry time recorded; rows after it in the same pipelined batch that the stream
+   * already stored stay stored (each still exactly once: msgID = row id). A row no retry can
+   * cure (UNPUBLISHABLE) is set aside so it does not block the rest.
    *
    * Round trips: BEGIN goes with the claiming SELECT and COMMIT with the marking DELETE / UPDATE
    * (SqlExecutor.batchedTransaction; the batch size and the acknowledged ids, UUIDs read from the
    * table, are inlined as literals), so a batch costs two round trips plus the publishes, not
-   * four; a failure record or the next-due read add theirs.
+   * four; a failure record adds its own.
    */
   private batch(forDrain: boolean): Promise<BatchResult> {
     this.wakeRequested = false;
     // The planner guard first (planner-guard.ts): a plain index scan of outbox_pending_idx, which
     // skips the entries of rows already published and deleted instead of revisiting them.
     const claim = `${PLANNER_GUARD_SQL};
-          SELECT id, subject, payload, headers, attempts FROM ${this.outbox}
-          WHERE published_at IS NULL AND next_attempt_at <= now()
+          SELECT id, subject, payload, headers, attempts, next_attempt_at <= now() AS due,
+                 greatest(0, ceil(extract(epoch FROM next_attempt_at - now()) * 1000))::int AS due_in_ms
+          FROM ${this.outbox}
+          WHERE published_at IS NULL
           ORDER BY created_at, position
           LIMIT ${this.batchSize}
           FOR UPDATE SKIP LOCKED`;
-    return this.db.batchedTransaction<OutboxRow, BatchResult>(claim, async (rows, query) => {
+    return this.db.batchedTransaction<ClaimedRow, BatchResult>(claim, async (claimed, query) => {
+      const blockedAt = claimed.findIndex((r) => !r.due);
+      const rows = blockedAt < 0 ? claimed : claimed.slice(0, blockedAt);
       // Pipelined: every row's publish is sent before the first acknowledgement is awaited, in
       // row order on the one connection, so JetStream stores them in that order and the client
       // writes them to the socket together (one ack round trip per batch instead of one per row).
@@ -451,24 +483,18 @@ class Relay implements OutboxRelay {
           published.push(rowsToPublish[i]!.id);
           this.counters.published++;
           if (outcome.value.duplicate) this.counters.duplicates++;
+        } else if (UNPUBLISHABLE.test(errorMessage(outcome.reason))) {
+          await this.setAside(query, rowsToPublish[i]!, outcome.reason);
         } else if (error === undefined) {
-          // The first failure is recorded (its retry time backs off); later failed rows stay due
-          // and go again with the next batch after the relay-wide pause.
+          // The first failure is recorded (its retry time backs off) and holds back the rows
+          // behind it; later failed rows stay due and go again after it.
           error = outcome.reason;
           await this.recordFailure(query, rowsToPublish[i]!, outcome.reason);
         }
       }
-      let nextDueMs: number | undefined;
-      // Rows wait for a retry only after a failed publish; when this relay saw none within the
-      // longest retry delay, the query is skipped (another replica's retries are found by the poll).
-      const retriesMayWait = Date.now() - this.lastFailureAt <= this.retryMaxMs;
-      if (!error && rows.length < this.batchSize && retriesMayWait) {
-        const due = await query<{ due_ms: number | null }>(
-          `SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::int AS due_ms
-             FROM ${this.outbox} WHERE published_at IS NULL AND next_attempt_at > now()`,
-        );
-        nextDueMs = due.rows[0]?.due_ms ?? undefined;
-      }
+      if (error !== undefined) this.handoffSuspended = true;
+      else if (blockedAt < 0 && claimed.length < this.batchSize) this.handoffSuspended = false; // caught up
+      const nextDueMs = error === undefined && blockedAt >= 0 ? claimed[blockedAt]!.due_in_ms : undefined;
       if (published.length > 0) this.log.debug({ schema: this.schema, count: published.length }, 'outbox relay: published');
       const value: BatchResult = { claimed: rows.length, error, nextDueMs };
       if (published.length === 0) return { value };
@@ -480,9 +506,18 @@ class Relay implements OutboxRelay {
     });
   }
 
+  /** Sets aside a row no retry can publish (UNPUBLISHABLE): marked published with the reason, logged as an error. */
+  private async setAside(query: SqlQuery, row: OutboxRow, err: unknown): Promise<void> {
+    this.counters.failures++;
+    this.log.error({ err, schema: this.schema, eventId: row.id, subject: row.subject }, 'outbox relay: event cannot be published (too large); set aside');
+    await query(
+      `UPDATE ${this.outbox} SET published_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`,
+      [row.id, `not publishable: ${errorMessage(err)}`.slice(0, 2000)],
+    );
+  }
+
   private async recordFailure(query: SqlQuery, row: OutboxRow, err: unknown): Promise<void> {
     this.counters.failures++;
-    this.lastFailureAt = Date.now();
     const attempt = row.attempts + 1;
     const delayMs = backoffMs(attempt, this.retryInitialMs, this.retryMaxMs);
     this.log.warn(
@@ -609,10 +644,13 @@ class Relay implements OutboxRelay {
  *   (SKIP LOCKED); a crash after publish and before commit re-publishes the row with the same
  *   msgID, which JetStream drops as a duplicate within the stream's `duplicate_window`.
  * - Failures: a failed or unacknowledged publish leaves the row unpublished, increments
- *   `attempts`, stores `last_error` and delays the row (`retry`, exponential with jitter);
- *   the batch stops there (rows keep their order) and the relay backs off (`errorBackoff`).
- *   Ordering is per relay only: with several relays, or after a failed row, events may reach
- *   the stream out of `created_at` order; consumers must not depend on it.
+ *   `attempts`, stores `last_error` and delays the row (`retry`, exponential with jitter); the
+ *   relay backs off (`errorBackoff`), and until the row is published the rows committed after it
+ *   wait behind it (head of line, handoffs included), so one relay publishes in commit order
+ *   also across failures. Not ordered: rows a pipelined batch had already sent when an earlier
+ *   one in it failed, and rows of different relays (replicas) racing; consumers must tolerate
+ *   those rare cases. A row too large to publish ever is set aside (published_at set,
+ *   last_error "not publishable: …", logged as an error) rather than blocking the others.
  *
  * Resolves once the LISTEN connection is up (or failed, then retried in the background).
  * Throws `TypeError` for invalid options.

@@ -306,6 +306,8 @@ describe('outbox relay', () => {
     expect(await row(oldId)).toBeUndefined();
     expect(await row(newId)).toBeDefined();
     expect(await row(pending)).toBeDefined();
+    // A row waiting for a retry holds back the rows behind it (head of line): gone before the next test.
+    await ds.query(`DELETE FROM "${pg.schema}".outbox WHERE id = $1`, [pending]);
   });
 
   it('retentionMs 0: each published row is deleted in the transaction that published it (published once, nothing left)', async () => {
@@ -392,5 +394,68 @@ describe('outbox relay', () => {
     await waitFor(() => js.count(subject).then((n) => n === 20), { description: 'all 20 published by the loop' });
     await waitFor(async () => (await Promise.all(events.map((e) => row(e.id)))).every((r) => r === undefined), { description: 'rows deleted' });
     expect(new Set(publisher.acks.map((a) => a.msgID)).size).toBe(20);
+  });
+
+  /** A publisher that rejects while `down` (or the messages `refuse` names), else publishes for real. */
+  function switchable(real: ReturnType<TestJetStream['publisher']>, refuse: (msg: OutboxMessage) => string | null = () => null) {
+    const state = { down: false };
+    const publisher: OutboxPublisher = {
+      publish(msg) {
+        if (state.down) return Promise.reject(new Error('nats: timeout'));
+        const reason = refuse(msg);
+        return reason ? Promise.reject(new Error(reason)) : real.publish(msg);
+      },
+    };
+    return { state, publisher };
+  }
+
+  it('head of line: a row waiting for its retry holds back the rows committed after it (created reaches the stream before assigned)', async () => {
+    const subject = nats.subject('notify.test.v1.ordered');
+    const real = js.publisher();
+    const { state, publisher } = switchable(real);
+    const relay = await start(publisher, { retentionMs: 0, retry: { initialMs: 300, maxMs: 300 }, errorBackoff: { initialMs: 20, maxMs: 20 } });
+    await relay.drain();
+    state.down = true;
+    const created = await commitEvent(subject, 'created');
+    await waitFor(async () => (await row(created))?.attempts === 1, { description: 'created failed once' });
+    state.down = false;
+    const assigned = await commitEvent(subject, 'assigned');
+    await waitFor(() => js.count(subject).then((n) => n === 2), { description: 'both on the stream' });
+    expect(real.acks.map((a) => a.msgID)).toEqual([created, assigned]);
+  });
+
+  it('head of line with handoff: a failed handed-off row is not overtaken by the rows handed off after it', async () => {
+    const subject = nats.subject('notify.test.v1.ordered_handoff');
+    const real = js.publisher();
+    const { state, publisher } = switchable(real);
+    const relay = await start(publisher, { retentionMs: 0, listen: false, pollIntervalMs: 50, retry: { initialMs: 300, maxMs: 300 }, errorBackoff: { initialMs: 20, maxMs: 20 } });
+    await relay.drain();
+    const insert = async (body: string) => {
+      const id = randomUUID();
+      await ds.query(`INSERT INTO "${pg.schema}".outbox (id, subject, payload, headers) VALUES ($1, $2, $3, '{}')`, [id, subject, Buffer.from(body)]);
+      relay.handoff([{ id, subject, data: enc(body) }]);
+      return id;
+    };
+    state.down = true;
+    const created = await insert('created');
+    await waitFor(() => relay.stats().failures >= 1, { description: 'the handoff failed' });
+    state.down = false;
+    const assigned = await insert('assigned');
+    await waitFor(() => js.count(subject).then((n) => n === 2), { description: 'both on the stream' });
+    expect(real.acks.map((a) => a.msgID)).toEqual([created, assigned]);
+  });
+
+  it('sets aside a row too large to publish (not publishable) instead of blocking the rows behind it', async () => {
+    const subject = nats.subject('notify.test.v1.too_large');
+    const real = js.publisher();
+    const { publisher } = switchable(real, (msg) => (new TextDecoder().decode(msg.data) === 'huge' ? "'payload' max_payload size exceeded" : null));
+    await start(publisher, { retentionMs: 0 });
+    const huge = await commitEvent(subject, 'huge');
+    const next = await commitEvent(subject, 'next');
+    await waitFor(() => js.count(subject).then((n) => n === 1), { description: 'the next row published' });
+    expect(real.acks.map((a) => a.msgID)).toEqual([next]);
+    const setAside = await row(huge);
+    expect(setAside?.published_at).toBeInstanceOf(Date);
+    expect(setAside?.last_error).toBe("not publishable: 'payload' max_payload size exceeded");
   });
 });
