@@ -70,6 +70,21 @@ describe('GetTicket', () => {
   });
 });
 
+describe('expected_version on a stale view', () => {
+  it('the loser of a take race (both at version 1) hears who has the job; a step that would still apply is ABORTED', async () => {
+    const f = ticketFixture();
+    const t = await f.newTicket();
+    await f.uc.assign.execute(BUDI, { ticketId: t.id, expectedVersion: 1 });
+    await expect(f.uc.assign.execute(ANDI, { ticketId: t.id, expectedVersion: 1 })).rejects.toThrow(FailedPreconditionError);
+    await expect(f.uc.assign.execute(ANDI, { ticketId: t.id, expectedVersion: 1 })).rejects.toThrow(/Budi/);
+    // Escalating would still apply to version 2: the stale view is the reason, ABORTED (Conflict).
+    const stale = await f.uc.escalate.execute(SUPERVISOR, { ticketId: t.id, reason: 'lama', expectedVersion: 1 }).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(ConflictError);
+    expect(String((stale as Error).message)).toContain('expected 1');
+    expect(f.store.outbox.map((e) => e.kind)).toEqual(['created', 'assigned']);
+  });
+});
+
 describe('the lifecycle through the use cases', () => {
   it('emits exactly one event per transition, carrying previous status, actor and snapshot', async () => {
     const f = ticketFixture();

@@ -70,7 +70,9 @@ export const TRANSITION_ATTEMPTS = 2;
  * step is retried once on the fresh ticket, so the loser of a race gets the error the new
  * state deserves (e.g. "already taken by Budi"), not a bare conflict; a second conflict is
  * rethrown (ABORTED). `expectedVersion` > 0: the loaded ticket must be at that version, else
- * ExpectedVersionMismatchError (ABORTED, not retried); absent / 0 = no check.
+ * the step's own error on the current state when it refuses it (FailedPrecondition, e.g. "already
+ * assigned to Budi"), or ExpectedVersionMismatchError (ABORTED, not retried) when it would still
+ * apply; absent / 0 = no check. `step` must be pure (the domain's transitions are).
  */
 export async function runTicketTransition(
   deps: TicketCommandDeps,
@@ -83,10 +85,14 @@ export async function runTicketTransition(
     try {
       const before = await writer.find(ref);
       if (!before) throw new NotFoundError('ticket', (ref ?? '').trim() || '(empty)');
+      const ctx = { at: deps.clock.now(), eventId: deps.ids.newId() };
       if (expectedVersion !== undefined && expectedVersion > 0 && before.version !== expectedVersion) {
+        // The step's own refusal on the current state says more than the version (the loser of
+        // a take race hears "already assigned to Budi"); a step that would still apply → ABORTED.
+        step(before, ctx);
         throw new ExpectedVersionMismatchError(before.number, before.version, expectedVersion);
       }
-      const { ticket, event } = step(before, { at: deps.clock.now(), eventId: deps.ids.newId() });
+      const { ticket, event } = step(before, ctx);
       await writer.commit({ ticket, expectedVersion: before.version, event });
       return ticket;
     } catch (err) {

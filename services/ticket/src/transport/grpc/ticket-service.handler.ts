@@ -77,7 +77,8 @@ function requireText(value: string, field: string): string {
  * errors map to gRPC statuses in grpc-kit: NotFound → NOT_FOUND, FailedPrecondition →
  * FAILED_PRECONDITION (message names the current state / who has the ticket), Validation →
  * INVALID_ARGUMENT naming the field, Conflict → ABORTED, PermissionDenied → PERMISSION_DENIED.
- * `expected_version` > 0 must match the ticket's version (else ABORTED); AssignTicket with
+ * `expected_version` > 0 must match the ticket's version (else ABORTED, or FAILED_PRECONDITION
+ * when the change no longer applies to the current state, e.g. taken by someone else); AssignTicket with
  * `reassign` false refuses an ASSIGNED ticket (FAILED_PRECONDITION naming who has it).
  * CreateTicket `request_id` is an idempotency key (same fields → the first ticket, other
  * fields → ALREADY_EXISTS). ListTickets `order_by`: CREATED_AT_DESC (default) or
