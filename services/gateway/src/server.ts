@@ -23,6 +23,7 @@ import { PgDeliveryStore } from './infrastructure/persistence/delivery.store';
 import { gatewayEntities } from './infrastructure/persistence/gateway.entities';
 import { gatewayMigrations } from './infrastructure/persistence/migrations';
 import { PgInboundDedupe } from './infrastructure/persistence/pg-inbound.dedupe';
+import { PgJobMessageLog, REPLY_KEY_PREFIX } from './infrastructure/persistence/pg-job-message.log';
 import { PgWakeSignal } from './infrastructure/persistence/pg-wake.signal';
 import { buildProviderChains, type ProviderChains } from './infrastructure/providers';
 import { createNotificationServiceHandler, resumeBroadcasts } from './transport/grpc/notification-service.handler';
@@ -71,7 +72,9 @@ function unavailable(what: string): never {
  * 3. customer / template / ticket gRPC clients with SERVICE_API_KEY;
  * 4. the webhook HTTP server on WEBHOOK_HOST:WEBHOOK_PORT: receipts → HandleReceipt, inbound
  *    replies → the technician reply handler (application/replies; at most once per inbound message
- *    id via `inbound_messages`), /healthz, /metrics;
+ *    id via `inbound_messages`, a message that cannot be recorded there is answered 500 so the
+ *    provider redelivers it; "1" acts on the job of the latest job message in `deliveries`),
+ *    /healthz, /metrics;
  * 5. durable consumers gateway-ticket, gateway-customer, gateway-schedule → IngestNotification
  *    (EVENT_CONSUMER_CONCURRENCY events at once each);
  * 6. the gRPC NotificationService on GRPC_HOST:GRPC_PORT (Broadcasts left RESOLVING by a stopped
@@ -174,19 +177,24 @@ export async function startGatewayService(
       store, clock, logger, maxRounds: config.DELIVERY_MAX_ATTEMPTS, backoff: retryBackoff,
     });
     /**
-     * Replies to technicians: one URGENT WhatsApp delivery (type TECHNICIAN_JOB_OFFER: the reply
-     * belongs to the job-offer flow) pinned to the provider the message came in on, so the answer
-     * comes from the number the technician wrote to. Idempotency key `reply:<provider>:<inbound
-     * message id>` (carried from onInbound in an AsyncLocalStorage), or a fresh key when the
-     * provider sent no id.
+     * Replies to technicians: one WhatsApp delivery (type TECHNICIAN_JOB_OFFER: the reply belongs
+     * to the job-offer flow) at the priority the reply flow gives (URGENT for the confirmation of
+     * a step, HIGH for help / unknown-sender / nothing-in-reach answers, so the per-recipient rate
+     * limit holds back a bot writing to the number in a loop), pinned to the provider the message
+     * came in on, so the answer comes from the number the technician wrote to. Idempotency key
+     * `reply:<provider>:<inbound message id>` (carried from onInbound in an AsyncLocalStorage), or
+     * a fresh `reply:` key when the provider sent no id; the `reply:` prefix is how the job
+     * message log tells these answers apart (PgJobMessageLog). "1" acts on the job of the latest
+     * job message sent to the writer (PgJobMessageLog over the deliveries); the take
+     * confirmation names the customer (the cached directory's GetCustomer).
      */
     const inboundContext = new AsyncLocalStorage<{ messageId?: string }>();
     const replySender: ReplySender = {
-      async sendReply(to, text, provider) {
+      async sendReply(to, text, provider, priority) {
         const id = inboundContext.getStore()?.messageId;
         await ingest.enqueueText({
-          idempotencyKey: id ? `reply:${provider}:${id}` : freshKey('reply'),
-          notificationType: 'TECHNICIAN_JOB_OFFER', priority: 'URGENT', to, text, pinnedProvider: provider,
+          idempotencyKey: id ? `${REPLY_KEY_PREFIX}${provider}:${id}` : freshKey('reply'), // `reply:<uuid>`
+          notificationType: 'TECHNICIAN_JOB_OFFER', priority, to, text, pinnedProvider: provider,
         });
       },
     };
@@ -194,6 +202,8 @@ export async function startGatewayService(
       ? createTechnicianReplyHandler({
         customer: customerClient, ticket: ticketClient, sender: replySender, logger, clock,
         dedupe: new PgInboundDedupe(dataSource, config.DATABASE_SCHEMA),
+        messages: new PgJobMessageLog(dataSource, config.DATABASE_SCHEMA),
+        customers: directory,
       })
       : undefined;
     const webhooks = await startWebhookServer({
@@ -212,6 +222,8 @@ export async function startGatewayService(
             logger.warn({ provider: m.provider }, 'inbound message ignored: SERVICE_API_KEY is not set');
             return;
           }
+          // Rejects only when the message could not be recorded (inbound_messages unreachable):
+          // nothing was done, and the webhook's 500 makes the provider deliver it again.
           const res = await inboundContext.run(m.messageId ? { messageId: m.messageId } : {}, () => replies.handle(m));
           logger.info({ provider: m.provider, action: res.action, ticket_id: res.ticketId }, 'technician reply handled');
         },

@@ -637,10 +637,10 @@ class ScenarioRun {
   // ── helpers ───────────────────────────────────────────────────────────────────
 
   /**
-   * A technician's "1" takes the OLDEST open job of their zones (gateway reply rules), so an
-   * OPEN Karawang ticket left by an earlier, interrupted run would be taken instead of this
-   * run's: cancel those first (their customers get the cancellation message). A fresh stack has
-   * none.
+   * A technician's "1" answers the latest job message sent to them, and falls back to the OLDEST
+   * open job of their zones when there is none (gateway reply rules), so an OPEN Karawang ticket
+   * left by an earlier, interrupted run could be taken instead of this run's: cancel those first
+   * (their customers get the cancellation message). A fresh stack has none.
    */
   private async cancelStaleKarawangTickets(): Promise<string[]> {
     const open = await callUnary(

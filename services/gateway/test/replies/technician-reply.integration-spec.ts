@@ -110,6 +110,10 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     expect(sent.map((s) => s.text)).toEqual([r1.reply, r2.reply, r3.reply]);
     expect(sent[0]!.text).toContain(t.number);
     expect(sent[0]!.text).toContain('DIAMBIL');
+    // The take confirmation names the ticket's customer (GetCustomer): name and +62 phone.
+    expect(sent[0]!.text).toContain('👤 Pelanggan: Budi Santoso\n');
+    expect(sent[0]!.text).toContain('📞 Kontak: +6281234567001\n');
+    expect(sent.map((s) => s.priority)).toEqual(['URGENT', 'URGENT', 'URGENT']);
     expect(sent[1]!.text).toContain('DIMULAI');
     expect(sent[2]!.text).toContain('SELESAI');
 
@@ -125,7 +129,7 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     const stranger = freshPhone();
     const r = await reply(stranger.e164, '1');
     expect(r).toEqual({ action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() });
-    expect(sender.to(stranger.e164)).toEqual([{ to: stranger.e164, text: REPLY_TEXTS.unknownSender(), provider: 'fonnte' }]);
+    expect(sender.to(stranger.e164)).toEqual([{ to: stranger.e164, text: REPLY_TEXTS.unknownSender(), provider: 'fonnte', priority: 'HIGH' }]);
     const got = await getTicket(t.id);
     expect(got.ticket).toMatchObject({ status: S.TICKET_STATUS_OPEN, version: 1, technicianId: '' });
   });

@@ -1,4 +1,4 @@
-import { decideJob, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, type Job } from '../../src/application/replies';
+import { decideJob, displayPhone, formatWib, stepOn, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, type Job } from '../../src/application/replies';
 
 const job = (over: Partial<Job> & { number: string }): Job => ({
   id: `id-${over.number}`,
@@ -9,6 +9,7 @@ const job = (over: Partial<Job> & { number: string }): Job => ({
   address: 'Jl. Mawar 1',
   description: 'Internet mati',
   technicianId: '',
+  customerId: 'c-1',
   createdAt: new Date('2026-11-22T01:00:00Z'),
   ...over,
 });
@@ -56,6 +57,34 @@ describe('decideJob: which job "1" acts on', () => {
   });
   it('else nothing', () => {
     expect(decideJob([], [], [])).toBeNull();
+  });
+});
+
+describe('stepOn: what "1" does to the ticket of the latest job message', () => {
+  const me = { id: 't1', workZones: ['karawang'] };
+  it('OPEN in their zones → take (any zone when they have none); outside them → null', () => {
+    expect(stepOn(job({ number: 'A' }), me)).toBe('take');
+    expect(stepOn(job({ number: 'A', workZone: 'Karawang ' }), me)).toBe('take');
+    expect(stepOn(job({ number: 'A', workZone: 'bekasi' }), me)).toBeNull();
+    expect(stepOn(job({ number: 'A', workZone: 'bekasi' }), { id: 't1', workZones: [] })).toBe('take');
+  });
+  it('theirs ASSIGNED → start, theirs IN_PROGRESS → complete', () => {
+    expect(stepOn(job({ number: 'A', status: 'ASSIGNED', technicianId: 't1' }), me)).toBe('start');
+    expect(stepOn(job({ number: 'A', status: 'IN_PROGRESS', technicianId: 't1' }), me)).toBe('complete');
+  });
+  it('someone else\'s, cancelled or completed → null', () => {
+    expect(stepOn(job({ number: 'A', status: 'ASSIGNED', technicianId: 't2' }), me)).toBeNull();
+    expect(stepOn(job({ number: 'A', status: 'IN_PROGRESS', technicianId: 't2' }), me)).toBeNull();
+    expect(stepOn(job({ number: 'A', status: 'COMPLETED', technicianId: 't1' }), me)).toBeNull();
+    expect(stepOn(job({ number: 'A', status: 'CANCELLED' }), me)).toBeNull();
+  });
+});
+
+describe('displayPhone', () => {
+  it('E.164 digits get their +; anything else is shown as is', () => {
+    expect(displayPhone('6281234567001')).toBe('+6281234567001');
+    expect(displayPhone('+6281234567001')).toBe('+6281234567001');
+    expect(displayPhone('')).toBe('');
   });
 });
 

@@ -5,9 +5,14 @@ import {
   REPLY_TEXTS,
   TechnicianReplyUseCase,
   type InboundReply,
+  type CustomerContact,
+  type CustomerDirectory,
+  type InboundDedupe,
   type Job,
   type JobActor,
   type JobBoard,
+  type JobMessageLog,
+  type JobMessageRef,
   type StaffDirectory,
   type StaffMember,
 } from '../../src/application/replies';
@@ -36,6 +41,7 @@ class InMemoryJobBoard implements JobBoard {
       address: 'Jl. Mawar 1',
       description: 'Internet mati',
       technicianId: '',
+      customerId: 'c-1',
       createdAt: new Date(Date.UTC(2026, 10, 22, 0, n)),
       ...over,
     };
@@ -88,6 +94,36 @@ class InMemoryStaffDirectory implements StaffDirectory {
   }
 }
 
+/**
+ * The delivery log as the reply flow reads it: `sent(address, job)` records a job message (an
+ * offer, an assignment notice) sent to `address`; `answeredSince` is whether the recording sender
+ * answered `phone` after that message (as PgJobMessageLog reads the flow's `reply:` deliveries).
+ */
+class InMemoryJobMessageLog implements JobMessageLog {
+  private readonly messages: Array<{ address: string; ticketId: string; sentAt: Date; repliesBefore: number }> = [];
+  private seq = 0;
+  constructor(private readonly sender: RecordingReplySender) {}
+
+  sent(address: string, job: Job): void {
+    this.messages.push({ address, ticketId: job.id, sentAt: new Date(Date.UTC(2026, 10, 22, 1, ++this.seq)), repliesBefore: this.sender.sent.length });
+  }
+
+  async latest(address: string, phone: string): Promise<JobMessageRef | null> {
+    const m = this.messages.filter((x) => x.address === address).at(-1);
+    if (!m) return null;
+    return { ticketId: m.ticketId, sentAt: m.sentAt, answeredSince: this.sender.sent.slice(m.repliesBefore).some((r) => r.to === phone) };
+  }
+}
+
+class InMemoryCustomers implements CustomerDirectory {
+  down = false;
+  constructor(private readonly byId: Record<string, CustomerContact>) {}
+  async customer(id: string): Promise<CustomerContact | null> {
+    if (this.down) throw new UnavailableError('customer service down (test)');
+    return this.byId[id] ?? null;
+  }
+}
+
 const LUFTI: StaffMember = { id: 's-1', name: 'Lufti', phone: '6282291921583', isTechnician: true, active: true, workZones: ['karawang'] };
 const ROAMER: StaffMember = { id: 's-2', name: 'Rudi', phone: '6281311112222', isTechnician: true, active: true, workZones: [] };
 const IDLE: StaffMember = { id: 's-3', name: 'Iwan', phone: '6281311113333', isTechnician: true, active: false, workZones: ['karawang'] };
@@ -120,7 +156,7 @@ describe('TechnicianReplyUseCase (in-memory ports)', () => {
     const t = board.add();
     const r = await make().handle(msg('082291921583', '1'));
     expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
-    expect(sender.sent).toEqual([{ to: '6282291921583', text: r.reply, provider: 'fonnte' }]);
+    expect(sender.sent).toEqual([{ to: '6282291921583', text: r.reply, provider: 'fonnte', priority: 'URGENT' }]);
     expect(board.history).toEqual([{ ticket: t.id, step: 'take', actor: { staffId: 's-1', name: 'Lufti' } }]);
   });
 
@@ -196,7 +232,7 @@ describe('TechnicianReplyUseCase (in-memory ports)', () => {
     });
     const uc = new TechnicianReplyUseCase({ staff, jobs: lossy, sender, clock: () => NOW, logger: createLogger({ service: 'gateway', level: 'silent' }) });
     const r = await uc.handle(msg(LUFTI.phone, '1'));
-    expect(r).toEqual({ action: 'assigned', reply: REPLY_TEXTS.assigned({ ...t, status: 'ASSIGNED', technicianId: 's-1', version: 2 }), ticketId: t.id });
+    expect(r).toEqual({ action: 'assigned', reply: REPLY_TEXTS.assigned({ ...t, status: 'ASSIGNED', technicianId: 's-1', version: 2 }, null), ticketId: t.id });
     expect(board.history).toHaveLength(1);
   });
 
@@ -250,5 +286,166 @@ describe('TechnicianReplyUseCase (in-memory ports)', () => {
     const uc = make(new InMemoryInboundDedupe());
     expect((await uc.handle(msg(LUFTI.phone, '1'))).action).toBe('assigned');
     expect((await uc.handle(msg(LUFTI.phone, '1'))).action).toBe('started');
+  });
+});
+
+describe('TechnicianReplyUseCase: "1" answers the latest job message (review fixes)', () => {
+  let board: InMemoryJobBoard;
+  let sender: RecordingReplySender;
+  let log: InMemoryJobMessageLog;
+  let customers: InMemoryCustomers;
+  const NOW = new Date('2026-11-22T07:00:00Z');
+  const make = (over: { dedupe?: InboundDedupe; messages?: JobMessageLog | null } = {}) =>
+    new TechnicianReplyUseCase({
+      staff: new InMemoryStaffDirectory([LUFTI, ROAMER, IDLE]),
+      jobs: board,
+      sender,
+      clock: () => NOW,
+      logger: createLogger({ service: 'gateway', level: 'silent' }),
+      customers,
+      ...(over.messages === null ? {} : { messages: over.messages ?? log }),
+      ...(over.dedupe ? { dedupe: over.dedupe } : {}),
+    });
+  const one = (from: string, over: Partial<InboundReply> = {}): InboundReply => ({ provider: 'fonnte', from, text: '1', isGroup: false, ...over });
+
+  beforeEach(() => {
+    board = new InMemoryJobBoard();
+    sender = new RecordingReplySender();
+    log = new InMemoryJobMessageLog(sender);
+    customers = new InMemoryCustomers({ 'c-1': { name: 'Budi Santoso', phone: '6281234567001' } });
+  });
+
+  it('a busy technician answering a new offer takes the NEW job; the job in progress is untouched (and not completed)', async () => {
+    const a = board.add({ status: 'IN_PROGRESS', technicianId: 's-1', version: 3 });
+    log.sent(LUFTI.phone, a); // A's offer, long ago
+    const b = board.add();
+    log.sent(LUFTI.phone, b); // the offer of B: "Balas *1* untuk mengambil tiket ini"
+    const uc = make();
+
+    const r1 = await uc.handle(one(LUFTI.phone));
+    expect(r1).toMatchObject({ action: 'assigned', ticketId: b.id });
+    expect(board.jobs.get(b.id)).toMatchObject({ status: 'ASSIGNED', technicianId: 's-1' });
+    expect(board.jobs.get(a.id)).toMatchObject({ status: 'IN_PROGRESS', version: 3 });
+    expect(board.history).toEqual([{ ticket: b.id, step: 'take', actor: { staffId: 's-1', name: 'Lufti' } }]);
+
+    // The take confirmation says "Balas *1* saat Anda mulai mengerjakan": the next "1" starts B, then completes B.
+    expect(await uc.handle(one(LUFTI.phone))).toMatchObject({ action: 'started', ticketId: b.id });
+    expect(await uc.handle(one(LUFTI.phone))).toMatchObject({ action: 'completed', ticketId: b.id });
+    expect(board.jobs.get(a.id)!.status).toBe('IN_PROGRESS');
+    // B is done and they have been answered since its offer: the priority order finds A.
+    expect(await uc.handle(one(LUFTI.phone))).toMatchObject({ action: 'completed', ticketId: a.id });
+  });
+
+  it('of two offers, "1" takes the one offered last, not the oldest', async () => {
+    const older = board.add();
+    log.sent(LUFTI.phone, older);
+    const newer = board.add();
+    log.sent(LUFTI.phone, newer);
+    expect(await make().handle(one(LUFTI.phone))).toMatchObject({ action: 'assigned', ticketId: newer.id });
+    expect(board.jobs.get(older.id)!.status).toBe('OPEN');
+  });
+
+  it('an offer another technician took before the "1": already taken, nothing changes (the job in progress stays); the next "1" goes on with their own job', async () => {
+    const a = board.add({ status: 'IN_PROGRESS', technicianId: 's-1', version: 3 });
+    const b = board.add();
+    log.sent(LUFTI.phone, b);
+    await board.take(b, { staffId: 's-9', name: 'Andi' });
+    const uc = make();
+    const r = await uc.handle(one(LUFTI.phone));
+    expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.alreadyTaken(board.jobs.get(b.id)!), ticketId: b.id });
+    expect(board.jobs.get(a.id)).toMatchObject({ status: 'IN_PROGRESS', version: 3 });
+    expect(sender.sent.map((x) => x.text)).toEqual([r.reply]);
+    // Answered since the offer: the next "1" is theirs to direct at their own work.
+    expect(await uc.handle(one(LUFTI.phone))).toMatchObject({ action: 'completed', ticketId: a.id });
+  });
+
+  it('a cancelled offer: the answer says so and nothing changes', async () => {
+    const mine = board.add({ status: 'ASSIGNED', technicianId: 's-1' });
+    const gone = board.add({ status: 'CANCELLED' });
+    log.sent(LUFTI.phone, gone);
+    const r = await make().handle(one(LUFTI.phone));
+    expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.jobUnavailable(gone), ticketId: gone.id });
+    expect(r.reply).toContain('dibatalkan');
+    expect(board.jobs.get(mine.id)!.status).toBe('ASSIGNED');
+  });
+
+  it('a "1" in a group answers the latest offer posted in that group', async () => {
+    const a = board.add();
+    const b = board.add();
+    log.sent('120363042111111111@g.us', b);
+    log.sent(LUFTI.phone, a); // a personal offer, sent after b was posted in the group: a "1" in the group still answers the group's offer
+    const r = await make().handle(one(LUFTI.phone, { isGroup: true, group: '120363042111111111@g.us' }));
+    expect(r).toMatchObject({ action: 'assigned', ticketId: b.id });
+    expect(sender.sent.map((x) => x.to)).toEqual([LUFTI.phone]);
+  });
+
+  it('an offer outside their work zones is not taken: they are told, nothing changes', async () => {
+    const far = board.add({ workZone: 'bekasi' });
+    log.sent(LUFTI.phone, far);
+    expect(await make().handle(one(LUFTI.phone))).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.jobUnavailable(far), ticketId: far.id });
+    expect(board.jobs.get(far.id)!.status).toBe('OPEN');
+  });
+
+  it('without job messages the priority order still applies (the fallback)', async () => {
+    const busy = board.add({ status: 'IN_PROGRESS', technicianId: 's-1' });
+    board.add();
+    expect(await make().handle(one(LUFTI.phone))).toMatchObject({ action: 'completed', ticketId: busy.id });
+    expect(await make({ messages: null }).handle(one(LUFTI.phone))).toMatchObject({ action: 'assigned' });
+  });
+
+  it('the inbound message cannot be recorded (dedupe claim fails): handle rejects so the webhook answers non-200; nothing is done or sent', async () => {
+    const t = board.add();
+    log.sent(LUFTI.phone, t);
+    const broken: InboundDedupe = { claim: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) };
+    await expect(make({ dedupe: broken }).handle(one(LUFTI.phone, { messageId: 'inbox-9' }))).rejects.toBeInstanceOf(UnavailableError);
+    expect(board.jobs.get(t.id)!.status).toBe('OPEN');
+    expect(board.history).toEqual([]);
+    expect(sender.sent).toEqual([]);
+    // The provider's redelivery, once the database is back, acts.
+    expect(await make({ dedupe: new InMemoryInboundDedupe() }).handle(one(LUFTI.phone, { messageId: 'inbox-9' }))).toMatchObject({ action: 'assigned', ticketId: t.id });
+  });
+
+  it('confirmations of a step are URGENT; help, unknown-sender, nothing-in-reach, already-taken and "try again" answers are HIGH (rate limited)', async () => {
+    const uc = make({ messages: null });
+    await uc.handle(one('6281399998888')); // unknown sender
+    await uc.handle(one(LUFTI.phone, { text: 'halo' })); // help
+    await uc.handle(one(LUFTI.phone)); // nothing in reach
+    await uc.handle(one(IDLE.phone)); // inactive technician
+    const t = board.add();
+    await uc.handle(one(LUFTI.phone)); // taken
+    await uc.handle(one(LUFTI.phone)); // started
+    await uc.handle(one(LUFTI.phone)); // completed
+    board.down = true;
+    await uc.handle(one(LUFTI.phone)); // failed: try again
+    expect(sender.sent.map((x) => x.priority)).toEqual(['HIGH', 'HIGH', 'HIGH', 'HIGH', 'URGENT', 'URGENT', 'URGENT', 'HIGH']);
+    expect(t.id).toBe('t-1');
+
+    board.down = false;
+    const other = board.add();
+    log.sent(ROAMER.phone, other);
+    await board.take(other, { staffId: 's-9', name: 'Andi' });
+    await make().handle(one(ROAMER.phone)); // already taken
+    expect(sender.sent.at(-1)).toMatchObject({ to: ROAMER.phone, priority: 'HIGH' });
+  });
+
+  it('the take confirmation names the customer (name, +62 phone) and the SLA deadline', async () => {
+    const t = board.add({ slaDueAt: new Date('2026-11-22T10:15:00Z') });
+    log.sent(LUFTI.phone, t);
+    const r = await make().handle(one(LUFTI.phone));
+    expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
+    expect(r.reply).toContain('👤 Pelanggan: Budi Santoso\n');
+    expect(r.reply).toContain('📞 Kontak: +6281234567001\n');
+    expect(r.reply).toContain('⏳ Batas SLA: 22/11/2026 17:15 WIB\n');
+    expect(r.reply).toContain(`🎫 Nomor: ${t.number}\n`);
+    expect(r.reply).toBe(REPLY_TEXTS.assigned(board.jobs.get(t.id)!, { name: 'Budi Santoso', phone: '6281234567001' }));
+  });
+
+  it('the customer service down after the take: the take stands and is confirmed without the customer lines', async () => {
+    const t = board.add();
+    customers.down = true;
+    const r = await make({ messages: null }).handle(one(LUFTI.phone));
+    expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
+    expect(r.reply).toContain('👤 Pelanggan: -\n');
+    expect(board.jobs.get(t.id)!.status).toBe('ASSIGNED');
   });
 });

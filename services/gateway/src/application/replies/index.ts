@@ -1,21 +1,21 @@
 import type { Logger } from '@notify/logger';
 import type { customerv1, ticketv1 } from '@notify/proto';
-import { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory } from './grpc-reply.adapters';
-import type { InboundDedupe, ReplySender, TechnicianReplyHandler } from './reply.ports';
+import { DEFAULT_REPLY_DEADLINE_MS, GrpcCustomerDirectory, GrpcJobBoard, GrpcStaffDirectory } from './grpc-reply.adapters';
+import type { CustomerDirectory, InboundDedupe, JobMessageLog, ReplySender, TechnicianReplyHandler } from './reply.ports';
 import { TechnicianReplyUseCase } from './technician-reply.use-case';
 
 export * from './reply.ports';
 export { REPLY_TEXTS } from './reply-texts';
-export { decideJob, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, type JobDecision, type JobStep } from './technician-reply.rules';
+export { decideJob, displayPhone, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 export { TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
-export { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
+export { DEFAULT_REPLY_DEADLINE_MS, GrpcCustomerDirectory, GrpcJobBoard, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
 export { DEFAULT_INBOUND_DEDUPE_CAPACITY, InMemoryInboundDedupe } from './in-memory-inbound.dedupe';
 
 /** Dependencies of {@link createTechnicianReplyHandler}. */
 export interface TechnicianReplyHandlerDeps {
-  /** Customer service client (createClient with an API key of role `service`): GetStaff by phone. */
+  /** Customer service client (createClient with an API key of role `service`): GetStaff by phone, GetCustomer. */
   readonly customer: customerv1.CustomerServiceClient;
-  /** Ticket service client (createClient with an API key of role `service`): ListTickets, AssignTicket, StartTicket, CompleteTicket. */
+  /** Ticket service client (createClient with an API key of role `service`): ListTickets, GetTicket, AssignTicket, StartTicket, CompleteTicket. */
   readonly ticket: ticketv1.TicketServiceClient;
   /** Sends the answer back to the technician. */
   readonly sender: ReplySender;
@@ -29,6 +29,17 @@ export interface TechnicianReplyHandlerDeps {
    * again). Tests use {@link InMemoryInboundDedupe}; production backs it with Postgres.
    */
   readonly dedupe?: InboundDedupe;
+  /**
+   * The job messages the gateway sent, so "1" acts on the job of the latest one (the rule on
+   * {@link TechnicianReplyUseCase}); default none: "1" follows the priority order only. The
+   * gateway passes its delivery log (PgJobMessageLog).
+   */
+  readonly messages?: JobMessageLog;
+  /**
+   * Customer name and phone for the take confirmation; default GetCustomer over `customer`
+   * ({@link GrpcCustomerDirectory}). The gateway passes its cached RecipientDirectory.
+   */
+  readonly customers?: CustomerDirectory;
 }
 
 /**
@@ -36,7 +47,9 @@ export interface TechnicianReplyHandlerDeps {
  * (customer-notification-system.md, "Technician Takes / Starts / Completes Job (Button "1")").
  * Wire it to the inbound webhooks (`/webhooks/fonnte/inbound`, `/webhooks/wablas/inbound`):
  * `handler.handle({ ...parsedInboundMessage, messageId })`. The rules are documented on
- * {@link TechnicianReplyUseCase}; `handle` never rejects (dependency failures become `failed`).
+ * {@link TechnicianReplyUseCase}; dependency failures become `failed`, and `handle` rejects only
+ * when the message cannot be recorded (the `dedupe` claim fails): the webhook must then answer
+ * non-200 so the provider delivers it again.
  * The customer-facing messages (TEKNISI DITUGASKAN, …) are NOT sent here: they follow from the
  * ticket events through the delivery pipeline.
  */
@@ -49,6 +62,8 @@ export function createTechnicianReplyHandler(deps: TechnicianReplyHandlerDeps): 
     sender: deps.sender,
     logger: deps.logger,
     clock: deps.clock ?? (() => new Date()),
+    customers: deps.customers ?? new GrpcCustomerDirectory(deps.customer, deadlineMs),
     ...(deps.dedupe ? { dedupe: deps.dedupe } : {}),
+    ...(deps.messages ? { messages: deps.messages } : {}),
   });
 }

@@ -1,5 +1,5 @@
-import type { Job } from './reply.ports';
-import { formatWib } from './technician-reply.rules';
+import type { CustomerContact, Job } from './reply.ports';
+import { displayPhone, formatWib } from './technician-reply.rules';
 
 /**
  * Every text the technician reply flow answers with, in one place (Bahasa Indonesia).
@@ -12,17 +12,27 @@ import { formatWib } from './technician-reply.rules';
  * texts are authored here, in the seeds' style (emoji + *bold title*, "🎫 Nomor", "📍 Alamat",
  * "🔧 Masalah", "🕐 Dimulai / Selesai"), and each confirmation says what "1" does next.
  * Texts that change nothing say so ("Tidak ada perubahan"), so the technician knows the reply
- * was read.
+ * was read. The take confirmation carries what the technician needs to go to the customer (name,
+ * phone, address, problem, SLA deadline), the fields of the template service's
+ * `technician.job_taken`: the routing leaves the technician who took the job out of
+ * `ticket.assigned`, so this is the only message that tells them.
  */
 export const REPLY_TEXTS = {
-  /** OPEN → ASSIGNED: the technician took the job. */
-  assigned: (job: Job): string =>
+  /**
+   * OPEN → ASSIGNED: the technician took the job. `customer` is the ticket's customer (null when
+   * unknown or the customer service could not answer: the lines show `-`); the SLA line only when
+   * the ticket has a deadline.
+   */
+  assigned: (job: Job, customer: CustomerContact | null): string =>
     [
       '✅ *PEKERJAAN BERHASIL DIAMBIL*',
       '',
       `🎫 Nomor: ${job.number}`,
+      `👤 Pelanggan: ${customer?.name || '-'}`,
+      `📞 Kontak: ${customer?.phone ? displayPhone(customer.phone) : '-'}`,
+      `📍 Alamat: ${job.address || '-'}`,
       `🔧 Masalah: ${job.description || '-'}`,
-      `📍 Alamat: ${job.address}`,
+      ...(job.slaDueAt ? [`⏳ Batas SLA: ${formatWib(job.slaDueAt)}`] : []),
       '⏰ Status: ASSIGNED',
       '',
       'Pelanggan akan diberi tahu. Balas *1* saat Anda mulai mengerjakan.',
@@ -65,12 +75,12 @@ export const REPLY_TEXTS = {
   inactiveTechnician: (name: string): string =>
     `Halo ${name}, akun teknisi Anda sedang tidak aktif, jadi pekerjaan tidak dapat diambil. Hubungi supervisor Anda. Tidak ada perubahan.`,
 
-  /** Any text other than "1" from a technician. */
+  /** Any text other than "1" from a technician; states the rule: "1" answers the latest job message. */
   notACommand: (): string =>
-    'Balas *1* untuk:\n' +
-    '• mengambil pekerjaan yang ditawarkan di area Anda,\n' +
-    '• memulai pekerjaan yang sudah Anda ambil,\n' +
-    '• menyelesaikan pekerjaan yang sedang Anda kerjakan.',
+    'Balas *1* untuk menjawab pesan pekerjaan terakhir yang Anda terima:\n' +
+    '• tawaran tiket baru → Anda mengambilnya,\n' +
+    '• tiket yang sudah Anda ambil → mulai dikerjakan,\n' +
+    '• tiket yang sedang Anda kerjakan → selesai.',
 
   /** "1" with nothing to act on. */
   nothingInReach: (workZones: readonly string[]): string =>
@@ -78,13 +88,24 @@ export const REPLY_TEXTS = {
       workZones.length ? `area ${workZones.join(', ')}` : 'area mana pun'
     }. Tidak ada perubahan. Anda akan menerima pesan saat ada pekerjaan baru.`,
 
-  /** The OPEN job was taken by someone else first. */
+  /** The job offered to them was taken by another technician first (at the take, or before the "1" answering its offer). */
   alreadyTaken: (job: Job): string =>
     `⚠️ Maaf, tiket ${job.number} sudah diambil teknisi lain. Tidak ada perubahan. Balas *1* lagi untuk pekerjaan berikutnya bila ada.`,
 
   /** The job changed between reading and acting (start / complete raced another change). */
   changedMeanwhile: (job: Job): string =>
     `⚠️ Status tiket ${job.number} baru saja berubah, jadi balasan Anda tidak diproses. Tidak ada perubahan. Balas *1* lagi untuk melanjutkan.`,
+
+  /**
+   * The "1" answered a job message whose ticket is not theirs to move and not held by another
+   * technician (that is {@link REPLY_TEXTS.alreadyTaken}): cancelled, completed, or OPEN outside
+   * their work zones. Says that the next "1" goes on with their other work (the use case then
+   * falls back to the priority order).
+   */
+  jobUnavailable: (job: Job): string =>
+    `⚠️ Tiket ${job.number} ${
+      job.status === 'CANCELLED' ? 'sudah dibatalkan' : job.status === 'COMPLETED' ? 'sudah selesai' : 'berada di luar area kerja Anda'
+    }, jadi balasan Anda tidak diproses. Tidak ada perubahan. Balas *1* lagi untuk pekerjaan Anda yang lain bila ada.`,
 
   /** A dependency failed. */
   failed: (): string => 'Maaf, balasan Anda belum dapat diproses karena gangguan sistem. Silakan balas *1* lagi dalam beberapa menit.',

@@ -15,15 +15,30 @@ import type { InboundMessage, WebhookProvider } from '../../transport/http/webho
  */
 export type InboundReply = InboundMessage & { readonly messageId?: string };
 
+/**
+ * Priority of an answer (the delivery pipeline's priorities, issue 5 "Quiet hours … URGENT
+ * bypasses them. A per-recipient rate limit … exempts urgent ones"):
+ * - `URGENT`: the confirmation of a step the technician just made (`assigned`, `started`,
+ *   `completed`): the technician is waiting for it to go on working, and it is at most one per
+ *   ticket step, so it bypasses the per-recipient rate limit;
+ * - `HIGH`: every other answer (help text, unknown sender, not a technician, nothing in reach,
+ *   already taken, "try again"): these answer whatever anyone writes to the number, so the
+ *   per-recipient rate limit applies to them (an auto-responder or bot writing to the number in a
+ *   loop gets at most the limit of answers per window, the rest wait: ARCHITECTURE "Per-recipient
+ *   rate limits guard against spam loops").
+ */
+export type ReplyPriority = 'URGENT' | 'HIGH';
+
 /** Sends the confirmation / help text back to the writer. */
 export interface ReplySender {
   /**
    * Sends `text` to `to` (E.164 digits without `+`, e.g. `6282291921583`) through `provider`
-   * (the provider the message came in on, so the answer comes from the same WhatsApp number).
-   * Rejects when the message could not be handed over; the reply flow logs that and still
-   * returns its result (the ticket change, if any, has already happened).
+   * (the provider the message came in on, so the answer comes from the same WhatsApp number) at
+   * `priority` (see {@link ReplyPriority}). Rejects when the message could not be handed over;
+   * the reply flow logs that and still returns its result (the ticket change, if any, has
+   * already happened).
    */
-  sendReply(to: string, text: string, provider: WebhookProvider): Promise<void>;
+  sendReply(to: string, text: string, provider: WebhookProvider, priority: ReplyPriority): Promise<void>;
 }
 
 /**
@@ -36,6 +51,8 @@ export interface InboundDedupe {
    * false every later time (the message was already handled or is being handled), so exactly one
    * delivery of a message acts. A claim is never released: a handler that fails after claiming
    * answers the technician "try again", and the technician's next "1" is a new message.
+   * Rejects when the claim cannot be recorded (e.g. the database is down): the reply flow then
+   * does nothing and rejects too, so the webhook answers non-200 and the provider redelivers.
    */
   claim(provider: WebhookProvider, messageId: string): Promise<boolean>;
 }
@@ -54,7 +71,11 @@ export type ReplyAction =
   | 'not_a_technician'
   /** "1" but no job of theirs and no OPEN job in their zones: nothing changed. */
   | 'nothing_in_reach'
-  /** Another technician (or another change) got there first: nothing changed. */
+  /**
+   * Another technician (or another change) got there first, or the ticket of the job message the
+   * "1" answers is no longer theirs to move (taken by someone else, cancelled, completed):
+   * nothing changed.
+   */
   | 'already_taken'
   /** The text is not "1": nothing changed, the answer explains what "1" does. */
   | 'not_a_command'
@@ -74,7 +95,12 @@ export interface ReplyResult {
 
 /** Handles technician replies. */
 export interface TechnicianReplyHandler {
-  /** See {@link TechnicianReplyUseCase.handle}. Never rejects: failures become `failed`. */
+  /**
+   * See {@link TechnicianReplyUseCase.handle}. Failures become `failed`, except one: when the
+   * message cannot be recorded ({@link InboundDedupe.claim} rejects), nothing is done or sent and
+   * `handle` rejects with an UnavailableError, so the webhook answers non-200 and the provider
+   * delivers the message again (Fonnte retries non-200 answers, providers.md §1.7).
+   */
   handle(msg: InboundReply): Promise<ReplyResult>;
 }
 
@@ -117,9 +143,13 @@ export interface Job {
   readonly address: string;
   readonly description: string;
   readonly technicianId: string;
+  /** The customer the ticket is for (customer id, UUID; '' when the ticket names none). */
+  readonly customerId: string;
   readonly createdAt: Date;
   readonly startedAt?: Date;
   readonly completedAt?: Date;
+  /** SLA deadline (ticket.proto `Ticket.sla_due_at`), when the ticket has one. */
+  readonly slaDueAt?: Date;
 }
 
 /** Who acts on the ticket: recorded in the ticket's history. */
@@ -145,4 +175,54 @@ export interface JobBoard {
   start(job: Job, actor: JobActor): Promise<Job>;
   /** IN_PROGRESS → COMPLETED (CompleteTicket with expected_version, no notes). Same rejections. */
   complete(job: Job, actor: JobActor): Promise<Job>;
+}
+
+/** A customer as the take confirmation shows them to the technician. */
+export interface CustomerContact {
+  readonly name: string;
+  /** E.164 digits without `+` (customer.proto `Customer.phone`). */
+  readonly phone: string;
+}
+
+/**
+ * Finds the customer of a ticket (the customer service's GetCustomer), for the take
+ * confirmation: the technician who took a job by replying needs the customer's name and phone
+ * (the routing leaves the actor out of `ticket.assigned`, so this confirmation is all they get).
+ * The gateway's RecipientDirectory (cached GetCustomer) satisfies this port.
+ */
+export interface CustomerDirectory {
+  /** The customer with this id, or null when there is none. Rejects when the directory cannot answer. */
+  customer(id: string): Promise<CustomerContact | null>;
+}
+
+/**
+ * The latest job message the gateway sent to an address: what a technician's "1" answers. See
+ * {@link JobMessageLog}.
+ */
+export interface JobMessageRef {
+  /** The ticket the message was about (UUID). */
+  readonly ticketId: string;
+  /** When the provider accepted it (the technician can have seen it from then on). */
+  readonly sentAt: Date;
+  /**
+   * True when an answer of this reply flow was sent to the technician's phone after `sentAt`:
+   * the technician has been answered since that message, so their next "1" is not necessarily
+   * meant for it any more.
+   */
+  readonly answeredSince: boolean;
+}
+
+/**
+ * What the gateway sent to a WhatsApp number about jobs, read back from the delivery log (the
+ * `deliveries` table records the ticket and notification type of every message per recipient).
+ */
+export interface JobMessageLog {
+  /**
+   * The job message most recently sent (accepted by a provider) to `address` (E.164 digits, or a
+   * group id `…@g.us`): a message about a ticket of the ticket lifecycle (the job offer of
+   * `ticket.created`, the assignment, start, completion or cancellation notices, an API-sent
+   * TECHNICIAN_JOB_OFFER), with whether an answer of this flow was sent to `phone` since. Null
+   * when nothing of the kind was sent there. Rejects when the log cannot be read.
+   */
+  latest(address: string, phone: string): Promise<JobMessageRef | null>;
 }

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import type { Job } from './reply.ports';
+import type { Job, StaffMember } from './reply.ports';
 
 /**
  * Pure rules of the technician reply flow (no I/O). Sources:
@@ -7,7 +7,10 @@ import type { Job } from './reply.ports';
  *   Job (Button "1" on assigned job)", "Technician Completes Job (Button "1" on in-progress
  *   job)": one key, "1", moves the technician's job one step on;
  * - customer-notification-system.md, "Phone Number Format": numbers are compared as
- *   Indonesian E.164 digits (`082291921583` → `6282291921583`).
+ *   Indonesian E.164 digits (`082291921583` → `6282291921583`);
+ * - issue 5, "Receipts and replies": "a staff member's WhatsApp reply `1` takes the job offered
+ *   to them": "1" answers the latest job message the technician received ({@link stepOn}), and
+ *   only without one does the order of {@link decideJob} choose.
  */
 
 /** WhatsApp JID suffixes a provider may leave on a personal number (`6282…@s.whatsapp.net`). */
@@ -45,11 +48,36 @@ export type JobStep = 'complete' | 'start' | 'take';
 export type JobDecision = { readonly step: JobStep; readonly job: Job } | null;
 
 /**
- * Which job "1" acts on, in this order (the seeds' three "press 1" steps, applied to the job
- * furthest along first so a technician never holds two):
+ * What "1" does to the ticket of the latest job message the technician received (the message the
+ * "1" answers), given that ticket as it is now:
+ * - OPEN, in one of their work zones (any zone when they have none): take it (the message was the
+ *   offer: "Balas *1* untuk mengambil tiket ini");
+ * - theirs and ASSIGNED: start it (after the take confirmation or an assignment notice: "Balas
+ *   *1* saat Anda mulai mengerjakan");
+ * - theirs and IN_PROGRESS: complete it (after the start confirmation: "Balas *1* jika pekerjaan
+ *   sudah selesai");
+ * - anything else (held by another technician, CANCELLED, COMPLETED, OPEN outside their zones):
+ *   null, the ticket is no longer theirs to move.
+ * The flow's own confirmations are not job messages in the log, but each one is about the same
+ * ticket as the message it answered, so the reference stays on that ticket and its state gives
+ * the next step. Whatever else the technician holds (a job IN_PROGRESS) is left untouched.
+ */
+export function stepOn(job: Job, staff: Pick<StaffMember, 'id' | 'workZones'>): JobStep | null {
+  if (job.status === 'OPEN') return staff.workZones.length === 0 || staff.workZones.includes(job.workZone.trim().toLowerCase()) ? 'take' : null;
+  if (job.technicianId !== staff.id) return null;
+  if (job.status === 'ASSIGNED') return 'start';
+  if (job.status === 'IN_PROGRESS') return 'complete';
+  return null;
+}
+
+/**
+ * Which job "1" acts on when it answers no job message (none was sent to the technician, or the
+ * one it answers is no longer theirs and they have been answered since: see the use case), in
+ * this order (the seeds' three "press 1" steps, applied to the job furthest along first):
  * 1. a job of theirs IN_PROGRESS → complete it;
  * 2. else a job of theirs ASSIGNED → start it;
- * 3. else the oldest OPEN job in one of their work zones (the job offered to them) → take it;
+ * 3. else the oldest OPEN job in one of their work zones (with no job message to go by, the
+ *    offer waiting longest) → take it;
  * 4. else nothing (null).
  * Within a step the oldest job (created_at, then number) is chosen, so the choice is stable.
  */
@@ -87,6 +115,14 @@ const STEP_TARGET: Record<JobStep, Job['status']> = { take: 'ASSIGNED', start: '
  */
 export function stepApplied(step: JobStep, before: Job, after: Job | null, staffId: string): boolean {
   return !!after && after.id === before.id && after.status === STEP_TARGET[step] && after.technicianId === staffId && after.version === before.version + 1;
+}
+
+/**
+ * A phone number as shown to technicians: E.164 digits get their `+` (`6281234567001` →
+ * `+6281234567001`, the template service's `phone` filter); anything else is shown as it is.
+ */
+export function displayPhone(phone: string): string {
+  return /^\d+$/.test(phone) ? `+${phone}` : phone;
 }
 
 /** Western Indonesia Time (WIB) is UTC+7 all year (no daylight saving). */

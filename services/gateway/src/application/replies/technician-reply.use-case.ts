@@ -1,21 +1,25 @@
-import { ConflictError, FailedPreconditionError } from '@notify/errors';
+import { ConflictError, FailedPreconditionError, UnavailableError } from '@notify/errors';
 import { maskPhone, type Logger } from '@notify/logger';
 import { withSpan } from '@notify/telemetry';
 import { REPLY_TEXTS } from './reply-texts';
 import type {
+  CustomerContact,
+  CustomerDirectory,
   InboundDedupe,
   InboundReply,
   Job,
   JobActor,
   JobBoard,
+  JobMessageLog,
   ReplyAction,
+  ReplyPriority,
   ReplyResult,
   ReplySender,
   StaffDirectory,
   StaffMember,
   TechnicianReplyHandler,
 } from './reply.ports';
-import { decideJob, isJobCommand, normalizeSenderPhone, stepApplied, type JobStep } from './technician-reply.rules';
+import { decideJob, isJobCommand, normalizeSenderPhone, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 
 /** Dependencies of {@link TechnicianReplyUseCase}. */
 export interface TechnicianReplyUseCaseDeps {
@@ -27,28 +31,63 @@ export interface TechnicianReplyUseCaseDeps {
   readonly clock: () => Date;
   /** At-most-once guard per (provider, message id); absent = every delivery is handled. */
   readonly dedupe?: InboundDedupe;
+  /**
+   * What the gateway sent to whom about jobs (rule 6); absent = "1" follows the priority order
+   * only (rule 6c), which cannot tell which offer a technician is answering.
+   */
+  readonly messages?: JobMessageLog;
+  /** The ticket's customer for the take confirmation; absent (or failing) = those lines show `-`. */
+  readonly customers?: CustomerDirectory;
 }
+
+/** The answers that confirm a step the technician made: URGENT; every other answer is HIGH ({@link ReplyPriority}). */
+const CONFIRMATIONS: ReadonlySet<ReplyAction> = new Set<ReplyAction>(['assigned', 'started', 'completed']);
+
+/** The ticket of the job message a "1" answers, when it is not theirs to move (rule 6b). */
+type Unavailable = { readonly unavailable: Job };
 
 /**
  * The technician "press 1" flow (customer-notification-system.md, "Technician Takes Job (Button
  * "1")", "Technician Starts Job (Button "1" on assigned job)", "Technician Completes Job (Button
- * "1" on in-progress job)"; issue 5, "Receipts and replies").
+ * "1" on in-progress job)"; issue 5, "Receipts and replies": "a staff member's WhatsApp reply `1`
+ * takes the job offered to them").
  *
  * `handle(msg)` in order:
  * 1. In a group, only "1" is for the bot: any other text is group chatter → `not_a_command`,
  *    nothing sent (answering every group message would spam the team's groups).
  * 2. Idempotency: with a `dedupe` port and a `msg.messageId`, a (provider, id) already claimed →
- *    `duplicate`, nothing done, nothing sent.
+ *    `duplicate`, nothing done, nothing sent. If the claim itself fails (the database is down),
+ *    the message cannot be recorded: nothing is done or sent and `handle` REJECTS with an
+ *    UnavailableError, so the webhook answers non-200 and the provider delivers the message
+ *    again later (Fonnte retries non-200 answers, providers.md §1.7) instead of it being lost.
  * 3. The sender's number is normalized to E.164 digits ({@link normalizeSenderPhone}); not a
  *    number → `unknown_sender`, nothing sent (there is no one to answer).
  * 4. Staff lookup (customer GetStaff by phone): none → `unknown_sender`; staff but not a
  *    technician, or an inactive technician → `not_a_technician`. Nothing changes.
- * 5. Text trimmed other than "1" → `not_a_command` with a help text listing what "1" does.
- * 6. "1": the technician's IN_PROGRESS job → CompleteTicket (`completed`); else their ASSIGNED
- *    job → StartTicket (`started`); else the oldest OPEN job in one of their work zones (all
- *    zones when they have none) → AssignTicket to them (`assigned`); else `nothing_in_reach`.
+ * 5. Text trimmed other than "1" → `not_a_command` with a help text stating what "1" does.
+ * 6. "1" answers the latest job message the technician received:
+ *    a. with a `messages` log, the latest job message the gateway sent (a provider accepted) to
+ *       the address the "1" came from (the technician's phone; the group's id for a "1" written
+ *       in a group) names a ticket; re-read now (GetTicket), {@link stepOn} gives the step:
+ *       OPEN in their zones → AssignTicket to them (`assigned`: the message was the offer);
+ *       theirs ASSIGNED → StartTicket (`started`); theirs IN_PROGRESS → CompleteTicket
+ *       (`completed`). So a busy technician answering a new offer takes the NEW job and the one
+ *       in progress is left untouched, and of several offers the latest is taken. The flow's
+ *       confirmations are about the ticket of the message they answered, so after "taken" the
+ *       next "1" starts that ticket and after "started" the next completes it;
+ *    b. that ticket is not theirs to move (another technician holds it, it was cancelled or
+ *       completed, or it is OPEN outside their zones) and this flow has sent them no answer since
+ *       that message → `already_taken` naming that ticket, nothing changes: the "1" was meant
+ *       for it, and acting on another job would be a guess (it could complete a job in progress
+ *       and tell its customer so). The answer says "1" again goes on with their other work;
+ *    c. otherwise (no log, no job message, the ticket not found, or 6b already answered) the
+ *       priority order ({@link decideJob}): their IN_PROGRESS job → complete; else their ASSIGNED
+ *       job → start; else the oldest OPEN job in one of their work zones (all zones when they
+ *       have none) → take; else `nothing_in_reach`.
  *    Every change is made with actor = the technician (kind STAFF, role technician), so the
- *    ticket history shows who, and with expected_version = the version read.
+ *    ticket history shows who, and with expected_version = the version read. The take
+ *    confirmation carries the customer's name and phone (`customers`: GetCustomer), the address,
+ *    the problem and the SLA deadline.
  * 7. FAILED_PRECONDITION or ABORTED from the ticket service (someone else took the job, or it
  *    changed meanwhile) → `already_taken`, nothing changed. Any other error (UNAVAILABLE,
  *    DEADLINE_EXCEEDED, …) → rule 8, else `failed` with a "try again" answer; the error is logged.
@@ -59,8 +98,10 @@ export interface TechnicianReplyUseCaseDeps {
  *    the re-read fails too) `failed`. Without this, "try again" after a lost answer would move
  *    the job one step further than the technician meant.
  * Every outcome except those marked "nothing sent" is answered with `sender.sendReply(phone,
- * text, msg.provider)`; a failed send is logged and does not change the result.
- * `handle` never rejects.
+ * text, msg.provider, priority)`: URGENT for the confirmation of a step (`assigned`, `started`,
+ * `completed`), HIGH for every other answer, so the per-recipient rate limit holds back a bot or
+ * auto-responder writing to the number in a loop ({@link ReplyPriority}); a failed send is logged
+ * and does not change the result. `handle` rejects only as rule 2 says.
  */
 export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   constructor(private readonly deps: TechnicianReplyUseCaseDeps) {}
@@ -76,23 +117,31 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
 
   private async run(msg: InboundReply): Promise<ReplyResult> {
     const log = this.deps.logger.child({ provider: msg.provider, ...(msg.messageId ? { inbound_message_id: msg.messageId } : {}) });
+    if (msg.isGroup && !isJobCommand(msg.text)) return this.done(log, { action: 'not_a_command', reply: '' });
+    if (this.deps.dedupe && msg.messageId && !(await this.claim(this.deps.dedupe, msg, log))) {
+      return this.done(log, { action: 'duplicate', reply: '' });
+    }
     const phone = normalizeSenderPhone(msg.from);
+    if (!phone) return this.done(log, { action: 'unknown_sender', reply: '' }, { from: maskPhone(msg.from) });
     let result: ReplyResult;
-    let send = true;
     try {
-      if (msg.isGroup && !isJobCommand(msg.text)) return this.done(log, { action: 'not_a_command', reply: '' });
-      if (this.deps.dedupe && msg.messageId && !(await this.deps.dedupe.claim(msg.provider, msg.messageId))) {
-        return this.done(log, { action: 'duplicate', reply: '' });
-      }
-      if (!phone) return this.done(log, { action: 'unknown_sender', reply: '' }, { from: maskPhone(msg.from) });
       result = await this.decide(msg, phone, log);
     } catch (err) {
-      log.error({ err, phone: maskPhone(phone ?? msg.from) }, 'technician reply failed');
+      log.error({ err, phone: maskPhone(phone) }, 'technician reply failed');
       result = { action: 'failed', reply: REPLY_TEXTS.failed() };
-      send = phone !== null;
     }
-    if (send && phone) await this.reply(phone, result.reply, msg, log);
-    return this.done(log, result, phone ? { phone: maskPhone(phone) } : {});
+    await this.reply(phone, result, msg, log);
+    return this.done(log, result, { phone: maskPhone(phone) });
+  }
+
+  /** Rule 2: claims the message; rejects (UnavailableError) when it cannot be recorded. */
+  private async claim(dedupe: InboundDedupe, msg: InboundReply, log: Logger): Promise<boolean> {
+    try {
+      return await dedupe.claim(msg.provider, msg.messageId!);
+    } catch (err) {
+      log.error({ err }, 'inbound message could not be recorded; nothing done, the provider is to deliver it again');
+      throw new UnavailableError('inbound message could not be recorded (de-duplication claim failed); deliver it again later', { cause: err });
+    }
   }
 
   private async decide(msg: InboundReply, phone: string, log: Logger): Promise<ReplyResult> {
@@ -101,23 +150,28 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
     if (!staff.isTechnician) return { action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician(staff.name) };
     if (!staff.active) return { action: 'not_a_technician', reply: REPLY_TEXTS.inactiveTechnician(staff.name) };
     if (!isJobCommand(msg.text)) return { action: 'not_a_command', reply: REPLY_TEXTS.notACommand() };
-    return this.press1(staff, log.child({ staff_id: staff.id }));
+    const address = msg.isGroup && msg.group ? msg.group : phone;
+    return this.press1(staff, address, phone, log.child({ staff_id: staff.id }));
   }
 
-  /** Rule 6 and 7 of {@link handle}. */
-  private async press1(staff: StaffMember, log: Logger): Promise<ReplyResult> {
-    const { jobs } = this.deps;
-    const inProgress = await jobs.jobsOf(staff.id, 'IN_PROGRESS');
-    const assigned = inProgress.length ? [] : await jobs.jobsOf(staff.id, 'ASSIGNED');
-    const open = inProgress.length || assigned.length ? [] : await this.openJobsFor(staff);
-    const decision = decideJob(inProgress, assigned, open);
+  /** Rules 6 and 7 of {@link handle}. */
+  private async press1(staff: StaffMember, address: string, phone: string, log: Logger): Promise<ReplyResult> {
+    const answered = await this.answeredJob(staff, address, phone, log);
+    if (answered && 'unavailable' in answered) {
+      const job = answered.unavailable;
+      const heldByOther = (job.status === 'ASSIGNED' || job.status === 'IN_PROGRESS') && job.technicianId !== staff.id;
+      log.info({ ticket: job.number, status: job.status }, '"1" answers a job message whose ticket is no longer theirs to move; nothing changed');
+      return { action: 'already_taken', reply: heldByOther ? REPLY_TEXTS.alreadyTaken(job) : REPLY_TEXTS.jobUnavailable(job), ticketId: job.id };
+    }
+    const decision = answered ?? (await this.byPriority(staff));
     if (!decision) return { action: 'nothing_in_reach', reply: REPLY_TEXTS.nothingInReach(staff.workZones) };
 
+    const { jobs } = this.deps;
     const { step, job } = decision;
     const actor: JobActor = { staffId: staff.id, name: staff.name };
     try {
       const after = await STEPS[step].run(jobs, job, actor);
-      return { action: STEPS[step].action, reply: STEPS[step].text(after, this.deps.clock), ticketId: after.id };
+      return { action: STEPS[step].action, reply: await this.confirmation(step, after, log), ticketId: after.id };
     } catch (err) {
       if (err instanceof FailedPreconditionError || err instanceof ConflictError) {
         log.info({ ticket: job.number, step, reason: err.message }, 'job changed before the reply could act');
@@ -126,7 +180,52 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
       const after = await this.reread(job, log);
       if (!stepApplied(step, job, after, staff.id)) throw err;
       log.warn({ err, ticket: job.number, step }, 'ticket call failed but the re-read ticket shows the step applied; confirming it');
-      return { action: STEPS[step].action, reply: STEPS[step].text(after!, this.deps.clock), ticketId: job.id };
+      return { action: STEPS[step].action, reply: await this.confirmation(step, after!, log), ticketId: job.id };
+    }
+  }
+
+  /**
+   * Rules 6a and 6b: the step on the ticket of the latest job message sent to `address`, the
+   * ticket when it is not theirs to move and the "1" answers it directly, or null (rule 6c).
+   */
+  private async answeredJob(staff: StaffMember, address: string, phone: string, log: Logger): Promise<JobDecision | Unavailable | null> {
+    if (!this.deps.messages) return null;
+    const ref = await this.deps.messages.latest(address, phone);
+    if (!ref) return null;
+    const job = await this.deps.jobs.get(ref.ticketId);
+    if (!job) {
+      log.warn({ ticket_id: ref.ticketId }, 'the ticket of the latest job message does not exist; using the priority order');
+      return null;
+    }
+    const step = stepOn(job, staff);
+    if (step) return { step, job };
+    return ref.answeredSince ? null : { unavailable: job };
+  }
+
+  /** Rule 6c: the priority order over their jobs and the OPEN jobs of their zones. */
+  private async byPriority(staff: StaffMember): Promise<JobDecision> {
+    const { jobs } = this.deps;
+    const inProgress = await jobs.jobsOf(staff.id, 'IN_PROGRESS');
+    const assigned = inProgress.length ? [] : await jobs.jobsOf(staff.id, 'ASSIGNED');
+    const open = inProgress.length || assigned.length ? [] : await this.openJobsFor(staff);
+    return decideJob(inProgress, assigned, open);
+  }
+
+  /** The confirmation of `step`, done: `after` is the ticket after it. */
+  private async confirmation(step: JobStep, after: Job, log: Logger): Promise<string> {
+    if (step === 'take') return REPLY_TEXTS.assigned(after, await this.customerOf(after, log));
+    if (step === 'start') return REPLY_TEXTS.started(after, after.startedAt ?? this.deps.clock());
+    return REPLY_TEXTS.completed(after, after.completedAt ?? this.deps.clock());
+  }
+
+  /** The ticket's customer for the take confirmation; null when unknown or unreadable (the take stands either way). */
+  private async customerOf(job: Job, log: Logger): Promise<CustomerContact | null> {
+    if (!this.deps.customers || !job.customerId) return null;
+    try {
+      return await this.deps.customers.customer(job.customerId);
+    } catch (err) {
+      log.warn({ err, ticket: job.number }, 'could not read the customer for the take confirmation; sending it without');
+      return null;
     }
   }
 
@@ -147,9 +246,10 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
     return lists.flat();
   }
 
-  private async reply(to: string, text: string, msg: InboundReply, log: Logger): Promise<void> {
+  private async reply(to: string, result: ReplyResult, msg: InboundReply, log: Logger): Promise<void> {
+    const priority: ReplyPriority = CONFIRMATIONS.has(result.action) ? 'URGENT' : 'HIGH';
     try {
-      await this.deps.sender.sendReply(to, text, msg.provider);
+      await this.deps.sender.sendReply(to, result.reply, msg.provider, priority);
     } catch (err) {
       log.warn({ err, phone: maskPhone(to) }, 'technician reply could not be sent');
     }
@@ -161,9 +261,9 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   }
 }
 
-/** What each step does on the job board, its result action and its confirmation text. */
-const STEPS: Record<JobStep, { action: ReplyAction; run: (b: JobBoard, j: Job, a: JobActor) => Promise<Job>; text: (j: Job, clock: () => Date) => string }> = {
-  take: { action: 'assigned', run: (b, j, a) => b.take(j, a), text: (j) => REPLY_TEXTS.assigned(j) },
-  start: { action: 'started', run: (b, j, a) => b.start(j, a), text: (j, clock) => REPLY_TEXTS.started(j, j.startedAt ?? clock()) },
-  complete: { action: 'completed', run: (b, j, a) => b.complete(j, a), text: (j, clock) => REPLY_TEXTS.completed(j, j.completedAt ?? clock()) },
+/** What each step does on the job board and its result action. */
+const STEPS: Record<JobStep, { action: ReplyAction; run: (b: JobBoard, j: Job, a: JobActor) => Promise<Job> }> = {
+  take: { action: 'assigned', run: (b, j, a) => b.take(j, a) },
+  start: { action: 'started', run: (b, j, a) => b.start(j, a) },
+  complete: { action: 'completed', run: (b, j, a) => b.complete(j, a) },
 };

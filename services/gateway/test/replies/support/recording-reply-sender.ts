@@ -1,4 +1,4 @@
-import type { ReplySender } from '../../../src/application/replies';
+import type { ReplyPriority, ReplySender } from '../../../src/application/replies';
 import type { WebhookProvider } from '../../../src/transport/http/webhook-payloads';
 
 /** One reply the flow sent. */
@@ -6,6 +6,7 @@ export interface SentReply {
   readonly to: string;
   readonly text: string;
   readonly provider: WebhookProvider;
+  readonly priority: ReplyPriority;
 }
 
 /** A {@link ReplySender} that records what it is asked to send (and can be told to fail). */
@@ -13,12 +14,12 @@ export class RecordingReplySender implements ReplySender {
   readonly sent: SentReply[] = [];
   failNext = 0;
 
-  sendReply(to: string, text: string, provider: WebhookProvider): Promise<void> {
+  sendReply(to: string, text: string, provider: WebhookProvider, priority: ReplyPriority): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
       return Promise.reject(new Error('provider down (test)'));
     }
-    this.sent.push({ to, text, provider });
+    this.sent.push({ to, text, provider, priority });
     return Promise.resolve();
   }
 

@@ -1,0 +1,58 @@
+import type { DataSource } from 'typeorm';
+import { assertSchemaName, qualifiedTable } from '@notify/db';
+import type { JobMessageLog, JobMessageRef } from '../../application/replies';
+
+/**
+ * Idempotency-key prefix of the technician reply flow's answers (`reply:<provider>:<inbound
+ * message id>`, or `reply:<uuid>` without an id; the composition root's ReplySender makes them),
+ * which is how the delivery log tells the flow's answers from the pipeline's messages.
+ */
+export const REPLY_KEY_PREFIX = 'reply:';
+
+/**
+ * Notification types whose messages make a job message: the ticket lifecycle (the job offer of
+ * `ticket.created`, the assignment, start, completion and cancellation notices) and an API-sent
+ * TECHNICIAN_JOB_OFFER naming a ticket. SLA warnings, escalations and summaries are left out: a
+ * "1" is not an answer to them.
+ */
+export const JOB_MESSAGE_TYPES: readonly string[] = [
+  'TICKET_CREATED', 'TICKET_ASSIGNED', 'TICKET_STARTED', 'TICKET_COMPLETED', 'TICKET_CANCELLED', 'TECHNICIAN_JOB_OFFER',
+];
+
+/**
+ * The reply flow's {@link JobMessageLog} over the gateway's delivery log (`<schema>.deliveries`,
+ * one row per message and recipient with its ticket, notification type and sent_at). A read
+ * only; nothing is written here.
+ *
+ * `latest(address, phone)`: the row to `address` (the `recipient` column: E.164 digits, or a
+ * group id) with a ticket, of a {@link JOB_MESSAGE_TYPES} type, accepted by a provider (sent_at
+ * set: the technician can have seen it), latest sent_at first; `answeredSince` = a reply-flow
+ * answer ({@link REPLY_KEY_PREFIX}) was accepted for `phone` after it. Both reads use the
+ * (recipient, sent_at) index of sent rows.
+ */
+export class PgJobMessageLog implements JobMessageLog {
+  private readonly table: string;
+
+  constructor(
+    private readonly ds: DataSource,
+    schema: string,
+  ) {
+    this.table = qualifiedTable(assertSchemaName(schema), 'deliveries');
+  }
+
+  async latest(address: string, phone: string): Promise<JobMessageRef | null> {
+    const rows: Array<{ ticket_id: string; sent_at: Date; answered_since: boolean }> = await this.ds.query(
+      `SELECT d.ticket_id, d.sent_at,
+              EXISTS (SELECT 1 FROM ${this.table} r
+                       WHERE r.recipient = $2 AND r.sent_at IS NOT NULL AND r.sent_at > d.sent_at
+                         AND r.idempotency_key LIKE $4) AS answered_since
+         FROM ${this.table} d
+        WHERE d.recipient = $1 AND d.sent_at IS NOT NULL AND d.ticket_id IS NOT NULL AND d.notification_type = ANY($3)
+        ORDER BY d.sent_at DESC, d.created_at DESC
+        LIMIT 1`,
+      [address, phone, JOB_MESSAGE_TYPES, `${REPLY_KEY_PREFIX}%`],
+    );
+    const row = rows[0];
+    return row ? { ticketId: row.ticket_id, sentAt: new Date(row.sent_at), answeredSince: row.answered_since } : null;
+  }
+}
