@@ -21,7 +21,8 @@ export function durableName(consumer: string, domain: EventDomain, ns?: string):
 
 /**
  * A durable consumer declared in code; structurally a `@notify/messaging` `ConsumerSpec`
- * (stream, durable, filterSubjects, maxDeliver, ackWaitMs). Durations in ms.
+ * (stream, durable, filterSubjects, maxDeliver, ackWaitMs). Durations in ms. The server-side
+ * `max_deliver` is always unlimited; `maxDeliver` is the consumer runner's budget.
  */
 export interface ConsumerDefinition {
   /** Stream name, e.g. `TICKET_EVENTS`. */
@@ -30,7 +31,11 @@ export interface ConsumerDefinition {
   readonly durable: string;
   /** Subjects received; the whole domain unless `events` narrowed it. */
   readonly filterSubjects: string[];
-  /** Deliveries before the message is dead-lettered (default 10). */
+  /**
+   * Budget of non-transient handler failures before the message is dead-lettered (default 10).
+   * Transient failures (dependency unavailable / timed out) do not count: they are retried with
+   * capped backoff for as long as they last (`@notify/messaging` `ConsumerSpec.maxDeliver`).
+   */
   readonly maxDeliver: number;
   /** Ack wait, ms (default 30 000). */
   readonly ackWaitMs: number;

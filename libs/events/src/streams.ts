@@ -3,8 +3,8 @@ import { type EventDomain, EVENT_DOMAINS, domainSubjects } from './subjects';
 
 /**
  * A JetStream stream declared in code. Structurally a `@notify/messaging` `StreamSpec`
- * (name, subjects, duplicateWindowMs, maxAgeMs) plus limits the JetStream adapter may
- * apply. Durations in milliseconds, sizes in bytes.
+ * (name, subjects, duplicateWindowMs, maxAgeMs, maxBytes, maxMsgSize: both buses apply them)
+ * plus `domain` and `description`. Durations in milliseconds, sizes in bytes.
  */
 export interface StreamDefinition {
   /** `TICKET_EVENTS` (with ns `t123`: `T123_TICKET_EVENTS`). */
@@ -17,8 +17,12 @@ export interface StreamDefinition {
   readonly duplicateWindowMs: number;
   /** Retention by age, ms. */
   readonly maxAgeMs: number;
-  /** Retention by size, bytes (oldest discarded first). */
-  readonly maxBytes: number;
+  /**
+   * Retention by size, bytes (oldest discarded first); unset = none. The event streams leave it
+   * unset: JetStream reserves `max_bytes` of storage per stream replica up front, so a limit
+   * here would make a NATS with a small store refuse the streams at start; `maxAgeMs` bounds them.
+   */
+  readonly maxBytes?: number;
   /** Largest accepted message, bytes. */
   readonly maxMsgSize: number;
   /** Human description (shown by `nats stream info`). */
@@ -33,11 +37,11 @@ const MIB = 1024 * 1024;
 export const DUPLICATE_WINDOW_MS = 2 * MINUTE_MS;
 
 /** Per-domain limits. Deliveries are the high-volume stream, so they are kept shortest. */
-const STREAM_LIMITS: Record<EventDomain, { base: string; maxAgeMs: number; maxBytes: number; description: string }> = {
-  ticket: { base: 'TICKET_EVENTS', maxAgeMs: 14 * DAY_MS, maxBytes: 1024 * MIB, description: 'Ticket lifecycle events (notify.ticket.v1.*)' },
-  customer: { base: 'CUSTOMER_EVENTS', maxAgeMs: 30 * DAY_MS, maxBytes: 512 * MIB, description: 'Customer events (notify.customer.v1.*)' },
-  schedule: { base: 'SCHEDULE_EVENTS', maxAgeMs: 7 * DAY_MS, maxBytes: 512 * MIB, description: 'Scheduler events (notify.schedule.v1.*)' },
-  delivery: { base: 'DELIVERY_EVENTS', maxAgeMs: 3 * DAY_MS, maxBytes: 2048 * MIB, description: 'Delivery events (notify.delivery.v1.*)' },
+const STREAM_LIMITS: Record<EventDomain, { base: string; maxAgeMs: number; description: string }> = {
+  ticket: { base: 'TICKET_EVENTS', maxAgeMs: 14 * DAY_MS, description: 'Ticket lifecycle events (notify.ticket.v1.*)' },
+  customer: { base: 'CUSTOMER_EVENTS', maxAgeMs: 30 * DAY_MS, description: 'Customer events (notify.customer.v1.*)' },
+  schedule: { base: 'SCHEDULE_EVENTS', maxAgeMs: 7 * DAY_MS, description: 'Scheduler events (notify.schedule.v1.*)' },
+  delivery: { base: 'DELIVERY_EVENTS', maxAgeMs: 3 * DAY_MS, description: 'Delivery events (notify.delivery.v1.*)' },
 };
 
 /** Max message size of every stream: 1 MiB (events are snapshots, never message bodies). */
@@ -60,7 +64,6 @@ export function eventStream(domain: EventDomain, ns?: string): StreamDefinition 
     subjects: [domainSubjects(domain, ns)],
     duplicateWindowMs: DUPLICATE_WINDOW_MS,
     maxAgeMs: limits.maxAgeMs,
-    maxBytes: limits.maxBytes,
     maxMsgSize: MAX_EVENT_BYTES,
     description: limits.description,
   };

@@ -66,7 +66,9 @@ describe('streams', () => {
     for (const s of streams) {
       expect(s.duplicateWindowMs).toBe(120_000);
       expect(s.maxAgeMs).toBeGreaterThan(DUPLICATE_WINDOW_MS);
-      expect(s.maxBytes).toBeGreaterThan(0);
+      // No size limit: JetStream would reserve it up front (see StreamDefinition.maxBytes).
+      expect(s.maxBytes).toBeUndefined();
+      expect(s.maxMsgSize).toBe(1024 * 1024);
     }
   });
 

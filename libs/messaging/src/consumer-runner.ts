@@ -12,12 +12,19 @@ import { LoggingDeadLetterSink } from './dead-letter-sinks';
 import { startProcessSpan } from './messaging-tracing';
 import { isPermanentError } from './poison-message.error';
 import { retryDelayMs } from './retry-backoff';
+import { isTransientError } from './transient-error';
 
+/** Default budget of non-transient failures per message (`ConsumerSpec.maxDeliver`). */
 export const DEFAULT_MAX_DELIVER = 5;
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_CONCURRENCY = 1;
 /** Pause before re-opening a consumer whose message stream failed (connection loss, consumer deleted). */
 const REOPEN_DELAY_MS = 1_000;
+/**
+ * Messages whose non-transient failures a runner remembers at once; beyond it the oldest entry
+ * is forgotten (that message's budget starts again: more retries, never an early dead letter).
+ */
+const FAILURE_MEMORY = 10_000;
 
 /** One received message and the ways to settle it (implemented per transport). */
 export interface Delivery {
@@ -50,7 +57,7 @@ export interface ConsumerRunnerOptions {
 
 type Decision =
   | { kind: 'ack' }
-  | { kind: 'nak'; delayMs: number; reason?: string }
+  | { kind: 'nak'; delayMs: number; reason?: string; transient: boolean }
   | { kind: 'dead_letter'; cause: DeadLetterCause; reason: string };
 
 /** Header values and `+TERM` reasons are single-line and short. */
@@ -61,14 +68,31 @@ export function oneLine(text: string, max = 300): string {
 
 /**
  * Runs a handler over a durable consumer's deliveries with bounded concurrency and settles
- * each message (ack / nak with backoff / dead letter + term), inside a CONSUMER span that
- * continues the producer's trace. Shared by both buses so their semantics cannot drift.
+ * each message, inside a CONSUMER span that continues the producer's trace. Shared by both
+ * buses so their semantics cannot drift. Settlement (ARCHITECTURE.md "Events": `nak(delay)` on
+ * a transient failure, `term` on a poison message, which lands in a dead-letter record):
+ * - handler returns / `ack` → ack;
+ * - transient failure (`nak` outcome with `transient: true`, or a thrown `isTransientError`:
+ *   `UnavailableError`, `TimeoutError`, `transient: true`) → nak (the outcome's delay, or
+ *   `retryDelayMs`: exponential, capped at 60 s by default), whatever the delivery count;
+ * - poison (thrown `isPermanentError`) or a `term` outcome → dead letter + term at once;
+ * - any other failure (thrown error, `nak` outcome without `transient`) → nak with backoff,
+ *   and dead letter + term on the `maxDeliver`-th such failure of the message.
+ *
+ * Non-transient failures are counted here, per message (stream + sequence) in memory, and not
+ * taken from the delivery count, which also counts transient naks (a long outage would
+ * otherwise use up the budget). Counts are per runner: other instances on the same durable
+ * and a restarted process count from zero, so a message gets at least `maxDeliver`
+ * non-transient failures before it is dead-lettered. The server never gives up on a message
+ * (`max_deliver` -1): a message is terminated only after its dead letter was recorded.
  */
 export class ConsumerRunner implements ConsumerHandle {
   private readonly maxDeliver: number;
   private readonly concurrency: number;
   private readonly deadLetter: DeadLetterSink;
   private readonly inflight = new Set<Promise<void>>();
+  /** Non-transient failures per message (`failureKey`), oldest first; dropped once settled for good. */
+  private readonly failures = new Map<string, number>();
   private source?: DeliverySource;
   private stopping = false;
   private wake?: () => void;
@@ -151,26 +175,59 @@ export class ConsumerRunner implements ConsumerHandle {
 
   private async decide(evt: IncomingEvent, span: Span): Promise<Decision> {
     const n = evt.deliveryCount;
-    const max = this.maxDeliver;
-    if (n > max) {
-      return { kind: 'dead_letter', cause: 'max_deliver', reason: `delivered ${n} times (max ${max}) without being settled` };
-    }
     try {
       const outcome = await this.opts.handler(evt);
       if (!outcome || outcome.kind === 'ack') return { kind: 'ack' };
       if (outcome.kind === 'term') return { kind: 'dead_letter', cause: 'handler_term', reason: outcome.reason };
-      if (n >= max) {
-        return { kind: 'dead_letter', cause: 'max_deliver', reason: `nak on delivery ${n} of ${max}: ${outcome.reason ?? 'no reason'}` };
-      }
-      return { kind: 'nak', delayMs: Math.max(0, outcome.delayMs), reason: outcome.reason };
+      const delayMs = Math.max(0, outcome.delayMs);
+      if (outcome.transient === true) return { kind: 'nak', delayMs, reason: outcome.reason, transient: true };
+      return this.failed(evt, `nak: ${outcome.reason ?? 'no reason'}`, delayMs);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       span.recordException(err instanceof Error ? err : new Error(message));
       span.setStatus({ code: SpanStatusCode.ERROR, message });
       if (isPermanentError(err)) return { kind: 'dead_letter', cause: 'poison', reason: message };
-      if (n >= max) return { kind: 'dead_letter', cause: 'max_deliver', reason: `failed on delivery ${n} of ${max}: ${message}` };
-      return { kind: 'nak', delayMs: retryDelayMs(n, this.opts.spec, this.opts.random), reason: message };
+      const delayMs = retryDelayMs(n, this.opts.spec, this.opts.random);
+      if (isTransientError(err)) return { kind: 'nak', delayMs, reason: message, transient: true };
+      return this.failed(evt, message, delayMs);
     }
+  }
+
+  /** A non-transient failure: counts it; nak with `delayMs`, or dead letter once the budget is used up. */
+  private failed(evt: IncomingEvent, message: string, delayMs: number): Decision {
+    const max = this.maxDeliver;
+    const key = this.failureKey(evt);
+    // Without a stream sequence (never the case on either bus) the delivery count is all there is.
+    const count = key === undefined ? evt.deliveryCount : this.countFailure(key);
+    if (count >= max) {
+      return {
+        kind: 'dead_letter',
+        cause: 'max_deliver',
+        reason: `failed ${count} times (max ${max}), last on delivery ${evt.deliveryCount}: ${message}`,
+      };
+    }
+    return { kind: 'nak', delayMs, reason: message, transient: false };
+  }
+
+  private failureKey(evt: IncomingEvent): string | undefined {
+    return evt.seq === undefined ? undefined : `${evt.stream ?? this.opts.spec.stream}\u0000${evt.seq}`;
+  }
+
+  private countFailure(key: string): number {
+    const count = (this.failures.get(key) ?? 0) + 1;
+    this.failures.delete(key); // re-insert: most recent last
+    this.failures.set(key, count);
+    if (this.failures.size > FAILURE_MEMORY) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest !== undefined) this.failures.delete(oldest);
+    }
+    return count;
+  }
+
+  /** The message is done here (acked, or terminated after its dead letter was recorded). */
+  private forget(evt: IncomingEvent): void {
+    const key = this.failureKey(evt);
+    if (key !== undefined) this.failures.delete(key);
   }
 
   private async settle(d: Delivery, decision: Decision, span: Span): Promise<void> {
@@ -179,11 +236,16 @@ export class ConsumerRunner implements ConsumerHandle {
     span.setAttribute('notify.messaging.outcome', decision.kind);
     switch (decision.kind) {
       case 'ack':
+        this.forget(evt);
         this.safely('ack', () => d.ack());
         return;
       case 'nak':
         span.setAttribute('notify.messaging.nak_delay_ms', decision.delayMs);
-        this.opts.logger.warn({ ...fields, delayMs: decision.delayMs, reason: decision.reason }, 'message nak; will be redelivered');
+        span.setAttribute('notify.messaging.transient', decision.transient);
+        this.opts.logger.warn(
+          { ...fields, delayMs: decision.delayMs, transient: decision.transient, reason: decision.reason },
+          decision.transient ? 'message nak (transient failure); will be redelivered' : 'message nak; will be redelivered',
+        );
         this.safely('nak', () => d.nak(decision.delayMs));
         return;
       case 'dead_letter': {
@@ -203,6 +265,7 @@ export class ConsumerRunner implements ConsumerHandle {
           return;
         }
         this.opts.logger.warn({ ...fields, cause: decision.cause, reason }, 'message dead-lettered and terminated');
+        this.forget(evt);
         this.safely('term', () => d.term(reason));
         return;
       }

@@ -52,13 +52,18 @@ export interface IncomingEvent {
 /**
  * What a handler decides. Returning nothing (`void`) is `ack`.
  * - `ack`: done.
- * - `nak`: redeliver after `delayMs` (transient failure). On the last allowed delivery
- *   (`deliveryCount >= maxDeliver`) the runner dead-letters and terminates instead.
+ * - `nak` with `transient: true`: a dependency is unavailable or timed out (ARCHITECTURE.md
+ *   "Events": `nak(delay)` on a transient failure). Redelivered after `delayMs` for as long as
+ *   the handler keeps saying so; never dead-lettered and not counted against `maxDeliver`.
+ *   The handler picks the delay (cap it, e.g. `retryDelayMs`, at most 60 s by default).
+ * - `nak` without `transient`: a failure of this message (retry later). Counts against
+ *   `ConsumerSpec.maxDeliver`; on the `maxDeliver`-th such failure the runner dead-letters and
+ *   terminates it instead.
  * - `term`: never redeliver; the runner records a dead letter first (poison message).
  */
 export type HandlerOutcome =
   | { kind: 'ack' }
-  | { kind: 'nak'; delayMs: number; reason?: string }
+  | { kind: 'nak'; delayMs: number; reason?: string; transient?: boolean }
   | { kind: 'term'; reason: string };
 
 export type EventHandler = (evt: IncomingEvent) => Promise<HandlerOutcome | void>;
@@ -76,12 +81,21 @@ export interface StreamSpec {
   duplicateWindowMs?: number;
   /** Messages older than this are discarded, ms. Default: kept (0 = unlimited). */
   maxAgeMs?: number;
+  /**
+   * Stored bytes kept; the oldest messages are discarded beyond it (JetStream `max_bytes`,
+   * discard old). Default: unlimited. JetStream reserves this much storage per replica when the
+   * stream is created or updated and refuses it ("insufficient storage resources") when the
+   * server's JetStream store cannot hold it.
+   */
+  maxBytes?: number;
+  /** Largest message accepted (payload + headers), bytes; a larger publish is rejected. Default: the server's limit. */
+  maxMsgSize?: number;
 }
 
 /**
- * Exponential backoff for naks after a thrown error:
+ * Exponential backoff for naks after a thrown error (transient or not):
  * `delay(n) = min(maxDelayMs, initialDelayMs * multiplier^(n-1))`, then ± `jitter` (a fraction,
- * 0.2 = ±20 %), where `n` is the delivery count that failed.
+ * 0.2 = ±20 %), where `n` is the delivery count that failed. Durations in ms.
  */
 export interface RetryPolicy {
   initialDelayMs: number;
@@ -101,24 +115,37 @@ export interface ConsumerSpec {
    */
   filterSubjects?: string[];
   /**
-   * Deliveries a message gets before it is dead-lettered. Default 5. A failure on delivery
-   * `maxDeliver` (thrown error or `nak`) dead-letters and terminates it; a message that arrives
-   * with a higher count (its earlier deliveries timed out, e.g. a crashed process) is
-   * dead-lettered without running the handler.
+   * Budget of NON-transient failures (a thrown error that is neither poison nor transient, or a
+   * `nak` outcome without `transient`) before a message is dead-lettered. Default 5. The
+   * `maxDeliver`-th such failure dead-letters and terminates it.
+   *
+   * Transient failures (`UnavailableError` / `TimeoutError` from `@notify/errors`, an error with
+   * `transient: true`, or a `nak` outcome with `transient: true`) do not count: they are retried
+   * with capped backoff for as long as they last. Poison (`PoisonMessageError`, `permanent:
+   * true`) and `term` outcomes are dead-lettered at once.
+   *
+   * The count is kept by each consumer instance (process) in memory, because JetStream's
+   * delivery count also counts transient naks: with k instances sharing the durable, or across
+   * a restart, a message may fail up to about k × `maxDeliver` times before it is
+   * dead-lettered, never fewer than `maxDeliver`.
    */
   maxDeliver?: number;
   /** Time the server waits for an ack before redelivering, ms. Default 30 000. */
   ackWaitMs?: number;
   /**
-   * Explicit nak delays after a thrown error, ms: delivery n waits `backoffMs[min(n, len) - 1]`
-   * (± `retry.jitter`). When absent, `retry` (exponential) applies.
+   * Explicit nak delays after a thrown error (transient or not), ms: delivery n waits
+   * `backoffMs[min(n, len) - 1]` (± `retry.jitter`), so the last entry is the cap. When absent,
+   * `retry` (exponential, capped at `retry.maxDelayMs`) applies.
    */
   backoffMs?: number[];
   /** Exponential backoff; defaults `DEFAULT_RETRY_POLICY` (1 s, ×2, max 60 s, ±20 %). */
   retry?: Partial<RetryPolicy>;
 }
 
-/** Why the runner dead-lettered a message. */
+/**
+ * Why the runner dead-lettered a message: `poison` (thrown `PoisonMessageError` / `permanent:
+ * true`), `handler_term` (a `term` outcome), `max_deliver` (`maxDeliver` non-transient failures).
+ */
 export type DeadLetterCause = 'poison' | 'handler_term' | 'max_deliver';
 
 /** Where a dead letter came from (the consumer that gave up on it). */
@@ -166,8 +193,10 @@ export interface EventBus {
    * Creates or updates the durable consumer, then runs `handler` for each message on it.
    * Several instances (processes or calls) on the same durable share the work: each message
    * is handled by one of them. Settlement: `void`/`ack` → ack; thrown error → nak with backoff
-   * (`PoisonMessageError` or an error with `permanent: true` → dead letter + term); see
-   * `HandlerOutcome`, `ConsumerSpec.maxDeliver`.
+   * (`PoisonMessageError` or an error with `permanent: true` → dead letter + term; a transient
+   * error — `UnavailableError`, `TimeoutError`, `transient: true` — is retried without limit,
+   * any other error is dead-lettered after `maxDeliver` failures); see `HandlerOutcome`,
+   * `ConsumerSpec.maxDeliver`.
    */
   consume(spec: ConsumerSpec, handler: EventHandler, opts?: ConsumeOptions): Promise<ConsumerHandle>;
   /** Stops every consumer (drains them) and closes the connection. */

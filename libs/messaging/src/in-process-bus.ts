@@ -33,11 +33,15 @@ interface StoredMessage {
   headers: Record<string, string>;
   msgID: string;
   at: number;
+  /** Payload + header bytes (what `maxMsgSize` and `maxBytes` measure here). */
+  size: number;
 }
 
 interface StreamState {
   spec: StreamSpec;
   messages: StoredMessage[];
+  /** Sum of `size` over `messages`. */
+  bytes: number;
   lastSeq: number;
   /** msgID → stored seq and publish time, in insertion (= time) order. */
   dedupe: Map<string, { seq: number; at: number }>;
@@ -71,12 +75,22 @@ interface DurableState {
   timer?: NodeJS.Timeout;
 }
 
+/** Bytes of the headers as NATS sends them (`name: value\r\n` each), for the size limits. */
+function headerBytes(headers: Record<string, string>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 4;
+  return n;
+}
+
 /**
  * `EventBus` inside one process, with JetStream's semantics: streams capture subjects
  * (overlaps refused), `msgID` dedupe inside the duplicate window, durable consumers that start
  * at the first stored message and deliver each message on their filter once (instances on
  * the same durable share the work), explicit ack, nak with delay, term, ack-wait redelivery,
- * `maxDeliver` and dead letters (the same `ConsumerRunner` as the JetStream bus).
+ * no server-side delivery limit, and the same `ConsumerRunner` as the JetStream bus (transient
+ * failures retried without limit, `maxDeliver` non-transient failures, dead letters). Stream
+ * limits: `maxAgeMs`, `maxBytes` (payload + headers, discard old), `maxMsgSize` (a larger
+ * publish is rejected) and `maxMessagesPerStream`.
  *
  * SINGLE PROCESS ONLY: nothing is persisted and other processes see nothing; callers should
  * log that clearly at start-up (the embedded mode, ARCHITECTURE.md "Running it").
@@ -107,7 +121,9 @@ export class InProcessEventBus implements EventBus {
       }
       const existing = this.streams.get(spec.name);
       if (existing) existing.spec = { ...spec };
-      else this.streams.set(spec.name, { spec: { ...spec }, messages: [], lastSeq: 0, dedupe: new Map() });
+      else this.streams.set(spec.name, { spec: { ...spec }, messages: [], bytes: 0, lastSeq: 0, dedupe: new Map() });
+      const stream = this.streams.get(spec.name)!;
+      this.prune(stream, Date.now());
     }
   }
 
@@ -140,17 +156,25 @@ export class InProcessEventBus implements EventBus {
       this.prune(stream, now);
       const seen = stream.dedupe.get(evt.msgID);
       if (seen) return { duplicate: true, seq: seen.seq };
+      const stored = { ...headers, 'Nats-Msg-Id': evt.msgID };
+      const size = evt.data.byteLength + headerBytes(stored);
+      const maxMsgSize = stream.spec.maxMsgSize;
+      if (maxMsgSize !== undefined && maxMsgSize >= 0 && size > maxMsgSize) {
+        throw new PublishFailedError(evt.subject, `message size exceeds maximum allowed (${size} > ${maxMsgSize} bytes)`);
+      }
       const msg: StoredMessage = {
         seq: ++stream.lastSeq,
         subject: evt.subject,
         data: evt.data.slice(),
-        headers: { ...headers, 'Nats-Msg-Id': evt.msgID },
+        headers: stored,
         msgID: evt.msgID,
         at: now,
+        size,
       };
       stream.messages.push(msg);
+      stream.bytes += size;
       stream.dedupe.set(evt.msgID, { seq: msg.seq, at: now });
-      if (stream.messages.length > this.maxMessages) stream.messages.splice(0, stream.messages.length - this.maxMessages);
+      this.prune(stream, now);
       for (const d of this.durables.values()) if (d.stream === stream.spec.name) this.pump(d);
       return { duplicate: false, seq: msg.seq };
     });
@@ -217,11 +241,20 @@ export class InProcessEventBus implements EventBus {
       if (now - seen.at < windowMs) break;
       stream.dedupe.delete(id);
     }
+    // Discard old: by age, by count, by bytes (JetStream max_age, max_msgs, max_bytes).
+    const msgs = stream.messages;
     const maxAgeMs = stream.spec.maxAgeMs ?? 0;
-    if (maxAgeMs > 0) {
-      let drop = 0;
-      while (drop < stream.messages.length && now - stream.messages[drop].at >= maxAgeMs) drop++;
-      if (drop > 0) stream.messages.splice(0, drop);
+    const maxBytes = stream.spec.maxBytes;
+    let drop = 0;
+    let bytes = stream.bytes;
+    const over = () =>
+      (maxAgeMs > 0 && now - msgs[drop].at >= maxAgeMs) ||
+      msgs.length - drop > this.maxMessages ||
+      (maxBytes !== undefined && maxBytes >= 0 && bytes > maxBytes);
+    while (drop < msgs.length && over()) bytes -= msgs[drop++].size;
+    if (drop > 0) {
+      msgs.splice(0, drop);
+      stream.bytes = bytes;
     }
   }
 

@@ -2,6 +2,7 @@
 // implementations, the consumer runner's settlement rules and dead-letter sinks.
 export * from './event-bus';
 export { PoisonMessageError, isPermanentError } from './poison-message.error';
+export { isTransientError } from './transient-error';
 export { PublishFailedError } from './publish-failed.error';
 export { DEFAULT_RETRY_POLICY, retryDelayMs } from './retry-backoff';
 export { subjectMatches, subjectsOverlap } from './subject-match';

@@ -3,6 +3,7 @@ import { headers as natsHeaders, nanos, type NatsConnection, type MsgHdrs } from
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   jetstreamManager,
@@ -12,6 +13,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type StreamUpdateConfig,
 } from '@nats-io/jetstream';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
@@ -39,6 +41,12 @@ export interface JetStreamBusOptions {
   logger?: MessagingLogger;
   /** Timeout of each JetStream API call and publish ack, ms. Default 5 000. */
   timeoutMs?: number;
+  /**
+   * Replicas of every stream `ensureStreams` creates or updates (JetStream `num_replicas`,
+   * 1..5). Default 1. More than 1 needs a clustered JetStream (a single server refuses it);
+   * changing it on an existing stream scales that stream.
+   */
+  streamReplicas?: number;
 }
 
 function isApiError(err: unknown, code: number): boolean {
@@ -65,9 +73,11 @@ function headersToRecord(h: MsgHdrs | undefined): Record<string, string> {
 /**
  * The JetStream implementation of `EventBus` (NATS v3 client). Create with
  * `connectJetStreamBus`. Durable consumers are pull consumers with explicit ack; the server's
- * `max_deliver` is unlimited (-1) and `ConsumerSpec.maxDeliver` is enforced by the runner, so a
- * message is terminated only after its dead letter was recorded (a failing sink → retried, never
- * dropped silently by the server).
+ * `max_deliver` is unlimited (-1, also set on an existing consumer when `consume` updates it):
+ * a transient failure is redelivered for as long as it lasts, `ConsumerSpec.maxDeliver` (a
+ * budget of non-transient failures) is enforced by the runner, and a message is terminated only
+ * after its dead letter was recorded (a failing sink → retried, never dropped silently by the
+ * server).
  */
 export class JetStreamEventBus implements EventBus {
   private readonly handles = new Set<ConsumerHandle>();
@@ -81,23 +91,36 @@ export class JetStreamEventBus implements EventBus {
     readonly connection: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly logger: MessagingLogger,
+    /** `num_replicas` of the streams `ensureStreams` declares (default 1). */
+    private readonly streamReplicas = 1,
   ) {
+    if (!Number.isInteger(streamReplicas) || streamReplicas < 1 || streamReplicas > 5) {
+      throw new RangeError(`streamReplicas must be an integer from 1 to 5 (got ${streamReplicas})`);
+    }
     this.js = jsm.jetstream();
     const version = connection.info?.version ?? '0.0.0';
     this.termWithReason = versionAtLeast(version, [2, 11, 0]);
     this.multiFilter = versionAtLeast(version, [2, 10, 0]);
   }
 
-  /** Creates missing streams and updates existing ones (subjects, duplicate window, max age). */
+  /**
+   * Creates missing streams and updates existing ones (subjects, duplicate window, max age, max
+   * bytes and max message size when the spec sets them, replicas from `streamReplicas`).
+   */
   async ensureStreams(streams: StreamSpec[]): Promise<void> {
     for (const s of streams) {
       const duplicateWindowMs = s.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
       const maxAgeMs = s.maxAgeMs ?? 0;
-      const update = {
+      const update: Partial<StreamUpdateConfig> = {
         subjects: s.subjects,
         duplicate_window: nanos(maxAgeMs > 0 ? Math.min(duplicateWindowMs, maxAgeMs) : duplicateWindowMs),
         max_age: nanos(maxAgeMs),
+        num_replicas: this.streamReplicas,
+        discard: DiscardPolicy.Old,
       };
+      // Unset limits are left alone (a new stream gets the server's default: unlimited).
+      if (s.maxBytes !== undefined) update.max_bytes = s.maxBytes;
+      if (s.maxMsgSize !== undefined) update.max_msg_size = s.maxMsgSize;
       if (!(await this.streamExists(s.name))) {
         try {
           await this.jsm.streams.add({
@@ -281,7 +304,8 @@ export class JetStreamEventBus implements EventBus {
 
 /**
  * Connects to NATS (reconnecting forever) and returns a JetStream `EventBus`.
- * Rejects when the server cannot be reached or JetStream is not enabled on it.
+ * Rejects when the server cannot be reached or JetStream is not enabled on it, or with a
+ * RangeError when `streamReplicas` is not an integer from 1 to 5.
  */
 export async function connectJetStreamBus(opts: JetStreamBusOptions): Promise<JetStreamEventBus> {
   const logger = opts.logger ?? silentLogger;
@@ -305,7 +329,7 @@ export async function connectJetStreamBus(opts: JetStreamBusOptions): Promise<Je
       }
     })().catch(() => undefined);
     logger.info({ server: nc.getServer(), version: nc.info?.version }, 'connected to NATS JetStream');
-    return new JetStreamEventBus(nc, jsm, logger);
+    return new JetStreamEventBus(nc, jsm, logger, opts.streamReplicas ?? 1);
   } catch (err) {
     await nc.close();
     throw err;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind, trace } from '@opentelemetry/api';
+import { TimeoutError, UnavailableError } from '@notify/errors';
 import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   DEAD_LETTER_HEADERS,
@@ -116,6 +117,27 @@ export function describeEventBusBehaviour(name: string, opts: BusBehaviourOption
       const res = await bus.publish({ subject: `msgt${run}.x${ns.n}.y`, data: enc.encode('x'), msgID: 'x1' });
       expect(res.duplicate).toBe(false);
       expect(await bus.streamMessageCount(ns.stream)).toBe(1);
+    });
+
+    test('maxMsgSize rejects a larger publish; ensureStreams updates it', async () => {
+      await bus.ensureStreams([{ name: ns.stream, subjects: [ns.all], maxMsgSize: 1_024 }]);
+      await expect(publish('big', 'big-1', 'x'.repeat(2_000))).rejects.toBeInstanceOf(PublishFailedError);
+      expect((await publish('small', 'small-1', 'x'.repeat(500))).duplicate).toBe(false);
+      await bus.ensureStreams([{ name: ns.stream, subjects: [ns.all], maxMsgSize: 4_096 }]);
+      expect((await publish('big', 'big-2', 'x'.repeat(2_000))).duplicate).toBe(false);
+      expect(await bus.streamMessageCount(ns.stream)).toBe(2);
+    });
+
+    test('maxBytes discards the oldest messages beyond it', async () => {
+      await bus.ensureStreams([{ name: ns.stream, subjects: [ns.all], maxBytes: 2_000 }]);
+      for (let i = 0; i < 10; i++) await publish('b', `b-${i}`, 'x'.repeat(500));
+      const kept = await bus.streamMessageCount(ns.stream);
+      expect(kept).toBeGreaterThanOrEqual(1);
+      expect(kept).toBeLessThanOrEqual(3);
+      const seen: string[] = [];
+      await consume({}, async (e) => void seen.push(e.msgID!));
+      await waitFor('the kept messages', () => seen.length === kept);
+      expect(seen).toEqual(Array.from({ length: kept }, (_, i) => `b-${10 - kept + i}`));
     });
 
     test('a stream whose subjects overlap another stream is refused', async () => {
@@ -235,10 +257,118 @@ export function describeEventBusBehaviour(name: string, opts: BusBehaviourOption
       await waitFor('dead letter', () => dlq.records.length === 1);
       expect(counts).toEqual([1, 2, 3]);
       expect(dlq.records[0].context.cause).toBe('max_deliver');
-      expect(dlq.records[0].reason).toBe('failed on delivery 3 of 3: still failing (3)');
+      expect(dlq.records[0].reason).toBe('failed 3 times (max 3), last on delivery 3: still failing (3)');
       expect(dlq.records[0].event.deliveryCount).toBe(3);
       await sleep(1_500);
       expect(counts).toEqual([1, 2, 3]);
+    });
+
+    test('a nak outcome without transient counts against maxDeliver and is dead-lettered', async () => {
+      await publish('a', 'nakmax-1');
+      const dlq = new InMemoryDeadLetterSink();
+      const counts: number[] = [];
+      await consume(
+        { maxDeliver: 2 },
+        async (e) => {
+          counts.push(e.deliveryCount);
+          return { kind: 'nak', delayMs: 30, reason: 'busy' };
+        },
+        { deadLetter: dlq },
+      );
+      await waitFor('dead letter', () => dlq.records.length === 1);
+      expect(counts).toEqual([1, 2]);
+      expect(dlq.records[0]).toMatchObject({ reason: 'failed 2 times (max 2), last on delivery 2: nak: busy', context: { cause: 'max_deliver' } });
+      await sleep(1_300);
+      expect(counts).toEqual([1, 2]);
+    });
+
+    test('transient errors (Unavailable, Timeout, transient: true) are retried past maxDeliver, then handled: no dead letter', async () => {
+      await publish('a', 'outage-1');
+      const dlq = new InMemoryDeadLetterSink();
+      const counts: number[] = [];
+      const failures = [
+        () => new UnavailableError('customer: circuit breaker open'),
+        () => new TimeoutError('ResolveRecipients: deadline exceeded'),
+        () => Object.assign(new Error('template service restarting'), { transient: true }),
+      ];
+      let handled = 0;
+      await consume(
+        // Old semantics: dead letter on delivery 3. A short capped backoff stands in for 60 s.
+        { maxDeliver: 3, backoffMs: [10, 20, 40], retry: { jitter: 0 } },
+        async (e) => {
+          counts.push(e.deliveryCount);
+          if (e.deliveryCount <= 9) throw failures[e.deliveryCount % failures.length]();
+          handled++;
+        },
+        { deadLetter: dlq },
+      );
+      await waitFor('handled after the outage', () => handled === 1);
+      expect(counts).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      await sleep(1_300); // > ack wait: acked, not redelivered
+      expect(counts).toHaveLength(10);
+      expect(dlq.records).toHaveLength(0);
+      const nak = exporter.getFinishedSpans().find((sp) => sp.attributes['notify.messaging.outcome'] === 'nak');
+      expect(nak?.attributes).toMatchObject({ 'notify.messaging.transient': true });
+    });
+
+    test('a transient nak outcome is redelivered after its delay past maxDeliver, then acked', async () => {
+      await publish('a', 'outage-2');
+      const dlq = new InMemoryDeadLetterSink();
+      const calls: number[] = [];
+      await consume(
+        { maxDeliver: 2 },
+        async (e) => {
+          calls.push(Date.now());
+          return e.deliveryCount <= 6 ? { kind: 'nak', delayMs: 25, reason: 'customer UNAVAILABLE', transient: true } : undefined;
+        },
+        { deadLetter: dlq },
+      );
+      await waitFor('seventh delivery', () => calls.length === 7);
+      await sleep(1_300);
+      expect(calls).toHaveLength(7);
+      expect(dlq.records).toHaveLength(0);
+      for (let i = 1; i < calls.length; i++) expect(calls[i] - calls[i - 1]).toBeGreaterThanOrEqual(15);
+    });
+
+    test('after a long transient outage only non-transient failures use up the budget', async () => {
+      await publish('a', 'mixed-1');
+      const dlq = new InMemoryDeadLetterSink();
+      const counts: number[] = [];
+      await consume(
+        { maxDeliver: 3, backoffMs: [10], retry: { jitter: 0 } },
+        async (e) => {
+          counts.push(e.deliveryCount);
+          if (e.deliveryCount <= 5) throw new UnavailableError('customer service down');
+          throw new Error(`bug (${e.deliveryCount})`);
+        },
+        { deadLetter: dlq },
+      );
+      await waitFor('dead letter', () => dlq.records.length === 1);
+      // 5 transient naks, then 3 non-transient failures: deliveries 6, 7, 8.
+      expect(counts).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(dlq.records[0]).toMatchObject({ reason: 'failed 3 times (max 3), last on delivery 8: bug (8)', context: { cause: 'max_deliver' } });
+      await sleep(1_300);
+      expect(counts).toHaveLength(8);
+    });
+
+    test('a poison message after transient failures is still dead-lettered at once', async () => {
+      await publish('a', 'poison-2');
+      const dlq = new InMemoryDeadLetterSink();
+      const counts: number[] = [];
+      await consume(
+        { maxDeliver: 2, backoffMs: [10], retry: { jitter: 0 } },
+        async (e) => {
+          counts.push(e.deliveryCount);
+          if (e.deliveryCount <= 3) throw new TimeoutError('GetCustomer: deadline exceeded');
+          throw new PoisonMessageError('unknown schema version');
+        },
+        { deadLetter: dlq },
+      );
+      await waitFor('dead letter', () => dlq.records.length === 1);
+      expect(counts).toEqual([1, 2, 3, 4]);
+      expect(dlq.records[0]).toMatchObject({ reason: 'unknown schema version', context: { cause: 'poison' } });
+      await sleep(1_300);
+      expect(counts).toHaveLength(4);
     });
 
     test('a failing dead-letter sink naks; the dead letter is recorded on a later delivery', async () => {

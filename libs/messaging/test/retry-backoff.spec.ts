@@ -1,4 +1,5 @@
-import { DEFAULT_RETRY_POLICY, isPermanentError, PoisonMessageError, retryDelayMs } from '../src';
+import { FailedPreconditionError, RateLimitedError, TimeoutError, UnavailableError, ValidationError } from '@notify/errors';
+import { DEFAULT_RETRY_POLICY, isPermanentError, isTransientError, PoisonMessageError, retryDelayMs } from '../src';
 
 describe('retryDelayMs', () => {
   const mid = () => 0.5; // jitter factor 1
@@ -23,6 +24,12 @@ describe('retryDelayMs', () => {
     expect([1, 2, 3, 4].map((n) => retryDelayMs(n, spec))).toEqual([100, 300, 900, 1_000]);
   });
 
+  test('stays capped however many transient redeliveries there were', () => {
+    expect([100, 1_100, 5_000].map((n) => retryDelayMs(n, {}, mid))).toEqual([60_000, 60_000, 60_000]);
+    expect(retryDelayMs(5_000, { retry: { initialDelayMs: 0 } }, mid)).toBe(0);
+    expect(retryDelayMs(5_000, { retry: { multiplier: 10, maxDelayMs: 30_000, jitter: 0 } })).toBe(30_000);
+  });
+
   test('an explicit backoffMs schedule wins; its last entry repeats', () => {
     const spec = { backoffMs: [5_000, 30_000], retry: { jitter: 0 } };
     expect([1, 2, 3, 9].map((n) => retryDelayMs(n, spec))).toEqual([5_000, 30_000, 30_000, 30_000]);
@@ -36,5 +43,20 @@ describe('isPermanentError', () => {
     expect(isPermanentError(new Error('timeout'))).toBe(false);
     expect(isPermanentError(Object.assign(new Error('x'), { permanent: 'yes' }))).toBe(false);
     expect(isPermanentError(undefined)).toBe(false);
+  });
+});
+
+describe('isTransientError', () => {
+  test('UnavailableError, TimeoutError and errors marked transient: true are transient; others are not', () => {
+    expect(isTransientError(new UnavailableError('customer: circuit breaker open'))).toBe(true);
+    expect(isTransientError(new TimeoutError('deadline exceeded'))).toBe(true);
+    expect(isTransientError(Object.assign(new Error('restarting'), { transient: true }))).toBe(true);
+    expect(isTransientError(new ValidationError('work_zone', 'required'))).toBe(false);
+    expect(isTransientError(new FailedPreconditionError('ticket is CLOSED'))).toBe(false);
+    expect(isTransientError(new RateLimitedError('slow down'))).toBe(false);
+    expect(isTransientError(new PoisonMessageError('bad bytes'))).toBe(false);
+    expect(isTransientError(new Error('connection terminated'))).toBe(false);
+    expect(isTransientError(Object.assign(new Error('x'), { transient: 'yes' }))).toBe(false);
+    expect(isTransientError(undefined)).toBe(false);
   });
 });

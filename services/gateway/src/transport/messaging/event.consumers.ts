@@ -1,7 +1,7 @@
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '@notify/errors';
 import { decodeEvent, eventConsumer, type EventDomain } from '@notify/events';
 import type { Logger } from '@notify/logger';
-import type { ConsumerHandle, DeadLetterSink, EventBus, EventHandler } from '@notify/messaging';
+import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type RetryPolicy } from '@notify/messaging';
 import type { IngestNotificationUseCase, RecipientDirectory } from '../../application';
 import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
 
@@ -9,16 +9,32 @@ import { notificationForEvent, type TemplateFacts } from './event-notification.m
 export const CONSUMED_DOMAINS: readonly EventDomain[] = ['ticket', 'customer', 'schedule'];
 
 /**
+ * Backoff of an event postponed because the customer or template service is unavailable: 2 s,
+ * doubling, at most 60 s between tries, ±20 % jitter (so a backlog does not come back in
+ * lockstep when the service recovers). Delays in ms.
+ */
+export const TRANSIENT_EVENT_RETRY: Readonly<RetryPolicy> = Object.freeze({ initialDelayMs: 2_000, maxDelayMs: 60_000, multiplier: 2, jitter: 0.2 });
+
+/**
  * The handler of every consumed event: decode (poison → the bus dead-letters and terminates),
  * map to a notification, run the ingest use case; ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
- * - UnavailableError / TimeoutError (customer or template service down, deadline) → nak with
- *   delay min(60 s, 2 s × delivery count) (transient);
+ * - UnavailableError / TimeoutError (customer or template service down, breaker open,
+ *   deadline) → transient nak with `TRANSIENT_EVENT_RETRY` backoff (`options.transientRetry`
+ *   overrides it): retried for as long as the outage lasts, never dead-lettered for it;
  * - ValidationError / NotFoundError from ResolveRecipients (a request the customer service
  *   rejects) → term with the reason (dead letter);
- * - anything else (database down) → thrown: the bus naks with its backoff.
+ * - anything else (e.g. database down) → thrown: the bus naks with its backoff and
+ *   dead-letters after the consumer's `maxDeliver` such failures (10, `eventConsumer`).
  */
-export function gatewayEventHandler(ingest: IngestNotificationUseCase, directory: RecipientDirectory, facts: TemplateFacts, logger: Logger): EventHandler {
+export function gatewayEventHandler(
+  ingest: IngestNotificationUseCase,
+  directory: RecipientDirectory,
+  facts: TemplateFacts,
+  logger: Logger,
+  options: { transientRetry?: Partial<RetryPolicy> } = {},
+): EventHandler {
+  const retry: RetryPolicy = { ...TRANSIENT_EVENT_RETRY, ...options.transientRetry };
   return async (msg) => {
     const evt = decodeEvent(msg.subject, msg.data);
     try {
@@ -32,9 +48,9 @@ export function gatewayEventHandler(ingest: IngestNotificationUseCase, directory
       return undefined;
     } catch (err) {
       if (err instanceof UnavailableError || err instanceof TimeoutError) {
-        const delayMs = Math.min(60_000, 2000 * msg.deliveryCount);
-        logger.warn({ event: evt.key, delay_ms: delayMs, reason: err.message }, 'event postponed: a dependency is unavailable');
-        return { kind: 'nak', delayMs, reason: err.message };
+        const delayMs = retryDelayMs(msg.deliveryCount, { retry });
+        logger.warn({ event: evt.key, delay_ms: delayMs, delivery: msg.deliveryCount, reason: err.message }, 'event postponed: a dependency is unavailable');
+        return { kind: 'nak', delayMs, reason: err.message, transient: true };
       }
       if (err instanceof ValidationError || err instanceof NotFoundError) return { kind: 'term', reason: `rejected: ${err.message}` };
       throw err;
