@@ -136,12 +136,13 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     expect((await get(now.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_SENT);
   });
 
-  it('bad input: past send_at, empty audience, unknown template key, missing name/kind → INVALID_ARGUMENT; nothing is stored', async () => {
+  it('bad input: past send_at, empty audience, a phone audience, unknown template key, missing name/kind → INVALID_ARGUMENT; nothing is stored', async () => {
     const before = (await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns.length;
     const bad: Array<[string, Partial<schedulerv1.ScheduleCampaignRequest>]> = [
       ['send_at', { sendAt: new Date(Date.now() - 5 * 60_000) }],
       ['audience', { audience: [] }],
       ['work_zone', { audience: [{ ...AREA, workZone: '' }] }],
+      ['AUDIENCE_KIND_PHONE', { audience: [{ ...AREA, kind: commonv1.AudienceKind.AUDIENCE_KIND_PHONE, workZone: '', phone: '081234567890' }] }],
       ['template_key', { templateKey: 'no.such.template' }],
       ['name', { name: '  ' }],
       ['kind', { kind: KIND.CAMPAIGN_KIND_UNSPECIFIED }],

@@ -5,8 +5,8 @@ import { UsageError, parseEnum } from './args';
  * Parses `--audience kind[:key=value,…]` into an `Audience` (common.proto): `kind` is an
  * AudienceKind short name (`all_customers`, `area_customers`, `zone_technicians`,
  * `supervisors`, `group`, `staff_roles`, …); keys: `zone` (work zone slug), `group` (group
- * id), `roles` (`technician+supervisor`), `customer` (id), `staff` (id).
- * Examples: `all_customers`, `area_customers:zone=karawang`, `group:group=<uuid>`,
+ * id), `roles` (`technician+supervisor`), `customer` (id), `staff` (id), `phone` (a bare phone,
+ * kind `phone`). Examples: `all_customers`, `area_customers:zone=karawang`, `group:group=<uuid>`, `phone:phone=0812…`,
  * `staff_roles:roles=technician+supervisor,zone=bekasi`. Throws UsageError on an unknown
  * kind, key or role.
  */
@@ -36,11 +36,14 @@ export function parseAudience(flag: string, value: string): commonv1.Audience {
       case 'staff':
         audience.staffId = v.trim();
         break;
+      case 'phone':
+        audience.phone = v.trim();
+        break;
       case 'roles':
         audience.roles = v.split('+').map((r) => parseEnum(commonv1.Role, 'ROLE_', flag, r));
         break;
       default:
-        throw new UsageError(`--${flag}: unknown key "${key}" (zone, group, roles, customer, staff)`);
+        throw new UsageError(`--${flag}: unknown key "${key}" (zone, group, roles, customer, staff, phone)`);
     }
   }
   return audience;

@@ -123,6 +123,7 @@ describe('value parsers', () => {
     });
     expect(() => parseAudience('audience', 'group:gid')).toThrow(UsageError);
     expect(() => parseAudience('audience', 'group:colour=red')).toThrow('unknown key "colour"');
+    expect(parseAudience('audience', 'phone:phone=0812-3456-7890')).toMatchObject({ kind: commonv1.AudienceKind.AUDIENCE_KIND_PHONE, phone: '0812-3456-7890' });
   });
   it('idOrPhone passes phones through untouched and recognises UUIDs', () => {
     expect(idOrPhone('0812-3456-7890')).toEqual({ id: '', phone: '0812-3456-7890' });

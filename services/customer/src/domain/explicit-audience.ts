@@ -1,5 +1,6 @@
 import { ValidationError } from '@notify/errors';
 import { CHANNELS, isChannel, type Channel } from './channel';
+import { normalizePhone } from './phone';
 import { audienceRank, GROUP_AUDIENCES, isAudience, ruleMatches, type Audience, type ResolutionContext, type RoutingRule } from './routing';
 import { isStaffRole, STAFF_ROLES, type StaffRole } from './staff';
 import { normalizeWorkZone } from './work-zone';
@@ -27,6 +28,8 @@ export interface ExplicitAudience {
   readonly customerId?: string;
   /** Staff id for ASSIGNED_TECHNICIAN when the context has none. */
   readonly staffId?: string;
+  /** Phone (any common form) for PHONE. */
+  readonly phone?: string;
 }
 
 /** A synthetic rule for one explicit audience and the context its candidates are resolved against. */
@@ -70,7 +73,8 @@ const trimmed = (v: string | undefined): string | undefined => (v && v.trim() ? 
  *   - AREA_CUSTOMERS needs work_zone (or context work zone / area), ZONE_TECHNICIANS and
  *     ZONE_TECHNICIAN_GROUP work_zone (or context work zone), CUSTOMER customer_id (or context
  *     customer), ASSIGNED_TECHNICIAN staff_id (or context technician), GROUP group_id, STAFF_ROLES
- *     a non-empty roles list of staff roles (no `service`) → else ValidationError naming the field;
+ *     a non-empty roles list of staff roles (no `service`), PHONE a valid phone (normalized to
+ *     E.164 digits) → else ValidationError naming the field;
  *   - an audience's work_zone narrows SUPERVISORS / MANAGERS / ALL_TECHNICIANS / ALL_CUSTOMERS too.
  * Channels: `channels` in preference order (known, no repeats) or [WHATSAPP] when empty; group
  * audiences (GROUP, *_GROUP, ALL_GROUPS) are WhatsApp only, so their rule takes [WHATSAPP] whatever
@@ -106,6 +110,7 @@ export function explicitAudienceRules(input: {
     if (staffId) own.technicianId = staffId;
     delete own.groupId;
     delete own.roles;
+    delete own.phone;
     switch (audience) {
       case 'AREA_CUSTOMERS':
         if (!own.area) throw new ValidationError(field('work_zone'), 'AREA_CUSTOMERS needs a work zone (the audience\'s or the context\'s)');
@@ -134,6 +139,9 @@ export function explicitAudienceRules(input: {
         own.roles = [...new Set(roles as StaffRole[])];
         break;
       }
+      case 'PHONE':
+        own.phone = normalizePhone(a.phone ?? '', 'ID', field('phone'));
+        break;
       default:
         break;
     }

@@ -41,17 +41,25 @@ export interface NotificationPreferences {
   readonly updatedAt: Date | null;
 }
 
-/** The preferences of a subject that never set any: every channel on, no opt-outs, no quiet hours, `id`, Asia/Jakarta. */
+/** What a resolution judges a recipient by (the preferences without their owner and time). */
+export type PreferenceValues = Pick<NotificationPreferences, 'channels' | 'optedOutTypes' | 'quietHours' | 'timeZone' | 'locale'>;
+
+/**
+ * The values of preferences never set: every channel on, no opt-outs, no quiet hours, `id`,
+ * Asia/Jakarta. Also what a bare phone (AUDIENCE_KIND_PHONE) is judged by: it has no owner to
+ * hold preferences.
+ */
+export const DEFAULT_PREFERENCE_VALUES: PreferenceValues = Object.freeze({
+  channels: Object.freeze({ WHATSAPP: true, SMS: true }),
+  optedOutTypes: Object.freeze([]) as readonly string[],
+  quietHours: null,
+  timeZone: BUSINESS_TIME_ZONE,
+  locale: 'id',
+});
+
+/** The preferences of a subject that never set any ({@link DEFAULT_PREFERENCE_VALUES}). */
 export function defaultPreferences(subject: SubjectRef): NotificationPreferences {
-  return {
-    subject,
-    channels: { WHATSAPP: true, SMS: true },
-    optedOutTypes: [],
-    quietHours: null,
-    timeZone: BUSINESS_TIME_ZONE,
-    locale: 'id',
-    updatedAt: null,
-  };
+  return { subject, ...DEFAULT_PREFERENCE_VALUES, channels: { ...DEFAULT_PREFERENCE_VALUES.channels }, optedOutTypes: [], updatedAt: null };
 }
 
 /** A partial update; absent fields keep their value. `quietHours: null` clears them. */

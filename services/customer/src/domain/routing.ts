@@ -1,7 +1,7 @@
 import { ValidationError } from '@notify/errors';
 import { CHANNELS, isChannel, type Channel } from './channel';
 import { validateNotificationType } from './notification-type';
-import type { Locale, NotificationPreferences, QuietHours } from './preferences';
+import type { Locale, PreferenceValues, QuietHours } from './preferences';
 import type { StaffRole } from './staff';
 
 /**
@@ -29,10 +29,13 @@ import type { StaffRole } from './staff';
  *   ALL_CUSTOMERS          every ACTIVE customer (narrowed by context.area when given; streamed)
  *   STAFF_ROLES            context.roles: staff with any of the roles (explicit audiences only)
  *   GROUP                  context.groupId: the one group with that id (explicit audiences only)
+ *   PHONE                  context.phone: one bare phone, no directory entry (explicit audiences only)
  * Staff "covering" a zone: its work zones include it, or it has none (= all zones).
- * STAFF_ROLES and GROUP carry their own parameters (proto notify.common.v1.Audience.roles /
- * group_id), so a stored routing rule cannot name them ({@link EXPLICIT_ONLY_AUDIENCES}); they
- * come from ResolveRecipients' explicit `audiences` (Broadcast, campaigns, Notify to a group).
+ * STAFF_ROLES, GROUP and PHONE carry their own parameters (proto notify.common.v1.Audience.roles /
+ * group_id / phone), so a stored routing rule cannot name them ({@link EXPLICIT_ONLY_AUDIENCES});
+ * they come from ResolveRecipients' explicit `audiences` (Broadcast, campaigns, Notify to a group
+ * or to a phone). PHONE ranks last: a phone that is also a customer's or staff member's address
+ * is messaged once, as that person (name, preferences, template variant).
  */
 export const AUDIENCES = [
   'CUSTOMER',
@@ -52,6 +55,7 @@ export const AUDIENCES = [
   'ALL_GROUPS',
   'AREA_CUSTOMERS',
   'ALL_CUSTOMERS',
+  'PHONE',
 ] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
@@ -75,10 +79,11 @@ export const AUDIENCE_REQUIRES: Partial<Record<Audience, keyof ResolutionContext
   AREA_CUSTOMERS: 'area',
   GROUP: 'groupId',
   STAFF_ROLES: 'roles',
+  PHONE: 'phone',
 };
 
 /** Audiences that need parameters of their own, so only an explicit ResolveRecipients audience names them (never a stored rule). */
-export const EXPLICIT_ONLY_AUDIENCES: readonly Audience[] = ['GROUP', 'STAFF_ROLES'];
+export const EXPLICIT_ONLY_AUDIENCES: readonly Audience[] = ['GROUP', 'STAFF_ROLES', 'PHONE'];
 
 export function isAudience(value: unknown): value is Audience {
   return typeof value === 'string' && (AUDIENCES as readonly string[]).includes(value);
@@ -101,6 +106,8 @@ export interface ResolutionContext {
   readonly groupId?: string;
   /** STAFF_ROLES: the staff roles (explicit audiences only; non-empty when set). */
   readonly roles?: readonly StaffRole[];
+  /** PHONE: the bare phone, E.164 digits (explicit audiences only). */
+  readonly phone?: string;
 }
 
 export interface RoutingRule {
@@ -185,7 +192,8 @@ export const LEFT_OUT_REASONS = [
 ] as const;
 export type LeftOutReason = (typeof LEFT_OUT_REASONS)[number];
 
-export type RecipientKind = 'customer' | 'staff' | 'group';
+/** `phone`: the bare phone of a PHONE audience (its id is the phone, E.164 digits; no id on the wire). */
+export type RecipientKind = 'customer' | 'staff' | 'group' | 'phone';
 
 /** One message to send: who, on which channel, to which address, rendered how, when. */
 export interface Recipient {
@@ -221,7 +229,8 @@ export interface Candidate {
   /** E.164 digits or group chat id; null = none on file. */
   readonly address: string | null;
   readonly active: boolean;
-  readonly preferences: NotificationPreferences;
+  /** The subject's preferences (the defaults when none are stored or for a bare phone). */
+  readonly preferences: PreferenceValues;
   /** Channels this address opted out of (by phone). */
   readonly optedOutChannels: ReadonlySet<Channel>;
   /** For groups: the notification types it takes (empty = all). */

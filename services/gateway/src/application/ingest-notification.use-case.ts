@@ -31,7 +31,10 @@ export interface IngestRequest {
   request?: Record<string, unknown>;
   /**
    * true (Notify): a missing template or missing variables fail the call (NotFoundError /
-   * ValidationError) instead of leaving the recipient out.
+   * ValidationError) instead of leaving the recipient out, as does an id the query named that the
+   * directory does not know (NotFoundError); every page is resolved and rendered before any is
+   * inserted, so a call that fails has created no delivery. A key another call is still
+   * resolving is waited for (see IngestOptions.resolvingWaitMs) instead of resumed.
    */
   strict?: boolean;
   /** false (Broadcast): do not keep the created deliveries in the result (memory stays flat). */
@@ -47,6 +50,12 @@ export interface IngestRequest {
 interface PageResult {
   deliveries: DeliveryRecord[];
   notification: NotificationRecord | null;
+}
+
+/** One page ready to insert: its rows and how many of its recipients are left out (directory + rendering). */
+interface PreparedPage {
+  rows: NewDelivery[];
+  leftOut: number;
 }
 
 /** Resolution stopped by `IngestRequest.signal` (the notification stays RESOLVING). */
@@ -70,25 +79,45 @@ export interface IngestOptions {
   clock: Clock;
   /** Priorities whose WhatsApp deliveries get an SMS text pre-rendered for the fallback. */
   smsFallbackPriorities: readonly Priority[];
+  /**
+   * A strict call (Notify) whose key another call is still resolving waits for it while the
+   * notification is younger than this, ms (default 30 000, longer than a Notify takes), then
+   * answers that call's outcome (RESOLVED: duplicate). An older RESOLVING notification is taken
+   * for a crashed call's and resumed at once.
+   */
+  resolvingWaitMs?: number;
+  /** How often that wait looks at the notification again, ms (default 50). */
+  resolvingPollMs?: number;
 }
 
 /**
  * The pipeline's first half (ARCHITECTURE.md "The notification pipeline"): notification row
  * (unique idempotency key) → ResolveRecipients page by page → each page's texts rendered
- * together (key from the recipient's routing rule, per channel and locale; see `page`) → one
+ * together (key from the recipient's routing rule, per channel and locale; see `prepare`) → one
  * delivery row per (source, recipient, channel) inserted with ON CONFLICT DO NOTHING, each page in
  * one transaction with its `delivery.queued` events and a dispatcher wake-up (so the first
- * messages leave before the last page is resolved; memory holds one page).
+ * messages leave before the last page is resolved; memory holds one page), except for `strict`
+ * (below).
  *
  * The last page (RecipientPage.last) is inserted together with the RESOLVED mark; a directory
  * that cannot tell the last page gets a separate finishNotification after the loop.
  *
  * Idempotency: a key already RESOLVED returns `duplicate: true` and creates nothing; a key
  * still RESOLVING (a crash or a redelivered event mid-way) resumes, and the deliveries' unique
- * key makes the pages already inserted no-ops.
+ * key makes the pages already inserted no-ops. A strict call (Notify) that finds its key
+ * RESOLVING first waits for the call resolving it (two concurrent Notify calls with one key: the
+ * second waits and answers `duplicate: true`; see IngestOptions.resolvingWaitMs); a FAILED key
+ * is resumed (a corrected retry).
+ *
+ * Strict (Notify) is all or nothing for its own checks: every page is resolved and rendered
+ * first (holding the rows of the whole notification; a Notify lists them all in its response
+ * anyway), and only then inserted page by page, the last with the RESOLVED mark; an unknown id
+ * or a text that cannot be rendered anywhere fails the call before anything is inserted.
  *
  * Errors: UnavailableError / TimeoutError from the customer or template service propagate
- * (consumers nak and retry; nothing half-sent: rows are only created for rendered texts).
+ * (consumers nak and retry; nothing half-sent: rows are only created for rendered texts); a
+ * strict call marks the notification FAILED on them too (so the caller's retry with the same key
+ * resumes at once rather than waiting for it as for a call still running).
  * A recipient whose template is missing or lacks variables is left out and counted (logged
  * with the reason), unless `strict` (Notify), where the call fails with NotFoundError /
  * ValidationError and the notification is marked FAILED (a retry with the same key resumes);
@@ -107,7 +136,7 @@ export class IngestNotificationUseCase {
 
   async execute(req: IngestRequest): Promise<IngestResult> {
     const { store, clock } = this.o;
-    const { notification, created } = await store.createNotification(
+    const first = await store.createNotification(
       {
         source: req.source,
         idempotencyKey: req.idempotencyKey,
@@ -121,6 +150,9 @@ export class IngestNotificationUseCase {
       },
       clock(),
     );
+    const { created } = first;
+    let notification = first.notification;
+    if (!created && req.strict && notification.status === 'RESOLVING') notification = await this.settled(notification);
     if (!created && notification.status === 'RESOLVED') return { notification, deliveries: [], duplicate: true };
     const deliveries: DeliveryRecord[] = [];
     // Set when the last page was inserted with the RESOLVED mark (insertFinalPage).
@@ -130,20 +162,38 @@ export class IngestNotificationUseCase {
         if (req.collect !== false) deliveries.push(...out.deliveries);
         resolved = out.notification ?? resolved;
       };
+      const n = notification;
       const queries = req.queries ?? [];
-      if (req.direct && req.direct.length > 0) keep(await this.page(notification, req, req.direct, 0, queries.length === 0));
+      // Strict: pages are held until every page is resolved and rendered, then inserted.
+      const held: PreparedPage[] = [];
+      const stopIfAborted = () => {
+        if (req.signal?.aborted) throw new ResolutionAbortedError(`resolution of ${n.id} stopped; it stays RESOLVING`);
+      };
+      if (req.direct && req.direct.length > 0) {
+        const page = await this.prepare(n, req, req.direct, 0);
+        if (req.strict) held.push(page);
+        else keep(await this.insert(n, page, queries.length === 0));
+      }
       for (const [i, query] of queries.entries()) {
         for await (const page of this.o.directory.resolve(query)) {
           const unknown = page.notFound?.[0];
           if (req.strict && unknown) throw new NotFoundError(unknown.kind.toLowerCase(), unknown.id);
+          const prepared = await this.prepare(n, req, page.recipients, page.leftOut);
           const final = i === queries.length - 1 && page.last === true;
-          keep(await this.page(notification, req, page.recipients, page.leftOut, final));
-          if (!final && req.signal?.aborted) throw new ResolutionAbortedError(`resolution of ${notification.id} stopped; it stays RESOLVING`);
+          if (req.strict) held.push(prepared);
+          else keep(await this.insert(n, prepared, final));
+          if (!final) stopIfAborted();
         }
       }
+      for (const [i, page] of held.entries()) keep(await this.insert(n, page, i === held.length - 1));
     } catch (err) {
       if (err instanceof ValidationError || err instanceof NotFoundError) {
         await store.finishNotification(notification.id, 'FAILED', clock(), err.message);
+      } else if (req.strict && !(err instanceof ResolutionAbortedError)) {
+        // A Notify that failed otherwise (a dependency down) is not left RESOLVING: a retry with the
+        // same key resumes at once instead of waiting for a call that is over. Best effort: the
+        // original error is what the caller gets.
+        await store.finishNotification(notification.id, 'FAILED', clock(), err instanceof Error ? err.message : String(err)).catch(() => undefined);
       }
       throw err;
     }
@@ -194,20 +244,36 @@ export class IngestNotificationUseCase {
   }
 
   /**
-   * One page: plans every recipient's texts (its message, and the SMS fallback text for a
-   * WhatsApp recipient that is not a group when the priority allows a fallback), renders the
-   * page's distinct texts together (renderTexts), builds the rows and inserts them in one
-   * transaction; `final` (the last page of the last query, or the direct recipients of a request
-   * without queries) marks the notification RESOLVED in that same transaction (insertFinalPage). Left out (counted with the directory's `leftOut`, logged with the reason): a
-   * recipient without a template key, or whose template is missing (NotFoundError) or lacks
-   * variables (ValidationError); with `req.strict` the first such recipient of the page (page
-   * order) fails the call with that error instead, inserting nothing of the page. A fallback
-   * text that cannot be rendered is only left empty (`fallbackBody` null). UnavailableError /
-   * TimeoutError from the template service reject the page (nothing of it inserted).
+   * Waits while another call resolves `n` (strict callers; see IngestOptions.resolvingWaitMs):
+   * polls the notification until it is no longer RESOLVING or is older than the wait, and returns
+   * it as it then is (still RESOLVING = taken for a crashed call's, resumed by the caller).
    */
-  private async page(
-    n: NotificationRecord, req: IngestRequest, recipients: readonly ResolvedRecipient[], leftOutByDirectory: number, final: boolean,
-  ): Promise<PageResult> {
+  private async settled(n: NotificationRecord): Promise<NotificationRecord> {
+    const waitMs = this.o.resolvingWaitMs ?? 30_000;
+    const pollMs = this.o.resolvingPollMs ?? 50;
+    // Measured on the real clock from now (the injected clock may stand still in tests).
+    const until = Date.now() + Math.min(waitMs, waitMs - (this.o.clock().getTime() - n.createdAt.getTime()));
+    let current = n;
+    while (current.status === 'RESOLVING' && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      current = (await this.o.store.notification(n.id)) ?? current;
+    }
+    return current;
+  }
+
+  /**
+   * One page made ready: plans every recipient's texts (its message, and the SMS fallback text
+   * for a WhatsApp recipient that is not a group when the priority allows a fallback), renders
+   * the page's distinct texts together (renderTexts) and builds the rows. Left out (counted with
+   * the directory's `leftOut`, logged with the reason): a recipient without a template key, or
+   * whose template is missing (NotFoundError) or lacks variables (ValidationError); with
+   * `req.strict` the first such recipient of the page (page order) fails the call with that
+   * error instead. A fallback text that cannot be rendered is only left empty (`fallbackBody`
+   * null). UnavailableError / TimeoutError from the template service reject the page.
+   */
+  private async prepare(
+    n: NotificationRecord, req: IngestRequest, recipients: readonly ResolvedRecipient[], leftOutByDirectory: number,
+  ): Promise<PreparedPage> {
     const plans = recipients.map((r) => this.plan(req, r));
     const texts = await this.renderTexts(plans.flatMap((p) => [...(p.message instanceof Error ? [] : [p.message]), ...(p.fallback ? [p.fallback] : [])]));
     const rows: NewDelivery[] = [];
@@ -215,9 +281,18 @@ export class IngestNotificationUseCase {
       const row = this.build(n, req, recipients[i]!, plan, texts);
       if (row) rows.push(row);
     }
-    const leftOut = leftOutByDirectory + (recipients.length - rows.length);
-    if (final) return this.o.store.insertFinalPage(n.id, rows, leftOut, this.o.clock());
-    return { deliveries: await this.o.store.insertDeliveries(n.id, rows, leftOut, this.o.clock()), notification: null };
+    return { rows, leftOut: leftOutByDirectory + (recipients.length - rows.length) };
+  }
+
+  /**
+   * Inserts one prepared page in one transaction (with its `delivery.queued` events and a
+   * dispatcher wake-up); `final` (the last page of the last query, or the direct recipients of a
+   * request without queries) marks the notification RESOLVED in that same transaction
+   * (insertFinalPage).
+   */
+  private async insert(n: NotificationRecord, page: PreparedPage, final: boolean): Promise<PageResult> {
+    if (final) return this.o.store.insertFinalPage(n.id, page.rows, page.leftOut, this.o.clock());
+    return { deliveries: await this.o.store.insertDeliveries(n.id, page.rows, page.leftOut, this.o.clock()), notification: null };
   }
 
   /** The texts one recipient needs: its message (or why it has none) and the SMS fallback text, if any. */

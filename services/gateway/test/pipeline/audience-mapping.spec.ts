@@ -45,9 +45,13 @@ describe('gateway audience mapping', () => {
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_CUSTOMER })).toBe('audiences[1].customer_id');
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN })).toBe('audiences[1].staff_id');
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_UNSPECIFIED })).toBe('audiences[1].kind');
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_PHONE })).toBe('audiences[1].phone');
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_PHONE, phone: 'not a phone' })).toBe('audiences[1].phone');
+    expect(fieldOf({ kind: 99 as commonv1.AudienceKind })).toBe('audiences[1].kind');
     // Valid ones pass; a Notify's work_zone stands in for the audience's.
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS }, 'karawang')).toBeNull();
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_GROUP, groupId: 'g-1' })).toBeNull();
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [commonv1.Role.ROLE_TECHNICIAN] })).toBeNull();
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_PHONE, phone: '0812 3450 0001' })).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import {
   audienceRank,
   AUDIENCE_REQUIRES,
   coversZone,
+  DEFAULT_PREFERENCE_VALUES,
   defaultPreferences,
   explicitAudienceRules,
   judgeCandidate,
@@ -17,6 +18,7 @@ import {
   type Customer,
   type ExplicitAudience,
   type LeftOut,
+  type NotificationPreferences,
   type Recipient,
   type RecipientKind,
   type ResolutionContext,
@@ -93,6 +95,7 @@ const FIELD_NAMES: Record<string, string> = {
   area: 'area',
   groupId: 'group_id',
   roles: 'roles',
+  phone: 'phone',
 };
 
 /** A candidate before preferences and opt-outs are attached. */
@@ -119,7 +122,10 @@ type Bare = Omit<Candidate, 'preferences' | 'optedOutChannels'>;
  * steps 2 and 3 are the same. A type without stored rules is fine then. Missing parameters →
  * ValidationError naming the field (`audiences[0].work_zone`, `.group_id`, `.roles`, …).
  * GROUP: the one group with that id (inactive → INACTIVE, unknown → NOT_FOUND, left out);
- * STAFF_ROLES: staff with any of the roles, name order (inactive → INACTIVE).
+ * STAFF_ROLES: staff with any of the roles, name order (inactive → INACTIVE);
+ * PHONE: the one bare phone, judged by the default preferences and its own opt-outs (opted out
+ * of every requested channel → OPTED_OUT); kind `phone`, its id the phone. Ranked last, so a
+ * phone that is also a resolved person's address is that person's.
  *
  * `stream` yields items as it goes (AREA_CUSTOMERS / ALL_CUSTOMERS read customers as a
  * stream and judge them 500 at a time: 100,000 customers never sit in memory; only the
@@ -167,6 +173,9 @@ export class ResolveRecipientsUseCase {
         .sort((a, b) => audienceRank(a.audience) - audienceRank(b.audience) || a.id.localeCompare(b.id))
         .map((rule) => ({ rule, context }));
     }
+    // The bare phones of PHONE audiences (a Notify names up to 1000, one audience each): their
+    // opt-outs are read up front, RESOLUTION_BATCH_SIZE phones a read, not one read per audience.
+    const phoneOptOuts = await this.optOutsOf(rules.flatMap(({ rule, context: c }) => (rule.audience === 'PHONE' && c.phone ? [c.phone] : [])));
 
     const sent = new Set<string>();
     const recipientSubjects = new Set<string>();
@@ -186,7 +195,7 @@ export class ResolveRecipientsUseCase {
       let consumed = skipAhead ? after.consumed : 0;
       const source = skipAhead ? this.candidatesAfter(rule.audience, ruleContext, after) : this.candidates(rule.audience, ruleContext);
       for await (const batch of batches(source, RESOLUTION_BATCH_SIZE)) {
-        const judged = await this.judgeBatch(batch, rule, ruleContext);
+        const judged = await this.judgeBatch(batch, rule, ruleContext, phoneOptOuts);
         for (const [i, verdict] of judged.entries()) {
           const at: ResolutionPosition = { rule: index, consumed: ++consumed, lastId: batch[i]!.id };
           const quiet = replay || (resumeHere && consumed <= after.consumed);
@@ -208,15 +217,30 @@ export class ResolveRecipientsUseCase {
     }
   }
 
-  private async judgeBatch(batch: Bare[], rule: RoutingRule, context: ResolutionContext) {
-    const subjects = batch.map((c) => ({ kind: c.kind, id: c.id }));
+  /** The channels each of `phones` opted out of, read RESOLUTION_BATCH_SIZE phones at a time. */
+  private async optOutsOf(phones: readonly string[]): Promise<ReadonlyMap<string, ReadonlySet<Channel>>> {
+    const out = new Map<string, ReadonlySet<Channel>>();
+    const unique = [...new Set(phones)];
+    for (let i = 0; i < unique.length; i += RESOLUTION_BATCH_SIZE) {
+      const { optedOut } = await this.deps.facts.factsOf([], unique.slice(i, i + RESOLUTION_BATCH_SIZE));
+      for (const [phone, channels] of optedOut) out.set(phone, channels);
+    }
+    return out;
+  }
+
+  /** Judges a batch of one rule's candidates; a PHONE rule's phone uses `phoneOptOuts` (read up front) instead of a read of its own. */
+  private async judgeBatch(batch: Bare[], rule: RoutingRule, context: ResolutionContext, phoneOptOuts: ReadonlyMap<string, ReadonlySet<Channel>>) {
+    // A bare phone has no preferences of its own (no subject), only the opt-outs of its number.
+    const subjects = batch.flatMap((c) => (c.kind === 'phone' ? [] : [{ kind: c.kind, id: c.id }]));
     const phones = [...new Set(batch.filter((c) => c.kind !== 'group' && c.address).map((c) => c.address!))];
-    const { preferences: prefs, optedOut: optOuts } = await this.deps.facts.factsOf(subjects, phones);
+    const { preferences: prefs, optedOut: optOuts } = rule.audience === 'PHONE'
+      ? { preferences: new Map<string, NotificationPreferences>(), optedOut: phoneOptOuts }
+      : await this.deps.facts.factsOf(subjects, phones);
     return batch.map((c) =>
       judgeCandidate(
         {
           ...c,
-          preferences: prefs.get(subjectKey(c)) ?? defaultPreferences({ kind: c.kind, id: c.id }),
+          preferences: c.kind === 'phone' ? DEFAULT_PREFERENCE_VALUES : (prefs.get(subjectKey({ kind: c.kind, id: c.id })) ?? defaultPreferences({ kind: c.kind, id: c.id })),
           optedOutChannels: (c.kind !== 'group' && c.address && optOuts.get(c.address)) || new Set<Channel>(),
         },
         rule,
@@ -284,6 +308,9 @@ export class ResolveRecipientsUseCase {
       case 'ALL_CUSTOMERS':
         for await (const c of this.deps.customers.streamActive(ctx.area ? { area: ctx.area } : {})) yield fromCustomer(c);
         return;
+      case 'PHONE':
+        yield fromPhone(ctx.phone!);
+        return;
     }
   }
 
@@ -324,6 +351,10 @@ function fromStaff(s: Staff): Bare {
 }
 function fromGroup(g: WhatsAppGroup): Bare {
   return { kind: 'group', id: g.id, name: g.name, address: g.chatId, active: g.active, acceptsTypes: g.notificationTypes };
+}
+/** A bare phone (E.164 digits): no directory entry, so no name; its id is the phone (one subject per number). */
+function fromPhone(phone: string): Bare {
+  return { kind: 'phone', id: phone, name: '', address: phone, active: true };
 }
 /** An id the context named that does not exist (left out as NOT_FOUND, so the others still get the message). */
 function missing(kind: RecipientKind, id: string): Bare {

@@ -408,10 +408,10 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     /**
      * ResolveRecipients (proto contract). Without `audiences` the routing rules of the type decide;
      * with them each audience (with its parameters: work_zone, group_id, roles, customer_id,
-     * staff_id) replaces the rules, on `channels` (empty = [WHATSAPP]; groups WhatsApp only).
+     * staff_id, phone) replaces the rules, on `channels` (empty = [WHATSAPP]; groups WhatsApp only).
      * Errors: INVALID_ARGUMENT naming the field (`notification_type`, `audiences[i].kind`,
-     * `audiences[i].work_zone` / `.group_id` / `.roles` / `.customer_id` / `.staff_id`, `channels`,
-     * `page_token`, `page.page_size`); NOT_FOUND when the type has no routing rules and no audiences
+     * `audiences[i].work_zone` / `.group_id` / `.roles` / `.customer_id` / `.staff_id` / `.phone`,
+     * `channels`, `page_token`, `page.page_size`); NOT_FOUND when the type has no routing rules and no audiences
      * are given. An unknown group / customer / staff id is left out (NOT_FOUND), not an error.
      */
     resolveRecipients: unary((req: customerv1.ResolveRecipientsRequest, ctx) => resolveOnePage(req, ctx)),

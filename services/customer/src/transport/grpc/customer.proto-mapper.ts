@@ -152,7 +152,10 @@ const KIND_TO_PROTO: Record<RecipientKind, commonv1.RecipientKind> = {
   customer: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER,
   staff: commonv1.RecipientKind.RECIPIENT_KIND_STAFF,
   group: commonv1.RecipientKind.RECIPIENT_KIND_GROUP,
+  phone: commonv1.RecipientKind.RECIPIENT_KIND_PHONE,
 };
+/** The id on the wire: a bare phone has none (proto Recipient.id / LeftOutRecipient.id: empty for a bare phone). */
+const wireId = (kind: RecipientKind, id: string): string => (kind === 'phone' ? '' : id);
 
 /** Proto RecipientKind → CUSTOMER / STAFF subject; ValidationError(`recipient_kind`) otherwise. */
 export function personKindFromProto(k: commonv1.RecipientKind): SubjectKind {
@@ -262,6 +265,7 @@ export function explicitAudienceFromProto(a: commonv1.Audience, i: number): Expl
     roles: a.roles.map((r) => staffRoleFromProto(r, `audiences[${i}].roles`)),
     customerId: a.customerId,
     staffId: a.staffId,
+    ...(a.phone !== undefined ? { phone: a.phone } : {}),
   };
 }
 
@@ -280,7 +284,7 @@ export function routingRuleToProto(r: RoutingRule): customerv1.RoutingRule {
 export function recipientToProto(r: Recipient): customerv1.Recipient {
   return {
     kind: KIND_TO_PROTO[r.kind],
-    id: r.id,
+    id: wireId(r.kind, r.id),
     name: r.name,
     channel: channelToProto(r.channel),
     address: r.address,
@@ -306,7 +310,7 @@ const REASON: Record<LeftOutReason, customerv1.LeftOutReason> = {
 export function leftOutToProto(l: LeftOut): customerv1.LeftOutRecipient {
   return {
     kind: KIND_TO_PROTO[l.kind],
-    id: l.id,
+    id: wireId(l.kind, l.id),
     name: l.name ?? '',
     audience: audienceToProto(l.audience),
     reason: REASON[l.reason],

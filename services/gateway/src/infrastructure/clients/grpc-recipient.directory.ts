@@ -24,8 +24,10 @@ export function recipientQuery(request: Omit<customerv1.ResolveRecipientsRequest
  * addressees): the audiences go to the customer service as they are (proto
  * ResolveRecipientsRequest.audiences: "these audiences replace the routing rules' audiences; the
  * channels are then `channels`", empty = [CHANNEL_WHATSAPP]), each with its own parameters
- * (work_zone, group_id, roles, customer_id, staff_id), in ONE paged query, so the customer
- * service merges and de-duplicates them across audiences. `base` is the shared context (ticket
+ * (work_zone, group_id, roles, customer_id, staff_id, phone: a Notify's bare phone is a PHONE
+ * audience, so its opt-outs apply), in ONE paged query, so the customer service merges and
+ * de-duplicates them across audiences (a bare phone that is also an addressed person's is sent
+ * once, as that person). `base` is the shared context (ticket
  * id, a Notify's work zone for zone audiences); `priority` is carried in it.
  * No audiences → one routing-rule query (the type's stored rules decide).
  * Identical audiences are sent once. Bad or missing parameters come back as ValidationError

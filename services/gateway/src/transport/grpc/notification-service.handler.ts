@@ -8,7 +8,7 @@ import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.dir
 import type { ProviderChains } from '../../infrastructure/providers';
 import {
   channelFromProto, deliveryEventToProto, deliveryToProto, notificationToProto, priorityFromProto, providerFromProto, providerToProto,
-  statusFromProto, statusToProto, typeFromProto, typeToProto,
+  requiredTypeFromProto, statusFromProto, statusToProto, typeFromProto, typeToProto,
 } from '../proto/delivery.proto-mapper';
 
 const NT = commonv1.NotificationType;
@@ -65,8 +65,9 @@ const STAFF_ROLES = new Set<commonv1.Role>([
  * notify.common.v1.Audience), so a Broadcast is refused at once instead of failing in the
  * background: AREA_CUSTOMERS, ZONE_TECHNICIANS, ZONE_TECHNICIAN_GROUP need work_zone (or the
  * Notify's work_zone), GROUP group_id, STAFF_ROLES staff roles (not SERVICE / UNSPECIFIED),
- * CUSTOMER customer_id, ASSIGNED_TECHNICIAN staff_id. ValidationError (INVALID_ARGUMENT) naming
- * the field, e.g. `audiences[1].group_id`. The customer service checks the same again.
+ * CUSTOMER customer_id, ASSIGNED_TECHNICIAN staff_id, PHONE a valid phone. ValidationError
+ * (INVALID_ARGUMENT) naming the field, e.g. `audiences[1].group_id`. The customer service checks
+ * the same again.
  */
 export function checkAudiences(audiences: readonly commonv1.Audience[], field: (i: number) => string, workZone = ''): void {
   audiences.forEach((a, i) => {
@@ -93,6 +94,9 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
       case AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN:
         if (!a.staffId.trim()) throw new ValidationError(f('staff_id'), 'AUDIENCE_KIND_ASSIGNED_TECHNICIAN needs a staff id');
         return;
+      case AK.AUDIENCE_KIND_PHONE:
+        normalizePhone(a.phone ?? '', f('phone'));
+        return;
       case AK.AUDIENCE_KIND_UNSPECIFIED:
         throw new ValidationError(f('kind'), 'is required');
       default:
@@ -103,6 +107,25 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
 
 function checkKey(key: string): void {
   if (!key || key.length > 200) throw new ValidationError('idempotency_key', 'is required (1..200 characters)');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * ListDeliveries' page token (`{c: created_at ISO, i: delivery id}`, as encodePageToken wrote
+ * it) → the keyset position. ValidationError(`page_token`) (INVALID_ARGUMENT, proto "bad page
+ * token") when it does not decode, or decodes to a date that is not a time between 1970 and
+ * 9999 or an id that is not a UUID: a crafted token never reaches Postgres (which would answer
+ * INTERNAL).
+ */
+export function decodeDeliveryPageToken(token: string): { createdAt: Date; id: string } {
+  const { c, i } = decodePageToken(token, ['c', 'i'] as const);
+  const createdAt = new Date(c);
+  const t = createdAt.getTime();
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(c) || Number.isNaN(t) || t < 0 || createdAt.getUTCFullYear() > 9999 || !UUID.test(i)) {
+    throw new ValidationError('page_token', 'is not a valid page token');
+  }
+  return { createdAt, id: i };
 }
 
 /** A source of committed delivery changes (in-process; see WatchDeliveries). Returns an unsubscribe function. */
@@ -162,7 +185,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
     source,
     idempotencyKey: r.idempotencyKey,
     sourceEventId: null,
-    notificationType: typeFromProto(r.notificationType),
+    notificationType: requiredTypeFromProto(r.notificationType),
     priority: priorityFromProto(r.priority),
     templateKey: r.templateKey || DEFAULT_TEMPLATE[r.notificationType] || '',
     ticketId: null,
@@ -174,15 +197,23 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
   });
 
   return {
-    /** Notify: resolve, render per recipient, create deliveries; same key twice → the first notification, duplicate = true. */
+    /**
+     * Notify: resolve, render per recipient, create deliveries; same key twice → the first
+     * notification, duplicate = true (also when the two calls overlap: the second waits for the
+     * first, see IngestNotificationUseCase). Every addressee is resolved by the customer service
+     * in one query: customer / staff / group ids as CUSTOMER / ASSIGNED_TECHNICIAN / GROUP
+     * audiences, a bare phone (normalized here, INVALID_ARGUMENT naming `recipients[i].phone`) as
+     * a PHONE audience, so its opt-outs apply (left out and counted in left_out).
+     * Strict: an unknown id (NOT_FOUND) or a text that cannot be rendered (NOT_FOUND /
+     * INVALID_ARGUMENT) fails the call before any delivery is created.
+     */
     notify: unary(async (req: gatewayv1.NotifyRequest, ctx) => {
       checkKey(req.idempotencyKey);
-      if (req.notificationType === NT.NOTIFICATION_TYPE_UNSPECIFIED) throw new ValidationError('notification_type', 'is required');
+      requiredTypeFromProto(req.notificationType);
       if (!req.target) throw new ValidationError('target', 'recipients or audience is required');
       checkTypeRole(ctx, req.notificationType);
       const audiences: commonv1.Audience[] = [];
-      const direct: ResolvedRecipient[] = [];
-      const channel = channelFromProto(req.channels[0] ?? commonv1.Channel.CHANNEL_WHATSAPP);
+      let phones = 0;
       if (req.target.$case === 'audience') {
         checkAudiences([req.target.value], () => 'audience', req.workZone);
         audiences.push(req.target.value);
@@ -200,10 +231,8 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
             audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_GROUP, groupId: v.value }));
           }
           else {
-            direct.push({
-              kind: 'PHONE', id: '', name: '', channel: channel === 'UNSPECIFIED' ? 'WHATSAPP' : channel, address: normalizePhone(v.value, `recipients[${i}].phone`),
-              locale: 'ID', quietHours: null, templateKey: '', audience: 'UNSPECIFIED',
-            });
+            audiences.push(commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_PHONE, phone: normalizePhone(v.value, `recipients[${i}].phone`) }));
+            phones += 1;
           }
         });
       }
@@ -211,12 +240,9 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
         ...baseRequest('NOTIFY', req, ctx),
         ticketId: req.ticketId || null,
         strict: true,
-        ...(direct.length > 0 ? { direct } : {}),
-        ...(audiences.length > 0
-          ? { queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId: req.ticketId, ...(req.workZone ? { workZone: req.workZone } : {}) }) }
-          : {}),
+        queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId: req.ticketId, ...(req.workZone ? { workZone: req.workZone } : {}) }),
       };
-      if (!ingestReq.templateKey && direct.length > 0) throw new ValidationError('template_key', `is required for ${typeFromProto(req.notificationType)} to bare phones`);
+      if (!ingestReq.templateKey && phones > 0) throw new ValidationError('template_key', `is required for ${typeFromProto(req.notificationType)} to bare phones`);
       const res = await ingest.execute(ingestReq);
       const deliveries = res.duplicate ? await store.deliveriesOf(res.notification.id) : res.deliveries;
       return gatewayv1.NotifyResponse.fromPartial({
@@ -229,7 +255,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
     /** Broadcast: accepted at once (RESOLVING); resolution runs page by page in the background. */
     broadcast: unary(async (req: gatewayv1.BroadcastRequest, ctx) => {
       checkKey(req.idempotencyKey);
-      if (req.notificationType === NT.NOTIFICATION_TYPE_UNSPECIFIED) throw new ValidationError('notification_type', 'is required');
+      requiredTypeFromProto(req.notificationType);
       if (req.audiences.length === 0) throw new ValidationError('audiences', 'at least one audience is required');
       checkAudiences(req.audiences, (i) => `audiences[${i}]`);
       checkTypeRole(ctx, req.notificationType);
@@ -260,9 +286,10 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       return { delivery: deliveryToProto(d, { attempts: await store.attempts(d.id) }) };
     }),
 
+    /** ListDeliveries: newest first, keyset pages; a bad page token or recipient phone is INVALID_ARGUMENT. */
     listDeliveries: unary(async (req: gatewayv1.ListDeliveriesRequest) => {
       const size = resolvePageSize(req.page?.pageSize);
-      const after = req.page?.pageToken ? decodePageToken(req.page.pageToken, ['c', 'i'] as const) : undefined;
+      const after = req.page?.pageToken ? decodeDeliveryPageToken(req.page.pageToken) : undefined;
       const filter: DeliveryFilter = {};
       if (req.ticketId) filter.ticketId = req.ticketId;
       if (req.recipient) filter.recipient = req.recipient.includes('@') ? req.recipient : normalizePhone(req.recipient, 'recipient');
@@ -279,7 +306,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       if (req.notificationType) filter.notificationType = typeFromProto(req.notificationType);
       if (req.created?.from) filter.createdFrom = req.created.from;
       if (req.created?.to) filter.createdTo = req.created.to;
-      const rows = await store.list(filter, size + 1, after ? { createdAt: new Date(after.c), id: after.i } : undefined);
+      const rows = await store.list(filter, size + 1, after);
       const page = rows.slice(0, size);
       const last = page[page.length - 1];
       return gatewayv1.ListDeliveriesResponse.fromPartial({

@@ -1,3 +1,4 @@
+import { ValidationError } from '@notify/errors';
 import { commonv1, gatewayv1 } from '@notify/proto';
 import type {
   AttemptOutcome, AttemptRecord, Channel, DeliveryChange, DeliveryRecord, DeliveryStatus, Locale, NotificationRecord, Priority, RecipientKind,
@@ -22,7 +23,20 @@ export const providerToProto = (p: string | null | undefined) => enumValue(gatew
 export const providerFromProto = (p: gatewayv1.Provider) => enumName(gatewayv1.Provider, 'PROVIDER_', p).toLowerCase();
 export const outcomeToProto = (o: AttemptOutcome | string) => enumValue(gatewayv1.AttemptOutcome, 'ATTEMPT_OUTCOME_', o);
 export const typeToProto = (t: string) => enumValue(commonv1.NotificationType, 'NOTIFICATION_TYPE_', t);
+/** Proto NotificationType → its name without prefix; `UNSPECIFIED` for 0 and for values the enum does not have. */
 export const typeFromProto = (t: commonv1.NotificationType) => enumName(commonv1.NotificationType, 'NOTIFICATION_TYPE_', t);
+/**
+ * A notification type a request must name (Notify, Broadcast): its name without prefix.
+ * ValidationError(`field`) for NOTIFICATION_TYPE_UNSPECIFIED ("is required") and for a number
+ * the enum does not have (e.g. 999, from a newer or broken client), which would otherwise be
+ * stored as UNSPECIFIED.
+ */
+export function requiredTypeFromProto(t: commonv1.NotificationType, field = 'notification_type'): string {
+  if (t === commonv1.NotificationType.NOTIFICATION_TYPE_UNSPECIFIED) throw new ValidationError(field, 'is required');
+  const name = typeFromProto(t);
+  if (name === 'UNSPECIFIED') throw new ValidationError(field, `unknown notification type ${t}`);
+  return name;
+}
 export const priorityToProto = (p: Priority | string) => enumValue(commonv1.Priority, 'PRIORITY_', p);
 /** UNSPECIFIED → NORMAL (NotifyRequest.priority). */
 export const priorityFromProto = (p: commonv1.Priority): Priority => {

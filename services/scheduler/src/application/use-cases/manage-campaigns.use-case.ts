@@ -87,6 +87,8 @@ export class ManageCampaignsUseCase {
     if (input.audience.length === 0) throw new ValidationError('audience', 'needs at least one audience');
     for (const a of input.audience) {
       if (a.kind === '' || a.kind === 'AUDIENCE_KIND_UNSPECIFIED') throw new ValidationError('audience', 'every audience needs a kind');
+      // A campaign keeps no phone numbers: one phone is a Notify to that phone, not a campaign.
+      if (a.kind === 'AUDIENCE_KIND_PHONE') throw new ValidationError('audience', 'AUDIENCE_KIND_PHONE is not a campaign audience (use Notify for a phone)');
       const missing = AUDIENCE_PARAMETER[a.kind];
       if (missing && missing.absent(a)) throw new ValidationError('audience', `${a.kind} needs ${missing.field}`);
     }

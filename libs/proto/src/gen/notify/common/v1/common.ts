@@ -550,6 +550,12 @@ export enum AudienceKind {
   AUDIENCE_KIND_GROUP = 16,
   /** AUDIENCE_KIND_STAFF_ROLES - Active staff with one of Audience.roles. */
   AUDIENCE_KIND_STAFF_ROLES = 17,
+  /**
+   * AUDIENCE_KIND_PHONE - One bare phone named by Audience.phone (Notify to a phone): no directory entry, so no
+   * preferences; the phone's opt-outs apply (per channel). A recipient of kind
+   * RECIPIENT_KIND_PHONE.
+   */
+  AUDIENCE_KIND_PHONE = 18,
   UNRECOGNIZED = -1,
 }
 
@@ -609,6 +615,9 @@ export function audienceKindFromJSON(object: any): AudienceKind {
     case 17:
     case "AUDIENCE_KIND_STAFF_ROLES":
       return AudienceKind.AUDIENCE_KIND_STAFF_ROLES;
+    case 18:
+    case "AUDIENCE_KIND_PHONE":
+      return AudienceKind.AUDIENCE_KIND_PHONE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -654,6 +663,8 @@ export function audienceKindToJSON(object: AudienceKind): string {
       return "AUDIENCE_KIND_GROUP";
     case AudienceKind.AUDIENCE_KIND_STAFF_ROLES:
       return "AUDIENCE_KIND_STAFF_ROLES";
+    case AudienceKind.AUDIENCE_KIND_PHONE:
+      return "AUDIENCE_KIND_PHONE";
     case AudienceKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -730,6 +741,8 @@ export interface Audience {
   customerId: string;
   /** Staff id (UUID) for AUDIENCE_KIND_ASSIGNED_TECHNICIAN when not given by context. */
   staffId: string;
+  /** Phone in any common form for AUDIENCE_KIND_PHONE (normalized to E.164 digits). */
+  phone?: string | undefined;
 }
 
 function createBaseActor(): Actor {
@@ -1141,7 +1154,7 @@ export const TimeRange: MessageFns<TimeRange> = {
 };
 
 function createBaseAudience(): Audience {
-  return { kind: 0, workZone: "", groupId: "", roles: [], customerId: "", staffId: "" };
+  return { kind: 0, workZone: "", groupId: "", roles: [], customerId: "", staffId: "", phone: undefined };
 }
 
 export const Audience: MessageFns<Audience> = {
@@ -1167,6 +1180,9 @@ export const Audience: MessageFns<Audience> = {
     }
     if (message.staffId !== "") {
       writer.uint32(50).string(message.staffId);
+    }
+    if (message.phone !== undefined) {
+      writer.uint32(58).string(message.phone);
     }
     return writer;
   },
@@ -1242,6 +1258,14 @@ export const Audience: MessageFns<Audience> = {
             message.staffId = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1278,6 +1302,7 @@ export const Audience: MessageFns<Audience> = {
         : isSet(object.staff_id)
         ? globalThis.String(object.staff_id)
         : "",
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : undefined,
     };
   },
 
@@ -1301,6 +1326,9 @@ export const Audience: MessageFns<Audience> = {
     if (message.staffId !== "") {
       obj.staffId = message.staffId;
     }
+    if (message.phone !== undefined) {
+      obj.phone = message.phone;
+    }
     return obj;
   },
 
@@ -1315,6 +1343,7 @@ export const Audience: MessageFns<Audience> = {
     message.roles = object.roles?.map((e) => e) || [];
     message.customerId = object.customerId ?? "";
     message.staffId = object.staffId ?? "";
+    message.phone = object.phone ?? undefined;
     return message;
   },
 };

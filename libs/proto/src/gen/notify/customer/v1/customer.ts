@@ -435,9 +435,9 @@ export interface RoutingRule {
 
 /** One resolved recipient of a notification. */
 export interface Recipient {
-  /** Customer, staff member or group. */
+  /** Customer, staff member, group, or a bare phone (AUDIENCE_KIND_PHONE). */
   kind: RecipientKind;
-  /** Customer, staff or group id (UUID). */
+  /** Customer, staff or group id (UUID); empty for a bare phone. */
   id: string;
   /** Display name (the `Halo <name>` of the templates). */
   name: string;
@@ -465,9 +465,9 @@ export interface Recipient {
 
 /** Someone an audience matched but who will not be messaged, and why. */
 export interface LeftOutRecipient {
-  /** Customer, staff member or group. */
+  /** Customer, staff member, group, or a bare phone (AUDIENCE_KIND_PHONE). */
   kind: RecipientKind;
-  /** Id (UUID). */
+  /** Id (UUID); empty for a bare phone. */
   id: string;
   /** Display name (empty when not found). */
   name: string;

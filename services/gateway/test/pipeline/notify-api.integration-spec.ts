@@ -1,0 +1,228 @@
+// The gateway's Notify / Broadcast / ListDeliveries contract at its edges, end to end (real
+// Postgres, NATS, customer / template services and the provider simulators over HTTP):
+//   - a bare phone addressee is resolved through the customer service, so its opt-outs apply;
+//   - a Notify that fails (unknown id, a text that cannot be rendered on a later page) has
+//     created no delivery and sent nothing;
+//   - an unknown notification type and a crafted page token are INVALID_ARGUMENT;
+//   - two concurrent Notify calls with one idempotency key: the first notification for both,
+//     the second with duplicate = true; a Notify that failed on a dependency, or that a crashed
+//     call left RESOLVING long enough ago, is resumed by a retry at once (use case, real store).
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, UnavailableError, ValidationError } from '@notify/errors';
+import { callUnary } from '@notify/grpc-kit';
+import { encodePageToken } from '@notify/paging';
+import { commonv1, customerv1, gatewayv1 } from '@notify/proto';
+import { waitFor } from '@notify/testing';
+import {
+  IngestNotificationUseCase, type IngestRequest, type RecipientDirectory, type RenderJob, type RenderOutcome, type ResolvedRecipient, type TemplateRenderer,
+} from '../../src/application';
+import { startStack, type Stack } from '../support/gateway-stack';
+
+jest.setTimeout(60_000);
+
+const NT = commonv1.NotificationType;
+let seq = Math.floor(Math.random() * 1_000_000);
+const freshPhone = () => {
+  const n = String(10_000_000 + (++seq % 89_999_999)).padStart(8, '0');
+  return { local: `0817${n}`, e164: `62817${n}` };
+};
+type Addressee = gatewayv1.Addressee['addressee'];
+const phone = (value: string): Addressee => ({ $case: 'phone', value });
+const customer = (value: string): Addressee => ({ $case: 'customerId', value });
+
+describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // One recipient per ResolveRecipients page: a Notify to two recipients is two pages.
+    stack = await startStack('gw_napi', { RECIPIENT_RATE_LIMIT: '0', RESOLVE_PAGE_SIZE: '1' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+
+  const welcome = (marker: string) => ({ customer_name: 'Siti', customer_id: marker, package_name: 'Home 50 Mbps', activated_at: '2026-11-22T09:00:00+07:00', support_phone: '6281100000000' });
+  const notify = (addressees: Addressee[], extra: Partial<gatewayv1.NotifyRequest> = {}) =>
+    callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+      idempotencyKey: `napi:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_WELCOME,
+      target: { $case: 'recipients', value: { addressees: addressees.map((addressee) => ({ addressee })) } },
+      ...extra,
+    }));
+  /** What the Fonnte simulator accepted for `to` (its WELCOME texts carry `marker` as the customer id). */
+  const fonnteTo = (to: string, marker = '') => stack.sims.fonnte.messages().filter((m) => m.to === to && m.text.includes(marker));
+  /** The WELCOME deliveries stored for `to` (registering a customer also sends it a REGISTRATION_CONFIRMATION). */
+  const rowsTo = (to: string) => stack.gateway.store.list({ recipient: to, notificationType: 'WELCOME' }, 10);
+  /** Sends a control message to a fresh phone and waits until the simulator has it (the dispatcher has drained what came before). */
+  const drain = async () => {
+    const q = freshPhone();
+    await notify([phone(q.local)], { variables: welcome('drain') });
+    await waitFor(() => fonnteTo(q.e164).length === 1, { timeoutMs: 20_000 });
+  };
+  const register = async (name: string) => {
+    const p = freshPhone();
+    const c = (await callUnary(stack.customerClient, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
+      name, phone: p.local, address: 'Jl. Kenanga 7', workZone: 'karawang', packageName: 'Home 50 Mbps',
+    }))).customer!;
+    return { id: c.id, e164: p.e164 };
+  };
+
+  it('a bare phone that opted out of WhatsApp is left out (counted in left_out); another phone is sent to', async () => {
+    const out = freshPhone();
+    const ok = freshPhone();
+    await callUnary(stack.customerClient, 'optOut', customerv1.OptOutRequest.fromPartial({ phone: out.local, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: 'STOP' }));
+    const res = await notify([phone(out.local), phone(`+${ok.e164}`)], { variables: welcome('opt-out') });
+    expect(res.deliveries.map((d) => d.recipient)).toEqual([ok.e164]);
+    expect(res.notification).toMatchObject({ status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 1, leftOut: 1 });
+    await waitFor(() => fonnteTo(ok.e164).length === 1, { timeoutMs: 20_000 });
+    expect(await rowsTo(out.e164)).toHaveLength(0);
+    expect(fonnteTo(out.e164)).toHaveLength(0);
+    // Opt-outs are per channel: a phone opted out of SMS only still gets the WhatsApp message.
+    const smsOnly = freshPhone();
+    await callUnary(stack.customerClient, 'optOut', customerv1.OptOutRequest.fromPartial({ phone: smsOnly.local, channel: commonv1.Channel.CHANNEL_SMS }));
+    const wa = await notify([phone(smsOnly.local)], { variables: welcome('opt-out-sms') });
+    expect(wa.deliveries.map((d) => [d.recipient, d.channel])).toEqual([[smsOnly.e164, commonv1.Channel.CHANNEL_WHATSAPP]]);
+    expect(wa.notification!.leftOut).toBe(0);
+  });
+
+  it('a Notify to a phone and an unknown customer id is NOT_FOUND and sends nothing to the phone', async () => {
+    const p = freshPhone();
+    const err = await notify([phone(p.local), customer(randomUUID())], { variables: welcome('not-found') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toMatch(/customer .* not found/);
+    await drain();
+    expect(await rowsTo(p.e164)).toHaveLength(0);
+    expect(fonnteTo(p.e164)).toHaveLength(0);
+  });
+
+  it('a Notify whose later page cannot be rendered (strict) fails and has created nothing for the earlier page', async () => {
+    // customer.welcome needs customer_name: a customer gets their own, a bare phone has none.
+    const c = await register('Rina Lestari');
+    const p = freshPhone();
+    const vars = welcome('render');
+    delete (vars as Partial<typeof vars>).customer_name;
+    const key = `napi:${randomUUID()}`;
+    const err = await notify([customer(c.id), phone(p.local)], { idempotencyKey: key, variables: vars }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toContain('customer_name');
+    await drain();
+    for (const to of [c.e164, p.e164]) {
+      expect(await rowsTo(to)).toHaveLength(0);
+      expect(fonnteTo(to, 'render')).toHaveLength(0);
+    }
+    // A corrected retry with the same key sends each once.
+    const retry = await notify([customer(c.id), phone(p.local)], { idempotencyKey: key, variables: welcome('render') });
+    expect(retry.duplicate).toBe(false);
+    expect(retry.deliveries.map((d) => d.recipient).sort()).toEqual([c.e164, p.e164].sort());
+  });
+
+  it('an unknown notification type is INVALID_ARGUMENT naming notification_type (Notify and Broadcast)', async () => {
+    const p = freshPhone();
+    const bad = 999 as commonv1.NotificationType;
+    const err = await notify([phone(p.local)], { notificationType: bad, templateKey: 'customer.welcome', variables: welcome('type') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toMatch(/^notification_type: /);
+    const b = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+      idempotencyKey: `napi:${randomUUID()}`, notificationType: bad,
+      audiences: [commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_STAFF_ROLES, roles: [commonv1.Role.ROLE_ADMIN] })],
+    })).catch((e: unknown) => e);
+    expect(b).toBeInstanceOf(ValidationError);
+    expect((b as ValidationError).message).toMatch(/^notification_type: /);
+    expect(await rowsTo(p.e164)).toHaveLength(0);
+  });
+
+  it('ListDeliveries: a page token that decodes but holds a bad date or a non-UUID id is INVALID_ARGUMENT', async () => {
+    const list = (pageToken: string) =>
+      callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ page: { pageSize: 5, pageToken } }));
+    for (const token of [
+      encodePageToken({ c: 'not a date', i: randomUUID() }),
+      encodePageToken({ c: new Date().toISOString(), i: 'not-a-uuid' }),
+      encodePageToken({ c: '2026-13-45T99:99:99Z', i: randomUUID() }),
+    ]) {
+      const err = await list(token).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(/^page_token: /);
+    }
+    // A well-formed token still pages.
+    const ok = await list(encodePageToken({ c: new Date().toISOString(), i: randomUUID() }));
+    expect(Array.isArray(ok.deliveries)).toBe(true);
+  });
+
+  it('two concurrent Notify calls with one key: one notification, the second answered duplicate = true with its deliveries', async () => {
+    const a = freshPhone();
+    const b = freshPhone();
+    const key = `napi:${randomUUID()}`;
+    const call = () => notify([phone(a.local), phone(b.local)], { idempotencyKey: key, variables: welcome('concurrent') });
+    const [x, y] = await Promise.all([call(), call()]);
+    expect(x.notification!.id).toBe(y.notification!.id);
+    expect([x.duplicate, y.duplicate].sort()).toEqual([false, true]);
+    for (const r of [x, y]) {
+      expect(r.deliveries.map((d) => d.recipient).sort()).toEqual([a.e164, b.e164].sort());
+      expect(r.notification!.status).toBe(gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED);
+    }
+    expect(x.deliveries.map((d) => d.id).sort()).toEqual(y.deliveries.map((d) => d.id).sort());
+  });
+
+  describe('the ingest use case on the real store (a fake directory and renderer)', () => {
+    const text = { text: 'Halo', version: 1, locale: 'ID' as const };
+    const templates: TemplateRenderer = {
+      render: async () => text,
+      renderBatch: async (jobs: readonly RenderJob[]) => jobs.map((): RenderOutcome => ({ ok: true, rendered: text })),
+    };
+    const recipient = (address: string): ResolvedRecipient => ({
+      kind: 'PHONE', id: '', name: '', channel: 'WHATSAPP', address, locale: 'ID', quietHours: null, templateKey: 'customer.welcome', audience: 'PHONE',
+    });
+    const useCase = (directory: RecipientDirectory, resolvingWaitMs?: number) => new IngestNotificationUseCase({
+      store: stack.gateway.store, directory, templates, logger: stack.logger, clock: () => new Date(), smsFallbackPriorities: [],
+      ...(resolvingWaitMs !== undefined ? { resolvingWaitMs } : {}),
+    });
+    const request = (key: string): IngestRequest => ({
+      source: 'NOTIFY', idempotencyKey: key, sourceEventId: null, notificationType: 'WELCOME', priority: 'NORMAL', templateKey: 'customer.welcome',
+      ticketId: null, actor: null, variables: {}, strict: true, queries: [{ request: {} }],
+    });
+
+    it('a Notify that failed on a dependency is marked FAILED, and a retry with its key resumes at once', async () => {
+      const p = freshPhone();
+      let down = true;
+      const directory: RecipientDirectory = {
+        async *resolve() {
+          if (down) throw new UnavailableError('customer service');
+          yield { recipients: [recipient(p.e164)], leftOut: 0, last: true };
+        },
+        customer: async () => null,
+        staff: async () => null,
+      };
+      const key = `napi:${randomUUID()}`;
+      const uc = useCase(directory);
+      await expect(uc.execute(request(key))).rejects.toBeInstanceOf(UnavailableError);
+      expect(await stack.gateway.store.notificationByKey(key)).toMatchObject({ status: 'FAILED', deliveriesCreated: 0 });
+      down = false;
+      const started = Date.now();
+      const retry = await uc.execute(request(key));
+      expect(Date.now() - started).toBeLessThan(5_000); // not the 30 s wait for a call still running
+      expect(retry).toMatchObject({ duplicate: false, notification: { status: 'RESOLVED', deliveriesCreated: 1 } });
+      expect(retry.deliveries.map((d) => d.recipient)).toEqual([p.e164]);
+    });
+
+    it('a key left RESOLVING by a crashed call is waited for only until it is resolvingWaitMs old, then resumed', async () => {
+      const p = freshPhone();
+      const key = `napi:${randomUUID()}`;
+      const directory: RecipientDirectory = {
+        async *resolve() {
+          yield { recipients: [recipient(p.e164)], leftOut: 0, last: true };
+        },
+        customer: async () => null,
+        staff: async () => null,
+      };
+      const { notification } = await stack.gateway.store.createNotification(
+        { source: 'NOTIFY', idempotencyKey: key, notificationType: 'WELCOME', priority: 'NORMAL', templateKey: 'customer.welcome', ticketId: null, actor: null, variables: null, request: null },
+        new Date(),
+      );
+      expect(notification.status).toBe('RESOLVING');
+      const started = Date.now();
+      const res = await useCase(directory, 400).execute(request(key));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(res).toMatchObject({ duplicate: false, notification: { id: notification.id, status: 'RESOLVED', deliveriesCreated: 1 } });
+    });
+  });
+});
