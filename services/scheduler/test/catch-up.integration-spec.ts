@@ -35,7 +35,8 @@ function dailyCronAt(at: Date): string {
  * - sla_monitor: tick 2 min ago, its run already recorded → nothing new;
  * - payment_reminder: tick 2 min ago, job paused → not caught up (no SKIPPED run either);
  * - weekly_performance: tick 2 h ago, older than the 1 h window → not caught up.
- * Without the catch-up, no run at all would be recorded for any of them.
+ * Without the catch-up, no run at all would be recorded for any of them. An sla_monitor run from
+ * before all these ticks says the scheduler was in service (see the fresh-install spec below).
  */
 describe('PgBossJobEngine start-up catch-up of missed cron ticks (two replicas, restart)', () => {
   let db: TestSchema;
@@ -53,6 +54,8 @@ describe('PgBossJobEngine start-up catch-up of missed cron ticks (two replicas, 
   };
   const jobs: JobDefinition[] = JOB_DEFINITIONS.map((j) => ({ ...j, cron: crons[j.name] }));
   let seededRun: JobRun;
+  /** A run from before every tick below: the scheduler has been in service (a fresh install catches up nothing). */
+  let inServiceRun: JobRun;
 
   const runsOf = async (job: JobName): Promise<JobRun[]> => runs.list({ jobName: job, limit: 100 });
   const callsOf = (job: JobName): number => calls.filter((c) => c === job).length;
@@ -71,6 +74,13 @@ describe('PgBossJobEngine start-up catch-up of missed cron ticks (two replicas, 
     const started = startJobRun({ id: tickJobId('sla_monitor', recent), jobName: 'sla_monitor', trigger: 'SCHEDULED', scheduledFor: recent, startedAt: new Date(recent.getTime() + 1000), attempt: 1 });
     seededRun = succeedJobRun(started, new Date(recent.getTime() + 2000), 0);
     expect(await runs.insert(seededRun)).toBe(true);
+    const since = new Date(old.getTime() - HOUR_MS);
+    inServiceRun = succeedJobRun(
+      startJobRun({ id: tickJobId('sla_monitor', since), jobName: 'sla_monitor', trigger: 'SCHEDULED', scheduledFor: since, startedAt: since, attempt: 1 }),
+      new Date(since.getTime() + 1000),
+      0,
+    );
+    expect(await runs.insert(inServiceRun)).toBe(true);
     await new PostgresJobStateRepository(seed).setPaused('payment_reminder', true, new Date());
     // pg-boss's schema and the queues, created once by an engine without catch-up (pg-boss's own
     // first-install DDL is not safe for two instances at once), then stopped: the scheduler is "down".
@@ -100,7 +110,7 @@ describe('PgBossJobEngine start-up catch-up of missed cron ticks (two replicas, 
   });
 
   it('a tick that already has a run, a paused job and a tick older than the window are not caught up', async () => {
-    expect(await runsOf('sla_monitor')).toEqual([seededRun]);
+    expect(await runsOf('sla_monitor')).toEqual([seededRun, inServiceRun]);
     expect(await runsOf('payment_reminder')).toEqual([]);
     expect(await runsOf('weekly_performance')).toEqual([]);
     for (const job of ['sla_monitor', 'payment_reminder', 'weekly_performance'] as const) {
@@ -142,6 +152,16 @@ describe('startSchedulerService: catch-up with the default window over the produ
 
   it('records a SCHEDULED run for each job whose latest tick is within 6 h, none for an older one', async () => {
     db = await createTestSchema('sched_catchup_svc');
+    // In service for a week (an earlier run recorded): the ticks since were missed while it was down.
+    const seedDs = createDataSource({ url: db.url, schema: db.schema, migrations: schedulerMigrations, poolSize: 1 });
+    await runMigrations(seedDs);
+    const weekAgo = new Date(Date.now() - 8 * 24 * HOUR_MS);
+    await new PostgresJobRunRepository(seedDs).insert(succeedJobRun(
+      startJobRun({ id: tickJobId('sla_monitor', weekAgo), jobName: 'sla_monitor', trigger: 'SCHEDULED', scheduledFor: weekAgo, startedAt: weekAgo, attempt: 1 }),
+      new Date(weekAgo.getTime() + 1000),
+      0,
+    ));
+    await seedDs.destroy();
     const config = loadSchedulerConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
@@ -182,5 +202,37 @@ describe('startSchedulerService: catch-up with the default window over the produ
     for (const c of checked.filter((x) => x.job !== 'sla_monitor')) {
       expect({ job: c.job, calls: calls.filter((n) => n === c.job).length }).toEqual({ job: c.job, calls: expected.includes(c) ? 1 : 0 });
     }
+  });
+});
+
+/**
+ * A fresh install (no run ever recorded) has missed nothing: its first start catches up no tick,
+ * however recent (the daily summary is not sent at the first start just because 18:00 passed).
+ */
+describe('PgBossJobEngine catch-up on a fresh install', () => {
+  let db: TestSchema;
+  const replicas: EngineReplica[] = [];
+  const calls: JobName[] = [];
+
+  afterAll(async () => {
+    await dropReplicas(db, replicas);
+  });
+
+  it('catches up nothing when no run was ever recorded', async () => {
+    db = await createTestSchema('sched_catchup_fresh');
+    const recent = new Date(Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 2 * MINUTE_MS);
+    const jobs: JobDefinition[] = JOB_DEFINITIONS.map((j) => ({ ...j, cron: dailyCronAt(recent) }));
+    const replica = await startEngineReplica(db, calls, undefined, { jobs, catchUpWindowMs: WINDOW_MS });
+    replicas.push(replica);
+    expect(await replica.engine.catchUpMissedTicks()).toEqual([]);
+    await settle();
+    const seed = createDataSource({ url: db.url, schema: db.schema, poolSize: 1 });
+    await seed.initialize();
+    try {
+      expect(await new PostgresJobRunRepository(seed).list({ limit: 10 })).toEqual([]);
+    } finally {
+      await seed.destroy();
+    }
+    expect(calls).toEqual([]);
   });
 });

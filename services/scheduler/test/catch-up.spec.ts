@@ -5,6 +5,8 @@ import { catchUpCandidates } from '../src/infrastructure/engine/pg-boss-job-engi
 
 const HOUR_MS = 3_600_000;
 const at = (iso: string): Date => new Date(iso);
+/** The scheduler in service since long before these ticks. */
+const SINCE = new Date('2025-12-01T00:00:00Z');
 const pairs = (ticks: ReturnType<typeof catchUpCandidates>): Array<[JobName, string]> => ticks.map((t) => [t.jobName, t.tick.toISOString()]);
 
 /**
@@ -18,11 +20,11 @@ describe('catchUpCandidates', () => {
   const now = at('2026-01-05T11:02:00Z');
 
   it('takes only the latest tick of each job within the window (one SLA tick, not every missed 15-minute one)', () => {
-    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, 6 * HOUR_MS))).toEqual([
+    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, 6 * HOUR_MS, SINCE))).toEqual([
       ['sla_monitor', '2026-01-05T11:00:00.000Z'],
       ['daily_summary', '2026-01-05T11:00:00.000Z'],
     ]);
-    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, 24 * HOUR_MS))).toEqual([
+    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, 24 * HOUR_MS, SINCE))).toEqual([
       ['sla_monitor', '2026-01-05T11:00:00.000Z'],
       ['payment_reminder', '2026-01-05T02:00:00.000Z'],
       ['daily_summary', '2026-01-05T11:00:00.000Z'],
@@ -32,24 +34,34 @@ describe('catchUpCandidates', () => {
 
   it('keeps a tick exactly windowMs old and drops one a millisecond older', () => {
     const daily = JOB_DEFINITIONS.filter((j) => j.name === 'daily_summary');
-    expect(pairs(catchUpCandidates(daily, new Set(), now, 2 * 60_000))).toEqual([['daily_summary', '2026-01-05T11:00:00.000Z']]);
-    expect(catchUpCandidates(daily, new Set(), now, 2 * 60_000 - 1)).toEqual([]);
+    expect(pairs(catchUpCandidates(daily, new Set(), now, 2 * 60_000, SINCE))).toEqual([['daily_summary', '2026-01-05T11:00:00.000Z']]);
+    expect(catchUpCandidates(daily, new Set(), now, 2 * 60_000 - 1, SINCE)).toEqual([]);
   });
 
   it('a tick at this very instant counts (age 0)', () => {
-    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set(), at('2026-01-05T11:00:00Z'), 60_000))).toEqual([
+    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set(), at('2026-01-05T11:00:00Z'), 60_000, SINCE))).toEqual([
       ['sla_monitor', '2026-01-05T11:00:00.000Z'],
       ['daily_summary', '2026-01-05T11:00:00.000Z'],
     ]);
   });
 
   it('skips paused jobs', () => {
-    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set<JobName>(['daily_summary']), now, 6 * HOUR_MS))).toEqual([['sla_monitor', '2026-01-05T11:00:00.000Z']]);
+    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set<JobName>(['daily_summary']), now, 6 * HOUR_MS, SINCE))).toEqual([['sla_monitor', '2026-01-05T11:00:00.000Z']]);
+  });
+
+  it('never takes a tick from before the first run ever recorded, and nothing on a fresh install', () => {
+    // In service since 10:30 UTC: the 11:00 ticks were missed, anything before was not.
+    expect(pairs(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, 24 * HOUR_MS, at('2026-01-05T10:30:00Z')))).toEqual([
+      ['sla_monitor', '2026-01-05T11:00:00.000Z'],
+      ['daily_summary', '2026-01-05T11:00:00.000Z'],
+    ]);
+    expect(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, 24 * HOUR_MS, at('2026-01-05T11:00:00Z'))).toEqual([]);
+    expect(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, 24 * HOUR_MS, null)).toEqual([]);
   });
 
   it('a window of 0 (or less) turns the catch-up off', () => {
-    expect(catchUpCandidates(JOB_DEFINITIONS, new Set(), at('2026-01-05T11:00:00Z'), 0)).toEqual([]);
-    expect(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, -1)).toEqual([]);
+    expect(catchUpCandidates(JOB_DEFINITIONS, new Set(), at('2026-01-05T11:00:00Z'), 0, SINCE)).toEqual([]);
+    expect(catchUpCandidates(JOB_DEFINITIONS, new Set(), now, -1, SINCE)).toEqual([]);
   });
 });
 

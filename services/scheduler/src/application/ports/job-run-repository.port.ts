@@ -36,6 +36,12 @@ export interface JobRunRepository {
    * tickJobId(job, tick)) exists.
    */
   existingIds(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * When the first run of any job was started (the scheduler in service since then), or null
+   * when none was ever recorded (a fresh install). The start-up catch-up never runs a tick from
+   * before it.
+   */
+  firstStartedAt(): Promise<Date | null>;
 }
 
 /** Paused flags of jobs (Postgres table `job_states`). A job without a row is not paused. */

@@ -30,8 +30,11 @@ export interface CatchUpOptions {
    * still be caught up; 0 (or less) = no catch-up. SCHEDULER_CATCHUP_WINDOW_MS (default 6 h).
    */
   readonly windowMs: number;
-  /** The run records (`job_runs`): a tick whose first run (id tickJobId(job, tick)) exists is not caught up. */
-  readonly runs: Pick<JobRunRepository, 'existingIds'>;
+  /**
+   * The run records (`job_runs`): a tick whose first run (id tickJobId(job, tick)) exists is not
+   * caught up, nor one from before the first run ever recorded (firstStartedAt).
+   */
+  readonly runs: Pick<JobRunRepository, 'existingIds' | 'firstStartedAt'>;
   /** The paused flags (`job_states`): a paused job is not caught up. */
   readonly states: Pick<JobStateRepository, 'pausedJobs'>;
 }
@@ -51,16 +54,24 @@ export interface CaughtUpTick extends JobCronTick {
 /**
  * The ticks a start-up catch-up considers: for each job of `jobs` not in `paused`, only the latest
  * tick of its cron (in its `timeZone`) at or before `now` ({@link cronTickAtOrBefore}), kept when
- * `now − tick ≤ windowMs` (ms). Earlier missed ticks are never considered (one catch-up per job,
- * not one per missed 15-minute SLA tick). `windowMs ≤ 0` → none. Pure (no I/O); throws for an
- * invalid cron or time zone (cron-parser).
+ * `now − tick ≤ windowMs` (ms) and the tick is after `inServiceSince` (the first run this
+ * scheduler ever recorded: a tick from before the scheduler existed was not missed, so a fresh
+ * install sends no "missed" daily summary at its first start). Earlier missed ticks are never
+ * considered (one catch-up per job, not one per missed 15-minute SLA tick). `windowMs ≤ 0` or no
+ * `inServiceSince` → none. Pure (no I/O); throws for an invalid cron or time zone (cron-parser).
  */
-export function catchUpCandidates(jobs: readonly JobDefinition[], paused: ReadonlySet<JobName>, now: Date, windowMs: number): JobCronTick[] {
-  if (!(windowMs > 0)) return [];
+export function catchUpCandidates(
+  jobs: readonly JobDefinition[],
+  paused: ReadonlySet<JobName>,
+  now: Date,
+  windowMs: number,
+  inServiceSince: Date | null,
+): JobCronTick[] {
+  if (!(windowMs > 0) || inServiceSince === null) return [];
   return jobs
     .filter((job) => !paused.has(job.name))
     .map((job) => ({ jobName: job.name, tick: cronTickAtOrBefore(job.cron, job.timeZone, now) }))
-    .filter(({ tick }) => now.getTime() - tick.getTime() <= windowMs);
+    .filter(({ tick }) => now.getTime() - tick.getTime() <= windowMs && tick.getTime() > inServiceSince.getTime());
 }
 
 /** Options of {@link PgBossJobEngine}. */
@@ -143,7 +154,7 @@ export function tickJobId(jobName: JobName, tick: Date): string {
  *   falls while no replica is up (a deploy or crash from 17:59:30 to 18:01:10) would be lost with
  *   no run recorded. Once the queues and workers are up, the engine takes each job's latest
  *   tick at or before now ({@link catchUpCandidates}: not paused, at most `catchUp.windowMs`
- *   old), asks `job_runs` in one query whether its first run (id tickJobId(job, tick)) exists,
+ *   old, after the first run ever recorded), asks `job_runs` in one query whether its first run (id tickJobId(job, tick)) exists,
  *   and {@link sendTick}s each tick that has none: an ordinary SCHEDULED run with
  *   `scheduled_for` = the missed tick (the run model has no field for "late"; `started_at` −
  *   `scheduled_for` shows the delay). Replicas starting together enqueue it once (sendTick's
@@ -220,14 +231,16 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
 
   /**
    * The start-up catch-up (class doc): enqueues, once, the latest tick of each non-paused job that
-   * is at most `options.catchUp.windowMs` ms before `now` and has no run recorded. Resolves with
+   * is at most `options.catchUp.windowMs` ms before `now`, after the first run this scheduler ever
+   * recorded (none on a fresh install), and has no run recorded. Resolves with
    * the ticks enqueued (none without options.catchUp or with windowMs 0). Rejects when
    * `job_states` / `job_runs` / pg-boss cannot be reached.
    */
   async catchUpMissedTicks(now: Date = systemClock.now()): Promise<CaughtUpTick[]> {
     const catchUp = this.options.catchUp;
     if (!catchUp || !(catchUp.windowMs > 0)) return [];
-    const candidates = catchUpCandidates([...this.jobs.values()], await catchUp.states.pausedJobs(), now, catchUp.windowMs);
+    const [paused, inServiceSince] = await Promise.all([catchUp.states.pausedJobs(), catchUp.runs.firstStartedAt()]);
+    const candidates = catchUpCandidates([...this.jobs.values()], paused, now, catchUp.windowMs, inServiceSince);
     if (candidates.length === 0) return [];
     const recorded = await catchUp.runs.existingIds(candidates.map((c) => tickJobId(c.jobName, c.tick)));
     const enqueued: CaughtUpTick[] = [];

@@ -42,6 +42,12 @@ export class InMemoryJobRunRepository implements JobRunRepository {
   existingIds(ids: readonly string[]): Promise<Set<string>> {
     return Promise.resolve(new Set(ids.filter((id) => this.runs.has(id))));
   }
+
+  firstStartedAt(): Promise<Date | null> {
+    let first: Date | null = null;
+    for (const r of this.runs.values()) if (!first || r.startedAt < first) first = r.startedAt;
+    return Promise.resolve(first);
+  }
 }
 
 /** JobStateRepository in memory (unit tests; single process). */

@@ -94,6 +94,12 @@ export class PostgresJobRunRepository implements JobRunRepository {
     const rows: { id: string }[] = await this.ds.query(`SELECT id FROM ${this.table} WHERE id = ANY($1::uuid[])`, [[...ids]]);
     return new Set(rows.map((r) => r.id));
   }
+
+  /** `SELECT min(started_at)`; null for an empty table. */
+  async firstStartedAt(): Promise<Date | null> {
+    const rows: { first: Date | null }[] = await this.ds.query(`SELECT min(started_at) AS first FROM ${this.table}`);
+    return rows[0]?.first ?? null;
+  }
 }
 
 /** JobStateRepository on Postgres (`<DATABASE_SCHEMA>.job_states`); shared by every replica. */
