@@ -134,6 +134,9 @@ const NATS_SERVER = /^((nats|tls|ws|wss):\/\/)?([^\s/:@]+(:[^\s/@]*)?@)?(\[[0-9a
  *   Output: the string as given (trimmed); split on `,` for several servers.
  * - `NATS_NAMESPACE` optional prefix (1-32 of A-Z a-z 0-9 _ -) for streams, subjects and
  *   durable consumers, so concurrent test runs do not share them.
+ * - `NATS_STREAM_REPLICAS` replicas of each event stream (JetStream `num_replicas`, 1-5,
+ *   default 1): 3 on a three-node JetStream cluster, so an acknowledged event survives the loss
+ *   of one node; a single server refuses more than 1.
  */
 export function natsEnv() {
   return {
@@ -149,6 +152,7 @@ export function natsEnv() {
       .trim()
       .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 _ -')
       .optional(),
+    NATS_STREAM_REPLICAS: z.coerce.number().int().min(1, 'must be 1 to 5').max(5, 'must be 1 to 5').default(1),
   };
 }
 

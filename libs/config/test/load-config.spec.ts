@@ -60,6 +60,7 @@ describe('loadConfig', () => {
       DATABASE_PREPARED_STATEMENTS: true,
       NATS_URL: undefined,
       NATS_NAMESPACE: undefined,
+      NATS_STREAM_REPLICAS: 1,
       CUSTOMER_ADDR: '127.0.0.1:50052',
       TEMPLATE_ADDR: '127.0.0.1:50053',
     });
@@ -96,6 +97,14 @@ describe('loadConfig', () => {
       { key: KEY_B, role: 'technician', staffId: 'staff-7' },
     ]);
     expect(c).not.toHaveProperty('PATH');
+  });
+
+  it('reads NATS_STREAM_REPLICAS (1 to 5) and names it when out of range', () => {
+    expect(loadConfig(ticketSchema, { NOTIFY_API_KEYS: `${KEY_A}:admin`, NATS_STREAM_REPLICAS: '3' }).NATS_STREAM_REPLICAS).toBe(3);
+    for (const bad of ['0', '6', '2.5', 'three']) {
+      const err = captureError(() => loadConfig(ticketSchema, { NOTIFY_API_KEYS: `${KEY_A}:admin`, NATS_STREAM_REPLICAS: bad }));
+      expect(err.problems.map((p) => p.variable)).toEqual(['NATS_STREAM_REPLICAS']);
+    }
   });
 
   it('treats empty and whitespace-only values as unset', () => {

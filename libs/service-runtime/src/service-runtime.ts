@@ -17,6 +17,8 @@ export interface RuntimeConfig {
   readonly DATABASE_PREPARED_STATEMENTS?: boolean | undefined;
   readonly NATS_URL?: string | undefined;
   readonly NATS_NAMESPACE?: string | undefined;
+  /** Replicas of each event stream (JetStream num_replicas; default 1). */
+  readonly NATS_STREAM_REPLICAS?: number | undefined;
   /** Published outbox rows kept this long, ms (0 = deleted on publish); unset = kept (`@notify/config` outboxEnv). */
   readonly OUTBOX_RETENTION_MS?: number | undefined;
 }
@@ -100,7 +102,9 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     if (options.bus) {
       bus = options.bus;
     } else if (config.NATS_URL) {
-      bus = await connectJetStreamBus({ url: config.NATS_URL.split(',').map((s) => s.trim()), name: service, logger });
+      bus = await connectJetStreamBus({
+        url: config.NATS_URL.split(',').map((s) => s.trim()), name: service, logger, streamReplicas: config.NATS_STREAM_REPLICAS ?? 1,
+      });
     } else {
       logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
       bus = createInProcessBus({ logger });
