@@ -56,6 +56,8 @@ interface PageResult {
 interface PreparedPage {
   rows: NewDelivery[];
   leftOut: number;
+  /** The message of the page's first recipient left out because its text cannot be rendered, or null. */
+  renderError: string | null;
 }
 
 /** Resolution stopped by `IngestRequest.signal` (the notification stays RESOLVING). */
@@ -100,7 +102,7 @@ export interface IngestOptions {
  * (below).
  *
  * The last page (RecipientPage.last) is inserted together with the RESOLVED mark; a directory
- * that cannot tell the last page gets a separate finishNotification after the loop.
+ * that cannot tell the last page gets a separate, empty insertFinalPage after the loop.
  *
  * Idempotency: a key already RESOLVED returns `duplicate: true` and creates nothing; a key
  * still RESOLVING (a crash or a redelivered event mid-way) resumes, and the deliveries' unique
@@ -118,9 +120,13 @@ export interface IngestOptions {
  * (consumers nak and retry; nothing half-sent: rows are only created for rendered texts); a
  * strict call marks the notification FAILED on them too (so the caller's retry with the same key
  * resumes at once rather than waiting for it as for a call still running).
- * A recipient whose template is missing or lacks variables is left out and counted (logged
- * with the reason), unless `strict` (Notify), where the call fails with NotFoundError /
- * ValidationError and the notification is marked FAILED (a retry with the same key resumes);
+ * A recipient whose template is missing or lacks variables (or who has no template key) is left
+ * out and counted (logged with the reason); the first such reason of the call (the
+ * NotFoundError / ValidationError message, naming the template or the missing variables) is
+ * stored as the notification's `error`, and when no delivery at all exists for the notification
+ * it ends FAILED with that error instead of RESOLVED (insertFinalPage), so a Broadcast nobody
+ * can be sent is not silently empty. With `strict` (Notify) instead, the call fails with
+ * NotFoundError / ValidationError and the notification is marked FAILED (a retry with the same key resumes);
  * strict also fails with NotFoundError on an id the query named that the directory does not
  * know (a Notify to an unknown customer, staff or group id: proto "NOT_FOUND (unknown customer,
  * staff or group id)").
@@ -155,12 +161,18 @@ export class IngestNotificationUseCase {
     if (!created && req.strict && notification.status === 'RESOLVING') notification = await this.settled(notification);
     if (!created && notification.status === 'RESOLVED') return { notification, deliveries: [], duplicate: true };
     const deliveries: DeliveryRecord[] = [];
-    // Set when the last page was inserted with the RESOLVED mark (insertFinalPage).
+    // Set when the last page was inserted with the RESOLVED / FAILED mark (insertFinalPage).
     let resolved: NotificationRecord | null = null;
+    // The first reason a recipient of this call was left out because its text cannot be rendered.
+    let renderError: string | null = null;
     try {
       const keep = (out: PageResult) => {
         if (req.collect !== false) deliveries.push(...out.deliveries);
         resolved = out.notification ?? resolved;
+      };
+      const insert = async (page: PreparedPage, final: boolean) => {
+        renderError ??= page.renderError;
+        keep(await this.insert(n, page, final, renderError));
       };
       const n = notification;
       const queries = req.queries ?? [];
@@ -172,7 +184,7 @@ export class IngestNotificationUseCase {
       if (req.direct && req.direct.length > 0) {
         const page = await this.prepare(n, req, req.direct, 0);
         if (req.strict) held.push(page);
-        else keep(await this.insert(n, page, queries.length === 0));
+        else await insert(page, queries.length === 0);
       }
       for (const [i, query] of queries.entries()) {
         for await (const page of this.o.directory.resolve(query)) {
@@ -181,11 +193,11 @@ export class IngestNotificationUseCase {
           const prepared = await this.prepare(n, req, page.recipients, page.leftOut);
           const final = i === queries.length - 1 && page.last === true;
           if (req.strict) held.push(prepared);
-          else keep(await this.insert(n, prepared, final));
+          else await insert(prepared, final);
           if (!final) stopIfAborted();
         }
       }
-      for (const [i, page] of held.entries()) keep(await this.insert(n, page, i === held.length - 1));
+      for (const [i, page] of held.entries()) await insert(page, i === held.length - 1);
     } catch (err) {
       if (err instanceof ValidationError || err instanceof NotFoundError) {
         await store.finishNotification(notification.id, 'FAILED', clock(), err.message);
@@ -197,7 +209,7 @@ export class IngestNotificationUseCase {
       }
       throw err;
     }
-    const done = resolved ?? (await store.finishNotification(notification.id, 'RESOLVED', clock()));
+    const done = resolved ?? (await store.insertFinalPage(notification.id, [], 0, clock(), renderError)).notification;
     return { notification: done, deliveries, duplicate: false };
   }
 
@@ -268,7 +280,8 @@ export class IngestNotificationUseCase {
    * the directory's `leftOut`, logged with the reason): a recipient without a template key, or
    * whose template is missing (NotFoundError) or lacks variables (ValidationError); with
    * `req.strict` the first such recipient of the page (page order) fails the call with that
-   * error instead. A fallback text that cannot be rendered is only left empty (`fallbackBody`
+   * error instead; otherwise that first recipient's error message is the page's `renderError`.
+   * A fallback text that cannot be rendered is only left empty (`fallbackBody`
    * null). UnavailableError / TimeoutError from the template service reject the page.
    */
   private async prepare(
@@ -277,21 +290,23 @@ export class IngestNotificationUseCase {
     const plans = recipients.map((r) => this.plan(req, r));
     const texts = await this.renderTexts(plans.flatMap((p) => [...(p.message instanceof Error ? [] : [p.message]), ...(p.fallback ? [p.fallback] : [])]));
     const rows: NewDelivery[] = [];
+    let renderError: string | null = null;
     for (const [i, plan] of plans.entries()) {
       const row = this.build(n, req, recipients[i]!, plan, texts);
-      if (row) rows.push(row);
+      if (row instanceof Error) renderError ??= row.message;
+      else rows.push(row);
     }
-    return { rows, leftOut: leftOutByDirectory + (recipients.length - rows.length) };
+    return { rows, leftOut: leftOutByDirectory + (recipients.length - rows.length), renderError };
   }
 
   /**
    * Inserts one prepared page in one transaction (with its `delivery.queued` events and a
    * dispatcher wake-up); `final` (the last page of the last query, or the direct recipients of a
-   * request without queries) marks the notification RESOLVED in that same transaction
-   * (insertFinalPage).
+   * request without queries) finishes the notification in that same transaction with the call's
+   * first render error, if any (insertFinalPage: RESOLVED, or FAILED when no delivery exists).
    */
-  private async insert(n: NotificationRecord, page: PreparedPage, final: boolean): Promise<PageResult> {
-    if (final) return this.o.store.insertFinalPage(n.id, page.rows, page.leftOut, this.o.clock());
+  private async insert(n: NotificationRecord, page: PreparedPage, final: boolean, renderError: string | null): Promise<PageResult> {
+    if (final) return this.o.store.insertFinalPage(n.id, page.rows, page.leftOut, this.o.clock(), renderError);
     return { deliveries: await this.o.store.insertDeliveries(n.id, page.rows, page.leftOut, this.o.clock()), notification: null };
   }
 
@@ -337,13 +352,18 @@ export class IngestNotificationUseCase {
     return new Map(keys.map((k, i) => [k, outcomes[i]!]));
   }
 
-  /** One recipient's delivery row from its rendered texts, or null when it is left out; throws its error when strict. */
-  private build(n: NotificationRecord, req: IngestRequest, r: ResolvedRecipient, plan: RecipientPlan, texts: ReadonlyMap<string, RenderOutcome>): NewDelivery | null {
+  /**
+   * One recipient's delivery row from its rendered texts, or, when it is left out, the error that
+   * left it out (NotFoundError / ValidationError, logged); throws that error instead when strict.
+   */
+  private build(
+    n: NotificationRecord, req: IngestRequest, r: ResolvedRecipient, plan: RecipientPlan, texts: ReadonlyMap<string, RenderOutcome>,
+  ): NewDelivery | ValidationError | NotFoundError {
     const outcome: RenderOutcome = plan.message instanceof Error ? { ok: false, error: plan.message } : texts.get(textKey(plan.message))!;
     if (!outcome.ok) {
       if (req.strict) throw outcome.error;
       this.o.logger.warn({ notification_id: n.id, template_key: plan.key, channel: r.channel, reason: outcome.error.message }, 'recipient left out: template cannot be rendered');
-      return null;
+      return outcome.error;
     }
     const rendered = outcome.rendered;
     const fallbackOutcome = plan.fallback ? texts.get(textKey(plan.fallback)) : undefined;

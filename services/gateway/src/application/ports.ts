@@ -100,9 +100,14 @@ export interface DeliveryStore {
   finishNotification(id: string, status: 'RESOLVED' | 'FAILED', now: Date, error?: string): Promise<NotificationRecord>;
   addLeftOut(id: string, n: number): Promise<void>;
   insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]>;
-  /** insertDeliveries of the notification's last page, marking it RESOLVED in the same transaction. */
+  /**
+   * insertDeliveries of the notification's last page (rows may be empty), finishing it in the same
+   * transaction: `renderError` (the first reason recipients were left out because their text could
+   * not be rendered; null = none) is stored as its `error`, and it ends FAILED when there is such
+   * an error and no delivery at all was created for it, RESOLVED otherwise.
+   */
   insertFinalPage(
-    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date,
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, renderError?: string | null,
   ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord }>;
   claimDue(
     now: Date,

@@ -157,6 +157,13 @@ export interface NotificationRecord {
 export type DeliveryEventKind = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 
 export interface DeliveryChange {
+  /**
+   * Id of the change's `notify.delivery.v1.<kind>` event (UUID v4; its outbox row, JetStream
+   * msgID and DeliveryEvent.event_id), given by the store when it records the change, so the
+   * WatchDeliveries stream carries the same id as the JetStream event. A store that does not
+   * publish events still gives every change an id.
+   */
+  eventId: string;
   kind: DeliveryEventKind;
   delivery: DeliveryRecord;
   previousStatus: DeliveryStatus | null;

@@ -1,8 +1,9 @@
 // PgDeliveryStore's page insert (one statement: deliveries, their delivery.queued outbox events,
 // the notification's counters) against real Postgres: the rows and events of a page, in page
 // order; a repeated page (a redelivered event) creates no row, no event and no count; the last
-// page's RESOLVED mark; the WatchDeliveries feed sees only what was created; publishEvents false
-// writes no events.
+// page's RESOLVED mark (FAILED with the render error when no delivery exists, RESOLVED with it
+// otherwise); the WatchDeliveries feed sees only what was created, each change with its event's
+// id; publishEvents false writes no events.
 import { randomUUID } from 'node:crypto';
 import { decodeEventAs } from '@notify/events';
 import type { TestSchema } from '@notify/testing';
@@ -56,6 +57,12 @@ describe('PgDeliveryStore page insert (Postgres)', () => {
     const decoded = events.map((e) => decodeEventAs('delivery.queued', e.subject, new Uint8Array(e.payload)).delivery!);
     expect(decoded.map((d) => d.id)).toEqual(created.map((d) => d.id));
     expect(feed.map((c) => [c.kind, c.delivery.id])).toEqual(created.map((d) => ['queued', d.id]));
+    // Each change carries its event's id (the outbox row's id = JetStream msgID = event_id).
+    const ids = (await ds.query(`SELECT id::text AS id, payload FROM "${pg.schema}".outbox ORDER BY created_at, position`) as Array<{ id: string; payload: Buffer }>)
+      .map((e, i) => [e.id, decodeEventAs('delivery.queued', events[i]!.subject, new Uint8Array(e.payload)).eventId]);
+    expect(ids.every(([row, evt]) => row === evt)).toBe(true);
+    expect(feed.map((c) => c.eventId)).toEqual(ids.map(([row]) => row));
+    expect(feed.every((c) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(c.eventId))).toBe(true);
     expect(await store.notification(notification.id)).toMatchObject({ status: 'RESOLVING', deliveriesCreated: 3, leftOut: 2 });
 
     // A redelivered event: one new recipient among the three already stored.
@@ -100,6 +107,34 @@ describe('PgDeliveryStore page insert (Postgres)', () => {
     expect([await stored(a.notification.id), await stored(b.notification.id), await stored(c.notification.id)]).toEqual([
       ['6281211100001', '6281211100002'], ['6281211100003', '6281211100005'], ['6281211100004'],
     ]);
+  });
+
+  it('finishes with the render error: FAILED when no delivery exists, RESOLVED with it otherwise; none clears an earlier error', async () => {
+    const store = new PgDeliveryStore(ds, { schema: pg.schema, namespace: 'tns' });
+    const error = 'template no.such.template not found';
+    // Nothing could be rendered: an empty last page (also the path of a directory that cannot tell its last page).
+    const none = (await notify(store)).notification;
+    expect((await store.insertFinalPage(none.id, [], 3, now, error)).notification)
+      .toMatchObject({ status: 'FAILED', error, deliveriesCreated: 0, leftOut: 3, resolvedAt: now });
+    // Some recipients left out, one delivery created on the last page, in the batched statement.
+    const some = (await notify(store)).notification;
+    const [p1, p2] = await Promise.all([
+      store.insertFinalPage(some.id, [row(`${some.id}|6281233300001`, '6281233300001')], 2, now, error),
+      store.insertFinalPage(none.id, [row(`${none.id}|6281233300002`, '6281233300002')], 0, now, error),
+    ]);
+    expect(p1.notification).toMatchObject({ status: 'RESOLVED', error, deliveriesCreated: 1, leftOut: 2 });
+    // A retry of the FAILED notification that now creates a delivery: RESOLVED, error kept as given.
+    expect(p2.notification).toMatchObject({ status: 'RESOLVED', error, deliveriesCreated: 1 });
+    // Deliveries from an earlier page, none rendered on the last: RESOLVED with the error.
+    const earlier = (await notify(store)).notification;
+    await store.insertDeliveries(earlier.id, [row(`${earlier.id}|6281233300003`, '6281233300003')], 0, now);
+    expect((await store.insertFinalPage(earlier.id, [], 1, now, error)).notification).toMatchObject({ status: 'RESOLVED', error, deliveriesCreated: 1 });
+    // A page whose rows all existed already (deliveries_created stays 0) still FAILS with the error.
+    const dup = (await notify(store)).notification;
+    const failedRow = row(`${none.id}|6281233300002`, '6281233300002'); // already stored under `none`
+    expect((await store.insertFinalPage(dup.id, [failedRow], 0, now, error)).notification).toMatchObject({ status: 'FAILED', error, deliveriesCreated: 0 });
+    // No error: RESOLVED, and an earlier attempt's error is cleared.
+    expect((await store.insertFinalPage(dup.id, [], 0, now)).notification).toMatchObject({ status: 'RESOLVED', error: null });
   });
 
   it('creates a notification once for concurrent asks with the same key, and each of different keys', async () => {

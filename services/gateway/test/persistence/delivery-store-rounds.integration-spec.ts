@@ -2,7 +2,9 @@
 // together are written in one statement, and what it stores equals what it returns and what its
 // `sent` / `failed` events carry (SENT with the provider's id and cost, FAILED with the next
 // attempt, DEAD), attempts numbered after the earlier ones; a round whose lease expired meanwhile
-// keeps the row DEAD, records its attempts and publishes nothing.
+// keeps the row DEAD, records its attempts and publishes nothing. Every change reported to the
+// WatchDeliveries feed carries the id of its outbox event (claimed and transactional rounds,
+// expired leases, receipts).
 import { randomUUID } from 'node:crypto';
 import { decodeEvent } from '@notify/events';
 import type { gatewayv1 } from '@notify/proto';
@@ -33,8 +35,8 @@ describe('PgDeliveryStore rounds (Postgres)', () => {
     costRupiah: outcome === 'ACCEPTED' ? 350 : 0, httpStatus: outcome === 'ACCEPTED' ? 200 : 500, startedAt: at(ms), finishedAt: at(ms + 12),
   });
   const outbox = async () =>
-    (await ds.query(`SELECT subject, payload FROM "${pg.schema}".outbox ORDER BY created_at, position`) as Array<{ subject: string; payload: Buffer }>)
-      .map((e) => ({ key: e.subject.split('.').at(-1)!, event: decodeEvent(e.subject, new Uint8Array(e.payload)).payload as gatewayv1.DeliveryEvent }));
+    (await ds.query(`SELECT id::text AS id, subject, payload FROM "${pg.schema}".outbox ORDER BY created_at, position`) as Array<{ id: string; subject: string; payload: Buffer }>)
+      .map((e) => ({ id: e.id, key: e.subject.split('.').at(-1)!, event: decodeEvent(e.subject, new Uint8Array(e.payload)).payload as gatewayv1.DeliveryEvent }));
 
   beforeAll(async () => {
     schema = await openGatewaySchema('gw_store_rounds', 3);
@@ -88,7 +90,7 @@ describe('PgDeliveryStore rounds (Postgres)', () => {
     for (const [i, e] of events.entries()) {
       const stored = (await store.delivery(after[i]!.id))!;
       const attempts = await store.attempts(stored.id);
-      const expected = deliveryEventToProto(e.event.eventId, { kind: e.key as 'sent', delivery: stored, previousStatus: 'SENDING', attempt: attempts.at(-1)!, at: at(200) });
+      const expected = deliveryEventToProto({ eventId: e.event.eventId, kind: e.key as 'sent', delivery: stored, previousStatus: 'SENDING', attempt: attempts.at(-1)!, at: at(200) });
       expect(e.event.delivery).toEqual(expected.delivery);
       expect(e.event.attempt).toEqual(expected.attempt);
     }
@@ -110,5 +112,33 @@ describe('PgDeliveryStore rounds (Postgres)', () => {
     expect((await store.attempts(late!.id)).map((a) => a.providerMessageId)).toEqual(['late-1']);
     expect(onTimeAfter).toMatchObject({ status: 'SENT', providerMessageId: 'ok-1' });
     expect((await outbox()).map((e) => e.event.delivery!.id)).toEqual([onTime!.id]);
+  });
+
+  it('reports every change with the id of its outbox event: claimed and transactional rounds, expired leases, receipts', async () => {
+    const [claimedOne, unclaimed, expiring] = await claimFour();
+    await ds.query(`DELETE FROM "${pg.schema}".outbox`);
+    feed.length = 0;
+    const ok: RoundResult = { status: 'SENT', provider: 'fonnte', providerMessageId: 'x', costRupiah: 350, failover: false, channel: 'WHATSAPP', body: null };
+    const sentId = `ev-${randomUUID()}`;
+    // One statement (claimed), one transaction (no claimed record).
+    await store.recordRound(claimedOne!.id, [attempt('fonnte', 'ACCEPTED', 100, sentId)], { ...ok, providerMessageId: sentId }, at(200), claimedOne);
+    await store.recordRound(unclaimed!.id, [attempt('fonnte', 'ACCEPTED', 100, 'ev-2')], { ...ok, providerMessageId: 'ev-2' }, at(200));
+    await ds.query(`UPDATE "${pg.schema}".deliveries SET lease_until = $2 WHERE id = $1`, [expiring!.id, at(2)]);
+    expect((await store.expireLeases(at(5_000))).map((d) => d.id)).toContain(expiring!.id);
+    const receipt = await store.applyReceipt({ provider: 'fonnte', providerMessageId: sentId, status: 'delivered', at: at(300) }, at(300), () => ({ kind: 'dead' }));
+    expect(receipt.kind).toBe('applied');
+
+    const events = await outbox();
+    expect(events.map((e) => [e.key, e.event.delivery!.id])).toEqual([
+      ['sent', claimedOne!.id], ['sent', unclaimed!.id], ['failed', expiring!.id], ['delivered', claimedOne!.id],
+    ]);
+    const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (const e of events) {
+      expect(e.event.eventId).toMatch(uuidV4);
+      expect(e.event.eventId).toBe(e.id);
+    }
+    const mine = new Set([claimedOne!.id, unclaimed!.id, expiring!.id]);
+    expect(feed.filter((c) => mine.has(c.delivery.id)).map((c) => [c.kind, c.delivery.id, c.eventId]))
+      .toEqual(events.map((e) => [e.key, e.event.delivery!.id, e.event.eventId]));
   });
 });

@@ -1,8 +1,8 @@
 // The resolution phase's rendering against the real template service: a page of recipients is
 // rendered with BatchRenderTemplates (calls of at most 1000 items) through the gateway's
 // GrpcTemplateRenderer, and the rows it creates keep the per-recipient semantics: left out
-// (counted, logged) for a missing template key, template or variables unless strict (then the
-// error is thrown), the SMS fallback text for WhatsApp recipients that get one, each recipient's
+// (counted, logged, the first reason kept as the notification's error) for a missing template
+// key, template or variables unless strict (then the error is thrown), the SMS fallback text for WhatsApp recipients that get one, each recipient's
 // own text. Real Postgres (gateway store), template service over gRPC, Notify through the
 // gateway's gRPC API. The dispatcher does not run (manual dispatch): nothing is sent.
 import { randomUUID } from 'node:crypto';
@@ -131,10 +131,12 @@ describe('gateway: a page of recipients rendered with BatchRenderTemplates', () 
     expect(renderer.singles).toBe(0);
     expect(sizes).toEqual([BATCH_RENDER_MAX_ITEMS, BATCH_RENDER_MAX_ITEMS, jobs - 2 * BATCH_RENDER_MAX_ITEMS]);
 
-    expect(res.notification).toMatchObject({ status: 'RESOLVED', deliveriesCreated: kept.length, leftOut: 1200 - kept.length });
+    // The first recipient left out (#7, no such template) gives the notification's error.
+    const firstReason = 'template it.batch.missing/WHATSAPP/id not found';
+    expect(res.notification).toMatchObject({ status: 'RESOLVED', deliveriesCreated: kept.length, leftOut: 1200 - kept.length, error: firstReason });
     const stored = await stack.gateway.store.notification(res.notification.id);
     // The only page is also the last: inserted with the RESOLVED mark in one transaction.
-    expect(stored).toMatchObject({ status: 'RESOLVED', deliveriesCreated: kept.length, leftOut: 72, error: null });
+    expect(stored).toMatchObject({ status: 'RESOLVED', deliveriesCreated: kept.length, leftOut: 72, error: firstReason });
     expect(stored!.resolvedAt).toEqual(res.notification.resolvedAt);
     expect(stored!.resolvedAt).toBeInstanceOf(Date);
     const rows = new Map((await stack.gateway.store.deliveriesOf(res.notification.id)).map((d) => [d.recipientId, d]));

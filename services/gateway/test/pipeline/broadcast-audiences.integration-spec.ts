@@ -1,7 +1,9 @@
 // Broadcast and Notify with explicit audiences, end to end: the gateway passes the audiences to
 // the customer service's ResolveRecipients as they are (one WhatsApp group, staff roles, an area
 // plus a group), the messages reach the Fonnte simulator over real HTTP, and bad audiences are
-// INVALID_ARGUMENT before anything is stored. Real Postgres, NATS, services and simulators.
+// INVALID_ARGUMENT before anything is stored. A Broadcast whose text cannot be rendered is not
+// silently empty: its notification carries the render error, and ends FAILED when nobody could
+// be sent it. Real Postgres, NATS, services and simulators.
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary } from '@notify/grpc-kit';
@@ -66,7 +68,7 @@ describe('gateway: Broadcast / Notify to explicit audiences (groups, staff roles
     const marker = `Banjir ${randomUUID().slice(0, 8)}`;
     const res = await broadcast([{ kind: AK.AUDIENCE_KIND_GROUP, groupId: mine.id }], { variables: { ...ALERT, alert_type: marker } });
     const n = await resolved(res.notification!.id);
-    expect(n).toMatchObject({ status: 'RESOLVED', deliveriesCreated: 1, templateKey: 'emergency.alert' });
+    expect(n).toMatchObject({ status: 'RESOLVED', deliveriesCreated: 1, templateKey: 'emergency.alert', error: null });
     const [d] = await sentDeliveries(n.id);
     expect(d).toMatchObject({ recipient: mine.chatId, recipientKind: 'GROUP', recipientId: mine.id, channel: 'WHATSAPP', provider: 'fonnte' });
     expect(fonnteTo(mine.chatId, marker)).toHaveLength(1);
@@ -121,6 +123,45 @@ describe('gateway: Broadcast / Notify to explicit audiences (groups, staff roles
     expect(rows.map((d) => d.recipient).sort()).toEqual([...people, g.chatId].sort());
     for (const to of [...people, g.chatId]) await waitFor(() => fonnteTo(to, reason).length === 1, { timeoutMs: 20_000 });
     expect(fonnteTo(outsider.e164, reason)).toHaveLength(0);
+  });
+
+  it('a Broadcast with an unknown template key is FAILED with an error naming the template, nothing sent', async () => {
+    await staff('Sari Supervisor', ROLE.ROLE_SUPERVISOR);
+    const res = await broadcast([{ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_SUPERVISOR] }], { templateKey: 'no.such.template' });
+    const n = await resolved(res.notification!.id);
+    expect(n).toMatchObject({ status: 'FAILED', deliveriesCreated: 0, templateKey: 'no.such.template' });
+    expect(n.leftOut).toBeGreaterThanOrEqual(1);
+    const viaRpc = (await callUnary(stack.gatewayClient, 'getNotification', { notificationId: n.id })).notification!;
+    expect(viaRpc.status).toBe(gatewayv1.NotificationStatus.NOTIFICATION_STATUS_FAILED);
+    expect(viaRpc.error).toContain('no.such.template');
+    expect(viaRpc.resolvedAt).toBeDefined();
+    expect(await stack.gateway.store.deliveriesOf(n.id)).toEqual([]);
+  });
+
+  it('a Broadcast some of whose recipients cannot be rendered is RESOLVED for the others, with the reason in error', async () => {
+    const zone = `audr${Math.floor(Math.random() * 1e6)}`;
+    const phone = freshPhone();
+    const c = (await callUnary(stack.customerClient, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
+      name: 'Warga Render', phone: phone.local, address: 'Jl. Melati 5', workZone: zone, packageName: 'Home 30 Mbps',
+    }))).customer!;
+    await callUnary(stack.customerClient, 'activateCustomer', customerv1.ActivateCustomerRequest.fromPartial({ customerId: c.id }));
+    await staff('Rina Supervisor', ROLE.ROLE_SUPERVISOR);
+    const reason = `Penggantian ODP ${randomUUID().slice(0, 8)}`;
+    // maintenance.notice needs customer_name: the customer has it, a staff member has not (left out).
+    const res = await broadcast(
+      [{ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }, { kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_SUPERVISOR] }],
+      {
+        templateKey: 'maintenance.notice', priority: commonv1.Priority.PRIORITY_NORMAL,
+        variables: { maintenance_type: 'Pemeliharaan', area: zone, start_at: '2026-11-23T01:00:00+07:00', duration_minutes: 60, impact: 'Internet mati', reason },
+      },
+    );
+    const n = await resolved(res.notification!.id);
+    expect(n).toMatchObject({ status: 'RESOLVED', deliveriesCreated: 1 });
+    expect(n.leftOut).toBeGreaterThanOrEqual(1);
+    expect(n.error).toContain('customer_name');
+    const viaRpc = (await callUnary(stack.gatewayClient, 'getNotification', { notificationId: n.id })).notification!;
+    expect(viaRpc).toMatchObject({ status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, error: n.error });
+    await waitFor(() => fonnteTo(phone.e164, reason).length === 1, { timeoutMs: 20_000 });
   });
 
   it('an invalid audience is INVALID_ARGUMENT naming the field, and nothing is stored under the key', async () => {

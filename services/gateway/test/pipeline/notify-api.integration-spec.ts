@@ -204,6 +204,36 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
       expect(retry.deliveries.map((d) => d.recipient)).toEqual([p.e164]);
     });
 
+    it('a Broadcast (not strict) nobody can be rendered for, from a directory that cannot tell its last page, ends FAILED with the reason', async () => {
+      const [a, b] = [freshPhone(), freshPhone()];
+      const directory: RecipientDirectory = {
+        async *resolve() {
+          yield { recipients: [recipient(a.e164)], leftOut: 0 };
+          yield { recipients: [recipient(b.e164)], leftOut: 1 };
+        },
+        customer: async () => null,
+        staff: async () => null,
+      };
+      const missing = new NotFoundError('template', 'no.such.template');
+      const failing: TemplateRenderer = {
+        render: async () => { throw missing; },
+        renderBatch: async (jobs: readonly RenderJob[]) => jobs.map((): RenderOutcome => ({ ok: false, error: missing })),
+      };
+      const uc = new IngestNotificationUseCase({ store: stack.gateway.store, directory, templates: failing, logger: stack.logger, clock: () => new Date(), smsFallbackPriorities: [] });
+      const res = await uc.execute({ ...request(`napi:${randomUUID()}`), source: 'BROADCAST', strict: false, collect: false, templateKey: 'no.such.template' });
+      expect(res).toMatchObject({ duplicate: false, notification: { status: 'FAILED', deliveriesCreated: 0, leftOut: 3, error: missing.message } });
+      // The same with one recipient that can be rendered: RESOLVED, the reason still recorded.
+      let calls = 0;
+      const once: TemplateRenderer = {
+        render: async () => (++calls === 1 ? text : Promise.reject(missing)),
+        renderBatch: async () => { throw new Error('one text per page here'); },
+      };
+      const partly = new IngestNotificationUseCase({ store: stack.gateway.store, directory, templates: once, logger: stack.logger, clock: () => new Date(), smsFallbackPriorities: [] });
+      const ok = await partly.execute({ ...request(`napi:${randomUUID()}`), source: 'BROADCAST', strict: false });
+      expect(ok).toMatchObject({ notification: { status: 'RESOLVED', deliveriesCreated: 1, leftOut: 2, error: missing.message } });
+      expect(ok.deliveries.map((d) => d.recipient)).toEqual([a.e164]);
+    });
+
     it('a key left RESOLVING by a crashed call is waited for only until it is resolvingWaitMs old, then resumed', async () => {
       const p = freshPhone();
       const key = `napi:${randomUUID()}`;

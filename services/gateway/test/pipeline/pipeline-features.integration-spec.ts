@@ -30,7 +30,7 @@ describe('gateway pipeline features', () => {
   let observerBus: EventBus;
   let observer: ConsumerHandle;
   let publisher: EventBus;
-  const deliveryEvents: Array<{ subject: string; id: string; status: gatewayv1.DeliveryStatus }> = [];
+  const deliveryEvents: Array<{ subject: string; id: string; status: gatewayv1.DeliveryStatus; eventId: string }> = [];
 
   beforeAll(async () => {
     stack = await startStack('gw_feat', {
@@ -45,7 +45,7 @@ describe('gateway pipeline features', () => {
     observer = await observerBus.consume(eventConsumer('gw_feat_it', 'delivery', { ns: stack.nats.namespace }), async (evt) => {
       const name = evt.subject.split('.').pop() as 'queued';
       const p = decodeEventAs(`delivery.${name}`, evt.subject, evt.data);
-      deliveryEvents.push({ subject: name, id: p.delivery!.id, status: p.delivery!.status });
+      deliveryEvents.push({ subject: name, id: p.delivery!.id, status: p.delivery!.status, eventId: p.eventId });
     });
   }, 60_000);
 
@@ -186,7 +186,7 @@ describe('gateway pipeline features', () => {
     expect(done.deliveriesCreated).toBe(3);
     const viaRpc = await callUnary(stack.gatewayClient, 'getNotification', { notificationId: nid });
     expect(viaRpc.notification).toMatchObject({
-      id: nid, status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 3,
+      id: nid, status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 3, error: '',
       source: gatewayv1.NotificationSource.NOTIFICATION_SOURCE_BROADCAST, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, templateKey: 'maintenance.notice',
     });
     await waitFor(() => people.every((p) => stack.sims.fonnte.messages().some((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))), { timeoutMs: 20_000 });
@@ -283,6 +283,16 @@ describe('gateway pipeline features', () => {
     expect(sentEvt.attempt!.outcome).toBe(gatewayv1.AttemptOutcome.ATTEMPT_OUTCOME_ACCEPTED);
     expect(sentEvt.delivery!.body).toBe('');
     await waitFor(() => ['queued', 'sent', 'delivered', 'read'].every((s) => deliveryEvents.some((e) => e.id === id && e.subject === s)), { timeoutMs: 15_000 });
+    // The watched events are the JetStream events: the same (UUID v4) event ids.
+    const watched = seen.filter((e) => e.delivery!.id === id).map((e) => e.eventId);
+    for (const eventId of watched) expect(eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(watched).size).toBe(watched.length);
+    await waitFor(() => watched.every((w) => deliveryEvents.some((e) => e.eventId === w)), { timeoutMs: 15_000 });
+    const published = deliveryEvents.filter((e) => e.id === id);
+    for (const s of ['queued', 'sent', 'delivered', 'read']) {
+      const w = seen.find((e) => e.delivery!.id === id && e.type === gatewayv1.DeliveryEventType[`DELIVERY_EVENT_TYPE_${s.toUpperCase()}` as 'DELIVERY_EVENT_TYPE_QUEUED'])!;
+      expect(published.filter((e) => e.subject === s).map((e) => e.eventId)).toContain(w.eventId);
+    }
   });
 
   it('/metrics exposes deliveries by status and provider, attempt latency and breaker state', async () => {

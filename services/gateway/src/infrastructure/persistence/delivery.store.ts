@@ -68,6 +68,8 @@ interface PendingPage {
   leftOut: number;
   now: Date;
   resolve: boolean;
+  /** With `resolve`: the first render error of the notification's recipients left out (see insertFinalPage). */
+  renderError: string | null;
   /** The trace context of the call that inserts the page (stored on its rows and their events). */
   trace: Record<string, string>;
 }
@@ -330,11 +332,13 @@ export class PgDeliveryStore implements DeliveryStore {
     return result;
   }
 
-  /** The `delivery.<kind>` outbox event of a change: a fresh event id, the encoded DeliveryEvent. */
+  /**
+   * The `delivery.<kind>` outbox event of a change: the change's event id (given where the change
+   * is made, so the WatchDeliveries feed reports the same id), the encoded DeliveryEvent.
+   */
   private deliveryEvent(c: DeliveryChange): { id: string; subject: string; data: Uint8Array } {
-    const id = randomUUID();
-    const encoded = encodeEvent(`delivery.${c.kind}`, deliveryEventToProto(id, c), this.options.namespace);
-    return { id, subject: encoded.subject, data: encoded.data };
+    const encoded = encodeEvent(`delivery.${c.kind}`, deliveryEventToProto(c), this.options.namespace);
+    return { id: c.eventId, subject: encoded.subject, data: encoded.data };
   }
 
   /**
@@ -450,26 +454,33 @@ export class PgDeliveryStore implements DeliveryStore {
 
   /**
    * insertDeliveries for the notification's last page: the same transaction (the same counters
-   * statement) also marks the notification RESOLVED at `now`, which saves finishNotification's own
-   * round trip and commit. Returns the rows created and the notification after the change.
+   * statement) also finishes the notification at `now`, which saves finishNotification's own
+   * round trip and commit. `renderError` (the first reason recipients were left out because their
+   * text could not be rendered, or null) becomes the notification's `error`; the notification ends
+   * FAILED when there is such an error and it has no delivery at all (deliveries_created 0 after
+   * this page), RESOLVED otherwise (with the error, or none: an earlier attempt's error is
+   * cleared). Rows may be empty (a notification whose pages were all inserted already). Returns
+   * the rows created and the notification after the change.
    */
   async insertFinalPage(
-    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date,
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, renderError: string | null = null,
   ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord }> {
-    const { deliveries, notification } = await this.insertPage(notificationId, rows, leftOut, now, true);
+    const { deliveries, notification } = await this.insertPage(notificationId, rows, leftOut, now, true, renderError);
     if (!notification) throw new Error(`notification ${notificationId} vanished`);
     return { deliveries, notification };
   }
 
   private async insertPage(
-    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, resolve: boolean,
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, resolve: boolean, renderError: string | null = null,
   ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null }> {
     if (rows.length === 0) {
       if (resolve) {
         const done = await this.q<NotificationRow>(
           this.ds,
-          `UPDATE ${this.t.n} SET left_out = left_out + $2, status = 'RESOLVED', resolved_at = $3, error = NULL WHERE id = $1 RETURNING *`,
-          [notificationId, leftOut, now],
+          `UPDATE ${this.t.n} SET left_out = left_out + $2, resolved_at = $3, error = $4::text,
+                  status = CASE WHEN $4::text IS NOT NULL AND deliveries_created = 0 THEN 'FAILED' ELSE 'RESOLVED' END
+            WHERE id = $1 RETURNING *`,
+          [notificationId, leftOut, now, renderError],
         );
         return { deliveries: [], notification: done[0] ? notificationFromRow(done[0]) : null };
       }
@@ -479,14 +490,15 @@ export class PgDeliveryStore implements DeliveryStore {
     // The context active now (the event's consumer span, or the Notify / Broadcast call): the
     // dispatcher's send span continues it (empty when tracing is off: stored as NULL).
     const trace = injectTraceHeaders();
-    return this.pages.load({ notificationId, rows, leftOut, now, resolve, trace });
+    return this.pages.load({ notificationId, rows, leftOut, now, resolve, renderError: resolve ? renderError : null, trace });
   }
 
   /**
    * Writes the pages of a batch (naturalBatcher: the pages of the events handled at once), each
    * page of a different notification, in ONE statement (data-modifying CTEs: the deliveries
    * INSERT … SELECT FROM unnest … ON CONFLICT DO NOTHING, their delivery.queued events for the
-   * rows inserted (outboxInsertSql), every page's counters and RESOLVED mark, the wake-ups of the
+   * rows inserted (outboxInsertSql), every page's counters and RESOLVED / FAILED mark (see
+   * insertFinalPage), the wake-ups of the
    * dispatcher and the outbox relay; atomic without BEGIN/COMMIT). A second page of one notification
    * in a batch goes in a later statement of the same call (the counters UPDATE takes each
    * notification once). If a statement fails as a whole, its pages are retried one at a time so
@@ -513,16 +525,19 @@ export class PgDeliveryStore implements DeliveryStore {
   /** One statement for `pages` (distinct notifications); results in `pages` order. */
   private async writePagePass(pages: readonly PendingPage[]): Promise<Array<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null }>> {
     const publish = this.options.publishEvents !== false;
-    const rows: Array<{ page: PendingPage; r: NewDelivery; d: DeliveryRecord; traceJson: string | null }> = [];
+    const rows: Array<{ page: PendingPage; r: NewDelivery; d: DeliveryRecord; change: DeliveryChange; traceJson: string | null }> = [];
     for (const page of pages) {
       const traceContext = Object.keys(page.trace).length > 0 ? page.trace : null;
       const traceJson = traceContext ? JSON.stringify(traceContext) : null;
-      for (const r of page.rows) rows.push({ page, r, d: queuedRecord(randomUUID(), page.notificationId, r, page.now, traceContext), traceJson });
+      for (const r of page.rows) {
+        const d = queuedRecord(randomUUID(), page.notificationId, r, page.now, traceContext);
+        rows.push({ page, r, d, change: { eventId: randomUUID(), kind: 'queued', delivery: d, previousStatus: null, at: page.now }, traceJson });
+      }
     }
     // Every row's delivery.queued event is encoded up front; the statement keeps those of the rows
     // it inserted (a duplicate's is dropped with it), with the trace context of the row's page.
     const events = publish
-      ? rows.map(({ page, d }) => ({ ...this.deliveryEvent({ kind: 'queued', delivery: d, previousStatus: null, at: page.now }), key: d.id, headers: page.trace }))
+      ? rows.map(({ page, d, change }) => ({ ...this.deliveryEvent(change), key: d.id, headers: page.trace }))
       : [];
     const col = <T>(f: (x: (typeof rows)[number]) => T): T[] => rows.map(f);
     const e = 25; // first parameter of the outbox arrays
@@ -546,10 +561,12 @@ export class PgDeliveryStore implements DeliveryStore {
        c AS (SELECT notification_id, count(*) AS n FROM d GROUP BY notification_id),
        u AS (
          UPDATE ${this.t.n} AS n SET deliveries_created = n.deliveries_created + COALESCE(c.n, 0), left_out = n.left_out + p.left_out,
-                status = CASE WHEN p.resolve THEN 'RESOLVED' ELSE n.status END,
+                status = CASE WHEN NOT p.resolve THEN n.status
+                              WHEN p.render_error IS NOT NULL AND n.deliveries_created + COALESCE(c.n, 0) = 0 THEN 'FAILED'
+                              ELSE 'RESOLVED' END,
                 resolved_at = CASE WHEN p.resolve THEN p.at ELSE n.resolved_at END,
-                error = CASE WHEN p.resolve THEN NULL ELSE n.error END
-           FROM unnest($23::uuid[], $24::int[], $${e + 5}::boolean[], $${e + 6}::timestamptz[]) AS p(id, left_out, resolve, at)
+                error = CASE WHEN p.resolve THEN p.render_error ELSE n.error END
+           FROM unnest($23::uuid[], $24::int[], $${e + 5}::boolean[], $${e + 6}::timestamptz[], $${e + 9}::text[]) AS p(id, left_out, resolve, at, render_error)
            LEFT JOIN c ON c.notification_id = p.id
           WHERE n.id = p.id RETURNING n.*)
        SELECT u.*, (SELECT coalesce(array_agg(d.id::text), '{}') FROM d WHERE d.notification_id = u.id) AS created_ids,
@@ -567,6 +584,7 @@ export class PgDeliveryStore implements DeliveryStore {
         ...outboxInsertParams(events, {}),
         pages.map((p) => p.resolve), pages.map((p) => p.now),
         this.options.wakeLocal ? '' : this.wakeChannel, publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
+        pages.map((p) => p.renderError),
       ],
     );
     const byNotification = new Map(out.map((row) => [row.id, row]));
@@ -574,9 +592,9 @@ export class PgDeliveryStore implements DeliveryStore {
     const results = pages.map((page) => {
       const row = byNotification.get(page.notificationId);
       const ids = new Set(row?.created_ids ?? []);
-      const deliveries = rows.filter((x) => x.page === page && ids.has(x.d.id)).map((x) => x.d);
-      for (const d of deliveries) created.push({ kind: 'queued', delivery: d, previousStatus: null, at: page.now });
-      return { deliveries, notification: page.resolve && row ? notificationFromRow(row) : null };
+      const mine = rows.filter((x) => x.page === page && ids.has(x.d.id));
+      for (const x of mine) created.push(x.change);
+      return { deliveries: mine.map((x) => x.d), notification: page.resolve && row ? notificationFromRow(row) : null };
     });
     if (this.options.handoff && events.length > 0) {
       const createdIds = new Set(created.map((c) => c.delivery.id));
@@ -772,7 +790,7 @@ export class PgDeliveryStore implements DeliveryStore {
     const plans = pass.map((r) => ({ r, ...roundAfter(r.claimed!, r.attempts, r.result, r.now) }));
     const publish = this.options.publishEvents !== false;
     const changes: DeliveryChange[] = plans.map((p) => ({
-      kind: p.r.result.status === 'SENT' ? 'sent' : 'failed', delivery: p.after, previousStatus: 'SENDING', ...(p.last ? { attempt: p.last } : {}), at: p.r.now,
+      eventId: randomUUID(), kind: p.r.result.status === 'SENT' ? 'sent' : 'failed', delivery: p.after, previousStatus: 'SENDING', ...(p.last ? { attempt: p.last } : {}), at: p.r.now,
     }));
     // Each event in its own round's trace (the rounds of a group come from different sends).
     const events = publish
@@ -946,7 +964,7 @@ export class PgDeliveryStore implements DeliveryStore {
       const after = deliveryFromRow(row);
       if (settled.has(r.deliveryId)) {
         const last = lastAttempt.get(r.deliveryId);
-        changes.push({ kind: r.result.status === 'SENT' ? 'sent' : 'failed', delivery: after, previousStatus: 'SENDING', ...(last ? { attempt: last } : {}), at: r.now });
+        changes.push({ eventId: randomUUID(), kind: r.result.status === 'SENT' ? 'sent' : 'failed', delivery: after, previousStatus: 'SENDING', ...(last ? { attempt: last } : {}), at: r.now });
       }
       return after;
     });
@@ -969,7 +987,7 @@ export class PgDeliveryStore implements DeliveryStore {
         [now, LEASE_EXPIRED_ERROR],
       );
       const out = rows.map(deliveryFromRow);
-      for (const d of out) changes.push({ kind: 'failed', delivery: d, previousStatus: 'SENDING', at: now });
+      for (const d of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: d, previousStatus: 'SENDING', at: now });
       return out;
     });
   }
@@ -1055,7 +1073,7 @@ export class PgDeliveryStore implements DeliveryStore {
             )
             : await this.failByReceipt(m, row.id, `receipt: ${r.error ?? 'failed'}`, afterFailure(before.rounds), now);
       const after = deliveryFromRow(rows[0]!);
-      changes.push({ kind: next === 'DELIVERED' ? 'delivered' : next === 'READ' ? 'read' : 'failed', delivery: after, previousStatus: before.status, at: now });
+      changes.push({ eventId: randomUUID(), kind: next === 'DELIVERED' ? 'delivered' : next === 'READ' ? 'read' : 'failed', delivery: after, previousStatus: before.status, at: now });
       return { kind: 'applied', delivery: after, from: before.status };
     });
   }

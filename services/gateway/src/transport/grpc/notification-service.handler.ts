@@ -375,14 +375,15 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
     /**
      * WatchDeliveries: the delivery changes committed by THIS process from now on (in-process
      * feed; with several replicas a client sees one replica's changes — the JetStream
-     * DELIVERY_EVENTS stream is the cluster-wide feed).
+     * DELIVERY_EVENTS stream is the cluster-wide feed). Each event is the JetStream event's
+     * payload, with its event id (DeliveryChange.eventId).
      */
     watchDeliveries: serverStream(async (req: gatewayv1.WatchDeliveriesRequest, _ctx, write, signal) => {
       const types = new Set(req.types);
       await new Promise<void>((resolve) => {
         const unsubscribe = deps.feed((changes) => {
           for (const c of changes) {
-            const evt = deliveryEventToProto('', c);
+            const evt = deliveryEventToProto(c);
             if (types.size > 0 && !types.has(evt.type)) continue;
             if (req.ticketId && c.delivery.ticketId !== req.ticketId) continue;
             if (req.notificationId && c.delivery.notificationId !== req.notificationId) continue;

@@ -113,10 +113,13 @@ const EVENT_TYPE: Record<DeliveryChange['kind'], gatewayv1.DeliveryEventType> = 
   failed: gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED,
 };
 
-/** A delivery change as the notify.delivery.v1.* payload (body and attempts left empty). */
-export function deliveryEventToProto(eventId: string, c: DeliveryChange): gatewayv1.DeliveryEvent {
+/**
+ * A delivery change as the notify.delivery.v1.* payload (body and attempts left empty), with the
+ * change's event id: the JetStream event and WatchDeliveries carry the same payload.
+ */
+export function deliveryEventToProto(c: DeliveryChange): gatewayv1.DeliveryEvent {
   return gatewayv1.DeliveryEvent.fromPartial({
-    eventId,
+    eventId: c.eventId,
     occurredAt: c.at,
     type: EVENT_TYPE[c.kind],
     delivery: deliveryToProto(c.delivery, { withBody: false }),

@@ -521,9 +521,12 @@ export interface Notification {
   status: NotificationStatus;
   /** Deliveries created so far. */
   deliveriesCreated: number;
-  /** Recipients left out (opted out, no phone, inactive) so far. */
+  /** Recipients left out (opted out, no phone, inactive, or their text could not be rendered) so far. */
   leftOut: number;
-  /** Error when FAILED. */
+  /**
+   * Error when FAILED (also when nobody's text could be rendered); when RESOLVED, the first
+   * reason a recipient was left out because its text could not be rendered, if any.
+   */
   error: string;
   /** Ticket (UUID), when about one. */
   ticketId: string;
