@@ -32,8 +32,20 @@ describe('customers', () => {
     expect(a.customer).toMatchObject({ status: 'ACTIVE', version: 2, activatedAt: at });
     expect(a.event).toMatchObject({ kind: 'activated', previousStatus: 'PENDING' });
     expect(() => activateCustomer(a.customer, actor, { at, eventId: 'e3' })).toThrow(
-      new FailedPreconditionError('customer c1 is ACTIVE; activate needs PENDING'),
+      new FailedPreconditionError('customer c1 is ACTIVE; activate needs PENDING or SUSPENDED'),
     );
+  });
+
+  it('activates a SUSPENDED customer (proto: PENDING or SUSPENDED → ACTIVE)', () => {
+    const { customer } = registerCustomer(input, actor, { at, eventId: 'e1' });
+    const suspended = { ...customer, status: 'SUSPENDED' as const, version: 3 };
+    const a = activateCustomer(suspended, actor, { at, eventId: 'e2' });
+    expect(a.customer).toMatchObject({ status: 'ACTIVE', version: 4 });
+    expect(a.event).toMatchObject({ kind: 'activated', previousStatus: 'SUSPENDED' });
+  });
+
+  it('registers without a package (package_name is optional, trimmed)', () => {
+    expect(registerCustomer({ ...input, packageName: '  ' }, actor, { at, eventId: 'e1' }).customer.packageName).toBe('');
   });
 
   it.each([
@@ -41,7 +53,7 @@ describe('customers', () => {
     ['phone', { phone: '123' }],
     ['address', { address: ' ' }],
     ['work_zone', { workZone: '' }],
-    ['package_name', { packageName: '' }],
+    ['package_name', { packageName: 'x'.repeat(101) }],
   ])('rejects a bad %s', (field, patch) => {
     expect(() => registerCustomer({ ...input, ...patch }, actor, { at, eventId: 'e' })).toThrow(
       expect.objectContaining({ field }) as unknown as Error,

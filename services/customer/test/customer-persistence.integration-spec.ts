@@ -162,9 +162,11 @@ describe('customer persistence (Postgres)', () => {
     await expect(store.groups.insert({ ...group, id: 'g-2', name: 'Other name' })).rejects.toThrow(/chat id/);
     await expect(store.groups.insert({ ...group, id: 'g-3', chatId: '120363042111111112@g.us' })).rejects.toThrow(/group name/);
     await expect(store.groups.insert({ ...group, id: 'g-3', chatId: '120363042111111112@g.us' })).rejects.toBeInstanceOf(AlreadyExistsError);
-    await store.optOuts.upsert({ phone: '6281200000001', channel: 'SMS', reason: 'STOP', at });
-    await store.optOuts.upsert({ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at });
-    expect(await store.optOuts.findByPhones(['6281200000001'])).toEqual([{ phone: '6281200000001', channel: 'SMS', reason: 'STOP again', at }]);
+    const first = { phone: '6281200000001', channel: 'SMS' as const, reason: 'STOP', at };
+    expect(await store.optOuts.addIfAbsent(first)).toEqual(first);
+    // A repeat is returned unchanged: the first reason and time are kept.
+    expect(await store.optOuts.addIfAbsent({ ...first, reason: 'STOP again', at: new Date(at.getTime() + 60_000) })).toEqual(first);
+    expect(await store.optOuts.findByPhones(['6281200000001'])).toEqual([first]);
   });
   it('reads the preferences and opt-outs of a batch in one statement, each where it belongs', async () => {
     const prefs = {
@@ -173,9 +175,9 @@ describe('customer persistence (Postgres)', () => {
     };
     await store.preferences.save(prefs);
     await store.preferences.save({ ...prefs, subject: { kind: 'staff', id: 'facts-c1' }, locale: 'id' });
-    await store.optOuts.upsert({ phone: '6281300000001', channel: 'WHATSAPP', reason: null, at });
-    await store.optOuts.upsert({ phone: '6281300000001', channel: 'SMS', reason: 'STOP', at });
-    await store.optOuts.upsert({ phone: '6281300000002', channel: 'SMS', reason: 'STOP', at });
+    await store.optOuts.addIfAbsent({ phone: '6281300000001', channel: 'WHATSAPP', reason: null, at });
+    await store.optOuts.addIfAbsent({ phone: '6281300000001', channel: 'SMS', reason: 'STOP', at });
+    await store.optOuts.addIfAbsent({ phone: '6281300000002', channel: 'SMS', reason: 'STOP', at });
 
     const facts = await store.facts.factsOf(
       [{ kind: 'customer', id: 'facts-c1' }, { kind: 'customer', id: 'facts-none' }],
@@ -199,7 +201,7 @@ describe('customer persistence (Postgres)', () => {
       subject: { kind: 'staff', id: 'b-t1' }, channels: { WHATSAPP: true, SMS: false }, optedOutTypes: [], quietHours: null,
       timeZone: 'Asia/Jakarta', locale: 'id', updatedAt: at,
     });
-    await store.optOuts.upsert({ phone: '6281400000002', channel: 'WHATSAPP', reason: null, at });
+    await store.optOuts.addIfAbsent({ phone: '6281400000002', channel: 'WHATSAPP', reason: null, at });
     const [byId, none, customer, techs, sups, everyone, techFacts, supFacts] = await Promise.all([
       store.staff.findById('b-t1'),
       store.staff.findById('b-nobody'),
@@ -231,5 +233,17 @@ describe('customer persistence (Postgres)', () => {
     expect(await ids({ query: '77770003' })).toEqual([c.id]);
     expect(await ids({ statuses: ['ACTIVE', 'SUSPENDED'] })).toEqual([b.id, c.id].sort());
     expect(await ids({ statuses: ['PENDING'], query: 'SITI' })).toEqual([a.id]);
+    // Ordered by name then id, keyset-paged on (name, id).
+    const d = { ...newCustomer('081377770004', 'cikampek').customer, name: 'Budi' };
+    await store.uow.run((tx) => tx.customers.save(d, 0));
+    const names = (rows: Customer[]) => rows.map((x) => [x.name, x.id]);
+    const budis = [c, d].map((x) => ['Budi', x.id]).sort((x, y) => (x[1]! < y[1]! ? -1 : 1));
+    const p1 = await store.customers.list({ workZone: 'cikampek' }, 2, null);
+    expect(names(p1)).toEqual(budis);
+    const last = p1.at(-1)!;
+    expect(names(await store.customers.list({ workZone: 'cikampek' }, 10, { name: last.name, id: last.id }))).toEqual([
+      ['Siti 100% Aman', a.id],
+      ['Sitinjak', b.id],
+    ]);
   });
 });

@@ -5,9 +5,46 @@ import {
   PermissionDeniedError,
   ValidationError,
 } from '@notify/errors';
-import { seedDefaultRoutingRules } from '../src/application';
+import { RPC_ROLES } from '@notify/proto';
+import { CUSTOMER_PERMISSIONS, PRINCIPAL_ROLES, seedDefaultRoutingRules, type Principal } from '../src/application';
 import { defaultRoutingRules } from '../src/domain';
 import { ADMIN, CS, SERVICE, TECH, customerFixture } from './support/customer-fixture';
+
+describe('permissions follow the proto role lists', () => {
+  const proto = RPC_ROLES['notify.customer.v1.CustomerService'];
+
+  it('every CustomerService RPC has a use-case role list equal to its proto "Roles:" line', () => {
+    expect(Object.keys(CUSTOMER_PERMISSIONS).sort()).toEqual(Object.keys(proto).sort());
+    for (const [rpc, roles] of Object.entries(proto)) {
+      expect([rpc, [...CUSTOMER_PERMISSIONS[rpc as keyof typeof CUSTOMER_PERMISSIONS]].sort()]).toEqual([rpc, [...roles].sort()]);
+    }
+  });
+
+  it('lets the roles the proto lists through the use cases (and no others)', async () => {
+    const f = await customerFixture();
+    const as = (role: (typeof PRINCIPAL_ROLES)[number]): Principal => ({ role, staffId: `${role}-1` });
+    const s = await f.uc.createStaff.execute(SERVICE, { name: 'Budi', role: 'technician', phone: '081200000001' });
+    await f.uc.updateStaff.execute(SERVICE, { staffId: s.id, patch: { name: 'Budi S' } });
+    await expect(f.uc.createStaff.execute(as('manager'), { name: 'X', role: 'noc', phone: '081200000002' })).rejects.toThrow(PermissionDeniedError);
+    const g = await f.uc.createGroup.execute(as('noc'), { name: 'NOC', chatId: '120363000000000009@g.us', category: 'noc' });
+    await f.uc.updateGroup.execute(SERVICE, { groupId: g.id, active: false });
+    await expect(f.uc.deleteGroup.execute(as('supervisor'), { groupId: g.id })).rejects.toThrow(PermissionDeniedError);
+    await f.uc.deleteGroup.execute(SERVICE, { groupId: g.id });
+    const c = await f.register();
+    await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01' });
+    for (const role of ['manager', 'supervisor', 'noc', 'customer_service'] as const) {
+      await f.uc.resolve.resolve(as(role), { notificationType: 'ticket.created', context: { customerId: c.id, workZone: 'karawang' } });
+    }
+    await f.uc.getPreferences.execute(as('noc'), { kind: 'customer', id: c.id });
+    await f.uc.updatePreferences.execute(as('supervisor'), { subject: { kind: 'customer', id: c.id }, patch: { locale: 'en' } });
+    await expect(f.uc.updatePreferences.execute(as('manager'), { subject: { kind: 'customer', id: c.id }, patch: {} })).rejects.toThrow(PermissionDeniedError);
+    await expect(f.uc.updatePreferences.execute(TECH, { subject: { kind: 'customer', id: c.id }, patch: {} })).rejects.toThrow(
+      new PermissionDeniedError('role technician may not change preferences of others'),
+    );
+    await expect(f.uc.listCustomers.execute(TECH, {})).rejects.toThrow(PermissionDeniedError);
+    await expect(f.uc.activate.execute(as('supervisor'), { customerId: c.id })).rejects.toThrow(PermissionDeniedError);
+  });
+});
 
 describe('RegisterCustomer / ActivateCustomer', () => {
   it('registers a PENDING customer and emits registered (with wants_installation) through the outbox', async () => {
@@ -62,17 +99,18 @@ describe('GetCustomer / ListCustomers', () => {
     await expect(f.uc.getCustomer.execute(TECH, { customerId: 'x' })).rejects.toThrow(NotFoundError);
   });
 
-  it('lists newest first with filters and page tokens', async () => {
+  it('lists by name (then id) with filters and page tokens (proto: "ordered by name")', async () => {
     const f = await customerFixture();
     const made = [];
-    for (let i = 0; i < 5; i++) {
-      made.push(await f.register({ workZone: i < 3 ? 'karawang' : 'bekasi' }));
+    for (const [i, name] of ['Dewi', 'Agus', 'Eka', 'Budi', 'Agus'].entries()) {
+      made.push(await f.register({ name, workZone: i < 3 ? 'karawang' : 'bekasi' }));
       f.clock.advanceHours(1);
     }
+    const agus = [made[1]!.id, made[4]!.id].sort();
     const p1 = await f.uc.listCustomers.execute(ADMIN, { pageSize: 3 });
-    expect(p1.customers.map((c) => c.id)).toEqual([made[4]!.id, made[3]!.id, made[2]!.id]);
+    expect(p1.customers.map((c) => c.id)).toEqual([...agus, made[3]!.id]);
     const p2 = await f.uc.listCustomers.execute(ADMIN, { pageSize: 3, pageToken: p1.nextPageToken! });
-    expect(p2.customers.map((c) => c.id)).toEqual([made[1]!.id, made[0]!.id]);
+    expect(p2.customers.map((c) => c.id)).toEqual([made[0]!.id, made[2]!.id]);
     expect(p2.nextPageToken).toBeNull();
     expect((await f.uc.listCustomers.execute(ADMIN, { workZone: 'Bekasi' })).customers).toHaveLength(2);
     expect((await f.uc.listCustomers.execute(ADMIN, { status: 'ACTIVE' })).customers).toHaveLength(0);
@@ -83,16 +121,33 @@ describe('staff', () => {
   it('creates, refuses a duplicate phone, gets and lists by zone', async () => {
     const f = await customerFixture();
     const budi = await f.uc.createStaff.execute(ADMIN, { name: 'Budi', role: 'technician', phone: '0812-3456-7890', workZones: ['Karawang'] });
-    await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician', workZones: [] });
-    await f.uc.createStaff.execute(ADMIN, { name: 'Citra', role: 'technician', workZones: ['bekasi'] });
+    await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician', phone: '081200000011', workZones: [] });
+    await f.uc.createStaff.execute(ADMIN, { name: 'Citra', role: 'technician', phone: '081200000012', workZones: ['bekasi'] });
     await expect(f.uc.createStaff.execute(ADMIN, { name: 'Dup', role: 'noc', phone: '+6281234567890' })).rejects.toThrow(AlreadyExistsError);
-    await expect(f.uc.createStaff.execute(TECH, { name: 'X', role: 'admin' })).rejects.toThrow(PermissionDeniedError);
+    await expect(f.uc.createStaff.execute(TECH, { name: 'X', role: 'admin', phone: '081200000013' })).rejects.toThrow(PermissionDeniedError);
     expect((await f.uc.getStaff.execute(TECH, { staffId: budi.id })).phone).toBe('6281234567890');
     const karawang = await f.uc.listStaff.execute(ADMIN, { workZone: 'karawang' });
     expect(karawang.staff.map((s) => s.name)).toEqual(['Andi', 'Budi']); // Andi has no zones = all zones
     const p1 = await f.uc.listStaff.execute(ADMIN, { pageSize: 2 });
     const p2 = await f.uc.listStaff.execute(ADMIN, { pageSize: 2, pageToken: p1.nextPageToken! });
     expect([...p1.staff, ...p2.staff].map((s) => s.name)).toEqual(['Andi', 'Budi', 'Citra']);
+  });
+});
+
+describe('staff phone (proto: CreateStaffRequest.phone is required)', () => {
+  it.each([undefined, null, '', '  '])('CreateStaff refuses phone %p: Validation(phone), nothing stored', async (phone) => {
+    const f = await customerFixture();
+    await expect(f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician', phone })).rejects.toThrow(
+      new ValidationError('phone', 'is required'),
+    );
+    expect((await f.uc.listStaff.execute(ADMIN)).staff).toEqual([]);
+  });
+
+  it('UpdateStaff refuses removing the phone, keeps it when the patch leaves it out', async () => {
+    const f = await customerFixture();
+    const s = await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician', phone: '081200000031' });
+    await expect(f.uc.updateStaff.execute(ADMIN, { staffId: s.id, patch: { phone: '' } })).rejects.toThrow(new ValidationError('phone', 'is required'));
+    expect((await f.uc.updateStaff.execute(ADMIN, { staffId: s.id, patch: { name: 'Andi P' } })).phone).toBe('6281200000031');
   });
 });
 
@@ -107,11 +162,40 @@ describe('groups', () => {
     await expect(f.uc.updateGroup.execute(ADMIN, { groupId: sup.id, chatId: teknisi.chatId })).rejects.toThrow(AlreadyExistsError);
     const u = await f.uc.updateGroup.execute(ADMIN, { groupId: g.id, notificationTypes: ['ticket.created'], active: false });
     expect(u).toMatchObject({ name: 'Teknisi Karawang', workZone: 'karawang', notificationTypes: ['ticket.created'], active: false });
-    expect((await f.uc.listGroups.execute(SERVICE, { workZone: 'karawang' })).map((x) => x.name)).toEqual(['Supervisor Team', 'Teknisi Karawang']);
-    expect((await f.uc.listGroups.execute(SERVICE, { workZone: 'bekasi' })).map((x) => x.name)).toEqual(['Supervisor Team']);
+    expect((await f.uc.listGroups.execute(SERVICE, { workZone: 'karawang' })).groups.map((x) => x.name)).toEqual(['Supervisor Team', 'Teknisi Karawang']);
+    expect((await f.uc.listGroups.execute(SERVICE, { workZone: 'bekasi' })).groups.map((x) => x.name)).toEqual(['Supervisor Team']);
     await f.uc.deleteGroup.execute(ADMIN, { groupId: g.id });
     await expect(f.uc.deleteGroup.execute(ADMIN, { groupId: g.id })).rejects.toThrow(new NotFoundError('group', g.id));
     await expect(f.uc.createGroup.execute(TECH, teknisi)).rejects.toThrow(PermissionDeniedError);
+  });
+});
+
+describe('ListStaff / ListGroups filters and pages (proto: "Any of these roles / categories")', () => {
+  it('ListStaff filters by any of several roles', async () => {
+    const f = await customerFixture();
+    await f.uc.createStaff.execute(ADMIN, { name: 'Budi', role: 'technician', phone: '081200000041' });
+    await f.uc.createStaff.execute(ADMIN, { name: 'Sari', role: 'supervisor', phone: '081200000042' });
+    await f.uc.createStaff.execute(ADMIN, { name: 'Nina', role: 'noc', phone: '081200000043' });
+    const r = await f.uc.listStaff.execute(ADMIN, { roles: ['technician', 'supervisor'] });
+    expect(r.staff.map((s) => s.name)).toEqual(['Budi', 'Sari']);
+    await expect(f.uc.listStaff.execute(ADMIN, { roles: ['technician', 'boss' as never] })).rejects.toThrow(/^roles: /);
+  });
+
+  it('ListGroups filters by any of several categories and pages by name', async () => {
+    const f = await customerFixture();
+    const mk = (name: string, n: number, category: 'technicians' | 'supervisors' | 'noc') =>
+      f.uc.createGroup.execute(ADMIN, { name, chatId: `12036300000000010${n}@g.us`, category });
+    await mk('Teknisi B', 1, 'technicians');
+    await mk('NOC', 2, 'noc');
+    await mk('Supervisor', 3, 'supervisors');
+    await mk('Teknisi A', 4, 'technicians');
+    const both = await f.uc.listGroups.execute(SERVICE, { categories: ['technicians', 'supervisors'] });
+    expect(both.groups.map((g) => g.name)).toEqual(['Supervisor', 'Teknisi A', 'Teknisi B']);
+    const p1 = await f.uc.listGroups.execute(SERVICE, { pageSize: 2 });
+    expect(p1.groups.map((g) => g.name)).toEqual(['NOC', 'Supervisor']);
+    const p2 = await f.uc.listGroups.execute(SERVICE, { pageSize: 2, pageToken: p1.nextPageToken! });
+    expect(p2).toEqual({ groups: [expect.objectContaining({ name: 'Teknisi A' }), expect.objectContaining({ name: 'Teknisi B' })], nextPageToken: null });
+    await expect(f.uc.listGroups.execute(SERVICE, { categories: ['vip' as never] })).rejects.toThrow(/^categories: /);
   });
 });
 
@@ -119,8 +203,8 @@ describe('preferences', () => {
   it('returns defaults, applies updates, lets staff manage only their own', async () => {
     const f = await customerFixture();
     const c = await f.register();
-    const budi = await f.uc.createStaff.execute(ADMIN, { id: 'tech-budi', name: 'Budi', role: 'technician' });
-    const andi = await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician' });
+    const budi = await f.uc.createStaff.execute(ADMIN, { id: 'tech-budi', name: 'Budi', role: 'technician', phone: '081200000021' });
+    const andi = await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician', phone: '081200000022' });
     expect(await f.uc.getPreferences.execute(CS, { kind: 'customer', id: c.id })).toMatchObject({ locale: 'id', quietHours: null });
     await f.uc.updatePreferences.execute(CS, { subject: { kind: 'customer', id: c.id }, patch: { locale: 'en', optedOutTypes: ['promotion.campaign'] } });
     expect(await f.uc.getPreferences.execute(CS, { kind: 'customer', id: c.id })).toMatchObject({ locale: 'en', optedOutTypes: ['promotion.campaign'] });
@@ -142,6 +226,17 @@ describe('OptOut', () => {
     expect([...f.store.optOutRows.keys()].sort()).toEqual(['6282291921583|SMS', '6282291921583|WHATSAPP']);
     await expect(f.uc.optOut.execute(SERVICE, { phone: '0822', channel: 'SMS' })).rejects.toThrow(/^phone: /);
     await expect(f.uc.optOut.execute(SERVICE, { phone: '082291921583', channel: 'EMAIL' as never })).rejects.toThrow(/^channel: /);
+  });
+});
+
+describe('OptOut repeated', () => {
+  it('returns an existing opt-out for the same phone and channel unchanged (first reason and time)', async () => {
+    const f = await customerFixture();
+    const first = await f.uc.optOut.execute(SERVICE, { phone: '081299990001', channel: 'WHATSAPP', reason: 'first' });
+    f.clock.advanceHours(1);
+    const second = await f.uc.optOut.execute(SERVICE, { phone: '+6281299990001', channel: 'WHATSAPP', reason: 'second' });
+    expect(second).toEqual({ phone: '6281299990001', channel: 'WHATSAPP', reason: 'first', at: first.at });
+    expect(f.store.optOutRows.get('6281299990001|WHATSAPP')).toEqual(first);
   });
 });
 

@@ -88,4 +88,27 @@ describe('TypeOrmTemplateRepository on Postgres', () => {
     await local.upsertTemplate.execute({ ...ref, body: 'teks v3', actor: 't', activate: true });
     expect((await cached.findActive(ref))?.body).toBe('teks v3');
   });
+
+  it('does not keep the old active version cached when a render runs during the write transaction of appendVersion', async () => {
+    const cached = await freshRepository({ activeCacheTtlMs: 3_600_000 });
+    const local = createTemplateUseCases(cached);
+    const ref = { key: 'cache.during_write', channel: 'WHATSAPP' as const, locale: 'id' as const };
+    await local.upsertTemplate.execute({ ...ref, body: 'teks v1', actor: 't', activate: true });
+    // A render inside the write transaction (before its commit) reads, and would cache, v1.
+    const original = ds.transaction.bind(ds) as (work: (m: unknown) => Promise<unknown>) => Promise<unknown>;
+    const renders: (string | undefined)[] = [];
+    const tx = jest.spyOn(ds, 'transaction').mockImplementation((async (work: (m: unknown) => Promise<unknown>) =>
+      original(async (m) => {
+        const r = await work(m);
+        renders.push((await cached.findActive(ref))?.body);
+        return r;
+      })) as never);
+    try {
+      await local.upsertTemplate.execute({ ...ref, body: 'teks v2', actor: 't', activate: true });
+    } finally {
+      tx.mockRestore();
+    }
+    expect(renders).toEqual(['teks v1']);
+    expect((await cached.findActive(ref))?.body).toBe('teks v2');
+  });
 });

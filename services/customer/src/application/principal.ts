@@ -23,34 +23,39 @@ export interface Principal {
 }
 
 /**
- * Which roles may call which customer-service operation. Follows the seeds' role table
- * (whatsapp-notification-system-complete.md, "Security & Permissions": welcome = admin + CS,
- * maintenance = admin + supervisor + NOC, …) extended to the directory: customer service
- * registers customers, admins and managers keep the staff and group master data, the
- * gateway (`service`) resolves recipients and records opt-outs, the scheduler (`service`)
- * lists due invoices. Staff may always read and edit their OWN preferences.
+ * Which roles may call which customer-service RPC: exactly the "Roles:" line of each RPC in
+ * proto/notify/customer/v1/customer_service.proto (the contract; grpc-kit checks the same
+ * lists, generated as RPC_ROLES, before the handler runs — a test keeps the two equal).
+ * Own-record rule on top: a technician may change only their OWN preferences
+ * (UpdatePreferences "technician (own)"), see the preferences use cases.
  */
 export const CUSTOMER_PERMISSIONS = {
-  registerCustomer: ['admin', 'customer_service', 'service'],
-  activateCustomer: ['admin', 'customer_service', 'supervisor', 'service'],
-  readCustomers: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
-  createStaff: ['admin', 'manager'],
-  readStaff: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
-  writeGroups: ['admin', 'manager', 'supervisor'],
-  readGroups: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
-  readPreferences: ['admin', 'manager', 'supervisor', 'customer_service', 'service'],
-  writePreferences: ['admin', 'customer_service', 'service'],
-  optOut: ['admin', 'customer_service', 'service'],
-  createInvoice: ['admin', 'service'],
-  listInvoicesDue: ['admin', 'manager', 'customer_service', 'service'],
-  resolveRecipients: ['admin', 'service'],
-  readRoutingRules: ['admin', 'manager', 'supervisor', 'noc', 'service'],
-  writeRoutingRules: ['admin'],
+  RegisterCustomer: ['admin', 'customer_service', 'service'],
+  ActivateCustomer: ['admin', 'customer_service', 'service'],
+  GetCustomer: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
+  ListCustomers: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+  CreateStaff: ['admin', 'service'],
+  UpdateStaff: ['admin', 'service'],
+  GetStaff: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
+  ListStaff: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+  CreateGroup: ['admin', 'supervisor', 'noc', 'service'],
+  ListGroups: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+  UpdateGroup: ['admin', 'supervisor', 'noc', 'service'],
+  DeleteGroup: ['admin', 'service'],
+  GetPreferences: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
+  UpdatePreferences: ['admin', 'supervisor', 'customer_service', 'technician', 'service'],
+  OptOut: ['admin', 'customer_service', 'service'],
+  CreateInvoice: ['admin', 'customer_service', 'service'],
+  ListInvoicesDue: ['admin', 'manager', 'customer_service', 'service'],
+  ListRoutingRules: ['admin', 'manager', 'supervisor', 'noc', 'service'],
+  UpsertRoutingRule: ['admin'],
+  ResolveRecipients: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+  BatchResolveRecipients: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
 } as const satisfies Record<string, readonly PrincipalRole[]>;
 
 export type CustomerOperation = keyof typeof CUSTOMER_PERMISSIONS;
 
-/** Throws PermissionDeniedError unless the principal's role may perform `op`. */
+/** Throws PermissionDeniedError unless the principal's role may call the RPC `op`. */
 export function authorize(principal: Principal, op: CustomerOperation, what: string): void {
   if (!(CUSTOMER_PERMISSIONS[op] as readonly string[]).includes(principal.role)) {
     throw new PermissionDeniedError(`role ${principal.role} may not ${what}`);

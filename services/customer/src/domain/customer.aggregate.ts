@@ -67,9 +67,17 @@ function text(value: string | undefined | null, field: string, max: number): str
   return v;
 }
 
+/** Like `text` but empty is allowed (trimmed to ''). */
+function optionalText(value: string | undefined | null, field: string, max: number): string {
+  const v = (value ?? '').trim();
+  if (v.length > max) throw new ValidationError(field, `is longer than ${max} characters`);
+  return v;
+}
+
 /**
  * A new PENDING customer (phone normalized, work zone normalized) and its `registered`
- * event. Throws ValidationError for name, phone, address, work_zone, package_name.
+ * event. Throws ValidationError for name, phone, address, work_zone (required) and
+ * package_name (optional: empty allowed, at most 100 characters).
  */
 export function registerCustomer(
   input: NewCustomer,
@@ -82,7 +90,7 @@ export function registerCustomer(
     phone: normalizePhone(input.phone),
     address: text(input.address, 'address', 500),
     workZone: normalizeWorkZone(input.workZone),
-    packageName: text(input.packageName, 'package_name', 100),
+    packageName: optionalText(input.packageName, 'package_name', 100),
     status: 'PENDING',
     wantsInstallation: input.wantsInstallation === true,
     createdAt: ctx.at,
@@ -97,17 +105,17 @@ export function registerCustomer(
 }
 
 /**
- * PENDING → ACTIVE and its `activated` event. FailedPreconditionError naming the current
- * status otherwise (an ACTIVE customer is not activated twice; SUSPENDED customers are
- * reinstated by billing, outside this service for now).
+ * PENDING or SUSPENDED → ACTIVE and its `activated` event (previousStatus = the status left).
+ * FailedPreconditionError naming the current status otherwise (an ACTIVE customer is not
+ * activated twice).
  */
 export function activateCustomer(
   customer: Customer,
   actor: CustomerActor,
   ctx: { at: Date; eventId: string },
 ): { customer: Customer; event: CustomerEvent } {
-  if (customer.status !== 'PENDING') {
-    throw new FailedPreconditionError(`customer ${customer.id} is ${customer.status}; activate needs PENDING`);
+  if (customer.status !== 'PENDING' && customer.status !== 'SUSPENDED') {
+    throw new FailedPreconditionError(`customer ${customer.id} is ${customer.status}; activate needs PENDING or SUSPENDED`);
   }
   const next: Customer = { ...customer, status: 'ACTIVE', activatedAt: ctx.at, updatedAt: ctx.at, version: customer.version + 1 };
   return {

@@ -91,7 +91,7 @@ export class InMemoryCustomerStore {
     },
     list: async (f, limit, after) =>
       [...this.staffRows.values()]
-        .filter((s) => (!f.role || s.role === f.role) && (f.active === undefined || s.active === f.active))
+        .filter((s) => (!f.roles?.length || f.roles.includes(s.role)) && (f.active === undefined || s.active === f.active))
         .filter((s) => !f.workZone || coversZone(s, f.workZone))
         .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
         .filter((s) => !after || s.name.localeCompare(after.name) > 0 || (s.name === after.name && s.id > after.id))
@@ -113,7 +113,7 @@ export class InMemoryCustomerStore {
     delete: async (id) => this.groupRows.delete(id),
     list: async (f) =>
       [...this.groupRows.values()]
-        .filter((g) => (!f.category || g.category === f.category) && (f.active === undefined || g.active === f.active))
+        .filter((g) => (!f.categories?.length || f.categories.includes(g.category)) && (f.active === undefined || g.active === f.active))
         .filter((g) => !f.workZone || g.workZone === null || g.workZone === f.workZone)
         .sort((a, b) => a.name.localeCompare(b.name)),
   };
@@ -134,7 +134,11 @@ export class InMemoryCustomerStore {
   };
 
   readonly optOuts: OptOutRepository = {
-    upsert: async (o) => void this.optOutRows.set(`${o.phone}|${o.channel}`, o),
+    addIfAbsent: async (o) => {
+      const key = `${o.phone}|${o.channel}`;
+      if (!this.optOutRows.has(key)) this.optOutRows.set(key, o);
+      return this.optOutRows.get(key)!;
+    },
     findByPhones: async (phones) => {
       this.calls.findByPhones += 1;
       const set = new Set(phones);
@@ -191,8 +195,9 @@ function customerRepo(
     if (staged) for (const [id, s] of staged) all.set(id, s.customer);
     return [...all.values()];
   };
-  const order = (a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }) =>
-    b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  // name, then id, bytewise (as Postgres COLLATE "C").
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const order = (a: { name: string; id: string }, b: { name: string; id: string }) => cmp(a.name, b.name) || cmp(a.id, b.id);
   return {
     findById: async (id) => visible().find((c) => c.id === id) ?? null,
     findByPhone: async (phone) => visible().find((c) => c.phone === phone) ?? null,

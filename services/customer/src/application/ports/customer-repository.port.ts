@@ -9,9 +9,9 @@ export interface CustomerListFilter {
   readonly workZone?: string;
 }
 
-/** Keyset position; order createdAt DESC, id DESC. */
+/** Keyset position; order name, id (bytewise, COLLATE "C"). */
 export interface CustomerCursor {
-  readonly createdAt: Date;
+  readonly name: string;
   readonly id: string;
 }
 
@@ -25,7 +25,7 @@ export interface CustomerRepository {
    * `customers(phone)`), ConflictError on a version mismatch.
    */
   save(customer: Customer, expectedVersion: number): Promise<void>;
-  /** Up to `limit` customers, createdAt DESC, id DESC, after `after`. */
+  /** Up to `limit` customers ordered by name then id (bytewise), after `after`. */
   list(filter: CustomerListFilter, limit: number, after: CustomerCursor | null): Promise<Customer[]>;
   /**
    * Every ACTIVE customer (of work zone `area` when given; with an id after `afterId` when given),

@@ -1,7 +1,8 @@
 import type { GroupCategory, WhatsAppGroup } from '../../domain';
 
 export interface GroupListFilter {
-  readonly category?: GroupCategory;
+  /** Any of these categories (absent / empty = all). */
+  readonly categories?: readonly GroupCategory[];
   /** Exact work zone; groups with no zone (all zones) are included too. */
   readonly workZone?: string;
   readonly active?: boolean;

@@ -1,8 +1,11 @@
 import type { OptOut } from '../../domain';
 
 export interface OptOutRepository {
-  /** Upsert by (phone, channel): a repeat opt-out keeps one row (reason / time refreshed). */
-  upsert(optOut: OptOut): Promise<void>;
+  /**
+   * Stores the opt-out unless one for the same (phone, channel) exists; returns the stored
+   * record — the existing one, unchanged (reason and time kept), on a repeat.
+   */
+  addIfAbsent(optOut: OptOut): Promise<OptOut>;
   /** Every opt-out of any of `phones` (E.164 digits). One query per batch. */
   findByPhones(phones: readonly string[]): Promise<OptOut[]>;
 }

@@ -1,7 +1,8 @@
 import type { Staff, StaffRole } from '../../domain';
 
 export interface StaffListFilter {
-  readonly role?: StaffRole;
+  /** Any of these roles (absent / empty = all). */
+  readonly roles?: readonly StaffRole[];
   /** Staff covering this zone (its zones include it, or it has none). */
   readonly workZone?: string;
   readonly active?: boolean;

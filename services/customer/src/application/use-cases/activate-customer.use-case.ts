@@ -4,15 +4,15 @@ import { actorOf, authorize, type Principal } from '../principal';
 import type { CustomerCommandDeps } from './register-customer.use-case';
 
 /**
- * ActivateCustomer: PENDING → ACTIVE and the `activated` event (the welcome message
- * trigger) in one transaction. Roles: activateCustomer. Errors: NotFound,
- * FailedPrecondition ("customer … is ACTIVE; activate needs PENDING"), Conflict (raced).
+ * ActivateCustomer: PENDING or SUSPENDED → ACTIVE and the `activated` event (the welcome message
+ * trigger) in one transaction. Roles: ActivateCustomer. Errors: NotFound,
+ * FailedPrecondition ("customer … is ACTIVE; activate needs PENDING or SUSPENDED"), Conflict (raced).
  */
 export class ActivateCustomerUseCase {
   constructor(private readonly deps: CustomerCommandDeps) {}
 
   async execute(principal: Principal, input: { readonly customerId: string }): Promise<Customer> {
-    authorize(principal, 'activateCustomer', 'activate customers');
+    authorize(principal, 'ActivateCustomer', 'activate customers');
     return this.deps.uow.run(async (tx) => {
       const before = await tx.customers.findById(input.customerId);
       if (!before) throw new NotFoundError('customer', input.customerId);

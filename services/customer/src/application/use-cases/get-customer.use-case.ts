@@ -4,14 +4,14 @@ import type { CustomerRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 
 /**
- * GetCustomer by id, or by phone (any accepted form, normalized). Roles: readCustomers.
+ * GetCustomer by id, or by phone (any accepted form, normalized). Roles: GetCustomer.
  * Errors: NotFound; Validation (phone).
  */
 export class GetCustomerUseCase {
   constructor(private readonly deps: { readonly customers: CustomerRepository }) {}
 
   async execute(principal: Principal, input: { readonly customerId?: string; readonly phone?: string }): Promise<Customer> {
-    authorize(principal, 'readCustomers', 'read customers');
+    authorize(principal, 'GetCustomer', 'read customers');
     if (input.phone) {
       const phone = normalizePhone(input.phone);
       const found = await this.deps.customers.findByPhone(phone);

@@ -1,5 +1,6 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
 import { buildGroup, GROUP_CATEGORIES, normalizeWorkZone, type GroupCategory, type GroupFields, type WhatsAppGroup } from '../../domain';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { Clock, GroupRepository, IdGenerator } from '../ports';
 import { authorize, type Principal } from '../principal';
 
@@ -12,14 +13,14 @@ async function requireFreeChatId(groups: GroupRepository, chatId: string, except
 
 /**
  * CreateGroup: a WhatsApp group (whatsapp-notification-recommendation.md, "Phase 4: Master
- * Data Management"). Roles: writeGroups. Errors: Validation (name, chat_id, category,
+ * Data Management"). Roles: CreateGroup. Errors: Validation (name, chat_id, category,
  * work_zone, notification_types), AlreadyExists (chat id).
  */
 export class CreateGroupUseCase {
   constructor(private readonly deps: GroupDeps) {}
 
   async execute(principal: Principal, input: GroupFields): Promise<WhatsAppGroup> {
-    authorize(principal, 'writeGroups', 'create groups');
+    authorize(principal, 'CreateGroup', 'create groups');
     const now = this.deps.clock.now();
     const group = buildGroup(this.deps.ids.newId(), input, now, now);
     await requireFreeChatId(this.deps.groups, group.chatId, null);
@@ -28,12 +29,12 @@ export class CreateGroupUseCase {
   }
 }
 
-/** UpdateGroup: partial update (absent fields kept; `workZone: null` = all zones). Roles: writeGroups. Errors: NotFound, Validation, AlreadyExists. */
+/** UpdateGroup: partial update (absent fields kept; `workZone: null` = all zones). Roles: UpdateGroup. Errors: NotFound, Validation, AlreadyExists. */
 export class UpdateGroupUseCase {
   constructor(private readonly deps: GroupDeps) {}
 
   async execute(principal: Principal, input: { readonly groupId: string } & Partial<GroupFields>): Promise<WhatsAppGroup> {
-    authorize(principal, 'writeGroups', 'update groups');
+    authorize(principal, 'UpdateGroup', 'update groups');
     const current = await this.deps.groups.findById(input.groupId);
     if (!current) throw new NotFoundError('group', input.groupId);
     const merged: GroupFields = {
@@ -52,32 +53,51 @@ export class UpdateGroupUseCase {
   }
 }
 
-/** DeleteGroup. Roles: writeGroups. Errors: NotFound('group', id). */
+/** DeleteGroup. Roles: DeleteGroup. Errors: NotFound('group', id). */
 export class DeleteGroupUseCase {
   constructor(private readonly deps: { readonly groups: GroupRepository }) {}
 
   async execute(principal: Principal, input: { readonly groupId: string }): Promise<void> {
-    authorize(principal, 'writeGroups', 'delete groups');
+    authorize(principal, 'DeleteGroup', 'delete groups');
     if (!(await this.deps.groups.delete(input.groupId))) throw new NotFoundError('group', input.groupId);
   }
 }
 
-/** ListGroups: by name; filters category, work zone (all-zone groups included), active. Roles: readGroups. */
+export interface ListGroupsInput {
+  /** Any of these categories (absent / empty = all). */
+  readonly categories?: readonly GroupCategory[];
+  readonly workZone?: string;
+  readonly active?: boolean;
+  readonly pageSize?: number;
+  readonly pageToken?: string;
+}
+
+/**
+ * ListGroups: by name then id (bytewise), in pages (opaque token of the last name and id);
+ * filters any of categories, work zone (all-zone groups included), active. Groups are master
+ * data (a few dozen rows): the page is cut from the full filtered list. Roles: ListGroups.
+ * Errors: Validation (categories, work_zone, page_size, page_token).
+ */
 export class ListGroupsUseCase {
   constructor(private readonly deps: { readonly groups: GroupRepository }) {}
 
-  async execute(
-    principal: Principal,
-    input: { readonly category?: GroupCategory; readonly workZone?: string; readonly active?: boolean } = {},
-  ): Promise<WhatsAppGroup[]> {
-    authorize(principal, 'readGroups', 'list groups');
-    if (input.category !== undefined && !GROUP_CATEGORIES.includes(input.category)) {
-      throw new ValidationError('category', `unknown category "${input.category}"`);
-    }
-    return this.deps.groups.list({
-      ...(input.category ? { category: input.category } : {}),
-      ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
-      ...(input.active !== undefined ? { active: input.active } : {}),
-    });
+  async execute(principal: Principal, input: ListGroupsInput = {}): Promise<{ groups: WhatsAppGroup[]; nextPageToken: string | null }> {
+    authorize(principal, 'ListGroups', 'list groups');
+    const bad = input.categories?.find((c) => !GROUP_CATEGORIES.includes(c));
+    if (bad !== undefined) throw new ValidationError('categories', `unknown category "${bad}"`);
+    const limit = resolvePageSize(input.pageSize);
+    const after = input.pageToken ? decodePageToken(input.pageToken, ['n', 'i'] as const) : null;
+    const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    const all = (
+      await this.deps.groups.list({
+        ...(input.categories?.length ? { categories: [...new Set(input.categories)] } : {}),
+        ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
+        ...(input.active !== undefined ? { active: input.active } : {}),
+      })
+    ).sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
+    const rest = after ? all.filter((g) => (cmp(g.name, after.n) || cmp(g.id, after.i)) > 0) : all;
+    const page = rest.slice(0, limit);
+    const last = page.at(-1);
+    return { groups: page, nextPageToken: rest.length > limit && last ? encodePageToken({ n: last.name, i: last.id }) : null };
   }
 }

@@ -14,7 +14,7 @@ import { authorize, type Principal } from '../principal';
 
 /**
  * CreateInvoice: an UNPAID invoice of a customer; amount in rupiah (positive integer), due
- * date a calendar date. Roles: createInvoice. Errors: NotFound (customer), Validation
+ * date a calendar date. Roles: CreateInvoice. Errors: NotFound (customer), Validation
  * (amount, due_date).
  */
 export class CreateInvoiceUseCase {
@@ -26,7 +26,7 @@ export class CreateInvoiceUseCase {
     principal: Principal,
     input: { readonly customerId: string; readonly amount: number; readonly dueDate: string; readonly number?: string },
   ): Promise<Invoice> {
-    authorize(principal, 'createInvoice', 'create invoices');
+    authorize(principal, 'CreateInvoice', 'create invoices');
     const invoice = createInvoice({ id: this.deps.ids.newId(), ...input }, this.deps.clock.now());
     if (!(await this.deps.customers.findById(input.customerId))) throw new NotFoundError('customer', input.customerId);
     await this.deps.invoices.insert(invoice);
@@ -43,7 +43,7 @@ export interface InvoiceDue extends Invoice {
  * ListInvoicesDue: UNPAID invoices due EXACTLY `withinDays` calendar days after `onDate`
  * (default: today in Asia/Jakarta by the clock; default days [7, 3, 1] —
  * whatsapp-notification-system-complete.md, "Payment Reminder"), dueDate ASC, paged.
- * Roles: listInvoicesDue. Errors: Validation (on_date, within_days, page_*).
+ * Roles: ListInvoicesDue. Errors: Validation (on_date, within_days, page_*).
  */
 export class ListInvoicesDueUseCase {
   constructor(private readonly deps: { readonly invoices: InvoiceRepository; readonly clock: Clock }) {}
@@ -52,7 +52,7 @@ export class ListInvoicesDueUseCase {
     principal: Principal,
     input: { readonly onDate?: string; readonly withinDays?: readonly number[]; readonly pageSize?: number; readonly pageToken?: string } = {},
   ): Promise<{ onDate: string; invoices: InvoiceDue[]; nextPageToken: string | null }> {
-    authorize(principal, 'listInvoicesDue', 'list due invoices');
+    authorize(principal, 'ListInvoicesDue', 'list due invoices');
     const onDate = input.onDate ? parseCalendarDate(input.onDate, 'on_date') : calendarDateIn(this.deps.clock.now());
     const days = input.withinDays?.length ? input.withinDays : DEFAULT_REMINDER_DAYS;
     const dates = dueDatesFor(onDate, days);

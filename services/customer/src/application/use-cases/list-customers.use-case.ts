@@ -16,7 +16,7 @@ export interface ListCustomersInput {
 }
 
 /**
- * ListCustomers: newest first, keyset-paged (opaque token). Roles: readCustomers.
+ * ListCustomers: ordered by name then id (bytewise), keyset-paged (opaque token). Roles: ListCustomers.
  * Filters: statuses (any of), work zone, query (case-insensitive substring of name or phone).
  * Errors: Validation (status, query, work_zone, page_size, page_token).
  */
@@ -24,7 +24,7 @@ export class ListCustomersUseCase {
   constructor(private readonly deps: { readonly customers: CustomerRepository }) {}
 
   async execute(principal: Principal, input: ListCustomersInput = {}): Promise<{ customers: Customer[]; nextPageToken: string | null }> {
-    authorize(principal, 'readCustomers', 'list customers');
+    authorize(principal, 'ListCustomers', 'list customers');
     const statuses = [...(input.status !== undefined ? [input.status] : []), ...(input.statuses ?? [])];
     const bad = statuses.find((st) => !CUSTOMER_STATUSES.includes(st));
     if (bad !== undefined) throw new ValidationError('status', `unknown status "${bad}"`);
@@ -33,9 +33,8 @@ export class ListCustomersUseCase {
     const limit = resolvePageSize(input.pageSize);
     let after = null;
     if (input.pageToken) {
-      const p = decodePageToken(input.pageToken, ['c', 'i'] as const);
-      after = { createdAt: new Date(p.c), id: p.i };
-      if (Number.isNaN(after.createdAt.getTime())) throw new ValidationError('page_token', 'is not a valid page token');
+      const p = decodePageToken(input.pageToken, ['n', 'i'] as const);
+      after = { name: p.n, id: p.i };
     }
     const rows = await this.deps.customers.list(
       {
@@ -50,7 +49,7 @@ export class ListCustomersUseCase {
     const last = page.at(-1);
     return {
       customers: page,
-      nextPageToken: rows.length > limit && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }) : null,
+      nextPageToken: rows.length > limit && last ? encodePageToken({ n: last.name, i: last.id }) : null,
     };
   }
 }

@@ -5,14 +5,15 @@ import { authorize, type Principal } from '../principal';
 
 /**
  * OptOut: the phone (any accepted form) opts out of a channel, whoever owns the number
- * (e.g. a "STOP" reply seen by the gateway). Idempotent. ResolveRecipients then leaves the
- * number out on that channel (OPTED_OUT). Roles: optOut. Errors: Validation (phone, channel).
+ * (e.g. a "STOP" reply seen by the gateway). Idempotent: an existing opt-out for the same
+ * phone and channel is returned unchanged (its reason and time). ResolveRecipients then leaves the
+ * number out on that channel (OPTED_OUT). Roles: OptOut. Errors: Validation (phone, channel).
  */
 export class OptOutUseCase {
   constructor(private readonly deps: { readonly optOuts: OptOutRepository; readonly clock: Clock }) {}
 
   async execute(principal: Principal, input: { readonly phone: string; readonly channel: Channel; readonly reason?: string }): Promise<OptOut> {
-    authorize(principal, 'optOut', 'record opt-outs');
+    authorize(principal, 'OptOut', 'record opt-outs');
     if (!isChannel(input.channel)) throw new ValidationError('channel', `must be WHATSAPP or SMS, got "${input.channel}"`);
     const optOut: OptOut = {
       phone: normalizePhone(input.phone),
@@ -20,7 +21,6 @@ export class OptOutUseCase {
       reason: input.reason?.trim() || null,
       at: this.deps.clock.now(),
     };
-    await this.deps.optOuts.upsert(optOut);
-    return optOut;
+    return this.deps.optOuts.addIfAbsent(optOut);
   }
 }

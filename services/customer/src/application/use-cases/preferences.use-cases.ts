@@ -8,7 +8,7 @@ import {
   type SubjectRef,
 } from '../../domain';
 import type { Clock, CustomerRepository, GroupRepository, PreferencesRepository, StaffRepository } from '../ports';
-import { authorize, type CustomerOperation, type Principal } from '../principal';
+import { authorize, type Principal } from '../principal';
 
 type PreferencesDeps = {
   readonly preferences: PreferencesRepository;
@@ -18,16 +18,25 @@ type PreferencesDeps = {
   readonly clock: Clock;
 };
 
-/** Staff may always manage their own preferences; otherwise the role table decides. */
-function authorizeSubject(principal: Principal, subject: SubjectRef, op: CustomerOperation, what: string): void {
-  if (subject.kind === 'staff' && principal.staffId === subject.id) return;
-  try {
-    authorize(principal, op, what);
-  } catch (err) {
-    if (err instanceof PermissionDeniedError) throw new PermissionDeniedError(`role ${principal.role} may not ${what} of others`);
-    throw err;
+/**
+ * The RPC's role list decides (CUSTOMER_PERMISSIONS); a role in OWN_ONLY may act only on
+ * its own preferences (UpdatePreferences: "technician (own)").
+ */
+function authorizeSubject(
+  principal: Principal,
+  subject: SubjectRef,
+  op: 'GetPreferences' | 'UpdatePreferences',
+  what: string,
+): void {
+  authorize(principal, op, what);
+  const ownOnly: readonly string[] = OWN_ONLY[op];
+  if (ownOnly.includes(principal.role) && !(subject.kind === 'staff' && principal.staffId === subject.id)) {
+    throw new PermissionDeniedError(`role ${principal.role} may not ${what} of others`);
   }
 }
+
+/** Roles that may call the RPC only for their own record (the proto's "(own)"). */
+const OWN_ONLY = { GetPreferences: [], UpdatePreferences: ['technician'] } as const;
 
 async function requireSubject(deps: PreferencesDeps, subject: SubjectRef): Promise<void> {
   if (!SUBJECT_KINDS.includes(subject.kind)) throw new ValidationError('subject.kind', `must be customer, staff or group, got "${subject.kind}"`);
@@ -43,13 +52,13 @@ async function requireSubject(deps: PreferencesDeps, subject: SubjectRef): Promi
 /**
  * GetPreferences of a customer, staff member or group: the stored ones or the defaults
  * (every channel on, no opt-outs, no quiet hours, locale `id`, Asia/Jakarta).
- * Roles: readPreferences, or the staff member themself. Errors: NotFound (subject), Validation.
+ * Roles: GetPreferences. Errors: NotFound (subject), Validation.
  */
 export class GetPreferencesUseCase {
   constructor(private readonly deps: PreferencesDeps) {}
 
   async execute(principal: Principal, subject: SubjectRef): Promise<NotificationPreferences> {
-    authorizeSubject(principal, subject, 'readPreferences', 'read preferences');
+    authorizeSubject(principal, subject, 'GetPreferences', 'read preferences');
     await requireSubject(this.deps, subject);
     return (await this.deps.preferences.get(subject)) ?? defaultPreferences(subject);
   }
@@ -58,14 +67,14 @@ export class GetPreferencesUseCase {
 /**
  * UpdatePreferences: partial update (channels on/off, opted-out notification types —
  * replaces the list —, quiet hours `HH:MM`–`HH:MM` or null, IANA time zone, locale id|en).
- * Roles: writePreferences, or the staff member themself. Errors: NotFound, Validation
+ * Roles: UpdatePreferences (a technician only their own). Errors: NotFound, Validation
  * (channels, opted_out_types, quiet_hours.start/end, time_zone, locale).
  */
 export class UpdatePreferencesUseCase {
   constructor(private readonly deps: PreferencesDeps) {}
 
   async execute(principal: Principal, input: { readonly subject: SubjectRef; readonly patch: PreferencesPatch }): Promise<NotificationPreferences> {
-    authorizeSubject(principal, input.subject, 'writePreferences', 'change preferences');
+    authorizeSubject(principal, input.subject, 'UpdatePreferences', 'change preferences');
     await requireSubject(this.deps, input.subject);
     const current = (await this.deps.preferences.get(input.subject)) ?? defaultPreferences(input.subject);
     const next = applyPreferencesPatch(current, input.patch, this.deps.clock.now());

@@ -22,7 +22,7 @@ export interface CustomerCommandDeps {
 
 /**
  * RegisterCustomer: a PENDING customer and the `registered` event (carrying
- * wantsInstallation) in one transaction. Roles: registerCustomer.
+ * wantsInstallation) in one transaction. Roles: RegisterCustomer.
  * Errors: Validation (name, phone — naming the value —, address, work_zone, package_name);
  * AlreadyExists when the phone belongs to another customer.
  */
@@ -30,7 +30,7 @@ export class RegisterCustomerUseCase {
   constructor(private readonly deps: CustomerCommandDeps) {}
 
   async execute(principal: Principal, input: RegisterCustomerInput): Promise<Customer> {
-    authorize(principal, 'registerCustomer', 'register customers');
+    authorize(principal, 'RegisterCustomer', 'register customers');
     const phone = normalizePhone(input.phone);
     const { customer, event } = registerCustomer(
       { id: this.deps.ids.newId(), ...input, phone },

@@ -142,7 +142,7 @@ type Bare = Omit<Candidate, 'preferences' | 'optedOutChannels'>;
  * share a subject or an address (unique phones and chat ids), so the rule's own later items never
  * need its earlier ones. Rules and candidates come in a deterministic order, so a position is
  * stable while the directory does not change.
- * Roles: resolveRecipients. Errors: PermissionDenied, Validation (notification_type,
+ * Roles: ResolveRecipients (BatchResolveRecipients has the same list). Errors: PermissionDenied, Validation (notification_type,
  * context.*), NotFound (no rules for the type).
  */
 export class ResolveRecipientsUseCase {
@@ -159,7 +159,7 @@ export class ResolveRecipientsUseCase {
   }
 
   async *stream(principal: Principal, input: ResolveRecipientsInput, after?: ResolutionPosition): AsyncGenerator<ResolutionItem> {
-    authorize(principal, 'resolveRecipients', 'resolve recipients');
+    authorize(principal, 'ResolveRecipients', 'resolve recipients');
     const type = validateNotificationType(input.notificationType);
     const context = normalizeContext(input.context ?? {});
     const all = await this.deps.rules.list({ notificationType: type });

@@ -2,12 +2,12 @@ import { buildRoutingRule, defaultRoutingRules, validateNotificationType, type R
 import type { RoutingRuleRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 
-/** ListRoutingRules, optionally of one notification type. Roles: readRoutingRules. */
+/** ListRoutingRules, optionally of one notification type. Roles: ListRoutingRules. */
 export class ListRoutingRulesUseCase {
   constructor(private readonly deps: { readonly rules: RoutingRuleRepository }) {}
 
   async execute(principal: Principal, input: { readonly notificationType?: string } = {}): Promise<RoutingRule[]> {
-    authorize(principal, 'readRoutingRules', 'read routing rules');
+    authorize(principal, 'ListRoutingRules', 'read routing rules');
     return this.deps.rules.list(input.notificationType ? { notificationType: validateNotificationType(input.notificationType) } : {});
   }
 }
@@ -15,13 +15,13 @@ export class ListRoutingRulesUseCase {
 /**
  * UpdateRoutingRule: inserts or replaces the rule keyed by (notification type, ticket type,
  * escalation level, audience) — to change channels or template, or disable it
- * (`enabled: false`). Roles: writeRoutingRules. Errors: Validation (see buildRoutingRule).
+ * (`enabled: false`). Roles: UpsertRoutingRule. Errors: Validation (see buildRoutingRule).
  */
 export class UpdateRoutingRuleUseCase {
   constructor(private readonly deps: { readonly rules: RoutingRuleRepository }) {}
 
   async execute(principal: Principal, input: Omit<RoutingRuleInput, 'source'> & { readonly source?: string }): Promise<RoutingRule> {
-    authorize(principal, 'writeRoutingRules', 'change routing rules');
+    authorize(principal, 'UpsertRoutingRule', 'change routing rules');
     const rule = buildRoutingRule({ ...input, source: input.source?.trim() || `edited by ${principal.staffId ?? principal.role}` });
     await this.deps.rules.upsert(rule);
     return rule;

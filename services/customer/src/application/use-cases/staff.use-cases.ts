@@ -7,14 +7,15 @@ import { authorize, type Principal } from '../principal';
 /**
  * CreateStaff: a technician, supervisor, manager, noc, customer_service or admin with
  * optional phone (E.164 digits, unique among staff — inbound WhatsApp replies are mapped
- * back to staff by phone) and work zones (none = all zones). Roles: createStaff.
+ * back to staff by phone) and work zones (none = all zones). Roles: CreateStaff.
  * Errors: Validation (name, role, phone, work_zones), AlreadyExists (phone or id).
  */
 export class CreateStaffUseCase {
   constructor(private readonly deps: { readonly staff: StaffRepository; readonly clock: Clock; readonly ids: IdGenerator }) {}
 
   async execute(principal: Principal, input: Omit<NewStaff, 'id'> & { readonly id?: string }): Promise<Staff> {
-    authorize(principal, 'createStaff', 'create staff');
+    authorize(principal, 'CreateStaff', 'create staff');
+    requirePhone(input.phone);
     const staff = createStaff({ ...input, id: input.id?.trim() || this.deps.ids.newId() }, this.deps.clock.now());
     if (staff.phone) {
       const holder = await this.deps.staff.findByPhone(staff.phone);
@@ -26,12 +27,12 @@ export class CreateStaffUseCase {
   }
 }
 
-/** GetStaff by id. Roles: readStaff. Errors: NotFound('staff', id). */
+/** GetStaff by id. Roles: GetStaff. Errors: NotFound('staff', id). */
 export class GetStaffUseCase {
   constructor(private readonly deps: { readonly staff: StaffRepository }) {}
 
   async execute(principal: Principal, input: { readonly staffId: string }): Promise<Staff> {
-    authorize(principal, 'readStaff', 'read staff');
+    authorize(principal, 'GetStaff', 'read staff');
     const found = input.staffId ? await this.deps.staff.findById(input.staffId) : null;
     if (!found) throw new NotFoundError('staff', input.staffId || '(empty)');
     return found;
@@ -39,25 +40,27 @@ export class GetStaffUseCase {
 }
 
 export interface ListStaffInput {
-  readonly role?: StaffRole;
+  /** Any of these roles (absent / empty = all). */
+  readonly roles?: readonly StaffRole[];
   readonly workZone?: string;
   readonly active?: boolean;
   readonly pageSize?: number;
   readonly pageToken?: string;
 }
 
-/** ListStaff: by name, keyset-paged. Roles: readStaff. Errors: Validation (role, work_zone, page_*). */
+/** ListStaff: by name, keyset-paged; filters any of roles, work zone, active. Roles: ListStaff. Errors: Validation (roles, work_zone, page_*). */
 export class ListStaffUseCase {
   constructor(private readonly deps: { readonly staff: StaffRepository }) {}
 
   async execute(principal: Principal, input: ListStaffInput = {}): Promise<{ staff: Staff[]; nextPageToken: string | null }> {
-    authorize(principal, 'readStaff', 'list staff');
-    if (input.role !== undefined && !isStaffRole(input.role)) throw new ValidationError('role', `unknown role "${input.role}"`);
+    authorize(principal, 'ListStaff', 'list staff');
+    const badRole = input.roles?.find((r) => !isStaffRole(r));
+    if (badRole !== undefined) throw new ValidationError('roles', `unknown role "${badRole}"`);
     const limit = resolvePageSize(input.pageSize);
     const after = input.pageToken ? (({ n, i }) => ({ name: n, id: i }))(decodePageToken(input.pageToken, ['n', 'i'] as const)) : null;
     const rows = await this.deps.staff.list(
       {
-        ...(input.role ? { role: input.role } : {}),
+        ...(input.roles?.length ? { roles: [...new Set(input.roles)] } : {}),
         ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
         ...(input.active !== undefined ? { active: input.active } : {}),
       },
@@ -74,21 +77,23 @@ export class ListStaffUseCase {
 export interface StaffPatch {
   readonly name?: string;
   readonly role?: StaffRole;
-  /** Null or empty = no phone. */
+  /** A new phone; null or empty is refused (CreateStaff requires one, Staff.phone is a number). */
   readonly phone?: string | null;
   readonly workZones?: readonly string[];
   readonly active?: boolean;
 }
 
 /**
- * UpdateStaff: changes name, role, phone, work zones, active (validated like CreateStaff).
- * Roles: createStaff. Errors: NotFound('staff', id), Validation, AlreadyExists (phone).
+ * UpdateStaff: changes name, role, phone, work zones, active (validated like CreateStaff:
+ * a phone given must be a number; a staff member without one, stored before phones were
+ * required, keeps none until one is given). Roles: UpdateStaff. Errors: NotFound('staff', id), Validation, AlreadyExists (phone).
  */
 export class UpdateStaffUseCase {
   constructor(private readonly deps: { readonly staff: StaffRepository }) {}
 
   async execute(principal: Principal, input: { readonly staffId: string; readonly patch: StaffPatch }): Promise<Staff> {
-    authorize(principal, 'createStaff', 'update staff');
+    authorize(principal, 'UpdateStaff', 'update staff');
+    if (input.patch.phone !== undefined) requirePhone(input.patch.phone);
     const current = await this.deps.staff.findById(input.staffId);
     if (!current) throw new NotFoundError('staff', input.staffId);
     const p = input.patch;
@@ -110,4 +115,9 @@ export class UpdateStaffUseCase {
     if (!(await this.deps.staff.update(next))) throw new NotFoundError('staff', input.staffId);
     return next;
   }
+}
+
+/** ValidationError('phone') unless a phone is given (its form is checked by createStaff). */
+function requirePhone(phone: string | null | undefined): void {
+  if (!phone?.trim()) throw new ValidationError('phone', 'is required');
 }

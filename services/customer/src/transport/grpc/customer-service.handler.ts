@@ -242,7 +242,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       exactlyOne(req.id, req.phone);
       const principal = principalOf(ctx);
       if (req.id.trim()) return { staff: staffToProto(await getStaff.execute(principal, { staffId: req.id.trim() })) };
-      authorize(principal, 'readStaff', 'read staff');
+      authorize(principal, 'GetStaff', 'read staff');
       const phone = normalizePhone(req.phone);
       const found = await store.staff.findByPhone(phone);
       if (!found) throw new NotFoundError('staff with phone', phone);
@@ -250,9 +250,8 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     }),
 
     listStaff: unary(async (req: customerv1.ListStaffRequest, ctx) => {
-      if (req.roles.length > 1) throw new ValidationError('roles', 'filter by at most one role for now');
       const page = await listStaff.execute(principalOf(ctx), {
-        ...(req.roles[0] !== undefined ? { role: staffRoleFromProto(req.roles[0], 'roles') } : {}),
+        ...(req.roles.length ? { roles: req.roles.map((r, i) => staffRoleFromProto(r, `roles[${i}]`)) } : {}),
         ...(req.workZone ? { workZone: req.workZone } : {}),
         ...(req.activeOnly ? { active: true } : {}),
         pageSize: req.page?.pageSize ?? 0,
@@ -273,14 +272,14 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     }),
 
     listGroups: unary(async (req: customerv1.ListGroupsRequest, ctx) => {
-      if (req.categories.length > 1) throw new ValidationError('categories', 'filter by at most one category for now');
-      const groups = await listGroups.execute(principalOf(ctx), {
-        ...(req.categories[0] !== undefined ? { category: groupCategoryFromProto(req.categories[0], 'categories') } : {}),
+      const page = await listGroups.execute(principalOf(ctx), {
+        ...(req.categories.length ? { categories: req.categories.map((c, i) => groupCategoryFromProto(c, `categories[${i}]`)) } : {}),
         ...(req.workZone ? { workZone: req.workZone } : {}),
         ...(req.activeOnly ? { active: true } : {}),
+        pageSize: req.page?.pageSize ?? 0,
+        ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
       });
-      // Master data (a few dozen rows): one page.
-      return { groups: groups.map(groupToProto), nextPageToken: '' };
+      return { groups: page.groups.map(groupToProto), nextPageToken: page.nextPageToken ?? '' };
     }),
 
     updateGroup: unary(async (req: customerv1.UpdateGroupRequest, ctx) => {

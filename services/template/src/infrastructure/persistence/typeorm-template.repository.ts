@@ -39,14 +39,18 @@ const UNIQUE_VIOLATION = '23505';
  * Active-version cache ({@link TemplateRepositoryOptions.activeCacheTtlMs}): RenderTemplate
  * reads the active version of (key, channel, locale) on every render, and a ticket event renders
  * several; findActive keeps each answer (a version, or "none" for a missing locale) for the TTL.
- * A write through this repository (appendVersion, saveHead) drops that template's entries at
- * once, so this process renders a new or re-activated version from the next call; another
- * replica sees it within the TTL.
+ * A write through this repository (appendVersion, saveHead) drops that template's entry before
+ * it starts and again once it has committed (or failed), and a read that overlapped a write
+ * (begun before the write ended) is not cached: a render during the write cannot keep the old
+ * active version for the TTL, so this process renders a new or re-activated version from the
+ * first call after the write returns; another replica sees it within the TTL.
  */
 export class TypeOrmTemplateRepository implements TemplateRepository {
   /** SELECT of the active version of (key, channel, locale), built once for the schema. */
   private readonly activeSql: string;
   private readonly activeCache = new Map<string, { version: TemplateVersion | undefined; until: number }>();
+  /** Bumped when a write starts and when it ends: a findActive that saw it change does not cache. */
+  private writeGeneration = 0;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
@@ -76,11 +80,12 @@ export class TypeOrmTemplateRepository implements TemplateRepository {
     const id = templateRefToString(ref);
     const cached = this.ttlMs > 0 ? this.activeCache.get(id) : undefined;
     if (cached && cached.until > this.now()) return cached.version;
+    const generation = this.writeGeneration;
     // The hot path of RenderTemplate (one read per render): one indexed join in plain SQL,
     // without the query builder's per-call SQL generation.
     const [row] = (await this.dataSource.query(this.activeSql, [ref.key, ref.channel, ref.locale])) as RawVersionRow[];
     const version = row ? toVersion(fromRaw(row)) : undefined;
-    if (this.ttlMs > 0) {
+    if (this.ttlMs > 0 && generation === this.writeGeneration) {
       if (this.activeCache.size >= ACTIVE_CACHE_MAX) this.activeCache.clear();
       this.activeCache.set(id, { version, until: this.now() + this.ttlMs });
     }
@@ -109,7 +114,10 @@ export class TypeOrmTemplateRepository implements TemplateRepository {
 
   async appendVersion(version: TemplateVersion, head: TemplateHead): Promise<void> {
     const id = templateRefToString(version);
-    this.activeCache.delete(id);
+    await this.dropCachedAround(id, () => this.insertVersion(id, version, head));
+  }
+
+  private async insertVersion(id: string, version: TemplateVersion, head: TemplateHead): Promise<void> {
     if (head.latestVersion !== version.version || templateRefToString(head) !== id) {
       throw new ConflictError(`template ${id}: head (latest ${head.latestVersion}) does not match version ${version.version}`);
     }
@@ -140,7 +148,26 @@ export class TypeOrmTemplateRepository implements TemplateRepository {
 
   async saveHead(head: TemplateHead): Promise<void> {
     const id = templateRefToString(head);
+    await this.dropCachedAround(id, () => this.updateHead(id, head));
+  }
+
+  /**
+   * Runs a write of template `id`, dropping its cached active version before and after (the
+   * after covers a findActive that ran during the write and read the old, still committed, row)
+   * and marking the write's span so overlapping reads do not cache.
+   */
+  private async dropCachedAround(id: string, write: () => Promise<void>): Promise<void> {
+    this.writeGeneration += 1;
     this.activeCache.delete(id);
+    try {
+      await write();
+    } finally {
+      this.writeGeneration += 1;
+      this.activeCache.delete(id);
+    }
+  }
+
+  private async updateHead(id: string, head: TemplateHead): Promise<void> {
     const result = await this.dataSource
       .createQueryBuilder()
       .update(TemplateHeadEntity)

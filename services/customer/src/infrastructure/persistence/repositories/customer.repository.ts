@@ -83,9 +83,9 @@ export class PgCustomerRepository implements CustomerRepository {
       where.push(`(name ILIKE $${i} OR phone LIKE $${i})`);
     }
     if (filter.workZone) where.push(`work_zone = $${params.push(filter.workZone)}`);
-    if (after) where.push(`(created_at, id) < ($${params.push(after.createdAt)}, $${params.push(after.id)})`);
+    if (after) where.push(`(name COLLATE "C", id COLLATE "C") > ($${params.push(after.name)}, $${params.push(after.id)})`);
     const sql = `SELECT ${COLUMNS} FROM ${t(this.ctx, 'customers')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY created_at DESC, id DESC LIMIT $${params.push(limit)}`;
+                 ORDER BY name COLLATE "C", id COLLATE "C" LIMIT $${params.push(limit)}`;
     return (await query(this.ctx, sql, params)).map(toCustomer);
   }
 

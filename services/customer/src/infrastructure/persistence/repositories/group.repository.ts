@@ -76,7 +76,7 @@ export class PgGroupRepository implements GroupRepository {
   async list(filter: GroupListFilter): Promise<WhatsAppGroup[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.category) where.push(`category = $${params.push(filter.category)}`);
+    if (filter.categories?.length) where.push(`category = ANY($${params.push([...filter.categories])})`);
     if (filter.active !== undefined) where.push(`active = $${params.push(filter.active)}`);
     if (filter.workZone) where.push(`(work_zone IS NULL OR work_zone = $${params.push(filter.workZone)})`);
     const sql = `SELECT ${COLUMNS} FROM ${t(this.ctx, 'whatsapp_groups')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, id`;

@@ -82,7 +82,7 @@ export class PgStaffRepository implements StaffRepository {
   async list(filter: StaffListFilter, limit: number, after: StaffCursor | null): Promise<Staff[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.role) where.push(`role = $${params.push(filter.role)}`);
+    if (filter.roles?.length) where.push(`role = ANY($${params.push([...filter.roles])})`);
     if (filter.active !== undefined) where.push(`active = $${params.push(filter.active)}`);
     if (filter.workZone) where.push(`(cardinality(work_zones) = 0 OR $${params.push(filter.workZone)} = ANY(work_zones))`);
     if (after) where.push(`(name COLLATE "C", id COLLATE "C") > ($${params.push(after.name)}, $${params.push(after.id)})`);
