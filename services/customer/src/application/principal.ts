@@ -1,3 +1,4 @@
+import { RPC_ROLES } from '@notify/proto';
 import { PermissionDeniedError } from '@notify/errors';
 
 /**
@@ -23,35 +24,14 @@ export interface Principal {
 }
 
 /**
- * Which roles may call which customer-service RPC: exactly the "Roles:" line of each RPC in
- * proto/notify/customer/v1/customer_service.proto (the contract; grpc-kit checks the same
- * lists, generated as RPC_ROLES, before the handler runs — a test keeps the two equal).
+ * Which roles may call which customer-service RPC: the "Roles:" line of each RPC in
+ * proto/notify/customer/v1/customer_service.proto (the contract), as generated into RPC_ROLES —
+ * the same lists grpc-kit checks before the handler runs, so the two cannot disagree.
  * Own-record rule on top: a technician may change only their OWN preferences
  * (UpdatePreferences "technician (own)"), see the preferences use cases.
  */
-export const CUSTOMER_PERMISSIONS = {
-  RegisterCustomer: ['admin', 'customer_service', 'service'],
-  ActivateCustomer: ['admin', 'customer_service', 'service'],
-  GetCustomer: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
-  ListCustomers: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
-  CreateStaff: ['admin', 'service'],
-  UpdateStaff: ['admin', 'service'],
-  GetStaff: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
-  ListStaff: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
-  CreateGroup: ['admin', 'supervisor', 'noc', 'service'],
-  ListGroups: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
-  UpdateGroup: ['admin', 'supervisor', 'noc', 'service'],
-  DeleteGroup: ['admin', 'service'],
-  GetPreferences: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
-  UpdatePreferences: ['admin', 'supervisor', 'customer_service', 'technician', 'service'],
-  OptOut: ['admin', 'customer_service', 'service'],
-  CreateInvoice: ['admin', 'customer_service', 'service'],
-  ListInvoicesDue: ['admin', 'manager', 'customer_service', 'service'],
-  ListRoutingRules: ['admin', 'manager', 'supervisor', 'noc', 'service'],
-  UpsertRoutingRule: ['admin'],
-  ResolveRecipients: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
-  BatchResolveRecipients: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
-} as const satisfies Record<string, readonly PrincipalRole[]>;
+export const CUSTOMER_PERMISSIONS: Readonly<Record<keyof (typeof RPC_ROLES)['notify.customer.v1.CustomerService'], readonly PrincipalRole[]>> =
+  RPC_ROLES['notify.customer.v1.CustomerService'];
 
 export type CustomerOperation = keyof typeof CUSTOMER_PERMISSIONS;
 
