@@ -226,6 +226,7 @@ export class ConsumerRunner implements ConsumerHandle {
 
   /** The message is done here (acked, or terminated after its dead letter was recorded). */
   private forget(evt: IncomingEvent): void {
+    if (this.failures.size === 0) return; // the usual case: no key built on the ack path
     const key = this.failureKey(evt);
     if (key !== undefined) this.failures.delete(key);
   }

@@ -4,6 +4,7 @@ import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { createTechnicianReplyHandler, InMemoryInboundDedupe, REPLY_TEXTS, type InboundReply, type TechnicianReplyHandler } from '../../src/application/replies';
+import { GrpcRecipientDirectory } from '../../src/infrastructure/clients/grpc-recipient.directory';
 import { KEYS, RecordingReplySender, startReplyStack, type ReplyStack } from './support/reply-stack';
 
 const S = ticketv1.TicketStatus;
@@ -27,7 +28,7 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     stack = await startReplyStack('replies');
     sender = new RecordingReplySender();
     dedupe = new InMemoryInboundDedupe(100);
-    handler = createTechnicianReplyHandler({
+    handler = createTechnicianReplyHandler({ customers: new GrpcRecipientDirectory(stack.customer),
       customer: stack.customer,
       ticket: stack.ticket,
       sender,
@@ -195,7 +196,7 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     const b = await createStaff('Fajar', ['cianjur']);
     const t = await createTicket('cianjur');
     // b reads the OPEN ticket; a takes it before b's AssignTicket arrives.
-    const slowBoardHandler = createTechnicianReplyHandler({
+    const slowBoardHandler = createTechnicianReplyHandler({ customers: new GrpcRecipientDirectory(stack.customer),
       customer: stack.customer,
       ticket: withListHook(stack.ticket, () => reply(a.e164, '1')),
       sender,
@@ -215,7 +216,7 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     const t = await createTicket('depok');
     const dead = createClient(ticketv1.TicketServiceClient, '127.0.0.1:1', { apiKey: KEYS.service });
     try {
-      const h = createTechnicianReplyHandler({ customer: stack.customer, ticket: dead, sender, logger: createLogger({ service: 'gateway', level: 'silent' }), deadlineMs: 1_000 });
+      const h = createTechnicianReplyHandler({ customers: new GrpcRecipientDirectory(stack.customer), customer: stack.customer, ticket: dead, sender, logger: createLogger({ service: 'gateway', level: 'silent' }), deadlineMs: 1_000 });
       const started = Date.now();
       const r = await h.handle({ provider: 'fonnte', from: tech.e164, text: '1', isGroup: false });
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -230,7 +231,7 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
   it('an AssignTicket whose answer is lost (DEADLINE_EXCEEDED after the ticket service committed) is confirmed from a re-read', async () => {
     const tech = await createStaff('Indra', ['garut']);
     const t = await createTicket('garut');
-    const h = createTechnicianReplyHandler({ customer: stack.customer, ticket: withLostAnswer(stack.ticket, 'assignTicket'), sender, logger: createLogger({ service: 'gateway', level: 'silent' }) });
+    const h = createTechnicianReplyHandler({ customers: new GrpcRecipientDirectory(stack.customer), customer: stack.customer, ticket: withLostAnswer(stack.ticket, 'assignTicket'), sender, logger: createLogger({ service: 'gateway', level: 'silent' }) });
     const r = await h.handle({ provider: 'fonnte', from: tech.e164, text: '1', isGroup: false });
     expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
     expect(r.reply).toContain('DIAMBIL');

@@ -1,12 +1,12 @@
 import { NotFoundError } from '@notify/errors';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import type { CustomerContact, CustomerDirectory, Job, JobActor, JobBoard, JobStatus, StaffDirectory, StaffMember } from './reply.ports';
+import type { Job, JobActor, JobBoard, JobStatus, StaffDirectory, StaffMember } from './reply.ports';
 
 /**
  * gRPC adapters of the reply flow's ports. The clients are made by the caller with
  * `@notify/grpc-kit` `createClient(…, { apiKey })` and an API key of role `service` (the roles
- * customer GetStaff / GetCustomer, ticket ListTickets / GetTicket / AssignTicket / StartTicket / CompleteTicket allow,
+ * customer GetStaff, ticket ListTickets / GetTicket / AssignTicket / StartTicket / CompleteTicket allow,
  * ticket_service.proto / customer_service.proto "Roles:"). Every call carries its own deadline
  * (`deadlineMs`, ms, from the call's start). Errors come back as grpc-kit maps them
  * (`callUnary` → `fromGrpcError`): FAILED_PRECONDITION → FailedPreconditionError, ABORTED →
@@ -42,28 +42,6 @@ export class GrpcStaffDirectory implements StaffDirectory {
         active: s.active,
         workZones: [...new Set(s.workZones.map((z) => z.trim().toLowerCase()).filter(Boolean))],
       };
-    } catch (err) {
-      if (err instanceof NotFoundError) return null;
-      throw err;
-    }
-  }
-}
-
-/**
- * customer GetCustomer(id) as the {@link CustomerDirectory}: NOT_FOUND → null. The gateway's
- * composition root passes its cached RecipientDirectory instead (same call, with a TTL cache);
- * this adapter is the default when none is given.
- */
-export class GrpcCustomerDirectory implements CustomerDirectory {
-  constructor(
-    private readonly client: customerv1.CustomerServiceClient,
-    private readonly deadlineMs: number = DEFAULT_REPLY_DEADLINE_MS,
-  ) {}
-
-  async customer(id: string): Promise<CustomerContact | null> {
-    try {
-      const res = await callUnary(this.client, 'getCustomer', customerv1.GetCustomerRequest.fromPartial({ id }), { deadline: Date.now() + this.deadlineMs });
-      return res.customer ? { name: res.customer.name, phone: res.customer.phone } : null;
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;

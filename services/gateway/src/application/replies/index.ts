@@ -1,6 +1,6 @@
 import type { Logger } from '@notify/logger';
 import type { customerv1, ticketv1 } from '@notify/proto';
-import { DEFAULT_REPLY_DEADLINE_MS, GrpcCustomerDirectory, GrpcJobBoard, GrpcStaffDirectory } from './grpc-reply.adapters';
+import { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory } from './grpc-reply.adapters';
 import type { CustomerDirectory, InboundDedupe, JobMessageLog, ReplySender, TechnicianReplyHandler } from './reply.ports';
 import { TechnicianReplyUseCase } from './technician-reply.use-case';
 
@@ -8,12 +8,12 @@ export * from './reply.ports';
 export { REPLY_TEXTS } from './reply-texts';
 export { decideJob, displayPhone, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 export { TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
-export { DEFAULT_REPLY_DEADLINE_MS, GrpcCustomerDirectory, GrpcJobBoard, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
+export { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
 export { DEFAULT_INBOUND_DEDUPE_CAPACITY, InMemoryInboundDedupe } from './in-memory-inbound.dedupe';
 
 /** Dependencies of {@link createTechnicianReplyHandler}. */
 export interface TechnicianReplyHandlerDeps {
-  /** Customer service client (createClient with an API key of role `service`): GetStaff by phone, GetCustomer. */
+  /** Customer service client (createClient with an API key of role `service`): GetStaff by phone. */
   readonly customer: customerv1.CustomerServiceClient;
   /** Ticket service client (createClient with an API key of role `service`): ListTickets, GetTicket, AssignTicket, StartTicket, CompleteTicket. */
   readonly ticket: ticketv1.TicketServiceClient;
@@ -36,10 +36,10 @@ export interface TechnicianReplyHandlerDeps {
    */
   readonly messages?: JobMessageLog;
   /**
-   * Customer name and phone for the take confirmation; default GetCustomer over `customer`
-   * ({@link GrpcCustomerDirectory}). The gateway passes its cached RecipientDirectory.
+   * Customer name and phone for the take confirmation: the gateway's RecipientDirectory
+   * (customer GetCustomer, cached for DIRECTORY_CACHE_TTL_MS), which has this shape.
    */
-  readonly customers?: CustomerDirectory;
+  readonly customers: CustomerDirectory;
 }
 
 /**
@@ -62,7 +62,7 @@ export function createTechnicianReplyHandler(deps: TechnicianReplyHandlerDeps): 
     sender: deps.sender,
     logger: deps.logger,
     clock: deps.clock ?? (() => new Date()),
-    customers: deps.customers ?? new GrpcCustomerDirectory(deps.customer, deadlineMs),
+    customers: deps.customers,
     ...(deps.dedupe ? { dedupe: deps.dedupe } : {}),
     ...(deps.messages ? { messages: deps.messages } : {}),
   });
