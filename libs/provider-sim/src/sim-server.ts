@@ -108,12 +108,14 @@ export interface CommonSimOptions {
  *   accepted and every send request's socket is destroyed without an answer (a socket error
  *   for the client), while the control API stays reachable.
  * - `http_500`: HTTP 500 with the provider's error body (`reason` in it where the format has a
- *   text field); nothing is recorded.
+ *   text field); nothing is recorded. With `retry_after_s`: HTTP 503 with that `Retry-After`.
  * - `slow`: the message is accepted and recorded at once, the answer comes after `delay_ms`
  *   (default 5000): an ambiguous timeout for a caller with a shorter timeout.
  * - `status_false`: the provider's business-failure answer (HTTP 200 `status:false` for
  *   Fonnte/Wablas, an error `response-code` for Advanta, a 4xx error JSON for Twilio) carrying
  *   `reason` (and `code` where the provider has codes); nothing is recorded.
+ * `retry_after_s`: the `Retry-After` header (seconds) of a rate-limit answer (Twilio
+ *   `status_false` with code 20429 → HTTP 429; default 1), or of an `http_500` fault (then 503).
  * `times`: only the next N send requests are affected, then the fault clears itself.
  * `duration_ms`: the fault clears itself after this many ms.
  */
@@ -126,6 +128,7 @@ export const simFaultSchema = z
     times: z.number().int().min(1).optional(),
     duration_ms: z.number().int().min(1).max(86_400_000).optional(),
     refuse: z.boolean().optional(),
+    retry_after_s: z.number().int().min(0).max(86_400).optional(),
   })
   .strict();
 export type SimFault = z.infer<typeof simFaultSchema>;
@@ -427,7 +430,11 @@ export class SimServer<M extends SimMessage> implements SimHandle<M> {
           request.raw.socket.destroy();
           return;
         }
-        if (fault?.mode === 'http_500') return this.send(reply, this.hooks.http500(fault));
+        if (fault?.mode === 'http_500') {
+          const r = this.hooks.http500(fault);
+          // With retry_after_s: 503 Service Unavailable + Retry-After (RFC 9110 §15.6.4), the provider's error body.
+          return this.send(reply, fault.retry_after_s === undefined ? r : { ...r, status: 503, headers: { ...r.headers, 'retry-after': String(fault.retry_after_s) } });
+        }
         if (fault?.mode === 'status_false') return this.send(reply, this.hooks.statusFalse(fault));
         let accepted = 0;
         const result = await handler(request, {

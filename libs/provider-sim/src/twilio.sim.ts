@@ -32,7 +32,7 @@
  *   [high]). No `webhookSecret` is appended: Twilio webhooks are checked by signature.
  * - Fault `status_false` (Twilio has no HTTP-200 failures): the 2010 error JSON with `code`
  *   (default 21610 "Attempt to send to unsubscribed recipient", HTTP 400; 20003 → 401,
- *   20404 → 404, 20429 → 429 with `Retry-After: 1`). `http_500`: 500 with code 20500.
+ *   20404 → 404, 20429 → 429 with `Retry-After: <retry_after_s, default 1>`). `http_500`: 500 with code 20500.
  * - Not simulated: API-key (SK…) auth, media, scheduling (`SendAt`), callbacks for
  *   `queued`/`sending`, price updates, inbound SMS.
  */
@@ -145,7 +145,7 @@ export async function startTwilioSim(options: TwilioSimOptions = {}): Promise<Tw
         const status = httpStatusOf(code);
         return errorReply(
           { code, message: fault.reason ?? (code === 21610 ? 'Attempt to send to unsubscribed recipient' : 'Request rejected'), status },
-          status === 429 ? { 'retry-after': '1' } : undefined,
+          status === 429 ? { 'retry-after': String(fault.retry_after_s ?? 1) } : undefined,
         );
       },
       malformed: (msg: string) => errorReply({ code: 20001, message: msg, status: 400 }),

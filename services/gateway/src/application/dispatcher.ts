@@ -10,7 +10,7 @@ import type { Clock, DeliveryStore, NewAttempt, RoundResult } from './ports';
 /** What one provider call came to (structurally the ProviderChain's `ProviderAttempt`). */
 export interface ProviderCall {
   provider: string;
-  result: 'accepted' | 'failed_retryable' | 'failed_permanent' | 'connection_error' | 'timeout' | 'breaker_open';
+  result: 'accepted' | 'failed_retryable' | 'failed_permanent' | 'connection_error' | 'timeout' | 'breaker_open' | 'rate_limited';
   outcome?: SendOutcome;
   error?: string;
   latencyMs: number;
@@ -77,6 +77,7 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
   connection_error: 'RETRYABLE_FAILURE',
   timeout: 'AMBIGUOUS',
   breaker_open: 'BREAKER_OPEN',
+  rate_limited: 'RATE_LIMITED',
 };
 
 /**
@@ -90,7 +91,8 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
  * - definite failure on WhatsApp, priority in SMS_FALLBACK_PRIORITIES, an SMS text rendered and
  *   the recipient a phone → the same round goes on through the SMS chain;
  * - definite failure → FAILED with next_attempt_at = now + backoff(round) (exponential, equal
- *   jitter), or DEAD after `maxRounds` rounds or on a permanent (message-fault) failure;
+ *   jitter; no earlier than the providers' Retry-After when each of them asked to wait), or DEAD
+ *   after `maxRounds` rounds or on a permanent (message-fault) failure;
  * - AMBIGUOUS (timeout after the request was sent; see ProviderChain): FAILED, retried later on
  *   the SAME provider only (`pinned_provider`), never failed over: at worst that one provider
  *   sees it twice, which its own dedupe/receipts can settle, instead of two providers each
@@ -316,7 +318,10 @@ export class Dispatcher {
       }
       if (sms.outcome.kind === 'ambiguous') return this.failure(d, sms.provider, `ambiguous: ${sms.outcome.reason}`, false, sms.provider);
       const permanentBoth = !res.outcome.retryable && !sms.outcome.retryable && res.outcome.fault === 'message';
-      return this.failure(d, sms.provider ?? res.provider, `${res.outcome.reason}; SMS fallback: ${sms.outcome.reason}`, permanentBoth, null);
+      const waWait = res.outcome.retryAfterMs;
+      const smsWait = sms.outcome.retryAfterMs;
+      const wait = waWait !== undefined && smsWait !== undefined ? Math.min(waWait, smsWait) : undefined;
+      return this.failure(d, sms.provider ?? res.provider, `${res.outcome.reason}; SMS fallback: ${sms.outcome.reason}`, permanentBoth, null, false, wait);
     }
     const permanent = !res.outcome.retryable && res.outcome.fault === 'message';
     // An URGENT message pinned to a provider that now fails for sure (down, 5xx, breaker open)
@@ -324,13 +329,13 @@ export class Dispatcher {
     // reach the person twice (the ambiguous attempt may have been delivered); for URGENT that
     // beats never. Other priorities stay pinned (see the class comment).
     const unpin = d.pinnedProvider !== null && isUrgent(d.priority);
-    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin);
+    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, res.outcome.retryAfterMs);
   }
 
-  /** FAILED (retry after the backoff; `pinned` or the row's pin kept unless `unpin`) or DEAD. */
-  private failure(d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null, unpin = false): RoundResult {
+  /** FAILED (retry after the backoff, and no earlier than `retryAfterMs`; `pinned` or the row's pin kept unless `unpin`) or DEAD. */
+  private failure(d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null, unpin = false, retryAfterMs?: number): RoundResult {
     const now = this.o.clock();
-    const decision = decideAfterFailure(now, d.rounds + 1, this.o.maxRounds, permanent, this.o.backoff);
+    const decision = decideAfterFailure(now, d.rounds + 1, this.o.maxRounds, permanent, this.o.backoff, retryAfterMs);
     if (decision.kind === 'dead') {
       return { status: 'DEAD', provider, lastError: permanent ? `permanent: ${error}` : `gave up after ${d.rounds + 1} rounds: ${error}` };
     }

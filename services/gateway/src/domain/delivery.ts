@@ -14,7 +14,7 @@ export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'URGENT';
 export type Channel = 'WHATSAPP' | 'SMS';
 export type Locale = 'ID' | 'EN';
 export type RecipientKind = 'CUSTOMER' | 'STAFF' | 'GROUP' | 'PHONE';
-export type AttemptOutcome = 'ACCEPTED' | 'RETRYABLE_FAILURE' | 'PERMANENT_FAILURE' | 'AMBIGUOUS' | 'BREAKER_OPEN';
+export type AttemptOutcome = 'ACCEPTED' | 'RETRYABLE_FAILURE' | 'PERMANENT_FAILURE' | 'AMBIGUOUS' | 'BREAKER_OPEN' | 'RATE_LIMITED';
 export type NotificationSource = 'EVENT' | 'NOTIFY' | 'BROADCAST';
 export type NotificationStatus = 'RESOLVING' | 'RESOLVED' | 'FAILED';
 

@@ -8,6 +8,8 @@
  *   `fault` says whose fault it is: `message` (bad target / body: no provider will take it)
  *   or `provider` (credentials, device, outage: another provider may). `httpStatus` is the
  *   provider's HTTP status when one came back; `code` the provider's error code, if any.
+ *   `retryAfterMs`: how long the provider asked not to be called again, ms (HTTP 429 / 503 with
+ *   a `Retry-After` header; providers.md §3.2 Twilio 20429 "retry; honour Retry-After").
  */
 export type SendOutcome =
   | { kind: 'accepted'; providerMessageId: string; raw?: unknown }
@@ -18,6 +20,7 @@ export type SendOutcome =
       httpStatus?: number;
       fault?: 'message' | 'provider';
       code?: string;
+      retryAfterMs?: number;
     };
 
 /**

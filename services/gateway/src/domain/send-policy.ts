@@ -30,6 +30,8 @@ export type FailureDecision = { kind: 'retry'; at: Date } | { kind: 'dead' };
  * After a send round that failed (issue 5 "Retries are durable": backoff with jitter, a
  * maximum number of attempts, then DEAD). `round` = rounds made so far (1 after the first);
  * `permanent` = no retry can help (the message's fault). `backoff(round)` gives the wait in ms.
+ * `retryAfterMs`: the providers asked not to be called for this long (Retry-After, see
+ * ProviderChain): the retry is no earlier, whatever the backoff says.
  */
 export function decideAfterFailure(
   now: Date,
@@ -37,9 +39,10 @@ export function decideAfterFailure(
   maxRounds: number,
   permanent: boolean,
   backoff: (round: number) => number,
+  retryAfterMs?: number,
 ): FailureDecision {
   if (permanent || round >= maxRounds) return { kind: 'dead' };
-  return { kind: 'retry', at: new Date(now.getTime() + backoff(round)) };
+  return { kind: 'retry', at: new Date(now.getTime() + Math.max(backoff(round), retryAfterMs ?? 0)) };
 }
 
 /** True when a WhatsApp delivery of `priority` may fall back to SMS (SMS_FALLBACK_PRIORITIES). */

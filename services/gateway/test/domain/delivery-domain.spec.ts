@@ -95,6 +95,12 @@ describe('decideAfterFailure and backoff', () => {
     expect(decideAfterFailure(now, 1, 5, true, backoff)).toEqual({ kind: 'dead' });
   });
 
+  it("retries no earlier than the providers' Retry-After, and the backoff when that is later", () => {
+    expect(decideAfterFailure(now, 1, 5, false, backoff, 120_000)).toEqual({ kind: 'retry', at: new Date(now.getTime() + 120_000) });
+    expect(decideAfterFailure(now, 1, 5, false, backoff, 1_000)).toEqual({ kind: 'retry', at: new Date(now.getTime() + 30_000) });
+    expect(decideAfterFailure(now, 5, 5, false, backoff, 120_000)).toEqual({ kind: 'dead' });
+  });
+
   it('backoff has equal jitter (half fixed, half random) and a cap', () => {
     expect(backoffMs(1, 1000, 60_000, () => 0)).toBe(500);
     expect(backoffMs(1, 1000, 60_000, () => 1)).toBe(1000);

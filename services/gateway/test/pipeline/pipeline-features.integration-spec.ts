@@ -465,4 +465,34 @@ describe('gateway pipeline features', () => {
     // The customer still gets their own confirmation.
     await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.startsWith('✅ *REGISTRASI BERHASIL*')), { timeoutMs: 20_000 });
   });
+
+  // Last in this file: it pauses every provider for a few seconds (and waits for the pauses to end).
+  it('every provider answering 429 / 503 with Retry-After: the retry waits for the shortest of them (not the 0.3–1 s backoff), then goes out once', async () => {
+    const { customer, phone } = await register('bogor', 'Yanti Lestari');
+    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone), { timeoutMs: 20_000 }); // its registration confirmation is out
+    await stack.sims.fonnte.setFault({ mode: 'http_500', retry_after_s: 3 });
+    await stack.sims.wablas.setFault({ mode: 'http_500', retry_after_s: 3 });
+    await stack.sims.twilio.setFault({ mode: 'status_false', code: 20429, retry_after_s: 4 });
+    await stack.sims.advanta.setFault({ mode: 'http_500', retry_after_s: 5 });
+    const t = await createTicket(customer.id, 'bogor', commonv1.Priority.PRIORITY_HIGH, 'Internet putus, lampu LOS merah');
+    const d = await deliveryFor(t.id, phone);
+    const failed = await waitStatus(d.id, ['FAILED']);
+    await stack.sims.clearFaults();
+    const first = await stack.gateway.store.attempts(d.id);
+    expect(first.map((a) => [a.provider, a.outcome, a.httpStatus])).toEqual([
+      ['fonnte', 'RETRYABLE_FAILURE', 503], ['wablas', 'RETRYABLE_FAILURE', 503], ['twilio', 'RETRYABLE_FAILURE', 429], ['advanta', 'RETRYABLE_FAILURE', 503],
+    ]);
+    const roundEnd = first[first.length - 1]!.finishedAt.getTime();
+    // WhatsApp asked for 3 s, SMS for 4 s: the next round may use WhatsApp again after 3 s.
+    expect(failed.nextAttemptAt!.getTime() - roundEnd).toBeGreaterThanOrEqual(2_500);
+    expect(failed.nextAttemptAt!.getTime() - roundEnd).toBeLessThanOrEqual(3_500);
+    const sent = await waitStatus(d.id, ['SENT', 'DELIVERED', 'READ'], 20_000);
+    expect(sent).toMatchObject({ channel: 'WHATSAPP', provider: 'fonnte' });
+    const all = await stack.gateway.store.attempts(d.id);
+    expect(all.slice(first.length).map((a) => [a.provider, a.outcome])).toEqual([['fonnte', 'ACCEPTED']]);
+    expect(all[first.length]!.startedAt.getTime() - roundEnd).toBeGreaterThanOrEqual(2_500);
+    expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text.includes(t.number))).toHaveLength(1);
+    // ListProviders showed the pauses; they are over once every provider's time has come.
+    await waitFor(async () => (await callUnary(stack.gatewayClient, 'listProviders', {})).providers.every((p) => !p.pausedUntil), { timeoutMs: 10_000, intervalMs: 200 });
+  });
 });

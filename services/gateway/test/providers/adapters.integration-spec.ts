@@ -138,7 +138,11 @@ describe('TwilioAdapter', () => {
   it('classifies error codes: 21211 permanent, 20429 retryable, 20003 provider fault', async () => {
     expect(await adapter.send({ to: '12', text: 'x' }, signal())).toMatchObject({ kind: 'failed', retryable: false, fault: 'message', code: '21211', httpStatus: 400 });
     await sim.setFault({ mode: 'status_false', code: 20429 });
-    expect(await adapter.send({ to: '6281234567890', text: 'x' }, signal())).toMatchObject({ kind: 'failed', retryable: true, httpStatus: 429 });
+    expect(await adapter.send({ to: '6281234567890', text: 'x' }, signal())).toMatchObject({ kind: 'failed', retryable: true, httpStatus: 429, retryAfterMs: 1_000 });
+    await sim.setFault({ mode: 'status_false', code: 20429, retry_after_s: 45 });
+    expect(await adapter.send({ to: '6281234567890', text: 'x' }, signal())).toMatchObject({ kind: 'failed', retryable: true, httpStatus: 429, retryAfterMs: 45_000 });
+    await sim.setFault({ mode: 'http_500' });
+    expect(await adapter.send({ to: '6281234567890', text: 'x' }, signal())).not.toHaveProperty('retryAfterMs');
     await sim.clearFault();
     const wrong = new TwilioAdapter({ baseUrl: sim.url, accountSid: sid, authToken: 'bad', from: '+15005550006' });
     expect(await wrong.send({ to: '6281234567890', text: 'x' }, signal())).toMatchObject({ kind: 'failed', retryable: false, fault: 'provider', code: '20003', httpStatus: 401 });

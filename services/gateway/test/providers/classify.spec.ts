@@ -1,6 +1,6 @@
 // The status:false / error-code classifiers (providers.md §1.5, §2.6, §3.2, §4.2): which
 // failures are retryable and whose fault they are (which decides failover in ProviderChain).
-import { classifyAdvantaCode, classifyFonnteReason, classifyTwilioError, classifyWablasMessage } from '../../src/infrastructure/providers';
+import { classifyAdvantaCode, classifyFonnteReason, classifyTwilioError, classifyWablasMessage, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../src/infrastructure/providers';
 
 describe('provider failure classification', () => {
   it.each([
@@ -53,5 +53,23 @@ describe('provider failure classification', () => {
     [1104, false, 'message'],
   ])('Advanta code %i → retryable %s, fault %s', (code, retryable, fault) => {
     expect(classifyAdvantaCode(code)).toEqual({ retryable, fault });
+  });
+});
+
+describe('parseRetryAfter (RFC 9110 §10.2.3; providers.md §3.2 "honour Retry-After")', () => {
+  const now = Date.parse('2026-12-06T10:00:00Z');
+  it.each<[string | string[] | undefined, number | undefined]>([
+    ['7', 7_000],
+    [' 0 ', 0],
+    [['30', '60'], 30_000],
+    ['Sun, 06 Dec 2026 10:00:45 GMT', 45_000],
+    ['Sun, 06 Dec 2026 09:59:00 GMT', 0],
+    ['999999', MAX_RETRY_AFTER_MS],
+    ['soon', undefined],
+    ['-5', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('%j → %s ms', (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
   });
 });

@@ -215,4 +215,75 @@ describe('ProviderChain (SMS: Twilio → Advanta)', () => {
       await twilio.clearFault();
     }
   });
+
+  it("Twilio's 429 Retry-After pauses it: Advanta meanwhile, Twilio not called until the time has come", async () => {
+    const chain = new ProviderChain(
+      'sms',
+      [
+        new TwilioAdapter({ baseUrl: twilio.url, accountSid: sid, authToken: 'tt', from: '+15005550006' }),
+        new AdvantaAdapter({ baseUrl: advanta.url, apiKey: 'ak', partnerId: '77', shortcode: 'NOTIFY' }),
+      ],
+      { timeoutMs: 2000, volumeThreshold: 100 },
+    );
+    twilio.reset();
+    advanta.reset();
+    try {
+      await twilio.setFault({ mode: 'status_false', code: 20429, retry_after_s: 2, times: 1 });
+      const first = await chain.send({ to: '254712345678', text: 'satu' });
+      expect(first.provider).toBe('advanta');
+      expect(first.attempts.map((a) => [a.provider, a.result])).toEqual([['twilio', 'failed_retryable'], ['advanta', 'accepted']]);
+      const paused = chain.providers().find((p) => p.name === 'twilio')!.pausedUntil;
+      expect(paused!.getTime() - Date.now()).toBeGreaterThan(1_000);
+      expect(paused!.getTime() - Date.now()).toBeLessThanOrEqual(2_000);
+      // The fault has cleared itself (times: 1): a call to Twilio now would be accepted and recorded.
+      const second = await chain.send({ to: '254712345678', text: 'dua' });
+      expect(second.attempts.map((a) => [a.provider, a.result])).toEqual([['twilio', 'rate_limited'], ['advanta', 'accepted']]);
+      expect(second.attempts[0]).toMatchObject({ latencyMs: 0, error: expect.stringContaining('Retry-After') });
+      expect(twilio.messages()).toHaveLength(0);
+      await sleep(2_100);
+      const third = await chain.send({ to: '254712345678', text: 'tiga' });
+      expect(third.attempts.map((a) => [a.provider, a.result])).toEqual([['twilio', 'accepted']]);
+      expect(twilio.messages().map((m) => m.text)).toEqual(['tiga']);
+      expect(advanta.messages().map((m) => m.text)).toEqual(['satu', 'dua']);
+      expect(chain.providers().find((p) => p.name === 'twilio')!.pausedUntil).toBeNull();
+    } finally {
+      chain.close();
+      await twilio.clearFault();
+    }
+  });
+
+  it('every provider asking to wait → a retryable failure carrying the shortest wait; one that did not → none', async () => {
+    const twilioOnly = new ProviderChain('sms', [new TwilioAdapter({ baseUrl: twilio.url, accountSid: sid, authToken: 'tt', from: '+15005550006' })], { timeoutMs: 2000 });
+    const withAdvanta = new ProviderChain(
+      'sms',
+      [
+        new TwilioAdapter({ baseUrl: twilio.url, accountSid: sid, authToken: 'tt', from: '+15005550006' }),
+        new AdvantaAdapter({ baseUrl: advanta.url, apiKey: 'ak', partnerId: '77', shortcode: 'NOTIFY' }),
+      ],
+      { timeoutMs: 2000 },
+    );
+    twilio.reset();
+    try {
+      await twilio.setFault({ mode: 'status_false', code: 20429, retry_after_s: 30 });
+      const r = await twilioOnly.send({ to: '254712345678', text: 'x' });
+      expect(r.outcome).toMatchObject({ kind: 'failed', retryable: true, httpStatus: 429, retryAfterMs: 30_000 });
+      const again = await twilioOnly.send({ to: '254712345678', text: 'x' });
+      expect(again.attempts.map((a) => a.result)).toEqual(['rate_limited']);
+      expect(again.outcome).toMatchObject({ kind: 'failed', retryable: true, reason: expect.stringContaining('Retry-After') });
+      expect((again.outcome as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(28_000);
+      expect((again.outcome as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(30_000);
+
+      await advanta.setFault({ mode: 'http_500' });
+      const mixed = await withAdvanta.send({ to: '254712345678', text: 'x' });
+      expect(mixed.attempts.map((a) => [a.provider, a.result])).toEqual([['twilio', 'failed_retryable'], ['advanta', 'failed_retryable']]);
+      expect(mixed.outcome).toMatchObject({ kind: 'failed', retryable: true });
+      expect(mixed.outcome).not.toHaveProperty('retryAfterMs');
+      expect(twilio.messages()).toHaveLength(0);
+    } finally {
+      twilioOnly.close();
+      withAdvanta.close();
+      await twilio.clearFault();
+      await advanta.clearFault();
+    }
+  });
 });

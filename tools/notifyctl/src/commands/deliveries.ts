@@ -283,7 +283,7 @@ const providers: CommandSpec = {
         String(p.chainPosition),
         providerLabel(p.provider),
         p.enabled ? 'yes' : 'no',
-        enumLabel(gatewayv1.BreakerState, 'BREAKER_STATE_', p.breakerState),
+        enumLabel(gatewayv1.BreakerState, 'BREAKER_STATE_', p.breakerState) + (p.pausedUntil ? `, paused until ${formatTime(p.pausedUntil)}` : ''),
         formatNumber(p.successRatePercent),
         formatNumber(p.latencyP50Ms, 0),
         formatNumber(p.latencyP99Ms, 0),

@@ -30,7 +30,7 @@ export function registerPipelineMetrics(registry: Registry, chains: ProviderChai
   return {
     onRound(d: DeliveryRecord, attempts: readonly NewAttempt[]): void {
       deliveries.inc({ status: d.status, provider: d.provider ?? 'none' });
-      for (const a of attempts) if (a.outcome !== 'BREAKER_OPEN') latency.observe({ provider: a.provider, outcome: a.outcome }, a.latencyMs);
+      for (const a of attempts) if (a.outcome !== 'BREAKER_OPEN' && a.outcome !== 'RATE_LIMITED') latency.observe({ provider: a.provider, outcome: a.outcome }, a.latencyMs);
     },
   };
 }

@@ -1148,7 +1148,7 @@ export class PgDeliveryStore implements DeliveryStore {
       this.ds,
       `SELECT provider, count(*) AS attempts, count(*) FILTER (WHERE outcome = 'ACCEPTED') AS accepted,
               count(*) FILTER (WHERE outcome <> 'ACCEPTED') AS failed,
-              avg(latency_ms) FILTER (WHERE outcome <> 'BREAKER_OPEN') AS mean_latency, COALESCE(sum(cost_rupiah), 0) AS cost
+              avg(latency_ms) FILTER (WHERE outcome NOT IN ('BREAKER_OPEN', 'RATE_LIMITED')) AS mean_latency, COALESCE(sum(cost_rupiah), 0) AS cost
          FROM ${this.t.a} WHERE started_at >= $1 GROUP BY provider ORDER BY provider`,
       [since],
     );

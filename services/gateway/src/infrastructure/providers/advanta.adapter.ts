@@ -61,7 +61,7 @@ export class AdvantaAdapter implements ProviderAdapter {
       return { kind: 'accepted', providerMessageId: String(field(entry, 'messageid') ?? ''), raw: res.body };
     }
     const reason = String(field(entry, 'response-description') ?? field(res.body, 'response-description') ?? `HTTP ${res.status}`);
-    if (res.status >= 300 || code === undefined) return { ...httpFailure(res.status >= 300 ? res.status : 502, reason), ...(code !== undefined ? { code: String(code) } : {}) };
+    if (res.status >= 300 || code === undefined) return { ...httpFailure(res.status >= 300 ? res.status : 502, reason, res.retryAfterMs), ...(code !== undefined ? { code: String(code) } : {}) };
     return { kind: 'failed', reason, httpStatus: res.status, code: String(code), ...classifyAdvantaCode(code) };
   }
 }

@@ -51,7 +51,7 @@ export class FonnteAdapter implements ProviderAdapter {
       return { kind: 'accepted', providerMessageId: String(id), raw: res.body };
     }
     const reason = String(field(res.body, 'reason') ?? field(res.body, 'detail') ?? `HTTP ${res.status}`);
-    if (res.status >= 300) return { ...httpFailure(res.status, reason) };
+    if (res.status >= 300) return httpFailure(res.status, reason, res.retryAfterMs);
     return { kind: 'failed', reason, httpStatus: res.status, ...classifyFonnteReason(reason) };
   }
 }

@@ -61,6 +61,25 @@ const DEFINITE_CODES = new Set([
 export interface ProviderResponse {
   status: number;
   body: unknown;
+  /** The `Retry-After` header of a 429 / 503 answer in ms from now (parseRetryAfter); absent otherwise. */
+  retryAfterMs?: number;
+}
+
+/** The longest `Retry-After` honoured, ms (1 hour): a provider asking more is retried by the backoff after an hour. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * An HTTP `Retry-After` header value (RFC 9110 §10.2.3: delay-seconds, or an HTTP-date) as ms
+ * from `nowMs`, capped at MAX_RETRY_AFTER_MS. undefined when absent or unreadable; a date in the
+ * past is 0.
+ */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const v = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, MAX_RETRY_AFTER_MS);
+  const at = /[a-z]/i.test(v) ? Date.parse(v) : Number.NaN; // an HTTP-date names its day and month; Date.parse('-5') is a year
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(Math.max(0, at - nowMs), MAX_RETRY_AFTER_MS);
 }
 
 /**
@@ -87,7 +106,8 @@ export async function providerRequest(
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.statusCode, body };
+    const retryAfterMs = res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(res.headers['retry-after'], Date.now()) : undefined;
+    return retryAfterMs === undefined ? { status: res.statusCode, body } : { status: res.statusCode, body, retryAfterMs };
   } catch (err) {
     throw classifyRequestError(provider, err);
   }
@@ -107,10 +127,16 @@ function classifyRequestError(provider: string, err: unknown): Error {
   return new ProviderTimeoutError(provider, code, { cause: err });
 }
 
-/** Failed outcome for an HTTP status without a recognised body: 408/429/5xx retryable. */
-export function httpFailure(status: number, reason: string): SendOutcome {
+/**
+ * Failed outcome for an HTTP status without a recognised body: 408/429/5xx retryable; the
+ * answer's `Retry-After` (`retryAfterMs`, see ProviderResponse) carried along when given.
+ */
+export function httpFailure(status: number, reason: string, retryAfterMs?: number): SendOutcome & { kind: 'failed' } {
   const retryable = status === 408 || status === 429 || status >= 500;
-  return { kind: 'failed', retryable, reason, httpStatus: status, fault: retryable || status === 401 || status === 403 ? 'provider' : 'message' };
+  return {
+    kind: 'failed', retryable, reason, httpStatus: status, fault: retryable || status === 401 || status === 403 ? 'provider' : 'message',
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
 }
 
 /** Reads a property of an unknown JSON object. */

@@ -25,9 +25,10 @@ export type AttemptResult =
   | 'failed_permanent'
   | 'connection_error'
   | 'timeout'
-  | 'breaker_open';
+  | 'breaker_open'
+  | 'rate_limited';
 
-/** One provider attempt, for the delivery's attempt record. `latencyMs` is 0 for `breaker_open`. */
+/** One provider attempt, for the delivery's attempt record. `latencyMs` is 0 for `breaker_open` and `rate_limited` (not called). */
 export interface ProviderAttempt {
   provider: string;
   result: AttemptResult;
@@ -64,6 +65,8 @@ export interface ProviderStatus {
   /** Latest failure's error text and time; null when none. */
   lastError: string | null;
   lastFailureAt: Date | null;
+  /** Until when the provider is not called because it asked to wait (Retry-After); null when it is not paused. */
+  pausedUntil: Date | null;
 }
 
 /** Thrown inside the breaker so that provider-side failures count against it. */
@@ -79,6 +82,8 @@ interface Entry {
   recent: Array<{ ok: boolean; latencyMs: number | null }>;
   lastError: string | null;
   lastFailureAt: Date | null;
+  /** Epoch ms before which the provider is not called (its latest `Retry-After`); 0 = not paused. */
+  pausedUntil: number;
 }
 
 /**
@@ -91,6 +96,11 @@ interface Entry {
  *   HTTP 5xx / 429, retryable `status:false` (disconnected device, quota…), a permanent failure
  *   that is the provider's fault (bad credentials: the message is fine), breaker open. These
  *   (except breaker open) count as breaker failures.
+ * - Retry-After (providers.md §3.2, Twilio 20429 "retry; honour Retry-After"): a failure carrying
+ *   `retryAfterMs` (HTTP 429 / 503 with the header) pauses that provider for that long: until
+ *   then it is not called (attempt `rate_limited`, nothing sent) and messages go on to the next
+ *   provider. When every provider tried is paused or has just asked to wait, the chain's failure
+ *   carries the shortest remaining wait as `retryAfterMs`, and the pipeline retries no earlier.
  * - Permanent failure that is the message's fault (invalid target / body) → STOP, no failover:
  *   every provider would refuse it. It does not count against the breaker (the provider is
  *   healthy).
@@ -126,6 +136,7 @@ export class ProviderChain {
       recent: [],
       lastError: null,
       lastFailureAt: null,
+      pausedUntil: 0,
       breaker: new CircuitBreaker(
         async (msg: OutgoingMessage, signal: AbortSignal) => {
           const outcome = await adapter.send(msg, signal);
@@ -159,11 +170,24 @@ export class ProviderChain {
     let lastFailure: (SendOutcome & { kind: 'failed' }) | null = null;
     let lastProvider: string | null = null;
     let anyRetryable = false;
+    // The shortest wait any provider asked for, while every provider tried asked for one (null: one did not).
+    let askedWaitMs: number | null | undefined;
+    const waitAsked = (ms: number | undefined) => {
+      askedWaitMs = ms === undefined || askedWaitMs === null ? null : Math.min(askedWaitMs ?? ms, ms);
+    };
     for (const entry of entries) {
       const provider = entry.adapter.name;
+      const pausedMs = entry.pausedUntil - Date.now();
+      if (pausedMs > 0) {
+        attempts.push({ provider, result: 'rate_limited', error: `${provider} asked to wait (Retry-After): not called for another ${Math.ceil(pausedMs / 1000)} s`, latencyMs: 0 });
+        anyRetryable = true;
+        waitAsked(pausedMs);
+        continue;
+      }
       if (entry.breaker.opened) {
         attempts.push({ provider, result: 'breaker_open', error: 'circuit breaker open', latencyMs: 0 });
         anyRetryable = true;
+        waitAsked(undefined);
         continue;
       }
       const timeout = AbortSignal.timeout(this.timeoutMs);
@@ -187,6 +211,9 @@ export class ProviderChain {
           this.record(entry, false, latencyMs, err.outcome.reason);
           lastFailure = err.outcome;
           lastProvider = provider;
+          const retryAfterMs = err.outcome.retryAfterMs;
+          if (retryAfterMs !== undefined && retryAfterMs > 0) entry.pausedUntil = Math.max(entry.pausedUntil, Date.now() + retryAfterMs);
+          waitAsked(retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : undefined);
           anyRetryable ||= err.outcome.retryable || err.outcome.fault === 'provider';
           attempts.push({
             provider,
@@ -202,6 +229,7 @@ export class ProviderChain {
           lastProvider = provider;
           anyRetryable = true;
           attempts.push({ provider, result: 'connection_error', error: err.message, latencyMs });
+          waitAsked(undefined);
           continue;
         }
         if (err instanceof ProviderTimeoutError) {
@@ -213,6 +241,7 @@ export class ProviderChain {
           // Opened meanwhile, or half-open with its trial call already in flight.
           attempts.push({ provider, result: 'breaker_open', error: 'circuit breaker open', latencyMs: 0 });
           anyRetryable = true;
+          waitAsked(undefined);
           continue;
         }
         // A bug in an adapter: treat as a definite provider failure, keep the message moving.
@@ -220,11 +249,16 @@ export class ProviderChain {
         lastProvider = provider;
         anyRetryable = true;
         attempts.push({ provider, result: 'connection_error', error: String(err), latencyMs });
+        waitAsked(undefined);
       }
     }
-    const reason = lastFailure?.reason ?? 'no provider available';
+    const reason = lastFailure?.reason ?? attempts.find((a) => a.result === 'rate_limited')?.error ?? 'no provider available';
     return {
-      outcome: { kind: 'failed', retryable: anyRetryable, reason, fault: 'provider', ...(lastFailure?.httpStatus !== undefined ? { httpStatus: lastFailure.httpStatus } : {}) },
+      outcome: {
+        kind: 'failed', retryable: anyRetryable, reason, fault: 'provider',
+        ...(lastFailure?.httpStatus !== undefined ? { httpStatus: lastFailure.httpStatus } : {}),
+        ...(typeof askedWaitMs === 'number' ? { retryAfterMs: askedWaitMs } : {}),
+      },
       provider: lastProvider,
       attempts,
     };
@@ -252,6 +286,7 @@ export class ProviderChain {
         latencyP99Ms: pct(99),
         lastError: e.lastError,
         lastFailureAt: e.lastFailureAt,
+        pausedUntil: e.pausedUntil > Date.now() ? new Date(e.pausedUntil) : null,
       };
     });
   }

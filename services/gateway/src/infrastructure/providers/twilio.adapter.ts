@@ -72,6 +72,7 @@ export class TwilioAdapter implements ProviderAdapter {
       reason,
       httpStatus: res.status,
       ...(code !== undefined ? { code: String(code) } : {}),
+      ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
       ...classifyTwilioError(res.status, code),
     };
   }

@@ -53,7 +53,7 @@ export class WablasAdapter implements ProviderAdapter {
       return { kind: 'accepted', providerMessageId: '', raw: res.body };
     }
     const reason = String(field(res.body, 'message') ?? `HTTP ${res.status}`);
-    if (res.status >= 300) return httpFailure(res.status, reason);
+    if (res.status >= 300) return httpFailure(res.status, reason, res.retryAfterMs);
     return { kind: 'failed', reason, httpStatus: res.status, ...classifyWablasMessage(reason) };
   }
 }

@@ -366,6 +366,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
             costPerMessageRupiah: String(p.costRupiah),
             lastError: st?.lastError ?? (p.enabled ? '' : (p.reason ?? '')),
             ...(st?.lastFailureAt ? { lastFailureAt: st.lastFailureAt } : {}),
+            ...(st?.pausedUntil ? { pausedUntil: st.pausedUntil } : {}),
           }));
         }
       }

@@ -2,6 +2,7 @@ import { platformMigrations } from '@notify/db';
 import { CreateDeliveryTables1795400500000 } from './1795400500000-CreateDeliveryTables';
 import { CreateInboundMessages1795400501000 } from './1795400501000-CreateInboundMessages';
 import { AddDeliveryTraceContext1795400502000 } from './1795400502000-AddDeliveryTraceContext';
+import { AddRateLimitedAttemptOutcome1795400503000 } from './1795400503000-AddRateLimitedAttemptOutcome';
 
-/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables, the inbound-message dedupe and the deliveries' trace context. */
-export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000, AddDeliveryTraceContext1795400502000];
+/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables, the inbound-message dedupe, the deliveries' trace context and the RATE_LIMITED attempt outcome. */
+export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000, AddDeliveryTraceContext1795400502000, AddRateLimitedAttemptOutcome1795400503000];

@@ -189,6 +189,12 @@ export enum AttemptOutcome {
   ATTEMPT_OUTCOME_AMBIGUOUS = 4,
   /** ATTEMPT_OUTCOME_BREAKER_OPEN - Not called: the provider's circuit breaker was open. */
   ATTEMPT_OUTCOME_BREAKER_OPEN = 5,
+  /**
+   * ATTEMPT_OUTCOME_RATE_LIMITED - Not called: the provider asked to be called again later (HTTP 429 or 503 with a
+   * `Retry-After` header, providers.md §3.2 "20429 … honour Retry-After") and that time has not
+   * come; the gateway fails over to the next provider meanwhile.
+   */
+  ATTEMPT_OUTCOME_RATE_LIMITED = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -212,6 +218,9 @@ export function attemptOutcomeFromJSON(object: any): AttemptOutcome {
     case 5:
     case "ATTEMPT_OUTCOME_BREAKER_OPEN":
       return AttemptOutcome.ATTEMPT_OUTCOME_BREAKER_OPEN;
+    case 6:
+    case "ATTEMPT_OUTCOME_RATE_LIMITED":
+      return AttemptOutcome.ATTEMPT_OUTCOME_RATE_LIMITED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -233,6 +242,8 @@ export function attemptOutcomeToJSON(object: AttemptOutcome): string {
       return "ATTEMPT_OUTCOME_AMBIGUOUS";
     case AttemptOutcome.ATTEMPT_OUTCOME_BREAKER_OPEN:
       return "ATTEMPT_OUTCOME_BREAKER_OPEN";
+    case AttemptOutcome.ATTEMPT_OUTCOME_RATE_LIMITED:
+      return "ATTEMPT_OUTCOME_RATE_LIMITED";
     case AttemptOutcome.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -609,7 +620,14 @@ export interface ProviderInfo {
   /** Latest error; empty when none. */
   lastError: string;
   /** When the latest failure happened; absent when none. */
-  lastFailureAt: Date | undefined;
+  lastFailureAt:
+    | Date
+    | undefined;
+  /**
+   * Until when the provider is not called because it asked to wait (HTTP 429 / 503 with
+   * `Retry-After`; messages fail over meanwhile); absent when it is not paused.
+   */
+  pausedUntil: Date | undefined;
 }
 
 function createBaseDelivery(): Delivery {
@@ -2288,6 +2306,7 @@ function createBaseProviderInfo(): ProviderInfo {
     costPerMessageRupiah: "0",
     lastError: "",
     lastFailureAt: undefined,
+    pausedUntil: undefined,
   };
 }
 
@@ -2331,6 +2350,9 @@ export const ProviderInfo: MessageFns<ProviderInfo> = {
     }
     if (message.lastFailureAt !== undefined) {
       Timestamp.encode(toTimestamp(message.lastFailureAt), writer.uint32(106).fork()).join();
+    }
+    if (message.pausedUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.pausedUntil), writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -2452,6 +2474,14 @@ export const ProviderInfo: MessageFns<ProviderInfo> = {
             message.lastFailureAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.pausedUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2519,6 +2549,11 @@ export const ProviderInfo: MessageFns<ProviderInfo> = {
         : isSet(object.last_failure_at)
         ? fromJsonTimestamp(object.last_failure_at)
         : undefined,
+      pausedUntil: isSet(object.pausedUntil)
+        ? fromJsonTimestamp(object.pausedUntil)
+        : isSet(object.paused_until)
+        ? fromJsonTimestamp(object.paused_until)
+        : undefined,
     };
   },
 
@@ -2563,6 +2598,9 @@ export const ProviderInfo: MessageFns<ProviderInfo> = {
     if (message.lastFailureAt !== undefined) {
       obj.lastFailureAt = message.lastFailureAt.toISOString();
     }
+    if (message.pausedUntil !== undefined) {
+      obj.pausedUntil = message.pausedUntil.toISOString();
+    }
     return obj;
   },
 
@@ -2584,6 +2622,7 @@ export const ProviderInfo: MessageFns<ProviderInfo> = {
     message.costPerMessageRupiah = object.costPerMessageRupiah ?? "0";
     message.lastError = object.lastError ?? "";
     message.lastFailureAt = object.lastFailureAt ?? undefined;
+    message.pausedUntil = object.pausedUntil ?? undefined;
     return message;
   },
 };
