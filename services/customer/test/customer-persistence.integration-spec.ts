@@ -246,4 +246,31 @@ describe('customer persistence (Postgres)', () => {
       ['Sitinjak', b.id],
     ]);
   });
+
+  it('pages customers (all, or of an area) and staff by name from an index, without sorting the table', async () => {
+    const plan = async (sql: string, params: unknown[]): Promise<string> => {
+      const qr = ds.createQueryRunner();
+      try {
+        await qr.startTransaction();
+        await qr.query('SET LOCAL enable_seqscan = off'); // a small table: ask whether an index CAN serve the order
+        const rows: Array<{ 'QUERY PLAN': string }> = await qr.query(`EXPLAIN ${sql}`, params);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await qr.rollbackTransaction();
+        await qr.release();
+      }
+    };
+    const t = (name: string) => `"${pg.schema}".${name}`;
+    const byName = `ORDER BY name COLLATE "C", id COLLATE "C" LIMIT 50`;
+    const keyset = `(name COLLATE "C", id COLLATE "C") > ($1, $2)`;
+    for (const [sql, params] of [
+      [`SELECT id FROM ${t('customers')} WHERE ${keyset} ${byName}`, ['Budi', 'c-1']],
+      [`SELECT id FROM ${t('customers')} WHERE work_zone = $3 AND ${keyset} ${byName}`, ['Budi', 'c-1', 'cikampek']],
+      [`SELECT id FROM ${t('staff')} WHERE ${keyset} ${byName}`, ['Budi', 's-1']],
+    ] as const) {
+      const p = await plan(sql, [...params]);
+      expect(p).toMatch(/Index (Only )?Scan using (customers_name_idx|customers_zone_name_idx|staff_name_idx)/);
+      expect(p).not.toMatch(/Sort/);
+    }
+  });
 });

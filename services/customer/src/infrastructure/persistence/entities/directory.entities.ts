@@ -45,7 +45,9 @@ export const CustomerEntity = new EntitySchema<CustomerRow>({
   uniques: [{ name: 'customers_phone_key', columns: ['phone'] }],
   checks: [{ name: 'customers_status_check', expression: `status IN ('PENDING', 'ACTIVE', 'SUSPENDED')` }],
   indices: [
-    { name: 'customers_created_idx', columns: ['created_at', 'id'], synchronize: false },
+    // ListCustomers' by-name pages (migration ListByNameIndexes: name and id COLLATE "C").
+    { name: 'customers_name_idx', columns: ['name', 'id'], synchronize: false },
+    { name: 'customers_zone_name_idx', columns: ['work_zone', 'name', 'id'], synchronize: false },
     // (work_zone, id COLLATE "C") and (id COLLATE "C"), both WHERE status = 'ACTIVE': migration 1795400200000
     // (TypeORM cannot express a collated index column; synchronize: false leaves them to the migration).
     { name: 'customers_active_zone_idx', columns: ['work_zone', 'id'], where: `status = 'ACTIVE'`, synchronize: false },
@@ -76,7 +78,7 @@ export const StaffEntity = new EntitySchema<StaffRow>({
     created_at: ts,
   },
   uniques: [{ name: 'staff_phone_key', columns: ['phone'] }],
-  indices: [{ name: 'staff_name_idx', columns: ['name', 'id'], synchronize: false }],
+  indices: [{ name: 'staff_name_idx', columns: ['name', 'id'], synchronize: false }], // name and id COLLATE "C" (migration ListByNameIndexes)
 });
 
 export interface GroupRow {
