@@ -35,17 +35,17 @@ export function positiveInt() {
   });
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
  * Duration in milliseconds. Accepts a bare integer (milliseconds) or an integer with a unit:
- * `1500`, `1500ms`, `30s`, `5m`, `1h`. Output: number of ms (integer ≥ 0).
+ * `1500`, `1500ms`, `30s`, `5m`, `1h`, `30d`. Output: number of ms (integer ≥ 0).
  */
 export function durationMs() {
   return z.string().transform((raw, ctx) => {
-    const m = /^(\d+)\s*(ms|s|m|h)?$/.exec(raw.trim());
+    const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(raw.trim());
     if (!m) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration: integer milliseconds or <n>ms|s|m|h (e.g. 1500, 30s, 5m)' });
+      ctx.addIssue({ code: 'custom', message: 'must be a duration: integer milliseconds or <n>ms|s|m|h|d (e.g. 1500, 30s, 5m, 7d)' });
       return z.NEVER;
     }
     const ms = Number(m[1]) * DURATION_UNITS_MS[m[2] ?? 'ms']!;

@@ -125,6 +125,22 @@ export function outboxEnv(service: ServiceName) {
   };
 }
 
+/**
+ * Variables of the housekeeping of a service's platform tables (ticket, customer, scheduler,
+ * gateway; see `startHousekeeping` in @notify/db):
+ * - `HOUSEKEEPING_INTERVAL_MS` time between two clean-up passes, a duration (default `1h`;
+ *   `0` = no clean-up).
+ * - `PROCESSED_EVENTS_RETENTION_MS` how long `processed_events` claims (idempotency keys of
+ *   handled events and requests) are kept, a duration (default `30d`: longer than any event
+ *   stream keeps a message, 14 days at most, so a redelivered event still finds its claim).
+ */
+export function housekeepingEnv() {
+  return {
+    HOUSEKEEPING_INTERVAL_MS: durationMs().default(3_600_000),
+    PROCESSED_EVENTS_RETENTION_MS: durationMs().default(30 * 86_400_000),
+  };
+}
+
 const NATS_SERVER = /^((nats|tls|ws|wss):\/\/)?([^\s/:@]+(:[^\s/@]*)?@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?\/?$/;
 
 /**

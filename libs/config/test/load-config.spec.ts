@@ -226,8 +226,8 @@ describe('helpers', () => {
   });
 
   it('durationMs', () => {
-    expect(['250', '250ms', '2s', '5m', '1h'].map((v) => ok(durationMs(), v))).toEqual([250, 250, 2000, 300_000, 3_600_000]);
-    expect([bad(durationMs(), '1.5s'), bad(durationMs(), '10d'), bad(durationMs(), 'soon')]).toEqual([false, false, false]);
+    expect(['250', '250ms', '2s', '5m', '1h', '30d'].map((v) => ok(durationMs(), v))).toEqual([250, 250, 2000, 300_000, 3_600_000, 2_592_000_000]);
+    expect([bad(durationMs(), '1.5s'), bad(durationMs(), '10w'), bad(durationMs(), 'soon')]).toEqual([false, false, false]);
   });
 
   it('bool', () => {

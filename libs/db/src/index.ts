@@ -34,4 +34,5 @@ export {
   type DeadLetterRow,
 } from './dead-letter.recorder';
 export { markProcessed, purgeProcessedEvents } from './processed-events.store';
+export { startHousekeeping, type Housekeeping, type HousekeepingOptions, type HousekeepingTask } from './housekeeping';
 export { backoffMs } from './backoff';

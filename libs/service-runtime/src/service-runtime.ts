@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { DataSource, DataSourceOptions } from 'typeorm';
-import { createDataSource, runMigrations, startOutboxRelay, type OutboxRelay } from '@notify/db';
+import { createDataSource, purgeProcessedEvents, runMigrations, startHousekeeping, startOutboxRelay, type Housekeeping, type HousekeepingTask, type OutboxRelay } from '@notify/db';
 import { eventStreams } from '@notify/events';
 import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
@@ -21,6 +21,10 @@ export interface RuntimeConfig {
   readonly NATS_STREAM_REPLICAS?: number | undefined;
   /** Published outbox rows kept this long, ms (0 = deleted on publish); unset = kept (`@notify/config` outboxEnv). */
   readonly OUTBOX_RETENTION_MS?: number | undefined;
+  /** Time between two housekeeping passes, ms; 0 or unset = none (`@notify/config` housekeepingEnv). */
+  readonly HOUSEKEEPING_INTERVAL_MS?: number | undefined;
+  /** `processed_events` claims older than this are deleted by the housekeeping, ms (default 30 days). */
+  readonly PROCESSED_EVENTS_RETENTION_MS?: number | undefined;
 }
 
 /** Options of {@link openServiceRuntime}. */
@@ -42,6 +46,11 @@ export interface ServiceRuntimeOptions {
   readonly outboxRelay?: boolean;
   /** Maximum pool connections (pg default 10). */
   readonly poolSize?: number;
+  /**
+   * The service's own clean-ups, run by the housekeeping after the `processed_events` purge
+   * (every HOUSEKEEPING_INTERVAL_MS; none when it is 0 or unset). Each gets the DataSource.
+   */
+  readonly housekeeping?: ReadonlyArray<{ name: string; run(dataSource: DataSource): Promise<number> }>;
 }
 
 /** What {@link openServiceRuntime} opened, with one ordered close. */
@@ -50,6 +59,8 @@ export interface ServiceRuntime {
   readonly bus: EventBus;
   /** The outbox relay; undefined when `outboxRelay: false`. */
   readonly relay: OutboxRelay | undefined;
+  /** The periodic clean-up of old rows; undefined when HOUSEKEEPING_INTERVAL_MS is 0 or unset. */
+  readonly housekeeping: Housekeeping | undefined;
   /** Registers a cleanup step run by {@link close} before the relay stops (last registered runs first). */
   onClose(step: () => Promise<unknown>): void;
   /**
@@ -65,7 +76,9 @@ export interface ServiceRuntime {
  * 2. the event bus (options.bus, else JetStream on NATS_URL — a comma-separated server list —,
  *    else an in-process bus, logged as single-process only) and the streams of
  *    `eventStreams(NATS_NAMESPACE)`;
- * 3. the outbox relay of `<schema>.outbox` (unless `outboxRelay: false`).
+ * 3. the outbox relay of `<schema>.outbox` (unless `outboxRelay: false`);
+ * 4. the housekeeping (every HOUSEKEEPING_INTERVAL_MS, first after a minute): `processed_events`
+ *    claims older than PROCESSED_EVENTS_RETENTION_MS, then `options.housekeeping`.
  * Throws (after undoing what it opened) when DATABASE_URL is unset, Postgres or NATS cannot be
  * reached, or a migration fails.
  */
@@ -85,6 +98,7 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
   });
   const steps: Array<() => Promise<unknown>> = [];
   let relay: OutboxRelay | undefined;
+  let housekeeping: Housekeeping | undefined;
   let bus: EventBus | undefined;
   const ownsBus = !options.bus;
   let closing: Promise<void> | undefined;
@@ -92,6 +106,7 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     for (const step of steps.splice(0).reverse()) {
       await step().catch((err: unknown) => logger.warn({ err }, `${service}: a shutdown step failed`));
     }
+    if (housekeeping) await housekeeping.stop();
     if (relay) await relay.stop().catch((err: unknown) => logger.warn({ err }, `${service}: outbox relay stop failed`));
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     if (bus && ownsBus) await bus.close().catch(() => undefined);
@@ -114,6 +129,14 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
         dataSource, schema, publisher: bus, logger,
         ...(config.OUTBOX_RETENTION_MS !== undefined ? { retentionMs: config.OUTBOX_RETENTION_MS } : {}),
       });
+    if (config.HOUSEKEEPING_INTERVAL_MS) {
+      const retentionMs = config.PROCESSED_EVENTS_RETENTION_MS ?? 30 * 86_400_000;
+      const tasks: HousekeepingTask[] = [
+        { name: 'processed_events', run: () => purgeProcessedEvents(dataSource, retentionMs, { schema }) },
+        ...(options.housekeeping ?? []).map((t) => ({ name: t.name, run: () => t.run(dataSource) })),
+      ];
+      housekeeping = startHousekeeping({ tasks, intervalMs: config.HOUSEKEEPING_INTERVAL_MS, logger });
+    }
   } catch (err) {
     await closeAll();
     throw err;
@@ -123,6 +146,7 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     dataSource,
     bus: openedBus,
     relay,
+    housekeeping,
     onClose: (step) => void steps.push(step),
     close: () => (closing ??= closeAll()),
   };

@@ -1,5 +1,5 @@
 import {
-  envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, serviceAddrEnv,
+  envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, housekeepingEnv, serviceAddrEnv,
   port, positiveInt, durationMs, url, commaList, z, type ConfigOf, type Env,
 } from '@notify/config';
 
@@ -134,11 +134,18 @@ const nonNegativeInt = () =>
  * - Template facts the events do not carry: `TICKET_PORTAL_URL` (ticket links: `<url>/<ticket number>`,
  *   default http://127.0.0.1:8080/tickets), `SUPPORT_PHONE` (customer.welcome's support number, E.164
  *   digits, default empty), `SYSTEM_NAME` (escalation texts' `[system]` tag, default NOTIFY).
+ * - Housekeeping (with HOUSEKEEPING_INTERVAL_MS, see @notify/config housekeepingEnv):
+ *   `INBOUND_MESSAGES_RETENTION_MS` how long the ids of inbound WhatsApp messages acted on are kept
+ *   for the webhook dedupe (default 7d: providers retry a webhook for minutes, not days);
+ *   `RECEIPTS_RETENTION_MS` how long provider receipts are kept (default 30d; a receipt arriving
+ *   later than that is applied again, which is harmless: receipts never move a delivery backwards).
  * - `GATEWAY_TEST_PAUSE_AFTER_SEND_MS`: TEST HOOK ONLY (crash-safety spec): after a provider accepted a
  *   message the dispatcher waits this long before its bookkeeping, so a test can SIGKILL the process
  *   there. 0 (default) = off; never set it in production.
  */
 const pipelineEnv = {
+  INBOUND_MESSAGES_RETENTION_MS: durationMs().default(7 * 86_400_000),
+  RECEIPTS_RETENTION_MS: durationMs().default(30 * 86_400_000),
   SERVICE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
   DELIVERY_MAX_ATTEMPTS: positiveInt().default(5),
   DELIVERY_RETRY_INITIAL_MS: durationMs().default(30_000),
@@ -170,7 +177,7 @@ const pipelineEnv = {
 const schema = envSchema({
   ...platformEnv('gateway'),
   ...grpcServerEnv('gateway'),
-  ...databaseEnv('gateway'), ...outboxEnv('gateway'), ...natsEnv(), ...serviceAddrEnv('customer', 'template', 'ticket'),
+  ...databaseEnv('gateway'), ...outboxEnv('gateway'), ...housekeepingEnv(), ...natsEnv(), ...serviceAddrEnv('customer', 'template', 'ticket'),
   ...providerEnv,
   ...webhookEnv,
   ...pipelineEnv,

@@ -21,6 +21,7 @@ import { GrpcTemplateRenderer } from './infrastructure/clients/grpc-template.ren
 import { registerPipelineMetrics } from './infrastructure/metrics/pipeline.metrics';
 import { PgDeliveryStore } from './infrastructure/persistence/delivery.store';
 import { gatewayEntities } from './infrastructure/persistence/gateway.entities';
+import { purgeOlderThan } from './infrastructure/persistence/housekeeping';
 import { gatewayMigrations } from './infrastructure/persistence/migrations';
 import { PgInboundDedupe } from './infrastructure/persistence/pg-inbound.dedupe';
 import { PgJobMessageLog, REPLY_KEY_PREFIX } from './infrastructure/persistence/pg-job-message.log';
@@ -97,6 +98,10 @@ export async function startGatewayService(
     entities: gatewayEntities,
     migrations: gatewayMigrations,
     ...(overrides.bus ? { bus: overrides.bus } : {}),
+    housekeeping: [
+      { name: 'inbound_messages', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'inbound_messages', config.INBOUND_MESSAGES_RETENTION_MS) },
+      { name: 'receipts', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'receipts', config.RECEIPTS_RETENTION_MS) },
+    ],
   });
   const { dataSource, bus } = runtime;
   try {

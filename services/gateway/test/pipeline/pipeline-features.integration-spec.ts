@@ -39,6 +39,7 @@ describe('gateway pipeline features', () => {
       BREAKER_VOLUME_THRESHOLD: '50',
       PROVIDER_TIMEOUT_MS: '800',
       RESOLVE_PAGE_SIZE: '2',
+      HOUSEKEEPING_INTERVAL_MS: '300ms',
     });
     observerBus = await connectJetStreamBus({ url: stack.nats.url, name: 'gw-feat-observer' });
     publisher = await connectJetStreamBus({ url: stack.nats.url, name: 'gw-feat-publisher' });
@@ -464,6 +465,31 @@ describe('gateway pipeline features', () => {
     ]);
     // The customer still gets their own confirmation.
     await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.startsWith('✅ *REGISTRASI BERHASIL*')), { timeoutMs: 20_000 });
+  });
+
+  it('the housekeeping deletes inbound message ids, receipts and processed-event claims past their retention, and nothing newer', async () => {
+    const pg = new Client({ connectionString: stack.gatewaySchema.url });
+    await pg.connect();
+    const s = `"${stack.gatewaySchema.schema}"`;
+    const tag = randomUUID();
+    try {
+      await pg.query(`INSERT INTO ${s}.inbound_messages (provider, message_id, received_at) VALUES ('fonnte', $1, now() - interval '8 days'), ('fonnte', $2, now() - interval '6 days')`, [`old-${tag}`, `new-${tag}`]);
+      await pg.query(
+        `INSERT INTO ${s}.receipts (provider, message_key, status, occurred_at, received_at) VALUES ('fonnte', $1, 'delivered', now(), now() - interval '31 days'), ('fonnte', $2, 'delivered', now(), now() - interval '29 days')`,
+        [`old-${tag}`, `new-${tag}`],
+      );
+      await pg.query(`INSERT INTO ${s}.processed_events (consumer, event_id, processed_at) VALUES ('it', $1, now() - interval '31 days'), ('it', $2, now() - interval '29 days')`, [`old-${tag}`, `new-${tag}`]);
+      const left = async () => ({
+        inbound: (await pg.query(`SELECT message_id FROM ${s}.inbound_messages WHERE message_id LIKE $1 ORDER BY 1`, [`%${tag}`])).rows.map((r) => r.message_id),
+        receipts: (await pg.query(`SELECT message_key FROM ${s}.receipts WHERE message_key LIKE $1 ORDER BY 1`, [`%${tag}`])).rows.map((r) => r.message_key),
+        processed: (await pg.query(`SELECT event_id FROM ${s}.processed_events WHERE event_id LIKE $1 ORDER BY 1`, [`%${tag}`])).rows.map((r) => r.event_id),
+      });
+      // HOUSEKEEPING_INTERVAL_MS is 300 ms here (default 1 h); retentions at their defaults (7 d, 30 d, 30 d).
+      await waitFor(async () => (await left()).inbound.length === 1 && (await left()).receipts.length === 1 && (await left()).processed.length === 1, { timeoutMs: 10_000, intervalMs: 100 });
+      expect(await left()).toEqual({ inbound: [`new-${tag}`], receipts: [`new-${tag}`], processed: [`new-${tag}`] });
+    } finally {
+      await pg.end();
+    }
   });
 
   // Last in this file: it pauses every provider for a few seconds (and waits for the pauses to end).

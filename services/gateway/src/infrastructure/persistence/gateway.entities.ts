@@ -106,6 +106,7 @@ export const ReceiptEntity = new EntitySchema<ReceiptRow>({
     occurred_at: { type: 'timestamptz' },
     received_at: { type: 'timestamptz' },
   },
+  indices: [{ name: 'receipts_received_at_idx', columns: ['received_at'], synchronize: false }],
 });
 
 export const gatewayEntities = [NotificationEntity, DeliveryEntity, DeliveryAttemptEntity, ReceiptEntity];

@@ -3,6 +3,7 @@ import { CreateDeliveryTables1795400500000 } from './1795400500000-CreateDeliver
 import { CreateInboundMessages1795400501000 } from './1795400501000-CreateInboundMessages';
 import { AddDeliveryTraceContext1795400502000 } from './1795400502000-AddDeliveryTraceContext';
 import { AddRateLimitedAttemptOutcome1795400503000 } from './1795400503000-AddRateLimitedAttemptOutcome';
+import { ReceivedAtIndexes1795400504000 } from './1795400504000-ReceivedAtIndexes';
 
-/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables, the inbound-message dedupe, the deliveries' trace context and the RATE_LIMITED attempt outcome. */
-export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000, AddDeliveryTraceContext1795400502000, AddRateLimitedAttemptOutcome1795400503000];
+/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables, the inbound-message dedupe, the deliveries' trace context the RATE_LIMITED attempt outcome, the received_at indexes of the housekeeping. */
+export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000, AddDeliveryTraceContext1795400502000, AddRateLimitedAttemptOutcome1795400503000, ReceivedAtIndexes1795400504000];
