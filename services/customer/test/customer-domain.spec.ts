@@ -1,4 +1,6 @@
 import { FailedPreconditionError, ValidationError } from '@notify/errors';
+import { customerv1 } from '@notify/proto';
+import { customerEventToProto } from '../src/infrastructure/messaging/customer-event.mapper';
 import {
   activateCustomer,
   addDays,
@@ -42,6 +44,11 @@ describe('customers', () => {
     const a = activateCustomer(suspended, actor, { at, eventId: 'e2' });
     expect(a.customer).toMatchObject({ status: 'ACTIVE', version: 4 });
     expect(a.event).toMatchObject({ kind: 'activated', previousStatus: 'SUSPENDED' });
+    // The event on the wire says so (the gateway sends no welcome on a reactivation).
+    expect(customerEventToProto(a.event).previousStatus).toBe(customerv1.CustomerStatus.CUSTOMER_STATUS_SUSPENDED);
+    const first = activateCustomer(customer, actor, { at, eventId: 'e3' });
+    expect(customerEventToProto(first.event).previousStatus).toBe(customerv1.CustomerStatus.CUSTOMER_STATUS_PENDING);
+    expect(customerEventToProto(registerCustomer(input, actor, { at, eventId: 'e4' }).event).previousStatus).toBe(customerv1.CustomerStatus.CUSTOMER_STATUS_UNSPECIFIED);
   });
 
   it('registers without a package (package_name is optional, trimmed)', () => {

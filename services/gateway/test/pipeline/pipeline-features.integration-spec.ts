@@ -220,6 +220,26 @@ describe('gateway pipeline features', () => {
     expect(firstSent).toBeLessThan(done.resolvedAt!.getTime());
   });
 
+  it('a reactivation (activated from SUSPENDED) sends no welcome; a first activation (from PENDING) does', async () => {
+    const { customer, phone } = await register('bogor', 'Wawan Setiawan');
+    const activated = (previousStatus: customerv1.CustomerStatus) => {
+      const evt = customerv1.CustomerEvent.fromPartial({
+        eventId: randomUUID(), occurredAt: new Date(), type: customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_ACTIVATED,
+        customer: { ...customer, status: customerv1.CustomerStatus.CUSTOMER_STATUS_ACTIVE }, previousStatus,
+      });
+      return { evt, e: encodeEvent('customer.activated', evt, stack.nats.namespace) };
+    };
+    const reactivation = activated(customerv1.CustomerStatus.CUSTOMER_STATUS_SUSPENDED);
+    await publisher.publish({ subject: reactivation.e.subject, data: reactivation.e.data, msgID: reactivation.e.msgID });
+    const first = activated(customerv1.CustomerStatus.CUSTOMER_STATUS_PENDING);
+    await publisher.publish({ subject: first.e.subject, data: first.e.data, msgID: first.e.msgID });
+    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.includes(customer.id) && m.text.includes('Registrasi Anda telah disetujui')), { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 500)); // the consumer handles up to 4 at once: let the other one finish too
+    expect(await stack.gateway.store.notificationByKey(first.evt.eventId)).not.toBeNull();
+    expect(await stack.gateway.store.notificationByKey(reactivation.evt.eventId)).toBeNull();
+    expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text.includes('Registrasi Anda telah disetujui'))).toHaveLength(1);
+  });
+
   it('a schedule event (payment reminder) reaches the invoice\'s customer with the reminder text', async () => {
     const { customer, phone } = await register('bogor', 'Hendra Gunawan');
     const evt = schedulerv1.PaymentReminderEvent.fromPartial({

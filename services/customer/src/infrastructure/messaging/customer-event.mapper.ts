@@ -66,7 +66,9 @@ function actorToProto(actor: CustomerActor): commonv1.Actor {
 
 /**
  * Domain `registered` / `activated` event → the `notify.customer.v1.CustomerEvent` payload
- * (type matches the subject; locale LOCALE_ID, the registration default).
+ * (type matches the subject; locale LOCALE_ID, the registration default; `previousStatus` the
+ * status left: PENDING for a first activation, SUSPENDED for a reactivation, UNSPECIFIED on
+ * registration).
  */
 export function customerEventToProto(event: CustomerEvent): customerv1.CustomerEvent {
   return {
@@ -79,5 +81,6 @@ export function customerEventToProto(event: CustomerEvent): customerv1.CustomerE
     customer: customerToProto(event.customer),
     actor: actorToProto(event.actor),
     locale: commonv1.Locale.LOCALE_ID,
+    previousStatus: event.previousStatus ? STATUS[event.previousStatus] : customerv1.CustomerStatus.CUSTOMER_STATUS_UNSPECIFIED,
   };
 }

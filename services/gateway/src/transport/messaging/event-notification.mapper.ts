@@ -131,6 +131,10 @@ export async function notificationForEvent(
     case 'customer': {
       const p = evt.payload as customerv1.CustomerEvent;
       const c = p.customer!;
+      // A reactivation (SUSPENDED → ACTIVE) is not a new subscription: no welcome. The seeds have
+      // no text for it (customer-notification-system.md: the welcome follows the approval of a
+      // registration), so nothing is sent.
+      if (evt.key === 'customer.activated' && p.previousStatus === customerv1.CustomerStatus.CUSTOMER_STATUS_SUSPENDED) return null;
       const type = evt.key === 'customer.registered' ? NT.NOTIFICATION_TYPE_REGISTRATION_CONFIRMATION : NT.NOTIFICATION_TYPE_CUSTOMER_ACTIVATED;
       return {
         ...base,

@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Actor, Locale, localeFromJSON, localeToJSON } from "../../common/v1/common";
-import { Customer } from "./customer";
+import { Customer, CustomerStatus, customerStatusFromJSON, customerStatusToJSON } from "./customer";
 
 /** What happened to a customer. */
 export enum CustomerEventType {
@@ -80,10 +80,23 @@ export interface CustomerEvent {
     | undefined;
   /** Preferred language given at registration. */
   locale: Locale;
+  /**
+   * The status before the change: PENDING for a first activation, SUSPENDED for a
+   * reactivation (the gateway sends the welcome only on the first); UNSPECIFIED on REGISTERED.
+   */
+  previousStatus: CustomerStatus;
 }
 
 function createBaseCustomerEvent(): CustomerEvent {
-  return { eventId: "", occurredAt: undefined, type: 0, customer: undefined, actor: undefined, locale: 0 };
+  return {
+    eventId: "",
+    occurredAt: undefined,
+    type: 0,
+    customer: undefined,
+    actor: undefined,
+    locale: 0,
+    previousStatus: 0,
+  };
 }
 
 export const CustomerEvent: MessageFns<CustomerEvent> = {
@@ -105,6 +118,9 @@ export const CustomerEvent: MessageFns<CustomerEvent> = {
     }
     if (message.locale !== 0) {
       writer.uint32(48).int32(message.locale);
+    }
+    if (message.previousStatus !== 0) {
+      writer.uint32(56).int32(message.previousStatus);
     }
     return writer;
   },
@@ -170,6 +186,14 @@ export const CustomerEvent: MessageFns<CustomerEvent> = {
             message.locale = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.previousStatus = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -198,6 +222,11 @@ export const CustomerEvent: MessageFns<CustomerEvent> = {
       customer: isSet(object.customer) ? Customer.fromJSON(object.customer) : undefined,
       actor: isSet(object.actor) ? Actor.fromJSON(object.actor) : undefined,
       locale: isSet(object.locale) ? localeFromJSON(object.locale) : 0,
+      previousStatus: isSet(object.previousStatus)
+        ? customerStatusFromJSON(object.previousStatus)
+        : isSet(object.previous_status)
+        ? customerStatusFromJSON(object.previous_status)
+        : 0,
     };
   },
 
@@ -221,6 +250,9 @@ export const CustomerEvent: MessageFns<CustomerEvent> = {
     if (message.locale !== 0) {
       obj.locale = localeToJSON(message.locale);
     }
+    if (message.previousStatus !== 0) {
+      obj.previousStatus = customerStatusToJSON(message.previousStatus);
+    }
     return obj;
   },
 
@@ -237,6 +269,7 @@ export const CustomerEvent: MessageFns<CustomerEvent> = {
       : undefined;
     message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
     message.locale = object.locale ?? 0;
+    message.previousStatus = object.previousStatus ?? 0;
     return message;
   },
 };
