@@ -131,9 +131,11 @@ const nonNegativeInt = () =>
  * - `RESOLVE_PAGE_SIZE`: recipients per ResolveRecipients page (default 1000, max 5000): each page is
  *   rendered and inserted in its own transaction, so a Broadcast's first messages leave while later
  *   pages are still being resolved and memory holds one page.
- * - Template facts the events do not carry: `TICKET_PORTAL_URL` (ticket links: `<url>/<ticket number>`,
- *   default http://127.0.0.1:8080/tickets), `SUPPORT_PHONE` (customer.welcome's support number, E.164
- *   digits, default empty), `SYSTEM_NAME` (escalation texts' `[system]` tag, default NOTIFY).
+ * - Template facts the events do not carry: `TICKET_PORTAL_URL` (your ticket portal: links
+ *   `<url>/<ticket number>` in the technician assignment and escalation texts; unset = those texts
+ *   carry no link line, Notify has no portal of its own), `SUPPORT_PHONE` (customer.welcome's support
+ *   number, E.164 digits; unset = the welcome leaves out its help line), `SYSTEM_NAME` (escalation
+ *   texts' `[system]` tag, default NOTIFY).
  * - Housekeeping (with HOUSEKEEPING_INTERVAL_MS, see @notify/config housekeepingEnv):
  *   `INBOUND_MESSAGES_RETENTION_MS` how long the ids of inbound WhatsApp messages acted on are kept
  *   for the webhook dedupe (default 7d: providers retry a webhook for minutes, not days);
@@ -162,7 +164,7 @@ const pipelineEnv = {
   WABLAS_RATE_PER_SECOND: nonNegativeInt().default(0),
   TWILIO_RATE_PER_SECOND: nonNegativeInt().default(0),
   ADVANTA_RATE_PER_SECOND: nonNegativeInt().default(0),
-  TICKET_PORTAL_URL: httpUrl().default('http://127.0.0.1:8080/tickets'),
+  TICKET_PORTAL_URL: httpUrl().optional(),
   SUPPORT_PHONE: z.string().trim().default(''),
   SYSTEM_NAME: z.string().trim().min(1).default('NOTIFY'),
   RESOLVE_PAGE_SIZE: positiveInt().refine((n) => n <= 5000, { message: 'must be at most 5000' }).default(1000),

@@ -64,7 +64,7 @@ export async function startTemplateService(
   try {
     const useCases = createTemplateUseCases(new TypeOrmTemplateRepository(dataSource, { activeCacheTtlMs: config.TEMPLATE_CACHE_TTL_MS }));
     const seeded = await useCases.seedDefaultTemplates.execute(DEFAULT_TEMPLATES);
-    logger.info({ created: seeded.created.length, skipped: seeded.skipped.length }, 'default templates seeded');
+    logger.info({ created: seeded.created.length, upgraded: seeded.upgraded, skipped: seeded.skipped.length }, 'default templates seeded');
 
     const grpc = await serveGrpc('template', createTemplateServiceHandler(useCases), config, logger);
 

@@ -448,4 +448,24 @@ describe('TechnicianReplyUseCase: "1" answers the latest job message (review fix
     expect(r.reply).toContain('👤 Pelanggan: -\n');
     expect(board.jobs.get(t.id)!.status).toBe('ASSIGNED');
   });
+
+  it('the take confirmation shows the ticket and directory values on their own lines only (no forged lines, no formatting)', () => {
+    const job = {
+      id: 't-x', number: 'GGN-20261122-0099', kind: 'GANGGUAN', status: 'ASSIGNED', version: 2, workZone: 'karawang',
+      address: 'Jl. *Mawar*\n1', description: 'Internet mati total\n✅ Status: COMPLETED', technicianId: 's-1', customerId: 'c-1', createdAt: new Date(),
+    } as Job;
+    const text = REPLY_TEXTS.assigned(job, { name: 'Budi_Santoso', phone: '6281234567001' });
+    expect(text.split('\n')).toEqual([
+      '✅ *PEKERJAAN BERHASIL DIAMBIL*',
+      '',
+      '🎫 Nomor: GGN-20261122-0099',
+      '👤 Pelanggan: BudiˍSantoso',
+      '📞 Kontak: +6281234567001',
+      '📍 Alamat: Jl. ∗Mawar∗. 1',
+      '🔧 Masalah: Internet mati total. ✅ Status: COMPLETED',
+      '⏰ Status: ASSIGNED',
+      '',
+      'Pelanggan akan diberi tahu. Balas *1* saat Anda mulai mengerjakan.',
+    ]);
+  });
 });

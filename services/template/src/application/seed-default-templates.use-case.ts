@@ -6,7 +6,9 @@ import { UpsertTemplate } from './upsert-template.use-case';
 export interface SeedResult {
   /** Templates created now (version 1, active). */
   readonly created: readonly string[];
-  /** Templates that already existed and were left alone. */
+  /** Templates nobody edited whose default text changed: a new version with it, active. */
+  readonly upgraded: readonly string[];
+  /** Templates that already existed and were left alone (edited, or already the default). */
   readonly skipped: readonly string[];
 }
 
@@ -15,11 +17,15 @@ export const SEED_ACTOR = 'seed';
 
 /**
  * SeedDefaultTemplates: installs the default templates (src/seed/default-templates.ts) that
- * do not exist yet, each as version 1 (active), created_by `seed`. A template that already
- * exists is left as it is, whatever its content: once installed, templates belong to their
- * editors, and running the seed step again (every start in the embedded mode) changes
- * nothing. Each default goes through UpsertTemplate, so a default that does not parse or
- * render with its samples fails the seed step with that ValidationError.
+ * do not exist yet, each as version 1 (active), created_by `seed`. A template that exists is
+ * left as it is once anybody has touched it: a version created by someone else than `seed`,
+ * or an older version activated (the active one is not the latest). An untouched one (every
+ * version by `seed`, the latest active) whose default body has changed since (a new release
+ * of Notify) gets that body as a new version, activated, so improvements of the defaults reach
+ * existing installations; the earlier versions stay (ListTemplateVersions, and
+ * ActivateTemplateVersion can go back). Running the seed step again (every start) with the
+ * same defaults changes nothing. Each default goes through UpsertTemplate, so a default that
+ * does not parse or render with its samples fails the seed step with that ValidationError.
  */
 export class SeedDefaultTemplates {
   constructor(
@@ -29,13 +35,23 @@ export class SeedDefaultTemplates {
 
   async execute(defaults: readonly DefaultTemplate[]): Promise<SeedResult> {
     const created: string[] = [];
+    const upgraded: string[] = [];
     const skipped: string[] = [];
     for (const template of defaults) {
       const ref: TemplateRef = { key: template.key, channel: template.channel, locale: template.locale };
       const id = templateRefToString(ref);
-      if (await this.repository.findHead(ref)) {
-        skipped.push(id);
-        continue;
+      const head = await this.repository.findHead(ref);
+      if (head) {
+        const versions = await this.repository.listVersions(ref);
+        const untouched = head.activeVersion === head.latestVersion && versions.every((v) => v.createdBy === SEED_ACTOR);
+        const active = versions.find((v) => v.version === head.activeVersion);
+        if (!untouched || !active || active.body === template.body) {
+          skipped.push(id);
+          continue;
+        }
+        upgraded.push(id);
+      } else {
+        created.push(id);
       }
       await this.upsert.execute({
         ...ref,
@@ -45,8 +61,7 @@ export class SeedDefaultTemplates {
         activate: true,
         actor: SEED_ACTOR,
       });
-      created.push(id);
     }
-    return { created, skipped };
+    return { created, upgraded, skipped };
   }
 }

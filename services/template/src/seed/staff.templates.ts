@@ -155,9 +155,9 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       'Priority: {{ priority | capitalize }}',
       '',
       '📍 {{ address }}',
-      '📞 {{ customer_phone | phone }}',
+      '📞 {{ customer_phone | phone }}{% if ticket_url %}',
       '',
-      '🔗 Detail: {{ ticket_url | url }}',
+      '🔗 Detail: {{ ticket_url | url }}{% endif %}',
     ),
     sampleVariables: {
       ticket_number: 'TKT001',
@@ -256,9 +256,9 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     body: lines(
       '[{{ system_name }}] Eskalasi Case {{ case_code }}',
       'Org Unit: {{ org_unit }}',
-      'Ringkas: {{ summary }}',
+      'Ringkas: {{ summary }}{% if detail_url %}',
       '',
-      'Detail: {{ detail_url | url }}',
+      'Detail: {{ detail_url | url }}{% endif %}',
     ),
     sampleVariables: {
       system_name: 'GUESTBOOK',
@@ -282,9 +282,9 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     body: lines(
       '[{{ system_name }}] Eskalasi Kadis Case {{ case_code }}',
       'Org Unit: {{ org_unit }}',
-      'Ringkas: {{ summary }}',
+      'Ringkas: {{ summary }}{% if detail_url %}',
       '',
-      'Detail: {{ detail_url | url }}',
+      'Detail: {{ detail_url | url }}{% endif %}',
     ),
     sampleVariables: {
       system_name: 'GUESTBOOK',

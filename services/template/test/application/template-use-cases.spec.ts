@@ -363,6 +363,37 @@ describe('PreviewTemplate', () => {
   });
 });
 
+describe('default templates: optional link and help lines', () => {
+  const sampleOf = (key: string) => DEFAULT_TEMPLATES.find((t) => t.key === key && t.channel === 'WHATSAPP' && t.locale === 'id')!.sampleVariables;
+  const render = (key: string, variables: Record<string, unknown>) =>
+    uc.renderTemplate.execute({ key, channel: 'WHATSAPP', locale: 'id', variables }).then((r) => r.text);
+
+  it('customer.welcome names the support number when one is configured, and leaves the help line out when not', async () => {
+    await uc.seedDefaultTemplates.execute(DEFAULT_TEMPLATES);
+    const vars = sampleOf('customer.welcome');
+    const withPhone = await render('customer.welcome', vars);
+    expect(withPhone).toContain('\n\nButuh bantuan? Hubungi customer service kami di +6282112345678.\n\nTerima kasih telah memilih layanan kami!');
+    for (const without of [{ ...vars, support_phone: '' }, Object.fromEntries(Object.entries(vars).filter(([k]) => k !== 'support_phone'))]) {
+      const text = await render('customer.welcome', without);
+      expect(text).not.toContain('Butuh bantuan');
+      expect(text).toContain('Selamat menikmati koneksi WiFi Anda!\n\nTerima kasih telah memilih layanan kami!');
+    }
+  });
+
+  it.each([
+    ['technician.ticket_assigned', 'ticket_url', '🔗 Detail: '],
+    ['case.escalation.lead', 'detail_url', 'Detail: '],
+    ['case.escalation.head', 'detail_url', 'Detail: '],
+  ])('%s carries the ticket link when a portal is configured, and no link line without one', async (key, variable, line) => {
+    await uc.seedDefaultTemplates.execute(DEFAULT_TEMPLATES);
+    const vars = sampleOf(key);
+    expect(await render(key, vars)).toContain(`\n\n${line}`);
+    const text = await render(key, { ...vars, [variable]: '' });
+    expect(text).not.toContain('Detail: ');
+    expect(text).not.toMatch(/\s$/);
+  });
+});
+
 describe('SeedDefaultTemplates', () => {
   it('installs every default once and leaves existing templates alone on the next run', async () => {
     const first = await uc.seedDefaultTemplates.execute(DEFAULT_TEMPLATES);
@@ -375,6 +406,24 @@ describe('SeedDefaultTemplates', () => {
     expect(second.skipped).toHaveLength(DEFAULT_TEMPLATES.length);
     expect((await uc.getTemplate.execute(ref)).version.body).toBe(v2Body);
     expect((await repo.listHeads({})).every((h) => h.latestVersion >= 1)).toBe(true);
+  });
+
+  it('upgrades an untouched seeded template whose default changed; never one an editor touched', async () => {
+    await uc.seedDefaultTemplates.execute(DEFAULT_TEMPLATES);
+    const [a, b, c] = DEFAULT_TEMPLATES.filter((t) => t.channel === 'WHATSAPP').slice(0, 3).map((t) => ({ ...t, body: `${t.body}\n(v2)` }));
+    const refOf = (t: typeof a) => ({ key: t!.key, channel: t!.channel, locale: t!.locale });
+    // b: an editor made a version of their own; c: an editor went back to version 1 after a seeded v2.
+    await uc.upsertTemplate.execute({ ...refOf(b), body: `${b!.body} (edited)`, sampleVariables: b!.sampleVariables, activate: true, actor: 'key:editor' });
+    await uc.seedDefaultTemplates.execute([c!]);
+    await uc.activateTemplateVersion.execute({ ...refOf(c), version: 1, actor: 'key:editor' });
+    const res = await uc.seedDefaultTemplates.execute([a!, b!, { ...c!, body: `${c!.body}\n(v3)` }]);
+    expect(res).toEqual({ created: [], upgraded: [expect.stringContaining(a!.key)], skipped: [expect.stringContaining(b!.key), expect.stringContaining(c!.key)] });
+    const got = await uc.getTemplate.execute(refOf(a));
+    expect(got.version).toMatchObject({ version: 2, body: a!.body, createdBy: 'seed' });
+    expect((await uc.getTemplate.execute(refOf(b))).version.body).toBe(`${b!.body} (edited)`);
+    expect((await uc.getTemplate.execute(refOf(c))).version.version).toBe(1);
+    // The same defaults again: nothing to do.
+    expect((await uc.seedDefaultTemplates.execute([a!])).upgraded).toEqual([]);
   });
 
   it('stops with the ValidationError of a default that does not parse', async () => {

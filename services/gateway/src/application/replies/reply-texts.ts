@@ -1,3 +1,4 @@
+import { escapeValue, joinLines } from '@notify/provider-contracts';
 import type { CustomerContact, Job } from './reply.ports';
 import { displayPhone, formatWib } from './technician-reply.rules';
 
@@ -16,7 +17,13 @@ import { displayPhone, formatWib } from './technician-reply.rules';
  * phone, address, problem, SLA deadline), the fields of the template service's
  * `technician.job_taken`: the routing leaves the technician who took the job out of
  * `ticket.assigned`, so this is the only message that tells them.
+ * Values from the directory and the ticket (names, address, problem, zones) go through `v`: one
+ * line, no control characters, WhatsApp's markers replaced by look-alikes — the template
+ * service's rule for every `{{ }}` value (@notify/provider-contracts escapeValue), so a ticket
+ * description cannot forge a line such as "✅ Status: COMPLETED" or turn a text bold.
  */
+const v = (value: string): string => escapeValue(joinLines(value), 'WHATSAPP');
+
 export const REPLY_TEXTS = {
   /**
    * OPEN → ASSIGNED: the technician took the job. `customer` is the ticket's customer (null when
@@ -27,11 +34,11 @@ export const REPLY_TEXTS = {
     [
       '✅ *PEKERJAAN BERHASIL DIAMBIL*',
       '',
-      `🎫 Nomor: ${job.number}`,
-      `👤 Pelanggan: ${customer?.name || '-'}`,
+      `🎫 Nomor: ${v(job.number)}`,
+      `👤 Pelanggan: ${customer?.name ? v(customer.name) : '-'}`,
       `📞 Kontak: ${customer?.phone ? displayPhone(customer.phone) : '-'}`,
-      `📍 Alamat: ${job.address || '-'}`,
-      `🔧 Masalah: ${job.description || '-'}`,
+      `📍 Alamat: ${job.address ? v(job.address) : '-'}`,
+      `🔧 Masalah: ${job.description ? v(job.description) : '-'}`,
       ...(job.slaDueAt ? [`⏳ Batas SLA: ${formatWib(job.slaDueAt)}`] : []),
       '⏰ Status: ASSIGNED',
       '',
@@ -69,11 +76,11 @@ export const REPLY_TEXTS = {
 
   /** Staff, but not a technician. */
   notATechnician: (name: string): string =>
-    `Halo ${name}, balasan *1* hanya untuk teknisi (mengambil, memulai dan menyelesaikan pekerjaan). Tidak ada perubahan.`,
+    `Halo ${v(name)}, balasan *1* hanya untuk teknisi (mengambil, memulai dan menyelesaikan pekerjaan). Tidak ada perubahan.`,
 
   /** A technician whose account is inactive (cannot be assigned: customer.proto `Staff.active`). */
   inactiveTechnician: (name: string): string =>
-    `Halo ${name}, akun teknisi Anda sedang tidak aktif, jadi pekerjaan tidak dapat diambil. Hubungi supervisor Anda. Tidak ada perubahan.`,
+    `Halo ${v(name)}, akun teknisi Anda sedang tidak aktif, jadi pekerjaan tidak dapat diambil. Hubungi supervisor Anda. Tidak ada perubahan.`,
 
   /** Any text other than "1" from a technician; states the rule: "1" answers the latest job message. */
   notACommand: (): string =>
@@ -85,7 +92,7 @@ export const REPLY_TEXTS = {
   /** "1" with nothing to act on. */
   nothingInReach: (workZones: readonly string[]): string =>
     `Saat ini tidak ada pekerjaan untuk Anda: tidak ada tiket yang sedang Anda kerjakan dan tidak ada tiket terbuka di ${
-      workZones.length ? `area ${workZones.join(', ')}` : 'area mana pun'
+      workZones.length ? `area ${workZones.map(v).join(', ')}` : 'area mana pun'
     }. Tidak ada perubahan. Anda akan menerima pesan saat ada pekerjaan baru.`,
 
   /** The job offered to them was taken by another technician first (at the take, or before the "1" answering its offer). */

@@ -1,3 +1,4 @@
+import { joinLines } from '@notify/provider-contracts';
 import type { DecodedEvent } from '@notify/events';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import type { IngestRequest, RecipientDirectory, ResolvedRecipient } from '../../application';
@@ -6,8 +7,8 @@ import { priorityFromProto, typeFromProto } from '../proto/delivery.proto-mapper
 
 /** Facts the events do not carry (config). */
 export interface TemplateFacts {
-  /** Ticket links: `<ticketPortalUrl>/<ticket number>`. */
-  ticketPortalUrl: string;
+  /** Ticket links: `<ticketPortalUrl>/<ticket number>`; undefined or empty = no links (the texts leave their link line out). */
+  ticketPortalUrl?: string | undefined;
   supportPhone: string;
   systemName: string;
 }
@@ -33,17 +34,17 @@ async function ticketVariables(
     t.customerId ? directory.customer(t.customerId) : Promise.resolve(null),
     t.technicianId ? directory.staff(t.technicianId) : Promise.resolve(null),
   ]);
-  const url = `${facts.ticketPortalUrl.replace(/\/+$/, '')}/${t.number}`;
+  const url = facts.ticketPortalUrl ? `${facts.ticketPortalUrl.replace(/\/+$/, '')}/${t.number}` : '';
   const zone = titleCase(t.workZone);
   const vars: Record<string, unknown> = {
     ticket_number: t.number,
-    description: t.description,
+    description: joinLines(t.description),
     address: t.address || customer?.address || '',
     created_at: iso(t.createdAt),
     zone,
     location: zone,
     priority: (commonv1.Priority[t.priority] ?? 'PRIORITY_NORMAL').replace('PRIORITY_', '').toLowerCase(),
-    issue_type: t.title || t.description,
+    issue_type: t.title || joinLines(t.description),
     status: STATUS(t.status),
     customer_name: customer?.name ?? '',
     customer_phone: customer?.phone ?? '',
@@ -54,7 +55,7 @@ async function ticketVariables(
     system_name: facts.systemName,
     case_code: t.number,
     org_unit: zone,
-    summary: t.escalationReason || extra.reason || t.description,
+    summary: t.escalationReason || extra.reason || joinLines(t.description),
     detail_url: url,
   };
   if (technician) {

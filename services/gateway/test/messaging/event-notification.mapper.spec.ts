@@ -1,0 +1,55 @@
+// The gateway's event → notification mapping: the variables the templates get (a ticket's
+// title + description line as one readable line, ticket links only with a portal) and the
+// events that make no notification (a customer's reactivation).
+import { decodeEvent, encodeEvent } from '@notify/events';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
+import type { RecipientDirectory } from '../../src/application';
+import { notificationForEvent } from '../../src/transport/messaging/event-notification.mapper';
+
+const directory: RecipientDirectory = {
+  resolve: () => {
+    throw new Error('not used');
+  },
+  customer: async (id) => ({ id, name: 'Rina Wijaya', phone: '6282291921583', address: 'Jl. Mawar 1', workZone: 'karawang', packageName: 'Home 30 Mbps' }),
+  staff: async () => null,
+};
+const now = new Date('2026-12-06T03:00:00Z');
+const created = () => {
+  const evt = ticketv1.TicketEvent.fromPartial({
+    eventId: '00000000-0000-4000-8000-000000000001', occurredAt: now, type: ticketv1.TicketEventType.TICKET_EVENT_TYPE_CREATED,
+    ticket: {
+      id: '00000000-0000-4000-8000-0000000000aa', number: 'GGN-20261206-0001', type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+      status: ticketv1.TicketStatus.TICKET_STATUS_OPEN, priority: commonv1.Priority.PRIORITY_HIGH, customerId: 'c-1',
+      description: 'Internet mati total\nSeluruh layanan mati, pelanggan bisnis', address: 'Jl. Mawar 1', workZone: 'karawang', createdAt: now, updatedAt: now, version: 1,
+    },
+  });
+  const e = encodeEvent('ticket.created', evt, '');
+  return decodeEvent(e.subject, e.data);
+};
+
+describe('notificationForEvent', () => {
+  it('gives the templates the ticket text as one line of sentences, and its link only when a portal is configured', async () => {
+    const withPortal = await notificationForEvent(created(), directory, { ticketPortalUrl: 'https://portal.isp.id/tickets/', supportPhone: '', systemName: 'NOTIFY' });
+    expect(withPortal!.variables).toMatchObject({
+      description: 'Internet mati total. Seluruh layanan mati, pelanggan bisnis',
+      ticket_url: 'https://portal.isp.id/tickets/GGN-20261206-0001',
+      detail_url: 'https://portal.isp.id/tickets/GGN-20261206-0001',
+    });
+    const without = await notificationForEvent(created(), directory, { supportPhone: '', systemName: 'NOTIFY' });
+    expect(without!.variables).toMatchObject({ ticket_url: '', detail_url: '' });
+  });
+
+  it('makes no notification for a reactivation (activated from SUSPENDED), a welcome for a first activation', async () => {
+    const activated = (previousStatus: customerv1.CustomerStatus) => {
+      const e = encodeEvent('customer.activated', customerv1.CustomerEvent.fromPartial({
+        eventId: '00000000-0000-4000-8000-000000000002', occurredAt: now, type: customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_ACTIVATED,
+        customer: { id: 'c-1', name: 'Rina Wijaya', phone: '6282291921583', workZone: 'karawang', status: customerv1.CustomerStatus.CUSTOMER_STATUS_ACTIVE },
+        previousStatus,
+      }), '');
+      return decodeEvent(e.subject, e.data);
+    };
+    const facts = { supportPhone: '', systemName: 'NOTIFY' };
+    expect(await notificationForEvent(activated(customerv1.CustomerStatus.CUSTOMER_STATUS_SUSPENDED), directory, facts)).toBeNull();
+    expect(await notificationForEvent(activated(customerv1.CustomerStatus.CUSTOMER_STATUS_PENDING), directory, facts)).toMatchObject({ notificationType: 'CUSTOMER_ACTIVATED' });
+  });
+});
