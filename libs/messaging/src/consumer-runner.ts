@@ -49,6 +49,8 @@ export interface ConsumerRunnerOptions {
   system: string;
   logger: MessagingLogger;
   concurrency?: number;
+  /** Per-key order (ConsumeOptions.orderKey). */
+  orderKey?: (evt: IncomingEvent) => string | undefined;
   deadLetter?: DeadLetterSink;
   /** Calls `working()` at this period while a handler runs (ms); 0 = never. */
   heartbeatMs?: number;
@@ -91,6 +93,8 @@ export class ConsumerRunner implements ConsumerHandle {
   private readonly concurrency: number;
   private readonly deadLetter: DeadLetterSink;
   private readonly inflight = new Set<Promise<void>>();
+  /** Per order key, the last message's run: the next one of the key starts after it. */
+  private readonly tails = new Map<string, Promise<void>>();
   /** Non-transient failures per message (`failureKey`), oldest first; dropped once settled for good. */
   private readonly failures = new Map<string, number>();
   private source?: DeliverySource;
@@ -130,7 +134,14 @@ export class ConsumerRunner implements ConsumerHandle {
         this.source = source;
         if (this.stopping) source.close();
         for await (const delivery of source) {
-          const p: Promise<void> = this.process(delivery).finally(() => this.inflight.delete(p));
+          const key = this.orderKeyOf(delivery.event);
+          const before = key === undefined ? undefined : this.tails.get(key);
+          const run = before ? before.then(() => this.process(delivery)) : this.process(delivery);
+          const p: Promise<void> = run.finally(() => {
+            this.inflight.delete(p);
+            if (key !== undefined && this.tails.get(key) === p) this.tails.delete(key);
+          });
+          if (key !== undefined) this.tails.set(key, p);
           this.inflight.add(p);
           while (this.inflight.size >= this.concurrency) await Promise.race(this.inflight);
         }
@@ -142,6 +153,15 @@ export class ConsumerRunner implements ConsumerHandle {
       if (!this.stopping) await this.sleep(REOPEN_DELAY_MS);
     }
     await Promise.allSettled([...this.inflight]);
+  }
+
+  private orderKeyOf(evt: IncomingEvent): string | undefined {
+    if (!this.opts.orderKey) return undefined;
+    try {
+      return this.opts.orderKey(evt);
+    } catch {
+      return undefined;
+    }
   }
 
   private sleep(ms: number): Promise<void> {

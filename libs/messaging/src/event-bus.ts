@@ -171,6 +171,16 @@ export interface ConsumeOptions {
    * order-free (the deliveries table's unique key makes the gateway's so).
    */
   concurrency?: number;
+  /**
+   * Messages with the same key run one after another, in the order they were received; those
+   * with different keys (or none: undefined) run concurrently up to `concurrency`. The gateway
+   * keys ticket events by ticket, so a ticket's `created` is turned into deliveries before its
+   * `assigned` even with many events in flight. A message waiting for its key's predecessor
+   * holds a concurrency slot. Best effort across redeliveries: a nak'ed message comes back
+   * after its delay, behind later messages of its key. A key function that throws counts as
+   * no key (the handler then sees the message and decides).
+   */
+  orderKey?: (evt: IncomingEvent) => string | undefined;
   /** Default: a sink that writes the dead letter to the log (no payload) at error level. */
   deadLetter?: DeadLetterSink;
 }

@@ -190,6 +190,7 @@ export class InProcessEventBus implements EventBus {
       system: 'in_process',
       logger: this.logger,
       concurrency: opts.concurrency,
+      ...(opts.orderKey ? { orderKey: opts.orderKey } : {}),
       deadLetter: opts.deadLetter,
       heartbeatMs: Math.max(50, Math.floor(ackWaitMs / 2)),
       openSource: async () => this.openSource(durable),

@@ -203,6 +203,7 @@ export class JetStreamEventBus implements EventBus {
       system: 'nats',
       logger: this.logger,
       concurrency,
+      ...(opts.orderKey ? { orderKey: opts.orderKey } : {}),
       deadLetter: opts.deadLetter,
       heartbeatMs: Math.max(50, Math.floor(ackWaitMs / 2)),
       openSource: () => this.openSource(spec, concurrency),

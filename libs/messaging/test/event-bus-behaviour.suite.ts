@@ -466,6 +466,39 @@ export function describeEventBusBehaviour(name: string, opts: BusBehaviourOption
       expect(one.peak()).toBe(1);
     });
 
+    test('orderKey: messages of one key run one after another in arrival order, other keys alongside', async () => {
+      // Key = the body's letter: a1 a2 a3 share a key, b1 b2 another; x has none.
+      for (const id of ['a1', 'b1', 'a2', 'x1', 'a3', 'b2']) await publish('k', id);
+      const log: string[] = [];
+      const running = new Map<string, number>();
+      let peakPerKey = 0;
+      let peak = 0;
+      let now = 0;
+      const handler: EventHandler = async (e) => {
+        const id = new TextDecoder().decode(e.data);
+        const key = id[0]!;
+        running.set(key, (running.get(key) ?? 0) + 1);
+        now++;
+        peakPerKey = Math.max(peakPerKey, running.get(key)!);
+        peak = Math.max(peak, now);
+        // The first of a key is the slowest: a later one of the same key must still wait for it.
+        await sleep(id.endsWith('1') ? 120 : 20);
+        log.push(id);
+        running.set(key, running.get(key)! - 1);
+        now--;
+      };
+      const orderKey = (e: IncomingEvent) => {
+        const id = new TextDecoder().decode(e.data);
+        return id.startsWith('x') ? undefined : id[0];
+      };
+      await consume({ durable: `ok${ns.n}` }, handler, { concurrency: 6, orderKey });
+      await waitFor('all handled', () => log.length === 6);
+      expect(log.filter((id) => id.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+      expect(log.filter((id) => id.startsWith('b'))).toEqual(['b1', 'b2']);
+      expect(peakPerKey).toBe(1);
+      expect(peak).toBeGreaterThanOrEqual(3); // a, b and x ran at once
+    });
+
     test('stop() drains: it resolves after the in-flight handler finished and acked', async () => {
       await publish('a', 'drain-1');
       let started = false;

@@ -114,7 +114,8 @@ const nonNegativeInt = () =>
  *   PROVIDER_TIMEOUT_MS × providers tried). A SENDING row whose lease expired was possibly sent by a
  *   process that died: it is marked DEAD (never re-sent automatically; RetryDelivery re-drives it).
  * - `EVENT_CONSUMER_CONCURRENCY`: events handled at once by each durable consumer (gateway-ticket,
- *   gateway-customer, gateway-schedule; default 128). Each event waits on ResolveRecipients,
+ *   gateway-customer, gateway-schedule; default 128; the events of one ticket or customer one after
+ *   another, in stream order: `gatewayOrderKey`). Each event waits on ResolveRecipients,
  *   RenderTemplate and its inserts, and the events handled at once share those calls and
  *   statements (natural batching), so the more are in flight the fewer round trips each costs:
  *   bench/lifecycle at 64 tickets in flight (2026-12-06) made 664–694 notifications/s with 64,

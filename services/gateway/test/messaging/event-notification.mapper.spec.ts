@@ -2,9 +2,10 @@
 // title + description line as one readable line, ticket links only with a portal) and the
 // events that make no notification (a customer's reactivation).
 import { decodeEvent, encodeEvent } from '@notify/events';
-import { commonv1, customerv1, ticketv1 } from '@notify/proto';
+import { commonv1, customerv1, schedulerv1, ticketv1 } from '@notify/proto';
 import type { RecipientDirectory } from '../../src/application';
 import { notificationForEvent } from '../../src/transport/messaging/event-notification.mapper';
+import { gatewayOrderKey } from '../../src/transport/messaging/event.consumers';
 
 const directory: RecipientDirectory = {
   resolve: () => {
@@ -51,5 +52,19 @@ describe('notificationForEvent', () => {
     const facts = { supportPhone: '', systemName: 'NOTIFY' };
     expect(await notificationForEvent(activated(customerv1.CustomerStatus.CUSTOMER_STATUS_SUSPENDED), directory, facts)).toBeNull();
     expect(await notificationForEvent(activated(customerv1.CustomerStatus.CUSTOMER_STATUS_PENDING), directory, facts)).toMatchObject({ notificationType: 'CUSTOMER_ACTIVATED' });
+  });
+});
+
+describe('gatewayOrderKey (events of one ticket, or one customer, are handled in order)', () => {
+  const incoming = (e: { subject: string; data: Uint8Array }) => ({ subject: e.subject, data: e.data, headers: {}, deliveryCount: 1, streamSequence: 1 }) as never;
+  it('keys ticket events and SLA warnings by ticket, customer events by customer, payment reminders not at all', () => {
+    const t = ticketv1.TicketEvent.fromPartial({ eventId: '00000000-0000-4000-8000-0000000000e1', occurredAt: now, type: ticketv1.TicketEventType.TICKET_EVENT_TYPE_ASSIGNED, ticket: { id: 'tk-1', number: 'GGN-1' } });
+    expect(gatewayOrderKey(incoming(encodeEvent('ticket.assigned', t, '')))).toBe('ticket:tk-1');
+    const sla = schedulerv1.SlaWarningEvent.fromPartial({ eventId: '00000000-0000-4000-8000-0000000000e2', occurredAt: now, ticket: { id: 'tk-1' }, remainingMinutes: 30 });
+    expect(gatewayOrderKey(incoming(encodeEvent('schedule.sla_warning', sla, '')))).toBe('ticket:tk-1');
+    const c = customerv1.CustomerEvent.fromPartial({ eventId: '00000000-0000-4000-8000-0000000000e3', occurredAt: now, type: customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_REGISTERED, customer: { id: 'c-9' } });
+    expect(gatewayOrderKey(incoming(encodeEvent('customer.registered', c, '')))).toBe('customer:c-9');
+    const pay = schedulerv1.PaymentReminderEvent.fromPartial({ eventId: '00000000-0000-4000-8000-0000000000e4', occurredAt: now, invoice: { id: 'inv-1', customerId: 'c-9' }, customer: { id: 'c-9' } });
+    expect(gatewayOrderKey(incoming(encodeEvent('schedule.payment_reminder', pay, '')))).toBeUndefined();
   });
 });

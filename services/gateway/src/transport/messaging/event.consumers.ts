@@ -1,7 +1,7 @@
 import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '@notify/errors';
-import { decodeEvent, eventConsumer, type EventDomain } from '@notify/events';
+import { decodeEvent, eventConsumer, type DecodedEvent, type EventDomain } from '@notify/events';
 import type { Logger } from '@notify/logger';
-import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type RetryPolicy } from '@notify/messaging';
+import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type IncomingEvent, type RetryPolicy } from '@notify/messaging';
 import type { IngestNotificationUseCase, RecipientDirectory } from '../../application';
 import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
 
@@ -14,6 +14,35 @@ export const CONSUMED_DOMAINS: readonly EventDomain[] = ['ticket', 'customer', '
  * lockstep when the service recovers). Delays in ms.
  */
 export const TRANSIENT_EVENT_RETRY: Readonly<RetryPolicy> = Object.freeze({ initialDelayMs: 2_000, maxDelayMs: 60_000, multiplier: 2, jitter: 0.2 });
+
+/** Each received message decoded once: by the order key, then by the handler (same object). */
+const decoded = new WeakMap<IncomingEvent, DecodedEvent>();
+function decodeOnce(msg: IncomingEvent): DecodedEvent {
+  let evt = decoded.get(msg);
+  if (!evt) {
+    evt = decodeEvent(msg.subject, msg.data);
+    decoded.set(msg, evt);
+  }
+  return evt;
+}
+
+/**
+ * The order key of a consumed event (ConsumeOptions.orderKey): the ticket of a ticket event or
+ * of a schedule event about a ticket (SLA warning, reminder), the customer of a customer event;
+ * none for the others (payment reminders, daily summaries, broadcasts: independent). Events of
+ * one key are turned into deliveries one after another in stream order, so a ticket's
+ * `created` notification is queued before its `assigned` one even when both arrive together
+ * (an internal system creating and assigning at once); the dispatcher then sends each
+ * recipient's messages in the order they were queued. A message that does not decode has no
+ * key (the handler dead-letters it).
+ */
+export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
+  const evt = decodeOnce(msg);
+  const p = evt.payload as { ticket?: { id?: string }; customer?: { id?: string } };
+  if (p.ticket?.id) return `ticket:${p.ticket.id}`;
+  if (evt.key.startsWith('customer.') && p.customer?.id) return `customer:${p.customer.id}`;
+  return undefined;
+}
 
 /**
  * The handler of every consumed event: decode (poison → the bus dead-letters and terminates),
@@ -36,7 +65,7 @@ export function gatewayEventHandler(
 ): EventHandler {
   const retry: RetryPolicy = { ...TRANSIENT_EVENT_RETRY, ...options.transientRetry };
   return async (msg) => {
-    const evt = decodeEvent(msg.subject, msg.data);
+    const evt = decodeOnce(msg);
     try {
       const req = await notificationForEvent(evt, directory, facts);
       if (!req) return;
@@ -69,6 +98,7 @@ export async function startGatewayConsumers(
     handles.push(
       await bus.consume(eventConsumer('gateway', domain, options.ns ? { ns: options.ns } : {}), handler, {
         concurrency: options.concurrency ?? 4,
+        orderKey: gatewayOrderKey,
         ...(options.deadLetter ? { deadLetter: options.deadLetter } : {}),
       }),
     );
