@@ -32,8 +32,9 @@ function decodeOnce(msg: IncomingEvent): DecodedEvent {
  * none for the others (payment reminders, daily summaries, broadcasts: independent). Events of
  * one key are turned into deliveries one after another in stream order, so a ticket's
  * `created` notification is queued before its `assigned` one even when both arrive together
- * (an internal system creating and assigning at once); the dispatcher then sends each
- * recipient's messages in the order they were queued. A message that does not decode has no
+ * (an internal system creating and assigning at once); the dispatcher claims due deliveries
+ * oldest first, so the first queued is the first sent (its provider call starts first; two calls
+ * in flight at once are not otherwise ordered). A message that does not decode has no
  * key (the handler dead-letters it).
  */
 export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
