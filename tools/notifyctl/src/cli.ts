@@ -6,7 +6,7 @@ import { deliveriesGroup } from './commands/deliveries';
 import { campaignsGroup, jobsGroup } from './commands/jobs';
 import { templatesGroup } from './commands/templates';
 import { ticketsGroup } from './commands/tickets';
-import { formatCallError } from './errors';
+import { calledServiceOf, formatCallError } from './errors';
 
 /** Every command group, in help order. */
 export const GROUPS: readonly CommandGroup[] = [
@@ -139,7 +139,8 @@ export async function runCli(argv: readonly string[], io: CliIo, now: Date = new
     return EXIT.ok;
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message, `Usage: ${usageOf(group, command)}  (see 'notifyctl ${group.name} ${command.name} --help')`);
-    io.stderr(formatCallError(err, command.service, clients?.connection.addresses[command.service]) + '\n');
+    const service = calledServiceOf(err) ?? command.service;
+    io.stderr(formatCallError(err, service, clients?.connection.addresses[service]) + '\n');
     return EXIT.failed;
   } finally {
     clients?.close();

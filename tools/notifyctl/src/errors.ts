@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { ServiceName } from '@notify/config';
 import { isGrpcStatusLike } from '@notify/grpc-kit';
 
 /** A failed call with the status it ended with. */
@@ -39,4 +40,28 @@ export function formatCallError(err: unknown, service?: string, address?: string
       ? ` (${service} service${address ? ` at ${address}` : ''})`
       : '';
   return `error: ${failure.status}: ${text(failure.message)}${where}`;
+}
+
+/** The service a failed call went to, when a command calls one other than its own. */
+const CALLED_SERVICE = new WeakMap<object, ServiceName>();
+
+/**
+ * Runs `call` (a call to `service`) and, when it rejects with an object, records `service` as
+ * the one that failed, so the CLI names it in the status line instead of the command's own
+ * service (e.g. `deliveries list --ticket <number>` looks the number up in the ticket service
+ * first: a ticket service that is down is `UNAVAILABLE … (ticket service at …)`). The rejection
+ * itself is passed on unchanged; an error already marked keeps its first service.
+ */
+export async function callingService<T>(service: ServiceName, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && !CALLED_SERVICE.has(err)) CALLED_SERVICE.set(err, service);
+    throw err;
+  }
+}
+
+/** The service {@link callingService} recorded for `err`; undefined when none (the command's own service failed). */
+export function calledServiceOf(err: unknown): ServiceName | undefined {
+  return typeof err === 'object' && err !== null ? CALLED_SERVICE.get(err) : undefined;
 }

@@ -60,6 +60,21 @@ describe('runCli without a server', () => {
     expect(r.stderr.split('\n')[0]).toContain(first);
   });
 
+  it('a ticket number given to a gateway command is looked up in the ticket service first: a failure there names the ticket service', async () => {
+    for (const argv of [
+      ['deliveries', 'list', '--ticket', 'GGN-20261207-0003'],
+      ['deliveries', 'notify', '--type', 'maintenance', '--to-phone', '081200000000', '--ticket', 'GGN-20261207-0003'],
+    ]) {
+      const r = await run(argv, { ...NOWHERE, TICKET_ADDR: '127.0.0.1:2', NOTIFY_API_KEY: 'unit-test-key-000001' });
+      expect(r.code).toBe(EXIT.failed);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^error: (UNAVAILABLE|DEADLINE_EXCEEDED): [^\n]+ \(ticket service at 127\.0\.0\.1:2\)\n$/);
+    }
+    // A UUID is passed through as given: the gateway is the one called (and unreachable).
+    const byId = await run(['deliveries', 'list', '--ticket', '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60']);
+    expect(byId.stderr).toMatch(/ \(gateway service at 127\.0\.0\.1:1\)\n$/);
+  });
+
   it('needs an API key', async () => {
     const r = await run(['tickets', 'list'], NOWHERE);
     expect(r.code).toBe(EXIT.usage);

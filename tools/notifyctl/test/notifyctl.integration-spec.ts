@@ -1,5 +1,5 @@
 /**
- * notifyctl against the real ticket, customer and template services: each service runs as
+ * notifyctl against the real ticket, customer, template and gateway services: each service runs as
  * its own process (`node -r tools/runtime/swc-register.js services/<svc>/src/main.ts`; a
  * tool may not import a service) on a free port, over a unique Postgres schema; the CLI runs
  * as a child process through its launcher `bin/notifyctl.js`, and the spec asserts on its
@@ -21,7 +21,7 @@ interface Svc {
   address: string;
 }
 
-async function startService(name: 'ticket' | 'customer' | 'template', env: Record<string, string>): Promise<Svc> {
+async function startService(name: 'ticket' | 'customer' | 'template' | 'gateway', env: Record<string, string>): Promise<Svc> {
   const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, `services/${name}/src/main.ts`)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', NOTIFY_API_KEYS: API_KEYS, LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '2000', ...env },
@@ -74,11 +74,12 @@ interface Run {
   stderr: string;
 }
 
-describe('notifyctl (CLI process) against the ticket, customer and template services', () => {
+describe('notifyctl (CLI process) against the ticket, customer, template and gateway services', () => {
   const schemas: TestSchema[] = [];
   let ticket: Svc | undefined;
   let customer: Svc | undefined;
   let template: Svc | undefined;
+  let gateway: Svc | undefined;
   let env: Record<string, string>;
 
   /** Runs `node bin/notifyctl.js …args` with the services' addresses and the admin key in its env. */
@@ -99,8 +100,10 @@ describe('notifyctl (CLI process) against the ticket, customer and template serv
   }
 
   beforeAll(async () => {
-    const [c, t, m] = await Promise.all([createTestSchema('ctl_customer'), createTestSchema('ctl_ticket'), createTestSchema('ctl_template')]);
-    schemas.push(c, t, m);
+    const [c, t, m, g] = await Promise.all([
+      createTestSchema('ctl_customer'), createTestSchema('ctl_ticket'), createTestSchema('ctl_template'), createTestSchema('ctl_gateway'),
+    ]);
+    schemas.push(c, t, m, g);
     // The ticket service asks the customer service about technicians (AssignTicket), so
     // it needs the customer's address: customer first, then ticket and template together.
     [customer, template] = await Promise.all([
@@ -108,11 +111,20 @@ describe('notifyctl (CLI process) against the ticket, customer and template serv
       startService('template', { DATABASE_URL: m.url, DATABASE_SCHEMA: m.schema }),
     ]);
     ticket = await startService('ticket', { DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema, CUSTOMER_ADDR: customer.address, SERVICE_API_KEY: SERVICE_KEY });
-    env = { NOTIFY_API_KEY: ADMIN_KEY, TICKET_ADDR: ticket.address, CUSTOMER_ADDR: customer.address, TEMPLATE_ADDR: template.address };
+    // The gateway (no NATS: its in-process bus) with one WhatsApp provider, Fonnte, at a port
+    // nothing listens on and one send round: a message fails at once, DEAD after one attempt.
+    gateway = await startService('gateway', {
+      DATABASE_URL: g.url, DATABASE_SCHEMA: g.schema, SERVICE_API_KEY: SERVICE_KEY,
+      CUSTOMER_ADDR: customer.address, TEMPLATE_ADDR: template.address, TICKET_ADDR: ticket.address,
+      WEBHOOK_HOST: '127.0.0.1', WEBHOOK_PORT: '0',
+      FONNTE_TOKEN: 'notifyctl-fonnte-token', FONNTE_BASE_URL: `http://127.0.0.1:${await freePort()}`, WHATSAPP_PROVIDERS: 'fonnte', SMS_FALLBACK_PRIORITIES: 'LOW',
+      DELIVERY_MAX_ATTEMPTS: '1', DISPATCH_POLL_MS: '200', PROVIDER_TIMEOUT_MS: '2000', RECIPIENT_RATE_LIMIT: '0',
+    });
+    env = { NOTIFY_API_KEY: ADMIN_KEY, TICKET_ADDR: ticket.address, CUSTOMER_ADDR: customer.address, TEMPLATE_ADDR: template.address, GATEWAY_ADDR: gateway.address };
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([stopService(ticket), stopService(customer), stopService(template)]);
+    await Promise.all([stopService(gateway), stopService(ticket), stopService(customer), stopService(template)]);
     await Promise.all(schemas.map((s) => s.dropSchema()));
   }, 30_000);
 
@@ -178,6 +190,60 @@ describe('notifyctl (CLI process) against the ticket, customer and template serv
     const history = shown.stdout.split('History:\n')[1]!.trimEnd().split('\n');
     expect(history[0]).toMatch(/^AT\s+EVENT\s+FROM\s+TO\s+BY\s+NOTE$/);
     expect(history.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(['CREATED', 'ASSIGNED', 'STARTED', 'COMPLETED']);
+  }, 60_000);
+
+  it('deliveries take a ticket number (resolved through the ticket service), show the trace and retry with the attempts', async () => {
+    const reg = await cli(['--json', 'customers', 'register', '--name', 'Sri Wahyuni', '--phone', '0812-7777-1234', '--address', 'Jl. Anggrek 9, Karawang', '--zone', 'karawang', '--package', 'Home 30 Mbps']);
+    expect(reg).toMatchObject({ code: 0, stderr: '' });
+    const custId = (JSON.parse(reg.stdout) as { customer: { id: string } }).customer.id;
+    const created = await cli([
+      'tickets', 'create', '--type', 'gangguan', '--customer', custId, '--title', 'Lampu LOS merah', '--address', 'Jl. Anggrek 9, Karawang', '--zone', 'karawang',
+    ]);
+    expect(created.code).toBe(0);
+    const number = /^Number:\s+(\S+)$/m.exec(created.stdout)![1]!;
+    const ticketId = /^ID:\s+(\S+)$/m.exec(created.stdout)![1]!;
+
+    // notify --ticket <number>: the delivery is about the ticket's id.
+    const sent = await cli([
+      '--json', 'deliveries', 'notify', '--type', 'welcome', '--to-phone', '0812-7777-1234', '--ticket', number, '--priority', 'urgent',
+      '--var', 'customer_name=Sri', '--var', 'customer_id=CUST-9', '--var', 'package_name=Home 30 Mbps', '--var', 'activated_at=2026-11-22T09:00:00+07:00', '--var', 'support_phone=6281100000000',
+    ]);
+    expect(sent).toMatchObject({ code: 0, stderr: '' });
+    const delivery = (JSON.parse(sent.stdout) as { deliveries: { id: string; ticketId: string }[] }).deliveries[0]!;
+    expect(delivery.ticketId).toBe(ticketId);
+
+    // list --ticket: by number as by id; an unknown number or a value that is neither is NOT_FOUND.
+    const [byNumber, byId, unknown, neither] = await Promise.all([
+      cli(['deliveries', 'list', '--ticket', number]),
+      cli(['deliveries', 'list', '--ticket', ticketId]),
+      cli(['deliveries', 'list', '--ticket', 'GGN-20991231-9999']),
+      cli(['deliveries', 'list', '--ticket', 'bukan-tiket']),
+    ]);
+    expect(byNumber).toMatchObject({ code: 0, stderr: '' });
+    const rows = byNumber.stdout.trimEnd().split('\n').slice(1);
+    expect(rows).toEqual([expect.stringMatching(new RegExp(`^${delivery.id}\\s+WELCOME\\s+6281277771234`))]);
+    expect(byId.stdout).toBe(byNumber.stdout);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toMatch(/^error: NOT_FOUND: [^\n]*GGN-20991231-9999[^\n]*\n$/);
+    expect(neither).toMatchObject({ code: 1, stdout: '' });
+    expect(neither.stderr).toMatch(/^error: NOT_FOUND: [^\n]*bukan-tiket[^\n]*\n$/);
+
+    // The provider is unreachable: DEAD after its one attempt. show prints the attempt and the
+    // trace of the Notify call (the gateway process traces its gRPC calls).
+    const shown = await waitFor(async () => {
+      const r = await cli(['deliveries', 'show', delivery.id]);
+      return /^Status:\s+DEAD$/m.test(r.stdout) ? r : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 250, description: 'delivery DEAD' });
+    expect(shown.stdout).toMatch(new RegExp(`^Ticket:\\s+${ticketId}$`, 'm'));
+    expect(shown.stdout).toMatch(/^Trace:\s+[0-9a-f]{32}$/m);
+    const attemptRows = (out: string) => out.split('Attempts:\n')[1]!.trimEnd().split('\n').slice(1);
+    expect(attemptRows(shown.stdout)).toEqual([expect.stringMatching(/^1\s+FONNTE\s+RETRYABLE_FAILURE\b/)]);
+
+    // retry answers the delivery re-queued with the attempts it had, as show does.
+    const retried = await cli(['deliveries', 'retry', delivery.id]);
+    expect(retried).toMatchObject({ code: 0, stderr: '' });
+    expect(retried.stdout).toMatch(/^Status:\s+QUEUED$/m);
+    expect(attemptRows(retried.stdout)).toEqual(attemptRows(shown.stdout));
   }, 60_000);
 
   it('prints an unknown ticket as NOT_FOUND on one line of stderr and exits 1', async () => {

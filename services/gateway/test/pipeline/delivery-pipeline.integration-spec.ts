@@ -351,6 +351,11 @@ describe('gateway delivery pipeline (Postgres + NATS + customer/template/ticket 
     await stack.sims.clearFaults();
     const retried = await callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({ deliveryId: dead.id }));
     expect(retried.delivery!.status).toBe(DS.DELIVERY_STATUS_QUEUED);
+    // Answered like GetDelivery: with the attempts it had when re-queued (the failed one).
+    expect(retried.delivery!.attemptCount).toBe(1);
+    expect(retried.delivery!.attempts.map((a) => [a.number, a.provider, a.outcome, a.error])).toEqual([
+      [1, gatewayv1.Provider.PROVIDER_FONNTE, gatewayv1.AttemptOutcome.ATTEMPT_OUTCOME_PERMANENT_FAILURE, expect.stringContaining('invalid target')],
+    ]);
     const sent = await waitStatus(dead.id, ['SENT', 'DELIVERED', 'READ']);
     expect(sent.provider).toBe('fonnte');
     expect(stack.sims.fonnte.messages().filter((m) => m.to === e164)).toHaveLength(1);

@@ -3,7 +3,8 @@
 //   - a bare phone addressee is resolved through the customer service, so its opt-outs apply;
 //   - a Notify that fails (unknown id, a text that cannot be rendered on a later page) has
 //     created no delivery and sent nothing;
-//   - an unknown notification type and a crafted page token are INVALID_ARGUMENT;
+//   - an unknown notification type, a crafted page token and a ListDeliveries ticket_id that
+//     is not a UUID are INVALID_ARGUMENT;
 //   - two concurrent Notify calls with one idempotency key: the first notification for both,
 //     the second with duplicate = true; a Notify that failed on a dependency, or that a crashed
 //     call left RESOLVING long enough ago, is resumed by a retry at once (use case, real store).
@@ -146,6 +147,21 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     // A well-formed token still pages.
     const ok = await list(encodePageToken({ c: new Date().toISOString(), i: randomUUID() }));
     expect(Array.isArray(ok.deliveries)).toBe(true);
+  });
+
+  it('ListDeliveries: a ticket_id that is not a UUID (a ticket number) is INVALID_ARGUMENT naming ticket_id; a UUID filters', async () => {
+    const list = (ticketId: string) => callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ ticketId }));
+    for (const ticketId of ['GGN-20261207-0003', 'not-a-uuid', `${randomUUID()}x`]) {
+      const err = await list(ticketId).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(/^ticket_id: /);
+    }
+    // A Notify about a ticket (by its id) is found by that id, and only by it.
+    const p = freshPhone();
+    const ticketId = randomUUID();
+    const res = await notify([phone(p.local)], { ticketId, variables: welcome('ticket-filter') });
+    expect((await list(ticketId)).deliveries.map((d) => d.id)).toEqual(res.deliveries.map((d) => d.id));
+    expect((await list(randomUUID())).deliveries).toEqual([]);
   });
 
   it('two concurrent Notify calls with one key: one notification, the second answered duplicate = true with its deliveries', async () => {

@@ -19,6 +19,7 @@ import {
   priorityOf,
 } from '../format';
 import { formatRecord, formatTable } from '../table';
+import { resolveTicketId } from './tickets';
 
 const statusLabel = (s: gatewayv1.DeliveryStatus): string => enumLabel(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', s);
 const providerLabel = (p: gatewayv1.Provider): string => enumLabel(gatewayv1.Provider, 'PROVIDER_', p);
@@ -51,7 +52,12 @@ export function deliveryTable(deliveries: readonly gatewayv1.Delivery[]): string
   );
 }
 
-/** One delivery with its attempts. */
+/**
+ * One delivery as a `Label: value` record (times in WIB, empty values left out; `Trace` is the
+ * W3C trace id to look up in the tracing UI, `-` when the delivery has none) followed by
+ * `Attempts:` and its attempts table (`(none)` when the message carries none: ListDeliveries
+ * and events leave them out; GetDelivery and RetryDelivery fill them). '' for no delivery.
+ */
 export function deliveryDetail(d: gatewayv1.Delivery | undefined): string {
   if (!d) return '';
   const record = formatRecord([
@@ -74,6 +80,7 @@ export function deliveryDetail(d: gatewayv1.Delivery | undefined): string {
     ['Sent', formatTime(d.sentAt)],
     ['Delivered', formatTime(d.deliveredAt)],
     ['Read', formatTime(d.readAt)],
+    ['Trace', d.traceId || '-'],
     ['Body', d.body],
   ]);
   const attempts = formatTable(
@@ -104,7 +111,7 @@ const list: CommandSpec = {
   summary: 'list deliveries (one message to one recipient), filtered',
   service: 'gateway',
   options: {
-    ticket: { type: 'string', valueName: 'id', description: 'deliveries about this ticket' },
+    ticket: { type: 'string', valueName: 'ticket', description: 'deliveries about this ticket: id or number (GGN-20261122-0001, looked up in the ticket service)' },
     recipient: { type: 'string', valueName: 'phone|chat', description: 'to this phone number or group chat id' },
     status: { type: 'string', valueName: 'status', description: 'queued, deferred, sending, sent, delivered, read, failed, dead' },
     channel: { type: 'string', valueName: 'whatsapp|sms', description: 'channel' },
@@ -118,8 +125,9 @@ const list: CommandSpec = {
     const status = args.string('status');
     const provider = args.string('provider');
     const since = args.string('since');
-    const res = await callUnary(clients.gateway, 'listDeliveries', {
-      ticketId: args.string('ticket') ?? '',
+    const ticket = args.string('ticket');
+    const req: gatewayv1.ListDeliveriesRequest = {
+      ticketId: '',
       recipient: args.string('recipient') ?? '',
       status: status === undefined ? 0 : parseEnum(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', 'status', status),
       channel: channelOf(args),
@@ -128,7 +136,10 @@ const list: CommandSpec = {
       notificationType: notificationTypeOf(args, 'type') ?? 0,
       created: since === undefined ? undefined : { from: parseTime('since', since, now), to: undefined },
       page: pageRequest(args),
-    });
+    };
+    // After the flags are checked (a usage error calls nothing): a ticket number is looked up.
+    if (ticket) req.ticketId = await resolveTicketId(clients, ticket);
+    const res = await callUnary(clients.gateway, 'listDeliveries', req);
     return { json: gatewayv1.ListDeliveriesResponse.toJSON(res), text: deliveryTable(res.deliveries) + nextPageHint(res.nextPageToken) };
   },
 };
@@ -171,7 +182,7 @@ const notify: CommandSpec = {
     vars: { type: 'string', valueName: 'json', description: 'template variables as a JSON object' },
     priority: { type: 'string', valueName: 'p', description: 'low, normal (default), high, urgent' },
     channel: { type: 'string', multiple: true, valueName: 'whatsapp|sms', description: 'channel order to try (default: preferences)' },
-    ticket: { type: 'string', valueName: 'id', description: 'the ticket this is about' },
+    ticket: { type: 'string', valueName: 'ticket', description: 'the ticket this is about: id or number (looked up in the ticket service)' },
     zone: { type: 'string', valueName: 'slug', description: 'work zone (for zone audiences)' },
     'idempotency-key': { type: 'string', valueName: 'key', description: 'a retry with the same key sends nothing new (default: a random UUID)' },
   },
@@ -185,7 +196,7 @@ const notify: CommandSpec = {
     const audience = args.string('audience');
     if (audience !== undefined && addressees.length) throw new UsageError('give either --to-* recipients or --audience, not both');
     if (audience === undefined && !addressees.length) throw new UsageError('missing recipients: --to-phone, --to-customer, --to-staff, --to-group or --audience');
-    const res = await callUnary(clients.gateway, 'notify', {
+    const req: gatewayv1.NotifyRequest = {
       idempotencyKey: args.string('idempotency-key') ?? randomUUID(),
       notificationType: notificationTypeOf(args, 'type')!,
       target:
@@ -196,10 +207,14 @@ const notify: CommandSpec = {
       priority: priorityOf(args),
       templateKey: args.string('template') ?? '',
       channels: args.list('channel').map((c) => parseChannel('channel', c)),
-      ticketId: args.string('ticket') ?? '',
+      ticketId: '',
       workZone: args.string('zone') ?? '',
       actor: undefined,
-    });
+    };
+    // After the flags are checked (a usage error calls nothing): a ticket number is looked up.
+    const ticket = args.string('ticket');
+    if (ticket) req.ticketId = await resolveTicketId(clients, ticket);
+    const res = await callUnary(clients.gateway, 'notify', req);
     const n = res.notification;
     const head = n
       ? formatRecord([

@@ -3,6 +3,7 @@ import { commonv1, ticketv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseIntFlag, parseTime, type ParsedArgs } from '../args';
 import type { Clients } from '../clients';
 import type { CommandGroup, CommandOutput, CommandSpec } from '../command';
+import { callingService } from '../errors';
 import { PAGE_OPTIONS, actorLabel, formatNumber, formatTime, nextPageHint, pageRequest, priorityLabel, priorityOf } from '../format';
 import { formatRecord, formatTable } from '../table';
 
@@ -62,14 +63,17 @@ function ticketOutput(res: { ticket?: ticketv1.Ticket | undefined }, json: unkno
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The ticket id for a command's `<ticket-id>` argument: a UUID as given, or a ticket number
- * (`GGN-20261122-0001`) looked up with GetTicket first (the transition RPCs take ids only).
- * Rejects with the lookup's NOT_FOUND for an unknown number.
+ * The ticket id for a command's `<ticket>` argument or `--ticket` flag: a UUID as given, or a
+ * ticket number (`GGN-20261122-0001`) looked up with the ticket service's GetTicket first (the
+ * transition RPCs, ListDeliveries and Notify take ids only). Rejects with the lookup's
+ * NOT_FOUND for a value that is neither a UUID nor an existing ticket's number, and with its
+ * UNAVAILABLE / DEADLINE_EXCEEDED naming the ticket service (callingService), also when the
+ * command itself calls another service.
  */
 export async function resolveTicketId(clients: Clients, idOrNumber: string): Promise<string> {
   const v = idOrNumber.trim();
   if (UUID.test(v)) return v;
-  const res = await callUnary(clients.ticket, 'getTicket', { id: v });
+  const res = await callingService('ticket', () => callUnary(clients.ticket, 'getTicket', { id: v }));
   return res.ticket?.id ?? v;
 }
 

@@ -286,12 +286,19 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       return { delivery: deliveryToProto(d, { attempts: await store.attempts(d.id) }) };
     }),
 
-    /** ListDeliveries: newest first, keyset pages; a bad page token or recipient phone is INVALID_ARGUMENT. */
+    /**
+     * ListDeliveries: newest first, keyset pages. INVALID_ARGUMENT for a bad page token, a bad
+     * recipient phone and a ticket_id that is not a UUID (e.g. a ticket number, which would match
+     * nothing: deliveries store the ticket's id).
+     */
     listDeliveries: unary(async (req: gatewayv1.ListDeliveriesRequest) => {
       const size = resolvePageSize(req.page?.pageSize);
       const after = req.page?.pageToken ? decodeDeliveryPageToken(req.page.pageToken) : undefined;
       const filter: DeliveryFilter = {};
-      if (req.ticketId) filter.ticketId = req.ticketId;
+      if (req.ticketId) {
+        if (!UUID.test(req.ticketId)) throw new ValidationError('ticket_id', 'must be a ticket id (UUID); look a ticket number up with the ticket service first');
+        filter.ticketId = req.ticketId;
+      }
       if (req.recipient) filter.recipient = req.recipient.includes('@') ? req.recipient : normalizePhone(req.recipient, 'recipient');
       if (req.status) {
         const s = statusFromProto(req.status);
@@ -315,9 +322,18 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       });
     }),
 
+    /**
+     * RetryDelivery: FAILED / DEAD → QUEUED (store.redrive), answered like GetDelivery: the
+     * delivery as re-queued with its attempts, oldest first. Only the attempts it had when it
+     * was re-queued (numbers 1..attempt_count): the dispatcher, woken by the re-drive, may
+     * already be recording the retry's own round, which GetDelivery shows afterwards.
+     * INVALID_ARGUMENT for an empty id, NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD).
+     */
     retryDelivery: unary(async (req: gatewayv1.RetryDeliveryRequest) => {
       if (!req.deliveryId) throw new ValidationError('delivery_id', 'is required');
-      return { delivery: deliveryToProto(await store.redrive(req.deliveryId, clock())) };
+      const d = await store.redrive(req.deliveryId, clock());
+      const attempts = (await store.attempts(d.id)).filter((a) => a.number <= d.attemptCount);
+      return { delivery: deliveryToProto(d, { attempts }) };
     }),
 
     getStats: unary(async (req: gatewayv1.GetStatsRequest) => {

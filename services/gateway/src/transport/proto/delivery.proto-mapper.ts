@@ -51,7 +51,25 @@ export const localeFromProto = (l: commonv1.Locale): Locale => (l === commonv1.L
 export const recipientKindToProto = (k: RecipientKind | string) => enumValue(commonv1.RecipientKind, 'RECIPIENT_KIND_', k);
 export const recipientKindFromProto = (k: commonv1.RecipientKind) => enumName(commonv1.RecipientKind, 'RECIPIENT_KIND_', k) as RecipientKind;
 
-/** A delivery as notify.gateway.v1.Delivery; `withBody` false for events (proto: body empty in events). */
+/**
+ * The W3C trace id of a stored trace context (DeliveryRecord.traceContext, `{ traceparent,
+ * tracestate? }`): the second dash-separated field of `traceparent`
+ * (`00-<trace id>-<span id>-<flags>`) when it is 32 lower-case hex digits and not all zeros
+ * (W3C Trace Context's invalid id); '' otherwise, and when there is no context (tracing was
+ * off, or a row older than the column).
+ */
+export function traceIdOf(traceContext: Readonly<Record<string, string>> | null | undefined): string {
+  const traceparent = traceContext?.['traceparent'];
+  if (typeof traceparent !== 'string') return '';
+  const id = traceparent.trim().split('-')[1] ?? '';
+  return /^[0-9a-f]{32}$/.test(id) && !/^0{32}$/.test(id) ? id : '';
+}
+
+/**
+ * A delivery as notify.gateway.v1.Delivery; `withBody` false for events (proto: body empty in
+ * events); `attempts` (oldest first) for GetDelivery and RetryDelivery, none otherwise. `trace_id`
+ * from the stored trace context ({@link traceIdOf}).
+ */
 export function deliveryToProto(d: DeliveryRecord, opts: { withBody?: boolean; attempts?: readonly AttemptRecord[] } = {}): gatewayv1.Delivery {
   return gatewayv1.Delivery.fromPartial({
     id: d.id,
@@ -85,6 +103,7 @@ export function deliveryToProto(d: DeliveryRecord, opts: { withBody?: boolean; a
     ...(d.sentAt ? { sentAt: d.sentAt } : {}),
     ...(d.deliveredAt ? { deliveredAt: d.deliveredAt } : {}),
     ...(d.readAt ? { readAt: d.readAt } : {}),
+    traceId: traceIdOf(d.traceContext),
   });
 }
 

@@ -424,8 +424,8 @@ export interface Delivery {
   /** Message text as sent (UTF-8). Never logged or put in spans; empty in events. */
   body: string;
   /**
-   * Attempts, oldest first (GetDelivery fills them; ListDeliveries and events leave
-   * them empty; see attempt_count).
+   * Attempts, oldest first (GetDelivery and RetryDelivery fill them; ListDeliveries and
+   * events leave them empty; see attempt_count).
    */
   attempts: DeliveryAttempt[];
   /** Number of attempts made. */
@@ -481,7 +481,14 @@ export interface Delivery {
     | Date
     | undefined;
   /** When the read receipt arrived. */
-  readAt: Date | undefined;
+  readAt:
+    | Date
+    | undefined;
+  /**
+   * W3C trace id (32 hex) of the trace the delivery belongs to: the ticket change, the
+   * Notify / Broadcast call or the job run that made it; empty when tracing was off.
+   */
+  traceId: string;
 }
 
 /** One provider call for a delivery. */
@@ -663,6 +670,7 @@ function createBaseDelivery(): Delivery {
     sentAt: undefined,
     deliveredAt: undefined,
     readAt: undefined,
+    traceId: "",
   };
 }
 
@@ -760,6 +768,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.readAt !== undefined) {
       Timestamp.encode(toTimestamp(message.readAt), writer.uint32(250).fork()).join();
+    }
+    if (message.traceId !== "") {
+      writer.uint32(258).string(message.traceId);
     }
     return writer;
   },
@@ -1025,6 +1036,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.readAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1156,6 +1175,11 @@ export const Delivery: MessageFns<Delivery> = {
         : isSet(object.read_at)
         ? fromJsonTimestamp(object.read_at)
         : undefined,
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
     };
   },
 
@@ -1254,6 +1278,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.readAt !== undefined) {
       obj.readAt = message.readAt.toISOString();
     }
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
     return obj;
   },
 
@@ -1293,6 +1320,7 @@ export const Delivery: MessageFns<Delivery> = {
     message.sentAt = object.sentAt ?? undefined;
     message.deliveredAt = object.deliveredAt ?? undefined;
     message.readAt = object.readAt ?? undefined;
+    message.traceId = object.traceId ?? "";
     return message;
   },
 };

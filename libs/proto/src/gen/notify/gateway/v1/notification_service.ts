@@ -172,7 +172,10 @@ export interface GetDeliveryResponse {
 }
 
 export interface ListDeliveriesRequest {
-  /** Ticket (UUID); empty = any. */
+  /**
+   * Ticket (UUID); empty = any. Anything else (e.g. a ticket number: look it up with the
+   * ticket service's GetTicket first) is INVALID_ARGUMENT naming ticket_id.
+   */
   ticketId: string;
   /**
    * Recipient address: a phone in any common form (normalized) or a group chat id;
@@ -212,7 +215,10 @@ export interface RetryDeliveryRequest {
 }
 
 export interface RetryDeliveryResponse {
-  /** The delivery (QUEUED). */
+  /**
+   * The delivery (QUEUED) with its attempts so far, oldest first, as GetDelivery gives them
+   * (those of the rounds before the retry; the retry's own attempts follow in GetDelivery).
+   */
   delivery: Delivery | undefined;
 }
 
@@ -2650,7 +2656,7 @@ export const NotificationServiceService = {
   /**
    * Deliveries matching all the filters, newest first, in pages (the delivery log).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone).
+   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone, ticket_id not a UUID).
    */
   listDeliveries: {
     path: "/notify.gateway.v1.NotificationService/ListDeliveries" as const,
@@ -2665,9 +2671,11 @@ export const NotificationServiceService = {
   },
   /**
    * Re-drives a FAILED or DEAD delivery: status QUEUED, attempts allowed again, sent
-   * at once (subject to quiet hours unless URGENT).
+   * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
+   * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
+   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD,
+   * naming the status).
    */
   retryDelivery: {
     path: "/notify.gateway.v1.NotificationService/RetryDelivery" as const,
@@ -2764,14 +2772,16 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
   /**
    * Deliveries matching all the filters, newest first, in pages (the delivery log).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone).
+   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone, ticket_id not a UUID).
    */
   listDeliveries: handleUnaryCall<ListDeliveriesRequest, ListDeliveriesResponse>;
   /**
    * Re-drives a FAILED or DEAD delivery: status QUEUED, attempts allowed again, sent
-   * at once (subject to quiet hours unless URGENT).
+   * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
+   * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
+   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD,
+   * naming the status).
    */
   retryDelivery: handleUnaryCall<RetryDeliveryRequest, RetryDeliveryResponse>;
   /**
@@ -2888,7 +2898,7 @@ export interface NotificationServiceClient extends Client {
   /**
    * Deliveries matching all the filters, newest first, in pages (the delivery log).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone).
+   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone, ticket_id not a UUID).
    */
   listDeliveries(
     request: ListDeliveriesRequest,
@@ -2907,9 +2917,11 @@ export interface NotificationServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Re-drives a FAILED or DEAD delivery: status QUEUED, attempts allowed again, sent
-   * at once (subject to quiet hours unless URGENT).
+   * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
+   * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
+   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD,
+   * naming the status).
    */
   retryDelivery(
     request: RetryDeliveryRequest,

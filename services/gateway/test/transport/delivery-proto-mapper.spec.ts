@@ -1,0 +1,40 @@
+// Delivery.trace_id from the stored trace context (deliveries.trace_context): the trace id field
+// of a valid `traceparent`, else empty.
+import type { DeliveryRecord } from '../../src/domain';
+import { deliveryEventToProto, deliveryToProto, traceIdOf } from '../../src/transport/proto/delivery.proto-mapper';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+describe('traceIdOf', () => {
+  it.each<[string, Record<string, string> | null, string]>([
+    ['a sampled traceparent', { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` }, TRACE_ID],
+    ['an unsampled one, with tracestate', { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-00`, tracestate: 'rojo=00f067aa0ba902b7' }, TRACE_ID],
+    ['no context (tracing off)', null, ''],
+    ['a context without traceparent', { tracestate: 'rojo=1' }, ''],
+    ['an all-zero trace id', { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }, ''],
+    ['upper-case hex', { traceparent: `00-${TRACE_ID.toUpperCase()}-00f067aa0ba902b7-01` }, ''],
+    ['a short trace id', { traceparent: '00-4bf92f3577b34da6-00f067aa0ba902b7-01' }, ''],
+    ['not a traceparent', { traceparent: 'garbage' }, ''],
+  ])('%s → %j', (_what, ctx, expected) => {
+    expect(traceIdOf(ctx)).toBe(expected);
+  });
+});
+
+describe('deliveryToProto trace_id', () => {
+  const at = new Date('2026-12-07T02:00:00.000Z');
+  const record = (traceContext: DeliveryRecord['traceContext']): DeliveryRecord => ({
+    id: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', notificationId: '1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5', idempotencyKey: 'k|6281300000001|WHATSAPP',
+    notificationType: 'WELCOME', ticketId: null, sourceEventId: null, recipient: '6281300000001', recipientKind: 'PHONE', recipientId: null, recipientName: '',
+    channel: 'WHATSAPP', priority: 'NORMAL', locale: 'ID', templateKey: 'customer.welcome', templateVersion: 1, body: 'Halo', fallbackBody: null, quietHours: null,
+    status: 'QUEUED', dueAt: at, deferredUntil: null, nextAttemptAt: null, leaseUntil: null, rounds: 0, attemptCount: 0, pinnedProvider: null, traceContext,
+    provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false, createdAt: at, updatedAt: at,
+    sentAt: null, deliveredAt: null, readAt: null,
+  });
+
+  it('is the stored traceparent\'s trace id, also in the delivery events; empty without a context', () => {
+    const traced = record({ traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
+    expect(deliveryToProto(traced).traceId).toBe(TRACE_ID);
+    expect(deliveryEventToProto({ eventId: 'e', kind: 'queued', delivery: traced, previousStatus: null, at }).delivery!.traceId).toBe(TRACE_ID);
+    expect(deliveryToProto(record(null)).traceId).toBe('');
+  });
+});
