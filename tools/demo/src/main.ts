@@ -32,7 +32,10 @@
  *                as JSON (tests/e2e/scenario.e2e-spec.ts reads it)
  *   --no-start   fail instead of starting the stack when nothing answers
  * Exit code 0 when the whole story played, 1 otherwise (the error says which step and what
- * arrived instead).
+ * arrived instead; a message the stack's per-recipient rate limit holds back fails its step at
+ * once, naming the limit from stack.json and RECIPIENT_RATE_LIMIT=0: see tools/demo/README.md).
+ * The directory (the seeds' customer, the staff's fixed phones, the zone groups) is reused run
+ * after run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -56,6 +59,7 @@ interface DemoSettings {
   fonnteDownMs: number;
   databaseUrl: string | undefined;
   ticketSchema: string;
+  rateLimit: ScenarioOptions['rateLimit'];
 }
 
 /** The parts of `npm start`'s info file (tools/stack/src/start-embedded.ts, `stack.json`) the demo reads. */
@@ -66,6 +70,8 @@ interface StackInfoFile {
   webhookUrl: string;
   providers: { mode: 'simulators'; urls: { fonnte: string; wablas: string; twilio: string; advanta: string } } | { mode: 'real' };
   database: { url: string };
+  /** The gateway's per-recipient rate limit (absent in the info file of an older stack). */
+  rateLimit?: { perRecipient: number; windowMs: number; chosen: boolean };
 }
 
 /** `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE). */
@@ -85,7 +91,10 @@ function readStackInfo(file: string): StackInfoFile | undefined {
   }
 }
 
-/** Settings: each from the environment, else from the running stack's info file, else `npm start`'s default. */
+/**
+ * Settings: each from the environment, else from the running stack's info file, else `npm start`'s
+ * default. The rate limit comes from the info file only (it is the stack's, not this process's).
+ */
 function settings(env: NodeJS.ProcessEnv, info: StackInfoFile | undefined): DemoSettings {
   const addresses = {} as Record<ServiceName, string>;
   for (const svc of Object.keys(SERVICE_PORTS) as ServiceName[]) {
@@ -104,6 +113,7 @@ function settings(env: NodeJS.ProcessEnv, info: StackInfoFile | undefined): Demo
     fonnteDownMs: positive(env, 'DEMO_FONNTE_DOWN_MS', 15_000),
     databaseUrl: env['DEMO_DATABASE_URL']?.trim() || info?.database.url || undefined,
     ticketSchema: env['TICKET_DATABASE_SCHEMA']?.trim() || 'ticket',
+    rateLimit: info?.rateLimit ? { perRecipient: info.rateLimit.perRecipient, windowMs: info.rateLimit.windowMs } : undefined,
   };
 }
 
@@ -237,6 +247,7 @@ async function main(): Promise<void> {
       stepTimeoutMs: s.stepTimeoutMs,
       settleMs: s.settleMs,
       fonnteDownMs: s.fonnteDownMs,
+      ...(s.rateLimit ? { rateLimit: s.rateLimit } : {}),
       ...(databaseUrl ? { nearSla: nearSlaVia(databaseUrl, s.ticketSchema) } : {}),
       onStep: (step) => out(stepReport(step, { color })),
     });

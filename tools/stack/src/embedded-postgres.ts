@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { StackStartRefusal } from './refusal';
 import { SessionRouter } from './session-router';
 
 /** Options of {@link startEmbeddedPostgres}. */
@@ -86,6 +87,37 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return { url: `postgres://postgres@${host}:${port}/postgres`, port, dataDir, close: () => (closing ??= close()) };
 }
 
+/**
+ * The pid of the living process (other than this one) that holds `<dataDir>.lock`, if any. A
+ * stale lock (its process gone) counts as free.
+ */
+export function dataDirHolder(dataDir: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${path.resolve(dataDir)}.lock`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) ? pid : undefined;
+}
+
+/**
+ * Throws a {@link StackStartRefusal} naming the pid when another living process holds the data
+ * folder: `npm start` checks this before anything else, so a second `npm start` on the same
+ * folder hears which process has it (rather than which ports are busy).
+ */
+export function assertDataDirFree(dataDir: string): void {
+  const pid = dataDirHolder(dataDir);
+  if (pid !== undefined) throw inUse(path.resolve(dataDir), pid);
+}
+
+function inUse(dataDir: string, pid: number): StackStartRefusal {
+  return new StackStartRefusal(
+    `the embedded Postgres data folder ${dataDir} is in use by process ${pid} (another npm start?); stop it (kill ${pid}) or set NOTIFY_DATA_DIR (or PGLITE_DATA_DIR) to another folder`,
+  );
+}
+
 /** Takes `<dataDir>.lock` (pid inside; a stale one of a dead process is replaced); returns its release. */
 function lockDataDir(dataDir: string): () => void {
   const file = `${dataDir}.lock`;
@@ -95,10 +127,8 @@ function lockDataDir(dataDir: string): () => void {
       return () => rmSync(file, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new Error(`the embedded Postgres data folder ${dataDir} is in use by process ${pid} (another npm start?); stop it or set PGLITE_DATA_DIR / NOTIFY_DATA_DIR to another folder`);
-      }
+      const pid = dataDirHolder(dataDir);
+      if (pid !== undefined) throw inUse(dataDir, pid);
       rmSync(file, { force: true });
     }
   }

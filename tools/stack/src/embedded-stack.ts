@@ -14,7 +14,7 @@ import { loadTemplateConfig } from '../../../services/template/src/config';
 import { startTemplateService } from '../../../services/template/src/server';
 import { loadTicketConfig } from '../../../services/ticket/src/config';
 import { startTicketService } from '../../../services/ticket/src/server';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { assertDataDirFree, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import {
   hasProviderCredentials,
   resolveKeys,
@@ -22,6 +22,7 @@ import {
   serviceEnv,
   simulatorProviderEnv,
   START_ORDER,
+  withEmbeddedDefaults,
   type SimName,
   type StackKeys,
   type StackPorts,
@@ -48,6 +49,13 @@ export interface EmbeddedStackInfo {
   readonly webhookUrl: string;
   readonly keys: StackKeys;
   readonly ports: StackPorts;
+  /**
+   * The gateway's per-recipient rate limit (RECIPIENT_RATE_LIMIT messages per
+   * RECIPIENT_RATE_WINDOW_MS; 0 = none). `chosen`: the variable was unset and the stack chose 0
+   * (stack-env EMBEDDED_DEFAULTS); false: as set in the environment. In stack.json too, so
+   * `npm run demo` can say which limit held its messages back.
+   */
+  readonly rateLimit: { readonly perRecipient: number; readonly windowMs: number; readonly chosen: boolean };
   /** NOTIFY_DATA_DIR, absolute (PGlite data by default, generated API keys, stack.json). */
   readonly dataRoot: string;
 }
@@ -82,8 +90,11 @@ export interface EmbeddedStack {
  * 3. providers: the four simulators (8091…8094) with stand-in credentials and receipts to the
  *    gateway's webhook server, unless a provider credential is set in the environment;
  * 4. the services in START_ORDER, each from its own config loaded from {@link serviceEnv}
- *    (own schema, port, API keys, addresses of its callees); each applies its migrations and
- *    seeds (templates, routing rules) on start.
+ *    (own schema, port, API keys, addresses of its callees, and the laptop defaults of
+ *    stack-env EMBEDDED_DEFAULTS where unset: RECIPIENT_RATE_LIMIT=0); each applies its
+ *    migrations and seeds (templates, routing rules) on start.
+ * Before anything else, a data folder held by another living process (a second `npm start`) and
+ * busy default ports are refused (StackStartRefusal, naming the pid / the ports).
  * If a step fails, what was started is stopped and the error propagates.
  */
 export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
@@ -109,15 +120,18 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   };
 
   try {
-    const ports = await resolvePorts(env['STACK_PORTS'], { sims: !hasProviderCredentials(env) });
     const dataRoot = path.resolve(cwd, env['NOTIFY_DATA_DIR'] ?? '.notify-data');
+    const pgliteDir = path.resolve(cwd, env['PGLITE_DATA_DIR'] ?? path.join(dataRoot, 'pglite'));
+    // The folder first: a second `npm start` on it is told which process has it, not which ports.
+    if (!env['DATABASE_URL']) assertDataDirFree(pgliteDir);
+    const ports = await resolvePorts(env['STACK_PORTS'], { sims: !hasProviderCredentials(env) });
 
     // 1. Postgres
     let database: EmbeddedStackInfo['database'];
     if (env['DATABASE_URL']) {
       database = { mode: 'external', url: env['DATABASE_URL'] };
     } else {
-      const dataDir = path.resolve(cwd, env['PGLITE_DATA_DIR'] ?? path.join(dataRoot, 'pglite'));
+      const dataDir = pgliteDir;
       const pg: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir, port: env['PGLITE_PORT'] ? Number(env['PGLITE_PORT']) : 0 });
       undo.push(() => pg.close());
       database = { mode: 'embedded', url: pg.url, dataDir };
@@ -169,8 +183,16 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     // 4. Services
     // PGlite is one Postgres session shared by every connection: named prepared statements of two
     // connections would collide there (libs/db prepared-query.ts).
-    const base = database.mode === 'embedded' ? { ...env, DATABASE_PREPARED_STATEMENTS: 'false' } : env;
+    const laptop = withEmbeddedDefaults(env);
+    const base = database.mode === 'embedded' ? { ...laptop.env, DATABASE_PREPARED_STATEMENTS: 'false' } : laptop.env;
     const input = { base, databaseUrl: database.url, natsUrl: env['NATS_URL'], ports, keys, providerEnv };
+    const gatewayConfig = loadGatewayConfig(serviceEnv('gateway', input));
+    const rateLimit = {
+      perRecipient: gatewayConfig.RECIPIENT_RATE_LIMIT,
+      windowMs: gatewayConfig.RECIPIENT_RATE_WINDOW_MS,
+      chosen: laptop.chosen.includes('RECIPIENT_RATE_LIMIT'),
+    };
+    if (rateLimit.chosen) log.info({}, 'RECIPIENT_RATE_LIMIT is not set: no per-recipient rate limit (a laptop stack replays the same numbers)');
     const grpc = {} as Record<ServiceName, string>;
     for (const name of START_ORDER) {
       const svcEnv = serviceEnv(name, input);
@@ -182,7 +204,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
 
     let stopping: Promise<void> | undefined;
     return {
-      info: { database, events, providers, grpc, webhookUrl, keys, ports, dataRoot },
+      info: { database, events, providers, grpc, webhookUrl, keys, ports, rateLimit, dataRoot },
       bus,
       sims,
       stop: () => (stopping ??= runUndo()),

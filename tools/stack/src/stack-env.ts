@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { heapCapNodeOptions, SERVICE_HEAP_MB, SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
+import { StackStartRefusal } from './refusal';
 
 /** The five services in start order: a service starts after the ones it calls. */
 export const START_ORDER: readonly ServiceName[] = ['template', 'customer', 'ticket', 'scheduler', 'gateway'];
@@ -52,7 +53,7 @@ export async function resolvePorts(mode: string | undefined, check: { sims: bool
     await assertPortsFree(DEFAULT_PORTS, check);
     return DEFAULT_PORTS;
   }
-  if (mode !== 'auto') throw new Error(`STACK_PORTS must be "auto" or "default", got "${mode}"`);
+  if (mode !== 'auto') throw new StackStartRefusal(`STACK_PORTS must be "auto" or "default", got "${mode}"`);
   const grpc = {} as Record<ServiceName, number>;
   for (const s of START_ORDER) grpc[s] = await freePort();
   const sims = {} as Record<SimName, number>;
@@ -61,8 +62,9 @@ export async function resolvePorts(mode: string | undefined, check: { sims: bool
 }
 
 /**
- * Throws one Error naming every port of `ports` something else already listens on (a second
- * `npm start`, another Postgres-less stack…), with the way out: STACK_PORTS=auto.
+ * Throws one {@link StackStartRefusal} naming every port of `ports` something else already
+ * listens on (a second `npm start`, another Postgres-less stack…), with the way out:
+ * STACK_PORTS=auto.
  */
 export async function assertPortsFree(ports: StackPorts, check: { sims: boolean }): Promise<void> {
   const wanted: Array<[string, number]> = [
@@ -73,7 +75,7 @@ export async function assertPortsFree(ports: StackPorts, check: { sims: boolean 
   const busy: string[] = [];
   for (const [what, port] of wanted) if (!(await isFree(port))) busy.push(`${port} (${what})`);
   if (busy.length > 0) {
-    throw new Error(`ports in use on 127.0.0.1: ${busy.join(', ')}. Stop whatever holds them (another npm start?) or run with STACK_PORTS=auto for free ports`);
+    throw new StackStartRefusal(`ports in use on 127.0.0.1: ${busy.join(', ')}. Stop whatever holds them (another npm start?) or run with STACK_PORTS=auto for free ports`);
   }
 }
 
@@ -137,7 +139,7 @@ export function resolveKeys(env: Env, keysDir: string | undefined): StackKeys {
     const entries = env['NOTIFY_API_KEYS'].split(',').map((e) => e.trim().split(':'));
     const serviceKey = env['SERVICE_API_KEY'] ?? entries.find((e) => e[1] === 'service')?.[0];
     if (!serviceKey) {
-      throw new Error('NOTIFY_API_KEYS is set but has no `<key>:service` entry and SERVICE_API_KEY is unset: the services could not call each other');
+      throw new StackStartRefusal('NOTIFY_API_KEYS is set but has no `<key>:service` entry and SERVICE_API_KEY is unset: the services could not call each other');
     }
     return { apiKeys: env['NOTIFY_API_KEYS'], adminKey: undefined, serviceKey, source: 'environment' };
   }
@@ -204,6 +206,33 @@ export function serviceEnv(service: ServiceName, input: StackEnvInput): Record<s
     Object.assign(env, input.providerEnv ?? {});
   }
   return env;
+}
+
+/**
+ * Service variables `npm start` (the embedded laptop stack) sets when the environment leaves
+ * them unset, unlike `npm run start:services` and the deployments, which keep each service's
+ * own default:
+ * - `RECIPIENT_RATE_LIMIT=0`: no per-recipient rate limit in the gateway. A laptop stack replays
+ *   the same numbers (`npm run demo` always plays the seeds' customer 082291921583 and the same
+ *   technicians), so the gateway's default of 10 an hour would DEFER the third demo run's
+ *   messages within the hour.
+ * An explicitly set value (even one equal to the service default) is kept.
+ */
+export const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({ RECIPIENT_RATE_LIMIT: '0' });
+
+/**
+ * `env` with {@link EMBEDDED_DEFAULTS} filled in where a variable is unset or blank, and the
+ * names of the variables that were filled (the banner prints them among the defaults chosen).
+ */
+export function withEmbeddedDefaults(env: Env): { env: Env; chosen: readonly string[] } {
+  const out: Record<string, string | undefined> = { ...env };
+  const chosen: string[] = [];
+  for (const [name, value] of Object.entries(EMBEDDED_DEFAULTS)) {
+    if (env[name]?.trim()) continue;
+    out[name] = value;
+    chosen.push(name);
+  }
+  return { env: out, chosen };
 }
 
 /** True when any provider credential is set in `env` (then no simulators are started). */

@@ -16,6 +16,8 @@
  *   STACK_PORTS         `auto` = free ports for gRPC, webhooks and simulators (tests);
  *                       default 50051…50055, 8080, 8091…8094
  *   LOG_LEVEL           pino level of every component (default info)
+ *   RECIPIENT_RATE_LIMIT  the gateway's per-recipient limit; unset = 0 here (none: a laptop demo
+ *                       replays the same numbers), unlike start:services and deployments (10 an hour)
  * Every other variable of a service (DISPATCH_POLL_MS, SHUTDOWN_GRACE_MS…) passes through.
  * SIGINT / SIGTERM stop everything in order; the process exits 0 when the stop succeeded, 1 otherwise
  * (a second signal more than 2 s after the first exits 1 at once).
@@ -25,6 +27,7 @@ import * as path from 'node:path';
 import { SERVICE_PORTS } from '@notify/config';
 import { SERVICE_CATALOG } from '@notify/proto';
 import { startEmbeddedStack, type EmbeddedStack, type EmbeddedStackInfo } from './embedded-stack';
+import { describeStartFailure } from './refusal';
 
 /** Human-readable summary of a started stack: where things listen, what was chosen, what to try. */
 export function banner(info: EmbeddedStackInfo): string {
@@ -51,6 +54,7 @@ export function banner(info: EmbeddedStackInfo): string {
       ? `  Providers  simulators: fonnte ${info.providers.urls.fonnte}, wablas ${info.providers.urls.wablas}, twilio ${info.providers.urls.twilio}, advanta ${info.providers.urls.advanta}\n             (messages they received: GET <url>/__sim/messages; set provider credentials for the real ones)`
       : '  Providers  real providers (credentials from the environment)',
   );
+  lines.push(rateLimitLine(info.rateLimit));
   lines.push('', 'API key:');
   if (info.keys.adminKey) {
     lines.push(`  admin      ${info.keys.adminKey}   (${info.keys.source === 'generated' ? 'generated now' : 'kept'} in the data folder's api-keys.json)`);
@@ -68,6 +72,23 @@ export function banner(info: EmbeddedStackInfo): string {
   lines.push('  npm run demo        (the seeds\' story against this stack)');
   lines.push('', 'Ctrl-C stops everything.', '');
   return lines.join('\n');
+}
+
+/** The banner's line for the gateway's per-recipient rate limit (chosen or from the environment). */
+export function rateLimitLine(rate: EmbeddedStackInfo['rateLimit']): string {
+  if (rate.chosen) {
+    return "  Rate limit none per recipient (RECIPIENT_RATE_LIMIT=0: a laptop demo replays the same numbers; set e.g. RECIPIENT_RATE_LIMIT=10 for the gateway's default of 10 an hour)";
+  }
+  if (rate.perRecipient === 0) return '  Rate limit none per recipient (RECIPIENT_RATE_LIMIT=0 from the environment)';
+  return `  Rate limit ${rate.perRecipient} messages per recipient per ${formatWindow(rate.windowMs)}, the excess DEFERRED (RECIPIENT_RATE_LIMIT from the environment; unset = none)`;
+}
+
+/** `3600000` → `1 h`, `90000` → `90 s`. */
+function formatWindow(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
 }
 
 /**
@@ -137,10 +158,14 @@ async function run(): Promise<void> {
   writeInfoFile(stack.info);
 }
 
-/** Entry point (tools/stack/bin/stack.js start): runs the stack until SIGINT/SIGTERM; exits 1 when the start fails. */
+/**
+ * Entry point (tools/stack/bin/stack.js start): runs the stack until SIGINT/SIGTERM; exits 1 when
+ * the start fails — with the message alone for an expected situation (ports in use, the data
+ * folder held by another npm start, a bad variable), with the stack for anything else.
+ */
 export function main(): void {
   run().catch((err: unknown) => {
-    process.stderr.write(`notify: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`notify: failed to start: ${describeStartFailure(err)}\n`);
     process.exit(1);
   });
 }

@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Env, ServiceName } from '@notify/config';
 import { checkHealth } from '@notify/testing';
+import { describeStartFailure } from './refusal';
 import { hasProviderCredentials, resolveKeys, resolvePorts, serviceEnv, simulatorProviderEnv, SIM_DEFAULT_PORTS, START_ORDER } from './stack-env';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -167,12 +168,16 @@ async function run(): Promise<number> {
   return finished;
 }
 
-/** Entry point (tools/stack/bin/stack.js services): exits with 0 after a clean stop, 1 on failure, 2 on missing configuration. */
+/**
+ * Entry point (tools/stack/bin/stack.js services): exits with 0 after a clean stop, 1 on failure
+ * (one line for an expected one such as busy ports, the stack for an unexpected one), 2 on
+ * missing configuration.
+ */
 export function main(): void {
   run().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`start:services: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(`start:services: ${describeStartFailure(err)}\n`);
       process.exit(1);
     },
   );

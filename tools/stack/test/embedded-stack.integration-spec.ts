@@ -2,9 +2,10 @@
  * Smoke test of `npm start` (tools/stack/bin/stack.js start) as a user runs it: a child process
  * with no DATABASE_URL, no NATS_URL and no provider credentials, so it runs PGlite on a fresh
  * temp folder, the shared in-process bus and the four simulators (STACK_PORTS=auto: free ports).
- * Checks the five services answer SERVING, the seeds' first step over gRPC (customer
- * 082291921583, a PSB ticket created from the registration through the in-process bus, a
- * GANGGUAN ticket), the message at the Fonnte simulator, and that SIGTERM stops it with exit 0.
+ * Checks the defaults it chose (among them no per-recipient rate limit), the five services
+ * answer SERVING, the seeds' first step over gRPC (customer 082291921583, a PSB ticket created
+ * from the registration through the in-process bus, a GANGGUAN ticket), the message at the
+ * Fonnte simulator, and that SIGTERM stops it with exit 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,7 @@ interface StackJson {
   database: { mode: string; dataDir?: string };
   events: { mode: string };
   providers: { mode: string; urls: Record<'fonnte' | 'wablas' | 'twilio' | 'advanta', string> };
+  rateLimit: { perRecipient: number; windowMs: number; chosen: boolean };
 }
 
 describe('npm start (embedded stack, one process)', () => {
@@ -50,7 +52,7 @@ describe('npm start (embedded stack, one process)', () => {
       LOG_LEVEL: 'info',
       SHUTDOWN_GRACE_MS: '5000',
     };
-    for (const v of ['DATABASE_URL', 'NATS_URL', 'NATS_NAMESPACE', 'STACK_INFO_FILE', 'PGLITE_DATA_DIR', 'PGLITE_PORT', ...PROVIDER_CREDENTIAL_VARS]) delete env[v];
+    for (const v of ['DATABASE_URL', 'NATS_URL', 'NATS_NAMESPACE', 'STACK_INFO_FILE', 'PGLITE_DATA_DIR', 'PGLITE_PORT', 'RECIPIENT_RATE_LIMIT', ...PROVIDER_CREDENTIAL_VARS]) delete env[v];
     child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -85,6 +87,9 @@ describe('npm start (embedded stack, one process)', () => {
     for (const addr of Object.values(info.grpc)) expect(output).toContain(addr);
     expect(output).toContain('npm run demo');
     expect(output).toContain('from NOTIFY_API_KEYS');
+    // RECIPIENT_RATE_LIMIT unset: no per-recipient limit on a laptop stack (the demo replays the same numbers).
+    expect(info.rateLimit).toEqual({ perRecipient: 0, windowMs: 3_600_000, chosen: true });
+    expect(output).toContain('  Rate limit none per recipient (RECIPIENT_RATE_LIMIT=0');
   });
 
   it('serves the five services: gRPC health SERVING', async () => {

@@ -12,7 +12,19 @@ import { SERVICE_HEAP_MB } from '@notify/config';
 import { v8HeapLimitMiB } from '@notify/testing';
 import { loadCustomerConfig } from '../../../services/customer/src/config';
 import { loadTicketConfig } from '../../../services/ticket/src/config';
-import { assertPortsFree, DEFAULT_PORTS, freePort, hasProviderCredentials, resolveKeys, resolvePorts, serviceEnv, type StackPorts } from '../src/stack-env';
+import { loadGatewayConfig } from '../../../services/gateway/src/config';
+import { StackStartRefusal } from '../src/refusal';
+import {
+  assertPortsFree,
+  DEFAULT_PORTS,
+  freePort,
+  hasProviderCredentials,
+  resolveKeys,
+  resolvePorts,
+  serviceEnv,
+  withEmbeddedDefaults,
+  type StackPorts,
+} from '../src/stack-env';
 
 describe('stack environment', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'notify-stack-env-'));
@@ -88,10 +100,30 @@ describe('stack environment', () => {
       const layout: StackPorts = { ...DEFAULT_PORTS, grpc: { ...DEFAULT_PORTS.grpc, ticket: port }, webhook: await freePort() };
       const free = await Promise.all(Object.keys(layout.grpc).map(() => freePort()));
       const grpc = Object.fromEntries(Object.keys(layout.grpc).map((s, i) => [s, s === 'ticket' ? port : free[i]!])) as StackPorts['grpc'];
-      await expect(assertPortsFree({ ...layout, grpc }, { sims: false })).rejects.toThrow(new RegExp(`${port} \\(ticket gRPC\\).*STACK_PORTS=auto`));
+      const refused = assertPortsFree({ ...layout, grpc }, { sims: false });
+      await expect(refused).rejects.toThrow(new RegExp(`${port} \\(ticket gRPC\\).*STACK_PORTS=auto`));
+      // An expected situation: the entry points print its message without a stack.
+      await expect(refused).rejects.toBeInstanceOf(StackStartRefusal);
     } finally {
       await new Promise((r) => holder.close(r));
     }
     await expect(resolvePorts('nine')).rejects.toThrow(/STACK_PORTS must be "auto" or "default"/);
+    await expect(resolvePorts('nine')).rejects.toBeInstanceOf(StackStartRefusal);
+  });
+
+  it('npm start turns the per-recipient rate limit off when RECIPIENT_RATE_LIMIT is unset, and keeps a value that is set', async () => {
+    const ports: StackPorts = await resolvePorts('auto');
+    const gatewayLimit = (base: Record<string, string>) =>
+      loadGatewayConfig(serviceEnv('gateway', { base, databaseUrl: 'postgres://postgres@127.0.0.1:5999/postgres', ports, keys: resolveKeys({}, dir) })).RECIPIENT_RATE_LIMIT;
+    const unset = withEmbeddedDefaults({ LOG_LEVEL: 'warn' });
+    expect(unset.chosen).toEqual(['RECIPIENT_RATE_LIMIT']);
+    expect(unset.env).toEqual({ LOG_LEVEL: 'warn', RECIPIENT_RATE_LIMIT: '0' });
+    expect(gatewayLimit(unset.env as Record<string, string>)).toBe(0);
+    expect(withEmbeddedDefaults({ RECIPIENT_RATE_LIMIT: ' ' }).chosen).toEqual(['RECIPIENT_RATE_LIMIT']);
+    const set = withEmbeddedDefaults({ RECIPIENT_RATE_LIMIT: '10' });
+    expect(set).toEqual({ env: { RECIPIENT_RATE_LIMIT: '10' }, chosen: [] });
+    expect(gatewayLimit(set.env as Record<string, string>)).toBe(10);
+    // start:services (serviceEnv alone) keeps the gateway's own default.
+    expect(gatewayLimit({})).toBe(10);
   });
 });
