@@ -8,7 +8,7 @@ const message: ScenarioMessage = {
   text: '🎫 *TIKET GANGGUAN DITERIMA*\n\nHalo Budi Santoso,',
   providerMessageId: 'abc-1',
   at: '2026-11-22T02:15:00.000Z',
-  delivery: { id: '0f1e2d3c-0000-4000-8000-000000000000', status: 'SENT', templateKey: 'ticket.created.disturbance', failover: true, attemptCount: 1 },
+  delivery: { id: '0f1e2d3c-0000-4000-8000-000000000000', status: 'SENT', templateKey: 'ticket.created.disturbance', failover: true, attemptCount: 1, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' },
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
 };
 

@@ -187,15 +187,15 @@ export interface ScenarioMessage {
     readonly templateKey: string;
     readonly failover: boolean;
     readonly attemptCount: number;
+    /** Delivery.trace_id ('' when tracing was off). */
+    readonly traceId: string;
   };
   /**
-   * Trace id of the send. The public APIs expose none (Delivery has no trace id and the
-   * simulators do not record request headers), so this is the trace the scenario itself
-   * started for the call that caused the message (its `traceparent` on the gRPC call, which
-   * the services continue through the outbox, NATS and the gateway to the provider request).
-   * Undefined for messages caused by a technician's reply (that trace starts at the gateway's
-   * webhook; Fonnte sends no trace context) and for the SLA warning (the job runs from the
-   * scheduler's queue, where its own trace starts).
+   * Trace id of the send: the delivery's own (Delivery.trace_id: the trace that made it — the
+   * scenario's gRPC call continued through the outbox, NATS and the gateway, the technician
+   * reply's AssignTicket, the SLA job's run — which the send joins up to the provider request).
+   * When the delivery is not found or has none (tracing off), the trace the scenario started for
+   * the call that caused the message, if any.
    */
   readonly traceId?: string;
   /** Why there is no trace id, when there is none. */
@@ -291,34 +291,24 @@ export interface RateLimitHold {
 }
 
 /**
- * Whether `held` (a DEFERRED delivery) was held back by the gateway's per-recipient rate limit,
- * read from the deliveries to the same recipient (`others`, ListDeliveries). The gateway keeps
- * no reason on a deferred delivery (last_error stays empty; quiet hours and the rate limit both
- * end in DEFERRED + deferred_until), but the rate limit's deferral has a signature
- * (services/gateway/src/domain/send-policy.ts rateLimitDeferral): deferred_until = the instant
- * an earlier message to the recipient was accepted (sent_at; or, for a message let go in the
- * same claim, an instant while it was being sent) + the window + 1 ms. Quiet hours end on a
- * wall-clock minute instead, unrelated to the recipient's sends. URGENT is never held.
+ * Whether `held` (a DEFERRED delivery) was held back by the gateway's per-recipient rate limit:
+ * the gateway records why it deferred a delivery (proto `deferred_reason`: `recipient rate
+ * limit`, or `quiet hours`). `others`: the deliveries to the same recipient (ListDeliveries),
+ * to count those sent within the window before `deferred_until` (the slot frees one window
+ * after the earliest of them, services/gateway/src/domain/send-policy.ts rateLimitDeferral).
  * `windowMs`: the stack's RECIPIENT_RATE_WINDOW_MS. Pure; exported for its unit test.
  */
 export function rateLimitHold(held: gatewayv1.Delivery, others: readonly gatewayv1.Delivery[], windowMs: number): RateLimitHold | undefined {
   if (held.status !== gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEFERRED || !held.deferredUntil) return undefined;
-  if (held.priority === commonv1.Priority.PRIORITY_URGENT) return undefined;
-  const freed = held.deferredUntil.getTime() - windowMs - 1;
+  if (held.deferredReason !== RATE_LIMIT_REASON) return undefined;
+  const windowStart = held.deferredUntil.getTime() - windowMs - 1;
   const slack = 2; // ms: timestamps cross Postgres (µs) and protobuf (ns) on their way here
-  // A message let go in the same claim counts at the claim's instant, before its own sent_at:
-  // created before `freed` and accepted shortly after (a send takes at most the provider timeout).
-  const inFlightMs = 30_000;
-  const freeing = others.find((o) => {
-    if (o.id === held.id || !o.sentAt) return false;
-    const sent = o.sentAt.getTime();
-    if (Math.abs(sent - freed) <= slack) return true;
-    return !!o.createdAt && o.createdAt.getTime() - slack <= freed && sent >= freed && sent - freed <= inFlightMs;
-  });
-  if (!freeing) return undefined;
-  const sentInWindow = others.filter((o) => o.id !== held.id && o.sentAt && o.sentAt.getTime() >= freed - slack).length;
+  const sentInWindow = others.filter((o) => o.id !== held.id && o.sentAt && o.sentAt.getTime() >= windowStart - slack).length;
   return { until: held.deferredUntil, windowMs, sentInWindow: Math.max(sentInWindow, 1) };
 }
+
+/** The gateway's deferral reason of the rate limit (services/gateway/src/application/dispatcher.ts gate). */
+const RATE_LIMIT_REASON = 'recipient rate limit';
 
 /** `3600000` → `1 h`. */
 function formatDuration(ms: number): string {
@@ -662,7 +652,8 @@ class ScenarioRun {
           ],
           [],
           {
-            note: "started at the gateway's webhook: Fonnte sends no trace context",
+            // The reply's trace starts at the gateway's webhook (Fonnte sends no trace context); the deliveries carry it.
+            note: 'the delivery has no trace id (tracing off?)',
           },
         )),
       );
@@ -802,11 +793,11 @@ class ScenarioRun {
     const run = await this.triggerSlaMonitor(traceparent);
     notes.push(`TriggerJob trace ${traceId} (ends when the run is queued; the job's own trace carries the warning)`);
     notes.push(`sla_monitor run ${run.id} triggered by hand`);
-    // No trace id for the warning: the job runs later from the scheduler's queue (pg-boss), so
-    // its trace starts there, not at TriggerJob (whose trace ends with the run being queued).
+    // The warning's trace is the job run's (it runs later from the scheduler's queue, pg-boss, so
+    // its trace starts there, not at TriggerJob): the delivery carries it (Delivery.trace_id).
     messages.push(
       ...(await this.collect(6, [{ to: d.supervisor.phone, headline: HEADLINES.slaWarning, label: `SLA WARNING to the supervisor ${d.supervisor.name}`, contains: ticket.number }], [], {
-        note: "started by the scheduler's job run",
+        note: 'the delivery has no trace id (tracing off?)',
       })),
     );
     // collect() waited for a warning naming this ticket (an earlier run's warning does not count).
@@ -949,7 +940,7 @@ class ScenarioRun {
     return msgs.map((m) => {
       const delivery = deliveries.get(m.id);
       const recipient = this.who.get(m.to);
-      const traceId = typeof trace === 'function' ? trace(m) : typeof trace === 'string' ? trace : trace?.traceId;
+      const traceId = delivery?.traceId || (typeof trace === 'function' ? trace(m) : typeof trace === 'string' ? trace : trace?.traceId);
       const traceNote = traceId ? undefined : typeof trace === 'object' ? trace.note : 'no call of this scenario caused it';
       return {
         provider: m.provider,
@@ -1024,6 +1015,7 @@ class ScenarioRun {
             templateKey: d.templateKey,
             failover: d.failover,
             attemptCount: d.attemptCount,
+            traceId: d.traceId,
           });
         }
       } catch {

@@ -95,6 +95,8 @@ export interface DeliveryRecord {
   status: DeliveryStatus;
   dueAt: Date;
   deferredUntil: Date | null;
+  /** Why the delivery was last DEFERRED (`quiet hours`, `recipient rate limit`); null when never. Meaningful while DEFERRED. */
+  deferredReason: string | null;
   nextAttemptAt: Date | null;
   leaseUntil: Date | null;
   /** Send rounds made (DELIVERY_MAX_ATTEMPTS counts these). */

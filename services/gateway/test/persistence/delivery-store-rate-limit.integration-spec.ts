@@ -70,6 +70,9 @@ describe('PgDeliveryStore claim with the per-recipient rate limit (Postgres)', (
     expect(held).toHaveLength(5);
     // The ten let go now count as sent now: the first slot frees an hour later.
     for (const r of held) expect(r.due_at.getTime()).toBe(t0.getTime() + HOUR_MS + 1);
+    // The gate's reason is kept with the row and shown on the delivery (proto deferred_reason).
+    const deferred = (await store.list({ recipient: to, status: 'DEFERRED' }, 20));
+    expect(deferred.map((d) => d.deferredReason)).toEqual(Array(5).fill('recipient rate limit'));
   });
 
   it('counts messages still being sent by an earlier pass (SENDING, not yet accepted)', async () => {

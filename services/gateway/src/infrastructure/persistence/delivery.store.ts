@@ -112,6 +112,7 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
     status: r.status as DeliveryStatus,
     dueAt: r.due_at,
     deferredUntil: r.deferred_until,
+    deferredReason: r.deferred_reason,
     nextAttemptAt: r.next_attempt_at,
     leaseUntil: r.lease_until,
     rounds: r.rounds,
@@ -142,7 +143,7 @@ function queuedRecord(id: string, notificationId: string, r: NewDelivery, now: D
     sourceEventId: r.sourceEventId, recipient: r.recipient, recipientKind: r.recipientKind, recipientId: r.recipientId,
     recipientName: r.recipientName, channel: r.channel, priority: r.priority, locale: r.locale, templateKey: r.templateKey,
     templateVersion: r.templateVersion, body: r.body, fallbackBody: r.fallbackBody, quietHours: r.quietHours ?? null, status: 'QUEUED',
-    dueAt: now, deferredUntil: null, nextAttemptAt: null, leaseUntil: null, rounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null, traceContext,
+    dueAt: now, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, rounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null, traceContext,
     provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false,
     createdAt: now, updatedAt: now, sentAt: null, deliveredAt: null, readAt: null,
   };
@@ -672,11 +673,11 @@ export class PgDeliveryStore implements DeliveryStore {
         return [...(recent.byRecipient.get(d.recipient) ?? []), ...(approved.get(d.recipient) ?? [])];
       };
       const toSend: DeliveryRecord[] = [];
-      const held: Array<{ id: string; until: Date }> = [];
+      const held: Array<{ id: string; until: Date; reason: string }> = [];
       for (const d of due) {
         const hold = await gate(d, recentSendsOf(d));
         if (hold) {
-          held.push({ id: d.id, until: hold.until });
+          held.push({ id: d.id, until: hold.until, reason: hold.reason });
         } else {
           toSend.push(d);
           const list = approved.get(d.recipient) ?? [];
@@ -686,9 +687,9 @@ export class PgDeliveryStore implements DeliveryStore {
       }
       if (held.length > 0) {
         await query(
-          `UPDATE ${this.t.d} AS d SET status = 'DEFERRED', deferred_until = v.until, due_at = v.until, lease_until = NULL, updated_at = $3
-             FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, until) WHERE d.id = v.id`,
-          [held.map((h) => h.id), held.map((h) => h.until), now],
+          `UPDATE ${this.t.d} AS d SET status = 'DEFERRED', deferred_until = v.until, deferred_reason = v.reason, due_at = v.until, lease_until = NULL, updated_at = $3
+             FROM unnest($1::uuid[], $2::timestamptz[], $4::text[]) AS v(id, until, reason) WHERE d.id = v.id`,
+          [held.map((h) => h.id), held.map((h) => h.until), now, held.map((h) => h.reason)],
         );
       }
       return { value: toSend };

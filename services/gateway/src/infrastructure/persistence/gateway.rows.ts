@@ -44,6 +44,7 @@ export interface DeliveryRow {
   status: string;
   due_at: Date;
   deferred_until: Date | null;
+  deferred_reason: string | null;
   next_attempt_at: Date | null;
   lease_until: Date | null;
   rounds: number;

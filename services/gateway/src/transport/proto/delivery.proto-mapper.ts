@@ -94,6 +94,7 @@ export function deliveryToProto(d: DeliveryRecord, opts: { withBody?: boolean; a
     templateKey: d.templateKey,
     templateVersion: d.templateVersion,
     ...(d.status === 'DEFERRED' && d.deferredUntil ? { deferredUntil: d.deferredUntil } : {}),
+    ...(d.status === 'DEFERRED' && d.deferredReason ? { deferredReason: d.deferredReason } : {}),
     ...(d.status === 'FAILED' && d.nextAttemptAt ? { nextAttemptAt: d.nextAttemptAt } : {}),
     costRupiah: String(d.costRupiah),
     failover: d.failover,

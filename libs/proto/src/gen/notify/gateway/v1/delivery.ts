@@ -489,6 +489,12 @@ export interface Delivery {
    * Notify / Broadcast call or the job run that made it; empty when tracing was off.
    */
   traceId: string;
+  /**
+   * Why it is DEFERRED: `quiet hours` (the recipient's window, until its end) or `recipient
+   * rate limit` (RECIPIENT_RATE_LIMIT per RECIPIENT_RATE_WINDOW_MS, until a slot frees); empty
+   * in the other states.
+   */
+  deferredReason: string;
 }
 
 /** One provider call for a delivery. */
@@ -671,6 +677,7 @@ function createBaseDelivery(): Delivery {
     deliveredAt: undefined,
     readAt: undefined,
     traceId: "",
+    deferredReason: "",
   };
 }
 
@@ -771,6 +778,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.traceId !== "") {
       writer.uint32(258).string(message.traceId);
+    }
+    if (message.deferredReason !== "") {
+      writer.uint32(266).string(message.deferredReason);
     }
     return writer;
   },
@@ -1044,6 +1054,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.traceId = reader.string();
             continue;
           }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.deferredReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1180,6 +1198,11 @@ export const Delivery: MessageFns<Delivery> = {
         : isSet(object.trace_id)
         ? globalThis.String(object.trace_id)
         : "",
+      deferredReason: isSet(object.deferredReason)
+        ? globalThis.String(object.deferredReason)
+        : isSet(object.deferred_reason)
+        ? globalThis.String(object.deferred_reason)
+        : "",
     };
   },
 
@@ -1281,6 +1304,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.traceId !== "") {
       obj.traceId = message.traceId;
     }
+    if (message.deferredReason !== "") {
+      obj.deferredReason = message.deferredReason;
+    }
     return obj;
   },
 
@@ -1321,6 +1347,7 @@ export const Delivery: MessageFns<Delivery> = {
     message.deliveredAt = object.deliveredAt ?? undefined;
     message.readAt = object.readAt ?? undefined;
     message.traceId = object.traceId ?? "";
+    message.deferredReason = object.deferredReason ?? "";
     return message;
   },
 };
