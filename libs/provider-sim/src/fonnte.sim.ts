@@ -121,7 +121,11 @@ export async function startFonnteSim(options: FonnteSimOptions = {}): Promise<Fo
   let remaining = options.quota ?? 1_000_000;
   let nextRequestId = 2_900_000 + Math.floor(Math.random() * 100_000);
   let nextMessageId = 80_000_000 + Math.floor(Math.random() * 1_000_000);
-  let inboxId = 1000;
+  // Inbound ids (`inboxid`) are unique for ever at Fonnte, and the gateway remembers the ones it
+  // acted on (its webhook dedupe, kept in Postgres): counting from the start time in ms keeps
+  // them unique across simulator restarts too (a restarted `npm start` on the same data folder
+  // counted from 1000 again, and the technician's next "1" was taken for a retried webhook).
+  let inboxId = Date.now();
 
   const idValue = (id: string): string | number => (idType === 'number' ? Number(id) : id);
   const failure = (reason: string): SimReply => ({ status: 200, body: { reason, requestid: nextRequestId++, status: false } });

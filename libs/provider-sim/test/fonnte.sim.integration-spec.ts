@@ -196,6 +196,19 @@ describe('Fonnte simulator (providers.md §1)', () => {
     expect(direct!.body).toMatchObject({ device: DEVICE, sender: '6282291921583', name: 'Andi', message: '1', isgroup: false, member: '' });
     expect(typeof direct!.body['inboxid']).toBe('number');
     expect(inGroup!.body).toMatchObject({ sender: '120363000000000001@g.us', member: '6282291921583', message: '1', isgroup: true });
+    expect(inGroup!.body['inboxid']).toBe((direct!.body['inboxid'] as number) + 1);
+  });
+
+  it('numbers inbound messages uniquely across restarts (the gateway remembers the ids it acted on)', async () => {
+    const ids: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      await start({ inboundUrl: `${recorder.url}/webhooks/fonnte/inbound`, webhookSecret: 's3cret' });
+      await postJson(`${sim.url}/__sim/inbound`, { from: '6282291921583', text: '1' });
+      const got = await recorder.waitFor(run + 1);
+      ids.push(got[run]!.body['inboxid'] as number);
+      await sim.close();
+    }
+    expect(ids[1]).not.toBe(ids[0]);
   });
 
   it('DELETE /__sim/messages forgets messages and stats', async () => {

@@ -22,6 +22,7 @@
  * SIGINT / SIGTERM stop everything in order; the process exits 0 when the stop succeeded, 1 otherwise
  * (a second signal more than 2 s after the first exits 1 at once).
  */
+import { telemetry } from './instrumentation'; // first: patches grpc, http, pg, undici and pino before they load
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SERVICE_PORTS } from '@notify/config';
@@ -137,6 +138,7 @@ async function run(): Promise<void> {
         removeInfoFile(stack.info);
         return stack.stop();
       })
+      .then(() => telemetry.shutdown()) // flushes the spans still buffered for the OTLP endpoint
       .then(
         () => {
           process.stderr.write('notify: stopped\n');
