@@ -162,6 +162,23 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     const res = await notify([phone(p.local)], { ticketId, variables: welcome('ticket-filter') });
     expect((await list(ticketId)).deliveries.map((d) => d.id)).toEqual(res.deliveries.map((d) => d.id));
     expect((await list(randomUUID())).deliveries).toEqual([]);
+    // Ids are matched whatever their case; Notify itself refuses a ticket number too (it would be stored and match nothing).
+    expect((await list(ticketId.toUpperCase())).deliveries.map((d) => d.id)).toEqual(res.deliveries.map((d) => d.id));
+    const byNumber = await notify([phone(freshPhone().local)], { ticketId: 'GGN-20261207-0003', variables: welcome('ticket-number') }).catch((e: unknown) => e);
+    expect(byNumber).toBeInstanceOf(ValidationError);
+    expect((byNumber as Error).message).toMatch(/^ticket_id: /);
+  });
+
+  it('WatchDeliveries refuses a ticket_id or notification_id that is not a UUID (INVALID_ARGUMENT)', async () => {
+    for (const req of [{ ticketId: 'GGN-20261207-0003' }, { notificationId: 'nope' }]) {
+      const stream = stack.gatewayClient.watchDeliveries(gatewayv1.WatchDeliveriesRequest.fromPartial(req));
+      const err = await new Promise<Error & { code?: number }>((resolve) => {
+        stream.on('error', resolve);
+        stream.on('data', () => undefined);
+      });
+      expect(err.code).toBe(3); // INVALID_ARGUMENT
+      expect(err.message).toMatch(/(ticket_id|notification_id): must be a UUID/);
+    }
   });
 
   it('two concurrent Notify calls with one key: one notification, the second answered duplicate = true with its deliveries', async () => {

@@ -112,6 +112,18 @@ function checkKey(key: string): void {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * An optional id parameter (ticket_id, notification_id): '' stays '' (not given); otherwise it
+ * must be a UUID (ValidationError → INVALID_ARGUMENT naming `field`), returned lower-case as the
+ * services store ids. A ticket NUMBER (GGN-…) is refused: deliveries store the ticket's id.
+ */
+function optionalId(value: string, field: string): string {
+  const v = value.trim();
+  if (v === '') return '';
+  if (!UUID.test(v)) throw new ValidationError(field, `must be a UUID${field === 'ticket_id' ? ' (the ticket id; look a ticket number up with the ticket service first)' : ''}`);
+  return v.toLowerCase();
+}
+
+/**
  * ListDeliveries' page token (`{c: created_at ISO, i: delivery id}`, as encodePageToken wrote
  * it) → the keyset position. ValidationError(`page_token`) (INVALID_ARGUMENT, proto "bad page
  * token") when it does not decode, or decodes to a date that is not a time between 1970 and
@@ -238,9 +250,9 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       }
       const ingestReq: IngestRequest = {
         ...baseRequest('NOTIFY', req, ctx),
-        ticketId: req.ticketId || null,
+        ticketId: optionalId(req.ticketId, 'ticket_id') || null,
         strict: true,
-        queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId: req.ticketId, ...(req.workZone ? { workZone: req.workZone } : {}) }),
+        queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId: optionalId(req.ticketId, 'ticket_id'), ...(req.workZone ? { workZone: req.workZone } : {}) }),
       };
       if (!ingestReq.templateKey && phones > 0) throw new ValidationError('template_key', `is required for ${typeFromProto(req.notificationType)} to bare phones`);
       const res = await ingest.execute(ingestReq);
@@ -295,10 +307,8 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       const size = resolvePageSize(req.page?.pageSize);
       const after = req.page?.pageToken ? decodeDeliveryPageToken(req.page.pageToken) : undefined;
       const filter: DeliveryFilter = {};
-      if (req.ticketId) {
-        if (!UUID.test(req.ticketId)) throw new ValidationError('ticket_id', 'must be a ticket id (UUID); look a ticket number up with the ticket service first');
-        filter.ticketId = req.ticketId;
-      }
+      const ticketId = optionalId(req.ticketId, 'ticket_id');
+      if (ticketId) filter.ticketId = ticketId;
       if (req.recipient) filter.recipient = req.recipient.includes('@') ? req.recipient : normalizePhone(req.recipient, 'recipient');
       if (req.status) {
         const s = statusFromProto(req.status);
@@ -397,13 +407,15 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      */
     watchDeliveries: serverStream(async (req: gatewayv1.WatchDeliveriesRequest, _ctx, write, signal) => {
       const types = new Set(req.types);
+      const ticketId = optionalId(req.ticketId, 'ticket_id');
+      const notificationId = optionalId(req.notificationId, 'notification_id');
       await new Promise<void>((resolve) => {
         const unsubscribe = deps.feed((changes) => {
           for (const c of changes) {
             const evt = deliveryEventToProto(c);
             if (types.size > 0 && !types.has(evt.type)) continue;
-            if (req.ticketId && c.delivery.ticketId !== req.ticketId) continue;
-            if (req.notificationId && c.delivery.notificationId !== req.notificationId) continue;
+            if (ticketId && c.delivery.ticketId !== ticketId) continue;
+            if (notificationId && c.delivery.notificationId !== notificationId) continue;
             write({ event: evt });
           }
         });

@@ -102,7 +102,10 @@ export interface NotifyRequest {
   templateKey: string;
   /** Channels in preference order; empty = routing rules / [CHANNEL_WHATSAPP]. */
   channels: Channel[];
-  /** Ticket it is about (UUID), for the log and context; optional. */
+  /**
+   * Ticket it is about (its id, a UUID: a ticket number is INVALID_ARGUMENT), for the log
+   * and context; optional.
+   */
   ticketId: string;
   /** Work zone slug for zone audiences; optional. */
   workZone: string;
@@ -2593,7 +2596,7 @@ export const NotificationServiceService = {
    * returned with duplicate = true).
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; invalid phone;
-   * missing template variables), NOT_FOUND (unknown customer, staff or group id; unknown
+   * missing template variables; ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group id; unknown
    * template), PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer
    * or template service down).
    */
@@ -2721,6 +2724,7 @@ export const NotificationServiceService = {
    * Server stream of delivery events matching the filters, from now on. Ends when the
    * client cancels or the server shuts down (UNAVAILABLE).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID).
    */
   watchDeliveries: {
     path: "/notify.gateway.v1.NotificationService/WatchDeliveries" as const,
@@ -2743,7 +2747,7 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * returned with duplicate = true).
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; invalid phone;
-   * missing template variables), NOT_FOUND (unknown customer, staff or group id; unknown
+   * missing template variables; ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group id; unknown
    * template), PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer
    * or template service down).
    */
@@ -2801,6 +2805,7 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * Server stream of delivery events matching the filters, from now on. Ends when the
    * client cancels or the server shuts down (UNAVAILABLE).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID).
    */
   watchDeliveries: handleServerStreamingCall<WatchDeliveriesRequest, WatchDeliveriesResponse>;
 }
@@ -2813,7 +2818,7 @@ export interface NotificationServiceClient extends Client {
    * returned with duplicate = true).
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; invalid phone;
-   * missing template variables), NOT_FOUND (unknown customer, staff or group id; unknown
+   * missing template variables; ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group id; unknown
    * template), PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer
    * or template service down).
    */
@@ -2983,6 +2988,7 @@ export interface NotificationServiceClient extends Client {
    * Server stream of delivery events matching the filters, from now on. Ends when the
    * client cancels or the server shuts down (UNAVAILABLE).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID).
    */
   watchDeliveries(
     request: WatchDeliveriesRequest,
