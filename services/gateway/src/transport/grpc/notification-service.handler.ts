@@ -1,7 +1,7 @@
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
-import { commonv1, gatewayv1 } from '@notify/proto';
+import { commonv1, gatewayv1, mayRoleSend } from '@notify/proto';
 import type { Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, ResolvedRecipient } from '../../application';
 import { normalizePhone, type DeliveryChange } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
@@ -12,22 +12,6 @@ import {
 } from '../proto/delivery.proto-mapper';
 
 const NT = commonv1.NotificationType;
-
-/**
- * Roles allowed per notification type for Notify / Broadcast (notification_service.proto,
- * after the seeds' "Role-Based Access" table); `service` may send every type; any other type: admin.
- */
-const TYPE_ROLES: Partial<Record<commonv1.NotificationType, readonly string[]>> = {
-  [NT.NOTIFICATION_TYPE_EMERGENCY_ALERT]: ['admin', 'manager', 'supervisor', 'noc'],
-  [NT.NOTIFICATION_TYPE_MAINTENANCE]: ['admin', 'supervisor', 'noc'],
-  [NT.NOTIFICATION_TYPE_DAILY_SUMMARY]: ['admin', 'manager'],
-  [NT.NOTIFICATION_TYPE_WELCOME]: ['admin', 'customer_service'],
-  [NT.NOTIFICATION_TYPE_UPGRADE_OFFER]: ['admin', 'manager'],
-  [NT.NOTIFICATION_TYPE_SATISFACTION_SURVEY]: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician'],
-  [NT.NOTIFICATION_TYPE_PROMOTION]: ['admin', 'manager'],
-  [NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE]: ['admin', 'manager', 'supervisor'],
-  [NT.NOTIFICATION_TYPE_INSTALLATION_SCHEDULE]: ['admin', 'supervisor', 'customer_service'],
-};
 
 /** Default template key per API-triggered type (TEMPLATES.md); others use the routing rule's key. */
 const DEFAULT_TEMPLATE: Partial<Record<commonv1.NotificationType, string>> = {
@@ -48,8 +32,8 @@ const DEFAULT_TEMPLATE: Partial<Record<commonv1.NotificationType, string>> = {
 
 function checkTypeRole(ctx: CallContext, type: commonv1.NotificationType): void {
   const role = ctx.principal.role;
-  if (role === 'service' || role === 'admin') return;
-  if (!(TYPE_ROLES[type] ?? []).includes(role)) {
+  // The seeds' table (NOTIFICATION_TYPE_ROLES in @notify/proto, shared with the scheduler's campaigns).
+  if (!mayRoleSend(role, type)) {
     throw new PermissionDeniedError(`role ${role} may not send ${typeFromProto(type)} notifications`);
   }
 }

@@ -1,0 +1,28 @@
+import { NotificationType } from './gen/notify/common/v1/common';
+
+const NT = NotificationType;
+
+/**
+ * Roles allowed to send each notification type through the API — the gateway's Notify /
+ * Broadcast and the scheduler's campaigns (which the gateway sends later as a Broadcast) — after
+ * the seeds' "Role-Based Access" table (whatsapp-notification-system-complete.md), as
+ * notification_service.proto lists it. A type not listed: `admin` only. Role `service` (another
+ * Notify service) may send every type: see {@link mayRoleSend}.
+ */
+export const NOTIFICATION_TYPE_ROLES: Readonly<Partial<Record<NotificationType, readonly string[]>>> = Object.freeze({
+  [NT.NOTIFICATION_TYPE_EMERGENCY_ALERT]: ['admin', 'manager', 'supervisor', 'noc'],
+  [NT.NOTIFICATION_TYPE_MAINTENANCE]: ['admin', 'supervisor', 'noc'],
+  [NT.NOTIFICATION_TYPE_DAILY_SUMMARY]: ['admin', 'manager'],
+  [NT.NOTIFICATION_TYPE_WELCOME]: ['admin', 'customer_service'],
+  [NT.NOTIFICATION_TYPE_UPGRADE_OFFER]: ['admin', 'manager'],
+  [NT.NOTIFICATION_TYPE_SATISFACTION_SURVEY]: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician'],
+  [NT.NOTIFICATION_TYPE_PROMOTION]: ['admin', 'manager'],
+  [NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE]: ['admin', 'manager', 'supervisor'],
+  [NT.NOTIFICATION_TYPE_INSTALLATION_SCHEDULE]: ['admin', 'supervisor', 'customer_service'],
+});
+
+/** Whether `role` (an API key's role: `admin`, `noc`, … `service`) may send notifications of `type`. */
+export function mayRoleSend(role: string, type: NotificationType): boolean {
+  if (role === 'service' || role === 'admin') return true;
+  return (NOTIFICATION_TYPE_ROLES[type] ?? []).includes(role);
+}
