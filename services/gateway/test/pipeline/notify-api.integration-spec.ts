@@ -169,6 +169,16 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     expect((byNumber as Error).message).toMatch(/^ticket_id: /);
   });
 
+  it('an emergency alert without a priority is URGENT (seeds: "Critical (Emergency)"); a given priority is kept', async () => {
+    const vars = { alert_type: 'Gangguan Massal', area: 'Karawang', customers_affected: 120, status: 'Investigasi', eta: '2 jam' };
+    const urgent = await notify([phone(freshPhone().local)], { notificationType: NT.NOTIFICATION_TYPE_EMERGENCY_ALERT, variables: vars });
+    expect(urgent.deliveries.map((d) => d.priority)).toEqual([commonv1.Priority.PRIORITY_URGENT]);
+    const high = await notify([phone(freshPhone().local)], { notificationType: NT.NOTIFICATION_TYPE_EMERGENCY_ALERT, priority: commonv1.Priority.PRIORITY_HIGH, variables: vars });
+    expect(high.deliveries.map((d) => d.priority)).toEqual([commonv1.Priority.PRIORITY_HIGH]);
+    const welcomeNormal = await notify([phone(freshPhone().local)], { variables: welcome('default-priority') });
+    expect(welcomeNormal.deliveries.map((d) => d.priority)).toEqual([commonv1.Priority.PRIORITY_NORMAL]);
+  });
+
   it('WatchDeliveries refuses a ticket_id or notification_id that is not a UUID (INVALID_ARGUMENT)', async () => {
     for (const req of [{ ticketId: 'GGN-20261207-0003' }, { notificationId: 'nope' }]) {
       const stream = stack.gatewayClient.watchDeliveries(gatewayv1.WatchDeliveriesRequest.fromPartial(req));

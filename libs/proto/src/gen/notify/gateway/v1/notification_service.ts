@@ -96,7 +96,10 @@ export interface NotifyRequest {
   variables:
     | { [key: string]: any }
     | undefined;
-  /** Priority; UNSPECIFIED = NORMAL. URGENT bypasses quiet hours and rate limits. */
+  /**
+   * Priority; UNSPECIFIED = the type's default: URGENT for EMERGENCY_ALERT (seeds: "Critical
+   * (Emergency)"), NORMAL otherwise. URGENT bypasses quiet hours and rate limits.
+   */
   priority: Priority;
   /** Template key; empty = the type's default key (e.g. `welcome`, `satisfaction.survey`). */
   templateKey: string;
@@ -135,7 +138,7 @@ export interface BroadcastRequest {
   variables:
     | { [key: string]: any }
     | undefined;
-  /** Priority; UNSPECIFIED = NORMAL. */
+  /** Priority; UNSPECIFIED = the type's default: URGENT for EMERGENCY_ALERT, NORMAL otherwise. */
   priority: Priority;
   /** Template key; empty = the type's default key. */
   templateKey: string;
