@@ -68,3 +68,27 @@ describe('gatewayOrderKey (events of one ticket, or one customer, are handled in
     expect(gatewayOrderKey(incoming(encodeEvent('schedule.payment_reminder', pay, '')))).toBeUndefined();
   });
 });
+
+describe('the daily summary (seed Template 3: the day\'s tickets by status under "Total Tickets")', () => {
+  it('counts Completed / In Progress / Assigned / Open among the day\'s tickets, so they add up to the total (cancelled aside)', async () => {
+    const T = ticketv1.TicketStatus;
+    const D = ticketv1.TicketType.TICKET_TYPE_DISTURBANCE;
+    const evt = schedulerv1.DailySummaryEvent.fromPartial({
+      eventId: '00000000-0000-4000-8000-0000000000d1', occurredAt: now, date: '2026-12-06', jobRunId: 'run-1',
+      stats: {
+        total: 6,
+        counts: [
+          { type: D, status: T.TICKET_STATUS_COMPLETED, count: 1 }, { type: D, status: T.TICKET_STATUS_IN_PROGRESS, count: 1 },
+          { type: D, status: T.TICKET_STATUS_OPEN, count: 2 }, { type: ticketv1.TicketType.TICKET_TYPE_INSTALLATION, status: T.TICKET_STATUS_OPEN, count: 1 },
+          { type: D, status: T.TICKET_STATUS_CANCELLED, count: 1 },
+        ],
+        completed: 3, // completed today, two of them created earlier
+        open: 9, // every ticket not done, whenever created
+        slaCompliancePercent: 66.7, meanTimeToResolveHours: 5.26,
+      },
+    });
+    const e = encodeEvent('schedule.daily_summary', evt, '');
+    const req = await notificationForEvent(decodeEvent(e.subject, e.data), directory, { supportPhone: '', systemName: 'NOTIFY' });
+    expect(req!.variables).toMatchObject({ total: 6, completed: 1, in_progress: 1, assigned: 0, open: 3, sla_compliance: 67, avg_resolution_hours: 5.3 });
+  });
+});
