@@ -240,6 +240,39 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text.includes('Registrasi Anda telah disetujui'))).toHaveLength(1);
   });
 
+  it('weekly performance: one message to the technician it is about, unless they opted out of it; the period in words, no rating line', async () => {
+    const tech = async (name: string) => (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+      name, phone: freshPhone().local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: ['bogor'],
+    }))).staff!;
+    const [keen, out] = [await tech('Bayu Saputra'), await tech('Cahyo Nugroho')];
+    await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
+      preferences: { recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: out.id, optedOutTypes: [commonv1.NotificationType.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE] },
+      updateMask: ['opted_out_types'],
+    }));
+    const publishWeekly = async (technicianId: string, completed: number) => {
+      const evt = schedulerv1.WeeklyPerformanceEvent.fromPartial({
+        eventId: randomUUID(), occurredAt: new Date(), technicianId, weekStart: '2026-11-30', weekEnd: '2026-12-06', rank: 1, rankedCount: 2, jobRunId: randomUUID(),
+        stats: { technicianId, completed, meanTimeToResolveHours: 2.5, slaCompliancePercent: 100 },
+      });
+      const e = encodeEvent('schedule.weekly_performance', evt, stack.nats.namespace);
+      await publisher.publish({ subject: e.subject, data: e.data, msgID: e.msgID });
+      return evt.eventId;
+    };
+    const outEvent = await publishWeekly(out.id, 3);
+    await publishWeekly(keen.id, 4);
+    const msg = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === keen.phone && m.text.startsWith('📈 *LAPORAN KINERJA MINGGUAN*')), { timeoutMs: 20_000 });
+    expect(msg.text).toContain('Kinerja Anda periode 30 November - 6 Desember 2026:');
+    expect(msg.text).toContain('✅ Tiket Selesai: 4\n⏱️ Rata-rata Penyelesaian: 2 jam 30 menit\n🎯 SLA Tercapai: 100%\n🏆 Peringkat: #1 dari 2 teknisi');
+    expect(msg.text).not.toContain('Rating');
+    // The opted-out technician's notification resolved to nobody.
+    const n = await waitFor(async () => {
+      const rec = await stack.gateway.store.notificationByKey(outEvent);
+      return rec && rec.status !== 'RESOLVING' ? rec : null;
+    }, { timeoutMs: 20_000 });
+    expect(await stack.gateway.store.deliveriesOf(n.id)).toEqual([]);
+    expect(stack.sims.fonnte.messages().filter((m) => m.to === out.phone)).toEqual([]);
+  });
+
   it('a schedule event (payment reminder) reaches the invoice\'s customer with the reminder text', async () => {
     const { customer, phone } = await register('bogor', 'Hendra Gunawan');
     const evt = schedulerv1.PaymentReminderEvent.fromPartial({

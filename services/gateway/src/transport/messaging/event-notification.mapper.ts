@@ -166,6 +166,26 @@ export async function notificationForEvent(
   }
 }
 
+const MONTHS_ID = ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'];
+
+/**
+ * A date range of two calendar dates (`YYYY-MM-DD`, as the scheduler's events carry them) the way
+ * the messages write dates (id): `16-22 November 2026`, `30 November - 6 Desember 2026`,
+ * `29 Desember 2025 - 4 Januari 2026`. Anything else is returned as `start - end`.
+ */
+export function dateRangeId(start: string, end: string): string {
+  const parse = (d: string) => /^(\d{4})-(\d{2})-(\d{2})$/.exec(d);
+  const a = parse(start);
+  const b = parse(end);
+  if (!a || !b) return `${start} - ${end}`;
+  const [ay, am, ad] = [a[1]!, MONTHS_ID[Number(a[2]) - 1], Number(a[3])];
+  const [by, bm, bd] = [b[1]!, MONTHS_ID[Number(b[2]) - 1], Number(b[3])];
+  if (!am || !bm) return `${start} - ${end}`;
+  if (ay === by && am === bm) return `${ad}-${bd} ${bm} ${by}`;
+  if (ay === by) return `${ad} ${am} - ${bd} ${bm} ${by}`;
+  return `${ad} ${am} ${ay} - ${bd} ${bm} ${by}`;
+}
+
 async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirectory, facts: TemplateFacts): Promise<IngestRequest | null> {
   const base = { source: 'EVENT' as const, templateKey: '', actor: null, recipientVariables: customerNameFromRecipient };
   switch (evt.key) {
@@ -219,21 +239,26 @@ async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirec
       const p = evt.payload;
       const s = p.stats!;
       const tech = await directory.staff(p.technicianId);
-      if (!tech || !tech.phone) return null;
+      if (!tech) return null;
       // Sent to the technician it is about only (the routing rule's ALL_TECHNICIANS audience would
-      // send everyone's figures to everyone), as a direct recipient.
+      // send everyone's figures to everyone), resolved by the customer service like any staff
+      // addressee, so their preferences apply: an opt-out of WEEKLY_PERFORMANCE ("☐ Weekly
+      // Reports", seeds' User Preferences) leaves them out, their quiet hours defer it. No rating:
+      // Notify keeps no customer ratings (the template leaves the line out).
       return {
         ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'WEEKLY_PERFORMANCE', priority: 'LOW', ticketId: null,
         templateKey: 'technician.weekly_performance',
         variables: {
-          technician_name: tech.name, period: `${p.weekStart} - ${p.weekEnd}`, completed_tickets: s.completed,
+          technician_name: tech.name, period: dateRangeId(p.weekStart, p.weekEnd), completed_tickets: s.completed,
           avg_resolution_minutes: Math.round(s.meanTimeToResolveHours * 60), sla_compliance: Math.round(s.slaCompliancePercent),
-          rating: '-', rank: p.rank, total_technicians: p.rankedCount,
+          rank: p.rank, total_technicians: p.rankedCount,
         },
-        direct: [{
-          kind: 'STAFF', id: tech.id, name: tech.name, channel: 'WHATSAPP', address: tech.phone, locale: 'ID', quietHours: null,
-          templateKey: 'technician.weekly_performance', audience: 'ASSIGNED_TECHNICIAN',
-        }],
+        queries: audienceQueries(
+          NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE,
+          [commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_ASSIGNED_TECHNICIAN, staffId: tech.id })],
+          [],
+          commonv1.Priority.PRIORITY_LOW,
+        ),
       };
     }
     case 'schedule.campaign_due': {
