@@ -181,13 +181,20 @@ export function firstName(value: unknown): string {
 }
 
 /**
- * A phone number shown with a leading `+` (`6281234567890` → `+6281234567890`); spaces,
- * dashes, dots and brackets are dropped. Numbers are stored as E.164 digits (ARCHITECTURE.md,
- * "Phones"); this only formats, it does not validate.
+ * A phone number shown in international form with a leading `+` (`6281234567890` →
+ * `+6281234567890`); spaces, dashes, dots and brackets are dropped. Numbers are stored as E.164
+ * digits, and one written the Indonesian way is read with country code 62 as everywhere else
+ * (ARCHITECTURE.md "Phones": `082291921583`, `82291921583` → `6282291921583`): a leading trunk
+ * `0`, or a bare mobile number starting with `8`, becomes `+62…`. Anything else keeps its digits
+ * (`254712345678` → `+254712345678`). This only formats, it does not validate.
  */
 export function formatPhone(value: unknown): string {
-  const digits = String(value ?? '').replace(/[\s\-().+]/g, '');
-  return digits === '' ? '' : `+${digits}`;
+  const raw = String(value ?? '').trim();
+  const digits = raw.replace(/[\s\-().+]/g, '');
+  if (digits === '') return '';
+  if (!raw.startsWith('+') && digits.startsWith('0')) return `+62${digits.slice(1)}`;
+  if (!raw.startsWith('+') && digits.startsWith('8')) return `+62${digits}`;
+  return `+${digits}`;
 }
 
 /** Free text ended as a sentence: a `.` is added unless it already ends with `.`, `!` or `?`. */

@@ -108,6 +108,12 @@ describe('numbers, durations and text helpers', () => {
     expect(firstName('Budi')).toBe('Budi');
     expect(formatPhone('6281234567890')).toBe('+6281234567890');
     expect(formatPhone('+62 812-3456-7890')).toBe('+6281234567890');
+    // Written the Indonesian way: country code 62, as the services normalize phones.
+    expect(formatPhone('081211110001')).toBe('+6281211110001');
+    expect(formatPhone('0812-1111-0001')).toBe('+6281211110001');
+    expect(formatPhone('81211110001')).toBe('+6281211110001');
+    expect(formatPhone('254712345678')).toBe('+254712345678');
+    expect(formatPhone('')).toBe('');
     expect(asSentence('Internet not working')).toBe('Internet not working.');
     expect(asSentence('Done!')).toBe('Done!');
     expect(asSentence('Fixed.')).toBe('Fixed.');
