@@ -244,6 +244,12 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(retried).toMatchObject({ code: 0, stderr: '' });
     expect(retried.stdout).toMatch(/^Status:\s+QUEUED$/m);
     expect(attemptRows(retried.stdout)).toEqual(attemptRows(shown.stdout));
+
+    // stats looks back 7 days by default, as GetStats and the seeds' stats endpoint do.
+    const stats = await cli(['--json', 'deliveries', 'stats']);
+    expect(stats.code).toBe(0);
+    const since = Date.parse((JSON.parse(stats.stdout) as { since: string }).since);
+    expect(Math.round((Date.now() - since) / 86_400_000)).toBe(7);
   }, 60_000);
 
   it('prints an unknown ticket as NOT_FOUND on one line of stderr and exits 1', async () => {

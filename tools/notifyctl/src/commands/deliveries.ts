@@ -234,9 +234,9 @@ const stats: CommandSpec = {
   name: 'stats',
   summary: 'delivery counts, success rate, failovers and cost by provider',
   service: 'gateway',
-  options: { since: { type: 'string', valueName: 'time', description: 'window start: ISO 8601 or a span ago (default 24h)' } },
+  options: { since: { type: 'string', valueName: 'time', description: 'window start: ISO 8601 or a span ago (default 7d, as GetStats)' } },
   async run({ args, clients, now }) {
-    const res = await callUnary(clients.gateway, 'getStats', { since: parseTime('since', args.string('since') ?? '24h', now) });
+    const res = await callUnary(clients.gateway, 'getStats', { since: parseTime('since', args.string('since') ?? '7d', now) });
     let text = formatRecord([
       ['Since', formatTime(res.since)],
       ['Total', String(res.total)],
