@@ -92,8 +92,31 @@ function formatParts(date: Date, locale: Locale): DateParts {
   return out;
 }
 
-/** `22 November 2026` (id: Januari … Desember; en: January … December), in WIB. */
+const WRITTEN_MONTHS = new Set([
+  'januari', 'februari', 'maret', 'april', 'mei', 'juni', 'juli', 'agustus', 'september', 'oktober', 'november', 'desember',
+  'january', 'february', 'march', 'may', 'june', 'july', 'august', 'october', 'december',
+]);
+
+/**
+ * A date already written out in words, day month year (`31 Maret 2025`, `1 January 2026`): the
+ * form the seeds' own API examples give (whatsapp-notification-system-complete.md, Promotion
+ * Campaign `"validUntil": "31 Maret 2025"`). Returned trimmed, or undefined for anything else.
+ */
+function writtenDate(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*(\d{1,2}) ([A-Za-z]+) (\d{4})\s*$/.exec(value);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > 31 || !WRITTEN_MONTHS.has(m[2]!.toLowerCase())) return undefined;
+  return `${Number(m[1])} ${m[2]} ${m[3]}`;
+}
+
+/**
+ * `22 November 2026` (id: Januari … Desember; en: January … December), in WIB. A date already
+ * written in words (`31 Maret 2025`) is kept as written; anything else that is not a date-time
+ * raises FormatError.
+ */
 export function formatDate(value: unknown, locale: Locale): string {
+  const written = writtenDate(value);
+  if (written !== undefined) return written;
   const p = parts(parseDateTime(value), locale);
   return `${p.day} ${p.month} ${p.year}`;
 }

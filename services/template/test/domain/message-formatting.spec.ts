@@ -103,6 +103,15 @@ describe('numbers, durations and text helpers', () => {
 
   it('rejects negative durations', () => expect(() => formatDuration(-5, 'id')).toThrow(FormatError));
 
+  it('date_long keeps a date already written in words (the seeds\' promotion example "31 Maret 2025") and still refuses other text', () => {
+    expect(formatDate('31 Maret 2025', 'id')).toBe('31 Maret 2025');
+    expect(formatDate(' 1 January 2026 ', 'en')).toBe('1 January 2026');
+    expect(formatDate('2025-03-31', 'id')).toBe('31 Maret 2025');
+    expect(() => formatDate('besok', 'id')).toThrow();
+    expect(() => formatDate('32 Maret 2025', 'id')).toThrow();
+    expect(() => formatDate('31 Foo 2025', 'id')).toThrow();
+  });
+
   it('first_name, phone and sentence', () => {
     expect(firstName('  John Doe ')).toBe('John');
     expect(firstName('Budi')).toBe('Budi');
