@@ -3,8 +3,8 @@ import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { backoffMs, createDeadLetterRecorder, type HandedOffEvent } from '@notify/db';
-import { UnavailableError } from '@notify/errors';
-import { createClient, type RunningGrpcServer } from '@notify/grpc-kit';
+import { NotFoundError, UnavailableError } from '@notify/errors';
+import { callUnary, createClient, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
 import type { ConsumerHandle, EventBus } from '@notify/messaging';
 import { customerv1, templatev1, ticketv1 } from '@notify/proto';
@@ -136,6 +136,7 @@ export async function startGatewayService(
     runtime.onClose(async () => {
       for (const c of [customerClient, templateClient, ticketClient]) (c as unknown as { close?: () => void } | undefined)?.close?.();
     });
+    const facts = { ticketPortalUrl: config.TICKET_PORTAL_URL, supportPhone: config.SUPPORT_PHONE, systemName: config.SYSTEM_NAME };
     const directory: RecipientDirectory = customerClient
       ? new GrpcRecipientDirectory(customerClient, config.RESOLVE_PAGE_SIZE, { ttlMs: config.DIRECTORY_CACHE_TTL_MS })
       : { resolve: () => unavailable('customer service'), customer: () => unavailable('customer service'), staff: () => unavailable('customer service') };
@@ -239,7 +240,7 @@ export async function startGatewayService(
     const deadLetters = createDeadLetterRecorder(dataSource, { schema: config.DATABASE_SCHEMA });
     const consumers: ConsumerHandle[] = await startGatewayConsumers(
       bus,
-      gatewayEventHandler(ingest, directory, { ticketPortalUrl: config.TICKET_PORTAL_URL, supportPhone: config.SUPPORT_PHONE, systemName: config.SYSTEM_NAME }, logger),
+      gatewayEventHandler(ingest, directory, facts, logger),
       { ...(ns ? { ns } : {}), concurrency: config.EVENT_CONSUMER_CONCURRENCY, deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) } },
     );
     runtime.onClose(async () => {
@@ -264,7 +265,22 @@ export async function startGatewayService(
         .finally(() => background.delete(p));
       background.add(p);
     };
-    const handler = createNotificationServiceHandler({ store, ingest, chains, feed, clock, background: runInBackground });
+    // Notify fills in a ticket's and its customers' variables itself (seeds' API endpoints take ids only).
+    const enrich = ticketClient && customerClient
+      ? {
+        directory,
+        facts,
+        async ticket(id: string) {
+          try {
+            return (await callUnary(ticketClient, 'getTicket', ticketv1.GetTicketRequest.fromPartial({ id }))).ticket ?? null;
+          } catch (err) {
+            if (err instanceof NotFoundError) return null;
+            throw err;
+          }
+        },
+      }
+      : undefined;
+    const handler = createNotificationServiceHandler({ store, ingest, chains, feed, clock, background: runInBackground, ...(enrich ? { enrich } : {}) });
     const resumed = await resumeBroadcasts({ store, ingest, background: runInBackground });
     if (resumed > 0) logger.info({ resumed }, 'resuming broadcasts left RESOLVING by a stopped gateway');
     const grpc = await serveGrpc('gateway', handler, config, logger);

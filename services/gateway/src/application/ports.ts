@@ -177,7 +177,7 @@ export interface RecipientPage {
 export interface RecipientDirectory {
   resolve(query: RecipientQuery, signal?: AbortSignal): AsyncIterable<RecipientPage>;
   /** A customer's display facts for template variables; null when unknown. */
-  customer(id: string): Promise<{ id: string; name: string; phone: string; address: string; workZone: string; packageName: string } | null>;
+  customer(id: string): Promise<{ id: string; name: string; phone: string; address: string; workZone: string; packageName: string; activatedAt?: Date | null } | null>;
   /** A staff member's display facts; null when unknown. */
   staff(id: string): Promise<{ id: string; name: string; phone: string } | null>;
 }

@@ -273,6 +273,30 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.fonnte.messages().filter((m) => m.to === out.phone)).toEqual([]);
   });
 
+  it('Notify fills in what the ids say (seeds\' API: POST /survey/:ticketId, /welcome/:customerId): the ticket\'s and the customer\'s variables, the caller\'s winning', async () => {
+    const { customer, phone } = await register('bogor', 'Rahmat Hidayat', true);
+    const tech = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+      name: 'Joko Susilo', phone: freshPhone().local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: ['bogor'],
+    }))).staff!;
+    const t = await createTicket(customer.id, 'bogor', commonv1.Priority.PRIORITY_NORMAL, 'Internet lambat');
+    await callUnary(stack.ticketClient, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: t.id, technicianId: tech.id }));
+    const notify = (type: commonv1.NotificationType, variables: Record<string, unknown>, ticketId = '') =>
+      callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+        idempotencyKey: `enrich:${randomUUID()}`, notificationType: type, ticketId, variables,
+        target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'customerId', value: customer.id } }] } },
+      }));
+    const survey = await notify(commonv1.NotificationType.NOTIFICATION_TYPE_SATISFACTION_SURVEY, { survey_url: 'https://survey.isp.id/s/1' }, t.id);
+    const surveyed = await stack.gateway.store.delivery(survey.deliveries[0]!.id);
+    expect(surveyed!.body).toContain(`Tiket ${t.number} telah selesai ditangani oleh teknisi Joko Susilo.`);
+    expect(surveyed!.body).toContain('Halo Rahmat Hidayat,');
+    const welcome = await notify(commonv1.NotificationType.NOTIFICATION_TYPE_WELCOME, { package_name: 'Paket Khusus 100 Mbps' });
+    const welcomed = await stack.gateway.store.delivery(welcome.deliveries[0]!.id);
+    expect(welcomed!.body).toContain(`Customer ID: ${customer.id}`);
+    expect(welcomed!.body).toContain('Paket: Paket Khusus 100 Mbps'); // the caller's value wins over the record's
+    expect(welcomed!.body).toMatch(/Layanan internet Anda aktif sejak \d{1,2} \w+ \d{4}\./);
+    expect(welcomed!.recipient).toBe(phone);
+  });
+
   it('a schedule event (payment reminder) reaches the invoice\'s customer with the reminder text', async () => {
     const { customer, phone } = await register('bogor', 'Hendra Gunawan');
     const evt = schedulerv1.PaymentReminderEvent.fromPartial({

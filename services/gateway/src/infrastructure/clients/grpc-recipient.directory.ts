@@ -201,7 +201,7 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
   private async loadCustomer(id: string) {
     try {
       const c = (await callUnary(this.client, 'getCustomer', customerv1.GetCustomerRequest.fromPartial({ id }))).customer;
-      return c ? { id: c.id, name: c.name, phone: c.phone, address: c.address, workZone: c.workZone, packageName: c.packageName } : null;
+      return c ? { id: c.id, name: c.name, phone: c.phone, address: c.address, workZone: c.workZone, packageName: c.packageName, activatedAt: c.activatedAt ?? null } : null;
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;

@@ -1,8 +1,9 @@
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
-import { commonv1, gatewayv1, mayRoleSend } from '@notify/proto';
-import type { Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, ResolvedRecipient } from '../../application';
+import { commonv1, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
+import type { Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, RecipientDirectory, ResolvedRecipient } from '../../application';
+import { ticketVariables, type TemplateFacts } from '../messaging/event-notification.mapper';
 import { normalizePhone, type DeliveryChange } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
 import type { ProviderChains } from '../../infrastructure/providers';
@@ -145,6 +146,52 @@ export interface NotificationHandlerDeps {
   clock: Clock;
   /** Runs a Broadcast's resolution in the background (tracked for shutdown; `signal` aborts it between pages). */
   background: (task: (signal: AbortSignal) => Promise<unknown>) => void;
+  /**
+   * What Notify fills in itself (see {@link notifyVariables}): a ticket by id (the ticket
+   * service's GetTicket; null when unknown), the customers' and staff members' display facts
+   * (the cached directory) and the template facts (portal URL, support phone, system name).
+   * Absent: Notify uses the caller's variables only.
+   */
+  enrich?: {
+    ticket(id: string): Promise<ticketv1.Ticket | null>;
+    directory: RecipientDirectory;
+    facts: TemplateFacts;
+  };
+}
+
+/**
+ * The variables a Notify gets without the caller spelling them out — the seeds' API endpoints
+ * take only ids (whatsapp-notification-system-complete.md "API ENDPOINTS": `POST
+ * /survey/:ticketId`, `POST /welcome/:customerId`, `POST /upgrade-offer/:customerId`):
+ * - with `ticket_id`, the ticket's variables (ticket_number, technician_name, customer_name,
+ *   description, address, zone, …: the same as its lifecycle messages);
+ * - per customer addressee, that customer's customer_id, customer_name, package_name (also as
+ *   current_package), address, zone and activated_at.
+ * The caller's variables win over both. An unknown ticket adds nothing (the template's missing
+ * variables are then reported by name, INVALID_ARGUMENT); the ticket or customer service
+ * unavailable is UNAVAILABLE.
+ */
+async function notifyVariables(
+  enrich: NonNullable<NotificationHandlerDeps['enrich']>,
+  ticketId: string,
+  customerIds: readonly string[],
+  given: Record<string, unknown>,
+): Promise<{ variables: Record<string, unknown>; perCustomer: Map<string, Record<string, unknown>> }> {
+  const ticket = ticketId ? await enrich.ticket(ticketId) : null;
+  const base = ticket ? await ticketVariables(ticket, enrich.directory, enrich.facts) : {};
+  const perCustomer = new Map<string, Record<string, unknown>>();
+  for (const id of new Set(customerIds)) {
+    const c = await enrich.directory.customer(id);
+    if (!c) continue;
+    const vars: Record<string, unknown> = {
+      customer_id: c.id, customer_name: c.name, package_name: c.packageName, current_package: c.packageName, address: c.address,
+      zone: c.workZone.split(/[\s_-]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' '),
+      ...(c.activatedAt ? { activated_at: c.activatedAt.toISOString() } : {}),
+    };
+    for (const k of Object.keys(given)) delete vars[k];
+    perCustomer.set(id, vars);
+  }
+  return { variables: { ...base, ...given }, perCustomer };
 }
 
 const customerName = (r: ResolvedRecipient): Record<string, unknown> => (r.kind === 'CUSTOMER' ? { customer_name: r.name } : {});
@@ -242,8 +289,15 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
           }
         });
       }
+      const base = baseRequest('NOTIFY', req, ctx);
+      if (deps.enrich) {
+        const customerIds = audiences.filter((a) => a.kind === commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER && a.customerId).map((a) => a.customerId);
+        const { variables, perCustomer } = await notifyVariables(deps.enrich, optionalId(req.ticketId, 'ticket_id'), customerIds, base.variables);
+        base.variables = variables;
+        base.recipientVariables = (r) => ({ ...(r.kind === 'CUSTOMER' ? perCustomer.get(r.id) ?? {} : {}), ...customerName(r) });
+      }
       const ingestReq: IngestRequest = {
-        ...baseRequest('NOTIFY', req, ctx),
+        ...base,
         ticketId: optionalId(req.ticketId, 'ticket_id') || null,
         strict: true,
         queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId: optionalId(req.ticketId, 'ticket_id'), ...(req.workZone ? { workZone: req.workZone } : {}) }),

@@ -24,7 +24,7 @@ const STATUS = (s: ticketv1.TicketStatus): string => (ticketv1.TicketStatus[s] ?
  * phone and address and the technician's name and phone (GetCustomer / GetStaff), times as
  * RFC 3339 strings, priority lower-case (templates capitalize), zone title-cased.
  */
-async function ticketVariables(
+export async function ticketVariables(
   t: ticketv1.Ticket,
   directory: RecipientDirectory,
   facts: TemplateFacts,

@@ -92,7 +92,13 @@ export interface NotifyRequest {
     /** An audience (resolved by the customer service). */
     { $case: "audience"; value: Audience }
     | undefined;
-  /** Template variables (JSON object; see notify.template.v1.RenderTemplateRequest). */
+  /**
+   * Template variables (JSON object; see notify.template.v1.RenderTemplateRequest). Filled
+   * in by the gateway where not given: with ticket_id, the ticket's (ticket_number,
+   * technician_name, customer_name, description, address, zone, …); per customer addressee,
+   * that customer's (customer_id, customer_name, package_name / current_package, address,
+   * zone, activated_at), so the seeds' id-only endpoints (survey, welcome) need none.
+   */
   variables:
     | { [key: string]: any }
     | undefined;
