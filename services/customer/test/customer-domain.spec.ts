@@ -11,6 +11,8 @@ import {
   daysBetween,
   defaultPreferences,
   dueDatesFor,
+  formatInvoiceNumber,
+  invoiceNumberMonth,
   parseCalendarDate,
   registerCustomer,
   validateChatId,
@@ -129,6 +131,19 @@ describe('invoices and calendar dates', () => {
     for (const d of ['2026-02-30', '2026-13-01', '29-11-2026', '2026-11-29T00:00:00Z']) {
       expect(() => parseCalendarDate(d, 'due_date')).toThrow(/^due_date: /);
     }
+  });
+
+  it('numbers invoices INV-YYYYMM-NNNN by the month of creation in Asia/Jakarta, and keeps number and description trimmed', () => {
+    expect(invoiceNumberMonth(new Date('2026-11-30T16:59:59Z'))).toBe('202611');
+    expect(invoiceNumberMonth(new Date('2026-11-30T17:00:00Z'))).toBe('202612'); // 00:00 WIB on 1 December
+    expect(invoiceNumberMonth(new Date('2026-12-31T17:00:00Z'))).toBe('202701');
+    expect(formatInvoiceNumber('202612', 1)).toBe('INV-202612-0001');
+    expect(formatInvoiceNumber('202612', 42)).toBe('INV-202612-0042');
+    expect(formatInvoiceNumber('202612', 12345)).toBe('INV-202612-12345'); // more than 9999 in a month: wider, never cut
+    const inv = createInvoice({ id: 'i', customerId: 'c', amount: 1, dueDate: '2026-12-10', number: ' TAG/1 ', description: ' Desember 2026 ' }, at);
+    expect([inv.number, inv.description]).toEqual(['TAG/1', 'Desember 2026']);
+    expect(createInvoice({ id: 'i', customerId: 'c', amount: 1, dueDate: '2026-12-10', number: '   ' }, at)).toMatchObject({ number: null, description: '' });
+    expect(() => createInvoice({ id: 'i', customerId: 'c', amount: 1, dueDate: '2026-12-10', description: 'x'.repeat(201) }, at)).toThrow(/^description: /);
   });
 
   it('computes due dates exactly N calendar days ahead, across month and year ends', () => {

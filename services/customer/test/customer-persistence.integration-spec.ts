@@ -105,15 +105,15 @@ describe('customer persistence (Postgres)', () => {
     await store.uow.run((tx) => tx.customers.save(c, 0));
     const due = ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-29'];
     for (const [i, dueDate] of due.entries()) {
-      await store.invoices.insert({ id: `inv-${i}`, customerId: c.id, number: null, amount: 150_000 + i, dueDate, status: 'UNPAID', createdAt: at });
+      await store.invoices.insert({ id: `inv-${i}`, customerId: c.id, number: null, amount: 150_000 + i, dueDate, status: 'UNPAID', description: '', createdAt: at });
     }
     await expect(
-      store.invoices.insert({ id: 'inv-0', customerId: c.id, number: null, amount: 1, dueDate: '2026-11-23', status: 'UNPAID', createdAt: at }),
+      store.invoices.insert({ id: 'inv-0', customerId: c.id, number: null, amount: 1, dueDate: '2026-11-23', status: 'UNPAID', description: '', createdAt: at }),
     ).rejects.toBeInstanceOf(AlreadyExistsError);
-    await store.invoices.insert({ id: 'inv-n1', customerId: c.id, number: 'INV-202611-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', createdAt: at });
+    await store.invoices.insert({ id: 'inv-n1', customerId: c.id, number: 'TAG-2026-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', description: '', createdAt: at });
     await expect(
-      store.invoices.insert({ id: 'inv-n2', customerId: c.id, number: 'INV-202611-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', createdAt: at }),
-    ).rejects.toThrow(/invoice number INV-202611-0001/);
+      store.invoices.insert({ id: 'inv-n2', customerId: c.id, number: 'TAG-2026-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', description: '', createdAt: at }),
+    ).rejects.toThrow(/invoice number TAG-2026-0001 already exists/);
     const page1 = await store.invoices.listUnpaidDue(['2026-11-23', '2026-11-25', '2026-11-29'], 2, null);
     expect(page1.map((i) => [i.dueDate, i.amount])).toEqual([
       ['2026-11-23', 150_000],
@@ -252,7 +252,10 @@ describe('customer persistence (Postgres)', () => {
       const qr = ds.createQueryRunner();
       try {
         await qr.startTransaction();
-        await qr.query('SET LOCAL enable_seqscan = off'); // a small table: ask whether an index CAN serve the order
+        // Ask whether an index CAN serve the order, whatever the table's size: with scans of the
+        // table and sorts priced out, a plan still sorts only when no index gives that order.
+        await qr.query('SET LOCAL enable_seqscan = off');
+        await qr.query('SET LOCAL enable_sort = off');
         const rows: Array<{ 'QUERY PLAN': string }> = await qr.query(`EXPLAIN ${sql}`, params);
         return rows.map((r) => r['QUERY PLAN']).join('\n');
       } finally {
@@ -271,6 +274,127 @@ describe('customer persistence (Postgres)', () => {
       const p = await plan(sql, [...params]);
       expect(p).toMatch(/Index (Only )?Scan using (customers_name_idx|customers_zone_name_idx|staff_name_idx)/);
       expect(p).not.toMatch(/Sort/);
+    }
+  });
+
+  /** The stored number of invoice `id`. */
+  const numberOf = async (id: string): Promise<string | null> =>
+    ((await ds.query(`SELECT number FROM "${pg.schema}".invoices WHERE id = $1`, [id])) as { number: string | null }[])[0]?.number ?? null;
+  const unnumbered = (id: string, customerId: string, createdAt: string, description = '') =>
+    ({ id, customerId, number: null, amount: 150_000, dueDate: '2027-06-30', status: 'UNPAID', description, createdAt: new Date(createdAt) }) as const;
+
+  it('numbers invoices stored without a number INV-YYYYMM-NNNN: YYYYMM the month of creation in Asia/Jakarta, NNNN a sequence per month', async () => {
+    const c = newCustomer('081300001111').customer;
+    await store.uow.run((tx) => tx.customers.save(c, 0));
+    // 2026-12-31 23:59 WIB is still December; 2027-01-01 00:00 WIB is January although it is 2026-12-31 in UTC.
+    await store.invoices.insert(unnumbered('gen-1', c.id, '2026-12-01T03:00:00Z'));
+    await store.invoices.insert(unnumbered('gen-2', c.id, '2026-12-31T16:59:59Z'));
+    await store.invoices.insert(unnumbered('gen-3', c.id, '2026-12-31T17:00:00Z'));
+    await store.invoices.insert(unnumbered('gen-4', c.id, '2026-12-15T03:00:00Z'));
+    expect(await Promise.all(['gen-1', 'gen-2', 'gen-3', 'gen-4'].map(numberOf))).toEqual([
+      'INV-202612-0001',
+      'INV-202612-0002',
+      'INV-202701-0001',
+      'INV-202612-0003',
+    ]);
+  });
+
+  it('skips a number an explicit invoice already holds, and keeps an explicit number as given', async () => {
+    const c = newCustomer('081300002222').customer;
+    await store.uow.run((tx) => tx.customers.save(c, 0));
+    await store.invoices.insert({ ...unnumbered('exp-1', c.id, '2027-02-01T03:00:00Z'), number: 'INV-202702-0002' });
+    await store.invoices.insert(unnumbered('exp-2', c.id, '2027-02-02T03:00:00Z'));
+    await store.invoices.insert(unnumbered('exp-3', c.id, '2027-02-03T03:00:00Z'));
+    expect(await Promise.all(['exp-1', 'exp-2', 'exp-3'].map(numberOf))).toEqual(['INV-202702-0002', 'INV-202702-0001', 'INV-202702-0003']);
+    const dup = await store.invoices.insert({ ...unnumbered('exp-4', c.id, '2027-02-04T03:00:00Z'), number: 'INV-202702-0003' }).catch((e: unknown) => e);
+    expect(dup).toBeInstanceOf(AlreadyExistsError);
+    expect((dup as Error).message).toBe('invoice number INV-202702-0003 already exists');
+    // A duplicate id is still ALREADY_EXISTS, and takes no number.
+    await expect(store.invoices.insert(unnumbered('exp-3', c.id, '2027-02-05T03:00:00Z'))).rejects.toBeInstanceOf(AlreadyExistsError);
+    await store.invoices.insert(unnumbered('exp-5', c.id, '2027-02-06T03:00:00Z'));
+    expect(await numberOf('exp-5')).toBe('INV-202702-0004');
+  });
+
+  it('gives concurrent inserts without a number, through two DataSources (two replicas), distinct numbers without gaps', async () => {
+    const c = newCustomer('081300003333').customer;
+    await store.uow.run((tx) => tx.customers.save(c, 0));
+    const other = createDataSource({ url: pg.url, schema: pg.schema, entities: customerEntities, migrations: customerMigrations, poolSize: 3 });
+    await other.initialize();
+    try {
+      const replicas = [store, createCustomerStore(other, 'tns')];
+      const ids = Array.from({ length: 24 }, (_, i) => `conc-${i}`);
+      await Promise.all(ids.map((id, i) => replicas[i % 2]!.invoices.insert(unnumbered(id, c.id, '2027-03-10T03:00:00Z'))));
+      const numbers = await Promise.all(ids.map(numberOf));
+      expect([...numbers].sort()).toEqual(ids.map((_, i) => `INV-202703-${String(i + 1).padStart(4, '0')}`));
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('stores the description and reads it back with the number', async () => {
+    const c = newCustomer('081300004444').customer;
+    await store.uow.run((tx) => tx.customers.save(c, 0));
+    await store.invoices.insert(unnumbered('desc-1', c.id, '2027-05-02T03:00:00Z', 'Desember 2026'));
+    await store.invoices.insert({ ...unnumbered('desc-2', c.id, '2027-05-02T03:00:00Z'), number: 'TAG-DESC-2' });
+    const due = await store.invoices.listUnpaidDue(['2027-06-30'], 100, null);
+    expect(due.filter((i) => i.id.startsWith('desc-')).map((i) => [i.id, i.number, i.description])).toEqual([
+      ['desc-1', 'INV-202705-0001', 'Desember 2026'],
+      ['desc-2', 'TAG-DESC-2', ''],
+    ]);
+  });
+
+  it('migration 1795400400000 numbers the invoices stored without one (after the numbers of that form already there) and continues their months', async () => {
+    const old = await createTestSchema('customer_inv_mig');
+    const latest = customerMigrations.find((m) => m.name === 'InvoiceNumbersAndDescriptions1795400400000');
+    expect(latest).toBeDefined();
+    const earlier = customerMigrations.filter((m) => m !== latest);
+    const before = createDataSource({ url: old.url, schema: old.schema, entities: customerEntities, migrations: earlier, poolSize: 1 });
+    let after: DataSource | undefined;
+    try {
+      await runMigrations(before);
+      const q = (sql: string, params: unknown[] = []) => before.query(sql.replaceAll('<s>', `"${old.schema}"`), params);
+      await q(
+        `INSERT INTO <s>.customers (id, name, phone, address, work_zone, package_name, status, wants_installation, created_at, updated_at, version)
+         VALUES ('mc', 'Budi', '6281300005555', 'addr', 'karawang', 'p', 'ACTIVE', false, now(), now(), 1)`,
+      );
+      for (const [id, number, createdAt] of [
+        ['m-late-nov', null, '2026-11-30T16:59:00Z'], // 23:59 WIB, November
+        ['m-dec', null, '2026-11-30T17:00:00Z'], // 00:00 WIB, December
+        ['m-early-nov', null, '2026-11-10T03:00:00Z'],
+        ['m-explicit', 'INV-202611-0007', '2026-11-05T03:00:00Z'],
+        ['m-other', 'TAG/7', '2026-11-06T03:00:00Z'],
+      ] as const) {
+        await q(`INSERT INTO <s>.invoices (id, customer_id, number, amount_rupiah, due_date, status, created_at) VALUES ($1, 'mc', $2, 1000, '2026-12-20', 'UNPAID', $3)`, [
+          id,
+          number,
+          createdAt,
+        ]);
+      }
+      await before.destroy();
+      after = createDataSource({ url: old.url, schema: old.schema, entities: customerEntities, migrations: customerMigrations, poolSize: 1 });
+      await runMigrations(after);
+      const rows: { id: string; number: string; description: string }[] = await after.query(
+        `SELECT id, number, description FROM "${old.schema}".invoices ORDER BY id`,
+      );
+      expect(rows.map((r) => [r.id, r.number, r.description])).toEqual([
+        ['m-dec', 'INV-202612-0001', ''],
+        ['m-early-nov', 'INV-202611-0008', ''],
+        ['m-explicit', 'INV-202611-0007', ''],
+        ['m-late-nov', 'INV-202611-0009', ''],
+        ['m-other', 'TAG/7', ''],
+      ]);
+      const migrated = createCustomerStore(after, 'tns');
+      await migrated.invoices.insert(unnumbered('m-next-nov', 'mc', '2026-11-20T03:00:00Z'));
+      await migrated.invoices.insert(unnumbered('m-next-dec', 'mc', '2026-12-20T03:00:00Z'));
+      const next: { id: string; number: string }[] = await after.query(`SELECT id, number FROM "${old.schema}".invoices WHERE id LIKE 'm-next-%' ORDER BY id`);
+      expect(next.map((r) => [r.id, r.number])).toEqual([
+        ['m-next-dec', 'INV-202612-0002'],
+        ['m-next-nov', 'INV-202611-0010'],
+      ]);
+    } finally {
+      if (before.isInitialized) await before.destroy();
+      if (after?.isInitialized) await after.destroy();
+      await old.dropSchema();
     }
   });
 });

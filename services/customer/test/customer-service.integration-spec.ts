@@ -7,6 +7,7 @@ import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { createTestNats, createTestSchema, waitFor, type TestNats, type TestSchema } from '@notify/testing';
 import { loadCustomerConfig } from '../src/config';
+import { calendarDateIn } from '../src/domain';
 import { startCustomerService, type RunningCustomerService } from '../src/server';
 
 const ADMIN_KEY = 'it-cust-admin-key-000001';
@@ -151,6 +152,56 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(res.invoices.map((i) => i.invoice!.amountRupiah)).toEqual(['150001', '150003', '150007']);
     expect(res.invoices.every((i) => i.customer?.id === customer!.id)).toBe(true);
     await expect(callUnary(svc, 'listInvoicesDue', { onDate: '2026-13-01', withinDays: [], page: undefined })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  /** The month of `at` in Asia/Jakarta as `YYYYMM` (the period of a generated invoice number). */
+  const wibMonth = (at: Date) => calendarDateIn(at, 'Asia/Jakarta').slice(0, 7).replace('-', '');
+
+  it('CreateInvoice numbers an invoice without a number INV-<month of creation, WIB>-NNNN, and keeps its description; ListInvoicesDue returns both', async () => {
+    const { customer } = await register(freshPhone());
+    const create = (number: string, description: string) =>
+      callUnary(admin, 'createInvoice', { customerId: customer!.id, number, amountRupiah: '250000', dueDate: '2027-03-08', description });
+    const before = wibMonth(new Date());
+    const first = (await create('', 'Desember 2026')).invoice!;
+    const second = (await create('', '  Januari 2027 ')).invoice!;
+    const month = wibMonth(new Date());
+    // Both in the month of creation (a run that straddles a month boundary may see either).
+    expect([before, month]).toContain(first.number.slice(4, 10));
+    expect(second.number.slice(4, 10)).toBe(first.number.slice(4, 10));
+    if (before === month) expect([first.number, second.number]).toEqual([`INV-${month}-0001`, `INV-${month}-0002`]);
+    expect([first.description, second.description]).toEqual(['Desember 2026', 'Januari 2027']);
+    // An explicit number is kept as given; its duplicate is ALREADY_EXISTS naming it.
+    const explicit = (await create('TAG/2026/12/0042', '')).invoice!;
+    expect(explicit.number).toBe('TAG/2026/12/0042');
+    expect(explicit.description).toBe('');
+    const dup = await create('TAG/2026/12/0042', 'again').catch((e: unknown) => e);
+    expect(dup).toBeInstanceOf(AlreadyExistsError);
+    expect((dup as Error).message).toContain('invoice number TAG/2026/12/0042 already exists');
+
+    // The payment-reminder job reads invoices through ListInvoicesDue: number and description come back.
+    const res = await callUnary(svc, 'listInvoicesDue', { onDate: '2027-03-01', withinDays: [7], page: undefined });
+    const byId = new Map(res.invoices.map((d) => [d.invoice!.id, d.invoice!]));
+    expect([first.id, second.id, explicit.id].map((id) => [byId.get(id)?.number, byId.get(id)?.description])).toEqual([
+      [first.number, 'Desember 2026'],
+      [second.number, 'Januari 2027'],
+      ['TAG/2026/12/0042', ''],
+    ]);
+  });
+
+  it('CreateInvoice gives concurrent creates without a number distinct numbers of one sequence', async () => {
+    const { customer } = await register(freshPhone());
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        callUnary(admin, 'createInvoice', { customerId: customer!.id, number: '', amountRupiah: String(100_000 + i), dueDate: '2027-04-01', description: `Paralel ${i}` }),
+      ),
+    );
+    const numbers = created.map((r) => r.invoice!.number);
+    expect(new Set(numbers).size).toBe(12);
+    for (const n of numbers) expect(n).toMatch(/^INV-\d{6}-\d{4}$/);
+    // One month's sequence, without gaps (the earlier test took 0001 and 0002 of it unless the month changed in between).
+    const seqs = numbers.map((n) => Number(n.slice(-4))).sort((a, b) => a - b);
+    expect(seqs.at(-1)! - seqs[0]!).toBe(11);
+    expect(created.map((r) => r.invoice!.description).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `Paralel ${i}`).sort());
   });
 
   it('ResolveRecipients honours opt-outs, inactive staff, work zones and groups', async () => {

@@ -259,6 +259,26 @@ describe('invoices', () => {
     expect(p2.nextPageToken).toBeNull();
   });
 
+  it('numbers an invoice created without a number INV-<month of creation in WIB>-NNNN, keeps an explicit one, and keeps the description', async () => {
+    const f = await customerFixture('2026-11-30T17:30:00Z'); // 2026-12-01 00:30 WIB, still November in UTC
+    const c = await f.register();
+    const a = await f.uc.createInvoice.execute(ADMIN, { customerId: c.id, amount: 150000, dueDate: '2026-12-10', description: ' Desember 2026 ' });
+    const b = await f.uc.createInvoice.execute(ADMIN, { customerId: c.id, amount: 150000, dueDate: '2027-01-10', number: '  ', description: '' });
+    const x = await f.uc.createInvoice.execute(ADMIN, { customerId: c.id, amount: 150000, dueDate: '2026-12-10', number: ' TAG/12/7 ' });
+    expect([a.number, b.number, x.number]).toEqual(['INV-202612-0001', 'INV-202612-0002', 'TAG/12/7']);
+    expect([a.description, b.description, x.description]).toEqual(['Desember 2026', '', '']);
+    expect(f.store.invoiceRows.get(a.id)).toEqual(a);
+    const due = await f.uc.listInvoicesDue.execute(SERVICE, { onDate: '2026-12-03', withinDays: [7] });
+    expect(due.invoices.map((i) => [i.number, i.description])).toEqual([
+      ['INV-202612-0001', 'Desember 2026'],
+      ['TAG/12/7', ''],
+    ]);
+    f.clock.set('2026-12-31T17:00:00Z'); // 2027-01-01 00:00 WIB: a new month, a new sequence
+    const jan = await f.uc.createInvoice.execute(ADMIN, { customerId: c.id, amount: 150000, dueDate: '2027-01-10' });
+    expect(jan.number).toBe('INV-202701-0001');
+    await expect(f.uc.createInvoice.execute(ADMIN, { customerId: c.id, amount: 1, dueDate: '2027-01-10', number: 'TAG/12/7' })).rejects.toThrow(AlreadyExistsError);
+  });
+
   it('validates the customer, amount and dates', async () => {
     const f = await customerFixture();
     await expect(f.uc.createInvoice.execute(ADMIN, { customerId: 'ghost', amount: 1000, dueDate: '2026-12-01' })).rejects.toThrow(NotFoundError);

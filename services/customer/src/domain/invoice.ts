@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { addDays, parseCalendarDate } from './calendar.util';
+import { addDays, calendarDateIn, parseCalendarDate } from './calendar.util';
 
 /**
  * Invoices, for payment reminders "for invoices due in 7/3/1 days", daily 09:00 WIB
@@ -12,26 +12,64 @@ export interface Invoice {
   /** UUID. */
   readonly id: string;
   readonly customerId: string;
-  /** Invoice number as billed (free text), or null. */
+  /**
+   * Invoice number as billed (free text, unique). Null only on a new invoice created without one,
+   * until the repository numbers it (`INV-YYYYMM-NNNN`, {@link invoiceNumberMonth} and
+   * {@link formatInvoiceNumber}); a stored invoice has one (migration 1795400400000 numbered those
+   * stored without one before).
+   */
   readonly number: string | null;
   /** Amount in rupiah (IDR has no minor unit in practice): a positive integer. */
   readonly amount: number;
   /** Calendar date `YYYY-MM-DD` (Asia/Jakarta). */
   readonly dueDate: string;
   readonly status: InvoiceStatus;
+  /** Billing period or description, e.g. `Desember 2026` (trimmed; '' when none). */
+  readonly description: string;
   readonly createdAt: Date;
+}
+
+/** Longest description (characters) CreateInvoice takes: it is printed in the payment reminder. */
+export const INVOICE_DESCRIPTION_MAX = 200;
+
+/**
+ * The `YYYYMM` of a generated invoice number: the month of the invoice's creation in
+ * Asia/Jakarta (WIB), so an invoice created at 00:30 WIB on 1 December is numbered in December
+ * although it is still November in UTC. (The contract, customer_service.proto CreateInvoiceRequest.number,
+ * names no date; the invoice has no issue date apart from its creation, and the due date may be
+ * in a later month.)
+ */
+export function invoiceNumberMonth(createdAt: Date): string {
+  return calendarDateIn(createdAt).slice(0, 7).replace('-', '');
+}
+
+/**
+ * `INV-<month>-<seq>` with `seq` zero-padded to 4 digits: `formatInvoiceNumber('202612', 1)` =
+ * `INV-202612-0001`. A month past 9999 invoices gets wider numbers (`INV-202612-10000`), never cut ones.
+ */
+export function formatInvoiceNumber(month: string, seq: number): string {
+  return `INV-${month}-${String(seq).padStart(4, '0')}`;
 }
 
 /** Reminder offsets of the seed, in calendar days before the due date. */
 export const DEFAULT_REMINDER_DAYS: readonly number[] = [7, 3, 1];
 
-/** Validates a new invoice: amount (`amount`, positive safe integer rupiah), due date (`due_date`). */
+/**
+ * Validates a new invoice: amount (`amount`, positive safe integer rupiah), due date (`due_date`),
+ * description (`description`, at most {@link INVOICE_DESCRIPTION_MAX} characters). Number and
+ * description are trimmed; an empty number is null (the repository numbers the invoice when it
+ * stores it).
+ */
 export function createInvoice(
-  input: { id: string; customerId: string; number?: string | null; amount: number; dueDate: string },
+  input: { id: string; customerId: string; number?: string | null; amount: number; dueDate: string; description?: string | null },
   at: Date,
 ): Invoice {
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
     throw new ValidationError('amount', `must be a positive whole number of rupiah, got ${input.amount}`);
+  }
+  const description = (input.description ?? '').trim();
+  if (description.length > INVOICE_DESCRIPTION_MAX) {
+    throw new ValidationError('description', `is longer than ${INVOICE_DESCRIPTION_MAX} characters`);
   }
   return {
     id: input.id,
@@ -40,6 +78,7 @@ export function createInvoice(
     amount: input.amount,
     dueDate: parseCalendarDate(input.dueDate, 'due_date'),
     status: 'UNPAID',
+    description,
     createdAt: at,
   };
 }

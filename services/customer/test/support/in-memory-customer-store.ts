@@ -1,6 +1,8 @@
 import { AlreadyExistsError, ConflictError } from '@notify/errors';
 import {
   coversZone,
+  formatInvoiceNumber,
+  invoiceNumberMonth,
   subjectKey,
   type Customer,
   type CustomerEvent,
@@ -154,10 +156,26 @@ export class InMemoryCustomerStore {
     }),
   };
 
+  /** Last invoice sequence number given per month `YYYYMM` (`invoice_number_counters`). */
+  readonly invoiceCounters = new Map<string, number>();
+
   readonly invoices: InvoiceRepository = {
     insert: async (i) => {
-      if (this.invoiceRows.has(i.id)) throw new AlreadyExistsError(`invoice ${i.id} exists`);
-      this.invoiceRows.set(i.id, i);
+      if (this.invoiceRows.has(i.id)) throw new AlreadyExistsError(`invoice ${i.id} already exists`);
+      const taken = (n: string) => [...this.invoiceRows.values()].some((r) => r.number === n);
+      let stored = i;
+      if (i.number === null) {
+        const month = invoiceNumberMonth(i.createdAt);
+        do {
+          const seq = (this.invoiceCounters.get(month) ?? 0) + 1;
+          this.invoiceCounters.set(month, seq);
+          stored = { ...i, number: formatInvoiceNumber(month, seq) };
+        } while (taken(stored.number!));
+      } else if (taken(i.number)) {
+        throw new AlreadyExistsError(`invoice number ${i.number} already exists`);
+      }
+      this.invoiceRows.set(i.id, stored);
+      return stored;
     },
     listUnpaidDue: async (dates, limit, after) =>
       [...this.invoiceRows.values()]

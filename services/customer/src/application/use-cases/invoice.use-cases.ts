@@ -14,8 +14,11 @@ import { authorize, type Principal } from '../principal';
 
 /**
  * CreateInvoice: an UNPAID invoice of a customer; amount in rupiah (positive integer), due
- * date a calendar date. Roles: CreateInvoice. Errors: NotFound (customer), Validation
- * (amount, due_date).
+ * date a calendar date, description (e.g. `Desember 2026`) stored as given (trimmed). Without a
+ * number (absent or blank) the repository numbers it `INV-YYYYMM-NNNN` (month of creation in
+ * Asia/Jakarta, a per-month sequence); an explicit number is kept. Returns the invoice as stored.
+ * Roles: CreateInvoice. Errors: NotFound (customer), Validation (amount, due_date, description),
+ * AlreadyExists (number).
  */
 export class CreateInvoiceUseCase {
   constructor(
@@ -24,13 +27,18 @@ export class CreateInvoiceUseCase {
 
   async execute(
     principal: Principal,
-    input: { readonly customerId: string; readonly amount: number; readonly dueDate: string; readonly number?: string },
+    input: {
+      readonly customerId: string;
+      readonly amount: number;
+      readonly dueDate: string;
+      readonly number?: string;
+      readonly description?: string;
+    },
   ): Promise<Invoice> {
     authorize(principal, 'CreateInvoice', 'create invoices');
     const invoice = createInvoice({ id: this.deps.ids.newId(), ...input }, this.deps.clock.now());
     if (!(await this.deps.customers.findById(input.customerId))) throw new NotFoundError('customer', input.customerId);
-    await this.deps.invoices.insert(invoice);
-    return invoice;
+    return this.deps.invoices.insert(invoice);
   }
 }
 

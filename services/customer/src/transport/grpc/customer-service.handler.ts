@@ -346,6 +346,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         amount: rupiahFromProto(req.amountRupiah),
         dueDate: req.dueDate,
         ...(req.number ? { number: req.number } : {}),
+        ...(req.description ? { description: req.description } : {}),
       });
       return { invoice: invoiceToProto(invoice) };
     }),

@@ -219,7 +219,7 @@ export function invoiceToProto(i: Invoice): customerv1.Invoice {
     amountRupiah: String(i.amount),
     dueDate: i.dueDate,
     status: INVOICE_STATUS[i.status],
-    description: '',
+    description: i.description,
     createdAt: i.createdAt,
     paidAt: undefined,
   };

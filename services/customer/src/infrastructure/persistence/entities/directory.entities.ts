@@ -172,6 +172,8 @@ export interface InvoiceRow {
   /** `YYYY-MM-DD`. */
   due_date: string;
   status: string;
+  /** '' when none. */
+  description: string;
   created_at: Date;
 }
 
@@ -185,6 +187,7 @@ export const InvoiceEntity = new EntitySchema<InvoiceRow>({
     amount_rupiah: { type: 'bigint' },
     due_date: { type: 'date' },
     status: text,
+    description: { ...text, default: () => `''` },
     created_at: ts,
   },
   uniques: [{ name: 'invoices_number_key', columns: ['number'] }],
@@ -201,6 +204,22 @@ export const InvoiceEntity = new EntitySchema<InvoiceRow>({
       nullable: false,
     },
   } as never,
+});
+
+/** Invoice number sequences (migration 1795400400000): the last number given per month `YYYYMM`. */
+export interface InvoiceNumberCounterRow {
+  month: string;
+  last_value: number;
+}
+
+export const InvoiceNumberCounterEntity = new EntitySchema<InvoiceNumberCounterRow>({
+  name: 'invoice_number_counters',
+  tableName: 'invoice_number_counters',
+  columns: {
+    month: { ...text, primary: true, primaryKeyConstraintName: 'invoice_number_counters_pkey' },
+    last_value: { type: 'integer' },
+  },
+  checks: [{ name: 'invoice_number_counters_last_value_check', expression: 'last_value > 0' }],
 });
 
 export interface RoutingRuleRow {
@@ -242,5 +261,6 @@ export const customerEntities = [
   PreferencesEntity,
   OptOutEntity,
   InvoiceEntity,
+  InvoiceNumberCounterEntity,
   RoutingRuleEntity,
 ];

@@ -2,8 +2,24 @@ import { platformMigrations } from '@notify/db';
 import { CreateCustomerDirectory1795400100000 } from './1795400100000-CreateCustomerDirectory';
 import { ActiveCustomersByIdIndex1795400200000 } from './1795400200000-ActiveCustomersByIdIndex';
 import { ListByNameIndexes1795400300000 } from './1795400300000-ListByNameIndexes';
+import { InvoiceNumbersAndDescriptions1795400400000 } from './1795400400000-InvoiceNumbersAndDescriptions';
 
-export { ActiveCustomersByIdIndex1795400200000, CreateCustomerDirectory1795400100000, ListByNameIndexes1795400300000 };
+export {
+  ActiveCustomersByIdIndex1795400200000,
+  CreateCustomerDirectory1795400100000,
+  InvoiceNumbersAndDescriptions1795400400000,
+  ListByNameIndexes1795400300000,
+};
 
-/** Every migration of the customer schema, in order: the platform tables (outbox, dead letters, processed events), the directory, its broadcast index, the by-name list indexes. */
-export const customerMigrations = [...platformMigrations, CreateCustomerDirectory1795400100000, ActiveCustomersByIdIndex1795400200000, ListByNameIndexes1795400300000];
+/**
+ * Every migration of the customer schema, in order: the platform tables (outbox, dead letters,
+ * processed events), the directory, its broadcast index, the by-name list indexes, the invoice
+ * number counters and descriptions.
+ */
+export const customerMigrations = [
+  ...platformMigrations,
+  CreateCustomerDirectory1795400100000,
+  ActiveCustomersByIdIndex1795400200000,
+  ListByNameIndexes1795400300000,
+  InvoiceNumbersAndDescriptions1795400400000,
+];

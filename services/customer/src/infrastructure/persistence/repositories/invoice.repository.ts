@@ -1,9 +1,9 @@
-import type { Invoice, InvoiceStatus } from '../../../domain';
+import { formatInvoiceNumber, invoiceNumberMonth, type Invoice, type InvoiceStatus } from '../../../domain';
 import type { InvoiceCursor, InvoiceRepository } from '../../../application';
 import { query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
 
 /** `due_date` is read as text (`YYYY-MM-DD`) so no time zone ever touches a calendar date. */
-const COLUMNS = `id, customer_id, number, amount_rupiah::text AS amount_rupiah, due_date::text AS due_date, status, created_at`;
+const COLUMNS = `id, customer_id, number, amount_rupiah::text AS amount_rupiah, due_date::text AS due_date, status, description, created_at`;
 
 function toInvoice(r: Row): Invoice {
   return {
@@ -13,25 +13,69 @@ function toInvoice(r: Row): Invoice {
     amount: Number(r.amount_rupiah as string),
     dueDate: r.due_date as string,
     status: r.status as InvoiceStatus,
+    description: r.description as string,
     createdAt: r.created_at as Date,
   };
 }
 
-/** Invoices in `<schema>.invoices` (amount_rupiah bigint, due_date date); duplicate id or number → AlreadyExistsError. */
+/**
+ * Invoices in `<schema>.invoices` (amount_rupiah bigint, due_date date); duplicate id or number →
+ * AlreadyExistsError. Invoices stored without a number are numbered from
+ * `<schema>.invoice_number_counters` (one row per month `YYYYMM`, `last_value` = the last
+ * sequence number given), see {@link PgInvoiceRepository.insert}.
+ */
 export class PgInvoiceRepository implements InvoiceRepository {
   constructor(private readonly ctx: SqlContext) {}
 
-  async insert(i: Invoice): Promise<void> {
-    await uniqueAs(
+  /**
+   * An explicit number: one INSERT (its duplicate → AlreadyExistsError naming it, as the unique
+   * constraint `invoices_number_key` says). No number: one transaction that takes the next value
+   * of the month's counter (`INSERT … ON CONFLICT (month) DO UPDATE … RETURNING`: the row lock
+   * serializes concurrent creates of a month on every replica until commit) and inserts the
+   * invoice with `INV-YYYYMM-NNNN`; when an explicit invoice already holds that number
+   * (`ON CONFLICT ON CONSTRAINT invoices_number_key DO NOTHING` inserted nothing) it takes the
+   * next one. A failed insert (duplicate id, unknown customer) rolls the counter back with it.
+   */
+  async insert(i: Invoice): Promise<Invoice> {
+    const message = (number: string | null) => (constraint: string) =>
+      constraint === 'invoices_number_key' ? `invoice number ${number} already exists` : `invoice ${i.id} already exists`;
+    if (i.number !== null) {
+      await uniqueAs(() => query(this.ctx, this.insertSql(''), this.params(i, i.number!)), message(i.number));
+      return i;
+    }
+    const month = invoiceNumberMonth(i.createdAt);
+    return uniqueAs(
       () =>
-        query(
-          this.ctx,
-          `INSERT INTO ${t(this.ctx, 'invoices')} (id, customer_id, number, amount_rupiah, due_date, status, created_at)
-           VALUES ($1, $2, $3, $4::bigint, $5::date, $6, $7)`,
-          [i.id, i.customerId, i.number, String(i.amount), i.dueDate, i.status, i.createdAt],
-        ),
-      (constraint) => (constraint === 'invoices_number_key' ? `invoice number ${i.number} already exists` : `invoice ${i.id} already exists`),
+        this.ctx.manager.transaction(async (manager) => {
+          const tx: SqlContext = { manager, schema: this.ctx.schema };
+          for (;;) {
+            const [counter] = await query(
+              tx,
+              `INSERT INTO ${t(tx, 'invoice_number_counters')} AS c (month, last_value) VALUES ($1, 1)
+               ON CONFLICT (month) DO UPDATE SET last_value = c.last_value + 1
+               RETURNING last_value`,
+              [month],
+            );
+            const numbered: Invoice = { ...i, number: formatInvoiceNumber(month, Number(counter!.last_value)) };
+            const inserted = await query(
+              tx,
+              this.insertSql('ON CONFLICT ON CONSTRAINT invoices_number_key DO NOTHING RETURNING id'),
+              this.params(numbered, numbered.number!),
+            );
+            if (inserted.length) return numbered;
+          }
+        }),
+      message(null),
     );
+  }
+
+  private insertSql(tail: string): string {
+    return `INSERT INTO ${t(this.ctx, 'invoices')} (id, customer_id, number, amount_rupiah, due_date, status, description, created_at)
+            VALUES ($1, $2, $3, $4::bigint, $5::date, $6, $7, $8) ${tail}`;
+  }
+
+  private params(i: Invoice, number: string): unknown[] {
+    return [i.id, i.customerId, number, String(i.amount), i.dueDate, i.status, i.description, i.createdAt];
   }
 
   async listUnpaidDue(dueDates: readonly string[], limit: number, after: InvoiceCursor | null): Promise<Invoice[]> {

@@ -291,13 +291,18 @@ export interface OptOutResponse {
 export interface CreateInvoiceRequest {
   /** Customer (UUID). Required. */
   customerId: string;
-  /** Invoice number; empty = generated (`INV-YYYYMM-NNNN`). */
+  /**
+   * Invoice number, kept as given (trimmed); empty = generated `INV-YYYYMM-NNNN`: YYYYMM the
+   * month of creation in Asia/Jakarta (WIB), NNNN that month's next number from 0001 (one
+   * sequence for all replicas; more digits past 9999; a number an explicit invoice already
+   * holds is skipped).
+   */
   number: string;
   /** Amount in rupiah (> 0). Required. */
   amountRupiah: string;
   /** Due date `YYYY-MM-DD` (Asia/Jakarta). Required. */
   dueDate: string;
-  /** Period or description, e.g. `November 2026`. */
+  /** Period or description, e.g. `November 2026` (trimmed, at most 200 characters); empty = none. */
   description: string;
 }
 
@@ -4912,8 +4917,8 @@ export const CustomerServiceService = {
   /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD), NOT_FOUND
-   * (customer), ALREADY_EXISTS (number).
+   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD, description over
+   * 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
    */
   createInvoice: {
     path: "/notify.customer.v1.CustomerService/CreateInvoice" as const,
@@ -5115,8 +5120,8 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD), NOT_FOUND
-   * (customer), ALREADY_EXISTS (number).
+   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD, description over
+   * 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
    */
   createInvoice: handleUnaryCall<CreateInvoiceRequest, CreateInvoiceResponse>;
   /**
@@ -5468,8 +5473,8 @@ export interface CustomerServiceClient extends Client {
   /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD), NOT_FOUND
-   * (customer), ALREADY_EXISTS (number).
+   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD, description over
+   * 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
    */
   createInvoice(
     request: CreateInvoiceRequest,
