@@ -113,8 +113,14 @@ export async function startSchedulerService(
       // Missed ticks (all replicas down at a tick) caught up at start; real time, like pg-boss's cron.
       catchUp: { windowMs: config.SCHEDULER_CATCHUP_WINDOW_MS, runs, states },
       onCampaignDue: async (id) => {
-        const sent = await campaigns.dispatchDue(id); // assigned below, before engine.start()
-        if (sent) logger.info({ campaign_id: id }, 'campaign due: campaign_due published');
+        const done = await campaigns.dispatchDue(id); // assigned below, before engine.start()
+        if (!done) return;
+        if (done.templateCheck === 'failed') {
+          logger.warn({ campaign_id: id, reason: done.campaign.failureReason }, 'campaign due: FAILED, template does not render with its variables; nothing published');
+          return;
+        }
+        if (done.templateCheck === 'skipped') logger.warn({ campaign_id: id, err: done.checkError }, 'campaign due: template not checked (template service unreachable); sent anyway');
+        logger.info({ campaign_id: id }, 'campaign due: campaign_due published');
       },
     });
     const campaigns = new ManageCampaignsUseCase({ store: new PostgresCampaignStore(dataSource, engine, ns || undefined), templates, clock, ids: uuidGenerator });
@@ -150,7 +156,7 @@ function downstream(config: SchedulerConfig): { tickets: TicketDirectory; custom
     return {
       tickets: { listOpenTicketsDueBefore: missing, escalate: missing, stats: missing },
       customers: { listInvoicesDue: missing, listActiveTechnicianIds: missing },
-      templates: { templateExists: missing },
+      templates: { variants: missing, tryRender: missing },
     };
   }
   const options = { apiKey, deadlineMs: config.RPC_DEADLINE_MS };

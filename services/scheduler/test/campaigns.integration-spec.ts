@@ -10,6 +10,19 @@ jest.setTimeout(60_000);
 
 const KIND = schedulerv1.CampaignKind;
 const STATUS = schedulerv1.CampaignStatus;
+/** maintenance.notice's variables but customer_name (the gateway fills it per customer). */
+const MAINTENANCE_VARS = {
+  maintenance_type: 'Upgrade perangkat',
+  area: 'Karawang',
+  start_at: '2026-11-25T01:00:00+07:00',
+  duration_minutes: 180,
+  impact: 'Internet terputus sementara',
+  reason: 'Peningkatan kapasitas',
+};
+const EMERGENCY_VARS = { alert_type: 'Network Outage', area: 'Karawang', customers_affected: 150, status: 'INVESTIGATING', eta: '2 jam', actions: ['NOC: analisis'] };
+const PROMO_VARS = {
+  campaign_title: 'Promo Ramadan', offer: 'Diskon upgrade', discount_percent: 50, valid_until: '2026-03-31', terms: [], cta_text: 'Upgrade', cta_link: 'portal.example.id/upgrade',
+};
 const AREA: commonv1.Audience = {
   kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS,
   workZone: 'karawang',
@@ -32,11 +45,12 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
   let schedulerAddr: string;
   let schedule: Awaited<ReturnType<typeof observe>>;
   let sched: Awaited<ReturnType<typeof startScheduler>>;
+  let template: Awaited<ReturnType<typeof startTemplate>>;
 
   beforeAll(async () => {
     nats = createTestNats('sched_camp');
     stack.stops.push(() => nats.cleanup());
-    const template = await startTemplate(stack);
+    template = await startTemplate(stack);
     sched = await startScheduler(stack, nats, { template: template.addr }, systemClock);
     // A second replica on the same database: both run campaign workers; each campaign is still sent once.
     replica = (await startScheduler(stack, nats, { template: template.addr }, systemClock, sched.pg)).admin;
@@ -51,7 +65,7 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     name: 'Pemeliharaan jaringan Karawang',
     templateKey: 'maintenance.notice',
     audience: [AREA],
-    variables: { maintenance_type: 'Upgrade perangkat', area: 'Karawang' },
+    variables: MAINTENANCE_VARS,
     sendAt: undefined,
     kind: KIND.CAMPAIGN_KIND_MAINTENANCE,
     notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_UNSPECIFIED,
@@ -91,7 +105,7 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
       status: STATUS.CAMPAIGN_STATUS_SENT,
       templateKey: 'maintenance.notice',
       audience: [AREA],
-      variables: { maintenance_type: 'Upgrade perangkat', area: 'Karawang' },
+      variables: MAINTENANCE_VARS,
       channels: [commonv1.Channel.CHANNEL_WHATSAPP],
     });
     expect((await get(due.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_SENT);
@@ -130,7 +144,7 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
   });
 
   it('a campaign without send_at is sent now (once)', async () => {
-    const now = (await callUnary(scheduler, 'scheduleCampaign', request({ name: 'Gangguan massal', kind: KIND.CAMPAIGN_KIND_EMERGENCY_ALERT, templateKey: 'emergency.alert' }))).campaign!;
+    const now = (await callUnary(scheduler, 'scheduleCampaign', request({ name: 'Gangguan massal', kind: KIND.CAMPAIGN_KIND_EMERGENCY_ALERT, templateKey: 'emergency.alert', variables: EMERGENCY_VARS }))).campaign!;
     expect(now.priority).toBe(commonv1.Priority.PRIORITY_URGENT);
     await waitFor(() => dueEvents(now.id)[0], { timeoutMs: 15_000 });
     expect((await get(now.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_SENT);
@@ -158,17 +172,67 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     expect((await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns).toHaveLength(before);
   });
 
-  it('roles per kind: a manager may schedule a promotion but not a maintenance notice (PERMISSION_DENIED); request_id is idempotent', async () => {
+  it('roles per notification type, as Notify (seeds\' table): a manager may schedule a promotion and an emergency alert, not a maintenance notice, nor kind OTHER carrying a maintenance or welcome type (PERMISSION_DENIED); request_id is idempotent', async () => {
     const manager = createClient(schedulerv1.SchedulerServiceClient, schedulerAddr, { apiKey: MANAGER_KEY });
     stack.stops.push(async () => (manager as unknown as { close(): void }).close());
     const later = new Date(Date.now() + 3_600_000);
+    const NT = commonv1.NotificationType;
     await expect(callUnary(manager, 'scheduleCampaign', request({ sendAt: later }))).rejects.toBeInstanceOf(PermissionDeniedError);
-    const promo = request({ name: 'Promo Ramadan', kind: KIND.CAMPAIGN_KIND_PROMOTION, templateKey: 'promotion.campaign', requestId: 'promo-2026-04', sendAt: later });
+    for (const notificationType of [NT.NOTIFICATION_TYPE_MAINTENANCE, NT.NOTIFICATION_TYPE_WELCOME]) {
+      const err = await callUnary(manager, 'scheduleCampaign', request({ sendAt: later, kind: KIND.CAMPAIGN_KIND_OTHER, notificationType })).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(PermissionDeniedError);
+      expect((err as Error).message).toContain(`may not send ${commonv1.notificationTypeToJSON(notificationType).replace('NOTIFICATION_TYPE_', '')}`);
+    }
+    const alert = (await callUnary(manager, 'scheduleCampaign', request({ name: 'Gangguan', kind: KIND.CAMPAIGN_KIND_EMERGENCY_ALERT, templateKey: 'emergency.alert', variables: EMERGENCY_VARS, sendAt: later }))).campaign!;
+    expect(alert).toMatchObject({ status: STATUS.CAMPAIGN_STATUS_SCHEDULED, notificationType: NT.NOTIFICATION_TYPE_EMERGENCY_ALERT });
+    await callUnary(scheduler, 'cancelCampaign', { campaignId: alert.id, reason: 'test' });
+    const promo = request({ name: 'Promo Ramadan', kind: KIND.CAMPAIGN_KIND_PROMOTION, templateKey: 'promotion.campaign', variables: PROMO_VARS, requestId: 'promo-2026-04', sendAt: later });
     const first = (await callUnary(manager, 'scheduleCampaign', promo)).campaign!;
-    expect(first).toMatchObject({ notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_PROMOTION, createdBy: { role: commonv1.Role.ROLE_MANAGER } });
+    expect(first).toMatchObject({ notificationType: NT.NOTIFICATION_TYPE_PROMOTION, createdBy: { role: commonv1.Role.ROLE_MANAGER } });
     expect((await callUnary(manager, 'scheduleCampaign', promo)).campaign!.id).toBe(first.id);
     await expect(callUnary(manager, 'scheduleCampaign', { ...promo, name: 'Another' })).rejects.toBeInstanceOf(AlreadyExistsError);
     await callUnary(scheduler, 'cancelCampaign', { campaignId: first.id, reason: 'test' });
+  });
+
+  it('missing template variables → INVALID_ARGUMENT naming every one (customer_name only where the gateway does not fill it); nothing is stored', async () => {
+    const before = (await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns.length;
+    const missing = await callUnary(scheduler, 'scheduleCampaign', request({ variables: { maintenance_type: 'Upgrade perangkat', area: 'Karawang' } })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(missing).toBeInstanceOf(ValidationError);
+    expect((missing as Error).message).toBe(
+      'variables: missing variables: start_at, duration_minutes, impact, reason (template maintenance.notice, CHANNEL_WHATSAPP/LOCALE_ID)',
+    );
+    // Staff recipients get no customer_name from the gateway: the campaign must carry it.
+    const staff: commonv1.Audience = { ...AREA, kind: commonv1.AudienceKind.AUDIENCE_KIND_STAFF_ROLES, workZone: '', roles: [commonv1.Role.ROLE_NOC] };
+    await expect(callUnary(scheduler, 'scheduleCampaign', request({ audience: [AREA, staff] }))).rejects.toThrow(/missing variable: customer_name/);
+    expect((await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns).toHaveLength(before);
+  });
+
+  it('a due campaign whose template no longer renders with its variables (a newer version needs more) ends FAILED with the reason; nothing is published', async () => {
+    const upsert = (body: string) =>
+      callUnary(template.admin, 'upsertTemplate', {
+        key: 'campaign.qa_notice', channel: commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID, body, description: 'QA',
+        sampleVariables: { customer_name: 'Budi', area: 'Karawang', eta: '2 jam' }, keepActiveVersion: false,
+      });
+    await upsert('Halo {{ customer_name }}, gangguan di {{ area }}.');
+    const c = (
+      await callUnary(scheduler, 'scheduleCampaign', request({ name: 'QA notice', templateKey: 'campaign.qa_notice', variables: { area: 'Karawang' }, sendAt: new Date(Date.now() + 3000) }))
+    ).campaign!;
+    await upsert('Halo {{ customer_name }}, gangguan di {{ area }} sampai {{ eta }}.');
+    const failed = await waitFor(async () => {
+      const now = await get(c.id);
+      return now?.status === STATUS.CAMPAIGN_STATUS_FAILED ? now : undefined;
+    }, { timeoutMs: 20_000, description: 'campaign FAILED' });
+    expect(failed.failureReason).toBe('variables: missing variable: eta (template campaign.qa_notice, CHANNEL_WHATSAPP/LOCALE_ID)');
+    expect(failed.failedAt).toBeInstanceOf(Date);
+    expect(failed.sentAt).toBeUndefined();
+    expect(await outboxRows([eventIdFrom('campaign_due', c.id)])).toEqual([]);
+    expect(dueEvents(c.id)).toHaveLength(0);
+    await expect(callUnary(scheduler, 'cancelCampaign', { campaignId: c.id, reason: '' })).rejects.toBeInstanceOf(FailedPreconditionError);
+    const failedList = (await callUnary(scheduler, 'listCampaigns', { statuses: [STATUS.CAMPAIGN_STATUS_FAILED], page: undefined })).campaigns;
+    expect(failedList.map((x) => x.id)).toEqual([c.id]);
   });
 
   it('ListCampaigns filters by status and pages newest send_at first', async () => {

@@ -1,7 +1,7 @@
 import { FailedPreconditionError } from '@notify/errors';
 import {
-  CAMPAIGN_KINDS_BY_ROLE,
   addDays,
+  campaignRenderTargets,
   cancelCampaign,
   isoWeekday,
   levelTwoEscalationAt,
@@ -116,18 +116,28 @@ describe('campaigns', () => {
     sentAt: null,
     cancelledAt: null,
     cancelReason: '',
+    failedAt: null,
+    failureReason: '',
     requestId: '',
   });
 
   it('only a SCHEDULED campaign can be cancelled', () => {
     expect(cancelCampaign(campaign('SCHEDULED'), new Date(1), 'why')).toMatchObject({ status: 'CANCELLED', cancelReason: 'why', cancelledAt: new Date(1) });
     expect(() => cancelCampaign(campaign('SENT'), new Date(1), '')).toThrow(FailedPreconditionError);
+    expect(() => cancelCampaign(campaign('FAILED'), new Date(1), '')).toThrow(FailedPreconditionError);
     expect(() => cancelCampaign(campaign('CANCELLED'), new Date(1), '')).toThrow(FailedPreconditionError);
   });
 
-  it('kinds per role follow the proto (manager: promotion/other; supervisor, noc: maintenance/emergency)', () => {
-    expect(CAMPAIGN_KINDS_BY_ROLE.manager).toEqual(['PROMOTION', 'OTHER']);
-    expect(CAMPAIGN_KINDS_BY_ROLE.noc).toEqual(['MAINTENANCE', 'EMERGENCY_ALERT']);
-    expect(CAMPAIGN_KINDS_BY_ROLE.technician).toBeUndefined();
+  it('render targets mirror the gateway: customers get customer_name per recipient, groups are reached on WhatsApp only', () => {
+    const audience = (kind: string) => ({ kind, workZone: 'karawang', groupId: 'g', roles: [], customerId: '', staffId: '' });
+    const variables = { area: 'Karawang' };
+    const channels = ['CHANNEL_SMS', 'CHANNEL_WHATSAPP'];
+    expect(campaignRenderTargets({ audience: [audience('AUDIENCE_KIND_AREA_CUSTOMERS'), audience('AUDIENCE_KIND_ALL_CUSTOMERS')], channels, variables })).toEqual([
+      { channels, variables: { area: 'Karawang', customer_name: 'Pelanggan' } },
+    ]);
+    expect(campaignRenderTargets({ audience: [audience('AUDIENCE_KIND_STAFF_ROLES'), audience('AUDIENCE_KIND_GROUP')], channels, variables })).toEqual([
+      { channels, variables },
+      { channels: ['CHANNEL_WHATSAPP'], variables },
+    ]);
   });
 });

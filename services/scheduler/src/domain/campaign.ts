@@ -8,8 +8,12 @@ import { FailedPreconditionError } from '@notify/errors';
  */
 export type CampaignKind = 'MAINTENANCE' | 'PROMOTION' | 'EMERGENCY_ALERT' | 'OTHER';
 
-/** SCHEDULED → SENT (campaign_due published, exactly once) or SCHEDULED → CANCELLED. */
-export type CampaignStatus = 'SCHEDULED' | 'SENT' | 'CANCELLED';
+/**
+ * SCHEDULED → SENT (campaign_due published, exactly once: handed to the gateway, whose own
+ * outcome is not reported back), SCHEDULED → FAILED (due, but the template no longer renders
+ * with the campaign's variables; nothing published) or SCHEDULED → CANCELLED.
+ */
+export type CampaignStatus = 'SCHEDULED' | 'SENT' | 'FAILED' | 'CANCELLED';
 
 /** One audience (proto notify.common.v1.Audience). */
 export interface CampaignAudience {
@@ -62,6 +66,10 @@ export interface Campaign {
   readonly cancelledAt: Date | null;
   /** CancelCampaign's reason ('' = none given). */
   readonly cancelReason: string;
+  /** Clock time the due campaign was found unsendable (status FAILED); null otherwise. */
+  readonly failedAt: Date | null;
+  /** Why it is FAILED ('' otherwise), e.g. `variables: missing variables: impact (template maintenance.notice, CHANNEL_WHATSAPP/LOCALE_ID)`. */
+  readonly failureReason: string;
   /** Idempotency key ('' = none). */
   readonly requestId: string;
 }
@@ -75,22 +83,60 @@ export const KIND_NOTIFICATION_TYPE: Readonly<Record<CampaignKind, string | unde
 });
 
 /**
- * Which kinds each caller role may schedule (proto ScheduleCampaign "Roles:", after the seeds'
- * role table): admin and service any; manager promotions and other; supervisor and noc
- * maintenance notices and emergency alerts.
+ * Audience kinds whose recipients are customers (the customer service resolves them to
+ * RECIPIENT_KIND_CUSTOMER). The gateway fills `customer_name` per recipient for a customer
+ * recipient (its `customerNameFromRecipient`, used for Notify, Broadcast and campaign_due
+ * alike), so a campaign to these audiences need not carry it.
  */
-export const CAMPAIGN_KINDS_BY_ROLE: Readonly<Record<string, readonly CampaignKind[]>> = Object.freeze({
-  admin: ['MAINTENANCE', 'PROMOTION', 'EMERGENCY_ALERT', 'OTHER'],
-  service: ['MAINTENANCE', 'PROMOTION', 'EMERGENCY_ALERT', 'OTHER'],
-  manager: ['PROMOTION', 'OTHER'],
-  supervisor: ['MAINTENANCE', 'EMERGENCY_ALERT'],
-  noc: ['MAINTENANCE', 'EMERGENCY_ALERT'],
-});
+export const CUSTOMER_AUDIENCE_KINDS: readonly string[] = Object.freeze([
+  'AUDIENCE_KIND_CUSTOMER',
+  'AUDIENCE_KIND_AREA_CUSTOMERS',
+  'AUDIENCE_KIND_ALL_CUSTOMERS',
+]);
+
+/** Audience kinds resolved to WhatsApp groups: reached on WhatsApp whatever the campaign's channels (customer service GROUP_AUDIENCES). */
+export const GROUP_AUDIENCE_KINDS: readonly string[] = Object.freeze([
+  'AUDIENCE_KIND_GROUP',
+  'AUDIENCE_KIND_ZONE_TECHNICIAN_GROUP',
+  'AUDIENCE_KIND_SUPERVISOR_GROUP',
+  'AUDIENCE_KIND_MANAGEMENT_GROUP',
+  'AUDIENCE_KIND_NOC_GROUP',
+  'AUDIENCE_KIND_CUSTOMER_SERVICE_GROUP',
+  'AUDIENCE_KIND_ALL_GROUPS',
+]);
+
+/**
+ * Stand-ins for the variables the gateway fills per customer recipient, used when checking
+ * that a campaign's template renders: the value only has to render (the gateway puts the
+ * recipient's own name there).
+ */
+export const CUSTOMER_RECIPIENT_VARIABLES: Readonly<Record<string, string>> = Object.freeze({ customer_name: 'Pelanggan' });
+
+/**
+ * The recipient classes a campaign's audience reaches, as the gateway will render for them:
+ * each with the channels its recipients can get (a group audience: WhatsApp only; others: the
+ * campaign's channels) and the variables the template is rendered with (the campaign's, plus,
+ * for customers, {@link CUSTOMER_RECIPIENT_VARIABLES} over them, as the gateway merges its
+ * per-recipient variables last).
+ */
+export function campaignRenderTargets(campaign: Pick<Campaign, 'audience' | 'channels' | 'variables'>): Array<{
+  readonly channels: readonly string[];
+  readonly variables: Readonly<Record<string, unknown>>;
+}> {
+  const targets = new Map<string, { channels: readonly string[]; variables: Readonly<Record<string, unknown>> }>();
+  for (const a of campaign.audience) {
+    const customer = CUSTOMER_AUDIENCE_KINDS.includes(a.kind);
+    const channels = GROUP_AUDIENCE_KINDS.includes(a.kind) ? ['CHANNEL_WHATSAPP'] : campaign.channels;
+    const id = `${customer}|${channels.join(',')}`;
+    if (!targets.has(id)) targets.set(id, { channels, variables: customer ? { ...campaign.variables, ...CUSTOMER_RECIPIENT_VARIABLES } : campaign.variables });
+  }
+  return [...targets.values()];
+}
 
 /** How far in the past send_at may be and still mean "now" (proto: "More than 60 s in the past → INVALID_ARGUMENT"), ms. */
 export const SEND_AT_PAST_TOLERANCE_MS = 60_000;
 
-/** `campaign` cancelled at `at`. FailedPreconditionError when it is not SCHEDULED (already SENT or CANCELLED). */
+/** `campaign` cancelled at `at`. FailedPreconditionError when it is not SCHEDULED (already SENT, FAILED or CANCELLED). */
 export function cancelCampaign(campaign: Campaign, at: Date, reason: string): Campaign {
   if (campaign.status !== 'SCHEDULED') {
     throw new FailedPreconditionError(`campaign ${campaign.id} is ${campaign.status}; only a SCHEDULED campaign can be cancelled`);

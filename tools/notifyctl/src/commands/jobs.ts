@@ -128,6 +128,7 @@ function campaignRecord(c: schedulerv1.Campaign | undefined): string {
     ['Created', `${formatTime(c.createdAt)}${c.createdBy ? ` by ${actorLabel(c.createdBy)}` : ''}`],
     ['Sent', formatTime(c.sentAt)],
     ['Cancelled', c.cancelledAt ? `${formatTime(c.cancelledAt)}: ${c.cancelReason}` : ''],
+    ['Failed', c.failedAt ? `${formatTime(c.failedAt)}: ${c.failureReason}` : ''],
   ]);
 }
 
@@ -195,7 +196,7 @@ const listCampaigns: CommandSpec = {
   summary: 'list campaigns',
   service: 'scheduler',
   options: {
-    status: { type: 'string', multiple: true, valueName: 'status', description: 'scheduled, sent, cancelled' },
+    status: { type: 'string', multiple: true, valueName: 'status', description: 'scheduled, sent, cancelled, failed' },
     ...PAGE_OPTIONS,
   },
   async run({ args, clients }) {

@@ -25,6 +25,11 @@ export interface CampaignStore {
    * by another delivery of the due job) or does not exist.
    */
   markSent(id: string, at: Date, event: (sent: Campaign) => ScheduleEvent): Promise<Campaign | null>;
+  /**
+   * SCHEDULED → FAILED at `at` with `reason` (conditional update, nothing published); null when
+   * the campaign is not SCHEDULED (cancelled or sent meanwhile) or does not exist.
+   */
+  markFailed(id: string, at: Date, reason: string): Promise<Campaign | null>;
   /** Newest send_at first, after `after`, of any of `statuses` (empty = all), at most `limit`. */
   list(filter: { readonly statuses: readonly CampaignStatus[]; readonly limit: number; readonly after?: CampaignCursor }): Promise<Campaign[]>;
 }

@@ -1,10 +1,12 @@
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { eventIdFrom } from '@notify/events';
 import { decodePageToken, encodePageToken } from '@notify/paging';
+import { commonv1, mayRoleSend } from '@notify/proto';
 import {
-  CAMPAIGN_KINDS_BY_ROLE,
+  CUSTOMER_RECIPIENT_VARIABLES,
   KIND_NOTIFICATION_TYPE,
   SEND_AT_PAST_TOLERANCE_MS,
+  campaignRenderTargets,
   cancelCampaign,
   type Campaign,
   type CampaignActor,
@@ -12,7 +14,7 @@ import {
   type CampaignKind,
   type CampaignStatus,
 } from '../../domain';
-import type { CampaignCursor, CampaignStore, Clock, IdGenerator, TemplateCatalog } from '../ports';
+import type { CampaignCursor, CampaignStore, Clock, IdGenerator, TemplateCatalog, TrialRender } from '../ports';
 
 /** ScheduleCampaign input (proto enums as their names; '' / null = unspecified). */
 export interface ScheduleCampaignInput {
@@ -44,6 +46,18 @@ const AUDIENCE_PARAMETER: Readonly<Record<string, { readonly field: string; read
   AUDIENCE_KIND_STAFF_ROLES: { field: 'roles', absent: (a) => a.roles.length === 0 },
 };
 
+/**
+ * What the dispatch of a due campaign did: SENT (campaign_due published) or FAILED (the
+ * template no longer renders with its variables); `templateCheck` says whether the check ran
+ * (`skipped`: the template service could not be asked — `checkError` — and the campaign was
+ * sent anyway, the gateway renders and retries itself).
+ */
+export interface CampaignDispatch {
+  readonly campaign: Campaign;
+  readonly templateCheck: 'passed' | 'failed' | 'skipped';
+  readonly checkError?: unknown;
+}
+
 /** Largest page of ListCampaigns; 0 = 50. */
 export const MAX_CAMPAIGNS_PAGE = 500;
 const MAX_NAME = 200;
@@ -74,16 +88,26 @@ export class ManageCampaignsUseCase {
    * UNSPECIFIED, empty audience, an audience of kind UNSPECIFIED or without its parameter
    * (AREA_CUSTOMERS without work_zone, GROUP without group_id, STAFF_ROLES without roles), template key empty or
    * unknown to the template service, send_at more than 60 s before now, OTHER without a
-   * notification type; PermissionDeniedError — the role may not schedule this kind
-   * (CAMPAIGN_KINDS_BY_ROLE); AlreadyExistsError — request_id reused with different fields;
-   * the template service's UNAVAILABLE / DEADLINE_EXCEEDED.
+   * notification type, and the template not rendering with the campaign's variables (see
+   * {@link templateProblem}: missing variables, named; no version on the audience's channels);
+   * PermissionDeniedError — the role may not send the campaign's notification type (the
+   * notification_type given, or the one the kind implies), by the per-type table Notify and
+   * Broadcast use (`mayRoleSend`, @notify/proto NOTIFICATION_TYPE_ROLES: the seeds' "Role-Based
+   * Access"); AlreadyExistsError — request_id reused with different fields; the template
+   * service's UNAVAILABLE / DEADLINE_EXCEEDED.
    */
   async schedule(role: string, input: ScheduleCampaignInput): Promise<Campaign> {
     const name = input.name.trim();
     if (name.length === 0 || name.length > MAX_NAME) throw new ValidationError('name', `must be 1..${MAX_NAME} characters`);
     if (!input.kind) throw new ValidationError('kind', 'is required (MAINTENANCE, PROMOTION, EMERGENCY_ALERT or OTHER)');
     const kind = input.kind;
-    if (!(CAMPAIGN_KINDS_BY_ROLE[role] ?? []).includes(kind)) throw new PermissionDeniedError(`role ${role} may not schedule ${kind} campaigns`);
+    const notificationType = input.notificationType ?? KIND_NOTIFICATION_TYPE[kind];
+    if (!notificationType) throw new ValidationError('notification_type', 'is required for kind OTHER');
+    // The type decides, not the kind: a campaign is sent by the gateway as a notification of this
+    // type, so who may schedule it is who may send that type through Notify / Broadcast.
+    if (!mayRoleSend(role, commonv1.notificationTypeFromJSON(notificationType))) {
+      throw new PermissionDeniedError(`role ${role} may not send ${notificationType.replace(/^NOTIFICATION_TYPE_/, '')} notifications (campaign kind ${kind})`);
+    }
     if (input.audience.length === 0) throw new ValidationError('audience', 'needs at least one audience');
     for (const a of input.audience) {
       if (a.kind === '' || a.kind === 'AUDIENCE_KIND_UNSPECIFIED') throw new ValidationError('audience', 'every audience needs a kind');
@@ -92,8 +116,6 @@ export class ManageCampaignsUseCase {
       const missing = AUDIENCE_PARAMETER[a.kind];
       if (missing && missing.absent(a)) throw new ValidationError('audience', `${a.kind} needs ${missing.field}`);
     }
-    const notificationType = input.notificationType ?? KIND_NOTIFICATION_TYPE[kind];
-    if (!notificationType) throw new ValidationError('notification_type', 'is required for kind OTHER');
     const templateKey = input.templateKey.trim();
     if (templateKey === '') throw new ValidationError('template_key', 'is required');
     const now = this.deps.clock.now();
@@ -105,9 +127,9 @@ export class ManageCampaignsUseCase {
       const existing = await this.deps.store.findByRequestId(input.requestId);
       if (existing) return this.sameRequest(existing, name, kind, templateKey);
     }
-    if (!(await this.deps.templates.templateExists(templateKey))) {
-      throw new ValidationError('template_key', `unknown template key ${JSON.stringify(templateKey)}`);
-    }
+    const channels = input.channels.length > 0 ? input.channels : ['CHANNEL_WHATSAPP'];
+    const problem = await this.templateProblem({ templateKey, audience: input.audience, channels, variables: input.variables });
+    if (problem) throw problem;
     const campaign: Campaign = {
       id: this.deps.ids.next(),
       name,
@@ -118,13 +140,15 @@ export class ManageCampaignsUseCase {
       variables: input.variables,
       sendAt: sendAt.getTime() < now.getTime() ? now : sendAt,
       priority: input.priority ?? (kind === 'EMERGENCY_ALERT' ? 'PRIORITY_URGENT' : 'PRIORITY_NORMAL'),
-      channels: input.channels.length > 0 ? input.channels : ['CHANNEL_WHATSAPP'],
+      channels,
       status: 'SCHEDULED',
       createdBy: input.createdBy,
       createdAt: now,
       sentAt: null,
       cancelledAt: null,
       cancelReason: '',
+      failedAt: null,
+      failureReason: '',
       requestId: input.requestId,
     };
     const { campaign: stored, created } = await this.deps.store.create(campaign);
@@ -133,7 +157,7 @@ export class ManageCampaignsUseCase {
 
   /**
    * Cancels a SCHEDULED campaign (nothing is sent). NotFoundError (unknown id);
-   * FailedPreconditionError (already SENT or CANCELLED); ValidationError (id not a UUID).
+   * FailedPreconditionError (already SENT, FAILED or CANCELLED); ValidationError (id not a UUID).
    */
   async cancel(id: string, reason: string): Promise<Campaign> {
     requireUuid(id);
@@ -173,13 +197,92 @@ export class ManageCampaignsUseCase {
   }
 
   /**
-   * The campaign's due job ran: SCHEDULED → SENT and one CampaignDueEvent (event id
-   * eventIdFrom('campaign_due', id)) in one transaction. Resolves with the sent campaign, or
-   * null when there was nothing to do (cancelled, already sent, unknown).
+   * The campaign's due job ran. The template is checked again first ({@link templateProblem}:
+   * a version activated since ScheduleCampaign may need a variable the campaign lacks): when it
+   * no longer renders, SCHEDULED → FAILED with the reason and nothing is published, rather than
+   * handing the gateway a notification that would end FAILED with every recipient left out.
+   * Otherwise SCHEDULED → SENT and one CampaignDueEvent (event id eventIdFrom('campaign_due', id))
+   * in one transaction. When the template service cannot be asked the campaign is sent anyway
+   * (`templateCheck: 'skipped'`): the gateway renders it itself and retries while the template
+   * service is down. Resolves with what was done, or null when there was nothing to do
+   * (cancelled, already sent or failed, unknown).
    */
-  async dispatchDue(id: string): Promise<Campaign | null> {
+  async dispatchDue(id: string): Promise<CampaignDispatch | null> {
+    const campaign = await this.deps.store.get(id);
+    if (!campaign || campaign.status !== 'SCHEDULED') return null;
+    let problem: ValidationError | null = null;
+    let checkError: unknown;
+    try {
+      problem = await this.templateProblem(campaign);
+    } catch (err) {
+      checkError = err;
+    }
     const now = this.deps.clock.now();
-    return this.deps.store.markSent(id, now, (sent) => ({ kind: 'campaign_due', eventId: eventIdFrom('campaign_due', id), occurredAt: now, campaign: sent }));
+    if (problem) {
+      const failed = await this.deps.store.markFailed(id, now, problem.message);
+      return failed ? { campaign: failed, templateCheck: 'failed' } : null;
+    }
+    const sent = await this.deps.store.markSent(id, now, (c) => ({ kind: 'campaign_due', eventId: eventIdFrom('campaign_due', id), occurredAt: now, campaign: c }));
+    if (!sent) return null;
+    return checkError === undefined ? { campaign: sent, templateCheck: 'passed' } : { campaign: sent, templateCheck: 'skipped', checkError };
+  }
+
+  /**
+   * Why the campaign's template would not render for its audience as the gateway renders it,
+   * or null when it renders. Mirrors the gateway: every recipient gets the campaign's variables,
+   * a customer recipient (audiences CUSTOMER, AREA_CUSTOMERS, ALL_CUSTOMERS) also its own
+   * `customer_name` (campaignRenderTargets); a recipient is reached on one of the campaign's
+   * channels (a group audience on WhatsApp), in its locale when the template has one. So the
+   * active version of every (channel, locale) the template has on those channels is rendered
+   * once per recipient class (BatchRenderTemplates).
+   * ValidationError: `template_key` — no active template with that key; `channels` — no version
+   * on any channel the audience is reached on (every recipient would be left out); `variables`
+   * — variables missing (all named, union over the versions) or a value a version cannot
+   * render. Rejects with the template service's UnavailableError / TimeoutError.
+   */
+  private async templateProblem(c: Pick<Campaign, 'templateKey' | 'audience' | 'channels' | 'variables'>): Promise<ValidationError | null> {
+    const key = c.templateKey;
+    const variants = await this.deps.templates.variants(key);
+    if (variants.length === 0) return new ValidationError('template_key', `unknown template key ${JSON.stringify(key)}`);
+    const items = new Map<string, TrialRender>();
+    const targets = campaignRenderTargets(c);
+    for (const target of targets) {
+      for (const channel of target.channels) {
+        for (const v of variants) {
+          if (v.channel !== channel) continue;
+          const item: TrialRender = { key, channel, locale: v.locale, variables: target.variables };
+          items.set(`${channel}|${v.locale}|${JSON.stringify(target.variables)}`, item);
+        }
+      }
+    }
+    if (items.size === 0) {
+      const reached = [...new Set(targets.flatMap((t) => t.channels))];
+      const has = [...new Set(variants.map((v) => v.channel))];
+      return new ValidationError('channels', `template ${key} has no version for ${reached.join(', ')} (only ${has.join(', ')}); nobody could be sent it`);
+    }
+    const trials = [...items.values()];
+    const outcomes = await this.deps.templates.tryRender(trials);
+    const missing = new Set<string>();
+    const missingAt = new Set<string>();
+    let other: string | null = null;
+    let rendered = 0;
+    outcomes.forEach((o, i) => {
+      const at = `${trials[i]!.channel}/${trials[i]!.locale}`;
+      if (o.ok) rendered++;
+      else if (o.reason === 'invalid' && o.missing.length > 0) {
+        for (const name of o.missing) missing.add(name);
+        missingAt.add(at);
+      } else if (o.reason === 'invalid') other ??= `${o.message} (template ${key}, ${at})`;
+    });
+    if (missing.size > 0) {
+      const perRecipient = Object.keys(CUSTOMER_RECIPIENT_VARIABLES).filter((v) => missing.has(v));
+      const hint = perRecipient.length > 0 ? `; ${perRecipient.join(', ')} is filled per recipient only for customer audiences` : '';
+      return new ValidationError('variables', `missing ${missing.size === 1 ? 'variable' : 'variables'}: ${[...missing].join(', ')} (template ${key}, ${[...missingAt].join(', ')})${hint}`);
+    }
+    if (other) return new ValidationError('variables', other);
+    // Listed a moment ago but gone now (every version NOT_FOUND): nobody could be sent it.
+    if (rendered === 0) return new ValidationError('template_key', `template ${key} cannot be found for ${trials.map((t) => `${t.channel}/${t.locale}`).join(', ')}`);
+    return null;
   }
 
   private sameRequest(existing: Campaign, name: string, kind: CampaignKind, templateKey: string): Campaign {

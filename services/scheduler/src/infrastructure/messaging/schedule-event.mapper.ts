@@ -36,6 +36,8 @@ export function campaignToProto(c: Campaign): schedulerv1.Campaign {
     sentAt: c.sentAt ?? undefined,
     cancelledAt: c.cancelledAt ?? undefined,
     cancelReason: c.cancelReason,
+    failedAt: c.failedAt ?? undefined,
+    failureReason: c.failureReason,
   };
 }
 

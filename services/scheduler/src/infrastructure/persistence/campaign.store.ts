@@ -32,10 +32,15 @@ interface CampaignRow {
   cancelled_at: Date | null;
   cancel_reason: string;
   request_id: string | null;
+  failed_at: Date | null;
+  failure_reason: string;
 }
 
-const COLUMNS =
+/** The columns create() writes, in its parameter order. */
+const INSERT_COLUMNS =
   'id, name, kind, notification_type, template_key, audience, variables, send_at, priority, channels, status, created_by, created_at, sent_at, cancelled_at, cancel_reason, request_id';
+/** Every column a campaign is read from (failed_at / failure_reason: migration AddCampaignFailure1795600002000). */
+const COLUMNS = `${INSERT_COLUMNS}, failed_at, failure_reason`;
 
 const toCampaign = (r: CampaignRow): Campaign => ({
   id: r.id,
@@ -55,13 +60,16 @@ const toCampaign = (r: CampaignRow): Campaign => ({
   cancelledAt: r.cancelled_at,
   cancelReason: r.cancel_reason,
   requestId: r.request_id ?? '',
+  failedAt: r.failed_at,
+  failureReason: r.failure_reason,
 });
 
 /**
  * CampaignStore on Postgres (`<schema>.campaigns`, migration CreateJobFactsAndCampaigns1795600001000).
  * create(): the row and the pg-boss due job (start after send_at, job id = campaign id) in one
  * transaction (pg-boss `send` with `db` = this transaction). markSent(): conditional
- * `UPDATE … WHERE status = 'SCHEDULED'` and the CampaignDueEvent outbox row in one transaction.
+ * `UPDATE … WHERE status = 'SCHEDULED'` and the CampaignDueEvent outbox row in one transaction;
+ * markFailed() and cancel(): the same conditional update, nothing published.
  */
 export class PostgresCampaignStore implements CampaignStore {
   private readonly schema: string;
@@ -79,7 +87,7 @@ export class PostgresCampaignStore implements CampaignStore {
   async create(campaign: Campaign): Promise<{ readonly campaign: Campaign; readonly created: boolean }> {
     const outcome = await this.ds.transaction(async (manager) => {
       const rows: CampaignRow[] = await manager.query(
-        `INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6::jsonb,$7::jsonb,$8,$9,$10::jsonb,$11,$12::jsonb,$13,$14,$15,$16,$17)
+        `INSERT INTO ${this.table} (${INSERT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6::jsonb,$7::jsonb,$8,$9,$10::jsonb,$11,$12::jsonb,$13,$14,$15,$16,$17)
          ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING RETURNING ${COLUMNS}`,
         [
           campaign.id,
@@ -144,6 +152,15 @@ export class PostgresCampaignStore implements CampaignStore {
       await appendToOutbox(manager, { id: encoded.msgID, subject: encoded.subject, data: encoded.data }, { schema: this.schema });
       return sent;
     });
+  }
+
+  async markFailed(id: string, at: Date, reason: string): Promise<Campaign | null> {
+    const result: [CampaignRow[], number] = await this.ds.query(
+      `UPDATE ${this.table} SET status = 'FAILED', failed_at = $2, failure_reason = $3 WHERE id = $1 AND status = 'SCHEDULED' RETURNING ${COLUMNS}`,
+      [id, at, reason],
+    );
+    const row = result[0][0];
+    return row ? toCampaign(row) : null;
   }
 
   async list(filter: { readonly statuses: readonly CampaignStatus[]; readonly limit: number; readonly after?: CampaignCursor }): Promise<Campaign[]> {

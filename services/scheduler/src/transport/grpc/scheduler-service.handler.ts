@@ -37,14 +37,18 @@ import {
  *   UNSPECIFIED, audience empty or an audience without its kind or parameter (AREA_CUSTOMERS:
  *   work_zone; GROUP: group_id; STAFF_ROLES: roles), notification_type missing for OTHER,
  *   template_key empty or unknown to the template service (ListTemplates), send_at more than
- *   60 s in the past (proto), an enum value outside its enum; PERMISSION_DENIED: a kind the role
- *   may not schedule (CAMPAIGN_KINDS_BY_ROLE, proto "Roles:"); ALREADY_EXISTS: request_id reused
- *   with another name, kind or template key (the same fields answer the stored campaign);
- *   UNAVAILABLE / DEADLINE_EXCEEDED: the template service cannot be asked (or SERVICE_API_KEY
- *   is unset).
+ *   60 s in the past (proto), an enum value outside its enum, the template not rendering with
+ *   the campaign's variables (BatchRenderTemplates on every channel / locale the audience is
+ *   reached on; `variables: missing variables: …` names every one; `customer_name` is filled
+ *   per recipient for customer audiences, as the gateway does) or having no version on those
+ *   channels; PERMISSION_DENIED: a notification type the role may not send (the type given or
+ *   implied by the kind; @notify/proto mayRoleSend, the same table as Notify / Broadcast);
+ *   ALREADY_EXISTS: request_id reused with another name, kind or template key (the same fields
+ *   answer the stored campaign); UNAVAILABLE / DEADLINE_EXCEEDED: the template service cannot
+ *   be asked (or SERVICE_API_KEY is unset).
  * - CancelCampaign(campaign_id, reason) → the campaign, status CANCELLED (nothing will be sent).
  *   INVALID_ARGUMENT: campaign_id not a UUID; NOT_FOUND: unknown id; FAILED_PRECONDITION:
- *   already SENT or CANCELLED (issue 6 "Bad input").
+ *   already SENT, FAILED or CANCELLED (issue 6 "Bad input").
  * - ListCampaigns(statuses (empty = all), page) → newest send_at first (then id).
  *   INVALID_ARGUMENT: an UNSPECIFIED or unknown status, page_size outside 1..500, a bad page_token.
  */

@@ -75,6 +75,7 @@ const STATUS: Readonly<Record<number, CampaignStatus>> = {
   [schedulerv1.CampaignStatus.CAMPAIGN_STATUS_SCHEDULED]: 'SCHEDULED',
   [schedulerv1.CampaignStatus.CAMPAIGN_STATUS_SENT]: 'SENT',
   [schedulerv1.CampaignStatus.CAMPAIGN_STATUS_CANCELLED]: 'CANCELLED',
+  [schedulerv1.CampaignStatus.CAMPAIGN_STATUS_FAILED]: 'FAILED',
 };
 
 /** An enum value's proto name; ValidationError naming `field` for a number outside the enum (ts-proto answers UNRECOGNIZED). */

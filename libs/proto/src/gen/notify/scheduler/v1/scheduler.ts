@@ -183,15 +183,32 @@ export function campaignKindToJSON(object: CampaignKind): string {
   }
 }
 
-/** Campaign state. */
+/** Campaign state: SCHEDULED → SENT, SCHEDULED → FAILED or SCHEDULED → CANCELLED. */
 export enum CampaignStatus {
   CAMPAIGN_STATUS_UNSPECIFIED = 0,
   /** CAMPAIGN_STATUS_SCHEDULED - Waiting for send_at. */
   CAMPAIGN_STATUS_SCHEDULED = 1,
-  /** CAMPAIGN_STATUS_SENT - Due: `notify.schedule.v1.campaign_due` published (exactly once); the gateway sends it. */
+  /**
+   * CAMPAIGN_STATUS_SENT - Due and handed to the gateway: `notify.schedule.v1.campaign_due` was published (exactly
+   * once) after the template rendered with the campaign's variables on every channel and
+   * locale it has (the check of ScheduleCampaign, made again at send_at). SENT does NOT
+   * mean delivered, nor that the gateway's notification succeeded: the gateway resolves the
+   * audience and sends later, as a notification whose idempotency key is the event id
+   * (source EVENT); that notification's outcome (RESOLVED, or FAILED with its error, e.g.
+   * when the audience's recipients could not be resolved; its deliveries) stays in the
+   * gateway and is not reported back: a SENT campaign never turns FAILED.
+   */
   CAMPAIGN_STATUS_SENT = 2,
   /** CAMPAIGN_STATUS_CANCELLED - Cancelled before it was due; nothing is sent. */
   CAMPAIGN_STATUS_CANCELLED = 3,
+  /**
+   * CAMPAIGN_STATUS_FAILED - Due, but not sent because the template no longer renders with the campaign's variables
+   * (a newer template version needs a variable the campaign lacks, or the template or its
+   * channels are gone): no campaign_due event; `failure_reason` says why. A template service
+   * that cannot be reached at send_at does not fail the campaign (it is sent; the gateway
+   * retries the rendering).
+   */
+  CAMPAIGN_STATUS_FAILED = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -209,6 +226,9 @@ export function campaignStatusFromJSON(object: any): CampaignStatus {
     case 3:
     case "CAMPAIGN_STATUS_CANCELLED":
       return CampaignStatus.CAMPAIGN_STATUS_CANCELLED;
+    case 4:
+    case "CAMPAIGN_STATUS_FAILED":
+      return CampaignStatus.CAMPAIGN_STATUS_FAILED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -226,6 +246,8 @@ export function campaignStatusToJSON(object: CampaignStatus): string {
       return "CAMPAIGN_STATUS_SENT";
     case CampaignStatus.CAMPAIGN_STATUS_CANCELLED:
       return "CAMPAIGN_STATUS_CANCELLED";
+    case CampaignStatus.CAMPAIGN_STATUS_FAILED:
+      return "CAMPAIGN_STATUS_FAILED";
     case CampaignStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -339,6 +361,15 @@ export interface Campaign {
     | undefined;
   /** Why cancelled. */
   cancelReason: string;
+  /** When it was found unsendable at send_at; absent unless FAILED. */
+  failedAt:
+    | Date
+    | undefined;
+  /**
+   * Why FAILED, e.g. `variables: missing variables: impact, reason (template
+   * maintenance.notice, CHANNEL_WHATSAPP/LOCALE_ID)`; empty unless FAILED.
+   */
+  failureReason: string;
 }
 
 function createBaseJob(): Job {
@@ -805,6 +836,8 @@ function createBaseCampaign(): Campaign {
     sentAt: undefined,
     cancelledAt: undefined,
     cancelReason: "",
+    failedAt: undefined,
+    failureReason: "",
   };
 }
 
@@ -861,6 +894,12 @@ export const Campaign: MessageFns<Campaign> = {
     }
     if (message.cancelReason !== "") {
       writer.uint32(130).string(message.cancelReason);
+    }
+    if (message.failedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.failedAt), writer.uint32(138).fork()).join();
+    }
+    if (message.failureReason !== "") {
+      writer.uint32(146).string(message.failureReason);
     }
     return writer;
   },
@@ -1016,6 +1055,22 @@ export const Campaign: MessageFns<Campaign> = {
             message.cancelReason = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.failedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.failureReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1080,6 +1135,16 @@ export const Campaign: MessageFns<Campaign> = {
         : isSet(object.cancel_reason)
         ? globalThis.String(object.cancel_reason)
         : "",
+      failedAt: isSet(object.failedAt)
+        ? fromJsonTimestamp(object.failedAt)
+        : isSet(object.failed_at)
+        ? fromJsonTimestamp(object.failed_at)
+        : undefined,
+      failureReason: isSet(object.failureReason)
+        ? globalThis.String(object.failureReason)
+        : isSet(object.failure_reason)
+        ? globalThis.String(object.failure_reason)
+        : "",
     };
   },
 
@@ -1133,6 +1198,12 @@ export const Campaign: MessageFns<Campaign> = {
     if (message.cancelReason !== "") {
       obj.cancelReason = message.cancelReason;
     }
+    if (message.failedAt !== undefined) {
+      obj.failedAt = message.failedAt.toISOString();
+    }
+    if (message.failureReason !== "") {
+      obj.failureReason = message.failureReason;
+    }
     return obj;
   },
 
@@ -1159,6 +1230,8 @@ export const Campaign: MessageFns<Campaign> = {
     message.sentAt = object.sentAt ?? undefined;
     message.cancelledAt = object.cancelledAt ?? undefined;
     message.cancelReason = object.cancelReason ?? "";
+    message.failedAt = object.failedAt ?? undefined;
+    message.failureReason = object.failureReason ?? "";
     return message;
   },
 };

@@ -124,7 +124,8 @@ export interface ScheduleCampaignRequest {
   kind: CampaignKind;
   /**
    * Notification type; UNSPECIFIED = derived from kind (MAINTENANCE, PROMOTION,
-   * EMERGENCY_ALERT).
+   * EMERGENCY_ALERT); required for kind OTHER. The caller's role is checked against
+   * this type (see ScheduleCampaign).
    */
   notificationType: NotificationType;
   /** Priority; UNSPECIFIED = NORMAL (emergency alerts: URGENT). */
@@ -1682,11 +1683,24 @@ export const SchedulerServiceService = {
   },
   /**
    * Schedules a campaign for send_at (absent = now).
-   * Roles: admin, manager (promotion, other), supervisor and noc (maintenance, emergency
-   * alert), service — after the seeds' role table.
-   * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, empty
-   * audience, missing name), ALREADY_EXISTS (request_id reused with different fields),
-   * PERMISSION_DENIED (kind not allowed for the role).
+   * Roles: admin, manager, supervisor, noc, service; the caller's role must moreover be
+   * allowed to send the campaign's notification type (notification_type, or the type its
+   * kind implies), by the same per-type table as Notify and Broadcast
+   * (notify/gateway/v1/notification_service.proto, after the seeds' role table; admin and
+   * service: every type). The kind does not decide.
+   * Variables: the template must render with `variables` on every channel the audience is
+   * reached on (channels; WHATSAPP for group audiences) and every locale it exists in,
+   * checked with the template service's BatchRenderTemplates as the gateway renders it.
+   * `customer_name` is filled per recipient for customer audiences (CUSTOMER,
+   * AREA_CUSTOMERS, ALL_CUSTOMERS), as the gateway does; other audiences need it in
+   * `variables` if the template uses it. Checked again at send_at (status FAILED if it no
+   * longer renders).
+   * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, a template with
+   * no version on any of the audience's channels, missing template variables: the message
+   * names every one, a variable value the template cannot render, empty audience,
+   * missing name), ALREADY_EXISTS (request_id reused with different fields),
+   * PERMISSION_DENIED (notification type not allowed for the role), UNAVAILABLE (template
+   * service down).
    */
   scheduleCampaign: {
     path: "/notify.scheduler.v1.SchedulerService/ScheduleCampaign" as const,
@@ -1702,7 +1716,7 @@ export const SchedulerServiceService = {
   /**
    * Cancels a scheduled campaign; nothing is sent.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT or CANCELLED).
+   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
    */
   cancelCampaign: {
     path: "/notify.scheduler.v1.SchedulerService/CancelCampaign" as const,
@@ -1766,17 +1780,30 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   resumeJob: handleUnaryCall<ResumeJobRequest, ResumeJobResponse>;
   /**
    * Schedules a campaign for send_at (absent = now).
-   * Roles: admin, manager (promotion, other), supervisor and noc (maintenance, emergency
-   * alert), service — after the seeds' role table.
-   * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, empty
-   * audience, missing name), ALREADY_EXISTS (request_id reused with different fields),
-   * PERMISSION_DENIED (kind not allowed for the role).
+   * Roles: admin, manager, supervisor, noc, service; the caller's role must moreover be
+   * allowed to send the campaign's notification type (notification_type, or the type its
+   * kind implies), by the same per-type table as Notify and Broadcast
+   * (notify/gateway/v1/notification_service.proto, after the seeds' role table; admin and
+   * service: every type). The kind does not decide.
+   * Variables: the template must render with `variables` on every channel the audience is
+   * reached on (channels; WHATSAPP for group audiences) and every locale it exists in,
+   * checked with the template service's BatchRenderTemplates as the gateway renders it.
+   * `customer_name` is filled per recipient for customer audiences (CUSTOMER,
+   * AREA_CUSTOMERS, ALL_CUSTOMERS), as the gateway does; other audiences need it in
+   * `variables` if the template uses it. Checked again at send_at (status FAILED if it no
+   * longer renders).
+   * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, a template with
+   * no version on any of the audience's channels, missing template variables: the message
+   * names every one, a variable value the template cannot render, empty audience,
+   * missing name), ALREADY_EXISTS (request_id reused with different fields),
+   * PERMISSION_DENIED (notification type not allowed for the role), UNAVAILABLE (template
+   * service down).
    */
   scheduleCampaign: handleUnaryCall<ScheduleCampaignRequest, ScheduleCampaignResponse>;
   /**
    * Cancels a scheduled campaign; nothing is sent.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT or CANCELLED).
+   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
    */
   cancelCampaign: handleUnaryCall<CancelCampaignRequest, CancelCampaignResponse>;
   /**
@@ -1891,11 +1918,24 @@ export interface SchedulerServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Schedules a campaign for send_at (absent = now).
-   * Roles: admin, manager (promotion, other), supervisor and noc (maintenance, emergency
-   * alert), service — after the seeds' role table.
-   * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, empty
-   * audience, missing name), ALREADY_EXISTS (request_id reused with different fields),
-   * PERMISSION_DENIED (kind not allowed for the role).
+   * Roles: admin, manager, supervisor, noc, service; the caller's role must moreover be
+   * allowed to send the campaign's notification type (notification_type, or the type its
+   * kind implies), by the same per-type table as Notify and Broadcast
+   * (notify/gateway/v1/notification_service.proto, after the seeds' role table; admin and
+   * service: every type). The kind does not decide.
+   * Variables: the template must render with `variables` on every channel the audience is
+   * reached on (channels; WHATSAPP for group audiences) and every locale it exists in,
+   * checked with the template service's BatchRenderTemplates as the gateway renders it.
+   * `customer_name` is filled per recipient for customer audiences (CUSTOMER,
+   * AREA_CUSTOMERS, ALL_CUSTOMERS), as the gateway does; other audiences need it in
+   * `variables` if the template uses it. Checked again at send_at (status FAILED if it no
+   * longer renders).
+   * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, a template with
+   * no version on any of the audience's channels, missing template variables: the message
+   * names every one, a variable value the template cannot render, empty audience,
+   * missing name), ALREADY_EXISTS (request_id reused with different fields),
+   * PERMISSION_DENIED (notification type not allowed for the role), UNAVAILABLE (template
+   * service down).
    */
   scheduleCampaign(
     request: ScheduleCampaignRequest,
@@ -1915,7 +1955,7 @@ export interface SchedulerServiceClient extends Client {
   /**
    * Cancels a scheduled campaign; nothing is sent.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT or CANCELLED).
+   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
    */
   cancelCampaign(
     request: CancelCampaignRequest,
