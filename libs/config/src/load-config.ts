@@ -117,3 +117,19 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
     })),
   );
 }
+
+/**
+ * For a service's entry point: `load()` (its `load<Svc>Config`), and when the environment is
+ * wrong, the {@link ConfigError}'s message (every bad variable, one per line) on stderr after
+ * `<service>: invalid configuration`, then exit 1 — no stack trace for a situation the operator
+ * fixes in the environment. Any other error is rethrown.
+ */
+export function loadConfigOrExit<T>(service: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${service}: ${err.message}\n`);
+    process.exit(1);
+  }
+}

@@ -132,12 +132,16 @@ export function outboxEnv(service: ServiceName) {
  *   `0` = no clean-up).
  * - `PROCESSED_EVENTS_RETENTION_MS` how long `processed_events` claims (idempotency keys of
  *   handled events and requests) are kept, a duration (default `30d`: longer than any event
- *   stream keeps a message, 14 days at most, so a redelivered event still finds its claim).
+ *   stream keeps a message, 14 days at most, so a redelivered event still finds its claim;
+ *   `0` = kept for ever; a value under 14 days is refused: it would let a redelivered event act
+ *   twice).
  */
 export function housekeepingEnv() {
   return {
     HOUSEKEEPING_INTERVAL_MS: durationMs().default(3_600_000),
-    PROCESSED_EVENTS_RETENTION_MS: durationMs().default(30 * 86_400_000),
+    PROCESSED_EVENTS_RETENTION_MS: durationMs()
+      .refine((ms) => ms === 0 || ms >= 14 * 86_400_000, { message: 'must be 0 (kept for ever) or at least 14d (the longest a stream keeps an event)' })
+      .default(30 * 86_400_000),
   };
 }
 

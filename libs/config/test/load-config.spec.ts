@@ -9,6 +9,7 @@ import {
   grpcAddress,
   grpcServerEnv,
   heapCapNodeOptions,
+  housekeepingEnv,
   loadConfig,
   natsEnv,
   parseApiKeys,
@@ -105,6 +106,15 @@ describe('loadConfig', () => {
       const err = captureError(() => loadConfig(ticketSchema, { NOTIFY_API_KEYS: `${KEY_A}:admin`, NATS_STREAM_REPLICAS: bad }));
       expect(err.problems.map((p) => p.variable)).toEqual(['NATS_STREAM_REPLICAS']);
     }
+  });
+
+  it('PROCESSED_EVENTS_RETENTION_MS: 30 days by default, 0 (kept for ever) or at least 14 days (the longest a stream keeps an event)', () => {
+    const schema = envSchema({ ...housekeepingEnv() });
+    expect(loadConfig(schema, {})).toMatchObject({ HOUSEKEEPING_INTERVAL_MS: 3_600_000, PROCESSED_EVENTS_RETENTION_MS: 30 * 86_400_000 });
+    expect(loadConfig(schema, { PROCESSED_EVENTS_RETENTION_MS: '0' }).PROCESSED_EVENTS_RETENTION_MS).toBe(0);
+    expect(loadConfig(schema, { PROCESSED_EVENTS_RETENTION_MS: '14d' }).PROCESSED_EVENTS_RETENTION_MS).toBe(14 * 86_400_000);
+    const err = captureError(() => loadConfig(schema, { PROCESSED_EVENTS_RETENTION_MS: '7d' }));
+    expect(err.problems.map((p) => p.variable)).toEqual(['PROCESSED_EVENTS_RETENTION_MS']);
   });
 
   it('treats empty and whitespace-only values as unset', () => {

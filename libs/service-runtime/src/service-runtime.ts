@@ -23,7 +23,7 @@ export interface RuntimeConfig {
   readonly OUTBOX_RETENTION_MS?: number | undefined;
   /** Time between two housekeeping passes, ms; 0 or unset = none (`@notify/config` housekeepingEnv). */
   readonly HOUSEKEEPING_INTERVAL_MS?: number | undefined;
-  /** `processed_events` claims older than this are deleted by the housekeeping, ms (default 30 days). */
+  /** `processed_events` claims older than this are deleted by the housekeeping, ms (default 30 days; 0 = kept for ever). */
   readonly PROCESSED_EVENTS_RETENTION_MS?: number | undefined;
 }
 
@@ -132,7 +132,8 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     if (config.HOUSEKEEPING_INTERVAL_MS) {
       const retentionMs = config.PROCESSED_EVENTS_RETENTION_MS ?? 30 * 86_400_000;
       const tasks: HousekeepingTask[] = [
-        { name: 'processed_events', run: () => purgeProcessedEvents(dataSource, retentionMs, { schema }) },
+        // 0 = kept for ever, as for the gateway's retentions (a purge of everything would let a redelivered event act twice).
+        ...(retentionMs > 0 ? [{ name: 'processed_events', run: () => purgeProcessedEvents(dataSource, retentionMs, { schema }) }] : []),
         ...(options.housekeeping ?? []).map((t) => ({ name: t.name, run: () => t.run(dataSource) })),
       ];
       housekeeping = startHousekeeping({ tasks, intervalMs: config.HOUSEKEEPING_INTERVAL_MS, logger });

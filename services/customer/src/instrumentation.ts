@@ -1,9 +1,11 @@
 // Loaded first by main.ts: OpenTelemetry must patch grpc, http, pg and pino before they
 // are required anywhere else.
+import { loadConfigOrExit } from '@notify/config';
 import { startTelemetry } from '@notify/telemetry';
 import { loadCustomerConfig } from './config';
 
-const config = loadCustomerConfig();
+// A wrong environment: the variables to fix on stderr, exit 1, no stack trace.
+const config = loadConfigOrExit('customer', () => loadCustomerConfig());
 
 /** The process's telemetry (flushed on shutdown). */
 export const telemetry = startTelemetry({

@@ -57,7 +57,7 @@ const providerEnv = {
   ADVANTA_SHORTCODE: secret(),
   ADVANTA_BASE_URL: httpUrl().default('http://127.0.0.1:8094'),
   ADVANTA_COST_RUPIAH: rupiah().default(0),
-  PROVIDER_TIMEOUT_MS: durationMs().default(10_000),
+  PROVIDER_TIMEOUT_MS: durationMs().refine((ms) => ms > 0, { message: 'must be more than 0 (every provider call would be aborted at once)' }).default(10_000),
   BREAKER_ERROR_THRESHOLD_PERCENTAGE: percentage().default(50),
   BREAKER_VOLUME_THRESHOLD: positiveInt().default(5),
   BREAKER_RESET_TIMEOUT_MS: durationMs().default(30_000),
@@ -155,7 +155,7 @@ const pipelineEnv = {
   DELIVERY_RETRY_MAX_MS: durationMs().default(30 * 60_000),
   DISPATCH_WORKERS: positiveInt().default(64),
   DISPATCH_BATCH_SIZE: positiveInt().default(64),
-  DISPATCH_POLL_MS: durationMs().default(1000),
+  DISPATCH_POLL_MS: durationMs().refine((ms) => ms >= 10, { message: 'must be at least 10ms (0 makes the idle dispatcher query Postgres in a loop)' }).default(1000),
   DISPATCH_LEASE_MS: durationMs().default(120_000),
   EVENT_CONSUMER_CONCURRENCY: positiveInt().default(128),
   SMS_FALLBACK_PRIORITIES: commaList(z.enum(PRIORITY_NAMES)).default(['URGENT', 'HIGH']),
@@ -166,7 +166,7 @@ const pipelineEnv = {
   TWILIO_RATE_PER_SECOND: nonNegativeInt().default(0),
   ADVANTA_RATE_PER_SECOND: nonNegativeInt().default(0),
   TICKET_PORTAL_URL: httpUrl().optional(),
-  SUPPORT_PHONE: z.string().trim().default(''),
+  SUPPORT_PHONE: z.string().trim().regex(/^\+?[0-9][0-9 -]{5,19}$/, 'must be a phone number (E.164 digits, e.g. 6282112345678; spaces and dashes allowed)').optional(),
   SYSTEM_NAME: z.string().trim().min(1).default('NOTIFY'),
   RESOLVE_PAGE_SIZE: positiveInt().refine((n) => n <= 5000, { message: 'must be at most 5000' }).default(1000),
   DIRECTORY_CACHE_TTL_MS: durationMs().default(2_000),
@@ -184,6 +184,21 @@ const schema = envSchema({
   ...providerEnv,
   ...webhookEnv,
   ...pipelineEnv,
+}).superRefine((c, ctx) => {
+  // Rules between variables (each bad one named, with the others' values' meaning).
+  if (c.DELIVERY_RETRY_MAX_MS < c.DELIVERY_RETRY_INITIAL_MS) {
+    ctx.addIssue({ code: 'custom', path: ['DELIVERY_RETRY_MAX_MS'], message: `must be at least DELIVERY_RETRY_INITIAL_MS (${c.DELIVERY_RETRY_INITIAL_MS} ms)` });
+  }
+  // A round may try every provider of both chains (WhatsApp, then the SMS fallback), each up to
+  // PROVIDER_TIMEOUT_MS: a lease shorter than that expires while the round is still sending, and
+  // the row is marked DEAD as possibly sent.
+  const longestRoundMs = c.PROVIDER_TIMEOUT_MS * (c.WHATSAPP_PROVIDERS.length + c.SMS_PROVIDERS.length);
+  if (c.DISPATCH_LEASE_MS <= longestRoundMs) {
+    ctx.addIssue({
+      code: 'custom', path: ['DISPATCH_LEASE_MS'],
+      message: `must exceed PROVIDER_TIMEOUT_MS × the providers of both chains (${longestRoundMs} ms): a round may try them all`,
+    });
+  }
 });
 
 /** The zod schema of this service's environment (deploy-file checks read its keys). */

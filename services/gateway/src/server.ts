@@ -136,7 +136,7 @@ export async function startGatewayService(
     runtime.onClose(async () => {
       for (const c of [customerClient, templateClient, ticketClient]) (c as unknown as { close?: () => void } | undefined)?.close?.();
     });
-    const facts = { ticketPortalUrl: config.TICKET_PORTAL_URL, supportPhone: config.SUPPORT_PHONE, systemName: config.SYSTEM_NAME };
+    const facts = { ticketPortalUrl: config.TICKET_PORTAL_URL, supportPhone: config.SUPPORT_PHONE ?? '', systemName: config.SYSTEM_NAME };
     const directory: RecipientDirectory = customerClient
       ? new GrpcRecipientDirectory(customerClient, config.RESOLVE_PAGE_SIZE, { ttlMs: config.DIRECTORY_CACHE_TTL_MS })
       : { resolve: () => unavailable('customer service'), customer: () => unavailable('customer service'), staff: () => unavailable('customer service') };

@@ -1,9 +1,11 @@
 // Loaded first by main.ts: OpenTelemetry must patch grpc, http, pg and pino before they
 // are required anywhere else.
+import { loadConfigOrExit } from '@notify/config';
 import { startTelemetry } from '@notify/telemetry';
 import { loadSchedulerConfig } from './config';
 
-const config = loadSchedulerConfig();
+// A wrong environment: the variables to fix on stderr, exit 1, no stack trace.
+const config = loadConfigOrExit('scheduler', () => loadSchedulerConfig());
 
 /** The process's telemetry (flushed on shutdown). */
 export const telemetry = startTelemetry({

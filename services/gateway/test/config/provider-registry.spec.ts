@@ -73,3 +73,26 @@ describe('buildProviderChains', () => {
     r.sms!.close();
   });
 });
+
+describe('gateway config: values that would break the pipeline are refused, naming the variable', () => {
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      load(env);
+      return [];
+    } catch (err) {
+      return (err as { problems: Array<{ variable: string }> }).problems.map((p) => p.variable);
+    }
+  };
+  it.each<[Record<string, string>, string]>([
+    [{ DISPATCH_POLL_MS: '0' }, 'DISPATCH_POLL_MS'],
+    [{ PROVIDER_TIMEOUT_MS: '0' }, 'PROVIDER_TIMEOUT_MS'],
+    [{ DISPATCH_LEASE_MS: '30s' }, 'DISPATCH_LEASE_MS'], // 10 s × 4 providers may be needed
+    [{ DELIVERY_RETRY_INITIAL_MS: '100000', DELIVERY_RETRY_MAX_MS: '1' }, 'DELIVERY_RETRY_MAX_MS'],
+    [{ SUPPORT_PHONE: 'call us!' }, 'SUPPORT_PHONE'],
+  ])('%j → %s', (env, variable) => {
+    expect(problems(env)).toEqual([variable]);
+  });
+  it('accepts a lease longer than every provider\'s timeout together, and a support phone with spaces', () => {
+    expect(problems({ DISPATCH_LEASE_MS: '30s', PROVIDER_TIMEOUT_MS: '5s', SUPPORT_PHONE: '+62 821-1234-5678' })).toEqual([]);
+  });
+});

@@ -22,7 +22,7 @@ describe('gateway killed between the provider call and its bookkeeping', () => {
   let output = '';
 
   beforeAll(async () => {
-    stack = await startStack('gw_crash', { DISPATCH_LEASE_MS: '1500', DISPATCH_POLL_MS: '100' }, { startGateway: false });
+    stack = await startStack('gw_crash', { DISPATCH_LEASE_MS: '1500', DISPATCH_POLL_MS: '100', PROVIDER_TIMEOUT_MS: '300' }, { startGateway: false });
   }, 120_000);
 
   afterAll(async () => {
@@ -75,7 +75,7 @@ describe('gateway killed between the provider call and its bookkeeping', () => {
     const before = (await stack.gateway?.store.delivery(deliveryId)) ?? null;
     expect(before).toBeNull(); // no in-process gateway yet
     // Restart (in process, same schema and namespace, no test hook).
-    const gw = await stack.restartGateway({ DISPATCH_LEASE_MS: '1500', DISPATCH_POLL_MS: '100' });
+    const gw = await stack.restartGateway({ DISPATCH_LEASE_MS: '1500', DISPATCH_POLL_MS: '100', PROVIDER_TIMEOUT_MS: '300' });
     expect((await gw.store.delivery(deliveryId))!.status).toMatch(/SENDING|DEAD/);
     const dead = await waitFor(async () => {
       const d = await gw.store.delivery(deliveryId);
