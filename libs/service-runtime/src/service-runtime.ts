@@ -70,6 +70,32 @@ export interface ServiceRuntime {
   close(): Promise<void>;
 }
 
+/** Errors meaning the server was not reached or refused us (not a failing migration): Node / pg / NATS codes. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', '28P01', '28000', '3D000', 'CONNECTION_REFUSED']);
+
+/**
+ * A start-up failure to reach a dependency, said as the variable to check: `DATABASE_URL: cannot
+ * reach Postgres at 127.0.0.1:5499 (connect ECONNREFUSED 127.0.0.1:5499)`. Other errors (a
+ * failing migration, a bug) are returned as they are.
+ */
+function namedStartError(variable: string, what: string, err: unknown): unknown {
+  const e = err as { code?: unknown; message?: unknown; errors?: Array<{ code?: unknown }> };
+  const code = String(e?.code ?? e?.errors?.[0]?.code ?? '');
+  const message = err instanceof Error ? err.message : String(err);
+  const unreachable = UNREACHABLE.has(code) || /connection refused|ECONNREFUSED|getaddrinfo|timed? ?out|does not exist|password authentication/i.test(message);
+  return unreachable ? new Error(`${variable}: cannot reach ${what} (${message || code})`, { cause: err }) : err;
+}
+
+/** `host:port/db` of a Postgres URL, without credentials. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 /**
  * Opens what a service needs before it can serve:
  * 1. a DataSource on DATABASE_URL / DATABASE_SCHEMA and the migrations (under the db lib's advisory lock);
@@ -112,13 +138,17 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     if (bus && ownsBus) await bus.close().catch(() => undefined);
   };
   try {
-    const ran = await runMigrations(dataSource);
+    const ran = await runMigrations(dataSource).catch((err: unknown) => {
+      throw namedStartError('DATABASE_URL', `Postgres at ${hostOf(config.DATABASE_URL!)}`, err);
+    });
     if (ran.length > 0) logger.info({ migrations: ran, schema }, `${service} migrations applied`);
     if (options.bus) {
       bus = options.bus;
     } else if (config.NATS_URL) {
       bus = await connectJetStreamBus({
         url: config.NATS_URL.split(',').map((s) => s.trim()), name: service, logger, streamReplicas: config.NATS_STREAM_REPLICAS ?? 1,
+      }).catch((err: unknown) => {
+        throw namedStartError('NATS_URL', `NATS at ${config.NATS_URL}`, err);
       });
     } else {
       logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
@@ -186,5 +216,10 @@ export async function serveGrpc(
     tls: config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined,
     protoFiles: [...entry.protoFiles],
     includeDirs: [PROTO_ROOT],
+  }).catch((err: unknown) => {
+    // grpc-js reports a taken port as "No address added out of total 1 resolved" with the listen errors inside.
+    const text = `${err instanceof Error ? err.message : String(err)} ${JSON.stringify((err as { errors?: unknown }).errors ?? '')}`;
+    if (/EADDRINUSE|address already in use/i.test(text)) throw new Error(`GRPC_PORT: ${config.GRPC_HOST}:${config.GRPC_PORT} is already in use`, { cause: err });
+    throw err;
   });
 }

@@ -1,0 +1,42 @@
+// A service that cannot reach a dependency, or whose port is taken, says which variable to check.
+import { createServer, type Server } from 'node:net';
+import { createLogger } from '@notify/logger';
+import { createTestSchema, type TestSchema } from '@notify/testing';
+import { openServiceRuntime, serveGrpc } from '../src';
+
+const logger = createLogger({ service: 'start-errors', level: 'silent' });
+
+describe('start-up errors name the variable', () => {
+  it('DATABASE_URL when Postgres cannot be reached', async () => {
+    const open = openServiceRuntime({
+      service: 'probe', logger, entities: [], migrations: [],
+      config: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test', DATABASE_SCHEMA: 'probe' },
+    });
+    await expect(open).rejects.toThrow(/^DATABASE_URL: cannot reach Postgres at 127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\)$/);
+  });
+
+  it('NATS_URL when NATS cannot be reached', async () => {
+    const pg: TestSchema = await createTestSchema('start_errors');
+    try {
+      const open = openServiceRuntime({
+        service: 'probe', logger, entities: [], migrations: [],
+        config: { DATABASE_URL: pg.url, DATABASE_SCHEMA: pg.schema, NATS_URL: 'nats://127.0.0.1:1' },
+      });
+      await expect(open).rejects.toThrow(/^NATS_URL: cannot reach NATS at nats:\/\/127\.0\.0\.1:1 \(/);
+    } finally {
+      await pg.dropSchema();
+    }
+  });
+
+  it('GRPC_PORT when the port is taken', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const serve = serveGrpc('template', {}, { GRPC_HOST: '127.0.0.1', GRPC_PORT: port, NOTIFY_API_KEYS: [] as never }, logger);
+      await expect(serve).rejects.toThrow(`GRPC_PORT: 127.0.0.1:${port} is already in use`);
+    } finally {
+      taken.close();
+    }
+  });
+});
