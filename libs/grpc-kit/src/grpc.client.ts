@@ -25,6 +25,16 @@ export interface CreateClientOptions {
   /** TLS: `true` for system roots, or PEM roots for a private CA; plaintext when absent. */
   tls?: boolean | { rootCerts: Buffer | string };
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * The variable the key comes from when a service calls another with its own key
+   * (`SERVICE_API_KEY`): the server refusing that key (UNAUTHENTICATED: unknown key) is then
+   * reported as UNAVAILABLE `<address> refused SERVICE_API_KEY: …`, so the caller of this service
+   * learns of a deployment problem of the service, not of their own key (which was accepted), and
+   * consumers retry until it is fixed. (PERMISSION_DENIED stays: it is also a business answer,
+   * e.g. a technician assigning a ticket to someone else.) Calls that set their own
+   * `authorization` are not changed.
+   */
+  keyVariable?: string;
 }
 
 /**
@@ -46,8 +56,17 @@ export function createClient<C>(Client: GrpcClientConstructor<C>, address: strin
     }
     return new grpc.InterceptingCall(nextCall(next), {
       start(metadata, listener, start) {
-        if (metadata.get(AUTHORIZATION_METADATA).length === 0) metadata.set(AUTHORIZATION_METADATA, bearer);
-        start(metadata, listener);
+        const ownKey = metadata.get(AUTHORIZATION_METADATA).length === 0;
+        if (ownKey) metadata.set(AUTHORIZATION_METADATA, bearer);
+        const keyVariable = options.keyVariable;
+        if (!ownKey || !keyVariable) return start(metadata, listener);
+        // A partial listener: grpc-js passes the other events through to the caller's listener.
+        start(metadata, {
+          onReceiveStatus(status, next) {
+            const refused = status.code === grpc.status.UNAUTHENTICATED;
+            next(refused ? { ...status, code: grpc.status.UNAVAILABLE, details: `${address} refused ${keyVariable}: ${status.details}` } : status);
+          },
+        });
       },
     });
   };

@@ -169,6 +169,16 @@ describe('grpc-kit server and client (real grpc-js on loopback)', () => {
       expect((denied.cause as grpc.ServiceError).code).toBe(grpc.status.PERMISSION_DENIED);
     });
 
+    it("a service's own key refused (keyVariable) is UNAVAILABLE naming the variable; a business PERMISSION_DENIED stays", async () => {
+      const wrong = track(createClient(EchoServiceClient, address, { apiKey: 'not-a-key-0000000000000', keyVariable: 'SERVICE_API_KEY' }));
+      const err = await callUnary(wrong, 'echo', { text: 'x' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnavailableError);
+      expect((err as Error).message).toBe(`${address} refused SERVICE_API_KEY: missing or unknown API key (metadata authorization: Bearer <key>)`);
+      const denied = track(createClient(EchoServiceClient, address, { apiKey: KEYS.technician, keyVariable: 'SERVICE_API_KEY' }));
+      const business = await expectStatus(callUnary(denied, 'fail', { kind: 'NOT_FOUND', message: '' }));
+      expect((business.cause as grpc.ServiceError).code).toBe(grpc.status.PERMISSION_DENIED);
+    });
+
     it('an allowed key works and the handler sees its principal (not the key) and the default deadline', async () => {
       const tech = track(createClient(EchoServiceClient, address, { apiKey: KEYS.technician }));
       const sentAt = Date.now();

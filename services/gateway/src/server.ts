@@ -130,9 +130,9 @@ export async function startGatewayService(
     });
 
     const apiKey = config.SERVICE_API_KEY;
-    const customerClient = apiKey ? createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey }) : undefined;
-    const templateClient = apiKey ? createClient(templatev1.TemplateServiceClient, config.TEMPLATE_ADDR, { apiKey }) : undefined;
-    const ticketClient = apiKey ? createClient(ticketv1.TicketServiceClient, config.TICKET_ADDR, { apiKey }) : undefined;
+    const customerClient = apiKey ? createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey, keyVariable: 'SERVICE_API_KEY' }) : undefined;
+    const templateClient = apiKey ? createClient(templatev1.TemplateServiceClient, config.TEMPLATE_ADDR, { apiKey, keyVariable: 'SERVICE_API_KEY' }) : undefined;
+    const ticketClient = apiKey ? createClient(ticketv1.TicketServiceClient, config.TICKET_ADDR, { apiKey, keyVariable: 'SERVICE_API_KEY' }) : undefined;
     runtime.onClose(async () => {
       for (const c of [customerClient, templateClient, ticketClient]) (c as unknown as { close?: () => void } | undefined)?.close?.();
     });

@@ -159,7 +159,7 @@ function downstream(config: SchedulerConfig): { tickets: TicketDirectory; custom
       templates: { variants: missing, tryRender: missing },
     };
   }
-  const options = { apiKey, deadlineMs: config.RPC_DEADLINE_MS };
+  const options = { apiKey, deadlineMs: config.RPC_DEADLINE_MS, keyVariable: 'SERVICE_API_KEY' };
   return {
     tickets: new GrpcTicketDirectory(createClient(ticketv1.TicketServiceClient, config.TICKET_ADDR, options)),
     customers: new GrpcCustomerDirectory(createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, options)),

@@ -169,7 +169,7 @@ function customerServiceDirectories(config: TicketConfig): { staff: StaffDirecto
       Promise.reject(new UnavailableError(`${what}: SERVICE_API_KEY is not set, cannot call the customer service`));
     return { staff: { findStaff: unavailable('staff directory') }, customers: { exists: unavailable('customer directory') } };
   }
-  const client = createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey });
+  const client = createClient(customerv1.CustomerServiceClient, config.CUSTOMER_ADDR, { apiKey, keyVariable: 'SERVICE_API_KEY' });
   const options = { ttlMs: config.DIRECTORY_CACHE_TTL_MS };
   return { staff: new GrpcStaffDirectory(client, options), customers: new GrpcCustomerDirectory(client, options) };
 }
