@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
-import { heapCapNodeOptions, SERVICE_HEAP_MB, SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
+import { heapCapNodeOptions, parseApiKeys, SERVICE_HEAP_MB, SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
 import { StackStartRefusal } from './refusal';
 
 /** The five services in start order: a service starts after the ones it calls. */
@@ -128,20 +128,37 @@ export interface StackKeys {
 }
 
 /**
- * The keys of the embedded stack:
- * - NOTIFY_API_KEYS set: used as is; SERVICE_API_KEY must then be one of its `service` keys
- *   (or is taken from the first `service` entry); throws when there is none.
+ * The keys of a stack (`npm start` and `npm run start:services`):
+ * - NOTIFY_API_KEYS set: parsed as the services parse it (@notify/config parseApiKeys: 16+
+ *   characters per key, known roles…) and used as is; SERVICE_API_KEY, when set, must be one of
+ *   its `service` keys (any other key would be refused by the called services: UNAUTHENTICATED),
+ *   else the first `service` entry is taken. Every problem is a {@link StackStartRefusal}: a
+ *   malformed entry, no `service` entry, a SERVICE_API_KEY not among them. No key is ever put in
+ *   a message.
  * - otherwise an admin key and a service key are generated once (24 random bytes, base64url)
- *   and kept in `<keysDir>/api-keys.json`, so the key printed stays valid across restarts.
+ *   and kept in `<keysDir>/api-keys.json`, so the key printed stays valid across restarts; a
+ *   SERVICE_API_KEY set alone is not used (see {@link overriddenByStack}).
  */
 export function resolveKeys(env: Env, keysDir: string | undefined): StackKeys {
-  if (env['NOTIFY_API_KEYS']) {
-    const entries = env['NOTIFY_API_KEYS'].split(',').map((e) => e.trim().split(':'));
-    const serviceKey = env['SERVICE_API_KEY'] ?? entries.find((e) => e[1] === 'service')?.[0];
-    if (!serviceKey) {
-      throw new StackStartRefusal('NOTIFY_API_KEYS is set but has no `<key>:service` entry and SERVICE_API_KEY is unset: the services could not call each other');
+  const raw = env['NOTIFY_API_KEYS'];
+  if (raw?.trim()) {
+    const parsed = parseApiKeys(raw);
+    if (!parsed.ok) {
+      throw new StackStartRefusal(`NOTIFY_API_KEYS is not valid: ${parsed.problems.join('; ')} (expected key:role[:staff_id],… with keys of 16+ characters)`);
     }
-    return { apiKeys: env['NOTIFY_API_KEYS'], adminKey: undefined, serviceKey, source: 'environment' };
+    const serviceKeys = parsed.keys.filter((k) => k.role === 'service').map((k) => k.key);
+    const given = env['SERVICE_API_KEY']?.trim();
+    if (given && !serviceKeys.includes(given)) {
+      throw new StackStartRefusal(
+        `SERVICE_API_KEY is not one of the ${serviceKeys.length} \`<key>:service\` entries of NOTIFY_API_KEYS: the services would refuse each other's calls (UNAUTHENTICATED). ` +
+          'Set it to one of them, or unset it to use the first',
+      );
+    }
+    const serviceKey = given || serviceKeys[0];
+    if (!serviceKey) {
+      throw new StackStartRefusal('NOTIFY_API_KEYS is set but has no `<key>:service` entry: the services could not call each other. Add one (e.g. `<16+ characters>:service`)');
+    }
+    return { apiKeys: raw, adminKey: undefined, serviceKey, source: 'environment' };
   }
   const file = keysDir ? path.join(keysDir, 'api-keys.json') : undefined;
   if (file && existsSync(file)) {
@@ -159,6 +176,26 @@ export function resolveKeys(env: Env, keysDir: string | undefined): StackKeys {
 
 function keysFrom(admin: string, service: string, source: StackKeys['source']): StackKeys {
   return { apiKeys: `${admin}:admin,${service}:service`, adminKey: admin, serviceKey: service, source };
+}
+
+/**
+ * Service variables {@link serviceEnv} sets for each service itself, whatever the environment
+ * says: one value could not serve five services (GRPC_PORT, DATABASE_SCHEMA…), or the stack
+ * wires them (the callees' addresses). The ports come from STACK_PORTS (`default` or `auto`); a
+ * service's own port cannot be chosen. Instead: `<SVC>_DATABASE_SCHEMA` for a schema,
+ * WEBHOOK_HOST is kept.
+ */
+export const STACK_SET_VARIABLES = ['GRPC_HOST', 'GRPC_PORT', 'WEBHOOK_PORT', 'DATABASE_SCHEMA', 'OTEL_SERVICE_NAME', 'TICKET_ADDR', 'CUSTOMER_ADDR', 'TEMPLATE_ADDR'] as const;
+
+/**
+ * The variables set in `env` that the stack does not use (the banner names them): those of
+ * {@link STACK_SET_VARIABLES}, and SERVICE_API_KEY when NOTIFY_API_KEYS is unset (the
+ * generated service key is used: the generated NOTIFY_API_KEYS knows no other).
+ */
+export function overriddenByStack(env: Env): string[] {
+  const names: string[] = STACK_SET_VARIABLES.filter((v) => !!env[v]?.trim());
+  if (env['SERVICE_API_KEY']?.trim() && !env['NOTIFY_API_KEYS']?.trim()) names.push('SERVICE_API_KEY');
+  return names;
 }
 
 /** What {@link serviceEnv} needs to know about the stack. */
@@ -183,7 +220,8 @@ export interface StackEnvInput {
  * of the services it calls, NOTIFY_API_KEYS + SERVICE_API_KEY, NODE_OPTIONS with the service's
  * heap cap (SERVICE_HEAP_MB, unless the caller's NODE_OPTIONS sets one; it takes effect in a
  * process of its own, as `start:services` runs them) and, for the gateway, the webhook port and
- * provider variables.
+ * `providerEnv` (which wins over the caller's). These override the caller's environment: see
+ * {@link STACK_SET_VARIABLES}.
  */
 export function serviceEnv(service: ServiceName, input: StackEnvInput): Record<string, string | undefined> {
   const host = input.host ?? '127.0.0.1';

@@ -23,11 +23,10 @@
  * (a second signal more than 2 s after the first exits 1 at once).
  */
 import { telemetry } from './instrumentation'; // first: patches grpc, http, pg, undici and pino before they load
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { SERVICE_PORTS } from '@notify/config';
 import { SERVICE_CATALOG } from '@notify/proto';
 import { startEmbeddedStack, type EmbeddedStack, type EmbeddedStackInfo } from './embedded-stack';
+import { apiKeysInfo, removeStackInfoFile, stackInfoFilePath, writeStackInfoFile } from './info-file';
 import { describeStartFailure } from './refusal';
 
 /** Human-readable summary of a started stack: where things listen, what was chosen, what to try. */
@@ -93,23 +92,28 @@ function formatWindow(ms: number): string {
 }
 
 /**
- * Writes `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE): pid, gRPC addresses, webhook and
- * simulator URLs, the modes chosen — for scripts (`npm run demo`, the smoke test) to find the
- * running stack. No key is written there (the generated ones are in api-keys.json).
+ * Writes `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE, see info-file.ts): pid, gRPC
+ * addresses, webhook and simulator URLs, the modes chosen — for scripts (`npm run demo`, the
+ * smoke test) to find the running stack. No key is written there (the generated ones are in
+ * api-keys.json).
  */
 export function infoFilePath(info: EmbeddedStackInfo): string {
-  return process.env['STACK_INFO_FILE'] ?? path.join(info.dataRoot, 'stack.json');
+  return stackInfoFilePath(process.env, info.dataRoot);
 }
 
 function writeInfoFile(info: EmbeddedStackInfo): void {
-  const { keys: _keys, ...rest } = info;
-  const file = infoFilePath(info);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), ...rest }, null, 2) + '\n');
+  const { keys, ...rest } = info;
+  writeStackInfoFile(infoFilePath(info), {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    runner: 'npm start',
+    ...rest,
+    apiKeys: apiKeysInfo(keys, info.dataRoot),
+  });
 }
 
 function removeInfoFile(info: EmbeddedStackInfo): void {
-  rmSync(infoFilePath(info), { force: true });
+  removeStackInfoFile(infoFilePath(info));
 }
 
 /** Hides a password in a connection URL. */

@@ -4,27 +4,48 @@
  * required. `npm run sim` runs the provider simulators separately.
  *
  * 1. Checks DATABASE_URL and NATS_URL (exits 2 with a message naming the missing ones);
- * 2. API keys: NOTIFY_API_KEYS / SERVICE_API_KEY from the environment, else an admin and a
- *    service key generated once into NOTIFY_DATA_DIR (default .notify-data) and printed;
+ * 2. ports (STACK_PORTS: default 50051…50055, webhooks 8080, checked free; `auto` free ones,
+ *    the simulators' included) and API keys (NOTIFY_API_KEYS / SERVICE_API_KEY from the
+ *    environment, checked as the services check them, else an admin and a service key generated
+ *    once into NOTIFY_DATA_DIR, default .notify-data); a problem there is refused in one line
+ *    (src/refusal.ts) before anything starts;
  * 3. starts template → customer → ticket → scheduler → gateway one after the other
  *    (`services/<svc>/src/main.ts` through the swc register, or dist/services/<svc>/src/main.js
  *    without @swc/core), each with its own environment (tools/stack/src/stack-env.ts): it
  *    applies its migrations and seeds (templates, routing rules) before it serves, and the next
  *    one starts when its gRPC health answers SERVING;
- * 4. prefixes each output line with `[<service>]`;
- * 5. SIGINT / SIGTERM: SIGTERM to the services in reverse start order, each awaited; exits 0 when
- *    all exited 0. A service exiting by itself stops the others and exits 1.
- * Ports: STACK_PORTS=auto for free ones, default 50051…50055 and webhooks on 8080; the
- * gateway sends to the simulators' default URLs unless provider credentials are set.
+ * 4. prefixes each output line with `[<service>]`; once all serve, prints the banner (addresses,
+ *    the `npm run sim` command for this stack's simulator ports) and writes the info file
+ *    `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE; info-file.ts), removed on stop;
+ * 5. SIGINT / SIGTERM: SIGTERM to the services in reverse start order, each awaited (drained);
+ *    exits 0 when all exited 0. A service exiting by itself, or failing to start, stops the
+ *    others the same way (once) and exits 1.
+ * Providers: no credentials set = the simulators of `npm run sim` at the environment's
+ * FONNTE_BASE_URL … ADVANTA_BASE_URL, else 127.0.0.1 on 8091…8094 (STACK_PORTS=auto: free
+ * ports); any credential set = real providers, the environment's variables as they are.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Env, ServiceName } from '@notify/config';
+import { SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
 import { checkHealth } from '@notify/testing';
+import { loadGatewayConfig } from '../../../services/gateway/src/config';
+import { apiKeysInfo, removeStackInfoFile, stackInfoFilePath, writeStackInfoFile, type StackInfoFile } from './info-file';
 import { describeStartFailure } from './refusal';
-import { hasProviderCredentials, resolveKeys, resolvePorts, serviceEnv, simulatorProviderEnv, SIM_DEFAULT_PORTS, START_ORDER } from './stack-env';
+import {
+  hasProviderCredentials,
+  overriddenByStack,
+  resolveKeys,
+  resolvePorts,
+  serviceEnv,
+  simulatorProviderEnv,
+  SIM_DEFAULT_PORTS,
+  START_ORDER,
+  type SimName,
+  type StackKeys,
+  type StackPorts,
+} from './stack-env';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -66,16 +87,90 @@ function prefixLines(stream: NodeJS.ReadableStream, name: string, out: NodeJS.Wr
   createInterface({ input: stream }).on('line', (line) => out.write(`${prefix}${line}\n`));
 }
 
-/** Waits until the service's gRPC health answers SERVING, or its process exits (throws), or `timeoutMs` passes. */
-async function waitServing(name: ServiceName, child: ChildProcess, addr: string, timeoutMs: number): Promise<void> {
+/**
+ * Waits until the service's gRPC health answers SERVING, or its process is gone (throws; the
+ * runner reported that already), or `timeoutMs` passes (throws).
+ */
+async function waitServing(name: ServiceName, gone: () => boolean, addr: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`start:services: ${name} exited (${child.exitCode ?? child.signalCode}) while starting; see its [${name}] lines`);
+    if (gone()) throw new Error(`start:services: ${name} exited while starting; see its [${name}] lines`);
     const status = await checkHealth(addr, '', 1_000).catch(() => undefined);
     if (status === 'SERVING') return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`start:services: ${name} did not answer SERVING on ${addr} within ${timeoutMs} ms`);
+}
+
+/** The gateway's base-URL variable and `npm run sim`'s port variable of each simulator. */
+const SIM_VARS: Readonly<Record<SimName, { readonly baseUrl: string; readonly simPort: string }>> = {
+  fonnte: { baseUrl: 'FONNTE_BASE_URL', simPort: 'FONNTE_SIM_PORT' },
+  wablas: { baseUrl: 'WABLAS_BASE_URL', simPort: 'WABLAS_SIM_PORT' },
+  twilio: { baseUrl: 'TWILIO_BASE_URL', simPort: 'TWILIO_SIM_PORT' },
+  advanta: { baseUrl: 'ADVANTA_BASE_URL', simPort: 'ADVANTA_SIM_PORT' },
+};
+
+/** Where the gateway sends without provider credentials, and how to run `npm run sim` for it. */
+export interface SimulatorPlan {
+  /** The gateway's FONNTE_BASE_URL … ADVANTA_BASE_URL. */
+  readonly urls: Readonly<Record<SimName, string>>;
+  /** The simulators whose URL came from the environment's `<NAME>_BASE_URL`. */
+  readonly fromEnv: readonly SimName[];
+  /** The simulators `npm run sim` cannot serve (their URL is not http://127.0.0.1|localhost:<port>/): the command gives them port 0. */
+  readonly elsewhere: readonly SimName[];
+  /** The `npm run sim` command serving the others at those URLs, receipts to the gateway's webhook server. */
+  readonly command: string;
+}
+
+/**
+ * start:services runs no simulators (`npm run sim` does): each provider URL is the
+ * environment's `<NAME>_BASE_URL` when set, else 127.0.0.1 on `ports.sims` (8091…8094 by
+ * default, free ports with STACK_PORTS=auto so a second stack has its own); `command` is the
+ * `npm run sim` line listening there (libs/provider-sim/src/main.ts: `<NAME>_SIM_PORT`,
+ * SIM_WEBHOOK_BASE_URL, WEBHOOK_SECRET), naming only ports that differ from its defaults.
+ */
+export function simulatorPlan(env: Env, ports: StackPorts, webhookUrl: string): SimulatorPlan {
+  const urls = {} as Record<SimName, string>;
+  const fromEnv: SimName[] = [];
+  const elsewhere: SimName[] = [];
+  const assignments: string[] = [];
+  for (const name of Object.keys(SIM_VARS) as SimName[]) {
+    const given = env[SIM_VARS[name].baseUrl]?.trim();
+    if (given) fromEnv.push(name);
+    urls[name] = given || `http://127.0.0.1:${ports.sims[name]}`;
+    const port = loopbackPort(urls[name]);
+    if (port === undefined) {
+      elsewhere.push(name);
+      assignments.push(`${SIM_VARS[name].simPort}=0`);
+    } else if (port !== SIM_DEFAULT_PORTS[name]) {
+      assignments.push(`${SIM_VARS[name].simPort}=${port}`);
+    }
+  }
+  const secret = env['WEBHOOK_SECRET'] ? '"$WEBHOOK_SECRET"' : LOCAL_WEBHOOK_SECRET;
+  const command = [...assignments, `WEBHOOK_SECRET=${secret}`, `SIM_WEBHOOK_BASE_URL=${webhookUrl}`, 'npm run sim'].join(' ');
+  return { urls, fromEnv, elsewhere, command };
+}
+
+/** The port of an `http://127.0.0.1|localhost:<port>` URL with no path (what `npm run sim` serves), else undefined. */
+function loopbackPort(url: string): number | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(u.hostname) || (u.pathname !== '/' && u.pathname !== '')) return undefined;
+  return Number(u.port || 80);
+}
+
+/** One started service process. */
+interface Running {
+  readonly name: ServiceName;
+  readonly child: ChildProcess;
+  /** How it exited: `0`, `1`, `SIGKILL`… */
+  readonly exited: Promise<string>;
+  /** Its exit was already reported (the one that failed). */
+  reported: boolean;
 }
 
 async function run(): Promise<number> {
@@ -86,48 +181,67 @@ async function run(): Promise<number> {
     return 2;
   }
   const ports = await resolvePorts(env['STACK_PORTS'], { sims: false });
-  const keys = resolveKeys(env, path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data'));
-  const sims = Object.fromEntries(
-    Object.entries(SIM_DEFAULT_PORTS).map(([n, p]) => [n, `http://127.0.0.1:${p}`]),
-  ) as Record<keyof typeof SIM_DEFAULT_PORTS, string>;
+  const dataRoot = path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data');
+  const keys = resolveKeys(env, dataRoot);
+  const webhookUrl = `http://127.0.0.1:${ports.webhook}`;
   // The simulators of `npm run sim` append WEBHOOK_SECRET (when set) to their receipts; the
   // gateway accepts only receipts carrying its own, so both need the same value.
   const webhookSecret = env['WEBHOOK_SECRET'] ?? LOCAL_WEBHOOK_SECRET;
-  const providerEnv = hasProviderCredentials(env)
-    ? undefined
-    : { ...simulatorProviderEnv(sims, webhookSecret), WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.webhook}` };
+  const sims = hasProviderCredentials(env) ? undefined : simulatorPlan(env, ports, webhookUrl);
+  const providerEnv = sims && { ...simulatorProviderEnv(sims.urls, webhookSecret), WEBHOOK_PUBLIC_URL: env['WEBHOOK_PUBLIC_URL']?.trim() || webhookUrl };
   const input = { base: env, databaseUrl: env['DATABASE_URL']!, natsUrl: env['NATS_URL'], ports, keys, providerEnv };
+  const infoFile = stackInfoFilePath(env, dataRoot);
+  const say = (line: string) => process.stderr.write(`start:services: ${line}\n`);
 
-  const children: Array<{ name: ServiceName; child: ChildProcess; exited: Promise<number> }> = [];
-  let stopping = false;
-  const stopAll = async (): Promise<boolean> => {
-    stopping = true;
-    let ok = true;
-    for (const { name, child, exited } of [...children].reverse()) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const code = await exited;
-      if (code !== 0) {
-        ok = false;
-        process.stderr.write(`start:services: ${name} exited with ${code}\n`);
+  const children: Running[] = [];
+  let stopping: Promise<boolean> | undefined;
+  /**
+   * Stops the running services once (later calls get the same promise): SIGTERM to each, newest
+   * first, each awaited (they drain); reports the ones that did not exit 0. Resolves true when
+   * all it stopped did (the one whose failure started the stop was reported already).
+   */
+  const stopAll = (): Promise<boolean> =>
+    (stopping ??= (async () => {
+      removeStackInfoFile(infoFile);
+      let ok = true;
+      for (const entry of [...children].reverse()) {
+        if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill('SIGTERM');
+        const how = await entry.exited;
+        if (how !== '0' && !entry.reported) {
+          ok = false;
+          say(`${entry.name} exited with ${how} while stopping; see its [${entry.name}] lines`);
+        }
       }
-    }
-    return ok;
-  };
-  const finished = new Promise<number>((resolve) => {
-    const onSignal = (signal: string) => {
-      if (stopping) return;
-      process.stderr.write(`start:services: ${signal}, stopping the services (gateway first)…\n`);
-      void stopAll().then((ok) => resolve(ok ? 0 : 1));
-    };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
-    startAll().catch((err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      void stopAll().then(() => resolve(1));
+      return ok;
+    })());
+  /** Names the services still running, newest first. */
+  const runningNames = () => [...children].reverse().filter((c) => c.child.exitCode === null && c.child.signalCode === null).map((c) => c.name);
+  let settle: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (settle = resolve));
+  /** The stack failed (a service exited by itself, or did not come up): stops the rest once, exit 1. */
+  const fail = (what: string): void => {
+    if (stopping) return;
+    const rest = runningNames();
+    say(`${what}; ${rest.length > 0 ? `stopping ${rest.join(', ')}` : 'nothing else runs'}`);
+    void stopAll().then((ok) => {
+      say(rest.length === 0 ? 'exit 1' : `${ok ? 'the others stopped cleanly' : 'stopped'}; exit 1`);
+      settle(1);
     });
-  });
+  };
+  const onSignal = (signal: string): void => {
+    if (stopping) return;
+    const rest = runningNames();
+    say(rest.length > 0 ? `${signal}, stopping ${rest.join(', ')}…` : `${signal}, nothing runs yet`);
+    void stopAll().then((ok) => {
+      say(ok ? 'all stopped; exit 0' : 'stopped; exit 1');
+      settle(ok ? 0 : 1);
+    });
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
 
-  async function startAll(): Promise<void> {
+  let started = false;
+  const startAll = async (): Promise<void> => {
     for (const name of START_ORDER) {
       if (stopping) return;
       const childEnv = serviceEnv(name, input);
@@ -141,31 +255,91 @@ async function run(): Promise<number> {
       });
       prefixLines(child.stdout!, name, process.stdout);
       prefixLines(child.stderr!, name, process.stderr);
-      const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-      children.push({ name, child, exited });
-      void exited.then((code) => {
-        if (!stopping) {
-          process.stderr.write(`start:services: ${name} exited unexpectedly (${code}); stopping the others\n`);
-          process.kill(process.pid, 'SIGTERM');
-        }
+      // 'close': exited AND its output read to the end, so the runner's line comes after the service's last.
+      let closed = false;
+      const exited = new Promise<string>((resolve) =>
+        child.once('close', (code, signal) => {
+          closed = true;
+          resolve(code !== null ? String(code) : (signal ?? 'unknown'));
+        }),
+      );
+      const entry: Running = { name, child, exited, reported: false };
+      children.push(entry);
+      void exited.then((how) => {
+        if (stopping) return;
+        entry.reported = true;
+        fail(started ? `${name} exited by itself (${how}); see its [${name}] lines` : `${name} exited with ${how} while starting; see its [${name}] lines`);
       });
-      await waitServing(name, child, `127.0.0.1:${ports.grpc[name]}`, 60_000);
+      await waitServing(name, () => closed, `127.0.0.1:${ports.grpc[name]}`, 60_000);
     }
-    const lines = ['', '=== Notify services running (one process each) ===', ''];
-    for (const name of START_ORDER) lines.push(`  ${name.padEnd(10)} 127.0.0.1:${ports.grpc[name]}`);
-    lines.push(`  webhooks   http://127.0.0.1:${ports.webhook}`);
-    lines.push('', `  Postgres   ${env['DATABASE_URL']!.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@')}`, `  NATS       ${env['NATS_URL']}`);
-    lines.push(
-      providerEnv
-        ? `  Providers  the simulators on 8091…8094: run \`WEBHOOK_SECRET=${env['WEBHOOK_SECRET'] ? '$WEBHOOK_SECRET' : LOCAL_WEBHOOK_SECRET} SIM_WEBHOOK_BASE_URL=http://127.0.0.1:${ports.webhook} npm run sim\``
-        : '  Providers  real providers (credentials from the environment)',
-    );
-    lines.push(keys.adminKey ? `  API key    ${keys.adminKey} (admin)` : '  API key    from NOTIFY_API_KEYS');
-    lines.push('', 'Ctrl-C stops them all.', '');
-    process.stdout.write(lines.join('\n') + '\n');
-  }
+    if (stopping) return;
+    started = true;
+    process.stdout.write(servicesBanner({ env, ports, keys, sims, webhookUrl }) + '\n');
+    writeStackInfoFile(infoFile, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      runner: 'start:services',
+      database: { mode: 'external', url: env['DATABASE_URL']! },
+      events: { mode: 'nats', url: env['NATS_URL']! },
+      providers: sims ? { mode: 'simulators', urls: sims.urls, simCommand: sims.command } : { mode: 'real' },
+      grpc: addresses(ports),
+      webhookUrl,
+      ports,
+      ...rateLimitOf(input),
+      dataRoot,
+      apiKeys: apiKeysInfo(keys, dataRoot),
+      servicePids: Object.fromEntries(children.map((c) => [c.name, c.child.pid])),
+    });
+  };
+  startAll().catch((err: unknown) => fail(err instanceof Error ? err.message.replace(/^start:services: /, '') : String(err)));
 
   return finished;
+}
+
+/** `127.0.0.1:<port>` per service. */
+function addresses(ports: StackPorts): Record<ServiceName, string> {
+  return Object.fromEntries(START_ORDER.map((s) => [s, `127.0.0.1:${ports.grpc[s]}`])) as Record<ServiceName, string>;
+}
+
+/** The gateway's per-recipient rate limit as its config reads it (for stack.json; `npm run demo` names it). */
+function rateLimitOf(input: Parameters<typeof serviceEnv>[1]): { rateLimit?: NonNullable<StackInfoFile['rateLimit']> } {
+  try {
+    const config = loadGatewayConfig(serviceEnv('gateway', input));
+    return { rateLimit: { perRecipient: config.RECIPIENT_RATE_LIMIT, windowMs: config.RECIPIENT_RATE_WINDOW_MS, chosen: false } };
+  } catch {
+    return {}; // the gateway is SERVING, so it parsed; nothing to add if not
+  }
+}
+
+/** The banner start:services prints once all five answer SERVING (tests read the addresses from it). */
+export function servicesBanner(s: { env: Env; ports: StackPorts; keys: StackKeys; sims: SimulatorPlan | undefined; webhookUrl: string }): string {
+  const { env, ports, keys, sims, webhookUrl } = s;
+  const grpc = addresses(ports);
+  const lines = ['', '=== Notify services running (one process each) ===', ''];
+  for (const name of START_ORDER) lines.push(`  ${name.padEnd(10)} ${grpc[name]}`);
+  lines.push(`  webhooks   ${webhookUrl}`);
+  lines.push('', `  Postgres   ${env['DATABASE_URL']!.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@')}`, `  NATS       ${env['NATS_URL']}`);
+  if (sims) {
+    const own = (Object.keys(sims.urls) as SimName[]).map((n) => `${n} ${sims.urls[n]}${sims.fromEnv.includes(n) ? ` (${SIM_VARS[n].baseUrl})` : ''}`);
+    lines.push(`  Providers  simulators, NOT started here: ${own.join(', ')}`);
+    lines.push(`             run them with: ${sims.command}`);
+    if (sims.elsewhere.length > 0) lines.push(`             (${sims.elsewhere.join(', ')}: not a 127.0.0.1 port, served by whatever you pointed ${sims.elsewhere.map((n) => SIM_VARS[n].baseUrl).join(', ')} at)`);
+  } else {
+    lines.push('  Providers  real providers (credentials from the environment)');
+  }
+  lines.push(keys.adminKey ? `  API key    ${keys.adminKey} (admin)` : '  API key    from NOTIFY_API_KEYS');
+  const ignored = overriddenByStack(env);
+  if (ignored.length > 0) {
+    lines.push(
+      `  Not used   ${ignored.join(', ')} from the environment: this runner sets each service's host, port (STACK_PORTS: default or auto), schema (<SVC>_DATABASE_SCHEMA) and callee addresses itself; ` +
+        'a service\'s port cannot be chosen' +
+        (ignored.includes('SERVICE_API_KEY') ? '; SERVICE_API_KEY counts only with NOTIFY_API_KEYS' : ''),
+    );
+  }
+  const addrs = START_ORDER.filter((n) => ports.grpc[n] !== SERVICE_PORTS[n]).map((n) => `${n.toUpperCase()}_ADDR=${grpc[n]} `).join('');
+  lines.push('', `  ${addrs}NOTIFY_API_KEY=${keys.adminKey ?? '<your admin key>'} npx notifyctl tickets list`);
+  lines.push('', 'Ctrl-C stops them all.', '');
+  return lines.join('\n');
 }
 
 /**

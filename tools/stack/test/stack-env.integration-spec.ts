@@ -1,10 +1,11 @@
 /**
  * How the stack composes each service's environment (tools/stack/src/stack-env.ts): schemas,
  * ports, addresses of the services it calls, API keys (generated once and kept), provider
- * variables for the simulators, each service's V8 heap cap, and the busy-port check of the default
- * layout.
+ * variables for the simulators, each service's V8 heap cap, the busy-port check of the default
+ * layout, the keys' refusals (a SERVICE_API_KEY the others would refuse, a malformed
+ * NOTIFY_API_KEYS), the variables the stack sets itself, and the info file (stack.json).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -13,12 +14,14 @@ import { v8HeapLimitMiB } from '@notify/testing';
 import { loadCustomerConfig } from '../../../services/customer/src/config';
 import { loadTicketConfig } from '../../../services/ticket/src/config';
 import { loadGatewayConfig } from '../../../services/gateway/src/config';
+import { removeStackInfoFile, stackInfoFilePath, writeStackInfoFile } from '../src/info-file';
 import { StackStartRefusal } from '../src/refusal';
 import {
   assertPortsFree,
   DEFAULT_PORTS,
   freePort,
   hasProviderCredentials,
+  overriddenByStack,
   resolveKeys,
   resolvePorts,
   serviceEnv,
@@ -44,6 +47,66 @@ describe('stack environment', () => {
     const keys = resolveKeys({ NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:admin,ssssssssssssssss:service' }, dir);
     expect(keys).toEqual({ apiKeys: 'aaaaaaaaaaaaaaaa:admin,ssssssssssssssss:service', adminKey: undefined, serviceKey: 'ssssssssssssssss', source: 'environment' });
     expect(() => resolveKeys({ NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:admin' }, dir)).toThrow(/no `<key>:service` entry/);
+  });
+
+  it('refuses a SERVICE_API_KEY that is not one of the service keys of NOTIFY_API_KEYS, in one line without the key', () => {
+    const apiKeys = 'aaaaaaaaaaaaaaaa:admin,ssssssssssssssss:service,tttttttttttttttt:service';
+    expect(resolveKeys({ NOTIFY_API_KEYS: apiKeys, SERVICE_API_KEY: 'tttttttttttttttt' }, dir).serviceKey).toBe('tttttttttttttttt');
+    for (const wrong of ['wwwwwwwwwwwwwwww', 'aaaaaaaaaaaaaaaa' /* an admin key */]) {
+      const refuse = () => resolveKeys({ NOTIFY_API_KEYS: apiKeys, SERVICE_API_KEY: wrong }, dir);
+      expect(refuse).toThrow(StackStartRefusal);
+      expect(refuse).toThrow(/^SERVICE_API_KEY is not one of the 2 `<key>:service` entries of NOTIFY_API_KEYS: .*UNAUTHENTICATED/);
+      expect(refuse).not.toThrow(new RegExp(wrong));
+      expect(refuse).not.toThrow(/\n/);
+    }
+    // No service entry at all: a SERVICE_API_KEY the others do not know is no way out either.
+    expect(() => resolveKeys({ NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:admin', SERVICE_API_KEY: 'ssssssssssssssss' }, dir)).toThrow(/not one of the 0 `<key>:service` entries/);
+  });
+
+  it('refuses a NOTIFY_API_KEYS the services would refuse (a key under 16 characters, an unknown role), naming the entry, not the key', () => {
+    const refuse = () => resolveKeys({ NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:admin,short:service' }, dir);
+    expect(refuse).toThrow(StackStartRefusal);
+    expect(refuse).toThrow(/^NOTIFY_API_KEYS is not valid: entry 2: key must be at least 16 characters/);
+    expect(refuse).not.toThrow(/short/);
+    expect(() => resolveKeys({ NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:root' }, dir)).toThrow(/entry 1: unknown role/);
+    // Blank is unset: generated keys.
+    expect(resolveKeys({ NOTIFY_API_KEYS: '  ' }, dir).source).toBe('data folder');
+  });
+
+  it('names the variables set in the environment that the stack sets itself (per-service ports cannot be chosen)', () => {
+    expect(overriddenByStack({ LOG_LEVEL: 'info', WEBHOOK_HOST: '0.0.0.0', TICKET_DATABASE_SCHEMA: 't' })).toEqual([]);
+    expect(overriddenByStack({ GRPC_PORT: '6000', WEBHOOK_PORT: '9000', CUSTOMER_ADDR: 'x:1', SERVICE_API_KEY: 'ssssssssssssssss' })).toEqual([
+      'GRPC_PORT',
+      'WEBHOOK_PORT',
+      'CUSTOMER_ADDR',
+      'SERVICE_API_KEY',
+    ]);
+    expect(overriddenByStack({ SERVICE_API_KEY: 'ssssssssssssssss', NOTIFY_API_KEYS: 'ssssssssssssssss:service' })).toEqual([]);
+  });
+
+  it('the info file (stack.json) is written 0600 and removed only by the process that wrote it', () => {
+    const file = stackInfoFilePath({ STACK_INFO_FILE: path.join(dir, 'info', 'stack.json') }, dir);
+    expect(stackInfoFilePath({}, dir)).toBe(path.join(dir, 'stack.json'));
+    const info = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      runner: 'start:services' as const,
+      database: { mode: 'external' as const, url: 'postgres://u:p@h/db' },
+      events: { mode: 'nats' as const, url: 'nats://h:4222' },
+      providers: { mode: 'real' as const },
+      grpc: { template: 'a:1', customer: 'a:2', ticket: 'a:3', scheduler: 'a:4', gateway: 'a:5' },
+      webhookUrl: 'http://a:6',
+      ports: DEFAULT_PORTS,
+      dataRoot: dir,
+      apiKeys: { source: 'environment' as const },
+    };
+    writeStackInfoFile(file, { ...info, pid: process.pid + 1 });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    removeStackInfoFile(file); // another stack's (a later one on the same folder): kept
+    expect(existsSync(file)).toBe(true);
+    writeStackInfoFile(file, info);
+    removeStackInfoFile(file);
+    expect(existsSync(file)).toBe(false);
   });
 
   it("gives each service its own schema, port and its callees' addresses; the configs parse", async () => {

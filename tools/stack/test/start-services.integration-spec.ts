@@ -3,15 +3,21 @@
  * processes against an external Postgres and NATS: without DATABASE_URL / NATS_URL it must
  * refuse at once with a message naming what is missing and pointing at `npm start`, start
  * nothing and exit 2. With them (the real loopback Postgres and NATS, schemas and namespace of
- * this test) the five processes come up SERVING, and a Ctrl-C stops them all with exit 0.
+ * this test) the five processes come up SERVING, the banner prints the `npm run sim` command for
+ * this stack's simulator ports (a FONNTE_BASE_URL set is kept), stack.json is written, and a
+ * Ctrl-C stops them all with exit 0 and removes it. A service failing to start (the customer
+ * service's config) stops the healthy one once, drained, with one line saying what happened;
+ * keys the services would refuse are refused before anything starts.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { SERVICE_PORTS } from '@notify/config';
 import { checkHealth, createTestNats, testEnv, uniqueName, waitFor } from '@notify/testing';
-import { checkExternalDependencies, missingDependencyMessage } from '../src/start-services';
+import { checkExternalDependencies, missingDependencyMessage, servicesBanner, simulatorPlan } from '../src/start-services';
+import { DEFAULT_PORTS, PROVIDER_CREDENTIAL_VARS, resolveKeys, type StackPorts } from '../src/stack-env';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -51,11 +57,65 @@ describe('npm run start:services without an external Postgres / NATS', () => {
   });
 });
 
+describe('npm run start:services refusals before anything starts', () => {
+  // Nothing listens there: should a refusal regress, the services fail at once instead of
+  // migrating a real database.
+  const deps = { DATABASE_URL: 'postgres://postgres@127.0.0.1:9/nothing', NATS_URL: 'nats://127.0.0.1:9' };
+
+  it('refuses a SERVICE_API_KEY that is not a service key of NOTIFY_API_KEYS in one line (the services would refuse each other: UNAUTHENTICATED), exit 1', () => {
+    const run = runStartServices({ ...deps, NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:admin,ssssssssssssssss:service', SERVICE_API_KEY: 'wwwwwwwwwwwwwwww' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^start:services: SERVICE_API_KEY is not one of the 1 `<key>:service` entries of NOTIFY_API_KEYS: .*UNAUTHENTICATED.*\n$/);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stdout).toBe('');
+  });
+
+  it('refuses a NOTIFY_API_KEYS with a key under 16 characters in one line naming the entry, exit 1', () => {
+    const run = runStartServices({ ...deps, NOTIFY_API_KEYS: 'aaaaaaaaaaaaaaaa:admin,short:service' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('start:services: NOTIFY_API_KEYS is not valid: entry 2: key must be at least 16 characters of A-Z a-z 0-9 . _ ~ + / = - (expected key:role[:staff_id],… with keys of 16+ characters)\n');
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('start:services simulator plan (no provider credentials: `npm run sim` serves the gateway)', () => {
+  const ports: StackPorts = { grpc: { ...SERVICE_PORTS }, webhook: 21080, sims: { fonnte: 21091, wablas: 21092, twilio: 21093, advanta: 21094 } };
+
+  it("points the gateway at this stack's simulator ports (STACK_PORTS=auto picks free ones) and prints the exact npm run sim command", () => {
+    const plan = simulatorPlan({}, ports, 'http://127.0.0.1:21080');
+    expect(plan.urls).toEqual({ fonnte: 'http://127.0.0.1:21091', wablas: 'http://127.0.0.1:21092', twilio: 'http://127.0.0.1:21093', advanta: 'http://127.0.0.1:21094' });
+    expect(plan.command).toBe(
+      'FONNTE_SIM_PORT=21091 WABLAS_SIM_PORT=21092 TWILIO_SIM_PORT=21093 ADVANTA_SIM_PORT=21094 WEBHOOK_SECRET=notify-local-webhook-secret SIM_WEBHOOK_BASE_URL=http://127.0.0.1:21080 npm run sim',
+    );
+    // The default layout: npm run sim's own defaults, nothing to name.
+    expect(simulatorPlan({ WEBHOOK_SECRET: 's3cret' }, DEFAULT_PORTS, 'http://127.0.0.1:8080').command).toBe(
+      'WEBHOOK_SECRET="$WEBHOOK_SECRET" SIM_WEBHOOK_BASE_URL=http://127.0.0.1:8080 npm run sim',
+    );
+  });
+
+  it('keeps the base URLs set in the environment; one npm run sim cannot serve gets port 0 in the command', () => {
+    const plan = simulatorPlan({ FONNTE_BASE_URL: 'http://localhost:9191', TWILIO_BASE_URL: 'https://sim.example.test/twilio' }, ports, 'http://127.0.0.1:21080');
+    expect(plan.urls).toEqual({ fonnte: 'http://localhost:9191', wablas: 'http://127.0.0.1:21092', twilio: 'https://sim.example.test/twilio', advanta: 'http://127.0.0.1:21094' });
+    expect(plan.fromEnv).toEqual(['fonnte', 'twilio']);
+    expect(plan.elsewhere).toEqual(['twilio']);
+    expect(plan.command).toMatch(/^FONNTE_SIM_PORT=9191 WABLAS_SIM_PORT=21092 TWILIO_SIM_PORT=0 ADVANTA_SIM_PORT=21094 /);
+    const banner = servicesBanner({ env: { DATABASE_URL: 'postgres://u:pw@h/db', NATS_URL: 'nats://h:4222', GRPC_PORT: '7000' }, ports, keys: resolveKeys({ NOTIFY_API_KEYS: 'ssssssssssssssss:service' }, undefined), sims: plan, webhookUrl: 'http://127.0.0.1:21080' });
+    expect(banner).toContain('fonnte http://localhost:9191 (FONNTE_BASE_URL)');
+    expect(banner).toContain(`run them with: ${plan.command}`);
+    expect(banner).toContain('(twilio: not a 127.0.0.1 port');
+    expect(banner).toMatch(/Not used {3}GRPC_PORT from the environment: .*a service's port cannot be chosen/);
+    expect(banner).toContain('postgres://u:***@h/db');
+  });
+});
+
 describe('npm run start:services with DATABASE_URL and NATS_URL', () => {
   const prefix = uniqueName('stack');
   const services = ['template', 'customer', 'ticket', 'scheduler', 'gateway'] as const;
   const nats = createTestNats('stack');
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'notify-services-'));
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'notify-services-'));
+  });
 
   afterAll(async () => {
     const pg = new Client({ connectionString: testEnv().databaseUrl });
@@ -81,9 +141,12 @@ describe('npm run start:services with DATABASE_URL and NATS_URL', () => {
       STACK_PORTS: 'auto',
       NOTIFY_DATA_DIR: dataDir,
       SHUTDOWN_GRACE_MS: '5000',
+      // Kept (its own simulator); the other three get free ports of this stack.
+      FONNTE_BASE_URL: 'http://127.0.0.1:9191',
+      // Not used (each service gets its own port): named in the banner.
+      GRPC_PORT: '50051',
     };
-    delete env['NOTIFY_API_KEYS'];
-    delete env['SERVICE_API_KEY'];
+    for (const v of ['NOTIFY_API_KEYS', 'SERVICE_API_KEY', 'STACK_INFO_FILE', 'WEBHOOK_SECRET', 'WABLAS_BASE_URL', 'TWILIO_BASE_URL', 'ADVANTA_BASE_URL', ...PROVIDER_CREDENTIAL_VARS]) delete env[v];
     for (const s of services) env[`${s.toUpperCase()}_DATABASE_SCHEMA`] = `${prefix}_${s}`;
     // Its own process group, like a terminal job: the SIGINT below goes to the whole group.
     const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -102,10 +165,49 @@ describe('npm run start:services with DATABASE_URL and NATS_URL', () => {
       }
       expect(output).toMatch(/\[ticket\]\s+\{.*ticket migrations applied/);
       expect(output).toMatch(/API key\s+admin-\S+ \(admin\)/);
+      expect(output).toMatch(/Not used {3}GRPC_PORT from the environment/);
+
+      // The simulators: FONNTE_BASE_URL as set, the others on free ports (not 8092…8094), and
+      // the npm run sim command serving exactly those.
+      const command = /run them with: (.*npm run sim)$/m.exec(output)?.[1];
+      const simPort = (name: string) => Number(new RegExp(`${name}_SIM_PORT=(\\d+)`).exec(command ?? '')?.[1]);
+      expect(command).toMatch(/^FONNTE_SIM_PORT=9191 WABLAS_SIM_PORT=\d+ TWILIO_SIM_PORT=\d+ ADVANTA_SIM_PORT=\d+ WEBHOOK_SECRET=notify-local-webhook-secret SIM_WEBHOOK_BASE_URL=http:\/\/127\.0\.0\.1:\d+ npm run sim$/);
+      for (const [name, dflt] of [['WABLAS', 8092], ['TWILIO', 8093], ['ADVANTA', 8094]] as const) expect(simPort(name)).not.toBe(dflt);
+
+      // stack.json, as npm start writes it: the demo and scripts find this stack there.
+      const infoFile = path.join(dataDir, 'stack.json');
+      await waitFor(() => existsSync(infoFile), { timeoutMs: 5_000, intervalMs: 50 });
+      expect(statSync(infoFile).mode & 0o777).toBe(0o600);
+      const info = JSON.parse(readFileSync(infoFile, 'utf8')) as Record<string, unknown>;
+      const webhookUrl = /SIM_WEBHOOK_BASE_URL=(\S+)/.exec(command ?? '')?.[1];
+      expect(info).toMatchObject({
+        pid: child.pid,
+        runner: 'start:services',
+        database: { mode: 'external', url: testEnv().databaseUrl },
+        events: { mode: 'nats', url: nats.url },
+        providers: {
+          mode: 'simulators',
+          urls: {
+            fonnte: 'http://127.0.0.1:9191',
+            wablas: `http://127.0.0.1:${simPort('WABLAS')}`,
+            twilio: `http://127.0.0.1:${simPort('TWILIO')}`,
+            advanta: `http://127.0.0.1:${simPort('ADVANTA')}`,
+          },
+          simCommand: command,
+        },
+        webhookUrl,
+        rateLimit: { perRecipient: 10, windowMs: 3_600_000, chosen: false },
+        dataRoot: dataDir,
+        apiKeys: { source: 'generated', file: path.join(dataDir, 'api-keys.json') },
+      });
+      for (const s of services) expect(output).toContain(`  ${s.padEnd(10)} ${(info['grpc'] as Record<string, string>)[s]}`);
+      expect(JSON.stringify(info)).not.toMatch(/admin-|service-/);
 
       process.kill(-child.pid!, 'SIGINT');
       await expect(exited).resolves.toBe(0);
-      expect(output).not.toMatch(/exited (unexpectedly|with)/);
+      expect(output).not.toMatch(/exited (unexpectedly|with|by itself)|second signal/);
+      expect(output).toContain('start:services: all stopped; exit 0');
+      expect(existsSync(infoFile)).toBe(false);
     } finally {
       // On a failure above: SIGTERM lets the runner stop its service processes (own groups).
       if (child.exitCode === null) {
@@ -114,4 +216,69 @@ describe('npm run start:services with DATABASE_URL and NATS_URL', () => {
       }
     }
   }, 90_000);
+});
+
+describe('npm run start:services when a service fails to start', () => {
+  const prefix = uniqueName('stackfail');
+  const nats = createTestNats('stackfail');
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'notify-services-fail-'));
+  });
+
+  afterAll(async () => {
+    const pg = new Client({ connectionString: testEnv().databaseUrl });
+    await pg.connect();
+    try {
+      for (const s of ['template', 'customer']) await pg.query(`DROP SCHEMA IF EXISTS "${prefix}_${s}" CASCADE`);
+    } finally {
+      await pg.end();
+    }
+    await nats.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('says which one failed, drains the healthy ones ONCE (no second signal), sends itself no signal, writes no stack.json; exit 1', async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: testEnv().databaseUrl,
+      NATS_URL: nats.url,
+      NATS_NAMESPACE: nats.namespace,
+      STACK_PORTS: 'auto',
+      NOTIFY_DATA_DIR: dataDir,
+      SHUTDOWN_GRACE_MS: '5000',
+      TEMPLATE_DATABASE_SCHEMA: `${prefix}_template`,
+      CUSTOMER_DATABASE_SCHEMA: `${prefix}_customer`,
+      // Read by the customer service alone: the template service starts, the customer service refuses its config.
+      ROUTING_RULES_CACHE_TTL_MS: 'never',
+    };
+    for (const v of ['NOTIFY_API_KEYS', 'SERVICE_API_KEY', 'STACK_INFO_FILE']) delete env[v];
+    const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
+      clearTimeout(timer);
+      expect({ code, tail: code === 1 ? '' : output.slice(-3000) }).toEqual({ code: 1, tail: '' });
+      const runner = output.split('\n').filter((l) => l.startsWith('start:services:'));
+      expect(runner).toEqual([
+        expect.stringMatching(/^start:services: customer exited with \d+ while starting; see its \[customer\] lines; stopping template$/),
+        'start:services: the others stopped cleanly; exit 1',
+      ]);
+      // The service's own lines (its config error) come first: the runner reports once its output is read.
+      expect(output).toMatch(/^\[customer\]/m);
+      expect(output.lastIndexOf('\n[customer]')).toBeLessThan(output.indexOf('start:services: customer exited'));
+      expect(output).toMatch(/^\[template\]\s+\{.*"failed":false.*shutdown complete/m);
+      expect(output).not.toMatch(/second signal|SIGTERM, stopping/);
+      expect(existsSync(path.join(dataDir, 'stack.json'))).toBe(false);
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000).unref())]);
+      }
+    }
+  }, 75_000);
 });
