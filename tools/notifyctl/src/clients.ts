@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { SERVICE_PORTS, type ServiceName } from '@notify/config';
 import { createClient } from '@notify/grpc-kit';
@@ -17,21 +19,58 @@ export interface Connection {
   timeoutMs: number;
 }
 
+/** What notifyctl reads of a running local stack's info file (tools/stack/src/info-file.ts). */
+interface LocalStack {
+  grpc?: Partial<Record<ServiceName, string>>;
+  apiKeys?: { file?: string };
+}
+
+/**
+ * The info file of a stack started on this machine (`npm start` / `npm run start:services`):
+ * `$STACK_INFO_FILE`, else `<$NOTIFY_DATA_DIR or .notify-data>/stack.json` under the current
+ * folder; undefined when there is none, it does not parse, or its process is gone.
+ */
+function localStack(env: NodeJS.ProcessEnv): LocalStack | undefined {
+  const file = path.resolve(env['STACK_INFO_FILE'] ?? path.join(env['NOTIFY_DATA_DIR'] ?? '.notify-data', 'stack.json'));
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as LocalStack & { pid: number };
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The admin key a local stack generated (its api-keys.json), when it did. */
+function localAdminKey(stack: LocalStack | undefined): string | undefined {
+  const file = stack?.apiKeys?.file;
+  if (!file || !existsSync(file)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { admin?: string }).admin?.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Resolves addresses, key and deadline; for each service, first match wins:
  * `--<svc>-addr`, then `--host` (`host` → host:<default port>, `host:port` → that for all),
- * then `$<SVC>_ADDR`, then `127.0.0.1:<SERVICE_PORTS[svc]>`. Key: `--api-key`, then
- * `$NOTIFY_API_KEY`; missing → UsageError. `--timeout` ms (1..600000), default 10000.
+ * then `$<SVC>_ADDR`, then the running local stack's address (its stack.json, see
+ * {@link localStack}: `STACK_PORTS=auto` stacks move every port), then
+ * `127.0.0.1:<SERVICE_PORTS[svc]>`. Key: `--api-key`, then `$NOTIFY_API_KEY`, then the admin key
+ * that local stack generated; missing → UsageError. `--timeout` ms (1..600000), default 10000.
  */
 export function resolveConnection(args: ParsedArgs, env: NodeJS.ProcessEnv): Connection {
   const host = args.string('host');
+  const stack = localStack(env);
   const addresses = {} as Record<ServiceName, string>;
   for (const svc of Object.keys(SERVICE_PORTS) as ServiceName[]) {
     const fromHost = host === undefined ? undefined : /:\d+$/.test(host) ? host : `${host}:${SERVICE_PORTS[svc]}`;
     addresses[svc] =
-      args.string(`${svc}-addr`) ?? fromHost ?? env[`${svc.toUpperCase()}_ADDR`]?.trim() ?? `127.0.0.1:${SERVICE_PORTS[svc]}`;
+      args.string(`${svc}-addr`) ?? fromHost ?? env[`${svc.toUpperCase()}_ADDR`]?.trim() ?? stack?.grpc?.[svc] ?? `127.0.0.1:${SERVICE_PORTS[svc]}`;
   }
-  const apiKey = args.string('api-key') ?? env.NOTIFY_API_KEY?.trim();
+  const apiKey = args.string('api-key') ?? env.NOTIFY_API_KEY?.trim() ?? localAdminKey(stack);
   if (!apiKey) throw new UsageError('no API key: pass --api-key or set NOTIFY_API_KEY');
   const timeout = args.string('timeout');
   let timeoutMs = DEFAULT_TIMEOUT_MS;

@@ -10,6 +10,9 @@ import {
   parseVariables,
   splitCommandLine,
 } from '../src/args';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { parseAudience } from '../src/audience';
 import { resolveConnection } from '../src/clients';
 import { idOrPhone } from '../src/commands/customers';
@@ -131,21 +134,43 @@ describe('value parsers', () => {
   });
 });
 
+/** A stack info file that does not exist: the tests do not see a stack running on this machine. */
+const NO_STACK = '/nonexistent/notify-stack.json';
+
 describe('resolveConnection', () => {
   const parse = (argv: string[]) => parseCommandLine(argv, {});
   it('flag > --host > env > default, per service', () => {
-    const c = resolveConnection(parse(['--ticket-addr', 't:1', '--api-key', 'k']), { CUSTOMER_ADDR: 'c:2', NOTIFY_API_KEY: 'env' });
+    const c = resolveConnection(parse(['--ticket-addr', 't:1', '--api-key', 'k']), { CUSTOMER_ADDR: 'c:2', NOTIFY_API_KEY: 'env', STACK_INFO_FILE: NO_STACK });
     expect(c.addresses).toEqual({ ticket: 't:1', customer: 'c:2', template: '127.0.0.1:50053', scheduler: '127.0.0.1:50054', gateway: '127.0.0.1:50055' });
     expect(c.apiKey).toBe('k');
     expect(c.timeoutMs).toBe(10_000);
-    const h = resolveConnection(parse(['--host', 'svc.local', '--timeout', '500']), { CUSTOMER_ADDR: 'c:2', NOTIFY_API_KEY: 'env' });
+    const h = resolveConnection(parse(['--host', 'svc.local', '--timeout', '500']), { CUSTOMER_ADDR: 'c:2', NOTIFY_API_KEY: 'env', STACK_INFO_FILE: NO_STACK });
     expect(h.addresses.customer).toBe('svc.local:50052');
     expect(h.apiKey).toBe('env');
     expect(h.timeoutMs).toBe(500);
   });
   it('needs an API key and a sane timeout', () => {
-    expect(() => resolveConnection(parse([]), {})).toThrow('no API key: pass --api-key or set NOTIFY_API_KEY');
+    expect(() => resolveConnection(parse([]), { STACK_INFO_FILE: NO_STACK })).toThrow('no API key: pass --api-key or set NOTIFY_API_KEY');
     expect(() => resolveConnection(parse(['--timeout', '0']), { NOTIFY_API_KEY: 'k' })).toThrow(UsageError);
+  });
+  it("a running local stack's stack.json gives the addresses and its generated admin key, after flags and environment", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'notifyctl-stack-'));
+    try {
+      const keys = path.join(dir, 'api-keys.json');
+      writeFileSync(keys, JSON.stringify({ admin: 'stack-admin-key', service: 'x' }));
+      const file = path.join(dir, 'stack.json');
+      const grpc = { ticket: '127.0.0.1:41001', customer: '127.0.0.1:41002', template: '127.0.0.1:41003', scheduler: '127.0.0.1:41004', gateway: '127.0.0.1:41005' };
+      writeFileSync(file, JSON.stringify({ pid: process.pid, grpc, apiKeys: { source: 'generated', file: keys } }));
+      const c = resolveConnection(parse([]), { STACK_INFO_FILE: file, CUSTOMER_ADDR: 'c:2' });
+      expect(c.addresses).toEqual({ ...grpc, customer: 'c:2' });
+      expect(c.apiKey).toBe('stack-admin-key');
+      expect(resolveConnection(parse(['--api-key', 'k']), { STACK_INFO_FILE: file }).apiKey).toBe('k');
+      // A stack that is gone (its pid no longer runs) is ignored.
+      writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 12345, grpc, apiKeys: { source: 'generated', file: keys } }));
+      expect(resolveConnection(parse([]), { STACK_INFO_FILE: file, NOTIFY_API_KEY: 'env' }).addresses.ticket).toBe('127.0.0.1:50051');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -87,7 +87,8 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [path.join(ROOT, 'bin/notifyctl.js'), ...args], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, ...env, ...extraEnv },
+        // STACK_INFO_FILE nowhere: a stack running on this machine (its stack.json) is not seen.
+        env: { PATH: process.env.PATH, STACK_INFO_FILE: '/nonexistent/notify-stack.json', ...env, ...extraEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
