@@ -3,7 +3,7 @@ import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { commonv1, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
 import type { Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, RecipientDirectory, ResolvedRecipient } from '../../application';
-import { ticketVariables, type TemplateFacts } from '../messaging/event-notification.mapper';
+import { ticketVariables, titleCase, type TemplateFacts } from '../messaging/event-notification.mapper';
 import { normalizePhone, type DeliveryChange } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
 import type { ProviderChains } from '../../infrastructure/providers';
@@ -185,7 +185,7 @@ async function notifyVariables(
     if (!c) continue;
     const vars: Record<string, unknown> = {
       customer_id: c.id, customer_name: c.name, package_name: c.packageName, current_package: c.packageName, address: c.address,
-      zone: c.workZone.split(/[\s_-]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' '),
+      zone: titleCase(c.workZone),
       ...(c.activatedAt ? { activated_at: c.activatedAt.toISOString() } : {}),
     };
     for (const k of Object.keys(given)) delete vars[k];

@@ -15,7 +15,8 @@ export interface TemplateFacts {
 
 const NT = commonv1.NotificationType;
 const iso = (d: Date | undefined): string => (d ? d.toISOString() : '');
-const titleCase = (s: string): string => s.replace(/(^|[\s-])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
+/** `karawang barat` → `Karawang Barat`: a zone slug as the messages show it. */
+export const titleCase = (s: string): string => s.replace(/(^|[\s-])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
 const STATUS = (s: ticketv1.TicketStatus): string => (ticketv1.TicketStatus[s] ?? '').replace('TICKET_STATUS_', '');
 
 /**
