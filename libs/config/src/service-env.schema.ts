@@ -138,7 +138,8 @@ export function outboxEnv(service: ServiceName) {
  */
 export function housekeepingEnv() {
   return {
-    HOUSEKEEPING_INTERVAL_MS: durationMs().default(3_600_000),
+    // Node's timers take at most 2^31-1 ms (~24.8 days): a longer delay would fire at once, in a loop.
+    HOUSEKEEPING_INTERVAL_MS: durationMs().refine((ms) => ms <= 2_147_483_647, { message: 'must be at most 24d (a longer timer fires at once)' }).default(3_600_000),
     PROCESSED_EVENTS_RETENTION_MS: durationMs()
       .refine((ms) => ms === 0 || ms >= 14 * 86_400_000, { message: 'must be 0 (kept for ever) or at least 14d (the longest a stream keeps an event)' })
       .default(30 * 86_400_000),

@@ -115,6 +115,9 @@ describe('loadConfig', () => {
     expect(loadConfig(schema, { PROCESSED_EVENTS_RETENTION_MS: '14d' }).PROCESSED_EVENTS_RETENTION_MS).toBe(14 * 86_400_000);
     const err = captureError(() => loadConfig(schema, { PROCESSED_EVENTS_RETENTION_MS: '7d' }));
     expect(err.problems.map((p) => p.variable)).toEqual(['PROCESSED_EVENTS_RETENTION_MS']);
+    // A timer over 2^31-1 ms fires at once: the interval is capped at ~24.8 days.
+    expect(loadConfig(schema, { HOUSEKEEPING_INTERVAL_MS: '24d' }).HOUSEKEEPING_INTERVAL_MS).toBe(24 * 86_400_000);
+    expect(captureError(() => loadConfig(schema, { HOUSEKEEPING_INTERVAL_MS: '30d' })).problems.map((p) => p.variable)).toEqual(['HOUSEKEEPING_INTERVAL_MS']);
   });
 
   it('treats empty and whitespace-only values as unset', () => {

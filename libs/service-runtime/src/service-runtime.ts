@@ -79,10 +79,17 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOU
  * failing migration, a bug) are returned as they are.
  */
 function namedStartError(variable: string, what: string, err: unknown): unknown {
-  const e = err as { code?: unknown; message?: unknown; errors?: Array<{ code?: unknown }> };
+  const e = err as { code?: unknown; message?: unknown; errors?: Array<{ code?: unknown }>; severity?: unknown };
   const code = String(e?.code ?? e?.errors?.[0]?.code ?? '');
   const message = err instanceof Error ? err.message : String(err);
-  const unreachable = UNREACHABLE.has(code) || /connection refused|ECONNREFUSED|getaddrinfo|timed? ?out|does not exist|password authentication/i.test(message);
+  // Postgres answering (a pg DatabaseError has a severity) with a SQLSTATE outside the connection
+  // (08), authorization (28) and catalog-name (3D) classes is a failing migration (42P01
+  // "relation … does not exist", a lock or statement timeout…), not an unreachable database.
+  const answered = typeof e?.severity === 'string';
+  if (answered && !/^(08|28|3D)/.test(code)) return err;
+  const unreachable =
+    UNREACHABLE.has(code) ||
+    (!answered && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|getaddrinfo|connect ETIMEDOUT|connection refused|Connection terminated/i.test(message));
   return unreachable ? new Error(`${variable}: cannot reach ${what} (${message || code})`, { cause: err }) : err;
 }
 

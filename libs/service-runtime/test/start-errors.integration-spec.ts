@@ -15,6 +15,28 @@ describe('start-up errors name the variable', () => {
     await expect(open).rejects.toThrow(/^DATABASE_URL: cannot reach Postgres at 127\.0\.0\.1:1\/test \(.*ECONNREFUSED.*\)$/);
   });
 
+  it('a failing migration stays what it is (Postgres answered: not "cannot reach")', async () => {
+    const pg: TestSchema = await createTestSchema('start_errors_mig');
+    class Broken1795399999000 {
+      name = 'Broken1795399999000';
+      async up(qr: { query(sql: string): Promise<unknown> }) {
+        await qr.query('SELECT * FROM no_such_table_for_start_errors');
+      }
+      async down() {}
+    }
+    try {
+      const open = openServiceRuntime({
+        service: 'probe', logger, entities: [], migrations: [Broken1795399999000],
+        config: { DATABASE_URL: pg.url, DATABASE_SCHEMA: pg.schema },
+      });
+      const err = (await open.then(() => new Error('opened'), (e: unknown) => e)) as Error;
+      expect(err.message).toMatch(/no_such_table_for_start_errors/);
+      expect(err.message).not.toMatch(/^DATABASE_URL: cannot reach/);
+    } finally {
+      await pg.dropSchema();
+    }
+  });
+
   it('NATS_URL when NATS cannot be reached', async () => {
     const pg: TestSchema = await createTestSchema('start_errors');
     try {

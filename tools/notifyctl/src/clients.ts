@@ -59,7 +59,8 @@ function localAdminKey(stack: LocalStack | undefined): string | undefined {
  * then `$<SVC>_ADDR`, then the running local stack's address (its stack.json, see
  * {@link localStack}: `STACK_PORTS=auto` stacks move every port), then
  * `127.0.0.1:<SERVICE_PORTS[svc]>`. Key: `--api-key`, then `$NOTIFY_API_KEY`, then the admin key
- * that local stack generated; missing → UsageError. `--timeout` ms (1..600000), default 10000.
+ * that local stack generated — only when every address is that stack's (a local key is never
+ * sent to another host); missing → UsageError. `--timeout` ms (1..600000), default 10000.
  */
 export function resolveConnection(args: ParsedArgs, env: NodeJS.ProcessEnv): Connection {
   const host = args.string('host');
@@ -70,7 +71,9 @@ export function resolveConnection(args: ParsedArgs, env: NodeJS.ProcessEnv): Con
     addresses[svc] =
       args.string(`${svc}-addr`) ?? fromHost ?? env[`${svc.toUpperCase()}_ADDR`]?.trim() ?? stack?.grpc?.[svc] ?? `127.0.0.1:${SERVICE_PORTS[svc]}`;
   }
-  const apiKey = args.string('api-key') ?? env.NOTIFY_API_KEY?.trim() ?? localAdminKey(stack);
+  // The local stack's own key only when every address is that stack's: never sent elsewhere.
+  const allFromStack = !!stack?.grpc && (Object.keys(SERVICE_PORTS) as ServiceName[]).every((svc) => addresses[svc] === stack.grpc?.[svc]);
+  const apiKey = args.string('api-key') ?? env.NOTIFY_API_KEY?.trim() ?? (allFromStack ? localAdminKey(stack) : undefined);
   if (!apiKey) throw new UsageError('no API key: pass --api-key or set NOTIFY_API_KEY');
   const timeout = args.string('timeout');
   let timeoutMs = DEFAULT_TIMEOUT_MS;

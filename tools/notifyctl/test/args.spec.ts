@@ -161,9 +161,14 @@ describe('resolveConnection', () => {
       const file = path.join(dir, 'stack.json');
       const grpc = { ticket: '127.0.0.1:41001', customer: '127.0.0.1:41002', template: '127.0.0.1:41003', scheduler: '127.0.0.1:41004', gateway: '127.0.0.1:41005' };
       writeFileSync(file, JSON.stringify({ pid: process.pid, grpc, apiKeys: { source: 'generated', file: keys } }));
-      const c = resolveConnection(parse([]), { STACK_INFO_FILE: file, CUSTOMER_ADDR: 'c:2' });
-      expect(c.addresses).toEqual({ ...grpc, customer: 'c:2' });
+      const c = resolveConnection(parse([]), { STACK_INFO_FILE: file });
+      expect(c.addresses).toEqual(grpc);
       expect(c.apiKey).toBe('stack-admin-key');
+      // An address from elsewhere: that stack's key is not sent there.
+      const mixed = resolveConnection(parse([]), { STACK_INFO_FILE: file, CUSTOMER_ADDR: 'c:2', NOTIFY_API_KEY: 'env' });
+      expect(mixed.addresses).toEqual({ ...grpc, customer: 'c:2' });
+      expect(mixed.apiKey).toBe('env');
+      expect(() => resolveConnection(parse(['--host', 'staging.example.com']), { STACK_INFO_FILE: file })).toThrow('no API key');
       expect(resolveConnection(parse(['--api-key', 'k']), { STACK_INFO_FILE: file }).apiKey).toBe('k');
       // A stack that is gone (its pid no longer runs) is ignored.
       writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 12345, grpc, apiKeys: { source: 'generated', file: keys } }));

@@ -329,7 +329,8 @@ export class Dispatcher {
     // reach the person twice (the ambiguous attempt may have been delivered); for URGENT that
     // beats never. Other priorities stay pinned (see the class comment).
     const unpin = d.pinnedProvider !== null && isUrgent(d.priority);
-    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, res.outcome.retryAfterMs);
+    // An unpinned URGENT message goes through the whole chain next round: its old provider's Retry-After does not hold it.
+    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, unpin ? undefined : res.outcome.retryAfterMs);
   }
 
   /** FAILED (retry after the backoff, and no earlier than `retryAfterMs`; `pinned` or the row's pin kept unless `unpin`) or DEAD. */

@@ -569,6 +569,32 @@ describe('gateway pipeline features', () => {
     }
   });
 
+  it("an URGENT message unpinned from a provider that asked to wait (503 Retry-After) goes through the chain at once, not after that provider's wait", async () => {
+    await stack.sims.fonnte.setFault({ mode: 'slow', delay_ms: 1500 });
+    const { e164 } = freshPhone();
+    const res = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+      idempotencyKey: `amb-wait:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_WELCOME, priority: commonv1.Priority.PRIORITY_URGENT,
+      target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'phone', value: e164 } }] } },
+      variables: { customer_name: 'Siti', customer_id: 'C-4', package_name: 'Home 30 Mbps', activated_at: '2026-11-22T09:00:00+07:00' },
+    }));
+    const id = res.deliveries[0]!.id;
+    expect((await waitStatus(id, ['FAILED'])).pinnedProvider).toBe('fonnte');
+    await stack.sims.fonnte.setFault({ mode: 'http_500', retry_after_s: 6 });
+    // The pinned round meets Fonnte asking to wait: its own 503, or Fonnte already paused by
+    // another delivery's 503 (RATE_LIMITED, not called) — the other tests' messages retry too.
+    const waitRound = await waitFor(
+      async () => (await stack.gateway.store.attempts(id)).find((a) => a.provider === 'fonnte' && (a.httpStatus === 503 || a.outcome === 'RATE_LIMITED')) ?? null,
+      { timeoutMs: 15_000 },
+    );
+    const sent = await waitStatus(id, ['SENT', 'DELIVERED', 'READ'], 20_000);
+    expect(sent.provider).toBe('wablas');
+    const accepted = (await stack.gateway.store.attempts(id)).at(-1)!;
+    expect(accepted).toMatchObject({ provider: 'wablas', outcome: 'ACCEPTED' });
+    expect(accepted.startedAt.getTime() - waitRound.finishedAt.getTime()).toBeLessThan(4_000); // the backoff (≤ 1 s), not Fonnte's 6 s
+    await stack.sims.clearFaults();
+    await waitFor(async () => (await callUnary(stack.gatewayClient, 'listProviders', {})).providers.every((p) => !p.pausedUntil), { timeoutMs: 10_000, intervalMs: 200 });
+  });
+
   // Last in this file: it pauses every provider for a few seconds (and waits for the pauses to end).
   it('every provider answering 429 / 503 with Retry-After: the retry waits for the shortest of them (not the 0.3–1 s backoff), then goes out once', async () => {
     const { customer, phone } = await register('bogor', 'Yanti Lestari');

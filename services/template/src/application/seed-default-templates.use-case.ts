@@ -1,3 +1,4 @@
+import { ConflictError } from '@notify/errors';
 import { TemplateRef, templateRefToString } from '../domain/template-ref';
 import { DefaultTemplate } from '../seed/default-template';
 import { TemplateRepository } from './ports/template.repository';
@@ -23,7 +24,10 @@ export const SEED_ACTOR = 'seed';
  * version by `seed`, the latest active) whose default body has changed since (a new release
  * of Notify) gets that body as a new version, activated, so improvements of the defaults reach
  * existing installations; the earlier versions stay (ListTemplateVersions, and
- * ActivateTemplateVersion can go back). Running the seed step again (every start) with the
+ * ActivateTemplateVersion can go back); a body some version already had is never written back
+ * (an older release starting during a rolling update does not undo the upgrade). A replica
+ * losing the race to seed a template to another (ConflictError) leaves theirs and goes on.
+ * Running the seed step again (every start) with the
  * same defaults changes nothing. Each default goes through UpsertTemplate, so a default that
  * does not parse or render with its samples fails the seed step with that ValidationError.
  */
@@ -45,7 +49,10 @@ export class SeedDefaultTemplates {
         const versions = await this.repository.listVersions(ref);
         const untouched = head.activeVersion === head.latestVersion && versions.every((v) => v.createdBy === SEED_ACTOR);
         const active = versions.find((v) => v.version === head.activeVersion);
-        if (!untouched || !active || active.body === template.body) {
+        // Only forward: a body some version already had is an older release's default (an old
+        // replica still starting during a rolling update, or a rollback) and is never written back.
+        const seenBefore = versions.some((v) => v.body === template.body);
+        if (!untouched || !active || seenBefore) {
           skipped.push(id);
           continue;
         }
@@ -53,14 +60,22 @@ export class SeedDefaultTemplates {
       } else {
         created.push(id);
       }
-      await this.upsert.execute({
-        ...ref,
-        body: template.body,
-        sampleVariables: template.sampleVariables,
-        description: template.description,
-        activate: true,
-        actor: SEED_ACTOR,
-      });
+      try {
+        await this.upsert.execute({
+          ...ref,
+          body: template.body,
+          sampleVariables: template.sampleVariables,
+          description: template.description,
+          activate: true,
+          actor: SEED_ACTOR,
+        });
+      } catch (err) {
+        // Another replica seeding at the same moment (or an editor) wrote this template first:
+        // theirs stands, and this start goes on.
+        if (!(err instanceof ConflictError)) throw err;
+        (head ? upgraded : created).pop();
+        skipped.push(id);
+      }
     }
     return { created, upgraded, skipped };
   }

@@ -1,3 +1,4 @@
+import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import { Locale } from './template-ref';
 
 /**
@@ -207,16 +208,22 @@ export function firstName(value: unknown): string {
  * A phone number shown in international form with a leading `+` (`6281234567890` →
  * `+6281234567890`); spaces, dashes, dots and brackets are dropped. Numbers are stored as E.164
  * digits, and one written the Indonesian way is read with country code 62 as everywhere else
- * (ARCHITECTURE.md "Phones": `082291921583`, `82291921583` → `6282291921583`): a leading trunk
- * `0`, or a bare mobile number starting with `8`, becomes `+62…`. Anything else keeps its digits
- * (`254712345678` → `+254712345678`). This only formats, it does not validate.
+ * (ARCHITECTURE.md "Phones": `082291921583` → `6282291921583`): a leading trunk `0` becomes
+ * `+62…`; digits that are a valid international number keep them (`254712345678`,
+ * `819012345678`); a bare Indonesian mobile number that is none (`81211110001`) gets `+62`.
+ * This only formats, it does not validate.
  */
 export function formatPhone(value: unknown): string {
   const raw = String(value ?? '').trim();
   const digits = raw.replace(/[\s\-().+]/g, '');
   if (digits === '') return '';
-  if (!raw.startsWith('+') && digits.startsWith('0')) return `+62${digits.slice(1)}`;
-  if (!raw.startsWith('+') && digits.startsWith('8')) return `+62${digits}`;
+  if (raw.startsWith('+')) return `+${digits}`;
+  if (digits.startsWith('0')) return `+62${digits.slice(1)}`;
+  // Stored numbers are E.164 digits of any country (a Japanese 81…, a Korean 82…): read them as
+  // such first (libphonenumber-js); only digits that are no valid international number but a
+  // valid Indonesian one without its trunk 0 (812…) get 62.
+  if (isValidPhoneNumber(`+${digits}`)) return `+${digits}`;
+  if (digits.startsWith('8') && isValidPhoneNumber(`+62${digits}`)) return `+62${digits}`;
   return `+${digits}`;
 }
 

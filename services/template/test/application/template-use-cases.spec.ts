@@ -424,6 +424,26 @@ describe('SeedDefaultTemplates', () => {
     expect((await uc.getTemplate.execute(refOf(c))).version.version).toBe(1);
     // The same defaults again: nothing to do.
     expect((await uc.seedDefaultTemplates.execute([a!])).upgraded).toEqual([]);
+    // An older release starting again (its default = version 1's body) does not write it back.
+    const original = DEFAULT_TEMPLATES.find((t) => t.key === a!.key && t.channel === a!.channel && t.locale === a!.locale)!;
+    expect(await uc.seedDefaultTemplates.execute([original])).toMatchObject({ upgraded: [], skipped: [expect.stringContaining(a!.key)] });
+    expect((await uc.getTemplate.execute(refOf(a))).version).toMatchObject({ version: 2, body: a!.body });
+  });
+
+  it('a replica losing the race to seed a template (ConflictError) leaves the winner\'s and goes on', async () => {
+    const [first, second] = DEFAULT_TEMPLATES.slice(0, 2);
+    const append = repo.appendVersion.bind(repo);
+    let raced = false;
+    repo.appendVersion = async (version, head) => {
+      if (!raced) {
+        raced = true;
+        throw new ConflictError('template is at version 1; version 1 cannot follow it');
+      }
+      return append(version, head);
+    };
+    const res = await uc.seedDefaultTemplates.execute([first!, second!]);
+    expect(res.created).toEqual([expect.stringContaining(second!.key)]);
+    expect(res.skipped).toEqual([expect.stringContaining(first!.key)]);
   });
 
   it('stops with the ValidationError of a default that does not parse', async () => {

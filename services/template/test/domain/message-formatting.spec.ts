@@ -122,6 +122,7 @@ describe('numbers, durations and text helpers', () => {
     expect(formatPhone('0812-1111-0001')).toBe('+6281211110001');
     expect(formatPhone('81211110001')).toBe('+6281211110001');
     expect(formatPhone('254712345678')).toBe('+254712345678');
+    expect(formatPhone('819012345678')).toBe('+819012345678'); // a Japanese number as stored (E.164 digits), not +62…
     expect(formatPhone('')).toBe('');
     expect(asSentence('Internet not working')).toBe('Internet not working.');
     expect(asSentence('Done!')).toBe('Done!');

@@ -180,8 +180,10 @@ async function notifyVariables(
   const ticket = ticketId ? await enrich.ticket(ticketId) : null;
   const base = ticket ? await ticketVariables(ticket, enrich.directory, enrich.facts) : {};
   const perCustomer = new Map<string, Record<string, unknown>>();
-  for (const id of new Set(customerIds)) {
-    const c = await enrich.directory.customer(id);
+  const ids = [...new Set(customerIds.map((id) => id.trim()))];
+  const found: Array<Awaited<ReturnType<RecipientDirectory['customer']>>> = [];
+  for (let i = 0; i < ids.length; i += 16) found.push(...(await Promise.all(ids.slice(i, i + 16).map((id) => enrich.directory.customer(id)))));
+  for (const c of found) {
     if (!c) continue;
     const vars: Record<string, unknown> = {
       customer_id: c.id, customer_name: c.name, package_name: c.packageName, current_package: c.packageName, address: c.address,
@@ -189,7 +191,7 @@ async function notifyVariables(
       ...(c.activatedAt ? { activated_at: c.activatedAt.toISOString() } : {}),
     };
     for (const k of Object.keys(given)) delete vars[k];
-    perCustomer.set(id, vars);
+    perCustomer.set(c.id, vars); // the id as stored, which is what the resolved recipient carries
   }
   return { variables: { ...base, ...given }, perCustomer };
 }
@@ -290,7 +292,10 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
         });
       }
       const base = baseRequest('NOTIFY', req, ctx);
-      if (deps.enrich) {
+      // A repeated key answers the first notification (duplicate): no lookups for it, so a retry
+      // still gets its answer while the ticket or customer service is down.
+      const repeated = req.idempotencyKey ? await store.notificationByKey(req.idempotencyKey) : null;
+      if (deps.enrich && !repeated) {
         const customerIds = audiences.filter((a) => a.kind === commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER && a.customerId).map((a) => a.customerId);
         const { variables, perCustomer } = await notifyVariables(deps.enrich, optionalId(req.ticketId, 'ticket_id'), customerIds, base.variables);
         base.variables = variables;
