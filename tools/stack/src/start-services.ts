@@ -239,6 +239,13 @@ async function run(): Promise<number> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // The terminal closing (SIGHUP) stops them too; and whatever ends this runner (an uncaught
+  // error, a broken stdout), its detached children are not left running holding their ports.
+  process.on('SIGHUP', () => onSignal('SIGHUP'));
+  process.on('exit', () => {
+    for (const entry of children) if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill('SIGTERM');
+  });
+  process.stdout.on('error', () => undefined); // a closed pipe (| head) must not kill the runner mid-stop
 
   let started = false;
   const startAll = async (): Promise<void> => {
