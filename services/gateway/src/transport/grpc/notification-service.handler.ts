@@ -292,20 +292,22 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
         });
       }
       const base = baseRequest('NOTIFY', req, ctx);
-      // A repeated key answers the first notification (duplicate): no lookups for it, so a retry
-      // still gets its answer while the ticket or customer service is down.
-      const repeated = req.idempotencyKey ? await store.notificationByKey(req.idempotencyKey) : null;
-      if (deps.enrich && !repeated) {
-        const customerIds = audiences.filter((a) => a.kind === commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER && a.customerId).map((a) => a.customerId);
-        const { variables, perCustomer } = await notifyVariables(deps.enrich, optionalId(req.ticketId, 'ticket_id'), customerIds, base.variables);
+      const ticketId = optionalId(req.ticketId, 'ticket_id');
+      const customerIds = audiences.filter((a) => a.kind === commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER && a.customerId).map((a) => a.customerId);
+      // Only a Notify with something to fill in looks anything up, and a repeated key answers the
+      // first notification (duplicate) without lookups, so a retry still gets its answer while the
+      // ticket or customer service is down.
+      const enrich = deps.enrich && (ticketId || customerIds.length > 0) ? deps.enrich : undefined;
+      if (enrich && !(req.idempotencyKey && (await store.notificationByKey(req.idempotencyKey)))) {
+        const { variables, perCustomer } = await notifyVariables(enrich, ticketId, customerIds, base.variables);
         base.variables = variables;
         base.recipientVariables = (r) => ({ ...(r.kind === 'CUSTOMER' ? perCustomer.get(r.id) ?? {} : {}), ...customerName(r) });
       }
       const ingestReq: IngestRequest = {
         ...base,
-        ticketId: optionalId(req.ticketId, 'ticket_id') || null,
+        ticketId: ticketId || null,
         strict: true,
-        queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId: optionalId(req.ticketId, 'ticket_id'), ...(req.workZone ? { workZone: req.workZone } : {}) }),
+        queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId, ...(req.workZone ? { workZone: req.workZone } : {}) }),
       };
       if (!ingestReq.templateKey && phones > 0) throw new ValidationError('template_key', `is required for ${typeFromProto(req.notificationType)} to bare phones`);
       const res = await ingest.execute(ingestReq);
