@@ -52,7 +52,7 @@ export interface ConsumerRunnerOptions {
   /** Per-key order (ConsumeOptions.orderKey). */
   orderKey?: (evt: IncomingEvent) => string | undefined;
   deadLetter?: DeadLetterSink;
-  /** Calls `working()` at this period while a handler runs (ms); 0 = never. */
+  /** Calls `working()` at this period from a message's receipt until it is settled, waiting behind its order key included (ms); 0 = never. */
   heartbeatMs?: number;
   random?: () => number;
 }
@@ -136,8 +136,12 @@ export class ConsumerRunner implements ConsumerHandle {
         for await (const delivery of source) {
           const key = this.orderKeyOf(delivery.event);
           const before = key === undefined ? undefined : this.tails.get(key);
+          // The heartbeat runs from receipt to settlement: a message waiting behind its key
+          // (possibly longer than the ack wait) is kept alive too, not redelivered meanwhile.
+          const heartbeat = this.startHeartbeat(delivery);
           const run = before ? before.then(() => this.process(delivery)) : this.process(delivery);
           const p: Promise<void> = run.finally(() => {
+            if (heartbeat) clearInterval(heartbeat);
             this.inflight.delete(p);
             if (key !== undefined && this.tails.get(key) === p) this.tails.delete(key);
           });
@@ -174,12 +178,18 @@ export class ConsumerRunner implements ConsumerHandle {
     });
   }
 
+  /** Calls `working()` every `heartbeatMs` until cleared (undefined when heartbeats are off). */
+  private startHeartbeat(d: Delivery): ReturnType<typeof setInterval> | undefined {
+    const hbMs = this.opts.heartbeatMs ?? 0;
+    if (hbMs <= 0) return undefined;
+    const heartbeat = setInterval(() => this.safely('working', () => d.working()), hbMs);
+    heartbeat.unref();
+    return heartbeat;
+  }
+
   private async process(d: Delivery): Promise<void> {
     const evt = d.event;
     const { span, ctx } = startProcessSpan(evt, this.opts.system, this.opts.spec.durable);
-    const hbMs = this.opts.heartbeatMs ?? 0;
-    const heartbeat = hbMs > 0 ? setInterval(() => this.safely('working', () => d.working()), hbMs) : undefined;
-    heartbeat?.unref();
     try {
       await otelContext.with(ctx, async () => {
         const decision = await this.decide(evt, span);
@@ -188,7 +198,6 @@ export class ConsumerRunner implements ConsumerHandle {
     } catch (err) {
       this.opts.logger.error({ ...this.logFields, ...this.eventFields(evt), err }, 'settling a message failed');
     } finally {
-      if (heartbeat) clearInterval(heartbeat);
       span.end();
     }
   }

@@ -499,6 +499,21 @@ export function describeEventBusBehaviour(name: string, opts: BusBehaviourOption
       expect(peak).toBeGreaterThanOrEqual(3); // a, b and x ran at once
     });
 
+    test('orderKey: a message waiting behind its key is kept alive (working) and is not redelivered', async () => {
+      // Ack wait is 1 s here; q1 runs 2.5 s, so q2 waits behind it longer than the ack wait.
+      for (const id of ['q1', 'q2']) await publish('w', id);
+      const handled: string[] = [];
+      const handler: EventHandler = async (e) => {
+        const id = new TextDecoder().decode(e.data);
+        if (id === 'q1') await sleep(2_500);
+        handled.push(id);
+      };
+      await consume({ durable: `ow${ns.n}` }, handler, { concurrency: 4, orderKey: () => 'same' });
+      await waitFor('both handled', () => handled.length >= 2);
+      await sleep(1_300); // > ack wait: a redelivered copy of q2 would have run by now
+      expect(handled).toEqual(['q1', 'q2']);
+    });
+
     test('stop() drains: it resolves after the in-flight handler finished and acked', async () => {
       await publish('a', 'drain-1');
       let started = false;
