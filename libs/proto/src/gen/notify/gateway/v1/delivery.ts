@@ -511,7 +511,7 @@ export interface DeliveryAttempt {
   outcome: AttemptOutcome;
   /** Error text (provider's reason or transport error); empty when ACCEPTED. */
   error: string;
-  /** Wall time of the call in milliseconds (0 when BREAKER_OPEN). */
+  /** Wall time of the call in milliseconds (0 when BREAKER_OPEN or RATE_LIMITED: not called). */
   latencyMs: number;
   /** Provider's message id when ACCEPTED. */
   providerMessageId: string;
@@ -592,15 +592,21 @@ export interface NotificationTypeCount {
 export interface ProviderStats {
   /** Provider. */
   provider: Provider;
-  /** Attempts made. */
+  /**
+   * Attempts recorded: provider calls, and the skips of a provider not called (BREAKER_OPEN,
+   * RATE_LIMITED) alike.
+   */
   attempts: number;
   /** Attempts ACCEPTED. */
   accepted: number;
-  /** Attempts failed (any failure outcome, including BREAKER_OPEN). */
+  /**
+   * Attempts not ACCEPTED (any failure outcome, the skips BREAKER_OPEN and RATE_LIMITED included:
+   * a provider that could not take a message is counted against it).
+   */
   failed: number;
   /** accepted / attempts × 100 (0..100; 0 when no attempts). */
   successRatePercent: number;
-  /** Mean latency of calls in milliseconds. */
+  /** Mean latency of the calls in milliseconds (skips excluded). */
   meanLatencyMs: number;
   /** Cost in rupiah. */
   costRupiah: string;
