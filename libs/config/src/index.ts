@@ -12,6 +12,7 @@ export * from './load-config';
 export * from './env-helpers';
 export * from './api-keys.schema';
 export * from './service-env.schema';
+export * from './stack-info-file';
 
 import type { z } from 'zod';
 import type { DeepReadonly } from './load-config';

@@ -42,7 +42,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { SERVICE_PORTS, type ServiceName } from '@notify/config';
+import { readStackInfoFile, SERVICE_PORTS, stackInfoFilePath, type ServiceName, type StackInfoFile } from '@notify/config';
 import { stepReport } from './phone-box';
 import { playScenario, type ScenarioOptions } from './scenario';
 
@@ -62,33 +62,9 @@ interface DemoSettings {
   rateLimit: ScenarioOptions['rateLimit'];
 }
 
-/** The parts of `npm start`'s info file (tools/stack/src/start-embedded.ts, `stack.json`) the demo reads. */
-interface StackInfoFile {
-  pid: number;
-  startedAt: string;
-  grpc: Record<ServiceName, string>;
-  webhookUrl: string;
-  providers: { mode: 'simulators'; urls: { fonnte: string; wablas: string; twilio: string; advanta: string } } | { mode: 'real' };
-  database: { url: string };
-  /** The gateway's per-recipient rate limit (absent in the info file of an older stack). */
-  rateLimit?: { perRecipient: number; windowMs: number; chosen: boolean };
-}
-
-/** `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE). */
+/** `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE), relative paths from the repository root. */
 function infoFile(env: NodeJS.ProcessEnv): string {
-  return path.resolve(ROOT, env['STACK_INFO_FILE'] ?? path.join(env['NOTIFY_DATA_DIR'] ?? '.notify-data', 'stack.json'));
-}
-
-/** The running stack's info file, when there is one and its process is alive. */
-function readStackInfo(file: string): StackInfoFile | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as StackInfoFile;
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return undefined;
-  }
+  return stackInfoFilePath(env, path.resolve(ROOT, env['NOTIFY_DATA_DIR'] ?? '.notify-data'), ROOT);
 }
 
 /**
@@ -164,7 +140,7 @@ async function startStack(env: NodeJS.ProcessEnv, out: (line: string) => void): 
   const until = spawnedAt + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited with code ${child.exitCode}; see ${logFile}`);
-    const info = readStackInfo(file);
+    const info = readStackInfoFile(file);
     if (info && Date.parse(info.startedAt) >= spawnedAt - 1000 && (await answers(info.grpc.gateway)) && (await fetch(`${info.webhookUrl}/healthz`).then((r) => r.ok, () => false))) {
       out('The embedded stack is up.\n');
       return { child, info };
@@ -222,7 +198,7 @@ async function main(): Promise<void> {
   const report = json ? process.stderr : process.stdout;
   const out = (line: string) => report.write(`${line}\n`);
   const color = !process.env['NO_COLOR'] && report.isTTY === true;
-  let info = readStackInfo(infoFile(process.env));
+  let info = readStackInfoFile(infoFile(process.env));
   let s = settings(process.env, info);
   let stack: ChildProcess | undefined;
   if (!(await answers(s.addresses.gateway))) {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { SERVICE_PORTS, type ServiceName } from '@notify/config';
+import { readStackInfoFile, SERVICE_PORTS, stackInfoFilePath, type ServiceName, type StackInfoFile } from '@notify/config';
 import { createClient } from '@notify/grpc-kit';
 import { customerv1, gatewayv1, schedulerv1, templatev1, ticketv1 } from '@notify/proto';
 import { UsageError, type ParsedArgs } from './args';
@@ -19,31 +19,18 @@ export interface Connection {
   timeoutMs: number;
 }
 
-/** What notifyctl reads of a running local stack's info file (tools/stack/src/info-file.ts). */
-interface LocalStack {
-  grpc?: Partial<Record<ServiceName, string>>;
-  apiKeys?: { file?: string };
-}
-
 /**
  * The info file of a stack started on this machine (`npm start` / `npm run start:services`):
  * `$STACK_INFO_FILE`, else `<$NOTIFY_DATA_DIR or .notify-data>/stack.json` under the current
- * folder; undefined when there is none, it does not parse, or its process is gone.
+ * folder; undefined when there is none, it does not parse, or its process is gone
+ * (@notify/config readStackInfoFile).
  */
-function localStack(env: NodeJS.ProcessEnv): LocalStack | undefined {
-  const file = path.resolve(env['STACK_INFO_FILE'] ?? path.join(env['NOTIFY_DATA_DIR'] ?? '.notify-data', 'stack.json'));
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as LocalStack & { pid: number };
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return undefined;
-  }
+function localStack(env: NodeJS.ProcessEnv): StackInfoFile | undefined {
+  return readStackInfoFile(stackInfoFilePath(env, path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data')));
 }
 
 /** The admin key a local stack generated (its api-keys.json), when it did. */
-function localAdminKey(stack: LocalStack | undefined): string | undefined {
+function localAdminKey(stack: StackInfoFile | undefined): string | undefined {
   const file = stack?.apiKeys?.file;
   if (!file || !existsSync(file)) return undefined;
   try {

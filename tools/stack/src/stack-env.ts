@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
-import { heapCapNodeOptions, parseApiKeys, SERVICE_HEAP_MB, SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
+import {
+  heapCapNodeOptions, parseApiKeys, SERVICE_HEAP_MB, SERVICE_PORTS, SIM_DEFAULT_PORTS, type Env, type ServiceName, type SimName, type StackKeySource, type StackPorts,
+} from '@notify/config';
 import { StackStartRefusal } from './refusal';
 
 /** The five services in start order: a service starts after the ones it calls. */
@@ -29,16 +31,8 @@ export const PROVIDER_CREDENTIAL_VARS = [
   'ADVANTA_SHORTCODE',
 ] as const;
 
-/** Simulator names and their default ports (libs/provider-sim: 8091…8094). */
-export const SIM_DEFAULT_PORTS = { fonnte: 8091, wablas: 8092, twilio: 8093, advanta: 8094 } as const;
-export type SimName = keyof typeof SIM_DEFAULT_PORTS;
-
-/** The ports of one stack: gRPC per service, the gateway's webhook server, the simulators. */
-export interface StackPorts {
-  readonly grpc: Readonly<Record<ServiceName, number>>;
-  readonly webhook: number;
-  readonly sims: Readonly<Record<SimName, number>>;
-}
+// Simulator names and default ports, and a stack's ports: shared with the info file's readers (@notify/config).
+export { SIM_DEFAULT_PORTS, type SimName, type StackPorts };
 
 /** The default layout: SERVICE_PORTS (50051…50055), webhooks on 8080, simulators on 8091…8094. */
 export const DEFAULT_PORTS: StackPorts = { grpc: { ...SERVICE_PORTS }, webhook: 8080, sims: { ...SIM_DEFAULT_PORTS } };
@@ -124,7 +118,7 @@ export interface StackKeys {
   /** `SERVICE_API_KEY` (role `service`) the ticket, scheduler and gateway present. */
   readonly serviceKey: string;
   /** Where the keys came from, for the banner. */
-  readonly source: 'environment' | 'generated' | 'data folder';
+  readonly source: StackKeySource;
 }
 
 /**

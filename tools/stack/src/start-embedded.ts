@@ -92,7 +92,7 @@ function formatWindow(ms: number): string {
 }
 
 /**
- * Writes `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE, see info-file.ts): pid, gRPC
+ * Writes `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE; its format: @notify/config stack-info-file.ts): pid, gRPC
  * addresses, webhook and simulator URLs, the modes chosen — for scripts (`npm run demo`, the
  * smoke test) to find the running stack. No key is written there (the generated ones are in
  * api-keys.json).

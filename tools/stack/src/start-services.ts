@@ -16,7 +16,7 @@
  *    one starts when its gRPC health answers SERVING;
  * 4. prefixes each output line with `[<service>]`; once all serve, prints the banner (addresses,
  *    the `npm run sim` command for this stack's simulator ports) and writes the info file
- *    `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE; info-file.ts), removed on stop;
+ *    `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE; @notify/config stack-info-file.ts), removed on stop;
  * 5. SIGINT / SIGTERM: SIGTERM to the services in reverse start order, each awaited (drained);
  *    exits 0 when all exited 0. A service exiting by itself, or failing to start, stops the
  *    others the same way (once) and exits 1.
