@@ -48,4 +48,4 @@ function resolveProtoRoot(): string {
   return path.basename(path.resolve(__dirname, '../../..')) === 'dist' ? fromDist : fromSource;
 }
 export { RPC_ROLES } from './gen/rpc-roles';
-export { NOTIFICATION_TYPE_ROLES, mayRoleSend } from './notification-type-roles';
+export { NOTIFICATION_TYPE_ROLES, defaultPriority, mayRoleSend } from './notification-type-roles';

@@ -1,4 +1,4 @@
-import { NotificationType } from './gen/notify/common/v1/common';
+import { NotificationType, Priority } from './gen/notify/common/v1/common';
 
 const NT = NotificationType;
 
@@ -25,4 +25,16 @@ export const NOTIFICATION_TYPE_ROLES: Readonly<Partial<Record<NotificationType, 
 export function mayRoleSend(role: string, type: NotificationType): boolean {
   if (role === 'service' || role === 'admin') return true;
   return (NOTIFICATION_TYPE_ROLES[type] ?? []).includes(role);
+}
+
+/**
+ * The priority a notification of `type` gets when its sender gives none (UNSPECIFIED): an
+ * emergency alert is URGENT (seeds, whatsapp-notification-recommendation.md "Multi-Channel
+ * Strategy": "Critical (Emergency)" is the top tier, with SMS fallback), so quiet hours and the
+ * per-recipient rate limit do not hold it; every other type NORMAL. One table for the gateway's
+ * Notify / Broadcast and the scheduler's campaigns (notification_service.proto,
+ * scheduler_service.proto `priority`).
+ */
+export function defaultPriority(type: NotificationType): Priority {
+  return type === NT.NOTIFICATION_TYPE_EMERGENCY_ALERT ? Priority.PRIORITY_URGENT : Priority.PRIORITY_NORMAL;
 }

@@ -157,6 +157,17 @@ describe('ScheduleCampaign: who may schedule is who may send the notification ty
   });
 });
 
+describe('ScheduleCampaign: priority', () => {
+  it("unset: the notification type's default as for Notify — an emergency alert is URGENT whatever the kind; a given one is kept", async () => {
+    const { useCase, input } = setup();
+    const other = (type: string, priority?: string) => input({ kind: 'OTHER', notificationType: type, templateKey: 'campaign.any', ...(priority ? { priority } : {}) });
+    await expect(useCase.schedule('admin', other('NOTIFICATION_TYPE_EMERGENCY_ALERT'))).resolves.toMatchObject({ priority: 'PRIORITY_URGENT' });
+    await expect(useCase.schedule('admin', other('NOTIFICATION_TYPE_PROMOTION'))).resolves.toMatchObject({ priority: 'PRIORITY_NORMAL' });
+    await expect(useCase.schedule('admin', input({ kind: 'MAINTENANCE', templateKey: 'campaign.any' }))).resolves.toMatchObject({ priority: 'PRIORITY_NORMAL' });
+    await expect(useCase.schedule('admin', other('NOTIFICATION_TYPE_EMERGENCY_ALERT', 'PRIORITY_HIGH'))).resolves.toMatchObject({ priority: 'PRIORITY_HIGH' });
+  });
+});
+
 describe('ScheduleCampaign: the template must render with the campaign variables, as the gateway renders it', () => {
   it('missing variables → INVALID_ARGUMENT naming every one; nothing is stored', async () => {
     const { useCase, input, store } = setup();

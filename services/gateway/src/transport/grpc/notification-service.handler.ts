@@ -1,7 +1,7 @@
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
-import { commonv1, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
+import { commonv1, defaultPriority, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
 import type { Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, RecipientDirectory, ResolvedRecipient } from '../../application';
 import { ticketVariables, titleCase, type TemplateFacts } from '../messaging/event-notification.mapper';
 import { normalizePhone, type DeliveryChange } from '../../domain';
@@ -13,16 +13,6 @@ import {
 } from '../proto/delivery.proto-mapper';
 
 const NT = commonv1.NotificationType;
-
-/**
- * The priority of a Notify / Broadcast that gives none (UNSPECIFIED), per type: an emergency
- * alert is URGENT (seeds, whatsapp-notification-recommendation.md "Multi-Channel Strategy":
- * "Critical (Emergency)" is the top tier, with SMS fallback), so quiet hours and the rate limit
- * do not hold it, as the scheduler's emergency campaigns already are; every other type NORMAL.
- */
-const DEFAULT_PRIORITY: Partial<Record<commonv1.NotificationType, commonv1.Priority>> = {
-  [NT.NOTIFICATION_TYPE_EMERGENCY_ALERT]: commonv1.Priority.PRIORITY_URGENT,
-};
 
 /** Default template key per API-triggered type (TEMPLATES.md); others use the routing rule's key. */
 const DEFAULT_TEMPLATE: Partial<Record<commonv1.NotificationType, string>> = {
@@ -241,7 +231,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
     idempotencyKey: r.idempotencyKey,
     sourceEventId: null,
     notificationType: requiredTypeFromProto(r.notificationType),
-    priority: priorityFromProto(r.priority || (DEFAULT_PRIORITY[r.notificationType] ?? commonv1.Priority.PRIORITY_UNSPECIFIED)),
+    priority: priorityFromProto(r.priority || defaultPriority(r.notificationType)),
     templateKey: r.templateKey || DEFAULT_TEMPLATE[r.notificationType] || '',
     ticketId: null,
     actor: r.actor && ctx.principal.role === 'service'

@@ -1,7 +1,7 @@
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { eventIdFrom } from '@notify/events';
 import { decodePageToken, encodePageToken } from '@notify/paging';
-import { commonv1, mayRoleSend } from '@notify/proto';
+import { commonv1, defaultPriority, mayRoleSend } from '@notify/proto';
 import {
   CUSTOMER_RECIPIENT_VARIABLES,
   KIND_NOTIFICATION_TYPE,
@@ -139,7 +139,8 @@ export class ManageCampaignsUseCase {
       audience: input.audience,
       variables: input.variables,
       sendAt: sendAt.getTime() < now.getTime() ? now : sendAt,
-      priority: input.priority ?? (kind === 'EMERGENCY_ALERT' ? 'PRIORITY_URGENT' : 'PRIORITY_NORMAL'),
+      // Unset: the type's default (@notify/proto defaultPriority, as Notify): an emergency alert is URGENT, whatever the kind.
+      priority: input.priority ?? commonv1.priorityToJSON(defaultPriority(commonv1.notificationTypeFromJSON(notificationType))),
       channels,
       status: 'SCHEDULED',
       createdBy: input.createdBy,

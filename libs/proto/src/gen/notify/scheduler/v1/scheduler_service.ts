@@ -128,7 +128,10 @@ export interface ScheduleCampaignRequest {
    * this type (see ScheduleCampaign).
    */
   notificationType: NotificationType;
-  /** Priority; UNSPECIFIED = NORMAL (emergency alerts: URGENT). */
+  /**
+   * Priority; UNSPECIFIED = the notification type's default, as for Notify: URGENT for
+   * EMERGENCY_ALERT (whatever the kind), NORMAL otherwise.
+   */
   priority: Priority;
   /** Channels in preference order; empty = [CHANNEL_WHATSAPP]. */
   channels: Channel[];
