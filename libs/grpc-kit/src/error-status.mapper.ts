@@ -64,8 +64,9 @@ export interface ToGrpcErrorOptions {
  * Turns anything a handler threw into the status the client sees (a grpc-js `ServiceError`,
  * usable with `callback(err)` and `call.emit('error', err)`):
  * - a `DomainError` → `statusFor(err.kind)` with `err.message` as details (messages of
- *   domain errors are written to be shown); ValidationError adds metadata `field`,
- *   NotFoundError `entity` + `entity-id`, RateLimitedError `retry-after-ms` when known;
+ *   domain errors are written to be shown; cut to {@link MAX_STATUS_DETAILS_BYTES}); ValidationError
+ *   adds metadata `field`, NotFoundError `entity` + `entity-id` (made header-safe by
+ *   {@link metadataValue}), RateLimitedError `retry-after-ms` when known;
  * - an error that already has a numeric gRPC `code` 1..16 (e.g. a failed call to another
  *   service that was not mapped) passes through with its code, details and metadata;
  * - anything else → INTERNAL with details `internal error; trace <trace_id>`; the error
@@ -75,20 +76,20 @@ export interface ToGrpcErrorOptions {
 export function toGrpcError(err: unknown, options: ToGrpcErrorOptions = {}): grpc.ServiceError {
   if (isDomainError(err)) {
     const metadata = new grpc.Metadata();
-    if (err instanceof ValidationError) metadata.set(ERROR_METADATA.field, err.field);
+    if (err instanceof ValidationError) metadata.set(ERROR_METADATA.field, metadataValue(err.field));
     if (err instanceof NotFoundError) {
-      metadata.set(ERROR_METADATA.entity, err.entity);
-      metadata.set(ERROR_METADATA.entityId, err.id);
+      metadata.set(ERROR_METADATA.entity, metadataValue(err.entity));
+      metadata.set(ERROR_METADATA.entityId, metadataValue(err.id));
     }
     if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) {
       metadata.set(ERROR_METADATA.retryAfterMs, String(Math.round(err.retryAfterMs)));
     }
-    return statusError(statusFor(err.kind), err.message, metadata);
+    return statusError(statusFor(err.kind), statusDetails(err.message), metadata);
   }
   if (isGrpcStatusLike(err)) {
     const details = typeof err.details === 'string' ? err.details : err instanceof Error ? err.message : '';
     const metadata = err.metadata instanceof grpc.Metadata ? err.metadata : new grpc.Metadata();
-    return statusError(err.code, details, metadata);
+    return statusError(err.code, statusDetails(details), metadata);
   }
   const span = trace.getActiveSpan();
   const spanContext = span?.spanContext();
@@ -174,6 +175,47 @@ export function isGrpcStatusLike(
   if (typeof err !== 'object' || err === null || !('code' in err)) return false;
   const code = (err as { code: unknown }).code;
   return typeof code === 'number' && Number.isInteger(code) && code >= 1 && code <= 16;
+}
+
+/**
+ * Longest status message sent, in UTF-8 bytes (a longer one, e.g. repeating a huge id the caller
+ * sent, is cut and ends with "…"): grpc-js percent-encodes it into the `grpc-message` header,
+ * and a header past the peer's limit resets the stream (the client saw `RST_STREAM` and lost
+ * its channel).
+ */
+export const MAX_STATUS_DETAILS_BYTES = 1024;
+/** Longest trailing-metadata value sent, in characters after encoding (see {@link metadataValue}). */
+export const MAX_METADATA_VALUE_CHARS = 256;
+
+/** `details` cut to {@link MAX_STATUS_DETAILS_BYTES} on a character boundary. */
+export function statusDetails(details: string): string {
+  if (Buffer.byteLength(details, 'utf8') <= MAX_STATUS_DETAILS_BYTES) return details;
+  let out = '';
+  let bytes = 0;
+  const budget = MAX_STATUS_DETAILS_BYTES - 3; // "…" is 3 bytes
+  for (const ch of details) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > budget) break;
+    out += ch;
+    bytes += n;
+  }
+  return `${out}…`;
+}
+
+/**
+ * A trailing-metadata value that grpc-js accepts: ASCII metadata values must be printable ASCII
+ * (0x20–0x7E; grpc-js throws on anything else, and a throw while answering took the whole
+ * process down — a NotFoundError repeating a caller's id "A\u0000B" or "laporan-é"). Other bytes
+ * of the UTF-8 form, and "%", are percent-encoded (`%C3%A9`); the result is cut to
+ * {@link MAX_METADATA_VALUE_CHARS}. Plain ids and field names pass unchanged.
+ */
+export function metadataValue(value: string): string {
+  let out = '';
+  for (const b of Buffer.from(value, 'utf8')) {
+    out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    if (out.length >= MAX_METADATA_VALUE_CHARS) return out.slice(0, MAX_METADATA_VALUE_CHARS);
+  }
+  return out;
 }
 
 function statusError(code: grpc.status, details: string, metadata: grpc.Metadata): grpc.ServiceError {

@@ -20,7 +20,7 @@ export function unary<Req, Res>(
     }
     run(() => fn(call.request, contextOf(call, state))).then(
       (response) => callback(null, response),
-      (err: unknown) => callback(toGrpcError(err, { logger: state.logger, method: state.method })),
+      (err: unknown) => callback(statusOf(err, state)),
     );
   };
 }
@@ -48,7 +48,7 @@ export function serverStream<Req, Res>(
     const ctx = contextOf(call, state);
     run(() => fn(call.request, ctx, write, ctx.signal)).then(
       () => finish(call, state),
-      (err: unknown) => finish(call, state, toGrpcError(err, { logger: state.logger, method: state.method })),
+      (err: unknown) => finish(call, state, statusOf(err, state)),
     );
   };
 }
@@ -58,6 +58,19 @@ function finish(call: grpc.ServerWritableStream<unknown, unknown>, state: CallSt
   state.closed = true;
   if (error) call.emit('error', error);
   else call.end();
+}
+
+/**
+ * The status a failed call answers with ({@link toGrpcError}); should building it throw, an
+ * INTERNAL status instead — never an exception out of the call's settlement, which would end
+ * the process.
+ */
+function statusOf(err: unknown, state: CallState): ReturnType<typeof toGrpcError> {
+  try {
+    return toGrpcError(err, { logger: state.logger, method: state.method });
+  } catch (mappingError) {
+    return toGrpcError(new Error(`mapping a handler error to a status failed: ${String(mappingError)}`), { logger: state.logger, method: state.method });
+  }
 }
 
 function contextOf(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getDeadline' | 'metadata'>, state: CallState): CallContext {

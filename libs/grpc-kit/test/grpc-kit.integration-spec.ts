@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { DomainErrorKind, TimeoutError, UnavailableError, ValidationError } from '@notify/errors';
+import { DomainErrorKind, NotFoundError, TimeoutError, UnavailableError, ValidationError } from '@notify/errors';
 import {
   KitLogger,
   RunningGrpcServer,
@@ -227,6 +227,30 @@ describe('grpc-kit server and client (real grpc-js on loopback)', () => {
       const mapped = await expectStatus(callUnary(admin, 'fail', { kind, message: '' }));
       expect((mapped as unknown as { kind: string }).kind).toBe(kind);
       expect(mapped).toBeInstanceOf(SAMPLE_ERRORS[kind]().constructor);
+    });
+
+    it.each([
+      ['a NUL byte', 'A\u0000B'],
+      ['a non-ASCII letter', 'laporan-harian-é'],
+      ['a newline', 'a\nb'],
+      ['100 000 characters', 'x'.repeat(100_000)],
+    ])('a domain error repeating caller input with %s reaches the client; the server and the channel stay up', async (_what, input) => {
+      const admin = track(createClient(EchoServiceClient, address, { apiKey: KEYS.admin }));
+      const raw = await new Promise<grpc.ServiceError | null>((resolve) =>
+        admin.fail({ kind: 'NOT_FOUND_OF', message: input }, new grpc.Metadata(), {}, (err) => resolve(err)),
+      );
+      expect(raw?.code).toBe(grpc.status.NOT_FOUND);
+      expect(Buffer.byteLength(raw!.details, 'utf8')).toBeLessThanOrEqual(1024);
+      if (input.length < 100) expect(raw!.details).toBe(new NotFoundError('ticket', input).message);
+      else expect(raw!.details.endsWith('…')).toBe(true);
+      const id = String(raw!.metadata.get('entity-id')[0]);
+      expect(id.length).toBeLessThanOrEqual(256);
+      expect(id).toMatch(/^[\x20-\x7e]*$/);
+      if (input === 'laporan-harian-é') expect(decodeURIComponent(id)).toBe(input);
+      const v = await expectStatus(callUnary(admin, 'fail', { kind: 'VALIDATION_OF', message: input }));
+      expect(v).toBeInstanceOf(ValidationError);
+      // Same channel, next call: still served.
+      await expect(callUnary(admin, 'echo', { text: 'still here' })).resolves.toMatchObject({ text: 'still here' });
     });
 
     it('ValidationError sends the field in trailing metadata', async () => {
