@@ -1,13 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { CallContext, CallState, callStateOf, deadlineOf } from './call-context';
+import { ValidationError } from '@notify/errors';
 import { toGrpcError } from './error-status.mapper';
+import { nulFieldOf } from './request-text.guard';
 
 /**
  * Adapts an async function to a grpc-js unary handler (`handleUnaryCall`), e.g. a field of a
  * ts-proto `TicketServiceServer`. The function's result is the response; whatever it throws
  * is mapped by `toGrpcError` (domain errors → their status, others → INTERNAL with the
  * detail logged). Must be served by `startGrpcServer`, which authenticates first; a call that
- * did not pass its auth wrapper fails with INTERNAL.
+ * did not pass its auth wrapper fails with INTERNAL. A request with U+0000 in any string is
+ * refused with INVALID_ARGUMENT naming the field before `fn` runs ({@link nulFieldOf}).
  */
 export function unary<Req, Res>(
   fn: (request: Req, ctx: CallContext) => Promise<Res>,
@@ -18,7 +21,7 @@ export function unary<Req, Res>(
       callback(toGrpcError(new Error(`${call.getPath()}: handler not served through startGrpcServer`)));
       return;
     }
-    run(() => fn(call.request, contextOf(call, state))).then(
+    run(() => refuseNul(call.request) ?? fn(call.request, contextOf(call, state))).then(
       (response) => callback(null, response),
       (err: unknown) => callback(statusOf(err, state)),
     );
@@ -46,7 +49,7 @@ export function serverStream<Req, Res>(
       if (!state.closed && !call.cancelled && !call.writableEnded) call.write(message);
     };
     const ctx = contextOf(call, state);
-    run(() => fn(call.request, ctx, write, ctx.signal)).then(
+    run(() => refuseNul(call.request) ?? fn(call.request, ctx, write, ctx.signal)).then(
       () => finish(call, state),
       (err: unknown) => finish(call, state, statusOf(err, state)),
     );
@@ -58,6 +61,12 @@ function finish(call: grpc.ServerWritableStream<unknown, unknown>, state: CallSt
   state.closed = true;
   if (error) call.emit('error', error);
   else call.end();
+}
+
+/** A rejection with INVALID_ARGUMENT when a string of the request holds U+0000 ({@link nulFieldOf}); else undefined. */
+function refuseNul(request: unknown): Promise<never> | undefined {
+  const field = nulFieldOf(request);
+  return field === undefined ? undefined : Promise.reject(new ValidationError(field, 'contains a NUL character (U+0000), which cannot be stored; remove it'));
 }
 
 /**

@@ -13,6 +13,7 @@ export * from './service.binding';
 export type { CallContext } from './call-context';
 export { principalOf, deadlineOf } from './call-context';
 export * from './handler.adapters';
+export { nulFieldOf } from './request-text.guard';
 export * from './grpc.server';
 export * from './shutdown.hooks';
 export * from './grpc.client';

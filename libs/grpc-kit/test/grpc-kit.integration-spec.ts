@@ -230,7 +230,7 @@ describe('grpc-kit server and client (real grpc-js on loopback)', () => {
     });
 
     it.each([
-      ['a NUL byte', 'A\u0000B'],
+      ['a control character', 'A\u0001B'],
       ['a non-ASCII letter', 'laporan-harian-é'],
       ['a newline', 'a\nb'],
       ['100 000 characters', 'x'.repeat(100_000)],
@@ -251,6 +251,17 @@ describe('grpc-kit server and client (real grpc-js on loopback)', () => {
       expect(v).toBeInstanceOf(ValidationError);
       // Same channel, next call: still served.
       await expect(callUnary(admin, 'echo', { text: 'still here' })).resolves.toMatchObject({ text: 'still here' });
+    });
+
+    it('a request string holding U+0000 is refused with INVALID_ARGUMENT naming the field; the handler does not run', async () => {
+      const admin = track(createClient(EchoServiceClient, address, { apiKey: KEYS.admin }));
+      const before = probe.calls;
+      const err = await expectStatus(callUnary(admin, 'echo', { text: 'A\u0000B' }));
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as unknown as ValidationError).field).toBe('text');
+      expect(err.message).toBe('text: contains a NUL character (U+0000), which cannot be stored; remove it');
+      expect(probe.calls).toBe(before);
+      await expect(callUnary(admin, 'echo', { text: 'A B' })).resolves.toMatchObject({ text: 'A B' });
     });
 
     it('ValidationError sends the field in trailing metadata', async () => {
