@@ -10,7 +10,11 @@
  *   key, signature or credential are replaced by `[REDACTED]`.
  * - Message bodies (ARCHITECTURE.md: "message bodies never go into spans or logs"): values
  *   under keys `body`, `text`, `message_body` (any case, `-`/`_` ignored) are replaced.
- * - URL query parameters with those names (`?token=…&message=…`, Fonnte's GET form) are replaced.
+ * - URL query parameters with those names (`?token=…&message=…`, Fonnte's GET form; a bare
+ *   query string `secret=…` too, as the HTTP server spans' `url.query` carries it) are replaced.
+ * - Database errors: the bound values of a failed statement (TypeORM `parameters`) and
+ *   Postgres' `detail` ("Failing row contains (…)", "Key (name)=(…)") are replaced: they
+ *   hold customers' names, template variables, message bodies.
  */
 
 export const REDACTED = '[REDACTED]';
@@ -35,8 +39,9 @@ export function maskPhone(phone: string): string {
 /** A 10-15 digit run, optional `+`, with no word character, `-` or `.` glued before it and none of `\w`, `-`, `.<digit>` after it. */
 const PHONE_RUN = /(?<![\w.+-])\+?\d{10,15}(?![\w-]|\.\d)/g;
 
+/** A query parameter with a sensitive name: after `?` or `&` in a URL, or first in a bare query string (the `url.query` span attribute is `secret=…` without its `?`). */
 const SENSITIVE_QUERY =
-  /([?&](?:access_?token|token|api_?key|apikey|key|secret|password|passwd|signature|sig|auth|message|msg|text|body)=)[^&#\s"]*/gi;
+  /((?:^|[?&])(?:access_?token|token|api_?key|apikey|key|secret|password|passwd|signature|sig|auth|message|msg|text|body)=)[^&#\s"]*/gi;
 
 /** Masks every phone-like digit run and redacts sensitive URL query values in free text. */
 export function redactText(text: string): string {
@@ -62,6 +67,9 @@ export function sensitiveKind(key: string): 'secret' | 'body' | false {
   if (SECRET_WORDS.some((w) => whole.includes(w))) return 'secret';
   return false;
 }
+
+/** Fields of database errors that carry row data (TypeORM QueryFailedError `parameters`, pg DatabaseError `detail`). */
+const ERROR_DATA_KEYS = new Set(['parameters', 'detail']);
 
 const PHONE_KEY = /(^|[._-])(phone|msisdn|recipient|sender|target|to|from)$/i;
 
@@ -120,7 +128,8 @@ export function redactDeep(value: unknown, options: RedactOptions = {}): unknown
     const out: Record<string, unknown> = { type: e.name, message: redactText(e.message) };
     if (e.stack) out.stack = redactText(e.stack);
     for (const [k, item] of Object.entries(e)) {
-      if (k !== 'message' && k !== 'stack') out[k] = walk(item, k, depth + 1);
+      if (k === 'message' || k === 'stack') continue;
+      out[k] = ERROR_DATA_KEYS.has(k) && item !== undefined && item !== null ? REDACTED : walk(item, k, depth + 1);
     }
     if (e.cause !== undefined) out.cause = walk(e.cause, 'cause', depth + 1);
     return out;

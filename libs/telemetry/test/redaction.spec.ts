@@ -43,6 +43,10 @@ describe('redactText', () => {
       `GET https://api.fonnte.com/send?token=${REDACTED}&target=62822****583&message=${REDACTED}`,
     );
     expect(redactText('/cb?api_key=zz&page=2')).toBe(`/cb?api_key=${REDACTED}&page=2`);
+    // A bare query string (the HTTP server span's url.query attribute): the webhook secret.
+    expect(redactText('secret=notify-local-webhook-secret')).toBe(`secret=${REDACTED}`);
+    expect(redactText('secret=abc&x=1')).toBe(`secret=${REDACTED}&x=1`);
+    expect(redactText('page=2&token=t')).toBe(`page=2&token=${REDACTED}`);
   });
 });
 
@@ -113,6 +117,16 @@ describe('redactDeep', () => {
     });
     expect(out.err.stack).toContain('send to 62822****583 failed');
     expect(JSON.stringify(out)).not.toContain('6282291921583');
+  });
+
+  it("hides a failed statement's bound values and Postgres' row detail, nested driver errors too", () => {
+    const driverError = Object.assign(new Error('null value in column "phone"'), { code: '23502', detail: 'Failing row contains (Budi Santoso, Jl. Melati 5).', table: 'customers' });
+    const err = Object.assign(new Error('null value in column "phone"'), {
+      query: 'INSERT INTO customers (name, address) VALUES ($1, $2)', parameters: ['Budi Santoso', 'Jl. Melati 5'], driverError,
+    });
+    const out = redactDeep({ err }) as { err: Record<string, unknown> };
+    expect(out.err).toMatchObject({ query: 'INSERT INTO customers (name, address) VALUES ($1, $2)', parameters: REDACTED, driverError: { code: '23502', detail: REDACTED, table: 'customers' } });
+    expect(JSON.stringify(out)).not.toContain('Budi');
   });
 
   it('handles cycles and depth', () => {
