@@ -2287,7 +2287,8 @@ export const PreviewTemplateResponse: MessageFns<PreviewTemplateResponse> = {
  * A template is addressed by (key, channel, locale); an unknown one → NOT_FOUND naming it.
  * Rendering (liquidjs, strict): dates and times render in Indonesian for LOCALE_ID
  * (`22 November 2026 09:15 WIB`, Asia/Jakarta), amounts as `Rp 150.000`; control
- * characters in variable values are stripped and WhatsApp emphasis markers (`*`, `_`,
+ * characters in variable values are stripped (U+0000 is refused, as in every request: see
+ * notify.common.v1) and WhatsApp emphasis markers (`*`, `_`,
  * `~`) in values are neutralised so they cannot change the template's formatting.
  */
 export type TemplateServiceService = typeof TemplateServiceService;
