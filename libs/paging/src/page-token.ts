@@ -1,25 +1,48 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '@notify/errors';
+
+/** The token key holding the filters' fingerprint (see {@link filtersFingerprint}). */
+const FILTERS_KEY = '~f';
+
+/**
+ * A short fingerprint of a listing's filters (everything but the page): sha-256 of their JSON,
+ * 12 base64url characters. `undefined` members are left out, so `{a: 1}` and `{a: 1, b:
+ * undefined}` match; key order matters (callers build the object the same way every time).
+ */
+export function filtersFingerprint(filters: unknown): string {
+  return createHash('sha256').update(JSON.stringify(filters ?? null)).digest('base64url').slice(0, 12);
+}
 
 /**
  * Opaque page tokens: base64url of a small JSON keyset position. Callers must treat them as
- * opaque; an undecodable token is ValidationError(`page_token`).
+ * opaque; an undecodable token is ValidationError(`page_token`). With `filters` (the
+ * listing's filters), the token carries their {@link filtersFingerprint}, and
+ * {@link decodePageToken} given other filters refuses it (common.proto PageRequest: "issued for
+ * different filters → INVALID_ARGUMENT"; before, such a token silently skipped rows).
  */
-export function encodePageToken(position: Record<string, string>): string {
-  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
+export function encodePageToken(position: Record<string, string>, filters?: unknown): string {
+  const body = filters === undefined ? position : { ...position, [FILTERS_KEY]: filtersFingerprint(filters) };
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
 
-/** Decodes a token made by {@link encodePageToken} and checks it has the string `keys`. */
-export function decodePageToken<K extends string>(token: string, keys: readonly K[]): Record<K, string> {
+/**
+ * Decodes a token made by {@link encodePageToken} and checks it has the string `keys`.
+ * ValidationError(`page_token`): not such a token; or, with `filters`, a token issued for
+ * other filters (or without any).
+ */
+export function decodePageToken<K extends string>(token: string, keys: readonly K[], filters?: unknown): Record<K, string> {
+  let obj: Record<string, unknown> | undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object') {
-      const obj = value as Record<string, unknown>;
-      if (keys.every((k) => typeof obj[k] === 'string')) return obj as Record<K, string>;
-    }
+    if (value && typeof value === 'object' && !Array.isArray(value)) obj = value as Record<string, unknown>;
   } catch {
     // fall through
   }
-  throw new ValidationError('page_token', 'is not a valid page token');
+  if (!obj || !keys.every((k) => typeof obj[k] === 'string')) throw new ValidationError('page_token', 'is not a valid page token');
+  if (filters !== undefined && obj[FILTERS_KEY] !== filtersFingerprint(filters)) {
+    throw new ValidationError('page_token', 'was issued for different filters; ask for the first page again (no token) with these filters');
+  }
+  return obj as Record<K, string>;
 }
 
 /** Default and maximum page sizes. */

@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { decodePageToken, encodePageToken, PAGE_SIZE, resolvePageSize } from '../src';
+import { decodePageToken, encodePageToken, filtersFingerprint, PAGE_SIZE, resolvePageSize } from '../src';
 
 describe('page tokens', () => {
   it('round-trips a keyset position', () => {
@@ -12,6 +12,16 @@ describe('page tokens', () => {
     expect(() => decodePageToken('not-a-token', ['id'] as const)).toThrow(ValidationError);
     const missing = encodePageToken({ id: 'x' });
     expect(() => decodePageToken(missing, ['id', 'at'] as const)).toThrow(/page_token/);
+  });
+
+  it('a token issued for some filters is refused for others (and one issued without filters where they are checked)', () => {
+    const filters = { statuses: ['OPEN'], zone: 'Karawang' };
+    const token = encodePageToken({ id: 'x' }, filters);
+    expect(decodePageToken(token, ['id'] as const, { statuses: ['OPEN'], zone: 'Karawang' })).toMatchObject({ id: 'x' });
+    expect(decodePageToken(token, ['id'] as const, { statuses: ['OPEN'], zone: 'Karawang', area: undefined })).toMatchObject({ id: 'x' });
+    expect(() => decodePageToken(token, ['id'] as const, { statuses: ['CANCELLED'], zone: 'Karawang' })).toThrow('page_token: was issued for different filters');
+    expect(() => decodePageToken(encodePageToken({ id: 'x' }), ['id'] as const, filters)).toThrow(ValidationError);
+    expect(filtersFingerprint(filters)).toHaveLength(12);
   });
 
   it('resolves page sizes: default for 0, capped at the max, rejects negative or fractional', () => {
