@@ -47,7 +47,8 @@ export interface RunningGrpcServer {
   setServing(serving: boolean): void;
   /**
    * Graceful stop, once (later calls return the same promise): health → NOT_SERVING for all,
-   * wait `drainMs` while calls are still served, end open server streams with UNAVAILABLE
+   * wait `drainMs` while calls are still served, end open server streams (health Watch streams
+   * included) with UNAVAILABLE
    * ("server shutting down") and abort their signals, `tryShutdown` (no new calls, in-flight
    * calls finish), and `forceShutdown` (cancels what is left) after `graceMs` (default 10000).
    */
@@ -68,7 +69,7 @@ const SHUTDOWN_DETAILS = 'server shutting down';
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const logger = options.logger ?? defaultLogger();
   const auth = new ApiKeyAuthenticator(options.apiKeys);
-  if (auth.size === 0) logger.warn({ service: options.serviceName }, 'no API keys configured: every RPC will fail UNAUTHENTICATED');
+  if (auth.size === 0) logger.warn({ grpc_server: options.serviceName }, 'no API keys configured: every RPC will fail UNAUTHENTICATED');
   const drainMs = options.drainMs ?? 1000;
   const server = new grpc.Server(options.serverOptions);
   const openStreams = new Set<grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>>();
@@ -91,7 +92,26 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     for (const name of ['', ...names]) health.setStatus(name, status);
   };
   setServing(false);
-  health.addToServer(server);
+  // Health Watch streams (a mesh's or load balancer's health checker holds one open) are
+  // tracked like the services' streams: at shutdown they get NOT_SERVING, then end with
+  // UNAVAILABLE after the drain, instead of holding `tryShutdown` until the grace runs out.
+  const healthWatches = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  health.addToServer({
+    addService: (definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => {
+      const watch = impl['watch'] as ((call: grpc.ServerWritableStream<unknown, unknown>) => void) | undefined;
+      if (!watch) return server.addService(definition, impl);
+      return server.addService(definition, {
+        ...impl,
+        watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+          healthWatches.add(call);
+          const forget = (): void => void healthWatches.delete(call);
+          call.once('finish', forget);
+          call.once('cancelled', forget);
+          watch(call);
+        },
+      });
+    },
+  } as unknown as grpc.Server);
 
   if (options.protoFiles && options.protoFiles.length > 0) {
     const healthIncludeDir = path.resolve(path.dirname(healthProtoPath), '..', '..');
@@ -118,7 +138,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   );
   setServing(true);
   logger.info(
-    { service: options.serviceName, host, port, services: names, tls: !!options.tls, reflection: !!options.protoFiles?.length },
+    { grpc_server: options.serviceName, host, port, services: names, tls: !!options.tls, reflection: !!options.protoFiles?.length },
     'gRPC server listening',
   );
 
@@ -126,12 +146,17 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const shutdown = (graceMs = 10_000): Promise<void> => {
     stopping ??= (async () => {
       setServing(false);
-      logger.info({ service: options.serviceName, drain_ms: drainMs, grace_ms: graceMs }, 'gRPC server draining');
+      logger.info({ grpc_server: options.serviceName, drain_ms: drainMs, grace_ms: graceMs }, 'gRPC server draining');
       await new Promise((r) => setTimeout(r, drainMs));
       for (const call of openStreams) endForShutdown(call);
+      for (const call of healthWatches) {
+        if (!call.cancelled && !call.writableEnded) {
+          call.emit('error', Object.assign(new Error(SHUTDOWN_DETAILS), { code: grpc.status.UNAVAILABLE, details: SHUTDOWN_DETAILS, metadata: new grpc.Metadata() }));
+        }
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          logger.warn({ service: options.serviceName, grace_ms: graceMs }, 'gRPC calls still open after grace: forcing shutdown');
+          logger.warn({ grpc_server: options.serviceName, grace_ms: graceMs }, 'gRPC calls still open after grace: forcing shutdown');
           server.forceShutdown();
           resolve();
         }, graceMs);
@@ -140,7 +165,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
           resolve();
         });
       });
-      logger.info({ service: options.serviceName }, 'gRPC server stopped');
+      logger.info({ grpc_server: options.serviceName }, 'gRPC server stopped');
     })();
     return stopping;
   };

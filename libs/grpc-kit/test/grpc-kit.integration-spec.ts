@@ -514,4 +514,26 @@ describe('graceful shutdown', () => {
       running.server.forceShutdown();
     }
   });
+
+  it('an open health Watch (a mesh health checker) sees NOT_SERVING, then ends UNAVAILABLE; it does not hold the shutdown', async () => {
+    const { running, address } = await start({ drainMs: 300 });
+    const client = new healthPkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+    try {
+      const seen: string[] = [];
+      const watch = (client as unknown as { watch(req: { service: string }): grpc.ClientReadableStream<{ status: string }> }).watch({ service: '' });
+      watch.on('data', (m: { status: string }) => seen.push(m.status));
+      const ended = new Promise<grpc.ServiceError>((resolve) => watch.on('error', resolve));
+      const t0 = Date.now();
+      while (!seen.includes('SERVING') && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
+      const started = Date.now();
+      await within(running.shutdown(5000), 4000, 'shutdown');
+      expect(Date.now() - started).toBeLessThan(3000); // not the 5 s grace
+      const err = await within(ended, 1000, 'watch end');
+      expect(err.code).toBe(grpc.status.UNAVAILABLE);
+      expect(seen).toEqual(['SERVING', 'NOT_SERVING']);
+    } finally {
+      client.close();
+      running.server.forceShutdown();
+    }
+  });
 });
