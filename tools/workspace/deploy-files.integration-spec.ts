@@ -94,6 +94,7 @@ const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'
 const kustomization = parse(readFileSync(path.join(ROOT, 'deploy/k8s/base/kustomization.yaml'), 'utf8')) as {
   resources: string[];
   configMapGenerator: Array<{ name: string; literals: string[] }>;
+  secretGenerator: Array<{ name: string; envs: string[] }>;
 };
 const k8sDocs = Object.fromEntries(
   SERVICES.map((name) => [name, parseAllDocuments(readFileSync(path.join(ROOT, `deploy/k8s/base/${name}.yaml`), 'utf8')).map((d) => d.toJS())]),
@@ -101,10 +102,15 @@ const k8sDocs = Object.fromEntries(
 const configMap = Object.fromEntries(
   kustomization.configMapGenerator.flatMap((g) => g.literals).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
 );
-const secretKeys = readFileSync(path.join(ROOT, 'deploy/k8s/base/secrets.env.example'), 'utf8')
-  .split('\n')
-  .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l))
-  .map((l) => l.slice(0, l.indexOf('=')));
+const envFileKeys = (file: string): string[] =>
+  readFileSync(path.join(ROOT, 'deploy/k8s/base', file), 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l))
+    .map((l) => l.slice(0, l.indexOf('=')));
+/** notify-secrets (every service) and notify-gateway-secrets (the gateway only). */
+const sharedSecretKeys = envFileKeys('secrets.env.example');
+const gatewaySecretKeys = envFileKeys('gateway-secrets.env.example');
+const secretKeys = [...sharedSecretKeys, ...gatewaySecretKeys];
 
 function k8sEnv(name: ServiceName): Record<string, string> {
   const container = k8sDocs[name].find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0];
@@ -225,7 +231,16 @@ describe('deploy/k8s/base', () => {
     expect(container.readinessProbe.grpc.port).toBe(port);
     expect(container.livenessProbe.grpc.port).toBe(port);
     expect(container.resources.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
-    expect(container.envFrom).toEqual([{ configMapRef: { name: 'notify-config' } }, { secretRef: { name: 'notify-secrets' } }]);
+    expect(container.envFrom).toEqual([
+      { configMapRef: { name: 'notify-config' } },
+      { secretRef: { name: 'notify-secrets' } },
+      ...(name === 'gateway' ? [{ secretRef: { name: 'notify-gateway-secrets' } }] : []),
+    ]);
+    // Endpoint removal reaches callers before SIGTERM; the whole stop fits the grace period.
+    const preStopSeconds = Number(container.lifecycle.preStop.exec.command[1]);
+    expect(container.lifecycle.preStop.exec.command[0]).toBe('sleep');
+    const pod = docs.find((d) => d.kind === 'Deployment')!.spec.template.spec;
+    expect(preStopSeconds + 10 + 1).toBeLessThan(pod.terminationGracePeriodSeconds); // + SHUTDOWN_GRACE_MS default + drain
     expect(container.env).toEqual(expect.arrayContaining([{ name: 'GRPC_PORT', value: String(port) }, { name: 'OTEL_SERVICE_NAME', value: name }]));
     const service = docs.find((d) => d.kind === 'Service')!;
     expect(service.spec.ports[0]).toEqual({ name: 'grpc', port, targetPort: 'grpc' });
@@ -275,6 +290,18 @@ describe('deploy/k8s/base', () => {
     expect(stray).toEqual([]);
     for (const k of Object.keys(configMap)) expect(k).not.toMatch(/TOKEN|SECRET|API_KEY|PASSWORD/);
     expect(secretKeys).toEqual(expect.arrayContaining(['NOTIFY_API_KEYS', 'SERVICE_API_KEY', 'FONNTE_TOKEN', 'WEBHOOK_SECRET']));
+  });
+
+  it('gives provider tokens and the webhook secret to the gateway only: no other service reads them', () => {
+    expect(kustomization.secretGenerator).toEqual([{ name: 'notify-secrets', envs: ['secrets.env'] }, { name: 'notify-gateway-secrets', envs: ['gateway-secrets.env'] }]);
+    expect(gatewaySecretKeys).toEqual(expect.arrayContaining(['FONNTE_TOKEN', 'WABLAS_TOKEN', 'TWILIO_AUTH_TOKEN', 'ADVANTA_API_KEY', 'WEBHOOK_SECRET']));
+    for (const k of gatewaySecretKeys) {
+      expect([k, SERVICES.filter((s) => k8sInspection[s].keys.includes(k))]).toEqual([k, ['gateway']]);
+    }
+    // What every service gets is read by every service, except the service key (the callers' own).
+    for (const k of sharedSecretKeys.filter((k) => k !== 'SERVICE_API_KEY')) {
+      expect([k, SERVICES.filter((s) => !k8sInspection[s].keys.includes(k))]).toEqual([k, []]);
+    }
   });
 });
 
