@@ -20,7 +20,9 @@ import { DefaultTemplate, SEED_TICKET_SMS, SeedSource } from './default-template
  * | (none: status change to cancelled)  | technician.ticket_cancelled (adapted)  |
  *
  * The seed's SMS texts do not name the ticket type, so the disturbance and installation keys
- * carry the same text. Sample variables are the seed's example values (John Doe,
+ * carry the same text. The ticket's description is cut at 300 characters (`truncate: 300`,
+ * ending "..."): an SMS is paid per segment and holds at most 1600 characters, and a
+ * description may be 2000. Sample variables are the seed's example values (John Doe,
  * TKT-2024-001, Jane Doe, 254712345678 …); phone numbers are E.164 digits and the `phone`
  * filter adds the `+` where the seed shows one.
  */
@@ -52,8 +54,8 @@ interface SmsText {
 const CUSTOMER: Record<Step, SmsText> = {
   created: {
     body: {
-      en: 'Hi {{ customer_name | first_name }}, your support ticket #{{ ticket_number }} has been created. Issue: {{ description | sentence }} {% if technician_name %}Technician: {{ technician_name }} will contact you shortly.{% else %}A technician will contact you shortly.{% endif %}',
-      id: 'Halo {{ customer_name | first_name }}, tiket Anda #{{ ticket_number }} telah dibuat. Masalah: {{ description | sentence }} {% if technician_name %}Teknisi: {{ technician_name }} akan segera menghubungi Anda.{% else %}Teknisi kami akan segera menghubungi Anda.{% endif %}',
+      en: 'Hi {{ customer_name | first_name }}, your support ticket #{{ ticket_number }} has been created. Issue: {{ description | sentence | truncate: 300 }} {% if technician_name %}Technician: {{ technician_name }} will contact you shortly.{% else %}A technician will contact you shortly.{% endif %}',
+      id: 'Halo {{ customer_name | first_name }}, tiket Anda #{{ ticket_number }} telah dibuat. Masalah: {{ description | sentence | truncate: 300 }} {% if technician_name %}Teknisi: {{ technician_name }} akan segera menghubungi Anda.{% else %}Teknisi kami akan segera menghubungi Anda.{% endif %}',
     },
     variables: ['customer_name', 'ticket_number', 'description', 'technician_name'],
     section: `${SECTION} / Ticket Created / To Customer`,
@@ -103,8 +105,8 @@ const CUSTOMER: Record<Step, SmsText> = {
 const TECHNICIAN: Record<'technician.job_offer' | 'technician.ticket_assigned' | 'technician.job_started' | 'technician.ticket_cancelled', SmsText> = {
   'technician.job_offer': {
     body: {
-      en: 'New ticket #{{ ticket_number }} for {{ customer_name }}. Priority: {{ priority | downcase }}. Issue: {{ description | sentence }} Contact: {{ customer_phone | phone }}',
-      id: 'Tiket baru #{{ ticket_number }} untuk {{ customer_name }}. Prioritas: {{ priority | downcase }}. Masalah: {{ description | sentence }} Kontak: {{ customer_phone | phone }}',
+      en: 'New ticket #{{ ticket_number }} for {{ customer_name }}. Priority: {{ priority | downcase }}. Issue: {{ description | sentence | truncate: 300 }} Contact: {{ customer_phone | phone }}',
+      id: 'Tiket baru #{{ ticket_number }} untuk {{ customer_name }}. Prioritas: {{ priority | downcase }}. Masalah: {{ description | sentence | truncate: 300 }} Kontak: {{ customer_phone | phone }}',
     },
     variables: ['ticket_number', 'customer_name', 'priority', 'description', 'customer_phone'],
     section: `${SECTION} / Ticket Created / To Technician`,
@@ -113,8 +115,8 @@ const TECHNICIAN: Record<'technician.job_offer' | 'technician.ticket_assigned' |
   },
   'technician.ticket_assigned': {
     body: {
-      en: 'Ticket #{{ ticket_number }} assigned to you. Customer: {{ customer_name | first_name }} ({{ customer_phone }}). Priority: {{ priority | downcase }}. {{ description }}',
-      id: 'Tiket #{{ ticket_number }} ditugaskan kepada Anda. Pelanggan: {{ customer_name | first_name }} ({{ customer_phone }}). Prioritas: {{ priority | downcase }}. {{ description }}',
+      en: 'Ticket #{{ ticket_number }} assigned to you. Customer: {{ customer_name | first_name }} ({{ customer_phone }}). Priority: {{ priority | downcase }}. {{ description | truncate: 300 }}',
+      id: 'Tiket #{{ ticket_number }} ditugaskan kepada Anda. Pelanggan: {{ customer_name | first_name }} ({{ customer_phone }}). Prioritas: {{ priority | downcase }}. {{ description | truncate: 300 }}',
     },
     variables: ['ticket_number', 'customer_name', 'customer_phone', 'priority', 'description'],
     section: `${SECTION} / Ticket Assigned / To Technician`,

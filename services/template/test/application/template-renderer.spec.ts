@@ -172,6 +172,23 @@ describe('output details', () => {
   });
 });
 
+describe('message length per channel', () => {
+  const renderer = new TemplateRenderer();
+
+  it('WhatsApp: up to 4096 characters render; one more is a ValidationError on variables saying the limit', () => {
+    expect(renderer.render(version('🎫{{ x }}'), { x: 'a'.repeat(4095) }).characters).toBe(4096);
+    const err = errorOf(() => renderer.render(version('🎫{{ x }}'), { x: 'a'.repeat(4096) }));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe('variables');
+    expect(err.message).toBe('variables: the rendered WHATSAPP message is 4097 characters; one message holds at most 4096 (WhatsApp text body limit): shorten the longest values');
+  });
+
+  it('SMS: up to 1600 characters (Twilio refuses more, 21617)', () => {
+    expect(renderer.render(version('{{ x }}', 'SMS', 'en'), { x: 'a'.repeat(1600) }).text).toHaveLength(1600);
+    expect(() => renderer.render(version('{{ x }}', 'SMS', 'en'), { x: 'a'.repeat(1601) })).toThrow('one message holds at most 1600');
+  });
+});
+
 describe('compiled template cache', () => {
   it('parses a version once and serves it from the cache afterwards', () => {
     const renderer = new TemplateRenderer();

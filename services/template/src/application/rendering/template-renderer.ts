@@ -116,7 +116,8 @@ export class TemplateRenderer {
    * missing name is recorded, stood in for and the render retried until it passes, so the
    * list covers the branches the given values select); an unreadable value for a filter
    * (`datetime`, `rupiah`, …) with its line and column; any other render failure (time or
-   * memory limit) with its line and column.
+   * memory limit) with its line and column; a rendered text over the channel's
+   * {@link MAX_MESSAGE_CHARACTERS}.
    */
   render(version: TemplateVersion, variables: TemplateVariables, field = 'variables'): RenderedText {
     return this.renderCompiled(version, this.compiled(version), variables, field);
@@ -140,6 +141,14 @@ export class TemplateRenderer {
       }
       throw toRenderValidationError(err, field);
     }
+    const characters = Array.from(text).length;
+    const max = MAX_MESSAGE_CHARACTERS[ref.channel];
+    if (characters > max) {
+      throw new ValidationError(
+        field,
+        `the rendered ${ref.channel} message is ${characters} characters; one message holds at most ${max} (${MAX_MESSAGE_SOURCE[ref.channel]}): shorten the longest values`,
+      );
+    }
     return measure(text, ref.channel);
   }
 
@@ -153,6 +162,16 @@ export class TemplateRenderer {
     return engine;
   }
 }
+
+/**
+ * Longest rendered message per channel, in characters (code points): WhatsApp 4096 (the
+ * WhatsApp Business text message body limit, which the gateways relay), SMS 1600 (Twilio's
+ * `Body` limit, providers.md §3 "Body (≤1600 chars)"; a longer one is refused with 21617). A
+ * render over it is a ValidationError, so a caller's oversized value is refused up front
+ * instead of failing at every provider.
+ */
+export const MAX_MESSAGE_CHARACTERS: Readonly<Record<Channel, number>> = Object.freeze({ WHATSAPP: 4096, SMS: 1600 });
+const MAX_MESSAGE_SOURCE: Readonly<Record<Channel, string>> = { WHATSAPP: 'WhatsApp text body limit', SMS: "Twilio's Body limit, 21617" };
 
 /** Text plus the channel's length measures. */
 export function measure(text: string, channel: Channel): RenderedText {

@@ -2378,7 +2378,8 @@ export const TemplateServiceService = {
    * per version.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: NOT_FOUND, INVALID_ARGUMENT (missing variables: the message names every
-   * missing one; channel UNSPECIFIED).
+   * missing one; channel UNSPECIFIED; a rendered text longer than one message of its channel
+   * holds: WhatsApp 4096 characters, SMS 1600 — Twilio's Body limit, providers.md §3).
    */
   renderTemplate: {
     path: "/notify.template.v1.TemplateService/RenderTemplate" as const,
@@ -2471,7 +2472,8 @@ export interface TemplateServiceServer extends UntypedServiceImplementation {
    * per version.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: NOT_FOUND, INVALID_ARGUMENT (missing variables: the message names every
-   * missing one; channel UNSPECIFIED).
+   * missing one; channel UNSPECIFIED; a rendered text longer than one message of its channel
+   * holds: WhatsApp 4096 characters, SMS 1600 — Twilio's Body limit, providers.md §3).
    */
   renderTemplate: handleUnaryCall<RenderTemplateRequest, RenderTemplateResponse>;
   /**
@@ -2604,7 +2606,8 @@ export interface TemplateServiceClient extends Client {
    * per version.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: NOT_FOUND, INVALID_ARGUMENT (missing variables: the message names every
-   * missing one; channel UNSPECIFIED).
+   * missing one; channel UNSPECIFIED; a rendered text longer than one message of its channel
+   * holds: WhatsApp 4096 characters, SMS 1600 — Twilio's Body limit, providers.md §3).
    */
   renderTemplate(
     request: RenderTemplateRequest,
