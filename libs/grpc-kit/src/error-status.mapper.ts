@@ -69,6 +69,10 @@ export interface ToGrpcErrorOptions {
  *   {@link metadataValue}), RateLimitedError `retry-after-ms` when known;
  * - an error that already has a numeric gRPC `code` 1..16 (e.g. a failed call to another
  *   service that was not mapped) passes through with its code, details and metadata;
+ * - a lost or refused connection to a dependency (Postgres down or restarting, a pool that
+ *   cannot connect: {@link lostConnectionOf}) → UNAVAILABLE `a dependency of this service is
+ *   unavailable (<code>); retry later; trace <trace_id>`, logged at warn: callers retry
+ *   UNAVAILABLE, as they do not retry INTERNAL;
  * - anything else → INTERNAL with details `internal error; trace <trace_id>`; the error
  *   itself is logged at error level with `trace_id` (the active OpenTelemetry trace, or a
  *   fresh random id when no span is active) and recorded on the active span.
@@ -95,15 +99,41 @@ export function toGrpcError(err: unknown, options: ToGrpcErrorOptions = {}): grp
   const spanContext = span?.spanContext();
   const traceId =
     spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : randomBytes(16).toString('hex');
+  const lost = lostConnectionOf(err);
   if (span) {
     span.recordException(err instanceof Error ? err : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal error' });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: lost ? `unavailable: ${lost}` : 'internal error' });
+  }
+  if (lost) {
+    (options.logger ?? defaultLogger()).warn({ err, trace_id: traceId, grpc_method: options.method }, `a dependency is unavailable (${lost})`);
+    return statusError(grpc.status.UNAVAILABLE, `a dependency of this service is unavailable (${lost}); retry later; trace ${traceId}`, new grpc.Metadata());
   }
   (options.logger ?? defaultLogger()).error(
     { err, trace_id: traceId, grpc_method: options.method },
     'internal error in gRPC handler',
   );
   return statusError(grpc.status.INTERNAL, `internal error; trace ${traceId}`, new grpc.Metadata());
+}
+
+/** Error codes of a connection that could not be made or was lost (Node's socket errors; Postgres SQLSTATE class 08, 57P01–57P03, 53300). */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
+]);
+/** Messages of a lost or refused connection that carry no code (node-postgres, its pool, TypeORM). */
+const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection is not established|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/i;
+
+/**
+ * Why `err` is a lost or refused connection to a dependency (Postgres, NATS…), e.g.
+ * `database: ECONNREFUSED`, or undefined when it is not one. Looks at the error, its
+ * `driverError` (TypeORM's QueryFailedError) and its `cause`, a few levels deep.
+ */
+export function lostConnectionOf(err: unknown, depth = 0): string | undefined {
+  if (typeof err !== 'object' || err === null || depth > 3) return undefined;
+  const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return e.code;
+  if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return e.message.slice(0, 120);
+  return lostConnectionOf(e.driverError, depth + 1) ?? lostConnectionOf(e.cause, depth + 1);
 }
 
 /**

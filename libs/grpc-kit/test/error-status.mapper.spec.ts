@@ -78,7 +78,8 @@ describe('error table', () => {
     const logger = capture();
     const secret = new Error('duplicate key value violates unique constraint "customers_phone_key" (6282291921583)');
     // A Node system error has a string `code`; it must not pass as a gRPC status.
-    const sys = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    // (A lost connection, ECONNREFUSED and the like, is UNAVAILABLE instead: see below.)
+    const sys = Object.assign(new Error("EACCES: permission denied, open '/data/x'"), { code: 'EACCES' });
     for (const err of [secret, sys, 'a thrown string', { code: 0 }]) {
       const status = toGrpcError(err, { logger, method: '/notify.kitfixture.v1.EchoService/Fail' });
       expect(status.code).toBe(grpc.status.INTERNAL);
@@ -101,5 +102,42 @@ describe('error table', () => {
     }
     const plain = new Error('not grpc');
     expect(fromGrpcError(plain)).toBe(plain);
+  });
+});
+
+describe('a lost or refused connection to a dependency → UNAVAILABLE (callers retry it; they do not retry INTERNAL)', () => {
+  it("node-postgres' own error for a Postgres that is not there", async () => {
+    const { Client } = await import('pg');
+    const net = await import('node:net');
+    // A port nothing listens on: bind one, note it, close it.
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const client = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+    const err = await client.connect().then(() => null, (e: unknown) => e);
+    expect(err).not.toBeNull();
+    const log = capture();
+    const status = toGrpcError(err, { logger: log });
+    expect(status.code).toBe(grpc.status.UNAVAILABLE);
+    expect(status.details).toMatch(/^a dependency of this service is unavailable \(ECONNREFUSED\); retry later; trace [0-9a-f]{32}$/);
+    expect(log.lines.map((l) => l.level)).toEqual(['warn']);
+  });
+
+  it.each([
+    ['a connection killed by a Postgres shutdown (TypeORM QueryFailedError around 57P01)', Object.assign(new Error('terminating connection due to administrator command'), { driverError: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) })],
+    ['a connection dropped (no code)', new Error('Connection terminated unexpectedly')],
+    ['a pool that cannot connect', new Error('timeout exceeded when trying to connect')],
+    ['Postgres starting up', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
+  ])('%s', (_what, err) => {
+    expect(toGrpcError(err, { logger: capture() }).code).toBe(grpc.status.UNAVAILABLE);
+  });
+
+  it('other errors stay INTERNAL', () => {
+    for (const err of [new Error('relation "x" does not exist'), Object.assign(new Error('duplicate key'), { code: '23505' }), 'boom']) {
+      expect(toGrpcError(err, { logger: capture() }).code).toBe(grpc.status.INTERNAL);
+    }
   });
 });
