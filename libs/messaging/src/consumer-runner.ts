@@ -18,6 +18,8 @@ import { isTransientError } from './transient-error';
 export const DEFAULT_MAX_DELIVER = 5;
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_CONCURRENCY = 1;
+/** Extra delay per message nak'd behind an earlier nak'd one of its order key, so they come back in order (ms). */
+const ORDERED_NAK_STEP_MS = 100;
 /** Pause before re-opening a consumer whose message stream failed (connection loss, consumer deleted). */
 const REOPEN_DELAY_MS = 1_000;
 /**
@@ -81,6 +83,12 @@ export function oneLine(text: string, max = 300): string {
  * - any other failure (thrown error, `nak` outcome without `transient`) → nak with backoff,
  *   and dead letter + term on the `maxDeliver`-th such failure of the message.
  *
+ * With an order key (ConsumeOptions.orderKey) a transient failure is retried in place instead
+ * (after the same delays; the message kept alive with `working()`), so the key's later
+ * messages keep waiting behind it; at stop() it is nak'd. A message of a key nak'd for any
+ * reason takes the messages waiting behind it along: they are nak'd unprocessed, each a
+ * little later (ORDERED_NAK_STEP_MS), to come back in their order.
+ *
  * Non-transient failures are counted here, per message (stream + sequence) in memory, and not
  * taken from the delivery count, which also counts transient naks (a long outage would
  * otherwise use up the budget). Counts are per runner: other instances on the same durable
@@ -95,6 +103,14 @@ export class ConsumerRunner implements ConsumerHandle {
   private readonly inflight = new Set<Promise<void>>();
   /** Per order key, the last message's run: the next one of the key starts after it. */
   private readonly tails = new Map<string, Promise<void>>();
+  /**
+   * Per order key whose message was nak'd (handed back to the server for later): when it comes
+   * back. The key's messages still waiting here are nak'd behind it, unprocessed, so none of
+   * them overtakes it; cleared once the key has nothing waiting.
+   */
+  private readonly nakedKeys = new Map<string, { until: number; behind: number }>();
+  /** Aborted by stop(): ends the in-place retry waits of ordered consumers. */
+  private readonly stopController = new AbortController();
   /** Non-transient failures per message (`failureKey`), oldest first; dropped once settled for good. */
   private readonly failures = new Map<string, number>();
   private source?: DeliverySource;
@@ -116,6 +132,7 @@ export class ConsumerRunner implements ConsumerHandle {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopController.abort();
     this.source?.close();
     this.wake?.();
     await this.done;
@@ -139,11 +156,14 @@ export class ConsumerRunner implements ConsumerHandle {
           // The heartbeat runs from receipt to settlement: a message waiting behind its key
           // (possibly longer than the ack wait) is kept alive too, not redelivered meanwhile.
           const heartbeat = this.startHeartbeat(delivery);
-          const run = before ? before.then(() => this.process(delivery)) : this.process(delivery);
+          const run = before ? before.then(() => this.processBehind(delivery, key!)) : this.process(delivery, key);
           const p: Promise<void> = run.finally(() => {
             if (heartbeat) clearInterval(heartbeat);
             this.inflight.delete(p);
-            if (key !== undefined && this.tails.get(key) === p) this.tails.delete(key);
+            if (key !== undefined && this.tails.get(key) === p) {
+              this.tails.delete(key);
+              this.nakedKeys.delete(key);
+            }
           });
           if (key !== undefined) this.tails.set(key, p);
           this.inflight.add(p);
@@ -157,6 +177,22 @@ export class ConsumerRunner implements ConsumerHandle {
       if (!this.stopping) await this.sleep(REOPEN_DELAY_MS);
     }
     await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Waits `ms` unless stop() comes first; true when the whole wait passed. */
+  private pause(ms: number): Promise<boolean> {
+    const signal = this.stopController.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (passed: boolean) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(passed);
+      };
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(true), ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   private orderKeyOf(evt: IncomingEvent): string | undefined {
@@ -187,12 +223,38 @@ export class ConsumerRunner implements ConsumerHandle {
     return heartbeat;
   }
 
-  private async process(d: Delivery): Promise<void> {
+  /**
+   * A message that waited behind an earlier one of its key: processed, unless that one was
+   * nak'd — then it is nak'd too, unprocessed, to come back just after it (each later one a
+   * little later still), so a retried event is not overtaken by the ones after it.
+   */
+  private async processBehind(d: Delivery, key: string): Promise<void> {
+    const naked = this.nakedKeys.get(key);
+    if (!naked) return this.process(d, key);
+    naked.behind += 1;
+    const delayMs = Math.max(0, naked.until - Date.now()) + ORDERED_NAK_STEP_MS * naked.behind;
+    this.opts.logger.warn({ ...this.logFields, ...this.eventFields(d.event), delayMs }, 'message nak unprocessed: an earlier message of its order key was nak\'d');
+    this.safely('nak', () => d.nak(delayMs));
+  }
+
+  private async process(d: Delivery, key?: string): Promise<void> {
     const evt = d.event;
     const { span, ctx } = startProcessSpan(evt, this.opts.system, this.opts.spec.durable);
     try {
       await otelContext.with(ctx, async () => {
-        const decision = await this.decide(evt, span);
+        let decision = await this.decide(evt, span);
+        // Ordered: a transient failure is retried here, the message kept alive (heartbeat) and the
+        // key's later messages waiting behind it, instead of nak'd and overtaken by them
+        // (a customer told "work started" before "ticket received" after a short outage).
+        for (let attempt = 1; key !== undefined && decision.kind === 'nak' && decision.transient && !this.stopping; attempt++) {
+          this.opts.logger.warn(
+            { ...this.logFields, ...this.eventFields(evt), delayMs: decision.delayMs, attempt, reason: decision.reason },
+            'transient failure of an ordered message: retrying it in place; the later messages of its key wait',
+          );
+          if (!(await this.pause(decision.delayMs))) break;
+          decision = await this.decide({ ...evt, deliveryCount: evt.deliveryCount + attempt }, span);
+        }
+        if (key !== undefined && decision.kind === 'nak') this.nakedKeys.set(key, { until: Date.now() + decision.delayMs, behind: 0 });
         await this.settle(d, decision, span);
       });
     } catch (err) {

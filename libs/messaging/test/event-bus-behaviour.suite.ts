@@ -514,6 +514,45 @@ export function describeEventBusBehaviour(name: string, opts: BusBehaviourOption
       expect(handled).toEqual(['q1', 'q2']);
     });
 
+    test('orderKey: a transient failure is retried in place; the later messages of its key wait and are not overtaking it', async () => {
+      for (const id of ['t1', 't2', 't3']) await publish('t', id);
+      const log: string[] = [];
+      let t1Calls = 0;
+      const handler: EventHandler = async (e) => {
+        const id = new TextDecoder().decode(e.data);
+        if (id === 't1' && ++t1Calls <= 2) {
+          log.push(`${id}:unavailable`);
+          return { kind: 'nak', delayMs: 150, reason: 'customer UNAVAILABLE', transient: true };
+        }
+        log.push(id);
+        return undefined;
+      };
+      await consume({ durable: `ot${ns.n}` }, handler, { concurrency: 4, orderKey: () => 'ticket-1' });
+      await waitFor('all handled', () => log.filter((l) => !l.includes(':')).length >= 3);
+      await sleep(500);
+      expect(log).toEqual(['t1:unavailable', 't1:unavailable', 't1', 't2', 't3']);
+    });
+
+    test('orderKey: a message nak\'d (failure) takes the ones waiting behind it along, unprocessed; they come back after it', async () => {
+      for (const id of ['n1', 'n2', 'n3']) await publish('n', id);
+      const log: string[] = [];
+      let n1Calls = 0;
+      const handler: EventHandler = async (e) => {
+        const id = new TextDecoder().decode(e.data);
+        if (id === 'n1' && ++n1Calls === 1) {
+          await sleep(100); // n2 and n3 arrive and wait behind it
+          log.push('n1:failed');
+          throw new Error('database hiccup');
+        }
+        log.push(id);
+        return undefined;
+      };
+      await consume({ durable: `on${ns.n}`, retry: { initialDelayMs: 200, maxDelayMs: 200, multiplier: 1, jitter: 0 } }, handler, { concurrency: 4, orderKey: () => 'ticket-2' });
+      await waitFor('all handled', () => log.filter((l) => !l.includes(':')).length >= 3);
+      await sleep(500);
+      expect(log).toEqual(['n1:failed', 'n1', 'n2', 'n3']);
+    });
+
     test('stop() drains: it resolves after the in-flight handler finished and acked', async () => {
       await publish('a', 'drain-1');
       let started = false;
