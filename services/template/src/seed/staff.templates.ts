@@ -18,7 +18,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       'To each active technician of the zone when a ticket is created: the offer and how to reply (1 take, 1 start, 1 complete).',
     body: lines(
       '🆕 TICKET BARU!',
-      '{{ ticket_number }} - {{ description }}',
+      '{{ ticket_number }} - {{ description | truncate: 2000 }}',
       'Lokasi: {{ zone }}',
       'Priority: {{ priority | capitalize }}',
       'Siapa yang available?',
@@ -51,7 +51,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '👤 Pelanggan: {{ customer_name }}',
       '📞 Kontak: {{ customer_phone | phone }}',
       '📍 Alamat: {{ address }}',
-      '🔧 Masalah: {{ description }}',
+      '🔧 Masalah: {{ description | truncate: 2000 }}',
       '⚡ Prioritas: {{ priority | capitalize }}',
       '{%- if sla_deadline %}',
       '⏳ Batas SLA: {{ sla_deadline | datetime }}',
