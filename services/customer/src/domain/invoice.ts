@@ -32,6 +32,9 @@ export interface Invoice {
 /** Longest description (characters) CreateInvoice takes: it is printed in the payment reminder. */
 export const INVOICE_DESCRIPTION_MAX = 200;
 
+/** Longest explicit invoice number (characters). */
+export const INVOICE_NUMBER_MAX = 100;
+
 /**
  * The `YYYYMM` of a generated invoice number: the month of the invoice's creation in
  * Asia/Jakarta (WIB), so an invoice created at 00:30 WIB on 1 December is numbered in December
@@ -56,7 +59,8 @@ export const DEFAULT_REMINDER_DAYS: readonly number[] = [7, 3, 1];
 
 /**
  * Validates a new invoice: amount (`amount`, positive safe integer rupiah), due date (`due_date`),
- * description (`description`, at most {@link INVOICE_DESCRIPTION_MAX} characters). Number and
+ * number (`number`, at most {@link INVOICE_NUMBER_MAX} characters), description (`description`,
+ * at most {@link INVOICE_DESCRIPTION_MAX} characters). Number and
  * description are trimmed; an empty number is null (the repository numbers the invoice when it
  * stores it).
  */
@@ -67,6 +71,8 @@ export function createInvoice(
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
     throw new ValidationError('amount', `must be a positive whole number of rupiah, got ${input.amount}`);
   }
+  const number = input.number?.trim() || null;
+  if (number && number.length > INVOICE_NUMBER_MAX) throw new ValidationError('number', `is longer than ${INVOICE_NUMBER_MAX} characters`);
   const description = (input.description ?? '').trim();
   if (description.length > INVOICE_DESCRIPTION_MAX) {
     throw new ValidationError('description', `is longer than ${INVOICE_DESCRIPTION_MAX} characters`);
@@ -74,7 +80,7 @@ export function createInvoice(
   return {
     id: input.id,
     customerId: input.customerId,
-    number: input.number?.trim() || null,
+    number,
     amount: input.amount,
     dueDate: parseCalendarDate(input.dueDate, 'due_date'),
     status: 'UNPAID',

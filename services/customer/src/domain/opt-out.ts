@@ -12,3 +12,6 @@ export interface OptOut {
   readonly reason: string | null;
   readonly at: Date;
 }
+
+/** Longest opt-out reason (characters). */
+export const OPT_OUT_REASON_MAX = 500;

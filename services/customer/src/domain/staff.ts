@@ -32,10 +32,14 @@ export function isStaffRole(value: unknown): value is StaffRole {
   return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
 }
 
-/** Validates and normalizes a new staff member. ValidationError for name, role, phone, work_zones. */
+/** Longest staff name (characters), as a customer's. */
+export const STAFF_NAME_MAX = 200;
+
+/** Validates and normalizes a new staff member. ValidationError for name (1..200 characters), role, phone, work_zones. */
 export function createStaff(input: NewStaff, at: Date): Staff {
   const name = (input.name ?? '').trim();
   if (!name) throw new ValidationError('name', 'is required');
+  if (name.length > STAFF_NAME_MAX) throw new ValidationError('name', `is longer than ${STAFF_NAME_MAX} characters`);
   if (!isStaffRole(input.role)) throw new ValidationError('role', `must be one of ${STAFF_ROLES.join(', ')}, got "${input.role}"`);
   return {
     id: input.id,

@@ -49,10 +49,17 @@ export interface GroupFields {
   readonly active?: boolean;
 }
 
-/** Validates group fields (name, chat_id, category, work_zone, notification_types). */
+/** Longest group name and description (characters). */
+export const GROUP_TEXT_MAX = { name: 200, description: 500 } as const;
+
+/** Validates group fields (name 1..200 characters, description ≤ 500, chat_id, category, work_zone, notification_types). */
 export function buildGroup(id: string, fields: GroupFields, createdAt: Date, updatedAt: Date): WhatsAppGroup {
   const name = (fields.name ?? '').trim();
   if (!name) throw new ValidationError('name', 'is required');
+  if (name.length > GROUP_TEXT_MAX.name) throw new ValidationError('name', `is longer than ${GROUP_TEXT_MAX.name} characters`);
+  if ((fields.description?.trim().length ?? 0) > GROUP_TEXT_MAX.description) {
+    throw new ValidationError('description', `is longer than ${GROUP_TEXT_MAX.description} characters`);
+  }
   if (!(GROUP_CATEGORIES as readonly string[]).includes(fields.category)) {
     throw new ValidationError('category', `must be one of ${GROUP_CATEGORIES.join(', ')}, got "${fields.category}"`);
   }

@@ -52,8 +52,16 @@ export class InMemoryCustomerStore {
     run: async <T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> => {
       const staged = new Map<string, { customer: Customer; expected: number }>();
       const events: CustomerEvent[] = [];
+      const stagedPreferences: NotificationPreferences[] = [];
       const tx: CustomerTransaction = {
         customers: customerRepo(this, staged),
+        preferences: {
+          get: (subject) => this.preferences.get(subject),
+          getMany: (subjects) => this.preferences.getMany(subjects),
+          save: async (p) => {
+            stagedPreferences.push(p);
+          },
+        },
         outbox: {
           append: async (e) => {
             if (this.failNextAppend) {
@@ -72,6 +80,7 @@ export class InMemoryCustomerStore {
         if (holder) throw new AlreadyExistsError(`phone ${customer.phone} already belongs to customer ${holder.id}`);
       }
       for (const { customer } of staged.values()) this.customerRows.set(customer.id, customer);
+      for (const p of stagedPreferences) await this.preferences.save(p);
       this.outboxRows.push(...events);
       return result;
     },

@@ -1,8 +1,11 @@
 import type { CustomerEventOutbox } from './customer-event-outbox.port';
 import type { CustomerRepository } from './customer-repository.port';
+import type { PreferencesRepository } from './preferences-repository.port';
 
 export interface CustomerTransaction {
   readonly customers: CustomerRepository;
+  /** Preferences written with the customer (RegisterCustomer's locale). */
+  readonly preferences: PreferencesRepository;
   readonly outbox: CustomerEventOutbox;
 }
 

@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { isChannel, normalizePhone, type Channel, type OptOut } from '../../domain';
+import { isChannel, normalizePhone, OPT_OUT_REASON_MAX, type Channel, type OptOut } from '../../domain';
 import type { Clock, OptOutRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 
@@ -7,7 +7,8 @@ import { authorize, type Principal } from '../principal';
  * OptOut: the phone (any accepted form) opts out of a channel, whoever owns the number
  * (e.g. a "STOP" reply seen by the gateway). Idempotent: an existing opt-out for the same
  * phone and channel is returned unchanged (its reason and time). ResolveRecipients then leaves the
- * number out on that channel (OPTED_OUT). Roles: OptOut. Errors: Validation (phone, channel).
+ * number out on that channel (OPTED_OUT). Roles: OptOut. Errors: Validation (phone, channel,
+ * reason over {@link OPT_OUT_REASON_MAX} characters).
  */
 export class OptOutUseCase {
   constructor(private readonly deps: { readonly optOuts: OptOutRepository; readonly clock: Clock }) {}
@@ -15,10 +16,12 @@ export class OptOutUseCase {
   async execute(principal: Principal, input: { readonly phone: string; readonly channel: Channel; readonly reason?: string }): Promise<OptOut> {
     authorize(principal, 'OptOut', 'record opt-outs');
     if (!isChannel(input.channel)) throw new ValidationError('channel', `must be WHATSAPP or SMS, got "${input.channel}"`);
+    const reason = input.reason?.trim() || null;
+    if (reason && reason.length > OPT_OUT_REASON_MAX) throw new ValidationError('reason', `is longer than ${OPT_OUT_REASON_MAX} characters`);
     const optOut: OptOut = {
       phone: normalizePhone(input.phone),
       channel: input.channel,
-      reason: input.reason?.trim() || null,
+      reason,
       at: this.deps.clock.now(),
     };
     return this.deps.optOuts.addIfAbsent(optOut);

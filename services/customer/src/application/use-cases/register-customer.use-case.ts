@@ -1,5 +1,5 @@
 import { AlreadyExistsError } from '@notify/errors';
-import { normalizePhone, registerCustomer, type Customer } from '../../domain';
+import { applyPreferencesPatch, defaultPreferences, normalizePhone, registerCustomer, type Customer, type Locale } from '../../domain';
 import type { Clock, CustomerUnitOfWork, IdGenerator } from '../ports';
 import { actorOf, authorize, type Principal } from '../principal';
 
@@ -12,6 +12,8 @@ export interface RegisterCustomerInput {
   readonly packageName: string;
   /** Ask for a WiFi installation: the ticket service opens a PSB ticket from the event. */
   readonly wantsInstallation: boolean;
+  /** Preferred message language; absent = the default (`id`), nothing stored. */
+  readonly locale?: Locale;
 }
 
 export interface CustomerCommandDeps {
@@ -22,8 +24,9 @@ export interface CustomerCommandDeps {
 
 /**
  * RegisterCustomer: a PENDING customer and the `registered` event (carrying
- * wantsInstallation) in one transaction. Roles: RegisterCustomer.
- * Errors: Validation (name, phone — naming the value —, address, work_zone, package_name);
+ * wantsInstallation) in one transaction, with the customer's preferences when a locale other
+ * than the default is asked for. Roles: RegisterCustomer.
+ * Errors: Validation (name, phone — naming the value —, address, work_zone, package_name, locale);
  * AlreadyExists when the phone belongs to another customer.
  */
 export class RegisterCustomerUseCase {
@@ -37,10 +40,14 @@ export class RegisterCustomerUseCase {
       actorOf(principal),
       { at: this.deps.clock.now(), eventId: this.deps.ids.newId() },
     );
+    const subject = { kind: 'customer', id: customer.id } as const;
+    const defaults = defaultPreferences(subject);
+    const preferences = input.locale && input.locale !== defaults.locale ? applyPreferencesPatch(defaults, { locale: input.locale }, customer.createdAt) : null;
     return this.deps.uow.run(async (tx) => {
       const holder = await tx.customers.findByPhone(phone);
       if (holder) throw new AlreadyExistsError(`phone ${phone} already belongs to customer ${holder.id}`);
       await tx.customers.save(customer, 0);
+      if (preferences) await tx.preferences.save(preferences);
       await tx.outbox.append(event);
       return customer;
     });

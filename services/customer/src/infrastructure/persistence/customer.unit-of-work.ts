@@ -5,9 +5,10 @@ import type { CustomerEventOutbox, CustomerTransaction, CustomerUnitOfWork } fro
 import type { CustomerEvent } from '../../domain';
 import { customerEventToProto } from '../messaging/customer-event.mapper';
 import { PgCustomerRepository } from './repositories/customer.repository';
+import { PgPreferencesRepository } from './repositories/preferences.repository';
 
 /**
- * Unit of work over one TypeORM transaction: the customer repository and the outbox share
+ * Unit of work over one TypeORM transaction: the customer and preferences repositories and the outbox share
  * the transaction's EntityManager, so a customer change and its `notify.customer.v1.*`
  * event commit (or roll back) together. `namespace` prefixes subjects (tests; undefined in
  * production). The relay (`startOutboxRelay`) publishes with `Nats-Msg-Id` = event id.
@@ -30,7 +31,8 @@ export class TypeOrmCustomerUnitOfWork implements CustomerUnitOfWork {
           await appendToOutbox(manager, { id: encoded.msgID, subject: encoded.subject, data: encoded.data });
         },
       };
-      return work({ customers: new PgCustomerRepository({ manager, schema: this.schema }), outbox });
+      const ctx = { manager, schema: this.schema };
+      return work({ customers: new PgCustomerRepository(ctx), preferences: new PgPreferencesRepository(ctx), outbox });
     });
   }
 }

@@ -57,6 +57,7 @@ import {
   staffRoleFromProto,
   staffToProto,
 } from './customer.proto-mapper';
+import { knownEnum, maxLength, requireUuid, withFieldPaths } from './request-fields';
 
 /** What the handler needs: the Postgres-backed ports, a clock and an id source. */
 export interface CustomerHandlerDeps {
@@ -86,6 +87,23 @@ function maskOf(paths: readonly string[] | undefined, allowed: readonly string[]
 function exactlyOne(id: string, phone: string): void {
   if (!!id.trim() === !!phone.trim()) throw new ValidationError('id', 'give exactly one of id and phone');
 }
+
+/** Longest ListCustomers `query` (characters). */
+export const CUSTOMER_QUERY_MAX = 200;
+
+/** The enums of a request's `actor` (RegisterCustomer, ActivateCustomer): values outside them are refused. */
+function checkActor(actor: commonv1.Actor | undefined): void {
+  if (!actor) return;
+  knownEnum(actor.kind, commonv1.ActorKind, 'actor.kind');
+  knownEnum(actor.role, commonv1.Role, 'actor.role');
+}
+
+/** Domain fields of preferences → their paths in UpdatePreferencesRequest. */
+const PREFERENCES_PATHS: Readonly<Record<string, string>> = {
+  'quiet_hours.start': 'preferences.quiet_hours.start_minute',
+  'quiet_hours.end': 'preferences.quiet_hours.end_minute',
+  time_zone: 'preferences.quiet_hours.time_zone',
+};
 
 /**
  * `notify.customer.v1.CustomerService` over the customer use cases (see
@@ -138,6 +156,10 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     const { size, token } = resolvePage(req.page, RESOLVE_PAGE.default, RESOLVE_PAGE.max);
     const { after, offset } = resolvePosition(token);
     const c = req.context;
+    if (c) {
+      knownEnum(c.priority, commonv1.Priority, 'context.priority');
+      knownEnum(c.ticketType, ticketv1.TicketType, 'context.ticket_type');
+    }
     const context: ResolutionContext = {
       ...(c?.ticketId ? { ticketId: c.ticketId } : {}),
       ...(c?.customerId ? { customerId: c.customerId } : {}),
@@ -177,6 +199,8 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
 
   return {
     registerCustomer: unary(async (req: customerv1.RegisterCustomerRequest, ctx) => {
+      const locale = localeFromProto(knownEnum(req.locale, commonv1.Locale, 'locale'));
+      checkActor(req.actor);
       const customer = await register.execute(principalOf(ctx), {
         name: req.name,
         phone: req.phone,
@@ -184,17 +208,20 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         workZone: req.workZone,
         packageName: req.packageName,
         wantsInstallation: req.wantsInstallation,
+        ...(locale ? { locale } : {}),
       });
       return { customer: customerToProto(customer) };
     }),
 
-    activateCustomer: unary(async (req: customerv1.ActivateCustomerRequest, ctx) => ({
-      customer: customerToProto(await activate.execute(principalOf(ctx), { customerId: req.customerId })),
-    })),
+    activateCustomer: unary(async (req: customerv1.ActivateCustomerRequest, ctx) => {
+      const customerId = requireUuid(req.customerId, 'customer_id');
+      checkActor(req.actor);
+      return { customer: customerToProto(await activate.execute(principalOf(ctx), { customerId })) };
+    }),
 
     getCustomer: unary(async (req: customerv1.GetCustomerRequest, ctx) => {
       exactlyOne(req.id, req.phone);
-      const customer = await getCustomer.execute(principalOf(ctx), req.phone.trim() ? { phone: req.phone } : { customerId: req.id });
+      const customer = await getCustomer.execute(principalOf(ctx), req.phone.trim() ? { phone: req.phone } : { customerId: requireUuid(req.id, 'id') });
       return { customer: customerToProto(customer) };
     }),
 
@@ -206,7 +233,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       });
       const page = await listCustomers.execute(principalOf(ctx), {
         statuses,
-        ...(req.query.trim() ? { query: req.query } : {}),
+        ...(maxLength(req.query, 'query', CUSTOMER_QUERY_MAX) ? { query: req.query } : {}),
         ...(req.workZone ? { workZone: req.workZone } : {}),
         pageSize: req.page?.pageSize ?? 0,
         ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
@@ -226,7 +253,8 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
 
     updateStaff: unary(async (req: customerv1.UpdateStaffRequest, ctx) => {
       const s = req.staff;
-      if (!s?.id) throw new ValidationError('staff.id', 'is required');
+      if (!s) throw new ValidationError('staff', 'is required');
+      const staffId = requireUuid(s.id, 'staff.id');
       const has = maskOf(req.updateMask, ['name', 'phone', 'role', 'work_zones', 'active']);
       const patch: StaffPatch = {
         ...(has('name') ? { name: s.name } : {}),
@@ -235,13 +263,13 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         ...(has('work_zones') ? { workZones: s.workZones } : {}),
         ...(has('active') ? { active: s.active } : {}),
       };
-      return { staff: staffToProto(await updateStaff.execute(principalOf(ctx), { staffId: s.id, patch })) };
+      return { staff: staffToProto(await withFieldPaths('staff', () => updateStaff.execute(principalOf(ctx), { staffId, patch }))) };
     }),
 
     getStaff: unary(async (req: customerv1.GetStaffRequest, ctx) => {
       exactlyOne(req.id, req.phone);
       const principal = principalOf(ctx);
-      if (req.id.trim()) return { staff: staffToProto(await getStaff.execute(principal, { staffId: req.id.trim() })) };
+      if (req.id.trim()) return { staff: staffToProto(await getStaff.execute(principal, { staffId: requireUuid(req.id, 'id') })) };
       authorize(principal, 'GetStaff', 'read staff');
       const phone = normalizePhone(req.phone);
       const found = await store.staff.findByPhone(phone);
@@ -284,7 +312,8 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
 
     updateGroup: unary(async (req: customerv1.UpdateGroupRequest, ctx) => {
       const g = req.group;
-      if (!g?.id) throw new ValidationError('group.id', 'is required');
+      if (!g) throw new ValidationError('group', 'is required');
+      const groupId = requireUuid(g.id, 'group.id');
       const has = maskOf(req.updateMask, ['name', 'chat_id', 'category', 'work_zone', 'notification_types', 'active']);
       const patch: Partial<GroupFields> = {
         ...(has('name') ? { name: g.name } : {}),
@@ -294,44 +323,52 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         ...(has('notification_types') ? { notificationTypes: notificationTypesFromProto(g.notificationTypes, 'group.notification_types') } : {}),
         ...(has('active') ? { active: g.active } : {}),
       };
-      return { group: groupToProto(await updateGroup.execute(principalOf(ctx), { groupId: g.id, ...patch })) };
+      return { group: groupToProto(await withFieldPaths('group', () => updateGroup.execute(principalOf(ctx), { groupId, ...patch }))) };
     }),
 
     deleteGroup: unary(async (req: customerv1.DeleteGroupRequest, ctx) => {
-      await deleteGroup.execute(principalOf(ctx), { groupId: req.groupId });
+      await deleteGroup.execute(principalOf(ctx), { groupId: requireUuid(req.groupId, 'group_id') });
       return {};
     }),
 
     getPreferences: unary(async (req: customerv1.GetPreferencesRequest, ctx) => {
-      const subject = { kind: personKindFromProto(req.recipientKind), id: req.recipientId };
+      const subject = { kind: personKindFromProto(req.recipientKind), id: requireUuid(req.recipientId, 'recipient_id') };
       return { preferences: preferencesToProto(await getPreferences.execute(principalOf(ctx), subject)) };
     }),
 
     updatePreferences: unary(async (req: customerv1.UpdatePreferencesRequest, ctx) => {
       const p = req.preferences;
       if (!p) throw new ValidationError('preferences', 'is required');
-      const subject = { kind: personKindFromProto(p.recipientKind), id: p.recipientId };
+      const subject = { kind: personKindFromProto(p.recipientKind, 'preferences.recipient_kind'), id: requireUuid(p.recipientId, 'preferences.recipient_id') };
       const has = maskOf(req.updateMask, ['channels', 'opted_out_types', 'quiet_hours', 'locale']);
       const q = p.quietHours;
-      const locale = localeFromProto(p.locale);
+      // LOCALE_UNSPECIFIED leaves the locale as it is; a value outside the enum is refused.
+      const locale = localeFromProto(knownEnum(p.locale, commonv1.Locale, 'preferences.locale'));
       const patch: PreferencesPatch = {
         ...(has('channels') ? { channels: channelSwitchesFromProto(p.channels) } : {}),
         ...(has('opted_out_types') ? { optedOutTypes: notificationTypesFromProto(p.optedOutTypes, 'preferences.opted_out_types') } : {}),
         ...(has('quiet_hours')
           ? q
             ? {
-                quietHours: { start: minuteToHhmm(q.startMinute, 'quiet_hours.start_minute'), end: minuteToHhmm(q.endMinute, 'quiet_hours.end_minute') },
+                quietHours: {
+                  start: minuteToHhmm(q.startMinute, 'preferences.quiet_hours.start_minute'),
+                  end: minuteToHhmm(q.endMinute, 'preferences.quiet_hours.end_minute'),
+                },
                 ...(q.timeZone ? { timeZone: q.timeZone } : {}),
               }
             : { quietHours: null }
           : {}),
         ...(has('locale') && locale ? { locale } : {}),
       };
-      return { preferences: preferencesToProto(await updatePreferences.execute(principalOf(ctx), { subject, patch })) };
+      return {
+        preferences: preferencesToProto(await withFieldPaths('preferences', () => updatePreferences.execute(principalOf(ctx), { subject, patch }), PREFERENCES_PATHS)),
+      };
     }),
 
     optOut: unary(async (req: customerv1.OptOutRequest, ctx) => {
-      const channel = channelFromProto(req.channel);
+      // CHANNEL_UNSPECIFIED means every channel; a value outside the enum is refused (it used to
+      // be taken as UNSPECIFIED: a typo opted the phone out of everything).
+      const channel = channelFromProto(knownEnum(req.channel, commonv1.Channel, 'channel'));
       const principal = principalOf(ctx);
       if (channel) return { optOut: optOutToProto(await optOut.execute(principal, { phone: req.phone, channel, reason: req.reason })) };
       // CHANNEL_UNSPECIFIED = every channel.
@@ -341,8 +378,9 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     }),
 
     createInvoice: unary(async (req: customerv1.CreateInvoiceRequest, ctx) => {
+      const customerId = requireUuid(req.customerId, 'customer_id');
       const invoice = await createInvoice.execute(principalOf(ctx), {
-        customerId: req.customerId,
+        customerId,
         amount: rupiahFromProto(req.amountRupiah),
         dueDate: req.dueDate,
         ...(req.number ? { number: req.number } : {}),
@@ -384,6 +422,11 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       if (!r) throw new ValidationError('rule', 'is required');
       const notificationType = notificationTypeFromProto(r.notificationType, 'rule.notification_type');
       const audience = audienceFromProto(r.audience, 'rule.audience');
+      // Rules apply to every priority: min_priority is not implemented, so a value is refused
+      // rather than stored and ignored.
+      if (knownEnum(r.minPriority, commonv1.Priority, 'rule.min_priority') !== commonv1.Priority.PRIORITY_UNSPECIFIED) {
+        throw new ValidationError('rule.min_priority', 'is not supported: a rule applies to every priority (PRIORITY_UNSPECIFIED)');
+      }
       const channels = r.channels.map((c) => {
         const ch = channelFromProto(c);
         if (!ch) throw new ValidationError('rule.channels', `unknown channel ${c}`);

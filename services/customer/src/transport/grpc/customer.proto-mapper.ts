@@ -157,11 +157,11 @@ const KIND_TO_PROTO: Record<RecipientKind, commonv1.RecipientKind> = {
 /** The id on the wire: a bare phone has none (proto Recipient.id / LeftOutRecipient.id: empty for a bare phone). */
 const wireId = (kind: RecipientKind, id: string): string => (kind === 'phone' ? '' : id);
 
-/** Proto RecipientKind → CUSTOMER / STAFF subject; ValidationError(`recipient_kind`) otherwise. */
-export function personKindFromProto(k: commonv1.RecipientKind): SubjectKind {
+/** Proto RecipientKind → CUSTOMER / STAFF subject; ValidationError(field) otherwise. */
+export function personKindFromProto(k: commonv1.RecipientKind, field = 'recipient_kind'): SubjectKind {
   if (k === commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER) return 'customer';
   if (k === commonv1.RecipientKind.RECIPIENT_KIND_STAFF) return 'staff';
-  throw new ValidationError('recipient_kind', `must be CUSTOMER or STAFF, got ${k}`);
+  throw new ValidationError(field, `must be RECIPIENT_KIND_CUSTOMER or RECIPIENT_KIND_STAFF, got ${k}`);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -225,11 +225,14 @@ export function invoiceToProto(i: Invoice): customerv1.Invoice {
   };
 }
 
-/** int64 rupiah (ts-proto: string) → safe integer; ValidationError(`amount_rupiah`) otherwise. */
+/** Largest `amount_rupiah` CreateInvoice takes: 2^53 − 1 (the largest integer a JSON number holds exactly). */
+export const RUPIAH_MAX = Number.MAX_SAFE_INTEGER;
+
+/** int64 rupiah (ts-proto: string) → integer 1..{@link RUPIAH_MAX}; ValidationError(`amount_rupiah`) otherwise. */
 export function rupiahFromProto(value: string): number {
   const n = Number(value);
   if (!/^-?\d+$/.test(value ?? '') || !Number.isSafeInteger(n) || n <= 0) {
-    throw new ValidationError('amount_rupiah', `must be a positive whole number of rupiah, got "${value}"`);
+    throw new ValidationError('amount_rupiah', `must be a whole number of rupiah from 1 to ${RUPIAH_MAX}, got "${value}"`);
   }
   return n;
 }

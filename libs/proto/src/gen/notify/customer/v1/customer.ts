@@ -284,7 +284,7 @@ export interface Customer {
   address: string;
   /** Work zone (area) slug, lower-case, e.g. `karawang`. */
   workZone: string;
-  /** Subscribed package name, e.g. `Home 50 Mbps`. */
+  /** Subscribed package name, e.g. `Home 50 Mbps` (0..100 characters). */
   packageName: string;
   /** Account state. */
   status: CustomerStatus;
@@ -306,7 +306,7 @@ export interface Customer {
 export interface Staff {
   /** Staff id (UUID). Immutable. */
   id: string;
-  /** Name, e.g. `Lufti`. */
+  /** Name, e.g. `Lufti` (1..200 characters). */
   name: string;
   /** E.164 digits; unique among staff. Inbound WhatsApp replies map to staff by it. */
   phone: string;
@@ -328,7 +328,7 @@ export interface Staff {
 export interface Group {
   /** Group id (UUID). Immutable. */
   id: string;
-  /** Name, e.g. `Teknisi Karawang`; unique. */
+  /** Name, e.g. `Teknisi Karawang` (1..200 characters); unique. */
   name: string;
   /** WhatsApp chat id, e.g. `120363042111111111@g.us`; unique. */
   chatId: string;
@@ -365,7 +365,10 @@ export interface Preferences {
   quietHours:
     | QuietHours
     | undefined;
-  /** Message language; default LOCALE_ID. */
+  /**
+   * Message language; default LOCALE_ID. In UpdatePreferences LOCALE_UNSPECIFIED leaves it
+   * unchanged.
+   */
   locale: Locale;
   /** When last changed; absent when defaults are returned. */
   updatedAt: Date | undefined;
@@ -379,7 +382,7 @@ export interface OptOut {
   phone: string;
   /** Channel opted out of; CHANNEL_UNSPECIFIED = all channels. */
   channel: Channel;
-  /** Free text, e.g. `STOP reply`. */
+  /** Free text, e.g. `STOP reply` (0..500 characters). */
   reason: string;
   /** When recorded. */
   createdAt: Date | undefined;
@@ -391,7 +394,7 @@ export interface Invoice {
   id: string;
   /** Customer (UUID). */
   customerId: string;
-  /** Human-readable number, e.g. `INV-202611-0001`; unique. */
+  /** Human-readable number, e.g. `INV-202611-0001` (1..100 characters); unique. */
   number: string;
   /** Amount in rupiah (integer, no fractions), e.g. 150000 (rendered `Rp 150.000`). */
   amountRupiah: string;
@@ -425,7 +428,10 @@ export interface RoutingRule {
    * Groups are WhatsApp only.
    */
   channels: Channel[];
-  /** Only for notifications at or above this priority; UNSPECIFIED = any. */
+  /**
+   * Always UNSPECIFIED (the rule applies to every priority): filtering rules by priority
+   * is not supported, and UpsertRoutingRule refuses any other value (INVALID_ARGUMENT).
+   */
   minPriority: Priority;
   /** Disabled rules are ignored. */
   enabled: boolean;
@@ -491,7 +497,10 @@ export interface RecipientContext {
   workZone: string;
   /** Invoice (UUID), for audit. */
   invoiceId: string;
-  /** Priority of the notification (for RoutingRule.min_priority). */
+  /**
+   * Priority of the notification; checked to be a Priority value, otherwise unused (rules
+   * have no min_priority).
+   */
   priority: Priority;
   /**
    * Ticket type in context: the customer-facing ticket rules differ per type

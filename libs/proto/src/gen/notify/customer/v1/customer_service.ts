@@ -68,13 +68,19 @@ export interface RegisterCustomerRequest {
   phone: string;
   /** Service address (1..500 characters). Required. */
   address: string;
-  /** Work zone (area) slug, e.g. `karawang`. Required. */
+  /**
+   * Work zone (area) slug, e.g. `karawang`: 1..64 letters, digits, `-` and `_` (lower-cased;
+   * inner spaces become `-`). Required.
+   */
   workZone: string;
-  /** Package name, e.g. `Home 50 Mbps`. */
+  /** Package name, e.g. `Home 50 Mbps` (0..100 characters). */
   packageName: string;
   /** true: the ticket service opens a PSB ticket for this registration. */
   wantsInstallation: boolean;
-  /** Preferred language; UNSPECIFIED = LOCALE_ID. */
+  /**
+   * Preferred language, stored as the customer's Preferences.locale; UNSPECIFIED =
+   * LOCALE_ID (the default, nothing stored).
+   */
   locale: Locale;
   /** Who acts; honoured for role service. */
   actor: Actor | undefined;
@@ -114,7 +120,7 @@ export interface ListCustomersRequest {
   workZone: string;
   /** Any of these statuses; empty = all. */
   statuses: CustomerStatus[];
-  /** Case-insensitive substring of name or phone; empty = no filter. */
+  /** Case-insensitive substring of name or phone (0..200 characters); empty = no filter. */
   query: string;
   /** Paging (default 50, max 500). */
   page: PageRequest | undefined;
@@ -188,7 +194,7 @@ export interface ListStaffResponse {
 }
 
 export interface CreateGroupRequest {
-  /** Name, e.g. `Teknisi Karawang`. Required. */
+  /** Name, e.g. `Teknisi Karawang` (1..200 characters). Required. */
   name: string;
   /** WhatsApp chat id ending in `@g.us`. Required. */
   chatId: string;
@@ -277,9 +283,12 @@ export interface UpdatePreferencesResponse {
 export interface OptOutRequest {
   /** Phone in any common form. Required. */
   phone: string;
-  /** Channel; CHANNEL_UNSPECIFIED = all channels. */
+  /**
+   * Channel; CHANNEL_UNSPECIFIED = all channels. A value outside the enum →
+   * INVALID_ARGUMENT (not "all channels").
+   */
   channel: Channel;
-  /** Free text, e.g. `STOP reply`. */
+  /** Free text, e.g. `STOP reply` (0..500 characters, trimmed). */
   reason: string;
 }
 
@@ -292,13 +301,17 @@ export interface CreateInvoiceRequest {
   /** Customer (UUID). Required. */
   customerId: string;
   /**
-   * Invoice number, kept as given (trimmed); empty = generated `INV-YYYYMM-NNNN`: YYYYMM the
+   * Invoice number, kept as given (trimmed, at most 100 characters); empty = generated
+   * `INV-YYYYMM-NNNN`: YYYYMM the
    * month of creation in Asia/Jakarta (WIB), NNNN that month's next number from 0001 (one
    * sequence for all replicas; more digits past 9999; a number an explicit invoice already
    * holds is skipped).
    */
   number: string;
-  /** Amount in rupiah (> 0). Required. */
+  /**
+   * Amount in rupiah, 1..9007199254740991 (2^53 − 1, the largest whole number a JSON
+   * number holds exactly). Required.
+   */
   amountRupiah: string;
   /** Due date `YYYY-MM-DD` (Asia/Jakarta). Required. */
   dueDate: string;
@@ -4686,6 +4699,13 @@ export const ResolveRecipientsError: MessageFns<ResolveRecipientsError> = {
  * Common errors: unknown ids → NOT_FOUND; bad fields (including phones that are not
  * valid numbers) → INVALID_ARGUMENT naming the field and value; uniqueness conflicts →
  * ALREADY_EXISTS; wrong state → FAILED_PRECONDITION naming the current state.
+ * INVALID_ARGUMENT names the field by its path in the request (`customer_id`,
+ * `staff.phone`, `preferences.quiet_hours.start_minute`, `audiences[0].kind`); its message
+ * starts with that path: a required id or text left empty → `<field>: is required`; an id
+ * documented as a UUID that is not one → `<field>: must be a UUID, got "…"` (never
+ * NOT_FOUND); text over its documented limit → `<field>: is longer than N characters`; an
+ * enum value outside its enum → `<field>: unknown value N (…)` (never read as UNSPECIFIED).
+ * A refused request writes nothing.
  * Update RPCs take a google.protobuf.FieldMask (`update_mask`) of the fields to change;
  * an empty mask changes every mutable field; an unknown path → INVALID_ARGUMENT.
  */
@@ -4695,8 +4715,9 @@ export const CustomerServiceService = {
    * Registers a customer (status PENDING) and publishes `notify.customer.v1.registered`
    * (CustomerEvent); with wants_installation the ticket service opens one PSB ticket.
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (name, phone, address, work_zone), ALREADY_EXISTS (phone
-   * used by another customer).
+   * Errors: INVALID_ARGUMENT (name, phone, address, work_zone, package_name, locale,
+   * actor.kind / actor.role outside their enums), ALREADY_EXISTS (phone used by another
+   * customer).
    */
   registerCustomer: {
     path: "/notify.customer.v1.CustomerService/RegisterCustomer" as const,
@@ -4712,7 +4733,8 @@ export const CustomerServiceService = {
   /**
    * PENDING or SUSPENDED → ACTIVE; publishes `notify.customer.v1.activated`.
    * Roles: admin, customer_service, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already ACTIVE).
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID), NOT_FOUND,
+   * FAILED_PRECONDITION (already ACTIVE).
    */
   activateCustomer: {
     path: "/notify.customer.v1.CustomerService/ActivateCustomer" as const,
@@ -4728,7 +4750,8 @@ export const CustomerServiceService = {
   /**
    * One customer by id or phone.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (neither or both of id / phone), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of id / phone, id not a UUID, phone not a
+   * number), NOT_FOUND.
    */
   getCustomer: {
     path: "/notify.customer.v1.CustomerService/GetCustomer" as const,
@@ -4742,7 +4765,8 @@ export const CustomerServiceService = {
   /**
    * Customers matching the filters, ordered by name, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token).
+   * Errors: INVALID_ARGUMENT (bad page token, negative page size, statuses UNSPECIFIED or
+   * unknown, query over 200 characters).
    */
   listCustomers: {
     path: "/notify.customer.v1.CustomerService/ListCustomers" as const,
@@ -4757,8 +4781,8 @@ export const CustomerServiceService = {
   /**
    * Creates a staff member (active).
    * Roles: admin, service.
-   * Errors: INVALID_ARGUMENT (name, phone, role UNSPECIFIED or SERVICE), ALREADY_EXISTS
-   * (phone used by another staff member).
+   * Errors: INVALID_ARGUMENT (name empty or over 200 characters, phone, role UNSPECIFIED,
+   * SERVICE or unknown, work_zones), ALREADY_EXISTS (phone used by another staff member).
    */
   createStaff: {
     path: "/notify.customer.v1.CustomerService/CreateStaff" as const,
@@ -4770,9 +4794,12 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): CreateStaffResponse => CreateStaffResponse.decode(value),
   },
   /**
-   * Changes a staff member (name, phone, role, work_zones, active).
+   * Changes a staff member (name, phone, role, work_zones, active), validated as
+   * CreateStaff validates them.
    * Roles: admin, service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS (phone).
+   * Errors: INVALID_ARGUMENT naming `staff.<field>` (`staff.id` empty or not a UUID,
+   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`,
+   * NOT_FOUND, ALREADY_EXISTS (phone).
    */
   updateStaff: {
     path: "/notify.customer.v1.CustomerService/UpdateStaff" as const,
@@ -4786,7 +4813,8 @@ export const CustomerServiceService = {
   /**
    * One staff member by id or phone (the gateway maps an inbound reply's phone to staff).
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (neither or both of id / phone), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of id / phone, id not a UUID, phone not a
+   * number), NOT_FOUND.
    */
   getStaff: {
     path: "/notify.customer.v1.CustomerService/GetStaff" as const,
@@ -4813,7 +4841,8 @@ export const CustomerServiceService = {
   /**
    * Creates a WhatsApp group (active).
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (name, chat_id not ending in `@g.us`, category),
+   * Errors: INVALID_ARGUMENT (name empty or over 200 characters, chat_id not a WhatsApp
+   * group id, category UNSPECIFIED or unknown, work_zone, notification_types),
    * ALREADY_EXISTS (name or chat_id).
    */
   createGroup: {
@@ -4839,9 +4868,11 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): ListGroupsResponse => ListGroupsResponse.decode(value),
   },
   /**
-   * Changes a group (name, chat_id, category, work_zone, notification_types, active).
+   * Changes a group (name, chat_id, category, work_zone, notification_types, active),
+   * validated as CreateGroup validates them.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS.
+   * Errors: INVALID_ARGUMENT naming `group.<field>` (`group.id` empty or not a UUID,
+   * `group.name`, `group.chat_id`, …) or `update_mask`, NOT_FOUND, ALREADY_EXISTS.
    */
   updateGroup: {
     path: "/notify.customer.v1.CustomerService/UpdateGroup" as const,
@@ -4855,7 +4886,7 @@ export const CustomerServiceService = {
   /**
    * Deletes a group.
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (group_id empty or not a UUID), NOT_FOUND.
    */
   deleteGroup: {
     path: "/notify.customer.v1.CustomerService/DeleteGroup" as const,
@@ -4869,7 +4900,8 @@ export const CustomerServiceService = {
   /**
    * Preferences of a customer or staff member; defaults when none are stored.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (kind GROUP or UNSPECIFIED), NOT_FOUND (unknown person).
+   * Errors: INVALID_ARGUMENT (recipient_kind not CUSTOMER or STAFF, recipient_id empty or
+   * not a UUID), NOT_FOUND (unknown person).
    */
   getPreferences: {
     path: "/notify.customer.v1.CustomerService/GetPreferences" as const,
@@ -4885,8 +4917,11 @@ export const CustomerServiceService = {
   /**
    * Changes preferences (channels, opted_out_types, quiet_hours, locale).
    * Roles: admin, customer_service, supervisor, technician (own), service.
-   * Errors: INVALID_ARGUMENT (quiet hours minutes outside 0..1439, unknown time zone,
-   * kind GROUP), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT naming `preferences.<field>` (`recipient_kind` not CUSTOMER or
+   * STAFF, `recipient_id` empty or not a UUID, `channels` / `opted_out_types` with
+   * UNSPECIFIED or unknown values, `quiet_hours.start_minute` / `end_minute` outside
+   * 0..1439 or equal, `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum)
+   * or `update_mask`, NOT_FOUND.
    */
   updatePreferences: {
     path: "/notify.customer.v1.CustomerService/UpdatePreferences" as const,
@@ -4903,7 +4938,8 @@ export const CustomerServiceService = {
    * Records that a phone opts out of a channel (idempotent: an existing opt-out for the
    * same phone and channel is returned unchanged).
    * Roles: admin, customer_service, service (the gateway on a STOP reply).
-   * Errors: INVALID_ARGUMENT (phone).
+   * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing is recorded —,
+   * reason over 500 characters).
    */
   optOut: {
     path: "/notify.customer.v1.CustomerService/OptOut" as const,
@@ -4917,8 +4953,9 @@ export const CustomerServiceService = {
   /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD, description over
-   * 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, amount_rupiah outside
+   * 1..9007199254740991, due_date not YYYY-MM-DD, number over 100 characters, description
+   * over 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
    */
   createInvoice: {
     path: "/notify.customer.v1.CustomerService/CreateInvoice" as const,
@@ -4965,7 +5002,10 @@ export const CustomerServiceService = {
   /**
    * Creates or replaces the rule for (notification_type, audience).
    * Roles: admin.
-   * Errors: INVALID_ARGUMENT (type or audience UNSPECIFIED, no channels).
+   * Errors: INVALID_ARGUMENT (`rule.notification_type` or `rule.audience` UNSPECIFIED or
+   * unknown, `rule.channels` empty or with UNSPECIFIED / unknown values,
+   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to every
+   * priority).
    */
   upsertRoutingRule: {
     path: "/notify.customer.v1.CustomerService/UpsertRoutingRule" as const,
@@ -4985,8 +5025,9 @@ export const CustomerServiceService = {
    * recipient accepts. Paged so a 100,000-customer audience streams page by page
    * (page_size default 1000, max 5000); left_out is reported on the page where it occurs.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (type UNSPECIFIED, audience parameters missing, e.g.
-   * AREA_CUSTOMERS without a work zone).
+   * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown, audience parameters missing,
+   * e.g. AREA_CUSTOMERS without a work zone, `context.priority` / `context.ticket_type`
+   * outside their enums).
    */
   resolveRecipients: {
     path: "/notify.customer.v1.CustomerService/ResolveRecipients" as const,
@@ -5027,45 +5068,53 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * Registers a customer (status PENDING) and publishes `notify.customer.v1.registered`
    * (CustomerEvent); with wants_installation the ticket service opens one PSB ticket.
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (name, phone, address, work_zone), ALREADY_EXISTS (phone
-   * used by another customer).
+   * Errors: INVALID_ARGUMENT (name, phone, address, work_zone, package_name, locale,
+   * actor.kind / actor.role outside their enums), ALREADY_EXISTS (phone used by another
+   * customer).
    */
   registerCustomer: handleUnaryCall<RegisterCustomerRequest, RegisterCustomerResponse>;
   /**
    * PENDING or SUSPENDED → ACTIVE; publishes `notify.customer.v1.activated`.
    * Roles: admin, customer_service, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already ACTIVE).
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID), NOT_FOUND,
+   * FAILED_PRECONDITION (already ACTIVE).
    */
   activateCustomer: handleUnaryCall<ActivateCustomerRequest, ActivateCustomerResponse>;
   /**
    * One customer by id or phone.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (neither or both of id / phone), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of id / phone, id not a UUID, phone not a
+   * number), NOT_FOUND.
    */
   getCustomer: handleUnaryCall<GetCustomerRequest, GetCustomerResponse>;
   /**
    * Customers matching the filters, ordered by name, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token).
+   * Errors: INVALID_ARGUMENT (bad page token, negative page size, statuses UNSPECIFIED or
+   * unknown, query over 200 characters).
    */
   listCustomers: handleUnaryCall<ListCustomersRequest, ListCustomersResponse>;
   /**
    * Creates a staff member (active).
    * Roles: admin, service.
-   * Errors: INVALID_ARGUMENT (name, phone, role UNSPECIFIED or SERVICE), ALREADY_EXISTS
-   * (phone used by another staff member).
+   * Errors: INVALID_ARGUMENT (name empty or over 200 characters, phone, role UNSPECIFIED,
+   * SERVICE or unknown, work_zones), ALREADY_EXISTS (phone used by another staff member).
    */
   createStaff: handleUnaryCall<CreateStaffRequest, CreateStaffResponse>;
   /**
-   * Changes a staff member (name, phone, role, work_zones, active).
+   * Changes a staff member (name, phone, role, work_zones, active), validated as
+   * CreateStaff validates them.
    * Roles: admin, service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS (phone).
+   * Errors: INVALID_ARGUMENT naming `staff.<field>` (`staff.id` empty or not a UUID,
+   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`,
+   * NOT_FOUND, ALREADY_EXISTS (phone).
    */
   updateStaff: handleUnaryCall<UpdateStaffRequest, UpdateStaffResponse>;
   /**
    * One staff member by id or phone (the gateway maps an inbound reply's phone to staff).
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (neither or both of id / phone), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of id / phone, id not a UUID, phone not a
+   * number), NOT_FOUND.
    */
   getStaff: handleUnaryCall<GetStaffRequest, GetStaffResponse>;
   /**
@@ -5076,7 +5125,8 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   /**
    * Creates a WhatsApp group (active).
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (name, chat_id not ending in `@g.us`, category),
+   * Errors: INVALID_ARGUMENT (name empty or over 200 characters, chat_id not a WhatsApp
+   * group id, category UNSPECIFIED or unknown, work_zone, notification_types),
    * ALREADY_EXISTS (name or chat_id).
    */
   createGroup: handleUnaryCall<CreateGroupRequest, CreateGroupResponse>;
@@ -5086,42 +5136,50 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    */
   listGroups: handleUnaryCall<ListGroupsRequest, ListGroupsResponse>;
   /**
-   * Changes a group (name, chat_id, category, work_zone, notification_types, active).
+   * Changes a group (name, chat_id, category, work_zone, notification_types, active),
+   * validated as CreateGroup validates them.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS.
+   * Errors: INVALID_ARGUMENT naming `group.<field>` (`group.id` empty or not a UUID,
+   * `group.name`, `group.chat_id`, …) or `update_mask`, NOT_FOUND, ALREADY_EXISTS.
    */
   updateGroup: handleUnaryCall<UpdateGroupRequest, UpdateGroupResponse>;
   /**
    * Deletes a group.
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (group_id empty or not a UUID), NOT_FOUND.
    */
   deleteGroup: handleUnaryCall<DeleteGroupRequest, DeleteGroupResponse>;
   /**
    * Preferences of a customer or staff member; defaults when none are stored.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (kind GROUP or UNSPECIFIED), NOT_FOUND (unknown person).
+   * Errors: INVALID_ARGUMENT (recipient_kind not CUSTOMER or STAFF, recipient_id empty or
+   * not a UUID), NOT_FOUND (unknown person).
    */
   getPreferences: handleUnaryCall<GetPreferencesRequest, GetPreferencesResponse>;
   /**
    * Changes preferences (channels, opted_out_types, quiet_hours, locale).
    * Roles: admin, customer_service, supervisor, technician (own), service.
-   * Errors: INVALID_ARGUMENT (quiet hours minutes outside 0..1439, unknown time zone,
-   * kind GROUP), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT naming `preferences.<field>` (`recipient_kind` not CUSTOMER or
+   * STAFF, `recipient_id` empty or not a UUID, `channels` / `opted_out_types` with
+   * UNSPECIFIED or unknown values, `quiet_hours.start_minute` / `end_minute` outside
+   * 0..1439 or equal, `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum)
+   * or `update_mask`, NOT_FOUND.
    */
   updatePreferences: handleUnaryCall<UpdatePreferencesRequest, UpdatePreferencesResponse>;
   /**
    * Records that a phone opts out of a channel (idempotent: an existing opt-out for the
    * same phone and channel is returned unchanged).
    * Roles: admin, customer_service, service (the gateway on a STOP reply).
-   * Errors: INVALID_ARGUMENT (phone).
+   * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing is recorded —,
+   * reason over 500 characters).
    */
   optOut: handleUnaryCall<OptOutRequest, OptOutResponse>;
   /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD, description over
-   * 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, amount_rupiah outside
+   * 1..9007199254740991, due_date not YYYY-MM-DD, number over 100 characters, description
+   * over 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
    */
   createInvoice: handleUnaryCall<CreateInvoiceRequest, CreateInvoiceResponse>;
   /**
@@ -5139,7 +5197,10 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   /**
    * Creates or replaces the rule for (notification_type, audience).
    * Roles: admin.
-   * Errors: INVALID_ARGUMENT (type or audience UNSPECIFIED, no channels).
+   * Errors: INVALID_ARGUMENT (`rule.notification_type` or `rule.audience` UNSPECIFIED or
+   * unknown, `rule.channels` empty or with UNSPECIFIED / unknown values,
+   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to every
+   * priority).
    */
   upsertRoutingRule: handleUnaryCall<UpsertRoutingRuleRequest, UpsertRoutingRuleResponse>;
   /**
@@ -5149,8 +5210,9 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * recipient accepts. Paged so a 100,000-customer audience streams page by page
    * (page_size default 1000, max 5000); left_out is reported on the page where it occurs.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (type UNSPECIFIED, audience parameters missing, e.g.
-   * AREA_CUSTOMERS without a work zone).
+   * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown, audience parameters missing,
+   * e.g. AREA_CUSTOMERS without a work zone, `context.priority` / `context.ticket_type`
+   * outside their enums).
    */
   resolveRecipients: handleUnaryCall<ResolveRecipientsRequest, ResolveRecipientsResponse>;
   /**
@@ -5170,8 +5232,9 @@ export interface CustomerServiceClient extends Client {
    * Registers a customer (status PENDING) and publishes `notify.customer.v1.registered`
    * (CustomerEvent); with wants_installation the ticket service opens one PSB ticket.
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (name, phone, address, work_zone), ALREADY_EXISTS (phone
-   * used by another customer).
+   * Errors: INVALID_ARGUMENT (name, phone, address, work_zone, package_name, locale,
+   * actor.kind / actor.role outside their enums), ALREADY_EXISTS (phone used by another
+   * customer).
    */
   registerCustomer(
     request: RegisterCustomerRequest,
@@ -5191,7 +5254,8 @@ export interface CustomerServiceClient extends Client {
   /**
    * PENDING or SUSPENDED → ACTIVE; publishes `notify.customer.v1.activated`.
    * Roles: admin, customer_service, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already ACTIVE).
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID), NOT_FOUND,
+   * FAILED_PRECONDITION (already ACTIVE).
    */
   activateCustomer(
     request: ActivateCustomerRequest,
@@ -5211,7 +5275,8 @@ export interface CustomerServiceClient extends Client {
   /**
    * One customer by id or phone.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (neither or both of id / phone), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of id / phone, id not a UUID, phone not a
+   * number), NOT_FOUND.
    */
   getCustomer(
     request: GetCustomerRequest,
@@ -5231,7 +5296,8 @@ export interface CustomerServiceClient extends Client {
   /**
    * Customers matching the filters, ordered by name, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token).
+   * Errors: INVALID_ARGUMENT (bad page token, negative page size, statuses UNSPECIFIED or
+   * unknown, query over 200 characters).
    */
   listCustomers(
     request: ListCustomersRequest,
@@ -5251,8 +5317,8 @@ export interface CustomerServiceClient extends Client {
   /**
    * Creates a staff member (active).
    * Roles: admin, service.
-   * Errors: INVALID_ARGUMENT (name, phone, role UNSPECIFIED or SERVICE), ALREADY_EXISTS
-   * (phone used by another staff member).
+   * Errors: INVALID_ARGUMENT (name empty or over 200 characters, phone, role UNSPECIFIED,
+   * SERVICE or unknown, work_zones), ALREADY_EXISTS (phone used by another staff member).
    */
   createStaff(
     request: CreateStaffRequest,
@@ -5270,9 +5336,12 @@ export interface CustomerServiceClient extends Client {
     callback: (error: ServiceError | null, response: CreateStaffResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Changes a staff member (name, phone, role, work_zones, active).
+   * Changes a staff member (name, phone, role, work_zones, active), validated as
+   * CreateStaff validates them.
    * Roles: admin, service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS (phone).
+   * Errors: INVALID_ARGUMENT naming `staff.<field>` (`staff.id` empty or not a UUID,
+   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`,
+   * NOT_FOUND, ALREADY_EXISTS (phone).
    */
   updateStaff(
     request: UpdateStaffRequest,
@@ -5292,7 +5361,8 @@ export interface CustomerServiceClient extends Client {
   /**
    * One staff member by id or phone (the gateway maps an inbound reply's phone to staff).
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (neither or both of id / phone), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of id / phone, id not a UUID, phone not a
+   * number), NOT_FOUND.
    */
   getStaff(
     request: GetStaffRequest,
@@ -5331,7 +5401,8 @@ export interface CustomerServiceClient extends Client {
   /**
    * Creates a WhatsApp group (active).
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (name, chat_id not ending in `@g.us`, category),
+   * Errors: INVALID_ARGUMENT (name empty or over 200 characters, chat_id not a WhatsApp
+   * group id, category UNSPECIFIED or unknown, work_zone, notification_types),
    * ALREADY_EXISTS (name or chat_id).
    */
   createGroup(
@@ -5369,9 +5440,11 @@ export interface CustomerServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListGroupsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Changes a group (name, chat_id, category, work_zone, notification_types, active).
+   * Changes a group (name, chat_id, category, work_zone, notification_types, active),
+   * validated as CreateGroup validates them.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS.
+   * Errors: INVALID_ARGUMENT naming `group.<field>` (`group.id` empty or not a UUID,
+   * `group.name`, `group.chat_id`, …) or `update_mask`, NOT_FOUND, ALREADY_EXISTS.
    */
   updateGroup(
     request: UpdateGroupRequest,
@@ -5391,7 +5464,7 @@ export interface CustomerServiceClient extends Client {
   /**
    * Deletes a group.
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (group_id empty or not a UUID), NOT_FOUND.
    */
   deleteGroup(
     request: DeleteGroupRequest,
@@ -5411,7 +5484,8 @@ export interface CustomerServiceClient extends Client {
   /**
    * Preferences of a customer or staff member; defaults when none are stored.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (kind GROUP or UNSPECIFIED), NOT_FOUND (unknown person).
+   * Errors: INVALID_ARGUMENT (recipient_kind not CUSTOMER or STAFF, recipient_id empty or
+   * not a UUID), NOT_FOUND (unknown person).
    */
   getPreferences(
     request: GetPreferencesRequest,
@@ -5431,8 +5505,11 @@ export interface CustomerServiceClient extends Client {
   /**
    * Changes preferences (channels, opted_out_types, quiet_hours, locale).
    * Roles: admin, customer_service, supervisor, technician (own), service.
-   * Errors: INVALID_ARGUMENT (quiet hours minutes outside 0..1439, unknown time zone,
-   * kind GROUP), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT naming `preferences.<field>` (`recipient_kind` not CUSTOMER or
+   * STAFF, `recipient_id` empty or not a UUID, `channels` / `opted_out_types` with
+   * UNSPECIFIED or unknown values, `quiet_hours.start_minute` / `end_minute` outside
+   * 0..1439 or equal, `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum)
+   * or `update_mask`, NOT_FOUND.
    */
   updatePreferences(
     request: UpdatePreferencesRequest,
@@ -5453,7 +5530,8 @@ export interface CustomerServiceClient extends Client {
    * Records that a phone opts out of a channel (idempotent: an existing opt-out for the
    * same phone and channel is returned unchanged).
    * Roles: admin, customer_service, service (the gateway on a STOP reply).
-   * Errors: INVALID_ARGUMENT (phone).
+   * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing is recorded —,
+   * reason over 500 characters).
    */
   optOut(
     request: OptOutRequest,
@@ -5473,8 +5551,9 @@ export interface CustomerServiceClient extends Client {
   /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
-   * Errors: INVALID_ARGUMENT (amount_rupiah ≤ 0, due_date not YYYY-MM-DD, description over
-   * 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, amount_rupiah outside
+   * 1..9007199254740991, due_date not YYYY-MM-DD, number over 100 characters, description
+   * over 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
    */
   createInvoice(
     request: CreateInvoiceRequest,
@@ -5534,7 +5613,10 @@ export interface CustomerServiceClient extends Client {
   /**
    * Creates or replaces the rule for (notification_type, audience).
    * Roles: admin.
-   * Errors: INVALID_ARGUMENT (type or audience UNSPECIFIED, no channels).
+   * Errors: INVALID_ARGUMENT (`rule.notification_type` or `rule.audience` UNSPECIFIED or
+   * unknown, `rule.channels` empty or with UNSPECIFIED / unknown values,
+   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to every
+   * priority).
    */
   upsertRoutingRule(
     request: UpsertRoutingRuleRequest,
@@ -5558,8 +5640,9 @@ export interface CustomerServiceClient extends Client {
    * recipient accepts. Paged so a 100,000-customer audience streams page by page
    * (page_size default 1000, max 5000); left_out is reported on the page where it occurs.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (type UNSPECIFIED, audience parameters missing, e.g.
-   * AREA_CUSTOMERS without a work zone).
+   * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown, audience parameters missing,
+   * e.g. AREA_CUSTOMERS without a work zone, `context.priority` / `context.ticket_type`
+   * outside their enums).
    */
   resolveRecipients(
     request: ResolveRecipientsRequest,
