@@ -24,8 +24,13 @@ const ADMIN_KEY = 'it-admin-key-0000000001';
 const TECH1_KEY = 'it-tech1-key-0000000001';
 const TECH2_KEY = 'it-tech2-key-0000000001';
 const SERVICE_KEY = 'it-service-key-00000001';
-const TECH1 = { id: 'tech-1', name: 'Lufti', role: 'technician', workZones: ['karawang'], active: true };
-const TECH2 = { id: 'tech-2', name: 'Budi', role: 'technician', workZones: ['karawang'], active: true };
+/** Staff ids are UUIDs (the customer service's); ticket ids, customer ids and staff ids in requests are checked to be. */
+const T1 = '0b3c1f4e-1111-4a4a-8a8a-000000000001';
+const T2 = '0b3c1f4e-2222-4a4a-8a8a-000000000002';
+/** The one customer the stub customer service does not know. */
+const UNKNOWN_CUSTOMER = '0b3c1f4e-0000-4a4a-8a8a-00000000dead';
+const TECH1 = { id: T1, name: 'Lufti', role: 'technician', workZones: ['karawang'], active: true };
+const TECH2 = { id: T2, name: 'Budi', role: 'technician', workZones: ['karawang'], active: true };
 
 const S = ticketv1.TicketStatus;
 
@@ -54,18 +59,18 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
       LOG_LEVEL: 'silent',
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: '0',
-      NOTIFY_API_KEYS: `${ADMIN_KEY}:admin,${TECH1_KEY}:technician:tech-1,${TECH2_KEY}:technician:tech-2,${SERVICE_KEY}:service`,
+      NOTIFY_API_KEYS: `${ADMIN_KEY}:admin,${TECH1_KEY}:technician:${T1},${TECH2_KEY}:technician:${T2},${SERVICE_KEY}:service`,
       DATABASE_URL: pg.url,
       DATABASE_SCHEMA: pg.schema,
       NATS_URL: nats.url,
       NATS_NAMESPACE: nats.namespace,
     });
     const logger = createLogger({ service: 'ticket', level: 'silent' });
-    // The customers of this spec are the ids starting `cust-` (the customer service's GetCustomer
+    // The customers of this spec are every id but UNKNOWN_CUSTOMER (the customer service's GetCustomer
     // is covered by grpc-directories.integration-spec and the gateway's stacks).
     service = await startTicketService(config, logger, {
       staff: new StaticStaffDirectory([TECH1, TECH2]),
-      customers: { exists: async (id) => id.startsWith('cust-') },
+      customers: { exists: async (id) => id !== UNKNOWN_CUSTOMER },
     });
     observerBus = await connectJetStreamBus({ url: nats.url, name: 'ticket-it-observer' });
     observer = await observerBus.consume(eventConsumer('ticket_it', 'ticket', { ns: nats.namespace }), async (evt) => {
@@ -96,7 +101,7 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
   const create = async (workZone = 'Karawang'): Promise<ticketv1.Ticket> => {
     const res = await callUnary(admin, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
       type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
-      customerId: `cust-${randomUUID()}`,
+      customerId: randomUUID(),
       description: 'Internet mati sejak pagi',
       address: 'Jl. Mawar 1, Karawang',
       workZone,
@@ -112,9 +117,9 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     expect(t.workZone).toBe('karawang');
     expect(t.slaDueAt!.getTime() - t.createdAt!.getTime()).toBe(8 * 3_600_000);
 
-    const assigned = (await callUnary(admin, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: t.id, technicianId: 'tech-1' }))).ticket!;
+    const assigned = (await callUnary(admin, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: t.id, technicianId: T1 }))).ticket!;
     expect(assigned.status).toBe(S.TICKET_STATUS_ASSIGNED);
-    expect(assigned.technicianId).toBe('tech-1');
+    expect(assigned.technicianId).toBe(T1);
     const started = (await callUnary(tech1, 'startTicket', ticketv1.StartTicketRequest.fromPartial({ ticketId: t.number }))).ticket!;
     expect(started.status).toBe(S.TICKET_STATUS_IN_PROGRESS);
     const escalated = (await callUnary(tech1, 'escalateTicket', ticketv1.EscalateTicketRequest.fromPartial({ ticketId: t.id, reason: 'Kabel putus, butuh tangga' }))).ticket!;
@@ -135,9 +140,9 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     for (const e of events) expect(e.msgID).toBe(e.payload.eventId);
     expect(new Set(events.map((e) => e.payload.eventId)).size).toBe(5);
     expect(events[0]!.payload.actor).toMatchObject({ role: commonv1.Role.ROLE_ADMIN, id: 'admin' });
-    expect(events[2]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'tech-1', role: commonv1.Role.ROLE_TECHNICIAN });
+    expect(events[2]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: T1, role: commonv1.Role.ROLE_TECHNICIAN });
     expect(events[3]!.payload).toMatchObject({ reason: 'Kabel putus, butuh tangga', previousEscalationLevel: 0 });
-    expect(events[4]!.payload.ticket).toMatchObject({ status: S.TICKET_STATUS_COMPLETED, technicianId: 'tech-1', completionNotes: 'Kabel diganti' });
+    expect(events[4]!.payload.ticket).toMatchObject({ status: S.TICKET_STATUS_COMPLETED, technicianId: T1, completionNotes: 'Kabel diganti' });
 
     const got = await callUnary(admin, 'getTicket', { id: t.number });
     expect(got.ticket!.version).toBe(5);
@@ -172,7 +177,7 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     const winner = (won[0] as PromiseFulfilledResult<ticketv1.AssignTicketResponse>).value.ticket!.technicianId;
-    const winnerName = winner === 'tech-1' ? 'Lufti' : 'Budi';
+    const winnerName = winner === T1 ? 'Lufti' : 'Budi';
     expect(lost[0]!.reason).toBeInstanceOf(FailedPreconditionError);
     expect((lost[0]!.reason as Error).message).toContain(`already taken by ${winnerName}`);
 
@@ -253,45 +258,45 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
 
   it('honours expected_version (ABORTED on a stale view) and reassign (an ASSIGNED ticket moves only when asked)', async () => {
     const t = await create();
-    const stale = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: 'tech-1', reassign: false, expectedVersion: 7, actor: undefined }).catch((e: unknown) => e);
+    const stale = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: T1, reassign: false, expectedVersion: 7, actor: undefined }).catch((e: unknown) => e);
     expect(stale).toBeInstanceOf(ConflictError);
     expect((stale as Error).message).toContain('version 1, expected 7');
-    await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: 'tech-1', reassign: false, expectedVersion: 1, actor: undefined });
-    const refused = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: 'tech-2', reassign: false, expectedVersion: 0, actor: undefined }).catch((e: unknown) => e);
+    await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: T1, reassign: false, expectedVersion: 1, actor: undefined });
+    const refused = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: T2, reassign: false, expectedVersion: 0, actor: undefined }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(FailedPreconditionError);
     expect((refused as Error).message).toContain('ASSIGNED to Lufti');
-    const moved = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: 'tech-2', reassign: true, expectedVersion: 2, actor: undefined });
-    expect(moved.ticket).toMatchObject({ technicianId: 'tech-2', version: 3 });
+    const moved = await callUnary(admin, 'assignTicket', { ticketId: t.id, technicianId: T2, reassign: true, expectedVersion: 2, actor: undefined });
+    expect(moved.ticket).toMatchObject({ technicianId: T2, version: 3 });
     const events = await waitEvents(t.id, 3);
     expect(events.map((e) => e.subject.split('.').pop())).toEqual(['created', 'assigned', 'assigned']);
-    expect(events[2]!.payload.previousTechnicianId).toBe('tech-1');
+    expect(events[2]!.payload.previousTechnicianId).toBe(T1);
   });
 
   it('lets a service caller act for a technician through the request actor (the gateway\'s "press 1")', async () => {
     const t = await create();
     const gateway = createClient(ticketv1.TicketServiceClient, `127.0.0.1:${service.grpc.port}`, { apiKey: SERVICE_KEY });
     try {
-      const actor = commonv1.Actor.fromPartial({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'tech-2', role: commonv1.Role.ROLE_TECHNICIAN });
+      const actor = commonv1.Actor.fromPartial({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: T2, role: commonv1.Role.ROLE_TECHNICIAN });
       const taken = await callUnary(gateway, 'assignTicket', { ticketId: t.id, technicianId: '', reassign: false, expectedVersion: 0, actor });
-      expect(taken.ticket!.technicianId).toBe('tech-2');
+      expect(taken.ticket!.technicianId).toBe(T2);
       // Acting as tech-2, it may not start a ticket of tech-1.
       const other = await create();
-      await callUnary(admin, 'assignTicket', { ticketId: other.id, technicianId: 'tech-1', reassign: false, expectedVersion: 0, actor: undefined });
+      await callUnary(admin, 'assignTicket', { ticketId: other.id, technicianId: T1, reassign: false, expectedVersion: 0, actor: undefined });
       const denied = await callUnary(gateway, 'startTicket', { ticketId: other.id, expectedVersion: 0, actor }).catch((e: unknown) => e);
       expect(denied).toBeInstanceOf(PermissionDeniedError);
-      expect((denied as Error).message).toContain('technician tech-2 may not start');
+      expect((denied as Error).message).toContain(`technician ${T2} may not start`);
     } finally {
       gateway.close();
     }
     const events = await waitEvents(t.id, 2);
-    expect(events[1]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'tech-2', name: 'Budi', role: commonv1.Role.ROLE_TECHNICIAN });
+    expect(events[1]!.payload.actor).toMatchObject({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: T2, name: 'Budi', role: commonv1.Role.ROLE_TECHNICIAN });
   });
 
   it('CreateTicket with a request_id is idempotent: same fields → the first ticket, other fields → ALREADY_EXISTS', async () => {
     const requestId = `req-${randomUUID()}`;
     const req = ticketv1.CreateTicketRequest.fromPartial({
       type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
-      customerId: `cust-${randomUUID()}`,
+      customerId: randomUUID(),
       description: 'Lampu LOS merah',
       address: 'Jl. Anggrek 4',
       workZone: 'karawang',
@@ -318,11 +323,11 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
   it('answers NOT_FOUND naming the customer for a ticket of an unknown customer, and creates nothing', async () => {
     const zone = `nocust${Date.now()}`;
     const req = ticketv1.CreateTicketRequest.fromPartial({
-      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: 'nope-123', description: 'x', address: 'Jl. 1', workZone: zone,
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: UNKNOWN_CUSTOMER, description: 'x', address: 'Jl. 1', workZone: zone,
     });
     const err = await callUnary(admin, 'createTicket', req).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect(err).toMatchObject({ entity: 'customer', id: 'nope-123', message: 'customer nope-123 not found' });
+    expect(err).toMatchObject({ entity: 'customer', id: UNKNOWN_CUSTOMER, message: `customer ${UNKNOWN_CUSTOMER} not found` });
     expect((await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone }))).tickets).toEqual([]);
   });
 
@@ -345,7 +350,7 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
 
     const psb = (
       await callUnary(admin, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
-        type: ticketv1.TicketType.TICKET_TYPE_INSTALLATION, customerId: 'cust-psb', description: 'Pasang baru', address: 'Jl. Baru 1', workZone: `${zone}b`, priority: commonv1.Priority.PRIORITY_LOW,
+        type: ticketv1.TicketType.TICKET_TYPE_INSTALLATION, customerId: randomUUID(), description: 'Pasang baru', address: 'Jl. Baru 1', workZone: `${zone}b`, priority: commonv1.Priority.PRIORITY_LOW,
       }))
     ).ticket!;
     const byType = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ types: [ticketv1.TicketType.TICKET_TYPE_INSTALLATION], priorities: [commonv1.Priority.PRIORITY_LOW], created: { from: psb.createdAt, to: new Date(psb.createdAt!.getTime() + 1) } }));
@@ -353,12 +358,12 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     const none = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ workZone: zone, priorities: [commonv1.Priority.PRIORITY_LOW] }));
     expect(none.tickets).toHaveLength(0);
 
-    await callUnary(admin, 'assignTicket', { ticketId: open.tickets[0]!.id, technicianId: 'tech-2', reassign: false, expectedVersion: 0, actor: undefined });
+    await callUnary(admin, 'assignTicket', { ticketId: open.tickets[0]!.id, technicianId: T2, reassign: false, expectedVersion: 0, actor: undefined });
     const stats = (await callUnary(admin, 'getTicketStats', { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000), workZone: zone })).stats!;
     expect(stats.total).toBe(3);
     expect(stats).toMatchObject({ open: 2, overdue: 0, completed: 0 });
     expect(stats.technicians).toEqual([
-      { technicianId: 'tech-2', completed: 0, meanTimeToResolveHours: 0, slaMet: 0, slaCompliancePercent: 0, openAssigned: 1 },
+      { technicianId: T2, completed: 0, meanTimeToResolveHours: 0, slaMet: 0, slaCompliancePercent: 0, openAssigned: 1 },
     ]);
     const D = ticketv1.TicketType.TICKET_TYPE_DISTURBANCE;
     expect(stats.counts).toEqual([
@@ -372,7 +377,7 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     const zone = `sla${Date.now()}`;
     const make = async (priority: commonv1.Priority) =>
       (await callUnary(admin, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
-        type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: 'cust-sla', description: 'Lambat', address: 'Jl. Cepat 1', workZone: zone, priority,
+        type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: randomUUID(), description: 'Lambat', address: 'Jl. Cepat 1', workZone: zone, priority,
       }))).ticket!;
     const low = await make(commonv1.Priority.PRIORITY_LOW);
     const urgent = await make(commonv1.Priority.PRIORITY_URGENT);
@@ -412,7 +417,7 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
       }, { timeoutMs: 5_000, intervalMs: 100 });
       const other = await create('elsewhere');
       const watched = created[created.length - 1]!;
-      await callUnary(admin, 'assignTicket', { ticketId: watched, technicianId: 'tech-1', reassign: false, expectedVersion: 0, actor: undefined });
+      await callUnary(admin, 'assignTicket', { ticketId: watched, technicianId: T1, reassign: false, expectedVersion: 0, actor: undefined });
       await callUnary(admin, 'cancelTicket', { ticketId: watched, reason: 'tes watch', expectedVersion: 0, actor: undefined });
       await waitFor(() => received.some((e) => e.type === ticketv1.TicketEventType.TICKET_EVENT_TYPE_CANCELLED));
       expect(received.every((e) => e.ticket!.workZone === zone)).toBe(true);

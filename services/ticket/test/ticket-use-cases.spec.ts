@@ -42,7 +42,8 @@ describe('CreateTicket', () => {
   it('refuses technicians and bad input, storing nothing', async () => {
     const f = ticketFixture();
     await expect(f.uc.create.execute(BUDI, { type: 'GANGGUAN', customerId: 'c', workZone: 'k', address: 'a', description: 'd' })).rejects.toThrow(PermissionDeniedError);
-    await expect(f.newTicket({ description: '' })).rejects.toThrow(new ValidationError('description', 'is required'));
+    await expect(f.newTicket({ description: '' })).rejects.toThrow(/^title: is required/);
+    await expect(f.newTicket({ title: 't'.repeat(201) })).rejects.toThrow(new ValidationError('title', 'is longer than 200 characters'));
     await expect(f.newTicket({ type: 'X' as never })).rejects.toThrow(ValidationError);
     expect(f.store.tickets.size).toBe(0);
     expect(f.store.outbox).toHaveLength(0);

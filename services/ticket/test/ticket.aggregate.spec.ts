@@ -78,7 +78,10 @@ describe('openTicket', () => {
   });
 
   it.each([
-    ['description', { description: '  ' }],
+    ['title', { description: '  ' }],
+    ['title', { title: 'x'.repeat(201) }],
+    ['title', { title: 'two\nlines' }],
+    ['description', { description: 'd'.repeat(4001) }],
     ['address', { address: '' }],
     ['customer_id', { customerId: '' }],
     ['work_zone', { workZone: 'kara/wang' }],

@@ -58,11 +58,58 @@ export interface NewTicket {
   readonly customerId: string;
   readonly workZone: string;
   readonly address: string;
+  /** One-line summary, 0..200 characters; empty / absent = none (the description's first line stands for it). */
+  readonly title?: string | null;
+  /** The description as given, 0..4000 characters (not counting the title). */
   readonly description: string;
 }
 
-/** Field limits (characters). */
-export const TICKET_LIMITS = { description: 2000, address: 500, notes: 2000, reason: 500 } as const;
+/** Field limits (characters): the contract's (proto/notify/ticket/v1/ticket_service.proto). */
+export const TICKET_LIMITS = { title: 200, description: 4000, address: 500, notes: 2000, reason: 2000, customerId: 100 } as const;
+
+/** A new ticket's fields validated and normalized, before it has an id and a number. */
+export interface ValidNewTicket {
+  readonly type: TicketType;
+  readonly priority: TicketPriority;
+  readonly customerId: string;
+  readonly workZone: string;
+  readonly address: string;
+  readonly title: string | null;
+  /** The problem text (see Ticket.description). */
+  readonly description: string;
+}
+
+/**
+ * The problem text of a title and a description (both trimmed): joined by a line break, or only
+ * the description when it already starts with the title (`Internet mati` + `Internet mati sejak
+ * pagi`), or only the one given. The messages show it ("Masalah: …").
+ */
+export function problemText(title: string | null, description: string): string {
+  if (!title) return description;
+  if (!description) return title;
+  return description.startsWith(title) ? description : `${title}\n${description}`;
+}
+
+/**
+ * Validates and normalizes a new ticket's fields (no I/O, no number: CreateTicket checks them
+ * before it draws a ticket number, so refused input uses none). ValidationError for `type`,
+ * `priority`, `customer_id`, `work_zone`, `address` (1..500), `title` (one line, ≤ 200),
+ * `description` (≤ 4000) and, when both title and description are empty, `title`.
+ */
+export function validateNewTicket(input: Omit<NewTicket, 'id' | 'number'>): ValidNewTicket {
+  if (!isTicketType(input.type)) throw new ValidationError('type', `must be GANGGUAN or PSB, got "${input.type}"`);
+  if (!isTicketPriority(input.priority)) {
+    throw new ValidationError('priority', `must be URGENT, HIGH, NORMAL or LOW, got "${input.priority}"`);
+  }
+  const customerId = requiredText(input.customerId, 'customer_id', TICKET_LIMITS.customerId);
+  const workZone = normalizeWorkZone(input.workZone);
+  const address = requiredText(input.address, 'address', TICKET_LIMITS.address);
+  const title = optionalText(input.title, 'title', TICKET_LIMITS.title);
+  if (title && /[\r\n\u2028\u2029]/.test(title)) throw new ValidationError('title', 'must be one line (no line breaks)');
+  const description = optionalText(input.description, 'description', TICKET_LIMITS.description) ?? '';
+  if (!title && !description) throw new ValidationError('title', 'is required (or give a description, whose first line then serves as the title)');
+  return { type: input.type, priority: input.priority, customerId, workZone, address, title, description: problemText(title, description) };
+}
 
 function requiredText(value: string | undefined | null, field: string, max: number): string {
   const text = (value ?? '').trim();
@@ -128,28 +175,21 @@ function transition(
 
 /**
  * Opens a ticket (status OPEN, version 1, SLA deadline from the priority) and yields the
- * `created` event. Throws ValidationError for a missing / unknown `type`, `priority`,
- * `customer_id`, `work_zone`, `address` or `description`.
+ * `created` event. Throws ValidationError as {@link validateNewTicket}.
  */
 export function openTicket(input: NewTicket, actor: Actor, ctx: TransitionContext): TicketTransition {
-  if (!isTicketType(input.type)) throw new ValidationError('type', `must be GANGGUAN or PSB, got "${input.type}"`);
-  if (!isTicketPriority(input.priority)) {
-    throw new ValidationError('priority', `must be URGENT, HIGH, NORMAL or LOW, got "${input.priority}"`);
-  }
-  const customerId = requiredText(input.customerId, 'customer_id', 100);
-  const workZone = normalizeWorkZone(input.workZone);
-  const address = requiredText(input.address, 'address', TICKET_LIMITS.address);
-  const description = requiredText(input.description, 'description', TICKET_LIMITS.description);
+  const { type, priority, customerId, workZone, address, title, description } = validateNewTicket(input);
   const ticket: Ticket = {
     id: input.id,
     number: input.number,
-    type: input.type,
+    type,
     status: 'OPEN',
-    priority: input.priority,
+    priority,
     customerId,
     workZone,
     address,
     description,
+    title,
     technicianId: null,
     technicianName: null,
     escalationLevel: 0,
@@ -158,7 +198,7 @@ export function openTicket(input: NewTicket, actor: Actor, ctx: TransitionContex
     cancelReason: null,
     createdAt: ctx.at,
     updatedAt: ctx.at,
-    slaDueAt: slaDueAt(input.priority, ctx.at),
+    slaDueAt: slaDueAt(priority, ctx.at),
     assignedAt: null,
     startedAt: null,
     completedAt: null,
@@ -249,8 +289,8 @@ export function completeTicket(
 }
 
 /**
- * OPEN / ASSIGNED / IN_PROGRESS → CANCELLED; `reason` is required (ValidationError
- * `reason`); yields `cancelled`. FailedPreconditionError from COMPLETED or CANCELLED.
+ * OPEN / ASSIGNED / IN_PROGRESS → CANCELLED; `reason` is required, 1..2000 characters
+ * (ValidationError `reason`); yields `cancelled`. FailedPreconditionError from COMPLETED or CANCELLED.
  */
 export function cancelTicket(ticket: Ticket, reason: string, actor: Actor, ctx: TransitionContext): TicketTransition {
   const cancelReason = requiredText(reason, 'reason', TICKET_LIMITS.reason);
@@ -267,7 +307,7 @@ export function cancelTicket(ticket: Ticket, reason: string, actor: Actor, ctx: 
 
 /**
  * Raises the escalation level of an active ticket, recording `reason` (required); the status
- * does not change; yields `escalated`. `toLevel` is the level to reach: 1 supervisor / lead,
+ * does not change (1..2000 characters); yields `escalated`. `toLevel` is the level to reach: 1 supervisor / lead,
  * 2 manager / head; absent = the next level. Escalating straight to 2 is allowed: the operator's
  * "Eskalasi kadis" is its own action beside "Eskalasi lead" (case-workflow-whatsapp-bot-plan.md
  * §2 Phase A, §4.3), not a second step after it.

@@ -84,8 +84,14 @@ export interface Ticket {
   readonly workZone: string;
   /** Where the job is. */
   readonly address: string;
-  /** The problem (GANGGUAN) or the installation request (PSB). */
+  /**
+   * The problem text (GANGGUAN) or the installation request (PSB), as the messages show it: the
+   * title and the description given at creation joined by a line break (only the description when
+   * it already starts with the title; only the title when there was no description).
+   */
   readonly description: string;
+  /** The one-line title given at creation (1..200 characters); null when none was given (and for tickets stored before titles were). */
+  readonly title: string | null;
   readonly technicianId: string | null;
   /** Display name of the technician at assignment time (for messages and stats). */
   readonly technicianName: string | null;

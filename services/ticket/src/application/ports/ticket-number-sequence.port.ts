@@ -1,8 +1,10 @@
 import type { TicketType } from '../../domain';
 
 /**
- * Per-type, per-day counter for human-readable ticket numbers. Called before the unit of
- * work, so a failed or duplicate creation leaves a gap (numbers are unique, not gapless).
+ * Per-type, per-day counter for human-readable ticket numbers. Called after the request is
+ * validated (and the customer found) — bad input draws no number — and before the unit of work,
+ * so a creation that fails after the draw (a database error, a duplicate request_id) leaves a
+ * gap (numbers are unique, not gapless).
  */
 export interface TicketNumberSequence {
   /**

@@ -1,11 +1,11 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
 import {
   formatTicketNumber,
-  isTicketPriority,
-  isTicketType,
   openTicket,
   ticketDayKey,
+  validateNewTicket,
   type Actor,
+  type NewTicket,
   type Ticket,
   type TicketPriority,
   type TicketTransition,
@@ -23,6 +23,9 @@ export interface CreateTicketInput {
   readonly customerId: string;
   readonly workZone: string;
   readonly address: string;
+  /** One-line summary (≤ 200 characters); empty / absent = none. */
+  readonly title?: string;
+  /** The description as given (≤ 4000 characters, not counting the title). */
   readonly description: string;
   /**
    * Optional idempotency key (≤ 200 characters): a retry with the same key and the same
@@ -45,9 +48,12 @@ export type CreateTicketDeps = TicketCommandDeps & { readonly numbers: TicketNum
  * without one, the ticket and its event go through the TicketWriter (one atomic write, batched
  * with concurrent changes in Postgres).
  * The customer must exist (`customers`, the customer service's GetCustomer): a ticket for an
- * unknown customer would notify nobody about it, so it is refused before a number is drawn.
+ * unknown customer would notify nobody about it. Every field is validated and the customer
+ * checked before a number is drawn, so a refused request uses no number; a number drawn for a
+ * creation that then fails (a database error, a request_id already used) is skipped (numbers
+ * are unique, not gapless).
  * Roles: TICKET_PERMISSIONS.create. Errors: PermissionDenied; Validation (type, priority,
- * customer_id, work_zone, address, description, request_id); NotFound (no customer has that
+ * customer_id, work_zone, address, title, description, request_id); NotFound (no customer has that
  * customer_id); AlreadyExists (request_id reused with different fields); Unavailable / Timeout
  * when the customer service cannot answer (nothing is created).
  */
@@ -58,12 +64,10 @@ export class CreateTicketUseCase {
     requireRole(principal, TICKET_PERMISSIONS.create, 'create tickets');
     const requestId = input.requestId?.trim() || null;
     if (requestId && requestId.length > REQUEST_ID_MAX) {
-      throw new ValidationError('request_id', `must be at most ${REQUEST_ID_MAX} characters`);
+      throw new ValidationError('request_id', `is longer than ${REQUEST_ID_MAX} characters`);
     }
-    const customerId = input.customerId?.trim() ?? '';
-    if (customerId && !(await this.deps.customers.exists(customerId))) {
-      throw new NotFoundError('customer', customerId);
-    }
+    const { customerId } = validateNewTicket({ ...input, priority: input.priority ?? 'NORMAL' });
+    if (!(await this.deps.customers.exists(customerId))) throw new NotFoundError('customer', customerId);
     const { ticket, event } = await prepareNewTicket(this.deps, input, actorOf(principal));
     if (!requestId) {
       // No idempotency key to record: one atomic write of the ticket and its event (TicketWriter).
@@ -89,38 +93,31 @@ export class CreateTicketUseCase {
 
 /** The request's identifying fields after normalization (what a retry must repeat). */
 function createFingerprint(t: Ticket): string {
-  return JSON.stringify([t.type, t.priority, t.customerId, t.workZone, t.address, t.description, t.createdBy.id]);
+  return JSON.stringify([t.type, t.priority, t.customerId, t.workZone, t.address, t.description, t.createdBy.id, ...(t.title ? [t.title] : [])]);
 }
 
 /**
- * Validates the input, draws the next number for (type, Jakarta day) and opens the ticket
- * in memory (nothing stored yet). Shared with HandleCustomerRegistered.
+ * Validates the input (ValidationError before anything else: no number is drawn for bad input),
+ * draws the next number for (type, Jakarta day) and opens the ticket in memory (nothing stored
+ * yet). Shared with HandleCustomerRegistered.
  */
 export async function prepareNewTicket(
   deps: CreateTicketDeps,
   input: CreateTicketInput,
   actor: Actor,
 ): Promise<TicketTransition> {
-  if (!isTicketType(input.type)) throw new ValidationError('type', `must be GANGGUAN or PSB, got "${input.type}"`);
-  const priority = input.priority ?? 'NORMAL';
-  if (!isTicketPriority(priority)) {
-    throw new ValidationError('priority', `must be URGENT, HIGH, NORMAL or LOW, got "${priority}"`);
-  }
+  const fields: Omit<NewTicket, 'id' | 'number'> = {
+    type: input.type,
+    priority: input.priority ?? 'NORMAL',
+    customerId: input.customerId,
+    workZone: input.workZone,
+    address: input.address,
+    ...(input.title !== undefined ? { title: input.title } : {}),
+    description: input.description,
+  };
+  validateNewTicket(fields);
   const at = deps.clock.now();
   const dayKey = ticketDayKey(at);
-  const sequence = await deps.numbers.next(input.type, dayKey);
-  return openTicket(
-    {
-      id: deps.ids.newId(),
-      number: formatTicketNumber(input.type, dayKey, sequence),
-      type: input.type,
-      priority,
-      customerId: input.customerId,
-      workZone: input.workZone,
-      address: input.address,
-      description: input.description,
-    },
-    actor,
-    { at, eventId: deps.ids.newId() },
-  );
+  const sequence = await deps.numbers.next(fields.type, dayKey);
+  return openTicket({ ...fields, id: deps.ids.newId(), number: formatTicketNumber(fields.type, dayKey, sequence) }, actor, { at, eventId: deps.ids.newId() });
 }

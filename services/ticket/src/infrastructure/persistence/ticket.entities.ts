@@ -34,6 +34,7 @@ export const TicketEntity = new EntitySchema<TicketRow>({
     cancelled_at: { type: 'timestamptz', nullable: true },
     created_by: { type: 'jsonb' },
     version: { type: 'integer' },
+    title: { type: 'text', nullable: true },
   },
 });
 

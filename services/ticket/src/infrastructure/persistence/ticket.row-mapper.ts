@@ -26,6 +26,8 @@ export interface TicketRow {
   cancelled_at: Date | null;
   created_by: Actor;
   version: number;
+  /** Null: no title given, or stored before migration 1795400002000. */
+  title: string | null;
 }
 
 /** A row of `<schema>.ticket_history`. */
@@ -45,7 +47,7 @@ export const TICKET_COLUMNS = [
   'id', 'number', 'type', 'status', 'priority', 'customer_id', 'work_zone', 'address', 'description',
   'technician_id', 'technician_name', 'escalation_level', 'escalation_reason', 'completion_notes', 'cancel_reason',
   'created_at', 'updated_at', 'sla_due_at', 'assigned_at', 'started_at', 'completed_at', 'cancelled_at',
-  'created_by', 'version',
+  'created_by', 'version', 'title',
 ] as const;
 
 /** The ticket's column values in {@link TICKET_COLUMNS} order (`created_by` as JSON text). */
@@ -54,7 +56,7 @@ export function ticketRowValues(t: Ticket): unknown[] {
     t.id, t.number, t.type, t.status, t.priority, t.customerId, t.workZone, t.address, t.description,
     t.technicianId, t.technicianName, t.escalationLevel, t.escalationReason, t.completionNotes, t.cancelReason,
     t.createdAt, t.updatedAt, t.slaDueAt, t.assignedAt, t.startedAt, t.completedAt, t.cancelledAt,
-    JSON.stringify(t.createdBy), t.version,
+    JSON.stringify(t.createdBy), t.version, t.title,
   ];
 }
 
@@ -70,6 +72,7 @@ export function ticketFromRow(row: TicketRow, history: readonly TicketHistoryRow
     workZone: row.work_zone,
     address: row.address,
     description: row.description,
+    title: row.title ?? null,
     technicianId: row.technician_id,
     technicianName: row.technician_name,
     escalationLevel: Number(row.escalation_level) as EscalationLevel,

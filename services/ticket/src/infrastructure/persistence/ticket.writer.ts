@@ -29,7 +29,7 @@ const COLUMN_TYPES: Readonly<Record<(typeof TICKET_COLUMNS)[number], string>> = 
   description: 'text', technician_id: 'text', technician_name: 'text', escalation_level: 'int', escalation_reason: 'text',
   completion_notes: 'text', cancel_reason: 'text', created_at: 'timestamptz', updated_at: 'timestamptz', sla_due_at: 'timestamptz',
   assigned_at: 'timestamptz', started_at: 'timestamptz', completed_at: 'timestamptz', cancelled_at: 'timestamptz', created_by: 'jsonb',
-  version: 'int',
+  version: 'int', title: 'text',
 };
 
 interface PendingCommit {

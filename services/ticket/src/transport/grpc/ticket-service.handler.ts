@@ -25,6 +25,7 @@ import {
   ticketToProto,
   ticketTypeFromProto,
 } from '../proto/ticket.proto-mapper';
+import { checkActor, knownEnum, optionalTicketRef, optionalUuid, requireTicketRef, requireUuid } from './request-fields';
 
 /** The use cases the gRPC handler drives. */
 export interface TicketUseCases {
@@ -65,10 +66,13 @@ const ROLE_BY_PROTO: Partial<Record<commonv1.Role, PrincipalRole>> = {
   [commonv1.Role.ROLE_TECHNICIAN]: 'technician',
 };
 
-function requireText(value: string, field: string): string {
-  const v = (value ?? '').trim();
-  if (!v) throw new ValidationError(field, 'is required');
-  return v;
+/** A request's list of enum values → domain values; ValidationError(field) for UNSPECIFIED and values outside the enum. */
+function enumList<P extends number, D>(values: readonly P[], map: (v: P) => D | undefined, field: string): D[] {
+  return values.map((v) => {
+    const d = map(v);
+    if (d === undefined) throw new ValidationError(field, `unknown or UNSPECIFIED value ${v}`);
+    return d;
+  });
 }
 
 /**
@@ -88,43 +92,37 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
   return {
     createTicket: unary(async (req: ticketv1.CreateTicketRequest, ctx) => {
       const type = ticketTypeFromProto(req.type);
-      if (!type) throw new ValidationError('type', 'must be TICKET_TYPE_DISTURBANCE or TICKET_TYPE_INSTALLATION');
-      const priority = priorityFromProto(req.priority);
-      const title = (req.title ?? '').trim();
-      const description = (req.description ?? '').trim();
+      if (!type) throw new ValidationError('type', `must be TICKET_TYPE_DISTURBANCE or TICKET_TYPE_INSTALLATION, got ${req.type}`);
+      // UNSPECIFIED = NORMAL (the use case's default); a value outside the enum is refused.
+      const priority = priorityFromProto(knownEnum(req.priority, commonv1.Priority, 'priority'));
+      checkActor(req.actor);
+      // Title and description are validated (and joined into the problem text) by the domain.
       const ticket = await uc.create.execute(principalFor(ctx, req.actor), {
         type,
         ...(priority ? { priority } : {}),
-        customerId: requireText(req.customerId, 'customer_id'),
-        workZone: requireText(req.workZone, 'work_zone'),
-        address: requireText(req.address, 'address'),
-        description: title && description && !description.startsWith(title) ? `${title}\n${description}` : description || title,
+        customerId: requireUuid(req.customerId, 'customer_id'),
+        workZone: req.workZone,
+        address: req.address,
+        title: req.title ?? '',
+        description: req.description ?? '',
         ...(req.requestId ? { requestId: req.requestId } : {}),
       });
       return { ticket: ticketToProto(ticket) };
     }),
 
     getTicket: unary(async (req: ticketv1.GetTicketRequest, ctx) => {
-      const ticket = await uc.get.execute(principalFor(ctx), requireText(req.id, 'id'));
+      const ticket = await uc.get.execute(principalFor(ctx), requireTicketRef(req.id, 'id'));
       return { ticket: ticketToProto(ticket), history: historyToProto(ticket) };
     }),
 
     listTickets: unary(async (req: ticketv1.ListTicketsRequest, ctx) => {
-      const statuses = req.statuses.map((s) => {
-        const st = ticketStatusFromProto(s);
-        if (!st) throw new ValidationError('statuses', `unknown status ${s}`);
-        return st;
-      });
-      const types = req.types.map((t) => {
-        const ty = ticketTypeFromProto(t);
-        if (!ty) throw new ValidationError('types', `unknown type ${t}`);
-        return ty;
-      });
-      const priorities = req.priorities.map((p) => {
-        const pr = priorityFromProto(p);
-        if (!pr) throw new ValidationError('priorities', `unknown priority ${p}`);
-        return pr;
-      });
+      const statuses = enumList(req.statuses, ticketStatusFromProto, 'statuses');
+      const types = enumList(req.types, ticketTypeFromProto, 'types');
+      const priorities = enumList(req.priorities, priorityFromProto, 'priorities');
+      // UNSPECIFIED = CREATED_AT_DESC; a value outside the enum is refused (it was read as the default).
+      const orderBy = knownEnum(req.orderBy, ticketv1.TicketOrder, 'order_by');
+      const technicianId = optionalUuid(req.technicianId, 'technician_id');
+      const customerId = optionalUuid(req.customerId, 'customer_id');
       const out = await uc.list.execute(principalFor(ctx), {
         ...(statuses.length ? { statuses: statuses as TicketStatus[] } : {}),
         ...(types.length ? { types } : {}),
@@ -132,11 +130,11 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
         ...(req.created?.from ? { createdFrom: req.created.from } : {}),
         ...(req.created?.to ? { createdTo: req.created.to } : {}),
         ...(req.workZone ? { workZone: req.workZone } : {}),
-        ...(req.technicianId ? { technicianId: req.technicianId } : {}),
-        ...(req.customerId ? { customerId: req.customerId } : {}),
+        ...(technicianId ? { technicianId } : {}),
+        ...(customerId ? { customerId } : {}),
         ...(req.slaDue?.from ? { slaDueFrom: req.slaDue.from } : {}),
         ...(req.slaDue?.to ? { slaDueTo: req.slaDue.to } : {}),
-        ...(req.orderBy === ticketv1.TicketOrder.TICKET_ORDER_SLA_DUE_AT_ASC ? { order: 'sla_due_asc' as const } : {}),
+        ...(orderBy === ticketv1.TicketOrder.TICKET_ORDER_SLA_DUE_AT_ASC ? { order: 'sla_due_asc' as const } : {}),
         ...(req.page?.pageSize ? { pageSize: req.page.pageSize } : {}),
         ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
       });
@@ -144,9 +142,13 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
     }),
 
     assignTicket: unary(async (req: ticketv1.AssignTicketRequest, ctx) => {
+      const ticketId = requireTicketRef(req.ticketId, 'ticket_id');
+      // Empty = the calling technician (a "take"); other callers get `technician_id: is required`.
+      const technicianId = optionalUuid(req.technicianId, 'technician_id');
+      checkActor(req.actor);
       const ticket = await uc.assign.execute(principalFor(ctx, req.actor), {
-        ticketId: requireText(req.ticketId, 'ticket_id'),
-        ...(req.technicianId ? { technicianId: req.technicianId } : {}),
+        ticketId,
+        ...(technicianId ? { technicianId } : {}),
         reassign: req.reassign,
         expectedVersion: req.expectedVersion,
       });
@@ -154,13 +156,17 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
     }),
 
     startTicket: unary(async (req: ticketv1.StartTicketRequest, ctx) => {
-      const ticket = await uc.start.execute(principalFor(ctx, req.actor), { ticketId: requireText(req.ticketId, 'ticket_id'), expectedVersion: req.expectedVersion });
+      const ticketId = requireTicketRef(req.ticketId, 'ticket_id');
+      checkActor(req.actor);
+      const ticket = await uc.start.execute(principalFor(ctx, req.actor), { ticketId, expectedVersion: req.expectedVersion });
       return { ticket: ticketToProto(ticket) };
     }),
 
     completeTicket: unary(async (req: ticketv1.CompleteTicketRequest, ctx) => {
+      const ticketId = requireTicketRef(req.ticketId, 'ticket_id');
+      checkActor(req.actor);
       const ticket = await uc.complete.execute(principalFor(ctx, req.actor), {
-        ticketId: requireText(req.ticketId, 'ticket_id'),
+        ticketId,
         ...(req.notes ? { notes: req.notes } : {}),
         expectedVersion: req.expectedVersion,
       });
@@ -168,8 +174,10 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
     }),
 
     cancelTicket: unary(async (req: ticketv1.CancelTicketRequest, ctx) => {
+      const ticketId = requireTicketRef(req.ticketId, 'ticket_id');
+      checkActor(req.actor);
       const ticket = await uc.cancel.execute(principalFor(ctx, req.actor), {
-        ticketId: requireText(req.ticketId, 'ticket_id'),
+        ticketId,
         reason: req.reason ?? '',
         expectedVersion: req.expectedVersion,
       });
@@ -177,8 +185,10 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
     }),
 
     escalateTicket: unary(async (req: ticketv1.EscalateTicketRequest, ctx) => {
+      const ticketId = requireTicketRef(req.ticketId, 'ticket_id');
+      checkActor(req.actor);
       const ticket = await uc.escalate.execute(principalFor(ctx, req.actor), {
-        ticketId: requireText(req.ticketId, 'ticket_id'),
+        ticketId,
         reason: req.reason ?? '',
         expectedVersion: req.expectedVersion,
         level: req.level,
@@ -198,15 +208,19 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
     }),
 
     watchTickets: serverStream(async (req: ticketv1.WatchTicketsRequest, ctx, write, signal) => {
-      if (!feed) throw new ValidationError('watch', 'is not available in this process');
-      const kinds = new Set(req.types.map(ticketActionFromProto).filter((k) => k !== undefined));
+      // The filters are checked before the stream opens: a filter that can match nothing (an
+      // event type outside the enum, a malformed id) used to open a stream that never sent anything.
+      const kinds = new Set(enumList(req.types, ticketActionFromProto, 'types'));
+      const technicianId = optionalUuid(req.technicianId, 'technician_id');
+      const ticketRef = optionalTicketRef(req.ticketId, 'ticket_id');
       const zone = req.workZone.trim().toLowerCase();
+      if (!feed) throw new ValidationError('watch', 'is not available in this process');
       await new Promise<void>((resolve) => {
         const unsubscribe = feed((event) => {
           if (kinds.size > 0 && !kinds.has(event.kind)) return;
           if (zone && event.ticket.workZone !== zone) return;
-          if (req.technicianId && event.ticket.technicianId !== req.technicianId) return;
-          if (req.ticketId && event.ticket.id !== req.ticketId && event.ticket.number !== req.ticketId) return;
+          if (technicianId && event.ticket.technicianId !== technicianId) return;
+          if (ticketRef && event.ticket.id !== ticketRef && event.ticket.number !== ticketRef) return;
           write({ event: ticketEventToProto(event) });
         });
         const stop = (): void => {

@@ -88,10 +88,22 @@ export function actorToProto(actor: Actor): commonv1.Actor {
 
 type TicketLike = Omit<Ticket, 'history'> & { readonly history?: readonly TicketHistoryEntry[] };
 
+/** Longest title (proto Ticket.title: 1..200 characters). */
+export const TITLE_MAX = 200;
+
 /**
- * Domain ticket (or snapshot) → `notify.ticket.v1.Ticket`. `title` is the first line of the
- * description (≤ 120 characters; the domain has no separate title); `escalated_at` is the
- * time of the last `escalated` history line when the history is at hand, else unset.
+ * The proto title of a ticket: the title given at creation, exactly; for a ticket created without
+ * one (or stored before titles were kept), the first line of its description, cut to
+ * {@link TITLE_MAX} characters (proto Ticket.title documents the cut).
+ */
+export function titleOf(t: Pick<Ticket, 'title' | 'description'>): string {
+  return t.title ?? (t.description.split(/\r?\n/)[0] ?? '').trim().slice(0, TITLE_MAX);
+}
+
+/**
+ * Domain ticket (or snapshot) → `notify.ticket.v1.Ticket`. `title`: {@link titleOf};
+ * `escalated_at` is the time of the last `escalated` history line when the history is at hand,
+ * else unset.
  */
 export function ticketToProto(t: TicketLike): ticketv1.Ticket {
   const escalated = t.history ? [...t.history].reverse().find((h) => h.action === 'escalated') : undefined;
@@ -103,7 +115,7 @@ export function ticketToProto(t: TicketLike): ticketv1.Ticket {
     priority: PRIORITY_TO_PROTO[t.priority],
     customerId: t.customerId,
     technicianId: t.technicianId ?? '',
-    title: (t.description.split('\n')[0] ?? '').slice(0, 120),
+    title: titleOf(t),
     description: t.description,
     address: t.address,
     workZone: t.workZone,

@@ -208,9 +208,17 @@ export interface Ticket {
    * if one was assigned).
    */
   technicianId: string;
-  /** Short summary, e.g. `Internet mati` (1..200 characters). */
+  /**
+   * Short summary, e.g. `Internet mati` (1..200 characters, one line): the title given to
+   * CreateTicket, exactly. For a ticket created without a title (and one created before
+   * titles were stored), the first line of `description`, cut to 200 characters.
+   */
   title: string;
-  /** Problem description as reported (0..4000 characters); the seeds' "Masalah". */
+  /**
+   * The problem as the messages show it (the seeds' "Masalah"): CreateTicket's title and
+   * description joined by a line break — only the description when it already starts with
+   * the title, only the title when no description was given — so 1..4201 characters.
+   */
   description: string;
   /** Service address where the work happens (1..500 characters). */
   address: string;

@@ -86,18 +86,24 @@ export interface CreateTicketRequest {
   type: TicketType;
   /** Customer (UUID). Required. */
   customerId: string;
-  /** Short summary (1..200 characters). Required. */
+  /**
+   * Short summary, one line (1..200 characters, trimmed), e.g. `Internet mati`; returned
+   * as Ticket.title exactly as given. May be empty only when a description is given: the
+   * description's first line then stands for it. Both empty → INVALID_ARGUMENT
+   * `title: is required`.
+   */
   title: string;
-  /** Problem description (0..4000 characters). */
+  /** Problem description (0..4000 characters, trimmed; the title is not counted). */
   description: string;
   /** Service address (1..500 characters). Required. */
   address: string;
-  /** Priority; UNSPECIFIED means NORMAL. */
+  /** Priority; UNSPECIFIED means NORMAL; a value outside the enum → INVALID_ARGUMENT. */
   priority: Priority;
   /** Work zone slug, e.g. `karawang` (lower-cased by the server). Required. */
   workZone: string;
   /**
-   * Optional idempotency key chosen by the caller (≤ 200 characters): a retry with the
+   * Optional idempotency key chosen by the caller (≤ 200 characters; longer →
+   * INVALID_ARGUMENT `request_id: is longer than 200 characters`): a retry with the
    * same key and the same fields returns the first ticket and publishes nothing new;
    * the same key with different fields → ALREADY_EXISTS. The registration consumer uses
    * `registration:<customer_id>` so a redelivered event creates one PSB ticket.
@@ -150,7 +156,7 @@ export interface ListTicketsRequest {
   created:
     | TimeRange
     | undefined;
-  /** Sort order. */
+  /** Sort order; a value outside TicketOrder → INVALID_ARGUMENT. */
   orderBy: TicketOrder;
   /** Paging (page_size default 50, max 500). */
   page: PageRequest | undefined;
@@ -166,7 +172,10 @@ export interface ListTicketsResponse {
 export interface AssignTicketRequest {
   /** Ticket id (UUID). Required. */
   ticketId: string;
-  /** Technician (staff id, UUID, role technician, active). Required. */
+  /**
+   * Technician (staff id, UUID, role technician, active). Required, except for a caller
+   * with role technician, for whom empty means themselves (a "take").
+   */
   technicianId: string;
   /** false: the ticket must be OPEN (a "take"); true: an ASSIGNED ticket may be reassigned. */
   reassign: boolean;
@@ -267,13 +276,13 @@ export interface GetTicketStatsResponse {
 }
 
 export interface WatchTicketsRequest {
-  /** Only these event types; empty = all. */
+  /** Only these event types; empty = all. UNSPECIFIED or unknown values → INVALID_ARGUMENT. */
   types: TicketEventType[];
   /** Only tickets of this work zone; empty = all. */
   workZone: string;
-  /** Only tickets of this technician (staff id); empty = all. */
+  /** Only tickets of this technician (staff id, UUID); empty = all. */
   technicianId: string;
-  /** Only this ticket (UUID); empty = all. */
+  /** Only this ticket (id, UUID, or number); empty = all. */
   ticketId: string;
 }
 
@@ -2497,15 +2506,29 @@ export const WatchTicketsResponse: MessageFns<WatchTicketsResponse> = {
  * bad fields → INVALID_ARGUMENT naming the field. Nothing is half-written on an error,
  * and every successful transition publishes exactly one lifecycle event
  * (`notify.ticket.v1.<event>`, payload TicketEvent) through the outbox.
+ * INVALID_ARGUMENT names the field by its path in the request (`ticket_id`,
+ * `actor.role`) and its message starts with it: a required id or text left empty →
+ * `<field>: is required`; a ticket reference (`id`, `ticket_id`) that is neither a UUID
+ * nor a ticket number → `<field>: must be a ticket id (UUID) or number (…), got "…"`; a
+ * customer or staff id that is not a UUID → `<field>: must be a UUID, got "…"` (never
+ * NOT_FOUND); text over its limit → `<field>: is longer than N characters`; an enum value
+ * outside its enum (including in `actor`) → `<field>: unknown value N (…)`, never read as
+ * UNSPECIFIED or dropped as a filter.
  */
 export type TicketServiceService = typeof TicketServiceService;
 export const TicketServiceService = {
   /**
    * Creates a ticket in OPEN with its number and SLA deadline; publishes
-   * `notify.ticket.v1.created`.
+   * `notify.ticket.v1.created`. Every field is checked (and the customer looked up) before
+   * a number is drawn, so a refused request uses no number; a creation that fails after
+   * the draw (a database error, a request_id already used) leaves a gap: numbers are
+   * unique per type and day, not gapless.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (missing type, customer_id, title, address, work_zone;
-   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (no customer has that
+   * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
+   * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
+   * title and description are empty, or the title is over 200 characters or not one line;
+   * description over 4000 characters; address empty or over 500 characters; work_zone;
+   * request_id over 200 characters; actor enums), NOT_FOUND (no customer has that
    * customer_id: the customer service's GetCustomer), ALREADY_EXISTS (request_id reused
    * with different fields), UNAVAILABLE (the customer service cannot be asked).
    */
@@ -2522,7 +2545,7 @@ export const TicketServiceService = {
   /**
    * Returns one ticket with its history.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (id empty, or neither a UUID nor a ticket number), NOT_FOUND.
    */
   getTicket: {
     path: "/notify.ticket.v1.TicketService/GetTicket" as const,
@@ -2537,7 +2560,9 @@ export const TicketServiceService = {
    * Lists tickets matching all given filters, newest first unless `order_by` says
    * otherwise, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (bad page token, negative page size, from > to).
+   * Errors: INVALID_ARGUMENT (bad page token, negative page size, from > to; statuses,
+   * types or priorities with UNSPECIFIED or unknown values; order_by outside its enum;
+   * technician_id or customer_id not a UUID).
    */
   listTickets: {
     path: "/notify.ticket.v1.TicketService/ListTickets" as const,
@@ -2556,7 +2581,9 @@ export const TicketServiceService = {
    * another technician.
    * Roles: admin, manager, supervisor, noc, technician (only themselves, only OPEN),
    * service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND (ticket or technician), FAILED_PRECONDITION
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed; technician_id not a UUID, or
+   * empty for a caller that is not a technician; not a technician), NOT_FOUND (ticket or
+   * technician), FAILED_PRECONDITION
    * (not OPEN, or not OPEN/ASSIGNED with reassign, or technician inactive),
    * ABORTED (expected_version mismatch), PERMISSION_DENIED (technician acting for someone else).
    */
@@ -2573,7 +2600,8 @@ export const TicketServiceService = {
   /**
    * ASSIGNED → IN_PROGRESS; publishes `notify.ticket.v1.started`.
    * Roles: admin, supervisor, technician (own tickets only), service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not ASSIGNED), ABORTED, PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed), NOT_FOUND,
+   * FAILED_PRECONDITION (not ASSIGNED), ABORTED, PERMISSION_DENIED.
    */
   startTicket: {
     path: "/notify.ticket.v1.TicketService/StartTicket" as const,
@@ -2587,7 +2615,8 @@ export const TicketServiceService = {
   /**
    * IN_PROGRESS → COMPLETED with notes; publishes `notify.ticket.v1.completed`.
    * Roles: admin, supervisor, technician (own tickets only), service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not IN_PROGRESS), ABORTED, PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, notes over 2000 characters),
+   * NOT_FOUND, FAILED_PRECONDITION (not IN_PROGRESS), ABORTED, PERMISSION_DENIED.
    */
   completeTicket: {
     path: "/notify.ticket.v1.TicketService/CompleteTicket" as const,
@@ -2604,8 +2633,8 @@ export const TicketServiceService = {
    * OPEN / ASSIGNED / IN_PROGRESS → CANCELLED with a reason; publishes
    * `notify.ticket.v1.cancelled`.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (empty reason), NOT_FOUND, FAILED_PRECONDITION (already
-   * COMPLETED or CANCELLED), ABORTED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, reason empty or over 2000
+   * characters), NOT_FOUND, FAILED_PRECONDITION (already COMPLETED or CANCELLED), ABORTED.
    */
   cancelTicket: {
     path: "/notify.ticket.v1.TicketService/CancelTicket" as const,
@@ -2622,8 +2651,9 @@ export const TicketServiceService = {
    * unchanged; publishes `notify.ticket.v1.escalated`. Escalating to a level the ticket
    * already has is FAILED_PRECONDITION, so the SLA monitor escalates once per level.
    * Roles: admin, manager, supervisor, noc, technician (own tickets only), service.
-   * Errors: INVALID_ARGUMENT (empty reason, level outside 0..2), NOT_FOUND,
-   * FAILED_PRECONDITION (COMPLETED / CANCELLED, or level already reached), ABORTED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, reason empty or over 2000
+   * characters, level outside 0..2), NOT_FOUND, FAILED_PRECONDITION (COMPLETED /
+   * CANCELLED, or level already reached), ABORTED.
    */
   escalateTicket: {
     path: "/notify.ticket.v1.TicketService/EscalateTicket" as const,
@@ -2641,7 +2671,8 @@ export const TicketServiceService = {
    * performance messages need.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service
    * (the seeds' "Stats: all authenticated").
-   * Errors: INVALID_ARGUMENT (missing from / to, from >= to).
+   * Errors: INVALID_ARGUMENT (`from` / `to` missing; `to`: from >= to, or a window longer
+   * than 366 days).
    */
   getTicketStats: {
     path: "/notify.ticket.v1.TicketService/GetTicketStats" as const,
@@ -2660,6 +2691,9 @@ export const TicketServiceService = {
    * order per ticket. The stream ends when the client cancels or the server shuts down
    * (status UNAVAILABLE; clients reconnect and re-read with ListTickets).
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
+   * Errors (the stream ends at once, before any event): INVALID_ARGUMENT (types with
+   * UNSPECIFIED or unknown values, technician_id not a UUID, ticket_id neither a UUID nor a
+   * ticket number), UNAVAILABLE (server shutting down).
    */
   watchTickets: {
     path: "/notify.ticket.v1.TicketService/WatchTickets" as const,
@@ -2676,10 +2710,16 @@ export const TicketServiceService = {
 export interface TicketServiceServer extends UntypedServiceImplementation {
   /**
    * Creates a ticket in OPEN with its number and SLA deadline; publishes
-   * `notify.ticket.v1.created`.
+   * `notify.ticket.v1.created`. Every field is checked (and the customer looked up) before
+   * a number is drawn, so a refused request uses no number; a creation that fails after
+   * the draw (a database error, a request_id already used) leaves a gap: numbers are
+   * unique per type and day, not gapless.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (missing type, customer_id, title, address, work_zone;
-   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (no customer has that
+   * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
+   * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
+   * title and description are empty, or the title is over 200 characters or not one line;
+   * description over 4000 characters; address empty or over 500 characters; work_zone;
+   * request_id over 200 characters; actor enums), NOT_FOUND (no customer has that
    * customer_id: the customer service's GetCustomer), ALREADY_EXISTS (request_id reused
    * with different fields), UNAVAILABLE (the customer service cannot be asked).
    */
@@ -2687,14 +2727,16 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
   /**
    * Returns one ticket with its history.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (id empty, or neither a UUID nor a ticket number), NOT_FOUND.
    */
   getTicket: handleUnaryCall<GetTicketRequest, GetTicketResponse>;
   /**
    * Lists tickets matching all given filters, newest first unless `order_by` says
    * otherwise, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (bad page token, negative page size, from > to).
+   * Errors: INVALID_ARGUMENT (bad page token, negative page size, from > to; statuses,
+   * types or priorities with UNSPECIFIED or unknown values; order_by outside its enum;
+   * technician_id or customer_id not a UUID).
    */
   listTickets: handleUnaryCall<ListTicketsRequest, ListTicketsResponse>;
   /**
@@ -2705,7 +2747,9 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
    * another technician.
    * Roles: admin, manager, supervisor, noc, technician (only themselves, only OPEN),
    * service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND (ticket or technician), FAILED_PRECONDITION
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed; technician_id not a UUID, or
+   * empty for a caller that is not a technician; not a technician), NOT_FOUND (ticket or
+   * technician), FAILED_PRECONDITION
    * (not OPEN, or not OPEN/ASSIGNED with reassign, or technician inactive),
    * ABORTED (expected_version mismatch), PERMISSION_DENIED (technician acting for someone else).
    */
@@ -2713,21 +2757,23 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
   /**
    * ASSIGNED → IN_PROGRESS; publishes `notify.ticket.v1.started`.
    * Roles: admin, supervisor, technician (own tickets only), service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not ASSIGNED), ABORTED, PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed), NOT_FOUND,
+   * FAILED_PRECONDITION (not ASSIGNED), ABORTED, PERMISSION_DENIED.
    */
   startTicket: handleUnaryCall<StartTicketRequest, StartTicketResponse>;
   /**
    * IN_PROGRESS → COMPLETED with notes; publishes `notify.ticket.v1.completed`.
    * Roles: admin, supervisor, technician (own tickets only), service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not IN_PROGRESS), ABORTED, PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, notes over 2000 characters),
+   * NOT_FOUND, FAILED_PRECONDITION (not IN_PROGRESS), ABORTED, PERMISSION_DENIED.
    */
   completeTicket: handleUnaryCall<CompleteTicketRequest, CompleteTicketResponse>;
   /**
    * OPEN / ASSIGNED / IN_PROGRESS → CANCELLED with a reason; publishes
    * `notify.ticket.v1.cancelled`.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (empty reason), NOT_FOUND, FAILED_PRECONDITION (already
-   * COMPLETED or CANCELLED), ABORTED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, reason empty or over 2000
+   * characters), NOT_FOUND, FAILED_PRECONDITION (already COMPLETED or CANCELLED), ABORTED.
    */
   cancelTicket: handleUnaryCall<CancelTicketRequest, CancelTicketResponse>;
   /**
@@ -2735,8 +2781,9 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
    * unchanged; publishes `notify.ticket.v1.escalated`. Escalating to a level the ticket
    * already has is FAILED_PRECONDITION, so the SLA monitor escalates once per level.
    * Roles: admin, manager, supervisor, noc, technician (own tickets only), service.
-   * Errors: INVALID_ARGUMENT (empty reason, level outside 0..2), NOT_FOUND,
-   * FAILED_PRECONDITION (COMPLETED / CANCELLED, or level already reached), ABORTED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, reason empty or over 2000
+   * characters, level outside 0..2), NOT_FOUND, FAILED_PRECONDITION (COMPLETED /
+   * CANCELLED, or level already reached), ABORTED.
    */
   escalateTicket: handleUnaryCall<EscalateTicketRequest, EscalateTicketResponse>;
   /**
@@ -2744,7 +2791,8 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
    * performance messages need.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service
    * (the seeds' "Stats: all authenticated").
-   * Errors: INVALID_ARGUMENT (missing from / to, from >= to).
+   * Errors: INVALID_ARGUMENT (`from` / `to` missing; `to`: from >= to, or a window longer
+   * than 366 days).
    */
   getTicketStats: handleUnaryCall<GetTicketStatsRequest, GetTicketStatsResponse>;
   /**
@@ -2753,6 +2801,9 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
    * order per ticket. The stream ends when the client cancels or the server shuts down
    * (status UNAVAILABLE; clients reconnect and re-read with ListTickets).
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
+   * Errors (the stream ends at once, before any event): INVALID_ARGUMENT (types with
+   * UNSPECIFIED or unknown values, technician_id not a UUID, ticket_id neither a UUID nor a
+   * ticket number), UNAVAILABLE (server shutting down).
    */
   watchTickets: handleServerStreamingCall<WatchTicketsRequest, WatchTicketsResponse>;
 }
@@ -2760,10 +2811,16 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
 export interface TicketServiceClient extends Client {
   /**
    * Creates a ticket in OPEN with its number and SLA deadline; publishes
-   * `notify.ticket.v1.created`.
+   * `notify.ticket.v1.created`. Every field is checked (and the customer looked up) before
+   * a number is drawn, so a refused request uses no number; a creation that fails after
+   * the draw (a database error, a request_id already used) leaves a gap: numbers are
+   * unique per type and day, not gapless.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (missing type, customer_id, title, address, work_zone;
-   * priority UNSPECIFIED is taken as NORMAL), NOT_FOUND (no customer has that
+   * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
+   * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
+   * title and description are empty, or the title is over 200 characters or not one line;
+   * description over 4000 characters; address empty or over 500 characters; work_zone;
+   * request_id over 200 characters; actor enums), NOT_FOUND (no customer has that
    * customer_id: the customer service's GetCustomer), ALREADY_EXISTS (request_id reused
    * with different fields), UNAVAILABLE (the customer service cannot be asked).
    */
@@ -2785,7 +2842,7 @@ export interface TicketServiceClient extends Client {
   /**
    * Returns one ticket with its history.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (id empty, or neither a UUID nor a ticket number), NOT_FOUND.
    */
   getTicket(
     request: GetTicketRequest,
@@ -2806,7 +2863,9 @@ export interface TicketServiceClient extends Client {
    * Lists tickets matching all given filters, newest first unless `order_by` says
    * otherwise, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
-   * Errors: INVALID_ARGUMENT (bad page token, negative page size, from > to).
+   * Errors: INVALID_ARGUMENT (bad page token, negative page size, from > to; statuses,
+   * types or priorities with UNSPECIFIED or unknown values; order_by outside its enum;
+   * technician_id or customer_id not a UUID).
    */
   listTickets(
     request: ListTicketsRequest,
@@ -2831,7 +2890,9 @@ export interface TicketServiceClient extends Client {
    * another technician.
    * Roles: admin, manager, supervisor, noc, technician (only themselves, only OPEN),
    * service.
-   * Errors: INVALID_ARGUMENT, NOT_FOUND (ticket or technician), FAILED_PRECONDITION
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed; technician_id not a UUID, or
+   * empty for a caller that is not a technician; not a technician), NOT_FOUND (ticket or
+   * technician), FAILED_PRECONDITION
    * (not OPEN, or not OPEN/ASSIGNED with reassign, or technician inactive),
    * ABORTED (expected_version mismatch), PERMISSION_DENIED (technician acting for someone else).
    */
@@ -2853,7 +2914,8 @@ export interface TicketServiceClient extends Client {
   /**
    * ASSIGNED → IN_PROGRESS; publishes `notify.ticket.v1.started`.
    * Roles: admin, supervisor, technician (own tickets only), service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not ASSIGNED), ABORTED, PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed), NOT_FOUND,
+   * FAILED_PRECONDITION (not ASSIGNED), ABORTED, PERMISSION_DENIED.
    */
   startTicket(
     request: StartTicketRequest,
@@ -2873,7 +2935,8 @@ export interface TicketServiceClient extends Client {
   /**
    * IN_PROGRESS → COMPLETED with notes; publishes `notify.ticket.v1.completed`.
    * Roles: admin, supervisor, technician (own tickets only), service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (not IN_PROGRESS), ABORTED, PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, notes over 2000 characters),
+   * NOT_FOUND, FAILED_PRECONDITION (not IN_PROGRESS), ABORTED, PERMISSION_DENIED.
    */
   completeTicket(
     request: CompleteTicketRequest,
@@ -2894,8 +2957,8 @@ export interface TicketServiceClient extends Client {
    * OPEN / ASSIGNED / IN_PROGRESS → CANCELLED with a reason; publishes
    * `notify.ticket.v1.cancelled`.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (empty reason), NOT_FOUND, FAILED_PRECONDITION (already
-   * COMPLETED or CANCELLED), ABORTED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, reason empty or over 2000
+   * characters), NOT_FOUND, FAILED_PRECONDITION (already COMPLETED or CANCELLED), ABORTED.
    */
   cancelTicket(
     request: CancelTicketRequest,
@@ -2917,8 +2980,9 @@ export interface TicketServiceClient extends Client {
    * unchanged; publishes `notify.ticket.v1.escalated`. Escalating to a level the ticket
    * already has is FAILED_PRECONDITION, so the SLA monitor escalates once per level.
    * Roles: admin, manager, supervisor, noc, technician (own tickets only), service.
-   * Errors: INVALID_ARGUMENT (empty reason, level outside 0..2), NOT_FOUND,
-   * FAILED_PRECONDITION (COMPLETED / CANCELLED, or level already reached), ABORTED.
+   * Errors: INVALID_ARGUMENT (ticket_id empty or malformed, reason empty or over 2000
+   * characters, level outside 0..2), NOT_FOUND, FAILED_PRECONDITION (COMPLETED /
+   * CANCELLED, or level already reached), ABORTED.
    */
   escalateTicket(
     request: EscalateTicketRequest,
@@ -2940,7 +3004,8 @@ export interface TicketServiceClient extends Client {
    * performance messages need.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service
    * (the seeds' "Stats: all authenticated").
-   * Errors: INVALID_ARGUMENT (missing from / to, from >= to).
+   * Errors: INVALID_ARGUMENT (`from` / `to` missing; `to`: from >= to, or a window longer
+   * than 366 days).
    */
   getTicketStats(
     request: GetTicketStatsRequest,
@@ -2963,6 +3028,9 @@ export interface TicketServiceClient extends Client {
    * order per ticket. The stream ends when the client cancels or the server shuts down
    * (status UNAVAILABLE; clients reconnect and re-read with ListTickets).
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
+   * Errors (the stream ends at once, before any event): INVALID_ARGUMENT (types with
+   * UNSPECIFIED or unknown values, technician_id not a UUID, ticket_id neither a UUID nor a
+   * ticket number), UNAVAILABLE (server shutting down).
    */
   watchTickets(
     request: WatchTicketsRequest,
