@@ -106,6 +106,7 @@ export async function startSchedulerService(
     const runner = new JobRunner({ handlers, runs, states, clock, ids: uuidGenerator });
     const engine = new PgBossJobEngine({
       connectionString: config.DATABASE_URL!,
+      dataSource,
       bossSchema: `${config.DATABASE_SCHEMA}_boss`,
       runner,
       logger,

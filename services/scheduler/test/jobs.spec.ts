@@ -26,7 +26,7 @@ function setup(handlers: JobHandlers = placeholderJobHandlers) {
   const queue: JobQueue = {
     enqueueManual: (name, at) => {
       enqueued.push({ name, at });
-      return Promise.resolve('11111111-1111-4111-8111-111111111111');
+      return Promise.resolve({ id: '11111111-1111-4111-8111-111111111111' });
     },
   };
   const runner = new JobRunner({ handlers, runs, states, clock, ids });
@@ -128,13 +128,31 @@ describe('ManageJobsUseCase', () => {
     expect(enqueued).toEqual([{ name: 'weekly_performance', at: new Date('2026-01-05T01:00:00Z') }]);
   });
 
-  it('unknown job names are NotFoundError; bad page size is ValidationError', async () => {
+  it('unknown job names are NotFoundError, empty ones ValidationError(name); a negative page size is ValidationError, a large one is clamped', async () => {
     const { jobs } = setup();
     await expect(jobs.triggerJob('nope', 'admin')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.pauseJob('nope')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.resumeJob('nope')).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.listJobRuns({ jobName: 'nope', pageSize: 0, pageToken: '' })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(jobs.listJobRuns({ jobName: '', pageSize: 501, pageToken: '' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(jobs.triggerJob('', 'admin')).rejects.toThrow(new ValidationError('name', 'is required'));
+    await expect(jobs.pauseJob(' ')).rejects.toThrow(new ValidationError('name', 'is required'));
+    await expect(jobs.listJobRuns({ jobName: '', pageSize: -1, pageToken: '' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(jobs.listJobRuns({ jobName: '', pageSize: 501, pageToken: '' })).resolves.toMatchObject({ runs: [] });
+  });
+
+  it('triggerJob is FAILED_PRECONDITION when the queue finds the job busy (a run queued or running), naming it', async () => {
+    const { jobs } = setup();
+    const busy = new ManageJobsUseCase({
+      runs: new InMemoryJobRunRepository(),
+      states: new InMemoryJobStateRepository(),
+      queue: { enqueueManual: () => Promise.resolve({ busy: 'a manual run is queued (run r9)' }) },
+      clock: new SteppingClock(Date.parse('2026-01-05T01:00:00Z')),
+      cron: cronParserSchedule,
+    });
+    await expect(busy.triggerJob('weekly_performance', 'admin')).rejects.toThrow(
+      new FailedPreconditionError('weekly_performance is already running: a manual run is queued (run r9)'),
+    );
+    await expect(jobs.triggerJob('weekly_performance', 'admin')).resolves.toMatchObject({ jobName: 'weekly_performance' });
   });
 
   it('triggerJob is FAILED_PRECONDITION while a run of the job is RUNNING (a stale RUNNING row does not block)', async () => {

@@ -39,6 +39,7 @@ export async function startEngineReplica(
   const runner = new JobRunner({ handlers: countingHandlers(calls, before), runs, states, clock: systemClock, ids: uuidGenerator });
   const replica = new PgBossJobEngine({
     connectionString: db.url,
+    dataSource: ds,
     bossSchema: `${db.schema}_boss`,
     runner,
     logger: createLogger({ service: 'scheduler-test', level: 'silent' }),

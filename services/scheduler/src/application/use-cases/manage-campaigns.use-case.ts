@@ -1,6 +1,6 @@
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { eventIdFrom } from '@notify/events';
-import { decodePageToken, encodePageToken } from '@notify/paging';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { commonv1, defaultPriority, mayRoleSend } from '@notify/proto';
 import {
   CUSTOMER_RECIPIENT_VARIABLES,
@@ -58,9 +58,9 @@ export interface CampaignDispatch {
   readonly checkError?: unknown;
 }
 
-/** Largest page of ListCampaigns; 0 = 50. */
-export const MAX_CAMPAIGNS_PAGE = 500;
 const MAX_NAME = 200;
+/** Longest ScheduleCampaign `request_id` and CancelCampaign `reason` (characters). */
+export const CAMPAIGN_TEXT_MAX = { requestId: 200, cancelReason: 500 } as const;
 
 /**
  * The campaign RPCs (ScheduleCampaign, CancelCampaign, ListCampaigns) and the dispatch of a
@@ -98,7 +98,11 @@ export class ManageCampaignsUseCase {
    */
   async schedule(role: string, input: ScheduleCampaignInput): Promise<Campaign> {
     const name = input.name.trim();
-    if (name.length === 0 || name.length > MAX_NAME) throw new ValidationError('name', `must be 1..${MAX_NAME} characters`);
+    if (name.length === 0) throw new ValidationError('name', 'is required');
+    if (name.length > MAX_NAME) throw new ValidationError('name', `is longer than ${MAX_NAME} characters`);
+    if (input.requestId.length > CAMPAIGN_TEXT_MAX.requestId) {
+      throw new ValidationError('request_id', `is longer than ${CAMPAIGN_TEXT_MAX.requestId} characters`);
+    }
     if (!input.kind) throw new ValidationError('kind', 'is required (MAINTENANCE, PROMOTION, EMERGENCY_ALERT or OTHER)');
     const kind = input.kind;
     const notificationType = input.notificationType ?? KIND_NOTIFICATION_TYPE[kind];
@@ -158,10 +162,14 @@ export class ManageCampaignsUseCase {
 
   /**
    * Cancels a SCHEDULED campaign (nothing is sent). NotFoundError (unknown id);
-   * FailedPreconditionError (already SENT, FAILED or CANCELLED); ValidationError (id not a UUID).
+   * FailedPreconditionError (already SENT, FAILED or CANCELLED); ValidationError (`campaign_id`
+   * empty or not a UUID, `reason` over {@link CAMPAIGN_TEXT_MAX}.cancelReason characters).
    */
   async cancel(id: string, reason: string): Promise<Campaign> {
     requireUuid(id);
+    if (reason.trim().length > CAMPAIGN_TEXT_MAX.cancelReason) {
+      throw new ValidationError('reason', `is longer than ${CAMPAIGN_TEXT_MAX.cancelReason} characters`);
+    }
     const campaign = await this.deps.store.get(id);
     if (!campaign) throw new NotFoundError('Campaign', id);
     const now = this.deps.clock.now();
@@ -176,15 +184,14 @@ export class ManageCampaignsUseCase {
 
   /**
    * One page of campaigns, newest send_at first, of any of `statuses` (empty = all), page size
-   * 1..500 (0 = 50), with the next page's token ('' on the last). ValidationError for a bad
-   * page size or token.
+   * per common.proto (0 = 50, above 500 clamped), with the next page's token ('' on the last).
+   * ValidationError for a negative page size (`page_size`) or a bad token.
    */
   async list(query: { readonly statuses: readonly CampaignStatus[]; readonly pageSize: number; readonly pageToken: string }): Promise<{
     readonly campaigns: Campaign[];
     readonly nextPageToken: string;
   }> {
-    const size = query.pageSize === 0 ? 50 : query.pageSize;
-    if (!Number.isInteger(size) || size < 1 || size > MAX_CAMPAIGNS_PAGE) throw new ValidationError('page_size', `must be 1..${MAX_CAMPAIGNS_PAGE}`);
+    const size = resolvePageSize(query.pageSize);
     let after: CampaignCursor | undefined;
     if (query.pageToken !== '') {
       const t = decodePageToken(query.pageToken, ['sendAt', 'id']);
@@ -296,5 +303,6 @@ export class ManageCampaignsUseCase {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function requireUuid(id: string): void {
-  if (!UUID.test(id)) throw new ValidationError('campaign_id', 'must be a UUID');
+  if (!id.trim()) throw new ValidationError('campaign_id', 'is required');
+  if (!UUID.test(id)) throw new ValidationError('campaign_id', `must be a UUID, got ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)}`);
 }

@@ -1,5 +1,5 @@
 import { FailedPreconditionError, NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
-import { decodePageToken, encodePageToken } from '@notify/paging';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { JOB_DEFINITIONS, findJobDefinition, type JobDefinition, type JobName, type JobRun } from '../../domain';
 import type { Clock, CronSchedule, JobQueue, JobRunCursor, JobRunRepository, JobStateRepository } from '../ports';
 
@@ -17,7 +17,7 @@ export interface JobView {
 export interface ListJobRunsQuery {
   /** Job name; '' = all jobs. */
   readonly jobName: string;
-  /** 1..500; 0 = 50. */
+  /** common.proto PageRequest: 0 = 50, above 500 clamped to 500, negative refused. */
   readonly pageSize: number;
   /** '' = first page; else the next_page_token of the previous page. */
   readonly pageToken: string;
@@ -47,12 +47,10 @@ export type PendingJobRun = Pick<JobRun, 'id' | 'jobName' | 'trigger' | 'schedul
 /** A RUNNING run older than this (ms; pg-boss's default job expiry, 15 min) no longer blocks TriggerJob. */
 export const RUNNING_STALE_AFTER_MS = 15 * 60_000;
 
-/** Largest page of ListJobRuns. */
-export const MAX_JOB_RUNS_PAGE = 500;
-
 /**
  * The job RPCs: ListJobs, TriggerJob, ListJobRuns, PauseJob, ResumeJob.
- * Errors: an unknown job name → NotFoundError('Job', name) (gRPC NOT_FOUND, issue 6 "Bad input").
+ * Errors: an empty job name → ValidationError('name', 'is required'); an unknown one →
+ * NotFoundError('Job', name) (gRPC NOT_FOUND, issue 6 "Bad input").
  */
 export class ManageJobsUseCase {
   constructor(
@@ -73,14 +71,16 @@ export class ManageJobsUseCase {
 
   /**
    * Enqueues a MANUAL run now (runs even when the job is paused); resolves with the run as
-   * enqueued (outcome PENDING: not started yet; its id is the one ListJobRuns will show).
-   * NotFoundError for an unknown name; PermissionDeniedError when `role` may not trigger this
-   * job (TRIGGER_ROLES); FailedPreconditionError when the job's latest run is RUNNING and
-   * started less than {@link RUNNING_STALE_AFTER_MS} ago (proto TriggerJob; an older RUNNING row
-   * is taken to be a run whose process died, which pg-boss retries on expiry).
+   * enqueued (not started yet; its id is the one ListJobRuns will show).
+   * ValidationError for an empty name; NotFoundError for an unknown one; PermissionDeniedError
+   * when `role` may not trigger this job (TRIGGER_ROLES); FailedPreconditionError when the job's
+   * latest run is RUNNING and started less than {@link RUNNING_STALE_AFTER_MS} ago (an older
+   * RUNNING row is taken to be a run whose process died, which pg-boss retries on expiry), or
+   * when the queue finds a run of it running or a manual run queued — checked and enqueued
+   * atomically (JobQueue.enqueueManual), so of two concurrent triggers exactly one runs.
    */
   async triggerJob(name: string, role: string): Promise<PendingJobRun> {
-    const definition = this.require(name);
+    const definition = this.require(name, 'name');
     const allowed = TRIGGER_ROLES[role];
     if (allowed !== 'all' && !allowed?.includes(definition.name)) {
       throw new PermissionDeniedError(`role ${role} may not trigger ${definition.name}`);
@@ -90,22 +90,21 @@ export class ManageJobsUseCase {
     if (latest?.outcome === 'RUNNING' && at.getTime() - latest.startedAt.getTime() < RUNNING_STALE_AFTER_MS) {
       throw new FailedPreconditionError(`${definition.name} is already running (run ${latest.id}, started ${latest.startedAt.toISOString()})`);
     }
-    const id = await this.deps.queue.enqueueManual(definition.name, at);
-    return { id, jobName: definition.name, trigger: 'MANUAL', scheduledFor: at, attempt: 1 };
+    const enqueued = await this.deps.queue.enqueueManual(definition.name, at);
+    if ('busy' in enqueued) throw new FailedPreconditionError(`${definition.name} is already running: ${enqueued.busy}`);
+    return { id: enqueued.id, jobName: definition.name, trigger: 'MANUAL', scheduledFor: at, attempt: 1 };
   }
 
   /**
    * One page of runs, newest first (started_at, then id, descending), with the token of the
-   * next page ('' on the last). `jobName` '' = all jobs; page size 1..500 (0 = 50); optional
-   * started range [from, to). NotFoundError for an unknown name; ValidationError for a page size
-   * out of range, a bad page token, or from ≥ to.
+   * next page ('' on the last). `jobName` '' = all jobs; page size per common.proto (0 = 50,
+   * above 500 clamped); optional started range [from, to). NotFoundError for an unknown name;
+   * ValidationError for a negative page size (`page_size`), a bad page token, or from ≥ to
+   * (`started`).
    */
   async listJobRuns(query: ListJobRunsQuery): Promise<{ readonly runs: JobRun[]; readonly nextPageToken: string }> {
-    const name: JobName | undefined = query.jobName === '' ? undefined : this.require(query.jobName).name;
-    const size = query.pageSize === 0 ? 50 : query.pageSize;
-    if (!Number.isInteger(size) || size < 1 || size > MAX_JOB_RUNS_PAGE) {
-      throw new ValidationError('page_size', `must be 1..${MAX_JOB_RUNS_PAGE}`);
-    }
+    const name: JobName | undefined = query.jobName.trim() === '' ? undefined : this.require(query.jobName, 'job_name').name;
+    const size = resolvePageSize(query.pageSize);
     if (query.startedFrom && query.startedTo && query.startedFrom.getTime() >= query.startedTo.getTime()) {
       throw new ValidationError('started', 'from must be before to');
     }
@@ -139,7 +138,7 @@ export class ManageJobsUseCase {
   }
 
   private async setPaused(name: string, paused: boolean): Promise<JobView> {
-    const definition = this.require(name);
+    const definition = this.require(name, 'name');
     await this.deps.states.setPaused(definition.name, paused, this.deps.clock.now());
     const latest = await this.deps.runs.latestPerJob();
     return this.view(definition, paused, latest.get(definition.name) ?? null);
@@ -150,9 +149,12 @@ export class ManageJobsUseCase {
     return { definition, paused, lastRun, nextRunAt };
   }
 
-  private require(name: string): JobDefinition {
-    const definition = findJobDefinition(name);
-    if (!definition) throw new NotFoundError('Job', name);
+  /** The job named `name` (trimmed): ValidationError(field) when empty, NotFoundError('Job', name) when unknown. */
+  private require(name: string, field: string): JobDefinition {
+    const trimmed = name.trim();
+    if (!trimmed) throw new ValidationError(field, 'is required');
+    const definition = findJobDefinition(trimmed);
+    if (!definition) throw new NotFoundError('Job', trimmed);
     return definition;
   }
 }

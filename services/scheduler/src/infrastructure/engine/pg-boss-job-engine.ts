@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
+import type { DataSource } from 'typeorm';
 import type { Logger } from '@notify/logger';
 import { withSpan } from '@notify/telemetry';
-import { systemClock, type JobQueue, type JobRunner, type JobRunRepository, type JobStateRepository } from '../../application';
+import { systemClock, type JobQueue, type JobRunner, type JobRunRepository, type JobStateRepository, type ManualEnqueue } from '../../application';
 import { JOB_DEFINITIONS, type JobDefinition, type JobName, type JobTrigger } from '../../domain';
-import type { CampaignDueQueue, SqlExecutorDb } from '../persistence/campaign.store';
+import { transactionDb, type CampaignDueQueue, type SqlExecutorDb } from '../persistence/campaign.store';
 import { cronTickAtOrBefore } from './cron-schedule';
 
 /** The pg-boss queue of campaign due jobs (one job per campaign, id = campaign id, start after send_at). */
@@ -78,6 +79,11 @@ export function catchUpCandidates(
 export interface PgBossJobEngineOptions {
   /** Postgres URL (DATABASE_URL). */
   readonly connectionString: string;
+  /**
+   * The service's DataSource on the same database: {@link PgBossJobEngine.enqueueManual} runs its
+   * check and its pg-boss insert in one transaction of it.
+   */
+  readonly dataSource: DataSource;
   /** pg-boss's own schema, e.g. `<DATABASE_SCHEMA>_boss`; every replica must use the same one. */
   readonly bossSchema: string;
   readonly runner: JobRunner;
@@ -141,7 +147,15 @@ export function tickJobId(jobName: JobName, tick: Date): string {
  *   {@link tickJobId}(job, tick) (insert-if-absent), so a second delivery of the same tick (two
  *   sendTick calls, or pg-boss re-sending a send-it job after an instance died mid-way) records
  *   nothing and does not call the handler.
- * - enqueueManual(): `send` now (TriggerJob); runs even when the job is paused.
+ * - enqueueManual(): `send` now (TriggerJob) unless the job is busy; runs even when the job is
+ *   paused. Atomic across replicas: in one transaction it takes a transaction-level advisory lock
+ *   on (pg-boss schema, job) — so concurrent triggers of one job queue up there —, looks in
+ *   pg-boss's `job` table for a job of the queue that is `active` (a run in progress, scheduled or
+ *   manual) or a MANUAL one `created` / `retry` (queued, or waiting for its retry), and only if
+ *   there is none inserts the new job (pg-boss `send` with `db` = the transaction). The lock is
+ *   released at commit, when the next trigger's check sees the job. (Chosen over a unique index:
+ *   pg-boss owns its tables and its queue policies apply to scheduled ticks too; over a
+ *   check-then-send, which let two concurrent triggers both run — the QA finding.)
  * - sendTick(): enqueues a SCHEDULED tick with pg-boss `id` derived from `<job>:<tick>` and
  *   `singletonKey` `<job>:<tick ISO>`: sending the same tick from several replicas yields one job
  *   (pg-boss inserts with ON CONFLICT DO NOTHING), hence one run.
@@ -261,12 +275,31 @@ export class PgBossJobEngine implements JobQueue, CampaignDueQueue {
     await this.boss.send(CAMPAIGN_DUE_QUEUE, data, { id: campaignId, startAfter: sendAt, db: db as PgBoss.Db });
   }
 
-  /** TriggerJob: a MANUAL run of `jobName` as soon as a worker polls. */
-  async enqueueManual(jobName: JobName, at: Date): Promise<string> {
+  /**
+   * TriggerJob: a MANUAL run of `jobName` as soon as a worker polls, unless a run of the job is
+   * active or a manual one queued (class doc: one transaction, advisory lock, check, insert).
+   * Resolves with the run id, or with `busy` naming the job that blocks.
+   */
+  async enqueueManual(jobName: JobName, at: Date): Promise<ManualEnqueue> {
     const data: TickData = { trigger: 'MANUAL', scheduledFor: at.toISOString() };
-    const id = randomUUID();
-    await this.boss.send(jobName, data, { id });
-    return id;
+    const schema = this.options.bossSchema;
+    return this.options.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`notify.scheduler.trigger:${schema}:${jobName}`]);
+      const busy: Array<{ id: string; state: string; trigger: string | null }> = await manager.query(
+        `SELECT id, state::text AS state, data->>'trigger' AS trigger FROM "${schema.replaceAll('"', '""')}".job
+          WHERE name = $1 AND (state = 'active' OR (state IN ('created', 'retry') AND data->>'trigger' = 'MANUAL'))
+          ORDER BY created_on LIMIT 1`,
+        [jobName],
+      );
+      const blocking = busy[0];
+      if (blocking) {
+        const what = blocking.state === 'active' ? 'running' : blocking.state === 'retry' ? 'waiting for its retry' : 'queued';
+        return { busy: `a ${blocking.trigger === 'MANUAL' ? 'manual' : 'scheduled'} run is ${what} (run ${blocking.id})` };
+      }
+      const id = randomUUID();
+      await this.boss.send(jobName, data, { id, db: transactionDb(manager) as PgBoss.Db });
+      return { id };
+    });
   }
 
   /**

@@ -178,7 +178,7 @@ export class PostgresCampaignStore implements CampaignStore {
 }
 
 /** pg-boss's `db` option over a TypeORM transaction's EntityManager. */
-function transactionDb(manager: EntityManager): SqlExecutorDb {
+export function transactionDb(manager: EntityManager): SqlExecutorDb {
   return {
     executeSql: async (text, values) => {
       if (!manager.queryRunner) throw new TypeError('pg-boss send needs the EntityManager of an open transaction');

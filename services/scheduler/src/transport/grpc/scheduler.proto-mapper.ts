@@ -34,7 +34,11 @@ export function jobRunToProto(run: JobRun): schedulerv1.JobRun {
   };
 }
 
-/** A run TriggerJob enqueued (not started: outcome UNSPECIFIED, no started_at). */
+/**
+ * A run TriggerJob enqueued: outcome RUNNING (it counts as running from now on — a second
+ * TriggerJob is FAILED_PRECONDITION — though a worker starts it within its polling interval), no
+ * started_at until then.
+ */
 export function pendingRunToProto(run: PendingJobRun): schedulerv1.JobRun {
   return {
     id: run.id,
@@ -43,7 +47,7 @@ export function pendingRunToProto(run: PendingJobRun): schedulerv1.JobRun {
     scheduledFor: run.scheduledFor,
     startedAt: undefined,
     finishedAt: undefined,
-    outcome: schedulerv1.JobRunOutcome.JOB_RUN_OUTCOME_UNSPECIFIED,
+    outcome: schedulerv1.JobRunOutcome.JOB_RUN_OUTCOME_RUNNING,
     itemsProduced: 0,
     error: '',
     attempt: run.attempt,
@@ -85,6 +89,13 @@ function enumName(field: string, toJSON: (v: never) => string, value: number): s
   return name;
 }
 
+/** The enums of a TriggerJob request's `actor`: values outside them are refused (`actor.kind`, `actor.role`). */
+export function checkActor(actor: commonv1.Actor | undefined): void {
+  if (!actor) return;
+  enumName('actor.kind', commonv1.actorKindToJSON, actor.kind);
+  enumName('actor.role', commonv1.roleToJSON, actor.role);
+}
+
 /** Proto CampaignStatus list → domain statuses; ValidationError for UNSPECIFIED or unknown values. */
 export function campaignStatusesFromProto(statuses: readonly schedulerv1.CampaignStatus[]): CampaignStatus[] {
   return statuses.map((s) => {
@@ -117,6 +128,7 @@ export function scheduleCampaignInputFromProto(
           name: '',
           role: commonv1.roleToJSON(commonv1.roleFromJSON(`ROLE_${principal.role.toUpperCase()}`)),
         };
+  if (req.kind !== schedulerv1.CampaignKind.CAMPAIGN_KIND_UNSPECIFIED && !KIND[req.kind]) enumName('kind', schedulerv1.campaignKindToJSON, req.kind);
   return {
     name: req.name,
     kind: KIND[req.kind] ?? null,

@@ -74,7 +74,10 @@ export function jobTriggerToJSON(object: JobTrigger): string {
 /** Result of a job run. */
 export enum JobRunOutcome {
   JOB_RUN_OUTCOME_UNSPECIFIED = 0,
-  /** JOB_RUN_OUTCOME_RUNNING - Still running (finished_at absent). */
+  /**
+   * JOB_RUN_OUTCOME_RUNNING - Still running (finished_at absent); also a run TriggerJob has just queued (started_at
+   * absent until a worker starts it).
+   */
   JOB_RUN_OUTCOME_RUNNING = 1,
   /** JOB_RUN_OUTCOME_SUCCEEDED - Finished without error. */
   JOB_RUN_OUTCOME_SUCCEEDED = 2,
@@ -254,11 +257,14 @@ export function campaignStatusToJSON(object: CampaignStatus): string {
   }
 }
 
-/** A scheduled job (the four jobs of the seeds plus the campaign dispatcher). */
+/**
+ * A scheduled job: the four jobs of the seeds. (Campaigns are not a job: each is
+ * dispatched at its send_at by its own queue entry, see ScheduleCampaign.)
+ */
 export interface Job {
   /**
    * Stable name: `sla_monitor`, `payment_reminder`, `daily_summary`,
-   * `weekly_performance`, `campaign_dispatch`.
+   * `weekly_performance`.
    */
   name: string;
   /** What it does. */
@@ -359,7 +365,7 @@ export interface Campaign {
   cancelledAt:
     | Date
     | undefined;
-  /** Why cancelled. */
+  /** Why cancelled (0..500 characters). */
   cancelReason: string;
   /** When it was found unsendable at send_at; absent unless FAILED. */
   failedAt:

@@ -56,7 +56,7 @@ export interface ListJobsResponse {
 }
 
 export interface TriggerJobRequest {
-  /** Job name, e.g. `sla_monitor`. Required. */
+  /** Job name, e.g. `sla_monitor` (one of ListJobs' names). Required. */
   name: string;
   /** Who acts; honoured for role service. */
   actor: Actor | undefined;
@@ -70,11 +70,11 @@ export interface TriggerJobResponse {
 export interface ListJobRunsRequest {
   /** Job name; empty = all jobs. */
   jobName: string;
-  /** Only runs started within this range; bounds optional. */
+  /** Only runs started within this range; bounds optional; both given: from < to. */
   started:
     | TimeRange
     | undefined;
-  /** Paging (default 50, max 500). */
+  /** Paging (default 50; above 500 clamped to 500). */
   page: PageRequest | undefined;
 }
 
@@ -135,7 +135,7 @@ export interface ScheduleCampaignRequest {
   priority: Priority;
   /** Channels in preference order; empty = [CHANNEL_WHATSAPP]. */
   channels: Channel[];
-  /** Optional idempotency key: the same key returns the first campaign. */
+  /** Optional idempotency key (0..200 characters): the same key returns the first campaign. */
   requestId: string;
   /** Who acts; honoured for role service. */
   actor: Actor | undefined;
@@ -149,7 +149,7 @@ export interface ScheduleCampaignResponse {
 export interface CancelCampaignRequest {
   /** Campaign id (UUID). Required. */
   campaignId: string;
-  /** Why. */
+  /** Why (0..500 characters). */
   reason: string;
 }
 
@@ -161,7 +161,7 @@ export interface CancelCampaignResponse {
 export interface ListCampaignsRequest {
   /** Any of these statuses; empty = all. */
   statuses: CampaignStatus[];
-  /** Paging (default 50, max 500). */
+  /** Paging (default 50; above 500 clamped to 500). */
   page: PageRequest | undefined;
 }
 
@@ -1608,7 +1608,12 @@ export const ListCampaignsResponse: MessageFns<ListCampaignsResponse> = {
  *
  * Auth: metadata `authorization: Bearer <api key>`; no or unknown key →
  * UNAUTHENTICATED; a role the RPC does not list → PERMISSION_DENIED.
- * Common errors: unknown job name or campaign id → NOT_FOUND.
+ * Common errors: unknown job name or campaign id → NOT_FOUND; bad fields →
+ * INVALID_ARGUMENT naming the field, its message starting with it (`name: is required`,
+ * `campaign_id: must be a UUID, got "…"`, `request_id: is longer than 200 characters`,
+ * `kind: unknown value 99`); an enum value outside its enum is never read as UNSPECIFIED.
+ * Paging follows notify.common.v1.PageRequest: page_size 0 = 50, above 500 clamped to 500,
+ * negative → INVALID_ARGUMENT (`page_size`).
  */
 export type SchedulerServiceService = typeof SchedulerServiceService;
 export const SchedulerServiceService = {
@@ -1626,12 +1631,16 @@ export const SchedulerServiceService = {
     responseDeserialize: (value: Buffer): ListJobsResponse => ListJobsResponse.decode(value),
   },
   /**
-   * Runs a job now, once (also when paused); returns the run (usually RUNNING).
+   * Runs a job now, once (also when paused); returns the run: outcome RUNNING, trigger
+   * MANUAL, scheduled_for = now, attempt 1, started_at absent until a worker starts it
+   * (within its polling interval, 2 s); ListJobRuns shows it under the same id.
    * Roles: admin, manager (daily_summary, weekly_performance), supervisor
    * (weekly_performance, sla_monitor), service. Seeds: "Daily Summary (manual): Admin,
    * Manager"; "Technician Performance: Admin, Supervisor, Manager".
-   * Errors: NOT_FOUND (unknown job name), FAILED_PRECONDITION (a run of this job is
-   * already RUNNING).
+   * Errors: INVALID_ARGUMENT (name empty, actor enums), NOT_FOUND (unknown job name),
+   * FAILED_PRECONDITION (a run of this job is RUNNING — started less than 15 min ago —, or
+   * a manual run of it is queued or waiting for its retry: of two concurrent TriggerJob
+   * calls for one job, on any replicas, exactly one succeeds).
    */
   triggerJob: {
     path: "/notify.scheduler.v1.SchedulerService/TriggerJob" as const,
@@ -1645,7 +1654,8 @@ export const SchedulerServiceService = {
   /**
    * Runs of one job (or all), newest first, in pages.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND (unknown job name).
+   * Errors: INVALID_ARGUMENT (negative page_size, bad page_token, `started` with from ≥
+   * to), NOT_FOUND (unknown job name).
    */
   listJobRuns: {
     path: "/notify.scheduler.v1.SchedulerService/ListJobRuns" as const,
@@ -1659,7 +1669,7 @@ export const SchedulerServiceService = {
   /**
    * Stops a job's schedule (idempotent).
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (name empty), NOT_FOUND.
    */
   pauseJob: {
     path: "/notify.scheduler.v1.SchedulerService/PauseJob" as const,
@@ -1673,7 +1683,7 @@ export const SchedulerServiceService = {
   /**
    * Restarts a paused job's schedule (idempotent).
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (name empty), NOT_FOUND.
    */
   resumeJob: {
     path: "/notify.scheduler.v1.SchedulerService/ResumeJob" as const,
@@ -1700,8 +1710,9 @@ export const SchedulerServiceService = {
    * longer renders).
    * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, a template with
    * no version on any of the audience's channels, missing template variables: the message
-   * names every one, a variable value the template cannot render, empty audience,
-   * missing name), ALREADY_EXISTS (request_id reused with different fields),
+   * names every one, a variable value the template cannot render, empty audience, name
+   * empty or over 200 characters, request_id over 200 characters, kind UNSPECIFIED or
+   * unknown, an enum value outside its enum), ALREADY_EXISTS (request_id reused with different fields),
    * PERMISSION_DENIED (notification type not allowed for the role), UNAVAILABLE (template
    * service down).
    */
@@ -1719,7 +1730,8 @@ export const SchedulerServiceService = {
   /**
    * Cancels a scheduled campaign; nothing is sent.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
+   * Errors: INVALID_ARGUMENT (campaign_id empty or not a UUID, reason over 500
+   * characters), NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
    */
   cancelCampaign: {
     path: "/notify.scheduler.v1.SchedulerService/CancelCampaign" as const,
@@ -1735,6 +1747,8 @@ export const SchedulerServiceService = {
   /**
    * Campaigns, newest send_at first, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (statuses with UNSPECIFIED or unknown values, negative
+   * page_size, bad page_token).
    */
   listCampaigns: {
     path: "/notify.scheduler.v1.SchedulerService/ListCampaigns" as const,
@@ -1755,30 +1769,35 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
    */
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
   /**
-   * Runs a job now, once (also when paused); returns the run (usually RUNNING).
+   * Runs a job now, once (also when paused); returns the run: outcome RUNNING, trigger
+   * MANUAL, scheduled_for = now, attempt 1, started_at absent until a worker starts it
+   * (within its polling interval, 2 s); ListJobRuns shows it under the same id.
    * Roles: admin, manager (daily_summary, weekly_performance), supervisor
    * (weekly_performance, sla_monitor), service. Seeds: "Daily Summary (manual): Admin,
    * Manager"; "Technician Performance: Admin, Supervisor, Manager".
-   * Errors: NOT_FOUND (unknown job name), FAILED_PRECONDITION (a run of this job is
-   * already RUNNING).
+   * Errors: INVALID_ARGUMENT (name empty, actor enums), NOT_FOUND (unknown job name),
+   * FAILED_PRECONDITION (a run of this job is RUNNING — started less than 15 min ago —, or
+   * a manual run of it is queued or waiting for its retry: of two concurrent TriggerJob
+   * calls for one job, on any replicas, exactly one succeeds).
    */
   triggerJob: handleUnaryCall<TriggerJobRequest, TriggerJobResponse>;
   /**
    * Runs of one job (or all), newest first, in pages.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND (unknown job name).
+   * Errors: INVALID_ARGUMENT (negative page_size, bad page_token, `started` with from ≥
+   * to), NOT_FOUND (unknown job name).
    */
   listJobRuns: handleUnaryCall<ListJobRunsRequest, ListJobRunsResponse>;
   /**
    * Stops a job's schedule (idempotent).
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (name empty), NOT_FOUND.
    */
   pauseJob: handleUnaryCall<PauseJobRequest, PauseJobResponse>;
   /**
    * Restarts a paused job's schedule (idempotent).
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (name empty), NOT_FOUND.
    */
   resumeJob: handleUnaryCall<ResumeJobRequest, ResumeJobResponse>;
   /**
@@ -1797,8 +1816,9 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
    * longer renders).
    * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, a template with
    * no version on any of the audience's channels, missing template variables: the message
-   * names every one, a variable value the template cannot render, empty audience,
-   * missing name), ALREADY_EXISTS (request_id reused with different fields),
+   * names every one, a variable value the template cannot render, empty audience, name
+   * empty or over 200 characters, request_id over 200 characters, kind UNSPECIFIED or
+   * unknown, an enum value outside its enum), ALREADY_EXISTS (request_id reused with different fields),
    * PERMISSION_DENIED (notification type not allowed for the role), UNAVAILABLE (template
    * service down).
    */
@@ -1806,12 +1826,15 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   /**
    * Cancels a scheduled campaign; nothing is sent.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
+   * Errors: INVALID_ARGUMENT (campaign_id empty or not a UUID, reason over 500
+   * characters), NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
    */
   cancelCampaign: handleUnaryCall<CancelCampaignRequest, CancelCampaignResponse>;
   /**
    * Campaigns, newest send_at first, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (statuses with UNSPECIFIED or unknown values, negative
+   * page_size, bad page_token).
    */
   listCampaigns: handleUnaryCall<ListCampaignsRequest, ListCampaignsResponse>;
 }
@@ -1837,12 +1860,16 @@ export interface SchedulerServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListJobsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Runs a job now, once (also when paused); returns the run (usually RUNNING).
+   * Runs a job now, once (also when paused); returns the run: outcome RUNNING, trigger
+   * MANUAL, scheduled_for = now, attempt 1, started_at absent until a worker starts it
+   * (within its polling interval, 2 s); ListJobRuns shows it under the same id.
    * Roles: admin, manager (daily_summary, weekly_performance), supervisor
    * (weekly_performance, sla_monitor), service. Seeds: "Daily Summary (manual): Admin,
    * Manager"; "Technician Performance: Admin, Supervisor, Manager".
-   * Errors: NOT_FOUND (unknown job name), FAILED_PRECONDITION (a run of this job is
-   * already RUNNING).
+   * Errors: INVALID_ARGUMENT (name empty, actor enums), NOT_FOUND (unknown job name),
+   * FAILED_PRECONDITION (a run of this job is RUNNING — started less than 15 min ago —, or
+   * a manual run of it is queued or waiting for its retry: of two concurrent TriggerJob
+   * calls for one job, on any replicas, exactly one succeeds).
    */
   triggerJob(
     request: TriggerJobRequest,
@@ -1862,7 +1889,8 @@ export interface SchedulerServiceClient extends Client {
   /**
    * Runs of one job (or all), newest first, in pages.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND (unknown job name).
+   * Errors: INVALID_ARGUMENT (negative page_size, bad page_token, `started` with from ≥
+   * to), NOT_FOUND (unknown job name).
    */
   listJobRuns(
     request: ListJobRunsRequest,
@@ -1882,7 +1910,7 @@ export interface SchedulerServiceClient extends Client {
   /**
    * Stops a job's schedule (idempotent).
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (name empty), NOT_FOUND.
    */
   pauseJob(
     request: PauseJobRequest,
@@ -1902,7 +1930,7 @@ export interface SchedulerServiceClient extends Client {
   /**
    * Restarts a paused job's schedule (idempotent).
    * Roles: admin, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (name empty), NOT_FOUND.
    */
   resumeJob(
     request: ResumeJobRequest,
@@ -1935,8 +1963,9 @@ export interface SchedulerServiceClient extends Client {
    * longer renders).
    * Errors: INVALID_ARGUMENT (send_at in the past, unknown template key, a template with
    * no version on any of the audience's channels, missing template variables: the message
-   * names every one, a variable value the template cannot render, empty audience,
-   * missing name), ALREADY_EXISTS (request_id reused with different fields),
+   * names every one, a variable value the template cannot render, empty audience, name
+   * empty or over 200 characters, request_id over 200 characters, kind UNSPECIFIED or
+   * unknown, an enum value outside its enum), ALREADY_EXISTS (request_id reused with different fields),
    * PERMISSION_DENIED (notification type not allowed for the role), UNAVAILABLE (template
    * service down).
    */
@@ -1958,7 +1987,8 @@ export interface SchedulerServiceClient extends Client {
   /**
    * Cancels a scheduled campaign; nothing is sent.
    * Roles: admin, manager, supervisor, noc, service.
-   * Errors: NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
+   * Errors: INVALID_ARGUMENT (campaign_id empty or not a UUID, reason over 500
+   * characters), NOT_FOUND, FAILED_PRECONDITION (already SENT, FAILED or CANCELLED).
    */
   cancelCampaign(
     request: CancelCampaignRequest,
@@ -1978,6 +2008,8 @@ export interface SchedulerServiceClient extends Client {
   /**
    * Campaigns, newest send_at first, in pages.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (statuses with UNSPECIFIED or unknown values, negative
+   * page_size, bad page_token).
    */
   listCampaigns(
     request: ListCampaignsRequest,
