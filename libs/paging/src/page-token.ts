@@ -5,12 +5,30 @@ import { ValidationError } from '@notify/errors';
 const FILTERS_KEY = '~f';
 
 /**
- * A short fingerprint of a listing's filters (everything but the page): sha-256 of their JSON,
- * 12 base64url characters. `undefined` members are left out, so `{a: 1}` and `{a: 1, b:
- * undefined}` match; key order matters (callers build the object the same way every time).
+ * A short fingerprint of a listing's filters (everything but the page): sha-256 of their
+ * canonical JSON, 12 base64url characters. Canonical: object keys sorted, `undefined` members
+ * left out (`{a: 1}` and `{a: 1, b: undefined}` match), arrays of strings / numbers taken as
+ * sets (sorted, so `statuses: [OPEN, ASSIGNED]` matches `[ASSIGNED, OPEN]`), Dates as ISO text.
  */
 export function filtersFingerprint(filters: unknown): string {
-  return createHash('sha256').update(JSON.stringify(filters ?? null)).digest('base64url').slice(0, 12);
+  return createHash('sha256').update(JSON.stringify(canonical(filters ?? null))).digest('base64url').slice(0, 12);
+}
+
+function canonical(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    const items = value.map(canonical);
+    return items.every((v) => typeof v === 'string' || typeof v === 'number') ? [...items].sort() : items;
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = canonical(v);
+    }
+    return out;
+  }
+  return value;
 }
 
 /**

@@ -22,6 +22,9 @@ describe('page tokens', () => {
     expect(() => decodePageToken(token, ['id'] as const, { statuses: ['CANCELLED'], zone: 'Karawang' })).toThrow('page_token: was issued for different filters');
     expect(() => decodePageToken(encodePageToken({ id: 'x' }), ['id'] as const, filters)).toThrow(ValidationError);
     expect(filtersFingerprint(filters)).toHaveLength(12);
+    // Canonical: key order and the order of a set-like array do not matter.
+    expect(filtersFingerprint({ zone: 'Karawang', statuses: ['OPEN', 'ASSIGNED'] })).toBe(filtersFingerprint({ statuses: ['ASSIGNED', 'OPEN'], zone: 'Karawang' }));
+    expect(filtersFingerprint({ at: new Date(0) })).toBe(filtersFingerprint({ at: '1970-01-01T00:00:00.000Z' }));
   });
 
   it('resolves page sizes: default for 0, capped at the max, rejects negative or fractional', () => {

@@ -102,6 +102,8 @@ describe('GetCustomer / ListCustomers', () => {
     const p2 = await f.uc.listCustomers.execute(ADMIN, { pageSize: 3, pageToken: p1.nextPageToken! });
     expect(p2.customers.map((c) => c.id)).toEqual([made[0]!.id, made[2]!.id]);
     expect(p2.nextPageToken).toBeNull();
+    // A token is bound to its filters (common.proto): with others it is refused, not obeyed.
+    await expect(f.uc.listCustomers.execute(ADMIN, { pageSize: 3, workZone: 'Bekasi', pageToken: p1.nextPageToken! })).rejects.toThrow(/^page_token: was issued for different filters/);
     expect((await f.uc.listCustomers.execute(ADMIN, { workZone: 'Bekasi' })).customers).toHaveLength(2);
     expect((await f.uc.listCustomers.execute(ADMIN, { status: 'ACTIVE' })).customers).toHaveLength(0);
   });
@@ -121,6 +123,7 @@ describe('staff', () => {
     const p1 = await f.uc.listStaff.execute(ADMIN, { pageSize: 2 });
     const p2 = await f.uc.listStaff.execute(ADMIN, { pageSize: 2, pageToken: p1.nextPageToken! });
     expect([...p1.staff, ...p2.staff].map((s) => s.name)).toEqual(['Andi', 'Budi', 'Citra']);
+    await expect(f.uc.listStaff.execute(ADMIN, { pageSize: 2, workZone: 'bekasi', pageToken: p1.nextPageToken! })).rejects.toThrow(ValidationError);
   });
 });
 

@@ -188,6 +188,8 @@ describe('ManageJobsUseCase', () => {
     expect(second.runs.map((r) => [r.jobName, r.trigger])).toEqual([['daily_summary', 'SCHEDULED']]);
     expect(second.nextPageToken).toBe('');
     await expect(jobs.listJobRuns({ jobName: '', pageSize: 2, pageToken: 'garbage' })).rejects.toBeInstanceOf(ValidationError);
+    // A token is bound to its filters (common.proto): used for one job's runs it is refused.
+    await expect(jobs.listJobRuns({ jobName: 'daily_summary', pageSize: 2, pageToken: first.nextPageToken })).rejects.toThrow(/^page_token: was issued for different filters/);
   });
 
   it('listJobs gives next_run_at from the WIB cron (absent when paused)', async () => {

@@ -283,6 +283,8 @@ describe('ListTickets', () => {
     const p3 = await f.uc.list.execute(BUDI, { pageSize: 2, pageToken: p2.nextPageToken! });
     expect(p3.tickets.map((t) => t.id)).toEqual([made[0]!.id]);
     expect(p3.nextPageToken).toBeNull();
+    // A token is bound to the filters it was issued for (common.proto): another filter is refused.
+    await expect(f.uc.list.execute(BUDI, { pageSize: 2, statuses: ['ASSIGNED'], pageToken: p1.nextPageToken! })).rejects.toThrow(/^page_token: was issued for different filters/);
 
     expect((await f.uc.list.execute(ADMIN, { workZone: 'Bekasi' })).tickets.map((t) => t.id)).toEqual([made[3]!.id, made[1]!.id]);
     expect((await f.uc.list.execute(ADMIN, { technicianId: 'tech-citra' })).tickets).toHaveLength(1);

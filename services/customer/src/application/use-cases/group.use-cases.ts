@@ -86,18 +86,17 @@ export class ListGroupsUseCase {
     const bad = input.categories?.find((c) => !GROUP_CATEGORIES.includes(c));
     if (bad !== undefined) throw new ValidationError('categories', `unknown category "${bad}"`);
     const limit = resolvePageSize(input.pageSize);
-    const after = input.pageToken ? decodePageToken(input.pageToken, ['n', 'i'] as const) : null;
+    const filter = {
+      ...(input.categories?.length ? { categories: [...new Set(input.categories)] } : {}),
+      ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
+      ...(input.active !== undefined ? { active: input.active } : {}),
+    };
+    const after = input.pageToken ? decodePageToken(input.pageToken, ['n', 'i'] as const, filter) : null;
     const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-    const all = (
-      await this.deps.groups.list({
-        ...(input.categories?.length ? { categories: [...new Set(input.categories)] } : {}),
-        ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
-        ...(input.active !== undefined ? { active: input.active } : {}),
-      })
-    ).sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
+    const all = (await this.deps.groups.list(filter)).sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id));
     const rest = after ? all.filter((g) => (cmp(g.name, after.n) || cmp(g.id, after.i)) > 0) : all;
     const page = rest.slice(0, limit);
     const last = page.at(-1);
-    return { groups: page, nextPageToken: rest.length > limit && last ? encodePageToken({ n: last.name, i: last.id }) : null };
+    return { groups: page, nextPageToken: rest.length > limit && last ? encodePageToken({ n: last.name, i: last.id }, filter) : null };
   }
 }

@@ -65,10 +65,11 @@ export class ListInvoicesDueUseCase {
     const days = input.withinDays?.length ? input.withinDays : DEFAULT_REMINDER_DAYS;
     const dates = dueDatesFor(onDate, days);
     const limit = resolvePageSize(input.pageSize);
-    const after = input.pageToken ? (({ d, i }) => ({ dueDate: d, id: i }))(decodePageToken(input.pageToken, ['d', 'i'] as const)) : null;
+    const filter = { onDate, days: [...dates.keys()].sort() };
+    const after = input.pageToken ? (({ d, i }) => ({ dueDate: d, id: i }))(decodePageToken(input.pageToken, ['d', 'i'] as const, filter)) : null;
     const rows = await this.deps.invoices.listUnpaidDue([...dates.keys()].sort(), limit + 1, after);
     const page = rows.slice(0, limit).map((inv) => ({ ...inv, daysUntilDue: daysBetween(onDate, inv.dueDate) }));
     const last = page.at(-1);
-    return { onDate, invoices: page, nextPageToken: rows.length > limit && last ? encodePageToken({ d: last.dueDate, i: last.id }) : null };
+    return { onDate, invoices: page, nextPageToken: rows.length > limit && last ? encodePageToken({ d: last.dueDate, i: last.id }, filter) : null };
   }
 }

@@ -31,25 +31,23 @@ export class ListCustomersUseCase {
     const query = (input.query ?? '').trim();
     if (query.length > 100) throw new ValidationError('query', 'is longer than 100 characters');
     const limit = resolvePageSize(input.pageSize);
+    const filter = {
+      ...(statuses.length ? { statuses: [...new Set(statuses)] } : {}),
+      ...(query ? { query } : {}),
+      ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
+    };
     let after = null;
     if (input.pageToken) {
-      const p = decodePageToken(input.pageToken, ['n', 'i'] as const);
+      // A token is bound to the filters it was issued for (common.proto PageRequest).
+      const p = decodePageToken(input.pageToken, ['n', 'i'] as const, filter);
       after = { name: p.n, id: p.i };
     }
-    const rows = await this.deps.customers.list(
-      {
-        ...(statuses.length ? { statuses: [...new Set(statuses)] } : {}),
-        ...(query ? { query } : {}),
-        ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
-      },
-      limit + 1,
-      after,
-    );
+    const rows = await this.deps.customers.list(filter, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       customers: page,
-      nextPageToken: rows.length > limit && last ? encodePageToken({ n: last.name, i: last.id }) : null,
+      nextPageToken: rows.length > limit && last ? encodePageToken({ n: last.name, i: last.id }, filter) : null,
     };
   }
 }

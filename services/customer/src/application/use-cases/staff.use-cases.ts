@@ -57,19 +57,16 @@ export class ListStaffUseCase {
     const badRole = input.roles?.find((r) => !isStaffRole(r));
     if (badRole !== undefined) throw new ValidationError('roles', `unknown role "${badRole}"`);
     const limit = resolvePageSize(input.pageSize);
-    const after = input.pageToken ? (({ n, i }) => ({ name: n, id: i }))(decodePageToken(input.pageToken, ['n', 'i'] as const)) : null;
-    const rows = await this.deps.staff.list(
-      {
-        ...(input.roles?.length ? { roles: [...new Set(input.roles)] } : {}),
-        ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
-        ...(input.active !== undefined ? { active: input.active } : {}),
-      },
-      limit + 1,
-      after,
-    );
+    const filter = {
+      ...(input.roles?.length ? { roles: [...new Set(input.roles)] } : {}),
+      ...(input.workZone ? { workZone: normalizeWorkZone(input.workZone) } : {}),
+      ...(input.active !== undefined ? { active: input.active } : {}),
+    };
+    const after = input.pageToken ? (({ n, i }) => ({ name: n, id: i }))(decodePageToken(input.pageToken, ['n', 'i'] as const, filter)) : null;
+    const rows = await this.deps.staff.list(filter, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { staff: page, nextPageToken: rows.length > limit && last ? encodePageToken({ n: last.name, i: last.id }) : null };
+    return { staff: page, nextPageToken: rows.length > limit && last ? encodePageToken({ n: last.name, i: last.id }, filter) : null };
   }
 }
 

@@ -185,7 +185,8 @@ export class ManageCampaignsUseCase {
   /**
    * One page of campaigns, newest send_at first, of any of `statuses` (empty = all), page size
    * per common.proto (0 = 50, above 500 clamped), with the next page's token ('' on the last).
-   * ValidationError for a negative page size (`page_size`) or a bad token.
+   * ValidationError for a negative page size (`page_size`) or a bad token (one issued for other
+   * statuses included).
    */
   async list(query: { readonly statuses: readonly CampaignStatus[]; readonly pageSize: number; readonly pageToken: string }): Promise<{
     readonly campaigns: Campaign[];
@@ -194,14 +195,14 @@ export class ManageCampaignsUseCase {
     const size = resolvePageSize(query.pageSize);
     let after: CampaignCursor | undefined;
     if (query.pageToken !== '') {
-      const t = decodePageToken(query.pageToken, ['sendAt', 'id']);
+      const t = decodePageToken(query.pageToken, ['sendAt', 'id'], { statuses: query.statuses });
       after = { sendAt: new Date(t.sendAt), id: t.id };
       if (Number.isNaN(after.sendAt.getTime())) throw new ValidationError('page_token', 'is not a valid page token');
     }
     const rows = await this.deps.store.list({ statuses: query.statuses, limit: size + 1, ...(after ? { after } : {}) });
     const campaigns = rows.slice(0, size);
     const last = campaigns[campaigns.length - 1];
-    return { campaigns, nextPageToken: rows.length > size && last ? encodePageToken({ sendAt: last.sendAt.toISOString(), id: last.id }) : '' };
+    return { campaigns, nextPageToken: rows.length > size && last ? encodePageToken({ sendAt: last.sendAt.toISOString(), id: last.id }, { statuses: query.statuses }) : '' };
   }
 
   /**

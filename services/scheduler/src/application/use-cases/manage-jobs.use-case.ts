@@ -99,7 +99,8 @@ export class ManageJobsUseCase {
    * One page of runs, newest first (started_at, then id, descending), with the token of the
    * next page ('' on the last). `jobName` '' = all jobs; page size per common.proto (0 = 50,
    * above 500 clamped); optional started range [from, to). NotFoundError for an unknown name;
-   * ValidationError for a negative page size (`page_size`), a bad page token, or from ≥ to
+   * ValidationError for a negative page size (`page_size`), a bad page token (one issued for
+   * other filters included), or from ≥ to
    * (`started`).
    */
   async listJobRuns(query: ListJobRunsQuery): Promise<{ readonly runs: JobRun[]; readonly nextPageToken: string }> {
@@ -108,9 +109,10 @@ export class ManageJobsUseCase {
     if (query.startedFrom && query.startedTo && query.startedFrom.getTime() >= query.startedTo.getTime()) {
       throw new ValidationError('started', 'from must be before to');
     }
+    const filter = { jobName: name ?? null, startedFrom: query.startedFrom ?? null, startedTo: query.startedTo ?? null };
     let after: JobRunCursor | undefined;
     if (query.pageToken !== '') {
-      const t = decodePageToken(query.pageToken, ['startedAt', 'id']);
+      const t = decodePageToken(query.pageToken, ['startedAt', 'id'], filter);
       after = { startedAt: new Date(t.startedAt), id: t.id };
       if (Number.isNaN(after.startedAt.getTime())) throw new ValidationError('page_token', 'is not a valid page token');
     }
@@ -123,7 +125,7 @@ export class ManageJobsUseCase {
     });
     const runs = rows.slice(0, size);
     const last = runs[runs.length - 1];
-    const nextPageToken = rows.length > size && last ? encodePageToken({ startedAt: last.startedAt.toISOString(), id: last.id }) : '';
+    const nextPageToken = rows.length > size && last ? encodePageToken({ startedAt: last.startedAt.toISOString(), id: last.id }, filter) : '';
     return { runs, nextPageToken };
   }
 

@@ -47,7 +47,8 @@ export interface ListTicketsOutput {
 /**
  * ListTickets: newest first (createdAt DESC, id DESC) or, with `order: sla_due_asc`, soonest
  * SLA deadline first (slaDueAt ASC, id ASC); keyset-paged with an opaque token that
- * remembers the order (a token used with another order → Validation page_token).
+ * remembers the order and the filters (a token used with another order or other filters →
+ * Validation page_token).
  * Filters AND together (see TicketListFilter). The SLA monitor uses
  * `statuses=[OPEN, ASSIGNED, IN_PROGRESS]` with an SLA due window.
  * Roles: TICKET_PERMISSIONS.read. Errors: Validation (statuses, type, types, priorities,
@@ -64,7 +65,7 @@ export class ListTicketsUseCase {
     if (order !== 'created_desc' && order !== 'sla_due_asc') throw new ValidationError('order_by', `unknown order "${String(order)}"`);
     let after = null;
     if (input.pageToken) {
-      const pos = decodePageToken(input.pageToken, ['c', 'i', 'o'] as const);
+      const pos = decodePageToken(input.pageToken, ['c', 'i', 'o'] as const, filter);
       const at = new Date(pos.c);
       if (Number.isNaN(at.getTime()) || pos.o !== order) throw new ValidationError('page_token', 'is not a valid page token for this order');
       after = { at, id: pos.i };
@@ -75,7 +76,7 @@ export class ListTicketsUseCase {
     const lastAt = last ? (order === 'sla_due_asc' ? last.slaDueAt : last.createdAt) : null;
     return {
       tickets: page,
-      nextPageToken: rows.length > limit && last && lastAt ? encodePageToken({ c: lastAt.toISOString(), i: last.id, o: order }) : null,
+      nextPageToken: rows.length > limit && last && lastAt ? encodePageToken({ c: lastAt.toISOString(), i: last.id, o: order }, filter) : null,
     };
   }
 }
