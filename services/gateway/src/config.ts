@@ -141,7 +141,9 @@ const nonNegativeInt = () =>
  *   `INBOUND_MESSAGES_RETENTION_MS` how long the ids of inbound WhatsApp messages acted on are kept
  *   for the webhook dedupe (default 7d: providers retry a webhook for minutes, not days);
  *   `RECEIPTS_RETENTION_MS` how long provider receipts are kept (default 30d; a receipt arriving
- *   later than that is applied again, which is harmless: receipts never move a delivery backwards).
+ *   later than that is applied again, which is harmless: receipts never move a delivery backwards),
+ *   and how long a receipt that came before its send was recorded waits in `pending_receipts` for
+ *   that send (one never recorded is then dropped).
  * - `GATEWAY_TEST_PAUSE_AFTER_SEND_MS`: TEST HOOK ONLY (crash-safety spec): after a provider accepted a
  *   message the dispatcher waits this long before its bookkeeping, so a test can SIGKILL the process
  *   there. 0 (default) = off; never set it in production.

@@ -101,6 +101,8 @@ export async function startGatewayService(
     housekeeping: [
       { name: 'inbound_messages', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'inbound_messages', config.INBOUND_MESSAGES_RETENTION_MS) },
       { name: 'receipts', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'receipts', config.RECEIPTS_RETENTION_MS) },
+      // Receipts kept for a send that was never recorded (see HandleReceiptUseCase): the same retention.
+      { name: 'pending_receipts', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'pending_receipts', config.RECEIPTS_RETENTION_MS) },
     ],
   });
   const { dataSource, bus } = runtime;
@@ -140,9 +142,8 @@ export async function startGatewayService(
     const directory: RecipientDirectory = customerClient
       ? new GrpcRecipientDirectory(customerClient, config.RESOLVE_PAGE_SIZE, { ttlMs: config.DIRECTORY_CACHE_TTL_MS })
       : { resolve: () => unavailable('customer service'), customer: () => unavailable('customer service'), staff: () => unavailable('customer service') };
-    const templates: TemplateRenderer = templateClient
-      ? new GrpcTemplateRenderer(templateClient)
-      : { render: () => unavailable('template service'), renderBatch: () => unavailable('template service') };
+    const renderer = templateClient ? new GrpcTemplateRenderer(templateClient) : undefined;
+    const templates: TemplateRenderer = renderer ?? { render: () => unavailable('template service'), renderBatch: () => unavailable('template service') };
 
     const ingest = new IngestNotificationUseCase({
       store, directory, templates, logger, clock, smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES,
@@ -229,9 +230,9 @@ export async function startGatewayService(
             return;
           }
           // Rejects only when the message could not be recorded (inbound_messages unreachable):
-          // nothing was done, and the webhook's 500 makes the provider deliver it again.
-          const res = await inboundContext.run(m.messageId ? { messageId: m.messageId } : {}, () => replies.handle(m));
-          logger.info({ provider: m.provider, action: res.action, ticket_id: res.ticketId }, 'technician reply handled');
+          // nothing was done, and the webhook's 500 makes the provider deliver it again. The reply
+          // flow logs what it did ("technician reply handled"), once per message.
+          await inboundContext.run(m.messageId ? { messageId: m.messageId } : {}, () => replies.handle(m));
         },
       },
     });
@@ -280,7 +281,9 @@ export async function startGatewayService(
         },
       }
       : undefined;
-    const handler = createNotificationServiceHandler({ store, ingest, chains, feed, clock, background: runInBackground, ...(enrich ? { enrich } : {}) });
+    const handler = createNotificationServiceHandler({
+      store, ingest, chains, feed, clock, background: runInBackground, ...(enrich ? { enrich } : {}), ...(renderer ? { catalog: renderer } : {}),
+    });
     const resumed = await resumeBroadcasts({ store, ingest, background: runInBackground });
     if (resumed > 0) logger.info({ resumed }, 'resuming broadcasts left RESOLVING by a stopped gateway');
     const grpc = await serveGrpc('gateway', handler, config, logger);

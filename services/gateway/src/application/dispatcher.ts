@@ -1,6 +1,6 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from '@notify/logger';
-import { NotifyAttr, extractTraceContext, withSpan } from '@notify/telemetry';
+import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
 import {
   decideAfterFailure, isUrgent, quietHoursEnd, rateLimitDeferral,
   type AttemptOutcome, type Channel, type DeliveryRecord, type OutgoingMessage, type Priority, type SendOutcome,
@@ -69,6 +69,17 @@ export interface DispatcherOptions {
   /** Observes each finished round (metrics). */
   onRound?: (d: DeliveryRecord, attempts: readonly NewAttempt[]) => void;
 }
+
+/** `gateway.send` span attributes that @notify/telemetry's NotifyAttr has no constant for. */
+export const SendSpanAttr = {
+  /** The delivery's status after the round: SENT, FAILED (retry scheduled) or DEAD. */
+  STATUS: 'notify.delivery.status',
+  /** true when the round went past its chain's first provider (or to the SMS fallback). */
+  FAILOVER: 'notify.failover',
+} as const;
+
+/** Name of the `gateway.send` span event recorded for each provider a round skipped without calling it. */
+export const PROVIDER_SKIPPED_EVENT = 'provider skipped';
 
 const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
   accepted: 'ACCEPTED',
@@ -221,12 +232,23 @@ export class Dispatcher {
         [NotifyAttr.DELIVERY_ID]: d.id, [NotifyAttr.CHANNEL]: d.channel, [NotifyAttr.NOTIFICATION_TYPE]: d.notificationType,
         [NotifyAttr.RECIPIENT]: d.recipient, [NotifyAttr.ATTEMPT]: d.rounds + 1, [NotifyAttr.TICKET_ID]: d.ticketId ?? undefined,
       },
-      () => this.sendRound(d),
+      (span) => this.sendRound(d, span),
       { parent },
     );
   }
 
-  private async sendRound(d: DeliveryRecord): Promise<void> {
+  /**
+   * One round: the channel's providers (and the SMS fallback), then its bookkeeping, the kept
+   * receipts of the message it sent (see HandleReceiptUseCase) and what it came to:
+   * - the span: `notify.delivery.status` (SENT / FAILED / DEAD), `notify.provider`,
+   *   `notify.failover`, status ERROR with the last error when the round ended FAILED or DEAD,
+   *   and an event `provider skipped` (provider, reason, error) per provider not called (breaker
+   *   open, Retry-After pause);
+   * - the log: DEAD at warn (delivery id, provider, rounds, error), FAILED at info (the same with
+   *   the next attempt time), SENT at debug (2000 a second at full speed would drown the log; the
+   *   delivery log, the `delivery.sent` events and /metrics have every one of them).
+   */
+  private async sendRound(d: DeliveryRecord, span?: Span): Promise<void> {
     const attempts: NewAttempt[] = [];
     const isGroup = d.recipientKind === 'GROUP' || d.recipient.endsWith('@g.us');
     const msg = (text: string): OutgoingMessage => ({
@@ -277,12 +299,55 @@ export class Dispatcher {
       await new Promise((r) => setTimeout(r, this.o.pauseAfterSendMs));
     }
     const after = await this.o.store.recordRound(d.id, attempts, result, this.o.clock(), d);
-    if (after) {
-      this.o.onRound?.(after, attempts);
-      this.o.logger.info(
-        { delivery_id: d.id, status: after.status, provider: after.provider, attempts: attempts.length, failover: after.failover },
-        'delivery round finished',
-      );
+    if (after) this.o.onRound?.(after, attempts);
+    if (after?.status === 'SENT' && result.status === 'SENT') await this.applyKeptReceipts(after, result.providerMessageId);
+    this.report(d, after, result, attempts, span);
+  }
+
+  /**
+   * Receipts the provider posted before this round was recorded (a fast callback overtaking the
+   * bookkeeping) were kept by the store; they are applied now that the message id is recorded,
+   * under the same retry policy as any receipt. A failure here is logged; the kept receipts then
+   * wait for the next receipt of that message or the housekeeping (RECEIPTS_RETENTION_MS).
+   */
+  private async applyKeptReceipts(after: DeliveryRecord, providerMessageId: string): Promise<void> {
+    const now = this.o.clock();
+    try {
+      const d = await this.o.store.applyKeptReceipts(after.provider!, providerMessageId, now, (rounds) => decideAfterFailure(now, rounds, this.o.maxRounds, false, this.o.backoff));
+      if (!d) return;
+      const fields = { delivery_id: d.id, provider: d.provider, from: after.status, to: d.status };
+      if (d.status === 'DEAD') this.o.logger.warn({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipts that came before the send was recorded applied: delivery DEAD');
+      else if (d.status === 'FAILED') this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError, next_attempt_at: d.nextAttemptAt?.toISOString() ?? null }, 'receipts that came before the send was recorded applied: delivery failed, retry scheduled');
+      else this.o.logger.info(fields, 'receipts that came before the send was recorded applied');
+    } catch (err) {
+      this.o.logger.error({ err, delivery_id: after.id, provider: after.provider }, 'receipts kept for a sent message could not be applied');
+    }
+  }
+
+  /** The round's span attributes, status and events, and its log line (see sendRound). */
+  private report(d: DeliveryRecord, after: DeliveryRecord | null, result: RoundResult, attempts: readonly NewAttempt[], span?: Span): void {
+    // What the row became (a lease that expired meanwhile made it DEAD whatever the round found).
+    const status = after?.status ?? result.status;
+    const provider = after?.provider ?? result.provider ?? undefined;
+    const error = status === 'SENT' ? null : (after?.lastError ?? (result.status === 'SENT' ? null : result.lastError));
+    const failover = result.status === 'SENT' ? result.failover : new Set(attempts.map((a) => a.provider)).size > 1;
+    if (span?.isRecording()) {
+      span.setAttributes(spanAttributes({ [SendSpanAttr.STATUS]: status, [NotifyAttr.PROVIDER]: provider, [SendSpanAttr.FAILOVER]: failover }));
+      for (const a of attempts) {
+        if (a.outcome !== 'BREAKER_OPEN' && a.outcome !== 'RATE_LIMITED') continue;
+        span.addEvent(PROVIDER_SKIPPED_EVENT, spanAttributes({ [NotifyAttr.PROVIDER]: a.provider, 'notify.skip_reason': a.outcome, 'notify.error': a.error ?? undefined }));
+      }
+      if (status === 'FAILED' || status === 'DEAD') span.setStatus({ code: SpanStatusCode.ERROR, message: redactText(error ?? status) });
+    }
+    const fields = { delivery_id: d.id, status, provider: provider ?? null, rounds: after?.rounds ?? d.rounds + 1, attempts: attempts.length, failover };
+    const tried = attempts.filter((a) => a.error).map((a) => `${a.provider}: ${a.error}`);
+    if (status === 'DEAD') {
+      this.o.logger.warn({ ...fields, error, tried }, 'delivery DEAD: no more rounds (RetryDelivery re-drives it)');
+    } else if (status === 'FAILED') {
+      const next = after?.nextAttemptAt ?? (result.status === 'FAILED' ? result.nextAttemptAt : null);
+      this.o.logger.info({ ...fields, error, tried, next_attempt_at: next?.toISOString() ?? null, pinned_provider: after?.pinnedProvider ?? null }, 'delivery round failed: retry scheduled');
+    } else {
+      this.o.logger.debug(fields, 'delivery sent');
     }
   }
 

@@ -12,16 +12,19 @@ export interface ReceiptInput {
   at: Date;
 }
 
-export type ReceiptOutcome = 'applied' | 'duplicate' | 'no_change' | 'unknown';
+export type ReceiptOutcome = 'applied' | 'duplicate' | 'no_change' | 'kept' | 'unknown';
 
 /**
  * A provider receipt (issue 5 "Receipts"): finds the delivery by (provider, provider message
  * id), or by Fonnte's stateid for its later receipts, and moves it to DELIVERED / READ / FAILED
  * — never backwards (READ after DELIVERED moves on, DELIVERED after READ is a no-op); an
- * identical receipt twice is a no-op; a `pending` one only stores Fonnte's stateid link. A
- * receipt may overtake the sender's own bookkeeping (simulators post 50 ms after accepting), so
- * an unknown id is looked up again `retries` times `retryDelayMs` apart (default 5 × 200 ms)
- * before it is logged as unknown (the webhook still answers 200: Fonnte would retry otherwise).
+ * identical receipt twice is a no-op; a `pending` one only stores Fonnte's stateid link.
+ * A receipt may overtake the sender's own bookkeeping (the provider answers the send slowly, its
+ * callback comes first): a receipt no delivery matches yet is KEPT (`kept`, logged at debug) and
+ * applied, with the same rules, when the round that records its message id commits (the
+ * dispatcher's applyKeptReceipts); one nothing ever matches is dropped after
+ * RECEIPTS_RETENTION_MS. The webhook answers 200 either way (Fonnte would retry otherwise).
+ * `unknown`: the receipt names no message (logged at warn).
  * A `failed` receipt on a SENT delivery counts as a failed round under the dispatcher's retry
  * policy (`decideAfterFailure` with the rounds already made): DEAD when they reached
  * `maxRounds`, else FAILED with the next round after `backoff(rounds)`.
@@ -31,30 +34,30 @@ export class HandleReceiptUseCase {
     private readonly o: {
       store: DeliveryStore;
       clock: Clock;
-      logger: Pick<Logger, 'info' | 'warn'>;
+      logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
       /** Send rounds before DEAD (DELIVERY_MAX_ATTEMPTS), as the dispatcher's. */
       maxRounds: number;
       /** Wait before round n+1 after n failed rounds, ms: the dispatcher's backoff (backoffMs of @notify/db). */
       backoff: (round: number) => number;
-      retries?: number;
-      retryDelayMs?: number;
     },
   ) {}
 
   async execute(r: ReceiptInput): Promise<ReceiptOutcome> {
-    const retries = this.o.retries ?? 5;
-    for (let i = 0; ; i++) {
-      const now = this.o.clock();
-      const res = await this.o.store.applyReceipt(r, now, (rounds) => decideAfterFailure(now, rounds, this.o.maxRounds, false, this.o.backoff));
-      if (res.kind === 'applied') {
-        this.o.logger.info({ delivery_id: res.delivery.id, provider: r.provider, from: res.from, to: res.delivery.status }, 'receipt applied');
-        return 'applied';
-      }
-      if (res.kind !== 'unknown') return res.kind;
-      if (i >= retries) break;
-      await new Promise((resolve) => setTimeout(resolve, this.o.retryDelayMs ?? 200));
+    const now = this.o.clock();
+    const res = await this.o.store.applyReceipt(r, now, (rounds) => decideAfterFailure(now, rounds, this.o.maxRounds, false, this.o.backoff));
+    const ids = { provider: r.provider, provider_message_id: r.providerMessageId, state_id: r.stateId, status: r.status };
+    if (res.kind === 'applied') {
+      const d = res.delivery;
+      const fields = { delivery_id: d.id, provider: r.provider, from: res.from, to: d.status };
+      // A failed receipt ends a delivery like a failed round does: DEAD at warn, FAILED with its retry time.
+      if (d.status === 'DEAD') this.o.logger.warn({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipt applied: delivery DEAD (no more rounds; RetryDelivery re-drives it)');
+      else if (d.status === 'FAILED') this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError, next_attempt_at: d.nextAttemptAt?.toISOString() ?? null }, 'receipt applied: delivery failed, retry scheduled');
+      else this.o.logger.info(fields, 'receipt applied');
+    } else if (res.kind === 'kept') {
+      this.o.logger.debug(ids, 'receipt for a message id not recorded yet: kept until its send is recorded');
+    } else if (res.kind === 'unknown') {
+      this.o.logger.warn(ids, 'receipt without a message id or stateid (ignored)');
     }
-    this.o.logger.warn({ provider: r.provider, provider_message_id: r.providerMessageId, state_id: r.stateId, status: r.status }, 'receipt for an unknown message id (ignored)');
-    return 'unknown';
+    return res.kind;
   }
 }

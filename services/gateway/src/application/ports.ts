@@ -68,11 +68,15 @@ export interface DeliveryFilter {
   createdTo?: Date;
 }
 
-/** Result of a receipt (see {@link PgDeliveryStore.applyReceipt}). */
+/**
+ * Result of a receipt (see {@link PgDeliveryStore.applyReceipt}): `kept` = no delivery has that
+ * message id (yet): the receipt is kept and applied when the send is recorded; `unknown` = the
+ * receipt names no message at all (neither message id nor stateid).
+ */
 export type ReceiptResult =
   | { kind: 'applied'; delivery: DeliveryRecord; from: DeliveryStatus }
   | { kind: 'duplicate' | 'no_change'; delivery?: DeliveryRecord }
-  | { kind: 'unknown' };
+  | { kind: 'kept' | 'unknown' };
 
 /** Aggregates of GetStats. */
 export interface DeliveryStats {
@@ -123,12 +127,22 @@ export interface DeliveryStore {
   recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date, claimed?: DeliveryRecord): Promise<DeliveryRecord | null>;
   expireLeases(now: Date): Promise<DeliveryRecord[]>;
   redrive(id: string, now: Date): Promise<DeliveryRecord>;
-  /** `afterFailure(rounds)`: what a `failed` receipt makes of a SENT delivery that made `rounds` send rounds. */
+  /**
+   * Applies a provider receipt, or keeps it when no delivery matches yet (the receipt overtook
+   * the round that records the send). `afterFailure(rounds)`: what a `failed` receipt makes of a
+   * SENT delivery that made `rounds` send rounds.
+   */
   applyReceipt(
     r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
     now: Date,
     afterFailure: (rounds: number) => FailureDecision,
   ): Promise<ReceiptResult>;
+  /**
+   * Applies the receipts kept for `(provider, providerMessageId)` (and for the Fonnte stateid they
+   * link) now that a round recorded that message id, as applyReceipt would have; call it after the
+   * round committed. Resolves with the delivery after them, or null when none were kept.
+   */
+  applyKeptReceipts(provider: string, providerMessageId: string, now: Date, afterFailure: (rounds: number) => FailureDecision): Promise<DeliveryRecord | null>;
   delivery(id: string): Promise<DeliveryRecord | null>;
   attempts(deliveryId: string): Promise<AttemptRecord[]>;
   deliveriesOf(notificationId: string): Promise<DeliveryRecord[]>;
@@ -224,4 +238,20 @@ export interface TemplateRenderer {
    * UnavailableError / TimeoutError when the template service is down or slow.
    */
   renderBatch(jobs: readonly RenderJob[]): Promise<RenderOutcome[]>;
+}
+
+/** One active version of a template key: its channel and locale. */
+export interface TemplateVariant {
+  channel: Channel;
+  locale: Locale;
+}
+
+/**
+ * What the template service holds (its ListTemplates): the active versions of a key, so a
+ * Broadcast naming a template nobody could be sent is refused before anything is stored.
+ * Errors: UnavailableError / TimeoutError when the template service is down or slow.
+ */
+export interface TemplateCatalog {
+  /** The active versions of exactly `key` (any channel, locale); empty when there is no such template. */
+  variants(key: string): Promise<TemplateVariant[]>;
 }

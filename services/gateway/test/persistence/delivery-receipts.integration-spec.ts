@@ -3,7 +3,10 @@
 // server, receipts POSTed over HTTP as the providers send them. A `failed` receipt spends the
 // retry budget like a failed round (DEAD after the last round, the dispatcher's backoff
 // otherwise); a Fonnte in-between status ties the stateid to the message id; a re-sent
-// delivery's new stateid replaces the old one.
+// delivery's new stateid replaces the old one. A receipt that overtakes the round's bookkeeping
+// (posted while the provider call is still being answered) is kept and applied when the round
+// is recorded, with the same duplicate and ordering rules; kept receipts nothing matches are
+// purged after the receipts' retention.
 import { randomUUID } from 'node:crypto';
 import { backoffMs } from '@notify/db';
 import type { TestSchema } from '@notify/testing';
@@ -11,6 +14,7 @@ import type { DataSource } from 'typeorm';
 import { Dispatcher, HandleReceiptUseCase, type ChannelSender, type NewDelivery } from '../../src/application';
 import type { DeliveryRecord, Priority } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
+import { purgeOlderThan } from '../../src/infrastructure/persistence/housekeeping';
 import { startWebhookServer, type WebhookServer } from '../../src/transport/http/webhook-server';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
 
@@ -18,6 +22,8 @@ const SECRET = 'receipts-it-secret';
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 /** The dispatcher's backoff as server.ts builds it (backoffMs), jitter pinned to its maximum. */
 const backoff = (round: number) => backoffMs(round, 1_000, 60_000, () => 1);
+/** Provider message ids unique to this run (the schema is fresh, ids need not be; they are for the reader). */
+const prefix = randomUUID().slice(0, 8);
 
 describe('receipts (Postgres + webhook server)', () => {
   let schema: GatewaySchema;
@@ -30,11 +36,14 @@ describe('receipts (Postgres + webhook server)', () => {
   const later = (ms: number) => (now = new Date(now.getTime() + ms));
   /** Provider sends: [recipient, provider message id]; ids are 1, 2, 3… in send order. */
   const sends: Array<[string, string]> = [];
+  /** Runs after the provider "accepted" a message and before it answers the send: a callback faster than the answer. */
+  let beforeAnswer: ((id: string) => Promise<void>) | undefined;
   const fonnte: ChannelSender = {
     names: () => ['fonnte'],
     async send(msg) {
-      const id = String(sends.length + 1);
+      const id = `${prefix}-${sends.length + 1}`;
       sends.push([msg.to, id]);
+      await beforeAnswer?.(id);
       const outcome = { kind: 'accepted' as const, providerMessageId: id };
       return { outcome, provider: 'fonnte', attempts: [{ provider: 'fonnte', result: 'accepted', outcome, latencyMs: 5 }] };
     },
@@ -43,7 +52,7 @@ describe('receipts (Postgres + webhook server)', () => {
     store, channels: { WHATSAPP: fonnte }, wake: { wait: async () => undefined, poke: () => undefined }, logger: quiet, clock: () => now,
     workers: 4, batchSize: 10, pollMs: 1000, leaseMs: 60_000, maxRounds, backoff, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0, costs: {},
   });
-  const receiptsUseCase = (maxRounds: number) => new HandleReceiptUseCase({ store, clock: () => now, logger: quiet, maxRounds, backoff, retries: 0 });
+  const receiptsUseCase = (maxRounds: number) => new HandleReceiptUseCase({ store, clock: () => now, logger: quiet, maxRounds, backoff });
 
   beforeAll(async () => {
     schema = await openGatewaySchema('gw_receipts', 3);
@@ -53,6 +62,9 @@ describe('receipts (Postgres + webhook server)', () => {
       host: '127.0.0.1', port: 0, webhookSecret: SECRET, logger: quiet,
       handlers: { onReceipt: async (r) => void (await use.execute(r)), onInbound: () => undefined },
     });
+  });
+  afterEach(() => {
+    beforeAnswer = undefined;
   });
   afterAll(async () => {
     await server?.close();
@@ -167,5 +179,88 @@ describe('receipts (Postgres + webhook server)', () => {
       provider: 'fonnte', outcome: 'ACCEPTED', error: null, latencyMs: 5, providerMessageId: 'e-2', costRupiah: 0, httpStatus: 200, startedAt: now, finishedAt: now,
     }], { status: 'SENT', provider: 'fonnte', providerMessageId: 'e-2', costRupiah: 0, failover: false, channel: 'WHATSAPP', body: null }, now);
     expect(after).toMatchObject({ status: 'SENT', providerMessageId: 'e-2', providerStateId: null });
+  });
+
+  describe('a receipt that arrives before the send is recorded', () => {
+    it('is kept (answered 200) and applied when the round is recorded: the delivery ends DELIVERED at the receipt\'s time', async () => {
+      use = receiptsUseCase(5);
+      const d = await queue('NORMAL');
+      const deliveredAt = new Date('2026-12-07T03:00:01.000Z');
+      beforeAnswer = async (id) => {
+        await fonnteStatus({ id, status: 'delivered', state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
+        // Nothing to apply it to yet: the delivery is still SENDING.
+        expect((await reload(d)).status).toBe('SENDING');
+      };
+      await dispatcher(5).runOnce();
+      expect(await reload(d)).toMatchObject({ status: 'DELIVERED', providerMessageId: sendsTo(d)[0], deliveredAt, rounds: 1 });
+      const kept = await ds.query(`SELECT count(*)::int AS n FROM "${pg.schema}".pending_receipts WHERE message_key = $1`, [`id:${sendsTo(d)[0]}`]);
+      expect(kept[0].n).toBe(0);
+    });
+
+    it('read before delivered (out of order) and delivered twice: READ with each receipt\'s time; a late repeat changes nothing', async () => {
+      use = receiptsUseCase(5);
+      const d = await queue('NORMAL');
+      const readAt = new Date('2026-12-07T03:00:05.000Z');
+      const deliveredAt = new Date('2026-12-07T03:00:03.000Z');
+      beforeAnswer = async (id) => {
+        await fonnteStatus({ id, state: 'read', timestamp: readAt.getTime() / 1000 });
+        await fonnteStatus({ id, state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
+        await fonnteStatus({ id, state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
+      };
+      await dispatcher(5).runOnce();
+      const read = await reload(d);
+      expect(read).toMatchObject({ status: 'READ', readAt, deliveredAt });
+      // The provider repeats its delivered callback after the send was recorded: a duplicate.
+      await fonnteStatus({ id: sendsTo(d)[0], state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
+      expect(await reload(d)).toMatchObject({ status: 'READ', readAt, deliveredAt, updatedAt: read.updatedAt });
+    });
+
+    it('a failed receipt ahead of the bookkeeping counts as a failed round: FAILED with the dispatcher\'s backoff', async () => {
+      use = receiptsUseCase(3);
+      const d = await queue('URGENT');
+      beforeAnswer = async (id) => fonnteStatus({ id, stateid: `st-${id}`, status: 'invalid', state: 'failed' });
+      await dispatcher(3).runOnce();
+      expect(await reload(d)).toMatchObject({
+        status: 'FAILED', rounds: 1, lastError: 'receipt: invalid', nextAttemptAt: new Date(now.getTime() + backoff(1)), providerStateId: `st-${sendsTo(d)[0]}`,
+      });
+    });
+
+    it('Fonnte: the id + stateid callback and a later stateid-only one, both early, link and apply: DELIVERED', async () => {
+      use = receiptsUseCase(5);
+      const d = await queue('HIGH');
+      beforeAnswer = async (id) => {
+        await fonnteStatus({ id, stateid: `st-${id}`, status: 'sent', state: 'sent' });
+        await fonnteStatus({ stateid: `st-${id}`, state: 'delivered' });
+      };
+      await dispatcher(5).runOnce();
+      const [id] = sendsTo(d);
+      expect(await reload(d)).toMatchObject({ status: 'DELIVERED', providerMessageId: id, providerStateId: `st-${id}` });
+    });
+
+    it('receipts racing the bookkeeping of many sends (callback not awaited by the send) are never lost', async () => {
+      use = receiptsUseCase(5);
+      const ds20 = await Promise.all(Array.from({ length: 20 }, () => queue('NORMAL')));
+      const posted: Promise<void>[] = [];
+      let i = 0;
+      beforeAnswer = async (id) => {
+        // Some callbacks leave before the answer, some with it, some after the bookkeeping started.
+        const delay = i++ % 3;
+        posted.push(new Promise<void>((r) => setTimeout(r, delay)).then(() => fonnteStatus({ id, state: 'delivered' })));
+      };
+      const dispatch = dispatcher(5);
+      while ((await dispatch.runOnce()) > 0); // 4 workers: 5 passes
+      await Promise.all(posted);
+      for (const d of ds20) expect((await reload(d)).status).toBe('DELIVERED');
+    });
+
+    it('kept receipts nothing ever matches are purged after the receipts\' retention, newer ones stay', async () => {
+      use = receiptsUseCase(5);
+      await fonnteStatus({ id: `${prefix}-never-old`, state: 'delivered' });
+      await fonnteStatus({ id: `${prefix}-never-new`, state: 'delivered' });
+      await ds.query(`UPDATE "${pg.schema}".pending_receipts SET received_at = now() - interval '31 days' WHERE message_key = $1`, [`id:${prefix}-never-old`]);
+      expect(await purgeOlderThan(ds, pg.schema, 'pending_receipts', 30 * 86_400_000)).toBe(1);
+      const left = await ds.query(`SELECT message_key FROM "${pg.schema}".pending_receipts WHERE message_key LIKE $1`, [`id:${prefix}-never-%`]);
+      expect(left).toEqual([{ message_key: `id:${prefix}-never-new` }]);
+    });
   });
 });

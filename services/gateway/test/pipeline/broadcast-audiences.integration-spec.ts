@@ -1,9 +1,9 @@
 // Broadcast and Notify with explicit audiences, end to end: the gateway passes the audiences to
 // the customer service's ResolveRecipients as they are (one WhatsApp group, staff roles, an area
 // plus a group), the messages reach the Fonnte simulator over real HTTP, and bad audiences are
-// INVALID_ARGUMENT before anything is stored. A Broadcast whose text cannot be rendered is not
-// silently empty: its notification carries the render error, and ends FAILED when nobody could
-// be sent it. Real Postgres, NATS, services and simulators.
+// INVALID_ARGUMENT before anything is stored, as is a template key the template service does not
+// have. A Broadcast whose text cannot be rendered for some recipients is not silently partial:
+// its notification carries the render error. Real Postgres, NATS, services and simulators.
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary } from '@notify/grpc-kit';
@@ -125,17 +125,14 @@ describe('gateway: Broadcast / Notify to explicit audiences (groups, staff roles
     expect(fonnteTo(outsider.e164, reason)).toHaveLength(0);
   });
 
-  it('a Broadcast with an unknown template key is FAILED with an error naming the template, nothing sent', async () => {
+  it('a Broadcast with an unknown template key is INVALID_ARGUMENT naming template_key at once: nothing stored, nothing sent', async () => {
     await staff('Sari Supervisor', ROLE.ROLE_SUPERVISOR);
-    const res = await broadcast([{ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_SUPERVISOR] }], { templateKey: 'no.such.template' });
-    const n = await resolved(res.notification!.id);
-    expect(n).toMatchObject({ status: 'FAILED', deliveriesCreated: 0, templateKey: 'no.such.template' });
-    expect(n.leftOut).toBeGreaterThanOrEqual(1);
-    const viaRpc = (await callUnary(stack.gatewayClient, 'getNotification', { notificationId: n.id })).notification!;
-    expect(viaRpc.status).toBe(gatewayv1.NotificationStatus.NOTIFICATION_STATUS_FAILED);
-    expect(viaRpc.error).toContain('no.such.template');
-    expect(viaRpc.resolvedAt).toBeDefined();
-    expect(await stack.gateway.store.deliveriesOf(n.id)).toEqual([]);
+    const key = `aud:${randomUUID()}`;
+    const err = await broadcast([{ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_SUPERVISOR] }], { idempotencyKey: key, templateKey: 'no.such.template' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toMatch(/^template_key: .*no\.such\.template/);
+    expect(await stack.gateway.store.notificationByKey(key)).toBeNull();
   });
 
   it('a Broadcast some of whose recipients cannot be rendered is RESOLVED for the others, with the reason in error', async () => {

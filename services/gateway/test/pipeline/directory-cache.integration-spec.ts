@@ -5,6 +5,7 @@
 // in one BatchResolveRecipients call; against a customer service without it (an older version
 // during a rolling update: a real gRPC server answering UNIMPLEMENTED) the directory falls back
 // to ResolveRecipients calls, and stops asking for the batch.
+import { randomUUID } from 'node:crypto';
 import { bindService, callUnary, createClient, startGrpcServer, unary } from '@notify/grpc-kit';
 import { commonv1, customerv1, RPC_ROLES } from '@notify/proto';
 import { GrpcRecipientDirectory } from '../../src/infrastructure/clients/grpc-recipient.directory';
@@ -50,10 +51,12 @@ describe('gateway: the directory keeps display facts for the TTL', () => {
     const dir = new GrpcRecipientDirectory(stack.customerClient, 1000, { ttlMs: 60_000 });
     const calls = jest.spyOn(stack.customerClient, 'getStaff');
     try {
-      expect(await dir.staff('no-such-staff')).toBeNull();
-      expect(await dir.staff('no-such-staff')).toBeNull();
+      // Unknown, well-formed ids (the customer service refuses an id that is not a UUID).
+      const noSuchStaff = randomUUID();
+      expect(await dir.staff(noSuchStaff)).toBeNull();
+      expect(await dir.staff(noSuchStaff)).toBeNull();
       expect(calls).toHaveBeenCalledTimes(2);
-      expect(await dir.customer('no-such-customer')).toBeNull();
+      expect(await dir.customer(randomUUID())).toBeNull();
 
       const s = await createStaff('Budi', '081299990002');
       calls.mockClear();

@@ -5,19 +5,23 @@
 //     created no delivery and sent nothing;
 //   - an unknown notification type, a crafted page token and a ListDeliveries ticket_id that
 //     is not a UUID are INVALID_ARGUMENT;
+//   - a Broadcast is checked up front as far as it can be without resolving its audience (bad
+//     channels, priority, actor, an unknown template): INVALID_ARGUMENT and nothing stored, so
+//     the key can be used again; an enum value out of range is INVALID_ARGUMENT naming the
+//     field in every RPC (never a default, never ignored);
 //   - two concurrent Notify calls with one idempotency key: the first notification for both,
 //     the second with duplicate = true; a Notify that failed on a dependency, or that a crashed
 //     call left RESOLVING long enough ago, is resumed by a retry at once (use case, real store).
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, UnavailableError, ValidationError } from '@notify/errors';
-import { callUnary } from '@notify/grpc-kit';
+import { callUnary, createClient } from '@notify/grpc-kit';
 import { encodePageToken } from '@notify/paging';
-import { commonv1, customerv1, gatewayv1 } from '@notify/proto';
+import { commonv1, customerv1, gatewayv1, templatev1 } from '@notify/proto';
 import { waitFor } from '@notify/testing';
 import {
   IngestNotificationUseCase, type IngestRequest, type RecipientDirectory, type RenderJob, type RenderOutcome, type ResolvedRecipient, type TemplateRenderer,
 } from '../../src/application';
-import { startStack, type Stack } from '../support/gateway-stack';
+import { ADMIN_KEY, startStack, type Stack } from '../support/gateway-stack';
 
 jest.setTimeout(60_000);
 
@@ -130,6 +134,99 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     expect(b).toBeInstanceOf(ValidationError);
     expect((b as ValidationError).message).toMatch(/^notification_type: /);
     expect(await rowsTo(p.e164)).toHaveLength(0);
+  });
+
+  describe('bad input is refused at once, naming the field', () => {
+    const AK = commonv1.AudienceKind;
+    const phoneAudience = commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_PHONE, phone: '081355550001' });
+    const broadcast = (extra: Partial<gatewayv1.BroadcastRequest>) =>
+      callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+        idempotencyKey: `napi:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, audiences: [phoneAudience],
+        variables: { maintenance_type: 'Pemeliharaan', area: 'Karawang', start_at: '2026-11-23T01:00:00+07:00', duration_minutes: 60, impact: 'Internet mati', reason: 'ODP' },
+        ...extra,
+      }));
+    const refused = async (call: Promise<unknown>, field: string) => {
+      const err = await call.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).message).toMatch(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `));
+    };
+
+    it('Broadcast{channels:[99]} is INVALID_ARGUMENT naming channels[0], stores nothing, and its key still works', async () => {
+      const key = `napi:${randomUUID()}`;
+      await refused(broadcast({ idempotencyKey: key, channels: [99 as commonv1.Channel] }), 'channels[0]');
+      expect(await stack.gateway.store.notificationByKey(key)).toBeNull();
+      const ok = await broadcast({ idempotencyKey: key, channels: [commonv1.Channel.CHANNEL_WHATSAPP] });
+      expect(ok).toMatchObject({ duplicate: false, notification: { status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVING } });
+    });
+
+    it('Broadcast: priority, channel, actor, audience kind and an unknown template are refused before anything is stored', async () => {
+      const cases: Array<[Partial<gatewayv1.BroadcastRequest>, string]> = [
+        [{ priority: 99 as commonv1.Priority }, 'priority'],
+        [{ channels: [commonv1.Channel.CHANNEL_WHATSAPP, commonv1.Channel.CHANNEL_UNSPECIFIED] }, 'channels[1]'],
+        [{ actor: commonv1.Actor.fromPartial({ kind: commonv1.ActorKind.ACTOR_KIND_SERVICE, role: 99 as commonv1.Role }) }, 'actor.role'],
+        [{ actor: commonv1.Actor.fromPartial({ kind: 42 as commonv1.ActorKind }) }, 'actor.kind'],
+        [{ audiences: [phoneAudience, commonv1.Audience.fromPartial({ kind: 99 as commonv1.AudienceKind })] }, 'audiences[1].kind'],
+        [{ audiences: [commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_PHONE, phone: '12' })] }, 'audiences[0].phone'],
+        [{ templateKey: `no.such.template.${randomUUID().slice(0, 8)}` }, 'template_key'],
+      ];
+      for (const [extra, field] of cases) {
+        const key = `napi:${randomUUID()}`;
+        await refused(broadcast({ ...extra, idempotencyKey: key }), field);
+        expect(await stack.gateway.store.notificationByKey(key)).toBeNull();
+      }
+    });
+
+    it('Broadcast of a template that has no version on the requested channels is INVALID_ARGUMENT naming channels', async () => {
+      const templates = createClient(templatev1.TemplateServiceClient, `127.0.0.1:${stack.template.grpc.port}`, { apiKey: ADMIN_KEY });
+      try {
+        const key = `test.whatsapp_only_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
+        await callUnary(templates, 'upsertTemplate', templatev1.UpsertTemplateRequest.fromPartial({
+          key, channel: commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID, body: 'Halo {{ area }}', description: 'test', sampleVariables: { area: 'Karawang' },
+        }));
+        const smsKey = `napi:${randomUUID()}`;
+        await refused(broadcast({ idempotencyKey: smsKey, templateKey: key, channels: [commonv1.Channel.CHANNEL_SMS] }), 'channels');
+        expect(await stack.gateway.store.notificationByKey(smsKey)).toBeNull();
+        // On WhatsApp (the default channel) it is accepted.
+        expect((await broadcast({ templateKey: key })).duplicate).toBe(false);
+      } finally {
+        (templates as unknown as { close(): void }).close();
+      }
+    });
+
+    it('Notify: priority 99 and channel 99 are INVALID_ARGUMENT naming the field; nothing is stored', async () => {
+      for (const [extra, field] of [
+        [{ priority: 99 as commonv1.Priority }, 'priority'],
+        [{ channels: [99 as commonv1.Channel] }, 'channels[0]'],
+      ] as Array<[Partial<gatewayv1.NotifyRequest>, string]>) {
+        const key = `napi:${randomUUID()}`;
+        await refused(notify([phone(freshPhone().local)], { ...extra, idempotencyKey: key, variables: welcome('enum') }), field);
+        expect(await stack.gateway.store.notificationByKey(key)).toBeNull();
+      }
+    });
+
+    it('ListDeliveries filters, WatchDeliveries types and RetryDelivery actor out of range are INVALID_ARGUMENT naming the field', async () => {
+      const list = (req: Partial<gatewayv1.ListDeliveriesRequest>) => callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial(req));
+      await refused(list({ status: 99 as gatewayv1.DeliveryStatus }), 'status');
+      await refused(list({ channel: 99 as commonv1.Channel }), 'channel');
+      await refused(list({ provider: 99 as gatewayv1.Provider }), 'provider');
+      await refused(list({ notificationType: 99 as commonv1.NotificationType }), 'notification_type');
+      // Known values still filter.
+      expect(Array.isArray((await list({ status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENT, channel: commonv1.Channel.CHANNEL_SMS })).deliveries)).toBe(true);
+
+      const stream = stack.gatewayClient.watchDeliveries(gatewayv1.WatchDeliveriesRequest.fromPartial({
+        types: [gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_SENT, 99 as gatewayv1.DeliveryEventType],
+      }));
+      const err = await new Promise<Error & { code?: number }>((resolve) => {
+        stream.on('error', resolve);
+        stream.on('data', () => undefined);
+      });
+      expect(err.code).toBe(3); // INVALID_ARGUMENT
+      expect(err.message).toMatch(/types\[1\]: /);
+
+      await refused(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({
+        deliveryId: randomUUID(), actor: commonv1.Actor.fromPartial({ kind: 99 as commonv1.ActorKind }),
+      })), 'actor.kind');
+    });
   });
 
   it('ListDeliveries: a page token that decodes but holds a bad date or a non-UUID id is INVALID_ARGUMENT', async () => {

@@ -503,7 +503,7 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text === sent.body)).toHaveLength(1);
   });
 
-  it('customer service unreachable → the event is retried (nak), nothing lost: delivered once it is back', async () => {
+  it('customer service unreachable → the event is retried (in place, held unacknowledged), nothing lost: delivered once it is back', async () => {
     const { customer, phone } = await register('bogor', 'Yanti Susanti');
     const good = stack.gatewayEnv['CUSTOMER_ADDR']!;
     await stack.restartGateway({ CUSTOMER_ADDR: '127.0.0.1:1' });
@@ -511,8 +511,11 @@ describe('gateway pipeline features', () => {
     const consumer = eventConsumer('gateway', 'ticket', { ns: stack.nats.namespace });
     const nc = await connect({ servers: stack.nats.url });
     try {
-      // At least one failed delivery of the event (nak'ed: customer UNAVAILABLE) and no rows.
-      await waitFor(async () => (await (await jetstreamManager(nc)).consumers.info(consumer.stream, consumer.durable)).num_redelivered > 0, { timeoutMs: 15_000 });
+      // The event is taken and held (an ordered consumer retries a transient failure in place,
+      // keeping the ticket's later events behind it): not acknowledged, and no rows, past a retry.
+      await waitFor(async () => (await (await jetstreamManager(nc)).consumers.info(consumer.stream, consumer.durable)).num_ack_pending > 0, { timeoutMs: 15_000 });
+      await new Promise((r) => setTimeout(r, 2_500)); // > the first retry delay (2 s)
+      expect((await (await jetstreamManager(nc)).consumers.info(consumer.stream, consumer.durable)).num_ack_pending).toBeGreaterThan(0);
     } finally {
       await nc.close();
     }
@@ -544,7 +547,7 @@ describe('gateway pipeline features', () => {
     await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.startsWith('✅ *REGISTRASI BERHASIL*')), { timeoutMs: 20_000 });
   });
 
-  it('the housekeeping deletes inbound message ids, receipts and processed-event claims past their retention, and nothing newer', async () => {
+  it('the housekeeping deletes inbound message ids, receipts (also those kept for a send never recorded) and processed-event claims past their retention, and nothing newer', async () => {
     const pg = new Client({ connectionString: stack.gatewaySchema.url });
     await pg.connect();
     const s = `"${stack.gatewaySchema.schema}"`;
@@ -555,15 +558,21 @@ describe('gateway pipeline features', () => {
         `INSERT INTO ${s}.receipts (provider, message_key, status, occurred_at, received_at) VALUES ('fonnte', $1, 'delivered', now(), now() - interval '31 days'), ('fonnte', $2, 'delivered', now(), now() - interval '29 days')`,
         [`old-${tag}`, `new-${tag}`],
       );
+      await pg.query(
+        `INSERT INTO ${s}.pending_receipts (provider, message_key, status, occurred_at, received_at) VALUES ('fonnte', $1, 'delivered', now(), now() - interval '31 days'), ('fonnte', $2, 'delivered', now(), now() - interval '29 days')`,
+        [`old-${tag}`, `new-${tag}`],
+      );
       await pg.query(`INSERT INTO ${s}.processed_events (consumer, event_id, processed_at) VALUES ('it', $1, now() - interval '31 days'), ('it', $2, now() - interval '29 days')`, [`old-${tag}`, `new-${tag}`]);
       const left = async () => ({
         inbound: (await pg.query(`SELECT message_id FROM ${s}.inbound_messages WHERE message_id LIKE $1 ORDER BY 1`, [`%${tag}`])).rows.map((r) => r.message_id),
         receipts: (await pg.query(`SELECT message_key FROM ${s}.receipts WHERE message_key LIKE $1 ORDER BY 1`, [`%${tag}`])).rows.map((r) => r.message_key),
+        kept: (await pg.query(`SELECT message_key FROM ${s}.pending_receipts WHERE message_key LIKE $1 ORDER BY 1`, [`%${tag}`])).rows.map((r) => r.message_key),
         processed: (await pg.query(`SELECT event_id FROM ${s}.processed_events WHERE event_id LIKE $1 ORDER BY 1`, [`%${tag}`])).rows.map((r) => r.event_id),
       });
       // HOUSEKEEPING_INTERVAL_MS is 300 ms here (default 1 h); retentions at their defaults (7 d, 30 d, 30 d).
-      await waitFor(async () => (await left()).inbound.length === 1 && (await left()).receipts.length === 1 && (await left()).processed.length === 1, { timeoutMs: 10_000, intervalMs: 100 });
-      expect(await left()).toEqual({ inbound: [`new-${tag}`], receipts: [`new-${tag}`], processed: [`new-${tag}`] });
+      const done = (l: Awaited<ReturnType<typeof left>>) => l.inbound.length === 1 && l.receipts.length === 1 && l.kept.length === 1 && l.processed.length === 1;
+      await waitFor(async () => done(await left()), { timeoutMs: 10_000, intervalMs: 100 });
+      expect(await left()).toEqual({ inbound: [`new-${tag}`], receipts: [`new-${tag}`], kept: [`new-${tag}`], processed: [`new-${tag}`] });
     } finally {
       await pg.end();
     }

@@ -3,10 +3,12 @@
 // table, Fonnte simulator) and the answers really queued and sent by the dispatcher. Covers
 // the review's findings: "1" answers the latest job message (a busy technician taking a new
 // offer), a message that cannot be recorded is answered non-200 (the provider retries), help
-// answers are rate limited (non-URGENT), and the take confirmation names the customer.
+// answers are rate limited (non-URGENT), and the take confirmation names the customer; each
+// reply is one "technician reply handled" line in the gateway's log.
 // Real Postgres, NATS, customer / template / ticket services and simulators.
 import { Client } from 'pg';
 import { callUnary } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { waitFor } from '@notify/testing';
 import type { DeliveryRecord } from '../../src/domain';
@@ -25,9 +27,12 @@ let inbox = Math.floor(Math.random() * 1_000_000);
 
 describe('technician replies through the gateway (webhook → reply flow → ticket service; answers through the pipeline)', () => {
   let stack: Stack;
+  /** The gateway's log lines (info and above). */
+  const logLines: Array<{ level: string; msg: string; [field: string]: unknown }> = [];
 
   beforeAll(async () => {
-    stack = await startStack('gw_reply', { RECIPIENT_RATE_LIMIT: '10', RECIPIENT_RATE_WINDOW_MS: '3600000' });
+    const gatewayLogger = createLogger({ service: 'gateway-reply-it', level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } });
+    stack = await startStack('gw_reply', { RECIPIENT_RATE_LIMIT: '10', RECIPIENT_RATE_WINDOW_MS: '3600000' }, { gatewayLogger });
   }, 90_000);
 
   afterAll(async () => {
@@ -154,5 +159,15 @@ describe('technician replies through the gateway (webhook → reply flow → tic
     // Only the ten went out.
     await new Promise((r) => setTimeout(r, 500));
     expect(stack.sims.fonnte.messages().filter((m) => m.to === bot)).toHaveLength(10);
+  });
+
+  it('a reply is logged once ("technician reply handled" with its provider, inbound message id and action)', async () => {
+    const handled = () => logLines.filter((l) => l.msg === 'technician reply handled');
+    const before = handled().length;
+    const id = ++inbox;
+    expect(await inbound(freshPhone().e164, 'halo, ini siapa?', id)).toBe(200);
+    const lines = handled().slice(before);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'info', provider: 'fonnte', inbound_message_id: String(id), action: expect.any(String) });
   });
 });

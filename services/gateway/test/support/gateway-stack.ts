@@ -104,9 +104,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Starts the whole stack for one test file. `gatewayEnv` entries override the gateway's environment. */
-export async function startStack(prefix: string, gatewayEnv: Record<string, string> = {}, options: { startGateway?: boolean } = {}): Promise<Stack> {
+/**
+ * Starts the whole stack for one test file. `gatewayEnv` entries override the gateway's environment.
+ * `options.gatewayLogger`: the gateway's logger (also after restartGateway), e.g. one writing to
+ * an array to check its lines; the other services always log nowhere.
+ */
+export async function startStack(
+  prefix: string, gatewayEnv: Record<string, string> = {}, options: { startGateway?: boolean; gatewayLogger?: Logger } = {},
+): Promise<Stack> {
   const logger = createLogger({ service: 'gateway-it', level: 'silent' });
+  const gatewayLogger = options.gatewayLogger ?? logger;
   const nats = createTestNats(prefix);
   const [cs, ts, ks, gs] = await Promise.all(['c', 't', 'k', 'g'].map((s) => createTestSchema(`${prefix}_${s}`)));
   const schemas = [cs!, ts!, ks!, gs!];
@@ -148,7 +155,7 @@ export async function startStack(prefix: string, gatewayEnv: Record<string, stri
     ...gatewayEnv,
   };
   let gatewayConfig = loadGatewayConfig(env);
-  let gateway = options.startGateway === false ? (undefined as unknown as RunningGatewayService) : await startGatewayService(gatewayConfig, logger);
+  let gateway = options.startGateway === false ? (undefined as unknown as RunningGatewayService) : await startGatewayService(gatewayConfig, gatewayLogger);
   const customerClient = createClient(customerv1.CustomerServiceClient, customerAddr, { apiKey: ADMIN_KEY });
   const ticketClient = createClient(ticketv1.TicketServiceClient, `127.0.0.1:${ticket.grpc.port}`, { apiKey: ADMIN_KEY });
   const gatewayClient = createClient(gatewayv1.NotificationServiceClient, `127.0.0.1:${gateway ? gateway.grpc.port : 1}`, { apiKey: ADMIN_KEY });
@@ -159,7 +166,7 @@ export async function startStack(prefix: string, gatewayEnv: Record<string, stri
       if (stack.gateway) await stack.gateway.stop();
       gatewayConfig = loadGatewayConfig({ ...env, ...extra });
       stack.gatewayConfig = gatewayConfig;
-      gateway = await startGatewayService(gatewayConfig, logger, overrides);
+      gateway = await startGatewayService(gatewayConfig, gatewayLogger, overrides);
       stack.gateway = gateway;
       (stack.gatewayClient as unknown as { close(): void }).close();
       stack.gatewayClient = createClient(gatewayv1.NotificationServiceClient, `127.0.0.1:${gateway.grpc.port}`, { apiKey: ADMIN_KEY });

@@ -2,7 +2,7 @@ import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary, errorFromItem } from '@notify/grpc-kit';
 import { commonv1, templatev1 } from '@notify/proto';
-import type { RenderJob, RenderOutcome, RenderedText, TemplateRenderer } from '../../application/ports';
+import type { RenderJob, RenderOutcome, RenderedText, TemplateCatalog, TemplateRenderer, TemplateVariant } from '../../application/ports';
 import type { Channel, Locale } from '../../domain';
 
 /**
@@ -28,7 +28,7 @@ const COALESCE_MAX_JOBS = 100;
  * jobs) go through a naturalBatcher, so concurrent callers share ONE BatchRenderTemplates call (a
  * lone job is one RenderTemplate call, as before). Each caller still gets its own outcomes.
  */
-export class GrpcTemplateRenderer implements TemplateRenderer {
+export class GrpcTemplateRenderer implements TemplateRenderer, TemplateCatalog {
   private readonly coalesced: NaturalBatcher<RenderJob, RenderOutcome>;
 
   constructor(private readonly client: templatev1.TemplateServiceClient) {
@@ -56,6 +56,23 @@ export class GrpcTemplateRenderer implements TemplateRenderer {
       outcomes.push(...(await this.renderJobs(jobs.slice(start, start + BATCH_RENDER_MAX_ITEMS))));
     }
     return outcomes;
+  }
+
+  /**
+   * TemplateCatalog: ListTemplates with the key as prefix (any channel and locale, every page),
+   * keeping the templates whose key is exactly `key`.
+   */
+  async variants(key: string): Promise<TemplateVariant[]> {
+    const found: TemplateVariant[] = [];
+    let pageToken = '';
+    do {
+      const res = await callUnary(this.client, 'listTemplates', templatev1.ListTemplatesRequest.fromPartial({ keyPrefix: key, page: { pageSize: 500, pageToken } }));
+      for (const t of res.templates) {
+        if (t.key === key) found.push({ channel: t.channel === commonv1.Channel.CHANNEL_SMS ? 'SMS' : 'WHATSAPP', locale: t.locale === commonv1.Locale.LOCALE_EN ? 'EN' : 'ID' });
+      }
+      pageToken = res.nextPageToken;
+    } while (pageToken !== '');
+    return found;
   }
 
   /** One call for at most BATCH_RENDER_MAX_ITEMS jobs: RenderTemplate for one, BatchRenderTemplates for more. */

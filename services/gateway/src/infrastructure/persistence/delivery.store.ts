@@ -17,7 +17,7 @@ import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mappe
 import type {
   DeliveryFilter, DeliveryStats, DeliveryStore, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult,
 } from '../../application/ports';
-import type { AttemptRow, DeliveryRow, NotificationRow } from './gateway.rows';
+import type { AttemptRow, DeliveryRow, NotificationRow, PendingReceiptRow } from './gateway.rows';
 
 export interface PgDeliveryStoreOptions {
   schema: string;
@@ -83,6 +83,12 @@ const ROUND_GROUP = 256;
  * wait for the group ahead is absorbed by more dispatch workers instead.
  */
 const ROUND_FLUSHES = 1;
+
+/** The order kept receipts of one instant are applied in (see drainKept). */
+const RECEIPT_ORDER: readonly string[] = ['pending', 'sent', 'delivered', 'read', 'failed'];
+
+/** A receipt's key in `receipts` and `pending_receipts`: its message id, else its Fonnte stateid. */
+const messageKey = (r: { providerMessageId?: string; stateId?: string }): string => (r.providerMessageId ? `id:${r.providerMessageId}` : `state:${r.stateId}`);
 
 /** The ambiguous-crash policy's error text (see expireLeases). */
 export const LEASE_EXPIRED_ERROR = 'ambiguous: gateway stopped during the provider call (lease expired); not re-sent automatically, RetryDelivery re-drives it';
@@ -277,7 +283,7 @@ export class PgDeliveryStore implements DeliveryStore {
   private readonly schema: string;
   /** The DataSource as a SqlExecutor (batchedTransaction for the claims). */
   private readonly sql: SqlExecutor;
-  private readonly t: { n: string; d: string; a: string; r: string; o: string };
+  private readonly t: { n: string; d: string; a: string; r: string; p: string; o: string };
   /** LISTEN channel that wakes the dispatcher (`<schema>_deliveries`). */
   readonly wakeChannel: string;
   /** Finished rounds waiting for the next group commit (see recordRound). */
@@ -287,6 +293,8 @@ export class PgDeliveryStore implements DeliveryStore {
   private readonly creates: NaturalBatcher<{ n: NewNotification; now: Date }, { notification: NotificationRecord; created: boolean }>;
   /** Pages of concurrent callers (one statement per batch). */
   private readonly pages: NaturalBatcher<PendingPage, { deliveries: DeliveryRecord[]; notification: NotificationRecord | null }>;
+  /** applyKeptReceipts of concurrent rounds: one look-up of which messages have kept receipts. */
+  private readonly keptLookups: NaturalBatcher<{ provider: string; key: string }, boolean>;
 
   constructor(
     private readonly ds: DataSource,
@@ -299,11 +307,13 @@ export class PgDeliveryStore implements DeliveryStore {
       d: qualifiedTable(this.schema, 'deliveries'),
       a: qualifiedTable(this.schema, 'delivery_attempts'),
       r: qualifiedTable(this.schema, 'receipts'),
+      p: qualifiedTable(this.schema, 'pending_receipts'),
       o: qualifiedTable(this.schema, 'outbox'),
     };
     this.wakeChannel = `${this.schema}_deliveries`;
     this.creates = naturalBatcher((asks) => this.createNotifications(asks), { maxBatchSize: 128 });
     this.pages = naturalBatcher((pages) => this.writePages(pages), { maxBatchSize: 64 });
+    this.keptLookups = naturalBatcher((asks) => this.haveKept(asks), { maxBatchSize: 256 });
   }
 
   /**
@@ -1032,51 +1042,164 @@ export class PgDeliveryStore implements DeliveryStore {
    * delivery is decided by `afterFailure(rounds)` (the rounds the delivery made; the dispatcher's
    * DELIVERY_MAX_ATTEMPTS and backoff): FAILED with the next round at the decision's time, or DEAD
    * with next_attempt_at cleared; last_error `receipt: <the receipt's error>` either way.
-   * `unknown` when no delivery matches.
+   *
+   * No delivery matches (yet): the receipt overtook the round that records its send (a provider
+   * answering slowly, its callback fast). It is KEPT in `pending_receipts` (same key; a second
+   * identical one is `duplicate`) and applied as above when that round commits
+   * ({@link applyKeptReceipts}, called by the dispatcher) or, for a stateid-only one, when a
+   * receipt links that stateid. Race: the round may commit between this lookup and this commit
+   * and look for kept receipts before this one is visible, so after the commit this looks once
+   * more ({@link drainKept}); whichever of the two sees both applies it (the kept row is deleted
+   * in the transaction that applies it, so only one does). `unknown`: the receipt names no
+   * message at all. Kept receipts nothing ever matches are deleted after RECEIPTS_RETENTION_MS.
    */
   async applyReceipt(
     r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
     now: Date,
     afterFailure: (rounds: number) => FailureDecision,
   ): Promise<ReceiptResult> {
-    return this.tx(async (m, changes) => {
-      let row: DeliveryRow | undefined;
-      if (r.providerMessageId) {
-        row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_message_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.providerMessageId]))[0];
-      }
-      const byMessageId = row !== undefined;
-      if (!row && r.stateId) {
-        row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_state_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.stateId]))[0];
-      }
-      if (!row) return { kind: 'unknown' };
-      const key = r.providerMessageId ? `id:${r.providerMessageId}` : `state:${r.stateId}`;
-      const fresh = await this.q<{ status: string }>(
+    if (!r.providerMessageId && !r.stateId) return { kind: 'unknown' };
+    const { result, linkedState } = await this.tx((m, changes) => this.receiptIn(m, changes, r, now, afterFailure, true));
+    if (linkedState) await this.drainKept(r.provider, `state:${linkedState}`, now, afterFailure);
+    if (result.kind !== 'kept') return result;
+    const drained = await this.drainKept(r.provider, messageKey(r), now, afterFailure);
+    if (!drained) return result;
+    return drained.delivery.status === drained.from ? { kind: 'no_change', delivery: drained.delivery } : { kind: 'applied', ...drained };
+  }
+
+  /**
+   * The receipts kept for a message a round just recorded as SENT (see applyReceipt), applied in
+   * the order they happened, each as applyReceipt applies it, in one transaction; then those kept
+   * for the Fonnte stateid they linked. Concurrent calls share one look-up of which messages have
+   * kept receipts (almost always none: one indexed SELECT per batch of rounds, no transaction).
+   * Resolves with the delivery after them, or null when none were kept.
+   */
+  async applyKeptReceipts(provider: string, providerMessageId: string, now: Date, afterFailure: (rounds: number) => FailureDecision): Promise<DeliveryRecord | null> {
+    const key = `id:${providerMessageId}`;
+    if (!(await this.keptLookups.load({ provider, key }))) return null;
+    return (await this.drainKept(provider, key, now, afterFailure))?.delivery ?? null;
+  }
+
+  /** Which of `asks` have kept receipts (one statement for the batch). */
+  private async haveKept(asks: ReadonlyArray<{ provider: string; key: string }>): Promise<boolean[]> {
+    const rows = await this.q<{ provider: string; message_key: string }>(
+      this.ds,
+      `SELECT DISTINCT p.provider, p.message_key FROM ${this.t.p} p JOIN unnest($1::text[], $2::text[]) AS v(provider, message_key)
+         ON p.provider = v.provider AND p.message_key = v.message_key`,
+      [asks.map((a) => a.provider), asks.map((a) => a.key)],
+    );
+    const found = new Set(rows.map((r) => `${r.provider}\u0000${r.message_key}`));
+    return asks.map((a) => found.has(`${a.provider}\u0000${a.key}`));
+  }
+
+  /**
+   * Applies the receipts kept under (provider, `key`) when a delivery matches it now: one
+   * transaction locks the delivery, deletes the kept rows and applies them (oldest first; a
+   * `receipts` row each, so one also applied live meanwhile is a duplicate). Then, in a
+   * transaction of its own (committed first, for the race in applyReceipt), those kept for the
+   * delivery's Fonnte stateid. Returns the delivery after the first transaction's receipts and its
+   * status before them, or null when nothing matched or nothing was kept.
+   */
+  private async drainKept(
+    provider: string, key: string, now: Date, afterFailure: (rounds: number) => FailureDecision,
+  ): Promise<{ delivery: DeliveryRecord; from: DeliveryStatus } | null> {
+    let first: { delivery: DeliveryRecord; from: DeliveryStatus } | null = null;
+    const seen = new Set<string>();
+    for (let next: string | null = key; next && !seen.has(next);) {
+      seen.add(next);
+      const k: string = next;
+      const out = await this.tx(async (m, changes) => {
+        const byId = k.startsWith('id:');
+        const value = k.slice(byId ? 'id:'.length : 'state:'.length);
+        const row = (await this.q<DeliveryRow>(
+          m,
+          byId
+            ? `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_message_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`
+            : `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_state_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
+          [provider, value],
+        ))[0];
+        if (!row) return null;
+        const kept = await this.q<PendingReceiptRow>(m, `DELETE FROM ${this.t.p} WHERE provider = $1 AND message_key = $2 RETURNING *`, [provider, k]);
+        if (kept.length === 0) return { delivery: deliveryFromRow(row), from: row.status as DeliveryStatus, applied: false };
+        kept.sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime() || RECEIPT_ORDER.indexOf(a.status) - RECEIPT_ORDER.indexOf(b.status));
+        for (const p of kept) {
+          await this.receiptIn(m, changes, {
+            provider, status: p.status as ReceiptKind, at: p.occurred_at,
+            ...(p.provider_message_id ? { providerMessageId: p.provider_message_id } : {}),
+            ...(p.state_id ? { stateId: p.state_id } : {}),
+            ...(p.error !== null ? { error: p.error } : {}),
+          }, now, afterFailure, false);
+        }
+        const after = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE id = $1`, [row.id]))[0]!;
+        return { delivery: deliveryFromRow(after), from: row.status as DeliveryStatus, applied: true };
+      });
+      if (!out?.applied) break;
+      first ??= { delivery: out.delivery, from: out.from };
+      next = out.delivery.providerStateId ? `state:${out.delivery.providerStateId}` : null;
+    }
+    return first;
+  }
+
+  /**
+   * One receipt in the caller's transaction (see applyReceipt); `keep`: store it in
+   * `pending_receipts` when no delivery matches (false when applying a kept one). `linkedState`:
+   * the stateid this receipt tied to the delivery's message id (receipts kept for it may follow).
+   */
+  private async receiptIn(
+    m: EntityManager,
+    changes: DeliveryChange[],
+    r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
+    now: Date,
+    afterFailure: (rounds: number) => FailureDecision,
+    keep: boolean,
+  ): Promise<{ result: ReceiptResult; linkedState: string | null }> {
+    let row: DeliveryRow | undefined;
+    if (r.providerMessageId) {
+      row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_message_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.providerMessageId]))[0];
+    }
+    const byMessageId = row !== undefined;
+    if (!row && r.stateId) {
+      row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_state_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.stateId]))[0];
+    }
+    const key = messageKey(r);
+    if (!row) {
+      if (!keep) return { result: { kind: 'kept' }, linkedState: null };
+      const stored = await this.q<{ status: string }>(
         m,
-        `INSERT INTO ${this.t.r} (provider, message_key, status, delivery_id, error, occurred_at) VALUES ($1,$2,$3,$4,$5,$6)
+        `INSERT INTO ${this.t.p} (provider, message_key, status, provider_message_id, state_id, error, occurred_at) VALUES ($1,$2,$3,$4,$5,$6,$7)
          ON CONFLICT DO NOTHING RETURNING status`,
-        [r.provider, key, r.status, row.id, r.error ?? null, r.at],
+        [r.provider, key, r.status, r.providerMessageId ?? null, r.stateId ?? null, r.error ?? null, r.at],
       );
-      if (r.stateId && byMessageId && row.provider_state_id !== r.stateId) {
-        row = (await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET provider_state_id = $2 WHERE id = $1 RETURNING *`, [row.id, r.stateId]))[0]!;
-      }
-      const before = deliveryFromRow(row);
-      if (fresh.length === 0) return { kind: 'duplicate', delivery: before };
-      const next = statusAfterReceipt(before.status, r.status);
-      if (!next) return { kind: 'no_change', delivery: before };
-      const rows =
-        next === 'DELIVERED'
-          ? await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET status = 'DELIVERED', delivered_at = $2, updated_at = $3 WHERE id = $1 RETURNING *`, [row.id, r.at, now])
-          : next === 'READ'
-            ? await this.q<DeliveryRow>(
-              m,
-              `UPDATE ${this.t.d} SET status = 'READ', read_at = $2, delivered_at = COALESCE(delivered_at, $2), updated_at = $3 WHERE id = $1 RETURNING *`,
-              [row.id, r.at, now],
-            )
-            : await this.failByReceipt(m, row.id, `receipt: ${r.error ?? 'failed'}`, afterFailure(before.rounds), now);
-      const after = deliveryFromRow(rows[0]!);
-      changes.push({ eventId: randomUUID(), kind: next === 'DELIVERED' ? 'delivered' : next === 'READ' ? 'read' : 'failed', delivery: after, previousStatus: before.status, at: now });
-      return { kind: 'applied', delivery: after, from: before.status };
-    });
+      return { result: { kind: stored.length === 0 ? 'duplicate' : 'kept' }, linkedState: null };
+    }
+    const fresh = await this.q<{ status: string }>(
+      m,
+      `INSERT INTO ${this.t.r} (provider, message_key, status, delivery_id, error, occurred_at) VALUES ($1,$2,$3,$4,$5,$6)
+       ON CONFLICT DO NOTHING RETURNING status`,
+      [r.provider, key, r.status, row.id, r.error ?? null, r.at],
+    );
+    let linkedState: string | null = null;
+    if (r.stateId && byMessageId && row.provider_state_id !== r.stateId) {
+      row = (await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET provider_state_id = $2 WHERE id = $1 RETURNING *`, [row.id, r.stateId]))[0]!;
+      linkedState = r.stateId;
+    }
+    const before = deliveryFromRow(row);
+    if (fresh.length === 0) return { result: { kind: 'duplicate', delivery: before }, linkedState };
+    const next = statusAfterReceipt(before.status, r.status);
+    if (!next) return { result: { kind: 'no_change', delivery: before }, linkedState };
+    const rows =
+      next === 'DELIVERED'
+        ? await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET status = 'DELIVERED', delivered_at = $2, updated_at = $3 WHERE id = $1 RETURNING *`, [row.id, r.at, now])
+        : next === 'READ'
+          ? await this.q<DeliveryRow>(
+            m,
+            `UPDATE ${this.t.d} SET status = 'READ', read_at = $2, delivered_at = COALESCE(delivered_at, $2), updated_at = $3 WHERE id = $1 RETURNING *`,
+            [row.id, r.at, now],
+          )
+          : await this.failByReceipt(m, row.id, `receipt: ${r.error ?? 'failed'}`, afterFailure(before.rounds), now);
+    const after = deliveryFromRow(rows[0]!);
+    changes.push({ eventId: randomUUID(), kind: next === 'DELIVERED' ? 'delivered' : next === 'READ' ? 'read' : 'failed', delivery: after, previousStatus: before.status, at: now });
+    return { result: { kind: 'applied', delivery: after, from: before.status }, linkedState };
   }
 
   /** A `failed` receipt's write (see applyReceipt): FAILED due at the retry time, or DEAD. */

@@ -88,3 +88,15 @@ export interface ReceiptRow {
   occurred_at: Date;
   received_at: Date;
 }
+
+/** A receipt kept until its send is recorded (migration 1795400506000). */
+export interface PendingReceiptRow {
+  provider: string;
+  message_key: string;
+  status: string;
+  provider_message_id: string | null;
+  state_id: string | null;
+  error: string | null;
+  occurred_at: Date;
+  received_at: Date;
+}

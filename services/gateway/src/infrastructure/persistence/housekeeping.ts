@@ -2,12 +2,12 @@ import type { DataSource } from 'typeorm';
 import { assertSchemaName, qualifiedTable } from '@notify/db';
 
 /** The gateway tables the housekeeping trims by `received_at` (each has an index on it). */
-export type TrimmedTable = 'inbound_messages' | 'receipts';
+export type TrimmedTable = 'inbound_messages' | 'receipts' | 'pending_receipts';
 
 /**
  * Deletes the rows of `<schema>.<table>` received more than `olderThanMs` ms ago (the
- * housekeeping's clean-up of the webhook dedupe and receipt tables; retention from
- * INBOUND_MESSAGES_RETENTION_MS / RECEIPTS_RETENTION_MS). Returns the number deleted; 0 and no
+ * housekeeping's clean-up of the webhook dedupe and receipt tables, and of the receipts kept for
+ * a send never recorded; retention from INBOUND_MESSAGES_RETENTION_MS / RECEIPTS_RETENTION_MS). Returns the number deleted; 0 and no
  * statement when `olderThanMs` is 0 (kept forever).
  */
 export async function purgeOlderThan(ds: DataSource, schema: string, table: TrimmedTable, olderThanMs: number): Promise<number> {

@@ -1,4 +1,5 @@
 import CircuitBreaker from 'opossum';
+import type { Logger } from '@notify/logger';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
 import { ProviderConnectionError, ProviderTimeoutError, type ProviderAdapter } from './provider-adapter';
 
@@ -16,6 +17,12 @@ export interface ProviderChainOptions {
   rollingCountTimeout?: number;
   /** Attempts kept per provider for `providers()` statistics. Default 100. */
   statsWindow?: number;
+  /**
+   * Where breaker transitions are logged, once per transition (opossum's `open`, `halfOpen`,
+   * `close` events): warn when a provider's breaker opens (with the failure that opened it),
+   * info when it half-opens and when it closes again. Default: not logged.
+   */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /** What one provider attempt came to. */
@@ -153,6 +160,24 @@ export class ProviderChain {
         },
       ),
     }));
+    if (options.logger) for (const e of this.entries) this.logTransitions(e, options.logger, options.resetTimeout ?? 30_000);
+  }
+
+  /**
+   * Logs the breaker transitions of one provider (see ProviderChainOptions.logger). opossum emits
+   * `open` / `halfOpen` / `close` only when the state changes, so each line is one transition.
+   * The error that tripped it comes from opossum's `failure` event, which precedes `open`.
+   */
+  private logTransitions(entry: Entry, logger: Pick<Logger, 'info' | 'warn'>, resetTimeoutMs: number): void {
+    const fields = { provider: entry.adapter.name, channel: this.channel };
+    let lastError: string | null = null;
+    entry.breaker.on('failure', (err: unknown) => {
+      lastError = err instanceof Error ? err.message : String(err);
+    });
+    entry.breaker.on('open', () =>
+      logger.warn({ ...fields, breaker: 'open', last_error: lastError, retry_in_ms: resetTimeoutMs }, 'provider circuit breaker opened: the provider is skipped until its trial call'));
+    entry.breaker.on('halfOpen', () => logger.info({ ...fields, breaker: 'half-open' }, 'provider circuit breaker half-open: the next call is a trial'));
+    entry.breaker.on('close', () => logger.info({ ...fields, breaker: 'closed' }, 'provider circuit breaker closed: the provider is called again'));
   }
 
   /**

@@ -76,7 +76,7 @@ function candidates(c: GatewayConfig): Candidate[] {
  * `SMS_PROVIDERS`; each adapter paced at `<NAME>_RATE_PER_SECOND` (0 = unpaced); a provider missing credentials or not listed there is disabled and reported
  * with the reason. Breaker / timeout knobs from `PROVIDER_TIMEOUT_MS` and `BREAKER_*`.
  * No I/O: adapters only talk to the network when a message is sent. Logs one line per provider
- * (info when enabled, warn when disabled).
+ * (info when enabled, warn when disabled), and the chains log their breakers' transitions there.
  */
 export function buildProviderChains(config: GatewayConfig, logger: Pick<Logger, 'info' | 'warn'>): ProviderChains {
   const options: ProviderChainOptions = {
@@ -85,6 +85,7 @@ export function buildProviderChains(config: GatewayConfig, logger: Pick<Logger, 
     volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
     resetTimeout: config.BREAKER_RESET_TIMEOUT_MS,
     rollingCountTimeout: config.BREAKER_ROLLING_WINDOW_MS,
+    logger,
   };
   const all = candidates(config);
   const result: ProviderChains = { providers: [] };

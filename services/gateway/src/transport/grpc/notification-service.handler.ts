@@ -2,7 +2,9 @@ import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/e
 import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { commonv1, defaultPriority, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
-import type { Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, RecipientDirectory, ResolvedRecipient } from '../../application';
+import type {
+  Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, RecipientDirectory, ResolvedRecipient, TemplateCatalog,
+} from '../../application';
 import { ticketVariables, titleCase, type TemplateFacts } from '../messaging/event-notification.mapper';
 import { normalizePhone, type DeliveryChange } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
@@ -70,7 +72,7 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
       case AK.AUDIENCE_KIND_STAFF_ROLES: {
         if (a.roles.length === 0) throw new ValidationError(f('roles'), 'AUDIENCE_KIND_STAFF_ROLES needs at least one staff role');
         const bad = a.roles.find((r) => !STAFF_ROLES.has(r));
-        if (bad !== undefined) throw new ValidationError(f('roles'), `must be staff roles (ROLE_ADMIN … ROLE_TECHNICIAN), got ${commonv1.roleToJSON(bad)}`);
+        if (bad !== undefined) throw new ValidationError(f('roles'), `must be staff roles (ROLE_ADMIN … ROLE_TECHNICIAN), got ${enumLabel(bad, commonv1.roleToJSON)}`);
         return;
       }
       case AK.AUDIENCE_KIND_CUSTOMER:
@@ -88,6 +90,74 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
         if (commonv1.audienceKindToJSON(a.kind) === 'UNRECOGNIZED') throw new ValidationError(f('kind'), `unknown audience kind ${a.kind}`);
     }
   });
+}
+
+/** An enum value's proto name, or its number when the enum has no such value. */
+const enumLabel = (value: number, toJSON: (v: number) => string): string => {
+  const name = toJSON(value);
+  return name === 'UNRECOGNIZED' ? String(value) : name;
+};
+
+/**
+ * An enum field of a request holds a value the enum has (0 = UNSPECIFIED included): a number it
+ * does not have (e.g. 99, from a newer or broken client) is ValidationError (INVALID_ARGUMENT)
+ * naming `field`, never mapped to a default or ignored.
+ */
+export function checkEnum(value: number, toJSON: (v: number) => string, field: string): void {
+  if (toJSON(value) === 'UNRECOGNIZED') throw new ValidationError(field, `unknown value ${value}`);
+}
+
+/** Notify / Broadcast `channels`: each CHANNEL_WHATSAPP or CHANNEL_SMS (ValidationError naming `channels[i]`). */
+export function checkChannels(channels: readonly commonv1.Channel[]): void {
+  channels.forEach((ch, i) => {
+    if (ch !== commonv1.Channel.CHANNEL_WHATSAPP && ch !== commonv1.Channel.CHANNEL_SMS) {
+      throw new ValidationError(`channels[${i}]`, `must be CHANNEL_WHATSAPP or CHANNEL_SMS, got ${enumLabel(ch, commonv1.channelToJSON)}`);
+    }
+  });
+}
+
+/**
+ * What Notify and Broadcast check of a request before anything else, without asking any other
+ * service: the notification type (required, known), the priority (a known value; UNSPECIFIED =
+ * the type's default), the channels and the actor's kind and role (known values). ValidationError
+ * naming the field.
+ */
+function checkSendRequest(r: { notificationType: commonv1.NotificationType; priority: commonv1.Priority; channels: readonly commonv1.Channel[]; actor?: commonv1.Actor | undefined }): void {
+  requiredTypeFromProto(r.notificationType);
+  checkEnum(r.priority, commonv1.priorityToJSON, 'priority');
+  checkChannels(r.channels);
+  checkActor(r.actor);
+}
+
+function checkActor(actor: commonv1.Actor | undefined): void {
+  if (!actor) return;
+  checkEnum(actor.kind, commonv1.actorKindToJSON, 'actor.kind');
+  checkEnum(actor.role, commonv1.roleToJSON, 'actor.role');
+}
+
+/**
+ * A Broadcast's template against the template service's catalogue (the type's default key when
+ * none is given; nothing to check when the routing rules choose it): ValidationError
+ * `template_key` when no active template has that key, `channels` when it has no version on any
+ * of the requested channels (default WhatsApp): every recipient would be left out and the
+ * Broadcast end FAILED. The template service down or slow: not checked (the background
+ * resolution renders, and retries, as before).
+ */
+async function checkBroadcastTemplate(catalog: TemplateCatalog, key: string, channels: readonly commonv1.Channel[]): Promise<void> {
+  let variants;
+  try {
+    variants = await catalog.variants(key);
+  } catch (err) {
+    // A key the template service refuses to look up (not lower-case letters, digits, _ and .) names no template.
+    if (err instanceof ValidationError) throw new ValidationError('template_key', `unknown template key ${JSON.stringify(key)} (${err.message})`);
+    return;
+  }
+  if (variants.length === 0) throw new ValidationError('template_key', `unknown template key ${JSON.stringify(key)}`);
+  const wanted = channels.length > 0 ? channels.map((c) => (c === commonv1.Channel.CHANNEL_SMS ? 'SMS' : 'WHATSAPP')) : ['WHATSAPP'];
+  if (!variants.some((v) => wanted.includes(v.channel))) {
+    const has = [...new Set(variants.map((v) => v.channel))];
+    throw new ValidationError('channels', `template ${key} has no version for ${[...new Set(wanted)].join(', ')} (only ${has.join(', ')}); nobody could be sent it`);
+  }
 }
 
 function checkKey(key: string): void {
@@ -147,6 +217,8 @@ export interface NotificationHandlerDeps {
     directory: RecipientDirectory;
     facts: TemplateFacts;
   };
+  /** The template service's catalogue, for Broadcast's up-front template check; absent: not checked. */
+  catalog?: TemplateCatalog;
 }
 
 /**
@@ -254,7 +326,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      */
     notify: unary(async (req: gatewayv1.NotifyRequest, ctx) => {
       checkKey(req.idempotencyKey);
-      requiredTypeFromProto(req.notificationType);
+      checkSendRequest(req);
       if (!req.target) throw new ValidationError('target', 'recipients or audience is required');
       checkTypeRole(ctx, req.notificationType);
       const audiences: commonv1.Audience[] = [];
@@ -309,14 +381,22 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       });
     }),
 
-    /** Broadcast: accepted at once (RESOLVING); resolution runs page by page in the background. */
+    /**
+     * Broadcast: accepted at once (RESOLVING); resolution runs page by page in the background.
+     * Everything that can be checked without resolving the audience is checked first, so bad
+     * input is refused (INVALID_ARGUMENT naming the field; PERMISSION_DENIED for the type) and
+     * nothing is stored under the key: the key, type, priority, channels, actor, each audience's
+     * kind and parameters (checkAudiences), and the template (checkBroadcastTemplate: a key the
+     * template service does not have, or has for none of the channels).
+     */
     broadcast: unary(async (req: gatewayv1.BroadcastRequest, ctx) => {
       checkKey(req.idempotencyKey);
-      requiredTypeFromProto(req.notificationType);
+      checkSendRequest(req);
       if (req.audiences.length === 0) throw new ValidationError('audiences', 'at least one audience is required');
       checkAudiences(req.audiences, (i) => `audiences[${i}]`);
       checkTypeRole(ctx, req.notificationType);
       const base = baseRequest('BROADCAST', req, ctx);
+      if (deps.catalog && base.templateKey) await checkBroadcastTemplate(deps.catalog, base.templateKey, req.channels);
       const { notification, created } = await store.createNotification(
         {
           source: 'BROADCAST', idempotencyKey: req.idempotencyKey, notificationType: base.notificationType, priority: base.priority,
@@ -345,10 +425,15 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
 
     /**
      * ListDeliveries: newest first, keyset pages. INVALID_ARGUMENT for a bad page token, a bad
-     * recipient phone and a ticket_id that is not a UUID (e.g. a ticket number, which would match
-     * nothing: deliveries store the ticket's id).
+     * recipient phone, a ticket_id that is not a UUID (e.g. a ticket number, which would match
+     * nothing: deliveries store the ticket's id) and a status, channel, provider or notification
+     * type the enum does not have (it would silently match everything or nothing).
      */
     listDeliveries: unary(async (req: gatewayv1.ListDeliveriesRequest) => {
+      checkEnum(req.status, gatewayv1.deliveryStatusToJSON, 'status');
+      checkEnum(req.channel, commonv1.channelToJSON, 'channel');
+      checkEnum(req.provider, gatewayv1.providerToJSON, 'provider');
+      checkEnum(req.notificationType, commonv1.notificationTypeToJSON, 'notification_type');
       const size = resolvePageSize(req.page?.pageSize);
       const after = req.page?.pageToken ? decodeDeliveryPageToken(req.page.pageToken) : undefined;
       const filter: DeliveryFilter = {};
@@ -386,6 +471,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      */
     retryDelivery: unary(async (req: gatewayv1.RetryDeliveryRequest) => {
       if (!req.deliveryId) throw new ValidationError('delivery_id', 'is required');
+      checkActor(req.actor);
       const d = await store.redrive(req.deliveryId, clock());
       const attempts = (await store.attempts(d.id)).filter((a) => a.number <= d.attemptCount);
       return { delivery: deliveryToProto(d, { attempts }) };
@@ -451,6 +537,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      * payload, with its event id (DeliveryChange.eventId).
      */
     watchDeliveries: serverStream(async (req: gatewayv1.WatchDeliveriesRequest, _ctx, write, signal) => {
+      req.types.forEach((t, i) => checkEnum(t, gatewayv1.deliveryEventTypeToJSON, `types[${i}]`));
       const types = new Set(req.types);
       const ticketId = optionalId(req.ticketId, 'ticket_id');
       const notificationId = optionalId(req.notificationId, 'notification_id');
