@@ -213,7 +213,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const delivery = (JSON.parse(sent.stdout) as { deliveries: { id: string; ticketId: string }[] }).deliveries[0]!;
     expect(delivery.ticketId).toBe(ticketId);
 
-    // list --ticket: by number as by id; an unknown number or a value that is neither is NOT_FOUND.
+    // list --ticket: by number as by id; an unknown number is NOT_FOUND, a value that is neither INVALID_ARGUMENT.
     const [byNumber, byId, unknown, neither] = await Promise.all([
       cli(['deliveries', 'list', '--ticket', number]),
       cli(['deliveries', 'list', '--ticket', ticketId]),
@@ -227,7 +227,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toMatch(/^error: NOT_FOUND: [^\n]*GGN-20991231-9999[^\n]*\n$/);
     expect(neither).toMatchObject({ code: 1, stdout: '' });
-    expect(neither.stderr).toMatch(/^error: NOT_FOUND: [^\n]*bukan-tiket[^\n]*\n$/);
+    expect(neither.stderr).toMatch(/^error: INVALID_ARGUMENT: [^\n]*ticket id \(UUID\) or number[^\n]*bukan-tiket[^\n]*\n$/);
 
     // The provider is unreachable: DEAD after its one attempt. show prints the attempt and the
     // trace of the Notify call (the gateway process traces its gRPC calls).
