@@ -20,6 +20,15 @@ export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_CONCURRENCY = 1;
 /** Extra delay per message nak'd behind an earlier nak'd one of its order key, so they come back in order (ms). */
 const ORDERED_NAK_STEP_MS = 100;
+/** How long past its due time a nak'd head still holds its key's other messages back (ms): then it is taken to have gone elsewhere. */
+const NAKED_KEY_GRACE_MS = 10_000;
+
+/** An order key's nak'd message: its {@link ConsumerRunner.messageKey}, when it is due back, how many were nak'd behind it. */
+interface NakedKey {
+  head: string | undefined;
+  until: number;
+  behind: number;
+}
 /** Pause before re-opening a consumer whose message stream failed (connection loss, consumer deleted). */
 const REOPEN_DELAY_MS = 1_000;
 /**
@@ -86,7 +95,8 @@ export function oneLine(text: string, max = 300): string {
  * With an order key (ConsumeOptions.orderKey) a transient failure is retried in place instead
  * (after the same delays; the message kept alive with `working()`), so the key's later
  * messages keep waiting behind it; at stop() it is nak'd. A message of a key nak'd for any
- * reason takes the messages waiting behind it along: they are nak'd unprocessed, each a
+ * reason takes the key's other messages along until it is back (those waiting behind it and
+ * those arriving meanwhile, also when it fails again): they are nak'd unprocessed, each a
  * little later (ORDERED_NAK_STEP_MS), to come back in their order.
  *
  * Non-transient failures are counted here, per message (stream + sequence) in memory, and not
@@ -104,11 +114,13 @@ export class ConsumerRunner implements ConsumerHandle {
   /** Per order key, the last message's run: the next one of the key starts after it. */
   private readonly tails = new Map<string, Promise<void>>();
   /**
-   * Per order key whose message was nak'd (handed back to the server for later): when it comes
-   * back. The key's messages still waiting here are nak'd behind it, unprocessed, so none of
-   * them overtakes it; cleared once the key has nothing waiting.
+   * Per order key whose message (the head) was nak'd — handed back to the server for later:
+   * which message, when it comes back. Every other message of the key, waiting here or arriving
+   * meanwhile, is nak'd behind it unprocessed, so none of them overtakes it; cleared when the
+   * head is acknowledged or dead-lettered, or {@link NAKED_KEY_GRACE_MS} after it was due back
+   * (it went to another replica).
    */
-  private readonly nakedKeys = new Map<string, { until: number; behind: number }>();
+  private readonly nakedKeys = new Map<string, NakedKey>();
   /** Aborted by stop(): ends the in-place retry waits of ordered consumers. */
   private readonly stopController = new AbortController();
   /** Non-transient failures per message (`failureKey`), oldest first; dropped once settled for good. */
@@ -156,14 +168,12 @@ export class ConsumerRunner implements ConsumerHandle {
           // The heartbeat runs from receipt to settlement: a message waiting behind its key
           // (possibly longer than the ack wait) is kept alive too, not redelivered meanwhile.
           const heartbeat = this.startHeartbeat(delivery);
-          const run = before ? before.then(() => this.processBehind(delivery, key!)) : this.process(delivery, key);
+          const run =
+            key === undefined ? this.process(delivery) : before ? before.then(() => this.processOrdered(delivery, key)) : this.processOrdered(delivery, key);
           const p: Promise<void> = run.finally(() => {
             if (heartbeat) clearInterval(heartbeat);
             this.inflight.delete(p);
-            if (key !== undefined && this.tails.get(key) === p) {
-              this.tails.delete(key);
-              this.nakedKeys.delete(key);
-            }
+            if (key !== undefined && this.tails.get(key) === p) this.tails.delete(key);
           });
           if (key !== undefined) this.tails.set(key, p);
           this.inflight.add(p);
@@ -224,17 +234,32 @@ export class ConsumerRunner implements ConsumerHandle {
   }
 
   /**
-   * A message that waited behind an earlier one of its key: processed, unless that one was
-   * nak'd — then it is nak'd too, unprocessed, to come back just after it (each later one a
-   * little later still), so a retried event is not overtaken by the ones after it.
+   * A message with an order key: processed, unless another message of its key was nak'd and is
+   * not back yet — then it is nak'd too, unprocessed, to come back just after that one (each
+   * later one a little later still), so a retried event is not overtaken by the ones after it.
    */
-  private async processBehind(d: Delivery, key: string): Promise<void> {
-    const naked = this.nakedKeys.get(key);
-    if (!naked) return this.process(d, key);
+  private async processOrdered(d: Delivery, key: string): Promise<void> {
+    const naked = this.nakedKey(key);
+    if (!naked || naked.head === this.messageKey(d.event)) return this.process(d, key);
     naked.behind += 1;
     const delayMs = Math.max(0, naked.until - Date.now()) + ORDERED_NAK_STEP_MS * naked.behind;
     this.opts.logger.warn({ ...this.logFields, ...this.eventFields(d.event), delayMs }, 'message nak unprocessed: an earlier message of its order key was nak\'d');
     this.safely('nak', () => d.nak(delayMs));
+  }
+
+  /** The key's nak'd head, unless it is long overdue (see {@link nakedKeys}). */
+  private nakedKey(key: string): NakedKey | undefined {
+    const naked = this.nakedKeys.get(key);
+    if (naked && Date.now() > naked.until + ORDERED_NAK_STEP_MS * naked.behind + NAKED_KEY_GRACE_MS) {
+      this.nakedKeys.delete(key);
+      return undefined;
+    }
+    return naked;
+  }
+
+  /** Identifies a message across its redeliveries: stream + sequence (else its msgID). */
+  private messageKey(evt: IncomingEvent): string | undefined {
+    return this.failureKey(evt) ?? evt.msgID;
   }
 
   private async process(d: Delivery, key?: string): Promise<void> {
@@ -254,7 +279,10 @@ export class ConsumerRunner implements ConsumerHandle {
           if (!(await this.pause(decision.delayMs))) break;
           decision = await this.decide({ ...evt, deliveryCount: evt.deliveryCount + attempt }, span);
         }
-        if (key !== undefined && decision.kind === 'nak') this.nakedKeys.set(key, { until: Date.now() + decision.delayMs, behind: 0 });
+        if (key !== undefined) {
+          if (decision.kind === 'nak') this.nakedKeys.set(key, { head: this.messageKey(evt), until: Date.now() + decision.delayMs, behind: 0 });
+          else if (this.nakedKeys.get(key)?.head === this.messageKey(evt)) this.nakedKeys.delete(key);
+        }
         await this.settle(d, decision, span);
       });
     } catch (err) {

@@ -553,6 +553,26 @@ export function describeEventBusBehaviour(name: string, opts: BusBehaviourOption
       expect(log).toEqual(['n1:failed', 'n1', 'n2', 'n3']);
     });
 
+    test('orderKey: a message nak\'d twice still comes back before the ones behind it', async () => {
+      for (const id of ['m1', 'm2', 'm3']) await publish('m', id);
+      const log: string[] = [];
+      let m1Calls = 0;
+      const handler: EventHandler = async (e) => {
+        const id = new TextDecoder().decode(e.data);
+        if (id === 'm1' && ++m1Calls <= 2) {
+          if (m1Calls === 1) await sleep(100); // m2 and m3 arrive and wait behind it
+          log.push('m1:failed');
+          throw new Error('database hiccup');
+        }
+        log.push(id);
+        return undefined;
+      };
+      await consume({ durable: `om${ns.n}`, retry: { initialDelayMs: 200, maxDelayMs: 200, multiplier: 1, jitter: 0 } }, handler, { concurrency: 4, orderKey: () => 'ticket-3' });
+      await waitFor('all handled', () => log.filter((l) => !l.includes(':')).length >= 3);
+      await sleep(500);
+      expect(log).toEqual(['m1:failed', 'm1:failed', 'm1', 'm2', 'm3']);
+    });
+
     test('stop() drains: it resolves after the in-flight handler finished and acked', async () => {
       await publish('a', 'drain-1');
       let started = false;
