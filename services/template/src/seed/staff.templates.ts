@@ -151,7 +151,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       'Ticket: {{ ticket_number }}',
       'Customer: {{ customer_name }}',
       'Lokasi: {{ location }}',
-      'Issue: {{ issue_type }}',
+      'Issue: {{ issue_type | truncate: 2000 }}',
       'Priority: {{ priority | capitalize }}',
       '',
       '📍 {{ address }}',
@@ -256,7 +256,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     body: lines(
       '[{{ system_name }}] Eskalasi Case {{ case_code }}',
       'Org Unit: {{ org_unit }}',
-      'Ringkas: {{ summary }}{% if detail_url %}',
+      'Ringkas: {{ summary | truncate: 2000 }}{% if detail_url %}',
       '',
       'Detail: {{ detail_url | url }}{% endif %}',
     ),
@@ -282,7 +282,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     body: lines(
       '[{{ system_name }}] Eskalasi Kadis Case {{ case_code }}',
       'Org Unit: {{ org_unit }}',
-      'Ringkas: {{ summary }}{% if detail_url %}',
+      'Ringkas: {{ summary | truncate: 2000 }}{% if detail_url %}',
       '',
       'Detail: {{ detail_url | url }}{% endif %}',
     ),

@@ -20,9 +20,9 @@ import { DefaultTemplate, SEED_TICKET_SMS, SeedSource } from './default-template
  * | (none: status change to cancelled)  | technician.ticket_cancelled (adapted)  |
  *
  * The seed's SMS texts do not name the ticket type, so the disturbance and installation keys
- * carry the same text. The ticket's description is cut at 300 characters (`truncate: 300`,
- * ending "..."): an SMS is paid per segment and holds at most 1600 characters, and a
- * description may be 2000. Sample variables are the seed's example values (John Doe,
+ * carry the same text. The ticket's description, completion notes and cancellation reason are
+ * cut at 300 characters (`truncate: 300`, ending "..."): an SMS is paid per segment and holds
+ * at most 1600 characters, and they may be 4201, 2000 and 2000. Sample variables are the seed's example values (John Doe,
  * TKT-2024-001, Jane Doe, 254712345678 …); phone numbers are E.164 digits and the `phone`
  * filter adds the `+` where the seed shows one.
  */
@@ -82,8 +82,8 @@ const CUSTOMER: Record<Step, SmsText> = {
   },
   completed: {
     body: {
-      en: 'Hi {{ customer_name | first_name }}, your ticket #{{ ticket_number }} has been resolved and closed. {% if completion_notes %}Resolution: {{ completion_notes | sentence }} {% endif %}Thank you for choosing us!',
-      id: 'Halo {{ customer_name | first_name }}, tiket Anda #{{ ticket_number }} telah diselesaikan dan ditutup. {% if completion_notes %}Penyelesaian: {{ completion_notes | sentence }} {% endif %}Terima kasih telah memilih layanan kami!',
+      en: 'Hi {{ customer_name | first_name }}, your ticket #{{ ticket_number }} has been resolved and closed. {% if completion_notes %}Resolution: {{ completion_notes | sentence | truncate: 300 }} {% endif %}Thank you for choosing us!',
+      id: 'Halo {{ customer_name | first_name }}, tiket Anda #{{ ticket_number }} telah diselesaikan dan ditutup. {% if completion_notes %}Penyelesaian: {{ completion_notes | sentence | truncate: 300 }} {% endif %}Terima kasih telah memilih layanan kami!',
     },
     variables: ['customer_name', 'ticket_number', 'completion_notes'],
     section: `${SECTION} / Ticket Closed / To Customer`,
@@ -92,8 +92,8 @@ const CUSTOMER: Record<Step, SmsText> = {
   },
   cancelled: {
     body: {
-      en: 'Hi {{ customer_name | first_name }}, your ticket #{{ ticket_number }} has been cancelled.{% if cancellation_reason %} Reason: {{ cancellation_reason | sentence }}{% endif %} Contact us if you still need help.',
-      id: 'Halo {{ customer_name | first_name }}, tiket Anda #{{ ticket_number }} telah dibatalkan.{% if cancellation_reason %} Alasan: {{ cancellation_reason | sentence }}{% endif %} Hubungi kami jika Anda masih membutuhkan bantuan.',
+      en: 'Hi {{ customer_name | first_name }}, your ticket #{{ ticket_number }} has been cancelled.{% if cancellation_reason %} Reason: {{ cancellation_reason | sentence | truncate: 300 }}{% endif %} Contact us if you still need help.',
+      id: 'Halo {{ customer_name | first_name }}, tiket Anda #{{ ticket_number }} telah dibatalkan.{% if cancellation_reason %} Alasan: {{ cancellation_reason | sentence | truncate: 300 }}{% endif %} Hubungi kami jika Anda masih membutuhkan bantuan.',
     },
     variables: ['customer_name', 'ticket_number', 'cancellation_reason'],
     section: `${SECTION} / Ticket Status Change / To Customer`,

@@ -141,8 +141,9 @@ export class TemplateRenderer {
       }
       throw toRenderValidationError(err, field);
     }
-    const characters = Array.from(text).length;
     const max = MAX_MESSAGE_CHARACTERS[ref.channel];
+    // UTF-16 units ≥ code points: only a text longer than the limit in units needs counting.
+    const characters = text.length > max ? Array.from(text).length : 0;
     if (characters > max) {
       throw new ValidationError(
         field,
