@@ -69,10 +69,12 @@ export interface ToGrpcErrorOptions {
  *   {@link metadataValue}), RateLimitedError `retry-after-ms` when known;
  * - an error that already has a numeric gRPC `code` 1..16 (e.g. a failed call to another
  *   service that was not mapped) passes through with its code, details and metadata;
- * - a lost or refused connection to a dependency (Postgres down or restarting, a pool that
+ * - a refused or lost connection to a dependency (Postgres down or restarting, a pool that
  *   cannot connect: {@link lostConnectionOf}) → UNAVAILABLE `a dependency of this service is
- *   unavailable (<code>); retry later; trace <trace_id>`, logged at warn: callers retry
- *   UNAVAILABLE, as they do not retry INTERNAL;
+ *   unavailable (<code>); retry later; trace <trace_id>` (no connection was made), or `…; the
+ *   call may or may not have been applied: retry it with the same request id or idempotency
+ *   key; …` (one broke while in use), logged at warn: callers retry UNAVAILABLE, as they do
+ *   not retry INTERNAL;
  * - anything else → INTERNAL with details `internal error; trace <trace_id>`; the error
  *   itself is logged at error level with `trace_id` (the active OpenTelemetry trace, or a
  *   fresh random id when no span is active) and recorded on the active span.
@@ -102,11 +104,14 @@ export function toGrpcError(err: unknown, options: ToGrpcErrorOptions = {}): grp
   const lost = lostConnectionOf(err);
   if (span) {
     span.recordException(err instanceof Error ? err : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: lost ? `unavailable: ${lost}` : 'internal error' });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: lost ? `unavailable: ${lost.reason}` : 'internal error' });
   }
   if (lost) {
-    (options.logger ?? defaultLogger()).warn({ err, trace_id: traceId, grpc_method: options.method }, `a dependency is unavailable (${lost})`);
-    return statusError(grpc.status.UNAVAILABLE, `a dependency of this service is unavailable (${lost}); retry later; trace ${traceId}`, new grpc.Metadata());
+    (options.logger ?? defaultLogger()).warn({ err, trace_id: traceId, grpc_method: options.method }, `a dependency is unavailable (${lost.reason})`);
+    const advice = lost.phase === 'connect'
+      ? 'retry later'
+      : 'the call may or may not have been applied: retry it with the same request id or idempotency key';
+    return statusError(grpc.status.UNAVAILABLE, `a dependency of this service is unavailable (${lost.reason}); ${advice}; trace ${traceId}`, new grpc.Metadata());
   }
   (options.logger ?? defaultLogger()).error(
     { err, trace_id: traceId, grpc_method: options.method },
@@ -115,24 +120,33 @@ export function toGrpcError(err: unknown, options: ToGrpcErrorOptions = {}): grp
   return statusError(grpc.status.INTERNAL, `internal error; trace ${traceId}`, new grpc.Metadata());
 }
 
-/** Error codes of a connection that could not be made or was lost (Node's socket errors; Postgres SQLSTATE class 08, 57P01–57P03, 53300). */
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
-  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
-]);
-/** Messages of a lost or refused connection that carry no code (node-postgres, its pool, TypeORM). */
-const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection is not established|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/i;
+/** Codes of a connection that could not be made (Node's socket errors; Postgres SQLSTATE 08001, 08004, 57P03, 53300): nothing was done. */
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '08001', '08004', '57P03', '53300']);
+/** Codes of a connection lost while in use (SQLSTATE class 08, 57P01/57P02): a write in flight may or may not have been applied. */
+const LOST_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', '08000', '08003', '08006', '57P01', '57P02']);
+/** Messages without a code (node-postgres, its pool, TypeORM). */
+const CONNECT_MESSAGES = /timeout exceeded when trying to connect|connection is not established|the database system is (starting up|shutting down)/i;
+const LOST_MESSAGES = /connection terminated|terminating connection|Client has encountered a connection error/i;
+
+/** Why a dependency is unavailable ({@link lostConnectionOf}): `connect` = no connection was made; `lost` = one broke while in use. */
+export interface LostConnection {
+  readonly phase: 'connect' | 'lost';
+  /** The code or message, e.g. `ECONNREFUSED`, `57P01`. */
+  readonly reason: string;
+}
 
 /**
- * Why `err` is a lost or refused connection to a dependency (Postgres, NATS…), e.g.
- * `database: ECONNREFUSED`, or undefined when it is not one. Looks at the error, its
- * `driverError` (TypeORM's QueryFailedError) and its `cause`, a few levels deep.
+ * Whether `err` is a refused or lost connection to a dependency (Postgres, NATS…), looking at
+ * the error, its `driverError` (TypeORM's QueryFailedError) and its `cause`, a few levels deep;
+ * undefined when it is not one.
  */
-export function lostConnectionOf(err: unknown, depth = 0): string | undefined {
+export function lostConnectionOf(err: unknown, depth = 0): LostConnection | undefined {
   if (typeof err !== 'object' || err === null || depth > 3) return undefined;
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
-  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return e.code;
-  if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return e.message.slice(0, 120);
+  if (typeof e.code === 'string' && CONNECT_CODES.has(e.code)) return { phase: 'connect', reason: e.code };
+  if (typeof e.code === 'string' && LOST_CODES.has(e.code)) return { phase: 'lost', reason: e.code };
+  if (typeof e.message === 'string' && CONNECT_MESSAGES.test(e.message)) return { phase: 'connect', reason: e.message.slice(0, 120) };
+  if (typeof e.message === 'string' && LOST_MESSAGES.test(e.message)) return { phase: 'lost', reason: e.message.slice(0, 120) };
   return lostConnectionOf(e.driverError, depth + 1) ?? lostConnectionOf(e.cause, depth + 1);
 }
 
@@ -243,7 +257,12 @@ export function metadataValue(value: string): string {
   let out = '';
   for (const b of Buffer.from(value, 'utf8')) {
     out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-    if (out.length >= MAX_METADATA_VALUE_CHARS) return out.slice(0, MAX_METADATA_VALUE_CHARS);
+    if (out.length > MAX_METADATA_VALUE_CHARS) {
+      // Cut before an escape the limit would split (`%C` of `%C3`): the value stays decodable.
+      const cut = out.slice(0, MAX_METADATA_VALUE_CHARS);
+      const pct = cut.lastIndexOf('%');
+      return pct >= 0 && pct > cut.length - 3 ? cut.slice(0, pct) : cut;
+    }
   }
   return out;
 }

@@ -77,8 +77,10 @@ function refuseNul(request: unknown): Promise<never> | undefined {
 function statusOf(err: unknown, state: CallState): ReturnType<typeof toGrpcError> {
   try {
     return toGrpcError(err, { logger: state.logger, method: state.method });
-  } catch (mappingError) {
-    return toGrpcError(new Error(`mapping a handler error to a status failed: ${String(mappingError)}`), { logger: state.logger, method: state.method });
+  } catch {
+    // Nothing that could throw again (no logger, no metadata from the error).
+    const e = new Error('13 INTERNAL: internal error') as ReturnType<typeof toGrpcError>;
+    return Object.assign(e, { code: 13, details: 'internal error', metadata: new grpc.Metadata() });
   }
 }
 

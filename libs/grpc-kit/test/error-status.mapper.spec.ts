@@ -126,6 +126,12 @@ describe('a lost or refused connection to a dependency → UNAVAILABLE (callers 
     expect(log.lines.map((l) => l.level)).toEqual(['warn']);
   });
 
+  it('a connection lost while in use says the call may or may not have been applied', () => {
+    const status = toGrpcError(new Error('Connection terminated unexpectedly'), { logger: capture() });
+    expect(status.code).toBe(grpc.status.UNAVAILABLE);
+    expect(status.details).toMatch(/^a dependency of this service is unavailable \(Connection terminated unexpectedly\); the call may or may not have been applied: retry it with the same request id or idempotency key; trace [0-9a-f]{32}$/);
+  });
+
   it.each([
     ['a connection killed by a Postgres shutdown (TypeORM QueryFailedError around 57P01)', Object.assign(new Error('terminating connection due to administrator command'), { driverError: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) })],
     ['a connection dropped (no code)', new Error('Connection terminated unexpectedly')],

@@ -9,6 +9,10 @@ describe('nulFieldOf: the field of a request string holding U+0000', () => {
     expect(nulFieldOf({ variables: { list: [{ a: 'x' }, { b: '\u0000' }] } })).toBe('variables.list[1].b');
     expect(nulFieldOf({ variables: { 'bad\u0000key': 'v' } })).toBe('variables');
     expect(nulFieldOf('\u0000')).toBe('(request)');
+    // ts-proto oneofs: named by their case, as the proto field (Notify's target.recipients).
+    expect(nulFieldOf({ idempotencyKey: 'k', target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'phone', value: '0812' } }, { addressee: { $case: 'phone', value: '08\u00001' } }] } } })).toBe(
+      'recipients.addressees[1].phone',
+    );
   });
 
   it('finds nothing in clean requests, non-strings, bytes and dates', () => {
