@@ -370,6 +370,17 @@ describe('CreateTicket request_id', () => {
     expect(f.store.tickets.size).toBe(1);
     expect(f.store.outbox.map((e) => e.kind)).toEqual(['created']);
   });
+
+  it('a retry of a request recorded before titles were stored (fingerprint without the title) still gets its ticket', async () => {
+    const f = ticketFixture();
+    const first = await f.newTicket({ requestId: 'req-old', title: 'Internet mati' });
+    // As an older release recorded it: the same fields, no title in the fingerprint.
+    const recorded = f.store.createRequests.get('req-old')!;
+    const legacy = JSON.parse(recorded.fingerprint) as unknown[];
+    f.store.createRequests.set('req-old', { ...recorded, fingerprint: JSON.stringify(legacy.slice(0, 7)) });
+    await expect(f.newTicket({ requestId: 'req-old', title: 'Internet mati' })).resolves.toEqual(first);
+    await expect(f.newTicket({ requestId: 'req-old', title: 'Internet lambat' })).rejects.toThrow(AlreadyExistsError);
+  });
 });
 
 describe('EscalateTicket level', () => {

@@ -78,7 +78,9 @@ export class CreateTicketUseCase {
       const fingerprint = createFingerprint(ticket);
       const prior = await tx.createRequests.claim(requestId, ticket.id, fingerprint);
       if (prior) {
-        if (prior.fingerprint !== fingerprint) {
+        // A request recorded before titles were stored has the fingerprint without the title
+        // (its problem text, which holds the title, still tells two requests apart).
+        if (prior.fingerprint !== fingerprint && prior.fingerprint !== createFingerprint(ticket, false)) {
           throw new AlreadyExistsError(`request_id ${requestId} was already used for a ticket with different fields`);
         }
         const first = await tx.tickets.findById(prior.ticketId);
@@ -92,8 +94,8 @@ export class CreateTicketUseCase {
 }
 
 /** The request's identifying fields after normalization (what a retry must repeat). */
-function createFingerprint(t: Ticket): string {
-  return JSON.stringify([t.type, t.priority, t.customerId, t.workZone, t.address, t.description, t.createdBy.id, ...(t.title ? [t.title] : [])]);
+function createFingerprint(t: Ticket, withTitle = true): string {
+  return JSON.stringify([t.type, t.priority, t.customerId, t.workZone, t.address, t.description, t.createdBy.id, ...(withTitle && t.title ? [t.title] : [])]);
 }
 
 /**
