@@ -1,4 +1,4 @@
-import { NotFoundError, UnavailableError } from '@notify/errors';
+import { NotFoundError, UnavailableError, ValidationError } from '@notify/errors';
 import { bindService, createClient, startGrpcServer, unary, type RunningGrpcServer } from '@notify/grpc-kit';
 import { commonv1, customerv1, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
 import { GrpcCustomerDirectory } from '../src/infrastructure/customers/grpc-customer.directory';
@@ -21,6 +21,8 @@ describe('GrpcStaffDirectory / GrpcCustomerDirectory (customer GetStaff / GetCus
     const impl: Partial<customerv1.CustomerServiceServer> = {
       getStaff: unary(async (req: customerv1.GetStaffRequest) => {
         calls.push(req.id);
+        // As the customer service answers an id that is no UUID.
+        if (req.id.startsWith('not-a-uuid')) throw new ValidationError('id', `must be a UUID, got "${req.id}"`);
         if (req.id !== 'tech-1') throw new NotFoundError('staff', req.id);
         return {
           staff: customerv1.Staff.fromPartial({
@@ -60,6 +62,8 @@ describe('GrpcStaffDirectory / GrpcCustomerDirectory (customer GetStaff / GetCus
     });
     await expect(dir.findStaff('nobody')).resolves.toBeNull();
     expect(calls).toEqual(['tech-1', 'nobody']);
+    // A staff id from an API key that is no UUID is nobody's (not an INVALID_ARGUMENT on `id` for the caller).
+    await expect(dir.findStaff('not-a-uuid-tech-x')).resolves.toBeNull();
   });
 
   it('keeps a found staff member for the TTL (one call for concurrent asks), never an unknown id', async () => {

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@notify/errors';
+import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import type { StaffDirectory, StaffMember } from '../../application';
@@ -28,7 +28,8 @@ export function staffFromProto(staff: customerv1.Staff): StaffMember {
  * StaffDirectory backed by the customer service's `GetStaff` over gRPC (a client made with
  * `createClient(customerv1.CustomerServiceClient, CUSTOMER_ADDR, { apiKey: SERVICE_API_KEY })`,
  * default deadline 5 s). NOT_FOUND → null; other failures propagate (UNAVAILABLE,
- * DEADLINE_EXCEEDED → the caller's RPC fails with the same status).
+ * DEADLINE_EXCEEDED → the caller's RPC fails with the same status); an id the customer service
+ * refuses as malformed (INVALID_ARGUMENT on `id`: not a UUID) → null too.
  *
  * With `ttlMs` > 0 (DIRECTORY_CACHE_TTL_MS) a found staff member is kept that long (cachedLookup:
  * lru-cache, at most 10,000; concurrent asks for one id make one call): assignments of the same
@@ -54,6 +55,8 @@ export class GrpcStaffDirectory implements StaffDirectory {
       return res.staff ? staffFromProto(res.staff) : null;
     } catch (err) {
       if (err instanceof NotFoundError) return null;
+      // An id that is no UUID (a staff id in an API key's `key:role:staff_id`) is nobody's.
+      if (err instanceof ValidationError && err.field === 'id') return null;
       throw err;
     }
   }
