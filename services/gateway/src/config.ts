@@ -125,7 +125,10 @@ const nonNegativeInt = () =>
  * - `RECIPIENT_RATE_LIMIT` messages per `RECIPIENT_RATE_WINDOW_MS` per recipient address (default 10
  *   per hour); the excess is DEFERRED until a slot frees; URGENT is exempt. 0 = no limit.
  * - `<PROVIDER>_RATE_PER_SECOND`: provider pacing, messages per second per process (0 = unpaced,
- *   the default). A send waits for its slot before the provider's timeout starts.
+ *   the default). A send waits for its slot outside the provider's circuit breaker and before its
+ *   timeout starts (a wait is never a provider failure, and never a reason to fail over); the
+ *   dispatcher claims no more rows of a channel than its provider can start within 250 ms, so rows
+ *   wait in Postgres, not SENDING (ProviderChain and Dispatcher "Pacing").
  * - `DIRECTORY_CACHE_TTL_MS`: how long a customer's or staff member's display facts (GetCustomer /
  *   GetStaff, for template variables) are kept, ms (default 2 s; 0 = ask every time); a name edited
  *   in the customer service shows in messages within it. Recipients are always resolved afresh.

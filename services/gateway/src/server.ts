@@ -26,7 +26,7 @@ import { gatewayMigrations } from './infrastructure/persistence/migrations';
 import { PgInboundDedupe } from './infrastructure/persistence/pg-inbound.dedupe';
 import { PgJobMessageLog, REPLY_KEY_PREFIX } from './infrastructure/persistence/pg-job-message.log';
 import { PgWakeSignal } from './infrastructure/persistence/pg-wake.signal';
-import { buildProviderChains, type ProviderChains } from './infrastructure/providers';
+import { buildProviderChains, PACING_HORIZON_MS, type ProviderChains } from './infrastructure/providers';
 import { createNotificationServiceHandler, resumeBroadcasts } from './transport/grpc/notification-service.handler';
 import { startWebhookServer, type WebhookServer } from './transport/http';
 import { gatewayEventHandler, startGatewayConsumers } from './transport/messaging/event.consumers';
@@ -177,6 +177,8 @@ export async function startGatewayService(
       ...(publicUrl ? { statusCallbackUrl: `${publicUrl}/webhooks/twilio/status` } : {}),
       ...(config.GATEWAY_TEST_PAUSE_AFTER_SEND_MS > 0 ? { pauseAfterSendMs: config.GATEWAY_TEST_PAUSE_AFTER_SEND_MS } : {}),
       onRound: metrics.onRound,
+      // Claims per paced channel: what its provider can start within the chains' pacing horizon.
+      pacingHorizonMs: PACING_HORIZON_MS,
     });
 
     // A failed receipt spends the same retry budget, with the same backoff, as a failed round.

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from '@notify/logger';
 import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
@@ -23,12 +24,24 @@ export interface ChannelSendResult {
   attempts: ProviderCall[];
 }
 
-/** One channel's providers in order with failover (ProviderChain). `only` = that provider alone. */
+/**
+ * One channel's providers in order with failover (ProviderChain). `only` = that provider alone;
+ * `maxPacingWaitMs` = the longest wait for the pacing slot of the first provider called, ms
+ * (default: however long).
+ */
 export interface ChannelSender {
-  send(msg: OutgoingMessage, options?: { only?: string }): Promise<ChannelSendResult>;
+  send(msg: OutgoingMessage, options?: { only?: string; maxPacingWaitMs?: number }): Promise<ChannelSendResult>;
   /** Provider names in chain order. */
   names(): string[];
+  /**
+   * The pacing of the provider a send would call first now: how many sends it can start within
+   * `horizonMs`, and ms until it can start one more within it. Absent: unpaced.
+   */
+  pacing?(horizonMs: number): { capacity: number; nextInMs: number };
 }
+
+/** Default {@link DispatcherOptions.pacingHorizonMs}, ms. */
+export const DISPATCH_PACING_HORIZON_MS = 250;
 
 /** Wakes the dispatcher when rows become due (LISTEN/NOTIFY), or after `ms` at the latest. */
 export interface WakeSignal {
@@ -66,8 +79,18 @@ export interface DispatcherOptions {
   statusCallbackUrl?: string;
   /** TEST HOOK (GATEWAY_TEST_PAUSE_AFTER_SEND_MS): wait after an accepted send, before bookkeeping. */
   pauseAfterSendMs?: number;
+  /**
+   * Wait before the n-th retry (n from 1) of a round's bookkeeping that failed (Postgres
+   * unreachable), ms. Default {@link bookkeepingBackoffMs}: 0.5 s doubling to 10 s.
+   */
+  bookkeepingBackoff?: (failures: number) => number;
   /** Observes each finished round (metrics). */
   onRound?: (d: DeliveryRecord, attempts: readonly NewAttempt[]) => void;
+  /**
+   * Pacing horizon, ms (default {@link DISPATCH_PACING_HORIZON_MS}): a claim takes no more rows
+   * of a channel than its first provider's pacer can start within it (see the class comment).
+   */
+  pacingHorizonMs?: number;
 }
 
 /** `gateway.send` span attributes that @notify/telemetry's NotifyAttr has no constant for. */
@@ -77,6 +100,11 @@ export const SendSpanAttr = {
   /** true when the round went past its chain's first provider (or to the SMS fallback). */
   FAILOVER: 'notify.failover',
 } as const;
+
+/** The default wait before the n-th retry (n from 1) of a round's failed bookkeeping, ms: 500, 1000, 2000 … at most 10 000. */
+export function bookkeepingBackoffMs(failures: number): number {
+  return Math.min(10_000, 500 * 2 ** Math.max(0, Math.min(failures - 1, 5)));
+}
 
 /** Name of the `gateway.send` span event recorded for each provider a round skipped without calling it. */
 export const PROVIDER_SKIPPED_EVENT = 'provider skipped';
@@ -110,10 +138,36 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
  *   delivering it. Exception: an URGENT message whose pinned provider then fails for sure
  *   (connection refused, 5xx, breaker open) is unpinned and goes through the chain next round,
  *   accepting a possible duplicate rather than losing an urgent message to a provider that is down.
- * Crash policy: a row left SENDING by a process that died (lease expired) may have been
- * accepted by the provider; it is marked DEAD with "ambiguous: gateway stopped during the
- * provider call" and never re-sent automatically (RetryDelivery re-drives it). Leases must
- * outlast the longest round (PROVIDER_TIMEOUT_MS × providers tried).
+ * Bookkeeping: a round's outcome is in memory once its provider answered, and it is the only
+ * definite record of what was sent. A failed write of it (Postgres down or unreachable) is
+ * retried in process ({@link bookkeepingBackoffMs}: 0.5 s doubling to 10 s) until it succeeds or
+ * the dispatcher stops (then one last try, and the outcome is logged at error with the provider
+ * message id). Meanwhile this process's own lease sweep leaves those rows alone; the lease is not
+ * extended (an extension would need the Postgres that is missing; when it is back, the round's
+ * own write is as cheap), so another replica may mark them DEAD (ambiguous) in between, and the
+ * round's write then still applies and replaces that guess (PgDeliveryStore.recordRound): an
+ * accepted send ends SENT with its attempt and provider message id, never DEAD and re-driven twice.
+ * Crash policy: a row left SENDING by a process that died, or that could not record the round
+ * within the lease, may have been accepted by the provider; when its lease expires it is marked
+ * DEAD with LEASE_EXPIRED_ERROR ("no bookkeeping within the lease … possibly sent") and never
+ * re-sent automatically (RetryDelivery re-drives it). Leases must outlast the longest round
+ * (PROVIDER_TIMEOUT_MS × providers tried).
+ * Pacing (`<PROVIDER>_RATE_PER_SECOND`): a claimed row is SENDING, and a SENDING row whose gateway
+ * died is taken as possibly sent, so a row must not be claimed to wait for a pacing slot. Each
+ * claim therefore takes no more rows of a channel than the provider its round would call first
+ * (ChannelSender.pacing: the primary, or the next one while the primary's breaker is open or it
+ * asked to wait) can start within the pacing horizon (`pacingHorizonMs`, 250 ms): per-channel
+ * limits in the claim itself (PgDeliveryStore.claimDue), the rest stays QUEUED / FAILED in
+ * Postgres, untouched, in its order. When a paced channel's claim was full, the loop comes back
+ * as soon as that provider can start one more within the horizon (instead of after the poll).
+ * Chosen over reserving slots before the claim because the claim does not know the rows'
+ * channels in advance, and over claiming and handing rows back because that rewrites every row of
+ * a backlog once per claim. So after a crash at most the rows in a provider call plus those whose
+ * slot was less than the horizon away are taken as possibly sent (at 2/s: one), instead of up to
+ * DISPATCH_WORKERS rows that were only waiting. The SMS fallback of a round waits at most the
+ * horizon for an SMS provider's slot (its claim counted the WhatsApp provider only); a row pinned
+ * to a provider (after an ambiguous outcome, a reply) waits for that provider's slot. A paced
+ * provider is never failed over from because of its pacing (ProviderChain "Pacing").
  * Wake-ups: this process's page inserts poke the wake signal directly; other inserts and re-drives
  * NOTIFY `<schema>_deliveries`; else every `pollMs` (which also finds rows another replica inserted).
  */
@@ -121,19 +175,29 @@ export class Dispatcher {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries whose round is over and whose bookkeeping is being written or retried (not expired by this process). */
+  private readonly recording = new Set<string>();
+  /** Aborted by {@link stop}: bookkeeping retries end (after one last try). */
+  private stopping = new AbortController();
 
   constructor(private readonly o: DispatcherOptions) {}
 
   /** Starts the loop (idempotent). */
   start(): void {
     if (this.running) return;
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Stops claiming, waits for the in-flight sends and their bookkeeping, then resolves. */
+  /**
+   * Stops claiming, waits for the in-flight sends and their bookkeeping, then resolves. A round
+   * whose bookkeeping is being retried (Postgres unreachable) gets one last try and is then given
+   * up (logged at error with its outcome; its lease expires, see the class comment).
+   */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     this.o.wake.poke();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
@@ -160,12 +224,14 @@ export class Dispatcher {
     let expiredCheckedAt = -Infinity;
     while (this.running) {
       let backlog = false;
+      let paced: Channel[] = [];
       try {
         const now = this.o.clock().getTime();
         const expire = now - expiredCheckedAt >= this.o.pollMs || now < expiredCheckedAt;
         if (expire) expiredCheckedAt = now;
-        const { started, asked } = await this.claimAndSend(expire);
-        backlog = asked > 0 && started >= asked;
+        const claim = await this.claimAndSend(expire);
+        backlog = claim.backlog;
+        paced = claim.pacedFull;
       } catch (err) {
         this.o.logger.error({ err }, 'dispatcher: claim failed; retrying after the poll interval');
       }
@@ -173,31 +239,70 @@ export class Dispatcher {
       if (this.o.workers - this.inFlight.size < claimAt) {
         while (this.running && this.o.workers - this.inFlight.size < claimAt) await Promise.race([...this.inFlight]);
       } else if (!backlog) {
-        await this.o.wake.wait(this.o.pollMs);
+        // A paced channel whose claim was full has more rows waiting: come back when its provider can start one more.
+        const horizon = this.o.pacingHorizonMs ?? DISPATCH_PACING_HORIZON_MS;
+        const pacedWait = Math.min(...paced.map((ch) => this.o.channels[ch]?.pacing?.(horizon).nextInMs ?? this.o.pollMs));
+        await this.o.wake.wait(Math.min(this.o.pollMs, Math.max(10, Math.ceil(pacedWait))));
       }
     }
   }
 
-  /** Expires leases (when asked), claims up to the free workers' worth and starts their rounds; `asked` = the claim's limit (0: no worker free). */
-  private async claimAndSend(expire = true): Promise<{ started: number; asked: number }> {
+  /**
+   * Expires leases (when asked), claims up to the free workers' worth (and per paced channel no
+   * more than its pacer can start within the horizon, see {@link channelLimits}) and starts their
+   * rounds. `started` = rows sent; `backlog` = the claim got all it asked for (a channel not
+   * limited by pacing used up its limit): claim again at once; `pacedFull` = the paced channels
+   * whose limit the claim used up (or that had no capacity): they have rows waiting for the pacer.
+   */
+  private async claimAndSend(expire = true): Promise<{ started: number; backlog: boolean; pacedFull: Channel[] }> {
     const now = this.o.clock();
     if (expire) {
-      const expired = await this.o.store.expireLeases(now);
+      const expired = await this.o.store.expireLeases(now, [...this.recording]);
       for (const d of expired) {
-        this.o.logger.warn({ delivery_id: d.id, provider: d.provider }, 'delivery left SENDING by a stopped gateway: marked DEAD (possibly sent; not re-sent)');
+        this.o.logger.warn({ delivery_id: d.id, provider: d.provider }, 'delivery left SENDING without bookkeeping within its lease (a gateway stopped or lost Postgres): marked DEAD (possibly sent; not re-sent)');
       }
     }
     const free = this.o.workers - this.inFlight.size;
-    if (free <= 0) return { started: 0, asked: 0 };
+    if (free <= 0) return { started: 0, backlog: false, pacedFull: [] };
     const asked = Math.min(free, this.o.batchSize);
-    const claimed = await this.o.store.claimDue(now, asked, this.o.leaseMs, (d, recent) => this.gate(d, now, recent));
+    const plan = this.channelLimits(asked);
+    const claimed = await this.o.store.claimDue(now, asked, this.o.leaseMs, (d, recent) => this.gate(d, now, recent), plan?.limits);
+    let backlog = claimed.length >= asked;
+    const pacedFull: Channel[] = [];
+    if (plan) {
+      const full = (Object.keys(plan.limits) as Channel[]).filter((ch) => claimed.filter((d) => d.channel === ch).length >= plan.limits[ch]!);
+      backlog = full.some((ch) => !plan.paced.includes(ch) && plan.limits[ch]! > 0);
+      pacedFull.push(...full.filter((ch) => plan.paced.includes(ch)));
+    }
     for (const d of claimed) {
       const p = this.tracedRound(d)
-        .catch((err: unknown) => this.o.logger.error({ err, delivery_id: d.id }, 'dispatcher: bookkeeping failed; the lease will expire'))
+        .catch((err: unknown) => this.o.logger.error({ err, delivery_id: d.id }, 'dispatcher: round failed without bookkeeping; the lease will expire'))
         .finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
-    return { started: claimed.length, asked };
+    return { started: claimed.length, backlog, pacedFull };
+  }
+
+  /**
+   * Per-channel claim limits when a channel is paced below `asked` within the horizon (see the
+   * class comment): a paced channel gets its capacity (within what is left of `asked`), an
+   * unpaced one what is left; they add up to at most `asked`.
+   * undefined when no channel is limited (one plain claim); else the limits and the channels
+   * limited by pacing.
+   */
+  private channelLimits(asked: number): { limits: Partial<Record<Channel, number>>; paced: Channel[] } | undefined {
+    const horizon = this.o.pacingHorizonMs ?? DISPATCH_PACING_HORIZON_MS;
+    const caps = (['WHATSAPP', 'SMS'] as const).map((ch) => [ch, this.o.channels[ch]?.pacing?.(horizon).capacity ?? Number.POSITIVE_INFINITY] as const);
+    const limited = caps.filter(([, cap]) => cap < asked);
+    if (limited.length === 0) return undefined;
+    const limits: Partial<Record<Channel, number>> = {};
+    let left = asked;
+    for (const [ch, cap] of limited) {
+      limits[ch] = Math.max(0, Math.min(Math.floor(cap), left));
+      left -= limits[ch]!;
+    }
+    for (const [ch, cap] of caps) if (cap >= asked) limits[ch] = Math.max(0, left);
+    return { limits, paced: limited.map(([ch]) => ch) };
   }
 
   /** Quiet hours, then the per-recipient rate limit (URGENT bypasses both). */
@@ -289,7 +394,8 @@ export class Dispatcher {
       result = await this.afterChannel(d, channel, text, res, sender, async (smsText) => {
         const sms = this.o.channels.SMS!;
         const start2 = this.o.clock();
-        const r2 = await sms.send(msg(smsText));
+        // The claim counted the WhatsApp provider's pacing only: wait at most the horizon for an SMS slot.
+        const r2 = await sms.send(msg(smsText), { maxPacingWaitMs: this.o.pacingHorizonMs ?? DISPATCH_PACING_HORIZON_MS });
         record(r2, start2);
         return r2;
       });
@@ -298,10 +404,49 @@ export class Dispatcher {
       this.o.logger.warn({ delivery_id: d.id, pause_ms: this.o.pauseAfterSendMs }, 'TEST HOOK: pausing between the provider call and its bookkeeping');
       await new Promise((r) => setTimeout(r, this.o.pauseAfterSendMs));
     }
-    const after = await this.o.store.recordRound(d.id, attempts, result, this.o.clock(), d);
+    const after = await this.recordRound(d, attempts, result);
     if (after) this.o.onRound?.(after, attempts);
     if (after?.status === 'SENT' && result.status === 'SENT') await this.applyKeptReceipts(after, result.providerMessageId);
     this.report(d, after, result, attempts, span);
+  }
+
+  /**
+   * Writes the round (store.recordRound) and retries a failed write (see the class comment,
+   * "Bookkeeping") with the same time, attempts and outcome until it succeeds; after {@link stop},
+   * one last try, then rejects with the last error (logged at error with the outcome, so an
+   * operator can reconcile the provider message id). While this runs, the delivery is in
+   * `recording` and this process's lease sweep skips it.
+   */
+  private async recordRound(d: DeliveryRecord, attempts: readonly NewAttempt[], result: RoundResult): Promise<DeliveryRecord | null> {
+    const now = this.o.clock();
+    const backoff = this.o.bookkeepingBackoff ?? bookkeepingBackoffMs;
+    const signal = this.stopping.signal;
+    const outcome = {
+      delivery_id: d.id, status: result.status, provider: result.provider,
+      provider_message_id: result.status === 'SENT' ? result.providerMessageId : null, attempts: attempts.length,
+    };
+    this.recording.add(d.id);
+    try {
+      for (let failures = 0; ; ) {
+        const lastTry = signal.aborted;
+        try {
+          const after = await this.o.store.recordRound(d.id, attempts, result, now, d);
+          if (failures > 0) this.o.logger.info({ ...outcome, failures }, 'dispatcher: round recorded after its bookkeeping failed');
+          return after;
+        } catch (err) {
+          failures++;
+          if (lastTry) {
+            this.o.logger.error({ err, ...outcome, failures }, 'dispatcher: stopping with a round not recorded; its lease will expire (DEAD, possibly sent)');
+            throw err;
+          }
+          const waitMs = backoff(failures);
+          this.o.logger.warn({ err, ...outcome, failures, retry_in_ms: waitMs }, 'dispatcher: bookkeeping failed; retrying (the outcome is kept in memory)');
+          await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+        }
+      }
+    } finally {
+      this.recording.delete(d.id);
+    }
   }
 
   /**
@@ -326,7 +471,7 @@ export class Dispatcher {
 
   /** The round's span attributes, status and events, and its log line (see sendRound). */
   private report(d: DeliveryRecord, after: DeliveryRecord | null, result: RoundResult, attempts: readonly NewAttempt[], span?: Span): void {
-    // What the row became (a lease that expired meanwhile made it DEAD whatever the round found).
+    // What the row became (the round's outcome; a row claimed again since keeps its own state).
     const status = after?.status ?? result.status;
     const provider = after?.provider ?? result.provider ?? undefined;
     const error = status === 'SENT' ? null : (after?.lastError ?? (result.status === 'SENT' ? null : result.lastError));

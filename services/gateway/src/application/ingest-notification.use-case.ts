@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '@notify/errors';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
 import type { Logger } from '@notify/logger';
 import { allowsSmsFallback, deliveryIdempotencyKey, type DeliveryRecord, type NotificationRecord, type NotificationSource, type Priority } from '../domain';
 import type {
@@ -29,6 +29,12 @@ export interface IngestRequest {
   direct?: readonly ResolvedRecipient[];
   /** Stored with the notification (Broadcast resumes from it after a restart). */
   request?: Record<string, unknown>;
+  /**
+   * Digest of the request's identifying fields (Notify; see requestFingerprint in the gRPC
+   * handler), stored with the notification. A key already used with ANOTHER fingerprint is
+   * AlreadyExistsError (see {@link IngestNotificationUseCase}); absent = not checked.
+   */
+  fingerprint?: string;
   /**
    * true (Notify): a missing template or missing variables fail the call (NotFoundError /
    * ValidationError) instead of leaving the recipient out, as does an id the query named that the
@@ -104,7 +110,11 @@ export interface IngestOptions {
  * The last page (RecipientPage.last) is inserted together with the RESOLVED mark; a directory
  * that cannot tell the last page gets a separate, empty insertFinalPage after the loop.
  *
- * Idempotency: a key already RESOLVED returns `duplicate: true` and creates nothing; a key
+ * Idempotency: a key already used by a DIFFERENT request (`fingerprint` given and not the
+ * stored one) is AlreadyExistsError, except that a corrected retry takes over the key of a
+ * notification that FAILED without creating any delivery (its fields and fingerprint replaced);
+ * a notification stored without a fingerprint (events, older rows) is not compared. Otherwise a
+ * key already RESOLVED returns `duplicate: true` and creates nothing; a key
  * still RESOLVING (a crash or a redelivered event mid-way) resumes, and the deliveries' unique
  * key makes the pages already inserted no-ops. A strict call (Notify) that finds its key
  * RESOLVING first waits for the call resolving it (two concurrent Notify calls with one key: the
@@ -142,22 +152,28 @@ export class IngestNotificationUseCase {
 
   async execute(req: IngestRequest): Promise<IngestResult> {
     const { store, clock } = this.o;
-    const first = await store.createNotification(
-      {
-        source: req.source,
-        idempotencyKey: req.idempotencyKey,
-        notificationType: req.notificationType,
-        priority: req.priority,
-        templateKey: req.templateKey ?? '',
-        ticketId: req.ticketId,
-        actor: req.actor,
-        variables: Object.keys(req.variables).length > 0 ? req.variables : null,
-        request: req.request ?? null,
-      },
-      clock(),
-    );
+    const fields = {
+      source: req.source,
+      idempotencyKey: req.idempotencyKey,
+      notificationType: req.notificationType,
+      priority: req.priority,
+      templateKey: req.templateKey ?? '',
+      ticketId: req.ticketId,
+      actor: req.actor,
+      variables: Object.keys(req.variables).length > 0 ? req.variables : null,
+      request: req.request ?? null,
+      fingerprint: req.fingerprint ?? null,
+    };
+    const first = await store.createNotification(fields, clock());
     const { created } = first;
     let notification = first.notification;
+    if (!created && req.fingerprint && notification.fingerprint && notification.fingerprint !== req.fingerprint) {
+      // The key was used for another request. A corrected retry of a call that FAILED without
+      // creating anything takes the key over; anything else is refused.
+      const adopted = notification.status === 'FAILED' && notification.deliveriesCreated === 0 ? await store.adoptFailedNotification(notification.id, fields) : null;
+      if (!adopted) throw keyReused(req.idempotencyKey, notification);
+      notification = adopted;
+    }
     if (!created && req.strict && notification.status === 'RESOLVING') notification = await this.settled(notification);
     if (!created && notification.status === 'RESOLVED') return { notification, deliveries: [], duplicate: true };
     const deliveries: DeliveryRecord[] = [];
@@ -399,6 +415,14 @@ interface RecipientPlan {
 
 /** Identity of a text within a page: jobs with equal key, channel, locale and variables render the same text. */
 const textKey = (job: RenderJob): string => `${job.key}\u0000${job.channel}\u0000${job.locale}\u0000${JSON.stringify(job.variables)}`;
+
+/**
+ * AlreadyExistsError (ALREADY_EXISTS) for an idempotency key already used by a different request
+ * (another type, recipients, variables, caller…), naming the key and the notification it made.
+ */
+export function keyReused(key: string, n: Pick<NotificationRecord, 'id'>): AlreadyExistsError {
+  return new AlreadyExistsError(`idempotency_key ${JSON.stringify(key)} was already used for a different request (notification ${n.id}); use a new key for a new request`);
+}
 
 /** A fresh idempotency key for messages that have no natural one (technician replies). */
 export const freshKey = (prefix: string): string => `${prefix}:${randomUUID()}`;

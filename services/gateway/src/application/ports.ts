@@ -31,6 +31,8 @@ export interface NewNotification {
   actor: Record<string, unknown> | null;
   variables: Record<string, unknown> | null;
   request: Record<string, unknown> | null;
+  /** Digest of the request's identifying fields (Notify / Broadcast); absent or null = not checked on a repeated key. */
+  fingerprint?: string | null;
 }
 
 /** A provider call to record. */
@@ -98,6 +100,12 @@ export interface DeliveryStore {
   readonly wakeChannel: string;
   createNotification(n: NewNotification, now: Date): Promise<{ notification: NotificationRecord; created: boolean }>;
   notificationByKey(key: string): Promise<NotificationRecord | null>;
+  /**
+   * A corrected retry takes over the key of a notification that FAILED without creating any
+   * delivery: its fields and fingerprint become `n`'s. Resolves with it, or null when the
+   * notification is not (any more) FAILED without deliveries (another call took it).
+   */
+  adoptFailedNotification(id: string, n: NewNotification): Promise<NotificationRecord | null>;
   notification(id: string): Promise<NotificationRecord | null>;
   notificationRequest(id: string): Promise<Record<string, unknown> | null>;
   resolvingNotifications(source: NotificationSource): Promise<NotificationRecord[]>;
@@ -113,19 +121,29 @@ export interface DeliveryStore {
   insertFinalPage(
     notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, renderError?: string | null,
   ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord }>;
+  /**
+   * Claims up to `limit` due deliveries (SENDING under a lease of `leaseMs`), `gate` holding some
+   * back (DEFERRED until its time); `channelLimits`: at most that many of a channel (provider
+   * pacing). Returns the rows to send.
+   */
   claimDue(
     now: Date,
     limit: number,
     leaseMs: number,
     gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
+    channelLimits?: Partial<Record<Channel, number>>,
   ): Promise<DeliveryRecord[]>;
   /**
    * Records a send round (attempts, the delivery's new state, its event). `claimed`: the record
    * the dispatcher claimed (SENDING under its lease), which lets the store write the round in one
-   * statement; resolves with the delivery after the change (null when it does not exist).
+   * statement, and whose lease identifies the claim: the round still applies when that lease
+   * expired meanwhile (DEAD, ambiguous), not when the row was claimed again since. Resolves with
+   * the delivery after the change (null when it does not exist); rejects with the database's
+   * error when nothing was written (safe to call again with the same arguments).
    */
   recordRound(deliveryId: string, attempts: readonly NewAttempt[], result: RoundResult, now: Date, claimed?: DeliveryRecord): Promise<DeliveryRecord | null>;
-  expireLeases(now: Date): Promise<DeliveryRecord[]>;
+  /** Marks SENDING rows whose lease expired before `now` DEAD (ambiguous), except the ids in `exclude`; returns them. */
+  expireLeases(now: Date, exclude?: readonly string[]): Promise<DeliveryRecord[]>;
   redrive(id: string, now: Date): Promise<DeliveryRecord>;
   /**
    * Applies a provider receipt, or keeps it when no delivery matches yet (the receipt overtook

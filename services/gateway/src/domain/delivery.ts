@@ -151,6 +151,8 @@ export interface NotificationRecord {
   ticketId: string | null;
   actor: Record<string, unknown> | null;
   variables: Record<string, unknown> | null;
+  /** Digest of the Notify / Broadcast request that made it (idempotency checks); null for other sources and older rows. */
+  fingerprint: string | null;
   createdAt: Date;
   resolvedAt: Date | null;
 }

@@ -2,7 +2,8 @@
 // together are written in one statement, and what it stores equals what it returns and what its
 // `sent` / `failed` events carry (SENT with the provider's id and cost, FAILED with the next
 // attempt, DEAD), attempts numbered after the earlier ones; a round whose lease expired meanwhile
-// keeps the row DEAD, records its attempts and publishes nothing. Every change reported to the
+// (DEAD, ambiguous) still writes its outcome, while a row claimed again since keeps its state
+// (its attempts recorded, nothing published). Every change reported to the
 // WatchDeliveries feed carries the id of its outbox event (claimed and transactional rounds,
 // expired leases, receipts).
 import { randomUUID } from 'node:crypto';
@@ -97,21 +98,31 @@ describe('PgDeliveryStore rounds (Postgres)', () => {
     expect(feed.map((c) => [c.kind, c.delivery.id])).toEqual(after.map((d, i) => [i < 2 ? 'sent' : 'failed', d!.id]));
   });
 
-  it('keeps a row whose lease expired DEAD: its attempts are recorded, no event, the others of the group written', async () => {
-    const [late, onTime] = await claimFour();
-    await ds.query(`UPDATE "${pg.schema}".deliveries SET lease_until = $2 WHERE id = $1`, [late!.id, at(2)]);
-    const expired = await store.expireLeases(at(5_000));
-    expect(expired.map((d) => d.id)).toContain(late!.id);
+  it('a round whose lease expired meanwhile still applies (DEAD → SENT); a row claimed again since keeps its state, its attempts recorded, no event', async () => {
+    const [late, reclaimed, onTime] = await claimFour();
+    // `late`: its claim's lease (t0 + 60 s) ran out; `reclaimed`: claimed again since (another lease), then expired too.
+    await ds.query(`UPDATE "${pg.schema}".deliveries SET lease_until = $2 WHERE id = $1`, [reclaimed!.id, at(2)]);
+    // `onTime`: excluded from the sweep (its process is still recording it), it stays SENDING.
+    const expired = await store.expireLeases(at(61_000), [onTime!.id]);
+    expect(expired.map((d) => d.id)).toEqual(expect.arrayContaining([late!.id, reclaimed!.id]));
+    expect(expired.map((d) => d.id)).not.toContain(onTime!.id);
+    expect((await store.delivery(late!.id))!).toMatchObject({ status: 'DEAD', lastError: LEASE_EXPIRED_ERROR });
     await ds.query(`DELETE FROM "${pg.schema}".outbox`);
+    feed.length = 0;
     const ok: RoundResult = { status: 'SENT', provider: 'fonnte', providerMessageId: 'x', costRupiah: 350, failover: false, channel: 'WHATSAPP', body: null };
-    const [lateAfter, onTimeAfter] = await Promise.all([
-      store.recordRound(late!.id, [attempt('fonnte', 'ACCEPTED', 100, 'late-1')], { ...ok, providerMessageId: 'late-1' }, at(6_000), late),
-      store.recordRound(onTime!.id, [attempt('fonnte', 'ACCEPTED', 100, 'ok-1')], { ...ok, providerMessageId: 'ok-1' }, at(6_000), onTime),
+    const [lateAfter, reclaimedAfter, onTimeAfter] = await Promise.all([
+      store.recordRound(late!.id, [attempt('fonnte', 'ACCEPTED', 100, 'late-1')], { ...ok, providerMessageId: 'late-1' }, at(62_000), late),
+      store.recordRound(reclaimed!.id, [attempt('fonnte', 'ACCEPTED', 100, 'other-1')], { ...ok, providerMessageId: 'other-1' }, at(62_000), reclaimed),
+      store.recordRound(onTime!.id, [attempt('fonnte', 'ACCEPTED', 100, 'ok-1')], { ...ok, providerMessageId: 'ok-1' }, at(62_000), onTime),
     ]);
-    expect(lateAfter).toMatchObject({ status: 'DEAD', lastError: LEASE_EXPIRED_ERROR, attemptCount: 1, providerMessageId: null });
-    expect((await store.attempts(late!.id)).map((a) => a.providerMessageId)).toEqual(['late-1']);
+    expect(lateAfter).toMatchObject({ status: 'SENT', lastError: null, attemptCount: 1, rounds: 1, providerMessageId: 'late-1', sentAt: at(62_000) });
+    expect(await store.delivery(late!.id)).toEqual(lateAfter);
+    expect(reclaimedAfter).toMatchObject({ status: 'DEAD', lastError: LEASE_EXPIRED_ERROR, attemptCount: 1, providerMessageId: null });
+    expect((await store.attempts(reclaimed!.id)).map((a) => a.providerMessageId)).toEqual(['other-1']);
     expect(onTimeAfter).toMatchObject({ status: 'SENT', providerMessageId: 'ok-1' });
-    expect((await outbox()).map((e) => e.event.delivery!.id)).toEqual([onTime!.id]);
+    const events = await outbox();
+    expect(events.map((e) => [e.key, e.event.delivery!.id]).sort()).toEqual([['sent', late!.id], ['sent', onTime!.id]].sort());
+    expect(feed.map((c) => [c.delivery.id, c.previousStatus]).sort()).toEqual([[late!.id, 'DEAD'], [onTime!.id, 'SENDING']].sort());
   });
 
   it('reports every change with the id of its outbox event: claimed and transactional rounds, expired leases, receipts', async () => {

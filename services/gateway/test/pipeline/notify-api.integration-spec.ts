@@ -11,17 +11,21 @@
 //     field in every RPC (never a default, never ignored);
 //   - two concurrent Notify calls with one idempotency key: the first notification for both,
 //     the second with duplicate = true; a Notify that failed on a dependency, or that a crashed
-//     call left RESOLVING long enough ago, is resumed by a retry at once (use case, real store).
+//     call left RESOLVING long enough ago, is resumed by a retry at once (use case, real store);
+//   - a key used again for a DIFFERENT Notify / Broadcast (variables, recipients, audiences,
+//     caller) is ALREADY_EXISTS naming the key (a key stored without a fingerprint: duplicate);
+//   - a key over 200 characters, a malformed notification_id, an unknown ticket id (NOT_FOUND)
+//     and a ListDeliveries page token used with other filters are refused.
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, UnavailableError, ValidationError } from '@notify/errors';
+import { AlreadyExistsError, NotFoundError, UnavailableError, ValidationError } from '@notify/errors';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { encodePageToken } from '@notify/paging';
-import { commonv1, customerv1, gatewayv1, templatev1 } from '@notify/proto';
+import { commonv1, customerv1, gatewayv1, templatev1, ticketv1 } from '@notify/proto';
 import { waitFor } from '@notify/testing';
 import {
   IngestNotificationUseCase, type IngestRequest, type RecipientDirectory, type RenderJob, type RenderOutcome, type ResolvedRecipient, type TemplateRenderer,
 } from '../../src/application';
-import { ADMIN_KEY, startStack, type Stack } from '../support/gateway-stack';
+import { ADMIN_KEY, SERVICE_KEY, startStack, type Stack } from '../support/gateway-stack';
 
 jest.setTimeout(60_000);
 
@@ -63,6 +67,14 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     const q = freshPhone();
     await notify([phone(q.local)], { variables: welcome('drain') });
     await waitFor(() => fonnteTo(q.e164).length === 1, { timeoutMs: 20_000 });
+  };
+  /** A ticket of a freshly registered customer; its id. */
+  const createTicket = async (): Promise<string> => {
+    const c = await register('Tiket Pelanggan');
+    return (await callUnary(stack.ticketClient, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: c.id, description: 'Internet mati', address: 'Jl. Kenanga 7',
+      workZone: 'karawang', priority: commonv1.Priority.PRIORITY_NORMAL, requestId: randomUUID(),
+    }))).ticket!.id;
   };
   const register = async (name: string) => {
     const p = freshPhone();
@@ -241,9 +253,105 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
       expect(err).toBeInstanceOf(ValidationError);
       expect((err as Error).message).toMatch(/^page_token: /);
     }
-    // A well-formed token still pages.
-    const ok = await list(encodePageToken({ c: new Date().toISOString(), i: randomUUID() }));
+    // A well-formed token issued for these (no) filters still pages.
+    const ok = await list(encodePageToken({ c: new Date().toISOString(), i: randomUUID() }, {}));
     expect(Array.isArray(ok.deliveries)).toBe(true);
+  });
+
+  it('ListDeliveries: a page token is bound to the filters it was issued for; a malformed notification_id is INVALID_ARGUMENT', async () => {
+    const a = freshPhone();
+    const b = freshPhone();
+    const res = await notify([phone(a.local), phone(b.local)], { variables: welcome('token-filters') });
+    const list = (req: Omit<Partial<gatewayv1.ListDeliveriesRequest>, 'page'> & { page?: Partial<commonv1.PageRequest> }) => callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial(req));
+    const byNotification = { notificationId: res.notification!.id };
+    const first = await list({ ...byNotification, page: { pageSize: 1 } });
+    expect(first.nextPageToken).not.toBe('');
+    const second = await list({ ...byNotification, notificationId: res.notification!.id.toUpperCase(), page: { pageSize: 1, pageToken: first.nextPageToken } });
+    expect([...first.deliveries, ...second.deliveries].map((d) => d.id).sort()).toEqual(res.deliveries.map((d) => d.id).sort());
+    for (const other of [{}, { recipient: a.e164 }, { ...byNotification, status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENT }]) {
+      const err = await list({ ...other, page: { pageSize: 1, pageToken: first.nextPageToken } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(/^page_token: was issued for different filters/);
+    }
+    for (const notificationId of ['nope', `${randomUUID()}x`, 'GGN-20261207-0003']) {
+      const err = await list({ notificationId }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toBe('notification_id: must be a UUID');
+    }
+  });
+
+  it('Notify / Broadcast: a 201-character key says it is too long; 200 characters are taken', async () => {
+    const err = await notify([phone(freshPhone().local)], { idempotencyKey: 'k'.repeat(201), variables: welcome('long-key') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toBe('idempotency_key: is longer than 200 characters (201)');
+    const b = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+      idempotencyKey: 'b'.repeat(201), notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
+      audiences: [commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_STAFF_ROLES, roles: [commonv1.Role.ROLE_ADMIN] })],
+    })).catch((e: unknown) => e);
+    expect((b as Error).message).toBe('idempotency_key: is longer than 200 characters (201)');
+    const ok = await notify([phone(freshPhone().local)], { idempotencyKey: `${randomUUID()}`.padEnd(200, 'k'), variables: welcome('key-200') });
+    expect(ok.duplicate).toBe(false);
+  });
+
+  it('Notify: the same key for a different request is ALREADY_EXISTS naming the key; the same request is a duplicate; nothing is sent twice', async () => {
+    const a = freshPhone();
+    const b = freshPhone();
+    const key = `napi:fp:${randomUUID()}`;
+    const first = await notify([phone(a.local)], { idempotencyKey: key, variables: welcome('fp') });
+    // The same request (the phone spelled another way normalizes to the same one) → duplicate.
+    const again = await notify([phone(a.e164)], { idempotencyKey: key, variables: { ...welcome('fp') } });
+    expect(again).toMatchObject({ duplicate: true, notification: { id: first.notification!.id } });
+    const service = createClient(gatewayv1.NotificationServiceClient, `127.0.0.1:${stack.gateway.grpc.port}`, { apiKey: SERVICE_KEY });
+    const differing: Array<() => Promise<unknown>> = [
+      () => notify([phone(a.local)], { idempotencyKey: key, variables: welcome('fp-other') }), // variables
+      () => notify([phone(b.local)], { idempotencyKey: key, variables: welcome('fp') }), // target
+      () => notify([phone(a.local)], { idempotencyKey: key, variables: welcome('fp'), notificationType: NT.NOTIFICATION_TYPE_SATISFACTION_SURVEY, templateKey: 'customer.welcome' }), // type
+      () => callUnary(service, 'notify', gatewayv1.NotifyRequest.fromPartial({ // another caller
+        idempotencyKey: key, notificationType: NT.NOTIFICATION_TYPE_WELCOME,
+        target: { $case: 'recipients', value: { addressees: [{ addressee: phone(a.local) }] } }, variables: welcome('fp'),
+      })),
+    ];
+    for (const call of differing) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AlreadyExistsError);
+      expect((err as Error).message).toContain(`idempotency_key "${key}" was already used for a different request (notification ${first.notification!.id})`);
+    }
+    (service as unknown as { close(): void }).close();
+    await drain();
+    expect(fonnteTo(a.e164, 'fp')).toHaveLength(1);
+    expect(fonnteTo(b.e164)).toHaveLength(0);
+    expect(await stack.gateway.store.deliveriesOf(first.notification!.id)).toHaveLength(1);
+  });
+
+  it('Broadcast: the same key for other audiences is ALREADY_EXISTS; the same request is a duplicate; a key stored without a fingerprint keeps answering duplicate', async () => {
+    const broadcast = (key: string, roles: commonv1.Role[], client = stack.gatewayClient) => callUnary(client, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+      idempotencyKey: key, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
+      audiences: [commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_STAFF_ROLES, roles })],
+      variables: { area: 'Karawang', start_time: '22:00', end_time: '02:00', date: '2026-12-10', reason: 'Upgrade' },
+    }));
+    const key = `napi:bfp:${randomUUID()}`;
+    const first = await broadcast(key, [commonv1.Role.ROLE_ADMIN]);
+    expect(first.duplicate).toBe(false);
+    expect(await broadcast(key, [commonv1.Role.ROLE_ADMIN])).toMatchObject({ duplicate: true, notification: { id: first.notification!.id } });
+    const err = await broadcast(key, [commonv1.Role.ROLE_NOC]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AlreadyExistsError);
+    expect((err as Error).message).toContain(`idempotency_key "${key}" was already used for a different request`);
+    // A notification stored before fingerprints existed: a repeated key is a duplicate, whatever the request (as before).
+    await stack.gateway.dataSource.query(`UPDATE "${stack.gatewaySchema.schema}".notifications SET request_fingerprint = NULL WHERE id = $1`, [first.notification!.id]);
+    expect(await broadcast(key, [commonv1.Role.ROLE_NOC])).toMatchObject({ duplicate: true, notification: { id: first.notification!.id } });
+  });
+
+  it('Notify about a well-formed ticket id the ticket service does not know is NOT_FOUND and stores nothing; a known ticket is taken', async () => {
+    const p = freshPhone();
+    const key = `napi:ticket:${randomUUID()}`;
+    const unknown = randomUUID();
+    const err = await notify([phone(p.local)], { idempotencyKey: key, ticketId: unknown, variables: welcome('unknown-ticket') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toBe(`ticket ${unknown} not found`);
+    expect(await stack.gateway.store.notificationByKey(key)).toBeNull();
+    const ticketId = await createTicket();
+    const ok = await notify([phone(p.local)], { idempotencyKey: key, ticketId, variables: welcome('known-ticket') });
+    expect(ok.deliveries.map((d) => d.ticketId)).toEqual([ticketId]);
   });
 
   it('ListDeliveries: a ticket_id that is not a UUID (a ticket number) is INVALID_ARGUMENT naming ticket_id; a UUID filters', async () => {
@@ -255,12 +363,15 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     }
     // A Notify about a ticket (by its id) is found by that id, and only by it.
     const p = freshPhone();
-    const ticketId = randomUUID();
+    const ticketId = await createTicket();
     const res = await notify([phone(p.local)], { ticketId, variables: welcome('ticket-filter') });
-    expect((await list(ticketId)).deliveries.map((d) => d.id)).toEqual(res.deliveries.map((d) => d.id));
+    // (The ticket's own lifecycle messages are listed under it too.)
+    const listed = (await list(ticketId)).deliveries;
+    expect(listed.map((d) => d.id)).toEqual(expect.arrayContaining(res.deliveries.map((d) => d.id)));
+    expect(listed.every((d) => d.ticketId === ticketId)).toBe(true);
     expect((await list(randomUUID())).deliveries).toEqual([]);
     // Ids are matched whatever their case; Notify itself refuses a ticket number too (it would be stored and match nothing).
-    expect((await list(ticketId.toUpperCase())).deliveries.map((d) => d.id)).toEqual(res.deliveries.map((d) => d.id));
+    expect((await list(ticketId.toUpperCase())).deliveries.map((d) => d.id)).toEqual(expect.arrayContaining(res.deliveries.map((d) => d.id)));
     const byNumber = await notify([phone(freshPhone().local)], { ticketId: 'GGN-20261207-0003', variables: welcome('ticket-number') }).catch((e: unknown) => e);
     expect(byNumber).toBeInstanceOf(ValidationError);
     expect((byNumber as Error).message).toMatch(/^ticket_id: /);

@@ -172,12 +172,13 @@ describe('gateway pipeline features', () => {
     const zone = `area${Math.floor(Math.random() * 1e6)}`;
     const people = await Promise.all([0, 1, 2].map((i) => register(zone, `Warga ${i}`, true)));
     const outsider = await register('depok', 'Orang Luar', true);
-    const res = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+    const request = gatewayv1.BroadcastRequest.fromPartial({
       idempotencyKey: `bc:${randomUUID()}`,
       notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
       audiences: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }],
       variables: { maintenance_type: 'Pemeliharaan jaringan', area: zone, start_at: '2026-11-23T01:00:00+07:00', duration_minutes: 120, impact: 'Internet mati sementara', reason: 'Penggantian perangkat' },
-    }));
+    });
+    const res = await callUnary(stack.gatewayClient, 'broadcast', request);
     expect(res.duplicate).toBe(false);
     const nid = res.notification!.id;
     const done = await waitFor(async () => {
@@ -193,8 +194,11 @@ describe('gateway pipeline features', () => {
     await waitFor(() => people.every((p) => stack.sims.fonnte.messages().some((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))), { timeoutMs: 20_000 });
     expect(stack.sims.fonnte.messages().some((m) => m.to === outsider.phone && m.text.includes('Penggantian perangkat'))).toBe(false);
     for (const p of people) expect(stack.sims.fonnte.messages().find((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))!.text).toContain(p.customer.name);
-    const again = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({ ...gatewayv1.BroadcastRequest.fromJSON({}), idempotencyKey: done.idempotencyKey, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, audiences: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }] }));
+    // The same request again: the first notification, duplicate; the key with other variables: ALREADY_EXISTS.
+    const again = await callUnary(stack.gatewayClient, 'broadcast', request);
     expect(again).toMatchObject({ duplicate: true, notification: { id: nid } });
+    const other = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({ ...request, variables: {} })).catch((e: unknown) => e);
+    expect((other as Error).message).toMatch(/^idempotency_key "bc:.*" was already used for a different request/);
   });
 
   it('a Broadcast streams: deliveries of the first pages are sent before the last page is resolved', async () => {

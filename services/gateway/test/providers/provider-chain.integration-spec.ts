@@ -1,6 +1,7 @@
 // ProviderChain against real simulators over HTTP: failover on definite failures, no failover on
 // an ambiguous timeout or a bad message, the circuit breaker opening (no HTTP request reaches the
-// provider) and closing after recovery, and the SMS chain Twilio → Advanta.
+// provider) and closing after recovery, this gateway's own pacing (never a failure, never a
+// failover), and the SMS chain Twilio → Advanta.
 import {
   startAdvantaSim,
   startFonnteSim,
@@ -11,7 +12,8 @@ import {
   type TwilioSimHandle,
   type WablasSimHandle,
 } from '@notify/provider-sim';
-import { AdvantaAdapter, FonnteAdapter, ProviderChain, TwilioAdapter, WablasAdapter, type ProviderChainOptions } from '../../src/infrastructure/providers';
+import { loadGatewayConfig } from '../../src/config';
+import { AdvantaAdapter, FonnteAdapter, ProviderChain, TwilioAdapter, WablasAdapter, buildProviderChains, type ProviderChainOptions } from '../../src/infrastructure/providers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const msg = { to: '6281234567890', text: 'Teknisi kami menuju lokasi Anda.' };
@@ -57,6 +59,26 @@ describe('ProviderChain (WhatsApp: Fonnte → Wablas)', () => {
     expect(r.provider).toBe('fonnte');
     expect(r.attempts.map((a) => a.result)).toEqual(['accepted']);
     expect(wablas.messages()).toHaveLength(0);
+  });
+
+  it("the gateway's own pacing (FONNTE_RATE_PER_SECOND) is no provider failure: no failover, the breaker stays closed, the timeout measures the HTTP call only", async () => {
+    const chains = buildProviderChains(loadGatewayConfig({
+      NOTIFY_API_KEYS: 'test-admin-key-000001:admin', FONNTE_TOKEN: 'ft', WABLAS_TOKEN: 'wt', WABLAS_SECRET_KEY: 'ws',
+      FONNTE_BASE_URL: fonnte.url, WABLAS_BASE_URL: wablas.url, FONNTE_RATE_PER_SECOND: '4', PROVIDER_TIMEOUT_MS: '300',
+      BREAKER_VOLUME_THRESHOLD: '2', BREAKER_ERROR_THRESHOLD_PERCENTAGE: '50',
+    }), { info: () => undefined, warn: () => undefined });
+    chain = chains.whatsapp!;
+    // 8 at once at 4/s: the last one's slot is 1.75 s away, far past the 300 ms timeout.
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => chain!.send({ ...msg, to: `62812345678${i}0` })));
+    expect(results.map((r) => r.provider)).toEqual(Array(8).fill('fonnte'));
+    expect(results.flatMap((r) => r.attempts.map((a) => a.result))).toEqual(Array(8).fill('accepted'));
+    for (const r of results) expect(r.attempts[0]!.latencyMs).toBeLessThan(300); // the wait for the slot is not the call's
+    expect(wablas.messages()).toHaveLength(0);
+    expect(chain.providers().map((p) => [p.name, p.state, p.lastError])).toEqual([['fonnte', 'closed', null], ['wablas', 'closed', null]]);
+    // Paced: the 8 requests spread over ~1.75 s.
+    const times = fonnte.messages().map((m) => Date.parse(m.at)).sort((a, b) => a - b);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(1600);
+    chains.sms?.close();
   });
 
   it('Fonnte down → the same message goes through Wablas, once', async () => {

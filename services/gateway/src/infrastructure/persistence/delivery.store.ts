@@ -90,8 +90,14 @@ const RECEIPT_ORDER: readonly string[] = ['pending', 'sent', 'delivered', 'read'
 /** A receipt's key in `receipts` and `pending_receipts`: its message id, else its Fonnte stateid. */
 const messageKey = (r: { providerMessageId?: string; stateId?: string }): string => (r.providerMessageId ? `id:${r.providerMessageId}` : `state:${r.stateId}`);
 
-/** The ambiguous-crash policy's error text (see expireLeases). */
-export const LEASE_EXPIRED_ERROR = 'ambiguous: gateway stopped during the provider call (lease expired); not re-sent automatically, RetryDelivery re-drives it';
+/**
+ * The ambiguous-crash policy's error text (see expireLeases): no round was recorded within the
+ * lease, because the gateway stopped, or lost Postgres for longer than the lease, during the
+ * send. The dispatcher of a gateway that is still running records the round when Postgres is back
+ * and replaces this state with the round's outcome (see recordRound).
+ */
+export const LEASE_EXPIRED_ERROR =
+  'ambiguous: no bookkeeping within the lease: the gateway stopped or lost Postgres during the send; possibly sent, not re-sent automatically (RetryDelivery re-drives it)';
 
 const num = (v: string | number | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));
 
@@ -173,6 +179,19 @@ function passesByKey<T>(items: readonly T[], key: (item: T) => string): Array<Ar
 }
 
 /**
+ * Whether a finished round may still write its outcome to its row (see writeRoundPass), given the
+ * row's state and the lease the round's claim set (`claimLease`; null when the caller passed no
+ * claimed record: then any SENDING row). Yes when the row is SENDING under that lease, or when that
+ * lease expired meanwhile (DEAD with LEASE_EXPIRED_ERROR, expireLeases keeps the lease as the
+ * claim's token) and the row was at most re-queued by RetryDelivery since (QUEUED, same lease).
+ */
+function roundApplies(row: { status: DeliveryStatus; lease_until: Date | null; last_error: string | null }, claimLease: Date | null): boolean {
+  const sameLease = claimLease === null || (row.lease_until !== null && row.lease_until.getTime() === claimLease.getTime());
+  if (row.status === 'SENDING') return sameLease;
+  return claimLease !== null && sameLease && row.last_error === LEASE_EXPIRED_ERROR && (row.status === 'DEAD' || row.status === 'QUEUED');
+}
+
+/**
  * A claimed delivery after a send round, exactly as writeClaimedRounds' UPDATE leaves the row
  * (SENT / FAILED / DEAD columns as recordRound documents), with the round's attempt records
  * (numbered after the claimed attempt_count, fresh ids) and the last of them (the event's).
@@ -230,6 +249,7 @@ function notificationFromRow(r: NotificationRow): NotificationRecord {
     ticketId: r.ticket_id,
     actor: r.actor,
     variables: r.variables,
+    fingerprint: r.request_fingerprint ?? null,
     createdAt: r.created_at,
     resolvedAt: r.resolved_at,
   };
@@ -380,15 +400,15 @@ export class PgDeliveryStore implements DeliveryStore {
     const json = (v: Record<string, unknown> | null) => (v ? JSON.stringify(v) : null);
     const inserted = await this.q<NotificationRow>(
       this.ds,
-      `INSERT INTO ${this.t.n} (id, source, idempotency_key, notification_type, priority, template_key, status, ticket_id, actor, variables, request, created_at)
-       SELECT v.id, v.source, v.idempotency_key, v.notification_type, v.priority, v.template_key, 'RESOLVING', v.ticket_id, v.actor, v.variables, v.request, v.created_at
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::timestamptz[])
-           AS v(id, source, idempotency_key, notification_type, priority, template_key, ticket_id, actor, variables, request, created_at)
+      `INSERT INTO ${this.t.n} (id, source, idempotency_key, notification_type, priority, template_key, status, ticket_id, actor, variables, request, request_fingerprint, created_at)
+       SELECT v.id, v.source, v.idempotency_key, v.notification_type, v.priority, v.template_key, 'RESOLVING', v.ticket_id, v.actor, v.variables, v.request, v.fingerprint, v.created_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::timestamptz[], $12::text[])
+           AS v(id, source, idempotency_key, notification_type, priority, template_key, ticket_id, actor, variables, request, created_at, fingerprint)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
       [
         ids, asks.map((a) => a.n.source), asks.map((a) => a.n.idempotencyKey), asks.map((a) => a.n.notificationType), asks.map((a) => a.n.priority),
         asks.map((a) => a.n.templateKey), asks.map((a) => a.n.ticketId), asks.map((a) => json(a.n.actor)), asks.map((a) => json(a.n.variables)),
-        asks.map((a) => json(a.n.request)), asks.map((a) => a.now),
+        asks.map((a) => json(a.n.request)), asks.map((a) => a.now), asks.map((a) => a.n.fingerprint ?? null),
       ],
     );
     const byId = new Map(inserted.map((r) => [r.id, notificationFromRow(r)]));
@@ -408,6 +428,19 @@ export class PgDeliveryStore implements DeliveryStore {
 
   async notificationByKey(key: string): Promise<NotificationRecord | null> {
     const rows = await this.q<NotificationRow>(this.ds, `SELECT * FROM ${this.t.n} WHERE idempotency_key = $1`, [key]);
+    return rows[0] ? notificationFromRow(rows[0]) : null;
+  }
+
+  /** See DeliveryStore.adoptFailedNotification (one conditional UPDATE). */
+  async adoptFailedNotification(id: string, n: NewNotification): Promise<NotificationRecord | null> {
+    const json = (v: Record<string, unknown> | null) => (v ? JSON.stringify(v) : null);
+    const rows = await this.q<NotificationRow>(
+      this.ds,
+      `UPDATE ${this.t.n} SET notification_type = $2, priority = $3, template_key = $4, ticket_id = $5, actor = $6::jsonb, variables = $7::jsonb,
+              request = $8::jsonb, request_fingerprint = $9
+        WHERE id = $1 AND status = 'FAILED' AND deliveries_created = 0 RETURNING *`,
+      [id, n.notificationType, n.priority, n.templateKey, n.ticketId, json(n.actor), json(n.variables), json(n.request), n.fingerprint ?? null],
+    );
     return rows[0] ? notificationFromRow(rows[0]) : null;
   }
 
@@ -633,26 +666,41 @@ export class PgDeliveryStore implements DeliveryStore {
    * replicas claiming the same recipient's rows at the same instant do not see each other's
    * uncommitted claims; that window is one claim transaction.) Round trips
    * (SqlExecutor.batchedTransaction): BEGIN, the planner guard (see guardedTransaction) and the
-   * claiming UPDATE in one message (its times and limit inlined as literals); the rate limit's
+   * claiming UPDATE in one message (its times and limits inlined as literals); the rate limit's
    * one read of the recipients' recent and in-flight sends (only when the gate asks); one UPDATE
    * for the held rows (only when there are any); COMMIT.
-   * TypeError for a limit that is not an integer >= 1.
+   * `channelLimits` (the dispatcher's provider pacing): at most that many rows of each channel
+   * named (a channel not named: up to `limit`), each channel's oldest due first (one locking
+   * sub-select per channel over the `deliveries_claim_channel_idx` index); the rows not taken are
+   * not touched. The total is at most the sum of the channels' limits (the dispatcher's add up to
+   * `limit`).
+   * TypeError for a limit that is not an integer >= 1, or a channel limit that is not an integer >= 0.
    */
   async claimDue(
     now: Date,
     limit: number,
     leaseMs: number,
     gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
+    channelLimits?: Partial<Record<Channel, number>>,
   ): Promise<DeliveryRecord[]> {
     if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`claim limit must be an integer >= 1, got ${limit}`);
+    for (const [ch, n] of Object.entries(channelLimits ?? {})) {
+      if (!Number.isInteger(n) || n! < 0) throw new TypeError(`claim limit of ${ch} must be an integer >= 0, got ${n}`);
+    }
     const at = (d: Date): string => `'${d.toISOString()}'::timestamptz`;
+    const dueRows = (n: number, channel?: Channel): string =>
+      `SELECT id FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= ${at(now)}${channel ? ` AND channel = '${channel}'` : ''}
+        ORDER BY due_at LIMIT ${n} FOR UPDATE SKIP LOCKED`;
+    const set = `UPDATE ${this.t.d} SET status = 'SENDING', lease_until = ${at(new Date(now.getTime() + leaseMs))}, updated_at = ${at(now)}`;
     // BEGIN, the planner guard and the claim in one message (the values inlined are a
-    // server-side time and an integer), the gate's reads and the hold in between, COMMIT last.
-    const claim = `${PLANNER_GUARD_SQL};
-        UPDATE ${this.t.d} SET status = 'SENDING', lease_until = ${at(new Date(now.getTime() + leaseMs))}, updated_at = ${at(now)}
-          WHERE id IN (SELECT id FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= ${at(now)}
-                        ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-          RETURNING *`;
+    // server-side time, integers and channel names of the fixed set), the gate's reads and the
+    // hold in between, COMMIT last.
+    const claim = channelLimits
+      ? `${PLANNER_GUARD_SQL};
+        WITH w AS (${dueRows(channelLimits.WHATSAPP ?? limit, 'WHATSAPP')}), s AS (${dueRows(channelLimits.SMS ?? limit, 'SMS')})
+        ${set} WHERE id IN (SELECT id FROM w UNION ALL SELECT id FROM s) RETURNING *`
+      : `${PLANNER_GUARD_SQL};
+        ${set} WHERE id IN (${dueRows(limit)}) RETURNING *`;
     return this.sql.batchedTransaction<DeliveryRow, DeliveryRecord[]>(claim, async (claimed, query) => {
       const due = claimed.map(deliveryFromRow).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
       // The rate limit's count of every claimed recipient, read once per claim (one query, not one
@@ -708,9 +756,14 @@ export class PgDeliveryStore implements DeliveryStore {
 
   /**
    * Records a send round: the attempts (numbered after the existing ones), then the delivery's
-   * new state, with a `sent` or `failed` event carrying the last attempt. Only a row still
-   * SENDING is updated (a row expired meanwhile keeps its DEAD state; the attempts are still
-   * recorded). Resolves with the delivery after the change (null when the delivery does not exist).
+   * new state, with a `sent` or `failed` event carrying the last attempt. The row is updated when
+   * it is still SENDING under the round's claim (`claimed.leaseUntil`), or when that claim's lease
+   * expired meanwhile (DEAD with {@link LEASE_EXPIRED_ERROR}, possibly re-queued by RetryDelivery
+   * since, not claimed again): the round knows what the expiry had to guess, so an accepted send
+   * ends SENT with its provider message id. A row claimed again since (another lease) keeps its
+   * state; the attempts are still recorded. Resolves with the delivery after the change (null
+   * when the delivery does not exist). Rejects with the database's error when the write failed
+   * (nothing of the round kept; the caller may call again with the same arguments).
    * SENT stores the new provider message id and clears provider_state_id (an earlier message's
    * Fonnte stateid; the new message's first receipt brings its own, providers.md §1.7).
    *
@@ -728,7 +781,7 @@ export class PgDeliveryStore implements DeliveryStore {
    * With `claimed` (the record the dispatcher claimed), the rounds of a group go in ONE statement
    * instead (writeClaimedRounds): the row after the round and its event are known in advance from
    * the claimed record, since nothing else changes a SENDING row under its lease except the
-   * lease's expiry. A round whose row was no longer SENDING (its lease expired meanwhile) is
+   * lease's expiry. A round whose row was no longer SENDING under its lease (expired meanwhile) is
    * written by the transaction above.
    *
    * Each round's event carries the trace context active when recordRound is called (the
@@ -791,9 +844,9 @@ export class PgDeliveryStore implements DeliveryStore {
    * the SENT / FAILED / DEAD columns per row), the attempts (numbered after the claimed
    * attempt_count) and the `sent` / `failed` events of the rows updated, with the relay's NOTIFY.
    * The after-state and the events are computed from the claimed records ({@link roundAfter}).
-   * Resolves the rounds written; returns them. Rounds whose row was not SENDING any more (or is
-   * gone) are left to the transactional path (writeRounds), which records their attempts; so are
-   * later rounds of a delivery already in this statement.
+   * Resolves the rounds written; returns them. Rounds whose row was not SENDING under the claim's
+   * lease any more (or is gone) are left to the transactional path (writeRounds), which decides
+   * what they still change; so are later rounds of a delivery already in this statement.
    */
   private async writeClaimedRounds(rounds: readonly PendingRound[]): Promise<Set<PendingRound>> {
     const seen = new Set<string>();
@@ -815,8 +868,8 @@ export class PgDeliveryStore implements DeliveryStore {
       this.ds,
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::boolean[], $8::text[], $9::text[],
-                              $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
-           AS v(id, n, status, provider, provider_message_id, cost, failover, channel, body, at, last_error, next_attempt_at, pinned_provider)),
+                              $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[], $${e + 6}::timestamptz[])
+           AS v(id, n, status, provider, provider_message_id, cost, failover, channel, body, at, last_error, next_attempt_at, pinned_provider, lease_until)),
        s AS (
          UPDATE ${this.t.d} AS d SET status = v.status, attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1,
                 provider = COALESCE(v.provider, d.provider),
@@ -833,7 +886,7 @@ export class PgDeliveryStore implements DeliveryStore {
                 due_at = CASE WHEN v.status = 'FAILED' THEN v.next_attempt_at ELSE d.due_at END,
                 deferred_until = CASE WHEN v.status = 'SENT' THEN NULL ELSE d.deferred_until END,
                 pinned_provider = CASE WHEN v.status = 'SENT' THEN NULL WHEN v.status = 'FAILED' THEN v.pinned_provider ELSE d.pinned_provider END
-           FROM v WHERE d.id = v.id AND d.status = 'SENDING'
+           FROM v WHERE d.id = v.id AND d.status = 'SENDING' AND (v.lease_until IS NULL OR d.lease_until = v.lease_until)
          RETURNING d.id, d.attempt_count),
        a AS (
          INSERT INTO ${this.t.a} (id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
@@ -853,6 +906,7 @@ export class PgDeliveryStore implements DeliveryStore {
         attempts.map((a) => a.costRupiah), attempts.map((a) => a.httpStatus), attempts.map((a) => a.startedAt), attempts.map((a) => a.finishedAt),
         ...outboxInsertParams(events, {}),
         publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
+        col((p) => p.r.claimed!.leaseUntil),
       ],
     );
     const written = new Map(rows.map((row) => [row.id, Number(row.attempt_count)]));
@@ -884,9 +938,29 @@ export class PgDeliveryStore implements DeliveryStore {
     return out;
   }
 
-  private async writeRoundPass(m: EntityManager, changes: DeliveryChange[], rounds: readonly PendingRound[]): Promise<Array<DeliveryRecord | null>> {
+  /**
+   * One pass of {@link writeRounds} (each delivery at most once). The rows are locked and read
+   * first, and a round is applied to its row ({@link roundApplies}) when the row is still SENDING
+   * under the round's claim, or when the lease of that very claim expired meanwhile (DEAD with
+   * {@link LEASE_EXPIRED_ERROR}, or QUEUED again by a RetryDelivery of that DEAD row, and not
+   * claimed since): the round has the definite answer the expiry had to guess, so an accepted
+   * send ends SENT with its attempt and provider message id (receipts can then match it, and a
+   * re-drive does not send it twice), a failed one FAILED or DEAD as usual. Its event's
+   * previous status is then the row's (DEAD / QUEUED). Any other row (re-claimed by another round,
+   * settled otherwise) keeps its state; its attempt_count and the attempts are still recorded.
+   */
+  private async writeRoundPass(m: EntityManager, changes: DeliveryChange[], all: readonly PendingRound[]): Promise<Array<DeliveryRecord | null>> {
     const d = this.t.d;
     const settled = new Map<string, DeliveryRow>();
+    const current = new Map(
+      (await this.q<{ id: string; status: DeliveryStatus; lease_until: Date | null; last_error: string | null }>(
+        m, `SELECT id::text AS id, status, lease_until, last_error FROM ${d} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [all.map((r) => r.deliveryId)],
+      )).map((row) => [row.id, row]),
+    );
+    const rounds = all.filter((r) => {
+      const row = current.get(r.deliveryId);
+      return row !== undefined && roundApplies(row, r.claimed?.leaseUntil ?? null);
+    });
     const sent = rounds.filter((r): r is PendingRound & { result: Extract<RoundResult, { status: 'SENT' }> } => r.result.status === 'SENT');
     const failed = rounds.filter((r): r is PendingRound & { result: Extract<RoundResult, { status: 'FAILED' }> } => r.result.status === 'FAILED');
     const dead = rounds.filter((r): r is PendingRound & { result: Extract<RoundResult, { status: 'DEAD' }> } => r.result.status === 'DEAD');
@@ -900,7 +974,7 @@ export class PgDeliveryStore implements DeliveryStore {
            deferred_until = NULL, pinned_provider = NULL
          FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::timestamptz[])
            AS v(id, n, provider, provider_message_id, cost, failover, channel, body, at)
-         WHERE d.id = v.id AND d.status = 'SENDING' RETURNING d.*`,
+         WHERE d.id = v.id RETURNING d.*`,
         [
           sent.map((r) => r.deliveryId), sent.map((r) => r.attempts.length), sent.map((r) => r.result.provider),
           sent.map((r) => r.result.providerMessageId), sent.map((r) => r.result.costRupiah), sent.map((r) => r.result.failover),
@@ -916,7 +990,7 @@ export class PgDeliveryStore implements DeliveryStore {
            lease_until = NULL, updated_at = v.at
          FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::timestamptz[])
            AS v(id, n, provider, last_error, next_attempt_at, pinned_provider, at)
-         WHERE d.id = v.id AND d.status = 'SENDING' RETURNING d.*`,
+         WHERE d.id = v.id RETURNING d.*`,
         [
           failed.map((r) => r.deliveryId), failed.map((r) => r.attempts.length), failed.map((r) => r.result.provider), failed.map((r) => r.result.lastError),
           failed.map((r) => r.result.nextAttemptAt), failed.map((r) => r.result.pinnedProvider), failed.map((r) => r.now),
@@ -929,13 +1003,13 @@ export class PgDeliveryStore implements DeliveryStore {
         `UPDATE ${d} AS d SET status = 'DEAD', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = COALESCE(v.provider, d.provider),
            last_error = v.last_error, next_attempt_at = NULL, lease_until = NULL, updated_at = v.at
          FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS v(id, n, provider, last_error, at)
-         WHERE d.id = v.id AND d.status = 'SENDING' RETURNING d.*`,
+         WHERE d.id = v.id RETURNING d.*`,
         [dead.map((r) => r.deliveryId), dead.map((r) => r.attempts.length), dead.map((r) => r.result.provider), dead.map((r) => r.result.lastError), dead.map((r) => r.now)],
       ));
     }
-    // Not SENDING any more (its lease expired: DEAD): keep its state, still record the attempts.
+    // Not this round's row any more (claimed again since, or settled otherwise): keep its state, still record the attempts.
     const rows = new Map(settled);
-    const unsettled = rounds.filter((r) => !settled.has(r.deliveryId));
+    const unsettled = all.filter((r) => current.has(r.deliveryId) && !settled.has(r.deliveryId));
     if (unsettled.length > 0) {
       const bumped = await this.q<DeliveryRow>(
         m,
@@ -946,7 +1020,7 @@ export class PgDeliveryStore implements DeliveryStore {
     }
     // The attempts of every round whose delivery exists, numbered after the ones before.
     const cols: unknown[][] = Array.from({ length: 12 }, () => []);
-    for (const r of rounds) {
+    for (const r of all) {
       const row = rows.get(r.deliveryId);
       if (!row) continue;
       const first = row.attempt_count - r.attempts.length + 1;
@@ -969,13 +1043,14 @@ export class PgDeliveryStore implements DeliveryStore {
         if (!cur || a.number > cur.number) lastAttempt.set(a.delivery_id, attemptFromRow(a));
       }
     }
-    return rounds.map((r) => {
+    return all.map((r) => {
       const row = rows.get(r.deliveryId);
       if (!row) return null;
       const after = deliveryFromRow(row);
       if (settled.has(r.deliveryId)) {
         const last = lastAttempt.get(r.deliveryId);
-        changes.push({ eventId: randomUUID(), kind: r.result.status === 'SENT' ? 'sent' : 'failed', delivery: after, previousStatus: 'SENDING', ...(last ? { attempt: last } : {}), at: r.now });
+        const previousStatus = current.get(r.deliveryId)!.status;
+        changes.push({ eventId: randomUUID(), kind: r.result.status === 'SENT' ? 'sent' : 'failed', delivery: after, previousStatus, ...(last ? { attempt: last } : {}), at: r.now });
       }
       return after;
     });
@@ -986,16 +1061,19 @@ export class PgDeliveryStore implements DeliveryStore {
    * expired belonged to a process that stopped during (or right after) the provider call; the
    * provider may have accepted it. It is NOT re-sent automatically: it becomes DEAD with
    * {@link LEASE_EXPIRED_ERROR} and a `failed` event; RetryDelivery re-drives it after a human
-   * checked. Returns the deliveries changed.
+   * checked. `lease_until` is kept on the DEAD row as the token of the expired claim: a gateway
+   * that was only cut off from Postgres records its round later and that round still applies
+   * (recordRound). `exclude`: ids not to expire (the rounds the calling process itself is still
+   * recording: it knows they are alive). Returns the deliveries changed.
    */
-  async expireLeases(now: Date): Promise<DeliveryRecord[]> {
+  async expireLeases(now: Date, exclude: readonly string[] = []): Promise<DeliveryRecord[]> {
     return this.tx(async (m, changes) => {
       const rows = await this.q<DeliveryRow>(
         m,
-        `UPDATE ${this.t.d} SET status = 'DEAD', last_error = $2, lease_until = NULL, updated_at = $1
-          WHERE id IN (SELECT id FROM ${this.t.d} WHERE status = 'SENDING' AND lease_until < $1 FOR UPDATE SKIP LOCKED)
+        `UPDATE ${this.t.d} SET status = 'DEAD', last_error = $2, updated_at = $1
+          WHERE id IN (SELECT id FROM ${this.t.d} WHERE status = 'SENDING' AND lease_until < $1 AND NOT (id = ANY($3::uuid[])) FOR UPDATE SKIP LOCKED)
           RETURNING *`,
-        [now, LEASE_EXPIRED_ERROR],
+        [now, LEASE_EXPIRED_ERROR, exclude],
       );
       const out = rows.map(deliveryFromRow);
       for (const d of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: d, previousStatus: 'SENDING', at: now });

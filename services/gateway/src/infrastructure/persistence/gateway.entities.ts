@@ -24,6 +24,7 @@ export const NotificationEntity = new EntitySchema<NotificationRow>({
     actor: { type: 'jsonb', nullable: true },
     variables: { type: 'jsonb', nullable: true },
     request: { type: 'jsonb', nullable: true },
+    request_fingerprint: { type: 'text', nullable: true },
     created_at: { type: 'timestamptz' },
     resolved_at: { type: 'timestamptz', nullable: true },
   },

@@ -17,6 +17,7 @@ export interface NotificationRow {
   actor: Record<string, unknown> | null;
   variables: Record<string, unknown> | null;
   request: Record<string, unknown> | null;
+  request_fingerprint: string | null;
   created_at: Date;
   resolved_at: Date | null;
 }

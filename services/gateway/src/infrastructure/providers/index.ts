@@ -6,4 +6,4 @@ export * from './twilio.adapter';
 export * from './advanta.adapter';
 export * from './provider-chain';
 export * from './provider-registry';
-export * from './paced.adapter';
+export * from './pacer';

@@ -1,7 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import CircuitBreaker from 'opossum';
 import type { Logger } from '@notify/logger';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
+import { Pacer } from './pacer';
 import { ProviderConnectionError, ProviderTimeoutError, type ProviderAdapter } from './provider-adapter';
+
+/**
+ * The default pacing horizon, ms: how far ahead of now a paced provider's slots count as
+ * available (ProviderChain.pacing, the dispatcher's claims), and the longest a send waits for a
+ * slot of a provider it reaches by failover. Short, because a row claimed for a send is SENDING
+ * while it waits, and a SENDING row whose gateway died is taken as possibly sent.
+ */
+export const PACING_HORIZON_MS = 250;
 
 /** Circuit breaker and timeout settings for every provider of a chain. */
 export interface ProviderChainOptions {
@@ -15,6 +25,10 @@ export interface ProviderChainOptions {
   resetTimeout?: number;
   /** Rolling statistics window in ms. Default 10,000. */
   rollingCountTimeout?: number;
+  /** Pacing per provider name, requests per second (`<NAME>_RATE_PER_SECOND`); absent or 0 = unpaced. */
+  ratePerSecond?: Readonly<Record<string, number>>;
+  /** Pacing horizon, ms (see {@link PACING_HORIZON_MS}, the default). */
+  pacingHorizonMs?: number;
   /** Attempts kept per provider for `providers()` statistics. Default 100. */
   statsWindow?: number;
   /**
@@ -91,6 +105,8 @@ interface Entry {
   lastFailureAt: Date | null;
   /** Epoch ms before which the provider is not called (its latest `Retry-After`); 0 = not paused. */
   pausedUntil: number;
+  /** This gateway's pacing of the provider; absent = unpaced. */
+  pacer?: Pacer;
 }
 
 /**
@@ -123,6 +139,18 @@ interface Entry {
  * - All providers failed definitely → `failed` (retryable when any failure was retryable or the
  *   provider's fault), `provider` = the last one tried.
  *
+ * Pacing (`ratePerSecond`, see Pacer): a paced provider is called only in its slot. The wait for
+ * the slot happens here, before the breaker and before the call's timeout starts: it is not a
+ * provider failure (never counted by the breaker, never a failover reason) and the timeout
+ * measures the HTTP call only. The provider a send calls first waits for its slot however far it
+ * is, unless `maxPacingWaitMs` says otherwise (the dispatcher claims no more rows than the
+ * slots within the horizon, see {@link pacing}, so the wait is short); a provider reached by
+ * failover waits at most the pacing horizon. A provider whose slot is further away than that is
+ * not called (attempt `rate_limited`, nothing sent) and the send STOPS there with a retryable
+ * failure carrying the wait as `retryAfterMs`: no failover because of pacing. Why: pacing is this
+ * gateway's own choice for a healthy provider; moving its traffic to the backup (Wablas costs
+ * more than Fonnte, SMS far more than WhatsApp) would defeat the pacing and raise the cost, and
+ * with the dispatcher's claims bounded by the pacer the message waits at most a slot or two.
  * Timeouts are per call (`AbortSignal.timeout(timeoutMs)`, combined with the caller's signal);
  * opossum's own timeout is off, so the adapter's request is really aborted.
  */
@@ -130,6 +158,8 @@ export class ProviderChain {
   private readonly entries: Entry[];
   private readonly timeoutMs: number;
   private readonly statsWindow: number;
+  /** The pacing horizon, ms. */
+  readonly pacingHorizonMs: number;
 
   constructor(
     readonly channel: string,
@@ -138,12 +168,14 @@ export class ProviderChain {
   ) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.statsWindow = options.statsWindow ?? 100;
+    this.pacingHorizonMs = options.pacingHorizonMs ?? PACING_HORIZON_MS;
     this.entries = adapters.map((adapter) => ({
       adapter,
       recent: [],
       lastError: null,
       lastFailureAt: null,
       pausedUntil: 0,
+      ...((options.ratePerSecond?.[adapter.name] ?? 0) > 0 ? { pacer: new Pacer(options.ratePerSecond![adapter.name]!) } : {}),
       breaker: new CircuitBreaker(
         async (msg: OutgoingMessage, signal: AbortSignal) => {
           const outcome = await adapter.send(msg, signal);
@@ -183,13 +215,17 @@ export class ProviderChain {
   /**
    * Sends `msg` through the first provider that takes it (policy above). Never throws for
    * provider problems; `signal` (optional) cancels the whole send (an abort during a request is
-   * reported as `ambiguous`). `options.only`: try that provider alone (the pipeline's retry after
-   * an ambiguous outcome goes to the same provider, never to another); an unknown name answers
-   * `failed` (retryable, nothing sent).
+   * reported as `ambiguous`; during a wait for a pacing slot, as `rate_limited`: nothing sent).
+   * `options.only`: try that provider alone (the pipeline's retry after an ambiguous outcome goes
+   * to the same provider, never to another); an unknown name answers `failed` (retryable, nothing
+   * sent). `options.maxPacingWaitMs`: the longest wait for a pacing slot of the first provider
+   * called, ms (default: however long; providers reached by failover wait at most the horizon).
    */
-  async send(msg: OutgoingMessage, options: { signal?: AbortSignal; only?: string } | AbortSignal = {}): Promise<ChainResult> {
+  async send(msg: OutgoingMessage, options: { signal?: AbortSignal; only?: string; maxPacingWaitMs?: number } | AbortSignal = {}): Promise<ChainResult> {
     const opts = options instanceof AbortSignal ? { signal: options } : options;
     const signal = opts.signal;
+    const maxFirstWait = opts.maxPacingWaitMs ?? Number.POSITIVE_INFINITY;
+    let called = false;
     const entries = opts.only === undefined ? this.entries : this.entries.filter((e) => e.adapter.name === opts.only);
     const attempts: ProviderAttempt[] = [];
     let lastFailure: (SendOutcome & { kind: 'failed' }) | null = null;
@@ -215,6 +251,28 @@ export class ProviderChain {
         waitAsked(undefined);
         continue;
       }
+      if (entry.pacer) {
+        // Pacing: wait for the provider's slot here, outside its breaker and before its timeout.
+        const limit = called ? Math.min(this.pacingHorizonMs, maxFirstWait) : maxFirstWait;
+        const wait = entry.pacer.tryReserve(limit);
+        if (wait === null) {
+          const nextMs = Math.ceil(entry.pacer.waitMs());
+          attempts.push({ provider, result: 'rate_limited', error: `${provider}: paced by this gateway at ${entry.pacer.perSecond}/s, next free slot in ${nextMs} ms (not called)`, latencyMs: 0 });
+          anyRetryable = true;
+          waitAsked(nextMs);
+          break; // no failover because of pacing (see the class comment)
+        }
+        if (wait > 0) {
+          const waited = await sleep(wait, true, signal ? { signal } : undefined).catch(() => false);
+          if (!waited) {
+            attempts.push({ provider, result: 'rate_limited', error: `${provider}: cancelled while waiting for its pacing slot (not called)`, latencyMs: 0 });
+            anyRetryable = true;
+            waitAsked(undefined);
+            break;
+          }
+        }
+      }
+      called = true;
       const timeout = AbortSignal.timeout(this.timeoutMs);
       const callSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
       const started = performance.now();
@@ -292,6 +350,20 @@ export class ProviderChain {
   /** Provider names in chain order. */
   names(): string[] {
     return this.entries.map((e) => e.adapter.name);
+  }
+
+  /**
+   * The pacing of the provider a send would call first now (the first one neither paused by a
+   * Retry-After nor behind an open breaker): `capacity` = how many sends it can start within
+   * `horizonMs` (default the chain's pacing horizon), `nextInMs` = ms until it can start one
+   * more within that horizon (0 when capacity > 0). Unpaced, or no provider callable (a send
+   * then only records skips): capacity Infinity, nextInMs 0.
+   */
+  pacing(horizonMs: number = this.pacingHorizonMs): { capacity: number; nextInMs: number } {
+    const now = Date.now();
+    const first = this.entries.find((e) => e.pausedUntil <= now && !e.breaker.opened);
+    if (!first?.pacer) return { capacity: Number.POSITIVE_INFINITY, nextInMs: 0 };
+    return { capacity: first.pacer.capacity(horizonMs), nextInMs: first.pacer.capacityInMs(horizonMs) };
   }
 
   /** Each provider's breaker state, recent success rate (0..1) and mean latency (ms), in chain order. */

@@ -3,7 +3,6 @@ import type { GatewayConfig } from '../../config';
 import { AdvantaAdapter } from './advanta.adapter';
 import { FonnteAdapter } from './fonnte.adapter';
 import type { ProviderAdapter } from './provider-adapter';
-import { paced } from './paced.adapter';
 import { ProviderChain, type ProviderChainOptions } from './provider-chain';
 import { TwilioAdapter } from './twilio.adapter';
 import { WablasAdapter } from './wablas.adapter';
@@ -73,8 +72,9 @@ function candidates(c: GatewayConfig): Candidate[] {
 /**
  * Builds one ProviderChain per channel from the gateway config (issue 5 "Providers": a provider
  * is enabled only when its credentials are configured). Order = `WHATSAPP_PROVIDERS` /
- * `SMS_PROVIDERS`; each adapter paced at `<NAME>_RATE_PER_SECOND` (0 = unpaced); a provider missing credentials or not listed there is disabled and reported
- * with the reason. Breaker / timeout knobs from `PROVIDER_TIMEOUT_MS` and `BREAKER_*`.
+ * `SMS_PROVIDERS`; each provider paced at `<NAME>_RATE_PER_SECOND` (0 = unpaced) by its chain, outside its
+ * breaker and its per-call timeout (ProviderChain "Pacing"); a provider missing credentials or not listed there is
+ * disabled and reported with the reason. Breaker / timeout knobs from `PROVIDER_TIMEOUT_MS` and `BREAKER_*`.
  * No I/O: adapters only talk to the network when a message is sent. Logs one line per provider
  * (info when enabled, warn when disabled), and the chains log their breakers' transitions there.
  */
@@ -88,6 +88,8 @@ export function buildProviderChains(config: GatewayConfig, logger: Pick<Logger, 
     logger,
   };
   const all = candidates(config);
+  // Pacing lives in the chain, outside each provider's breaker and timeout (see ProviderChain).
+  options.ratePerSecond = Object.fromEntries(all.map((p) => [p.name, p.perSecond]));
   const result: ProviderChains = { providers: [] };
   for (const [channel, order, variable] of [
     ['whatsapp', config.WHATSAPP_PROVIDERS, 'WHATSAPP_PROVIDERS'],
@@ -101,7 +103,7 @@ export function buildProviderChains(config: GatewayConfig, logger: Pick<Logger, 
       const info: ProviderInfo = { name: p.name, channel, enabled: p.missing.length === 0, costRupiah: p.costRupiah, baseUrl: p.baseUrl, chainPosition: 0 };
       if (p.missing.length > 0) info.reason = `credentials not set: ${p.missing.join(', ')}`;
       else {
-        adapters.push(paced(p.make(), p.perSecond));
+        adapters.push(p.make());
         info.chainPosition = adapters.length;
       }
       result.providers.push(info);

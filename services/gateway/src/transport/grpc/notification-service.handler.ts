@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
 import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { commonv1, defaultPriority, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
-import type {
-  Clock, DeliveryFilter, DeliveryStore, IngestNotificationUseCase, IngestRequest, RecipientDirectory, ResolvedRecipient, TemplateCatalog,
+import {
+  keyReused,
+  type Clock, type DeliveryFilter, type DeliveryStore, type IngestNotificationUseCase, type IngestRequest, type RecipientDirectory, type ResolvedRecipient,
+  type TemplateCatalog,
 } from '../../application';
 import { ticketVariables, titleCase, type TemplateFacts } from '../messaging/event-notification.mapper';
 import { normalizePhone, type DeliveryChange } from '../../domain';
@@ -160,8 +163,10 @@ async function checkBroadcastTemplate(catalog: TemplateCatalog, key: string, cha
   }
 }
 
+/** Notify / Broadcast `idempotency_key`: 1..200 characters (ValidationError `is required` / `is longer than 200 characters`). */
 function checkKey(key: string): void {
-  if (!key || key.length > 200) throw new ValidationError('idempotency_key', 'is required (1..200 characters)');
+  if (!key) throw new ValidationError('idempotency_key', 'is required (1..200 characters)');
+  if (key.length > 200) throw new ValidationError('idempotency_key', `is longer than 200 characters (${key.length})`);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -179,20 +184,48 @@ function optionalId(value: string, field: string): string {
 }
 
 /**
- * ListDeliveries' page token (`{c: created_at ISO, i: delivery id}`, as encodePageToken wrote
- * it) → the keyset position. ValidationError(`page_token`) (INVALID_ARGUMENT, proto "bad page
- * token") when it does not decode, or decodes to a date that is not a time between 1970 and
- * 9999 or an id that is not a UUID: a crafted token never reaches Postgres (which would answer
- * INTERNAL).
+ * ListDeliveries' page token (`{c: created_at ISO, i: delivery id}` and the filters' fingerprint,
+ * as encodePageToken wrote it with `filters`) → the keyset position. ValidationError(`page_token`)
+ * (INVALID_ARGUMENT, proto "bad page token") when it does not decode, was issued for other
+ * `filters` (or without any: "was issued for different filters"; such a token would silently
+ * skip or repeat rows), or decodes to a date that is not a time between 1970 and 9999 or an id
+ * that is not a UUID: a crafted token never reaches Postgres (which would answer INTERNAL).
  */
-export function decodeDeliveryPageToken(token: string): { createdAt: Date; id: string } {
-  const { c, i } = decodePageToken(token, ['c', 'i'] as const);
+export function decodeDeliveryPageToken(token: string, filters?: DeliveryFilter): { createdAt: Date; id: string } {
+  const { c, i } = decodePageToken(token, ['c', 'i'] as const, filters);
   const createdAt = new Date(c);
   const t = createdAt.getTime();
   if (!/^\d{4}-\d{2}-\d{2}T/.test(c) || Number.isNaN(t) || t < 0 || createdAt.getUTCFullYear() > 9999 || !UUID.test(i)) {
     throw new ValidationError('page_token', 'is not a valid page token');
   }
   return { createdAt, id: i };
+}
+
+/** `value` as JSON with every object's keys sorted and `undefined` members left out (arrays keep their order). */
+function canonicalJson(value: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (v instanceof Date) return v.toISOString();
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) if ((v as Record<string, unknown>)[k] !== undefined) out[k] = canon((v as Record<string, unknown>)[k]);
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(canon(value));
+}
+
+/**
+ * The fingerprint of a Notify or Broadcast request, stored with its notification: sha-256 (hex)
+ * of the canonical JSON of its identifying fields — the RPC, the caller (API key id), the type,
+ * the priority and template key as resolved, the channels (in order), the recipients (Notify: the
+ * addressees as audiences, phones normalized) or audiences, the caller's variables (not those the
+ * gateway fills in), the ticket id, the work zone and the actor. Object key order does not
+ * matter; list order does. A repeated key with another fingerprint is ALREADY_EXISTS.
+ */
+export function requestFingerprint(fields: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
 }
 
 /** A source of committed delivery changes (in-process; see WatchDeliveries). Returns an unsubscribe function. */
@@ -229,9 +262,10 @@ export interface NotificationHandlerDeps {
  *   description, address, zone, …: the same as its lifecycle messages);
  * - per customer addressee, that customer's customer_id, customer_name, package_name (also as
  *   current_package), address, zone and activated_at.
- * The caller's variables win over both. An unknown ticket adds nothing (the template's missing
- * variables are then reported by name, INVALID_ARGUMENT); the ticket or customer service
- * unavailable is UNAVAILABLE.
+ * The caller's variables win over both. A ticket id the ticket service does not know is
+ * NotFoundError (NOT_FOUND `ticket <id> not found`, as the other services answer unknown ids:
+ * a notification about a ticket that does not exist would be stored and listed under it); the
+ * ticket or customer service unavailable is UNAVAILABLE.
  */
 async function notifyVariables(
   enrich: NonNullable<NotificationHandlerDeps['enrich']>,
@@ -240,6 +274,7 @@ async function notifyVariables(
   given: Record<string, unknown>,
 ): Promise<{ variables: Record<string, unknown>; perCustomer: Map<string, Record<string, unknown>> }> {
   const ticket = ticketId ? await enrich.ticket(ticketId) : null;
+  if (ticketId && !ticket) throw new NotFoundError('ticket', ticketId);
   const base = ticket ? await ticketVariables(ticket, enrich.directory, enrich.facts) : {};
   const perCustomer = new Map<string, Record<string, unknown>>();
   const ids = [...new Set(customerIds.map((id) => id.trim()))];
@@ -315,14 +350,19 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
 
   return {
     /**
-     * Notify: resolve, render per recipient, create deliveries; same key twice → the first
-     * notification, duplicate = true (also when the two calls overlap: the second waits for the
-     * first, see IngestNotificationUseCase). Every addressee is resolved by the customer service
+     * Notify: resolve, render per recipient, create deliveries; the same request with the same
+     * key twice → the first notification, duplicate = true (also when the two calls overlap: the
+     * second waits for the first, see IngestNotificationUseCase); the key with a DIFFERENT request
+     * (another type, recipients, variables, priority, template, channels, ticket, work zone, actor
+     * or caller: {@link requestFingerprint}) → ALREADY_EXISTS naming the key, except a corrected
+     * retry of a Notify that failed without creating anything, which takes the key over; a key
+     * stored before fingerprints existed is not compared. Every addressee is resolved by the customer service
      * in one query: customer / staff / group ids as CUSTOMER / ASSIGNED_TECHNICIAN / GROUP
      * audiences, a bare phone (normalized here, INVALID_ARGUMENT naming `recipients[i].phone`) as
      * a PHONE audience, so its opt-outs apply (left out and counted in left_out).
-     * Strict: an unknown id (NOT_FOUND) or a text that cannot be rendered (NOT_FOUND /
-     * INVALID_ARGUMENT) fails the call before any delivery is created.
+     * Strict: an unknown id (NOT_FOUND; a ticket_id the ticket service does not know too) or a
+     * text that cannot be rendered (NOT_FOUND / INVALID_ARGUMENT) fails the call before any
+     * delivery is created.
      */
     notify: unary(async (req: gatewayv1.NotifyRequest, ctx) => {
       checkKey(req.idempotencyKey);
@@ -355,12 +395,20 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       }
       const base = baseRequest('NOTIFY', req, ctx);
       const ticketId = optionalId(req.ticketId, 'ticket_id');
+      const fingerprint = requestFingerprint({
+        rpc: 'Notify', caller: ctx.principal.keyId, type: base.notificationType, priority: base.priority, templateKey: base.templateKey ?? '',
+        channels: req.channels, recipients: audiences.map((a) => commonv1.Audience.toJSON(a)), variables: base.variables, ticketId,
+        workZone: req.workZone.trim(), actor: base.actor,
+      });
       const customerIds = audiences.filter((a) => a.kind === commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER && a.customerId).map((a) => a.customerId);
-      // Only a Notify with something to fill in looks anything up, and a repeated key answers the
-      // first notification (duplicate) without lookups, so a retry still gets its answer while the
-      // ticket or customer service is down.
+      // A repeated key: a different request is refused at once; the same one answers the first
+      // notification (duplicate) without lookups, so a retry still gets its answer while the
+      // ticket or customer service is down. Only a Notify with something to fill in looks anything up.
+      const existing = await store.notificationByKey(req.idempotencyKey);
+      const takeover = existing?.status === 'FAILED' && existing.deliveriesCreated === 0;
+      if (existing?.fingerprint && existing.fingerprint !== fingerprint && !takeover) throw keyReused(req.idempotencyKey, existing);
       const enrich = deps.enrich && (ticketId || customerIds.length > 0) ? deps.enrich : undefined;
-      if (enrich && !(req.idempotencyKey && (await store.notificationByKey(req.idempotencyKey)))) {
+      if (enrich && (!existing || takeover)) {
         const { variables, perCustomer } = await notifyVariables(enrich, ticketId, customerIds, base.variables);
         base.variables = variables;
         base.recipientVariables = (r) => ({ ...(r.kind === 'CUSTOMER' ? perCustomer.get(r.id) ?? {} : {}), ...customerName(r) });
@@ -368,6 +416,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       const ingestReq: IngestRequest = {
         ...base,
         ticketId: ticketId || null,
+        fingerprint,
         strict: true,
         queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId, ...(req.workZone ? { workZone: req.workZone } : {}) }),
       };
@@ -387,7 +436,9 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      * input is refused (INVALID_ARGUMENT naming the field; PERMISSION_DENIED for the type) and
      * nothing is stored under the key: the key, type, priority, channels, actor, each audience's
      * kind and parameters (checkAudiences), and the template (checkBroadcastTemplate: a key the
-     * template service does not have, or has for none of the channels).
+     * template service does not have, or has for none of the channels). The same request with a
+     * key seen before → the first notification, duplicate = true; a different request
+     * ({@link requestFingerprint}) → ALREADY_EXISTS naming the key.
      */
     broadcast: unary(async (req: gatewayv1.BroadcastRequest, ctx) => {
       checkKey(req.idempotencyKey);
@@ -397,14 +448,19 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       checkTypeRole(ctx, req.notificationType);
       const base = baseRequest('BROADCAST', req, ctx);
       if (deps.catalog && base.templateKey) await checkBroadcastTemplate(deps.catalog, base.templateKey, req.channels);
+      const fingerprint = requestFingerprint({
+        rpc: 'Broadcast', caller: ctx.principal.keyId, type: base.notificationType, priority: base.priority, templateKey: base.templateKey ?? '',
+        channels: req.channels, audiences: req.audiences.map((a) => commonv1.Audience.toJSON(a)), variables: base.variables, actor: base.actor,
+      });
       const { notification, created } = await store.createNotification(
         {
           source: 'BROADCAST', idempotencyKey: req.idempotencyKey, notificationType: base.notificationType, priority: base.priority,
           templateKey: base.templateKey ?? '', ticketId: null, actor: base.actor, variables: Object.keys(base.variables).length ? base.variables : null,
-          request: gatewayv1.BroadcastRequest.toJSON(req) as Record<string, unknown>,
+          request: gatewayv1.BroadcastRequest.toJSON(req) as Record<string, unknown>, fingerprint,
         },
         clock(),
       );
+      if (!created && notification.fingerprint && notification.fingerprint !== fingerprint) throw keyReused(req.idempotencyKey, notification);
       if (created) deps.background((signal) => runBroadcast(ingest, req, base, signal));
       return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(notification), duplicate: !created });
     }),
@@ -424,10 +480,12 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
     }),
 
     /**
-     * ListDeliveries: newest first, keyset pages. INVALID_ARGUMENT for a bad page token, a bad
-     * recipient phone, a ticket_id that is not a UUID (e.g. a ticket number, which would match
-     * nothing: deliveries store the ticket's id) and a status, channel, provider or notification
-     * type the enum does not have (it would silently match everything or nothing).
+     * ListDeliveries: newest first, keyset pages; a page token is bound to the filters it was
+     * issued for. INVALID_ARGUMENT for a bad page token or one issued for other filters, a bad
+     * recipient phone, a ticket_id or notification_id that is not a UUID (e.g. a ticket number,
+     * which would match nothing: deliveries store the ticket's id) and a status, channel,
+     * provider or notification type the enum does not have (it would silently match everything
+     * or nothing).
      */
     listDeliveries: unary(async (req: gatewayv1.ListDeliveriesRequest) => {
       checkEnum(req.status, gatewayv1.deliveryStatusToJSON, 'status');
@@ -435,7 +493,6 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       checkEnum(req.provider, gatewayv1.providerToJSON, 'provider');
       checkEnum(req.notificationType, commonv1.notificationTypeToJSON, 'notification_type');
       const size = resolvePageSize(req.page?.pageSize);
-      const after = req.page?.pageToken ? decodeDeliveryPageToken(req.page.pageToken) : undefined;
       const filter: DeliveryFilter = {};
       const ticketId = optionalId(req.ticketId, 'ticket_id');
       if (ticketId) filter.ticketId = ticketId;
@@ -449,16 +506,18 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
         if (c !== 'UNSPECIFIED') filter.channel = c;
       }
       if (req.provider) filter.provider = providerFromProto(req.provider);
-      if (req.notificationId) filter.notificationId = req.notificationId;
+      const notificationId = optionalId(req.notificationId, 'notification_id');
+      if (notificationId) filter.notificationId = notificationId;
       if (req.notificationType) filter.notificationType = typeFromProto(req.notificationType);
       if (req.created?.from) filter.createdFrom = req.created.from;
       if (req.created?.to) filter.createdTo = req.created.to;
+      const after = req.page?.pageToken ? decodeDeliveryPageToken(req.page.pageToken, filter) : undefined;
       const rows = await store.list(filter, size + 1, after);
       const page = rows.slice(0, size);
       const last = page[page.length - 1];
       return gatewayv1.ListDeliveriesResponse.fromPartial({
         deliveries: page.map((d) => deliveryToProto(d)),
-        nextPageToken: rows.length > size && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }) : '',
+        nextPageToken: rows.length > size && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }, filter) : '',
       });
     }),
 

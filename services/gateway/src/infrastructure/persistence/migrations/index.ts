@@ -6,6 +6,8 @@ import { AddRateLimitedAttemptOutcome1795400503000 } from './1795400503000-AddRa
 import { ReceivedAtIndexes1795400504000 } from './1795400504000-ReceivedAtIndexes';
 import { AddDeferredReason1795400505000 } from './1795400505000-AddDeferredReason';
 import { CreatePendingReceipts1795400506000 } from './1795400506000-CreatePendingReceipts';
+import { AddClaimChannelIndex1795400507000 } from './1795400507000-AddClaimChannelIndex';
+import { AddNotificationFingerprint1795400508000 } from './1795400508000-AddNotificationFingerprint';
 
-/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables, the inbound-message dedupe, the deliveries' trace context the RATE_LIMITED attempt outcome, the received_at indexes of the housekeeping, the deferral reason, the receipts kept until their send is recorded. */
-export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000, AddDeliveryTraceContext1795400502000, AddRateLimitedAttemptOutcome1795400503000, ReceivedAtIndexes1795400504000, AddDeferredReason1795400505000, CreatePendingReceipts1795400506000];
+/** Every migration of the gateway schema, in order: the platform's (outbox, dead letters, processed events), then the delivery tables, the inbound-message dedupe, the deliveries' trace context the RATE_LIMITED attempt outcome, the received_at indexes of the housekeeping, the deferral reason, the receipts kept until their send is recorded, the per-channel claim index (provider pacing), the notifications' request fingerprint (idempotency key reuse). */
+export const gatewayMigrations = [...platformMigrations, CreateDeliveryTables1795400500000, CreateInboundMessages1795400501000, AddDeliveryTraceContext1795400502000, AddRateLimitedAttemptOutcome1795400503000, ReceivedAtIndexes1795400504000, AddDeferredReason1795400505000, CreatePendingReceipts1795400506000, AddClaimChannelIndex1795400507000, AddNotificationFingerprint1795400508000];

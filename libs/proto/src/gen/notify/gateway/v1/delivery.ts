@@ -38,7 +38,10 @@ export enum DeliveryStatus {
   DELIVERY_STATUS_QUEUED = 1,
   /** DELIVERY_STATUS_DEFERRED - Held back by quiet hours or a rate limit until deferred_until (never dropped). */
   DELIVERY_STATUS_DEFERRED = 2,
-  /** DELIVERY_STATUS_SENDING - A provider call is in flight. */
+  /**
+   * DELIVERY_STATUS_SENDING - Claimed for a provider call: the call is in flight, or about to start (a paced provider's
+   * slot less than 250 ms away; rows further back wait QUEUED / FAILED, not SENDING).
+   */
   DELIVERY_STATUS_SENDING = 3,
   /** DELIVERY_STATUS_SENT - Accepted by a provider (provider_message_id set). */
   DELIVERY_STATUS_SENT = 4,
@@ -48,7 +51,12 @@ export enum DeliveryStatus {
   DELIVERY_STATUS_READ = 6,
   /** DELIVERY_STATUS_FAILED - The last attempt failed; another follows at next_attempt_at. */
   DELIVERY_STATUS_FAILED = 7,
-  /** DELIVERY_STATUS_DEAD - Gave up: permanent failure or the last attempt failed (dead letter). */
+  /**
+   * DELIVERY_STATUS_DEAD - Gave up: permanent failure or the last attempt failed (dead letter); or ambiguous: no
+   * bookkeeping within the lease (the gateway stopped or lost Postgres during the send), possibly
+   * sent, never re-sent automatically (RetryDelivery re-drives it). A gateway that was only cut off
+   * from Postgres records the send when it is back, and the delivery then becomes SENT.
+   */
   DELIVERY_STATUS_DEAD = 8,
   UNRECOGNIZED = -1,
 }
@@ -192,7 +200,10 @@ export enum AttemptOutcome {
   /**
    * ATTEMPT_OUTCOME_RATE_LIMITED - Not called: the provider asked to be called again later (HTTP 429 or 503 with a
    * `Retry-After` header, providers.md §3.2 "20429 … honour Retry-After") and that time has not
-   * come; the gateway fails over to the next provider meanwhile.
+   * come; the gateway fails over to the next provider meanwhile. Also: this gateway's own pacing
+   * of the provider (`<PROVIDER>_RATE_PER_SECOND`) had no slot soon enough for a provider reached
+   * by failover or the SMS fallback; then the round stops there (no failover for pacing) and is
+   * retried no earlier than the slot. A wait for a pacing slot is never a provider failure.
    */
   ATTEMPT_OUTCOME_RATE_LIMITED = 6,
   UNRECOGNIZED = -1,

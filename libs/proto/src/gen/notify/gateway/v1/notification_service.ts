@@ -79,7 +79,10 @@ export interface AddresseeList {
 }
 
 export interface NotifyRequest {
-  /** Caller's idempotency key (1..200 characters), e.g. `survey:<ticket id>`. Required. */
+  /**
+   * Caller's idempotency key (1..200 characters), e.g. `survey:<ticket id>`. Required. One key,
+   * one request: the same request again is a duplicate, another request ALREADY_EXISTS.
+   */
   idempotencyKey: string;
   /** What it is. Required. */
   notificationType: NotificationType;
@@ -112,8 +115,8 @@ export interface NotifyRequest {
   /** Channels in preference order; empty = routing rules / [CHANNEL_WHATSAPP]. */
   channels: Channel[];
   /**
-   * Ticket it is about (its id, a UUID: a ticket number is INVALID_ARGUMENT), for the log
-   * and context; optional.
+   * Ticket it is about (its id, a UUID: a ticket number is INVALID_ARGUMENT; an id the ticket
+   * service does not know is NOT_FOUND), for the log and context; optional.
    */
   ticketId: string;
   /** Work zone slug for zone audiences; optional. */
@@ -129,12 +132,15 @@ export interface NotifyResponse {
     | undefined;
   /** The deliveries created (without attempts and body). */
   deliveries: Delivery[];
-  /** true when idempotency_key was seen before: nothing new was created. */
+  /** true when idempotency_key was seen before with this same request: nothing new was created. */
   duplicate: boolean;
 }
 
 export interface BroadcastRequest {
-  /** Caller's idempotency key (1..200 characters). Required. */
+  /**
+   * Caller's idempotency key (1..200 characters). Required. One key, one request: the same
+   * request again is a duplicate, another request ALREADY_EXISTS.
+   */
   idempotencyKey: string;
   /** What it is (MAINTENANCE, PROMOTION, EMERGENCY_ALERT…). Required. */
   notificationType: NotificationType;
@@ -159,7 +165,7 @@ export interface BroadcastResponse {
   notification:
     | Notification
     | undefined;
-  /** true when idempotency_key was seen before. */
+  /** true when idempotency_key was seen before with this same request. */
   duplicate: boolean;
 }
 
@@ -204,7 +210,7 @@ export interface ListDeliveriesRequest {
   page:
     | PageRequest
     | undefined;
-  /** Notification (UUID); empty = any. */
+  /** Notification (UUID); empty = any. Anything else is INVALID_ARGUMENT naming notification_id. */
   notificationId: string;
   /** Notification type; UNSPECIFIED = any. */
   notificationType: NotificationType;
@@ -2601,13 +2607,22 @@ export const NotificationServiceService = {
   /**
    * One notification to given recipients or an audience: resolves recipients, renders
    * the template per recipient, creates one delivery per (recipient, channel) and sends.
-   * The same idempotency_key twice creates nothing new (the first notification is
-   * returned with duplicate = true).
+   * All or nothing: a Notify that fails has created and sent nothing.
+   * The same request with the same idempotency_key twice creates nothing new (the first
+   * notification is returned with duplicate = true); the key with a DIFFERENT request (another
+   * type, recipients, variables, priority, template, channels, ticket, work zone, actor, or
+   * another caller) is ALREADY_EXISTS. Exception: a corrected retry of a Notify that failed
+   * may use its key again.
    * Roles: per notification type (above), service.
-   * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; invalid phone;
-   * missing template variables; ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group id; unknown
-   * template), PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer
-   * or template service down).
+   * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; an idempotency_key
+   * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
+   * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
+   * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
+   * service refuses it); ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group
+   * id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
+   * (idempotency_key already used for a different request; the message names the key),
+   * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
+   * ticket service down).
    */
   notify: {
     path: "/notify.gateway.v1.NotificationService/Notify" as const,
@@ -2622,9 +2637,17 @@ export const NotificationServiceService = {
    * A notification to one or more audiences (an area's active customers, a group,
    * staff roles, everyone). Returns once the notification is accepted (status
    * RESOLVING); recipients are resolved page by page and the first messages leave
-   * before the last recipient is resolved; memory stays flat. Idempotent by key.
+   * before the last recipient is resolved; memory stays flat. Idempotent by key: the same
+   * request again answers the first notification with duplicate = true; the key with a
+   * DIFFERENT request (other audiences, type, variables, priority, template, channels, actor,
+   * or another caller) is ALREADY_EXISTS.
    * Roles: per notification type (above), service.
-   * Errors: INVALID_ARGUMENT (missing key, type, audience), PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
+   * characters; an audience without its parameter; a channel other than CHANNEL_WHATSAPP /
+   * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
+   * template_key the template service does not have, or has for none of the channels),
+   * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
+   * ALREADY_EXISTS (the key already used for a different request; the message names it).
    */
   broadcast: {
     path: "/notify.gateway.v1.NotificationService/Broadcast" as const,
@@ -2666,9 +2689,12 @@ export const NotificationServiceService = {
     responseDeserialize: (value: Buffer): GetDeliveryResponse => GetDeliveryResponse.decode(value),
   },
   /**
-   * Deliveries matching all the filters, newest first, in pages (the delivery log).
+   * Deliveries matching all the filters, newest first, in pages (the delivery log). A page
+   * token holds only for the filters it was issued with.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone, ticket_id not a UUID).
+   * Errors: INVALID_ARGUMENT (bad page token; a page token issued for other filters; bad
+   * recipient phone; ticket_id or notification_id not a UUID; a status, channel, provider or
+   * notification_type the enum does not have).
    */
   listDeliveries: {
     path: "/notify.gateway.v1.NotificationService/ListDeliveries" as const,
@@ -2686,8 +2712,8 @@ export const NotificationServiceService = {
    * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
    * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD,
-   * naming the status).
+   * Errors: INVALID_ARGUMENT (empty id; an actor kind or role the enum does not have),
+   * NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
    */
   retryDelivery: {
     path: "/notify.gateway.v1.NotificationService/RetryDelivery" as const,
@@ -2733,7 +2759,8 @@ export const NotificationServiceService = {
    * Server stream of delivery events matching the filters, from now on. Ends when the
    * client cancels or the server shuts down (UNAVAILABLE).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID).
+   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID; an event type the enum
+   * does not have).
    */
   watchDeliveries: {
     path: "/notify.gateway.v1.NotificationService/WatchDeliveries" as const,
@@ -2752,22 +2779,39 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
   /**
    * One notification to given recipients or an audience: resolves recipients, renders
    * the template per recipient, creates one delivery per (recipient, channel) and sends.
-   * The same idempotency_key twice creates nothing new (the first notification is
-   * returned with duplicate = true).
+   * All or nothing: a Notify that fails has created and sent nothing.
+   * The same request with the same idempotency_key twice creates nothing new (the first
+   * notification is returned with duplicate = true); the key with a DIFFERENT request (another
+   * type, recipients, variables, priority, template, channels, ticket, work zone, actor, or
+   * another caller) is ALREADY_EXISTS. Exception: a corrected retry of a Notify that failed
+   * may use its key again.
    * Roles: per notification type (above), service.
-   * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; invalid phone;
-   * missing template variables; ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group id; unknown
-   * template), PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer
-   * or template service down).
+   * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; an idempotency_key
+   * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
+   * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
+   * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
+   * service refuses it); ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group
+   * id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
+   * (idempotency_key already used for a different request; the message names the key),
+   * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
+   * ticket service down).
    */
   notify: handleUnaryCall<NotifyRequest, NotifyResponse>;
   /**
    * A notification to one or more audiences (an area's active customers, a group,
    * staff roles, everyone). Returns once the notification is accepted (status
    * RESOLVING); recipients are resolved page by page and the first messages leave
-   * before the last recipient is resolved; memory stays flat. Idempotent by key.
+   * before the last recipient is resolved; memory stays flat. Idempotent by key: the same
+   * request again answers the first notification with duplicate = true; the key with a
+   * DIFFERENT request (other audiences, type, variables, priority, template, channels, actor,
+   * or another caller) is ALREADY_EXISTS.
    * Roles: per notification type (above), service.
-   * Errors: INVALID_ARGUMENT (missing key, type, audience), PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
+   * characters; an audience without its parameter; a channel other than CHANNEL_WHATSAPP /
+   * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
+   * template_key the template service does not have, or has for none of the channels),
+   * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
+   * ALREADY_EXISTS (the key already used for a different request; the message names it).
    */
   broadcast: handleUnaryCall<BroadcastRequest, BroadcastResponse>;
   /**
@@ -2783,9 +2827,12 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    */
   getDelivery: handleUnaryCall<GetDeliveryRequest, GetDeliveryResponse>;
   /**
-   * Deliveries matching all the filters, newest first, in pages (the delivery log).
+   * Deliveries matching all the filters, newest first, in pages (the delivery log). A page
+   * token holds only for the filters it was issued with.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone, ticket_id not a UUID).
+   * Errors: INVALID_ARGUMENT (bad page token; a page token issued for other filters; bad
+   * recipient phone; ticket_id or notification_id not a UUID; a status, channel, provider or
+   * notification_type the enum does not have).
    */
   listDeliveries: handleUnaryCall<ListDeliveriesRequest, ListDeliveriesResponse>;
   /**
@@ -2793,8 +2840,8 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
    * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD,
-   * naming the status).
+   * Errors: INVALID_ARGUMENT (empty id; an actor kind or role the enum does not have),
+   * NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
    */
   retryDelivery: handleUnaryCall<RetryDeliveryRequest, RetryDeliveryResponse>;
   /**
@@ -2814,7 +2861,8 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * Server stream of delivery events matching the filters, from now on. Ends when the
    * client cancels or the server shuts down (UNAVAILABLE).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID).
+   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID; an event type the enum
+   * does not have).
    */
   watchDeliveries: handleServerStreamingCall<WatchDeliveriesRequest, WatchDeliveriesResponse>;
 }
@@ -2823,13 +2871,22 @@ export interface NotificationServiceClient extends Client {
   /**
    * One notification to given recipients or an audience: resolves recipients, renders
    * the template per recipient, creates one delivery per (recipient, channel) and sends.
-   * The same idempotency_key twice creates nothing new (the first notification is
-   * returned with duplicate = true).
+   * All or nothing: a Notify that fails has created and sent nothing.
+   * The same request with the same idempotency_key twice creates nothing new (the first
+   * notification is returned with duplicate = true); the key with a DIFFERENT request (another
+   * type, recipients, variables, priority, template, channels, ticket, work zone, actor, or
+   * another caller) is ALREADY_EXISTS. Exception: a corrected retry of a Notify that failed
+   * may use its key again.
    * Roles: per notification type (above), service.
-   * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; invalid phone;
-   * missing template variables; ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group id; unknown
-   * template), PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer
-   * or template service down).
+   * Errors: INVALID_ARGUMENT (missing idempotency_key, type, target; an idempotency_key
+   * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
+   * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
+   * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
+   * service refuses it); ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group
+   * id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
+   * (idempotency_key already used for a different request; the message names the key),
+   * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
+   * ticket service down).
    */
   notify(
     request: NotifyRequest,
@@ -2850,9 +2907,17 @@ export interface NotificationServiceClient extends Client {
    * A notification to one or more audiences (an area's active customers, a group,
    * staff roles, everyone). Returns once the notification is accepted (status
    * RESOLVING); recipients are resolved page by page and the first messages leave
-   * before the last recipient is resolved; memory stays flat. Idempotent by key.
+   * before the last recipient is resolved; memory stays flat. Idempotent by key: the same
+   * request again answers the first notification with duplicate = true; the key with a
+   * DIFFERENT request (other audiences, type, variables, priority, template, channels, actor,
+   * or another caller) is ALREADY_EXISTS.
    * Roles: per notification type (above), service.
-   * Errors: INVALID_ARGUMENT (missing key, type, audience), PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
+   * characters; an audience without its parameter; a channel other than CHANNEL_WHATSAPP /
+   * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
+   * template_key the template service does not have, or has for none of the channels),
+   * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
+   * ALREADY_EXISTS (the key already used for a different request; the message names it).
    */
   broadcast(
     request: BroadcastRequest,
@@ -2910,9 +2975,12 @@ export interface NotificationServiceClient extends Client {
     callback: (error: ServiceError | null, response: GetDeliveryResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Deliveries matching all the filters, newest first, in pages (the delivery log).
+   * Deliveries matching all the filters, newest first, in pages (the delivery log). A page
+   * token holds only for the filters it was issued with.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (bad page token, bad recipient phone, ticket_id not a UUID).
+   * Errors: INVALID_ARGUMENT (bad page token; a page token issued for other filters; bad
+   * recipient phone; ticket_id or notification_id not a UUID; a status, channel, provider or
+   * notification_type the enum does not have).
    */
   listDeliveries(
     request: ListDeliveriesRequest,
@@ -2934,8 +3002,8 @@ export interface NotificationServiceClient extends Client {
    * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
    * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD,
-   * naming the status).
+   * Errors: INVALID_ARGUMENT (empty id; an actor kind or role the enum does not have),
+   * NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
    */
   retryDelivery(
     request: RetryDeliveryRequest,
@@ -2997,7 +3065,8 @@ export interface NotificationServiceClient extends Client {
    * Server stream of delivery events matching the filters, from now on. Ends when the
    * client cancels or the server shuts down (UNAVAILABLE).
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID).
+   * Errors: INVALID_ARGUMENT (ticket_id or notification_id not a UUID; an event type the enum
+   * does not have).
    */
   watchDeliveries(
     request: WatchDeliveriesRequest,
