@@ -57,6 +57,10 @@ describe('gateway: the directory keeps display facts for the TTL', () => {
       expect(await dir.staff(noSuchStaff)).toBeNull();
       expect(calls).toHaveBeenCalledTimes(2);
       expect(await dir.customer(randomUUID())).toBeNull();
+      // An id that is no UUID is nobody's (the customer service answers INVALID_ARGUMENT on `id`).
+      expect(await dir.staff('tech-x')).toBeNull();
+      expect(await dir.customer('not-a-uuid')).toBeNull();
+      calls.mockClear();
 
       const s = await createStaff('Budi', '081299990002');
       calls.mockClear();

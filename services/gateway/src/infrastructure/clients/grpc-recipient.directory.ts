@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
-import { NotFoundError } from '@notify/errors';
+import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary, errorFromItem } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import type { RecipientDirectory, RecipientPage, RecipientQuery, ResolvedRecipient } from '../../application/ports';
@@ -203,7 +203,7 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
       const c = (await callUnary(this.client, 'getCustomer', customerv1.GetCustomerRequest.fromPartial({ id }))).customer;
       return c ? { id: c.id, name: c.name, phone: c.phone, address: c.address, workZone: c.workZone, packageName: c.packageName, activatedAt: c.activatedAt ?? null } : null;
     } catch (err) {
-      if (err instanceof NotFoundError) return null;
+      if (isUnknownId(err)) return null;
       throw err;
     }
   }
@@ -213,8 +213,13 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
       const s = (await callUnary(this.client, 'getStaff', customerv1.GetStaffRequest.fromPartial({ id }))).staff;
       return s ? { id: s.id, name: s.name, phone: s.phone } : null;
     } catch (err) {
-      if (err instanceof NotFoundError) return null;
+      if (isUnknownId(err)) return null;
       throw err;
     }
   }
+}
+
+/** NOT_FOUND, or the customer service refusing the id as no UUID (INVALID_ARGUMENT on `id`): no such person either way. */
+function isUnknownId(err: unknown): boolean {
+  return err instanceof NotFoundError || (err instanceof ValidationError && err.field === 'id');
 }
