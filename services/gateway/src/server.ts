@@ -150,7 +150,7 @@ export async function startGatewayService(
     });
 
     const registry = new Registry();
-    const metrics = registerPipelineMetrics(registry, chains);
+    const metrics = registerPipelineMetrics(registry, chains, () => store.dueBacklog(clock()));
     const wakeSignal = new PgWakeSignal(dataSource, store.wakeChannel, logger);
     await wakeSignal.start();
     local.wake = wakeSignal;

@@ -382,6 +382,11 @@ describe('gateway pipeline features', () => {
     expect(text).toMatch(/notify_gateway_deliveries_total\{status="(SENT|FAILED)",provider="\w+"\} \d+/);
     expect(text).toMatch(/notify_gateway_attempt_latency_ms_bucket\{[^}]*provider="fonnte"/);
     expect(text).toMatch(/notify_gateway_breaker_state\{provider="fonnte"\} 0/);
+    // The send queue's backlog and the process (read at scrape time).
+    expect(text).toMatch(/^notify_gateway_due_deliveries \d+$/m);
+    expect(text).toMatch(/^notify_gateway_oldest_due_delivery_age_seconds [\d.e+-]+$/m);
+    expect(text).toMatch(/^notify_gateway_process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^notify_gateway_nodejs_eventloop_lag_seconds [\d.e+-]+$/m);
   });
 
   it('ListProviders shows every provider with its chain position, base URL, cost and breaker state', async () => {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { NewAttempt } from '../../application';
 import type { DeliveryRecord } from '../../domain';
 import type { ProviderChains } from '../providers';
@@ -7,9 +7,46 @@ import type { ProviderChains } from '../providers';
  * The pipeline's Prometheus metrics on the webhook server's registry (/metrics, issue 5):
  * - `notify_gateway_deliveries_total{status,provider}`: finished send rounds by resulting status;
  * - `notify_gateway_attempt_latency_ms{provider,outcome}`: provider call latency (histogram, ms);
- * - `notify_gateway_breaker_state{provider}`: 0 closed, 1 half-open, 2 open (read at scrape time).
+ * - `notify_gateway_breaker_state{provider}`: 0 closed, 1 half-open, 2 open (read at scrape time);
+ * - `notify_gateway_attempts_skipped_total{provider,reason}`: providers not called in a round
+ *   (BREAKER_OPEN, RATE_LIMITED: a Retry-After pause or a pacing slot too far away);
+ * - `notify_gateway_due_deliveries` and `notify_gateway_oldest_due_delivery_age_seconds`: the send
+ *   queue's backlog (due, not yet claimed) and how long its oldest row has been due (read at
+ *   scrape time from `backlog`, when given; a failed read leaves them out of that scrape);
+ * - Node's process metrics (`notify_gateway_process_*`, `notify_gateway_nodejs_*`: CPU, RSS, heap,
+ *   event-loop lag, GC), prom-client's defaults.
  */
-export function registerPipelineMetrics(registry: Registry, chains: ProviderChains) {
+export function registerPipelineMetrics(
+  registry: Registry,
+  chains: ProviderChains,
+  backlog?: () => Promise<{ count: number; oldestDueAgeMs: number }>,
+) {
+  collectDefaultMetrics({ register: registry, prefix: 'notify_gateway_' });
+  const skipped = new Counter({
+    name: 'notify_gateway_attempts_skipped_total', help: 'Providers not called in a send round (breaker open, Retry-After or pacing)',
+    labelNames: ['provider', 'reason'], registers: [registry],
+  });
+  if (backlog) {
+    let last: Promise<{ count: number; oldestDueAgeMs: number } | null> | undefined;
+    // One read per scrape for both gauges.
+    const read = () => (last ??= backlog().catch(() => null).finally(() => setTimeout(() => (last = undefined), 0)));
+    new Gauge({
+      name: 'notify_gateway_due_deliveries', help: 'Deliveries due and not yet claimed (QUEUED, DEFERRED or FAILED with due_at <= now)',
+      registers: [registry],
+      async collect() {
+        const b = await read();
+        if (b) this.set(b.count);
+      },
+    });
+    new Gauge({
+      name: 'notify_gateway_oldest_due_delivery_age_seconds', help: 'How long the oldest due, unclaimed delivery has been due (0 when none)',
+      registers: [registry],
+      async collect() {
+        const b = await read();
+        if (b) this.set(b.oldestDueAgeMs / 1000);
+      },
+    });
+  }
   const deliveries = new Counter({
     name: 'notify_gateway_deliveries_total', help: 'Delivery send rounds by resulting status and provider',
     labelNames: ['status', 'provider'], registers: [registry],
@@ -30,7 +67,10 @@ export function registerPipelineMetrics(registry: Registry, chains: ProviderChai
   return {
     onRound(d: DeliveryRecord, attempts: readonly NewAttempt[]): void {
       deliveries.inc({ status: d.status, provider: d.provider ?? 'none' });
-      for (const a of attempts) if (a.outcome !== 'BREAKER_OPEN' && a.outcome !== 'RATE_LIMITED') latency.observe({ provider: a.provider, outcome: a.outcome }, a.latencyMs);
+      for (const a of attempts) {
+        if (a.outcome === 'BREAKER_OPEN' || a.outcome === 'RATE_LIMITED') skipped.inc({ provider: a.provider, reason: a.outcome });
+        else latency.observe({ provider: a.provider, outcome: a.outcome }, a.latencyMs);
+      }
     },
   };
 }

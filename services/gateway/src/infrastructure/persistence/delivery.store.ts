@@ -426,6 +426,20 @@ export class PgDeliveryStore implements DeliveryStore {
     });
   }
 
+  /**
+   * The send queue's backlog at `now`: deliveries due and not claimed (QUEUED, DEFERRED or FAILED
+   * with due_at <= now; the claim's partial index) and how long the oldest has been due, ms (0
+   * when none). For the /metrics gauges, read at scrape time.
+   */
+  async dueBacklog(now: Date): Promise<{ count: number; oldestDueAgeMs: number }> {
+    const [row] = await this.q<{ n: number; oldest: Date | null }>(
+      this.ds,
+      `SELECT count(*)::int AS n, min(due_at) AS oldest FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= $1`,
+      [now],
+    );
+    return { count: row?.n ?? 0, oldestDueAgeMs: row?.oldest ? Math.max(0, now.getTime() - new Date(row.oldest).getTime()) : 0 };
+  }
+
   async notificationByKey(key: string): Promise<NotificationRecord | null> {
     const rows = await this.q<NotificationRow>(this.ds, `SELECT * FROM ${this.t.n} WHERE idempotency_key = $1`, [key]);
     return rows[0] ? notificationFromRow(rows[0]) : null;
