@@ -233,7 +233,7 @@ async function main(): Promise<void> {
       const gatewayRss = memoryOf(gatewayProc.child.pid)?.rss ?? NaN;
       const customerRss = memoryOf(customerProc.child.pid)?.rss ?? NaN;
       try {
-        notification = (await callUnary(gatewayClient, 'getNotification', { notificationId: nid }, { deadline: Date.now() + 10_000 })).notification!;
+        notification = (await callUnary(gatewayClient, 'getNotification', { notificationId: nid, idempotencyKey: '' }, { deadline: Date.now() + 10_000 })).notification!;
       } catch (err) {
         statusErrors += 1; // the previous status stands; counted in the report
         if (statusErrors === 1) console.error(`GetNotification failed during the broadcast (counted, previous status kept): ${String(err)}`);
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
     // The notification once more, for resolved_at (RESOLVED can be seen after the last message).
     for (let i = 0; notification.status === gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVING && i < 20; i++) {
       await sleep(250);
-      notification = (await callUnary(gatewayClient, 'getNotification', { notificationId: nid })).notification!;
+      notification = (await callUnary(gatewayClient, 'getNotification', { notificationId: nid, idempotencyKey: '' })).notification!;
     }
     const end = { gateway: memoryOf(gatewayProc.child.pid), customer: memoryOf(customerProc.child.pid) };
 

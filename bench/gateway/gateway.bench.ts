@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     // message — is read once at the end, so the measuring does not load the process it measures.
     await waitUntil('the broadcast to reach every customer', async () => {
       if (resolvedAtMs === undefined) {
-        const n = (await callUnary(gatewayClient, 'getNotification', { notificationId: nid })).notification!;
+        const n = (await callUnary(gatewayClient, 'getNotification', { notificationId: nid, idempotencyKey: '' })).notification!;
         if (n.status === gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED) {
           resolvedAtMs = Date.now() - bcStart;
           cpuAtResolved = sampleCpu();
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
         lastCount = accepted;
         lastProgress = Date.now();
       } else if (Date.now() - lastProgress > 30_000) {
-        const n = (await callUnary(gatewayClient, 'getNotification', { notificationId: nid })).notification!;
+        const n = (await callUnary(gatewayClient, 'getNotification', { notificationId: nid, idempotencyKey: '' })).notification!;
         const ds = (await callUnary(gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ notificationId: nid, page: { pageSize: 5 } }))).deliveries;
         throw new Error(
           `broadcast stalled at ${accepted}/${people.length} messages for 30 s; notification ${JSON.stringify(gatewayv1.Notification.toJSON(n))}; ` +

@@ -146,8 +146,14 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
   it('a campaign without send_at is sent now (once)', async () => {
     const now = (await callUnary(scheduler, 'scheduleCampaign', request({ name: 'Gangguan massal', kind: KIND.CAMPAIGN_KIND_EMERGENCY_ALERT, templateKey: 'emergency.alert', variables: EMERGENCY_VARS }))).campaign!;
     expect(now.priority).toBe(commonv1.Priority.PRIORITY_URGENT);
-    await waitFor(() => dueEvents(now.id)[0], { timeoutMs: 15_000 });
+    const due = await waitFor(() => dueEvents(now.id)[0], { timeoutMs: 15_000 });
     expect((await get(now.id))?.status).toBe(STATUS.CAMPAIGN_STATUS_SENT);
+    // GetCampaign: once SENT, due_event_id is the campaign_due event's id (the gateway's key for it).
+    const got = (await callUnary(scheduler, 'getCampaign', { campaignId: now.id })).campaign!;
+    expect(got).toMatchObject({ id: now.id, status: STATUS.CAMPAIGN_STATUS_SENT, dueEventId: due.event.payload.eventId });
+    expect(due.event.payload.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(callUnary(scheduler, 'getCampaign', { campaignId: 'nope' })).rejects.toThrow('campaign_id: must be a UUID');
+    await expect(callUnary(scheduler, 'getCampaign', { campaignId: '0b6f7f7e-1111-4111-8111-111111111111' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('bad input: past send_at, empty audience, a phone audience, unknown template key, missing name/kind → INVALID_ARGUMENT; nothing is stored', async () => {

@@ -44,6 +44,7 @@ export const RPC_ROLES = {
     ScheduleCampaign: ['admin', 'manager', 'supervisor', 'noc', 'service'],
     CancelCampaign: ['admin', 'manager', 'supervisor', 'noc', 'service'],
     ListCampaigns: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+    GetCampaign: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
   },
   'notify.template.v1.TemplateService': {
     UpsertTemplate: ['admin', 'manager', 'service'],

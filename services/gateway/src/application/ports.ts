@@ -100,6 +100,8 @@ export interface DeliveryStore {
   readonly wakeChannel: string;
   createNotification(n: NewNotification, now: Date): Promise<{ notification: NotificationRecord; created: boolean }>;
   notificationByKey(key: string): Promise<NotificationRecord | null>;
+  /** A notification's deliveries by status now (statuses with none left out). */
+  deliveryCountsOf(notificationId: string): Promise<Array<{ status: DeliveryStatus; count: number }>>;
   /**
    * A corrected retry takes over the key of a notification that FAILED without creating any
    * delivery: its fields and fingerprint become `n`'s. Resolves with it, or null when the

@@ -156,7 +156,7 @@ describe('gateway: Broadcast / Notify to explicit audiences (groups, staff roles
     expect(n).toMatchObject({ status: 'RESOLVED', deliveriesCreated: 1 });
     expect(n.leftOut).toBeGreaterThanOrEqual(1);
     expect(n.error).toContain('customer_name');
-    const viaRpc = (await callUnary(stack.gatewayClient, 'getNotification', { notificationId: n.id })).notification!;
+    const viaRpc = (await callUnary(stack.gatewayClient, 'getNotification', { notificationId: n.id, idempotencyKey: '' })).notification!;
     expect(viaRpc).toMatchObject({ status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, error: n.error });
     await waitFor(() => fonnteTo(phone.e164, reason).length === 1, { timeoutMs: 20_000 });
   });

@@ -186,13 +186,23 @@ describe('gateway pipeline features', () => {
       return n?.status === 'RESOLVED' ? n : null;
     }, { timeoutMs: 20_000 });
     expect(done.deliveriesCreated).toBe(3);
-    const viaRpc = await callUnary(stack.gatewayClient, 'getNotification', { notificationId: nid });
+    const viaRpc = await callUnary(stack.gatewayClient, 'getNotification', { notificationId: nid, idempotencyKey: '' });
     expect(viaRpc.notification).toMatchObject({
       id: nid, status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 3, error: '',
       source: gatewayv1.NotificationSource.NOTIFICATION_SOURCE_BROADCAST, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, templateKey: 'maintenance.notice',
     });
     await waitFor(() => people.every((p) => stack.sims.fonnte.messages().some((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))), { timeoutMs: 20_000 });
     expect(stack.sims.fonnte.messages().some((m) => m.to === outsider.phone && m.text.includes('Penggantian perangkat'))).toBe(false);
+    // By its idempotency key too (a campaign's due_event_id), with its deliveries by status.
+    const byKey = await waitFor(async () => {
+      const r = await callUnary(stack.gatewayClient, 'getNotification', { notificationId: '', idempotencyKey: request.idempotencyKey });
+      return r.deliveriesByStatus.reduce((a, c) => a + c.count, 0) === 3 && r.deliveriesByStatus.every((c) => c.status !== gatewayv1.DeliveryStatus.DELIVERY_STATUS_QUEUED) ? r : null;
+    }, { timeoutMs: 20_000 });
+    expect(byKey.notification!.id).toBe(nid);
+    expect(byKey.deliveriesByStatus.map((c) => gatewayv1.deliveryStatusToJSON(c.status))).toEqual(expect.arrayContaining([expect.stringMatching(/^DELIVERY_STATUS_(SENT|DELIVERED|READ|SENDING)$/)]));
+    await expect(callUnary(stack.gatewayClient, 'getNotification', { notificationId: '', idempotencyKey: '' })).rejects.toThrow(/exactly one of notification_id and idempotency_key/);
+    await expect(callUnary(stack.gatewayClient, 'getNotification', { notificationId: 'x', idempotencyKey: '' })).rejects.toThrow(/must be a UUID/);
+    await expect(callUnary(stack.gatewayClient, 'getNotification', { notificationId: '', idempotencyKey: 'no-such-key' })).rejects.toThrow(/not found/);
     for (const p of people) expect(stack.sims.fonnte.messages().find((m) => m.to === p.phone && m.text.includes('Penggantian perangkat'))!.text).toContain(p.customer.name);
     // The same request again: the first notification, duplicate; the key with other variables: ALREADY_EXISTS.
     const again = await callUnary(stack.gatewayClient, 'broadcast', request);

@@ -440,6 +440,16 @@ export class PgDeliveryStore implements DeliveryStore {
     return { count: row?.n ?? 0, oldestDueAgeMs: row?.oldest ? Math.max(0, now.getTime() - new Date(row.oldest).getTime()) : 0 };
   }
 
+  /** A notification's deliveries by status now (statuses with none left out), most first. */
+  async deliveryCountsOf(notificationId: string): Promise<Array<{ status: DeliveryStatus; count: number }>> {
+    const rows = await this.q<{ status: DeliveryStatus; n: number }>(
+      this.ds,
+      `SELECT status, count(*)::int AS n FROM ${this.t.d} WHERE notification_id = $1 GROUP BY status ORDER BY n DESC, status`,
+      [notificationId],
+    );
+    return rows.map((r) => ({ status: r.status, count: r.n }));
+  }
+
   async notificationByKey(key: string): Promise<NotificationRecord | null> {
     const rows = await this.q<NotificationRow>(this.ds, `SELECT * FROM ${this.t.n} WHERE idempotency_key = $1`, [key]);
     return rows[0] ? notificationFromRow(rows[0]) : null;

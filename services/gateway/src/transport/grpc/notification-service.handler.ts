@@ -465,11 +465,20 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(notification), duplicate: !created });
     }),
 
+    /**
+     * GetNotification by id or by idempotency key (a campaign's due_event_id), with its
+     * deliveries by status. INVALID_ARGUMENT: neither or both given, an id that is no UUID.
+     */
     getNotification: unary(async (req: gatewayv1.GetNotificationRequest) => {
-      if (!req.notificationId) throw new ValidationError('notification_id', 'is required');
-      const n = await store.notification(req.notificationId);
-      if (!n) throw new NotFoundError('notification', req.notificationId);
-      return { notification: notificationToProto(n) };
+      if (!req.notificationId === !req.idempotencyKey) throw new ValidationError('notification_id', 'give exactly one of notification_id and idempotency_key');
+      if (req.notificationId && !UUID.test(req.notificationId)) throw new ValidationError('notification_id', 'must be a UUID');
+      const n = req.notificationId ? await store.notification(req.notificationId) : await store.notificationByKey(req.idempotencyKey);
+      if (!n) throw new NotFoundError('notification', req.notificationId || req.idempotencyKey);
+      const counts = await store.deliveryCountsOf(n.id);
+      return {
+        notification: notificationToProto(n),
+        deliveriesByStatus: counts.map((c) => ({ status: gatewayv1.deliveryStatusFromJSON(`DELIVERY_STATUS_${c.status}`), count: c.count })),
+      };
     }),
 
     getDelivery: unary(async (req: gatewayv1.GetDeliveryRequest) => {

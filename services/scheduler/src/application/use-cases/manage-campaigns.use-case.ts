@@ -16,6 +16,13 @@ import {
 } from '../../domain';
 import type { CampaignCursor, CampaignStore, Clock, IdGenerator, TemplateCatalog, TrialRender } from '../ports';
 
+/**
+ * The id of a campaign's campaign_due event (UUID v5 of the campaign id, so a re-run publishes
+ * the same Nats-Msg-Id): the idempotency key of the gateway's notification for the campaign
+ * (proto Campaign.due_event_id).
+ */
+export const campaignDueEventId = (campaignId: string): string => eventIdFrom('campaign_due', campaignId);
+
 /** ScheduleCampaign input (proto enums as their names; '' / null = unspecified). */
 export interface ScheduleCampaignInput {
   readonly name: string;
@@ -165,6 +172,14 @@ export class ManageCampaignsUseCase {
    * FailedPreconditionError (already SENT, FAILED or CANCELLED); ValidationError (`campaign_id`
    * empty or not a UUID, `reason` over {@link CAMPAIGN_TEXT_MAX}.cancelReason characters).
    */
+  /** One campaign. NotFoundError('Campaign', id); ValidationError (`campaign_id` empty or not a UUID). */
+  async get(id: string): Promise<Campaign> {
+    requireUuid(id);
+    const campaign = await this.deps.store.get(id);
+    if (!campaign) throw new NotFoundError('Campaign', id);
+    return campaign;
+  }
+
   async cancel(id: string, reason: string): Promise<Campaign> {
     requireUuid(id);
     if (reason.trim().length > CAMPAIGN_TEXT_MAX.cancelReason) {
@@ -231,7 +246,7 @@ export class ManageCampaignsUseCase {
       const failed = await this.deps.store.markFailed(id, now, problem.message);
       return failed ? { campaign: failed, templateCheck: 'failed' } : null;
     }
-    const sent = await this.deps.store.markSent(id, now, (c) => ({ kind: 'campaign_due', eventId: eventIdFrom('campaign_due', id), occurredAt: now, campaign: c }));
+    const sent = await this.deps.store.markSent(id, now, (c) => ({ kind: 'campaign_due', eventId: campaignDueEventId(id), occurredAt: now, campaign: c }));
     if (!sent) return null;
     return checkError === undefined ? { campaign: sent, templateCheck: 'passed' } : { campaign: sent, templateCheck: 'skipped', checkError };
   }

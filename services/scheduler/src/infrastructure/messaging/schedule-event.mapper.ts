@@ -1,6 +1,6 @@
 import { encodeEvent, type EncodedEvent } from '@notify/events';
 import { commonv1, customerv1, schedulerv1, ticketv1 } from '@notify/proto';
-import type { ScheduleEvent, Snapshot } from '../../application';
+import { campaignDueEventId, type ScheduleEvent, type Snapshot } from '../../application';
 import type { Campaign, TechnicianPerformance } from '../../domain';
 
 /** A proto message read from another service → the opaque snapshot the application carries. */
@@ -38,6 +38,7 @@ export function campaignToProto(c: Campaign): schedulerv1.Campaign {
     cancelReason: c.cancelReason,
     failedAt: c.failedAt ?? undefined,
     failureReason: c.failureReason,
+    dueEventId: c.status === 'SENT' ? campaignDueEventId(c.id) : '',
   };
 }
 

@@ -98,6 +98,10 @@ export function createSchedulerServiceHandler(deps: {
       campaign: campaignToProto(await campaigns.cancel(req.campaignId, req.reason)),
     })),
 
+    getCampaign: unary(async (req: schedulerv1.GetCampaignRequest): Promise<schedulerv1.GetCampaignResponse> => ({
+      campaign: campaignToProto(await campaigns.get(req.campaignId)),
+    })),
+
     listCampaigns: unary(async (req: schedulerv1.ListCampaignsRequest): Promise<schedulerv1.ListCampaignsResponse> => {
       const page = await campaigns.list({
         statuses: campaignStatusesFromProto(req.statuses),

@@ -170,13 +170,25 @@ export interface BroadcastResponse {
 }
 
 export interface GetNotificationRequest {
-  /** Notification id (UUID). Required. */
+  /** Notification id (UUID). This or `idempotency_key`. */
   notificationId: string;
+  /**
+   * Or: its idempotency key (Notify / Broadcast's key, or the id of the event it came from,
+   * e.g. a campaign's notify.scheduler.v1.Campaign.due_event_id). Exactly one of the two.
+   */
+  idempotencyKey: string;
 }
 
 export interface GetNotificationResponse {
   /** The notification. */
-  notification: Notification | undefined;
+  notification:
+    | Notification
+    | undefined;
+  /**
+   * Its deliveries by status now (statuses with none left out), e.g. a broadcast's READ,
+   * DELIVERED, SENT, DEFERRED, DEAD counts.
+   */
+  deliveriesByStatus: StatusCount[];
 }
 
 export interface GetDeliveryRequest {
@@ -1215,13 +1227,16 @@ export const BroadcastResponse: MessageFns<BroadcastResponse> = {
 };
 
 function createBaseGetNotificationRequest(): GetNotificationRequest {
-  return { notificationId: "" };
+  return { notificationId: "", idempotencyKey: "" };
 }
 
 export const GetNotificationRequest: MessageFns<GetNotificationRequest> = {
   encode(message: GetNotificationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.notificationId !== "") {
       writer.uint32(10).string(message.notificationId);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(18).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1247,6 +1262,14 @@ export const GetNotificationRequest: MessageFns<GetNotificationRequest> = {
             message.notificationId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1266,6 +1289,11 @@ export const GetNotificationRequest: MessageFns<GetNotificationRequest> = {
         : isSet(object.notification_id)
         ? globalThis.String(object.notification_id)
         : "",
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
     };
   },
 
@@ -1273,6 +1301,9 @@ export const GetNotificationRequest: MessageFns<GetNotificationRequest> = {
     const obj: any = {};
     if (message.notificationId !== "") {
       obj.notificationId = message.notificationId;
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
     }
     return obj;
   },
@@ -1283,18 +1314,22 @@ export const GetNotificationRequest: MessageFns<GetNotificationRequest> = {
   fromPartial<I extends Exact<DeepPartial<GetNotificationRequest>, I>>(object: I): GetNotificationRequest {
     const message = createBaseGetNotificationRequest();
     message.notificationId = object.notificationId ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? "";
     return message;
   },
 };
 
 function createBaseGetNotificationResponse(): GetNotificationResponse {
-  return { notification: undefined };
+  return { notification: undefined, deliveriesByStatus: [] };
 }
 
 export const GetNotificationResponse: MessageFns<GetNotificationResponse> = {
   encode(message: GetNotificationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.notification !== undefined) {
       Notification.encode(message.notification, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.deliveriesByStatus) {
+      StatusCount.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1320,6 +1355,14 @@ export const GetNotificationResponse: MessageFns<GetNotificationResponse> = {
             message.notification = Notification.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deliveriesByStatus.push(StatusCount.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1333,13 +1376,23 @@ export const GetNotificationResponse: MessageFns<GetNotificationResponse> = {
   },
 
   fromJSON(object: any): GetNotificationResponse {
-    return { notification: isSet(object.notification) ? Notification.fromJSON(object.notification) : undefined };
+    return {
+      notification: isSet(object.notification) ? Notification.fromJSON(object.notification) : undefined,
+      deliveriesByStatus: globalThis.Array.isArray(object?.deliveriesByStatus)
+        ? object.deliveriesByStatus.map((e: any) => StatusCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.deliveries_by_status)
+        ? object.deliveries_by_status.map((e: any) => StatusCount.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: GetNotificationResponse): unknown {
     const obj: any = {};
     if (message.notification !== undefined) {
       obj.notification = Notification.toJSON(message.notification);
+    }
+    if (message.deliveriesByStatus?.length) {
+      obj.deliveriesByStatus = message.deliveriesByStatus.map((e) => StatusCount.toJSON(e));
     }
     return obj;
   },
@@ -1352,6 +1405,7 @@ export const GetNotificationResponse: MessageFns<GetNotificationResponse> = {
     message.notification = (object.notification !== undefined && object.notification !== null)
       ? Notification.fromPartial(object.notification)
       : undefined;
+    message.deliveriesByStatus = object.deliveriesByStatus?.map((e) => StatusCount.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2659,9 +2713,11 @@ export const NotificationServiceService = {
     responseDeserialize: (value: Buffer): BroadcastResponse => BroadcastResponse.decode(value),
   },
   /**
-   * One notification with its progress counters.
+   * One notification, by id or by idempotency key, with its progress counters and its
+   * deliveries by status.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of notification_id and idempotency_key; a
+   * notification_id that is not a UUID), NOT_FOUND.
    */
   getNotification: {
     path: "/notify.gateway.v1.NotificationService/GetNotification" as const,
@@ -2815,9 +2871,11 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    */
   broadcast: handleUnaryCall<BroadcastRequest, BroadcastResponse>;
   /**
-   * One notification with its progress counters.
+   * One notification, by id or by idempotency key, with its progress counters and its
+   * deliveries by status.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of notification_id and idempotency_key; a
+   * notification_id that is not a UUID), NOT_FOUND.
    */
   getNotification: handleUnaryCall<GetNotificationRequest, GetNotificationResponse>;
   /**
@@ -2935,9 +2993,11 @@ export interface NotificationServiceClient extends Client {
     callback: (error: ServiceError | null, response: BroadcastResponse) => void,
   ): ClientUnaryCall;
   /**
-   * One notification with its progress counters.
+   * One notification, by id or by idempotency key, with its progress counters and its
+   * deliveries by status.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (neither or both of notification_id and idempotency_key; a
+   * notification_id that is not a UUID), NOT_FOUND.
    */
   getNotification(
     request: GetNotificationRequest,

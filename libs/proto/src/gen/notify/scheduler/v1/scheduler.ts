@@ -376,6 +376,12 @@ export interface Campaign {
    * maintenance.notice, CHANNEL_WHATSAPP/LOCALE_ID)`; empty unless FAILED.
    */
   failureReason: string;
+  /**
+   * The id (UUID) of its campaign_due event, set once SENT: the gateway's notification for the
+   * campaign has it as idempotency key (notify.gateway.v1 GetNotification `idempotency_key`);
+   * empty unless SENT.
+   */
+  dueEventId: string;
 }
 
 function createBaseJob(): Job {
@@ -844,6 +850,7 @@ function createBaseCampaign(): Campaign {
     cancelReason: "",
     failedAt: undefined,
     failureReason: "",
+    dueEventId: "",
   };
 }
 
@@ -906,6 +913,9 @@ export const Campaign: MessageFns<Campaign> = {
     }
     if (message.failureReason !== "") {
       writer.uint32(146).string(message.failureReason);
+    }
+    if (message.dueEventId !== "") {
+      writer.uint32(154).string(message.dueEventId);
     }
     return writer;
   },
@@ -1077,6 +1087,14 @@ export const Campaign: MessageFns<Campaign> = {
             message.failureReason = reader.string();
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.dueEventId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1151,6 +1169,11 @@ export const Campaign: MessageFns<Campaign> = {
         : isSet(object.failure_reason)
         ? globalThis.String(object.failure_reason)
         : "",
+      dueEventId: isSet(object.dueEventId)
+        ? globalThis.String(object.dueEventId)
+        : isSet(object.due_event_id)
+        ? globalThis.String(object.due_event_id)
+        : "",
     };
   },
 
@@ -1210,6 +1233,9 @@ export const Campaign: MessageFns<Campaign> = {
     if (message.failureReason !== "") {
       obj.failureReason = message.failureReason;
     }
+    if (message.dueEventId !== "") {
+      obj.dueEventId = message.dueEventId;
+    }
     return obj;
   },
 
@@ -1238,6 +1264,7 @@ export const Campaign: MessageFns<Campaign> = {
     message.cancelReason = object.cancelReason ?? "";
     message.failedAt = object.failedAt ?? undefined;
     message.failureReason = object.failureReason ?? "";
+    message.dueEventId = object.dueEventId ?? "";
     return message;
   },
 };

@@ -172,6 +172,16 @@ export interface ListCampaignsResponse {
   nextPageToken: string;
 }
 
+export interface GetCampaignRequest {
+  /** Campaign id (UUID). Required. */
+  campaignId: string;
+}
+
+export interface GetCampaignResponse {
+  /** The campaign. */
+  campaign: Campaign | undefined;
+}
+
 function createBaseListJobsRequest(): ListJobsRequest {
   return {};
 }
@@ -1603,6 +1613,148 @@ export const ListCampaignsResponse: MessageFns<ListCampaignsResponse> = {
   },
 };
 
+function createBaseGetCampaignRequest(): GetCampaignRequest {
+  return { campaignId: "" };
+}
+
+export const GetCampaignRequest: MessageFns<GetCampaignRequest> = {
+  encode(message: GetCampaignRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.campaignId !== "") {
+      writer.uint32(10).string(message.campaignId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCampaignRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCampaignRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.campaignId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCampaignRequest {
+    return {
+      campaignId: isSet(object.campaignId)
+        ? globalThis.String(object.campaignId)
+        : isSet(object.campaign_id)
+        ? globalThis.String(object.campaign_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetCampaignRequest): unknown {
+    const obj: any = {};
+    if (message.campaignId !== "") {
+      obj.campaignId = message.campaignId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCampaignRequest>, I>>(base?: I): GetCampaignRequest {
+    return GetCampaignRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCampaignRequest>, I>>(object: I): GetCampaignRequest {
+    const message = createBaseGetCampaignRequest();
+    message.campaignId = object.campaignId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetCampaignResponse(): GetCampaignResponse {
+  return { campaign: undefined };
+}
+
+export const GetCampaignResponse: MessageFns<GetCampaignResponse> = {
+  encode(message: GetCampaignResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.campaign !== undefined) {
+      Campaign.encode(message.campaign, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCampaignResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCampaignResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.campaign = Campaign.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCampaignResponse {
+    return { campaign: isSet(object.campaign) ? Campaign.fromJSON(object.campaign) : undefined };
+  },
+
+  toJSON(message: GetCampaignResponse): unknown {
+    const obj: any = {};
+    if (message.campaign !== undefined) {
+      obj.campaign = Campaign.toJSON(message.campaign);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetCampaignResponse>, I>>(base?: I): GetCampaignResponse {
+    return GetCampaignResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCampaignResponse>, I>>(object: I): GetCampaignResponse {
+    const message = createBaseGetCampaignResponse();
+    message.campaign = (object.campaign !== undefined && object.campaign !== null)
+      ? Campaign.fromPartial(object.campaign)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * The scheduler API (default port 50054).
  *
@@ -1760,6 +1912,22 @@ export const SchedulerServiceService = {
       Buffer.from(ListCampaignsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListCampaignsResponse => ListCampaignsResponse.decode(value),
   },
+  /**
+   * One campaign. Once SENT, its `due_event_id` is the idempotency key of the gateway's
+   * notification for it (notify.gateway.v1 GetNotification `idempotency_key`: how the
+   * broadcast is going — deliveries by status, recipients left out).
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (campaign_id empty or not a UUID), NOT_FOUND.
+   */
+  getCampaign: {
+    path: "/notify.scheduler.v1.SchedulerService/GetCampaign" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetCampaignRequest): Buffer => Buffer.from(GetCampaignRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetCampaignRequest => GetCampaignRequest.decode(value),
+    responseSerialize: (value: GetCampaignResponse): Buffer => Buffer.from(GetCampaignResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetCampaignResponse => GetCampaignResponse.decode(value),
+  },
 } as const;
 
 export interface SchedulerServiceServer extends UntypedServiceImplementation {
@@ -1837,6 +2005,14 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
    * page_size, bad page_token).
    */
   listCampaigns: handleUnaryCall<ListCampaignsRequest, ListCampaignsResponse>;
+  /**
+   * One campaign. Once SENT, its `due_event_id` is the idempotency key of the gateway's
+   * notification for it (notify.gateway.v1 GetNotification `idempotency_key`: how the
+   * broadcast is going — deliveries by status, recipients left out).
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (campaign_id empty or not a UUID), NOT_FOUND.
+   */
+  getCampaign: handleUnaryCall<GetCampaignRequest, GetCampaignResponse>;
 }
 
 export interface SchedulerServiceClient extends Client {
@@ -2025,6 +2201,28 @@ export interface SchedulerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListCampaignsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * One campaign. Once SENT, its `due_event_id` is the idempotency key of the gateway's
+   * notification for it (notify.gateway.v1 GetNotification `idempotency_key`: how the
+   * broadcast is going — deliveries by status, recipients left out).
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (campaign_id empty or not a UUID), NOT_FOUND.
+   */
+  getCampaign(
+    request: GetCampaignRequest,
+    callback: (error: ServiceError | null, response: GetCampaignResponse) => void,
+  ): ClientUnaryCall;
+  getCampaign(
+    request: GetCampaignRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetCampaignResponse) => void,
+  ): ClientUnaryCall;
+  getCampaign(
+    request: GetCampaignRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetCampaignResponse) => void,
   ): ClientUnaryCall;
 }
 
