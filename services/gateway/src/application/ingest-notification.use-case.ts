@@ -167,14 +167,18 @@ export class IngestNotificationUseCase {
     const first = await store.createNotification(fields, clock());
     const { created } = first;
     let notification = first.notification;
+    let ownsIt = false;
     if (!created && req.fingerprint && notification.fingerprint && notification.fingerprint !== req.fingerprint) {
       // The key was used for another request. A corrected retry of a call that FAILED without
       // creating anything takes the key over; anything else is refused.
+      // The takeover sets it RESOLVING again (one conditional UPDATE): a third request racing it
+      // finds it RESOLVING with another fingerprint and is refused.
       const adopted = notification.status === 'FAILED' && notification.deliveriesCreated === 0 ? await store.adoptFailedNotification(notification.id, fields) : null;
       if (!adopted) throw keyReused(req.idempotencyKey, notification);
       notification = adopted;
+      ownsIt = true;
     }
-    if (!created && req.strict && notification.status === 'RESOLVING') notification = await this.settled(notification);
+    if (!created && !ownsIt && req.strict && notification.status === 'RESOLVING') notification = await this.settled(notification);
     if (!created && notification.status === 'RESOLVED') return { notification, deliveries: [], duplicate: true };
     const deliveries: DeliveryRecord[] = [];
     // Set when the last page was inserted with the RESOLVED / FAILED mark (insertFinalPage).

@@ -104,7 +104,7 @@ export interface DeliveryStore {
   deliveryCountsOf(notificationId: string): Promise<Array<{ status: DeliveryStatus; count: number }>>;
   /**
    * A corrected retry takes over the key of a notification that FAILED without creating any
-   * delivery: its fields and fingerprint become `n`'s. Resolves with it, or null when the
+   * delivery: its fields and fingerprint become `n`'s and it is RESOLVING again (so a third request racing it is refused). Resolves with it, or null when the
    * notification is not (any more) FAILED without deliveries (another call took it).
    */
   adoptFailedNotification(id: string, n: NewNotification): Promise<NotificationRecord | null>;

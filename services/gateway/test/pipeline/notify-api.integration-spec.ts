@@ -127,10 +127,20 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
       expect(await rowsTo(to)).toHaveLength(0);
       expect(fonnteTo(to, 'render')).toHaveLength(0);
     }
-    // A corrected retry with the same key sends each once.
-    const retry = await notify([customer(c.id), phone(p.local)], { idempotencyKey: key, variables: welcome('render') });
-    expect(retry.duplicate).toBe(false);
-    expect(retry.deliveries.map((d) => d.recipient).sort()).toEqual([c.e164, p.e164].sort());
+    // A corrected retry with the same key sends each once; two different corrections at once:
+    // one takes the key over, the other is refused (ALREADY_EXISTS), nothing is sent for it.
+    const q = freshPhone();
+    const [retry, rival] = await Promise.all([
+      notify([customer(c.id), phone(p.local)], { idempotencyKey: key, variables: welcome('render') }).catch((e: unknown) => e),
+      notify([phone(q.local)], { idempotencyKey: key, variables: welcome('render') }).catch((e: unknown) => e),
+    ]);
+    const outcomes = [retry, rival].map((r) => (r instanceof Error ? r.constructor.name : 'ok'));
+    expect(outcomes.sort()).toEqual(['AlreadyExistsError', 'ok']);
+    await drain();
+    const won = [retry, rival].find((r) => !(r instanceof Error)) as Awaited<ReturnType<typeof notify>>;
+    expect(won.duplicate).toBe(false);
+    const sentTo = [...(await rowsTo(c.e164)), ...(await rowsTo(p.e164)), ...(await rowsTo(q.e164))].map((d) => d.recipient).sort();
+    expect(sentTo).toEqual(won.deliveries.map((d) => d.recipient).sort());
   });
 
   it('an unknown notification type is INVALID_ARGUMENT naming notification_type (Notify and Broadcast)', async () => {

@@ -461,7 +461,7 @@ export class PgDeliveryStore implements DeliveryStore {
     const rows = await this.q<NotificationRow>(
       this.ds,
       `UPDATE ${this.t.n} SET notification_type = $2, priority = $3, template_key = $4, ticket_id = $5, actor = $6::jsonb, variables = $7::jsonb,
-              request = $8::jsonb, request_fingerprint = $9
+              request = $8::jsonb, request_fingerprint = $9, status = 'RESOLVING', error = NULL, resolved_at = NULL, left_out = 0
         WHERE id = $1 AND status = 'FAILED' AND deliveries_created = 0 RETURNING *`,
       [id, n.notificationType, n.priority, n.templateKey, n.ticketId, json(n.actor), json(n.variables), json(n.request), n.fingerprint ?? null],
     );
