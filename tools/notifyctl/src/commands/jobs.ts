@@ -1,5 +1,6 @@
 import { callUnary } from '@notify/grpc-kit';
-import { commonv1, schedulerv1 } from '@notify/proto';
+import { NotFoundError } from '@notify/errors';
+import { commonv1, gatewayv1, schedulerv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
 import type { CommandGroup, CommandSpec } from '../command';
@@ -212,10 +213,47 @@ const listCampaigns: CommandSpec = {
   },
 };
 
+const showCampaign: CommandSpec = {
+  name: 'show',
+  summary: "one campaign and, once SENT, how the gateway's broadcast of it is going",
+  service: 'scheduler',
+  positionals: [{ name: 'campaign-id', description: 'campaign id' }],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.scheduler, 'getCampaign', { campaignId: args.positional(0) });
+    const c = res.campaign!;
+    let outcome: gatewayv1.GetNotificationResponse | null = null;
+    let outcomeLine = '';
+    if (c.dueEventId) {
+      // The gateway's notification for the campaign has the due event's id as its key.
+      try {
+        outcome = await callUnary(clients.gateway, 'getNotification', { notificationId: '', idempotencyKey: c.dueEventId });
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        outcomeLine = 'not taken by the gateway yet';
+      }
+    }
+    const n = outcome?.notification;
+    const rows = n
+      ? formatRecord([
+          ['Gateway', `${enumLabel(gatewayv1.NotificationStatus, 'NOTIFICATION_STATUS_', n.status)} (notification ${n.id})`],
+          ['Deliveries', `${n.deliveriesCreated}${outcome!.deliveriesByStatus.length ? `: ${outcome!.deliveriesByStatus.map((s) => `${enumLabel(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', s.status)} ${s.count}`).join(', ')}` : ''}`],
+          ['Left out', String(n.leftOut)],
+          ['Error', n.error],
+        ])
+      : outcomeLine
+        ? formatRecord([['Gateway', outcomeLine]])
+        : '';
+    return {
+      json: { ...schedulerv1.GetCampaignResponse.toJSON(res) as object, ...(outcome ? { gateway: gatewayv1.GetNotificationResponse.toJSON(outcome) } : {}) },
+      text: campaignRecord(c) + (rows ? `\n${rows}` : ''),
+    };
+  },
+};
+
 /** `notifyctl campaigns …`. */
 export const campaignsGroup: CommandGroup = {
   name: 'campaigns',
   aliases: ['campaign'],
-  summary: 'schedule, cancel and list broadcasts (scheduler service)',
-  commands: [schedule, cancelCampaign, listCampaigns],
+  summary: 'schedule, cancel, list and show broadcasts (scheduler service; show asks the gateway how one went)',
+  commands: [schedule, cancelCampaign, listCampaigns, showCampaign],
 };
