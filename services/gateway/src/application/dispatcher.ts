@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { lostConnectionOf } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
 import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
 import {
@@ -20,6 +21,8 @@ export interface ProviderCall {
 /** A channel's answer (structurally the ProviderChain's `ChainResult`). */
 export interface ChannelSendResult {
   outcome: SendOutcome | { kind: 'ambiguous'; reason: string };
+  /** true when a wait for a pacing slot was cancelled (`pacingSignal`): that provider was not called. */
+  cancelled?: boolean;
   provider: string | null;
   attempts: ProviderCall[];
 }
@@ -27,10 +30,10 @@ export interface ChannelSendResult {
 /**
  * One channel's providers in order with failover (ProviderChain). `only` = that provider alone;
  * `maxPacingWaitMs` = the longest wait for the pacing slot of the first provider called, ms
- * (default: however long).
+ * (default: however long); `pacingSignal` cancels a wait for a pacing slot (never a call in flight).
  */
 export interface ChannelSender {
-  send(msg: OutgoingMessage, options?: { only?: string; maxPacingWaitMs?: number }): Promise<ChannelSendResult>;
+  send(msg: OutgoingMessage, options?: { only?: string; maxPacingWaitMs?: number; pacingSignal?: AbortSignal }): Promise<ChannelSendResult>;
   /** Provider names in chain order. */
   names(): string[];
   /**
@@ -38,6 +41,8 @@ export interface ChannelSender {
    * `horizonMs`, and ms until it can start one more within it. Absent: unpaced.
    */
   pacing?(horizonMs: number): { capacity: number; nextInMs: number };
+  /** The same for one provider by name (a send pinned to it). Absent: unpaced. */
+  providerPacing?(provider: string, horizonMs: number): { capacity: number; nextInMs: number };
 }
 
 /** Default {@link DispatcherOptions.pacingHorizonMs}, ms. */
@@ -81,7 +86,9 @@ export interface DispatcherOptions {
   pauseAfterSendMs?: number;
   /**
    * Wait before the n-th retry (n from 1) of a round's bookkeeping that failed (Postgres
-   * unreachable), ms. Default {@link bookkeepingBackoffMs}: 0.5 s doubling to 10 s.
+   * unreachable), ms. Default {@link bookkeepingBackoffMs}: 0.5 s doubling to 10 s. Only a lost
+   * or refused connection is retried for as long as it lasts; any other error is tried
+   * {@link BOOKKEEPING_OTHER_ERROR_TRIES} times in all.
    */
   bookkeepingBackoff?: (failures: number) => number;
   /** Observes each finished round (metrics). */
@@ -104,6 +111,28 @@ export const SendSpanAttr = {
 /** The default wait before the n-th retry (n from 1) of a round's failed bookkeeping, ms: 500, 1000, 2000 … at most 10 000. */
 export function bookkeepingBackoffMs(failures: number): number {
   return Math.min(10_000, 500 * 2 ** Math.max(0, Math.min(failures - 1, 5)));
+}
+
+/**
+ * Tries of a round's bookkeeping that failed with anything but a lost or refused Postgres
+ * connection (a constraint, a bug: the same write fails the same way) before it is given up.
+ */
+export const BOOKKEEPING_OTHER_ERROR_TRIES = 3;
+
+/** Socket error codes a wrapper may have kept as text only (`Error: connect ECONNREFUSED 127.0.0.1:5432`). */
+const SOCKET_ERROR_TEXT = /\b(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/;
+
+/**
+ * Whether a failed bookkeeping write failed because Postgres could not be reached or the
+ * connection broke (`lostConnectionOf` of @notify/grpc-kit), also when the driver's error reached
+ * TypeORM's QueryFailedError as its text only (a socket error that is not `instanceof Error` in
+ * the caller's realm is wrapped as `new Error(String(err))` by @notify/db's preparedQuery).
+ */
+export function lostPostgresConnection(err: unknown): boolean {
+  if (lostConnectionOf(err)) return true;
+  const e = err as { message?: unknown; driverError?: { message?: unknown } } | null;
+  const texts = [e?.message, e?.driverError?.message];
+  return texts.some((t) => typeof t === 'string' && SOCKET_ERROR_TEXT.test(t));
 }
 
 /** Name of the `gateway.send` span event recorded for each provider a round skipped without calling it. */
@@ -142,7 +171,8 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
  * definite record of what was sent. A failed write of it (Postgres down or unreachable) is
  * retried in process ({@link bookkeepingBackoffMs}: 0.5 s doubling to 10 s) until it succeeds or
  * the dispatcher stops (then one last try, and the outcome is logged at error with the provider
- * message id). Meanwhile this process's own lease sweep leaves those rows alone; the lease is not
+ * message id); a write failing for another reason than a lost connection is given up after
+ * {@link BOOKKEEPING_OTHER_ERROR_TRIES} tries, logged the same way. Meanwhile this process's own lease sweep leaves those rows alone; the lease is not
  * extended (an extension would need the Postgres that is missing; when it is back, the round's
  * own write is as cheap), so another replica may mark them DEAD (ambiguous) in between, and the
  * round's write then still applies and replaces that guess (PgDeliveryStore.recordRound): an
@@ -166,7 +196,10 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
  * slot was less than the horizon away are taken as possibly sent (at 2/s: one), instead of up to
  * DISPATCH_WORKERS rows that were only waiting. The SMS fallback of a round waits at most the
  * horizon for an SMS provider's slot (its claim counted the WhatsApp provider only); a row pinned
- * to a provider (after an ambiguous outcome, a reply) waits for that provider's slot. A paced
+ * to a provider (after an ambiguous outcome, a reply) waits for that provider's slot, so a claim
+ * takes no more rows pinned to a paced provider than that provider can start within the horizon
+ * (its own limit in the claim, {@link pinnedLimits}). {@link stop} ends the waits for slots: those
+ * rows go back to the queue unsent instead of holding the stop (or a later SIGKILL making them DEAD). A paced
  * provider is never failed over from because of its pacing (ProviderChain "Pacing").
  * Wake-ups: this process's page inserts poke the wake signal directly; other inserts and re-drives
  * NOTIFY `<schema>_deliveries`; else every `pollMs` (which also finds rows another replica inserted).
@@ -191,7 +224,9 @@ export class Dispatcher {
   }
 
   /**
-   * Stops claiming, waits for the in-flight sends and their bookkeeping, then resolves. A round
+   * Stops claiming, ends the waits for pacing slots (those rows go back unsent: QUEUED, or FAILED
+   * after earlier rounds, no attempt and no round counted), waits for the sends in flight and their
+   * bookkeeping, then resolves. A round
    * whose bookkeeping is being retried (Postgres unreachable) gets one last try and is then given
    * up (logged at error with its outcome; its lease expires, see the class comment).
    */
@@ -225,6 +260,7 @@ export class Dispatcher {
     while (this.running) {
       let backlog = false;
       let paced: Channel[] = [];
+      let pinnedFull: string[] = [];
       try {
         const now = this.o.clock().getTime();
         const expire = now - expiredCheckedAt >= this.o.pollMs || now < expiredCheckedAt;
@@ -232,6 +268,7 @@ export class Dispatcher {
         const claim = await this.claimAndSend(expire);
         backlog = claim.backlog;
         paced = claim.pacedFull;
+        pinnedFull = claim.pinnedFull;
       } catch (err) {
         this.o.logger.error({ err }, 'dispatcher: claim failed; retrying after the poll interval');
       }
@@ -241,7 +278,10 @@ export class Dispatcher {
       } else if (!backlog) {
         // A paced channel whose claim was full has more rows waiting: come back when its provider can start one more.
         const horizon = this.o.pacingHorizonMs ?? DISPATCH_PACING_HORIZON_MS;
-        const pacedWait = Math.min(...paced.map((ch) => this.o.channels[ch]?.pacing?.(horizon).nextInMs ?? this.o.pollMs));
+        const pacedWait = Math.min(
+          ...paced.map((ch) => this.o.channels[ch]?.pacing?.(horizon).nextInMs ?? this.o.pollMs),
+          ...pinnedFull.map((p) => this.pinnedSender(p)?.providerPacing?.(p, horizon).nextInMs ?? this.o.pollMs),
+        );
         await this.o.wake.wait(Math.min(this.o.pollMs, Math.max(10, Math.ceil(pacedWait))));
       }
     }
@@ -252,9 +292,10 @@ export class Dispatcher {
    * more than its pacer can start within the horizon, see {@link channelLimits}) and starts their
    * rounds. `started` = rows sent; `backlog` = the claim got all it asked for (a channel not
    * limited by pacing used up its limit): claim again at once; `pacedFull` = the paced channels
-   * whose limit the claim used up (or that had no capacity): they have rows waiting for the pacer.
+   * whose limit the claim used up (or that had no capacity): they have rows waiting for the pacer;
+   * `pinnedFull` = the same for the paced providers rows are pinned to.
    */
-  private async claimAndSend(expire = true): Promise<{ started: number; backlog: boolean; pacedFull: Channel[] }> {
+  private async claimAndSend(expire = true): Promise<{ started: number; backlog: boolean; pacedFull: Channel[]; pinnedFull: string[] }> {
     const now = this.o.clock();
     if (expire) {
       const expired = await this.o.store.expireLeases(now, [...this.recording]);
@@ -263,12 +304,16 @@ export class Dispatcher {
       }
     }
     const free = this.o.workers - this.inFlight.size;
-    if (free <= 0) return { started: 0, backlog: false, pacedFull: [] };
+    if (free <= 0) return { started: 0, backlog: false, pacedFull: [], pinnedFull: [] };
     const asked = Math.min(free, this.o.batchSize);
     const plan = this.channelLimits(asked);
-    const claimed = await this.o.store.claimDue(now, asked, this.o.leaseMs, (d, recent) => this.gate(d, now, recent), plan?.limits);
+    const pinned = this.pinnedLimits(asked);
+    const claimed = await this.o.store.claimDue(now, asked, this.o.leaseMs, (d, recent) => this.gate(d, now, recent), plan?.limits, pinned);
     let backlog = claimed.length >= asked;
     const pacedFull: Channel[] = [];
+    const pinnedFull = pinned
+      ? Object.entries(pinned).filter(([p, n]) => claimed.filter((d) => d.pinnedProvider === p).length >= n).map(([p]) => p)
+      : [];
     if (plan) {
       const full = (Object.keys(plan.limits) as Channel[]).filter((ch) => claimed.filter((d) => d.channel === ch).length >= plan.limits[ch]!);
       backlog = full.some((ch) => !plan.paced.includes(ch) && plan.limits[ch]! > 0);
@@ -280,7 +325,34 @@ export class Dispatcher {
         .finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
-    return { started: claimed.length, backlog, pacedFull };
+    return { started: claimed.length, backlog, pacedFull, pinnedFull };
+  }
+
+  /**
+   * Claim limits of rows pinned to a paced provider (after an ambiguous outcome, a reply): such a
+   * row is sent to that provider alone and waits for ITS pacing slot, which the channel limits
+   * (the channel's first callable provider) do not count. Each paced provider whose pacer can
+   * start fewer than `asked` sends within the horizon gets that capacity as the limit of the rows
+   * pinned to it (0: none claimed; PgDeliveryStore.claimDue). undefined when none is limited.
+   */
+  private pinnedLimits(asked: number): Record<string, number> | undefined {
+    const horizon = this.o.pacingHorizonMs ?? DISPATCH_PACING_HORIZON_MS;
+    const out: Record<string, number> = {};
+    for (const ch of ['WHATSAPP', 'SMS'] as const) {
+      const sender = this.o.channels[ch];
+      if (!sender?.providerPacing) continue;
+      for (const p of sender.names()) {
+        const cap = sender.providerPacing(p, horizon).capacity;
+        if (cap < asked) out[p] = Math.max(0, Math.floor(cap));
+      }
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+
+  /** The sender of the channel a provider belongs to. */
+  private pinnedSender(provider: string): ChannelSender | undefined {
+    const ch = this.channelOf(provider);
+    return ch ? this.o.channels[ch] : undefined;
   }
 
   /**
@@ -389,13 +461,19 @@ export class Dispatcher {
       result = this.failure(d, null, `no ${channel} provider is configured`, false, null);
     } else {
       const roundStart = this.o.clock();
-      const res = await sender.send(msg(text), d.pinnedProvider && pinnedChannel ? { only: d.pinnedProvider } : {});
+      const pacingSignal = this.stopping.signal;
+      const res = await sender.send(msg(text), d.pinnedProvider && pinnedChannel ? { only: d.pinnedProvider, pacingSignal } : { pacingSignal });
+      if (res.cancelled && res.attempts.every((a) => a.result === 'rate_limited' || a.result === 'breaker_open')) {
+        // Stopped while waiting for a pacing slot: nothing was sent, so no round (see stop).
+        await this.releaseClaim(d);
+        return;
+      }
       record(res, roundStart);
       result = await this.afterChannel(d, channel, text, res, sender, async (smsText) => {
         const sms = this.o.channels.SMS!;
         const start2 = this.o.clock();
         // The claim counted the WhatsApp provider's pacing only: wait at most the horizon for an SMS slot.
-        const r2 = await sms.send(msg(smsText), { maxPacingWaitMs: this.o.pacingHorizonMs ?? DISPATCH_PACING_HORIZON_MS });
+        const r2 = await sms.send(msg(smsText), { maxPacingWaitMs: this.o.pacingHorizonMs ?? DISPATCH_PACING_HORIZON_MS, pacingSignal: this.stopping.signal });
         record(r2, start2);
         return r2;
       });
@@ -411,9 +489,26 @@ export class Dispatcher {
   }
 
   /**
+   * Hands a claimed row whose round sent nothing back (the dispatcher stopped while it waited for
+   * a pacing slot): QUEUED (FAILED after earlier rounds), no attempt, no round counted, instead of
+   * a round or a lease left to expire (DEAD, possibly sent). A failure is logged; the lease then
+   * expires as after a crash.
+   */
+  private async releaseClaim(d: DeliveryRecord): Promise<void> {
+    try {
+      const released = await this.o.store.releaseClaim(d, this.o.clock());
+      this.o.logger.info({ delivery_id: d.id, status: released?.status ?? null, pinned_provider: d.pinnedProvider }, 'dispatcher stopping: a delivery waiting for its pacing slot was handed back unsent');
+    } catch (err) {
+      this.o.logger.error({ err, delivery_id: d.id }, 'dispatcher stopping: a delivery waiting for its pacing slot (not sent) could not be handed back; its lease will expire');
+    }
+  }
+
+  /**
    * Writes the round (store.recordRound) and retries a failed write (see the class comment,
-   * "Bookkeeping") with the same time, attempts and outcome until it succeeds; after {@link stop},
-   * one last try, then rejects with the last error (logged at error with the outcome, so an
+   * "Bookkeeping") with the same time, attempts and outcome: a lost or refused connection
+   * (`lostConnectionOf`) until it succeeds, any other error {@link BOOKKEEPING_OTHER_ERROR_TRIES}
+   * times in all (it would fail the same way for ever, holding a worker); after {@link stop}, one
+   * last try. Giving up rejects with the last error (logged at error with the outcome, so an
    * operator can reconcile the provider message id). While this runs, the delivery is in
    * `recording` and this process's lease sweep skips it.
    */
@@ -427,7 +522,7 @@ export class Dispatcher {
     };
     this.recording.add(d.id);
     try {
-      for (let failures = 0; ; ) {
+      for (let failures = 0, otherFailures = 0; ; ) {
         const lastTry = signal.aborted;
         try {
           const after = await this.o.store.recordRound(d.id, attempts, result, now, d);
@@ -438,6 +533,13 @@ export class Dispatcher {
           if (lastTry) {
             this.o.logger.error({ err, ...outcome, failures }, 'dispatcher: stopping with a round not recorded; its lease will expire (DEAD, possibly sent)');
             throw err;
+          }
+          if (!lostPostgresConnection(err)) {
+            otherFailures++;
+            if (otherFailures >= BOOKKEEPING_OTHER_ERROR_TRIES) {
+              this.o.logger.error({ err, ...outcome, failures }, 'dispatcher: giving up on a round whose bookkeeping keeps failing (not a lost connection); its lease will expire (DEAD, possibly sent)');
+              throw err;
+            }
           }
           const waitMs = backoff(failures);
           this.o.logger.warn({ err, ...outcome, failures, retry_in_ms: waitMs }, 'dispatcher: bookkeeping failed; retrying (the outcome is kept in memory)');
@@ -452,8 +554,9 @@ export class Dispatcher {
   /**
    * Receipts the provider posted before this round was recorded (a fast callback overtaking the
    * bookkeeping) were kept by the store; they are applied now that the message id is recorded,
-   * under the same retry policy as any receipt. A failure here is logged; the kept receipts then
-   * wait for the next receipt of that message or the housekeeping (RECEIPTS_RETENTION_MS).
+   * under the same retry policy as any receipt. A failure here is logged; the kept receipts are
+   * then applied by the next receipt of that message (PgDeliveryStore.applyReceipt drains them in
+   * its transaction), or purged by the housekeeping (RECEIPTS_RETENTION_MS) when none comes.
    */
   private async applyKeptReceipts(after: DeliveryRecord, providerMessageId: string): Promise<void> {
     const now = this.o.clock();

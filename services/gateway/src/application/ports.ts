@@ -126,7 +126,8 @@ export interface DeliveryStore {
   /**
    * Claims up to `limit` due deliveries (SENDING under a lease of `leaseMs`), `gate` holding some
    * back (DEFERRED until its time); `channelLimits`: at most that many of a channel (provider
-   * pacing). Returns the rows to send.
+   * pacing); `pinnedLimits`: at most that many rows pinned to that provider (its pacing).
+   * Returns the rows to send.
    */
   claimDue(
     now: Date,
@@ -134,7 +135,14 @@ export interface DeliveryStore {
     leaseMs: number,
     gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
     channelLimits?: Partial<Record<Channel, number>>,
+    pinnedLimits?: Readonly<Record<string, number>>,
   ): Promise<DeliveryRecord[]>;
+  /**
+   * Hands back a claimed row whose round sent nothing (still SENDING under `claimed`'s lease):
+   * QUEUED when it made no round yet, else FAILED, lease cleared, due as it was; no attempt, no
+   * event. Resolves with the row after, or null when it was not SENDING under that lease.
+   */
+  releaseClaim(claimed: DeliveryRecord, now: Date): Promise<DeliveryRecord | null>;
   /**
    * Records a send round (attempts, the delivery's new state, its event). `claimed`: the record
    * the dispatcher claimed (SENDING under its lease), which lets the store write the round in one

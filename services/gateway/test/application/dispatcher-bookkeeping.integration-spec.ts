@@ -22,7 +22,7 @@ jest.setTimeout(60_000);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-interface LogLine { level: number; msg: string; [field: string]: unknown }
+interface LogLine { level: string; msg: string; [field: string]: unknown }
 
 describe('dispatcher: bookkeeping that fails is retried until written (Postgres + Fonnte simulator)', () => {
   let schema: GatewaySchema;
@@ -147,5 +147,31 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
     expect(feed.filter((c) => c.delivery.id === d.id).map((c) => [c.kind, c.previousStatus])).toEqual([['sent', 'SENDING']]);
     await sleep(500);
     expect(sentTo(to)).toHaveLength(1);
+  });
+
+  it('bookkeeping failing for another reason than a lost connection is given up after a few tries (logged with the message id), not retried for ever holding a worker', async () => {
+    const to = phone();
+    const d = await queue(to);
+    // recordRound fails with a real Postgres error that is not a lost connection (the same write would fail the same way every time).
+    let calls = 0;
+    const broken = Object.create(proxied) as PgDeliveryStore;
+    broken.recordRound = async () => {
+      calls++;
+      await proxiedDs.query('SELECT 1 / 0');
+      throw new Error('unreachable');
+    };
+    start(broken, 60_000);
+    const gaveUp = await waitFor(() => lines.find((l) => l.level === 'error' && l['delivery_id'] === d.id && l.msg.startsWith('dispatcher: giving up')), {
+      timeoutMs: 5000, description: 'the dispatcher to give the bookkeeping up',
+    });
+    const message = sentTo(to)[0]!;
+    expect(gaveUp).toMatchObject({ status: 'SENT', provider: 'fonnte', provider_message_id: message.id, failures: 3 });
+    expect(calls).toBe(3);
+    // No more tries: the worker is free again.
+    await sleep(1000);
+    expect(calls).toBe(3);
+    expect(sentTo(to)).toHaveLength(1);
+    // The row is left to its lease (DEAD, possibly sent, when it expires).
+    expect((await store.delivery(d.id))!.status).toBe('SENDING');
   });
 });

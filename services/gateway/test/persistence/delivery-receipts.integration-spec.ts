@@ -253,6 +253,35 @@ describe('receipts (Postgres + webhook server)', () => {
       for (const d of ds20) expect((await reload(d)).status).toBe('DELIVERED');
     });
 
+    it('kept receipts whose application after the round failed are applied by the next live receipt of that message', async () => {
+      use = receiptsUseCase(5);
+      const d = await queue('NORMAL');
+      const deliveredAt = new Date('2026-12-07T03:00:02.000Z');
+      const readAt = new Date('2026-12-07T03:00:09.000Z');
+      beforeAnswer = async (id) => fonnteStatus({ id, state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
+      // The round is recorded, but applying the kept receipt fails (Postgres dropped the connection just then).
+      const flaky = Object.create(store) as PgDeliveryStore;
+      let keptTries = 0;
+      flaky.applyKeptReceipts = async () => {
+        keptTries++;
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      };
+      await new Dispatcher({
+        store: flaky, channels: { WHATSAPP: fonnte }, wake: { wait: async () => undefined, poke: () => undefined }, logger: quiet, clock: () => now,
+        workers: 4, batchSize: 10, pollMs: 1000, leaseMs: 60_000, maxRounds: 5, backoff, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0, costs: {},
+      }).runOnce();
+      expect(keptTries).toBe(1);
+      const [id] = sendsTo(d);
+      expect(await reload(d)).toMatchObject({ status: 'SENT', providerMessageId: id, deliveredAt: null });
+      // The provider's next callback for that message drains the kept one in the same transaction.
+      await fonnteStatus({ id, state: 'read', timestamp: readAt.getTime() / 1000 });
+      expect(await reload(d)).toMatchObject({ status: 'READ', deliveredAt, readAt });
+      const kept = await ds.query(`SELECT count(*)::int AS n FROM "${pg.schema}".pending_receipts WHERE message_key = $1`, [`id:${id}`]);
+      expect(kept[0].n).toBe(0);
+      const recorded = await ds.query(`SELECT status FROM "${pg.schema}".receipts WHERE message_key = $1 ORDER BY occurred_at`, [`id:${id}`]);
+      expect(recorded.map((x: { status: string }) => x.status)).toEqual(['delivered', 'read']);
+    });
+
     it('kept receipts nothing ever matches are purged after the receipts\' retention, newer ones stay', async () => {
       use = receiptsUseCase(5);
       await fonnteStatus({ id: `${prefix}-never-old`, state: 'delivered' });

@@ -125,6 +125,33 @@ describe('PgDeliveryStore rounds (Postgres)', () => {
     expect(feed.map((c) => [c.delivery.id, c.previousStatus]).sort()).toEqual([[late!.id, 'DEAD'], [onTime!.id, 'SENDING']].sort());
   });
 
+  it('a late round of an earlier claim landing on a row re-driven and claimed again does not break the new claim\'s round: attempts numbered after both', async () => {
+    const [first] = await claimFour();
+    // The first claim's lease runs out (DEAD, ambiguous), RetryDelivery re-queues it, a new claim takes it.
+    expect((await store.expireLeases(at(61_000))).map((d) => d.id)).toContain(first!.id);
+    await store.redrive(first!.id, at(61_500));
+    const again = (await store.claimDue(at(62_000), 50, 60_000, async () => null)).find((d) => d.id === first!.id)!;
+    expect(again).toMatchObject({ status: 'SENDING', attemptCount: 0 });
+    const ok: RoundResult = { status: 'SENT', provider: 'fonnte', providerMessageId: 'x', costRupiah: 350, failover: false, channel: 'WHATSAPP', body: null };
+    // The first claim's round lands late (its process got Postgres back): the row is not its own any more, its attempt is recorded.
+    const lateAfter = await store.recordRound(first!.id, [attempt('fonnte', 'AMBIGUOUS', 100)],
+      { status: 'FAILED', provider: 'fonnte', lastError: 'ambiguous: timeout', nextAttemptAt: at(90_000), pinnedProvider: 'fonnte' }, at(62_100), first);
+    expect(lateAfter).toMatchObject({ status: 'SENDING', attemptCount: 1 });
+    await ds.query(`DELETE FROM "${pg.schema}".outbox`);
+    feed.length = 0;
+    // The new claim's round (claimed with attempt_count 0) is written, numbered after the late one.
+    const after = await store.recordRound(again.id, [attempt('fonnte', 'RETRYABLE_FAILURE', 200), attempt('fonnte', 'ACCEPTED', 300, 'again-1')],
+      { ...ok, providerMessageId: 'again-1' }, at(62_500), again);
+    expect(after).toMatchObject({ status: 'SENT', providerMessageId: 'again-1', attemptCount: 3 });
+    expect(await store.delivery(again.id)).toEqual(after);
+    expect((await store.attempts(again.id)).map((a) => [a.number, a.outcome])).toEqual([[1, 'AMBIGUOUS'], [2, 'RETRYABLE_FAILURE'], [3, 'ACCEPTED']]);
+    // Its event carries the stored row and its last attempt.
+    const events = await outbox();
+    expect(events.map((e) => [e.key, e.event.delivery!.id])).toEqual([['sent', again.id]]);
+    expect(events[0]!.event.delivery!.attemptCount).toBe(3);
+    expect(events[0]!.event.attempt!.number).toBe(3);
+  });
+
   it('reports every change with the id of its outbox event: claimed and transactional rounds, expired leases, receipts', async () => {
     const [claimedOne, unclaimed, expiring] = await claimFour();
     await ds.query(`DELETE FROM "${pg.schema}".outbox`);

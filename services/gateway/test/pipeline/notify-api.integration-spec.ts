@@ -17,6 +17,7 @@
 //   - a key over 200 characters, a malformed notification_id, an unknown ticket id (NOT_FOUND)
 //     and a ListDeliveries page token used with other filters are refused.
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { AlreadyExistsError, NotFoundError, UnavailableError, ValidationError } from '@notify/errors';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { encodePageToken } from '@notify/paging';
@@ -211,6 +212,34 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
         // On WhatsApp (the default channel) it is accepted.
         expect((await broadcast({ templateKey: key })).duplicate).toBe(false);
       } finally {
+        (templates as unknown as { close(): void }).close();
+      }
+    });
+
+    it('a retry of an accepted Broadcast whose template was withdrawn since answers duplicate = true, not INVALID_ARGUMENT', async () => {
+      const templates = createClient(templatev1.TemplateServiceClient, `127.0.0.1:${stack.template.grpc.port}`, { apiKey: ADMIN_KEY });
+      const pg = new Client({ connectionString: stack.schemas[1]!.url });
+      await pg.connect();
+      try {
+        const key = `test.withdrawn_${randomUUID().slice(0, 8).replace(/-/g, '')}`;
+        await callUnary(templates, 'upsertTemplate', templatev1.UpsertTemplateRequest.fromPartial({
+          key, channel: commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID, body: 'Halo {{ area }}', description: 'test', sampleVariables: { area: 'Karawang' },
+        }));
+        const idempotencyKey = `napi:${randomUUID()}`;
+        const first = await broadcast({ idempotencyKey, templateKey: key });
+        expect(first.duplicate).toBe(false);
+        // The template goes away in the template service.
+        const ts = stack.schemas[1]!.schema;
+        await pg.query(`DELETE FROM "${ts}".template_versions WHERE key = $1`, [key]);
+        await pg.query(`DELETE FROM "${ts}".template_heads WHERE key = $1`, [key]);
+        // A new Broadcast with it is refused; the retry of the accepted one gets its answer.
+        await refused(broadcast({ templateKey: key }), 'template_key');
+        expect(await broadcast({ idempotencyKey, templateKey: key })).toMatchObject({ duplicate: true, notification: { id: first.notification!.id } });
+        // The same key with a different request is still ALREADY_EXISTS.
+        const err = await broadcast({ idempotencyKey, templateKey: key, priority: commonv1.Priority.PRIORITY_HIGH }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AlreadyExistsError);
+      } finally {
+        await pg.end();
         (templates as unknown as { close(): void }).close();
       }
     });

@@ -698,7 +698,14 @@ export class PgDeliveryStore implements DeliveryStore {
    * sub-select per channel over the `deliveries_claim_channel_idx` index); the rows not taken are
    * not touched. The total is at most the sum of the channels' limits (the dispatcher's add up to
    * `limit`).
-   * TypeError for a limit that is not an integer >= 1, or a channel limit that is not an integer >= 0.
+   * `pinnedLimits` (the pacing of the providers rows are pinned to): at most that many rows pinned
+   * to each provider named, whatever their channel (a pinned row is sent to that provider alone and
+   * waits for its slot). Rows pinned to a provider with limit 0 are skipped by the scan; with a
+   * limit n > 0 the scan takes them as usual and only the n oldest due are claimed (the others stay
+   * untouched, merely locked until the claim commits; the claim may then return fewer rows than
+   * asked).
+   * TypeError for a limit that is not an integer >= 1, a channel or pinned limit that is not an
+   * integer >= 0, or a provider name that is not a plain name.
    */
   async claimDue(
     now: Date,
@@ -706,25 +713,48 @@ export class PgDeliveryStore implements DeliveryStore {
     leaseMs: number,
     gate: (d: DeliveryRecord, recentSends: (windowMs: number) => Promise<Date[]>) => Promise<{ until: Date; reason: string } | null>,
     channelLimits?: Partial<Record<Channel, number>>,
+    pinnedLimits?: Readonly<Record<string, number>>,
   ): Promise<DeliveryRecord[]> {
     if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`claim limit must be an integer >= 1, got ${limit}`);
     for (const [ch, n] of Object.entries(channelLimits ?? {})) {
       if (!Number.isInteger(n) || n! < 0) throw new TypeError(`claim limit of ${ch} must be an integer >= 0, got ${n}`);
     }
+    for (const [p, n] of Object.entries(pinnedLimits ?? {})) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(p)) throw new TypeError(`pinned claim limit for a provider name that is not a plain name: ${JSON.stringify(p)}`);
+      if (!Number.isInteger(n) || n < 0) throw new TypeError(`claim limit of rows pinned to ${p} must be an integer >= 0, got ${n}`);
+    }
+    const pinned = Object.entries(pinnedLimits ?? {});
+    const skipped = pinned.filter(([, n]) => n === 0).map(([p]) => `'${p}'`);
+    const capped = pinned.filter(([, n]) => n > 0);
     const at = (d: Date): string => `'${d.toISOString()}'::timestamptz`;
     const dueRows = (n: number, channel?: Channel): string =>
-      `SELECT id FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= ${at(now)}${channel ? ` AND channel = '${channel}'` : ''}
+      `SELECT id${capped.length > 0 ? ', due_at, pinned_provider' : ''} FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= ${at(now)}${channel ? ` AND channel = '${channel}'` : ''}${
+        skipped.length > 0 ? ` AND (pinned_provider IS NULL OR pinned_provider NOT IN (${skipped.join(', ')}))` : ''}
         ORDER BY due_at LIMIT ${n} FOR UPDATE SKIP LOCKED`;
     const set = `UPDATE ${this.t.d} SET status = 'SENDING', lease_until = ${at(new Date(now.getTime() + leaseMs))}, updated_at = ${at(now)}`;
     // BEGIN, the planner guard and the claim in one message (the values inlined are a
-    // server-side time, integers and channel names of the fixed set), the gate's reads and the
-    // hold in between, COMMIT last.
-    const claim = channelLimits
-      ? `${PLANNER_GUARD_SQL};
-        WITH w AS (${dueRows(channelLimits.WHATSAPP ?? limit, 'WHATSAPP')}), s AS (${dueRows(channelLimits.SMS ?? limit, 'SMS')})
-        ${set} WHERE id IN (SELECT id FROM w UNION ALL SELECT id FROM s) RETURNING *`
-      : `${PLANNER_GUARD_SQL};
-        ${set} WHERE id IN (${dueRows(limit)}) RETURNING *`;
+    // server-side time, integers, channel names of the fixed set and provider names checked
+    // above), the gate's reads and the hold in between, COMMIT last.
+    let claim: string;
+    if (capped.length === 0) {
+      claim = channelLimits
+        ? `${PLANNER_GUARD_SQL};
+          WITH w AS (${dueRows(channelLimits.WHATSAPP ?? limit, 'WHATSAPP')}), s AS (${dueRows(channelLimits.SMS ?? limit, 'SMS')})
+          ${set} WHERE id IN (SELECT id FROM w UNION ALL SELECT id FROM s) RETURNING *`
+        : `${PLANNER_GUARD_SQL};
+          ${set} WHERE id IN (${dueRows(limit)}) RETURNING *`;
+    } else {
+      // The rows scanned as above, of which the n oldest due of each capped pinned provider are claimed.
+      const scanned = channelLimits
+        ? { ctes: `w AS (${dueRows(channelLimits.WHATSAPP ?? limit, 'WHATSAPP')}), s AS (${dueRows(channelLimits.SMS ?? limit, 'SMS')})`, rows: 'SELECT * FROM w UNION ALL SELECT * FROM s' }
+        : { ctes: `c AS (${dueRows(limit)})`, rows: 'SELECT * FROM c' };
+      claim = `${PLANNER_GUARD_SQL};
+        WITH ${scanned.ctes}
+        ${set} WHERE id IN (
+          SELECT id FROM (SELECT id, pinned_provider, row_number() OVER (PARTITION BY pinned_provider ORDER BY due_at) AS k FROM (${scanned.rows}) x) r
+           WHERE pinned_provider IS NULL OR k <= CASE pinned_provider ${capped.map(([p, n]) => `WHEN '${p}' THEN ${n}`).join(' ')} ELSE ${limit} END)
+        RETURNING *`;
+    }
     return this.sql.batchedTransaction<DeliveryRow, DeliveryRecord[]>(claim, async (claimed, query) => {
       const due = claimed.map(deliveryFromRow).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
       // The rate limit's count of every claimed recipient, read once per claim (one query, not one
@@ -776,6 +806,17 @@ export class PgDeliveryStore implements DeliveryStore {
       }
       return { value: toSend };
     });
+  }
+
+  /** See DeliveryStore.releaseClaim. */
+  async releaseClaim(claimed: DeliveryRecord, now: Date): Promise<DeliveryRecord | null> {
+    const rows = await this.q<DeliveryRow>(
+      this.ds,
+      `UPDATE ${this.t.d} SET status = CASE WHEN rounds = 0 THEN 'QUEUED' ELSE 'FAILED' END, lease_until = NULL, updated_at = $3
+        WHERE id = $1 AND status = 'SENDING' AND lease_until = $2 RETURNING *`,
+      [claimed.id, claimed.leaseUntil, now],
+    );
+    return rows[0] ? deliveryFromRow(rows[0]) : null;
   }
 
   /**
@@ -865,12 +906,16 @@ export class PgDeliveryStore implements DeliveryStore {
   /**
    * Writes rounds of claimed deliveries in ONE statement (data-modifying CTEs, atomic without
    * BEGIN/COMMIT): the rows still SENDING get the round's outcome (one UPDATE … FROM unnest with
-   * the SENT / FAILED / DEAD columns per row), the attempts (numbered after the claimed
-   * attempt_count) and the `sent` / `failed` events of the rows updated, with the relay's NOTIFY.
+   * the SENT / FAILED / DEAD columns per row), the attempts (numbered in SQL after the row's
+   * attempt_count as the UPDATE found it, never after a stale copy) and the `sent` / `failed`
+   * events of the rows updated, with the relay's NOTIFY.
    * The after-state and the events are computed from the claimed records ({@link roundAfter}).
    * Resolves the rounds written; returns them. Rounds whose row was not SENDING under the claim's
-   * lease any more (or is gone) are left to the transactional path (writeRounds), which decides
-   * what they still change; so are later rounds of a delivery already in this statement.
+   * lease any more (or is gone), or whose attempt_count moved since the claim (a late round of an
+   * earlier claim of the row, re-driven and claimed again, recorded its attempts meanwhile: the
+   * precomputed after-state and event would be off) are left to the transactional path
+   * (writeRounds), which decides what they still change and numbers from the locked row; so are
+   * later rounds of a delivery already in this statement.
    */
   private async writeClaimedRounds(rounds: readonly PendingRound[]): Promise<Set<PendingRound>> {
     const seen = new Set<string>();
@@ -892,8 +937,9 @@ export class PgDeliveryStore implements DeliveryStore {
       this.ds,
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::boolean[], $8::text[], $9::text[],
-                              $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[], $${e + 6}::timestamptz[])
-           AS v(id, n, status, provider, provider_message_id, cost, failover, channel, body, at, last_error, next_attempt_at, pinned_provider, lease_until)),
+                              $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[], $${e + 6}::timestamptz[], $${e + 7}::int[])
+           AS v(id, n, status, provider, provider_message_id, cost, failover, channel, body, at, last_error, next_attempt_at, pinned_provider, lease_until,
+                claimed_count)),
        s AS (
          UPDATE ${this.t.d} AS d SET status = v.status, attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1,
                 provider = COALESCE(v.provider, d.provider),
@@ -911,12 +957,15 @@ export class PgDeliveryStore implements DeliveryStore {
                 deferred_until = CASE WHEN v.status = 'SENT' THEN NULL ELSE d.deferred_until END,
                 pinned_provider = CASE WHEN v.status = 'SENT' THEN NULL WHEN v.status = 'FAILED' THEN v.pinned_provider ELSE d.pinned_provider END
            FROM v WHERE d.id = v.id AND d.status = 'SENDING' AND (v.lease_until IS NULL OR d.lease_until = v.lease_until)
-         RETURNING d.id, d.attempt_count),
+                AND d.attempt_count = v.claimed_count
+         RETURNING d.id, d.attempt_count, v.n),
        a AS (
          INSERT INTO ${this.t.a} (id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
-         SELECT x.* FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $22::bigint[],
-                                $23::int[], $24::timestamptz[], $25::timestamptz[])
-                AS x(id, delivery_id, number, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
+         SELECT x.id, x.delivery_id, s.attempt_count - s.n + x.k, x.provider, x.outcome, x.error, x.latency_ms, x.provider_message_id, x.cost_rupiah,
+                x.http_status, x.started_at, x.finished_at
+           FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $22::bigint[],
+                       $23::int[], $24::timestamptz[], $25::timestamptz[])
+                AS x(id, delivery_id, k, provider, outcome, error, latency_ms, provider_message_id, cost_rupiah, http_status, started_at, finished_at)
            JOIN s ON s.id = x.delivery_id),
        o AS (${outboxInsertSql(this.schema, e, { cte: 's', column: 'id' })})
        SELECT s.id::text AS id, s.attempt_count, CASE WHEN $${e + 5}::text <> '' THEN pg_notify($${e + 5}, '') END AS relay FROM s`,
@@ -925,12 +974,12 @@ export class PgDeliveryStore implements DeliveryStore {
         col((p) => res(p.r.result).providerMessageId ?? null), col((p) => res(p.r.result).costRupiah ?? 0), col((p) => res(p.r.result).failover ?? false),
         col((p) => res(p.r.result).channel ?? null), col((p) => res(p.r.result).body ?? null), col((p) => p.r.now),
         col((p) => res(p.r.result).lastError ?? null), col((p) => res(p.r.result).nextAttemptAt ?? null), col((p) => res(p.r.result).pinnedProvider ?? null),
-        attempts.map((a) => a.id), attempts.map((a) => a.deliveryId), attempts.map((a) => a.number), attempts.map((a) => a.provider),
+        attempts.map((a) => a.id), attempts.map((a) => a.deliveryId), plans.flatMap((p) => p.records.map((_, k) => k + 1)), attempts.map((a) => a.provider),
         attempts.map((a) => a.outcome), attempts.map((a) => a.error), attempts.map((a) => a.latencyMs), attempts.map((a) => a.providerMessageId),
         attempts.map((a) => a.costRupiah), attempts.map((a) => a.httpStatus), attempts.map((a) => a.startedAt), attempts.map((a) => a.finishedAt),
         ...outboxInsertParams(events, {}),
         publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
-        col((p) => p.r.claimed!.leaseUntil),
+        col((p) => p.r.claimed!.leaseUntil), col((p) => p.r.claimed!.attemptCount),
       ],
     );
     const written = new Map(rows.map((row) => [row.id, Number(row.attempt_count)]));
@@ -939,7 +988,7 @@ export class PgDeliveryStore implements DeliveryStore {
     plans.forEach((p, i) => {
       const count = written.get(p.r.deliveryId);
       if (count === undefined) return;
-      // attempt_count moves only under the lease, so it equals the claimed one plus this round's.
+      // Written only while attempt_count was still the claimed one: it is that plus this round's.
       const after = count === p.after.attemptCount ? p.after : { ...p.after, attemptCount: count };
       committed.push(changes[i]!);
       done.add(p.r);
@@ -1244,8 +1293,11 @@ export class PgDeliveryStore implements DeliveryStore {
 
   /**
    * One receipt in the caller's transaction (see applyReceipt); `keep`: store it in
-   * `pending_receipts` when no delivery matches (false when applying a kept one). `linkedState`:
-   * the stateid this receipt tied to the delivery's message id (receipts kept for it may follow).
+   * `pending_receipts` when no delivery matches (false when applying a kept one). With `keep`, a
+   * receipt that finds its delivery by message id first applies the receipts still kept for that
+   * message id (so a failed applyKeptReceipts after the round never strands them). `linkedState`:
+   * the stateid this receipt (or a kept one) tied to the delivery's message id (receipts kept for
+   * it may follow).
    */
   private async receiptIn(
     m: EntityManager,
@@ -1264,6 +1316,26 @@ export class PgDeliveryStore implements DeliveryStore {
       row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE provider = $1 AND provider_state_id = $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE`, [r.provider, r.stateId]))[0];
     }
     const key = messageKey(r);
+    // A live receipt that finds its delivery by message id first applies the receipts kept for
+    // that message (overtaking the bookkeeping) which the round's applyKeptReceipts did not (it
+    // failed, or raced this): deleted and applied here, in this transaction, oldest first.
+    let keptLinked: string | null = null;
+    if (row && byMessageId && keep) {
+      const kept = await this.q<PendingReceiptRow>(m, `DELETE FROM ${this.t.p} WHERE provider = $1 AND message_key = $2 RETURNING *`, [r.provider, key]);
+      if (kept.length > 0) {
+        kept.sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime() || RECEIPT_ORDER.indexOf(a.status) - RECEIPT_ORDER.indexOf(b.status));
+        for (const p of kept) {
+          const out = await this.receiptIn(m, changes, {
+            provider: r.provider, status: p.status as ReceiptKind, at: p.occurred_at,
+            ...(p.provider_message_id ? { providerMessageId: p.provider_message_id } : {}),
+            ...(p.state_id ? { stateId: p.state_id } : {}),
+            ...(p.error !== null ? { error: p.error } : {}),
+          }, now, afterFailure, false);
+          keptLinked = out.linkedState ?? keptLinked;
+        }
+        row = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE id = $1`, [row.id]))[0]!;
+      }
+    }
     if (!row) {
       if (!keep) return { result: { kind: 'kept' }, linkedState: null };
       const stored = await this.q<{ status: string }>(
@@ -1280,7 +1352,7 @@ export class PgDeliveryStore implements DeliveryStore {
        ON CONFLICT DO NOTHING RETURNING status`,
       [r.provider, key, r.status, row.id, r.error ?? null, r.at],
     );
-    let linkedState: string | null = null;
+    let linkedState: string | null = keptLinked;
     if (r.stateId && byMessageId && row.provider_state_id !== r.stateId) {
       row = (await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET provider_state_id = $2 WHERE id = $1 RETURNING *`, [row.id, r.stateId]))[0]!;
       linkedState = r.stateId;

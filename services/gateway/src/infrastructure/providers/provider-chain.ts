@@ -63,6 +63,11 @@ export type ChainOutcome = SendOutcome | { kind: 'ambiguous'; reason: string };
 
 export interface ChainResult {
   outcome: ChainOutcome;
+  /**
+   * true when the send stopped because a wait for a pacing slot was cancelled (`signal` or
+   * `pacingSignal`): that provider was not called.
+   */
+  cancelled?: boolean;
   /** The provider whose answer is `outcome` (the last one tried); null when none could be tried. */
   provider: string | null;
   attempts: ProviderAttempt[];
@@ -220,10 +225,18 @@ export class ProviderChain {
    * to the same provider, never to another); an unknown name answers `failed` (retryable, nothing
    * sent). `options.maxPacingWaitMs`: the longest wait for a pacing slot of the first provider
    * called, ms (default: however long; providers reached by failover wait at most the horizon).
+   * `options.pacingSignal`: cancels a wait for a pacing slot only, never a provider call in
+   * flight (the dispatcher's stop: a message waiting for its slot is not sent, one being sent is
+   * answered); the result is then `cancelled`.
    */
-  async send(msg: OutgoingMessage, options: { signal?: AbortSignal; only?: string; maxPacingWaitMs?: number } | AbortSignal = {}): Promise<ChainResult> {
+  async send(
+    msg: OutgoingMessage,
+    options: { signal?: AbortSignal; pacingSignal?: AbortSignal; only?: string; maxPacingWaitMs?: number } | AbortSignal = {},
+  ): Promise<ChainResult> {
     const opts = options instanceof AbortSignal ? { signal: options } : options;
     const signal = opts.signal;
+    const waitSignal = signal && opts.pacingSignal ? AbortSignal.any([signal, opts.pacingSignal]) : (signal ?? opts.pacingSignal);
+    let cancelled = false;
     const maxFirstWait = opts.maxPacingWaitMs ?? Number.POSITIVE_INFINITY;
     let called = false;
     const entries = opts.only === undefined ? this.entries : this.entries.filter((e) => e.adapter.name === opts.only);
@@ -263,10 +276,11 @@ export class ProviderChain {
           break; // no failover because of pacing (see the class comment)
         }
         if (wait > 0) {
-          const waited = await sleep(wait, true, signal ? { signal } : undefined).catch(() => false);
+          const waited = waitSignal?.aborted ? false : await sleep(wait, true, waitSignal ? { signal: waitSignal } : undefined).catch(() => false);
           if (!waited) {
             attempts.push({ provider, result: 'rate_limited', error: `${provider}: cancelled while waiting for its pacing slot (not called)`, latencyMs: 0 });
             anyRetryable = true;
+            cancelled = true;
             waitAsked(undefined);
             break;
           }
@@ -344,6 +358,7 @@ export class ProviderChain {
       },
       provider: lastProvider,
       attempts,
+      ...(cancelled ? { cancelled: true } : {}),
     };
   }
 
@@ -364,6 +379,17 @@ export class ProviderChain {
     const first = this.entries.find((e) => e.pausedUntil <= now && !e.breaker.opened);
     if (!first?.pacer) return { capacity: Number.POSITIVE_INFINITY, nextInMs: 0 };
     return { capacity: first.pacer.capacity(horizonMs), nextInMs: first.pacer.capacityInMs(horizonMs) };
+  }
+
+  /**
+   * The pacing of one provider by name (a send pinned to it, `only`): how many sends it can start
+   * within `horizonMs` and ms until it can start one more within it. Unpaced or unknown: capacity
+   * Infinity, nextInMs 0.
+   */
+  providerPacing(provider: string, horizonMs: number = this.pacingHorizonMs): { capacity: number; nextInMs: number } {
+    const pacer = this.entries.find((e) => e.adapter.name === provider)?.pacer;
+    if (!pacer) return { capacity: Number.POSITIVE_INFINITY, nextInMs: 0 };
+    return { capacity: pacer.capacity(horizonMs), nextInMs: pacer.capacityInMs(horizonMs) };
   }
 
   /** Each provider's breaker state, recent success rate (0..1) and mean latency (ms), in chain order. */

@@ -437,8 +437,9 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      * nothing is stored under the key: the key, type, priority, channels, actor, each audience's
      * kind and parameters (checkAudiences), and the template (checkBroadcastTemplate: a key the
      * template service does not have, or has for none of the channels). The same request with a
-     * key seen before → the first notification, duplicate = true; a different request
-     * ({@link requestFingerprint}) → ALREADY_EXISTS naming the key.
+     * key seen before → the first notification, duplicate = true, answered before the template
+     * check (a template deactivated since does not turn a retry into INVALID_ARGUMENT); a
+     * different request ({@link requestFingerprint}) → ALREADY_EXISTS naming the key.
      */
     broadcast: unary(async (req: gatewayv1.BroadcastRequest, ctx) => {
       checkKey(req.idempotencyKey);
@@ -447,11 +448,18 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       checkAudiences(req.audiences, (i) => `audiences[${i}]`);
       checkTypeRole(ctx, req.notificationType);
       const base = baseRequest('BROADCAST', req, ctx);
-      if (deps.catalog && base.templateKey) await checkBroadcastTemplate(deps.catalog, base.templateKey, req.channels);
       const fingerprint = requestFingerprint({
         rpc: 'Broadcast', caller: ctx.principal.keyId, type: base.notificationType, priority: base.priority, templateKey: base.templateKey ?? '',
         channels: req.channels, audiences: req.audiences.map((a) => commonv1.Audience.toJSON(a)), variables: base.variables, actor: base.actor,
       });
+      // A retry of an accepted Broadcast answers it (duplicate) before the template check: the
+      // template may have been deactivated since, and the broadcast was accepted with it.
+      const existing = await store.notificationByKey(req.idempotencyKey);
+      if (existing) {
+        if (existing.fingerprint && existing.fingerprint !== fingerprint) throw keyReused(req.idempotencyKey, existing);
+        return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(existing), duplicate: true });
+      }
+      if (deps.catalog && base.templateKey) await checkBroadcastTemplate(deps.catalog, base.templateKey, req.channels);
       const { notification, created } = await store.createNotification(
         {
           source: 'BROADCAST', idempotencyKey: req.idempotencyKey, notificationType: base.notificationType, priority: base.priority,
