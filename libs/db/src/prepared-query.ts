@@ -87,7 +87,10 @@ export async function preparedQuery<R = Record<string, unknown>>(
   try {
     res = await client.query(config);
   } catch (err) {
-    throw new QueryFailedError(sql, config.values, err instanceof Error ? err : new Error(String(err)));
+    // An error object from another realm (a test runner's sandbox) fails `instanceof Error` but
+    // still carries its `code` (ECONNREFUSED, 57P01…): keep it as the driver error.
+    const driverError = err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err) ? (err as Error) : new Error(String(err));
+    throw new QueryFailedError(sql, config.values, driverError);
   }
   return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
 }
