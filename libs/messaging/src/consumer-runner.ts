@@ -280,7 +280,13 @@ export class ConsumerRunner implements ConsumerHandle {
           decision = await this.decide({ ...evt, deliveryCount: evt.deliveryCount + attempt }, span);
         }
         if (key !== undefined) {
-          if (decision.kind === 'nak') this.nakedKeys.set(key, { head: this.messageKey(evt), until: Date.now() + decision.delayMs, behind: 0 });
+          if (decision.kind === 'nak') {
+            // Failing again keeps the count of those already nak'd behind it: the next one goes
+            // further back than every earlier one, so they come back in their order.
+            const head = this.messageKey(evt);
+            const before = this.nakedKeys.get(key);
+            this.nakedKeys.set(key, { head, until: Date.now() + decision.delayMs, behind: before?.head === head ? before.behind : 0 });
+          }
           else if (this.nakedKeys.get(key)?.head === this.messageKey(evt)) this.nakedKeys.delete(key);
         }
         await this.settle(d, decision, span);
