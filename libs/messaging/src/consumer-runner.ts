@@ -285,7 +285,7 @@ export class ConsumerRunner implements ConsumerHandle {
             // further back than every earlier one, so they come back in their order.
             const head = this.messageKey(evt);
             const before = this.nakedKeys.get(key);
-            this.nakedKeys.set(key, { head, until: Date.now() + decision.delayMs, behind: before?.head === head ? before.behind : 0 });
+            this.nakedKeys.set(key, { head, until: Date.now() + decision.delayMs, behind: before && before.head === head ? before.behind : 0 });
           }
           else if (this.nakedKeys.get(key)?.head === this.messageKey(evt)) this.nakedKeys.delete(key);
         }
