@@ -23,11 +23,17 @@ const ORDERED_NAK_STEP_MS = 100;
 /** How long past its due time a nak'd head still holds its key's other messages back (ms): then it is taken to have gone elsewhere. */
 const NAKED_KEY_GRACE_MS = 10_000;
 
-/** An order key's nak'd message: its {@link ConsumerRunner.messageKey}, when it is due back, how many were nak'd behind it. */
+/**
+ * An order key whose message was nak'd: that message (the head, by {@link ConsumerRunner.messageKey};
+ * undefined once it was handled), when it is due back, and the messages nak'd behind it in their
+ * order: each comes back, and is let through, only after the ones before it.
+ */
 interface NakedKey {
   head: string | undefined;
   until: number;
-  behind: number;
+  followers: Array<string | undefined>;
+  /** Last change (ms): a marker untouched for NAKED_KEY_GRACE_MS past its schedule is dropped. */
+  touched: number;
 }
 /** Pause before re-opening a consumer whose message stream failed (connection loss, consumer deleted). */
 const REOPEN_DELAY_MS = 1_000;
@@ -240,17 +246,27 @@ export class ConsumerRunner implements ConsumerHandle {
    */
   private async processOrdered(d: Delivery, key: string): Promise<void> {
     const naked = this.nakedKey(key);
-    if (!naked || naked.head === this.messageKey(d.event)) return this.process(d, key);
-    naked.behind += 1;
-    const delayMs = Math.max(0, naked.until - Date.now()) + ORDERED_NAK_STEP_MS * naked.behind;
+    const id = this.messageKey(d.event);
+    if (!naked || (naked.head !== undefined && naked.head === id)) return this.process(d, key);
+    if (naked.head === undefined && naked.followers[0] === id) {
+      // The head was handled: the followers go through one by one, in the order they were nak'd.
+      naked.followers.shift();
+      naked.touched = Date.now();
+      if (naked.followers.length === 0) this.nakedKeys.delete(key);
+      return this.process(d, key);
+    }
+    let position = naked.followers.indexOf(id);
+    if (position < 0 || id === undefined) position = naked.followers.push(id) - 1;
+    naked.touched = Date.now();
+    const delayMs = Math.max(0, naked.until - Date.now()) + ORDERED_NAK_STEP_MS * (position + 1);
     this.opts.logger.warn({ ...this.logFields, ...this.eventFields(d.event), delayMs }, 'message nak unprocessed: an earlier message of its order key was nak\'d');
     this.safely('nak', () => d.nak(delayMs));
   }
 
-  /** The key's nak'd head, unless it is long overdue (see {@link nakedKeys}). */
+  /** The key's marker, unless it is long overdue (its head or a follower went elsewhere; see {@link nakedKeys}). */
   private nakedKey(key: string): NakedKey | undefined {
     const naked = this.nakedKeys.get(key);
-    if (naked && Date.now() > naked.until + ORDERED_NAK_STEP_MS * naked.behind + NAKED_KEY_GRACE_MS) {
+    if (naked && Date.now() > Math.max(naked.until, naked.touched) + ORDERED_NAK_STEP_MS * naked.followers.length + NAKED_KEY_GRACE_MS) {
       this.nakedKeys.delete(key);
       return undefined;
     }
@@ -280,14 +296,19 @@ export class ConsumerRunner implements ConsumerHandle {
           decision = await this.decide({ ...evt, deliveryCount: evt.deliveryCount + attempt }, span);
         }
         if (key !== undefined) {
+          const id = this.messageKey(evt);
+          const marker = this.nakedKeys.get(key);
           if (decision.kind === 'nak') {
-            // Failing again keeps the count of those already nak'd behind it: the next one goes
-            // further back than every earlier one, so they come back in their order.
-            const head = this.messageKey(evt);
-            const before = this.nakedKeys.get(key);
-            this.nakedKeys.set(key, { head, until: Date.now() + decision.delayMs, behind: before && before.head === head ? before.behind : 0 });
+            // It (again) heads the key; those already nak'd behind it keep their order.
+            const now = Date.now();
+            this.nakedKeys.set(key, { head: id, until: now + decision.delayMs, followers: marker ? marker.followers.filter((f) => f !== id) : [], touched: now });
+          } else if (marker && marker.head !== undefined && marker.head === id) {
+            // Handled: the followers now go through in their order.
+            marker.head = undefined;
+            marker.until = Date.now();
+            marker.touched = marker.until;
+            if (marker.followers.length === 0) this.nakedKeys.delete(key);
           }
-          else if (this.nakedKeys.get(key)?.head === this.messageKey(evt)) this.nakedKeys.delete(key);
         }
         await this.settle(d, decision, span);
       });
