@@ -119,22 +119,6 @@ export function bookkeepingBackoffMs(failures: number): number {
  */
 export const BOOKKEEPING_OTHER_ERROR_TRIES = 3;
 
-/** Socket error codes a wrapper may have kept as text only (`Error: connect ECONNREFUSED 127.0.0.1:5432`). */
-const SOCKET_ERROR_TEXT = /\b(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/;
-
-/**
- * Whether a failed bookkeeping write failed because Postgres could not be reached or the
- * connection broke (`lostConnectionOf` of @notify/grpc-kit), also when the driver's error reached
- * TypeORM's QueryFailedError as its text only (a socket error that is not `instanceof Error` in
- * the caller's realm is wrapped as `new Error(String(err))` by @notify/db's preparedQuery).
- */
-export function lostPostgresConnection(err: unknown): boolean {
-  if (lostConnectionOf(err)) return true;
-  const e = err as { message?: unknown; driverError?: { message?: unknown } } | null;
-  const texts = [e?.message, e?.driverError?.message];
-  return texts.some((t) => typeof t === 'string' && SOCKET_ERROR_TEXT.test(t));
-}
-
 /** Name of the `gateway.send` span event recorded for each provider a round skipped without calling it. */
 export const PROVIDER_SKIPPED_EVENT = 'provider skipped';
 
@@ -534,7 +518,7 @@ export class Dispatcher {
             this.o.logger.error({ err, ...outcome, failures }, 'dispatcher: stopping with a round not recorded; its lease will expire (DEAD, possibly sent)');
             throw err;
           }
-          if (!lostPostgresConnection(err)) {
+          if (!lostConnectionOf(err)) {
             otherFailures++;
             if (otherFailures >= BOOKKEEPING_OTHER_ERROR_TRIES) {
               this.o.logger.error({ err, ...outcome, failures }, 'dispatcher: giving up on a round whose bookkeeping keeps failing (not a lost connection); its lease will expire (DEAD, possibly sent)');
