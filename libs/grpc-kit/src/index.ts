@@ -14,6 +14,7 @@ export type { CallContext } from './call-context';
 export { principalOf, deadlineOf } from './call-context';
 export * from './handler.adapters';
 export { nulFieldOf } from './request-text.guard';
+export * from './request-fields';
 export * from './grpc.server';
 export * from './shutdown.hooks';
 export * from './grpc.client';

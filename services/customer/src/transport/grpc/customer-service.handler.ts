@@ -57,7 +57,7 @@ import {
   staffRoleFromProto,
   staffToProto,
 } from './customer.proto-mapper';
-import { knownEnum, maxLength, requireUuid, withFieldPaths } from './request-fields';
+import { checkActor, knownEnum, maxLength, requireUuid, withFieldPaths } from './request-fields';
 
 /** What the handler needs: the Postgres-backed ports, a clock and an id source. */
 export interface CustomerHandlerDeps {
@@ -91,12 +91,6 @@ function exactlyOne(id: string, phone: string): void {
 /** Longest ListCustomers `query` (characters). */
 export const CUSTOMER_QUERY_MAX = 200;
 
-/** The enums of a request's `actor` (RegisterCustomer, ActivateCustomer): values outside them are refused. */
-function checkActor(actor: commonv1.Actor | undefined): void {
-  if (!actor) return;
-  knownEnum(actor.kind, commonv1.ActorKind, 'actor.kind');
-  knownEnum(actor.role, commonv1.Role, 'actor.role');
-}
 
 /** Domain fields of preferences → their paths in UpdatePreferencesRequest. */
 const PREFERENCES_PATHS: Readonly<Record<string, string>> = {

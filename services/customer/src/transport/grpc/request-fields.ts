@@ -25,17 +25,8 @@ export function requireUuid(value: string | undefined, field: string): string {
   return v.toLowerCase();
 }
 
-/**
- * `value` when it is one of the values of the ts-proto enum `values` (UNSPECIFIED included; the
- * decoder's UNRECOGNIZED −1 excluded); else ValidationError(field) `unknown value N (one of …)`.
- */
-export function knownEnum<E extends number>(value: E, values: Record<string, string | number>, field: string): E {
-  const names = Object.entries(values).filter(([name, v]) => typeof v === 'number' && name !== 'UNRECOGNIZED');
-  if (!names.some(([, v]) => v === value)) {
-    throw new ValidationError(field, `unknown value ${value} (one of ${names.map(([name, v]) => `${name} = ${v}`).join(', ')})`);
-  }
-  return value;
-}
+// knownEnum and checkActor: @notify/grpc-kit (request-fields.ts), shared with the other services.
+export { checkActor, knownEnum } from '@notify/grpc-kit';
 
 /** ValidationError(field) `is longer than max characters` when the trimmed `value` is. */
 export function maxLength(value: string | undefined, field: string, max: number): string {

@@ -1,5 +1,4 @@
 import { ValidationError } from '@notify/errors';
-import { commonv1 } from '@notify/proto';
 import { isTicketNumber } from '../../domain';
 
 /**
@@ -47,21 +46,5 @@ export function optionalTicketRef(value: string | undefined, field: string): str
   return (value ?? '').trim() ? requireTicketRef(value, field) : '';
 }
 
-/**
- * `value` when it is one of the values of the ts-proto enum `values` (UNSPECIFIED included; the
- * decoder's UNRECOGNIZED −1 excluded); else ValidationError(field) `unknown value N (one of …)`.
- */
-export function knownEnum<E extends number>(value: E, values: Record<string, string | number>, field: string): E {
-  const names = Object.entries(values).filter(([name, v]) => typeof v === 'number' && name !== 'UNRECOGNIZED');
-  if (!names.some(([, v]) => v === value)) {
-    throw new ValidationError(field, `unknown value ${value} (one of ${names.map(([name, v]) => `${name} = ${v}`).join(', ')})`);
-  }
-  return value;
-}
-
-/** The enums of a request's `actor`: values outside them are refused (`actor.kind`, `actor.role`). */
-export function checkActor(actor: commonv1.Actor | undefined): void {
-  if (!actor) return;
-  knownEnum(actor.kind, commonv1.ActorKind, 'actor.kind');
-  knownEnum(actor.role, commonv1.Role, 'actor.role');
-}
+// knownEnum and checkActor: @notify/grpc-kit (request-fields.ts), shared with the other services.
+export { checkActor, knownEnum } from '@notify/grpc-kit';
