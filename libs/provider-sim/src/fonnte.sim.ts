@@ -23,7 +23,31 @@
  *   empty `message` with no media/location/poll → `input invalid` [medium: the text is listed,
  *   the trigger is a simulator choice]; quota exhausted → `insufficient quota` [high].
  *   Fault `status_false` default reason: `request invalid on disconnected device` [high].
- * - `POST /device` (§1.6 [high]) and `POST /get-whatsapp-group` (§1.3 [high]).
+ * - `POST /device` (§1.6 [high]) and `POST /get-whatsapp-group` (§1.3 [high]); a wrong token on
+ *   either → `{"reason":"token invalid","status":false}` (§1.6 [high]).
+ * - `POST /status`, the message-status look-up (§1.6 [high]; docs.fonnte.com/api-check-message-status:
+ *   deprecated in favour of the status webhook, still answered). Not a send route: faults do not
+ *   apply. Auth as `/send` (raw device token in `Authorization`, the same check); body field `id`
+ *   in urlencoded, multipart or JSON. Answers, all HTTP 200:
+ *   - found → `{"id":<id>,"message_status":<word>,"status":true}`, `id` in the type the send
+ *     answer used (integer by default, string with `idType:'string'`) [high for the shape].
+ *   - wrong/missing token → `{"reason":"token invalid","status":false}`, as `/device` [medium: the
+ *     docs page names the case "token invalid" but its example body is a copy of "id required"].
+ *   - missing/empty `id` → `{"reason":"id required","status":false}` [high: the docs page's example].
+ *   - unknown id → `{"reason":"message not found","status":false}` [low: the text is the
+ *     simulator's choice, not documented].
+ *   `message_status` follows the message's simulator status (`SimMessage.status`), which the
+ *   automatic receipt chain and `POST /__sim/receipt` advance before posting the webhook, so the
+ *   look-up tells the truth even when the webhook post failed. Mapping (vocabulary [high], mapping
+ *   [medium]; the look-up has no delivered/read words):
+ *   `accepted` → `Processing` ("on process to be sent"; `Pending` means device not connected /
+ *   retried next minute), or `Waiting` when `schedule` is still in the future;
+ *   `sent` / `delivered` / `read` → `Sent` (the message left the device); `failed` → `Invalid`
+ *   (the failed receipt's webhook `status` `invalid`). A receipt sent with `provider_status`
+ *   (stages sent/failed, where it replaces the webhook `status`) shows that word instead.
+ *   Capitalisation [low]: the docs list the words capitalised (`Sent`, `Url unreachable`,
+ *   default here) but their one example body says `"message_status":"sent"`;
+ *   `statusLookupCase:'lower'` answers lower-case. Clients should compare case-insensitively.
  * - Status webhook (§1.7): JSON POST to `webhookUrl` (+`?secret=`): first
  *   `{device, id, stateid, status:"sent", state:"sent", timestamp}`, then
  *   `{device, stateid, state:"delivered", timestamp}`, `{device, stateid, state:"read",
@@ -38,7 +62,8 @@
  *   `device, sender, name, message, text, member, isgroup, inboxid, …`; in a group `sender`
  *   is the group id and `member` the writer's number.
  * - Not simulated: media upload content, polls, `delay` pacing between recipients, rotators,
- *   the deprecated `/status` endpoint, webhook retries.
+ *   webhook retries, the `Pending` / `Expired` / `Url unreachable` look-up words (unless set
+ *   through a receipt's `provider_status`).
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -59,6 +84,7 @@ import {
   type SimFault,
   type SimHandle,
   type SimMessage,
+  type SimMessageStatus,
   type SimReply,
 } from './sim-server';
 
@@ -84,6 +110,11 @@ export interface FonnteSimOptions extends CommonSimOptions {
   idType?: 'number' | 'string';
   /** Also put `webhookSecret` in the webhook JSON body under this field name. */
   webhookSecretField?: string;
+  /**
+   * Case of `message_status` in `/status` answers: `capitalised` (default, the docs' list:
+   * `Sent`, `Processing`, `Url unreachable`) or `lower` (the docs' example body: `sent`).
+   */
+  statusLookupCase?: 'capitalised' | 'lower';
 }
 
 export interface FonnteSimMessage extends SimMessage {
@@ -99,6 +130,11 @@ export interface FonnteSimMessage extends SimMessage {
   device: string;
   /** Unix seconds when scheduled for later. */
   schedule?: number;
+  /**
+   * The webhook `status` word of the last sent/failed receipt when it was overridden with
+   * `provider_status` (e.g. `expired`); `/status` answers it instead of the mapped word.
+   */
+  providerStatus?: string;
 }
 
 export type FonnteSimHandle = SimHandle<FonnteSimMessage> & InboundCapable;
@@ -112,6 +148,15 @@ interface ParsedTarget {
 }
 
 const GROUP_ID = /^[A-Za-z0-9-]+@g\.us$/;
+
+/** `/status` look-up word per simulator status (see the module docstring for the reasoning). */
+const LOOKUP_WORD: Readonly<Record<SimMessageStatus, string>> = {
+  accepted: 'Processing',
+  sent: 'Sent',
+  delivered: 'Sent',
+  read: 'Sent',
+  failed: 'Invalid',
+};
 
 /** Starts a Fonnte simulator. Resolves once it listens. */
 export async function startFonnteSim(options: FonnteSimOptions = {}): Promise<FonnteSimHandle> {
@@ -134,6 +179,8 @@ export async function startFonnteSim(options: FonnteSimOptions = {}): Promise<Fo
       ? { status: 200, body: { Status: false, reason: 'token invalid' } }
       : failure('invalid token');
   const tokenOk = (token: string | undefined): boolean => !!token && (tokens.size === 0 || tokens.has(token));
+  /** Failure answer of the non-send routes: `{reason, status:false}`, no `requestid` (the `/device` and `/status` docs, §1.6). */
+  const lookupFailure = (reason: string): SimReply => ({ status: 200, body: { reason, status: false } });
   const unixSeconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 
   const webhookBody = (payload: Record<string, unknown>): Record<string, unknown> =>
@@ -145,6 +192,11 @@ export async function startFonnteSim(options: FonnteSimOptions = {}): Promise<Fo
       http500: (fault: SimFault) => ({ status: 500, body: { reason: fault.reason ?? 'internal server error', status: false } }),
       statusFalse: (fault: SimFault) => failure(fault.reason ?? 'request invalid on disconnected device'),
       malformed: () => failure('input invalid'),
+      onStage: (m: FonnteSimMessage, stage: ReceiptStage, opts: ReceiptOptions) => {
+        // Only the sent/failed receipts carry a webhook `status` that provider_status replaces.
+        if ((stage === 'sent' || stage === 'failed') && opts.providerStatus) m.providerStatus = opts.providerStatus;
+        else delete m.providerStatus;
+      },
       receiptFor: (m: FonnteSimMessage, stage: ReceiptStage, opts: ReceiptOptions): OutgoingWebhook | null => {
         if (!options.webhookUrl) return null;
         const timestamp = unixSeconds(sim.now());
@@ -279,7 +331,7 @@ export async function startFonnteSim(options: FonnteSimOptions = {}): Promise<Fo
     return handleSend(query, fieldString(query['token']) ?? headerToken(request), ctx);
   });
   sim.route('POST', '/device', (request) => {
-    if (!tokenOk(headerToken(request))) return { status: 200, body: { reason: 'token invalid', status: false } };
+    if (!tokenOk(headerToken(request))) return lookupFailure('token invalid');
     const fault = sim.currentFault();
     const disconnected = fault?.mode === 'status_false' && /disconnect/i.test(fault.reason ?? 'disconnected');
     return {
@@ -297,8 +349,24 @@ export async function startFonnteSim(options: FonnteSimOptions = {}): Promise<Fo
     };
   });
   sim.route('POST', '/get-whatsapp-group', (request) => {
-    if (!tokenOk(headerToken(request))) return { status: 200, body: { reason: 'token invalid', status: false } };
+    if (!tokenOk(headerToken(request))) return lookupFailure('token invalid');
     return { status: 200, body: { status: true, data: [...(options.groups ?? [])] } };
+  });
+
+  const lookupWord = (m: FonnteSimMessage): string => {
+    let word: string;
+    if (m.providerStatus) word = m.providerStatus;
+    else if (m.status === 'accepted' && m.schedule !== undefined && m.schedule > unixSeconds(sim.now())) word = 'Waiting';
+    else word = LOOKUP_WORD[m.status];
+    return options.statusLookupCase === 'lower' ? word.toLowerCase() : word.charAt(0).toUpperCase() + word.slice(1);
+  };
+  sim.route('POST', '/status', (request) => {
+    if (!tokenOk(headerToken(request))) return lookupFailure('token invalid');
+    const id = (fieldString(bodyFields(request)['id']) ?? '').trim();
+    if (!id) return lookupFailure('id required');
+    const m = sim.find(id);
+    if (!m) return lookupFailure('message not found');
+    return { status: 200, body: { id: idValue(m.id), message_status: lookupWord(m), status: true } };
   });
 
   return sim.start();

@@ -211,6 +211,124 @@ describe('Fonnte simulator (providers.md §1)', () => {
     expect(ids[1]).not.toBe(ids[0]);
   });
 
+  describe('POST /status, the message-status look-up (§1.6, deprecated but answered)', () => {
+    const lookUp = async (id: string | number | undefined, headers: Record<string, string> = { Authorization: TOKEN }): Promise<unknown> =>
+      (await postForm(`${sim.url}/status`, id === undefined ? {} : { id: String(id) }, headers)).json();
+    const sendOne = async (fields: Record<string, string> = {}): Promise<number | string> => {
+      const body = (await (await postForm(`${sim.url}/send`, { target: '6281234567890', message: 'x', ...fields }, { Authorization: TOKEN })).json()) as {
+        id: Array<number | string>;
+      };
+      return body.id[0]!;
+    };
+    const deadUrl = async (): Promise<string> => {
+      const dead = await new WebhookRecorder().start();
+      const url = dead.url;
+      await dead.close();
+      return `${url}/hook`;
+    };
+
+    it.each([
+      ['a wrong token', { Authorization: 'nope' }],
+      ['a Bearer-prefixed token', { Authorization: `Bearer ${TOKEN}` }],
+      ['no Authorization header', {} as Record<string, string>],
+    ])('checks the token as /send does: %s → {reason:"token invalid", status:false}', async (_label, headers) => {
+      await start();
+      const id = await sendOne();
+      const res = await postForm(`${sim.url}/status`, { id: String(id) }, headers);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ reason: 'token invalid', status: false });
+    });
+
+    it('answers "id required" without an id and "message not found" for an unknown one', async () => {
+      await start();
+      await sendOne();
+      expect(await lookUp(undefined)).toEqual({ reason: 'id required', status: false });
+      expect(await lookUp('  ')).toEqual({ reason: 'id required', status: false });
+      expect(await (await postJson(`${sim.url}/status`, {}, { Authorization: TOKEN })).json()).toEqual({ reason: 'id required', status: false });
+      expect(await lookUp(1)).toEqual({ reason: 'message not found', status: false });
+      expect(await lookUp('budi')).toEqual({ reason: 'message not found', status: false });
+    });
+
+    it('follows a message accepted → sent → delivered → read: Processing, then Sent (the id as the send answer gave it)', async () => {
+      await start({ webhookUrl: `${recorder.url}/webhooks/fonnte/status` });
+      const id = await sendOne();
+      expect(typeof id).toBe('number');
+      const res = await postForm(`${sim.url}/status`, { id: String(id) }, { Authorization: TOKEN });
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(Object.keys(body as object)).toEqual(['id', 'message_status', 'status']);
+      expect(body).toEqual({ id, message_status: 'Processing', status: true });
+      for (const stage of ['sent', 'delivered', 'read']) {
+        expect((await postJson(`${sim.url}/__sim/receipt`, { id, status: stage })).status).toBe(200);
+        expect(await lookUp(id)).toEqual({ id, message_status: 'Sent', status: true });
+      }
+      // JSON (number id) and multipart bodies are read like /send's.
+      expect(await (await postJson(`${sim.url}/status`, { id }, { Authorization: TOKEN })).json()).toEqual({ id, message_status: 'Sent', status: true });
+      const form = new FormData();
+      form.set('id', String(id));
+      expect(await (await fetch(`${sim.url}/status`, { method: 'POST', headers: { Authorization: TOKEN }, body: form })).json()).toEqual({
+        id,
+        message_status: 'Sent',
+        status: true,
+      });
+      expect(await recorder.waitFor(3)).toHaveLength(3);
+    });
+
+    it('answers Invalid after a failed receipt; a provider_status override shows instead; lower-case on request', async () => {
+      await start({ webhookUrl: `${recorder.url}/s`, statusLookupCase: 'lower' });
+      const failed = await sendOne();
+      const expired = await sendOne();
+      await postJson(`${sim.url}/__sim/receipt`, { id: failed, status: 'failed' });
+      await postJson(`${sim.url}/__sim/receipt`, { id: expired, status: 'failed', provider_status: 'expired' });
+      expect(await lookUp(failed)).toEqual({ id: failed, message_status: 'invalid', status: true });
+      expect(await lookUp(expired)).toEqual({ id: expired, message_status: 'expired', status: true });
+      await sim.close();
+
+      await start({ webhookUrl: `${recorder.url}/s` });
+      const id = await sendOne();
+      await postJson(`${sim.url}/__sim/receipt`, { id, status: 'failed' });
+      expect(await lookUp(id)).toEqual({ id, message_status: 'Invalid', status: true });
+    });
+
+    it('answers Waiting for a message scheduled for later, and string ids with idType string', async () => {
+      await start({ idType: 'string' });
+      const id = await sendOne({ schedule: String(Math.floor(Date.now() / 1000) + 3600) });
+      expect(typeof id).toBe('string');
+      expect(await lookUp(id)).toEqual({ id, message_status: 'Waiting', status: true });
+    });
+
+    it('tells the truth when the status webhook could not be delivered (receiver refuses connections)', async () => {
+      await start({ webhookUrl: await deadUrl(), receiptDelaysMs: { sent: 0, delivered: 0, read: 0 } });
+      const id = await sendOne();
+      await sim.whenReceiptsIdle();
+      expect(sim.webhooks().map((w) => [w.stage, w.error])).toEqual([
+        ['sent', 'ECONNREFUSED'],
+        ['delivered', 'ECONNREFUSED'],
+        ['read', 'ECONNREFUSED'],
+      ]);
+      expect(sim.messages()[0]!.status).toBe('read');
+      expect(await lookUp(id)).toEqual({ id, message_status: 'Sent', status: true });
+    });
+
+    it('tells the truth after a manual failed receipt whose webhook post was refused', async () => {
+      await start({ webhookUrl: await deadUrl() });
+      const id = await sendOne();
+      const receipt = (await (await postJson(`${sim.url}/__sim/receipt`, { id, status: 'failed' })).json()) as { error?: string };
+      expect(receipt.error).toBe('ECONNREFUSED');
+      expect(await lookUp(id)).toEqual({ id, message_status: 'Invalid', status: true });
+    });
+
+    it('is not a send route: faults do not apply to it', async () => {
+      await start();
+      const id = await sendOne();
+      await sim.setFault({ mode: 'status_false' });
+      expect(await lookUp(id)).toEqual({ id, message_status: 'Processing', status: true });
+      await sim.setFault({ mode: 'http_500' });
+      expect(await lookUp(id)).toEqual({ id, message_status: 'Processing', status: true });
+      expect(sim.stats()).toMatchObject({ requests: 1, faulted: 0 });
+    });
+  });
+
   it('DELETE /__sim/messages forgets messages and stats', async () => {
     await start();
     await postForm(`${sim.url}/send`, { target: '6281234567890', message: 'x' }, { Authorization: TOKEN });
