@@ -5,8 +5,10 @@
  * - every service is declared, on the port SERVICE_CATALOG (and its config default) gives it;
  * - every variable a file sets is one the service's zod schema declares, and the values the
  *   file gives (with `${VAR:-default}` taken at its default) parse under that schema;
- * - compose healthchecks are native gRPC health checks and gate the start order;
- * - Kubernetes probes use native gRPC health on the port named `grpc`;
+ * - compose healthchecks are native gRPC health checks of the service's readiness entry and gate
+ *   the start order;
+ * - Kubernetes probes use native gRPC health on the port named `grpc`: readiness asks for the
+ *   service's own entry (the full name its server registers), liveness for the overall one;
  * - `.env.example` lists every variable of every service;
  * - the compose healthcheck script answers 0 for SERVING and 1 for NOT_SERVING on a real server.
  * The schemas are read in a child process (a tool may not import a service's modules).
@@ -16,9 +18,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { heapCapNodeOptions, SERVICE_HEAP_MB, SERVICE_PORTS } from '@notify/config';
-import { startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
+import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
 import { v8HeapLimitMiB } from '@notify/testing';
-import { SERVICE_CATALOG, type ServiceName } from '@notify/proto';
+import { RPC_ROLES, SERVICE_CATALOG, type ServiceName } from '@notify/proto';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SERVICES = Object.keys(SERVICE_CATALOG) as ServiceName[];
@@ -28,7 +30,18 @@ interface ComposeService {
   environment?: Record<string, string>;
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] };
+  healthcheck?: { test: string[]; interval?: string; retries?: number };
+}
+
+/**
+ * The gRPC service a service's server registers (so the name its health entry has): the path
+ * prefix of the methods of the definition `serveGrpc` binds, checked against the catalog's name.
+ */
+function registeredServiceName(name: ServiceName): string {
+  const paths = Object.values(SERVICE_CATALOG[name].definition).map((m) => (m as { path: string }).path);
+  const names = [...new Set(paths.map((p) => p.split('/')[1]))];
+  expect(names).toEqual([SERVICE_CATALOG[name].fullName]);
+  return names[0]!;
 }
 
 /**
@@ -154,9 +167,11 @@ describe('docker-compose.yml', () => {
     expect(parsed).toBe('ok');
   });
 
-  it.each(SERVICES)('checks %s with native gRPC health and starts it after Postgres and NATS are healthy', (name) => {
+  it.each(SERVICES)('checks %s with native gRPC health of its readiness entry and starts it after Postgres and NATS are healthy', (name) => {
     const svc = compose.services[name]!;
-    expect(svc.healthcheck?.test).toEqual(['CMD', 'node', 'tools/runtime/grpc-health-check.js']);
+    const port = String(SERVICE_CATALOG[name].defaultPort);
+    expect(svc.healthcheck?.test).toEqual(['CMD', 'node', 'tools/runtime/grpc-health-check.js', port, registeredServiceName(name)]);
+    expect(svc.healthcheck).toEqual(expect.objectContaining({ interval: expect.any(String), retries: expect.any(Number) })); // the shared timing, merged
     expect(svc.depends_on?.postgres?.condition).toBe('service_healthy');
     expect(svc.depends_on?.nats?.condition).toBe('service_healthy');
   });
@@ -228,8 +243,10 @@ describe('deploy/k8s/base', () => {
     const port = SERVICE_CATALOG[name].defaultPort;
     const container = docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0];
     expect(container.ports[0]).toEqual({ name: 'grpc', containerPort: port });
-    expect(container.readinessProbe.grpc.port).toBe(port);
-    expect(container.livenessProbe.grpc.port).toBe(port);
+    // Readiness: the service's own entry (NOT_SERVING while a dependency fails); liveness: the
+    // overall entry (no `service`), which a dependency outage does not touch.
+    expect(container.readinessProbe.grpc).toEqual({ port, service: registeredServiceName(name) });
+    expect(container.livenessProbe.grpc).toEqual({ port });
     expect(container.resources.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
     expect(container.envFrom).toEqual([
       { configMapRef: { name: 'notify-config' } },
@@ -321,19 +338,32 @@ describe('.env.example', () => {
 describe('tools/runtime/grpc-health-check.js (the compose healthcheck)', () => {
   let server: RunningGrpcServer;
   beforeAll(async () => {
-    server = await startGrpcServer({ serviceName: 'probe-test', host: '127.0.0.1', port: 0, services: [], apiKeys: [], drainMs: 0 });
+    // The template service bound as serveGrpc binds it (no handlers: only its health entry matters).
+    const { definition, fullName } = SERVICE_CATALOG.template;
+    const services = [bindService(definition, {}, { roles: RPC_ROLES[fullName as keyof typeof RPC_ROLES] })];
+    server = await startGrpcServer({ serviceName: 'probe-test', host: '127.0.0.1', port: 0, services, apiKeys: [], drainMs: 0 });
   });
   afterAll(async () => {
     await server.shutdown(1000);
   });
 
   /** Runs the script asynchronously (the server under test shares this event loop). */
-  const probe = (port: number) =>
+  const probe = (port: number, ...service: string[]) =>
     new Promise<{ status: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, [path.join(ROOT, 'tools/runtime/grpc-health-check.js'), String(port)], { cwd: ROOT, timeout: 10_000 }, (err, _stdout, stderr) =>
+      execFile(process.execPath, [path.join(ROOT, 'tools/runtime/grpc-health-check.js'), String(port), ...service], { cwd: ROOT, timeout: 10_000 }, (err, _stdout, stderr) =>
         resolve({ status: err ? Number((err as { code?: number }).code ?? -1) : 0, stderr: String(stderr) }),
       );
     });
+
+  it("exits 0 for a named service while it is ready and 1 while it is not, whatever '' says", async () => {
+    const name = registeredServiceName('template');
+    expect((await probe(server.port, name)).status).toBe(0);
+    server.setReady(false);
+    expect((await probe(server.port, name)).status).toBe(1);
+    expect((await probe(server.port)).status).toBe(0);
+    server.setReady(true);
+    expect((await probe(server.port, name)).status).toBe(0);
+  });
 
   it('exits 0 while the server is SERVING and 1 once it is NOT_SERVING', async () => {
     expect((await probe(server.port)).status).toBe(0);

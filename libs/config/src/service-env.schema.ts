@@ -146,6 +146,22 @@ export function housekeepingEnv() {
   };
 }
 
+/**
+ * Readiness checks of every service (libs/service-runtime startReadiness: `SELECT 1` on Postgres,
+ * a PING to NATS when the service uses JetStream; the service's named gRPC health entry, and the
+ * gateway's `/readyz`, follow them): `READINESS_INTERVAL_MS` between two rounds (default 5 s),
+ * `READINESS_FAILURE_THRESHOLD` failed checks in a row before a dependency makes the service not
+ * ready (default 2), `READINESS_TIMEOUT_MS` after which a check still pending has failed (default 2 s).
+ */
+export function readinessEnv() {
+  const timer = (what: string) => durationMs().refine((ms) => ms >= 100 && ms <= 2_147_483_647, { message: `${what} must be between 100ms and 24d` });
+  return {
+    READINESS_INTERVAL_MS: timer('the interval').default(5_000),
+    READINESS_FAILURE_THRESHOLD: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(2),
+    READINESS_TIMEOUT_MS: timer('the timeout').default(2_000),
+  };
+}
+
 const NATS_SERVER = /^((nats|tls|ws|wss):\/\/)?([^\s/:@]+(:[^\s/@]*)?@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?\/?$/;
 
 /**

@@ -41,10 +41,21 @@ export interface RunningGrpcServer {
   /** The bound port (the real one when `port: 0` was asked for). */
   readonly port: number;
   readonly server: grpc.Server;
-  /** The `grpc.health.v1.Health` implementation (names: `''` and each full service name). */
+  /** The `grpc.health.v1.Health` implementation (names: `''` = liveness, each full service name = readiness). */
   readonly health: HealthImplementation;
-  /** Sets every health entry (`''` and each service) to SERVING (`true`) or NOT_SERVING. */
+  /**
+   * Liveness: sets the overall entry (`''`) to SERVING (`true`) or NOT_SERVING, and each
+   * service's entry to SERVING only when `serving` and ready ({@link setReady}), else NOT_SERVING.
+   * `setServing(false)` (shutdown) thus turns every entry NOT_SERVING.
+   */
   setServing(serving: boolean): void;
+  /**
+   * Readiness: sets each service's entry (its full name, e.g. `notify.ticket.v1.TicketService`)
+   * to SERVING (`true`, and only while {@link setServing} is true) or NOT_SERVING; the overall
+   * entry (`''`, liveness) is left as it is. Initially ready. Kubernetes readiness probes name
+   * the service; liveness probes ask for `''`.
+   */
+  setReady(ready: boolean): void;
   /**
    * Graceful stop, once (later calls return the same promise): health → NOT_SERVING for all,
    * wait `drainMs` while calls are still served, end open server streams (health Watch streams
@@ -60,8 +71,9 @@ const SHUTDOWN_DETAILS = 'server shutting down';
 /**
  * Starts a gRPC server: binds `host:port`, serves each bound service behind API-key auth
  * (metadata `authorization: Bearer <key>`; no/unknown key → UNAUTHENTICATED, a role the RPC
- * does not allow → PERMISSION_DENIED), `grpc.health.v1.Health` (no key needed; `''` and
- * each service SERVING once bound) and, when `protoFiles` are given, server reflection (no
+ * does not allow → PERMISSION_DENIED), `grpc.health.v1.Health` (no key needed; `''`
+ * (liveness) SERVING once bound until shutdown, each service's full name (readiness) SERVING
+ * once bound while `setReady` says so) and, when `protoFiles` are given, server reflection (no
  * key needed).
  * @throws Error when an API key or role is invalid (see ApiKeyAuthenticator), two services
  *   have the same name, or binding fails (port in use, bad TLS material).
@@ -87,9 +99,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   }
 
   const health = new HealthImplementation({});
+  // Two flags: `live` (the overall entry: the process runs and is not stopping) and `ready` (the
+  // service entries: its dependencies answer). A service entry is SERVING only when both hold.
+  let live = false;
+  let ready = true;
+  const publish = (): void => {
+    health.setStatus('', live ? 'SERVING' : 'NOT_SERVING');
+    for (const name of names) health.setStatus(name, live && ready ? 'SERVING' : 'NOT_SERVING');
+  };
   const setServing = (serving: boolean): void => {
-    const status = serving ? 'SERVING' : 'NOT_SERVING';
-    for (const name of ['', ...names]) health.setStatus(name, status);
+    live = serving;
+    publish();
+  };
+  const setReady = (value: boolean): void => {
+    ready = value;
+    publish();
   };
   setServing(false);
   // Health Watch streams (a mesh's or load balancer's health checker holds one open) are
@@ -170,7 +194,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     return stopping;
   };
 
-  return { port, server, health, setServing, shutdown };
+  return { port, server, health, setServing, setReady, shutdown };
 }
 
 type AnyServerCall = grpc.ServerUnaryCall<unknown, unknown> & grpc.ServerWritableStream<unknown, unknown>;

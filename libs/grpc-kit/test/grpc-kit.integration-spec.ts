@@ -200,6 +200,18 @@ describe('grpc-kit server and client (real grpc-js on loopback)', () => {
       await expect(healthCheck(address, '')).resolves.toBe('SERVING');
       await expect(healthCheck(address, ECHO_SERVICE)).resolves.toBe('SERVING');
     });
+
+    it("setReady moves only the service entries (readiness); '' (liveness) stays SERVING", async () => {
+      try {
+        server.setReady(false);
+        await expect(healthCheck(address, ECHO_SERVICE)).resolves.toBe('NOT_SERVING');
+        await expect(healthCheck(address, '')).resolves.toBe('SERVING');
+        server.setReady(true);
+        await expect(healthCheck(address, ECHO_SERVICE)).resolves.toBe('SERVING');
+      } finally {
+        server.setReady(true);
+      }
+    });
   });
 
   describe('error table over the wire', () => {
@@ -514,6 +526,19 @@ describe('graceful shutdown', () => {
       expect(after).toBeInstanceOf(UnavailableError);
     } finally {
       admin.close();
+      running.server.forceShutdown();
+    }
+  });
+
+  it('setReady(true) while stopping does not bring a service entry back to SERVING', async () => {
+    const { running, address } = await start({ drainMs: 500 });
+    try {
+      const done = running.shutdown(2000);
+      running.setReady(true);
+      await expect(healthCheck(address, ECHO_SERVICE)).resolves.toBe('NOT_SERVING');
+      await expect(healthCheck(address, '')).resolves.toBe('NOT_SERVING');
+      await within(done, 3000, 'shutdown');
+    } finally {
       running.server.forceShutdown();
     }
   });

@@ -4,8 +4,9 @@ import { createDataSource, purgeProcessedEvents, runMigrations, startHousekeepin
 import { eventStreams } from '@notify/events';
 import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
-import { connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/messaging';
+import { JetStreamEventBus, connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/messaging';
 import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
+import { startReadiness, type DependencyCheck, type Readiness } from './readiness';
 
 type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -25,6 +26,12 @@ export interface RuntimeConfig {
   readonly HOUSEKEEPING_INTERVAL_MS?: number | undefined;
   /** `processed_events` claims older than this are deleted by the housekeeping, ms (default 30 days; 0 = kept for ever). */
   readonly PROCESSED_EVENTS_RETENTION_MS?: number | undefined;
+  /** Time between two rounds of readiness checks (Postgres, NATS), ms (default 5000). */
+  readonly READINESS_INTERVAL_MS?: number | undefined;
+  /** Consecutive failed readiness checks before a dependency makes the service not ready (default 2). */
+  readonly READINESS_FAILURE_THRESHOLD?: number | undefined;
+  /** A readiness check still pending after this long has failed, ms (default 2000). */
+  readonly READINESS_TIMEOUT_MS?: number | undefined;
 }
 
 /** Options of {@link openServiceRuntime}. */
@@ -61,6 +68,13 @@ export interface ServiceRuntime {
   readonly relay: OutboxRelay | undefined;
   /** The periodic clean-up of old rows; undefined when HOUSEKEEPING_INTERVAL_MS is 0 or unset. */
   readonly housekeeping: Housekeeping | undefined;
+  /**
+   * Dependency readiness: `postgres` (`SELECT 1` on the DataSource) and, when the bus is JetStream,
+   * `nats` (a PING round trip; the in-process bus needs no check), every READINESS_INTERVAL_MS.
+   * Pass it to {@link serveGrpc} (the service's named gRPC health entry follows it); stopped by
+   * {@link close} first.
+   */
+  readonly readiness: Readiness;
   /** Registers a cleanup step run by {@link close} before the relay stops (last registered runs first). */
   onClose(step: () => Promise<unknown>): void;
   /**
@@ -111,7 +125,9 @@ function hostOf(url: string): string {
  *    `eventStreams(NATS_NAMESPACE)`;
  * 3. the outbox relay of `<schema>.outbox` (unless `outboxRelay: false`);
  * 4. the housekeeping (every HOUSEKEEPING_INTERVAL_MS, first after a minute): `processed_events`
- *    claims older than PROCESSED_EVENTS_RETENTION_MS, then `options.housekeeping`.
+ *    claims older than PROCESSED_EVENTS_RETENTION_MS, then `options.housekeeping`;
+ * 5. the readiness checks (`ServiceRuntime.readiness`; READINESS_INTERVAL_MS,
+ *    READINESS_FAILURE_THRESHOLD, READINESS_TIMEOUT_MS), starting ready.
  * Throws (after undoing what it opened) when DATABASE_URL is unset, Postgres or NATS cannot be
  * reached, or a migration fails.
  */
@@ -180,13 +196,26 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     throw err;
   }
   const openedBus = bus;
+  const checks: DependencyCheck[] = [{ name: 'postgres', check: () => dataSource.query('SELECT 1') }];
+  if (openedBus instanceof JetStreamEventBus) checks.push({ name: 'nats', check: () => openedBus.connection.rtt() });
+  const readiness = startReadiness({
+    service, logger, checks,
+    ...(config.READINESS_INTERVAL_MS !== undefined ? { intervalMs: config.READINESS_INTERVAL_MS } : {}),
+    ...(config.READINESS_FAILURE_THRESHOLD !== undefined ? { failureThreshold: config.READINESS_FAILURE_THRESHOLD } : {}),
+    ...(config.READINESS_TIMEOUT_MS !== undefined ? { timeoutMs: config.READINESS_TIMEOUT_MS } : {}),
+  });
   return {
     dataSource,
     bus: openedBus,
     relay,
     housekeeping,
+    readiness,
     onClose: (step) => void steps.push(step),
-    close: () => (closing ??= closeAll()),
+    close: () =>
+      (closing ??= (async () => {
+        readiness.stop(); // first: a DataSource being destroyed is not an outage
+        await closeAll();
+      })()),
   };
 }
 
@@ -199,21 +228,35 @@ export interface GrpcServeConfig {
   readonly GRPC_TLS_KEY?: string | undefined;
 }
 
+/** Options of {@link serveGrpc}. */
+export interface ServeGrpcOptions {
+  /**
+   * The runtime's readiness (`runtime.readiness`): the service's named health entry (its full
+   * name, e.g. `notify.ticket.v1.TicketService` — what readiness probes ask for) follows it.
+   * Absent: that entry is SERVING from bind until shutdown, like the overall one.
+   */
+  readonly readiness?: Readiness;
+}
+
 /**
  * Binds one catalog service's handler (roles per RPC from RPC_ROLES, generated from the protos'
  * `// Roles:` comments) and starts its gRPC server with health, reflection, API-key auth and
  * optional TLS (GRPC_TLS_CERT / GRPC_TLS_KEY, PEM file paths) on GRPC_HOST:GRPC_PORT.
  * RPCs missing from `handler` answer UNIMPLEMENTED after auth.
+ * Health: `''` (liveness) is SERVING from bind until shutdown whatever the dependencies do; the
+ * service's full name (readiness) is SERVING while `options.readiness` is ready (and not shutting
+ * down), NOT_SERVING while a dependency is failing.
  */
 export async function serveGrpc(
   service: keyof typeof SERVICE_CATALOG,
   handler: object,
   config: GrpcServeConfig,
   logger: Logger,
+  options: ServeGrpcOptions = {},
 ): Promise<RunningGrpcServer> {
   const entry = SERVICE_CATALOG[service];
   const bound = bindService(entry.definition, handler as never, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });
-  return startGrpcServer({
+  const running = await startGrpcServer({
     serviceName: service,
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
@@ -229,4 +272,15 @@ export async function serveGrpc(
     if (/EADDRINUSE|address already in use/i.test(text)) throw new Error(`GRPC_PORT: ${config.GRPC_HOST}:${config.GRPC_PORT} is already in use`, { cause: err });
     throw err;
   });
+  const { readiness } = options;
+  if (!readiness) return running;
+  running.setReady(readiness.state().ready);
+  const unsubscribe = readiness.onChange((state) => running.setReady(state.ready));
+  return {
+    ...running,
+    shutdown: (graceMs?: number) => {
+      unsubscribe();
+      return running.shutdown(graceMs);
+    },
+  };
 }

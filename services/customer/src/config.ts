@@ -1,4 +1,4 @@
-import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, durationMs, natsEnv, outboxEnv, housekeepingEnv, type ConfigOf, type Env } from '@notify/config';
+import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, readinessEnv, durationMs, natsEnv, outboxEnv, housekeepingEnv, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * The customer service's environment (parsed once, fail fast, frozen). Every variable is
@@ -7,7 +7,7 @@ import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, duratio
 const schema = envSchema({
   ...platformEnv('customer'),
   ...grpcServerEnv('customer'),
-  ...databaseEnv('customer'), ...outboxEnv('customer'), ...housekeepingEnv(), ...natsEnv(),
+  ...databaseEnv('customer'), ...readinessEnv(), ...outboxEnv('customer'), ...housekeepingEnv(), ...natsEnv(),
   /**
    * How long the routing rules of a notification type are kept in memory, ms (default 2 s; 0
    * reads Postgres on every ResolveRecipients). A rule changed through this replica applies at

@@ -40,7 +40,7 @@ export interface CustomerServiceOverrides {
  *    bus (single process only); the streams of `eventStreams(NATS_NAMESPACE)`;
  * 4. the outbox relay publishing `<schema>.outbox` (`notify.customer.v1.{registered,activated}`);
  * 5. the gRPC server for `notify.customer.v1.CustomerService` (roles from RPC_ROLES, API keys,
- *    health, reflection) on GRPC_HOST:GRPC_PORT.
+ *    health: '' liveness, the service name readiness on Postgres + NATS; reflection) on GRPC_HOST:GRPC_PORT.
  * Errors of any step close what was opened and propagate (nothing is served then).
  */
 export async function startCustomerService(
@@ -63,7 +63,7 @@ export async function startCustomerService(
     if (seeded > 0) logger.info({ seeded }, 'default routing rules seeded');
 
     const handler = createCustomerServiceHandler({ store, clock: overrides.clock ?? systemClock, ids: uuidGenerator });
-    const grpc = await serveGrpc('customer', handler, config, logger);
+    const grpc = await serveGrpc('customer', handler, config, logger, { readiness: runtime.readiness });
 
     let stopping: Promise<void> | undefined;
     const stop = async (): Promise<void> => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, housekeepingEnv, serviceAddrEnv, durationMs, type ConfigOf, type Env } from '@notify/config';
+import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, readinessEnv, natsEnv, outboxEnv, housekeepingEnv, serviceAddrEnv, durationMs, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * The scheduler service's environment (parsed once, fail fast, frozen). Every variable is
@@ -8,7 +8,7 @@ import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv
 const schema = envSchema({
   ...platformEnv('scheduler'),
   ...grpcServerEnv('scheduler'),
-  ...databaseEnv('scheduler'), ...outboxEnv('scheduler'), ...housekeepingEnv(),
+  ...databaseEnv('scheduler'), ...readinessEnv(), ...outboxEnv('scheduler'), ...housekeepingEnv(),
   ...natsEnv(),
   // TICKET_ADDR (SLA monitor, summaries), CUSTOMER_ADDR (reminders, technicians), TEMPLATE_ADDR (campaign template keys).
   ...serviceAddrEnv('ticket', 'customer', 'template'),

@@ -132,7 +132,7 @@ export async function startSchedulerService(
       jobs: new ManageJobsUseCase({ runs, states, queue: engine, clock, cron: cronParserSchedule }),
       campaigns,
     });
-    const grpc = await serveGrpc('scheduler', handler, config, logger);
+    const grpc = await serveGrpc('scheduler', handler, config, logger, { readiness: runtime.readiness });
 
     let stopping: Promise<void> | undefined;
     const stop = async (): Promise<void> => {

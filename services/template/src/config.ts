@@ -1,4 +1,4 @@
-import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, durationMs, type ConfigOf, type Env } from '@notify/config';
+import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, readinessEnv, durationMs, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * The template service's environment (parsed once, fail fast, frozen). Every variable is
@@ -7,7 +7,7 @@ import { envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, duratio
 const schema = envSchema({
   ...platformEnv('template'),
   ...grpcServerEnv('template'),
-  ...databaseEnv('template'),
+  ...databaseEnv('template'), ...readinessEnv(),
   /**
    * How long the active version of a template (key, channel, locale) is kept in memory, ms
    * (default 2 s; 0 reads Postgres on every render). A change made through this replica applies

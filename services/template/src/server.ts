@@ -35,7 +35,8 @@ export interface TemplateServiceOverrides {
  * 2. seeds the default templates that do not exist yet (SeedDefaultTemplates; idempotent, an
  *    edited template is never overwritten);
  * 3. binds `notify.template.v1.TemplateService` (roles per RPC from RPC_ROLES) and starts the
- *    gRPC server with health, reflection and API-key auth on GRPC_HOST:GRPC_PORT.
+ *    gRPC server with health ('' liveness, the service name readiness on Postgres), reflection and
+ *    API-key auth on GRPC_HOST:GRPC_PORT.
  * The template service publishes and consumes no events (no NATS config): without
  * overrides.bus it uses a private in-process bus that nothing publishes to.
  * Throws Error naming DATABASE_URL when it is unset, and the migration / seed errors (nothing
@@ -66,7 +67,7 @@ export async function startTemplateService(
     const seeded = await useCases.seedDefaultTemplates.execute(DEFAULT_TEMPLATES);
     logger.info({ created: seeded.created.length, upgraded: seeded.upgraded, skipped: seeded.skipped.length }, 'default templates seeded');
 
-    const grpc = await serveGrpc('template', createTemplateServiceHandler(useCases), config, logger);
+    const grpc = await serveGrpc('template', createTemplateServiceHandler(useCases), config, logger, { readiness: runtime.readiness });
 
     let stopping: Promise<void> | undefined;
     const stop = async (): Promise<void> => {

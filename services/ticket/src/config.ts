@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, housekeepingEnv, serviceAddrEnv, type ConfigOf, type Env } from '@notify/config';
+import { durationMs, envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, readinessEnv, natsEnv, outboxEnv, housekeepingEnv, serviceAddrEnv, type ConfigOf, type Env } from '@notify/config';
 
 /**
  * The ticket service's environment (parsed once, fail fast, frozen). Every variable is
@@ -8,7 +8,7 @@ import { durationMs, envSchema, loadConfig, platformEnv, grpcServerEnv, database
 const schema = envSchema({
   ...platformEnv('ticket'),
   ...grpcServerEnv('ticket'),
-  ...databaseEnv('ticket'), ...outboxEnv('ticket'), ...housekeepingEnv(), ...natsEnv(), ...serviceAddrEnv('customer'),
+  ...databaseEnv('ticket'), ...readinessEnv(), ...outboxEnv('ticket'), ...housekeepingEnv(), ...natsEnv(), ...serviceAddrEnv('customer'),
   /**
    * The API key this service presents to other services (role `service`), e.g. to the
    * customer service's GetStaff when a ticket is assigned. Optional so the process starts

@@ -72,7 +72,7 @@ export interface TicketServiceOverrides {
  *    ticket per registration asking for installation (duplicates acked; poison and rejected
  *    registrations dead-lettered in `<schema>.dead_letters` and terminated);
  * 5. the gRPC server for `notify.ticket.v1.TicketService` (roles from RPC_ROLES, API keys,
- *    health, reflection) on GRPC_HOST:GRPC_PORT.
+ *    health: '' liveness, the service name readiness on Postgres + NATS; reflection) on GRPC_HOST:GRPC_PORT.
  * WatchTickets streams the events committed by THIS process (one replica; a multi-replica
  * feed would consume the ticket stream instead).
  */
@@ -142,7 +142,7 @@ export async function startTicketService(
       },
       feed,
     );
-    const grpc = await serveGrpc('ticket', handler, config, logger);
+    const grpc = await serveGrpc('ticket', handler, config, logger, { readiness: runtime.readiness });
 
     let stopping: Promise<void> | undefined;
     const stop = async (): Promise<void> => {
