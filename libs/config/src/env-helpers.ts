@@ -96,9 +96,12 @@ export function url(protocols: readonly string[]) {
  * Comma-separated list: items trimmed, empty items dropped, each item checked by `item`
  * (default: any non-empty string). Output: array of the item's output type.
  * An issue names the 1-based position of the bad item, never its text.
+ * The word `none` (alone, any case) is the empty list: an empty value means unset (the default,
+ * see loadConfig), so a list whose default is not empty needs a word to be switched off.
  */
 export function commaList<T = string>(item?: z.ZodType<T, string>) {
   return z.string().transform((raw, ctx) => {
+    if (raw.trim().toLowerCase() === 'none') return [] as T[];
     const parts = raw
       .split(',')
       .map((p) => p.trim())

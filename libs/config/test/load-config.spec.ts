@@ -259,6 +259,9 @@ describe('helpers', () => {
   it('commaList', () => {
     expect(ok(commaList(), ' a, b ,,c ')).toEqual(['a', 'b', 'c']);
     expect(ok(commaList(port()), '1,2')).toEqual([1, 2]);
+    // `none` is the empty list (an empty value is unset: the default), whatever the items.
+    expect(ok(commaList(port()), ' None ')).toEqual([]);
+    expect(commaList(port()).safeParse('none,1').success).toBe(false);
     const r = commaList(port()).safeParse('1,x,3');
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.message).toMatch(/^item 2: must be a port/);

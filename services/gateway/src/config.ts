@@ -1,7 +1,10 @@
 import {
-  envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, natsEnv, outboxEnv, housekeepingEnv, serviceAddrEnv,
+  envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, readinessEnv, natsEnv, outboxEnv, housekeepingEnv, serviceAddrEnv,
   port, positiveInt, durationMs, url, commaList, z, type ConfigOf, type Env,
 } from '@notify/config';
+
+/** Providers with a status look-up (receipt reconciliation): Fonnte /status (deprecated), Twilio's Message fetch, Advanta getdlr. */
+export const RECEIPT_CHECK_PROVIDER_NAMES = ['fonnte', 'twilio', 'advanta'] as const;
 
 /** Providers per channel, in the order the chain tries them. */
 export const WHATSAPP_PROVIDER_NAMES = ['fonnte', 'wablas'] as const;
@@ -121,7 +124,7 @@ const nonNegativeInt = () =>
  *   bench/lifecycle at 64 tickets in flight (2026-12-06) made 664–694 notifications/s with 64,
  *   727 with 128, against about 450 with the former 16 (which had raised 50.6 → 73.2 from 4).
  * - `SMS_FALLBACK_PRIORITIES`: priorities whose WhatsApp deliveries fall back to SMS when the WhatsApp
- *   chain failed definitely (default URGENT,HIGH; empty value = never). Issue 5 "Providers".
+ *   chain failed definitely (default URGENT,HIGH; `none` = never). Issue 5 "Providers".
  * - `RECIPIENT_RATE_LIMIT` messages per `RECIPIENT_RATE_WINDOW_MS` per recipient address (default 10
  *   per hour); the excess is DEFERRED until a slot frees; URGENT is exempt. 0 = no limit.
  * - `<PROVIDER>_RATE_PER_SECOND`: provider pacing, messages per second per process (0 = unpaced,
@@ -147,6 +150,15 @@ const nonNegativeInt = () =>
  *   later than that is applied again, which is harmless: receipts never move a delivery backwards),
  *   and how long a receipt that came before its send was recorded waits in `pending_receipts` for
  *   that send (one never recorded is then dropped).
+ * - Receipt reconciliation (ReceiptReconciler: deliveries whose receipt never came are looked up at
+ *   their provider): `RECEIPT_CHECK_PROVIDERS` which providers (comma list of fonnte, twilio,
+ *   advanta; default twilio,advanta — the SMS providers, whose receipts are not retried; Fonnte
+ *   retries its status webhook and its look-up is deprecated, Wablas documents none; `none` = off);
+ *   `RECEIPT_CHECK_AFTER_MS` first look-up this long after the send, each next one 3× the previous
+ *   wait (default 10 min: 10 min, 30 min, 1.5 h, 4.5 h); `RECEIPT_CHECK_MAX` look-ups per message
+ *   (default 4; 0 = off); `RECEIPT_CHECK_MAX_AGE_MS` none for messages sent longer ago (default 2d);
+ *   `RECEIPT_CHECK_INTERVAL_MS` how often a pass runs (default 60 s) and `RECEIPT_CHECK_BATCH`
+ *   deliveries per pass at most (default 200).
  * - `GATEWAY_TEST_PAUSE_AFTER_SEND_MS`: TEST HOOK ONLY (crash-safety spec): after a provider accepted a
  *   message the dispatcher waits this long before its bookkeeping, so a test can SIGKILL the process
  *   there. 0 (default) = off; never set it in production.
@@ -176,6 +188,12 @@ const pipelineEnv = {
   RESOLVE_PAGE_SIZE: positiveInt().refine((n) => n <= 5000, { message: 'must be at most 5000' }).default(1000),
   DIRECTORY_CACHE_TTL_MS: durationMs().default(2_000),
   GATEWAY_TEST_PAUSE_AFTER_SEND_MS: durationMs().default(0),
+  RECEIPT_CHECK_PROVIDERS: commaList(z.enum(RECEIPT_CHECK_PROVIDER_NAMES, { message: `must be one of ${RECEIPT_CHECK_PROVIDER_NAMES.join(', ')} (Wablas documents no status look-up)` })).default(['twilio', 'advanta']),
+  RECEIPT_CHECK_AFTER_MS: durationMs().refine((ms) => ms >= 1000, { message: 'must be at least 1s' }).default(10 * 60_000),
+  RECEIPT_CHECK_MAX: nonNegativeInt().default(4),
+  RECEIPT_CHECK_MAX_AGE_MS: durationMs().default(2 * 86_400_000),
+  RECEIPT_CHECK_INTERVAL_MS: durationMs().refine((ms) => ms >= 100, { message: 'must be at least 100ms' }).default(60_000),
+  RECEIPT_CHECK_BATCH: positiveInt().default(200),
 };
 
 /**
@@ -185,7 +203,7 @@ const pipelineEnv = {
 const schema = envSchema({
   ...platformEnv('gateway'),
   ...grpcServerEnv('gateway'),
-  ...databaseEnv('gateway'), ...outboxEnv('gateway'), ...housekeepingEnv(), ...natsEnv(), ...serviceAddrEnv('customer', 'template', 'ticket'),
+  ...databaseEnv('gateway'), ...readinessEnv(), ...outboxEnv('gateway'), ...housekeepingEnv(), ...natsEnv(), ...serviceAddrEnv('customer', 'template', 'ticket'),
   ...providerEnv,
   ...webhookEnv,
   ...pipelineEnv,

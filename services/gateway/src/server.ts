@@ -10,7 +10,7 @@ import type { ConsumerHandle, EventBus } from '@notify/messaging';
 import { customerv1, templatev1, ticketv1 } from '@notify/proto';
 import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
 import {
-  Dispatcher, HandleReceiptUseCase, IngestNotificationUseCase, ResolutionAbortedError, freshKey, retryUntilDone, systemClock,
+  Dispatcher, HandleReceiptUseCase, IngestNotificationUseCase, ReceiptReconciler, ResolutionAbortedError, freshKey, retryUntilDone, systemClock,
   type ChannelSender, type Clock, type RecipientDirectory, type TemplateRenderer,
 } from './application';
 import { createTechnicianReplyHandler, type ReplySender } from './application/replies';
@@ -40,9 +40,11 @@ export interface RunningGatewayService {
   readonly store: PgDeliveryStore;
   readonly chains: ProviderChains;
   readonly dispatcher: Dispatcher;
+  /** The receipt reconciliation (looks up deliveries whose receipt never came; RECEIPT_CHECK_*). */
+  readonly reconciler: ReceiptReconciler;
   /**
    * Ordered stop: health NOT_SERVING → stop the event consumers (drain) → pause running Broadcast
-   * resolutions between pages (resumed at the next start) → stop the dispatcher
+   * resolutions between pages (resumed at the next start) → stop the receipt reconciliation → stop the dispatcher
    * (waits for in-flight sends and their bookkeeping) → webhook server → gRPC shutdown (grace
    * SHUTDOWN_GRACE_MS, ms) → runtime close (outbox relay, DataSource, bus when owned).
    */
@@ -56,7 +58,7 @@ export interface GatewayServiceOverrides {
   readonly clock?: Clock;
   /** Replaces the config-built provider chains (tests). */
   readonly chains?: ProviderChains;
-  /** Do not start the dispatcher loop (tests drive `dispatcher.runOnce()`). */
+  /** Do not start the dispatcher and reconciler loops (tests drive `dispatcher.runOnce()`, `reconciler.runOnce()`). */
   readonly manualDispatch?: boolean;
 }
 
@@ -81,7 +83,9 @@ function unavailable(what: string): never {
  * 6. the gRPC NotificationService on GRPC_HOST:GRPC_PORT (Broadcasts left RESOLVING by a stopped
  *    gateway are resumed from their stored request);
  * 7. the dispatcher (DISPATCH_WORKERS concurrent sends; woken by this process's page inserts, by
- *    LISTEN/NOTIFY for other writes, and by the DISPATCH_POLL_MS poll).
+ *    LISTEN/NOTIFY for other writes, and by the DISPATCH_POLL_MS poll);
+ * 8. the receipt reconciliation (ReceiptReconciler: SENT deliveries of RECEIPT_CHECK_PROVIDERS whose
+ *    receipt never came are looked up at the provider every RECEIPT_CHECK_INTERVAL_MS).
  * WatchDeliveries streams the changes committed by THIS process (single replica feed).
  */
 export async function startGatewayService(
@@ -197,6 +201,25 @@ export async function startGatewayService(
      * job message sent to the writer (PgJobMessageLog over the deliveries); the take
      * confirmation names the customer (the cached directory's GetCustomer).
      */
+    /**
+     * Receipt reconciliation over the chains' look-ups: the RECEIPT_CHECK_PROVIDERS that are
+     * enabled, have a look-up and are not behind an open breaker at the start of a pass.
+     */
+    const chainOf = (provider: string) => [chains.whatsapp, chains.sms].find((c) => c?.names().includes(provider));
+    const reconciler = new ReceiptReconciler({
+      store, receipts, clock, logger,
+      lookUp: async (provider, id, signal) => (await chainOf(provider)?.lookUpStatus(provider, id, signal)) ?? { kind: 'unavailable', reason: `${provider}: not enabled` },
+      providers: () => config.RECEIPT_CHECK_PROVIDERS.filter((p) => {
+        const chain = chainOf(p);
+        return !!chain && chain.lookUpProviders().includes(p) && chain.providers().find((s) => s.name === p)?.state !== 'open';
+      }),
+      intervalMs: config.RECEIPT_CHECK_INTERVAL_MS,
+      afterMs: config.RECEIPT_CHECK_AFTER_MS,
+      maxAgeMs: config.RECEIPT_CHECK_MAX_AGE_MS,
+      maxChecks: config.RECEIPT_CHECK_MAX,
+      batch: config.RECEIPT_CHECK_BATCH,
+      onLookUp: metrics.onLookUp,
+    });
     const inboundContext = new AsyncLocalStorage<{ messageId?: string }>();
     const replySender: ReplySender = {
       async sendReply(to, text, provider, priority) {
@@ -224,6 +247,8 @@ export async function startGatewayService(
       registry,
       logger,
       clock,
+      // GET /readyz: the runtime's dependency checks (Postgres, NATS), as the gRPC readiness entry.
+      readiness: () => runtime.readiness.state(),
       handlers: {
         onReceipt: async (r) => void (await receipts.execute(r)),
         onInbound: async (m) => {
@@ -288,9 +313,13 @@ export async function startGatewayService(
     });
     const resumed = await resumeBroadcasts({ store, ingest, background: runInBackground });
     if (resumed > 0) logger.info({ resumed }, 'resuming broadcasts left RESOLVING by a stopped gateway');
-    const grpc = await serveGrpc('gateway', handler, config, logger);
-    if (!overrides.manualDispatch) dispatcher.start();
+    const grpc = await serveGrpc('gateway', handler, config, logger, { readiness: runtime.readiness });
+    if (!overrides.manualDispatch) {
+      dispatcher.start();
+      reconciler.start();
+    }
     runtime.onClose(() => dispatcher.stop());
+    runtime.onClose(() => reconciler.stop());
 
     let stopping: Promise<void> | undefined;
     const stop = async (): Promise<void> => {
@@ -298,12 +327,13 @@ export async function startGatewayService(
       for (const c of consumers) await c.stop();
       stopBackground.abort();
       await Promise.allSettled([...background]);
+      await reconciler.stop();
       await dispatcher.stop();
       await webhooks.close();
       await grpc.shutdown(config.SHUTDOWN_GRACE_MS);
       await runtime.close();
     };
-    return { grpc, webhooks, dataSource, bus, store, chains, dispatcher, stop: () => (stopping ??= stop()) };
+    return { grpc, webhooks, dataSource, bus, store, chains, dispatcher, reconciler, stop: () => (stopping ??= stop()) };
   } catch (err) {
     await runtime.close();
     throw err;

@@ -4,3 +4,4 @@ export * from './ingest-notification.use-case';
 export * from './dispatcher';
 export * from './handle-receipt.use-case';
 export * from './retry-until-done';
+export * from './receipt-reconciler';

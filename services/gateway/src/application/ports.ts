@@ -80,6 +80,28 @@ export type ReceiptResult =
   | { kind: 'duplicate' | 'no_change'; delivery?: DeliveryRecord }
   | { kind: 'kept' | 'unknown' };
 
+/**
+ * Which SENT deliveries the receipt reconciliation looks up (ReceiptReconciler; config
+ * RECEIPT_CHECK_*): of `providers`, sent at least `afterMs` and less than `maxAgeMs` ago (ms), with
+ * fewer than `maxChecks` look-ups of their current message id and the next one due; at most
+ * `limit` (oldest sent first).
+ */
+export interface UnconfirmedClaim {
+  providers: readonly string[];
+  afterMs: number;
+  maxAgeMs: number;
+  maxChecks: number;
+  limit: number;
+}
+
+/** A SENT delivery to look up: the provider that accepted it, its message id there, look-ups made including this one. */
+export interface UnconfirmedDelivery {
+  id: string;
+  provider: string;
+  providerMessageId: string;
+  checks: number;
+}
+
 /** Aggregates of GetStats. */
 export interface DeliveryStats {
   total: number;
@@ -171,6 +193,18 @@ export interface DeliveryStore {
    * round committed. Resolves with the delivery after them, or null when none were kept.
    */
   applyKeptReceipts(provider: string, providerMessageId: string, now: Date, afterFailure: (rounds: number) => FailureDecision): Promise<DeliveryRecord | null>;
+  /**
+   * The receipt reconciliation's claim (see UnconfirmedClaim): SENT deliveries whose receipt never
+   * came and whose next status look-up is due, oldest sent first, each marked as looked up in the
+   * same statement (receipt_checks + 1; the next look-up due `afterMs × 3^checks` from `now`) so
+   * that no other replica takes it. No delivery event (no state changes).
+   */
+  claimUnconfirmed(now: Date, claim: UnconfirmedClaim): Promise<UnconfirmedDelivery[]>;
+  /**
+   * Gives back look-ups that got no answer (provider unreachable): receipt_checks − 1 and the next
+   * look-up due at `at`, for the deliveries among `ids` still SENT with the same message id.
+   */
+  returnUnchecked(deliveries: readonly UnconfirmedDelivery[], at: Date): Promise<void>;
   delivery(id: string): Promise<DeliveryRecord | null>;
   attempts(deliveryId: string): Promise<AttemptRecord[]>;
   deliveriesOf(notificationId: string): Promise<DeliveryRecord[]>;

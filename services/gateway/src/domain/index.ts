@@ -4,3 +4,4 @@ export * from './quiet-hours';
 export * from './send-policy';
 export * from './send-outcome';
 export * from './phone';
+export * from './receipt-vocabulary';

@@ -95,4 +95,28 @@ describe('gateway config: values that would break the pipeline are refused, nami
   it('accepts a lease longer than every provider\'s timeout together, and a support phone with spaces', () => {
     expect(problems({ DISPATCH_LEASE_MS: '30s', PROVIDER_TIMEOUT_MS: '5s', SUPPORT_PHONE: '+62 821-1234-5678' })).toEqual([]);
   });
+
+  it('receipt reconciliation: twilio and advanta by default, fonnte on request, wablas refused (no documented look-up), `none` = off', () => {
+    const c = load();
+    expect(c.RECEIPT_CHECK_PROVIDERS).toEqual(['twilio', 'advanta']);
+    expect([c.RECEIPT_CHECK_AFTER_MS, c.RECEIPT_CHECK_MAX, c.RECEIPT_CHECK_MAX_AGE_MS, c.RECEIPT_CHECK_INTERVAL_MS, c.RECEIPT_CHECK_BATCH])
+      .toEqual([600_000, 4, 172_800_000, 60_000, 200]);
+    expect(load({ RECEIPT_CHECK_PROVIDERS: 'fonnte, twilio', RECEIPT_CHECK_AFTER_MS: '5m' })).toMatchObject({ RECEIPT_CHECK_PROVIDERS: ['fonnte', 'twilio'], RECEIPT_CHECK_AFTER_MS: 300_000 });
+    expect(load({ RECEIPT_CHECK_PROVIDERS: 'none' }).RECEIPT_CHECK_PROVIDERS).toEqual([]);
+    expect(load({ SMS_FALLBACK_PRIORITIES: 'NONE' }).SMS_FALLBACK_PRIORITIES).toEqual([]);
+    expect(load({ RECEIPT_CHECK_PROVIDERS: '' }).RECEIPT_CHECK_PROVIDERS).toEqual(['twilio', 'advanta']); // empty = unset
+    expect(() => load({ RECEIPT_CHECK_PROVIDERS: 'twilio,wablas' })).toThrow(/RECEIPT_CHECK_PROVIDERS.*Wablas documents no status look-up/s);
+    expect(() => load({ RECEIPT_CHECK_AFTER_MS: '10ms' })).toThrow(/RECEIPT_CHECK_AFTER_MS/);
+  });
+
+  it('the providers with a look-up: Fonnte, Twilio and Advanta; not Wablas', () => {
+    const chains = buildProviderChains(load(ALL), quiet);
+    try {
+      expect(chains.whatsapp!.lookUpProviders()).toEqual(['fonnte']);
+      expect(chains.sms!.lookUpProviders()).toEqual(['twilio', 'advanta']);
+    } finally {
+      chains.whatsapp?.close();
+      chains.sms?.close();
+    }
+  });
 });

@@ -177,6 +177,25 @@ describe('gateway webhook server', () => {
     expect(text).toMatch(/notify_gateway_webhooks_total\{provider="fonnte",kind="status",outcome="accepted"\} [1-9]/);
   });
 
+  it('/readyz follows the readiness it is given (503 naming the failing dependencies), /healthz stays 200; without one it is ready', async () => {
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' });
+    let state: { ready: boolean; failing: string[] } = { ready: true, failing: [] };
+    const probed = await startWebhookServer({
+      host: '127.0.0.1', port: 0, webhookSecret: SECRET, logger: quiet, readiness: () => state,
+      handlers: { onReceipt: () => undefined, onInbound: () => undefined },
+    });
+    try {
+      expect((await fetch(`${probed.url}/readyz`)).status).toBe(200);
+      state = { ready: false, failing: ['nats', 'postgres'] };
+      const res = await fetch(`${probed.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'not_ready', failing: ['nats', 'postgres'] });
+      expect((await fetch(`${probed.url}/healthz`)).status).toBe(200);
+    } finally {
+      await probed.close();
+    }
+  });
+
   it('behind a proxy: the signature is checked against WEBHOOK_PUBLIC_URL; a throwing handler answers 500', async () => {
     const publicUrl = 'https://notify.example.id';
     const proxied = await startWebhookServer({

@@ -40,6 +40,10 @@ describe('gateway pipeline features', () => {
       PROVIDER_TIMEOUT_MS: '800',
       RESOLVE_PAGE_SIZE: '2',
       HOUSEKEEPING_INTERVAL_MS: '300ms',
+      // Receipt reconciliation of Advanta only (its simulator posts no DLR here unless told): quick, for the wiring test.
+      RECEIPT_CHECK_PROVIDERS: 'advanta',
+      RECEIPT_CHECK_AFTER_MS: '1s',
+      RECEIPT_CHECK_INTERVAL_MS: '200ms',
     });
     observerBus = await connectJetStreamBus({ url: stack.nats.url, name: 'gw-feat-observer' });
     publisher = await connectJetStreamBus({ url: stack.nats.url, name: 'gw-feat-publisher' });
@@ -103,6 +107,21 @@ describe('gateway pipeline features', () => {
     const delivered = await waitStatus(d.id, ['DELIVERED']);
     expect(delivered.deliveredAt).not.toBeNull();
     expect(stack.sims.twilio.webhooks().some((w) => w.url.startsWith(`http://127.0.0.1:${stack.webhookPort}/webhooks/twilio/status`))).toBe(true);
+  });
+
+  it('an SMS whose DLR never came is looked up at Advanta (getdlr) by the running gateway, then settled by the DLR', async () => {
+    const { customer, phone } = await register('bogor', 'Wati Lestari');
+    for (const sim of [stack.sims.fonnte, stack.sims.wablas, stack.sims.twilio]) await sim.setFault({ mode: 'down' });
+    const t = await createTicket(customer.id, 'bogor', commonv1.Priority.PRIORITY_HIGH, 'Lampu LOS merah');
+    const d = await waitStatus((await deliveryFor(t.id, phone)).id, ['SENT']);
+    expect(d.provider).toBe('advanta');
+    // No DLR yet: getdlr answers 1009 "No dlr"; the look-up is counted and the next one scheduled 3 s on.
+    const metricLine = /notify_gateway_receipt_lookups_total\{provider="advanta",outcome="no_status"\} (\d+)/;
+    await waitFor(async () => metricLine.exec(await (await fetch(`${stack.gateway.webhooks.url}/metrics`)).text()), { timeoutMs: 10_000, intervalMs: 100 });
+    const [row] = await stack.gateway.dataSource.query(`SELECT receipt_checks, receipt_checked_id FROM "${stack.gatewaySchema.schema}".deliveries WHERE id = $1`, [d.id]);
+    expect(row).toEqual({ receipt_checks: 1, receipt_checked_id: d.providerMessageId });
+    await stack.sims.advanta.sendReceipt(d.providerMessageId!, 'delivered');
+    expect((await waitStatus(d.id, ['DELIVERED'])).provider).toBe('advanta');
   });
 
   it('NORMAL priority does not fall back to SMS: it waits for WhatsApp', async () => {

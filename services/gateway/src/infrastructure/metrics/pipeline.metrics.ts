@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { NewAttempt } from '../../application';
+import type { LookUpOutcome, NewAttempt } from '../../application';
 import type { DeliveryRecord } from '../../domain';
 import type { ProviderChains } from '../providers';
 
@@ -13,6 +13,8 @@ import type { ProviderChains } from '../providers';
  * - `notify_gateway_due_deliveries` and `notify_gateway_oldest_due_delivery_age_seconds`: the send
  *   queue's backlog (due, not yet claimed) and how long its oldest row has been due (read at
  *   scrape time from `backlog`, when given; a failed read leaves them out of that scrape);
+ * - `notify_gateway_receipt_lookups_total{provider,outcome}`: status look-ups of the receipt
+ *   reconciliation (applied, no_change, no_status, unavailable, error; ReceiptReconciler);
  * - Node's process metrics (`notify_gateway_process_*`, `notify_gateway_nodejs_*`: CPU, RSS, heap,
  *   event-loop lag, GC), prom-client's defaults.
  */
@@ -64,7 +66,14 @@ export function registerPipelineMetrics(
       }
     },
   });
+  const lookUps = new Counter({
+    name: 'notify_gateway_receipt_lookups_total', help: 'Status look-ups of deliveries whose receipt never came, by provider and outcome',
+    labelNames: ['provider', 'outcome'], registers: [registry],
+  });
   return {
+    onLookUp(provider: string, outcome: LookUpOutcome): void {
+      lookUps.inc({ provider, outcome });
+    },
     onRound(d: DeliveryRecord, attempts: readonly NewAttempt[]): void {
       deliveries.inc({ status: d.status, provider: d.provider ?? 'none' });
       for (const a of attempts) {

@@ -15,7 +15,7 @@ import {
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
 import type {
-  DeliveryFilter, DeliveryStats, DeliveryStore, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult,
+  DeliveryFilter, DeliveryStats, DeliveryStore, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
 } from '../../application/ports';
 import type { AttemptRow, DeliveryRow, NotificationRow, PendingReceiptRow } from './gateway.rows';
 
@@ -1216,6 +1216,48 @@ export class PgDeliveryStore implements DeliveryStore {
     const drained = await this.drainKept(r.provider, messageKey(r), now, afterFailure);
     if (!drained) return result;
     return drained.delivery.status === drained.from ? { kind: 'no_change', delivery: drained.delivery } : { kind: 'applied', ...drained };
+  }
+
+  /**
+   * See DeliveryStore.claimUnconfirmed. One UPDATE over the rows a `FOR UPDATE SKIP LOCKED`
+   * sub-select picks through `deliveries_unconfirmed_idx` (SENT by sent_at): due when its current
+   * provider message id was never looked up (`receipt_checked_id` differs: a re-sent delivery's
+   * new message starts from none), or it was looked up fewer than `maxChecks` times and
+   * `receipt_check_at` has come. Each is marked: `receipt_checks` = the look-ups of this message
+   * including this one (n), `receipt_check_at` = now + afterMs × 3^n (10 min after the send, then
+   * 30 min, 1.5 h, 4.5 h… with the defaults).
+   */
+  async claimUnconfirmed(now: Date, c: UnconfirmedClaim): Promise<UnconfirmedDelivery[]> {
+    if (c.providers.length === 0 || c.limit <= 0 || c.maxChecks <= 0) return [];
+    const rows = await this.q<{ id: string; provider: string; provider_message_id: string; receipt_checks: number }>(
+      this.ds,
+      `UPDATE ${this.t.d} d SET
+          receipt_checks = x.n,
+          receipt_checked_id = d.provider_message_id,
+          receipt_check_at = $1::timestamptz + make_interval(secs => $4::double precision * power(3, x.n))
+        FROM (SELECT id, CASE WHEN receipt_checked_id IS DISTINCT FROM provider_message_id THEN 1 ELSE receipt_checks + 1 END AS n
+                FROM ${this.t.d}
+               WHERE status = 'SENT' AND sent_at <= $3 AND sent_at > $5
+                 AND provider = ANY($2::text[]) AND provider_message_id IS NOT NULL
+                 AND (receipt_checked_id IS DISTINCT FROM provider_message_id OR (receipt_checks < $6 AND receipt_check_at <= $1))
+               ORDER BY sent_at LIMIT $7 FOR UPDATE SKIP LOCKED) x
+       WHERE d.id = x.id
+       RETURNING d.id, d.provider, d.provider_message_id, d.receipt_checks`,
+      [now, [...c.providers], new Date(now.getTime() - c.afterMs), c.afterMs / 1000, new Date(now.getTime() - c.maxAgeMs), c.maxChecks, c.limit],
+    );
+    return rows.map((r) => ({ id: r.id, provider: r.provider, providerMessageId: r.provider_message_id, checks: r.receipt_checks }));
+  }
+
+  /** See DeliveryStore.returnUnchecked: one UPDATE for all of them. */
+  async returnUnchecked(deliveries: readonly UnconfirmedDelivery[], at: Date): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.q(
+      this.ds,
+      `UPDATE ${this.t.d} d SET receipt_checks = greatest(d.receipt_checks - 1, 0), receipt_check_at = $3
+         FROM unnest($1::uuid[], $2::text[]) AS u(id, message_id)
+        WHERE d.id = u.id AND d.status = 'SENT' AND d.receipt_checked_id = u.message_id`,
+      [deliveries.map((d) => d.id), deliveries.map((d) => d.providerMessageId), at],
+    );
   }
 
   /**

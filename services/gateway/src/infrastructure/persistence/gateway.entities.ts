@@ -74,6 +74,9 @@ export const DeliveryEntity = new EntitySchema<DeliveryRow>({
     sent_at: { type: 'timestamptz', nullable: true },
     delivered_at: { type: 'timestamptz', nullable: true },
     read_at: { type: 'timestamptz', nullable: true },
+    receipt_checks: { type: 'integer' },
+    receipt_checked_id: { type: 'text', nullable: true },
+    receipt_check_at: { type: 'timestamptz', nullable: true },
   },
 });
 

@@ -1,5 +1,6 @@
+import { advantaReceiptKind } from '../../domain/receipt-vocabulary';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
-import { field, httpFailure, providerRequest, type ProviderAdapter } from './provider-adapter';
+import { field, httpFailure, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
 
 export interface AdvantaAdapterOptions {
   /** e.g. `https://quicksms.advantasms.com`, or a simulator URL. */
@@ -63,5 +64,35 @@ export class AdvantaAdapter implements ProviderAdapter {
     const reason = String(field(entry, 'response-description') ?? field(res.body, 'response-description') ?? `HTTP ${res.status}`);
     if (res.status >= 300 || code === undefined) return { ...httpFailure(res.status >= 300 ? res.status : 502, reason, res.retryAfterMs), ...(code !== undefined ? { code: String(code) } : {}) };
     return { kind: 'failed', reason, httpStatus: res.status, code: String(code), ...classifyAdvantaCode(code) };
+  }
+
+  /**
+   * Advanta's delivery-report pull (providers.md §4.3 [high]): `POST {baseUrl}/api/services/getdlr/`
+   * with JSON `{apikey, partnerID, messageID}` → `{"response-code":200, …, "delivery-description":
+   * "DeliveredToTerminal", …}`. The description through Advanta's receipt vocabulary
+   * (SentToNetwork → sent, DeliveredToTerminal → delivered, AbsentSubscriber / DeliveryImpossible /
+   * SenderName Blacklisted → failed with the description as the error); any other description,
+   * or a code other than 200 (1009 "No dlr" while there is none), → no_status.
+   */
+  async lookUpStatus(providerMessageId: string, signal: AbortSignal): Promise<StatusLookup> {
+    const o = this.options;
+    const res = await providerRequest(
+      this.name,
+      `${o.baseUrl.replace(/\/+$/, '')}/api/services/getdlr/`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apikey: o.apiKey, partnerID: o.partnerId, messageID: providerMessageId }),
+      },
+      signal,
+    );
+    const code = responseCode(res.body);
+    if (res.status < 200 || res.status >= 300 || code !== 200) {
+      return { kind: 'no_status', reason: String(field(res.body, 'response-description') ?? `HTTP ${res.status}`) };
+    }
+    const description = String(field(res.body, 'delivery-description') ?? '');
+    const status = advantaReceiptKind(description);
+    if (!status || status === 'pending') return { kind: 'no_status', reason: `delivery-description ${description || '(none)'}` };
+    return status === 'failed' ? { kind: 'status', status, error: description } : { kind: 'status', status };
   }
 }

@@ -1,5 +1,6 @@
+import { fonnteReceiptKind } from '../../domain/receipt-vocabulary';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
-import { field, httpFailure, providerRequest, type ProviderAdapter } from './provider-adapter';
+import { field, httpFailure, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
 
 export interface FonnteAdapterOptions {
   /** e.g. `https://api.fonnte.com` or a simulator's URL; no trailing path. */
@@ -53,5 +54,30 @@ export class FonnteAdapter implements ProviderAdapter {
     const reason = String(field(res.body, 'reason') ?? field(res.body, 'detail') ?? `HTTP ${res.status}`);
     if (res.status >= 300) return httpFailure(res.status, reason, res.retryAfterMs);
     return { kind: 'failed', reason, httpStatus: res.status, ...classifyFonnteReason(reason) };
+  }
+
+  /**
+   * Fonnte's message-status look-up (providers.md §1.6 [high], documented as deprecated in favour
+   * of the status webhook but answered): `POST {baseUrl}/status`, raw token in `Authorization`,
+   * form field `id` → `{"id":2,"message_status":"Sent","status":true}`. The word goes through
+   * Fonnte's receipt vocabulary (Sent → sent, Invalid / Expired → failed with the word as the
+   * error, Pending / Waiting / Processing → still with Fonnte); `status:false` (unknown id, bad
+   * token) → no_status with its `reason`. Fonnte's look-up knows no delivered / read.
+   */
+  async lookUpStatus(providerMessageId: string, signal: AbortSignal): Promise<StatusLookup> {
+    const res = await providerRequest(
+      this.name,
+      `${this.options.baseUrl.replace(/\/+$/, '')}/status`,
+      { method: 'POST', headers: { authorization: this.options.token, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ id: providerMessageId }).toString() },
+      signal,
+    );
+    const ok = field(res.body, 'status') ?? field(res.body, 'Status');
+    if (res.status < 200 || res.status >= 300 || ok !== true) {
+      return { kind: 'no_status', reason: String(field(res.body, 'reason') ?? `HTTP ${res.status}`) };
+    }
+    const word = String(field(res.body, 'message_status') ?? '').trim();
+    const status = fonnteReceiptKind(word.toLowerCase());
+    if (!status || status === 'pending') return { kind: 'no_status', reason: `message_status ${word || '(none)'}` };
+    return status === 'failed' ? { kind: 'status', status, error: word } : { kind: 'status', status };
   }
 }

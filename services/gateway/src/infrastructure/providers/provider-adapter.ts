@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import type { ReceiptKind } from '../../domain/delivery';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
 
 /**
@@ -14,7 +15,26 @@ export interface ProviderAdapter {
   /** Stable provider name (`fonnte`, `wablas`, `twilio`, `advanta`). */
   readonly name: string;
   send(msg: OutgoingMessage, signal: AbortSignal): Promise<SendOutcome>;
+  /**
+   * Asks the provider what became of one message it accepted (`providerMessageId`, as `send`
+   * answered it): the receipt reconciliation's look-up for a delivery whose receipt never came.
+   * Absent when the provider has no documented look-up (Wablas). Resolves with what the provider
+   * answered (see StatusLookup); throws `ProviderConnectionError` / `ProviderTimeoutError` like
+   * `send` when no answer came.
+   */
+  lookUpStatus?(providerMessageId: string, signal: AbortSignal): Promise<StatusLookup>;
 }
+
+/**
+ * A provider's answer to a status look-up:
+ * - `status`: the message reached `status` (the provider's word through its receipt vocabulary,
+ *   domain/receipt-vocabulary.ts); `error` = the provider's failure word / code for `failed`;
+ * - `no_status`: nothing to act on — the message is still in between (queued, scheduled), the
+ *   provider does not know the id, or it answered an error (`reason` says which, for the log).
+ */
+export type StatusLookup =
+  | { kind: 'status'; status: ReceiptKind; error?: string }
+  | { kind: 'no_status'; reason: string };
 
 /** The request was not delivered to the provider (definite failure). */
 export class ProviderConnectionError extends Error {
@@ -94,11 +114,11 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
 export async function providerRequest(
   provider: string,
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string },
+  init: { method: 'POST' | 'GET'; headers: Record<string, string>; body?: string },
   signal: AbortSignal,
 ): Promise<ProviderResponse> {
   try {
-    const res = await request(url, { method: init.method, headers: init.headers, body: init.body, signal });
+    const res = await request(url, { method: init.method, headers: init.headers, ...(init.body !== undefined ? { body: init.body } : {}), signal });
     const text = await res.body.text();
     let body: unknown = text;
     try {

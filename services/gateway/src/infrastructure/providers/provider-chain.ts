@@ -3,7 +3,7 @@ import CircuitBreaker from 'opossum';
 import type { Logger } from '@notify/logger';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
 import { Pacer } from './pacer';
-import { ProviderConnectionError, ProviderTimeoutError, type ProviderAdapter } from './provider-adapter';
+import { ProviderConnectionError, ProviderTimeoutError, type ProviderAdapter, type StatusLookup } from './provider-adapter';
 
 /**
  * The default pacing horizon, ms: how far ahead of now a paced provider's slots count as
@@ -360,6 +360,32 @@ export class ProviderChain {
       attempts,
       ...(cancelled ? { cancelled: true } : {}),
     };
+  }
+
+  /** Names of this chain's providers that have a status look-up (ProviderAdapter.lookUpStatus), in chain order. */
+  lookUpProviders(): string[] {
+    return this.entries.filter((e) => e.adapter.lookUpStatus !== undefined).map((e) => e.adapter.name);
+  }
+
+  /**
+   * Asks `provider` what became of a message it accepted (the receipt reconciliation's look-up):
+   * its StatusLookup, or `unavailable` (with the reason) when the provider is not in this chain,
+   * has no look-up, is behind an open breaker or paused by a Retry-After (not called), or no
+   * answer came (connection error, or none within the chain's per-call timeout, ms). Never
+   * throws. A look-up is not a send: it goes around the breaker (its failures open nothing) and
+   * around pacing (pacing meters messages; the reconciler keeps its own look-ups few).
+   */
+  async lookUpStatus(provider: string, providerMessageId: string, signal?: AbortSignal): Promise<StatusLookup | { kind: 'unavailable'; reason: string }> {
+    const entry = this.entries.find((e) => e.adapter.name === provider);
+    if (!entry?.adapter.lookUpStatus) return { kind: 'unavailable', reason: `${provider}: no status look-up` };
+    if (entry.breaker.opened) return { kind: 'unavailable', reason: `${provider}: circuit breaker open` };
+    if (entry.pausedUntil > Date.now()) return { kind: 'unavailable', reason: `${provider}: asked to wait (Retry-After)` };
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    try {
+      return await entry.adapter.lookUpStatus(providerMessageId, signal ? AbortSignal.any([signal, timeout]) : timeout);
+    } catch (err) {
+      return { kind: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   /** Provider names in chain order. */

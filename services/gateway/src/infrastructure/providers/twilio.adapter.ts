@@ -1,5 +1,6 @@
+import { twilioReceiptKind } from '../../domain/receipt-vocabulary';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
-import { field, providerRequest, type ProviderAdapter } from './provider-adapter';
+import { field, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
 
 export interface TwilioAdapterOptions {
   /** Default `https://api.twilio.com`. */
@@ -46,16 +47,12 @@ export class TwilioAdapter implements ProviderAdapter {
     if (o.messagingServiceSid) params.set('MessagingServiceSid', o.messagingServiceSid);
     else if (o.from) params.set('From', o.from);
     if (msg.statusCallbackUrl) params.set('StatusCallback', msg.statusCallbackUrl);
-    const base = (o.baseUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
     const res = await providerRequest(
       this.name,
-      `${base}/2010-04-01/Accounts/${encodeURIComponent(o.accountSid)}/Messages.json`,
+      `${this.accountUrl()}/Messages.json`,
       {
         method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${o.accountSid}:${o.authToken}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
+        headers: { authorization: this.authorization(), 'content-type': 'application/x-www-form-urlencoded' },
         body: params.toString(),
       },
       signal,
@@ -75,5 +72,40 @@ export class TwilioAdapter implements ProviderAdapter {
       ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
       ...classifyTwilioError(res.status, code),
     };
+  }
+
+  /**
+   * Twilio's Message fetch (the Message resource of providers.md §3.1, whose `status` takes the
+   * StatusCallback's words, §3.3): `GET {baseUrl}/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`
+   * with the same Basic auth → HTTP 200 and the resource. `status` through Twilio's receipt
+   * vocabulary (sent / delivered / read; undelivered / failed → failed with `error_code`, e.g.
+   * `undelivered (30003)`, as the callback's error reads); queued / sending / accepted → still in
+   * between. 404 (20404) and other error answers → no_status with Twilio's `message`.
+   */
+  async lookUpStatus(providerMessageId: string, signal: AbortSignal): Promise<StatusLookup> {
+    const res = await providerRequest(
+      this.name,
+      `${this.accountUrl()}/Messages/${encodeURIComponent(providerMessageId)}.json`,
+      { method: 'GET', headers: { authorization: this.authorization() } },
+      signal,
+    );
+    if (res.status !== 200) return { kind: 'no_status', reason: String(field(res.body, 'message') ?? `HTTP ${res.status}`) };
+    const word = String(field(res.body, 'status') ?? '');
+    const status = twilioReceiptKind(word);
+    if (!status || status === 'pending') return { kind: 'no_status', reason: `status ${word || '(none)'}` };
+    if (status !== 'failed') return { kind: 'status', status };
+    const code = field(res.body, 'error_code');
+    return { kind: 'status', status, error: code !== null && code !== undefined && code !== '' ? `${word} (${String(code)})` : word };
+  }
+
+  /** `{baseUrl}/2010-04-01/Accounts/{AccountSid}` (default base `https://api.twilio.com`). */
+  private accountUrl(): string {
+    const base = (this.options.baseUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
+    return `${base}/2010-04-01/Accounts/${encodeURIComponent(this.options.accountSid)}`;
+  }
+
+  /** HTTP Basic `AccountSid:AuthToken` (providers.md §3.1). */
+  private authorization(): string {
+    return `Basic ${Buffer.from(`${this.options.accountSid}:${this.options.authToken}`).toString('base64')}`;
   }
 }

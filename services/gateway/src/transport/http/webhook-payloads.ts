@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { advantaReceiptKind, fonnteReceiptKind, twilioReceiptKind, wablasReceiptKind } from '../../domain/receipt-vocabulary';
 
 /**
  * `pending`: the provider still holds the message (Fonnte's pending / processing / waiting,
@@ -58,26 +59,12 @@ function fromUnixSeconds(t: unknown, now: Date): Date {
   return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : now;
 }
 
-/**
- * A status word → receipt status table without inherited keys: a word such as `constructor`
- * or `__proto__` is not found (a plain object literal would answer Object.prototype's members).
- */
-function statusTable(entries: Record<string, ReceiptStatus>): (word: string) => ReceiptStatus | undefined {
-  const table = new Map(Object.entries(entries));
-  return (word) => table.get(word);
-}
-
 // --- Fonnte (providers.md §1.7 status webhook, §1.6 status vocabulary; states sent/delivered/read [low]) ---
 export const fonnteStatusSchema = z
   .object({ id: optStr, stateid: optStr, status: optStr, state: optStr, timestamp: z.unknown().optional() })
   .refine((b) => !!b.id || !!b.stateid, { message: 'id or stateid is required' })
   .refine((b) => !!b.status || !!b.state, { message: 'status or state is required' });
 
-const FONNTE_STATUS = statusTable({
-  sent: 'sent', delivered: 'delivered', read: 'read',
-  failed: 'failed', invalid: 'failed', expired: 'failed', rejected: 'failed',
-  pending: 'pending', processing: 'pending', waiting: 'pending',
-});
 /**
  * Fonnte's status webhook: the word is `state`, else `status` (lower-cased). sent / delivered /
  * read as such; failed, invalid, expired, rejected → `failed` (error = `status`). An in-between
@@ -88,7 +75,7 @@ const FONNTE_STATUS = statusTable({
 export function parseFonnteStatus(body: unknown, now: Date): Parsed<ProviderReceipt> {
   const b = fonnteStatusSchema.parse(body);
   const word = (b.state || b.status || '').toLowerCase();
-  const status = FONNTE_STATUS(word);
+  const status = fonnteReceiptKind(word);
   if (!status || (status === 'pending' && !(b.id && b.stateid))) return { kind: 'ignored', reason: `status ${word}` };
   const r: ProviderReceipt = { provider: 'fonnte', status, at: fromUnixSeconds(b.timestamp, now) };
   if (b.id) r.providerMessageId = b.id;
@@ -119,12 +106,9 @@ export function parseFonnteInbound(body: unknown): InboundMessage {
 
 // --- Wablas (providers.md §2.7 tracking webhook; white-label vocabulary received/reject) ------
 export const wablasStatusSchema = z.object({ id: str.pipe(z.string().min(1)), status: str, note: optStr });
-const WABLAS_STATUS = statusTable({
-  sent: 'sent', delivered: 'delivered', received: 'delivered', read: 'read', failed: 'failed', reject: 'failed', rejected: 'failed',
-});
 export function parseWablasStatus(body: unknown, now: Date): Parsed<ProviderReceipt> {
   const b = wablasStatusSchema.parse(body);
-  const status = WABLAS_STATUS(b.status.toLowerCase());
+  const status = wablasReceiptKind(b.status.toLowerCase());
   if (!status) return { kind: 'ignored', reason: `status ${b.status}` };
   const r: ProviderReceipt = { provider: 'wablas', providerMessageId: b.id, status, at: now };
   if (status === 'failed') r.error = b.note || b.status;
@@ -151,10 +135,9 @@ export function parseWablasInbound(body: unknown): InboundMessage {
 
 // --- Twilio (providers.md §3.3 StatusCallback, form params) -------------------------------
 export const twilioStatusSchema = z.object({ MessageSid: z.string().min(1), MessageStatus: z.string().min(1), ErrorCode: z.string().optional() });
-const TWILIO_STATUS = statusTable({ sent: 'sent', delivered: 'delivered', read: 'read', undelivered: 'failed', failed: 'failed' });
 export function parseTwilioStatus(body: unknown, now: Date): Parsed<ProviderReceipt> {
   const b = twilioStatusSchema.parse(body);
-  const status = TWILIO_STATUS(b.MessageStatus);
+  const status = twilioReceiptKind(b.MessageStatus);
   if (!status) return { kind: 'ignored', reason: `status ${b.MessageStatus}` };
   const r: ProviderReceipt = { provider: 'twilio', providerMessageId: b.MessageSid, status, at: now };
   if (status === 'failed') r.error = b.ErrorCode ? `${b.MessageStatus} (${b.ErrorCode})` : b.MessageStatus;
@@ -163,12 +146,9 @@ export function parseTwilioStatus(body: unknown, now: Date): Parsed<ProviderRece
 
 // --- Advanta (providers.md §4.3 DLR push; timestamp "YYYY-MM-DD HH:mm:ss" EAT, UTC+3) --------
 export const advantaDlrSchema = z.object({ description: z.string().min(1), messageid: str.pipe(z.string().min(1)), timestamp: z.string().optional() });
-const ADVANTA_STATUS = statusTable({
-  SentToNetwork: 'sent', DeliveredToTerminal: 'delivered', AbsentSubscriber: 'failed', DeliveryImpossible: 'failed', 'SenderName Blacklisted': 'failed',
-});
 export function parseAdvantaDlr(body: unknown, now: Date): Parsed<ProviderReceipt> {
   const b = advantaDlrSchema.parse(body);
-  const status = ADVANTA_STATUS(b.description);
+  const status = advantaReceiptKind(b.description);
   if (!status) return { kind: 'ignored', reason: `description ${b.description}` };
   const m = b.timestamp ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(b.timestamp) : null;
   const at = m ? new Date(`${m[1]}T${m[2]}+03:00`) : now;

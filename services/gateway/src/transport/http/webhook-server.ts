@@ -39,6 +39,11 @@ export interface WebhookServerOptions {
   registry?: Registry;
   /** Clock for receipts without a provider timestamp (default `() => new Date()`). */
   clock?: () => Date;
+  /**
+   * The gateway's dependency readiness for `GET /readyz` (`() => runtime.readiness.state()`):
+   * `ready`, and the names of the failing dependencies (`postgres`, `nats`). Absent: always ready.
+   */
+  readiness?: () => { ready: boolean; failing: readonly string[] };
 }
 
 export interface WebhookServer {
@@ -79,8 +84,11 @@ function secretEquals(given: string, expected: string): boolean {
  *   call (a Fonnte in-between status with id + stateid is a `pending` receipt, handled: it carries
  *   the stateid link, providers.md §1.7); otherwise the handler is awaited and the answer is
  *   **200** (Fonnte retries anything else 15 times, providers.md §1.7), or **500** if it threw.
- * - `GET /healthz` → 200 `{status:"ok"}`; `GET /metrics` → Prometheus text of `registry`
- *   (at least `notify_gateway_webhooks_total{provider,kind,outcome}`).
+ * - `GET /healthz` (liveness: the process runs, no dependency is checked) → 200 `{status:"ok"}`;
+ *   `GET /readyz` (readiness, from `options.readiness`) → 200 `{status:"ready"}`, or 503
+ *   `{status:"not_ready", failing:["postgres"]}` while a dependency is failing;
+ *   `GET /metrics` → Prometheus text of `registry` (at least
+ *   `notify_gateway_webhooks_total{provider,kind,outcome}`).
  * Resolves once listening; rejects if the port cannot be bound.
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
@@ -179,6 +187,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   route('advanta', 'dlr', '/webhooks/advanta/dlr', secret, parseAdvantaDlr, onReceipt);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const state = options.readiness?.() ?? { ready: true, failing: [] };
+    return state.ready ? { status: 'ready' } : reply.code(503).send({ status: 'not_ready', failing: [...state.failing] });
+  });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
 
   const host = options.host ?? '0.0.0.0';

@@ -1,0 +1,50 @@
+import type { ReceiptKind } from './delivery';
+
+/**
+ * Each provider's status words → the receipt they amount to (no I/O). One table per provider,
+ * read by the webhook parsers (the words a provider posts) and by the providers' status
+ * look-ups (the words it answers when asked, see ReceiptReconciler): a word means the same in
+ * both places. A word not in a table means nothing to act on (undefined).
+ *
+ * The tables are Maps, not object literals: a word such as `constructor` or `__proto__` is not
+ * found (an object literal would answer Object.prototype's members).
+ */
+function statusTable(entries: Record<string, ReceiptKind>): (word: string) => ReceiptKind | undefined {
+  const table = new Map(Object.entries(entries));
+  return (word) => table.get(word);
+}
+
+/**
+ * Fonnte, lower-cased (providers.md §1.7 status webhook states sent / delivered / read [low];
+ * §1.6 look-up vocabulary Sent, Pending, Waiting, Invalid, Expired, Processing [high]): invalid
+ * (invalid target number), expired (device disconnected 7 days), failed, rejected → `failed`;
+ * pending / processing / waiting → `pending` (still with Fonnte). "Url unreachable" is not a
+ * message status the gateway acts on (not in the table).
+ */
+export const fonnteReceiptKind = statusTable({
+  sent: 'sent', delivered: 'delivered', read: 'read',
+  failed: 'failed', invalid: 'failed', expired: 'failed', rejected: 'failed',
+  pending: 'pending', processing: 'pending', waiting: 'pending',
+});
+
+/** Wablas tracking webhook, lower-cased (providers.md §2.7; white-label vocabulary received / reject [low]). */
+export const wablasReceiptKind = statusTable({
+  sent: 'sent', delivered: 'delivered', received: 'delivered', read: 'read', failed: 'failed', reject: 'failed', rejected: 'failed',
+});
+
+/**
+ * Twilio Message `status` (providers.md §3.3; the same words in the StatusCallback's
+ * `MessageStatus` and the Message resource): undelivered / failed → `failed`; accepted, queued,
+ * sending, scheduled… are in between (not in the table).
+ */
+export const twilioReceiptKind = statusTable({ sent: 'sent', delivered: 'delivered', read: 'read', undelivered: 'failed', failed: 'failed' });
+
+/**
+ * Advanta delivery description (providers.md §4.3, the DLR push's `description` and getdlr's
+ * `delivery-description` [high for the strings]): SentToNetwork → `sent`, DeliveredToTerminal →
+ * `delivered`, AbsentSubscriber / DeliveryImpossible / "SenderName Blacklisted" → `failed`;
+ * Unknown and Scheduled say nothing yet (not in the table).
+ */
+export const advantaReceiptKind = statusTable({
+  SentToNetwork: 'sent', DeliveredToTerminal: 'delivered', AbsentSubscriber: 'failed', DeliveryImpossible: 'failed', 'SenderName Blacklisted': 'failed',
+});
