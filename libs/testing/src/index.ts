@@ -10,3 +10,4 @@ export { uniqueName } from './unique-name';
 export { startOutageProxy, type OutageProxy } from './outage-proxy';
 export * from './grpc-health';
 export { v8HeapLimitMiB } from './v8-heap-limit';
+export { expectInvalidArgument } from './invalid-argument';

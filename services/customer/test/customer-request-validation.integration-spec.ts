@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '@notify/errors';
+import { NotFoundError } from '@notify/errors';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, customerv1 } from '@notify/proto';
-import { createTestNats, createTestSchema, type TestNats, type TestSchema } from '@notify/testing';
+import { createTestNats, createTestSchema, expectInvalidArgument, type TestNats, type TestSchema } from '@notify/testing';
 import { loadCustomerConfig } from '../src/config';
 import { startCustomerService, type RunningCustomerService } from '../src/server';
 
@@ -51,17 +51,8 @@ describe('customer service: request validation (gRPC + Postgres)', () => {
   let phoneSeq = 5000;
   const freshPhone = () => `08137${String(++phoneSeq).padStart(6, '0')}`;
 
-  /** The call's error, which must be INVALID_ARGUMENT naming `field`, with `text` in its message. */
-  async function invalid(call: Promise<unknown>, field: string, text?: string | RegExp): Promise<ValidationError> {
-    const err = await call.then(
-      () => new Error('expected INVALID_ARGUMENT, the call succeeded'),
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).field).toBe(field);
-    if (text !== undefined) expect((err as Error).message).toMatch(text);
-    return err as ValidationError;
-  }
+  /** The call's error, which must be INVALID_ARGUMENT naming `field`, with `text` in its message (@notify/testing). */
+  const invalid = expectInvalidArgument;
 
   const registerReq = (over: Partial<customerv1.RegisterCustomerRequest> = {}) =>
     customerv1.RegisterCustomerRequest.fromPartial({ name: 'Budi', phone: freshPhone(), address: 'Jl. Mawar 1', workZone: 'karawang', ...over });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { FailedPreconditionError, NotFoundError, ValidationError } from '@notify/errors';
+import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, schedulerv1 } from '@notify/proto';
-import { createTestSchema, waitFor, type TestSchema } from '@notify/testing';
+import { createTestSchema, expectInvalidArgument, waitFor, type TestSchema } from '@notify/testing';
 import type { JobHandlers } from '../src/application';
 import { loadSchedulerConfig } from '../src/config';
 import type { JobName } from '../src/domain';
@@ -71,16 +71,8 @@ describe('scheduler service: requests (gRPC + Postgres + pg-boss, two replicas)'
     }
   });
 
-  async function invalid(call: Promise<unknown>, field: string, text?: string | RegExp): Promise<ValidationError> {
-    const err = await call.then(
-      () => new Error('expected INVALID_ARGUMENT, the call succeeded'),
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).field).toBe(field);
-    if (text !== undefined) expect((err as Error).message).toMatch(text);
-    return err as ValidationError;
-  }
+  /** The call's error, which must be INVALID_ARGUMENT naming `field`, with `text` in its message (@notify/testing). */
+  const invalid = expectInvalidArgument;
 
   const runsOf = async (jobName: string) => (await callUnary(clients[1]!, 'listJobRuns', { jobName, started: undefined, page: { pageSize: 100, pageToken: '' } })).runs;
 

@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary, createClient, fromGrpcError } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, ticketv1 } from '@notify/proto';
-import { createTestNats, createTestSchema, type TestNats, type TestSchema } from '@notify/testing';
+import { createTestNats, createTestSchema, expectInvalidArgument, type TestNats, type TestSchema } from '@notify/testing';
 import { loadTicketConfig } from '../src/config';
 import { StaticStaffDirectory } from '../src/infrastructure/staff/grpc-staff.directory';
 import { startTicketService, type RunningTicketService } from '../src/server';
@@ -54,16 +54,8 @@ describe('ticket service: request validation (gRPC + Postgres)', () => {
     await pg?.dropSchema();
   });
 
-  async function invalid(call: Promise<unknown>, field: string, text?: string | RegExp): Promise<ValidationError> {
-    const err = await call.then(
-      () => new Error('expected INVALID_ARGUMENT, the call succeeded'),
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).field).toBe(field);
-    if (text !== undefined) expect((err as Error).message).toMatch(text);
-    return err as ValidationError;
-  }
+  /** The call's error, which must be INVALID_ARGUMENT naming `field`, with `text` in its message (@notify/testing). */
+  const invalid = expectInvalidArgument;
 
   const createReq = (over: Partial<ticketv1.CreateTicketRequest> = {}) =>
     ticketv1.CreateTicketRequest.fromPartial({

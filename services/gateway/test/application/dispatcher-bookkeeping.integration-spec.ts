@@ -9,14 +9,13 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '@notify/db';
 import { createLogger } from '@notify/logger';
 import { startFonnteSim, type FonnteSimHandle } from '@notify/provider-sim';
-import { waitFor } from '@notify/testing';
+import { startOutageProxy, waitFor, type OutageProxy } from '@notify/testing';
 import { Dispatcher, type DeliveryStore, type NewDelivery } from '../../src/application';
 import type { DeliveryChange, DeliveryRecord } from '../../src/domain';
 import { LEASE_EXPIRED_ERROR, PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import { gatewayEntities } from '../../src/infrastructure/persistence/gateway.entities';
 import { FonnteAdapter, ProviderChain } from '../../src/infrastructure/providers';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
-import { startPgOutageProxy, type PgOutageProxy } from '../support/pg-outage-proxy';
 
 jest.setTimeout(60_000);
 
@@ -30,7 +29,7 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
   let store: PgDeliveryStore;
   let fonnte: FonnteSimHandle;
   let chain: ProviderChain;
-  let proxy: PgOutageProxy;
+  let proxy: OutageProxy;
   let proxiedDs: DataSource;
   let proxied: PgDeliveryStore;
   const feed: DeliveryChange[] = [];
@@ -41,7 +40,7 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
   beforeAll(async () => {
     schema = await openGatewaySchema('gw_bookkeeping', 3);
     store = new PgDeliveryStore(schema.ds, { schema: schema.pg.schema, namespace: 'tns' });
-    proxy = await startPgOutageProxy(schema.pg.url);
+    proxy = await startOutageProxy(schema.pg.url);
     proxiedDs = createDataSource({ url: proxy.url, schema: schema.pg.schema, entities: gatewayEntities, poolSize: 4, connectTimeoutMs: 1000 });
     await proxiedDs.initialize();
     proxied = new PgDeliveryStore(proxiedDs, { schema: schema.pg.schema, namespace: 'tns', onCommitted: (c) => feed.push(...c) });

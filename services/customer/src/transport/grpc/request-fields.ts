@@ -7,26 +7,9 @@ import { ValidationError } from '@notify/errors';
  * UNSPECIFIED, dropped, or looked up as an id that cannot exist.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** `value` quoted for an error message, cut to 64 characters (the message must stay short). */
-export function quoted(value: string): string {
-  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
-}
-
-/**
- * A required UUID (trimmed, lower-cased): ValidationError(field) `is required` when empty,
- * `must be a UUID, got "…"` when it is not one.
- */
-export function requireUuid(value: string | undefined, field: string): string {
-  const v = (value ?? '').trim();
-  if (!v) throw new ValidationError(field, 'is required');
-  if (!UUID.test(v)) throw new ValidationError(field, `must be a UUID, got ${quoted(v)}`);
-  return v.toLowerCase();
-}
-
-// knownEnum and checkActor: @notify/grpc-kit (request-fields.ts), shared with the other services.
-export { checkActor, knownEnum } from '@notify/grpc-kit';
+// knownEnum, checkActor, requireUuid (trimmed, lower-cased) and quoted: @notify/grpc-kit
+// (request-fields.ts), shared with the other services.
+export { checkActor, knownEnum, quoted, requireUuid } from '@notify/grpc-kit';
 
 /** ValidationError(field) `is longer than max characters` when the trimmed `value` is. */
 export function maxLength(value: string | undefined, field: string, max: number): string {

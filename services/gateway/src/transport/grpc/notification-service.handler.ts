@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
-import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
+import { checkActor, isUuid, knownEnum, serverStream, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { commonv1, defaultPriority, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
 import {
@@ -101,15 +101,6 @@ const enumLabel = (value: number, toJSON: (v: number) => string): string => {
   return name === 'UNRECOGNIZED' ? String(value) : name;
 };
 
-/**
- * An enum field of a request holds a value the enum has (0 = UNSPECIFIED included): a number it
- * does not have (e.g. 99, from a newer or broken client) is ValidationError (INVALID_ARGUMENT)
- * naming `field`, never mapped to a default or ignored.
- */
-export function checkEnum(value: number, toJSON: (v: number) => string, field: string): void {
-  if (toJSON(value) === 'UNRECOGNIZED') throw new ValidationError(field, `unknown value ${value}`);
-}
-
 /** Notify / Broadcast `channels`: each CHANNEL_WHATSAPP or CHANNEL_SMS (ValidationError naming `channels[i]`). */
 export function checkChannels(channels: readonly commonv1.Channel[]): void {
   channels.forEach((ch, i) => {
@@ -127,16 +118,11 @@ export function checkChannels(channels: readonly commonv1.Channel[]): void {
  */
 function checkSendRequest(r: { notificationType: commonv1.NotificationType; priority: commonv1.Priority; channels: readonly commonv1.Channel[]; actor?: commonv1.Actor | undefined }): void {
   requiredTypeFromProto(r.notificationType);
-  checkEnum(r.priority, commonv1.priorityToJSON, 'priority');
+  knownEnum(r.priority, commonv1.Priority, 'priority');
   checkChannels(r.channels);
   checkActor(r.actor);
 }
 
-function checkActor(actor: commonv1.Actor | undefined): void {
-  if (!actor) return;
-  checkEnum(actor.kind, commonv1.actorKindToJSON, 'actor.kind');
-  checkEnum(actor.role, commonv1.roleToJSON, 'actor.role');
-}
 
 /**
  * A Broadcast's template against the template service's catalogue (the type's default key when
@@ -169,8 +155,6 @@ function checkKey(key: string): void {
   if (key.length > 200) throw new ValidationError('idempotency_key', `is longer than 200 characters (${key.length})`);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * An optional id parameter (ticket_id, notification_id): '' stays '' (not given); otherwise it
  * must be a UUID (ValidationError → INVALID_ARGUMENT naming `field`), returned lower-case as the
@@ -179,7 +163,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function optionalId(value: string, field: string): string {
   const v = value.trim();
   if (v === '') return '';
-  if (!UUID.test(v)) throw new ValidationError(field, `must be a UUID${field === 'ticket_id' ? ' (the ticket id; look a ticket number up with the ticket service first)' : ''}`);
+  if (!isUuid(v)) throw new ValidationError(field, `must be a UUID${field === 'ticket_id' ? ' (the ticket id; look a ticket number up with the ticket service first)' : ''}`);
   return v.toLowerCase();
 }
 
@@ -195,7 +179,7 @@ export function decodeDeliveryPageToken(token: string, filters?: DeliveryFilter)
   const { c, i } = decodePageToken(token, ['c', 'i'] as const, filters);
   const createdAt = new Date(c);
   const t = createdAt.getTime();
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(c) || Number.isNaN(t) || t < 0 || createdAt.getUTCFullYear() > 9999 || !UUID.test(i)) {
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(c) || Number.isNaN(t) || t < 0 || createdAt.getUTCFullYear() > 9999 || !isUuid(i)) {
     throw new ValidationError('page_token', 'is not a valid page token');
   }
   return { createdAt, id: i };
@@ -479,7 +463,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      */
     getNotification: unary(async (req: gatewayv1.GetNotificationRequest) => {
       if (!req.notificationId === !req.idempotencyKey) throw new ValidationError('notification_id', 'give exactly one of notification_id and idempotency_key');
-      if (req.notificationId && !UUID.test(req.notificationId)) throw new ValidationError('notification_id', 'must be a UUID');
+      if (req.notificationId && !isUuid(req.notificationId)) throw new ValidationError('notification_id', 'must be a UUID');
       const n = req.notificationId ? await store.notification(req.notificationId) : await store.notificationByKey(req.idempotencyKey);
       if (!n) throw new NotFoundError('notification', req.notificationId || req.idempotencyKey);
       const counts = await store.deliveryCountsOf(n.id);
@@ -505,10 +489,10 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      * or nothing).
      */
     listDeliveries: unary(async (req: gatewayv1.ListDeliveriesRequest) => {
-      checkEnum(req.status, gatewayv1.deliveryStatusToJSON, 'status');
-      checkEnum(req.channel, commonv1.channelToJSON, 'channel');
-      checkEnum(req.provider, gatewayv1.providerToJSON, 'provider');
-      checkEnum(req.notificationType, commonv1.notificationTypeToJSON, 'notification_type');
+      knownEnum(req.status, gatewayv1.DeliveryStatus, 'status');
+      knownEnum(req.channel, commonv1.Channel, 'channel');
+      knownEnum(req.provider, gatewayv1.Provider, 'provider');
+      knownEnum(req.notificationType, commonv1.NotificationType, 'notification_type');
       const size = resolvePageSize(req.page?.pageSize);
       const filter: DeliveryFilter = {};
       const ticketId = optionalId(req.ticketId, 'ticket_id');
@@ -613,7 +597,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      * payload, with its event id (DeliveryChange.eventId).
      */
     watchDeliveries: serverStream(async (req: gatewayv1.WatchDeliveriesRequest, _ctx, write, signal) => {
-      req.types.forEach((t, i) => checkEnum(t, gatewayv1.deliveryEventTypeToJSON, `types[${i}]`));
+      req.types.forEach((t, i) => knownEnum(t, gatewayv1.DeliveryEventType, `types[${i}]`));
       const types = new Set(req.types);
       const ticketId = optionalId(req.ticketId, 'ticket_id');
       const notificationId = optionalId(req.notificationId, 'notification_id');

@@ -1,8 +1,7 @@
-import { unary } from '@notify/grpc-kit';
+import { checkActor, unary } from '@notify/grpc-kit';
 import type { schedulerv1 } from '@notify/proto';
 import type { ManageCampaignsUseCase, ManageJobsUseCase } from '../../application';
 import {
-  checkActor,
   campaignStatusesFromProto,
   campaignToProto,
   jobRunToProto,

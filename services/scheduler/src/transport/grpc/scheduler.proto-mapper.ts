@@ -1,4 +1,5 @@
 import { ValidationError } from '@notify/errors';
+import { knownEnum } from '@notify/grpc-kit';
 import { commonv1, schedulerv1 } from '@notify/proto';
 import type { JobView, PendingJobRun, ScheduleCampaignInput } from '../../application';
 import type { CampaignActor, CampaignKind, CampaignStatus, JobRun, JobRunOutcome, JobTrigger } from '../../domain';
@@ -82,18 +83,9 @@ const STATUS: Readonly<Record<number, CampaignStatus>> = {
   [schedulerv1.CampaignStatus.CAMPAIGN_STATUS_FAILED]: 'FAILED',
 };
 
-/** An enum value's proto name; ValidationError naming `field` for a number outside the enum (ts-proto answers UNRECOGNIZED). */
-function enumName(field: string, toJSON: (v: never) => string, value: number): string {
-  const name = toJSON(value as never);
-  if (name === 'UNRECOGNIZED') throw new ValidationError(field, `unknown value ${value}`);
-  return name;
-}
-
-/** The enums of a TriggerJob request's `actor`: values outside them are refused (`actor.kind`, `actor.role`). */
-export function checkActor(actor: commonv1.Actor | undefined): void {
-  if (!actor) return;
-  enumName('actor.kind', commonv1.actorKindToJSON, actor.kind);
-  enumName('actor.role', commonv1.roleToJSON, actor.role);
+/** An enum value's proto name; ValidationError naming `field` for a number outside the enum (grpc-kit knownEnum). */
+function enumName(field: string, values: Record<string, string | number>, toJSON: (v: never) => string, value: number): string {
+  return toJSON(knownEnum(value, values, field) as never);
 }
 
 /** Proto CampaignStatus list → domain statuses; ValidationError for UNSPECIFIED or unknown values. */
@@ -117,10 +109,10 @@ export function scheduleCampaignInputFromProto(
   const actor: CampaignActor =
     principal.role === 'service' && req.actor
       ? {
-          kind: enumName('actor.kind', commonv1.actorKindToJSON, req.actor.kind),
+          kind: enumName('actor.kind', commonv1.ActorKind, commonv1.actorKindToJSON, req.actor.kind),
           id: req.actor.id,
           name: req.actor.name,
-          role: enumName('actor.role', commonv1.roleToJSON, req.actor.role),
+          role: enumName('actor.role', commonv1.Role, commonv1.roleToJSON, req.actor.role),
         }
       : {
           kind: principal.staffId ? 'ACTOR_KIND_STAFF' : 'ACTOR_KIND_SYSTEM',
@@ -128,27 +120,27 @@ export function scheduleCampaignInputFromProto(
           name: '',
           role: commonv1.roleToJSON(commonv1.roleFromJSON(`ROLE_${principal.role.toUpperCase()}`)),
         };
-  if (req.kind !== schedulerv1.CampaignKind.CAMPAIGN_KIND_UNSPECIFIED && !KIND[req.kind]) enumName('kind', schedulerv1.campaignKindToJSON, req.kind);
+  if (req.kind !== schedulerv1.CampaignKind.CAMPAIGN_KIND_UNSPECIFIED && !KIND[req.kind]) enumName('kind', schedulerv1.CampaignKind, schedulerv1.campaignKindToJSON, req.kind);
   return {
     name: req.name,
     kind: KIND[req.kind] ?? null,
     notificationType:
       req.notificationType === commonv1.NotificationType.NOTIFICATION_TYPE_UNSPECIFIED
         ? null
-        : enumName('notification_type', commonv1.notificationTypeToJSON, req.notificationType),
+        : enumName('notification_type', commonv1.NotificationType, commonv1.notificationTypeToJSON, req.notificationType),
     templateKey: req.templateKey,
     audience: req.audience.map((a) => ({
-      kind: enumName('audience.kind', commonv1.audienceKindToJSON, a.kind),
+      kind: enumName('audience.kind', commonv1.AudienceKind, commonv1.audienceKindToJSON, a.kind),
       workZone: a.workZone,
       groupId: a.groupId,
-      roles: a.roles.map((r) => enumName('audience.roles', commonv1.roleToJSON, r)),
+      roles: a.roles.map((r) => enumName('audience.roles', commonv1.Role, commonv1.roleToJSON, r)),
       customerId: a.customerId,
       staffId: a.staffId,
     })),
     variables: req.variables ?? {},
     sendAt: req.sendAt ?? null,
-    priority: req.priority === commonv1.Priority.PRIORITY_UNSPECIFIED ? null : enumName('priority', commonv1.priorityToJSON, req.priority),
-    channels: req.channels.map((c) => enumName('channels', commonv1.channelToJSON, c)),
+    priority: req.priority === commonv1.Priority.PRIORITY_UNSPECIFIED ? null : enumName('priority', commonv1.Priority, commonv1.priorityToJSON, req.priority),
+    channels: req.channels.map((c) => enumName('channels', commonv1.Channel, commonv1.channelToJSON, c)),
     requestId: req.requestId,
     createdBy: actor,
   };

@@ -1,4 +1,5 @@
 import { ValidationError } from '@notify/errors';
+import { isUuid, quoted } from '@notify/grpc-kit';
 import { isTicketNumber } from '../../domain';
 
 /**
@@ -8,26 +9,6 @@ import { isTicketNumber } from '../../domain';
  * looked up as an id that cannot exist (NOT_FOUND).
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** `value` quoted for an error message, cut to 64 characters. */
-function quoted(value: string): string {
-  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
-}
-
-/** A required UUID (trimmed): ValidationError(field) `is required` / `must be a UUID, got "…"`. */
-export function requireUuid(value: string | undefined, field: string): string {
-  const v = (value ?? '').trim();
-  if (!v) throw new ValidationError(field, 'is required');
-  if (!UUID.test(v)) throw new ValidationError(field, `must be a UUID, got ${quoted(v)}`);
-  return v;
-}
-
-/** An optional UUID (a filter): '' when empty, else as {@link requireUuid}. */
-export function optionalUuid(value: string | undefined, field: string): string {
-  return (value ?? '').trim() ? requireUuid(value, field) : '';
-}
-
 /**
  * A ticket reference (trimmed): its id (UUID) or its number (`GGN-20261122-0001`).
  * ValidationError(field) `is required` / `must be a ticket id (UUID) or number (…), got "…"`.
@@ -35,7 +16,7 @@ export function optionalUuid(value: string | undefined, field: string): string {
 export function requireTicketRef(value: string | undefined, field: string): string {
   const v = (value ?? '').trim();
   if (!v) throw new ValidationError(field, 'is required');
-  if (!UUID.test(v) && !isTicketNumber(v)) {
+  if (!isUuid(v) && !isTicketNumber(v)) {
     throw new ValidationError(field, `must be a ticket id (UUID) or number (GGN-YYYYMMDD-NNNN, PSB-YYYYMMDD-NNNN), got ${quoted(v)}`);
   }
   return v;
@@ -46,5 +27,6 @@ export function optionalTicketRef(value: string | undefined, field: string): str
   return (value ?? '').trim() ? requireTicketRef(value, field) : '';
 }
 
-// knownEnum and checkActor: @notify/grpc-kit (request-fields.ts), shared with the other services.
-export { checkActor, knownEnum } from '@notify/grpc-kit';
+// knownEnum, checkActor, requireUuid / optionalUuid (trimmed, lower-cased): @notify/grpc-kit
+// (request-fields.ts), shared with the other services.
+export { checkActor, knownEnum, optionalUuid, requireUuid } from '@notify/grpc-kit';
