@@ -17,6 +17,11 @@ describe('deliveryDetail', () => {
     expect(deliveryDetail(delivery({ traceId: '' }))).toMatch(/^Trace:\s+-$/m);
   });
 
+  it('prints the receipt look-ups of a SENT delivery whose receipt never came, nothing when none were made', () => {
+    expect(deliveryDetail(delivery({ status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENT, receiptChecks: 2 }))).toMatch(/^Receipt look-ups:\s+2 \(its receipt never came; asked the provider\)$/m);
+    expect(deliveryDetail(delivery({}))).not.toMatch(/Receipt look-ups/);
+  });
+
   it('prints the attempts the message carries, `(none)` without', () => {
     const attempt = gatewayv1.DeliveryAttempt.fromPartial({
       number: 1, provider: gatewayv1.Provider.PROVIDER_FONNTE, outcome: gatewayv1.AttemptOutcome.ATTEMPT_OUTCOME_PERMANENT_FAILURE, error: 'invalid target', latencyMs: 12,

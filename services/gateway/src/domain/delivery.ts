@@ -118,6 +118,8 @@ export interface DeliveryRecord {
   sentAt: Date | null;
   deliveredAt: Date | null;
   readAt: Date | null;
+  /** Status look-ups of the current provider message by the receipt reconciliation (0 when none). */
+  receiptChecks: number;
 }
 
 /** One provider call of a delivery. */

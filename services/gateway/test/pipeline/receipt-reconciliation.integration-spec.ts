@@ -164,7 +164,7 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
     expect(await check.runOnce()).toMatchObject({ claimed: 1, noStatus: 1 });
     later(100 * AFTER_MS);
     expect(await check.runOnce()).toMatchObject({ claimed: 0 }); // two look-ups made: no more
-    expect((await reload(d!)).status).toBe('SENT');
+    expect(await reload(d!)).toMatchObject({ status: 'SENT', receiptChecks: 2 });
   });
 
   it('a provider that cannot be reached gets the look-up back: it does not count, and comes again after RECEIPT_CHECK_AFTER_MS', async () => {
@@ -211,7 +211,7 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
     later(backoff(1));
     await dispatch.runOnce();
     const resent = await reload(d!);
-    expect(resent).toMatchObject({ status: 'SENT', rounds: 2 });
+    expect(resent).toMatchObject({ status: 'SENT', rounds: 2, receiptChecks: 0 }); // its new message was never looked up
     expect(resent.providerMessageId).not.toBe(d!.providerMessageId);
     await lostReceipt(twilio, resent, 'delivered');
     later(AFTER_MS);

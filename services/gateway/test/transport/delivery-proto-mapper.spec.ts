@@ -28,7 +28,7 @@ describe('deliveryToProto trace_id', () => {
     channel: 'WHATSAPP', priority: 'NORMAL', locale: 'ID', templateKey: 'customer.welcome', templateVersion: 1, body: 'Halo', fallbackBody: null, quietHours: null,
     status: 'QUEUED', dueAt: at, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, rounds: 0, attemptCount: 0, pinnedProvider: null, traceContext,
     provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false, createdAt: at, updatedAt: at,
-    sentAt: null, deliveredAt: null, readAt: null,
+    sentAt: null, deliveredAt: null, readAt: null, receiptChecks: 0,
   });
 
   it('is the stored traceparent\'s trace id, also in the delivery events; empty without a context', () => {
@@ -42,5 +42,10 @@ describe('deliveryToProto trace_id', () => {
     const deferred = { ...record(null), status: 'DEFERRED' as const, deferredUntil: at, deferredReason: 'quiet hours' };
     expect(deliveryToProto(deferred).deferredReason).toBe('quiet hours');
     expect(deliveryToProto({ ...deferred, status: 'QUEUED' }).deferredReason).toBe('');
+  });
+
+  it('carries the receipt look-ups made of its current message', () => {
+    expect(deliveryToProto({ ...record(null), status: 'SENT', receiptChecks: 3 }).receiptChecks).toBe(3);
+    expect(deliveryToProto(record(null)).receiptChecks).toBe(0);
   });
 });

@@ -80,6 +80,7 @@ export function deliveryDetail(d: gatewayv1.Delivery | undefined): string {
     ['Sent', formatTime(d.sentAt)],
     ['Delivered', formatTime(d.deliveredAt)],
     ['Read', formatTime(d.readAt)],
+    ['Receipt look-ups', d.receiptChecks > 0 ? `${d.receiptChecks} (its receipt never came; asked the provider)` : ''],
     ['Trace', d.traceId || '-'],
     ['Body', d.body],
   ]);

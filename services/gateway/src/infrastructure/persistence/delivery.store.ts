@@ -142,6 +142,8 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
     sentAt: r.sent_at,
     deliveredAt: r.delivered_at,
     readAt: r.read_at,
+    // Look-ups count for the message they asked about (a re-sent delivery's new message has none yet).
+    receiptChecks: r.receipt_checked_id !== null && r.receipt_checked_id === r.provider_message_id ? r.receipt_checks : 0,
   };
 }
 
@@ -157,7 +159,7 @@ function queuedRecord(id: string, notificationId: string, r: NewDelivery, now: D
     templateVersion: r.templateVersion, body: r.body, fallbackBody: r.fallbackBody, quietHours: r.quietHours ?? null, status: 'QUEUED',
     dueAt: now, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, rounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null, traceContext,
     provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false,
-    createdAt: now, updatedAt: now, sentAt: null, deliveredAt: null, readAt: null,
+    createdAt: now, updatedAt: now, sentAt: null, deliveredAt: null, readAt: null, receiptChecks: 0,
   };
 }
 

@@ -105,6 +105,7 @@ export function deliveryToProto(d: DeliveryRecord, opts: { withBody?: boolean; a
     ...(d.deliveredAt ? { deliveredAt: d.deliveredAt } : {}),
     ...(d.readAt ? { readAt: d.readAt } : {}),
     traceId: traceIdOf(d.traceContext),
+    receiptChecks: d.receiptChecks,
   });
 }
 

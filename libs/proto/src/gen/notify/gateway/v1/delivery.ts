@@ -506,6 +506,12 @@ export interface Delivery {
    * in the other states.
    */
   deferredReason: string;
+  /**
+   * Status look-ups of its current provider message made by the receipt reconciliation
+   * (RECEIPT_CHECK_*: a SENT delivery whose receipt never came is looked up at its provider);
+   * 0 when none was made.
+   */
+  receiptChecks: number;
 }
 
 /** One provider call for a delivery. */
@@ -695,6 +701,7 @@ function createBaseDelivery(): Delivery {
     readAt: undefined,
     traceId: "",
     deferredReason: "",
+    receiptChecks: 0,
   };
 }
 
@@ -798,6 +805,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.deferredReason !== "") {
       writer.uint32(266).string(message.deferredReason);
+    }
+    if (message.receiptChecks !== 0) {
+      writer.uint32(272).int32(message.receiptChecks);
     }
     return writer;
   },
@@ -1079,6 +1089,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.deferredReason = reader.string();
             continue;
           }
+          case 34: {
+            if (tag !== 272) {
+              break;
+            }
+
+            message.receiptChecks = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1220,6 +1238,11 @@ export const Delivery: MessageFns<Delivery> = {
         : isSet(object.deferred_reason)
         ? globalThis.String(object.deferred_reason)
         : "",
+      receiptChecks: isSet(object.receiptChecks)
+        ? globalThis.Number(object.receiptChecks)
+        : isSet(object.receipt_checks)
+        ? globalThis.Number(object.receipt_checks)
+        : 0,
     };
   },
 
@@ -1324,6 +1347,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.deferredReason !== "") {
       obj.deferredReason = message.deferredReason;
     }
+    if (message.receiptChecks !== 0) {
+      obj.receiptChecks = Math.round(message.receiptChecks);
+    }
     return obj;
   },
 
@@ -1365,6 +1391,7 @@ export const Delivery: MessageFns<Delivery> = {
     message.readAt = object.readAt ?? undefined;
     message.traceId = object.traceId ?? "";
     message.deferredReason = object.deferredReason ?? "";
+    message.receiptChecks = object.receiptChecks ?? 0;
     return message;
   },
 };
