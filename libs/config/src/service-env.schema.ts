@@ -147,18 +147,20 @@ export function housekeepingEnv() {
 }
 
 /**
- * Readiness checks of every service (libs/service-runtime startReadiness: `SELECT 1` on Postgres,
- * a PING to NATS when the service uses JetStream; the service's named gRPC health entry, and the
- * gateway's `/readyz`, follow them): `READINESS_INTERVAL_MS` between two rounds (default 5 s),
- * `READINESS_FAILURE_THRESHOLD` failed checks in a row before a dependency makes the service not
- * ready (default 2), `READINESS_TIMEOUT_MS` after which a check still pending has failed (default 2 s).
+ * Readiness checks of every service (libs/service-runtime startReadiness: `SELECT 1` on Postgres;
+ * NATS is not checked, no request needs it: events wait in the outbox; the service's named gRPC
+ * health entry, and the gateway's `/readyz`, follow them): `READINESS_INTERVAL_MS` between two
+ * rounds (default 5 s), `READINESS_FAILURE_THRESHOLD` failed checks in a row before Postgres makes
+ * the service not ready (default 3), `READINESS_TIMEOUT_MS` after which a check still pending has
+ * failed (default 5 s: the check queues for a pool connection like any query, and a burst must not
+ * take a pod out).
  */
 export function readinessEnv() {
   const timer = (what: string) => durationMs().refine((ms) => ms >= 100 && ms <= 2_147_483_647, { message: `${what} must be between 100ms and 24d` });
   return {
     READINESS_INTERVAL_MS: timer('the interval').default(5_000),
-    READINESS_FAILURE_THRESHOLD: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(2),
-    READINESS_TIMEOUT_MS: timer('the timeout').default(2_000),
+    READINESS_FAILURE_THRESHOLD: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(3),
+    READINESS_TIMEOUT_MS: timer('the timeout').default(5_000),
   };
 }
 

@@ -15,20 +15,22 @@ export function quoted(value: string): string {
 }
 
 /**
- * A required id that must be a UUID, trimmed and lower-cased (as the services store ids):
+ * A required id that must be a UUID, trimmed and lower-cased (as the services store ids they
+ * make), or with its case kept when `options.keepCase` (the ticket service stores the customer and
+ * staff ids it is given as text, as given: lower-casing them would stop matching its older rows):
  * ValidationError(field) `is required` when empty, `must be a UUID, got "…"` when it is not one
  * (INVALID_ARGUMENT, never a NOT_FOUND for an id that cannot exist).
  */
-export function requireUuid(value: string | undefined, field: string): string {
+export function requireUuid(value: string | undefined, field: string, options: { keepCase?: boolean } = {}): string {
   const v = (value ?? '').trim();
   if (!v) throw new ValidationError(field, 'is required');
   if (!UUID.test(v)) throw new ValidationError(field, `must be a UUID, got ${quoted(v)}`);
-  return v.toLowerCase();
+  return options.keepCase ? v : v.toLowerCase();
 }
 
 /** An optional UUID (a filter): '' when empty, else as {@link requireUuid}. */
-export function optionalUuid(value: string | undefined, field: string): string {
-  return (value ?? '').trim() ? requireUuid(value, field) : '';
+export function optionalUuid(value: string | undefined, field: string, options: { keepCase?: boolean } = {}): string {
+  return (value ?? '').trim() ? requireUuid(value, field, options) : '';
 }
 
 /**

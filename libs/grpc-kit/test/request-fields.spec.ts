@@ -20,6 +20,7 @@ describe('request fields checked at the gRPC edge', () => {
     expect(fails(() => requireUuid('GGN-20261122-0001', 'ticket_id')).message).toBe('ticket_id: must be a UUID, got "GGN-20261122-0001"');
     const long = fails(() => requireUuid('x'.repeat(500), 'id')).message;
     expect(long).toBe(`id: must be a UUID, got "${'x'.repeat(64)}…"`);
+    expect(requireUuid('0B4E5C1A-9F3D-4C2B-8A71-5E6F7A8B9C0D', 'customer_id', { keepCase: true })).toBe('0B4E5C1A-9F3D-4C2B-8A71-5E6F7A8B9C0D');
     expect(optionalUuid('', 'filter')).toBe('');
     expect(optionalUuid('0B4E5C1A-9F3D-4C2B-8A71-5E6F7A8B9C0D', 'filter')).toBe('0b4e5c1a-9f3d-4c2b-8a71-5e6f7a8b9c0d');
     expect(() => optionalUuid('nope', 'filter')).toThrow('filter: must be a UUID');

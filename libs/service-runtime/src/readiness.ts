@@ -1,18 +1,22 @@
-// Dependency-aware readiness: periodic checks of what a service needs to serve (Postgres, NATS),
+// Dependency-aware readiness: periodic checks of what a service needs to serve (Postgres),
 // with a failure threshold, one log line per transition and listeners (the gRPC health entries,
 // the gateway's /readyz). Liveness is not here: it stays the gRPC server's overall entry.
 import type { Logger } from '@notify/logger';
 
 /** Default time between two rounds of checks, ms. */
 export const DEFAULT_READINESS_INTERVAL_MS = 5_000;
-/** Default number of consecutive failed checks after which a dependency counts as failing. */
-export const DEFAULT_READINESS_FAILURE_THRESHOLD = 2;
+/**
+ * Default number of consecutive failed checks after which a dependency counts as failing: 3, with
+ * the 5 s timeout, so a pool busy with a burst (the check queues for a connection like any query)
+ * does not take a pod out; a real outage shows within about 25 s.
+ */
+export const DEFAULT_READINESS_FAILURE_THRESHOLD = 3;
 /** Default time one check may take before it counts as failed, ms. */
-export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
+export const DEFAULT_READINESS_TIMEOUT_MS = 5_000;
 
 /** One dependency to check: resolves when it answers, rejects (or outlives the timeout) when not. */
 export interface DependencyCheck {
-  /** Short name used in logs and in `failing` (`postgres`, `nats`). */
+  /** Short name used in logs and in `failing` (`postgres`). */
   readonly name: string;
   check(): Promise<unknown>;
 }
@@ -21,9 +25,9 @@ export interface DependencyCheck {
 export interface ReadinessOptions {
   /** Time between the end of one round of checks and the start of the next, ms (default 5000). */
   readonly intervalMs?: number;
-  /** Consecutive failed checks before a dependency counts as failing (default 2; 1 = at once). */
+  /** Consecutive failed checks before a dependency counts as failing (default 3; 1 = at once). */
   readonly failureThreshold?: number;
-  /** A check still pending after this long has failed, ms (default 2000). */
+  /** A check still pending after this long has failed, ms (default 5000). */
   readonly timeoutMs?: number;
 }
 

@@ -4,7 +4,7 @@ import { createDataSource, purgeProcessedEvents, runMigrations, startHousekeepin
 import { eventStreams } from '@notify/events';
 import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
-import { JetStreamEventBus, connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/messaging';
+import { connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/messaging';
 import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
 import { startReadiness, type DependencyCheck, type Readiness } from './readiness';
 
@@ -26,11 +26,11 @@ export interface RuntimeConfig {
   readonly HOUSEKEEPING_INTERVAL_MS?: number | undefined;
   /** `processed_events` claims older than this are deleted by the housekeeping, ms (default 30 days; 0 = kept for ever). */
   readonly PROCESSED_EVENTS_RETENTION_MS?: number | undefined;
-  /** Time between two rounds of readiness checks (Postgres, NATS), ms (default 5000). */
+  /** Time between two rounds of readiness checks (Postgres), ms (default 5000). */
   readonly READINESS_INTERVAL_MS?: number | undefined;
-  /** Consecutive failed readiness checks before a dependency makes the service not ready (default 2). */
+  /** Consecutive failed readiness checks before a dependency makes the service not ready (default 3). */
   readonly READINESS_FAILURE_THRESHOLD?: number | undefined;
-  /** A readiness check still pending after this long has failed, ms (default 2000). */
+  /** A readiness check still pending after this long has failed, ms (default 5000). */
   readonly READINESS_TIMEOUT_MS?: number | undefined;
 }
 
@@ -69,8 +69,8 @@ export interface ServiceRuntime {
   /** The periodic clean-up of old rows; undefined when HOUSEKEEPING_INTERVAL_MS is 0 or unset. */
   readonly housekeeping: Housekeeping | undefined;
   /**
-   * Dependency readiness: `postgres` (`SELECT 1` on the DataSource) and, when the bus is JetStream,
-   * `nats` (a PING round trip; the in-process bus needs no check), every READINESS_INTERVAL_MS.
+   * Dependency readiness: `postgres` (`SELECT 1` on the DataSource), every READINESS_INTERVAL_MS.
+   * NATS is not checked: no request path needs it (events wait in the outbox while it is away).
    * Pass it to {@link serveGrpc} (the service's named gRPC health entry follows it); stopped by
    * {@link close} first.
    */
@@ -196,8 +196,11 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     throw err;
   }
   const openedBus = bus;
+  // Postgres only: every request path needs it, none needs NATS (events leave through the outbox,
+  // which holds them while NATS is away; the connection logs its own outages). A readiness that
+  // followed NATS would take every replica out of its Service at once in a NATS outage — the
+  // gateway's provider webhooks included, whose receipts Twilio does not send again.
   const checks: DependencyCheck[] = [{ name: 'postgres', check: () => dataSource.query('SELECT 1') }];
-  if (openedBus instanceof JetStreamEventBus) checks.push({ name: 'nats', check: () => openedBus.connection.rtt() });
   const readiness = startReadiness({
     service, logger, checks,
     ...(config.READINESS_INTERVAL_MS !== undefined ? { intervalMs: config.READINESS_INTERVAL_MS } : {}),

@@ -1,6 +1,7 @@
 // Dependency-aware readiness over real Postgres and NATS, each behind a TCP proxy the test cuts:
-// the service's named gRPC health entry (readiness) turns NOT_SERVING while a dependency is
-// unreachable and SERVING once it is back, while the overall entry (liveness) stays SERVING.
+// the service's named gRPC health entry (readiness) turns NOT_SERVING while Postgres is
+// unreachable and SERVING once it is back, while the overall entry (liveness) stays SERVING; a
+// NATS outage changes neither (requests do not need NATS: events wait in the outbox).
 import { createLogger } from '@notify/logger';
 import { SERVICE_CATALOG } from '@notify/proto';
 import { checkHealth, createTestNats, createTestSchema, startOutageProxy, waitFor, type OutageProxy, type TestNats, type TestSchema } from '@notify/testing';
@@ -13,7 +14,7 @@ const NAME = SERVICE_CATALOG.template.fullName;
 const WARN = 'warn';
 const INFO = 'info';
 
-describe('readiness follows Postgres and NATS (real servers behind cut-able proxies)', () => {
+describe('readiness follows Postgres, not NATS (real servers behind cut-able proxies)', () => {
   let pg: TestSchema;
   let nats: TestNats;
   let pgProxy: OutageProxy;
@@ -73,20 +74,19 @@ describe('readiness follows Postgres and NATS (real servers behind cut-able prox
     ]);
   });
 
-  it('NATS cut: readiness NOT_SERVING (nats failing), liveness SERVING; SERVING once the client has reconnected', async () => {
+  it('NATS cut: readiness and liveness stay SERVING (no request path needs NATS: events wait in the outbox)', async () => {
     lines.length = 0;
     await natsProxy.down();
-    await waitFor(async () => (await named()) === 'NOT_SERVING', { timeoutMs: 10_000, description: 'readiness NOT_SERVING' });
-    expect(runtime.readiness.state()).toEqual({ ready: false, failing: ['nats'] });
-    await expect(overall()).resolves.toBe('SERVING');
-
-    await natsProxy.up();
-    // the NATS client retries every 2 s (reconnectTimeWait)
-    await waitFor(async () => (await named()) === 'SERVING', { timeoutMs: 20_000, description: 'readiness SERVING again' });
-    expect(transitions()).toEqual([
-      { level: WARN, msg: 'probe not ready: nats failing', failing: ['nats'] },
-      { level: INFO, msg: 'probe ready again: every dependency answers', failing: undefined },
-    ]);
+    try {
+      // Twenty check rounds (100 ms apart) with NATS unreachable.
+      await new Promise((res) => setTimeout(res, 2_000));
+      expect(runtime.readiness.state()).toEqual({ ready: true, failing: [] });
+      await expect(named()).resolves.toBe('SERVING');
+      await expect(overall()).resolves.toBe('SERVING');
+      expect(transitions()).toEqual([]);
+    } finally {
+      await natsProxy.up();
+    }
   });
 
   it('shutdown turns both entries NOT_SERVING, and a ready runtime does not bring the named one back', async () => {

@@ -116,12 +116,16 @@ describe('startReadiness', () => {
     expect(r.state()).toEqual({ ready: false, failing: ['postgres'] });
     expect(heard).toBe(1);
     expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['readiness listener failed']);
-    unsubscribe();
+    // Stopped with the listener still subscribed and the dependency back: no round (not even one in
+    // flight at stop) reports the recovery.
+    pg.up = true;
     r.stop();
     const calls = pg.calls;
     await new Promise((res) => setTimeout(res, 60));
     expect(pg.calls).toBeLessThanOrEqual(calls + 1); // at most the round that was in flight
     expect(heard).toBe(1);
+    expect(r.state()).toEqual({ ready: false, failing: ['postgres'] });
+    unsubscribe();
   });
 
   it('rejects nonsense tuning with a RangeError', () => {

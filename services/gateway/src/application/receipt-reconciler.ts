@@ -11,7 +11,7 @@ import type { Clock, DeliveryStore, UnconfirmedDelivery } from './ports';
  * Retry-After pause, connection error, timeout).
  */
 export type LookUpResult =
-  | { kind: 'status'; status: ReceiptKind; error?: string }
+  | { kind: 'status'; status: ReceiptKind; error?: string; at?: Date }
   | { kind: 'no_status' | 'unavailable'; reason: string };
 
 /** How one look-up ended, for logs and the `notify_gateway_receipt_lookups_total` metric. */
@@ -56,19 +56,23 @@ export interface ReconcilePass {
 
 /**
  * Receipt reconciliation (issue 5 "Receipts": a receipt moves the delivery to DELIVERED / READ /
- * FAILED; this is for the receipts that never arrive). A provider posts each receipt once or
- * retries it briefly (Twilio does not retry a status callback by default, providers.md §3.3;
- * Advanta's DLR push has no documented retry, §4.3); one posted while the gateway or its Postgres
- * was down, or lost on the way, leaves the delivery SENT for ever. Every `intervalMs` this claims
+ * FAILED; this is for the receipts that never arrive). providers.md documents a webhook retry for
+ * Fonnte only (§1.7: non-200 answers retried); Twilio's status callbacks (§3.3) and Advanta's DLR
+ * push (§4.3) have none documented, so one posted while the gateway or its Postgres was down, or
+ * lost on the way, leaves the delivery SENT for ever. Every `intervalMs` this claims
  * SENT deliveries of the look-up providers that are `afterMs` past their send (then 3×, 9×… that
  * wait, at most `maxChecks` look-ups, none older than `maxAgeMs`; PgDeliveryStore.claimUnconfirmed,
  * safe with several replicas), asks the provider what became of each (Twilio's Message fetch,
  * Advanta's getdlr, Fonnte's deprecated /status when enabled; Wablas documents none) and applies
  * the answer through the receipt path — the same rules, the same dedupe: a receipt that arrives
- * after its look-up is a duplicate, a `failed` answer spends a round like a failed receipt. A
- * look-up that got no answer is given back (it does not count) and due again after `afterMs`.
- * Logs one info line per pass that changed something, a warn per look-up that failed with an
- * error (the pass goes on).
+ * after its look-up is a duplicate, a `failed` answer spends a round like a failed receipt; the
+ * receipt is dated when the provider says the status was reached (Twilio `date_updated`, Advanta
+ * `delivery-time`), else now. A look-up that got no answer (the provider unreachable, rate
+ * limited, failing or refusing our credentials) is given back (it does not count) and due again
+ * after `afterMs`; the rest of that provider's look-ups in the pass are given back without asking
+ * it. Logs one info line per pass that changed something, one warn per provider that could not
+ * answer in a pass (with its reason: a credentials problem shows there), a warn per answer whose
+ * receipt could not be applied (the pass goes on).
  */
 export class ReceiptReconciler {
   private readonly stopping = new AbortController();
@@ -81,7 +85,11 @@ export class ReceiptReconciler {
     this.loop ??= this.run();
   }
 
-  /** Ends the loop: a pass in progress finishes the look-ups in flight (each bounded by the provider timeout); no new one starts. */
+  /**
+   * Ends the loop: a pass in progress is cut short — its look-ups in flight are aborted and, with
+   * the ones not made yet, given back (due again after `afterMs`); the answers already in are
+   * applied. No new pass starts. Resolves when the pass has ended.
+   */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.loop;
@@ -115,11 +123,13 @@ export class ReceiptReconciler {
     pass.claimed = claimed.length;
     if (claimed.length === 0) return pass;
     const unanswered: UnconfirmedDelivery[] = [];
+    /** Providers that could not answer in this pass, and why: their other look-ups are given back unasked. */
+    const down = new Map<string, string>();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < claimed.length) {
         const d = claimed[next++]!;
-        const outcome = await this.check(d);
+        const outcome = down.has(d.provider) || this.stopping.signal.aborted ? 'unavailable' : await this.check(d, down);
         this.o.onLookUp?.(d.provider, outcome);
         if (outcome === 'applied') pass.applied++;
         else if (outcome === 'no_change') pass.noChange++;
@@ -139,15 +149,22 @@ export class ReceiptReconciler {
     return pass;
   }
 
-  private async check(d: UnconfirmedDelivery): Promise<LookUpOutcome> {
+  private async check(d: UnconfirmedDelivery, down: Map<string, string>): Promise<LookUpOutcome> {
     const found = await this.o.lookUp(d.provider, d.providerMessageId, this.stopping.signal);
+    if (found.kind === 'unavailable' && !down.has(d.provider) && !this.stopping.signal.aborted) {
+      down.set(d.provider, found.reason);
+      this.o.logger.warn({ provider: d.provider, reason: found.reason }, 'status look-ups: the provider could not answer; this pass\'s look-ups of it are given back (asked again after RECEIPT_CHECK_AFTER_MS)');
+    }
     if (found.kind !== 'status') {
       this.o.logger.debug({ delivery_id: d.id, provider: d.provider, reason: found.reason, checks: d.checks }, `status look-up: ${found.kind}`);
       return found.kind;
     }
+    const now = this.o.clock();
+    // When the provider says it happened (never later than now: a clock ahead of ours is not believed).
+    const at = found.at && found.at.getTime() <= now.getTime() ? found.at : now;
     try {
       const applied = await this.o.receipts.execute({
-        provider: d.provider, providerMessageId: d.providerMessageId, status: found.status, at: this.o.clock(), ...(found.error !== undefined ? { error: found.error } : {}),
+        provider: d.provider, providerMessageId: d.providerMessageId, status: found.status, at, ...(found.error !== undefined ? { error: found.error } : {}),
       });
       return applied === 'applied' ? 'applied' : 'no_change';
     } catch (err) {

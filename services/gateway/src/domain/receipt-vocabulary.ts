@@ -48,3 +48,14 @@ export const twilioReceiptKind = statusTable({ sent: 'sent', delivered: 'deliver
 export const advantaReceiptKind = statusTable({
   SentToNetwork: 'sent', DeliveredToTerminal: 'delivered', AbsentSubscriber: 'failed', DeliveryImpossible: 'failed', 'SenderName Blacklisted': 'failed',
 });
+
+/**
+ * An Advanta time (`YYYY-MM-DD HH:mm:ss`, East Africa Time, UTC+3: the DLR push's `timestamp` and
+ * getdlr's `delivery-time`, providers.md §4.3) as a Date; undefined when it is not in that form.
+ */
+export function advantaTime(text: string | undefined): Date | undefined {
+  const m = text ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(text.trim()) : null;
+  if (!m) return undefined;
+  const at = new Date(`${m[1]}T${m[2]}+03:00`);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}

@@ -109,7 +109,7 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.twilio.webhooks().some((w) => w.url.startsWith(`http://127.0.0.1:${stack.webhookPort}/webhooks/twilio/status`))).toBe(true);
   });
 
-  it('an SMS whose DLR never came is looked up at Advanta (getdlr) by the running gateway, then settled by the DLR', async () => {
+  it('wiring: the running gateway looks up an SMS whose DLR has not come at Advanta (getdlr: none yet), counts it, and the DLR then settles it', async () => {
     const { customer, phone } = await register('bogor', 'Wati Lestari');
     for (const sim of [stack.sims.fonnte, stack.sims.wablas, stack.sims.twilio]) await sim.setFault({ mode: 'down' });
     const t = await createTicket(customer.id, 'bogor', commonv1.Priority.PRIORITY_HIGH, 'Lampu LOS merah');
@@ -119,7 +119,7 @@ describe('gateway pipeline features', () => {
     const metricLine = /notify_gateway_receipt_lookups_total\{provider="advanta",outcome="no_status"\} (\d+)/;
     await waitFor(async () => metricLine.exec(await (await fetch(`${stack.gateway.webhooks.url}/metrics`)).text()), { timeoutMs: 10_000, intervalMs: 100 });
     const [row] = await stack.gateway.dataSource.query(`SELECT receipt_checks, receipt_checked_id FROM "${stack.gatewaySchema.schema}".deliveries WHERE id = $1`, [d.id]);
-    expect(row).toEqual({ receipt_checks: 1, receipt_checked_id: d.providerMessageId });
+    expect(row).toEqual({ receipt_checks: 1, receipt_checked_id: `advanta:${d.providerMessageId}` });
     await stack.sims.advanta.sendReceipt(d.providerMessageId!, 'delivered');
     expect((await waitStatus(d.id, ['DELIVERED'])).provider).toBe('advanta');
   });
@@ -206,6 +206,8 @@ describe('gateway pipeline features', () => {
     }, { timeoutMs: 20_000 });
     expect(done.deliveriesCreated).toBe(3);
     const viaRpc = await callUnary(stack.gatewayClient, 'getNotification', { notificationId: nid, idempotencyKey: '' });
+    // An upper-case UUID names the same notification.
+    expect((await callUnary(stack.gatewayClient, 'getNotification', { notificationId: nid.toUpperCase(), idempotencyKey: '' })).notification!.id).toBe(nid);
     expect(viaRpc.notification).toMatchObject({
       id: nid, status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 3, error: '',
       source: gatewayv1.NotificationSource.NOTIFICATION_SOURCE_BROADCAST, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, templateKey: 'maintenance.notice',

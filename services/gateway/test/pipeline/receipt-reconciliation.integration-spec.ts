@@ -49,9 +49,14 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
   const later = (ms: number) => (now = new Date(now.getTime() + ms));
   const lookUps: Array<[string, string]> = [];
 
-  const reconciler = (o: { maxChecks?: number; batch?: number; providers?: string[] } = {}) => new ReceiptReconciler({
-    store, receipts, clock: () => now, logger: quiet,
-    lookUp: (provider, id, signal) => (provider === 'fonnte' ? whatsapp : sms).lookUpStatus(provider, id, signal),
+  /** Look-ups that reached a provider chain. */
+  let asked = 0;
+  const reconciler = (o: { maxChecks?: number; batch?: number; providers?: string[]; concurrency?: number } = {}) => new ReceiptReconciler({
+    store, receipts, clock: () => now, logger: quiet, ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+    lookUp: (provider, id, signal) => {
+      asked++;
+      return (provider === 'fonnte' ? whatsapp : sms).lookUpStatus(provider, id, signal);
+    },
     providers: () => o.providers ?? ['twilio', 'advanta', 'fonnte'],
     intervalMs: 60_000, afterMs: AFTER_MS, maxAgeMs: 2 * 86_400_000, maxChecks: o.maxChecks ?? 4, batch: o.batch ?? 100,
     onLookUp: (provider, outcome) => lookUps.push([provider, outcome]),
@@ -132,7 +137,9 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
 
     later(1_000);
     expect(await check.runOnce()).toMatchObject({ claimed: 1, applied: 1 });
-    expect(await reload(d!)).toMatchObject({ status: 'DELIVERED', deliveredAt: now });
+    // Dated when Twilio says the message got there (its date_updated), not when it was asked.
+    const resource = twilio.messages().find((m) => m.id === d!.providerMessageId)!;
+    expect(await reload(d!)).toMatchObject({ status: 'DELIVERED', deliveredAt: new Date(Date.parse(resource.dateUpdated)) });
     expect(lookUps).toEqual([['twilio', 'applied']]);
 
     // Not SENT any more: never looked up again; the receipt, posted again later, changes nothing.
@@ -185,6 +192,21 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
     // Still its one look-up to make (maxChecks 1): the unanswered one was given back.
     expect(await check.runOnce()).toMatchObject({ claimed: 1, applied: 1 });
     expect((await reload(d!)).status).toBe('DELIVERED');
+  });
+
+  it('a provider that cannot answer is asked once per pass: its other look-ups are given back unasked', async () => {
+    const ds = await sent('SMS', 3);
+    const check = reconciler({ providers: ['twilio'], concurrency: 1 });
+    await twilio.setFault({ mode: 'down', duration_ms: 60_000 });
+    try {
+      later(AFTER_MS);
+      asked = 0;
+      expect(await check.runOnce()).toMatchObject({ claimed: 3, unavailable: 3 });
+      expect(asked).toBe(1);
+    } finally {
+      await twilio.clearFault();
+    }
+    for (const d of ds) expect((await reload(d)).receiptChecks).toBe(0);
   });
 
   it('two replicas claiming at once never look up the same delivery', async () => {

@@ -143,7 +143,7 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
     deliveredAt: r.delivered_at,
     readAt: r.read_at,
     // Look-ups count for the message they asked about (a re-sent delivery's new message has none yet).
-    receiptChecks: r.receipt_checked_id !== null && r.receipt_checked_id === r.provider_message_id ? r.receipt_checks : 0,
+    receiptChecks: r.receipt_checked_id !== null && r.receipt_checked_id === `${r.provider}:${r.provider_message_id}` ? r.receipt_checks : 0,
   };
 }
 
@@ -1223,8 +1223,9 @@ export class PgDeliveryStore implements DeliveryStore {
   /**
    * See DeliveryStore.claimUnconfirmed. One UPDATE over the rows a `FOR UPDATE SKIP LOCKED`
    * sub-select picks through `deliveries_unconfirmed_idx` (SENT by sent_at): due when its current
-   * provider message id was never looked up (`receipt_checked_id` differs: a re-sent delivery's
-   * new message starts from none), or it was looked up fewer than `maxChecks` times and
+   * message (`<provider>:<provider message id>`) was never looked up (`receipt_checked_id` differs:
+   * a re-sent delivery's new message starts from none, also one whose new provider happens to
+   * number its messages like the old one), or it was looked up fewer than `maxChecks` times and
    * `receipt_check_at` has come. Each is marked: `receipt_checks` = the look-ups of this message
    * including this one (n), `receipt_check_at` = now + afterMs × 3^n (10 min after the send, then
    * 30 min, 1.5 h, 4.5 h… with the defaults).
@@ -1235,13 +1236,14 @@ export class PgDeliveryStore implements DeliveryStore {
       this.ds,
       `UPDATE ${this.t.d} d SET
           receipt_checks = x.n,
-          receipt_checked_id = d.provider_message_id,
+          receipt_checked_id = x.message,
           receipt_check_at = $1::timestamptz + make_interval(secs => $4::double precision * power(3, x.n))
-        FROM (SELECT id, CASE WHEN receipt_checked_id IS DISTINCT FROM provider_message_id THEN 1 ELSE receipt_checks + 1 END AS n
+        FROM (SELECT id, provider || ':' || provider_message_id AS message,
+                     CASE WHEN receipt_checked_id IS DISTINCT FROM provider || ':' || provider_message_id THEN 1 ELSE receipt_checks + 1 END AS n
                 FROM ${this.t.d}
                WHERE status = 'SENT' AND sent_at <= $3 AND sent_at > $5
                  AND provider = ANY($2::text[]) AND provider_message_id IS NOT NULL
-                 AND (receipt_checked_id IS DISTINCT FROM provider_message_id OR (receipt_checks < $6 AND receipt_check_at <= $1))
+                 AND (receipt_checked_id IS DISTINCT FROM provider || ':' || provider_message_id OR (receipt_checks < $6 AND receipt_check_at <= $1))
                ORDER BY sent_at LIMIT $7 FOR UPDATE SKIP LOCKED) x
        WHERE d.id = x.id
        RETURNING d.id, d.provider, d.provider_message_id, d.receipt_checks`,
@@ -1258,7 +1260,7 @@ export class PgDeliveryStore implements DeliveryStore {
       `UPDATE ${this.t.d} d SET receipt_checks = greatest(d.receipt_checks - 1, 0), receipt_check_at = $3
          FROM unnest($1::uuid[], $2::text[]) AS u(id, message_id)
         WHERE d.id = u.id AND d.status = 'SENT' AND d.receipt_checked_id = u.message_id`,
-      [deliveries.map((d) => d.id), deliveries.map((d) => d.providerMessageId), at],
+      [deliveries.map((d) => d.id), deliveries.map((d) => `${d.provider}:${d.providerMessageId}`), at],
     );
   }
 

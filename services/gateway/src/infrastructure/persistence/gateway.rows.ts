@@ -63,7 +63,7 @@ export interface DeliveryRow {
   sent_at: Date | null;
   delivered_at: Date | null;
   read_at: Date | null;
-  /** Status look-ups made for `receipt_checked_id` (receipt reconciliation). */
+  /** Status look-ups made for `receipt_checked_id` (`<provider>:<provider message id>`; receipt reconciliation). */
   receipt_checks: number;
   receipt_checked_id: string | null;
   /** When the next status look-up is due; null before the first. */

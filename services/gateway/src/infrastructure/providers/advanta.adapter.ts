@@ -1,6 +1,6 @@
-import { advantaReceiptKind } from '../../domain/receipt-vocabulary';
+import { advantaReceiptKind, advantaTime } from '../../domain/receipt-vocabulary';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
-import { field, httpFailure, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
+import { field, httpFailure, lookUpHttpFailure, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
 
 export interface AdvantaAdapterOptions {
   /** e.g. `https://quicksms.advantasms.com`, or a simulator URL. */
@@ -71,8 +71,10 @@ export class AdvantaAdapter implements ProviderAdapter {
    * with JSON `{apikey, partnerID, messageID}` → `{"response-code":200, …, "delivery-description":
    * "DeliveredToTerminal", …}`. The description through Advanta's receipt vocabulary
    * (SentToNetwork → sent, DeliveredToTerminal → delivered, AbsentSubscriber / DeliveryImpossible /
-   * SenderName Blacklisted → failed with the description as the error); any other description,
-   * or a code other than 200 (1009 "No dlr" while there is none), → no_status.
+   * SenderName Blacklisted → failed with the description as the error), at its `delivery-time`
+   * (EAT); any other description, or 1009 "No dlr" (none yet) or a message-side code → no_status;
+   * a provider-side code (1004–1007, 4090–4093: system error, retry later, credentials) or HTTP
+   * 429 / 5xx / 401 / 403 → unavailable.
    */
   async lookUpStatus(providerMessageId: string, signal: AbortSignal): Promise<StatusLookup> {
     const o = this.options;
@@ -87,12 +89,19 @@ export class AdvantaAdapter implements ProviderAdapter {
       signal,
     );
     const code = responseCode(res.body);
+    const reason = String(field(res.body, 'response-description') ?? `HTTP ${res.status}`);
+    const failure = lookUpHttpFailure(res, reason);
+    if (failure) return failure;
     if (res.status < 200 || res.status >= 300 || code !== 200) {
-      return { kind: 'no_status', reason: String(field(res.body, 'response-description') ?? `HTTP ${res.status}`) };
+      // A provider-side code (system error, retry later, credentials: classifyAdvantaCode's provider faults) says nothing about the message.
+      const providerSide = code !== undefined && code !== 1009 && classifyAdvantaCode(code).fault === 'provider';
+      return providerSide ? { kind: 'unavailable', reason: `${code}: ${reason}` } : { kind: 'no_status', reason };
     }
     const description = String(field(res.body, 'delivery-description') ?? '');
     const status = advantaReceiptKind(description);
     if (!status || status === 'pending') return { kind: 'no_status', reason: `delivery-description ${description || '(none)'}` };
-    return status === 'failed' ? { kind: 'status', status, error: description } : { kind: 'status', status };
+    const deliveryTime = advantaTime(String(field(res.body, 'delivery-time') ?? ''));
+    const at = deliveryTime ? { at: deliveryTime } : {};
+    return status === 'failed' ? { kind: 'status', status, error: description, ...at } : { kind: 'status', status, ...at };
   }
 }

@@ -1,6 +1,6 @@
 import { fonnteReceiptKind } from '../../domain/receipt-vocabulary';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
-import { field, httpFailure, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
+import { field, httpFailure, lookUpHttpFailure, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
 
 export interface FonnteAdapterOptions {
   /** e.g. `https://api.fonnte.com` or a simulator's URL; no trailing path. */
@@ -61,8 +61,10 @@ export class FonnteAdapter implements ProviderAdapter {
    * of the status webhook but answered): `POST {baseUrl}/status`, raw token in `Authorization`,
    * form field `id` → `{"id":2,"message_status":"Sent","status":true}`. The word goes through
    * Fonnte's receipt vocabulary (Sent → sent, Invalid / Expired → failed with the word as the
-   * error, Pending / Waiting / Processing → still with Fonnte); `status:false` (unknown id, bad
-   * token) → no_status with its `reason`. Fonnte's look-up knows no delivered / read.
+   * error, Pending / Waiting / Processing → still with Fonnte); `status:false` naming the token,
+   * the device or a limit (`token invalid`, a disconnected device, quota) → unavailable, any other
+   * (an unknown id) → no_status; HTTP 429 / 5xx / 401 / 403 → unavailable. Fonnte's look-up knows
+   * no delivered / read: it only turns up failures (a SENT message stays SENT).
    */
   async lookUpStatus(providerMessageId: string, signal: AbortSignal): Promise<StatusLookup> {
     const res = await providerRequest(
@@ -72,8 +74,12 @@ export class FonnteAdapter implements ProviderAdapter {
       signal,
     );
     const ok = field(res.body, 'status') ?? field(res.body, 'Status');
+    const reason = String(field(res.body, 'reason') ?? `HTTP ${res.status}`);
+    const httpFailure = lookUpHttpFailure(res, reason);
+    if (httpFailure) return httpFailure;
     if (res.status < 200 || res.status >= 300 || ok !== true) {
-      return { kind: 'no_status', reason: String(field(res.body, 'reason') ?? `HTTP ${res.status}`) };
+      // The device or account cannot answer now (disconnected, quota, token…): not about this message.
+      return /token|device|disconnect|quota|rate|limit|busy|server|later|try again/i.test(reason) ? { kind: 'unavailable', reason } : { kind: 'no_status', reason };
     }
     const word = String(field(res.body, 'message_status') ?? '').trim();
     const status = fonnteReceiptKind(word.toLowerCase());

@@ -29,12 +29,23 @@ export interface ProviderAdapter {
  * A provider's answer to a status look-up:
  * - `status`: the message reached `status` (the provider's word through its receipt vocabulary,
  *   domain/receipt-vocabulary.ts); `error` = the provider's failure word / code for `failed`;
- * - `no_status`: nothing to act on — the message is still in between (queued, scheduled), the
- *   provider does not know the id, or it answered an error (`reason` says which, for the log).
+ *   `at` = when the provider says it happened, when it says so;
+ * - `no_status`: nothing to act on yet — the message is still in between (queued, scheduled), or
+ *   the provider does not know the id (`reason` says which, for the log);
+ * - `unavailable`: the provider could not answer — rate limited (429; `retryAfterMs` from its
+ *   Retry-After), failing (5xx, a retry-later code) or refusing our credentials: the look-up did
+ *   not happen and is made again later.
  */
 export type StatusLookup =
-  | { kind: 'status'; status: ReceiptKind; error?: string }
-  | { kind: 'no_status'; reason: string };
+  | { kind: 'status'; status: ReceiptKind; error?: string; at?: Date }
+  | { kind: 'no_status'; reason: string }
+  | { kind: 'unavailable'; reason: string; retryAfterMs?: number };
+
+/** The `unavailable` look-up answer for an HTTP error status (429, 5xx, 401 / 403), or null for other statuses. */
+export function lookUpHttpFailure(res: ProviderResponse, reason: string): (StatusLookup & { kind: 'unavailable' }) | null {
+  if (res.status !== 429 && res.status < 500 && res.status !== 401 && res.status !== 403) return null;
+  return { kind: 'unavailable', reason: `HTTP ${res.status}: ${reason}`, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
+}
 
 /** The request was not delivered to the provider (definite failure). */
 export class ProviderConnectionError extends Error {

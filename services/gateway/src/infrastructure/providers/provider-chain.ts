@@ -371,18 +371,23 @@ export class ProviderChain {
    * Asks `provider` what became of a message it accepted (the receipt reconciliation's look-up):
    * its StatusLookup, or `unavailable` (with the reason) when the provider is not in this chain,
    * has no look-up, is behind an open breaker or paused by a Retry-After (not called), or no
-   * answer came (connection error, or none within the chain's per-call timeout, ms). Never
-   * throws. A look-up is not a send: it goes around the breaker (its failures open nothing) and
+   * answer came (connection error, or none within the chain's per-call timeout, ms). An
+   * `unavailable` answer with a Retry-After pauses the provider as a send's would. Never throws. A look-up is not a send: it goes around the breaker (its failures open nothing) and
    * around pacing (pacing meters messages; the reconciler keeps its own look-ups few).
    */
-  async lookUpStatus(provider: string, providerMessageId: string, signal?: AbortSignal): Promise<StatusLookup | { kind: 'unavailable'; reason: string }> {
+  async lookUpStatus(provider: string, providerMessageId: string, signal?: AbortSignal): Promise<StatusLookup> {
     const entry = this.entries.find((e) => e.adapter.name === provider);
     if (!entry?.adapter.lookUpStatus) return { kind: 'unavailable', reason: `${provider}: no status look-up` };
     if (entry.breaker.opened) return { kind: 'unavailable', reason: `${provider}: circuit breaker open` };
     if (entry.pausedUntil > Date.now()) return { kind: 'unavailable', reason: `${provider}: asked to wait (Retry-After)` };
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      return await entry.adapter.lookUpStatus(providerMessageId, signal ? AbortSignal.any([signal, timeout]) : timeout);
+      const answer = await entry.adapter.lookUpStatus(providerMessageId, signal ? AbortSignal.any([signal, timeout]) : timeout);
+      // A 429's Retry-After holds the provider's API for sends and look-ups alike (Twilio 20429 is per account).
+      if (answer.kind === 'unavailable' && answer.retryAfterMs !== undefined && answer.retryAfterMs > 0) {
+        entry.pausedUntil = Math.max(entry.pausedUntil, Date.now() + answer.retryAfterMs);
+      }
+      return answer;
     } catch (err) {
       return { kind: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
     }

@@ -1,6 +1,6 @@
 import { twilioReceiptKind } from '../../domain/receipt-vocabulary';
 import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
-import { field, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
+import { field, lookUpHttpFailure, providerRequest, type ProviderAdapter, type StatusLookup } from './provider-adapter';
 
 export interface TwilioAdapterOptions {
   /** Default `https://api.twilio.com`. */
@@ -79,8 +79,9 @@ export class TwilioAdapter implements ProviderAdapter {
    * StatusCallback's words, §3.3): `GET {baseUrl}/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`
    * with the same Basic auth → HTTP 200 and the resource. `status` through Twilio's receipt
    * vocabulary (sent / delivered / read; undelivered / failed → failed with `error_code`, e.g.
-   * `undelivered (30003)`, as the callback's error reads); queued / sending / accepted → still in
-   * between. 404 (20404) and other error answers → no_status with Twilio's `message`.
+   * `undelivered (30003)`, as the callback's error reads), at its `date_updated` (RFC 2822);
+   * queued / sending / accepted → still in between. 429 (20429, with its Retry-After), 5xx, 401 /
+   * 403 → unavailable; 404 (20404) and other error answers → no_status with Twilio's `message`.
    */
   async lookUpStatus(providerMessageId: string, signal: AbortSignal): Promise<StatusLookup> {
     const res = await providerRequest(
@@ -89,13 +90,18 @@ export class TwilioAdapter implements ProviderAdapter {
       { method: 'GET', headers: { authorization: this.authorization() } },
       signal,
     );
-    if (res.status !== 200) return { kind: 'no_status', reason: String(field(res.body, 'message') ?? `HTTP ${res.status}`) };
+    const message = String(field(res.body, 'message') ?? `HTTP ${res.status}`);
+    const failure = lookUpHttpFailure(res, message);
+    if (failure) return failure;
+    if (res.status !== 200) return { kind: 'no_status', reason: message };
     const word = String(field(res.body, 'status') ?? '');
     const status = twilioReceiptKind(word);
     if (!status || status === 'pending') return { kind: 'no_status', reason: `status ${word || '(none)'}` };
-    if (status !== 'failed') return { kind: 'status', status };
+    const updated = Date.parse(String(field(res.body, 'date_updated') ?? ''));
+    const at = Number.isNaN(updated) ? {} : { at: new Date(updated) };
+    if (status !== 'failed') return { kind: 'status', status, ...at };
     const code = field(res.body, 'error_code');
-    return { kind: 'status', status, error: code !== null && code !== undefined && code !== '' ? `${word} (${String(code)})` : word };
+    return { kind: 'status', status, error: code !== null && code !== undefined && code !== '' ? `${word} (${String(code)})` : word, ...at };
   }
 
   /** `{baseUrl}/2010-04-01/Accounts/{AccountSid}` (default base `https://api.twilio.com`). */

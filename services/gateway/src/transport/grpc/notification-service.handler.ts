@@ -463,8 +463,9 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      */
     getNotification: unary(async (req: gatewayv1.GetNotificationRequest) => {
       if (!req.notificationId === !req.idempotencyKey) throw new ValidationError('notification_id', 'give exactly one of notification_id and idempotency_key');
-      if (req.notificationId && !isUuid(req.notificationId)) throw new ValidationError('notification_id', 'must be a UUID');
-      const n = req.notificationId ? await store.notification(req.notificationId) : await store.notificationByKey(req.idempotencyKey);
+      // Lower-cased as ids are stored (an upper-case UUID names the same notification).
+      const id = optionalId(req.notificationId, 'notification_id');
+      const n = id ? await store.notification(id) : await store.notificationByKey(req.idempotencyKey);
       if (!n) throw new NotFoundError('notification', req.notificationId || req.idempotencyKey);
       const counts = await store.deliveryCountsOf(n.id);
       return {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { advantaReceiptKind, fonnteReceiptKind, twilioReceiptKind, wablasReceiptKind } from '../../domain/receipt-vocabulary';
+import { advantaReceiptKind, advantaTime, fonnteReceiptKind, twilioReceiptKind, wablasReceiptKind } from '../../domain/receipt-vocabulary';
 
 /**
  * `pending`: the provider still holds the message (Fonnte's pending / processing / waiting,
@@ -150,8 +150,7 @@ export function parseAdvantaDlr(body: unknown, now: Date): Parsed<ProviderReceip
   const b = advantaDlrSchema.parse(body);
   const status = advantaReceiptKind(b.description);
   if (!status) return { kind: 'ignored', reason: `description ${b.description}` };
-  const m = b.timestamp ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(b.timestamp) : null;
-  const at = m ? new Date(`${m[1]}T${m[2]}+03:00`) : now;
+  const at = advantaTime(b.timestamp) ?? now;
   const r: ProviderReceipt = { provider: 'advanta', providerMessageId: b.messageid, status, at };
   if (status === 'failed') r.error = b.description;
   return { kind: 'ok', value: r };

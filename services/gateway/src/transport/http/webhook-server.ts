@@ -41,7 +41,7 @@ export interface WebhookServerOptions {
   clock?: () => Date;
   /**
    * The gateway's dependency readiness for `GET /readyz` (`() => runtime.readiness.state()`):
-   * `ready`, and the names of the failing dependencies (`postgres`, `nats`). Absent: always ready.
+   * `ready`, and the names of the failing dependencies (`postgres`). Absent: always ready.
    */
   readiness?: () => { ready: boolean; failing: readonly string[] };
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { isUuid, quoted } from '@notify/grpc-kit';
+import { isUuid, optionalUuid as optionalUuidOf, quoted, requireUuid as requireUuidOf } from '@notify/grpc-kit';
 import { isTicketNumber } from '../../domain';
 
 /**
@@ -27,6 +27,13 @@ export function optionalTicketRef(value: string | undefined, field: string): str
   return (value ?? '').trim() ? requireTicketRef(value, field) : '';
 }
 
-// knownEnum, checkActor, requireUuid / optionalUuid (trimmed, lower-cased): @notify/grpc-kit
-// (request-fields.ts), shared with the other services.
-export { checkActor, knownEnum, optionalUuid, requireUuid } from '@notify/grpc-kit';
+/**
+ * A required UUID (trimmed, its case kept: this service stores customer and staff ids as text,
+ * as given, and matches them as such): grpc-kit's requireUuid with `keepCase`.
+ */
+export const requireUuid = (value: string | undefined, field: string): string => requireUuidOf(value, field, { keepCase: true });
+/** An optional UUID (a filter): '' when empty, else as {@link requireUuid}. */
+export const optionalUuid = (value: string | undefined, field: string): string => optionalUuidOf(value, field, { keepCase: true });
+
+// knownEnum and checkActor: @notify/grpc-kit (request-fields.ts), shared with the other services.
+export { checkActor, knownEnum } from '@notify/grpc-kit';

@@ -4,7 +4,7 @@ import { table } from '@notify/db';
 /**
  * The receipt reconciliation's bookkeeping on `deliveries` (ReceiptReconciler,
  * PgDeliveryStore.claimUnconfirmed): `receipt_checks` status look-ups made for the message in
- * `receipt_checked_id` (the provider message id they asked about: a re-sent delivery's new
+ * `receipt_checked_id` (`<provider>:<provider message id>`, the message they asked about: a re-sent delivery's new
  * message starts again from none), `receipt_check_at` when the next one is due; and
  * `deliveries_unconfirmed_idx`, SENT deliveries by sent_at (the reconciler's range). Adding the
  * columns rewrites nothing (constant default, Postgres ≥ 11).
