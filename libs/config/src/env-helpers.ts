@@ -106,6 +106,10 @@ export function commaList<T = string>(item?: z.ZodType<T, string>) {
       .split(',')
       .map((p) => p.trim())
       .filter((p) => p.length > 0);
+    if (parts.length > 1 && parts.some((p) => p.toLowerCase() === 'none')) {
+      ctx.addIssue({ code: 'custom', message: '`none` stands alone (it means the empty list)' });
+      return z.NEVER;
+    }
     if (!item) return parts as unknown as T[];
     const out: T[] = [];
     let bad = false;

@@ -261,7 +261,9 @@ describe('helpers', () => {
     expect(ok(commaList(port()), '1,2')).toEqual([1, 2]);
     // `none` is the empty list (an empty value is unset: the default), whatever the items.
     expect(ok(commaList(port()), ' None ')).toEqual([]);
-    expect(commaList(port()).safeParse('none,1').success).toBe(false);
+    const mixed = commaList(port()).safeParse('none,1');
+    expect(mixed.success).toBe(false);
+    expect(mixed.error?.issues[0]?.message).toBe('`none` stands alone (it means the empty list)');
     const r = commaList(port()).safeParse('1,x,3');
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.message).toMatch(/^item 2: must be a port/);

@@ -428,7 +428,7 @@ export class Dispatcher {
           latencyMs: a.latencyMs,
           providerMessageId: accepted && a.outcome?.kind === 'accepted' ? a.outcome.providerMessageId : null,
           costRupiah: accepted ? (this.o.costs[a.provider] ?? 0) : 0,
-          httpStatus: accepted ? 200 : a.outcome?.kind === 'failed' ? (a.outcome.httpStatus ?? 0) : 0,
+          httpStatus: a.outcome?.kind === 'accepted' ? (a.outcome.httpStatus ?? 200) : a.outcome?.kind === 'failed' ? (a.outcome.httpStatus ?? 0) : 0,
           startedAt,
           finishedAt: new Date(t),
         });

@@ -2,7 +2,8 @@
  * What a provider said about one send request (no I/O here; adapters produce it).
  *
  * - `accepted`: the provider queued the message; `providerMessageId` is its id as a string
- *   (providers.md §0.4: ids change type, so they are normalised to strings).
+ *   (providers.md §0.4: ids change type, so they are normalised to strings); `httpStatus` the
+ *   status it answered with (Twilio 201, the others 200).
  * - `failed`: the provider definitely did not take the message. `retryable` is true when the
  *   same message may succeed later (device disconnected, quota, rate limit, 5xx);
  *   `fault` says whose fault it is: `message` (bad target / body: no provider will take it)
@@ -12,7 +13,7 @@
  *   a `Retry-After` header; providers.md §3.2 Twilio 20429 "retry; honour Retry-After").
  */
 export type SendOutcome =
-  | { kind: 'accepted'; providerMessageId: string; raw?: unknown }
+  | { kind: 'accepted'; providerMessageId: string; raw?: unknown; httpStatus?: number }
   | {
       kind: 'failed';
       retryable: boolean;

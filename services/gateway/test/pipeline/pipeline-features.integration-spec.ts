@@ -103,6 +103,7 @@ describe('gateway pipeline features', () => {
     expect(attempts.map((a) => [a.provider, a.outcome])).toEqual([
       ['fonnte', 'RETRYABLE_FAILURE'], ['wablas', 'RETRYABLE_FAILURE'], ['twilio', 'ACCEPTED'],
     ]);
+    expect(attempts.at(-1)!.httpStatus).toBe(201); // Twilio's answer to a created message, as it came
     // Twilio's signed StatusCallback (X-Twilio-Signature over WEBHOOK_PUBLIC_URL) moves it on.
     const delivered = await waitStatus(d.id, ['DELIVERED']);
     expect(delivered.deliveredAt).not.toBeNull();

@@ -7,8 +7,12 @@ import type { WakeSignal } from '../../application/dispatcher';
  * The dispatcher's wake-up: a dedicated Postgres connection LISTENs on `channel`
  * (`<schema>_deliveries`, notified on insert / re-drive at commit) and resolves the pending
  * `wait`; without a notification `wait(ms)` resolves after `ms` (the poll). A lost connection
- * is logged and retried every 5 s; meanwhile the poll still works.
+ * is logged and retried every 5 s until it is back (logged once, and the dispatcher woken: rows
+ * may have come meanwhile); meanwhile the poll still works.
  */
+/** Wait between two attempts to get the LISTEN connection back, ms. */
+const RECONNECT_MS = 5_000;
+
 export class PgWakeSignal implements WakeSignal {
   private client: Client | undefined;
   private waiters: Array<() => void> = [];
@@ -19,9 +23,12 @@ export class PgWakeSignal implements WakeSignal {
   constructor(
     private readonly ds: DataSource,
     private readonly channel: string,
-    private readonly logger: Pick<Logger, 'warn'>,
+    private readonly logger: Pick<Logger, 'warn' | 'info'>,
+    /** Wait between two attempts to get a lost LISTEN connection back, ms. */
+    private readonly reconnectMs: number = RECONNECT_MS,
   ) {}
 
+  /** Connects and LISTENs; rejects when that fails (at start: the caller decides; later attempts are retried here). */
   async start(): Promise<void> {
     if (this.closed) return;
     const o = this.ds.options as Extract<DataSource['options'], { type: 'postgres' }>;
@@ -31,14 +38,40 @@ export class PgWakeSignal implements WakeSignal {
     });
     client.on('notification', () => this.poke());
     client.on('error', (err) => {
+      if (this.client !== client) return;
       this.logger.warn({ err }, 'dispatcher LISTEN connection lost; polling until it is back');
       this.client = undefined;
       client.end().catch(() => undefined);
-      if (!this.closed) this.retry = setTimeout(() => void this.start().catch(() => undefined), 5000);
+      this.scheduleReconnect();
     });
-    await client.connect();
-    await client.query(`LISTEN "${this.channel}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
+  }
+
+  /** Tries again every `reconnectMs` until connected (or closed); logs the return once. */
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    this.retry = setTimeout(() => {
+      this.start().then(
+        () => {
+          if (this.client) {
+            this.logger.info({}, 'dispatcher LISTEN reconnected');
+            this.poke(); // rows may have come while it was away
+          }
+        },
+        () => this.scheduleReconnect(),
+      );
+    }, this.reconnectMs);
   }
 
   wait(ms: number): Promise<void> {

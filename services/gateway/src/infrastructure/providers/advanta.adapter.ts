@@ -59,7 +59,7 @@ export class AdvantaAdapter implements ProviderAdapter {
     const entry: unknown = Array.isArray(responses) && responses.length > 0 ? responses[0] : res.body;
     const code = responseCode(entry) ?? responseCode(res.body);
     if (res.status >= 200 && res.status < 300 && code === 200) {
-      return { kind: 'accepted', providerMessageId: String(field(entry, 'messageid') ?? ''), raw: res.body };
+      return { kind: 'accepted', providerMessageId: String(field(entry, 'messageid') ?? ''), raw: res.body, httpStatus: res.status };
     }
     const reason = String(field(entry, 'response-description') ?? field(res.body, 'response-description') ?? `HTTP ${res.status}`);
     if (res.status >= 300 || code === undefined) return { ...httpFailure(res.status >= 300 ? res.status : 502, reason, res.retryAfterMs), ...(code !== undefined ? { code: String(code) } : {}) };

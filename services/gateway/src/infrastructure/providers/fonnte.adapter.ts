@@ -49,7 +49,7 @@ export class FonnteAdapter implements ProviderAdapter {
     if (res.status >= 200 && res.status < 300 && status === true) {
       const ids = field(res.body, 'id');
       const id = Array.isArray(ids) && ids.length > 0 ? ids[0] : field(res.body, 'requestid');
-      return { kind: 'accepted', providerMessageId: String(id), raw: res.body };
+      return { kind: 'accepted', providerMessageId: String(id), raw: res.body, httpStatus: res.status };
     }
     const reason = String(field(res.body, 'reason') ?? field(res.body, 'detail') ?? `HTTP ${res.status}`);
     if (res.status >= 300) return httpFailure(res.status, reason, res.retryAfterMs);

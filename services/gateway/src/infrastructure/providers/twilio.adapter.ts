@@ -59,7 +59,7 @@ export class TwilioAdapter implements ProviderAdapter {
     );
     const sid = field(res.body, 'sid');
     if (res.status === 201 || (res.status >= 200 && res.status < 300 && typeof sid === 'string')) {
-      return { kind: 'accepted', providerMessageId: String(sid ?? ''), raw: res.body };
+      return { kind: 'accepted', providerMessageId: String(sid ?? ''), raw: res.body, httpStatus: res.status };
     }
     const rawCode = field(res.body, 'code');
     const code = typeof rawCode === 'number' ? rawCode : undefined;

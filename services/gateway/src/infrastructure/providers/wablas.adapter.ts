@@ -48,9 +48,9 @@ export class WablasAdapter implements ProviderAdapter {
       const messages = field(field(res.body, 'data'), 'messages');
       const first: unknown = Array.isArray(messages) ? messages[0] : undefined;
       const id = field(first, 'id');
-      if (id !== undefined && id !== null) return { kind: 'accepted', providerMessageId: String(id), raw: res.body };
+      if (id !== undefined && id !== null) return { kind: 'accepted', providerMessageId: String(id), raw: res.body, httpStatus: res.status };
       // status:true means queued: never report it as a failure (a retry would duplicate it).
-      return { kind: 'accepted', providerMessageId: '', raw: res.body };
+      return { kind: 'accepted', providerMessageId: '', raw: res.body, httpStatus: res.status };
     }
     const reason = String(field(res.body, 'message') ?? `HTTP ${res.status}`);
     if (res.status >= 300) return httpFailure(res.status, reason, res.retryAfterMs);
