@@ -303,10 +303,22 @@ export class JetStreamEventBus implements EventBus {
   }
 }
 
+/** No NATS server of `url` could be reached (the first connection failed; `cause` says why). */
+export class NatsUnreachableError extends Error {
+  constructor(
+    readonly url: string | string[],
+    cause: unknown,
+  ) {
+    super(`cannot reach NATS at ${[url].flat().join(',')}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'NatsUnreachableError';
+  }
+}
+
 /**
  * Connects to NATS (reconnecting forever) and returns a JetStream `EventBus`.
- * Rejects when the server cannot be reached or JetStream is not enabled on it, or with a
- * RangeError when `streamReplicas` is not an integer from 1 to 5.
+ * Rejects with NatsUnreachableError when no server can be reached, with the server's error when
+ * JetStream is not enabled on it, or with a RangeError when `streamReplicas` is not an integer
+ * from 1 to 5.
  */
 export async function connectJetStreamBus(opts: JetStreamBusOptions): Promise<JetStreamEventBus> {
   const logger = opts.logger ?? silentLogger;
@@ -319,6 +331,8 @@ export async function connectJetStreamBus(opts: JetStreamBusOptions): Promise<Je
     // ~10% of the gateway's NATS cost at two publishes per delivery. Failures still reject, with
     // PublishFailedError naming the subject (publish) or the consumer's own context.
     noAsyncTraces: true,
+  }).catch((err: unknown) => {
+    throw new NatsUnreachableError(opts.url, err);
   });
   try {
     const jsm = await jetstreamManager(nc, { timeout: opts.timeoutMs ?? 5_000 });

@@ -4,11 +4,14 @@ import { createDataSource, purgeProcessedEvents, runMigrations, startHousekeepin
 import { eventStreams } from '@notify/events';
 import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
-import { connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/messaging';
+import { DeferredJetStreamBus, NatsUnreachableError, connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/messaging';
 import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
 import { startReadiness, type DependencyCheck, type Readiness } from './readiness';
 
 type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
+
+/** Wait between two attempts to reach a NATS that could not be reached at start, ms. */
+const NATS_RETRY_MS = 5_000;
 
 /** The config fields the runtime reads (every service config has them: `@notify/config` databaseEnv / natsEnv). */
 export interface RuntimeConfig {
@@ -128,8 +131,11 @@ function hostOf(url: string): string {
  *    claims older than PROCESSED_EVENTS_RETENTION_MS, then `options.housekeeping`;
  * 5. the readiness checks (`ServiceRuntime.readiness`; READINESS_INTERVAL_MS,
  *    READINESS_FAILURE_THRESHOLD, READINESS_TIMEOUT_MS), starting ready.
- * Throws (after undoing what it opened) when DATABASE_URL is unset, Postgres or NATS cannot be
- * reached, or a migration fails.
+ * NATS that cannot be reached at start does not stop it: the bus connects in the background
+ * (DeferredJetStreamBus: publishes fail until then, so events wait in the outbox; consumers start
+ * once connected) and the service serves its requests meanwhile.
+ * Throws (after undoing what it opened) when DATABASE_URL is unset, Postgres cannot be reached,
+ * NATS answers but refuses (JetStream not enabled), or a migration fails.
  */
 export async function openServiceRuntime(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
   const { config, logger, service } = options;
@@ -168,10 +174,16 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     if (options.bus) {
       bus = options.bus;
     } else if (config.NATS_URL) {
-      bus = await connectJetStreamBus({
-        url: config.NATS_URL.split(',').map((s) => s.trim()), name: service, logger, streamReplicas: config.NATS_STREAM_REPLICAS ?? 1,
-      }).catch((err: unknown) => {
-        throw namedStartError('NATS_URL', `NATS at ${config.NATS_URL}`, err);
+      const natsOptions = { url: config.NATS_URL.split(',').map((s) => s.trim()), name: service, logger, streamReplicas: config.NATS_STREAM_REPLICAS ?? 1 };
+      bus = await connectJetStreamBus(natsOptions).catch((err: unknown) => {
+        // Unreachable: start without it (no request needs NATS; events wait in the outbox) and
+        // connect in the background. Anything else (JetStream off, bad replicas) stops the start.
+        if (!(err instanceof NatsUnreachableError)) throw namedStartError('NATS_URL', `NATS at ${config.NATS_URL}`, err);
+        logger.warn(
+          { err: err.message, retry_every_ms: NATS_RETRY_MS },
+          `${service}: NATS at ${config.NATS_URL} cannot be reached: starting without it — events wait in the outbox, event consumers start once it is reachable`,
+        );
+        return new DeferredJetStreamBus({ ...natsOptions, retryMs: NATS_RETRY_MS });
       });
     } else {
       logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
