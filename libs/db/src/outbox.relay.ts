@@ -110,6 +110,12 @@ export interface OutboxRelay {
    * already (writers outpacing the publishes), are left in the table to the relay's loop.
    */
   handoff(events: readonly HandedOffEvent[]): void;
+  /**
+   * The transport is back (a bus that was not connected now is): the rows waiting for their
+   * retry time are due now, and the relay stops backing off and publishes them at once instead of
+   * at its next retry (up to 60 s away). Resolves when the rows are marked due.
+   */
+  retryNow(): Promise<void>;
   stats(): OutboxRelayStats;
 }
 
@@ -232,6 +238,8 @@ class Relay implements OutboxRelay {
   private wakeRequested = false;
   private wakeSleeper: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
+  /** Ends the current sleep, whatever kind (retryNow). */
+  private endSleep: (() => void) | undefined;
   private serial: Promise<unknown> = Promise.resolve();
   private loopDone: Promise<void> = Promise.resolve();
   private errorStreak = 0;
@@ -281,6 +289,15 @@ class Relay implements OutboxRelay {
     }
     this.loopDone = this.loop();
     this.log.info({ schema: this.schema, listening: !!this.listener }, 'outbox relay started');
+  }
+
+  async retryNow(): Promise<void> {
+    if (this.stopped) return;
+    await this.runSerially(() => this.db.query(`UPDATE ${this.outbox} SET next_attempt_at = now() WHERE published_at IS NULL AND next_attempt_at > now()`));
+    this.errorStreak = 0;
+    this.wakeRequested = true;
+    // Also a backing-off relay (a NOTIFY does not end that sleep; this does).
+    this.endSleep?.();
   }
 
   stats(): OutboxRelayStats {
@@ -425,11 +442,13 @@ class Relay implements OutboxRelay {
       const done = () => {
         clearTimeout(this.sleepTimer);
         this.wakeSleeper = undefined;
+        this.endSleep = undefined;
         resolve();
       };
       this.sleepTimer = setTimeout(done, Math.max(0, ms));
-      // stop() always wakes; a NOTIFY only wakes an idle (not a backing-off) relay
+      // stop() always wakes; a NOTIFY only wakes an idle (not a backing-off) relay; retryNow() any
       this.wakeSleeper = wakeable ? done : () => (this.stopped ? done() : undefined);
+      this.endSleep = done;
     });
   }
 

@@ -2,7 +2,7 @@ import type {
   ConsumeOptions, ConsumerHandle, ConsumerSpec, EventBus, EventHandler, MessagingLogger, OutgoingEvent, PublishResult, StreamSpec,
 } from './event-bus';
 import { silentLogger } from './event-bus';
-import { connectJetStreamBus, type JetStreamBusOptions, type JetStreamEventBus } from './jetstream-bus';
+import { NatsUnreachableError, connectJetStreamBus, type JetStreamBusOptions, type JetStreamEventBus } from './jetstream-bus';
 import { PublishFailedError } from './publish-failed.error';
 
 /** Options of {@link DeferredJetStreamBus}. */
@@ -35,9 +35,11 @@ interface PendingConsumer {
  *   before that cancels it.
  * - Once connected, everything goes to the JetStreamEventBus (connectJetStreamBus: reconnecting
  *   for ever from then on). A failure after connecting (a stream or consumer that cannot be
- *   made) closes that connection and the next attempt starts over.
- * - `close` ends the attempts and closes the connection when there is one.
- * Logs each failed attempt at debug, a warn every minute while it lasts, and info once connected.
+ *   made) closes that connection and the next attempt starts over; it is logged at error (a
+ *   configuration problem, not an outage), once a minute.
+ * - `close` ends the attempts (waiting for one in progress) and closes the connection when there is one.
+ * Logs each failed attempt at debug, a warn every minute while NATS cannot be reached, and info
+ * once connected. Error messages and logs name the servers without credentials.
  */
 export class DeferredJetStreamBus implements EventBus {
   private bus: JetStreamEventBus | undefined;
@@ -50,6 +52,9 @@ export class DeferredJetStreamBus implements EventBus {
   private attempts = 0;
   private readonly since = Date.now();
   private lastWarnAt = Date.now();
+  private lastErrorAt = 0;
+  /** The attempt in progress, if any (close() waits for it). */
+  private running: Promise<void> | undefined;
   private resolveConnected!: () => void;
   /** Resolves once connected (streams ensured, waiting consumers started); never rejects. */
   readonly connected: Promise<void>;
@@ -88,15 +93,19 @@ export class DeferredJetStreamBus implements EventBus {
     };
   }
 
+  /** Ends the attempts (waiting for one in progress) and closes the connection when there is one. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    await this.running;
     await this.bus?.close();
   }
 
   private schedule(): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => void this.attempt(), this.retryMs);
+    this.timer = setTimeout(() => {
+      this.running = this.attempt().finally(() => (this.running = undefined));
+    }, this.retryMs);
     this.timer.unref();
   }
 
@@ -106,16 +115,26 @@ export class DeferredJetStreamBus implements EventBus {
     let bus: JetStreamEventBus | undefined;
     try {
       bus = await connectJetStreamBus(this.options);
-      if (this.streams.length > 0) await bus.ensureStreams(this.streams);
+      // Streams recorded while this attempt runs are ensured too (the loop sees them).
+      for (let ensured = 0; ensured < this.streams.length; ensured = this.streams.length) await bus.ensureStreams(this.streams.slice(ensured));
       for (const p of this.pending) {
-        if (!p.stopped && !p.handle) p.handle = await bus.consume(p.spec, p.handler, p.opts);
+        if (p.stopped || p.handle) continue;
+        p.handle = await bus.consume(p.spec, p.handler, p.opts);
+        if (p.stopped) await p.handle.stop(); // stopped while it was being started
       }
+      for (let ensured = 0; ensured < this.streams.length; ensured = this.streams.length) await bus.ensureStreams(this.streams.slice(ensured));
     } catch (err) {
       // Consumers started on this connection end with it; they are started again next time.
       for (const p of this.pending) p.handle = undefined;
       await bus?.close().catch(() => undefined);
       const fields = { attempts: this.attempts, down_for_s: Math.round((Date.now() - this.since) / 1000), err: err instanceof Error ? err.message : String(err) };
-      if (Date.now() - this.lastWarnAt >= 60_000) {
+      if (bus || !(err instanceof NatsUnreachableError)) {
+        // It answered but refused (a stream or consumer it will not make, credentials): not an outage.
+        if (Date.now() - this.lastErrorAt >= 60_000) {
+          this.lastErrorAt = Date.now();
+          this.logger.error(fields, 'NATS answers but refuses the streams, consumers or connection: fix the configuration (events wait in the outbox; retrying)');
+        }
+      } else if (Date.now() - this.lastWarnAt >= 60_000) {
         this.lastWarnAt = Date.now();
         this.logger.warn(fields, 'still cannot reach NATS: events wait in the outbox, consumers wait to start');
       } else {

@@ -18,6 +18,6 @@ export {
   type DeadLetterRecord,
 } from './dead-letter-sinks';
 export { MESSAGING_TRACER_NAME } from './messaging-tracing';
-export { JetStreamEventBus, NatsUnreachableError, connectJetStreamBus, type JetStreamBusOptions } from './jetstream-bus';
+export { JetStreamEventBus, NatsUnreachableError, connectJetStreamBus, redactNatsUrl, type JetStreamBusOptions } from './jetstream-bus';
 export { DeferredJetStreamBus, type DeferredJetStreamBusOptions } from './deferred-jetstream-bus';
 export { InProcessEventBus, createInProcessBus, type InProcessBusOptions } from './in-process-bus';

@@ -303,21 +303,35 @@ export class JetStreamEventBus implements EventBus {
   }
 }
 
-/** No NATS server of `url` could be reached (the first connection failed; `cause` says why). */
+/** Socket-level codes that mean no server answered (refused, unknown host, no route, timed out, reset). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
+
+/** true when a first-connect error means no server answered (nats.js ConnectionError / TimeoutError, or a socket code above). */
+function isUnreachable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; cause?: { code?: string } } | undefined;
+  return e?.name === 'ConnectionError' || e?.name === 'TimeoutError' || UNREACHABLE_CODES.has(e?.code ?? '') || UNREACHABLE_CODES.has(e?.cause?.code ?? '');
+}
+
+/** `url` without its user and password (`nats://u:p@host` → `nats://host`), for logs and error messages. */
+export function redactNatsUrl(url: string | string[]): string {
+  return [url].flat().map((u) => u.replace(/^([a-z]+:\/\/)?[^@/]*@/i, '$1')).join(',');
+}
+
+/** No NATS server of `url` could be reached (the first connection failed; `cause` says why). The message names the servers without credentials. */
 export class NatsUnreachableError extends Error {
   constructor(
     readonly url: string | string[],
     cause: unknown,
   ) {
-    super(`cannot reach NATS at ${[url].flat().join(',')}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`cannot reach NATS at ${redactNatsUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'NatsUnreachableError';
   }
 }
 
 /**
  * Connects to NATS (reconnecting forever) and returns a JetStream `EventBus`.
- * Rejects with NatsUnreachableError when no server can be reached, with the server's error when
- * JetStream is not enabled on it, or with a RangeError when `streamReplicas` is not an integer
+ * Rejects with NatsUnreachableError when no server answers (refused, unknown host, timeout), with
+ * the server's error when it answers and refuses (credentials, TLS) or JetStream is not enabled, or with a RangeError when `streamReplicas` is not an integer
  * from 1 to 5.
  */
 export async function connectJetStreamBus(opts: JetStreamBusOptions): Promise<JetStreamEventBus> {
@@ -332,7 +346,9 @@ export async function connectJetStreamBus(opts: JetStreamBusOptions): Promise<Je
     // PublishFailedError naming the subject (publish) or the consumer's own context.
     noAsyncTraces: true,
   }).catch((err: unknown) => {
-    throw new NatsUnreachableError(opts.url, err);
+    // Only "nothing answered" is unreachable; a server that answered and refused (credentials,
+    // TLS, protocol) is a configuration error and rejects as it is.
+    throw isUnreachable(err) ? new NatsUnreachableError(opts.url, err) : err;
   });
   try {
     const jsm = await jetstreamManager(nc, { timeout: opts.timeoutMs ?? 5_000 });

@@ -4,7 +4,7 @@
 // the streams and starts the consumers that were not stopped meanwhile.
 import { randomBytes } from 'node:crypto';
 import { startOutageProxy, waitFor, type OutageProxy } from '@notify/testing';
-import { connectJetStreamBus, DeferredJetStreamBus, PublishFailedError, type IncomingEvent } from '../src';
+import { connectJetStreamBus, DeferredJetStreamBus, NatsUnreachableError, PublishFailedError, redactNatsUrl, type IncomingEvent } from '../src';
 
 const NATS_URL = 'nats://127.0.0.1:4222';
 
@@ -52,5 +52,13 @@ describe('DeferredJetStreamBus (NATS unreachable at start)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(cancelled).toEqual([]);
     await live.stop();
+  });
+
+  it('names the servers without credentials (the URL of a secured NATS carries them)', async () => {
+    expect(redactNatsUrl(['nats://svc:s3cret@nats-0:4222', 'tls://nats-1:4222'])).toBe('nats://nats-0:4222,tls://nats-1:4222');
+    const unreachable = await connectJetStreamBus({ url: 'nats://svc:s3cret@127.0.0.1:1', name: 'redact-test', timeoutMs: 1_000 }).catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(NatsUnreachableError);
+    expect((unreachable as Error).message).toMatch(/^cannot reach NATS at nats:\/\/127\.0\.0\.1:1: /);
+    expect((unreachable as Error).message).not.toContain('s3cret');
   });
 });

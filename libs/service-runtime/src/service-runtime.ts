@@ -4,7 +4,7 @@ import { createDataSource, purgeProcessedEvents, runMigrations, startHousekeepin
 import { eventStreams } from '@notify/events';
 import { bindService, startGrpcServer, type RunningGrpcServer } from '@notify/grpc-kit';
 import type { Logger } from '@notify/logger';
-import { DeferredJetStreamBus, NatsUnreachableError, connectJetStreamBus, createInProcessBus, type EventBus } from '@notify/messaging';
+import { DeferredJetStreamBus, NatsUnreachableError, connectJetStreamBus, createInProcessBus, redactNatsUrl, type EventBus } from '@notify/messaging';
 import { PROTO_ROOT, RPC_ROLES, SERVICE_CATALOG } from '@notify/proto';
 import { startReadiness, type DependencyCheck, type Readiness } from './readiness';
 
@@ -29,6 +29,8 @@ export interface RuntimeConfig {
   readonly HOUSEKEEPING_INTERVAL_MS?: number | undefined;
   /** `processed_events` claims older than this are deleted by the housekeeping, ms (default 30 days; 0 = kept for ever). */
   readonly PROCESSED_EVENTS_RETENTION_MS?: number | undefined;
+  /** Wait between two attempts to reach a NATS that could not be reached at start, ms (default 5000; tests shorten it). */
+  readonly NATS_CONNECT_RETRY_MS?: number | undefined;
   /** Time between two rounds of readiness checks (Postgres), ms (default 5000). */
   readonly READINESS_INTERVAL_MS?: number | undefined;
   /** Consecutive failed readiness checks before a dependency makes the service not ready (default 3). */
@@ -153,6 +155,8 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
   });
   const steps: Array<() => Promise<unknown>> = [];
   let relay: OutboxRelay | undefined;
+  /** The relay, for a bus that connects later (DeferredJetStreamBus.onConnected → retryNow). */
+  const relayRef: { relay?: OutboxRelay } = {};
   let housekeeping: Housekeeping | undefined;
   let bus: EventBus | undefined;
   const ownsBus = !options.bus;
@@ -180,17 +184,18 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
         // connect in the background. Anything else (JetStream off, bad replicas) stops the start.
         if (!(err instanceof NatsUnreachableError)) throw namedStartError('NATS_URL', `NATS at ${config.NATS_URL}`, err);
         logger.warn(
-          { err: err.message, retry_every_ms: NATS_RETRY_MS },
-          `${service}: NATS at ${config.NATS_URL} cannot be reached: starting without it — events wait in the outbox, event consumers start once it is reachable`,
+          { err: err.message, retry_every_ms: config.NATS_CONNECT_RETRY_MS ?? NATS_RETRY_MS },
+          `${service}: NATS at ${redactNatsUrl(config.NATS_URL!)} cannot be reached: starting without it — events wait in the outbox, event consumers start once it is reachable`,
         );
-        return new DeferredJetStreamBus({ ...natsOptions, retryMs: NATS_RETRY_MS });
+        // Once connected, the outbox relay publishes what waited at once (not at its next backoff).
+        return new DeferredJetStreamBus({ ...natsOptions, retryMs: config.NATS_CONNECT_RETRY_MS ?? NATS_RETRY_MS, onConnected: () => void relayRef.relay?.retryNow().catch((e: unknown) => logger.warn({ err: e }, `${service}: outbox retry after the NATS connection failed; the relay retries on its own schedule`)) });
       });
     } else {
       logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
       bus = createInProcessBus({ logger });
     }
     await bus.ensureStreams(eventStreams(config.NATS_NAMESPACE));
-    if (options.outboxRelay !== false) relay = await startOutboxRelay({
+    if (options.outboxRelay !== false) relayRef.relay = relay = await startOutboxRelay({
         dataSource, schema, publisher: bus, logger,
         ...(config.OUTBOX_RETENTION_MS !== undefined ? { retentionMs: config.OUTBOX_RETENTION_MS } : {}),
       });

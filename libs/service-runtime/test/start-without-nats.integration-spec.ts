@@ -34,7 +34,7 @@ describe('a service started while NATS is unreachable', () => {
   it('opens, keeps the outbox event until NATS is reachable, then connects and publishes it to the consumer registered meanwhile', async () => {
     runtime = await openServiceRuntime({
       service: 'probe', logger, entities: [], migrations: [...platformMigrations],
-      config: { DATABASE_URL: pg.url, DATABASE_SCHEMA: pg.schema, NATS_URL: natsProxy.url, NATS_NAMESPACE: nats.namespace, OUTBOX_RETENTION_MS: 0 },
+      config: { DATABASE_URL: pg.url, DATABASE_SCHEMA: pg.schema, NATS_URL: natsProxy.url, NATS_NAMESPACE: nats.namespace, OUTBOX_RETENTION_MS: 0, NATS_CONNECT_RETRY_MS: 200 },
     });
     expect(runtime.bus).toBeInstanceOf(DeferredJetStreamBus);
     expect(runtime.readiness.state()).toEqual({ ready: true, failing: [] });
@@ -46,14 +46,18 @@ describe('a service started while NATS is unreachable', () => {
     const subject = eventSubject('ticket', 'created', nats.namespace);
     const id = randomUUID();
     await runtime.dataSource.transaction((m) => appendToOutbox(m, { id, subject, data: new TextEncoder().encode('waiting') }, { schema: pg.schema }));
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Until the relay's retries of that row have backed off to more than 3 s from now.
+    const nextTry = await waitFor(async () => {
+      const [row] = (await runtime!.dataSource.query(`SELECT attempts, next_attempt_at FROM "${pg.schema}".outbox`)) as Array<{ attempts: number; next_attempt_at: Date }>;
+      return row && row.next_attempt_at.getTime() - Date.now() > 3_000 ? row.next_attempt_at : null;
+    }, { timeoutMs: 30_000, intervalMs: 100, description: 'the row backing off' });
     expect(got).toEqual([]);
-    const [{ n }] = (await runtime.dataSource.query(`SELECT count(*)::int AS n FROM "${pg.schema}".outbox`)) as Array<{ n: number }>;
-    expect(n).toBe(1); // kept
 
     await natsProxy.up();
     await (runtime.bus as DeferredJetStreamBus).connected;
     await waitFor(() => got.length === 1, { timeoutMs: 20_000, description: 'the waiting event reaches the consumer' });
+    // Published once the bus connected, before the row's own next retry: the relay was told.
+    expect(Date.now()).toBeLessThan(nextTry.getTime() - 500);
     expect(got[0]).toMatchObject({ subject, msgID: id });
     expect(lines.some((l) => l.level === 'info' && /connected to NATS \(unreachable at start\)/.test(l.msg))).toBe(true);
     await consumer.stop();

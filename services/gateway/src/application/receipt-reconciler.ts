@@ -66,11 +66,11 @@ export interface ReconcilePass {
  * Advanta's getdlr, Fonnte's deprecated /status when enabled; Wablas documents none) and applies
  * the answer through the receipt path — the same rules, the same dedupe: a receipt that arrives
  * after its look-up is a duplicate, a `failed` answer spends a round like a failed receipt; the
- * receipt is dated when the provider says the status was reached (Twilio `date_updated`, Advanta
- * `delivery-time`), else now. A look-up that got no answer (the provider unreachable, rate
+ * receipt is dated when the provider says (Advanta's `delivery-time`; Twilio's `date_updated`, the
+ * resource's last change: the status change, or a little later when the price is set), else now. A look-up that got no answer (the provider unreachable, rate
  * limited, failing or refusing our credentials) is given back (it does not count) and due again
- * after `afterMs`; the rest of that provider's look-ups in the pass are given back without asking
- * it. Logs one info line per pass that changed something, one warn per provider that could not
+ * after `afterMs`; once one of its look-ups came back unanswered, that provider's remaining ones in
+ * the pass are given back without asking it (up to `concurrency` may already be in flight). Logs one info line per pass that changed something, one warn per provider that could not
  * answer in a pass (with its reason: a credentials problem shows there), a warn per answer whose
  * receipt could not be applied (the pass goes on).
  */

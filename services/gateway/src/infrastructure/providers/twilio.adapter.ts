@@ -79,7 +79,8 @@ export class TwilioAdapter implements ProviderAdapter {
    * StatusCallback's words, §3.3): `GET {baseUrl}/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`
    * with the same Basic auth → HTTP 200 and the resource. `status` through Twilio's receipt
    * vocabulary (sent / delivered / read; undelivered / failed → failed with `error_code`, e.g.
-   * `undelivered (30003)`, as the callback's error reads), at its `date_updated` (RFC 2822);
+   * `undelivered (30003)`, as the callback's error reads), at its `date_updated` (RFC 2822: the
+   * resource's last change, i.e. the status change or a little later when the price is set);
    * queued / sending / accepted → still in between. 429 (20429, with its Retry-After), 5xx, 401 /
    * 403 → unavailable; 404 (20404) and other error answers → no_status with Twilio's `message`.
    */
