@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { extractTraceContext, injectTraceHeaders } from '@notify/telemetry';
 import { backoffMs } from './backoff';
+import { failureStreak, type FailureStreak, type StreakLogger } from '@notify/logger';
 import { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
 import { PLANNER_GUARD_SQL } from './planner-guard';
 import { byteaParam, sqlExecutor, type SqlExecutor, type SqlQuery, type SqlSource } from './sql-source';
@@ -243,6 +244,10 @@ class Relay implements OutboxRelay {
   private serial: Promise<unknown> = Promise.resolve();
   private loopDone: Promise<void> = Promise.resolve();
   private errorStreak = 0;
+  /** Database errors of the loop, logged as one outage (@notify/logger failureStreak). */
+  private readonly dbFailures: FailureStreak;
+  /** Failed LISTEN reconnects, likewise. */
+  private listenFailures: FailureStreak;
 
   private readonly handedOff: OutboxRow[] = [];
   private handoffRun: Promise<void> | undefined;
@@ -271,6 +276,8 @@ class Relay implements OutboxRelay {
     this.errorInitialMs = options.errorBackoff?.initialMs ?? 200;
     this.errorMaxMs = options.errorBackoff?.maxMs ?? 30_000;
     this.log = options.logger ?? noopLogger;
+    this.dbFailures = failureStreak(this.log as StreakLogger, 'outbox relay');
+    this.listenFailures = failureStreak(this.log as StreakLogger, 'outbox relay LISTEN');
     this.tracer = options.tracer ?? trace.getTracer('@notify/db');
     if (!(this.batchSize >= 1) || !Number.isInteger(this.batchSize)) throw new TypeError('batchSize must be an integer >= 1');
     this.retentionMs = options.retentionMs;
@@ -396,6 +403,7 @@ class Relay implements OutboxRelay {
       let wakeable = true;
       try {
         const result = await this.runSerially(() => this.batch(false));
+        this.dbFailures.success({ schema: this.schema });
         await this.purgeIfDue();
         if (result.error) {
           this.errorStreak++;
@@ -412,7 +420,7 @@ class Relay implements OutboxRelay {
         this.errorStreak++;
         waitMs = backoffMs(this.errorStreak, this.errorInitialMs, this.errorMaxMs);
         wakeable = false;
-        this.log.error({ err, schema: this.schema, retryInMs: waitMs }, 'outbox relay: database error');
+        this.dbFailures.failure('error', { err, schema: this.schema, retryInMs: waitMs }, 'outbox relay: database error');
       }
       await this.sleep(waitMs, wakeable);
     }
@@ -639,9 +647,13 @@ class Relay implements OutboxRelay {
       this.reconnectTimer = undefined;
       if (this.stopped) return;
       this.listenOnce().then(
-        () => this.log.info({ schema: this.schema }, 'outbox relay: LISTEN reconnected'),
+        () => {
+          this.listenFailures = failureStreak(this.log as StreakLogger, 'outbox relay LISTEN'); // a new streak for the next outage
+          this.log.info({ schema: this.schema }, 'outbox relay: LISTEN reconnected');
+        },
         (err) => {
-          this.log.warn({ err, schema: this.schema, attempt: this.listenerFailures }, 'outbox relay: LISTEN reconnect failed');
+          // The first failed attempt at warn, then a reminder a minute (the rest at debug); "LISTEN reconnected" ends it.
+          this.listenFailures.failure('warn', { err, schema: this.schema, attempt: this.listenerFailures }, 'outbox relay: LISTEN reconnect failed');
           this.scheduleReconnect();
         },
       );

@@ -18,7 +18,7 @@ import {
   type OutboxRelay,
 } from '../src';
 // The testing lib's fixtures; the boundary rule does not yet tell test code from library code.
-import { createTestNats, createTestSchema, waitFor, type TestNats, type TestSchema } from '@notify/testing';
+import { createTestNats, createTestSchema, startOutageProxy, waitFor, type TestNats, type TestSchema } from '@notify/testing';
 import { openTestJetStream, type TestJetStream } from './jetstream-test-publisher';
 
 jest.setTimeout(30_000);
@@ -457,5 +457,33 @@ describe('outbox relay', () => {
     const setAside = await row(huge);
     expect(setAside?.published_at).toBeInstanceOf(Date);
     expect(setAside?.last_error).toBe("not publishable: 'payload' max_payload size exceeded");
+  });
+
+  it('a Postgres outage is one error line, the recovery one info line (not a line per retry); what was committed before is published after', async () => {
+    const subject = nats.subject('notify.test.v1.outage');
+    const proxy = await startOutageProxy(pg.url);
+    const pool = new Pool({ connectionString: proxy.url, max: 2 });
+    const lines: Array<{ level: string; msg: string }> = [];
+    const log = (level: string) => (_obj: object, msg?: string) => void lines.push({ level, msg: msg ?? '' });
+    const relay = await startOutboxRelay({
+      pool, schema: pg.schema, publisher: js.publisher(), pollIntervalMs: 50, listen: false, errorBackoff: { initialMs: 20, maxMs: 100 },
+      logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    });
+    try {
+      lines.length = 0; // from here on
+      await proxy.down();
+      const id = await commitEvent(subject); // committed directly, while the relay cannot reach Postgres
+      await waitFor(() => lines.filter((l) => l.msg === 'outbox relay: database error').length >= 5, { description: 'several failed rounds' });
+      await proxy.up();
+      await waitFor(async () => (await row(id))?.published_at, { timeoutMs: 10_000, description: 'published after the outage' });
+      expect(lines.filter((l) => l.level === 'error' || l.level === 'warn' || l.level === 'info').map((l) => [l.level, l.msg])).toEqual([
+        ['error', 'outbox relay: database error'],
+        ['info', 'outbox relay recovered'],
+      ]);
+    } finally {
+      await relay.stop();
+      await pool.end();
+      await proxy.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT_CONTEXT, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { lostConnectionOf } from '@notify/grpc-kit';
-import type { Logger } from '@notify/logger';
+import { failureStreak, type FailureStreak, type Logger, type StreakLogger } from '@notify/logger';
 import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
 import {
   decideAfterFailure, isUrgent, quietHoursEnd, rateLimitDeferral,
@@ -197,7 +197,12 @@ export class Dispatcher {
   /** Aborted by {@link stop}: bookkeeping retries end (after one last try). */
   private stopping = new AbortController();
 
-  constructor(private readonly o: DispatcherOptions) {}
+  /** The claim loop's failures, logged as one outage (@notify/logger failureStreak). */
+  private readonly claimFailures: FailureStreak;
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.claimFailures = failureStreak(o.logger as unknown as StreakLogger, 'dispatcher claims');
+  }
 
   /** Starts the loop (idempotent). */
   start(): void {
@@ -253,8 +258,10 @@ export class Dispatcher {
         backlog = claim.backlog;
         paced = claim.pacedFull;
         pinnedFull = claim.pinnedFull;
+        this.claimFailures.success();
       } catch (err) {
-        this.o.logger.error({ err }, 'dispatcher: claim failed; retrying after the poll interval');
+        // One outage, a few lines: the first failure, a reminder a minute, the recovery.
+        this.claimFailures.failure('error', { err }, 'dispatcher: claim failed; retrying after the poll interval');
       }
       if (!this.running) break;
       if (this.o.workers - this.inFlight.size < claimAt) {

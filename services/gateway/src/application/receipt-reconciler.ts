@@ -1,5 +1,5 @@
 import { setTimeout as wait } from 'node:timers/promises';
-import type { Logger } from '@notify/logger';
+import { failureStreak, type FailureStreak, type Logger, type StreakLogger } from '@notify/logger';
 import type { ReceiptKind } from '../domain';
 import type { ReceiptOutcome } from './handle-receipt.use-case';
 import type { Clock, DeliveryStore, UnconfirmedDelivery } from './ports';
@@ -27,7 +27,7 @@ export interface ReceiptReconcilerOptions {
   /** The providers to look up now (RECEIPT_CHECK_PROVIDERS that have a look-up and are not behind an open breaker). */
   providers: () => readonly string[];
   clock: Clock;
-  logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  logger: Pick<Logger, 'info' | 'warn' | 'debug' | 'error'>;
   /** How often a pass runs (RECEIPT_CHECK_INTERVAL_MS). */
   intervalMs: number;
   /** First look-up this long after the send; each next one 3× the previous wait (RECEIPT_CHECK_AFTER_MS). */
@@ -78,7 +78,12 @@ export class ReceiptReconciler {
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly o: ReceiptReconcilerOptions) {}
+  /** Failed passes, logged as one outage (@notify/logger failureStreak). */
+  private readonly passFailures: FailureStreak;
+
+  constructor(private readonly o: ReceiptReconcilerOptions) {
+    this.passFailures = failureStreak(o.logger as unknown as StreakLogger, 'receipt reconciliation');
+  }
 
   /** Starts the periodic passes (the first after one interval). */
   start(): void {
@@ -102,8 +107,9 @@ export class ReceiptReconciler {
       if (!slept) return;
       try {
         await this.runOnce();
+        this.passFailures.success();
       } catch (err) {
-        this.o.logger.warn({ err }, 'receipt reconciliation pass failed; next pass at the next interval');
+        this.passFailures.failure('warn', { err }, 'receipt reconciliation pass failed; next pass at the next interval');
       }
     }
   }
