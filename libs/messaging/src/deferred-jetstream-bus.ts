@@ -114,15 +114,24 @@ export class DeferredJetStreamBus implements EventBus {
     this.attempts++;
     let bus: JetStreamEventBus | undefined;
     try {
-      bus = await connectJetStreamBus(this.options);
-      // Streams recorded while this attempt runs are ensured too (the loop sees them).
-      for (let ensured = 0; ensured < this.streams.length; ensured = this.streams.length) await bus.ensureStreams(this.streams.slice(ensured));
+      const connected = await connectJetStreamBus(this.options);
+      bus = connected;
+      // Streams recorded while this attempt runs (during an await below) are ensured too.
+      let ensured = 0;
+      const ensureRecorded = async (): Promise<void> => {
+        while (ensured < this.streams.length) {
+          const upTo = this.streams.length;
+          await connected.ensureStreams(this.streams.slice(ensured, upTo));
+          ensured = upTo;
+        }
+      };
+      await ensureRecorded();
       for (const p of this.pending) {
         if (p.stopped || p.handle) continue;
-        p.handle = await bus.consume(p.spec, p.handler, p.opts);
+        p.handle = await connected.consume(p.spec, p.handler, p.opts);
         if (p.stopped) await p.handle.stop(); // stopped while it was being started
       }
-      for (let ensured = 0; ensured < this.streams.length; ensured = this.streams.length) await bus.ensureStreams(this.streams.slice(ensured));
+      await ensureRecorded();
     } catch (err) {
       // Consumers started on this connection end with it; they are started again next time.
       for (const p of this.pending) p.handle = undefined;
