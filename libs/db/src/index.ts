@@ -36,3 +36,4 @@ export {
 export { markProcessed, purgeProcessedEvents } from './processed-events.store';
 export { startHousekeeping, type Housekeeping, type HousekeepingOptions, type HousekeepingTask } from './housekeeping';
 export { backoffMs } from './backoff';
+export { withTimeout } from './timeout';

@@ -5,6 +5,7 @@ import { extractTraceContext, injectTraceHeaders } from '@notify/telemetry';
 import { backoffMs } from './backoff';
 import { failureStreak, type FailureStreak, type StreakLogger } from '@notify/logger';
 import { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
+import { withTimeout } from './timeout';
 import { PLANNER_GUARD_SQL } from './planner-guard';
 import { byteaParam, sqlExecutor, type SqlExecutor, type SqlQuery, type SqlSource } from './sql-source';
 
@@ -180,14 +181,6 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} not acknowledged within ${ms} ms`)), ms);
-  });
-  promise.catch(() => undefined); // a late rejection after the timeout is not unhandled
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Deletes outbox rows of `schema` published more than `olderThanMs` milliseconds ago, in
@@ -585,7 +578,7 @@ class Relay implements OutboxRelay {
           const ack = await withTimeout(
             this.options.publisher.publish({ subject: row.subject, data: row.payload, msgID: row.id, headers }),
             this.publishTimeoutMs,
-            `publish of ${row.subject} (${row.id})`,
+            () => new Error(`publish of ${row.subject} (${row.id}) not acknowledged within ${this.publishTimeoutMs} ms`),
           );
           span.setAttribute('notify.outbox.duplicate', ack.duplicate);
           return ack;

@@ -108,3 +108,5 @@ export class TimeoutError extends DomainError {
 export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError;
 }
+
+export { lostConnectionOf, type LostConnection } from './lost-connection';

@@ -15,6 +15,7 @@ import {
   type JsMsg,
   type StreamUpdateConfig,
 } from '@nats-io/jetstream';
+import { lostConnectionOf } from '@notify/errors';
 import {
   DEFAULT_DUPLICATE_WINDOW_MS,
   silentLogger,
@@ -303,13 +304,14 @@ export class JetStreamEventBus implements EventBus {
   }
 }
 
-/** Socket-level codes that mean no server answered (refused, unknown host, no route, timed out, reset). */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
-
-/** true when a first-connect error means no server answered (nats.js ConnectionError / TimeoutError, or a socket code above). */
+/**
+ * true when a first-connect error means no server answered: nats.js's ConnectionError (refused)
+ * or TimeoutError, or a refused / lost socket as @notify/errors' lostConnectionOf reads it
+ * (unknown host, no route, reset).
+ */
 function isUnreachable(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; cause?: { code?: string } } | undefined;
-  return e?.name === 'ConnectionError' || e?.name === 'TimeoutError' || UNREACHABLE_CODES.has(e?.code ?? '') || UNREACHABLE_CODES.has(e?.cause?.code ?? '');
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'ConnectionError' || name === 'TimeoutError' || lostConnectionOf(err) !== undefined;
 }
 
 /** `url` without its user and password (`nats://u:p@host` → `nats://host`), for logs and error messages. */

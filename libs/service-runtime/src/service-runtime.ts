@@ -155,8 +155,6 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
   });
   const steps: Array<() => Promise<unknown>> = [];
   let relay: OutboxRelay | undefined;
-  /** The relay, for a bus that connects later (DeferredJetStreamBus.onConnected → retryNow). */
-  const relayRef: { relay?: OutboxRelay } = {};
   let housekeeping: Housekeeping | undefined;
   let bus: EventBus | undefined;
   const ownsBus = !options.bus;
@@ -188,14 +186,14 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
           `${service}: NATS at ${redactNatsUrl(config.NATS_URL!)} cannot be reached: starting without it — events wait in the outbox, event consumers start once it is reachable`,
         );
         // Once connected, the outbox relay publishes what waited at once (not at its next backoff).
-        return new DeferredJetStreamBus({ ...natsOptions, retryMs: config.NATS_CONNECT_RETRY_MS ?? NATS_RETRY_MS, onConnected: () => void relayRef.relay?.retryNow().catch((e: unknown) => logger.warn({ err: e }, `${service}: outbox retry after the NATS connection failed; the relay retries on its own schedule`)) });
+        return new DeferredJetStreamBus({ ...natsOptions, retryMs: config.NATS_CONNECT_RETRY_MS ?? NATS_RETRY_MS, onConnected: () => void relay?.retryNow().catch((e: unknown) => logger.warn({ err: e }, `${service}: outbox retry after the NATS connection failed; the relay retries on its own schedule`)) });
       });
     } else {
       logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
       bus = createInProcessBus({ logger });
     }
     await bus.ensureStreams(eventStreams(config.NATS_NAMESPACE));
-    if (options.outboxRelay !== false) relayRef.relay = relay = await startOutboxRelay({
+    if (options.outboxRelay !== false) relay = await startOutboxRelay({
         dataSource, schema, publisher: bus, logger,
         ...(config.OUTBOX_RETENTION_MS !== undefined ? { retentionMs: config.OUTBOX_RETENTION_MS } : {}),
       });
