@@ -93,6 +93,24 @@ export function url(protocols: readonly string[]) {
 }
 
 /**
+ * One of `values`, matched whatever its case (`Twilio`, `TWILIO` → `twilio`; `urgent` →
+ * `URGENT`): the output is the value as written in `values`, so code compares with one spelling.
+ * Unknown → "must be one of a, b, c" (or `message`, e.g. to say why a value is missing).
+ * Output: the union of `values`.
+ */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, message?: string) {
+  const byLower = new Map<string, T[number]>(values.map((v) => [v.toLowerCase(), v]));
+  return z.string().transform((raw, ctx): T[number] => {
+    const found = byLower.get(raw.trim().toLowerCase());
+    if (found === undefined) {
+      ctx.addIssue({ code: 'custom', message: message ?? `must be one of ${values.join(', ')}` });
+      return z.NEVER;
+    }
+    return found;
+  });
+}
+
+/**
  * Comma-separated list: items trimmed, empty items dropped, each item checked by `item`
  * (default: any non-empty string). Output: array of the item's output type.
  * An issue names the 1-based position of the bad item, never its text.

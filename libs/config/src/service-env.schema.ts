@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeys } from './api-keys.schema';
-import { bool, durationMs, grpcAddress, port, url } from './env-helpers';
+import { bool, durationMs, grpcAddress, oneOf, port, url } from './env-helpers';
 
 /** Default gRPC port of each service (issue 2): `GRPC_PORT` overrides it, `<SERVICE>_ADDR` points at it. */
 export const SERVICE_PORTS = { ticket: 50051, customer: 50052, template: 50053, scheduler: 50054, gateway: 50055 } as const;
@@ -58,8 +58,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export function platformEnv(service: ServiceName) {
   return {
-    NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(', ')}` }).default('production'),
-    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    NODE_ENV: oneOf(NODE_ENVS).default('production'),
+    LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
     OTEL_SERVICE_NAME: z
       .string()
       .trim()

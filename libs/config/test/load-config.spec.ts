@@ -12,6 +12,7 @@ import {
   housekeepingEnv,
   loadConfig,
   natsEnv,
+  oneOf,
   parseApiKeys,
   platformEnv,
   port,
@@ -267,6 +268,18 @@ describe('helpers', () => {
     const r = commaList(port()).safeParse('1,x,3');
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.message).toMatch(/^item 2: must be a port/);
+  });
+
+  it('oneOf matches whatever the case and outputs the listed spelling', () => {
+    const providers = oneOf(['fonnte', 'wablas'] as const);
+    expect(ok(providers, ' Fonnte ')).toBe('fonnte');
+    expect(ok(providers, 'WABLAS')).toBe('wablas');
+    expect(ok(oneOf(['LOW', 'URGENT'] as const), 'urgent')).toBe('URGENT');
+    const r = providers.safeParse('twilio');
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toBe('must be one of fonnte, wablas');
+    expect(oneOf(['a'] as const, 'not a (why)').safeParse('b').error?.issues[0]?.message).toBe('not a (why)');
+    expect(ok(commaList(oneOf(['twilio', 'advanta'] as const)), 'Advanta, TWILIO')).toEqual(['advanta', 'twilio']);
   });
 
   it('grpcAddress', () => {

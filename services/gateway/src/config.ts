@@ -1,6 +1,6 @@
 import {
   envSchema, loadConfig, platformEnv, grpcServerEnv, databaseEnv, readinessEnv, natsEnv, outboxEnv, housekeepingEnv, serviceAddrEnv,
-  port, positiveInt, durationMs, url, commaList, z, type ConfigOf, type Env,
+  port, positiveInt, durationMs, url, commaList, oneOf, z, type ConfigOf, type Env,
 } from '@notify/config';
 
 /** Providers with a status look-up (receipt reconciliation): Fonnte /status (deprecated), Twilio's Message fetch, Advanta getdlr. */
@@ -65,8 +65,8 @@ const providerEnv = {
   BREAKER_VOLUME_THRESHOLD: positiveInt().default(5),
   BREAKER_RESET_TIMEOUT_MS: durationMs().default(30_000),
   BREAKER_ROLLING_WINDOW_MS: durationMs().default(10_000),
-  WHATSAPP_PROVIDERS: commaList(z.enum(WHATSAPP_PROVIDER_NAMES)).default(['fonnte', 'wablas']),
-  SMS_PROVIDERS: commaList(z.enum(SMS_PROVIDER_NAMES)).default(['twilio', 'advanta']),
+  WHATSAPP_PROVIDERS: commaList(oneOf(WHATSAPP_PROVIDER_NAMES)).default(['fonnte', 'wablas']),
+  SMS_PROVIDERS: commaList(oneOf(SMS_PROVIDER_NAMES)).default(['twilio', 'advanta']),
 };
 
 /**
@@ -175,7 +175,7 @@ const pipelineEnv = {
   DISPATCH_POLL_MS: durationMs().refine((ms) => ms >= 10, { message: 'must be at least 10ms (0 makes the idle dispatcher query Postgres in a loop)' }).default(1000),
   DISPATCH_LEASE_MS: durationMs().default(120_000),
   EVENT_CONSUMER_CONCURRENCY: positiveInt().default(128),
-  SMS_FALLBACK_PRIORITIES: commaList(z.enum(PRIORITY_NAMES)).default(['URGENT', 'HIGH']),
+  SMS_FALLBACK_PRIORITIES: commaList(oneOf(PRIORITY_NAMES)).default(['URGENT', 'HIGH']),
   RECIPIENT_RATE_LIMIT: nonNegativeInt().default(10),
   RECIPIENT_RATE_WINDOW_MS: durationMs().default(3_600_000),
   FONNTE_RATE_PER_SECOND: nonNegativeInt().default(0),
@@ -188,7 +188,7 @@ const pipelineEnv = {
   RESOLVE_PAGE_SIZE: positiveInt().refine((n) => n <= 5000, { message: 'must be at most 5000' }).default(1000),
   DIRECTORY_CACHE_TTL_MS: durationMs().default(2_000),
   GATEWAY_TEST_PAUSE_AFTER_SEND_MS: durationMs().default(0),
-  RECEIPT_CHECK_PROVIDERS: commaList(z.enum(RECEIPT_CHECK_PROVIDER_NAMES, { message: `must be one of ${RECEIPT_CHECK_PROVIDER_NAMES.join(', ')} (Wablas documents no status look-up)` })).default(['twilio', 'advanta']),
+  RECEIPT_CHECK_PROVIDERS: commaList(oneOf(RECEIPT_CHECK_PROVIDER_NAMES, `must be one of ${RECEIPT_CHECK_PROVIDER_NAMES.join(', ')} (Wablas documents no status look-up)`)).default(['twilio', 'advanta']),
   RECEIPT_CHECK_AFTER_MS: durationMs().refine((ms) => ms >= 1000, { message: 'must be at least 1s' }).default(10 * 60_000),
   RECEIPT_CHECK_MAX: nonNegativeInt().default(4),
   RECEIPT_CHECK_MAX_AGE_MS: durationMs().default(2 * 86_400_000),

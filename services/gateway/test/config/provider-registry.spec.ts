@@ -30,6 +30,11 @@ describe('gateway config: provider and webhook variables', () => {
     expect(c.PROVIDER_TIMEOUT_MS).toBe(2000);
     expect(c.WHATSAPP_PROVIDERS).toEqual(['wablas', 'fonnte']);
     expect(() => load({ WHATSAPP_PROVIDERS: 'fonnte,twilio' })).toThrow(ConfigError);
+    // Provider and priority names are matched whatever their case.
+    expect(load({ WHATSAPP_PROVIDERS: 'Wablas, FONNTE', SMS_FALLBACK_PRIORITIES: 'urgent', RECEIPT_CHECK_PROVIDERS: 'Twilio' })).toMatchObject({
+      WHATSAPP_PROVIDERS: ['wablas', 'fonnte'], SMS_FALLBACK_PRIORITIES: ['URGENT'], RECEIPT_CHECK_PROVIDERS: ['twilio'],
+    });
+    expect(() => load({ RECEIPT_CHECK_PROVIDERS: 'Wablas' })).toThrow(/Wablas documents no status look-up/);
     expect(() => load({ TWILIO_COST_RUPIAH: '-1' })).toThrow(/TWILIO_COST_RUPIAH/);
     expect(() => load({ WEBHOOK_PORT: '70000' })).toThrow(/WEBHOOK_PORT/);
   });
