@@ -1,3 +1,4 @@
+import { failureStreak, type FailureStreak } from '@notify/logger';
 import { context as otelContext, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type {
   ConsumerHandle,
@@ -131,6 +132,12 @@ export class ConsumerRunner implements ConsumerHandle {
   private readonly stopController = new AbortController();
   /** Non-transient failures per message (`failureKey`), oldest first; dropped once settled for good. */
   private readonly failures = new Map<string, number>();
+  /**
+   * Transient failures (naks and in-place retries), logged as one outage (@notify/logger
+   * failureStreak: the first at warn, a reminder a minute, one "recovered" line at the next ack),
+   * not one warn per retry of every message while a dependency is down.
+   */
+  private readonly transientStreak: FailureStreak;
   private source?: DeliverySource;
   private stopping = false;
   private wake?: () => void;
@@ -140,6 +147,7 @@ export class ConsumerRunner implements ConsumerHandle {
     this.maxDeliver = opts.spec.maxDeliver ?? DEFAULT_MAX_DELIVER;
     this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY));
     this.deadLetter = opts.deadLetter ?? new LoggingDeadLetterSink(opts.logger);
+    this.transientStreak = failureStreak(opts.logger, `consumer ${opts.spec.durable} (transient failures)`);
   }
 
   /** Opens the first subscription (errors surface to the caller), then runs in the background. */
@@ -288,7 +296,8 @@ export class ConsumerRunner implements ConsumerHandle {
         // key's later messages waiting behind it, instead of nak'd and overtaken by them
         // (a customer told "work started" before "ticket received" after a short outage).
         for (let attempt = 1; key !== undefined && decision.kind === 'nak' && decision.transient && !this.stopping; attempt++) {
-          this.opts.logger.warn(
+          this.transientStreak.failure(
+            'warn',
             { ...this.logFields, ...this.eventFields(evt), delayMs: decision.delayMs, attempt, reason: decision.reason },
             'transient failure of an ordered message: retrying it in place; the later messages of its key wait',
           );
@@ -383,16 +392,18 @@ export class ConsumerRunner implements ConsumerHandle {
     span.setAttribute('notify.messaging.outcome', decision.kind);
     switch (decision.kind) {
       case 'ack':
+        this.transientStreak.success(this.logFields);
         this.forget(evt);
         this.safely('ack', () => d.ack());
         return;
       case 'nak':
         span.setAttribute('notify.messaging.nak_delay_ms', decision.delayMs);
         span.setAttribute('notify.messaging.transient', decision.transient);
-        this.opts.logger.warn(
-          { ...fields, delayMs: decision.delayMs, transient: decision.transient, reason: decision.reason },
-          decision.transient ? 'message nak (transient failure); will be redelivered' : 'message nak; will be redelivered',
-        );
+        if (decision.transient) {
+          this.transientStreak.failure('warn', { ...fields, delayMs: decision.delayMs, transient: true, reason: decision.reason }, 'message nak (transient failure); will be redelivered');
+        } else {
+          this.opts.logger.warn({ ...fields, delayMs: decision.delayMs, transient: false, reason: decision.reason }, 'message nak; will be redelivered');
+        }
         this.safely('nak', () => d.nak(decision.delayMs));
         return;
       case 'dead_letter': {

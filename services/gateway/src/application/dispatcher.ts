@@ -200,8 +200,16 @@ export class Dispatcher {
   /** The claim loop's failures, logged as one outage (@notify/logger failureStreak). */
   private readonly claimFailures: FailureStreak;
 
+  /**
+   * Failed writes of rounds' bookkeeping, logged as one outage: with Postgres away every round in
+   * flight retries its write, and a warn line per retry of each would bury the first one. Giving
+   * a round up is still logged per round, at error, with its provider message id.
+   */
+  private readonly bookkeepingFailures: FailureStreak;
+
   constructor(private readonly o: DispatcherOptions) {
     this.claimFailures = failureStreak(o.logger as unknown as StreakLogger, 'dispatcher claims');
+    this.bookkeepingFailures = failureStreak(o.logger as unknown as StreakLogger, 'dispatcher bookkeeping');
   }
 
   /** Starts the loop (idempotent). */
@@ -517,7 +525,10 @@ export class Dispatcher {
         const lastTry = signal.aborted;
         try {
           const after = await this.o.store.recordRound(d.id, attempts, result, now, d);
-          if (failures > 0) this.o.logger.info({ ...outcome, failures }, 'dispatcher: round recorded after its bookkeeping failed');
+          if (failures > 0) {
+            this.o.logger.debug({ ...outcome, failures }, 'dispatcher: round recorded after its bookkeeping failed');
+            this.bookkeepingFailures.success();
+          }
           return after;
         } catch (err) {
           failures++;
@@ -533,7 +544,7 @@ export class Dispatcher {
             }
           }
           const waitMs = backoff(failures);
-          this.o.logger.warn({ err, ...outcome, failures, retry_in_ms: waitMs }, 'dispatcher: bookkeeping failed; retrying (the outcome is kept in memory)');
+          this.bookkeepingFailures.failure('warn', { err, ...outcome, failures, retry_in_ms: waitMs }, 'dispatcher: bookkeeping failed; retrying (the outcome is kept in memory)');
           await sleep(waitMs, undefined, { signal }).catch(() => undefined);
         }
       }

@@ -136,6 +136,7 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
       }
       return proxied.recordRound(...args);
     };
+    const linesBefore = lines.length;
     start(flaky, 400); // the lease runs out three times over while the bookkeeping fails; the loop sweeps every 100 ms
     const sent = await waitFor(async () => {
       const x = await store.delivery(d.id);
@@ -143,6 +144,12 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
     }, { timeoutMs: 10_000, description: 'the round to be recorded' });
     expect(failures).toBeGreaterThanOrEqual(3);
     expect(sent).toMatchObject({ providerMessageId: sentTo(to)[0]!.id, attemptCount: 1 });
+    // The retries are one outage in the log: one warn line with the round, one recovery line.
+    const mine = lines.slice(linesBefore).filter((l) => l['delivery_id'] === d.id || l.msg.startsWith('dispatcher bookkeeping'));
+    expect(mine.filter((l) => l.level === 'warn').map((l) => [l.msg, l['provider_message_id']])).toEqual([
+      ['dispatcher: bookkeeping failed; retrying (the outcome is kept in memory)', sentTo(to)[0]!.id],
+    ]);
+    expect(mine.filter((l) => l.level === 'info').map((l) => [l.msg, l['failures']])).toEqual([['dispatcher bookkeeping recovered', failures]]);
     expect(feed.filter((c) => c.delivery.id === d.id).map((c) => [c.kind, c.previousStatus])).toEqual([['sent', 'SENDING']]);
     await sleep(500);
     expect(sentTo(to)).toHaveLength(1);
