@@ -79,7 +79,9 @@ export function gatewayEventHandler(
     } catch (err) {
       if (err instanceof UnavailableError || err instanceof TimeoutError) {
         const delayMs = retryDelayMs(msg.deliveryCount, { retry });
-        logger.warn({ event: evt.key, delay_ms: delayMs, delivery: msg.deliveryCount, reason: err.message }, 'event postponed: a dependency is unavailable');
+        // Debug only: the consumer runner logs the outage (its first transient failure at warn, a
+        // reminder a minute, one "recovered" line), not every retry of every event.
+        logger.debug({ event: evt.key, delay_ms: delayMs, delivery: msg.deliveryCount, reason: err.message }, 'event postponed: a dependency is unavailable');
         return { kind: 'nak', delayMs, reason: err.message, transient: true };
       }
       if (err instanceof ValidationError || err instanceof NotFoundError) return { kind: 'term', reason: `rejected: ${err.message}` };
