@@ -19,7 +19,8 @@
  *    `<NOTIFY_DATA_DIR>/stack.json` (or STACK_INFO_FILE; @notify/config stack-info-file.ts), removed on stop;
  * 5. SIGINT / SIGTERM: SIGTERM to the services in reverse start order, each awaited (drained);
  *    exits 0 when all exited 0. A service exiting by itself, or failing to start, stops the
- *    others the same way (once) and exits 1.
+ *    others the same way (once) and exits 1. A second SIGINT / SIGTERM 2 s or more into the stop
+ *    (a service that does not drain) kills the ones still running (SIGKILL) and exits 1.
  * Providers: no credentials set = the simulators of `npm run sim` at the environment's
  * FONNTE_BASE_URL … ADVANTA_BASE_URL, else 127.0.0.1 on 8091…8094 (STACK_PORTS=auto: free
  * ports); any credential set = real providers, the environment's variables as they are.
@@ -51,6 +52,8 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** WEBHOOK_SECRET of a local run when none is set (receipts from `npm run sim` must carry it). */
 const LOCAL_WEBHOOK_SECRET = 'notify-local-webhook-secret';
+/** A second SIGINT / SIGTERM this long (ms) into the stop forces it (an earlier one is the same Ctrl-C delivered twice). */
+const FORCE_AFTER_MS = 2_000;
 
 /** The missing-variable message of {@link checkExternalDependencies} (tests assert on it). */
 export function missingDependencyMessage(missing: readonly string[]): string {
@@ -200,8 +203,10 @@ async function run(): Promise<number> {
    * first, each awaited (they drain); reports the ones that did not exit 0. Resolves true when
    * all it stopped did (the one whose failure started the stop was reported already).
    */
+  let stopStartedAt = 0;
   const stopAll = (): Promise<boolean> =>
     (stopping ??= (async () => {
+      stopStartedAt = Date.now();
       removeStackInfoFile(infoFile);
       let ok = true;
       for (const entry of [...children].reverse()) {
@@ -229,7 +234,16 @@ async function run(): Promise<number> {
     });
   };
   const onSignal = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A terminal's Ctrl-C can reach this runner twice (from the terminal and forwarded by
+      // `npm run`): only a signal 2 s or more into the stop forces it, as `npm start` does.
+      if (Date.now() - stopStartedAt < FORCE_AFTER_MS) return;
+      const rest = runningNames();
+      say(`second ${signal} while stopping: ${rest.length > 0 ? `killing ${rest.join(', ')} (SIGKILL)` : 'nothing runs'}; exit 1`);
+      for (const entry of children) if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill('SIGKILL');
+      removeStackInfoFile(infoFile);
+      process.exit(1);
+    }
     const rest = runningNames();
     say(rest.length > 0 ? `${signal}, stopping ${rest.join(', ')}…` : `${signal}, nothing runs yet`);
     void stopAll().then((ok) => {

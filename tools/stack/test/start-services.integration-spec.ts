@@ -7,7 +7,8 @@
  * this stack's simulator ports (a FONNTE_BASE_URL set is kept), stack.json is written, and a
  * Ctrl-C stops them all with exit 0 and removes it. A service failing to start (the customer
  * service's config) stops the healthy one once, drained, with one line saying what happened;
- * keys the services would refuse are refused before anything starts.
+ * keys the services would refuse are refused before anything starts. A second Ctrl-C 2 s or more
+ * into a stop that hangs kills what still runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -282,3 +283,114 @@ describe('npm run start:services when a service fails to start', () => {
     }
   }, 75_000);
 });
+
+describe('npm run start:services: a second Ctrl-C while a service does not drain', () => {
+  const prefix = uniqueName('stackforce');
+  const nats = createTestNats('stackforce');
+  let dataDir: string;
+  let lock: Client | undefined;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'notify-services-force-'));
+  });
+
+  afterAll(async () => {
+    await lock?.end().catch(() => undefined);
+    const pg = new Client({ connectionString: testEnv().databaseUrl });
+    await pg.connect();
+    try {
+      for (const s of ['template', 'customer']) await pg.query(`DROP SCHEMA IF EXISTS "${prefix}_${s}" CASCADE`);
+    } finally {
+      await pg.end();
+    }
+    await nats.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const childPids = (runnerPid: number): number[] =>
+    spawnSync('ps', ['-o', 'pid=', '--ppid', String(runnerPid)], { encoding: 'utf8' }).stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  /** The pid of the runner's child running `services/<name>/`, from /proc. */
+  function servicePid(runnerPid: number, name: string): number | undefined {
+    for (const pid of childPids(runnerPid)) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`services/${name}/`)) return pid;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return undefined;
+  }
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]!.startsWith('Z');
+    } catch {
+      return false;
+    }
+  };
+
+  it('is ignored within 2 s (the same Ctrl-C twice); later it kills what still runs (SIGKILL) and exits 1', async () => {
+    // The customer service waits at its migrations (this test holds their advisory lock), so the
+    // template service is running and the runner is still starting when the Ctrl-C comes.
+    lock = new Client({ connectionString: testEnv().databaseUrl });
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`notify.migrations.${prefix}_customer`]);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: testEnv().databaseUrl,
+      NATS_URL: nats.url,
+      NATS_NAMESPACE: nats.namespace,
+      STACK_PORTS: 'auto',
+      NOTIFY_DATA_DIR: dataDir,
+      SHUTDOWN_GRACE_MS: '5000',
+      TEMPLATE_DATABASE_SCHEMA: `${prefix}_template`,
+      CUSTOMER_DATABASE_SCHEMA: `${prefix}_customer`,
+    };
+    for (const v of ['NOTIFY_API_KEYS', 'SERVICE_API_KEY', 'STACK_INFO_FILE']) delete env[v];
+    const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let template: number | undefined;
+    try {
+      // The runner starts the customer service once the template service serves.
+      await waitFor(() => (servicePid(child.pid!, 'customer') !== undefined || child.exitCode !== null ? true : null), { timeoutMs: 60_000, intervalMs: 100, description: 'the customer service to start (after the template service serves)' });
+      expect(child.exitCode).toBeNull();
+      template = servicePid(child.pid!, 'template');
+      expect(template).toBeDefined();
+      // The template service will not drain: it is stopped (SIGTERM waits until SIGCONT).
+      process.kill(template!, 'SIGSTOP');
+      process.kill(child.pid!, 'SIGINT');
+      await sleepMs(300);
+      process.kill(child.pid!, 'SIGINT'); // the same Ctrl-C forwarded by npm: ignored
+      await sleepMs(2_000);
+      expect(child.exitCode).toBeNull();
+      expect(alive(template!)).toBe(true);
+      process.kill(child.pid!, 'SIGINT');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 10_000)))]);
+      clearTimeout(timer);
+      expect({ code, tail: code === 1 ? '' : output.slice(-2000) }).toEqual({ code: 1, tail: '' });
+      const runner = output.split('\n').filter((l) => l.startsWith('start:services:'));
+      expect(runner[0]).toMatch(/^start:services: SIGINT, stopping customer, template…$/);
+      expect(runner[runner.length - 1]).toMatch(/^start:services: second SIGINT while stopping: killing (customer, )?template \(SIGKILL\); exit 1$/);
+      expect(runner.filter((l) => l.includes('second SIGINT'))).toHaveLength(1);
+      await waitFor(() => (alive(template!) ? null : true), { timeoutMs: 5_000, intervalMs: 50, description: 'the stopped template service to be killed' });
+    } finally {
+      // On a failure above: the services run in their own process groups; none is left behind.
+      for (const pid of [...(child.exitCode === null ? childPids(child.pid!) : []), ...(template !== undefined ? [template] : [])]) {
+        if (!alive(pid)) continue;
+        process.kill(pid, 'SIGCONT');
+        process.kill(pid, 'SIGKILL');
+      }
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      }
+    }
+  }, 90_000);
+});
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
