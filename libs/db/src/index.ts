@@ -1,5 +1,5 @@
 // @notify/db barrel: per-service DataSource and migrations, transactional outbox and its
-// relay to JetStream, dead letters and idempotent-consumer marks.
+// relay to JetStream, a self-reconnecting LISTEN connection, dead letters and idempotent-consumer marks.
 export { createDataSource, dataSourceSchema, runMigrations, type CreateDataSourceOptions } from './data-source.factory';
 export { migrationSchema, table } from './migration.helpers';
 export {
@@ -25,6 +25,7 @@ export {
   type OutboxRelayOptions,
   type OutboxRelayStats,
 } from './outbox.relay';
+export { PgListener, type PgListenerLogger, type PgListenerOptions } from './pg-listener';
 export {
   createDeadLetterRecorder,
   listDeadLetters,

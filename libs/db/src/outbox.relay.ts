@@ -1,9 +1,10 @@
-import { Client, type ClientConfig, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { extractTraceContext, injectTraceHeaders } from '@notify/telemetry';
 import { backoffMs } from './backoff';
 import { failureStreak, type FailureStreak, type StreakLogger } from '@notify/logger';
+import { PgListener } from './pg-listener';
 import { assertSchemaName, outboxChannel, qualifiedTable } from './schema-name';
 import { withTimeout } from './timeout';
 import { PLANNER_GUARD_SQL } from './planner-guard';
@@ -239,15 +240,12 @@ class Relay implements OutboxRelay {
   private errorStreak = 0;
   /** Database errors of the loop, logged as one outage (@notify/logger failureStreak). */
   private readonly dbFailures: FailureStreak;
-  /** Failed LISTEN reconnects, likewise. */
-  private listenFailures: FailureStreak;
 
   private readonly handedOff: OutboxRow[] = [];
   private handoffRun: Promise<void> | undefined;
 
-  private listener: Client | undefined;
-  private listenerFailures = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** The LISTEN connection on `<schema>_outbox` (undefined with `listen: false`). */
+  private readonly listener: PgListener | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
     const source: SqlSource | undefined = options.dataSource ?? options.pool;
@@ -270,25 +268,34 @@ class Relay implements OutboxRelay {
     this.errorMaxMs = options.errorBackoff?.maxMs ?? 30_000;
     this.log = options.logger ?? noopLogger;
     this.dbFailures = failureStreak(this.log as StreakLogger, 'outbox relay');
-    this.listenFailures = failureStreak(this.log as StreakLogger, 'outbox relay LISTEN');
     this.tracer = options.tracer ?? trace.getTracer('@notify/db');
     if (!(this.batchSize >= 1) || !Number.isInteger(this.batchSize)) throw new TypeError('batchSize must be an integer >= 1');
     this.retentionMs = options.retentionMs;
     if (this.retentionMs !== undefined && !(this.retentionMs >= 0)) throw new TypeError('retentionMs must be >= 0');
     this.purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
+    if (options.listen !== false) {
+      this.listener = new PgListener({
+        client: { ...this.db.clientConfig(), keepAlive: true },
+        channel: this.channel,
+        onNotification: () => this.wake(),
+        onConnected: () => this.wake(), // catch up with rows committed while nobody listened
+        logger: this.log,
+        what: 'outbox relay',
+        logFields: { schema: this.schema },
+      });
+    }
   }
 
   async start(): Promise<void> {
-    if (this.options.listen !== false) {
+    if (this.listener) {
       try {
-        await this.listenOnce();
+        await this.listener.start();
       } catch (err) {
-        this.log.warn({ err, schema: this.schema }, 'outbox relay: LISTEN failed, polling until it reconnects');
-        this.scheduleReconnect();
+        this.listener.retryInBackground(err); // polling (degradedPollIntervalMs) until it is back
       }
     }
     this.loopDone = this.loop();
-    this.log.info({ schema: this.schema, listening: !!this.listener }, 'outbox relay started');
+    this.log.info({ schema: this.schema, listening: this.listening() }, 'outbox relay started');
   }
 
   async retryNow(): Promise<void> {
@@ -301,19 +308,21 @@ class Relay implements OutboxRelay {
   }
 
   stats(): OutboxRelayStats {
-    return { ...this.counters, listening: !!this.listener };
+    return { ...this.counters, listening: this.listening() };
+  }
+
+  private listening(): boolean {
+    return this.listener?.listening ?? false;
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return this.loopDone;
     this.stopped = true;
-    clearTimeout(this.reconnectTimer);
+    const listenerClosed = this.listener?.close(); // no reconnect from here on
     this.wake();
     await this.loopDone;
     await this.handoffRun;
-    const listener = this.listener;
-    this.listener = undefined;
-    if (listener) await listener.end().catch(() => undefined);
+    await listenerClosed;
     this.log.info({ schema: this.schema, ...this.counters }, 'outbox relay stopped');
   }
 
@@ -405,7 +414,7 @@ class Relay implements OutboxRelay {
         } else {
           this.errorStreak = 0;
           if (result.claimed >= this.batchSize) continue; // more rows are waiting
-          const degraded = this.options.listen !== false && !this.listener;
+          const degraded = this.listener !== undefined && !this.listener.listening;
           const poll = degraded ? this.degradedPollIntervalMs : this.pollIntervalMs;
           waitMs = Math.min(poll, result.nextDueMs ?? Infinity);
         }
@@ -592,66 +601,6 @@ class Relay implements OutboxRelay {
       },
     );
   }
-
-  // --- LISTEN connection ------------------------------------------------------------------
-
-  private async listenOnce(): Promise<void> {
-    const config: ClientConfig = { ...this.db.clientConfig(), keepAlive: true };
-    const client = new Client(config);
-    let dead = false;
-    const onDead = (err?: Error) => {
-      if (dead) return;
-      dead = true;
-      client.end().catch(() => undefined);
-      if (this.listener === client) {
-        this.listener = undefined;
-        this.log.warn({ err, schema: this.schema }, 'outbox relay: LISTEN connection lost, reconnecting');
-        this.scheduleReconnect();
-      }
-    };
-    client.on('error', onDead);
-    client.on('end', () => onDead());
-    client.on('notification', (msg) => {
-      if (msg.channel === this.channel) this.wake();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${this.channel}"`);
-    } catch (err) {
-      dead = true;
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    if (dead || this.stopped) {
-      await client.end().catch(() => undefined);
-      if (dead) throw new Error('LISTEN connection closed while starting');
-      return;
-    }
-    this.listener = client;
-    this.listenerFailures = 0;
-    this.wake(); // catch up with rows committed while nobody listened
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped || this.reconnectTimer) return;
-    this.listenerFailures++;
-    const delay = backoffMs(this.listenerFailures, 500, 30_000);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.stopped) return;
-      this.listenOnce().then(
-        () => {
-          this.listenFailures = failureStreak(this.log as StreakLogger, 'outbox relay LISTEN'); // a new streak for the next outage
-          this.log.info({ schema: this.schema }, 'outbox relay: LISTEN reconnected');
-        },
-        (err) => {
-          // The first failed attempt at warn, then a reminder a minute (the rest at debug); "LISTEN reconnected" ends it.
-          this.listenFailures.failure('warn', { err, schema: this.schema, attempt: this.listenerFailures }, 'outbox relay: LISTEN reconnect failed');
-          this.scheduleReconnect();
-        },
-      );
-    }, delay);
-  }
 }
 
 /**
@@ -662,7 +611,8 @@ class Relay implements OutboxRelay {
  * the publisher carry that span's `traceparent`, so the bus's PRODUCER span nests under it),
  * marks them `published_at` in the same transaction and commits.
  *
- * - Wake-up: LISTEN `<schema>_outbox` on a dedicated pg connection (reconnected with backoff),
+ * - Wake-up: LISTEN `<schema>_outbox` on a dedicated pg connection (a {@link PgListener}:
+ *   reconnected with backoff 0.5 s → 30 s, the relay woken after every (re)connect to catch up),
  *   so a committed event is published within milliseconds; `pollIntervalMs` is the fallback.
  * - Exactly-once into the stream: several relays on one schema never hold the same row
  *   (SKIP LOCKED); a crash after publish and before commit re-publishes the row with the same

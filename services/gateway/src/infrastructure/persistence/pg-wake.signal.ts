@@ -1,77 +1,58 @@
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { PgListener } from '@notify/db';
 import type { Logger } from '@notify/logger';
 import type { WakeSignal } from '../../application/dispatcher';
 
-/**
- * The dispatcher's wake-up: a dedicated Postgres connection LISTENs on `channel`
- * (`<schema>_deliveries`, notified on insert / re-drive at commit) and resolves the pending
- * `wait`; without a notification `wait(ms)` resolves after `ms` (the poll). A lost connection
- * is logged and retried every 5 s until it is back (logged once, and the dispatcher woken: rows
- * may have come meanwhile); meanwhile the poll still works.
- */
-/** Wait between two attempts to get the LISTEN connection back, ms. */
+/** Wait between two attempts to get the LISTEN connection back, ms (each wait jittered between half and all of it). */
 const RECONNECT_MS = 5_000;
 
+/**
+ * The dispatcher's wake-up: a dedicated Postgres connection (a {@link PgListener} of @notify/db)
+ * LISTENs on `channel` (`<schema>_deliveries`, notified on insert / re-drive at commit) and
+ * resolves the pending `wait`; without a notification `wait(ms)` resolves after `ms` (the poll).
+ * A lost connection is retried every `reconnectMs` (jittered: between half and all of it) until
+ * it is back; the loss is logged at warn once, the failed attempts as one failure streak, the
+ * return at info once, and the return wakes the dispatcher (rows may have come meanwhile);
+ * meanwhile the poll still works.
+ */
 export class PgWakeSignal implements WakeSignal {
-  private client: Client | undefined;
+  private listener: PgListener | undefined;
   private waiters: Array<() => void> = [];
   private pending = false;
   private closed = false;
-  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ds: DataSource,
     private readonly channel: string,
+    /** `debug`, when the object has it (a pino logger does), gets the quiet failed reconnects. */
     private readonly logger: Pick<Logger, 'warn' | 'info'>,
-    /** Wait between two attempts to get a lost LISTEN connection back, ms. */
+    /** Wait between two attempts to get a lost LISTEN connection back, ms (jittered: between half and all of it). */
     private readonly reconnectMs: number = RECONNECT_MS,
   ) {}
 
-  /** Connects and LISTENs; rejects when that fails (at start: the caller decides; later attempts are retried here). */
+  /**
+   * Connects and LISTENs; rejects when that fails (at start: the caller decides, nothing is
+   * retried; later losses are retried here).
+   * @throws Error when called a second time.
+   */
   async start(): Promise<void> {
     if (this.closed) return;
     const o = this.ds.options as Extract<DataSource['options'], { type: 'postgres' }>;
-    const client = new Client({
-      connectionString: o.url, host: o.host, port: o.port, user: o.username,
-      password: typeof o.password === 'string' ? o.password : undefined, database: o.database, application_name: 'gateway-dispatcher-listen',
+    this.listener ??= new PgListener({
+      client: {
+        connectionString: o.url, host: o.host, port: o.port, user: o.username,
+        password: typeof o.password === 'string' ? o.password : undefined, database: o.database, application_name: 'gateway-dispatcher-listen',
+      },
+      channel: this.channel,
+      onNotification: () => this.poke(),
+      onConnected: ({ reconnected }) => {
+        if (reconnected) this.poke(); // rows may have come while it was away
+      },
+      logger: this.logger,
+      what: 'dispatcher',
+      reconnect: { initialMs: this.reconnectMs, maxMs: this.reconnectMs },
     });
-    client.on('notification', () => this.poke());
-    client.on('error', (err) => {
-      if (this.client !== client) return;
-      this.logger.warn({ err }, 'dispatcher LISTEN connection lost; polling until it is back');
-      this.client = undefined;
-      client.end().catch(() => undefined);
-      this.scheduleReconnect();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${this.channel}"`);
-    } catch (err) {
-      client.end().catch(() => undefined);
-      throw err;
-    }
-    if (this.closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.client = client;
-  }
-
-  /** Tries again every `reconnectMs` until connected (or closed); logs the return once. */
-  private scheduleReconnect(): void {
-    if (this.closed) return;
-    this.retry = setTimeout(() => {
-      this.start().then(
-        () => {
-          if (this.client) {
-            this.logger.info({}, 'dispatcher LISTEN reconnected');
-            this.poke(); // rows may have come while it was away
-          }
-        },
-        () => this.scheduleReconnect(),
-      );
-    }, this.reconnectMs);
+    await this.listener.start();
   }
 
   wait(ms: number): Promise<void> {
@@ -100,11 +81,10 @@ export class PgWakeSignal implements WakeSignal {
     for (const w of this.waiters.splice(0)) w();
   }
 
+  /** Ends the LISTEN connection and any reconnecting, and wakes a pending `wait`. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.retry);
     this.poke();
-    await this.client?.end().catch(() => undefined);
-    this.client = undefined;
+    await this.listener?.close();
   }
 }
