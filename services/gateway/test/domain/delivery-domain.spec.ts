@@ -48,6 +48,18 @@ describe('quietHoursEnd', () => {
     expect(quietHoursEnd(jakarta('21:30'), night)).toBeNull();
   });
 
+  it('ends at the local end minute across a DST change inside the window (Europe/Berlin, 2026: forward 29 March, back 25 October)', () => {
+    const berlin = { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Europe/Berlin' };
+    // Clocks go forward at 02:00 → 03:00: 23:00 CET to 06:00 CEST is 6 real hours, not 7.
+    expect(quietHoursEnd(new Date('2026-03-28T23:00:00+01:00'), berlin)?.toISOString()).toBe(new Date('2026-03-29T06:00:00+02:00').toISOString());
+    // Clocks go back at 03:00 → 02:00: 23:00 CEST to 06:00 CET is 8 real hours.
+    expect(quietHoursEnd(new Date('2026-10-24T23:00:00+02:00'), berlin)?.toISOString()).toBe(new Date('2026-10-25T06:00:00+01:00').toISOString());
+    // An end minute the spring-forward skips (02:30 does not exist on 29 March): the window ends at the change, 03:00 CEST.
+    expect(quietHoursEnd(new Date('2026-03-28T23:00:00+01:00'), { ...berlin, endMinute: 150 })?.toISOString()).toBe(new Date('2026-03-29T03:00:00+02:00').toISOString());
+    // No change on the way: as before.
+    expect(quietHoursEnd(new Date('2026-03-27T23:00:00+01:00'), berlin)?.toISOString()).toBe(new Date('2026-03-28T06:00:00+01:00').toISOString());
+  });
+
   it('handles a same-day window and no window', () => {
     const lunch = { startMinute: 12 * 60, endMinute: 13 * 60, timeZone: 'Asia/Jakarta' };
     expect(quietHoursEnd(jakarta('12:15'), lunch)?.toISOString()).toBe(jakarta('13:00').toISOString());
