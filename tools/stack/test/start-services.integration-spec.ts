@@ -35,6 +35,53 @@ function runStartServices(env: Record<string, string | undefined>): { status: nu
   return { status: run.status, stderr: run.stderr, stdout: run.stdout };
 }
 
+/**
+ * The runner as a terminal job (its own process group, so a SIGINT to `-pid` reaches it alone,
+ * not its services); stdout and stderr go to `onOutput` as they come.
+ */
+function spawnRunner(env: NodeJS.ProcessEnv, onOutput: (text: string) => void) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout!.on('data', (d: Buffer) => onOutput(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => onOutput(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited };
+}
+
+/** DROP SCHEMA … CASCADE of each name on the test database. */
+async function dropSchemas(names: string[]): Promise<void> {
+  const pg = new Client({ connectionString: testEnv().databaseUrl });
+  await pg.connect();
+  try {
+    for (const name of names) await pg.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+  } finally {
+    await pg.end();
+  }
+}
+
+/**
+ * The runner's environment for this test: the loopback Postgres, this test's NATS namespace and
+ * data folder, free ports, generated keys (the environment's NOTIFY_API_KEYS, SERVICE_API_KEY and
+ * STACK_INFO_FILE removed), then `extra`.
+ */
+function runnerEnv(nats: { url: string; namespace: string }, dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: testEnv().databaseUrl,
+    NATS_URL: nats.url,
+    NATS_NAMESPACE: nats.namespace,
+    STACK_PORTS: 'auto',
+    NOTIFY_DATA_DIR: dataDir,
+    SHUTDOWN_GRACE_MS: '5000',
+  };
+  for (const v of ['NOTIFY_API_KEYS', 'SERVICE_API_KEY', 'STACK_INFO_FILE']) delete env[v];
+  return { ...env, ...extra };
+}
+
+/** {@link runnerEnv} with the template and customer services' schemas `<prefix>_template`, `<prefix>_customer`. */
+function twoServiceEnv(prefix: string, nats: { url: string; namespace: string }, dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return runnerEnv(nats, dataDir, { TEMPLATE_DATABASE_SCHEMA: `${prefix}_template`, CUSTOMER_DATABASE_SCHEMA: `${prefix}_customer`, ...extra });
+}
+
 describe('npm run start:services without an external Postgres / NATS', () => {
   it('names both missing variables, points at npm start, starts nothing and exits 2', () => {
     const run = runStartServices({});
@@ -119,42 +166,23 @@ describe('npm run start:services with DATABASE_URL and NATS_URL', () => {
   });
 
   afterAll(async () => {
-    const pg = new Client({ connectionString: testEnv().databaseUrl });
-    await pg.connect();
-    try {
-      for (const s of services) {
-        await pg.query(`DROP SCHEMA IF EXISTS "${prefix}_${s}" CASCADE`);
-      }
-      await pg.query(`DROP SCHEMA IF EXISTS "${prefix}_scheduler_boss" CASCADE`);
-    } finally {
-      await pg.end();
-    }
+    await dropSchemas([...services.map((s) => `${prefix}_${s}`), `${prefix}_scheduler_boss`]);
     await nats.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('starts the five services as processes (migrations first, each SERVING) and Ctrl-C stops them all, exit 0', async () => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: testEnv().databaseUrl,
-      NATS_URL: nats.url,
-      NATS_NAMESPACE: nats.namespace,
-      STACK_PORTS: 'auto',
-      NOTIFY_DATA_DIR: dataDir,
-      SHUTDOWN_GRACE_MS: '5000',
+    const env = runnerEnv(nats, dataDir, {
       // Kept (its own simulator); the other three get free ports of this stack.
       FONNTE_BASE_URL: 'http://127.0.0.1:9191',
       // Not used (each service gets its own port): named in the banner.
       GRPC_PORT: '50051',
-    };
-    for (const v of ['NOTIFY_API_KEYS', 'SERVICE_API_KEY', 'STACK_INFO_FILE', 'WEBHOOK_SECRET', 'WABLAS_BASE_URL', 'TWILIO_BASE_URL', 'ADVANTA_BASE_URL', ...PROVIDER_CREDENTIAL_VARS]) delete env[v];
+    });
+    for (const v of ['WEBHOOK_SECRET', 'WABLAS_BASE_URL', 'TWILIO_BASE_URL', 'ADVANTA_BASE_URL', ...PROVIDER_CREDENTIAL_VARS]) delete env[v];
     for (const s of services) env[`${s.toUpperCase()}_DATABASE_SCHEMA`] = `${prefix}_${s}`;
     // Its own process group, like a terminal job: the SIGINT below goes to the whole group.
-    const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited } = spawnRunner(env, (text) => (output += text));
     try {
       await waitFor(() => output.includes('Ctrl-C stops them all') || child.exitCode !== null, { timeoutMs: 75_000, intervalMs: 250 });
       expect(child.exitCode).toBeNull();
@@ -228,37 +256,16 @@ describe('npm run start:services when a service fails to start', () => {
   });
 
   afterAll(async () => {
-    const pg = new Client({ connectionString: testEnv().databaseUrl });
-    await pg.connect();
-    try {
-      for (const s of ['template', 'customer']) await pg.query(`DROP SCHEMA IF EXISTS "${prefix}_${s}" CASCADE`);
-    } finally {
-      await pg.end();
-    }
+    await dropSchemas([`${prefix}_template`, `${prefix}_customer`]);
     await nats.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('says which one failed, drains the healthy ones ONCE (no second signal), sends itself no signal, writes no stack.json; exit 1', async () => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: testEnv().databaseUrl,
-      NATS_URL: nats.url,
-      NATS_NAMESPACE: nats.namespace,
-      STACK_PORTS: 'auto',
-      NOTIFY_DATA_DIR: dataDir,
-      SHUTDOWN_GRACE_MS: '5000',
-      TEMPLATE_DATABASE_SCHEMA: `${prefix}_template`,
-      CUSTOMER_DATABASE_SCHEMA: `${prefix}_customer`,
-      // Read by the customer service alone: the template service starts, the customer service refuses its config.
-      ROUTING_RULES_CACHE_TTL_MS: 'never',
-    };
-    for (const v of ['NOTIFY_API_KEYS', 'SERVICE_API_KEY', 'STACK_INFO_FILE']) delete env[v];
-    const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // ROUTING_RULES_CACHE_TTL_MS is read by the customer service alone: the template service starts, the customer service refuses its config.
+    const env = twoServiceEnv(prefix, nats, dataDir, { ROUTING_RULES_CACHE_TTL_MS: 'never' });
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited } = spawnRunner(env, (text) => (output += text));
     try {
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
@@ -295,13 +302,7 @@ describe('npm run start:services: a second Ctrl-C while a service does not drain
 
   afterAll(async () => {
     await lock?.end().catch(() => undefined);
-    const pg = new Client({ connectionString: testEnv().databaseUrl });
-    await pg.connect();
-    try {
-      for (const s of ['template', 'customer']) await pg.query(`DROP SCHEMA IF EXISTS "${prefix}_${s}" CASCADE`);
-    } finally {
-      await pg.end();
-    }
+    await dropSchemas([`${prefix}_template`, `${prefix}_customer`]);
     await nats.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -334,23 +335,9 @@ describe('npm run start:services: a second Ctrl-C while a service does not drain
     lock = new Client({ connectionString: testEnv().databaseUrl });
     await lock.connect();
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`notify.migrations.${prefix}_customer`]);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: testEnv().databaseUrl,
-      NATS_URL: nats.url,
-      NATS_NAMESPACE: nats.namespace,
-      STACK_PORTS: 'auto',
-      NOTIFY_DATA_DIR: dataDir,
-      SHUTDOWN_GRACE_MS: '5000',
-      TEMPLATE_DATABASE_SCHEMA: `${prefix}_template`,
-      CUSTOMER_DATABASE_SCHEMA: `${prefix}_customer`,
-    };
-    for (const v of ['NOTIFY_API_KEYS', 'SERVICE_API_KEY', 'STACK_INFO_FILE']) delete env[v];
-    const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const env = twoServiceEnv(prefix, nats, dataDir);
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited } = spawnRunner(env, (text) => (output += text));
     let template: number | undefined;
     try {
       // The runner starts the customer service once the template service serves.
