@@ -108,6 +108,13 @@ export const SendSpanAttr = {
   FAILOVER: 'notify.failover',
 } as const;
 
+/**
+ * After a round of a ticket's message ends, the loop claims again this soon (ms), once for all the
+ * rounds ending meanwhile, so the ticket's next message to that recipient (held back until then by
+ * the claim's ticket order, PgDeliveryStore.claimDue) does not wait for the poll interval.
+ */
+export const TICKET_ORDER_POKE_MS = 20;
+
 /** The default wait before the n-th retry (n from 1) of a round's failed bookkeeping, ms: 500, 1000, 2000 … at most 10 000. */
 export function bookkeepingBackoffMs(failures: number): number {
   return Math.min(10_000, 500 * 2 ** Math.max(0, Math.min(failures - 1, 5)));
@@ -197,6 +204,9 @@ export class Dispatcher {
   /** Aborted by {@link stop}: bookkeeping retries end (after one last try). */
   private stopping = new AbortController();
 
+  /** Pending {@link pokeSoon}. */
+  private pokeTimer: NodeJS.Timeout | undefined;
+
   /** The claim loop's failures, logged as one outage (@notify/logger failureStreak). */
   private readonly claimFailures: FailureStreak;
 
@@ -229,10 +239,26 @@ export class Dispatcher {
    */
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.pokeTimer);
+    this.pokeTimer = undefined;
     this.stopping.abort();
     this.o.wake.poke();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Wakes the loop {@link TICKET_ORDER_POKE_MS} from now (once for all the rounds that end
+   * meanwhile): a round of a ticket's message has ended, and the ticket's next message to the
+   * same recipient, held back by the claim's ticket order, can go now instead of after the poll.
+   */
+  private pokeSoon(): void {
+    if (this.pokeTimer || !this.running) return;
+    this.pokeTimer = setTimeout(() => {
+      this.pokeTimer = undefined;
+      this.o.wake.poke();
+    }, TICKET_ORDER_POKE_MS);
+    this.pokeTimer.unref?.();
   }
 
   /** One pass (tests drive it directly with a fake clock): expire leases, claim, send; resolves when those sends are recorded. */
@@ -321,7 +347,11 @@ export class Dispatcher {
     for (const d of claimed) {
       const p = this.tracedRound(d)
         .catch((err: unknown) => this.o.logger.error({ err, delivery_id: d.id }, 'dispatcher: round failed without bookkeeping; the lease will expire'))
-        .finally(() => this.inFlight.delete(p));
+        .finally(() => {
+          this.inFlight.delete(p);
+          // The next message of its ticket to this recipient may have waited for it (claimDue's ticket order).
+          if (d.ticketId) this.pokeSoon();
+        });
       this.inFlight.add(p);
     }
     return { started: claimed.length, backlog, pacedFull, pinnedFull };

@@ -695,6 +695,14 @@ export class PgDeliveryStore implements DeliveryStore {
    * claiming UPDATE in one message (its times and limits inlined as literals); the rate limit's
    * one read of the recipients' recent and in-flight sends (only when the gate asks); one UPDATE
    * for the held rows (only when there are any); COMMIT.
+   * Ticket order: a row with a ticket is not claimed while an older delivery of the same ticket to
+   * the same recipient (created before it) is due (QUEUED, DEFERRED, FAILED with due_at <= now) or
+   * SENDING: it is claimed by a later pass, once that one is sent (or held by the gate, or given
+   * up), so a ticket's messages reach a recipient in the order they were created also when several
+   * are due at once (the end of quiet hours, a provider back after an outage), across replicas
+   * too. An older row deferred to later (quiet hours, rate limit, its retry backoff) does not hold
+   * a newer one back (an URGENT message still bypasses quiet hours). Rows without a ticket
+   * (broadcasts, Notify to a phone, replies) are not ordered this way.
    * `channelLimits` (the dispatcher's provider pacing): at most that many rows of each channel
    * named (a channel not named: up to `limit`), each channel's oldest due first (one locking
    * sub-select per channel over the `deliveries_claim_channel_idx` index); the rows not taken are
@@ -729,10 +737,17 @@ export class PgDeliveryStore implements DeliveryStore {
     const skipped = pinned.filter(([, n]) => n === 0).map(([p]) => `'${p}'`);
     const capped = pinned.filter(([, n]) => n > 0);
     const at = (d: Date): string => `'${d.toISOString()}'::timestamptz`;
+    // A row of a ticket waits while an older message of that ticket to the same recipient is due
+    // or being sent (one index probe per candidate with a ticket: deliveries_ticket_order_idx).
+    const inTicketOrder = `(d.ticket_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.t.d} e
+        WHERE e.ticket_id = d.ticket_id AND e.recipient = d.recipient AND (e.created_at, e.id) < (d.created_at, d.id)
+          AND e.ticket_id IS NOT NULL AND e.status IN ('QUEUED', 'DEFERRED', 'FAILED', 'SENDING')
+          AND (e.status = 'SENDING' OR e.due_at <= ${at(now)})))`;
     const dueRows = (n: number, channel?: Channel): string =>
-      `SELECT id${capped.length > 0 ? ', due_at, pinned_provider' : ''} FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= ${at(now)}${channel ? ` AND channel = '${channel}'` : ''}${
-        skipped.length > 0 ? ` AND (pinned_provider IS NULL OR pinned_provider NOT IN (${skipped.join(', ')}))` : ''}
-        ORDER BY due_at LIMIT ${n} FOR UPDATE SKIP LOCKED`;
+      `SELECT d.id${capped.length > 0 ? ', d.due_at, d.pinned_provider' : ''} FROM ${this.t.d} d WHERE d.status IN ('QUEUED', 'DEFERRED', 'FAILED') AND d.due_at <= ${at(now)}${channel ? ` AND d.channel = '${channel}'` : ''}${
+        skipped.length > 0 ? ` AND (d.pinned_provider IS NULL OR d.pinned_provider NOT IN (${skipped.join(', ')}))` : ''}
+        AND ${inTicketOrder}
+        ORDER BY d.due_at LIMIT ${n} FOR UPDATE OF d SKIP LOCKED`;
     const set = `UPDATE ${this.t.d} SET status = 'SENDING', lease_until = ${at(new Date(now.getTime() + leaseMs))}, updated_at = ${at(now)}`;
     // BEGIN, the planner guard and the claim in one message (the values inlined are a
     // server-side time, integers, channel names of the fixed set and provider names checked

@@ -1,0 +1,108 @@
+// A ticket's messages to one recipient reach the provider in the order they were created, also
+// when several are due at once (the end of quiet hours, a provider back after an outage) and
+// two dispatchers (replicas) share the queue: PgDeliveryStore.claimDue does not claim a row of a
+// ticket while an older one of that ticket to the same recipient is due or being sent. Real
+// Postgres and the Fonnte simulator over HTTP; the simulator holds its first request back, so
+// without the ticket order the later messages would overtake it.
+import { randomUUID } from 'node:crypto';
+import { createLogger } from '@notify/logger';
+import { startFonnteSim, type FonnteSimHandle } from '@notify/provider-sim';
+import { waitFor } from '@notify/testing';
+import { Dispatcher, type NewDelivery } from '../../src/application';
+import type { DeliveryRecord, Priority } from '../../src/domain';
+import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
+import { FonnteAdapter, ProviderChain } from '../../src/infrastructure/providers';
+import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
+
+jest.setTimeout(60_000);
+
+describe('dispatcher: a ticket\'s messages to one recipient go in the order they were created (Postgres + Fonnte simulator)', () => {
+  let schema: GatewaySchema;
+  let store: PgDeliveryStore;
+  let fonnte: FonnteSimHandle;
+  let chain: ProviderChain;
+  const logger = createLogger({ service: 'gateway-ticket-order-it', level: 'warn' });
+  const running: Dispatcher[] = [];
+
+  beforeAll(async () => {
+    schema = await openGatewaySchema('gw_ticket_order', 4);
+    store = new PgDeliveryStore(schema.ds, { schema: schema.pg.schema, namespace: 'tns' });
+    fonnte = await startFonnteSim({ port: 0, token: 'ft', receiptDelaysMs: false });
+    chain = new ProviderChain('whatsapp', [new FonnteAdapter({ baseUrl: fonnte.url, token: 'ft' })], { timeoutMs: 5000 });
+  });
+  afterEach(async () => {
+    for (const d of running.splice(0)) await d.stop();
+    await fonnte.clearFault();
+  });
+  afterAll(async () => {
+    chain?.close();
+    await fonnte?.close();
+    await schema?.close();
+  });
+
+  const phone = () => `62813${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  /** One notification with one delivery of `ticketId` to `recipient` (created now, due now). */
+  async function queue(recipient: string, ticketId: string | null, body: string, priority: Priority = 'NORMAL', quietHours: NewDelivery['quietHours'] = null): Promise<DeliveryRecord> {
+    const now = new Date();
+    const { notification } = await store.createNotification({
+      source: 'EVENT', idempotencyKey: randomUUID(), notificationType: 'TICKET_CREATED', priority, templateKey: 'k', ticketId,
+      actor: null, variables: null, request: null,
+    }, now);
+    const row: NewDelivery = {
+      idempotencyKey: `${notification.id}|${recipient}`, notificationType: 'TICKET_CREATED', ticketId, sourceEventId: null, recipient,
+      recipientKind: 'CUSTOMER', recipientId: null, recipientName: '', channel: 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
+      body, fallbackBody: null, fallbackTemplateVersion: null, quietHours,
+    };
+    return (await store.insertFinalPage(notification.id, [row], 0, now)).deliveries[0]!;
+  }
+  function start(): Dispatcher {
+    const d = new Dispatcher({
+      store, channels: { WHATSAPP: chain }, wake: { wait: (ms) => new Promise((r) => setTimeout(r, ms)), poke: () => undefined }, logger, clock: () => new Date(),
+      workers: 8, batchSize: 8, pollMs: 100, leaseMs: 30_000, maxRounds: 3, backoff: () => 1000, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0,
+      costs: {},
+    });
+    running.push(d);
+    d.start();
+    return d;
+  }
+  const textsTo = (to: string) => fonnte.messages().filter((m) => m.to === to).map((m) => m.text);
+
+  it('six messages of one ticket due at once (deferred, the newest due first), two dispatchers, the first send held back 400 ms: received in creation order', async () => {
+    const to = phone();
+    const ticket = randomUUID();
+    const bodies = ['1 TIKET DITERIMA', '2 TEKNISI DITUGASKAN', '3 DIMULAI', '4 SELESAI', '5 SURVEI', '6 TERIMA KASIH'];
+    const rows: DeliveryRecord[] = [];
+    for (const b of bodies) rows.push(await queue(to, ticket, b));
+    // As after quiet hours and a rate limit: all DEFERRED and due now, the newest due earliest
+    // (claims take the oldest due first, so without the ticket order they would go newest first).
+    for (const [i, r] of rows.entries()) {
+      await schema.ds.query(`UPDATE "${schema.pg.schema}".deliveries SET status = 'DEFERRED', due_at = now() - make_interval(secs => $2) WHERE id = $1`, [r.id, i + 1]);
+    }
+    // Another ticket's message and one without a ticket to the same number are not held behind them.
+    const other = await queue(to, randomUUID(), 'other ticket');
+    const loose = await queue(to, null, 'no ticket');
+    await fonnte.setFault({ mode: 'slow', delay_ms: 400, times: 1 });
+    start();
+    start();
+    await waitFor(() => (textsTo(to).length >= bodies.length + 2 ? true : null), { timeoutMs: 30_000, description: 'all eight messages at the simulator' });
+    expect(textsTo(to).filter((t) => /^\d /.test(t))).toEqual(bodies);
+    expect(textsTo(to)).toHaveLength(bodies.length + 2);
+    expect((await store.delivery(other.id))!.status).toBe('SENT');
+    expect((await store.delivery(loose.id))!.status).toBe('SENT');
+  });
+
+  it('an older message deferred by quiet hours does not hold back a newer URGENT one of the same ticket', async () => {
+    const to = phone();
+    const ticket = randomUUID();
+    // A quiet window around now, in UTC: [now - 1 h, now + 1 h) in minutes after midnight.
+    const minute = new Date().getUTCHours() * 60 + new Date().getUTCMinutes();
+    const quiet = { startMinute: (minute + 1440 - 60) % 1440, endMinute: (minute + 60) % 1440, timeZone: 'UTC' };
+    const normal = await queue(to, ticket, 'normal, quiet hours', 'NORMAL', quiet);
+    const urgent = await queue(to, ticket, 'urgent', 'URGENT', quiet);
+    start();
+    await waitFor(() => (textsTo(to).length >= 1 ? true : null), { timeoutMs: 20_000, description: 'the urgent message at the simulator' });
+    expect(textsTo(to)).toEqual(['urgent']);
+    expect((await store.delivery(urgent.id))!.status).toBe('SENT');
+    expect((await store.delivery(normal.id))!).toMatchObject({ status: 'DEFERRED' });
+  });
+});
