@@ -1,7 +1,7 @@
 import { NotFoundError } from '@notify/errors';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import type { Job, JobActor, JobBoard, JobStatus, StaffDirectory, StaffMember } from './reply.ports';
+import type { Job, JobActor, JobBoard, JobStatus, OptOutRegistry, StaffDirectory, StaffMember } from './reply.ports';
 
 /**
  * gRPC adapters of the reply flow's ports. The clients are made by the caller with
@@ -46,6 +46,23 @@ export class GrpcStaffDirectory implements StaffDirectory {
       if (err instanceof NotFoundError) return null;
       throw err;
     }
+  }
+}
+
+/** customer OptOut(phone, WHATSAPP, reason) as the {@link OptOutRegistry} (the role `service` may call it). */
+export class GrpcOptOutRegistry implements OptOutRegistry {
+  constructor(
+    private readonly client: customerv1.CustomerServiceClient,
+    private readonly deadlineMs: number = DEFAULT_REPLY_DEADLINE_MS,
+  ) {}
+
+  async optOutOfWhatsApp(phone: string, reason: string): Promise<void> {
+    await callUnary(
+      this.client,
+      'optOut',
+      customerv1.OptOutRequest.fromPartial({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: reason.slice(0, 500) }),
+      { deadline: Date.now() + this.deadlineMs },
+    );
   }
 }
 

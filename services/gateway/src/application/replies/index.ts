@@ -1,6 +1,6 @@
 import type { Logger } from '@notify/logger';
 import type { customerv1, ticketv1 } from '@notify/proto';
-import { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory } from './grpc-reply.adapters';
+import { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory } from './grpc-reply.adapters';
 import type { CustomerDirectory, InboundDedupe, JobMessageLog, ReplySender, TechnicianReplyHandler } from './reply.ports';
 import { TechnicianReplyUseCase } from './technician-reply.use-case';
 
@@ -8,12 +8,13 @@ export * from './reply.ports';
 export { REPLY_TEXTS } from './reply-texts';
 export { decideJob, displayPhone, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 export { TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
-export { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
+export { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
+export { isStopCommand } from './stop-command';
 export { DEFAULT_INBOUND_DEDUPE_CAPACITY, InMemoryInboundDedupe } from './in-memory-inbound.dedupe';
 
 /** Dependencies of {@link createTechnicianReplyHandler}. */
 export interface TechnicianReplyHandlerDeps {
-  /** Customer service client (createClient with an API key of role `service`): GetStaff by phone. */
+  /** Customer service client (createClient with an API key of role `service`): GetStaff by phone, OptOut on a STOP reply. */
   readonly customer: customerv1.CustomerServiceClient;
   /** Ticket service client (createClient with an API key of role `service`): ListTickets, GetTicket, AssignTicket, StartTicket, CompleteTicket. */
   readonly ticket: ticketv1.TicketServiceClient;
@@ -58,6 +59,7 @@ export function createTechnicianReplyHandler(deps: TechnicianReplyHandlerDeps): 
   if (!Number.isFinite(deadlineMs) || deadlineMs <= 0) throw new RangeError(`deadlineMs must be a positive number of ms, got ${deadlineMs}`);
   return new TechnicianReplyUseCase({
     staff: new GrpcStaffDirectory(deps.customer, deadlineMs),
+    optOuts: new GrpcOptOutRegistry(deps.customer, deadlineMs),
     jobs: new GrpcJobBoard(deps.ticket, deadlineMs),
     sender: deps.sender,
     logger: deps.logger,

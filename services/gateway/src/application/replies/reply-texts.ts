@@ -72,7 +72,20 @@ export const REPLY_TEXTS = {
   /** A number that is no staff member's (also what a customer writing to this number reads). */
   unknownSender: (): string =>
     'Maaf, nomor Anda tidak terdaftar sebagai teknisi, sehingga pesan ini tidak dapat diproses otomatis. ' +
-    'Teknisi: minta admin mendaftarkan nomor WhatsApp Anda. Pelanggan: silakan hubungi customer service kami.',
+    'Teknisi: minta admin mendaftarkan nomor WhatsApp Anda. Pelanggan: silakan hubungi customer service kami, ' +
+    'atau balas *STOP* bila tidak ingin menerima pesan WhatsApp dari kami lagi.',
+
+  /** STOP from a number that is not staff: it is opted out of WhatsApp. */
+  optedOut: (): string =>
+    'Baik, nomor Anda tidak akan menerima pesan WhatsApp dari kami lagi. ' +
+    'Bila ingin menerimanya kembali, silakan hubungi customer service kami.',
+
+  /** STOP whose opt-out could not be recorded (the customer service did not answer). */
+  optOutFailed: (): string => 'Maaf, permintaan berhenti Anda belum dapat diproses karena gangguan sistem. Silakan balas *STOP* lagi dalam beberapa menit.',
+
+  /** STOP from a staff member: not opted out (job messages are their work). */
+  optOutRefused: (name: string): string =>
+    `Halo ${v(name)}, nomor ini terdaftar sebagai staf, jadi pesan pekerjaan tetap dikirim ke nomor ini. Hubungi admin untuk mengubahnya. Tidak ada perubahan.`,
 
   /** Staff, but not a technician. */
   notATechnician: (name: string): string =>

@@ -79,6 +79,10 @@ export type ReplyAction =
   | 'already_taken'
   /** The text is not "1": nothing changed, the answer explains what "1" does. */
   | 'not_a_command'
+  /** STOP (or BERHENTI / UNSUBSCRIBE) from a number that is not staff: the number is opted out of WhatsApp (customer OptOut), the answer confirms it. */
+  | 'opted_out'
+  /** STOP from a staff member's number: not opted out (their job messages are their work), the answer says whom to ask. */
+  | 'opt_out_refused'
   /** This (provider, message id) was already handled: nothing done, nothing sent. */
   | 'duplicate'
   /** A dependency failed (unavailable, timeout, unexpected error): nothing known to have changed. */
@@ -102,6 +106,20 @@ export interface TechnicianReplyHandler {
    * delivers the message again (Fonnte retries non-200 answers, providers.md §1.7).
    */
   handle(msg: InboundReply): Promise<ReplyResult>;
+}
+
+/**
+ * Records that a number no longer wants WhatsApp messages (the customer service's OptOut,
+ * customer_service.proto: "Roles: … service (the gateway on a STOP reply)"). Recipient
+ * resolution then leaves the number out of WhatsApp deliveries.
+ */
+export interface OptOutRegistry {
+  /**
+   * Opts `phone` (E.164 digits without `+`) out of the WhatsApp channel with `reason` (free text,
+   * ≤ 500 characters). Idempotent (an existing opt-out is kept). Rejects with UnavailableError /
+   * TimeoutError when the customer service cannot answer.
+   */
+  optOutOfWhatsApp(phone: string, reason: string): Promise<void>;
 }
 
 /** A staff member as the reply flow needs it. */

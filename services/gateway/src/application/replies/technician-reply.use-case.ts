@@ -11,6 +11,7 @@ import type {
   JobActor,
   JobBoard,
   JobMessageLog,
+  OptOutRegistry,
   ReplyAction,
   ReplyPriority,
   ReplyResult,
@@ -19,6 +20,7 @@ import type {
   StaffMember,
   TechnicianReplyHandler,
 } from './reply.ports';
+import { isStopCommand } from './stop-command';
 import { decideJob, isJobCommand, normalizeSenderPhone, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 
 /** Dependencies of {@link TechnicianReplyUseCase}. */
@@ -38,6 +40,8 @@ export interface TechnicianReplyUseCaseDeps {
   readonly messages?: JobMessageLog;
   /** The ticket's customer for the take confirmation; absent (or failing) = those lines show `-`. */
   readonly customers?: CustomerDirectory;
+  /** Where a STOP reply opts the number out (rule 4b); absent = STOP is handled as any other text. */
+  readonly optOuts?: OptOutRegistry;
 }
 
 /** The answers that confirm a step the technician made: URGENT; every other answer is HIGH ({@link ReplyPriority}). */
@@ -62,8 +66,16 @@ type Unavailable = { readonly unavailable: Job };
  *    again later (Fonnte retries non-200 answers, providers.md §1.7) instead of it being lost.
  * 3. The sender's number is normalized to E.164 digits ({@link normalizeSenderPhone}); not a
  *    number → `unknown_sender`, nothing sent (there is no one to answer).
- * 4. Staff lookup (customer GetStaff by phone): none → `unknown_sender`; staff but not a
- *    technician, or an inactive technician → `not_a_technician`. Nothing changes.
+ * 4. Staff lookup (customer GetStaff by phone), then:
+ *    b. STOP (`isStopCommand`: STOP, BERHENTI, UNSUBSCRIBE alone, any case) outside a group:
+ *       from a number that is no staff member's → `opted_out`: the number is opted out of
+ *       WhatsApp (customer OptOut, reason `STOP reply via <provider>`; resolution leaves it out
+ *       from then on; messages already queued still go) and the answer confirms it (this
+ *       answer is the last message it gets); a failed OptOut → `failed`, "send STOP again",
+ *       nothing recorded. From staff → `opt_out_refused`, nothing changes: their job messages
+ *       are their work, an admin changes that;
+ *    c. no staff member → `unknown_sender` (the answer mentions STOP); staff but not a
+ *       technician, or an inactive technician → `not_a_technician`. Nothing changes.
  * 5. Text trimmed other than "1" → `not_a_command` with a help text stating what "1" does.
  * 6. "1" answers the latest job message the technician received:
  *    a. with a `messages` log, the latest job message the gateway sent (a provider accepted) to
@@ -146,12 +158,25 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
 
   private async decide(msg: InboundReply, phone: string, log: Logger): Promise<ReplyResult> {
     const staff = await this.deps.staff.findByPhone(phone);
+    if (this.deps.optOuts && !msg.isGroup && isStopCommand(msg.text)) return this.stop(this.deps.optOuts, staff, phone, msg, log);
     if (!staff) return { action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() };
     if (!staff.isTechnician) return { action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician(staff.name) };
     if (!staff.active) return { action: 'not_a_technician', reply: REPLY_TEXTS.inactiveTechnician(staff.name) };
     if (!isJobCommand(msg.text)) return { action: 'not_a_command', reply: REPLY_TEXTS.notACommand() };
     const address = msg.isGroup && msg.group ? msg.group : phone;
     return this.press1(staff, address, phone, log.child({ staff_id: staff.id }));
+  }
+
+  /** Rule 4b of {@link handle}: STOP. */
+  private async stop(optOuts: OptOutRegistry, staff: StaffMember | null, phone: string, msg: InboundReply, log: Logger): Promise<ReplyResult> {
+    if (staff) return { action: 'opt_out_refused', reply: REPLY_TEXTS.optOutRefused(staff.name) };
+    try {
+      await optOuts.optOutOfWhatsApp(phone, `STOP reply via ${msg.provider}`);
+    } catch (err) {
+      log.error({ err, phone: maskPhone(phone) }, 'STOP reply: the opt-out could not be recorded');
+      return { action: 'failed', reply: REPLY_TEXTS.optOutFailed() };
+    }
+    return { action: 'opted_out', reply: REPLY_TEXTS.optedOut() };
   }
 
   /** Rules 6 and 7 of {@link handle}. */

@@ -1,0 +1,12 @@
+/** The words that ask to stop receiving WhatsApp messages (upper-cased; Indonesian and English). */
+const STOP_WORDS: ReadonlySet<string> = new Set(['STOP', 'BERHENTI', 'UNSUBSCRIBE']);
+
+/**
+ * True when an inbound text asks to stop receiving messages: `STOP`, `BERHENTI` or `UNSUBSCRIBE`
+ * alone, in any case, trimmed, with trailing punctuation (`stop.`, `Stop!`) ignored. A longer text
+ * that merely contains the word ("jangan stop layanan saya") is not one.
+ */
+export function isStopCommand(text: string): boolean {
+  const word = (text ?? '').trim().replace(/[.!?\s]+$/u, '').toUpperCase();
+  return STOP_WORDS.has(word);
+}

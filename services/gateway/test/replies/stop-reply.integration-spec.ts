@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { callUnary } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
+import { commonv1, customerv1 } from '@notify/proto';
+import { createTechnicianReplyHandler, InMemoryInboundDedupe, isStopCommand, REPLY_TEXTS, type InboundReply, type TechnicianReplyHandler } from '../../src/application/replies';
+import { GrpcRecipientDirectory } from '../../src/infrastructure/clients/grpc-recipient.directory';
+import { RecordingReplySender, startReplyStack, type ReplyStack } from './support/reply-stack';
+
+/**
+ * A STOP reply (customer_service.proto OptOut: "service (the gateway on a STOP reply)") against
+ * the REAL customer service over gRPC: from a number that is not staff it records a WhatsApp
+ * opt-out and confirms; from staff it changes nothing and says whom to ask; in a group it is
+ * chatter. Only the outbound WhatsApp send is replaced by a recording sender.
+ */
+describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
+  let stack: ReplyStack;
+  let sender: RecordingReplySender;
+  let handler: TechnicianReplyHandler;
+
+  beforeAll(async () => {
+    stack = await startReplyStack('stopreply');
+    sender = new RecordingReplySender();
+    handler = createTechnicianReplyHandler({
+      customers: new GrpcRecipientDirectory(stack.customer),
+      customer: stack.customer,
+      ticket: stack.ticket,
+      sender,
+      logger: createLogger({ service: 'gateway', level: 'silent' }),
+      dedupe: new InMemoryInboundDedupe(100),
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  let seq = 0;
+  const freshPhone = () => `628138${String(Date.now() % 1e5).padStart(5, '0')}${String(++seq).padStart(2, '0')}`;
+  const reply = (from: string, text: string, extra: Partial<InboundReply> = {}) =>
+    handler.handle({ provider: 'fonnte', from, text, isGroup: false, messageId: randomUUID(), ...extra });
+  /** The opt-out recorded for `phone` (OptOut is idempotent: an existing one comes back unchanged). */
+  const optOutOf = async (phone: string) =>
+    (await callUnary(stack.adminCustomer, 'optOut', customerv1.OptOutRequest.fromPartial({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: 'probe' }))).optOut!;
+
+  it('recognises STOP, BERHENTI and UNSUBSCRIBE alone, in any case, not inside a sentence', () => {
+    for (const t of ['STOP', ' stop ', 'Stop!', 'berhenti.', 'UNSUBSCRIBE']) expect(isStopCommand(t)).toBe(true);
+    for (const t of ['1', 'stop dulu', 'jangan stop layanan saya', 'STOPP', '']) expect(isStopCommand(t)).toBe(false);
+  });
+
+  it('STOP from a number that is not staff opts it out of WhatsApp and confirms it (once: a retried webhook does nothing)', async () => {
+    const phone = freshPhone();
+    const messageId = randomUUID();
+    const r = await reply(phone, 'Stop', { messageId });
+    expect(r).toEqual({ action: 'opted_out', reply: REPLY_TEXTS.optedOut() });
+    expect(sender.to(phone)).toEqual([{ to: phone, text: REPLY_TEXTS.optedOut(), provider: 'fonnte', priority: 'HIGH' }]);
+    const recorded = await optOutOf(phone);
+    expect(recorded).toMatchObject({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: 'STOP reply via fonnte' });
+    expect(await reply(phone, 'Stop', { messageId })).toEqual({ action: 'duplicate', reply: '' });
+    expect(sender.to(phone)).toHaveLength(1);
+  });
+
+  it('STOP from a staff member changes nothing and says an admin changes it; in a group it is chatter', async () => {
+    const phone = freshPhone();
+    const staff = (await callUnary(stack.adminCustomer, 'createStaff', customerv1.CreateStaffRequest.fromPartial({ name: 'Andi Teknisi', phone, role: commonv1.Role.ROLE_TECHNICIAN, workZones: ['karawang'] }))).staff!;
+    const r = await reply(phone, 'STOP');
+    expect(r).toEqual({ action: 'opt_out_refused', reply: REPLY_TEXTS.optOutRefused(staff.name) });
+    expect(sender.to(phone).map((s) => s.text)).toEqual([REPLY_TEXTS.optOutRefused(staff.name)]);
+    // Not opted out: the probe's own opt-out is the first one recorded.
+    expect((await optOutOf(phone)).reason).toBe('probe');
+
+    const stranger = freshPhone();
+    expect(await reply(stranger, 'STOP', { isGroup: true, group: '120363000000000000@g.us' })).toEqual({ action: 'not_a_command', reply: '' });
+    expect((await optOutOf(stranger)).reason).toBe('probe');
+  });
+});
