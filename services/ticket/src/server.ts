@@ -120,7 +120,7 @@ export async function startTicketService(
     const customers = overrides.customers ?? directories.customers;
     const deps = { uow, writer, clock, ids: uuidGenerator };
 
-    const registered = new HandleCustomerRegisteredUseCase({ ...deps, numbers });
+    const registered = new HandleCustomerRegisteredUseCase(deps);
     const deadLetters = createDeadLetterRecorder(dataSource, { schema });
     const consumer: ConsumerHandle = await consumeCustomerRegistered(bus, customerRegisteredHandler(registered, logger), {
       ...(ns ? { ns } : {}),

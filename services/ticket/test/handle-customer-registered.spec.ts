@@ -42,6 +42,15 @@ describe('HandleCustomerRegistered', () => {
     expect(f.store.outbox).toHaveLength(1);
   });
 
+  it('a redelivered registration uses no PSB number: the next PSB ticket takes the next one', async () => {
+    const f = ticketFixture();
+    await f.uc.registered.execute(message);
+    await f.uc.registered.execute(message);
+    await Promise.all([f.uc.registered.execute(message), f.uc.registered.execute({ ...message, eventId: '22222222-2222-4222-8222-222222222222' })]);
+    const next = await f.uc.registered.execute({ ...message, customerId: 'cust-78' });
+    expect(next.outcome === 'created' ? next.ticket.number : null).toBe('PSB-20261122-0002');
+  });
+
   it('creates one ticket when two deliveries race', async () => {
     const f = ticketFixture();
     const results = await Promise.all([f.uc.registered.execute(message), f.uc.registered.execute(message)]);

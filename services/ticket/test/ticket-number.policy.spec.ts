@@ -1,4 +1,4 @@
-import { formatTicketNumber, isTicketNumber, ticketDayKey } from '../src/domain';
+import { canonicalTicketNumber, formatTicketNumber, isTicketNumber, ticketDayKey } from '../src/domain';
 
 describe('ticket numbers', () => {
   it.each([
@@ -28,5 +28,13 @@ describe('ticket numbers', () => {
     expect(isTicketNumber('00000000-0000-4000-8000-000000000001')).toBe(false);
     expect(isTicketNumber('GGN-2026112-0001')).toBe(false);
     expect(isTicketNumber('TKT-20261122-0001')).toBe(false);
+  });
+
+  it('reads a number typed in any case as its canonical upper case', () => {
+    expect(canonicalTicketNumber('ggn-20261207-0001')).toBe('GGN-20261207-0001');
+    expect(canonicalTicketNumber(' Psb-20261207-0012 ')).toBe('PSB-20261207-0012');
+    expect(canonicalTicketNumber('GGN-20261207-0001')).toBe('GGN-20261207-0001');
+    expect(canonicalTicketNumber('ggn-2026120-0001')).toBeNull();
+    expect(canonicalTicketNumber('00000000-0000-4000-8000-000000000001')).toBeNull();
   });
 });

@@ -118,6 +118,23 @@ describe('ticket persistence (Postgres)', () => {
     expect(await seq.next('GANGGUAN', '20261122')).toBe(1);
   });
 
+  it('a number drawn in a unit of work rolls back with it; concurrent units of work draw distinct numbers', async () => {
+    await expect(uow.run(async (tx) => { await tx.numbers.next('PSB', '20261130'); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
+    expect(await uow.run((tx) => tx.numbers.next('PSB', '20261130'))).toBe(1);
+    const drawn = await Promise.all(Array.from({ length: 8 }, () => uow.run((tx) => tx.numbers.next('PSB', '20261130'))));
+    expect([...drawn].sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('gives a number back only while it is still the last one drawn (a gap, never a duplicate)', async () => {
+    const seq = new PgTicketNumberSequence(ds.manager, pg.schema);
+    expect(await seq.next('GANGGUAN', '20261130')).toBe(1);
+    expect(await seq.next('GANGGUAN', '20261130')).toBe(2);
+    expect(await seq.release('GANGGUAN', '20261130', 1)).toBe(false);
+    expect(await seq.release('GANGGUAN', '20261130', 2)).toBe(true);
+    expect(await seq.next('GANGGUAN', '20261130')).toBe(2);
+    expect(await seq.release('GANGGUAN', '20261201', 1)).toBe(false);
+  });
+
   it('hands out unique numbers when two replicas draw mixed keys at once (batched upserts)', async () => {
     const a = new PgTicketNumberSequence(ds.manager, pg.schema);
     const b = new PgTicketNumberSequence(ds.manager, pg.schema);

@@ -136,6 +136,35 @@ describe('ticket service: request validation (gRPC + Postgres)', () => {
     });
   });
 
+  it('takes a ticket number in any case wherever it takes a number (`ggn-20261207-0001` was INVALID_ARGUMENT)', async () => {
+    const t = await create();
+    const lower = t.number.toLowerCase();
+    const mixed = `${t.number.slice(0, 1)}${t.number.slice(1, 3).toLowerCase()}${t.number.slice(3)}`;
+    expect((await callUnary(admin, 'getTicket', { id: lower })).ticket).toMatchObject({ id: t.id, number: t.number });
+    expect((await callUnary(admin, 'getTicket', { id: ` ${mixed} ` })).ticket?.id).toBe(t.id);
+    expect((await callUnary(admin, 'getTicket', { id: t.id.toUpperCase() })).ticket?.id).toBe(t.id);
+    // WatchTickets filtered by the lower-case number sees the ticket's next event.
+    const stream = admin.watchTickets(ticketv1.WatchTicketsRequest.fromPartial({ ticketId: lower }));
+    const got = new Promise<ticketv1.WatchTicketsResponse | Error>((resolve) => {
+      stream.on('data', (r: ticketv1.WatchTicketsResponse) => resolve(r));
+      stream.on('error', (e: Error) => resolve(e));
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the stream is open before the change
+    const assigned = await callUnary(admin, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: lower, technicianId: TECH.id }));
+    expect(assigned.ticket).toMatchObject({ id: t.id, technicianId: TECH.id });
+    const first = await got;
+    stream.cancel();
+    expect(first).toMatchObject({ event: { ticket: { id: t.id, number: t.number } } });
+    await callUnary(admin, 'startTicket', ticketv1.StartTicketRequest.fromPartial({ ticketId: lower }));
+    await callUnary(admin, 'completeTicket', ticketv1.CompleteTicketRequest.fromPartial({ ticketId: mixed, notes: 'ok' }));
+    expect((await callUnary(admin, 'getTicket', { id: lower })).ticket?.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_COMPLETED);
+    const other = await create();
+    await callUnary(admin, 'escalateTicket', ticketv1.EscalateTicketRequest.fromPartial({ ticketId: other.number.toLowerCase(), reason: 'lama' }));
+    await callUnary(admin, 'cancelTicket', ticketv1.CancelTicketRequest.fromPartial({ ticketId: other.number.toLowerCase(), reason: 'batal' }));
+    expect((await callUnary(admin, 'getTicket', { id: other.number.toLowerCase() })).ticket?.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_CANCELLED);
+    await invalid(callUnary(admin, 'getTicket', { id: 'ggn-2026-0001' }), 'id', /id: must be a ticket id/);
+  });
+
   describe('CreateTicket text limits agree with the contract, and nothing is cut silently', () => {
     it('an empty title and description name `title`', async () => {
       await invalid(callUnary(admin, 'createTicket', createReq({ title: '', description: '' })), 'title', 'title: is required');

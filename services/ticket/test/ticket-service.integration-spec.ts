@@ -314,6 +314,36 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     expect(events.map((e) => e.subject.split('.').pop())).toEqual(['created', 'cancelled']);
   });
 
+  it('a request_id replayed (sequentially or racing) or reused with other fields uses no ticket number (QA: 0009 ×3, then 0012)', async () => {
+    const seqOf = (t: ticketv1.Ticket) => Number(t.number.split('-')[2]);
+    const req = ticketv1.CreateTicketRequest.fromPartial({
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: randomUUID(), description: 'LOS merah', address: 'Jl. Anggrek 5', workZone: 'karawang',
+      requestId: `qa-req-${randomUUID()}`,
+    });
+    const before = await create();
+    const first = (await callUnary(admin, 'createTicket', req)).ticket!;
+    for (let i = 0; i < 3; i++) expect((await callUnary(admin, 'createTicket', req)).ticket).toMatchObject({ id: first.id, number: first.number });
+    await expect(callUnary(admin, 'createTicket', { ...req, address: 'Jl. Lain 9' })).rejects.toBeInstanceOf(AlreadyExistsError);
+    // A new key sent three times at once: one ticket, one number.
+    const racing = { ...req, requestId: `qa-req-${randomUUID()}` };
+    const raced = await Promise.all([1, 2, 3].map(() => callUnary(admin, 'createTicket', racing)));
+    expect(new Set(raced.map((r) => r.ticket!.id)).size).toBe(1);
+    const after = await create();
+    expect(first.number.slice(0, 12)).toBe(before.number.slice(0, 12)); // same Jakarta day
+    expect([seqOf(first), seqOf(raced[0]!.ticket!), seqOf(after)]).toEqual([seqOf(before) + 1, seqOf(before) + 2, seqOf(before) + 3]);
+  });
+
+  it('concurrent creates, with and without request_id, get distinct consecutive numbers', async () => {
+    const seqOf = (t: ticketv1.Ticket) => Number(t.number.split('-')[2]);
+    const before = await create();
+    const withKey = (i: number) => callUnary(admin, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId: randomUUID(), description: `Gangguan ${i}`, address: 'Jl. Anggrek 6', workZone: 'karawang',
+      requestId: `par-${i}-${randomUUID()}`,
+    })).then((r) => r.ticket!);
+    const made = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? withKey(i) : create())));
+    expect(made.map(seqOf).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => seqOf(before) + 1 + i));
+  });
+
   it('answers NOT_FOUND for an unknown id or number', async () => {
     await expect(callUnary(admin, 'getTicket', { id: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
     await expect(callUnary(admin, 'getTicket', { id: 'GGN-20000101-9999' })).rejects.toBeInstanceOf(NotFoundError);

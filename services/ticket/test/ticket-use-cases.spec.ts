@@ -371,6 +371,22 @@ describe('CreateTicket request_id', () => {
     expect(f.store.outbox.map((e) => e.kind)).toEqual(['created']);
   });
 
+  it('a replay, a key reused with other fields and a failed create use no number: the next ticket takes the next one (QA: 0009 ×3 → 0012)', async () => {
+    const f = ticketFixture();
+    const first = await f.newTicket({ requestId: 'qa-req-2' });
+    for (let i = 0; i < 3; i++) expect(await f.newTicket({ requestId: 'qa-req-2' })).toEqual(first);
+    await Promise.all([f.newTicket({ requestId: 'qa-req-2' }), f.newTicket({ requestId: 'qa-req-2' })]);
+    await expect(f.newTicket({ requestId: 'qa-req-2', address: 'Jl. Lain 2' })).rejects.toThrow(AlreadyExistsError);
+    f.store.failNextAppend = new Error('disk full');
+    await expect(f.newTicket({ requestId: 'qa-req-3' })).rejects.toThrow('disk full');
+    f.store.failNextAppend = new Error('disk full');
+    await expect(f.newTicket()).rejects.toThrow('disk full');
+    expect(first.number).toBe('GGN-20261122-0001');
+    expect((await f.newTicket({ requestId: 'qa-req-3' })).number).toBe('GGN-20261122-0002');
+    expect((await f.newTicket()).number).toBe('GGN-20261122-0003');
+    expect(f.store.outbox.map((e) => e.ticket.number)).toEqual(['GGN-20261122-0001', 'GGN-20261122-0002', 'GGN-20261122-0003']);
+  });
+
   it('a retry of a request recorded before titles were stored (fingerprint without the title) still gets its ticket', async () => {
     const f = ticketFixture();
     const first = await f.newTicket({ requestId: 'req-old', title: 'Internet mati' });

@@ -93,8 +93,11 @@ export interface EmbeddedStack {
  *    (own schema, port, API keys, addresses of its callees, and the laptop defaults of
  *    stack-env EMBEDDED_DEFAULTS where unset: RECIPIENT_RATE_LIMIT=0); each applies its
  *    migrations and seeds (templates, routing rules) on start.
- * Before anything else, a data folder held by another living process (a second `npm start`) and
- * busy default ports are refused (StackStartRefusal, naming the pid / the ports).
+ * Before anything else, API keys the services would refuse (NOTIFY_API_KEYS not valid or without a
+ * `service` key, a SERVICE_API_KEY not among them), a data folder held by another living process
+ * (a second `npm start`) and busy default ports are refused, in that order (StackStartRefusal,
+ * one line naming the problem / the pid / the ports); without NOTIFY_API_KEYS the keys are read
+ * from, or generated once into, `<NOTIFY_DATA_DIR>/api-keys.json` at that point.
  * If a step fails, what was started is stopped and the error propagates.
  */
 export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
@@ -122,6 +125,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   try {
     const dataRoot = path.resolve(cwd, env['NOTIFY_DATA_DIR'] ?? '.notify-data');
     const pgliteDir = path.resolve(cwd, env['PGLITE_DATA_DIR'] ?? path.join(dataRoot, 'pglite'));
+    // The API keys before anything starts (as start:services): refused NOTIFY_API_KEYS /
+    // SERVICE_API_KEY end the start in one line with no Postgres, bus or simulator started.
+    const keys = resolveKeys(env, dataRoot);
     // The folder first: a second `npm start` on it is told which process has it, not which ports.
     if (!env['DATABASE_URL']) assertDataDirFree(pgliteDir);
     const ports = await resolvePorts(env['STACK_PORTS'], { sims: !hasProviderCredentials(env) });
@@ -151,7 +157,6 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     }
 
     // 3. Providers
-    const keys = resolveKeys(env, dataRoot);
     const webhookUrl = `http://127.0.0.1:${ports.webhook}`;
     let sims: AllSims | undefined;
     let providers: EmbeddedStackInfo['providers'];

@@ -3,8 +3,9 @@ import { ConfigError } from '@notify/config';
 /**
  * A start refused for a reason the user can act on (a port in use, the data folder held by
  * another process, a bad STACK_PORTS or NOTIFY_API_KEYS): the entry points print its message
- * as it is, without a JavaScript stack, and exit non-zero. Anything else is unexpected and keeps
- * its stack.
+ * as it is, without a JavaScript stack, and exit non-zero. Both entry points (start:services,
+ * `npm start`) check what they can refuse before they start anything (no PGlite, bus, simulator
+ * or service runs for a refused start). Anything else is unexpected and keeps its stack.
  */
 export class StackStartRefusal extends Error {
   constructor(message: string) {

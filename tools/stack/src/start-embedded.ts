@@ -10,7 +10,9 @@
  *   NATS_URL            NATS JetStream; unset = one in-process bus shared by the five services
  *   NATS_NAMESPACE      subject/stream prefix on a shared NATS
  *   NOTIFY_API_KEYS     `key:role,…` (must contain a `service` key, or set SERVICE_API_KEY);
- *                       unset = an admin and a service key generated once into NOTIFY_DATA_DIR
+ *                       unset = an admin and a service key generated once into NOTIFY_DATA_DIR;
+ *                       keys the services would refuse end the start in one line before
+ *                       anything (the embedded Postgres included) starts
  *   FONNTE_TOKEN … ADVANTA_SHORTCODE   real provider credentials; none set = the four simulators
  *   STACK_INFO_FILE     where the running stack's addresses are written (default <NOTIFY_DATA_DIR>/stack.json)
  *   STACK_PORTS         `auto` = free ports for gRPC, webhooks and simulators (tests);

@@ -6,7 +6,7 @@
  * exit 1, no JavaScript stack.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -17,10 +17,12 @@ import { DEFAULT_PORTS, PROVIDER_CREDENTIAL_VARS } from '../src/stack-env';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-/** Runs `node tools/stack/bin/stack.js start` with `env` added; resolves with its exit code and output. */
+/** Runs `node tools/stack/bin/stack.js start` with `env` added (the stack's own variables unset unless `env` sets them); resolves with its exit code and output. */
 function npmStart(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
-  for (const v of ['DATABASE_URL', 'NATS_URL', 'STACK_INFO_FILE', 'PGLITE_DATA_DIR', 'PGLITE_PORT', 'NOTIFY_API_KEYS', ...PROVIDER_CREDENTIAL_VARS]) delete childEnv[v];
+  for (const v of ['DATABASE_URL', 'NATS_URL', 'STACK_INFO_FILE', 'PGLITE_DATA_DIR', 'PGLITE_PORT', 'NOTIFY_API_KEYS', 'SERVICE_API_KEY', ...PROVIDER_CREDENTIAL_VARS]) {
+    if (!(v in env)) delete childEnv[v];
+  }
   const child = spawn(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'start'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -96,6 +98,21 @@ describe('npm start: what it prints', () => {
     } finally {
       await new Promise((r) => (holder ? holder.close(r) : r(undefined)));
     }
+  }, 60_000);
+
+  it.each([
+    ['keys too short', { NOTIFY_API_KEYS: 'short:admin,tiny:service' }, /^notify: failed to start: NOTIFY_API_KEYS is not valid: .*\n$/],
+    ['no service key', { NOTIFY_API_KEYS: 'admin-key-0123456789abcdef:admin' }, /^notify: failed to start: NOTIFY_API_KEYS is set but has no `<key>:service` entry.*\n$/],
+    ['SERVICE_API_KEY not among them', { NOTIFY_API_KEYS: 'admin-key-0123456789abcdef:admin,svc-key-0123456789abcdef:service', SERVICE_API_KEY: 'other-key-0123456789abcdef' }, /^notify: failed to start: SERVICE_API_KEY is not one of .*\n$/],
+  ])('refused API keys (%s): one line, exit 1, before anything starts (no embedded Postgres, no data folder)', async (_what, keys, line) => {
+    const dataDir = path.join(dir, `keys-${readdirSync(dir).length}`);
+    const run = await npmStart({ NOTIFY_DATA_DIR: dataDir, STACK_PORTS: 'auto', ...keys });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(line);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe('');
+    // PGlite was not started: it would have created (and locked) <dataDir>/pglite.
+    expect(existsSync(dataDir)).toBe(false);
   }, 60_000);
 
   it('busy default ports: one line naming them and STACK_PORTS=auto, exit 1', async () => {

@@ -168,6 +168,50 @@ describe('gateway webhook server', () => {
     expect(receipts).toMatchObject([{ provider: 'wablas', providerMessageId: 'no-such-message', status: 'delivered' }]);
   });
 
+  it('an unknown path or method is 404 {error:"not_found"}, without repeating the URL and its secret', async () => {
+    for (const res of [
+      await post(`/webhooks/fonnte/statuz?secret=${SECRET}`, { id: '1' }),
+      await fetch(`${server.url}/webhooks/fonnte/status?secret=${SECRET}`),
+      await fetch(`${server.url}/nope?secret=${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' }),
+      await fetch(`${server.url}/nope?secret=${SECRET}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }),
+    ]) {
+      expect(res.status).toBe(404);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ error: 'not_found' });
+      expect(text).not.toContain(SECRET);
+    }
+  });
+
+  it('an unreadable body (invalid JSON or form, empty JSON, another content type) is a 4xx in the server\'s own shape and changes nothing', async () => {
+    const q = `?secret=${SECRET}`;
+    const raw = (path: string, contentType: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+    const expectBody = async (res: Response, status: number, error: string, problem: RegExp) => {
+      expect(res.status).toBe(status);
+      const text = await res.text();
+      expect(text).not.toContain(SECRET);
+      const body = JSON.parse(text) as { error: string; problems: string[] };
+      expect(body).toEqual({ error, problems: [expect.stringMatching(problem)] });
+    };
+    const notJson = /^\(body\): is not valid JSON$/;
+    await expectBody(await raw(`/webhooks/fonnte/status${q}`, 'application/json', '{bad'), 400, 'malformed', notJson);
+    await expectBody(await raw(`/webhooks/wablas/inbound${q}`, 'application/json; charset=utf-8', '{"phone":'), 400, 'malformed', notJson);
+    await expectBody(await raw(`/webhooks/advanta/dlr${q}`, 'application/json', ''), 400, 'malformed', /^\(body\): is empty/);
+    await expectBody(await raw('/webhooks/twilio/status', 'application/json', '{bad', { 'x-twilio-signature': 'c2ln' }), 400, 'malformed', notJson);
+    // A form body that does not hold the fields is the parser's 400, in the same shape.
+    await expectBody(await raw(`/webhooks/wablas/status${q}`, 'application/x-www-form-urlencoded', '%%%&=&status'), 400, 'malformed', /^/);
+    await expectBody(await raw(`/webhooks/fonnte/inbound${q}`, 'text/plain', 'sender=628&message=1'), 415, 'unsupported_media_type', /content-type must be application\/json or application\/x-www-form-urlencoded/);
+    await expectBody(await raw(`/webhooks/fonnte/inbound${q}`, 'application/xml', '<a/>'), 415, 'unsupported_media_type', /content-type/);
+    await expectBody(await raw(`/webhooks/fonnte/status${q}`, 'application/json', JSON.stringify({ pad: 'x'.repeat(300 * 1024) })), 413, 'too_large', /256 KiB/);
+    // The secret still comes first: without it, the same bodies are 401.
+    expect((await raw('/webhooks/fonnte/inbound?secret=wrong', 'text/plain', 'x')).status).toBe(401);
+    expect((await raw('/webhooks/fonnte/status', 'application/json', '{bad')).status).toBe(401);
+    expect(receipts).toEqual([]);
+    expect(inbound).toEqual([]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/notify_gateway_webhooks_total\{provider="fonnte",kind="inbound",outcome="malformed"\} [2-9]/);
+  });
+
   it('/healthz is 200 and /metrics counts webhooks by provider, kind and outcome', async () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@notify/errors';
-import { isTicketNumber, type Ticket, type TicketTransition, type TransitionContext } from '../domain';
+import { canonicalTicketNumber, type Ticket, type TicketTransition, type TransitionContext } from '../domain';
 import type { Clock, IdGenerator, TicketRepository, TicketUnitOfWork, TicketWriter } from './ports';
 
 /** What every state-changing ticket use case needs. */
@@ -34,10 +34,11 @@ export function writerOf(deps: TicketCommandDeps): TicketWriter {
   return deps.writer ?? unitOfWorkWriter(deps.uow);
 }
 
-/** A ticket by id or number; null when unknown or `ref` is neither. */
+/** A ticket by id or number (any case); null when unknown or `ref` is neither. */
 async function findTicket(tickets: TicketRepository, ref: string): Promise<Ticket | null> {
   const key = (ref ?? '').trim();
-  return isTicketNumber(key) ? tickets.findByNumber(key) : key ? tickets.findById(key) : null;
+  const number = canonicalTicketNumber(key);
+  return number ? tickets.findByNumber(number) : key ? tickets.findById(key) : null;
 }
 
 /** Finds a ticket by id or by human-readable number; NotFoundError('ticket', ref) when missing. */

@@ -28,7 +28,16 @@ export function formatTicketNumber(type: TicketType, dayKey: string, sequence: n
   return `${TICKET_NUMBER_PREFIX[type]}-${dayKey}-${String(sequence).padStart(4, '0')}`;
 }
 
-/** True when `value` looks like a ticket number (used to accept a number where an id is expected). */
+/** True when `value` looks like a ticket number in its canonical (upper) case (used to accept a number where an id is expected). */
 export function isTicketNumber(value: string): boolean {
   return TICKET_NUMBER_PATTERN.test(value);
+}
+
+/**
+ * `value` (trimmed) as a ticket number in its canonical upper case, whatever case it was typed
+ * in (`ggn-20261122-0001` → `GGN-20261122-0001`); null when it is not a ticket number.
+ */
+export function canonicalTicketNumber(value: string): string | null {
+  const v = (value ?? '').trim().toUpperCase();
+  return TICKET_NUMBER_PATTERN.test(v) ? v : null;
 }

@@ -39,6 +39,8 @@ export class InMemoryTicketStore {
   /** Set to make the next outbox append throw (to prove nothing is half-written). */
   failNextAppend: Error | null = null;
   commits = 0;
+  /** Ticket number counters, shared by the service-wide sequence and the units of work. */
+  readonly numbers = new InMemoryTicketNumberSequence();
 
   /** Repository over committed data (for queries outside a unit of work). */
   readonly repository: TicketRepository = new StagedRepository(this, null);
@@ -66,6 +68,10 @@ class Tx implements TicketTransaction {
   readonly processed: ProcessedMessageLog;
   readonly createRequests: CreateRequestLog;
   readonly requestClaims = new Map<string, { ticketId: string; fingerprint: string }>();
+  readonly numbers: TicketNumberSequence;
+  /** Numbers drawn in this transaction, given back unless it commits (like a rolled-back upsert). */
+  private readonly drawn: Array<{ type: TicketType; dayKey: string; n: number }> = [];
+  private committed = false;
 
   constructor(private readonly store: InMemoryTicketStore) {
     this.tickets = new StagedRepository(store, this);
@@ -86,6 +92,14 @@ class Tx implements TicketTransaction {
         this.claims.set(key, eventId);
         return true;
       },
+    };
+    this.numbers = {
+      next: async (type, dayKey) => {
+        const n = await store.numbers.next(type, dayKey);
+        this.drawn.push({ type, dayKey, n });
+        return n;
+      },
+      release: (type, dayKey, n) => store.numbers.release(type, dayKey, n),
     };
     this.createRequests = {
       claim: async (requestId, ticketId, fingerprint) => {
@@ -109,9 +123,11 @@ class Tx implements TicketTransaction {
     for (const [key, eventId] of this.claims) this.store.processed.set(key, eventId);
     for (const [key, value] of this.requestClaims) this.store.createRequests.set(key, value);
     this.store.commits += 1;
+    this.committed = true;
   }
 
   release(): void {
+    if (!this.committed) for (const d of [...this.drawn].reverse()) void this.store.numbers.release(d.type, d.dayKey, d.n);
     for (const key of this.claims.keys()) this.store.pendingClaims.delete(key);
   }
 }
@@ -192,5 +208,11 @@ export class InMemoryTicketNumberSequence implements TicketNumberSequence {
     const n = (this.counters.get(key) ?? 0) + 1;
     this.counters.set(key, n);
     return n;
+  }
+  async release(type: TicketType, dayKey: string, sequence: number): Promise<boolean> {
+    const key = `${type}|${dayKey}`;
+    if (this.counters.get(key) !== sequence) return false;
+    this.counters.set(key, sequence - 1);
+    return true;
   }
 }

@@ -13,7 +13,7 @@ import {
   type Principal,
 } from '../../src/application';
 import { FixedClock, InMemoryCustomerDirectory, InMemoryStaffDirectory, SequentialIds } from './fakes';
-import { InMemoryTicketNumberSequence, InMemoryTicketStore } from './in-memory-ticket-store';
+import { InMemoryTicketStore } from './in-memory-ticket-store';
 
 export const ADMIN: Principal = { role: 'admin', staffId: 'adm-1', name: 'Admin' };
 export const SUPERVISOR: Principal = { role: 'supervisor', staffId: 'sup-1', name: 'Sari' };
@@ -26,7 +26,8 @@ export function ticketFixture(start = '2026-11-22T03:00:00Z') {
   const store = new InMemoryTicketStore();
   const clock = new FixedClock(new Date(start));
   const ids = new SequentialIds();
-  const numbers = new InMemoryTicketNumberSequence();
+  // One counter for the service-wide sequence and the units of work (TicketTransaction.numbers).
+  const numbers = store.numbers;
   const staff = new InMemoryStaffDirectory().add(
     { id: 'tech-budi', name: 'Budi', role: 'technician', workZones: ['karawang'], active: true },
     { id: 'tech-andi', name: 'Andi', role: 'technician', workZones: ['karawang', 'bekasi'], active: true },
@@ -46,7 +47,7 @@ export function ticketFixture(start = '2026-11-22T03:00:00Z') {
     cancel: new CancelTicketUseCase(cmd),
     escalate: new EscalateTicketUseCase(cmd),
     stats: new GetTicketStatsUseCase({ tickets: store.repository }),
-    registered: new HandleCustomerRegisteredUseCase({ ...cmd, numbers }),
+    registered: new HandleCustomerRegisteredUseCase(cmd),
   };
   const newTicket = (overrides: Partial<CreateTicketInput> = {}) =>
     uc.create.execute(ADMIN, {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, Registry } from 'prom-client';
 import { ZodError } from 'zod';
 import type { Logger } from '@notify/logger';
@@ -69,7 +69,7 @@ function secretEquals(given: string, expected: string): boolean {
 
 /**
  * Starts the gateway's webhook HTTP server (issue 5 "Receipts and replies"), Fastify 5 with
- * JSON and form bodies:
+ * JSON and form bodies (no other content type):
  * - `POST /webhooks/fonnte/status`, `/webhooks/fonnte/inbound`, `/webhooks/wablas/status`,
  *   `/webhooks/wablas/inbound`, `/webhooks/advanta/dlr`: `?secret=` must equal `webhookSecret`
  *   (constant time) else **401**, checked when the request arrives, before the body is read (a
@@ -89,6 +89,14 @@ function secretEquals(given: string, expected: string): boolean {
  *   `{status:"not_ready", failing:["postgres"]}` while a dependency is failing;
  *   `GET /metrics` → Prometheus text of `registry` (at least
  *   `notify_gateway_webhooks_total{provider,kind,outcome}`).
+ * - Every error body is `{error, problems?}` and never repeats the request URL (whose query holds
+ *   the webhook secret): any other path or method → **404** `{error:"not_found"}`; a body that
+ *   cannot be read once the secret / signature header passed → no handler runs, and the answer is
+ *   **400** `{error:"malformed", problems:["(body): is not valid JSON"]}` (also an empty JSON body,
+ *   a Content-Length that does not match), **415** `{error:"unsupported_media_type", problems}`
+ *   (a content type other than JSON or form), **413** `{error:"too_large", problems}` (over
+ *   256 KiB), each counted as `malformed`; an unexpected failure → **500** `{error:"internal"}`
+ *   (the detail goes to the log).
  * Resolves once listening; rejects if the port cannot be bound.
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
@@ -101,6 +109,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 256 * 1024, forceCloseConnections: true });
   await app.register(formbody);
+  // Providers post JSON or forms; a text/plain body (which Fastify reads by default) is 415 too.
+  app.removeContentTypeParser('text/plain');
   // Graceful close: wait for the requests in flight (a receipt being recorded), then drop every
   // connection, idle or not (a client's pre-opened keep-alive socket that never sent a request
   // would otherwise hold close() until Node's headersTimeout, about a minute).
@@ -110,6 +120,29 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
   type Kind = 'status' | 'inbound' | 'dlr';
   const count = (provider: WebhookProvider, kind: Kind, outcome: WebhookOutcome) => counter.inc({ provider, kind, outcome });
+  /** The webhook routes by path (for the error handler's metrics and logs). */
+  const webhooks = new Map<string, { provider: WebhookProvider; kind: Kind }>();
+
+  // Fastify's own 404 body names the method and URL (`Route POST:/x?secret=… not found`),
+  // query and secret included: answer a fixed body instead.
+  const notFound = (reply: FastifyReply) => reply.code(404).send({ error: 'not_found' });
+  app.setNotFoundHandler((_req, reply) => notFound(reply));
+  // Errors before the handler (the body's content-type parser) and unexpected throws, in the
+  // server's own `{error, problems}` shape instead of Fastify's `{statusCode, code, error, message}`.
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    if (req.is404) return notFound(reply);
+    const where = webhooks.get(req.routeOptions.url ?? '');
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const [code, error, problem] = bodyProblem(err, status);
+      if (where) count(where.provider, where.kind, 'malformed');
+      logger.warn({ ...where, code: err.code, problem }, 'webhook rejected: unreadable body');
+      return reply.code(code).send({ error, problems: [problem] });
+    }
+    if (where) count(where.provider, where.kind, 'error');
+    logger.error({ ...where, err }, 'webhook server error');
+    return reply.code(500).send({ error: 'internal' });
+  });
 
   const secretOk = (req: FastifyRequest): boolean => {
     const given = (req.query as Record<string, unknown>)['secret'];
@@ -147,6 +180,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
       if (!auth.beforeBody(req)) return unauthorized(reply);
     };
+    webhooks.set(path, { provider, kind });
     app.post(path, { onRequest }, async (req: FastifyRequest, reply: FastifyReply) => {
       if (auth.afterBody && !auth.afterBody(req)) return unauthorized(reply);
       let parsed: Parsed<T>;
@@ -206,4 +240,25 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     await app.close();
   };
   return { url: `http://${shownHost}:${port}`, port, registry, close: () => (closing ??= close()) };
+}
+
+/**
+ * Status, `error` and problem text (fixed wording: neither the URL nor the body is repeated) of a
+ * 4xx Fastify raised before a webhook handler ran (its content-type parser).
+ */
+function bodyProblem(err: FastifyError, status: number): [number, string, string] {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return [415, 'unsupported_media_type', '(body): content-type must be application/json or application/x-www-form-urlencoded'];
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return [413, 'too_large', '(body): is larger than 256 KiB'];
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return [400, 'malformed', '(body): is empty (content-type application/json)'];
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return [400, 'malformed', '(body): its length does not match Content-Length'];
+    default:
+      // Invalid JSON (FST_ERR_CTP_INVALID_JSON_BODY, or the parser's SyntaxError) and any other
+      // unreadable request.
+      return [status, 'malformed', err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? '(body): is not valid JSON' : `(body): cannot be read${err.code ? ` (${err.code})` : ''}`];
+  }
 }

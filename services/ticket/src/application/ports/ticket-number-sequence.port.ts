@@ -1,10 +1,16 @@
 import type { TicketType } from '../../domain';
 
 /**
- * Per-type, per-day counter for human-readable ticket numbers. Called after the request is
- * validated (and the customer found) — bad input draws no number — and before the unit of work,
- * so a creation that fails after the draw (a database error, a duplicate request_id) leaves a
- * gap (numbers are unique, not gapless).
+ * Per-type, per-day counter for human-readable ticket numbers (shown to customers, so a number
+ * must not be used up by a request that creates nothing). Called only once the request is
+ * validated, the customer found and any idempotency key claimed: bad input and replays draw no
+ * number. Two forms:
+ * - `TicketTransaction.numbers` draws inside the unit of work that stores the ticket: the draw
+ *   commits or rolls back with it (no gap, whatever fails), and concurrent creations of the same
+ *   (type, day) wait for each other's commit on the counter row;
+ * - the service-wide sequence (CreateTicket without request_id, through the batching
+ *   TicketWriter) draws in its own statement just before the write, and gives the number back
+ *   ({@link TicketNumberSequence.release}) when that write fails.
  */
 export interface TicketNumberSequence {
   /**
@@ -13,4 +19,12 @@ export interface TicketNumberSequence {
    * VALUES ($1, $2, 1) ON CONFLICT (type, day) DO UPDATE SET last = counters.last + 1 RETURNING last`.
    */
   next(type: TicketType, dayKey: string): Promise<number>;
+  /**
+   * Gives back `sequence`, drawn by {@link next} for a ticket that was then NOT stored: the
+   * counter steps back when `sequence` is still its last number (nobody drew after it), so the
+   * next ticket takes it; otherwise nothing changes (a gap, never a duplicate). Resolves true when
+   * the number was given back. Postgres: `UPDATE … SET last = last - 1 WHERE type = $1 AND day = $2
+   * AND last = $3`.
+   */
+  release(type: TicketType, dayKey: string, sequence: number): Promise<boolean>;
 }

@@ -17,7 +17,7 @@ export interface TicketChange {
  * statement for many `commit`s (each change still all or nothing, and only its own).
  */
 export interface TicketWriter {
-  /** The ticket by id or by number (`GGN-20261122-0001`) with its history; null when unknown. */
+  /** The ticket by id or by number (`GGN-20261122-0001`, any case) with its history; null when unknown. */
   find(ref: string): Promise<Ticket | null>;
   /**
    * Writes `change`. ConflictError when the stored version is no longer `expectedVersion` (someone

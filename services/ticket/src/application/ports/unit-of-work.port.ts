@@ -1,6 +1,7 @@
 import type { CreateRequestLog } from './create-request-log.port';
 import type { ProcessedMessageLog } from './processed-message-log.port';
 import type { TicketEventOutbox } from './ticket-event-outbox.port';
+import type { TicketNumberSequence } from './ticket-number-sequence.port';
 import type { TicketRepository } from './ticket-repository.port';
 
 /** The transactional view handed to a unit of work. */
@@ -9,6 +10,12 @@ export interface TicketTransaction {
   readonly outbox: TicketEventOutbox;
   readonly processed: ProcessedMessageLog;
   readonly createRequests: CreateRequestLog;
+  /**
+   * Ticket numbers drawn in this transaction: a rollback gives them back (no gap), and the
+   * counter row stays locked until the transaction ends (concurrent draws of the same type and
+   * day wait, so numbers stay distinct).
+   */
+  readonly numbers: TicketNumberSequence;
 }
 
 /**

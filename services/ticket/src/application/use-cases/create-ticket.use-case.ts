@@ -1,4 +1,4 @@
-import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
+import { AlreadyExistsError, ConflictError, NotFoundError, ValidationError } from '@notify/errors';
 import {
   formatTicketNumber,
   openTicket,
@@ -10,6 +10,7 @@ import {
   type TicketPriority,
   type TicketTransition,
   type TicketType,
+  type ValidNewTicket,
 } from '../../domain';
 import type { CustomerDirectory, TicketNumberSequence } from '../ports';
 import { actorOf, requireRole, type Principal } from '../principal';
@@ -38,20 +39,24 @@ export interface CreateTicketInput {
 /** Maximum length of `request_id`. */
 export const REQUEST_ID_MAX = 200;
 
+/** CreateTicket's dependencies: `numbers` is the service-wide sequence (creates without request_id). */
 export type CreateTicketDeps = TicketCommandDeps & { readonly numbers: TicketNumberSequence };
 
 /**
  * CreateTicket: opens a GANGGUAN or PSB ticket (status OPEN, SLA deadline from the
  * priority, number `GGN-YYYYMMDD-NNNN` / `PSB-…` with the Jakarta date) and emits
  * `created` through the outbox in the same transaction.
- * With `requestId`, the key is recorded in the same transaction (see CreateTicketInput);
- * without one, the ticket and its event go through the TicketWriter (one atomic write, batched
- * with concurrent changes in Postgres).
+ * With `requestId`, the key is claimed first, in the transaction that then draws the number and
+ * stores the ticket (see CreateRequestLog): a replay of a known key (same fields → the first
+ * ticket; other fields → AlreadyExists), even one racing the first request, draws no number, and
+ * any failure rolls the number back with the ticket. Without one, the number is drawn just before
+ * the ticket and its event go through the TicketWriter (one atomic write, batched with concurrent
+ * changes in Postgres) and is given back if that write fails (TicketNumberSequence.release).
  * The customer must exist (`customers`, the customer service's GetCustomer): a ticket for an
  * unknown customer would notify nobody about it. Every field is validated and the customer
- * checked before a number is drawn, so a refused request uses no number; a number drawn for a
- * creation that then fails (a database error, a request_id already used) is skipped (numbers
- * are unique, not gapless).
+ * checked before a number is drawn, so a refused request uses no number: numbers are meant to
+ * run without gaps (a gap remains only when a create without request_id fails after a later
+ * number was drawn, or the process dies between draw and write).
  * Roles: TICKET_PERMISSIONS.create. Errors: PermissionDenied; Validation (type, priority,
  * customer_id, work_zone, address, title, description, request_id); NotFound (no customer has that
  * customer_id); AlreadyExists (request_id reused with different fields); Unavailable / Timeout
@@ -68,24 +73,34 @@ export class CreateTicketUseCase {
     }
     const { customerId } = validateNewTicket({ ...input, priority: input.priority ?? 'NORMAL' });
     if (!(await this.deps.customers.exists(customerId))) throw new NotFoundError('customer', customerId);
-    const { ticket, event } = await prepareNewTicket(this.deps, input, actorOf(principal));
+    const draft = draftNewTicket(this.deps, input, actorOf(principal));
     if (!requestId) {
       // No idempotency key to record: one atomic write of the ticket and its event (TicketWriter).
-      await writerOf(this.deps).commit({ ticket, expectedVersion: 0, event });
+      const { ticket, event } = await openDraft(draft, this.deps.numbers);
+      try {
+        await writerOf(this.deps).commit({ ticket, expectedVersion: 0, event });
+      } catch (err) {
+        // Not stored: give the number back. A ConflictError means the id or number is taken
+        // (the number then stays used); a failed release leaves a gap, the caller gets `err`.
+        if (!(err instanceof ConflictError)) await this.deps.numbers.release(draft.fields.type, draft.dayKey, sequenceOf(ticket.number)).catch(() => false);
+        throw err;
+      }
       return ticket;
     }
+    const fingerprint = createFingerprint(draft);
     return this.deps.uow.run(async (tx) => {
-      const fingerprint = createFingerprint(ticket);
-      const prior = await tx.createRequests.claim(requestId, ticket.id, fingerprint);
+      const prior = await tx.createRequests.claim(requestId, draft.id, fingerprint);
       if (prior) {
         // A request recorded before titles were stored has the fingerprint without the title
         // (its problem text, which holds the title, still tells two requests apart).
-        if (prior.fingerprint !== fingerprint && prior.fingerprint !== createFingerprint(ticket, false)) {
+        if (prior.fingerprint !== fingerprint && prior.fingerprint !== createFingerprint(draft, false)) {
           throw new AlreadyExistsError(`request_id ${requestId} was already used for a ticket with different fields`);
         }
         const first = await tx.tickets.findById(prior.ticketId);
         if (first) return first;
       }
+      // The key is ours: the number is drawn in this transaction (rolled back with it).
+      const { ticket, event } = await openDraft(draft, tx.numbers);
       await tx.tickets.save(ticket, 0);
       await tx.outbox.append(event);
       return ticket;
@@ -94,20 +109,36 @@ export class CreateTicketUseCase {
 }
 
 /** The request's identifying fields after normalization (what a retry must repeat). */
-function createFingerprint(t: Ticket, withTitle = true): string {
-  return JSON.stringify([t.type, t.priority, t.customerId, t.workZone, t.address, t.description, t.createdBy.id, ...(withTitle && t.title ? [t.title] : [])]);
+function createFingerprint(d: NewTicketDraft, withTitle = true): string {
+  const f = d.valid;
+  return JSON.stringify([f.type, f.priority, f.customerId, f.workZone, f.address, f.description, d.actor.id, ...(withTitle && f.title ? [f.title] : [])]);
+}
+
+/** The sequence part of a number this service formatted (`GGN-20261122-0042` → 42). */
+function sequenceOf(number: string): number {
+  return Number(number.slice(number.lastIndexOf('-') + 1));
+}
+
+/** A new ticket before its number is drawn: its fields (as given and normalized), instant, Jakarta day, ids, actor. */
+export interface NewTicketDraft {
+  readonly fields: Omit<NewTicket, 'id' | 'number'>;
+  /** `fields` validated and normalized (what the ticket will hold). */
+  readonly valid: ValidNewTicket;
+  readonly at: Date;
+  /** `YYYYMMDD`, the Jakarta day of `at` (the number's scope). */
+  readonly dayKey: string;
+  readonly id: string;
+  readonly eventId: string;
+  readonly actor: Actor;
 }
 
 /**
- * Validates the input (ValidationError before anything else: no number is drawn for bad input),
- * draws the next number for (type, Jakarta day) and opens the ticket in memory (nothing stored
- * yet). Shared with HandleCustomerRegistered.
+ * Validates the input (ValidationError before anything else: no number is drawn for bad input)
+ * and fixes what a new ticket needs but its number: the normalized fields, the instant and its
+ * Jakarta day, the ticket and event ids. Nothing is stored or drawn. Shared with
+ * HandleCustomerRegistered.
  */
-export async function prepareNewTicket(
-  deps: CreateTicketDeps,
-  input: CreateTicketInput,
-  actor: Actor,
-): Promise<TicketTransition> {
+export function draftNewTicket(deps: TicketCommandDeps, input: CreateTicketInput, actor: Actor): NewTicketDraft {
   const fields: Omit<NewTicket, 'id' | 'number'> = {
     type: input.type,
     priority: input.priority ?? 'NORMAL',
@@ -117,9 +148,18 @@ export async function prepareNewTicket(
     ...(input.title !== undefined ? { title: input.title } : {}),
     description: input.description,
   };
-  validateNewTicket(fields);
+  const valid = validateNewTicket(fields);
   const at = deps.clock.now();
-  const dayKey = ticketDayKey(at);
-  const sequence = await deps.numbers.next(fields.type, dayKey);
-  return openTicket({ ...fields, id: deps.ids.newId(), number: formatTicketNumber(fields.type, dayKey, sequence) }, actor, { at, eventId: deps.ids.newId() });
+  return { fields, valid, at, dayKey: ticketDayKey(at), id: deps.ids.newId(), eventId: deps.ids.newId(), actor };
+}
+
+/**
+ * Draws the draft's number from `numbers` (a transaction's, to have it roll back with the ticket)
+ * and opens the ticket in memory with its `created` event (nothing stored yet).
+ */
+export async function openDraft(draft: NewTicketDraft, numbers: TicketNumberSequence): Promise<TicketTransition> {
+  const { fields, dayKey } = draft;
+  const sequence = await numbers.next(fields.type, dayKey);
+  const number = formatTicketNumber(fields.type, dayKey, sequence);
+  return openTicket({ ...fields, id: draft.id, number }, draft.actor, { at: draft.at, eventId: draft.eventId });
 }

@@ -1,5 +1,6 @@
 import type { Actor, Ticket } from '../../domain';
-import { prepareNewTicket, type CreateTicketDeps } from './create-ticket.use-case';
+import type { TicketCommandDeps } from '../ticket-transition.runner';
+import { draftNewTicket, openDraft } from './create-ticket.use-case';
 
 /** The fields of `notify.customer.v1.registered` this handler needs. */
 export interface CustomerRegisteredMessage {
@@ -33,16 +34,17 @@ export function registrationKey(customerId: string): string {
  * address and work zone) and its `created` event — even when the event is delivered twice,
  * concurrently or not: the claim of `customer.registered:<customerId>` is written in the
  * same transaction as the ticket (customer-notification-system.md, "PSB Ticket Creation").
- * A duplicate returns `duplicate` and writes nothing (the consumer acks it). Validation
+ * The PSB number is drawn in that transaction after the claim: a duplicate returns `duplicate`,
+ * writes nothing and uses no number (the consumer acks it); a failure rolls the number back. Validation
  * errors mean a poison message (the consumer terms it).
  */
 export class HandleCustomerRegisteredUseCase {
-  constructor(private readonly deps: CreateTicketDeps) {}
+  constructor(private readonly deps: TicketCommandDeps) {}
 
   async execute(message: CustomerRegisteredMessage): Promise<HandleCustomerRegisteredResult> {
     if (!message.wantsInstallation) return { outcome: 'not_requested' };
     const pkg = message.packageName?.trim();
-    const { ticket, event } = await prepareNewTicket(
+    const draft = draftNewTicket(
       this.deps,
       {
         type: 'PSB',
@@ -55,8 +57,9 @@ export class HandleCustomerRegisteredUseCase {
       REGISTRATION_ACTOR,
     );
     return this.deps.uow.run(async (tx) => {
-      const fresh = await tx.processed.claim(registrationKey(message.customerId), message.eventId, event.occurredAt);
+      const fresh = await tx.processed.claim(registrationKey(message.customerId), message.eventId, draft.at);
       if (!fresh) return { outcome: 'duplicate' } as const;
+      const { ticket, event } = await openDraft(draft, tx.numbers);
       await tx.tickets.save(ticket, 0);
       await tx.outbox.append(event);
       return { outcome: 'created', ticket } as const;

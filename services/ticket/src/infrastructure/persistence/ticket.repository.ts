@@ -210,7 +210,10 @@ export class PgTicketRepository implements TicketRepository {
 
 /**
  * TicketNumberSequence on `<schema>.ticket_number_counters`: an upsert that returns the new
- * counter, atomic across replicas (the row lock serializes concurrent callers).
+ * counter, atomic across replicas (the row lock serializes concurrent callers). Over a
+ * transaction's EntityManager (TicketTransaction.numbers) the draw commits or rolls back with the
+ * ticket it numbers, and the row stays locked until then; over the DataSource's manager each draw
+ * commits at once (the TicketWriter path, which calls `release` when its write fails).
  *
  * Concurrent calls share one statement (naturalBatcher): the batch's requests per (type, day)
  * are counted and ONE upsert adds each count (`last = last + n`) and returns the new last value,
@@ -233,6 +236,15 @@ export class PgTicketNumberSequence implements TicketNumberSequence {
 
   next(type: TicketType, dayKey: string): Promise<number> {
     return this.batcher.load({ type, day: dayKey });
+  }
+
+  async release(type: TicketType, dayKey: string, sequence: number): Promise<boolean> {
+    const rows = await preparedRows<{ last: number }>(
+      this.manager,
+      `UPDATE ${this.counters} SET last = last - 1 WHERE type = $1 AND day = $2 AND last = $3 RETURNING last`,
+      [type, dayKey, sequence],
+    );
+    return rows.length === 1;
   }
 
   /** One upsert for a batch: the count per (type, day) added, numbers handed out in request order. */

@@ -4,7 +4,7 @@ import { encodeEvent } from '@notify/events';
 import type { TicketEvent } from '../../domain';
 import type { TicketEventOutbox, TicketTransaction, TicketUnitOfWork, ProcessedMessageLog } from '../../application';
 import { ticketEventToProto } from '../../transport/proto/ticket.proto-mapper';
-import { PgCreateRequestLog, PgTicketRepository } from './ticket.repository';
+import { PgCreateRequestLog, PgTicketNumberSequence, PgTicketRepository } from './ticket.repository';
 
 /** `processed_events.consumer` under which the ticket service records its claims. */
 export const TICKET_CLAIM_CONSUMER = 'ticket';
@@ -32,8 +32,9 @@ export interface PgTicketUnitOfWorkOptions {
  * TicketUnitOfWork over one TypeORM transaction (`ds.transaction`, READ COMMITTED): the
  * repository, the outbox (`appendToOutbox` of `encodeEvent('ticket.<kind>', TicketEvent)` in
  * `<schema>.outbox`) and the processed-message claims (`markProcessed` in
- * `<schema>.processed_events`) and the CreateTicket request keys all use the transaction's EntityManager, so they commit or roll
- * back together.
+ * `<schema>.processed_events`), the CreateTicket request keys and the ticket numbers drawn
+ * (`<schema>.ticket_number_counters`) all use the transaction's EntityManager, so they commit or
+ * roll back together.
  */
 export class PgTicketUnitOfWork implements TicketUnitOfWork {
   constructor(
@@ -58,6 +59,7 @@ export class PgTicketUnitOfWork implements TicketUnitOfWork {
         outbox,
         processed,
         createRequests: new PgCreateRequestLog(manager, this.options.schema),
+        numbers: new PgTicketNumberSequence(manager, this.options.schema),
       });
     });
     if (appended.length > 0) this.options.onCommitted?.(appended);

@@ -3,7 +3,7 @@ import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { outboxChannel, outboxInsertParams, outboxInsertSql, preparedQuery, qualifiedTable, type HandedOffEvent, type KeyedOutboxEvent } from '@notify/db';
 import { ConflictError } from '@notify/errors';
 import { injectTraceHeaders } from '@notify/telemetry';
-import { isTicketNumber, type Ticket, type TicketEvent } from '../../domain';
+import { canonicalTicketNumber, type Ticket, type TicketEvent } from '../../domain';
 import type { TicketChange, TicketWriter } from '../../application';
 import { ticketOutboxEvent, type PgTicketUnitOfWorkOptions } from './ticket.unit-of-work';
 import { TICKET_COLUMNS, TICKET_ID, ticketFromHistoryRow, ticketRowValues, ticketWithHistoryColumns, type TicketWithHistoryRow } from './ticket.row-mapper';
@@ -110,8 +110,9 @@ export class PgTicketWriter implements TicketWriter {
 
   find(ref: string): Promise<Ticket | null> {
     const key = (ref ?? '').trim();
-    if (!TICKET_ID.test(key) && !isTicketNumber(key)) return Promise.resolve(null);
-    return this.finds.load(key);
+    if (TICKET_ID.test(key)) return this.finds.load(key);
+    const number = canonicalTicketNumber(key);
+    return number ? this.finds.load(number) : Promise.resolve(null);
   }
 
   async commit(change: TicketChange): Promise<void> {

@@ -1,6 +1,6 @@
 import { ValidationError } from '@notify/errors';
 import { isUuid, optionalUuid as optionalUuidOf, quoted, requireUuid as requireUuidOf } from '@notify/grpc-kit';
-import { isTicketNumber } from '../../domain';
+import { canonicalTicketNumber } from '../../domain';
 
 /**
  * Checks of raw request fields at the gRPC edge, before any use case runs: the wire carries any
@@ -10,16 +10,19 @@ import { isTicketNumber } from '../../domain';
  */
 
 /**
- * A ticket reference (trimmed): its id (UUID) or its number (`GGN-20261122-0001`).
+ * A ticket reference (trimmed), in the case the service stores it: its id (UUID, lower case) or
+ * its number (`GGN-20261122-0001`, upper case), each accepted in any case (`ggn-20261122-0001`).
  * ValidationError(field) `is required` / `must be a ticket id (UUID) or number (…), got "…"`.
  */
 export function requireTicketRef(value: string | undefined, field: string): string {
   const v = (value ?? '').trim();
   if (!v) throw new ValidationError(field, 'is required');
-  if (!isUuid(v) && !isTicketNumber(v)) {
+  if (isUuid(v)) return v.toLowerCase();
+  const number = canonicalTicketNumber(v);
+  if (!number) {
     throw new ValidationError(field, `must be a ticket id (UUID) or number (GGN-YYYYMMDD-NNNN, PSB-YYYYMMDD-NNNN), got ${quoted(v)}`);
   }
-  return v;
+  return number;
 }
 
 /** An optional ticket reference (a filter): '' when empty, else as {@link requireTicketRef}. */

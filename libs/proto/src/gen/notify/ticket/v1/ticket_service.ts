@@ -2509,7 +2509,8 @@ export const WatchTicketsResponse: MessageFns<WatchTicketsResponse> = {
  * INVALID_ARGUMENT names the field by its path in the request (`ticket_id`,
  * `actor.role`) and its message starts with it: a required id or text left empty →
  * `<field>: is required`; a ticket reference (`id`, `ticket_id`) that is neither a UUID
- * nor a ticket number → `<field>: must be a ticket id (UUID) or number (…), got "…"`; a
+ * nor a ticket number (any case: `ggn-20261122-0001` is `GGN-20261122-0001`) →
+ * `<field>: must be a ticket id (UUID) or number (…), got "…"`; a
  * customer or staff id that is not a UUID → `<field>: must be a UUID, got "…"` (never
  * NOT_FOUND); text over its limit → `<field>: is longer than N characters`; an enum value
  * outside its enum (including in `actor`) → `<field>: unknown value N (…)`, never read as
@@ -2520,9 +2521,11 @@ export const TicketServiceService = {
   /**
    * Creates a ticket in OPEN with its number and SLA deadline; publishes
    * `notify.ticket.v1.created`. Every field is checked (and the customer looked up) before
-   * a number is drawn, so a refused request uses no number; a creation that fails after
-   * the draw (a database error, a request_id already used) leaves a gap: numbers are
-   * unique per type and day, not gapless.
+   * a number is drawn, so a refused request uses no number; with a request_id the number is
+   * drawn in the transaction that stores the ticket, after the key is claimed, so a replay
+   * or a failed creation uses none. Without one a failed write gives its number back unless
+   * a later one was drawn meanwhile: numbers are unique per type and day and run without
+   * gaps but in that rare case.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
    * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
@@ -2711,9 +2714,11 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
   /**
    * Creates a ticket in OPEN with its number and SLA deadline; publishes
    * `notify.ticket.v1.created`. Every field is checked (and the customer looked up) before
-   * a number is drawn, so a refused request uses no number; a creation that fails after
-   * the draw (a database error, a request_id already used) leaves a gap: numbers are
-   * unique per type and day, not gapless.
+   * a number is drawn, so a refused request uses no number; with a request_id the number is
+   * drawn in the transaction that stores the ticket, after the key is claimed, so a replay
+   * or a failed creation uses none. Without one a failed write gives its number back unless
+   * a later one was drawn meanwhile: numbers are unique per type and day and run without
+   * gaps but in that rare case.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
    * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
@@ -2812,9 +2817,11 @@ export interface TicketServiceClient extends Client {
   /**
    * Creates a ticket in OPEN with its number and SLA deadline; publishes
    * `notify.ticket.v1.created`. Every field is checked (and the customer looked up) before
-   * a number is drawn, so a refused request uses no number; a creation that fails after
-   * the draw (a database error, a request_id already used) leaves a gap: numbers are
-   * unique per type and day, not gapless.
+   * a number is drawn, so a refused request uses no number; with a request_id the number is
+   * drawn in the transaction that stores the ticket, after the key is claimed, so a replay
+   * or a failed creation uses none. Without one a failed write gives its number back unless
+   * a later one was drawn meanwhile: numbers are unique per type and day and run without
+   * gaps but in that rare case.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
    * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
