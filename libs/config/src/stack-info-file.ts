@@ -69,25 +69,78 @@ export function writeStackInfoFile(file: string, info: StackInfoFile): void {
 }
 
 /**
- * The info file of a running local stack: undefined when there is none, it is not JSON with a
- * numeric `pid`, or that process is gone (a stack killed without cleaning up). Fields written by
- * an older stack may be missing (hence `rateLimit?`); readers fall back to their defaults.
+ * What is at a stack info file's path:
+ * - `running`: a stack's file whose process is alive (EPERM counts: another user's process);
+ * - `stale`: a stack's file whose process is gone (a stack killed without cleaning up, e.g. SIGKILL);
+ * - `missing`: no file (or not readable);
+ * - `invalid`: not JSON, or without a positive integer `pid`.
  */
-export function readStackInfoFile(file: string): StackInfoFile | undefined {
+export type StackInfoFileState =
+  | { readonly state: 'running'; readonly file: string; readonly info: StackInfoFile }
+  | { readonly state: 'stale'; readonly file: string; readonly pid: number; readonly info: StackInfoFile }
+  | { readonly state: 'missing'; readonly file: string }
+  | { readonly state: 'invalid'; readonly file: string };
+
+/** Reads `file` and says which {@link StackInfoFileState} it is in (for messages that say why no stack was found). */
+export function inspectStackInfoFile(file: string): StackInfoFileState {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { state: 'missing', file };
+  }
   let info: StackInfoFile;
   try {
-    info = JSON.parse(readFileSync(file, 'utf8')) as StackInfoFile;
+    info = JSON.parse(text) as StackInfoFile;
   } catch {
-    return undefined; // none, or not JSON
+    return { state: 'invalid', file };
   }
-  if (typeof info?.pid !== 'number' || !Number.isInteger(info.pid) || info.pid <= 0) return undefined;
+  if (typeof info?.pid !== 'number' || !Number.isInteger(info.pid) || info.pid <= 0) return { state: 'invalid', file };
   try {
     process.kill(info.pid, 0);
   } catch (err) {
     // ESRCH: gone. EPERM: it exists but is another user's — running.
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return { state: 'stale', file, pid: info.pid, info };
   }
-  return info;
+  return { state: 'running', file, info };
+}
+
+/**
+ * The info file of a running local stack: undefined when there is none, it is not JSON with a
+ * numeric `pid`, or that process is gone (a stack killed without cleaning up; see
+ * {@link inspectStackInfoFile} to tell these apart). Fields written by an older stack may be
+ * missing (hence `rateLimit?`); readers fall back to their defaults.
+ */
+export function readStackInfoFile(file: string): StackInfoFile | undefined {
+  const found = inspectStackInfoFile(file);
+  return found.state === 'running' ? found.info : undefined;
+}
+
+/**
+ * The admin key of a local stack: read from the key file its info file names (`apiKeys.file`,
+ * the stack's generated api-keys.json, wherever its data folder is), shared by `npm run demo`
+ * and notifyctl. `why` says why there is none (for the caller's error message): the stack took
+ * its keys from NOTIFY_API_KEYS in its environment (no file), or the file is missing, not JSON
+ * or has no `admin` key.
+ */
+export function readStackAdminKey(info: StackInfoFile): { readonly key: string; readonly why?: undefined } | { readonly key?: undefined; readonly why: string } {
+  const file = info.apiKeys?.file;
+  if (!file) {
+    return { why: info.apiKeys?.source === 'environment' ? 'the stack took its keys from NOTIFY_API_KEYS in its environment: it wrote no key file' : 'its info file names no key file (apiKeys.file)' };
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { why: `its key file ${file} cannot be read` };
+  }
+  try {
+    const admin = (JSON.parse(text) as { admin?: unknown }).admin;
+    if (typeof admin === 'string' && admin.trim()) return { key: admin.trim() };
+  } catch {
+    return { why: `its key file ${file} is not JSON` };
+  }
+  return { why: `its key file ${file} has no admin key` };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { readStackInfoFile, stackInfoFilePath, writeStackInfoFile, type StackInfoFile } from '../src';
+import { inspectStackInfoFile, readStackAdminKey, readStackInfoFile, stackInfoFilePath, writeStackInfoFile, type StackInfoFile } from '../src';
 
 describe('stack info file (stack.json)', () => {
   let dir: string;
@@ -44,5 +44,29 @@ describe('stack info file (stack.json)', () => {
     expect(readStackInfoFile(file)).toBeUndefined();
     writeFileSync(file, JSON.stringify({ ...info(process.pid), pid: 'x' }));
     expect(readStackInfoFile(file)).toBeUndefined();
+  });
+
+  it('tells a stale file (its process gone) from a missing and an invalid one', () => {
+    const file = path.join(dir, 'stack.json');
+    expect(inspectStackInfoFile(file)).toEqual({ state: 'missing', file });
+    writeStackInfoFile(file, info(process.pid));
+    expect(inspectStackInfoFile(file)).toEqual({ state: 'running', file, info: info(process.pid) });
+    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeStackInfoFile(file, info(gone));
+    expect(inspectStackInfoFile(file)).toEqual({ state: 'stale', file, pid: gone, info: info(gone) });
+    writeFileSync(file, 'not json');
+    expect(inspectStackInfoFile(file)).toEqual({ state: 'invalid', file });
+  });
+
+  it("reads the admin key from the key file the info file names, or says why there is none", () => {
+    const keys = path.join(dir, 'elsewhere', 'api-keys.json');
+    const withFile: StackInfoFile = { ...info(process.pid), apiKeys: { source: 'generated', file: keys } };
+    expect(readStackAdminKey(withFile)).toEqual({ why: `its key file ${keys} cannot be read` });
+    mkdirSync(path.dirname(keys));
+    writeFileSync(keys, JSON.stringify({ admin: ' admin-key-0000000001 ', service: 's' }));
+    expect(readStackAdminKey(withFile)).toEqual({ key: 'admin-key-0000000001' });
+    writeFileSync(keys, JSON.stringify({ service: 's' }));
+    expect(readStackAdminKey(withFile)).toEqual({ why: `its key file ${keys} has no admin key` });
+    expect(readStackAdminKey({ ...info(process.pid), apiKeys: { source: 'environment' } }).why).toMatch(/NOTIFY_API_KEYS in its environment/);
   });
 });

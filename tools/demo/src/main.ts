@@ -9,8 +9,9 @@
  * the end.
  *
  * Environment (all optional; defaults are what `npm start` prints):
- *   NOTIFY_API_KEY       admin key; default: the `admin` key `npm start` keeps in
- *                        <NOTIFY_DATA_DIR>/api-keys.json
+ *   NOTIFY_API_KEY       admin key; default: the running stack's `admin` key, from the key file its
+ *                        info file names (stack.json `apiKeys.file`, as notifyctl reads it), else
+ *                        from <NOTIFY_DATA_DIR>/api-keys.json when no stack.json is found
  *   NOTIFY_DATA_DIR      the stack's data folder (default .notify-data)
  *   <SERVICE>_ADDR       TICKET_ADDR … GATEWAY_ADDR (default 127.0.0.1:50051 … 50055)
  *   WEBHOOK_URL          the gateway's webhook server (default http://127.0.0.1:8080)
@@ -38,11 +39,12 @@
  * after run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { readStackInfoFile, SERVICE_PORTS, stackInfoFilePath, type ServiceName, type StackInfoFile } from '@notify/config';
+import { demoApiKey } from './api-key';
 import { stepReport } from './phone-box';
 import { playScenario, type ScenarioOptions } from './scenario';
 
@@ -163,18 +165,6 @@ async function stopStack(child: ChildProcess, out: (line: string) => void): Prom
   clearTimeout(timer);
 }
 
-/** The admin key: NOTIFY_API_KEY, else the one `npm start` generated into the data folder. */
-function apiKey(s: DemoSettings): string {
-  const fromEnv = process.env['NOTIFY_API_KEY']?.trim();
-  if (fromEnv) return fromEnv;
-  const file = path.join(s.dataDir, 'api-keys.json');
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { admin?: string };
-    if (saved.admin) return saved.admin;
-  }
-  throw new Error(`no API key: set NOTIFY_API_KEY (the admin key \`npm start\` printed), or run the demo where ${path.relative(ROOT, file)} exists`);
-}
-
 /**
  * Step 6's stand-in for time passing (see DEMO_DATABASE_URL above): moves one ticket's
  * deadline to 50 minutes from now, inside the URGENT warning threshold (60 min).
@@ -217,7 +207,7 @@ async function main(): Promise<void> {
     out(`Notify demo: the seeds' story against ${s.addresses.ticket} … ${s.addresses.gateway}, simulators ${s.sims.fonnte} …\n`);
     const result = await playScenario({
       addresses: s.addresses,
-      apiKey: apiKey(s),
+      apiKey: demoApiKey(process.env, info, s.dataDir, infoFile(process.env)),
       sims: s.sims,
       webhookUrl: s.webhookUrl,
       stepTimeoutMs: s.stepTimeoutMs,

@@ -18,11 +18,11 @@ describe('phoneBox', () => {
     expect(displayAddress('120363000000000001@g.us')).toBe('120363000000000001@g.us');
   });
 
-  it('shows channel, recipient, provider, every line of the text, the delivery and the trace id', () => {
+  it('shows channel, recipient, provider, every line of the text, the delivery (its full id, as `notifyctl deliveries show` takes it) and the trace id', () => {
     const lines = phoneBox(message).split('\n');
     expect(lines[0]).toMatch(/^┌─ WhatsApp to \+62 822-9192-1583 · Budi Santoso \(customer\) · via Wablas ─+$/);
     expect(lines.slice(1, 4)).toEqual(['│ 🎫 *TIKET GANGGUAN DITERIMA*', '│ ', '│ Halo Budi Santoso,']);
-    expect(lines[4]).toMatch(/^└─ trace 4bf92f3577b34da6a3ce929d0e0e4736 · delivery 0f1e2d3c SENT \(failover\) · ticket\.created\.disturbance ─+$/);
+    expect(lines[4]).toMatch(/^└─ trace 4bf92f3577b34da6a3ce929d0e0e4736 · delivery 0f1e2d3c-0000-4000-8000-000000000000 SENT \(failover\) · ticket\.created\.disturbance ─+$/);
   });
 
   it('renders WhatsApp bold with ANSI only when colours are on', () => {

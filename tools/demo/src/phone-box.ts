@@ -49,7 +49,7 @@ export function phoneBox(message: ScenarioMessage, options: PhoneBoxOptions = {}
   const d = message.delivery;
   const facts = [
     `trace ${message.traceId ?? `n/a (${message.traceNote ?? 'unknown'})`}`,
-    d ? `delivery ${d.id.slice(0, 8)} ${d.status}${d.failover ? ' (failover)' : ''}` : `provider id ${message.providerMessageId}`,
+    d ? `delivery ${d.id} ${d.status}${d.failover ? ' (failover)' : ''}` : `provider id ${message.providerMessageId}`,
     d?.templateKey,
   ].filter(Boolean);
   const bottom = `└─ ${facts.join(' · ')} `;

@@ -121,7 +121,7 @@ describe('npm run demo, run twice against one stack', () => {
     const message = (err as Error).message;
     expect(message).not.toContain('\n');
     expect(message).toMatch(
-      /^step 2: the gateway's per-recipient rate limit holds back TIKET GANGGUAN DITERIMA to the customer \(Budi Santoso 6282291921583\): that number already got 3 message\(s\) within 1 h \(RECIPIENT_RATE_LIMIT=3 per 1 h\), so delivery [0-9a-f]{8} is DEFERRED until \d{4}-\d\d-\d\dT[\d:.]+Z \(in \d+ min\)\..* restart the stack with RECIPIENT_RATE_LIMIT=0 /,
+      /^step 2: the gateway's per-recipient rate limit holds back TIKET GANGGUAN DITERIMA to the customer \(Budi Santoso 6282291921583\): that number already got 3 message\(s\) within 1 h \(RECIPIENT_RATE_LIMIT=3 per 1 h\), so delivery [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} is DEFERRED until \d{4}-\d\d-\d\dT[\d:.]+Z \(in \d+ min\)\..* restart the stack with RECIPIENT_RATE_LIMIT=0 /,
     );
     // At once: well before the step's 20 s timeout.
     expect(elapsed).toBeLessThan(12_000);

@@ -1,5 +1,5 @@
-import { commonv1, gatewayv1 } from '@notify/proto';
-import { rateLimitHold } from './scenario';
+import { commonv1, gatewayv1, ticketv1 } from '@notify/proto';
+import { DEMO_GANGGUAN, isDemoGangguan, rateLimitHold } from './scenario';
 
 const HOUR = 3_600_000;
 const S = gatewayv1.DeliveryStatus;
@@ -28,5 +28,25 @@ describe('rateLimitHold (is a DEFERRED delivery held by the per-recipient rate l
 
   it('ignores other statuses', () => {
     expect(rateLimitHold(delivery('q', { status: S.DELIVERY_STATUS_QUEUED, deferredUntil, deferredReason: 'recipient rate limit' }), sent, HOUR)).toBeUndefined();
+  });
+});
+
+describe("isDemoGangguan (which OPEN Karawang tickets the demo may cancel)", () => {
+  const SEED = '3d6f0a52-1111-4c1e-9b1a-000000000001';
+  const demo = ticketv1.Ticket.fromPartial({
+    type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+    customerId: SEED,
+    workZone: 'karawang',
+    title: DEMO_GANGGUAN.title,
+    description: DEMO_GANGGUAN.description,
+  });
+
+  it("only step 2's ticket of a demo run: the seeds' customer and the demo's title and description", () => {
+    expect(isDemoGangguan(demo, SEED)).toBe(true);
+    expect(isDemoGangguan({ ...demo, customerId: '3d6f0a52-1111-4c1e-9b1a-000000000002' }, SEED)).toBe(false); // another customer's
+    expect(isDemoGangguan({ ...demo, title: 'Internet mati' }, SEED)).toBe(false); // the operator's, same customer
+    expect(isDemoGangguan({ ...demo, description: 'Internet mati (demo): kabel putus' }, SEED)).toBe(false);
+    expect(isDemoGangguan({ ...demo, workZone: 'bekasi' }, SEED)).toBe(false);
+    expect(isDemoGangguan({ ...demo, type: ticketv1.TicketType.TICKET_TYPE_INSTALLATION }, SEED)).toBe(false);
   });
 });

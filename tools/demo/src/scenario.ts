@@ -55,8 +55,8 @@ export const SEED_CUSTOMER_E164 = '6282291921583';
  *   messages and forbidden recipients are matched on this run's ticket number, not only on the
  *   headline and the recipient;
  * - the technician's "1": it answers the latest job message sent to that phone, which is always
- *   this run's offer (step 2 waits for it), and the OPEN Karawang tickets of an interrupted run
- *   are cancelled first (cancelStaleKarawangTickets);
+ *   this run's offer (step 2 waits for it), and the OPEN Karawang tickets an interrupted demo
+ *   run left — only the demo's own (DEMO_GANGGUAN) — are cancelled first (cancelStaleKarawangTickets);
  * - staff phones are unique in the customer service: a phone already there is reused (and set
  *   back to its name, role, zones and active if someone changed it), never created twice.
  * Staff those versions left (a demo name, role and zones, a random phone): the oldest is reused
@@ -76,6 +76,20 @@ export const DEMO_STAFF = Object.freeze({
 export const DEMO_GROUP_CHAT_IDS: Readonly<Record<'karawang' | 'bekasi', string>> = Object.freeze({
   karawang: '120363000000000101@g.us',
   bekasi: '120363000000000201@g.us',
+});
+
+/**
+ * Step 2's GANGGUAN ticket for the seeds' customer. Its title carries the demo's marker
+ * (`(demo)`): before step 2, the OPEN Karawang tickets an earlier, interrupted run left are
+ * cancelled, and a ticket counts as one only when it is the seeds' customer's AND has exactly
+ * this title and description (cancelStaleKarawangTickets) — never an operator's ticket, even one
+ * for the same customer. The description starts with the title, so the ticket's description (the
+ * messages' "Masalah") is the description alone. (CreateTicket's request_id `demo:<run>:gangguan`
+ * is not readable back from a ticket, so it cannot serve as the marker.)
+ */
+export const DEMO_GANGGUAN = Object.freeze({
+  title: 'Internet mati (demo)',
+  description: 'Internet mati (demo): sejak pagi, lampu LOS merah',
 });
 
 /** First lines of the seeded WhatsApp templates the story expects (services/template/src/seed). */
@@ -328,6 +342,17 @@ function randomPhone(): string {
 function e164(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   return digits.startsWith('0') ? `62${digits.slice(1)}` : digits;
+}
+
+/** Whether `t` is step 2's ticket of a demo run (see {@link DEMO_GANGGUAN}): the one the demo may cancel. Exported for its unit test. */
+export function isDemoGangguan(t: ticketv1.Ticket, seedCustomerId: string): boolean {
+  return (
+    t.customerId === seedCustomerId &&
+    t.type === ticketv1.TicketType.TICKET_TYPE_DISTURBANCE &&
+    t.workZone === 'karawang' &&
+    t.title === DEMO_GANGGUAN.title &&
+    t.description === DEMO_GANGGUAN.description
+  );
 }
 
 function firstLine(text: string): string {
@@ -598,12 +623,12 @@ class ScenarioRun {
   private async stepGangguanCreated(d: ScenarioDirectory): Promise<ticketv1.Ticket> {
     const title = 'An admin creates a GANGGUAN ticket in Karawang';
     this.log(`step 2: ${title}`);
-    const notes = await this.cancelStaleKarawangTickets();
+    const notes = await this.cancelStaleKarawangTickets(d.customer);
     const ticket = await this.createTicket('createGangguan', {
       type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
       customerId: d.customer.id,
-      title: 'Internet mati',
-      description: 'Internet mati sejak pagi, lampu LOS merah',
+      title: DEMO_GANGGUAN.title,
+      description: DEMO_GANGGUAN.description,
       address: d.customer.address,
       priority: commonv1.Priority.PRIORITY_NORMAL,
       workZone: 'karawang',
@@ -810,22 +835,39 @@ class ScenarioRun {
   /**
    * A technician's "1" answers the latest job message sent to them, and falls back to the OLDEST
    * open job of their zones when there is none (gateway reply rules), so an OPEN Karawang ticket
-   * left by an earlier, interrupted run could be taken instead of this run's: cancel those first
-   * (their customers get the cancellation message). A fresh stack has none.
+   * left by an earlier, interrupted run of the demo could be taken instead of this run's: cancel
+   * those first (the seeds' customer gets the cancellation message). Only the demo's own: an OPEN
+   * GANGGUAN ticket in Karawang of the seeds' `customer` with exactly {@link DEMO_GANGGUAN}'s
+   * title and description. Every other ticket — an operator's, even for the same customer — is
+   * left alone (this run's "1" answers this run's job offer anyway). A fresh stack has none.
    */
-  private async cancelStaleKarawangTickets(): Promise<string[]> {
-    const open = await callUnary(
-      this.clients.ticket,
-      'listTickets',
-      ticketv1.ListTicketsRequest.fromPartial({ statuses: [ticketv1.TicketStatus.TICKET_STATUS_OPEN], workZone: 'karawang', page: { pageSize: 500 } }),
-    );
-    for (const t of open.tickets) {
+  private async cancelStaleKarawangTickets(customer: customerv1.Customer): Promise<string[]> {
+    const stale: ticketv1.Ticket[] = [];
+    let pageToken = '';
+    do {
+      const page = await callUnary(
+        this.clients.ticket,
+        'listTickets',
+        ticketv1.ListTicketsRequest.fromPartial({
+          statuses: [ticketv1.TicketStatus.TICKET_STATUS_OPEN],
+          types: [ticketv1.TicketType.TICKET_TYPE_DISTURBANCE],
+          workZone: 'karawang',
+          customerId: customer.id,
+          page: { pageSize: 500, pageToken },
+        }),
+      );
+      stale.push(...page.tickets.filter((t) => isDemoGangguan(t, customer.id)));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    for (const t of stale) {
       await callUnary(this.clients.ticket, 'cancelTicket', { ticketId: t.id, reason: 'Dibatalkan oleh demo: tiket dari percobaan sebelumnya', expectedVersion: 0, actor: undefined });
     }
-    if (open.tickets.length === 0) return [];
+    if (stale.length === 0) return [];
     await sleep(this.settleMs);
     await this.markSeen();
-    return [`cancelled ${open.tickets.length} OPEN Karawang ticket(s) left by an earlier run (${open.tickets.map((t) => t.number).join(', ')}), so the technician's "1" takes this run's ticket`];
+    return [
+      `cancelled ${stale.length} OPEN ticket(s) an earlier demo run left (${stale.map((t) => t.number).join(', ')}: the seeds' customer, "${DEMO_GANGGUAN.title}"), so the technician's "1" takes this run's ticket`,
+    ];
   }
 
   private async triggerSlaMonitor(traceparent?: string): Promise<schedulerv1.JobRun> {
@@ -994,7 +1036,7 @@ class ScenarioRun {
       : `the gateway's RECIPIENT_RATE_LIMIT, default 10 per ${formatDuration(GATEWAY_DEFAULT_RATE_WINDOW_MS)}`;
     return (
       `step ${step}: the gateway's per-recipient rate limit holds back ${e.label} (${this.describe(e.to)}): ` +
-      `that number already got ${hold.sentInWindow} message(s) within ${formatDuration(hold.windowMs)} (${rule}), so delivery ${d.id.slice(0, 8)} is DEFERRED ` +
+      `that number already got ${hold.sentInWindow} message(s) within ${formatDuration(hold.windowMs)} (${rule}), so delivery ${d.id} is DEFERRED ` +
       `until ${hold.until.toISOString()} (in ${inMin} min). The demo replays the same numbers on every run: ` +
       `restart the stack with RECIPIENT_RATE_LIMIT=0 (what npm start chooses when it is unset), or wait until then.`
     );

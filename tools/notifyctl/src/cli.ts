@@ -55,7 +55,15 @@ export function mainHelp(): string {
   lines.push('', 'Global flags:', ...optionLines(GLOBAL_OPTIONS));
   lines.push(
     '',
-    'Environment: NOTIFY_API_KEY, TICKET_ADDR, CUSTOMER_ADDR, TEMPLATE_ADDR, SCHEDULER_ADDR, GATEWAY_ADDR.',
+    'Environment:',
+    '  NOTIFY_API_KEY   API key (after --api-key)',
+    '  TICKET_ADDR, CUSTOMER_ADDR, TEMPLATE_ADDR, SCHEDULER_ADDR, GATEWAY_ADDR',
+    '                   host:port of each service (after --<service>-addr and --host)',
+    "  STACK_INFO_FILE  the local stack's info file (default <NOTIFY_DATA_DIR>/stack.json): a running",
+    '                   `npm start` / `npm run start:services` writes its addresses there and names its',
+    '                   generated key file; its admin key is used when every address is the stack\'s',
+    '  NOTIFY_DATA_DIR  the local stack\'s data folder (default .notify-data, from the current folder)',
+    '',
     'Exit codes: 0 ok, 1 the call failed (`error: <GRPC_STATUS>: <message>` on stderr), 2 usage error.',
     "Run 'notifyctl <group> --help' for a group's commands and flags.",
   );

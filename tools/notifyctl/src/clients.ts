@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { readStackInfoFile, SERVICE_PORTS, stackInfoFilePath, type ServiceName, type StackInfoFile } from '@notify/config';
+import { inspectStackInfoFile, readStackAdminKey, SERVICE_PORTS, stackInfoFilePath, type ServiceName, type StackInfoFileState } from '@notify/config';
 import { createClient } from '@notify/grpc-kit';
 import { customerv1, gatewayv1, schedulerv1, templatev1, ticketv1 } from '@notify/proto';
 import { UsageError, type ParsedArgs } from './args';
@@ -22,22 +21,11 @@ export interface Connection {
 /**
  * The info file of a stack started on this machine (`npm start` / `npm run start:services`):
  * `$STACK_INFO_FILE`, else `<$NOTIFY_DATA_DIR or .notify-data>/stack.json` under the current
- * folder; undefined when there is none, it does not parse, or its process is gone
- * (@notify/config readStackInfoFile).
+ * folder, and what is there (@notify/config inspectStackInfoFile): a running stack's, a stale
+ * one (its process is gone), none, or not a stack's.
  */
-function localStack(env: NodeJS.ProcessEnv): StackInfoFile | undefined {
-  return readStackInfoFile(stackInfoFilePath(env, path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data')));
-}
-
-/** The admin key a local stack generated (its api-keys.json), when it did. */
-function localAdminKey(stack: StackInfoFile | undefined): string | undefined {
-  const file = stack?.apiKeys?.file;
-  if (!file || !existsSync(file)) return undefined;
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { admin?: string }).admin?.trim() || undefined;
-  } catch {
-    return undefined;
-  }
+function localStack(env: NodeJS.ProcessEnv): StackInfoFileState {
+  return inspectStackInfoFile(stackInfoFilePath(env, path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data')));
 }
 
 /**
@@ -46,22 +34,38 @@ function localAdminKey(stack: StackInfoFile | undefined): string | undefined {
  * then `$<SVC>_ADDR`, then the running local stack's address (its stack.json, see
  * {@link localStack}: `STACK_PORTS=auto` stacks move every port), then
  * `127.0.0.1:<SERVICE_PORTS[svc]>`. Key: `--api-key`, then `$NOTIFY_API_KEY`, then the admin key
- * that local stack generated — only when every address is that stack's (a local key is never
- * sent to another host); missing → UsageError. `--timeout` ms (1..600000), default 10000.
+ * that local stack generated (the key file its stack.json names) — only when every address is
+ * that stack's (a local key is never sent to another host); missing → UsageError saying why no
+ * key was found ({@link noKeyMessage}). `--timeout` ms (1..600000), default 10000.
  */
 export function resolveConnection(args: ParsedArgs, env: NodeJS.ProcessEnv): Connection {
   const host = args.string('host');
-  const stack = localStack(env);
+  const local = localStack(env);
+  const stack = local.state === 'running' ? local.info : undefined;
   const addresses = {} as Record<ServiceName, string>;
+  const sources = {} as Record<ServiceName, string>;
   for (const svc of Object.keys(SERVICE_PORTS) as ServiceName[]) {
     const fromHost = host === undefined ? undefined : /:\d+$/.test(host) ? host : `${host}:${SERVICE_PORTS[svc]}`;
-    addresses[svc] =
-      args.string(`${svc}-addr`) ?? fromHost ?? env[`${svc.toUpperCase()}_ADDR`]?.trim() ?? stack?.grpc?.[svc] ?? `127.0.0.1:${SERVICE_PORTS[svc]}`;
+    const candidates: [string | undefined, string][] = [
+      [args.string(`${svc}-addr`), `--${svc}-addr`],
+      [fromHost, '--host'],
+      [env[`${svc.toUpperCase()}_ADDR`]?.trim() || undefined, `$${svc.toUpperCase()}_ADDR`],
+      [stack?.grpc?.[svc], 'the stack'],
+      [`127.0.0.1:${SERVICE_PORTS[svc]}`, 'the default port'],
+    ];
+    const [address, source] = candidates.find(([a]) => a !== undefined) as [string, string];
+    addresses[svc] = address;
+    sources[svc] = source;
   }
-  // The local stack's own key only when every address is that stack's: never sent elsewhere.
-  const allFromStack = !!stack?.grpc && (Object.keys(SERVICE_PORTS) as ServiceName[]).every((svc) => addresses[svc] === stack.grpc?.[svc]);
-  const apiKey = args.string('api-key') ?? env.NOTIFY_API_KEY?.trim() ?? (allFromStack ? localAdminKey(stack) : undefined);
-  if (!apiKey) throw new UsageError('no API key: pass --api-key or set NOTIFY_API_KEY');
+  let apiKey = args.string('api-key') ?? (env.NOTIFY_API_KEY?.trim() || undefined);
+  if (!apiKey) {
+    // The local stack's own key only when every address is that stack's: never sent elsewhere.
+    const elsewhere = stack ? (Object.keys(SERVICE_PORTS) as ServiceName[]).filter((svc) => addresses[svc] !== stack.grpc?.[svc]) : [];
+    const key = stack && elsewhere.length === 0 ? readStackAdminKey(stack) : undefined;
+    apiKey = key?.key;
+    const given = (Object.keys(SERVICE_PORTS) as ServiceName[]).every((svc) => sources[svc] !== 'the default port' && sources[svc] !== 'the stack');
+    if (!apiKey) throw new UsageError(noKeyMessage(local, given, elsewhere.map((svc) => `${svc} ${addresses[svc]} (from ${sources[svc]})`), key?.why));
+  }
   const timeout = args.string('timeout');
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   if (timeout !== undefined) {
@@ -69,6 +73,34 @@ export function resolveConnection(args: ParsedArgs, env: NodeJS.ProcessEnv): Con
     if (!/^\d+$/.test(timeout) || timeoutMs < 1 || timeoutMs > 600_000) throw new UsageError(`--timeout: "${timeout}" must be ms from 1 to 600000`);
   }
   return { addresses, apiKey, timeoutMs };
+}
+
+/**
+ * Why no key was found when neither `--api-key` nor `$NOTIFY_API_KEY` gave one: the stack.json
+ * found is left by a process that is gone (a stack killed without cleaning up), there is none
+ * or it is not a stack's, some addresses are not that running stack's (`elsewhere`), or the
+ * stack has no readable key file (`keyWhy`). `given`: every address came from a flag or
+ * `$<SVC>_ADDR` (another stack: no local stack's key would apply).
+ */
+function noKeyMessage(local: StackInfoFileState, given: boolean, elsewhere: readonly string[], keyWhy: string | undefined): string {
+  const fix = 'pass --api-key or set NOTIFY_API_KEY';
+  if (given && local.state !== 'running') return `no API key: ${fix} (a local stack's key is used only for that stack's own addresses, and every address was given)`;
+  switch (local.state) {
+    case 'stale':
+      return (
+        `no running stack: ${local.file} is left from pid ${local.pid}, which is not running (the stack was killed without cleaning up); ` +
+        'start it with npm start, or pass --api-key (or set NOTIFY_API_KEY) and --host / --<service>-addr for another stack'
+      );
+    case 'missing':
+      return `no API key: ${fix} (no running stack found: ${local.file} does not exist; npm start writes it and its key file)`;
+    case 'invalid':
+      return `no API key: ${fix} (${local.file} is not a stack info file: not JSON with a pid)`;
+    case 'running':
+      if (elsewhere.length > 0) {
+        return `no API key: ${fix} (the key of the stack running at ${local.file} is sent only to its own addresses, and ${elsewhere.join(', ')} is not one of them)`;
+      }
+      return `no API key: ${fix} (the stack running at ${local.file}: ${keyWhy ?? 'no admin key'})`;
+  }
 }
 
 /** The gRPC clients, created on first use (a command touches one or two services). */

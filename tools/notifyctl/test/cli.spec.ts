@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { writeStackInfoFile, type StackInfoFile } from '@notify/config';
 import { EXIT, GROUPS, commandHelp, runCli } from '../src/cli';
 
 /** Every address is a closed port: a command that called a server would exit 1, not 2. */
@@ -78,6 +83,85 @@ describe('runCli without a server', () => {
   it('needs an API key', async () => {
     const r = await run(['tickets', 'list'], NOWHERE);
     expect(r.code).toBe(EXIT.usage);
-    expect(r.stderr).toMatch(/^error: no API key: pass --api-key or set NOTIFY_API_KEY\n/);
+    expect(r.stderr).toMatch(/^error: no API key: pass --api-key or set NOTIFY_API_KEY \(a local stack's key is used only for that stack's own addresses, and every address was given\)\n/);
+  });
+
+  it('--help documents every environment variable it reads, STACK_INFO_FILE and NOTIFY_DATA_DIR included', async () => {
+    const help = (await run(['--help'])).stdout;
+    for (const name of ['NOTIFY_API_KEY', 'TICKET_ADDR', 'GATEWAY_ADDR', 'STACK_INFO_FILE', 'NOTIFY_DATA_DIR']) expect(help).toContain(name);
+    expect(help).toMatch(/STACK_INFO_FILE\s+the local stack's info file \(default <NOTIFY_DATA_DIR>\/stack\.json\)/);
+  });
+});
+
+describe('runCli with a local stack.json', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'notifyctl-cli-stack-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The info file `npm start` writes, for process `pid`, its services on closed ports (nothing is reached). */
+  const stackJson = (pid: number): { file: string; info: StackInfoFile } => {
+    const keys = path.join(dir, 'api-keys.json');
+    writeFileSync(keys, JSON.stringify({ admin: 'stack-admin-key-00000001', service: 'stack-service-key-000001' }));
+    const grpc = { ticket: '127.0.0.1:1', customer: '127.0.0.1:1', template: '127.0.0.1:1', scheduler: '127.0.0.1:1', gateway: '127.0.0.1:1' };
+    const info: StackInfoFile = {
+      pid,
+      startedAt: new Date().toISOString(),
+      runner: 'npm start',
+      database: { mode: 'external', url: 'postgres://postgres@127.0.0.1:5432/test' },
+      events: { mode: 'in-process' },
+      providers: { mode: 'real' },
+      grpc,
+      webhookUrl: 'http://127.0.0.1:1',
+      ports: { grpc: { ticket: 1, customer: 1, template: 1, scheduler: 1, gateway: 1 }, webhook: 1, sims: { fonnte: 1, wablas: 1, twilio: 1, advanta: 1 } },
+      dataRoot: dir,
+      apiKeys: { source: 'generated', file: keys },
+    };
+    const file = path.join(dir, 'stack.json');
+    writeStackInfoFile(file, info);
+    return { file, info };
+  };
+
+  it('says no stack is running when stack.json is left by a stack killed with SIGKILL (not "no API key")', async () => {
+    // The "stack": a process that wrote stack.json and is then killed without cleaning up.
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const { file } = stackJson(child.pid!);
+    try {
+      // While it runs, its key is used: the call is made (to a closed port) and fails with exit 1.
+      const alive = await run(['tickets', 'list', '--timeout', '2000'], { STACK_INFO_FILE: file });
+      expect(alive.code).toBe(EXIT.failed);
+      expect(alive.stderr).toMatch(/^error: (UNAVAILABLE|DEADLINE_EXCEEDED): .*\(ticket service at 127\.0\.0\.1:1\)\n$/);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const r = await run(['tickets', 'list'], { STACK_INFO_FILE: file });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `error: no running stack: ${file} is left from pid ${child.pid}, which is not running (the stack was killed without cleaning up); ` +
+        'start it with npm start, or pass --api-key (or set NOTIFY_API_KEY) and --host / --<service>-addr for another stack',
+    );
+    // Found through NOTIFY_DATA_DIR (its stack.json) just the same.
+    const viaDataDir = await run(['tickets', 'list'], { NOTIFY_DATA_DIR: dir });
+    expect(viaDataDir.stderr.split('\n')[0]).toContain(`error: no running stack: ${file} is left from pid ${child.pid}`);
+  });
+
+  it("says why the running stack's key was not used when an address is not the stack's (--ticket-addr)", async () => {
+    const { file } = stackJson(process.pid);
+    const r = await run(['tickets', 'list', '--ticket-addr', '127.0.0.1:2'], { STACK_INFO_FILE: file });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `error: no API key: pass --api-key or set NOTIFY_API_KEY (the key of the stack running at ${file} is sent only to its own addresses, and ticket 127.0.0.1:2 (from --ticket-addr) is not one of them)`,
+    );
+  });
+
+  it('says there is no stack.json when there is none', async () => {
+    const r = await run(['tickets', 'list'], { NOTIFY_DATA_DIR: dir });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `error: no API key: pass --api-key or set NOTIFY_API_KEY (no running stack found: ${path.join(dir, 'stack.json')} does not exist; npm start writes it and its key file)`,
+    );
   });
 });

@@ -1,5 +1,5 @@
-import { gatewayv1 } from '@notify/proto';
-import { deliveryDetail } from '../src/commands/deliveries';
+import { commonv1, gatewayv1 } from '@notify/proto';
+import { deliveryDetail, providerTable } from '../src/commands/deliveries';
 
 describe('deliveryDetail', () => {
   const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -32,5 +32,25 @@ describe('deliveryDetail', () => {
       expect.stringMatching(/^1\s+FONNTE\s+PERMANENT_FAILURE\s+12\s+invalid target$/),
     ]);
     expect(deliveryDetail(delivery({})).split('Attempts:\n')[1]).toMatch(/\(none\)\n$/);
+  });
+});
+
+describe('providerTable (deliveries providers)', () => {
+  const provider = (p: Partial<gatewayv1.ProviderInfo>) =>
+    gatewayv1.ProviderInfo.fromPartial({ channel: commonv1.Channel.CHANNEL_WHATSAPP, enabled: true, breakerState: gatewayv1.BreakerState.BREAKER_STATE_CLOSED, ...p });
+
+  it('shows `-` for the success rate and latencies of a provider with no calls, the numbers otherwise', () => {
+    const text = providerTable(
+      gatewayv1.ListProvidersResponse.fromPartial({
+        providers: [
+          provider({ provider: gatewayv1.Provider.PROVIDER_FONNTE, chainPosition: 1, successRatePercent: 92.5, latencyP50Ms: 40, latencyP99Ms: 180, recentCalls: 40 }),
+          provider({ provider: gatewayv1.Provider.PROVIDER_WABLAS, chainPosition: 2, successRatePercent: 0, latencyP50Ms: 0, latencyP99Ms: 0, recentCalls: 0 }),
+        ],
+      }),
+    );
+    const [header, fonnte, wablas] = text.trimEnd().split('\n');
+    expect(header).toMatch(/^CHANNEL\s+#\s+PROVIDER\s+ENABLED\s+BREAKER\s+SUCCESS %\s+P50 MS\s+P99 MS\s+CALLS\s+COST\/MSG\s+LAST ERROR$/);
+    expect(fonnte).toMatch(/^WHATSAPP\s+1\s+FONNTE\s+yes\s+CLOSED\s+92\.5\s+40\s+180\s+40\b/);
+    expect(wablas).toMatch(/^WHATSAPP\s+2\s+WABLAS\s+yes\s+CLOSED\s+-\s+-\s+-\s+0\b/);
   });
 });

@@ -288,7 +288,10 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error: unknown tickets command "reopen"');
     expect(noKey.code).toBe(2);
-    expect(noKey.stderr.split('\n')[0]).toBe('error: no API key: pass --api-key or set NOTIFY_API_KEY');
+    // Says why no key was found: no stack.json there (STACK_INFO_FILE), so no local stack's key.
+    expect(noKey.stderr.split('\n')[0]).toBe(
+      'error: no API key: pass --api-key or set NOTIFY_API_KEY (no running stack found: /nonexistent/notify-stack.json does not exist; npm start writes it and its key file)',
+    );
   });
 
   it('renders a seeded template to the seed text (ticket-sms-notifications.md, Ticket Assigned / To Customer)', async () => {

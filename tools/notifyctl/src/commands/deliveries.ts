@@ -274,41 +274,51 @@ const stats: CommandSpec = {
   },
 };
 
+/**
+ * The table of `deliveries providers`. A provider with no recent calls has no success rate or
+ * latency (the response's 0 would read as "always fails, instantly"): `-` there.
+ */
+export function providerTable(res: gatewayv1.ListProvidersResponse): string {
+  return formatTable(
+    [
+      { header: 'CHANNEL' },
+      { header: '#', align: 'right' },
+      { header: 'PROVIDER' },
+      { header: 'ENABLED' },
+      { header: 'BREAKER' },
+      { header: 'SUCCESS %', align: 'right' },
+      { header: 'P50 MS', align: 'right' },
+      { header: 'P99 MS', align: 'right' },
+      { header: 'CALLS', align: 'right' },
+      { header: 'COST/MSG', align: 'right' },
+      { header: 'LAST ERROR', maxWidth: 40 },
+    ],
+    res.providers.map((p) => {
+      const called = p.recentCalls > 0;
+      return [
+        channelLabel(p.channel),
+        String(p.chainPosition),
+        providerLabel(p.provider),
+        p.enabled ? 'yes' : 'no',
+        enumLabel(gatewayv1.BreakerState, 'BREAKER_STATE_', p.breakerState) + (p.pausedUntil ? `, paused until ${formatTime(p.pausedUntil)}` : ''),
+        called ? formatNumber(p.successRatePercent) : '-',
+        called ? formatNumber(p.latencyP50Ms, 0) : '-',
+        called ? formatNumber(p.latencyP99Ms, 0) : '-',
+        String(p.recentCalls),
+        formatRupiah(p.costPerMessageRupiah),
+        p.lastError,
+      ];
+    }),
+  );
+}
+
 const providers: CommandSpec = {
   name: 'providers',
   summary: 'providers in failover order with breaker state, success rate and latency',
   service: 'gateway',
   async run({ clients }) {
     const res = await callUnary(clients.gateway, 'listProviders', {});
-    const text = formatTable(
-      [
-        { header: 'CHANNEL' },
-        { header: '#', align: 'right' },
-        { header: 'PROVIDER' },
-        { header: 'ENABLED' },
-        { header: 'BREAKER' },
-        { header: 'SUCCESS %', align: 'right' },
-        { header: 'P50 MS', align: 'right' },
-        { header: 'P99 MS', align: 'right' },
-        { header: 'CALLS', align: 'right' },
-        { header: 'COST/MSG', align: 'right' },
-        { header: 'LAST ERROR', maxWidth: 40 },
-      ],
-      res.providers.map((p) => [
-        channelLabel(p.channel),
-        String(p.chainPosition),
-        providerLabel(p.provider),
-        p.enabled ? 'yes' : 'no',
-        enumLabel(gatewayv1.BreakerState, 'BREAKER_STATE_', p.breakerState) + (p.pausedUntil ? `, paused until ${formatTime(p.pausedUntil)}` : ''),
-        formatNumber(p.successRatePercent),
-        formatNumber(p.latencyP50Ms, 0),
-        formatNumber(p.latencyP99Ms, 0),
-        String(p.recentCalls),
-        formatRupiah(p.costPerMessageRupiah),
-        p.lastError,
-      ]),
-    );
-    return { json: gatewayv1.ListProvidersResponse.toJSON(res), text };
+    return { json: gatewayv1.ListProvidersResponse.toJSON(res), text: providerTable(res) };
   },
 };
 

@@ -1,0 +1,187 @@
+/**
+ * `npm run demo` run again against a stack that also has an operator's tickets, as the QA tester
+ * did: the five services in this process (tools/stack's startEmbeddedStack on free ports, no
+ * rate limit, API keys generated into its data folder) against the loopback Postgres.
+ * - Only the demo's own OPEN Karawang tickets are cancelled before step 2 (the seeds' customer
+ *   and DEMO_GANGGUAN's title): an operator's tickets in Karawang — another customer's, and one
+ *   for the seeds' customer — stay OPEN and their customers get nothing.
+ * - The demo as a process (`node … tools/demo/src/main.ts`, what `npm run demo` runs) with
+ *   STACK_INFO_FILE naming the stack's stack.json in another folder and no NOTIFY_API_KEY: it
+ *   takes the admin key from the key file stack.json names (`apiKeys.file`) and plays the whole
+ *   story.
+ * - The delivery ids it prints are whole: `notifyctl deliveries show <id>` finds them.
+ */
+// The story needs the real services, which tools/stack composes in one process: this test
+// fixture crosses the project boundary on purpose (the demo's own code never imports tools/stack).
+/* eslint-disable @nx/enforce-module-boundaries */
+import { startEmbeddedStack, type EmbeddedStack } from '../../stack/src/embedded-stack';
+/* eslint-enable @nx/enforce-module-boundaries */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { writeStackInfoFile } from '@notify/config';
+import { callUnary, createClient } from '@notify/grpc-kit';
+import { createLogger } from '@notify/logger';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
+import { createTestSchema, type TestSchema } from '@notify/testing';
+import { DEMO_GANGGUAN, playScenario, type ScenarioOptions, type ScenarioResult } from './scenario';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SERVICES = ['template', 'customer', 'ticket', 'scheduler', 'gateway'] as const;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node <args>` from the repository root with exactly `env` (plus PATH); resolves when it exits. */
+function runNode(args: string[], env: Record<string, string>, timeoutMs: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run demo again, on a stack with an operator\'s tickets', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'notify-demo-rerun-'));
+  /** The demo process's NOTIFY_DATA_DIR: empty (no api-keys.json), as the default .notify-data is for a stack kept elsewhere. */
+  const demoDataDir = mkdtempSync(path.join(tmpdir(), 'notify-demo-rerun-own-'));
+  const stackFile = path.join(dataDir, 'qa', 'stack.json');
+  const schemas: Partial<Record<(typeof SERVICES)[number], TestSchema>> = {};
+  let stack: EmbeddedStack;
+  let adminKey: string;
+  let tickets: ticketv1.TicketServiceClient;
+  let customers: customerv1.CustomerServiceClient;
+  let target: Omit<ScenarioOptions, 'lastStep'>;
+
+  beforeAll(async () => {
+    const env: Record<string, string> = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      STACK_PORTS: 'auto',
+      NOTIFY_DATA_DIR: dataDir,
+      RECIPIENT_RATE_LIMIT: '0',
+      SHUTDOWN_GRACE_MS: '2000',
+    };
+    for (const svc of SERVICES) {
+      const schema = await createTestSchema(`demo_rerun_${svc}`);
+      schemas[svc] = schema;
+      env['DATABASE_URL'] = schema.url;
+      env[`${svc.toUpperCase()}_DATABASE_SCHEMA`] = schema.schema;
+    }
+    stack = await startEmbeddedStack({ env, cwd: dataDir, logger: (component) => createLogger({ service: component, level: 'silent' }) });
+    const { keys, ...rest } = stack.info;
+    if (!keys.adminKey || keys.source === 'environment') throw new Error('expected keys generated into the data folder');
+    adminKey = keys.adminKey;
+    // What `npm start` writes (this process is the stack), at a path of its own: STACK_INFO_FILE.
+    writeStackInfoFile(stackFile, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      runner: 'npm start',
+      ...rest,
+      apiKeys: { source: keys.source, file: path.join(stack.info.dataRoot, 'api-keys.json') },
+    });
+    const sims = stack.info.providers.mode === 'simulators' ? stack.info.providers.urls : undefined;
+    if (!sims) throw new Error('expected the simulators');
+    tickets = createClient(ticketv1.TicketServiceClient, stack.info.grpc.ticket, { apiKey: adminKey });
+    customers = createClient(customerv1.CustomerServiceClient, stack.info.grpc.customer, { apiKey: adminKey });
+    target = { addresses: stack.info.grpc, apiKey: adminKey, sims, webhookUrl: stack.info.webhookUrl, stepTimeoutMs: 20_000, settleMs: 300 };
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of [tickets, customers]) (c as unknown as { close(): void } | undefined)?.close();
+    await stack?.stop();
+    for (const s of Object.values(schemas)) await s.dropSchema();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(demoDataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  const statusOf = async (id: string): Promise<string> => ticketv1.TicketStatus[(await callUnary(tickets, 'getTicket', { id })).ticket!.status];
+  const operatorTicket = (customer: customerv1.Customer, title: string) =>
+    callUnary(tickets, 'createTicket', {
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+      customerId: customer.id,
+      title,
+      description: '',
+      address: customer.address,
+      priority: commonv1.Priority.PRIORITY_NORMAL,
+      workZone: 'karawang',
+      requestId: '',
+      actor: undefined,
+    }).then((r) => r.ticket!);
+
+  let interrupted: ScenarioResult;
+  let secondRun: ScenarioResult;
+  let operators: ticketv1.Ticket[];
+
+  it("cancels only the OPEN Karawang ticket an earlier demo run left, not the operator's (another customer's, or the seeds' customer's)", async () => {
+    // An earlier run stopped after step 2: its ticket stays OPEN.
+    interrupted = await playScenario({ ...target, lastStep: 2 });
+    const left = interrupted.tickets.gangguan!;
+    expect([left.title, left.description, ticketv1.TicketStatus[left.status]]).toEqual([DEMO_GANGGUAN.title, DEMO_GANGGUAN.description, 'TICKET_STATUS_OPEN']);
+    // The operator's own tickets in Karawang.
+    const other = (
+      await callUnary(customers, 'registerCustomer', {
+        name: 'Dewi Lestari',
+        phone: '081377700001',
+        address: 'Jl. Kertabumi 12, Karawang',
+        workZone: 'karawang',
+        packageName: 'Home 30 Mbps',
+        wantsInstallation: false,
+        locale: commonv1.Locale.LOCALE_ID,
+        actor: undefined,
+      })
+    ).customer!;
+    operators = [await operatorTicket(other, 'Internet putus'), await operatorTicket(interrupted.directory.customer, 'Internet mati')];
+
+    secondRun = await playScenario({ ...target, lastStep: 2 });
+    expect(secondRun.steps[1]!.notes[0]).toBe(
+      `cancelled 1 OPEN ticket(s) an earlier demo run left (${left.number}: the seeds' customer, "${DEMO_GANGGUAN.title}"), so the technician's "1" takes this run's ticket`,
+    );
+    expect(await statusOf(left.id)).toBe('TICKET_STATUS_CANCELLED');
+    for (const t of operators) expect(await statusOf(t.id)).toBe('TICKET_STATUS_OPEN');
+  }, 90_000);
+
+  it('the demo process finds the key through STACK_INFO_FILE (stack.json names the key file), plays the whole story, and prints whole delivery ids notifyctl shows', async () => {
+    const demo = await runNode(
+      ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, 'tools/demo/src/main.ts'), '--json', '--no-start'],
+      {
+        STACK_INFO_FILE: stackFile,
+        NOTIFY_DATA_DIR: demoDataDir,
+        TICKET_DATABASE_SCHEMA: schemas.ticket!.schema,
+        DEMO_STEP_TIMEOUT_MS: '20000',
+        DEMO_SETTLE_MS: '300',
+        DEMO_FONNTE_DOWN_MS: '3000',
+        NO_COLOR: '1',
+      },
+      150_000,
+    );
+    expect(demo.stderr).not.toContain('no API key');
+    expect(demo.code).toBe(0);
+    const result = JSON.parse(demo.stdout.trim().split('\n').pop()!) as ScenarioResult;
+    expect(result.steps.map((s) => [s.step, s.skipped])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [n, undefined]));
+    // Its step 2 cancelled the second run's ticket only; the operator's are still OPEN.
+    expect(result.steps[1]!.notes[0]).toContain(`cancelled 1 OPEN ticket(s) an earlier demo run left (${secondRun.tickets.gangguan!.number}:`);
+    for (const t of operators) expect(await statusOf(t.id)).toBe('TICKET_STATUS_OPEN');
+
+    // The report shows each delivery's whole id, which notifyctl (the stack's key, through STACK_INFO_FILE too) shows.
+    const printed = [...demo.stderr.matchAll(/ · delivery (\S+) [A-Z]+/g)].map((m) => m[1]!);
+    expect(printed.length).toBeGreaterThan(5);
+    for (const id of printed) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const show = await runNode([path.join(ROOT, 'bin/notifyctl.js'), 'deliveries', 'show', printed[0]!], { STACK_INFO_FILE: stackFile }, 30_000);
+    expect(show.stderr).toBe('');
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(new RegExp(`^ID:\\s+${printed[0]}$`, 'm'));
+  }, 180_000);
+});
