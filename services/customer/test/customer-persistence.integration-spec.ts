@@ -247,6 +247,21 @@ describe('customer persistence (Postgres)', () => {
     ]);
   });
 
+  it('matches a phone-like query also as the stored digits: a prefix (0822…, +62 822…) or digits contained (822…), ORed with the name', async () => {
+    const a = { ...newCustomer('082274410001', 'jatisari').customer, name: 'Dewi' };
+    const b = { ...newCustomer('+254 798 744100', 'jatisari').customer, name: 'Otieno 0822744' };
+    const c = { ...newCustomer('081274410003', 'jatisari').customer, name: 'Agus' };
+    for (const x of [a, b, c]) await store.uow.run((tx) => tx.customers.save(x, 0));
+    const ids = async (query: string, phone?: { digits: string; prefix: boolean }) =>
+      (await store.customers.list({ workZone: 'jatisari', query, ...(phone ? { phone } : {}) }, 10, null)).map((x) => x.id).sort();
+    expect(b.phone).toBe('254798744100');
+    expect(await ids('0822744')).toEqual([b.id]); // the name only, without the phone reading
+    expect(await ids('0822744', { digits: '62822744', prefix: true })).toEqual([a.id, b.id].sort());
+    expect(await ids('+254 798', { digits: '254798', prefix: true })).toEqual([b.id]);
+    expect(await ids('7441', { digits: '7441', prefix: false })).toEqual([a.id, b.id, c.id].sort());
+    expect(await ids('0798', { digits: '62798', prefix: true })).toEqual([]); // a prefix, not anywhere
+  });
+
   it('pages customers (all, or of an area) and staff by name from an index, without sorting the table', async () => {
     const plan = async (sql: string, params: unknown[]): Promise<string> => {
       const qr = ds.createQueryRunner();

@@ -103,6 +103,31 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect((err as Error).message).toContain(input);
   });
 
+  it.each([
+    ['+254 798 765432', '254798765432'],
+    ['+12025550143', '12025550143'],
+  ])('registers %s (outside Indonesia) as %s: the + number is read in its own country, once', async (input, digits) => {
+    const res = await register(input, 'karawang', `Foreign ${digits}`);
+    expect(res.customer?.phone).toBe(digits);
+    expect((await callUnary(admin, 'getCustomer', { id: '', phone: digits })).customer?.id).toBe(res.customer!.id);
+  });
+
+  it('UpdateStaff deactivates and renames a technician with a Kenyan number (the stored phone is not read again)', async () => {
+    const { staff } = await callUnary(admin, 'createStaff', { name: 'Otieno', phone: '+254 798 765433', role: commonv1.Role.ROLE_TECHNICIAN, workZones: [] });
+    expect(staff!.phone).toBe('254798765433');
+    const off = await callUnary(admin, 'updateStaff', { staff: customerv1.Staff.fromPartial({ id: staff!.id, active: false }), updateMask: ['active'] });
+    expect(off.staff).toMatchObject({ active: false, phone: '254798765433', name: 'Otieno' });
+    const renamed = await callUnary(admin, 'updateStaff', { staff: customerv1.Staff.fromPartial({ id: staff!.id, name: 'Otieno W' }), updateMask: ['name'] });
+    expect(renamed.staff).toMatchObject({ name: 'Otieno W', phone: '254798765433' });
+  });
+
+  it('ListCustomers finds a customer by the local form of its phone (0822…, 822…, +62 822…) as by 62822…', async () => {
+    const { customer } = await register('0822 7331 0042', 'subang', 'Phone Query');
+    const found = async (query: string) => (await callUnary(admin, 'listCustomers', customerv1.ListCustomersRequest.fromPartial({ query }))).customers.map((c) => c.id);
+    for (const query of ['62822733', '0822733', '822733', '+62 822 733', '0822-7331-0042']) expect(await found(query)).toEqual([customer!.id]);
+    expect(await found('Phone Qu')).toEqual([customer!.id]);
+  });
+
   it('publishes exactly one notify.customer.v1.registered per registration, and none for a failed one', async () => {
     const phone = freshPhone();
     const { customer } = await register(phone);

@@ -60,6 +60,26 @@ describe('RegisterCustomer / ActivateCustomer', () => {
     await expect(f.register({ phone: '0812-ABC' })).rejects.toThrow(/^phone: "0812-ABC" is not a phone number/);
   });
 
+  it.each([
+    ['+254 798 765432', '254798765432'], // the QA report: Kenya, normalized twice and read as Indonesian
+    ['+12025550143', '12025550143'],
+    ['254798765432', '254798765432'], // E.164 digits without + (no valid Indonesian number)
+    ['+81 90-1234-5678', '819012345678'], // its digits are also an Indonesian 0819… number: read once
+    ['+62 896 753882', '62896753882'], // a short Indonesian mobile: its digits read nationally are another number
+  ])('registers a number outside the default reading, %p, as its E.164 digits %p (normalized once)', async (phone, digits) => {
+    const f = await customerFixture();
+    const c = await f.register({ phone });
+    expect(c.phone).toBe(digits);
+    expect(f.store.outboxRows[0]).toMatchObject({ kind: 'registered', customer: { phone: digits } });
+    await expect(f.register({ phone })).rejects.toThrow(new AlreadyExistsError(`phone ${digits} already belongs to customer ${c.id}`));
+  });
+
+  it('rejects a number that no reading makes valid, naming the value the user gave', async () => {
+    const f = await customerFixture();
+    await expect(f.register({ phone: '2025550123' })).rejects.toThrow(new ValidationError('phone', '"2025550123" is not a valid phone number (read in region ID or with a country code)'));
+    await expect(f.register({ phone: '+999 123' })).rejects.toThrow(new ValidationError('phone', '"+999 123" is not a valid phone number (read with its country code)'));
+  });
+
   it('writes neither customer nor event when the outbox fails', async () => {
     const f = await customerFixture();
     f.store.failNextAppend = new Error('outbox down');
@@ -107,6 +127,25 @@ describe('GetCustomer / ListCustomers', () => {
     expect((await f.uc.listCustomers.execute(ADMIN, { workZone: 'Bekasi' })).customers).toHaveLength(2);
     expect((await f.uc.listCustomers.execute(ADMIN, { status: 'ACTIVE' })).customers).toHaveLength(0);
   });
+
+  it.each(['0822', '0822 9192', '822', '+62 822', '+62 822-9192-1583', '082291921583', '62822', 'ewi'])(
+    'finds the customer by %p: a phone-like query also matches the stored digits in the local form (name search unchanged)',
+    async (query) => {
+      const f = await customerFixture();
+      const dewi = await f.register({ name: 'Dewi', phone: '082291921583' });
+      await f.register({ name: 'Agus', phone: '081211110001' });
+      expect((await f.uc.listCustomers.execute(ADMIN, { query })).customers.map((c) => c.id)).toEqual([dewi.id]);
+    },
+  );
+
+  it('finds foreign numbers by their + prefix, and a query without match finds nothing', async () => {
+    const f = await customerFixture();
+    const ken = await f.register({ name: 'Kenya', phone: '+254 798 765432' });
+    await f.register({ name: 'Dewi', phone: '082291921583' });
+    expect((await f.uc.listCustomers.execute(ADMIN, { query: '+254 798' })).customers.map((c) => c.id)).toEqual([ken.id]);
+    expect((await f.uc.listCustomers.execute(ADMIN, { query: '0254' })).customers).toEqual([]);
+    expect((await f.uc.listCustomers.execute(ADMIN, { query: '0813' })).customers).toEqual([]);
+  });
 });
 
 describe('staff', () => {
@@ -141,6 +180,25 @@ describe('staff phone (proto: CreateStaffRequest.phone is required)', () => {
     const s = await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician', phone: '081200000031' });
     await expect(f.uc.updateStaff.execute(ADMIN, { staffId: s.id, patch: { phone: '' } })).rejects.toThrow(new ValidationError('phone', 'is required'));
     expect((await f.uc.updateStaff.execute(ADMIN, { staffId: s.id, patch: { name: 'Andi P' } })).phone).toBe('6281200000031');
+  });
+
+  it.each([
+    ['+254 798 765432', '254798765432'], // the QA report: not a valid Indonesian number
+    ['+81 90-1234-5678', '819012345678'], // digits that are also an Indonesian 0819… number
+  ])('UpdateStaff renames and deactivates a technician with phone %p, the stored %p kept as it is', async (phone, digits) => {
+    const f = await customerFixture();
+    const s = await f.uc.createStaff.execute(ADMIN, { name: 'Otieno', role: 'technician', phone });
+    expect(s.phone).toBe(digits);
+    expect(await f.uc.updateStaff.execute(ADMIN, { staffId: s.id, patch: { active: false } })).toMatchObject({ active: false, phone: digits });
+    expect(await f.uc.updateStaff.execute(ADMIN, { staffId: s.id, patch: { name: 'Otieno W' } })).toMatchObject({ name: 'Otieno W', phone: digits });
+    expect((await f.uc.getStaff.execute(ADMIN, { staffId: s.id })).phone).toBe(digits);
+  });
+
+  it('UpdateStaff normalizes a phone given in the patch (+ read in its own country) and names the value when invalid', async () => {
+    const f = await customerFixture();
+    const s = await f.uc.createStaff.execute(ADMIN, { name: 'Andi', role: 'technician', phone: '081200000031' });
+    expect((await f.uc.updateStaff.execute(ADMIN, { staffId: s.id, patch: { phone: '+1 202 555 0143' } })).phone).toBe('12025550143');
+    await expect(f.uc.updateStaff.execute(ADMIN, { staffId: s.id, patch: { phone: '0812345' } })).rejects.toThrow(/^phone: "0812345" is not a valid phone number/);
   });
 });
 

@@ -16,12 +16,16 @@ describe('normalizePhone', () => {
 
   it('is idempotent on its own output', () => {
     expect(normalizePhone(normalizePhone('082291921583'))).toBe('6282291921583');
+    expect(normalizePhone(normalizePhone('+254 798 765432'))).toBe('254798765432');
   });
 
   it.each([
     ['+254712345678', '254712345678'], // the SMS seed's Kenyan example, with its country code
     ['+1 202 555 0123', '12025550123'],
     ['021 5551234', '62215551234'], // Jakarta landline, valid number
+    ['+254 798 765432', '254798765432'], // the QA report's Kenyan number
+    ['254798765432', '254798765432'], // its E.164 digits without + (no Indonesian number): as if with +
+    ['12025550143', '12025550143'],
   ])('accepts a valid number %p → %p', (input, expected) => {
     expect(normalizePhone(input)).toBe(expected);
   });

@@ -52,6 +52,37 @@ export function createStaff(input: NewStaff, at: Date): Staff {
   };
 }
 
+/** The fields an update may change; absent = keep. */
+export interface StaffChanges {
+  readonly name?: string;
+  readonly role?: StaffRole;
+  /** A new phone in any accepted form; null or blank removes it (callers that require one refuse it first). */
+  readonly phone?: string | null;
+  readonly workZones?: readonly string[];
+  readonly active?: boolean;
+}
+
+/**
+ * `current` with `changes` applied, validated like {@link createStaff}: a phone given is
+ * normalized; the stored phone, when not changed, is kept as it is and never read again (it is
+ * already E.164 digits, and a foreign number's digits, e.g. a Japanese `8190…`, may also read as
+ * an Indonesian number). ValidationError for name, role, phone (only when changed), work_zones.
+ */
+export function updateStaff(current: Staff, changes: StaffChanges): Staff {
+  const next = createStaff(
+    {
+      id: current.id,
+      name: changes.name ?? current.name,
+      role: changes.role ?? current.role,
+      phone: changes.phone !== undefined ? changes.phone : null,
+      workZones: changes.workZones ?? current.workZones,
+      active: changes.active ?? current.active,
+    },
+    current.createdAt,
+  );
+  return changes.phone !== undefined ? next : { ...next, phone: current.phone };
+}
+
 /** True when `staff` covers `workZone` (no zones = every zone). */
 export function coversZone(staff: Pick<Staff, 'workZones'>, workZone: string): boolean {
   return staff.workZones.length === 0 || staff.workZones.includes(workZone);

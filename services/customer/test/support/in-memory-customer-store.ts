@@ -9,6 +9,7 @@ import {
   type Invoice,
   type NotificationPreferences,
   type OptOut,
+  type PhoneSearch,
   type RoutingRule,
   type Staff,
   type WhatsAppGroup,
@@ -213,6 +214,12 @@ export class InMemoryCustomerStore {
   };
 }
 
+/** CustomerListFilter.phone as PgCustomerRepository.list applies it (starts with / contains the digits). */
+function matchesPhone(phone: string, search: PhoneSearch | undefined): boolean {
+  if (!search) return false;
+  return search.prefix ? phone.startsWith(search.digits) : phone.includes(search.digits);
+}
+
 function customerRepo(
   store: InMemoryCustomerStore,
   staged: Map<string, { customer: Customer; expected: number }> | null,
@@ -237,7 +244,7 @@ function customerRepo(
     list: async (f: CustomerListFilter, limit: number, after: CustomerCursor | null) =>
       visible()
         .filter((c) => (!f.statuses?.length || f.statuses.includes(c.status)) && (!f.workZone || c.workZone === f.workZone))
-        .filter((c) => !f.query || c.name.toLowerCase().includes(f.query.toLowerCase()) || c.phone.includes(f.query))
+        .filter((c) => !f.query || c.name.toLowerCase().includes(f.query.toLowerCase()) || c.phone.includes(f.query) || matchesPhone(c.phone, f.phone))
         .sort(order)
         .filter((c) => !after || order(after, c) < 0)
         .slice(0, limit),

@@ -1,16 +1,14 @@
-import { ValidationError } from '@notify/errors';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { normalizePhone as normalize } from '@notify/phone';
 
 /**
- * E.164 digits without `+` (ARCHITECTURE.md "Phones"): `082291921583`, `+62 822-9192-1583`
- * → `6282291921583`; a number without `+` is read as Indonesian. libphonenumber-js with the
- * full metadata. @throws ValidationError(field) for an empty or invalid number.
+ * E.164 digits without `+` (ARCHITECTURE.md "Phones"), read by `@notify/phone` (the rule every
+ * service shares): a number with `+` in its own country (`+254 798 765432` → `254798765432`);
+ * digits without `+` in Indonesia first (`082291921583`, `+62 822-9192-1583` → `6282291921583`)
+ * and, when no valid Indonesian number, as E.164 digits (`254798765432` → `254798765432`), so a
+ * number normalized once reads back as itself. libphonenumber-js with the full metadata.
+ * @throws ValidationError(field) for an empty number, one with other characters than digits and
+ *   `+ ( ) . - /` and spaces, or one no reading makes valid; the message quotes the value given.
  */
 export function normalizePhone(input: string, field = 'phone'): string {
-  const raw = (input ?? '').trim();
-  if (!raw) throw new ValidationError(field, 'is required');
-  if (!/^[+\d\s().\-/]+$/.test(raw)) throw new ValidationError(field, `"${raw}" is not a phone number (unexpected characters)`);
-  const parsed = parsePhoneNumberFromString(raw, 'ID');
-  if (!parsed || !parsed.isValid()) throw new ValidationError(field, `"${raw}" is not a valid phone number`);
-  return parsed.number.slice(1);
+  return normalize(input, { field });
 }

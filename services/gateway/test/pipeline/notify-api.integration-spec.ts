@@ -103,6 +103,14 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     expect(wa.notification!.leftOut).toBe(0);
   });
 
+  it('a Notify to a phone outside Indonesia (+254 …) is taken and sent to its E.164 digits (the customer service reads the gateway\'s digits again)', async () => {
+    const kenya = `2547987${String(seq++ % 100_000).padStart(5, '0')}`;
+    const spaced = `+${kenya.slice(0, 3)} ${kenya.slice(3, 6)} ${kenya.slice(6)}`;
+    const res = await notify([phone(spaced)], { variables: welcome('kenya') });
+    expect(res.deliveries.map((d) => d.recipient)).toEqual([kenya]);
+    await waitFor(() => fonnteTo(kenya, 'kenya').length === 1, { timeoutMs: 20_000 });
+  });
+
   it('a Notify to a phone and an unknown customer id is NOT_FOUND and sends nothing to the phone', async () => {
     const p = freshPhone();
     const err = await notify([phone(p.local), customer(randomUUID())], { variables: welcome('not-found') }).catch((e: unknown) => e);

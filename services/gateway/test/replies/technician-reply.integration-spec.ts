@@ -144,6 +144,16 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     expect((await getTicket(t.id)).ticket!.status).toBe(S.TICKET_STATUS_OPEN);
   });
 
+  it('a technician with a number outside Indonesia (+254 …) takes the job with "1" from Fonnte\'s sender digits 254…', async () => {
+    const res = await callUnary(stack.adminCustomer, 'createStaff', customerv1.CreateStaffRequest.fromPartial({ name: 'Otieno', phone: '+254 798 765432', role: commonv1.Role.ROLE_TECHNICIAN, workZones: ['sumedang'] }));
+    expect(res.staff!.phone).toBe('254798765432');
+    const t = await createTicket('sumedang');
+    const r = await reply('254798765432', '1');
+    expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
+    expect((await getTicket(t.id)).ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: res.staff!.id });
+    expect(sender.to('254798765432').map((s) => s.text)).toEqual([r.reply]);
+  });
+
   it('a staff member who is not a technician cannot take a job', async () => {
     const sup = await createStaff('Sari', ['bogor'], commonv1.Role.ROLE_SUPERVISOR);
     const t = await createTicket('bogor');

@@ -23,11 +23,16 @@ describe('normalizeSenderPhone (customer-notification-system.md, "Phone Number F
     [' +62 822-9192-1583 ', '6282291921583'],
     ['6282291921583@s.whatsapp.net', '6282291921583'],
     ['6282291921583@c.us', '6282291921583'],
+    ['254798765432', '254798765432'], // the QA report: a Kenyan technician's sender as Fonnte sends it
+    ['254798765432@s.whatsapp.net', '254798765432'],
+    ['+254 798 765432', '254798765432'],
+    ['12025550143', '12025550143'],
+    ['62896753882', '62896753882'], // a short Indonesian mobile as E.164 digits: not read as a national number
   ])('%s → %s', (raw, want) => {
     expect(normalizeSenderPhone(raw)).toBe(want);
   });
 
-  it.each(['', '   ', '120363042111111111@g.us', 'abc', '12', '0822919215831234567'])('%j is not a sender number', (raw) => {
+  it.each(['', '   ', '120363042111111111@g.us', 'abc', '12', '0822919215831234567', '2025550123', '+999123'])('%j is not a sender number', (raw) => {
     expect(normalizeSenderPhone(raw)).toBeNull();
   });
 });

@@ -1,10 +1,15 @@
-import type { Customer, CustomerStatus } from '../../domain';
+import type { Customer, CustomerStatus, PhoneSearch } from '../../domain';
 
 export interface CustomerListFilter {
   /** Any of these statuses (empty / absent = all). */
   readonly statuses?: readonly CustomerStatus[];
   /** Case-insensitive substring of the name or the phone digits. */
   readonly query?: string;
+  /**
+   * The query read as (part of) a phone number (domain `phoneSearch`): the stored phone starts
+   * with (`prefix`) or contains these digits. A customer matches `query` OR this.
+   */
+  readonly phone?: PhoneSearch;
   /** Normalized work-zone key. */
   readonly workZone?: string;
 }

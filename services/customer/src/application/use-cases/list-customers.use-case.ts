@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { CUSTOMER_STATUSES, normalizeWorkZone, type Customer, type CustomerStatus } from '../../domain';
+import { CUSTOMER_STATUSES, normalizeWorkZone, phoneSearch, type Customer, type CustomerStatus } from '../../domain';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { CustomerRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
@@ -8,7 +8,11 @@ export interface ListCustomersInput {
   readonly status?: CustomerStatus;
   /** Any of these statuses (combined with `status`). */
   readonly statuses?: readonly CustomerStatus[];
-  /** Case-insensitive substring of name or phone (max 100 characters). */
+  /**
+   * Case-insensitive substring of name or phone (max 100 characters). A query typed like a
+   * phone number or its beginning also matches the stored E.164 digits: `0822…`, `+62 822…` →
+   * phones starting `62822…`; `822…` → phones containing `822…`.
+   */
   readonly query?: string;
   readonly workZone?: string;
   readonly pageSize?: number;
@@ -17,7 +21,8 @@ export interface ListCustomersInput {
 
 /**
  * ListCustomers: ordered by name then id (bytewise), keyset-paged (opaque token). Roles: ListCustomers.
- * Filters: statuses (any of), work zone, query (case-insensitive substring of name or phone).
+ * Filters: statuses (any of), work zone, query (case-insensitive substring of name or phone;
+ * a phone-like query in the local form, `0822` / `822` / `+62 822`, also finds the number).
  * Errors: Validation (status, query, work_zone, page_size, page_token).
  */
 export class ListCustomersUseCase {
@@ -42,7 +47,9 @@ export class ListCustomersUseCase {
       const p = decodePageToken(input.pageToken, ['n', 'i'] as const, filter);
       after = { name: p.n, id: p.i };
     }
-    const rows = await this.deps.customers.list(filter, limit + 1, after);
+    // The phone reading is derived from the query, so the page token stays bound to `filter`.
+    const phone = query ? phoneSearch(query) : null;
+    const rows = await this.deps.customers.list(phone ? { ...filter, phone } : filter, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {

@@ -1,5 +1,5 @@
 import { AlreadyExistsError } from '@notify/errors';
-import { applyPreferencesPatch, defaultPreferences, normalizePhone, registerCustomer, type Customer, type Locale } from '../../domain';
+import { applyPreferencesPatch, defaultPreferences, registerCustomer, type Customer, type Locale } from '../../domain';
 import type { Clock, CustomerUnitOfWork, IdGenerator } from '../ports';
 import { actorOf, authorize, type Principal } from '../principal';
 
@@ -34,9 +34,10 @@ export class RegisterCustomerUseCase {
 
   async execute(principal: Principal, input: RegisterCustomerInput): Promise<Customer> {
     authorize(principal, 'RegisterCustomer', 'register customers');
-    const phone = normalizePhone(input.phone);
+    // registerCustomer normalizes the phone, once: digits already normalized are not read again
+    // (`+254 798 765432` → `254798765432`; a foreign number's digits may read as Indonesian).
     const { customer, event } = registerCustomer(
-      { id: this.deps.ids.newId(), ...input, phone },
+      { id: this.deps.ids.newId(), ...input },
       actorOf(principal),
       { at: this.deps.clock.now(), eventId: this.deps.ids.newId() },
     );
@@ -44,8 +45,8 @@ export class RegisterCustomerUseCase {
     const defaults = defaultPreferences(subject);
     const preferences = input.locale && input.locale !== defaults.locale ? applyPreferencesPatch(defaults, { locale: input.locale }, customer.createdAt) : null;
     return this.deps.uow.run(async (tx) => {
-      const holder = await tx.customers.findByPhone(phone);
-      if (holder) throw new AlreadyExistsError(`phone ${phone} already belongs to customer ${holder.id}`);
+      const holder = await tx.customers.findByPhone(customer.phone);
+      if (holder) throw new AlreadyExistsError(`phone ${customer.phone} already belongs to customer ${holder.id}`);
       await tx.customers.save(customer, 0);
       if (preferences) await tx.preferences.save(preferences);
       await tx.outbox.append(event);

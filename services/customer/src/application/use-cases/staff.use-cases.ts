@@ -1,5 +1,5 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
-import { createStaff, isStaffRole, normalizeWorkZone, type NewStaff, type Staff, type StaffRole } from '../../domain';
+import { createStaff, isStaffRole, normalizeWorkZone, updateStaff, type NewStaff, type Staff, type StaffChanges, type StaffRole } from '../../domain';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { Clock, IdGenerator, StaffRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
@@ -70,20 +70,16 @@ export class ListStaffUseCase {
   }
 }
 
-/** The fields UpdateStaff may change; absent = keep. */
-export interface StaffPatch {
-  readonly name?: string;
-  readonly role?: StaffRole;
-  /** A new phone; null or empty is refused (CreateStaff requires one, Staff.phone is a number). */
-  readonly phone?: string | null;
-  readonly workZones?: readonly string[];
-  readonly active?: boolean;
-}
+/** The fields UpdateStaff may change; absent = keep. A phone given must be a number (null or empty is refused: CreateStaff requires one). */
+export type StaffPatch = StaffChanges;
 
 /**
  * UpdateStaff: changes name, role, phone, work zones, active (validated like CreateStaff:
- * a phone given must be a number; a staff member without one, stored before phones were
- * required, keeps none until one is given). Roles: UpdateStaff. Errors: NotFound('staff', id), Validation, AlreadyExists (phone).
+ * a phone given must be a number; the stored phone, when not in the patch, is kept as stored and
+ * not validated again, so a staff member with a non-Indonesian number can be renamed or
+ * deactivated; one without a phone, stored before phones were required, keeps none until one is
+ * given). Roles: UpdateStaff. Errors: NotFound('staff', id), Validation (name, role, phone,
+ * work_zones), AlreadyExists (phone).
  */
 export class UpdateStaffUseCase {
   constructor(private readonly deps: { readonly staff: StaffRepository }) {}
@@ -93,18 +89,7 @@ export class UpdateStaffUseCase {
     if (input.patch.phone !== undefined) requirePhone(input.patch.phone);
     const current = await this.deps.staff.findById(input.staffId);
     if (!current) throw new NotFoundError('staff', input.staffId);
-    const p = input.patch;
-    const next = createStaff(
-      {
-        id: current.id,
-        name: p.name ?? current.name,
-        role: p.role ?? current.role,
-        phone: p.phone !== undefined ? p.phone : current.phone,
-        workZones: p.workZones ?? current.workZones,
-        active: p.active ?? current.active,
-      },
-      current.createdAt,
-    );
+    const next = updateStaff(current, input.patch);
     if (next.phone) {
       const holder = await this.deps.staff.findByPhone(next.phone);
       if (holder && holder.id !== next.id) throw new AlreadyExistsError(`phone ${next.phone} already belongs to staff ${holder.id}`);

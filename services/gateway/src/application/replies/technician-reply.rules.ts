@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { phoneToE164Digits } from '@notify/phone';
 import type { Job, StaffMember } from './reply.ports';
 
 /**
@@ -6,8 +6,8 @@ import type { Job, StaffMember } from './reply.ports';
  * - customer-notification-system.md, "Technician Takes Job (Button "1")", "Technician Starts
  *   Job (Button "1" on assigned job)", "Technician Completes Job (Button "1" on in-progress
  *   job)": one key, "1", moves the technician's job one step on;
- * - customer-notification-system.md, "Phone Number Format": numbers are compared as
- *   Indonesian E.164 digits (`082291921583` → `6282291921583`);
+ * - customer-notification-system.md, "Phone Number Format": numbers are compared as E.164
+ *   digits (`082291921583` → `6282291921583`; `254798765432` stays `254798765432`);
  * - issue 5, "Receipts and replies": "a staff member's WhatsApp reply `1` takes the job offered
  *   to them": "1" answers the latest job message the technician received ({@link stepOn}), and
  *   only without one does the order of {@link decideJob} choose.
@@ -19,18 +19,14 @@ const PERSONAL_JID = /@(s\.whatsapp\.net|c\.us)$/i;
 /**
  * The writer's number as E.164 digits without `+` (the form staff phones are stored in,
  * customer.proto `Staff.phone`), or null when it is not a valid phone number (empty, a group id
- * `…@g.us`, letters, wrong length). Numbers without `+` are read as Indonesian:
- * `082291921583`, `82291921583`, `+6282291921583`, `6282291921583` and
- * `6282291921583@s.whatsapp.net` all give `6282291921583`.
+ * `…@g.us`, letters, wrong length). Read by `@notify/phone`: with `+` in its own country;
+ * digits without `+` as Indonesian first and, when that is no valid number, as E.164 digits
+ * (Fonnte and Wablas send the sender so): `082291921583`, `82291921583`, `+6282291921583`,
+ * `6282291921583` and `6282291921583@s.whatsapp.net` all give `6282291921583`; `254798765432`
+ * and `+254 798 765432` give `254798765432`.
  */
 export function normalizeSenderPhone(raw: string): string | null {
-  const s = (raw ?? '').trim().replace(PERSONAL_JID, '');
-  if (!s || !/^[+\d\s().-]+$/.test(s)) return null;
-  const digits = s.replace(/\D/g, '');
-  // `62…` without `+` is already international (Fonnte and Wablas send it that way).
-  const candidate = s.startsWith('+') ? `+${digits}` : digits.startsWith('62') ? `+${digits}` : digits;
-  const parsed = parsePhoneNumberFromString(candidate, 'ID');
-  return parsed && parsed.isValid() ? parsed.number.slice(1) : null;
+  return phoneToE164Digits((raw ?? '').trim().replace(PERSONAL_JID, ''));
 }
 
 /**

@@ -80,7 +80,9 @@ export class PgCustomerRepository implements CustomerRepository {
     if (filter.query) {
       const pattern = `%${filter.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
       const i = params.push(pattern);
-      where.push(`(name ILIKE $${i} OR phone LIKE $${i})`);
+      // A phone-like query also matches the stored E.164 digits (digits only: no LIKE escapes).
+      const p = filter.phone ? params.push(filter.phone.prefix ? `${filter.phone.digits}%` : `%${filter.phone.digits}%`) : 0;
+      where.push(`(name ILIKE $${i} OR phone LIKE $${i}${p ? ` OR phone LIKE $${p}` : ''})`);
     }
     if (filter.workZone) where.push(`work_zone = $${params.push(filter.workZone)}`);
     if (after) where.push(`(name COLLATE "C", id COLLATE "C") > ($${params.push(after.name)}, $${params.push(after.id)})`);
