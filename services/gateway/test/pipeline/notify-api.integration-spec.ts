@@ -103,12 +103,19 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     expect(wa.notification!.leftOut).toBe(0);
   });
 
-  it('a Notify to a phone outside Indonesia (+254 …) is taken and sent to its E.164 digits (the customer service reads the gateway\'s digits again)', async () => {
+  it('a Notify to a phone outside Indonesia (+254 …) is taken and sent to its E.164 digits (the gateway hands the customer service the number with its +)', async () => {
     const kenya = `2547987${String(seq++ % 100_000).padStart(5, '0')}`;
     const spaced = `+${kenya.slice(0, 3)} ${kenya.slice(3, 6)} ${kenya.slice(6)}`;
     const res = await notify([phone(spaced)], { variables: welcome('kenya') });
     expect(res.deliveries.map((d) => d.recipient)).toEqual([kenya]);
     await waitFor(() => fonnteTo(kenya, 'kenya').length === 1, { timeoutMs: 20_000 });
+  });
+
+  it('a Notify to +65 9… (Singapore; its digits alone would also be an Indonesian number, 0659…) reaches exactly that number', async () => {
+    const singapore = `659${String(1_000_000 + (seq++ % 100_000)).slice(1).padStart(7, '0')}`;
+    const res = await notify([phone(`+${singapore}`)], { variables: welcome('singapore') });
+    expect(res.deliveries.map((d) => d.recipient)).toEqual([singapore]);
+    await waitFor(() => fonnteTo(singapore, 'singapore').length === 1, { timeoutMs: 20_000 });
   });
 
   it('a Notify to a phone and an unknown customer id is NOT_FOUND and sends nothing to the phone', async () => {

@@ -372,7 +372,9 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
             audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_GROUP, groupId: v.value }));
           }
           else {
-            audiences.push(commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_PHONE, phone: normalizePhone(v.value, `recipients[${i}].phone`) }));
+            // With its `+`: the customer service reads it back as exactly this number (E.164
+            // digits without `+` that are also a valid Indonesian number would be read as that).
+            audiences.push(commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_PHONE, phone: `+${normalizePhone(v.value, `recipients[${i}].phone`)}` }));
             phones += 1;
           }
         });
