@@ -222,11 +222,11 @@ export async function startGatewayService(
     });
     const inboundContext = new AsyncLocalStorage<{ messageId?: string }>();
     const replySender: ReplySender = {
-      async sendReply(to, text, provider, priority) {
+      async sendReply(to, text, provider, priority, ticketId) {
         const id = inboundContext.getStore()?.messageId;
         await ingest.enqueueText({
           idempotencyKey: id ? `${REPLY_KEY_PREFIX}${provider}:${id}` : freshKey('reply'), // `reply:<uuid>`
-          notificationType: 'TECHNICIAN_JOB_OFFER', priority, to, text, pinnedProvider: provider,
+          notificationType: 'TECHNICIAN_JOB_OFFER', priority, to, text, pinnedProvider: provider, ticketId: ticketId ?? null,
         });
       },
     };

@@ -244,17 +244,19 @@ export class IngestNotificationUseCase {
     to: string;
     text: string;
     pinnedProvider?: string;
+    /** The ticket the text is about (UUID), kept on the notification and the delivery: listed with the ticket's deliveries. */
+    ticketId?: string | null;
   }): Promise<IngestResult> {
     const { store, clock } = this.o;
     const { notification, created } = await store.createNotification(
-      { source: 'NOTIFY', idempotencyKey: input.idempotencyKey, notificationType: input.notificationType, priority: input.priority, templateKey: '', ticketId: null, actor: null, variables: null, request: null },
+      { source: 'NOTIFY', idempotencyKey: input.idempotencyKey, notificationType: input.notificationType, priority: input.priority, templateKey: '', ticketId: input.ticketId ?? null, actor: null, variables: null, request: null },
       clock(),
     );
     if (!created && notification.status === 'RESOLVED') return { notification, deliveries: [], duplicate: true };
     const row: NewDelivery = {
       idempotencyKey: deliveryIdempotencyKey(input.idempotencyKey, input.to, 'WHATSAPP'),
       notificationType: input.notificationType,
-      ticketId: null,
+      ticketId: input.ticketId ?? null,
       sourceEventId: null,
       recipient: input.to,
       recipientKind: 'PHONE',

@@ -54,7 +54,8 @@ describe('PgJobMessageLog (deliveries as the job message log)', () => {
     expect((await log.latest(phone, phone))!.answeredSince).toBe(false);
     await row({ key: 'reply:fonnte:queued', type: 'TECHNICIAN_JOB_OFFER', ticketId: null, to: phone, sentMin: null, createdMin: 11 });
     expect((await log.latest(phone, phone))!.answeredSince).toBe(false); // not sent yet: not seen
-    await row({ key: 'reply:fonnte:4711', type: 'TECHNICIAN_JOB_OFFER', ticketId: null, to: phone, sentMin: 12 });
+    // An answer carries the ticket it is about (listed with it) but is never itself the job message a "1" answers.
+    await row({ key: 'reply:fonnte:4711', type: 'TECHNICIAN_JOB_OFFER', ticketId: 'ticket-y', to: phone, sentMin: 12 });
     expect(await log.latest(phone, phone)).toEqual({ ticketId: 'ticket-x', sentAt: at(10), answeredSince: true });
   });
 

@@ -34,11 +34,13 @@ export interface ReplySender {
   /**
    * Sends `text` to `to` (E.164 digits without `+`, e.g. `6282291921583`) through `provider`
    * (the provider the message came in on, so the answer comes from the same WhatsApp number) at
-   * `priority` (see {@link ReplyPriority}). Rejects when the message could not be handed over;
+   * `priority` (see {@link ReplyPriority}); `ticketId` (UUID) = the ticket the answer is about
+   * (a step's confirmation, "already taken"), kept on the message so it is listed with that
+   * ticket's deliveries. Rejects when the message could not be handed over;
    * the reply flow logs that and still returns its result (the ticket change, if any, has
    * already happened).
    */
-  sendReply(to: string, text: string, provider: WebhookProvider, priority: ReplyPriority): Promise<void>;
+  sendReply(to: string, text: string, provider: WebhookProvider, priority: ReplyPriority, ticketId?: string): Promise<void>;
 }
 
 /**

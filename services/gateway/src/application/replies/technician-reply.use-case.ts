@@ -274,7 +274,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   private async reply(to: string, result: ReplyResult, msg: InboundReply, log: Logger): Promise<void> {
     const priority: ReplyPriority = CONFIRMATIONS.has(result.action) ? 'URGENT' : 'HIGH';
     try {
-      await this.deps.sender.sendReply(to, result.reply, msg.provider, priority);
+      await this.deps.sender.sendReply(to, result.reply, msg.provider, priority, result.ticketId);
     } catch (err) {
       log.warn({ err, phone: maskPhone(to) }, 'technician reply could not be sent');
     }

@@ -25,7 +25,8 @@ export const JOB_MESSAGE_TYPES: readonly string[] = [
  * only; nothing is written here.
  *
  * `latest(address, phone)`: the row to `address` (the `recipient` column: E.164 digits, or a
- * group id) with a ticket, of a {@link JOB_MESSAGE_TYPES} type, accepted by a provider (sent_at
+ * group id) with a ticket, of a {@link JOB_MESSAGE_TYPES} type, not an answer of the reply flow
+ * (those carry the ticket they are about too, to be listed with it), accepted by a provider (sent_at
  * set: the technician can have seen it), latest sent_at first; `answeredSince` = a reply-flow
  * answer ({@link REPLY_KEY_PREFIX}) was accepted for `phone` after it. Both reads use the
  * (recipient, sent_at) index of sent rows.
@@ -48,6 +49,7 @@ export class PgJobMessageLog implements JobMessageLog {
                          AND r.idempotency_key LIKE $4) AS answered_since
          FROM ${this.table} d
         WHERE d.recipient = $1 AND d.sent_at IS NOT NULL AND d.ticket_id IS NOT NULL AND d.notification_type = ANY($3)
+          AND d.idempotency_key NOT LIKE $4
         ORDER BY d.sent_at DESC, d.created_at DESC
         LIMIT 1`,
       [address, phone, JOB_MESSAGE_TYPES, `${REPLY_KEY_PREFIX}%`],
