@@ -113,6 +113,24 @@ describe('technician job offer', () => {
   });
 });
 
+describe('technician weekly performance', () => {
+  it('a week without completed tickets shows no rank and no "keep it up" (every such technician would read #1), but an encouragement', async () => {
+    const t = DEFAULT_TEMPLATES.find((d) => d.key === 'technician.weekly_performance' && d.channel === 'WHATSAPP')!;
+    const text = (await useCases.renderTemplate.execute({ key: t.key, channel: t.channel, locale: t.locale, variables: { ...t.sampleVariables, completed_tickets: 0, bonus: 0, rating: null, rank: 1 } })).text;
+    expect(text).toBe([
+      '📈 *LAPORAN KINERJA MINGGUAN*',
+      '',
+      'Halo Ahmad Fauzi,',
+      '',
+      'Kinerja Anda periode 16-22 November 2026:',
+      '',
+      '✅ Tiket Selesai: 0',
+      '',
+      'Belum ada tiket yang Anda selesaikan pada periode ini. Semangat untuk minggu ini! 💪',
+    ].join('\n'));
+  });
+});
+
 describe('SMS texts', () => {
   it('are the same for disturbance and installation keys (the seed SMS texts do not name the type)', () => {
     for (const step of ['created', 'assigned', 'started', 'completed', 'cancelled']) {
