@@ -15,7 +15,7 @@ const PROMISED: Record<string, { definition: Record<string, { path: string; resp
     definition: customerv1.CustomerServiceService,
     rpcs: [
       'RegisterCustomer', 'GetCustomer', 'ListCustomers', 'ActivateCustomer', 'CreateStaff', 'GetStaff', 'ListStaff',
-      'CreateGroup', 'ListGroups', 'UpdateGroup', 'DeleteGroup', 'GetPreferences', 'UpdatePreferences', 'OptOut',
+      'CreateGroup', 'ListGroups', 'UpdateGroup', 'DeleteGroup', 'GetPreferences', 'UpdatePreferences', 'OptOut', 'OptIn',
       'CreateInvoice', 'ListInvoicesDue', 'ResolveRecipients',
     ],
   },

@@ -89,6 +89,27 @@ describe('customer service: request validation (gRPC + Postgres)', () => {
       expect(res.recipients.map((r) => r.channel)).toEqual([CH.CHANNEL_SMS]);
     });
 
+    it('OptIn lifts an opt-out (the phone resolves on that channel again), is idempotent, and refuses channel 99', async () => {
+      const phone = freshPhone();
+      /** Whether the phone resolves as a recipient on `channel`. */
+      const reachable = async (channel: commonv1.Channel) =>
+        (await callUnary(admin, 'resolveRecipients', {
+          notificationType: NT.NOTIFICATION_TYPE_PROMOTION,
+          context: undefined,
+          audiences: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_PHONE, workZone: '', groupId: '', roles: [], customerId: '', staffId: '', phone }],
+          channels: [channel],
+          page: undefined,
+        })).recipients.length > 0;
+      await callUnary(admin, 'optOut', { phone, channel: CH.CHANNEL_UNSPECIFIED, reason: 'STOP reply' });
+      expect([await reachable(CH.CHANNEL_WHATSAPP), await reachable(CH.CHANNEL_SMS)]).toEqual([false, false]);
+      await invalid(callUnary(admin, 'optIn', { phone, channel: 99 as commonv1.Channel }), 'channel', /unknown value 99/);
+      expect(await callUnary(admin, 'optIn', { phone, channel: CH.CHANNEL_WHATSAPP })).toEqual({ lifted: 1, phone: `62${phone.slice(1)}` });
+      expect([await reachable(CH.CHANNEL_WHATSAPP), await reachable(CH.CHANNEL_SMS)]).toEqual([true, false]);
+      expect((await callUnary(admin, 'optIn', { phone, channel: CH.CHANNEL_WHATSAPP })).lifted).toBe(0);
+      expect((await callUnary(admin, 'optIn', { phone, channel: CH.CHANNEL_UNSPECIFIED })).lifted).toBe(1);
+      expect([await reachable(CH.CHANNEL_WHATSAPP), await reachable(CH.CHANNEL_SMS)]).toEqual([true, true]);
+    });
+
     it('RegisterCustomer locale 99 and actor enums are refused, and registers nobody', async () => {
       const phone = freshPhone();
       await invalid(callUnary(admin, 'registerCustomer', registerReq({ phone, locale: 99 as commonv1.Locale })), 'locale', /unknown value 99/);

@@ -147,6 +147,18 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(byPhone.stdout).toMatch(new RegExp(`^ID:\\s+${cust.id}$`, 'm'));
     expect(byPhone.stdout).toMatch(/^Name:\s+Budi Santoso$/m);
 
+    // Opt-out and opt-in of a phone (the STOP / MULAI replies' RPCs).
+    const out = await cli(['customers', 'opt-out', '--phone', '0812-9999-0001', '--channel', 'whatsapp', '--reason', 'asked by phone']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^Phone:\s+6281299990001$/m);
+    expect(out.stdout).toMatch(/^Channel:\s+WHATSAPP$/m);
+    expect(out.stdout).toMatch(/^Reason:\s+asked by phone$/m);
+    const lifted = await cli(['customers', 'opt-in', '--phone', '+62 812 9999 0001']);
+    expect(lifted).toMatchObject({ code: 0, stdout: '6281299990001: 1 opt-out(s) lifted; it is notified again' });
+    // Again: nothing left to lift (proto3 JSON leaves the 0 out).
+    const liftedAgain = JSON.parse((await cli(['--json', 'customers', 'opt-in', '--phone', '081299990001'])).stdout) as { lifted?: number; phone: string };
+    expect({ lifted: liftedAgain.lifted ?? 0, phone: liftedAgain.phone }).toEqual({ lifted: 0, phone: '6281299990001' });
+
     const created = await cli([
       'tickets', 'create', '--type', 'gangguan', '--customer', cust.id, '--title', 'Internet mati sejak pagi',
       '--address', 'Jl. Melati 5, Karawang', '--zone', 'karawang', '--priority', 'high',

@@ -151,6 +151,11 @@ export class InMemoryCustomerStore {
       if (!this.optOutRows.has(key)) this.optOutRows.set(key, o);
       return this.optOutRows.get(key)!;
     },
+    remove: async (phone, channels) => {
+      let n = 0;
+      for (const c of channels) if (this.optOutRows.delete(`${phone}|${c}`)) n += 1;
+      return n;
+    },
     findByPhones: async (phones) => {
       this.calls.findByPhones += 1;
       const set = new Set(phones);

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { callUnary } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, customerv1 } from '@notify/proto';
-import { createTechnicianReplyHandler, InMemoryInboundDedupe, isStopCommand, REPLY_TEXTS, type InboundReply, type TechnicianReplyHandler } from '../../src/application/replies';
+import { createTechnicianReplyHandler, InMemoryInboundDedupe, isStartCommand, isStopCommand, REPLY_TEXTS, type InboundReply, type TechnicianReplyHandler } from '../../src/application/replies';
 import { GrpcRecipientDirectory } from '../../src/infrastructure/clients/grpc-recipient.directory';
 import { RecordingReplySender, startReplyStack, type ReplyStack } from './support/reply-stack';
 
 /**
  * A STOP reply (customer_service.proto OptOut: "service (the gateway on a STOP reply)") against
  * the REAL customer service over gRPC: from a number that is not staff it records a WhatsApp
- * opt-out and confirms; from staff it changes nothing and says whom to ask; in a group it is
- * chatter. Only the outbound WhatsApp send is replaced by a recording sender.
+ * opt-out and confirms, and MULAI lifts it again; from staff it changes nothing and says whom
+ * to ask; in a group it is chatter. Only the outbound WhatsApp send is replaced by a recording sender.
  */
 describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
   let stack: ReplyStack;
@@ -56,6 +56,20 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     expect(recorded).toMatchObject({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: 'STOP reply via fonnte' });
     expect(await reply(phone, 'Stop', { messageId })).toEqual({ action: 'duplicate', reply: '' });
     expect(sender.to(phone)).toHaveLength(1);
+  });
+
+  it('MULAI after STOP lifts the opt-out and confirms; MULAI from a number that never opted out is any text', async () => {
+    expect(['MULAI', 'start!', 'Subscribe'].every(isStartCommand)).toBe(true);
+    expect(isStartCommand('mulai kerja')).toBe(false);
+    const phone = freshPhone();
+    expect((await reply(phone, 'STOP')).action).toBe('opted_out');
+    expect(await reply(phone, 'mulai')).toEqual({ action: 'opted_in', reply: REPLY_TEXTS.optedIn() });
+    expect(sender.to(phone).map((s) => s.text)).toEqual([REPLY_TEXTS.optedOut(), REPLY_TEXTS.optedIn()]);
+    // Lifted: the probe records a fresh opt-out (its own reason), not the STOP one.
+    expect((await optOutOf(phone)).reason).toBe('probe');
+
+    const never = freshPhone();
+    expect(await reply(never, 'MULAI')).toEqual({ action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() });
   });
 
   it('STOP from a staff member changes nothing and says an admin changes it; in a group it is chatter', async () => {

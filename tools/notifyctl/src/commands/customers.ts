@@ -2,7 +2,7 @@ import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import { enumLabel, parseEnum } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
-import { PAGE_OPTIONS, formatTime, localeOf, nextPageHint, notificationTypeLabel, pageRequest, roleLabel } from '../format';
+import { PAGE_OPTIONS, channelLabel, channelOf, formatTime, localeOf, nextPageHint, notificationTypeLabel, pageRequest, roleLabel } from '../format';
 import { formatRecord, formatTable } from '../table';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -110,12 +110,51 @@ const listCustomers: CommandSpec = {
   },
 };
 
+const optOut: CommandSpec = {
+  name: 'opt-out',
+  summary: 'stop notifying a phone on a channel (as its STOP reply does)',
+  service: 'customer',
+  options: {
+    phone: { type: 'string', required: true, valueName: 'phone', description: 'any common form; normalized by the service' },
+    channel: { type: 'string', valueName: 'whatsapp|sms', description: 'channel (default: every channel)' },
+    reason: { type: 'string', valueName: 'text', description: 'why, kept with the opt-out (at most 500 characters)' },
+  },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.customer, 'optOut', { phone: args.required('phone'), channel: channelOf(args), reason: args.string('reason') ?? '' });
+    const o = res.optOut;
+    const text = o
+      ? formatRecord([
+        ['Phone', o.phone],
+        ['Channel', o.channel === commonv1.Channel.CHANNEL_UNSPECIFIED ? 'every channel' : channelLabel(o.channel)],
+        ['Reason', o.reason],
+        ['Since', formatTime(o.createdAt)],
+      ])
+      : '';
+    return { json: customerv1.OptOutResponse.toJSON(res), text };
+  },
+};
+
+const optIn: CommandSpec = {
+  name: 'opt-in',
+  summary: 'lift a phone\'s opt-out (as its MULAI reply does)',
+  service: 'customer',
+  options: {
+    phone: { type: 'string', required: true, valueName: 'phone', description: 'any common form; normalized by the service' },
+    channel: { type: 'string', valueName: 'whatsapp|sms', description: 'channel (default: every channel)' },
+  },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.customer, 'optIn', { phone: args.required('phone'), channel: channelOf(args) });
+    const text = res.lifted > 0 ? `${res.phone}: ${res.lifted} opt-out(s) lifted; it is notified again` : `${res.phone}: had no opt-out there; nothing changed`;
+    return { json: customerv1.OptInResponse.toJSON(res), text };
+  },
+};
+
 /** `notifyctl customers …`. */
 export const customersGroup: CommandGroup = {
   name: 'customers',
   aliases: ['customer'],
-  summary: 'register, show and list customers (customer service)',
-  commands: [register, getCustomer, listCustomers],
+  summary: 'register, show and list customers; opt phones out and in (customer service)',
+  commands: [register, getCustomer, listCustomers, optOut, optIn],
 };
 
 const ROLE_ALIASES = { cs: commonv1.Role.ROLE_CUSTOMER_SERVICE, tech: commonv1.Role.ROLE_TECHNICIAN };

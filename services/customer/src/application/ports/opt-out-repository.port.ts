@@ -1,4 +1,4 @@
-import type { OptOut } from '../../domain';
+import type { Channel, OptOut } from '../../domain';
 
 export interface OptOutRepository {
   /**
@@ -6,6 +6,8 @@ export interface OptOutRepository {
    * record — the existing one, unchanged (reason and time kept), on a repeat.
    */
   addIfAbsent(optOut: OptOut): Promise<OptOut>;
+  /** Deletes the opt-outs of `phone` (E.164 digits) on `channels`; resolves how many there were. */
+  remove(phone: string, channels: readonly Channel[]): Promise<number>;
   /** Every opt-out of any of `phones` (E.164 digits). One query per batch. */
   findByPhones(phones: readonly string[]): Promise<OptOut[]>;
 }

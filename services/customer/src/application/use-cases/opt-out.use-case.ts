@@ -27,3 +27,21 @@ export class OptOutUseCase {
     return this.deps.optOuts.addIfAbsent(optOut);
   }
 }
+
+/**
+ * OptIn: lifts the phone's (any accepted form) opt-out of `channels` (both for "every channel"),
+ * e.g. a customer asking to hear from the ISP again, or the gateway on a "MULAI" reply.
+ * Idempotent: resolves how many opt-outs were lifted (0 when there were none) and the phone as
+ * stored. ResolveRecipients then includes the number again. Roles: OptIn. Errors: Validation
+ * (phone, channel).
+ */
+export class OptInUseCase {
+  constructor(private readonly deps: { readonly optOuts: OptOutRepository }) {}
+
+  async execute(principal: Principal, input: { readonly phone: string; readonly channels: readonly Channel[] }): Promise<{ lifted: number; phone: string }> {
+    authorize(principal, 'OptIn', 'lift opt-outs');
+    for (const c of input.channels) if (!isChannel(c)) throw new ValidationError('channel', `must be WHATSAPP or SMS, got "${c}"`);
+    const phone = normalizePhone(input.phone);
+    return { lifted: await this.deps.optOuts.remove(phone, input.channels), phone };
+  }
+}

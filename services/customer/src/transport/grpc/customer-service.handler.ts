@@ -16,6 +16,7 @@ import {
   ListInvoicesDueUseCase,
   ListRoutingRulesUseCase,
   ListStaffUseCase,
+  OptInUseCase,
   OptOutUseCase,
   RegisterCustomerUseCase,
   ResolveRecipientsUseCase,
@@ -126,6 +127,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
   const getPreferences = new GetPreferencesUseCase(prefDeps);
   const updatePreferences = new UpdatePreferencesUseCase(prefDeps);
   const optOut = new OptOutUseCase({ optOuts: store.optOuts, clock });
+  const optIn = new OptInUseCase({ optOuts: store.optOuts });
   const createInvoice = new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids });
   const listInvoicesDue = new ListInvoicesDueUseCase({ invoices: store.invoices, clock });
   const listRules = new ListRoutingRulesUseCase({ rules: store.rules });
@@ -369,6 +371,12 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       const first = await optOut.execute(principal, { phone: req.phone, channel: 'WHATSAPP', reason: req.reason });
       await optOut.execute(principal, { phone: req.phone, channel: 'SMS', reason: req.reason });
       return { optOut: optOutToProto(first, true) };
+    }),
+
+    optIn: unary(async (req: customerv1.OptInRequest, ctx) => {
+      // CHANNEL_UNSPECIFIED = every channel; a value outside the enum is refused, as for OptOut.
+      const channel = channelFromProto(knownEnum(req.channel, commonv1.Channel, 'channel'));
+      return optIn.execute(principalOf(ctx), { phone: req.phone, channels: channel ? [channel] : ['WHATSAPP', 'SMS'] });
     }),
 
     createInvoice: unary(async (req: customerv1.CreateInvoiceRequest, ctx) => {

@@ -49,7 +49,7 @@ export class GrpcStaffDirectory implements StaffDirectory {
   }
 }
 
-/** customer OptOut(phone, WHATSAPP, reason) as the {@link OptOutRegistry} (the role `service` may call it). */
+/** customer OptOut(phone, WHATSAPP, reason) and OptIn(phone, WHATSAPP) as the {@link OptOutRegistry} (the role `service` may call both). */
 export class GrpcOptOutRegistry implements OptOutRegistry {
   constructor(
     private readonly client: customerv1.CustomerServiceClient,
@@ -63,6 +63,16 @@ export class GrpcOptOutRegistry implements OptOutRegistry {
       customerv1.OptOutRequest.fromPartial({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: reason.slice(0, 500) }),
       { deadline: Date.now() + this.deadlineMs },
     );
+  }
+
+  async optInToWhatsApp(phone: string): Promise<number> {
+    const res = await callUnary(
+      this.client,
+      'optIn',
+      customerv1.OptInRequest.fromPartial({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP }),
+      { deadline: Date.now() + this.deadlineMs },
+    );
+    return res.lifted;
   }
 }
 

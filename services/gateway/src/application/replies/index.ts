@@ -9,7 +9,7 @@ export { REPLY_TEXTS } from './reply-texts';
 export { decideJob, displayPhone, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 export { TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
 export { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
-export { isStopCommand } from './stop-command';
+export { isStartCommand, isStopCommand } from './stop-command';
 export { DEFAULT_INBOUND_DEDUPE_CAPACITY, InMemoryInboundDedupe } from './in-memory-inbound.dedupe';
 
 /** Dependencies of {@link createTechnicianReplyHandler}. */

@@ -78,10 +78,16 @@ export const REPLY_TEXTS = {
   /** STOP from a number that is not staff: it is opted out of WhatsApp. */
   optedOut: (): string =>
     'Baik, nomor Anda tidak akan menerima pesan WhatsApp dari kami lagi. ' +
-    'Bila ingin menerimanya kembali, silakan hubungi customer service kami.',
+    'Bila ingin menerimanya kembali, balas *MULAI*.',
+
+  /** MULAI from a number that had opted out: it hears from the ISP again. */
+  optedIn: (): string => 'Baik, nomor Anda akan menerima pesan WhatsApp dari kami lagi. Balas *STOP* bila ingin berhenti.',
 
   /** STOP whose opt-out could not be recorded (the customer service did not answer). */
   optOutFailed: (): string => 'Maaf, permintaan berhenti Anda belum dapat diproses karena gangguan sistem. Silakan balas *STOP* lagi dalam beberapa menit.',
+
+  /** MULAI whose opt-out could not be lifted (the customer service did not answer). */
+  optInFailed: (): string => 'Maaf, permintaan Anda belum dapat diproses karena gangguan sistem. Silakan balas *MULAI* lagi dalam beberapa menit.',
 
   /** STOP from a staff member: not opted out (job messages are their work). */
   optOutRefused: (name: string): string =>

@@ -85,6 +85,8 @@ export type ReplyAction =
   | 'opted_out'
   /** STOP from a staff member's number: not opted out (their job messages are their work), the answer says whom to ask. */
   | 'opt_out_refused'
+  /** MULAI (or START / SUBSCRIBE) from a number that had opted out of WhatsApp: the opt-out is lifted (customer OptIn), the answer confirms it. */
+  | 'opted_in'
   /** This (provider, message id) was already handled: nothing done, nothing sent. */
   | 'duplicate'
   /** A dependency failed (unavailable, timeout, unexpected error): nothing known to have changed. */
@@ -122,6 +124,11 @@ export interface OptOutRegistry {
    * TimeoutError when the customer service cannot answer.
    */
   optOutOfWhatsApp(phone: string, reason: string): Promise<void>;
+  /**
+   * Lifts `phone`'s WhatsApp opt-out (customer OptIn); resolves how many were lifted (0: it had
+   * none). Rejects as {@link optOutOfWhatsApp}.
+   */
+  optInToWhatsApp(phone: string): Promise<number>;
 }
 
 /** A staff member as the reply flow needs it. */

@@ -10,3 +10,12 @@ export function isStopCommand(text: string): boolean {
   const word = (text ?? '').trim().replace(/[.!?\s]+$/u, '').toUpperCase();
   return STOP_WORDS.has(word);
 }
+
+/** The words that ask to receive WhatsApp messages again after a STOP (upper-cased). */
+const START_WORDS: ReadonlySet<string> = new Set(['MULAI', 'START', 'SUBSCRIBE']);
+
+/** True when an inbound text asks to hear from the ISP again: `MULAI`, `START` or `SUBSCRIBE` alone (same reading as {@link isStopCommand}). */
+export function isStartCommand(text: string): boolean {
+  const word = (text ?? '').trim().replace(/[.!?\s]+$/u, '').toUpperCase();
+  return START_WORDS.has(word);
+}

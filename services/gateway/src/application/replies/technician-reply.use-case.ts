@@ -20,7 +20,7 @@ import type {
   StaffMember,
   TechnicianReplyHandler,
 } from './reply.ports';
-import { isStopCommand } from './stop-command';
+import { isStartCommand, isStopCommand } from './stop-command';
 import { decideJob, isJobCommand, normalizeSenderPhone, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 
 /** Dependencies of {@link TechnicianReplyUseCase}. */
@@ -73,7 +73,9 @@ type Unavailable = { readonly unavailable: Job };
  *       from then on; messages already queued still go) and the answer confirms it (this
  *       answer is the last message it gets); a failed OptOut → `failed`, "send STOP again",
  *       nothing recorded. From staff → `opt_out_refused`, nothing changes: their job messages
- *       are their work, an admin changes that;
+ *       are their work, an admin changes that. MULAI (`isStartCommand`: MULAI, START, SUBSCRIBE)
+ *       from a number that is not staff and had opted out → `opted_in`: the WhatsApp opt-out is
+ *       lifted (customer OptIn) and the answer confirms it; without an opt-out it is any text;
  *    c. no staff member → `unknown_sender` (the answer mentions STOP); staff but not a
  *       technician, or an inactive technician → `not_a_technician`. Nothing changes.
  * 5. Text trimmed other than "1" → `not_a_command` with a help text stating what "1" does.
@@ -159,6 +161,10 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   private async decide(msg: InboundReply, phone: string, log: Logger): Promise<ReplyResult> {
     const staff = await this.deps.staff.findByPhone(phone);
     if (this.deps.optOuts && !msg.isGroup && isStopCommand(msg.text)) return this.stop(this.deps.optOuts, staff, phone, msg, log);
+    if (this.deps.optOuts && !msg.isGroup && !staff && isStartCommand(msg.text)) {
+      const started = await this.start(this.deps.optOuts, phone, log);
+      if (started) return started;
+    }
     if (!staff) return { action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() };
     if (!staff.isTechnician) return { action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician(staff.name) };
     if (!staff.active) return { action: 'not_a_technician', reply: REPLY_TEXTS.inactiveTechnician(staff.name) };
@@ -177,6 +183,16 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
       return { action: 'failed', reply: REPLY_TEXTS.optOutFailed() };
     }
     return { action: 'opted_out', reply: REPLY_TEXTS.optedOut() };
+  }
+
+  /** Rule 4b of {@link handle}: MULAI from a number that had opted out; null when it had not (handled as any text). */
+  private async start(optOuts: OptOutRegistry, phone: string, log: Logger): Promise<ReplyResult | null> {
+    try {
+      return (await optOuts.optInToWhatsApp(phone)) > 0 ? { action: 'opted_in', reply: REPLY_TEXTS.optedIn() } : null;
+    } catch (err) {
+      log.error({ err, phone: maskPhone(phone) }, 'MULAI reply: the opt-out could not be lifted');
+      return { action: 'failed', reply: REPLY_TEXTS.optInFailed() };
+    }
   }
 
   /** Rules 6 and 7 of {@link handle}. */

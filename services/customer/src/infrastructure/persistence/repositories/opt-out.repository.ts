@@ -21,6 +21,17 @@ export class PgOptOutRepository implements OptOutRepository {
     return rows.length ? toOptOut(rows[0]!) : o;
   }
 
+  async remove(phone: string, channels: readonly Channel[]): Promise<number> {
+    if (!channels.length) return 0;
+    // Counted in a SELECT: TypeORM answers a bare DELETE … RETURNING with [rows, affected].
+    const rows = await query(
+      this.ctx,
+      `WITH gone AS (DELETE FROM ${t(this.ctx, 'opt_outs')} WHERE phone = $1 AND channel = ANY($2) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      [phone, [...channels]],
+    );
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
   async findByPhones(phones: readonly string[]): Promise<OptOut[]> {
     if (!phones.length) return [];
     const rows = await query(this.ctx, `SELECT phone, channel, reason, at FROM ${t(this.ctx, 'opt_outs')} WHERE phone = ANY($1)`, [[...phones]]);

@@ -297,6 +297,20 @@ export interface OptOutResponse {
   optOut: OptOut | undefined;
 }
 
+export interface OptInRequest {
+  /** Phone in any common form. Required. */
+  phone: string;
+  /** Channel; CHANNEL_UNSPECIFIED = every channel. A value outside the enum → INVALID_ARGUMENT. */
+  channel: Channel;
+}
+
+export interface OptInResponse {
+  /** How many opt-outs were lifted (0 when the phone had none on that channel; at most 2). */
+  lifted: number;
+  /** The phone as stored (E.164 digits). */
+  phone: string;
+}
+
 export interface CreateInvoiceRequest {
   /** Customer (UUID). Required. */
   customerId: string;
@@ -3220,6 +3234,176 @@ export const OptOutResponse: MessageFns<OptOutResponse> = {
   },
 };
 
+function createBaseOptInRequest(): OptInRequest {
+  return { phone: "", channel: 0 };
+}
+
+export const OptInRequest: MessageFns<OptInRequest> = {
+  encode(message: OptInRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phone !== "") {
+      writer.uint32(10).string(message.phone);
+    }
+    if (message.channel !== 0) {
+      writer.uint32(16).int32(message.channel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OptInRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOptInRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OptInRequest {
+    return {
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+      channel: isSet(object.channel) ? channelFromJSON(object.channel) : 0,
+    };
+  },
+
+  toJSON(message: OptInRequest): unknown {
+    const obj: any = {};
+    if (message.phone !== "") {
+      obj.phone = message.phone;
+    }
+    if (message.channel !== 0) {
+      obj.channel = channelToJSON(message.channel);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OptInRequest>, I>>(base?: I): OptInRequest {
+    return OptInRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OptInRequest>, I>>(object: I): OptInRequest {
+    const message = createBaseOptInRequest();
+    message.phone = object.phone ?? "";
+    message.channel = object.channel ?? 0;
+    return message;
+  },
+};
+
+function createBaseOptInResponse(): OptInResponse {
+  return { lifted: 0, phone: "" };
+}
+
+export const OptInResponse: MessageFns<OptInResponse> = {
+  encode(message: OptInResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.lifted !== 0) {
+      writer.uint32(8).int32(message.lifted);
+    }
+    if (message.phone !== "") {
+      writer.uint32(18).string(message.phone);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OptInResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOptInResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.lifted = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OptInResponse {
+    return {
+      lifted: isSet(object.lifted) ? globalThis.Number(object.lifted) : 0,
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+    };
+  },
+
+  toJSON(message: OptInResponse): unknown {
+    const obj: any = {};
+    if (message.lifted !== 0) {
+      obj.lifted = Math.round(message.lifted);
+    }
+    if (message.phone !== "") {
+      obj.phone = message.phone;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OptInResponse>, I>>(base?: I): OptInResponse {
+    return OptInResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OptInResponse>, I>>(object: I): OptInResponse {
+    const message = createBaseOptInResponse();
+    message.lifted = object.lifted ?? 0;
+    message.phone = object.phone ?? "";
+    return message;
+  },
+};
+
 function createBaseCreateInvoiceRequest(): CreateInvoiceRequest {
   return { customerId: "", number: "", amountRupiah: "0", dueDate: "", description: "" };
 }
@@ -4951,6 +5135,21 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): OptOutResponse => OptOutResponse.decode(value),
   },
   /**
+   * Lifts a phone's opt-out of a channel (CHANNEL_UNSPECIFIED = of every channel): the number
+   * is notified there again. Idempotent: no opt-out to lift → `lifted` 0.
+   * Roles: admin, customer_service, service (the gateway on a MULAI / START reply).
+   * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing changes).
+   */
+  optIn: {
+    path: "/notify.customer.v1.CustomerService/OptIn" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OptInRequest): Buffer => Buffer.from(OptInRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OptInRequest => OptInRequest.decode(value),
+    responseSerialize: (value: OptInResponse): Buffer => Buffer.from(OptInResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OptInResponse => OptInResponse.decode(value),
+  },
+  /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
    * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, amount_rupiah outside
@@ -5174,6 +5373,13 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * reason over 500 characters).
    */
   optOut: handleUnaryCall<OptOutRequest, OptOutResponse>;
+  /**
+   * Lifts a phone's opt-out of a channel (CHANNEL_UNSPECIFIED = of every channel): the number
+   * is notified there again. Idempotent: no opt-out to lift → `lifted` 0.
+   * Roles: admin, customer_service, service (the gateway on a MULAI / START reply).
+   * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing changes).
+   */
+  optIn: handleUnaryCall<OptInRequest, OptInResponse>;
   /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
@@ -5547,6 +5753,27 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OptOutResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lifts a phone's opt-out of a channel (CHANNEL_UNSPECIFIED = of every channel): the number
+   * is notified there again. Idempotent: no opt-out to lift → `lifted` 0.
+   * Roles: admin, customer_service, service (the gateway on a MULAI / START reply).
+   * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing changes).
+   */
+  optIn(
+    request: OptInRequest,
+    callback: (error: ServiceError | null, response: OptInResponse) => void,
+  ): ClientUnaryCall;
+  optIn(
+    request: OptInRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OptInResponse) => void,
+  ): ClientUnaryCall;
+  optIn(
+    request: OptInRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OptInResponse) => void,
   ): ClientUnaryCall;
   /**
    * Creates an invoice (UNPAID).
