@@ -91,6 +91,27 @@ describe('dispatcher: a ticket\'s messages to one recipient go in the order they
     expect((await store.delivery(loose.id))!.status).toBe('SENT');
   });
 
+  it('an older message waiting for its retry (FAILED, due in 1.5 s) holds back a newer NORMAL one, not a newer URGENT one; answers of the reply flow are not held', async () => {
+    const to = phone();
+    const ticket = randomUUID();
+    const older = await queue(to, ticket, 'older, failed');
+    const newer = await queue(to, ticket, 'newer, normal');
+    const urgent = await queue(to, ticket, 'newer, urgent', 'URGENT');
+    // The reply flow's answer carries the ticket too (listed with it) but is outside its order.
+    const answer = await queue(to, ticket, 'reply answer');
+    const s = `"${schema.pg.schema}".deliveries`;
+    await schema.ds.query(`UPDATE ${s} SET idempotency_key = 'reply:fonnte:' || id WHERE id = $1`, [answer.id]);
+    await schema.ds.query(`UPDATE ${s} SET status = 'FAILED', rounds = 1, due_at = now() + interval '1500 milliseconds' WHERE id = $1`, [older.id]);
+    start();
+    await waitFor(() => (textsTo(to).length >= 4 ? true : null), { timeoutMs: 20_000, description: 'all four at the simulator' });
+    const texts = textsTo(to);
+    // The urgent one and the answer go at once; the normal one only after the older one's retry.
+    expect(texts.indexOf('newer, urgent')).toBeLessThan(texts.indexOf('older, failed'));
+    expect(texts.indexOf('reply answer')).toBeLessThan(texts.indexOf('older, failed'));
+    expect(texts.indexOf('older, failed')).toBeLessThan(texts.indexOf('newer, normal'));
+    for (const d of [older, newer, urgent, answer]) expect((await store.delivery(d.id))!.status).toBe('SENT');
+  });
+
   it('an older message deferred by quiet hours does not hold back a newer URGENT one of the same ticket', async () => {
     const to = phone();
     const ticket = randomUUID();

@@ -18,6 +18,7 @@ import type {
   DeliveryFilter, DeliveryStats, DeliveryStore, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
 } from '../../application/ports';
 import type { AttemptRow, DeliveryRow, NotificationRow, PendingReceiptRow } from './gateway.rows';
+import { REPLY_KEY_PREFIX } from './pg-job-message.log';
 
 export interface PgDeliveryStoreOptions {
   schema: string;
@@ -696,13 +697,19 @@ export class PgDeliveryStore implements DeliveryStore {
    * one read of the recipients' recent and in-flight sends (only when the gate asks); one UPDATE
    * for the held rows (only when there are any); COMMIT.
    * Ticket order: a row with a ticket is not claimed while an older delivery of the same ticket to
-   * the same recipient (created before it) is due (QUEUED, DEFERRED, FAILED with due_at <= now) or
-   * SENDING: it is claimed by a later pass, once that one is sent (or held by the gate, or given
-   * up), so a ticket's messages reach a recipient in the order they were created also when several
-   * are due at once (the end of quiet hours, a provider back after an outage), across replicas
-   * too. An older row deferred to later (quiet hours, rate limit, its retry backoff) does not hold
-   * a newer one back (an URGENT message still bypasses quiet hours). Rows without a ticket
-   * (broadcasts, Notify to a phone, replies) are not ordered this way.
+   * the same recipient (created before it) is QUEUED, SENDING, FAILED (waiting for its retry: it
+   * failed on every provider of its round, so a newer one would overtake it once they are back)
+   * or DEFERRED and due: it is claimed by a later pass, once that one is sent, held by the gate or
+   * given up (DEAD after its last round), so a ticket's messages reach a recipient in the order
+   * they were created also when several are due at once (the end of quiet hours, a provider back
+   * after an outage), across replicas too. An URGENT row waits only behind an older one being sent
+   * or an older URGENT one that is due: it is not held behind a non-urgent message (which may be
+   * waiting for quiet hours, a retry or another row itself) nor behind a retry's backoff (it may
+   * fall back to SMS where the older may not). No row waits behind an older one DEFERRED to later
+   * (quiet hours, the rate limit). Rows without a
+   * ticket (broadcasts, Notify to a phone) and the reply flow's answers (`reply:` keys) are not
+   * ordered this way. An older row left SENDING by a gateway that died holds the ticket's next
+   * messages to that recipient until its lease expires.
    * `channelLimits` (the dispatcher's provider pacing): at most that many rows of each channel
    * named (a channel not named: up to `limit`), each channel's oldest due first (one locking
    * sub-select per channel over the `deliveries_claim_channel_idx` index); the rows not taken are
@@ -737,12 +744,16 @@ export class PgDeliveryStore implements DeliveryStore {
     const skipped = pinned.filter(([, n]) => n === 0).map(([p]) => `'${p}'`);
     const capped = pinned.filter(([, n]) => n > 0);
     const at = (d: Date): string => `'${d.toISOString()}'::timestamptz`;
-    // A row of a ticket waits while an older message of that ticket to the same recipient is due
-    // or being sent (one index probe per candidate with a ticket: deliveries_ticket_order_idx).
-    const inTicketOrder = `(d.ticket_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${this.t.d} e
+    // A row of a ticket waits while an older message of that ticket to the same recipient is due,
+    // being sent or waiting for its retry (one index probe per candidate with a ticket:
+    // deliveries_ticket_order_idx); the reply flow's answers are outside this order.
+    const reply = `'${REPLY_KEY_PREFIX}%'`;
+    const inTicketOrder = `(d.ticket_id IS NULL OR d.idempotency_key LIKE ${reply} OR NOT EXISTS (SELECT 1 FROM ${this.t.d} e
         WHERE e.ticket_id = d.ticket_id AND e.recipient = d.recipient AND (e.created_at, e.id) < (d.created_at, d.id)
-          AND e.ticket_id IS NOT NULL AND e.status IN ('QUEUED', 'DEFERRED', 'FAILED', 'SENDING')
-          AND (e.status = 'SENDING' OR e.due_at <= ${at(now)})))`;
+          AND e.ticket_id IS NOT NULL AND e.status IN ('QUEUED', 'DEFERRED', 'FAILED', 'SENDING') AND e.idempotency_key NOT LIKE ${reply}
+          AND (e.status = 'SENDING'
+            OR (d.priority = 'URGENT' AND e.priority = 'URGENT' AND e.due_at <= ${at(now)})
+            OR (d.priority <> 'URGENT' AND (e.status IN ('QUEUED', 'FAILED') OR e.due_at <= ${at(now)})))))`;
     const dueRows = (n: number, channel?: Channel): string =>
       `SELECT d.id${capped.length > 0 ? ', d.due_at, d.pinned_provider' : ''} FROM ${this.t.d} d WHERE d.status IN ('QUEUED', 'DEFERRED', 'FAILED') AND d.due_at <= ${at(now)}${channel ? ` AND d.channel = '${channel}'` : ''}${
         skipped.length > 0 ? ` AND (d.pinned_provider IS NULL OR d.pinned_provider NOT IN (${skipped.join(', ')}))` : ''}

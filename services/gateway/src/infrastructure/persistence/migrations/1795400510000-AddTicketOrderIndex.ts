@@ -5,8 +5,8 @@ import { table } from '@notify/db';
  * `deliveries_ticket_order_idx`: a ticket's deliveries to one recipient that are still pending
  * (QUEUED, DEFERRED, FAILED) or being sent (SENDING), by creation. The dispatcher's claim
  * (PgDeliveryStore.claimDue) probes it for each candidate row with a ticket: a row waits while
- * an older message of its ticket to the same recipient is due or being sent, so a customer
- * reads "TIKET GANGGUAN DITERIMA" before "TEKNISI DITUGASKAN" also when both go at once (the
+ * an older message of its ticket to the same recipient is due, being sent or waiting for its retry,
+ * so a customer reads "TIKET GANGGUAN DITERIMA" before "TEKNISI DITUGASKAN" also when both go at once (the
  * end of quiet hours, a provider back after an outage). Partial: only rows in flight are in it.
  */
 export class AddTicketOrderIndex1795400510000 implements MigrationInterface {
