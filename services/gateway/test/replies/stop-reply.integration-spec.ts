@@ -58,6 +58,14 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     expect(sender.to(phone)).toHaveLength(1);
   });
 
+  it('STOP from a Singapore sender (6591234567, whose digits are also an Indonesian number) opts out exactly that number', async () => {
+    const singapore = `659${String(Date.now() % 10_000_000).padStart(7, '0')}`;
+    expect((await reply(singapore, 'STOP')).action).toBe('opted_out');
+    expect(await optOutOf(`+${singapore}`)).toMatchObject({ phone: singapore, reason: 'STOP reply via fonnte' });
+    // Not the Indonesian reading of the same digits.
+    expect((await optOutOf(`+62${singapore}`)).reason).toBe('probe');
+  });
+
   it('MULAI after STOP lifts the opt-out and confirms; MULAI from a number that never opted out is any text', async () => {
     expect(['MULAI', 'start!', 'Subscribe'].every(isStartCommand)).toBe(true);
     expect(isStartCommand('mulai kerja')).toBe(false);

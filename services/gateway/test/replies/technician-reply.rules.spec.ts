@@ -17,7 +17,9 @@ const job = (over: Partial<Job> & { number: string }): Job => ({
 describe('normalizeSenderPhone (customer-notification-system.md, "Phone Number Format")', () => {
   it.each([
     ['082291921583', '6282291921583'],
-    ['82291921583', '6282291921583'],
+    ['081234567890', '6281234567890'],
+    ['6591234567', '6591234567'], // a Singapore sender: E.164 digits first (read as Indonesian it would be 626591234567)
+    ['819012345678', '819012345678'], // a Japanese sender likewise (not the Indonesian 0819…)
     ['+6282291921583', '6282291921583'],
     ['6282291921583', '6282291921583'],
     [' +62 822-9192-1583 ', '6282291921583'],

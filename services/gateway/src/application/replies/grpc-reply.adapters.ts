@@ -22,7 +22,7 @@ const PAGE_SIZE = 500;
 /** Upper bound of pages read per list (PAGE_SIZE × MAX_PAGES tickets), so a runaway list cannot loop forever. */
 const MAX_PAGES = 20;
 
-/** customer GetStaff(phone) as the {@link StaffDirectory}: NOT_FOUND → null. */
+/** customer GetStaff(phone) as the {@link StaffDirectory} (the phone, E.164 digits, sent with its `+`): NOT_FOUND → null. */
 export class GrpcStaffDirectory implements StaffDirectory {
   constructor(
     private readonly client: customerv1.CustomerServiceClient,
@@ -31,7 +31,9 @@ export class GrpcStaffDirectory implements StaffDirectory {
 
   async findByPhone(phone: string): Promise<StaffMember | null> {
     try {
-      const res = await callUnary(this.client, 'getStaff', customerv1.GetStaffRequest.fromPartial({ phone }), { deadline: Date.now() + this.deadlineMs });
+      // With its `+`: the customer service reads it back as exactly this number (a foreign number's
+      // digits alone may also be an Indonesian one).
+      const res = await callUnary(this.client, 'getStaff', customerv1.GetStaffRequest.fromPartial({ phone: `+${phone}` }), { deadline: Date.now() + this.deadlineMs });
       const s = res.staff;
       if (!s) return null;
       return {
@@ -60,7 +62,7 @@ export class GrpcOptOutRegistry implements OptOutRegistry {
     await callUnary(
       this.client,
       'optOut',
-      customerv1.OptOutRequest.fromPartial({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: reason.slice(0, 500) }),
+      customerv1.OptOutRequest.fromPartial({ phone: `+${phone}`, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: reason.slice(0, 500) }),
       { deadline: Date.now() + this.deadlineMs },
     );
   }
@@ -69,7 +71,7 @@ export class GrpcOptOutRegistry implements OptOutRegistry {
     const res = await callUnary(
       this.client,
       'optIn',
-      customerv1.OptInRequest.fromPartial({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP }),
+      customerv1.OptInRequest.fromPartial({ phone: `+${phone}`, channel: commonv1.Channel.CHANNEL_WHATSAPP }),
       { deadline: Date.now() + this.deadlineMs },
     );
     return res.lifted;

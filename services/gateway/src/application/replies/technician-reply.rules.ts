@@ -19,14 +19,18 @@ const PERSONAL_JID = /@(s\.whatsapp\.net|c\.us)$/i;
 /**
  * The writer's number as E.164 digits without `+` (the form staff phones are stored in,
  * customer.proto `Staff.phone`), or null when it is not a valid phone number (empty, a group id
- * `…@g.us`, letters, wrong length). Read by `@notify/phone`: with `+` in its own country;
- * digits without `+` as Indonesian first and, when that is no valid number, as E.164 digits
- * (Fonnte and Wablas send the sender so): `082291921583`, `82291921583`, `+6282291921583`,
- * `6282291921583` and `6282291921583@s.whatsapp.net` all give `6282291921583`; `254798765432`
- * and `+254 798 765432` give `254798765432`.
+ * `…@g.us`, letters, wrong length). A provider's sender is E.164 digits (Fonnte `sender`, Wablas
+ * `phone`: providers.md), so bare digits not starting with `0` are read as E.164 first — a
+ * Singapore `6591234567` stays itself, where a person's typing would be read as Indonesian
+ * (`@notify/phone`) — and only when that is no valid number in the Indonesian way; with `+` in its
+ * own country; a leading `0` is Indonesian: `082291921583`, `+6282291921583`, `6282291921583` and
+ * `6282291921583@s.whatsapp.net` all give `6282291921583`; `254798765432` and `+254 798 765432`
+ * give `254798765432`.
  */
 export function normalizeSenderPhone(raw: string): string | null {
-  return phoneToE164Digits((raw ?? '').trim().replace(PERSONAL_JID, ''));
+  const s = (raw ?? '').trim().replace(PERSONAL_JID, '');
+  if (/^[1-9]\d+$/.test(s)) return phoneToE164Digits(`+${s}`) ?? phoneToE164Digits(s);
+  return phoneToE164Digits(s);
 }
 
 /**
