@@ -133,6 +133,13 @@ describe('ticket persistence (Postgres)', () => {
     expect(await seq.release('GANGGUAN', '20261130', 2)).toBe(true);
     expect(await seq.next('GANGGUAN', '20261130')).toBe(2);
     expect(await seq.release('GANGGUAN', '20261201', 1)).toBe(false);
+    // Never a number a ticket holds after all (its write committed though its answer was lost):
+    // the counter would sit below a stored number and later draws would clash with it.
+    const drawn = await seq.next('GANGGUAN', '20261130');
+    const t = open();
+    await store({ ...t, ticket: { ...t.ticket, number: `GGN-20261130-${String(drawn).padStart(4, '0')}` } }, 0);
+    expect(await seq.release('GANGGUAN', '20261130', drawn)).toBe(false);
+    expect(await seq.next('GANGGUAN', '20261130')).toBe(drawn + 1);
   });
 
   it('hands out unique numbers when two replicas draw mixed keys at once (batched upserts)', async () => {

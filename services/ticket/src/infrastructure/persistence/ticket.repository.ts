@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { naturalBatcher, type NaturalBatcher } from '@notify/batching';
 import { ConflictError } from '@notify/errors';
 import { preparedQuery, qualifiedTable } from '@notify/db';
-import { computeOpenWork, computeTicketStats, type OpenWork, type Ticket, type TicketStats, type TicketStatsQuery, type TicketType } from '../../domain';
+import { computeOpenWork, computeTicketStats, formatTicketNumber, type OpenWork, type Ticket, type TicketStats, type TicketStatsQuery, type TicketType } from '../../domain';
 import type {
   CreateRequestLog,
   RecordedCreateRequest,
@@ -224,6 +224,7 @@ export class PgTicketRepository implements TicketRepository {
  */
 export class PgTicketNumberSequence implements TicketNumberSequence {
   private readonly counters: string;
+  private readonly tickets: string;
   private readonly batcher: NaturalBatcher<{ type: TicketType; day: string }, number>;
 
   constructor(
@@ -231,6 +232,7 @@ export class PgTicketNumberSequence implements TicketNumberSequence {
     schema: string,
   ) {
     this.counters = qualifiedTable(schema, 'ticket_number_counters');
+    this.tickets = qualifiedTable(schema, 'tickets');
     this.batcher = naturalBatcher((keys) => this.draw(keys));
   }
 
@@ -238,11 +240,17 @@ export class PgTicketNumberSequence implements TicketNumberSequence {
     return this.batcher.load({ type, day: dayKey });
   }
 
+  /**
+   * See TicketNumberSequence.release; also never when a ticket holds that number after all (a
+   * write whose COMMIT went through although its answer was lost): the counter would then sit
+   * below a stored number and every later draw of it would clash.
+   */
   async release(type: TicketType, dayKey: string, sequence: number): Promise<boolean> {
     const rows = await preparedRows<{ last: number }>(
       this.manager,
-      `UPDATE ${this.counters} SET last = last - 1 WHERE type = $1 AND day = $2 AND last = $3 RETURNING last`,
-      [type, dayKey, sequence],
+      `UPDATE ${this.counters} SET last = last - 1 WHERE type = $1 AND day = $2 AND last = $3
+         AND NOT EXISTS (SELECT 1 FROM ${this.tickets} WHERE number = $4) RETURNING last`,
+      [type, dayKey, sequence, formatTicketNumber(type, dayKey, sequence)],
     );
     return rows.length === 1;
   }

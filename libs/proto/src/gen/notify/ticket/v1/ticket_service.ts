@@ -2525,7 +2525,7 @@ export const TicketServiceService = {
    * drawn in the transaction that stores the ticket, after the key is claimed, so a replay
    * or a failed creation uses none. Without one a failed write gives its number back unless
    * a later one was drawn meanwhile: numbers are unique per type and day and run without
-   * gaps but in that rare case.
+   * gaps but in that case, or when the service dies between the draw and the write.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
    * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
@@ -2718,7 +2718,7 @@ export interface TicketServiceServer extends UntypedServiceImplementation {
    * drawn in the transaction that stores the ticket, after the key is claimed, so a replay
    * or a failed creation uses none. Without one a failed write gives its number back unless
    * a later one was drawn meanwhile: numbers are unique per type and day and run without
-   * gaps but in that rare case.
+   * gaps but in that case, or when the service dies between the draw and the write.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
    * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
@@ -2821,7 +2821,7 @@ export interface TicketServiceClient extends Client {
    * drawn in the transaction that stores the ticket, after the key is claimed, so a replay
    * or a failed creation uses none. Without one a failed write gives its number back unless
    * a later one was drawn meanwhile: numbers are unique per type and day and run without
-   * gaps but in that rare case.
+   * gaps but in that case, or when the service dies between the draw and the write.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown; priority outside its enum —
    * UNSPECIFIED is taken as NORMAL —; customer_id empty or not a UUID; `title` when both
