@@ -134,8 +134,8 @@ export class ConsumerRunner implements ConsumerHandle {
   private readonly failures = new Map<string, number>();
   /**
    * Transient failures (naks and in-place retries), logged as one outage (@notify/logger
-   * failureStreak: the first at warn, a reminder a minute, one "recovered" line at the next ack),
-   * not one warn per retry of every message while a dependency is down.
+   * failureStreak: the first at warn, a reminder a minute, one "recovered" line at the ack of a
+   * message that had failed), not one warn per retry of every message while a dependency is down.
    */
   private readonly transientStreak: FailureStreak;
   private source?: DeliverySource;
@@ -292,6 +292,7 @@ export class ConsumerRunner implements ConsumerHandle {
     try {
       await otelContext.with(ctx, async () => {
         let decision = await this.decide(evt, span);
+        let retried = evt.deliveryCount > 1;
         // Ordered: a transient failure is retried here, the message kept alive (heartbeat) and the
         // key's later messages waiting behind it, instead of nak'd and overtaken by them
         // (a customer told "work started" before "ticket received" after a short outage).
@@ -302,6 +303,7 @@ export class ConsumerRunner implements ConsumerHandle {
             'transient failure of an ordered message: retrying it in place; the later messages of its key wait',
           );
           if (!(await this.pause(decision.delayMs))) break;
+          retried = true;
           decision = await this.decide({ ...evt, deliveryCount: evt.deliveryCount + attempt }, span);
         }
         if (key !== undefined) {
@@ -319,7 +321,7 @@ export class ConsumerRunner implements ConsumerHandle {
             if (marker.followers.length === 0) this.nakedKeys.delete(key);
           }
         }
-        await this.settle(d, decision, span);
+        await this.settle(d, decision, span, retried);
       });
     } catch (err) {
       this.opts.logger.error({ ...this.logFields, ...this.eventFields(evt), err }, 'settling a message failed');
@@ -386,13 +388,16 @@ export class ConsumerRunner implements ConsumerHandle {
     if (key !== undefined) this.failures.delete(key);
   }
 
-  private async settle(d: Delivery, decision: Decision, span: Span): Promise<void> {
+  /** `retried`: the message failed before (redelivered, or retried in place): its ack ends a transient streak. */
+  private async settle(d: Delivery, decision: Decision, span: Span, retried: boolean): Promise<void> {
     const evt = d.event;
     const fields = { ...this.logFields, ...this.eventFields(evt) };
     span.setAttribute('notify.messaging.outcome', decision.kind);
     switch (decision.kind) {
       case 'ack':
-        this.transientStreak.success(this.logFields);
+        // Only a message that had failed ends the outage: in a partial one (some events need the
+        // service that is down, others not) the others' acks would flap "recovered" / warn.
+        if (retried) this.transientStreak.success(this.logFields);
         this.forget(evt);
         this.safely('ack', () => d.ack());
         return;

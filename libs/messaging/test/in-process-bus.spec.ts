@@ -17,6 +17,41 @@ describe('in-process bus: logging of transient failures', () => {
   }
   const enc = new TextEncoder();
 
+  it('a partial outage (some messages fail, others go through) does not flap: the others\' acks do not end it', async () => {
+    const { lines, logger } = capturingLogger();
+    const bus = createInProcessBus({ logger });
+    await bus.ensureStreams([{ name: 'LOGP', subjects: ['logp.>'] }]);
+    let down = true;
+    const handled: string[] = [];
+    const h = await bus.consume(
+      { stream: 'LOGP', durable: 'logp', ackWaitMs: 1_000, retry: { initialDelayMs: 20, maxDelayMs: 20, multiplier: 1, jitter: 0 } },
+      async (e) => {
+        const id = new TextDecoder().decode(e.data);
+        if (id.startsWith('needs') && down) return { kind: 'nak', delayMs: 20, reason: 'customer UNAVAILABLE', transient: true };
+        handled.push(id);
+        return undefined;
+      },
+      { concurrency: 4 },
+    );
+    try {
+      await bus.publish({ subject: 'logp.a', data: enc.encode('needs-1'), msgID: 'needs-1' });
+      const until = Date.now() + 5_000;
+      for (let i = 0; i < 5; i++) {
+        await bus.publish({ subject: 'logp.b', data: enc.encode(`fine-${i}`), msgID: `fine-${i}` });
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      while (handled.length < 5 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      down = false;
+      while (!handled.includes('needs-1') && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(handled).toContain('needs-1');
+      expect(lines.filter((l) => l[0] === 'warn')).toHaveLength(1);
+      expect(lines.filter((l) => l[0] === 'info').map((l) => l[1])).toEqual(['consumer logp (transient failures) recovered']);
+    } finally {
+      await h.stop();
+      await bus.close();
+    }
+  });
+
   it('an outage is one warn line and one recovery line, however many messages and retries it took', async () => {
     const { lines, logger } = capturingLogger();
     const bus = createInProcessBus({ logger });

@@ -42,6 +42,7 @@ export class PgWakeSignal implements WakeSignal {
       client: {
         connectionString: o.url, host: o.host, port: o.port, user: o.username,
         password: typeof o.password === 'string' ? o.password : undefined, database: o.database, application_name: 'gateway-dispatcher-listen',
+        keepAlive: true, // an idle LISTEN connection notices a dead peer
       },
       channel: this.channel,
       onNotification: () => this.poke(),
