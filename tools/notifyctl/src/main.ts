@@ -2,6 +2,15 @@
 // or through the launcher `bin/notifyctl.js` (`npx notifyctl …`, `npm run notifyctl -- …`).
 import { runCli } from './cli';
 
+// Output cut short by its reader (`notifyctl … | head -1`): stop quietly, as Unix tools do, not
+// with an unhandled EPIPE stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),

@@ -334,4 +334,21 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(group.stdout).toContain('notifyctl deliveries show <delivery-id> [flags]');
     expect(group.stdout).toContain('--to-phone <phone>');
   });
+
+  it('stops quietly when its reader closes the pipe (`notifyctl … | head -1`): no EPIPE stack', async () => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin/notifyctl.js'), '--json', 'deliveries', 'list', '--limit', '200'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, STACK_INFO_FILE: '/nonexistent/notify-stack.json', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.destroy(); // the reader is gone before the first line
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(run.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(run.code).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 // The webhook server over real HTTP, driven by the real provider simulators: a message sent
 // through each adapter produces the simulator's receipts, which arrive normalized and in
 // order; inbound chats; bad secret / signature → 401; malformed → 400 without a handler call.
+import { request as httpRequest } from 'node:http';
 import { startAdvantaSim, startFonnteSim, startTwilioSim, startWablasSim, twilioSignature } from '@notify/provider-sim';
 import { AdvantaAdapter, FonnteAdapter, TwilioAdapter, WablasAdapter } from '../../src/infrastructure/providers';
 import type { InboundMessage, ProviderReceipt } from '../../src/transport/http/webhook-payloads';
@@ -180,6 +181,25 @@ describe('gateway webhook server', () => {
       expect(JSON.parse(text)).toEqual({ error: 'not_found' });
       expect(text).not.toContain(SECRET);
     }
+  });
+
+  it('a URL that does not decode (`/webhooks/fonnte/inbound%?secret=…`) is 400 in the server\'s shape, without repeating the URL and its secret', async () => {
+    const { port } = new URL(server.url);
+    for (const path of [`/webhooks/fonnte/inbound%?secret=${SECRET}`, `/webhooks/%E0%A4%A?secret=${SECRET}`]) {
+      const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: Number(port), path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: body }));
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+      expect(status).toBe(400);
+      expect(JSON.parse(text)).toEqual({ error: 'malformed', problems: ['(url): is not a valid URL'] });
+      expect(text).not.toContain(SECRET);
+    }
+    expect(inbound).toEqual([]);
   });
 
   it('an unreadable body (invalid JSON or form, empty JSON, another content type) is a 4xx in the server\'s own shape and changes nothing', async () => {

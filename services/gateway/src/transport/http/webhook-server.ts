@@ -107,7 +107,17 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     (registry.getSingleMetric(METRIC) as Counter<'provider' | 'kind' | 'outcome'> | undefined) ??
     new Counter({ name: METRIC, help: 'Provider webhooks received, by provider, kind and outcome', labelNames: ['provider', 'kind', 'outcome'], registers: [registry] });
 
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 256 * 1024, forceCloseConnections: true });
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: 256 * 1024,
+    forceCloseConnections: true,
+    // Errors Fastify raises before routing (a URL that does not decode, `/x%?secret=…`): its own
+    // body repeats the URL, secret included; answer the server's shape instead.
+    frameworkErrors: (err, _req, reply) => {
+      logger.warn({ code: err.code }, 'webhook rejected: unreadable request');
+      void (reply as FastifyReply).code(400).send({ error: 'malformed', problems: ['(url): is not a valid URL'] });
+    },
+  });
   await app.register(formbody);
   // Providers post JSON or forms; a text/plain body (which Fastify reads by default) is 415 too.
   app.removeContentTypeParser('text/plain');
