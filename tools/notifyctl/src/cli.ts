@@ -148,7 +148,7 @@ export async function runCli(argv: readonly string[], io: CliIo, now: Date = new
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message, `Usage: ${usageOf(group, command)}  (see 'notifyctl ${group.name} ${command.name} --help')`);
     const service = calledServiceOf(err) ?? command.service;
-    io.stderr(formatCallError(err, service, clients?.connection.addresses[service]) + '\n');
+    io.stderr(formatCallError(err, service, clients?.connection.addresses[service], clients?.connection.unavailableHint) + '\n');
     return EXIT.failed;
   } finally {
     clients?.close();

@@ -16,6 +16,11 @@ export interface Connection {
   apiKey: string;
   /** Deadline of each call, ms. */
   timeoutMs: number;
+  /**
+   * Said after an UNAVAILABLE: the local stack.json is left by a stack that is gone and some
+   * address fell back to a default port (the key came from a flag or the environment).
+   */
+  unavailableHint?: string;
 }
 
 /**
@@ -72,7 +77,11 @@ export function resolveConnection(args: ParsedArgs, env: NodeJS.ProcessEnv): Con
     timeoutMs = Number(timeout);
     if (!/^\d+$/.test(timeout) || timeoutMs < 1 || timeoutMs > 600_000) throw new UsageError(`--timeout: "${timeout}" must be ms from 1 to 600000`);
   }
-  return { addresses, apiKey, timeoutMs };
+  const defaulted = (Object.keys(SERVICE_PORTS) as ServiceName[]).some((svc) => sources[svc] === 'the default port');
+  const unavailableHint = local.state === 'stale' && defaulted
+    ? `no running stack: ${local.file} is left from pid ${local.pid}, which is not running; start it with npm start, or give --host / --<service>-addr`
+    : undefined;
+  return { addresses, apiKey, timeoutMs, ...(unavailableHint ? { unavailableHint } : {}) };
 }
 
 /**

@@ -28,9 +28,10 @@ export function callFailureOf(err: unknown): CallFailure | undefined {
  * One line for stderr: `error: NOT_FOUND: ticket 0000… not found`. For UNAVAILABLE and
  * DEADLINE_EXCEEDED the service and address are appended (`(ticket at 127.0.0.1:50051)`),
  * since the usual cause is a wrong address or a service that is not running; for
- * UNIMPLEMENTED the service is named too (the RPC is not served there yet).
+ * UNIMPLEMENTED the service is named too (the RPC is not served there yet); `unavailableHint`
+ * (Connection.unavailableHint) follows an UNAVAILABLE.
  */
-export function formatCallError(err: unknown, service?: string, address?: string): string {
+export function formatCallError(err: unknown, service?: string, address?: string, unavailableHint?: string): string {
   const failure = callFailureOf(err);
   const text = (s: string): string =>
     s.replace(/\s*[\r\n]+\s*/g, ' ').replace(/\.?\s*Resolution note:\s*$/, '').trim();
@@ -39,7 +40,8 @@ export function formatCallError(err: unknown, service?: string, address?: string
     service && ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'UNIMPLEMENTED'].includes(failure.status)
       ? ` (${service} service${address ? ` at ${address}` : ''})`
       : '';
-  return `error: ${failure.status}: ${text(failure.message)}${where}`;
+  const hint = unavailableHint && failure.status === 'UNAVAILABLE' ? `; ${unavailableHint}` : '';
+  return `error: ${failure.status}: ${text(failure.message)}${where}${hint}`;
 }
 
 /** The service a failed call went to, when a command calls one other than its own. */

@@ -146,6 +146,10 @@ describe('runCli with a local stack.json', () => {
     // Found through NOTIFY_DATA_DIR (its stack.json) just the same.
     const viaDataDir = await run(['tickets', 'list'], { NOTIFY_DATA_DIR: dir });
     expect(viaDataDir.stderr.split('\n')[0]).toContain(`error: no running stack: ${file} is left from pid ${child.pid}`);
+    // With a key from the environment the call goes to the default port; its UNAVAILABLE says why.
+    const withKey = await run(['tickets', 'list', '--timeout', '2000'], { STACK_INFO_FILE: file, NOTIFY_API_KEY: 'some-admin-key-000000001' });
+    expect(withKey.code).toBe(EXIT.failed);
+    expect(withKey.stderr).toMatch(new RegExp(`^error: UNAVAILABLE: .*\\(ticket service at 127\\.0\\.0\\.1:50051\\); no running stack: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is left from pid ${child.pid}`));
   });
 
   it("says why the running stack's key was not used when an address is not the stack's (--ticket-addr)", async () => {
