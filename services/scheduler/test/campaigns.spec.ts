@@ -215,6 +215,11 @@ describe('ScheduleCampaign: the template must render with the campaign variables
     await expect(smsOnly.useCase.schedule('admin', smsOnly.input({ templateKey: 'x.wa', channels: ['CHANNEL_SMS'] }))).rejects.toThrow(
       'channels: template x.wa has no version for CHANNEL_SMS (only CHANNEL_WHATSAPP); nobody could be sent it',
     );
+    // SMS beside WhatsApp for a WhatsApp-only template: refused too (the gateway would fail the
+    // SMS recipients' rendering and with it the whole notification: SENT, reaching nobody).
+    await expect(smsOnly.useCase.schedule('admin', smsOnly.input({ templateKey: 'x.wa', channels: ['CHANNEL_SMS', 'CHANNEL_WHATSAPP'] }))).rejects.toThrow(
+      'channels: template x.wa has no version for CHANNEL_SMS (only CHANNEL_WHATSAPP); leave CHANNEL_SMS out of the channels',
+    );
     // A group is reached on WhatsApp whatever the channels.
     await expect(
       smsOnly.useCase.schedule('admin', smsOnly.input({ templateKey: 'x.wa', channels: ['CHANNEL_SMS'], audience: [audience('AUDIENCE_KIND_GROUP')] })),

@@ -260,7 +260,8 @@ export class ManageCampaignsUseCase {
    * active version of every (channel, locale) the template has on those channels is rendered
    * once per recipient class (BatchRenderTemplates).
    * ValidationError: `template_key` — no active template with that key; `channels` — no version
-   * on any channel the audience is reached on (every recipient would be left out); `variables`
+   * on a channel the audience is reached on (its recipients would get nothing: the gateway fails
+   * the notification's rendering); `variables`
    * — variables missing (all named, union over the versions) or a value a version cannot
    * render. Rejects with the template service's UnavailableError / TimeoutError.
    */
@@ -279,10 +280,16 @@ export class ManageCampaignsUseCase {
         }
       }
     }
+    const reached = [...new Set(targets.flatMap((t) => t.channels))];
+    const has = [...new Set(variants.map((v) => v.channel))];
     if (items.size === 0) {
-      const reached = [...new Set(targets.flatMap((t) => t.channels))];
-      const has = [...new Set(variants.map((v) => v.channel))];
       return new ValidationError('channels', `template ${key} has no version for ${reached.join(', ')} (only ${has.join(', ')}); nobody could be sent it`);
+    }
+    // A channel without a version fails the gateway's rendering for the recipients reached on it
+    // (the whole notification: a SENT campaign that reached nobody), so each channel must have one.
+    const without = reached.filter((ch) => !has.includes(ch));
+    if (without.length > 0) {
+      return new ValidationError('channels', `template ${key} has no version for ${without.join(', ')} (only ${has.join(', ')}); leave ${without.join(', ')} out of the channels`);
     }
     const trials = [...items.values()];
     const outcomes = await this.deps.templates.tryRender(trials);
