@@ -4,7 +4,7 @@ import { lostConnectionOf } from '@notify/grpc-kit';
 import { failureStreak, type FailureStreak, type Logger, type StreakLogger } from '@notify/logger';
 import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
 import {
-  decideAfterFailure, isUrgent, quietHoursEnd, rateLimitDeferral,
+  decideAfterFailure, isUrgent, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral,
   type AttemptOutcome, type Channel, type DeliveryRecord, type OutgoingMessage, type Priority, type SendOutcome,
 } from '../domain';
 import type { Clock, DeliveryStore, NewAttempt, RoundResult } from './ports';
@@ -406,10 +406,10 @@ export class Dispatcher {
     return { limits, paced: limited.map(([ch]) => ch) };
   }
 
-  /** Quiet hours, then the per-recipient rate limit (URGENT bypasses both). */
+  /** Quiet hours (not for QUIET_HOURS_EXEMPT_TYPES: SLA warnings, escalations), then the per-recipient rate limit (URGENT bypasses both). */
   private async gate(d: DeliveryRecord, now: Date, recentSends: (windowMs: number) => Promise<Date[]>): Promise<{ until: Date; reason: string } | null> {
     if (isUrgent(d.priority)) return null;
-    const quietEnd = quietHoursEnd(now, d.quietHours);
+    const quietEnd = QUIET_HOURS_EXEMPT_TYPES.has(d.notificationType) ? null : quietHoursEnd(now, d.quietHours);
     if (quietEnd) return { until: quietEnd, reason: 'quiet hours' };
     if (this.o.rateLimit > 0) {
       const until = rateLimitDeferral(now, d.priority, await recentSends(this.o.rateWindowMs), this.o.rateLimit, this.o.rateWindowMs);

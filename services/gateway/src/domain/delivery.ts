@@ -57,6 +57,15 @@ export function statusAfterReceipt(current: DeliveryStatus, receipt: ReceiptKind
 export const isUrgent = (p: Priority): boolean => p === 'URGENT';
 
 /**
+ * Notification types whose message loses its point when it waits for the end of quiet hours:
+ * an SLA warning ("Remaining: 1 jam 39 menit", ARCHITECTURE "warn before the deadline") and an
+ * escalation both concern a deadline that does not wait (QA: a HIGH ticket's warning deferred
+ * to 13:00 for a 12:01 deadline). They bypass quiet hours whatever their priority; the
+ * per-recipient rate limit still applies to the non-urgent ones.
+ */
+export const QUIET_HOURS_EXEMPT_TYPES: ReadonlySet<string> = new Set(['SLA_WARNING', 'TICKET_ESCALATED']);
+
+/**
  * Idempotency key of one delivery: `(source event id or Notify idempotency key, recipient
  * address, channel)` joined by `|` (delivery.proto Delivery.idempotency_key).
  */

@@ -42,14 +42,14 @@ describe('dispatcher: a ticket\'s messages to one recipient go in the order they
 
   const phone = () => `62813${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   /** One notification with one delivery of `ticketId` to `recipient` (created now, due now). */
-  async function queue(recipient: string, ticketId: string | null, body: string, priority: Priority = 'NORMAL', quietHours: NewDelivery['quietHours'] = null): Promise<DeliveryRecord> {
+  async function queue(recipient: string, ticketId: string | null, body: string, priority: Priority = 'NORMAL', quietHours: NewDelivery['quietHours'] = null, notificationType = 'TICKET_CREATED'): Promise<DeliveryRecord> {
     const now = new Date();
     const { notification } = await store.createNotification({
-      source: 'EVENT', idempotencyKey: randomUUID(), notificationType: 'TICKET_CREATED', priority, templateKey: 'k', ticketId,
+      source: 'EVENT', idempotencyKey: randomUUID(), notificationType, priority, templateKey: 'k', ticketId,
       actor: null, variables: null, request: null,
     }, now);
     const row: NewDelivery = {
-      idempotencyKey: `${notification.id}|${recipient}`, notificationType: 'TICKET_CREATED', ticketId, sourceEventId: null, recipient,
+      idempotencyKey: `${notification.id}|${recipient}`, notificationType, ticketId, sourceEventId: null, recipient,
       recipientKind: 'CUSTOMER', recipientId: null, recipientName: '', channel: 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
       body, fallbackBody: null, fallbackTemplateVersion: null, quietHours,
     };
@@ -110,6 +110,21 @@ describe('dispatcher: a ticket\'s messages to one recipient go in the order they
     expect(texts.indexOf('reply answer')).toBeLessThan(texts.indexOf('older, failed'));
     expect(texts.indexOf('older, failed')).toBeLessThan(texts.indexOf('newer, normal'));
     for (const d of [older, newer, urgent, answer]) expect((await store.delivery(d.id))!.status).toBe('SENT');
+  });
+
+  it('an SLA warning or an escalation (HIGH) is not deferred by quiet hours: its deadline does not wait; a HIGH ticket message is', async () => {
+    const to = phone();
+    const minute = new Date().getUTCHours() * 60 + new Date().getUTCMinutes();
+    const quiet = { startMinute: (minute + 1440 - 60) % 1440, endMinute: (minute + 60) % 1440, timeZone: 'UTC' };
+    const warning = await queue(to, randomUUID(), 'sla warning', 'HIGH', quiet, 'SLA_WARNING');
+    const escalation = await queue(to, randomUUID(), 'escalation', 'HIGH', quiet, 'TICKET_ESCALATED');
+    const lifecycle = await queue(to, randomUUID(), 'ticket created', 'HIGH', quiet);
+    start();
+    await waitFor(() => (textsTo(to).length >= 2 ? true : null), { timeoutMs: 20_000, description: 'the warning and the escalation at the simulator' });
+    expect(textsTo(to).sort()).toEqual(['escalation', 'sla warning']);
+    expect((await store.delivery(warning.id))!.status).toBe('SENT');
+    expect((await store.delivery(escalation.id))!.status).toBe('SENT');
+    expect((await store.delivery(lifecycle.id))!).toMatchObject({ status: 'DEFERRED' });
   });
 
   it('an older message deferred by quiet hours does not hold back a newer URGENT one of the same ticket', async () => {
