@@ -110,6 +110,25 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.twilio.webhooks().some((w) => w.url.startsWith(`http://127.0.0.1:${stack.webhookPort}/webhooks/twilio/status`))).toBe(true);
   });
 
+  it('WhatsApp down for an emergency alert (URGENT, to a supervisor) → the SMS version of emergency.alert through Twilio', async () => {
+    const phone = freshPhone();
+    const staff = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+      name: 'Sari Supervisor', phone: phone.local, role: commonv1.Role.ROLE_SUPERVISOR, workZones: ['bogor'],
+    }))).staff!;
+    await stack.sims.fonnte.setFault({ mode: 'down' });
+    await stack.sims.wablas.setFault({ mode: 'down' });
+    await new Promise((r) => setTimeout(r, 50));
+    const res = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+      idempotencyKey: `emergency:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_EMERGENCY_ALERT,
+      target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'staffId', value: staff.id } }] } },
+      variables: { alert_type: 'Fiber cut', area: 'Bogor', customers_affected: 320, status: 'INVESTIGATING', eta: '3 jam', actions: ['NOC: cek OLT'] },
+    }));
+    const sent = await waitStatus(res.deliveries[0]!.id, ['SENT', 'DELIVERED', 'READ']);
+    expect(sent).toMatchObject({ channel: 'SMS', provider: 'twilio', failover: true, priority: 'URGENT' });
+    expect(sent.body).toBe('EMERGENCY ALERT: Fiber cut di Bogor. Pelanggan terdampak: 320. Status: INVESTIGATING. Estimasi: 3 jam. Segera koordinasikan penanganan!');
+    expect(stack.sims.twilio.messages().filter((m) => m.to.replace('+', '') === phone.e164).map((m) => m.text)).toEqual([sent.body]);
+  });
+
   it('wiring: the running gateway looks up an SMS whose DLR has not come at Advanta (getdlr: none yet), counts it, and the DLR then settles it', async () => {
     const { customer, phone } = await register('bogor', 'Wati Lestari');
     for (const sim of [stack.sims.fonnte, stack.sims.wablas, stack.sims.twilio]) await sim.setFault({ mode: 'down' });

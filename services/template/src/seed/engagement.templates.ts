@@ -191,6 +191,26 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
     },
   },
   {
+    key: 'emergency.alert',
+    channel: 'SMS',
+    locale: 'id',
+    description: 'SMS fallback of the emergency alert (URGENT) to a staff member when WhatsApp cannot deliver it.',
+    body: 'EMERGENCY ALERT: {{ alert_type }} di {{ area }}. Pelanggan terdampak: {{ customers_affected | number }}. Status: {{ status }}. Estimasi: {{ eta }}. Segera koordinasikan penanganan!',
+    sampleVariables: {
+      alert_type: 'Network Outage',
+      area: 'Karawang',
+      customers_affected: 150,
+      status: 'INVESTIGATING',
+      eta: '2 hours',
+    },
+    source: {
+      seed: SEED_SYSTEM_COMPLETE,
+      section: 'API ENDPOINTS / 1. Emergency Alert',
+      fidelity: 'authored',
+      note: 'The WhatsApp text in one GSM-7 line without emoji and without the list of actions, so an URGENT alert can fall back to SMS (README: HIGH and URGENT messages may fall back from WhatsApp to SMS) in two segments at most.',
+    },
+  },
+  {
     key: 'customer.new_registration',
     channel: 'WHATSAPP',
     locale: 'id',

@@ -207,6 +207,25 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     },
   },
   {
+    key: 'sla.warning',
+    channel: 'SMS',
+    locale: 'id',
+    description: 'SMS fallback of the SLA warning (HIGH or URGENT) to a supervisor or technician when WhatsApp cannot deliver it.',
+    body: 'SLA WARNING: Ticket {{ ticket_number }} ({{ status }}), teknisi: {{ technician_name | default: "belum assigned" }}. Deadline: {{ sla_deadline | datetime }}, sisa {{ remaining_minutes | duration }}. ACTION REQUIRED!',
+    sampleVariables: {
+      ticket_number: 'TKT005',
+      status: 'OPEN',
+      sla_deadline: '2026-11-22T13:15:00+07:00',
+      remaining_minutes: 120,
+    },
+    source: {
+      seed: SEED_RECOMMENDATION,
+      section: `${RECOMMENDATION_TEMPLATES} / Template 2: SLA Warning`,
+      fidelity: 'adapted',
+      note: 'The seed\'s WhatsApp text in one GSM-7 line without emoji, so the warning can fall back to SMS (README: HIGH and URGENT messages may fall back from WhatsApp to SMS).',
+    },
+  },
+  {
     key: 'summary.daily',
     channel: 'WHATSAPP',
     locale: 'id',
