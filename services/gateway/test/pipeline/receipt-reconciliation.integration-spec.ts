@@ -67,11 +67,15 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
     store = new PgDeliveryStore(schema.ds, { schema: schema.pg.schema, namespace: 'tns' });
     const lost = `http://127.0.0.1:${await closedPort()}`;
     // Receipts only when the test posts them (stage by stage); every post is refused.
-    twilio = await startTwilioSim({ port: 0, accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], receiptDelaysMs: false });
+    // The simulators date their resources and receipts on the test's clock too (a provider's
+    // time later than the gateway's "now" would be taken as now: on the wall clock, the test's
+    // fixed start date would turn into the past one day).
+    const clock = () => now;
+    twilio = await startTwilioSim({ port: 0, accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], receiptDelaysMs: false, clock });
     advanta = await startAdvantaSim({
-      port: 0, apiKey: ADVANTA.apiKey, partnerId: ADVANTA.partnerId, shortcodes: [ADVANTA.shortcode], webhookUrl: `${lost}/webhooks/advanta/dlr`, receiptDelaysMs: false,
+      port: 0, apiKey: ADVANTA.apiKey, partnerId: ADVANTA.partnerId, shortcodes: [ADVANTA.shortcode], webhookUrl: `${lost}/webhooks/advanta/dlr`, receiptDelaysMs: false, clock,
     });
-    fonnte = await startFonnteSim({ port: 0, token: FONNTE_TOKEN, webhookUrl: `${lost}/webhooks/fonnte/status`, receiptDelaysMs: false });
+    fonnte = await startFonnteSim({ port: 0, token: FONNTE_TOKEN, webhookUrl: `${lost}/webhooks/fonnte/status`, receiptDelaysMs: false, clock });
     sms = new ProviderChain('sms', [
       new TwilioAdapter({ baseUrl: twilio.url, ...TWILIO }),
       new AdvantaAdapter({ baseUrl: advanta.url, ...ADVANTA }),
