@@ -79,8 +79,8 @@ export class PgListener {
   private retryTimer: NodeJS.Timeout | undefined;
   /** Failed attempts since the connection was last up (the next wait's backoff exponent). */
   private attempts = 0;
-  /** The failed reconnects of the current outage (a new streak per outage). */
-  private streak: FailureStreak;
+  /** The failed reconnects of the current outage (reset when it is back: one streak per outage). */
+  private readonly streak: FailureStreak;
   /** When the current outage began (Date.now(), ms). */
   private downSince = 0;
   private started = false;
@@ -105,7 +105,7 @@ export class PgListener {
     if (!(this.initialMs > 0) || !(this.maxMs >= this.initialMs)) {
       throw new TypeError('PgListener: reconnect needs 0 < initialMs <= maxMs');
     }
-    this.streak = this.newStreak();
+    this.streak = failureStreak(this.log, `${options.what} LISTEN`);
   }
 
   /** Whether the connection is up and LISTENing now. */
@@ -153,10 +153,6 @@ export class PgListener {
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(noop);
-  }
-
-  private newStreak(): FailureStreak {
-    return failureStreak(this.log, `${this.options.what} LISTEN`);
   }
 
   /**
@@ -229,7 +225,7 @@ export class PgListener {
         (up) => {
           if (!up) return;
           const failures = this.streak.failures;
-          this.streak = this.newStreak(); // the next outage is a streak of its own
+          this.streak.reset(); // the next outage is a streak of its own (its end is the info line below)
           this.log.info(
             { ...this.fields, failures, down_for_s: Math.round((Date.now() - this.downSince) / 1000) },
             `${this.options.what}: LISTEN reconnected`,

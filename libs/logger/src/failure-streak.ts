@@ -16,6 +16,11 @@ export interface FailureStreak {
   failure(level: 'warn' | 'error', fields: object, msg: string): void;
   /** A success: after a streak, one info line `<what> recovered` with how many failures and for how long; otherwise nothing. */
   success(fields?: object): void;
+  /**
+   * Ends the current streak without a line (the caller logged its end itself, e.g. a reconnect's
+   * own info line, or a give-up at error): the next failure is news again, logged at its level.
+   */
+  reset(): void;
   /** Failures in the current streak (0 when the last attempt succeeded). */
   readonly failures: number;
 }
@@ -52,6 +57,9 @@ export function failureStreak(logger: StreakLogger, what: string, remindEveryMs 
     success(fields = {}) {
       if (failures === 0) return;
       logger.info({ ...fields, failures, failed_for_s: Math.round((Date.now() - since) / 1000) }, `${what} recovered`);
+      failures = 0;
+    },
+    reset() {
       failures = 0;
     },
   };

@@ -29,6 +29,13 @@ describe('failureStreak', () => {
       expect(streak.failures).toBe(0);
       streak.failure('warn', {}, 'again');
       expect(lines.at(-1)).toEqual({ level: 'warn', fields: {}, msg: 'again' });
+      // reset(): the streak ends without a line; the next failure is logged at its level again.
+      const before = lines.length;
+      streak.reset();
+      expect(streak.failures).toBe(0);
+      expect(lines).toHaveLength(before);
+      streak.failure('warn', {}, 'after reset');
+      expect(lines.at(-1)).toEqual({ level: 'warn', fields: {}, msg: 'after reset' });
     } finally {
       jest.useRealTimers();
     }

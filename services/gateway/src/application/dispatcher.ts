@@ -215,7 +215,7 @@ export class Dispatcher {
    * flight retries its write, and a warn line per retry of each would bury the first one. Giving
    * a round up is still logged per round, at error, with its provider message id.
    */
-  private bookkeepingFailures: FailureStreak;
+  private readonly bookkeepingFailures: FailureStreak;
 
   constructor(private readonly o: DispatcherOptions) {
     this.claimFailures = failureStreak(o.logger as unknown as StreakLogger, 'dispatcher claims');
@@ -571,7 +571,7 @@ export class Dispatcher {
             if (otherFailures >= BOOKKEEPING_OTHER_ERROR_TRIES) {
               this.o.logger.error({ err, ...outcome, failures }, 'dispatcher: giving up on a round whose bookkeeping keeps failing (not a lost connection); its lease will expire (DEAD, possibly sent)');
               // Logged at error above; the next failure is news again, not a "still failing" of this one.
-              if (this.recording.size <= 1) this.bookkeepingFailures = failureStreak(this.o.logger as unknown as StreakLogger, 'dispatcher bookkeeping');
+              if (this.recording.size <= 1) this.bookkeepingFailures.reset();
               throw err;
             }
           }
