@@ -128,6 +128,15 @@ export function readStackAdminKey(info: StackInfoFile): { readonly key: string; 
   if (!file) {
     return { why: info.apiKeys?.source === 'environment' ? 'the stack took its keys from NOTIFY_API_KEYS in its environment: it wrote no key file' : 'its info file names no key file (apiKeys.file)' };
   }
+  return readAdminKeyFile(file);
+}
+
+/**
+ * The `admin` key of a stack's key file (`api-keys.json`: `{"admin": …, "service": …}`, what
+ * `npm start` generates in its data folder), or why there is none: the file cannot be read, is
+ * not JSON or has no `admin` key.
+ */
+export function readAdminKeyFile(file: string): { readonly key: string; readonly why?: undefined } | { readonly key?: undefined; readonly why: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

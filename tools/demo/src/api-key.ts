@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readStackAdminKey, type StackInfoFile } from '@notify/config';
+import { readAdminKeyFile, readStackAdminKey, type StackInfoFile } from '@notify/config';
 
 /**
  * The demo's admin key: `NOTIFY_API_KEY`, else the admin key of the running stack found through
@@ -19,9 +18,7 @@ export function demoApiKey(env: NodeJS.ProcessEnv, info: StackInfoFile | undefin
     throw new Error(`no API key: ${fix}; the stack running per ${infoFile} has none to read: ${found.why}`);
   }
   const file = path.join(dataDir, 'api-keys.json');
-  if (existsSync(file)) {
-    const admin = (JSON.parse(readFileSync(file, 'utf8')) as { admin?: unknown }).admin;
-    if (typeof admin === 'string' && admin.trim()) return admin.trim();
-  }
+  const saved = readAdminKeyFile(file);
+  if (saved.key) return saved.key;
   throw new Error(`no API key: ${fix}, or run the demo against a stack whose ${infoFile} names its key file, or where ${file} exists`);
 }
