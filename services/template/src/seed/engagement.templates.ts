@@ -10,6 +10,15 @@ import { DefaultTemplate, SEED_RECOMMENDATION, SEED_SYSTEM_COMPLETE, lines } fro
  */
 const AUTHORED = 'The seed names the message and its fields but gives no text; written in the seeds\' style.';
 
+/** Sample values of `emergency.alert` (the seed's curl example), shared by its WhatsApp and SMS versions. */
+const EMERGENCY_ALERT_SAMPLE = {
+  alert_type: 'Network Outage',
+  area: 'Karawang',
+  customers_affected: 150,
+  status: 'INVESTIGATING',
+  eta: '2 hours',
+};
+
 export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
   {
     key: 'payment.reminder',
@@ -175,14 +184,7 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
       '',
       'Segera koordinasikan penanganan!',
     ),
-    sampleVariables: {
-      alert_type: 'Network Outage',
-      area: 'Karawang',
-      customers_affected: 150,
-      status: 'INVESTIGATING',
-      eta: '2 hours',
-      actions: ['NOC: Root cause analysis', 'Technicians: Deploy to site'],
-    },
+    sampleVariables: { ...EMERGENCY_ALERT_SAMPLE, actions: ['NOC: Root cause analysis', 'Technicians: Deploy to site'] },
     source: {
       seed: SEED_SYSTEM_COMPLETE,
       section: 'API ENDPOINTS / 1. Emergency Alert; TESTING GUIDE / Emergency Alert (curl example values)',
@@ -196,13 +198,7 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
     locale: 'id',
     description: 'SMS fallback of the emergency alert (URGENT) to a staff member when WhatsApp cannot deliver it.',
     body: 'EMERGENCY ALERT: {{ alert_type }} di {{ area }}. Pelanggan terdampak: {{ customers_affected | number }}. Status: {{ status }}. Estimasi: {{ eta }}. Segera koordinasikan penanganan!',
-    sampleVariables: {
-      alert_type: 'Network Outage',
-      area: 'Karawang',
-      customers_affected: 150,
-      status: 'INVESTIGATING',
-      eta: '2 hours',
-    },
+    sampleVariables: EMERGENCY_ALERT_SAMPLE, // the SMS text leaves the actions out
     source: {
       seed: SEED_SYSTEM_COMPLETE,
       section: 'API ENDPOINTS / 1. Emergency Alert',

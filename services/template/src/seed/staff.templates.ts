@@ -9,6 +9,14 @@ const RECOMMENDATION_TEMPLATES = '3. Template Messages / Recommended Templates';
 const FLOW_NOTE =
   'The seeds describe the flow (customer-notification-system.md "Flow Diagram": the technician presses "1" to take, "1" to start, "1" to complete) but give no technician text; written in the seeds\' style.';
 
+/** Sample values of `sla.warning`, the same for its WhatsApp and SMS versions. */
+const SLA_WARNING_SAMPLE = {
+  ticket_number: 'TKT005',
+  status: 'OPEN',
+  sla_deadline: '2026-11-22T13:15:00+07:00',
+  remaining_minutes: 120,
+};
+
 export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
   {
     key: 'technician.job_offer',
@@ -193,12 +201,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '',
       '⚡ ACTION REQUIRED!',
     ),
-    sampleVariables: {
-      ticket_number: 'TKT005',
-      status: 'OPEN',
-      sla_deadline: '2026-11-22T13:15:00+07:00',
-      remaining_minutes: 120,
-    },
+    sampleVariables: SLA_WARNING_SAMPLE,
     source: {
       seed: SEED_RECOMMENDATION,
       section: `${RECOMMENDATION_TEMPLATES} / Template 2: SLA Warning`,
@@ -212,12 +215,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     locale: 'id',
     description: 'SMS fallback of the SLA warning (HIGH or URGENT) to a supervisor or technician when WhatsApp cannot deliver it.',
     body: 'SLA WARNING: Ticket {{ ticket_number }} ({{ status }}), teknisi: {{ technician_name | default: "belum assigned" }}. Deadline: {{ sla_deadline | datetime }}, sisa {{ remaining_minutes | duration }}. ACTION REQUIRED!',
-    sampleVariables: {
-      ticket_number: 'TKT005',
-      status: 'OPEN',
-      sla_deadline: '2026-11-22T13:15:00+07:00',
-      remaining_minutes: 120,
-    },
+    sampleVariables: SLA_WARNING_SAMPLE,
     source: {
       seed: SEED_RECOMMENDATION,
       section: `${RECOMMENDATION_TEMPLATES} / Template 2: SLA Warning`,
