@@ -72,7 +72,7 @@ describe('generated service definitions', () => {
     expect(Object.keys(gatewayv1.DeliveryStatus).filter((k) => isNaN(Number(k)))).toEqual([
       'DELIVERY_STATUS_UNSPECIFIED', 'DELIVERY_STATUS_QUEUED', 'DELIVERY_STATUS_DEFERRED', 'DELIVERY_STATUS_SENDING',
       'DELIVERY_STATUS_SENT', 'DELIVERY_STATUS_DELIVERED', 'DELIVERY_STATUS_READ', 'DELIVERY_STATUS_FAILED',
-      'DELIVERY_STATUS_DEAD', 'UNRECOGNIZED',
+      'DELIVERY_STATUS_DEAD', 'DELIVERY_STATUS_CANCELLED', 'UNRECOGNIZED',
     ]);
   });
 

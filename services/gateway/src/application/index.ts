@@ -5,3 +5,4 @@ export * from './dispatcher';
 export * from './handle-receipt.use-case';
 export * from './retry-until-done';
 export * from './receipt-reconciler';
+export * from './supersede-deliveries.use-case';

@@ -1,7 +1,7 @@
 import type { NotFoundError, ValidationError } from '@notify/errors';
 import type {
   AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, FailureDecision, Locale, NotificationRecord, NotificationSource, Priority,
-  ReceiptKind, RecipientKind, StoredQuietHours,
+  ReceiptKind, RecipientKind, StoredQuietHours, SupersededDeliveries,
 } from '../domain';
 
 /** Wall clock (injectable; tests move it). */
@@ -177,6 +177,13 @@ export interface DeliveryStore {
   /** Marks SENDING rows whose lease expired before `now` DEAD (ambiguous), except the ids in `exclude`; returns them. */
   expireLeases(now: Date, exclude?: readonly string[]): Promise<DeliveryRecord[]>;
   redrive(id: string, now: Date): Promise<DeliveryRecord>;
+  /**
+   * Withdraws a ticket's deliveries that `what` names and no provider has been handed yet
+   * (QUEUED, DEFERRED, FAILED): CANCELLED with `reason` as last_error, a `failed` event each (status CANCELLED).
+   * A row being claimed meanwhile is waited for and left alone once it is SENDING. Resolves with
+   * the deliveries withdrawn (none: a no-op, e.g. the same event handled again).
+   */
+  cancelSuperseded(ticketId: string, what: SupersededDeliveries, reason: string, now: Date): Promise<DeliveryRecord[]>;
   /**
    * Applies a provider receipt, or keeps it when no delivery matches yet (the receipt overtook
    * the round that records the send). `afterFailure(rounds)`: what a `failed` receipt makes of a

@@ -6,8 +6,9 @@
  *   QUEUED → SENDING → SENT → DELIVERED → READ
  *   QUEUED / FAILED → DEFERRED → (due) → SENDING
  *   SENDING → FAILED (retry at next_attempt_at) → … → DEAD (gave up; RetryDelivery re-drives)
+ *   QUEUED / DEFERRED / FAILED → CANCELLED (withdrawn unsent: {@link supersededByTicketEvent})
  */
-export const DELIVERY_STATUSES = ['QUEUED', 'DEFERRED', 'SENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED', 'DEAD'] as const;
+export const DELIVERY_STATUSES = ['QUEUED', 'DEFERRED', 'SENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED', 'DEAD', 'CANCELLED'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export type Priority = 'LOW' | 'NORMAL' | 'HIGH' | 'URGENT';
@@ -20,6 +21,9 @@ export type NotificationStatus = 'RESOLVING' | 'RESOLVED' | 'FAILED';
 
 /** States the dispatcher may claim (when due). */
 export const CLAIMABLE_STATUSES: readonly DeliveryStatus[] = ['QUEUED', 'DEFERRED', 'FAILED'];
+
+/** States a delivery may be withdrawn from (CANCELLED): not yet handed to a provider. SENDING is not one (its call may be in flight). */
+export const WITHDRAWABLE_STATUSES: readonly DeliveryStatus[] = ['QUEUED', 'DEFERRED', 'FAILED'];
 
 /** States RetryDelivery accepts (delivery.proto RetryDelivery). */
 export const REDRIVABLE_STATUSES: readonly DeliveryStatus[] = ['FAILED', 'DEAD'];
@@ -64,6 +68,50 @@ export const isUrgent = (p: Priority): boolean => p === 'URGENT';
  * per-recipient rate limit still applies to the non-urgent ones.
  */
 export const QUIET_HOURS_EXEMPT_TYPES: ReadonlySet<string> = new Set(['SLA_WARNING', 'TICKET_ESCALATED']);
+
+/**
+ * Template keys of a technician's job offer ("Balas 1 untuk mengambil", CNS "Job Creation
+ * (Admin Input)" step 2; the default routing rules of ticket.created to ZONE_TECHNICIANS and
+ * ZONE_TECHNICIAN_GROUP). A delivery of type TECHNICIAN_JOB_OFFER (Notify) is one too.
+ */
+export const JOB_OFFER_TEMPLATE_KEYS: readonly string[] = ['technician.job_offer'];
+
+/** Notification types about a ticket's deadline, pointless once the ticket is closed. */
+export const DEADLINE_NOTICE_TYPES: readonly string[] = ['SLA_WARNING', 'TICKET_ESCALATED'];
+
+/** Which of a ticket's unsent deliveries a ticket event withdraws (see {@link supersededByTicketEvent}). */
+export interface SupersededDeliveries {
+  /** Job offers ({@link JOB_OFFER_TEMPLATE_KEYS}, type TECHNICIAN_JOB_OFFER). */
+  jobOffers: boolean;
+  /** SLA warnings and escalations ({@link DEADLINE_NOTICE_TYPES}). */
+  deadlineNotices: boolean;
+}
+
+/**
+ * The deliveries a ticket event makes stale, when they have not been handed to a provider yet
+ * (QUEUED, DEFERRED by quiet hours or the rate limit, FAILED waiting for a retry): they become
+ * CANCELLED instead of going out late: a job offer deferred by a technician's quiet hours would
+ * otherwise go out at the window's end for a ticket another technician took in the meantime
+ * (and their "1" would take nothing), an SLA warning waiting for a provider's recovery would
+ * go out for a ticket closed in the meantime.
+ * - `ticket.assigned`, `ticket.started`: the job is taken, offers are withdrawn;
+ * - `ticket.completed`, `ticket.cancelled`: offers, SLA warnings and escalations are withdrawn;
+ * - other events (`created`, `escalated`, not ticket events): nothing (null).
+ * What the customer is told is never withdrawn: each message of the ticket's story still arrives,
+ * in order. `eventKey` is `<domain>.<name>` (`ticket.assigned`).
+ */
+export function supersededByTicketEvent(eventKey: string): SupersededDeliveries | null {
+  switch (eventKey) {
+    case 'ticket.assigned':
+    case 'ticket.started':
+      return { jobOffers: true, deadlineNotices: false };
+    case 'ticket.completed':
+    case 'ticket.cancelled':
+      return { jobOffers: true, deadlineNotices: true };
+    default:
+      return null;
+  }
+}
 
 /**
  * Idempotency key of one delivery: `(source event id or Notify idempotency key, recipient

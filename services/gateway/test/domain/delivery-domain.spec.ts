@@ -1,6 +1,7 @@
 import { backoffMs } from '@notify/db';
 import {
-  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, type DeliveryStatus, type ReceiptKind,
+  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, supersededByTicketEvent,
+  type DeliveryStatus, type ReceiptKind,
 } from '../../src/domain';
 
 describe('statusAfterReceipt (receipts never move a delivery backwards)', () => {
@@ -22,6 +23,24 @@ describe('statusAfterReceipt (receipts never move a delivery backwards)', () => 
     ['QUEUED', 'read', null],
   ])('%s + %s receipt → %s', (from, receipt, to) => {
     expect(statusAfterReceipt(from, receipt)).toBe(to);
+  });
+});
+
+describe('supersededByTicketEvent (what a ticket event withdraws unsent)', () => {
+  it.each([
+    ['ticket.assigned', { jobOffers: true, deadlineNotices: false }],
+    ['ticket.started', { jobOffers: true, deadlineNotices: false }],
+    ['ticket.completed', { jobOffers: true, deadlineNotices: true }],
+    ['ticket.cancelled', { jobOffers: true, deadlineNotices: true }],
+    ['ticket.created', null],
+    ['ticket.escalated', null],
+    ['schedule.sla_warning', null],
+  ])('%s → %j', (key, expected) => {
+    expect(supersededByTicketEvent(key)).toEqual(expected);
+  });
+
+  it('a receipt never moves a CANCELLED delivery', () => {
+    for (const r of ['pending', 'sent', 'delivered', 'read', 'failed'] as const) expect(statusAfterReceipt('CANCELLED', r)).toBeNull();
   });
 });
 

@@ -114,7 +114,7 @@ const list: CommandSpec = {
   options: {
     ticket: { type: 'string', valueName: 'ticket', description: 'deliveries about this ticket: id or number (GGN-20261122-0001, looked up in the ticket service)' },
     recipient: { type: 'string', valueName: 'phone|chat', description: 'to this phone number or group chat id' },
-    status: { type: 'string', valueName: 'status', description: 'queued, deferred, sending, sent, delivered, read, failed, dead' },
+    status: { type: 'string', valueName: 'status', description: 'queued, deferred, sending, sent, delivered, read, failed, dead, cancelled' },
     channel: { type: 'string', valueName: 'whatsapp|sms', description: 'channel' },
     provider: { type: 'string', valueName: 'p', description: 'fonnte, wablas, twilio, advanta' },
     notification: { type: 'string', valueName: 'id', description: 'of this notification' },

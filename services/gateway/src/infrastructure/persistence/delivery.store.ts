@@ -9,9 +9,10 @@ import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
 import {
-  REDRIVABLE_STATUSES, statusAfterReceipt,
+  DEADLINE_NOTICE_TYPES, JOB_OFFER_TEMPLATE_KEYS, REDRIVABLE_STATUSES, statusAfterReceipt, WITHDRAWABLE_STATUSES,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
   type FailureDecision, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
+  type SupersededDeliveries,
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
 import type {
@@ -1203,6 +1204,39 @@ export class PgDeliveryStore implements DeliveryStore {
       );
       await m.query('SELECT pg_notify($1, $2)', [this.wakeChannel, '']);
       return deliveryFromRow(rows[0]!);
+    });
+  }
+
+  /**
+   * Withdraws a ticket's unsent deliveries that `what` names (domain supersededByTicketEvent):
+   * job offers (template key in JOB_OFFER_TEMPLATE_KEYS, or type TECHNICIAN_JOB_OFFER except the
+   * reply flow's answers, {@link REPLY_KEY_PREFIX}) and deadline notices (DEADLINE_NOTICE_TYPES)
+   * in WITHDRAWABLE_STATUSES → CANCELLED, last_error `reason`, retry time and deferral cleared, a
+   * `failed` event each (delivery status CANCELLED, no attempt), in one transaction. The rows are locked without SKIP LOCKED: a row a
+   * claim is taking is waited for, and Postgres re-reads it, so it is left alone once SENDING.
+   * Found through the ticket index (`deliveries_ticket_idx`). Resolves with the withdrawn rows.
+   */
+  async cancelSuperseded(ticketId: string, what: SupersededDeliveries, reason: string, now: Date): Promise<DeliveryRecord[]> {
+    if (!what.jobOffers && !what.deadlineNotices) return [];
+    return this.tx(async (m, changes) => {
+      const rows = await this.q<DeliveryRow & { previous_status: DeliveryStatus }>(
+        m,
+        `WITH cur AS (
+           SELECT id, status FROM ${this.t.d}
+            WHERE ticket_id = $1 AND status = ANY($2::text[])
+              AND (($3::boolean AND (template_key = ANY($4::text[]) OR (notification_type = 'TECHNICIAN_JOB_OFFER' AND idempotency_key NOT LIKE $5)))
+                OR ($6::boolean AND notification_type = ANY($7::text[])))
+            ORDER BY created_at, id
+            FOR UPDATE)
+         UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = $8, next_attempt_at = NULL, deferred_until = NULL, deferred_reason = NULL, updated_at = $9
+           FROM cur WHERE d.id = cur.id
+         RETURNING d.*, cur.status AS previous_status`,
+        [ticketId, WITHDRAWABLE_STATUSES, what.jobOffers, JOB_OFFER_TEMPLATE_KEYS, `${REPLY_KEY_PREFIX}%`, what.deadlineNotices, DEADLINE_NOTICE_TYPES, reason, now],
+      );
+      const out = rows.map((r) => ({ d: deliveryFromRow(r), from: r.previous_status }));
+      // Published as `notify.delivery.v1.failed` (ARCHITECTURE.md's five delivery subjects) with status CANCELLED and no attempt.
+      for (const { d, from } of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: d, previousStatus: from, at: now });
+      return out.map((o) => o.d);
     });
   }
 

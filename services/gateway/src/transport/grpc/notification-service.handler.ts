@@ -546,7 +546,8 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       if (since.getTime() > now.getTime()) throw new ValidationError('since', 'is in the future');
       const s = await store.stats(since);
       const count = (st: string) => s.byStatus.find((x) => x.status === st)?.count ?? 0;
-      const settled = s.total - count('QUEUED') - count('DEFERRED') - count('SENDING');
+      // CANCELLED (withdrawn unsent, the ticket moved on) is neither a success nor a failure.
+      const settled = s.total - count('QUEUED') - count('DEFERRED') - count('SENDING') - count('CANCELLED');
       const ok = count('SENT') + count('DELIVERED') + count('READ');
       return gatewayv1.GetStatsResponse.fromPartial({
         since,

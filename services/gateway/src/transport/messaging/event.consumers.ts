@@ -2,7 +2,7 @@ import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '
 import { decodeEvent, eventConsumer, type DecodedEvent, type EventDomain } from '@notify/events';
 import type { Logger } from '@notify/logger';
 import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type IncomingEvent, type RetryPolicy } from '@notify/messaging';
-import type { IngestNotificationUseCase, RecipientDirectory } from '../../application';
+import type { IngestNotificationUseCase, RecipientDirectory, SupersedeDeliveriesUseCase } from '../../application';
 import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
 
 /** Domains the gateway consumes (durables `gateway-ticket`, `gateway-customer`, `gateway-schedule`). */
@@ -46,8 +46,10 @@ export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
 }
 
 /**
- * The handler of every consumed event: decode (poison → the bus dead-letters and terminates),
- * map to a notification, run the ingest use case; ack once the delivery rows are committed
+ * The handler of every consumed event: decode (poison → the bus dead-letters and terminates);
+ * for a ticket event, first withdraw the ticket's deliveries it makes stale (`options.supersede`,
+ * SupersedeDeliveriesUseCase: an unsent job offer once the ticket is taken…); then map to a
+ * notification and run the ingest use case; ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
  * - UnavailableError / TimeoutError (customer or template service down, breaker open,
  *   deadline) → transient nak with `TRANSIENT_EVENT_RETRY` backoff (`options.transientRetry`
@@ -62,12 +64,16 @@ export function gatewayEventHandler(
   directory: RecipientDirectory,
   facts: TemplateFacts,
   logger: Logger,
-  options: { transientRetry?: Partial<RetryPolicy> } = {},
+  options: { transientRetry?: Partial<RetryPolicy>; supersede?: Pick<SupersedeDeliveriesUseCase, 'execute'> } = {},
 ): EventHandler {
   const retry: RetryPolicy = { ...TRANSIENT_EVENT_RETRY, ...options.transientRetry };
   return async (msg) => {
     const evt = decodeOnce(msg);
     try {
+      if (evt.domain === 'ticket' && options.supersede) {
+        const p = evt.payload as { eventId?: string; ticket?: { id?: string; number?: string } };
+        if (p.ticket?.id) await options.supersede.execute({ eventKey: evt.key, eventId: p.eventId ?? '', ticketId: p.ticket.id, ticketNumber: p.ticket.number ?? '' });
+      }
       const req = await notificationForEvent(evt, directory, facts);
       if (!req) return;
       const res = await ingest.execute(req);

@@ -30,7 +30,8 @@ import {
 /**
  * Delivery state. QUEUED → SENDING → SENT → DELIVERED → READ; QUEUED / FAILED →
  * DEFERRED → QUEUED; SENDING → FAILED (will retry at next_attempt_at) → … → DEAD (gave
- * up after the last attempt; RetryDelivery re-drives FAILED and DEAD).
+ * up after the last attempt; RetryDelivery re-drives FAILED and DEAD); QUEUED / DEFERRED /
+ * FAILED → CANCELLED (withdrawn unsent: the ticket it is about moved on).
  */
 export enum DeliveryStatus {
   DELIVERY_STATUS_UNSPECIFIED = 0,
@@ -58,6 +59,15 @@ export enum DeliveryStatus {
    * from Postgres records the send when it is back, and the delivery then becomes SENT.
    */
   DELIVERY_STATUS_DEAD = 8,
+  /**
+   * DELIVERY_STATUS_CANCELLED - Withdrawn before any provider accepted it because it no longer applies (last_error says
+   * why): a technician's job offer still waiting (quiet hours, rate limit, a retry) when the
+   * ticket was assigned, started, completed or cancelled; an SLA warning or escalation still
+   * waiting when the ticket was completed or cancelled. A delivery already SENDING or sent is
+   * never withdrawn. Final: RetryDelivery refuses it (FAILED_PRECONDITION); GetStats counts
+   * it neither as a success nor as a failure.
+   */
+  DELIVERY_STATUS_CANCELLED = 9,
   UNRECOGNIZED = -1,
 }
 
@@ -90,6 +100,9 @@ export function deliveryStatusFromJSON(object: any): DeliveryStatus {
     case 8:
     case "DELIVERY_STATUS_DEAD":
       return DeliveryStatus.DELIVERY_STATUS_DEAD;
+    case 9:
+    case "DELIVERY_STATUS_CANCELLED":
+      return DeliveryStatus.DELIVERY_STATUS_CANCELLED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -117,6 +130,8 @@ export function deliveryStatusToJSON(object: DeliveryStatus): string {
       return "DELIVERY_STATUS_FAILED";
     case DeliveryStatus.DELIVERY_STATUS_DEAD:
       return "DELIVERY_STATUS_DEAD";
+    case DeliveryStatus.DELIVERY_STATUS_CANCELLED:
+      return "DELIVERY_STATUS_CANCELLED";
     case DeliveryStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -22,7 +22,8 @@ export enum DeliveryEventType {
   DELIVERY_EVENT_TYPE_READ = 4,
   /**
    * DELIVERY_EVENT_TYPE_FAILED - Subject `notify.delivery.v1.failed`: an attempt failed (delivery.status FAILED, will
-   * retry) or the delivery gave up (delivery.status DEAD).
+   * retry), the delivery gave up (delivery.status DEAD), or it was withdrawn unsent because
+   * its ticket moved on (delivery.status CANCELLED, no attempt; delivery.last_error says why).
    */
   DELIVERY_EVENT_TYPE_FAILED = 5,
   UNRECOGNIZED = -1,

@@ -270,7 +270,7 @@ export interface GetStatsResponse {
   byProvider: ProviderStats[];
   /** By notification type. */
   byNotificationType: NotificationTypeCount[];
-  /** (SENT + DELIVERED + READ) / (total − QUEUED − DEFERRED − SENDING) × 100, 0..100. */
+  /** (SENT + DELIVERED + READ) / (total − QUEUED − DEFERRED − SENDING − CANCELLED) × 100, 0..100. */
   successRatePercent: number;
   /** Deliveries sent by a non-primary provider (or SMS fallback). */
   failovers: number;
