@@ -246,7 +246,8 @@ describe('scheduler jobs against the real ticket and customer services', () => {
     await resolveTicket(a.id, techs[0]!, wib('2026-03-10T09:10:00'), wib('2026-03-10T11:00:00')); // within 8 h
     const b = await createTicket(P.PRIORITY_URGENT, wib('2026-03-10T10:00:00'), 'Summary B');
     await resolveTicket(b.id, techs[1]!, wib('2026-03-10T10:30:00'), wib('2026-03-10T16:00:00')); // 6 h > 4 h: SLA missed
-    await createTicket(P.PRIORITY_NORMAL, wib('2026-03-10T12:00:00'), 'Summary C'); // stays open
+    const c = await createTicket(P.PRIORITY_URGENT, wib('2026-03-10T12:00:00'), 'Summary C'); // stays open: 4 h SLA, overdue since 16:00
+    await callUnary(tickets, 'assignTicket', { ticketId: c.id, technicianId: techs[2]!, reassign: false, expectedVersion: 0, actor: undefined });
     ticketClock.set(wib('2026-03-10T18:00:00'));
 
     schedClock.set(wib('2026-03-10T18:00:00'));
@@ -264,6 +265,14 @@ describe('scheduler jobs against the real ticket and customer services', () => {
     expect(byMsgId.size).toBe(2);
     const summary = byMsgId.get(eventIdFrom('daily_summary', '2026-03-10'))!;
     expect(summary.event.key === 'schedule.daily_summary' && summary.event.payload).toMatchObject({ date: '2026-03-10', jobRunId: run.id, stats });
+    // The report's "issues": open tickets past their deadline at 18:00, longest overdue first (C among them, assigned to techs[2]).
+    const payload = summary.event.key === 'schedule.daily_summary' ? summary.event.payload : null;
+    const overdue = payload!.overdue;
+    expect(overdue.find((t) => t.id === c.id)).toMatchObject({ number: c.number, technicianId: techs[2], status: ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED });
+    expect(overdue.every((t) => t.slaDueAt!.getTime() < wib('2026-03-10T18:00:00').getTime())).toBe(true);
+    expect(overdue.map((t) => t.slaDueAt!.getTime())).toEqual([...overdue.map((t) => t.slaDueAt!.getTime())].sort((x, y) => x - y));
+    expect(overdue.map((t) => t.id)).not.toContain(a.id); // completed in time
+    expect(payload!.overdueTotal).toBe(overdue.length);
     const byHand = byMsgId.get(eventIdFrom('daily_summary', '2026-03-10', `manual:${manual.id}`))!;
     expect(byHand.event.key === 'schedule.daily_summary' && byHand.event.payload).toMatchObject({ date: '2026-03-10', jobRunId: manual.id, stats });
   });

@@ -90,5 +90,32 @@ describe('the daily summary (seed Template 3: the day\'s tickets by status under
     const e = encodeEvent('schedule.daily_summary', evt, '');
     const req = await notificationForEvent(decodeEvent(e.subject, e.data), directory, { supportPhone: '', systemName: 'NOTIFY' });
     expect(req!.variables).toMatchObject({ total: 6, completed: 1, in_progress: 1, assigned: 0, open: 3, sla_compliance: 67, avg_resolution_hours: 5.3 });
+    expect(req!.variables).toMatchObject({ overdue_tickets: [], overdue_more: 0 });
+  });
+
+  it('lists the overdue tickets with their technician\'s name (none for one nobody took) and how many more there are', async () => {
+    const staff: RecipientDirectory = {
+      ...directory,
+      staff: async (id) => (id === 'tech-1' ? { id, name: 'Lutfi Hakim', phone: '6281200000001' } : null),
+    };
+    const evt = schedulerv1.DailySummaryEvent.fromPartial({
+      eventId: '00000000-0000-4000-8000-0000000000d2', occurredAt: now, date: '2026-12-06', jobRunId: 'run-2', stats: { total: 0, counts: [] },
+      overdue: [
+        { id: 't-1', number: 'GGN-20261205-0004', technicianId: 'tech-1' },
+        { id: 't-2', number: 'PSB-20261206-0001', technicianId: '' },
+        { id: 't-3', number: 'GGN-20261206-0002', technicianId: 'gone' },
+      ],
+      overdueTotal: 25,
+    });
+    const e = encodeEvent('schedule.daily_summary', evt, '');
+    const req = await notificationForEvent(decodeEvent(e.subject, e.data), staff, { supportPhone: '', systemName: 'NOTIFY' });
+    expect(req!.variables).toMatchObject({
+      overdue_tickets: [
+        { number: 'GGN-20261205-0004', technician: 'Lutfi Hakim' },
+        { number: 'PSB-20261206-0001', technician: '' },
+        { number: 'GGN-20261206-0002', technician: '' },
+      ],
+      overdue_more: 22,
+    });
   });
 });

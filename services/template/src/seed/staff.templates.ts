@@ -246,6 +246,9 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '{%- for ticket in overdue_tickets %}',
       '• {{ ticket.number }} - {{ ticket.technician | default: "Belum assigned" }}',
       '{%- endfor %}',
+      '{%- if overdue_more > 0 %}',
+      '• +{{ overdue_more }} tiket lainnya',
+      '{%- endif %}',
       '{%- endif %}',
     ),
     sampleVariables: {
@@ -262,7 +265,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       seed: SEED_RECOMMENDATION,
       section: `${RECOMMENDATION_TEMPLATES} / Template 3: Daily Summary`,
       fidelity: 'verbatim',
-      note: 'Optional list `overdue_tickets` ({number, technician}) appended after the seed text when non-empty (whatsapp-notification-system-complete.md: the summary covers tickets, technicians, SLA, issues); without it the seed text is reproduced.',
+      note: 'Optional list `overdue_tickets` ({number, technician}; the scheduler sends the open tickets past their deadline, at most 20, and `overdue_more` for the rest) appended after the seed text when non-empty (whatsapp-notification-system-complete.md: the summary covers tickets, technicians, SLA, issues); without it the seed text is reproduced.',
     },
   },
   {

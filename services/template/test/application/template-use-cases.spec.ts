@@ -306,6 +306,12 @@ describe('RenderTemplate', () => {
       variables: { ...base, overdue_tickets: [{ number: 'GNG-1', technician: 'Ahmad' }, { number: 'PSB-2' }] },
     });
     expect(some.text.endsWith('Avg Resolution: 3h\n\n⚠️ *Overdue:*\n• GNG-1 - Ahmad\n• PSB-2 - Belum assigned')).toBe(true);
+    const more = await uc.renderTemplate.execute({
+      key: 'summary.daily',
+      channel: 'WHATSAPP',
+      variables: { ...base, overdue_tickets: [{ number: 'GNG-1', technician: '' }], overdue_more: 21 },
+    });
+    expect(more.text.endsWith('Avg Resolution: 3h\n\n⚠️ *Overdue:*\n• GNG-1 - Belum assigned\n• +21 tiket lainnya')).toBe(true);
   });
 
   it('writes the optional parts of the SMS texts only when given', async () => {

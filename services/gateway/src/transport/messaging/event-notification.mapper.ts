@@ -226,12 +226,18 @@ async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirec
       // the cancelled ones the only rest). SLA compliance and the mean resolution time are over
       // the tickets completed that day, whenever created (TicketStats.completed).
       const T = ticketv1.TicketStatus;
+      // The "issues": open tickets past their deadline, each with its technician's name ('' for
+      // one nobody took: the template says "Belum assigned"), and how many more there are.
+      const overdue = await Promise.all(
+        p.overdue.map(async (t) => ({ number: t.number, technician: t.technicianId ? ((await directory.staff(t.technicianId))?.name ?? '') : '' })),
+      );
       return {
         ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'DAILY_SUMMARY', priority: 'NORMAL', ticketId: null,
         variables: {
           date: p.date, total: s.total, completed: count(T.TICKET_STATUS_COMPLETED), in_progress: count(T.TICKET_STATUS_IN_PROGRESS),
           assigned: count(T.TICKET_STATUS_ASSIGNED), open: count(T.TICKET_STATUS_OPEN), sla_compliance: Math.round(s.slaCompliancePercent),
           avg_resolution_hours: Math.round(s.meanTimeToResolveHours * 10) / 10,
+          overdue_tickets: overdue, overdue_more: Math.max(0, p.overdueTotal - overdue.length),
         },
         queries: [recipientQuery({ notificationType: NT.NOTIFICATION_TYPE_DAILY_SUMMARY, context: customerv1.RecipientContext.fromPartial({}), audiences: [], channels: [] })],
       };

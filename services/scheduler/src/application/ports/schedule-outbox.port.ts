@@ -17,7 +17,16 @@ export type ScheduleEvent =
       readonly remainingMinutes: number;
     })
   | (EventBase & { readonly kind: 'payment_reminder'; readonly jobRunId: string; readonly invoiceDue: Snapshot<'invoice_due'>; readonly daysUntilDue: number })
-  | (EventBase & { readonly kind: 'daily_summary'; readonly jobRunId: string; readonly date: string; readonly stats: Snapshot<'ticket_stats'> })
+  | (EventBase & {
+      readonly kind: 'daily_summary';
+      readonly jobRunId: string;
+      readonly date: string;
+      readonly stats: Snapshot<'ticket_stats'>;
+      /** Open tickets past their deadline, longest overdue first (at most DAILY_SUMMARY_OVERDUE_LIMIT). */
+      readonly overdue: ReadonlyArray<Snapshot<'ticket'>>;
+      /** How many were overdue in all. */
+      readonly overdueTotal: number;
+    })
   | (EventBase & {
       readonly kind: 'weekly_performance';
       readonly jobRunId: string;

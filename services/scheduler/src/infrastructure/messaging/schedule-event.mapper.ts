@@ -82,7 +82,10 @@ export function encodeScheduleEvent(event: ScheduleEvent, ns?: string): EncodedE
     case 'daily_summary':
       return encodeEvent(
         'schedule.daily_summary',
-        { eventId: event.eventId, occurredAt: event.occurredAt, date: event.date, stats: fromSnapshot<ticketv1.TicketStats>(event.stats), jobRunId: event.jobRunId },
+        {
+          eventId: event.eventId, occurredAt: event.occurredAt, date: event.date, stats: fromSnapshot<ticketv1.TicketStats>(event.stats), jobRunId: event.jobRunId,
+          overdue: event.overdue.map((t) => fromSnapshot<ticketv1.Ticket>(t)), overdueTotal: event.overdueTotal,
+        },
         ns,
       );
     case 'weekly_performance':

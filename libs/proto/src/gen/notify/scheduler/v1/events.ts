@@ -80,6 +80,14 @@ export interface DailySummaryEvent {
     | undefined;
   /** The job run that produced it. */
   jobRunId: string;
+  /**
+   * The report's "issues" (seeds: daily summary content "Tickets, technicians, SLA, issues"):
+   * tickets still open (OPEN, ASSIGNED, IN_PROGRESS) past their sla_due_at when the job ran,
+   * all zones, the longest overdue first, at most 20 (a WhatsApp message stays readable).
+   */
+  overdue: Ticket[];
+  /** How many tickets were overdue in all (≥ the size of `overdue`). */
+  overdueTotal: number;
 }
 
 /**
@@ -474,7 +482,7 @@ export const PaymentReminderEvent: MessageFns<PaymentReminderEvent> = {
 };
 
 function createBaseDailySummaryEvent(): DailySummaryEvent {
-  return { eventId: "", occurredAt: undefined, date: "", stats: undefined, jobRunId: "" };
+  return { eventId: "", occurredAt: undefined, date: "", stats: undefined, jobRunId: "", overdue: [], overdueTotal: 0 };
 }
 
 export const DailySummaryEvent: MessageFns<DailySummaryEvent> = {
@@ -493,6 +501,12 @@ export const DailySummaryEvent: MessageFns<DailySummaryEvent> = {
     }
     if (message.jobRunId !== "") {
       writer.uint32(42).string(message.jobRunId);
+    }
+    for (const v of message.overdue) {
+      Ticket.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.overdueTotal !== 0) {
+      writer.uint32(56).int32(message.overdueTotal);
     }
     return writer;
   },
@@ -550,6 +564,22 @@ export const DailySummaryEvent: MessageFns<DailySummaryEvent> = {
             message.jobRunId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.overdue.push(Ticket.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.overdueTotal = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -581,6 +611,14 @@ export const DailySummaryEvent: MessageFns<DailySummaryEvent> = {
         : isSet(object.job_run_id)
         ? globalThis.String(object.job_run_id)
         : "",
+      overdue: globalThis.Array.isArray(object?.overdue)
+        ? object.overdue.map((e: any) => Ticket.fromJSON(e))
+        : [],
+      overdueTotal: isSet(object.overdueTotal)
+        ? globalThis.Number(object.overdueTotal)
+        : isSet(object.overdue_total)
+        ? globalThis.Number(object.overdue_total)
+        : 0,
     };
   },
 
@@ -601,6 +639,12 @@ export const DailySummaryEvent: MessageFns<DailySummaryEvent> = {
     if (message.jobRunId !== "") {
       obj.jobRunId = message.jobRunId;
     }
+    if (message.overdue?.length) {
+      obj.overdue = message.overdue.map((e) => Ticket.toJSON(e));
+    }
+    if (message.overdueTotal !== 0) {
+      obj.overdueTotal = Math.round(message.overdueTotal);
+    }
     return obj;
   },
 
@@ -616,6 +660,8 @@ export const DailySummaryEvent: MessageFns<DailySummaryEvent> = {
       ? TicketStats.fromPartial(object.stats)
       : undefined;
     message.jobRunId = object.jobRunId ?? "";
+    message.overdue = object.overdue?.map((e) => Ticket.fromPartial(e)) || [];
+    message.overdueTotal = object.overdueTotal ?? 0;
     return message;
   },
 };
