@@ -129,6 +129,25 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.twilio.messages().filter((m) => m.to.replace('+', '') === phone.e164).map((m) => m.text)).toEqual([sent.body]);
   });
 
+  it('WhatsApp down for the escalation of a HIGH ticket → the supervisor gets the SMS version of case.escalation.lead through Twilio', async () => {
+    const zone = `esc${Math.floor(Math.random() * 1e6)}`;
+    const sup = freshPhone();
+    await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+      name: 'Rudi Supervisor', phone: sup.local, role: commonv1.Role.ROLE_SUPERVISOR, workZones: [zone],
+    }));
+    const { customer } = await register(zone, 'Bu Yati');
+    const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_HIGH, 'Kabel FO putus');
+    await stack.sims.fonnte.setFault({ mode: 'down' });
+    await stack.sims.wablas.setFault({ mode: 'down' });
+    await new Promise((r) => setTimeout(r, 50));
+    await callUnary(stack.ticketClient, 'escalateTicket', ticketv1.EscalateTicketRequest.fromPartial({ ticketId: t.id, reason: 'SLA terlewati', level: 1 }));
+    const d = await deliveryFor(t.id, sup.e164);
+    const sent = await waitStatus(d.id, ['SENT', 'DELIVERED', 'READ']);
+    expect(sent).toMatchObject({ notificationType: 'TICKET_ESCALATED', channel: 'SMS', provider: 'twilio', failover: true });
+    expect(sent.body).toMatch(new RegExp(`^\\[[^\\]]+\\] Eskalasi Case ${t.number}\\. Org Unit: [^.]+\\. Ringkas: SLA terlewati`));
+    expect(stack.sims.twilio.messages().filter((m) => m.to.replace('+', '') === sup.e164).map((m) => m.text)).toEqual([sent.body]);
+  });
+
   it('wiring: the running gateway looks up an SMS whose DLR has not come at Advanta (getdlr: none yet), counts it, and the DLR then settles it', async () => {
     const { customer, phone } = await register('bogor', 'Wati Lestari');
     for (const sim of [stack.sims.fonnte, stack.sims.wablas, stack.sims.twilio]) await sim.setFault({ mode: 'down' });

@@ -10,6 +10,17 @@ import { DefaultTemplate, SEED_RECOMMENDATION, SEED_SYSTEM_COMPLETE, lines } fro
  */
 const AUTHORED = 'The seed names the message and its fields but gives no text; written in the seeds\' style.';
 
+/** Sample values of `maintenance.notice`, shared by its WhatsApp and SMS versions. */
+const MAINTENANCE_SAMPLE = {
+  customer_name: 'Budi Santoso',
+  maintenance_type: 'Upgrade perangkat OLT',
+  area: 'Karawang Barat',
+  start_at: '2026-11-25T01:00:00+07:00',
+  duration_minutes: 180,
+  impact: 'Internet terputus sementara',
+  reason: 'Peningkatan kapasitas jaringan',
+};
+
 /** Sample values of `emergency.alert` (the seed's curl example), shared by its WhatsApp and SMS versions. */
 const EMERGENCY_ALERT_SAMPLE = {
   alert_type: 'Network Outage',
@@ -145,20 +156,26 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
       '',
       'Mohon maaf atas ketidaknyamanan ini. Terima kasih atas pengertian Anda.',
     ),
-    sampleVariables: {
-      customer_name: 'Budi Santoso',
-      maintenance_type: 'Upgrade perangkat OLT',
-      area: 'Karawang Barat',
-      start_at: '2026-11-25T01:00:00+07:00',
-      duration_minutes: 180,
-      impact: 'Internet terputus sementara',
-      reason: 'Peningkatan kapasitas jaringan',
-    },
+    sampleVariables: MAINTENANCE_SAMPLE,
     source: {
       seed: SEED_SYSTEM_COMPLETE,
       section: 'API ENDPOINTS / 2. Maintenance Notification',
       fidelity: 'authored',
       note: `${AUTHORED} Fields { type, area, startDate, startTime, duration, impact, reason }: startDate and startTime are one date-time start_at, duration is in minutes.`,
+    },
+  },
+  {
+    key: 'maintenance.notice',
+    channel: 'SMS',
+    locale: 'id',
+    description: 'SMS version of the maintenance notice, for a campaign sent by SMS (or a customer reached only by SMS).',
+    body: 'Halo {{ customer_name }}, kami akan melakukan maintenance jaringan ({{ maintenance_type }}) di {{ area }} pada {{ start_at | date_long }} pukul {{ start_at | time }} selama {{ duration_minutes | duration }}. Dampak: {{ impact }}. Alasan: {{ reason }}. Mohon maaf atas ketidaknyamanan ini.',
+    sampleVariables: MAINTENANCE_SAMPLE,
+    source: {
+      seed: SEED_SYSTEM_COMPLETE,
+      section: 'API ENDPOINTS / 2. Maintenance Notification',
+      fidelity: 'authored',
+      note: 'The WhatsApp text as sentences in GSM-7 without emoji, so a maintenance campaign can name SMS as a channel (scheduling refuses a channel without a version); two segments with the sample values.',
     },
   },
   {

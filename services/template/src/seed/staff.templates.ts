@@ -17,6 +17,15 @@ const SLA_WARNING_SAMPLE = {
   remaining_minutes: 120,
 };
 
+/** The seed's escalated_lead example values (case-workflow-whatsapp-bot-plan.md §5), shared by the WhatsApp and SMS versions. */
+const ESCALATION_SAMPLE = {
+  system_name: 'GUESTBOOK',
+  case_code: 'ABC123',
+  org_unit: 'Bidang APTIKA',
+  summary: '...',
+  detail_url: 'https://.../admin/cases/<id>',
+};
+
 export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
   {
     key: 'technician.job_offer',
@@ -280,18 +289,26 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '',
       'Detail: {{ detail_url | url }}{% endif %}',
     ),
-    sampleVariables: {
-      system_name: 'GUESTBOOK',
-      case_code: 'ABC123',
-      org_unit: 'Bidang APTIKA',
-      summary: '...',
-      detail_url: 'https://.../admin/cases/<id>',
-    },
+    sampleVariables: ESCALATION_SAMPLE,
     source: {
       seed: SEED_CASE_WORKFLOW,
       section: '5. Message Template (Text) / Template example: `escalated_lead`',
       fidelity: 'verbatim',
       note: 'The bracketed tag `[GUESTBOOK]` became the variable system_name so the text fits ticket escalations too.',
+    },
+  },
+  {
+    key: 'case.escalation.lead',
+    channel: 'SMS',
+    locale: 'id',
+    description: 'SMS fallback of the escalation to the lead (a HIGH or URGENT ticket) when WhatsApp cannot deliver it.',
+    body: '[{{ system_name }}] Eskalasi Case {{ case_code }}. Org Unit: {{ org_unit }}. Ringkas: {{ summary | truncate: 160 }}{% if detail_url %} Detail: {{ detail_url | url }}{% endif %}',
+    sampleVariables: ESCALATION_SAMPLE,
+    source: {
+      seed: SEED_CASE_WORKFLOW,
+      section: '5. Message Template (Text) / Template example: `escalated_lead`',
+      fidelity: 'adapted',
+      note: 'The WhatsApp text on one line, the summary cut to 160 characters, so an escalation of a HIGH or URGENT ticket can fall back to SMS (README: HIGH and URGENT messages may fall back from WhatsApp to SMS).',
     },
   },
   {
@@ -306,18 +323,26 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '',
       'Detail: {{ detail_url | url }}{% endif %}',
     ),
-    sampleVariables: {
-      system_name: 'GUESTBOOK',
-      case_code: 'ABC123',
-      org_unit: 'Bidang APTIKA',
-      summary: '...',
-      detail_url: 'https://.../admin/cases/<id>',
-    },
+    sampleVariables: ESCALATION_SAMPLE,
     source: {
       seed: SEED_CASE_WORKFLOW,
       section: '4.3 On escalation to kadis',
       fidelity: 'adapted',
       note: 'The seed defines the trigger but shows only the lead text; this is that text with "Eskalasi Kadis" (the seed\'s own term, Phase A "Eskalasi kadis").',
+    },
+  },
+  {
+    key: 'case.escalation.head',
+    channel: 'SMS',
+    locale: 'id',
+    description: 'SMS fallback of the escalation to the head (a HIGH or URGENT ticket) when WhatsApp cannot deliver it.',
+    body: '[{{ system_name }}] Eskalasi Kadis Case {{ case_code }}. Org Unit: {{ org_unit }}. Ringkas: {{ summary | truncate: 160 }}{% if detail_url %} Detail: {{ detail_url | url }}{% endif %}',
+    sampleVariables: ESCALATION_SAMPLE,
+    source: {
+      seed: SEED_CASE_WORKFLOW,
+      section: '4.3 On escalation to kadis',
+      fidelity: 'adapted',
+      note: 'The head\'s WhatsApp text on one line, the summary cut to 160 characters, so an escalation of a HIGH or URGENT ticket can fall back to SMS.',
     },
   },
 ];
