@@ -21,7 +21,7 @@ import { GrpcTemplateRenderer } from './infrastructure/clients/grpc-template.ren
 import { registerPipelineMetrics } from './infrastructure/metrics/pipeline.metrics';
 import { PgDeliveryStore } from './infrastructure/persistence/delivery.store';
 import { gatewayEntities } from './infrastructure/persistence/gateway.entities';
-import { purgeOlderThan } from './infrastructure/persistence/housekeeping';
+import { purgeOlderThan, SUPERSESSIONS_RETENTION_MS } from './infrastructure/persistence/housekeeping';
 import { gatewayMigrations } from './infrastructure/persistence/migrations';
 import { PgInboundDedupe } from './infrastructure/persistence/pg-inbound.dedupe';
 import { PgJobMessageLog, REPLY_KEY_PREFIX } from './infrastructure/persistence/pg-job-message.log';
@@ -107,6 +107,7 @@ export async function startGatewayService(
       { name: 'receipts', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'receipts', config.RECEIPTS_RETENTION_MS) },
       // Receipts kept for a send that was never recorded (see HandleReceiptUseCase): the same retention.
       { name: 'pending_receipts', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'pending_receipts', config.RECEIPTS_RETENTION_MS) },
+      { name: 'ticket_supersessions', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'ticket_supersessions', SUPERSESSIONS_RETENTION_MS) },
     ],
   });
   const { dataSource, bus } = runtime;
@@ -155,6 +156,7 @@ export async function startGatewayService(
 
     const registry = new Registry();
     const metrics = registerPipelineMetrics(registry, chains, () => store.dueBacklog(clock()));
+    emitter.on('changes', (changes: readonly DeliveryChange[]) => metrics.onChanges(changes));
     const wakeSignal = new PgWakeSignal(dataSource, store.wakeChannel, logger);
     await wakeSignal.start();
     local.wake = wakeSignal;

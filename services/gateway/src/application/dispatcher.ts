@@ -333,8 +333,13 @@ export class Dispatcher {
     const asked = Math.min(free, this.o.batchSize);
     const plan = this.channelLimits(asked);
     const pinned = this.pinnedLimits(asked);
-    const claimed = await this.o.store.claimDue(now, asked, this.o.leaseMs, (d, recent) => this.gate(d, now, recent), plan?.limits, pinned);
-    let backlog = claimed.length >= asked;
+    const taken = await this.o.store.claimDue(now, asked, this.o.leaseMs, (d, recent) => this.gate(d, now, recent), plan?.limits, pinned);
+    // Rows their ticket made stale since they were queued (a job offer of a ticket taken meanwhile,
+    // back from a failed round…) are withdrawn instead of sent (PgDeliveryStore.withdrawSuperseded).
+    const withdrawn = await this.o.store.withdrawSuperseded(taken, now);
+    for (const id of withdrawn) this.o.logger.info({ delivery_id: id }, 'delivery withdrawn at its claim: its ticket made it stale');
+    const claimed = withdrawn.size > 0 ? taken.filter((d) => !withdrawn.has(d.id)) : taken;
+    let backlog = taken.length >= asked;
     const pacedFull: Channel[] = [];
     const pinnedFull = pinned
       ? Object.entries(pinned).filter(([p, n]) => claimed.filter((d) => d.pinnedProvider === p).length >= n).map(([p]) => p)

@@ -1,7 +1,7 @@
 import type { NotFoundError, ValidationError } from '@notify/errors';
 import type {
   AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, FailureDecision, Locale, NotificationRecord, NotificationSource, Priority,
-  ReceiptKind, RecipientKind, StoredQuietHours, SupersededDeliveries,
+  ReceiptKind, RecipientKind, StoredQuietHours, Supersession,
 } from '../domain';
 
 /** Wall clock (injectable; tests move it). */
@@ -178,12 +178,17 @@ export interface DeliveryStore {
   expireLeases(now: Date, exclude?: readonly string[]): Promise<DeliveryRecord[]>;
   redrive(id: string, now: Date): Promise<DeliveryRecord>;
   /**
-   * Withdraws a ticket's deliveries that `what` names and no provider has been handed yet
-   * (QUEUED, DEFERRED, FAILED): CANCELLED with `reason` as last_error, a `failed` event each (status CANCELLED).
-   * A row being claimed meanwhile is waited for and left alone once it is SENDING. Resolves with
-   * the deliveries withdrawn (none: a no-op, e.g. the same event handled again).
+   * Records a ticket event's supersessions (each with the reason its withdrawn deliveries get) and
+   * withdraws the ticket's deliveries they match that are waiting (QUEUED, DEFERRED, FAILED):
+   * CANCELLED, a `failed` event each (status CANCELLED). A row being claimed meanwhile is waited
+   * for and left alone once it is SENDING. Resolves with the deliveries withdrawn.
    */
-  cancelSuperseded(ticketId: string, what: SupersededDeliveries, reason: string, now: Date): Promise<DeliveryRecord[]>;
+  supersede(ticketId: string, marks: ReadonlyArray<Supersession & { reason: string }>, now: Date): Promise<DeliveryRecord[]>;
+  /**
+   * Of rows just claimed (SENDING), withdraws (CANCELLED) those a recorded supersession of their
+   * ticket matches, instead of sending them; resolves with their ids.
+   */
+  withdrawSuperseded(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>>;
   /**
    * Applies a provider receipt, or keeps it when no delivery matches yet (the receipt overtook
    * the round that records the send). `afterFailure(rounds)`: what a `failed` receipt makes of a

@@ -1,5 +1,5 @@
 import type { Logger } from '@notify/logger';
-import { supersededByTicketEvent, type DeliveryRecord } from '../domain';
+import { supersessionsOf, type DeliveryRecord, type SupersessionKind } from '../domain';
 import type { Clock, DeliveryStore } from './ports';
 
 /** A ticket event as the supersede rule needs it. */
@@ -12,6 +12,8 @@ export interface TicketChange {
   ticketId: string;
   /** Human-readable number (`GGN-20261207-0001`), named in the reason. */
   ticketNumber: string;
+  /** TicketEvent.previous_technician_id: set on a reassignment; '' otherwise. */
+  previousTechnicianId?: string;
 }
 
 const VERB: Record<string, string> = {
@@ -22,22 +24,29 @@ const VERB: Record<string, string> = {
 };
 
 /**
- * Withdraws what a ticket event makes stale before it goes out (domain supersededByTicketEvent:
- * job offers once the ticket is taken, SLA warnings and escalations once it is closed): those of
- * the ticket's deliveries still QUEUED, DEFERRED or FAILED become CANCELLED (DeliveryStore
- * cancelSuperseded), with the reason `withdrawn unsent: ticket <number> was <verb> (<event key>
- * <event id>)`. Called by the gateway's event handler for every ticket event, before the event's
- * own notification is ingested; idempotent (a redelivered event finds nothing left to withdraw).
- * Resolves with the withdrawn deliveries; the database's errors propagate (the consumer retries).
+ * Withdraws what a ticket event makes stale (domain supersessionsOf: job offers once the ticket
+ * is taken, SLA warnings and escalations once it is closed, a technician's messages once the
+ * ticket is reassigned away from them): records it with the ticket (DeliveryStore.supersede), so
+ * that such a delivery is withdrawn whenever it would go out, and withdraws those waiting now.
+ * Reason (the withdrawn rows' last_error): `withdrawn unsent: ticket <number> was <verb> (<event
+ * key> <event id>)`, for a reassignment `withdrawn unsent: ticket <number> was reassigned to
+ * another technician (…)`. Called by the gateway's event handler for every ticket event, before
+ * the event's own notification is ingested; a redelivered event records nothing new. Resolves
+ * with the deliveries withdrawn now; the database's errors propagate (the consumer retries).
  */
 export class SupersedeDeliveriesUseCase {
-  constructor(private readonly o: { store: Pick<DeliveryStore, 'cancelSuperseded'>; clock: Clock; logger: Pick<Logger, 'info'> }) {}
+  constructor(private readonly o: { store: Pick<DeliveryStore, 'supersede'>; clock: Clock; logger: Pick<Logger, 'info'> }) {}
 
   async execute(change: TicketChange): Promise<DeliveryRecord[]> {
-    const what = supersededByTicketEvent(change.eventKey);
-    if (!what) return [];
-    const reason = `withdrawn unsent: ticket ${change.ticketNumber || change.ticketId} was ${VERB[change.eventKey] ?? change.eventKey} (${change.eventKey} ${change.eventId})`;
-    const withdrawn = await this.o.store.cancelSuperseded(change.ticketId, what, reason, this.o.clock());
+    const marks = supersessionsOf(change.eventKey, change.previousTechnicianId ?? '');
+    if (marks.length === 0) return [];
+    const ticket = change.ticketNumber || change.ticketId;
+    const source = `(${change.eventKey} ${change.eventId})`;
+    const reason = (kind: SupersessionKind) =>
+      kind === 'STAFF'
+        ? `withdrawn unsent: ticket ${ticket} was reassigned to another technician ${source}`
+        : `withdrawn unsent: ticket ${ticket} was ${VERB[change.eventKey] ?? change.eventKey} ${source}`;
+    const withdrawn = await this.o.store.supersede(change.ticketId, marks.map((m) => ({ ...m, reason: reason(m.kind) })), this.o.clock());
     if (withdrawn.length > 0) {
       this.o.logger.info(
         { ticket_id: change.ticketId, event: change.eventKey, withdrawn: withdrawn.length, deliveries: withdrawn.map((d) => d.id) },

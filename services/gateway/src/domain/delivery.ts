@@ -6,7 +6,7 @@
  *   QUEUED → SENDING → SENT → DELIVERED → READ
  *   QUEUED / FAILED → DEFERRED → (due) → SENDING
  *   SENDING → FAILED (retry at next_attempt_at) → … → DEAD (gave up; RetryDelivery re-drives)
- *   QUEUED / DEFERRED / FAILED → CANCELLED (withdrawn unsent: {@link supersededByTicketEvent})
+ *   QUEUED / DEFERRED / FAILED / SENDING (claimed) → CANCELLED (withdrawn: {@link supersessionsOf})
  */
 export const DELIVERY_STATUSES = ['QUEUED', 'DEFERRED', 'SENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED', 'DEAD', 'CANCELLED'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -22,7 +22,11 @@ export type NotificationStatus = 'RESOLVING' | 'RESOLVED' | 'FAILED';
 /** States the dispatcher may claim (when due). */
 export const CLAIMABLE_STATUSES: readonly DeliveryStatus[] = ['QUEUED', 'DEFERRED', 'FAILED'];
 
-/** States a delivery may be withdrawn from (CANCELLED): not yet handed to a provider. SENDING is not one (its call may be in flight). */
+/**
+ * States a ticket event withdraws a delivery from (CANCELLED) when it is handled: waiting to go.
+ * A SENDING one (its provider call may be in flight) is left alone then, and withdrawn by the
+ * next claim if its round fails (PgDeliveryStore.withdrawSuperseded).
+ */
 export const WITHDRAWABLE_STATUSES: readonly DeliveryStatus[] = ['QUEUED', 'DEFERRED', 'FAILED'];
 
 /** States RetryDelivery accepts (delivery.proto RetryDelivery). */
@@ -41,8 +45,9 @@ export type ReceiptKind = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 /**
  * The state a receipt moves a delivery to, or null when it changes nothing (issue 5
  * "Receipts"): `delivered` from SENT (or SENDING/FAILED when the receipt overtook the
- * bookkeeping); `read` from SENT/DELIVERED; `failed` only from SENT (a later delivered/read
- * is never undone); `sent` and `pending` change nothing (SENT is already recorded on acceptance).
+ * bookkeeping, FAILED/CANCELLED when an earlier send did arrive after all); `read` from
+ * SENT/DELIVERED (and likewise); `failed` only from SENT (a later delivered/read is never
+ * undone); `sent` and `pending` change nothing (SENT is already recorded on acceptance).
  * DELIVERED after READ, READ after READ, anything on DEAD: no-op.
  * A FAILED result is the receipt's verdict before the retry budget: the caller applies
  * `decideAfterFailure` (send-policy.ts) to the rounds made, which makes it DEAD after the
@@ -52,7 +57,9 @@ export function statusAfterReceipt(current: DeliveryStatus, receipt: ReceiptKind
   if (receipt === 'sent' || receipt === 'pending') return null;
   if (receipt === 'failed') return current === 'SENT' ? 'FAILED' : null;
   const target: DeliveryStatus = receipt === 'delivered' ? 'DELIVERED' : 'READ';
-  const from = RECEIPT_RANK[current === 'FAILED' ? 'SENDING' : current];
+  // FAILED and CANCELLED may hide a message a provider did take (an ambiguous timeout, a failed
+  // receipt before a retry): its delivered / read receipt is the truth.
+  const from = RECEIPT_RANK[current === 'FAILED' || current === 'CANCELLED' ? 'SENDING' : current];
   if (from === undefined) return null;
   return RECEIPT_RANK[target]! > from ? target : null;
 }
@@ -70,46 +77,53 @@ export const isUrgent = (p: Priority): boolean => p === 'URGENT';
 export const QUIET_HOURS_EXEMPT_TYPES: ReadonlySet<string> = new Set(['SLA_WARNING', 'TICKET_ESCALATED']);
 
 /**
- * Template keys of a technician's job offer ("Balas 1 untuk mengambil", CNS "Job Creation
- * (Admin Input)" step 2; the default routing rules of ticket.created to ZONE_TECHNICIANS and
- * ZONE_TECHNICIAN_GROUP). A delivery of type TECHNICIAN_JOB_OFFER (Notify) is one too.
+ * What a ticket event makes stale among the ticket's deliveries (kept per ticket: a delivery of
+ * that kind is withdrawn whenever it would go out, see {@link supersessionsOf}):
+ * - `JOB_OFFERS`: the announcements of the open ticket to staff: TICKET_CREATED to a staff member or
+ *   a group (the job offer of the default routing rules, whatever template a rule names) and
+ *   TECHNICIAN_JOB_OFFER (Notify);
+ * - `DEADLINE_NOTICES`: SLA_WARNING and TICKET_ESCALATED;
+ * - `STAFF`: every message of the ticket to one staff member (`staffId`) created before the
+ *   event, e.g. "ticket assigned to you" still waiting for quiet hours when the ticket was
+ *   reassigned to someone else.
+ * The reply flow's answers (`reply:` keys) are never withdrawn, nor is anything to a customer.
  */
-export const JOB_OFFER_TEMPLATE_KEYS: readonly string[] = ['technician.job_offer'];
+export type SupersessionKind = 'JOB_OFFERS' | 'DEADLINE_NOTICES' | 'STAFF';
 
-/** Notification types about a ticket's deadline, pointless once the ticket is closed. */
-export const DEADLINE_NOTICE_TYPES: readonly string[] = ['SLA_WARNING', 'TICKET_ESCALATED'];
-
-/** Which of a ticket's unsent deliveries a ticket event withdraws (see {@link supersededByTicketEvent}). */
-export interface SupersededDeliveries {
-  /** Job offers ({@link JOB_OFFER_TEMPLATE_KEYS}, type TECHNICIAN_JOB_OFFER). */
-  jobOffers: boolean;
-  /** SLA warnings and escalations ({@link DEADLINE_NOTICE_TYPES}). */
-  deadlineNotices: boolean;
+/** One kind of delivery a ticket event makes stale. */
+export interface Supersession {
+  kind: SupersessionKind;
+  /** Staff id (UUID) for `STAFF`; '' otherwise. */
+  staffId: string;
 }
 
 /**
- * The deliveries a ticket event makes stale, when they have not been handed to a provider yet
- * (QUEUED, DEFERRED by quiet hours or the rate limit, FAILED waiting for a retry): they become
- * CANCELLED instead of going out late: a job offer deferred by a technician's quiet hours would
- * otherwise go out at the window's end for a ticket another technician took in the meantime
- * (and their "1" would take nothing), an SLA warning waiting for a provider's recovery would
- * go out for a ticket closed in the meantime.
- * - `ticket.assigned`, `ticket.started`: the job is taken, offers are withdrawn;
- * - `ticket.completed`, `ticket.cancelled`: offers, SLA warnings and escalations are withdrawn;
- * - other events (`created`, `escalated`, not ticket events): nothing (null).
- * What the customer is told is never withdrawn: each message of the ticket's story still arrives,
- * in order. `eventKey` is `<domain>.<name>` (`ticket.assigned`).
+ * What a ticket event makes stale: the ticket's deliveries of these kinds become CANCELLED instead
+ * of going out late, those still waiting when the event is handled (QUEUED, DEFERRED by quiet
+ * hours or the rate limit, FAILED waiting for a retry) and any that would go out later (a round
+ * in flight that fails, a notification still being resolved, a late SLA warning, RetryDelivery):
+ * a job offer deferred by a technician's quiet hours would otherwise go out at the window's end
+ * for a ticket another technician took in the meantime (and their "1" would take nothing), an SLA
+ * warning waiting for a provider's recovery would go out for a ticket closed in the meantime.
+ * - `ticket.assigned`, `ticket.started`: the job is taken: JOB_OFFERS; a reassignment
+ *   (`previousTechnicianId` set) also STAFF of the technician it was taken from;
+ * - `ticket.completed`, `ticket.cancelled`: JOB_OFFERS and DEADLINE_NOTICES;
+ * - other events (`created`, `escalated`, not ticket events): nothing.
+ * What the customer is told is never withdrawn: each message of the ticket's story still
+ * arrives, in order. `eventKey` is `<domain>.<name>` (`ticket.assigned`).
  */
-export function supersededByTicketEvent(eventKey: string): SupersededDeliveries | null {
+export function supersessionsOf(eventKey: string, previousTechnicianId = ''): Supersession[] {
+  const offers: Supersession = { kind: 'JOB_OFFERS', staffId: '' };
   switch (eventKey) {
     case 'ticket.assigned':
+      return previousTechnicianId ? [offers, { kind: 'STAFF', staffId: previousTechnicianId }] : [offers];
     case 'ticket.started':
-      return { jobOffers: true, deadlineNotices: false };
+      return [offers];
     case 'ticket.completed':
     case 'ticket.cancelled':
-      return { jobOffers: true, deadlineNotices: true };
+      return [offers, { kind: 'DEADLINE_NOTICES', staffId: '' }];
     default:
-      return null;
+      return [];
   }
 }
 

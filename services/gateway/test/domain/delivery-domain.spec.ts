@@ -1,6 +1,6 @@
 import { backoffMs } from '@notify/db';
 import {
-  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, supersededByTicketEvent,
+  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, supersessionsOf,
   type DeliveryStatus, type ReceiptKind,
 } from '../../src/domain';
 
@@ -26,21 +26,26 @@ describe('statusAfterReceipt (receipts never move a delivery backwards)', () => 
   });
 });
 
-describe('supersededByTicketEvent (what a ticket event withdraws unsent)', () => {
+describe('supersessionsOf (what a ticket event makes stale)', () => {
+  const offers = { kind: 'JOB_OFFERS', staffId: '' };
+  const deadlines = { kind: 'DEADLINE_NOTICES', staffId: '' };
   it.each([
-    ['ticket.assigned', { jobOffers: true, deadlineNotices: false }],
-    ['ticket.started', { jobOffers: true, deadlineNotices: false }],
-    ['ticket.completed', { jobOffers: true, deadlineNotices: true }],
-    ['ticket.cancelled', { jobOffers: true, deadlineNotices: true }],
-    ['ticket.created', null],
-    ['ticket.escalated', null],
-    ['schedule.sla_warning', null],
-  ])('%s → %j', (key, expected) => {
-    expect(supersededByTicketEvent(key)).toEqual(expected);
+    ['ticket.assigned', '', [offers]],
+    ['ticket.assigned', 'tech-old', [offers, { kind: 'STAFF', staffId: 'tech-old' }]],
+    ['ticket.started', '', [offers]],
+    ['ticket.completed', '', [offers, deadlines]],
+    ['ticket.cancelled', '', [offers, deadlines]],
+    ['ticket.created', '', []],
+    ['ticket.escalated', '', []],
+    ['schedule.sla_warning', '', []],
+  ])('%s (previous technician %j) → %j', (key, previous, expected) => {
+    expect(supersessionsOf(key, previous)).toEqual(expected);
   });
 
-  it('a receipt never moves a CANCELLED delivery', () => {
-    for (const r of ['pending', 'sent', 'delivered', 'read', 'failed'] as const) expect(statusAfterReceipt('CANCELLED', r)).toBeNull();
+  it('a delivered / read receipt of an earlier send lifts a CANCELLED delivery as it does a FAILED one; nothing else moves it', () => {
+    expect(statusAfterReceipt('CANCELLED', 'delivered')).toBe('DELIVERED');
+    expect(statusAfterReceipt('CANCELLED', 'read')).toBe('READ');
+    for (const r of ['pending', 'sent', 'failed'] as const) expect(statusAfterReceipt('CANCELLED', r)).toBeNull();
   });
 });
 

@@ -93,7 +93,7 @@ describe('the daily summary (seed Template 3: the day\'s tickets by status under
     expect(req!.variables).toMatchObject({ overdue_tickets: [], overdue_more: 0 });
   });
 
-  it('lists the overdue tickets with their technician\'s name (none for one nobody took) and how many more there are', async () => {
+  it('lists the overdue tickets with their technician\'s name (none for one nobody took, "unknown" for a staff id the directory does not know) and how many more there are', async () => {
     const staff: RecipientDirectory = {
       ...directory,
       staff: async (id) => (id === 'tech-1' ? { id, name: 'Lutfi Hakim', phone: '6281200000001' } : null),
@@ -113,7 +113,7 @@ describe('the daily summary (seed Template 3: the day\'s tickets by status under
       overdue_tickets: [
         { number: 'GGN-20261205-0004', technician: 'Lutfi Hakim' },
         { number: 'PSB-20261206-0001', technician: '' },
-        { number: 'GGN-20261206-0002', technician: '' },
+        { number: 'GGN-20261206-0002', technician: 'teknisi tidak dikenal' },
       ],
       overdue_more: 22,
     });

@@ -1,27 +1,31 @@
-// PgDeliveryStore.cancelSuperseded against real Postgres: a ticket event withdraws the ticket's
-// unsent job offers (and, when it closes the ticket, its SLA warnings and escalations): exactly
-// the rows still QUEUED / DEFERRED / FAILED become CANCELLED with the reason and a `failed`
-// outbox event (status CANCELLED, no attempt); rows being sent or already sent, the customer's messages, the reply flow's
-// answers and other tickets' rows are left alone; a row a claim holds is waited for and, once
-// SENDING, left alone; a cancelled row is never claimed and RetryDelivery refuses it.
+// PgDeliveryStore.supersede / withdrawSuperseded against real Postgres: a ticket event withdraws
+// the ticket's job offers to staff (and, when it closes the ticket, its SLA warnings and
+// escalations; on a reassignment, what waits for the previous technician): exactly the rows
+// still QUEUED / DEFERRED / FAILED become CANCELLED with the reason and a `failed` outbox event
+// (status CANCELLED, no attempt); rows being sent or already sent, the customer's messages, the
+// reply flow's answers and other tickets' rows are left alone; a row a claim holds is waited for
+// and, once SENDING, left alone; a cancelled row is never claimed and RetryDelivery refuses it.
+// The supersession is kept: a row that comes back from a failed round, or is inserted late (an
+// SLA warning after the ticket was closed), is withdrawn at its claim; a DEAD one is not re-driven.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { decodeEvent } from '@notify/events';
 import { gatewayv1 } from '@notify/proto';
 import type { DataSource } from 'typeorm';
 import type { NewDelivery } from '../../src/application';
-import type { DeliveryStatus, SupersededDeliveries } from '../../src/domain';
+import type { DeliveryStatus, Supersession } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
 
-describe('PgDeliveryStore.cancelSuperseded (Postgres)', () => {
+describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
   let schema: GatewaySchema;
   let ds: DataSource;
   let store: PgDeliveryStore;
   const t0 = new Date('2026-12-07T15:00:00.000Z');
   const at = (ms: number) => new Date(t0.getTime() + ms);
-  const OFFERS: SupersededDeliveries = { jobOffers: true, deadlineNotices: false };
-  const CLOSED: SupersededDeliveries = { jobOffers: true, deadlineNotices: true };
+  const mark = (kind: Supersession['kind'], reason: string, staffId = '') => ({ kind, staffId, reason });
+  const OFFERS = (reason: string) => [mark('JOB_OFFERS', reason)];
+  const CLOSED = (reason: string) => [mark('JOB_OFFERS', reason), mark('DEADLINE_NOTICES', reason)];
 
   beforeAll(async () => {
     schema = await openGatewaySchema('gw_store_cancel', 3);
@@ -40,6 +44,7 @@ describe('PgDeliveryStore.cancelSuperseded (Postgres)', () => {
     ticketId?: string | null;
     key?: string;
     recipientKind?: NewDelivery['recipientKind'];
+    recipientId?: string | null;
   }
 
   /** One delivery per spec (each its own notification), then moved to the spec's status. */
@@ -54,7 +59,7 @@ describe('PgDeliveryStore.cancelSuperseded (Postgres)', () => {
       const phone = `62812700${String(i).padStart(5, '0')}`;
       const row: NewDelivery = {
         idempotencyKey: `${key}|${phone}|WHATSAPP`, notificationType: s.type, ticketId: tid, sourceEventId: null, recipient: phone,
-        recipientKind: s.recipientKind ?? 'STAFF', recipientId: null, recipientName: s.name, channel: 'WHATSAPP', priority: 'NORMAL', locale: 'ID',
+        recipientKind: s.recipientKind ?? 'STAFF', recipientId: s.recipientId ?? null, recipientName: s.name, channel: 'WHATSAPP', priority: 'NORMAL', locale: 'ID',
         templateKey: s.templateKey, templateVersion: 1, body: `${s.name}`, fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
       };
       const d = (await store.insertFinalPage(notification.id, [row], 0, at(i))).deliveries[0]!;
@@ -81,6 +86,7 @@ describe('PgDeliveryStore.cancelSuperseded (Postgres)', () => {
       { name: 'offer deferred', type: 'TICKET_CREATED', templateKey: 'technician.job_offer', status: 'DEFERRED' },
       { name: 'offer failed', type: 'TICKET_CREATED', templateKey: 'technician.job_offer', status: 'FAILED', recipientKind: 'GROUP' },
       { name: 'offer via Notify', type: 'TECHNICIAN_JOB_OFFER', templateKey: 'technician.job_offer', status: 'DEFERRED' },
+      { name: 'offer by an ISP rule', type: 'TICKET_CREATED', templateKey: 'isp.lowongan_kerja', status: 'QUEUED' },
       { name: 'offer sending', type: 'TICKET_CREATED', templateKey: 'technician.job_offer', status: 'SENDING' },
       { name: 'offer sent', type: 'TICKET_CREATED', templateKey: 'technician.job_offer', status: 'SENT' },
       { name: 'customer created', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'DEFERRED', recipientKind: 'CUSTOMER' },
@@ -89,9 +95,9 @@ describe('PgDeliveryStore.cancelSuperseded (Postgres)', () => {
       { name: 'other ticket offer', type: 'TICKET_CREATED', templateKey: 'technician.job_offer', status: 'DEFERRED', ticketId: other },
     ]);
     const before = (await cancelledEvents()).length;
-    const withdrawn = await store.cancelSuperseded(ticket, OFFERS, 'withdrawn unsent: ticket GGN-20261207-0001 was assigned', at(10_000));
+    const withdrawn = await store.supersede(ticket, OFFERS('withdrawn unsent: ticket GGN-20261207-0001 was assigned'), at(10_000));
 
-    const expected = ['offer queued', 'offer deferred', 'offer failed', 'offer via Notify'];
+    const expected = ['offer queued', 'offer deferred', 'offer failed', 'offer via Notify', 'offer by an ISP rule'];
     expect(withdrawn.map((d) => d.recipientName).sort()).toEqual([...expected].sort());
     for (const name of expected) {
       expect(await statusOf(ids.get(name)!)).toMatchObject({
@@ -107,23 +113,24 @@ describe('PgDeliveryStore.cancelSuperseded (Postgres)', () => {
     const events = (await cancelledEvents()).slice(before);
     expect(events.map((e) => e.delivery!.id).sort()).toEqual(expected.map((n) => ids.get(n)!).sort());
     const from = Object.fromEntries(events.map((e) => [e.delivery!.recipientName, e.previousStatus]));
-    expect(from).toEqual({ 'offer queued': 1, 'offer deferred': 2, 'offer failed': 7, 'offer via Notify': 2 });
+    expect(from).toEqual({ 'offer queued': 1, 'offer deferred': 2, 'offer failed': 7, 'offer via Notify': 2, 'offer by an ISP rule': 1 });
     expect(events.every((e) => e.type === gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED && e.attempt === undefined)).toBe(true);
 
     // Again (a redelivered event): nothing left to withdraw, no new event.
-    await expect(store.cancelSuperseded(ticket, OFFERS, 'again', at(11_000))).resolves.toEqual([]);
+    await expect(store.supersede(ticket, OFFERS('again'), at(11_000))).resolves.toEqual([]);
     expect(await cancelledEvents()).toHaveLength(before + expected.length);
 
     // Closing the ticket withdraws its waiting SLA warning too; the customer's message still goes.
-    const closed = await store.cancelSuperseded(ticket, CLOSED, 'withdrawn unsent: ticket GGN-20261207-0001 was completed', at(12_000));
+    const closed = await store.supersede(ticket, CLOSED('withdrawn unsent: ticket GGN-20261207-0001 was completed'), at(12_000));
     expect(closed.map((d) => d.recipientName)).toEqual(['sla warning']);
     expect((await statusOf(ids.get('customer created')!)).status).toBe('DEFERRED');
 
-    // Withdrawn rows are never claimed; the others due are; RetryDelivery refuses a withdrawn one.
+    // Withdrawn rows are never claimed; the others due are, and none of them is stale; RetryDelivery refuses a withdrawn one.
     const claimed = await store.claimDue(at(7_200_000), 50, 60_000, async () => null);
     const claimedNames = claimed.map((d) => d.recipientName);
     expect(claimedNames).toEqual(expect.arrayContaining(['customer created', 'reply answer', 'other ticket offer']));
     for (const name of [...expected, 'sla warning']) expect(claimedNames).not.toContain(name);
+    await expect(store.withdrawSuperseded(claimed, at(7_200_000))).resolves.toEqual(new Set());
     await expect(store.redrive(ids.get('offer queued')!, at(13_000))).rejects.toThrow(/CANCELLED; only FAILED or DEAD/);
   });
 
@@ -137,7 +144,7 @@ describe('PgDeliveryStore.cancelSuperseded (Postgres)', () => {
       // A dispatcher's claim in flight: the row locked, about to become SENDING.
       await claim.query('BEGIN');
       await claim.query(`SELECT id FROM "${schema.pg.schema}".deliveries WHERE id = $1 FOR UPDATE`, [id]);
-      const cancelling = store.cancelSuperseded(ticket, OFFERS, 'withdrawn', at(20_000));
+      const cancelling = store.supersede(ticket, OFFERS('withdrawn unsent: ticket GGN-20261207-0002 was assigned'), at(20_000));
       let settled = false;
       void cancelling.then(() => (settled = true), () => (settled = true));
       await new Promise((r) => setTimeout(r, 300));
@@ -149,5 +156,61 @@ describe('PgDeliveryStore.cancelSuperseded (Postgres)', () => {
     } finally {
       await claim.end();
     }
+    // Its round fails on every provider (FAILED, retry due later): at the retry's claim it is withdrawn, not sent.
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET status = 'FAILED', lease_until = NULL, rounds = 1, next_attempt_at = $2, due_at = $2 WHERE id = $1`, [id, at(30_000)]);
+    const retry = (await store.claimDue(at(31_000), 50, 60_000, async () => null)).filter((d) => d.id === id);
+    expect(retry).toHaveLength(1);
+    await expect(store.withdrawSuperseded(retry, at(31_000))).resolves.toEqual(new Set([id]));
+    expect(await statusOf(id)).toMatchObject({ status: 'CANCELLED', lastError: 'withdrawn unsent: ticket GGN-20261207-0002 was assigned', leaseUntil: null });
+    const events = await cancelledEvents();
+    expect(events.filter((e) => e.delivery!.id === id).map((e) => e.previousStatus)).toEqual([gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENDING]);
+  });
+
+  it('keeps what the event made stale: an SLA warning inserted after the ticket was closed is withdrawn at its claim; the customer\'s message goes', async () => {
+    const ticket = randomUUID();
+    await store.supersede(ticket, CLOSED('withdrawn unsent: ticket GGN-20261207-0003 was completed (ticket.completed e-1)'), at(40_000));
+    const ids = await seed(ticket, [
+      { name: 'late sla warning', type: 'SLA_WARNING', templateKey: 'sla.warning', status: 'QUEUED' },
+      { name: 'late escalation', type: 'TICKET_ESCALATED', templateKey: 'case.escalation.lead', status: 'QUEUED', recipientKind: 'GROUP' },
+      { name: 'customer completed', type: 'TICKET_COMPLETED', templateKey: 'ticket.completed.disturbance', status: 'QUEUED', recipientKind: 'CUSTOMER' },
+    ]);
+    const claimed = (await store.claimDue(at(41_000), 50, 60_000, async () => null)).filter((d) => d.ticketId === ticket);
+    expect(claimed).toHaveLength(3);
+    const withdrawn = await store.withdrawSuperseded(claimed, at(41_000));
+    expect(withdrawn).toEqual(new Set([ids.get('late sla warning'), ids.get('late escalation')]));
+    expect((await statusOf(ids.get('late sla warning')!)).lastError).toBe('withdrawn unsent: ticket GGN-20261207-0003 was completed (ticket.completed e-1)');
+    expect((await statusOf(ids.get('customer completed')!)).status).toBe('SENDING');
+  });
+
+  it('a reassignment withdraws what waits for the previous technician (created before it) and nothing of the new one', async () => {
+    const ticket = randomUUID();
+    const [previous, next] = [randomUUID(), randomUUID()];
+    const ids = await seed(ticket, [
+      { name: 'to previous: assigned to you', type: 'TICKET_ASSIGNED', templateKey: 'technician.ticket_assigned', status: 'DEFERRED', recipientId: previous },
+      { name: 'to previous: sla warning', type: 'SLA_WARNING', templateKey: 'sla.warning', status: 'FAILED', recipientId: previous },
+      { name: 'to next: assigned to you', type: 'TICKET_ASSIGNED', templateKey: 'technician.ticket_assigned', status: 'QUEUED', recipientId: next },
+      { name: 'to previous: reply answer', type: 'TECHNICIAN_JOB_OFFER', templateKey: '', status: 'QUEUED', recipientId: previous, key: `reply:wablas:${randomUUID()}` },
+    ]);
+    const reason = 'withdrawn unsent: ticket GGN-20261207-0004 was reassigned to another technician (ticket.assigned e-2)';
+    const withdrawn = await store.supersede(ticket, [mark('JOB_OFFERS', 'offers'), mark('STAFF', reason, previous)], at(50_000));
+    expect(withdrawn.map((d) => d.recipientName).sort()).toEqual(['to previous: assigned to you', 'to previous: sla warning']);
+    expect(withdrawn.every((d) => d.lastError === reason)).toBe(true);
+    expect((await statusOf(ids.get('to next: assigned to you')!)).status).toBe('QUEUED');
+    expect((await statusOf(ids.get('to previous: reply answer')!)).status).toBe('QUEUED');
+    // Reassigned back later: a message to them created after the reassignment is theirs again.
+    const again = await seed(ticket, [{ name: 'to previous, after: assigned to you', type: 'TICKET_ASSIGNED', templateKey: 'technician.ticket_assigned', status: 'QUEUED', recipientId: previous }]);
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET created_at = $2 WHERE id = $1`, [again.get('to previous, after: assigned to you'), at(60_000)]);
+    const claimed = (await store.claimDue(at(61_000), 50, 60_000, async () => null)).filter((d) => d.ticketId === ticket);
+    await expect(store.withdrawSuperseded(claimed, at(61_000))).resolves.toEqual(new Set());
+  });
+
+  it('RetryDelivery refuses a DEAD job offer of a ticket taken since (it would be sent again), naming why', async () => {
+    const ticket = randomUUID();
+    const ids = await seed(ticket, [{ name: 'offer dead', type: 'TICKET_CREATED', templateKey: 'technician.job_offer', status: 'QUEUED' }]);
+    const id = ids.get('offer dead')!;
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET status = 'DEAD', last_error = 'ambiguous: no bookkeeping within the lease' WHERE id = $1`, [id]);
+    await expect(store.supersede(ticket, OFFERS('withdrawn unsent: ticket GGN-20261207-0005 was assigned (ticket.assigned e-3)'), at(70_000))).resolves.toEqual([]);
+    await expect(store.redrive(id, at(71_000))).rejects.toThrow('is no longer to be sent (ticket GGN-20261207-0005 was assigned (ticket.assigned e-3))');
+    expect((await statusOf(id)).status).toBe('DEAD');
   });
 });

@@ -520,40 +520,53 @@ describe('gateway pipeline features', () => {
     await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Lutfi Hakim') && m.text.includes(t.number)), { timeoutMs: 20_000 });
   });
 
-  it('a job offer held back by a technician\'s quiet hours is withdrawn (CANCELLED) once another technician takes the ticket: never sent', async () => {
-    const zone = `zone${Math.floor(Math.random() * 1e6)}`;
-    const [early, sleeper] = [freshPhone(), freshPhone()];
-    const taker = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
-      name: 'Dedi Kurnia', phone: early.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
-    }))).staff!;
-    const resting = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
-      name: 'Bayu Pratama', phone: sleeper.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
-    }))).staff!;
-    // Bayu's quiet hours cover now (an hour ago until two hours from now, Jakarta time).
-    const jakartaMinute = (new Date().getUTCHours() * 60 + new Date().getUTCMinutes() + 7 * 60) % 1440;
-    await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
-      preferences: {
-        recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: resting.id, channels: [commonv1.Channel.CHANNEL_WHATSAPP],
-        quietHours: { startMinute: (jakartaMinute + 1380) % 1440, endMinute: (jakartaMinute + 120) % 1440, timeZone: 'Asia/Jakarta' }, locale: commonv1.Locale.LOCALE_ID,
-      },
-    }));
-    const { customer, phone } = await register(zone, 'Pak Harun');
-    const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'ONT mati total');
-    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === early.e164 && m.text.includes(t.number)), { timeoutMs: 20_000 });
-    const held = await waitStatus((await deliveryFor(t.id, sleeper.e164)).id, ['DEFERRED']);
-    expect(held.templateKey).toBe('technician.job_offer');
+  it('a job offer held back by a technician\'s quiet hours is withdrawn (CANCELLED) once another technician takes the ticket: never sent, also when the window ends', async () => {
+    // The gateway's clock: 23:00 WIB, inside Bayu's 22:00–06:00 quiet hours; dispatch by hand.
+    let now = new Date('2026-11-24T23:00:00+07:00');
+    const gw = await stack.restartGateway({}, { clock: () => now, manualDispatch: true });
+    try {
+      const zone = `zone${Math.floor(Math.random() * 1e6)}`;
+      const [early, sleeper] = [freshPhone(), freshPhone()];
+      const taker = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+        name: 'Dedi Kurnia', phone: early.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+      }))).staff!;
+      const resting = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+        name: 'Bayu Pratama', phone: sleeper.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+      }))).staff!;
+      await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
+        preferences: {
+          recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: resting.id, channels: [commonv1.Channel.CHANNEL_WHATSAPP],
+          quietHours: { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' }, locale: commonv1.Locale.LOCALE_ID,
+        },
+      }));
+      const { customer, phone } = await register(zone, 'Pak Harun');
+      const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'ONT mati total');
+      const offer = await deliveryFor(t.id, sleeper.e164);
+      await deliveryFor(t.id, early.e164);
+      await gw.dispatcher.runOnce();
+      await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === early.e164 && m.text.includes(t.number)), { timeoutMs: 20_000 });
+      const held = await waitStatus(offer.id, ['DEFERRED']);
+      expect(held.deferredUntil!.toISOString()).toBe(new Date('2026-11-25T06:00:00+07:00').toISOString());
 
-    await callUnary(stack.ticketClient, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: t.id, technicianId: taker.id }));
-    const withdrawn = await waitStatus(held.id, ['CANCELLED']);
-    expect(withdrawn.lastError).toMatch(new RegExp(`^withdrawn unsent: ticket ${t.number} was assigned \\(ticket\\.assigned [0-9a-f-]{36}\\)$`));
-    await waitFor(() => deliveryEvents.some((e) => e.id === held.id && e.subject === 'failed' && e.status === gatewayv1.DeliveryStatus.DELIVERY_STATUS_CANCELLED), { timeoutMs: 15_000 });
-    // The customer still hears the whole story; the withdrawn offer is listed by status and never re-driven.
-    await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Dedi Kurnia') && m.text.includes(t.number)), { timeoutMs: 20_000 });
-    const listed = await callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ ticketId: t.id, status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_CANCELLED }));
-    expect(listed.deliveries.map((d) => d.id)).toEqual([held.id]);
-    await expect(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({ deliveryId: held.id }))).rejects.toThrow(/FAILED_PRECONDITION|CANCELLED/);
-    expect(stack.sims.fonnte.messages().filter((m) => m.to === sleeper.e164)).toEqual([]);
-    expect(stack.sims.wablas.messages().filter((m) => m.to === sleeper.e164)).toEqual([]);
+      await callUnary(stack.ticketClient, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: t.id, technicianId: taker.id }));
+      const withdrawn = await waitStatus(held.id, ['CANCELLED']);
+      expect(withdrawn.lastError).toMatch(new RegExp(`^withdrawn unsent: ticket ${t.number} was assigned \\(ticket\\.assigned [0-9a-f-]{36}\\)$`));
+      await waitFor(() => deliveryEvents.some((e) => e.id === held.id && e.subject === 'failed' && e.status === gatewayv1.DeliveryStatus.DELIVERY_STATUS_CANCELLED), { timeoutMs: 15_000 });
+      const listed = await callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ ticketId: t.id, status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_CANCELLED }));
+      expect(listed.deliveries.map((d) => d.id)).toEqual([held.id]);
+      await expect(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({ deliveryId: held.id }))).rejects.toThrow(/CANCELLED/);
+
+      // 06:00: the window is over. The customer hears the whole story; Bayu hears nothing.
+      await deliveryFor(t.id, phone);
+      now = new Date('2026-11-25T06:00:00+07:00');
+      for (let i = 0; i < 3; i++) await gw.dispatcher.runOnce();
+      await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Dedi Kurnia') && m.text.includes(t.number)), { timeoutMs: 20_000 });
+      expect((await gw.store.delivery(held.id))!.status).toBe('CANCELLED');
+      expect(stack.sims.fonnte.messages().filter((m) => m.to === sleeper.e164)).toEqual([]);
+      expect(stack.sims.wablas.messages().filter((m) => m.to === sleeper.e164)).toEqual([]);
+    } finally {
+      await stack.restartGateway();
+    }
   });
 
   it('a Broadcast interrupted by a gateway stop is resumed at the next start: everyone gets it exactly once', async () => {

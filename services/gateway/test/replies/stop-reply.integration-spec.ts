@@ -59,7 +59,7 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
   });
 
   it('STOP from a Singapore sender (6591234567, whose digits are also an Indonesian number) opts out exactly that number', async () => {
-    const singapore = `659${String(Date.now() % 10_000_000).padStart(7, '0')}`;
+    const singapore = `6591${String(Date.now() % 1_000_000).padStart(6, '0')}`; // 91xx xxxx: a Singapore mobile range (99… is not allocated)
     expect((await reply(singapore, 'STOP')).action).toBe('opted_out');
     expect(await optOutOf(`+${singapore}`)).toMatchObject({ phone: singapore, reason: 'STOP reply via fonnte' });
     // Not the Indonesian reading of the same digits.

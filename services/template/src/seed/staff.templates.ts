@@ -302,13 +302,13 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     channel: 'SMS',
     locale: 'id',
     description: 'SMS fallback of the escalation to the lead (a HIGH or URGENT ticket) when WhatsApp cannot deliver it.',
-    body: '[{{ system_name }}] Eskalasi Case {{ case_code }}. Org Unit: {{ org_unit }}. Ringkas: {{ summary | truncate: 160 }}{% if detail_url %} Detail: {{ detail_url | url }}{% endif %}',
+    body: '[{{ system_name }}] Eskalasi Case {{ case_code }}. Org Unit: {{ org_unit }}. Ringkas: {{ summary | truncate: 100 }}{% if detail_url %} Detail: {{ detail_url | url }}{% endif %}',
     sampleVariables: ESCALATION_SAMPLE,
     source: {
       seed: SEED_CASE_WORKFLOW,
       section: '5. Message Template (Text) / Template example: `escalated_lead`',
       fidelity: 'adapted',
-      note: 'The WhatsApp text on one line, the summary cut to 160 characters, so an escalation of a HIGH or URGENT ticket can fall back to SMS (README: HIGH and URGENT messages may fall back from WhatsApp to SMS).',
+      note: 'The WhatsApp text on one line, the summary cut to 100 characters (one or two segments with a link), so an escalation of a HIGH or URGENT ticket can fall back to SMS (README: HIGH and URGENT messages may fall back from WhatsApp to SMS).',
     },
   },
   {
@@ -336,13 +336,13 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     channel: 'SMS',
     locale: 'id',
     description: 'SMS fallback of the escalation to the head (a HIGH or URGENT ticket) when WhatsApp cannot deliver it.',
-    body: '[{{ system_name }}] Eskalasi Kadis Case {{ case_code }}. Org Unit: {{ org_unit }}. Ringkas: {{ summary | truncate: 160 }}{% if detail_url %} Detail: {{ detail_url | url }}{% endif %}',
+    body: '[{{ system_name }}] Eskalasi Kadis Case {{ case_code }}. Org Unit: {{ org_unit }}. Ringkas: {{ summary | truncate: 100 }}{% if detail_url %} Detail: {{ detail_url | url }}{% endif %}',
     sampleVariables: ESCALATION_SAMPLE,
     source: {
       seed: SEED_CASE_WORKFLOW,
       section: '4.3 On escalation to kadis',
       fidelity: 'adapted',
-      note: 'The head\'s WhatsApp text on one line, the summary cut to 160 characters, so an escalation of a HIGH or URGENT ticket can fall back to SMS.',
+      note: 'The head\'s WhatsApp text on one line, the summary cut to 100 characters (one or two segments with a link), so an escalation of a HIGH or URGENT ticket can fall back to SMS.',
     },
   },
 ];

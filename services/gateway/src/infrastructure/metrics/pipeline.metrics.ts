@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { LookUpOutcome, NewAttempt } from '../../application';
-import type { DeliveryRecord } from '../../domain';
+import type { DeliveryChange, DeliveryRecord } from '../../domain';
 import type { ProviderChains } from '../providers';
 
 /**
@@ -15,6 +15,8 @@ import type { ProviderChains } from '../providers';
  *   scrape time from `backlog`, when given; a failed read leaves them out of that scrape);
  * - `notify_gateway_receipt_lookups_total{provider,outcome}`: status look-ups of the receipt
  *   reconciliation (applied, no_change, no_status, unavailable, error; ReceiptReconciler);
+ * - `notify_gateway_deliveries_withdrawn_total{notification_type}`: deliveries withdrawn unsent
+ *   (CANCELLED) because their ticket made them stale (a job offer of a ticket taken…);
  * - Node's process metrics (`notify_gateway_process_*`, `notify_gateway_nodejs_*`: CPU, RSS, heap,
  *   event-loop lag, GC), prom-client's defaults.
  */
@@ -70,7 +72,15 @@ export function registerPipelineMetrics(
     name: 'notify_gateway_receipt_lookups_total', help: 'Status look-ups of deliveries whose receipt never came, by provider and outcome',
     labelNames: ['provider', 'outcome'], registers: [registry],
   });
+  const withdrawn = new Counter({
+    name: 'notify_gateway_deliveries_withdrawn_total', help: 'Deliveries withdrawn unsent (CANCELLED) because their ticket made them stale, by notification type',
+    labelNames: ['notification_type'], registers: [registry],
+  });
   return {
+    /** Call with every committed delivery change (the store's feed): counts the withdrawals. */
+    onChanges(changes: readonly DeliveryChange[]): void {
+      for (const c of changes) if (c.delivery.status === 'CANCELLED') withdrawn.inc({ notification_type: c.delivery.notificationType });
+    },
     onLookUp(provider: string, outcome: LookUpOutcome): void {
       lookUps.inc({ provider, outcome });
     },

@@ -9,10 +9,10 @@ import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
 import {
-  DEADLINE_NOTICE_TYPES, JOB_OFFER_TEMPLATE_KEYS, REDRIVABLE_STATUSES, statusAfterReceipt, WITHDRAWABLE_STATUSES,
+  REDRIVABLE_STATUSES, statusAfterReceipt, WITHDRAWABLE_STATUSES,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
   type FailureDecision, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
-  type SupersededDeliveries,
+  type Supersession,
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
 import type {
@@ -85,6 +85,21 @@ const ROUND_GROUP = 256;
  * wait for the group ahead is absorbed by more dispatch workers instead.
  */
 const ROUND_FLUSHES = 1;
+
+/**
+ * A delivery `d` a supersession `s` of its ticket makes stale (domain SupersessionKind): JOB_OFFERS
+ * = TICKET_CREATED to a staff member or a group, or TECHNICIAN_JOB_OFFER; DEADLINE_NOTICES =
+ * SLA_WARNING, TICKET_ESCALATED; STAFF = anything to that staff member created before the
+ * supersession. Never the reply flow's answers (`reply:` keys).
+ */
+const SUPERSEDED_MATCH = `d.idempotency_key NOT LIKE '${REPLY_KEY_PREFIX}%' AND (
+      (s.kind = 'JOB_OFFERS' AND ((d.notification_type = 'TICKET_CREATED' AND d.recipient_kind IN ('STAFF', 'GROUP')) OR d.notification_type = 'TECHNICIAN_JOB_OFFER'))
+   OR (s.kind = 'DEADLINE_NOTICES' AND d.notification_type IN ('SLA_WARNING', 'TICKET_ESCALATED'))
+   OR (s.kind = 'STAFF' AND d.recipient_kind = 'STAFF' AND d.recipient_id = s.staff_id AND d.created_at < s.created_at))`;
+
+/** The reason of the first supersession (in `table`) of its ticket that matches delivery `d`: a scalar sub-select. */
+const supersededReason = (table: string): string =>
+  `SELECT s.reason FROM ${table} s WHERE s.ticket_id = d.ticket_id AND ${SUPERSEDED_MATCH} ORDER BY s.created_at LIMIT 1`;
 
 /** The order kept receipts of one instant are applied in (see drainKept). */
 const RECEIPT_ORDER: readonly string[] = ['pending', 'sent', 'delivered', 'read', 'failed'];
@@ -307,7 +322,7 @@ export class PgDeliveryStore implements DeliveryStore {
   private readonly schema: string;
   /** The DataSource as a SqlExecutor (batchedTransaction for the claims). */
   private readonly sql: SqlExecutor;
-  private readonly t: { n: string; d: string; a: string; r: string; p: string; o: string };
+  private readonly t: { n: string; d: string; a: string; r: string; p: string; o: string; s: string };
   /** LISTEN channel that wakes the dispatcher (`<schema>_deliveries`). */
   readonly wakeChannel: string;
   /** Finished rounds waiting for the next group commit (see recordRound). */
@@ -333,6 +348,7 @@ export class PgDeliveryStore implements DeliveryStore {
       r: qualifiedTable(this.schema, 'receipts'),
       p: qualifiedTable(this.schema, 'pending_receipts'),
       o: qualifiedTable(this.schema, 'outbox'),
+      s: qualifiedTable(this.schema, 'ticket_supersessions'),
     };
     this.wakeChannel = `${this.schema}_deliveries`;
     this.creates = naturalBatcher((asks) => this.createNotifications(asks), { maxBatchSize: 128 });
@@ -1186,7 +1202,8 @@ export class PgDeliveryStore implements DeliveryStore {
   /**
    * RetryDelivery: FAILED or DEAD → QUEUED, due now, rounds reset (attempts allowed again),
    * pinned provider kept after an ambiguous outcome. NotFoundError / FailedPreconditionError
-   * (naming the status) otherwise.
+   * (naming the status) otherwise, and FailedPreconditionError (naming why) for a message its
+   * ticket made stale (a recorded supersession matches it: a job offer of a ticket taken since…).
    */
   async redrive(id: string, now: Date): Promise<DeliveryRecord> {
     return this.tx(async (m) => {
@@ -1196,6 +1213,13 @@ export class PgDeliveryStore implements DeliveryStore {
       if (!REDRIVABLE_STATUSES.includes(status)) {
         throw new FailedPreconditionError(`delivery ${id} is ${status}; only FAILED or DEAD deliveries can be retried`);
       }
+      // A message its ticket made stale (a job offer of a ticket taken since…) is not sent again.
+      const stale = await this.q<{ reason: string | null }>(
+        m,
+        `SELECT (${supersededReason(this.t.s)}) AS reason FROM ${this.t.d} d WHERE d.id = $1`,
+        [cur[0].id],
+      );
+      if (stale[0]?.reason) throw new FailedPreconditionError(`delivery ${id} is no longer to be sent (${stale[0].reason.replace(/^withdrawn unsent: /, '')})`);
       const rows = await this.q<DeliveryRow>(
         m,
         `UPDATE ${this.t.d} SET status = 'QUEUED', due_at = $2, rounds = 0, next_attempt_at = NULL, deferred_until = NULL, updated_at = $2
@@ -1208,36 +1232,80 @@ export class PgDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Withdraws a ticket's unsent deliveries that `what` names (domain supersededByTicketEvent):
-   * job offers (template key in JOB_OFFER_TEMPLATE_KEYS, or type TECHNICIAN_JOB_OFFER except the
-   * reply flow's answers, {@link REPLY_KEY_PREFIX}) and deadline notices (DEADLINE_NOTICE_TYPES)
-   * in WITHDRAWABLE_STATUSES → CANCELLED, last_error `reason`, retry time and deferral cleared, a
-   * `failed` event each (delivery status CANCELLED, no attempt), in one transaction. The rows are locked without SKIP LOCKED: a row a
-   * claim is taking is waited for, and Postgres re-reads it, so it is left alone once SENDING.
-   * Found through the ticket index (`deliveries_ticket_idx`). Resolves with the withdrawn rows.
+   * A ticket event's supersessions (domain supersessionsOf), each with the reason its withdrawn
+   * deliveries get as last_error, in one transaction: recorded in `ticket_supersessions` (a STAFF
+   * one again moves its time to `now`: that technician's messages created until now are stale;
+   * the others keep their first record), then the ticket's deliveries they match that are
+   * waiting (WITHDRAWABLE_STATUSES) → CANCELLED, retry time and deferral cleared, a `failed`
+   * event each (ARCHITECTURE.md's five delivery subjects; status CANCELLED, no attempt). The rows
+   * are locked without SKIP LOCKED: a row a claim is taking is waited for, and Postgres re-reads
+   * it, so it is left alone once SENDING (withdrawSuperseded takes it at its next claim if its
+   * round fails). Found through the ticket index (`deliveries_ticket_idx`). Resolves with the
+   * withdrawn rows (none: a no-op, e.g. the same event handled again).
    */
-  async cancelSuperseded(ticketId: string, what: SupersededDeliveries, reason: string, now: Date): Promise<DeliveryRecord[]> {
-    if (!what.jobOffers && !what.deadlineNotices) return [];
+  async supersede(ticketId: string, marks: ReadonlyArray<Supersession & { reason: string }>, now: Date): Promise<DeliveryRecord[]> {
+    if (marks.length === 0) return [];
     return this.tx(async (m, changes) => {
+      await this.q(
+        m,
+        `INSERT INTO ${this.t.s} AS s (ticket_id, kind, staff_id, reason, created_at)
+         SELECT $1, k, st, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS v(k, st, r)
+         ON CONFLICT (ticket_id, kind, staff_id) DO UPDATE
+           SET created_at = CASE WHEN s.kind = 'STAFF' THEN EXCLUDED.created_at ELSE s.created_at END,
+               reason = CASE WHEN s.kind = 'STAFF' THEN EXCLUDED.reason ELSE s.reason END`,
+        [ticketId, marks.map((x) => x.kind), marks.map((x) => x.staffId), marks.map((x) => x.reason), now],
+      );
       const rows = await this.q<DeliveryRow & { previous_status: DeliveryStatus }>(
         m,
         `WITH cur AS (
-           SELECT id, status FROM ${this.t.d}
-            WHERE ticket_id = $1 AND status = ANY($2::text[])
-              AND (($3::boolean AND (template_key = ANY($4::text[]) OR (notification_type = 'TECHNICIAN_JOB_OFFER' AND idempotency_key NOT LIKE $5)))
-                OR ($6::boolean AND notification_type = ANY($7::text[])))
-            ORDER BY created_at, id
+           SELECT d.id, d.status FROM ${this.t.d} d
+            WHERE d.ticket_id = $1 AND d.status = ANY($2::text[]) AND EXISTS (SELECT 1 FROM ${this.t.s} s WHERE s.ticket_id = d.ticket_id AND ${SUPERSEDED_MATCH})
+            ORDER BY d.created_at, d.id
             FOR UPDATE)
-         UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = $8, next_attempt_at = NULL, deferred_until = NULL, deferred_reason = NULL, updated_at = $9
-           FROM cur WHERE d.id = cur.id
+         UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = (${supersededReason(this.t.s)}), next_attempt_at = NULL, deferred_until = NULL,
+                deferred_reason = NULL, updated_at = $3
+           FROM cur WHERE d.id = cur.id AND d.status = ANY($2::text[])
          RETURNING d.*, cur.status AS previous_status`,
-        [ticketId, WITHDRAWABLE_STATUSES, what.jobOffers, JOB_OFFER_TEMPLATE_KEYS, `${REPLY_KEY_PREFIX}%`, what.deadlineNotices, DEADLINE_NOTICE_TYPES, reason, now],
+        [ticketId, WITHDRAWABLE_STATUSES, now],
       );
-      const out = rows.map((r) => ({ d: deliveryFromRow(r), from: r.previous_status }));
-      // Published as `notify.delivery.v1.failed` (ARCHITECTURE.md's five delivery subjects) with status CANCELLED and no attempt.
-      for (const { d, from } of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: d, previousStatus: from, at: now });
-      return out.map((o) => o.d);
+      for (const r of rows) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: r.previous_status, at: now });
+      return rows.map(deliveryFromRow);
     });
+  }
+
+  /**
+   * The claim's side of the supersessions: of the rows just claimed (SENDING under their lease),
+   * those a recorded supersession of their ticket matches are withdrawn instead of sent
+   * (CANCELLED with its reason, lease cleared, a `failed` event each): a job offer that came back
+   * from a failed round, was inserted after the ticket was taken (a notification still being
+   * resolved, another replica), an SLA warning ingested after the ticket was closed, a re-driven
+   * one. One read (claimed rows joined with their tickets' supersessions) and, only when it finds
+   * one, the transaction that withdraws them; no statement at all when no claimed row has a
+   * ticket. Resolves with the ids withdrawn.
+   */
+  async withdrawSuperseded(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>> {
+    const candidates = claimed.filter((d) => d.ticketId !== null && d.status === 'SENDING' && !d.idempotencyKey.startsWith(REPLY_KEY_PREFIX));
+    if (candidates.length === 0) return new Set();
+    // One read first: most claims have nothing stale, and then no transaction is opened.
+    const stale = await this.q<{ id: string }>(
+      this.ds,
+      `SELECT d.id FROM ${this.t.d} d JOIN ${this.t.s} s ON s.ticket_id = d.ticket_id AND ${SUPERSEDED_MATCH} WHERE d.id = ANY($1::uuid[]) LIMIT 1`,
+      [candidates.map((d) => d.id)],
+    );
+    if (stale.length === 0) return new Set();
+    const rows = await this.tx(async (m, changes) => {
+      const out = await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = (${supersededReason(this.t.s)}), lease_until = NULL, next_attempt_at = NULL, deferred_until = NULL,
+                deferred_reason = NULL, updated_at = $2
+          WHERE d.id = ANY($1::uuid[]) AND d.status = 'SENDING' AND EXISTS (SELECT 1 FROM ${this.t.s} s WHERE s.ticket_id = d.ticket_id AND ${SUPERSEDED_MATCH})
+         RETURNING d.*`,
+        [candidates.map((d) => d.id), now],
+      );
+      for (const r of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: 'SENDING', at: now });
+      return out;
+    });
+    return new Set(rows.map((r) => r.id));
   }
 
   // ── receipts ────────────────────────────────────────────────────────────────────────────
@@ -1544,7 +1612,7 @@ export class PgDeliveryStore implements DeliveryStore {
     const byStatus = await this.q<{ status: string; count: string }>(this.ds, `SELECT status, count(*) AS count FROM ${this.t.d} WHERE created_at >= $1 GROUP BY status ORDER BY status`, [since]);
     const byType = await this.q<{ notification_type: string; count: string; succeeded: string }>(
       this.ds,
-      `SELECT notification_type, count(*) AS count, count(*) FILTER (WHERE status IN ('SENT', 'DELIVERED', 'READ')) AS succeeded
+      `SELECT notification_type, count(*) FILTER (WHERE status <> 'CANCELLED') AS count, count(*) FILTER (WHERE status IN ('SENT', 'DELIVERED', 'READ')) AS succeeded
          FROM ${this.t.d} WHERE created_at >= $1 GROUP BY notification_type ORDER BY notification_type`,
       [since],
     );

@@ -1,19 +1,34 @@
 import type { DataSource } from 'typeorm';
 import { assertSchemaName, qualifiedTable } from '@notify/db';
 
-/** The gateway tables the housekeeping trims by `received_at` (each has an index on it). */
-export type TrimmedTable = 'inbound_messages' | 'receipts' | 'pending_receipts';
+/** The gateway tables the housekeeping trims, each by its time column (each has an index on it). */
+export type TrimmedTable = 'inbound_messages' | 'receipts' | 'pending_receipts' | 'ticket_supersessions';
+
+const TIME_COLUMN: Record<TrimmedTable, string> = {
+  inbound_messages: 'received_at',
+  receipts: 'received_at',
+  pending_receipts: 'received_at',
+  ticket_supersessions: 'created_at',
+};
 
 /**
- * Deletes the rows of `<schema>.<table>` received more than `olderThanMs` ms ago (the
- * housekeeping's clean-up of the webhook dedupe and receipt tables, and of the receipts kept for
- * a send never recorded; retention from INBOUND_MESSAGES_RETENTION_MS / RECEIPTS_RETENTION_MS). Returns the number deleted; 0 and no
- * statement when `olderThanMs` is 0 (kept forever).
+ * How long what a ticket event made stale is kept (ms): 30 days, far longer than any delivery
+ * waits (quiet hours, the rate limit window, the retry budget), so a RetryDelivery of a stale
+ * job offer is still refused weeks later.
+ */
+export const SUPERSESSIONS_RETENTION_MS = 30 * 24 * 3_600_000;
+
+/**
+ * Deletes the rows of `<schema>.<table>` received (recorded) more than `olderThanMs` ms ago (the
+ * housekeeping's clean-up of the webhook dedupe and receipt tables, of the receipts kept for a
+ * send never recorded, and of the tickets' supersessions; retention from
+ * INBOUND_MESSAGES_RETENTION_MS / RECEIPTS_RETENTION_MS / SUPERSESSIONS_RETENTION_MS). Returns the
+ * number deleted; 0 and no statement when `olderThanMs` is 0 (kept forever).
  */
 export async function purgeOlderThan(ds: DataSource, schema: string, table: TrimmedTable, olderThanMs: number): Promise<number> {
   if (olderThanMs <= 0) return 0;
   const res = await ds.query(
-    `DELETE FROM ${qualifiedTable(assertSchemaName(schema), table)} WHERE received_at < now() - $1 * interval '1 millisecond'`,
+    `DELETE FROM ${qualifiedTable(assertSchemaName(schema), table)} WHERE ${TIME_COLUMN[table]} < now() - $1 * interval '1 millisecond'`,
     [olderThanMs],
   );
   // TypeORM's postgres driver answers a DELETE with [rows, affected].

@@ -187,6 +187,9 @@ export function dateRangeId(start: string, end: string): string {
   return `${ad} ${am} ${ay} - ${bd} ${bm} ${by}`;
 }
 
+/** A ticket's technician the directory does not know (any more), in the daily summary's overdue list. */
+export const UNKNOWN_TECHNICIAN = 'teknisi tidak dikenal';
+
 async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirectory, facts: TemplateFacts): Promise<IngestRequest | null> {
   const base = { source: 'EVENT' as const, templateKey: '', actor: null, recipientVariables: customerNameFromRecipient };
   switch (evt.key) {
@@ -227,9 +230,13 @@ async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirec
       // the tickets completed that day, whenever created (TicketStats.completed).
       const T = ticketv1.TicketStatus;
       // The "issues": open tickets past their deadline, each with its technician's name ('' for
-      // one nobody took: the template says "Belum assigned"), and how many more there are.
+      // one nobody took: the template says "Belum assigned"; a staff id the directory does not
+      // know any more is said so, not taken for unassigned), and how many more there are.
       const overdue = await Promise.all(
-        p.overdue.map(async (t) => ({ number: t.number, technician: t.technicianId ? ((await directory.staff(t.technicianId))?.name ?? '') : '' })),
+        p.overdue.map(async (t) => ({
+          number: t.number,
+          technician: t.technicianId ? ((await directory.staff(t.technicianId))?.name ?? UNKNOWN_TECHNICIAN) : '',
+        })),
       );
       return {
         ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'DAILY_SUMMARY', priority: 'NORMAL', ticketId: null,

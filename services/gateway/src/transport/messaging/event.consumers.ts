@@ -47,7 +47,7 @@ export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
 
 /**
  * The handler of every consumed event: decode (poison → the bus dead-letters and terminates);
- * for a ticket event, first withdraw the ticket's deliveries it makes stale (`options.supersede`,
+ * for a ticket event, first record and withdraw what it makes stale (`options.supersede`,
  * SupersedeDeliveriesUseCase: an unsent job offer once the ticket is taken…); then map to a
  * notification and run the ingest use case; ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
@@ -71,8 +71,12 @@ export function gatewayEventHandler(
     const evt = decodeOnce(msg);
     try {
       if (evt.domain === 'ticket' && options.supersede) {
-        const p = evt.payload as { eventId?: string; ticket?: { id?: string; number?: string } };
-        if (p.ticket?.id) await options.supersede.execute({ eventKey: evt.key, eventId: p.eventId ?? '', ticketId: p.ticket.id, ticketNumber: p.ticket.number ?? '' });
+        const p = evt.payload as { eventId?: string; ticket?: { id?: string; number?: string }; previousTechnicianId?: string };
+        if (p.ticket?.id) {
+          await options.supersede.execute({
+            eventKey: evt.key, eventId: p.eventId ?? '', ticketId: p.ticket.id, ticketNumber: p.ticket.number ?? '', previousTechnicianId: p.previousTechnicianId ?? '',
+          });
+        }
       }
       const req = await notificationForEvent(evt, directory, facts);
       if (!req) return;

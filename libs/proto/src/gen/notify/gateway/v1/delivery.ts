@@ -60,12 +60,14 @@ export enum DeliveryStatus {
    */
   DELIVERY_STATUS_DEAD = 8,
   /**
-   * DELIVERY_STATUS_CANCELLED - Withdrawn before any provider accepted it because it no longer applies (last_error says
-   * why): a technician's job offer still waiting (quiet hours, rate limit, a retry) when the
-   * ticket was assigned, started, completed or cancelled; an SLA warning or escalation still
-   * waiting when the ticket was completed or cancelled. A delivery already SENDING or sent is
-   * never withdrawn. Final: RetryDelivery refuses it (FAILED_PRECONDITION); GetStats counts
-   * it neither as a success nor as a failure.
+   * DELIVERY_STATUS_CANCELLED - Withdrawn: not sent (again) because its ticket made it stale (last_error says why): a job
+   * offer to staff once the ticket was assigned, started, completed or cancelled; an SLA
+   * warning or escalation once the ticket was completed or cancelled; a message to a technician
+   * the ticket was reassigned away from. Withdrawn while waiting (quiet hours, rate limit, a
+   * retry) or when claimed; a provider call in flight is never interrupted. What the customer
+   * is told is never withdrawn. RetryDelivery refuses it (FAILED_PRECONDITION); GetStats counts
+   * it neither as a success nor as a failure; a later delivered / read receipt of an earlier
+   * send still moves it to DELIVERED / READ.
    */
   DELIVERY_STATUS_CANCELLED = 9,
   UNRECOGNIZED = -1,
@@ -456,7 +458,10 @@ export interface Delivery {
   attempts: DeliveryAttempt[];
   /** Number of attempts made. */
   attemptCount: number;
-  /** Error of the latest failed attempt, or the reason of DEAD; empty otherwise. */
+  /**
+   * Error of the latest failed attempt, the reason of DEAD, or why it was withdrawn
+   * (CANCELLED); empty otherwise.
+   */
   lastError: string;
   /**
    * Provider's message id of the accepted attempt (Fonnte `id`, Wablas message id,
@@ -614,7 +619,7 @@ export interface StatusCount {
 export interface NotificationTypeCount {
   /** Type. */
   notificationType: NotificationType;
-  /** Deliveries. */
+  /** Deliveries, not counting those withdrawn unsent (CANCELLED). */
   count: number;
   /** Of those SENT, DELIVERED or READ. */
   succeeded: number;
