@@ -8,7 +8,16 @@ export interface InstallShutdownOptions {
   timeoutMs?: number;
   /** How to end the process; default `process.exit`. Tests inject their own. */
   exit?: (code: number) => void;
+  /**
+   * Shut down when the IPC channel to the parent closes (only when there is one); default: when
+   * the environment sets {@link EXIT_WITH_PARENT_VAR}=1 (start:services sets it for its services;
+   * a test runner's worker, which has a channel of its own, does not).
+   */
+  watchParent?: boolean;
 }
+
+/** The variable a parent sets (to `1`) when it starts a service with an IPC channel the service should exit with. */
+export const EXIT_WITH_PARENT_VAR = 'NOTIFY_EXIT_WITH_PARENT';
 
 /** Handle returned by {@link installShutdown}. */
 export interface ShutdownHandle {
@@ -23,7 +32,9 @@ export interface ShutdownHandle {
  * the order STYLE.md asks (health NOT_SERVING → drain consumers → `tryShutdown` → close the
  * DataSource → flush telemetry). A failing hook is logged and the next one still runs; the
  * process then exits 0 when all succeeded, 1 otherwise. A second signal while hooks run, or
- * the `timeoutMs` budget running out, exits 1 at once.
+ * the `timeoutMs` budget running out, exits 1 at once. A process started with an IPC channel and
+ * NOTIFY_EXIT_WITH_PARENT=1 (start:services) also shuts down when that channel closes: its
+ * parent is gone.
  */
 export function installShutdown(
   hooks: ReadonlyArray<() => Promise<void>>,
@@ -69,10 +80,28 @@ export function installShutdown(
     void run(signal);
   };
   for (const signal of signals) process.on(signal, onSignal);
+  // Started by a parent with an IPC channel and NOTIFY_EXIT_WITH_PARENT=1 (`npm run start:services`
+  // runs each service so): when the parent is gone, even killed by SIGKILL, the channel closes
+  // and the service shuts down like on SIGTERM instead of running on orphaned. The channel itself
+  // keeps nothing alive.
+  const onParentGone = (): void => {
+    if (!running) void run('parent process exited');
+  };
+  const watchParent = options.watchParent ?? process.env[EXIT_WITH_PARENT_VAR] === '1';
+  if (watchParent) {
+    if (process.channel && process.connected) {
+      process.channel.unref();
+      process.once('disconnect', onParentGone);
+    } else {
+      // The parent died while this service was still starting: its channel is closed already.
+      setImmediate(onParentGone);
+    }
+  }
   return {
     run,
     dispose: () => {
       for (const signal of signals) process.off(signal, onSignal);
+      process.off('disconnect', onParentGone);
     },
   };
 }

@@ -126,7 +126,9 @@ const nonNegativeInt = () =>
  * - `SMS_FALLBACK_PRIORITIES`: priorities whose WhatsApp deliveries fall back to SMS when the WhatsApp
  *   chain failed definitely (default URGENT,HIGH; `none` = never). Issue 5 "Providers".
  * - `RECIPIENT_RATE_LIMIT` messages per `RECIPIENT_RATE_WINDOW_MS` per recipient address (default 10
- *   per hour); the excess is DEFERRED until a slot frees; URGENT is exempt. 0 = no limit.
+ *   per hour); the excess is DEFERRED until a slot frees; URGENT is exempt, and so is a ticket's own
+ *   story (lifecycle messages, job offers, SLA warnings, escalations: domain RATE_LIMIT_EXEMPT_TYPES,
+ *   neither limited nor counted). 0 = no limit.
  * - `<PROVIDER>_RATE_PER_SECOND`: provider pacing, messages per second per process (0 = unpaced,
  *   the default). A send waits for its slot outside the provider's circuit breaker and before its
  *   timeout starts (a wait is never a provider failure, and never a reason to fail over); the

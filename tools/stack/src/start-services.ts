@@ -29,11 +29,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
+import { inspectStackInfoFile, SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
+import { EXIT_WITH_PARENT_VAR } from '@notify/grpc-kit';
 import { checkHealth } from '@notify/testing';
 import { loadGatewayConfig } from '../../../services/gateway/src/config';
 import { apiKeysInfo, removeStackInfoFile, stackInfoFilePath, writeStackInfoFile, type StackInfoFile } from './info-file';
-import { describeStartFailure } from './refusal';
+import { natsConsumersInUse, type ConsumerInUse } from './nats-in-use';
+import { describeStartFailure, StackStartRefusal } from './refusal';
 import {
   hasProviderCredentials,
   overriddenByStack,
@@ -167,6 +169,51 @@ function loopbackPort(url: string): number | undefined {
 }
 
 /** One started service process. */
+/** Whether process `pid` is alive (EPERM: another user's, alive). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Refuses (StackStartRefusal) to start a stack whose info file belongs to another one still
+ * there: a running stack (its runner alive; a second runner would overwrite its stack.json, send
+ * to its own simulator ports and remove the file the first one's notifyctl users read), or the
+ * services of a stack whose runner was killed without cleaning up (SIGKILL) and that still run
+ * (they would keep consuming the same events and queue). The way out is named: stop it, kill the
+ * pids, or another NOTIFY_DATA_DIR / STACK_INFO_FILE for a second stack.
+ */
+export function assertNoStackOn(infoFile: string): void {
+  const found = inspectStackInfoFile(infoFile);
+  if (found.state === 'running') {
+    throw new StackStartRefusal(
+      `a stack is already running with ${infoFile} (${found.info.runner}, pid ${found.info.pid}, started ${found.info.startedAt}); ` +
+        `stop it (kill ${found.info.pid}), or give this one its own NOTIFY_DATA_DIR (or STACK_INFO_FILE), NATS_NAMESPACE and database`,
+    );
+  }
+  if (found.state === 'stale') {
+    const orphans = Object.entries(found.info.servicePids ?? {}).filter(([, pid]) => typeof pid === 'number' && alive(pid));
+    if (orphans.length > 0) {
+      throw new StackStartRefusal(
+        `the services of a stack killed without cleaning up still run (${orphans.map(([n, pid]) => `${n} pid ${pid}`).join(', ')}; ${infoFile} is left from runner pid ${found.pid}); ` +
+          `stop them first: kill ${orphans.map(([, pid]) => pid).join(' ')}`,
+      );
+    }
+  }
+}
+
+/** The refusal for {@link natsConsumersInUse}'s finding. */
+export function natsInUse(busy: readonly ConsumerInUse[], ns: string | undefined): StackStartRefusal {
+  return new StackStartRefusal(
+    `another Notify stack is consuming the events on this NATS (${busy.map((b) => `${b.consumer} on ${b.stream}`).join(', ')}${ns ? `, namespace ${ns}` : ', no namespace'}): ` +
+      'two stacks sharing these durable consumers take each other\'s events. Stop the other stack, or give this one its own NATS_NAMESPACE (and database)',
+  );
+}
+
 interface Running {
   readonly name: ServiceName;
   readonly child: ChildProcess;
@@ -194,6 +241,9 @@ async function run(): Promise<number> {
   const providerEnv = sims && { ...simulatorProviderEnv(sims.urls, webhookSecret), WEBHOOK_PUBLIC_URL: env['WEBHOOK_PUBLIC_URL']?.trim() || webhookUrl };
   const input = { base: env, databaseUrl: env['DATABASE_URL']!, natsUrl: env['NATS_URL'], ports, keys, providerEnv };
   const infoFile = stackInfoFilePath(env, dataRoot);
+  assertNoStackOn(infoFile);
+  const busy = await natsConsumersInUse(env['NATS_URL']!, env['NATS_NAMESPACE']?.trim() || undefined);
+  if (busy.length > 0) throw natsInUse(busy, env['NATS_NAMESPACE']?.trim() || undefined);
   const say = (line: string) => process.stderr.write(`start:services: ${line}\n`);
 
   const children: Running[] = [];
@@ -270,8 +320,11 @@ async function run(): Promise<number> {
       // group) reaches only this runner, which stops the services one by one in reverse order.
       const child = spawn(process.execPath, serviceCommand(name), {
         cwd: ROOT,
-        env: childEnv as NodeJS.ProcessEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...childEnv, [EXIT_WITH_PARENT_VAR]: '1' } as NodeJS.ProcessEnv,
+        // 'ipc' and NOTIFY_EXIT_WITH_PARENT=1: a channel the service watches (installShutdown): when
+        // this runner dies, even by SIGKILL, it closes and the service shuts down instead of
+        // running on orphaned.
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         detached: true,
       });
       prefixLines(child.stdout!, name, process.stdout);

@@ -7,11 +7,13 @@
  * this stack's simulator ports (a FONNTE_BASE_URL set is kept), stack.json is written, and a
  * Ctrl-C stops them all with exit 0 and removes it. A service failing to start (the customer
  * service's config) stops the healthy one once, drained, with one line saying what happened;
- * keys the services would refuse are refused before anything starts. A second Ctrl-C 2 s or more
- * into a stop that hangs kills what still runs.
+ * keys the services would refuse are refused before anything starts, and so is a second stack on
+ * the same data folder or the same NATS namespace, or one while a killed runner's services still
+ * run. A second Ctrl-C 2 s or more into a stop that hangs kills what still runs; the runner killed
+ * outright (SIGKILL) leaves no service running.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -232,6 +234,26 @@ describe('npm run start:services with DATABASE_URL and NATS_URL', () => {
       for (const s of services) expect(output).toContain(`  ${s.padEnd(10)} ${(info['grpc'] as Record<string, string>)[s]}`);
       expect(JSON.stringify(info)).not.toMatch(/admin-|service-/);
 
+      // A second runner on the same data folder is refused before it starts anything (it would
+      // overwrite this stack's stack.json and send to simulator ports nobody serves).
+      const second = spawnSync(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
+      expect({ status: second.status, stderr: second.stderr.trim() }).toEqual({
+        status: 1, stderr: expect.stringMatching(new RegExp(`^start:services: a stack is already running with ${infoFile} \\(start:services, pid ${child.pid}, `)),
+      });
+      // One on another data folder but the same NATS namespace: it would share this stack's
+      // durable consumers and take its events; refused, naming NATS_NAMESPACE.
+      const otherDir = mkdtempSync(path.join(tmpdir(), 'notify-services-other-'));
+      try {
+        const third = spawnSync(process.execPath, [path.join(ROOT, 'tools/stack/bin/stack.js'), 'services'], { cwd: ROOT, env: { ...env, NOTIFY_DATA_DIR: otherDir }, encoding: 'utf8', timeout: 30_000 });
+        expect({ status: third.status, stderr: third.stderr.trim() }).toEqual({
+          status: 1, stderr: expect.stringMatching(new RegExp(`^start:services: another Notify stack is consuming the events on this NATS \\(.*${nats.namespace}-gateway-ticket on ${nats.namespace.toUpperCase()}_TICKET_EVENTS.*NATS_NAMESPACE`)),
+        });
+        expect(existsSync(path.join(otherDir, 'stack.json'))).toBe(false);
+      } finally {
+        rmSync(otherDir, { recursive: true, force: true });
+      }
+      expect(JSON.parse(readFileSync(infoFile, 'utf8'))).toMatchObject({ pid: child.pid });
+
       process.kill(-child.pid!, 'SIGINT');
       await expect(exited).resolves.toBe(0);
       expect(output).not.toMatch(/exited (unexpectedly|with|by itself)|second signal/);
@@ -376,6 +398,85 @@ describe('npm run start:services: a second Ctrl-C while a service does not drain
       }
     }
   }, 90_000);
+});
+
+describe('npm run start:services: the runner killed (SIGKILL)', () => {
+  const prefix = uniqueName('stackorphan');
+  const nats = createTestNats('stackorphan');
+  let dataDir: string;
+  let lock: Client | undefined;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'notify-services-orphan-'));
+  });
+
+  afterAll(async () => {
+    await lock?.end().catch(() => undefined);
+    await dropSchemas([`${prefix}_template`, `${prefix}_customer`]);
+    await nats.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const childPids = (runnerPid: number): number[] =>
+    spawnSync('ps', ['-o', 'pid=', '--ppid', String(runnerPid)], { encoding: 'utf8' }).stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  const servicePid = (runnerPid: number, name: string): number | undefined =>
+    childPids(runnerPid).find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`services/${name}/`);
+      } catch {
+        return false;
+      }
+    });
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]!.startsWith('Z');
+    } catch {
+      return false;
+    }
+  };
+
+  it('leaves no service running: one serving shuts down at once, one still starting as soon as it has started', async () => {
+    // The customer service waits at its migrations (this test holds their advisory lock) while the template service serves.
+    lock = new Client({ connectionString: testEnv().databaseUrl });
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`notify.migrations.${prefix}_customer`]);
+    let output = '';
+    const { child, exited } = spawnRunner(twoServiceEnv(prefix, nats, dataDir), (text) => (output += text));
+    const pids: number[] = [];
+    try {
+      await waitFor(() => (servicePid(child.pid!, 'customer') !== undefined || child.exitCode !== null ? true : null), { timeoutMs: 60_000, intervalMs: 100, description: 'the customer service to start' });
+      pids.push(servicePid(child.pid!, 'template')!, servicePid(child.pid!, 'customer')!);
+      expect(pids.every((p) => p > 0 && alive(p))).toBe(true);
+      process.kill(child.pid!, 'SIGKILL');
+      await exited;
+      await waitFor(() => (alive(pids[0]!) ? null : true), { timeoutMs: 15_000, intervalMs: 100, description: 'the serving template service to shut down' });
+      expect(alive(pids[1]!)).toBe(true); // still at its migrations
+      await lock.end();
+      lock = undefined;
+      await waitFor(() => (alive(pids[1]!) ? null : true), { timeoutMs: 30_000, intervalMs: 100, description: 'the customer service to shut down once started' });
+    } finally {
+      for (const pid of pids) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('a stack.json left by a killed runner whose services still run: the next start is refused, naming their pids', () => {
+    // A stand-in for an orphaned service: a live process named in servicePids of a runner that is gone.
+    const orphan = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const infoFile = path.join(dataDir, 'stack.json');
+    try {
+      writeFileSync(infoFile, JSON.stringify({ pid: Number(gone.stdout), runner: 'start:services', startedAt: new Date().toISOString(), servicePids: { gateway: orphan.pid } }));
+      const run = runStartServices(twoServiceEnv(prefix, nats, dataDir) as Record<string, string>);
+      expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({
+        status: 1,
+        stderr: `start:services: the services of a stack killed without cleaning up still run (gateway pid ${orphan.pid}; ${infoFile} is left from runner pid ${gone.stdout}); stop them first: kill ${orphan.pid}`,
+      });
+    } finally {
+      orphan.kill('SIGKILL');
+      rmSync(infoFile, { force: true });
+    }
+  });
 });
 
 function sleepMs(ms: number): Promise<void> {

@@ -4,7 +4,7 @@ import { lostConnectionOf } from '@notify/grpc-kit';
 import { failureStreak, type FailureStreak, type Logger, type StreakLogger } from '@notify/logger';
 import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
 import {
-  decideAfterFailure, isUrgent, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral,
+  decideAfterFailure, isRateLimitExempt, isUrgent, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral,
   type AttemptOutcome, type Channel, type DeliveryRecord, type OutgoingMessage, type Priority, type SendOutcome,
 } from '../domain';
 import type { Clock, DeliveryStore, NewAttempt, RoundResult } from './ports';
@@ -336,7 +336,12 @@ export class Dispatcher {
     const taken = await this.o.store.claimDue(now, asked, this.o.leaseMs, (d, recent) => this.gate(d, now, recent), plan?.limits, pinned);
     // Rows their ticket made stale since they were queued (a job offer of a ticket taken meanwhile,
     // back from a failed round…) are withdrawn instead of sent (PgDeliveryStore.withdrawSuperseded).
-    const withdrawn = await this.o.store.withdrawSuperseded(taken, now);
+    // Best effort: a failure here (the database) must not strand the claimed rows SENDING until
+    // their lease expires (DEAD, "possibly sent"); they are sent, as before the ticket moved on.
+    const withdrawn = await this.o.store.withdrawSuperseded(taken, now).catch((err: unknown) => {
+      this.o.logger.warn({ err, deliveries: taken.length }, 'dispatcher: could not check the claimed rows for stale ones; sending them');
+      return new Set<string>();
+    });
     for (const id of withdrawn) this.o.logger.info({ delivery_id: id }, 'delivery withdrawn at its claim: its ticket made it stale');
     const claimed = withdrawn.size > 0 ? taken.filter((d) => !withdrawn.has(d.id)) : taken;
     let backlog = taken.length >= asked;
@@ -416,7 +421,7 @@ export class Dispatcher {
     if (isUrgent(d.priority)) return null;
     const quietEnd = QUIET_HOURS_EXEMPT_TYPES.has(d.notificationType) ? null : quietHoursEnd(now, d.quietHours);
     if (quietEnd) return { until: quietEnd, reason: 'quiet hours' };
-    if (this.o.rateLimit > 0) {
+    if (this.o.rateLimit > 0 && !isRateLimitExempt(d)) {
       const until = rateLimitDeferral(now, d.priority, await recentSends(this.o.rateWindowMs), this.o.rateLimit, this.o.rateWindowMs);
       if (until) return { until, reason: 'recipient rate limit' };
     }

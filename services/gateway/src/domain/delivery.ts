@@ -128,6 +128,32 @@ export function supersessionsOf(eventKey: string, previousTechnicianId = ''): Su
 }
 
 /**
+ * Idempotency-key prefix of the technician reply flow's answers (`reply:<provider>:<inbound
+ * message id>`, or `reply:<uuid>` without an id; the composition root's ReplySender makes them),
+ * which is how the delivery log tells the flow's answers from the pipeline's messages.
+ */
+export const REPLY_KEY_PREFIX = 'reply:';
+
+/**
+ * Notification types the per-recipient rate limit neither holds back nor counts: a ticket's own
+ * story (its lifecycle messages to the customer and the technicians, the job offers, SLA
+ * warnings, escalations). They are what the recipient is waiting for, one event at a time;
+ * holding them back an hour because of a busy shift is a failure (QA: a customer's "TIKET
+ * GANGGUAN DITERIMA" and a technician's job offers deferred 48 minutes after ten job offers).
+ * The limit is for the rest: bulk and API messages (maintenance, promotions, reminders, reports)
+ * and the reply flow's answers (a bot writing to the number in a loop), which are not exempt
+ * even though typed TECHNICIAN_JOB_OFFER ({@link isRateLimitExempt}).
+ */
+export const RATE_LIMIT_EXEMPT_TYPES: ReadonlySet<string> = new Set([
+  'TICKET_CREATED', 'TICKET_ASSIGNED', 'TICKET_STARTED', 'TICKET_COMPLETED', 'TICKET_CANCELLED', 'TICKET_ESCALATED', 'SLA_WARNING', 'TECHNICIAN_JOB_OFFER',
+]);
+
+/** True when the rate limit does not apply to (nor count) this delivery: see {@link RATE_LIMIT_EXEMPT_TYPES}. */
+export function isRateLimitExempt(d: { notificationType: string; idempotencyKey: string }): boolean {
+  return RATE_LIMIT_EXEMPT_TYPES.has(d.notificationType) && !d.idempotencyKey.startsWith(REPLY_KEY_PREFIX);
+}
+
+/**
  * Idempotency key of one delivery: `(source event id or Notify idempotency key, recipient
  * address, channel)` joined by `|` (delivery.proto Delivery.idempotency_key).
  */

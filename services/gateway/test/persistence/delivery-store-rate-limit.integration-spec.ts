@@ -2,12 +2,12 @@
 // the dispatcher's rule, rateLimitDeferral): a backlog to one recipient claimed in ONE pass (the
 // end of quiet hours, a spam loop) lets at most the limit through and holds the rest; messages
 // still being sent by an earlier pass (SENDING, no sent_at yet) count against the limit; URGENT
-// is exempt but counts against the others.
+// is exempt but counts against the others; a ticket's own messages are neither limited nor counted.
 import { randomUUID } from 'node:crypto';
 import type { TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
 import type { NewDelivery } from '../../src/application';
-import { rateLimitDeferral, type DeliveryRecord, type Priority } from '../../src/domain';
+import { isRateLimitExempt, rateLimitDeferral, type DeliveryRecord, type Priority } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
 
@@ -36,13 +36,13 @@ describe('PgDeliveryStore claim with the per-recipient rate limit (Postgres)', (
   });
 
   /** `n` deliveries to `to`, each its own notification (as n separate events would be), due at t0. */
-  async function queue(to: string, n: number, priority: Priority = 'NORMAL'): Promise<void> {
+  async function queue(to: string, n: number, priority: Priority = 'NORMAL', type = 'WELCOME', keyPrefix = ''): Promise<void> {
     for (let i = 0; i < n; i++) {
       const { notification } = await store.createNotification({
-        source: 'NOTIFY', idempotencyKey: randomUUID(), notificationType: 'WELCOME', priority, templateKey: '', ticketId: null, actor: null, variables: null, request: null,
+        source: 'NOTIFY', idempotencyKey: `${keyPrefix}${randomUUID()}`, notificationType: type, priority, templateKey: '', ticketId: null, actor: null, variables: null, request: null,
       }, t0);
       const row: NewDelivery = {
-        idempotencyKey: `${notification.id}|${to}`, notificationType: 'WELCOME', ticketId: null, sourceEventId: null, recipient: to, recipientKind: 'CUSTOMER',
+        idempotencyKey: `${keyPrefix}${notification.id}|${to}`, notificationType: type, ticketId: null, sourceEventId: null, recipient: to, recipientKind: 'CUSTOMER',
         recipientId: null, recipientName: 'Sari', channel: 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
         body: `halo ${i}`, fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
       };
@@ -50,9 +50,10 @@ describe('PgDeliveryStore claim with the per-recipient rate limit (Postgres)', (
     }
   }
 
-  /** One claim pass at `now` with the dispatcher's rate-limit rule (`limit` an hour). */
+  /** One claim pass at `now` with the dispatcher's rate-limit rule (`limit` an hour; a ticket's own messages exempt). */
   const claim = (now: Date, limit: number, max = 64): Promise<DeliveryRecord[]> =>
     store.claimDue(now, max, 60_000, async (d, recent) => {
+      if (isRateLimitExempt(d)) return null;
       const until = rateLimitDeferral(now, d.priority, await recent(HOUR_MS), limit, HOUR_MS);
       return until ? { until, reason: 'recipient rate limit' } : null;
     });
@@ -91,6 +92,23 @@ describe('PgDeliveryStore claim with the per-recipient rate limit (Postgres)', (
     await queue(to, 2, 'NORMAL');
     expect(await claim(at(1_000), 2)).toHaveLength(0);
     expect((await statuses(to)).map((r) => r.status)).toEqual(['DEFERRED', 'DEFERRED', 'SENDING', 'SENDING', 'SENDING']);
+  });
+
+  it('neither holds back nor counts a ticket\'s own messages (job offers, lifecycle); the reply flow\'s answers are limited like bulk ones', async () => {
+    const tech = phone();
+    const sent = async () => ds.query(`UPDATE "${pg.schema}".deliveries SET status = 'SENT', sent_at = $2, lease_until = NULL WHERE recipient = $1 AND status = 'SENDING'`, [tech, t0]);
+    await queue(tech, 6, 'NORMAL', 'TICKET_CREATED'); // six job offers in a busy hour
+    await queue(tech, 2, 'NORMAL', 'TECHNICIAN_JOB_OFFER');
+    expect(await claim(at(0), 3)).toHaveLength(8);
+    await sent();
+    await queue(tech, 3, 'NORMAL', 'WELCOME'); // not held back by the eight above: they do not count
+    expect(await claim(at(1), 3)).toHaveLength(3);
+    await sent();
+    await queue(tech, 2, 'HIGH', 'TECHNICIAN_JOB_OFFER', 'reply:fonnte:'); // help answers: the limit (3) is used up
+    expect(await claim(at(2), 3)).toHaveLength(0);
+    await queue(tech, 1, 'NORMAL', 'TICKET_ASSIGNED'); // the ticket's story still goes
+    expect((await claim(at(3), 3)).map((d) => d.notificationType)).toEqual(['TICKET_ASSIGNED']);
+    expect((await statuses(tech)).filter((r) => r.status === 'DEFERRED')).toHaveLength(2);
   });
 
   it('does not count other recipients, and lets everything through with no limit', async () => {

@@ -9,7 +9,7 @@ import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
 import {
-  REDRIVABLE_STATUSES, statusAfterReceipt, WITHDRAWABLE_STATUSES,
+  isRateLimitExempt, RATE_LIMIT_EXEMPT_TYPES, REDRIVABLE_STATUSES, statusAfterReceipt, WITHDRAWABLE_STATUSES,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
   type FailureDecision, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
   type Supersession,
@@ -812,12 +812,14 @@ export class PgDeliveryStore implements DeliveryStore {
       let recent: { windowMs: number; byRecipient: Map<string, Date[]> } | undefined;
       const recentSendsOf = (d: DeliveryRecord) => async (windowMs: number): Promise<Date[]> => {
         if (!recent || recent.windowMs !== windowMs) {
+          // Messages the limit does not apply to are not counted either (domain RATE_LIMIT_EXEMPT_TYPES).
+          const counted = `NOT (notification_type = ANY($5::text[]) AND idempotency_key NOT LIKE '${REPLY_KEY_PREFIX}%')`;
           const { rows } = await query<{ recipient: string; sent_at: Date }>(
-            `SELECT recipient, sent_at FROM ${this.t.d} WHERE recipient = ANY($1) AND sent_at > $2 AND NOT (id = ANY($3::uuid[]))
+            `SELECT recipient, sent_at FROM ${this.t.d} WHERE recipient = ANY($1) AND sent_at > $2 AND NOT (id = ANY($3::uuid[])) AND ${counted}
              UNION ALL
              SELECT recipient, $4::timestamptz FROM ${this.t.d}
-               WHERE status = 'SENDING' AND recipient = ANY($1) AND NOT (id = ANY($3::uuid[])) AND (sent_at IS NULL OR sent_at <= $2)`,
-            [[...new Set(due.map((x) => x.recipient))], new Date(now.getTime() - windowMs), claimedIds, now],
+               WHERE status = 'SENDING' AND recipient = ANY($1) AND NOT (id = ANY($3::uuid[])) AND (sent_at IS NULL OR sent_at <= $2) AND ${counted}`,
+            [[...new Set(due.map((x) => x.recipient))], new Date(now.getTime() - windowMs), claimedIds, now, [...RATE_LIMIT_EXEMPT_TYPES]],
           );
           const byRecipient = new Map<string, Date[]>();
           for (const r of rows) {
@@ -837,6 +839,7 @@ export class PgDeliveryStore implements DeliveryStore {
           held.push({ id: d.id, until: hold.until, reason: hold.reason });
         } else {
           toSend.push(d);
+          if (isRateLimitExempt(d)) continue; // not counted (see the read above)
           const list = approved.get(d.recipient) ?? [];
           list.push(now);
           approved.set(d.recipient, list);

@@ -1,13 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { assertSchemaName, qualifiedTable } from '@notify/db';
 import type { JobMessageLog, JobMessageRef } from '../../application/replies';
+import { REPLY_KEY_PREFIX } from '../../domain';
 
-/**
- * Idempotency-key prefix of the technician reply flow's answers (`reply:<provider>:<inbound
- * message id>`, or `reply:<uuid>` without an id; the composition root's ReplySender makes them),
- * which is how the delivery log tells the flow's answers from the pipeline's messages.
- */
-export const REPLY_KEY_PREFIX = 'reply:';
+// The reply flow's key prefix lives in the domain (the dispatcher's rate limit needs it too).
+export { REPLY_KEY_PREFIX } from '../../domain';
 
 /**
  * Notification types whose messages make a job message: the ticket lifecycle (the job offer of

@@ -81,10 +81,11 @@ export function gatewayEventHandler(
       const req = await notificationForEvent(evt, directory, facts);
       if (!req) return;
       const res = await ingest.execute(req);
-      logger.info(
-        { event: evt.key, event_id: req.idempotencyKey, notification_id: res.notification.id, deliveries: res.deliveries.length, duplicate: res.duplicate, left_out: res.notification.leftOut },
-        'event turned into deliveries',
-      );
+      const fields = { event: evt.key, event_id: req.idempotencyKey, notification_id: res.notification.id, deliveries: res.deliveries.length, duplicate: res.duplicate, left_out: res.notification.leftOut };
+      // An event that reached nobody is worth an operator's look (QA: an escalation to level 2 with
+      // no manager, a zone with no technician): a warning naming why, when known.
+      if (!res.duplicate && res.deliveries.length === 0) logger.warn({ ...fields, reason: res.notification.error ?? 'no recipient (routing rules, preferences and opt-outs left nobody)' }, 'event reached nobody');
+      else logger.info(fields, 'event turned into deliveries');
       return undefined;
     } catch (err) {
       if (err instanceof UnavailableError || err instanceof TimeoutError) {
