@@ -53,6 +53,9 @@ describe('explicit audiences (domain)', () => {
     expect(validationOf(() => build([{ audience: 'ASSIGNED_TECHNICIAN' }])).field).toBe('audiences[0].staff_id');
     expect(validationOf(() => build([{ audience: 'ZONE_TECHNICIANS' }])).field).toBe('audiences[0].work_zone');
     expect(validationOf(() => build([{ audience: 'NOBODY' }])).field).toBe('audiences[0].kind');
+    // PREVIOUS_TECHNICIAN has no parameter of its own: only a reassignment's context names one.
+    expect(validationOf(() => build([{ audience: 'PREVIOUS_TECHNICIAN' }])).message).toMatch(/PREVIOUS_TECHNICIAN needs the context's previous technician/);
+    expect(build([{ audience: 'PREVIOUS_TECHNICIAN' }], [], 'ticket.assigned', { previousTechnicianId: 's-9' })[0]!.context.previousTechnicianId).toBe('s-9');
     // The context's area / customer does instead.
     expect(build([{ audience: 'AREA_CUSTOMERS' }], [], 'campaign.maintenance', { area: 'bekasi', workZone: 'bekasi' })[0]!.context.area).toBe('bekasi');
     expect(build([{ audience: 'CUSTOMER' }], [], 'upgrade.offer', { customerId: 'c-1' })[0]!.context.customerId).toBe('c-1');

@@ -45,6 +45,8 @@ export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
     'CNS "Technician Takes Job (Button 1)" step 3, "Message Examples › 2. Job Assigned"; SMS "Ticket Assigned › To Customer"'),
   rule('ticket.assigned', 'PSB', null, 'CUSTOMER', ['WHATSAPP', 'SMS'], 'ticket.assigned.installation',
     'CNS "Message Templates › PSB › Assigned"'),
+  rule('ticket.assigned', null, null, 'PREVIOUS_TECHNICIAN', ['WHATSAPP', 'SMS'], 'technician.ticket_reassigned',
+    'SMS "Overview" ("to both customers and assigned technicians"), extended by Notify: on a reassignment (TicketEvent.previous_technician_id) the technician the ticket was taken from is told, so nobody drives to a job that is no longer theirs'),
   rule('ticket.assigned', null, null, 'ASSIGNED_TECHNICIAN', ['WHATSAPP', 'SMS'], 'technician.ticket_assigned',
     'WNS "Phase 1" 1 "Ticket Assignment → Teknisi"; REC "Notification Routing Rules" 1; SMS "Ticket Assigned › To Technician"; CASE §4.1'),
 

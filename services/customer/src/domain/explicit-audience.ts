@@ -142,6 +142,9 @@ export function explicitAudienceRules(input: {
       case 'PHONE':
         own.phone = normalizePhone(a.phone ?? '', 'ID', field('phone'));
         break;
+      case 'PREVIOUS_TECHNICIAN':
+        if (!own.previousTechnicianId) throw new ValidationError(field('kind'), 'PREVIOUS_TECHNICIAN needs the context\'s previous technician (a reassignment)');
+        break;
       default:
         break;
     }

@@ -14,6 +14,7 @@ import type { StaffRole } from './staff';
  * Who a rule addresses. Resolution needs context fields:
  *   CUSTOMER               context.customer_id: the ticket's / invoice's customer (any status)
  *   ASSIGNED_TECHNICIAN    context.technician_id: the ticket's technician (or the one a report is about)
+ *   PREVIOUS_TECHNICIAN    context.previous_technician_id: the technician a ticket was just reassigned away from
  *   ZONE_TECHNICIANS       context.work_zone: technicians covering the zone
  *   ALL_TECHNICIANS        every technician (narrowed by work_zone / technician_id when given)
  *   SUPERVISORS            supervisors covering context.work_zone (all when absent)
@@ -40,6 +41,7 @@ import type { StaffRole } from './staff';
 export const AUDIENCES = [
   'CUSTOMER',
   'ASSIGNED_TECHNICIAN',
+  'PREVIOUS_TECHNICIAN',
   'SUPERVISORS',
   'MANAGERS',
   'STAFF_ROLES',
@@ -74,6 +76,7 @@ export const GROUP_AUDIENCES: readonly Audience[] = [
 export const AUDIENCE_REQUIRES: Partial<Record<Audience, keyof ResolutionContext>> = {
   CUSTOMER: 'customerId',
   ASSIGNED_TECHNICIAN: 'technicianId',
+  PREVIOUS_TECHNICIAN: 'previousTechnicianId',
   ZONE_TECHNICIANS: 'workZone',
   ZONE_TECHNICIAN_GROUP: 'workZone',
   AREA_CUSTOMERS: 'area',
@@ -94,6 +97,8 @@ export interface ResolutionContext {
   readonly ticketId?: string;
   readonly customerId?: string;
   readonly technicianId?: string;
+  /** The technician a ticket was just reassigned away from (PREVIOUS_TECHNICIAN). */
+  readonly previousTechnicianId?: string;
   /** Normalized work-zone key. */
   readonly workZone?: string;
   /** Area = work-zone key of customers (AREA_CUSTOMERS, ALL_CUSTOMERS). */

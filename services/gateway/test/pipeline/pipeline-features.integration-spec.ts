@@ -569,6 +569,26 @@ describe('gateway pipeline features', () => {
     }
   });
 
+  it('a reassignment tells the technician the ticket was taken from ("TIKET DIALIHKAN", naming the new one) and the new one as usual', async () => {
+    const zone = `zone${Math.floor(Math.random() * 1e6)}`;
+    const [first, second] = [freshPhone(), freshPhone()];
+    const a = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+      name: 'Agus Wibowo', phone: first.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+    }))).staff!;
+    const b = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+      name: 'Rudi Hartono', phone: second.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+    }))).staff!;
+    const { customer } = await register(zone, 'Ibu Sinta');
+    const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'Internet lambat');
+    await callUnary(stack.ticketClient, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: t.id, technicianId: a.id }));
+    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === first.e164 && m.text.includes('TICKET BARU ASSIGNED') && m.text.includes(t.number)), { timeoutMs: 20_000 });
+    await callUnary(stack.ticketClient, 'assignTicket', ticketv1.AssignTicketRequest.fromPartial({ ticketId: t.id, technicianId: b.id, reassign: true }));
+    const told = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === first.e164 && m.text.includes('TIKET DIALIHKAN')), { timeoutMs: 20_000 });
+    expect(told.text).toBe(`🔄 *TIKET DIALIHKAN*\n\nTiket ${t.number} (Ibu Sinta) telah dialihkan ke teknisi lain: Rudi Hartono.\n\nAnda tidak perlu menanganinya lagi. Terima kasih.`);
+    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === second.e164 && m.text.includes('TICKET BARU ASSIGNED') && m.text.includes(t.number)), { timeoutMs: 20_000 });
+    expect(stack.sims.fonnte.messages().filter((m) => m.to === second.e164 && m.text.includes('TIKET DIALIHKAN'))).toEqual([]);
+  });
+
   it('a Broadcast interrupted by a gateway stop is resumed at the next start: everyone gets it exactly once', async () => {
     const zone = `resume${Math.floor(Math.random() * 1e6)}`;
     const people: Array<{ phone: string }> = [];

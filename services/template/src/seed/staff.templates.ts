@@ -26,6 +26,9 @@ const ESCALATION_SAMPLE = {
   detail_url: 'https://.../admin/cases/<id>',
 };
 
+/** Sample values of `technician.ticket_reassigned` (WhatsApp and SMS). */
+const REASSIGNED_SAMPLE = { ticket_number: 'GGN-20261122-0042', customer_name: 'Budi Santoso', technician_name: 'Rudi Hartono' };
+
 export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
   {
     key: 'technician.job_offer',
@@ -155,6 +158,40 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       section: 'Overview; Supported Events / ticket_status_change',
       fidelity: 'authored',
       note: 'The seed sends the assigned technician every status change ("to both customers and assigned technicians") but has no cancellation text; written in the style of ticket.cancelled.disturbance.',
+    },
+  },
+  {
+    key: 'technician.ticket_reassigned',
+    channel: 'WHATSAPP',
+    locale: 'id',
+    description: 'To the technician a ticket was reassigned away from (AssignTicket with reassign): the job is no longer theirs.',
+    body: lines(
+      '🔄 *TIKET DIALIHKAN*',
+      '',
+      'Tiket {{ ticket_number }} ({{ customer_name }}) telah dialihkan ke teknisi lain{% if technician_name %}: {{ technician_name }}{% endif %}.',
+      '',
+      'Anda tidak perlu menanganinya lagi. Terima kasih.',
+    ),
+    sampleVariables: REASSIGNED_SAMPLE,
+    source: {
+      seed: SEED_TICKET_SMS,
+      section: 'Overview; Supported Events / ticket_status_change',
+      fidelity: 'authored',
+      note: 'The seeds have no reassignment; the technician it is taken from is told so nobody drives to a job that is no longer theirs. Written in the style of technician.ticket_cancelled.',
+    },
+  },
+  {
+    key: 'technician.ticket_reassigned',
+    channel: 'SMS',
+    locale: 'id',
+    description: 'SMS to the technician a ticket was reassigned away from.',
+    body: 'Tiket #{{ ticket_number }} untuk {{ customer_name }} telah dialihkan ke teknisi lain{% if technician_name %}: {{ technician_name }}{% endif %}. Anda tidak perlu menanganinya lagi.',
+    sampleVariables: REASSIGNED_SAMPLE,
+    source: {
+      seed: SEED_TICKET_SMS,
+      section: 'Overview; Supported Events / ticket_status_change',
+      fidelity: 'authored',
+      note: 'The WhatsApp text in one GSM-7 line, in the style of the seed\'s technician status-change SMS.',
     },
   },
   {

@@ -91,6 +91,7 @@ export const RESOLUTION_BATCH_SIZE = 500;
 const FIELD_NAMES: Record<string, string> = {
   customerId: 'customer_id',
   technicianId: 'technician_id',
+  previousTechnicianId: 'previous_technician_id',
   workZone: 'work_zone',
   area: 'area',
   groupId: 'group_id',
@@ -263,6 +264,11 @@ export class ResolveRecipientsUseCase {
         yield s ? fromStaff(s) : missing('staff', ctx.technicianId!);
         return;
       }
+      case 'PREVIOUS_TECHNICIAN': {
+        const s = await this.deps.staff.findById(ctx.previousTechnicianId!);
+        yield s ? fromStaff(s) : missing('staff', ctx.previousTechnicianId!);
+        return;
+      }
       case 'ZONE_TECHNICIANS':
         yield* this.staffOf(['technician'], (s) => coversZone(s, zone!));
         return;
@@ -379,6 +385,7 @@ function normalizeContext(raw: ResolutionContext): ResolutionContext {
   if (str(raw.ticketId)) ctx.ticketId = str(raw.ticketId);
   if (str(raw.customerId)) ctx.customerId = str(raw.customerId);
   if (str(raw.technicianId)) ctx.technicianId = str(raw.technicianId);
+  if (str(raw.previousTechnicianId)) ctx.previousTechnicianId = str(raw.previousTechnicianId);
   if (str(raw.actorId)) ctx.actorId = str(raw.actorId);
   if (str(raw.workZone)) ctx.workZone = normalizeWorkZone(raw.workZone!, 'context.work_zone');
   if (str(raw.area)) ctx.area = normalizeWorkZone(raw.area!, 'context.area');

@@ -160,6 +160,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       ...(c?.ticketId ? { ticketId: c.ticketId } : {}),
       ...(c?.customerId ? { customerId: c.customerId } : {}),
       ...(c?.technicianId ? { technicianId: c.technicianId } : {}),
+      ...(c?.previousTechnicianId ? { previousTechnicianId: c.previousTechnicianId } : {}),
       ...(c?.workZone ? { workZone: c.workZone, area: c.workZone } : {}),
       ...(c?.ticketType === ticketv1.TicketType.TICKET_TYPE_DISTURBANCE ? { ticketType: 'GANGGUAN' as const } : {}),
       ...(c?.ticketType === ticketv1.TicketType.TICKET_TYPE_INSTALLATION ? { ticketType: 'PSB' as const } : {}),

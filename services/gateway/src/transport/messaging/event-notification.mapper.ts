@@ -73,7 +73,7 @@ export async function ticketVariables(
 /** The customer in the recipient's name when the recipient is that customer. */
 const customerNameFromRecipient = (r: ResolvedRecipient): Record<string, unknown> => (r.kind === 'CUSTOMER' ? { customer_name: r.name } : {});
 
-function ticketContext(t: ticketv1.Ticket, actorId: string, escalationLevel = 0): customerv1.RecipientContext {
+function ticketContext(t: ticketv1.Ticket, actorId: string, escalationLevel = 0, previousTechnicianId = ''): customerv1.RecipientContext {
   return customerv1.RecipientContext.fromPartial({
     ticketId: t.id,
     customerId: t.customerId,
@@ -83,6 +83,7 @@ function ticketContext(t: ticketv1.Ticket, actorId: string, escalationLevel = 0)
     ticketType: t.type,
     escalationLevel,
     actorId,
+    previousTechnicianId,
   });
 }
 
@@ -127,7 +128,12 @@ export async function notificationForEvent(
         actor: actorJson(p.actor),
         variables: await ticketVariables(t, directory, facts, { reason: p.reason }),
         recipientVariables: customerNameFromRecipient,
-        queries: [recipientQuery({ notificationType: type, context: ticketContext(t, actorId, evt.key === 'ticket.escalated' ? t.escalationLevel : 0), audiences: [], channels: [] })],
+        // A reassignment names the technician it was taken from (routing: PREVIOUS_TECHNICIAN is told).
+        queries: [recipientQuery({
+          notificationType: type,
+          context: ticketContext(t, actorId, evt.key === 'ticket.escalated' ? t.escalationLevel : 0, evt.key === 'ticket.assigned' ? p.previousTechnicianId : ''),
+          audiences: [], channels: [],
+        })],
       };
     }
     case 'customer': {

@@ -556,6 +556,11 @@ export enum AudienceKind {
    * RECIPIENT_KIND_PHONE.
    */
   AUDIENCE_KIND_PHONE = 18,
+  /**
+   * AUDIENCE_KIND_PREVIOUS_TECHNICIAN - The technician a ticket was just reassigned away from (RecipientContext
+   * .previous_technician_id, set for ticket.assigned on a reassignment): routing rules only.
+   */
+  AUDIENCE_KIND_PREVIOUS_TECHNICIAN = 19,
   UNRECOGNIZED = -1,
 }
 
@@ -618,6 +623,9 @@ export function audienceKindFromJSON(object: any): AudienceKind {
     case 18:
     case "AUDIENCE_KIND_PHONE":
       return AudienceKind.AUDIENCE_KIND_PHONE;
+    case 19:
+    case "AUDIENCE_KIND_PREVIOUS_TECHNICIAN":
+      return AudienceKind.AUDIENCE_KIND_PREVIOUS_TECHNICIAN;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -665,6 +673,8 @@ export function audienceKindToJSON(object: AudienceKind): string {
       return "AUDIENCE_KIND_STAFF_ROLES";
     case AudienceKind.AUDIENCE_KIND_PHONE:
       return "AUDIENCE_KIND_PHONE";
+    case AudienceKind.AUDIENCE_KIND_PREVIOUS_TECHNICIAN:
+      return "AUDIENCE_KIND_PREVIOUS_TECHNICIAN";
     case AudienceKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

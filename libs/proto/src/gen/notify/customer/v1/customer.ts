@@ -517,6 +517,11 @@ export interface RecipientContext {
    * they are left out of their own notification.
    */
   actorId: string;
+  /**
+   * The technician a ticket was reassigned away from (ticket.assigned on a reassignment:
+   * TicketEvent.previous_technician_id); AUDIENCE_KIND_PREVIOUS_TECHNICIAN. Empty otherwise.
+   */
+  previousTechnicianId: string;
 }
 
 function createBaseCustomer(): Customer {
@@ -2407,6 +2412,7 @@ function createBaseRecipientContext(): RecipientContext {
     ticketType: 0,
     escalationLevel: 0,
     actorId: "",
+    previousTechnicianId: "",
   };
 }
 
@@ -2438,6 +2444,9 @@ export const RecipientContext: MessageFns<RecipientContext> = {
     }
     if (message.actorId !== "") {
       writer.uint32(74).string(message.actorId);
+    }
+    if (message.previousTechnicianId !== "") {
+      writer.uint32(82).string(message.previousTechnicianId);
     }
     return writer;
   },
@@ -2527,6 +2536,14 @@ export const RecipientContext: MessageFns<RecipientContext> = {
             message.actorId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.previousTechnicianId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2582,6 +2599,11 @@ export const RecipientContext: MessageFns<RecipientContext> = {
         : isSet(object.actor_id)
         ? globalThis.String(object.actor_id)
         : "",
+      previousTechnicianId: isSet(object.previousTechnicianId)
+        ? globalThis.String(object.previousTechnicianId)
+        : isSet(object.previous_technician_id)
+        ? globalThis.String(object.previous_technician_id)
+        : "",
     };
   },
 
@@ -2614,6 +2636,9 @@ export const RecipientContext: MessageFns<RecipientContext> = {
     if (message.actorId !== "") {
       obj.actorId = message.actorId;
     }
+    if (message.previousTechnicianId !== "") {
+      obj.previousTechnicianId = message.previousTechnicianId;
+    }
     return obj;
   },
 
@@ -2631,6 +2656,7 @@ export const RecipientContext: MessageFns<RecipientContext> = {
     message.ticketType = object.ticketType ?? 0;
     message.escalationLevel = object.escalationLevel ?? 0;
     message.actorId = object.actorId ?? "";
+    message.previousTechnicianId = object.previousTechnicianId ?? "";
     return message;
   },
 };
