@@ -1,4 +1,5 @@
 import { commonv1 } from '@notify/proto';
+import { hoursLabel } from '../src/commands/tickets';
 import { actorLabel } from '../src/format';
 
 describe('actorLabel', () => {
@@ -13,5 +14,15 @@ describe('actorLabel', () => {
     expect(actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM, role: commonv1.Role.ROLE_ADMIN }))).toBe('system (admin)');
     expect(actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM }))).toBe('system');
     expect(actorLabel(undefined)).toBe('');
+  });
+});
+
+describe('hoursLabel (durations given in hours)', () => {
+  it('minutes under an hour, hours from one hour on', () => {
+    expect(hoursLabel(0.25)).toBe('15 min');
+    expect(hoursLabel(0.999)).toBe('60 min');
+    expect(hoursLabel(1)).toBe('1 h');
+    expect(hoursLabel(2.54)).toBe('2.5 h');
+    expect(hoursLabel(0)).toBe('0 h');
   });
 });

@@ -203,6 +203,13 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const history = shown.stdout.split('History:\n')[1]!.trimEnd().split('\n');
     expect(history[0]).toMatch(/^AT\s+EVENT\s+FROM\s+TO\s+BY\s+NOTE$/);
     expect(history.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(['CREATED', 'ASSIGNED', 'STARTED', 'COMPLETED']);
+
+    // The stats name the technician (not their id) and give a resolution in minutes as minutes.
+    const stats = await cli(['tickets', 'stats', '--from', '1h']);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/^Mean time to resolve:\s+\d+ min$/m);
+    expect(stats.stdout).toMatch(/^Joko Teknisi\s+1\s/m);
+    expect(stats.stdout).not.toContain(techId);
   }, 60_000);
 
   it('deliveries take a ticket number (resolved through the ticket service), show the trace and retry with the attempts', async () => {
@@ -263,6 +270,36 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(stats.code).toBe(0);
     const since = Date.parse((JSON.parse(stats.stdout) as { since: string }).since);
     expect(Math.round((Date.now() - since) / 86_400_000)).toBe(7);
+  }, 60_000);
+
+  it('activates a customer by phone, changes and deactivates a staff member, adds a group; refuses a staff role of service', async () => {
+    const reg = await cli(['--json', 'customers', 'register', '--name', 'Sari Dewi', '--phone', '0812-5555-0101', '--address', 'Jl. Kenanga 1', '--zone', 'bekasi', '--package', 'Home 20 Mbps']);
+    expect(reg.code).toBe(0);
+    const activated = await cli(['customers', 'activate', '0812 5555 0101']);
+    expect(activated).toMatchObject({ code: 0, stderr: '' });
+    expect(activated.stdout).toMatch(/^Status:\s+ACTIVE$/m);
+    expect((await cli(['customers', 'activate', '0812 5555 0101'])).stderr).toMatch(/^error: FAILED_PRECONDITION: /);
+
+    const created = await cli(['--json', 'staff', 'create', '--name', 'Dedi Kurniawan', '--phone', '0813-5555-0202', '--role', 'tech', '--zone', 'bekasi']);
+    const staffId = (JSON.parse(created.stdout) as { staff: { id: string } }).staff.id;
+    const moved = await cli(['staff', 'update', staffId, '--zone', 'cikarang,bekasi', '--name', 'Dedi K.']);
+    expect(moved).toMatchObject({ code: 0, stderr: '' });
+    expect(moved.stdout).toMatch(/^Name:\s+Dedi K\.$/m);
+    expect(moved.stdout).toMatch(/^Work zones:\s+cikarang, bekasi$/m);
+    expect(moved.stdout).toMatch(/^Role:\s+TECHNICIAN$/m); // not in the mask: unchanged
+    const gone = await cli(['staff', 'update', '0813-5555-0202', '--active', 'no']);
+    expect(gone.stdout).toMatch(/^Active:\s+no$/m);
+    expect((await cli(['staff', 'update', staffId])).stderr.split('\n')[0]).toBe('error: nothing to change: give --name, --phone, --role, --zone / --all-zones or --active');
+    const service = await cli(['staff', 'create', '--name', 'Bot', '--phone', '0813-5555-0303', '--role', 'service']);
+    expect({ code: service.code, first: service.stderr.split('\n')[0] }).toEqual({
+      code: 2, first: 'error: --role: service is the role of an API key, not of a staff member (admin, manager, supervisor, noc, customer_service, technician)',
+    });
+
+    const group = await cli(['groups', 'create', '--name', 'Teknisi Bekasi', '--chat-id', '120363000000000099@g.us', '--category', 'technicians', '--zone', 'bekasi']);
+    expect(group).toMatchObject({ code: 0, stderr: '' });
+    expect(group.stdout).toMatch(/^Category:\s+TECHNICIANS$/m);
+    expect(group.stdout).toMatch(/^Types:\s+as routed$/m);
+    expect((await cli(['groups', 'list', '--zone', 'bekasi'])).stdout).toContain('120363000000000099@g.us');
   }, 60_000);
 
   it('prints an unknown ticket as NOT_FOUND on one line of stderr and exits 1', async () => {

@@ -1,6 +1,6 @@
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
-import { enumLabel, parseEnum } from '../args';
+import { enumLabel, parseEnum, UsageError } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
 import { PAGE_OPTIONS, channelLabel, channelOf, formatTime, localeOf, nextPageHint, notificationTypeLabel, pageRequest, roleLabel } from '../format';
 import { formatRecord, formatTable } from '../table';
@@ -149,15 +149,36 @@ const optIn: CommandSpec = {
   },
 };
 
+const activate: CommandSpec = {
+  name: 'activate',
+  summary: 'activate a customer (PENDING or SUSPENDED → ACTIVE: broadcasts and campaigns reach them; the first activation sends the welcome)',
+  service: 'customer',
+  positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
+  async run({ args, clients }) {
+    const key = idOrPhone(args.positional(0));
+    // ActivateCustomer takes an id: a phone is looked up first (NOT_FOUND when nobody has it).
+    const id = key.id || (await callUnary(clients.customer, 'getCustomer', key)).customer!.id;
+    const res = await callUnary(clients.customer, 'activateCustomer', { customerId: id, actor: undefined });
+    return { json: customerv1.ActivateCustomerResponse.toJSON(res), text: customerRecord(res.customer) };
+  },
+};
+
 /** `notifyctl customers …`. */
 export const customersGroup: CommandGroup = {
   name: 'customers',
   aliases: ['customer'],
-  summary: 'register, show and list customers; opt phones out and in (customer service)',
-  commands: [register, getCustomer, listCustomers, optOut, optIn],
+  summary: 'register, activate, show and list customers; opt phones out and in (customer service)',
+  commands: [register, activate, getCustomer, listCustomers, optOut, optIn],
 };
 
 const ROLE_ALIASES = { cs: commonv1.Role.ROLE_CUSTOMER_SERVICE, tech: commonv1.Role.ROLE_TECHNICIAN };
+
+/** A staff member's role from `--role`: a staff role or an alias (`service` is a key's role, not a person's: UsageError). */
+function staffRoleOf(text: string): commonv1.Role {
+  const role = parseEnum(commonv1.Role, 'ROLE_', 'role', text, ROLE_ALIASES);
+  if (role === commonv1.Role.ROLE_SERVICE) throw new UsageError('--role: service is the role of an API key, not of a staff member (admin, manager, supervisor, noc, customer_service, technician)');
+  return role;
+}
 
 const createStaff: CommandSpec = {
   name: 'create',
@@ -167,13 +188,13 @@ const createStaff: CommandSpec = {
     name: { type: 'string', required: true, valueName: 'text', description: 'full name' },
     phone: { type: 'string', required: true, valueName: 'phone', description: 'any common form; normalized by the service' },
     role: { type: 'string', required: true, valueName: 'role', description: 'admin, manager, supervisor, noc, customer_service, technician' },
-    zone: { type: 'string', multiple: true, valueName: 'slug', description: 'work zone(s) (repeat or comma-separate)' },
+    zone: { type: 'string', multiple: true, valueName: 'slug', description: 'work zone(s) (repeat or comma-separate); none = every zone (a technician then gets the job offers of all zones)' },
   },
   async run({ args, clients }) {
     const res = await callUnary(clients.customer, 'createStaff', {
       name: args.required('name'),
       phone: args.required('phone'),
-      role: parseEnum(commonv1.Role, 'ROLE_', 'role', args.required('role'), ROLE_ALIASES),
+      role: staffRoleOf(args.required('role')),
       workZones: args.list('zone'),
     });
     return { json: customerv1.CreateStaffResponse.toJSON(res), text: staffRecord(res.staff) };
@@ -216,11 +237,62 @@ const listStaff: CommandSpec = {
   },
 };
 
+const updateStaff: CommandSpec = {
+  name: 'update',
+  summary: 'change a staff member: only the flags given (e.g. --active no when they leave)',
+  service: 'customer',
+  positionals: [{ name: 'id-or-phone', description: 'staff id (UUID) or phone number' }],
+  options: {
+    name: { type: 'string', valueName: 'text', description: 'full name' },
+    phone: { type: 'string', valueName: 'phone', description: 'any common form; normalized by the service' },
+    role: { type: 'string', valueName: 'role', description: 'admin, manager, supervisor, noc, customer_service, technician' },
+    zone: { type: 'string', multiple: true, valueName: 'slug', description: 'work zone(s), replacing the current ones' },
+    'all-zones': { type: 'boolean', description: 'no work zones: every zone' },
+    active: { type: 'string', valueName: 'yes|no', description: 'no: deactivated (nothing is sent to them, no job offers); yes: active again' },
+  },
+  async run({ args, clients }) {
+    const key = idOrPhone(args.positional(0));
+    const current = (await callUnary(clients.customer, 'getStaff', key)).staff!;
+    const paths: string[] = [];
+    const staff = { ...current };
+    const name = args.string('name');
+    if (name !== undefined) {
+      staff.name = name;
+      paths.push('name');
+    }
+    const phone = args.string('phone');
+    if (phone !== undefined) {
+      staff.phone = phone;
+      paths.push('phone');
+    }
+    const role = args.string('role');
+    if (role !== undefined) {
+      staff.role = staffRoleOf(role);
+      paths.push('role');
+    }
+    const zones = args.list('zone');
+    if (zones.length > 0 && args.flag('all-zones')) throw new UsageError('--zone and --all-zones exclude each other');
+    if (zones.length > 0 || args.flag('all-zones')) {
+      staff.workZones = zones;
+      paths.push('work_zones');
+    }
+    const active = args.string('active');
+    if (active !== undefined) {
+      if (!['yes', 'no'].includes(active.toLowerCase())) throw new UsageError(`--active must be yes or no, got "${active}"`);
+      staff.active = active.toLowerCase() === 'yes';
+      paths.push('active');
+    }
+    if (paths.length === 0) throw new UsageError('nothing to change: give --name, --phone, --role, --zone / --all-zones or --active');
+    const res = await callUnary(clients.customer, 'updateStaff', { staff, updateMask: paths });
+    return { json: customerv1.UpdateStaffResponse.toJSON(res), text: staffRecord(res.staff) };
+  },
+};
+
 /** `notifyctl staff …`. */
 export const staffGroup: CommandGroup = {
   name: 'staff',
-  summary: 'add, show and list staff (customer service)',
-  commands: [createStaff, getStaff, listStaff],
+  summary: 'add, change, show and list staff (customer service)',
+  commands: [createStaff, updateStaff, getStaff, listStaff],
 };
 
 const listGroups: CommandSpec = {
@@ -256,10 +328,44 @@ const listGroups: CommandSpec = {
   },
 };
 
+const createGroup: CommandSpec = {
+  name: 'create',
+  summary: 'add a WhatsApp group (e.g. a zone\'s technicians group: job offers and SLA warnings of that zone)',
+  service: 'customer',
+  options: {
+    name: { type: 'string', required: true, valueName: 'text', description: 'e.g. "Teknisi Karawang"' },
+    'chat-id': { type: 'string', required: true, valueName: 'id', description: 'the WhatsApp group id, ending in @g.us' },
+    category: { type: 'string', required: true, valueName: 'c', description: 'technicians, supervisors, managers, noc, customer_service' },
+    zone: { type: 'string', valueName: 'slug', description: 'work zone (none: every zone)' },
+    type: { type: 'string', multiple: true, valueName: 'type', description: 'only these notification types (none: whatever routing rules send it)' },
+  },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.customer, 'createGroup', {
+      name: args.required('name'),
+      chatId: args.required('chat-id'),
+      category: parseEnum(customerv1.GroupCategory, 'GROUP_CATEGORY_', 'category', args.required('category')),
+      workZone: args.string('zone') ?? '',
+      notificationTypes: args.list('type').map((t) => parseEnum(commonv1.NotificationType, 'NOTIFICATION_TYPE_', 'type', t)),
+    });
+    const g = res.group;
+    const text = g
+      ? formatRecord([
+        ['ID', g.id],
+        ['Name', g.name],
+        ['Chat ID', g.chatId],
+        ['Category', enumLabel(customerv1.GroupCategory, 'GROUP_CATEGORY_', g.category)],
+        ['Zone', g.workZone || 'every zone'],
+        ['Types', g.notificationTypes.length > 0 ? g.notificationTypes.map(notificationTypeLabel).join(', ') : 'as routed'],
+      ])
+      : '';
+    return { json: customerv1.CreateGroupResponse.toJSON(res), text };
+  },
+};
+
 /** `notifyctl groups …`. */
 export const groupsGroup: CommandGroup = {
   name: 'groups',
   aliases: ['group'],
-  summary: 'list WhatsApp groups (customer service)',
-  commands: [listGroups],
+  summary: 'add and list WhatsApp groups (customer service)',
+  commands: [createGroup, listGroups],
 };

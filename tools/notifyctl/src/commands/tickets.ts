@@ -265,6 +265,11 @@ const escalate: CommandSpec = {
   },
 };
 
+/** A duration given in hours as an operator reads it: minutes under an hour (`25 min`), else hours (`2.5 h`). */
+export function hoursLabel(hours: number): string {
+  return hours > 0 && hours < 1 ? `${Math.round(hours * 60)} min` : `${formatNumber(hours)} h`;
+}
+
 const stats: CommandSpec = {
   name: 'stats',
   summary: 'counts, SLA compliance and technician performance over a window',
@@ -290,13 +295,19 @@ const stats: CommandSpec = {
         ['Completed', String(s.completed)],
         ['Overdue', String(s.overdue)],
         ['SLA met', `${s.slaMet} (${formatNumber(s.slaCompliancePercent)}%)`],
-        ['Mean time to resolve', `${formatNumber(s.meanTimeToResolveHours)} h`],
+        ['Mean time to resolve', hoursLabel(s.meanTimeToResolveHours)],
       ]);
       text += '\n' + formatTable(
         [{ header: 'TYPE' }, { header: 'STATUS' }, { header: 'COUNT', align: 'right' }],
         s.counts.map((c) => [typeLabel(c.type), statusLabel(c.status), String(c.count)]),
       );
       if (s.technicians.length) {
+        // Names from the customer service (best effort: an id it does not know, or the service
+        // down, shows the id).
+        const names = new Map(await Promise.all(s.technicians.map(async (t) => [
+          t.technicianId,
+          await callUnary(clients.customer, 'getStaff', { id: t.technicianId, phone: '' }).then((r) => r.staff?.name || t.technicianId, () => t.technicianId),
+        ] as const)));
         text += '\n' + formatTable(
           [
             { header: 'TECHNICIAN' },
@@ -305,7 +316,7 @@ const stats: CommandSpec = {
             { header: 'MTTR H', align: 'right' },
             { header: 'OPEN ASSIGNED', align: 'right' },
           ],
-          s.technicians.map((t) => [t.technicianId, String(t.completed), formatNumber(t.slaCompliancePercent), formatNumber(t.meanTimeToResolveHours), String(t.openAssigned)]),
+          s.technicians.map((t) => [names.get(t.technicianId) ?? t.technicianId, String(t.completed), formatNumber(t.slaCompliancePercent), formatNumber(t.meanTimeToResolveHours), String(t.openAssigned)]),
         );
       }
     }
