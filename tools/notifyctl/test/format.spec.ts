@@ -1,4 +1,5 @@
-import { commonv1 } from '@notify/proto';
+import { commonv1, gatewayv1 } from '@notify/proto';
+import { campaignOutcomeNote } from '../src/commands/jobs';
 import { hoursLabel } from '../src/commands/tickets';
 import { actorLabel } from '../src/format';
 
@@ -24,5 +25,15 @@ describe('hoursLabel (durations given in hours)', () => {
     expect(hoursLabel(1)).toBe('1 h');
     expect(hoursLabel(2.54)).toBe('2.5 h');
     expect(hoursLabel(0)).toBe('0 h');
+  });
+});
+
+describe('campaignOutcomeNote', () => {
+  const S = gatewayv1.NotificationStatus;
+  it('a note only for a broadcast resolved to nobody', () => {
+    expect(campaignOutcomeNote({ status: S.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 0, leftOut: 0 })[0]?.[1]).toMatch(/^reached nobody: .*customers activate/);
+    expect(campaignOutcomeNote({ status: S.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 3, leftOut: 0 })).toEqual([]);
+    expect(campaignOutcomeNote({ status: S.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 0, leftOut: 2 })).toEqual([]);
+    expect(campaignOutcomeNote({ status: S.NOTIFICATION_STATUS_RESOLVING, deliveriesCreated: 0, leftOut: 0 })).toEqual([]);
   });
 });

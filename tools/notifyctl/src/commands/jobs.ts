@@ -239,6 +239,7 @@ const showCampaign: CommandSpec = {
           ['Deliveries', `${n.deliveriesCreated}${outcome!.deliveriesByStatus.length ? `: ${outcome!.deliveriesByStatus.map((s) => `${enumLabel(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', s.status)} ${s.count}`).join(', ')}` : ''}`],
           ['Left out', String(n.leftOut)],
           ['Error', n.error],
+          ...campaignOutcomeNote(n),
         ])
       : outcomeLine
         ? formatRecord([['Gateway', outcomeLine]])
@@ -257,3 +258,13 @@ export const campaignsGroup: CommandGroup = {
   summary: 'schedule, cancel, list and show broadcasts (scheduler service; show asks the gateway how one went)',
   commands: [schedule, cancelCampaign, listCampaigns, showCampaign],
 };
+
+/**
+ * A `Note` row for a campaign whose broadcast reached nobody (RESOLVED, no delivery, nobody left
+ * out): the audience was empty, most often customers still PENDING (QA: 33 registered customers
+ * of a zone, "Deliveries: 0"). No row otherwise.
+ */
+export function campaignOutcomeNote(n: Pick<gatewayv1.Notification, 'status' | 'deliveriesCreated' | 'leftOut'>): Array<[string, string]> {
+  if (n.status !== gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED || n.deliveriesCreated > 0 || n.leftOut > 0) return [];
+  return [['Note', 'reached nobody: the audience had no one to notify (broadcasts reach ACTIVE customers only: notifyctl customers activate; staff and groups must be active)']];
+}
