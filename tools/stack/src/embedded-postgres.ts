@@ -135,7 +135,8 @@ function lockDataDir(dataDir: string): () => void {
   throw new Error(`could not take the lock ${file}`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` is alive (EPERM: another user's, alive). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -34,6 +34,7 @@ import { EXIT_WITH_PARENT_VAR } from '@notify/grpc-kit';
 import { checkHealth } from '@notify/testing';
 import { loadGatewayConfig } from '../../../services/gateway/src/config';
 import { apiKeysInfo, removeStackInfoFile, stackInfoFilePath, writeStackInfoFile, type StackInfoFile } from './info-file';
+import { isAlive } from './embedded-postgres';
 import { natsConsumersInUse, type ConsumerInUse } from './nats-in-use';
 import { describeStartFailure, StackStartRefusal } from './refusal';
 import {
@@ -169,16 +170,6 @@ function loopbackPort(url: string): number | undefined {
 }
 
 /** One started service process. */
-/** Whether process `pid` is alive (EPERM: another user's, alive). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Refuses (StackStartRefusal) to start a stack whose info file belongs to another one still
  * there: a running stack (its runner alive; a second runner would overwrite its stack.json, send
@@ -196,7 +187,7 @@ export function assertNoStackOn(infoFile: string): void {
     );
   }
   if (found.state === 'stale') {
-    const orphans = Object.entries(found.info.servicePids ?? {}).filter(([, pid]) => typeof pid === 'number' && alive(pid));
+    const orphans = Object.entries(found.info.servicePids ?? {}).filter(([, pid]) => typeof pid === 'number' && isAlive(pid));
     if (orphans.length > 0) {
       throw new StackStartRefusal(
         `the services of a stack killed without cleaning up still run (${orphans.map(([n, pid]) => `${n} pid ${pid}`).join(', ')}; ${infoFile} is left from runner pid ${found.pid}); ` +
