@@ -7,9 +7,10 @@
  *   phones), creates none, and Karawang keeps exactly its two technicians; staff an earlier demo
  *   version left with other phones are reused or deactivated.
  * - The rate limit: the seeds' customer got 3 messages in the first run (registration,
- *   welcome, TIKET GANGGUAN DITERIMA), so the second run's are DEFERRED; the step fails at
- *   once, naming the limit, when the slot frees and RECIPIENT_RATE_LIMIT=0, instead of
- *   waiting for its timeout.
+ *   welcome, TIKET GANGGUAN DITERIMA), and the second run's ticket messages still go: a
+ *   ticket's own messages are neither held back nor counted by the per-recipient rate limit
+ *   (the demo's explanation of a message the limit holds back, `rateLimitHold`, is unit-tested
+ *   in scenario.spec.ts).
  */
 // The story needs the real services, which tools/stack composes in one process: this test
 // fixture crosses the project boundary on purpose (the demo's own code never imports tools/stack).
@@ -23,7 +24,7 @@ import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, customerv1 } from '@notify/proto';
 import { createTestSchema, type TestSchema } from '@notify/testing';
-import { DEMO_STAFF, playScenario, ScenarioError, toE164, type ScenarioOptions } from './scenario';
+import { DEMO_STAFF, playScenario, toE164, type ScenarioOptions } from './scenario';
 
 const ADMIN_KEY = 'demo-it-admin-key-000001';
 const SERVICE_KEY = 'demo-it-service-key-0001';
@@ -111,20 +112,14 @@ describe('npm run demo, run twice against one stack', () => {
     expect(offers.sort()).toEqual([...d.technicians.karawang.map((t) => t.phone), d.groups.karawang.chatId].sort());
   }, 60_000);
 
-  it('second run: reuses every staff member and group (creates none) and fails at once, explaining the rate limit, when the customer\'s messages are DEFERRED', async () => {
+  it('second run: reuses every staff member and group (creates none); the ticket\'s messages go although the customer\'s number is past the rate limit', async () => {
     const staffBefore = [...(await staffOf('karawang')), ...(await staffOf('bekasi'))].map((s) => s.id).sort();
     let notes: string[] = [];
-    const startedAt = Date.now();
-    const err = await playScenario({ ...target, lastStep: 2, onStep: (s) => (s.step === 1 ? (notes = s.notes) : undefined) }).catch((e: unknown) => e);
-    const elapsed = Date.now() - startedAt;
-    expect(err).toBeInstanceOf(ScenarioError);
-    const message = (err as Error).message;
-    expect(message).not.toContain('\n');
-    expect(message).toMatch(
-      /^step 2: the gateway's per-recipient rate limit holds back TIKET GANGGUAN DITERIMA to the customer \(Budi Santoso 6282291921583\): that number already got 3 message\(s\) within 1 h \(RECIPIENT_RATE_LIMIT=3 per 1 h\), so delivery [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} is DEFERRED until \d{4}-\d\d-\d\dT[\d:.]+Z \(in \d+ min\)\..* restart the stack with RECIPIENT_RATE_LIMIT=0 /,
-    );
-    // At once: well before the step's 20 s timeout.
-    expect(elapsed).toBeLessThan(12_000);
+    const second = await playScenario({ ...target, lastStep: 2, onStep: (s) => (s.step === 1 ? (notes = s.notes) : undefined) });
+    // The seeds' customer got 3 messages in the first run (RECIPIENT_RATE_LIMIT=3 an hour): this
+    // run's TIKET GANGGUAN DITERIMA still arrives, not DEFERRED for an hour.
+    const received = second.steps[1]!.messages.filter((m) => m.to === first.directory.customer.phone).map((m) => m.text.split('\n')[0]);
+    expect(received.some((line) => line.includes('TIKET GANGGUAN DITERIMA'))).toBe(true);
     // The same directory: nothing created, the same groups.
     expect(notes.join('\n')).not.toContain('created:');
     expect(notes.join('\n')).toContain('group Teknisi Karawang exists');

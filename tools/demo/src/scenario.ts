@@ -46,9 +46,9 @@ export const SEED_CUSTOMER_E164 = '6282291921583';
  *
  * Earlier versions gave the staff new random phones on every run. Nothing in the story needs
  * that, and what it avoided is handled otherwise:
- * - the gateway's per-recipient rate limit (default 10 an hour), which the same phones reach
- *   after a few runs within the hour — as the seeds' customer 082291921583, which must stay the
- *   same, does anyway: `npm start` runs without the limit unless RECIPIENT_RATE_LIMIT is set, and
+ * - the gateway's per-recipient rate limit (default 10 an hour; a ticket's own messages are
+ *   exempt), which the same phones can reach after a few runs within the hour — as the seeds'
+ *   customer 082291921583, which must stay the same, does anyway: `npm start` runs without the limit unless RECIPIENT_RATE_LIMIT is set, and
  *   when a stack has one and holds a message back, the step fails at once saying so (see
  *   ScenarioRun.rateLimited) instead of waiting for its timeout;
  * - messages of an earlier run still arriving (e.g. released by that limit): a step's expected
