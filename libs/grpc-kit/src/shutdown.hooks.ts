@@ -85,7 +85,11 @@ export function installShutdown(
   // and the service shuts down like on SIGTERM instead of running on orphaned. The channel itself
   // keeps nothing alive.
   const onParentGone = (): void => {
-    if (!running) void run('parent process exited');
+    if (running) return;
+    // Said once, so a service that stops right after it started (NOTIFY_EXIT_WITH_PARENT=1 set
+    // where no parent gave it a channel, e.g. copied into a container's environment) says why.
+    logger.warn({ variable: EXIT_WITH_PARENT_VAR }, 'the parent process that started this service is gone (or never gave it a channel): shutting down');
+    void run('parent process exited');
   };
   const watchParent = options.watchParent ?? process.env[EXIT_WITH_PARENT_VAR] === '1';
   if (watchParent) {

@@ -26,7 +26,7 @@
  * ports); any credential set = real providers, the environment's variables as they are.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { inspectStackInfoFile, SERVICE_PORTS, type Env, type ServiceName } from '@notify/config';
@@ -169,7 +169,6 @@ function loopbackPort(url: string): number | undefined {
   return Number(u.port || 80);
 }
 
-/** One started service process. */
 /**
  * Refuses (StackStartRefusal) to start a stack whose info file belongs to another one still
  * there: a running stack (its runner alive; a second runner would overwrite its stack.json, send
@@ -180,20 +179,36 @@ function loopbackPort(url: string): number | undefined {
  */
 export function assertNoStackOn(infoFile: string): void {
   const found = inspectStackInfoFile(infoFile);
-  if (found.state === 'running') {
+  // A pid alone is not proof (a stale file after a reboot or a container restart names pids that
+  // another process, even this runner, may have now): the process must run the runner / service.
+  if (found.state === 'running' && found.info.pid !== process.pid && runsCommand(found.info.pid, 'tools/stack/bin/stack.js') !== false) {
     throw new StackStartRefusal(
       `a stack is already running with ${infoFile} (${found.info.runner}, pid ${found.info.pid}, started ${found.info.startedAt}); ` +
         `stop it (kill ${found.info.pid}), or give this one its own NOTIFY_DATA_DIR (or STACK_INFO_FILE), NATS_NAMESPACE and database`,
     );
   }
-  if (found.state === 'stale') {
-    const orphans = Object.entries(found.info.servicePids ?? {}).filter(([, pid]) => typeof pid === 'number' && isAlive(pid));
+  if (found.state === 'stale' || (found.state === 'running' && (found.info.pid === process.pid || runsCommand(found.info.pid, 'tools/stack/bin/stack.js') === false))) {
+    const orphans = Object.entries(found.info.servicePids ?? {}).filter(
+      ([name, pid]) => typeof pid === 'number' && pid !== process.pid && isAlive(pid) && runsCommand(pid, `services/${name}/`) !== false,
+    );
     if (orphans.length > 0) {
       throw new StackStartRefusal(
-        `the services of a stack killed without cleaning up still run (${orphans.map(([n, pid]) => `${n} pid ${pid}`).join(', ')}; ${infoFile} is left from runner pid ${found.pid}); ` +
-          `stop them first: kill ${orphans.map(([, pid]) => pid).join(' ')}`,
+        `the services of a stack killed without cleaning up still run (${orphans.map(([n, pid]) => `${n} pid ${pid}`).join(', ')}; ${infoFile} is left from runner pid ${found.info.pid}); ` +
+          `they shut down by themselves within seconds of their runner's end: wait, or stop them: kill ${orphans.map(([, pid]) => pid).join(' ')}`,
       );
     }
+  }
+}
+
+/**
+ * Whether process `pid`'s command line contains `marker` (Linux /proc); undefined when it cannot
+ * be read (another OS, or the process is gone): the caller then goes by the pid alone.
+ */
+function runsCommand(pid: number, marker: string): boolean | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(marker);
+  } catch {
+    return undefined;
   }
 }
 
@@ -205,6 +220,7 @@ export function natsInUse(busy: readonly ConsumerInUse[], ns: string | undefined
   );
 }
 
+/** One started service process. */
 interface Running {
   readonly name: ServiceName;
   readonly child: ChildProcess;

@@ -421,19 +421,26 @@ describe('npm run start:services: the runner killed (SIGKILL)', () => {
   }, 120_000);
 
   it('a stack.json left by a killed runner whose services still run: the next start is refused, naming their pids', () => {
-    // A stand-in for an orphaned service: a live process named in servicePids of a runner that is gone.
-    const orphan = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    // A stand-in for an orphaned service: a live process running `services/gateway/…`, named in
+    // servicePids of a runner that is gone; and a live process that is no service (a reused pid).
+    const orphan = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'services/gateway/src/main.ts'], { stdio: 'ignore' });
+    const unrelated = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const infoFile = path.join(dataDir, 'stack.json');
     try {
-      writeFileSync(infoFile, JSON.stringify({ pid: Number(gone.stdout), runner: 'start:services', startedAt: new Date().toISOString(), servicePids: { gateway: orphan.pid } }));
+      writeFileSync(infoFile, JSON.stringify({ pid: Number(gone.stdout), runner: 'start:services', startedAt: new Date().toISOString(), servicePids: { gateway: orphan.pid, ticket: unrelated.pid } }));
       const run = runStartServices(twoServiceEnv(prefix, nats, dataDir) as Record<string, string>);
       expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({
         status: 1,
-        stderr: `start:services: the services of a stack killed without cleaning up still run (gateway pid ${orphan.pid}; ${infoFile} is left from runner pid ${gone.stdout}); stop them first: kill ${orphan.pid}`,
+        stderr: `start:services: the services of a stack killed without cleaning up still run (gateway pid ${orphan.pid}; ${infoFile} is left from runner pid ${gone.stdout}); ` +
+          `they shut down by themselves within seconds of their runner's end: wait, or stop them: kill ${orphan.pid}`,
       });
+      // A stack.json whose runner pid now belongs to an unrelated process is stale, not a running stack.
+      writeFileSync(infoFile, JSON.stringify({ pid: unrelated.pid, runner: 'start:services', startedAt: new Date().toISOString(), servicePids: { gateway: orphan.pid } }));
+      expect(runStartServices(twoServiceEnv(prefix, nats, dataDir) as Record<string, string>).stderr).toMatch(/^start:services: the services of a stack killed without cleaning up still run \(gateway pid/);
     } finally {
       orphan.kill('SIGKILL');
+      unrelated.kill('SIGKILL');
       rmSync(infoFile, { force: true });
     }
   });

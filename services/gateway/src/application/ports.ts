@@ -181,9 +181,11 @@ export interface DeliveryStore {
    * Records a ticket event's supersessions (each with the reason its withdrawn deliveries get) and
    * withdraws the ticket's deliveries they match that are waiting (QUEUED, DEFERRED, FAILED):
    * CANCELLED, a `failed` event each (status CANCELLED). A row being claimed meanwhile is waited
-   * for and left alone once it is SENDING. Resolves with the deliveries withdrawn.
+   * for and left alone once it is SENDING. `assignedTo`: the technician the ticket is now assigned
+   * to, whose own STAFF supersession of this ticket (an earlier reassignment away from them) is
+   * dropped. Resolves with the deliveries withdrawn.
    */
-  supersede(ticketId: string, marks: ReadonlyArray<Supersession & { reason: string }>, now: Date): Promise<DeliveryRecord[]>;
+  supersede(ticketId: string, marks: ReadonlyArray<Supersession & { reason: string }>, now: Date, opts?: { assignedTo?: string }): Promise<DeliveryRecord[]>;
   /**
    * Of rows just claimed (SENDING), withdraws (CANCELLED) those a recorded supersession of their
    * ticket matches, instead of sending them; resolves with their ids.

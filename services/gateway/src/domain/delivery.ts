@@ -148,9 +148,16 @@ export const RATE_LIMIT_EXEMPT_TYPES: ReadonlySet<string> = new Set([
   'TICKET_CREATED', 'TICKET_ASSIGNED', 'TICKET_STARTED', 'TICKET_COMPLETED', 'TICKET_CANCELLED', 'TICKET_ESCALATED', 'SLA_WARNING', 'TECHNICIAN_JOB_OFFER',
 ]);
 
-/** True when the rate limit does not apply to (nor count) this delivery: see {@link RATE_LIMIT_EXEMPT_TYPES}. */
-export function isRateLimitExempt(d: { notificationType: string; idempotencyKey: string }): boolean {
-  return RATE_LIMIT_EXEMPT_TYPES.has(d.notificationType) && !d.idempotencyKey.startsWith(REPLY_KEY_PREFIX);
+/**
+ * True when the rate limit does not apply to (nor count) this delivery: a message about a ticket
+ * (ticket id set) of a {@link RATE_LIMIT_EXEMPT_TYPES} type, not a reply-flow answer. A Notify of
+ * such a type without a ticket is limited like any API message. Note: in a mass outage (a fiber
+ * cut, hundreds of tickets in a zone) every job offer still goes to the zone's technicians and
+ * group at once; provider pacing (`<PROVIDER>_RATE_PER_SECOND`) is what keeps a WhatsApp
+ * number's sending rate within its provider's limits then.
+ */
+export function isRateLimitExempt(d: { notificationType: string; idempotencyKey: string; ticketId: string | null }): boolean {
+  return d.ticketId !== null && RATE_LIMIT_EXEMPT_TYPES.has(d.notificationType) && !d.idempotencyKey.startsWith(REPLY_KEY_PREFIX);
 }
 
 /**

@@ -55,10 +55,10 @@ describe('dispatcher: a ticket\'s messages to one recipient go in the order they
     };
     return (await store.insertFinalPage(notification.id, [row], 0, now)).deliveries[0]!;
   }
-  function start(): Dispatcher {
+  function start(o: { store?: PgDeliveryStore; rateLimit?: number } = {}): Dispatcher {
     const d = new Dispatcher({
-      store, channels: { WHATSAPP: chain }, wake: { wait: (ms) => new Promise((r) => setTimeout(r, ms)), poke: () => undefined }, logger, clock: () => new Date(),
-      workers: 8, batchSize: 8, pollMs: 100, leaseMs: 30_000, maxRounds: 3, backoff: () => 1000, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0,
+      store: o.store ?? store, channels: { WHATSAPP: chain }, wake: { wait: (ms) => new Promise((r) => setTimeout(r, ms)), poke: () => undefined }, logger, clock: () => new Date(),
+      workers: 8, batchSize: 8, pollMs: 100, leaseMs: 30_000, maxRounds: 3, backoff: () => 1000, smsFallbackPriorities: [], rateLimit: o.rateLimit ?? 0, rateWindowMs: 3_600_000,
       costs: {},
     });
     running.push(d);
@@ -110,6 +110,48 @@ describe('dispatcher: a ticket\'s messages to one recipient go in the order they
     expect(texts.indexOf('reply answer')).toBeLessThan(texts.indexOf('older, failed'));
     expect(texts.indexOf('older, failed')).toBeLessThan(texts.indexOf('newer, normal'));
     for (const d of [older, newer, urgent, answer]) expect((await store.delivery(d.id))!.status).toBe('SENT');
+  });
+
+  it('a job offer back from a failed round after its ticket was taken is withdrawn at its claim, not sent; when that check fails the row is sent, not stranded', async () => {
+    const to = phone();
+    const ticket = randomUUID();
+    const offer = await queue(to, ticket, 'offer of a taken ticket', 'NORMAL', null, 'TECHNICIAN_JOB_OFFER');
+    const s = `"${schema.pg.schema}".deliveries`;
+    // Being sent when the ticket was taken (left alone then), its round then failed: FAILED, due now.
+    await schema.ds.query(`UPDATE ${s} SET status = 'SENDING', lease_until = now() + interval '1 minute' WHERE id = $1`, [offer.id]);
+    await store.supersede(ticket, [{ kind: 'JOB_OFFERS', staffId: '', reason: 'withdrawn unsent: ticket GGN-X was assigned (ticket.assigned e-9)' }], new Date());
+    await schema.ds.query(`UPDATE ${s} SET status = 'FAILED', lease_until = NULL, rounds = 1, due_at = now() WHERE id = $1`, [offer.id]);
+    start();
+    await waitFor(async () => ((await store.delivery(offer.id))!.status === 'CANCELLED' ? true : null), { timeoutMs: 15_000, description: 'the offer withdrawn at its claim' });
+    expect((await store.delivery(offer.id))!.lastError).toBe('withdrawn unsent: ticket GGN-X was assigned (ticket.assigned e-9)');
+    expect(textsTo(to)).toEqual([]);
+    for (const d of running.splice(0)) await d.stop();
+
+    // The stale check failing (the database): the claimed rows are sent (as before the ticket moved on), not left SENDING to expire as "possibly sent".
+    const other = await queue(to, randomUUID(), 'sent despite the failed check');
+    const failing = new Proxy(store, {
+      get: (target, prop, receiver) =>
+        prop === 'withdrawSuperseded' ? () => Promise.reject(new Error('connect ECONNREFUSED')) : (Reflect.get(target, prop, receiver) as unknown),
+    });
+    start({ store: failing });
+    await waitFor(async () => ((await store.delivery(other.id))!.status === 'SENT' ? true : null), { timeoutMs: 15_000, description: 'the row sent despite the failed check' });
+    expect(textsTo(to)).toEqual(['sent despite the failed check']);
+  });
+
+  it('the per-recipient rate limit (1 an hour here) neither holds back nor counts a ticket\'s own messages; an API message without a ticket is limited', async () => {
+    const to = phone();
+    // The API messages first (due first): one uses up the limit before the ticket messages come.
+    const welcome = await queue(to, null, 'welcome', 'NORMAL', null, 'WELCOME');
+    const promo = await queue(to, null, 'promotion', 'NORMAL', null, 'PROMOTION');
+    const tickets = [await queue(to, randomUUID(), 'ticket A created'), await queue(to, randomUUID(), 'ticket B created'), await queue(to, randomUUID(), 'ticket C created')];
+    start({ rateLimit: 1 });
+    await waitFor(() => (textsTo(to).length >= 4 ? true : null), { timeoutMs: 15_000, description: 'the three ticket messages and one API message' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(textsTo(to).filter((t) => t.startsWith('ticket ')).sort()).toEqual(['ticket A created', 'ticket B created', 'ticket C created']);
+    for (const t of tickets) expect((await store.delivery(t.id))!.status).toBe('SENT');
+    const api = [(await store.delivery(welcome.id))!, (await store.delivery(promo.id))!];
+    expect(api.map((d) => d.status).sort()).toEqual(['DEFERRED', 'SENT']);
+    expect(api.find((d) => d.status === 'DEFERRED')!.deferredReason).toBe('recipient rate limit');
   });
 
   it('an SLA warning or an escalation (HIGH) is not deferred by quiet hours: its deadline does not wait; a HIGH ticket message is', async () => {

@@ -63,7 +63,7 @@ describe('gatewayEventHandler: what a ticket event makes stale is recorded befor
     expect(steps).toEqual(['supersede ticket.assigned', 'ingest TICKET_ASSIGNED']);
     expect(changes).toEqual([{
       eventKey: 'ticket.assigned', eventId: '00000000-0000-4000-8000-0000000000a1', ticketId: '00000000-0000-4000-8000-0000000000b1',
-      ticketNumber: 'GGN-20261207-0009', previousTechnicianId: 'tech-old',
+      ticketNumber: 'GGN-20261207-0009', previousTechnicianId: 'tech-old', technicianId: 'tech-new',
     }]);
   });
 

@@ -204,6 +204,30 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     await expect(store.withdrawSuperseded(claimed, at(61_000))).resolves.toEqual(new Set());
   });
 
+  it('the same reassignment event handled again does not withdraw what it created since; a ticket assigned back clears the record; a late SLA warning to the previous technician is stale', async () => {
+    const ticket = randomUUID();
+    const [a, b] = [randomUUID(), randomUUID()];
+    const reasonA = 'withdrawn unsent: ticket GGN-20261207-0006 was reassigned to another technician (ticket.assigned e-a)';
+    await store.supersede(ticket, [mark('JOB_OFFERS', 'offers'), mark('STAFF', reasonA, a)], at(80_000), { assignedTo: b });
+    // The notice to A ("TIKET DIALIHKAN"), created by that event's ingest just after.
+    const ids = await seed(ticket, [{ name: 'notice to A', type: 'TICKET_ASSIGNED', templateKey: 'technician.ticket_reassigned', status: 'DEFERRED', recipientId: a }]);
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET created_at = $2 WHERE id = $1`, [ids.get('notice to A'), at(80_050)]);
+    // The event redelivered 30 s later: nothing is withdrawn, the record keeps its time.
+    await expect(store.supersede(ticket, [mark('JOB_OFFERS', 'offers'), mark('STAFF', reasonA, a)], at(110_000), { assignedTo: b })).resolves.toEqual([]);
+    expect((await statusOf(ids.get('notice to A')!)).status).toBe('DEFERRED');
+    // An SLA warning the scheduler made while A held the ticket, ingested after the reassignment: stale whenever created.
+    const late = await seed(ticket, [{ name: 'late warning to A', type: 'SLA_WARNING', templateKey: 'sla.warning', status: 'QUEUED', recipientId: a }]);
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET created_at = $2 WHERE id = $1`, [late.get('late warning to A'), at(120_000)]);
+    let claimed = (await store.claimDue(at(121_000), 50, 60_000, async () => null)).filter((d) => d.ticketId === ticket);
+    expect(await store.withdrawSuperseded(claimed, at(121_000))).toEqual(new Set([late.get('late warning to A')]));
+    // Assigned back to A (B → A): A's record is dropped, so A's new SLA warning goes.
+    await store.supersede(ticket, [mark('JOB_OFFERS', 'offers'), mark('STAFF', 'withdrawn unsent: … (ticket.assigned e-b)', b)], at(130_000), { assignedTo: a });
+    const back = await seed(ticket, [{ name: 'warning to A again', type: 'SLA_WARNING', templateKey: 'sla.warning', status: 'QUEUED', recipientId: a }]);
+    claimed = (await store.claimDue(at(131_000), 50, 60_000, async () => null)).filter((d) => d.id === back.get('warning to A again'));
+    expect(claimed).toHaveLength(1);
+    await expect(store.withdrawSuperseded(claimed, at(131_000))).resolves.toEqual(new Set());
+  });
+
   it('RetryDelivery refuses a DEAD job offer of a ticket taken since (it would be sent again), naming why', async () => {
     const ticket = randomUUID();
     const ids = await seed(ticket, [{ name: 'offer dead', type: 'TICKET_CREATED', templateKey: 'technician.job_offer', status: 'QUEUED' }]);

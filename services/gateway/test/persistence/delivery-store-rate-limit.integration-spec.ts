@@ -36,13 +36,13 @@ describe('PgDeliveryStore claim with the per-recipient rate limit (Postgres)', (
   });
 
   /** `n` deliveries to `to`, each its own notification (as n separate events would be), due at t0. */
-  async function queue(to: string, n: number, priority: Priority = 'NORMAL', type = 'WELCOME', keyPrefix = ''): Promise<void> {
+  async function queue(to: string, n: number, priority: Priority = 'NORMAL', type = 'WELCOME', keyPrefix = '', ticketId: string | null = null): Promise<void> {
     for (let i = 0; i < n; i++) {
       const { notification } = await store.createNotification({
-        source: 'NOTIFY', idempotencyKey: `${keyPrefix}${randomUUID()}`, notificationType: type, priority, templateKey: '', ticketId: null, actor: null, variables: null, request: null,
+        source: 'NOTIFY', idempotencyKey: `${keyPrefix}${randomUUID()}`, notificationType: type, priority, templateKey: '', ticketId, actor: null, variables: null, request: null,
       }, t0);
       const row: NewDelivery = {
-        idempotencyKey: `${keyPrefix}${notification.id}|${to}`, notificationType: type, ticketId: null, sourceEventId: null, recipient: to, recipientKind: 'CUSTOMER',
+        idempotencyKey: `${keyPrefix}${notification.id}|${to}`, notificationType: type, ticketId, sourceEventId: null, recipient: to, recipientKind: 'CUSTOMER',
         recipientId: null, recipientName: 'Sari', channel: 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
         body: `halo ${i}`, fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
       };
@@ -97,18 +97,20 @@ describe('PgDeliveryStore claim with the per-recipient rate limit (Postgres)', (
   it('neither holds back nor counts a ticket\'s own messages (job offers, lifecycle); the reply flow\'s answers are limited like bulk ones', async () => {
     const tech = phone();
     const sent = async () => ds.query(`UPDATE "${pg.schema}".deliveries SET status = 'SENT', sent_at = $2, lease_until = NULL WHERE recipient = $1 AND status = 'SENDING'`, [tech, t0]);
-    await queue(tech, 6, 'NORMAL', 'TICKET_CREATED'); // six job offers in a busy hour
-    await queue(tech, 2, 'NORMAL', 'TECHNICIAN_JOB_OFFER');
+    // Six job offers of six tickets in a busy hour, and two sent through Notify naming a ticket.
+    for (let i = 0; i < 6; i++) await queue(tech, 1, 'NORMAL', 'TICKET_CREATED', '', randomUUID());
+    for (let i = 0; i < 2; i++) await queue(tech, 1, 'NORMAL', 'TECHNICIAN_JOB_OFFER', '', randomUUID());
     expect(await claim(at(0), 3)).toHaveLength(8);
     await sent();
     await queue(tech, 3, 'NORMAL', 'WELCOME'); // not held back by the eight above: they do not count
     expect(await claim(at(1), 3)).toHaveLength(3);
     await sent();
-    await queue(tech, 2, 'HIGH', 'TECHNICIAN_JOB_OFFER', 'reply:fonnte:'); // help answers: the limit (3) is used up
+    for (let i = 0; i < 2; i++) await queue(tech, 1, 'HIGH', 'TECHNICIAN_JOB_OFFER', 'reply:fonnte:', randomUUID()); // help answers: the limit (3) is used up
+    await queue(tech, 1, 'NORMAL', 'TECHNICIAN_JOB_OFFER'); // a Notify of that type about no ticket: limited too
     expect(await claim(at(2), 3)).toHaveLength(0);
-    await queue(tech, 1, 'NORMAL', 'TICKET_ASSIGNED'); // the ticket's story still goes
+    await queue(tech, 1, 'NORMAL', 'TICKET_ASSIGNED', '', randomUUID()); // the ticket's story still goes
     expect((await claim(at(3), 3)).map((d) => d.notificationType)).toEqual(['TICKET_ASSIGNED']);
-    expect((await statuses(tech)).filter((r) => r.status === 'DEFERRED')).toHaveLength(2);
+    expect((await statuses(tech)).filter((r) => r.status === 'DEFERRED')).toHaveLength(3);
   });
 
   it('does not count other recipients, and lets everything through with no limit', async () => {

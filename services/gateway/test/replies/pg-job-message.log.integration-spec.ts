@@ -19,7 +19,7 @@ describe('PgJobMessageLog (deliveries as the job message log)', () => {
   });
 
   /** One delivery row (with its notification) as the pipeline or the reply flow writes it. */
-  const row = async (r: { key?: string; type: string; ticketId: string | null; to: string; sentMin: number | null; createdMin?: number }) => {
+  const row = async (r: { key?: string; type: string; ticketId: string | null; to: string; sentMin: number | null; createdMin?: number; templateKey?: string }) => {
     const s = `"${db.pg.schema}"`;
     const notification = randomUUID();
     const key = r.key ?? `evt-${randomUUID()}`;
@@ -29,9 +29,9 @@ describe('PgJobMessageLog (deliveries as the job message log)', () => {
       [notification, key, r.type, created],
     );
     await db.ds.query(
-      `INSERT INTO ${s}.deliveries (id, notification_id, idempotency_key, notification_type, ticket_id, recipient, recipient_kind, channel, priority, body, status, due_at, created_at, updated_at, sent_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'STAFF', 'WHATSAPP', 'NORMAL', 'text', $7, $8, $8, $8, $9)`,
-      [randomUUID(), notification, `${key}|${r.to}|WHATSAPP`, r.type, r.ticketId, r.to, r.sentMin === null ? 'QUEUED' : 'SENT', created, r.sentMin === null ? null : at(r.sentMin)],
+      `INSERT INTO ${s}.deliveries (id, notification_id, idempotency_key, notification_type, ticket_id, recipient, recipient_kind, channel, priority, body, status, due_at, created_at, updated_at, sent_at, template_key)
+       VALUES ($1, $2, $3, $4, $5, $6, 'STAFF', 'WHATSAPP', 'NORMAL', 'text', $7, $8, $8, $8, $9, $10)`,
+      [randomUUID(), notification, `${key}|${r.to}|WHATSAPP`, r.type, r.ticketId, r.to, r.sentMin === null ? 'QUEUED' : 'SENT', created, r.sentMin === null ? null : at(r.sentMin), r.templateKey ?? ''],
     );
   };
 
@@ -57,6 +57,13 @@ describe('PgJobMessageLog (deliveries as the job message log)', () => {
     // An answer carries the ticket it is about (listed with it) but is never itself the job message a "1" answers.
     await row({ key: 'reply:fonnte:4711', type: 'TECHNICIAN_JOB_OFFER', ticketId: 'ticket-y', to: phone, sentMin: 12 });
     expect(await log.latest(phone, phone)).toEqual({ ticketId: 'ticket-x', sentAt: at(10), answeredSince: true });
+  });
+
+  it('the notice of a ticket reassigned away ("TIKET DIALIHKAN") is not a job message: a "1" after it answers the message before', async () => {
+    const phone = '6281600000003';
+    await row({ type: 'TICKET_ASSIGNED', ticketId: 'own-ticket', to: phone, sentMin: 20, templateKey: 'technician.ticket_assigned' });
+    await row({ type: 'TICKET_ASSIGNED', ticketId: 'lost-ticket', to: phone, sentMin: 25, templateKey: 'technician.ticket_reassigned' });
+    expect(await log.latest(phone, phone)).toEqual({ ticketId: 'own-ticket', sentAt: at(20), answeredSince: false });
   });
 
   it('a group: the latest offer posted in the group, answered-since read on the member\'s phone', async () => {

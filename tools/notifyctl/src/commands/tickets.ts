@@ -313,10 +313,10 @@ const stats: CommandSpec = {
             { header: 'TECHNICIAN' },
             { header: 'COMPLETED', align: 'right' },
             { header: 'SLA %', align: 'right' },
-            { header: 'MTTR H', align: 'right' },
+            { header: 'MTTR', align: 'right' },
             { header: 'OPEN ASSIGNED', align: 'right' },
           ],
-          s.technicians.map((t) => [names.get(t.technicianId) ?? t.technicianId, String(t.completed), formatNumber(t.slaCompliancePercent), formatNumber(t.meanTimeToResolveHours), String(t.openAssigned)]),
+          s.technicians.map((t) => [names.get(t.technicianId) ?? t.technicianId, String(t.completed), formatNumber(t.slaCompliancePercent), hoursLabel(t.meanTimeToResolveHours), String(t.openAssigned)]),
         );
       }
     }

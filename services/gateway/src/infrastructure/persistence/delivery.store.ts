@@ -90,12 +90,15 @@ const ROUND_FLUSHES = 1;
  * A delivery `d` a supersession `s` of its ticket makes stale (domain SupersessionKind): JOB_OFFERS
  * = TICKET_CREATED to a staff member or a group, or TECHNICIAN_JOB_OFFER; DEADLINE_NOTICES =
  * SLA_WARNING, TICKET_ESCALATED; STAFF = anything to that staff member created before the
- * supersession. Never the reply flow's answers (`reply:` keys).
+ * supersession, and any SLA warning or escalation to them whenever created (one the scheduler
+ * produced while they still held the ticket may be ingested after the reassignment: the schedule
+ * stream is not ordered with the ticket stream). Never the reply flow's answers (`reply:` keys).
  */
 const SUPERSEDED_MATCH = `d.idempotency_key NOT LIKE '${REPLY_KEY_PREFIX}%' AND (
       (s.kind = 'JOB_OFFERS' AND ((d.notification_type = 'TICKET_CREATED' AND d.recipient_kind IN ('STAFF', 'GROUP')) OR d.notification_type = 'TECHNICIAN_JOB_OFFER'))
    OR (s.kind = 'DEADLINE_NOTICES' AND d.notification_type IN ('SLA_WARNING', 'TICKET_ESCALATED'))
-   OR (s.kind = 'STAFF' AND d.recipient_kind = 'STAFF' AND d.recipient_id = s.staff_id AND d.created_at < s.created_at))`;
+   OR (s.kind = 'STAFF' AND d.recipient_kind = 'STAFF' AND d.recipient_id = s.staff_id
+       AND (d.created_at < s.created_at OR d.notification_type IN ('SLA_WARNING', 'TICKET_ESCALATED'))))`;
 
 /** The reason of the first supersession (in `table`) of its ticket that matches delivery `d`: a scalar sub-select. */
 const supersededReason = (table: string): string =>
@@ -813,7 +816,7 @@ export class PgDeliveryStore implements DeliveryStore {
       const recentSendsOf = (d: DeliveryRecord) => async (windowMs: number): Promise<Date[]> => {
         if (!recent || recent.windowMs !== windowMs) {
           // Messages the limit does not apply to are not counted either (domain RATE_LIMIT_EXEMPT_TYPES).
-          const counted = `NOT (notification_type = ANY($5::text[]) AND idempotency_key NOT LIKE '${REPLY_KEY_PREFIX}%')`;
+          const counted = `NOT (ticket_id IS NOT NULL AND notification_type = ANY($5::text[]) AND idempotency_key NOT LIKE '${REPLY_KEY_PREFIX}%')`;
           const { rows } = await query<{ recipient: string; sent_at: Date }>(
             `SELECT recipient, sent_at FROM ${this.t.d} WHERE recipient = ANY($1) AND sent_at > $2 AND NOT (id = ANY($3::uuid[])) AND ${counted}
              UNION ALL
@@ -1246,16 +1249,23 @@ export class PgDeliveryStore implements DeliveryStore {
    * round fails). Found through the ticket index (`deliveries_ticket_idx`). Resolves with the
    * withdrawn rows (none: a no-op, e.g. the same event handled again).
    */
-  async supersede(ticketId: string, marks: ReadonlyArray<Supersession & { reason: string }>, now: Date): Promise<DeliveryRecord[]> {
-    if (marks.length === 0) return [];
+  async supersede(
+    ticketId: string, marks: ReadonlyArray<Supersession & { reason: string }>, now: Date, opts: { assignedTo?: string } = {},
+  ): Promise<DeliveryRecord[]> {
+    if (marks.length === 0 && !opts.assignedTo) return [];
     return this.tx(async (m, changes) => {
+      // The technician the ticket is now assigned to is no longer one it was taken from (A → B → A).
+      if (opts.assignedTo) await this.q(m, `DELETE FROM ${this.t.s} WHERE ticket_id = $1 AND kind = 'STAFF' AND staff_id = $2`, [ticketId, opts.assignedTo]);
+      if (marks.length === 0) return [];
+      // A STAFF record moves to `now` for a NEW event only (its reason names the event): the same
+      // event handled again (a redelivery) must not make the messages it created since stale.
       await this.q(
         m,
         `INSERT INTO ${this.t.s} AS s (ticket_id, kind, staff_id, reason, created_at)
          SELECT $1, k, st, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS v(k, st, r)
          ON CONFLICT (ticket_id, kind, staff_id) DO UPDATE
-           SET created_at = CASE WHEN s.kind = 'STAFF' THEN EXCLUDED.created_at ELSE s.created_at END,
-               reason = CASE WHEN s.kind = 'STAFF' THEN EXCLUDED.reason ELSE s.reason END`,
+           SET created_at = EXCLUDED.created_at, reason = EXCLUDED.reason
+         WHERE s.kind = 'STAFF' AND s.reason <> EXCLUDED.reason`,
         [ticketId, marks.map((x) => x.kind), marks.map((x) => x.staffId), marks.map((x) => x.reason), now],
       );
       const rows = await this.q<DeliveryRow & { previous_status: DeliveryStatus }>(
@@ -1284,7 +1294,9 @@ export class PgDeliveryStore implements DeliveryStore {
    * resolved, another replica), an SLA warning ingested after the ticket was closed, a re-driven
    * one. One read (claimed rows joined with their tickets' supersessions) and, only when it finds
    * one, the transaction that withdraws them; no statement at all when no claimed row has a
-   * ticket. Resolves with the ids withdrawn.
+   * ticket. Resolves with the ids withdrawn. Race: a supersede that waited for this claim's
+   * row locks commits just after the claim; when this read comes first, that row is sent (a call
+   * about to start, like one in flight, is not interrupted).
    */
   async withdrawSuperseded(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>> {
     const candidates = claimed.filter((d) => d.ticketId !== null && d.status === 'SENDING' && !d.idempotencyKey.startsWith(REPLY_KEY_PREFIX));

@@ -17,12 +17,19 @@ export const JOB_MESSAGE_TYPES: readonly string[] = [
 ];
 
 /**
+ * Templates of messages of those types that are not about a job of the recipient's: the notice
+ * to the technician a ticket was reassigned away from ("TIKET DIALIHKAN", TICKET_ASSIGNED). A "1"
+ * after it answers the message before it (their own job, or an offer), not the ticket they lost.
+ */
+export const NOT_JOB_MESSAGE_TEMPLATES: readonly string[] = ['technician.ticket_reassigned'];
+
+/**
  * The reply flow's {@link JobMessageLog} over the gateway's delivery log (`<schema>.deliveries`,
  * one row per message and recipient with its ticket, notification type and sent_at). A read
  * only; nothing is written here.
  *
  * `latest(address, phone)`: the row to `address` (the `recipient` column: E.164 digits, or a
- * group id) with a ticket, of a {@link JOB_MESSAGE_TYPES} type, not an answer of the reply flow
+ * group id) with a ticket, of a {@link JOB_MESSAGE_TYPES} type (not of a {@link NOT_JOB_MESSAGE_TEMPLATES} template), not an answer of the reply flow
  * (those carry the ticket they are about too, to be listed with it), accepted by a provider (sent_at
  * set: the technician can have seen it), latest sent_at first; `answeredSince` = a reply-flow
  * answer ({@link REPLY_KEY_PREFIX}) was accepted for `phone` after it. Both reads use the
@@ -46,10 +53,10 @@ export class PgJobMessageLog implements JobMessageLog {
                          AND r.idempotency_key LIKE $4) AS answered_since
          FROM ${this.table} d
         WHERE d.recipient = $1 AND d.sent_at IS NOT NULL AND d.ticket_id IS NOT NULL AND d.notification_type = ANY($3)
-          AND d.idempotency_key NOT LIKE $4
+          AND d.idempotency_key NOT LIKE $4 AND NOT (d.template_key = ANY($5))
         ORDER BY d.sent_at DESC, d.created_at DESC
         LIMIT 1`,
-      [address, phone, JOB_MESSAGE_TYPES, `${REPLY_KEY_PREFIX}%`],
+      [address, phone, JOB_MESSAGE_TYPES, `${REPLY_KEY_PREFIX}%`, NOT_JOB_MESSAGE_TEMPLATES],
     );
     const row = rows[0];
     return row ? { ticketId: row.ticket_id, sentAt: new Date(row.sent_at), answeredSince: row.answered_since } : null;

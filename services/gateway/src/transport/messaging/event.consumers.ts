@@ -71,10 +71,11 @@ export function gatewayEventHandler(
     const evt = decodeOnce(msg);
     try {
       if (evt.domain === 'ticket' && options.supersede) {
-        const p = evt.payload as { eventId?: string; ticket?: { id?: string; number?: string }; previousTechnicianId?: string };
+        const p = evt.payload as { eventId?: string; ticket?: { id?: string; number?: string; technicianId?: string }; previousTechnicianId?: string };
         if (p.ticket?.id) {
           await options.supersede.execute({
-            eventKey: evt.key, eventId: p.eventId ?? '', ticketId: p.ticket.id, ticketNumber: p.ticket.number ?? '', previousTechnicianId: p.previousTechnicianId ?? '',
+            eventKey: evt.key, eventId: p.eventId ?? '', ticketId: p.ticket.id, ticketNumber: p.ticket.number ?? '',
+            previousTechnicianId: p.previousTechnicianId ?? '', technicianId: p.ticket.technicianId ?? '',
           });
         }
       }
