@@ -1239,11 +1239,13 @@ export class PgDeliveryStore implements DeliveryStore {
 
   /**
    * A ticket event's supersessions (domain supersessionsOf), each with the reason its withdrawn
-   * deliveries get as last_error, in one transaction: recorded in `ticket_supersessions` (a STAFF
-   * one again moves its time to `now`: that technician's messages created until now are stale;
-   * the others keep their first record), then the ticket's deliveries they match that are
-   * waiting (WITHDRAWABLE_STATUSES) → CANCELLED, retry time and deferral cleared, a `failed`
-   * event each (ARCHITECTURE.md's five delivery subjects; status CANCELLED, no attempt). The rows
+   * deliveries get as last_error: recorded in `ticket_supersessions` (a STAFF one of a new event
+   * moves its time to `now`: that technician's messages created until now are stale; the others
+   * keep their first record), with a look at whether any delivery of the ticket waits that they
+   * make stale (one statement: the usual case ends there); if so, in one transaction, the
+   * ticket's deliveries they match that are waiting (WITHDRAWABLE_STATUSES) → CANCELLED, retry
+   * time and deferral cleared, a `failed` event each (ARCHITECTURE.md's five delivery subjects;
+   * status CANCELLED, no attempt). The rows
    * are locked without SKIP LOCKED: a row a claim is taking is waited for, and Postgres re-reads
    * it, so it is left alone once SENDING (withdrawSuperseded takes it at its next claim if its
    * round fails). Found through the ticket index (`deliveries_ticket_idx`). Resolves with the
@@ -1253,21 +1255,32 @@ export class PgDeliveryStore implements DeliveryStore {
     ticketId: string, marks: ReadonlyArray<Supersession & { reason: string }>, now: Date, opts: { assignedTo?: string } = {},
   ): Promise<DeliveryRecord[]> {
     if (marks.length === 0 && !opts.assignedTo) return [];
+    // One statement, committed on its own: drop the new technician's STAFF record (A → B → A: they
+    // are no longer one it was taken from), record the marks, and look whether any delivery of the
+    // ticket is waiting that they (or the records already there) make stale. A STAFF record moves
+    // to `now` for a NEW event only (its reason names the event): the same event handled again (a
+    // redelivery) must not make the messages it created since stale. Mostly nothing is waiting
+    // (the offers went out before the ticket was taken): then that is all. Anything that starts
+    // to wait later is caught at its claim (withdrawSuperseded), the records being committed.
+    const [probe] = await this.q<{ stale: boolean }>(
+      this.ds,
+      `WITH del AS (DELETE FROM ${this.t.s} WHERE ticket_id = $1 AND kind = 'STAFF' AND staff_id = $6),
+            ins AS (
+              INSERT INTO ${this.t.s} AS s (ticket_id, kind, staff_id, reason, created_at)
+              SELECT $1, k, st, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS v(k, st, r)
+              ON CONFLICT (ticket_id, kind, staff_id) DO UPDATE
+                SET created_at = EXCLUDED.created_at, reason = EXCLUDED.reason
+              WHERE s.kind = 'STAFF' AND s.reason <> EXCLUDED.reason)
+       SELECT EXISTS (
+         SELECT 1 FROM ${this.t.d} d
+          WHERE d.ticket_id = $1 AND d.status = ANY($7::text[])
+            AND EXISTS (SELECT 1 FROM (SELECT kind, staff_id, created_at FROM ${this.t.s} WHERE ticket_id = $1
+                                       UNION ALL SELECT k, st, $5::timestamptz FROM unnest($2::text[], $3::text[]) AS v(k, st)) s
+                         WHERE ${SUPERSEDED_MATCH})) AS stale`,
+      [ticketId, marks.map((x) => x.kind), marks.map((x) => x.staffId), marks.map((x) => x.reason), now, opts.assignedTo ?? '', WITHDRAWABLE_STATUSES],
+    );
+    if (!probe?.stale) return [];
     return this.tx(async (m, changes) => {
-      // The technician the ticket is now assigned to is no longer one it was taken from (A → B → A).
-      if (opts.assignedTo) await this.q(m, `DELETE FROM ${this.t.s} WHERE ticket_id = $1 AND kind = 'STAFF' AND staff_id = $2`, [ticketId, opts.assignedTo]);
-      if (marks.length === 0) return [];
-      // A STAFF record moves to `now` for a NEW event only (its reason names the event): the same
-      // event handled again (a redelivery) must not make the messages it created since stale.
-      await this.q(
-        m,
-        `INSERT INTO ${this.t.s} AS s (ticket_id, kind, staff_id, reason, created_at)
-         SELECT $1, k, st, r, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS v(k, st, r)
-         ON CONFLICT (ticket_id, kind, staff_id) DO UPDATE
-           SET created_at = EXCLUDED.created_at, reason = EXCLUDED.reason
-         WHERE s.kind = 'STAFF' AND s.reason <> EXCLUDED.reason`,
-        [ticketId, marks.map((x) => x.kind), marks.map((x) => x.staffId), marks.map((x) => x.reason), now],
-      );
       const rows = await this.q<DeliveryRow & { previous_status: DeliveryStatus }>(
         m,
         `WITH cur AS (
