@@ -85,7 +85,8 @@ export const QUIET_HOURS_EXEMPT_TYPES: ReadonlySet<string> = new Set(['SLA_WARNI
  * - `DEADLINE_NOTICES`: SLA_WARNING and TICKET_ESCALATED;
  * - `STAFF`: every message of the ticket to one staff member (`staffId`) created before the
  *   event, e.g. "ticket assigned to you" still waiting for quiet hours when the ticket was
- *   reassigned to someone else.
+ *   reassigned to someone else, and any SLA warning or escalation of the ticket to them (one
+ *   made while they held it may arrive later); dropped when the ticket is assigned back to them.
  * The reply flow's answers (`reply:` keys) are never withdrawn, nor is anything to a customer.
  */
 export type SupersessionKind = 'JOB_OFFERS' | 'DEADLINE_NOTICES' | 'STAFF';
