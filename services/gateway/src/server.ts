@@ -15,7 +15,7 @@ import {
 } from './application';
 import { createTechnicianReplyHandler, type ReplySender } from './application/replies';
 import type { GatewayConfig } from './config';
-import type { Channel, DeliveryChange } from './domain';
+import { REPLY_KEY_PREFIX, type Channel, type DeliveryChange } from './domain';
 import { GrpcRecipientDirectory } from './infrastructure/clients/grpc-recipient.directory';
 import { GrpcTemplateRenderer } from './infrastructure/clients/grpc-template.renderer';
 import { registerPipelineMetrics } from './infrastructure/metrics/pipeline.metrics';
@@ -24,7 +24,7 @@ import { gatewayEntities } from './infrastructure/persistence/gateway.entities';
 import { purgeOlderThan, SUPERSESSIONS_RETENTION_MS } from './infrastructure/persistence/housekeeping';
 import { gatewayMigrations } from './infrastructure/persistence/migrations';
 import { PgInboundDedupe } from './infrastructure/persistence/pg-inbound.dedupe';
-import { PgJobMessageLog, REPLY_KEY_PREFIX } from './infrastructure/persistence/pg-job-message.log';
+import { PgJobMessageLog } from './infrastructure/persistence/pg-job-message.log';
 import { PgWakeSignal } from './infrastructure/persistence/pg-wake.signal';
 import { buildProviderChains, PACING_HORIZON_MS, type ProviderChains } from './infrastructure/providers';
 import { createNotificationServiceHandler, resumeBroadcasts } from './transport/grpc/notification-service.handler';

@@ -23,11 +23,11 @@ export type NotificationStatus = 'RESOLVING' | 'RESOLVED' | 'FAILED';
 export const CLAIMABLE_STATUSES: readonly DeliveryStatus[] = ['QUEUED', 'DEFERRED', 'FAILED'];
 
 /**
- * States a ticket event withdraws a delivery from (CANCELLED) when it is handled: waiting to go.
- * A SENDING one (its provider call may be in flight) is left alone then, and withdrawn by the
- * next claim if its round fails (PgDeliveryStore.withdrawSuperseded).
+ * States a ticket event withdraws a delivery from (CANCELLED) when it is handled: waiting to go,
+ * i.e. the claimable ones. A SENDING one (its provider call may be in flight) is left alone then,
+ * and withdrawn by the next claim if its round fails (PgDeliveryStore.withdrawSuperseded).
  */
-export const WITHDRAWABLE_STATUSES: readonly DeliveryStatus[] = ['QUEUED', 'DEFERRED', 'FAILED'];
+export const WITHDRAWABLE_STATUSES: readonly DeliveryStatus[] = CLAIMABLE_STATUSES;
 
 /** States RetryDelivery accepts (delivery.proto RetryDelivery). */
 export const REDRIVABLE_STATUSES: readonly DeliveryStatus[] = ['FAILED', 'DEAD'];
@@ -67,6 +67,9 @@ export function statusAfterReceipt(current: DeliveryStatus, receipt: ReceiptKind
 /** True for priorities exempt from quiet hours and rate limits (issue 5: URGENT bypasses). */
 export const isUrgent = (p: Priority): boolean => p === 'URGENT';
 
+/** Notification types about a ticket's deadline: SLA warnings and escalations (quiet hours, supersessions). */
+export const DEADLINE_NOTICE_TYPES: readonly string[] = ['SLA_WARNING', 'TICKET_ESCALATED'];
+
 /**
  * Notification types whose message loses its point when it waits for the end of quiet hours:
  * an SLA warning ("Remaining: 1 jam 39 menit", ARCHITECTURE "warn before the deadline") and an
@@ -74,7 +77,7 @@ export const isUrgent = (p: Priority): boolean => p === 'URGENT';
  * to 13:00 for a 12:01 deadline). They bypass quiet hours whatever their priority; the
  * per-recipient rate limit still applies to the non-urgent ones.
  */
-export const QUIET_HOURS_EXEMPT_TYPES: ReadonlySet<string> = new Set(['SLA_WARNING', 'TICKET_ESCALATED']);
+export const QUIET_HOURS_EXEMPT_TYPES: ReadonlySet<string> = new Set(DEADLINE_NOTICE_TYPES);
 
 /**
  * What a ticket event makes stale among the ticket's deliveries (kept per ticket: a delivery of
@@ -82,7 +85,7 @@ export const QUIET_HOURS_EXEMPT_TYPES: ReadonlySet<string> = new Set(['SLA_WARNI
  * - `JOB_OFFERS`: the announcements of the open ticket to staff: TICKET_CREATED to a staff member or
  *   a group (the job offer of the default routing rules, whatever template a rule names) and
  *   TECHNICIAN_JOB_OFFER (Notify);
- * - `DEADLINE_NOTICES`: SLA_WARNING and TICKET_ESCALATED;
+ * - `DEADLINE_NOTICES`: {@link DEADLINE_NOTICE_TYPES} (SLA_WARNING, TICKET_ESCALATED);
  * - `STAFF`: every message of the ticket to one staff member (`staffId`) created before the
  *   event, e.g. "ticket assigned to you" still waiting for quiet hours when the ticket was
  *   reassigned to someone else, and any SLA warning or escalation of the ticket to them (one

@@ -9,7 +9,7 @@ import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
 import {
-  isRateLimitExempt, RATE_LIMIT_EXEMPT_TYPES, REDRIVABLE_STATUSES, statusAfterReceipt, WITHDRAWABLE_STATUSES,
+  DEADLINE_NOTICE_TYPES, isRateLimitExempt, RATE_LIMIT_EXEMPT_TYPES, REDRIVABLE_STATUSES, REPLY_KEY_PREFIX, statusAfterReceipt, WITHDRAWABLE_STATUSES,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
   type FailureDecision, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
   type Supersession,
@@ -19,7 +19,6 @@ import type {
   DeliveryFilter, DeliveryStats, DeliveryStore, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
 } from '../../application/ports';
 import type { AttemptRow, DeliveryRow, NotificationRow, PendingReceiptRow } from './gateway.rows';
-import { REPLY_KEY_PREFIX } from './pg-job-message.log';
 
 export interface PgDeliveryStoreOptions {
   schema: string;
@@ -94,11 +93,12 @@ const ROUND_FLUSHES = 1;
  * produced while they still held the ticket may be ingested after the reassignment: the schedule
  * stream is not ordered with the ticket stream). Never the reply flow's answers (`reply:` keys).
  */
+const DEADLINE_TYPES_SQL = DEADLINE_NOTICE_TYPES.map((t) => `'${t}'`).join(', ');
 const SUPERSEDED_MATCH = `d.idempotency_key NOT LIKE '${REPLY_KEY_PREFIX}%' AND (
       (s.kind = 'JOB_OFFERS' AND ((d.notification_type = 'TICKET_CREATED' AND d.recipient_kind IN ('STAFF', 'GROUP')) OR d.notification_type = 'TECHNICIAN_JOB_OFFER'))
-   OR (s.kind = 'DEADLINE_NOTICES' AND d.notification_type IN ('SLA_WARNING', 'TICKET_ESCALATED'))
+   OR (s.kind = 'DEADLINE_NOTICES' AND d.notification_type IN (${DEADLINE_TYPES_SQL}))
    OR (s.kind = 'STAFF' AND d.recipient_kind = 'STAFF' AND d.recipient_id = s.staff_id
-       AND (d.created_at < s.created_at OR d.notification_type IN ('SLA_WARNING', 'TICKET_ESCALATED'))))`;
+       AND (d.created_at < s.created_at OR d.notification_type IN (${DEADLINE_TYPES_SQL}))))`;
 
 /** The reason of the first supersession (in `table`) of its ticket that matches delivery `d`: a scalar sub-select. */
 const supersededReason = (table: string): string =>

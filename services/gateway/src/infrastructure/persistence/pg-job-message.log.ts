@@ -3,9 +3,6 @@ import { assertSchemaName, qualifiedTable } from '@notify/db';
 import type { JobMessageLog, JobMessageRef } from '../../application/replies';
 import { REPLY_KEY_PREFIX } from '../../domain';
 
-// The reply flow's key prefix lives in the domain (the dispatcher's rate limit needs it too).
-export { REPLY_KEY_PREFIX } from '../../domain';
-
 /**
  * Notification types whose messages make a job message: the ticket lifecycle (the job offer of
  * `ticket.created`, the assignment, start, completion and cancellation notices) and an API-sent
