@@ -117,7 +117,7 @@ describe('customer service: request validation (gRPC + Postgres)', () => {
         callUnary(admin, 'registerCustomer', registerReq({ phone, actor: { kind: 42 as commonv1.ActorKind, id: '', name: '', role: commonv1.Role.ROLE_ADMIN } })),
         'actor.kind',
       );
-      await expect(callUnary(admin, 'getCustomer', { id: '', phone })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(callUnary(admin, 'getCustomer', { id: '', phone, includeOptOuts: false })).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('RegisterCustomer keeps locale EN as the customer\'s preferred language (it was dropped)', async () => {
@@ -190,8 +190,8 @@ describe('customer service: request validation (gRPC + Postgres)', () => {
     });
 
     it('GetCustomer / GetStaff id, UpdateStaff staff.id, UpdateGroup group.id, UpdatePreferences preferences.recipient_id', async () => {
-      await invalid(callUnary(admin, 'getCustomer', { id: 'nope', phone: '' }), 'id', 'must be a UUID');
-      await invalid(callUnary(admin, 'getStaff', { id: 'nope', phone: '' }), 'id', 'must be a UUID');
+      await invalid(callUnary(admin, 'getCustomer', { id: 'nope', phone: '', includeOptOuts: false }), 'id', 'must be a UUID');
+      await invalid(callUnary(admin, 'getStaff', { id: 'nope', phone: '', includeOptOuts: false }), 'id', 'must be a UUID');
       await invalid(callUnary(admin, 'updateStaff', { staff: customerv1.Staff.fromPartial({ id: 'nope', name: 'X' }), updateMask: ['name'] }), 'staff.id', 'must be a UUID');
       await invalid(callUnary(admin, 'updateGroup', { group: customerv1.Group.fromPartial({ id: 'nope', name: 'X' }), updateMask: ['name'] }), 'group.id', 'must be a UUID');
       await invalid(
@@ -203,7 +203,7 @@ describe('customer service: request validation (gRPC + Postgres)', () => {
         'must be a UUID',
       );
       // A well-formed unknown id is still NOT_FOUND.
-      await expect(callUnary(admin, 'getStaff', { id: randomUUID(), phone: '' })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(callUnary(admin, 'getStaff', { id: randomUUID(), phone: '', includeOptOuts: false })).rejects.toBeInstanceOf(NotFoundError);
     });
   });
 
@@ -212,7 +212,7 @@ describe('customer service: request validation (gRPC + Postgres)', () => {
       await invalid(callUnary(admin, 'createStaff', { name: 'x'.repeat(201), phone: freshPhone(), role: commonv1.Role.ROLE_TECHNICIAN, workZones: [] }), 'name', 'longer than 200');
       const s = await staff();
       await invalid(callUnary(admin, 'updateStaff', { staff: { ...s, name: 'y'.repeat(201) }, updateMask: ['name'] }), 'staff.name', 'longer than 200');
-      expect((await callUnary(admin, 'getStaff', { id: s.id, phone: '' })).staff?.name).toBe('Lufti');
+      expect((await callUnary(admin, 'getStaff', { id: s.id, phone: '', includeOptOuts: false })).staff?.name).toBe('Lufti');
       expect((await callUnary(admin, 'createStaff', { name: 'z'.repeat(200), phone: freshPhone(), role: commonv1.Role.ROLE_TECHNICIAN, workZones: [] })).staff?.name).toHaveLength(200);
     });
 

@@ -83,7 +83,7 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
   it.each(['082291921583', '82291921583', '+6282291921583', '+62 822-9192-1583'])(
     'normalizes %s to 6282291921583 through RegisterCustomer (and the next form of the same number is ALREADY_EXISTS)',
     async (input) => {
-      const existing = await callUnary(admin, 'getCustomer', { id: '', phone: '6282291921583' }).catch(() => null);
+      const existing = await callUnary(admin, 'getCustomer', { id: '', phone: '6282291921583', includeOptOuts: false }).catch(() => null);
       if (existing) {
         // The first form registered it; every other form is the same number.
         const err = await register(input).catch((e: unknown) => e);
@@ -109,7 +109,7 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
   ])('registers %s (outside Indonesia) as %s: the + number is read in its own country, once', async (input, digits) => {
     const res = await register(input, 'karawang', `Foreign ${digits}`);
     expect(res.customer?.phone).toBe(digits);
-    expect((await callUnary(admin, 'getCustomer', { id: '', phone: digits })).customer?.id).toBe(res.customer!.id);
+    expect((await callUnary(admin, 'getCustomer', { id: '', phone: digits, includeOptOuts: false })).customer?.id).toBe(res.customer!.id);
   });
 
   it('UpdateStaff deactivates and renames a technician with a Kenyan number (the stored phone is not read again)', async () => {
@@ -145,10 +145,40 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(mine[0]!.payload.customer).toMatchObject({ id: customer!.id, wantsInstallation: true, workZone: 'karawang' });
   });
 
+  it('GetCustomer / GetStaff answer the phone\'s opt-outs, oldest first, only when asked', async () => {
+    const { customer } = await register(freshPhone());
+    const phone = customer!.phone;
+    const get = async (includeOptOuts: boolean) => callUnary(admin, 'getCustomer', { id: customer!.id, phone: '', includeOptOuts });
+    expect((await get(true)).optOuts).toEqual([]);
+    await callUnary(admin, 'optOut', { phone, channel: commonv1.Channel.CHANNEL_SMS, reason: 'STOP reply' });
+    await callUnary(admin, 'optOut', { phone, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: '' });
+    const asked = await get(true);
+    expect(asked.optOuts.map((o) => [o.phone, o.channel, o.reason])).toEqual([
+      [phone, commonv1.Channel.CHANNEL_SMS, 'STOP reply'],
+      [phone, commonv1.Channel.CHANNEL_WHATSAPP, ''],
+    ]);
+    expect(asked.optOuts[0]!.createdAt!.getTime()).toBeLessThanOrEqual(asked.optOuts[1]!.createdAt!.getTime());
+    // Not asked (the gateway's name look-ups): none, and the customer all the same.
+    const plain = await get(false);
+    expect(plain.optOuts).toEqual([]);
+    expect(plain.customer).toEqual(asked.customer);
+    await callUnary(admin, 'optIn', { phone, channel: commonv1.Channel.CHANNEL_SMS });
+    expect((await get(true)).optOuts.map((o) => o.channel)).toEqual([commonv1.Channel.CHANNEL_WHATSAPP]);
+
+    // A staff member's phone, looked up by id and by phone.
+    const { staff } = await callUnary(admin, 'createStaff', { name: 'Rudi', phone: freshPhone(), role: commonv1.Role.ROLE_TECHNICIAN, workZones: [] });
+    await callUnary(admin, 'optOut', { phone: staff!.phone, channel: commonv1.Channel.CHANNEL_UNSPECIFIED, reason: 'STOP' });
+    for (const key of [{ id: staff!.id, phone: '' }, { id: '', phone: staff!.phone }]) {
+      const res = await callUnary(admin, 'getStaff', { ...key, includeOptOuts: true });
+      expect(res.optOuts.map((o) => o.channel).sort()).toEqual([commonv1.Channel.CHANNEL_WHATSAPP, commonv1.Channel.CHANNEL_SMS].sort());
+      expect((await callUnary(admin, 'getStaff', { ...key, includeOptOuts: false })).optOuts).toEqual([]);
+    }
+  });
+
   it('answers NOT_FOUND for unknown ids', async () => {
-    await expect(callUnary(admin, 'getCustomer', { id: randomUUID(), phone: '' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(callUnary(admin, 'getCustomer', { id: randomUUID(), phone: '', includeOptOuts: false })).rejects.toBeInstanceOf(NotFoundError);
     await expect(callUnary(admin, 'activateCustomer', { customerId: randomUUID(), actor: undefined })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(callUnary(admin, 'getStaff', { id: randomUUID(), phone: '' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(callUnary(admin, 'getStaff', { id: randomUUID(), phone: '', includeOptOuts: false })).rejects.toBeInstanceOf(NotFoundError);
     await expect(callUnary(admin, 'deleteGroup', { groupId: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
     await expect(
       callUnary(admin, 'createInvoice', { customerId: randomUUID(), number: '', amountRupiah: '150000', dueDate: '2026-12-01', description: '' }),

@@ -73,7 +73,7 @@ describe('scheduler jobs against the real ticket and customer services', () => {
   afterAll(() => stack.stop());
 
   async function staffById(id: string): Promise<customerv1.Staff> {
-    return (await callUnary(customers, 'getStaff', { id, phone: '' })).staff!;
+    return (await callUnary(customers, 'getStaff', { id, phone: '', includeOptOuts: false })).staff!;
   }
 
   /** TriggerJob(name) and wait until that run has SUCCEEDED; resolves with the run. */

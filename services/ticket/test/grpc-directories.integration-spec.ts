@@ -25,6 +25,7 @@ describe('GrpcStaffDirectory / GrpcCustomerDirectory (customer GetStaff / GetCus
         if (req.id.startsWith('not-a-uuid')) throw new ValidationError('id', `must be a UUID, got "${req.id}"`);
         if (req.id !== 'tech-1') throw new NotFoundError('staff', req.id);
         return {
+          optOuts: [],
           staff: customerv1.Staff.fromPartial({
             id: 'tech-1',
             name: 'Lufti',
@@ -38,7 +39,7 @@ describe('GrpcStaffDirectory / GrpcCustomerDirectory (customer GetStaff / GetCus
       getCustomer: unary(async (req: customerv1.GetCustomerRequest) => {
         calls.push(`customer:${req.id}`);
         if (req.id !== 'cust-1') throw new NotFoundError('customer', req.id);
-        return { customer: customerv1.Customer.fromPartial({ id: 'cust-1', name: 'Budi Santoso', phone: '6282291921583' }) };
+        return { optOuts: [], customer: customerv1.Customer.fromPartial({ id: 'cust-1', name: 'Budi Santoso', phone: '6282291921583' }) };
       }),
     };
     const bound = bindService(entry.definition, impl, { roles: RPC_ROLES[entry.fullName as keyof typeof RPC_ROLES] });

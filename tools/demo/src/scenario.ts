@@ -458,7 +458,7 @@ class ScenarioRun {
     const expect: Expectation[] = [];
     let customer: customerv1.Customer;
     try {
-      customer = (await callUnary(this.clients.customer, 'getCustomer', { id: '', phone: SEED_CUSTOMER_PHONE })).customer!;
+      customer = (await callUnary(this.clients.customer, 'getCustomer', { id: '', phone: SEED_CUSTOMER_PHONE, includeOptOuts: false })).customer!;
       notes.push(`customer ${customer.name} (${SEED_CUSTOMER_PHONE}) already registered: ${customer.id}`);
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;

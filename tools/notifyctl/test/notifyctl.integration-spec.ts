@@ -146,6 +146,15 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(byPhone.code).toBe(0);
     expect(byPhone.stdout).toMatch(new RegExp(`^ID:\\s+${cust.id}$`, 'm'));
     expect(byPhone.stdout).toMatch(/^Name:\s+Budi Santoso$/m);
+    expect(byPhone.stdout).toMatch(/^Opted out:\s+no$/m);
+    // The customer's own opt-out shows on `customers get` (SMS only: the ticket below goes by WhatsApp).
+    expect((await cli(['customers', 'opt-out', '--phone', '081234567890', '--channel', 'sms', '--reason', 'STOP reply'])).code).toBe(0);
+    const optedOut = await cli(['customers', 'get', cust.id]);
+    expect(optedOut.stdout).toMatch(/^Opted out:\s+SMS \(STOP reply, since \d{4}-\d\d-\d\d[^)]*\)$/m);
+    const optedOutJson = JSON.parse((await cli(['--json', 'customers', 'get', cust.id])).stdout) as { optOuts: Array<{ channel: string; reason: string }> };
+    expect(optedOutJson.optOuts).toEqual([expect.objectContaining({ channel: 'CHANNEL_SMS', reason: 'STOP reply' })]);
+    expect((await cli(['customers', 'opt-in', '--phone', '081234567890', '--channel', 'sms'])).code).toBe(0);
+    expect((await cli(['customers', 'get', cust.id])).stdout).toMatch(/^Opted out:\s+no$/m);
 
     // Opt-out and opt-in of a phone (the STOP / MULAI replies' RPCs).
     const out = await cli(['customers', 'opt-out', '--phone', '0812-9999-0001', '--channel', 'whatsapp', '--reason', 'asked by phone']);

@@ -11,13 +11,27 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `{ id }` for a UUID, otherwise `{ phone }` passed through as typed (`0812-3456-7890`,
  * `+62 812…`, `62812…`): the customer service normalizes phones.
  */
-export function idOrPhone(value: string): { id: string; phone: string } {
-  return UUID.test(value.trim()) ? { id: value.trim(), phone: '' } : { id: '', phone: value.trim() };
+export function idOrPhone(value: string): { id: string; phone: string; includeOptOuts: boolean } {
+  return UUID.test(value.trim()) ? { id: value.trim(), phone: '', includeOptOuts: false } : { id: '', phone: value.trim(), includeOptOuts: false };
 }
 
 const customerStatus = (s: customerv1.CustomerStatus): string => enumLabel(customerv1.CustomerStatus, 'CUSTOMER_STATUS_', s);
 
-function customerRecord(c: customerv1.Customer | undefined): string {
+/**
+ * The `Opted out` line of `customers get` / `staff get`: each channel the phone opted out of,
+ * with the reason and since when (`WhatsApp (STOP reply, since …); SMS (…)`), or `no`.
+ */
+export function optOutsLabel(optOuts: readonly customerv1.OptOut[]): string {
+  if (!optOuts.length) return 'no';
+  return optOuts
+    .map((o) => {
+      const channel = o.channel === commonv1.Channel.CHANNEL_UNSPECIFIED ? 'every channel' : channelLabel(o.channel);
+      return `${channel} (${o.reason ? `${o.reason}, ` : ''}since ${formatTime(o.createdAt)})`;
+    })
+    .join('; ');
+}
+
+function customerRecord(c: customerv1.Customer | undefined, optOuts?: readonly customerv1.OptOut[]): string {
   if (!c) return '';
   return formatRecord([
     ['ID', c.id],
@@ -30,10 +44,11 @@ function customerRecord(c: customerv1.Customer | undefined): string {
     ['Wants installation', c.wantsInstallation ? 'yes' : 'no'],
     ['Created', formatTime(c.createdAt)],
     ['Activated', formatTime(c.activatedAt)],
+    ...(optOuts ? [['Opted out', optOutsLabel(optOuts)] as [string, string]] : []),
   ]);
 }
 
-function staffRecord(s: customerv1.Staff | undefined): string {
+function staffRecord(s: customerv1.Staff | undefined, optOuts?: readonly customerv1.OptOut[]): string {
   if (!s) return '';
   return formatRecord([
     ['ID', s.id],
@@ -43,6 +58,7 @@ function staffRecord(s: customerv1.Staff | undefined): string {
     ['Work zones', s.workZones.join(', ')],
     ['Active', s.active ? 'yes' : 'no'],
     ['Created', formatTime(s.createdAt)],
+    ...(optOuts && s.phone ? [['Opted out', optOutsLabel(optOuts)] as [string, string]] : []),
   ]);
 }
 
@@ -76,12 +92,12 @@ const register: CommandSpec = {
 
 const getCustomer: CommandSpec = {
   name: 'get',
-  summary: 'show one customer by id or phone',
+  summary: 'show one customer by id or phone, with the phone\'s opt-outs',
   service: 'customer',
   positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
   async run({ args, clients }) {
-    const res = await callUnary(clients.customer, 'getCustomer', idOrPhone(args.positional(0)));
-    return { json: customerv1.GetCustomerResponse.toJSON(res), text: customerRecord(res.customer) };
+    const res = await callUnary(clients.customer, 'getCustomer', { ...idOrPhone(args.positional(0)), includeOptOuts: true });
+    return { json: customerv1.GetCustomerResponse.toJSON(res), text: customerRecord(res.customer, res.optOuts) };
   },
 };
 
@@ -203,12 +219,12 @@ const createStaff: CommandSpec = {
 
 const getStaff: CommandSpec = {
   name: 'get',
-  summary: 'show one staff member by id or phone',
+  summary: 'show one staff member by id or phone, with the phone\'s opt-outs',
   service: 'customer',
   positionals: [{ name: 'id-or-phone', description: 'staff id (UUID) or phone number' }],
   async run({ args, clients }) {
-    const res = await callUnary(clients.customer, 'getStaff', idOrPhone(args.positional(0)));
-    return { json: customerv1.GetStaffResponse.toJSON(res), text: staffRecord(res.staff) };
+    const res = await callUnary(clients.customer, 'getStaff', { ...idOrPhone(args.positional(0)), includeOptOuts: true });
+    return { json: customerv1.GetStaffResponse.toJSON(res), text: staffRecord(res.staff, res.optOuts) };
   },
 };
 

@@ -306,7 +306,7 @@ const stats: CommandSpec = {
         // down, shows the id).
         const names = new Map(await Promise.all(s.technicians.map(async (t) => [
           t.technicianId,
-          await callUnary(clients.customer, 'getStaff', { id: t.technicianId, phone: '' }).then((r) => r.staff?.name || t.technicianId, () => t.technicianId),
+          await callUnary(clients.customer, 'getStaff', { id: t.technicianId, phone: '', includeOptOuts: false }).then((r) => r.staff?.name || t.technicianId, () => t.technicianId),
         ] as const)));
         text += '\n' + formatTable(
           [

@@ -113,6 +113,9 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
   const register = new RegisterCustomerUseCase({ uow: store.uow, clock, ids });
   const activate = new ActivateCustomerUseCase({ uow: store.uow, clock, ids });
   const getCustomer = new GetCustomerUseCase({ customers: store.customers });
+  /** GetCustomer / GetStaff with include_opt_outs: the phone's opt-outs, oldest first. */
+  const optOutsOf = async (phone: string): Promise<customerv1.OptOut[]> =>
+    (await store.optOuts.findByPhones([phone])).sort((a, b) => a.at.getTime() - b.at.getTime()).map((o) => optOutToProto(o));
   const listCustomers = new ListCustomersUseCase({ customers: store.customers });
   const createStaff = new CreateStaffUseCase({ staff: store.staff, clock, ids });
   const updateStaff = new UpdateStaffUseCase({ staff: store.staff });
@@ -219,7 +222,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     getCustomer: unary(async (req: customerv1.GetCustomerRequest, ctx) => {
       exactlyOne(req.id, req.phone);
       const customer = await getCustomer.execute(principalOf(ctx), req.phone.trim() ? { phone: req.phone } : { customerId: requireUuid(req.id, 'id') });
-      return { customer: customerToProto(customer) };
+      return { customer: customerToProto(customer), optOuts: req.includeOptOuts ? await optOutsOf(customer.phone) : [] };
     }),
 
     listCustomers: unary(async (req: customerv1.ListCustomersRequest, ctx) => {
@@ -266,12 +269,15 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     getStaff: unary(async (req: customerv1.GetStaffRequest, ctx) => {
       exactlyOne(req.id, req.phone);
       const principal = principalOf(ctx);
-      if (req.id.trim()) return { staff: staffToProto(await getStaff.execute(principal, { staffId: requireUuid(req.id, 'id') })) };
-      authorize(principal, 'GetStaff', 'read staff');
-      const phone = normalizePhone(req.phone);
-      const found = await store.staff.findByPhone(phone);
-      if (!found) throw new NotFoundError('staff with phone', phone);
-      return { staff: staffToProto(found) };
+      let found;
+      if (req.id.trim()) found = await getStaff.execute(principal, { staffId: requireUuid(req.id, 'id') });
+      else {
+        authorize(principal, 'GetStaff', 'read staff');
+        const phone = normalizePhone(req.phone);
+        found = await store.staff.findByPhone(phone);
+        if (!found) throw new NotFoundError('staff with phone', phone);
+      }
+      return { staff: staffToProto(found), optOuts: req.includeOptOuts && found.phone ? await optOutsOf(found.phone) : [] };
     }),
 
     listStaff: unary(async (req: customerv1.ListStaffRequest, ctx) => {

@@ -30,7 +30,7 @@ export class GrpcCustomerDirectory implements CustomerDirectory {
 
   private async ask(customerId: string): Promise<typeof FOUND | null> {
     try {
-      const res = await callUnary(this.client, 'getCustomer', { id: customerId, phone: '' });
+      const res = await callUnary(this.client, 'getCustomer', { id: customerId, phone: '', includeOptOuts: false });
       return res.customer ? FOUND : null;
     } catch (err) {
       if (err instanceof NotFoundError) return null;

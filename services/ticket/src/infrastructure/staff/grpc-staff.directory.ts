@@ -51,7 +51,7 @@ export class GrpcStaffDirectory implements StaffDirectory {
 
   private async ask(staffId: string): Promise<StaffMember | null> {
     try {
-      const res = await callUnary(this.client, 'getStaff', { id: staffId, phone: '' });
+      const res = await callUnary(this.client, 'getStaff', { id: staffId, phone: '', includeOptOuts: false });
       return res.staff ? staffFromProto(res.staff) : null;
     } catch (err) {
       if (err instanceof NotFoundError) return null;

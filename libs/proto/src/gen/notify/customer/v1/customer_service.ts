@@ -108,11 +108,24 @@ export interface GetCustomerRequest {
   id: string;
   /** Phone in any common form; exactly one of id, phone. */
   phone: string;
+  /**
+   * true: also answer the opt-outs recorded for the customer's phone (one more query; the
+   * gateway's look-ups for names leave it false).
+   */
+  includeOptOuts: boolean;
 }
 
 export interface GetCustomerResponse {
   /** The customer. */
-  customer: Customer | undefined;
+  customer:
+    | Customer
+    | undefined;
+  /**
+   * With include_opt_outs: the phone's opt-outs, one per channel opted out of (a STOP reply
+   * or OptOut with no channel records both), oldest first; empty = the phone receives
+   * messages on every channel its preferences allow. Without it: empty.
+   */
+  optOuts: OptOut[];
 }
 
 export interface ListCustomersRequest {
@@ -168,11 +181,20 @@ export interface GetStaffRequest {
   id: string;
   /** Phone in any common form; exactly one of id, phone. */
   phone: string;
+  /** true: also answer the opt-outs recorded for the staff member's phone (one more query). */
+  includeOptOuts: boolean;
 }
 
 export interface GetStaffResponse {
   /** The staff member. */
-  staff: Staff | undefined;
+  staff:
+    | Staff
+    | undefined;
+  /**
+   * With include_opt_outs: the phone's opt-outs, one per channel, oldest first (as
+   * GetCustomerResponse.opt_outs). Without it: empty.
+   */
+  optOuts: OptOut[];
 }
 
 export interface ListStaffRequest {
@@ -888,7 +910,7 @@ export const ActivateCustomerResponse: MessageFns<ActivateCustomerResponse> = {
 };
 
 function createBaseGetCustomerRequest(): GetCustomerRequest {
-  return { id: "", phone: "" };
+  return { id: "", phone: "", includeOptOuts: false };
 }
 
 export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
@@ -898,6 +920,9 @@ export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
     }
     if (message.phone !== "") {
       writer.uint32(18).string(message.phone);
+    }
+    if (message.includeOptOuts !== false) {
+      writer.uint32(24).bool(message.includeOptOuts);
     }
     return writer;
   },
@@ -931,6 +956,14 @@ export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
             message.phone = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.includeOptOuts = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -947,6 +980,11 @@ export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+      includeOptOuts: isSet(object.includeOptOuts)
+        ? globalThis.Boolean(object.includeOptOuts)
+        : isSet(object.include_opt_outs)
+        ? globalThis.Boolean(object.include_opt_outs)
+        : false,
     };
   },
 
@@ -958,6 +996,9 @@ export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
     if (message.phone !== "") {
       obj.phone = message.phone;
     }
+    if (message.includeOptOuts !== false) {
+      obj.includeOptOuts = message.includeOptOuts;
+    }
     return obj;
   },
 
@@ -968,18 +1009,22 @@ export const GetCustomerRequest: MessageFns<GetCustomerRequest> = {
     const message = createBaseGetCustomerRequest();
     message.id = object.id ?? "";
     message.phone = object.phone ?? "";
+    message.includeOptOuts = object.includeOptOuts ?? false;
     return message;
   },
 };
 
 function createBaseGetCustomerResponse(): GetCustomerResponse {
-  return { customer: undefined };
+  return { customer: undefined, optOuts: [] };
 }
 
 export const GetCustomerResponse: MessageFns<GetCustomerResponse> = {
   encode(message: GetCustomerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.customer !== undefined) {
       Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.optOuts) {
+      OptOut.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1005,6 +1050,14 @@ export const GetCustomerResponse: MessageFns<GetCustomerResponse> = {
             message.customer = Customer.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optOuts.push(OptOut.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1018,13 +1071,23 @@ export const GetCustomerResponse: MessageFns<GetCustomerResponse> = {
   },
 
   fromJSON(object: any): GetCustomerResponse {
-    return { customer: isSet(object.customer) ? Customer.fromJSON(object.customer) : undefined };
+    return {
+      customer: isSet(object.customer) ? Customer.fromJSON(object.customer) : undefined,
+      optOuts: globalThis.Array.isArray(object?.optOuts)
+        ? object.optOuts.map((e: any) => OptOut.fromJSON(e))
+        : globalThis.Array.isArray(object?.opt_outs)
+        ? object.opt_outs.map((e: any) => OptOut.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: GetCustomerResponse): unknown {
     const obj: any = {};
     if (message.customer !== undefined) {
       obj.customer = Customer.toJSON(message.customer);
+    }
+    if (message.optOuts?.length) {
+      obj.optOuts = message.optOuts.map((e) => OptOut.toJSON(e));
     }
     return obj;
   },
@@ -1037,6 +1100,7 @@ export const GetCustomerResponse: MessageFns<GetCustomerResponse> = {
     message.customer = (object.customer !== undefined && object.customer !== null)
       ? Customer.fromPartial(object.customer)
       : undefined;
+    message.optOuts = object.optOuts?.map((e) => OptOut.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1616,7 +1680,7 @@ export const UpdateStaffResponse: MessageFns<UpdateStaffResponse> = {
 };
 
 function createBaseGetStaffRequest(): GetStaffRequest {
-  return { id: "", phone: "" };
+  return { id: "", phone: "", includeOptOuts: false };
 }
 
 export const GetStaffRequest: MessageFns<GetStaffRequest> = {
@@ -1626,6 +1690,9 @@ export const GetStaffRequest: MessageFns<GetStaffRequest> = {
     }
     if (message.phone !== "") {
       writer.uint32(18).string(message.phone);
+    }
+    if (message.includeOptOuts !== false) {
+      writer.uint32(24).bool(message.includeOptOuts);
     }
     return writer;
   },
@@ -1659,6 +1726,14 @@ export const GetStaffRequest: MessageFns<GetStaffRequest> = {
             message.phone = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.includeOptOuts = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1675,6 +1750,11 @@ export const GetStaffRequest: MessageFns<GetStaffRequest> = {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+      includeOptOuts: isSet(object.includeOptOuts)
+        ? globalThis.Boolean(object.includeOptOuts)
+        : isSet(object.include_opt_outs)
+        ? globalThis.Boolean(object.include_opt_outs)
+        : false,
     };
   },
 
@@ -1686,6 +1766,9 @@ export const GetStaffRequest: MessageFns<GetStaffRequest> = {
     if (message.phone !== "") {
       obj.phone = message.phone;
     }
+    if (message.includeOptOuts !== false) {
+      obj.includeOptOuts = message.includeOptOuts;
+    }
     return obj;
   },
 
@@ -1696,18 +1779,22 @@ export const GetStaffRequest: MessageFns<GetStaffRequest> = {
     const message = createBaseGetStaffRequest();
     message.id = object.id ?? "";
     message.phone = object.phone ?? "";
+    message.includeOptOuts = object.includeOptOuts ?? false;
     return message;
   },
 };
 
 function createBaseGetStaffResponse(): GetStaffResponse {
-  return { staff: undefined };
+  return { staff: undefined, optOuts: [] };
 }
 
 export const GetStaffResponse: MessageFns<GetStaffResponse> = {
   encode(message: GetStaffResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.staff !== undefined) {
       Staff.encode(message.staff, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.optOuts) {
+      OptOut.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1733,6 +1820,14 @@ export const GetStaffResponse: MessageFns<GetStaffResponse> = {
             message.staff = Staff.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optOuts.push(OptOut.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1746,13 +1841,23 @@ export const GetStaffResponse: MessageFns<GetStaffResponse> = {
   },
 
   fromJSON(object: any): GetStaffResponse {
-    return { staff: isSet(object.staff) ? Staff.fromJSON(object.staff) : undefined };
+    return {
+      staff: isSet(object.staff) ? Staff.fromJSON(object.staff) : undefined,
+      optOuts: globalThis.Array.isArray(object?.optOuts)
+        ? object.optOuts.map((e: any) => OptOut.fromJSON(e))
+        : globalThis.Array.isArray(object?.opt_outs)
+        ? object.opt_outs.map((e: any) => OptOut.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: GetStaffResponse): unknown {
     const obj: any = {};
     if (message.staff !== undefined) {
       obj.staff = Staff.toJSON(message.staff);
+    }
+    if (message.optOuts?.length) {
+      obj.optOuts = message.optOuts.map((e) => OptOut.toJSON(e));
     }
     return obj;
   },
@@ -1763,6 +1868,7 @@ export const GetStaffResponse: MessageFns<GetStaffResponse> = {
   fromPartial<I extends Exact<DeepPartial<GetStaffResponse>, I>>(object: I): GetStaffResponse {
     const message = createBaseGetStaffResponse();
     message.staff = (object.staff !== undefined && object.staff !== null) ? Staff.fromPartial(object.staff) : undefined;
+    message.optOuts = object.optOuts?.map((e) => OptOut.fromPartial(e)) || [];
     return message;
   },
 };
