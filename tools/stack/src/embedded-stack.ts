@@ -18,6 +18,8 @@ import { assertDataDirFree, startEmbeddedPostgres, type EmbeddedPostgres } from 
 import {
   hasProviderCredentials,
   resolveKeys,
+  lastPorts,
+  rememberPorts,
   resolvePorts,
   serviceEnv,
   simulatorProviderEnv,
@@ -130,7 +132,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     const keys = resolveKeys(env, dataRoot);
     // The folder first: a second `npm start` on it is told which process has it, not which ports.
     if (!env['DATABASE_URL']) assertDataDirFree(pgliteDir);
-    const ports = await resolvePorts(env['STACK_PORTS'], { sims: !hasProviderCredentials(env) });
+    // STACK_PORTS=auto: the folder's last layout again when it is free (receipts and notifyctl keep their addresses).
+    const ports = await resolvePorts(env['STACK_PORTS'], { sims: !hasProviderCredentials(env) }, lastPorts(dataRoot));
 
     // 1. Postgres
     let database: EmbeddedStackInfo['database'];
@@ -207,6 +210,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
       log.info({ service: name, grpc: grpc[name] }, `${name} service started`);
     }
 
+    rememberPorts(dataRoot, ports);
     let stopping: Promise<void> | undefined;
     return {
       info: { database, events, providers, grpc, webhookUrl, keys, ports, rateLimit, dataRoot },

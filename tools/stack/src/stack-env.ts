@@ -41,13 +41,22 @@ export const DEFAULT_PORTS: StackPorts = { grpc: { ...SERVICE_PORTS }, webhook: 
  * `STACK_PORTS=auto` picks free ports for everything (tests, a second stack on one machine);
  * unset or `default` is {@link DEFAULT_PORTS}, checked free first (the simulators' ports only
  * when `check.sims`: this command starts them). Throws on any other value or a busy port.
+ *
+ * With `auto`, `previous` (the layout this data folder's last stack used, {@link lastPorts})
+ * is taken again when every port of it is free: a restarted stack keeps its addresses, so a
+ * `npm run sim` still running posts its receipts to the gateway's webhook port and a notifyctl
+ * told the old address still reaches it. One busy port → a fresh layout.
  */
-export async function resolvePorts(mode: string | undefined, check: { sims: boolean } = { sims: true }): Promise<StackPorts> {
+export async function resolvePorts(mode: string | undefined, check: { sims: boolean } = { sims: true }, previous?: StackPorts): Promise<StackPorts> {
   if (!mode || mode === 'default') {
     await assertPortsFree(DEFAULT_PORTS, check);
     return DEFAULT_PORTS;
   }
   if (mode !== 'auto') throw new StackStartRefusal(`STACK_PORTS must be "auto" or "default", got "${mode}"`);
+  if (previous && (await portsFree(previous, check)).length === 0) {
+    for (const port of portList(previous, check)) taken.add(port[1]);
+    return previous;
+  }
   const grpc = {} as Record<ServiceName, number>;
   for (const s of START_ORDER) grpc[s] = await freePort();
   const sims = {} as Record<SimName, number>;
@@ -61,15 +70,65 @@ export async function resolvePorts(mode: string | undefined, check: { sims: bool
  * STACK_PORTS=auto.
  */
 export async function assertPortsFree(ports: StackPorts, check: { sims: boolean }): Promise<void> {
-  const wanted: Array<[string, number]> = [
+  const busy = await portsFree(ports, check);
+  if (busy.length > 0) {
+    throw new StackStartRefusal(`ports in use on 127.0.0.1: ${busy.join(', ')}. Stop whatever holds them (another npm start?) or run with STACK_PORTS=auto for free ports`);
+  }
+}
+
+/** The ports of a layout, each with what it is for (`ticket gRPC`…); the simulators' when `check.sims`. */
+function portList(ports: StackPorts, check: { sims: boolean }): Array<[string, number]> {
+  return [
     ...Object.entries(ports.grpc).map(([s, p]): [string, number] => [`${s} gRPC`, p]),
     ['gateway webhooks', ports.webhook],
     ...(check.sims ? Object.entries(ports.sims).map(([s, p]): [string, number] => [`${s} simulator`, p]) : []),
   ];
+}
+
+/** The busy ports of a layout as `8080 (gateway webhooks)`; empty = all free. */
+async function portsFree(ports: StackPorts, check: { sims: boolean }): Promise<string[]> {
   const busy: string[] = [];
-  for (const [what, port] of wanted) if (!(await isFree(port))) busy.push(`${port} (${what})`);
-  if (busy.length > 0) {
-    throw new StackStartRefusal(`ports in use on 127.0.0.1: ${busy.join(', ')}. Stop whatever holds them (another npm start?) or run with STACK_PORTS=auto for free ports`);
+  for (const [what, port] of portList(ports, check)) if (!(await isFree(port))) busy.push(`${port} (${what})`);
+  return busy;
+}
+
+/** Where a data folder keeps the port layout its last stack used: `<dataRoot>/last-ports.json`. */
+export function lastPortsFile(dataRoot: string): string {
+  return path.join(dataRoot, 'last-ports.json');
+}
+
+/**
+ * The port layout the data folder's last stack used (written by {@link rememberPorts}, kept when
+ * the stack stops), or undefined when there is none or it does not read as a complete layout of
+ * ports 1–65535 (a hand-edited or older file is ignored, never an error).
+ */
+export function lastPorts(dataRoot: string): StackPorts | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(lastPortsFile(dataRoot), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const port = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65_536;
+  const r = raw as Partial<StackPorts> | null;
+  if (!r || typeof r !== 'object' || !port(r.webhook) || !r.grpc || !r.sims) return undefined;
+  const grpc = r.grpc as Record<string, unknown>;
+  const sims = r.sims as Record<string, unknown>;
+  if (!START_ORDER.every((s) => port(grpc[s])) || !(Object.keys(SIM_DEFAULT_PORTS) as SimName[]).every((s) => port(sims[s]))) return undefined;
+  return {
+    grpc: Object.fromEntries(START_ORDER.map((s) => [s, grpc[s] as number])) as Record<ServiceName, number>,
+    webhook: r.webhook,
+    sims: Object.fromEntries((Object.keys(SIM_DEFAULT_PORTS) as SimName[]).map((s) => [s, sims[s] as number])) as Record<SimName, number>,
+  };
+}
+
+/** Records `ports` as the data folder's last layout (for the next `STACK_PORTS=auto` start); best effort. */
+export function rememberPorts(dataRoot: string, ports: StackPorts): void {
+  try {
+    mkdirSync(dataRoot, { recursive: true });
+    writeFileSync(lastPortsFile(dataRoot), JSON.stringify(ports, null, 2) + '\n');
+  } catch {
+    // A read-only data folder: the next auto start picks fresh ports, as before.
   }
 }
 

@@ -15,7 +15,8 @@
  *                       anything (the embedded Postgres included) starts
  *   FONNTE_TOKEN … ADVANTA_SHORTCODE   real provider credentials; none set = the four simulators
  *   STACK_INFO_FILE     where the running stack's addresses are written (default <NOTIFY_DATA_DIR>/stack.json)
- *   STACK_PORTS         `auto` = free ports for gRPC, webhooks and simulators (tests);
+ *   STACK_PORTS         `auto` = free ports for gRPC, webhooks and simulators (tests, a second
+ *                       stack; the data folder's last ones again while they are free);
  *                       default 50051…50055, 8080, 8091…8094
  *   LOG_LEVEL           pino level of every component (default info)
  *   RECIPIENT_RATE_LIMIT  the gateway's per-recipient limit; unset = 0 here (none: a laptop demo

@@ -5,7 +5,7 @@
  *
  * 1. Checks DATABASE_URL and NATS_URL (exits 2 with a message naming the missing ones);
  * 2. ports (STACK_PORTS: default 50051…50055, webhooks 8080, checked free; `auto` free ones,
- *    the simulators' included) and API keys (NOTIFY_API_KEYS / SERVICE_API_KEY from the
+ *    the simulators' included, the data folder's last ones again while they are free) and API keys (NOTIFY_API_KEYS / SERVICE_API_KEY from the
  *    environment, checked as the services check them, else an admin and a service key generated
  *    once into NOTIFY_DATA_DIR, default .notify-data); a problem there is refused in one line
  *    (src/refusal.ts) before anything starts;
@@ -41,6 +41,8 @@ import {
   hasProviderCredentials,
   overriddenByStack,
   resolveKeys,
+  lastPorts,
+  rememberPorts,
   resolvePorts,
   serviceEnv,
   simulatorProviderEnv,
@@ -237,8 +239,10 @@ async function run(): Promise<number> {
     process.stderr.write(missingDependencyMessage(missing) + '\n');
     return 2;
   }
-  const ports = await resolvePorts(env['STACK_PORTS'], { sims: false });
   const dataRoot = path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data');
+  // STACK_PORTS=auto: the folder's last layout again when it is free, so a `npm run sim` still
+  // running (started with the printed command) posts its receipts to this gateway.
+  const ports = await resolvePorts(env['STACK_PORTS'], { sims: false }, lastPorts(dataRoot));
   const keys = resolveKeys(env, dataRoot);
   const webhookUrl = `http://127.0.0.1:${ports.webhook}`;
   // The simulators of `npm run sim` append WEBHOOK_SECRET (when set) to their receipts; the
@@ -355,6 +359,7 @@ async function run(): Promise<number> {
     }
     if (stopping) return;
     started = true;
+    rememberPorts(dataRoot, ports);
     process.stdout.write(servicesBanner({ env, ports, keys, sims, webhookUrl }) + '\n');
     writeStackInfoFile(infoFile, {
       pid: process.pid,

@@ -5,7 +5,7 @@
  * layout, the keys' refusals (a SERVICE_API_KEY the others would refuse, a malformed
  * NOTIFY_API_KEYS), the variables the stack sets itself, and the info file (stack.json).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -22,6 +22,9 @@ import {
   freePort,
   hasProviderCredentials,
   overriddenByStack,
+  lastPorts,
+  lastPortsFile,
+  rememberPorts,
   resolveKeys,
   resolvePorts,
   serviceEnv,
@@ -147,6 +150,37 @@ describe('stack environment', () => {
     expect(capped).toBeGreaterThanOrEqual(SERVICE_HEAP_MB.gateway);
     expect(capped).toBeLessThanOrEqual(SERVICE_HEAP_MB.gateway + 256);
     expect(v8HeapLimitMiB(undefined)).toBeGreaterThan(capped);
+  });
+
+  it('STACK_PORTS=auto takes the data folder\'s last layout again while it is free, a fresh one when a port is busy', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'notify-ports-'));
+    try {
+      expect(lastPorts(root)).toBeUndefined();
+      const first = await resolvePorts('auto', { sims: true }, lastPorts(root));
+      rememberPorts(root, first);
+      expect(lastPorts(root)).toEqual(first);
+      // A restart on the same folder: the same addresses (a running `npm run sim` keeps posting to the webhook port).
+      expect(await resolvePorts('auto', { sims: true }, lastPorts(root))).toEqual(first);
+      // The default layout ignores it.
+      expect(await resolvePorts('default', { sims: false }, first).catch(() => DEFAULT_PORTS)).toEqual(DEFAULT_PORTS);
+      // One of its ports taken by something else: a whole fresh layout.
+      const holder: Server = createServer();
+      await new Promise<void>((r) => holder.listen(first.webhook, '127.0.0.1', () => r()));
+      try {
+        const fresh = await resolvePorts('auto', { sims: true }, lastPorts(root));
+        expect(fresh.webhook).not.toBe(first.webhook);
+        expect(fresh.grpc.ticket).not.toBe(first.grpc.ticket);
+      } finally {
+        await new Promise((r) => holder.close(r));
+      }
+      // A file that is not a complete layout is ignored.
+      writeFileSync(lastPortsFile(root), JSON.stringify({ ...first, webhook: 70_000 }));
+      expect(lastPorts(root)).toBeUndefined();
+      writeFileSync(lastPortsFile(root), '{not json');
+      expect(lastPorts(root)).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('counts any provider credential as "real providers" (no simulators)', () => {
