@@ -32,6 +32,22 @@ export const WITHDRAWABLE_STATUSES: readonly DeliveryStatus[] = CLAIMABLE_STATUS
 /** States RetryDelivery accepts (delivery.proto RetryDelivery). */
 export const REDRIVABLE_STATUSES: readonly DeliveryStatus[] = ['FAILED', 'DEAD'];
 
+/** Outcomes that count as a success in GetStats: a provider took the message (and may have reported it delivered or read). */
+const SUCCEEDED_STATUSES: readonly DeliveryStatus[] = ['SENT', 'DELIVERED', 'READ'];
+
+/**
+ * GetStats' success rate (percent, 0..100; 0 when nothing is settled): the succeeded deliveries
+ * (SENT, DELIVERED, READ) over the settled ones, i.e. the succeeded plus the DEAD (gave up).
+ * Left out as not settled: QUEUED, DEFERRED, SENDING and FAILED (a retry is scheduled: it may
+ * still succeed, so an outage in progress does not read as lost messages), and CANCELLED
+ * (withdrawn unsent because the ticket moved on: neither). `counts` by status; missing = 0.
+ */
+export function successRatePercent(counts: Partial<Record<DeliveryStatus, number>>): number {
+  const ok = SUCCEEDED_STATUSES.reduce((n, st) => n + (counts[st] ?? 0), 0);
+  const settled = ok + (counts.DEAD ?? 0);
+  return settled > 0 ? (ok / settled) * 100 : 0;
+}
+
 /** Receipt-driven progress order: a receipt never moves a delivery backwards. */
 const RECEIPT_RANK: Partial<Record<DeliveryStatus, number>> = { SENDING: 0, SENT: 1, DELIVERED: 2, READ: 3 };
 

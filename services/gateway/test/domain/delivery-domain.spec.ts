@@ -1,6 +1,6 @@
 import { backoffMs } from '@notify/db';
 import {
-  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, supersessionsOf,
+  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, successRatePercent, supersessionsOf,
   type DeliveryStatus, type ReceiptKind,
 } from '../../src/domain';
 
@@ -155,5 +155,16 @@ describe('policy helpers', () => {
   it('the idempotency key is (source, recipient, channel)', () => {
     expect(deliveryIdempotencyKey('evt-1', '6281234567890', 'WHATSAPP')).toBe('evt-1|6281234567890|WHATSAPP');
     expect(deliveryIdempotencyKey('evt-1', '6281234567890', 'SMS')).not.toBe(deliveryIdempotencyKey('evt-1', '6281234567890', 'WHATSAPP'));
+  });
+});
+
+describe('successRatePercent (GetStats: succeeded over settled)', () => {
+  it('leaves out deliveries still waiting, FAILED with a retry scheduled included, and withdrawn ones', () => {
+    // The QA's case: 4 FAILED waiting for their retry while Fonnte was down, 38 READ: 100 %, not 90.5 %.
+    expect(successRatePercent({ FAILED: 4, READ: 38 })).toBe(100);
+    expect(successRatePercent({ SENT: 2, DELIVERED: 3, READ: 5, DEAD: 10, QUEUED: 7, DEFERRED: 1, SENDING: 2, CANCELLED: 9, FAILED: 3 })).toBe(50);
+    expect(successRatePercent({ DEAD: 1 })).toBe(0);
+    expect(successRatePercent({ QUEUED: 5, FAILED: 2 })).toBe(0);
+    expect(successRatePercent({})).toBe(0);
   });
 });

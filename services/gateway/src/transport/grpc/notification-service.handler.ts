@@ -9,7 +9,7 @@ import {
   type TemplateCatalog,
 } from '../../application';
 import { ticketVariables, titleCase, type TemplateFacts } from '../messaging/event-notification.mapper';
-import { normalizePhone, type DeliveryChange } from '../../domain';
+import { normalizePhone, successRatePercent, type DeliveryChange } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
 import type { ProviderChains } from '../../infrastructure/providers';
 import {
@@ -545,10 +545,6 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       const since = req.since ?? new Date(now.getTime() - 7 * 86_400_000);
       if (since.getTime() > now.getTime()) throw new ValidationError('since', 'is in the future');
       const s = await store.stats(since);
-      const count = (st: string) => s.byStatus.find((x) => x.status === st)?.count ?? 0;
-      // CANCELLED (withdrawn unsent, the ticket moved on) is neither a success nor a failure.
-      const settled = s.total - count('QUEUED') - count('DEFERRED') - count('SENDING') - count('CANCELLED');
-      const ok = count('SENT') + count('DELIVERED') + count('READ');
       return gatewayv1.GetStatsResponse.fromPartial({
         since,
         total: s.total,
@@ -558,7 +554,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
           successRatePercent: p.attempts ? (p.accepted / p.attempts) * 100 : 0, meanLatencyMs: p.meanLatencyMs, costRupiah: String(p.costRupiah),
         })),
         byNotificationType: s.byType.map((t) => ({ notificationType: typeToProto(t.notificationType), count: t.count, succeeded: t.succeeded })),
-        successRatePercent: settled > 0 ? (ok / settled) * 100 : 0,
+        successRatePercent: successRatePercent(Object.fromEntries(s.byStatus.map((x) => [x.status, x.count]))),
         failovers: s.failovers,
         costRupiah: String(s.costRupiah),
         meanTimeToSendMs: s.meanTimeToSendMs,

@@ -270,7 +270,11 @@ export interface GetStatsResponse {
   byProvider: ProviderStats[];
   /** By notification type. */
   byNotificationType: NotificationTypeCount[];
-  /** (SENT + DELIVERED + READ) / (total − QUEUED − DEFERRED − SENDING − CANCELLED) × 100, 0..100. */
+  /**
+   * (SENT + DELIVERED + READ) / (SENT + DELIVERED + READ + DEAD) × 100, 0..100 (0 when none):
+   * deliveries still waiting (QUEUED, DEFERRED, SENDING, FAILED with a retry scheduled) and
+   * CANCELLED ones (withdrawn unsent) are left out.
+   */
   successRatePercent: number;
   /** Deliveries sent by a non-primary provider (or SMS fallback). */
   failovers: number;
