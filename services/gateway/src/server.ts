@@ -192,14 +192,14 @@ export async function startGatewayService(
       store, clock, logger, maxRounds: config.DELIVERY_MAX_ATTEMPTS, backoff: retryBackoff,
     });
     /**
-     * Replies to technicians: one WhatsApp delivery (type TECHNICIAN_JOB_OFFER: the reply belongs
-     * to the job-offer flow) at the priority the reply flow gives (URGENT for the confirmation of
-     * a step, HIGH for help / unknown-sender / nothing-in-reach answers, so the per-recipient rate
+     * Answers to inbound messages: one WhatsApp delivery (type REPLY) at the priority the reply
+     * flow gives (URGENT for the confirmation of a step, HIGH for help / unknown-sender / nothing-in-reach answers, so the per-recipient rate
      * limit holds back a bot writing to the number in a loop), pinned to the provider the message
      * came in on, so the answer comes from the number the technician wrote to. Idempotency key
      * `reply:<provider>:<inbound message id>` (carried from onInbound in an AsyncLocalStorage), or
      * a fresh `reply:` key when the provider sent no id; the `reply:` prefix is how the job
-     * message log tells these answers apart (PgJobMessageLog). "1" acts on the job of the latest
+     * message log tells these answers apart (PgJobMessageLog; it also marks the answers recorded
+     * before the REPLY type, typed TECHNICIAN_JOB_OFFER). "1" acts on the job of the latest
      * job message sent to the writer (PgJobMessageLog over the deliveries); the take
      * confirmation names the customer (the cached directory's GetCustomer).
      */
@@ -228,7 +228,7 @@ export async function startGatewayService(
         const id = inboundContext.getStore()?.messageId;
         await ingest.enqueueText({
           idempotencyKey: id ? `${REPLY_KEY_PREFIX}${provider}:${id}` : freshKey('reply'), // `reply:<uuid>`
-          notificationType: 'TECHNICIAN_JOB_OFFER', priority, to, text, pinnedProvider: provider, ticketId: ticketId ?? null,
+          notificationType: 'REPLY', priority, to, text, pinnedProvider: provider, ticketId: ticketId ?? null,
         });
       },
     };

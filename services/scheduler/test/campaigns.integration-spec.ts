@@ -156,7 +156,7 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     await expect(callUnary(scheduler, 'getCampaign', { campaignId: '0b6f7f7e-1111-4111-8111-111111111111' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('bad input: past send_at, empty audience, a phone audience, unknown template key, missing name/kind → INVALID_ARGUMENT; nothing is stored', async () => {
+  it('bad input: past send_at, empty audience, a phone audience, unknown template key, missing name/kind, type REPLY → INVALID_ARGUMENT; nothing is stored', async () => {
     const before = (await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns.length;
     const bad: Array<[string, Partial<schedulerv1.ScheduleCampaignRequest>]> = [
       ['send_at', { sendAt: new Date(Date.now() - 5 * 60_000) }],
@@ -166,6 +166,7 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
       ['template_key', { templateKey: 'no.such.template' }],
       ['name', { name: '  ' }],
       ['kind', { kind: KIND.CAMPAIGN_KIND_UNSPECIFIED }],
+      ['notification_type', { notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_REPLY }],
     ];
     for (const [field, over] of bad) {
       const err = await callUnary(scheduler, 'scheduleCampaign', request(over)).then(

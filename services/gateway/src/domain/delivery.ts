@@ -161,8 +161,8 @@ export const REPLY_KEY_PREFIX = 'reply:';
  * holding them back an hour because of a busy shift is a failure (QA: a customer's "TIKET
  * GANGGUAN DITERIMA" and a technician's job offers deferred 48 minutes after ten job offers).
  * The limit is for the rest: bulk and API messages (maintenance, promotions, reminders, reports)
- * and the reply flow's answers (a bot writing to the number in a loop), which are not exempt
- * even though typed TECHNICIAN_JOB_OFFER ({@link isRateLimitExempt}).
+ * and the reply flow's answers (type REPLY: a bot writing to the number in a loop; those
+ * recorded before that type carry TECHNICIAN_JOB_OFFER and a `reply:` key, {@link isRateLimitExempt}).
  */
 export const RATE_LIMIT_EXEMPT_TYPES: ReadonlySet<string> = new Set([
   'TICKET_CREATED', 'TICKET_ASSIGNED', 'TICKET_STARTED', 'TICKET_COMPLETED', 'TICKET_CANCELLED', 'TICKET_ESCALATED', 'SLA_WARNING', 'TECHNICIAN_JOB_OFFER',

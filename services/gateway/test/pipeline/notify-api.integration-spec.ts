@@ -159,9 +159,11 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     expect(sentTo).toEqual(won.deliveries.map((d) => d.recipient).sort());
   });
 
-  it('an unknown notification type is INVALID_ARGUMENT naming notification_type (Notify and Broadcast)', async () => {
+  it.each([
+    ['an unknown notification type', 999 as commonv1.NotificationType],
+    ['REPLY (the gateway\'s own answers to inbound messages)', NT.NOTIFICATION_TYPE_REPLY],
+  ])('%s is INVALID_ARGUMENT naming notification_type (Notify and Broadcast)', async (_what, bad) => {
     const p = freshPhone();
-    const bad = 999 as commonv1.NotificationType;
     const err = await notify([phone(p.local)], { notificationType: bad, templateKey: 'customer.welcome', variables: welcome('type') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).message).toMatch(/^notification_type: /);

@@ -106,6 +106,8 @@ describe('technician replies through the gateway (webhook → reply flow → tic
     const answers = await answersTo(budi.e164);
     expect(answers.map((d) => d.body.split('\n', 1)[0])).toEqual(['✅ *PEKERJAAN BERHASIL DIAMBIL*', '🚀 *PEKERJAAN DIMULAI*', '✅ *PEKERJAAN BERHASIL DIAMBIL*']);
     expect(answers.map((d) => d.priority)).toEqual(['URGENT', 'URGENT', 'URGENT']);
+    // Typed as answers, not as job offers (stats by type, `deliveries list --type`).
+    expect(answers.map((d) => d.notificationType)).toEqual(['REPLY', 'REPLY', 'REPLY']);
     // Each confirmation carries the ticket it is about: it is listed with that ticket's deliveries.
     expect(answers.map((d) => d.ticketId)).toEqual([a.id, a.id, b.id]);
     expect((await stack.gateway.store.list({ ticketId: b.id, recipient: budi.e164 }, 10)).map((d) => d.id)).toContain(answers[2]!.id);

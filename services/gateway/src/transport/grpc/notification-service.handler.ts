@@ -112,12 +112,15 @@ export function checkChannels(channels: readonly commonv1.Channel[]): void {
 
 /**
  * What Notify and Broadcast check of a request before anything else, without asking any other
- * service: the notification type (required, known), the priority (a known value; UNSPECIFIED =
+ * service: the notification type (required, known, not REPLY), the priority (a known value; UNSPECIFIED =
  * the type's default), the channels and the actor's kind and role (known values). ValidationError
  * naming the field.
  */
 function checkSendRequest(r: { notificationType: commonv1.NotificationType; priority: commonv1.Priority; channels: readonly commonv1.Channel[]; actor?: commonv1.Actor | undefined }): void {
   requiredTypeFromProto(r.notificationType);
+  if (r.notificationType === NT.NOTIFICATION_TYPE_REPLY) {
+    throw new ValidationError('notification_type', "REPLY is the gateway's own answers to inbound messages; give the type of what you send (e.g. INSTALLATION_SCHEDULE, MAINTENANCE)");
+  }
   knownEnum(r.priority, commonv1.Priority, 'priority');
   checkChannels(r.channels);
   checkActor(r.actor);

@@ -88,6 +88,11 @@ function enumName(field: string, values: Record<string, string | number>, toJSON
   return toJSON(knownEnum(value, values, field) as never);
 }
 
+/** Throws ValidationError(field, message): for a refusal inside an expression. */
+function refuse(field: string, message: string): never {
+  throw new ValidationError(field, message);
+}
+
 /** Proto CampaignStatus list → domain statuses; ValidationError for UNSPECIFIED or unknown values. */
 export function campaignStatusesFromProto(statuses: readonly schedulerv1.CampaignStatus[]): CampaignStatus[] {
   return statuses.map((s) => {
@@ -127,6 +132,8 @@ export function scheduleCampaignInputFromProto(
     notificationType:
       req.notificationType === commonv1.NotificationType.NOTIFICATION_TYPE_UNSPECIFIED
         ? null
+        : req.notificationType === commonv1.NotificationType.NOTIFICATION_TYPE_REPLY
+        ? refuse('notification_type', "REPLY is the gateway's own answers to inbound messages, not a campaign's type")
         : enumName('notification_type', commonv1.NotificationType, commonv1.notificationTypeToJSON, req.notificationType),
     templateKey: req.templateKey,
     audience: req.audience.map((a) => ({

@@ -272,6 +272,14 @@ export enum NotificationType {
   NOTIFICATION_TYPE_PROMOTION = 19,
   /** NOTIFICATION_TYPE_CUSTOMER_ACTIVATED - Customer activated (internal; welcome flows may hang on it). */
   NOTIFICATION_TYPE_CUSTOMER_ACTIVATED = 20,
+  /**
+   * NOTIFICATION_TYPE_REPLY - The gateway's answer to a WhatsApp message a phone sent in: a technician's `1` confirmed,
+   * STOP / MULAI acknowledged, help for an unknown number or a reply with no job in reach.
+   * The gateway's own (Notify and Broadcast refuse it); deliveries of it are listed and
+   * counted like any other. Deliveries recorded before this type existed carry
+   * TECHNICIAN_JOB_OFFER with a `reply:` idempotency key.
+   */
+  NOTIFICATION_TYPE_REPLY = 21,
   UNRECOGNIZED = -1,
 }
 
@@ -340,6 +348,9 @@ export function notificationTypeFromJSON(object: any): NotificationType {
     case 20:
     case "NOTIFICATION_TYPE_CUSTOMER_ACTIVATED":
       return NotificationType.NOTIFICATION_TYPE_CUSTOMER_ACTIVATED;
+    case 21:
+    case "NOTIFICATION_TYPE_REPLY":
+      return NotificationType.NOTIFICATION_TYPE_REPLY;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -391,6 +402,8 @@ export function notificationTypeToJSON(object: NotificationType): string {
       return "NOTIFICATION_TYPE_PROMOTION";
     case NotificationType.NOTIFICATION_TYPE_CUSTOMER_ACTIVATED:
       return "NOTIFICATION_TYPE_CUSTOMER_ACTIVATED";
+    case NotificationType.NOTIFICATION_TYPE_REPLY:
+      return "NOTIFICATION_TYPE_REPLY";
     case NotificationType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
