@@ -238,6 +238,7 @@ export async function startGatewayService(
         dedupe: new PgInboundDedupe(dataSource, config.DATABASE_SCHEMA),
         messages: new PgJobMessageLog(dataSource, config.DATABASE_SCHEMA),
         customers: directory,
+        ...(config.SUPPORT_PHONE ? { supportPhone: config.SUPPORT_PHONE } : {}),
       })
       : undefined;
     const webhooks = await startWebhookServer({

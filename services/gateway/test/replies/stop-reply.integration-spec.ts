@@ -27,6 +27,7 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
       sender,
       logger: createLogger({ service: 'gateway', level: 'silent' }),
       dedupe: new InMemoryInboundDedupe(100),
+      supportPhone: '6282112345678',
     });
   });
   afterAll(async () => {
@@ -92,5 +93,25 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     const stranger = freshPhone();
     expect(await reply(stranger, 'STOP', { isGroup: true, group: '120363000000000000@g.us' })).toEqual({ action: 'not_a_command', reply: '' });
     expect((await optOutOf(stranger)).reason).toBe('probe');
+  });
+
+  it('a registered customer who writes in is answered as a customer (where to get help, STOP), not as an unregistered technician; an unknown number as before', async () => {
+    const phone = freshPhone();
+    await callUnary(stack.adminCustomer, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
+      name: 'Siti Rahma', phone, address: 'Jl. Kenanga 3', workZone: 'karawang', packageName: 'Home 20 Mbps',
+    }));
+    const r = await reply(phone, 'halo, internet saya mati lagi');
+    expect(r).toEqual({ action: 'customer_message', reply: REPLY_TEXTS.customerMessage('Siti Rahma', '+6282112345678') });
+    expect(r.reply).toContain('Halo Siti Rahma');
+    expect(r.reply).toContain('customer service kami di +6282112345678.'); // as the welcome's `phone` filter shows it
+    expect(r.reply).not.toContain('teknisi');
+    expect(sender.to(phone).map((s) => s.text)).toEqual([r.reply]);
+    // Without SUPPORT_PHONE no number is named.
+    expect(REPLY_TEXTS.customerMessage('Siti Rahma', '')).toContain('silakan hubungi customer service kami. Balas *STOP*');
+    // STOP from the customer still opts out.
+    expect((await reply(phone, 'STOP')).action).toBe('opted_out');
+
+    const stranger = freshPhone();
+    expect(await reply(stranger, 'halo')).toEqual({ action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() });
   });
 });

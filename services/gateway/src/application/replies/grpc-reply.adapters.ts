@@ -1,7 +1,7 @@
 import { NotFoundError } from '@notify/errors';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import type { Job, JobActor, JobBoard, JobStatus, OptOutRegistry, StaffDirectory, StaffMember } from './reply.ports';
+import type { CustomerPhoneBook, Job, JobActor, JobBoard, JobStatus, OptOutRegistry, StaffDirectory, StaffMember } from './reply.ports';
 
 /**
  * gRPC adapters of the reply flow's ports. The clients are made by the caller with
@@ -44,6 +44,25 @@ export class GrpcStaffDirectory implements StaffDirectory {
         active: s.active,
         workZones: [...new Set(s.workZones.map((z) => z.trim().toLowerCase()).filter(Boolean))],
       };
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+}
+
+/** customer GetCustomer by phone as the {@link CustomerPhoneBook}; NOT_FOUND → null. */
+export class GrpcCustomerPhoneBook implements CustomerPhoneBook {
+  constructor(
+    private readonly client: customerv1.CustomerServiceClient,
+    private readonly deadlineMs: number = DEFAULT_REPLY_DEADLINE_MS,
+  ) {}
+
+  async findByPhone(phone: string): Promise<{ name: string } | null> {
+    try {
+      // With its `+`, as GrpcStaffDirectory: exactly this number.
+      const res = await callUnary(this.client, 'getCustomer', customerv1.GetCustomerRequest.fromPartial({ phone: `+${phone}` }), { deadline: Date.now() + this.deadlineMs });
+      return res.customer ? { name: res.customer.name } : null;
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;

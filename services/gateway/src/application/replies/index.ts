@@ -1,6 +1,6 @@
 import type { Logger } from '@notify/logger';
 import type { customerv1, ticketv1 } from '@notify/proto';
-import { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory } from './grpc-reply.adapters';
+import { DEFAULT_REPLY_DEADLINE_MS, GrpcCustomerPhoneBook, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory } from './grpc-reply.adapters';
 import type { CustomerDirectory, InboundDedupe, JobMessageLog, ReplySender, TechnicianReplyHandler } from './reply.ports';
 import { TechnicianReplyUseCase } from './technician-reply.use-case';
 
@@ -8,7 +8,7 @@ export * from './reply.ports';
 export { REPLY_TEXTS } from './reply-texts';
 export { decideJob, displayPhone, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 export { TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
-export { DEFAULT_REPLY_DEADLINE_MS, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
+export { DEFAULT_REPLY_DEADLINE_MS, GrpcCustomerPhoneBook, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
 export { isStartCommand, isStopCommand } from './stop-command';
 export { DEFAULT_INBOUND_DEDUPE_CAPACITY, InMemoryInboundDedupe } from './in-memory-inbound.dedupe';
 
@@ -41,6 +41,8 @@ export interface TechnicianReplyHandlerDeps {
    * (customer GetCustomer, cached for DIRECTORY_CACHE_TTL_MS), which has this shape.
    */
   readonly customers: CustomerDirectory;
+  /** SUPPORT_PHONE: named in the answer to a customer who writes in; '' or absent = none. */
+  readonly supportPhone?: string;
 }
 
 /**
@@ -65,6 +67,8 @@ export function createTechnicianReplyHandler(deps: TechnicianReplyHandlerDeps): 
     logger: deps.logger,
     clock: deps.clock ?? (() => new Date()),
     customers: deps.customers,
+    customerPhones: new GrpcCustomerPhoneBook(deps.customer, deadlineMs),
+    ...(deps.supportPhone ? { supportPhone: deps.supportPhone } : {}),
     ...(deps.dedupe ? { dedupe: deps.dedupe } : {}),
     ...(deps.messages ? { messages: deps.messages } : {}),
   });

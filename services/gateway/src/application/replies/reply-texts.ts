@@ -75,6 +75,18 @@ export const REPLY_TEXTS = {
     'Teknisi: minta admin mendaftarkan nomor WhatsApp Anda. Pelanggan: silakan hubungi customer service kami, ' +
     'atau balas *STOP* bila tidak ingin menerima pesan WhatsApp dari kami lagi.',
 
+  /**
+   * A registered customer writing to this number (any text but STOP / MULAI): it sends
+   * notifications and reads no messages; where to get help (the support number when
+   * SUPPORT_PHONE is set, as in customer.welcome) and how to stop them. Nothing changes.
+   */
+  customerMessage: (name: string, supportPhone: string): string =>
+    `Halo ${v(name)}, terima kasih atas pesan Anda. Nomor ini hanya mengirim pemberitahuan otomatis dan tidak dapat membalas pesan. ` +
+    (supportPhone
+      ? `Untuk melaporkan gangguan atau bertanya, silakan hubungi customer service kami di ${supportPhone}. `
+      : 'Untuk melaporkan gangguan atau bertanya, silakan hubungi customer service kami. ') +
+    'Balas *STOP* bila tidak ingin menerima pesan WhatsApp dari kami lagi.',
+
   /** STOP from a number that is not staff: it is opted out of WhatsApp. */
   optedOut: (): string =>
     'Baik, nomor Anda tidak akan menerima pesan WhatsApp dari kami lagi. ' +

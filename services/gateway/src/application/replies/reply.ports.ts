@@ -67,8 +67,13 @@ export type ReplyAction =
   | 'started'
   /** IN_PROGRESS → COMPLETED: the technician finished their job. */
   | 'completed'
-  /** The number is not a staff member's: nothing changed. */
+  /** The number is neither a staff member's nor a customer's: nothing changed. */
   | 'unknown_sender'
+  /**
+   * A registered customer wrote (any text but STOP / MULAI): nothing changed; the answer says
+   * the number only sends notifications and where to get help.
+   */
+  | 'customer_message'
   /** The sender is staff but not an active technician: nothing changed. */
   | 'not_a_technician'
   /** "1" but no job of theirs and no OPEN job in their zones: nothing changed. */
@@ -142,6 +147,15 @@ export interface StaffMember {
   readonly active: boolean;
   /** Lower-case work zone slugs; empty = all zones (customer.proto `Staff.work_zones`). */
   readonly workZones: readonly string[];
+}
+
+/** Finds a customer by phone (the customer service's GetCustomer), to answer a customer who writes in. */
+export interface CustomerPhoneBook {
+  /**
+   * The customer with this phone (E.164 digits), or null when there is none (NOT_FOUND).
+   * Rejects when the directory cannot answer.
+   */
+  findByPhone(phone: string): Promise<{ readonly name: string } | null>;
 }
 
 /** Finds staff by phone (the customer service's GetStaff). */

@@ -5,6 +5,7 @@ import { REPLY_TEXTS } from './reply-texts';
 import type {
   CustomerContact,
   CustomerDirectory,
+  CustomerPhoneBook,
   InboundDedupe,
   InboundReply,
   Job,
@@ -21,7 +22,7 @@ import type {
   TechnicianReplyHandler,
 } from './reply.ports';
 import { isStartCommand, isStopCommand } from './stop-command';
-import { decideJob, isJobCommand, normalizeSenderPhone, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
+import { decideJob, displayPhone, isJobCommand, normalizeSenderPhone, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
 
 /** Dependencies of {@link TechnicianReplyUseCase}. */
 export interface TechnicianReplyUseCaseDeps {
@@ -42,6 +43,10 @@ export interface TechnicianReplyUseCaseDeps {
   readonly customers?: CustomerDirectory;
   /** Where a STOP reply opts the number out (rule 4b); absent = STOP is handled as any other text. */
   readonly optOuts?: OptOutRegistry;
+  /** Customers by phone (rule 4c): a customer who writes in is answered as a customer; absent = as an unknown number. */
+  readonly customerPhones?: CustomerPhoneBook;
+  /** The support number a customer who writes in is pointed to (SUPPORT_PHONE); '' or absent = none named. */
+  readonly supportPhone?: string;
 }
 
 /** The answers that confirm a step the technician made: URGENT; every other answer is HIGH ({@link ReplyPriority}). */
@@ -76,8 +81,12 @@ type Unavailable = { readonly unavailable: Job };
  *       are their work, an admin changes that. MULAI (`isStartCommand`: MULAI, START, SUBSCRIBE)
  *       from a number that is not staff and had opted out → `opted_in`: the WhatsApp opt-out is
  *       lifted (customer OptIn) and the answer confirms it; without an opt-out it is any text;
- *    c. no staff member → `unknown_sender` (the answer mentions STOP); staff but not a
- *       technician, or an inactive technician → `not_a_technician`. Nothing changes.
+ *    c. no staff member: a registered customer's number (customer GetCustomer by phone) →
+ *       `customer_message` (the answer says the number only sends notifications, names
+ *       SUPPORT_PHONE when set, and mentions STOP; QA: a customer writing "internet saya mati
+ *       lagi" was told their number is not a technician's); otherwise, or when that look-up
+ *       fails, → `unknown_sender` (the answer mentions STOP); staff but not a technician, or an
+ *       inactive technician → `not_a_technician`. Nothing changes.
  * 5. Text trimmed other than "1" → `not_a_command` with a help text stating what "1" does.
  * 6. "1" answers the latest job message the technician received:
  *    a. with a `messages` log, the latest job message the gateway sent (a provider accepted) to
@@ -165,12 +174,24 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
       const started = await this.start(this.deps.optOuts, phone, log);
       if (started) return started;
     }
-    if (!staff) return { action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() };
+    if (!staff) return this.notStaff(phone, log);
     if (!staff.isTechnician) return { action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician(staff.name) };
     if (!staff.active) return { action: 'not_a_technician', reply: REPLY_TEXTS.inactiveTechnician(staff.name) };
     if (!isJobCommand(msg.text)) return { action: 'not_a_command', reply: REPLY_TEXTS.notACommand() };
     const address = msg.isGroup && msg.group ? msg.group : phone;
     return this.press1(staff, address, phone, log.child({ staff_id: staff.id }));
+  }
+
+  /** Rule 4c of {@link handle}: a number that is not staff's, a customer's or unknown. */
+  private async notStaff(phone: string, log: Logger): Promise<ReplyResult> {
+    let customer: { name: string } | null = null;
+    try {
+      customer = (await this.deps.customerPhones?.findByPhone(phone)) ?? null;
+    } catch (err) {
+      log.warn({ err, phone: maskPhone(phone) }, 'customer look-up of an inbound message failed: answered as an unknown number');
+    }
+    if (customer) return { action: 'customer_message', reply: REPLY_TEXTS.customerMessage(customer.name, displayPhone(this.deps.supportPhone ?? '')) };
+    return { action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() };
   }
 
   /** Rule 4b of {@link handle}: STOP. */
