@@ -113,6 +113,18 @@ describe('technician job offer', () => {
   });
 });
 
+describe('registration confirmation', () => {
+  it('a customer who asked for no installation is told the activation is processed, not that an installation will be scheduled (QA)', async () => {
+    const t = DEFAULT_TEMPLATES.find((d) => d.key === 'customer.registration_confirmation' && d.channel === 'WHATSAPP')!;
+    const render = async (wants: boolean) =>
+      (await useCases.renderTemplate.execute({ key: t.key, channel: t.channel, locale: t.locale, variables: { ...t.sampleVariables, wants_installation: wants } })).text;
+    const without = await render(false);
+    expect(without).toContain('\n\nTim kami akan segera memproses aktivasi layanan Anda.\n\nTerima kasih.');
+    expect(without).not.toContain('pemasangan');
+    expect(await render(true)).toBe(readFixture(authoredFile(t)));
+  });
+});
+
 describe('technician weekly performance', () => {
   it('a week without completed tickets shows no rank and no "keep it up" (every such technician would read #1), but an encouragement', async () => {
     const t = DEFAULT_TEMPLATES.find((d) => d.key === 'technician.weekly_performance' && d.channel === 'WHATSAPP')!;

@@ -691,8 +691,11 @@ describe('gateway pipeline features', () => {
       '🗺️ Zona: Karawang',
       '📦 Paket: Home 30 Mbps',
     ]);
-    // The customer still gets their own confirmation.
-    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.startsWith('✅ *REGISTRASI BERHASIL*')), { timeoutMs: 20_000 });
+    // The customer still gets their own confirmation; registered without an installation, it
+    // promises the activation, not an installation visit (the event's wants_installation).
+    const own = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.startsWith('✅ *REGISTRASI BERHASIL*')), { timeoutMs: 20_000 });
+    expect(own.text).toContain('Tim kami akan segera memproses aktivasi layanan Anda.');
+    expect(own.text).not.toContain('pemasangan');
   });
 
   it('the housekeeping deletes inbound message ids, receipts (also those kept for a send never recorded) and processed-event claims past their retention, and nothing newer', async () => {

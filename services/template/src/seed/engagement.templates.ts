@@ -81,12 +81,13 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
       '📍 Alamat: {{ address }}',
       '📅 Tanggal Daftar: {{ registered_at | date_long }}',
       '',
-      'Tim kami akan segera menghubungi Anda untuk menjadwalkan pemasangan WiFi.',
+      '{% if wants_installation %}Tim kami akan segera menghubungi Anda untuk menjadwalkan pemasangan WiFi.{% else %}Tim kami akan segera memproses aktivasi layanan Anda.{% endif %}',
       '',
       'Terima kasih.',
     ),
     sampleVariables: {
       customer_name: 'Siti Rahmawati',
+      wants_installation: true,
       customer_id: 'CUST001',
       package_name: 'Premium 50Mbps',
       address: 'Perum Griya Asri Blok C3 No. 8, Cikampek',
@@ -96,7 +97,7 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
       seed: SEED_SYSTEM_COMPLETE,
       section: 'PHASE 2 / 7. Registration Confirmation',
       fidelity: 'authored',
-      note: `${AUTHORED} Customer ID and package lines follow whatsapp-notification-recommendation.md Option A use case 3 (CUST001, Premium 50Mbps).`,
+      note: `${AUTHORED} Customer ID and package lines follow whatsapp-notification-recommendation.md Option A use case 3 (CUST001, Premium 50Mbps). A customer who asked for no installation (wants_installation false) is told the activation is being processed, not that an installation visit will be scheduled.`,
     },
   },
   {

@@ -156,6 +156,7 @@ export async function notificationForEvent(
           customer_name: c.name,
           customer_id: c.id,
           customer_phone: c.phone,
+          wants_installation: c.wantsInstallation,
           zone: titleCase(c.workZone),
           package_name: c.packageName,
           address: c.address,
