@@ -168,6 +168,21 @@ describe('ScheduleCampaign: priority', () => {
   });
 });
 
+describe('ScheduleCampaign: send_at', () => {
+  it('a past send_at is refused, both times shown in WIB as operators give them (QA: UTC came back)', async () => {
+    const { useCase, input, store } = setup();
+    const err = await rejection(useCase.schedule('admin', input({ sendAt: new Date('2019-12-31T17:00:00Z') })));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toBe(`send_at: 2020-01-01 00:00:00 WIB is in the past (now ${wibOf(NOW)})`);
+    expect(store.rows.size).toBe(0);
+  });
+});
+
+/** NOW in WIB (UTC+7), computed independently of the code under test. */
+function wibOf(d: Date): string {
+  return `${new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')} WIB`;
+}
+
 describe('ScheduleCampaign: the template must render with the campaign variables, as the gateway renders it', () => {
   it('missing variables → INVALID_ARGUMENT naming every one; nothing is stored', async () => {
     const { useCase, input, store } = setup();

@@ -106,7 +106,7 @@ function noKeyMessage(local: StackInfoFileState, given: boolean, elsewhere: read
       return `no API key: ${fix} (${local.file} is not a stack info file: not JSON with a pid)`;
     case 'running':
       if (elsewhere.length > 0) {
-        return `no API key: ${fix} (the key of the stack running at ${local.file} is sent only to its own addresses, and ${elsewhere.join(', ')} is not one of them)`;
+        return `no API key: ${fix} (the key of the stack running at ${local.file} is sent only to its own addresses, and ${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is not one of them' : 'are not among them'})`;
       }
       return `no API key: ${fix} (the stack running at ${local.file}: ${keyWhy ?? 'no admin key'})`;
   }

@@ -22,6 +22,14 @@ describe('deliveryDetail', () => {
     expect(deliveryDetail(delivery({}))).not.toMatch(/Receipt look-ups/);
   });
 
+  it('prints why a DEFERRED delivery waits beside the time it goes (QA: the reason was only in --json)', () => {
+    const at = new Date('2026-12-07T23:00:00Z'); // 06:00 WIB
+    const deferred = delivery({ status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEFERRED, deferredUntil: at, deferredReason: 'quiet hours' });
+    expect(deliveryDetail(deferred)).toMatch(/^Deferred until:\s+2026-12-08 06:00 WIB \(quiet hours\)$/m);
+    expect(deliveryDetail({ ...deferred, deferredReason: '' })).toMatch(/^Deferred until:\s+2026-12-08 06:00 WIB$/m);
+    expect(deliveryDetail(delivery({}))).not.toMatch(/Deferred until/);
+  });
+
   it('prints the attempts the message carries, `(none)` without', () => {
     const attempt = gatewayv1.DeliveryAttempt.fromPartial({
       number: 1, provider: gatewayv1.Provider.PROVIDER_FONNTE, outcome: gatewayv1.AttemptOutcome.ATTEMPT_OUTCOME_PERMANENT_FAILURE, error: 'invalid target', latencyMs: 12,

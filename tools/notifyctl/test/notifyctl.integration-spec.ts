@@ -301,7 +301,17 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect((await cli(['staff', 'update', staffId])).stderr.split('\n')[0]).toBe('error: nothing to change: give --name, --phone, --role, --zone / --all-zones or --active');
     const service = await cli(['staff', 'create', '--name', 'Bot', '--phone', '0813-5555-0303', '--role', 'service']);
     expect({ code: service.code, first: service.stderr.split('\n')[0] }).toEqual({
-      code: 2, first: 'error: --role: service is the role of an API key, not of a staff member (admin, manager, supervisor, noc, customer_service, technician)',
+      code: 2, first: 'error: --role: service is the role of an API key, not of a staff member (admin, manager, supervisor, noc, customer_service, technician, cs, tech)',
+    });
+    // No work zones is every zone, said so (QA: a blank line and column read as "none").
+    const supervisor = await cli(['staff', 'create', '--name', 'Sari Supervisor', '--phone', '0813-5555-0404', '--role', 'supervisor']);
+    expect(supervisor.stdout).toMatch(/^Work zones:\s+every zone$/m);
+    const listed = await cli(['staff', 'list', '--role', 'supervisor']);
+    expect(listed.stdout.split('\n').find((l) => l.includes('Sari Supervisor'))).toMatch(/\bevery zone\b/);
+    // An unknown role lists the staff roles only (QA: `service` was offered, then refused).
+    const janitor = await cli(['staff', 'create', '--name', 'Bot', '--phone', '0813-5555-0303', '--role', 'janitor']);
+    expect({ code: janitor.code, first: janitor.stderr.split('\n')[0] }).toEqual({
+      code: 2, first: 'error: --role: "janitor" is not one of admin, manager, supervisor, noc, customer_service, technician, cs, tech',
     });
 
     const group = await cli(['groups', 'create', '--name', 'Teknisi Bekasi', '--chat-id', '120363000000000099@g.us', '--category', 'technicians', '--zone', 'bekasi']);

@@ -55,7 +55,7 @@ function staffRecord(s: customerv1.Staff | undefined, optOuts?: readonly custome
     ['Name', s.name],
     ['Phone', s.phone],
     ['Role', roleLabel(s.role)],
-    ['Work zones', s.workZones.join(', ')],
+    ['Work zones', s.workZones.length ? s.workZones.join(', ') : 'every zone'],
     ['Active', s.active ? 'yes' : 'no'],
     ['Created', formatTime(s.createdAt)],
     ...(optOuts && s.phone ? [['Opted out', optOutsLabel(optOuts)] as [string, string]] : []),
@@ -191,10 +191,20 @@ const ROLE_ALIASES = { cs: commonv1.Role.ROLE_CUSTOMER_SERVICE, tech: commonv1.R
 
 /** A staff member's role from `--role`: a staff role or an alias (`service` is a key's role, not a person's: UsageError). */
 function staffRoleOf(text: string): commonv1.Role {
-  const role = parseEnum(commonv1.Role, 'ROLE_', 'role', text, ROLE_ALIASES);
-  if (role === commonv1.Role.ROLE_SERVICE) throw new UsageError('--role: service is the role of an API key, not of a staff member (admin, manager, supervisor, noc, customer_service, technician)');
+  let role: commonv1.Role;
+  try {
+    role = parseEnum(commonv1.Role, 'ROLE_', 'role', text, ROLE_ALIASES);
+  } catch (err) {
+    // The choices of a person's role: not `service` (QA: it was listed, then refused).
+    if (err instanceof UsageError) throw new UsageError(`--role: "${text}" is not one of ${STAFF_ROLE_CHOICES}`);
+    throw err;
+  }
+  if (role === commonv1.Role.ROLE_SERVICE) throw new UsageError(`--role: service is the role of an API key, not of a staff member (${STAFF_ROLE_CHOICES})`);
   return role;
 }
+
+/** The roles a staff member may have, as `--role` takes them. */
+const STAFF_ROLE_CHOICES = 'admin, manager, supervisor, noc, customer_service, technician, cs, tech';
 
 const createStaff: CommandSpec = {
   name: 'create',
@@ -247,7 +257,7 @@ const listStaff: CommandSpec = {
     });
     const text = formatTable(
       [{ header: 'ID' }, { header: 'NAME', maxWidth: 30 }, { header: 'PHONE' }, { header: 'ROLE' }, { header: 'ZONES' }, { header: 'ACTIVE' }],
-      res.staff.map((s) => [s.id, s.name, s.phone, roleLabel(s.role), s.workZones.join(','), s.active ? 'yes' : 'no']),
+      res.staff.map((s) => [s.id, s.name, s.phone, roleLabel(s.role), s.workZones.length ? s.workZones.join(',') : 'every zone', s.active ? 'yes' : 'no']),
     );
     return { json: customerv1.ListStaffResponse.toJSON(res), text: text + nextPageHint(res.nextPageToken) };
   },
@@ -335,7 +345,7 @@ const listGroups: CommandSpec = {
         g.name,
         g.chatId,
         enumLabel(customerv1.GroupCategory, 'GROUP_CATEGORY_', g.category),
-        g.workZone,
+        g.workZone || 'every zone',
         g.active ? 'yes' : 'no',
         g.notificationTypes.map(notificationTypeLabel).join(','),
       ]),

@@ -74,7 +74,7 @@ export function deliveryDetail(d: gatewayv1.Delivery | undefined): string {
     ['Provider message', d.providerMessageId],
     ['Cost', formatRupiah(d.costRupiah)],
     ['Last error', d.lastError],
-    ['Deferred until', formatTime(d.deferredUntil)],
+    ['Deferred until', d.deferredUntil ? `${formatTime(d.deferredUntil)}${d.deferredReason ? ` (${d.deferredReason})` : ''}` : ''],
     ['Next attempt', formatTime(d.nextAttemptAt)],
     ['Created', formatTime(d.createdAt)],
     ['Sent', formatTime(d.sentAt)],

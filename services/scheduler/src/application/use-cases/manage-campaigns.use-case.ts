@@ -132,7 +132,8 @@ export class ManageCampaignsUseCase {
     const now = this.deps.clock.now();
     const sendAt = input.sendAt ?? now;
     if (sendAt.getTime() < now.getTime() - SEND_AT_PAST_TOLERANCE_MS) {
-      throw new ValidationError('send_at', `${sendAt.toISOString()} is in the past (now ${now.toISOString()})`);
+      // In WIB, as operators give it (QA: `--send-at 2020-01-01` came back as 2019-12-31T17:00:00.000Z).
+      throw new ValidationError('send_at', `${wib(sendAt)} is in the past (now ${wib(now)})`);
     }
     if (input.requestId !== '') {
       const existing = await this.deps.store.findByRequestId(input.requestId);
@@ -328,4 +329,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function requireUuid(id: string): void {
   if (!id.trim()) throw new ValidationError('campaign_id', 'is required');
   if (!UUID.test(id)) throw new ValidationError('campaign_id', `must be a UUID, got ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)}`);
+}
+
+const WIB_FORMAT = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Jakarta', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+/** `2026-12-07 14:05:00 WIB` (Asia/Jakarta, UTC+7 all year): how an error shows a moment to an operator. */
+function wib(d: Date): string {
+  return `${WIB_FORMAT.format(d)} WIB`;
 }
