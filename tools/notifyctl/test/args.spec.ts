@@ -129,8 +129,8 @@ describe('value parsers', () => {
     expect(parseAudience('audience', 'phone:phone=0812-3456-7890')).toMatchObject({ kind: commonv1.AudienceKind.AUDIENCE_KIND_PHONE, phone: '0812-3456-7890' });
   });
   it('idOrPhone passes phones through untouched and recognises UUIDs', () => {
-    expect(idOrPhone('0812-3456-7890')).toEqual({ id: '', phone: '0812-3456-7890' });
-    expect(idOrPhone('6f1c2a3b-1d2e-4f50-8a9b-0c1d2e3f4a5b')).toEqual({ id: '6f1c2a3b-1d2e-4f50-8a9b-0c1d2e3f4a5b', phone: '' });
+    expect(idOrPhone('0812-3456-7890')).toEqual({ id: '', phone: '0812-3456-7890', includeOptOuts: false });
+    expect(idOrPhone('6f1c2a3b-1d2e-4f50-8a9b-0c1d2e3f4a5b')).toEqual({ id: '6f1c2a3b-1d2e-4f50-8a9b-0c1d2e3f4a5b', phone: '', includeOptOuts: false });
   });
 });
 

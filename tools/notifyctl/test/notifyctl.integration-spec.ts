@@ -6,7 +6,9 @@
  * stdout, stderr and exit code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createTestSchema, waitFor, type TestSchema } from '@notify/testing';
 
@@ -380,6 +382,35 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const missing = await cli(['templates', 'render', 'ticket.assigned.disturbance', '--channel', 'sms', '--locale', 'en', '--var', 'customer_name=John']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: INVALID_ARGUMENT: [^\n]*ticket_number[^\n]*\n$/);
+  });
+
+  it('edits a template: a new version with the body alone (samples kept), its versions, a roll-back by activate', async () => {
+    const key = 'it.notifyctl.edit';
+    const created = await cli(['templates', 'edit', key, '--channel', 'whatsapp', '--body', 'Halo {{ customer_name }}', '--samples', '{"customer_name":"Budi"}', '--description', 'QA greeting']);
+    expect({ code: created.code, stderr: created.stderr }).toEqual({ code: 0, stderr: '(version 1, active: messages use it from now on)\n' });
+    expect(created.stdout).toMatch(/^Version:\s+1 \(active\)$/m);
+    // The text alone: samples and description are the latest version's (QA: refused before).
+    const dir = mkdtempSync(path.join(tmpdir(), 'notifyctl-edit-'));
+    writeFileSync(path.join(dir, 'body.txt'), 'Hai {{ customer_name }}, apa kabar?\n');
+    const edited = await cli(['templates', 'edit', key, '--channel', 'whatsapp', '--body-file', path.join(dir, 'body.txt')]);
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toMatch(/^Version:\s+2 \(active\)$/m);
+    expect(edited.stdout).toMatch(/^Description:\s+QA greeting$/m);
+    expect(edited.stderr).toBe('(version 2, active: messages use it from now on)\n');
+    expect((await cli(['templates', 'preview', key, '--channel', 'whatsapp'])).stdout).toBe('Hai Budi, apa kabar?\n');
+    // A new variable without a sample is the service's INVALID_ARGUMENT naming it.
+    const missing = await cli(['templates', 'edit', key, '--channel', 'whatsapp', '--body', 'Hai {{ customer_name }} {{ ticket_number }}']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: INVALID_ARGUMENT: [^\n]*ticket_number/);
+    expect((await cli(['templates', 'edit', key, '--channel', 'whatsapp'])).code).toBe(2);
+    const versions = await cli(['templates', 'versions', key, '--channel', 'whatsapp']);
+    const rows = versions.stdout.split('\n').slice(1, 3);
+    expect(rows[0]).toMatch(/^\s*2\s+yes\s+\d{4}-\d\d-\d\d .*Hai \{\{ customer_name \}\}, apa kabar\?$/);
+    expect(rows[1]).toMatch(/^\s*1\s+\d{4}-\d\d-\d\d .*Halo \{\{ customer_name \}\}$/);
+    const rolledBack = await cli(['templates', 'activate', key, '--channel', 'whatsapp', '--version', '1']);
+    expect(rolledBack.stdout).toMatch(/^Version:\s+1 \(active\)$/m);
+    expect((await cli(['templates', 'render', key, '--channel', 'whatsapp', '--var', 'customer_name=Sari'])).stdout).toBe('Halo Sari\n');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('prints help for the CLI and for a group with exit 0', async () => {

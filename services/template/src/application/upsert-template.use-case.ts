@@ -45,7 +45,9 @@ export interface UpsertTemplateResult {
  * segments), `channel`, `locale`, `body` (non-blank, at most 16 000 characters, parses as
  * Liquid: TemplateSyntaxError with line and column; unknown filters and tags are parse
  * errors), `description`, `created_by`, `sample_variables` (a JSON-like object with which
- * the body renders: MissingVariablesError lists every missing name).
+ * the body renders: MissingVariablesError lists every missing name). Empty sample variables
+ * (absent or `{}`) or an empty description on a template that has versions take the latest
+ * version's: an edit of the text alone sends the body only (a new variable still needs a sample).
  *
  * Idempotent: when the latest version already has the same body, sample variables and
  * description, no version is added (`created: false`); with `activate` it is made active.
@@ -61,19 +63,21 @@ export class UpsertTemplate {
 
   async execute(input: UpsertTemplateInput): Promise<UpsertTemplateResult> {
     const ref: TemplateRef = parseTemplateRef(input);
+    const head = await this.repository.findHead(ref);
+    const latest = head ? await this.repository.findVersion(ref, head.latestVersion) : null;
+    // An edit of the text alone keeps the latest version's samples and description (QA: a body
+    // change was refused until every sample was sent again).
     const draft = validateDraft({
       body: input.body,
-      sampleVariables: input.sampleVariables,
-      description: input.description,
+      sampleVariables: isEmptyObject(input.sampleVariables) && latest ? latest.sampleVariables : input.sampleVariables,
+      description: !input.description?.trim() && latest ? latest.description : input.description,
       createdBy: input.actor,
     });
     const compiled = this.renderer.compile(ref, draft.body);
     this.renderer.renderCompiled(ref, compiled, draft.sampleVariables, 'sample_variables');
 
-    const head = await this.repository.findHead(ref);
     const now = this.clock.now();
     if (head) {
-      const latest = await this.repository.findVersion(ref, head.latestVersion);
       if (latest && hasSameContent(latest, draft)) {
         if (!input.activate) return { version: latest, head, created: false, variables: compiled.variables };
         const activation = planActivation(head, latest.version, draft.createdBy, now);
@@ -85,4 +89,9 @@ export class UpsertTemplate {
     await this.repository.appendVersion(planned.version, planned.head);
     return { version: planned.version, head: planned.head, created: true, variables: compiled.variables };
   }
+}
+
+/** Absent, or an object with no keys (proto's empty Struct). */
+function isEmptyObject(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
 }

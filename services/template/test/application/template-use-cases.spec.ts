@@ -178,6 +178,19 @@ describe('UpsertTemplate validation (ValidationError naming the field)', () => {
     expect(err).toBeInstanceOf(MissingVariablesError);
     expect(err).toMatchObject({ field: 'sample_variables', missing: ['a', 'c'] });
   });
+
+  it('an edit of the text alone keeps the latest version\'s samples and description; a variable it adds still needs a sample', async () => {
+    const edited = { ...ref, key: 'it.edit.text' };
+    await uc.upsertTemplate.execute({ ...edited, body: 'Halo {{ customer_name }}', sampleVariables: { customer_name: 'Budi' }, description: 'greeting', actor: 'x' });
+    const v2 = await uc.upsertTemplate.execute({ ...edited, body: 'Hai {{ customer_name }}!', sampleVariables: {}, activate: true, actor: 'x' });
+    expect(v2).toMatchObject({ created: true, version: { version: 2, sampleVariables: { customer_name: 'Budi' }, description: 'greeting' } });
+    expect((await uc.previewTemplate.execute(edited)).text).toBe('Hai Budi!');
+    const err = await rejection(uc.upsertTemplate.execute({ ...edited, body: 'Hai {{ customer_name }}, tiket {{ ticket_number }}', actor: 'x' }));
+    expect(err).toMatchObject({ field: 'sample_variables', missing: ['ticket_number'] });
+    // A new template has nothing to keep: its samples are required.
+    const fresh = await rejection(uc.upsertTemplate.execute({ ...ref, key: 'it.edit.fresh', body: '{{ a }}', sampleVariables: {}, actor: 'x' }));
+    expect(fresh).toMatchObject({ field: 'sample_variables', missing: ['a'] });
+  });
 });
 
 describe('GetTemplate and ListTemplates', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { callUnary } from '@notify/grpc-kit';
-import { templatev1 } from '@notify/proto';
+import { commonv1, templatev1 } from '@notify/proto';
 import { UsageError, enumLabel, parseIntFlag, parseVariables, type OptionSpec, type ParsedArgs } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
 import { PAGE_OPTIONS, actorLabel, channelLabel, channelOf, formatTime, localeLabel, localeOf, nextPageHint, pageRequest } from '../format';
@@ -72,21 +72,122 @@ const get: CommandSpec = {
       locale: localeOf(args),
       version: version(args),
     });
+    return { json: templatev1.GetTemplateResponse.toJSON(res), text: templateRecord(res.template) };
+  },
+};
+
+/** One template version as a `Label: value` record ('' for none). */
+function templateRecord(t: templatev1.Template | undefined): string {
+  if (!t) return '';
+  return formatRecord([
+    ['Key', t.key],
+    ['Channel', channelLabel(t.channel)],
+    ['Locale', localeLabel(t.locale)],
+    ['Version', `${t.version}${t.active ? ' (active)' : ''}`],
+    ['Description', t.description],
+    ['Variables', t.variables.join(' ')],
+    ['Samples', t.sampleVariables ? JSON.stringify(t.sampleVariables) : ''],
+    ['Created', `${formatTime(t.createdAt)}${t.createdBy ? ` by ${actorLabel(t.createdBy)}` : ''}`],
+    ['Body', t.body],
+  ]);
+}
+
+/** The text of `--body` or `--body-file` (exactly one); UsageError otherwise. */
+function bodyOf(args: ParsedArgs): string {
+  const inline = args.raw('body').at(-1);
+  const file = args.string('body-file');
+  if ((inline === undefined) === (file === undefined)) throw new UsageError('give the new text with exactly one of --body or --body-file');
+  if (file === undefined) return inline!;
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new UsageError(`--body-file: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** `--samples`: a JSON object; UsageError naming the flag otherwise. */
+function samplesOf(json: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new UsageError('--samples: not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--samples: must be a JSON object, e.g. {"customer_name":"Budi"}');
+  return parsed as Record<string, unknown>;
+}
+
+const edit: CommandSpec = {
+  name: 'edit',
+  summary: 'store a new version of a template (active at once unless --inactive); a new key creates the template',
+  service: 'template',
+  positionals: [{ name: 'key', description: 'template key, e.g. ticket.created.disturbance' }],
+  options: {
+    channel: ADDRESS['channel']!,
+    locale: ADDRESS['locale']!,
+    body: { type: 'string', valueName: 'liquid', description: 'the new text (Liquid), e.g. "Halo {{ customer_name }}"' },
+    'body-file': { type: 'string', valueName: 'path', description: 'read the new text from a file (one trailing newline dropped)' },
+    description: { type: 'string', valueName: 'text', description: 'what it is for (default: the latest version\'s)' },
+    samples: { type: 'string', valueName: 'json', description: 'sample variables as a JSON object (default: the latest version\'s; a new variable needs one)' },
+    inactive: { type: 'boolean', description: 'store the version without activating it (activate it later with templates activate)' },
+  },
+  async run({ args, clients }) {
+    const samples = args.string('samples');
+    const res = await callUnary(clients.template, 'upsertTemplate', {
+      key: args.positional(0),
+      channel: requiredChannel(args),
+      // UpsertTemplate requires a locale: the flag's default (id) is sent, as the other commands mean it.
+      locale: localeOf(args) || commonv1.Locale.LOCALE_ID,
+      body: bodyOf(args),
+      description: args.string('description') ?? '',
+      sampleVariables: samples === undefined ? undefined : samplesOf(samples),
+      keepActiveVersion: args.flag('inactive'),
+    });
     const t = res.template;
-    const text = t
-      ? formatRecord([
-          ['Key', t.key],
-          ['Channel', channelLabel(t.channel)],
-          ['Locale', localeLabel(t.locale)],
-          ['Version', `${t.version}${t.active ? ' (active)' : ''}`],
-          ['Description', t.description],
-          ['Variables', t.variables.join(' ')],
-          ['Samples', t.sampleVariables ? JSON.stringify(t.sampleVariables) : ''],
-          ['Created', `${formatTime(t.createdAt)}${t.createdBy ? ` by ${actorLabel(t.createdBy)}` : ''}`],
-          ['Body', t.body],
-        ])
-      : '';
-    return { json: templatev1.GetTemplateResponse.toJSON(res), text };
+    const note = t ? `(version ${t.version}${t.active ? ', active: messages use it from now on' : ', not active: templates activate ' + t.key + ' --version ' + t.version + ' to use it'})` : undefined;
+    return { json: templatev1.UpsertTemplateResponse.toJSON(res), text: templateRecord(t), ...(note ? { note } : {}) };
+  },
+};
+
+const versions: CommandSpec = {
+  name: 'versions',
+  summary: 'list the stored versions of a template, newest first',
+  service: 'template',
+  positionals: [{ name: 'key', description: 'template key' }],
+  options: { channel: ADDRESS['channel']!, locale: ADDRESS['locale']!, ...PAGE_OPTIONS },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.template, 'listTemplateVersions', {
+      key: args.positional(0),
+      channel: requiredChannel(args),
+      locale: localeOf(args),
+      page: pageRequest(args),
+    });
+    const text = formatTable(
+      [{ header: 'VERSION', align: 'right' }, { header: 'ACTIVE' }, { header: 'CREATED' }, { header: 'BY' }, { header: 'FIRST LINE', maxWidth: 50 }],
+      res.versions.map((t) => [String(t.version), t.active ? 'yes' : '', formatTime(t.createdAt), actorLabel(t.createdBy), t.body.split('\n', 1)[0] ?? '']),
+    );
+    return { json: templatev1.ListTemplateVersionsResponse.toJSON(res), text: text + nextPageHint(res.nextPageToken) };
+  },
+};
+
+const activate: CommandSpec = {
+  name: 'activate',
+  summary: 'make a stored version the active one (e.g. roll back an edit)',
+  service: 'template',
+  positionals: [{ name: 'key', description: 'template key' }],
+  options: {
+    channel: ADDRESS['channel']!,
+    locale: ADDRESS['locale']!,
+    version: { type: 'string', required: true, valueName: 'n', description: 'the version to activate' },
+  },
+  async run({ args, clients }) {
+    const res = await callUnary(clients.template, 'activateTemplateVersion', {
+      key: args.positional(0),
+      channel: requiredChannel(args),
+      locale: localeOf(args),
+      version: version(args),
+    });
+    return { json: templatev1.ActivateTemplateVersionResponse.toJSON(res), text: templateRecord(res.template) };
   },
 };
 
@@ -150,6 +251,6 @@ const preview: CommandSpec = {
 export const templatesGroup: CommandGroup = {
   name: 'templates',
   aliases: ['template'],
-  summary: 'list, show, render and preview message templates (template service)',
-  commands: [list, get, render, preview],
+  summary: 'list, show, render, preview and edit message templates, and roll back to a version (template service)',
+  commands: [list, get, render, preview, edit, versions, activate],
 };

@@ -39,9 +39,13 @@ export interface UpsertTemplateRequest {
   locale: Locale;
   /** liquidjs source. Required. */
   body: string;
-  /** What it is for. */
+  /** What it is for; empty = the latest version's (a new template: none). */
   description: string;
-  /** Example variables for previews. */
+  /**
+   * Example variables for previews; the body must render with them (INVALID_ARGUMENT naming
+   * every missing one). Absent or empty = the latest version's, so an edit of the text alone
+   * sends the body only (a variable the new text adds still needs a sample).
+   */
   sampleVariables:
     | { [key: string]: any }
     | undefined;
