@@ -759,6 +759,13 @@ describe('gateway pipeline features', () => {
   it('every provider answering 429 / 503 with Retry-After: the retry waits for the shortest of them (not the 0.3–1 s backoff), then goes out once', async () => {
     const { customer, phone } = await register('bogor', 'Yanti Lestari');
     await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone), { timeoutMs: 20_000 }); // its registration confirmation is out
+    // Nothing else waiting to go either (the registration's message to the Customer Service group
+    // of an earlier test): a send before this ticket's would meet the faults first and pause
+    // the providers, and this delivery's round would see them paused, not answering 503 / 429.
+    await waitFor(async () => {
+      for (const status of ['QUEUED', 'SENDING', 'FAILED'] as const) if ((await stack.gateway.store.list({ status }, 1)).length > 0) return false;
+      return true;
+    }, { timeoutMs: 20_000, description: 'no delivery waiting to go' });
     await stack.sims.fonnte.setFault({ mode: 'http_500', retry_after_s: 3 });
     await stack.sims.wablas.setFault({ mode: 'http_500', retry_after_s: 3 });
     await stack.sims.twilio.setFault({ mode: 'status_false', code: 20429, retry_after_s: 4 });
