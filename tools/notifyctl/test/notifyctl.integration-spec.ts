@@ -175,6 +175,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
       '--address', 'Jl. Melati 5, Karawang', '--zone', 'karawang', '--priority', 'high',
     ]);
     expect(created.code).toBe(0);
+    expect(created.stderr).toBe(''); // Joko works in karawang: he is offered the job
     const number = /^Number:\s+(\S+)$/m.exec(created.stdout)?.[1];
     const id = /^ID:\s+(\S+)$/m.exec(created.stdout)?.[1];
     expect(number).toMatch(/^GGN-\d{8}-\d{4}$/);
@@ -233,6 +234,13 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(created.code).toBe(0);
     const number = /^Number:\s+(\S+)$/m.exec(created.stdout)![1]!;
     const ticketId = /^ID:\s+(\S+)$/m.exec(created.stdout)![1]!;
+    // A zone nobody works in (a typo): created all the same, and the operator is told nobody was offered it.
+    const typo = await cli([
+      'tickets', 'create', '--type', 'gangguan', '--customer', custId, '--title', 'Internet lambat',
+      '--address', 'Jl. Melati 5, Karawang', '--zone', 'karwang',
+    ]);
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toBe('note: no active technician or technicians\' group works in zone "karwang": nobody was offered this job (a misspelled zone? notifyctl staff list --role technician shows the zones)\n');
 
     // notify --ticket <number>: the delivery is about the ticket's id.
     const sent = await cli([

@@ -1,5 +1,5 @@
 import { callUnary } from '@notify/grpc-kit';
-import { commonv1, ticketv1 } from '@notify/proto';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseIntFlag, parseTime, type ParsedArgs } from '../args';
 import type { Clients } from '../clients';
 import type { CommandGroup, CommandOutput, CommandSpec } from '../command';
@@ -111,9 +111,30 @@ const create: CommandSpec = {
       requestId: args.string('request-id') ?? '',
       actor: undefined,
     });
-    return ticketOutput(res, ticketv1.CreateTicketResponse.toJSON(res));
+    const out = ticketOutput(res, ticketv1.CreateTicketResponse.toJSON(res));
+    const note = res.ticket ? await nobodyOfferedNote(clients.customer, res.ticket.workZone) : undefined;
+    return note ? { ...out, note } : out;
   },
 };
+
+/**
+ * The stderr note after `tickets create` when nobody gets the job offer: no active technician
+ * works in the ticket's zone (nor in every zone) and no active technicians' group is the zone's
+ * (QA: `--zone karwang` was accepted and only the customer heard of the ticket). Best effort:
+ * undefined when someone does, or when the look-up fails (e.g. a key whose role may not list staff).
+ */
+export async function nobodyOfferedNote(customer: customerv1.CustomerServiceClient, zone: string): Promise<string | undefined> {
+  try {
+    const [staff, groups] = await Promise.all([
+      callUnary(customer, 'listStaff', { roles: [commonv1.Role.ROLE_TECHNICIAN], workZone: zone, activeOnly: true, page: { pageSize: 1, pageToken: '' } }),
+      callUnary(customer, 'listGroups', { categories: [customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS], workZone: zone, activeOnly: true, page: { pageSize: 1, pageToken: '' } }),
+    ]);
+    if (staff.staff.length > 0 || groups.groups.length > 0) return undefined;
+    return `note: no active technician or technicians' group works in zone "${zone}": nobody was offered this job (a misspelled zone? notifyctl staff list --role technician shows the zones)`;
+  } catch {
+    return undefined;
+  }
+}
 
 const get: CommandSpec = {
   name: 'get',
