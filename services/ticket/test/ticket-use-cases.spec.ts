@@ -105,7 +105,9 @@ describe('the lifecycle through the use cases', () => {
       ['completed', 'IN_PROGRESS', 'COMPLETED', 5, 'tech-budi'],
     ]);
     expect(new Set(f.store.outbox.map((e) => e.eventId)).size).toBe(5);
-    expect(f.store.outbox[1]!.actor).toEqual({ id: 'tech-budi', role: 'technician', name: 'Budi' });
+    // Named on every step of their own ticket, as on the take (QA: the bare staff id from STARTED on).
+    for (const e of f.store.outbox.slice(1)) expect(e.actor).toEqual({ id: 'tech-budi', role: 'technician', name: 'Budi' });
+    expect(done.history.slice(1).map((h) => h.actor.name)).toEqual(['Budi', 'Budi', 'Budi', 'Budi']);
     expect(done).toMatchObject({ status: 'COMPLETED', completionNotes: 'konektor diganti', technicianName: 'Budi', version: 5 });
     expect(done.history.map((h) => h.action)).toEqual(['created', 'assigned', 'started', 'escalated', 'completed']);
     expect(done.completedAt!.getTime() - done.startedAt!.getTime()).toBe(2 * 3_600_000);
@@ -139,6 +141,8 @@ describe('the lifecycle through the use cases', () => {
     await f.uc.assign.execute(SUPERVISOR, { ticketId: t.id, technicianId: 'tech-andi' });
     const c = await f.uc.cancel.execute({ role: 'customer_service', staffId: 'cs-1' }, { ticketId: t.id, reason: 'pelanggan pindah' });
     expect(c).toMatchObject({ status: 'CANCELLED', cancelReason: 'pelanggan pindah' });
+    // Not the ticket's technician: not given the technician's name.
+    expect(f.store.outbox.at(-1)!.actor).toEqual({ id: 'cs-1', role: 'customer_service' });
     expect(f.store.outbox.at(-1)).toMatchObject({ kind: 'cancelled', previousStatus: 'ASSIGNED', note: 'pelanggan pindah' });
   });
 });

@@ -1,5 +1,5 @@
 import { PermissionDeniedError } from '@notify/errors';
-import type { Actor } from '../domain';
+import type { Actor, Ticket } from '../domain';
 
 /**
  * API-key roles (ARCHITECTURE.md, Auth). `service` = another Notify service or an internal
@@ -34,6 +34,18 @@ export function actorOf(principal: Principal): Actor {
     role: principal.role,
     ...(principal.name ? { name: principal.name } : {}),
   };
+}
+
+/**
+ * {@link actorOf} for a change to `ticket`: a caller without a name who is the ticket's own
+ * technician (a technician key, the gateway's reply flow) is named after the ticket's
+ * technician, as AssignTicket names them (QA: the history read `staff:Lufti Teknisi` on
+ * ASSIGNED, then the bare staff id on STARTED). No look-up.
+ */
+export function actorOnTicket(principal: Principal, ticket: Pick<Ticket, 'technicianId' | 'technicianName'>): Actor {
+  const actor = actorOf(principal);
+  if (actor.name || !principal.staffId || principal.staffId !== ticket.technicianId || !ticket.technicianName) return actor;
+  return { ...actor, name: ticket.technicianName };
 }
 
 /** Throws PermissionDeniedError unless `principal.role` is one of `allowed`. */

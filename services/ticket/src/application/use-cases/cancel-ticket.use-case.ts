@@ -1,5 +1,5 @@
 import { cancelTicket, type Ticket } from '../../domain';
-import { actorOf, requireRole, type Principal } from '../principal';
+import { actorOnTicket, requireRole, type Principal } from '../principal';
 import { TICKET_PERMISSIONS } from '../ticket-access.policy';
 import { runTicketTransition, type TicketCommandDeps } from '../ticket-transition.runner';
 
@@ -15,7 +15,7 @@ export class CancelTicketUseCase {
   async execute(principal: Principal, input: { readonly ticketId: string; readonly expectedVersion?: number; readonly reason: string }): Promise<Ticket> {
     requireRole(principal, TICKET_PERMISSIONS.cancel, 'cancel tickets');
     return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) =>
-      cancelTicket(ticket, input.reason, actorOf(principal), ctx),
+      cancelTicket(ticket, input.reason, actorOnTicket(principal, ticket), ctx),
       input.expectedVersion,
     );
   }

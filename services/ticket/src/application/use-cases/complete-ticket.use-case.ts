@@ -1,5 +1,5 @@
 import { completeTicket, type Ticket } from '../../domain';
-import { actorOf, requireRole, type Principal } from '../principal';
+import { actorOnTicket, requireRole, type Principal } from '../principal';
 import { requireOwnTicket, TICKET_PERMISSIONS } from '../ticket-access.policy';
 import { runTicketTransition, type TicketCommandDeps } from '../ticket-transition.runner';
 
@@ -16,7 +16,7 @@ export class CompleteTicketUseCase {
     requireRole(principal, TICKET_PERMISSIONS.complete, 'complete tickets');
     return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) => {
       requireOwnTicket(principal, ticket, 'complete', false);
-      return completeTicket(ticket, input.notes, actorOf(principal), ctx);
+      return completeTicket(ticket, input.notes, actorOnTicket(principal, ticket), ctx);
     }, input.expectedVersion);
   }
 }

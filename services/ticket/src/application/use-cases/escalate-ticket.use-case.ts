@@ -1,6 +1,6 @@
 import { ValidationError } from '@notify/errors';
 import { escalateTicket, type EscalationLevel, type Ticket } from '../../domain';
-import { actorOf, requireRole, type Principal } from '../principal';
+import { actorOnTicket, requireRole, type Principal } from '../principal';
 import { requireOwnTicket, TICKET_PERMISSIONS } from '../ticket-access.policy';
 import { runTicketTransition, type TicketCommandDeps } from '../ticket-transition.runner';
 
@@ -28,7 +28,7 @@ export class EscalateTicketUseCase {
     if (!Number.isInteger(level) || level < 0 || level > 2) throw new ValidationError('level', `must be 0, 1 or 2, got ${level}`);
     return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) => {
       requireOwnTicket(principal, ticket, 'escalate', true);
-      return escalateTicket(ticket, input.reason, actorOf(principal), ctx, level > 0 ? (level as EscalationLevel) : undefined);
+      return escalateTicket(ticket, input.reason, actorOnTicket(principal, ticket), ctx, level > 0 ? (level as EscalationLevel) : undefined);
     }, input.expectedVersion);
   }
 }

@@ -1,5 +1,5 @@
 import { startTicket, type Ticket } from '../../domain';
-import { actorOf, requireRole, type Principal } from '../principal';
+import { actorOnTicket, requireRole, type Principal } from '../principal';
 import { requireOwnTicket, TICKET_PERMISSIONS } from '../ticket-access.policy';
 import { runTicketTransition, type TicketCommandDeps } from '../ticket-transition.runner';
 
@@ -16,7 +16,7 @@ export class StartTicketUseCase {
     requireRole(principal, TICKET_PERMISSIONS.start, 'start tickets');
     return runTicketTransition(this.deps, input.ticketId, (ticket, ctx) => {
       requireOwnTicket(principal, ticket, 'start', false);
-      return startTicket(ticket, actorOf(principal), ctx);
+      return startTicket(ticket, actorOnTicket(principal, ticket), ctx);
     }, input.expectedVersion);
   }
 }
