@@ -408,7 +408,14 @@ describe('npm run start:services: the runner killed (SIGKILL)', () => {
       expect(pids.every((p) => p > 0 && alive(p))).toBe(true);
       process.kill(child.pid!, 'SIGKILL');
       await exited;
-      await waitFor(() => (alive(pids[0]!) ? null : true), { timeoutMs: 30_000, intervalMs: 100, description: 'the serving template service to shut down' });
+      // At once as a rule (a few seconds); at worst when its shutdown deadline (30 s, installShutdown's
+      // budget for hooks that hang) ends it, so the wait allows that deadline and says how long it took.
+      const killedAt = Date.now();
+      await waitFor(() => (alive(pids[0]!) ? null : true), { timeoutMs: 45_000, intervalMs: 100, description: 'the serving template service to shut down' }).catch((err: Error) => {
+        throw new Error(`${err.message}; its process: ${processState(pids[0]!)}; the runner's last output: ${output.slice(-1500)}`);
+      });
+      const tookMs = Date.now() - killedAt;
+      if (tookMs > 15_000) console.warn(`the template service took ${tookMs} ms to shut down after its runner was killed (its shutdown deadline ended it)`);
       // The customer service is still at its migrations (unless a log line of its own to the dead
       // runner's pipe already ended it): it stops once it has started.
       await lock.end();
@@ -460,6 +467,16 @@ function servicePid(runnerPid: number, name: string): number | undefined {
     }
   }
   return undefined;
+}
+
+/** `State: S (sleeping), PPid: 1` of a process, for a failure message ('gone' when there is none). */
+function processState(pid: number): string {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return status.split('\n').filter((l) => /^(State|PPid|Threads):/.test(l)).map((l) => l.replace(/\s+/g, ' ')).join(', ');
+  } catch {
+    return 'gone';
+  }
 }
 
 /** Whether `pid` runs (a zombie does not). */
