@@ -11,12 +11,29 @@ export interface CallFailure {
 }
 
 /**
+ * A failed call with a hint of the CLI's own after the server's message (`NOT_FOUND: Job nope
+ * not found; jobs: daily_summary, …`): same status, same exit code.
+ */
+export class AnnotatedCallError extends Error {
+  constructor(
+    readonly original: unknown,
+    readonly extra: string,
+  ) {
+    super(`${original instanceof Error ? original.message : String(original)}; ${extra}`);
+  }
+}
+
+/**
  * The gRPC status of what a call rejected with: `callUnary` rejects with a DomainError whose
  * `cause` is the grpc-js ServiceError (NOT_FOUND, INVALID_ARGUMENT, …) or with the
  * ServiceError itself (UNIMPLEMENTED, INTERNAL, CANCELLED, …). Undefined for errors that are
  * not call failures.
  */
 export function callFailureOf(err: unknown): CallFailure | undefined {
+  if (err instanceof AnnotatedCallError) {
+    const failure = callFailureOf(err.original);
+    return failure && { ...failure, message: `${failure.message}; ${err.extra}` };
+  }
   const cause = (err as { cause?: unknown } | null)?.cause;
   const status = isGrpcStatusLike(cause) ? cause : isGrpcStatusLike(err) ? err : undefined;
   if (!status) return undefined;

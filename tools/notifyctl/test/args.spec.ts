@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { parseAudience } from '../src/audience';
 import { resolveConnection } from '../src/clients';
 import { idOrPhone } from '../src/commands/customers';
-import { formatCallError } from '../src/errors';
+import { AnnotatedCallError, formatCallError } from '../src/errors';
 import { NotFoundError } from '@notify/errors';
 
 describe('splitCommandLine', () => {
@@ -194,5 +194,10 @@ describe('formatCallError', () => {
   });
   it('prints other errors as their message', () => {
     expect(formatCallError(new Error('boom'))).toBe('error: boom');
+  });
+  it('keeps the status of an annotated call failure and adds the CLI\'s hint (jobs trigger: the job names)', () => {
+    const cause = Object.assign(new Error('5 NOT_FOUND: Job nope not found'), { code: 5, details: 'Job nope not found' });
+    const err = Object.assign(new NotFoundError('Job', 'nope'), { cause });
+    expect(formatCallError(new AnnotatedCallError(err, 'jobs: daily_summary, sla_monitor'), 'scheduler')).toBe('error: NOT_FOUND: Job nope not found; jobs: daily_summary, sla_monitor');
   });
 });

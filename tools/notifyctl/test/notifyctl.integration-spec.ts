@@ -421,6 +421,41 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('shows and changes a customer\'s and a staff member\'s preferences; records an invoice for the payment reminders', async () => {
+    const reg = await cli(['--json', 'customers', 'register', '--name', 'Rina Prefs', '--phone', '0812-6666-0101', '--address', 'Jl. Dahlia 1', '--zone', 'karawang', '--package', 'Home 20 Mbps']);
+    expect(reg.code).toBe(0);
+    const shown = await cli(['customers', 'preferences', '0812-6666-0101']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Quiet hours:\s+none$/m);
+    expect(shown.stdout).toMatch(/^Updated:\s+\(defaults: nothing stored\)$/m);
+    const changed = await cli(['customers', 'preferences', '0812-6666-0101', '--quiet', '21:00-07:00', '--no-type', 'promotion,upgrade_offer', '--locale', 'en']);
+    expect(changed).toMatchObject({ code: 0, stderr: '' });
+    expect(changed.stdout).toMatch(/^Quiet hours:\s+21:00-07:00 Asia\/Jakarta \(URGENT messages still go\)$/m);
+    expect(changed.stdout).toMatch(/^Opted out of:\s+PROMOTION, UPGRADE_OFFER$/m);
+    expect(changed.stdout).toMatch(/^Locale:\s+EN$/m);
+    expect(changed.stdout).toMatch(/^Channels:\s+WHATSAPP, SMS$/m); // not in the mask: unchanged
+    // Only the given fields change: the quiet hours off, the rest kept.
+    const off = await cli(['customers', 'preferences', '0812-6666-0101', '--quiet', 'none']);
+    expect(off.stdout).toMatch(/^Quiet hours:\s+none$/m);
+    expect(off.stdout).toMatch(/^Opted out of:\s+PROMOTION, UPGRADE_OFFER$/m);
+    expect((await cli(['customers', 'preferences', '0812-6666-0101', '--quiet', '25:00-07:00'])).code).toBe(2);
+
+    const staff = await cli(['staff', 'create', '--name', 'Agus Prefs', '--phone', '0813-6666-0202', '--role', 'technician', '--zone', 'karawang']);
+    expect(staff.code).toBe(0);
+    const tech = await cli(['staff', 'preferences', '0813-6666-0202', '--quiet', '22:00-05:00', '--tz', 'Asia/Makassar', '--channels', 'whatsapp']);
+    expect(tech).toMatchObject({ code: 0, stderr: '' });
+    expect(tech.stdout).toMatch(/^Quiet hours:\s+22:00-05:00 Asia\/Makassar/m);
+    expect(tech.stdout).toMatch(/^Channels:\s+WHATSAPP$/m);
+
+    const invoice = await cli(['customers', 'invoice', '0812-6666-0101', '--amount', '150.000', '--due', '2026-12-31', '--description', 'Desember 2026']);
+    expect(invoice).toMatchObject({ code: 0, stderr: '' });
+    expect(invoice.stdout).toMatch(/^Number:\s+INV-\d{6}-\d{4,}$/m);
+    expect(invoice.stdout).toMatch(/^Amount:\s+Rp 150\.000$/m);
+    expect(invoice.stdout).toMatch(/^Due:\s+2026-12-31$/m);
+    const bad = await cli(['customers', 'invoice', '0812-6666-0101', '--amount=12,5', '--due', '2026-12-31']);
+    expect({ code: bad.code, first: bad.stderr.split('\n')[0] }).toEqual({ code: 2, first: 'error: --amount: "12,5" must be a whole number of rupiah, e.g. 150000' });
+  });
+
   it('prints help for the CLI and for a group with exit 0', async () => {
     const [main, group] = await Promise.all([cli(['--help']), cli(['deliveries', '--help'])]);
     expect(main.code).toBe(0);

@@ -4,16 +4,10 @@ import { enumLabel, parseEnum, UsageError } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
 import { PAGE_OPTIONS, channelLabel, channelOf, formatTime, localeOf, nextPageHint, notificationTypeLabel, pageRequest, roleLabel } from '../format';
 import { formatRecord, formatTable } from '../table';
+import { idOrPhone } from './id-or-phone';
+import { createInvoice, customerPreferences, staffPreferences } from './preferences';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * `{ id }` for a UUID, otherwise `{ phone }` passed through as typed (`0812-3456-7890`,
- * `+62 812…`, `62812…`): the customer service normalizes phones.
- */
-export function idOrPhone(value: string): { id: string; phone: string; includeOptOuts: boolean } {
-  return UUID.test(value.trim()) ? { id: value.trim(), phone: '', includeOptOuts: false } : { id: '', phone: value.trim(), includeOptOuts: false };
-}
+export { idOrPhone } from './id-or-phone';
 
 const customerStatus = (s: customerv1.CustomerStatus): string => enumLabel(customerv1.CustomerStatus, 'CUSTOMER_STATUS_', s);
 
@@ -183,8 +177,8 @@ const activate: CommandSpec = {
 export const customersGroup: CommandGroup = {
   name: 'customers',
   aliases: ['customer'],
-  summary: 'register, activate, show and list customers; opt phones out and in (customer service)',
-  commands: [register, activate, getCustomer, listCustomers, optOut, optIn],
+  summary: 'register, activate, show and list customers; opt phones out and in; preferences; invoices (customer service)',
+  commands: [register, activate, getCustomer, listCustomers, optOut, optIn, customerPreferences, createInvoice],
 };
 
 const ROLE_ALIASES = { cs: commonv1.Role.ROLE_CUSTOMER_SERVICE, tech: commonv1.Role.ROLE_TECHNICIAN };
@@ -317,8 +311,8 @@ const updateStaff: CommandSpec = {
 /** `notifyctl staff …`. */
 export const staffGroup: CommandGroup = {
   name: 'staff',
-  summary: 'add, change, show and list staff (customer service)',
-  commands: [createStaff, updateStaff, getStaff, listStaff],
+  summary: 'add, change, show and list staff; their preferences (customer service)',
+  commands: [createStaff, updateStaff, getStaff, listStaff, staffPreferences],
 };
 
 const listGroups: CommandSpec = {

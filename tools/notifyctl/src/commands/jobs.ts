@@ -4,6 +4,7 @@ import { commonv1, gatewayv1, schedulerv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
 import type { CommandGroup, CommandSpec } from '../command';
+import { AnnotatedCallError } from '../errors';
 import {
   PAGE_OPTIONS,
   actorLabel,
@@ -78,7 +79,12 @@ const trigger: CommandSpec = {
   service: 'scheduler',
   positionals: [{ name: 'job', description: 'job name, e.g. daily_summary, sla_monitor' }],
   async run({ args, clients }) {
-    const res = await callUnary(clients.scheduler, 'triggerJob', { name: args.positional(0), actor: undefined });
+    const res = await callUnary(clients.scheduler, 'triggerJob', { name: args.positional(0), actor: undefined }).catch(async (err: unknown) => {
+      // An unknown job: the names there are (QA: "Job nope not found" alone).
+      if (!(err instanceof NotFoundError)) throw err;
+      const names = await callUnary(clients.scheduler, 'listJobs', {}).then((r) => r.jobs.map((j) => j.name), () => []);
+      throw names.length ? new AnnotatedCallError(err, `jobs: ${names.join(', ')}`) : err;
+    });
     return { json: schedulerv1.TriggerJobResponse.toJSON(res), text: runTable(res.run ? [res.run] : []) };
   },
 };

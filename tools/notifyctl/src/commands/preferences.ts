@@ -1,0 +1,146 @@
+import { callUnary } from '@notify/grpc-kit';
+import { commonv1, customerv1 } from '@notify/proto';
+import { UsageError, parseEnum, type OptionSpec, type ParsedArgs } from '../args';
+import type { Clients } from '../clients';
+import type { CommandSpec } from '../command';
+import { channelLabel, formatRupiah, formatTime, localeLabel, notificationTypeLabel, parseChannel } from '../format';
+import { formatRecord } from '../table';
+import { idOrPhone } from './id-or-phone';
+
+/** `21:00-07:00` → minutes after midnight; UsageError naming `--quiet` otherwise. */
+export function parseQuietHours(text: string): { startMinute: number; endMinute: number } {
+  const m = /^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$/.exec(text);
+  const minute = (h: string, mm: string) => (Number(h) < 24 && Number(mm) < 60 ? Number(h) * 60 + Number(mm) : NaN);
+  const start = m ? minute(m[1]!, m[2]!) : NaN;
+  const end = m ? minute(m[3]!, m[4]!) : NaN;
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new UsageError(`--quiet: "${text}" must be HH:MM-HH:MM (e.g. 21:00-07:00) or none`);
+  if (start === end) throw new UsageError(`--quiet: "${text}" is an empty window (start = end)`);
+  return { startMinute: start, endMinute: end };
+}
+
+const hhmm = (minute: number): string => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+
+/** Preferences as a `Label: value` record; `(defaults)` when nothing is stored. */
+export function preferencesRecord(p: customerv1.Preferences | undefined): string {
+  if (!p) return '';
+  const q = p.quietHours;
+  return formatRecord([
+    ['Channels', p.channels.length ? p.channels.map(channelLabel).join(', ') : 'none'],
+    ['Opted out of', p.optedOutTypes.length ? p.optedOutTypes.map(notificationTypeLabel).join(', ') : '-'],
+    ['Quiet hours', q ? `${hhmm(q.startMinute)}-${hhmm(q.endMinute)} ${q.timeZone || 'Asia/Jakarta'} (URGENT messages still go)` : 'none'],
+    ['Locale', localeLabel(p.locale) === '-' ? 'ID' : localeLabel(p.locale)],
+    ['Updated', p.updatedAt ? formatTime(p.updatedAt) : '(defaults: nothing stored)'],
+  ]);
+}
+
+const PREFERENCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  channels: { type: 'string', valueName: 'list', description: 'channels accepted, in order, e.g. whatsapp,sms (none: an empty list)' },
+  quiet: { type: 'string', valueName: 'HH:MM-HH:MM|none', description: 'quiet hours: non-urgent messages wait for the window\'s end, e.g. 21:00-07:00' },
+  tz: { type: 'string', valueName: 'zone', description: 'the quiet hours\' time zone (default Asia/Jakarta), e.g. Asia/Makassar' },
+  'no-type': { type: 'string', multiple: true, valueName: 'type', description: 'opt out of a notification type, e.g. promotion (repeatable; replaces the list; "none" clears it)' },
+  locale: { type: 'string', valueName: 'id|en', description: 'message language' },
+};
+
+/** The UpdatePreferences request the flags ask for; undefined when no flag is given (show only). */
+function preferencesUpdate(args: ParsedArgs, subject: { recipientKind: commonv1.RecipientKind; recipientId: string }): customerv1.UpdatePreferencesRequest | undefined {
+  const mask: string[] = [];
+  const p = customerv1.Preferences.fromPartial(subject);
+  const channels = args.string('channels');
+  if (channels !== undefined) {
+    mask.push('channels');
+    p.channels = channels.trim() === 'none' ? [] : args.list('channels').map((c) => parseChannel('channels', c));
+  }
+  const quiet = args.string('quiet');
+  const tz = args.string('tz');
+  if (tz !== undefined && (quiet === undefined || quiet.trim() === 'none')) throw new UsageError('--tz goes with --quiet HH:MM-HH:MM');
+  if (quiet !== undefined) {
+    mask.push('quiet_hours');
+    p.quietHours = quiet.trim() === 'none' ? undefined : { ...parseQuietHours(quiet), timeZone: tz ?? '' };
+  }
+  const types = args.list('no-type');
+  if (types.length > 0) {
+    mask.push('opted_out_types');
+    p.optedOutTypes = types.length === 1 && types[0] === 'none' ? [] : types.map((t) => parseEnum(commonv1.NotificationType, 'NOTIFICATION_TYPE_', 'no-type', t));
+  }
+  const locale = args.string('locale');
+  if (locale !== undefined) {
+    mask.push('locale');
+    p.locale = parseEnum(commonv1.Locale, 'LOCALE_', 'locale', locale);
+  }
+  return mask.length ? { preferences: p, updateMask: mask } : undefined;
+}
+
+/** Runs `preferences` for a customer or a staff member given by id or phone. */
+async function runPreferences(kind: 'customer' | 'staff', args: ParsedArgs, clients: Clients) {
+  const key = idOrPhone(args.positional(0));
+  const id = key.id || (kind === 'customer'
+    ? (await callUnary(clients.customer, 'getCustomer', key)).customer!.id
+    : (await callUnary(clients.customer, 'getStaff', key)).staff!.id);
+  const subject = { recipientKind: kind === 'customer' ? commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER : commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: id };
+  const update = preferencesUpdate(args, subject);
+  const res = update
+    ? await callUnary(clients.customer, 'updatePreferences', update)
+    : await callUnary(clients.customer, 'getPreferences', subject);
+  return { json: customerv1.GetPreferencesResponse.toJSON(res), text: preferencesRecord(res.preferences) };
+}
+
+/** `notifyctl customers preferences <id-or-phone> [flags]`: show, or change the given fields. */
+export const customerPreferences: CommandSpec = {
+  name: 'preferences',
+  summary: 'show a customer\'s notification preferences, or change them (channels, quiet hours, types opted out of, locale)',
+  service: 'customer',
+  positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
+  options: PREFERENCE_OPTIONS,
+  examples: ['notifyctl customers preferences 0812-3456-7890 --quiet 21:00-07:00 --no-type promotion'],
+  run: ({ args, clients }) => runPreferences('customer', args, clients),
+};
+
+/** `notifyctl staff preferences <id-or-phone> [flags]`. */
+export const staffPreferences: CommandSpec = {
+  name: 'preferences',
+  summary: 'show a staff member\'s notification preferences, or change them (channels, quiet hours, types opted out of, locale)',
+  service: 'customer',
+  positionals: [{ name: 'id-or-phone', description: 'staff id (UUID) or phone number' }],
+  options: PREFERENCE_OPTIONS,
+  examples: ['notifyctl staff preferences 0813-1111-2222 --quiet 22:00-05:00 --no-type daily_summary'],
+  run: ({ args, clients }) => runPreferences('staff', args, clients),
+};
+
+/** `notifyctl customers invoice <id-or-phone> --amount … --due …`: an invoice for the payment reminders. */
+export const createInvoice: CommandSpec = {
+  name: 'invoice',
+  summary: 'record an invoice for a customer (the payment_reminder job reminds them 7, 3 and 1 days before it is due)',
+  service: 'customer',
+  positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
+  options: {
+    amount: { type: 'string', required: true, valueName: 'rupiah', description: 'amount in whole rupiah, e.g. 150000' },
+    due: { type: 'string', required: true, valueName: 'YYYY-MM-DD', description: 'due date (WIB)' },
+    number: { type: 'string', valueName: 'text', description: 'invoice number (default: generated INV-YYYYMM-NNNN)' },
+    description: { type: 'string', valueName: 'text', description: 'period or description, e.g. "Desember 2026"' },
+  },
+  async run({ args, clients }) {
+    const key = idOrPhone(args.positional(0));
+    const customerId = key.id || (await callUnary(clients.customer, 'getCustomer', key)).customer!.id;
+    const amount = args.required('amount').replace(/[.\s]/g, '');
+    if (!/^[1-9]\d{0,15}$/.test(amount)) throw new UsageError(`--amount: "${args.required('amount')}" must be a whole number of rupiah, e.g. 150000`);
+    const res = await callUnary(clients.customer, 'createInvoice', {
+      customerId,
+      number: args.string('number') ?? '',
+      amountRupiah: amount,
+      dueDate: args.required('due'),
+      description: args.string('description') ?? '',
+    });
+    const i = res.invoice;
+    const text = i
+      ? formatRecord([
+          ['ID', i.id],
+          ['Number', i.number],
+          ['Customer', i.customerId],
+          ['Amount', formatRupiah(i.amountRupiah)],
+          ['Due', i.dueDate],
+          ['Description', i.description],
+        ])
+      : '';
+    return { json: customerv1.CreateInvoiceResponse.toJSON(res), text };
+  },
+};
