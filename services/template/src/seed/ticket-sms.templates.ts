@@ -106,7 +106,7 @@ const TECHNICIAN: Record<'technician.job_offer' | 'technician.ticket_assigned' |
   'technician.job_offer': {
     body: {
       en: 'New ticket #{{ ticket_number }} for {{ customer_name }}. Priority: {{ priority | downcase }}. Issue: {{ description | sentence | truncate: 300 }} Contact: {{ customer_phone | phone }}',
-      id: 'Tiket baru #{{ ticket_number }} untuk {{ customer_name }}. Prioritas: {{ priority | downcase }}. Masalah: {{ description | sentence | truncate: 300 }} Kontak: {{ customer_phone | phone }}',
+      id: 'Tiket baru #{{ ticket_number }} untuk {{ customer_name }}. Prioritas: {{ priority | capitalize }}. Masalah: {{ description | sentence | truncate: 300 }} Kontak: {{ customer_phone | phone }}',
     },
     variables: ['ticket_number', 'customer_name', 'priority', 'description', 'customer_phone'],
     section: `${SECTION} / Ticket Created / To Technician`,
@@ -116,7 +116,7 @@ const TECHNICIAN: Record<'technician.job_offer' | 'technician.ticket_assigned' |
   'technician.ticket_assigned': {
     body: {
       en: 'Ticket #{{ ticket_number }} assigned to you. Customer: {{ customer_name | first_name }} ({{ customer_phone }}). Priority: {{ priority | downcase }}. {{ description | truncate: 300 }}',
-      id: 'Tiket #{{ ticket_number }} ditugaskan kepada Anda. Pelanggan: {{ customer_name | first_name }} ({{ customer_phone }}). Prioritas: {{ priority | downcase }}. {{ description | truncate: 300 }}',
+      id: 'Tiket #{{ ticket_number }} ditugaskan kepada Anda. Pelanggan: {{ customer_name | first_name }} ({{ customer_phone }}). Prioritas: {{ priority | capitalize }}. {{ description | truncate: 300 }}',
     },
     variables: ['ticket_number', 'customer_name', 'customer_phone', 'priority', 'description'],
     section: `${SECTION} / Ticket Assigned / To Technician`,
