@@ -193,9 +193,10 @@ export async function startGatewayService(
     });
     /**
      * Answers to inbound messages: one WhatsApp delivery (type REPLY) at the priority the reply
-     * flow gives (URGENT for the confirmation of a step, HIGH for help / unknown-sender / nothing-in-reach answers, so the per-recipient rate
-     * limit holds back a bot writing to the number in a loop), pinned to the provider the message
-     * came in on, so the answer comes from the number the technician wrote to. Idempotency key
+     * flow gives (URGENT for the confirmation of a step, HIGH for help / unknown-sender /
+     * nothing-in-reach answers, so the per-recipient rate limit holds back a bot writing to the
+     * number in a loop), pinned to the provider the message came in on, so the answer comes from
+     * the number the writer wrote to. Idempotency key
      * `reply:<provider>:<inbound message id>` (carried from onInbound in an AsyncLocalStorage), or
      * a fresh `reply:` key when the provider sent no id; the `reply:` prefix is how the job
      * message log tells these answers apart (PgJobMessageLog; it also marks the answers recorded
