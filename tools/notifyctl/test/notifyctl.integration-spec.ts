@@ -165,7 +165,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(out.stdout).toMatch(/^Channel:\s+WHATSAPP$/m);
     expect(out.stdout).toMatch(/^Reason:\s+asked by phone$/m);
     const lifted = await cli(['customers', 'opt-in', '--phone', '+62 812 9999 0001']);
-    expect(lifted).toMatchObject({ code: 0, stdout: '6281299990001: 1 opt-out(s) lifted; it is notified again' });
+    expect(lifted).toMatchObject({ code: 0, stdout: '6281299990001: 1 opt-out(s) lifted; it is notified again\n' });
     // Again: nothing left to lift (proto3 JSON leaves the 0 out).
     const liftedAgain = JSON.parse((await cli(['--json', 'customers', 'opt-in', '--phone', '081299990001'])).stdout) as { lifted?: number; phone: string };
     expect({ lifted: liftedAgain.lifted ?? 0, phone: liftedAgain.phone }).toEqual({ lifted: 0, phone: '6281299990001' });
@@ -241,6 +241,10 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     ]);
     expect(typo.code).toBe(0);
     expect(typo.stderr).toBe('note: no active technician or technicians\' group works in zone "karwang": nobody was offered this job (a misspelled zone? notifyctl staff list --role technician shows the zones)\n');
+    // The zone's only technicians' group takes maintenance notices only: nobody was offered this one either (QA).
+    expect((await cli(['groups', 'create', '--name', 'Teknisi Depok', '--chat-id', '120363000000000777@g.us', '--category', 'technicians', '--zone', 'depok', '--type', 'maintenance'])).code).toBe(0);
+    const depok = await cli(['tickets', 'create', '--type', 'gangguan', '--customer', custId, '--title', 'Tes depok', '--address', 'Jl. X', '--zone', 'depok']);
+    expect(depok.stderr).toMatch(/^note: no active technician or technicians' group works in zone "depok"/);
 
     // notify --ticket <number>: the delivery is about the ticket's id.
     const sent = await cli([
@@ -318,6 +322,8 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(supervisor.stdout).toMatch(/^Work zones:\s+every zone$/m);
     const listed = await cli(['staff', 'list', '--role', 'supervisor']);
     expect(listed.stdout.split('\n').find((l) => l.includes('Sari Supervisor'))).toMatch(/\bevery zone\b/);
+    // staff list refuses service as create does (QA: listed, then INVALID_ARGUMENT with a number).
+    expect((await cli(['staff', 'list', '--role', 'service'])).code).toBe(2);
     // An unknown role lists the staff roles only (QA: `service` was offered, then refused).
     const janitor = await cli(['staff', 'create', '--name', 'Bot', '--phone', '0813-5555-0303', '--role', 'janitor']);
     expect({ code: janitor.code, first: janitor.stderr.split('\n')[0] }).toEqual({
@@ -419,7 +425,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(rolledBack.stdout).toMatch(/^Version:\s+1 \(active\)$/m);
     expect((await cli(['templates', 'render', key, '--channel', 'whatsapp', '--var', 'customer_name=Sari'])).stdout).toBe('Halo Sari\n');
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('shows and changes a customer\'s and a staff member\'s preferences; records an invoice for the payment reminders', async () => {
     const reg = await cli(['--json', 'customers', 'register', '--name', 'Rina Prefs', '--phone', '0812-6666-0101', '--address', 'Jl. Dahlia 1', '--zone', 'karawang', '--package', 'Home 20 Mbps']);
@@ -446,15 +452,26 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(tech).toMatchObject({ code: 0, stderr: '' });
     expect(tech.stdout).toMatch(/^Quiet hours:\s+22:00-05:00 Asia\/Makassar/m);
     expect(tech.stdout).toMatch(/^Channels:\s+WHATSAPP$/m);
+    // --tz alone: the stored window in another zone (QA: refused before).
+    const moved = await cli(['staff', 'preferences', '0813-6666-0202', '--tz', 'Asia/Jayapura']);
+    expect(moved).toMatchObject({ code: 0, stderr: '' });
+    expect(moved.stdout).toMatch(/^Quiet hours:\s+22:00-05:00 Asia\/Jayapura/m);
+    const nothingToMove = await cli(['customers', 'preferences', '0812-6666-0101', '--tz', 'Asia/Jayapura']); // its quiet hours are off
+    expect({ code: nothingToMove.code, first: nothingToMove.stderr.split('\n')[0] }).toEqual({ code: 2, first: 'error: --tz: there are no quiet hours to move; give --quiet HH:MM-HH:MM too' });
 
     const invoice = await cli(['customers', 'invoice', '0812-6666-0101', '--amount', '150.000', '--due', '2026-12-31', '--description', 'Desember 2026']);
     expect(invoice).toMatchObject({ code: 0, stderr: '' });
     expect(invoice.stdout).toMatch(/^Number:\s+INV-\d{6}-\d{4,}$/m);
     expect(invoice.stdout).toMatch(/^Amount:\s+Rp 150\.000$/m);
     expect(invoice.stdout).toMatch(/^Due:\s+2026-12-31$/m);
+    // A due date already past: recorded, with a note that no reminder will go (QA).
+    const past = await cli(['customers', 'invoice', '0812-6666-0101', '--amount', '90000', '--due', '2020-01-31']);
+    expect(past.code).toBe(0);
+    expect(past.stderr).toMatch(/^note: 2020-01-31 is past \(today \d{4}-\d\d-\d\d WIB\): the payment_reminder job reminds 7, 3 and 1 days before the due date, so none will go out for it\n$/);
+    expect(invoice.stderr).toBe('');
     const bad = await cli(['customers', 'invoice', '0812-6666-0101', '--amount=12,5', '--due', '2026-12-31']);
     expect({ code: bad.code, first: bad.stderr.split('\n')[0] }).toEqual({ code: 2, first: 'error: --amount: "12,5" must be a whole number of rupiah, e.g. 150000' });
-  });
+  }, 30_000);
 
   it('prints help for the CLI and for a group with exit 0', async () => {
     const [main, group] = await Promise.all([cli(['--help']), cli(['deliveries', '--help'])]);

@@ -133,7 +133,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     // The folder first: a second `npm start` on it is told which process has it, not which ports.
     if (!env['DATABASE_URL']) assertDataDirFree(pgliteDir);
     // STACK_PORTS=auto: the folder's last layout again when it is free (receipts and notifyctl keep their addresses).
-    const ports = await resolvePorts(env['STACK_PORTS'], { sims: !hasProviderCredentials(env) }, lastPorts(dataRoot));
+    const ports = await resolvePorts(env['STACK_PORTS'], { sims: !hasProviderCredentials(env) }, lastPorts(dataRoot), (busy) =>
+      log.warn({ busy }, "STACK_PORTS=auto: the last stack's ports are not free: new ports for everything (notifyctl finds them in stack.json)"));
 
     // 1. Postgres
     let database: EmbeddedStackInfo['database'];

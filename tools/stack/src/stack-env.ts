@@ -47,15 +47,25 @@ export const DEFAULT_PORTS: StackPorts = { grpc: { ...SERVICE_PORTS }, webhook: 
  * `npm run sim` still running posts its receipts to the gateway's webhook port and a notifyctl
  * told the old address still reaches it. One busy port → a fresh layout.
  */
-export async function resolvePorts(mode: string | undefined, check: { sims: boolean } = { sims: true }, previous?: StackPorts): Promise<StackPorts> {
+export async function resolvePorts(
+  mode: string | undefined,
+  check: { sims: boolean } = { sims: true },
+  previous?: StackPorts,
+  /** Told why `previous` is not taken again (its busy ports), so the operator knows the addresses moved. */
+  onMoved?: (busy: readonly string[]) => void,
+): Promise<StackPorts> {
   if (!mode || mode === 'default') {
     await assertPortsFree(DEFAULT_PORTS, check);
     return DEFAULT_PORTS;
   }
   if (mode !== 'auto') throw new StackStartRefusal(`STACK_PORTS must be "auto" or "default", got "${mode}"`);
-  if (previous && (await portsFree(previous, check)).length === 0) {
-    for (const port of portList(previous, check)) taken.add(port[1]);
-    return previous;
+  if (previous) {
+    const busy = await portsFree(previous, check);
+    if (busy.length === 0) {
+      for (const port of portList(previous, check)) taken.add(port[1]);
+      return previous;
+    }
+    onMoved?.(busy);
   }
   const grpc = {} as Record<ServiceName, number>;
   for (const s of START_ORDER) grpc[s] = await freePort();

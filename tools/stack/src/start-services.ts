@@ -242,7 +242,8 @@ async function run(): Promise<number> {
   const dataRoot = path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data');
   // STACK_PORTS=auto: the folder's last layout again when it is free, so a `npm run sim` still
   // running (started with the printed command) posts its receipts to this gateway.
-  const ports = await resolvePorts(env['STACK_PORTS'], { sims: false }, lastPorts(dataRoot));
+  const ports = await resolvePorts(env['STACK_PORTS'], { sims: false }, lastPorts(dataRoot), (busy) =>
+    process.stderr.write(`start:services: the last stack's ports are not free (${busy.join(', ')}): new ports for every service; restart npm run sim with the command printed below\n`));
   const keys = resolveKeys(env, dataRoot);
   const webhookUrl = `http://127.0.0.1:${ports.webhook}`;
   // The simulators of `npm run sim` append WEBHOOK_SECRET (when set) to their receipts; the

@@ -167,7 +167,9 @@ describe('stack environment', () => {
       const holder: Server = createServer();
       await new Promise<void>((r) => holder.listen(first.webhook, '127.0.0.1', () => r()));
       try {
-        const fresh = await resolvePorts('auto', { sims: true }, lastPorts(root));
+        const moved: string[] = [];
+        const fresh = await resolvePorts('auto', { sims: true }, lastPorts(root), (busy) => moved.push(...busy));
+        expect(moved).toEqual([`${first.webhook} (gateway webhooks)`]); // said why the addresses moved
         expect(fresh.webhook).not.toBe(first.webhook);
         expect(fresh.grpc.ticket).not.toBe(first.grpc.ticket);
       } finally {

@@ -78,7 +78,8 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     expect((await optOutOf(phone)).reason).toBe('probe');
 
     const never = freshPhone();
-    expect(await reply(never, 'MULAI')).toEqual({ action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() });
+    // MULAI from a number that never opted out: it already gets the messages (QA: it read "reply STOP…").
+    expect(await reply(never, 'MULAI')).toEqual({ action: 'already_opted_in', reply: REPLY_TEXTS.alreadyOptedIn() });
   });
 
   it('STOP from a staff member changes nothing and says an admin changes it; in a group it is chatter', async () => {
@@ -108,10 +109,18 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     expect(sender.to(phone).map((s) => s.text)).toEqual([r.reply]);
     // Without SUPPORT_PHONE no number is named.
     expect(REPLY_TEXTS.customerMessage('Siti Rahma', '')).toContain('silakan hubungi customer service kami. Balas *STOP*');
-    // STOP from the customer still opts out.
+    // STOP from the customer still opts out; written to afterwards, the answer says how to get the messages again (QA: "reply STOP" again).
     expect((await reply(phone, 'STOP')).action).toBe('opted_out');
+    const optedOut = await reply(phone, 'halo?');
+    expect(optedOut).toEqual({ action: 'customer_message', reply: REPLY_TEXTS.customerOptedOut('Siti Rahma', '+6282112345678') });
+    expect(optedOut.reply).toContain('Balas *MULAI*');
+    expect(optedOut.reply).not.toContain('*STOP*');
+    expect((await reply(phone, 'MULAI')).action).toBe('opted_in');
 
+    // An unknown number: the support number named too (QA).
     const stranger = freshPhone();
-    expect(await reply(stranger, 'halo')).toEqual({ action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() });
+    expect(await reply(stranger, 'halo')).toEqual({ action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender('+6282112345678') });
+    expect(REPLY_TEXTS.unknownSender('+6282112345678')).toContain('hubungi customer service kami di +6282112345678, atau balas *STOP*');
+    expect(REPLY_TEXTS.unknownSender()).toContain('hubungi customer service kami, atau balas *STOP*');
   });
 });

@@ -160,6 +160,8 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     const r = await reply(sup.e164, '1');
     expect(r).toEqual({ action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician('Sari') });
     expect((await getTicket(t.id)).ticket!.status).toBe(S.TICKET_STATUS_OPEN);
+    // Any other text is not answered with the "1" rule she never used (QA).
+    expect(await reply(sup.e164, 'halo')).toEqual({ action: 'not_a_command', reply: REPLY_TEXTS.staffMessage('Sari') });
   });
 
   it('the same inbound message delivered twice (webhook retry) acts once and is answered once', async () => {

@@ -154,7 +154,7 @@ const optIn: CommandSpec = {
   },
   async run({ args, clients }) {
     const res = await callUnary(clients.customer, 'optIn', { phone: args.required('phone'), channel: channelOf(args) });
-    const text = res.lifted > 0 ? `${res.phone}: ${res.lifted} opt-out(s) lifted; it is notified again` : `${res.phone}: had no opt-out there; nothing changed`;
+    const text = res.lifted > 0 ? `${res.phone}: ${res.lifted} opt-out(s) lifted; it is notified again\n` : `${res.phone}: had no opt-out there; nothing changed\n`;
     return { json: customerv1.OptInResponse.toJSON(res), text };
   },
 };
@@ -244,7 +244,7 @@ const listStaff: CommandSpec = {
   },
   async run({ args, clients }) {
     const res = await callUnary(clients.customer, 'listStaff', {
-      roles: args.list('role').map((r) => parseEnum(commonv1.Role, 'ROLE_', 'role', r, ROLE_ALIASES)),
+      roles: args.list('role').map(staffRoleOf),
       workZone: args.string('zone') ?? '',
       activeOnly: args.flag('active'),
       page: pageRequest(args),

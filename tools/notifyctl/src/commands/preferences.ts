@@ -34,15 +34,19 @@ export function preferencesRecord(p: customerv1.Preferences | undefined): string
 }
 
 const PREFERENCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  channels: { type: 'string', valueName: 'list', description: 'channels accepted, in order, e.g. whatsapp,sms (none: an empty list)' },
+  channels: { type: 'string', valueName: 'list', description: 'channels accepted, e.g. whatsapp,sms (none: an empty list); which one a message goes by is the routing rule\'s order' },
   quiet: { type: 'string', valueName: 'HH:MM-HH:MM|none', description: 'quiet hours: non-urgent messages wait for the window\'s end, e.g. 21:00-07:00' },
-  tz: { type: 'string', valueName: 'zone', description: 'the quiet hours\' time zone (default Asia/Jakarta), e.g. Asia/Makassar' },
+  tz: { type: 'string', valueName: 'zone', description: 'the quiet hours\' time zone (default Asia/Jakarta), e.g. Asia/Makassar; alone: the stored window in that zone' },
   'no-type': { type: 'string', multiple: true, valueName: 'type', description: 'opt out of a notification type, e.g. promotion (repeatable; replaces the list; "none" clears it)' },
   locale: { type: 'string', valueName: 'id|en', description: 'message language' },
 };
 
 /** The UpdatePreferences request the flags ask for; undefined when no flag is given (show only). */
-function preferencesUpdate(args: ParsedArgs, subject: { recipientKind: commonv1.RecipientKind; recipientId: string }): customerv1.UpdatePreferencesRequest | undefined {
+function preferencesUpdate(
+  args: ParsedArgs,
+  subject: { recipientKind: commonv1.RecipientKind; recipientId: string },
+  current: customerv1.Preferences | undefined,
+): customerv1.UpdatePreferencesRequest | undefined {
   const mask: string[] = [];
   const p = customerv1.Preferences.fromPartial(subject);
   const channels = args.string('channels');
@@ -52,10 +56,14 @@ function preferencesUpdate(args: ParsedArgs, subject: { recipientKind: commonv1.
   }
   const quiet = args.string('quiet');
   const tz = args.string('tz');
-  if (tz !== undefined && (quiet === undefined || quiet.trim() === 'none')) throw new UsageError('--tz goes with --quiet HH:MM-HH:MM');
-  if (quiet !== undefined) {
+  if (tz !== undefined && quiet?.trim() === 'none') throw new UsageError('--tz goes with quiet hours, not with --quiet none');
+  if (quiet !== undefined || tz !== undefined) {
     mask.push('quiet_hours');
-    p.quietHours = quiet.trim() === 'none' ? undefined : { ...parseQuietHours(quiet), timeZone: tz ?? '' };
+    // --tz alone: the stored window in that time zone (current.quietHours, read first).
+    const window: { startMinute: number; endMinute: number } | undefined =
+      quiet !== undefined ? (quiet.trim() === 'none' ? undefined : parseQuietHours(quiet)) : current?.quietHours;
+    if (quiet === undefined && !window) throw new UsageError('--tz: there are no quiet hours to move; give --quiet HH:MM-HH:MM too');
+    p.quietHours = window && { startMinute: window.startMinute, endMinute: window.endMinute, timeZone: tz ?? '' };
   }
   const types = args.list('no-type');
   if (types.length > 0) {
@@ -77,7 +85,11 @@ async function runPreferences(kind: 'customer' | 'staff', args: ParsedArgs, clie
     ? (await callUnary(clients.customer, 'getCustomer', key)).customer!.id
     : (await callUnary(clients.customer, 'getStaff', key)).staff!.id);
   const subject = { recipientKind: kind === 'customer' ? commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER : commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: id };
-  const update = preferencesUpdate(args, subject);
+  // --tz alone changes the time zone of the stored quiet hours: they are read first.
+  const current = args.string('tz') !== undefined && args.string('quiet') === undefined
+    ? (await callUnary(clients.customer, 'getPreferences', subject)).preferences
+    : undefined;
+  const update = preferencesUpdate(args, subject, current);
   const res = update
     ? await callUnary(clients.customer, 'updatePreferences', update)
     : await callUnary(clients.customer, 'getPreferences', subject);
@@ -118,7 +130,7 @@ export const createInvoice: CommandSpec = {
     number: { type: 'string', valueName: 'text', description: 'invoice number (default: generated INV-YYYYMM-NNNN)' },
     description: { type: 'string', valueName: 'text', description: 'period or description, e.g. "Desember 2026"' },
   },
-  async run({ args, clients }) {
+  async run({ args, clients, now }) {
     const key = idOrPhone(args.positional(0));
     const customerId = key.id || (await callUnary(clients.customer, 'getCustomer', key)).customer!.id;
     const amount = args.required('amount').replace(/[.\s]/g, '');
@@ -131,6 +143,8 @@ export const createInvoice: CommandSpec = {
       description: args.string('description') ?? '',
     });
     const i = res.invoice;
+    const today = new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 10); // WIB
+    const note = i && i.dueDate < today ? `note: ${i.dueDate} is past (today ${today} WIB): the payment_reminder job reminds 7, 3 and 1 days before the due date, so none will go out for it` : undefined;
     const text = i
       ? formatRecord([
           ['ID', i.id],
@@ -141,6 +155,6 @@ export const createInvoice: CommandSpec = {
           ['Description', i.description],
         ])
       : '';
-    return { json: customerv1.CreateInvoiceResponse.toJSON(res), text };
+    return { json: customerv1.CreateInvoiceResponse.toJSON(res), text, ...(note ? { note } : {}) };
   },
 };

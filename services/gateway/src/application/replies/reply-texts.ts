@@ -69,11 +69,29 @@ export const REPLY_TEXTS = {
       'Terima kasih! Pelanggan akan diberi tahu.',
     ].join('\n'),
 
-  /** A number that is no staff member's (also what a customer writing to this number reads). */
-  unknownSender: (): string =>
-    'Maaf, nomor Anda tidak terdaftar sebagai teknisi, sehingga pesan ini tidak dapat diproses otomatis. ' +
-    'Teknisi: minta admin mendaftarkan nomor WhatsApp Anda. Pelanggan: silakan hubungi customer service kami, ' +
+  /**
+   * A number that is neither staff's nor a customer's; names the support number (SUPPORT_PHONE,
+   * shown as `+62…`) when set.
+   */
+  unknownSender: (supportPhone = ''): string =>
+    'Maaf, nomor Anda belum terdaftar di sistem kami, sehingga pesan ini tidak dapat diproses otomatis. ' +
+    `Teknisi: minta admin mendaftarkan nomor WhatsApp Anda. Pelanggan: silakan hubungi customer service kami${supportPhone ? ` di ${supportPhone}` : ''}, ` +
     'atau balas *STOP* bila tidak ingin menerima pesan WhatsApp dari kami lagi.',
+
+  /**
+   * A registered customer whose number opted out of WhatsApp (a STOP reply) writing in: how to
+   * get the messages again, and where to get help.
+   */
+  customerOptedOut: (name: string, supportPhone: string): string =>
+    `Halo ${v(name)}, nomor Anda saat ini tidak menerima pesan WhatsApp dari kami. Balas *MULAI* untuk menerimanya lagi. ` +
+    `Untuk melaporkan gangguan atau bertanya, silakan hubungi customer service kami${supportPhone ? ` di ${supportPhone}` : ''}.`,
+
+  /** MULAI from a number that had not opted out: nothing to lift. */
+  alreadyOptedIn: (): string => 'Nomor Anda sudah menerima pesan WhatsApp dari kami. Balas *STOP* bila ingin berhenti.',
+
+  /** Any text but "1" from a staff member who is not an active technician: nothing to do with it. */
+  staffMessage: (name: string): string =>
+    `Halo ${v(name)}, nomor ini hanya mengirim pemberitahuan otomatis dan tidak dapat membalas pesan. Tidak ada perubahan.`,
 
   /**
    * A registered customer writing to this number (any text but STOP / MULAI): it sends

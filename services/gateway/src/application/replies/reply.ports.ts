@@ -92,6 +92,8 @@ export type ReplyAction =
   | 'opt_out_refused'
   /** MULAI (or START / SUBSCRIBE) from a number that had opted out of WhatsApp: the opt-out is lifted (customer OptIn), the answer confirms it. */
   | 'opted_in'
+  /** MULAI from a number that is not staff and had not opted out: nothing to lift, the answer says it already gets the messages. */
+  | 'already_opted_in'
   /** This (provider, message id) was already handled: nothing done, nothing sent. */
   | 'duplicate'
   /** A dependency failed (unavailable, timeout, unexpected error): nothing known to have changed. */
@@ -155,7 +157,7 @@ export interface CustomerPhoneBook {
    * The customer with this phone (E.164 digits), or null when there is none (NOT_FOUND).
    * Rejects when the directory cannot answer.
    */
-  findByPhone(phone: string): Promise<{ readonly name: string } | null>;
+  findByPhone(phone: string): Promise<{ readonly name: string; readonly optedOutOfWhatsApp: boolean } | null>;
 }
 
 /** Finds staff by phone (the customer service's GetStaff). */

@@ -80,13 +80,16 @@ type Unavailable = { readonly unavailable: Job };
  *       nothing recorded. From staff → `opt_out_refused`, nothing changes: their job messages
  *       are their work, an admin changes that. MULAI (`isStartCommand`: MULAI, START, SUBSCRIBE)
  *       from a number that is not staff and had opted out → `opted_in`: the WhatsApp opt-out is
- *       lifted (customer OptIn) and the answer confirms it; without an opt-out it is any text;
+ *       lifted (customer OptIn) and the answer confirms it; without an opt-out →
+ *       `already_opted_in`, the answer says the number already gets the messages;
  *    c. no staff member: a registered customer's number (customer GetCustomer by phone) →
  *       `customer_message` (the answer says the number only sends notifications, names
  *       SUPPORT_PHONE when set, and mentions STOP; QA: a customer writing "internet saya mati
- *       lagi" was told their number is not a technician's); otherwise, or when that look-up
- *       fails, → `unknown_sender` (the answer mentions STOP); staff but not a technician, or an
- *       inactive technician → `not_a_technician`. Nothing changes.
+ *       lagi" was told their number is not a technician's; a customer whose number opted out of
+ *       WhatsApp is told to reply MULAI instead); otherwise, or when that look-up fails, →
+ *       `unknown_sender` (the answer names SUPPORT_PHONE when set and mentions STOP); staff but
+ *       not a technician, or an inactive technician: "1" → `not_a_technician`, any other text →
+ *       `not_a_command` (the number only sends notifications). Nothing changes.
  * 5. Text trimmed other than "1" → `not_a_command` with a help text stating what "1" does.
  * 6. "1" answers the latest job message the technician received:
  *    a. with a `messages` log, the latest job message the gateway sent (a provider accepted) to
@@ -171,10 +174,11 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
     const staff = await this.deps.staff.findByPhone(phone);
     if (this.deps.optOuts && !msg.isGroup && isStopCommand(msg.text)) return this.stop(this.deps.optOuts, staff, phone, msg, log);
     if (this.deps.optOuts && !msg.isGroup && !staff && isStartCommand(msg.text)) {
-      const started = await this.start(this.deps.optOuts, phone, log);
-      if (started) return started;
+      return this.start(this.deps.optOuts, phone, log);
     }
     if (!staff) return this.notStaff(phone, log);
+    // Staff who cannot take jobs: "1" is answered with why; any other text is not for this number (QA).
+    if ((!staff.isTechnician || !staff.active) && !isJobCommand(msg.text)) return { action: 'not_a_command', reply: REPLY_TEXTS.staffMessage(staff.name) };
     if (!staff.isTechnician) return { action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician(staff.name) };
     if (!staff.active) return { action: 'not_a_technician', reply: REPLY_TEXTS.inactiveTechnician(staff.name) };
     if (!isJobCommand(msg.text)) return { action: 'not_a_command', reply: REPLY_TEXTS.notACommand() };
@@ -184,14 +188,16 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
 
   /** Rule 4c of {@link handle}: a number that is not staff's, a customer's or unknown. */
   private async notStaff(phone: string, log: Logger): Promise<ReplyResult> {
-    let customer: { name: string } | null = null;
+    let customer: { name: string; optedOutOfWhatsApp: boolean } | null = null;
     try {
       customer = (await this.deps.customerPhones?.findByPhone(phone)) ?? null;
     } catch (err) {
       log.warn({ err, phone: maskPhone(phone) }, 'customer look-up of an inbound message failed: answered as an unknown number');
     }
-    if (customer) return { action: 'customer_message', reply: REPLY_TEXTS.customerMessage(customer.name, displayPhone(this.deps.supportPhone ?? '')) };
-    return { action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender() };
+    const support = displayPhone(this.deps.supportPhone ?? '');
+    if (customer?.optedOutOfWhatsApp) return { action: 'customer_message', reply: REPLY_TEXTS.customerOptedOut(customer.name, support) };
+    if (customer) return { action: 'customer_message', reply: REPLY_TEXTS.customerMessage(customer.name, support) };
+    return { action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender(support) };
   }
 
   /** Rule 4b of {@link handle}: STOP. */
@@ -206,10 +212,12 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
     return { action: 'opted_out', reply: REPLY_TEXTS.optedOut() };
   }
 
-  /** Rule 4b of {@link handle}: MULAI from a number that had opted out; null when it had not (handled as any text). */
-  private async start(optOuts: OptOutRegistry, phone: string, log: Logger): Promise<ReplyResult | null> {
+  /** Rule 4b of {@link handle}: MULAI from a number that is not staff's: lifted, or nothing to lift. */
+  private async start(optOuts: OptOutRegistry, phone: string, log: Logger): Promise<ReplyResult> {
     try {
-      return (await optOuts.optInToWhatsApp(phone)) > 0 ? { action: 'opted_in', reply: REPLY_TEXTS.optedIn() } : null;
+      return (await optOuts.optInToWhatsApp(phone)) > 0
+        ? { action: 'opted_in', reply: REPLY_TEXTS.optedIn() }
+        : { action: 'already_opted_in', reply: REPLY_TEXTS.alreadyOptedIn() };
     } catch (err) {
       log.error({ err, phone: maskPhone(phone) }, 'MULAI reply: the opt-out could not be lifted');
       return { action: 'failed', reply: REPLY_TEXTS.optInFailed() };

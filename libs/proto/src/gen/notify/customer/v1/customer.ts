@@ -355,8 +355,9 @@ export interface Preferences {
   /** Customer or staff id (UUID). */
   recipientId: string;
   /**
-   * Channels the recipient accepts, in preference order. Default (nothing stored):
-   * [CHANNEL_WHATSAPP, CHANNEL_SMS].
+   * Channels the recipient accepts. Default (nothing stored): [CHANNEL_WHATSAPP, CHANNEL_SMS].
+   * Which accepted channel a message goes by is the routing rule's order (its channels in
+   * order of preference), not this list's: answered in the order WHATSAPP, SMS.
    */
   channels: Channel[];
   /** Notification types the recipient opted out of (e.g. daily summary). */
