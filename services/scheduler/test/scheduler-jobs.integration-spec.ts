@@ -1,3 +1,4 @@
+import { FailedPreconditionError } from '@notify/errors';
 import { eventIdFrom } from '@notify/events';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1, schedulerv1, ticketv1 } from '@notify/proto';
@@ -78,7 +79,15 @@ describe('scheduler jobs against the real ticket and customer services', () => {
 
   /** TriggerJob(name) and wait until that run has SUCCEEDED; resolves with the run. */
   async function runJob(name: string): Promise<schedulerv1.JobRun> {
-    const { run } = await callUnary(scheduler, 'triggerJob', { name, actor: undefined });
+    // The previous run is recorded done a moment before its queue job completes: a trigger in
+    // between is refused as "already running" (FAILED_PRECONDITION); it is tried again then.
+    const { run } = await waitFor(
+      () => callUnary(scheduler, 'triggerJob', { name, actor: undefined }).catch((err: unknown) => {
+        if (err instanceof FailedPreconditionError && /already running/.test(err.message)) return undefined;
+        throw err;
+      }),
+      { timeoutMs: 10_000, intervalMs: 50, description: `a trigger of ${name}` },
+    );
     return waitFor(
       async () => {
         const { runs } = await callUnary(scheduler, 'listJobRuns', { jobName: name, started: undefined, page: { pageSize: 20, pageToken: '' } });

@@ -249,6 +249,18 @@ export function parseIntFlag(flag: string, value: string, min: number, max: numb
   return n;
 }
 
+/** A flag's JSON object (`--vars`, `--samples`); UsageError naming the flag when it is not valid JSON or no object. */
+export function parseJsonObject(flag: string, json: string, example = ''): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new UsageError(`--${flag}: not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--${flag}: must be a JSON object${example ? `, e.g. ${example}` : ''}`);
+  return parsed as Record<string, unknown>;
+}
+
 /**
  * Template variables from `--vars '<json object>'` and repeated `--var key=value` (split at
  * the first `=`; the value stays a string; `--var` wins over `--vars` for the same key).
@@ -257,16 +269,7 @@ export function parseIntFlag(flag: string, value: string, min: number, max: numb
  */
 export function parseVariables(pairs: readonly string[], json?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (json !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json);
-    } catch {
-      throw new UsageError('--vars: not valid JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--vars: must be a JSON object');
-    Object.assign(out, parsed);
-  }
+  if (json !== undefined) Object.assign(out, parseJsonObject('vars', json));
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--var: "${pair}" must be key=value`);

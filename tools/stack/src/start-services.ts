@@ -240,6 +240,9 @@ async function run(): Promise<number> {
     return 2;
   }
   const dataRoot = path.resolve(env['NOTIFY_DATA_DIR'] ?? '.notify-data');
+  // A stack running on this folder is refused first (its ports are the busy ones below).
+  const infoFile = stackInfoFilePath(env, dataRoot);
+  assertNoStackOn(infoFile);
   // STACK_PORTS=auto: the folder's last layout again when it is free, so a `npm run sim` still
   // running (started with the printed command) posts its receipts to this gateway.
   const ports = await resolvePorts(env['STACK_PORTS'], { sims: false }, lastPorts(dataRoot), (busy) =>
@@ -252,8 +255,6 @@ async function run(): Promise<number> {
   const sims = hasProviderCredentials(env) ? undefined : simulatorPlan(env, ports, webhookUrl);
   const providerEnv = sims && { ...simulatorProviderEnv(sims.urls, webhookSecret), WEBHOOK_PUBLIC_URL: env['WEBHOOK_PUBLIC_URL']?.trim() || webhookUrl };
   const input = { base: env, databaseUrl: env['DATABASE_URL']!, natsUrl: env['NATS_URL'], ports, keys, providerEnv };
-  const infoFile = stackInfoFilePath(env, dataRoot);
-  assertNoStackOn(infoFile);
   const busy = await natsConsumersInUse(env['NATS_URL']!, env['NATS_NAMESPACE']?.trim() || undefined);
   if (busy.length > 0) throw natsInUse(busy, env['NATS_NAMESPACE']?.trim() || undefined);
   const say = (line: string) => process.stderr.write(`start:services: ${line}\n`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, templatev1 } from '@notify/proto';
-import { UsageError, enumLabel, parseIntFlag, parseVariables, type OptionSpec, type ParsedArgs } from '../args';
+import { UsageError, enumLabel, parseIntFlag, parseJsonObject, parseVariables, type OptionSpec, type ParsedArgs } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
 import { PAGE_OPTIONS, actorLabel, channelLabel, channelOf, formatTime, localeLabel, localeOf, nextPageHint, pageRequest } from '../format';
 import { formatRecord, formatTable } from '../table';
@@ -105,17 +105,6 @@ function bodyOf(args: ParsedArgs): string {
   }
 }
 
-/** `--samples`: a JSON object; UsageError naming the flag otherwise. */
-function samplesOf(json: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw new UsageError('--samples: not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--samples: must be a JSON object, e.g. {"customer_name":"Budi"}');
-  return parsed as Record<string, unknown>;
-}
 
 const edit: CommandSpec = {
   name: 'edit',
@@ -140,7 +129,7 @@ const edit: CommandSpec = {
       locale: localeOf(args) || commonv1.Locale.LOCALE_ID,
       body: bodyOf(args),
       description: args.string('description') ?? '',
-      sampleVariables: samples === undefined ? undefined : samplesOf(samples),
+      sampleVariables: samples === undefined ? undefined : parseJsonObject('samples', samples, '{"customer_name":"Budi"}'),
       keepActiveVersion: args.flag('inactive'),
     });
     const t = res.template;
