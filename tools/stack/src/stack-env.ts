@@ -60,7 +60,7 @@ export async function resolvePorts(
   }
   if (mode !== 'auto') throw new StackStartRefusal(`STACK_PORTS must be "auto" or "default", got "${mode}"`);
   if (previous) {
-    const busy = await portsFree(previous, check);
+    const busy = await busyPorts(previous, check);
     if (busy.length === 0) {
       for (const port of portList(previous, check)) taken.add(port[1]);
       return previous;
@@ -80,7 +80,7 @@ export async function resolvePorts(
  * STACK_PORTS=auto.
  */
 export async function assertPortsFree(ports: StackPorts, check: { sims: boolean }): Promise<void> {
-  const busy = await portsFree(ports, check);
+  const busy = await busyPorts(ports, check);
   if (busy.length > 0) {
     throw new StackStartRefusal(`ports in use on 127.0.0.1: ${busy.join(', ')}. Stop whatever holds them (another npm start?) or run with STACK_PORTS=auto for free ports`);
   }
@@ -96,7 +96,7 @@ function portList(ports: StackPorts, check: { sims: boolean }): Array<[string, n
 }
 
 /** The busy ports of a layout as `8080 (gateway webhooks)`; empty = all free. */
-async function portsFree(ports: StackPorts, check: { sims: boolean }): Promise<string[]> {
+async function busyPorts(ports: StackPorts, check: { sims: boolean }): Promise<string[]> {
   const busy: string[] = [];
   for (const [what, port] of portList(ports, check)) if (!(await isFree(port))) busy.push(`${port} (${what})`);
   return busy;
