@@ -4,7 +4,7 @@ import { enumLabel, parseEnum, UsageError } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
 import { PAGE_OPTIONS, channelLabel, channelOf, formatTime, localeOf, nextPageHint, notificationTypeLabel, pageRequest, roleLabel } from '../format';
 import { formatRecord, formatTable } from '../table';
-import { idOrPhone } from './id-or-phone';
+import { idOrPhone, personIdOf } from './id-or-phone';
 import { createInvoice, customerPreferences, staffPreferences } from './preferences';
 
 export { idOrPhone } from './id-or-phone';
@@ -165,9 +165,8 @@ const activate: CommandSpec = {
   service: 'customer',
   positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
   async run({ args, clients }) {
-    const key = idOrPhone(args.positional(0));
     // ActivateCustomer takes an id: a phone is looked up first (NOT_FOUND when nobody has it).
-    const id = key.id || (await callUnary(clients.customer, 'getCustomer', key)).customer!.id;
+    const id = await personIdOf(clients, 'customer', args.positional(0));
     const res = await callUnary(clients.customer, 'activateCustomer', { customerId: id, actor: undefined });
     return { json: customerv1.ActivateCustomerResponse.toJSON(res), text: customerRecord(res.customer) };
   },

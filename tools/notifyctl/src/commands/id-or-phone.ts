@@ -1,3 +1,6 @@
+import { callUnary } from '@notify/grpc-kit';
+import type { Clients } from '../clients';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -6,4 +9,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function idOrPhone(value: string): { id: string; phone: string; includeOptOuts: boolean } {
   return UUID.test(value.trim()) ? { id: value.trim(), phone: '', includeOptOuts: false } : { id: '', phone: value.trim(), includeOptOuts: false };
+}
+
+/**
+ * The id of the customer or staff member `value` names: a UUID as given, a phone looked up
+ * (GetCustomer / GetStaff; rejects with their NOT_FOUND when nobody has it). For the RPCs that
+ * take ids only (ActivateCustomer, preferences, CreateInvoice).
+ */
+export async function personIdOf(clients: Clients, kind: 'customer' | 'staff', value: string): Promise<string> {
+  const key = idOrPhone(value);
+  if (key.id) return key.id;
+  return kind === 'customer'
+    ? (await callUnary(clients.customer, 'getCustomer', key)).customer!.id
+    : (await callUnary(clients.customer, 'getStaff', key)).staff!.id;
 }

@@ -5,7 +5,7 @@ import type { Clients } from '../clients';
 import type { CommandSpec } from '../command';
 import { channelLabel, formatRupiah, formatTime, localeLabel, notificationTypeLabel, parseChannel } from '../format';
 import { formatRecord } from '../table';
-import { idOrPhone } from './id-or-phone';
+import { personIdOf } from './id-or-phone';
 
 /** `21:00-07:00` → minutes after midnight; UsageError naming `--quiet` otherwise. */
 export function parseQuietHours(text: string): { startMinute: number; endMinute: number } {
@@ -80,10 +80,7 @@ function preferencesUpdate(
 
 /** Runs `preferences` for a customer or a staff member given by id or phone. */
 async function runPreferences(kind: 'customer' | 'staff', args: ParsedArgs, clients: Clients) {
-  const key = idOrPhone(args.positional(0));
-  const id = key.id || (kind === 'customer'
-    ? (await callUnary(clients.customer, 'getCustomer', key)).customer!.id
-    : (await callUnary(clients.customer, 'getStaff', key)).staff!.id);
+  const id = await personIdOf(clients, kind, args.positional(0));
   const subject = { recipientKind: kind === 'customer' ? commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER : commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: id };
   // --tz alone changes the time zone of the stored quiet hours: they are read first.
   const current = args.string('tz') !== undefined && args.string('quiet') === undefined
@@ -96,27 +93,21 @@ async function runPreferences(kind: 'customer' | 'staff', args: ParsedArgs, clie
   return { json: customerv1.GetPreferencesResponse.toJSON(res), text: preferencesRecord(res.preferences) };
 }
 
-/** `notifyctl customers preferences <id-or-phone> [flags]`: show, or change the given fields. */
-export const customerPreferences: CommandSpec = {
-  name: 'preferences',
-  summary: 'show a customer\'s notification preferences, or change them (channels, quiet hours, types opted out of, locale)',
-  service: 'customer',
-  positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
-  options: PREFERENCE_OPTIONS,
-  examples: ['notifyctl customers preferences 0812-3456-7890 --quiet 21:00-07:00 --no-type promotion'],
-  run: ({ args, clients }) => runPreferences('customer', args, clients),
-};
+/** `notifyctl customers|staff preferences <id-or-phone> [flags]`: show, or change the given fields. */
+function preferencesCommand(kind: 'customer' | 'staff', who: string, example: string): CommandSpec {
+  return {
+    name: 'preferences',
+    summary: `show a ${who}'s notification preferences, or change them (channels, quiet hours, types opted out of, locale)`,
+    service: 'customer',
+    positionals: [{ name: 'id-or-phone', description: `${kind} id (UUID) or phone number` }],
+    options: PREFERENCE_OPTIONS,
+    examples: [example],
+    run: ({ args, clients }) => runPreferences(kind, args, clients),
+  };
+}
 
-/** `notifyctl staff preferences <id-or-phone> [flags]`. */
-export const staffPreferences: CommandSpec = {
-  name: 'preferences',
-  summary: 'show a staff member\'s notification preferences, or change them (channels, quiet hours, types opted out of, locale)',
-  service: 'customer',
-  positionals: [{ name: 'id-or-phone', description: 'staff id (UUID) or phone number' }],
-  options: PREFERENCE_OPTIONS,
-  examples: ['notifyctl staff preferences 0813-1111-2222 --quiet 22:00-05:00 --no-type daily_summary'],
-  run: ({ args, clients }) => runPreferences('staff', args, clients),
-};
+export const customerPreferences = preferencesCommand('customer', 'customer', 'notifyctl customers preferences 0812-3456-7890 --quiet 21:00-07:00 --no-type promotion');
+export const staffPreferences = preferencesCommand('staff', 'staff member', 'notifyctl staff preferences 0813-1111-2222 --quiet 22:00-05:00 --no-type daily_summary');
 
 /** `notifyctl customers invoice <id-or-phone> --amount … --due …`: an invoice for the payment reminders. */
 export const createInvoice: CommandSpec = {
@@ -131,8 +122,7 @@ export const createInvoice: CommandSpec = {
     description: { type: 'string', valueName: 'text', description: 'period or description, e.g. "Desember 2026"' },
   },
   async run({ args, clients, now }) {
-    const key = idOrPhone(args.positional(0));
-    const customerId = key.id || (await callUnary(clients.customer, 'getCustomer', key)).customer!.id;
+    const customerId = await personIdOf(clients, 'customer', args.positional(0));
     const amount = args.required('amount').replace(/[.\s]/g, '');
     if (!/^[1-9]\d{0,15}$/.test(amount)) throw new UsageError(`--amount: "${args.required('amount')}" must be a whole number of rupiah, e.g. 150000`);
     const res = await callUnary(clients.customer, 'createInvoice', {
