@@ -5,13 +5,13 @@ const KNOWN_TEMPLATE_KEYS = new Set([
   'case.escalation.head', 'case.escalation.lead', 'customer.new_registration', 'customer.registration_confirmation', 'customer.welcome',
   'emergency.alert', 'installation.schedule', 'maintenance.notice', 'payment.reminder', 'promotion.campaign',
   'sla.warning', 'summary.daily', 'survey.satisfaction', 'technician.job_offer', 'technician.job_started', 'technician.ticket_assigned',
-  'technician.ticket_cancelled', 'technician.ticket_reassigned', 'technician.weekly_performance', 'upgrade.offer',
+  'technician.offer_cancelled', 'technician.ticket_cancelled', 'technician.ticket_reassigned', 'technician.weekly_performance', 'upgrade.offer',
   ...['created', 'assigned', 'started', 'completed', 'cancelled'].flatMap((e) => [`ticket.${e}.disturbance`, `ticket.${e}.installation`]),
 ]);
 /** Keys with an SMS text in the template service (ticket-sms.templates.ts and the SMS versions beside the WhatsApp ones). */
 const SMS_TEMPLATE_KEYS = new Set([
   ...['created', 'assigned', 'started', 'completed', 'cancelled'].flatMap((e) => [`ticket.${e}.disturbance`, `ticket.${e}.installation`]),
-  'technician.job_offer', 'technician.ticket_assigned', 'technician.job_started', 'technician.ticket_cancelled', 'technician.ticket_reassigned',
+  'technician.job_offer', 'technician.ticket_assigned', 'technician.job_started', 'technician.ticket_cancelled', 'technician.ticket_reassigned', 'technician.offer_cancelled',
   'sla.warning', 'emergency.alert', 'case.escalation.lead', 'case.escalation.head', 'maintenance.notice',
 ]);
 

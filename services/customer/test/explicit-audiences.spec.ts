@@ -53,6 +53,8 @@ describe('explicit audiences (domain)', () => {
     expect(validationOf(() => build([{ audience: 'ASSIGNED_TECHNICIAN' }])).field).toBe('audiences[0].staff_id');
     expect(validationOf(() => build([{ audience: 'ZONE_TECHNICIANS' }])).field).toBe('audiences[0].work_zone');
     expect(validationOf(() => build([{ audience: 'NOBODY' }])).field).toBe('audiences[0].kind');
+    // OFFERED_TECHNICIANS is the gateway's record of who an offer reached: routing rules only.
+    expect(validationOf(() => build([{ audience: 'OFFERED_TECHNICIANS', workZone: 'karawang' }])).message).toMatch(/OFFERED_TECHNICIANS is for routing rules only/);
     // PREVIOUS_TECHNICIAN has no parameter of its own: only a reassignment's context names one.
     expect(validationOf(() => build([{ audience: 'PREVIOUS_TECHNICIAN' }])).message).toMatch(/PREVIOUS_TECHNICIAN needs the context's previous technician/);
     expect(build([{ audience: 'PREVIOUS_TECHNICIAN' }], [], 'ticket.assigned', { previousTechnicianId: 's-9' })[0]!.context.previousTechnicianId).toBe('s-9');

@@ -126,9 +126,21 @@ describe('ResolveRecipients', () => {
     // Andi switched WhatsApp off: the SMS text of the same key.
     const toAndi = await resolve('ticket.cancelled', { ...ctx, technicianId: 'tech-andi', actorId: 'sup-sari' });
     expect(toAndi.recipients.find((r) => r.id === 'tech-andi')).toMatchObject({ channel: 'SMS', templateKey: 'technician.ticket_cancelled' });
-    // An OPEN ticket cancelled has no technician to tell.
-    const unassigned = await resolve('ticket.cancelled', { ticketType: 'GANGGUAN', customerId: customer.id, actorId: 'sup-sari' });
-    expect(unassigned.recipients.map((r) => r.id)).toEqual([customer.id]);
+    // An OPEN ticket cancelled has no technician of its own; the zone's technicians, whom its job
+    // offer went to, hear it was cancelled (OFFERED_TECHNICIANS; the gateway keeps those it reached).
+    const unassigned = await resolve('ticket.cancelled', { ticketType: 'GANGGUAN', customerId: customer.id, workZone: 'karawang', actorId: 'sup-sari' });
+    expect(unassigned.recipients.map(brief)).toEqual([
+      [customer.id, 'WHATSAPP', PHONE.cust, 'ticket.cancelled.disturbance'],
+      ['tech-andi', 'SMS', PHONE.andi, 'technician.offer_cancelled'],
+      ['tech-budi', 'WHATSAPP', PHONE.budi, 'technician.offer_cancelled'],
+    ]);
+    expect(unassigned.recipients.find((r) => r.id === 'tech-budi')).toMatchObject({ audience: 'OFFERED_TECHNICIANS' });
+    // An assigned ticket's offers were answered: only its technician is told, not the zone.
+    const assigned = await resolve('ticket.cancelled', { ...ctx, workZone: 'karawang', actorId: 'sup-sari' });
+    expect(assigned.recipients.map((r) => [r.id, r.templateKey])).toEqual([
+      [customer.id, 'ticket.cancelled.disturbance'],
+      ['tech-budi', 'technician.ticket_cancelled'],
+    ]);
   });
 
   it('customer.registered: the customer gets the confirmation, the Customer Service group the new registration', async () => {

@@ -272,7 +272,10 @@ export async function startGatewayService(
     const deadLetters = createDeadLetterRecorder(dataSource, { schema: config.DATABASE_SCHEMA });
     const consumers: ConsumerHandle[] = await startGatewayConsumers(
       bus,
-      gatewayEventHandler(ingest, directory, facts, logger, { supersede: new SupersedeDeliveriesUseCase({ store, clock, logger }) }),
+      gatewayEventHandler(ingest, directory, facts, logger, {
+        supersede: new SupersedeDeliveriesUseCase({ store, clock, logger }),
+        offers: new PgJobMessageLog(dataSource, config.DATABASE_SCHEMA),
+      }),
       { ...(ns ? { ns } : {}), concurrency: config.EVENT_CONSUMER_CONCURRENCY, deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) } },
     );
     runtime.onClose(async () => {

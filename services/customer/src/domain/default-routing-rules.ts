@@ -26,6 +26,9 @@ import { buildRoutingRule, type RoutingRule, type RoutingRuleInput } from './rou
  *   gateway's inbound flow already replied to them; so is one who took a job (ticket.assigned),
  *   who got technician.job_taken. ticket.completed has no technician message: the seed's
  *   "Ticket Closed" goes to the customer only, and completing is the technician's own step.
+ * - a ticket cancelled before anyone took it tells the technicians its job offer reached
+ *   (OFFERED_TECHNICIANS → technician.offer_cancelled), so nobody answers "1" or drives to it;
+ *   the zone's technician group, which got the offer too, is not told (no rule).
  * - rows whose template does not exist yet are seeded disabled (system.alert: nothing raises
  *   system alerts yet).
  */
@@ -70,7 +73,9 @@ export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
   rule('ticket.cancelled', 'PSB', null, 'CUSTOMER', ['WHATSAPP', 'SMS'], 'ticket.cancelled.installation',
     'CNS "Message Templates › PSB › Cancelled"'),
   rule('ticket.cancelled', null, null, 'ASSIGNED_TECHNICIAN', ['WHATSAPP', 'SMS'], 'technician.ticket_cancelled',
-    'SMS "Overview" ("to both customers and assigned technicians"), "Supported Events › ticket_status_change"; an unassigned ticket has no one to tell'),
+    'SMS "Overview" ("to both customers and assigned technicians"), "Supported Events › ticket_status_change"'),
+  rule('ticket.cancelled', null, null, 'OFFERED_TECHNICIANS', ['WHATSAPP', 'SMS'], 'technician.offer_cancelled',
+    'CNS "Job Creation (Admin Input)" step 2 (the job offer to "all active technicians"), extended by Notify: when a ticket is cancelled before anyone took it, the technicians its offer reached are told, so nobody answers "1" or drives to it'),
 
   // ── ticket.escalated ────────────────────────────────────────────────────────────
   rule('ticket.escalated', null, 1, 'SUPERVISORS', ['WHATSAPP'], 'case.escalation.lead',

@@ -142,6 +142,9 @@ export function explicitAudienceRules(input: {
       case 'PHONE':
         own.phone = normalizePhone(a.phone ?? '', 'ID', field('phone'));
         break;
+      case 'OFFERED_TECHNICIANS':
+        // Who an offer reached is the gateway's record of a ticket's messages, not a parameter.
+        throw new ValidationError(field('kind'), 'OFFERED_TECHNICIANS is for routing rules only (ticket.cancelled of an unassigned ticket); name ZONE_TECHNICIANS with a work zone instead');
       case 'PREVIOUS_TECHNICIAN':
         if (!own.previousTechnicianId) throw new ValidationError(field('kind'), 'PREVIOUS_TECHNICIAN needs the context\'s previous technician (a reassignment)');
         break;

@@ -16,6 +16,9 @@ import type { StaffRole } from './staff';
  *   ASSIGNED_TECHNICIAN    context.technician_id: the ticket's technician (or the one a report is about)
  *   PREVIOUS_TECHNICIAN    context.previous_technician_id: the technician a ticket was just reassigned away from
  *   ZONE_TECHNICIANS       context.work_zone: technicians covering the zone
+ *   OFFERED_TECHNICIANS    context.work_zone with no context.technician_id (an unassigned ticket): the zone's
+ *                          technicians, those its job offer went to (the gateway keeps those the offer reached);
+ *                          nobody once the ticket has a technician
  *   ALL_TECHNICIANS        every technician (narrowed by work_zone / technician_id when given)
  *   SUPERVISORS            supervisors covering context.work_zone (all when absent)
  *   MANAGERS               managers covering context.work_zone (all when absent)
@@ -42,6 +45,7 @@ export const AUDIENCES = [
   'CUSTOMER',
   'ASSIGNED_TECHNICIAN',
   'PREVIOUS_TECHNICIAN',
+  'OFFERED_TECHNICIANS',
   'SUPERVISORS',
   'MANAGERS',
   'STAFF_ROLES',
@@ -78,6 +82,7 @@ export const AUDIENCE_REQUIRES: Partial<Record<Audience, keyof ResolutionContext
   ASSIGNED_TECHNICIAN: 'technicianId',
   PREVIOUS_TECHNICIAN: 'previousTechnicianId',
   ZONE_TECHNICIANS: 'workZone',
+  OFFERED_TECHNICIANS: 'workZone',
   ZONE_TECHNICIAN_GROUP: 'workZone',
   AREA_CUSTOMERS: 'area',
   GROUP: 'groupId',

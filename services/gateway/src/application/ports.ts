@@ -242,6 +242,24 @@ export interface ResolvedRecipient {
   audience: string;
 }
 
+/**
+ * Who a ticket's job offer reached, from the delivery log: the audience OFFERED_TECHNICIANS (the
+ * customer service names the zone's technicians; routing rule ticket.cancelled →
+ * technician.offer_cancelled) is narrowed to them, so a technician whose offer was withdrawn
+ * unsent (quiet hours, the ticket cancelled first) is not told of a ticket they never heard of.
+ */
+export interface JobOfferLog {
+  /**
+   * Staff ids (UUIDs) that a job offer of `ticketId` (a `ticket.created` message to a staff
+   * member, or an API-sent TECHNICIAN_JOB_OFFER naming the ticket) went to: accepted by a
+   * provider, or being sent now (SENDING). Empty when none. Database errors propagate.
+   */
+  offeredTo(ticketId: string): Promise<ReadonlySet<string>>;
+}
+
+/** The audience (proto AudienceKind without prefix) that {@link JobOfferLog} narrows. */
+export const OFFERED_TECHNICIANS_AUDIENCE = 'OFFERED_TECHNICIANS';
+
 /** One page of ResolveRecipients. */
 export interface RecipientPage {
   recipients: ResolvedRecipient[];

@@ -569,6 +569,62 @@ describe('gateway pipeline features', () => {
     }
   });
 
+  it('a ticket cancelled before anyone took it: the technicians its offer reached are told ("TIKET DIBATALKAN … ditawarkan"), not one whose offer was held back or who joined the zone later', async () => {
+    // 23:00 WIB: Bayu's offer is held back by his 22:00–06:00 quiet hours; Dedi's goes out.
+    let now = new Date('2026-11-24T23:00:00+07:00');
+    const gw = await stack.restartGateway({}, { clock: () => now, manualDispatch: true });
+    try {
+      const zone = `zone${Math.floor(Math.random() * 1e6)}`;
+      const [awake, sleeper, late] = [freshPhone(), freshPhone(), freshPhone()];
+      await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+        name: 'Dedi Kurnia', phone: awake.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+      }));
+      const resting = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+        name: 'Bayu Pratama', phone: sleeper.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+      }))).staff!;
+      await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
+        preferences: {
+          recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: resting.id, channels: [commonv1.Channel.CHANNEL_WHATSAPP],
+          quietHours: { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' }, locale: commonv1.Locale.LOCALE_ID,
+        },
+      }));
+      const { customer, phone } = await register(zone, 'Pak Harun');
+      const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'ONT mati total');
+      const held = await deliveryFor(t.id, sleeper.e164);
+      await deliveryFor(t.id, awake.e164);
+      await deliveryFor(t.id, phone);
+      await gw.dispatcher.runOnce();
+      await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === awake.e164 && m.text.includes(t.number)), { timeoutMs: 20_000 });
+      await waitStatus(held.id, ['DEFERRED']);
+      // Citra joins the zone after the offer went out: she never heard of the ticket.
+      await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+        name: 'Citra Lestari', phone: late.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+      }));
+
+      await callUnary(stack.ticketClient, 'cancelTicket', ticketv1.CancelTicketRequest.fromPartial({ ticketId: t.id, reason: 'Duplikat laporan' }));
+      await waitStatus(held.id, ['CANCELLED']);
+      const notice = await waitFor(async () => (await gw.store.list({ ticketId: t.id, recipient: awake.e164 }, 10)).find((d) => d.notificationType === 'TICKET_CANCELLED') ?? null, { timeoutMs: 20_000 });
+      expect(notice.templateKey).toBe('technician.offer_cancelled');
+      await deliveryFor(t.id, phone);
+      for (let i = 0; i < 3; i++) await gw.dispatcher.runOnce();
+      const told = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === awake.e164 && m.text.includes('TIKET DIBATALKAN')), { timeoutMs: 20_000 });
+      expect(told.text).toBe(`❌ *TIKET DIBATALKAN*\n\nTiket ${t.number} di ${zone.replace(/^z/, 'Z')} yang ditawarkan kepada Anda telah dibatalkan sebelum diambil.\n📝 Alasan: Duplikat laporan\n\nTiket ini tidak perlu diambil lagi. Terima kasih.`);
+      const cancelled = await gw.store.notification(notice.notificationId);
+      expect(cancelled!.leftOut).toBeGreaterThanOrEqual(2); // Bayu and Citra, narrowed out by the gateway
+
+      // 06:00: the window is over; Bayu and Citra still hear nothing of the ticket.
+      now = new Date('2026-11-25T06:00:00+07:00');
+      for (let i = 0; i < 3; i++) await gw.dispatcher.runOnce();
+      await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes(t.number) && /dibatalkan/i.test(m.text)), { timeoutMs: 20_000 });
+      for (const p of [sleeper.e164, late.e164]) {
+        expect(stack.sims.fonnte.messages().filter((m) => m.to === p)).toEqual([]);
+        expect((await gw.store.list({ ticketId: t.id, recipient: p }, 10)).map((d) => d.status)).toEqual(p === sleeper.e164 ? ['CANCELLED'] : []);
+      }
+    } finally {
+      await stack.restartGateway();
+    }
+  });
+
   it('a reassignment tells the technician the ticket was taken from ("TIKET DIALIHKAN", naming the new one) and the new one as usual', async () => {
     const zone = `zone${Math.floor(Math.random() * 1e6)}`;
     const [first, second] = [freshPhone(), freshPhone()];

@@ -29,6 +29,9 @@ const ESCALATION_SAMPLE = {
 /** Sample values of `technician.ticket_reassigned` (WhatsApp and SMS). */
 const REASSIGNED_SAMPLE = { ticket_number: 'GGN-20261122-0042', customer_name: 'Budi Santoso', technician_name: 'Rudi Hartono' };
 
+/** Sample values of `technician.offer_cancelled` (WhatsApp and SMS). */
+const OFFER_CANCELLED_SAMPLE = { ticket_number: 'GGN-20261122-0042', zone: 'Karawang', cancellation_reason: 'Duplikat laporan' };
+
 export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
   {
     key: 'technician.job_offer',
@@ -158,6 +161,41 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       section: 'Overview; Supported Events / ticket_status_change',
       fidelity: 'authored',
       note: 'The seed sends the assigned technician every status change ("to both customers and assigned technicians") but has no cancellation text; written in the style of ticket.cancelled.disturbance.',
+    },
+  },
+  {
+    key: 'technician.offer_cancelled',
+    channel: 'WHATSAPP',
+    locale: 'id',
+    description: 'To each technician a job offer reached when the ticket is cancelled before anyone took it: no need to take it.',
+    body: lines(
+      '❌ *TIKET DIBATALKAN*',
+      '',
+      'Tiket {{ ticket_number }} di {{ zone }} yang ditawarkan kepada Anda telah dibatalkan sebelum diambil.',
+      '📝 Alasan: {{ cancellation_reason | default: "-" }}',
+      '',
+      'Tiket ini tidak perlu diambil lagi. Terima kasih.',
+    ),
+    sampleVariables: OFFER_CANCELLED_SAMPLE,
+    source: {
+      seed: SEED_CUSTOMER_NOTIFICATION,
+      section: 'Integration Points / Job Creation (Admin Input)',
+      fidelity: 'authored',
+      note: 'The seeds offer a new job to all active technicians but do not say what they hear when it is cancelled before anyone takes it; told so nobody answers "1" or drives to it. Written in the style of technician.ticket_cancelled.',
+    },
+  },
+  {
+    key: 'technician.offer_cancelled',
+    channel: 'SMS',
+    locale: 'id',
+    description: 'SMS to each technician a job offer reached when the ticket is cancelled before anyone took it.',
+    body: 'Tiket #{{ ticket_number }} di {{ zone }} yang ditawarkan kepada Anda telah dibatalkan. Tidak perlu diambil lagi.',
+    sampleVariables: OFFER_CANCELLED_SAMPLE,
+    source: {
+      seed: SEED_CUSTOMER_NOTIFICATION,
+      section: 'Integration Points / Job Creation (Admin Input)',
+      fidelity: 'authored',
+      note: 'The WhatsApp text in one GSM-7 line, in the style of the seed\'s technician status-change SMS.',
     },
   },
   {

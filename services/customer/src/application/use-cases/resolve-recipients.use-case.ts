@@ -272,6 +272,10 @@ export class ResolveRecipientsUseCase {
       case 'ZONE_TECHNICIANS':
         yield* this.staffOf(['technician'], (s) => coversZone(s, zone!));
         return;
+      case 'OFFERED_TECHNICIANS':
+        // An assigned ticket's offers were answered: its technician is ASSIGNED_TECHNICIAN's.
+        if (!ctx.technicianId) yield* this.staffOf(['technician'], (s) => coversZone(s, zone!));
+        return;
       case 'ALL_TECHNICIANS':
         yield* this.staffOf(['technician'], (s) => (!zone || coversZone(s, zone)) && (!ctx.technicianId || s.id === ctx.technicianId));
         return;

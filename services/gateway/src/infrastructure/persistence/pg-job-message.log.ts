@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { assertSchemaName, qualifiedTable } from '@notify/db';
+import type { JobOfferLog } from '../../application/ports';
 import type { JobMessageLog, JobMessageRef } from '../../application/replies';
 import { REPLY_KEY_PREFIX } from '../../domain';
 
@@ -31,8 +32,15 @@ export const NOT_JOB_MESSAGE_TEMPLATES: readonly string[] = ['technician.ticket_
  * set: the technician can have seen it), latest sent_at first; `answeredSince` = a reply-flow
  * answer ({@link REPLY_KEY_PREFIX}) was accepted for `phone` after it. Both reads use the
  * (recipient, sent_at) index of sent rows.
+ *
+ * `offeredTo(ticketId)` ({@link JobOfferLog}): the recipient ids of the ticket's rows to staff of
+ * a {@link JOB_OFFER_TYPES} type, not a reply-flow answer, accepted by a provider (sent_at set) or
+ * SENDING now; read through the ticket index.
  */
-export class PgJobMessageLog implements JobMessageLog {
+/** Notification types whose messages to a staff member about a ticket are that ticket's job offer (`ticket.created`, API-sent offers). */
+export const JOB_OFFER_TYPES: readonly string[] = ['TICKET_CREATED', 'TECHNICIAN_JOB_OFFER'];
+
+export class PgJobMessageLog implements JobMessageLog, JobOfferLog {
   private readonly table: string;
 
   constructor(
@@ -40,6 +48,17 @@ export class PgJobMessageLog implements JobMessageLog {
     schema: string,
   ) {
     this.table = qualifiedTable(assertSchemaName(schema), 'deliveries');
+  }
+
+  async offeredTo(ticketId: string): Promise<ReadonlySet<string>> {
+    const rows: Array<{ recipient_id: string }> = await this.ds.query(
+      `SELECT DISTINCT d.recipient_id
+         FROM ${this.table} d
+        WHERE d.ticket_id = $1 AND d.recipient_kind = 'STAFF' AND d.recipient_id IS NOT NULL AND d.notification_type = ANY($2)
+          AND d.idempotency_key NOT LIKE $3 AND (d.sent_at IS NOT NULL OR d.status = 'SENDING')`,
+      [ticketId, JOB_OFFER_TYPES, `${REPLY_KEY_PREFIX}%`],
+    );
+    return new Set(rows.map((r) => r.recipient_id));
   }
 
   async latest(address: string, phone: string): Promise<JobMessageRef | null> {

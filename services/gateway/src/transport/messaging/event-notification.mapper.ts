@@ -1,7 +1,7 @@
 import { joinLines } from '@notify/provider-contracts';
 import type { DecodedEvent } from '@notify/events';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import type { IngestRequest, RecipientDirectory, ResolvedRecipient } from '../../application';
+import { OFFERED_TECHNICIANS_AUDIENCE, type IngestRequest, type JobOfferLog, type RecipientDirectory, type ResolvedRecipient } from '../../application';
 import { audienceQueries, recipientQuery } from '../../infrastructure/clients/grpc-recipient.directory';
 import { priorityFromProto, typeFromProto } from '../proto/delivery.proto-mapper';
 
@@ -101,15 +101,29 @@ function actorJson(a: commonv1.Actor | undefined): Record<string, unknown> | nul
 }
 
 /**
+ * Which recipients of a `ticket.cancelled` notification are told: everyone the routing rules
+ * named, except that the OFFERED_TECHNICIANS of a ticket cancelled unassigned are narrowed to
+ * those its job offer reached (`offers`; none without it, and none when the ticket has a
+ * technician: its offers were answered).
+ */
+async function cancelledTicketRecipients(t: ticketv1.Ticket, offers: JobOfferLog | undefined): Promise<(r: ResolvedRecipient) => boolean> {
+  const reached: ReadonlySet<string> = !t.technicianId && offers ? await offers.offeredTo(t.id) : new Set();
+  return (r) => r.audience !== OFFERED_TECHNICIANS_AUDIENCE || reached.has(r.id);
+}
+
+/**
  * The notification an event asks for (issue 5 "The pipeline"): type, priority, the
  * RecipientContext for ResolveRecipients (routing rules pick audiences and template keys) and
  * the template variables. Idempotency key = the event id. Returns null for events that notify
- * nobody. GetCustomer / GetStaff failures propagate (UNAVAILABLE → the consumer retries).
+ * nobody. `offers` narrows a cancelled unassigned ticket's OFFERED_TECHNICIANS to those its
+ * offer reached (absent: none of them is told). GetCustomer / GetStaff failures propagate
+ * (UNAVAILABLE → the consumer retries), as do the JobOfferLog's database errors.
  */
 export async function notificationForEvent(
   evt: DecodedEvent,
   directory: RecipientDirectory,
   facts: TemplateFacts,
+  offers?: JobOfferLog,
 ): Promise<IngestRequest | null> {
   const base = { source: 'EVENT' as const, templateKey: '' };
   switch (evt.domain) {
@@ -128,6 +142,7 @@ export async function notificationForEvent(
         actor: actorJson(p.actor),
         variables: await ticketVariables(t, directory, facts, { reason: p.reason }),
         recipientVariables: customerNameFromRecipient,
+        ...(evt.key === 'ticket.cancelled' ? { keep: await cancelledTicketRecipients(t, offers) } : {}),
         // A reassignment names the technician it was taken from (routing: PREVIOUS_TECHNICIAN is told).
         queries: [recipientQuery({
           notificationType: type,

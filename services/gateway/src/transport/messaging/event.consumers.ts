@@ -2,7 +2,7 @@ import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '
 import { decodeEvent, eventConsumer, type DecodedEvent, type EventDomain } from '@notify/events';
 import type { Logger } from '@notify/logger';
 import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type IncomingEvent, type RetryPolicy } from '@notify/messaging';
-import type { IngestNotificationUseCase, RecipientDirectory, SupersedeDeliveriesUseCase } from '../../application';
+import type { IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase } from '../../application';
 import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
 
 /** Domains the gateway consumes (durables `gateway-ticket`, `gateway-customer`, `gateway-schedule`). */
@@ -49,7 +49,8 @@ export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
  * The handler of every consumed event: decode (poison → the bus dead-letters and terminates);
  * for a ticket event, first record and withdraw what it makes stale (`options.supersede`,
  * SupersedeDeliveriesUseCase: an unsent job offer once the ticket is taken…); then map to a
- * notification and run the ingest use case; ack once the delivery rows are committed
+ * notification (`options.offers`: who a cancelled unassigned ticket's job offer reached, see
+ * notificationForEvent) and run the ingest use case; ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
  * - UnavailableError / TimeoutError (customer or template service down, breaker open,
  *   deadline) → transient nak with `TRANSIENT_EVENT_RETRY` backoff (`options.transientRetry`
@@ -64,7 +65,7 @@ export function gatewayEventHandler(
   directory: RecipientDirectory,
   facts: TemplateFacts,
   logger: Logger,
-  options: { transientRetry?: Partial<RetryPolicy>; supersede?: Pick<SupersedeDeliveriesUseCase, 'execute'> } = {},
+  options: { transientRetry?: Partial<RetryPolicy>; supersede?: Pick<SupersedeDeliveriesUseCase, 'execute'>; offers?: JobOfferLog } = {},
 ): EventHandler {
   const retry: RetryPolicy = { ...TRANSIENT_EVENT_RETRY, ...options.transientRetry };
   return async (msg) => {
@@ -79,7 +80,7 @@ export function gatewayEventHandler(
           });
         }
       }
-      const req = await notificationForEvent(evt, directory, facts);
+      const req = await notificationForEvent(evt, directory, facts, options.offers);
       if (!req) return;
       const res = await ingest.execute(req);
       const fields = { event: evt.key, event_id: req.idempotencyKey, notification_id: res.notification.id, deliveries: res.deliveries.length, duplicate: res.duplicate, left_out: res.notification.leftOut };

@@ -574,6 +574,13 @@ export enum AudienceKind {
    * .previous_technician_id, set for ticket.assigned on a reassignment): routing rules only.
    */
   AUDIENCE_KIND_PREVIOUS_TECHNICIAN = 19,
+  /**
+   * AUDIENCE_KIND_OFFERED_TECHNICIANS - The technicians a job offer of a ticket still OPEN went to (RecipientContext.work_zone,
+   * set with no technician_id: ticket.cancelled of an unassigned ticket): the zone's active
+   * technicians, which the gateway narrows to those whose offer a provider accepted. Nobody
+   * once the ticket has a technician. Routing rules only.
+   */
+  AUDIENCE_KIND_OFFERED_TECHNICIANS = 20,
   UNRECOGNIZED = -1,
 }
 
@@ -639,6 +646,9 @@ export function audienceKindFromJSON(object: any): AudienceKind {
     case 19:
     case "AUDIENCE_KIND_PREVIOUS_TECHNICIAN":
       return AudienceKind.AUDIENCE_KIND_PREVIOUS_TECHNICIAN;
+    case 20:
+    case "AUDIENCE_KIND_OFFERED_TECHNICIANS":
+      return AudienceKind.AUDIENCE_KIND_OFFERED_TECHNICIANS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -688,6 +698,8 @@ export function audienceKindToJSON(object: AudienceKind): string {
       return "AUDIENCE_KIND_PHONE";
     case AudienceKind.AUDIENCE_KIND_PREVIOUS_TECHNICIAN:
       return "AUDIENCE_KIND_PREVIOUS_TECHNICIAN";
+    case AudienceKind.AUDIENCE_KIND_OFFERED_TECHNICIANS:
+      return "AUDIENCE_KIND_OFFERED_TECHNICIANS";
     case AudienceKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
