@@ -225,11 +225,12 @@ export async function startGatewayService(
     });
     const inboundContext = new AsyncLocalStorage<{ messageId?: string }>();
     const replySender: ReplySender = {
-      async sendReply(to, text, provider, priority, ticketId) {
+      async sendReply(to, text, provider, priority, ticketId, recipient) {
         const id = inboundContext.getStore()?.messageId;
         await ingest.enqueueText({
           idempotencyKey: id ? `${REPLY_KEY_PREFIX}${provider}:${id}` : freshKey('reply'), // `reply:<uuid>`
           notificationType: 'REPLY', priority, to, text, pinnedProvider: provider, ticketId: ticketId ?? null,
+          ...(recipient ? { recipient } : {}),
         });
       },
     };

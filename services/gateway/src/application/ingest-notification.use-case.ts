@@ -253,6 +253,8 @@ export class IngestNotificationUseCase {
     pinnedProvider?: string;
     /** The ticket the text is about (UUID), kept on the notification and the delivery: listed with the ticket's deliveries. */
     ticketId?: string | null;
+    /** Who `to` is in the directory (kind, id, name on the delivery); absent = a bare phone. */
+    recipient?: { kind: 'STAFF' | 'CUSTOMER'; id: string; name: string };
   }): Promise<IngestResult> {
     const { store, clock } = this.o;
     const { notification, created } = await store.createNotification(
@@ -266,9 +268,9 @@ export class IngestNotificationUseCase {
       ticketId: input.ticketId ?? null,
       sourceEventId: null,
       recipient: input.to,
-      recipientKind: 'PHONE',
-      recipientId: null,
-      recipientName: '',
+      recipientKind: input.recipient?.kind ?? 'PHONE',
+      recipientId: input.recipient?.id ?? null,
+      recipientName: input.recipient?.name ?? '',
       channel: 'WHATSAPP',
       priority: input.priority,
       locale: 'ID',

@@ -497,9 +497,9 @@ describe('gateway pipeline features', () => {
   it('a technician\'s WhatsApp "1" takes the offered job through the inbound webhook and gets the confirmation back', async () => {
     const zone = `zone${Math.floor(Math.random() * 1e6)}`;
     const tech = freshPhone();
-    await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+    const lutfi = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
       name: 'Lutfi Hakim', phone: tech.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
-    }));
+    }))).staff!;
     const { customer, phone } = await register(zone, 'Bu Ani');
     const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'Modem mati');
     const offer = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === tech.e164 && m.text.includes(t.number)), { timeoutMs: 20_000 });
@@ -515,7 +515,11 @@ describe('gateway pipeline features', () => {
     expect(got.ticket!.status).toBe(ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED); // not started by the retried "1"
     await new Promise((r) => setTimeout(r, 500));
     expect(stack.sims.fonnte.messages().filter((m) => m.to === tech.e164 && !m.text.includes('TICKET BARU'))).toHaveLength(1);
-    expect(await stack.gateway.store.notificationByKey('reply:fonnte:4711')).not.toBeNull();
+    const answer = await stack.gateway.store.notificationByKey('reply:fonnte:4711');
+    expect(answer).not.toBeNull();
+    // The answer is listed with the ticket, as a REPLY to the technician by name (not a bare phone).
+    const [answered] = (await stack.gateway.store.list({ ticketId: t.id, recipient: tech.e164 }, 10)).filter((d) => d.notificationId === answer!.id);
+    expect(answered).toMatchObject({ notificationType: 'REPLY', recipientKind: 'STAFF', recipientId: lutfi.id, recipientName: 'Lutfi Hakim' });
     // The customer hears about it through the ticket.assigned event.
     await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Lutfi Hakim') && m.text.includes(t.number)), { timeoutMs: 20_000 });
   });

@@ -86,7 +86,7 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     const phone = freshPhone();
     const staff = (await callUnary(stack.adminCustomer, 'createStaff', customerv1.CreateStaffRequest.fromPartial({ name: 'Andi Teknisi', phone, role: commonv1.Role.ROLE_TECHNICIAN, workZones: ['karawang'] }))).staff!;
     const r = await reply(phone, 'STOP');
-    expect(r).toEqual({ action: 'opt_out_refused', reply: REPLY_TEXTS.optOutRefused(staff.name) });
+    expect(r).toEqual({ action: 'opt_out_refused', reply: REPLY_TEXTS.optOutRefused(staff.name), recipient: { kind: 'STAFF', id: staff.id, name: 'Andi Teknisi' } });
     expect(sender.to(phone).map((s) => s.text)).toEqual([REPLY_TEXTS.optOutRefused(staff.name)]);
     // Not opted out: the probe's own opt-out is the first one recorded.
     expect((await optOutOf(phone)).reason).toBe('probe');
@@ -98,11 +98,14 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
 
   it('a registered customer who writes in is answered as a customer (where to get help, STOP), not as an unregistered technician; an unknown number as before', async () => {
     const phone = freshPhone();
-    await callUnary(stack.adminCustomer, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
+    const { customer } = await callUnary(stack.adminCustomer, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
       name: 'Siti Rahma', phone, address: 'Jl. Kenanga 3', workZone: 'karawang', packageName: 'Home 20 Mbps',
     }));
     const r = await reply(phone, 'halo, internet saya mati lagi');
-    expect(r).toEqual({ action: 'customer_message', reply: REPLY_TEXTS.customerMessage('Siti Rahma', '+6282112345678') });
+    // The answer names her as its recipient (the delivery log shows who it went to).
+    const siti = { kind: 'CUSTOMER', id: customer!.id, name: 'Siti Rahma' };
+    expect(r).toEqual({ action: 'customer_message', reply: REPLY_TEXTS.customerMessage('Siti Rahma', '+6282112345678'), recipient: siti });
+    expect(sender.to(phone)[0]!.recipient).toEqual(siti);
     expect(r.reply).toContain('Halo Siti Rahma');
     expect(r.reply).toContain('customer service kami di +6282112345678.'); // as the welcome's `phone` filter shows it
     expect(r.reply).not.toContain('teknisi');
@@ -112,7 +115,7 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     // STOP from the customer still opts out; written to afterwards, the answer says how to get the messages again (QA: "reply STOP" again).
     expect((await reply(phone, 'STOP')).action).toBe('opted_out');
     const optedOut = await reply(phone, 'halo?');
-    expect(optedOut).toEqual({ action: 'customer_message', reply: REPLY_TEXTS.customerOptedOut('Siti Rahma', '+6282112345678') });
+    expect(optedOut).toEqual({ action: 'customer_message', reply: REPLY_TEXTS.customerOptedOut('Siti Rahma', '+6282112345678'), recipient: siti });
     expect(optedOut.reply).toContain('Balas *MULAI*');
     expect(optedOut.reply).not.toContain('*STOP*');
     expect((await reply(phone, 'MULAI')).action).toBe('opted_in');

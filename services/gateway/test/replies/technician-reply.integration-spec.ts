@@ -120,7 +120,7 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
 
     // Nothing left in reach: no job of theirs, no OPEN ticket in karawang.
     const r4 = await reply(tech.e164, '1');
-    expect(r4).toEqual({ action: 'nothing_in_reach', reply: REPLY_TEXTS.nothingInReach(['karawang']) });
+    expect(r4).toEqual({ action: 'nothing_in_reach', reply: REPLY_TEXTS.nothingInReach(['karawang']), recipient: { kind: 'STAFF', id: tech.id, name: tech.name } });
     expect(sender.to(tech.e164).at(-1)!.text).toBe(r4.reply);
     expect((await getTicket(t.id)).ticket!.version).toBe(4);
   });
@@ -139,7 +139,7 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     const tech = await createStaff('Rina', ['subang']);
     const t = await createTicket('subang');
     const r = await reply(tech.e164, 'halo');
-    expect(r).toEqual({ action: 'not_a_command', reply: REPLY_TEXTS.notACommand() });
+    expect(r).toEqual({ action: 'not_a_command', reply: REPLY_TEXTS.notACommand(), recipient: { kind: 'STAFF', id: tech.id, name: 'Rina' } });
     expect(sender.to(tech.e164).map((s) => s.text)).toEqual([REPLY_TEXTS.notACommand()]);
     expect((await getTicket(t.id)).ticket!.status).toBe(S.TICKET_STATUS_OPEN);
   });
@@ -158,10 +158,10 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     const sup = await createStaff('Sari', ['bogor'], commonv1.Role.ROLE_SUPERVISOR);
     const t = await createTicket('bogor');
     const r = await reply(sup.e164, '1');
-    expect(r).toEqual({ action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician('Sari') });
+    expect(r).toEqual({ action: 'not_a_technician', reply: REPLY_TEXTS.notATechnician('Sari'), recipient: { kind: 'STAFF', id: sup.id, name: 'Sari' } });
     expect((await getTicket(t.id)).ticket!.status).toBe(S.TICKET_STATUS_OPEN);
     // Any other text is not answered with the "1" rule she never used (QA).
-    expect(await reply(sup.e164, 'halo')).toEqual({ action: 'not_a_command', reply: REPLY_TEXTS.staffMessage('Sari') });
+    expect(await reply(sup.e164, 'halo')).toEqual({ action: 'not_a_command', reply: REPLY_TEXTS.staffMessage('Sari'), recipient: { kind: 'STAFF', id: sup.id, name: 'Sari' } });
   });
 
   it('the same inbound message delivered twice (webhook retry) acts once and is answered once', async () => {

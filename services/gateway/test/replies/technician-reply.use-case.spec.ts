@@ -127,6 +127,8 @@ class InMemoryCustomers implements CustomerDirectory {
 const LUFTI: StaffMember = { id: 's-1', name: 'Lufti', phone: '6282291921583', isTechnician: true, active: true, workZones: ['karawang'] };
 const ROAMER: StaffMember = { id: 's-2', name: 'Rudi', phone: '6281311112222', isTechnician: true, active: true, workZones: [] };
 const IDLE: StaffMember = { id: 's-3', name: 'Iwan', phone: '6281311113333', isTechnician: true, active: false, workZones: ['karawang'] };
+/** The answer's recipient as the flow names a staff writer. */
+const asRecipient = (s: StaffMember) => ({ kind: 'STAFF', id: s.id, name: s.name });
 
 describe('TechnicianReplyUseCase (in-memory ports)', () => {
   let board: InMemoryJobBoard;
@@ -156,7 +158,7 @@ describe('TechnicianReplyUseCase (in-memory ports)', () => {
     const t = board.add();
     const r = await make().handle(msg('082291921583', '1'));
     expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
-    expect(sender.sent).toEqual([{ to: '6282291921583', text: r.reply, provider: 'fonnte', priority: 'URGENT' }]);
+    expect(sender.sent).toEqual([{ to: '6282291921583', text: r.reply, provider: 'fonnte', priority: 'URGENT', ticketId: t.id, recipient: asRecipient(LUFTI) }]);
     expect(board.history).toEqual([{ ticket: t.id, step: 'take', actor: { staffId: 's-1', name: 'Lufti' } }]);
   });
 
@@ -185,13 +187,13 @@ describe('TechnicianReplyUseCase (in-memory ports)', () => {
   it('an inactive technician is told so and nothing changes', async () => {
     const t = board.add();
     const r = await make().handle(msg(IDLE.phone, '1'));
-    expect(r).toEqual({ action: 'not_a_technician', reply: REPLY_TEXTS.inactiveTechnician('Iwan') });
+    expect(r).toEqual({ action: 'not_a_technician', reply: REPLY_TEXTS.inactiveTechnician('Iwan'), recipient: asRecipient(IDLE) });
     expect(board.jobs.get(t.id)!.status).toBe('OPEN');
   });
 
   it('only OPEN jobs of the technician\'s zones are offered; a technician without zones covers all', async () => {
     const far = board.add({ workZone: 'bekasi' });
-    expect(await make().handle(msg(LUFTI.phone, '1'))).toEqual({ action: 'nothing_in_reach', reply: REPLY_TEXTS.nothingInReach(['karawang']) });
+    expect(await make().handle(msg(LUFTI.phone, '1'))).toEqual({ action: 'nothing_in_reach', reply: REPLY_TEXTS.nothingInReach(['karawang']), recipient: asRecipient(LUFTI) });
     expect(await make().handle(msg(ROAMER.phone, '1'))).toMatchObject({ action: 'assigned', ticketId: far.id });
   });
 
@@ -218,7 +220,7 @@ describe('TechnicianReplyUseCase (in-memory ports)', () => {
     });
     const uc = new TechnicianReplyUseCase({ staff, jobs: racing, sender, clock: () => NOW, logger: createLogger({ service: 'gateway', level: 'silent' }) });
     const r = await uc.handle(msg(LUFTI.phone, '1'));
-    expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.changedMeanwhile(j), ticketId: j.id });
+    expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.changedMeanwhile(j), ticketId: j.id, recipient: asRecipient(LUFTI) });
     expect(board.jobs.get(j.id)!.status).toBe('ASSIGNED');
   });
 
@@ -232,7 +234,7 @@ describe('TechnicianReplyUseCase (in-memory ports)', () => {
     });
     const uc = new TechnicianReplyUseCase({ staff, jobs: lossy, sender, clock: () => NOW, logger: createLogger({ service: 'gateway', level: 'silent' }) });
     const r = await uc.handle(msg(LUFTI.phone, '1'));
-    expect(r).toEqual({ action: 'assigned', reply: REPLY_TEXTS.assigned({ ...t, status: 'ASSIGNED', technicianId: 's-1', version: 2 }, null), ticketId: t.id });
+    expect(r).toEqual({ action: 'assigned', reply: REPLY_TEXTS.assigned({ ...t, status: 'ASSIGNED', technicianId: 's-1', version: 2 }, null), ticketId: t.id, recipient: asRecipient(LUFTI) });
     expect(board.history).toHaveLength(1);
   });
 
@@ -352,7 +354,7 @@ describe('TechnicianReplyUseCase: "1" answers the latest job message (review fix
     await board.take(b, { staffId: 's-9', name: 'Andi' });
     const uc = make();
     const r = await uc.handle(one(LUFTI.phone));
-    expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.alreadyTaken(board.jobs.get(b.id)!), ticketId: b.id });
+    expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.alreadyTaken(board.jobs.get(b.id)!), ticketId: b.id, recipient: asRecipient(LUFTI) });
     expect(board.jobs.get(a.id)).toMatchObject({ status: 'IN_PROGRESS', version: 3 });
     expect(sender.sent.map((x) => x.text)).toEqual([r.reply]);
     // Answered since the offer: the next "1" is theirs to direct at their own work.
@@ -364,7 +366,7 @@ describe('TechnicianReplyUseCase: "1" answers the latest job message (review fix
     const gone = board.add({ status: 'CANCELLED' });
     log.sent(LUFTI.phone, gone);
     const r = await make().handle(one(LUFTI.phone));
-    expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.jobUnavailable(gone), ticketId: gone.id });
+    expect(r).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.jobUnavailable(gone), ticketId: gone.id, recipient: asRecipient(LUFTI) });
     expect(r.reply).toContain('dibatalkan');
     expect(board.jobs.get(mine.id)!.status).toBe('ASSIGNED');
   });
@@ -382,7 +384,7 @@ describe('TechnicianReplyUseCase: "1" answers the latest job message (review fix
   it('an offer outside their work zones is not taken: they are told, nothing changes', async () => {
     const far = board.add({ workZone: 'bekasi' });
     log.sent(LUFTI.phone, far);
-    expect(await make().handle(one(LUFTI.phone))).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.jobUnavailable(far), ticketId: far.id });
+    expect(await make().handle(one(LUFTI.phone))).toEqual({ action: 'already_taken', reply: REPLY_TEXTS.jobUnavailable(far), ticketId: far.id, recipient: asRecipient(LUFTI) });
     expect(board.jobs.get(far.id)!.status).toBe('OPEN');
   });
 

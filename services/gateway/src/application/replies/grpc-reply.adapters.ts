@@ -58,13 +58,13 @@ export class GrpcCustomerPhoneBook implements CustomerPhoneBook {
     private readonly deadlineMs: number = DEFAULT_REPLY_DEADLINE_MS,
   ) {}
 
-  async findByPhone(phone: string): Promise<{ name: string; optedOutOfWhatsApp: boolean } | null> {
+  async findByPhone(phone: string): Promise<{ id: string; name: string; optedOutOfWhatsApp: boolean } | null> {
     try {
       // With its `+`, as GrpcStaffDirectory: exactly this number; with its opt-outs (a STOP reply).
       const req = customerv1.GetCustomerRequest.fromPartial({ phone: `+${phone}`, includeOptOuts: true });
       const res = await callUnary(this.client, 'getCustomer', req, { deadline: Date.now() + this.deadlineMs });
       const optedOutOfWhatsApp = res.optOuts.some((o) => o.channel === commonv1.Channel.CHANNEL_WHATSAPP || o.channel === commonv1.Channel.CHANNEL_UNSPECIFIED);
-      return res.customer ? { name: res.customer.name, optedOutOfWhatsApp } : null;
+      return res.customer ? { id: res.customer.id, name: res.customer.name, optedOutOfWhatsApp } : null;
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;

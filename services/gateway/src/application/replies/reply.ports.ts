@@ -36,11 +36,12 @@ export interface ReplySender {
    * (the provider the message came in on, so the answer comes from the same WhatsApp number) at
    * `priority` (see {@link ReplyPriority}); `ticketId` (UUID) = the ticket the answer is about
    * (a step's confirmation, "already taken"), kept on the message so it is listed with that
-   * ticket's deliveries. Rejects when the message could not be handed over;
+   * ticket's deliveries; `recipient` = who the writer is in the directory, when known (kept on
+   * the message, so the delivery log names them). Rejects when the message could not be handed over;
    * the reply flow logs that and still returns its result (the ticket change, if any, has
    * already happened).
    */
-  sendReply(to: string, text: string, provider: WebhookProvider, priority: ReplyPriority, ticketId?: string): Promise<void>;
+  sendReply(to: string, text: string, provider: WebhookProvider, priority: ReplyPriority, ticketId?: string, recipient?: ReplyRecipient): Promise<void>;
 }
 
 /**
@@ -106,6 +107,16 @@ export interface ReplyResult {
   readonly reply: string;
   /** The ticket acted on (UUID), for `assigned` / `started` / `completed` / `already_taken`. */
   readonly ticketId?: string;
+  /** Who wrote, when the directory knows the number: a staff member, or a customer writing in (`customer_message`). */
+  readonly recipient?: ReplyRecipient;
+}
+
+/** A writer the directory knows: the answer's recipient as the delivery log names them. */
+export interface ReplyRecipient {
+  readonly kind: 'STAFF' | 'CUSTOMER';
+  /** Staff or customer id (UUID). */
+  readonly id: string;
+  readonly name: string;
 }
 
 /** Handles technician replies. */
@@ -157,7 +168,7 @@ export interface CustomerPhoneBook {
    * The customer with this phone (E.164 digits), or null when there is none (NOT_FOUND).
    * Rejects when the directory cannot answer.
    */
-  findByPhone(phone: string): Promise<{ readonly name: string; readonly optedOutOfWhatsApp: boolean } | null>;
+  findByPhone(phone: string): Promise<{ readonly id: string; readonly name: string; readonly optedOutOfWhatsApp: boolean } | null>;
 }
 
 /** Finds staff by phone (the customer service's GetStaff). */

@@ -170,8 +170,14 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
     }
   }
 
+  /** Rules 4–7 of {@link handle}; the answer to staff names them as its recipient. */
   private async decide(msg: InboundReply, phone: string, log: Logger): Promise<ReplyResult> {
     const staff = await this.deps.staff.findByPhone(phone);
+    const result = await this.decideFor(staff, msg, phone, log);
+    return staff && !result.recipient ? { ...result, recipient: { kind: 'STAFF', id: staff.id, name: staff.name } } : result;
+  }
+
+  private async decideFor(staff: StaffMember | null, msg: InboundReply, phone: string, log: Logger): Promise<ReplyResult> {
     if (this.deps.optOuts && !msg.isGroup && isStopCommand(msg.text)) return this.stop(this.deps.optOuts, staff, phone, msg, log);
     if (this.deps.optOuts && !msg.isGroup && !staff && isStartCommand(msg.text)) {
       return this.start(this.deps.optOuts, phone, log);
@@ -188,16 +194,17 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
 
   /** Rule 4c of {@link handle}: a number that is not staff's, a customer's or unknown. */
   private async notStaff(phone: string, log: Logger): Promise<ReplyResult> {
-    let customer: { name: string; optedOutOfWhatsApp: boolean } | null = null;
+    let customer: { id: string; name: string; optedOutOfWhatsApp: boolean } | null = null;
     try {
       customer = (await this.deps.customerPhones?.findByPhone(phone)) ?? null;
     } catch (err) {
       log.warn({ err, phone: maskPhone(phone) }, 'customer look-up of an inbound message failed: answered as an unknown number');
     }
     const support = displayPhone(this.deps.supportPhone ?? '');
-    if (customer?.optedOutOfWhatsApp) return { action: 'customer_message', reply: REPLY_TEXTS.customerOptedOut(customer.name, support) };
-    if (customer) return { action: 'customer_message', reply: REPLY_TEXTS.customerMessage(customer.name, support) };
-    return { action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender(support) };
+    if (!customer) return { action: 'unknown_sender', reply: REPLY_TEXTS.unknownSender(support) };
+    const recipient = { kind: 'CUSTOMER' as const, id: customer.id, name: customer.name };
+    if (customer.optedOutOfWhatsApp) return { action: 'customer_message', reply: REPLY_TEXTS.customerOptedOut(customer.name, support), recipient };
+    return { action: 'customer_message', reply: REPLY_TEXTS.customerMessage(customer.name, support), recipient };
   }
 
   /** Rule 4b of {@link handle}: STOP. */
@@ -319,7 +326,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   private async reply(to: string, result: ReplyResult, msg: InboundReply, log: Logger): Promise<void> {
     const priority: ReplyPriority = CONFIRMATIONS.has(result.action) ? 'URGENT' : 'HIGH';
     try {
-      await this.deps.sender.sendReply(to, result.reply, msg.provider, priority, result.ticketId);
+      await this.deps.sender.sendReply(to, result.reply, msg.provider, priority, result.ticketId, result.recipient);
     } catch (err) {
       log.warn({ err, phone: maskPhone(to) }, 'technician reply could not be sent');
     }

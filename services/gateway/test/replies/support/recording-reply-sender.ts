@@ -1,4 +1,4 @@
-import type { ReplyPriority, ReplySender } from '../../../src/application/replies';
+import type { ReplyPriority, ReplyRecipient, ReplySender } from '../../../src/application/replies';
 import type { WebhookProvider } from '../../../src/transport/http/webhook-payloads';
 
 /** One reply the flow sent. */
@@ -7,6 +7,10 @@ export interface SentReply {
   readonly text: string;
   readonly provider: WebhookProvider;
   readonly priority: ReplyPriority;
+  /** The ticket the answer is about, when it names one. */
+  readonly ticketId?: string;
+  /** Who the writer is in the directory, when known. */
+  readonly recipient?: ReplyRecipient;
 }
 
 /** A {@link ReplySender} that records what it is asked to send (and can be told to fail). */
@@ -14,12 +18,12 @@ export class RecordingReplySender implements ReplySender {
   readonly sent: SentReply[] = [];
   failNext = 0;
 
-  sendReply(to: string, text: string, provider: WebhookProvider, priority: ReplyPriority): Promise<void> {
+  sendReply(to: string, text: string, provider: WebhookProvider, priority: ReplyPriority, ticketId?: string, recipient?: ReplyRecipient): Promise<void> {
     if (this.failNext > 0) {
       this.failNext--;
       return Promise.reject(new Error('provider down (test)'));
     }
-    this.sent.push({ to, text, provider, priority });
+    this.sent.push({ to, text, provider, priority, ...(ticketId ? { ticketId } : {}), ...(recipient ? { recipient } : {}) });
     return Promise.resolve();
   }
 
