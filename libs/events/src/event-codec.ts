@@ -38,7 +38,8 @@ const D = gatewayv1.DeliveryEventType;
 /**
  * Subject → payload message. Ticket, customer and delivery subjects share one envelope
  * per domain (`TicketEvent`, `CustomerEvent`, `DeliveryEvent`) whose `type` must match
- * the subject; schedule subjects have one message each.
+ * the subject; schedule subjects have one message each, as has `customer.preferences_updated`
+ * (`PreferencesEvent`: about a customer or a staff member, not a customer's lifecycle).
  */
 export const EVENT_CATALOG = {
   'ticket.created': spec('notify.ticket.v1.TicketEvent', ticketv1.TicketEvent, ['ticket'], T.TICKET_EVENT_TYPE_CREATED),
@@ -49,6 +50,7 @@ export const EVENT_CATALOG = {
   'ticket.escalated': spec('notify.ticket.v1.TicketEvent', ticketv1.TicketEvent, ['ticket'], T.TICKET_EVENT_TYPE_ESCALATED),
   'customer.registered': spec('notify.customer.v1.CustomerEvent', customerv1.CustomerEvent, ['customer'], C.CUSTOMER_EVENT_TYPE_REGISTERED),
   'customer.activated': spec('notify.customer.v1.CustomerEvent', customerv1.CustomerEvent, ['customer'], C.CUSTOMER_EVENT_TYPE_ACTIVATED),
+  'customer.preferences_updated': spec('notify.customer.v1.PreferencesEvent', customerv1.PreferencesEvent, ['preferences']),
   'schedule.sla_warning': spec('notify.scheduler.v1.SlaWarningEvent', schedulerv1.SlaWarningEvent, ['ticket']),
   'schedule.payment_reminder': spec('notify.scheduler.v1.PaymentReminderEvent', schedulerv1.PaymentReminderEvent, ['invoice', 'customer']),
   'schedule.daily_summary': spec('notify.scheduler.v1.DailySummaryEvent', schedulerv1.DailySummaryEvent, ['date', 'stats']),

@@ -7,7 +7,7 @@ import { checkNamespace } from './namespace';
  */
 export const EVENT_NAMES = {
   ticket: ['created', 'assigned', 'started', 'completed', 'cancelled', 'escalated'],
-  customer: ['registered', 'activated'],
+  customer: ['registered', 'activated', 'preferences_updated'],
   schedule: ['sla_warning', 'payment_reminder', 'daily_summary', 'weekly_performance', 'campaign_due'],
   delivery: ['queued', 'sent', 'delivered', 'read', 'failed'],
 } as const;

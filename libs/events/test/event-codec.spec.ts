@@ -51,6 +51,11 @@ const SAMPLES = {
   'ticket.escalated': ticketEvent(ticketv1.TicketEventType.TICKET_EVENT_TYPE_ESCALATED),
   'customer.registered': customerEvent(customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_REGISTERED),
   'customer.activated': customerEvent(customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_ACTIVATED),
+  'customer.preferences_updated': customerv1.PreferencesEvent.fromPartial({
+    eventId: uuid(),
+    occurredAt: at,
+    preferences: { recipientKind: 2, recipientId: uuid(), quietHours: { startMinute: 1320, endMinute: 360, timeZone: 'Asia/Jakarta' } },
+  }),
   'schedule.sla_warning': schedulerv1.SlaWarningEvent.fromPartial({ eventId: uuid(), occurredAt: at, ticket, thresholdMinutes: 60, remainingMinutes: 42 }),
   'schedule.payment_reminder': schedulerv1.PaymentReminderEvent.fromPartial({
     eventId: uuid(),
@@ -92,7 +97,7 @@ const KEYS = Object.keys(EVENT_CATALOG) as EventKey[];
 describe('encodeEvent / decodeEvent', () => {
   it('covers every event key', () => {
     expect(Object.keys(SAMPLES).sort()).toEqual([...KEYS].sort());
-    expect(KEYS).toHaveLength(18);
+    expect(KEYS).toHaveLength(19);
   });
 
   it.each(KEYS)('round-trips %s through protobuf bytes', (key) => {

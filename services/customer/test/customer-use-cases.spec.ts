@@ -92,7 +92,7 @@ describe('RegisterCustomer / ActivateCustomer', () => {
     const c = await f.register();
     const a = await f.uc.activate.execute(CS, { customerId: c.id });
     expect(a).toMatchObject({ status: 'ACTIVE', version: 2 });
-    expect(f.store.outboxRows.map((e) => [e.kind, e.previousStatus])).toEqual([['registered', null], ['activated', 'PENDING']]);
+    expect(f.store.outboxRows.map((e) => [e.kind, 'previousStatus' in e ? e.previousStatus : undefined])).toEqual([['registered', null], ['activated', 'PENDING']]);
     await expect(f.uc.activate.execute(CS, { customerId: c.id })).rejects.toThrow(FailedPreconditionError);
     await expect(f.uc.activate.execute(CS, { customerId: 'nope' })).rejects.toThrow(new NotFoundError('customer', 'nope'));
     await expect(f.uc.activate.execute(TECH, { customerId: c.id })).rejects.toThrow(PermissionDeniedError);
@@ -263,6 +263,19 @@ describe('preferences', () => {
     await expect(f.uc.updatePreferences.execute(TECH, { subject: { kind: 'staff', id: andi.id }, patch: {} })).rejects.toThrow(
       new PermissionDeniedError('role technician may not change preferences of others'),
     );
+    // Each committed change is published whole (preferences_updated), by whom; a refused one is not.
+    const changes = f.store.outboxRows.filter((e) => e.kind === 'preferences_updated');
+    expect(changes.map((e) => [e.preferences.subject, e.preferences.quietHours, e.actor])).toEqual([
+      [{ kind: 'customer', id: c.id }, null, { id: 'cs-1', role: 'customer_service' }],
+      [{ kind: 'staff', id: 'tech-budi' }, { start: '21:00', end: '05:00' }, { id: 'tech-budi', role: 'technician' }],
+    ]);
+    expect(changes[0]!.preferences).toMatchObject({ locale: 'en', optedOutTypes: ['promotion.campaign'] });
+    expect(new Set(changes.map((e) => e.eventId)).size).toBe(2);
+    // The outbox failing rolls the change back: nothing saved, nothing published.
+    f.store.failNextAppend = new Error('outbox down');
+    await expect(f.uc.updatePreferences.execute(CS, { subject: { kind: 'customer', id: c.id }, patch: { locale: 'id' } })).rejects.toThrow('outbox down');
+    expect(await f.uc.getPreferences.execute(CS, { kind: 'customer', id: c.id })).toMatchObject({ locale: 'en' });
+    expect(f.store.outboxRows.filter((e) => e.kind === 'preferences_updated')).toHaveLength(2);
     await expect(f.uc.getPreferences.execute(CS, { kind: 'group', id: 'nope' })).rejects.toThrow(new NotFoundError('group', 'nope'));
     await expect(f.uc.getPreferences.execute(CS, { kind: 'robot' as never, id: 'x' })).rejects.toThrow(ValidationError);
   });

@@ -1,6 +1,7 @@
 import { ValidationError } from '@notify/errors';
 import { BUSINESS_TIME_ZONE, isValidTimeZone } from './calendar.util';
 import { CHANNELS, type Channel } from './channel';
+import type { CustomerActor } from './customer.aggregate';
 import { validateNotificationType } from './notification-type';
 
 /**
@@ -39,6 +40,20 @@ export interface NotificationPreferences {
   readonly timeZone: string;
   readonly locale: Locale;
   readonly updatedAt: Date | null;
+}
+
+/**
+ * `preferences_updated`, published on `notify.customer.v1.preferences_updated` through the
+ * outbox in the transaction that saved the preferences: the whole preferences after the
+ * change (the gateway applies their quiet hours to the subject's messages still waiting).
+ */
+export interface PreferencesEvent {
+  /** UUID; the JetStream message id. */
+  readonly eventId: string;
+  readonly kind: 'preferences_updated';
+  readonly occurredAt: Date;
+  readonly actor: CustomerActor;
+  readonly preferences: NotificationPreferences;
 }
 
 /** What a resolution judges a recipient by (the preferences without their owner and time). */

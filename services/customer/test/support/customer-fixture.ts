@@ -53,7 +53,7 @@ export async function customerFixture(start = '2026-11-22T03:00:00Z') {
     deleteGroup: new DeleteGroupUseCase({ groups: store.groups }),
     listGroups: new ListGroupsUseCase({ groups: store.groups }),
     getPreferences: new GetPreferencesUseCase(prefDeps),
-    updatePreferences: new UpdatePreferencesUseCase(prefDeps),
+    updatePreferences: new UpdatePreferencesUseCase({ ...prefDeps, uow: store.uow, ids }),
     optOut: new OptOutUseCase({ optOuts: store.optOuts, clock }),
     createInvoice: new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids }),
     listInvoicesDue: new ListInvoicesDueUseCase({ invoices: store.invoices, clock }),

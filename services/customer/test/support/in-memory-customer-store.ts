@@ -6,6 +6,7 @@ import {
   subjectKey,
   type Customer,
   type CustomerEvent,
+  type PreferencesEvent,
   type Invoice,
   type NotificationPreferences,
   type OptOut,
@@ -37,7 +38,7 @@ import type {
  */
 export class InMemoryCustomerStore {
   readonly customerRows = new Map<string, Customer>();
-  readonly outboxRows: CustomerEvent[] = [];
+  readonly outboxRows: Array<CustomerEvent | PreferencesEvent> = [];
   readonly staffRows = new Map<string, Staff>();
   readonly groupRows = new Map<string, WhatsAppGroup>();
   readonly preferenceRows = new Map<string, NotificationPreferences>();
@@ -52,7 +53,7 @@ export class InMemoryCustomerStore {
   readonly uow: CustomerUnitOfWork = {
     run: async <T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> => {
       const staged = new Map<string, { customer: Customer; expected: number }>();
-      const events: CustomerEvent[] = [];
+      const events: Array<CustomerEvent | PreferencesEvent> = [];
       const stagedPreferences: NotificationPreferences[] = [];
       const tx: CustomerTransaction = {
         customers: customerRepo(this, staged),

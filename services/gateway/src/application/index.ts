@@ -6,3 +6,4 @@ export * from './handle-receipt.use-case';
 export * from './retry-until-done';
 export * from './receipt-reconciler';
 export * from './supersede-deliveries.use-case';
+export * from './apply-quiet-hours.use-case';

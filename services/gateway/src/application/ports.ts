@@ -187,6 +187,15 @@ export interface DeliveryStore {
    */
   supersede(ticketId: string, marks: ReadonlyArray<Supersession & { reason: string }>, now: Date, opts?: { assignedTo?: string }): Promise<DeliveryRecord[]>;
   /**
+   * A recipient's new quiet hours (null = none) on their deliveries still waiting (QUEUED,
+   * DEFERRED, FAILED; matched by recipient kind and id): the window each keeps is replaced, and
+   * those DEFERRED by quiet hours become due `now`, so the dispatcher's next claim judges them by
+   * the new window (sent, or held to its end); a dispatcher wake-up when any became due. A
+   * delivery being sent (SENDING) is left alone. Resolves with how many were changed and how many
+   * of those were made due.
+   */
+  applyQuietHours(recipient: { kind: RecipientKind; id: string }, quietHours: StoredQuietHours | null, now: Date): Promise<{ updated: number; madeDue: number }>;
+  /**
    * Of rows just claimed (SENDING), withdraws (CANCELLED) those a recorded supersession of their
    * ticket matches, instead of sending them; resolves with their ids.
    */

@@ -711,6 +711,58 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text === sent.body)).toHaveLength(1);
   });
 
+  it('quiet hours changed while a message is held back: switched off → sent at once; a new window → held to its end (customer event preferences_updated)', async () => {
+    const now = new Date('2026-11-24T23:00:00+07:00');
+    const gw = await stack.restartGateway({}, { clock: () => now, manualDispatch: true });
+    try {
+      const { customer, phone } = await register('bogor', 'Rina Marlina');
+      const setQuietHours = (quietHours: commonv1.QuietHours | undefined) =>
+        callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
+          preferences: { recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER, recipientId: customer.id, ...(quietHours ? { quietHours } : {}) },
+          updateMask: ['quiet_hours'],
+        }));
+      const welcome = async () => {
+        const res = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+          idempotencyKey: `prefs:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_WELCOME,
+          target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'customerId', value: customer.id } }] } },
+          variables: { customer_id: 'C-9', package_name: 'Home 30 Mbps', activated_at: '2026-11-24T09:00:00+07:00', support_phone: '' },
+        }));
+        return res.deliveries[0]!.id;
+      };
+      await setQuietHours({ startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' });
+      const first = await welcome();
+      await gw.dispatcher.runOnce();
+      expect((await gw.store.delivery(first))!).toMatchObject({ status: 'DEFERRED', deferredReason: 'quiet hours' });
+
+      // She switches quiet hours off: the held message is due now, and goes at the next round.
+      await setQuietHours(undefined);
+      const due = await waitFor(async () => {
+        const d = (await gw.store.delivery(first))!;
+        return d.quietHours === null && d.dueAt.getTime() <= now.getTime() ? d : null;
+      }, { timeoutMs: 15_000 });
+      expect(due.status).toBe('DEFERRED'); // judged again by the dispatcher, not sent behind its back
+      await gw.dispatcher.runOnce();
+      const sent = (await gw.store.delivery(first))!;
+      expect(sent.status).toMatch(/SENT|DELIVERED|READ/);
+      expect(sent.sentAt!.toISOString()).toBe(now.toISOString());
+      expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text === sent.body)).toHaveLength(1);
+
+      // A new window (21:00–07:00) for a message held by the old one (22:00–06:00): held to 07:00.
+      await setQuietHours({ startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' });
+      const second = await welcome();
+      await gw.dispatcher.runOnce();
+      expect((await gw.store.delivery(second))!.deferredUntil!.toISOString()).toBe(new Date('2026-11-25T06:00:00+07:00').toISOString());
+      await setQuietHours({ startMinute: 21 * 60, endMinute: 7 * 60, timeZone: 'Asia/Jakarta' });
+      await waitFor(async () => ((await gw.store.delivery(second))!.quietHours?.endMinute === 7 * 60 ? true : null), { timeoutMs: 15_000 });
+      await gw.dispatcher.runOnce();
+      const held = (await gw.store.delivery(second))!;
+      expect(held).toMatchObject({ status: 'DEFERRED', deferredReason: 'quiet hours', attemptCount: 0 });
+      expect(held.deferredUntil!.toISOString()).toBe(new Date('2026-11-25T07:00:00+07:00').toISOString());
+    } finally {
+      await stack.restartGateway();
+    }
+  });
+
   it('customer service unreachable → the event is retried (in place, held unacknowledged), nothing lost: delivered once it is back', async () => {
     const { customer, phone } = await register('bogor', 'Yanti Susanti');
     const good = stack.gatewayEnv['CUSTOMER_ADDR']!;

@@ -1,9 +1,9 @@
-import type { CustomerEvent } from '../../domain';
+import type { CustomerEvent, PreferencesEvent } from '../../domain';
 
 /**
- * Transactional outbox for `notify.customer.v1.{registered,activated}`: `append` writes in
- * the unit of work's transaction; a relay publishes with `Nats-Msg-Id = eventId`.
+ * Transactional outbox for `notify.customer.v1.{registered,activated,preferences_updated}`:
+ * `append` writes in the unit of work's transaction; a relay publishes with `Nats-Msg-Id = eventId`.
  */
 export interface CustomerEventOutbox {
-  append(event: CustomerEvent): Promise<void>;
+  append(event: CustomerEvent | PreferencesEvent): Promise<void>;
 }

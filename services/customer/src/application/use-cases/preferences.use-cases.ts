@@ -7,8 +7,8 @@ import {
   type PreferencesPatch,
   type SubjectRef,
 } from '../../domain';
-import type { Clock, CustomerRepository, GroupRepository, PreferencesRepository, StaffRepository } from '../ports';
-import { authorize, type Principal } from '../principal';
+import type { Clock, CustomerRepository, CustomerUnitOfWork, GroupRepository, IdGenerator, PreferencesRepository, StaffRepository } from '../ports';
+import { actorOf, authorize, type Principal } from '../principal';
 
 type PreferencesDeps = {
   readonly preferences: PreferencesRepository;
@@ -16,6 +16,12 @@ type PreferencesDeps = {
   readonly staff: StaffRepository;
   readonly groups: GroupRepository;
   readonly clock: Clock;
+};
+
+type UpdatePreferencesDeps = PreferencesDeps & {
+  /** The transaction the preferences and their `preferences_updated` event are written in. */
+  readonly uow: CustomerUnitOfWork;
+  readonly ids: IdGenerator;
 };
 
 /**
@@ -67,18 +73,24 @@ export class GetPreferencesUseCase {
 /**
  * UpdatePreferences: partial update (channels on/off, opted-out notification types —
  * replaces the list —, quiet hours `HH:MM`–`HH:MM` or null, IANA time zone, locale id|en).
- * Roles: UpdatePreferences (a technician only their own). Errors: NotFound, Validation
- * (channels, opted_out_types, quiet_hours.start/end, time_zone, locale).
+ * The preferences and their `preferences_updated` event (the whole preferences after the
+ * change; the gateway re-plans the subject's messages held back by quiet hours) are written in
+ * one transaction. Roles: UpdatePreferences (a technician only their own). Errors: NotFound,
+ * Validation (channels, opted_out_types, quiet_hours.start/end, time_zone, locale).
  */
 export class UpdatePreferencesUseCase {
-  constructor(private readonly deps: PreferencesDeps) {}
+  constructor(private readonly deps: UpdatePreferencesDeps) {}
 
   async execute(principal: Principal, input: { readonly subject: SubjectRef; readonly patch: PreferencesPatch }): Promise<NotificationPreferences> {
     authorizeSubject(principal, input.subject, 'UpdatePreferences', 'change preferences');
     await requireSubject(this.deps, input.subject);
     const current = (await this.deps.preferences.get(input.subject)) ?? defaultPreferences(input.subject);
-    const next = applyPreferencesPatch(current, input.patch, this.deps.clock.now());
-    await this.deps.preferences.save(next);
+    const at = this.deps.clock.now();
+    const next = applyPreferencesPatch(current, input.patch, at);
+    await this.deps.uow.run(async (tx) => {
+      await tx.preferences.save(next);
+      await tx.outbox.append({ eventId: this.deps.ids.newId(), kind: 'preferences_updated', occurredAt: at, actor: actorOf(principal), preferences: next });
+    });
     return next;
   }
 }

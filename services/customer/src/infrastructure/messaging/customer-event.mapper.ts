@@ -54,7 +54,8 @@ export function roleFromProto(role: commonv1.Role): string | undefined {
   return Object.keys(ROLE).find((k) => ROLE[k] === role);
 }
 
-function actorToProto(actor: CustomerActor): commonv1.Actor {
+/** Who made a change (staff, or a calling service) → proto Actor. */
+export function actorToProto(actor: CustomerActor): commonv1.Actor {
   const service = actor.role === 'service';
   return {
     kind: service ? commonv1.ActorKind.ACTOR_KIND_SERVICE : commonv1.ActorKind.ACTOR_KIND_STAFF,

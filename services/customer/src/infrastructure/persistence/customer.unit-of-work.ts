@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import { appendToOutbox, dataSourceSchema } from '@notify/db';
 import { encodeEvent } from '@notify/events';
 import type { CustomerEventOutbox, CustomerTransaction, CustomerUnitOfWork } from '../../application';
-import type { CustomerEvent } from '../../domain';
+import type { CustomerEvent, PreferencesEvent } from '../../domain';
+import { preferencesEventToProto } from '../../transport/grpc/customer.proto-mapper';
 import { customerEventToProto } from '../messaging/customer-event.mapper';
 import { PgCustomerRepository } from './repositories/customer.repository';
 import { PgPreferencesRepository } from './repositories/preferences.repository';
@@ -26,8 +27,10 @@ export class TypeOrmCustomerUnitOfWork implements CustomerUnitOfWork {
   run<T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> {
     return this.ds.transaction(async (manager) => {
       const outbox: CustomerEventOutbox = {
-        append: async (event: CustomerEvent) => {
-          const encoded = encodeEvent(`customer.${event.kind}`, customerEventToProto(event), this.namespace);
+        append: async (event: CustomerEvent | PreferencesEvent) => {
+          const encoded = event.kind === 'preferences_updated'
+            ? encodeEvent('customer.preferences_updated', preferencesEventToProto(event), this.namespace)
+            : encodeEvent(`customer.${event.kind}`, customerEventToProto(event), this.namespace);
           await appendToOutbox(manager, { id: encoded.msgID, subject: encoded.subject, data: encoded.data });
         },
       };

@@ -12,6 +12,7 @@ import type {
   Locale,
   NotificationPreferences,
   OptOut,
+  PreferencesEvent,
   QuietHours,
   Recipient,
   RecipientKind,
@@ -21,7 +22,7 @@ import type {
   SubjectKind,
   WhatsAppGroup,
 } from '../../domain';
-import { roleFromProto, roleToProto } from '../../infrastructure/messaging/customer-event.mapper';
+import { actorToProto, roleFromProto, roleToProto } from '../../infrastructure/messaging/customer-event.mapper';
 
 export { customerToProto, customerStatusFromProto, customerStatusToProto, roleToProto } from '../../infrastructure/messaging/customer-event.mapper';
 
@@ -187,6 +188,11 @@ export function preferencesToProto(p: NotificationPreferences): customerv1.Prefe
     locale: localeToProto(p.locale),
     updatedAt: p.updatedAt ?? undefined,
   };
+}
+
+/** Domain `preferences_updated` event → the `notify.customer.v1.PreferencesEvent` payload. */
+export function preferencesEventToProto(e: PreferencesEvent): customerv1.PreferencesEvent {
+  return { eventId: e.eventId, occurredAt: e.occurredAt, preferences: preferencesToProto(e.preferences), actor: actorToProto(e.actor) };
 }
 
 /** The channel switches a proto channel list means: listed = on, missing = off. */

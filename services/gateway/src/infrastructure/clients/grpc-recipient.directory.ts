@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary, errorFromItem } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import type { RecipientDirectory, RecipientPage, RecipientQuery, ResolvedRecipient } from '../../application/ports';
-import type { Channel, Locale, RecipientKind } from '../../domain';
+import type { Channel, Locale, RecipientKind, StoredQuietHours } from '../../domain';
 
 const CH: Record<number, Channel> = { [commonv1.Channel.CHANNEL_WHATSAPP]: 'WHATSAPP', [commonv1.Channel.CHANNEL_SMS]: 'SMS' };
 const KIND: Record<number, RecipientKind> = {
@@ -13,6 +13,19 @@ const KIND: Record<number, RecipientKind> = {
   [commonv1.RecipientKind.RECIPIENT_KIND_GROUP]: 'GROUP',
   [commonv1.RecipientKind.RECIPIENT_KIND_PHONE]: 'PHONE',
 };
+
+/** Proto RecipientKind → the delivery log's recipient kind (PHONE for UNSPECIFIED / unknown values). */
+export function recipientKindFromProto(kind: commonv1.RecipientKind): RecipientKind {
+  return KIND[kind] ?? 'PHONE';
+}
+
+/**
+ * Proto quiet hours (customer service: Recipient.quiet_hours, Preferences.quiet_hours) → the
+ * window a delivery keeps; null when absent or empty (start = end); time zone default Asia/Jakarta.
+ */
+export function storedQuietHours(q: commonv1.QuietHours | undefined): StoredQuietHours | null {
+  return q && q.startMinute !== q.endMinute ? { startMinute: q.startMinute, endMinute: q.endMinute, timeZone: q.timeZone || 'Asia/Jakarta' } : null;
+}
 
 /** A ResolveRecipients request for the directory (page filled in by the directory). */
 export function recipientQuery(request: Omit<customerv1.ResolveRecipientsRequest, 'page'>): RecipientQuery {
@@ -59,15 +72,13 @@ export function audienceQueries(
 export function recipientFromProto(r: customerv1.Recipient): ResolvedRecipient {
   const locale: Locale = r.locale === commonv1.Locale.LOCALE_EN ? 'EN' : 'ID';
   return {
-    kind: KIND[r.kind] ?? 'PHONE',
+    kind: recipientKindFromProto(r.kind),
     id: r.id,
     name: r.name,
     channel: CH[r.channel] ?? 'WHATSAPP',
     address: r.address,
     locale,
-    quietHours: r.quietHours && r.quietHours.startMinute !== r.quietHours.endMinute
-      ? { startMinute: r.quietHours.startMinute, endMinute: r.quietHours.endMinute, timeZone: r.quietHours.timeZone || 'Asia/Jakarta' }
-      : null,
+    quietHours: storedQuietHours(r.quietHours),
     templateKey: r.templateKey,
     audience: (commonv1.AudienceKind[r.audience] ?? 'AUDIENCE_KIND_UNSPECIFIED').replace('AUDIENCE_KIND_', ''),
   };

@@ -12,7 +12,7 @@ import {
   DEADLINE_NOTICE_TYPES, isRateLimitExempt, RATE_LIMIT_EXEMPT_TYPES, REDRIVABLE_STATUSES, REPLY_KEY_PREFIX, statusAfterReceipt, WITHDRAWABLE_STATUSES,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
   type FailureDecision, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
-  type Supersession,
+  type StoredQuietHours, type Supersession,
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
 import type {
@@ -1203,6 +1203,27 @@ export class PgDeliveryStore implements DeliveryStore {
       for (const d of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: d, previousStatus: 'SENDING', at: now });
       return out;
     });
+  }
+
+  /** See DeliveryStore.applyQuietHours: one statement over the waiting rows (the claim index), then a wake-up. */
+  async applyQuietHours(recipient: { kind: RecipientKind; id: string }, quietHours: StoredQuietHours | null, now: Date): Promise<{ updated: number; madeDue: number }> {
+    const rows = await this.q<{ made_due: boolean }>(
+      this.ds,
+      `WITH u AS (
+         UPDATE ${this.t.d} d
+            SET quiet_hours = $3::jsonb,
+                due_at = CASE WHEN d.status = 'DEFERRED' AND d.deferred_reason = 'quiet hours' THEN LEAST(d.due_at, $4) ELSE d.due_at END,
+                deferred_until = CASE WHEN d.status = 'DEFERRED' AND d.deferred_reason = 'quiet hours' THEN LEAST(d.deferred_until, $4) ELSE d.deferred_until END,
+                updated_at = $4
+          WHERE d.status IN ('QUEUED', 'DEFERRED', 'FAILED') AND d.recipient_kind = $1 AND d.recipient_id = $2
+          RETURNING (d.status = 'DEFERRED' AND d.deferred_reason = 'quiet hours') AS made_due
+       )
+       SELECT made_due, CASE WHEN $5::text <> '' AND bool_or(made_due) OVER () THEN pg_notify($5, '') END AS wake FROM u`,
+      [recipient.kind, recipient.id, quietHours ? JSON.stringify(quietHours) : null, now, this.options.wakeLocal ? '' : this.wakeChannel],
+    );
+    const madeDue = rows.filter((r) => r.made_due).length;
+    if (madeDue > 0) this.options.wakeLocal?.();
+    return { updated: rows.length, madeDue };
   }
 
   /**

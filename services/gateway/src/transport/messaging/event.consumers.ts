@@ -2,7 +2,9 @@ import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '
 import { decodeEvent, eventConsumer, type DecodedEvent, type EventDomain } from '@notify/events';
 import type { Logger } from '@notify/logger';
 import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type IncomingEvent, type RetryPolicy } from '@notify/messaging';
-import type { IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase } from '../../application';
+import type { customerv1 } from '@notify/proto';
+import type { ApplyQuietHoursUseCase, IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase } from '../../application';
+import { recipientKindFromProto, storedQuietHours } from '../../infrastructure/clients/grpc-recipient.directory';
 import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
 
 /** Domains the gateway consumes (durables `gateway-ticket`, `gateway-customer`, `gateway-schedule`). */
@@ -39,8 +41,9 @@ function decodeOnce(msg: IncomingEvent): DecodedEvent {
  */
 export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
   const evt = decodeOnce(msg);
-  const p = evt.payload as { ticket?: { id?: string }; customer?: { id?: string } };
+  const p = evt.payload as { ticket?: { id?: string }; customer?: { id?: string }; preferences?: { recipientKind?: number; recipientId?: string } };
   if (p.ticket?.id) return `ticket:${p.ticket.id}`;
+  if (evt.key === 'customer.preferences_updated' && p.preferences?.recipientId) return `preferences:${p.preferences.recipientKind ?? 0}:${p.preferences.recipientId}`;
   if (evt.key.startsWith('customer.') && p.customer?.id) return `customer:${p.customer.id}`;
   return undefined;
 }
@@ -50,7 +53,9 @@ export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
  * for a ticket event, first record and withdraw what it makes stale (`options.supersede`,
  * SupersedeDeliveriesUseCase: an unsent job offer once the ticket is taken…); then map to a
  * notification (`options.offers`: who a cancelled unassigned ticket's job offer reached, see
- * notificationForEvent) and run the ingest use case; ack once the delivery rows are committed
+ * notificationForEvent) and run the ingest use case; a `customer.preferences_updated` notifies
+ * nobody: its quiet hours are applied to the recipient's waiting messages (`options.preferences`,
+ * ApplyQuietHoursUseCase; ignored without it); ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
  * - UnavailableError / TimeoutError (customer or template service down, breaker open,
  *   deadline) → transient nak with `TRANSIENT_EVENT_RETRY` backoff (`options.transientRetry`
@@ -65,7 +70,12 @@ export function gatewayEventHandler(
   directory: RecipientDirectory,
   facts: TemplateFacts,
   logger: Logger,
-  options: { transientRetry?: Partial<RetryPolicy>; supersede?: Pick<SupersedeDeliveriesUseCase, 'execute'>; offers?: JobOfferLog } = {},
+  options: {
+    transientRetry?: Partial<RetryPolicy>;
+    supersede?: Pick<SupersedeDeliveriesUseCase, 'execute'>;
+    offers?: JobOfferLog;
+    preferences?: Pick<ApplyQuietHoursUseCase, 'execute'>;
+  } = {},
 ): EventHandler {
   const retry: RetryPolicy = { ...TRANSIENT_EVENT_RETRY, ...options.transientRetry };
   return async (msg) => {
@@ -79,6 +89,13 @@ export function gatewayEventHandler(
             previousTechnicianId: p.previousTechnicianId ?? '', technicianId: p.ticket.technicianId ?? '',
           });
         }
+      }
+      if (evt.key === 'customer.preferences_updated') {
+        const prefs = (evt.payload as customerv1.PreferencesEvent).preferences!;
+        await options.preferences?.execute({
+          eventId: evt.payload.eventId, recipientKind: recipientKindFromProto(prefs.recipientKind), recipientId: prefs.recipientId, quietHours: storedQuietHours(prefs.quietHours),
+        });
+        return undefined;
       }
       const req = await notificationForEvent(evt, directory, facts, options.offers);
       if (!req) return;

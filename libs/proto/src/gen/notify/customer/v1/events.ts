@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Actor, Locale, localeFromJSON, localeToJSON } from "../../common/v1/common";
-import { Customer, CustomerStatus, customerStatusFromJSON, customerStatusToJSON } from "./customer";
+import { Customer, CustomerStatus, customerStatusFromJSON, customerStatusToJSON, Preferences } from "./customer";
 
 /** What happened to a customer. */
 export enum CustomerEventType {
@@ -85,6 +85,29 @@ export interface CustomerEvent {
    * reactivation (the gateway sends the welcome only on the first); UNSPECIFIED on REGISTERED.
    */
   previousStatus: CustomerStatus;
+}
+
+/**
+ * The payload of `notify.customer.v1.preferences_updated`: a customer's or staff member's
+ * notification preferences after an UpdatePreferences that committed (published through the
+ * same outbox, in the same transaction). The gateway applies the new quiet hours to that
+ * recipient's messages still waiting: one held back by the old window is re-planned at once
+ * (sent when the new window allows it, else held to the new window's end).
+ * JetStream `Nats-Msg-Id` = event_id.
+ */
+export interface PreferencesEvent {
+  /** Event id (UUID v4). */
+  eventId: string;
+  /** When the change was committed. */
+  occurredAt:
+    | Date
+    | undefined;
+  /** The preferences after the change (whole, not a patch). */
+  preferences:
+    | Preferences
+    | undefined;
+  /** Who made the change. */
+  actor: Actor | undefined;
 }
 
 function createBaseCustomerEvent(): CustomerEvent {
@@ -270,6 +293,133 @@ export const CustomerEvent: MessageFns<CustomerEvent> = {
     message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
     message.locale = object.locale ?? 0;
     message.previousStatus = object.previousStatus ?? 0;
+    return message;
+  },
+};
+
+function createBasePreferencesEvent(): PreferencesEvent {
+  return { eventId: "", occurredAt: undefined, preferences: undefined, actor: undefined };
+}
+
+export const PreferencesEvent: MessageFns<PreferencesEvent> = {
+  encode(message: PreferencesEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(18).fork()).join();
+    }
+    if (message.preferences !== undefined) {
+      Preferences.encode(message.preferences, writer.uint32(26).fork()).join();
+    }
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreferencesEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreferencesEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.preferences = Preferences.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreferencesEvent {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+      preferences: isSet(object.preferences) ? Preferences.fromJSON(object.preferences) : undefined,
+      actor: isSet(object.actor) ? Actor.fromJSON(object.actor) : undefined,
+    };
+  },
+
+  toJSON(message: PreferencesEvent): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    if (message.preferences !== undefined) {
+      obj.preferences = Preferences.toJSON(message.preferences);
+    }
+    if (message.actor !== undefined) {
+      obj.actor = Actor.toJSON(message.actor);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PreferencesEvent>, I>>(base?: I): PreferencesEvent {
+    return PreferencesEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PreferencesEvent>, I>>(object: I): PreferencesEvent {
+    const message = createBasePreferencesEvent();
+    message.eventId = object.eventId ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.preferences = (object.preferences !== undefined && object.preferences !== null)
+      ? Preferences.fromPartial(object.preferences)
+      : undefined;
+    message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
     return message;
   },
 };
