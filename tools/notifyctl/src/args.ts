@@ -242,6 +242,13 @@ export function parseTime(flag: string, value: string, now: Date = new Date()): 
   throw new UsageError(`--${flag}: "${value}" is not a time (ISO 8601 like 2026-11-22T09:00:00+07:00, "now", or a span ago like 24h, 7d)`);
 }
 
+/** Parses a span (`30s`, `5m`, `2h`, `1d`, `1w`) to ms; throws UsageError naming the flag. */
+export function parseDuration(flag: string, value: string): number {
+  const rel = RELATIVE.exec(value.trim());
+  if (!rel || Number(rel[1]) === 0) throw new UsageError(`--${flag}: "${value}" is not a span (like 30s, 5m, 2h: s/m/h/d/w, above 0)`);
+  return Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!;
+}
+
 /** Parses a whole number in [min, max]; throws UsageError naming the flag. */
 export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
   const n = Number(value.trim());

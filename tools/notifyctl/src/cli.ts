@@ -25,6 +25,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C (main.ts): a streaming command stops and the CLI exits 0. */
+  signal?: AbortSignal;
 }
 
 /** Exit codes: 0 ok, 1 the call failed (any gRPC status or connection error), 2 usage error. */
@@ -138,8 +140,12 @@ export async function runCli(argv: readonly string[], io: CliIo, now: Date = new
       return EXIT.ok;
     }
     clients = new Clients(resolveConnection(args, io.env));
-    const out = await command.run({ args, clients, now });
-    if (args.flag('json')) io.stdout(JSON.stringify(out.json, null, 2) + '\n');
+    const json = args.flag('json');
+    const emit = (item: { json: unknown; text: string }) => io.stdout(json ? `${JSON.stringify(item.json)}\n` : item.text);
+    const out = await command.run({ args, clients, now, emit, signal: io.signal ?? new AbortController().signal });
+    if (json) {
+      if (out.json !== undefined) io.stdout(JSON.stringify(out.json, null, 2) + '\n');
+    }
     else {
       io.stdout(out.text);
       if (out.note) io.stderr(out.note + '\n');

@@ -4,7 +4,7 @@ import type { Clients } from './clients';
 
 /** What a command prints: `text` by default, `json` (already proto3-JSON) with `--json`. */
 export interface CommandOutput {
-  /** The response message as JSON (the generated `toJSON`). */
+  /** The response message as JSON (the generated `toJSON`); undefined = nothing more to print (a command that streamed its output). */
   json: unknown;
   /** Human-readable table or record, ending with a newline. */
   text: string;
@@ -18,6 +18,13 @@ export interface CommandContext {
   clients: Clients;
   /** The time the command started (relative times like `24h` count back from it). */
   now: Date;
+  /**
+   * Prints one item of a streaming command at once (`deliveries watch`): its `text` line, or with
+   * `--json` its JSON on one line (NDJSON).
+   */
+  emit(item: { json: unknown; text: string }): void;
+  /** Aborted when the user stops the CLI (Ctrl-C): a streaming command ends cleanly. */
+  signal: AbortSignal;
 }
 
 /** One `notifyctl <group> <name>` command. */

@@ -16,6 +16,13 @@ const WIB = new Intl.DateTimeFormat('en-CA', {
   hourCycle: 'h23',
 });
 
+const WIB_CLOCK = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jakarta', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+/** `09:15:07` (WIB): the time of day of a streamed event; empty for an unset timestamp. */
+export function formatClock(d: Date | undefined): string {
+  return d ? WIB_CLOCK.format(d) : '';
+}
+
 /** `2026-11-22 09:15 WIB`; empty for an unset timestamp. */
 export function formatTime(d: Date | undefined): string {
   if (!d) return '';

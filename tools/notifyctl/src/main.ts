@@ -11,10 +11,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Ctrl-C: a streaming command (`deliveries watch`) stops and the CLI exits 0; a second one exits at once.
+const interrupted = new AbortController();
+process.on('SIGINT', () => {
+  if (interrupted.signal.aborted) process.exit(130);
+  interrupted.abort();
+});
+
 runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   env: process.env,
+  signal: interrupted.signal,
 })
   .then((code) => {
     process.exitCode = code;

@@ -1,5 +1,5 @@
 import { commonv1, gatewayv1 } from '@notify/proto';
-import { deliveryDetail, providerTable } from '../src/commands/deliveries';
+import { deliveryDetail, deliveryEventLine, providerTable } from '../src/commands/deliveries';
 
 describe('deliveryDetail', () => {
   const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -60,5 +60,36 @@ describe('providerTable (deliveries providers)', () => {
     expect(header).toMatch(/^CHANNEL\s+#\s+PROVIDER\s+ENABLED\s+BREAKER\s+SUCCESS %\s+P50 MS\s+P99 MS\s+CALLS\s+COST\/MSG\s+LAST ERROR$/);
     expect(fonnte).toMatch(/^WHATSAPP\s+1\s+FONNTE\s+yes\s+CLOSED\s+92\.5\s+40\s+180\s+40\b/);
     expect(wablas).toMatch(/^WHATSAPP\s+2\s+WABLAS\s+yes\s+CLOSED\s+-\s+-\s+-\s+0\b/);
+  });
+});
+
+describe('deliveryEventLine (deliveries watch)', () => {
+  const at = new Date('2026-12-07T02:15:07Z'); // 09:15:07 WIB
+  const d = gatewayv1.Delivery.fromPartial({
+    id: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', recipient: '6281300000001', recipientName: 'Budi', channel: commonv1.Channel.CHANNEL_WHATSAPP,
+    provider: gatewayv1.Provider.PROVIDER_FONNTE, notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_CREATED,
+    status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENT,
+  });
+
+  it('one line per event: WIB time, event, status change, type, recipient, channel and provider, delivery id', () => {
+    const line = deliveryEventLine(gatewayv1.DeliveryEvent.fromPartial({
+      occurredAt: at, type: gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_SENT, delivery: d, previousStatus: gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENDING,
+    }));
+    expect(line).toMatch(/^09:15:07 WIB {2}sent {7}SENDING → SENT {8}TICKET_CREATED {2}6281300000001 \(Budi\) {2}WHATSAPP FONNTE {2}0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60\n$/);
+  });
+
+  it('a queued event has no status before it; a failure says why (the attempt\'s error, else the delivery\'s)', () => {
+    const queued = deliveryEventLine(gatewayv1.DeliveryEvent.fromPartial({
+      occurredAt: at, type: gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_QUEUED,
+      delivery: { ...d, status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_QUEUED, provider: gatewayv1.Provider.PROVIDER_UNSPECIFIED },
+    }));
+    expect(queued).toMatch(/^09:15:07 WIB {2}queued {5}QUEUED {16}TICKET_CREATED {2}6281300000001 \(Budi\) {2}WHATSAPP {2}0b9f7c1e/);
+    const failed = (attemptError: string) => deliveryEventLine(gatewayv1.DeliveryEvent.fromPartial({
+      occurredAt: at, type: gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED, previousStatus: gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENDING,
+      delivery: { ...d, status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEAD, lastError: 'gave up after 5 rounds' },
+      ...(attemptError ? { attempt: { error: attemptError } } : {}),
+    }));
+    expect(failed('connect ECONNREFUSED')).toMatch(/SENDING → DEAD .*0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60: connect ECONNREFUSED\n$/);
+    expect(failed('')).toMatch(/: gave up after 5 rounds\n$/);
   });
 });

@@ -23,7 +23,7 @@ interface Svc {
   address: string;
 }
 
-async function startService(name: 'ticket' | 'customer' | 'template' | 'gateway', env: Record<string, string>): Promise<Svc> {
+async function startService(name: 'ticket' | 'customer' | 'template' | 'scheduler' | 'gateway', env: Record<string, string>): Promise<Svc> {
   const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, `services/${name}/src/main.ts`)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', NOTIFY_API_KEYS: API_KEYS, LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '2000', ...env },
@@ -82,6 +82,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
   let customer: Svc | undefined;
   let template: Svc | undefined;
   let gateway: Svc | undefined;
+  let scheduler: Svc | undefined;
   let env: Record<string, string>;
 
   /** Runs `node bin/notifyctl.js …args` with the services' addresses and the admin key in its env. */
@@ -106,7 +107,8 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const [c, t, m, g] = await Promise.all([
       createTestSchema('ctl_customer'), createTestSchema('ctl_ticket'), createTestSchema('ctl_template'), createTestSchema('ctl_gateway'),
     ]);
-    schemas.push(c, t, m, g);
+    const sc = await createTestSchema('ctl_scheduler');
+    schemas.push(c, t, m, g, sc);
     // The ticket service asks the customer service about technicians (AssignTicket), so
     // it needs the customer's address: customer first, then ticket and template together.
     [customer, template] = await Promise.all([
@@ -116,6 +118,11 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     ticket = await startService('ticket', { DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema, CUSTOMER_ADDR: customer.address, SERVICE_API_KEY: SERVICE_KEY });
     // The gateway (no NATS: its in-process bus) with one WhatsApp provider, Fonnte, at a port
     // nothing listens on and one send round: a message fails at once, DEAD after one attempt.
+    // The scheduler (its jobs' engine on Postgres, no catch-up run at start) for the jobs commands.
+    const schedulerStarted = startService('scheduler', {
+      DATABASE_URL: sc.url, DATABASE_SCHEMA: sc.schema, SERVICE_API_KEY: SERVICE_KEY, SCHEDULER_CATCHUP_WINDOW_MS: '0',
+      TICKET_ADDR: ticket.address, CUSTOMER_ADDR: customer.address, TEMPLATE_ADDR: template.address,
+    });
     gateway = await startService('gateway', {
       DATABASE_URL: g.url, DATABASE_SCHEMA: g.schema, SERVICE_API_KEY: SERVICE_KEY,
       CUSTOMER_ADDR: customer.address, TEMPLATE_ADDR: template.address, TICKET_ADDR: ticket.address,
@@ -123,11 +130,15 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
       FONNTE_TOKEN: 'notifyctl-fonnte-token', FONNTE_BASE_URL: `http://127.0.0.1:${await freePort()}`, WHATSAPP_PROVIDERS: 'fonnte', SMS_FALLBACK_PRIORITIES: 'LOW',
       DELIVERY_MAX_ATTEMPTS: '1', DISPATCH_POLL_MS: '200', PROVIDER_TIMEOUT_MS: '2000', RECIPIENT_RATE_LIMIT: '0',
     });
-    env = { NOTIFY_API_KEY: ADMIN_KEY, TICKET_ADDR: ticket.address, CUSTOMER_ADDR: customer.address, TEMPLATE_ADDR: template.address, GATEWAY_ADDR: gateway.address };
+    scheduler = await schedulerStarted;
+    env = {
+      NOTIFY_API_KEY: ADMIN_KEY, TICKET_ADDR: ticket.address, CUSTOMER_ADDR: customer.address, TEMPLATE_ADDR: template.address, GATEWAY_ADDR: gateway.address,
+      SCHEDULER_ADDR: scheduler.address,
+    };
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([stopService(gateway), stopService(ticket), stopService(customer), stopService(template)]);
+    await Promise.all([stopService(gateway), stopService(scheduler), stopService(ticket), stopService(customer), stopService(template)]);
     await Promise.all(schemas.map((s) => s.dropSchema()));
   }, 30_000);
 
@@ -295,6 +306,75 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(Math.round((Date.now() - since) / 86_400_000)).toBe(7);
   }, 60_000);
 
+  it('jobs pause stops a job\'s schedule and resume restarts it; an unknown job is NOT_FOUND listing the jobs', async () => {
+    const row = (out: string, job: string) => out.split('\n').find((l) => l.startsWith(`${job} `)) ?? '';
+    const paused = await cli(['jobs', 'pause', 'daily_summary']);
+    expect(paused).toMatchObject({ code: 0, stderr: '' });
+    expect(paused.stdout.split('\n')[0]).toMatch(/^JOB\s+CRON\s+ZONE\s+PAUSED\s+NEXT RUN/);
+    expect(row(paused.stdout, 'daily_summary')).toMatch(/^daily_summary\s+0 18 \* \* \*\s+Asia\/Jakarta\s+yes\b/);
+    expect(row((await cli(['jobs', 'list'])).stdout, 'daily_summary')).toMatch(/\s+yes\b/);
+    expect(row((await cli(['jobs', 'list'])).stdout, 'sla_monitor')).toMatch(/\s+no\b/);
+    const resumed = await cli(['--json', 'jobs', 'resume', 'daily_summary']);
+    expect(resumed.code).toBe(0);
+    const job = (JSON.parse(resumed.stdout) as { job: { name: string; paused?: boolean } }).job;
+    expect(job.name).toBe('daily_summary');
+    expect(job.paused ?? false).toBe(false); // proto3 JSON leaves a false out
+    expect(row((await cli(['jobs', 'list'])).stdout, 'daily_summary')).toMatch(/\s+no\b/);
+    const unknown = await cli(['jobs', 'pause', 'nightly_backup']);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toMatch(/^error: NOT_FOUND: .*nightly_backup.*; jobs: /);
+    for (const job of ['sla_monitor', 'payment_reminder', 'daily_summary', 'weekly_performance']) expect(unknown.stderr).toContain(job);
+  }, 30_000);
+
+  it('deliveries watch follows delivery events as they happen: --count stops it, --json prints one event per line, Ctrl-C ends it with exit 0', async () => {
+    /** The CLI as a process that keeps running (a watch), with its output so far and its end. */
+    const background = (args: string[]) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin/notifyctl.js'), ...args], {
+        cwd: ROOT, env: { PATH: process.env.PATH, STACK_INFO_FILE: '/nonexistent/notify-stack.json', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const out = { stdout: '', stderr: '' };
+      child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+      const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, ...out })));
+      return { child, out, done };
+    };
+    const counted = background(['--json', 'deliveries', 'watch', '--event', 'failed', '--count', '1']);
+    const plain = background(['deliveries', 'watch', '--event', 'queued']);
+    // The watches subscribe once their process is up: a message a second until both have seen one.
+    const phones: string[] = [];
+    await waitFor(async () => {
+      const local = `0813${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+      phones.push(`62${local.slice(1)}`);
+      const sent = await cli([
+        'deliveries', 'notify', '--type', 'welcome', '--to-phone', local, '--priority', 'urgent',
+        '--var', 'customer_name=Tono', '--var', 'customer_id=CUST-1', '--var', 'package_name=Home 30 Mbps', '--var', 'activated_at=2026-11-22T09:00:00+07:00', '--var', 'support_phone=',
+      ]);
+      expect(sent.code).toBe(0);
+      return counted.child.exitCode !== null && plain.out.stdout.includes('\n') ? true : undefined;
+    }, { timeoutMs: 40_000, intervalMs: 1000, description: 'both watches saw an event' });
+
+    // --count 1 --event failed --json: one JSON line, the DEAD delivery (its one attempt refused), exit 0.
+    const first = await counted.done;
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    const lines = first.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const event = JSON.parse(lines[0]!) as { type: string; delivery: { recipient: string; status: string; notificationType: string } };
+    expect(event).toMatchObject({ type: 'DELIVERY_EVENT_TYPE_FAILED', delivery: { status: 'DELIVERY_STATUS_DEAD', notificationType: 'NOTIFICATION_TYPE_WELCOME' } });
+    expect(phones).toContain(event.delivery.recipient);
+
+    // Text lines of queued events only, until Ctrl-C: exit 0 and the count on stderr.
+    plain.child.kill('SIGINT');
+    const second = await plain.done;
+    expect(second.code).toBe(0);
+    const seen = second.stdout.trimEnd().split('\n');
+    for (const line of seen) expect(line).toMatch(/^\d{2}:\d{2}:\d{2} WIB {2}queued {5}QUEUED {16}WELCOME {2}62813\d{7} {2}WHATSAPP {2}[0-9a-f-]{36}$/);
+    expect(second.stderr).toBe(`${seen.length} event${seen.length === 1 ? '' : 's'}\n`);
+
+    // Bad flags are usage errors before anything is called.
+    expect(await cli(['deliveries', 'watch', '--event', 'bounced'])).toMatchObject({ code: 2, stdout: '' });
+    expect((await cli(['deliveries', 'watch', '--for', 'soon'])).stderr).toMatch(/^error: --for: "soon" is not a span/);
+  }, 90_000);
+
   it('activates a customer by phone, changes and deactivates a staff member, adds a group; refuses a staff role of service', async () => {
     const reg = await cli(['--json', 'customers', 'register', '--name', 'Sari Dewi', '--phone', '0812-5555-0101', '--address', 'Jl. Kenanga 1', '--zone', 'bekasi', '--package', 'Home 20 Mbps']);
     expect(reg.code).toBe(0);
@@ -365,7 +445,8 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const [missing, unknown, noKey] = await Promise.all([
       cli(['tickets', 'create', '--type', 'psb', '--customer', 'c', '--address', 'a', '--zone', 'z']),
       cli(['tickets', 'reopen', 'X']),
-      cli(['tickets', 'list'], { NOTIFY_API_KEY: '' }),
+      // One address not given (the scheduler's): a local stack's key could have been used, had there been one.
+      cli(['tickets', 'list'], { NOTIFY_API_KEY: '', SCHEDULER_ADDR: '' }),
     ]);
     expect(missing).toMatchObject({ code: 2, stdout: '' });
     expect(missing.stderr.split('\n')[0]).toBe('error: missing required flag --title');

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { callUnary } from '@notify/grpc-kit';
+import { callUnary, fromGrpcError } from '@notify/grpc-kit';
 import { gatewayv1 } from '@notify/proto';
-import { UsageError, enumLabel, parseEnum, parseTime, parseVariables } from '../args';
+import { UsageError, enumLabel, parseDuration, parseEnum, parseIntFlag, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
 import type { CommandGroup, CommandSpec } from '../command';
 import {
   PAGE_OPTIONS,
   channelLabel,
   channelOf,
+  formatClock,
   formatNumber,
   formatRupiah,
   formatTime,
@@ -322,10 +323,89 @@ const providers: CommandSpec = {
   },
 };
 
+/**
+ * One streamed delivery event as a line: `09:15:07 WIB  sent        QUEUED → SENT  ticket_created
+ * 6282291921583 (Budi)  whatsapp fonnte  <delivery id>` and, when there is one, the error (the
+ * attempt's, else the delivery's last error) after `: `.
+ */
+export function deliveryEventLine(e: gatewayv1.DeliveryEvent): string {
+  const d = e.delivery;
+  const event = enumLabel(gatewayv1.DeliveryEventType, 'DELIVERY_EVENT_TYPE_', e.type).toLowerCase();
+  const from = e.previousStatus ? `${statusLabel(e.previousStatus)} → ` : '';
+  const to = d ? statusLabel(d.status) : '';
+  const who = d ? (d.recipientName ? `${d.recipient} (${d.recipientName})` : d.recipient) : '';
+  const via = d ? [channelLabel(d.channel), d.provider ? providerLabel(d.provider) : ''].filter(Boolean).join(' ') : '';
+  const error = e.attempt?.error || (e.type === gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED ? d?.lastError : '') || '';
+  const cells = [`${formatClock(e.occurredAt)} WIB`, event.padEnd(9), `${from}${to}`.padEnd(20), d ? notificationTypeLabel(d.notificationType) : '', who, via, d?.id ?? ''];
+  return `${cells.join('  ')}${error ? `: ${error}` : ''}\n`;
+}
+
+const watch: CommandSpec = {
+  name: 'watch',
+  summary: 'follow delivery events as they happen (queued, sent, delivered, read, failed) until Ctrl-C',
+  service: 'gateway',
+  options: {
+    ticket: { type: 'string', valueName: 'ticket', description: 'only deliveries of this ticket: id or number (looked up in the ticket service)' },
+    notification: { type: 'string', valueName: 'id', description: 'only deliveries of this notification (e.g. a broadcast\'s)' },
+    event: { type: 'string', multiple: true, valueName: 'event', description: 'only these events: queued, sent, delivered, read, failed (repeatable or comma-separated)' },
+    count: { type: 'string', valueName: 'n', description: 'stop after this many events' },
+    for: { type: 'string', valueName: 'span', description: 'stop after this long (30s, 5m, 2h)' },
+  },
+  examples: ['notifyctl deliveries watch --ticket GGN-20261122-0001', 'notifyctl deliveries watch --event failed --json   # one JSON event per line'],
+  async run({ args, clients, emit, signal }) {
+    const events = args.list('event').map((e) => parseEnum(gatewayv1.DeliveryEventType, 'DELIVERY_EVENT_TYPE_', 'event', e) as gatewayv1.DeliveryEventType);
+    const count = args.string('count');
+    const limit = count === undefined ? Number.POSITIVE_INFINITY : parseIntFlag('count', count, 1, 1_000_000);
+    const span = args.string('for');
+    const forMs = span === undefined ? undefined : parseDuration('for', span);
+    const ticket = args.string('ticket');
+    const ticketId = ticket ? await resolveTicketId(clients, ticket) : '';
+    const req = gatewayv1.WatchDeliveriesRequest.fromPartial({ types: events, ticketId, notificationId: args.string('notification') ?? '' });
+    let seen = 0;
+    await new Promise<void>((resolve, reject) => {
+      // No deadline (the clients' streams get 1 h): it runs until Ctrl-C, --count or --for.
+      const call = clients.gateway.watchDeliveries(req, { deadline: Infinity });
+      let done = false;
+      const stop = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', stop);
+        call.cancel();
+        resolve();
+      };
+      const timer = forMs === undefined ? undefined : setTimeout(stop, forMs);
+      signal.addEventListener('abort', stop);
+      if (signal.aborted) stop();
+      call.on('data', (res: gatewayv1.WatchDeliveriesResponse) => {
+        if (done || !res.event) return;
+        seen++;
+        emit({ json: gatewayv1.DeliveryEvent.toJSON(res.event), text: deliveryEventLine(res.event) });
+        if (seen >= limit) stop();
+      });
+      call.on('error', (err: Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', stop);
+        reject(fromGrpcError(err));
+      });
+      call.on('end', () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', stop);
+        resolve();
+      });
+    });
+    return { json: undefined, text: '', note: `${seen} event${seen === 1 ? '' : 's'}` };
+  },
+};
+
 /** `notifyctl deliveries …`: the gateway's NotificationService. */
 export const deliveriesGroup: CommandGroup = {
   name: 'deliveries',
   aliases: ['delivery'],
-  summary: 'send, list, inspect and retry deliveries; stats and providers (gateway service)',
-  commands: [list, show, retry, notify, stats, providers],
+  summary: 'send, list, inspect, follow and retry deliveries; stats and providers (gateway service)',
+  commands: [list, show, watch, retry, notify, stats, providers],
 };

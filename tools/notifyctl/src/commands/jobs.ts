@@ -3,6 +3,7 @@ import { NotFoundError } from '@notify/errors';
 import { commonv1, gatewayv1, schedulerv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
+import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
 import { AnnotatedCallError } from '../errors';
 import {
@@ -51,27 +52,38 @@ export function runTable(runs: readonly schedulerv1.JobRun[]): string {
   );
 }
 
+/** The job table of `jobs list`, `jobs pause` and `jobs resume`. */
+function jobTable(jobs: readonly schedulerv1.Job[]): string {
+  return formatTable(
+    [{ header: 'JOB' }, { header: 'CRON' }, { header: 'ZONE' }, { header: 'PAUSED' }, { header: 'NEXT RUN' }, { header: 'LAST OUTCOME' }, { header: 'LAST RUN' }],
+    jobs.map((j) => [
+      j.name,
+      j.cron,
+      j.timeZone,
+      j.paused ? 'yes' : 'no',
+      formatTime(j.nextRunAt),
+      j.lastRun ? outcomeLabel(j.lastRun.outcome) : '',
+      formatTime(j.lastRun?.startedAt),
+    ]),
+  );
+}
+
 const listJobs: CommandSpec = {
   name: 'list',
   summary: 'list scheduled jobs with their cron, next run and last outcome',
   service: 'scheduler',
   async run({ clients }) {
     const res = await callUnary(clients.scheduler, 'listJobs', {});
-    const text = formatTable(
-      [{ header: 'JOB' }, { header: 'CRON' }, { header: 'ZONE' }, { header: 'PAUSED' }, { header: 'NEXT RUN' }, { header: 'LAST OUTCOME' }, { header: 'LAST RUN' }],
-      res.jobs.map((j) => [
-        j.name,
-        j.cron,
-        j.timeZone,
-        j.paused ? 'yes' : 'no',
-        formatTime(j.nextRunAt),
-        j.lastRun ? outcomeLabel(j.lastRun.outcome) : '',
-        formatTime(j.lastRun?.startedAt),
-      ]),
-    );
-    return { json: schedulerv1.ListJobsResponse.toJSON(res), text };
+    return { json: schedulerv1.ListJobsResponse.toJSON(res), text: jobTable(res.jobs) };
   },
 };
+
+/** An unknown job's NOT_FOUND with the names there are (QA: "Job nope not found" alone). */
+async function withJobNames(err: unknown, clients: Clients): Promise<never> {
+  if (!(err instanceof NotFoundError)) throw err;
+  const names = await callUnary(clients.scheduler, 'listJobs', {}).then((r) => r.jobs.map((j) => j.name), () => []);
+  throw names.length ? new AnnotatedCallError(err, `jobs: ${names.join(', ')}`) : err;
+}
 
 const trigger: CommandSpec = {
   name: 'trigger',
@@ -79,13 +91,30 @@ const trigger: CommandSpec = {
   service: 'scheduler',
   positionals: [{ name: 'job', description: 'job name, e.g. daily_summary, sla_monitor' }],
   async run({ args, clients }) {
-    const res = await callUnary(clients.scheduler, 'triggerJob', { name: args.positional(0), actor: undefined }).catch(async (err: unknown) => {
-      // An unknown job: the names there are (QA: "Job nope not found" alone).
-      if (!(err instanceof NotFoundError)) throw err;
-      const names = await callUnary(clients.scheduler, 'listJobs', {}).then((r) => r.jobs.map((j) => j.name), () => []);
-      throw names.length ? new AnnotatedCallError(err, `jobs: ${names.join(', ')}`) : err;
-    });
+    const res = await callUnary(clients.scheduler, 'triggerJob', { name: args.positional(0), actor: undefined }).catch((err: unknown) => withJobNames(err, clients));
     return { json: schedulerv1.TriggerJobResponse.toJSON(res), text: runTable(res.run ? [res.run] : []) };
+  },
+};
+
+const pause: CommandSpec = {
+  name: 'pause',
+  summary: 'stop a job\'s schedule (it runs again only when resumed or triggered by hand)',
+  service: 'scheduler',
+  positionals: [{ name: 'job', description: 'job name, e.g. daily_summary' }],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.scheduler, 'pauseJob', { name: args.positional(0) }).catch((err: unknown) => withJobNames(err, clients));
+    return { json: schedulerv1.PauseJobResponse.toJSON(res), text: jobTable(res.job ? [res.job] : []) };
+  },
+};
+
+const resume: CommandSpec = {
+  name: 'resume',
+  summary: 'restart a paused job\'s schedule',
+  service: 'scheduler',
+  positionals: [{ name: 'job', description: 'job name, e.g. daily_summary' }],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.scheduler, 'resumeJob', { name: args.positional(0) }).catch((err: unknown) => withJobNames(err, clients));
+    return { json: schedulerv1.ResumeJobResponse.toJSON(res), text: jobTable(res.job ? [res.job] : []) };
   },
 };
 
@@ -113,8 +142,8 @@ const runs: CommandSpec = {
 export const jobsGroup: CommandGroup = {
   name: 'jobs',
   aliases: ['job'],
-  summary: 'list, trigger and inspect scheduled jobs (scheduler service)',
-  commands: [listJobs, trigger, runs],
+  summary: 'list, trigger, pause, resume and inspect scheduled jobs (scheduler service)',
+  commands: [listJobs, trigger, pause, resume, runs],
 };
 
 const campaignStatus = (s: schedulerv1.CampaignStatus): string => enumLabel(schedulerv1.CampaignStatus, 'CAMPAIGN_STATUS_', s);
