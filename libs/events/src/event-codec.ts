@@ -38,8 +38,9 @@ const D = gatewayv1.DeliveryEventType;
 /**
  * Subject → payload message. Ticket, customer and delivery subjects share one envelope
  * per domain (`TicketEvent`, `CustomerEvent`, `DeliveryEvent`) whose `type` must match
- * the subject; schedule subjects have one message each, as has `customer.preferences_updated`
- * (`PreferencesEvent`: about a customer or a staff member, not a customer's lifecycle).
+ * the subject; schedule subjects have one message each, as have `customer.preferences_updated`
+ * (`PreferencesEvent`: about a customer or a staff member, not a customer's lifecycle) and
+ * `customer.opted_out` (`OptOutEvent`: about a phone).
  */
 export const EVENT_CATALOG = {
   'ticket.created': spec('notify.ticket.v1.TicketEvent', ticketv1.TicketEvent, ['ticket'], T.TICKET_EVENT_TYPE_CREATED),
@@ -51,6 +52,7 @@ export const EVENT_CATALOG = {
   'customer.registered': spec('notify.customer.v1.CustomerEvent', customerv1.CustomerEvent, ['customer'], C.CUSTOMER_EVENT_TYPE_REGISTERED),
   'customer.activated': spec('notify.customer.v1.CustomerEvent', customerv1.CustomerEvent, ['customer'], C.CUSTOMER_EVENT_TYPE_ACTIVATED),
   'customer.preferences_updated': spec('notify.customer.v1.PreferencesEvent', customerv1.PreferencesEvent, ['preferences']),
+  'customer.opted_out': spec('notify.customer.v1.OptOutEvent', customerv1.OptOutEvent, ['optOut']),
   'schedule.sla_warning': spec('notify.scheduler.v1.SlaWarningEvent', schedulerv1.SlaWarningEvent, ['ticket']),
   'schedule.payment_reminder': spec('notify.scheduler.v1.PaymentReminderEvent', schedulerv1.PaymentReminderEvent, ['invoice', 'customer']),
   'schedule.daily_summary': spec('notify.scheduler.v1.DailySummaryEvent', schedulerv1.DailySummaryEvent, ['date', 'stats']),

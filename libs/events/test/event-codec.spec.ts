@@ -51,6 +51,11 @@ const SAMPLES = {
   'ticket.escalated': ticketEvent(ticketv1.TicketEventType.TICKET_EVENT_TYPE_ESCALATED),
   'customer.registered': customerEvent(customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_REGISTERED),
   'customer.activated': customerEvent(customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_ACTIVATED),
+  'customer.opted_out': customerv1.OptOutEvent.fromPartial({
+    eventId: uuid(),
+    occurredAt: at,
+    optOut: { phone: '6282291921583', channel: 1, reason: 'STOP reply via fonnte', createdAt: at },
+  }),
   'customer.preferences_updated': customerv1.PreferencesEvent.fromPartial({
     eventId: uuid(),
     occurredAt: at,
@@ -97,7 +102,7 @@ const KEYS = Object.keys(EVENT_CATALOG) as EventKey[];
 describe('encodeEvent / decodeEvent', () => {
   it('covers every event key', () => {
     expect(Object.keys(SAMPLES).sort()).toEqual([...KEYS].sort());
-    expect(KEYS).toHaveLength(19);
+    expect(KEYS).toHaveLength(20);
   });
 
   it.each(KEYS)('round-trips %s through protobuf bytes', (key) => {

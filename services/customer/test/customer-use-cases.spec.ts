@@ -288,6 +288,18 @@ describe('OptOut', () => {
     await f.uc.optOut.execute(SERVICE, { phone: '+6282291921583', channel: 'WHATSAPP' });
     await f.uc.optOut.execute(SERVICE, { phone: '+6282291921583', channel: 'SMS' });
     expect([...f.store.optOutRows.keys()].sort()).toEqual(['6282291921583|SMS', '6282291921583|WHATSAPP']);
+    // Every call publishes opted_out with the opt-out as recorded (the repeated one: its first reason).
+    const events = f.store.outboxRows.filter((e) => e.kind === 'opted_out');
+    expect(events.map((e) => [e.optOut.phone, e.optOut.channel, e.optOut.reason, e.actor.role])).toEqual([
+      ['6282291921583', 'WHATSAPP', 'STOP', 'service'],
+      ['6282291921583', 'WHATSAPP', 'STOP', 'service'],
+      ['6282291921583', 'SMS', null, 'service'],
+    ]);
+    // The outbox failing rolls the opt-out back: nothing recorded, nothing published.
+    f.store.failNextAppend = new Error('outbox down');
+    await expect(f.uc.optOut.execute(SERVICE, { phone: '081200000099', channel: 'WHATSAPP' })).rejects.toThrow('outbox down');
+    expect(f.store.optOutRows.has('6281200000099|WHATSAPP')).toBe(false);
+    expect(f.store.outboxRows.filter((e) => e.kind === 'opted_out')).toHaveLength(3);
     await expect(f.uc.optOut.execute(SERVICE, { phone: '0822', channel: 'SMS' })).rejects.toThrow(/^phone: /);
     await expect(f.uc.optOut.execute(SERVICE, { phone: '082291921583', channel: 'EMAIL' as never })).rejects.toThrow(/^channel: /);
   });

@@ -13,5 +13,20 @@ export interface OptOut {
   readonly at: Date;
 }
 
+/**
+ * `opted_out`, published on `notify.customer.v1.opted_out` through the outbox in the
+ * transaction of the OptOut call (also when the opt-out existed: the call is idempotent): the
+ * gateway withdraws the messages to that phone on that channel still waiting.
+ */
+export interface OptOutEvent {
+  /** UUID; the JetStream message id. */
+  readonly eventId: string;
+  readonly kind: 'opted_out';
+  readonly occurredAt: Date;
+  readonly actor: { readonly id: string; readonly role: string };
+  /** The opt-out as recorded (the first reason and time when it existed). */
+  readonly optOut: OptOut;
+}
+
 /** Longest opt-out reason (characters). */
 export const OPT_OUT_REASON_MAX = 500;

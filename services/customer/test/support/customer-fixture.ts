@@ -54,7 +54,7 @@ export async function customerFixture(start = '2026-11-22T03:00:00Z') {
     listGroups: new ListGroupsUseCase({ groups: store.groups }),
     getPreferences: new GetPreferencesUseCase(prefDeps),
     updatePreferences: new UpdatePreferencesUseCase({ ...prefDeps, uow: store.uow, ids }),
-    optOut: new OptOutUseCase({ optOuts: store.optOuts, clock }),
+    optOut: new OptOutUseCase({ uow: store.uow, clock, ids }),
     createInvoice: new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids }),
     listInvoicesDue: new ListInvoicesDueUseCase({ invoices: store.invoices, clock }),
     listRules: new ListRoutingRulesUseCase({ rules: store.rules }),

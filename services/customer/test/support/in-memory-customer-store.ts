@@ -6,6 +6,7 @@ import {
   subjectKey,
   type Customer,
   type CustomerEvent,
+  type OptOutEvent,
   type PreferencesEvent,
   type Invoice,
   type NotificationPreferences,
@@ -38,7 +39,7 @@ import type {
  */
 export class InMemoryCustomerStore {
   readonly customerRows = new Map<string, Customer>();
-  readonly outboxRows: Array<CustomerEvent | PreferencesEvent> = [];
+  readonly outboxRows: Array<CustomerEvent | PreferencesEvent | OptOutEvent> = [];
   readonly staffRows = new Map<string, Staff>();
   readonly groupRows = new Map<string, WhatsAppGroup>();
   readonly preferenceRows = new Map<string, NotificationPreferences>();
@@ -53,8 +54,9 @@ export class InMemoryCustomerStore {
   readonly uow: CustomerUnitOfWork = {
     run: async <T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> => {
       const staged = new Map<string, { customer: Customer; expected: number }>();
-      const events: Array<CustomerEvent | PreferencesEvent> = [];
+      const events: Array<CustomerEvent | PreferencesEvent | OptOutEvent> = [];
       const stagedPreferences: NotificationPreferences[] = [];
+      const stagedOptOuts: OptOut[] = [];
       const tx: CustomerTransaction = {
         customers: customerRepo(this, staged),
         preferences: {
@@ -63,6 +65,16 @@ export class InMemoryCustomerStore {
           save: async (p) => {
             stagedPreferences.push(p);
           },
+        },
+        optOuts: {
+          addIfAbsent: async (o) => {
+            const existing = this.optOutRows.get(`${o.phone}|${o.channel}`) ?? stagedOptOuts.find((x) => x.phone === o.phone && x.channel === o.channel);
+            if (existing) return existing;
+            stagedOptOuts.push(o);
+            return o;
+          },
+          remove: (phone, channels) => this.optOuts.remove(phone, channels),
+          findByPhones: (phones) => this.optOuts.findByPhones(phones),
         },
         outbox: {
           append: async (e) => {
@@ -83,6 +95,7 @@ export class InMemoryCustomerStore {
       }
       for (const { customer } of staged.values()) this.customerRows.set(customer.id, customer);
       for (const p of stagedPreferences) await this.preferences.save(p);
+      for (const o of stagedOptOuts) await this.optOuts.addIfAbsent(o);
       this.outboxRows.push(...events);
       return result;
     },

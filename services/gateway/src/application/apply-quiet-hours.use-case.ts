@@ -40,3 +40,4 @@ export class ApplyQuietHoursUseCase {
     return out;
   }
 }
+

@@ -7,3 +7,4 @@ export * from './retry-until-done';
 export * from './receipt-reconciler';
 export * from './supersede-deliveries.use-case';
 export * from './apply-quiet-hours.use-case';
+export * from './withdraw-opted-out.use-case';

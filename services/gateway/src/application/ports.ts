@@ -196,6 +196,13 @@ export interface DeliveryStore {
    */
   applyQuietHours(recipient: { kind: RecipientKind; id: string }, quietHours: StoredQuietHours | null, now: Date): Promise<{ updated: number; madeDue: number }>;
   /**
+   * A phone's opt-out of a channel: its deliveries on that channel still waiting (QUEUED, DEFERRED,
+   * FAILED; to that address, not a group's) → CANCELLED with `reason` as last_error, a `failed`
+   * event each (status CANCELLED), except the reply flow's answers (type REPLY: the STOP
+   * confirmation itself). One being sent (SENDING) is not interrupted. Resolves with the withdrawn rows.
+   */
+  withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]>;
+  /**
    * Of rows just claimed (SENDING), withdraws (CANCELLED) those a recorded supersession of their
    * ticket matches, instead of sending them; resolves with their ids.
    */

@@ -675,6 +675,53 @@ describe('gateway pipeline features', () => {
     for (const p of people) expect(stack.sims.fonnte.messages().filter((m) => m.to === p.phone && m.text.includes('Perbaikan tiang'))).toHaveLength(1);
   });
 
+  it('STOP while a WhatsApp message is held by quiet hours: it is withdrawn (CANCELLED, why), never sent; the STOP confirmation goes (customer event opted_out)', async () => {
+    let now = new Date('2026-11-24T23:00:00+07:00');
+    const gw = await stack.restartGateway({}, { clock: () => now, manualDispatch: true });
+    try {
+      const { customer, phone } = await register('bogor', 'Dewi Anggraini');
+      // Her registration confirmation goes first (before any quiet hours), so only the welcome waits.
+      const registration = await waitFor(async () => (await gw.store.list({ recipient: phone }, 10))[0] ?? null, { timeoutMs: 20_000 });
+      await waitFor(async () => {
+        await gw.dispatcher.runOnce();
+        return ['SENT', 'DELIVERED', 'READ'].includes((await gw.store.delivery(registration.id))!.status) ? true : null;
+      }, { timeoutMs: 20_000 });
+      const before = stack.sims.fonnte.messages().filter((m) => m.to === phone);
+      await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
+        preferences: { recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER, recipientId: customer.id, quietHours: { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' } },
+        updateMask: ['quiet_hours'],
+      }));
+      const res = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+        idempotencyKey: `stop:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_WELCOME,
+        target: { $case: 'recipients', value: { addressees: [{ addressee: { $case: 'customerId', value: customer.id } }] } },
+        variables: { customer_id: 'C-11', package_name: 'Home 30 Mbps', activated_at: '2026-11-24T09:00:00+07:00', support_phone: '' },
+      }));
+      const held = res.deliveries[0]!.id;
+      await gw.dispatcher.runOnce();
+      expect((await gw.store.delivery(held))!).toMatchObject({ status: 'DEFERRED', deferredReason: 'quiet hours' });
+
+      const inbound = await fetch(`${gw.webhooks.url}/webhooks/fonnte/inbound?secret=${WEBHOOK_SECRET}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sender: phone, message: 'STOP', inboxid: Math.floor(Math.random() * 1e9) }),
+      });
+      expect(inbound.status).toBe(200);
+      const withdrawn = await waitStatus(held, ['CANCELLED']);
+      expect(withdrawn.lastError).toBe(`withdrawn unsent: ${phone} opted out of WhatsApp (STOP reply via fonnte)`);
+      await waitFor(() => deliveryEvents.some((e) => e.id === held && e.subject === 'failed' && e.status === gatewayv1.DeliveryStatus.DELIVERY_STATUS_CANCELLED), { timeoutMs: 15_000 });
+      // The confirmation (REPLY, URGENT) is not withdrawn: it goes at once, quiet hours or not.
+      for (let i = 0; i < 3; i++) await gw.dispatcher.runOnce();
+      const confirmation = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.includes('tidak akan menerima pesan WhatsApp')), { timeoutMs: 15_000 });
+      // 06:00: the window is over and nothing else reaches the number.
+      now = new Date('2026-11-25T06:00:00+07:00');
+      for (let i = 0; i < 3; i++) await gw.dispatcher.runOnce();
+      expect((await gw.store.delivery(held))!.status).toBe('CANCELLED');
+      expect(stack.sims.fonnte.messages().filter((m) => m.to === phone).map((m) => m.id)).toEqual([...before, confirmation].map((m) => m.id));
+      expect(stack.sims.wablas.messages().filter((m) => m.to === phone)).toEqual([]);
+      await expect(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({ deliveryId: held }))).rejects.toThrow(/CANCELLED/);
+    } finally {
+      await stack.restartGateway();
+    }
+  });
+
   it('with an injected clock: NORMAL at 23:00 WIB inside 22:00–06:00 quiet hours is DEFERRED to 06:00 and sent when the clock gets there', async () => {
     let now = new Date('2026-11-24T23:00:00+07:00');
     const gw = await stack.restartGateway({}, { clock: () => now, manualDispatch: true });

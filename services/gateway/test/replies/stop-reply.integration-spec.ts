@@ -94,6 +94,15 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     const stranger = freshPhone();
     expect(await reply(stranger, 'STOP', { isGroup: true, group: '120363000000000000@g.us' })).toEqual({ action: 'not_a_command', reply: '' });
     expect((await optOutOf(stranger)).reason).toBe('probe');
+
+    // A deactivated staff record does not hold a number: STOP from it opts it out (QA: a staff
+    // record left on a customer's number blocked her STOP), and MULAI lifts it again.
+    const former = freshPhone();
+    const left = (await callUnary(stack.adminCustomer, 'createStaff', customerv1.CreateStaffRequest.fromPartial({ name: 'Budi Lama', phone: former, role: commonv1.Role.ROLE_TECHNICIAN }))).staff!;
+    await callUnary(stack.adminCustomer, 'updateStaff', { staff: customerv1.Staff.fromPartial({ id: left.id, active: false }), updateMask: ['active'] });
+    expect((await reply(former, 'STOP')).action).toBe('opted_out');
+    expect((await optOutOf(former)).reason).toMatch(/^STOP reply via /);
+    expect((await reply(former, 'MULAI')).action).toBe('opted_in');
   });
 
   it('a registered customer who writes in is answered as a customer (where to get help, STOP), not as an unregistered technician; an unknown number as before', async () => {

@@ -1,9 +1,9 @@
-import type { CustomerEvent, PreferencesEvent } from '../../domain';
+import type { CustomerEvent, OptOutEvent, PreferencesEvent } from '../../domain';
 
 /**
- * Transactional outbox for `notify.customer.v1.{registered,activated,preferences_updated}`:
+ * Transactional outbox for `notify.customer.v1.{registered,activated,preferences_updated,opted_out}`:
  * `append` writes in the unit of work's transaction; a relay publishes with `Nats-Msg-Id = eventId`.
  */
 export interface CustomerEventOutbox {
-  append(event: CustomerEvent | PreferencesEvent): Promise<void>;
+  append(event: CustomerEvent | PreferencesEvent | OptOutEvent): Promise<void>;
 }

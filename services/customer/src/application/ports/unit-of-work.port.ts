@@ -1,11 +1,14 @@
 import type { CustomerEventOutbox } from './customer-event-outbox.port';
 import type { CustomerRepository } from './customer-repository.port';
+import type { OptOutRepository } from './opt-out-repository.port';
 import type { PreferencesRepository } from './preferences-repository.port';
 
 export interface CustomerTransaction {
   readonly customers: CustomerRepository;
   /** Preferences written with the customer (RegisterCustomer's locale). */
   readonly preferences: PreferencesRepository;
+  /** Opt-outs written with their `opted_out` event (OptOut). */
+  readonly optOuts: OptOutRepository;
   readonly outbox: CustomerEventOutbox;
 }
 

@@ -1,17 +1,19 @@
 import { ValidationError } from '@notify/errors';
 import { isChannel, normalizePhone, OPT_OUT_REASON_MAX, type Channel, type OptOut } from '../../domain';
-import type { Clock, OptOutRepository } from '../ports';
-import { authorize, type Principal } from '../principal';
+import type { Clock, CustomerUnitOfWork, IdGenerator, OptOutRepository } from '../ports';
+import { actorOf, authorize, type Principal } from '../principal';
 
 /**
  * OptOut: the phone (any accepted form) opts out of a channel, whoever owns the number
  * (e.g. a "STOP" reply seen by the gateway). Idempotent: an existing opt-out for the same
  * phone and channel is returned unchanged (its reason and time). ResolveRecipients then leaves the
- * number out on that channel (OPTED_OUT). Roles: OptOut. Errors: Validation (phone, channel,
- * reason over {@link OPT_OUT_REASON_MAX} characters).
+ * number out on that channel (OPTED_OUT). The opt-out and its `opted_out` event (published every
+ * call: the gateway withdraws the messages to the phone on that channel still waiting, also
+ * those resolved just before) are written in one transaction. Roles: OptOut. Errors: Validation
+ * (phone, channel, reason over {@link OPT_OUT_REASON_MAX} characters).
  */
 export class OptOutUseCase {
-  constructor(private readonly deps: { readonly optOuts: OptOutRepository; readonly clock: Clock }) {}
+  constructor(private readonly deps: { readonly uow: CustomerUnitOfWork; readonly clock: Clock; readonly ids: IdGenerator }) {}
 
   async execute(principal: Principal, input: { readonly phone: string; readonly channel: Channel; readonly reason?: string }): Promise<OptOut> {
     authorize(principal, 'OptOut', 'record opt-outs');
@@ -24,7 +26,11 @@ export class OptOutUseCase {
       reason,
       at: this.deps.clock.now(),
     };
-    return this.deps.optOuts.addIfAbsent(optOut);
+    return this.deps.uow.run(async (tx) => {
+      const recorded = await tx.optOuts.addIfAbsent(optOut);
+      await tx.outbox.append({ eventId: this.deps.ids.newId(), kind: 'opted_out', occurredAt: optOut.at, actor: actorOf(principal), optOut: recorded });
+      return recorded;
+    });
   }
 }
 

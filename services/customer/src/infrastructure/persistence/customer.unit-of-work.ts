@@ -2,10 +2,11 @@ import type { DataSource } from 'typeorm';
 import { appendToOutbox, dataSourceSchema } from '@notify/db';
 import { encodeEvent } from '@notify/events';
 import type { CustomerEventOutbox, CustomerTransaction, CustomerUnitOfWork } from '../../application';
-import type { CustomerEvent, PreferencesEvent } from '../../domain';
-import { preferencesEventToProto } from '../../transport/grpc/customer.proto-mapper';
+import type { CustomerEvent, OptOutEvent, PreferencesEvent } from '../../domain';
+import { optOutEventToProto, preferencesEventToProto } from '../../transport/grpc/customer.proto-mapper';
 import { customerEventToProto } from '../messaging/customer-event.mapper';
 import { PgCustomerRepository } from './repositories/customer.repository';
+import { PgOptOutRepository } from './repositories/opt-out.repository';
 import { PgPreferencesRepository } from './repositories/preferences.repository';
 
 /**
@@ -27,15 +28,17 @@ export class TypeOrmCustomerUnitOfWork implements CustomerUnitOfWork {
   run<T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> {
     return this.ds.transaction(async (manager) => {
       const outbox: CustomerEventOutbox = {
-        append: async (event: CustomerEvent | PreferencesEvent) => {
+        append: async (event: CustomerEvent | PreferencesEvent | OptOutEvent) => {
           const encoded = event.kind === 'preferences_updated'
             ? encodeEvent('customer.preferences_updated', preferencesEventToProto(event), this.namespace)
-            : encodeEvent(`customer.${event.kind}`, customerEventToProto(event), this.namespace);
+            : event.kind === 'opted_out'
+              ? encodeEvent('customer.opted_out', optOutEventToProto(event), this.namespace)
+              : encodeEvent(`customer.${event.kind}`, customerEventToProto(event), this.namespace);
           await appendToOutbox(manager, { id: encoded.msgID, subject: encoded.subject, data: encoded.data });
         },
       };
       const ctx = { manager, schema: this.schema };
-      return work({ customers: new PgCustomerRepository(ctx), preferences: new PgPreferencesRepository(ctx), outbox });
+      return work({ customers: new PgCustomerRepository(ctx), preferences: new PgPreferencesRepository(ctx), optOuts: new PgOptOutRepository(ctx), outbox });
     });
   }
 }

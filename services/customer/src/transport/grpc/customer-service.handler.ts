@@ -129,7 +129,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
   const prefDeps = { preferences: store.preferences, customers: store.customers, staff: store.staff, groups: store.groups, clock };
   const getPreferences = new GetPreferencesUseCase(prefDeps);
   const updatePreferences = new UpdatePreferencesUseCase({ ...prefDeps, uow: store.uow, ids });
-  const optOut = new OptOutUseCase({ optOuts: store.optOuts, clock });
+  const optOut = new OptOutUseCase({ uow: store.uow, clock, ids });
   const optIn = new OptInUseCase({ optOuts: store.optOuts });
   const createInvoice = new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids });
   const listInvoicesDue = new ListInvoicesDueUseCase({ invoices: store.invoices, clock });

@@ -12,6 +12,7 @@ import type {
   Locale,
   NotificationPreferences,
   OptOut,
+  OptOutEvent,
   PreferencesEvent,
   QuietHours,
   Recipient,
@@ -193,6 +194,11 @@ export function preferencesToProto(p: NotificationPreferences): customerv1.Prefe
 /** Domain `preferences_updated` event → the `notify.customer.v1.PreferencesEvent` payload. */
 export function preferencesEventToProto(e: PreferencesEvent): customerv1.PreferencesEvent {
   return { eventId: e.eventId, occurredAt: e.occurredAt, preferences: preferencesToProto(e.preferences), actor: actorToProto(e.actor) };
+}
+
+/** Domain `opted_out` event → the `notify.customer.v1.OptOutEvent` payload. */
+export function optOutEventToProto(e: OptOutEvent): customerv1.OptOutEvent {
+  return { eventId: e.eventId, occurredAt: e.occurredAt, optOut: optOutToProto(e.optOut), actor: actorToProto(e.actor) };
 }
 
 /** The channel switches a proto channel list means: listed = on, missing = off. */

@@ -73,13 +73,15 @@ type Unavailable = { readonly unavailable: Job };
  *    number → `unknown_sender`, nothing sent (there is no one to answer).
  * 4. Staff lookup (customer GetStaff by phone), then:
  *    b. STOP (`isStopCommand`: STOP, BERHENTI, UNSUBSCRIBE alone, any case) outside a group:
- *       from a number that is no staff member's → `opted_out`: the number is opted out of
+ *       from a number that is no active staff member's → `opted_out`: the number is opted out of
  *       WhatsApp (customer OptOut, reason `STOP reply via <provider>`; resolution leaves it out
- *       from then on; messages already queued still go) and the answer confirms it (this
- *       answer is the last message it gets); a failed OptOut → `failed`, "send STOP again",
- *       nothing recorded. From staff → `opt_out_refused`, nothing changes: their job messages
- *       are their work, an admin changes that. MULAI (`isStartCommand`: MULAI, START, SUBSCRIBE)
- *       from a number that is not staff and had opted out → `opted_in`: the WhatsApp opt-out is
+ *       from then on, and the gateway withdraws what still waits for it on WhatsApp: customer
+ *       event opted_out) and the answer confirms it (this answer is the last message it gets);
+ *       a failed OptOut → `failed`, "send STOP again", nothing recorded. From active staff →
+ *       `opt_out_refused`, nothing changes: their job messages are their work, an admin changes
+ *       that (QA: a deactivated staff record sharing a customer's number blocked her STOP).
+ *       MULAI (`isStartCommand`: MULAI, START, SUBSCRIBE)
+ *       from a number that is not active staff's and had opted out → `opted_in`: the WhatsApp opt-out is
  *       lifted (customer OptIn) and the answer confirms it; without an opt-out →
  *       `already_opted_in`, the answer says the number already gets the messages;
  *    c. no staff member: a registered customer's number (customer GetCustomer by phone) →
@@ -179,7 +181,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
 
   private async decideFor(staff: StaffMember | null, msg: InboundReply, phone: string, log: Logger): Promise<ReplyResult> {
     if (this.deps.optOuts && !msg.isGroup && isStopCommand(msg.text)) return this.stop(this.deps.optOuts, staff, phone, msg, log);
-    if (this.deps.optOuts && !msg.isGroup && !staff && isStartCommand(msg.text)) {
+    if (this.deps.optOuts && !msg.isGroup && !staff?.active && isStartCommand(msg.text)) {
       return this.start(this.deps.optOuts, phone, log);
     }
     if (!staff) return this.notStaff(phone, log);
@@ -209,7 +211,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
 
   /** Rule 4b of {@link handle}: STOP. */
   private async stop(optOuts: OptOutRegistry, staff: StaffMember | null, phone: string, msg: InboundReply, log: Logger): Promise<ReplyResult> {
-    if (staff) return { action: 'opt_out_refused', reply: REPLY_TEXTS.optOutRefused(staff.name) };
+    if (staff?.active) return { action: 'opt_out_refused', reply: REPLY_TEXTS.optOutRefused(staff.name) };
     try {
       await optOuts.optOutOfWhatsApp(phone, `STOP reply via ${msg.provider}`);
     } catch (err) {

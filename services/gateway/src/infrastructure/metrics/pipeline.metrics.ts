@@ -73,7 +73,7 @@ export function registerPipelineMetrics(
     labelNames: ['provider', 'outcome'], registers: [registry],
   });
   const withdrawn = new Counter({
-    name: 'notify_gateway_deliveries_withdrawn_total', help: 'Deliveries withdrawn unsent (CANCELLED) because their ticket made them stale, by notification type',
+    name: 'notify_gateway_deliveries_withdrawn_total', help: 'Deliveries withdrawn unsent (CANCELLED) because their ticket made them stale or their number opted out of the channel, by notification type',
     labelNames: ['notification_type'], registers: [registry],
   });
   return {

@@ -1205,6 +1205,27 @@ export class PgDeliveryStore implements DeliveryStore {
     });
   }
 
+  /** See DeliveryStore.withdrawOptedOut: the waiting rows (the claim index) of that address and channel, locked as supersede locks them. */
+  async withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]> {
+    return this.tx(async (m, changes) => {
+      const rows = await this.q<DeliveryRow & { previous_status: DeliveryStatus }>(
+        m,
+        `WITH cur AS (
+           SELECT d.id, d.status FROM ${this.t.d} d
+            WHERE d.status = ANY($3::text[]) AND d.recipient = $1 AND d.channel = $2 AND d.recipient_kind <> 'GROUP'
+              AND d.notification_type <> 'REPLY' AND d.idempotency_key NOT LIKE $6
+            ORDER BY d.created_at, d.id
+            FOR UPDATE)
+         UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = $4, next_attempt_at = NULL, deferred_until = NULL, deferred_reason = NULL, updated_at = $5
+           FROM cur WHERE d.id = cur.id AND d.status = ANY($3::text[])
+         RETURNING d.*, cur.status AS previous_status`,
+        [phone, channel, WITHDRAWABLE_STATUSES, reason, now, `${REPLY_KEY_PREFIX}%`],
+      );
+      for (const r of rows) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: r.previous_status, at: now });
+      return rows.map(deliveryFromRow);
+    });
+  }
+
   /** See DeliveryStore.applyQuietHours: one statement over the waiting rows (the claim index), then a wake-up. */
   async applyQuietHours(recipient: { kind: RecipientKind; id: string }, quietHours: StoredQuietHours | null, now: Date): Promise<{ updated: number; madeDue: number }> {
     const rows = await this.q<{ made_due: boolean }>(

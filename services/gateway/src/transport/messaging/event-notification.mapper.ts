@@ -152,8 +152,8 @@ export async function notificationForEvent(
       };
     }
     case 'customer': {
-      // A change of preferences notifies nobody (the event handler applies its quiet hours).
-      if (evt.key === 'customer.preferences_updated') return null;
+      // A change of preferences or an opt-out notifies nobody (the event handler applies them).
+      if (evt.key === 'customer.preferences_updated' || evt.key === 'customer.opted_out') return null;
       const p = evt.payload as customerv1.CustomerEvent;
       const c = p.customer!;
       // A reactivation (SUSPENDED → ACTIVE) is not a new subscription: no welcome. The seeds have

@@ -2,8 +2,8 @@ import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '
 import { decodeEvent, eventConsumer, type DecodedEvent, type EventDomain } from '@notify/events';
 import type { Logger } from '@notify/logger';
 import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type IncomingEvent, type RetryPolicy } from '@notify/messaging';
-import type { customerv1 } from '@notify/proto';
-import type { ApplyQuietHoursUseCase, IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase } from '../../application';
+import { commonv1, type customerv1 } from '@notify/proto';
+import type { ApplyQuietHoursUseCase, IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase, WithdrawOptedOutUseCase } from '../../application';
 import { recipientKindFromProto, storedQuietHours } from '../../infrastructure/clients/grpc-recipient.directory';
 import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
 
@@ -41,9 +41,10 @@ function decodeOnce(msg: IncomingEvent): DecodedEvent {
  */
 export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
   const evt = decodeOnce(msg);
-  const p = evt.payload as { ticket?: { id?: string }; customer?: { id?: string }; preferences?: { recipientKind?: number; recipientId?: string } };
+  const p = evt.payload as { ticket?: { id?: string }; customer?: { id?: string }; preferences?: { recipientKind?: number; recipientId?: string }; optOut?: { phone?: string } };
   if (p.ticket?.id) return `ticket:${p.ticket.id}`;
   if (evt.key === 'customer.preferences_updated' && p.preferences?.recipientId) return `preferences:${p.preferences.recipientKind ?? 0}:${p.preferences.recipientId}`;
+  if (evt.key === 'customer.opted_out' && p.optOut?.phone) return `phone:${p.optOut.phone}`;
   if (evt.key.startsWith('customer.') && p.customer?.id) return `customer:${p.customer.id}`;
   return undefined;
 }
@@ -55,7 +56,8 @@ export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
  * notification (`options.offers`: who a cancelled unassigned ticket's job offer reached, see
  * notificationForEvent) and run the ingest use case; a `customer.preferences_updated` notifies
  * nobody: its quiet hours are applied to the recipient's waiting messages (`options.preferences`,
- * ApplyQuietHoursUseCase; ignored without it); ack once the delivery rows are committed
+ * ApplyQuietHoursUseCase; ignored without it), and a `customer.opted_out` neither: what still waits
+ * for that phone on that channel is withdrawn (`options.optOuts`, WithdrawOptedOutUseCase); ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
  * - UnavailableError / TimeoutError (customer or template service down, breaker open,
  *   deadline) → transient nak with `TRANSIENT_EVENT_RETRY` backoff (`options.transientRetry`
@@ -75,6 +77,7 @@ export function gatewayEventHandler(
     supersede?: Pick<SupersedeDeliveriesUseCase, 'execute'>;
     offers?: JobOfferLog;
     preferences?: Pick<ApplyQuietHoursUseCase, 'execute'>;
+    optOuts?: Pick<WithdrawOptedOutUseCase, 'execute'>;
   } = {},
 ): EventHandler {
   const retry: RetryPolicy = { ...TRANSIENT_EVENT_RETRY, ...options.transientRetry };
@@ -95,6 +98,13 @@ export function gatewayEventHandler(
         await options.preferences?.execute({
           eventId: evt.payload.eventId, recipientKind: recipientKindFromProto(prefs.recipientKind), recipientId: prefs.recipientId, quietHours: storedQuietHours(prefs.quietHours),
         });
+        return undefined;
+      }
+      if (evt.key === 'customer.opted_out') {
+        const o = (evt.payload as customerv1.OptOutEvent).optOut!;
+        // CHANNEL_UNSPECIFIED (every channel) is not what OptOut records; both are withdrawn then.
+        const channels = o.channel === commonv1.Channel.CHANNEL_SMS ? (['SMS'] as const) : o.channel === commonv1.Channel.CHANNEL_WHATSAPP ? (['WHATSAPP'] as const) : (['WHATSAPP', 'SMS'] as const);
+        for (const channel of channels) await options.optOuts?.execute({ eventId: evt.payload.eventId, phone: o.phone, channel, reason: o.reason });
         return undefined;
       }
       const req = await notificationForEvent(evt, directory, facts, options.offers);

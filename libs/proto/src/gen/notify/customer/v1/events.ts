@@ -8,7 +8,14 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Actor, Locale, localeFromJSON, localeToJSON } from "../../common/v1/common";
-import { Customer, CustomerStatus, customerStatusFromJSON, customerStatusToJSON, Preferences } from "./customer";
+import {
+  Customer,
+  CustomerStatus,
+  customerStatusFromJSON,
+  customerStatusToJSON,
+  OptOut,
+  Preferences,
+} from "./customer";
 
 /** What happened to a customer. */
 export enum CustomerEventType {
@@ -107,6 +114,29 @@ export interface PreferencesEvent {
     | Preferences
     | undefined;
   /** Who made the change. */
+  actor: Actor | undefined;
+}
+
+/**
+ * The payload of `notify.customer.v1.opted_out`: a phone opted out of a channel (OptOut, e.g.
+ * the gateway on a STOP reply, or an operator), published through the outbox in the transaction
+ * that recorded it — also when the opt-out existed already (the call is idempotent; its record
+ * keeps the first reason and time). The gateway withdraws the messages to that phone on that
+ * channel still waiting (held by quiet hours, the rate limit, a retry): they are not sent after
+ * the STOP. JetStream `Nats-Msg-Id` = event_id.
+ */
+export interface OptOutEvent {
+  /** Event id (UUID v4). */
+  eventId: string;
+  /** When the call was committed. */
+  occurredAt:
+    | Date
+    | undefined;
+  /** The opt-out as recorded (phone in E.164 digits, channel, first reason and time). */
+  optOut:
+    | OptOut
+    | undefined;
+  /** Who made the call. */
   actor: Actor | undefined;
 }
 
@@ -418,6 +448,137 @@ export const PreferencesEvent: MessageFns<PreferencesEvent> = {
     message.occurredAt = object.occurredAt ?? undefined;
     message.preferences = (object.preferences !== undefined && object.preferences !== null)
       ? Preferences.fromPartial(object.preferences)
+      : undefined;
+    message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
+    return message;
+  },
+};
+
+function createBaseOptOutEvent(): OptOutEvent {
+  return { eventId: "", occurredAt: undefined, optOut: undefined, actor: undefined };
+}
+
+export const OptOutEvent: MessageFns<OptOutEvent> = {
+  encode(message: OptOutEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(18).fork()).join();
+    }
+    if (message.optOut !== undefined) {
+      OptOut.encode(message.optOut, writer.uint32(26).fork()).join();
+    }
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OptOutEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOptOutEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.optOut = OptOut.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OptOutEvent {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+      optOut: isSet(object.optOut)
+        ? OptOut.fromJSON(object.optOut)
+        : isSet(object.opt_out)
+        ? OptOut.fromJSON(object.opt_out)
+        : undefined,
+      actor: isSet(object.actor) ? Actor.fromJSON(object.actor) : undefined,
+    };
+  },
+
+  toJSON(message: OptOutEvent): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    if (message.optOut !== undefined) {
+      obj.optOut = OptOut.toJSON(message.optOut);
+    }
+    if (message.actor !== undefined) {
+      obj.actor = Actor.toJSON(message.actor);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OptOutEvent>, I>>(base?: I): OptOutEvent {
+    return OptOutEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OptOutEvent>, I>>(object: I): OptOutEvent {
+    const message = createBaseOptOutEvent();
+    message.eventId = object.eventId ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.optOut = (object.optOut !== undefined && object.optOut !== null)
+      ? OptOut.fromPartial(object.optOut)
       : undefined;
     message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
     return message;
