@@ -1,5 +1,5 @@
 import { commonv1, gatewayv1 } from '@notify/proto';
-import { deliveryDetail, deliveryEventLine, providerTable } from '../src/commands/deliveries';
+import { deliveryDetail, deliveryEventLine, providerTable, statsText } from '../src/commands/deliveries';
 
 describe('deliveryDetail', () => {
   const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -60,6 +60,51 @@ describe('providerTable (deliveries providers)', () => {
     expect(header).toMatch(/^CHANNEL\s+#\s+PROVIDER\s+ENABLED\s+BREAKER\s+SUCCESS %\s+P50 MS\s+P99 MS\s+CALLS\s+COST\/MSG\s+LAST ERROR$/);
     expect(fonnte).toMatch(/^WHATSAPP\s+1\s+FONNTE\s+yes\s+CLOSED\s+92\.5\s+40\s+180\s+40\b/);
     expect(wablas).toMatch(/^WHATSAPP\s+2\s+WABLAS\s+yes\s+CLOSED\s+-\s+-\s+-\s+0\b/);
+  });
+});
+
+describe('deliveries providers / stats: a cost that is not configured (*_COST_RUPIAH unset)', () => {
+  const { PROVIDER_FONNTE: FONNTE, PROVIDER_WABLAS: WABLAS, PROVIDER_TWILIO: TWILIO } = gatewayv1.Provider;
+  const providers = gatewayv1.ListProvidersResponse.fromPartial({
+    providers: [
+      { provider: FONNTE, channel: commonv1.Channel.CHANNEL_WHATSAPP, chainPosition: 1, enabled: true, breakerState: gatewayv1.BreakerState.BREAKER_STATE_CLOSED, costPerMessageRupiah: '0' },
+      { provider: WABLAS, channel: commonv1.Channel.CHANNEL_WHATSAPP, chainPosition: 2, enabled: true, breakerState: gatewayv1.BreakerState.BREAKER_STATE_CLOSED, costPerMessageRupiah: '150' },
+      { provider: TWILIO, channel: commonv1.Channel.CHANNEL_SMS, chainPosition: 1, enabled: true, breakerState: gatewayv1.BreakerState.BREAKER_STATE_CLOSED, costPerMessageRupiah: '0' },
+    ],
+  });
+  const costColumn = (table: string) => table.trimEnd().split('\n').slice(1).map((l) => /(\S+(?: \S+)?)$/.exec(l.replace(/\s+$/, ''))![1]);
+
+  it('providers: COST/MSG `not set` where the cost per message is 0 (QA: a blank cell), the amount otherwise', () => {
+    const rows = providerTable(providers).trimEnd().split('\n').slice(1);
+    expect(rows[0]).toMatch(/\bFONNTE\s+yes\s+CLOSED\s+-\s+-\s+-\s+0\s+not set$/);
+    expect(rows[1]).toMatch(/\bWABLAS\s+yes\s+CLOSED\s+-\s+-\s+-\s+0\s+Rp 150$/);
+    expect(rows[2]).toMatch(/\bTWILIO\s+yes\s+CLOSED\s+-\s+-\s+-\s+0\s+not set$/);
+  });
+
+  const stats = gatewayv1.GetStatsResponse.fromPartial({
+    since: new Date('2026-12-01T00:00:00Z'),
+    total: 30,
+    costRupiah: '3000',
+    byProvider: [
+      { provider: FONNTE, attempts: 10, accepted: 10, costRupiah: '0' },
+      { provider: WABLAS, attempts: 20, accepted: 20, costRupiah: '3000' },
+    ],
+  });
+
+  it('stats: `not set` for a provider without a cost; the total says it counts only the providers with one', () => {
+    const text = statsText(stats, providers);
+    expect(text).toMatch(/^Cost:\s+Rp 3\.000 \(counts only providers with a configured cost; not set: FONNTE\)$/m);
+    const table = text.split('\n\n').at(-1)!;
+    expect(table.split('\n')[0]).toMatch(/^PROVIDER\s+ATTEMPTS\s+ACCEPTED\s+FAILED\s+SUCCESS %\s+MEAN MS\s+COST$/);
+    expect(costColumn(table)).toEqual(['not set', 'Rp 3.000']);
+  });
+
+  it('stats: the total as it is when every provider used has a cost, or when the providers could not be listed', () => {
+    const priced = { ...stats, byProvider: stats.byProvider.filter((p) => p.provider === WABLAS) };
+    expect(statsText(priced, providers)).toMatch(/^Cost:\s+Rp 3\.000$/m);
+    const unknown = statsText(stats, undefined);
+    expect(unknown).toMatch(/^Cost:\s+Rp 3\.000$/m);
+    expect(costColumn(unknown.split('\n\n').at(-1)!)).toEqual(['Rp 0', 'Rp 3.000']);
   });
 });
 

@@ -209,7 +209,10 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const assigned = await cli(['tickets', 'assign', id!, '--technician', techId]);
     expect(assigned.stderr).toBe('');
     expect(assigned.stdout).toMatch(/^Status:\s+ASSIGNED$/m);
-    expect(assigned.stdout).toContain(techId);
+    expect(assigned.stdout).toMatch(new RegExp(`^Technician:\\s+Joko Teknisi \\(${techId}\\)$`, 'm'));
+    // The list names the technician (QA: a UUID there, while deliveries showed names).
+    const assignedRow = (await cli(['tickets', 'list', '--customer', cust.id])).stdout.trimEnd().split('\n')[1];
+    expect(assignedRow).toMatch(new RegExp(`^${id}\\s+${number}\\s+DISTURBANCE\\s+ASSIGNED\\s+HIGH\\s+karawang\\s+Joko Teknisi\\s+.*WIB\\s+Internet mati sejak pagi$`));
     // Transitions take the ticket number too (looked up first).
     expect((await cli(['tickets', 'start', number!])).stdout).toMatch(/^Status:\s+IN_PROGRESS$/m);
     expect((await cli(['tickets', 'complete', id!, '--notes', 'Modem diganti'])).stdout).toMatch(/^Completion:\s+Modem diganti$/m);
@@ -223,6 +226,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const shown = await cli(['tickets', 'get', number!]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/^Status:\s+COMPLETED$/m);
+    expect(shown.stdout).toMatch(new RegExp(`^Technician:\\s+Joko Teknisi \\(${techId}\\)$`, 'm'));
     const history = shown.stdout.split('History:\n')[1]!.trimEnd().split('\n');
     expect(history[0]).toMatch(/^AT\s+EVENT\s+FROM\s+TO\s+BY\s+NOTE$/);
     expect(history.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(['CREATED', 'ASSIGNED', 'STARTED', 'COMPLETED']);
@@ -304,6 +308,54 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(stats.code).toBe(0);
     const since = Date.parse((JSON.parse(stats.stdout) as { since: string }).since);
     expect(Math.round((Date.now() - since) / 86_400_000)).toBe(7);
+    // No FONNTE_COST_RUPIAH configured: its cost is `not set`, and the total says what it counts (QA: `Rp 0`, a blank).
+    const [statsTable, providersTable] = await Promise.all([cli(['deliveries', 'stats']), cli(['deliveries', 'providers'])]);
+    expect(statsTable).toMatchObject({ code: 0, stderr: '' });
+    expect(statsTable.stdout).toMatch(/^Cost:\s+Rp 0 \(counts only providers with a configured cost; not set: FONNTE\)$/m);
+    expect(statsTable.stdout).toMatch(/^FONNTE\s+\d+\s+\d+\s+\d+\s+\S+\s+\d+\s+not set$/m);
+    expect(providersTable).toMatchObject({ code: 0, stderr: '' });
+    expect(providersTable.stdout).toMatch(/^WHATSAPP\s+1\s+FONNTE\s+yes\s.*\s\d+\s+not set\b/m);
+    // --json as the response is: proto3 JSON leaves the 0 out.
+    const providersJson = JSON.parse((await cli(['--json', 'deliveries', 'providers'])).stdout) as { providers: Array<{ provider: string; costPerMessageRupiah?: string }> };
+    expect(providersJson.providers.find((p) => p.provider === 'PROVIDER_FONNTE')).not.toHaveProperty('costPerMessageRupiah');
+  }, 60_000);
+
+  it('tickets assign notes a technician outside the ticket\'s zone (not one who covers every zone); staff create / update notes a phone that is a customer\'s', async () => {
+    const [wati, yanto, bambang, rudi] = await Promise.all([
+      cli(['--json', 'customers', 'register', '--name', 'Wati Pelanggan', '--phone', '0812-4444-0101', '--address', 'Jl. Mawar 3, Karawang', '--zone', 'karawang', '--package', 'Home 30 Mbps']),
+      cli(['--json', 'customers', 'register', '--name', 'Yanto Pelanggan', '--phone', '0812-4444-0404', '--address', 'Jl. Mawar 4, Karawang', '--zone', 'karawang', '--package', 'Home 30 Mbps']),
+      cli(['--json', 'staff', 'create', '--name', 'Bambang Bekasi', '--phone', '0813-4444-0202', '--role', 'technician', '--zone', 'bekasi']),
+      cli(['--json', 'staff', 'create', '--name', 'Rudi Semua', '--phone', '0813-4444-0303', '--role', 'technician']),
+    ]);
+    for (const r of [wati, yanto, bambang, rudi]) expect(r).toMatchObject({ code: 0, stderr: '' });
+    const custId = (JSON.parse(wati.stdout) as { customer: { id: string } }).customer.id;
+    const bambangId = (JSON.parse(bambang.stdout) as { staff: { id: string } }).staff.id;
+    const rudiId = (JSON.parse(rudi.stdout) as { staff: { id: string } }).staff.id;
+    const created = await cli(['tickets', 'create', '--type', 'gangguan', '--customer', custId, '--title', 'Modem mati', '--address', 'Jl. Mawar 3, Karawang', '--zone', 'karawang']);
+    const number = /^Number:\s+(\S+)$/m.exec(created.stdout)![1]!;
+
+    // Assigned all the same, with a note (the WhatsApp take, "1", refuses another zone's ticket).
+    const outside = await cli(['tickets', 'assign', number, '--technician', bambangId]);
+    expect(outside.code).toBe(0);
+    expect(outside.stdout).toMatch(/^Status:\s+ASSIGNED$/m);
+    expect(outside.stdout).toMatch(new RegExp(`^Technician:\\s+Bambang Bekasi \\(${bambangId}\\)$`, 'm'));
+    expect(outside.stderr).toBe('note: Bambang Bekasi does not work in zone "karawang" (their zones: bekasi)\n');
+    const everyZone = await cli(['tickets', 'assign', number, '--technician', rudiId, '--reassign']);
+    expect(everyZone).toMatchObject({ code: 0, stderr: '' });
+    expect(everyZone.stdout).toMatch(/^Technician:\s+Rudi Semua \(/m);
+
+    // A staff member with a customer's phone: created, with a note (QA: Wati's STOP would be refused as staff's).
+    const shared = await cli(['staff', 'create', '--name', 'Wati NOC', '--phone', '+62 812 4444 0101', '--role', 'noc']);
+    expect(shared.code).toBe(0);
+    expect(shared.stdout).toMatch(/^Name:\s+Wati NOC$/m);
+    expect(shared.stderr).toBe(
+      'note: 6281244440101 is also customer Wati Pelanggan\'s number: while staff Wati NOC is active, WhatsApp replies from it are handled as theirs, not the customer\'s (a STOP is refused)\n',
+    );
+    // update --phone to a customer's number: the same note; other changes: none.
+    const moved = await cli(['staff', 'update', '0813-4444-0303', '--phone', '0812-4444-0404']);
+    expect(moved.code).toBe(0);
+    expect(moved.stderr).toMatch(/^note: 6281244440404 is also customer Yanto Pelanggan's number: /);
+    expect(await cli(['staff', 'update', '0812-4444-0404', '--name', 'Rudi S.'])).toMatchObject({ code: 0, stderr: '' });
   }, 60_000);
 
   it('jobs pause stops a job\'s schedule and resume restarts it; an unknown job is NOT_FOUND listing the jobs', async () => {
@@ -477,6 +529,19 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const missing = await cli(['templates', 'render', 'ticket.assigned.disturbance', '--channel', 'sms', '--locale', 'en', '--var', 'customer_name=John']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: INVALID_ARGUMENT: [^\n]*ticket_number[^\n]*\n$/);
+
+    // No --channel: a key with WhatsApp and SMS versions renders the WhatsApp one, and says so (QA: --channel was required).
+    const vars = ['--var', 'customer_name=John Doe', '--var', 'ticket_number=TKT-2024-001', '--var', 'technician_name=Jane Doe', '--var', 'technician_phone=254798765432'];
+    const [both, bothPreview] = await Promise.all([
+      cli(['templates', 'render', 'ticket.assigned.disturbance', ...vars]),
+      cli(['templates', 'preview', 'ticket.assigned.disturbance']),
+    ]);
+    expect(both.code).toBe(0);
+    expect(both.stdout).toContain('TKT-2024-001');
+    expect(both.stderr).toMatch(/^note: ticket\.assigned\.disturbance has WHATSAPP and SMS versions: rendered the WHATSAPP one \(--channel sms for the other\)\n\(version \d+, locale ID, \d+ characters\)\n$/);
+    expect(bothPreview.code).toBe(0);
+    expect(bothPreview.stderr.split('\n')[0]).toBe('note: ticket.assigned.disturbance has WHATSAPP and SMS versions: rendered the WHATSAPP one (--channel sms for the other)');
+    expect((await cli(['templates', 'render', 'no.such.template', '--var', 'a=b'])).stderr).toBe('error: NOT_FOUND: template no.such.template not found (no version on any channel)\n');
   });
 
   it('edits a template: a new version with the body alone (samples kept), its versions, a roll-back by activate', async () => {
@@ -505,6 +570,16 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const rolledBack = await cli(['templates', 'activate', key, '--channel', 'whatsapp', '--version', '1']);
     expect(rolledBack.stdout).toMatch(/^Version:\s+1 \(active\)$/m);
     expect((await cli(['templates', 'render', key, '--channel', 'whatsapp', '--var', 'customer_name=Sari'])).stdout).toBe('Halo Sari\n');
+    // No --channel for a key with a WhatsApp version only: that one, without a note.
+    const only = await cli(['templates', 'render', key, '--var', 'customer_name=Sari']);
+    expect(only).toMatchObject({ code: 0, stdout: 'Halo Sari\n' });
+    expect(only.stderr).toMatch(/^\(version 1, locale ID, \d+ characters\)\n$/);
+    expect((await cli(['templates', 'preview', key])).stdout).toBe('Halo Budi\n');
+    // --samples with the new variable only: merged over the latest version's (QA: they replaced them, "missing variable: customer_name").
+    const added = await cli(['templates', 'edit', key, '--channel', 'whatsapp', '--body', 'Hai {{ customer_name }}, tiket {{ ticket_number }}', '--samples', '{"ticket_number":"GGN-1"}']);
+    expect(added).toMatchObject({ code: 0, stderr: '(version 3, active: messages use it from now on)\n' });
+    expect(added.stdout).toMatch(/^Samples:\s+\{"customer_name":"Budi","ticket_number":"GGN-1"\}$/m);
+    expect((await cli(['templates', 'preview', key])).stdout).toBe('Hai Budi, tiket GGN-1\n');
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 

@@ -199,6 +199,26 @@ function staffRoleOf(text: string): commonv1.Role {
 /** The roles a staff member may have, as `--role` takes them. */
 const STAFF_ROLE_CHOICES = 'admin, manager, supervisor, noc, customer_service, technician, cs, tech';
 
+/**
+ * The stderr note after `staff create` (and `staff update --phone`) when the staff member's phone
+ * is also a customer's (QA: accepted silently, and then the customer's WhatsApp replies, STOP
+ * included, were handled as the staff member's: the gateway looks a reply's phone up among staff
+ * first and refuses an active staff member's STOP). The phone is looked up with its `+`
+ * (staff phones are E.164 digits), as the gateway does. Best effort: undefined when no customer
+ * has the phone, or when the look-up fails (e.g. a key whose role may not read customers).
+ */
+export async function sharedPhoneNote(customer: customerv1.CustomerServiceClient, staff: customerv1.Staff | undefined): Promise<string | undefined> {
+  if (!staff?.phone) return undefined;
+  const phone = staff.phone.startsWith('+') ? staff.phone : `+${staff.phone}`;
+  const c = await callUnary(customer, 'getCustomer', { id: '', phone, includeOptOuts: false }).then((r) => r.customer, () => undefined);
+  return c ? sharedPhoneText(staff, c) : undefined;
+}
+
+/** The text of sharedPhoneNote. */
+export function sharedPhoneText(staff: Pick<customerv1.Staff, 'name' | 'phone'>, c: Pick<customerv1.Customer, 'name' | 'id'>): string {
+  return `note: ${staff.phone} is also customer ${c.name || c.id}'s number: while staff ${staff.name} is active, WhatsApp replies from it are handled as theirs, not the customer's (a STOP is refused)`;
+}
+
 const createStaff: CommandSpec = {
   name: 'create',
   summary: 'add a staff member',
@@ -216,7 +236,8 @@ const createStaff: CommandSpec = {
       role: staffRoleOf(args.required('role')),
       workZones: args.list('zone'),
     });
-    return { json: customerv1.CreateStaffResponse.toJSON(res), text: staffRecord(res.staff) };
+    const note = args.flag('json') ? undefined : await sharedPhoneNote(clients.customer, res.staff);
+    return { json: customerv1.CreateStaffResponse.toJSON(res), text: staffRecord(res.staff), ...(note ? { note } : {}) };
   },
 };
 
@@ -303,7 +324,9 @@ const updateStaff: CommandSpec = {
     }
     if (paths.length === 0) throw new UsageError('nothing to change: give --name, --phone, --role, --zone / --all-zones or --active');
     const res = await callUnary(clients.customer, 'updateStaff', { staff, updateMask: paths });
-    return { json: customerv1.UpdateStaffResponse.toJSON(res), text: staffRecord(res.staff) };
+    // A new phone: its replies are now the staff member's.
+    const note = args.flag('json') || !paths.includes('phone') ? undefined : await sharedPhoneNote(clients.customer, res.staff);
+    return { json: customerv1.UpdateStaffResponse.toJSON(res), text: staffRecord(res.staff), ...(note ? { note } : {}) };
   },
 };
 

@@ -232,52 +232,76 @@ const notify: CommandSpec = {
   },
 };
 
+/** What a cost of a provider whose cost per message is not configured (`*_COST_RUPIAH`, 0) shows. */
+const COST_NOT_SET = 'not set';
+
+/**
+ * The text of `deliveries stats`. `providers` (ListProviders, undefined when it failed) tells
+ * which providers have no cost per message configured (`*_COST_RUPIAH` unset: 0, and GetStats
+ * carries only the rupiah spent): their COST is `not set` (QA: `Rp 0` / blank read as free),
+ * and when one of them was tried in the window the Cost line says the total counts only the
+ * providers with a configured cost.
+ */
+export function statsText(res: gatewayv1.GetStatsResponse, providers?: gatewayv1.ListProvidersResponse): string {
+  const unpriced = new Set(providers?.providers.filter((p) => p.costPerMessageRupiah === '0' || p.costPerMessageRupiah === '').map((p) => p.provider) ?? []);
+  const isUnpriced = (p: gatewayv1.ProviderStats) => unpriced.has(p.provider) && (p.costRupiah === '0' || p.costRupiah === '');
+  const unpricedUsed = res.byProvider.filter((p) => unpriced.has(p.provider)).map((p) => providerLabel(p.provider));
+  const cost = (formatRupiah(res.costRupiah) || 'Rp 0') + (unpricedUsed.length ? ` (counts only providers with a configured cost; ${COST_NOT_SET}: ${unpricedUsed.join(', ')})` : '');
+  let text = formatRecord([
+    ['Since', formatTime(res.since)],
+    ['Total', String(res.total)],
+    ['Success rate', `${formatNumber(res.successRatePercent)}%`],
+    ['Failovers', String(res.failovers)],
+    ['Cost', cost],
+    ['Mean time to send', `${formatNumber(res.meanTimeToSendMs, 0)} ms`],
+  ]);
+  text += '\n' + formatTable(
+    [{ header: 'STATUS' }, { header: 'COUNT', align: 'right' }],
+    res.byStatus.map((s) => [statusLabel(s.status), String(s.count)]),
+  );
+  text += '\n' + formatTable(
+    [
+      { header: 'PROVIDER' },
+      { header: 'ATTEMPTS', align: 'right' },
+      { header: 'ACCEPTED', align: 'right' },
+      { header: 'FAILED', align: 'right' },
+      { header: 'SUCCESS %', align: 'right' },
+      { header: 'MEAN MS', align: 'right' },
+      { header: 'COST', align: 'right' },
+    ],
+    res.byProvider.map((p) => [
+      providerLabel(p.provider),
+      String(p.attempts),
+      String(p.accepted),
+      String(p.failed),
+      formatNumber(p.successRatePercent),
+      formatNumber(p.meanLatencyMs, 0),
+      isUnpriced(p) ? COST_NOT_SET : formatRupiah(p.costRupiah) || 'Rp 0',
+    ]),
+  );
+  return text;
+}
+
 const stats: CommandSpec = {
   name: 'stats',
   summary: 'delivery counts, success rate, failovers and cost by provider',
   service: 'gateway',
   options: { since: { type: 'string', valueName: 'time', description: 'window start: ISO 8601 or a span ago (default 7d, as GetStats)' } },
   async run({ args, clients, now }) {
-    const res = await callUnary(clients.gateway, 'getStats', { since: parseTime('since', args.string('since') ?? '7d', now) });
-    let text = formatRecord([
-      ['Since', formatTime(res.since)],
-      ['Total', String(res.total)],
-      ['Success rate', `${formatNumber(res.successRatePercent)}%`],
-      ['Failovers', String(res.failovers)],
-      ['Cost', formatRupiah(res.costRupiah) || 'Rp 0'],
-      ['Mean time to send', `${formatNumber(res.meanTimeToSendMs, 0)} ms`],
+    const since = parseTime('since', args.string('since') ?? '7d', now);
+    // The providers' configured costs (best effort: without them the costs show as they are).
+    const [res, providers] = await Promise.all([
+      callUnary(clients.gateway, 'getStats', { since }),
+      args.flag('json') ? Promise.resolve(undefined) : callUnary(clients.gateway, 'listProviders', {}).catch(() => undefined),
     ]);
-    text += '\n' + formatTable(
-      [{ header: 'STATUS' }, { header: 'COUNT', align: 'right' }],
-      res.byStatus.map((s) => [statusLabel(s.status), String(s.count)]),
-    );
-    text += '\n' + formatTable(
-      [
-        { header: 'PROVIDER' },
-        { header: 'ATTEMPTS', align: 'right' },
-        { header: 'ACCEPTED', align: 'right' },
-        { header: 'FAILED', align: 'right' },
-        { header: 'SUCCESS %', align: 'right' },
-        { header: 'MEAN MS', align: 'right' },
-        { header: 'COST', align: 'right' },
-      ],
-      res.byProvider.map((p) => [
-        providerLabel(p.provider),
-        String(p.attempts),
-        String(p.accepted),
-        String(p.failed),
-        formatNumber(p.successRatePercent),
-        formatNumber(p.meanLatencyMs, 0),
-        formatRupiah(p.costRupiah),
-      ]),
-    );
-    return { json: gatewayv1.GetStatsResponse.toJSON(res), text };
+    return { json: gatewayv1.GetStatsResponse.toJSON(res), text: statsText(res, providers) };
   },
 };
 
 /**
  * The table of `deliveries providers`. A provider with no recent calls has no success rate or
- * latency (the response's 0 would read as "always fails, instantly"): `-` there.
+ * latency (the response's 0 would read as "always fails, instantly"): `-` there. A provider
+ * with no cost per message configured (`*_COST_RUPIAH` unset: 0) shows `not set` as its COST/MSG.
  */
 export function providerTable(res: gatewayv1.ListProvidersResponse): string {
   return formatTable(
@@ -306,7 +330,7 @@ export function providerTable(res: gatewayv1.ListProvidersResponse): string {
         called ? formatNumber(p.latencyP50Ms, 0) : '-',
         called ? formatNumber(p.latencyP99Ms, 0) : '-',
         String(p.recentCalls),
-        formatRupiah(p.costPerMessageRupiah),
+        formatRupiah(p.costPerMessageRupiah) || COST_NOT_SET,
         p.lastError,
       ];
     }),

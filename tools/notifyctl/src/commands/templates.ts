@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, templatev1 } from '@notify/proto';
 import { UsageError, enumLabel, parseIntFlag, parseJsonObject, parseVariables, type OptionSpec, type ParsedArgs } from '../args';
+import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
+import { callFailureOf } from '../errors';
 import { PAGE_OPTIONS, actorLabel, channelLabel, channelOf, formatTime, localeLabel, localeOf, nextPageHint, pageRequest } from '../format';
 import { formatRecord, formatTable } from '../table';
 
@@ -26,6 +29,66 @@ function requiredChannel(args: ParsedArgs): number {
   const c = channelOf(args);
   if (c === 0) throw new UsageError('missing required flag --channel');
   return c;
+}
+
+/** `--channel` of `render` / `preview`: optional there (templateChannel). */
+const OPTIONAL_CHANNEL: OptionSpec = {
+  type: 'string',
+  valueName: 'whatsapp|sms',
+  description: 'the template channel (default: the key\'s only channel; WhatsApp when it has both)',
+};
+
+/**
+ * The channel to render `key` on when `--channel` is not given (QA: it was required even for a
+ * key with a WhatsApp version only): the only channel the key has a version on (in any locale),
+ * or WhatsApp, the primary channel, when it has both — with a note saying so. `channels` are
+ * those of the key's templates (ListTemplates). A key with none is `error: NOT_FOUND` (exit 1).
+ */
+export function defaultChannel(key: string, channels: readonly commonv1.Channel[]): { channel: commonv1.Channel; note?: string } {
+  const distinct = [...new Set(channels)].filter((c) => c !== commonv1.Channel.CHANNEL_UNSPECIFIED).sort((a, b) => a - b);
+  if (distinct.length === 0) {
+    const message = `template ${key} not found (no version on any channel)`;
+    throw Object.assign(new Error(message), { code: grpc.status.NOT_FOUND, details: message });
+  }
+  if (distinct.length === 1) return { channel: distinct[0]! };
+  const channel = distinct.includes(commonv1.Channel.CHANNEL_WHATSAPP) ? commonv1.Channel.CHANNEL_WHATSAPP : distinct[0]!;
+  const others = distinct.filter((c) => c !== channel).map((c) => channelLabel(c).toLowerCase());
+  return { channel, note: `note: ${key} has ${distinct.map(channelLabel).join(' and ')} versions: rendered the ${channelLabel(channel)} one (--channel ${others.join(' / ')} for the other)` };
+}
+
+/** The channel of `render` / `preview`: `--channel`, else defaultChannel of the key's templates. */
+async function templateChannel(args: ParsedArgs, clients: Clients, key: string): Promise<{ channel: commonv1.Channel; note?: string }> {
+  const given = channelOf(args);
+  if (given !== commonv1.Channel.CHANNEL_UNSPECIFIED) return { channel: given };
+  // Keys starting with `key`, ordered by key: the key itself comes first.
+  const res = await callUnary(clients.template, 'listTemplates', {
+    keyPrefix: key,
+    channel: commonv1.Channel.CHANNEL_UNSPECIFIED,
+    locale: commonv1.Locale.LOCALE_UNSPECIFIED,
+    page: { pageSize: 500, pageToken: '' },
+  });
+  return defaultChannel(key, res.templates.filter((t) => t.key === key).map((t) => t.channel));
+}
+
+/**
+ * The samples `templates edit --samples` sends: the given ones merged over `latest` (the latest
+ * stored version's samples), so `--samples` needs only the variables the new text adds (QA: the
+ * given object replaced them all, and the service refused the edit for a missing old variable).
+ * A given key replaces that sample.
+ */
+export function mergeSamples(latest: Record<string, unknown> | undefined, given: Record<string, unknown>): Record<string, unknown> {
+  return { ...(latest ?? {}), ...given };
+}
+
+/** The latest stored version's samples of (key, channel, locale); undefined for a new template (NOT_FOUND). */
+async function latestSamples(clients: Clients, key: string, channel: commonv1.Channel, locale: commonv1.Locale): Promise<Record<string, unknown> | undefined> {
+  try {
+    const res = await callUnary(clients.template, 'listTemplateVersions', { key, channel, locale, page: { pageSize: 1, pageToken: '' } });
+    return res.versions[0]?.sampleVariables;
+  } catch (err) {
+    if (callFailureOf(err)?.status === 'NOT_FOUND') return undefined;
+    throw err;
+  }
 }
 
 /** The stderr line after a render: version, locale, length and SMS encoding / segments. */
@@ -117,19 +180,26 @@ const edit: CommandSpec = {
     body: { type: 'string', valueName: 'liquid', description: 'the new text (Liquid), e.g. "Halo {{ customer_name }}"' },
     'body-file': { type: 'string', valueName: 'path', description: 'read the new text from a file (one trailing newline dropped)' },
     description: { type: 'string', valueName: 'text', description: 'what it is for (default: the latest version\'s)' },
-    samples: { type: 'string', valueName: 'json', description: 'sample variables as a JSON object (default: the latest version\'s; a new variable needs one)' },
+    samples: { type: 'string', valueName: 'json', description: 'sample variables as a JSON object, merged over the latest version\'s (give only those the new text adds, or ones to change)' },
     inactive: { type: 'boolean', description: 'store the version without activating it (activate it later with templates activate)' },
   },
   async run({ args, clients }) {
-    const samples = args.string('samples');
+    const key = args.positional(0);
+    const channel = requiredChannel(args);
+    // UpsertTemplate requires a locale: the flag's default (id) is sent, as the other commands mean it.
+    const locale = localeOf(args) || commonv1.Locale.LOCALE_ID;
+    const body = bodyOf(args);
+    const samplesFlag = args.string('samples');
+    const given = samplesFlag === undefined ? undefined : parseJsonObject('samples', samplesFlag, '{"customer_name":"Budi"}');
+    // After the flags are checked (a usage error calls nothing): the latest version's samples to merge into.
+    const samples = given === undefined ? undefined : mergeSamples(await latestSamples(clients, key, channel, locale), given);
     const res = await callUnary(clients.template, 'upsertTemplate', {
-      key: args.positional(0),
-      channel: requiredChannel(args),
-      // UpsertTemplate requires a locale: the flag's default (id) is sent, as the other commands mean it.
-      locale: localeOf(args) || commonv1.Locale.LOCALE_ID,
-      body: bodyOf(args),
+      key,
+      channel,
+      locale,
+      body,
       description: args.string('description') ?? '',
-      sampleVariables: samples === undefined ? undefined : parseJsonObject('samples', samples, '{"customer_name":"Budi"}'),
+      sampleVariables: samples,
       keepActiveVersion: args.flag('inactive'),
     });
     const t = res.template;
@@ -185,20 +255,17 @@ const render: CommandSpec = {
   summary: 'render a stored template with variables (prints the message text)',
   service: 'template',
   positionals: [{ name: 'key', description: 'template key' }],
-  options: { ...ADDRESS, ...VARIABLES },
+  options: { ...ADDRESS, channel: OPTIONAL_CHANNEL, ...VARIABLES },
   examples: [
     'notifyctl templates render ticket.assigned.disturbance --channel sms --locale en \\',
     '  --var customer_name="John Doe" --var ticket_number=TKT-2024-001 --var technician_name="Jane Doe" --var technician_phone=254798765432',
   ],
   async run({ args, clients }) {
-    const res = await callUnary(clients.template, 'renderTemplate', {
-      key: args.positional(0),
-      channel: requiredChannel(args),
-      locale: localeOf(args),
-      variables: parseVariables(args.raw('var'), args.string('vars')),
-      version: version(args),
-    });
-    return { json: templatev1.RenderTemplateResponse.toJSON(res), text: `${res.text}\n`, note: renderNote(res) };
+    const key = args.positional(0);
+    const request = { key, locale: localeOf(args), variables: parseVariables(args.raw('var'), args.string('vars')), version: version(args) };
+    const { channel, note } = await templateChannel(args, clients, key);
+    const res = await callUnary(clients.template, 'renderTemplate', { ...request, channel });
+    return { json: templatev1.RenderTemplateResponse.toJSON(res), text: `${res.text}\n`, note: [note, renderNote(res)].filter(Boolean).join('\n') };
   },
 };
 
@@ -209,6 +276,7 @@ const preview: CommandSpec = {
   positionals: [{ name: 'key', description: 'template key' }],
   options: {
     ...ADDRESS,
+    channel: OPTIONAL_CHANNEL,
     ...VARIABLES,
     draft: { type: 'string', valueName: 'body', description: 'an unsaved Liquid body to render instead of the stored one' },
     'draft-file': { type: 'string', valueName: 'path', description: 'read the draft body from a file' },
@@ -224,15 +292,11 @@ const preview: CommandSpec = {
       }
     }
     const vars = parseVariables(args.raw('var'), args.string('vars'));
-    const res = await callUnary(clients.template, 'previewTemplate', {
-      key: args.positional(0),
-      channel: requiredChannel(args),
-      locale: localeOf(args),
-      version: version(args),
-      draftBody,
-      variables: Object.keys(vars).length ? vars : undefined,
-    });
-    return { json: templatev1.PreviewTemplateResponse.toJSON(res), text: `${res.text}\n`, note: renderNote(res) };
+    const key = args.positional(0);
+    const request = { key, locale: localeOf(args), version: version(args), draftBody, variables: Object.keys(vars).length ? vars : undefined };
+    const { channel, note } = await templateChannel(args, clients, key);
+    const res = await callUnary(clients.template, 'previewTemplate', { ...request, channel });
+    return { json: templatev1.PreviewTemplateResponse.toJSON(res), text: `${res.text}\n`, note: [note, renderNote(res)].filter(Boolean).join('\n') };
   },
 };
 
