@@ -33,3 +33,4 @@ export {
   type EncodedEvent,
   type EventPayload,
 } from './event-codec';
+export { EVENT_TEMPLATE_VARIABLES, TEMPLATE_KEY_EVENTS, TICKET_TEMPLATE_VARIABLES, eventTemplateVariables } from './template-variables';

@@ -1,3 +1,4 @@
+import { TEMPLATE_KEY_EVENTS } from '@notify/events';
 import { buildRoutingRule, DEFAULT_ROUTING_RULE_INPUTS, defaultRoutingRules, GROUP_AUDIENCES } from '../src/domain';
 
 /** Template keys seeded by the template service (services/template/src/seed) as of this commit. */
@@ -53,5 +54,20 @@ describe('default routing rules', () => {
     expect(() =>
       buildRoutingRule({ notificationType: 'sla.warning', ticketType: null, escalationLevel: null, audience: 'NOC_GROUP', channels: ['SMS'], templateKey: 'sla.warning', enabled: true, source: 'x' }),
     ).toThrow(/^channels: NOC_GROUP is a WhatsApp group audience/);
+  });
+});
+
+describe('default routing rules and the events that fill their templates (@notify/events TEMPLATE_KEY_EVENTS)', () => {
+  /** The event whose notification a rule's notification type is (the dotted names of default-routing-rules.ts). */
+  const EVENT_OF: Record<string, string> = {
+    'sla.warning': 'schedule.sla_warning', 'payment.reminder': 'schedule.payment_reminder', 'summary.daily': 'schedule.daily_summary',
+    'performance.weekly': 'schedule.weekly_performance', 'customer.registered': 'customer.registered', 'customer.activated': 'customer.activated',
+  };
+  const eventOf = (type: string): string | undefined => (type.startsWith('ticket.') ? type : EVENT_OF[type]);
+
+  it('every rule an event triggers names a template listed for that event, so the template service checks edits of it against what the event carries', () => {
+    const rules = defaultRoutingRules().filter((r) => eventOf(r.notificationType));
+    expect(rules.length).toBeGreaterThan(30);
+    for (const r of rules) expect([r.templateKey, TEMPLATE_KEY_EVENTS[r.templateKey] ?? []]).toEqual([r.templateKey, expect.arrayContaining([eventOf(r.notificationType)])]);
   });
 });

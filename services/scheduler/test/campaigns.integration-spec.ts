@@ -221,7 +221,7 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     const upsert = (body: string) =>
       callUnary(template.admin, 'upsertTemplate', {
         key: 'campaign.qa_notice', channel: commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID, body, description: 'QA',
-        sampleVariables: { customer_name: 'Budi', area: 'Karawang', eta: '2 jam' }, keepActiveVersion: false,
+        sampleVariables: { customer_name: 'Budi', area: 'Karawang', eta: '2 jam' }, keepActiveVersion: false, allowUnsuppliedVariables: false,
       });
     await upsert('Halo {{ customer_name }}, gangguan di {{ area }}.');
     const c = (

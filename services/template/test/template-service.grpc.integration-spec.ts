@@ -125,7 +125,7 @@ describe('errors', () => {
         body: 'Halo {{ name }}\nTiket {{ number ',
         description: '',
         sampleVariables: { name: 'Budi', number: 'X' },
-        keepActiveVersion: false,
+        keepActiveVersion: false, allowUnsuppliedVariables: false,
       }),
     );
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -153,7 +153,7 @@ describe('errors', () => {
     try {
       const denied = await failure(
         callUnary(tech, 'upsertTemplate', {
-          key: 'it.denied', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID, body: 'x', description: '', sampleVariables: {}, keepActiveVersion: false,
+          key: 'it.denied', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID, body: 'x', description: '', sampleVariables: {}, keepActiveVersion: false, allowUnsuppliedVariables: false,
         }),
       );
       expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
@@ -166,7 +166,7 @@ describe('errors', () => {
 describe('versions and rollback', () => {
   const ref = { key: 'it.rollback', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID };
   const upsert = (body: string, keepActiveVersion = false) =>
-    callUnary(client, 'upsertTemplate', { ...ref, body, description: `body ${body}`, sampleVariables: { name: 'Budi' }, keepActiveVersion });
+    callUnary(client, 'upsertTemplate', { ...ref, body, description: `body ${body}`, sampleVariables: { name: 'Budi' }, keepActiveVersion, allowUnsuppliedVariables: false });
   const render = () => callUnary(client, 'renderTemplate', { ...ref, variables: { name: 'Sari' }, version: 0 });
 
   it('new versions become active; ActivateTemplateVersion rolls back; history is newest first', async () => {
@@ -198,7 +198,7 @@ describe('versions and rollback', () => {
 describe('SMS encoding and segments', () => {
   const ref = { channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID };
   async function renderSms(key: string, body: string, text: string) {
-    await callUnary(client, 'upsertTemplate', { ...ref, key, body, description: '', sampleVariables: { t: text }, keepActiveVersion: false });
+    await callUnary(client, 'upsertTemplate', { ...ref, key, body, description: '', sampleVariables: { t: text }, keepActiveVersion: false, allowUnsuppliedVariables: false });
     return callUnary(client, 'renderTemplate', { ...ref, key, variables: { t: text }, version: 0 });
   }
 
@@ -256,7 +256,7 @@ describe('variable values cannot break the message', () => {
   it('strips control characters and neutralises WhatsApp markers in values, keeping the template\'s own *bold*', async () => {
     const ref = { key: 'it.injection', channel: Channel.CHANNEL_WHATSAPP, locale: Locale.LOCALE_ID };
     await callUnary(client, 'upsertTemplate', {
-      ...ref, body: '*Halo {{ name }}*\nStatus: {{ status }}', description: '', sampleVariables: { name: 'Budi', status: 'OK' }, keepActiveVersion: false,
+      ...ref, body: '*Halo {{ name }}*\nStatus: {{ status }}', description: '', sampleVariables: { name: 'Budi', status: 'OK' }, keepActiveVersion: false, allowUnsuppliedVariables: false,
     });
     const res = await callUnary(client, 'renderTemplate', {
       ...ref, variables: { name: '*Sari*_~\u0007\u202E', status: 'OPEN\n✅ Status: COMPLETED' }, version: 0,
@@ -341,7 +341,7 @@ describe('BatchRenderTemplates', () => {
 
   it('keeps the order of 1000 items with their own variables, reading each distinct template once (SMS en → id fallback shared)', async () => {
     await callUnary(client, 'upsertTemplate', {
-      key: 'it.batch.order', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID, body: 'No {{ n }} untuk {{ name }}', description: '', sampleVariables: { n: 0, name: 'x' }, keepActiveVersion: false,
+      key: 'it.batch.order', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID, body: 'No {{ n }} untuk {{ name }}', description: '', sampleVariables: { n: 0, name: 'x' }, keepActiveVersion: false, allowUnsuppliedVariables: false,
     });
     const refs = [
       { key: 'it.batch.order', channel: 'SMS', locale: 'id' },
@@ -372,7 +372,7 @@ describe('BatchRenderTemplates', () => {
 
   it('a new active version is used by the next call (nothing cached between calls)', async () => {
     const ref = { key: 'it.batch.fresh', channel: Channel.CHANNEL_SMS, locale: Locale.LOCALE_ID };
-    const upsert = (body: string) => callUnary(client, 'upsertTemplate', { ...ref, body, description: '', sampleVariables: {}, keepActiveVersion: false });
+    const upsert = (body: string) => callUnary(client, 'upsertTemplate', { ...ref, body, description: '', sampleVariables: {}, keepActiveVersion: false, allowUnsuppliedVariables: false });
     const render = async () => (await callUnary(client, 'batchRenderTemplates', { items: [{ ...ref, variables: {}, version: 0 }] })).results[0]?.outcome;
     await upsert('satu');
     expect(await render()).toMatchObject({ $case: 'rendered', value: { text: 'satu', version: 1 } });

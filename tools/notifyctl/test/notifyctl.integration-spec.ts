@@ -580,6 +580,16 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(added).toMatchObject({ code: 0, stderr: '(version 3, active: messages use it from now on)\n' });
     expect(added.stdout).toMatch(/^Samples:\s+\{"customer_name":"Budi","ticket_number":"GGN-1"\}$/m);
     expect((await cli(['templates', 'preview', key])).stdout).toBe('Hai Budi, tiket GGN-1\n');
+    // A template the ticket events render may not need a variable they do not carry (QA: such an
+    // edit was stored and every customer was then left out of "TIKET GANGGUAN DITERIMA"), unless asked.
+    const unsupplied = ['templates', 'edit', 'ticket.created.disturbance', '--channel', 'whatsapp', '--body', 'Tiket {{ ticket_number }}. CS: {{ cs_phone }}', '--samples', '{"cs_phone":"0267-123456"}'];
+    const refused = await cli(unsupplied);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toMatch(/^error: INVALID_ARGUMENT: body: uses \{\{ cs_phone \}\}, which the events rendering ticket\.created\.disturbance \(ticket\.created\) do not carry/);
+    expect((await cli(['templates', 'versions', 'ticket.created.disturbance', '--channel', 'whatsapp'])).stdout.split('\n').filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(1);
+    const forced = await cli([...unsupplied, '--allow-unsupplied-variables', '--inactive']);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/^Version:\s+2\b/m);
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 

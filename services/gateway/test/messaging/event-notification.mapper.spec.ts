@@ -1,7 +1,7 @@
 // The gateway's event → notification mapping: the variables the templates get (a ticket's
 // title + description line as one readable line, ticket links only with a portal) and the
 // events that make no notification (a customer's reactivation).
-import { decodeEvent, encodeEvent } from '@notify/events';
+import { EVENT_TEMPLATE_VARIABLES, decodeEvent, encodeEvent } from '@notify/events';
 import { commonv1, customerv1, schedulerv1, ticketv1 } from '@notify/proto';
 import type { RecipientDirectory } from '../../src/application';
 import { notificationForEvent } from '../../src/transport/messaging/event-notification.mapper';
@@ -117,5 +117,55 @@ describe('the daily summary (seed Template 3: the day\'s tickets by status under
       ],
       overdue_more: 22,
     });
+  });
+});
+
+describe('the variables each event carries (@notify/events EVENT_TEMPLATE_VARIABLES, which the template service checks edits against)', () => {
+  const full = ticketv1.Ticket.fromPartial({
+    id: '00000000-0000-4000-8000-0000000000bb', number: 'GGN-20261206-0009', type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE,
+    status: ticketv1.TicketStatus.TICKET_STATUS_COMPLETED, priority: commonv1.Priority.PRIORITY_HIGH, customerId: 'c-1', technicianId: 'tech-1',
+    title: 'Internet mati', description: 'Lampu LOS merah', address: 'Jl. Mawar 1', workZone: 'karawang', createdAt: now, updatedAt: now,
+    slaDueAt: now, startedAt: now, completedAt: new Date(now.getTime() + 3_600_000), cancelledAt: now, completionNotes: 'Kabel diganti', version: 4,
+  });
+  const withStaff: RecipientDirectory = { ...directory, staff: async (id) => ({ id, name: 'Lutfi Hakim', phone: '6281200000001' }) };
+  const facts = { ticketPortalUrl: 'https://portal.isp.id/t', supportPhone: '6282100000000', systemName: 'NOTIFY' };
+  const decoded = <K extends Parameters<typeof encodeEvent>[0]>(key: K, payload: Parameters<typeof encodeEvent<K>>[1]) => {
+    const e = encodeEvent(key, payload, '');
+    return decodeEvent(e.subject, e.data);
+  };
+  const base = { eventId: '00000000-0000-4000-8000-0000000000e1', occurredAt: now };
+  const customer = { id: 'c-1', name: 'Rina Wijaya', phone: '6282291921583', workZone: 'karawang', packageName: 'Home 30 Mbps', address: 'Jl. Mawar 1', createdAt: now, updatedAt: now };
+  const samples: Array<[keyof typeof EVENT_TEMPLATE_VARIABLES, ReturnType<typeof decodeEvent>]> = [
+    ...(['created', 'assigned', 'started', 'completed', 'cancelled', 'escalated'] as const).map((n) => [
+      `ticket.${n}`,
+      decoded(`ticket.${n}`, ticketv1.TicketEvent.fromPartial({ ...base, type: ticketv1.TicketEventType[`TICKET_EVENT_TYPE_${n.toUpperCase()}` as 'TICKET_EVENT_TYPE_CREATED'], ticket: full, reason: 'r' })),
+    ] as [keyof typeof EVENT_TEMPLATE_VARIABLES, ReturnType<typeof decodeEvent>]),
+    ['schedule.sla_warning', decoded('schedule.sla_warning', schedulerv1.SlaWarningEvent.fromPartial({ ...base, ticket: full, thresholdMinutes: 60, remainingMinutes: 42 }))],
+    ['schedule.payment_reminder', decoded('schedule.payment_reminder', schedulerv1.PaymentReminderEvent.fromPartial({
+      ...base, invoice: { id: 'inv-1', number: 'INV-1', amountRupiah: '150000', dueDate: '2026-12-13' }, customer, daysUntilDue: 7,
+    }))],
+    ['schedule.daily_summary', decoded('schedule.daily_summary', schedulerv1.DailySummaryEvent.fromPartial({ ...base, date: '2026-12-06', stats: { total: 1, counts: [] } }))],
+    ['schedule.weekly_performance', decoded('schedule.weekly_performance', schedulerv1.WeeklyPerformanceEvent.fromPartial({
+      ...base, technicianId: 'tech-1', weekStart: '2026-11-30', weekEnd: '2026-12-06', stats: { technicianId: 'tech-1', completed: 3 }, rank: 1, rankedCount: 4,
+    }))],
+    ...(['registered', 'activated'] as const).map((n) => [
+      `customer.${n}`,
+      decoded(`customer.${n}`, customerv1.CustomerEvent.fromPartial({
+        ...base, type: n === 'registered' ? customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_REGISTERED : customerv1.CustomerEventType.CUSTOMER_EVENT_TYPE_ACTIVATED,
+        customer: { ...customer, wantsInstallation: true }, previousStatus: customerv1.CustomerStatus.CUSTOMER_STATUS_PENDING,
+      })),
+    ] as [keyof typeof EVENT_TEMPLATE_VARIABLES, ReturnType<typeof decodeEvent>]),
+  ];
+
+  it.each(samples)('%s: exactly the variables listed (a fully filled event)', async (key, evt) => {
+    const req = await notificationForEvent(evt, withStaff, facts);
+    // As its recipients get them: the summaries go to staff only, the rest may reach the customer.
+    const kind = key === 'schedule.daily_summary' || key === 'schedule.weekly_performance' ? 'STAFF' : 'CUSTOMER';
+    const perRecipient = req!.recipientVariables?.({ kind, id: 'c-1', name: 'Rina', channel: 'WHATSAPP', address: '6282291921583', locale: 'ID', quietHours: null, templateKey: '', audience: kind }) ?? {};
+    expect(Object.keys({ ...req!.variables, ...perRecipient }).sort()).toEqual([...EVENT_TEMPLATE_VARIABLES[key]!].sort());
+  });
+
+  it('every event the gateway turns into a notification from its own variables is listed', () => {
+    expect(samples.map(([k]) => k).sort()).toEqual(Object.keys(EVENT_TEMPLATE_VARIABLES).sort());
   });
 });

@@ -9,7 +9,8 @@ import { PreviewTemplate } from './preview-template.use-case';
 import { RenderTemplate } from './render-template.use-case';
 import { TemplateRenderer, TemplateRendererOptions } from './rendering/template-renderer';
 import { SeedDefaultTemplates } from './seed-default-templates.use-case';
-import { UpsertTemplate } from './upsert-template.use-case';
+import { eventSuppliedVariables } from './supplied-variables';
+import { UpsertTemplate, type SuppliedVariables } from './upsert-template.use-case';
 
 /** Every use case of the template service, sharing one renderer (and its compiled-template cache). */
 export interface TemplateUseCases {
@@ -28,11 +29,12 @@ export interface TemplateUseCases {
 /** Builds the use cases over a repository (the composition root calls this once). */
 export function createTemplateUseCases(
   repository: TemplateRepository,
-  options: { clock?: Clock; renderer?: TemplateRendererOptions } = {},
+  options: { clock?: Clock; renderer?: TemplateRendererOptions; supplied?: SuppliedVariables } = {},
 ): TemplateUseCases {
   const clock = options.clock ?? systemClock;
   const renderer = new TemplateRenderer(options.renderer);
-  const upsertTemplate = new UpsertTemplate(repository, renderer, clock);
+  // An edit of a template the events render is checked against the variables they carry.
+  const upsertTemplate = new UpsertTemplate(repository, renderer, clock, options.supplied ?? eventSuppliedVariables);
   return {
     renderer,
     upsertTemplate,

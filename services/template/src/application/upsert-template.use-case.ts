@@ -1,4 +1,6 @@
+import { ValidationError } from '@notify/errors';
 import { TemplateRef, parseTemplateRef } from '../domain/template-ref';
+import type { TemplateVariables } from '../domain/template-variables';
 import {
   TemplateHead,
   TemplateVersion,
@@ -9,7 +11,7 @@ import {
 } from '../domain/template-version';
 import { Clock, systemClock } from './ports/clock';
 import { TemplateRepository } from './ports/template.repository';
-import { TemplateRenderer } from './rendering/template-renderer';
+import { CompiledTemplate, MissingVariablesError, TemplateRenderer } from './rendering/template-renderer';
 
 export interface UpsertTemplateInput {
   readonly key: string;
@@ -26,7 +28,15 @@ export interface UpsertTemplateInput {
   readonly activate?: boolean;
   /** Who makes the change (recorded as created_by / activated_by). */
   readonly actor: string;
+  /** Store a body that uses variables the key's events do not carry (see {@link SuppliedVariables}). */
+  readonly allowUnsuppliedVariables?: boolean;
 }
+
+/**
+ * The variables the notifications rendering `key` carry and the events they come from, or
+ * undefined when no event renders the key (API-sent templates: the caller gives the variables).
+ */
+export type SuppliedVariables = (key: string) => { readonly events: readonly string[]; readonly variables: ReadonlySet<string> } | undefined;
 
 export interface UpsertTemplateResult {
   /** The new version, or the latest one when it already had this exact content. */
@@ -45,7 +55,11 @@ export interface UpsertTemplateResult {
  * segments), `channel`, `locale`, `body` (non-blank, at most 16 000 characters, parses as
  * Liquid: TemplateSyntaxError with line and column; unknown filters and tags are parse
  * errors), `description`, `created_by`, `sample_variables` (a JSON-like object with which
- * the body renders: MissingVariablesError lists every missing name). Empty sample variables
+ * the body renders: MissingVariablesError lists every missing name), and for a key the events
+ * render (`supplied`) that the body uses only variables they carry: a ValidationError on `body`
+ * naming the others, the events and the variables there are, unless `allowUnsuppliedVariables`
+ * (QA: an edit using `{{ cs_phone }}` was stored and every customer was then left out of the
+ * ticket's message, silently). Empty sample variables
  * (absent or `{}`) or an empty description on a template that has versions take the latest
  * version's: an edit of the text alone sends the body only (a new variable still needs a sample).
  *
@@ -59,6 +73,7 @@ export class UpsertTemplate {
     private readonly repository: TemplateRepository,
     private readonly renderer: TemplateRenderer,
     private readonly clock: Clock = systemClock,
+    private readonly supplied: SuppliedVariables = () => undefined,
   ) {}
 
   async execute(input: UpsertTemplateInput): Promise<UpsertTemplateResult> {
@@ -75,6 +90,7 @@ export class UpsertTemplate {
     });
     const compiled = this.renderer.compile(ref, draft.body);
     this.renderer.renderCompiled(ref, compiled, draft.sampleVariables, 'sample_variables');
+    if (!input.allowUnsuppliedVariables) this.checkSupplied(ref, compiled, draft.sampleVariables);
 
     const now = this.clock.now();
     if (head) {
@@ -88,6 +104,34 @@ export class UpsertTemplate {
     const planned = planNewVersion(ref, head, draft, now, input.activate ?? false);
     await this.repository.appendVersion(planned.version, planned.head);
     return { version: planned.version, head: planned.head, created: true, variables: compiled.variables };
+  }
+
+  /**
+   * Refuses a body that needs variables the events rendering the key do not carry (see the class
+   * comment): rendered with the samples of the variables they carry only, as an event would fill
+   * it, it must not miss any. A variable only used where the events' values leave it out
+   * (`{% if rating %}…{{ rating }}…{% endif %}`) does not stop it.
+   */
+  private checkSupplied(ref: TemplateRef, compiled: CompiledTemplate, samples: TemplateVariables): void {
+    const supplied = this.supplied(ref.key);
+    if (!supplied) return;
+    const unknown = compiled.variables.filter((v) => !supplied.variables.has(v));
+    if (unknown.length === 0) return;
+    const asAnEvent = Object.fromEntries(Object.entries(samples).filter(([k]) => supplied.variables.has(k))) as TemplateVariables;
+    try {
+      this.renderer.renderCompiled(ref, compiled, asAnEvent, 'body');
+      return;
+    } catch (err) {
+      if (!(err instanceof MissingVariablesError)) throw err;
+    }
+    const key = ref.key;
+    const names = unknown.map((v) => `{{ ${v} }}`).join(', ');
+    throw new ValidationError(
+      'body',
+      `uses ${names}, which the events rendering ${key} (${supplied.events.join(', ')}) do not carry: those messages could not be rendered ` +
+        `and their recipients would be left out. Variables they carry: ${[...supplied.variables].sort().join(', ')}. ` +
+        'To store it anyway (a Notify caller passes it), set allow_unsupplied_variables',
+    );
   }
 }
 

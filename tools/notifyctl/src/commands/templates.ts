@@ -182,6 +182,10 @@ const edit: CommandSpec = {
     description: { type: 'string', valueName: 'text', description: 'what it is for (default: the latest version\'s)' },
     samples: { type: 'string', valueName: 'json', description: 'sample variables as a JSON object, merged over the latest version\'s (give only those the new text adds, or ones to change)' },
     inactive: { type: 'boolean', description: 'store the version without activating it (activate it later with templates activate)' },
+    'allow-unsupplied-variables': {
+      type: 'boolean',
+      description: 'store a text that uses variables the events rendering this template do not carry (only for messages sent with notify --var)',
+    },
   },
   async run({ args, clients }) {
     const key = args.positional(0);
@@ -201,6 +205,7 @@ const edit: CommandSpec = {
       description: args.string('description') ?? '',
       sampleVariables: samples,
       keepActiveVersion: args.flag('inactive'),
+      allowUnsuppliedVariables: args.flag('allow-unsupplied-variables'),
     });
     const t = res.template;
     const note = t ? `(version ${t.version}${t.active ? ', active: messages use it from now on' : ', not active: templates activate ' + t.key + ' --version ' + t.version + ' to use it'})` : undefined;

@@ -49,6 +49,7 @@ export function createTemplateServiceHandler(useCases: TemplateUseCases): templa
         sampleVariables: req.sampleVariables ?? {},
         activate: !req.keepActiveVersion,
         actor: actorOf(ctx.principal),
+        allowUnsuppliedVariables: req.allowUnsuppliedVariables,
       });
       return { template: templateToProto(result.version, result.head, result.variables) };
     }),

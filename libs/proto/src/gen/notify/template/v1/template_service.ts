@@ -51,6 +51,15 @@ export interface UpsertTemplateRequest {
     | undefined;
   /** true: store the version without activating it (default: the new version is active). */
   keepActiveVersion: boolean;
+  /**
+   * A template the events render (ticket lifecycle, job offers, SLA warnings, escalations,
+   * reminders, summaries, registration: @notify/events TEMPLATE_KEY_EVENTS) may use only the
+   * variables those events carry (EVENT_TEMPLATE_VARIABLES) or its default's samples: a body using
+   * another is INVALID_ARGUMENT naming it and the variables there are, since those messages could
+   * never render (their recipients would be left out). true: store it anyway (a Notify caller
+   * who passes that variable).
+   */
+  allowUnsuppliedVariables: boolean;
 }
 
 export interface UpsertTemplateResponse {
@@ -264,6 +273,7 @@ function createBaseUpsertTemplateRequest(): UpsertTemplateRequest {
     description: "",
     sampleVariables: undefined,
     keepActiveVersion: false,
+    allowUnsuppliedVariables: false,
   };
 }
 
@@ -289,6 +299,9 @@ export const UpsertTemplateRequest: MessageFns<UpsertTemplateRequest> = {
     }
     if (message.keepActiveVersion !== false) {
       writer.uint32(56).bool(message.keepActiveVersion);
+    }
+    if (message.allowUnsuppliedVariables !== false) {
+      writer.uint32(64).bool(message.allowUnsuppliedVariables);
     }
     return writer;
   },
@@ -362,6 +375,14 @@ export const UpsertTemplateRequest: MessageFns<UpsertTemplateRequest> = {
             message.keepActiveVersion = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.allowUnsuppliedVariables = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -391,6 +412,11 @@ export const UpsertTemplateRequest: MessageFns<UpsertTemplateRequest> = {
         : isSet(object.keep_active_version)
         ? globalThis.Boolean(object.keep_active_version)
         : false,
+      allowUnsuppliedVariables: isSet(object.allowUnsuppliedVariables)
+        ? globalThis.Boolean(object.allowUnsuppliedVariables)
+        : isSet(object.allow_unsupplied_variables)
+        ? globalThis.Boolean(object.allow_unsupplied_variables)
+        : false,
     };
   },
 
@@ -417,6 +443,9 @@ export const UpsertTemplateRequest: MessageFns<UpsertTemplateRequest> = {
     if (message.keepActiveVersion !== false) {
       obj.keepActiveVersion = message.keepActiveVersion;
     }
+    if (message.allowUnsuppliedVariables !== false) {
+      obj.allowUnsuppliedVariables = message.allowUnsuppliedVariables;
+    }
     return obj;
   },
 
@@ -432,6 +461,7 @@ export const UpsertTemplateRequest: MessageFns<UpsertTemplateRequest> = {
     message.description = object.description ?? "";
     message.sampleVariables = object.sampleVariables ?? undefined;
     message.keepActiveVersion = object.keepActiveVersion ?? false;
+    message.allowUnsuppliedVariables = object.allowUnsuppliedVariables ?? false;
     return message;
   },
 };
@@ -2302,7 +2332,9 @@ export const TemplateServiceService = {
    * active unless keep_active_version.
    * Roles: admin, manager, service.
    * Errors: INVALID_ARGUMENT (bad key, channel / locale UNSPECIFIED, empty body, body
-   * that does not parse: the message gives line and column).
+   * that does not parse: the message gives line and column; sample variables missing; a
+   * template the events render using a variable they do not carry, see
+   * allow_unsupplied_variables).
    */
   upsertTemplate: {
     path: "/notify.template.v1.TemplateService/UpsertTemplate" as const,
@@ -2444,7 +2476,9 @@ export interface TemplateServiceServer extends UntypedServiceImplementation {
    * active unless keep_active_version.
    * Roles: admin, manager, service.
    * Errors: INVALID_ARGUMENT (bad key, channel / locale UNSPECIFIED, empty body, body
-   * that does not parse: the message gives line and column).
+   * that does not parse: the message gives line and column; sample variables missing; a
+   * template the events render using a variable they do not carry, see
+   * allow_unsupplied_variables).
    */
   upsertTemplate: handleUnaryCall<UpsertTemplateRequest, UpsertTemplateResponse>;
   /**
@@ -2508,7 +2542,9 @@ export interface TemplateServiceClient extends Client {
    * active unless keep_active_version.
    * Roles: admin, manager, service.
    * Errors: INVALID_ARGUMENT (bad key, channel / locale UNSPECIFIED, empty body, body
-   * that does not parse: the message gives line and column).
+   * that does not parse: the message gives line and column; sample variables missing; a
+   * template the events render using a variable they do not carry, see
+   * allow_unsupplied_variables).
    */
   upsertTemplate(
     request: UpsertTemplateRequest,
