@@ -294,6 +294,10 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
       await refused(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({
         deliveryId: randomUUID(), actor: commonv1.Actor.fromPartial({ kind: 99 as commonv1.ActorKind }),
       })), 'actor.kind');
+      // A delivery id that is no UUID is the caller's mistake, not an unknown delivery (QA: `retry abc` said NOT_FOUND).
+      await refused(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({ deliveryId: 'abc' })), 'delivery_id');
+      await refused(callUnary(stack.gatewayClient, 'getDelivery', gatewayv1.GetDeliveryRequest.fromPartial({ deliveryId: 'abc' })), 'delivery_id');
+      await expect(callUnary(stack.gatewayClient, 'getDelivery', gatewayv1.GetDeliveryRequest.fromPartial({ deliveryId: randomUUID() }))).rejects.toBeInstanceOf(NotFoundError);
     });
   });
 

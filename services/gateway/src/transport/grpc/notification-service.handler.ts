@@ -481,7 +481,8 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
 
     getDelivery: unary(async (req: gatewayv1.GetDeliveryRequest) => {
       if (!req.deliveryId) throw new ValidationError('delivery_id', 'is required');
-      const d = await store.delivery(req.deliveryId);
+      // An id that is no UUID is a mistake of the caller's (QA: `retry abc` said NOT_FOUND).
+      const d = await store.delivery(optionalId(req.deliveryId, 'delivery_id'));
       if (!d) throw new NotFoundError('delivery', req.deliveryId);
       return { delivery: deliveryToProto(d, { attempts: await store.attempts(d.id) }) };
     }),
@@ -538,7 +539,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
     retryDelivery: unary(async (req: gatewayv1.RetryDeliveryRequest) => {
       if (!req.deliveryId) throw new ValidationError('delivery_id', 'is required');
       checkActor(req.actor);
-      const d = await store.redrive(req.deliveryId, clock());
+      const d = await store.redrive(optionalId(req.deliveryId, 'delivery_id'), clock());
       const attempts = (await store.attempts(d.id)).filter((a) => a.number <= d.attemptCount);
       return { delivery: deliveryToProto(d, { attempts }) };
     }),

@@ -199,7 +199,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       } catch (err) {
         if (!(err instanceof ZodError)) throw err;
         count(provider, kind, 'malformed');
-        const problems = err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+        // A field the body lacks says so (zod's own words for it are "Invalid input").
+        const problems = err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.path.length > 0 && valueAt(req.body, i.path) === undefined ? 'required' : i.message}`);
         logger.warn({ provider, kind, problems }, 'webhook rejected: malformed body');
         return reply.code(400).send({ error: 'malformed', problems });
       }
@@ -271,4 +272,14 @@ function bodyProblem(err: FastifyError, status: number): [number, string, string
       // unreadable request.
       return [status, 'malformed', err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? '(body): is not valid JSON' : `(body): cannot be read${err.code ? ` (${err.code})` : ''}`];
   }
+}
+
+/** The value at `path` in a parsed body (undefined when any step is missing or not an object). */
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = body;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
 }

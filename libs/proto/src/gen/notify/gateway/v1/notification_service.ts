@@ -2737,7 +2737,7 @@ export const NotificationServiceService = {
   /**
    * One delivery with all its attempts.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (empty id, or not a UUID), NOT_FOUND.
    */
   getDelivery: {
     path: "/notify.gateway.v1.NotificationService/GetDelivery" as const,
@@ -2772,7 +2772,7 @@ export const NotificationServiceService = {
    * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
    * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (empty id; an actor kind or role the enum does not have),
+   * Errors: INVALID_ARGUMENT (empty id, or not a UUID; an actor kind or role the enum does not have),
    * NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
    */
   retryDelivery: {
@@ -2885,7 +2885,7 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
   /**
    * One delivery with all its attempts.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (empty id, or not a UUID), NOT_FOUND.
    */
   getDelivery: handleUnaryCall<GetDeliveryRequest, GetDeliveryResponse>;
   /**
@@ -2902,7 +2902,7 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
    * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (empty id; an actor kind or role the enum does not have),
+   * Errors: INVALID_ARGUMENT (empty id, or not a UUID; an actor kind or role the enum does not have),
    * NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
    */
   retryDelivery: handleUnaryCall<RetryDeliveryRequest, RetryDeliveryResponse>;
@@ -3021,7 +3021,7 @@ export interface NotificationServiceClient extends Client {
   /**
    * One delivery with all its attempts.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
-   * Errors: INVALID_ARGUMENT (empty id), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT (empty id, or not a UUID), NOT_FOUND.
    */
   getDelivery(
     request: GetDeliveryRequest,
@@ -3066,7 +3066,7 @@ export interface NotificationServiceClient extends Client {
    * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
    * its attempts so far, like GetDelivery.
    * Roles: admin, supervisor, noc, service.
-   * Errors: INVALID_ARGUMENT (empty id; an actor kind or role the enum does not have),
+   * Errors: INVALID_ARGUMENT (empty id, or not a UUID; an actor kind or role the enum does not have),
    * NOT_FOUND, FAILED_PRECONDITION (not FAILED or DEAD, naming the status).
    */
   retryDelivery(
