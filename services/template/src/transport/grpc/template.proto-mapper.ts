@@ -56,16 +56,25 @@ export function smsEncodingToProto(encoding: SmsEncoding | undefined): templatev
 
 /**
  * The actor recorded on versions and activations: `staff:<staff id>` for keys bound to a
- * staff member, otherwise `key:<key id>` (the log-safe API key id); `seed` for the defaults.
+ * staff member; `key:<key id>` (the log-safe API key id) for a service's key; `role:<role>`
+ * for a person's key bound to no staff member (an admin key: shown as `staff:admin`, as the
+ * ticket service records it; QA: it read `service:<key id>`, as if a service had edited it);
+ * `seed` for the defaults.
  */
 export function actorOf(principal: Principal): string {
-  return principal.staffId ? `staff:${principal.staffId}` : `key:${principal.keyId}`;
+  if (principal.staffId) return `staff:${principal.staffId}`;
+  return principal.role === 'service' ? `key:${principal.keyId}` : `role:${principal.role}`;
 }
 
-/** The recorded actor text → proto Actor (STAFF, SERVICE for an API key, SYSTEM otherwise). */
+/** The recorded actor text → proto Actor (STAFF, SERVICE for a service's key, SYSTEM otherwise). */
 export function actorToProto(actor: string): commonv1.Actor {
   const role = commonv1.Role.ROLE_UNSPECIFIED;
   if (actor.startsWith('staff:')) return { kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: actor.slice(6), name: '', role };
+  if (actor.startsWith('role:')) {
+    const name = actor.slice(5);
+    const proto = (commonv1.Role as unknown as Record<string, number>)[`ROLE_${name.toUpperCase()}`] ?? commonv1.Role.ROLE_UNSPECIFIED;
+    return { kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: name, name: '', role: proto };
+  }
   if (actor.startsWith('key:')) return { kind: commonv1.ActorKind.ACTOR_KIND_SERVICE, id: actor.slice(4), name: actor.slice(4), role };
   return { kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM, id: '', name: actor, role };
 }
