@@ -196,6 +196,13 @@ describe('ProviderChain (WhatsApp: Fonnte → Wablas)', () => {
     const r = await c.send(msg);
     expect(r.outcome).toMatchObject({ kind: 'failed', retryable: true });
     expect(r.attempts.map((a) => a.result)).toEqual(['connection_error', 'failed_retryable']);
+    // Neither answering at all: the reason says what each did (QA: a bare "no provider available").
+    await wablas.setFault({ mode: 'down' });
+    await sleep(50);
+    const none = await c.send(msg);
+    expect(none.attempts.map((a) => a.result)).toEqual(['connection_error', 'connection_error']);
+    expect(none.outcome).toMatchObject({ kind: 'failed', retryable: true, reason: expect.stringMatching(/^no provider available \(fonnte: .+; wablas: .+\)$/) });
+    await wablas.clearFault();
     await fonnte.clearFault();
     expect(fonnte.messages()).toHaveLength(0);
     expect(wablas.messages()).toHaveLength(0);

@@ -349,7 +349,10 @@ export class ProviderChain {
         waitAsked(undefined);
       }
     }
-    const reason = lastFailure?.reason ?? attempts.find((a) => a.result === 'rate_limited')?.error ?? 'no provider available';
+    // Without a provider's own failure, the reason says what each provider did instead (QA: a bare
+    // "no provider available" while the attempts said "circuit breaker open", "connect ECONNREFUSED").
+    const why = attempts.filter((a) => a.error).map((a) => `${a.provider}: ${a.error}`);
+    const reason = lastFailure?.reason ?? (why.length ? `no provider available (${why.join('; ')})` : 'no provider available');
     return {
       outcome: {
         kind: 'failed', retryable: anyRetryable, reason, fault: 'provider',
