@@ -202,7 +202,9 @@ export async function startGatewayService(
      * message log tells these answers apart (PgJobMessageLog; it also marks the answers recorded
      * before the REPLY type, typed TECHNICIAN_JOB_OFFER). "1" acts on the job of the latest
      * job message sent to the writer (PgJobMessageLog over the deliveries); the take
-     * confirmation names the customer (the cached directory's GetCustomer).
+     * confirmation names the customer (the cached directory's GetCustomer). The answers about a
+     * ticket (taken / started / completed / not yours to move) are rendered from the template
+     * service's technician.job_* templates through the same GrpcTemplateRenderer as the pipeline.
      */
     /**
      * Receipt reconciliation over the chains' look-ups: the RECEIPT_CHECK_PROVIDERS that are
@@ -241,6 +243,8 @@ export async function startGatewayService(
         messages: new PgJobMessageLog(dataSource, config.DATABASE_SCHEMA),
         customers: directory,
         ...(config.SUPPORT_PHONE ? { supportPhone: config.SUPPORT_PHONE } : {}),
+        // The step confirmations from the template service (operators' edits apply); the built-in texts when it cannot answer.
+        ...(renderer ? { templates: renderer } : {}),
       })
       : undefined;
     const webhooks = await startWebhookServer({

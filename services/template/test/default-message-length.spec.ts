@@ -29,7 +29,7 @@ const CALLER_OR_SHORT = new Set([
   'due_date', 'customer_id', 'registered_at', 'scheduled_at', 'maintenance_type', 'start_at', 'impact', 'reason', 'alert_type',
   'customers_affected', 'eta', 'actions', 'activated_at', 'support_phone', 'upgrade_package', 'upgrade_price', 'survey_url',
   'campaign_title', 'offer', 'discount_percent', 'valid_until', 'terms', 'cta_text', 'cta_link', 'period', 'completed_tickets',
-  'avg_resolution_minutes', 'rating', 'rank', 'total_technicians', 'bonus', 'wants_installation',
+  'avg_resolution_minutes', 'rating', 'rank', 'total_technicians', 'bonus', 'wants_installation', 'taken_by_other', 'changed_meanwhile',
 ]);
 
 describe('default templates with the longest values the services put in', () => {

@@ -27,7 +27,7 @@
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceName } from '@notify/config';
-import { NotFoundError } from '@notify/errors';
+import { ConflictError, FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { commonv1, customerv1, gatewayv1, schedulerv1, ticketv1 } from '@notify/proto';
 import type { ProviderName, SimFault } from '@notify/provider-sim';
@@ -103,7 +103,11 @@ export const HEADLINES = Object.freeze({
   psbCreated: '🎫 *TIKET PSB DITERIMA*',
   jobOffer: '🆕 TICKET BARU!',
   slaWarning: '⚠️ *SLA WARNING*',
-  /** The gateway's reply-flow confirmations to the technician (services/gateway/src/application/replies/reply-texts.ts; the seeds give no text). */
+  /**
+   * The gateway's reply-flow confirmations to the technician: the template service's technician.job_taken /
+   * job_started / job_completed (services/template/src/seed/staff.templates.ts), or the same built-in texts
+   * (services/gateway/src/application/replies/reply-texts.ts) when it cannot render; the seeds give no text.
+   */
   replyTaken: '✅ *PEKERJAAN BERHASIL DIAMBIL*',
   replyStarted: '🚀 *PEKERJAAN DIMULAI*',
   replyCompleted: '✅ *PEKERJAAN SELESAI*',
@@ -371,6 +375,35 @@ export async function playScenario(options: ScenarioOptions): Promise<ScenarioRe
   } finally {
     run.close();
   }
+}
+
+/**
+ * Cancels the tickets a finished run left open (step 4's installation, step 5's and step 6's
+ * disturbances), so they do not go on raising SLA warnings and escalations after the demo
+ * (QA: every run left four more OPEN tickets in Bekasi, an URGENT one with its deadline moved
+ * 50 minutes ahead). Their customers and offered technicians are told, as for any cancellation
+ * (in the simulators). Resolves with the numbers cancelled; a ticket that moved on meanwhile
+ * (taken, done) is left alone. Errors of the ticket service propagate.
+ */
+export async function closeOpenDemoTickets(options: Pick<ScenarioOptions, 'addresses' | 'apiKey'>, result: Pick<ScenarioResult, 'tickets'>): Promise<string[]> {
+  const client = createClient(ticketv1.TicketServiceClient, options.addresses.ticket, { apiKey: options.apiKey, deadlineMs: 10_000 });
+  const S = ticketv1.TicketStatus;
+  const closed: string[] = [];
+  try {
+    for (const t of [result.tickets.psb, result.tickets.failover, result.tickets.urgent]) {
+      if (!t) continue;
+      const now = (await callUnary(client, 'getTicket', { id: t.id })).ticket;
+      if (!now || ![S.TICKET_STATUS_OPEN, S.TICKET_STATUS_ASSIGNED, S.TICKET_STATUS_IN_PROGRESS].includes(now.status)) continue;
+      await callUnary(client, 'cancelTicket', { ticketId: t.id, reason: 'Demo selesai: tiket percobaan ditutup', expectedVersion: now.version, actor: undefined })
+        .then(() => closed.push(t.number), (err: unknown) => {
+          // Moved on between the read and the cancel: theirs stands.
+          if (!(err instanceof ConflictError || err instanceof FailedPreconditionError)) throw err;
+        });
+    }
+  } finally {
+    client.close();
+  }
+  return closed;
 }
 
 class ScenarioRun {

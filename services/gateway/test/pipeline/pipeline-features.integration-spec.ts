@@ -11,10 +11,10 @@ import { PermissionDeniedError } from '@notify/errors';
 import { decodeEventAs, encodeEvent, eventConsumer, eventSubject } from '@notify/events';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
-import { commonv1, customerv1, gatewayv1, schedulerv1, ticketv1 } from '@notify/proto';
+import { commonv1, customerv1, gatewayv1, schedulerv1, templatev1, ticketv1 } from '@notify/proto';
 import { waitFor } from '@notify/testing';
 import type { DeliveryRecord } from '../../src/domain';
-import { NOC_KEY, startStack, TECH_KEY, WEBHOOK_SECRET, type Stack } from '../support/gateway-stack';
+import { ADMIN_KEY, NOC_KEY, startStack, TECH_KEY, WEBHOOK_SECRET, type Stack } from '../support/gateway-stack';
 
 jest.setTimeout(60_000);
 
@@ -522,6 +522,35 @@ describe('gateway pipeline features', () => {
     expect(answered).toMatchObject({ notificationType: 'REPLY', recipientKind: 'STAFF', recipientId: lutfi.id, recipientName: 'Lutfi Hakim' });
     // The customer hears about it through the ticket.assigned event.
     await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Lutfi Hakim') && m.text.includes(t.number)), { timeoutMs: 20_000 });
+  });
+
+  it('an operator\'s edit of technician.job_taken (UpsertTemplate) is the confirmation the running gateway sends after "1"', async () => {
+    const templates = createClient(templatev1.TemplateServiceClient, `127.0.0.1:${stack.template.grpc.port}`, { apiKey: ADMIN_KEY });
+    const ref = { key: 'technician.job_taken', channel: commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID };
+    const before = (await callUnary(templates, 'getTemplate', templatev1.GetTemplateRequest.fromPartial(ref))).template!;
+    try {
+      await callUnary(templates, 'upsertTemplate', templatev1.UpsertTemplateRequest.fromPartial({
+        ...ref, body: '🛠️ *TIKET {{ ticket_number }} UNTUK {{ technician_name }}*\nPelanggan: {{ customer_name }}', description: 'edited (test)',
+      }));
+      const zone = `zone${Math.floor(Math.random() * 1e6)}`;
+      const tech = freshPhone();
+      await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
+        name: 'Wawan Setiawan', phone: tech.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
+      }));
+      const { customer } = await register(zone, 'Bu Sri');
+      const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'Modem mati');
+      await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === tech.e164 && m.text.includes(t.number)), { timeoutMs: 20_000 });
+      const res = await fetch(`${stack.gateway.webhooks.url}/webhooks/fonnte/inbound?secret=${WEBHOOK_SECRET}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sender: tech.e164, message: '1', name: 'Wawan', inboxid: 4712 }),
+      });
+      expect(res.status).toBe(200);
+      const confirmation = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === tech.e164 && m.text.startsWith('🛠️')), { timeoutMs: 15_000 });
+      expect(confirmation.text).toBe(`🛠️ *TIKET ${t.number} UNTUK Wawan Setiawan*\nPelanggan: Bu Sri`);
+    } finally {
+      // Back to the seeded text for the rest of the file.
+      await callUnary(templates, 'activateTemplateVersion', templatev1.ActivateTemplateVersionRequest.fromPartial({ ...ref, version: before.version }));
+      (templates as unknown as { close(): void }).close();
+    }
   });
 
   it('a job offer held back by a technician\'s quiet hours is withdrawn (CANCELLED) once another technician takes the ticket: never sent, also when the window ends', async () => {

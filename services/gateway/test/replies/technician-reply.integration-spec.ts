@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
-import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import { createTechnicianReplyHandler, InMemoryInboundDedupe, REPLY_TEXTS, type InboundReply, type TechnicianReplyHandler } from '../../src/application/replies';
+import { commonv1, customerv1, templatev1, ticketv1 } from '@notify/proto';
+import {
+  createTechnicianReplyHandler, InMemoryInboundDedupe, jobFromProto, REPLY_TEXTS, replyTemplateVariables,
+  type InboundReply, type Job, type ReplyTemplateRenderer, type TechnicianReplyHandler,
+} from '../../src/application/replies';
 import { GrpcRecipientDirectory } from '../../src/infrastructure/clients/grpc-recipient.directory';
+import { GrpcTemplateRenderer } from '../../src/infrastructure/clients/grpc-template.renderer';
 import { KEYS, RecordingReplySender, startReplyStack, type ReplyStack } from './support/reply-stack';
 
 const S = ticketv1.TicketStatus;
@@ -258,6 +262,151 @@ describe('technician reply flow (customer + ticket services over gRPC)', () => {
     expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
     expect((await getTicket(t.id)).ticket).toMatchObject({ status: S.TICKET_STATUS_ASSIGNED, technicianId: tech.id });
     expect(sender.to(tech.e164)).toHaveLength(1);
+  });
+});
+
+/**
+ * The step confirmations from the REAL template service (rule 9 of TechnicianReplyUseCase): the
+ * customer, ticket and template services in this process (the template service seeds its
+ * defaults on start), the handler rendering through the gateway's GrpcTemplateRenderer with a
+ * `service` key, as server.ts wires it.
+ */
+describe('technician reply flow with the template service (customer + ticket + template services over gRPC)', () => {
+  let stack: ReplyStack;
+  let sender: RecordingReplySender;
+  let renderer: GrpcTemplateRenderer;
+  /** What the handler rendered: template key and the text the template service answered. */
+  let rendered: Array<{ key: string; text: string }>;
+  let handler: TechnicianReplyHandler;
+  let customerId: string;
+  const BUDI = { name: 'Budi Santoso', phone: '6281234567002' };
+
+  beforeAll(async () => {
+    stack = await startReplyStack('replies_tpl', { template: true });
+    sender = new RecordingReplySender();
+    renderer = new GrpcTemplateRenderer(stack.template!);
+    rendered = [];
+    const recording: ReplyTemplateRenderer = {
+      render: async (key, channel, locale, variables) => {
+        const out = await renderer.render(key, channel, locale, variables);
+        rendered.push({ key, text: out.text });
+        return out;
+      },
+    };
+    handler = createTechnicianReplyHandler({
+      customers: new GrpcRecipientDirectory(stack.customer), customer: stack.customer, ticket: stack.ticket, sender,
+      logger: createLogger({ service: 'gateway', level: 'silent' }), templates: recording,
+    });
+    const cust = await callUnary(stack.adminCustomer, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
+      name: BUDI.name, phone: '081234567002', address: 'Jl. Mawar 2, Karawang', workZone: 'karawang', packageName: 'Home 50 Mbps',
+    }));
+    customerId = cust.customer!.id;
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  let phoneSeq = 500;
+  const createTechnician = async (name: string, zone: string) => {
+    const rest = `8129${String(++phoneSeq).padStart(7, '0')}`;
+    const res = await callUnary(stack.adminCustomer, 'createStaff', customerv1.CreateStaffRequest.fromPartial({ name, phone: `0${rest}`, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone] }));
+    return { ...res.staff!, e164: `62${rest}` };
+  };
+  const createTicket = async (workZone: string, over: Partial<ticketv1.CreateTicketRequest> = {}): Promise<ticketv1.Ticket> =>
+    (await callUnary(stack.adminTicket, 'createTicket', ticketv1.CreateTicketRequest.fromPartial({
+      type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId, title: 'Internet mati', description: 'Internet mati sejak pagi',
+      address: 'Jl. Mawar 2, Karawang', workZone, priority: commonv1.Priority.PRIORITY_HIGH, ...over,
+    }))).ticket!;
+  const jobOf = async (id: string): Promise<Job> => jobFromProto((await callUnary(stack.adminTicket, 'getTicket', { id })).ticket!);
+  const one = (from: string) => handler.handle({ provider: 'fonnte', from, text: '1', isGroup: false, messageId: randomUUID() });
+
+  it('"1", "1", "1": each confirmation is the seeded template rendered, and the defaults give exactly the built-in texts (values escaped once)', async () => {
+    const tech = await createTechnician('Lufti', 'karawang');
+    // Ticket values with WhatsApp markers and a line break: escaped by the template service, once.
+    const t = await createTicket('karawang', { address: 'Jl. _Mawar_ 2', description: 'Kabel *putus*\nsejak pagi' });
+
+    const r1 = await one(tech.e164);
+    expect(r1).toMatchObject({ action: 'assigned', ticketId: t.id });
+    const taken = await jobOf(t.id);
+    expect(r1.reply).toBe(REPLY_TEXTS.assigned(taken, BUDI));
+    expect(r1.reply).toContain('📍 Alamat: Jl. ˍMawarˍ 2\n');
+    expect(r1.reply).toContain('🔧 Masalah: Internet mati. Kabel ∗putus∗. sejak pagi\n'); // the ticket's title and description
+
+    const r2 = await one(tech.e164);
+    const started = await jobOf(t.id);
+    expect(r2).toMatchObject({ action: 'started', reply: REPLY_TEXTS.started(started, started.startedAt!) });
+    const r3 = await one(tech.e164);
+    const completed = await jobOf(t.id);
+    expect(r3).toMatchObject({ action: 'completed', reply: REPLY_TEXTS.completed(completed, completed.completedAt!) });
+
+    // The texts came from the template service, not from the built-in fallback.
+    expect(rendered).toEqual([
+      { key: 'technician.job_taken', text: r1.reply },
+      { key: 'technician.job_started', text: r2.reply },
+      { key: 'technician.job_completed', text: r3.reply },
+    ]);
+    expect(sender.to(tech.e164).map((x) => x.text)).toEqual([r1.reply, r2.reply, r3.reply]);
+  });
+
+  it('the default technician.job_unavailable and technician.job_taken give the built-in text of every case', async () => {
+    const base: Job = {
+      id: randomUUID(), number: 'GGN-20261122-0042', kind: 'GANGGUAN', status: 'OPEN', version: 1, workZone: 'karawang', address: '', description: '',
+      technicianId: '', customerId: '', createdAt: new Date('2026-11-22T01:00:00Z'),
+    };
+    const heldByOther: Job = { ...base, status: 'ASSIGNED', technicianId: randomUUID() };
+    const mine: Job = { ...base, status: 'IN_PROGRESS', technicianId: randomUUID() };
+    const cases: Array<[Job, { takenByOther: boolean; changedMeanwhile: boolean }, string]> = [
+      [heldByOther, { takenByOther: true, changedMeanwhile: false }, REPLY_TEXTS.alreadyTaken(heldByOther)],
+      [base, { takenByOther: true, changedMeanwhile: false }, REPLY_TEXTS.alreadyTaken(base)], // a take lost to another technician
+      [{ ...base, status: 'CANCELLED' }, { takenByOther: false, changedMeanwhile: false }, REPLY_TEXTS.jobUnavailable({ ...base, status: 'CANCELLED' })],
+      [{ ...base, status: 'COMPLETED' }, { takenByOther: false, changedMeanwhile: false }, REPLY_TEXTS.jobUnavailable({ ...base, status: 'COMPLETED' })],
+      [base, { takenByOther: false, changedMeanwhile: false }, REPLY_TEXTS.jobUnavailable(base)], // OPEN outside their zones
+      [mine, { takenByOther: false, changedMeanwhile: true }, REPLY_TEXTS.changedMeanwhile(mine)],
+    ];
+    for (const [job, why, builtIn] of cases) {
+      const out = await renderer.render('technician.job_unavailable', 'WHATSAPP', 'ID', replyTemplateVariables(job, { technicianName: 'Lufti', customer: null, ...why }));
+      expect(out.text).toBe(builtIn);
+    }
+    // The take confirmation without a customer, address, problem or SLA deadline: `-` lines, no SLA line.
+    const bare: Job = { ...base, status: 'ASSIGNED' };
+    const out = await renderer.render('technician.job_taken', 'WHATSAPP', 'ID', replyTemplateVariables(bare, { technicianName: 'Lufti', customer: null }));
+    expect(out.text).toBe(REPLY_TEXTS.assigned(bare, null));
+  });
+
+  it('an operator\'s edit of technician.job_taken (UpsertTemplate) is what the technician gets after "1"', async () => {
+    const edited = await callUnary(stack.adminTemplate!, 'upsertTemplate', templatev1.UpsertTemplateRequest.fromPartial({
+      key: 'technician.job_taken', channel: commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID,
+      body: '🛠️ *{{ ticket_number }} SEKARANG TUGAS ANDA*\nHalo {{ technician_name }}: {{ customer_name }} ({{ customer_phone | phone }}), prioritas {{ priority | capitalize }}.\n👉 Balas *1* saat mulai.',
+      description: 'Edited by an operator (test)',
+    }));
+    expect(edited.template!.version).toBeGreaterThan(1);
+    const tech = await createTechnician('Rina', 'subang');
+    const t = await createTicket('subang');
+    const r = await one(tech.e164);
+    expect(r).toMatchObject({ action: 'assigned', ticketId: t.id });
+    expect(r.reply).toBe(`🛠️ *${t.number} SEKARANG TUGAS ANDA*\nHalo Rina: Budi Santoso (+6281234567002), prioritas High.\n👉 Balas *1* saat mulai.`);
+    expect(sender.to(tech.e164)).toEqual([expect.objectContaining({ text: r.reply, priority: 'URGENT', ticketId: t.id })]);
+  });
+
+  it('the template service unreachable: the take is done and confirmed with the built-in text, with a warning', async () => {
+    const tech = await createTechnician('Gilang', 'depok');
+    const t = await createTicket('depok');
+    const dead = createClient(templatev1.TemplateServiceClient, '127.0.0.1:1', { apiKey: KEYS.service });
+    const lines: string[] = [];
+    try {
+      const h = createTechnicianReplyHandler({
+        customers: new GrpcRecipientDirectory(stack.customer), customer: stack.customer, ticket: stack.ticket, sender, deadlineMs: 1_000,
+        logger: createLogger({ service: 'gateway', level: 'warn', destination: { write: (l: string) => void lines.push(l) } }),
+        templates: new GrpcTemplateRenderer(dead),
+      });
+      const r = await h.handle({ provider: 'fonnte', from: tech.e164, text: '1', isGroup: false });
+      expect(r).toMatchObject({ action: 'assigned', ticketId: t.id, reply: REPLY_TEXTS.assigned(await jobOf(t.id), BUDI) });
+      expect(sender.to(tech.e164).map((x) => x.text)).toEqual([r.reply]);
+      expect(lines.some((l) => l.includes('technician.job_taken') && l.includes('answering with the built-in text'))).toBe(true);
+    } finally {
+      dead.close();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { ConflictError, FailedPreconditionError, TimeoutError, UnavailableError } from '@notify/errors';
+import { ConflictError, FailedPreconditionError, NotFoundError, TimeoutError, UnavailableError, ValidationError } from '@notify/errors';
 import { createLogger } from '@notify/logger';
 import {
   InMemoryInboundDedupe,
@@ -13,9 +13,11 @@ import {
   type JobBoard,
   type JobMessageLog,
   type JobMessageRef,
+  type ReplyTemplateRenderer,
   type StaffDirectory,
   type StaffMember,
 } from '../../src/application/replies';
+import type { RenderedText } from '../../src/application/ports';
 import { RecordingReplySender } from './support/recording-reply-sender';
 
 /**
@@ -469,5 +471,171 @@ describe('TechnicianReplyUseCase: "1" answers the latest job message (review fix
       '',
       'Pelanggan akan diberi tahu. Balas *1* saat Anda mulai mengerjakan.',
     ]);
+  });
+});
+
+/**
+ * The template service as the reply flow sees it: renders `[key] ticket status` (so a test sees
+ * which template answered) and records every call; can fail, hang or render nothing.
+ */
+class FakeTemplates implements ReplyTemplateRenderer {
+  readonly calls: Array<{ key: string; channel: string; locale: string; variables: Record<string, unknown> }> = [];
+  fail: Error | null = null;
+  hang = false;
+  empty = false;
+  async render(key: string, channel: 'WHATSAPP' | 'SMS', locale: 'ID' | 'EN', variables: Record<string, unknown>): Promise<RenderedText> {
+    this.calls.push({ key, channel, locale, variables });
+    if (this.hang) return new Promise<RenderedText>(() => undefined);
+    if (this.fail) throw this.fail;
+    return { text: this.empty ? ' \n' : `[${key}] ${String(variables['ticket_number'])} ${String(variables['status'])}`, version: 3, locale: 'ID' };
+  }
+}
+
+describe('TechnicianReplyUseCase: the answers about a ticket come from the template service (rule 9)', () => {
+  let board: InMemoryJobBoard;
+  let sender: RecordingReplySender;
+  let log: InMemoryJobMessageLog;
+  let customers: InMemoryCustomers;
+  let templates: FakeTemplates;
+  let logLines: string[];
+  const NOW = new Date('2026-11-22T07:00:00Z');
+  const make = (over: { templateDeadlineMs?: number; jobs?: JobBoard; templates?: ReplyTemplateRenderer | null } = {}) =>
+    new TechnicianReplyUseCase({
+      staff: new InMemoryStaffDirectory([LUFTI, ROAMER, IDLE]),
+      jobs: over.jobs ?? board,
+      sender,
+      clock: () => NOW,
+      logger: createLogger({ service: 'gateway', level: 'info', destination: { write: (l: string) => void logLines.push(l) } }),
+      customers,
+      messages: log,
+      ...(over.templates === null ? {} : { templates: over.templates ?? templates }),
+      ...(over.templateDeadlineMs ? { templateDeadlineMs: over.templateDeadlineMs } : {}),
+    });
+  const one = (from: string): InboundReply => ({ provider: 'fonnte', from, text: '1', isGroup: false });
+  const keys = () => templates.calls.map((c) => c.key);
+
+  beforeEach(() => {
+    board = new InMemoryJobBoard();
+    sender = new RecordingReplySender();
+    log = new InMemoryJobMessageLog(sender);
+    customers = new InMemoryCustomers({ 'c-1': { name: 'Budi_Santoso', phone: '6281234567001' } });
+    templates = new FakeTemplates();
+    logLines = [];
+  });
+
+  it('take, start, complete: each confirmation is its template rendered (WHATSAPP, id), and that text is what is sent', async () => {
+    const t = board.add({ slaDueAt: new Date('2026-11-22T10:15:00Z'), priority: 'high', address: 'Jl. *Mawar*\n1', description: 'Internet mati\nsejak pagi' });
+    log.sent(LUFTI.phone, t);
+    const uc = make();
+    const r1 = await uc.handle(one(LUFTI.phone));
+    const r2 = await uc.handle(one(LUFTI.phone));
+    const r3 = await uc.handle(one(LUFTI.phone));
+    expect([r1, r2, r3].map((r) => [r.action, r.reply])).toEqual([
+      ['assigned', `[technician.job_taken] ${t.number} ASSIGNED`],
+      ['started', `[technician.job_started] ${t.number} IN_PROGRESS`],
+      ['completed', `[technician.job_completed] ${t.number} COMPLETED`],
+    ]);
+    expect(sender.sent.map((x) => [x.text, x.priority])).toEqual([r1, r2, r3].map((r) => [r.reply, 'URGENT']));
+    expect(templates.calls.map((c) => [c.key, c.channel, c.locale])).toEqual([
+      ['technician.job_taken', 'WHATSAPP', 'ID'],
+      ['technician.job_started', 'WHATSAPP', 'ID'],
+      ['technician.job_completed', 'WHATSAPP', 'ID'],
+    ]);
+    // The variables are raw (the template service escapes every value once): markers kept,
+    // multi-line text joined as the built-in texts join it; phone as E.164 digits; times RFC 3339.
+    expect(templates.calls[0]!.variables).toEqual({
+      ticket_number: t.number, status: 'ASSIGNED', technician_name: 'Lufti', customer_name: 'Budi_Santoso', customer_phone: '6281234567001',
+      address: 'Jl. *Mawar*. 1', description: 'Internet mati. sejak pagi', zone: 'Karawang', priority: 'high',
+      created_at: t.createdAt.toISOString(), sla_deadline: '2026-11-22T10:15:00.000Z',
+    });
+    expect(templates.calls[1]!.variables).toMatchObject({ status: 'IN_PROGRESS', started_at: '2026-11-22T03:00:00.000Z', customer_name: 'Budi_Santoso' });
+    // No completed_at on the job: the clock's time; the duration from the ticket's start.
+    expect(templates.calls[2]!.variables).toMatchObject({
+      status: 'COMPLETED', started_at: '2026-11-22T03:00:00.000Z', completed_at: NOW.toISOString(), duration_minutes: 240,
+    });
+    expect(templates.calls.every((c) => !('taken_by_other' in c.variables))).toBe(true);
+
+    // Answers that are not about a ticket (help, nothing in reach, unknown sender, "try again") stay built-in.
+    expect((await uc.handle({ ...one(LUFTI.phone), text: 'halo' })).reply).toBe(REPLY_TEXTS.notACommand());
+    expect((await uc.handle(one(LUFTI.phone))).reply).toBe(REPLY_TEXTS.nothingInReach(['karawang']));
+    expect((await uc.handle(one('6281399998888'))).reply).toBe(REPLY_TEXTS.unknownSender());
+    board.add();
+    board.down = true;
+    expect((await uc.handle(one(LUFTI.phone))).reply).toBe(REPLY_TEXTS.failed());
+    expect(keys()).toHaveLength(3);
+  });
+
+  it('"1" that cannot move the ticket renders technician.job_unavailable with its status and why', async () => {
+    const held = board.add();
+    await board.take(held, { staffId: 's-9', name: 'Andi' });
+    log.sent(LUFTI.phone, held);
+    const r = await make().handle(one(LUFTI.phone));
+    expect(r).toEqual({ action: 'already_taken', reply: `[technician.job_unavailable] ${held.number} ASSIGNED`, ticketId: held.id, recipient: asRecipient(LUFTI) });
+    expect(templates.calls[0]!.variables).toMatchObject({ ticket_number: held.number, status: 'ASSIGNED', taken_by_other: true, changed_meanwhile: false });
+
+    const gone = board.add({ status: 'CANCELLED' });
+    log.sent(ROAMER.phone, gone);
+    expect((await make().handle(one(ROAMER.phone))).reply).toBe(`[technician.job_unavailable] ${gone.number} CANCELLED`);
+    expect(templates.calls[1]!.variables).toMatchObject({ status: 'CANCELLED', taken_by_other: false, changed_meanwhile: false });
+    expect(sender.sent.map((x) => x.priority)).toEqual(['HIGH', 'HIGH']);
+  });
+
+  it('a start that loses to another change renders technician.job_unavailable with changed_meanwhile; a lost take with taken_by_other', async () => {
+    const j = board.add({ status: 'ASSIGNED', technicianId: 's-1' });
+    const racing: JobBoard = Object.assign(Object.create(board) as JobBoard, {
+      start: async (job: Job, actor: JobActor) => {
+        board.jobs.set(j.id, { ...board.jobs.get(j.id)!, version: 7 });
+        return board.start(job, actor);
+      },
+      take: async (job: Job) => {
+        throw new FailedPreconditionError(`ticket ${job.number} is ASSIGNED`);
+      },
+    });
+    const r = await make({ jobs: racing }).handle(one(LUFTI.phone));
+    expect(r).toMatchObject({ action: 'already_taken', ticketId: j.id });
+    expect(templates.calls[0]).toMatchObject({ key: 'technician.job_unavailable', variables: { status: 'ASSIGNED', taken_by_other: false, changed_meanwhile: true } });
+
+    const open = board.add();
+    expect(await make({ jobs: racing }).handle(one(ROAMER.phone))).toMatchObject({ action: 'already_taken', ticketId: open.id });
+    expect(templates.calls[1]).toMatchObject({ key: 'technician.job_unavailable', variables: { status: 'OPEN', taken_by_other: true, changed_meanwhile: false } });
+  });
+
+  it.each([
+    ['unavailable', () => new UnavailableError('template service down (test)')],
+    ['no such template', () => new NotFoundError('template', 'technician.job_taken/WHATSAPP/id')],
+    ['cannot render', () => new ValidationError('variables', 'missing variable: shift_name')],
+  ])('the template service failing (%s): the step stands and the built-in text is sent, with a warning', async (_name, error) => {
+    const t = board.add();
+    log.sent(LUFTI.phone, t);
+    templates.fail = error();
+    const r = await make().handle(one(LUFTI.phone));
+    expect(r).toEqual({
+      action: 'assigned', reply: REPLY_TEXTS.assigned(board.jobs.get(t.id)!, { name: 'Budi_Santoso', phone: '6281234567001' }), ticketId: t.id, recipient: asRecipient(LUFTI),
+    });
+    expect(board.jobs.get(t.id)).toMatchObject({ status: 'ASSIGNED', technicianId: 's-1' });
+    expect(sender.sent).toEqual([expect.objectContaining({ text: r.reply, priority: 'URGENT' })]);
+    expect(logLines.some((l) => l.includes('"level":"warn"') && l.includes('technician.job_taken') && l.includes('answering with the built-in text'))).toBe(true);
+  });
+
+  it('the template service slower than the deadline: the built-in text, sent without waiting for it', async () => {
+    const t = board.add({ status: 'IN_PROGRESS', technicianId: 's-1' });
+    log.sent(LUFTI.phone, t);
+    templates.hang = true;
+    const started = Date.now();
+    const r = await make({ templateDeadlineMs: 50 }).handle(one(LUFTI.phone));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(r).toMatchObject({ action: 'completed', reply: REPLY_TEXTS.completed({ ...t, status: 'COMPLETED', version: 2 }, NOW) });
+    expect(sender.sent.map((x) => x.text)).toEqual([r.reply]);
+    expect(logLines.some((l) => l.includes('technician.job_completed') && l.includes('no answer within 50 ms'))).toBe(true);
+  });
+
+  it('a template that renders nothing: the built-in text (never an empty message)', async () => {
+    const held = board.add();
+    await board.take(held, { staffId: 's-9', name: 'Andi' });
+    log.sent(LUFTI.phone, held);
+    templates.empty = true;
+    const r = await make().handle(one(LUFTI.phone));
+    expect(r.reply).toBe(REPLY_TEXTS.alreadyTaken(board.jobs.get(held.id)!));
+    expect(logLines.some((l) => l.includes('rendered an empty text'))).toBe(true);
   });
 });

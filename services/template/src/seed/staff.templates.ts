@@ -9,6 +9,15 @@ const RECOMMENDATION_TEMPLATES = '3. Template Messages / Recommended Templates';
 const FLOW_NOTE =
   'The seeds describe the flow (customer-notification-system.md "Flow Diagram": the technician presses "1" to take, "1" to start, "1" to complete) but give no technician text; written in the seeds\' style.';
 
+/** The built-in texts the reply flow's templates reproduce (and fall back to). */
+const BUILT_IN_NOTE =
+  'Same text as the gateway\'s built-in answer (services/gateway/src/application/replies/reply-texts.ts, REPLY_TEXTS), which it sends when the template cannot be rendered; dates in its form (22/11/2026 17:15 WIB: the standard `date` filter, in WIB).';
+/** What the gateway's reply flow renders the technician.job_* templates with. */
+const REPLY_FLOW_VARIABLES =
+  'The reply flow gives ticket_number, status, technician_name, customer_name, customer_phone, address, description, zone, priority, created_at, sla_deadline ("" without one), and when known started_at, completed_at, duration_minutes; a template needing another variable gets the built-in text sent instead.';
+/** `date` filter format of the reply flow's texts: `22/11/2026 17:15` (the engine's zone is WIB). */
+const REPLY_DATE = '"%d/%m/%Y %H:%M"';
+
 /** Sample values of `sla.warning`, the same for its WhatsApp and SMS versions. */
 const SLA_WARNING_SAMPLE = {
   ticket_number: 'TKT005',
@@ -63,51 +72,68 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     locale: 'id',
     description: 'Reply to the technician who pressed 1 and got the ticket: the customer details and the next step.',
     body: lines(
-      '✅ *TIKET BERHASIL DIAMBIL*',
+      '✅ *PEKERJAAN BERHASIL DIAMBIL*',
       '',
-      'Halo {{ technician_name }},',
-      '',
-      'Tiket {{ ticket_number }} sekarang ditugaskan kepada Anda.',
-      '',
-      '📋 *Detail Tiket:*',
       '🎫 Nomor: {{ ticket_number }}',
-      '👤 Pelanggan: {{ customer_name }}',
-      '📞 Kontak: {{ customer_phone | phone }}',
-      '📍 Alamat: {{ address }}',
-      '🔧 Masalah: {{ description | truncate: 2000 }}',
-      '⚡ Prioritas: {{ priority | capitalize }}',
+      '👤 Pelanggan: {{ customer_name | default: "-" }}',
+      '📞 Kontak: {% if customer_phone %}{{ customer_phone | phone }}{% else %}-{% endif %}',
+      '📍 Alamat: {{ address | default: "-" }}',
+      '🔧 Masalah: {{ description | default: "-" | truncate: 2000 }}',
       '{%- if sla_deadline %}',
-      '⏳ Batas SLA: {{ sla_deadline | datetime }}',
+      `⏳ Batas SLA: {{ sla_deadline | date: ${REPLY_DATE} }} WIB`,
       '{%- endif %}',
+      '⏰ Status: ASSIGNED',
       '',
-      '👉 Balas *1* untuk mulai mengerjakan.',
+      'Pelanggan akan diberi tahu. Balas *1* saat Anda mulai mengerjakan.',
     ),
     sampleVariables: {
-      technician_name: 'Ahmad Fauzi',
       ticket_number: 'GGN-20261122-0042',
+      status: 'ASSIGNED',
+      technician_name: 'Ahmad Fauzi',
       customer_name: 'Budi Santoso',
       customer_phone: '6281398765432',
       address: 'Jl. Tuparev No. 45, Karawang Barat',
       description: 'Internet mati total sejak pagi',
+      zone: 'Karawang',
       priority: 'high',
+      created_at: '2026-11-22T08:10:00+07:00',
       sla_deadline: '2026-11-22T17:15:00+07:00',
     },
-    source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Takes Job (Button "1")', fidelity: 'authored', note: FLOW_NOTE },
+    source: {
+      seed: SEED_CUSTOMER_NOTIFICATION,
+      section: 'Integration Points / Technician Takes Job (Button "1")',
+      fidelity: 'authored',
+      note: `${FLOW_NOTE} ${BUILT_IN_NOTE} The problem is cut at 2000 characters so the message always fits. ${REPLY_FLOW_VARIABLES}`,
+    },
   },
   {
     key: 'technician.job_started',
     channel: 'WHATSAPP',
     locale: 'id',
-    description: 'Reply to the technician who pressed 1 on an assigned ticket: work recorded as started, and the next step.',
+    description:
+      'To the technician when their ticket goes in progress: the reply to their 1 on an assigned ticket, or the notice when a dispatcher starts it (ticket.started); the next step.',
     body: lines(
       '🚀 *PEKERJAAN DIMULAI*',
       '',
-      'Tiket {{ ticket_number }} tercatat mulai dikerjakan pada {{ started_at | datetime }}.',
+      '🎫 Nomor: {{ ticket_number }}',
+      '⏰ Status: IN PROGRESS',
+      `🕐 Dimulai: {{ started_at | date: ${REPLY_DATE} }} WIB`,
       '',
-      '👉 Balas *1* setelah pekerjaan selesai.',
+      'Balas *1* jika pekerjaan sudah selesai.',
     ),
-    sampleVariables: { ticket_number: 'GGN-20261122-0042', started_at: '2026-11-22T10:05:00+07:00' },
-    source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Starts Job (Button "1" on assigned job)', fidelity: 'authored', note: FLOW_NOTE },
+    sampleVariables: {
+      ticket_number: 'GGN-20261122-0042',
+      status: 'IN_PROGRESS',
+      technician_name: 'Ahmad Fauzi',
+      customer_name: 'Budi Santoso',
+      started_at: '2026-11-22T10:05:00+07:00',
+    },
+    source: {
+      seed: SEED_CUSTOMER_NOTIFICATION,
+      section: 'Integration Points / Technician Starts Job (Button "1" on assigned job)',
+      fidelity: 'authored',
+      note: `${FLOW_NOTE} ${BUILT_IN_NOTE} Also what the routing sends the technician on ticket.started (a dispatcher started the ticket), with the ticket event's variables. ${REPLY_FLOW_VARIABLES}`,
+    },
   },
   {
     key: 'technician.job_completed',
@@ -117,30 +143,61 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
     body: lines(
       '✅ *PEKERJAAN SELESAI*',
       '',
-      'Tiket {{ ticket_number }} tercatat selesai pada {{ completed_at | datetime }}.',
-      '{%- if duration_minutes %}',
-      '⏱️ Durasi: {{ duration_minutes | duration }}',
-      '{%- endif %}',
+      '🎫 Nomor: {{ ticket_number }}',
+      '✅ Status: COMPLETED',
+      `🕐 Selesai: {{ completed_at | date: ${REPLY_DATE} }} WIB`,
       '',
-      'Terima kasih atas kerja keras Anda! 💪',
+      'Terima kasih! Pelanggan akan diberi tahu.',
     ),
-    sampleVariables: { ticket_number: 'GGN-20261122-0042', completed_at: '2026-11-22T11:40:00+07:00', duration_minutes: 95 },
-    source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Completes Job (Button "1" on in-progress job)', fidelity: 'authored', note: FLOW_NOTE },
+    sampleVariables: {
+      ticket_number: 'GGN-20261122-0042',
+      status: 'COMPLETED',
+      technician_name: 'Ahmad Fauzi',
+      customer_name: 'Budi Santoso',
+      started_at: '2026-11-22T10:05:00+07:00',
+      completed_at: '2026-11-22T11:40:00+07:00',
+      duration_minutes: 95,
+    },
+    source: {
+      seed: SEED_CUSTOMER_NOTIFICATION,
+      section: 'Integration Points / Technician Completes Job (Button "1" on in-progress job)',
+      fidelity: 'authored',
+      note: `${FLOW_NOTE} ${BUILT_IN_NOTE} ${REPLY_FLOW_VARIABLES}`,
+    },
   },
   {
     key: 'technician.job_unavailable',
     channel: 'WHATSAPP',
     locale: 'id',
-    description: 'Reply to a technician who pressed 1 for a ticket another technician already took (or that was cancelled).',
+    description:
+      'Reply to a technician whose 1 did not move the ticket: another technician took it, it changed meanwhile, it was cancelled or completed, or it is outside their work zones. Nothing changed.',
     body: lines(
-      '⚠️ *TIKET TIDAK TERSEDIA*',
-      '',
-      'Tiket {{ ticket_number }} sudah diambil teknisi lain atau tidak lagi tersedia.',
-      '',
-      'Tunggu penawaran tiket berikutnya. Terima kasih.',
+      '{% if changed_meanwhile -%}',
+      '⚠️ Status tiket {{ ticket_number }} baru saja berubah, jadi balasan Anda tidak diproses. Tidak ada perubahan. Balas *1* lagi untuk melanjutkan.',
+      '{%- elsif taken_by_other -%}',
+      '⚠️ Maaf, tiket {{ ticket_number }} sudah diambil teknisi lain. Tidak ada perubahan. Balas *1* lagi untuk pekerjaan berikutnya bila ada.',
+      '{%- else -%}',
+      '⚠️ Tiket {{ ticket_number }} {% if status == "CANCELLED" %}sudah dibatalkan{% elsif status == "COMPLETED" %}sudah selesai{% else %}berada di luar area kerja Anda{% endif %}, jadi balasan Anda tidak diproses. Tidak ada perubahan. Balas *1* lagi untuk pekerjaan Anda yang lain bila ada.',
+      '{%- endif %}',
     ),
-    sampleVariables: { ticket_number: 'TKT001' },
-    source: { seed: SEED_CUSTOMER_NOTIFICATION, section: 'Integration Points / Technician Takes Job (Button "1")', fidelity: 'authored', note: FLOW_NOTE },
+    sampleVariables: {
+      ticket_number: 'GGN-20261122-0042',
+      status: 'ASSIGNED',
+      taken_by_other: true,
+      changed_meanwhile: false,
+      technician_name: 'Ahmad Fauzi',
+      zone: 'Karawang',
+    },
+    source: {
+      seed: SEED_CUSTOMER_NOTIFICATION,
+      section: 'Integration Points / Technician Takes Job (Button "1")',
+      fidelity: 'authored',
+      note:
+        `${FLOW_NOTE} ${BUILT_IN_NOTE} One template for every "1" that changes nothing about the ticket it answers; the body picks the wording: ` +
+        'changed_meanwhile (a start or complete lost to another change), else taken_by_other (another technician holds it or took it first), ' +
+        'else by status (CANCELLED, COMPLETED; OPEN: outside their work zones). ' +
+        `${REPLY_FLOW_VARIABLES} Here also taken_by_other and changed_meanwhile (true / false).`,
+    },
   },
   {
     key: 'technician.ticket_cancelled',

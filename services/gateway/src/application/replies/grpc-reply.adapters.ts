@@ -1,7 +1,7 @@
 import { NotFoundError } from '@notify/errors';
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import type { CustomerPhoneBook, Job, JobActor, JobBoard, JobStatus, OptOutRegistry, StaffDirectory, StaffMember } from './reply.ports';
+import type { CustomerPhoneBook, Job, JobActor, JobBoard, JobPriority, JobStatus, OptOutRegistry, StaffDirectory, StaffMember } from './reply.ports';
 
 /**
  * gRPC adapters of the reply flow's ports. The clients are made by the caller with
@@ -107,6 +107,13 @@ const STATUS_FROM_PROTO: Partial<Record<ticketv1.TicketStatus, JobStatus>> = {
   [S.TICKET_STATUS_COMPLETED]: 'COMPLETED',
   [S.TICKET_STATUS_CANCELLED]: 'CANCELLED',
 };
+const P = commonv1.Priority;
+const PRIORITY_FROM_PROTO: Partial<Record<commonv1.Priority, JobPriority>> = {
+  [P.PRIORITY_LOW]: 'low',
+  [P.PRIORITY_NORMAL]: 'normal',
+  [P.PRIORITY_HIGH]: 'high',
+  [P.PRIORITY_URGENT]: 'urgent',
+};
 const STATUS_TO_PROTO: Record<'OPEN' | 'ASSIGNED' | 'IN_PROGRESS', ticketv1.TicketStatus> = {
   OPEN: S.TICKET_STATUS_OPEN,
   ASSIGNED: S.TICKET_STATUS_ASSIGNED,
@@ -132,6 +139,7 @@ export function jobFromProto(t: ticketv1.Ticket): Job {
     ...(t.startedAt ? { startedAt: t.startedAt } : {}),
     ...(t.completedAt ? { completedAt: t.completedAt } : {}),
     ...(t.slaDueAt ? { slaDueAt: t.slaDueAt } : {}),
+    ...(PRIORITY_FROM_PROTO[t.priority] ? { priority: PRIORITY_FROM_PROTO[t.priority] } : {}),
   };
 }
 

@@ -1,13 +1,14 @@
 import type { Logger } from '@notify/logger';
 import type { customerv1, ticketv1 } from '@notify/proto';
 import { DEFAULT_REPLY_DEADLINE_MS, GrpcCustomerPhoneBook, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory } from './grpc-reply.adapters';
-import type { CustomerDirectory, InboundDedupe, JobMessageLog, ReplySender, TechnicianReplyHandler } from './reply.ports';
+import type { CustomerDirectory, InboundDedupe, JobMessageLog, ReplySender, ReplyTemplateRenderer, TechnicianReplyHandler } from './reply.ports';
 import { TechnicianReplyUseCase } from './technician-reply.use-case';
 
 export * from './reply.ports';
 export { REPLY_TEXTS } from './reply-texts';
+export { REPLY_TEMPLATE_KEYS, replyTemplateVariables, type ReplyTemplateFacts } from './reply-templates';
 export { decideJob, displayPhone, formatWib, isJobCommand, normalizeSenderPhone, oldestJob, stepApplied, stepOn, type JobDecision, type JobStep } from './technician-reply.rules';
-export { TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
+export { DEFAULT_TEMPLATE_DEADLINE_MS, TechnicianReplyUseCase, type TechnicianReplyUseCaseDeps } from './technician-reply.use-case';
 export { DEFAULT_REPLY_DEADLINE_MS, GrpcCustomerPhoneBook, GrpcJobBoard, GrpcOptOutRegistry, GrpcStaffDirectory, jobFromProto } from './grpc-reply.adapters';
 export { isStartCommand, isStopCommand } from './stop-command';
 export { DEFAULT_INBOUND_DEDUPE_CAPACITY, InMemoryInboundDedupe } from './in-memory-inbound.dedupe';
@@ -43,6 +44,14 @@ export interface TechnicianReplyHandlerDeps {
   readonly customers: CustomerDirectory;
   /** SUPPORT_PHONE: named in the answer to a customer who writes in; '' or absent = none. */
   readonly supportPhone?: string;
+  /**
+   * The template service's RenderTemplate (the gateway's GrpcTemplateRenderer): the step
+   * confirmations and the "not yours to move" answer are rendered from `technician.job_taken`,
+   * `technician.job_started`, `technician.job_completed` and `technician.job_unavailable`, so
+   * operators' edits take effect; a failed or slow render (over `deadlineMs`) falls back to the
+   * built-in REPLY_TEXTS. Absent = always the built-in texts.
+   */
+  readonly templates?: ReplyTemplateRenderer;
 }
 
 /**
@@ -71,5 +80,6 @@ export function createTechnicianReplyHandler(deps: TechnicianReplyHandlerDeps): 
     ...(deps.supportPhone ? { supportPhone: deps.supportPhone } : {}),
     ...(deps.dedupe ? { dedupe: deps.dedupe } : {}),
     ...(deps.messages ? { messages: deps.messages } : {}),
+    ...(deps.templates ? { templates: deps.templates, templateDeadlineMs: deadlineMs } : {}),
   });
 }

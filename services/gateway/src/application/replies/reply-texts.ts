@@ -5,6 +5,14 @@ import { displayPhone, formatWib } from './technician-reply.rules';
 /**
  * Every text the technician reply flow answers with, in one place (Bahasa Indonesia).
  *
+ * The answers about a ticket (`assigned`, `started`, `completed`, `alreadyTaken`,
+ * `jobUnavailable`, `changedMeanwhile`) are sent from the template service's
+ * `technician.job_taken` / `job_started` / `job_completed` / `job_unavailable` when the flow has
+ * a renderer (reply-templates.ts), so operators can edit them; these functions are their
+ * fallback when the template service cannot render, and the seeded defaults
+ * (services/template/src/seed/staff.templates.ts) render exactly these texts: change both
+ * together (services/gateway/test/replies/technician-reply.integration-spec.ts checks it).
+ *
  * Source: the seeds give NO text for the confirmations sent back to the technician —
  * customer-notification-system.md only names the steps ("Technician Takes Job (Button "1")",
  * "Technician Starts Job", "Technician Completes Job") and gives the CUSTOMER's messages

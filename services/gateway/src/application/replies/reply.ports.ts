@@ -1,4 +1,5 @@
 import type { InboundMessage, WebhookProvider } from '../../transport/http/webhook-payloads';
+import type { TemplateRenderer } from '../ports';
 
 /**
  * Ports of the technician reply flow ("press 1": customer-notification-system.md, "Technician
@@ -204,7 +205,12 @@ export interface Job {
   readonly completedAt?: Date;
   /** SLA deadline (ticket.proto `Ticket.sla_due_at`), when the ticket has one. */
   readonly slaDueAt?: Date;
+  /** Priority, lower-case as the templates get it (`high`); absent when unknown. */
+  readonly priority?: JobPriority;
 }
+
+/** A ticket's priority as the reply flow passes it to templates (common.proto `Priority`, lower-case). */
+export type JobPriority = 'low' | 'normal' | 'high' | 'urgent';
 
 /** Who acts on the ticket: recorded in the ticket's history. */
 export interface JobActor {
@@ -280,3 +286,13 @@ export interface JobMessageLog {
    */
   latest(address: string, phone: string): Promise<JobMessageRef | null>;
 }
+
+/**
+ * The template service's RenderTemplate as the reply flow uses it: the pipeline's
+ * {@link TemplateRenderer} (`render(key, channel, locale, variables)`; the gateway's
+ * GrpcTemplateRenderer), so operators' edits of the reply templates (reply-templates.ts) take
+ * effect. Rejects with NotFoundError (no such template), ValidationError (a variable missing, a
+ * value a filter cannot read), UnavailableError / TimeoutError (the service down or slow): the
+ * flow then answers with its built-in text.
+ */
+export type ReplyTemplateRenderer = Pick<TemplateRenderer, 'render'>;

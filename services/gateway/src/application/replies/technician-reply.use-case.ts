@@ -1,6 +1,7 @@
-import { ConflictError, FailedPreconditionError, UnavailableError } from '@notify/errors';
+import { ConflictError, FailedPreconditionError, TimeoutError, UnavailableError } from '@notify/errors';
 import { maskPhone, type Logger } from '@notify/logger';
 import { withSpan } from '@notify/telemetry';
+import { REPLY_TEMPLATE_KEYS, replyTemplateVariables, type ReplyTemplateFacts } from './reply-templates';
 import { REPLY_TEXTS } from './reply-texts';
 import type {
   CustomerContact,
@@ -17,6 +18,7 @@ import type {
   ReplyPriority,
   ReplyResult,
   ReplySender,
+  ReplyTemplateRenderer,
   StaffDirectory,
   StaffMember,
   TechnicianReplyHandler,
@@ -47,7 +49,17 @@ export interface TechnicianReplyUseCaseDeps {
   readonly customerPhones?: CustomerPhoneBook;
   /** The support number a customer who writes in is pointed to (SUPPORT_PHONE); '' or absent = none named. */
   readonly supportPhone?: string;
+  /**
+   * The template service (rule 9): the answers about a ticket are rendered from its templates
+   * (REPLY_TEMPLATE_KEYS), so operators' edits take effect; absent = the built-in REPLY_TEXTS.
+   */
+  readonly templates?: ReplyTemplateRenderer;
+  /** Longest wait for a template render, ms (default {@link DEFAULT_TEMPLATE_DEADLINE_MS}); then the built-in text. */
+  readonly templateDeadlineMs?: number;
 }
+
+/** Default longest wait for a reply template's render (ms): the reply flow's per-call gRPC deadline. */
+export const DEFAULT_TEMPLATE_DEADLINE_MS = 5_000;
 
 /** The answers that confirm a step the technician made: URGENT; every other answer is HIGH ({@link ReplyPriority}). */
 const CONFIRMATIONS: ReadonlySet<ReplyAction> = new Set<ReplyAction>(['assigned', 'started', 'completed']);
@@ -125,6 +137,18 @@ type Unavailable = { readonly unavailable: Job };
  *    ({@link stepApplied}), the step is confirmed as if the answer had arrived; otherwise (or if
  *    the re-read fails too) `failed`. Without this, "try again" after a lost answer would move
  *    the job one step further than the technician meant.
+ * 9. The answers about a ticket come from the template service when `templates` is given:
+ *    the confirmations render `technician.job_taken` (take), `technician.job_started` (start;
+ *    the same text the routing sends when a dispatcher starts their ticket) and
+ *    `technician.job_completed` (complete); a "1" that did not move the ticket (rule 6b, rule 7)
+ *    renders `technician.job_unavailable` with `status`, `taken_by_other` and
+ *    `changed_meanwhile`, its body choosing the wording. Variables: {@link replyTemplateVariables}
+ *    (raw values: the template service escapes them). When the render fails (the service down,
+ *    slower than `templateDeadlineMs`, no such template, a variable missing or unreadable) or
+ *    renders nothing, the answer is the built-in REPLY_TEXTS text (the seeded defaults render the
+ *    same) and a warning is logged: the step has happened and the technician is always answered.
+ *    Every other answer (help, STOP / MULAI, unknown sender, customers, nothing in reach, "try
+ *    again") is a built-in text.
  * Every outcome except those marked "nothing sent" is answered with `sender.sendReply(phone,
  * text, msg.provider, priority)`: URGENT for the confirmation of a step (`assigned`, `started`,
  * `completed`), HIGH for every other answer, so the per-recipient rate limit holds back a bot or
@@ -240,7 +264,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
       const job = answered.unavailable;
       const heldByOther = (job.status === 'ASSIGNED' || job.status === 'IN_PROGRESS') && job.technicianId !== staff.id;
       log.info({ ticket: job.number, status: job.status }, '"1" answers a job message whose ticket is no longer theirs to move; nothing changed');
-      return { action: 'already_taken', reply: heldByOther ? REPLY_TEXTS.alreadyTaken(job) : REPLY_TEXTS.jobUnavailable(job), ticketId: job.id };
+      return { action: 'already_taken', reply: await this.unavailable(job, staff, { takenByOther: heldByOther, changedMeanwhile: false }, log), ticketId: job.id };
     }
     const decision = answered ?? (await this.byPriority(staff));
     if (!decision) return { action: 'nothing_in_reach', reply: REPLY_TEXTS.nothingInReach(staff.workZones) };
@@ -250,16 +274,18 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
     const actor: JobActor = { staffId: staff.id, name: staff.name };
     try {
       const after = await STEPS[step].run(jobs, job, actor);
-      return { action: STEPS[step].action, reply: await this.confirmation(step, after, log), ticketId: after.id };
+      return { action: STEPS[step].action, reply: await this.confirmation(step, after, staff, log), ticketId: after.id };
     } catch (err) {
       if (err instanceof FailedPreconditionError || err instanceof ConflictError) {
         log.info({ ticket: job.number, step, reason: err.message }, 'job changed before the reply could act');
-        return { action: 'already_taken', reply: step === 'take' ? REPLY_TEXTS.alreadyTaken(job) : REPLY_TEXTS.changedMeanwhile(job), ticketId: job.id };
+        // A take lost to another technician; a start / complete lost to another change.
+        const why = step === 'take' ? { takenByOther: true, changedMeanwhile: false } : { takenByOther: false, changedMeanwhile: true };
+        return { action: 'already_taken', reply: await this.unavailable(job, staff, why, log), ticketId: job.id };
       }
       const after = await this.reread(job, log);
       if (!stepApplied(step, job, after, staff.id)) throw err;
       log.warn({ err, ticket: job.number, step }, 'ticket call failed but the re-read ticket shows the step applied; confirming it');
-      return { action: STEPS[step].action, reply: await this.confirmation(step, after!, log), ticketId: job.id };
+      return { action: STEPS[step].action, reply: await this.confirmation(step, after!, staff, log), ticketId: job.id };
     }
   }
 
@@ -290,20 +316,63 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
     return decideJob(inProgress, assigned, open);
   }
 
-  /** The confirmation of `step`, done: `after` is the ticket after it. */
-  private async confirmation(step: JobStep, after: Job, log: Logger): Promise<string> {
-    if (step === 'take') return REPLY_TEXTS.assigned(after, await this.customerOf(after, log));
-    if (step === 'start') return REPLY_TEXTS.started(after, after.startedAt ?? this.deps.clock());
-    return REPLY_TEXTS.completed(after, after.completedAt ?? this.deps.clock());
+  /**
+   * The confirmation of `step`, done: `after` is the ticket after it. Rule 9: its template
+   * rendered, or the built-in text. Times the ticket does not carry are the clock's.
+   */
+  private async confirmation(step: JobStep, after: Job, staff: StaffMember, log: Logger): Promise<string> {
+    // The take confirmation names the customer; the others only when a template might.
+    const customer = step === 'take' || this.deps.templates ? await this.customerOf(after, log) : null;
+    const startedAt = step === 'start' ? (after.startedAt ?? this.deps.clock()) : after.startedAt;
+    const completedAt = step === 'complete' ? (after.completedAt ?? this.deps.clock()) : after.completedAt;
+    const builtIn =
+      step === 'take' ? REPLY_TEXTS.assigned(after, customer) : step === 'start' ? REPLY_TEXTS.started(after, startedAt!) : REPLY_TEXTS.completed(after, completedAt!);
+    const facts: ReplyTemplateFacts = {
+      technicianName: staff.name, customer, ...(startedAt ? { startedAt } : {}), ...(completedAt ? { completedAt } : {}),
+    };
+    return this.fromTemplate(STEPS[step].template, after, facts, builtIn, log);
   }
 
-  /** The ticket's customer for the take confirmation; null when unknown or unreadable (the take stands either way). */
+  /**
+   * The answer to a "1" that did not move `job` (rules 6b and 7): taken by another technician,
+   * changed meanwhile, or (from its status) cancelled, completed, outside their zones. Rule 9:
+   * `technician.job_unavailable` rendered, or the built-in text.
+   */
+  private async unavailable(
+    job: Job, staff: StaffMember, why: { takenByOther: boolean; changedMeanwhile: boolean }, log: Logger,
+  ): Promise<string> {
+    const builtIn = why.changedMeanwhile ? REPLY_TEXTS.changedMeanwhile(job) : why.takenByOther ? REPLY_TEXTS.alreadyTaken(job) : REPLY_TEXTS.jobUnavailable(job);
+    if (!this.deps.templates) return builtIn;
+    const facts: ReplyTemplateFacts = { technicianName: staff.name, customer: await this.customerOf(job, log), ...why };
+    return this.fromTemplate(REPLY_TEMPLATE_KEYS.unavailable, job, facts, builtIn, log);
+  }
+
+  /**
+   * Rule 9: `key` rendered (WHATSAPP, `id`) with the variables of `job` and `facts`; `builtIn`
+   * when there is no renderer, or the render fails, takes longer than the deadline or gives an
+   * empty text (logged as a warning).
+   */
+  private async fromTemplate(key: string, job: Job, facts: ReplyTemplateFacts, builtIn: string, log: Logger): Promise<string> {
+    const { templates } = this.deps;
+    if (!templates) return builtIn;
+    const deadlineMs = this.deps.templateDeadlineMs ?? DEFAULT_TEMPLATE_DEADLINE_MS;
+    try {
+      const rendered = await withDeadline(templates.render(key, 'WHATSAPP', 'ID', replyTemplateVariables(job, facts)), deadlineMs, key);
+      if (rendered.text.trim() !== '') return rendered.text;
+      log.warn({ template: key, template_version: rendered.version, ticket: job.number }, 'reply template rendered an empty text; answering with the built-in text');
+    } catch (err) {
+      log.warn({ err, template: key, ticket: job.number }, 'reply template could not be rendered; answering with the built-in text');
+    }
+    return builtIn;
+  }
+
+  /** The ticket's customer for an answer about it; null when unknown or unreadable (the step stands either way). */
   private async customerOf(job: Job, log: Logger): Promise<CustomerContact | null> {
     if (!this.deps.customers || !job.customerId) return null;
     try {
       return await this.deps.customers.customer(job.customerId);
     } catch (err) {
-      log.warn({ err, ticket: job.number }, 'could not read the customer for the take confirmation; sending it without');
+      log.warn({ err, ticket: job.number }, 'could not read the customer for the answer; sending it without');
       return null;
     }
   }
@@ -340,9 +409,22 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   }
 }
 
-/** What each step does on the job board and its result action. */
-const STEPS: Record<JobStep, { action: ReplyAction; run: (b: JobBoard, j: Job, a: JobActor) => Promise<Job> }> = {
-  take: { action: 'assigned', run: (b, j, a) => b.take(j, a) },
-  start: { action: 'started', run: (b, j, a) => b.start(j, a) },
-  complete: { action: 'completed', run: (b, j, a) => b.complete(j, a) },
+/** What each step does on the job board, its result action and the template of its confirmation. */
+const STEPS: Record<JobStep, { action: ReplyAction; template: string; run: (b: JobBoard, j: Job, a: JobActor) => Promise<Job> }> = {
+  take: { action: 'assigned', template: REPLY_TEMPLATE_KEYS.assigned, run: (b, j, a) => b.take(j, a) },
+  start: { action: 'started', template: REPLY_TEMPLATE_KEYS.started, run: (b, j, a) => b.start(j, a) },
+  complete: { action: 'completed', template: REPLY_TEMPLATE_KEYS.completed, run: (b, j, a) => b.complete(j, a) },
 };
+
+/** `promise`, or a TimeoutError once `ms` have passed (the render may still finish; its result is then ignored). */
+async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
