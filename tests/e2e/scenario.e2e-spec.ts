@@ -275,7 +275,7 @@ beforeAll(async () => {
 
   // The story runs as `npm run demo -- --json --no-start` does (tools/demo/src/main.ts): its
   // own process, the public interfaces only, the step reports on stderr, the result on stdout.
-  const demo = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, 'tools/demo/src/main.ts'), '--json', '--no-start'], {
+  const demo = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, 'tools/demo/src/main.ts'), '--json', '--no-start', '--keep-tickets'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -32,6 +32,9 @@
  *   --json       the step reports go to stderr and stdout gets one line: the scenario's result
  *                as JSON (tests/e2e/scenario.e2e-spec.ts reads it)
  *   --no-start   fail instead of starting the stack when nothing answers
+ *   --keep-tickets  leave the tickets the story left open (step 4's installation, steps 5 and 6's
+ *                disturbances); by default they are cancelled at the end, so their SLA warnings
+ *                and escalations do not go on after the demo
  * Exit code 0 when the whole story played, 1 otherwise (the error says which step and what
  * arrived instead; a message the stack's per-recipient rate limit holds back fails its step at
  * once, naming the limit from stack.json and RECIPIENT_RATE_LIMIT=0: see tools/demo/README.md).
@@ -46,7 +49,7 @@ import { Client } from 'pg';
 import { readStackInfoFile, SERVICE_PORTS, stackInfoFilePath, type ServiceName, type StackInfoFile } from '@notify/config';
 import { demoApiKey } from './api-key';
 import { stepReport } from './phone-box';
-import { playScenario, type ScenarioOptions } from './scenario';
+import { closeOpenDemoTickets, playScenario, type ScenarioOptions } from './scenario';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -221,6 +224,10 @@ async function main(): Promise<void> {
     const skipped = result.steps.filter((st) => st.skipped).map((st) => st.step);
     out(`Done: ${result.steps.length} steps, ${count} messages (run ${result.runId})${skipped.length ? `; step ${skipped.join(', ')} not fully shown (see above)` : ''}.`);
     out(`Traces the demo started (look them up in Jaeger): ${Object.entries(result.traces).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (!process.argv.includes('--keep-tickets')) {
+      const closed = await closeOpenDemoTickets({ addresses: s.addresses, apiKey: demoApiKey(process.env, info, s.dataDir, infoFile(process.env)) }, result);
+      if (closed.length) out(`Cancelled the tickets the story left open (${closed.join(', ')}), so no SLA warning follows the demo; --keep-tickets leaves them.`);
+    }
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     ok = true;
   } finally {

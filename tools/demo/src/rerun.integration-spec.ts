@@ -174,6 +174,12 @@ describe('npm run demo again, on a stack with an operator\'s tickets', () => {
     // Its step 2 cancelled the second run's ticket only; the operator's are still OPEN.
     expect(result.steps[1]!.notes[0]).toContain(`cancelled 1 OPEN ticket(s) an earlier demo run left (${secondRun.tickets.gangguan!.number}:`);
     for (const t of operators) expect(await statusOf(t.id)).toBe('TICKET_STATUS_OPEN');
+    // The tickets the story left open are cancelled at the end (no --keep-tickets), so no SLA
+    // warning or escalation follows the demo (QA); the story's completed one stays COMPLETED.
+    const left = [result.tickets.psb!, result.tickets.failover!, result.tickets.urgent!];
+    expect(demo.stderr).toContain(`Cancelled the tickets the story left open (${left.map((t) => t.number).join(', ')})`);
+    for (const t of left) expect(await statusOf(t.id)).toBe('TICKET_STATUS_CANCELLED');
+    expect(await statusOf(result.tickets.gangguan!.id)).toBe('TICKET_STATUS_COMPLETED');
 
     // The report shows each delivery's whole id, which notifyctl (the stack's key, through STACK_INFO_FILE too) shows.
     const printed = [...demo.stderr.matchAll(/ · delivery (\S+) [A-Z]+/g)].map((m) => m[1]!);
