@@ -4,6 +4,7 @@ import type { CommandGroup, CommandSpec } from './command';
 import { customersGroup, groupsGroup, staffGroup } from './commands/customers';
 import { deliveriesGroup } from './commands/deliveries';
 import { campaignsGroup, jobsGroup } from './commands/jobs';
+import { notificationsGroup } from './commands/notifications';
 import { templatesGroup } from './commands/templates';
 import { ticketsGroup } from './commands/tickets';
 import { calledServiceOf, formatCallError } from './errors';
@@ -16,6 +17,7 @@ export const GROUPS: readonly CommandGroup[] = [
   groupsGroup,
   templatesGroup,
   deliveriesGroup,
+  notificationsGroup,
   jobsGroup,
   campaignsGroup,
 ];

@@ -358,6 +358,31 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(await cli(['staff', 'update', '0812-4444-0404', '--name', 'Rudi S.'])).toMatchObject({ code: 0, stderr: '' });
   }, 60_000);
 
+  it('notifications list --incomplete shows a notification that reached nobody, and show tells what came of one', async () => {
+    const zone = `kosong${Math.floor(Math.random() * 1e6)}`;
+    const sent = await cli([
+      '--json', 'deliveries', 'notify', '--type', 'maintenance', '--audience', `area_customers:zone=${zone}`,
+      '--var', 'maintenance_type=Perbaikan', '--var', 'area=Kosong', '--var', 'start_at=2026-12-08T01:00:00+07:00', '--var', 'duration_minutes=30',
+      '--var', 'impact=Lambat', '--var', 'reason=Tiang',
+    ]);
+    expect(sent.code).toBe(0);
+    const id = (JSON.parse(sent.stdout) as { notification: { id: string } }).notification.id;
+    const listed = await cli(['notifications', 'list', '--incomplete', '--since', '1h', '--type', 'maintenance']);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const row = listed.stdout.split('\n').find((l) => l.startsWith(id));
+    expect(row).toMatch(/\s+NOTIFY\s+MAINTENANCE\s+RESOLVED\s+0\s+0\s+reached nobody: the routing rules/);
+    const shown = await cli(['notifications', 'show', id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Deliveries:\s+0$/m);
+    expect(shown.stdout).toMatch(/^Outcome:\s+reached nobody/m);
+    // Made with the admin key, bound to no staff member: named by its role (QA: staff:<key id>).
+    expect(shown.stdout).toMatch(/^By:\s+staff:admin$/m);
+    // By its idempotency key too; an unknown one is NOT_FOUND.
+    const key = /^Key:\s+(\S+)$/m.exec(shown.stdout)![1]!;
+    expect((await cli(['notifications', 'show', key])).stdout).toBe(shown.stdout);
+    expect((await cli(['notifications', 'show', 'no-such-key'])).stderr).toMatch(/^error: NOT_FOUND: /);
+  }, 30_000);
+
   it('jobs pause stops a job\'s schedule and resume restarts it; an unknown job is NOT_FOUND listing the jobs', async () => {
     const row = (out: string, job: string) => out.split('\n').find((l) => l.startsWith(`${job} `)) ?? '';
     const paused = await cli(['jobs', 'pause', 'daily_summary']);

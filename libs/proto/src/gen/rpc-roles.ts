@@ -31,6 +31,7 @@ export const RPC_ROLES = {
     GetNotification: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     GetDelivery: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     ListDeliveries: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
+    ListNotifications: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     RetryDelivery: ['admin', 'supervisor', 'noc', 'service'],
     GetStats: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
     ListProviders: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],

@@ -1,6 +1,6 @@
 import type { NotFoundError, ValidationError } from '@notify/errors';
 import type {
-  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, FailureDecision, Locale, NotificationRecord, NotificationSource, Priority,
+  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, FailureDecision, Locale, NotificationRecord, NotificationSource, NotificationStatus, Priority,
   ReceiptKind, RecipientKind, StoredQuietHours, Supersession,
 } from '../domain';
 
@@ -66,6 +66,17 @@ export interface DeliveryFilter {
   provider?: string;
   notificationId?: string;
   notificationType?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+/** Filters of ListNotifications (all optional; `incomplete`: resolved, and reached nobody or left someone out). */
+export interface NotificationFilter {
+  status?: NotificationStatus;
+  source?: NotificationSource;
+  notificationType?: string;
+  ticketId?: string;
+  incomplete?: boolean;
   createdFrom?: Date;
   createdTo?: Date;
 }
@@ -239,6 +250,8 @@ export interface DeliveryStore {
   attempts(deliveryId: string): Promise<AttemptRecord[]>;
   deliveriesOf(notificationId: string): Promise<DeliveryRecord[]>;
   list(filter: DeliveryFilter, limit: number, after?: { createdAt: Date; id: string }): Promise<DeliveryRecord[]>;
+  /** Notifications matching `filter`, newest first (created_at, id), `limit` of them after `after` (keyset). */
+  listNotifications(filter: NotificationFilter, limit: number, after?: { createdAt: Date; id: string }): Promise<NotificationRecord[]>;
   stats(since: Date): Promise<DeliveryStats>;
 }
 

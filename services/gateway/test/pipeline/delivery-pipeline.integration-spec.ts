@@ -333,7 +333,7 @@ describe('gateway delivery pipeline (Postgres + NATS + customer/template/ticket 
     expect(b.notification!.id).toBe(a.notification!.id);
     expect(a.notification).toMatchObject({
       source: gatewayv1.NotificationSource.NOTIFICATION_SOURCE_NOTIFY, status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED,
-      deliveriesCreated: 1, templateKey: 'customer.welcome', actor: { kind: commonv1.ActorKind.ACTOR_KIND_STAFF, role: commonv1.Role.ROLE_ADMIN },
+      deliveriesCreated: 1, templateKey: 'customer.welcome', actor: { kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'admin', role: commonv1.Role.ROLE_ADMIN },
     });
     expect(b.deliveries.map((d) => d.id)).toEqual(a.deliveries.map((d) => d.id));
     await waitStatus(a.deliveries[0]!.id, ['SENT', 'DELIVERED', 'READ']);

@@ -340,6 +340,46 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     }
   });
 
+  it('ListNotifications: newest first; --incomplete finds one that reached nobody and one that left someone out, not a complete one; filters and bad input', async () => {
+    const from = new Date(Date.now() - 1000);
+    const out = freshPhone();
+    await callUnary(stack.customerClient, 'optOut', customerv1.OptOutRequest.fromPartial({ phone: out.local, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: 'STOP' }));
+    const partial = await notify([phone(out.local), phone(freshPhone().local)], { variables: welcome('list-partial') });
+    const complete = await notify([phone(freshPhone().local)], { variables: welcome('list-complete') });
+    // A broadcast to an area with no active customer reaches nobody.
+    const nobody = await callUnary(stack.gatewayClient, 'broadcast', gatewayv1.BroadcastRequest.fromPartial({
+      idempotencyKey: `empty:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE,
+      audiences: [commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: `kosong${Math.floor(Math.random() * 1e6)}` })],
+      variables: { maintenance_type: 'Perbaikan', area: 'Kosong', start_at: '2026-12-08T01:00:00+07:00', duration_minutes: 30, impact: 'Lambat', reason: 'Tiang' },
+    }));
+    await waitFor(async () => (await stack.gateway.store.notification(nobody.notification!.id))?.status === 'RESOLVED' || undefined, { timeoutMs: 15_000 });
+    const refused = async (call: Promise<unknown>, field: string) => {
+      const err = await call.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).message).toMatch(new RegExp(`^${field}: `));
+    };
+    const list = (req: Partial<gatewayv1.ListNotificationsRequest>) =>
+      callUnary(stack.gatewayClient, 'listNotifications', gatewayv1.ListNotificationsRequest.fromPartial({ created: { from }, ...req }));
+    // Other tests of this file make notifications too: only these three are looked at.
+    const mine = new Set([partial, complete, nobody].map((r) => r.notification!.id));
+    const ours = (r: gatewayv1.ListNotificationsResponse) => r.notifications.filter((n) => mine.has(n.id));
+    expect(ours(await list({})).map((n) => n.id)).toEqual([nobody.notification!.id, complete.notification!.id, partial.notification!.id]);
+    expect(ours(await list({ incomplete: true })).map((n) => [n.id, n.deliveriesCreated, n.leftOut])).toEqual([
+      [nobody.notification!.id, 0, 0],
+      [partial.notification!.id, 1, 1],
+    ]);
+    expect(ours(await list({ source: gatewayv1.NotificationSource.NOTIFICATION_SOURCE_BROADCAST })).map((n) => n.id)).toEqual([nobody.notification!.id]);
+    expect(ours(await list({ notificationType: NT.NOTIFICATION_TYPE_WELCOME })).map((n) => n.id)).toEqual([complete.notification!.id, partial.notification!.id]);
+    // Pages: a token goes on where the last page ended (newest first), and only with its own filters.
+    const first = await list({ page: { pageSize: 1, pageToken: '' } });
+    const second = await list({ page: { pageSize: 1, pageToken: first.nextPageToken } });
+    const newest = (await list({ page: { pageSize: 2, pageToken: '' } })).notifications.map((n) => n.id);
+    expect([...first.notifications, ...second.notifications].map((n) => n.id)).toEqual(newest);
+    await refused(list({ incomplete: true, page: { pageSize: 1, pageToken: first.nextPageToken } }), 'page_token');
+    await refused(list({ status: 99 as gatewayv1.NotificationStatus }), 'status');
+    await refused(list({ ticketId: 'GGN-20261207-0001' }), 'ticket_id');
+  });
+
   it('Notify / Broadcast: a 201-character key says it is too long; 200 characters are taken', async () => {
     const err = await notify([phone(freshPhone().local)], { idempotencyKey: 'k'.repeat(201), variables: welcome('long-key') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);

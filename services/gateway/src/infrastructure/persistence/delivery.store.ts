@@ -16,7 +16,7 @@ import {
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
 import type {
-  DeliveryFilter, DeliveryStats, DeliveryStore, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
+  DeliveryFilter, DeliveryStats, DeliveryStore, NotificationFilter, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
 } from '../../application/ports';
 import type { AttemptRow, DeliveryRow, NotificationRow, PendingReceiptRow } from './gateway.rows';
 
@@ -1675,6 +1675,34 @@ export class PgDeliveryStore implements DeliveryStore {
       params,
     );
     return rows.map(deliveryFromRow);
+  }
+
+  /** See DeliveryStore.listNotifications: through the created_at index (notifications_created_idx). */
+  async listNotifications(filter: NotificationFilter, limit: number, after?: { createdAt: Date; id: string }): Promise<NotificationRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.source) add('source = ?', filter.source);
+    if (filter.notificationType) add('notification_type = ?', filter.notificationType);
+    if (filter.ticketId) add('ticket_id = ?', filter.ticketId);
+    if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
+    if (filter.createdTo) add('created_at < ?', filter.createdTo);
+    if (filter.incomplete) where.push(`status <> 'RESOLVING' AND (deliveries_created = 0 OR left_out > 0)`);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+    }
+    params.push(limit);
+    const rows = await this.q<NotificationRow>(
+      this.ds,
+      `SELECT * FROM ${this.t.n} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(notificationFromRow);
   }
 
   /** Aggregates for GetStats over deliveries created (and attempts started) since `since`. */

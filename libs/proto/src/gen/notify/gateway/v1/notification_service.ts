@@ -43,6 +43,12 @@ import {
   deliveryStatusFromJSON,
   deliveryStatusToJSON,
   Notification,
+  NotificationSource,
+  notificationSourceFromJSON,
+  notificationSourceToJSON,
+  NotificationStatus,
+  notificationStatusFromJSON,
+  notificationStatusToJSON,
   NotificationTypeCount,
   Provider,
   providerFromJSON,
@@ -233,6 +239,32 @@ export interface ListDeliveriesRequest {
 export interface ListDeliveriesResponse {
   /** One page, newest first (without attempts; body included). */
   deliveries: Delivery[];
+  /** Token for the next page; empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface ListNotificationsRequest {
+  /** created_at within [from, to); bounds optional. */
+  created:
+    | TimeRange
+    | undefined;
+  /** Status; UNSPECIFIED = any. */
+  status: NotificationStatus;
+  /** Source (event, Notify, Broadcast); UNSPECIFIED = any. */
+  source: NotificationSource;
+  /** Notification type; UNSPECIFIED = any. */
+  notificationType: NotificationType;
+  /** Ticket (UUID); empty = any. */
+  ticketId: string;
+  /** true: only those resolved (RESOLVED or FAILED) that reached nobody or left someone out. */
+  incomplete: boolean;
+  /** Paging (default 50, max 500). */
+  page: PageRequest | undefined;
+}
+
+export interface ListNotificationsResponse {
+  /** One page, newest first. */
+  notifications: Notification[];
   /** Token for the next page; empty on the last page. */
   nextPageToken: string;
 }
@@ -1870,6 +1902,282 @@ export const ListDeliveriesResponse: MessageFns<ListDeliveriesResponse> = {
   },
 };
 
+function createBaseListNotificationsRequest(): ListNotificationsRequest {
+  return {
+    created: undefined,
+    status: 0,
+    source: 0,
+    notificationType: 0,
+    ticketId: "",
+    incomplete: false,
+    page: undefined,
+  };
+}
+
+export const ListNotificationsRequest: MessageFns<ListNotificationsRequest> = {
+  encode(message: ListNotificationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created !== undefined) {
+      TimeRange.encode(message.created, writer.uint32(10).fork()).join();
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.source !== 0) {
+      writer.uint32(24).int32(message.source);
+    }
+    if (message.notificationType !== 0) {
+      writer.uint32(32).int32(message.notificationType);
+    }
+    if (message.ticketId !== "") {
+      writer.uint32(42).string(message.ticketId);
+    }
+    if (message.incomplete !== false) {
+      writer.uint32(48).bool(message.incomplete);
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListNotificationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListNotificationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.created = TimeRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.source = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.notificationType = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ticketId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.incomplete = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListNotificationsRequest {
+    return {
+      created: isSet(object.created) ? TimeRange.fromJSON(object.created) : undefined,
+      status: isSet(object.status) ? notificationStatusFromJSON(object.status) : 0,
+      source: isSet(object.source) ? notificationSourceFromJSON(object.source) : 0,
+      notificationType: isSet(object.notificationType)
+        ? notificationTypeFromJSON(object.notificationType)
+        : isSet(object.notification_type)
+        ? notificationTypeFromJSON(object.notification_type)
+        : 0,
+      ticketId: isSet(object.ticketId)
+        ? globalThis.String(object.ticketId)
+        : isSet(object.ticket_id)
+        ? globalThis.String(object.ticket_id)
+        : "",
+      incomplete: isSet(object.incomplete) ? globalThis.Boolean(object.incomplete) : false,
+      page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+    };
+  },
+
+  toJSON(message: ListNotificationsRequest): unknown {
+    const obj: any = {};
+    if (message.created !== undefined) {
+      obj.created = TimeRange.toJSON(message.created);
+    }
+    if (message.status !== 0) {
+      obj.status = notificationStatusToJSON(message.status);
+    }
+    if (message.source !== 0) {
+      obj.source = notificationSourceToJSON(message.source);
+    }
+    if (message.notificationType !== 0) {
+      obj.notificationType = notificationTypeToJSON(message.notificationType);
+    }
+    if (message.ticketId !== "") {
+      obj.ticketId = message.ticketId;
+    }
+    if (message.incomplete !== false) {
+      obj.incomplete = message.incomplete;
+    }
+    if (message.page !== undefined) {
+      obj.page = PageRequest.toJSON(message.page);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListNotificationsRequest>, I>>(base?: I): ListNotificationsRequest {
+    return ListNotificationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListNotificationsRequest>, I>>(object: I): ListNotificationsRequest {
+    const message = createBaseListNotificationsRequest();
+    message.created = (object.created !== undefined && object.created !== null)
+      ? TimeRange.fromPartial(object.created)
+      : undefined;
+    message.status = object.status ?? 0;
+    message.source = object.source ?? 0;
+    message.notificationType = object.notificationType ?? 0;
+    message.ticketId = object.ticketId ?? "";
+    message.incomplete = object.incomplete ?? false;
+    message.page = (object.page !== undefined && object.page !== null)
+      ? PageRequest.fromPartial(object.page)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListNotificationsResponse(): ListNotificationsResponse {
+  return { notifications: [], nextPageToken: "" };
+}
+
+export const ListNotificationsResponse: MessageFns<ListNotificationsResponse> = {
+  encode(message: ListNotificationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.notifications) {
+      Notification.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListNotificationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListNotificationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.notifications.push(Notification.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListNotificationsResponse {
+    return {
+      notifications: globalThis.Array.isArray(object?.notifications)
+        ? object.notifications.map((e: any) => Notification.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListNotificationsResponse): unknown {
+    const obj: any = {};
+    if (message.notifications?.length) {
+      obj.notifications = message.notifications.map((e) => Notification.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListNotificationsResponse>, I>>(base?: I): ListNotificationsResponse {
+    return ListNotificationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListNotificationsResponse>, I>>(object: I): ListNotificationsResponse {
+    const message = createBaseListNotificationsResponse();
+    message.notifications = object.notifications?.map((e) => Notification.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 function createBaseRetryDeliveryRequest(): RetryDeliveryRequest {
   return { deliveryId: "", actor: undefined };
 }
@@ -2768,6 +3076,27 @@ export const NotificationServiceService = {
     responseDeserialize: (value: Buffer): ListDeliveriesResponse => ListDeliveriesResponse.decode(value),
   },
   /**
+   * Notifications (one per ticket / customer / schedule event, Notify or Broadcast: what asked
+   * for messages) matching all the filters, newest first, in pages. `incomplete` finds what an
+   * operator cannot see in the delivery log: a notification that reached nobody (no delivery:
+   * routing rules, preferences or opt-outs left nobody, or no text could be rendered — `error`
+   * says which) or left someone out. A page token holds only for the filters it was issued with.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (bad page token; a page token issued for other filters; ticket_id
+   * not a UUID; a status, source or notification_type the enum does not have).
+   */
+  listNotifications: {
+    path: "/notify.gateway.v1.NotificationService/ListNotifications" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListNotificationsRequest): Buffer =>
+      Buffer.from(ListNotificationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListNotificationsRequest => ListNotificationsRequest.decode(value),
+    responseSerialize: (value: ListNotificationsResponse): Buffer =>
+      Buffer.from(ListNotificationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListNotificationsResponse => ListNotificationsResponse.decode(value),
+  },
+  /**
    * Re-drives a FAILED or DEAD delivery: status QUEUED, attempts allowed again, sent
    * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
    * its attempts so far, like GetDelivery.
@@ -2897,6 +3226,17 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * notification_type the enum does not have).
    */
   listDeliveries: handleUnaryCall<ListDeliveriesRequest, ListDeliveriesResponse>;
+  /**
+   * Notifications (one per ticket / customer / schedule event, Notify or Broadcast: what asked
+   * for messages) matching all the filters, newest first, in pages. `incomplete` finds what an
+   * operator cannot see in the delivery log: a notification that reached nobody (no delivery:
+   * routing rules, preferences or opt-outs left nobody, or no text could be rendered — `error`
+   * says which) or left someone out. A page token holds only for the filters it was issued with.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (bad page token; a page token issued for other filters; ticket_id
+   * not a UUID; a status, source or notification_type the enum does not have).
+   */
+  listNotifications: handleUnaryCall<ListNotificationsRequest, ListNotificationsResponse>;
   /**
    * Re-drives a FAILED or DEAD delivery: status QUEUED, attempts allowed again, sent
    * at once (subject to quiet hours unless URGENT). Answers the delivery as re-queued with
@@ -3060,6 +3400,31 @@ export interface NotificationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDeliveriesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Notifications (one per ticket / customer / schedule event, Notify or Broadcast: what asked
+   * for messages) matching all the filters, newest first, in pages. `incomplete` finds what an
+   * operator cannot see in the delivery log: a notification that reached nobody (no delivery:
+   * routing rules, preferences or opt-outs left nobody, or no text could be rendered — `error`
+   * says which) or left someone out. A page token holds only for the filters it was issued with.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (bad page token; a page token issued for other filters; ticket_id
+   * not a UUID; a status, source or notification_type the enum does not have).
+   */
+  listNotifications(
+    request: ListNotificationsRequest,
+    callback: (error: ServiceError | null, response: ListNotificationsResponse) => void,
+  ): ClientUnaryCall;
+  listNotifications(
+    request: ListNotificationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListNotificationsResponse) => void,
+  ): ClientUnaryCall;
+  listNotifications(
+    request: ListNotificationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListNotificationsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Re-drives a FAILED or DEAD delivery: status QUEUED, attempts allowed again, sent
