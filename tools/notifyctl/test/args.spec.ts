@@ -1,4 +1,5 @@
-import { commonv1, ticketv1 } from '@notify/proto';
+import { commonv1, schedulerv1, ticketv1 } from '@notify/proto';
+import { triggerNote } from '../src/commands/jobs';
 import {
   UsageError,
   enumChoices,
@@ -199,5 +200,13 @@ describe('formatCallError', () => {
     const cause = Object.assign(new Error('5 NOT_FOUND: Job nope not found'), { code: 5, details: 'Job nope not found' });
     const err = Object.assign(new NotFoundError('Job', 'nope'), { cause });
     expect(formatCallError(new AnnotatedCallError(err, 'jobs: daily_summary, sla_monitor'), 'scheduler')).toBe('error: NOT_FOUND: Job nope not found; jobs: daily_summary, sla_monitor');
+  });
+});
+
+describe('jobs trigger note', () => {
+  it('says a queued run runs in the background and how to see its end; names a started one', () => {
+    const queued = schedulerv1.JobRun.fromPartial({ id: 'r-1', jobName: 'daily_summary', outcome: schedulerv1.JobRunOutcome.JOB_RUN_OUTCOME_RUNNING });
+    expect(triggerNote('daily_summary', queued)).toBe('queued: it runs in the background in a moment; notifyctl jobs runs --job daily_summary shows how it ends');
+    expect(triggerNote('daily_summary', { ...queued, startedAt: new Date() })).toBe('run r-1; notifyctl jobs runs --job daily_summary shows how it ends');
   });
 });

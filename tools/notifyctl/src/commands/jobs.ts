@@ -91,10 +91,20 @@ const trigger: CommandSpec = {
   service: 'scheduler',
   positionals: [{ name: 'job', description: 'job name, e.g. daily_summary, sla_monitor' }],
   async run({ args, clients }) {
-    const res = await callUnary(clients.scheduler, 'triggerJob', { name: args.positional(0), actor: undefined }).catch((err: unknown) => withJobNames(err, clients));
-    return { json: schedulerv1.TriggerJobResponse.toJSON(res), text: runTable(res.run ? [res.run] : []) };
+    const name = args.positional(0);
+    const res = await callUnary(clients.scheduler, 'triggerJob', { name, actor: undefined }).catch((err: unknown) => withJobNames(err, clients));
+    return { json: schedulerv1.TriggerJobResponse.toJSON(res), text: runTable(res.run ? [res.run] : []), ...(res.run ? { note: triggerNote(name, res.run) } : {}) };
   },
 };
+
+/**
+ * The stderr line after `jobs trigger`: the run is queued and runs in the background (QA: a run
+ * shown RUNNING with no start time read as stuck), and how to see how it ends.
+ */
+export function triggerNote(job: string, run: schedulerv1.JobRun): string {
+  const queued = run.outcome === schedulerv1.JobRunOutcome.JOB_RUN_OUTCOME_RUNNING && !run.startedAt;
+  return `${queued ? 'queued: it runs in the background in a moment' : `run ${run.id}`}; notifyctl jobs runs --job ${job} shows how it ends`;
+}
 
 const pause: CommandSpec = {
   name: 'pause',
