@@ -10,7 +10,7 @@ import type { ConsumerHandle, EventBus } from '@notify/messaging';
 import { customerv1, templatev1, ticketv1 } from '@notify/proto';
 import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
 import {
-  ApplyQuietHoursUseCase, Dispatcher, WithdrawOptedOutUseCase, HandleReceiptUseCase, IngestNotificationUseCase, ReceiptReconciler, ResolutionAbortedError, SupersedeDeliveriesUseCase, freshKey, retryUntilDone, systemClock,
+  ApplyPreferencesUseCase, Dispatcher, WithdrawOptedOutUseCase, HandleReceiptUseCase, IngestNotificationUseCase, ReceiptReconciler, ResolutionAbortedError, SupersedeDeliveriesUseCase, freshKey, retryUntilDone, systemClock,
   type ChannelSender, type Clock, type RecipientDirectory, type TemplateRenderer,
 } from './application';
 import { createTechnicianReplyHandler, type ReplySender } from './application/replies';
@@ -280,7 +280,7 @@ export async function startGatewayService(
       gatewayEventHandler(ingest, directory, facts, logger, {
         supersede: new SupersedeDeliveriesUseCase({ store, clock, logger }),
         offers: new PgJobMessageLog(dataSource, config.DATABASE_SCHEMA),
-        preferences: new ApplyQuietHoursUseCase({ store, clock, logger }),
+        preferences: new ApplyPreferencesUseCase({ store, clock, logger }),
         optOuts: new WithdrawOptedOutUseCase({ store, clock, logger }),
       }),
       { ...(ns ? { ns } : {}), concurrency: config.EVENT_CONSUMER_CONCURRENCY, deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) } },

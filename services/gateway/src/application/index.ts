@@ -6,5 +6,5 @@ export * from './handle-receipt.use-case';
 export * from './retry-until-done';
 export * from './receipt-reconciler';
 export * from './supersede-deliveries.use-case';
-export * from './apply-quiet-hours.use-case';
+export * from './apply-preferences.use-case';
 export * from './withdraw-opted-out.use-case';

@@ -214,6 +214,11 @@ export interface DeliveryStore {
    */
   withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]>;
   /**
+   * A recipient switched `channel` off in their preferences: their deliveries on it still waiting
+   * (matched by recipient kind and id) → CANCELLED with `reason`, as {@link withdrawOptedOut}.
+   */
+  withdrawSwitchedOff(recipient: { kind: RecipientKind; id: string }, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]>;
+  /**
    * Of rows just claimed (SENDING), withdraws (CANCELLED) those a recorded supersession of their
    * ticket matches, instead of sending them; resolves with their ids.
    */

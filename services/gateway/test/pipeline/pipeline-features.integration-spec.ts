@@ -787,7 +787,7 @@ describe('gateway pipeline features', () => {
     expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text === sent.body)).toHaveLength(1);
   });
 
-  it('quiet hours changed while a message is held back: switched off → sent at once; a new window → held to its end (customer event preferences_updated)', async () => {
+  it('preferences changed while a message is held back: quiet hours off → sent at once; a new window → held to its end; WhatsApp switched off → withdrawn (customer event preferences_updated)', async () => {
     const now = new Date('2026-11-24T23:00:00+07:00');
     const gw = await stack.restartGateway({}, { clock: () => now, manualDispatch: true });
     try {
@@ -834,6 +834,14 @@ describe('gateway pipeline features', () => {
       const held = (await gw.store.delivery(second))!;
       expect(held).toMatchObject({ status: 'DEFERRED', deferredReason: 'quiet hours', attemptCount: 0 });
       expect(held.deferredUntil!.toISOString()).toBe(new Date('2026-11-25T07:00:00+07:00').toISOString());
+
+      // She switches WhatsApp off: the WhatsApp message still held is withdrawn, not sent at 07:00.
+      await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
+        preferences: { recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER, recipientId: customer.id, channels: [commonv1.Channel.CHANNEL_SMS] },
+        updateMask: ['channels'],
+      }));
+      const withdrawn = await waitStatus(second, ['CANCELLED']);
+      expect(withdrawn.lastError).toBe(`withdrawn unsent: customer ${customer.id} switched WhatsApp off in their preferences`);
     } finally {
       await stack.restartGateway();
     }

@@ -1206,20 +1206,36 @@ export class PgDeliveryStore implements DeliveryStore {
   }
 
   /** See DeliveryStore.withdrawOptedOut: the waiting rows (the claim index) of that address and channel, locked as supersede locks them. */
-  async withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]> {
+  withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]> {
+    return this.withdrawWaiting(`d.recipient = $1 AND d.recipient_kind <> 'GROUP'`, [phone], channel, reason, now);
+  }
+
+  /** See DeliveryStore.withdrawSwitchedOff. */
+  withdrawSwitchedOff(recipient: { kind: RecipientKind; id: string }, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]> {
+    return this.withdrawWaiting('d.recipient_kind = $1 AND d.recipient_id = $2', [recipient.kind, recipient.id], channel, reason, now);
+  }
+
+  /**
+   * The waiting deliveries (WITHDRAWABLE_STATUSES, found through the claim index) that `match`
+   * (SQL over `d`, its parameters `$1…` = `matchParams`) selects on `channel`, but not the reply
+   * flow's answers → CANCELLED with `reason`, a `failed` event each; locked as supersede locks
+   * them (a row being claimed is waited for, then left alone once SENDING).
+   */
+  private async withdrawWaiting(match: string, matchParams: readonly unknown[], channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]> {
+    const n = matchParams.length;
     return this.tx(async (m, changes) => {
       const rows = await this.q<DeliveryRow & { previous_status: DeliveryStatus }>(
         m,
         `WITH cur AS (
            SELECT d.id, d.status FROM ${this.t.d} d
-            WHERE d.status = ANY($3::text[]) AND d.recipient = $1 AND d.channel = $2 AND d.recipient_kind <> 'GROUP'
-              AND d.notification_type <> 'REPLY' AND d.idempotency_key NOT LIKE $6
+            WHERE d.status = ANY($${n + 2}::text[]) AND ${match} AND d.channel = $${n + 1}
+              AND d.notification_type <> 'REPLY' AND d.idempotency_key NOT LIKE $${n + 5}
             ORDER BY d.created_at, d.id
             FOR UPDATE)
-         UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = $4, next_attempt_at = NULL, deferred_until = NULL, deferred_reason = NULL, updated_at = $5
-           FROM cur WHERE d.id = cur.id AND d.status = ANY($3::text[])
+         UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = $${n + 3}, next_attempt_at = NULL, deferred_until = NULL, deferred_reason = NULL, updated_at = $${n + 4}
+           FROM cur WHERE d.id = cur.id AND d.status = ANY($${n + 2}::text[])
          RETURNING d.*, cur.status AS previous_status`,
-        [phone, channel, WITHDRAWABLE_STATUSES, reason, now, `${REPLY_KEY_PREFIX}%`],
+        [...matchParams, channel, WITHDRAWABLE_STATUSES, reason, now, `${REPLY_KEY_PREFIX}%`],
       );
       for (const r of rows) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: r.previous_status, at: now });
       return rows.map(deliveryFromRow);

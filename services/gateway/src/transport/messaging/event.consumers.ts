@@ -3,7 +3,7 @@ import { decodeEvent, eventConsumer, type DecodedEvent, type EventDomain } from 
 import type { Logger } from '@notify/logger';
 import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type IncomingEvent, type RetryPolicy } from '@notify/messaging';
 import { commonv1, type customerv1 } from '@notify/proto';
-import type { ApplyQuietHoursUseCase, IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase, WithdrawOptedOutUseCase } from '../../application';
+import type { ApplyPreferencesUseCase, IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase, WithdrawOptedOutUseCase } from '../../application';
 import { recipientKindFromProto, storedQuietHours } from '../../infrastructure/clients/grpc-recipient.directory';
 import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
 
@@ -55,8 +55,8 @@ export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
  * SupersedeDeliveriesUseCase: an unsent job offer once the ticket is taken…); then map to a
  * notification (`options.offers`: who a cancelled unassigned ticket's job offer reached, see
  * notificationForEvent) and run the ingest use case; a `customer.preferences_updated` notifies
- * nobody: its quiet hours are applied to the recipient's waiting messages (`options.preferences`,
- * ApplyQuietHoursUseCase; ignored without it), and a `customer.opted_out` neither: what still waits
+ * nobody: its quiet hours and channels are applied to the recipient's waiting messages (`options.preferences`,
+ * ApplyPreferencesUseCase; ignored without it), and a `customer.opted_out` neither: what still waits
  * for that phone on that channel is withdrawn (`options.optOuts`, WithdrawOptedOutUseCase); ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
  * - UnavailableError / TimeoutError (customer or template service down, breaker open,
@@ -76,7 +76,7 @@ export function gatewayEventHandler(
     transientRetry?: Partial<RetryPolicy>;
     supersede?: Pick<SupersedeDeliveriesUseCase, 'execute'>;
     offers?: JobOfferLog;
-    preferences?: Pick<ApplyQuietHoursUseCase, 'execute'>;
+    preferences?: Pick<ApplyPreferencesUseCase, 'execute'>;
     optOuts?: Pick<WithdrawOptedOutUseCase, 'execute'>;
   } = {},
 ): EventHandler {
@@ -97,6 +97,7 @@ export function gatewayEventHandler(
         const prefs = (evt.payload as customerv1.PreferencesEvent).preferences!;
         await options.preferences?.execute({
           eventId: evt.payload.eventId, recipientKind: recipientKindFromProto(prefs.recipientKind), recipientId: prefs.recipientId, quietHours: storedQuietHours(prefs.quietHours),
+          channels: prefs.channels.flatMap((c) => (c === commonv1.Channel.CHANNEL_WHATSAPP ? ['WHATSAPP' as const] : c === commonv1.Channel.CHANNEL_SMS ? ['SMS' as const] : [])),
         });
         return undefined;
       }
