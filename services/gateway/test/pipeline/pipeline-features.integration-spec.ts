@@ -85,6 +85,18 @@ describe('gateway pipeline features', () => {
       type: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, customerId, description, address: 'Jl. Kenanga 7', workZone, priority,
     })).then((r) => r.ticket!);
 
+  /** A technician of `zone` (staff of role technician) with the phone given. */
+  const technician = async (name: string, phone: { local: string }, zone: string) =>
+    (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({ name, phone: phone.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone] }))).staff!;
+  /** Staff member `id` takes WhatsApp only, with 22:00–06:00 WIB quiet hours. */
+  const nightQuietHours = (id: string) =>
+    callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
+      preferences: {
+        recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: id, channels: [commonv1.Channel.CHANNEL_WHATSAPP],
+        quietHours: { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' }, locale: commonv1.Locale.LOCALE_ID,
+      },
+    }));
+
   it('WhatsApp down for a HIGH ticket → the customer gets the SMS text through Twilio (fallback), once', async () => {
     const { customer, phone } = await register('bogor', 'Agus Salim');
     await stack.sims.fonnte.setFault({ mode: 'down' });
@@ -560,18 +572,8 @@ describe('gateway pipeline features', () => {
     try {
       const zone = `zone${Math.floor(Math.random() * 1e6)}`;
       const [early, sleeper] = [freshPhone(), freshPhone()];
-      const taker = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
-        name: 'Dedi Kurnia', phone: early.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
-      }))).staff!;
-      const resting = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
-        name: 'Bayu Pratama', phone: sleeper.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
-      }))).staff!;
-      await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
-        preferences: {
-          recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: resting.id, channels: [commonv1.Channel.CHANNEL_WHATSAPP],
-          quietHours: { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' }, locale: commonv1.Locale.LOCALE_ID,
-        },
-      }));
+      const taker = await technician('Dedi Kurnia', early, zone);
+      await nightQuietHours((await technician('Bayu Pratama', sleeper, zone)).id);
       const { customer, phone } = await register(zone, 'Pak Harun');
       const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'ONT mati total');
       const offer = await deliveryFor(t.id, sleeper.e164);
@@ -609,18 +611,8 @@ describe('gateway pipeline features', () => {
     try {
       const zone = `zone${Math.floor(Math.random() * 1e6)}`;
       const [awake, sleeper, late] = [freshPhone(), freshPhone(), freshPhone()];
-      await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
-        name: 'Dedi Kurnia', phone: awake.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
-      }));
-      const resting = (await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
-        name: 'Bayu Pratama', phone: sleeper.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
-      }))).staff!;
-      await callUnary(stack.customerClient, 'updatePreferences', customerv1.UpdatePreferencesRequest.fromPartial({
-        preferences: {
-          recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, recipientId: resting.id, channels: [commonv1.Channel.CHANNEL_WHATSAPP],
-          quietHours: { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Jakarta' }, locale: commonv1.Locale.LOCALE_ID,
-        },
-      }));
+      await technician('Dedi Kurnia', awake, zone);
+      await nightQuietHours((await technician('Bayu Pratama', sleeper, zone)).id);
       const { customer, phone } = await register(zone, 'Pak Harun');
       const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'ONT mati total');
       const held = await deliveryFor(t.id, sleeper.e164);
@@ -630,9 +622,7 @@ describe('gateway pipeline features', () => {
       await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === awake.e164 && m.text.includes(t.number)), { timeoutMs: 20_000 });
       await waitStatus(held.id, ['DEFERRED']);
       // Citra joins the zone after the offer went out: she never heard of the ticket.
-      await callUnary(stack.customerClient, 'createStaff', customerv1.CreateStaffRequest.fromPartial({
-        name: 'Citra Lestari', phone: late.local, role: commonv1.Role.ROLE_TECHNICIAN, workZones: [zone],
-      }));
+      await technician('Citra Lestari', late, zone);
 
       await callUnary(stack.ticketClient, 'cancelTicket', ticketv1.CancelTicketRequest.fromPartial({ ticketId: t.id, reason: 'Duplikat laporan' }));
       await waitStatus(held.id, ['CANCELLED']);

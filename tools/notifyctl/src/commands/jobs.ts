@@ -106,27 +106,24 @@ export function triggerNote(job: string, run: schedulerv1.JobRun): string {
   return `${queued ? 'queued: it runs in the background in a moment' : `run ${run.id}`}; notifyctl jobs runs --job ${job} shows how it ends`;
 }
 
-const pause: CommandSpec = {
-  name: 'pause',
-  summary: 'stop a job\'s schedule (it runs again only when resumed or triggered by hand)',
-  service: 'scheduler',
-  positionals: [{ name: 'job', description: 'job name, e.g. daily_summary' }],
-  async run({ args, clients }) {
-    const res = await callUnary(clients.scheduler, 'pauseJob', { name: args.positional(0) }).catch((err: unknown) => withJobNames(err, clients));
-    return { json: schedulerv1.PauseJobResponse.toJSON(res), text: jobTable(res.job ? [res.job] : []) };
-  },
-};
+/** `jobs pause` / `jobs resume`: PauseJob / ResumeJob, answered with the job's row (an unknown job lists the jobs there are). */
+function scheduleCommand(name: 'pause' | 'resume', summary: string): CommandSpec {
+  return {
+    name,
+    summary,
+    service: 'scheduler',
+    positionals: [{ name: 'job', description: 'job name, e.g. daily_summary' }],
+    async run({ args, clients }) {
+      const req = { name: args.positional(0) };
+      const res = await (name === 'pause' ? callUnary(clients.scheduler, 'pauseJob', req) : callUnary(clients.scheduler, 'resumeJob', req))
+        .catch((err: unknown) => withJobNames(err, clients));
+      return { json: (name === 'pause' ? schedulerv1.PauseJobResponse : schedulerv1.ResumeJobResponse).toJSON(res), text: jobTable(res.job ? [res.job] : []) };
+    },
+  };
+}
 
-const resume: CommandSpec = {
-  name: 'resume',
-  summary: 'restart a paused job\'s schedule',
-  service: 'scheduler',
-  positionals: [{ name: 'job', description: 'job name, e.g. daily_summary' }],
-  async run({ args, clients }) {
-    const res = await callUnary(clients.scheduler, 'resumeJob', { name: args.positional(0) }).catch((err: unknown) => withJobNames(err, clients));
-    return { json: schedulerv1.ResumeJobResponse.toJSON(res), text: jobTable(res.job ? [res.job] : []) };
-  },
-};
+const pause = scheduleCommand('pause', 'stop a job\'s schedule (it runs again only when resumed or triggered by hand)');
+const resume = scheduleCommand('resume', 'restart a paused job\'s schedule');
 
 const runs: CommandSpec = {
   name: 'runs',

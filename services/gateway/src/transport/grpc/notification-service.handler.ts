@@ -188,6 +188,25 @@ export function decodeDeliveryPageToken(token: string, filters?: DeliveryFilter 
   return { createdAt, id: i };
 }
 
+/**
+ * One keyset page, newest first (created_at, id): the page's rows (`read` is asked for one more
+ * than the page size, to know whether another page follows) and the token of the next page
+ * (bound to `filter`; '' on the last page). ValidationError(`page_token`) for a bad token or one
+ * issued for other filters.
+ */
+async function keysetPage<T extends { createdAt: Date; id: string }>(
+  request: commonv1.PageRequest | undefined,
+  filter: DeliveryFilter | NotificationFilter,
+  read: (after: { createdAt: Date; id: string } | undefined, limit: number) => Promise<T[]>,
+): Promise<{ page: T[]; nextPageToken: string }> {
+  const size = resolvePageSize(request?.pageSize);
+  const after = request?.pageToken ? decodeDeliveryPageToken(request.pageToken, filter) : undefined;
+  const rows = await read(after, size + 1);
+  const page = rows.slice(0, size);
+  const last = page[page.length - 1];
+  return { page, nextPageToken: rows.length > size && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }, filter) : '' };
+}
+
 /** `value` as JSON with every object's keys sorted and `undefined` members left out (arrays keep their order). */
 function canonicalJson(value: unknown): string {
   const canon = (v: unknown): unknown => {
@@ -506,7 +525,6 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       knownEnum(req.channel, commonv1.Channel, 'channel');
       knownEnum(req.provider, gatewayv1.Provider, 'provider');
       knownEnum(req.notificationType, commonv1.NotificationType, 'notification_type');
-      const size = resolvePageSize(req.page?.pageSize);
       const filter: DeliveryFilter = {};
       const ticketId = optionalId(req.ticketId, 'ticket_id');
       if (ticketId) filter.ticketId = ticketId;
@@ -525,14 +543,8 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       if (req.notificationType) filter.notificationType = typeFromProto(req.notificationType);
       if (req.created?.from) filter.createdFrom = req.created.from;
       if (req.created?.to) filter.createdTo = req.created.to;
-      const after = req.page?.pageToken ? decodeDeliveryPageToken(req.page.pageToken, filter) : undefined;
-      const rows = await store.list(filter, size + 1, after);
-      const page = rows.slice(0, size);
-      const last = page[page.length - 1];
-      return gatewayv1.ListDeliveriesResponse.fromPartial({
-        deliveries: page.map((d) => deliveryToProto(d)),
-        nextPageToken: rows.length > size && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }, filter) : '',
-      });
+      const { page, nextPageToken } = await keysetPage(req.page, filter, (after, limit) => store.list(filter, limit, after));
+      return gatewayv1.ListDeliveriesResponse.fromPartial({ deliveries: page.map((d) => deliveryToProto(d)), nextPageToken });
     }),
 
     /**
@@ -546,7 +558,6 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       knownEnum(req.status, gatewayv1.NotificationStatus, 'status');
       knownEnum(req.source, gatewayv1.NotificationSource, 'source');
       knownEnum(req.notificationType, commonv1.NotificationType, 'notification_type');
-      const size = resolvePageSize(req.page?.pageSize);
       const filter: NotificationFilter = {};
       if (req.status) filter.status = (gatewayv1.NotificationStatus[req.status] ?? '').replace('NOTIFICATION_STATUS_', '') as NotificationFilter['status'];
       if (req.source) filter.source = (gatewayv1.NotificationSource[req.source] ?? '').replace('NOTIFICATION_SOURCE_', '') as NotificationFilter['source'];
@@ -556,14 +567,8 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       if (req.incomplete) filter.incomplete = true;
       if (req.created?.from) filter.createdFrom = req.created.from;
       if (req.created?.to) filter.createdTo = req.created.to;
-      const after = req.page?.pageToken ? decodeDeliveryPageToken(req.page.pageToken, filter) : undefined;
-      const rows = await store.listNotifications(filter, size + 1, after);
-      const page = rows.slice(0, size);
-      const last = page[page.length - 1];
-      return gatewayv1.ListNotificationsResponse.fromPartial({
-        notifications: page.map(notificationToProto),
-        nextPageToken: rows.length > size && last ? encodePageToken({ c: last.createdAt.toISOString(), i: last.id }, filter) : '',
-      });
+      const { page, nextPageToken } = await keysetPage(req.page, filter, (after, limit) => store.listNotifications(filter, limit, after));
+      return gatewayv1.ListNotificationsResponse.fromPartial({ notifications: page.map(notificationToProto), nextPageToken });
     }),
 
     /**
