@@ -25,7 +25,7 @@ const SERVICE_LIMITS: Readonly<Record<string, number>> = {
 const CALLER_OR_SHORT = new Set([
   'ticket_number', 'created_at', 'technician_phone', 'started_at', 'completed_at', 'cancelled_at', 'priority', 'customer_phone',
   'sla_deadline', 'duration_minutes', 'ticket_url', 'status', 'remaining_minutes', 'date', 'total', 'completed', 'in_progress',
-  'assigned', 'open', 'sla_compliance', 'avg_resolution_hours', 'system_name', 'case_code', 'detail_url', 'days_until_due', 'amount',
+  'assigned', 'open', 'cancelled', 'sla_compliance', 'avg_resolution_hours', 'system_name', 'case_code', 'detail_url', 'days_until_due', 'amount',
   'due_date', 'customer_id', 'registered_at', 'scheduled_at', 'maintenance_type', 'start_at', 'impact', 'reason', 'alert_type',
   'customers_affected', 'eta', 'actions', 'activated_at', 'support_phone', 'upgrade_package', 'upgrade_price', 'survey_url',
   'campaign_title', 'offer', 'discount_percent', 'valid_until', 'terms', 'cta_text', 'cta_link', 'period', 'completed_tickets',

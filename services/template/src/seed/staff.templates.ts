@@ -378,6 +378,9 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       '🔄 In Progress: {{ in_progress }}',
       '📋 Assigned: {{ assigned }}',
       '🆕 Open: {{ open }}',
+      '{%- if cancelled > 0 %}',
+      '❌ Cancelled: {{ cancelled }}',
+      '{%- endif %}',
       '',
       'SLA Compliance: {{ sla_compliance }}%',
       'Avg Resolution: {{ avg_resolution_hours }}h',
@@ -406,7 +409,7 @@ export const STAFF_TEMPLATES: readonly DefaultTemplate[] = [
       seed: SEED_RECOMMENDATION,
       section: `${RECOMMENDATION_TEMPLATES} / Template 3: Daily Summary`,
       fidelity: 'verbatim',
-      note: 'Optional list `overdue_tickets` ({number, technician}; the scheduler sends the open tickets past their deadline, at most 20, and `overdue_more` for the rest) appended after the seed text when non-empty (whatsapp-notification-system-complete.md: the summary covers tickets, technicians, SLA, issues); without it the seed text is reproduced.',
+      note: 'Optional list `overdue_tickets` ({number, technician}; the scheduler sends the open tickets past their deadline, at most 20, and `overdue_more` for the rest) appended after the seed text when non-empty (whatsapp-notification-system-complete.md: the summary covers tickets, technicians, SLA, issues), and a `❌ Cancelled: n` line after Open when some of the day\'s tickets were cancelled, so the lines add up to the total (QA: "Total Tickets: 9" over lines adding up to 7); without them the seed text is reproduced.',
     },
   },
   {

@@ -249,8 +249,8 @@ async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirec
       const s = p.stats!;
       const count = (st: ticketv1.TicketStatus) => s.counts.filter((c) => c.status === st).reduce((a, c) => a + c.count, 0);
       // The seed's Template 3 lists "Total Tickets" then Completed / In Progress / Assigned / Open
-      // under it: the day's tickets by their status now (so the lines add up to the total, with
-      // the cancelled ones the only rest). SLA compliance and the mean resolution time are over
+      // under it: the day's tickets by their status now; the cancelled ones get a line of their
+      // own when there are any, so the lines add up to the total. SLA compliance and the mean resolution time are over
       // the tickets completed that day, whenever created (TicketStats.completed).
       const T = ticketv1.TicketStatus;
       // The "issues": open tickets past their deadline, each with its technician's name ('' for
@@ -266,7 +266,8 @@ async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirec
         ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'DAILY_SUMMARY', priority: 'NORMAL', ticketId: null,
         variables: {
           date: p.date, total: s.total, completed: count(T.TICKET_STATUS_COMPLETED), in_progress: count(T.TICKET_STATUS_IN_PROGRESS),
-          assigned: count(T.TICKET_STATUS_ASSIGNED), open: count(T.TICKET_STATUS_OPEN), sla_compliance: Math.round(s.slaCompliancePercent),
+          assigned: count(T.TICKET_STATUS_ASSIGNED), open: count(T.TICKET_STATUS_OPEN), cancelled: count(T.TICKET_STATUS_CANCELLED),
+          sla_compliance: Math.round(s.slaCompliancePercent),
           avg_resolution_hours: Math.round(s.meanTimeToResolveHours * 10) / 10,
           overdue_tickets: overdue, overdue_more: Math.max(0, p.overdueTotal - overdue.length),
         },
