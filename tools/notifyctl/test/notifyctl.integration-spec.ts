@@ -629,7 +629,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(changed).toMatchObject({ code: 0, stderr: '' });
     expect(changed.stdout).toMatch(/^Quiet hours:\s+21:00-07:00 Asia\/Jakarta \(URGENT messages still go\)$/m);
     expect(changed.stdout).toMatch(/^Opted out of:\s+PROMOTION, UPGRADE_OFFER$/m);
-    expect(changed.stdout).toMatch(/^Locale:\s+EN$/m);
+    expect(changed.stdout).toMatch(/^Locale:\s+EN \(English where a text has an English version: the ticket SMS; WhatsApp texts are Indonesian\)$/m);
     expect(changed.stdout).toMatch(/^Channels:\s+WHATSAPP, SMS$/m); // not in the mask: unchanged
     // Only the given fields change: the quiet hours off, the rest kept.
     const off = await cli(['customers', 'preferences', '0812-6666-0101', '--quiet', 'none']);

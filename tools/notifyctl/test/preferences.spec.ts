@@ -27,7 +27,7 @@ describe('preferencesRecord', () => {
     expect(text).toMatch(/^Channels:\s+SMS$/m);
     expect(text).toMatch(/^Opted out of:\s+PROMOTION$/m);
     expect(text).toMatch(/^Quiet hours:\s+21:00-07:00 Asia\/Makassar \(URGENT messages still go\)$/m);
-    expect(text).toMatch(/^Locale:\s+EN$/m);
+    expect(text).toMatch(/^Locale:\s+EN \(English where a text has an English version: the ticket SMS; WhatsApp texts are Indonesian\)$/m);
     expect(text).toMatch(/^Updated:\s+2026-12-07 10:00 WIB$/m);
     const defaults = preferencesRecord(customerv1.Preferences.fromPartial({ channels: [commonv1.Channel.CHANNEL_WHATSAPP, commonv1.Channel.CHANNEL_SMS] }));
     expect(defaults).toMatch(/^Quiet hours:\s+none$/m);

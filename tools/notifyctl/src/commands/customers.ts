@@ -67,7 +67,7 @@ const register: CommandSpec = {
     zone: { type: 'string', required: true, valueName: 'slug', description: 'work zone, e.g. karawang' },
     package: { type: 'string', required: true, valueName: 'name', description: 'internet package name, e.g. "Home 30 Mbps"' },
     installation: { type: 'boolean', description: 'the customer wants an installation (PSB ticket)' },
-    locale: { type: 'string', valueName: 'id|en', description: 'message language (default id)' },
+    locale: { type: 'string', valueName: 'id|en', description: 'message language (default id; en: the ticket SMS in English, WhatsApp texts stay Indonesian)' },
   },
   async run({ args, clients }) {
     const res = await callUnary(clients.customer, 'registerCustomer', {

@@ -3,7 +3,7 @@ import { commonv1, customerv1 } from '@notify/proto';
 import { UsageError, parseEnum, type OptionSpec, type ParsedArgs } from '../args';
 import type { Clients } from '../clients';
 import type { CommandSpec } from '../command';
-import { channelLabel, formatRupiah, formatTime, localeLabel, notificationTypeLabel, parseChannel } from '../format';
+import { channelLabel, formatRupiah, formatTime, notificationTypeLabel, parseChannel } from '../format';
 import { formatRecord } from '../table';
 import { personIdOf } from './id-or-phone';
 
@@ -28,7 +28,8 @@ export function preferencesRecord(p: customerv1.Preferences | undefined): string
     ['Channels', p.channels.length ? p.channels.map(channelLabel).join(', ') : 'none'],
     ['Opted out of', p.optedOutTypes.length ? p.optedOutTypes.map(notificationTypeLabel).join(', ') : '-'],
     ['Quiet hours', q ? `${hhmm(q.startMinute)}-${hhmm(q.endMinute)} ${q.timeZone || 'Asia/Jakarta'} (URGENT messages still go)` : 'none'],
-    ['Locale', localeLabel(p.locale) === '-' ? 'ID' : localeLabel(p.locale)],
+    // Only the ticket SMS texts have English versions (the seeds' English SMS examples); the rest is Indonesian (QA).
+    ['Locale', p.locale === commonv1.Locale.LOCALE_EN ? 'EN (English where a text has an English version: the ticket SMS; WhatsApp texts are Indonesian)' : 'ID'],
     ['Updated', p.updatedAt ? formatTime(p.updatedAt) : '(defaults: nothing stored)'],
   ]);
 }
@@ -38,7 +39,7 @@ const PREFERENCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   quiet: { type: 'string', valueName: 'HH:MM-HH:MM|none', description: 'quiet hours: non-urgent messages wait for the window\'s end, e.g. 21:00-07:00' },
   tz: { type: 'string', valueName: 'zone', description: 'the quiet hours\' time zone (default Asia/Jakarta), e.g. Asia/Makassar; alone: the stored window in that zone' },
   'no-type': { type: 'string', multiple: true, valueName: 'type', description: 'opt out of a notification type, e.g. promotion (repeatable; replaces the list; "none" clears it)' },
-  locale: { type: 'string', valueName: 'id|en', description: 'message language' },
+  locale: { type: 'string', valueName: 'id|en', description: 'message language (en: the ticket SMS in English; WhatsApp texts stay Indonesian)' },
 };
 
 /** The UpdatePreferences request the flags ask for; undefined when no flag is given (show only). */
