@@ -45,6 +45,8 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     key?: string;
     recipientKind?: NewDelivery['recipientKind'];
     recipientId?: string | null;
+    phone?: string;
+    channel?: NewDelivery['channel'];
   }
 
   /** One delivery per spec (each its own notification), then moved to the spec's status. */
@@ -56,10 +58,10 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
       const { notification } = await store.createNotification({
         source: 'EVENT', idempotencyKey: key, notificationType: s.type, priority: 'NORMAL', templateKey: '', ticketId: tid, actor: null, variables: null, request: null,
       }, at(i));
-      const phone = `62812700${String(i).padStart(5, '0')}`;
+      const phone = s.phone ?? `62812700${String(i).padStart(5, '0')}`;
       const row: NewDelivery = {
-        idempotencyKey: `${key}|${phone}|WHATSAPP`, notificationType: s.type, ticketId: tid, sourceEventId: null, recipient: phone,
-        recipientKind: s.recipientKind ?? 'STAFF', recipientId: s.recipientId ?? null, recipientName: s.name, channel: 'WHATSAPP', priority: 'NORMAL', locale: 'ID',
+        idempotencyKey: `${key}|${phone}|${s.channel ?? 'WHATSAPP'}`, notificationType: s.type, ticketId: tid, sourceEventId: null, recipient: phone,
+        recipientKind: s.recipientKind ?? 'STAFF', recipientId: s.recipientId ?? null, recipientName: s.name, channel: s.channel ?? 'WHATSAPP', priority: 'NORMAL', locale: 'ID',
         templateKey: s.templateKey, templateVersion: 1, body: `${s.name}`, fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
       };
       const d = (await store.insertFinalPage(notification.id, [row], 0, at(i))).deliveries[0]!;
@@ -236,5 +238,53 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     await expect(store.supersede(ticket, OFFERS('withdrawn unsent: ticket GGN-20261207-0005 was assigned (ticket.assigned e-3)'), at(70_000))).resolves.toEqual([]);
     await expect(store.redrive(id, at(71_000))).rejects.toThrow('is no longer to be sent (ticket GGN-20261207-0005 was assigned (ticket.assigned e-3))');
     expect((await statusOf(id)).status).toBe('DEAD');
+  });
+
+  it('an opt-out withdraws what waits for that phone on that channel, not the STOP\'s answer, a group, the other channel or what went', async () => {
+    const phone = '6281299990001';
+    const ids = await seed(randomUUID(), [
+      { name: 'held', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'DEFERRED', recipientKind: 'CUSTOMER', phone },
+      { name: 'retrying', type: 'MAINTENANCE', templateKey: 'maintenance.notice', status: 'FAILED', recipientKind: 'CUSTOMER', phone, ticketId: null },
+      { name: 'stop answer', type: 'REPLY', templateKey: '', status: 'QUEUED', recipientKind: 'PHONE', phone, key: `reply:fonnte:${randomUUID()}` },
+      { name: 'sms', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'DEFERRED', recipientKind: 'CUSTOMER', phone, channel: 'SMS' },
+      { name: 'sent', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'SENT', recipientKind: 'CUSTOMER', phone },
+      { name: 'another phone', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'DEFERRED', recipientKind: 'CUSTOMER' },
+    ]);
+    const withdrawn = await store.withdrawOptedOut(phone, 'WHATSAPP', `withdrawn unsent: ${phone} opted out of WhatsApp (STOP reply via fonnte)`, at(20_000));
+    expect(withdrawn.map((d) => d.recipientName).sort()).toEqual(['held', 'retrying']);
+    for (const name of ['held', 'retrying']) {
+      expect(await statusOf(ids.get(name)!)).toMatchObject({ status: 'CANCELLED', lastError: `withdrawn unsent: ${phone} opted out of WhatsApp (STOP reply via fonnte)`, deferredUntil: null });
+    }
+    for (const [name, status] of [['stop answer', 'QUEUED'], ['sms', 'DEFERRED'], ['sent', 'SENT'], ['another phone', 'DEFERRED']] as const) {
+      expect([name, (await statusOf(ids.get(name)!)).status]).toEqual([name, status]);
+    }
+    // Applied again: nothing more.
+    expect(await store.withdrawOptedOut(phone, 'WHATSAPP', 'again', at(21_000))).toEqual([]);
+  });
+
+  it('a channel switched off withdraws that recipient\'s waiting messages on it (by recipient, not phone)', async () => {
+    const customerId = randomUUID();
+    const ids = await seed(randomUUID(), [
+      { name: 'mine', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'QUEUED', recipientKind: 'CUSTOMER', recipientId: customerId },
+      { name: 'mine sms', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'QUEUED', recipientKind: 'CUSTOMER', recipientId: customerId, channel: 'SMS' },
+      { name: 'someone else', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'QUEUED', recipientKind: 'CUSTOMER', recipientId: randomUUID() },
+    ]);
+    const withdrawn = await store.withdrawSwitchedOff({ kind: 'CUSTOMER', id: customerId }, 'WHATSAPP', 'switched off', at(30_000));
+    expect(withdrawn.map((d) => d.id)).toEqual([ids.get('mine')]);
+    expect((await statusOf(ids.get('mine sms')!)).status).toBe('QUEUED');
+    expect((await statusOf(ids.get('someone else')!)).status).toBe('QUEUED');
+  });
+
+  it('GetStats\' mean time to send leaves out the messages held by quiet hours or the rate limit', async () => {
+    const since = new Date('2030-01-01T00:00:00Z');
+    const ids = await seed(randomUUID(), [
+      { name: 'straight', type: 'MAINTENANCE', templateKey: 'maintenance.notice', status: 'QUEUED', ticketId: null },
+      { name: 'held', type: 'MAINTENANCE', templateKey: 'maintenance.notice', status: 'QUEUED', ticketId: null },
+    ]);
+    const table = `"${schema.pg.schema}".deliveries`;
+    // Created in 2030 (after every other row of this schema): sent 2 s after, and 8 h after for the one held by quiet hours.
+    await ds.query(`UPDATE ${table} SET status = 'SENT', created_at = $2, sent_at = $2::timestamptz + interval '2 seconds' WHERE id = $1`, [ids.get('straight'), since]);
+    await ds.query(`UPDATE ${table} SET status = 'SENT', created_at = $2, sent_at = $2::timestamptz + interval '8 hours', deferred_reason = 'quiet hours' WHERE id = $1`, [ids.get('held'), since]);
+    expect((await store.stats(since)).meanTimeToSendMs).toBe(2000);
   });
 });

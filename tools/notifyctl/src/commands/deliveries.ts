@@ -253,7 +253,7 @@ export function statsText(res: gatewayv1.GetStatsResponse, providers?: gatewayv1
     ['Success rate', `${formatNumber(res.successRatePercent)}%`],
     ['Failovers', String(res.failovers)],
     ['Cost', cost],
-    ['Mean time to send', `${formatNumber(res.meanTimeToSendMs, 0)} ms`],
+    ['Mean time to send', `${formatNumber(res.meanTimeToSendMs, 0)} ms (messages held by quiet hours or the rate limit left out)`],
   ]);
   text += '\n' + formatTable(
     [{ header: 'STATUS' }, { header: 'COUNT', align: 'right' }],

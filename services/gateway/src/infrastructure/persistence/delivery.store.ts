@@ -1741,7 +1741,7 @@ export class PgDeliveryStore implements DeliveryStore {
     const totals = await this.q<{ failovers: string; cost: string; mean_send: string | null }>(
       this.ds,
       `SELECT count(*) FILTER (WHERE failover) AS failovers, COALESCE(sum(cost_rupiah), 0) AS cost,
-              avg(EXTRACT(EPOCH FROM (sent_at - created_at)) * 1000) FILTER (WHERE sent_at IS NOT NULL) AS mean_send
+              avg(EXTRACT(EPOCH FROM (sent_at - created_at)) * 1000) FILTER (WHERE sent_at IS NOT NULL AND deferred_reason IS NULL) AS mean_send
          FROM ${this.t.d} WHERE created_at >= $1`,
       [since],
     );

@@ -312,7 +312,11 @@ export interface GetStatsResponse {
   failovers: number;
   /** Total cost in rupiah. */
   costRupiah: string;
-  /** Mean milliseconds from delivery creation to provider acceptance. */
+  /**
+   * Mean milliseconds from delivery creation to provider acceptance, over the deliveries never
+   * held back (by the recipient's quiet hours or the per-recipient rate limit: that wait is the
+   * recipient's, not the pipeline's; 0 when there are none).
+   */
   meanTimeToSendMs: number;
 }
 
