@@ -87,6 +87,10 @@ describe('parse errors', () => {
     ['Halo\n\n  {% if x %}tanpa penutup', 3, 3, 'tag {% if x %} not closed'],
     ['Line one\nLine {{ two', 2, 6, 'output "{{ two" not closed'],
     ['{% nosuchtag %}', 1, 1, 'tag "nosuchtag" not found'],
+    // A tag closed with one brace only, before the next tag: said so, where it opens (QA: liquidjs
+    // said 'expected "|" before filter' at the next output).
+    ['Halo {{ customer_name }, tiket {{ ticket_number }}.', 1, 6, '"{{" is not closed with "}}" before the next tag or the end of the text'],
+    ['{% if x }ya{% endif %}', 1, 1, '"{%" is not closed with "%}" before the next tag or the end of the text'],
   ])('%j → line %i, column %i', (body, line, column, reason) => {
     const err = errorOf(() => renderer.compile({ channel: 'WHATSAPP', locale: 'id' }, body));
     expect(err).toBeInstanceOf(TemplateSyntaxError);

@@ -89,7 +89,12 @@ export class TemplateRenderer {
     try {
       templates = engine.parse(body);
     } catch (err) {
-      throw toSyntaxError(err);
+      // A tag left open reads better said so than as liquidjs' error where the parse ran aground
+      // (QA: `Halo {{ customer_name }, …` said 'expected "|" before filter').
+      const parsed = toSyntaxError(err);
+      const open = parsed instanceof TemplateSyntaxError && !parsed.reason.includes('not closed') ? unclosedTag(body) : null;
+      if (open) throw new TemplateSyntaxError(open.line, open.column, `"${open.opener}" is not closed with "${open.closer}" before the next tag or the end of the text`);
+      throw parsed;
     }
     let variables: string[];
     try {
@@ -245,6 +250,26 @@ function reasonOf(err: unknown): string {
   const original = (err as { originalError?: unknown }).originalError;
   const message = original instanceof Error ? original.message : err instanceof Error ? err.message : String(err);
   return message.replace(/, line:\d+, col:\d+[\s\S]*$/, '');
+}
+
+/**
+ * The first `{{` or `{%` whose `}}` / `%}` does not come before the next `{{` / `{%` (or the end
+ * of the text), with its line and column (1-based); null when every tag is closed.
+ */
+export function unclosedTag(body: string): { line: number; column: number; opener: '{{' | '{%'; closer: '}}' | '%}' } | null {
+  const opener = /\{\{|\{%/g;
+  for (let m = opener.exec(body); m; m = opener.exec(body)) {
+    const closer = m[0] === '{{' ? '}}' : '%}';
+    const close = body.indexOf(closer, m.index + 2);
+    const nextOpen = body.slice(m.index + 2).search(/\{\{|\{%/);
+    const next = nextOpen < 0 ? -1 : m.index + 2 + nextOpen;
+    if (close < 0 || (next >= 0 && next < close)) {
+      const before = body.slice(0, m.index).split('\n');
+      return { line: before.length, column: before[before.length - 1]!.length + 1, opener: m[0] as '{{' | '{%', closer };
+    }
+    opener.lastIndex = close + 2;
+  }
+  return null;
 }
 
 function toSyntaxError(err: unknown): Error {
