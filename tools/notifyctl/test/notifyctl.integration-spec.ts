@@ -175,11 +175,18 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(out.stdout).toMatch(/^Phone:\s+6281299990001$/m);
     expect(out.stdout).toMatch(/^Channel:\s+WHATSAPP$/m);
     expect(out.stdout).toMatch(/^Reason:\s+asked by phone$/m);
+    // A phone that is nobody's in the directory shows its opt-outs too (customers get cannot).
+    const optOutsOf = await cli(['customers', 'opt-outs', '0812 9999 0001']);
+    expect(optOutsOf).toMatchObject({ code: 0, stderr: '' });
+    expect(optOutsOf.stdout).toMatch(/^Phone:\s+6281299990001$/m);
+    expect(optOutsOf.stdout).toMatch(/^Opted out:\s+WHATSAPP \(asked by phone, since \d{4}-\d\d-\d\d[^)]*\)$/m);
+    expect((await cli(['customers', 'opt-outs', 'bukan-nomor'])).stderr).toMatch(/^error: INVALID_ARGUMENT: phone/);
     const lifted = await cli(['customers', 'opt-in', '--phone', '+62 812 9999 0001']);
     expect(lifted).toMatchObject({ code: 0, stdout: '6281299990001: 1 opt-out(s) lifted; it is notified again\n' });
     // Again: nothing left to lift (proto3 JSON leaves the 0 out).
     const liftedAgain = JSON.parse((await cli(['--json', 'customers', 'opt-in', '--phone', '081299990001'])).stdout) as { lifted?: number; phone: string };
     expect({ lifted: liftedAgain.lifted ?? 0, phone: liftedAgain.phone }).toEqual({ lifted: 0, phone: '6281299990001' });
+    expect((await cli(['customers', 'opt-outs', '081299990001'])).stdout).toMatch(/^Opted out:\s+no$/m);
 
     const created = await cli([
       'tickets', 'create', '--type', 'gangguan', '--customer', cust.id, '--title', 'Internet mati sejak pagi',

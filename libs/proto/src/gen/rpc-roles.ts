@@ -18,6 +18,7 @@ export const RPC_ROLES = {
     UpdatePreferences: ['admin', 'supervisor', 'customer_service', 'technician', 'service'],
     OptOut: ['admin', 'customer_service', 'service'],
     OptIn: ['admin', 'customer_service', 'service'],
+    GetOptOuts: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     CreateInvoice: ['admin', 'customer_service', 'service'],
     ListInvoicesDue: ['admin', 'manager', 'customer_service', 'service'],
     ListRoutingRules: ['admin', 'manager', 'supervisor', 'noc', 'service'],

@@ -159,6 +159,17 @@ const optIn: CommandSpec = {
   },
 };
 
+const optOuts: CommandSpec = {
+  name: 'opt-outs',
+  summary: 'show any phone\'s opt-outs (a customer\'s, a staff member\'s, or one only a notify reached)',
+  service: 'customer',
+  positionals: [{ name: 'phone', description: 'phone number in any common form' }],
+  async run({ args, clients }) {
+    const res = await callUnary(clients.customer, 'getOptOuts', { phone: args.positional(0) });
+    return { json: customerv1.GetOptOutsResponse.toJSON(res), text: formatRecord([['Phone', res.phone], ['Opted out', optOutsLabel(res.optOuts)]]) };
+  },
+};
+
 const activate: CommandSpec = {
   name: 'activate',
   summary: 'activate a customer (PENDING or SUSPENDED → ACTIVE: broadcasts and campaigns reach them; the first activation sends the welcome)',
@@ -177,7 +188,7 @@ export const customersGroup: CommandGroup = {
   name: 'customers',
   aliases: ['customer'],
   summary: 'register, activate, show and list customers; opt phones out and in; preferences; invoices (customer service)',
-  commands: [register, activate, getCustomer, listCustomers, optOut, optIn, customerPreferences, createInvoice],
+  commands: [register, activate, getCustomer, listCustomers, optOut, optIn, optOuts, customerPreferences, createInvoice],
 };
 
 const ROLE_ALIASES = { cs: commonv1.Role.ROLE_CUSTOMER_SERVICE, tech: commonv1.Role.ROLE_TECHNICIAN };

@@ -386,6 +386,12 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       return optIn.execute(principalOf(ctx), { phone: req.phone, channels: channel ? [channel] : ['WHATSAPP', 'SMS'] });
     }),
 
+    /** Any phone's opt-outs (GetCustomer / GetStaff show only their own numbers'); INVALID_ARGUMENT for a phone that is not one. */
+    getOptOuts: unary(async (req: customerv1.GetOptOutsRequest) => {
+      const phone = normalizePhone(req.phone);
+      return { phone, optOuts: await optOutsOf(phone) };
+    }),
+
     createInvoice: unary(async (req: customerv1.CreateInvoiceRequest, ctx) => {
       const customerId = requireUuid(req.customerId, 'customer_id');
       const invoice = await createInvoice.execute(principalOf(ctx), {

@@ -333,6 +333,18 @@ export interface OptInResponse {
   phone: string;
 }
 
+export interface GetOptOutsRequest {
+  /** Phone in any common form. Required. */
+  phone: string;
+}
+
+export interface GetOptOutsResponse {
+  /** The phone as stored (E.164 digits). */
+  phone: string;
+  /** Its opt-outs, oldest first (CHANNEL_UNSPECIFIED: every channel). */
+  optOuts: OptOut[];
+}
+
 export interface CreateInvoiceRequest {
   /** Customer (UUID). Required. */
   customerId: string;
@@ -3510,6 +3522,162 @@ export const OptInResponse: MessageFns<OptInResponse> = {
   },
 };
 
+function createBaseGetOptOutsRequest(): GetOptOutsRequest {
+  return { phone: "" };
+}
+
+export const GetOptOutsRequest: MessageFns<GetOptOutsRequest> = {
+  encode(message: GetOptOutsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phone !== "") {
+      writer.uint32(10).string(message.phone);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetOptOutsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetOptOutsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetOptOutsRequest {
+    return { phone: isSet(object.phone) ? globalThis.String(object.phone) : "" };
+  },
+
+  toJSON(message: GetOptOutsRequest): unknown {
+    const obj: any = {};
+    if (message.phone !== "") {
+      obj.phone = message.phone;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetOptOutsRequest>, I>>(base?: I): GetOptOutsRequest {
+    return GetOptOutsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetOptOutsRequest>, I>>(object: I): GetOptOutsRequest {
+    const message = createBaseGetOptOutsRequest();
+    message.phone = object.phone ?? "";
+    return message;
+  },
+};
+
+function createBaseGetOptOutsResponse(): GetOptOutsResponse {
+  return { phone: "", optOuts: [] };
+}
+
+export const GetOptOutsResponse: MessageFns<GetOptOutsResponse> = {
+  encode(message: GetOptOutsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phone !== "") {
+      writer.uint32(10).string(message.phone);
+    }
+    for (const v of message.optOuts) {
+      OptOut.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetOptOutsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetOptOutsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optOuts.push(OptOut.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetOptOutsResponse {
+    return {
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+      optOuts: globalThis.Array.isArray(object?.optOuts)
+        ? object.optOuts.map((e: any) => OptOut.fromJSON(e))
+        : globalThis.Array.isArray(object?.opt_outs)
+        ? object.opt_outs.map((e: any) => OptOut.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetOptOutsResponse): unknown {
+    const obj: any = {};
+    if (message.phone !== "") {
+      obj.phone = message.phone;
+    }
+    if (message.optOuts?.length) {
+      obj.optOuts = message.optOuts.map((e) => OptOut.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetOptOutsResponse>, I>>(base?: I): GetOptOutsResponse {
+    return GetOptOutsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetOptOutsResponse>, I>>(object: I): GetOptOutsResponse {
+    const message = createBaseGetOptOutsResponse();
+    message.phone = object.phone ?? "";
+    message.optOuts = object.optOuts?.map((e) => OptOut.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseCreateInvoiceRequest(): CreateInvoiceRequest {
   return { customerId: "", number: "", amountRupiah: "0", dueDate: "", description: "" };
 }
@@ -5256,6 +5424,22 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): OptInResponse => OptInResponse.decode(value),
   },
   /**
+   * A phone's opt-outs, oldest first, whoever's the number is (a customer's, a staff member's,
+   * or one only a Notify reached: GetCustomer / GetStaff show only their own numbers'); none =
+   * it is notified on every channel.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (phone empty or not a number).
+   */
+  getOptOuts: {
+    path: "/notify.customer.v1.CustomerService/GetOptOuts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetOptOutsRequest): Buffer => Buffer.from(GetOptOutsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetOptOutsRequest => GetOptOutsRequest.decode(value),
+    responseSerialize: (value: GetOptOutsResponse): Buffer => Buffer.from(GetOptOutsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetOptOutsResponse => GetOptOutsResponse.decode(value),
+  },
+  /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
    * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, amount_rupiah outside
@@ -5486,6 +5670,14 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing changes).
    */
   optIn: handleUnaryCall<OptInRequest, OptInResponse>;
+  /**
+   * A phone's opt-outs, oldest first, whoever's the number is (a customer's, a staff member's,
+   * or one only a Notify reached: GetCustomer / GetStaff show only their own numbers'); none =
+   * it is notified on every channel.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (phone empty or not a number).
+   */
+  getOptOuts: handleUnaryCall<GetOptOutsRequest, GetOptOutsResponse>;
   /**
    * Creates an invoice (UNPAID).
    * Roles: admin, customer_service, service.
@@ -5880,6 +6072,28 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OptInResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A phone's opt-outs, oldest first, whoever's the number is (a customer's, a staff member's,
+   * or one only a Notify reached: GetCustomer / GetStaff show only their own numbers'); none =
+   * it is notified on every channel.
+   * Roles: admin, manager, supervisor, noc, customer_service, service.
+   * Errors: INVALID_ARGUMENT (phone empty or not a number).
+   */
+  getOptOuts(
+    request: GetOptOutsRequest,
+    callback: (error: ServiceError | null, response: GetOptOutsResponse) => void,
+  ): ClientUnaryCall;
+  getOptOuts(
+    request: GetOptOutsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetOptOutsResponse) => void,
+  ): ClientUnaryCall;
+  getOptOuts(
+    request: GetOptOutsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetOptOutsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Creates an invoice (UNPAID).
