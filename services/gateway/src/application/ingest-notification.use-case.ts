@@ -24,8 +24,8 @@ export interface IngestRequest {
   /** Extra variables per recipient (e.g. `customer_name` = the recipient's name). */
   recipientVariables?: (r: ResolvedRecipient) => Record<string, unknown>;
   /**
-   * Keeps only the resolved recipients this says yes to (the others are counted as left out);
-   * absent = all. E.g. a cancelled unassigned ticket's OFFERED_TECHNICIANS narrowed to those its
+   * Keeps only the resolved recipients this says yes to (the others were never meant to be told:
+   * not counted as left out); absent = all. E.g. a cancelled unassigned ticket's OFFERED_TECHNICIANS narrowed to those its
    * job offer reached (JobOfferLog).
    */
   keep?: (r: ResolvedRecipient) => boolean;
@@ -216,8 +216,9 @@ export class IngestNotificationUseCase {
         for await (const page of this.o.directory.resolve(query)) {
           const unknown = page.notFound?.[0];
           if (req.strict && unknown) throw new NotFoundError(unknown.kind.toLowerCase(), unknown.id);
+          // Those `keep` passes over were never meant to be told (not counted as left out).
           const kept = req.keep ? page.recipients.filter(req.keep) : page.recipients;
-          const prepared = await this.prepare(n, req, kept, page.leftOut + (page.recipients.length - kept.length));
+          const prepared = await this.prepare(n, req, kept, page.leftOut);
           const final = i === queries.length - 1 && page.last === true;
           if (req.strict) held.push(prepared);
           else await insert(prepared, final);

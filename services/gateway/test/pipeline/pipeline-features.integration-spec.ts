@@ -532,8 +532,11 @@ describe('gateway pipeline features', () => {
     // The answer is listed with the ticket, as a REPLY to the technician by name (not a bare phone).
     const [answered] = (await stack.gateway.store.list({ ticketId: t.id, recipient: tech.e164 }, 10)).filter((d) => d.notificationId === answer!.id);
     expect(answered).toMatchObject({ notificationType: 'REPLY', recipientKind: 'STAFF', recipientId: lutfi.id, recipientName: 'Lutfi Hakim' });
-    // The customer hears about it through the ticket.assigned event.
+    // The customer hears about it through the ticket.assigned event; Lutfi, who took it, is its
+    // actor: not told, and not counted as left out (QA: "1 left out" on every step of a ticket).
     await waitFor(() => stack.sims.fonnte.messages().some((m) => m.to === phone && m.text.includes('Lutfi Hakim') && m.text.includes(t.number)), { timeoutMs: 20_000 });
+    const assignedToCustomer = (await stack.gateway.store.list({ ticketId: t.id, recipient: phone }, 10)).find((d) => d.notificationType === 'TICKET_ASSIGNED')!;
+    expect(await stack.gateway.store.notification(assignedToCustomer.notificationId)).toMatchObject({ deliveriesCreated: 1, leftOut: 0 });
   });
 
   it('an operator\'s edit of technician.job_taken (UpsertTemplate) is the confirmation the running gateway sends after "1"', async () => {
@@ -633,7 +636,8 @@ describe('gateway pipeline features', () => {
       const told = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === awake.e164 && m.text.includes('TIKET DIBATALKAN')), { timeoutMs: 20_000 });
       expect(told.text).toBe(`❌ *TIKET DIBATALKAN*\n\nTiket ${t.number} di ${zone.replace(/^z/, 'Z')} yang ditawarkan kepada Anda telah dibatalkan sebelum diambil.\n📝 Alasan: Duplikat laporan\n\nTiket ini tidak perlu diambil lagi. Terima kasih.`);
       const cancelled = await gw.store.notification(notice.notificationId);
-      expect(cancelled!.leftOut).toBeGreaterThanOrEqual(2); // Bayu and Citra, narrowed out by the gateway
+      // Bayu and Citra were never meant to be told: not counted as left out (QA: "2 left out" read as missed).
+      expect(cancelled).toMatchObject({ deliveriesCreated: 2, leftOut: 0 });
 
       // 06:00: the window is over; Bayu and Citra still hear nothing of the ticket.
       now = new Date('2026-11-25T06:00:00+07:00');

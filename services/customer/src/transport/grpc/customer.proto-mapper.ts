@@ -318,8 +318,7 @@ const REASON: Record<LeftOutReason, customerv1.LeftOutReason> = {
   NO_PHONE: customerv1.LeftOutReason.LEFT_OUT_REASON_NO_PHONE,
   INACTIVE: customerv1.LeftOutReason.LEFT_OUT_REASON_INACTIVE,
   NOT_FOUND: customerv1.LeftOutReason.LEFT_OUT_REASON_NOT_FOUND,
-  // The proto has no "is the actor" reason; the actor is left out as not applicable (UNSPECIFIED).
-  IS_ACTOR: customerv1.LeftOutReason.LEFT_OUT_REASON_UNSPECIFIED,
+  IS_ACTOR: customerv1.LeftOutReason.LEFT_OUT_REASON_IS_ACTOR,
 };
 
 export function leftOutToProto(l: LeftOut): customerv1.LeftOutRecipient {

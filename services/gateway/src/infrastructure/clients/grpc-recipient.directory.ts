@@ -194,8 +194,10 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
       const notFound = res.leftOut
         .filter((l) => l.reason === customerv1.LeftOutReason.LEFT_OUT_REASON_NOT_FOUND)
         .map((l) => ({ kind: KIND[l.kind] ?? 'PHONE', id: l.id }));
+      // The actor of the change is not a recipient missed (they get the reply flow's answer).
+      const leftOut = res.leftOut.filter((l) => l.reason !== customerv1.LeftOutReason.LEFT_OUT_REASON_IS_ACTOR).length;
       yield {
-        recipients: res.recipients.map(recipientFromProto), leftOut: res.leftOut.length, last: !res.nextPageToken, ...(notFound.length ? { notFound } : {}),
+        recipients: res.recipients.map(recipientFromProto), leftOut, last: !res.nextPageToken, ...(notFound.length ? { notFound } : {}),
       };
       token = res.nextPageToken;
     } while (token);

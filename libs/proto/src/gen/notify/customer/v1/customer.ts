@@ -212,6 +212,12 @@ export enum LeftOutReason {
   LEFT_OUT_REASON_NOT_FOUND = 6,
   /** LEFT_OUT_REASON_CHANNEL_UNSUPPORTED - A group on a channel other than WhatsApp. */
   LEFT_OUT_REASON_CHANNEL_UNSUPPORTED = 7,
+  /**
+   * LEFT_OUT_REASON_IS_ACTOR - The staff member who made the change (RecipientContext.actor_id): not told of their own
+   * action (the technician who pressed "1" gets the reply flow's answer instead). Not a
+   * recipient missed: the gateway does not count it as left out.
+   */
+  LEFT_OUT_REASON_IS_ACTOR = 8,
   UNRECOGNIZED = -1,
 }
 
@@ -241,6 +247,9 @@ export function leftOutReasonFromJSON(object: any): LeftOutReason {
     case 7:
     case "LEFT_OUT_REASON_CHANNEL_UNSUPPORTED":
       return LeftOutReason.LEFT_OUT_REASON_CHANNEL_UNSUPPORTED;
+    case 8:
+    case "LEFT_OUT_REASON_IS_ACTOR":
+      return LeftOutReason.LEFT_OUT_REASON_IS_ACTOR;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -266,6 +275,8 @@ export function leftOutReasonToJSON(object: LeftOutReason): string {
       return "LEFT_OUT_REASON_NOT_FOUND";
     case LeftOutReason.LEFT_OUT_REASON_CHANNEL_UNSUPPORTED:
       return "LEFT_OUT_REASON_CHANNEL_UNSUPPORTED";
+    case LeftOutReason.LEFT_OUT_REASON_IS_ACTOR:
+      return "LEFT_OUT_REASON_IS_ACTOR";
     case LeftOutReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
