@@ -210,9 +210,11 @@ export interface DeliveryStore {
    * A phone's opt-out of a channel: its deliveries on that channel still waiting (QUEUED, DEFERRED,
    * FAILED; to that address, not a group's) → CANCELLED with `reason` as last_error, a `failed`
    * event each (status CANCELLED), except the reply flow's answers (type REPLY: the STOP
-   * confirmation itself). One being sent (SENDING) is not interrupted. Resolves with the withdrawn rows.
+   * confirmation itself) created from `repliesBefore` on (absent: none of them; earlier ones —
+   * an answer the rate limit held before the STOP — are withdrawn too). One being sent
+   * (SENDING) is not interrupted. Resolves with the withdrawn rows.
    */
-  withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]>;
+  withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date, repliesBefore?: Date): Promise<DeliveryRecord[]>;
   /**
    * A recipient switched `channel` off in their preferences: their deliveries on it still waiting
    * (matched by recipient kind and id) → CANCELLED with `reason`, as {@link withdrawOptedOut}.

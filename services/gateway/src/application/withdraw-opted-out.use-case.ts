@@ -11,6 +11,8 @@ export interface OptOutChange {
   channel: Channel;
   /** The opt-out's reason (`STOP reply via fonnte`), '' when none. */
   reason: string;
+  /** When the OptOut call committed (the event's occurred_at): answers of the reply flow queued before it are withdrawn too. */
+  at?: Date;
 }
 
 /**
@@ -18,7 +20,8 @@ export interface OptOutChange {
  * .withdrawOptedOut): a message held by quiet hours, the rate limit or a retry is not sent after
  * the STOP (QA: a WhatsApp held for quiet hours went out 12 minutes after "STOP"). Reason
  * (last_error): `withdrawn unsent: <phone> opted out of <WhatsApp|SMS> (<reason>)`. The STOP's own
- * confirmation (REPLY) still goes. Messages resolved after the opt-out take the channels the
+ * confirmation (REPLY, queued after the opt-out committed) still goes; an earlier answer still
+ * waiting (held by the rate limit) is withdrawn, so it does not contradict the opt-out (QA). Messages resolved after the opt-out take the channels the
  * phone still accepts (the customer service's resolution). Applying it twice withdraws nothing
  * more. Database errors propagate (the consumer retries).
  */
@@ -29,7 +32,7 @@ export class WithdrawOptedOutUseCase {
     if (!change.phone) return [];
     const name = change.channel === 'WHATSAPP' ? 'WhatsApp' : 'SMS';
     const reason = `withdrawn unsent: ${change.phone} opted out of ${name}${change.reason ? ` (${change.reason})` : ''}`;
-    const withdrawn = await this.o.store.withdrawOptedOut(change.phone, change.channel, reason, this.o.clock());
+    const withdrawn = await this.o.store.withdrawOptedOut(change.phone, change.channel, reason, this.o.clock(), change.at);
     if (withdrawn.length > 0) {
       this.o.logger.info({ event_id: change.eventId, channel: change.channel, withdrawn: withdrawn.length, deliveries: withdrawn.map((d) => d.id) }, 'waiting deliveries of an opted-out number withdrawn unsent');
     }

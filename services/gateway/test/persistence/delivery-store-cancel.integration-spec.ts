@@ -260,6 +260,16 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     }
     // Applied again: nothing more.
     expect(await store.withdrawOptedOut(phone, 'WHATSAPP', 'again', at(21_000))).toEqual([]);
+    // An answer of the reply flow queued before the opt-out (held by the rate limit) goes too;
+    // one queued after it (the STOP's confirmation) stays.
+    const later = await seed(randomUUID(), [
+      { name: 'answer before', type: 'REPLY', templateKey: '', status: 'DEFERRED', recipientKind: 'PHONE', phone, key: `reply:fonnte:${randomUUID()}` },
+      { name: 'answer after', type: 'REPLY', templateKey: '', status: 'QUEUED', recipientKind: 'PHONE', phone, key: `reply:fonnte:${randomUUID()}` },
+    ]);
+    // Seeded at t0 and t0 + 1 ms: the opt-out committed between them.
+    const second = await store.withdrawOptedOut(phone, 'WHATSAPP', 'opted out', at(22_000), at(1));
+    expect(second.map((d) => d.recipientName)).toEqual(['answer before']);
+    expect((await statusOf(later.get('answer after')!)).status).toBe('QUEUED');
   });
 
   it('a channel switched off withdraws that recipient\'s waiting messages on it (by recipient, not phone)', async () => {

@@ -52,7 +52,7 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     const messageId = randomUUID();
     const r = await reply(phone, 'Stop', { messageId });
     expect(r).toEqual({ action: 'opted_out', reply: REPLY_TEXTS.optedOut() });
-    expect(sender.to(phone)).toEqual([{ to: phone, text: REPLY_TEXTS.optedOut(), provider: 'fonnte', priority: 'HIGH' }]);
+    expect(sender.to(phone)).toEqual([{ to: phone, text: REPLY_TEXTS.optedOut(), provider: 'fonnte', priority: 'URGENT' }]); // URGENT: not held by the rate limit (QA)
     const recorded = await optOutOf(phone);
     expect(recorded).toMatchObject({ phone, channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: 'STOP reply via fonnte' });
     expect(await reply(phone, 'Stop', { messageId })).toEqual({ action: 'duplicate', reply: '' });
@@ -122,12 +122,16 @@ describe('STOP reply → WhatsApp opt-out (customer service over gRPC)', () => {
     // Without SUPPORT_PHONE no number is named.
     expect(REPLY_TEXTS.customerMessage('Siti Rahma', '')).toContain('silakan hubungi customer service kami. Balas *STOP*');
     // STOP from the customer still opts out; written to afterwards, the answer says how to get the messages again (QA: "reply STOP" again).
-    expect((await reply(phone, 'STOP')).action).toBe('opted_out');
+    const stop = await reply(phone, 'STOP');
+    // Answered URGENT (a rate-limited number must not wait for it) and named (QA: a bare phone).
+    expect(stop).toMatchObject({ action: 'opted_out', recipient: siti });
+    expect(sender.to(phone).at(-1)).toMatchObject({ text: REPLY_TEXTS.optedOut(), priority: 'URGENT', recipient: siti });
     const optedOut = await reply(phone, 'halo?');
     expect(optedOut).toEqual({ action: 'customer_message', reply: REPLY_TEXTS.customerOptedOut('Siti Rahma', '+6282112345678'), recipient: siti });
     expect(optedOut.reply).toContain('Balas *MULAI*');
     expect(optedOut.reply).not.toContain('*STOP*');
-    expect((await reply(phone, 'MULAI')).action).toBe('opted_in');
+    expect(await reply(phone, 'MULAI')).toMatchObject({ action: 'opted_in', recipient: siti });
+    expect(sender.to(phone).at(-1)).toMatchObject({ priority: 'URGENT', recipient: siti });
 
     // An unknown number: the support number named too (QA).
     const stranger = freshPhone();

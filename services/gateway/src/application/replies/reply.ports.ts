@@ -21,7 +21,9 @@ export type InboundReply = InboundMessage & { readonly messageId?: string };
  * bypasses them. A per-recipient rate limit … exempts urgent ones"):
  * - `URGENT`: the confirmation of a step the technician just made (`assigned`, `started`,
  *   `completed`): the technician is waiting for it to go on working, and it is at most one per
- *   ticket step, so it bypasses the per-recipient rate limit;
+ *   ticket step, so it bypasses the per-recipient rate limit; and what a STOP / MULAI did
+ *   (`opted_out`, `opted_in`, `already_opted_in`, `opt_out_refused`): one per such message, and
+ *   a number flooded by bulk messages must hear at once that STOP worked (QA);
  * - `HIGH`: every other answer (help text, unknown sender, not a technician, nothing in reach,
  *   already taken, "try again"): these answer whatever anyone writes to the number, so the
  *   per-recipient rate limit applies to them (an auto-responder or bot writing to the number in a

@@ -16,6 +16,7 @@ import type {
   OptOutRegistry,
   ReplyAction,
   ReplyPriority,
+  ReplyRecipient,
   ReplyResult,
   ReplySender,
   ReplyTemplateRenderer,
@@ -63,6 +64,13 @@ export const DEFAULT_TEMPLATE_DEADLINE_MS = 5_000;
 
 /** The answers that confirm a step the technician made: URGENT; every other answer is HIGH ({@link ReplyPriority}). */
 const CONFIRMATIONS: ReadonlySet<ReplyAction> = new Set<ReplyAction>(['assigned', 'started', 'completed']);
+
+/**
+ * Answers sent URGENT besides the confirmations: what a STOP or MULAI did. The writer waits for
+ * it, and a number held back by the per-recipient rate limit — a customer flooded by bulk
+ * messages is the one who writes STOP — must not wait an hour for it (QA).
+ */
+const OPT_ANSWERS: ReadonlySet<ReplyAction> = new Set<ReplyAction>(['opted_out', 'opted_in', 'already_opted_in', 'opt_out_refused']);
 
 /** The ticket of the job message a "1" answers, when it is not theirs to move (rule 6b). */
 type Unavailable = { readonly unavailable: Job };
@@ -242,15 +250,32 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
       log.error({ err, phone: maskPhone(phone) }, 'STOP reply: the opt-out could not be recorded');
       return { action: 'failed', reply: REPLY_TEXTS.optOutFailed() };
     }
-    return { action: 'opted_out', reply: REPLY_TEXTS.optedOut() };
+    return { action: 'opted_out', reply: REPLY_TEXTS.optedOut(), ...(await this.customerRecipient(phone, log)) };
+  }
+
+  /**
+   * The customer a STOP / MULAI comes from, as the answer's recipient (QA: shown as a bare phone,
+   * or as a deactivated staff record on the number); nothing when the number is no customer's or
+   * the look-up fails (the answer goes all the same).
+   */
+  private async customerRecipient(phone: string, log: Logger): Promise<{ recipient?: ReplyRecipient }> {
+    try {
+      const c = await this.deps.customerPhones?.findByPhone(phone);
+      return c ? { recipient: { kind: 'CUSTOMER', id: c.id, name: c.name } } : {};
+    } catch (err) {
+      log.warn({ err, phone: maskPhone(phone) }, 'customer look-up for the answer\'s recipient failed');
+      return {};
+    }
   }
 
   /** Rule 4b of {@link handle}: MULAI from a number that is not staff's: lifted, or nothing to lift. */
   private async start(optOuts: OptOutRegistry, phone: string, log: Logger): Promise<ReplyResult> {
     try {
-      return (await optOuts.optInToWhatsApp(phone)) > 0
-        ? { action: 'opted_in', reply: REPLY_TEXTS.optedIn() }
-        : { action: 'already_opted_in', reply: REPLY_TEXTS.alreadyOptedIn() };
+      const lifted = (await optOuts.optInToWhatsApp(phone)) > 0;
+      const who = await this.customerRecipient(phone, log);
+      return lifted
+        ? { action: 'opted_in', reply: REPLY_TEXTS.optedIn(), ...who }
+        : { action: 'already_opted_in', reply: REPLY_TEXTS.alreadyOptedIn(), ...who };
     } catch (err) {
       log.error({ err, phone: maskPhone(phone) }, 'MULAI reply: the opt-out could not be lifted');
       return { action: 'failed', reply: REPLY_TEXTS.optInFailed() };
@@ -395,7 +420,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   }
 
   private async reply(to: string, result: ReplyResult, msg: InboundReply, log: Logger): Promise<void> {
-    const priority: ReplyPriority = CONFIRMATIONS.has(result.action) ? 'URGENT' : 'HIGH';
+    const priority: ReplyPriority = CONFIRMATIONS.has(result.action) || OPT_ANSWERS.has(result.action) ? 'URGENT' : 'HIGH';
     try {
       await this.deps.sender.sendReply(to, result.reply, msg.provider, priority, result.ticketId, result.recipient);
     } catch (err) {

@@ -1206,8 +1206,8 @@ export class PgDeliveryStore implements DeliveryStore {
   }
 
   /** See DeliveryStore.withdrawOptedOut: the waiting rows (the claim index) of that address and channel, locked as supersede locks them. */
-  withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]> {
-    return this.withdrawWaiting(`d.recipient = $1 AND d.recipient_kind <> 'GROUP'`, [phone], channel, reason, now);
+  withdrawOptedOut(phone: string, channel: Channel, reason: string, now: Date, repliesBefore?: Date): Promise<DeliveryRecord[]> {
+    return this.withdrawWaiting(`d.recipient = $1 AND d.recipient_kind <> 'GROUP'`, [phone], channel, reason, now, repliesBefore);
   }
 
   /** See DeliveryStore.withdrawSwitchedOff. */
@@ -1218,10 +1218,11 @@ export class PgDeliveryStore implements DeliveryStore {
   /**
    * The waiting deliveries (WITHDRAWABLE_STATUSES, found through the claim index) that `match`
    * (SQL over `d`, its parameters `$1…` = `matchParams`) selects on `channel`, but not the reply
-   * flow's answers → CANCELLED with `reason`, a `failed` event each; locked as supersede locks
-   * them (a row being claimed is waited for, then left alone once SENDING).
+   * flow's answers (except those created before `repliesBefore`) → CANCELLED with `reason`, a
+   * `failed` event each; locked as supersede locks them (a row being claimed is waited for, then
+   * left alone once SENDING).
    */
-  private async withdrawWaiting(match: string, matchParams: readonly unknown[], channel: Channel, reason: string, now: Date): Promise<DeliveryRecord[]> {
+  private async withdrawWaiting(match: string, matchParams: readonly unknown[], channel: Channel, reason: string, now: Date, repliesBefore?: Date): Promise<DeliveryRecord[]> {
     const n = matchParams.length;
     return this.tx(async (m, changes) => {
       const rows = await this.q<DeliveryRow & { previous_status: DeliveryStatus }>(
@@ -1229,13 +1230,13 @@ export class PgDeliveryStore implements DeliveryStore {
         `WITH cur AS (
            SELECT d.id, d.status FROM ${this.t.d} d
             WHERE d.status = ANY($${n + 2}::text[]) AND ${match} AND d.channel = $${n + 1}
-              AND d.notification_type <> 'REPLY' AND d.idempotency_key NOT LIKE $${n + 5}
+              AND ((d.notification_type <> 'REPLY' AND d.idempotency_key NOT LIKE $${n + 5}) OR d.created_at < $${n + 6}::timestamptz)
             ORDER BY d.created_at, d.id
             FOR UPDATE)
          UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = $${n + 3}, next_attempt_at = NULL, deferred_until = NULL, deferred_reason = NULL, updated_at = $${n + 4}
            FROM cur WHERE d.id = cur.id AND d.status = ANY($${n + 2}::text[])
          RETURNING d.*, cur.status AS previous_status`,
-        [...matchParams, channel, WITHDRAWABLE_STATUSES, reason, now, `${REPLY_KEY_PREFIX}%`],
+        [...matchParams, channel, WITHDRAWABLE_STATUSES, reason, now, `${REPLY_KEY_PREFIX}%`, repliesBefore ?? null],
       );
       for (const r of rows) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: r.previous_status, at: now });
       return rows.map(deliveryFromRow);

@@ -105,7 +105,8 @@ export function gatewayEventHandler(
         const o = (evt.payload as customerv1.OptOutEvent).optOut!;
         // CHANNEL_UNSPECIFIED (every channel) is not what OptOut records; both are withdrawn then.
         const channels = o.channel === commonv1.Channel.CHANNEL_SMS ? (['SMS'] as const) : o.channel === commonv1.Channel.CHANNEL_WHATSAPP ? (['WHATSAPP'] as const) : (['WHATSAPP', 'SMS'] as const);
-        for (const channel of channels) await options.optOuts?.execute({ eventId: evt.payload.eventId, phone: o.phone, channel, reason: o.reason });
+        const at = evt.payload.occurredAt;
+        for (const channel of channels) await options.optOuts?.execute({ eventId: evt.payload.eventId, phone: o.phone, channel, reason: o.reason, ...(at ? { at } : {}) });
         return undefined;
       }
       const req = await notificationForEvent(evt, directory, facts, options.offers);
