@@ -33,4 +33,6 @@ export {
   type EncodedEvent,
   type EventPayload,
 } from './event-codec';
-export { EVENT_TEMPLATE_VARIABLES, TEMPLATE_KEY_EVENTS, TICKET_TEMPLATE_VARIABLES, eventTemplateVariables } from './template-variables';
+export {
+  EVENT_TEMPLATE_VARIABLES, REPLY_FLOW_TEMPLATE_KEYS, REPLY_FLOW_TEMPLATE_VARIABLES, TEMPLATE_KEY_EVENTS, TICKET_TEMPLATE_VARIABLES, eventTemplateVariables, type TemplateSource,
+} from './template-variables';

@@ -82,11 +82,35 @@ export const TEMPLATE_KEY_EVENTS: Readonly<Record<string, readonly EventKey[]>> 
 } as Record<string, readonly EventKey[]>;
 
 /**
- * The variables the events rendering `templateKey` carry (the union over its events), or
- * undefined for a template no event renders by default (API-sent, the reply flow's, a new key).
+ * The variables the gateway's technician reply flow gives the templates it renders for its
+ * answers about a ticket (services/gateway/src/application/replies/reply-templates.ts
+ * replyTemplateVariables; its spec checks this list): `technician.job_taken`, `job_started`,
+ * `job_completed`, `job_unavailable`.
  */
-export function eventTemplateVariables(templateKey: string): { events: readonly EventKey[]; variables: ReadonlySet<string> } | undefined {
-  const events = TEMPLATE_KEY_EVENTS[templateKey];
-  if (!events) return undefined;
-  return { events, variables: new Set(events.flatMap((e) => EVENT_TEMPLATE_VARIABLES[e] ?? [])) };
+export const REPLY_FLOW_TEMPLATE_VARIABLES: readonly string[] = [
+  'ticket_number', 'status', 'technician_name', 'customer_name', 'customer_phone', 'address', 'description', 'zone', 'priority',
+  'created_at', 'sla_deadline', 'started_at', 'completed_at', 'duration_minutes', 'taken_by_other', 'changed_meanwhile',
+];
+
+/** The templates the reply flow renders (REPLY_FLOW_TEMPLATE_VARIABLES). */
+export const REPLY_FLOW_TEMPLATE_KEYS: readonly string[] = ['technician.job_taken', 'technician.job_started', 'technician.job_completed', 'technician.job_unavailable'];
+
+/** What renders a template: an event (its key) or the reply flow. */
+export type TemplateSource = EventKey | 'the reply flow';
+
+/**
+ * The variables every source rendering `templateKey` carries — the intersection over its sources
+ * (`technician.job_started` is rendered by `ticket.started` and by the reply flow: a text must
+ * render from both) — with the sources; undefined for a template nothing renders by default
+ * (API-sent: the caller gives the variables; a new key).
+ */
+export function eventTemplateVariables(templateKey: string): { events: readonly TemplateSource[]; variables: ReadonlySet<string> } | undefined {
+  const sets: Array<{ source: TemplateSource; variables: ReadonlySet<string> }> = (TEMPLATE_KEY_EVENTS[templateKey] ?? []).map((e) => ({
+    source: e, variables: new Set(EVENT_TEMPLATE_VARIABLES[e] ?? []),
+  }));
+  if (REPLY_FLOW_TEMPLATE_KEYS.includes(templateKey)) sets.push({ source: 'the reply flow', variables: new Set(REPLY_FLOW_TEMPLATE_VARIABLES) });
+  if (sets.length === 0) return undefined;
+  const [first, ...rest] = sets;
+  const variables = new Set([...first!.variables].filter((v) => rest.every((s) => s.variables.has(v))));
+  return { events: sets.map((s) => s.source), variables };
 }

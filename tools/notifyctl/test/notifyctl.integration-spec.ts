@@ -618,6 +618,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const refused = await cli(unsupplied);
     expect(refused).toMatchObject({ code: 1, stdout: '' });
     expect(refused.stderr).toMatch(/^error: INVALID_ARGUMENT: body: uses \{\{ cs_phone \}\}, which the events rendering ticket\.created\.disturbance \(ticket\.created\) do not carry/);
+    expect(refused.stderr).toContain('; notifyctl: --allow-unsupplied-variables stores it anyway');
     expect((await cli(['templates', 'versions', 'ticket.created.disturbance', '--channel', 'whatsapp'])).stdout.split('\n').filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(1);
     const forced = await cli([...unsupplied, '--allow-unsupplied-variables', '--inactive']);
     expect(forced.code).toBe(0);

@@ -1,6 +1,6 @@
 import { commonv1 } from '@notify/proto';
 import { callFailureOf } from '../src/errors';
-import { defaultChannel, mergeSamples } from '../src/commands/templates';
+import { defaultChannel, editHint, mergeSamples } from '../src/commands/templates';
 
 const { CHANNEL_WHATSAPP: WA, CHANNEL_SMS: SMS } = commonv1.Channel;
 
@@ -37,5 +37,13 @@ describe('mergeSamples (templates edit --samples)', () => {
 
   it('is the given samples for a new template', () => {
     expect(mergeSamples(undefined, { customer_name: 'Budi' })).toEqual({ customer_name: 'Budi' });
+  });
+});
+
+describe('editHint (templates edit refused)', () => {
+  it('names the CLI flag for a variable the events do not carry, the --samples for a missing sample, nothing otherwise', () => {
+    expect(editHint(new Error('body: uses {{ cs_phone }}, which … To store it anyway (a Notify caller passes it), set allow_unsupplied_variables'))).toBe('notifyctl: --allow-unsupplied-variables stores it anyway');
+    expect(editHint(new Error('sample_variables: missing variables: cs_phone, area.name'))).toBe(`give a sample of each with --samples '{"cs_phone": "…", "area": "…"}'`);
+    expect(editHint(new Error('body: does not parse at line 1, column 6: x'))).toBeUndefined();
   });
 });

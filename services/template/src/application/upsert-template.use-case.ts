@@ -89,8 +89,9 @@ export class UpsertTemplate {
       createdBy: input.actor,
     });
     const compiled = this.renderer.compile(ref, draft.body);
-    this.renderer.renderCompiled(ref, compiled, draft.sampleVariables, 'sample_variables');
+    // What the events do not carry first: a missing sample for such a variable is not the point (QA).
     if (!input.allowUnsuppliedVariables) this.checkSupplied(ref, compiled, draft.sampleVariables);
+    this.renderer.renderCompiled(ref, compiled, draft.sampleVariables, 'sample_variables');
 
     const now = this.clock.now();
     if (head) {
@@ -122,7 +123,9 @@ export class UpsertTemplate {
       this.renderer.renderCompiled(ref, compiled, asAnEvent, 'body');
       return;
     } catch (err) {
-      if (!(err instanceof MissingVariablesError)) throw err;
+      // Only a variable the events do not carry stops it here; a sample missing for one they do
+      // carry, or another render error, is the sample check's to report.
+      if (!(err instanceof MissingVariablesError) || err.missing.every((v) => supplied.variables.has(v.split('.')[0]!))) return;
     }
     const key = ref.key;
     const names = unknown.map((v) => `{{ ${v} }}`).join(', ');

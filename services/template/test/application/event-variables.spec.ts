@@ -46,6 +46,24 @@ describe('templates the events render and the variables the events carry', () =>
       await expect(uc.getTemplate.execute({ key: 'ticket.created.disturbance', channel: 'WHATSAPP', locale: 'id' })).rejects.toThrow(/not found/i);
     });
 
+    it('checks the reply flow\'s templates against what the reply flow gives; technician.job_started against what both its event and the reply flow give', async () => {
+      const taken = await edit('technician.job_taken', 'DIAMBIL {{ ticket_number }} {{ cs_phone }}', { ticket_number: 'GGN-1', cs_phone: '1' }).then(() => null, (e: unknown) => e);
+      expect((taken as Error).message).toMatch(/uses \{\{ cs_phone \}\}, which the events rendering technician\.job_taken \(the reply flow\) do not carry/);
+      // technician_phone: ticket.started carries it, the reply flow does not.
+      const started = await edit('technician.job_started', 'MULAI {{ ticket_number }} {{ technician_phone }}', { ticket_number: 'GGN-1', technician_phone: '62812' }).then(() => null, (e: unknown) => e);
+      expect((started as Error).message).toMatch(/\{\{ technician_phone \}\}, which the events rendering technician\.job_started \(ticket\.started, the reply flow\) do not carry/);
+      expect((await edit('technician.job_started', 'MULAI {{ ticket_number }} oleh {{ technician_name }}', { ticket_number: 'GGN-1', technician_name: 'Lutfi' })).created).toBe(true);
+    });
+
+    it('says so before asking for a sample of it (QA: "sample_variables: missing variable: cs_phone" hid why)', async () => {
+      const err = await edit('ticket.started.disturbance', 'Dimulai {{ ticket_number }}. CS: {{ cs_phone }}', { ticket_number: 'GGN-1' }).then(() => null, (e: unknown) => e);
+      expect((err as ValidationError).field).toBe('body');
+      expect((err as Error).message).toMatch(/uses \{\{ cs_phone \}\}/);
+      // Allowed, the sample is still needed.
+      const sample = await edit('ticket.started.disturbance', 'Dimulai {{ ticket_number }}. CS: {{ cs_phone }}', { ticket_number: 'GGN-1' }, true).then(() => null, (e: unknown) => e);
+      expect((sample as ValidationError).field).toBe('sample_variables');
+    });
+
     it('stores it with allow_unsupplied_variables; takes any variable the events carry; any variable for a template no event renders', async () => {
       expect((await edit('ticket.created.disturbance', 'CS: {{ cs_phone }}', { cs_phone: '0267' }, true)).created).toBe(true);
       expect((await edit('ticket.assigned.disturbance', 'Teknisi {{ technician_name }} ({{ technician_phone }}) untuk {{ ticket_number }}', {

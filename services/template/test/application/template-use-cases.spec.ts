@@ -173,7 +173,7 @@ describe('UpsertTemplate validation (ValidationError naming the field)', () => {
 
   it('requires the sample variables to render the body, naming every missing one', async () => {
     const err = await rejection(
-      uc.upsertTemplate.execute({ ...ref, body: '{{ a }} {{ b }} {{ c | datetime }}', sampleVariables: { b: 1 }, actor: 'x' }),
+      uc.upsertTemplate.execute({ ...ref, key: 'it.samples', body: '{{ a }} {{ b }} {{ c | datetime }}', sampleVariables: { b: 1 }, actor: 'x' }),
     );
     expect(err).toBeInstanceOf(MissingVariablesError);
     expect(err).toMatchObject({ field: 'sample_variables', missing: ['a', 'c'] });

@@ -5,7 +5,7 @@ import { commonv1, templatev1 } from '@notify/proto';
 import { UsageError, enumLabel, parseIntFlag, parseJsonObject, parseVariables, type OptionSpec, type ParsedArgs } from '../args';
 import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
-import { callFailureOf } from '../errors';
+import { AnnotatedCallError, callFailureOf } from '../errors';
 import { PAGE_OPTIONS, actorLabel, channelLabel, channelOf, formatTime, localeLabel, localeOf, nextPageHint, pageRequest } from '../format';
 import { formatRecord, formatTable } from '../table';
 
@@ -29,6 +29,22 @@ function requiredChannel(args: ParsedArgs): number {
   const c = channelOf(args);
   if (c === 0) throw new UsageError('missing required flag --channel');
   return c;
+}
+
+/**
+ * What to do about a refused `templates edit`, in the CLI's terms (QA: the service's message names
+ * its proto field): a variable the events do not carry → the flag that stores it anyway; a
+ * missing sample → the --samples that gives it. undefined for other errors.
+ */
+export function editHint(err: unknown): string | undefined {
+  const message = err instanceof Error ? err.message : '';
+  if (/set allow_unsupplied_variables/.test(message)) return 'notifyctl: --allow-unsupplied-variables stores it anyway';
+  const missing = /sample_variables: missing variables?: ([\w., ]+)/.exec(message);
+  if (missing) {
+    const names = missing[1]!.split(',').map((n) => n.trim().split('.')[0]!).filter(Boolean);
+    return `give a sample of each with --samples '{${[...new Set(names)].map((n) => `"${n}": "…"`).join(', ')}}'`;
+  }
+  return undefined;
 }
 
 /** `--channel` of `render` / `preview`: optional there (templateChannel). */
@@ -206,6 +222,9 @@ const edit: CommandSpec = {
       sampleVariables: samples,
       keepActiveVersion: args.flag('inactive'),
       allowUnsuppliedVariables: args.flag('allow-unsupplied-variables'),
+    }).catch((err: unknown) => {
+      const hint = editHint(err);
+      throw hint ? new AnnotatedCallError(err, hint) : err;
     });
     const t = res.template;
     const note = t ? `(version ${t.version}${t.active ? ', active: messages use it from now on' : ', not active: templates activate ' + t.key + ' --version ' + t.version + ' to use it'})` : undefined;
