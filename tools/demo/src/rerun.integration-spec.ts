@@ -144,10 +144,13 @@ describe('npm run demo again, on a stack with an operator\'s tickets', () => {
       })
     ).customer!;
     operators = [await operatorTicket(other, 'Internet putus'), await operatorTicket(interrupted.directory.customer, 'Internet mati')];
+    // The earlier run had got as far as a technician's "1": its ticket is ASSIGNED, not OPEN (QA).
+    await callUnary(tickets, 'assignTicket', { ticketId: left.id, technicianId: interrupted.directory.technicians.karawang[0]!.id, reassign: false, expectedVersion: 0, actor: undefined });
+    expect(await statusOf(left.id)).toBe('TICKET_STATUS_ASSIGNED');
 
     secondRun = await playScenario({ ...target, lastStep: 2 });
     expect(secondRun.steps[1]!.notes[0]).toBe(
-      `cancelled 1 OPEN ticket(s) an earlier demo run left (${left.number}: the seeds' customer, "${DEMO_GANGGUAN.title}"), so the technician's "1" takes this run's ticket`,
+      `cancelled 1 unfinished ticket(s) an earlier demo run left (${left.number}: the seeds' customer, "${DEMO_GANGGUAN.title}"), so the technician's "1" takes this run's ticket`,
     );
     expect(await statusOf(left.id)).toBe('TICKET_STATUS_CANCELLED');
     for (const t of operators) expect(await statusOf(t.id)).toBe('TICKET_STATUS_OPEN');
@@ -172,7 +175,7 @@ describe('npm run demo again, on a stack with an operator\'s tickets', () => {
     const result = JSON.parse(demo.stdout.trim().split('\n').pop()!) as ScenarioResult;
     expect(result.steps.map((s) => [s.step, s.skipped])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [n, undefined]));
     // Its step 2 cancelled the second run's ticket only; the operator's are still OPEN.
-    expect(result.steps[1]!.notes[0]).toContain(`cancelled 1 OPEN ticket(s) an earlier demo run left (${secondRun.tickets.gangguan!.number}:`);
+    expect(result.steps[1]!.notes[0]).toContain(`cancelled 1 unfinished ticket(s) an earlier demo run left (${secondRun.tickets.gangguan!.number}:`);
     for (const t of operators) expect(await statusOf(t.id)).toBe('TICKET_STATUS_OPEN');
     // The tickets the story left open are cancelled at the end (no --keep-tickets), so no SLA
     // warning or escalation follows the demo (QA); the story's completed one stays COMPLETED.

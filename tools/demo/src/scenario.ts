@@ -882,7 +882,8 @@ class ScenarioRun {
         this.clients.ticket,
         'listTickets',
         ticketv1.ListTicketsRequest.fromPartial({
-          statuses: [ticketv1.TicketStatus.TICKET_STATUS_OPEN],
+          // Unfinished, not only OPEN: a run that failed after step 3's "1" leaves its ticket ASSIGNED (QA).
+          statuses: [ticketv1.TicketStatus.TICKET_STATUS_OPEN, ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED, ticketv1.TicketStatus.TICKET_STATUS_IN_PROGRESS],
           types: [ticketv1.TicketType.TICKET_TYPE_DISTURBANCE],
           workZone: 'karawang',
           customerId: customer.id,
@@ -899,7 +900,7 @@ class ScenarioRun {
     await sleep(this.settleMs);
     await this.markSeen();
     return [
-      `cancelled ${stale.length} OPEN ticket(s) an earlier demo run left (${stale.map((t) => t.number).join(', ')}: the seeds' customer, "${DEMO_GANGGUAN.title}"), so the technician's "1" takes this run's ticket`,
+      `cancelled ${stale.length} unfinished ticket(s) an earlier demo run left (${stale.map((t) => t.number).join(', ')}: the seeds' customer, "${DEMO_GANGGUAN.title}"), so the technician's "1" takes this run's ticket`,
     ];
   }
 

@@ -12,6 +12,7 @@ const n = (over: Partial<gatewayv1.Notification>) =>
 describe('notificationOutcome (notifications list / show)', () => {
   it('says a notification reached nobody, and why when a text could not be rendered', () => {
     expect(notificationOutcome(n({ deliveriesCreated: 0 }))).toBe('reached nobody: the routing rules, preferences and opt-outs left nobody (an audience with no one active in it?)');
+    expect(notificationOutcome(n({ deliveriesCreated: 0, leftOut: 1 }))).toBe('reached nobody: all 1 left out (opted out, no phone, inactive or a channel switched off)');
     expect(notificationOutcome(n({ status: S.NOTIFICATION_STATUS_FAILED, deliveriesCreated: 0, leftOut: 3, error: 'template ticket.created.disturbance: missing variable: cs_phone' })))
       .toBe('reached nobody: template ticket.created.disturbance: missing variable: cs_phone');
   });

@@ -225,7 +225,8 @@ describe('gateway webhook server', () => {
     await expectBody(await raw(`/webhooks/fonnte/status${q}`, 'application/json', JSON.stringify({ pad: 'x'.repeat(300 * 1024) })), 413, 'too_large', /256 KiB/);
     // A field the body lacks is named as required (QA: "sender: Invalid input"); a wrong one keeps zod's words.
     await expectBody(await raw(`/webhooks/fonnte/inbound${q}`, 'application/json', JSON.stringify({ message: '1' })), 400, 'malformed', /^sender: required$/);
-    await expectBody(await raw(`/webhooks/fonnte/inbound${q}`, 'application/json', JSON.stringify({ sender: '', message: '1' })), 400, 'malformed', /^sender: (?!required)/);
+    await expectBody(await raw(`/webhooks/fonnte/inbound${q}`, 'application/json', JSON.stringify({ sender: '', message: '1' })), 400, 'malformed', /^sender: required \(empty\)$/);
+    await expectBody(await raw(`/webhooks/fonnte/inbound${q}`, 'application/json', JSON.stringify({ sender: ['628'], message: '1' })), 400, 'malformed', /^sender: (?!required)/);
     // The secret still comes first: without it, the same bodies are 401.
     expect((await raw('/webhooks/fonnte/inbound?secret=wrong', 'text/plain', 'x')).status).toBe(401);
     expect((await raw('/webhooks/fonnte/status', 'application/json', '{bad')).status).toBe(401);

@@ -21,7 +21,10 @@ export function notificationOutcome(n: Pick<gatewayv1.Notification, 'status' | '
   if (n.status === gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVING) return 'resolving';
   const why = n.error ? `: ${n.error}` : '';
   if (n.deliveriesCreated === 0) {
-    return n.error ? `reached nobody${why}` : 'reached nobody: the routing rules, preferences and opt-outs left nobody (an audience with no one active in it?)';
+    if (n.error) return `reached nobody${why}`;
+    // Everyone it named was left out (QA: "an audience with no one active in it?" beside "Left out: 1").
+    if (n.leftOut > 0) return `reached nobody: all ${n.leftOut} left out (opted out, no phone, inactive or a channel switched off)`;
+    return 'reached nobody: the routing rules, preferences and opt-outs left nobody (an audience with no one active in it?)';
   }
   return n.leftOut > 0 ? `${n.leftOut} left out${why || ' (opted out, no phone, inactive or a channel switched off)'}` : '';
 }

@@ -199,8 +199,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       } catch (err) {
         if (!(err instanceof ZodError)) throw err;
         count(provider, kind, 'malformed');
-        // A field the body lacks says so (zod's own words for it are "Invalid input").
-        const problems = err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.path.length > 0 && valueAt(req.body, i.path) === undefined ? 'required' : i.message}`);
+        // A field the body lacks, or gives empty, says so (zod's own words are "Invalid input", "Too small: …").
+        const problems = err.issues.map((i) => {
+          const value = i.path.length > 0 ? valueAt(req.body, i.path) : null;
+          return `${i.path.join('.') || '(body)'}: ${value === undefined ? 'required' : value === '' ? 'required (empty)' : i.message}`;
+        });
         logger.warn({ provider, kind, problems }, 'webhook rejected: malformed body');
         return reply.code(400).send({ error: 'malformed', problems });
       }
