@@ -574,6 +574,11 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(bothPreview.code).toBe(0);
     expect(bothPreview.stderr.split('\n')[0]).toBe('note: ticket.assigned.disturbance has WHATSAPP and SMS versions: rendered the WHATSAPP one (--channel sms for the other)');
     expect((await cli(['templates', 'render', 'no.such.template', '--var', 'a=b'])).stderr).toBe('error: NOT_FOUND: template no.such.template not found (no version on any channel)\n');
+    // templates get too.
+    const shown = await cli(['templates', 'get', 'ticket.assigned.disturbance']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Channel:\s+WHATSAPP$/m);
+    expect(shown.stderr).toBe('note: ticket.assigned.disturbance has WHATSAPP and SMS versions: showing the WHATSAPP one (--channel sms for the other)\n');
   });
 
   it('edits a template: a new version with the body alone (samples kept), its versions, a roll-back by activate', async () => {

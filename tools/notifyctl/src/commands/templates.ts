@@ -60,7 +60,7 @@ const OPTIONAL_CHANNEL: OptionSpec = {
  * or WhatsApp, the primary channel, when it has both — with a note saying so. `channels` are
  * those of the key's templates (ListTemplates). A key with none is `error: NOT_FOUND` (exit 1).
  */
-export function defaultChannel(key: string, channels: readonly commonv1.Channel[]): { channel: commonv1.Channel; note?: string } {
+export function defaultChannel(key: string, channels: readonly commonv1.Channel[], verb = 'rendered'): { channel: commonv1.Channel; note?: string } {
   const distinct = [...new Set(channels)].filter((c) => c !== commonv1.Channel.CHANNEL_UNSPECIFIED).sort((a, b) => a - b);
   if (distinct.length === 0) {
     const message = `template ${key} not found (no version on any channel)`;
@@ -69,11 +69,11 @@ export function defaultChannel(key: string, channels: readonly commonv1.Channel[
   if (distinct.length === 1) return { channel: distinct[0]! };
   const channel = distinct.includes(commonv1.Channel.CHANNEL_WHATSAPP) ? commonv1.Channel.CHANNEL_WHATSAPP : distinct[0]!;
   const others = distinct.filter((c) => c !== channel).map((c) => channelLabel(c).toLowerCase());
-  return { channel, note: `note: ${key} has ${distinct.map(channelLabel).join(' and ')} versions: rendered the ${channelLabel(channel)} one (--channel ${others.join(' / ')} for the other)` };
+  return { channel, note: `note: ${key} has ${distinct.map(channelLabel).join(' and ')} versions: ${verb} the ${channelLabel(channel)} one (--channel ${others.join(' / ')} for the other)` };
 }
 
 /** The channel of `render` / `preview`: `--channel`, else defaultChannel of the key's templates. */
-async function templateChannel(args: ParsedArgs, clients: Clients, key: string): Promise<{ channel: commonv1.Channel; note?: string }> {
+async function templateChannel(args: ParsedArgs, clients: Clients, key: string, verb = 'rendered'): Promise<{ channel: commonv1.Channel; note?: string }> {
   const given = channelOf(args);
   if (given !== commonv1.Channel.CHANNEL_UNSPECIFIED) return { channel: given };
   // Keys starting with `key`, ordered by key: the key itself comes first.
@@ -83,7 +83,7 @@ async function templateChannel(args: ParsedArgs, clients: Clients, key: string):
     locale: commonv1.Locale.LOCALE_UNSPECIFIED,
     page: { pageSize: 500, pageToken: '' },
   });
-  return defaultChannel(key, res.templates.filter((t) => t.key === key).map((t) => t.channel));
+  return defaultChannel(key, res.templates.filter((t) => t.key === key).map((t) => t.channel), verb);
 }
 
 /**
@@ -143,15 +143,14 @@ const get: CommandSpec = {
   summary: 'show one template (body, variables, samples)',
   service: 'template',
   positionals: [{ name: 'key', description: 'template key, e.g. ticket.created.disturbance' }],
-  options: ADDRESS,
+  options: { ...ADDRESS, channel: OPTIONAL_CHANNEL },
   async run({ args, clients }) {
-    const res = await callUnary(clients.template, 'getTemplate', {
-      key: args.positional(0),
-      channel: requiredChannel(args),
-      locale: localeOf(args),
-      version: version(args),
-    });
-    return { json: templatev1.GetTemplateResponse.toJSON(res), text: templateRecord(res.template) };
+    const key = args.positional(0);
+    const request = { key, locale: localeOf(args), version: version(args) };
+    // As render / preview: no --channel = the key's only channel, WhatsApp when it has both (QA).
+    const { channel, note } = await templateChannel(args, clients, key, 'showing');
+    const res = await callUnary(clients.template, 'getTemplate', { ...request, channel });
+    return { json: templatev1.GetTemplateResponse.toJSON(res), text: templateRecord(res.template), ...(note ? { note } : {}) };
   },
 };
 
