@@ -45,7 +45,8 @@ export interface NotificationPreferences {
 /**
  * `preferences_updated`, published on `notify.customer.v1.preferences_updated` through the
  * outbox in the transaction that saved the preferences: the whole preferences after the
- * change (the gateway applies their quiet hours to the subject's messages still waiting).
+ * change (the gateway applies their quiet hours and channels to the subject's messages still
+ * waiting).
  */
 export interface PreferencesEvent {
   /** UUID; the JetStream message id. */

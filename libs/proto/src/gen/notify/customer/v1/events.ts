@@ -99,7 +99,8 @@ export interface CustomerEvent {
  * notification preferences after an UpdatePreferences that committed (published through the
  * same outbox, in the same transaction). The gateway applies the new quiet hours to that
  * recipient's messages still waiting: one held back by the old window is re-planned at once
- * (sent when the new window allows it, else held to the new window's end).
+ * (sent when the new window allows it, else held to the new window's end); a channel switched
+ * off withdraws what waits on it.
  * JetStream `Nats-Msg-Id` = event_id.
  */
 export interface PreferencesEvent {
