@@ -134,6 +134,9 @@ describe('ResolveRecipients', () => {
       ['tech-andi', 'SMS', PHONE.andi, 'technician.offer_cancelled'],
       ['tech-budi', 'WHATSAPP', PHONE.budi, 'technician.offer_cancelled'],
     ]);
+    // Teknisi Karawang takes ticket.created and sla.warning only (its own list): not the
+    // cancellation, though OFFERED_TECHNICIAN_GROUP names it.
+    expect(unassigned.leftOut.map((l) => [l.name, l.reason])).toContainEqual(['Teknisi Karawang', 'NOTIFICATION_TYPE_OPTED_OUT']);
     expect(unassigned.recipients.find((r) => r.id === 'tech-budi')).toMatchObject({ audience: 'OFFERED_TECHNICIANS' });
     // An assigned ticket's offers were answered: only its technician is told, not the zone.
     const assigned = await resolve('ticket.cancelled', { ...ctx, workZone: 'karawang', actorId: 'sup-sari' });

@@ -27,8 +27,8 @@ import { buildRoutingRule, type RoutingRule, type RoutingRuleInput } from './rou
  *   who got technician.job_taken. ticket.completed has no technician message: the seed's
  *   "Ticket Closed" goes to the customer only, and completing is the technician's own step.
  * - a ticket cancelled before anyone took it tells the technicians its job offer reached
- *   (OFFERED_TECHNICIANS → technician.offer_cancelled), so nobody answers "1" or drives to it;
- *   the zone's technician group, which got the offer too, is not told (no rule).
+ *   (OFFERED_TECHNICIANS → technician.offer_cancelled), so nobody answers "1" or drives to it,
+ *   and so are the technicians' groups it reached (OFFERED_TECHNICIAN_GROUP, WhatsApp).
  * - rows whose template does not exist yet are seeded disabled (system.alert: nothing raises
  *   system alerts yet).
  */
@@ -76,6 +76,8 @@ export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
     'SMS "Overview" ("to both customers and assigned technicians"), "Supported Events › ticket_status_change"'),
   rule('ticket.cancelled', null, null, 'OFFERED_TECHNICIANS', ['WHATSAPP', 'SMS'], 'technician.offer_cancelled',
     'CNS "Job Creation (Admin Input)" step 2 (the job offer to "all active technicians"), extended by Notify: when a ticket is cancelled before anyone took it, the technicians its offer reached are told, so nobody answers "1" or drives to it'),
+  rule('ticket.cancelled', null, null, 'OFFERED_TECHNICIAN_GROUP', ['WHATSAPP'], 'technician.offer_cancelled',
+    'REC "Notification Routing Rules" 3 (the new open ticket to the technicians group by work_zone), extended by Notify: the group the offer reached hears it was cancelled before anyone took it (QA)'),
 
   // ── ticket.escalated ────────────────────────────────────────────────────────────
   rule('ticket.escalated', null, 1, 'SUPERVISORS', ['WHATSAPP'], 'case.escalation.lead',

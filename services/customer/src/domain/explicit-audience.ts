@@ -143,8 +143,9 @@ export function explicitAudienceRules(input: {
         own.phone = normalizePhone(a.phone ?? '', 'ID', field('phone'));
         break;
       case 'OFFERED_TECHNICIANS':
+      case 'OFFERED_TECHNICIAN_GROUP':
         // Who an offer reached is the gateway's record of a ticket's messages, not a parameter.
-        throw new ValidationError(field('kind'), 'OFFERED_TECHNICIANS is for routing rules only (ticket.cancelled of an unassigned ticket); name ZONE_TECHNICIANS with a work zone instead');
+        throw new ValidationError(field('kind'), `${audience} is for routing rules only (ticket.cancelled of an unassigned ticket); name ${audience === 'OFFERED_TECHNICIANS' ? 'ZONE_TECHNICIANS' : 'ZONE_TECHNICIAN_GROUP'} with a work zone instead`);
       case 'PREVIOUS_TECHNICIAN':
         if (!own.previousTechnicianId) throw new ValidationError(field('kind'), 'PREVIOUS_TECHNICIAN needs the context\'s previous technician (a reassignment)');
         break;

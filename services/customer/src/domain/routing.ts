@@ -19,6 +19,7 @@ import type { StaffRole } from './staff';
  *   OFFERED_TECHNICIANS    context.work_zone with no context.technician_id (an unassigned ticket): the zone's
  *                          technicians, those its job offer went to (the gateway keeps those the offer reached);
  *                          nobody once the ticket has a technician
+ *   OFFERED_TECHNICIAN_GROUP the same for the zone's technicians' groups (as ZONE_TECHNICIAN_GROUP)
  *   ALL_TECHNICIANS        every technician (narrowed by work_zone / technician_id when given)
  *   SUPERVISORS            supervisors covering context.work_zone (all when absent)
  *   MANAGERS               managers covering context.work_zone (all when absent)
@@ -46,6 +47,7 @@ export const AUDIENCES = [
   'ASSIGNED_TECHNICIAN',
   'PREVIOUS_TECHNICIAN',
   'OFFERED_TECHNICIANS',
+  'OFFERED_TECHNICIAN_GROUP',
   'SUPERVISORS',
   'MANAGERS',
   'STAFF_ROLES',
@@ -54,6 +56,7 @@ export const AUDIENCES = [
   'ALL_STAFF',
   'GROUP',
   'ZONE_TECHNICIAN_GROUP',
+  'OFFERED_TECHNICIAN_GROUP',
   'SUPERVISOR_GROUP',
   'MANAGEMENT_GROUP',
   'NOC_GROUP',
@@ -83,6 +86,7 @@ export const AUDIENCE_REQUIRES: Partial<Record<Audience, keyof ResolutionContext
   PREVIOUS_TECHNICIAN: 'previousTechnicianId',
   ZONE_TECHNICIANS: 'workZone',
   OFFERED_TECHNICIANS: 'workZone',
+  OFFERED_TECHNICIAN_GROUP: 'workZone',
   ZONE_TECHNICIAN_GROUP: 'workZone',
   AREA_CUSTOMERS: 'area',
   GROUP: 'groupId',

@@ -286,15 +286,15 @@ export interface ResolvedRecipient {
  */
 export interface JobOfferLog {
   /**
-   * Staff ids (UUIDs) that a job offer of `ticketId` (a `ticket.created` message to a staff
-   * member, or an API-sent TECHNICIAN_JOB_OFFER naming the ticket) went to: accepted by a
-   * provider, or being sent now (SENDING). Empty when none. Database errors propagate.
+   * Staff and group ids (UUIDs) that a job offer of `ticketId` (a `ticket.created` message to a
+   * staff member or a group, or an API-sent TECHNICIAN_JOB_OFFER naming the ticket) went to:
+   * accepted by a provider, or being sent now (SENDING). Empty when none. Database errors propagate.
    */
   offeredTo(ticketId: string): Promise<ReadonlySet<string>>;
 }
 
-/** The audience (proto AudienceKind without prefix) that {@link JobOfferLog} narrows. */
-export const OFFERED_TECHNICIANS_AUDIENCE = 'OFFERED_TECHNICIANS';
+/** The audiences (proto AudienceKind without prefix) that {@link JobOfferLog} narrows. */
+export const OFFERED_AUDIENCES: ReadonlySet<string> = new Set(['OFFERED_TECHNICIANS', 'OFFERED_TECHNICIAN_GROUP']);
 
 /** One page of ResolveRecipients. */
 export interface RecipientPage {

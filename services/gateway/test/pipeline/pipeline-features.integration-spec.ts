@@ -616,6 +616,11 @@ describe('gateway pipeline features', () => {
       const [awake, sleeper, late] = [freshPhone(), freshPhone(), freshPhone()];
       await technician('Dedi Kurnia', awake, zone);
       await nightQuietHours((await technician('Bayu Pratama', sleeper, zone)).id);
+      // The zone's technicians' group gets the offer too (no quiet hours for a group).
+      const chatId = `1203631${String(Date.now()).slice(-8)}@g.us`;
+      await callUnary(stack.customerClient, 'createGroup', customerv1.CreateGroupRequest.fromPartial({
+        name: `Teknisi ${zone}`, chatId, category: customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS, workZone: zone,
+      }));
       const { customer, phone } = await register(zone, 'Pak Harun');
       const t = await createTicket(customer.id, zone, commonv1.Priority.PRIORITY_NORMAL, 'ONT mati total');
       const held = await deliveryFor(t.id, sleeper.e164);
@@ -634,10 +639,12 @@ describe('gateway pipeline features', () => {
       await deliveryFor(t.id, phone);
       for (let i = 0; i < 3; i++) await gw.dispatcher.runOnce();
       const told = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === awake.e164 && m.text.includes('TIKET DIBATALKAN')), { timeoutMs: 20_000 });
+      // The group the offer reached is told as well (QA: it was not).
+      expect(stack.sims.fonnte.messages().filter((m) => m.to === chatId).map((m) => m.text.split('\n')[0])).toEqual(['🆕 TICKET BARU!', '❌ *TIKET DIBATALKAN*']);
       expect(told.text).toBe(`❌ *TIKET DIBATALKAN*\n\nTiket ${t.number} di ${zone.replace(/^z/, 'Z')} yang ditawarkan kepada Anda telah dibatalkan sebelum diambil.\n📝 Alasan: Duplikat laporan\n\nTiket ini tidak perlu diambil lagi. Terima kasih.`);
       const cancelled = await gw.store.notification(notice.notificationId);
       // Bayu and Citra were never meant to be told: not counted as left out (QA: "2 left out" read as missed).
-      expect(cancelled).toMatchObject({ deliveriesCreated: 2, leftOut: 0 });
+      expect(cancelled).toMatchObject({ deliveriesCreated: 3, leftOut: 0 });
 
       // 06:00: the window is over; Bayu and Citra still hear nothing of the ticket.
       now = new Date('2026-11-25T06:00:00+07:00');

@@ -299,6 +299,9 @@ export class ResolveRecipientsUseCase {
       case 'ZONE_TECHNICIAN_GROUP':
         yield* this.groupsOf((g) => g.category === 'technicians' && (g.workZone === null || g.workZone === zone));
         return;
+      case 'OFFERED_TECHNICIAN_GROUP':
+        if (!ctx.technicianId) yield* this.groupsOf((g) => g.category === 'technicians' && (g.workZone === null || g.workZone === zone));
+        return;
       case 'SUPERVISOR_GROUP':
         yield* this.groupsOf((g) => g.category === 'supervisors' && (!zone || g.workZone === null || g.workZone === zone));
         return;

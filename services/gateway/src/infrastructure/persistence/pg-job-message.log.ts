@@ -33,7 +33,7 @@ export const NOT_JOB_MESSAGE_TEMPLATES: readonly string[] = ['technician.ticket_
  * answer ({@link REPLY_KEY_PREFIX}) was accepted for `phone` after it. Both reads use the
  * (recipient, sent_at) index of sent rows.
  *
- * `offeredTo(ticketId)` ({@link JobOfferLog}): the recipient ids of the ticket's rows to staff of
+ * `offeredTo(ticketId)` ({@link JobOfferLog}): the recipient ids of the ticket's rows to staff or groups of
  * a {@link JOB_OFFER_TYPES} type, not a reply-flow answer, accepted by a provider (sent_at set) or
  * SENDING now; read through the ticket index.
  */
@@ -54,7 +54,7 @@ export class PgJobMessageLog implements JobMessageLog, JobOfferLog {
     const rows: Array<{ recipient_id: string }> = await this.ds.query(
       `SELECT DISTINCT d.recipient_id
          FROM ${this.table} d
-        WHERE d.ticket_id = $1 AND d.recipient_kind = 'STAFF' AND d.recipient_id IS NOT NULL AND d.notification_type = ANY($2)
+        WHERE d.ticket_id = $1 AND d.recipient_kind IN ('STAFF', 'GROUP') AND d.recipient_id IS NOT NULL AND d.notification_type = ANY($2)
           AND d.idempotency_key NOT LIKE $3 AND (d.sent_at IS NOT NULL OR d.status = 'SENDING')`,
       [ticketId, JOB_OFFER_TYPES, `${REPLY_KEY_PREFIX}%`],
     );

@@ -1,7 +1,7 @@
 import { joinLines } from '@notify/provider-contracts';
 import type { DecodedEvent } from '@notify/events';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import { OFFERED_TECHNICIANS_AUDIENCE, type IngestRequest, type JobOfferLog, type RecipientDirectory, type ResolvedRecipient } from '../../application';
+import { OFFERED_AUDIENCES, type IngestRequest, type JobOfferLog, type RecipientDirectory, type ResolvedRecipient } from '../../application';
 import { audienceQueries, recipientQuery } from '../../infrastructure/clients/grpc-recipient.directory';
 import { priorityFromProto, typeFromProto } from '../proto/delivery.proto-mapper';
 
@@ -102,13 +102,13 @@ function actorJson(a: commonv1.Actor | undefined): Record<string, unknown> | nul
 
 /**
  * Which recipients of a `ticket.cancelled` notification are told: everyone the routing rules
- * named, except that the OFFERED_TECHNICIANS of a ticket cancelled unassigned are narrowed to
+ * named, except that the OFFERED_TECHNICIANS (and OFFERED_TECHNICIAN_GROUP) of a ticket cancelled unassigned are narrowed to
  * those its job offer reached (`offers`; none without it, and none when the ticket has a
  * technician: its offers were answered).
  */
 async function cancelledTicketRecipients(t: ticketv1.Ticket, offers: JobOfferLog | undefined): Promise<(r: ResolvedRecipient) => boolean> {
   const reached: ReadonlySet<string> = !t.technicianId && offers ? await offers.offeredTo(t.id) : new Set();
-  return (r) => r.audience !== OFFERED_TECHNICIANS_AUDIENCE || reached.has(r.id);
+  return (r) => !OFFERED_AUDIENCES.has(r.audience) || reached.has(r.id);
 }
 
 /**

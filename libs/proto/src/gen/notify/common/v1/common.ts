@@ -581,6 +581,12 @@ export enum AudienceKind {
    * once the ticket has a technician. Routing rules only.
    */
   AUDIENCE_KIND_OFFERED_TECHNICIANS = 20,
+  /**
+   * AUDIENCE_KIND_OFFERED_TECHNICIAN_GROUP - The technicians' groups a job offer of a ticket still OPEN went to: the zone's active groups
+   * of category technicians (as ZONE_TECHNICIAN_GROUP), which the gateway narrows to those whose
+   * offer a provider accepted; none once the ticket has a technician. Routing rules only.
+   */
+  AUDIENCE_KIND_OFFERED_TECHNICIAN_GROUP = 21,
   UNRECOGNIZED = -1,
 }
 
@@ -649,6 +655,9 @@ export function audienceKindFromJSON(object: any): AudienceKind {
     case 20:
     case "AUDIENCE_KIND_OFFERED_TECHNICIANS":
       return AudienceKind.AUDIENCE_KIND_OFFERED_TECHNICIANS;
+    case 21:
+    case "AUDIENCE_KIND_OFFERED_TECHNICIAN_GROUP":
+      return AudienceKind.AUDIENCE_KIND_OFFERED_TECHNICIAN_GROUP;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -700,6 +709,8 @@ export function audienceKindToJSON(object: AudienceKind): string {
       return "AUDIENCE_KIND_PREVIOUS_TECHNICIAN";
     case AudienceKind.AUDIENCE_KIND_OFFERED_TECHNICIANS:
       return "AUDIENCE_KIND_OFFERED_TECHNICIANS";
+    case AudienceKind.AUDIENCE_KIND_OFFERED_TECHNICIAN_GROUP:
+      return "AUDIENCE_KIND_OFFERED_TECHNICIAN_GROUP";
     case AudienceKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
