@@ -5,3 +5,4 @@ export * from './send-policy';
 export * from './send-outcome';
 export * from './phone';
 export * from './receipt-vocabulary';
+export * from './zone';

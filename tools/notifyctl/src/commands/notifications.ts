@@ -1,5 +1,5 @@
 import { NotFoundError } from '@notify/errors';
-import { callUnary } from '@notify/grpc-kit';
+import { callUnary, isUuid } from '@notify/grpc-kit';
 import { gatewayv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseTime } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
@@ -7,7 +7,6 @@ import { PAGE_OPTIONS, actorLabel, formatTime, nextPageHint, notificationTypeLab
 import { formatRecord, formatTable } from '../table';
 import { resolveTicketId } from './tickets';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const statusLabel = (s: gatewayv1.NotificationStatus): string => enumLabel(gatewayv1.NotificationStatus, 'NOTIFICATION_STATUS_', s);
 const sourceLabel = (s: gatewayv1.NotificationSource): string => enumLabel(gatewayv1.NotificationSource, 'NOTIFICATION_SOURCE_', s);
 
@@ -98,7 +97,7 @@ const show: CommandSpec = {
     const v = args.positional(0).trim();
     // A UUID is a notification id, or a key (an event's id, a Notify's default key): both are tried.
     const byKey = () => callUnary(clients.gateway, 'getNotification', { notificationId: '', idempotencyKey: v });
-    const res = UUID.test(v)
+    const res = isUuid(v)
       ? await callUnary(clients.gateway, 'getNotification', { notificationId: v, idempotencyKey: '' }).catch((err: unknown) => {
         if (err instanceof NotFoundError) return byKey();
         throw err;

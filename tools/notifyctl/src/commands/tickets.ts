@@ -1,4 +1,4 @@
-import { callUnary } from '@notify/grpc-kit';
+import { callUnary, isUuid } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseIntFlag, parseTime, type ParsedArgs } from '../args';
 import type { Clients } from '../clients';
@@ -103,7 +103,6 @@ export function zoneMismatchNote(staff: Pick<customerv1.Staff, 'name' | 'id' | '
   return `note: ${staff.name || staff.id} does not work in zone "${zone}" (their zones: ${staff.workZones.join(', ')})`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The ticket id for a command's `<ticket>` argument or `--ticket` flag: a UUID as given, or a
@@ -115,7 +114,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function resolveTicketId(clients: Clients, idOrNumber: string): Promise<string> {
   const v = idOrNumber.trim();
-  if (UUID.test(v)) return v;
+  if (isUuid(v)) return v;
   const res = await callingService('ticket', () => callUnary(clients.ticket, 'getTicket', { id: v }));
   return res.ticket?.id ?? v;
 }

@@ -1,4 +1,5 @@
 import { joinLines } from '@notify/provider-contracts';
+import { titleCase } from '../../domain';
 import type { CustomerContact, Job } from './reply.ports';
 
 /**
@@ -38,8 +39,6 @@ export interface ReplyTemplateFacts {
   readonly changedMeanwhile?: boolean;
 }
 
-/** `karawang barat` → `Karawang Barat`: a zone slug as the messages show it (as the event mapper does). */
-const titleCase = (s: string): string => s.replace(/(^|[\s-])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
 
 /**
  * The variables of a reply template, named and formatted as the ticket events' variables

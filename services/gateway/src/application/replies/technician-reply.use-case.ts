@@ -1,3 +1,4 @@
+import { withTimeout } from '@notify/db';
 import { ConflictError, FailedPreconditionError, TimeoutError, UnavailableError } from '@notify/errors';
 import { maskPhone, type Logger } from '@notify/logger';
 import { withSpan } from '@notify/telemetry';
@@ -382,7 +383,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
     if (!templates) return builtIn;
     const deadlineMs = this.deps.templateDeadlineMs ?? DEFAULT_TEMPLATE_DEADLINE_MS;
     try {
-      const rendered = await withDeadline(templates.render(key, 'WHATSAPP', 'ID', replyTemplateVariables(job, facts)), deadlineMs, key);
+      const rendered = await withTimeout(templates.render(key, 'WHATSAPP', 'ID', replyTemplateVariables(job, facts)), deadlineMs, () => new TimeoutError(`${key}: no answer within ${deadlineMs} ms`));
       if (rendered.text.trim() !== '') return rendered.text;
       log.warn({ template: key, template_version: rendered.version, ticket: job.number }, 'reply template rendered an empty text; answering with the built-in text');
     } catch (err) {
@@ -440,16 +441,3 @@ const STEPS: Record<JobStep, { action: ReplyAction; template: string; run: (b: J
   start: { action: 'started', template: REPLY_TEMPLATE_KEYS.started, run: (b, j, a) => b.start(j, a) },
   complete: { action: 'completed', template: REPLY_TEMPLATE_KEYS.completed, run: (b, j, a) => b.complete(j, a) },
 };
-
-/** `promise`, or a TimeoutError once `ms` have passed (the render may still finish; its result is then ignored). */
-async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

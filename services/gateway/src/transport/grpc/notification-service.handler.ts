@@ -8,8 +8,8 @@ import {
   type Clock, type DeliveryFilter, type DeliveryStore, type NotificationFilter, type IngestNotificationUseCase, type IngestRequest, type RecipientDirectory, type ResolvedRecipient,
   type TemplateCatalog,
 } from '../../application';
-import { ticketVariables, titleCase, type TemplateFacts } from '../messaging/event-notification.mapper';
-import { normalizePhone, successRatePercent, type DeliveryChange } from '../../domain';
+import { ticketVariables, type TemplateFacts } from '../messaging/event-notification.mapper';
+import { normalizePhone, successRatePercent, titleCase, type DeliveryChange } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
 import type { ProviderChains } from '../../infrastructure/providers';
 import {

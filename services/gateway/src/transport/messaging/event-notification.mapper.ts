@@ -3,6 +3,7 @@ import type { DecodedEvent } from '@notify/events';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { OFFERED_AUDIENCES, type IngestRequest, type JobOfferLog, type RecipientDirectory, type ResolvedRecipient } from '../../application';
 import { audienceQueries, recipientQuery } from '../../infrastructure/clients/grpc-recipient.directory';
+import { titleCase } from '../../domain';
 import { priorityFromProto, typeFromProto } from '../proto/delivery.proto-mapper';
 
 /** Facts the events do not carry (config). */
@@ -15,8 +16,6 @@ export interface TemplateFacts {
 
 const NT = commonv1.NotificationType;
 const iso = (d: Date | undefined): string => (d ? d.toISOString() : '');
-/** `karawang barat` → `Karawang Barat`: a zone slug as the messages show it. */
-export const titleCase = (s: string): string => s.replace(/(^|[\s-])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
 const STATUS = (s: ticketv1.TicketStatus): string => (ticketv1.TicketStatus[s] ?? '').replace('TICKET_STATUS_', '');
 
 /**
