@@ -13,7 +13,7 @@ export interface LoggerOptions {
   version?: string;
   /** Minimum level (pino levels: fatal error warn info debug trace silent), default `info`. */
   level?: LevelWithSilentOrString;
-  /** Where lines go (default: stdout). Tests pass `{ write(line) {...} }` to capture them. */
+  /** Where lines go (default: stdout, written synchronously). Tests pass `{ write(line) {...} }` to capture them. */
   destination?: DestinationStream;
   /**
    * Human-readable output through pino-pretty instead of JSON. Pass
@@ -72,10 +72,16 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   };
 
+  // Stdout is written synchronously, as Node writes process.stdout to a pipe or file on Linux.
+  // pino's default (asynchronous) destination flushes what is left at exit with a loop that
+  // retries a write failing with EPIPE forever: a service whose reader died (its start:services
+  // runner killed) and that logged twice right before exiting hung there, orphaned, holding its
+  // ports (CI). Synchronously, the first EPIPE switches the destination off (pino's own
+  // broken-pipe filter) and nothing is left to flush.
   const destination = options.pretty
     ? pinoPretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: options.destination ?? 1 })
-    : options.destination;
-  const logger = destination ? pino(pinoOptions, destination) : pino(pinoOptions);
+    : (options.destination ?? pino.destination({ dest: 1, sync: true }));
+  const logger = pino(pinoOptions, destination);
   // pino applies formatters.bindings to the root's bindings only; children (and their
   // children, which inherit this property) get their bindings redacted here.
   const child = logger.child;
