@@ -14,6 +14,7 @@ const ADMIN_KEY = 'it-cust-admin-key-000001';
 const SERVICE_KEY = 'it-cust-service-key-0001';
 const NT = commonv1.NotificationType;
 const CH = commonv1.Channel;
+const AK = commonv1.AudienceKind;
 const R = customerv1.LeftOutReason;
 
 interface Seen {
@@ -464,7 +465,12 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
         enabled: false,
       }),
     });
-    expect(rule).toMatchObject({ id: 'ticket.created/*/*/ZONE_TECHNICIANS', enabled: false, channels: [CH.CHANNEL_WHATSAPP] });
+    expect(rule).toMatchObject({
+      id: 'ticket.created/*/*/ZONE_TECHNICIANS', enabled: false, channels: [CH.CHANNEL_WHATSAPP],
+      // The template is kept from the stored rule; the source says who edited it.
+      templateKey: 'technician.job_offer', ticketType: ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED, escalationLevel: 0, source: 'edited by admin',
+    });
+    expect(rule!.updatedAt).toBeInstanceOf(Date);
     const listed = (await callUnary(admin, 'listRoutingRules', { notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED })).rules;
     expect(listed.find((r) => r.id === rule!.id)).toMatchObject({ enabled: false });
     expect(listed.every((r) => r.notificationType === NT.NOTIFICATION_TYPE_TICKET_CREATED)).toBe(true);
@@ -472,5 +478,66 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     await expect(
       callUnary(admin, 'upsertRoutingRule', { rule: customerv1.RoutingRule.fromPartial({ notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED, channels: [CH.CHANNEL_WHATSAPP] }) }),
     ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('UpsertRoutingRule keys a rule by ticket type and escalation level too: a PSB rule is edited alone, lists with its template and source; a more specific rule wins over an any-type one', async () => {
+    const TT = ticketv1.TicketType;
+    const { customer } = await register(freshPhone());
+    const resolveTemplates = async (ticketType: ticketv1.TicketType) =>
+      (
+        await callUnary(svc, 'resolveRecipients', {
+          notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED,
+          context: customerv1.RecipientContext.fromPartial({ customerId: customer!.id, ticketType }),
+          audiences: [],
+          channels: [],
+          page: undefined,
+        })
+      ).recipients.filter((r) => r.id === customer!.id).map((r) => `${r.channel}:${r.templateKey}`);
+    expect(await resolveTemplates(TT.TICKET_TYPE_INSTALLATION)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.installation`]);
+
+    const listed = (await callUnary(admin, 'listRoutingRules', { notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED })).rules;
+    expect(listed.find((r) => r.id === 'ticket.completed/PSB/*/CUSTOMER')).toMatchObject({
+      ticketType: TT.TICKET_TYPE_INSTALLATION, escalationLevel: 0, templateKey: 'ticket.completed.installation', enabled: true,
+      source: expect.stringContaining('Message Templates'),
+    });
+
+    // Only the PSB rule changes: SMS first, another template, a source of the editor's.
+    const { rule } = await callUnary(admin, 'upsertRoutingRule', {
+      rule: customerv1.RoutingRule.fromPartial({
+        notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, ticketType: TT.TICKET_TYPE_INSTALLATION, audience: AK.AUDIENCE_KIND_CUSTOMER,
+        channels: [CH.CHANNEL_SMS, CH.CHANNEL_WHATSAPP], templateKey: 'ticket.completed.disturbance', enabled: true, source: 'one text for both (ops ticket 42)',
+      }),
+    });
+    expect(rule).toMatchObject({ id: 'ticket.completed/PSB/*/CUSTOMER', templateKey: 'ticket.completed.disturbance', source: 'one text for both (ops ticket 42)' });
+    expect(await resolveTemplates(TT.TICKET_TYPE_INSTALLATION)).toEqual([`${CH.CHANNEL_SMS}:ticket.completed.disturbance`]);
+    expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.disturbance`]);
+    const after = (await callUnary(admin, 'listRoutingRules', { notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED })).rules;
+    expect(after.find((r) => r.id === 'ticket.completed/GANGGUAN/*/CUSTOMER')).toMatchObject({ channels: [CH.CHANNEL_WHATSAPP, CH.CHANNEL_SMS] });
+
+    // An any-type rule of the same audience: the ticket-type rules still decide their tickets.
+    await callUnary(admin, 'upsertRoutingRule', {
+      rule: customerv1.RoutingRule.fromPartial({
+        notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, audience: AK.AUDIENCE_KIND_CUSTOMER, channels: [CH.CHANNEL_WHATSAPP], templateKey: 'ticket.completed.generic', enabled: true,
+      }),
+    });
+    expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.disturbance`]);
+    // Disabling the GANGGUAN rule (template kept) lets the any-type rule answer for it.
+    const disabled = await callUnary(admin, 'upsertRoutingRule', {
+      rule: customerv1.RoutingRule.fromPartial({ notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, ticketType: TT.TICKET_TYPE_DISTURBANCE, audience: AK.AUDIENCE_KIND_CUSTOMER, channels: [CH.CHANNEL_WHATSAPP], enabled: false }),
+    });
+    expect(disabled.rule).toMatchObject({ templateKey: 'ticket.completed.disturbance', enabled: false });
+    expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.generic`]);
+
+    // Refused: a new rule without a template, a level other than 1 or 2, an unknown ticket type.
+    const errorOf = (r: Partial<customerv1.RoutingRule>) =>
+      callUnary(admin, 'upsertRoutingRule', { rule: customerv1.RoutingRule.fromPartial({ notificationType: NT.NOTIFICATION_TYPE_TICKET_ESCALATED, audience: AK.AUDIENCE_KIND_SUPERVISORS, channels: [CH.CHANNEL_WHATSAPP], enabled: true, ...r }) })
+        .then(() => undefined, (e: unknown) => e as Error);
+    const noTemplate = await errorOf({ ticketType: TT.TICKET_TYPE_INSTALLATION });
+    expect(noTemplate).toBeInstanceOf(ValidationError);
+    expect(noTemplate!.message).toMatch(/template_key.*is required: no rule ticket\.escalated\/PSB\/\*\/SUPERVISORS is stored yet/);
+    expect((await errorOf({ escalationLevel: 3, templateKey: 'x.y' }))!.message).toMatch(/rule\.escalation_level.*must be 1, 2 or 0/);
+    expect((await errorOf({ ticketType: 7 as ticketv1.TicketType, templateKey: 'x.y' }))!.message).toMatch(/rule\.ticket_type/);
+    // The rule's own faults are named before the missing template.
+    expect((await errorOf({ ticketType: TT.TICKET_TYPE_INSTALLATION, channels: [] }))!.message).toMatch(/channels/);
   });
 });

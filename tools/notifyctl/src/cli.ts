@@ -5,6 +5,7 @@ import { customersGroup, groupsGroup, staffGroup } from './commands/customers';
 import { deliveriesGroup } from './commands/deliveries';
 import { campaignsGroup, jobsGroup } from './commands/jobs';
 import { notificationsGroup } from './commands/notifications';
+import { routingGroup } from './commands/routing';
 import { templatesGroup } from './commands/templates';
 import { ticketsGroup } from './commands/tickets';
 import { calledServiceOf, formatCallError } from './errors';
@@ -16,6 +17,7 @@ export const GROUPS: readonly CommandGroup[] = [
   staffGroup,
   groupsGroup,
   templatesGroup,
+  routingGroup,
   deliveriesGroup,
   notificationsGroup,
   jobsGroup,

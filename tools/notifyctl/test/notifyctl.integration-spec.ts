@@ -390,6 +390,48 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect((await cli(['notifications', 'show', 'no-such-key'])).stderr).toMatch(/^error: NOT_FOUND: /);
   }, 30_000);
 
+  it('routing list shows the rules with their templates; routing set changes one rule by its key, checks the template first, and adds a rule only with channels and template', async () => {
+    const row = (out: string) => out.split('\n').find((l) => /^TICKET_COMPLETED\s+PSB\s+\*\s+CUSTOMER\s/.test(l)) ?? '';
+    const listed = await cli(['routing', 'list', '--type', 'ticket.completed']);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout.split('\n')[0]).toMatch(/^TYPE\s+TICKET\s+LEVEL\s+AUDIENCE\s+CHANNELS\s+TEMPLATE\s+ENABLED\s+SOURCE/);
+    expect(row(listed.stdout)).toMatch(/WHATSAPP → SMS\s+ticket\.completed\.installation\s+yes\s+CNS /);
+    expect(listed.stdout).toMatch(/^TICKET_COMPLETED\s+GANGGUAN\s+\*\s+CUSTOMER\s+WHATSAPP → SMS\s+ticket\.completed\.disturbance\s+yes/m);
+
+    // SMS first for PSB customers only; the template and on/off are kept.
+    const changed = await cli(['routing', 'set', '--type', 'ticket.completed', '--ticket-type', 'psb', '--audience', 'customer', '--channels', 'sms,whatsapp', '--source', 'PSB customers read SMS']);
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toMatch(/^ID:\s+ticket\.completed\/PSB\/\*\/CUSTOMER$/m);
+    expect(changed.stdout).toMatch(/^Channels:\s+SMS → WHATSAPP/m);
+    expect(changed.stdout).toMatch(/^Template:\s+ticket\.completed\.installation$/m);
+    expect(changed.stderr).toMatch(/^changed ticket\.completed\/PSB\/\*\/CUSTOMER: applies to the next notifications/);
+    const after = (await cli(['routing', 'list', '--type', 'ticket_completed', '--audience', 'customer'])).stdout;
+    expect(row(after)).toMatch(/SMS → WHATSAPP\s+ticket\.completed\.installation\s+yes\s+PSB customers read SMS/);
+    expect(after).toMatch(/^TICKET_COMPLETED\s+GANGGUAN\s+\*\s+CUSTOMER\s+WHATSAPP → SMS/m);
+
+    // A template without a version on one of the rule's channels: refused, nothing changed.
+    const noSms = await cli(['routing', 'set', '--type', 'ticket.completed', '--ticket-type', 'psb', '--audience', 'customer', '--template', 'customer.welcome']);
+    expect(noSms).toMatchObject({ code: 1, stdout: '' });
+    expect(noSms.stderr).toMatch(/^error: template customer\.welcome has no SMS version: recipients reached on SMS would be left out .*nothing changed \(--allow-missing-template stores it anyway\)/);
+    const unknown = await cli(['routing', 'set', '--type', 'ticket.completed', '--ticket-type', 'psb', '--audience', 'customer', '--template', 'no.such.template']);
+    expect(unknown.stderr).toMatch(/^error: template no\.such\.template does not exist/);
+    expect(row((await cli(['routing', 'list', '--type', 'ticket.completed'])).stdout)).toMatch(/ticket\.completed\.installation\s+yes/);
+
+    // Off and on again (a disabled rule's template is not checked).
+    const off = await cli(['routing', 'set', '--type', 'ticket.completed', '--ticket-type', 'psb', '--audience', 'customer', '--disable']);
+    expect(off.code).toBe(0);
+    expect(off.stdout).toMatch(/^Enabled:\s+no$/m);
+    expect(row((await cli(['routing', 'list', '--type', 'ticket.completed'])).stdout)).toMatch(/ticket\.completed\.installation\s+no\s/);
+    const back = await cli(['--json', 'routing', 'set', '--type', 'ticket.completed', '--ticket-type', 'psb', '--audience', 'customer', '--channels', 'whatsapp,sms', '--enable']);
+    expect(JSON.parse(back.stdout)).toMatchObject({ rule: { id: 'ticket.completed/PSB/*/CUSTOMER', channels: ['CHANNEL_WHATSAPP', 'CHANNEL_SMS'], enabled: true } });
+
+    // A rule not stored yet needs channels and a template (usage error, nothing changed).
+    const missing = await cli(['routing', 'set', '--type', 'ticket.completed', '--level', '2', '--audience', 'supervisors', '--channels', 'whatsapp']);
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.stderr).toMatch(/missing required flag --template: the rule is not stored yet/);
+    expect((await cli(['routing', 'set', '--type', 'ticket.completed', '--audience', 'customer', '--enable', '--disable'])).code).toBe(2);
+  }, 60_000);
+
   it('jobs pause stops a job\'s schedule and resume restarts it; an unknown job is NOT_FOUND listing the jobs', async () => {
     const row = (out: string, job: string) => out.split('\n').find((l) => l.startsWith(`${job} `)) ?? '';
     const paused = await cli(['jobs', 'pause', 'daily_summary']);

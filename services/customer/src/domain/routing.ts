@@ -140,6 +140,8 @@ export interface RoutingRule {
   readonly enabled: boolean;
   /** Where the rule comes from (seed document and section) or who edited it. */
   readonly source: string;
+  /** When the stored rule last changed; absent on a rule not read from the store. */
+  readonly updatedAt?: Date;
 }
 
 /** `ticket.created/GANGGUAN/*\/CUSTOMER`: notification type / ticket type / escalation level / audience. */
@@ -147,7 +149,10 @@ export function routingRuleId(r: Pick<RoutingRule, 'notificationType' | 'ticketT
   return `${r.notificationType}/${r.ticketType ?? '*'}/${r.escalationLevel ?? '*'}/${r.audience}`;
 }
 
-export type RoutingRuleInput = Omit<RoutingRule, 'id'>;
+export type RoutingRuleInput = Omit<RoutingRule, 'id' | 'updatedAt'>;
+
+/** The longest `source` a rule may carry, characters (the seeded ones cite a seed section or two). */
+export const ROUTING_RULE_SOURCE_MAX = 1000;
 
 /**
  * Validates a rule: notification_type, ticket_type, escalation_level (1 | 2), audience,
@@ -174,6 +179,8 @@ export function buildRoutingRule(input: RoutingRuleInput): RoutingRule {
     throw new ValidationError('channels', `${input.audience} is a WhatsApp group audience: channels must be [WHATSAPP]`);
   }
   const templateKey = validateNotificationType(input.templateKey, 'template_key');
+  const source = (input.source ?? '').trim();
+  if (source.length > ROUTING_RULE_SOURCE_MAX) throw new ValidationError('source', `must be at most ${ROUTING_RULE_SOURCE_MAX} characters, got ${source.length}`);
   const rule = {
     notificationType,
     ticketType: input.ticketType,
@@ -182,7 +189,7 @@ export function buildRoutingRule(input: RoutingRuleInput): RoutingRule {
     channels,
     templateKey,
     enabled: input.enabled,
-    source: (input.source ?? '').trim(),
+    source,
   };
   return { id: routingRuleId(rule), ...rule };
 }
@@ -305,6 +312,15 @@ export function judgeCandidate(
     };
   }
   return out(optedOut ? 'OPTED_OUT' : 'CHANNEL_DISABLED');
+}
+
+/**
+ * How many conditions a rule sets (ticket type, escalation level): 0..2. Of two matching rules
+ * of one audience the more specific is applied first, so a recipient it reaches gets its
+ * template (`ticket.created/GANGGUAN/*\/CUSTOMER` over `ticket.created/*\/*\/CUSTOMER`).
+ */
+export function ruleSpecificity(r: Pick<RoutingRule, 'ticketType' | 'escalationLevel'>): number {
+  return (r.ticketType === null ? 0 : 1) + (r.escalationLevel === null ? 0 : 1);
 }
 
 /** Audience order in a resolution: most specific first, so de-duplication keeps the most specific template. */

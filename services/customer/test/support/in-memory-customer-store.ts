@@ -219,7 +219,11 @@ export class InMemoryCustomerStore {
       [...this.ruleRows.values()]
         .filter((r) => !f.notificationType || r.notificationType === f.notificationType)
         .sort((a, b) => a.id.localeCompare(b.id)),
-    upsert: async (r) => void this.ruleRows.set(r.id, r),
+    upsert: async (r) => {
+      const stored = { ...r, updatedAt: new Date() };
+      this.ruleRows.set(r.id, stored);
+      return stored;
+    },
     insertMissing: async (rules) => {
       let n = 0;
       for (const r of rules) {

@@ -8,7 +8,7 @@ import { PAGE_OPTIONS, actorLabel, formatNumber, formatTime, nextPageHint, pageR
 import { formatRecord, formatTable } from '../table';
 
 /** `gangguan` / `psb` (the seeds' words) accepted next to `disturbance` / `installation`. */
-const TYPE_ALIASES = { gangguan: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, psb: ticketv1.TicketType.TICKET_TYPE_INSTALLATION };
+export const TICKET_TYPE_ALIASES = { gangguan: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, psb: ticketv1.TicketType.TICKET_TYPE_INSTALLATION };
 
 const typeLabel = (t: ticketv1.TicketType): string => enumLabel(ticketv1.TicketType, 'TICKET_TYPE_', t);
 const statusLabel = (s: ticketv1.TicketStatus): string => enumLabel(ticketv1.TicketStatus, 'TICKET_STATUS_', s);
@@ -143,7 +143,7 @@ const create: CommandSpec = {
   examples: ['notifyctl tickets create --type gangguan --customer <id> --title "Internet mati" --address "Jl. Melati 5" --zone karawang --priority high'],
   async run({ args, clients }) {
     const res = await callUnary(clients.ticket, 'createTicket', {
-      type: parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', args.required('type'), TYPE_ALIASES),
+      type: parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', args.required('type'), TICKET_TYPE_ALIASES),
       customerId: args.required('customer'),
       title: args.required('title'),
       description: args.string('description') ?? '',
@@ -225,7 +225,7 @@ const list: CommandSpec = {
       order === undefined ? ticketv1.TicketOrder.TICKET_ORDER_UNSPECIFIED : parseEnum(ticketv1.TicketOrder, 'TICKET_ORDER_', 'order', order, { created: 1, sla: 2 });
     const res = await callUnary(clients.ticket, 'listTickets', {
       statuses: args.list('status').map((s) => parseEnum(ticketv1.TicketStatus, 'TICKET_STATUS_', 'status', s)),
-      types: args.list('type').map((s) => parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', s, TYPE_ALIASES)),
+      types: args.list('type').map((s) => parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', s, TICKET_TYPE_ALIASES)),
       priorities: args.list('priority').map((s) => parseEnum(commonv1.Priority, 'PRIORITY_', 'priority', s)),
       workZone: args.string('zone') ?? '',
       technicianId: args.string('technician') ?? '',

@@ -1,4 +1,5 @@
-import { buildRoutingRule, defaultRoutingRules, validateNotificationType, type RoutingRule, type RoutingRuleInput } from '../../domain';
+import { ValidationError } from '@notify/errors';
+import { buildRoutingRule, defaultRoutingRules, routingRuleId, validateNotificationType, type RoutingRule, type RoutingRuleInput } from '../../domain';
 import type { RoutingRuleRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 
@@ -15,16 +16,32 @@ export class ListRoutingRulesUseCase {
 /**
  * UpdateRoutingRule: inserts or replaces the rule keyed by (notification type, ticket type,
  * escalation level, audience) — to change channels or template, or disable it
- * (`enabled: false`). Roles: UpsertRoutingRule. Errors: Validation (see buildRoutingRule).
+ * (`enabled: false`). An absent or blank `templateKey` keeps the stored rule's; a rule not
+ * stored yet needs one. An absent or blank `source` becomes `edited by <staff id or role>`.
+ * Returns the stored rule (with `updatedAt`). Roles: UpsertRoutingRule. Errors: Validation
+ * (`template_key` for a new rule without one; the rest see buildRoutingRule).
  */
 export class UpdateRoutingRuleUseCase {
   constructor(private readonly deps: { readonly rules: RoutingRuleRepository }) {}
 
-  async execute(principal: Principal, input: Omit<RoutingRuleInput, 'source'> & { readonly source?: string }): Promise<RoutingRule> {
+  async execute(
+    principal: Principal,
+    input: Omit<RoutingRuleInput, 'source' | 'templateKey'> & { readonly source?: string; readonly templateKey?: string },
+  ): Promise<RoutingRule> {
     authorize(principal, 'UpsertRoutingRule', 'change routing rules');
-    const rule = buildRoutingRule({ ...input, source: input.source?.trim() || `edited by ${principal.staffId ?? principal.role}` });
-    await this.deps.rules.upsert(rule);
-    return rule;
+    let templateKey = input.templateKey?.trim() ?? '';
+    if (!templateKey) {
+      const id = routingRuleId(input);
+      const stored = (await this.deps.rules.list({ notificationType: validateNotificationType(input.notificationType) })).find((r) => r.id === id);
+      if (!stored) {
+        // The rest is checked first, so the error names what is wrong with the rule itself.
+        buildRoutingRule({ ...input, templateKey: input.notificationType, source: '' });
+        throw new ValidationError('template_key', `is required: no rule ${id} is stored yet to keep the template of`);
+      }
+      templateKey = stored.templateKey;
+    }
+    const rule = buildRoutingRule({ ...input, templateKey, source: input.source?.trim() || `edited by ${principal.staffId ?? principal.role}` });
+    return this.deps.rules.upsert(rule);
   }
 }
 

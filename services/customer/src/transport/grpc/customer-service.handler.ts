@@ -31,7 +31,7 @@ import {
   type ResolutionPosition,
   type StaffPatch,
 } from '../../application';
-import { normalizePhone, type Customer, type PreferencesPatch, type GroupFields, type ResolutionContext, type RoutingRule } from '../../domain';
+import { normalizePhone, type Customer, type PreferencesPatch, type GroupFields, type ResolutionContext } from '../../domain';
 import type { CustomerStore } from '../../infrastructure/persistence';
 import {
   audienceFromProto,
@@ -54,6 +54,7 @@ import {
   recipientToProto,
   resolvePage,
   routingRuleToProto,
+  ruleTicketTypeFromProto,
   rupiahFromProto,
   staffRoleFromProto,
   staffToProto,
@@ -447,18 +448,18 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         if (!ch) throw new ValidationError('rule.channels', `unknown channel ${c}`);
         return ch;
       });
-      // The proto keys rules by (type, audience): the any-ticket-type, any-level rule. Its
-      // template key is kept from the stored rule of that type and audience, if any.
-      const existing: RoutingRule[] = (await store.rules.list({ notificationType })).filter((x) => x.audience === audience);
-      const base = existing.find((x) => x.ticketType === null && x.escalationLevel === null) ?? existing[0];
+      if (r.escalationLevel !== 0 && r.escalationLevel !== 1 && r.escalationLevel !== 2) {
+        throw new ValidationError('rule.escalation_level', `must be 1, 2 or 0 (any), got ${r.escalationLevel}`);
+      }
       const rule = await upsertRule.execute(principalOf(ctx), {
         notificationType,
-        ticketType: null,
-        escalationLevel: null,
+        ticketType: ruleTicketTypeFromProto(r.ticketType, 'rule.ticket_type'),
+        escalationLevel: r.escalationLevel === 0 ? null : r.escalationLevel,
         audience,
         channels,
-        templateKey: base?.templateKey ?? notificationType,
+        templateKey: r.templateKey,
         enabled: r.enabled,
+        source: r.source,
       });
       return { rule: routingRuleToProto(rule) };
     }),

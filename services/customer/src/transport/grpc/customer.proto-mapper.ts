@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { commonv1, customerv1 } from '@notify/proto';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import type {
   Audience,
   Channel,
@@ -284,6 +284,22 @@ export function explicitAudienceFromProto(a: commonv1.Audience, i: number): Expl
   };
 }
 
+/** A rule's ticket type ⇄ proto TicketType (null = any = UNSPECIFIED). */
+export function ruleTicketTypeToProto(t: RoutingRule['ticketType']): ticketv1.TicketType {
+  if (t === 'GANGGUAN') return ticketv1.TicketType.TICKET_TYPE_DISTURBANCE;
+  if (t === 'PSB') return ticketv1.TicketType.TICKET_TYPE_INSTALLATION;
+  return ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED;
+}
+
+/** Proto TicketType → a rule's ticket type (UNSPECIFIED = any = null); ValidationError(field) for an unknown value. */
+export function ruleTicketTypeFromProto(t: ticketv1.TicketType, field: string): RoutingRule['ticketType'] {
+  if (t === ticketv1.TicketType.TICKET_TYPE_DISTURBANCE) return 'GANGGUAN';
+  if (t === ticketv1.TicketType.TICKET_TYPE_INSTALLATION) return 'PSB';
+  if (t === ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED) return null;
+  throw new ValidationError(field, `must be TICKET_TYPE_DISTURBANCE, TICKET_TYPE_INSTALLATION or UNSPECIFIED (any), got ${t}`);
+}
+
+/** A stored rule as the proto RoutingRule (every field: key, channels, template, source, updated_at). */
 export function routingRuleToProto(r: RoutingRule): customerv1.RoutingRule {
   return {
     id: r.id,
@@ -292,7 +308,11 @@ export function routingRuleToProto(r: RoutingRule): customerv1.RoutingRule {
     channels: r.channels.map(channelToProto),
     minPriority: commonv1.Priority.PRIORITY_UNSPECIFIED,
     enabled: r.enabled,
-    updatedAt: undefined,
+    updatedAt: r.updatedAt,
+    ticketType: ruleTicketTypeToProto(r.ticketType),
+    escalationLevel: r.escalationLevel ?? 0,
+    templateKey: r.templateKey,
+    source: r.source,
   };
 }
 

@@ -18,6 +18,7 @@ function toRule(r: Row): RoutingRule {
     templateKey: r.template_key as string,
     enabled: r.enabled as boolean,
     source: r.source as string,
+    ...(r.updated_at ? { updatedAt: r.updated_at as Date } : {}),
   };
 }
 
@@ -65,23 +66,25 @@ export class PgRoutingRuleRepository implements RoutingRuleRepository {
 
   private async read(filter: { readonly notificationType?: string }): Promise<RoutingRule[]> {
     const rows = filter.notificationType
-      ? await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'routing_rules')} WHERE notification_type = $1 ORDER BY id COLLATE "C"`, [
+      ? await query(this.ctx, `SELECT ${COLUMNS}, updated_at FROM ${t(this.ctx, 'routing_rules')} WHERE notification_type = $1 ORDER BY id COLLATE "C"`, [
           filter.notificationType,
         ])
-      : await query(this.ctx, `SELECT ${COLUMNS} FROM ${t(this.ctx, 'routing_rules')} ORDER BY id COLLATE "C"`);
+      : await query(this.ctx, `SELECT ${COLUMNS}, updated_at FROM ${t(this.ctx, 'routing_rules')} ORDER BY id COLLATE "C"`);
     return rows.map(toRule);
   }
 
-  async upsert(r: RoutingRule): Promise<void> {
-    await query(
+  async upsert(r: RoutingRule): Promise<RoutingRule> {
+    const rows = await query(
       this.ctx,
       `INSERT INTO ${t(this.ctx, 'routing_rules')} (${COLUMNS}, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9, now())
        ON CONFLICT (id) DO UPDATE SET notification_type = EXCLUDED.notification_type, ticket_type = EXCLUDED.ticket_type,
          escalation_level = EXCLUDED.escalation_level, audience = EXCLUDED.audience, channels = EXCLUDED.channels,
-         template_key = EXCLUDED.template_key, enabled = EXCLUDED.enabled, source = EXCLUDED.source, updated_at = now()`,
+         template_key = EXCLUDED.template_key, enabled = EXCLUDED.enabled, source = EXCLUDED.source, updated_at = now()
+       RETURNING ${COLUMNS}, updated_at`,
       values(r),
     );
     this.cache.clear();
+    return toRule(rows[0]!);
   }
 
   /** `ON CONFLICT DO NOTHING`: a stored (possibly edited) rule is never overwritten. */

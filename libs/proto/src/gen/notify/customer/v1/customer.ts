@@ -425,11 +425,19 @@ export interface Invoice {
 }
 
 /**
- * For one notification type, one audience on which channels (stored, editable; seeded
- * from whatsapp-notification-recommendation.md "Notification Routing Rules").
+ * For one notification type (optionally only one ticket type or escalation level), one
+ * audience on which channels with which template (stored, editable; seeded from the seeds'
+ * routing sections, each default citing its source: services/customer/src/domain/
+ * default-routing-rules.ts). A rule is keyed by (notification_type, ticket_type,
+ * escalation_level, audience); when a ticket-type (or level) rule and an any-type rule of
+ * the same audience both apply, a recipient gets one message, with the more specific rule's
+ * channels and template.
  */
 export interface RoutingRule {
-  /** Rule id (UUID). */
+  /**
+   * Rule id: the key in words, `<type>/<ticket type or *>/<level or *>/<AUDIENCE>`, e.g.
+   * `ticket.created/GANGGUAN/* /CUSTOMER`. Ignored by UpsertRoutingRule.
+   */
   id: string;
   /** Notification type the rule applies to. */
   notificationType: NotificationType;
@@ -447,8 +455,28 @@ export interface RoutingRule {
   minPriority: Priority;
   /** Disabled rules are ignored. */
   enabled: boolean;
-  /** When last changed. */
-  updatedAt: Date | undefined;
+  /** When last changed; absent in an UpsertRoutingRule request. */
+  updatedAt:
+    | Date
+    | undefined;
+  /**
+   * Only tickets of this type (GANGGUAN or PSB); UNSPECIFIED = any ticket type, or a
+   * notification that is not about a ticket.
+   */
+  ticketType: TicketType;
+  /** Only this escalation level (1 or 2, ticket.escalated); 0 = any. */
+  escalationLevel: number;
+  /**
+   * Template key in the template service, rendered per recipient channel and locale, e.g.
+   * `ticket.created.disturbance`. In UpsertRoutingRule: empty keeps the stored rule's
+   * template; required for a new rule.
+   */
+  templateKey: string;
+  /**
+   * Where the rule comes from: the seed document and section of a default, `edited by
+   * <staff id or role>` after an edit, or what the editor wrote (at most 1000 characters).
+   */
+  source: string;
 }
 
 /** One resolved recipient of a notification. */
@@ -1840,6 +1868,10 @@ function createBaseRoutingRule(): RoutingRule {
     minPriority: 0,
     enabled: false,
     updatedAt: undefined,
+    ticketType: 0,
+    escalationLevel: 0,
+    templateKey: "",
+    source: "",
   };
 }
 
@@ -1869,6 +1901,18 @@ export const RoutingRule: MessageFns<RoutingRule> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.ticketType !== 0) {
+      writer.uint32(64).int32(message.ticketType);
+    }
+    if (message.escalationLevel !== 0) {
+      writer.uint32(72).uint32(message.escalationLevel);
+    }
+    if (message.templateKey !== "") {
+      writer.uint32(82).string(message.templateKey);
+    }
+    if (message.source !== "") {
+      writer.uint32(90).string(message.source);
     }
     return writer;
   },
@@ -1952,6 +1996,38 @@ export const RoutingRule: MessageFns<RoutingRule> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ticketType = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.escalationLevel = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.templateKey = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1985,6 +2061,22 @@ export const RoutingRule: MessageFns<RoutingRule> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      ticketType: isSet(object.ticketType)
+        ? ticketTypeFromJSON(object.ticketType)
+        : isSet(object.ticket_type)
+        ? ticketTypeFromJSON(object.ticket_type)
+        : 0,
+      escalationLevel: isSet(object.escalationLevel)
+        ? globalThis.Number(object.escalationLevel)
+        : isSet(object.escalation_level)
+        ? globalThis.Number(object.escalation_level)
+        : 0,
+      templateKey: isSet(object.templateKey)
+        ? globalThis.String(object.templateKey)
+        : isSet(object.template_key)
+        ? globalThis.String(object.template_key)
+        : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
     };
   },
 
@@ -2011,6 +2103,18 @@ export const RoutingRule: MessageFns<RoutingRule> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.ticketType !== 0) {
+      obj.ticketType = ticketTypeToJSON(message.ticketType);
+    }
+    if (message.escalationLevel !== 0) {
+      obj.escalationLevel = Math.round(message.escalationLevel);
+    }
+    if (message.templateKey !== "") {
+      obj.templateKey = message.templateKey;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
     return obj;
   },
 
@@ -2026,6 +2130,10 @@ export const RoutingRule: MessageFns<RoutingRule> = {
     message.minPriority = object.minPriority ?? 0;
     message.enabled = object.enabled ?? false;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.ticketType = object.ticketType ?? 0;
+    message.escalationLevel = object.escalationLevel ?? 0;
+    message.templateKey = object.templateKey ?? "";
+    message.source = object.source ?? "";
     return message;
   },
 };

@@ -408,12 +408,15 @@ export interface ListRoutingRulesRequest {
 }
 
 export interface ListRoutingRulesResponse {
-  /** Rules ordered by notification type, then audience. */
+  /** Rules ordered by id: notification type, ticket type, escalation level, audience. */
   rules: RoutingRule[];
 }
 
 export interface UpsertRoutingRuleRequest {
-  /** The rule; `id` is ignored, (notification_type, audience) is the key. */
+  /**
+   * The rule; `id` and `updated_at` are ignored, (notification_type, ticket_type,
+   * escalation_level, audience) is the key.
+   */
   rule: RoutingRule | undefined;
 }
 
@@ -5489,12 +5492,21 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): ListRoutingRulesResponse => ListRoutingRulesResponse.decode(value),
   },
   /**
-   * Creates or replaces the rule for (notification_type, audience).
+   * Creates or replaces the rule for (notification_type, ticket_type, escalation_level,
+   * audience): its channels, template and whether it is enabled. An empty template_key
+   * keeps the stored rule's. Applies to the next ResolveRecipients of this replica, to
+   * other replicas within ROUTING_RULES_CACHE_TTL_MS.
    * Roles: admin.
    * Errors: INVALID_ARGUMENT (`rule.notification_type` or `rule.audience` UNSPECIFIED or
-   * unknown, `rule.channels` empty or with UNSPECIFIED / unknown values,
-   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to every
-   * priority).
+   * unknown, an audience that needs parameters (GROUP, STAFF_ROLES, PHONE),
+   * `rule.channels` empty, repeated or with UNSPECIFIED / unknown values, a group audience
+   * with a channel other than WhatsApp, `rule.ticket_type` unknown,
+   * `rule.escalation_level` other than 0, 1 or 2, `rule.template_key` empty for a rule not
+   * stored yet or not a template key, `rule.source` over 1000 characters,
+   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to
+   * every priority). The template is not looked up: a key the template service does not
+   * know leaves the rule's recipients out of each notification (`notifyctl routing set`
+   * checks it first).
    */
   upsertRoutingRule: {
     path: "/notify.customer.v1.CustomerService/UpsertRoutingRule" as const,
@@ -5699,12 +5711,21 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    */
   listRoutingRules: handleUnaryCall<ListRoutingRulesRequest, ListRoutingRulesResponse>;
   /**
-   * Creates or replaces the rule for (notification_type, audience).
+   * Creates or replaces the rule for (notification_type, ticket_type, escalation_level,
+   * audience): its channels, template and whether it is enabled. An empty template_key
+   * keeps the stored rule's. Applies to the next ResolveRecipients of this replica, to
+   * other replicas within ROUTING_RULES_CACHE_TTL_MS.
    * Roles: admin.
    * Errors: INVALID_ARGUMENT (`rule.notification_type` or `rule.audience` UNSPECIFIED or
-   * unknown, `rule.channels` empty or with UNSPECIFIED / unknown values,
-   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to every
-   * priority).
+   * unknown, an audience that needs parameters (GROUP, STAFF_ROLES, PHONE),
+   * `rule.channels` empty, repeated or with UNSPECIFIED / unknown values, a group audience
+   * with a channel other than WhatsApp, `rule.ticket_type` unknown,
+   * `rule.escalation_level` other than 0, 1 or 2, `rule.template_key` empty for a rule not
+   * stored yet or not a template key, `rule.source` over 1000 characters,
+   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to
+   * every priority). The template is not looked up: a key the template service does not
+   * know leaves the rule's recipients out of each notification (`notifyctl routing set`
+   * checks it first).
    */
   upsertRoutingRule: handleUnaryCall<UpsertRoutingRuleRequest, UpsertRoutingRuleResponse>;
   /**
@@ -6158,12 +6179,21 @@ export interface CustomerServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListRoutingRulesResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Creates or replaces the rule for (notification_type, audience).
+   * Creates or replaces the rule for (notification_type, ticket_type, escalation_level,
+   * audience): its channels, template and whether it is enabled. An empty template_key
+   * keeps the stored rule's. Applies to the next ResolveRecipients of this replica, to
+   * other replicas within ROUTING_RULES_CACHE_TTL_MS.
    * Roles: admin.
    * Errors: INVALID_ARGUMENT (`rule.notification_type` or `rule.audience` UNSPECIFIED or
-   * unknown, `rule.channels` empty or with UNSPECIFIED / unknown values,
-   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to every
-   * priority).
+   * unknown, an audience that needs parameters (GROUP, STAFF_ROLES, PHONE),
+   * `rule.channels` empty, repeated or with UNSPECIFIED / unknown values, a group audience
+   * with a channel other than WhatsApp, `rule.ticket_type` unknown,
+   * `rule.escalation_level` other than 0, 1 or 2, `rule.template_key` empty for a rule not
+   * stored yet or not a template key, `rule.source` over 1000 characters,
+   * `rule.min_priority` other than UNSPECIFIED: not supported, every rule applies to
+   * every priority). The template is not looked up: a key the template service does not
+   * know leaves the rule's recipients out of each notification (`notifyctl routing set`
+   * checks it first).
    */
   upsertRoutingRule(
     request: UpsertRoutingRuleRequest,

@@ -1,0 +1,176 @@
+import { callUnary } from '@notify/grpc-kit';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
+import { enumLabel, parseEnum, parseIntFlag, UsageError } from '../args';
+import type { Clients } from '../clients';
+import type { CommandGroup, CommandSpec } from '../command';
+import { callingService } from '../errors';
+import { channelLabel, formatTime, notificationTypeLabel, parseChannel } from '../format';
+import { formatRecord, formatTable } from '../table';
+import { TICKET_TYPE_ALIASES } from './tickets';
+
+const audienceLabel = (a: commonv1.AudienceKind): string => enumLabel(commonv1.AudienceKind, 'AUDIENCE_KIND_', a);
+/** `GANGGUAN` / `PSB` (the seeds' words), `*` for any ticket type. */
+const ticketTypeLabel = (t: ticketv1.TicketType): string =>
+  t === ticketv1.TicketType.TICKET_TYPE_DISTURBANCE ? 'GANGGUAN' : t === ticketv1.TicketType.TICKET_TYPE_INSTALLATION ? 'PSB' : '*';
+const levelLabel = (l: number): string => (l === 0 ? '*' : String(l));
+const channelsLabel = (cs: readonly commonv1.Channel[]): string => cs.map(channelLabel).join(' → ');
+
+/** The rule table of `routing list`: the key (type, ticket type, level, audience), channels in order, template, on/off, source. */
+export function routingRuleTable(rules: readonly customerv1.RoutingRule[]): string {
+  return formatTable(
+    [
+      { header: 'TYPE' },
+      { header: 'TICKET' },
+      { header: 'LEVEL' },
+      { header: 'AUDIENCE' },
+      { header: 'CHANNELS' },
+      { header: 'TEMPLATE' },
+      { header: 'ENABLED' },
+      { header: 'SOURCE', maxWidth: 50 },
+    ],
+    rules.map((r) => [
+      notificationTypeLabel(r.notificationType),
+      ticketTypeLabel(r.ticketType),
+      levelLabel(r.escalationLevel),
+      audienceLabel(r.audience),
+      channelsLabel(r.channels),
+      r.templateKey,
+      r.enabled ? 'yes' : 'no',
+      r.source,
+    ]),
+  );
+}
+
+function routingRuleRecord(r: customerv1.RoutingRule | undefined): string {
+  if (!r) return '';
+  return formatRecord([
+    ['ID', r.id],
+    ['Type', notificationTypeLabel(r.notificationType)],
+    ['Ticket type', r.ticketType ? ticketTypeLabel(r.ticketType) : 'any'],
+    ['Escalation level', r.escalationLevel ? String(r.escalationLevel) : 'any'],
+    ['Audience', audienceLabel(r.audience)],
+    ['Channels', `${channelsLabel(r.channels)} (each recipient gets the first they accept)`],
+    ['Template', r.templateKey],
+    ['Enabled', r.enabled ? 'yes' : 'no'],
+    ['Source', r.source],
+    ['Updated', formatTime(r.updatedAt)],
+  ]);
+}
+
+/** `--type` read as a NotificationType: `ticket_created`, or as the rules name it, `ticket.created`. */
+function typeOf(flag: string, value: string | undefined): commonv1.NotificationType | undefined {
+  return value === undefined ? undefined : parseEnum(commonv1.NotificationType, 'NOTIFICATION_TYPE_', flag, value.replace(/\./g, '_'));
+}
+
+/**
+ * The channels a template key has versions on (any locale), from the template service's
+ * ListTemplates. Empty when the key is unknown.
+ */
+async function templateChannels(clients: Clients, key: string): Promise<Set<commonv1.Channel>> {
+  const res = await callingService('template', () =>
+    callUnary(clients.template, 'listTemplates', {
+      keyPrefix: key,
+      channel: commonv1.Channel.CHANNEL_UNSPECIFIED,
+      locale: commonv1.Locale.LOCALE_UNSPECIFIED,
+      page: { pageSize: 500, pageToken: '' },
+    }),
+  );
+  return new Set(res.templates.filter((t) => t.key === key).map((t) => t.channel));
+}
+
+/**
+ * Why an enabled rule with `template` on `channels` would leave recipients out, or undefined
+ * when the template has a version on every channel: `has` holds the channels the template service
+ * has it on. The customer service does not look templates up (UpsertRoutingRule stores any key).
+ */
+export function missingTemplateProblem(template: string, channels: readonly commonv1.Channel[], has: ReadonlySet<commonv1.Channel>): string | undefined {
+  if (has.size === 0) return `template ${template} does not exist (notifyctl templates list): every recipient of the rule would be left out`;
+  const missing = channels.filter((c) => !has.has(c));
+  if (!missing.length) return undefined;
+  return `template ${template} has no ${missing.map(channelLabel).join(' or ')} version: recipients reached on ${missing.map(channelLabel).join(' or ')} would be left out (add one with notifyctl templates edit ${template} --channel ${channelLabel(missing[0]!).toLowerCase()}, or leave the channel out)`;
+}
+
+const list: CommandSpec = {
+  name: 'list',
+  summary: 'list the routing rules: which audience hears of which notification type, on which channels, with which template',
+  service: 'customer',
+  options: {
+    type: { type: 'string', valueName: 'type', description: 'only this notification type, e.g. ticket.created or ticket_created' },
+    audience: { type: 'string', valueName: 'audience', description: 'only this audience, e.g. customer, zone_technicians' },
+  },
+  examples: ['notifyctl routing list --type ticket.cancelled'],
+  async run({ args, clients }) {
+    const type = typeOf('type', args.string('type'));
+    const audienceText = args.string('audience');
+    const audience = audienceText === undefined ? undefined : parseEnum(commonv1.AudienceKind, 'AUDIENCE_KIND_', 'audience', audienceText);
+    const res = await callUnary(clients.customer, 'listRoutingRules', { notificationType: type ?? 0 });
+    const rules = audience === undefined ? res.rules : res.rules.filter((r) => r.audience === audience);
+    return { json: customerv1.ListRoutingRulesResponse.toJSON({ rules }), text: routingRuleTable(rules) };
+  },
+};
+
+const set: CommandSpec = {
+  name: 'set',
+  summary: 'change a routing rule (channels, template, on/off) or add one; flags left out keep the stored rule\'s values',
+  service: 'customer',
+  options: {
+    type: { type: 'string', required: true, valueName: 'type', description: 'notification type, e.g. ticket.completed' },
+    audience: { type: 'string', required: true, valueName: 'audience', description: 'who hears of it, e.g. customer, assigned_technician, supervisor_group' },
+    'ticket-type': { type: 'string', valueName: 'type', description: 'only tickets of this type: gangguan (disturbance) or psb (installation); default any' },
+    level: { type: 'string', valueName: '1|2', description: 'only this escalation level (ticket.escalated); default any' },
+    channels: { type: 'string', valueName: 'list', description: 'channels in order of preference, e.g. whatsapp,sms (required for a new rule)' },
+    template: { type: 'string', valueName: 'key', description: 'template key, e.g. ticket.completed.installation (required for a new rule)' },
+    enable: { type: 'boolean', description: 'turn the rule on (the default for a new rule)' },
+    disable: { type: 'boolean', description: 'turn the rule off: its audience hears nothing of this type' },
+    source: { type: 'string', valueName: 'text', description: 'why (kept with the rule; default "edited by <you>")' },
+    'allow-missing-template': { type: 'boolean', description: 'store it even if the template has no version on one of its channels' },
+  },
+  examples: [
+    'notifyctl routing set --type ticket.completed --ticket-type psb --audience customer --channels sms,whatsapp',
+    'notifyctl routing set --type ticket.started --audience assigned_technician --disable --source "technicians asked for fewer messages"',
+  ],
+  async run({ args, clients }) {
+    const notificationType = typeOf('type', args.required('type'))!;
+    const audience = parseEnum(commonv1.AudienceKind, 'AUDIENCE_KIND_', 'audience', args.required('audience'));
+    const ticketTypeText = args.string('ticket-type');
+    const ticketType = ticketTypeText === undefined ? ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED : parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'ticket-type', ticketTypeText, TICKET_TYPE_ALIASES);
+    const levelText = args.string('level');
+    const escalationLevel = levelText === undefined ? 0 : parseIntFlag('level', levelText, 1, 2);
+    const channels = args.list('channels').map((c) => parseChannel('channels', c));
+    if (args.flag('enable') && args.flag('disable')) throw new UsageError('--enable and --disable: give one of them');
+    const template = args.string('template');
+
+    const stored = (await callUnary(clients.customer, 'listRoutingRules', { notificationType })).rules.find(
+      (r) => r.audience === audience && r.ticketType === ticketType && r.escalationLevel === escalationLevel,
+    );
+    if (!stored && !channels.length) throw new UsageError('missing required flag --channels: the rule is not stored yet (notifyctl routing list shows the rules)');
+    if (!stored && !template) throw new UsageError('missing required flag --template: the rule is not stored yet (notifyctl routing list shows the rules)');
+    const rule = customerv1.RoutingRule.fromPartial({
+      notificationType,
+      audience,
+      ticketType,
+      escalationLevel,
+      channels: channels.length ? channels : stored!.channels,
+      templateKey: template ?? stored!.templateKey,
+      enabled: args.flag('disable') ? false : args.flag('enable') ? true : (stored?.enabled ?? true),
+      source: args.string('source') ?? '',
+    });
+    if (rule.enabled && !args.flag('allow-missing-template')) {
+      const problem = missingTemplateProblem(rule.templateKey, rule.channels, await templateChannels(clients, rule.templateKey));
+      if (problem) throw new Error(`${problem}; nothing changed (--allow-missing-template stores it anyway)`);
+    }
+    const res = await callUnary(clients.customer, 'upsertRoutingRule', { rule });
+    const note = stored
+      ? `changed ${res.rule!.id}: applies to the next notifications (another customer-service replica within ROUTING_RULES_CACHE_TTL_MS)`
+      : `added ${res.rule!.id}: applies to the next notifications (another customer-service replica within ROUTING_RULES_CACHE_TTL_MS)`;
+    return { json: customerv1.UpsertRoutingRuleResponse.toJSON(res), text: routingRuleRecord(res.rule), note };
+  },
+};
+
+/** `notifyctl routing …`: who hears of what, on which channels, with which template (customer service). */
+export const routingGroup: CommandGroup = {
+  name: 'routing',
+  aliases: ['rules'],
+  summary: 'list and change the routing rules: which audience hears of which notification type, on which channels, with which template (customer service)',
+  commands: [list, set],
+};
