@@ -11,7 +11,7 @@ export interface CallFailure {
 }
 
 /**
- * A failed call with a hint of the CLI's own after the server's message (`NOT_FOUND: Job nope
+ * A failed call with a hint of the CLI's own after the server's message (`NOT_FOUND: job nope
  * not found; jobs: daily_summary, …`): same status, same exit code.
  */
 export class AnnotatedCallError extends Error {

@@ -197,9 +197,9 @@ describe('formatCallError', () => {
     expect(formatCallError(new Error('boom'))).toBe('error: boom');
   });
   it('keeps the status of an annotated call failure and adds the CLI\'s hint (jobs trigger: the job names)', () => {
-    const cause = Object.assign(new Error('5 NOT_FOUND: Job nope not found'), { code: 5, details: 'Job nope not found' });
-    const err = Object.assign(new NotFoundError('Job', 'nope'), { cause });
-    expect(formatCallError(new AnnotatedCallError(err, 'jobs: daily_summary, sla_monitor'), 'scheduler')).toBe('error: NOT_FOUND: Job nope not found; jobs: daily_summary, sla_monitor');
+    const cause = Object.assign(new Error('5 NOT_FOUND: job nope not found'), { code: 5, details: 'job nope not found' });
+    const err = Object.assign(new NotFoundError('job', 'nope'), { cause });
+    expect(formatCallError(new AnnotatedCallError(err, 'jobs: daily_summary, sla_monitor'), 'scheduler')).toBe('error: NOT_FOUND: job nope not found; jobs: daily_summary, sla_monitor');
   });
 });
 

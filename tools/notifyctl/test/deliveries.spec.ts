@@ -1,5 +1,6 @@
 import { commonv1, gatewayv1 } from '@notify/proto';
-import { deliveryDetail, deliveryEventLine, providerTable, statsText } from '../src/commands/deliveries';
+import { UsageError } from '../src/args';
+import { deliveryDetail, deliveryEventLine, providerTable, statsText, watchEventFilter } from '../src/commands/deliveries';
 
 describe('deliveryDetail', () => {
   const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -136,5 +137,29 @@ describe('deliveryEventLine (deliveries watch)', () => {
     }));
     expect(failed('connect ECONNREFUSED')).toMatch(/SENDING → DEAD .*0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60: connect ECONNREFUSED\n$/);
     expect(failed('')).toMatch(/: gave up after 5 rounds\n$/);
+  });
+
+  const withdrawn = gatewayv1.DeliveryEvent.fromPartial({
+    occurredAt: at, type: gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED, previousStatus: gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEFERRED,
+    delivery: { ...d, status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_CANCELLED, provider: gatewayv1.Provider.PROVIDER_UNSPECIFIED, lastError: 'withdrawn unsent: 6281300000001 opted out of WhatsApp' },
+  });
+  const dead = gatewayv1.DeliveryEvent.fromPartial({ type: gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED, delivery: { ...d, status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEAD } });
+  const sent = gatewayv1.DeliveryEvent.fromPartial({ type: gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_SENT, delivery: d });
+
+  it('a delivery withdrawn unsent is a "withdrawn" event with its reason, not a failure', () => {
+    expect(deliveryEventLine(withdrawn)).toMatch(/^09:15:07 WIB {2}withdrawn {2}DEFERRED → CANCELLED {2}TICKET_CREATED .*: withdrawn unsent: 6281300000001 opted out of WhatsApp\n$/);
+  });
+
+  it('--event failed keeps the failures without the withdrawals, --event withdrawn only those; both ask the gateway for failed events', () => {
+    const failed = watchEventFilter(['failed']);
+    expect(failed.types).toEqual([gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED]);
+    expect([dead, withdrawn, sent].map(failed.keep)).toEqual([true, false, false]);
+    const w = watchEventFilter(['withdrawn', 'sent']);
+    expect(w.types).toEqual([gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED, gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_SENT]);
+    expect([dead, withdrawn, sent].map(w.keep)).toEqual([false, true, true]);
+    const all = watchEventFilter([]);
+    expect(all.types).toEqual([]);
+    expect([dead, withdrawn, sent].map(all.keep)).toEqual([true, true, true]);
+    expect(() => watchEventFilter(['bounced'])).toThrow(new UsageError('--event: "bounced" is not one of queued, sent, delivered, read, failed, withdrawn'));
   });
 });

@@ -440,12 +440,17 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(row(paused.stdout, 'daily_summary')).toMatch(/^daily_summary\s+0 18 \* \* \*\s+Asia\/Jakarta\s+yes\b/);
     expect(row((await cli(['jobs', 'list'])).stdout, 'daily_summary')).toMatch(/\s+yes\b/);
     expect(row((await cli(['jobs', 'list'])).stdout, 'sla_monitor')).toMatch(/\s+no\b/);
+    // Again: nothing changes, and the CLI says so.
+    const again = await cli(['jobs', 'pause', 'daily_summary']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('note: daily_summary was already paused: nothing changed (notifyctl jobs resume daily_summary restarts it)\n');
     const resumed = await cli(['--json', 'jobs', 'resume', 'daily_summary']);
     expect(resumed.code).toBe(0);
     const job = (JSON.parse(resumed.stdout) as { job: { name: string; paused?: boolean } }).job;
     expect(job.name).toBe('daily_summary');
     expect(job.paused ?? false).toBe(false); // proto3 JSON leaves a false out
     expect(row((await cli(['jobs', 'list'])).stdout, 'daily_summary')).toMatch(/\s+no\b/);
+    expect((await cli(['jobs', 'resume', 'daily_summary'])).stderr).toBe('note: daily_summary was not paused: nothing changed\n');
     const unknown = await cli(['jobs', 'pause', 'nightly_backup']);
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toMatch(/^error: NOT_FOUND: .*nightly_backup.*; jobs: /);

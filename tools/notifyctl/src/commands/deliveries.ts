@@ -354,7 +354,7 @@ const providers: CommandSpec = {
  */
 export function deliveryEventLine(e: gatewayv1.DeliveryEvent): string {
   const d = e.delivery;
-  const event = enumLabel(gatewayv1.DeliveryEventType, 'DELIVERY_EVENT_TYPE_', e.type).toLowerCase();
+  const event = watchEventName(e);
   const from = e.previousStatus ? `${statusLabel(e.previousStatus)} → ` : '';
   const to = d ? statusLabel(d.status) : '';
   const who = d ? (d.recipientName ? `${d.recipient} (${d.recipientName})` : d.recipient) : '';
@@ -364,27 +364,54 @@ export function deliveryEventLine(e: gatewayv1.DeliveryEvent): string {
   return `${cells.join('  ')}${error ? `: ${error}` : ''}\n`;
 }
 
+/** The names `deliveries watch --event` takes: the five delivery events, and `withdrawn` apart from `failed`. */
+const WATCH_EVENTS = ['queued', 'sent', 'delivered', 'read', 'failed', 'withdrawn'] as const;
+type WatchEvent = (typeof WATCH_EVENTS)[number];
+
+/**
+ * A delivery event's name in `deliveries watch`: the event type in lower case, except that a
+ * `failed` event of a delivery withdrawn unsent (status CANCELLED: its ticket moved on, an
+ * opt-out, a channel switched off) is `withdrawn`, since nothing failed (QA: `--event failed`
+ * showed the withdrawals among the failures).
+ */
+export function watchEventName(e: gatewayv1.DeliveryEvent): WatchEvent {
+  if (e.type === gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED && e.delivery?.status === gatewayv1.DeliveryStatus.DELIVERY_STATUS_CANCELLED) return 'withdrawn';
+  return enumLabel(gatewayv1.DeliveryEventType, 'DELIVERY_EVENT_TYPE_', e.type).toLowerCase() as WatchEvent;
+}
+
+/** `--event` values → the event types WatchDeliveries is asked for (`withdrawn` is a `failed` event) and the names kept. */
+export function watchEventFilter(values: readonly string[]): { types: gatewayv1.DeliveryEventType[]; keep: (e: gatewayv1.DeliveryEvent) => boolean } {
+  const names = values.map((v) => {
+    const name = v.trim().toLowerCase();
+    if (!(WATCH_EVENTS as readonly string[]).includes(name)) throw new UsageError(`--event: "${v}" is not one of ${WATCH_EVENTS.join(', ')}`);
+    return name as WatchEvent;
+  });
+  if (!names.length) return { types: [], keep: () => true };
+  const types = [...new Set(names.map((n) => parseEnum(gatewayv1.DeliveryEventType, 'DELIVERY_EVENT_TYPE_', 'event', n === 'withdrawn' ? 'failed' : n) as gatewayv1.DeliveryEventType))];
+  return { types, keep: (e) => names.includes(watchEventName(e)) };
+}
+
 const watch: CommandSpec = {
   name: 'watch',
-  summary: 'follow delivery events as they happen (queued, sent, delivered, read, failed) until Ctrl-C',
+  summary: 'follow delivery events as they happen (queued, sent, delivered, read, failed, withdrawn) until Ctrl-C',
   service: 'gateway',
   options: {
     ticket: { type: 'string', valueName: 'ticket', description: 'only deliveries of this ticket: id or number (looked up in the ticket service)' },
     notification: { type: 'string', valueName: 'id', description: 'only deliveries of this notification (e.g. a broadcast\'s)' },
-    event: { type: 'string', multiple: true, valueName: 'event', description: 'only these events: queued, sent, delivered, read, failed (repeatable or comma-separated)' },
+    event: { type: 'string', multiple: true, valueName: 'event', description: 'only these events: queued, sent, delivered, read, failed, withdrawn (repeatable or comma-separated)' },
     count: { type: 'string', valueName: 'n', description: 'stop after this many events' },
     for: { type: 'string', valueName: 'span', description: 'stop after this long (30s, 5m, 2h)' },
   },
   examples: ['notifyctl deliveries watch --ticket GGN-20261122-0001', 'notifyctl deliveries watch --event failed --json   # one JSON event per line'],
   async run({ args, clients, emit, signal }) {
-    const events = args.list('event').map((e) => parseEnum(gatewayv1.DeliveryEventType, 'DELIVERY_EVENT_TYPE_', 'event', e) as gatewayv1.DeliveryEventType);
+    const events = watchEventFilter(args.list('event'));
     const count = args.string('count');
     const limit = count === undefined ? Number.POSITIVE_INFINITY : parseIntFlag('count', count, 1, 1_000_000);
     const span = args.string('for');
     const forMs = span === undefined ? undefined : parseDuration('for', span);
     const ticket = args.string('ticket');
     const ticketId = ticket ? await resolveTicketId(clients, ticket) : '';
-    const req = gatewayv1.WatchDeliveriesRequest.fromPartial({ types: events, ticketId, notificationId: args.string('notification') ?? '' });
+    const req = gatewayv1.WatchDeliveriesRequest.fromPartial({ types: events.types, ticketId, notificationId: args.string('notification') ?? '' });
     let seen = 0;
     await new Promise<void>((resolve, reject) => {
       // No deadline (the clients' streams get 1 h): it runs until Ctrl-C, --count or --for.
@@ -402,7 +429,7 @@ const watch: CommandSpec = {
       signal.addEventListener('abort', stop);
       if (signal.aborted) stop();
       call.on('data', (res: gatewayv1.WatchDeliveriesResponse) => {
-        if (done || !res.event) return;
+        if (done || !res.event || !events.keep(res.event)) return;
         seen++;
         emit({ json: gatewayv1.DeliveryEvent.toJSON(res.event), text: deliveryEventLine(res.event) });
         if (seen >= limit) stop();

@@ -78,7 +78,7 @@ const listJobs: CommandSpec = {
   },
 };
 
-/** An unknown job's NOT_FOUND with the names there are (QA: "Job nope not found" alone). */
+/** An unknown job's NOT_FOUND with the names there are (QA: "job nope not found" alone). */
 async function withJobNames(err: unknown, clients: Clients): Promise<never> {
   if (!(err instanceof NotFoundError)) throw err;
   const names = await callUnary(clients.scheduler, 'listJobs', {}).then((r) => r.jobs.map((j) => j.name), () => []);
@@ -106,6 +106,13 @@ export function triggerNote(job: string, run: schedulerv1.JobRun): string {
   return `${queued ? 'queued: it runs in the background in a moment' : `run ${run.id}`}; notifyctl jobs runs --job ${job} shows how it ends`;
 }
 
+/** The stderr note of a `jobs pause` of a paused job, or a `jobs resume` of a running one: nothing changed. */
+export function scheduleNote(command: 'pause' | 'resume', job: string): string {
+  return command === 'pause'
+    ? `note: ${job} was already paused: nothing changed (notifyctl jobs resume ${job} restarts it)`
+    : `note: ${job} was not paused: nothing changed`;
+}
+
 /** `jobs pause` / `jobs resume`: PauseJob / ResumeJob, answered with the job's row (an unknown job lists the jobs there are). */
 function scheduleCommand(name: 'pause' | 'resume', summary: string): CommandSpec {
   return {
@@ -115,9 +122,17 @@ function scheduleCommand(name: 'pause' | 'resume', summary: string): CommandSpec
     positionals: [{ name: 'job', description: 'job name, e.g. daily_summary' }],
     async run({ args, clients }) {
       const req = { name: args.positional(0) };
+      // Whether it was paused before: PauseJob / ResumeJob are idempotent and do not say (QA: a
+      // second pause looked like the first).
+      const before = (await callUnary(clients.scheduler, 'listJobs', {})).jobs.find((j) => j.name === req.name.trim());
       const res = await (name === 'pause' ? callUnary(clients.scheduler, 'pauseJob', req) : callUnary(clients.scheduler, 'resumeJob', req))
         .catch((err: unknown) => withJobNames(err, clients));
-      return { json: (name === 'pause' ? schedulerv1.PauseJobResponse : schedulerv1.ResumeJobResponse).toJSON(res), text: jobTable(res.job ? [res.job] : []) };
+      const note = before && before.paused === (name === 'pause') ? scheduleNote(name, before.name) : undefined;
+      return {
+        json: (name === 'pause' ? schedulerv1.PauseJobResponse : schedulerv1.ResumeJobResponse).toJSON(res),
+        text: jobTable(res.job ? [res.job] : []),
+        ...(note ? { note } : {}),
+      };
     },
   };
 }

@@ -173,11 +173,11 @@ export class ManageCampaignsUseCase {
    * FailedPreconditionError (already SENT, FAILED or CANCELLED); ValidationError (`campaign_id`
    * empty or not a UUID, `reason` over {@link CAMPAIGN_TEXT_MAX}.cancelReason characters).
    */
-  /** One campaign. NotFoundError('Campaign', id); ValidationError (`campaign_id` empty or not a UUID). */
+  /** One campaign. NotFoundError('campaign', id); ValidationError (`campaign_id` empty or not a UUID). */
   async get(id: string): Promise<Campaign> {
     requireUuid(id);
     const campaign = await this.deps.store.get(id);
-    if (!campaign) throw new NotFoundError('Campaign', id);
+    if (!campaign) throw new NotFoundError('campaign', id);
     return campaign;
   }
 
@@ -187,7 +187,7 @@ export class ManageCampaignsUseCase {
       throw new ValidationError('reason', `is longer than ${CAMPAIGN_TEXT_MAX.cancelReason} characters`);
     }
     const campaign = await this.deps.store.get(id);
-    if (!campaign) throw new NotFoundError('Campaign', id);
+    if (!campaign) throw new NotFoundError('campaign', id);
     const now = this.deps.clock.now();
     cancelCampaign(campaign, now, reason); // throws FailedPrecondition unless SCHEDULED
     const cancelled = await this.deps.store.cancel(id, now, reason);

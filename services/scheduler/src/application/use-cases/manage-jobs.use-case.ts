@@ -50,7 +50,7 @@ export const RUNNING_STALE_AFTER_MS = 15 * 60_000;
 /**
  * The job RPCs: ListJobs, TriggerJob, ListJobRuns, PauseJob, ResumeJob.
  * Errors: an empty job name → ValidationError('name', 'is required'); an unknown one →
- * NotFoundError('Job', name) (gRPC NOT_FOUND, issue 6 "Bad input").
+ * NotFoundError('job', name) (gRPC NOT_FOUND, issue 6 "Bad input").
  */
 export class ManageJobsUseCase {
   constructor(
@@ -151,12 +151,12 @@ export class ManageJobsUseCase {
     return { definition, paused, lastRun, nextRunAt };
   }
 
-  /** The job named `name` (trimmed): ValidationError(field) when empty, NotFoundError('Job', name) when unknown. */
+  /** The job named `name` (trimmed): ValidationError(field) when empty, NotFoundError('job', name) when unknown. */
   private require(name: string, field: string): JobDefinition {
     const trimmed = name.trim();
     if (!trimmed) throw new ValidationError(field, 'is required');
     const definition = findJobDefinition(trimmed);
-    if (!definition) throw new NotFoundError('Job', trimmed);
+    if (!definition) throw new NotFoundError('job', trimmed);
     return definition;
   }
 }
