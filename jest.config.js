@@ -31,14 +31,13 @@ const common = {
 };
 
 module.exports = {
+  // One timeout for every test without its own (jest-circus reads it from the global config
+  // only: a project's `testTimeout` is ignored, and the integration tests that relied on one ran
+  // at the 5 s default, which a loaded CI machine exceeded). Slow tests pass their own.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools}/**/*.spec.ts'] },
-    {
-      ...common,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/{libs,services,tools}/**/*.integration-spec.ts'],
-      testTimeout: 60000,
-    },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/**/*.e2e-spec.ts'], testTimeout: 180000 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,tools}/**/*.integration-spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/tests/**/*.e2e-spec.ts'] },
   ],
 };
