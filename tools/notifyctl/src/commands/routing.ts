@@ -1,11 +1,11 @@
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseIntFlag, UsageError } from '../args';
-import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
 import { callingService } from '../errors';
 import { channelLabel, formatTime, notificationTypeLabel, parseChannel } from '../format';
 import { formatRecord, formatTable } from '../table';
+import { templateKeyChannels } from './templates';
 import { TICKET_TYPE_ALIASES } from './tickets';
 
 const audienceLabel = (a: commonv1.AudienceKind): string => enumLabel(commonv1.AudienceKind, 'AUDIENCE_KIND_', a);
@@ -60,22 +60,6 @@ function routingRuleRecord(r: customerv1.RoutingRule | undefined): string {
 /** `--type` read as a NotificationType: `ticket_created`, or as the rules name it, `ticket.created`. */
 function typeOf(flag: string, value: string | undefined): commonv1.NotificationType | undefined {
   return value === undefined ? undefined : parseEnum(commonv1.NotificationType, 'NOTIFICATION_TYPE_', flag, value.replace(/\./g, '_'));
-}
-
-/**
- * The channels a template key has versions on (any locale), from the template service's
- * ListTemplates. Empty when the key is unknown.
- */
-async function templateChannels(clients: Clients, key: string): Promise<Set<commonv1.Channel>> {
-  const res = await callingService('template', () =>
-    callUnary(clients.template, 'listTemplates', {
-      keyPrefix: key,
-      channel: commonv1.Channel.CHANNEL_UNSPECIFIED,
-      locale: commonv1.Locale.LOCALE_UNSPECIFIED,
-      page: { pageSize: 500, pageToken: '' },
-    }),
-  );
-  return new Set(res.templates.filter((t) => t.key === key).map((t) => t.channel));
 }
 
 /**
@@ -156,7 +140,8 @@ const set: CommandSpec = {
       source: args.string('source') ?? '',
     });
     if (rule.enabled && !args.flag('allow-missing-template')) {
-      const problem = missingTemplateProblem(rule.templateKey, rule.channels, await templateChannels(clients, rule.templateKey));
+      const has = new Set(await callingService('template', () => templateKeyChannels(clients, rule.templateKey)));
+      const problem = missingTemplateProblem(rule.templateKey, rule.channels, has);
       if (problem) throw new Error(`${problem}; nothing changed (--allow-missing-template stores it anyway)`);
     }
     const res = await callUnary(clients.customer, 'upsertRoutingRule', { rule });

@@ -72,10 +72,8 @@ export function defaultChannel(key: string, channels: readonly commonv1.Channel[
   return { channel, note: `note: ${key} has ${distinct.map(channelLabel).join(' and ')} versions: ${verb} the ${channelLabel(channel)} one (--channel ${others.join(' / ')} for the other)` };
 }
 
-/** The channel of `render` / `preview`: `--channel`, else defaultChannel of the key's templates. */
-async function templateChannel(args: ParsedArgs, clients: Clients, key: string, verb = 'rendered'): Promise<{ channel: commonv1.Channel; note?: string }> {
-  const given = channelOf(args);
-  if (given !== commonv1.Channel.CHANNEL_UNSPECIFIED) return { channel: given };
+/** The channels `key` has an active version on, in any locale (ListTemplates); empty for an unknown key. */
+export async function templateKeyChannels(clients: Clients, key: string): Promise<commonv1.Channel[]> {
   // Keys starting with `key`, ordered by key: the key itself comes first.
   const res = await callUnary(clients.template, 'listTemplates', {
     keyPrefix: key,
@@ -83,7 +81,14 @@ async function templateChannel(args: ParsedArgs, clients: Clients, key: string, 
     locale: commonv1.Locale.LOCALE_UNSPECIFIED,
     page: { pageSize: 500, pageToken: '' },
   });
-  return defaultChannel(key, res.templates.filter((t) => t.key === key).map((t) => t.channel), verb);
+  return res.templates.filter((t) => t.key === key).map((t) => t.channel);
+}
+
+/** The channel of `render` / `preview`: `--channel`, else defaultChannel of the key's templates. */
+async function templateChannel(args: ParsedArgs, clients: Clients, key: string, verb = 'rendered'): Promise<{ channel: commonv1.Channel; note?: string }> {
+  const given = channelOf(args);
+  if (given !== commonv1.Channel.CHANNEL_UNSPECIFIED) return { channel: given };
+  return defaultChannel(key, await templateKeyChannels(clients, key), verb);
 }
 
 /**
