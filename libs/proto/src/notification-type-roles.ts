@@ -19,6 +19,8 @@ export const NOTIFICATION_TYPE_ROLES: Readonly<Partial<Record<NotificationType, 
   [NT.NOTIFICATION_TYPE_PROMOTION]: ['admin', 'manager'],
   [NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE]: ['admin', 'manager', 'supervisor'],
   [NT.NOTIFICATION_TYPE_INSTALLATION_SCHEDULE]: ['admin', 'supervisor', 'customer_service'],
+  // whatsapp-notification-recommendation.md "Master data": the NOC team's types are system_alert, outage, critical.
+  [NT.NOTIFICATION_TYPE_SYSTEM_ALERT]: ['admin', 'noc'],
 });
 
 /** Whether `role` (an API key's role: `admin`, `noc`, … `service`) may send notifications of `type`. */

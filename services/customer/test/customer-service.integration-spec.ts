@@ -146,6 +146,21 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(mine[0]!.payload.customer).toMatchObject({ id: customer!.id, wantsInstallation: true, workZone: 'karawang' });
   });
 
+  it('OptOut of every channel records WhatsApp and SMS and answers each channel\'s record: one opted out before keeps its reason and time', async () => {
+    const { customer } = await register(freshPhone());
+    const phone = customer!.phone;
+    const first = await callUnary(admin, 'optOut', { phone, channel: CH.CHANNEL_WHATSAPP, reason: 'Minta berhenti via telepon' });
+    expect(first.optOuts.map((o) => [o.id, o.channel, o.reason])).toEqual([[`${phone}:WHATSAPP`, CH.CHANNEL_WHATSAPP, 'Minta berhenti via telepon']]);
+    const every = await callUnary(admin, 'optOut', { phone, channel: CH.CHANNEL_UNSPECIFIED, reason: '' });
+    expect(every.optOuts.map((o) => [o.id, o.channel, o.reason])).toEqual([
+      [`${phone}:WHATSAPP`, CH.CHANNEL_WHATSAPP, 'Minta berhenti via telepon'],
+      [`${phone}:SMS`, CH.CHANNEL_SMS, ''],
+    ]);
+    expect(every.optOuts[0]!.createdAt).toEqual(first.optOut!.createdAt);
+    expect(every.optOuts[1]!.createdAt!.getTime()).toBeGreaterThanOrEqual(first.optOut!.createdAt!.getTime());
+    expect(every.optOut).toEqual(every.optOuts[0]);
+  });
+
   it('GetCustomer / GetStaff answer the phone\'s opt-outs, oldest first, only when asked', async () => {
     const { customer } = await register(freshPhone());
     const phone = customer!.phone;
@@ -514,19 +529,21 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     const after = (await callUnary(admin, 'listRoutingRules', { notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED })).rules;
     expect(after.find((r) => r.id === 'ticket.completed/GANGGUAN/*/CUSTOMER')).toMatchObject({ channels: [CH.CHANNEL_WHATSAPP, CH.CHANNEL_SMS] });
 
-    // An any-type rule of the same audience: the ticket-type rules still decide their tickets.
+    // An any-type rule of the same audience (on SMS): the ticket-type rules still decide their
+    // tickets alone — no second message on the other channel (QA).
     await callUnary(admin, 'upsertRoutingRule', {
       rule: customerv1.RoutingRule.fromPartial({
-        notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, audience: AK.AUDIENCE_KIND_CUSTOMER, channels: [CH.CHANNEL_WHATSAPP], templateKey: 'ticket.completed.generic', enabled: true,
+        notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, audience: AK.AUDIENCE_KIND_CUSTOMER, channels: [CH.CHANNEL_SMS], templateKey: 'ticket.completed.generic', enabled: true,
       }),
     });
     expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.disturbance`]);
+    expect(await resolveTemplates(TT.TICKET_TYPE_INSTALLATION)).toEqual([`${CH.CHANNEL_SMS}:ticket.completed.disturbance`]);
     // Disabling the GANGGUAN rule (template kept) lets the any-type rule answer for it.
     const disabled = await callUnary(admin, 'upsertRoutingRule', {
       rule: customerv1.RoutingRule.fromPartial({ notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, ticketType: TT.TICKET_TYPE_DISTURBANCE, audience: AK.AUDIENCE_KIND_CUSTOMER, channels: [CH.CHANNEL_WHATSAPP], enabled: false }),
     });
     expect(disabled.rule).toMatchObject({ templateKey: 'ticket.completed.disturbance', enabled: false });
-    expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.generic`]);
+    expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_SMS}:ticket.completed.generic`]);
 
     // Refused: a new rule without a template, a level other than 1 or 2, an unknown ticket type.
     const errorOf = (r: Partial<customerv1.RoutingRule>) =>
@@ -539,5 +556,27 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect((await errorOf({ ticketType: 7 as ticketv1.TicketType, templateKey: 'x.y' }))!.message).toMatch(/rule\.ticket_type/);
     // The rule's own faults are named before the missing template.
     expect((await errorOf({ ticketType: TT.TICKET_TYPE_INSTALLATION, channels: [] }))!.message).toMatch(/channels/);
+    // A condition the notification never carries (QA: a level-2 rule for ticket.completed was stored).
+    const levelElsewhere = await errorOf({ notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, escalationLevel: 2, templateKey: 'x.y' });
+    expect(levelElsewhere!.message).toMatch(/escalation_level.*only ticket\.escalated carries an escalation level, not ticket\.completed/);
+    const typeElsewhere = await errorOf({ notificationType: NT.NOTIFICATION_TYPE_PAYMENT_REMINDER, ticketType: TT.TICKET_TYPE_INSTALLATION, templateKey: 'x.y' });
+    expect(typeElsewhere!.message).toMatch(/ticket_type.*only a ticket's notifications carry a ticket type/);
+    // REPLY is no routed type: said in words, not "got 21" (QA).
+    expect((await errorOf({ notificationType: NT.NOTIFICATION_TYPE_REPLY, templateKey: 'x.y' }))!.message).toMatch(/NOTIFICATION_TYPE_REPLY is not routed/);
+
+    // ResetRoutingRule: the seeded PSB rule gets its seeded values back; the any-type rule added
+    // above is deleted; a key neither stored nor seeded is NOT_FOUND.
+    const key = { notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, ticketType: TT.TICKET_TYPE_INSTALLATION, escalationLevel: 0, audience: AK.AUDIENCE_KIND_CUSTOMER };
+    const reset = await callUnary(admin, 'resetRoutingRule', key);
+    expect(reset).toMatchObject({ deleted: false, rule: { id: 'ticket.completed/PSB/*/CUSTOMER', channels: [CH.CHANNEL_WHATSAPP, CH.CHANNEL_SMS], templateKey: 'ticket.completed.installation', enabled: true } });
+    expect(reset.rule!.source).toMatch(/Message Templates/);
+    expect(await resolveTemplates(TT.TICKET_TYPE_INSTALLATION)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.installation`]);
+    const removed = await callUnary(admin, 'resetRoutingRule', { ...key, ticketType: TT.TICKET_TYPE_UNSPECIFIED });
+    expect(removed).toEqual({ rule: undefined, deleted: true });
+    expect((await callUnary(admin, 'listRoutingRules', { notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED })).rules.map((r) => r.id)).not.toContain('ticket.completed/*/*/CUSTOMER');
+    await expect(callUnary(admin, 'resetRoutingRule', { ...key, ticketType: TT.TICKET_TYPE_UNSPECIFIED })).rejects.toBeInstanceOf(NotFoundError);
+    await callUnary(admin, 'resetRoutingRule', { ...key, ticketType: TT.TICKET_TYPE_DISTURBANCE });
+    expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.disturbance`]);
+    await expect(callUnary(svc, 'resetRoutingRule', key)).rejects.toThrow(/PERMISSION_DENIED|may not|not allowed/i);
   });
 });

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { customerv1 } from '@notify/proto';
-import { sharedPhoneNote } from '../src/commands/customers';
+import { commonv1, customerv1 } from '@notify/proto';
+import { optOutRecord, sharedPhoneNote } from '../src/commands/customers';
 
 /** A CustomerServiceClient whose GetCustomer knows one phone (with its `+`); it records the phones asked. */
 function fakeCustomer(asked: string[], known: string, fail = false): customerv1.CustomerServiceClient {
@@ -28,5 +28,19 @@ describe('sharedPhoneNote (staff create / update --phone)', () => {
   it('says nothing for a phone no customer has, or when the look-up fails', async () => {
     expect(await sharedPhoneNote(fakeCustomer([], '+6289999999999'), staff)).toBeUndefined();
     expect(await sharedPhoneNote(fakeCustomer([], '+6281234567890', true), staff)).toBeUndefined();
+  });
+});
+
+describe('optOutRecord (customers opt-out)', () => {
+  it('one line per channel, each with its own time and reason: a channel opted out of before keeps them', () => {
+    const text = optOutRecord([
+      customerv1.OptOut.fromPartial({ phone: '6281234567890', channel: commonv1.Channel.CHANNEL_WHATSAPP, reason: 'Minta berhenti via telepon', createdAt: new Date('2026-12-07T12:42:00Z') }),
+      customerv1.OptOut.fromPartial({ phone: '6281234567890', channel: commonv1.Channel.CHANNEL_SMS, reason: '', createdAt: new Date('2026-12-07T12:43:00Z') }),
+    ]);
+    expect(text.trimEnd().split('\n')).toEqual([
+      'Phone:     6281234567890',
+      'WHATSAPP:  opted out since 2026-12-07 19:42 WIB (Minta berhenti via telepon)',
+      'SMS:       opted out since 2026-12-07 19:43 WIB',
+    ]);
   });
 });

@@ -173,8 +173,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const out = await cli(['customers', 'opt-out', '--phone', '0812-9999-0001', '--channel', 'whatsapp', '--reason', 'asked by phone']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^Phone:\s+6281299990001$/m);
-    expect(out.stdout).toMatch(/^Channel:\s+WHATSAPP$/m);
-    expect(out.stdout).toMatch(/^Reason:\s+asked by phone$/m);
+    expect(out.stdout).toMatch(/^WHATSAPP:\s+opted out since \d{4}-\d\d-\d\d \d\d:\d\d WIB \(asked by phone\)$/m);
     // A phone that is nobody's in the directory shows its opt-outs too (customers get cannot).
     const optOutsOf = await cli(['customers', 'opt-outs', '0812 9999 0001']);
     expect(optOutsOf).toMatchObject({ code: 0, stderr: '' });
@@ -425,11 +424,35 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const back = await cli(['--json', 'routing', 'set', '--type', 'ticket.completed', '--ticket-type', 'psb', '--audience', 'customer', '--channels', 'whatsapp,sms', '--enable']);
     expect(JSON.parse(back.stdout)).toMatchObject({ rule: { id: 'ticket.completed/PSB/*/CUSTOMER', channels: ['CHANNEL_WHATSAPP', 'CHANNEL_SMS'], enabled: true } });
 
+    // Nothing to change: said so, and the rule (its source too) is left as it is (QA).
+    const same = await cli(['routing', 'set', '--type', 'ticket.completed', '--ticket-type', 'psb', '--audience', 'customer', '--channels', 'whatsapp,sms']);
+    expect(same.code).toBe(0);
+    expect(same.stderr).toBe('note: ticket.completed/PSB/*/CUSTOMER already is so: nothing changed\n');
+
     // A rule not stored yet needs channels and a template (usage error, nothing changed).
-    const missing = await cli(['routing', 'set', '--type', 'ticket.completed', '--level', '2', '--audience', 'supervisors', '--channels', 'whatsapp']);
+    const missing = await cli(['routing', 'set', '--type', 'ticket.escalated', '--level', '2', '--audience', 'customer', '--channels', 'whatsapp']);
     expect(missing).toMatchObject({ code: 2 });
     expect(missing.stderr).toMatch(/missing required flag --template: the rule is not stored yet/);
     expect((await cli(['routing', 'set', '--type', 'ticket.completed', '--audience', 'customer', '--enable', '--disable'])).code).toBe(2);
+    // A level for a type that carries none is refused by the service (QA: stored, never applied).
+    const level = await cli(['routing', 'set', '--type', 'ticket.completed', '--level', '2', '--audience', 'customer', '--channels', 'sms', '--template', 'ticket.completed.disturbance']);
+    expect(level).toMatchObject({ code: 1, stdout: '' });
+    expect(level.stderr).toMatch(/^error: INVALID_ARGUMENT: escalation_level: only ticket\.escalated carries an escalation level/);
+    // A type routed under another one's rules: where its messages come from (QA: job offers).
+    const offers = await cli(['routing', 'list', '--type', 'technician_job_offer']);
+    expect(offers.code).toBe(0);
+    expect(offers.stderr).toMatch(/^note: no routing rule for technician_job_offer; template technician\.job_offer goes out under ticket_created \(zone_technicians\), ticket_created \(zone_technician_group\)/);
+
+    // reset: an added rule is deleted; a seeded one gets its seeded values (and source) back.
+    expect((await cli(['routing', 'set', '--type', 'ticket.completed', '--audience', 'customer', '--channels', 'sms', '--template', 'ticket.completed.disturbance'])).code).toBe(0);
+    const deleted = await cli(['routing', 'reset', '--type', 'ticket.completed', '--audience', 'customer']);
+    expect(deleted).toMatchObject({ code: 0, stdout: '' });
+    expect(deleted.stderr).toMatch(/^deleted: the rule was not a seeded one/);
+    expect((await cli(['routing', 'list', '--type', 'ticket.completed'])).stdout).not.toMatch(/^TICKET_COMPLETED\s+\*\s+\*\s+CUSTOMER/m);
+    const restored = await cli(['routing', 'reset', '--type', 'ticket.completed', '--ticket-type', 'psb', '--audience', 'customer']);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toMatch(/^Source:\s+CNS "Message Templates/m);
+    expect((await cli(['routing', 'reset', '--type', 'ticket.completed', '--audience', 'customer'])).stderr).toMatch(/^error: NOT_FOUND: routing rule ticket\.completed\/\*\/\*\/CUSTOMER not found/);
   }, 60_000);
 
   it('jobs pause stops a job\'s schedule and resume restarts it; an unknown job is NOT_FOUND listing the jobs', async () => {

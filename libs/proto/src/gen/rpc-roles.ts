@@ -23,6 +23,7 @@ export const RPC_ROLES = {
     ListInvoicesDue: ['admin', 'manager', 'customer_service', 'service'],
     ListRoutingRules: ['admin', 'manager', 'supervisor', 'noc', 'service'],
     UpsertRoutingRule: ['admin'],
+    ResetRoutingRule: ['admin'],
     ResolveRecipients: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     BatchResolveRecipients: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
   },

@@ -151,11 +151,20 @@ export function routingRuleId(r: Pick<RoutingRule, 'notificationType' | 'ticketT
 
 export type RoutingRuleInput = Omit<RoutingRule, 'id' | 'updatedAt'>;
 
+/**
+ * The notification types whose resolution context carries the ticket's type (the gateway's
+ * ticket events and SLA warnings): the only ones a rule may limit to GANGGUAN or PSB.
+ */
+export const TICKET_TYPE_NOTIFICATIONS: readonly string[] = [
+  'ticket.created', 'ticket.assigned', 'ticket.started', 'ticket.completed', 'ticket.cancelled', 'ticket.escalated', 'sla.warning',
+];
+
 /** The longest `source` a rule may carry, characters (the seeded ones cite a seed section or two). */
 export const ROUTING_RULE_SOURCE_MAX = 1000;
 
 /**
- * Validates a rule: notification_type, ticket_type, escalation_level (1 | 2), audience,
+ * Validates a rule: notification_type, ticket_type (only for {@link TICKET_TYPE_NOTIFICATIONS}),
+ * escalation_level (1 | 2, only for ticket.escalated), audience,
  * channels (non-empty, known, no repeats; group audiences only WHATSAPP), template_key.
  */
 export function buildRoutingRule(input: RoutingRuleInput): RoutingRule {
@@ -165,6 +174,14 @@ export function buildRoutingRule(input: RoutingRuleInput): RoutingRule {
   }
   if (input.escalationLevel !== null && input.escalationLevel !== 1 && input.escalationLevel !== 2) {
     throw new ValidationError('escalation_level', `must be 1, 2 or empty, got ${input.escalationLevel}`);
+  }
+  // A condition the notification never carries would make a rule that never applies (QA: a level-2
+  // rule for ticket.completed was stored and silently did nothing).
+  if (input.ticketType !== null && !TICKET_TYPE_NOTIFICATIONS.includes(notificationType)) {
+    throw new ValidationError('ticket_type', `only a ticket's notifications carry a ticket type (${TICKET_TYPE_NOTIFICATIONS.join(', ')}), not ${notificationType}`);
+  }
+  if (input.escalationLevel !== null && notificationType !== 'ticket.escalated') {
+    throw new ValidationError('escalation_level', `only ticket.escalated carries an escalation level, not ${notificationType}`);
   }
   if (!isAudience(input.audience)) throw new ValidationError('audience', `unknown audience "${input.audience}"`);
   if (EXPLICIT_ONLY_AUDIENCES.includes(input.audience)) {
@@ -314,13 +331,22 @@ export function judgeCandidate(
   return out(optedOut ? 'OPTED_OUT' : 'CHANNEL_DISABLED');
 }
 
-/**
- * How many conditions a rule sets (ticket type, escalation level): 0..2. Of two matching rules
- * of one audience the more specific is applied first, so a recipient it reaches gets its
- * template (`ticket.created/GANGGUAN/*\/CUSTOMER` over `ticket.created/*\/*\/CUSTOMER`).
- */
+/** How many conditions a rule sets (ticket type, escalation level): 0..2. */
 export function ruleSpecificity(r: Pick<RoutingRule, 'ticketType' | 'escalationLevel'>): number {
   return (r.ticketType === null ? 0 : 1) + (r.escalationLevel === null ? 0 : 1);
+}
+
+/**
+ * Of the rules that match one notification, per audience only those that set the most conditions
+ * ({@link ruleSpecificity}): a rule for the ticket's type (or escalation level) replaces the
+ * any-type rule of the same audience, channels and template alike —
+ * `ticket.created/GANGGUAN/*\/CUSTOMER` over `ticket.created/*\/*\/CUSTOMER` for a GANGGUAN ticket
+ * (QA: with both, a customer got the message twice, once per channel). Order is kept.
+ */
+export function mostSpecificRules<R extends Pick<RoutingRule, 'audience' | 'ticketType' | 'escalationLevel'>>(rules: readonly R[]): R[] {
+  const best = new Map<Audience, number>();
+  for (const r of rules) best.set(r.audience, Math.max(best.get(r.audience) ?? 0, ruleSpecificity(r)));
+  return rules.filter((r) => ruleSpecificity(r) === best.get(r.audience));
 }
 
 /** Audience order in a resolution: most specific first, so de-duplication keeps the most specific template. */

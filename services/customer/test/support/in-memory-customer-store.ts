@@ -224,6 +224,7 @@ export class InMemoryCustomerStore {
       this.ruleRows.set(r.id, stored);
       return stored;
     },
+    delete: async (id) => this.ruleRows.delete(id),
     insertMissing: async (rules) => {
       let n = 0;
       for (const r of rules) {

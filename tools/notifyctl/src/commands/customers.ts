@@ -25,6 +25,20 @@ export function optOutsLabel(optOuts: readonly customerv1.OptOut[]): string {
     .join('; ');
 }
 
+/**
+ * `customers opt-out`'s answer: the phone, then one line per channel with since when and why
+ * (`WHATSAPP: since 2026-12-07 19:42 WIB (Minta berhenti via telepon)`). A channel opted out of
+ * before keeps its earlier time and reason (QA: an opt-out of every channel showed the
+ * WhatsApp record's reason and time as the new one's).
+ */
+export function optOutRecord(optOuts: readonly customerv1.OptOut[]): string {
+  if (!optOuts.length) return '';
+  return formatRecord([
+    ['Phone', optOuts[0]!.phone],
+    ...optOuts.map((o): [string, string] => [channelLabel(o.channel), `opted out since ${formatTime(o.createdAt)}${o.reason ? ` (${o.reason})` : ''}`]),
+  ]);
+}
+
 function customerRecord(c: customerv1.Customer | undefined, optOuts?: readonly customerv1.OptOut[]): string {
   if (!c) return '';
   return formatRecord([
@@ -131,16 +145,7 @@ const optOut: CommandSpec = {
   },
   async run({ args, clients }) {
     const res = await callUnary(clients.customer, 'optOut', { phone: args.required('phone'), channel: channelOf(args), reason: args.string('reason') ?? '' });
-    const o = res.optOut;
-    const text = o
-      ? formatRecord([
-        ['Phone', o.phone],
-        ['Channel', o.channel === commonv1.Channel.CHANNEL_UNSPECIFIED ? 'every channel' : channelLabel(o.channel)],
-        ['Reason', o.reason],
-        ['Since', formatTime(o.createdAt)],
-      ])
-      : '';
-    return { json: customerv1.OptOutResponse.toJSON(res), text };
+    return { json: customerv1.OptOutResponse.toJSON(res), text: optOutRecord(res.optOuts.length ? res.optOuts : res.optOut ? [res.optOut] : []) };
   },
 };
 

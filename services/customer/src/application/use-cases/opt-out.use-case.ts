@@ -4,31 +4,37 @@ import type { Clock, CustomerUnitOfWork, IdGenerator, OptOutRepository } from '.
 import { actorOf, authorize, type Principal } from '../principal';
 
 /**
- * OptOut: the phone (any accepted form) opts out of a channel, whoever owns the number
- * (e.g. a "STOP" reply seen by the gateway). Idempotent: an existing opt-out for the same
- * phone and channel is returned unchanged (its reason and time). ResolveRecipients then leaves the
- * number out on that channel (OPTED_OUT). The opt-out and its `opted_out` event (published every
- * call: the gateway withdraws the messages to the phone on that channel still waiting, also
- * those resolved just before) are written in one transaction. Roles: OptOut. Errors: Validation
- * (phone, channel, reason over {@link OPT_OUT_REASON_MAX} characters).
+ * OptOut: the phone (any accepted form) opts out of a channel, or of each of `channels` (every
+ * channel: both), whoever owns the number (e.g. a "STOP" reply seen by the gateway). Idempotent:
+ * an existing opt-out for the same phone and channel is returned unchanged (its reason and
+ * time). ResolveRecipients then leaves the number out on that channel (OPTED_OUT). The opt-outs
+ * and their `opted_out` events (one per channel, published every call: the gateway withdraws the
+ * messages to the phone on that channel still waiting, also those resolved just before) are
+ * written in one transaction. Resolves with each channel's record, in the order asked. Roles:
+ * OptOut. Errors: Validation (phone, channel, reason over {@link OPT_OUT_REASON_MAX} characters).
  */
 export class OptOutUseCase {
   constructor(private readonly deps: { readonly uow: CustomerUnitOfWork; readonly clock: Clock; readonly ids: IdGenerator }) {}
 
   async execute(principal: Principal, input: { readonly phone: string; readonly channel: Channel; readonly reason?: string }): Promise<OptOut> {
+    return (await this.executeAll(principal, { phone: input.phone, channels: [input.channel], ...(input.reason !== undefined ? { reason: input.reason } : {}) }))[0]!;
+  }
+
+  /** As {@link execute}, for several channels at once (an opt-out of every channel). */
+  async executeAll(principal: Principal, input: { readonly phone: string; readonly channels: readonly Channel[]; readonly reason?: string }): Promise<OptOut[]> {
     authorize(principal, 'OptOut', 'record opt-outs');
-    if (!isChannel(input.channel)) throw new ValidationError('channel', `must be WHATSAPP or SMS, got "${input.channel}"`);
+    for (const c of input.channels) if (!isChannel(c)) throw new ValidationError('channel', `must be WHATSAPP or SMS, got "${c}"`);
     const reason = input.reason?.trim() || null;
     if (reason && reason.length > OPT_OUT_REASON_MAX) throw new ValidationError('reason', `is longer than ${OPT_OUT_REASON_MAX} characters`);
-    const optOut: OptOut = {
-      phone: normalizePhone(input.phone),
-      channel: input.channel,
-      reason,
-      at: this.deps.clock.now(),
-    };
+    const phone = normalizePhone(input.phone);
+    const at = this.deps.clock.now();
     return this.deps.uow.run(async (tx) => {
-      const recorded = await tx.optOuts.addIfAbsent(optOut);
-      await tx.outbox.append({ eventId: this.deps.ids.newId(), kind: 'opted_out', occurredAt: optOut.at, actor: actorOf(principal), optOut: recorded });
+      const recorded: OptOut[] = [];
+      for (const channel of input.channels) {
+        const optOut = await tx.optOuts.addIfAbsent({ phone, channel, reason, at });
+        await tx.outbox.append({ eventId: this.deps.ids.newId(), kind: 'opted_out', occurredAt: at, actor: actorOf(principal), optOut });
+        recorded.push(optOut);
+      }
       return recorded;
     });
   }

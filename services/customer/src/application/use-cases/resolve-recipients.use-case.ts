@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '@notify/errors';
 import {
   audienceRank,
-  ruleSpecificity,
+  mostSpecificRules,
   AUDIENCE_REQUIRES,
   coversZone,
   DEFAULT_PREFERENCE_VALUES,
@@ -113,8 +113,8 @@ type Bare = Omit<Candidate, 'preferences' | 'optedOutChannels'>;
  *    `skippedRules` (e.g. ASSIGNED_TECHNICIAN of an SLA warning on an unassigned ticket).
  * 2. Rules in audience order (most specific first: customer, assigned technician,
  *    supervisors, managers, zone technicians, …, groups, area customers); within one
- *    audience a ticket-type or escalation-level rule before an any-type one
- *    (`ruleSpecificity`), so its template wins the de-duplication; each audience's
+ *    audience only the most specific matching rules apply (`mostSpecificRules`: a ticket-type
+ *    or escalation-level rule replaces the any-type one for its tickets); each audience's
  *    candidates are judged (`judgeCandidate`: actor, inactive, no phone, type opt-out, then
  *    the first accepted channel, with per-channel opt-outs by phone).
  * 3. De-duplication: one recipient per (channel, address) — the first, most specific, wins;
@@ -172,9 +172,8 @@ export class ResolveRecipientsUseCase {
       rules = explicitAudienceRules({ notificationType: type, audiences: input.audiences, channels: input.channels ?? [], context, storedRules: all });
     } else {
       if (!all.length) throw new NotFoundError('routing rules for notification type', type);
-      rules = all
-        .filter((r) => r.enabled && ruleMatches(r, context))
-        .sort((a, b) => audienceRank(a.audience) - audienceRank(b.audience) || ruleSpecificity(b) - ruleSpecificity(a) || a.id.localeCompare(b.id))
+      rules = mostSpecificRules(all.filter((r) => r.enabled && ruleMatches(r, context)))
+        .sort((a, b) => audienceRank(a.audience) - audienceRank(b.audience) || a.id.localeCompare(b.id))
         .map((rule) => ({ rule, context }));
     }
     // The bare phones of PHONE audiences (a Notify names up to 1000, one audience each): their

@@ -1,4 +1,4 @@
-import { ValidationError } from '@notify/errors';
+import { NotFoundError, ValidationError } from '@notify/errors';
 import { buildRoutingRule, defaultRoutingRules, routingRuleId, validateNotificationType, type RoutingRule, type RoutingRuleInput } from '../../domain';
 import type { RoutingRuleRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
@@ -42,6 +42,29 @@ export class UpdateRoutingRuleUseCase {
     }
     const rule = buildRoutingRule({ ...input, templateKey, source: input.source?.trim() || `edited by ${principal.staffId ?? principal.role}` });
     return this.deps.rules.upsert(rule);
+  }
+}
+
+/**
+ * ResetRoutingRule: undoes the edits of the rule keyed by (notification type, ticket type,
+ * escalation level, audience): a default rule (default-routing-rules.ts) is stored with its
+ * seeded values again; a rule that is no default is deleted. Resolves `{ rule }` (the restored
+ * default) or `{ deleted: true }`. Roles: ResetRoutingRule. Errors: NotFound (no such rule stored
+ * and none seeded), Validation (notification type).
+ */
+export class ResetRoutingRuleUseCase {
+  constructor(private readonly deps: { readonly rules: RoutingRuleRepository }) {}
+
+  async execute(
+    principal: Principal,
+    key: Pick<RoutingRule, 'notificationType' | 'ticketType' | 'escalationLevel' | 'audience'>,
+  ): Promise<{ rule?: RoutingRule; deleted: boolean }> {
+    authorize(principal, 'ResetRoutingRule', 'change routing rules');
+    const id = routingRuleId({ ...key, notificationType: validateNotificationType(key.notificationType) });
+    const seeded = defaultRoutingRules().find((r) => r.id === id);
+    if (seeded) return { rule: await this.deps.rules.upsert(seeded), deleted: false };
+    if (await this.deps.rules.delete(id)) return { deleted: true };
+    throw new NotFoundError('routing rule', id);
   }
 }
 

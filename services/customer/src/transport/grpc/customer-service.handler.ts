@@ -23,6 +23,7 @@ import {
   UpdateGroupUseCase,
   UpdatePreferencesUseCase,
   UpdateRoutingRuleUseCase,
+  ResetRoutingRuleUseCase,
   UpdateStaffUseCase,
   authorize,
   type Clock,
@@ -109,6 +110,11 @@ const PREFERENCES_PATHS: Readonly<Record<string, string>> = {
  * FailedPreconditionError → FAILED_PRECONDITION (naming the current status),
  * PermissionDeniedError → PERMISSION_DENIED.
  */
+/** A routing rule's escalation level on the wire: 0 (any), 1 or 2; ValidationError(field) otherwise. */
+function checkEscalationLevel(level: number, field: string): asserts level is 0 | 1 | 2 {
+  if (level !== 0 && level !== 1 && level !== 2) throw new ValidationError(field, `must be 1, 2 or 0 (any), got ${level}`);
+}
+
 export function createCustomerServiceHandler(deps: CustomerHandlerDeps): customerv1.CustomerServiceServer {
   const { store, clock, ids } = deps;
   const register = new RegisterCustomerUseCase({ uow: store.uow, clock, ids });
@@ -136,6 +142,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
   const listInvoicesDue = new ListInvoicesDueUseCase({ invoices: store.invoices, clock });
   const listRules = new ListRoutingRulesUseCase({ rules: store.rules });
   const upsertRule = new UpdateRoutingRuleUseCase({ rules: store.rules });
+  const resetRule = new ResetRoutingRuleUseCase({ rules: store.rules });
   const resolve = new ResolveRecipientsUseCase({
     rules: store.rules,
     customers: store.customers,
@@ -373,12 +380,10 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       // CHANNEL_UNSPECIFIED means every channel; a value outside the enum is refused (it used to
       // be taken as UNSPECIFIED: a typo opted the phone out of everything).
       const channel = channelFromProto(knownEnum(req.channel, commonv1.Channel, 'channel'));
-      const principal = principalOf(ctx);
-      if (channel) return { optOut: optOutToProto(await optOut.execute(principal, { phone: req.phone, channel, reason: req.reason })) };
-      // CHANNEL_UNSPECIFIED = every channel.
-      const first = await optOut.execute(principal, { phone: req.phone, channel: 'WHATSAPP', reason: req.reason });
-      await optOut.execute(principal, { phone: req.phone, channel: 'SMS', reason: req.reason });
-      return { optOut: optOutToProto(first, true) };
+      // CHANNEL_UNSPECIFIED = every channel, in one transaction; each channel's record is returned
+      // (QA: the WhatsApp record alone, with its older reason and time, was shown as "every channel").
+      const records = await optOut.executeAll(principalOf(ctx), { phone: req.phone, channels: channel ? [channel] : ['WHATSAPP', 'SMS'], reason: req.reason });
+      return { optOut: optOutToProto(records[0]!), optOuts: records.map((r) => optOutToProto(r)) };
     }),
 
     optIn: unary(async (req: customerv1.OptInRequest, ctx) => {
@@ -448,9 +453,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         if (!ch) throw new ValidationError('rule.channels', `unknown channel ${c}`);
         return ch;
       });
-      if (r.escalationLevel !== 0 && r.escalationLevel !== 1 && r.escalationLevel !== 2) {
-        throw new ValidationError('rule.escalation_level', `must be 1, 2 or 0 (any), got ${r.escalationLevel}`);
-      }
+      checkEscalationLevel(r.escalationLevel, 'rule.escalation_level');
       const rule = await upsertRule.execute(principalOf(ctx), {
         notificationType,
         ticketType: ruleTicketTypeFromProto(r.ticketType, 'rule.ticket_type'),
@@ -462,6 +465,17 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         source: r.source,
       });
       return { rule: routingRuleToProto(rule) };
+    }),
+
+    resetRoutingRule: unary(async (req: customerv1.ResetRoutingRuleRequest, ctx) => {
+      checkEscalationLevel(req.escalationLevel, 'escalation_level');
+      const res = await resetRule.execute(principalOf(ctx), {
+        notificationType: notificationTypeFromProto(req.notificationType, 'notification_type'),
+        ticketType: ruleTicketTypeFromProto(req.ticketType, 'ticket_type'),
+        escalationLevel: req.escalationLevel === 0 ? null : req.escalationLevel,
+        audience: audienceFromProto(req.audience, 'audience'),
+      });
+      return { rule: res.rule ? routingRuleToProto(res.rule) : undefined, deleted: res.deleted };
     }),
 
     /**

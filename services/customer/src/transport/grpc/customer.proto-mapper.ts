@@ -54,16 +54,22 @@ const NOTIFICATION_TYPES: readonly (readonly [commonv1.NotificationType, string]
   [NT.NOTIFICATION_TYPE_SATISFACTION_SURVEY, 'survey.satisfaction'],
   [NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE, 'performance.weekly'],
   [NT.NOTIFICATION_TYPE_PROMOTION, 'campaign.promotion'],
+  [NT.NOTIFICATION_TYPE_SYSTEM_ALERT, 'system.alert'],
 ];
 
 /** Proto NotificationType → dotted name; ValidationError(field) for UNSPECIFIED / unknown. */
 export function notificationTypeFromProto(value: commonv1.NotificationType, field = 'notification_type'): string {
   const found = NOTIFICATION_TYPES.find(([p]) => p === value);
-  if (!found) throw new ValidationError(field, `must be a known notification type, got ${value}`);
-  return found[1];
+  if (found) return found[1];
+  // QA: "got 21" — name the value, and say why REPLY has no routing.
+  if (value === NT.NOTIFICATION_TYPE_REPLY) {
+    throw new ValidationError(field, 'NOTIFICATION_TYPE_REPLY is not routed: the gateway\'s reply flow answers whoever wrote in');
+  }
+  const name = typeof NT[value] === 'string' && value !== NT.NOTIFICATION_TYPE_UNSPECIFIED ? NT[value] : String(value);
+  throw new ValidationError(field, `must be a known notification type, got ${name}`);
 }
 
-/** Dotted name → proto NotificationType (UNSPECIFIED for names the proto has no value for, e.g. `system.alert`). */
+/** Dotted name → proto NotificationType (UNSPECIFIED for a name the proto has no value for). */
 export function notificationTypeToProto(name: string): commonv1.NotificationType {
   return NOTIFICATION_TYPES.find(([, n]) => n === name)?.[0] ?? NT.NOTIFICATION_TYPE_UNSPECIFIED;
 }
@@ -207,11 +213,12 @@ export function channelSwitchesFromProto(list: readonly commonv1.Channel[]): Rec
   return { WHATSAPP: on.has('WHATSAPP'), SMS: on.has('SMS') };
 }
 
-export function optOutToProto(o: OptOut, allChannels = false): customerv1.OptOut {
+/** One channel's opt-out as the proto OptOut (id `<phone>:<CHANNEL>`). */
+export function optOutToProto(o: OptOut): customerv1.OptOut {
   return {
-    id: `${o.phone}:${allChannels ? '*' : o.channel}`,
+    id: `${o.phone}:${o.channel}`,
     phone: o.phone,
-    channel: allChannels ? commonv1.Channel.CHANNEL_UNSPECIFIED : channelToProto(o.channel),
+    channel: channelToProto(o.channel),
     reason: o.reason ?? '',
     createdAt: o.at,
   };

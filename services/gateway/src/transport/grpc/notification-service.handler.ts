@@ -34,6 +34,7 @@ const DEFAULT_TEMPLATE: Partial<Record<commonv1.NotificationType, string>> = {
   [NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE]: 'technician.weekly_performance',
   [NT.NOTIFICATION_TYPE_SLA_WARNING]: 'sla.warning',
   [NT.NOTIFICATION_TYPE_REGISTRATION_CONFIRMATION]: 'customer.registration_confirmation',
+  [NT.NOTIFICATION_TYPE_SYSTEM_ALERT]: 'system.alert',
 };
 
 function checkTypeRole(ctx: CallContext, type: commonv1.NotificationType): void {

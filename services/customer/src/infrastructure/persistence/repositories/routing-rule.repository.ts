@@ -87,6 +87,13 @@ export class PgRoutingRuleRepository implements RoutingRuleRepository {
     return toRule(rows[0]!);
   }
 
+  async delete(id: string): Promise<boolean> {
+    // Counted in SQL: TypeORM answers a bare DELETE … RETURNING with [rows, affected].
+    const rows = await query(this.ctx, `WITH gone AS (DELETE FROM ${t(this.ctx, 'routing_rules')} WHERE id = $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`, [id]);
+    this.cache.clear();
+    return (rows[0]?.n as number) > 0;
+  }
+
   /** `ON CONFLICT DO NOTHING`: a stored (possibly edited) rule is never overwritten. */
   async insertMissing(rules: readonly RoutingRule[]): Promise<number> {
     let inserted = 0;

@@ -280,6 +280,13 @@ export enum NotificationType {
    * TECHNICIAN_JOB_OFFER with a `reply:` idempotency key.
    */
   NOTIFICATION_TYPE_REPLY = 21,
+  /**
+   * NOTIFICATION_TYPE_SYSTEM_ALERT - A system alert (an outage, a critical fault) to the NOC group
+   * (whatsapp-notification-recommendation.md "Notification Routing Rules" 6). Sent through
+   * Notify / Broadcast by admin or noc; the seeds give no text, so its routing rule is
+   * seeded disabled until an operator writes the `system.alert` template.
+   */
+  NOTIFICATION_TYPE_SYSTEM_ALERT = 22,
   UNRECOGNIZED = -1,
 }
 
@@ -351,6 +358,9 @@ export function notificationTypeFromJSON(object: any): NotificationType {
     case 21:
     case "NOTIFICATION_TYPE_REPLY":
       return NotificationType.NOTIFICATION_TYPE_REPLY;
+    case 22:
+    case "NOTIFICATION_TYPE_SYSTEM_ALERT":
+      return NotificationType.NOTIFICATION_TYPE_SYSTEM_ALERT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -404,6 +414,8 @@ export function notificationTypeToJSON(object: NotificationType): string {
       return "NOTIFICATION_TYPE_CUSTOMER_ACTIVATED";
     case NotificationType.NOTIFICATION_TYPE_REPLY:
       return "NOTIFICATION_TYPE_REPLY";
+    case NotificationType.NOTIFICATION_TYPE_SYSTEM_ALERT:
+      return "NOTIFICATION_TYPE_SYSTEM_ALERT";
     case NotificationType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -388,11 +388,11 @@ export interface Preferences {
 
 /** A phone's opt-out of a channel (e.g. after a STOP reply). */
 export interface OptOut {
-  /** Opt-out id (UUID). */
+  /** Opt-out id: `<phone>:<CHANNEL>`, e.g. `6282291921583:WHATSAPP` (one per phone and channel). */
   id: string;
   /** E.164 digits. */
   phone: string;
-  /** Channel opted out of; CHANNEL_UNSPECIFIED = all channels. */
+  /** Channel opted out of (WhatsApp or SMS; an opt-out of every channel is one per channel). */
   channel: Channel;
   /** Free text, e.g. `STOP reply` (0..500 characters). */
   reason: string;

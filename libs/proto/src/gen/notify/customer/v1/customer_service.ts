@@ -22,6 +22,9 @@ import { FieldMask } from "../../../google/protobuf/field_mask";
 import {
   Actor,
   Audience,
+  AudienceKind,
+  audienceKindFromJSON,
+  audienceKindToJSON,
   Channel,
   channelFromJSON,
   channelToJSON,
@@ -39,6 +42,7 @@ import {
   roleFromJSON,
   roleToJSON,
 } from "../../common/v1/common";
+import { TicketType, ticketTypeFromJSON, ticketTypeToJSON } from "../../ticket/v1/ticket";
 import {
   Customer,
   CustomerStatus,
@@ -315,8 +319,18 @@ export interface OptOutRequest {
 }
 
 export interface OptOutResponse {
-  /** The opt-out record. */
-  optOut: OptOut | undefined;
+  /**
+   * The opt-out record of the channel asked for; for every channel (CHANNEL_UNSPECIFIED) the
+   * WhatsApp one (see opt_outs).
+   */
+  optOut:
+    | OptOut
+    | undefined;
+  /**
+   * Each channel's opt-out record: one, or WhatsApp and SMS for every channel. A channel the
+   * phone had opted out of already keeps its earlier reason and time.
+   */
+  optOuts: OptOut[];
 }
 
 export interface OptInRequest {
@@ -423,6 +437,29 @@ export interface UpsertRoutingRuleRequest {
 export interface UpsertRoutingRuleResponse {
   /** The stored rule. */
   rule: RoutingRule | undefined;
+}
+
+export interface ResetRoutingRuleRequest {
+  /**
+   * The rule's key: notification type (required), ticket type (UNSPECIFIED = any),
+   * escalation level (0 = any), audience (required).
+   */
+  notificationType: NotificationType;
+  ticketType: TicketType;
+  escalationLevel: number;
+  audience: AudienceKind;
+}
+
+export interface ResetRoutingRuleResponse {
+  /**
+   * The seeded rule as stored again; absent when the rule was not a seeded one and was
+   * deleted.
+   */
+  rule:
+    | RoutingRule
+    | undefined;
+  /** True when the rule was deleted (it was not a seeded one). */
+  deleted: boolean;
 }
 
 export interface ResolveRecipientsRequest {
@@ -3281,13 +3318,16 @@ export const OptOutRequest: MessageFns<OptOutRequest> = {
 };
 
 function createBaseOptOutResponse(): OptOutResponse {
-  return { optOut: undefined };
+  return { optOut: undefined, optOuts: [] };
 }
 
 export const OptOutResponse: MessageFns<OptOutResponse> = {
   encode(message: OptOutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.optOut !== undefined) {
       OptOut.encode(message.optOut, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.optOuts) {
+      OptOut.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -3313,6 +3353,14 @@ export const OptOutResponse: MessageFns<OptOutResponse> = {
             message.optOut = OptOut.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optOuts.push(OptOut.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3332,6 +3380,11 @@ export const OptOutResponse: MessageFns<OptOutResponse> = {
         : isSet(object.opt_out)
         ? OptOut.fromJSON(object.opt_out)
         : undefined,
+      optOuts: globalThis.Array.isArray(object?.optOuts)
+        ? object.optOuts.map((e: any) => OptOut.fromJSON(e))
+        : globalThis.Array.isArray(object?.opt_outs)
+        ? object.opt_outs.map((e: any) => OptOut.fromJSON(e))
+        : [],
     };
   },
 
@@ -3339,6 +3392,9 @@ export const OptOutResponse: MessageFns<OptOutResponse> = {
     const obj: any = {};
     if (message.optOut !== undefined) {
       obj.optOut = OptOut.toJSON(message.optOut);
+    }
+    if (message.optOuts?.length) {
+      obj.optOuts = message.optOuts.map((e) => OptOut.toJSON(e));
     }
     return obj;
   },
@@ -3351,6 +3407,7 @@ export const OptOutResponse: MessageFns<OptOutResponse> = {
     message.optOut = (object.optOut !== undefined && object.optOut !== null)
       ? OptOut.fromPartial(object.optOut)
       : undefined;
+    message.optOuts = object.optOuts?.map((e) => OptOut.fromPartial(e)) || [];
     return message;
   },
 };
@@ -4500,6 +4557,222 @@ export const UpsertRoutingRuleResponse: MessageFns<UpsertRoutingRuleResponse> = 
   },
 };
 
+function createBaseResetRoutingRuleRequest(): ResetRoutingRuleRequest {
+  return { notificationType: 0, ticketType: 0, escalationLevel: 0, audience: 0 };
+}
+
+export const ResetRoutingRuleRequest: MessageFns<ResetRoutingRuleRequest> = {
+  encode(message: ResetRoutingRuleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.notificationType !== 0) {
+      writer.uint32(8).int32(message.notificationType);
+    }
+    if (message.ticketType !== 0) {
+      writer.uint32(16).int32(message.ticketType);
+    }
+    if (message.escalationLevel !== 0) {
+      writer.uint32(24).uint32(message.escalationLevel);
+    }
+    if (message.audience !== 0) {
+      writer.uint32(32).int32(message.audience);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResetRoutingRuleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResetRoutingRuleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.notificationType = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ticketType = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.escalationLevel = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.audience = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResetRoutingRuleRequest {
+    return {
+      notificationType: isSet(object.notificationType)
+        ? notificationTypeFromJSON(object.notificationType)
+        : isSet(object.notification_type)
+        ? notificationTypeFromJSON(object.notification_type)
+        : 0,
+      ticketType: isSet(object.ticketType)
+        ? ticketTypeFromJSON(object.ticketType)
+        : isSet(object.ticket_type)
+        ? ticketTypeFromJSON(object.ticket_type)
+        : 0,
+      escalationLevel: isSet(object.escalationLevel)
+        ? globalThis.Number(object.escalationLevel)
+        : isSet(object.escalation_level)
+        ? globalThis.Number(object.escalation_level)
+        : 0,
+      audience: isSet(object.audience) ? audienceKindFromJSON(object.audience) : 0,
+    };
+  },
+
+  toJSON(message: ResetRoutingRuleRequest): unknown {
+    const obj: any = {};
+    if (message.notificationType !== 0) {
+      obj.notificationType = notificationTypeToJSON(message.notificationType);
+    }
+    if (message.ticketType !== 0) {
+      obj.ticketType = ticketTypeToJSON(message.ticketType);
+    }
+    if (message.escalationLevel !== 0) {
+      obj.escalationLevel = Math.round(message.escalationLevel);
+    }
+    if (message.audience !== 0) {
+      obj.audience = audienceKindToJSON(message.audience);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResetRoutingRuleRequest>, I>>(base?: I): ResetRoutingRuleRequest {
+    return ResetRoutingRuleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResetRoutingRuleRequest>, I>>(object: I): ResetRoutingRuleRequest {
+    const message = createBaseResetRoutingRuleRequest();
+    message.notificationType = object.notificationType ?? 0;
+    message.ticketType = object.ticketType ?? 0;
+    message.escalationLevel = object.escalationLevel ?? 0;
+    message.audience = object.audience ?? 0;
+    return message;
+  },
+};
+
+function createBaseResetRoutingRuleResponse(): ResetRoutingRuleResponse {
+  return { rule: undefined, deleted: false };
+}
+
+export const ResetRoutingRuleResponse: MessageFns<ResetRoutingRuleResponse> = {
+  encode(message: ResetRoutingRuleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rule !== undefined) {
+      RoutingRule.encode(message.rule, writer.uint32(10).fork()).join();
+    }
+    if (message.deleted !== false) {
+      writer.uint32(16).bool(message.deleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResetRoutingRuleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResetRoutingRuleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rule = RoutingRule.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResetRoutingRuleResponse {
+    return {
+      rule: isSet(object.rule) ? RoutingRule.fromJSON(object.rule) : undefined,
+      deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false,
+    };
+  },
+
+  toJSON(message: ResetRoutingRuleResponse): unknown {
+    const obj: any = {};
+    if (message.rule !== undefined) {
+      obj.rule = RoutingRule.toJSON(message.rule);
+    }
+    if (message.deleted !== false) {
+      obj.deleted = message.deleted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResetRoutingRuleResponse>, I>>(base?: I): ResetRoutingRuleResponse {
+    return ResetRoutingRuleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResetRoutingRuleResponse>, I>>(object: I): ResetRoutingRuleResponse {
+    const message = createBaseResetRoutingRuleResponse();
+    message.rule = (object.rule !== undefined && object.rule !== null)
+      ? RoutingRule.fromPartial(object.rule)
+      : undefined;
+    message.deleted = object.deleted ?? false;
+    return message;
+  },
+};
+
 function createBaseResolveRecipientsRequest(): ResolveRecipientsRequest {
   return { notificationType: 0, context: undefined, audiences: [], channels: [], page: undefined };
 }
@@ -5396,8 +5669,10 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): UpdatePreferencesResponse => UpdatePreferencesResponse.decode(value),
   },
   /**
-   * Records that a phone opts out of a channel (idempotent: an existing opt-out for the
-   * same phone and channel is returned unchanged).
+   * Records that a phone opts out of a channel, or of every channel (CHANNEL_UNSPECIFIED:
+   * WhatsApp and SMS in one transaction). Idempotent: an existing opt-out for the same phone
+   * and channel is kept and returned unchanged (its reason and time). Each channel's opt-out
+   * publishes `notify.customer.v1.opted_out` (the gateway withdraws what still waits).
    * Roles: admin, customer_service, service (the gateway on a STOP reply).
    * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing is recorded —,
    * reason over 500 characters).
@@ -5518,6 +5793,27 @@ export const CustomerServiceService = {
     responseSerialize: (value: UpsertRoutingRuleResponse): Buffer =>
       Buffer.from(UpsertRoutingRuleResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpsertRoutingRuleResponse => UpsertRoutingRuleResponse.decode(value),
+  },
+  /**
+   * Undoes the edits of the rule for (notification_type, ticket_type, escalation_level,
+   * audience): a rule Notify seeds (services/customer/src/domain/default-routing-rules.ts)
+   * gets its seeded channels, template, on/off and source back; a rule added by
+   * UpsertRoutingRule is deleted. Applies like UpsertRoutingRule.
+   * Roles: admin.
+   * Errors: INVALID_ARGUMENT (`notification_type` or `audience` UNSPECIFIED or unknown,
+   * `ticket_type` unknown, `escalation_level` other than 0, 1 or 2), NOT_FOUND (no rule of
+   * that key is stored and none is seeded).
+   */
+  resetRoutingRule: {
+    path: "/notify.customer.v1.CustomerService/ResetRoutingRule" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResetRoutingRuleRequest): Buffer =>
+      Buffer.from(ResetRoutingRuleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResetRoutingRuleRequest => ResetRoutingRuleRequest.decode(value),
+    responseSerialize: (value: ResetRoutingRuleResponse): Buffer =>
+      Buffer.from(ResetRoutingRuleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResetRoutingRuleResponse => ResetRoutingRuleResponse.decode(value),
   },
   /**
    * Who receives a notification: applies the routing rules of notification_type (or the
@@ -5668,8 +5964,10 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    */
   updatePreferences: handleUnaryCall<UpdatePreferencesRequest, UpdatePreferencesResponse>;
   /**
-   * Records that a phone opts out of a channel (idempotent: an existing opt-out for the
-   * same phone and channel is returned unchanged).
+   * Records that a phone opts out of a channel, or of every channel (CHANNEL_UNSPECIFIED:
+   * WhatsApp and SMS in one transaction). Idempotent: an existing opt-out for the same phone
+   * and channel is kept and returned unchanged (its reason and time). Each channel's opt-out
+   * publishes `notify.customer.v1.opted_out` (the gateway withdraws what still waits).
    * Roles: admin, customer_service, service (the gateway on a STOP reply).
    * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing is recorded —,
    * reason over 500 characters).
@@ -5728,6 +6026,17 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * checks it first).
    */
   upsertRoutingRule: handleUnaryCall<UpsertRoutingRuleRequest, UpsertRoutingRuleResponse>;
+  /**
+   * Undoes the edits of the rule for (notification_type, ticket_type, escalation_level,
+   * audience): a rule Notify seeds (services/customer/src/domain/default-routing-rules.ts)
+   * gets its seeded channels, template, on/off and source back; a rule added by
+   * UpsertRoutingRule is deleted. Applies like UpsertRoutingRule.
+   * Roles: admin.
+   * Errors: INVALID_ARGUMENT (`notification_type` or `audience` UNSPECIFIED or unknown,
+   * `ticket_type` unknown, `escalation_level` other than 0, 1 or 2), NOT_FOUND (no rule of
+   * that key is stored and none is seeded).
+   */
+  resetRoutingRule: handleUnaryCall<ResetRoutingRuleRequest, ResetRoutingRuleResponse>;
   /**
    * Who receives a notification: applies the routing rules of notification_type (or the
    * given audiences) to the context, then preferences, opt-outs and active flags. One
@@ -6052,8 +6361,10 @@ export interface CustomerServiceClient extends Client {
     callback: (error: ServiceError | null, response: UpdatePreferencesResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Records that a phone opts out of a channel (idempotent: an existing opt-out for the
-   * same phone and channel is returned unchanged).
+   * Records that a phone opts out of a channel, or of every channel (CHANNEL_UNSPECIFIED:
+   * WhatsApp and SMS in one transaction). Idempotent: an existing opt-out for the same phone
+   * and channel is kept and returned unchanged (its reason and time). Each channel's opt-out
+   * publishes `notify.customer.v1.opted_out` (the gateway withdraws what still waits).
    * Roles: admin, customer_service, service (the gateway on a STOP reply).
    * Errors: INVALID_ARGUMENT (phone, channel outside its enum — nothing is recorded —,
    * reason over 500 characters).
@@ -6209,6 +6520,31 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpsertRoutingRuleResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Undoes the edits of the rule for (notification_type, ticket_type, escalation_level,
+   * audience): a rule Notify seeds (services/customer/src/domain/default-routing-rules.ts)
+   * gets its seeded channels, template, on/off and source back; a rule added by
+   * UpsertRoutingRule is deleted. Applies like UpsertRoutingRule.
+   * Roles: admin.
+   * Errors: INVALID_ARGUMENT (`notification_type` or `audience` UNSPECIFIED or unknown,
+   * `ticket_type` unknown, `escalation_level` other than 0, 1 or 2), NOT_FOUND (no rule of
+   * that key is stored and none is seeded).
+   */
+  resetRoutingRule(
+    request: ResetRoutingRuleRequest,
+    callback: (error: ServiceError | null, response: ResetRoutingRuleResponse) => void,
+  ): ClientUnaryCall;
+  resetRoutingRule(
+    request: ResetRoutingRuleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResetRoutingRuleResponse) => void,
+  ): ClientUnaryCall;
+  resetRoutingRule(
+    request: ResetRoutingRuleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResetRoutingRuleResponse) => void,
   ): ClientUnaryCall;
   /**
    * Who receives a notification: applies the routing rules of notification_type (or the

@@ -2969,8 +2969,10 @@ export const WatchDeliveriesResponse: MessageFns<WatchDeliveriesResponse> = {
  *   PROMOTION            admin, manager
  *   WEEKLY_PERFORMANCE   admin, manager, supervisor
  *   INSTALLATION_SCHEDULE admin, supervisor, customer_service
+ *   SYSTEM_ALERT         admin, noc
  *   any other type       admin
- * and role service may send every type.
+ * and role service may send every type. (SYSTEM_ALERT is not in that table: the NOC team's
+ * types in whatsapp-notification-recommendation.md "Master data".)
  */
 export type NotificationServiceService = typeof NotificationServiceService;
 export const NotificationServiceService = {
