@@ -28,16 +28,24 @@
  *   DEMO_SETTLE_MS       how long a step keeps collecting after its messages arrived (default 750)
  *   DEMO_FONNTE_DOWN_MS  how long Fonnte is down in step 5 (default 15000)
  *   NO_COLOR             no ANSI colours
- * Flags:
+ * Flags (read strictly by cli.ts parseDemoArgs; `npm run demo -- --help` prints cli.ts
+ * DEMO_USAGE, which lists these flags and the variables above, and runs nothing):
  *   --json       the step reports go to stderr and stdout gets one line: the scenario's result
  *                as JSON (tests/e2e/scenario.e2e-spec.ts reads it)
  *   --no-start   fail instead of starting the stack when nothing answers
- *   --keep-tickets  leave the tickets the story left open (step 4's installation, steps 5 and 6's
- *                disturbances); by default they are cancelled at the end, so their SLA warnings
- *                and escalations do not go on after the demo
+ *   --keep-tickets  leave the tickets the run left open (step 4's installation, steps 5 and 6's
+ *                disturbances; step 2's when a later step failed); by default they are cancelled
+ *                at the end — also when a step fails (cli.ts playThenTidy) — so their SLA
+ *                warnings and escalations do not go on after the demo
+ *   -h, --help   the usage text on stdout, exit 0
+ * An unknown flag, a value given to a flag or a positional: one line on stderr
+ * (`demo: unknown option --keep-ticket, did you mean --keep-tickets? (see npm run demo -- --help)`),
+ * exit 2, the stack untouched.
  * Exit code 0 when the whole story played, 1 otherwise (the error says which step and what
- * arrived instead; a message the stack's per-recipient rate limit holds back fails its step at
- * once, naming the limit from stack.json and RECIPIENT_RATE_LIMIT=0: see tools/demo/README.md).
+ * arrived instead, with the routing rules to check for messages that never came; a message the
+ * stack's per-recipient rate limit holds back fails its step at once, naming the limit from
+ * stack.json and RECIPIENT_RATE_LIMIT=0: see tools/demo/README.md). A failure to cancel the
+ * tickets left open is a warning line on stderr and changes neither the exit code nor the error.
  * The directory (the seeds' customer, the staff's fixed phones, the zone groups) is reused run
  * after run.
  */
@@ -48,6 +56,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { readStackInfoFile, SERVICE_PORTS, stackInfoFilePath, type ServiceName, type StackInfoFile } from '@notify/config';
 import { demoApiKey } from './api-key';
+import { DEMO_USAGE, parseDemoArgs, playThenTidy } from './cli';
 import { stepReport } from './phone-box';
 import { closeOpenDemoTickets, playScenario, type ScenarioOptions } from './scenario';
 
@@ -186,8 +195,18 @@ function nearSlaVia(databaseUrl: string, schema: string): NonNullable<ScenarioOp
   };
 }
 
-async function main(): Promise<void> {
-  const json = process.argv.includes('--json');
+/** The demo: reads the flags, then plays the story; resolves with the exit code (0, or 2 for a wrong flag); throws when a step fails. */
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseDemoArgs(argv);
+  if (args.kind === 'help') {
+    process.stdout.write(DEMO_USAGE);
+    return 0;
+  }
+  if (args.kind === 'error') {
+    process.stderr.write(`demo: ${args.message}\n`);
+    return 2;
+  }
+  const json = args.json;
   const report = json ? process.stderr : process.stdout;
   const out = (line: string) => report.write(`${line}\n`);
   const color = !process.env['NO_COLOR'] && report.isTTY === true;
@@ -195,7 +214,7 @@ async function main(): Promise<void> {
   let s = settings(process.env, info);
   let stack: ChildProcess | undefined;
   if (!(await answers(s.addresses.gateway))) {
-    if (process.argv.includes('--no-start')) throw new Error(`nothing answers on ${s.addresses.gateway} (--no-start)`);
+    if (args.noStart) throw new Error(`nothing answers on ${s.addresses.gateway} (--no-start)`);
     const started = await startStack(process.env, out);
     stack = started.child;
     info = started.info;
@@ -207,36 +226,47 @@ async function main(): Promise<void> {
       throw new Error('the running stack sends to the real providers (credentials are set): the demo reads what phones receive from the simulators, so run it against a stack without provider credentials');
     }
     const databaseUrl = s.databaseUrl;
+    const apiKey = demoApiKey(process.env, info, s.dataDir, infoFile(process.env));
     out(`Notify demo: the seeds' story against ${s.addresses.ticket} … ${s.addresses.gateway}, simulators ${s.sims.fonnte} …\n`);
-    const result = await playScenario({
-      addresses: s.addresses,
-      apiKey: demoApiKey(process.env, info, s.dataDir, infoFile(process.env)),
-      sims: s.sims,
-      webhookUrl: s.webhookUrl,
-      stepTimeoutMs: s.stepTimeoutMs,
-      settleMs: s.settleMs,
-      fonnteDownMs: s.fonnteDownMs,
-      ...(s.rateLimit ? { rateLimit: s.rateLimit } : {}),
-      ...(databaseUrl ? { nearSla: nearSlaVia(databaseUrl, s.ticketSchema) } : {}),
-      onStep: (step) => out(stepReport(step, { color })),
+    // The tickets the run leaves open are cancelled also when a step fails (then the step's error
+    // is rethrown as it was); before the embedded stack, if the demo started one, stops.
+    const result = await playThenTidy({
+      keepTickets: args.keepTickets,
+      out,
+      warn: (line) => process.stderr.write(`${line}\n`),
+      close: (tickets) => closeOpenDemoTickets({ addresses: s.addresses, apiKey }, { tickets }),
+      play: async (onTicket) => {
+        const played = await playScenario({
+          addresses: s.addresses,
+          apiKey,
+          sims: s.sims,
+          webhookUrl: s.webhookUrl,
+          stepTimeoutMs: s.stepTimeoutMs,
+          settleMs: s.settleMs,
+          fonnteDownMs: s.fonnteDownMs,
+          ...(s.rateLimit ? { rateLimit: s.rateLimit } : {}),
+          ...(databaseUrl ? { nearSla: nearSlaVia(databaseUrl, s.ticketSchema) } : {}),
+          onStep: (step) => out(stepReport(step, { color })),
+          onTicket,
+        });
+        const count = played.steps.reduce((n, st) => n + st.messages.length, 0);
+        const skipped = played.steps.filter((st) => st.skipped).map((st) => st.step);
+        out(`Done: ${played.steps.length} steps, ${count} messages (run ${played.runId})${skipped.length ? `; step ${skipped.join(', ')} not fully shown (see above)` : ''}.`);
+        out(`Traces the demo started (look them up in Jaeger): ${Object.entries(played.traces).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        return played;
+      },
     });
-    const count = result.steps.reduce((n, st) => n + st.messages.length, 0);
-    const skipped = result.steps.filter((st) => st.skipped).map((st) => st.step);
-    out(`Done: ${result.steps.length} steps, ${count} messages (run ${result.runId})${skipped.length ? `; step ${skipped.join(', ')} not fully shown (see above)` : ''}.`);
-    out(`Traces the demo started (look them up in Jaeger): ${Object.entries(result.traces).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    if (!process.argv.includes('--keep-tickets')) {
-      const closed = await closeOpenDemoTickets({ addresses: s.addresses, apiKey: demoApiKey(process.env, info, s.dataDir, infoFile(process.env)) }, result);
-      if (closed.length) out(`Cancelled the tickets the story left open (${closed.join(', ')}), so no SLA warning follows the demo; --keep-tickets leaves them.`);
-    }
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     ok = true;
   } finally {
     if (stack) await stopStack(stack, out);
   }
-  process.exitCode = ok ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
-main().catch((err: unknown) => {
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (err: unknown) => {
   process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

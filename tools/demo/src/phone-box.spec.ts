@@ -30,6 +30,15 @@ describe('phoneBox', () => {
     expect(phoneBox({ ...message, traceId: undefined, traceNote: 'started at the webhook', delivery: undefined })).toContain('trace n/a (started at the webhook) · provider id abc-1');
   });
 
+  it('heads a group message with the group\'s name and its chat id; a chat id the story cannot name stays as it is', () => {
+    const group: ScenarioMessage = { ...message, provider: 'fonnte', to: '120363000000000002@g.us', recipient: { role: 'group', name: 'Customer Service' } };
+    expect(phoneBox(group).split('\n')[0]).toMatch(/^┌─ WhatsApp to group Customer Service \(120363000000000002@g\.us\) · via Fonnte ─+$/);
+    const zone: ScenarioMessage = { ...group, to: '120363000000000101@g.us', recipient: { role: 'group', name: 'Teknisi Karawang', zone: 'karawang' } };
+    expect(phoneBox(zone).split('\n')[0]).toMatch(/^┌─ WhatsApp to group Teknisi Karawang \(120363000000000101@g\.us\) · via Fonnte ─+$/);
+    const unknown: ScenarioMessage = { ...group, recipient: undefined };
+    expect(phoneBox(unknown).split('\n')[0]).toMatch(/^┌─ WhatsApp to 120363000000000002@g\.us · via Fonnte ─+$/);
+  });
+
   it('reports a step with its notes and a skip reason', () => {
     const text = stepReport({ step: 6, title: 'SLA', messages: [], notes: ['ticket X'], skipped: 'no clock' });
     expect(text).toContain('Step 6. SLA\n  • ticket X\n  ! not shown: no clock\n  (no messages in this step)');

@@ -30,16 +30,21 @@ export function displayAddress(to: string): string {
   return `+${to}`;
 }
 
-/** The message in a box, one string with `\n` line ends (no trailing newline). */
+/**
+ * The message in a box, one string with `\n` line ends (no trailing newline). Its head: the
+ * channel, the recipient — a person's number then who it is (`+62 822-9192-1583 · Budi Santoso
+ * (customer)`), a group by name then chat id (`group Teknisi Karawang (120363…@g.us)`), the bare
+ * number or chat id when the story does not know them — and the provider.
+ */
 export function phoneBox(message: ScenarioMessage, options: PhoneBoxOptions = {}): string {
   const color = options.color ?? false;
   const width = options.width ?? 64;
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[22m` : s);
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[22m` : s);
-  const who = message.recipient
-    ? `${message.recipient.name}${message.recipient.role === 'group' ? ' (group)' : ` (${message.recipient.role}${message.recipient.zone ? `, ${message.recipient.zone}` : ''})`}`
-    : '';
-  const head = `${CHANNEL_OF[message.provider] ?? message.provider} to ${displayAddress(message.to)}${who ? ` · ${who}` : ''} · via ${PROVIDER_LABEL[message.provider] ?? message.provider}`;
+  const r = message.recipient;
+  // A group by its name, its chat id after it; a person: the number, then who it is.
+  const to = r?.role === 'group' ? `group ${r.name} (${message.to})` : `${displayAddress(message.to)}${r ? ` · ${r.name} (${r.role}${r.zone ? `, ${r.zone}` : ''})` : ''}`;
+  const head = `${CHANNEL_OF[message.provider] ?? message.provider} to ${to} · via ${PROVIDER_LABEL[message.provider] ?? message.provider}`;
   const top = `┌─ ${head} `;
   const lines = [top + '─'.repeat(Math.max(3, width - [...top].length))];
   for (const line of message.text.split('\n')) {

@@ -9,7 +9,11 @@
  *   STACK_INFO_FILE naming the stack's stack.json in another folder and no NOTIFY_API_KEY: it
  *   takes the admin key from the key file stack.json names (`apiKeys.file`) and plays the whole
  *   story.
- * - The delivery ids it prints are whole: `notifyctl deliveries show <id>` finds them.
+ * - The delivery ids it prints are whole: `notifyctl deliveries show <id>` finds them; step 6's
+ *   SLA deadline is printed in WIB.
+ * - A demo process whose step fails (DEMO_STEP_TIMEOUT_MS=1: step 2 cannot get its messages in
+ *   time) still cancels the ticket it opened, exits 1 with the step's error, and the error names
+ *   the routing rules to check.
  */
 // The story needs the real services, which tools/stack composes in one process: this test
 // fixture crosses the project boundary on purpose (the demo's own code never imports tools/stack).
@@ -25,7 +29,8 @@ import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { createTestSchema, type TestSchema } from '@notify/testing';
-import { DEMO_GANGGUAN, playScenario, type ScenarioOptions, type ScenarioResult } from './scenario';
+import { DEMO_GANGGUAN, isDemoGangguan, playScenario, type ScenarioOptions, type ScenarioResult } from './scenario';
+import { formatWib } from './wib';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SERVICES = ['template', 'customer', 'ticket', 'scheduler', 'gateway'] as const;
@@ -183,6 +188,10 @@ describe('npm run demo again, on a stack with an operator\'s tickets', () => {
     expect(demo.stderr).toContain(`Cancelled the tickets the story left open (${left.map((t) => t.number).join(', ')})`);
     for (const t of left) expect(await statusOf(t.id)).toBe('TICKET_STATUS_CANCELLED');
     expect(await statusOf(result.tickets.gangguan!.id)).toBe('TICKET_STATUS_COMPLETED');
+    // Step 6 prints the deadline in WIB like everything else (QA: it was UTC, 2026-12-07T16:48:05.939Z).
+    const slaDueAt = new Date(result.tickets.urgent!.slaDueAt!); // a string here (the JSON of the result)
+    expect(result.steps[5]!.notes[0]).toBe(`URGENT ticket ${result.tickets.urgent!.number} created, SLA due ${formatWib(slaDueAt)} (4 h; warned 1 h before)`);
+    expect(formatWib(slaDueAt)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d WIB$/);
 
     // The report shows each delivery's whole id, which notifyctl (the stack's key, through STACK_INFO_FILE too) shows.
     const printed = [...demo.stderr.matchAll(/ · delivery (\S+) [A-Z]+/g)].map((m) => m[1]!);
@@ -193,4 +202,46 @@ describe('npm run demo again, on a stack with an operator\'s tickets', () => {
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(new RegExp(`^ID:\\s+${printed[0]}$`, 'm'));
   }, 180_000);
+
+  it("a run whose step fails still cancels the ticket it opened, and exits 1 with the step's error naming the routing rules to check", async () => {
+    const demo = await runNode(
+      ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, 'tools/demo/src/main.ts'), '--json', '--no-start'],
+      {
+        STACK_INFO_FILE: stackFile,
+        NOTIFY_DATA_DIR: demoDataDir,
+        TICKET_DATABASE_SCHEMA: schemas.ticket!.schema,
+        // Step 1 expects nothing now (the directory exists); step 2 cannot get its messages within 1 ms.
+        DEMO_STEP_TIMEOUT_MS: '1',
+        DEMO_SETTLE_MS: '300',
+        NO_COLOR: '1',
+      },
+      90_000,
+    );
+    expect(demo.code).toBe(1);
+    expect(demo.stdout).toBe('');
+    // The step's own error, its first line with the hint, comes out last.
+    const errorAt = demo.stderr.indexOf('demo: step 2: after 1 ms still missing');
+    expect(errorAt).toBeGreaterThan(0);
+    expect(demo.stderr.slice(errorAt).split('\n')[0]).toBe(
+      'demo: step 2: after 1 ms still missing (are the routing rules on? npx notifyctl routing list --type ticket.created):',
+    );
+    // Before it: the ticket step 2 opened was cancelled (QA: it stayed OPEN until the next run).
+    const cancelled = /Cancelled the tickets the story left open \((GGN-[0-9-]+)\)/.exec(demo.stderr.slice(0, errorAt));
+    expect(cancelled).not.toBeNull();
+    const unfinished = await callUnary(
+      tickets,
+      'listTickets',
+      ticketv1.ListTicketsRequest.fromPartial({
+        statuses: [ticketv1.TicketStatus.TICKET_STATUS_OPEN, ticketv1.TicketStatus.TICKET_STATUS_ASSIGNED, ticketv1.TicketStatus.TICKET_STATUS_IN_PROGRESS],
+        customerId: interrupted.directory.customer.id,
+        page: { pageSize: 100 },
+      }),
+    );
+    expect(unfinished.tickets.filter((t) => isDemoGangguan(t, interrupted.directory.customer.id)).map((t) => t.number)).toEqual([]);
+    const all = await callUnary(tickets, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ customerId: interrupted.directory.customer.id, page: { pageSize: 100 } }));
+    const failedRuns = all.tickets.filter((t) => t.number === cancelled![1]);
+    expect(failedRuns.map((t) => [ticketv1.TicketStatus[t.status], t.title])).toEqual([['TICKET_STATUS_CANCELLED', DEMO_GANGGUAN.title]]);
+    // The operator's tickets are not the demo's to cancel.
+    for (const t of operators) expect(await statusOf(t.id)).toBe('TICKET_STATUS_OPEN');
+  }, 120_000);
 });

@@ -11,6 +11,8 @@
  *   ticket's own messages are neither held back nor counted by the per-recipient rate limit
  *   (the demo's explanation of a message the limit holds back, `rateLimitHold`, is unit-tested
  *   in scenario.spec.ts).
+ * - A group the story did not create (a Customer Service group, which hears of each new
+ *   registration) is named: the demo looks its chat id up with ListGroups.
  */
 // The story needs the real services, which tools/stack composes in one process: this test
 // fixture crosses the project boundary on purpose (the demo's own code never imports tools/stack).
@@ -24,11 +26,14 @@ import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, customerv1 } from '@notify/proto';
 import { createTestSchema, type TestSchema } from '@notify/testing';
+import { phoneBox } from './phone-box';
 import { DEMO_STAFF, playScenario, toE164, type ScenarioOptions } from './scenario';
 
 const ADMIN_KEY = 'demo-it-admin-key-000001';
 const SERVICE_KEY = 'demo-it-service-key-0001';
 const SERVICES = ['template', 'customer', 'ticket', 'scheduler', 'gateway'] as const;
+/** A group of the directory the demo does not create (QA: shown as `WhatsApp to 120363000000002@g.us`). */
+const CS_GROUP = { name: 'Customer Service', chatId: '120363000000000002@g.us' };
 
 describe('npm run demo, run twice against one stack', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'notify-demo-it-'));
@@ -71,6 +76,8 @@ describe('npm run demo, run twice against one stack', () => {
     for (const phone of ['081298765401', '081298765402']) {
       await callUnary(customers, 'createStaff', { name: 'Andi Pratama', phone, role: commonv1.Role.ROLE_TECHNICIAN, workZones: ['karawang'] });
     }
+    // The operators' Customer Service group: the seeds' customer's registration (step 1) reaches it.
+    await callUnary(customers, 'createGroup', { ...CS_GROUP, category: customerv1.GroupCategory.GROUP_CATEGORY_CUSTOMER_SERVICE, workZone: '', notificationTypes: [] });
   }, 120_000);
 
   afterAll(async () => {
@@ -110,6 +117,10 @@ describe('npm run demo, run twice against one stack', () => {
     expect(karawangTechs.map((s) => s.phone).sort()).toEqual(d.technicians.karawang.map((t) => t.phone).sort());
     const offers = first.steps[1]!.messages.filter((m) => m.text.startsWith('🆕 TICKET BARU!')).map((m) => m.to);
     expect(offers.sort()).toEqual([...d.technicians.karawang.map((t) => t.phone), d.groups.karawang.chatId].sort());
+    // The Customer Service group's new-registration message, named although the story did not create the group.
+    const toCs = first.steps.flatMap((s) => s.messages).filter((m) => m.to === CS_GROUP.chatId);
+    expect(toCs.map((m) => m.recipient)).toEqual([{ role: 'group', name: CS_GROUP.name }]);
+    expect(phoneBox(toCs[0]!).split('\n')[0]).toMatch(/^┌─ WhatsApp to group Customer Service \(120363000000000002@g\.us\) · via Fonnte /);
   }, 60_000);
 
   it('second run: reuses every staff member and group (creates none); the ticket\'s messages go although the customer\'s number is past the rate limit', async () => {

@@ -1,5 +1,5 @@
 import { commonv1, gatewayv1, ticketv1 } from '@notify/proto';
-import { DEMO_GANGGUAN, isDemoGangguan, rateLimitHold } from './scenario';
+import { DEMO_GANGGUAN, HEADLINES, isDemoGangguan, rateLimitHold, routingHint, ROUTING_TYPE_OF, stillMissingReport } from './scenario';
 
 const HOUR = 3_600_000;
 const S = gatewayv1.DeliveryStatus;
@@ -48,5 +48,59 @@ describe("isDemoGangguan (which OPEN Karawang tickets the demo may cancel)", () 
     expect(isDemoGangguan({ ...demo, description: 'Internet mati (demo): kabel putus' }, SEED)).toBe(false);
     expect(isDemoGangguan({ ...demo, workZone: 'bekasi' }, SEED)).toBe(false);
     expect(isDemoGangguan({ ...demo, type: ticketv1.TicketType.TICKET_TYPE_INSTALLATION }, SEED)).toBe(false);
+  });
+});
+
+describe('the "still missing" error of a step says which routing rules to check', () => {
+  const groupOffer = { label: 'job offer to the group Teknisi Karawang', recipient: 'Teknisi Karawang (karawang) 120363000000000101@g.us', headline: HEADLINES.jobOffer };
+
+  it("names the notification type of the missing messages (QA: step 2's group job offer with its rule off)", () => {
+    const text = stillMissingReport(2, 30_000, [groupOffer], ['  fonnte → Andi Pratama (karawang) 6281200000101: 🆕 TICKET BARU!'], '');
+    const [first, ...rest] = text.split('\n');
+    expect(first).toBe('step 2: after 30000 ms still missing (are the routing rules on? npx notifyctl routing list --type ticket.created):');
+    expect(rest).toEqual([
+      '  job offer to the group Teknisi Karawang (Teknisi Karawang (karawang) 120363000000000101@g.us)',
+      'arrived:',
+      '  fonnte → Andi Pratama (karawang) 6281200000101: 🆕 TICKET BARU!',
+    ]);
+  });
+
+  it('one command per type, on one line; nothing arrived; the pending deliveries kept at the end', () => {
+    const text = stillMissingReport(
+      3,
+      500,
+      [
+        { label: 'assigned', recipient: 'Budi', headline: HEADLINES.gangguanAssigned },
+        { label: 'confirmation', recipient: 'Andi', headline: HEADLINES.replyTaken },
+        { label: 'offer', recipient: 'Rudi', headline: HEADLINES.jobOffer },
+        { label: 'received', recipient: 'Budi', headline: HEADLINES.gangguanCreated },
+      ],
+      [],
+      '\nthe gateway\'s latest deliveries to them:\n  Budi: x FAILED',
+    );
+    expect(text.split('\n')[0]).toBe(
+      'step 3: after 500 ms still missing (are the routing rules on? npx notifyctl routing list --type ticket.assigned; npx notifyctl routing list --type ticket.created):',
+    );
+    expect(text).toContain('arrived:\n  (nothing)\nthe gateway\'s latest deliveries to them:\n  Budi: x FAILED');
+  });
+
+  it('no hint when no missing message comes from a routing rule (the reply flow answers the technician itself)', () => {
+    expect(routingHint([HEADLINES.replyTaken, HEADLINES.replyCompleted])).toBe('');
+    expect(stillMissingReport(3, 500, [{ label: 'confirmation', recipient: 'Andi', headline: HEADLINES.replyStarted }], []).split('\n')[0]).toBe('step 3: after 500 ms still missing:');
+  });
+
+  it("knows the type of every message of the story but the reply flow's, as notifyctl routing list --type takes it", () => {
+    expect(ROUTING_TYPE_OF).toEqual({
+      [HEADLINES.registrationConfirmation]: 'registration_confirmation',
+      [HEADLINES.welcome]: 'customer.activated',
+      [HEADLINES.gangguanCreated]: 'ticket.created',
+      [HEADLINES.psbCreated]: 'ticket.created',
+      [HEADLINES.jobOffer]: 'ticket.created',
+      [HEADLINES.gangguanAssigned]: 'ticket.assigned',
+      [HEADLINES.gangguanStarted]: 'ticket.started',
+      [HEADLINES.gangguanCompleted]: 'ticket.completed',
+      [HEADLINES.slaWarning]: 'sla.warning',
+    });
+    expect(routingHint([HEADLINES.slaWarning])).toBe('(are the routing rules on? npx notifyctl routing list --type sla.warning)');
   });
 });

@@ -32,6 +32,7 @@ import { callUnary, createClient } from '@notify/grpc-kit';
 import { commonv1, customerv1, gatewayv1, schedulerv1, ticketv1 } from '@notify/proto';
 import type { ProviderName, SimFault } from '@notify/provider-sim';
 import { SimControl, type SimMessageView } from './sim-control';
+import { formatWib } from './wib';
 
 /** The seeds' customer phone (customer-notification-system.md, "Phone Number Format"). */
 export const SEED_CUSTOMER_PHONE = '082291921583';
@@ -113,6 +114,58 @@ export const HEADLINES = Object.freeze({
   replyCompleted: '✅ *PEKERJAAN SELESAI*',
 });
 
+/**
+ * The notification type whose routing rules send each of the story's messages, by headline, as
+ * `notifyctl routing list --type` takes it: the rules' dotted name, except the registration
+ * confirmation's (`customer.registered` in the rules, `registration_confirmation` for notifyctl).
+ * Job offers and the customer's "ticket received" both come from ticket.created. The reply flow's
+ * confirmations (replyTaken …) have none: the gateway answers the technician without routing rules.
+ */
+export const ROUTING_TYPE_OF: Readonly<Record<string, string>> = Object.freeze({
+  [HEADLINES.registrationConfirmation]: 'registration_confirmation',
+  [HEADLINES.welcome]: 'customer.activated',
+  [HEADLINES.gangguanCreated]: 'ticket.created',
+  [HEADLINES.psbCreated]: 'ticket.created',
+  [HEADLINES.jobOffer]: 'ticket.created',
+  [HEADLINES.gangguanAssigned]: 'ticket.assigned',
+  [HEADLINES.gangguanStarted]: 'ticket.started',
+  [HEADLINES.gangguanCompleted]: 'ticket.completed',
+  [HEADLINES.slaWarning]: 'sla.warning',
+});
+
+/**
+ * Where to look when expected messages never arrived (a disabled routing rule sends nothing, so
+ * the gateway has no delivery to show): `(are the routing rules on? npx notifyctl routing list
+ * --type ticket.created)`, one command per notification type of `headlines` (see
+ * {@link ROUTING_TYPE_OF}), in order, on one line; '' when none has a known type. Pure.
+ */
+export function routingHint(headlines: readonly string[]): string {
+  const types = [...new Set(headlines.map((h) => ROUTING_TYPE_OF[h]).filter((t): t is string => t !== undefined))];
+  if (types.length === 0) return '';
+  return `(are the routing rules on? ${types.map((t) => `npx notifyctl routing list --type ${t}`).join('; ')})`;
+}
+
+/**
+ * The error text of a step whose expected messages did not all arrive within `timeoutMs` (ms):
+ * `step <n>: after <ms> ms still missing <routingHint>:`, then one line per missing message
+ * (`label (recipient)`), `arrived:` and one line per message that did (already indented; none:
+ * `(nothing)`), then `pending` as given (the gateway's deliveries to the missing recipients,
+ * starting with a line break, or ''). Pure; exported for its unit test.
+ */
+export function stillMissingReport(
+  step: number,
+  timeoutMs: number,
+  missing: readonly { readonly label: string; readonly recipient: string; readonly headline: string }[],
+  arrived: readonly string[],
+  pending = '',
+): string {
+  const hint = routingHint(missing.map((m) => m.headline));
+  return (
+    `step ${step}: after ${timeoutMs} ms still missing${hint ? ` ${hint}` : ''}:\n` +
+    `${missing.map((m) => `  ${m.label} (${m.recipient})`).join('\n')}\narrived:\n${arrived.join('\n') || '  (nothing)'}${pending}`
+  );
+}
+
 /** Where the stack listens and how to reach it. */
 export interface ScenarioTarget {
   /** `host:port` of each service's gRPC API. */
@@ -175,6 +228,13 @@ export interface ScenarioOptions extends ScenarioTarget {
   readonly lastStep?: 1 | 2 | 3 | 4 | 5 | 6;
   /** Called with each step as it finishes (the demo prints it). */
   readonly onStep?: (step: StepResult) => void;
+  /**
+   * Called with each ticket of the story as soon as it exists (step 2's right after CreateTicket,
+   * step 4's once the ticket service opened it, steps 5 and 6's right after CreateTicket), before
+   * the step waits for its messages: a caller that cleans up after the run (main.ts cancels the
+   * tickets left open) knows them also when a later step fails and playScenario throws.
+   */
+  readonly onTicket?: (role: TicketRole, ticket: ticketv1.Ticket) => void;
   /** Progress lines (default: none). */
   readonly log?: (line: string) => void;
 }
@@ -191,7 +251,11 @@ export interface ScenarioMessage {
   readonly provider: ProviderName;
   /** Recipient as the provider recorded it: E.164 digits or a group id. */
   readonly to: string;
-  /** Who that is, when the recipient is part of this story's directory. */
+  /**
+   * Who that is, when the recipient is part of this story's directory, or a WhatsApp group of the
+   * customer service's directory the story did not create (looked up by chat id with ListGroups;
+   * absent when that lookup fails).
+   */
   readonly recipient?: RecipientInfo;
   readonly text: string;
   /** The provider's message id. */
@@ -263,6 +327,9 @@ export interface ScenarioResult {
   /** GetStats before and after the Fonnte outage (step 5). */
   readonly stats?: { readonly before: gatewayv1.GetStatsResponse; readonly after: gatewayv1.GetStatsResponse };
 }
+
+/** The story role of a ticket in {@link ScenarioResult.tickets}: `gangguan` (step 2), `psb` (4), `failover` (5), `urgent` (6). */
+export type TicketRole = keyof ScenarioResult['tickets'];
 
 /** A step's expected message: to whom, which first line (and text it must contain, e.g. this run's ticket number). */
 interface Expectation {
@@ -359,14 +426,21 @@ export function isDemoGangguan(t: ticketv1.Ticket, seedCustomerId: string): bool
   );
 }
 
+/** Whether `to` is a WhatsApp group's chat id (`120363…@g.us`, or the legacy `<phone>-<epoch>@g.us`), not a phone. */
+function isGroupChatId(to: string): boolean {
+  return to.endsWith('@g.us');
+}
+
 function firstLine(text: string): string {
   return text.split('\n', 1)[0]!.trim();
 }
 
 /**
  * Plays the six steps in order and returns what happened. Throws {@link ScenarioError} naming
- * the step, what was expected and what arrived when a step's messages do not arrive within
- * `stepTimeoutMs`; gRPC errors propagate as @notify/errors domain errors. Closes its clients.
+ * the step, what was expected (with the routing rules to check, {@link stillMissingReport}) and
+ * what arrived when a step's messages do not arrive within `stepTimeoutMs`; gRPC errors propagate
+ * as @notify/errors domain errors. The tickets created before a failure are reported through
+ * `options.onTicket`. Closes its clients.
  */
 export async function playScenario(options: ScenarioOptions): Promise<ScenarioResult> {
   const run = new ScenarioRun(options);
@@ -378,19 +452,22 @@ export async function playScenario(options: ScenarioOptions): Promise<ScenarioRe
 }
 
 /**
- * Cancels the tickets a finished run left open (step 4's installation, step 5's and step 6's
- * disturbances), so they do not go on raising SLA warnings and escalations after the demo
- * (QA: every run left four more OPEN tickets in Bekasi, an URGENT one with its deadline moved
- * 50 minutes ahead). Their customers and offered technicians are told, as for any cancellation
- * (in the simulators). Resolves with the numbers cancelled; a ticket that moved on meanwhile
- * (taken, done) is left alone. Errors of the ticket service propagate.
+ * Cancels the tickets a run left unfinished (OPEN, ASSIGNED or IN_PROGRESS): after a whole story
+ * step 4's installation and step 5's and step 6's disturbances (step 2's is COMPLETED by step 3);
+ * after a failed step, also step 2's GANGGUAN ticket when step 3 did not complete it. So they do
+ * not go on raising SLA warnings and escalations after the demo (QA: every run left four more
+ * OPEN tickets in Bekasi, an URGENT one with its deadline moved 50 minutes ahead; a failed run
+ * left its GGN-… OPEN). `result.tickets`: the run's tickets, any of them absent. Their customers
+ * and offered technicians are told, as for any cancellation (in the simulators). Resolves with
+ * the numbers cancelled, in the order gangguan, psb, failover, urgent; a ticket that is finished
+ * or moved on meanwhile (taken, done) is left alone. Errors of the ticket service propagate.
  */
 export async function closeOpenDemoTickets(options: Pick<ScenarioOptions, 'addresses' | 'apiKey'>, result: Pick<ScenarioResult, 'tickets'>): Promise<string[]> {
   const client = createClient(ticketv1.TicketServiceClient, options.addresses.ticket, { apiKey: options.apiKey, deadlineMs: 10_000 });
   const S = ticketv1.TicketStatus;
   const closed: string[] = [];
   try {
-    for (const t of [result.tickets.psb, result.tickets.failover, result.tickets.urgent]) {
+    for (const t of [result.tickets.gangguan, result.tickets.psb, result.tickets.failover, result.tickets.urgent]) {
       if (!t) continue;
       const now = (await callUnary(client, 'getTicket', { id: t.id })).ticket;
       if (!now || ![S.TICKET_STATUS_OPEN, S.TICKET_STATUS_ASSIGNED, S.TICKET_STATUS_IN_PROGRESS].includes(now.status)) continue;
@@ -668,6 +745,7 @@ class ScenarioRun {
       requestId: `demo:${this.runId}:gangguan`,
       actor: undefined,
     });
+    this.opened('gangguan', ticket);
     // Matched on this ticket's number: the directory is the same on every run, so a message of
     // an earlier run arriving now (e.g. released by a rate limit) neither counts nor fails the step.
     const about = ticket.number;
@@ -756,6 +834,7 @@ class ScenarioRun {
         ).tickets[0],
       `the PSB ticket of ${newCustomer.name}`,
     );
+    this.opened('psb', psb);
     const expect: Expectation[] = [
       { to: newCustomer.phone, headline: HEADLINES.psbCreated, label: 'TIKET PSB DITERIMA to the new customer' },
       { to: newCustomer.phone, headline: HEADLINES.registrationConfirmation, label: 'registration confirmation to the new customer' },
@@ -797,6 +876,7 @@ class ScenarioRun {
         requestId: `demo:${this.runId}:outage`,
         actor: undefined,
       });
+      this.opened('failover', ticket);
       messages = await this.collect(5, [{ to: customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer (via Wablas)' }], [], this.traces['createDuringOutage']);
     } finally {
       await outage.up();
@@ -837,7 +917,8 @@ class ScenarioRun {
       requestId: `demo:${this.runId}:urgent`,
       actor: undefined,
     });
-    const notes = [`URGENT ticket ${ticket.number} created, SLA due ${ticket.slaDueAt?.toISOString()} (4 h; warned 1 h before)`];
+    this.opened('urgent', ticket);
+    const notes = [`URGENT ticket ${ticket.number} created, SLA due ${ticket.slaDueAt ? formatWib(ticket.slaDueAt) : 'unknown'} (4 h; warned 1 h before)`];
     const messages = await this.collect(6, [{ to: customer.phone, headline: HEADLINES.gangguanCreated, label: 'TIKET GANGGUAN DITERIMA to the customer' }], [], this.traces['createUrgent']);
     if (!this.options.nearSla) {
       const run = await this.triggerSlaMonitor();
@@ -986,12 +1067,12 @@ class ScenarioRun {
     let nextHoldCheck = Date.now() + 300;
     while (missing(msgs).length > 0) {
       if (Date.now() >= until) {
-        const got = msgs.map((m) => `  ${m.provider} → ${this.describe(m.to)}: ${firstLine(m.text)}`).join('\n') || '  (nothing)';
-        const pending = await this.pendingDeliveries(missing(msgs).map((e) => e.to));
+        await this.nameUnknownGroups(msgs.map((m) => m.to));
+        const got = msgs.map((m) => `  ${m.provider} → ${this.describe(m.to)}: ${firstLine(m.text)}`);
+        const stillMissing = missing(msgs);
+        const pending = await this.pendingDeliveries(stillMissing.map((e) => e.to));
         throw new ScenarioError(
-          `step ${step}: after ${this.stepTimeoutMs} ms still missing:\n${missing(msgs)
-            .map((e) => `  ${e.label} (${this.describe(e.to)})`)
-            .join('\n')}\narrived:\n${got}${pending}`,
+          stillMissingReport(step, this.stepTimeoutMs, stillMissing.map((e) => ({ label: e.label, recipient: this.describe(e.to), headline: e.headline })), got, pending),
         );
       }
       if (Date.now() >= nextHoldCheck) {
@@ -1012,6 +1093,7 @@ class ScenarioRun {
     }
     for (const m of msgs) this.seen.add(`${m.provider}:${m.id}`);
     this.collectedAt = new Date();
+    await this.nameUnknownGroups(msgs.map((m) => m.to));
     const deliveries = await this.deliveriesFor(msgs);
     return msgs.map((m) => {
       const delivery = deliveries.get(m.id);
@@ -1071,9 +1153,38 @@ class ScenarioRun {
     return (
       `step ${step}: the gateway's per-recipient rate limit holds back ${e.label} (${this.describe(e.to)}): ` +
       `that number already got ${hold.sentInWindow} message(s) within ${formatDuration(hold.windowMs)} (${rule}), so delivery ${d.id} is DEFERRED ` +
-      `until ${hold.until.toISOString()} (in ${inMin} min). The demo replays the same numbers on every run: ` +
+      `until ${formatWib(hold.until)} (in ${inMin} min). The demo replays the same numbers on every run: ` +
       `restart the stack with RECIPIENT_RATE_LIMIT=0 (what npm start chooses when it is unset), or wait until then.`
     );
+  }
+
+  /**
+   * Names the WhatsApp groups among `recipients` (chat ids `…@g.us`) the story did not register
+   * (the zone groups are known from step 1): one ListGroups walk (all pages, 3 s per call) puts
+   * every group the customer service has into {@link who}, so the phone box shows
+   * `WhatsApp to group <name> (<chat id>)`. Best effort: when the lookup fails or the group is not
+   * in the directory the chat id stays as it is; never throws.
+   */
+  private async nameUnknownGroups(recipients: readonly string[]): Promise<void> {
+    if (!recipients.some((to) => isGroupChatId(to) && !this.who.has(to))) return;
+    try {
+      let pageToken = '';
+      let pages = 0;
+      do {
+        const res = await callUnary(
+          this.clients.customer,
+          'listGroups',
+          customerv1.ListGroupsRequest.fromPartial({ page: { pageSize: 500, pageToken } }),
+          { deadline: Date.now() + 3000 },
+        );
+        for (const g of res.groups) {
+          if (!this.who.has(g.chatId)) this.who.set(g.chatId, { role: 'group', name: g.name, ...(g.workZone ? { zone: g.workZone } : {}) });
+        }
+        pageToken = res.nextPageToken;
+      } while (pageToken && ++pages < 20);
+    } catch {
+      // ListGroups unavailable: the chat id is shown as it is.
+    }
   }
 
   /** The gateway's deliveries of these messages, by provider message id (best effort: the step's messages still count without them). */
@@ -1109,7 +1220,7 @@ class ScenarioRun {
         const res = await callUnary(this.clients.gateway, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ recipient, page: { pageSize: 5 } }));
         for (const d of res.deliveries) {
           lines.push(
-            `  ${this.describe(recipient)}: ${d.templateKey} ${gatewayv1.DeliveryStatus[d.status]}${d.lastError ? ` (${d.lastError})` : ''}${d.deferredUntil ? ` until ${d.deferredUntil.toISOString()}` : ''}`,
+            `  ${this.describe(recipient)}: ${d.templateKey} ${gatewayv1.DeliveryStatus[d.status]}${d.lastError ? ` (${d.lastError})` : ''}${d.deferredUntil ? ` until ${formatWib(d.deferredUntil)}` : ''}`,
           );
         }
       } catch (err) {
@@ -1122,6 +1233,11 @@ class ScenarioRun {
   private describe(to: string): string {
     const w = this.who.get(to);
     return w ? `${w.name}${w.zone ? ` (${w.zone})` : ''} ${to}` : to;
+  }
+
+  /** Reports a ticket of the story as soon as it exists (ScenarioOptions.onTicket). */
+  private opened(role: TicketRole, ticket: ticketv1.Ticket): void {
+    this.options.onTicket?.(role, ticket);
   }
 
   private finish(step: StepResult): void {
