@@ -30,10 +30,11 @@ import { SERVICE_PORTS } from '@notify/config';
 import { SERVICE_CATALOG } from '@notify/proto';
 import { startEmbeddedStack, type EmbeddedStack, type EmbeddedStackInfo } from './embedded-stack';
 import { apiKeysInfo, removeStackInfoFile, stackInfoFilePath, writeStackInfoFile } from './info-file';
+import { supportPhoneLine } from './banner-lines';
 import { describeStartFailure } from './refusal';
 
 /** Human-readable summary of a started stack: where things listen, what was chosen, what to try. */
-export function banner(info: EmbeddedStackInfo): string {
+export function banner(info: EmbeddedStackInfo, env: Readonly<Record<string, string | undefined>> = {}): string {
   const lines: string[] = ['', '=== Notify is running (npm start: one process) ===', ''];
   lines.push('Services (gRPC, health + reflection):');
   for (const [name, addr] of Object.entries(info.grpc)) {
@@ -58,6 +59,7 @@ export function banner(info: EmbeddedStackInfo): string {
       : '  Providers  real providers (credentials from the environment)',
   );
   lines.push(rateLimitLine(info.rateLimit));
+  lines.push(supportPhoneLine(env['SUPPORT_PHONE']));
   lines.push('', 'API key:');
   if (info.keys.adminKey) {
     lines.push(`  admin      ${info.keys.adminKey}   (${info.keys.source === 'generated' ? 'generated now' : 'kept'} in the data folder's api-keys.json)`);
@@ -163,7 +165,7 @@ async function run(): Promise<void> {
   const stack = await starting;
   if (stopping) return;
   // The banner first: a script that waits for the info file finds it printed already.
-  process.stdout.write(banner(stack.info) + '\n');
+  process.stdout.write(banner(stack.info, process.env) + '\n');
   writeInfoFile(stack.info);
 }
 

@@ -33,6 +33,7 @@ import { inspectStackInfoFile, SERVICE_PORTS, type Env, type ServiceName } from 
 import { EXIT_WITH_PARENT_VAR } from '@notify/grpc-kit';
 import { checkHealth } from '@notify/testing';
 import { loadGatewayConfig } from '../../../services/gateway/src/config';
+import { supportPhoneLine } from './banner-lines';
 import { apiKeysInfo, removeStackInfoFile, stackInfoFilePath, writeStackInfoFile, type StackInfoFile } from './info-file';
 import { isAlive } from './embedded-postgres';
 import { natsConsumersInUse, type ConsumerInUse } from './nats-in-use';
@@ -415,6 +416,7 @@ export function servicesBanner(s: { env: Env; ports: StackPorts; keys: StackKeys
   } else {
     lines.push('  Providers  real providers (credentials from the environment)');
   }
+  lines.push(supportPhoneLine(env['SUPPORT_PHONE']));
   lines.push(keys.adminKey ? `  API key    ${keys.adminKey} (admin)` : '  API key    from NOTIFY_API_KEYS');
   const ignored = overriddenByStack(env);
   if (ignored.length > 0) {

@@ -68,6 +68,12 @@ describe('npm start: what it prints', () => {
     expect(set).toContain('  Rate limit 10 messages per recipient per 1 h, the excess DEFERRED (RECIPIENT_RATE_LIMIT from the environment');
   });
 
+  it('says whether customers are given a support number (SUPPORT_PHONE), which the replies and the welcome need (QA)', () => {
+    const rate = { perRecipient: 0, windowMs: 3_600_000, chosen: true };
+    expect(banner(info(rate), {})).toContain('  Support    no number (SUPPORT_PHONE unset: the welcome and the replies to customers who write in name no number to call)');
+    expect(banner(info(rate), { SUPPORT_PHONE: '0812-1234-5678' })).toContain('  Support    0812-1234-5678 (SUPPORT_PHONE: ');
+  });
+
   it('prints expected refusals without a stack, anything else with it', () => {
     expect(describeStartFailure(new StackStartRefusal('ports in use'))).toBe('ports in use');
     const bug = new TypeError('x is undefined');

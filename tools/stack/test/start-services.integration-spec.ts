@@ -155,6 +155,7 @@ describe('start:services simulator plan (no provider credentials: `npm run sim` 
     expect(banner).toContain('(twilio: not a 127.0.0.1 port');
     expect(banner).toMatch(/Not used {3}GRPC_PORT from the environment: .*a service's port cannot be chosen/);
     expect(banner).toContain('postgres://u:***@h/db');
+    expect(banner).toContain('  Support    no number (SUPPORT_PHONE unset');
   });
 });
 
