@@ -104,7 +104,8 @@ export function campaignStatusesFromProto(statuses: readonly schedulerv1.Campaig
 
 /**
  * ScheduleCampaignRequest → use-case input. `createdBy`: the request's actor when the caller
- * has role service (proto: "honoured for role service"), else the caller itself (role, staff id).
+ * has role service (proto: "honoured for role service"), else the caller itself: STAFF with its
+ * staff id, or its role as id for a key bound to no staff member; SYSTEM for a service's key.
  * ValidationError for enum values outside their enums.
  */
 export function scheduleCampaignInputFromProto(
@@ -120,8 +121,11 @@ export function scheduleCampaignInputFromProto(
           role: enumName('actor.role', commonv1.Role, commonv1.roleToJSON, req.actor.role),
         }
       : {
-          kind: principal.staffId ? 'ACTOR_KIND_STAFF' : 'ACTOR_KIND_SYSTEM',
-          id: principal.staffId ?? '',
+          // A person's key bound to no staff member is recorded as the ticket service and the
+          // gateway record it: STAFF, its role as id (QA: campaigns read "system (admin)", tickets
+          // "staff:admin"); only another service's own key is SYSTEM.
+          kind: principal.staffId || principal.role !== 'service' ? 'ACTOR_KIND_STAFF' : 'ACTOR_KIND_SYSTEM',
+          id: principal.staffId ?? (principal.role !== 'service' ? principal.role : ''),
           name: '',
           role: commonv1.roleToJSON(commonv1.roleFromJSON(`ROLE_${principal.role.toUpperCase()}`)),
         };
