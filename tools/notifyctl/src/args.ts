@@ -217,19 +217,55 @@ export function enumLabel(e: ProtoEnum, prefix: string, value: number): string {
 
 const RELATIVE = /^(\d+)\s*(s|m|h|d|w)$/i;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_NAME: Record<string, string> = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week' };
+
+/** A span in a time value: `24h` (plain, read as ago), `-24h` / `24h ago` (ago), `+2h` / `in 2h` (from now). */
+export interface TimeSpan {
+  /** plain: no sign or word (`24h`); past: `-24h`, `24h ago`; future: `+2h`, `in 2h`. */
+  direction: 'plain' | 'past' | 'future';
+  /** The span's length in ms. */
+  ms: number;
+  /** The number as written (`90` of `+90m`). */
+  count: number;
+  /** The unit as written, lower case: s, m, h, d or w. */
+  unit: string;
+}
 
 /**
- * Parses a point in time: `now`, a span ago (`90m`, `24h`, `7d`, `2w`: s/m/h/d/w), or an
- * ISO-8601 date or date-time. Without a zone the time is read as WIB (Asia/Jakarta, UTC+7,
- * no daylight saving; the operators' zone, as in the template service's date filters):
- * `2026-11-22` is that day 00:00 WIB, `2026-11-22T09:00` is 09:00 WIB; `Z` or `+07:00`
- * are honoured. Throws UsageError naming the flag.
+ * The span a time value is, if it is one: `24h` (plain), `-24h` or `24h ago` (past), `+2h` or
+ * `in 2h` (future); units s/m/h/d/w, case-insensitive. Undefined for anything else.
+ */
+export function parseTimeSpan(value: string): TimeSpan | undefined {
+  const v = value.trim();
+  const m = /^(\+|-|in\s+)?\s*(\d+)\s*(s|m|h|d|w)(\s+ago)?$/i.exec(v);
+  if (!m) return undefined;
+  const sign = (m[1] ?? '').trim().toLowerCase();
+  const ago = m[4] !== undefined;
+  if (ago && sign !== '') return undefined; // `+2h ago`, `in 2h ago`: neither
+  const unit = m[3]!.toLowerCase();
+  const count = Number(m[2]);
+  const direction = sign === '+' || sign === 'in' ? 'future' : sign === '-' || ago ? 'past' : 'plain';
+  return { direction, ms: count * UNIT_MS[unit]!, count, unit };
+}
+
+/** A span in words: `1 hour`, `90 minutes`, `2 days`. */
+export function spanWords(span: Pick<TimeSpan, 'count' | 'unit'>): string {
+  return `${span.count} ${UNIT_NAME[span.unit]}${span.count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Parses a point in time: `now`; a span ago (`90m`, `24h`, `7d`, `2w`: s/m/h/d/w; also `-24h`
+ * or `24h ago`); a span from now (`+90m`, `+2h`, `+1d`, or `in 2h`); or an ISO-8601 date or
+ * date-time. Without a zone the time is read as WIB (Asia/Jakarta, UTC+7, no daylight saving;
+ * the operators' zone, as in the template service's date filters): `2026-11-22` is that day
+ * 00:00 WIB, `2026-11-22T09:00` is 09:00 WIB; `Z` or `+07:00` are honoured. Throws UsageError
+ * naming the flag. For a flag that is a future time, see {@link parseFutureTime}.
  */
 export function parseTime(flag: string, value: string, now: Date = new Date()): Date {
   const v = value.trim();
   if (v.toLowerCase() === 'now') return new Date(now.getTime());
-  const rel = RELATIVE.exec(v);
-  if (rel) return new Date(now.getTime() - Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!);
+  const span = parseTimeSpan(v);
+  if (span) return new Date(now.getTime() + (span.direction === 'future' ? span.ms : -span.ms));
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(v)
     ? `${v}T00:00:00+07:00`
     : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)
@@ -239,7 +275,29 @@ export function parseTime(flag: string, value: string, now: Date = new Date()): 
     const d = new Date(iso);
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw new UsageError(`--${flag}: "${value}" is not a time (ISO 8601 like 2026-11-22T09:00:00+07:00, "now", or a span ago like 24h, 7d)`);
+  throw new UsageError(`--${flag}: "${value}" is not a time (ISO 8601 like 2026-11-22T09:00:00+07:00, "now", a span ago like 24h, 7d, or from now like +2h)`);
+}
+
+/**
+ * {@link parseTime} for a flag that is a time to come (`campaigns schedule --send-at`): a span
+ * from now (`+2h`, `in 2h`), `now` or ISO 8601. A plain span (`1h`), which parseTime reads as
+ * ago (as the `--since` flags want), is refused with a UsageError saying so and how to write
+ * the time from now: `--send-at: "1h" is 1 hour ago; for 1 hour from now write +1h` (QA: it was
+ * sent to the service as an hour ago, "send_at … is in the past"). An explicit past (`-1h`,
+ * `1h ago`) is parsed as such: the service judges it.
+ */
+export function parseFutureTime(flag: string, value: string, now: Date = new Date()): Date {
+  const span = parseTimeSpan(value);
+  if (span?.direction === 'plain') {
+    const words = spanWords(span);
+    throw new UsageError(`--${flag}: "${value.trim()}" is ${words} ago; for ${words} from now write +${span.count}${span.unit}`);
+  }
+  try {
+    return parseTime(flag, value, now);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new UsageError(`--${flag}: "${value}" is not a time (a span from now like +2h, +1d, "now", or ISO 8601 like 2026-11-22T09:00:00+07:00)`);
+  }
 }
 
 /** Parses a span (`30s`, `5m`, `2h`, `1d`, `1w`) to ms; throws UsageError naming the flag. */

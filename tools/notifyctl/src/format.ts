@@ -53,9 +53,24 @@ export const roleLabel = (r: commonv1.Role): string => enumLabel(commonv1.Role, 
 export const localeLabel = (l: commonv1.Locale): string => enumLabel(commonv1.Locale, 'LOCALE_', l);
 /** `NotificationType` short name (`TICKET_CREATED`). */
 export const notificationTypeLabel = (t: commonv1.NotificationType): string => enumLabel(commonv1.NotificationType, 'NOTIFICATION_TYPE_', t);
+/** The roles of people's API keys (all but ROLE_SERVICE and UNSPECIFIED). */
+const PERSON_ROLES: ReadonlySet<commonv1.Role> = new Set([
+  commonv1.Role.ROLE_ADMIN,
+  commonv1.Role.ROLE_MANAGER,
+  commonv1.Role.ROLE_SUPERVISOR,
+  commonv1.Role.ROLE_NOC,
+  commonv1.Role.ROLE_CUSTOMER_SERVICE,
+  commonv1.Role.ROLE_TECHNICIAN,
+]);
+
 /**
- * An actor as `staff:<name or id>` / `service:<id>`; with neither name nor id, its role
- * (`system (admin)`), else the kind alone.
+ * An actor as `staff:<name or id>` / `service:<id>`. A person's API key bound to no staff member
+ * (an admin key) is `staff:<role>` (`staff:admin`) whichever way the service recorded it: the
+ * ticket, template and gateway services record it as STAFF with the role as its id, the
+ * scheduler (a campaign's creator) as SYSTEM with only the role (QA: campaigns read
+ * `by system (admin)`, tickets `by staff:admin` for the same key). Otherwise, with neither name
+ * nor id: `service` for a service's key, else the kind with its role (`system (<role>)`) or
+ * the kind alone.
  */
 export function actorLabel(a: commonv1.Actor | undefined): string {
   if (!a) return '';
@@ -63,6 +78,8 @@ export function actorLabel(a: commonv1.Actor | undefined): string {
   const who = a.name || a.id;
   if (who) return `${kind}:${who}`;
   const role = a.role ? roleLabel(a.role).toLowerCase() : '';
+  if (a.role === commonv1.Role.ROLE_SERVICE) return 'service';
+  if (PERSON_ROLES.has(a.role)) return `staff:${role}`;
   return role ? `${kind} (${role})` : kind;
 }
 

@@ -1,13 +1,15 @@
 import { commonv1, schedulerv1, ticketv1 } from '@notify/proto';
-import { triggerNote } from '../src/commands/jobs';
+import { runOutcomeLabel, runTable, triggerNote } from '../src/commands/jobs';
 import {
   UsageError,
   enumChoices,
   enumLabel,
   parseCommandLine,
   parseEnum,
+  parseFutureTime,
   parseIntFlag,
   parseTime,
+  parseTimeSpan,
   parseVariables,
   splitCommandLine,
 } from '../src/args';
@@ -103,6 +105,35 @@ describe('value parsers', () => {
     expect(parseTime('from', '90m', now).toISOString()).toBe('2026-11-22T00:30:00.000Z');
     expect(() => parseTime('from', 'yesterday', now)).toThrow(UsageError);
     expect(() => parseTime('from', '2026-13-45', now)).toThrow(UsageError);
+  });
+  it('parseTime reads a span from now: +90m, +2h, +1d, in 2h (QA: no way to give a future time as a span); -24h and 24h ago are ago as 24h is', () => {
+    expect(parseTime('send-at', '+90m', now).toISOString()).toBe('2026-11-22T03:30:00.000Z');
+    expect(parseTime('send-at', '+2h', now).toISOString()).toBe('2026-11-22T04:00:00.000Z');
+    expect(parseTime('send-at', '+1d', now).toISOString()).toBe('2026-11-23T02:00:00.000Z');
+    expect(parseTime('send-at', 'in 2h', now).toISOString()).toBe('2026-11-22T04:00:00.000Z');
+    expect(parseTime('send-at', ' IN 2H ', now).toISOString()).toBe('2026-11-22T04:00:00.000Z');
+    expect(parseTime('since', '-24h', now).toISOString()).toBe('2026-11-21T02:00:00.000Z');
+    expect(parseTime('since', '24h ago', now).toISOString()).toBe('2026-11-21T02:00:00.000Z');
+    expect(() => parseTime('since', '+2h ago', now)).toThrow(UsageError);
+    expect(() => parseTime('since', 'in2h', now)).toThrow(UsageError);
+    expect(() => parseTime('since', 'soon', now)).toThrow('--since: "soon" is not a time (ISO 8601 like 2026-11-22T09:00:00+07:00, "now", a span ago like 24h, 7d, or from now like +2h)');
+  });
+  it('parseTimeSpan tells a plain span from one ago and one from now', () => {
+    expect(parseTimeSpan('24h')).toEqual({ direction: 'plain', ms: 86_400_000, count: 24, unit: 'h' });
+    expect(parseTimeSpan('-7d')).toMatchObject({ direction: 'past', count: 7, unit: 'd' });
+    expect(parseTimeSpan('+90M')).toMatchObject({ direction: 'future', ms: 5_400_000, unit: 'm' });
+    expect(parseTimeSpan('2026-11-22')).toBeUndefined();
+    expect(parseTimeSpan('now')).toBeUndefined();
+  });
+  it('parseFutureTime (campaigns schedule --send-at) refuses a plain span, which reads as ago, saying how to write it from now', () => {
+    expect(() => parseFutureTime('send-at', '1h', now)).toThrow(UsageError);
+    expect(() => parseFutureTime('send-at', '1h', now)).toThrow('--send-at: "1h" is 1 hour ago; for 1 hour from now write +1h');
+    expect(() => parseFutureTime('send-at', '90m', now)).toThrow('--send-at: "90m" is 90 minutes ago; for 90 minutes from now write +90m');
+    expect(parseFutureTime('send-at', '+1h', now).toISOString()).toBe('2026-11-22T03:00:00.000Z');
+    expect(parseFutureTime('send-at', 'in 1d', now).toISOString()).toBe('2026-11-23T02:00:00.000Z');
+    expect(parseFutureTime('send-at', '2026-11-23T08:00', now).toISOString()).toBe('2026-11-23T01:00:00.000Z');
+    expect(parseFutureTime('send-at', 'now', now).getTime()).toBe(now.getTime());
+    expect(() => parseFutureTime('send-at', 'tomorrow', now)).toThrow('--send-at: "tomorrow" is not a time (a span from now like +2h, +1d, "now", or ISO 8601 like 2026-11-22T09:00:00+07:00)');
   });
   it('parseTime reads a date or a date-time without zone as WIB', () => {
     expect(parseTime('from', '2026-11-22', now).toISOString()).toBe('2026-11-21T17:00:00.000Z');
@@ -208,5 +239,15 @@ describe('jobs trigger note', () => {
     const queued = schedulerv1.JobRun.fromPartial({ id: 'r-1', jobName: 'daily_summary', outcome: schedulerv1.JobRunOutcome.JOB_RUN_OUTCOME_RUNNING });
     expect(triggerNote('daily_summary', queued)).toBe('queued: it runs in the background in a moment; notifyctl jobs runs --job daily_summary shows how it ends');
     expect(triggerNote('daily_summary', { ...queued, startedAt: new Date() })).toBe('run r-1; notifyctl jobs runs --job daily_summary shows how it ends');
+  });
+  it('the run\'s row says QUEUED, not RUNNING, while it has not started (QA: RUNNING with no start time beside "queued")', () => {
+    const O = schedulerv1.JobRunOutcome;
+    const queued = schedulerv1.JobRun.fromPartial({ id: 'r-1', jobName: 'daily_summary', trigger: schedulerv1.JobTrigger.JOB_TRIGGER_MANUAL, outcome: O.JOB_RUN_OUTCOME_RUNNING });
+    expect(runOutcomeLabel(queued)).toBe('QUEUED');
+    expect(runOutcomeLabel({ ...queued, startedAt: new Date('2026-11-22T02:00:00Z') })).toBe('RUNNING');
+    expect(runOutcomeLabel({ outcome: O.JOB_RUN_OUTCOME_SUCCEEDED, startedAt: undefined })).toBe('SUCCEEDED');
+    const [header, row] = runTable([queued]).trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+JOB\s+TRIGGER\s+OUTCOME\s+ATTEMPT\s+ITEMS\s+STARTED\s+FINISHED\s+ERROR$/);
+    expect(row).toMatch(/^r-1\s+daily_summary\s+MANUAL\s+QUEUED\s+0\s+0$/);
   });
 });

@@ -30,7 +30,7 @@ describe('runCli without a server', () => {
     const group = await run(['tickets', '--help']);
     expect(group.code).toBe(EXIT.ok);
     expect(group.stdout).toContain('notifyctl tickets assign <ticket> [flags]');
-    expect(group.stdout).toContain('--technician <id>');
+    expect(group.stdout).toContain('--technician <id-or-phone>');
     const cmd = await run(['ticket', 'cancel', '-h']);
     expect(cmd.code).toBe(EXIT.ok);
     expect(cmd.stdout).toMatch(/--reason <text>\s+why \(shown to the customer\) \[required\]/);

@@ -1,6 +1,6 @@
 import { commonv1, gatewayv1 } from '@notify/proto';
 import { UsageError } from '../src/args';
-import { deliveryDetail, deliveryEventLine, providerTable, statsText, watchEventFilter } from '../src/commands/deliveries';
+import { deliveryDetail, deliveryEventLine, deliveryStatusCell, deliveryTable, notifyNote, providerTable, statsText, watchEventFilter } from '../src/commands/deliveries';
 
 describe('deliveryDetail', () => {
   const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -161,5 +161,49 @@ describe('deliveryEventLine (deliveries watch)', () => {
     expect(all.types).toEqual([]);
     expect([dead, withdrawn, sent].map(all.keep)).toEqual([true, true, true]);
     expect(() => watchEventFilter(['bounced'])).toThrow(new UsageError('--event: "bounced" is not one of queued, sent, delivered, read, failed, withdrawn'));
+  });
+});
+
+describe('deliveries list: when a DEFERRED delivery goes', () => {
+  const D = gatewayv1.DeliveryStatus;
+  const at = new Date('2026-12-07T23:00:00Z'); // 06:00 WIB
+  const delivery = (d: Partial<gatewayv1.Delivery>) =>
+    gatewayv1.Delivery.fromPartial({ id: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', recipient: '6281300000001', channel: commonv1.Channel.CHANNEL_WHATSAPP, ...d });
+
+  it('the STATUS cell of a DEFERRED delivery says until when (QA: only deliveries show did); other statuses as they are', () => {
+    expect(deliveryStatusCell(delivery({ status: D.DELIVERY_STATUS_DEFERRED, deferredUntil: at }))).toBe('DEFERRED until 2026-12-08 06:00 WIB');
+    expect(deliveryStatusCell(delivery({ status: D.DELIVERY_STATUS_DEFERRED }))).toBe('DEFERRED');
+    expect(deliveryStatusCell(delivery({ status: D.DELIVERY_STATUS_QUEUED, deferredUntil: at }))).toBe('QUEUED');
+  });
+
+  it('in the table', () => {
+    const [header, row] = deliveryTable([delivery({ status: D.DELIVERY_STATUS_DEFERRED, deferredUntil: at })]).split('\n');
+    expect(header).toMatch(/^ID\s+TYPE\s+RECIPIENT\s+CHANNEL\s+PROVIDER\s+STATUS\s+ATTEMPTS\s+CREATED\s+LAST ERROR$/);
+    expect(row).toMatch(/\sWHATSAPP\s+-\s+DEFERRED until 2026-12-08 06:00 WIB\s+0\b/);
+  });
+});
+
+describe('notifyNote (deliveries notify)', () => {
+  const S = gatewayv1.NotificationStatus;
+  const ID = '7d0c8e51-3f2a-4b6e-9a1d-2c4e6f8a0b1c';
+  const res = (n: Partial<gatewayv1.Notification>) =>
+    gatewayv1.NotifyResponse.fromPartial({ notification: { id: ID, status: S.NOTIFICATION_STATUS_RESOLVED, ...n } });
+
+  it('says a Notify reached nobody and why where known, pointing to notifications show (QA: `Deliveries: 0` alone)', () => {
+    expect(notifyNote(res({ deliveriesCreated: 0 }))).toBe(
+      `note: reached nobody: the routing rules, preferences and opt-outs left nobody (an audience with no one active in it?); see notifyctl notifications show ${ID}`,
+    );
+    expect(notifyNote(res({ status: S.NOTIFICATION_STATUS_FAILED, deliveriesCreated: 0, leftOut: 1, error: 'missing variable: area' }))).toBe(
+      `note: reached nobody: missing variable: area; see notifyctl notifications show ${ID}`,
+    );
+  });
+
+  it('says who was left out of one that reached others; nothing when everyone was reached', () => {
+    expect(notifyNote(res({ deliveriesCreated: 2, leftOut: 1 }))).toBe(
+      `note: 1 left out (opted out, no phone, inactive or a channel switched off); see notifyctl notifications show ${ID}`,
+    );
+    expect(notifyNote(res({ deliveriesCreated: 2 }))).toBeUndefined();
+    expect(notifyNote(res({ status: S.NOTIFICATION_STATUS_RESOLVING }))).toBeUndefined();
+    expect(notifyNote(gatewayv1.NotifyResponse.fromPartial({}))).toBeUndefined();
   });
 });

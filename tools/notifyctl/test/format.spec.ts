@@ -11,8 +11,17 @@ describe('actorLabel', () => {
     expect(actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_SERVICE, id: 'scheduler' }))).toBe('service:scheduler');
   });
 
+  it('labels a person\'s key bound to no staff member `staff:<role>` as the scheduler records it (SYSTEM, role only) as the ticket service does (STAFF, the role as id)', () => {
+    // QA: a campaign read `by system (admin)`, a ticket `by staff:admin`, for the same admin key.
+    const campaign = actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM, role: commonv1.Role.ROLE_ADMIN }));
+    const ticket = actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_STAFF, id: 'admin', role: commonv1.Role.ROLE_ADMIN }));
+    expect(campaign).toBe('staff:admin');
+    expect(campaign).toBe(ticket);
+    expect(actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM, role: commonv1.Role.ROLE_NOC }))).toBe('staff:noc');
+  });
+
   it('falls back to the role, then the kind alone, never a dangling colon', () => {
-    expect(actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM, role: commonv1.Role.ROLE_ADMIN }))).toBe('system (admin)');
+    expect(actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM, role: commonv1.Role.ROLE_SERVICE }))).toBe('service');
     expect(actorLabel(actor({ kind: commonv1.ActorKind.ACTOR_KIND_SYSTEM }))).toBe('system');
     expect(actorLabel(undefined)).toBe('');
   });

@@ -747,6 +747,110 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect({ code: bad.code, first: bad.stderr.split('\n')[0] }).toEqual({ code: 2, first: 'error: --amount: "12,5" must be a whole number of rupiah, e.g. 150000' });
   }, 30_000);
 
+  it('takes a phone for a customer or a staff member: deliveries notify --to-customer / --to-staff, tickets create / list --customer, assign / list --technician', async () => {
+    const [reg, staff] = await Promise.all([
+      cli(['--json', 'customers', 'register', '--name', 'Lina Telepon', '--phone', '0812-8888-0101', '--address', 'Jl. Flamboyan 2, Karawang', '--zone', 'karawang', '--package', 'Home 30 Mbps']),
+      cli(['--json', 'staff', 'create', '--name', 'Hadi Telepon', '--phone', '0813-8888-0202', '--role', 'technician', '--zone', 'karawang']),
+    ]);
+    expect(reg).toMatchObject({ code: 0, stderr: '' });
+    expect(staff).toMatchObject({ code: 0, stderr: '' });
+    const custId = (JSON.parse(reg.stdout) as { customer: { id: string } }).customer.id;
+    const staffId = (JSON.parse(staff.stdout) as { staff: { id: string } }).staff.id;
+
+    // tickets create / assign / list by phone (QA: `customer_id: must be a UUID`).
+    const created = await cli(['tickets', 'create', '--type', 'gangguan', '--customer', '0812-8888-0101', '--title', 'Wifi putus', '--address', 'Jl. Flamboyan 2, Karawang', '--zone', 'karawang']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toMatch(new RegExp(`^Customer:\\s+${custId}$`, 'm'));
+    const number = /^Number:\s+(\S+)$/m.exec(created.stdout)![1]!;
+    const assigned = await cli(['tickets', 'assign', number, '--technician', '+62 813 8888 0202']);
+    expect(assigned).toMatchObject({ code: 0, stderr: '' });
+    expect(assigned.stdout).toMatch(new RegExp(`^Technician:\\s+Hadi Telepon \\(${staffId}\\)$`, 'm'));
+    const [byCustomer, byTechnician] = await Promise.all([
+      cli(['tickets', 'list', '--customer', '+62 812 8888 0101']),
+      cli(['tickets', 'list', '--technician', '0813-8888-0202']),
+    ]);
+    for (const listed of [byCustomer, byTechnician]) {
+      expect(listed).toMatchObject({ code: 0, stderr: '' });
+      expect(listed.stdout.trimEnd().split('\n').slice(1)).toEqual([expect.stringMatching(new RegExp(`^\\S+\\s+${number}\\s+DISTURBANCE\\s+ASSIGNED\\s.*Hadi Telepon`))]);
+    }
+
+    // deliveries notify to a customer and a staff member by phone: the deliveries are theirs (by id, with their names).
+    const vars = ['--var', 'customer_name=Lina', '--var', 'customer_id=CUST-7', '--var', 'package_name=Home 30 Mbps', '--var', 'activated_at=2026-11-22T09:00:00+07:00', '--var', 'support_phone=6281100000000'];
+    const sent = await cli(['--json', 'deliveries', 'notify', '--type', 'welcome', '--to-customer', '0812-8888-0101', '--to-staff', '0813 8888 0202', '--priority', 'urgent', ...vars]);
+    expect(sent).toMatchObject({ code: 0, stderr: '' });
+    const deliveries = (JSON.parse(sent.stdout) as { deliveries: Array<{ recipient: string; recipientName?: string }> }).deliveries;
+    expect(deliveries.map((d) => d.recipient).sort()).toEqual(['6281288880101', '6281388880202']);
+    // A phone nobody has: the look-up's NOT_FOUND naming it (QA: `customer 0812-3456-7890 not found`, as if an id).
+    const [unknownCustomer, unknownStaff] = await Promise.all([
+      cli(['deliveries', 'notify', '--type', 'welcome', '--to-customer', '0899-0000-1111', ...vars]),
+      cli(['deliveries', 'notify', '--type', 'welcome', '--to-staff', '0899-0000-2222', ...vars]),
+    ]);
+    expect(unknownCustomer).toMatchObject({ code: 1, stdout: '', stderr: 'error: NOT_FOUND: customer with phone 6289900001111 not found\n' });
+    expect(unknownStaff).toMatchObject({ code: 1, stdout: '', stderr: 'error: NOT_FOUND: staff with phone 6289900002222 not found\n' });
+    expect((await cli(['tickets', 'create', '--type', 'psb', '--customer', '0899-0000-1111', '--title', 'x', '--address', 'a', '--zone', 'karawang'])).stderr).toBe(
+      'error: NOT_FOUND: customer with phone 6289900001111 not found\n',
+    );
+
+    // Quiet hours around now: a NORMAL message waits, and deliveries list says until when (QA: only show did).
+    const hour = (new Date().getUTCHours() + 7) % 24;
+    const hh = (h: number) => String((h + 24) % 24).padStart(2, '0');
+    expect((await cli(['customers', 'preferences', '0812-8888-0101', '--quiet', `${hh(hour - 1)}:00-${hh(hour + 2)}:00`])).code).toBe(0);
+    const held = await cli(['--json', 'deliveries', 'notify', '--type', 'welcome', '--to-customer', '0812-8888-0101', '--priority', 'normal', ...vars]);
+    expect(held.code).toBe(0);
+    const notificationId = (JSON.parse(held.stdout) as { notification: { id: string } }).notification.id;
+    const row = await waitFor(async () => {
+      const r = await cli(['deliveries', 'list', '--notification', notificationId]);
+      return r.stdout.split('\n').find((l) => /\sDEFERRED until /.test(l));
+    }, { timeoutMs: 20_000, intervalMs: 250, description: 'delivery DEFERRED' });
+    expect(row).toMatch(new RegExp(`\\sDEFERRED until \\d{4}-\\d\\d-\\d\\d ${hh(hour + 2)}:00 WIB\\s`));
+  }, 60_000);
+
+  it('deliveries notify says on stderr when it reached nobody, and why, pointing to notifications show', async () => {
+    const zone = `tiada${Math.floor(Math.random() * 1e6)}`;
+    const sent = await cli([
+      'deliveries', 'notify', '--type', 'maintenance', '--audience', `area_customers:zone=${zone}`,
+      '--var', 'maintenance_type=Perbaikan', '--var', 'area=Tiada', '--var', 'start_at=2026-12-08T01:00:00+07:00', '--var', 'duration_minutes=30',
+      '--var', 'impact=Lambat', '--var', 'reason=Tiang',
+    ]);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^Deliveries:\s+0$/m);
+    const id = /^Notification:\s+(\S+)$/m.exec(sent.stdout)![1]!;
+    expect(sent.stderr).toBe(`note: reached nobody: the routing rules, preferences and opt-outs left nobody (an audience with no one active in it?); see notifyctl notifications show ${id}\n`);
+  }, 30_000);
+
+  it('campaigns schedule --send-at: a plain span is refused with a hint, +1h is an hour from now; the creator is labelled as on tickets; jobs trigger shows the run QUEUED', async () => {
+    const base = [
+      'campaigns', 'schedule', '--name', 'Perbaikan Karawang', '--kind', 'maintenance', '--template', 'maintenance.notice', '--audience', 'area_customers:zone=karawang',
+      '--var', 'maintenance_type=Perbaikan', '--var', 'area=Karawang', '--var', 'start_at=2026-12-08T01:00:00+07:00', '--var', 'duration_minutes=30',
+      '--var', 'impact=Lambat', '--var', 'reason=Tiang',
+    ];
+    // QA: `--send-at 1h` was an hour ago ("send_at … is in the past"); now a usage error that says how.
+    const ago = await cli([...base, '--send-at', '1h']);
+    expect(ago).toMatchObject({ code: 2, stdout: '' });
+    expect(ago.stderr.split('\n')[0]).toBe('error: --send-at: "1h" is 1 hour ago; for 1 hour from now write +1h');
+    const before = Date.now();
+    const scheduled = await cli(['--json', ...base, '--send-at', '+1h']);
+    expect(scheduled).toMatchObject({ code: 0, stderr: '' });
+    const campaign = (JSON.parse(scheduled.stdout) as { campaign: { id: string; sendAt: string; status: string } }).campaign;
+    expect(campaign.status).toBe('CAMPAIGN_STATUS_SCHEDULED');
+    expect(Date.parse(campaign.sendAt) - before).toBeGreaterThanOrEqual(3_600_000 - 1000);
+    expect(Date.parse(campaign.sendAt) - Date.now()).toBeLessThanOrEqual(3_600_000);
+    // Made with the admin key: `staff:admin`, as a ticket made with it is (QA: `system (admin)`).
+    const shown = await cli(['campaigns', 'show', campaign.id]);
+    expect(shown).toMatchObject({ code: 0, stderr: '' });
+    expect(shown.stdout).toMatch(/^Created:\s+\d{4}-\d\d-\d\d \d\d:\d\d WIB by staff:admin$/m);
+    const ticket = await cli(['tickets', 'list', '--limit', '1']);
+    const ticketNumber = ticket.stdout.split('\n')[1]!.split(/\s+/)[1]!;
+    expect((await cli(['tickets', 'get', ticketNumber])).stdout).toMatch(/^Created:\s+.* by staff:admin$/m);
+    expect((await cli(['campaigns', 'cancel', campaign.id, '--reason', 'test'])).code).toBe(0);
+
+    // jobs trigger: the run is queued, and its row says so (QA: RUNNING with no start time).
+    const triggered = await cli(['jobs', 'trigger', 'weekly_performance']);
+    expect(triggered.code).toBe(0);
+    expect(triggered.stdout.trimEnd().split('\n')[1]).toMatch(/^\S+\s+weekly_performance\s+MANUAL\s+QUEUED\s+1\s+0$/);
+    expect(triggered.stderr).toBe('queued: it runs in the background in a moment; notifyctl jobs runs --job weekly_performance shows how it ends\n');
+  }, 60_000);
+
   it('prints help for the CLI and for a group with exit 0', async () => {
     const [main, group] = await Promise.all([cli(['--help']), cli(['deliveries', '--help'])]);
     expect(main.code).toBe(0);

@@ -1,6 +1,6 @@
 import { commonv1, customerv1 } from '@notify/proto';
 import { UsageError } from '../src/args';
-import { parseQuietHours, preferencesRecord } from '../src/commands/preferences';
+import { parseDueDate, parseQuietHours, preferencesRecord } from '../src/commands/preferences';
 
 describe('parseQuietHours (--quiet)', () => {
   it('reads HH:MM-HH:MM as minutes after midnight, across midnight too', () => {
@@ -33,5 +33,19 @@ describe('preferencesRecord', () => {
     expect(defaults).toMatch(/^Quiet hours:\s+none$/m);
     expect(defaults).toMatch(/^Opted out of:\s+-$/m);
     expect(defaults).toMatch(/^Updated:\s+\(defaults: nothing stored\)$/m);
+  });
+});
+
+describe('parseDueDate (customers invoice --due)', () => {
+  const now = new Date('2026-11-22T18:30:00Z'); // 2026-11-23 01:30 WIB
+  it('a date as given; a span from now as that day in WIB', () => {
+    expect(parseDueDate('2026-12-31', now)).toBe('2026-12-31');
+    expect(parseDueDate('+30d', now)).toBe('2026-12-23');
+    expect(parseDueDate('in 1w', now)).toBe('2026-11-30');
+  });
+
+  it('refuses a plain span, which reads as ago, saying how to write it from now', () => {
+    expect(() => parseDueDate('30d', now)).toThrow(UsageError);
+    expect(() => parseDueDate('30d', now)).toThrow('--due: "30d" is 30 days ago; for 30 days from now write +30d');
   });
 });

@@ -20,12 +20,23 @@ import {
   priorityOf,
 } from '../format';
 import { formatRecord, formatTable } from '../table';
+import { personIdsOf } from './id-or-phone';
+import { notificationOutcome } from './notifications';
 import { resolveTicketId } from './tickets';
 
 const statusLabel = (s: gatewayv1.DeliveryStatus): string => enumLabel(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', s);
 const providerLabel = (p: gatewayv1.Provider): string => enumLabel(gatewayv1.Provider, 'PROVIDER_', p);
 
-/** The delivery table of `deliveries list` and `deliveries notify`. */
+/**
+ * A delivery's STATUS cell in tables: the status, and for a DEFERRED one when it goes
+ * (`DEFERRED until 2026-11-23 07:00 WIB`; QA: only `deliveries show` said so).
+ */
+export function deliveryStatusCell(d: Pick<gatewayv1.Delivery, 'status' | 'deferredUntil'>): string {
+  const status = statusLabel(d.status);
+  return d.status === gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEFERRED && d.deferredUntil ? `${status} until ${formatTime(d.deferredUntil)}` : status;
+}
+
+/** The delivery table of `deliveries list` and `deliveries notify` (a DEFERRED delivery with the time it goes, deliveryStatusCell). */
 export function deliveryTable(deliveries: readonly gatewayv1.Delivery[]): string {
   return formatTable(
     [
@@ -45,7 +56,7 @@ export function deliveryTable(deliveries: readonly gatewayv1.Delivery[]): string
       d.recipientName ? `${d.recipient} (${d.recipientName})` : d.recipient,
       channelLabel(d.channel),
       providerLabel(d.provider),
-      statusLabel(d.status),
+      deliveryStatusCell(d),
       String(d.attemptCount),
       formatTime(d.createdAt),
       d.lastError,
@@ -175,8 +186,8 @@ const notify: CommandSpec = {
   options: {
     type: { type: 'string', required: true, valueName: 'type', description: 'notification type, e.g. maintenance, ticket_created' },
     'to-phone': { type: 'string', multiple: true, valueName: 'phone', description: 'a phone number in any common form (repeatable)' },
-    'to-customer': { type: 'string', multiple: true, valueName: 'id', description: 'a customer (repeatable)' },
-    'to-staff': { type: 'string', multiple: true, valueName: 'id', description: 'a staff member (repeatable)' },
+    'to-customer': { type: 'string', multiple: true, valueName: 'id-or-phone', description: 'a customer: id (UUID) or phone, looked up in the customer service (repeatable)' },
+    'to-staff': { type: 'string', multiple: true, valueName: 'id-or-phone', description: 'a staff member: id (UUID) or phone, looked up in the customer service (repeatable)' },
     'to-group': { type: 'string', multiple: true, valueName: 'id', description: 'a WhatsApp group (repeatable)' },
     audience: { type: 'string', valueName: 'spec', description: 'instead of --to-*: kind[:zone=…,group=…,roles=a+b,customer=…,staff=…]' },
     template: { type: 'string', valueName: 'key', description: 'template key (default: the type\'s standard template)' },
@@ -189,15 +200,16 @@ const notify: CommandSpec = {
     'idempotency-key': { type: 'string', valueName: 'key', description: 'a retry with the same key sends nothing new (default: a random UUID)' },
   },
   async run({ args, clients }) {
-    const addressees: gatewayv1.Addressee[] = [
-      ...args.raw('to-phone').map((v) => ({ addressee: { $case: 'phone' as const, value: v.trim() } })),
-      ...args.list('to-customer').map((v) => ({ addressee: { $case: 'customerId' as const, value: v } })),
-      ...args.list('to-staff').map((v) => ({ addressee: { $case: 'staffId' as const, value: v } })),
-      ...args.list('to-group').map((v) => ({ addressee: { $case: 'groupId' as const, value: v } })),
-    ];
+    const phones = args.raw('to-phone').map((v) => v.trim()).filter((v) => v !== '');
+    const customers = args.list('to-customer');
+    const staff = args.list('to-staff');
+    const groups = args.list('to-group');
+    const given = phones.length + customers.length + staff.length + groups.length;
     const audience = args.string('audience');
-    if (audience !== undefined && addressees.length) throw new UsageError('give either --to-* recipients or --audience, not both');
-    if (audience === undefined && !addressees.length) throw new UsageError('missing recipients: --to-phone, --to-customer, --to-staff, --to-group or --audience');
+    if (audience !== undefined && given) throw new UsageError('give either --to-* recipients or --audience, not both');
+    if (audience === undefined && !given) throw new UsageError('missing recipients: --to-phone, --to-customer, --to-staff, --to-group or --audience');
+    // Filled in after the flags are checked (a usage error calls nothing): phones looked up.
+    const addressees: gatewayv1.Addressee[] = [];
     const req: gatewayv1.NotifyRequest = {
       idempotencyKey: args.string('idempotency-key') ?? randomUUID(),
       notificationType: notificationTypeOf(args, 'type')!,
@@ -213,9 +225,21 @@ const notify: CommandSpec = {
       workZone: args.string('zone') ?? '',
       actor: undefined,
     };
-    // After the flags are checked (a usage error calls nothing): a ticket number is looked up.
+    // After the flags are checked (a usage error calls nothing): a ticket number, and the phones
+    // given for customers and staff (QA: --to-customer took ids only, NOT_FOUND for a phone), are looked up.
     const ticket = args.string('ticket');
-    if (ticket) req.ticketId = await resolveTicketId(clients, ticket);
+    const [ticketId, customerIds, staffIds] = await Promise.all([
+      ticket ? resolveTicketId(clients, ticket) : Promise.resolve(''),
+      personIdsOf(clients, 'customer', customers),
+      personIdsOf(clients, 'staff', staff),
+    ]);
+    req.ticketId = ticketId;
+    addressees.push(
+      ...phones.map((v) => ({ addressee: { $case: 'phone' as const, value: v } })),
+      ...customerIds.map((v) => ({ addressee: { $case: 'customerId' as const, value: v } })),
+      ...staffIds.map((v) => ({ addressee: { $case: 'staffId' as const, value: v } })),
+      ...groups.map((v) => ({ addressee: { $case: 'groupId' as const, value: v } })),
+    );
     const res = await callUnary(clients.gateway, 'notify', req);
     const n = res.notification;
     const head = n
@@ -228,9 +252,24 @@ const notify: CommandSpec = {
           ['Error', n.error],
         ])
       : '';
-    return { json: gatewayv1.NotifyResponse.toJSON(res), text: `${head}\n${deliveryTable(res.deliveries)}` };
+    const note = notifyNote(res);
+    return { json: gatewayv1.NotifyResponse.toJSON(res), text: `${head}\n${deliveryTable(res.deliveries)}`, ...(note ? { note } : {}) };
   },
 };
+
+/**
+ * The stderr note of `deliveries notify` when the notification reached nobody or left people out
+ * (QA: `--audience area_customers:zone=nowhere` printed `Deliveries: 0` and nothing else): what
+ * came of it and why where known (notificationOutcome), and the command that shows it again.
+ * Undefined when everyone it named got a delivery (or it is still resolving).
+ */
+export function notifyNote(res: Pick<gatewayv1.NotifyResponse, 'notification'>): string | undefined {
+  const n = res.notification;
+  if (!n) return undefined;
+  const outcome = notificationOutcome(n);
+  if (!outcome || n.status === gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVING) return undefined;
+  return `note: ${outcome}; see notifyctl notifications show ${n.id}`;
+}
 
 /** What a cost of a provider whose cost per message is not configured (`*_COST_RUPIAH`, 0) shows. */
 const COST_NOT_SET = 'not set';

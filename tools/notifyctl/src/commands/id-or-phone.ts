@@ -1,5 +1,6 @@
 import { callUnary, isUuid } from '@notify/grpc-kit';
 import type { Clients } from '../clients';
+import { callingService } from '../errors';
 
 
 /**
@@ -12,13 +13,29 @@ export function idOrPhone(value: string): { id: string; phone: string; includeOp
 
 /**
  * The id of the customer or staff member `value` names: a UUID as given, a phone looked up
- * (GetCustomer / GetStaff; rejects with their NOT_FOUND when nobody has it). For the RPCs that
- * take ids only (ActivateCustomer, preferences, CreateInvoice).
+ * (GetCustomer / GetStaff; rejects with their NOT_FOUND naming the phone when nobody has it).
+ * For the RPCs that take ids only (ActivateCustomer, preferences, CreateInvoice, Notify's
+ * addressees, CreateTicket / ListTickets / AssignTicket). A failed look-up is marked as the
+ * customer service's (callingService), so a command of another service (`deliveries notify
+ * --to-customer <phone>`, `tickets create --customer <phone>`) names the customer service in
+ * an UNAVAILABLE.
  */
 export async function personIdOf(clients: Clients, kind: 'customer' | 'staff', value: string): Promise<string> {
   const key = idOrPhone(value);
   if (key.id) return key.id;
-  return kind === 'customer'
-    ? (await callUnary(clients.customer, 'getCustomer', key)).customer!.id
-    : (await callUnary(clients.customer, 'getStaff', key)).staff!.id;
+  return callingService('customer', async () =>
+    kind === 'customer'
+      ? (await callUnary(clients.customer, 'getCustomer', key)).customer!.id
+      : (await callUnary(clients.customer, 'getStaff', key)).staff!.id,
+  );
+}
+
+/**
+ * {@link personIdOf} for each value (in parallel, each distinct value once), ids in the order
+ * given; rejects with the error of a look-up that fails (NOT_FOUND naming the phone).
+ */
+export async function personIdsOf(clients: Clients, kind: 'customer' | 'staff', values: readonly string[]): Promise<string[]> {
+  const distinct = [...new Set(values.map((v) => v.trim()))];
+  const ids = new Map(await Promise.all(distinct.map(async (v) => [v, await personIdOf(clients, kind, v)] as const)));
+  return values.map((v) => ids.get(v.trim())!);
 }

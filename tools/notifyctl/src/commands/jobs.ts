@@ -1,7 +1,7 @@
 import { callUnary } from '@notify/grpc-kit';
 import { NotFoundError } from '@notify/errors';
 import { commonv1, gatewayv1, schedulerv1 } from '@notify/proto';
-import { enumLabel, parseEnum, parseTime, parseVariables } from '../args';
+import { enumLabel, parseEnum, parseFutureTime, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
 import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
@@ -22,9 +22,22 @@ import {
 import { formatRecord, formatTable } from '../table';
 
 const outcomeLabel = (o: schedulerv1.JobRunOutcome): string => enumLabel(schedulerv1.JobRunOutcome, 'JOB_RUN_OUTCOME_', o);
+
+/** Whether a run is queued: RUNNING (the proto's outcome for a run not finished) and not started yet (TriggerJob's answer). */
+const isQueued = (r: Pick<schedulerv1.JobRun, 'outcome' | 'startedAt'>): boolean =>
+  r.outcome === schedulerv1.JobRunOutcome.JOB_RUN_OUTCOME_RUNNING && !r.startedAt;
+
+/**
+ * A run's outcome for tables: `QUEUED` for a run that has not started yet (the proto has no such
+ * outcome: RUNNING without started_at; QA: `jobs trigger` printed RUNNING beside "queued"), else
+ * the outcome's short name (`RUNNING`, `SUCCEEDED`, …).
+ */
+export function runOutcomeLabel(r: Pick<schedulerv1.JobRun, 'outcome' | 'startedAt'>): string {
+  return isQueued(r) ? 'QUEUED' : outcomeLabel(r.outcome);
+}
 const triggerLabel = (t: schedulerv1.JobTrigger): string => enumLabel(schedulerv1.JobTrigger, 'JOB_TRIGGER_', t);
 
-/** The job-run table of `jobs runs`. */
+/** The job-run table of `jobs runs` and `jobs trigger` (a run not started yet: OUTCOME `QUEUED`, STARTED empty). */
 export function runTable(runs: readonly schedulerv1.JobRun[]): string {
   return formatTable(
     [
@@ -42,7 +55,7 @@ export function runTable(runs: readonly schedulerv1.JobRun[]): string {
       r.id,
       r.jobName,
       triggerLabel(r.trigger),
-      outcomeLabel(r.outcome),
+      runOutcomeLabel(r),
       String(r.attempt),
       String(r.itemsProduced),
       formatTime(r.startedAt),
@@ -62,7 +75,7 @@ function jobTable(jobs: readonly schedulerv1.Job[]): string {
       j.timeZone,
       j.paused ? 'yes' : 'no',
       formatTime(j.nextRunAt),
-      j.lastRun ? outcomeLabel(j.lastRun.outcome) : '',
+      j.lastRun ? runOutcomeLabel(j.lastRun) : '',
       formatTime(j.lastRun?.startedAt),
     ]),
   );
@@ -102,7 +115,7 @@ const trigger: CommandSpec = {
  * shown RUNNING with no start time read as stuck), and how to see how it ends.
  */
 export function triggerNote(job: string, run: schedulerv1.JobRun): string {
-  const queued = run.outcome === schedulerv1.JobRunOutcome.JOB_RUN_OUTCOME_RUNNING && !run.startedAt;
+  const queued = isQueued(run);
   return `${queued ? 'queued: it runs in the background in a moment' : `run ${run.id}`}; notifyctl jobs runs --job ${job} shows how it ends`;
 }
 
@@ -209,7 +222,7 @@ const schedule: CommandSpec = {
     name: { type: 'string', required: true, valueName: 'text', description: 'campaign name' },
     template: { type: 'string', required: true, valueName: 'key', description: 'template key' },
     audience: { type: 'string', required: true, multiple: true, valueName: 'spec', description: 'kind[:zone=…,group=…,roles=a+b] (repeatable), e.g. area_customers:zone=karawang' },
-    'send-at': { type: 'string', required: true, valueName: 'time', description: 'ISO 8601, e.g. 2026-11-23T08:00:00+07:00' },
+    'send-at': { type: 'string', required: true, valueName: 'time', description: 'when to send: a span from now (+90m, +2h, +1d, in 2h) or ISO 8601, e.g. 2026-11-23T08:00:00+07:00 (a plain 2h is refused: spans without + read as ago)' },
     kind: { type: 'string', valueName: 'kind', description: 'maintenance, promotion, emergency_alert, other' },
     type: { type: 'string', valueName: 'type', description: 'notification type (default from --kind)' },
     priority: { type: 'string', valueName: 'p', description: 'low, normal, high, urgent' },
@@ -218,6 +231,7 @@ const schedule: CommandSpec = {
     vars: { type: 'string', valueName: 'json', description: 'template variables as a JSON object' },
     'request-id': { type: 'string', valueName: 'key', description: 'idempotency key' },
   },
+  examples: ['notifyctl campaigns schedule --name "Maintenance Karawang" --kind maintenance --template maintenance.notice --audience area_customers:zone=karawang --send-at +2h --var area=Karawang …'],
   async run({ args, clients, now }) {
     const kind = args.string('kind');
     const res = await callUnary(clients.scheduler, 'scheduleCampaign', {
@@ -225,7 +239,7 @@ const schedule: CommandSpec = {
       templateKey: args.required('template'),
       audience: args.raw('audience').map((a) => parseAudience('audience', a)),
       variables: parseVariables(args.raw('var'), args.string('vars')),
-      sendAt: parseTime('send-at', args.required('send-at'), now),
+      sendAt: parseFutureTime('send-at', args.required('send-at'), now),
       kind: kind === undefined ? 0 : parseEnum(schedulerv1.CampaignKind, 'CAMPAIGN_KIND_', 'kind', kind),
       notificationType: notificationTypeOf(args, 'type') ?? 0,
       priority: priorityOf(args),

@@ -90,7 +90,7 @@ const list: CommandSpec = {
 
 const show: CommandSpec = {
   name: 'show',
-  summary: 'one notification: what asked for it, its deliveries by status, who was left out and why',
+  summary: 'one notification: what asked for it, its deliveries by status, how many were left out and why when known (the first text that could not be rendered)',
   service: 'gateway',
   positionals: [{ name: 'id-or-key', description: 'notification id, or its idempotency key (an event id, a Notify key)' }],
   async run({ args, clients }) {

@@ -1,6 +1,6 @@
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
-import { UsageError, parseEnum, type OptionSpec, type ParsedArgs } from '../args';
+import { UsageError, parseEnum, parseFutureTime, parseTimeSpan, type OptionSpec, type ParsedArgs } from '../args';
 import type { Clients } from '../clients';
 import type { CommandSpec } from '../command';
 import { channelLabel, formatRupiah, formatTime, notificationTypeLabel, parseChannel } from '../format';
@@ -107,6 +107,19 @@ function preferencesCommand(kind: 'customer' | 'staff', who: string, example: st
   };
 }
 
+/** A time's date in WIB (UTC+7, no daylight saving): `2026-11-22`. */
+const wibDate = (d: Date): string => new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+
+/**
+ * `customers invoice --due`: a date `YYYY-MM-DD` as given (the service checks it), or a span from
+ * now (`+30d`, `in 2w`) as that day's WIB date. A plain span (`30d`, which the `--since` flags read
+ * as ago) is a UsageError saying how to write it from now (parseFutureTime).
+ */
+export function parseDueDate(value: string, now: Date): string {
+  const v = value.trim();
+  return parseTimeSpan(v) ? wibDate(parseFutureTime('due', v, now)) : v;
+}
+
 export const customerPreferences = preferencesCommand('customer', 'customer', 'notifyctl customers preferences 0812-3456-7890 --quiet 21:00-07:00 --no-type promotion');
 export const staffPreferences = preferencesCommand('staff', 'staff member', 'notifyctl staff preferences 0813-1111-2222 --quiet 22:00-05:00 --no-type daily_summary');
 
@@ -118,23 +131,25 @@ export const createInvoice: CommandSpec = {
   positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
   options: {
     amount: { type: 'string', required: true, valueName: 'rupiah', description: 'amount in whole rupiah, e.g. 150000' },
-    due: { type: 'string', required: true, valueName: 'YYYY-MM-DD', description: 'due date (WIB)' },
+    due: { type: 'string', required: true, valueName: 'date', description: 'due date (WIB): YYYY-MM-DD, or a span from now like +30d' },
     number: { type: 'string', valueName: 'text', description: 'invoice number (default: generated INV-YYYYMM-NNNN)' },
     description: { type: 'string', valueName: 'text', description: 'period or description, e.g. "Desember 2026"' },
   },
   async run({ args, clients, now }) {
-    const customerId = await personIdOf(clients, 'customer', args.positional(0));
     const amount = args.required('amount').replace(/[.\s]/g, '');
     if (!/^[1-9]\d{0,15}$/.test(amount)) throw new UsageError(`--amount: "${args.required('amount')}" must be a whole number of rupiah, e.g. 150000`);
+    const dueDate = parseDueDate(args.required('due'), now);
+    // After the flags are checked (a usage error calls nothing): a phone is looked up.
+    const customerId = await personIdOf(clients, 'customer', args.positional(0));
     const res = await callUnary(clients.customer, 'createInvoice', {
       customerId,
       number: args.string('number') ?? '',
       amountRupiah: amount,
-      dueDate: args.required('due'),
+      dueDate,
       description: args.string('description') ?? '',
     });
     const i = res.invoice;
-    const today = new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 10); // WIB
+    const today = wibDate(now);
     const note = i && i.dueDate < today ? `note: ${i.dueDate} is past (today ${today} WIB): the payment_reminder job reminds 7, 3 and 1 days before the due date, so none will go out for it` : undefined;
     const text = i
       ? formatRecord([

@@ -6,6 +6,7 @@ import type { CommandGroup, CommandOutput, CommandSpec } from '../command';
 import { callingService } from '../errors';
 import { PAGE_OPTIONS, actorLabel, formatNumber, formatTime, nextPageHint, pageRequest, priorityLabel, priorityOf } from '../format';
 import { formatRecord, formatTable } from '../table';
+import { personIdOf } from './id-or-phone';
 
 /** `gangguan` / `psb` (the seeds' words) accepted next to `disturbance` / `installation`. */
 export const TICKET_TYPE_ALIASES = { gangguan: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, psb: ticketv1.TicketType.TICKET_TYPE_INSTALLATION };
@@ -132,7 +133,7 @@ const create: CommandSpec = {
   service: 'ticket',
   options: {
     type: { type: 'string', required: true, valueName: 'type', description: 'disturbance (gangguan) or installation (psb)' },
-    customer: { type: 'string', required: true, valueName: 'id', description: 'customer id (UUID)' },
+    customer: { type: 'string', required: true, valueName: 'id-or-phone', description: 'customer: id (UUID) or phone, looked up in the customer service' },
     title: { type: 'string', required: true, valueName: 'text', description: 'short summary (1..200 characters)' },
     address: { type: 'string', required: true, valueName: 'text', description: 'service address' },
     zone: { type: 'string', required: true, valueName: 'slug', description: 'work zone, e.g. karawang' },
@@ -140,11 +141,11 @@ const create: CommandSpec = {
     priority: { type: 'string', valueName: 'p', description: 'low, normal (default), high, urgent' },
     'request-id': { type: 'string', valueName: 'key', description: 'idempotency key: a retry with the same key returns the first ticket' },
   },
-  examples: ['notifyctl tickets create --type gangguan --customer <id> --title "Internet mati" --address "Jl. Melati 5" --zone karawang --priority high'],
+  examples: ['notifyctl tickets create --type gangguan --customer 0812-3456-7890 --title "Internet mati" --address "Jl. Melati 5" --zone karawang --priority high'],
   async run({ args, clients }) {
-    const res = await callUnary(clients.ticket, 'createTicket', {
+    const req: ticketv1.CreateTicketRequest = {
       type: parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', args.required('type'), TICKET_TYPE_ALIASES),
-      customerId: args.required('customer'),
+      customerId: '',
       title: args.required('title'),
       description: args.string('description') ?? '',
       address: args.required('address'),
@@ -152,7 +153,10 @@ const create: CommandSpec = {
       priority: priorityOf(args),
       requestId: args.string('request-id') ?? '',
       actor: undefined,
-    });
+    };
+    // After the flags are checked (a usage error calls nothing): a phone is looked up.
+    req.customerId = await personIdOf(clients, 'customer', args.required('customer'));
+    const res = await callUnary(clients.ticket, 'createTicket', req);
     const out = await ticketOutput(args, clients, res, ticketv1.CreateTicketResponse.toJSON(res));
     const note = res.ticket ? await nobodyOfferedNote(clients.customer, res.ticket.workZone) : undefined;
     return note ? { ...out, note } : out;
@@ -214,8 +218,8 @@ const list: CommandSpec = {
     type: { type: 'string', multiple: true, valueName: 'type', description: 'disturbance (gangguan), installation (psb)' },
     priority: { type: 'string', multiple: true, valueName: 'p', description: 'low, normal, high, urgent' },
     zone: { type: 'string', valueName: 'slug', description: 'work zone' },
-    technician: { type: 'string', valueName: 'id', description: 'assigned technician (staff id)' },
-    customer: { type: 'string', valueName: 'id', description: 'customer id' },
+    technician: { type: 'string', valueName: 'id-or-phone', description: 'assigned technician: staff id (UUID) or phone, looked up in the customer service' },
+    customer: { type: 'string', valueName: 'id-or-phone', description: 'customer: id (UUID) or phone, looked up in the customer service' },
     order: { type: 'string', valueName: 'order', description: 'created (newest first, default) or sla (nearest SLA deadline first)' },
     ...PAGE_OPTIONS,
   },
@@ -223,18 +227,26 @@ const list: CommandSpec = {
     const order = args.string('order');
     const orderBy =
       order === undefined ? ticketv1.TicketOrder.TICKET_ORDER_UNSPECIFIED : parseEnum(ticketv1.TicketOrder, 'TICKET_ORDER_', 'order', order, { created: 1, sla: 2 });
-    const res = await callUnary(clients.ticket, 'listTickets', {
+    const req: ticketv1.ListTicketsRequest = {
       statuses: args.list('status').map((s) => parseEnum(ticketv1.TicketStatus, 'TICKET_STATUS_', 'status', s)),
       types: args.list('type').map((s) => parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'type', s, TICKET_TYPE_ALIASES)),
       priorities: args.list('priority').map((s) => parseEnum(commonv1.Priority, 'PRIORITY_', 'priority', s)),
       workZone: args.string('zone') ?? '',
-      technicianId: args.string('technician') ?? '',
-      customerId: args.string('customer') ?? '',
+      technicianId: '',
+      customerId: '',
       slaDue: undefined,
       created: undefined,
       orderBy,
       page: pageRequest(args),
-    });
+    };
+    // After the flags are checked (a usage error calls nothing): phones are looked up.
+    const technician = args.string('technician');
+    const customer = args.string('customer');
+    [req.technicianId, req.customerId] = await Promise.all([
+      technician === undefined ? '' : personIdOf(clients, 'staff', technician),
+      customer === undefined ? '' : personIdOf(clients, 'customer', customer),
+    ]);
+    const res = await callUnary(clients.ticket, 'listTickets', req);
     const names = args.flag('json') ? new Map<string, string>() : await technicianNames(clients.customer, res.tickets.map((t) => t.technicianId));
     return { json: ticketv1.ListTicketsResponse.toJSON(res), text: ticketTable(res.tickets, names) + nextPageHint(res.nextPageToken) };
   },
@@ -246,17 +258,18 @@ const assign: CommandSpec = {
   service: 'ticket',
   positionals: [{ name: 'ticket', description: 'ticket id (UUID) or number (GGN-20261122-0001)' }],
   options: {
-    technician: { type: 'string', required: true, valueName: 'id', description: 'technician (staff id)' },
+    technician: { type: 'string', required: true, valueName: 'id-or-phone', description: 'technician: staff id (UUID) or phone, looked up in the customer service' },
     reassign: { type: 'boolean', description: 'move an ASSIGNED ticket to another technician' },
     'expected-version': EXPECTED_VERSION,
   },
   async run({ args, clients }) {
-    const request = { technicianId: args.required('technician'), reassign: args.flag('reassign'), expectedVersion: expectedVersion(args) };
-    const res = await callUnary(clients.ticket, 'assignTicket', {
-      ticketId: await resolveTicketId(clients, args.positional(0)),
-      ...request,
-      actor: undefined,
-    });
+    const request = { reassign: args.flag('reassign'), expectedVersion: expectedVersion(args) };
+    // After the flags are checked (a usage error calls nothing): the ticket number and the technician's phone are looked up.
+    const [ticketId, technicianId] = await Promise.all([
+      resolveTicketId(clients, args.positional(0)),
+      personIdOf(clients, 'staff', args.required('technician')),
+    ]);
+    const res = await callUnary(clients.ticket, 'assignTicket', { ticketId, technicianId, ...request, actor: undefined });
     // The technician once (best effort): their name for the record, their zones for the note.
     const t = res.ticket;
     const staff = t?.technicianId && !args.flag('json')
@@ -366,7 +379,8 @@ const stats: CommandSpec = {
       text += formatRecord([
         ['Window', `${formatTime(s.from)} – ${formatTime(s.to)}${s.workZone ? ` (${s.workZone})` : ''}`],
         ['Total', String(s.total)],
-        ['Open', String(s.open)],
+        // Not the daily summary's "Open" (status OPEN only): every ticket not yet closed (QA).
+        ['Not closed now', `${s.open} (open, assigned or in progress, created at any time)`],
         ['Completed', String(s.completed)],
         ['Overdue', String(s.overdue)],
         ['SLA met', `${s.slaMet} (${formatNumber(s.slaCompliancePercent)}%)`],
