@@ -6,7 +6,7 @@ const KNOWN_TEMPLATE_KEYS = new Set([
   'case.escalation.head', 'case.escalation.lead', 'customer.new_registration', 'customer.registration_confirmation', 'customer.welcome',
   'emergency.alert', 'installation.schedule', 'maintenance.notice', 'payment.reminder', 'promotion.campaign',
   'sla.warning', 'summary.daily', 'survey.satisfaction', 'technician.job_offer', 'technician.job_started', 'technician.ticket_assigned',
-  'technician.offer_cancelled', 'technician.ticket_cancelled', 'technician.ticket_reassigned', 'technician.weekly_performance', 'upgrade.offer',
+  'system.alert', 'technician.offer_cancelled', 'technician.ticket_cancelled', 'technician.ticket_reassigned', 'technician.weekly_performance', 'upgrade.offer',
   ...['created', 'assigned', 'started', 'completed', 'cancelled'].flatMap((e) => [`ticket.${e}.disturbance`, `ticket.${e}.installation`]),
 ]);
 /** Keys with an SMS text in the template service (ticket-sms.templates.ts and the SMS versions beside the WhatsApp ones). */

@@ -30,6 +30,7 @@ const CALLER_OR_SHORT = new Set([
   'customers_affected', 'eta', 'actions', 'activated_at', 'support_phone', 'upgrade_package', 'upgrade_price', 'survey_url',
   'campaign_title', 'offer', 'discount_percent', 'valid_until', 'terms', 'cta_text', 'cta_link', 'period', 'completed_tickets',
   'avg_resolution_minutes', 'rating', 'rank', 'total_technicians', 'bonus', 'wants_installation', 'taken_by_other', 'changed_meanwhile',
+  'message', 'occurred_at',
 ]);
 
 describe('default templates with the longest values the services put in', () => {

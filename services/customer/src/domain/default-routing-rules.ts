@@ -29,8 +29,9 @@ import { buildRoutingRule, type RoutingRule, type RoutingRuleInput } from './rou
  * - a ticket cancelled before anyone took it tells the technicians its job offer reached
  *   (OFFERED_TECHNICIANS → technician.offer_cancelled), so nobody answers "1" or drives to it,
  *   and so are the technicians' groups it reached (OFFERED_TECHNICIAN_GROUP, WhatsApp).
- * - rows whose template does not exist yet are seeded disabled (system.alert: nothing raises
- *   system alerts yet).
+ * - system.alert (NOTIFICATION_TYPE_SYSTEM_ALERT) has no event of its own: a monitoring system or
+ *   an operator sends it through Notify / Broadcast (roles admin, noc), and the rule takes it to
+ *   the NOC group.
  */
 export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
   // ── ticket.created ──────────────────────────────────────────────────────────────
@@ -141,7 +142,7 @@ export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
   rule('survey.satisfaction', null, null, 'CUSTOMER', ['WHATSAPP'], 'survey.satisfaction',
     'WNS "API Endpoints › 7. Satisfaction Survey"'),
   rule('system.alert', null, null, 'NOC_GROUP', ['WHATSAPP'], 'system.alert',
-    'REC "Notification Routing Rules" 6 "System Alert → WhatsApp Group (to NOC group)"; REC "Master data" (NOC Team); disabled until the template exists', false),
+    'REC "Notification Routing Rules" 6 "System Alert → WhatsApp Group (to NOC group)"; REC "Master data" (NOC Team)'),
 ];
 
 function rule(

@@ -76,6 +76,23 @@ describe('gateway: Broadcast / Notify to explicit audiences (groups, staff roles
     expect(fonnteTo(other.chatId, marker)).toHaveLength(0);
   });
 
+  it('a system alert (SYSTEM_ALERT) broadcast to the NOC group reaches its chat with the system.alert text (seed: "System Alert → WhatsApp Group (to NOC group)")', async () => {
+    const noc = (await callUnary(stack.customerClient, 'createGroup', customerv1.CreateGroupRequest.fromPartial({
+      name: `NOC Team ${randomUUID().slice(0, 6)}`, chatId: freshChat(), category: customerv1.GroupCategory.GROUP_CATEGORY_NOC,
+    }))).group!;
+    const marker = `Fonnte ${randomUUID().slice(0, 8)}`;
+    const res = await broadcast([{ kind: AK.AUDIENCE_KIND_NOC_GROUP }], {
+      notificationType: NT.NOTIFICATION_TYPE_SYSTEM_ALERT, priority: commonv1.Priority.PRIORITY_HIGH,
+      variables: { alert_type: `Provider WhatsApp tidak tersedia (${marker})`, message: 'Pesan dialihkan ke Wablas.', occurred_at: '2026-11-22T14:05:00+07:00' },
+    });
+    const n = await resolved(res.notification!.id);
+    expect(n).toMatchObject({ status: 'RESOLVED', templateKey: 'system.alert', error: null });
+    await sentDeliveries(n.id);
+    expect(fonnteTo(noc.chatId, marker).map((m) => m.text)).toEqual([
+      `🚨 *SYSTEM ALERT*\n\n⚠️ Provider WhatsApp tidak tersedia (${marker})\n📝 Pesan dialihkan ke Wablas.\n⏰ Sejak: 22 November 2026 14:05 WIB\n\nMohon segera ditindaklanjuti oleh tim NOC.`,
+    ]);
+  });
+
   it('a Broadcast to STAFF_ROLES [SUPERVISOR, MANAGER] reaches exactly the active supervisors and managers', async () => {
     const sup = await staff('Sari Supervisor', ROLE.ROLE_SUPERVISOR);
     const mgr = await staff('Hendra Manager', ROLE.ROLE_MANAGER);

@@ -225,6 +225,28 @@ export const ENGAGEMENT_TEMPLATES: readonly DefaultTemplate[] = [
     },
   },
   {
+    key: 'system.alert',
+    channel: 'WHATSAPP',
+    locale: 'id',
+    description: 'To the NOC WhatsApp group: a system alert (an outage, a critical fault) sent by a monitoring system or an operator through Notify (type SYSTEM_ALERT).',
+    body: lines(
+      '🚨 *SYSTEM ALERT*',
+      '',
+      '⚠️ {{ alert_type }}',
+      '📝 {{ message }}',
+      '⏰ Sejak: {{ occurred_at | datetime }}',
+      '',
+      'Mohon segera ditindaklanjuti oleh tim NOC.',
+    ),
+    sampleVariables: { alert_type: 'Provider WhatsApp tidak tersedia', message: 'Fonnte menolak semua pengiriman; pesan dialihkan ke Wablas.', occurred_at: '2026-11-22T14:05:00+07:00' },
+    source: {
+      seed: SEED_RECOMMENDATION,
+      section: 'Notification Routing Rules / 6. System Alert → WhatsApp Group (to NOC group); Recommended Groups (NOC Team: system_alert, outage, critical)',
+      fidelity: 'authored',
+      note: AUTHORED,
+    },
+  },
+  {
     key: 'customer.new_registration',
     channel: 'WHATSAPP',
     locale: 'id',

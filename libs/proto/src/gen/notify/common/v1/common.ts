@@ -282,9 +282,9 @@ export enum NotificationType {
   NOTIFICATION_TYPE_REPLY = 21,
   /**
    * NOTIFICATION_TYPE_SYSTEM_ALERT - A system alert (an outage, a critical fault) to the NOC group
-   * (whatsapp-notification-recommendation.md "Notification Routing Rules" 6). Sent through
-   * Notify / Broadcast by admin or noc; the seeds give no text, so its routing rule is
-   * seeded disabled until an operator writes the `system.alert` template.
+   * (whatsapp-notification-recommendation.md "Notification Routing Rules" 6), sent by a
+   * monitoring system or an operator through Notify / Broadcast (roles admin, noc; template
+   * `system.alert`: alert_type, message, occurred_at).
    */
   NOTIFICATION_TYPE_SYSTEM_ALERT = 22,
   UNRECOGNIZED = -1,
