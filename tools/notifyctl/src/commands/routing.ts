@@ -1,6 +1,6 @@
 import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import { enumLabel, parseEnum, parseIntFlag, UsageError } from '../args';
+import { enumLabel, parseEnum, parseIntFlag, UsageError, type OptionSpec, type ParsedArgs } from '../args';
 import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
 import { callingService } from '../errors';
@@ -75,6 +75,26 @@ export function missingTemplateProblem(template: string, channels: readonly comm
   return `template ${template} has no ${missing.map(channelLabel).join(' or ')} version: recipients reached on ${missing.map(channelLabel).join(' or ')} would be left out (add one with notifyctl templates edit ${template} --channel ${channelLabel(missing[0]!).toLowerCase()}, or leave the channel out)`;
 }
 
+/** The flags naming a rule's key (`routing set`, `routing reset`). */
+const RULE_KEY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  type: { type: 'string', required: true, valueName: 'type', description: 'notification type, e.g. ticket.completed' },
+  audience: { type: 'string', required: true, valueName: 'audience', description: 'who hears of it, e.g. customer, assigned_technician, supervisor_group' },
+  'ticket-type': { type: 'string', valueName: 'type', description: 'only tickets of this type: gangguan (disturbance) or psb (installation); default any' },
+  level: { type: 'string', valueName: '1|2', description: 'only this escalation level (ticket.escalated); default any' },
+};
+
+/** A rule's key from {@link RULE_KEY_OPTIONS}: UNSPECIFIED ticket type / level 0 = any. UsageError for a bad value. */
+function ruleKeyOf(args: ParsedArgs): customerv1.ResetRoutingRuleRequest {
+  const ticketType = args.string('ticket-type');
+  const level = args.string('level');
+  return {
+    notificationType: typeOf('type', args.required('type'))!,
+    audience: parseEnum(commonv1.AudienceKind, 'AUDIENCE_KIND_', 'audience', args.required('audience')),
+    ticketType: ticketType === undefined ? ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED : parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'ticket-type', ticketType, TICKET_TYPE_ALIASES),
+    escalationLevel: level === undefined ? 0 : parseIntFlag('level', level, 1, 2),
+  };
+}
+
 const list: CommandSpec = {
   name: 'list',
   summary: 'list the routing rules: which audience hears of which notification type, on which channels, with which template',
@@ -100,10 +120,7 @@ const set: CommandSpec = {
   summary: 'change a routing rule (channels, template, on/off) or add one; flags left out keep the stored rule\'s values',
   service: 'customer',
   options: {
-    type: { type: 'string', required: true, valueName: 'type', description: 'notification type, e.g. ticket.completed' },
-    audience: { type: 'string', required: true, valueName: 'audience', description: 'who hears of it, e.g. customer, assigned_technician, supervisor_group' },
-    'ticket-type': { type: 'string', valueName: 'type', description: 'only tickets of this type: gangguan (disturbance) or psb (installation); default any' },
-    level: { type: 'string', valueName: '1|2', description: 'only this escalation level (ticket.escalated); default any' },
+    ...RULE_KEY_OPTIONS,
     channels: { type: 'string', valueName: 'list', description: 'channels in order of preference, e.g. whatsapp,sms (required for a new rule)' },
     template: { type: 'string', valueName: 'key', description: 'template key, e.g. ticket.completed.installation (required for a new rule)' },
     enable: { type: 'boolean', description: 'turn the rule on (the default for a new rule)' },
@@ -116,12 +133,7 @@ const set: CommandSpec = {
     'notifyctl routing set --type ticket.started --audience assigned_technician --disable --source "technicians asked for fewer messages"',
   ],
   async run({ args, clients }) {
-    const notificationType = typeOf('type', args.required('type'))!;
-    const audience = parseEnum(commonv1.AudienceKind, 'AUDIENCE_KIND_', 'audience', args.required('audience'));
-    const ticketTypeText = args.string('ticket-type');
-    const ticketType = ticketTypeText === undefined ? ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED : parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'ticket-type', ticketTypeText, TICKET_TYPE_ALIASES);
-    const levelText = args.string('level');
-    const escalationLevel = levelText === undefined ? 0 : parseIntFlag('level', levelText, 1, 2);
+    const { notificationType, audience, ticketType, escalationLevel } = ruleKeyOf(args);
     const channels = args.list('channels').map((c) => parseChannel('channels', c));
     if (args.flag('enable') && args.flag('disable')) throw new UsageError('--enable and --disable: give one of them');
     const template = args.string('template');
@@ -164,22 +176,10 @@ const reset: CommandSpec = {
   name: 'reset',
   summary: 'undo the edits of a routing rule: a seeded rule gets its seeded values back, a rule added by routing set is deleted',
   service: 'customer',
-  options: {
-    type: { type: 'string', required: true, valueName: 'type', description: 'notification type, e.g. ticket.completed' },
-    audience: { type: 'string', required: true, valueName: 'audience', description: 'e.g. customer, zone_technician_group' },
-    'ticket-type': { type: 'string', valueName: 'type', description: 'gangguan or psb (the rule\'s ticket type); default any' },
-    level: { type: 'string', valueName: '1|2', description: 'the rule\'s escalation level; default any' },
-  },
+  options: RULE_KEY_OPTIONS,
   examples: ['notifyctl routing reset --type ticket.completed --ticket-type psb --audience customer'],
   async run({ args, clients }) {
-    const ticketTypeText = args.string('ticket-type');
-    const levelText = args.string('level');
-    const res = await callUnary(clients.customer, 'resetRoutingRule', {
-      notificationType: typeOf('type', args.required('type'))!,
-      audience: parseEnum(commonv1.AudienceKind, 'AUDIENCE_KIND_', 'audience', args.required('audience')),
-      ticketType: ticketTypeText === undefined ? ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED : parseEnum(ticketv1.TicketType, 'TICKET_TYPE_', 'ticket-type', ticketTypeText, TICKET_TYPE_ALIASES),
-      escalationLevel: levelText === undefined ? 0 : parseIntFlag('level', levelText, 1, 2),
-    });
+    const res = await callUnary(clients.customer, 'resetRoutingRule', ruleKeyOf(args));
     const json = customerv1.ResetRoutingRuleResponse.toJSON(res);
     if (res.deleted) return { json, text: '', note: 'deleted: the rule was not a seeded one; its audience hears nothing of this type from it any more' };
     return { json, text: routingRuleRecord(res.rule), note: `reset ${res.rule!.id} to its seeded values` };
