@@ -538,12 +538,14 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     });
     expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.disturbance`]);
     expect(await resolveTemplates(TT.TICKET_TYPE_INSTALLATION)).toEqual([`${CH.CHANNEL_SMS}:ticket.completed.disturbance`]);
-    // Disabling the GANGGUAN rule (template kept) lets the any-type rule answer for it.
+    // Disabling the GANGGUAN rule (template kept) silences the customer for GANGGUAN tickets: the
+    // any-type rule does not take over (QA: `routing set --disable` promised "hears nothing").
     const disabled = await callUnary(admin, 'upsertRoutingRule', {
       rule: customerv1.RoutingRule.fromPartial({ notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, ticketType: TT.TICKET_TYPE_DISTURBANCE, audience: AK.AUDIENCE_KIND_CUSTOMER, channels: [CH.CHANNEL_WHATSAPP], enabled: false }),
     });
     expect(disabled.rule).toMatchObject({ templateKey: 'ticket.completed.disturbance', enabled: false });
-    expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_SMS}:ticket.completed.generic`]);
+    expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([]);
+    expect(await resolveTemplates(TT.TICKET_TYPE_INSTALLATION)).toEqual([`${CH.CHANNEL_SMS}:ticket.completed.disturbance`]);
 
     // Refused: a new rule without a template, a level other than 1 or 2, an unknown ticket type.
     const errorOf = (r: Partial<customerv1.RoutingRule>) =>
@@ -561,6 +563,14 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(levelElsewhere!.message).toMatch(/escalation_level.*only ticket\.escalated carries an escalation level, not ticket\.completed/);
     const typeElsewhere = await errorOf({ notificationType: NT.NOTIFICATION_TYPE_PAYMENT_REMINDER, ticketType: TT.TICKET_TYPE_INSTALLATION, templateKey: 'x.y' });
     expect(typeElsewhere!.message).toMatch(/ticket_type.*only a ticket's notifications carry a ticket type/);
+    // Every customer for a message about one (QA: ticket.created → ALL_CUSTOMERS sent one customer's
+    // ticket to all); a ticket's audiences for what has no ticket.
+    const mass = await errorOf({ notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED, audience: AK.AUDIENCE_KIND_ALL_CUSTOMERS, templateKey: 'ticket.created.disturbance' });
+    expect(mass!.message).toMatch(/audience.*ALL_CUSTOMERS would send every customer a ticket\.created message meant for one person/);
+    const area = await errorOf({ notificationType: NT.NOTIFICATION_TYPE_PAYMENT_REMINDER, audience: AK.AUDIENCE_KIND_AREA_CUSTOMERS, templateKey: 'payment.reminder' });
+    expect(area!.message).toMatch(/AREA_CUSTOMERS would send every customer a payment\.reminder message/);
+    const tech = await errorOf({ notificationType: NT.NOTIFICATION_TYPE_PAYMENT_REMINDER, audience: AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN, templateKey: 'payment.reminder' });
+    expect(tech!.message).toMatch(/ASSIGNED_TECHNICIAN is found from a ticket/);
     // REPLY is no routed type: said in words, not "got 21" (QA).
     expect((await errorOf({ notificationType: NT.NOTIFICATION_TYPE_REPLY, templateKey: 'x.y' }))!.message).toMatch(/NOTIFICATION_TYPE_REPLY is not routed/);
 
@@ -577,6 +587,21 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     await expect(callUnary(admin, 'resetRoutingRule', { ...key, ticketType: TT.TICKET_TYPE_UNSPECIFIED })).rejects.toBeInstanceOf(NotFoundError);
     await callUnary(admin, 'resetRoutingRule', { ...key, ticketType: TT.TICKET_TYPE_DISTURBANCE });
     expect(await resolveTemplates(TT.TICKET_TYPE_DISTURBANCE)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.disturbance`]);
+
+    // An escalation: a level rule outranks a ticket-type rule of the same audience (QA: they tied).
+    const { staff: supervisor } = await callUnary(admin, 'createStaff', { name: 'Sari Supervisor', phone: freshPhone(), role: commonv1.Role.ROLE_SUPERVISOR, workZones: [] });
+    const escalated = async (ticketType: ticketv1.TicketType, escalationLevel: number) =>
+      (await callUnary(svc, 'resolveRecipients', {
+        notificationType: NT.NOTIFICATION_TYPE_TICKET_ESCALATED,
+        context: customerv1.RecipientContext.fromPartial({ ticketType, escalationLevel, workZone: 'karawang' }),
+        audiences: [], channels: [], page: undefined,
+      })).recipients.filter((r) => r.id === supervisor!.id).map((r) => r.templateKey);
+    const psbSupervisors = { notificationType: NT.NOTIFICATION_TYPE_TICKET_ESCALATED, ticketType: TT.TICKET_TYPE_INSTALLATION, escalationLevel: 0, audience: AK.AUDIENCE_KIND_SUPERVISORS };
+    await callUnary(admin, 'upsertRoutingRule', { rule: customerv1.RoutingRule.fromPartial({ ...psbSupervisors, channels: [CH.CHANNEL_WHATSAPP], templateKey: 'case.escalation.head', enabled: true }) });
+    expect(await escalated(TT.TICKET_TYPE_INSTALLATION, 1)).toEqual(['case.escalation.lead']);
+    // Level 2 has no SUPERVISORS rule of its own: the PSB rule applies to PSB tickets.
+    expect(await escalated(TT.TICKET_TYPE_INSTALLATION, 2)).toEqual(['case.escalation.head']);
+    await callUnary(admin, 'resetRoutingRule', psbSupervisors);
     await expect(callUnary(svc, 'resetRoutingRule', key)).rejects.toThrow(/PERMISSION_DENIED|may not|not allowed/i);
   });
 });

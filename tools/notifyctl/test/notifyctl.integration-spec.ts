@@ -442,6 +442,9 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const offers = await cli(['routing', 'list', '--type', 'technician_job_offer']);
     expect(offers.code).toBe(0);
     expect(offers.stderr).toMatch(/^note: no routing rule for technician_job_offer; template technician\.job_offer goes out under ticket_created \(zone_technicians\), ticket_created \(zone_technician_group\)/);
+    // A type with rules, none for the audience asked: the ones it has (QA: it said "no routing rule").
+    const other = await cli(['routing', 'list', '--type', 'ticket.completed', '--audience', 'noc_group']);
+    expect(other.stderr).toMatch(/^note: ticket_completed has rules for: customer --ticket-type gangguan; customer --ticket-type psb \(notifyctl routing list --type ticket_completed\)$/m);
 
     // reset: an added rule is deleted; a seeded one gets its seeded values (and source) back.
     expect((await cli(['routing', 'set', '--type', 'ticket.completed', '--audience', 'customer', '--channels', 'sms', '--template', 'ticket.completed.disturbance'])).code).toBe(0);

@@ -1,5 +1,5 @@
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
-import { missingTemplateProblem, routingRuleTable } from '../src/commands/routing';
+import { missingTemplateProblem, otherRulesNote, routingRuleTable, unroutedNote } from '../src/commands/routing';
 
 const CH = commonv1.Channel;
 
@@ -35,6 +35,29 @@ describe('routing set: the template check', () => {
     );
     expect(missingTemplateProblem('no.such', [CH.CHANNEL_WHATSAPP], new Set())).toBe(
       'template no.such does not exist (notifyctl templates list): every recipient of the rule would be left out',
+    );
+  });
+});
+
+describe('routing notes', () => {
+  const NT = commonv1.NotificationType;
+  it('a type no event sends: its rules only give a Notify or Broadcast its template (QA: a technician_job_offer rule never fired)', () => {
+    expect(unroutedNote(NT.NOTIFICATION_TYPE_TECHNICIAN_JOB_OFFER)).toBe(
+      'note: no event sends technician_job_offer: it goes only to whom a Notify or Broadcast names, and its rules give those their default template',
+    );
+    expect(unroutedNote(NT.NOTIFICATION_TYPE_SYSTEM_ALERT)).toMatch(/^note: no event sends system_alert/);
+    for (const routed of [NT.NOTIFICATION_TYPE_TICKET_CREATED, NT.NOTIFICATION_TYPE_SLA_WARNING, NT.NOTIFICATION_TYPE_PAYMENT_REMINDER, NT.NOTIFICATION_TYPE_DAILY_SUMMARY]) {
+      expect(unroutedNote(routed)).toBeUndefined();
+    }
+  });
+
+  it('a key the type has no rule for: names the rules it has, with the flags to reach them (QA: "no routing rule" while three existed)', () => {
+    const rules = [
+      customerv1.RoutingRule.fromPartial({ audience: commonv1.AudienceKind.AUDIENCE_KIND_SUPERVISORS, escalationLevel: 1 }),
+      customerv1.RoutingRule.fromPartial({ audience: commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER, ticketType: ticketv1.TicketType.TICKET_TYPE_INSTALLATION }),
+    ];
+    expect(otherRulesNote(NT.NOTIFICATION_TYPE_TICKET_ESCALATED, rules)).toBe(
+      'note: ticket_escalated has rules for: supervisors --level 1; customer --ticket-type psb (notifyctl routing list --type ticket_escalated)',
     );
   });
 });

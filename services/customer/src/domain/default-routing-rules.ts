@@ -30,8 +30,9 @@ import { buildRoutingRule, type RoutingRule, type RoutingRuleInput } from './rou
  *   (OFFERED_TECHNICIANS → technician.offer_cancelled), so nobody answers "1" or drives to it,
  *   and so are the technicians' groups it reached (OFFERED_TECHNICIAN_GROUP, WhatsApp).
  * - system.alert (NOTIFICATION_TYPE_SYSTEM_ALERT) has no event of its own: a monitoring system or
- *   an operator sends it through Notify / Broadcast (roles admin, noc), and the rule takes it to
- *   the NOC group.
+ *   an operator sends it through Notify / Broadcast (roles admin, noc) to the NOC group (audience
+ *   NOC_GROUP); like the other API-triggered types', its rule records the seed's routing and
+ *   gives those calls their default template.
  */
 export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
   // ── ticket.created ──────────────────────────────────────────────────────────────

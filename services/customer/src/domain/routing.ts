@@ -159,6 +159,12 @@ export const TICKET_TYPE_NOTIFICATIONS: readonly string[] = [
   'ticket.created', 'ticket.assigned', 'ticket.started', 'ticket.completed', 'ticket.cancelled', 'ticket.escalated', 'sla.warning',
 ];
 
+/** The notification types meant for many customers at once: the only ones AREA_CUSTOMERS / ALL_CUSTOMERS may receive. */
+export const MASS_CUSTOMER_NOTIFICATIONS: readonly string[] = ['campaign.maintenance', 'campaign.emergency', 'campaign.promotion', 'upgrade.offer'];
+
+/** Audiences found from a ticket (its technician, the one before, those its offer reached). */
+export const TICKET_AUDIENCES: readonly Audience[] = ['ASSIGNED_TECHNICIAN', 'PREVIOUS_TECHNICIAN', 'OFFERED_TECHNICIANS', 'OFFERED_TECHNICIAN_GROUP'];
+
 /** The longest `source` a rule may carry, characters (the seeded ones cite a seed section or two). */
 export const ROUTING_RULE_SOURCE_MAX = 1000;
 
@@ -182,6 +188,14 @@ export function buildRoutingRule(input: RoutingRuleInput): RoutingRule {
   }
   if (input.escalationLevel !== null && notificationType !== 'ticket.escalated') {
     throw new ValidationError('escalation_level', `only ticket.escalated carries an escalation level, not ${notificationType}`);
+  }
+  // Every customer of an area (or all) only for what is meant for all of them (QA: a rule
+  // ticket.created → ALL_CUSTOMERS sent one customer's ticket and address to every customer).
+  if ((input.audience === 'AREA_CUSTOMERS' || input.audience === 'ALL_CUSTOMERS') && !MASS_CUSTOMER_NOTIFICATIONS.includes(notificationType)) {
+    throw new ValidationError('audience', `${input.audience} would send every customer a ${notificationType} message meant for one person; only ${MASS_CUSTOMER_NOTIFICATIONS.join(', ')} go to many customers`);
+  }
+  if (TICKET_AUDIENCES.includes(input.audience) && !TICKET_TYPE_NOTIFICATIONS.includes(notificationType)) {
+    throw new ValidationError('audience', `${input.audience} is found from a ticket: only a ticket's notifications (${TICKET_TYPE_NOTIFICATIONS.join(', ')}) can reach it, not ${notificationType}`);
   }
   if (!isAudience(input.audience)) throw new ValidationError('audience', `unknown audience "${input.audience}"`);
   if (EXPLICIT_ONLY_AUDIENCES.includes(input.audience)) {
@@ -331,22 +345,29 @@ export function judgeCandidate(
   return out(optedOut ? 'OPTED_OUT' : 'CHANNEL_DISABLED');
 }
 
-/** How many conditions a rule sets (ticket type, escalation level): 0..2. */
+/**
+ * How specific a rule is: 0 for any ticket type and level, 1 with a ticket type, 2 with an
+ * escalation level, 3 with both. The level outranks the ticket type: for an escalation it is what
+ * decides who must act (QA: a PSB rule and a level-1 rule of one audience tied, and which one
+ * applied was an accident of the de-duplication).
+ */
 export function ruleSpecificity(r: Pick<RoutingRule, 'ticketType' | 'escalationLevel'>): number {
-  return (r.ticketType === null ? 0 : 1) + (r.escalationLevel === null ? 0 : 1);
+  return (r.ticketType === null ? 0 : 1) + (r.escalationLevel === null ? 0 : 2);
 }
 
 /**
- * Of the rules that match one notification, per audience only those that set the most conditions
- * ({@link ruleSpecificity}): a rule for the ticket's type (or escalation level) replaces the
- * any-type rule of the same audience, channels and template alike —
+ * Of the rules that match one notification (enabled or not), per audience only the most specific
+ * ({@link ruleSpecificity}) decides, and only if it is enabled: a rule for the ticket's type (or
+ * escalation level) replaces the any-type rule of the same audience, channels and template alike —
  * `ticket.created/GANGGUAN/*\/CUSTOMER` over `ticket.created/*\/*\/CUSTOMER` for a GANGGUAN ticket
- * (QA: with both, a customer got the message twice, once per channel). Order is kept.
+ * (QA: with both, a customer got the message twice, once per channel) — and disabling it silences
+ * that audience for those tickets rather than handing them to the any-type rule (QA: `routing set
+ * --disable` promised "its audience hears nothing"). Order is kept.
  */
-export function mostSpecificRules<R extends Pick<RoutingRule, 'audience' | 'ticketType' | 'escalationLevel'>>(rules: readonly R[]): R[] {
+export function mostSpecificRules<R extends Pick<RoutingRule, 'audience' | 'ticketType' | 'escalationLevel' | 'enabled'>>(matching: readonly R[]): R[] {
   const best = new Map<Audience, number>();
-  for (const r of rules) best.set(r.audience, Math.max(best.get(r.audience) ?? 0, ruleSpecificity(r)));
-  return rules.filter((r) => ruleSpecificity(r) === best.get(r.audience));
+  for (const r of matching) best.set(r.audience, Math.max(best.get(r.audience) ?? 0, ruleSpecificity(r)));
+  return matching.filter((r) => r.enabled && ruleSpecificity(r) === best.get(r.audience));
 }
 
 /** Audience order in a resolution: most specific first, so de-duplication keeps the most specific template. */

@@ -110,7 +110,7 @@ const list: CommandSpec = {
     const audience = audienceText === undefined ? undefined : parseEnum(commonv1.AudienceKind, 'AUDIENCE_KIND_', 'audience', audienceText);
     const res = await callUnary(clients.customer, 'listRoutingRules', { notificationType: type ?? 0 });
     const rules = audience === undefined ? res.rules : res.rules.filter((r) => r.audience === audience);
-    const note = type !== undefined && !rules.length ? await elsewhereNote(clients, type) : undefined;
+    const note = type === undefined ? undefined : !rules.length ? (res.rules.length ? otherRulesNote(type, res.rules) : await elsewhereNote(clients, type)) : unroutedNote(type);
     return { json: customerv1.ListRoutingRulesResponse.toJSON({ rules }), text: routingRuleTable(rules), ...(note ? { note } : {}) };
   },
 };
@@ -124,7 +124,7 @@ const set: CommandSpec = {
     channels: { type: 'string', valueName: 'list', description: 'channels in order of preference, e.g. whatsapp,sms (required for a new rule)' },
     template: { type: 'string', valueName: 'key', description: 'template key, e.g. ticket.completed.installation (required for a new rule)' },
     enable: { type: 'boolean', description: 'turn the rule on (the default for a new rule)' },
-    disable: { type: 'boolean', description: 'turn the rule off: its audience hears nothing of this type' },
+    disable: { type: 'boolean', description: 'turn the rule off: its audience hears nothing of this type (of its ticket type / level) through routing; a Notify or Broadcast naming the audience still reaches it' },
     source: { type: 'string', valueName: 'text', description: 'why (kept with the rule; default "edited by <you>")' },
     'allow-missing-template': { type: 'boolean', description: 'store it even if the template has no version on one of its channels' },
   },
@@ -138,12 +138,11 @@ const set: CommandSpec = {
     if (args.flag('enable') && args.flag('disable')) throw new UsageError('--enable and --disable: give one of them');
     const template = args.string('template');
 
-    const stored = (await callUnary(clients.customer, 'listRoutingRules', { notificationType })).rules.find(
-      (r) => r.audience === audience && r.ticketType === ticketType && r.escalationLevel === escalationLevel,
-    );
+    const typeRules = (await callUnary(clients.customer, 'listRoutingRules', { notificationType })).rules;
+    const stored = typeRules.find((r) => r.audience === audience && r.ticketType === ticketType && r.escalationLevel === escalationLevel);
     if (!stored && (!channels.length || !template)) {
-      const hint = await elsewhereNote(clients, notificationType);
-      throw new UsageError(`missing required flag ${channels.length ? '--template' : '--channels'}: the rule is not stored yet (notifyctl routing list shows the rules)${hint ? `; ${hint.replace(/^note: /, '')}` : ''}`);
+      const hint = typeRules.length ? otherRulesNote(notificationType, typeRules) : await elsewhereNote(clients, notificationType);
+      throw new UsageError(`missing required flag ${channels.length ? '--template' : '--channels'}: the rule is not stored yet${hint ? `; ${hint.replace(/^note: /, '')}` : ''}`);
     }
     const rule = customerv1.RoutingRule.fromPartial({
       notificationType,
@@ -165,9 +164,8 @@ const set: CommandSpec = {
       if (problem) throw new Error(`${problem}; nothing changed (--allow-missing-template stores it anyway)`);
     }
     const res = await callUnary(clients.customer, 'upsertRoutingRule', { rule });
-    const note = stored
-      ? `changed ${res.rule!.id}: applies to the next notifications (another customer-service replica within ROUTING_RULES_CACHE_TTL_MS)`
-      : `added ${res.rule!.id}: applies to the next notifications (another customer-service replica within ROUTING_RULES_CACHE_TTL_MS)`;
+    const unrouted = unroutedNote(notificationType);
+    const note = `${stored ? 'changed' : 'added'} ${res.rule!.id}: applies to the next notifications (another customer-service replica within ROUTING_RULES_CACHE_TTL_MS)${unrouted ? `\n${unrouted}` : ''}`;
     return { json: customerv1.UpsertRoutingRuleResponse.toJSON(res), text: routingRuleRecord(res.rule), note };
   },
 };
@@ -189,6 +187,42 @@ const reset: CommandSpec = {
 /** Whether storing `next` would change nothing of `stored` (channels, template, on/off). */
 function sameRule(stored: customerv1.RoutingRule, next: customerv1.RoutingRule): boolean {
   return stored.enabled === next.enabled && stored.templateKey === next.templateKey && stored.channels.join() === next.channels.join();
+}
+
+/**
+ * The notification types an event routes (the gateway's event mapping: ticket events, the SLA,
+ * payment-reminder, daily-summary and weekly-performance jobs, registrations and activations).
+ * The rules of any other type only give a Notify or Broadcast its default template.
+ */
+const EVENT_ROUTED: ReadonlySet<commonv1.NotificationType> = new Set([
+  commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_CREATED, commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_ASSIGNED,
+  commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_STARTED, commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_COMPLETED,
+  commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_CANCELLED, commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_ESCALATED,
+  commonv1.NotificationType.NOTIFICATION_TYPE_SLA_WARNING, commonv1.NotificationType.NOTIFICATION_TYPE_PAYMENT_REMINDER,
+  commonv1.NotificationType.NOTIFICATION_TYPE_DAILY_SUMMARY, commonv1.NotificationType.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE,
+  commonv1.NotificationType.NOTIFICATION_TYPE_REGISTRATION_CONFIRMATION, commonv1.NotificationType.NOTIFICATION_TYPE_CUSTOMER_ACTIVATED,
+  commonv1.NotificationType.NOTIFICATION_TYPE_WELCOME,
+]);
+
+/**
+ * For a type no event routes: that its rules choose recipients for nothing (QA: a rule for
+ * technician_job_offer was added and never fired), only the template a Notify or Broadcast of it
+ * uses by default. Undefined for the types events route.
+ */
+export function unroutedNote(type: commonv1.NotificationType): string | undefined {
+  if (EVENT_ROUTED.has(type)) return undefined;
+  const name = enumLabel(commonv1.NotificationType, 'NOTIFICATION_TYPE_', type).toLowerCase();
+  return `note: no event sends ${name}: it goes only to whom a Notify or Broadcast names, and its rules give those their default template`;
+}
+
+/**
+ * When the type has rules but none of the key asked for: which rules it has (QA: "no routing rule
+ * for ticket_escalated" while three existed, for other levels).
+ */
+export function otherRulesNote(type: commonv1.NotificationType, rules: readonly customerv1.RoutingRule[]): string {
+  const name = enumLabel(commonv1.NotificationType, 'NOTIFICATION_TYPE_', type).toLowerCase();
+  const keys = rules.map((r) => `${audienceLabel(r.audience).toLowerCase()}${r.ticketType ? ` --ticket-type ${ticketTypeLabel(r.ticketType).toLowerCase()}` : ''}${r.escalationLevel ? ` --level ${r.escalationLevel}` : ''}`);
+  return `note: ${name} has rules for: ${keys.join('; ')} (notifyctl routing list --type ${name})`;
 }
 
 /**

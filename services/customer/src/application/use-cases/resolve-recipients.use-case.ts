@@ -107,14 +107,15 @@ type Bare = Omit<Candidate, 'preferences' | 'optedOutChannels'>;
  * ResolveRecipients: who gets a notification, on which channel, at which address, in which
  * locale and quiet-hours window, with which template — and who is left out and why.
  *
- * 1. The stored routing rules of the type that are enabled and match the context (ticket
+ * 1. The stored routing rules of the type that match the context (ticket
  *    type, escalation level). No rules at all for the type → NotFound('routing rules', type).
  *    A matching rule whose audience needs a missing context field is reported in
  *    `skippedRules` (e.g. ASSIGNED_TECHNICIAN of an SLA warning on an unassigned ticket).
  * 2. Rules in audience order (most specific first: customer, assigned technician,
  *    supervisors, managers, zone technicians, …, groups, area customers); within one
- *    audience only the most specific matching rules apply (`mostSpecificRules`: a ticket-type
- *    or escalation-level rule replaces the any-type one for its tickets); each audience's
+ *    audience only the most specific matching rule decides, if enabled (`mostSpecificRules`: a
+ *    ticket-type or escalation-level rule replaces the any-type one for its tickets, disabled
+ *    too); each audience's
  *    candidates are judged (`judgeCandidate`: actor, inactive, no phone, type opt-out, then
  *    the first accepted channel, with per-channel opt-outs by phone).
  * 3. De-duplication: one recipient per (channel, address) — the first, most specific, wins;
@@ -172,7 +173,7 @@ export class ResolveRecipientsUseCase {
       rules = explicitAudienceRules({ notificationType: type, audiences: input.audiences, channels: input.channels ?? [], context, storedRules: all });
     } else {
       if (!all.length) throw new NotFoundError('routing rules for notification type', type);
-      rules = mostSpecificRules(all.filter((r) => r.enabled && ruleMatches(r, context)))
+      rules = mostSpecificRules(all.filter((r) => ruleMatches(r, context)))
         .sort((a, b) => audienceRank(a.audience) - audienceRank(b.audience) || a.id.localeCompare(b.id))
         .map((rule) => ({ rule, context }));
     }

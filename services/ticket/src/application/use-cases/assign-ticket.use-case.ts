@@ -76,7 +76,7 @@ export class AssignTicketUseCase {
       (ticket, ctx) => {
         if (input.reassign === false && ticket.status === 'ASSIGNED') {
           throw new FailedPreconditionError(
-            `ticket ${ticket.number} is ASSIGNED to ${describeTechnician(ticket)}; reassign to move it (AssignTicketRequest.reassign, notifyctl --reassign)`,
+            `ticket ${ticket.number} is ASSIGNED to ${describeTechnician(ticket)}; reassign to move it (notifyctl tickets assign ${ticket.number} --technician <id or phone> --reassign; AssignTicketRequest.reassign)`,
           );
         }
         return assignTicket(ticket, { id: technician.id, name: technician.name }, actorOf(principal), ctx);
