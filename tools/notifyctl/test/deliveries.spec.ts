@@ -1,6 +1,7 @@
 import { commonv1, gatewayv1 } from '@notify/proto';
 import { UsageError } from '../src/args';
-import { deliveryDetail, deliveryEventLine, deliveryStatusCell, deliveryTable, notifyNote, providerTable, statsText, watchEventFilter } from '../src/commands/deliveries';
+import { deliveryDetail, deliveryEventLine, deliveryStatusCell, deliveryTable, notifyNote, providerTable, statsText, watchEventFilter, withMissingChannelHint } from '../src/commands/deliveries';
+import { formatCallError } from '../src/errors';
 
 describe('deliveryDetail', () => {
   const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -205,5 +206,17 @@ describe('notifyNote (deliveries notify)', () => {
     expect(notifyNote(res({ deliveriesCreated: 2 }))).toBeUndefined();
     expect(notifyNote(res({ status: S.NOTIFICATION_STATUS_RESOLVING }))).toBeUndefined();
     expect(notifyNote(gatewayv1.NotifyResponse.fromPartial({}))).toBeUndefined();
+  });
+});
+
+describe('withMissingChannelHint (deliveries notify)', () => {
+  const notFound = (details: string) => Object.assign(new Error(`5 NOT_FOUND: ${details}`), { code: 5, details, metadata: undefined });
+  it('adds the way out to a template missing on a channel asked for, and leaves other errors alone', () => {
+    const hinted = withMissingChannelHint(notFound('template upgrade.offer/SMS/id not found'));
+    expect(formatCallError(hinted, 'gateway')).toBe(
+      'error: NOT_FOUND: template upgrade.offer/SMS/id not found; upgrade.offer has no SMS version in locale id: leave --channel sms out, or add one (notifyctl templates edit upgrade.offer --channel sms)',
+    );
+    const other = notFound('customer 1234 not found');
+    expect(withMissingChannelHint(other)).toBe(other);
   });
 });
