@@ -1,5 +1,5 @@
 import { commonv1, gatewayv1, ticketv1 } from '@notify/proto';
-import { DEMO_GANGGUAN, HEADLINES, isDemoGangguan, rateLimitHold, routingHint, ROUTING_TYPE_OF, stillMissingReport } from './scenario';
+import { DEMO_GANGGUAN, HEADLINES, isDemoGangguan, quietHoursMessage, rateLimitHold, routingHint, ROUTING_TYPE_OF, stillMissingReport } from './scenario';
 
 const HOUR = 3_600_000;
 const S = gatewayv1.DeliveryStatus;
@@ -102,5 +102,18 @@ describe('the "still missing" error of a step says which routing rules to check'
       [HEADLINES.slaWarning]: 'sla.warning',
     });
     expect(routingHint([HEADLINES.slaWarning])).toBe('(are the routing rules on? npx notifyctl routing list --type sla.warning)');
+  });
+});
+
+describe('quietHoursMessage (a step held by quiet hours fails at once)', () => {
+  it('names who, the delivery, until when in WIB, and how to lift the quiet hours for the demo', () => {
+    const held = gatewayv1.Delivery.fromPartial({
+      id: 'd-1', recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, deferredReason: 'quiet hours', deferredUntil: new Date('2026-12-08T00:00:00Z'),
+    });
+    expect(quietHoursMessage(2, 'job offer', 'Andi (technician)', '6281200000001', held)).toBe(
+      "step 2: job offer (Andi (technician)) is held by the recipient's quiet hours: delivery d-1 is DEFERRED until 2026-12-08 07:00 WIB. " +
+        'The demo\'s people should have none: npx notifyctl staff preferences 6281200000001 --quiet none, then run the demo again.',
+    );
+    expect(quietHoursMessage(2, 'x', 'Budi', '628', { ...held, recipientKind: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER })).toContain('npx notifyctl customers preferences 628 --quiet none');
   });
 });

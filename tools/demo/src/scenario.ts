@@ -394,6 +394,20 @@ export function rateLimitHold(held: gatewayv1.Delivery, others: readonly gateway
 
 /** The gateway's deferral reason of the rate limit (services/gateway/src/application/dispatcher.ts gate). */
 const RATE_LIMIT_REASON = 'recipient rate limit';
+/** The gateway's deferral reason of quiet hours (the same gate). */
+const QUIET_HOURS_REASON = 'quiet hours';
+
+/**
+ * The line that fails a step at once when one of its messages is held by its recipient's quiet
+ * hours (`held`: its DEFERRED delivery): who, until when (WIB), and how to lift them for the demo.
+ */
+export function quietHoursMessage(step: number, label: string, who: string, phone: string, held: gatewayv1.Delivery): string {
+  const kind = held.recipientKind === commonv1.RecipientKind.RECIPIENT_KIND_STAFF ? 'staff' : 'customers';
+  return (
+    `step ${step}: ${label} (${who}) is held by the recipient's quiet hours: delivery ${held.id} is DEFERRED until ${formatWib(held.deferredUntil!)}. ` +
+    `The demo's people should have none: npx notifyctl ${kind} preferences ${phone} --quiet none, then run the demo again.`
+  );
+}
 
 /** `3600000` → `1 h`. */
 function formatDuration(ms: number): string {
@@ -1116,8 +1130,10 @@ class ScenarioRun {
   /**
    * One line explaining why the step cannot finish when the delivery of a `missing` message
    * (its text: the expected headline; made since the last step, after {@link collectedAt}) is
-   * DEFERRED by the gateway's per-recipient rate limit ({@link rateLimitHold}); undefined
-   * otherwise (nothing deferred, quiet hours, the gateway unreachable: the step keeps waiting).
+   * DEFERRED by the gateway's per-recipient rate limit ({@link rateLimitHold}) or by the
+   * recipient's quiet hours ({@link quietHoursMessage}; QA: the step waited out its timeout and
+   * blamed the routing rules); undefined otherwise (nothing deferred, the gateway unreachable:
+   * the step keeps waiting).
    */
   private async rateLimited(step: number, missing: readonly Expectation[]): Promise<string | undefined> {
     const windowMs = this.options.rateLimit?.windowMs ?? GATEWAY_DEFAULT_RATE_WINDOW_MS;
@@ -1136,6 +1152,7 @@ class ScenarioRun {
         for (const d of expected) {
           const hold = rateLimitHold(d, history.deliveries, windowMs);
           if (hold) return this.rateLimitMessage(step, e, d, hold);
+          if (d.deferredReason === QUIET_HOURS_REASON && d.deferredUntil) return quietHoursMessage(step, e.label, this.describe(e.to), e.to, d);
         }
       } catch {
         // ListDeliveries unavailable: keep waiting; the timeout's report says what is known.
