@@ -181,7 +181,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(optOutsOf.stdout).toMatch(/^Opted out:\s+WHATSAPP \(asked by phone, since \d{4}-\d\d-\d\d[^)]*\)$/m);
     expect((await cli(['customers', 'opt-outs', 'bukan-nomor'])).stderr).toMatch(/^error: INVALID_ARGUMENT: phone/);
     const lifted = await cli(['customers', 'opt-in', '--phone', '+62 812 9999 0001']);
-    expect(lifted).toMatchObject({ code: 0, stdout: '6281299990001: 1 opt-out(s) lifted; it is notified again\n' });
+    expect(lifted).toMatchObject({ code: 0, stdout: '6281299990001: 1 opt-out(s) lifted; it is notified on every channel again\n' });
     // Again: nothing left to lift (proto3 JSON leaves the 0 out).
     const liftedAgain = JSON.parse((await cli(['--json', 'customers', 'opt-in', '--phone', '081299990001'])).stdout) as { lifted?: number; phone: string };
     expect({ lifted: liftedAgain.lifted ?? 0, phone: liftedAgain.phone }).toEqual({ lifted: 0, phone: '6281299990001' });

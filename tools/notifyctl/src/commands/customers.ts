@@ -158,8 +158,11 @@ const optIn: CommandSpec = {
     channel: { type: 'string', valueName: 'whatsapp|sms', description: 'channel (default: every channel)' },
   },
   async run({ args, clients }) {
-    const res = await callUnary(clients.customer, 'optIn', { phone: args.required('phone'), channel: channelOf(args) });
-    const text = res.lifted > 0 ? `${res.phone}: ${res.lifted} opt-out(s) lifted; it is notified again\n` : `${res.phone}: had no opt-out there; nothing changed\n`;
+    const channel = channelOf(args);
+    const res = await callUnary(clients.customer, 'optIn', { phone: args.required('phone'), channel });
+    // Which channel it is notified on again (QA: "it is notified again" while WhatsApp stayed opted out).
+    const where = channel === commonv1.Channel.CHANNEL_UNSPECIFIED ? 'every channel' : channelLabel(channel);
+    const text = res.lifted > 0 ? `${res.phone}: ${res.lifted} opt-out(s) lifted; it is notified on ${where} again\n` : `${res.phone}: had no opt-out there; nothing changed\n`;
     return { json: customerv1.OptInResponse.toJSON(res), text };
   },
 };
