@@ -763,7 +763,8 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     // tickets create / assign / list by phone (QA: `customer_id: must be a UUID`).
     const created = await cli(['tickets', 'create', '--type', 'gangguan', '--customer', '0812-8888-0101', '--title', 'Wifi putus', '--address', 'Jl. Flamboyan 2, Karawang', '--zone', 'karawang']);
     expect(created).toMatchObject({ code: 0, stderr: '' });
-    expect(created.stdout).toMatch(new RegExp(`^Customer:\\s+${custId}$`, 'm'));
+    // The customer by name beside the id (QA: a bare id), as the technician.
+    expect(created.stdout).toMatch(new RegExp(`^Customer:\\s+Lina Telepon \\(${custId}\\)$`, 'm'));
     const number = /^Number:\s+(\S+)$/m.exec(created.stdout)![1]!;
     const assigned = await cli(['tickets', 'assign', number, '--technician', '+62 813 8888 0202']);
     expect(assigned).toMatchObject({ code: 0, stderr: '' });
@@ -793,6 +794,18 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect((await cli(['tickets', 'create', '--type', 'psb', '--customer', '0899-0000-1111', '--title', 'x', '--address', 'a', '--zone', 'karawang'])).stderr).toBe(
       'error: NOT_FOUND: customer with phone 6289900001111 not found\n',
     );
+    // A WhatsApp group by its chat id (QA: NOT_FOUND as a group id); a chat id no group has is said so.
+    const chatId = `120363${Date.now()}@g.us`;
+    const group = await cli(['--json', 'groups', 'create', '--name', 'Teknisi Telepon', '--chat-id', chatId, '--category', 'technicians']);
+    expect(group.code).toBe(0);
+    const groupId = (JSON.parse(group.stdout) as { group: { id: string } }).group.id;
+    const alert = ['--var', 'alert_type=Uji', '--var', 'area=Karawang', '--var', 'customers_affected=1', '--var', 'status=Uji', '--var', 'eta=1 jam'];
+    const toGroup = await cli(['--json', 'deliveries', 'notify', '--type', 'emergency_alert', '--to-group', chatId, ...alert]);
+    expect(toGroup).toMatchObject({ code: 0, stderr: '' });
+    expect((JSON.parse(toGroup.stdout) as { deliveries: Array<{ recipient: string; recipientId: string }> }).deliveries).toMatchObject([{ recipient: chatId, recipientId: groupId }]);
+    expect(await cli(['deliveries', 'notify', '--type', 'emergency_alert', '--to-group', '120363000000000999@g.us', ...alert])).toMatchObject({
+      code: 1, stdout: '', stderr: 'error: no group has the chat id 120363000000000999@g.us (notifyctl groups list shows them)\n',
+    });
 
     // Quiet hours around now: a NORMAL message waits, and deliveries list says until when (QA: only show did).
     const hour = (new Date().getUTCHours() + 7) % 24;

@@ -3,6 +3,7 @@ import { callUnary, fromGrpcError } from '@notify/grpc-kit';
 import { gatewayv1 } from '@notify/proto';
 import { UsageError, enumLabel, parseDuration, parseEnum, parseIntFlag, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
+import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
 import {
   PAGE_OPTIONS,
@@ -19,7 +20,7 @@ import {
   parseChannel,
   priorityOf,
 } from '../format';
-import { AnnotatedCallError, callFailureOf } from '../errors';
+import { AnnotatedCallError, callFailureOf, callingService } from '../errors';
 import { formatRecord, formatTable } from '../table';
 import { personIdsOf } from './id-or-phone';
 import { notificationOutcome } from './notifications';
@@ -181,6 +182,28 @@ const retry: CommandSpec = {
 };
 
 /**
+ * The group ids `values` name: an id as given, a WhatsApp chat id (`…@g.us`) looked up among the
+ * customer service's groups (ListGroups, all pages, once for all of them; QA: `--to-group
+ * 120363…@g.us` was NOT_FOUND as a group id). Rejects naming the chat ids no group has.
+ */
+export async function groupIdsOf(clients: Clients, values: readonly string[]): Promise<string[]> {
+  const chatIds = values.filter((v) => v.endsWith('@g.us'));
+  if (!chatIds.length) return [...values];
+  const byChat = new Map<string, string>();
+  let pageToken = '';
+  do {
+    const res = await callingService('customer', () =>
+      callUnary(clients.customer, 'listGroups', { categories: [], workZone: '', activeOnly: false, page: { pageSize: 500, pageToken } }),
+    );
+    for (const g of res.groups) byChat.set(g.chatId, g.id);
+    pageToken = res.nextPageToken;
+  } while (pageToken);
+  const unknown = chatIds.filter((c) => !byChat.has(c));
+  if (unknown.length) throw new Error(`no group has the chat id ${unknown.join(', ')} (notifyctl groups list shows them)`);
+  return values.map((v) => byChat.get(v) ?? v);
+}
+
+/**
  * A Notify refused because its template has no version on a channel asked for (`NOT_FOUND:
  * template upgrade.offer/SMS/id not found`) gets the way out after it (QA: the bare key read as
  * internal): leave the channel out, or add the version. Other errors are passed on unchanged.
@@ -202,7 +225,7 @@ const notify: CommandSpec = {
     'to-phone': { type: 'string', multiple: true, valueName: 'phone', description: 'a phone number in any common form (repeatable)' },
     'to-customer': { type: 'string', multiple: true, valueName: 'id-or-phone', description: 'a customer: id (UUID) or phone, looked up in the customer service (repeatable)' },
     'to-staff': { type: 'string', multiple: true, valueName: 'id-or-phone', description: 'a staff member: id (UUID) or phone, looked up in the customer service (repeatable)' },
-    'to-group': { type: 'string', multiple: true, valueName: 'id', description: 'a WhatsApp group (repeatable)' },
+    'to-group': { type: 'string', multiple: true, valueName: 'id-or-chat-id', description: 'a WhatsApp group: its id, or its chat id (…@g.us) looked up (repeatable)' },
     audience: { type: 'string', valueName: 'spec', description: 'instead of --to-*: kind[:zone=…,group=…,roles=a+b,customer=…,staff=…]' },
     template: { type: 'string', valueName: 'key', description: 'template key (default: the type\'s standard template)' },
     var: { type: 'string', multiple: true, valueName: 'key=value', description: 'a template variable (repeatable)' },
@@ -242,17 +265,18 @@ const notify: CommandSpec = {
     // After the flags are checked (a usage error calls nothing): a ticket number, and the phones
     // given for customers and staff (QA: --to-customer took ids only, NOT_FOUND for a phone), are looked up.
     const ticket = args.string('ticket');
-    const [ticketId, customerIds, staffIds] = await Promise.all([
+    const [ticketId, customerIds, staffIds, groupIds] = await Promise.all([
       ticket ? resolveTicketId(clients, ticket) : Promise.resolve(''),
       personIdsOf(clients, 'customer', customers),
       personIdsOf(clients, 'staff', staff),
+      groupIdsOf(clients, groups),
     ]);
     req.ticketId = ticketId;
     addressees.push(
       ...phones.map((v) => ({ addressee: { $case: 'phone' as const, value: v } })),
       ...customerIds.map((v) => ({ addressee: { $case: 'customerId' as const, value: v } })),
       ...staffIds.map((v) => ({ addressee: { $case: 'staffId' as const, value: v } })),
-      ...groups.map((v) => ({ addressee: { $case: 'groupId' as const, value: v } })),
+      ...groupIds.map((v) => ({ addressee: { $case: 'groupId' as const, value: v } })),
     );
     const res = await callUnary(clients.gateway, 'notify', req).catch((err: unknown) => {
       throw withMissingChannelHint(err);

@@ -57,9 +57,9 @@ export function ticketTable(tickets: readonly ticketv1.Ticket[], names: Readonly
 
 /**
  * One ticket as label/value lines; the technician as `name (staff id)` when `technicianName`
- * is given, else the id.
+ * is given, else the id; the customer likewise with `customerName`.
  */
-export function ticketRecord(t: ticketv1.Ticket | undefined, technicianName?: string): string {
+export function ticketRecord(t: ticketv1.Ticket | undefined, technicianName?: string, customerName?: string): string {
   if (!t) return '';
   return formatRecord([
     ['ID', t.id],
@@ -67,7 +67,7 @@ export function ticketRecord(t: ticketv1.Ticket | undefined, technicianName?: st
     ['Type', typeLabel(t.type)],
     ['Status', statusLabel(t.status)],
     ['Priority', priorityLabel(t.priority)],
-    ['Customer', t.customerId],
+    ['Customer', t.customerId && customerName ? `${customerName} (${t.customerId})` : t.customerId],
     ['Technician', t.technicianId && technicianName ? `${technicianName} (${t.technicianId})` : t.technicianId],
     ['Title', t.title],
     ['Description', t.description],
@@ -84,13 +84,20 @@ export function ticketRecord(t: ticketv1.Ticket | undefined, technicianName?: st
 }
 
 /**
- * A ticket response as the record, its technician named (technicianNames; the id when unknown).
- * With --json (the response as it is) nothing is looked up.
+ * A ticket response as the record, its technician and customer named (technicianNames, GetCustomer;
+ * the id when unknown or the customer service fails: QA, the customer showed as a bare id). With
+ * --json (the response as it is) nothing is looked up.
  */
 async function ticketOutput(args: ParsedArgs, clients: Clients, res: { ticket?: ticketv1.Ticket | undefined }, json: unknown): Promise<CommandOutput> {
   const id = args.flag('json') ? '' : (res.ticket?.technicianId ?? '');
-  const names = id ? await technicianNames(clients.customer, [id]) : new Map<string, string>();
-  return { json, text: ticketRecord(res.ticket, names.get(id)) };
+  const customerId = args.flag('json') ? '' : (res.ticket?.customerId ?? '');
+  const [names, customerName] = await Promise.all([
+    id ? technicianNames(clients.customer, [id]) : Promise.resolve(new Map<string, string>()),
+    customerId
+      ? callUnary(clients.customer, 'getCustomer', { id: customerId, phone: '', includeOptOuts: false }).then((r) => r.customer?.name, () => undefined)
+      : Promise.resolve(undefined),
+  ]);
+  return { json, text: ticketRecord(res.ticket, names.get(id), customerName) };
 }
 
 /**
@@ -203,9 +210,8 @@ const get: CommandSpec = {
         h.note,
       ]),
     );
-    const technicianId = res.ticket?.technicianId ?? '';
-    const names = args.flag('json') ? new Map<string, string>() : await technicianNames(clients.customer, [technicianId]);
-    return { json: ticketv1.GetTicketResponse.toJSON(res), text: `${ticketRecord(res.ticket, names.get(technicianId))}\nHistory:\n${history}` };
+    const record = await ticketOutput(args, clients, res, undefined);
+    return { json: ticketv1.GetTicketResponse.toJSON(res), text: `${record.text}\nHistory:\n${history}` };
   },
 };
 
