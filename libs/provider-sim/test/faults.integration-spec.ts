@@ -1,3 +1,4 @@
+import { waitFor } from '@notify/testing';
 import {
   startAdvantaSim,
   startFonnteSim,
@@ -76,11 +77,6 @@ async function fetchErrorCode(p: Promise<Response>): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `done` every 20 ms until it holds or `timeoutMs` passes (the caller asserts after). */
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!done() && Date.now() < until) await sleep(20);
-}
 
 describe.each(cases)('faults on the $name simulator', (c) => {
   let sim: SimHandle<SimMessage>;
@@ -136,7 +132,7 @@ describe.each(cases)('faults on the $name simulator', (c) => {
     expect(await fetchErrorCode(c.send(sim, AbortSignal.timeout(400)))).toBe('TimeoutError');
     // The caller gave up; the simulator still took the message (on a loaded CI machine its
     // handler may run a moment after the caller's timeout fired, so wait for it briefly).
-    await waitUntil(() => sim.messages().length === 1, 3000);
+    await waitFor(() => sim.messages().length === 1, { timeoutMs: 3000, description: 'the simulator to record the message the caller gave up on' });
     expect(sim.messages()).toHaveLength(1);
     const t0 = Date.now();
     const res = await c.send(sim);

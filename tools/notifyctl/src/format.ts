@@ -66,9 +66,9 @@ const PERSON_ROLES: ReadonlySet<commonv1.Role> = new Set([
 /**
  * An actor as `staff:<name or id>` / `service:<id>`. A person's API key bound to no staff member
  * (an admin key) is `staff:<role>` (`staff:admin`) whichever way the service recorded it: the
- * ticket, template and gateway services record it as STAFF with the role as its id, the
- * scheduler (a campaign's creator) as SYSTEM with only the role (QA: campaigns read
- * `by system (admin)`, tickets `by staff:admin` for the same key). Otherwise, with neither name
+ * services record it as STAFF with the role as its id; campaigns scheduled before the scheduler
+ * did so carry SYSTEM with only the role (QA: they read `by system (admin)`, tickets
+ * `by staff:admin` for the same key). Otherwise, with neither name
  * nor id: `service` for a service's key, else the kind with its role (`system (<role>)`) or
  * the kind alone.
  */

@@ -11,6 +11,7 @@ import {
   type TwilioSimHandle,
   type WablasSimHandle,
 } from '@notify/provider-sim';
+import { waitFor } from '@notify/testing';
 import {
   AdvantaAdapter,
   FonnteAdapter,
@@ -75,7 +76,7 @@ describe('FonnteAdapter', () => {
     await expect(adapter.send({ to: '6281234567890', text: 'x' }, AbortSignal.timeout(400))).rejects.toBeInstanceOf(ProviderTimeoutError);
     // The slow provider did accept it: that is why a timeout is ambiguous. (On a loaded
     // machine its handler may run a moment after the caller gave up: wait for it briefly.)
-    for (const until = Date.now() + 3000; sim.messages().length === 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => sim.messages().length === 1, { timeoutMs: 3000, description: 'the slow simulator to record the message' });
     expect(sim.messages()).toHaveLength(1);
   });
 });
