@@ -148,7 +148,7 @@ export function parseCommandLine(
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: config, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(argv, config), options: config, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(cleanParseError(err));
   }
@@ -166,6 +166,32 @@ export function parseCommandLine(
     }
   }
   return args;
+}
+
+/**
+ * `--from -24h` as `--from=-24h`: a string flag followed by a word that starts with a dash and
+ * a digit (a time before now, a negative number) takes that word as its value. No flag of
+ * notifyctl is a dash and a digit, so nothing else is read differently; `util.parseArgs` alone
+ * refuses the pair as ambiguous.
+ */
+function joinDashValues(argv: readonly string[], config: Readonly<Record<string, { type: 'string' | 'boolean' }>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    const name = /^--([^=]+)$/.exec(a)?.[1];
+    if (name !== undefined && config[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 function cleanParseError(err: unknown): string {

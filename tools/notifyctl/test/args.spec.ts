@@ -73,6 +73,16 @@ describe('parseCommandLine', () => {
     expect((err as Error).message).toBe(message);
   });
 
+  it('takes a dash-and-digit word after a string flag as its value (--zone -24h, as --zone=-24h); a flag word after one is still a flag', () => {
+    const args = parseCommandLine(['T1', '--reason', '-24h', '--zone', '-5', '--status', '-1d'], options, positionals);
+    expect(args.required('reason')).toBe('-24h');
+    expect(args.string('zone')).toBe('-5');
+    expect(args.list('status')).toEqual(['-1d']);
+    expect(() => parseCommandLine(['T1', '--reason', '--reassign'], options, positionals)).toThrow(UsageError);
+    expect(() => parseCommandLine(['T1', '--reason', 'x', '--reassign', '-1d'], options, positionals)).toThrow(UsageError);
+    expect(parseCommandLine(['--reason', 'x', '--', '-1d'], options, positionals).positional(0)).toBe('-1d');
+  });
+
   it('skips the required checks for --help', () => {
     expect(parseCommandLine(['--help'], options, positionals).flag('help')).toBe(true);
   });
