@@ -171,8 +171,11 @@ describe('deliveries list: when a DEFERRED delivery goes', () => {
   const delivery = (d: Partial<gatewayv1.Delivery>) =>
     gatewayv1.Delivery.fromPartial({ id: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', recipient: '6281300000001', channel: commonv1.Channel.CHANNEL_WHATSAPP, ...d });
 
-  it('the STATUS cell of a DEFERRED delivery says until when (QA: only deliveries show did); other statuses as they are', () => {
+  it('the STATUS cell of a DEFERRED delivery says until when and why (QA: only deliveries show did); other statuses as they are', () => {
     expect(deliveryStatusCell(delivery({ status: D.DELIVERY_STATUS_DEFERRED, deferredUntil: at }))).toBe('DEFERRED until 2026-12-08 06:00 WIB');
+    expect(deliveryStatusCell(delivery({ status: D.DELIVERY_STATUS_DEFERRED, deferredUntil: at, deferredReason: 'quiet hours' }))).toBe(
+      'DEFERRED until 2026-12-08 06:00 WIB (quiet hours)',
+    );
     expect(deliveryStatusCell(delivery({ status: D.DELIVERY_STATUS_DEFERRED }))).toBe('DEFERRED');
     expect(deliveryStatusCell(delivery({ status: D.DELIVERY_STATUS_QUEUED, deferredUntil: at }))).toBe('QUEUED');
   });

@@ -818,7 +818,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
       const r = await cli(['deliveries', 'list', '--notification', notificationId]);
       return r.stdout.split('\n').find((l) => /\sDEFERRED until /.test(l));
     }, { timeoutMs: 20_000, intervalMs: 250, description: 'delivery DEFERRED' });
-    expect(row).toMatch(new RegExp(`\\sDEFERRED until \\d{4}-\\d\\d-\\d\\d ${hh(hour + 2)}:00 WIB\\s`));
+    expect(row).toMatch(new RegExp(`\\sDEFERRED until \\d{4}-\\d\\d-\\d\\d ${hh(hour + 2)}:00 WIB \\(quiet hours\\)\\s`));
   }, 60_000);
 
   it('deliveries notify says on stderr when it reached nobody, and why, pointing to notifications show', async () => {

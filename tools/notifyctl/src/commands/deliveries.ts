@@ -30,12 +30,13 @@ const statusLabel = (s: gatewayv1.DeliveryStatus): string => enumLabel(gatewayv1
 const providerLabel = (p: gatewayv1.Provider): string => enumLabel(gatewayv1.Provider, 'PROVIDER_', p);
 
 /**
- * A delivery's STATUS cell in tables: the status, and for a DEFERRED one when it goes
- * (`DEFERRED until 2026-11-23 07:00 WIB`; QA: only `deliveries show` said so).
+ * A delivery's STATUS cell in tables: the status, and for a DEFERRED one when it goes and why
+ * (`DEFERRED until 2026-11-23 07:00 WIB (quiet hours)`; QA: only `deliveries show` said so).
  */
-export function deliveryStatusCell(d: Pick<gatewayv1.Delivery, 'status' | 'deferredUntil'>): string {
+export function deliveryStatusCell(d: Pick<gatewayv1.Delivery, 'status' | 'deferredUntil' | 'deferredReason'>): string {
   const status = statusLabel(d.status);
-  return d.status === gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEFERRED && d.deferredUntil ? `${status} until ${formatTime(d.deferredUntil)}` : status;
+  if (d.status !== gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEFERRED || !d.deferredUntil) return status;
+  return `${status} until ${formatTime(d.deferredUntil)}${d.deferredReason ? ` (${d.deferredReason})` : ''}`;
 }
 
 /** The delivery table of `deliveries list` and `deliveries notify` (a DEFERRED delivery with the time it goes, deliveryStatusCell). */
