@@ -482,8 +482,8 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     });
     expect(rule).toMatchObject({
       id: 'ticket.created/*/*/ZONE_TECHNICIANS', enabled: false, channels: [CH.CHANNEL_WHATSAPP],
-      // The template is kept from the stored rule; the source says who edited it.
-      templateKey: 'technician.job_offer', ticketType: ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED, escalationLevel: 0, source: 'edited by admin',
+      // The template is kept from the stored rule; the source says who edited it, and keeps the seed's citation.
+      templateKey: 'technician.job_offer', ticketType: ticketv1.TicketType.TICKET_TYPE_UNSPECIFIED, escalationLevel: 0, source: expect.stringMatching(/^edited by admin; seeded from CNS "Job Creation/),
     });
     expect(rule!.updatedAt).toBeInstanceOf(Date);
     const listed = (await callUnary(admin, 'listRoutingRules', { notificationType: NT.NOTIFICATION_TYPE_TICKET_CREATED })).rules;
@@ -578,11 +578,15 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     // above is deleted; a key neither stored nor seeded is NOT_FOUND.
     const key = { notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED, ticketType: TT.TICKET_TYPE_INSTALLATION, escalationLevel: 0, audience: AK.AUDIENCE_KIND_CUSTOMER };
     const reset = await callUnary(admin, 'resetRoutingRule', key);
-    expect(reset).toMatchObject({ deleted: false, rule: { id: 'ticket.completed/PSB/*/CUSTOMER', channels: [CH.CHANNEL_WHATSAPP, CH.CHANNEL_SMS], templateKey: 'ticket.completed.installation', enabled: true } });
+    expect(reset).toMatchObject({ deleted: false, changed: true, rule: { id: 'ticket.completed/PSB/*/CUSTOMER', channels: [CH.CHANNEL_WHATSAPP, CH.CHANNEL_SMS], templateKey: 'ticket.completed.installation', enabled: true } });
     expect(reset.rule!.source).toMatch(/Message Templates/);
+    // Reset again: the seeded values are stored already; nothing is written (updated_at kept).
+    const again = await callUnary(admin, 'resetRoutingRule', key);
+    expect(again).toMatchObject({ deleted: false, changed: false, rule: { id: 'ticket.completed/PSB/*/CUSTOMER', templateKey: 'ticket.completed.installation' } });
+    expect(again.rule!.updatedAt).toEqual(reset.rule!.updatedAt);
     expect(await resolveTemplates(TT.TICKET_TYPE_INSTALLATION)).toEqual([`${CH.CHANNEL_WHATSAPP}:ticket.completed.installation`]);
     const removed = await callUnary(admin, 'resetRoutingRule', { ...key, ticketType: TT.TICKET_TYPE_UNSPECIFIED });
-    expect(removed).toEqual({ rule: undefined, deleted: true });
+    expect(removed).toEqual({ rule: undefined, deleted: true, changed: true });
     expect((await callUnary(admin, 'listRoutingRules', { notificationType: NT.NOTIFICATION_TYPE_TICKET_COMPLETED })).rules.map((r) => r.id)).not.toContain('ticket.completed/*/*/CUSTOMER');
     await expect(callUnary(admin, 'resetRoutingRule', { ...key, ticketType: TT.TICKET_TYPE_UNSPECIFIED })).rejects.toBeInstanceOf(NotFoundError);
     await callUnary(admin, 'resetRoutingRule', { ...key, ticketType: TT.TICKET_TYPE_DISTURBANCE });

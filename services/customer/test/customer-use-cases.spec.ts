@@ -384,7 +384,16 @@ describe('routing rules', () => {
       notificationType: 'ticket.created', ticketType: null, escalationLevel: null, audience: 'ZONE_TECHNICIAN_GROUP',
       channels: ['WHATSAPP'], templateKey: 'technician.job_offer', enabled: false,
     });
-    expect(edited.source).toBe('edited by adm-1');
+    // An edited seeded rule keeps its seed citation beside the editor; an added rule names the editor only.
+    const seededSource = defaultRoutingRules().find((r) => r.id === edited.id)!.source;
+    expect(seededSource).toMatch(/\S/);
+    expect(edited.source).toBe(`edited by adm-1; seeded from ${seededSource}`);
+    const added = await f.uc.updateRule.execute(ADMIN, {
+      notificationType: 'ticket.created', ticketType: 'PSB', escalationLevel: null, audience: 'SUPERVISORS',
+      channels: ['WHATSAPP'], templateKey: 'technician.job_offer', enabled: true,
+    });
+    expect(added.source).toBe('edited by adm-1');
+    f.store.ruleRows.delete(added.id);
     expect(await seedDefaultRoutingRules(f.store.rules)).toBe(0);
     expect(f.store.ruleRows.get(edited.id)!.enabled).toBe(false);
     expect(f.store.ruleRows.size).toBe(defaultRoutingRules().length);

@@ -125,7 +125,7 @@ const set: CommandSpec = {
     template: { type: 'string', valueName: 'key', description: 'template key, e.g. ticket.completed.installation (required for a new rule)' },
     enable: { type: 'boolean', description: 'turn the rule on (the default for a new rule)' },
     disable: { type: 'boolean', description: 'turn the rule off: its audience hears nothing of this type (of its ticket type / level) through routing; a Notify or Broadcast naming the audience still reaches it' },
-    source: { type: 'string', valueName: 'text', description: 'why (kept with the rule; default "edited by <you>")' },
+    source: { type: 'string', valueName: 'text', description: 'why (kept with the rule; default "edited by <you>", and the seed citation of a seeded rule)' },
     'allow-missing-template': { type: 'boolean', description: 'store it even if the template has no version on one of its channels' },
   },
   examples: [
@@ -180,6 +180,7 @@ const reset: CommandSpec = {
     const res = await callUnary(clients.customer, 'resetRoutingRule', ruleKeyOf(args));
     const json = customerv1.ResetRoutingRuleResponse.toJSON(res);
     if (res.deleted) return { json, text: '', note: 'deleted: the rule was not a seeded one; its audience hears nothing of this type from it any more' };
+    if (!res.changed) return { json, text: routingRuleRecord(res.rule), note: `${res.rule!.id} already has its seeded values; nothing changed` };
     return { json, text: routingRuleRecord(res.rule), note: `reset ${res.rule!.id} to its seeded values` };
   },
 };

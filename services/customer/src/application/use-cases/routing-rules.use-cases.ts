@@ -17,7 +17,8 @@ export class ListRoutingRulesUseCase {
  * UpdateRoutingRule: inserts or replaces the rule keyed by (notification type, ticket type,
  * escalation level, audience) — to change channels or template, or disable it
  * (`enabled: false`). An absent or blank `templateKey` keeps the stored rule's; a rule not
- * stored yet needs one. An absent or blank `source` becomes `edited by <staff id or role>`.
+ * stored yet needs one. An absent or blank `source` becomes `edited by <staff id or role>`, and
+ * for a seeded rule `edited by <…>; seeded from <the seed's source>` (the citation kept).
  * Returns the stored rule (with `updatedAt`). Roles: UpsertRoutingRule. Errors: Validation
  * (`template_key` for a new rule without one; the rest see buildRoutingRule).
  */
@@ -40,7 +41,9 @@ export class UpdateRoutingRuleUseCase {
       }
       templateKey = stored.templateKey;
     }
-    const rule = buildRoutingRule({ ...input, templateKey, source: input.source?.trim() || `edited by ${principal.staffId ?? principal.role}` });
+    const seeded = defaultRoutingRules().find((r) => r.id === routingRuleId(input));
+    const edited = `edited by ${principal.staffId ?? principal.role}`;
+    const rule = buildRoutingRule({ ...input, templateKey, source: input.source?.trim() || (seeded ? `${edited}; seeded from ${seeded.source}` : edited) });
     return this.deps.rules.upsert(rule);
   }
 }
@@ -48,9 +51,10 @@ export class UpdateRoutingRuleUseCase {
 /**
  * ResetRoutingRule: undoes the edits of the rule keyed by (notification type, ticket type,
  * escalation level, audience): a default rule (default-routing-rules.ts) is stored with its
- * seeded values again; a rule that is no default is deleted. Resolves `{ rule }` (the restored
- * default) or `{ deleted: true }`. Roles: ResetRoutingRule. Errors: NotFound (no such rule stored
- * and none seeded), Validation (notification type).
+ * seeded values again; a rule that is no default is deleted. Resolves `{ rule, changed }` (the
+ * restored default; `changed` false when it was stored unedited already and nothing was written)
+ * or `{ deleted: true, changed: true }`. Roles: ResetRoutingRule. Errors: NotFound (no such rule
+ * stored and none seeded), Validation (notification type).
  */
 export class ResetRoutingRuleUseCase {
   constructor(private readonly deps: { readonly rules: RoutingRuleRepository }) {}
@@ -58,14 +62,29 @@ export class ResetRoutingRuleUseCase {
   async execute(
     principal: Principal,
     key: Pick<RoutingRule, 'notificationType' | 'ticketType' | 'escalationLevel' | 'audience'>,
-  ): Promise<{ rule?: RoutingRule; deleted: boolean }> {
+  ): Promise<{ rule?: RoutingRule; deleted: boolean; changed: boolean }> {
     authorize(principal, 'ResetRoutingRule', 'change routing rules');
-    const id = routingRuleId({ ...key, notificationType: validateNotificationType(key.notificationType) });
+    const notificationType = validateNotificationType(key.notificationType);
+    const id = routingRuleId({ ...key, notificationType });
     const seeded = defaultRoutingRules().find((r) => r.id === id);
-    if (seeded) return { rule: await this.deps.rules.upsert(seeded), deleted: false };
-    if (await this.deps.rules.delete(id)) return { deleted: true };
+    if (seeded) {
+      const stored = (await this.deps.rules.list({ notificationType })).find((r) => r.id === id);
+      if (stored && sameStoredValues(stored, seeded)) return { rule: stored, deleted: false, changed: false };
+      return { rule: await this.deps.rules.upsert(seeded), deleted: false, changed: true };
+    }
+    if (await this.deps.rules.delete(id)) return { deleted: true, changed: true };
     throw new NotFoundError('routing rule', id);
   }
+}
+
+/** Whether a stored rule holds exactly the values `rule` would store (channels in order, template, on/off, source). */
+function sameStoredValues(stored: RoutingRule, rule: RoutingRule): boolean {
+  return (
+    stored.enabled === rule.enabled &&
+    stored.templateKey === rule.templateKey &&
+    stored.source === rule.source &&
+    stored.channels.join() === rule.channels.join()
+  );
 }
 
 /**

@@ -475,7 +475,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         escalationLevel: req.escalationLevel === 0 ? null : req.escalationLevel,
         audience: audienceFromProto(req.audience, 'audience'),
       });
-      return { rule: res.rule ? routingRuleToProto(res.rule) : undefined, deleted: res.deleted };
+      return { rule: res.rule ? routingRuleToProto(res.rule) : undefined, deleted: res.deleted, changed: res.changed };
     }),
 
     /**

@@ -474,7 +474,8 @@ export interface RoutingRule {
   templateKey: string;
   /**
    * Where the rule comes from: the seed document and section of a default, `edited by
-   * <staff id or role>` after an edit, or what the editor wrote (at most 1000 characters).
+   * <staff id or role>` after an edit (`edited by <…>; seeded from <the seed's source>` for a
+   * seeded rule), or what the editor wrote (at most 1000 characters).
    */
   source: string;
 }

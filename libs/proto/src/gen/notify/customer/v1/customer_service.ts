@@ -460,6 +460,11 @@ export interface ResetRoutingRuleResponse {
     | undefined;
   /** True when the rule was deleted (it was not a seeded one). */
   deleted: boolean;
+  /**
+   * True when the reset changed what was stored (an edited seeded rule restored, an added
+   * rule deleted); false when the seeded rule was stored unedited already and nothing changed.
+   */
+  changed: boolean;
 }
 
 export interface ResolveRecipientsRequest {
@@ -4687,7 +4692,7 @@ export const ResetRoutingRuleRequest: MessageFns<ResetRoutingRuleRequest> = {
 };
 
 function createBaseResetRoutingRuleResponse(): ResetRoutingRuleResponse {
-  return { rule: undefined, deleted: false };
+  return { rule: undefined, deleted: false, changed: false };
 }
 
 export const ResetRoutingRuleResponse: MessageFns<ResetRoutingRuleResponse> = {
@@ -4697,6 +4702,9 @@ export const ResetRoutingRuleResponse: MessageFns<ResetRoutingRuleResponse> = {
     }
     if (message.deleted !== false) {
       writer.uint32(16).bool(message.deleted);
+    }
+    if (message.changed !== false) {
+      writer.uint32(24).bool(message.changed);
     }
     return writer;
   },
@@ -4730,6 +4738,14 @@ export const ResetRoutingRuleResponse: MessageFns<ResetRoutingRuleResponse> = {
             message.deleted = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4746,6 +4762,7 @@ export const ResetRoutingRuleResponse: MessageFns<ResetRoutingRuleResponse> = {
     return {
       rule: isSet(object.rule) ? RoutingRule.fromJSON(object.rule) : undefined,
       deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
     };
   },
 
@@ -4756,6 +4773,9 @@ export const ResetRoutingRuleResponse: MessageFns<ResetRoutingRuleResponse> = {
     }
     if (message.deleted !== false) {
       obj.deleted = message.deleted;
+    }
+    if (message.changed !== false) {
+      obj.changed = message.changed;
     }
     return obj;
   },
@@ -4769,6 +4789,7 @@ export const ResetRoutingRuleResponse: MessageFns<ResetRoutingRuleResponse> = {
       ? RoutingRule.fromPartial(object.rule)
       : undefined;
     message.deleted = object.deleted ?? false;
+    message.changed = object.changed ?? false;
     return message;
   },
 };
