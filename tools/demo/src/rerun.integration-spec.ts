@@ -225,6 +225,13 @@ describe('npm run demo again, on a stack with an operator\'s tickets', () => {
     expect(demo.stderr.slice(errorAt).split('\n')[0]).toBe(
       'demo: step 2: after 1 ms still missing (are the routing rules on? npx notifyctl routing list --type ticket.created):',
     );
+    // The report lists the gateway's deliveries of this step only (an earlier run's to the same
+    // phones are not listed): the offers and the customer's "received", or that none was made yet.
+    const report = demo.stderr.slice(errorAt).split("the gateway's deliveries to them in this step:\n")[1];
+    expect(report).toBeDefined();
+    const reportLines = report!.split('\n').filter((l) => l.startsWith('  '));
+    expect(reportLines.length).toBeGreaterThan(0);
+    for (const line of reportLines) expect(line).toMatch(/: (none made in this step|(ticket\.created\.\w+|technician\.job_offer) DELIVERY_STATUS_)/);
     // Before it: the ticket step 2 opened was cancelled (QA: it stayed OPEN until the next run).
     const cancelled = /Cancelled the tickets the story left open \((GGN-[0-9-]+)\)/.exec(demo.stderr.slice(0, errorAt));
     expect(cancelled).not.toBeNull();

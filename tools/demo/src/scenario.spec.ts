@@ -76,12 +76,12 @@ describe('the "still missing" error of a step says which routing rules to check'
         { label: 'received', recipient: 'Budi', headline: HEADLINES.gangguanCreated },
       ],
       [],
-      '\nthe gateway\'s latest deliveries to them:\n  Budi: x FAILED',
+      '\nthe gateway\'s deliveries to them in this step:\n  Budi: x FAILED',
     );
     expect(text.split('\n')[0]).toBe(
       'step 3: after 500 ms still missing (are the routing rules on? npx notifyctl routing list --type ticket.assigned; npx notifyctl routing list --type ticket.created):',
     );
-    expect(text).toContain('arrived:\n  (nothing)\nthe gateway\'s latest deliveries to them:\n  Budi: x FAILED');
+    expect(text).toContain('arrived:\n  (nothing)\nthe gateway\'s deliveries to them in this step:\n  Budi: x FAILED');
   });
 
   it('no hint when no missing message comes from a routing rule (the reply flow answers the technician itself)', () => {

@@ -1229,12 +1229,18 @@ class ScenarioRun {
     return out;
   }
 
-  /** For a timeout message: the gateway's deliveries to the missing recipients (e.g. DEFERRED by the rate limit). */
+  /**
+   * For a timeout message: the gateway's deliveries to the missing recipients made since the
+   * last step (after {@link collectedAt}, less 2 s), e.g. DEFERRED by the rate limit; a
+   * recipient with none is said so (an earlier run's deliveries are not this step's).
+   */
   private async pendingDeliveries(recipients: string[]): Promise<string> {
     const lines: string[] = [];
+    const created = { from: new Date(this.collectedAt.getTime() - 2000) };
     for (const recipient of [...new Set(recipients)]) {
       try {
-        const res = await callUnary(this.clients.gateway, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ recipient, page: { pageSize: 5 } }));
+        const res = await callUnary(this.clients.gateway, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ recipient, created, page: { pageSize: 5 } }));
+        if (res.deliveries.length === 0) lines.push(`  ${this.describe(recipient)}: none made in this step`);
         for (const d of res.deliveries) {
           lines.push(
             `  ${this.describe(recipient)}: ${d.templateKey} ${gatewayv1.DeliveryStatus[d.status]}${d.lastError ? ` (${d.lastError})` : ''}${d.deferredUntil ? ` until ${formatWib(d.deferredUntil)}` : ''}`,
@@ -1244,7 +1250,7 @@ class ScenarioRun {
         lines.push(`  ListDeliveries(${this.describe(recipient)}) failed: ${(err as Error).message}`);
       }
     }
-    return lines.length > 0 ? `\nthe gateway's latest deliveries to them:\n${lines.join('\n')}` : '';
+    return lines.length > 0 ? `\nthe gateway's deliveries to them in this step:\n${lines.join('\n')}` : '';
   }
 
   private describe(to: string): string {
