@@ -52,7 +52,7 @@ export interface ListTicketsOutput {
  * Filters AND together (see TicketListFilter). The SLA monitor uses
  * `statuses=[OPEN, ASSIGNED, IN_PROGRESS]` with an SLA due window.
  * Roles: TICKET_PERMISSIONS.read. Errors: Validation (statuses, type, types, priorities,
- * work_zone, sla_due_to, created_to, page_size, page_token).
+ * work_zone, sla_due.to, created.to — the request's paths, proto TimeRange — page_size, page_token).
  */
 export class ListTicketsUseCase {
   constructor(private readonly deps: { readonly tickets: TicketRepository }) {}
@@ -105,7 +105,7 @@ function toFilter(input: ListTicketsInput): TicketListFilter {
   if (input.createdFrom) filter.createdFrom = input.createdFrom;
   if (input.createdTo) filter.createdTo = input.createdTo;
   if (filter.createdFrom && filter.createdTo && filter.createdFrom.getTime() >= filter.createdTo.getTime()) {
-    throw new ValidationError('created_to', 'must be after created_from');
+    throw new ValidationError('created.to', 'must be after created.from');
   }
   if (input.workZone) filter.workZone = normalizeWorkZone(input.workZone);
   if (input.technicianId) filter.technicianId = input.technicianId.trim();
@@ -113,7 +113,7 @@ function toFilter(input: ListTicketsInput): TicketListFilter {
   if (input.slaDueFrom) filter.slaDueFrom = input.slaDueFrom;
   if (input.slaDueTo) filter.slaDueTo = input.slaDueTo;
   if (filter.slaDueFrom && filter.slaDueTo && filter.slaDueFrom.getTime() >= filter.slaDueTo.getTime()) {
-    throw new ValidationError('sla_due_to', 'must be after sla_due_from');
+    throw new ValidationError('sla_due.to', 'must be after sla_due.from');
   }
   return filter;
 }
