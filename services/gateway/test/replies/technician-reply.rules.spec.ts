@@ -40,8 +40,8 @@ describe('normalizeSenderPhone (customer-notification-system.md, "Phone Number F
 });
 
 describe('isJobCommand', () => {
-  it.each(['1', ' 1 ', '1\n', '\t1'])('%j is the job key', (t) => expect(isJobCommand(t)).toBe(true));
-  it.each(['', '11', '1.', 'satu', 'ok', 'halo', '1 ok', '2'])('%j is not', (t) => expect(isJobCommand(t)).toBe(false));
+  it.each(['1', ' 1 ', '1\n', '\t1', '1.', '1!', '1)', '*1*', '_1_', '~1~', '`1`', ' *1*. '])('%j is the job key', (t) => expect(isJobCommand(t)).toBe(true));
+  it.each(['', '11', '1..', '.1', 'satu', 'ok', 'halo', '1 ok', '2', '*2*', '1.5', '-1'])('%j is not', (t) => expect(isJobCommand(t)).toBe(false));
 });
 
 describe('decideJob: which job "1" acts on', () => {

@@ -34,11 +34,13 @@ export function normalizeSenderPhone(raw: string): string | null {
 }
 
 /**
- * True when the message is the job key: the text trimmed is exactly "1" (" 1 ", "1\n" count;
- * "11", "1.", "satu", "ok" do not). Source: the seeds' "press 1" (see file header).
+ * True when the message is the job key: the text trimmed is "1", also in WhatsApp's formatting
+ * marks (`*1*` bold, `_1_`, `~1~`, `` `1` ``) or with one closing `.`, `!` or `)` (QA: "1." and
+ * "*1*" got the help text); "11", "1 ok", "satu", "2" are not. Source: the seeds' "press 1" (see
+ * file header).
  */
 export function isJobCommand(text: string): boolean {
-  return (text ?? '').trim() === '1';
+  return /^[*_~`]*1[*_~`]*[.!)]?$/.test((text ?? '').trim());
 }
 
 /** The step "1" takes on a job. */
