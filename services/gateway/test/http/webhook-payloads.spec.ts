@@ -4,6 +4,7 @@ import {
 } from '../../src/transport/http/webhook-payloads';
 
 const now = new Date('2026-01-15T03:00:00Z');
+const parsedAt = (r: ReturnType<typeof parseAdvantaDlr>) => (r.kind === 'ok' ? r.value.at : undefined);
 
 describe('webhook payload parsers', () => {
   it('Fonnte: first receipt by id+stateid with its unix timestamp; later by stateid; invalid → failed; pending ignored', () => {
@@ -27,6 +28,22 @@ describe('webhook payload parsers', () => {
     expect(parseFonnteStatus({ id: '7', stateid: 'st', status: 'url unreachable' }, now).kind).toBe('ignored');
   });
 
+  it('a provider time that cannot be believed is the time of arrival: milliseconds read as such, a huge, future or month-old value is now (QA: year 58903, a 500)', () => {
+    const at = (timestamp: unknown) => {
+      const r = parseFonnteStatus({ id: '1', stateid: 's', status: 'delivered', timestamp }, now);
+      return r.kind === 'ok' ? r.value.at : undefined;
+    };
+    expect(at(1768446000 * 1000 - 60_000)).toEqual(new Date(now.getTime() - 60_000)); // milliseconds
+    expect(at(String(1768446000 - 60))).toEqual(new Date(now.getTime() - 60_000));
+    expect(at(99999999999999)).toEqual(now);
+    expect(at(1e300)).toEqual(now);
+    expect(at(1768446000 + 3600)).toEqual(now); // an hour ahead of our clock
+    expect(at(1768446000 + 120)).toEqual(new Date(now.getTime() + 120_000)); // two minutes: clock skew
+    expect(at(1768446000 - 40 * 86_400)).toEqual(now); // 40 days old
+    expect(at('1.5e9')).toEqual(now);
+    expect(parsedAt(parseAdvantaDlr({ description: 'DeliveredToTerminal', messageid: '1', timestamp: '2025-09-12 10:16:10' }, now))).toEqual(now);
+  });
+
   it('status words that are Object.prototype members are not statuses', () => {
     for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
       expect(parseFonnteStatus({ id: '1', stateid: 's', status: word, state: word }, now)).toMatchObject({ kind: 'ignored' });
@@ -41,6 +58,16 @@ describe('webhook payload parsers', () => {
       provider: 'fonnte', from: '62822', text: '1', isGroup: true, group: '120363@g.us',
     });
     expect(() => parseFonnteInbound({ sender: '120363@g.us', message: '1', isgroup: true })).toThrow(ZodError);
+  });
+
+  it('Fonnte inbound: a numeric message is its text; a button reply without message is its `text` (§1.7b); neither is malformed', () => {
+    expect(parseFonnteInbound({ sender: '62822', message: 1 })).toMatchObject({ from: '62822', text: '1', isGroup: false });
+    expect(parseFonnteInbound({ sender: '62822', message: '', text: '1' })).toMatchObject({ text: '1' });
+    expect(parseFonnteInbound({ sender: '62822', text: 1 })).toMatchObject({ text: '1' });
+    expect(parseFonnteInbound({ sender: '62822', message: 'halo', text: 'Ambil' })).toMatchObject({ text: 'halo' });
+    expect(parseFonnteInbound({ sender: '62822', message: '' })).toMatchObject({ text: '' });
+    expect(() => parseFonnteInbound({ sender: '62822' })).toThrow(ZodError);
+    expect(() => parseFonnteInbound({ sender: '62822', message: { a: 1 } })).toThrow(ZodError);
   });
 
   it('Wablas: white-label words; failed carries the note; inbound isGroup as a string', () => {

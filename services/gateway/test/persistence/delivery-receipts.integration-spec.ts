@@ -119,6 +119,24 @@ describe('receipts (Postgres + webhook server)', () => {
     expect(sendsTo(d)).toHaveLength(2);
   });
 
+  it("a receipt's time is kept between the message's creation and the receipt's arrival (a provider clock behind or ahead cannot put a delivery before the message existed)", async () => {
+    use = receiptsUseCase(3);
+    const d = await queue('HIGH');
+    later(500);
+    await dispatcher(3).runOnce();
+    const [id] = sendsTo(d);
+    // Fonnte says it was delivered a day before the message existed (still a time the webhook believes: within 30 days of the wall clock).
+    await fonnteStatus({ id, stateid: 'st-t1', status: 'delivered', timestamp: Math.floor((Date.now() - 86_400_000) / 1000) });
+    expect((await reload(d)).deliveredAt).toEqual(d.createdAt);
+    // Read "in a minute from now" by the wall clock, which is past the receipts' own clock here: kept at the arrival.
+    later(1_000);
+    await fonnteStatus({ id, stateid: 'st-t1', status: 'read', timestamp: Math.floor(Date.now() / 1000) + 60 });
+    const read = await reload(d);
+    expect(read.status).toBe('READ');
+    expect(read.readAt).toEqual(now);
+    expect(read.deliveredAt).toEqual(d.createdAt);
+  });
+
   it('the next round after a failed receipt waits backoff(rounds), as after a failed round', async () => {
     use = receiptsUseCase(3);
     const d = await queue('URGENT');
@@ -185,7 +203,9 @@ describe('receipts (Postgres + webhook server)', () => {
     it('is kept (answered 200) and applied when the round is recorded: the delivery ends DELIVERED at the receipt\'s time', async () => {
       use = receiptsUseCase(5);
       const d = await queue('NORMAL');
-      const deliveredAt = new Date('2026-12-07T03:00:01.000Z');
+      // Receipt times after the message was made and before they arrive (the store keeps them there).
+      later(10_000);
+      const deliveredAt = new Date(d.createdAt.getTime() + 1_000);
       beforeAnswer = async (id) => {
         await fonnteStatus({ id, status: 'delivered', state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
         // Nothing to apply it to yet: the delivery is still SENDING.
@@ -200,8 +220,9 @@ describe('receipts (Postgres + webhook server)', () => {
     it('read before delivered (out of order) and delivered twice: READ with each receipt\'s time; a late repeat changes nothing', async () => {
       use = receiptsUseCase(5);
       const d = await queue('NORMAL');
-      const readAt = new Date('2026-12-07T03:00:05.000Z');
-      const deliveredAt = new Date('2026-12-07T03:00:03.000Z');
+      later(10_000);
+      const readAt = new Date(d.createdAt.getTime() + 5_000);
+      const deliveredAt = new Date(d.createdAt.getTime() + 3_000);
       beforeAnswer = async (id) => {
         await fonnteStatus({ id, state: 'read', timestamp: readAt.getTime() / 1000 });
         await fonnteStatus({ id, state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
@@ -256,8 +277,8 @@ describe('receipts (Postgres + webhook server)', () => {
     it('kept receipts whose application after the round failed are applied by the next live receipt of that message', async () => {
       use = receiptsUseCase(5);
       const d = await queue('NORMAL');
-      const deliveredAt = new Date('2026-12-07T03:00:02.000Z');
-      const readAt = new Date('2026-12-07T03:00:09.000Z');
+      const deliveredAt = new Date(d.createdAt.getTime() + 2_000);
+      const readAt = new Date(d.createdAt.getTime() + 9_000);
       beforeAnswer = async (id) => fonnteStatus({ id, state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
       // The round is recorded, but applying the kept receipt fails (Postgres dropped the connection just then).
       const flaky = Object.create(store) as PgDeliveryStore;
@@ -273,6 +294,7 @@ describe('receipts (Postgres + webhook server)', () => {
       expect(keptTries).toBe(1);
       const [id] = sendsTo(d);
       expect(await reload(d)).toMatchObject({ status: 'SENT', providerMessageId: id, deliveredAt: null });
+      later(10_000); // the receipts' times are past by now (the store keeps a receipt's time no later than its arrival)
       // The provider's next callback for that message drains the kept one in the same transaction.
       await fonnteStatus({ id, state: 'read', timestamp: readAt.getTime() / 1000 });
       expect(await reload(d)).toMatchObject({ status: 'READ', deliveredAt, readAt });

@@ -256,6 +256,17 @@ function attemptFromRow(r: AttemptRow): AttemptRecord {
   };
 }
 
+/**
+ * The SQL of a receipt's time `at` kept between `after` (the delivery's creation, or its delivery
+ * for a read; NULL = no bound) and `now` (its arrival): a provider's clock, or an Advanta time read
+ * in the wrong zone, cannot put a delivery before the message existed, a read before its delivery,
+ * or either after the receipt came (QA). Not the send's `sent_at`: that is when the round was
+ * recorded, which a receipt can overtake.
+ */
+function receiptTimeSql(at: string, after: string, now: string): string {
+  return `LEAST(GREATEST(${at}, COALESCE(${after}, ${at})), ${now})`;
+}
+
 function notificationFromRow(r: NotificationRow): NotificationRecord {
   return {
     id: r.id,
@@ -1624,11 +1635,17 @@ export class PgDeliveryStore implements DeliveryStore {
     if (!next) return { result: { kind: 'no_change', delivery: before }, linkedState };
     const rows =
       next === 'DELIVERED'
-        ? await this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET status = 'DELIVERED', delivered_at = $2, updated_at = $3 WHERE id = $1 RETURNING *`, [row.id, r.at, now])
+        ? await this.q<DeliveryRow>(
+          m,
+          `UPDATE ${this.t.d} SET status = 'DELIVERED', delivered_at = ${receiptTimeSql('$2::timestamptz', 'created_at', '$3::timestamptz')}, updated_at = $3 WHERE id = $1 RETURNING *`,
+          [row.id, r.at, now],
+        )
         : next === 'READ'
           ? await this.q<DeliveryRow>(
             m,
-            `UPDATE ${this.t.d} SET status = 'READ', read_at = $2, delivered_at = COALESCE(delivered_at, $2), updated_at = $3 WHERE id = $1 RETURNING *`,
+            `UPDATE ${this.t.d} SET status = 'READ', read_at = ${receiptTimeSql('$2::timestamptz', 'COALESCE(delivered_at, created_at)', '$3::timestamptz')},
+                    delivered_at = COALESCE(delivered_at, ${receiptTimeSql('$2::timestamptz', 'created_at', '$3::timestamptz')}), updated_at = $3
+              WHERE id = $1 RETURNING *`,
             [row.id, r.at, now],
           )
           : await this.failByReceipt(m, row.id, `receipt: ${r.error ?? 'failed'}`, afterFailure(before.rounds), now);

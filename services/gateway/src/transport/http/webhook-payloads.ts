@@ -54,9 +54,33 @@ const str = z.union([z.string(), z.number()]).transform((v) => String(v).trim())
 const optStr = str.optional();
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
 
-function fromUnixSeconds(t: unknown, now: Date): Date {
+/** How far ahead of our clock a provider's time may be (clock skew) and still be believed: 5 minutes. */
+const PROVIDER_CLOCK_AHEAD_MS = 5 * 60_000;
+/** How old a provider's time may be and still be believed: 30 days (a receipt is about a message sent lately). */
+const PROVIDER_TIME_MAX_AGE_MS = 30 * 86_400_000;
+
+/**
+ * A provider's receipt time when it can be believed: a valid date no more than 5 minutes ahead of
+ * `now` and no more than 30 days before it; otherwise `now`, the time the receipt arrived (QA: a
+ * millisecond value read as seconds stored a delivery in the year 58903, a huge one made the
+ * webhook answer 500 — and Fonnte sends a non-200 again 15 times, providers.md §1.7). The store
+ * also keeps it between the delivery's send and the receipt's arrival.
+ */
+export function plausibleProviderTime(at: Date | undefined, now: Date): Date {
+  const t = at?.getTime() ?? NaN;
+  if (!Number.isFinite(t) || t > now.getTime() + PROVIDER_CLOCK_AHEAD_MS || t < now.getTime() - PROVIDER_TIME_MAX_AGE_MS) return now;
+  return at!;
+}
+
+/**
+ * Fonnte's `timestamp` (providers.md §1.7 names the field, not its unit): Unix seconds, or
+ * milliseconds when the number is past 1e11 (a seconds value that large is the year 5138);
+ * plausibleProviderTime, else `now`.
+ */
+function fromUnixTime(t: unknown, now: Date): Date {
   const n = typeof t === 'number' ? t : typeof t === 'string' && /^\d+$/.test(t) ? Number(t) : NaN;
-  return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : now;
+  if (!Number.isFinite(n) || n <= 0) return now;
+  return plausibleProviderTime(new Date(n > 1e11 ? n : n * 1000), now);
 }
 
 // --- Fonnte (providers.md §1.7 status webhook, §1.6 status vocabulary; states sent/delivered/read [low]) ---
@@ -77,27 +101,39 @@ export function parseFonnteStatus(body: unknown, now: Date): Parsed<ProviderRece
   const word = (b.state || b.status || '').toLowerCase();
   const status = fonnteReceiptKind(word);
   if (!status || (status === 'pending' && !(b.id && b.stateid))) return { kind: 'ignored', reason: `status ${word}` };
-  const r: ProviderReceipt = { provider: 'fonnte', status, at: fromUnixSeconds(b.timestamp, now) };
+  const r: ProviderReceipt = { provider: 'fonnte', status, at: fromUnixTime(b.timestamp, now) };
   if (b.id) r.providerMessageId = b.id;
   if (b.stateid) r.stateId = b.stateid;
   if (status === 'failed') r.error = b.status || word;
   return { kind: 'ok', value: r };
 }
 
-/** Fonnte inbound chat (providers.md §1; in a group `sender` is the group, `member` the writer). */
-export const fonnteInboundSchema = z.object({
-  sender: str.pipe(z.string().min(1)),
-  message: z.string(),
-  member: optStr,
-  isgroup: bool.optional(),
-  name: optStr,
-  inboxid: optStr,
-});
+/** A text field that may come as a JSON number (`"message": 1`): as its text, untrimmed. */
+const textField = z.union([z.string(), z.number()]).transform((v) => String(v));
+
+/**
+ * Fonnte inbound chat (providers.md §1.7b; in a group `sender` is the group, `member` the
+ * writer). The text is `message`, or `text` (a button / interactive reply's text) when `message`
+ * is empty or absent; one of them is required. Either may come as a number (QA: `"message": 1`
+ * was a 400).
+ */
+export const fonnteInboundSchema = z
+  .object({
+    sender: str.pipe(z.string().min(1)),
+    message: textField.optional(),
+    text: textField.optional(),
+    member: optStr,
+    isgroup: bool.optional(),
+    name: optStr,
+    inboxid: optStr,
+  })
+  .refine((b) => b.message !== undefined || b.text !== undefined, { message: 'message or text is required', path: ['message'] });
 export function parseFonnteInbound(body: unknown): InboundMessage {
   const b = fonnteInboundSchema.parse(body);
   const isGroup = b.isgroup ?? b.sender.endsWith('@g.us');
   if (isGroup && !b.member) throw new z.ZodError([{ code: 'custom', path: ['member'], message: 'member is required in a group', input: body }]);
-  const m: InboundMessage = { provider: 'fonnte', from: isGroup ? b.member! : b.sender, text: b.message, isGroup };
+  const text = b.message?.trim() ? b.message : (b.text ?? b.message ?? '');
+  const m: InboundMessage = { provider: 'fonnte', from: isGroup ? b.member! : b.sender, text, isGroup };
   if (isGroup) m.group = b.sender;
   if (b.name) m.name = b.name;
   if (b.inboxid) m.messageId = b.inboxid;
@@ -150,7 +186,7 @@ export function parseAdvantaDlr(body: unknown, now: Date): Parsed<ProviderReceip
   const b = advantaDlrSchema.parse(body);
   const status = advantaReceiptKind(b.description);
   if (!status) return { kind: 'ignored', reason: `description ${b.description}` };
-  const at = advantaTime(b.timestamp) ?? now;
+  const at = plausibleProviderTime(advantaTime(b.timestamp), now);
   const r: ProviderReceipt = { provider: 'advanta', providerMessageId: b.messageid, status, at };
   if (status === 'failed') r.error = b.description;
   return { kind: 'ok', value: r };
