@@ -74,9 +74,10 @@ describe('customer service: ResolveRecipients with explicit audiences (gRPC + Po
       audience: AK.AUDIENCE_KIND_GROUP, templateKey: 'emergency.alert',
     })]);
     expect(res.recipients.some((r) => r.id === a.id)).toBe(false);
-    const unknown = await resolve(NT.NOTIFICATION_TYPE_EMERGENCY_ALERT, [{ kind: AK.AUDIENCE_KIND_GROUP, groupId: 'no-such-group' }]);
+    const noSuchGroup = '00000000-0000-4000-8000-00000000dead';
+    const unknown = await resolve(NT.NOTIFICATION_TYPE_EMERGENCY_ALERT, [{ kind: AK.AUDIENCE_KIND_GROUP, groupId: noSuchGroup }]);
     expect(unknown.recipients).toEqual([]);
-    expect(unknown.leftOut).toEqual([expect.objectContaining({ id: 'no-such-group', reason: R.LEFT_OUT_REASON_NOT_FOUND, audience: AK.AUDIENCE_KIND_GROUP })]);
+    expect(unknown.leftOut).toEqual([expect.objectContaining({ id: noSuchGroup, reason: R.LEFT_OUT_REASON_NOT_FOUND, audience: AK.AUDIENCE_KIND_GROUP })]);
   });
 
   it('STAFF_ROLES [SUPERVISOR, MANAGER] reaches exactly the active supervisors and managers, with their role; opt-outs and inactive left out', async () => {
@@ -138,6 +139,8 @@ describe('customer service: ResolveRecipients with explicit audiences (gRPC + Po
     const cases: [Partial<commonv1.Audience>, string][] = [
       [{ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS }, 'audiences[0].work_zone'],
       [{ kind: AK.AUDIENCE_KIND_GROUP }, 'audiences[0].group_id'],
+      [{ kind: AK.AUDIENCE_KIND_GROUP, groupId: 'x' }, 'audiences[0].group_id: must be a UUID'],
+      [{ kind: AK.AUDIENCE_KIND_CUSTOMER, customerId: 'abc' }, 'audiences[0].customer_id: must be a UUID'],
       [{ kind: AK.AUDIENCE_KIND_STAFF_ROLES }, 'audiences[0].roles'],
       [{ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_SERVICE] }, 'audiences[0].roles'],
       [{ kind: AK.AUDIENCE_KIND_UNSPECIFIED }, 'audiences[0].kind'],

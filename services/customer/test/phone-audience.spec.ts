@@ -77,7 +77,11 @@ describe('PHONE on the wire', () => {
       timeZone: 'Asia/Jakarta', templateKey: 'upgrade.offer', audience: 'PHONE',
     });
     expect(r).toMatchObject({ kind: commonv1.RecipientKind.RECIPIENT_KIND_PHONE, id: '', address: '6281234500001', audience: commonv1.AudienceKind.AUDIENCE_KIND_PHONE });
-    const l = leftOutToProto({ kind: 'phone', id: '6281234500002', name: null, reason: 'OPTED_OUT', audience: 'PHONE' });
-    expect(l).toMatchObject({ kind: commonv1.RecipientKind.RECIPIENT_KIND_PHONE, id: '', name: '' });
+    const l = leftOutToProto({ kind: 'phone', id: '6281234500002', name: null, reason: 'OPTED_OUT', audience: 'PHONE', channel: 'SMS' });
+    // The bare phone's number travels in `address` (its id stays empty, as a Recipient's), with the channel it opted out of.
+    expect(l).toMatchObject({ kind: commonv1.RecipientKind.RECIPIENT_KIND_PHONE, id: '', name: '', address: '6281234500002', channel: commonv1.Channel.CHANNEL_SMS });
+    expect(leftOutToProto({ kind: 'customer', id: 'c-1', name: 'Budi', reason: 'OPTED_OUT', audience: 'CUSTOMER' })).toMatchObject({
+      id: 'c-1', address: '', channel: commonv1.Channel.CHANNEL_UNSPECIFIED,
+    });
   });
 });

@@ -95,6 +95,7 @@ describe('ResolveRecipients', () => {
     await f.uc.optOut.execute(SERVICE, { phone: '082291921583', channel: 'SMS' });
     r = await resolve('ticket.assigned', ctx);
     expect(r.recipients.map((x) => x.id)).toEqual(['tech-budi']);
+    // Opted out of both of the rule's channels: no one channel to name.
     expect(r.leftOut).toEqual([{ kind: 'customer', id: customer.id, name: 'Siti', reason: 'OPTED_OUT', audience: 'CUSTOMER' }]);
   });
 
@@ -102,7 +103,7 @@ describe('ResolveRecipients', () => {
     const { f, customer, resolve } = await world();
     await f.uc.optOut.execute(SERVICE, { phone: PHONE.cust, channel: 'WHATSAPP' });
     const r = await resolve('payment.reminder', { customerId: customer.id });
-    expect(r.leftOut.map((l) => l.reason)).toEqual(['OPTED_OUT']);
+    expect(r.leftOut.map((l) => [l.reason, l.channel])).toEqual([['OPTED_OUT', 'WHATSAPP']]);
     // Andi has WhatsApp switched off, and the SLA warning goes on WhatsApp only.
     const s = await resolve('sla.warning', { technicianId: 'tech-andi', workZone: 'karawang' });
     expect(s.leftOut.find((l) => l.id === 'tech-andi')?.reason).toBe('CHANNEL_DISABLED');
@@ -297,7 +298,7 @@ describe('ResolveRecipients', () => {
     // Active karawang customers minus the one opted out; Siti (PENDING) and bekasi are not in the area broadcast.
     expect(r.recipients).toHaveLength(N - suspended - 1);
     expect(r.recipients.every((x) => x.templateKey === 'maintenance.notice' && x.kind === 'customer')).toBe(true);
-    expect(r.leftOut).toEqual([{ kind: 'customer', id: 'area-00000', name: 'C0', reason: 'OPTED_OUT', audience: 'AREA_CUSTOMERS' }]);
+    expect(r.leftOut).toEqual([{ kind: 'customer', id: 'area-00000', name: 'C0', reason: 'OPTED_OUT', audience: 'AREA_CUSTOMERS', channel: 'WHATSAPP' }]);
     expect(f.store.calls.maxPreferenceBatch).toBeLessThanOrEqual(500);
     await expect(resolve('campaign.maintenance', {})).resolves.toMatchObject({
       recipients: [],

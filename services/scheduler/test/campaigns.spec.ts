@@ -68,7 +68,7 @@ const MAINTENANCE_NEEDS = ['customer_name', 'maintenance_type', 'area', 'start_a
 const MAINTENANCE_VARS = { maintenance_type: 'Upgrade OLT', area: 'Karawang', start_at: '2026-11-25T01:00:00+07:00', duration_minutes: 180, impact: 'Internet putus', reason: 'Kapasitas' };
 const WA_ID = { channel: 'CHANNEL_WHATSAPP', locale: 'LOCALE_ID' };
 const audience = (kind: string, over: Partial<CampaignAudience> = {}): CampaignAudience => ({
-  kind, workZone: 'karawang', groupId: 'grp-1', roles: ['ROLE_TECHNICIAN'], customerId: '', staffId: '', ...over,
+  kind, workZone: 'karawang', groupId: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', roles: ['ROLE_TECHNICIAN'], customerId: '', staffId: '', ...over,
 });
 
 function setup(versions?: ConstructorParameters<typeof FakeTemplates>[0]) {
@@ -168,6 +168,20 @@ describe('ScheduleCampaign: priority', () => {
   });
 });
 
+describe('ScheduleCampaign: audience ids', () => {
+  it('a group, customer or staff id that is not a UUID is refused at once, nothing stored (QA: it reached nobody at send time)', async () => {
+    const { useCase, input, store } = setup();
+    for (const [over, message] of [
+      [{ groupId: 'x' }, 'audience: group_id must be a UUID, got "x"'],
+      [{ customerId: 'c-1' }, 'audience: customer_id must be a UUID, got "c-1"'],
+      [{ staffId: 'tech 1' }, 'audience: staff_id must be a UUID, got "tech 1"'],
+    ] as const) {
+      await expect(useCase.schedule('admin', input({ audience: [audience('AUDIENCE_KIND_GROUP', over)] }))).rejects.toThrow(message);
+    }
+    expect(store.rows.size).toBe(0);
+  });
+});
+
 describe('ScheduleCampaign: send_at', () => {
   it('a past send_at is refused, both times shown in WIB as operators give them (QA: UTC came back)', async () => {
     const { useCase, input, store } = setup();
@@ -198,7 +212,7 @@ describe('ScheduleCampaign: the template must render with the campaign variables
   it('customer_name is filled per recipient for customer audiences, so it is not required there; a staff or group audience needs it', async () => {
     const { useCase, input } = setup();
     for (const kind of ['AUDIENCE_KIND_AREA_CUSTOMERS', 'AUDIENCE_KIND_ALL_CUSTOMERS', 'AUDIENCE_KIND_CUSTOMER']) {
-      await expect(useCase.schedule('admin', input({ audience: [audience(kind, { customerId: 'c-1' })] }))).resolves.toMatchObject({ status: 'SCHEDULED' });
+      await expect(useCase.schedule('admin', input({ audience: [audience(kind, { customerId: '7d0c8e51-3f2a-4b6e-9a1d-2c4e6f8a0b1c' })] }))).resolves.toMatchObject({ status: 'SCHEDULED' });
     }
     for (const kind of ['AUDIENCE_KIND_STAFF_ROLES', 'AUDIENCE_KIND_GROUP', 'AUDIENCE_KIND_ALL_STAFF']) {
       const mixed = [audience('AUDIENCE_KIND_AREA_CUSTOMERS'), audience(kind)];

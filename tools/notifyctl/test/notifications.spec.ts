@@ -1,5 +1,5 @@
 import { commonv1, gatewayv1 } from '@notify/proto';
-import { notificationOutcome, notificationTable } from '../src/commands/notifications';
+import { leftOutList, notificationOutcome, notificationTable } from '../src/commands/notifications';
 
 const S = gatewayv1.NotificationStatus;
 const n = (over: Partial<gatewayv1.Notification>) =>
@@ -28,5 +28,34 @@ describe('notificationOutcome (notifications list / show)', () => {
     const lines = notificationTable([n({ deliveriesCreated: 0 })]).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+CREATED\s+SOURCE\s+TYPE\s+STATUS\s+DELIVERIES\s+LEFT OUT\s+OUTCOME$/);
     expect(lines[1]).toMatch(/^7d0c8e51-3f2a-4b6e-9a1d-2c4e6f8a0b1c\s+2026-12-07 09:15 WIB\s+EVENT\s+TICKET_ESCALATED\s+RESOLVED\s+0\s+0\s+reached nobody: /);
+  });
+});
+
+describe('leftOutList (notifications show)', () => {
+  const K = commonv1.RecipientKind;
+  const CH = commonv1.Channel;
+  const ID = '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60';
+  it('names each person left out with kind, id and reason, and how many more were counted', () => {
+    const text = leftOutList(n({
+      leftOut: 5,
+      leftOutRecipients: [
+        { kind: K.RECIPIENT_KIND_CUSTOMER, id: ID, address: '', name: 'Budi Santoso', reason: 'opted out of WHATSAPP', channel: CH.CHANNEL_WHATSAPP },
+        { kind: K.RECIPIENT_KIND_STAFF, id: ID, address: '', name: '', reason: 'not found in the directory', channel: CH.CHANNEL_UNSPECIFIED },
+        { kind: K.RECIPIENT_KIND_PHONE, id: '', address: '6281234567890', name: '', reason: 'opted out of SMS', channel: CH.CHANNEL_SMS },
+        { kind: K.RECIPIENT_KIND_PHONE, id: '', address: '', name: '', reason: 'x', channel: CH.CHANNEL_SMS },
+      ],
+    }));
+    expect(text.split('\n')).toEqual([
+      'Left out:',
+      `  Budi Santoso (customer ${ID}): opted out of WHATSAPP`,
+      `  staff ${ID}: not found in the directory`,
+      '  phone 6281234567890: opted out of SMS',
+      '  a phone: x',
+      '  … and 1 more, not named (a notification keeps the first 50 by name)',
+    ]);
+  });
+  it('is empty when nobody is named', () => {
+    expect(leftOutList(n({ leftOut: 0 }))).toBe('');
+    expect(leftOutList(n({ leftOut: 3 }))).toBe('');
   });
 });

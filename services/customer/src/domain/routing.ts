@@ -271,6 +271,8 @@ export interface LeftOut {
   readonly name: string | null;
   readonly reason: LeftOutReason;
   readonly audience: Audience;
+  /** OPTED_OUT: the one channel the phone opted out of, when exactly one of the rule's was skipped for an opt-out. */
+  readonly channel?: Channel;
 }
 
 /** A person or group an audience named, with what resolution needs to judge it. */
@@ -306,8 +308,8 @@ export function judgeCandidate(
   rule: RoutingRule,
   context: ResolutionContext,
 ): { recipient: Recipient } | { leftOut: LeftOut } {
-  const out = (reason: LeftOutReason) => ({
-    leftOut: { kind: candidate.kind, id: candidate.id, name: candidate.name || null, reason, audience: rule.audience },
+  const out = (reason: LeftOutReason, channel?: Channel) => ({
+    leftOut: { kind: candidate.kind, id: candidate.id, name: candidate.name || null, reason, audience: rule.audience, ...(channel ? { channel } : {}) },
   });
   if (candidate.notFound) return out('NOT_FOUND');
   if (context.actorId && candidate.kind === 'staff' && candidate.id === context.actorId) return out('IS_ACTOR');
@@ -318,12 +320,12 @@ export function judgeCandidate(
   if (candidate.acceptsTypes?.length && !candidate.acceptsTypes.includes(rule.notificationType)) {
     return out('NOTIFICATION_TYPE_OPTED_OUT');
   }
-  let optedOut = false;
+  const optedOut: Channel[] = [];
   for (const channel of rule.channels) {
     if (candidate.kind === 'group' && channel !== 'WHATSAPP') continue;
     if (!prefs.channels[channel]) continue;
     if (candidate.optedOutChannels.has(channel)) {
-      optedOut = true;
+      optedOut.push(channel);
       continue;
     }
     return {
@@ -342,7 +344,8 @@ export function judgeCandidate(
       },
     };
   }
-  return out(optedOut ? 'OPTED_OUT' : 'CHANNEL_DISABLED');
+  if (optedOut.length === 0) return out('CHANNEL_DISABLED');
+  return out('OPTED_OUT', optedOut.length === 1 ? optedOut[0] : undefined);
 }
 
 /**

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
 import type { Logger } from '@notify/logger';
-import { allowsSmsFallback, deliveryIdempotencyKey, type DeliveryRecord, type NotificationRecord, type NotificationSource, type Priority } from '../domain';
+import {
+  allowsSmsFallback, deliveryIdempotencyKey, LEFT_OUT_RECIPIENTS_KEPT, type DeliveryRecord, type LeftOutRecipient, type NotificationRecord, type NotificationSource, type Priority,
+} from '../domain';
 import type {
   Clock, DeliveryStore, NewDelivery, RecipientDirectory, RecipientQuery, RenderJob, RenderOutcome, ResolvedRecipient, TemplateRenderer,
 } from './ports';
@@ -68,6 +70,8 @@ interface PageResult {
 interface PreparedPage {
   rows: NewDelivery[];
   leftOut: number;
+  /** Who of `leftOut` is known by name: the directory's, then those whose text cannot be rendered. */
+  leftOutRecipients: LeftOutRecipient[];
   /** The message of the page's first recipient left out because its text cannot be rendered, or null. */
   renderError: string | null;
 }
@@ -218,7 +222,7 @@ export class IngestNotificationUseCase {
           if (req.strict && unknown) throw new NotFoundError(unknown.kind.toLowerCase(), unknown.id);
           // Those `keep` passes over were never meant to be told (not counted as left out).
           const kept = req.keep ? page.recipients.filter(req.keep) : page.recipients;
-          const prepared = await this.prepare(n, req, kept, page.leftOut);
+          const prepared = await this.prepare(n, req, kept, page.leftOut, page.leftOutRecipients);
           const final = i === queries.length - 1 && page.last === true;
           if (req.strict) held.push(prepared);
           else await insert(prepared, final);
@@ -309,7 +313,8 @@ export class IngestNotificationUseCase {
    * One page made ready: plans every recipient's texts (its message, and the SMS fallback text
    * for a WhatsApp recipient that is not a group when the priority allows a fallback), renders
    * the page's distinct texts together (renderTexts) and builds the rows. Left out (counted with
-   * the directory's `leftOut`, logged with the reason): a recipient without a template key, or
+   * the directory's `leftOut` and named after the directory's `leftOutRecipients` with the error's
+   * message as the reason, logged): a recipient without a template key, or
    * whose template is missing (NotFoundError) or lacks variables (ValidationError); with
    * `req.strict` the first such recipient of the page (page order) fails the call with that
    * error instead; otherwise that first recipient's error message is the page's `renderError`.
@@ -318,17 +323,24 @@ export class IngestNotificationUseCase {
    */
   private async prepare(
     n: NotificationRecord, req: IngestRequest, recipients: readonly ResolvedRecipient[], leftOutByDirectory: number,
+    leftOutByDirectoryNamed: readonly LeftOutRecipient[] = [],
   ): Promise<PreparedPage> {
     const plans = recipients.map((r) => this.plan(req, r));
     const texts = await this.renderTexts(plans.flatMap((p) => [...(p.message instanceof Error ? [] : [p.message]), ...(p.fallback ? [p.fallback] : [])]));
     const rows: NewDelivery[] = [];
+    const leftOutRecipients = leftOutByDirectoryNamed.slice(0, LEFT_OUT_RECIPIENTS_KEPT);
     let renderError: string | null = null;
     for (const [i, plan] of plans.entries()) {
-      const row = this.build(n, req, recipients[i]!, plan, texts);
-      if (row instanceof Error) renderError ??= row.message;
-      else rows.push(row);
+      const r = recipients[i]!;
+      const row = this.build(n, req, r, plan, texts);
+      if (row instanceof Error) {
+        renderError ??= row.message;
+        if (leftOutRecipients.length < LEFT_OUT_RECIPIENTS_KEPT) leftOutRecipients.push({
+          kind: r.kind, id: r.id, address: r.kind === 'PHONE' ? r.address : '', name: r.name, reason: row.message, channel: r.channel,
+        });
+      } else rows.push(row);
     }
-    return { rows, leftOut: leftOutByDirectory + (recipients.length - rows.length), renderError };
+    return { rows, leftOut: leftOutByDirectory + (recipients.length - rows.length), leftOutRecipients, renderError };
   }
 
   /**
@@ -338,8 +350,8 @@ export class IngestNotificationUseCase {
    * first render error, if any (insertFinalPage: RESOLVED, or FAILED when no delivery exists).
    */
   private async insert(n: NotificationRecord, page: PreparedPage, final: boolean, renderError: string | null): Promise<PageResult> {
-    if (final) return this.o.store.insertFinalPage(n.id, page.rows, page.leftOut, this.o.clock(), renderError);
-    return { deliveries: await this.o.store.insertDeliveries(n.id, page.rows, page.leftOut, this.o.clock()), notification: null };
+    if (final) return this.o.store.insertFinalPage(n.id, page.rows, page.leftOut, this.o.clock(), renderError, page.leftOutRecipients);
+    return { deliveries: await this.o.store.insertDeliveries(n.id, page.rows, page.leftOut, this.o.clock(), page.leftOutRecipients), notification: null };
   }
 
   /** The texts one recipient needs: its message (or why it has none) and the SMS fallback text, if any. */

@@ -1,6 +1,6 @@
 import type { NotFoundError, ValidationError } from '@notify/errors';
 import type {
-  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, FailureDecision, Locale, NotificationRecord, NotificationSource, NotificationStatus, Priority,
+  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, FailureDecision, LeftOutRecipient, Locale, NotificationRecord, NotificationSource, NotificationStatus, Priority,
   ReceiptKind, RecipientKind, StoredQuietHours, Supersession,
 } from '../domain';
 
@@ -145,8 +145,15 @@ export interface DeliveryStore {
   notificationRequest(id: string): Promise<Record<string, unknown> | null>;
   resolvingNotifications(source: NotificationSource): Promise<NotificationRecord[]>;
   finishNotification(id: string, status: 'RESOLVED' | 'FAILED', now: Date, error?: string): Promise<NotificationRecord>;
-  addLeftOut(id: string, n: number): Promise<void>;
-  insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]>;
+  /** Adds `n` to the left-out counter, and `recipients` (who they were) to the names kept (LEFT_OUT_RECIPIENTS_KEPT at most, none twice). */
+  addLeftOut(id: string, n: number, recipients?: readonly LeftOutRecipient[]): Promise<void>;
+  /**
+   * Inserts a page of deliveries; `leftOut` recipients of the page were left out, `leftOutRecipients`
+   * names them (kept as addLeftOut keeps them).
+   */
+  insertDeliveries(
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, leftOutRecipients?: readonly LeftOutRecipient[],
+  ): Promise<DeliveryRecord[]>;
   /**
    * insertDeliveries of the notification's last page (rows may be empty), finishing it in the same
    * transaction: `renderError` (the first reason recipients were left out because their text could
@@ -155,6 +162,7 @@ export interface DeliveryStore {
    */
   insertFinalPage(
     notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, renderError?: string | null,
+    leftOutRecipients?: readonly LeftOutRecipient[],
   ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord }>;
   /**
    * Claims up to `limit` due deliveries (SENDING under a lease of `leaseMs`), `gate` holding some
@@ -300,6 +308,8 @@ export const OFFERED_AUDIENCES: ReadonlySet<string> = new Set(['OFFERED_TECHNICI
 export interface RecipientPage {
   recipients: ResolvedRecipient[];
   leftOut: number;
+  /** Who was left out and why (as many as `leftOut`, or fewer: absent = not known). */
+  leftOutRecipients?: readonly LeftOutRecipient[];
   /**
    * Ids the query named that the directory does not know (left out as NOT_FOUND), e.g. a Notify
    * to an unknown group id; a strict ingest (Notify) fails with NotFoundError on them.

@@ -262,6 +262,31 @@ export interface AttemptRecord {
   finishedAt: Date;
 }
 
+/**
+ * Someone a notification did not reach, and why (NotificationRecord.leftOutRecipients): the
+ * customer service's left-out recipients (opted out, no phone, inactive, …; not the actor of the
+ * change) and those whose text could not be rendered.
+ */
+export interface LeftOutRecipient {
+  kind: RecipientKind;
+  /** Customer, staff or group id (UUID); '' for a bare phone. */
+  id: string;
+  /** The phone (E.164 digits) of a bare phone; '' for the others (their id and name say who). */
+  address: string;
+  /** Display name; '' when not known (e.g. an id the directory does not know). */
+  name: string;
+  /** Why, in words: `opted out of WHATSAPP`, `no phone on record`, or the render error. */
+  reason: string;
+  /** The channel concerned, when the reason is about one. */
+  channel: Channel | null;
+}
+
+/**
+ * How many left-out recipients a notification keeps by name (the first ones, in resolution
+ * order); `left_out` counts them all. A broadcast that leaves out thousands keeps a sample.
+ */
+export const LEFT_OUT_RECIPIENTS_KEPT = 50;
+
 /** A notification (event, Notify or Broadcast) and its resolution progress. */
 export interface NotificationRecord {
   id: string;
@@ -273,6 +298,8 @@ export interface NotificationRecord {
   status: NotificationStatus;
   deliveriesCreated: number;
   leftOut: number;
+  /** The first {@link LEFT_OUT_RECIPIENTS_KEPT} of those left out, by name and reason. */
+  leftOutRecipients: LeftOutRecipient[];
   error: string | null;
   ticketId: string | null;
   actor: Record<string, unknown> | null;

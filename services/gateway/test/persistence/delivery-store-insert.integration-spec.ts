@@ -9,7 +9,7 @@ import { decodeEventAs } from '@notify/events';
 import type { TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
 import type { NewDelivery } from '../../src/application';
-import type { DeliveryChange } from '../../src/domain';
+import type { DeliveryChange, LeftOutRecipient } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
 
@@ -135,6 +135,29 @@ describe('PgDeliveryStore page insert (Postgres)', () => {
     expect((await store.insertFinalPage(dup.id, [failedRow], 0, now, error)).notification).toMatchObject({ status: 'FAILED', error, deliveriesCreated: 0 });
     // No error: RESOLVED, and an earlier attempt's error is cleared.
     expect((await store.insertFinalPage(dup.id, [], 0, now)).notification).toMatchObject({ status: 'RESOLVED', error: null });
+  });
+
+  it('keeps who was left out by name on every path (batched page, empty page, last page), none twice, the first 50 at most', async () => {
+    const store = new PgDeliveryStore(ds, { schema: pg.schema, namespace: 'tns' });
+    const { notification } = await notify(store);
+    const person = (i: number): LeftOutRecipient => ({
+      kind: 'CUSTOMER', id: `c-${i}`, address: '', name: `Pelanggan ${i}`, reason: 'opted out of WHATSAPP', channel: 'WHATSAPP',
+    });
+    const page = (p: string) => [row(`${notification.id}|${p}`, p)];
+    // A page with deliveries (the batched statement), the same page again (a redelivered event), an empty page.
+    await store.insertDeliveries(notification.id, page('6281244400001'), 2, now, [person(1), person(2)]);
+    await store.insertDeliveries(notification.id, page('6281244400001'), 2, now, [person(1), person(2)]);
+    await store.insertDeliveries(notification.id, [], 1, now, [person(3)]);
+    expect((await store.notification(notification.id))!.leftOutRecipients.map((l) => l.id)).toEqual(['c-1', 'c-2', 'c-3']);
+    // The last page: 60 more left out, 50 named in all.
+    const many = Array.from({ length: 60 }, (_, i) => person(i + 4));
+    const done = (await store.insertFinalPage(notification.id, [], 60, now, null, many)).notification;
+    expect(done.leftOutRecipients).toHaveLength(50);
+    expect(done.leftOutRecipients.slice(0, 4)).toEqual([person(1), person(2), person(3), person(4)]);
+    expect(done.leftOutRecipients[49]).toEqual(person(50));
+    // A notification that left nobody out names nobody.
+    const clean = (await notify(store)).notification;
+    expect((await store.insertFinalPage(clean.id, page('6281244400002').map((r) => ({ ...r, idempotencyKey: `${clean.id}|x` })), 0, now)).notification.leftOutRecipients).toEqual([]);
   });
 
   it('creates a notification once for concurrent asks with the same key, and each of different keys', async () => {

@@ -45,12 +45,17 @@ describe('gateway audience mapping', () => {
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_CUSTOMER })).toBe('audiences[1].customer_id');
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN })).toBe('audiences[1].staff_id');
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_UNSPECIFIED })).toBe('audiences[1].kind');
+    // An id that is not a UUID cannot exist (QA: a Broadcast to group "x" ended RESOLVED, reaching nobody).
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_GROUP, groupId: 'x' })).toBe('audiences[1].group_id');
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_CUSTOMER, customerId: 'abc' })).toBe('audiences[1].customer_id');
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN, staffId: 'tech-1' })).toBe('audiences[1].staff_id');
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_GROUP, groupId: '0B9F7C1E-5B1A-4D4E-9F57-1D2C3B4A5F60' })).toBeNull();
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_PHONE })).toBe('audiences[1].phone');
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_PHONE, phone: 'not a phone' })).toBe('audiences[1].phone');
     expect(fieldOf({ kind: 99 as commonv1.AudienceKind })).toBe('audiences[1].kind');
     // Valid ones pass; a Notify's work_zone stands in for the audience's.
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS }, 'karawang')).toBeNull();
-    expect(fieldOf({ kind: AK.AUDIENCE_KIND_GROUP, groupId: 'g-1' })).toBeNull();
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_GROUP, groupId: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60' })).toBeNull();
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [commonv1.Role.ROLE_TECHNICIAN] })).toBeNull();
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_PHONE, phone: '0812 3450 0001' })).toBeNull();
   });

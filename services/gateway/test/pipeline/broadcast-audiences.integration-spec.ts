@@ -181,6 +181,7 @@ describe('gateway: Broadcast / Notify to explicit audiences (groups, staff roles
   it('an invalid audience is INVALID_ARGUMENT naming the field, and nothing is stored under the key', async () => {
     const cases: [Partial<commonv1.Audience>, string][] = [
       [{ kind: AK.AUDIENCE_KIND_GROUP }, 'audiences[0].group_id'],
+      [{ kind: AK.AUDIENCE_KIND_GROUP, groupId: 'x' }, 'audiences[0].group_id: must be a UUID'],
       [{ kind: AK.AUDIENCE_KIND_STAFF_ROLES }, 'audiences[0].roles'],
       [{ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_SERVICE] }, 'audiences[0].roles'],
       [{ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS }, 'audiences[0].work_zone'],

@@ -92,6 +92,19 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     const res = await notify([phone(out.local), phone(`+${ok.e164}`)], { variables: welcome('opt-out') });
     expect(res.deliveries.map((d) => d.recipient)).toEqual([ok.e164]);
     expect(res.notification).toMatchObject({ status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVED, deliveriesCreated: 1, leftOut: 1 });
+    // Who was left out and why, kept with the notification (GetNotification shows it again).
+    const named = [{ kind: commonv1.RecipientKind.RECIPIENT_KIND_PHONE, id: '', address: out.e164, name: '', reason: 'opted out of WHATSAPP', channel: commonv1.Channel.CHANNEL_WHATSAPP }];
+    expect(res.notification!.leftOutRecipients).toEqual(named);
+    const got = await callUnary(stack.gatewayClient, 'getNotification', { notificationId: res.notification!.id, idempotencyKey: '' });
+    expect(got.notification!.leftOutRecipients).toEqual(named);
+    // A registered customer left out is named.
+    const budi = await register('Budi Tidak Mau');
+    await callUnary(stack.customerClient, 'optOut', customerv1.OptOutRequest.fromPartial({ phone: `+${budi.e164}`, channel: commonv1.Channel.CHANNEL_WHATSAPP }));
+    const toBudi = await notify([customer(budi.id)], { variables: welcome('opt-out-named') });
+    expect(toBudi.notification).toMatchObject({ deliveriesCreated: 0, leftOut: 1 });
+    expect(toBudi.notification!.leftOutRecipients).toEqual([
+      { kind: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER, id: budi.id, address: '', name: 'Budi Tidak Mau', reason: 'opted out of WHATSAPP', channel: commonv1.Channel.CHANNEL_WHATSAPP },
+    ]);
     await waitFor(() => fonnteTo(ok.e164).length === 1, { timeoutMs: 20_000 });
     expect(await rowsTo(out.e164)).toHaveLength(0);
     expect(fonnteTo(out.e164)).toHaveLength(0);
@@ -126,6 +139,16 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
     await drain();
     expect(await rowsTo(p.e164)).toHaveLength(0);
     expect(fonnteTo(p.e164)).toHaveLength(0);
+    // An id that is not a UUID is INVALID_ARGUMENT naming the addressee, and leaves nothing under the key (QA: NOT_FOUND).
+    for (const [addressee, field] of [
+      [customer('abc'), 'recipients[1].customer_id'], [{ $case: 'staffId', value: 'tech-1' }, 'recipients[1].staff_id'], [{ $case: 'groupId', value: 'x' }, 'recipients[1].group_id'],
+    ] as const) {
+      const key = `napi:${randomUUID()}`;
+      const bad = await notify([phone(p.local), addressee as Addressee], { idempotencyKey: key, variables: welcome('not-uuid') }).catch((e: unknown) => e);
+      expect(bad).toBeInstanceOf(ValidationError);
+      expect((bad as Error).message).toContain(`${field}: must be a UUID`);
+      await expect(callUnary(stack.gatewayClient, 'getNotification', { notificationId: '', idempotencyKey: key })).rejects.toBeInstanceOf(NotFoundError);
+    }
   });
 
   it('a Notify whose later page cannot be rendered (strict) fails and has created nothing for the earlier page', async () => {
@@ -583,6 +606,9 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
       const ok = await partly.execute({ ...request(`napi:${randomUUID()}`), source: 'BROADCAST', strict: false });
       expect(ok).toMatchObject({ notification: { status: 'RESOLVED', deliveriesCreated: 1, leftOut: 2, error: missing.message } });
       expect(ok.deliveries.map((d) => d.recipient)).toEqual([a.e164]);
+      // The one whose text could not be rendered is named with the reason (the directory named nobody).
+      expect(ok.notification.leftOutRecipients).toEqual([{ kind: 'PHONE', id: '', address: b.e164, name: '', reason: missing.message, channel: 'WHATSAPP' }]);
+      expect(res.notification.leftOutRecipients.map((l) => [l.address, l.reason])).toEqual([[a.e164, missing.message], [b.e164, missing.message]]);
     });
 
     it('a key left RESOLVING by a crashed call is waited for only until it is resolvingWaitMs old, then resumed', async () => {

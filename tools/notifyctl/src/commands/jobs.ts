@@ -6,6 +6,7 @@ import { parseAudience } from '../audience';
 import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
 import { AnnotatedCallError } from '../errors';
+import { leftOutList } from './notifications';
 import {
   PAGE_OPTIONS,
   actorLabel,
@@ -315,9 +316,10 @@ const showCampaign: CommandSpec = {
       : outcomeLine
         ? formatRecord([['Gateway', outcomeLine]])
         : '';
+    const leftOut = n ? leftOutList(n) : '';
     return {
       json: { ...schedulerv1.GetCampaignResponse.toJSON(res) as object, ...(outcome ? { gateway: gatewayv1.GetNotificationResponse.toJSON(outcome) } : {}) },
-      text: campaignRecord(c) + (rows ? `\n${rows}` : ''),
+      text: campaignRecord(c) + (rows ? `\n${rows}` : '') + (leftOut ? `\n${leftOut}` : ''),
     };
   },
 };

@@ -1,11 +1,30 @@
 import { NotFoundError } from '@notify/errors';
 import { callUnary, isUuid } from '@notify/grpc-kit';
-import { gatewayv1 } from '@notify/proto';
+import { commonv1, gatewayv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseTime } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
 import { PAGE_OPTIONS, actorLabel, formatTime, nextPageHint, notificationTypeLabel, notificationTypeOf, pageRequest, priorityLabel } from '../format';
 import { formatRecord, formatTable } from '../table';
 import { resolveTicketId } from './tickets';
+
+const kindLabel = (k: commonv1.RecipientKind): string => enumLabel(commonv1.RecipientKind, 'RECIPIENT_KIND_', k).toLowerCase();
+
+/**
+ * `Left out:` and one line per person the notification names as left out (GetNotification's
+ * left_out_recipients: the first 50), `  Budi Santoso (customer 0b9f7c1e-…): opted out of
+ * WHATSAPP`, `  phone 6281234567890: opted out of SMS`, and how many more it counted; '' when it
+ * names nobody.
+ */
+export function leftOutList(n: Pick<gatewayv1.Notification, 'leftOut' | 'leftOutRecipients'>): string {
+  if (n.leftOutRecipients.length === 0) return '';
+  const lines = n.leftOutRecipients.map((l) => {
+    const ref = l.id ? `${kindLabel(l.kind)} ${l.id}` : l.address ? `phone ${l.address}` : `a ${kindLabel(l.kind)}`;
+    return `  ${l.name ? `${l.name} (${ref})` : ref}: ${l.reason}`;
+  });
+  const more = n.leftOut - n.leftOutRecipients.length;
+  if (more > 0) lines.push(`  … and ${more} more, not named (a notification keeps the first 50 by name)`);
+  return `Left out:\n${lines.join('\n')}`;
+}
 
 const statusLabel = (s: gatewayv1.NotificationStatus): string => enumLabel(gatewayv1.NotificationStatus, 'NOTIFICATION_STATUS_', s);
 const sourceLabel = (s: gatewayv1.NotificationSource): string => enumLabel(gatewayv1.NotificationSource, 'NOTIFICATION_SOURCE_', s);
@@ -90,7 +109,7 @@ const list: CommandSpec = {
 
 const show: CommandSpec = {
   name: 'show',
-  summary: 'one notification: what asked for it, its deliveries by status, how many were left out and why when known (the first text that could not be rendered)',
+  summary: 'one notification: what asked for it, its deliveries by status, who was left out and why (the first 50 by name)',
   service: 'gateway',
   positionals: [{ name: 'id-or-key', description: 'notification id, or its idempotency key (an event id, a Notify key)' }],
   async run({ args, clients }) {
@@ -121,8 +140,9 @@ const show: CommandSpec = {
       ['Created', formatTime(n.createdAt)],
       ['Resolved', formatTime(n.resolvedAt)],
     ]);
+    const leftOut = leftOutList(n);
     const hint = n.deliveriesCreated > 0 ? `notifyctl deliveries list --notification ${n.id} lists its deliveries` : undefined;
-    return { json: gatewayv1.GetNotificationResponse.toJSON(res), text, ...(hint ? { note: hint } : {}) };
+    return { json: gatewayv1.GetNotificationResponse.toJSON(res), text: leftOut ? `${text}\n${leftOut}` : text, ...(hint ? { note: hint } : {}) };
   },
 };
 

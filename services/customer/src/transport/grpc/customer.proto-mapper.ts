@@ -1,4 +1,5 @@
 import { ValidationError } from '@notify/errors';
+import { optionalUuid } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import type {
   Audience,
@@ -275,7 +276,8 @@ export function audienceFromProto(k: commonv1.AudienceKind, field = 'audience'):
 /**
  * Proto Audience (ResolveRecipientsRequest.audiences[i]) → explicit audience of the domain.
  * Kind UNSPECIFIED / unknown → ValidationError(`audiences[i].kind`); a role that is not a staff
- * role (ROLE_SERVICE, UNSPECIFIED) → ValidationError(`audiences[i].roles`). Missing parameters are
+ * role (ROLE_SERVICE, UNSPECIFIED) → ValidationError(`audiences[i].roles`); a group_id,
+ * customer_id or staff_id that is not a UUID → ValidationError naming it. Missing parameters are
  * checked by the domain (explicitAudienceRules).
  */
 export function explicitAudienceFromProto(a: commonv1.Audience, i: number): ExplicitAudience {
@@ -283,10 +285,11 @@ export function explicitAudienceFromProto(a: commonv1.Audience, i: number): Expl
   return {
     audience,
     workZone: a.workZone,
-    groupId: a.groupId,
+    // An id that is not a UUID cannot exist: INVALID_ARGUMENT naming it, not a NOT_FOUND left out.
+    groupId: optionalUuid(a.groupId, `audiences[${i}].group_id`),
     roles: a.roles.map((r) => staffRoleFromProto(r, `audiences[${i}].roles`)),
-    customerId: a.customerId,
-    staffId: a.staffId,
+    customerId: optionalUuid(a.customerId, `audiences[${i}].customer_id`),
+    staffId: optionalUuid(a.staffId, `audiences[${i}].staff_id`),
     ...(a.phone !== undefined ? { phone: a.phone } : {}),
   };
 }
@@ -355,7 +358,8 @@ export function leftOutToProto(l: LeftOut): customerv1.LeftOutRecipient {
     name: l.name ?? '',
     audience: audienceToProto(l.audience),
     reason: REASON[l.reason],
-    channel: commonv1.Channel.CHANNEL_UNSPECIFIED,
+    channel: l.channel ? channelToProto(l.channel) : commonv1.Channel.CHANNEL_UNSPECIFIED,
+    address: l.kind === 'phone' ? l.id : '',
   };
 }
 

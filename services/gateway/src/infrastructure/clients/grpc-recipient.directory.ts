@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary, errorFromItem } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import type { RecipientDirectory, RecipientPage, RecipientQuery, ResolvedRecipient } from '../../application/ports';
-import type { Channel, Locale, RecipientKind, StoredQuietHours } from '../../domain';
+import { LEFT_OUT_RECIPIENTS_KEPT, type Channel, type LeftOutRecipient, type Locale, type RecipientKind, type StoredQuietHours } from '../../domain';
 
 const CH: Record<number, Channel> = { [commonv1.Channel.CHANNEL_WHATSAPP]: 'WHATSAPP', [commonv1.Channel.CHANNEL_SMS]: 'SMS' };
 const KIND: Record<number, RecipientKind> = {
@@ -66,6 +66,41 @@ export function audienceQueries(
     audiences: unique.map((a) => commonv1.Audience.fromPartial(a)),
     channels: [...channels],
   })];
+}
+
+const R = customerv1.LeftOutReason;
+
+/**
+ * Why the customer service left someone out (proto LeftOutReason, customer.proto), in the words
+ * a notification keeps: `opted out of WHATSAPP`, `no phone on record`, …
+ */
+export function leftOutReasonText(reason: customerv1.LeftOutReason, channel: Channel | null): string {
+  switch (reason) {
+    case R.LEFT_OUT_REASON_OPTED_OUT: return `opted out of ${channel ?? 'its channels'}`;
+    case R.LEFT_OUT_REASON_TYPE_OPTED_OUT: return 'preferences opt out of this notification type';
+    case R.LEFT_OUT_REASON_CHANNEL_DISABLED: return 'preferences disable every channel the rule allows';
+    case R.LEFT_OUT_REASON_NO_PHONE: return 'no phone on record';
+    case R.LEFT_OUT_REASON_INACTIVE: return 'inactive (or not in a status the audience takes)';
+    case R.LEFT_OUT_REASON_NOT_FOUND: return 'not found in the directory';
+    case R.LEFT_OUT_REASON_CHANNEL_UNSUPPORTED: return `groups get WhatsApp only${channel ? ` (not ${channel})` : ''}`;
+    default: return 'left out by the customer service';
+  }
+}
+
+/**
+ * The customer service's left-out recipients of a page as the notification keeps them (at most
+ * LEFT_OUT_RECIPIENTS_KEPT; the actor of the change is not one: not a recipient missed).
+ */
+export function leftOutFromProto(leftOut: readonly customerv1.LeftOutRecipient[]): LeftOutRecipient[] {
+  const out: LeftOutRecipient[] = [];
+  for (const l of leftOut) {
+    if (l.reason === R.LEFT_OUT_REASON_IS_ACTOR) continue;
+    if (out.length === LEFT_OUT_RECIPIENTS_KEPT) break;
+    const channel = CH[l.channel] ?? null;
+    const kind = recipientKindFromProto(l.kind);
+    out.push({ kind, id: l.id, address: kind === 'PHONE' ? l.address : '', name: l.name, reason: leftOutReasonText(l.reason, channel), channel });
+  }
+  return out;
 }
 
 /** Maps one proto Recipient (customer service) to the pipeline's ResolvedRecipient. */
@@ -197,7 +232,8 @@ export class GrpcRecipientDirectory implements RecipientDirectory {
       // The actor of the change is not a recipient missed (they get the reply flow's answer).
       const leftOut = res.leftOut.filter((l) => l.reason !== customerv1.LeftOutReason.LEFT_OUT_REASON_IS_ACTOR).length;
       yield {
-        recipients: res.recipients.map(recipientFromProto), leftOut, last: !res.nextPageToken, ...(notFound.length ? { notFound } : {}),
+        recipients: res.recipients.map(recipientFromProto), leftOut, leftOutRecipients: leftOutFromProto(res.leftOut), last: !res.nextPageToken,
+        ...(notFound.length ? { notFound } : {}),
       };
       token = res.nextPageToken;
     } while (token);

@@ -9,9 +9,9 @@ import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { encodeEvent } from '@notify/events';
 import { injectTraceHeaders } from '@notify/telemetry';
 import {
-  DEADLINE_NOTICE_TYPES, isRateLimitExempt, RATE_LIMIT_EXEMPT_TYPES, REDRIVABLE_STATUSES, REPLY_KEY_PREFIX, statusAfterReceipt, WITHDRAWABLE_STATUSES,
+  DEADLINE_NOTICE_TYPES, isRateLimitExempt, LEFT_OUT_RECIPIENTS_KEPT, RATE_LIMIT_EXEMPT_TYPES, REDRIVABLE_STATUSES, REPLY_KEY_PREFIX, statusAfterReceipt, WITHDRAWABLE_STATUSES,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
-  type FailureDecision, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
+  type FailureDecision, type LeftOutRecipient, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
   type StoredQuietHours, type Supersession,
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
@@ -67,6 +67,8 @@ interface PendingPage {
   notificationId: string;
   rows: readonly NewDelivery[];
   leftOut: number;
+  /** Who of `leftOut` is known by name (appendLeftOutSql). */
+  leftOutRecipients: readonly LeftOutRecipient[];
   now: Date;
   resolve: boolean;
   /** With `resolve`: the first render error of the notification's recipients left out (see insertFinalPage). */
@@ -257,6 +259,23 @@ function attemptFromRow(r: AttemptRow): AttemptRecord {
 }
 
 /**
+ * The SQL of the jsonb list `current` (a notification's left_out_recipients) with the entries of
+ * `added` (a jsonb array, or NULL for none) it does not hold yet appended, in order, keeping the
+ * first LEFT_OUT_RECIPIENTS_KEPT: a page written again (a redelivered event) adds no one twice,
+ * and a broadcast that leaves out thousands keeps a bounded sample. Only a page with someone to
+ * name pays for more than the NULL test.
+ */
+function appendLeftOutSql(current: string, added: string): string {
+  return `CASE WHEN ${added} IS NULL OR jsonb_array_length(${current}) >= ${LEFT_OUT_RECIPIENTS_KEPT} THEN ${current} ELSE
+    (SELECT coalesce(jsonb_agg(x.e ORDER BY x.i), '[]'::jsonb)
+       FROM jsonb_array_elements(${current} || coalesce((SELECT jsonb_agg(s.e ORDER BY s.i)
+                                                          FROM jsonb_array_elements(${added}) WITH ORDINALITY AS s(e, i)
+                                                         WHERE NOT ${current} @> jsonb_build_array(s.e)), '[]'::jsonb))
+            WITH ORDINALITY AS x(e, i)
+      WHERE x.i <= ${LEFT_OUT_RECIPIENTS_KEPT}) END`;
+}
+
+/**
  * The SQL of a receipt's time `at` kept between `after` (the delivery's creation, or its delivery
  * for a read; NULL = no bound) and `now` (its arrival): a provider's clock, or an Advanta time read
  * in the wrong zone, cannot put a delivery before the message existed, a read before its delivery,
@@ -265,6 +284,11 @@ function attemptFromRow(r: AttemptRow): AttemptRecord {
  */
 function receiptTimeSql(at: string, after: string, now: string): string {
   return `LEAST(GREATEST(${at}, COALESCE(${after}, ${at})), ${now})`;
+}
+
+/** A page's named left-out recipients as the jsonb parameter of appendLeftOutSql (null for none). */
+function leftOutParam(recipients: readonly LeftOutRecipient[]): string | null {
+  return recipients.length > 0 ? JSON.stringify(recipients.slice(0, LEFT_OUT_RECIPIENTS_KEPT)) : null;
 }
 
 function notificationFromRow(r: NotificationRow): NotificationRecord {
@@ -278,6 +302,9 @@ function notificationFromRow(r: NotificationRow): NotificationRecord {
     status: r.status as NotificationRecord['status'],
     deliveriesCreated: r.deliveries_created,
     leftOut: r.left_out,
+    leftOutRecipients: (r.left_out_recipients ?? []).map((l) => ({
+      kind: l.kind, id: l.id, address: l.address ?? '', name: l.name, reason: l.reason, channel: l.channel ?? null,
+    })),
     error: r.error,
     ticketId: r.ticket_id,
     actor: r.actor,
@@ -529,9 +556,13 @@ export class PgDeliveryStore implements DeliveryStore {
     return notificationFromRow(rows[0]!);
   }
 
-  /** Adds to the left-out counter (recipients skipped). */
-  async addLeftOut(id: string, n: number): Promise<void> {
-    if (n > 0) await this.ds.query(`UPDATE ${this.t.n} SET left_out = left_out + $2 WHERE id = $1`, [id, n]);
+  /** Adds to the left-out counter (recipients skipped) and names them (appendLeftOutSql). */
+  async addLeftOut(id: string, n: number, recipients: readonly LeftOutRecipient[] = []): Promise<void> {
+    if (n <= 0 && recipients.length === 0) return;
+    await this.ds.query(
+      `UPDATE ${this.t.n} SET left_out = left_out + $2, left_out_recipients = ${appendLeftOutSql('left_out_recipients', '$3::jsonb')} WHERE id = $1`,
+      [id, n, leftOutParam(recipients)],
+    );
   }
 
   // ── creating deliveries ─────────────────────────────────────────────────────────────────
@@ -550,8 +581,10 @@ export class PgDeliveryStore implements DeliveryStore {
    * for every row, is stored on each (see the dispatcher) and in the events' headers. Pages of
    * concurrent callers share the statement (writePages).
    */
-  async insertDeliveries(notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date): Promise<DeliveryRecord[]> {
-    return (await this.insertPage(notificationId, rows, leftOut, now, false)).deliveries;
+  async insertDeliveries(
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, leftOutRecipients: readonly LeftOutRecipient[] = [],
+  ): Promise<DeliveryRecord[]> {
+    return (await this.insertPage(notificationId, rows, leftOut, leftOutRecipients, now, false)).deliveries;
   }
 
   /**
@@ -566,33 +599,36 @@ export class PgDeliveryStore implements DeliveryStore {
    */
   async insertFinalPage(
     notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, renderError: string | null = null,
+    leftOutRecipients: readonly LeftOutRecipient[] = [],
   ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord }> {
-    const { deliveries, notification } = await this.insertPage(notificationId, rows, leftOut, now, true, renderError);
+    const { deliveries, notification } = await this.insertPage(notificationId, rows, leftOut, leftOutRecipients, now, true, renderError);
     if (!notification) throw new Error(`notification ${notificationId} vanished`);
     return { deliveries, notification };
   }
 
   private async insertPage(
-    notificationId: string, rows: readonly NewDelivery[], leftOut: number, now: Date, resolve: boolean, renderError: string | null = null,
+    notificationId: string, rows: readonly NewDelivery[], leftOut: number, leftOutRecipients: readonly LeftOutRecipient[], now: Date, resolve: boolean,
+    renderError: string | null = null,
   ): Promise<{ deliveries: DeliveryRecord[]; notification: NotificationRecord | null }> {
     if (rows.length === 0) {
       if (resolve) {
         const done = await this.q<NotificationRow>(
           this.ds,
           `UPDATE ${this.t.n} SET left_out = left_out + $2, resolved_at = $3, error = $4::text,
+                  left_out_recipients = ${appendLeftOutSql('left_out_recipients', '$5::jsonb')},
                   status = CASE WHEN $4::text IS NOT NULL AND deliveries_created = 0 THEN 'FAILED' ELSE 'RESOLVED' END
             WHERE id = $1 RETURNING *`,
-          [notificationId, leftOut, now, renderError],
+          [notificationId, leftOut, now, renderError, leftOutParam(leftOutRecipients)],
         );
         return { deliveries: [], notification: done[0] ? notificationFromRow(done[0]) : null };
       }
-      await this.addLeftOut(notificationId, leftOut);
+      await this.addLeftOut(notificationId, leftOut, leftOutRecipients);
       return { deliveries: [], notification: null };
     }
     // The context active now (the event's consumer span, or the Notify / Broadcast call): the
     // dispatcher's send span continues it (empty when tracing is off: stored as NULL).
     const trace = injectTraceHeaders();
-    return this.pages.load({ notificationId, rows, leftOut, now, resolve, renderError: resolve ? renderError : null, trace });
+    return this.pages.load({ notificationId, rows, leftOut, leftOutRecipients, now, resolve, renderError: resolve ? renderError : null, trace });
   }
 
   /**
@@ -663,12 +699,14 @@ export class PgDeliveryStore implements DeliveryStore {
        c AS (SELECT notification_id, count(*) AS n FROM d GROUP BY notification_id),
        u AS (
          UPDATE ${this.t.n} AS n SET deliveries_created = n.deliveries_created + COALESCE(c.n, 0), left_out = n.left_out + p.left_out,
+                left_out_recipients = ${appendLeftOutSql('n.left_out_recipients', 'p.left_out_recipients')},
                 status = CASE WHEN NOT p.resolve THEN n.status
                               WHEN p.render_error IS NOT NULL AND n.deliveries_created + COALESCE(c.n, 0) = 0 THEN 'FAILED'
                               ELSE 'RESOLVED' END,
                 resolved_at = CASE WHEN p.resolve THEN p.at ELSE n.resolved_at END,
                 error = CASE WHEN p.resolve THEN p.render_error ELSE n.error END
-           FROM unnest($23::uuid[], $24::int[], $${e + 5}::boolean[], $${e + 6}::timestamptz[], $${e + 9}::text[]) AS p(id, left_out, resolve, at, render_error)
+           FROM unnest($23::uuid[], $24::int[], $${e + 5}::boolean[], $${e + 6}::timestamptz[], $${e + 9}::text[], $${e + 10}::jsonb[])
+                AS p(id, left_out, resolve, at, render_error, left_out_recipients)
            LEFT JOIN c ON c.notification_id = p.id
           WHERE n.id = p.id RETURNING n.*)
        SELECT u.*, (SELECT coalesce(array_agg(d.id::text), '{}') FROM d WHERE d.notification_id = u.id) AS created_ids,
@@ -686,7 +724,7 @@ export class PgDeliveryStore implements DeliveryStore {
         ...outboxInsertParams(events, {}),
         pages.map((p) => p.resolve), pages.map((p) => p.now),
         this.options.wakeLocal ? '' : this.wakeChannel, publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
-        pages.map((p) => p.renderError),
+        pages.map((p) => p.renderError), pages.map((p) => leftOutParam(p.leftOutRecipients)),
       ],
     );
     const byNotification = new Map(out.map((row) => [row.id, row]));

@@ -19,6 +19,7 @@ export const NotificationEntity = new EntitySchema<NotificationRow>({
     status: { type: 'text' },
     deliveries_created: { type: 'integer' },
     left_out: { type: 'integer' },
+    left_out_recipients: { type: 'jsonb', default: () => "'[]'::jsonb" },
     error: { type: 'text', nullable: true },
     ticket_id: { type: 'text', nullable: true },
     actor: { type: 'jsonb', nullable: true },

@@ -1,3 +1,5 @@
+import type { Channel, RecipientKind } from '../../domain';
+
 /**
  * Row shapes of the gateway schema (column names as property names), shared by the TypeORM
  * entities and the raw SQL of the repository. `bigint` columns come back from pg as strings.
@@ -12,6 +14,8 @@ export interface NotificationRow {
   status: string;
   deliveries_created: number;
   left_out: number;
+  /** jsonb: LeftOutRecipient objects (absent on rows read before the column existed). */
+  left_out_recipients?: Array<{ kind: RecipientKind; id: string; address?: string; name: string; reason: string; channel?: Channel | null }> | null;
   error: string | null;
   ticket_id: string | null;
   actor: Record<string, unknown> | null;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
-import { checkActor, isUuid, knownEnum, serverStream, unary, type CallContext } from '@notify/grpc-kit';
+import { checkActor, isUuid, knownEnum, requireUuid, serverStream, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { commonv1, defaultPriority, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
 import {
@@ -56,9 +56,10 @@ const STAFF_ROLES = new Set<commonv1.Role>([
  * notify.common.v1.Audience), so a Broadcast is refused at once instead of failing in the
  * background: AREA_CUSTOMERS, ZONE_TECHNICIANS, ZONE_TECHNICIAN_GROUP need work_zone (or the
  * Notify's work_zone), GROUP group_id, STAFF_ROLES staff roles (not SERVICE / UNSPECIFIED),
- * CUSTOMER customer_id, ASSIGNED_TECHNICIAN staff_id, PHONE a valid phone. ValidationError
- * (INVALID_ARGUMENT) naming the field, e.g. `audiences[1].group_id`. The customer service checks
- * the same again.
+ * CUSTOMER customer_id, ASSIGNED_TECHNICIAN staff_id (each id a UUID: one that is not cannot
+ * exist, QA: a Broadcast to group "x" ended RESOLVED having reached nobody), PHONE a valid phone.
+ * ValidationError (INVALID_ARGUMENT) naming the field, e.g. `audiences[1].group_id`. The customer
+ * service checks the same again.
  */
 export function checkAudiences(audiences: readonly commonv1.Audience[], field: (i: number) => string, workZone = ''): void {
   audiences.forEach((a, i) => {
@@ -72,6 +73,7 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
         return;
       case AK.AUDIENCE_KIND_GROUP:
         if (!a.groupId.trim()) throw new ValidationError(f('group_id'), 'AUDIENCE_KIND_GROUP needs a group id');
+        requireUuid(a.groupId, f('group_id'));
         return;
       case AK.AUDIENCE_KIND_STAFF_ROLES: {
         if (a.roles.length === 0) throw new ValidationError(f('roles'), 'AUDIENCE_KIND_STAFF_ROLES needs at least one staff role');
@@ -81,9 +83,11 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
       }
       case AK.AUDIENCE_KIND_CUSTOMER:
         if (!a.customerId.trim()) throw new ValidationError(f('customer_id'), 'AUDIENCE_KIND_CUSTOMER needs a customer id');
+        requireUuid(a.customerId, f('customer_id'));
         return;
       case AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN:
         if (!a.staffId.trim()) throw new ValidationError(f('staff_id'), 'AUDIENCE_KIND_ASSIGNED_TECHNICIAN needs a staff id');
+        requireUuid(a.staffId, f('staff_id'));
         return;
       case AK.AUDIENCE_KIND_PHONE:
         normalizePhone(a.phone ?? '', f('phone'));
@@ -394,11 +398,14 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
         list.forEach((a, i) => {
           const v = a.addressee;
           if (!v) throw new ValidationError(`recipients[${i}]`, 'is empty');
-          if (v.$case === 'customerId') audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER, customerId: v.value }));
-          else if (v.$case === 'staffId') audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_ASSIGNED_TECHNICIAN, staffId: v.value }));
-          else if (v.$case === 'groupId') {
+          // Ids are UUIDs: one that is not is INVALID_ARGUMENT naming the field, not a NOT_FOUND (QA).
+          if (v.$case === 'customerId') {
+            audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER, customerId: requireUuid(v.value, `recipients[${i}].customer_id`) }));
+          } else if (v.$case === 'staffId') {
+            audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_ASSIGNED_TECHNICIAN, staffId: requireUuid(v.value, `recipients[${i}].staff_id`) }));
+          } else if (v.$case === 'groupId') {
             if (!v.value.trim()) throw new ValidationError(`recipients[${i}].group_id`, 'is empty');
-            audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_GROUP, groupId: v.value }));
+            audiences.push(commonv1.Audience.fromPartial({ kind: commonv1.AudienceKind.AUDIENCE_KIND_GROUP, groupId: requireUuid(v.value, `recipients[${i}].group_id`) }));
           }
           else {
             // With its `+`: the customer service reads it back as exactly this number (E.164

@@ -161,6 +161,9 @@ export function notificationToProto(n: NotificationRecord): gatewayv1.Notificati
     status: enumValue(gatewayv1.NotificationStatus, 'NOTIFICATION_STATUS_', n.status),
     deliveriesCreated: n.deliveriesCreated,
     leftOut: n.leftOut,
+    leftOutRecipients: n.leftOutRecipients.map((l) => ({
+      kind: recipientKindToProto(l.kind), id: l.id, address: l.address, name: l.name, reason: l.reason, channel: l.channel ? channelToProto(l.channel) : commonv1.Channel.CHANNEL_UNSPECIFIED,
+    })),
     error: n.error ?? '',
     ticketId: n.ticketId ?? '',
     ...(n.actor ? { actor: commonv1.Actor.fromJSON(n.actor) } : {}),

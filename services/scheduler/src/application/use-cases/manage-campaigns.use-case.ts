@@ -43,6 +43,9 @@ export interface ScheduleCampaignInput {
   readonly createdBy: CampaignActor | null;
 }
 
+/** A UUID in its canonical text form (campaign ids; the ids the customer service gives groups, customers and staff). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Parameters an audience kind cannot do without (proto notify.common.v1.Audience: work_zone for
  * AREA_CUSTOMERS — a maintenance notice is by area —, group_id for GROUP, roles for STAFF_ROLES).
@@ -126,6 +129,10 @@ export class ManageCampaignsUseCase {
       if (a.kind === 'AUDIENCE_KIND_PHONE') throw new ValidationError('audience', 'AUDIENCE_KIND_PHONE is not a campaign audience (use Notify for a phone)');
       const missing = AUDIENCE_PARAMETER[a.kind];
       if (missing && missing.absent(a)) throw new ValidationError('audience', `${a.kind} needs ${missing.field}`);
+      // An id that is not a UUID cannot exist: refused now, not found to reach nobody at send_at.
+      for (const [field, id] of [['group_id', a.groupId], ['customer_id', a.customerId], ['staff_id', a.staffId]] as const) {
+        if (id.trim() !== '' && !UUID.test(id.trim())) throw new ValidationError('audience', `${field} must be a UUID, got ${JSON.stringify(id.trim().slice(0, 64))}`);
+      }
     }
     const templateKey = input.templateKey.trim();
     if (templateKey === '') throw new ValidationError('template_key', 'is required');
@@ -325,7 +332,6 @@ export class ManageCampaignsUseCase {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function requireUuid(id: string): void {
   if (!id.trim()) throw new ValidationError('campaign_id', 'is required');
   if (!UUID.test(id)) throw new ValidationError('campaign_id', `must be a UUID, got ${JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id)}`);

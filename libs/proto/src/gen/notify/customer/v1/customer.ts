@@ -522,8 +522,14 @@ export interface LeftOutRecipient {
   audience: AudienceKind;
   /** Why left out. */
   reason: LeftOutReason;
-  /** Channel concerned, when the reason is channel-specific. */
+  /**
+   * Channel concerned, when the reason is channel-specific: for OPTED_OUT the one channel the
+   * phone opted out of, when exactly one of the rule's channels was skipped for an opt-out
+   * (UNSPECIFIED when several were).
+   */
   channel: Channel;
+  /** The phone (E.164 digits) of a bare phone (kind PHONE, whose id is empty); empty otherwise. */
+  address: string;
 }
 
 /** Facts about the notification that audiences are resolved against. */
@@ -2374,7 +2380,7 @@ export const Recipient: MessageFns<Recipient> = {
 };
 
 function createBaseLeftOutRecipient(): LeftOutRecipient {
-  return { kind: 0, id: "", name: "", audience: 0, reason: 0, channel: 0 };
+  return { kind: 0, id: "", name: "", audience: 0, reason: 0, channel: 0, address: "" };
 }
 
 export const LeftOutRecipient: MessageFns<LeftOutRecipient> = {
@@ -2396,6 +2402,9 @@ export const LeftOutRecipient: MessageFns<LeftOutRecipient> = {
     }
     if (message.channel !== 0) {
       writer.uint32(48).int32(message.channel);
+    }
+    if (message.address !== "") {
+      writer.uint32(58).string(message.address);
     }
     return writer;
   },
@@ -2461,6 +2470,14 @@ export const LeftOutRecipient: MessageFns<LeftOutRecipient> = {
             message.channel = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2481,6 +2498,7 @@ export const LeftOutRecipient: MessageFns<LeftOutRecipient> = {
       audience: isSet(object.audience) ? audienceKindFromJSON(object.audience) : 0,
       reason: isSet(object.reason) ? leftOutReasonFromJSON(object.reason) : 0,
       channel: isSet(object.channel) ? channelFromJSON(object.channel) : 0,
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
     };
   },
 
@@ -2504,6 +2522,9 @@ export const LeftOutRecipient: MessageFns<LeftOutRecipient> = {
     if (message.channel !== 0) {
       obj.channel = channelToJSON(message.channel);
     }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
     return obj;
   },
 
@@ -2518,6 +2539,7 @@ export const LeftOutRecipient: MessageFns<LeftOutRecipient> = {
     message.audience = object.audience ?? 0;
     message.reason = object.reason ?? 0;
     message.channel = object.channel ?? 0;
+    message.address = object.address ?? "";
     return message;
   },
 };

@@ -5844,8 +5844,8 @@ export const CustomerServiceService = {
    * (page_size default 1000, max 5000); left_out is reported on the page where it occurs.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown, audience parameters missing,
-   * e.g. AREA_CUSTOMERS without a work zone, `context.priority` / `context.ticket_type`
-   * outside their enums).
+   * e.g. AREA_CUSTOMERS without a work zone, an audience's group_id, customer_id or staff_id
+   * not a UUID, `context.priority` / `context.ticket_type` outside their enums).
    */
   resolveRecipients: {
     path: "/notify.customer.v1.CustomerService/ResolveRecipients" as const,
@@ -6066,8 +6066,8 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * (page_size default 1000, max 5000); left_out is reported on the page where it occurs.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown, audience parameters missing,
-   * e.g. AREA_CUSTOMERS without a work zone, `context.priority` / `context.ticket_type`
-   * outside their enums).
+   * e.g. AREA_CUSTOMERS without a work zone, an audience's group_id, customer_id or staff_id
+   * not a UUID, `context.priority` / `context.ticket_type` outside their enums).
    */
   resolveRecipients: handleUnaryCall<ResolveRecipientsRequest, ResolveRecipientsResponse>;
   /**
@@ -6575,8 +6575,8 @@ export interface CustomerServiceClient extends Client {
    * (page_size default 1000, max 5000); left_out is reported on the page where it occurs.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (type UNSPECIFIED or unknown, audience parameters missing,
-   * e.g. AREA_CUSTOMERS without a work zone, `context.priority` / `context.ticket_type`
-   * outside their enums).
+   * e.g. AREA_CUSTOMERS without a work zone, an audience's group_id, customer_id or staff_id
+   * not a UUID, `context.priority` / `context.ticket_type` outside their enums).
    */
   resolveRecipients(
     request: ResolveRecipientsRequest,

@@ -604,7 +604,37 @@ export interface Notification {
     | Date
     | undefined;
   /** Template variables given by the caller (not logged). */
-  variables: { [key: string]: any } | undefined;
+  variables:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * Who was left out and why: the first 50 of them in resolution order (left_out counts them
+   * all); empty when nobody was, and for notifications made before this field existed.
+   */
+  leftOutRecipients: LeftOutRecipient[];
+}
+
+/** Someone a notification did not reach, and why. */
+export interface LeftOutRecipient {
+  /** Customer, staff member, group, or a bare phone. */
+  kind: RecipientKind;
+  /** Customer, staff or group id (UUID); empty for a bare phone. */
+  id: string;
+  /** Display name; empty when the directory does not know the id. */
+  name: string;
+  /**
+   * Why, in words: from the customer service (`opted out of WHATSAPP` (`of its channels` when
+   * several), `preferences opt out of
+   * this notification type`, `preferences disable every channel the rule allows`, `no phone on
+   * record`, `inactive (or not in a status the audience takes)`, `not found in the directory`,
+   * `groups get WhatsApp only (not SMS)`), or why the text could not be rendered (e.g. a
+   * template with no version on the channel, a missing variable).
+   */
+  reason: string;
+  /** The channel concerned; UNSPECIFIED when the reason is about none (or several). */
+  channel: Channel;
+  /** The phone (E.164 digits) of a bare phone (kind PHONE, whose id is empty); empty otherwise. */
+  address: string;
 }
 
 /** Counts of deliveries in one status. */
@@ -1719,6 +1749,7 @@ function createBaseNotification(): Notification {
     createdAt: undefined,
     resolvedAt: undefined,
     variables: undefined,
+    leftOutRecipients: [],
   };
 }
 
@@ -1768,6 +1799,9 @@ export const Notification: MessageFns<Notification> = {
     }
     if (message.variables !== undefined) {
       Struct.encode(Struct.wrap(message.variables), writer.uint32(122).fork()).join();
+    }
+    for (const v of message.leftOutRecipients) {
+      LeftOutRecipient.encode(v!, writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -1905,6 +1939,14 @@ export const Notification: MessageFns<Notification> = {
             message.variables = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.leftOutRecipients.push(LeftOutRecipient.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1966,6 +2008,11 @@ export const Notification: MessageFns<Notification> = {
         ? fromJsonTimestamp(object.resolved_at)
         : undefined,
       variables: isObject(object.variables) ? object.variables : undefined,
+      leftOutRecipients: globalThis.Array.isArray(object?.leftOutRecipients)
+        ? object.leftOutRecipients.map((e: any) => LeftOutRecipient.fromJSON(e))
+        : globalThis.Array.isArray(object?.left_out_recipients)
+        ? object.left_out_recipients.map((e: any) => LeftOutRecipient.fromJSON(e))
+        : [],
     };
   },
 
@@ -2016,6 +2063,9 @@ export const Notification: MessageFns<Notification> = {
     if (message.variables !== undefined) {
       obj.variables = message.variables;
     }
+    if (message.leftOutRecipients?.length) {
+      obj.leftOutRecipients = message.leftOutRecipients.map((e) => LeftOutRecipient.toJSON(e));
+    }
     return obj;
   },
 
@@ -2039,6 +2089,156 @@ export const Notification: MessageFns<Notification> = {
     message.createdAt = object.createdAt ?? undefined;
     message.resolvedAt = object.resolvedAt ?? undefined;
     message.variables = object.variables ?? undefined;
+    message.leftOutRecipients = object.leftOutRecipients?.map((e) => LeftOutRecipient.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLeftOutRecipient(): LeftOutRecipient {
+  return { kind: 0, id: "", name: "", reason: "", channel: 0, address: "" };
+}
+
+export const LeftOutRecipient: MessageFns<LeftOutRecipient> = {
+  encode(message: LeftOutRecipient, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.channel !== 0) {
+      writer.uint32(40).int32(message.channel);
+    }
+    if (message.address !== "") {
+      writer.uint32(50).string(message.address);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeftOutRecipient {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeftOutRecipient();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeftOutRecipient {
+    return {
+      kind: isSet(object.kind) ? recipientKindFromJSON(object.kind) : 0,
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      channel: isSet(object.channel) ? channelFromJSON(object.channel) : 0,
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+    };
+  },
+
+  toJSON(message: LeftOutRecipient): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = recipientKindToJSON(message.kind);
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.channel !== 0) {
+      obj.channel = channelToJSON(message.channel);
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeftOutRecipient>, I>>(base?: I): LeftOutRecipient {
+    return LeftOutRecipient.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeftOutRecipient>, I>>(object: I): LeftOutRecipient {
+    const message = createBaseLeftOutRecipient();
+    message.kind = object.kind ?? 0;
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.reason = object.reason ?? "";
+    message.channel = object.channel ?? 0;
+    message.address = object.address ?? "";
     return message;
   },
 };

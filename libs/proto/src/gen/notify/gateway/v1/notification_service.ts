@@ -2979,7 +2979,11 @@ export const NotificationServiceService = {
   /**
    * One notification to given recipients or an audience: resolves recipients, renders
    * the template per recipient, creates one delivery per (recipient, channel) and sends.
-   * All or nothing: a Notify that fails has created and sent nothing.
+   * All or nothing: a Notify that fails has created and sent no delivery. One that failed
+   * after its recipients were looked up (an unknown customer, staff or group id, an unknown
+   * template, missing variables, a message too long) leaves its notification FAILED with the
+   * error (GetNotification, ListNotifications `incomplete`), so the failure can be looked up;
+   * one refused before (a bad field, an unknown ticket) leaves nothing.
    * The same request with the same idempotency_key twice creates nothing new (the first
    * notification is returned with duplicate = true); the key with a DIFFERENT request (another
    * type, recipients, variables, priority, template, channels, ticket, work zone, actor, or
@@ -2990,8 +2994,8 @@ export const NotificationServiceService = {
    * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
    * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
    * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
-   * service refuses it); ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group
-   * id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
+   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID),
+   * NOT_FOUND (unknown customer, staff or group id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
    * (idempotency_key already used for a different request; the message names the key),
    * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
    * ticket service down).
@@ -3015,7 +3019,8 @@ export const NotificationServiceService = {
    * or another caller) is ALREADY_EXISTS.
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
-   * characters; an audience without its parameter; a channel other than CHANNEL_WHATSAPP /
+   * characters; an audience without its parameter, or with a group_id, customer_id or
+   * staff_id that is not a UUID; a channel other than CHANNEL_WHATSAPP /
    * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
    * template_key the template service does not have, or has for none of the channels),
    * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
@@ -3031,8 +3036,8 @@ export const NotificationServiceService = {
     responseDeserialize: (value: Buffer): BroadcastResponse => BroadcastResponse.decode(value),
   },
   /**
-   * One notification, by id or by idempotency key, with its progress counters and its
-   * deliveries by status.
+   * One notification, by id or by idempotency key, with its progress counters, who it left
+   * out and why (Notification.left_out_recipients, the first 50) and its deliveries by status.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (neither or both of notification_id and idempotency_key; a
    * notification_id that is not a UUID), NOT_FOUND.
@@ -3174,7 +3179,11 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
   /**
    * One notification to given recipients or an audience: resolves recipients, renders
    * the template per recipient, creates one delivery per (recipient, channel) and sends.
-   * All or nothing: a Notify that fails has created and sent nothing.
+   * All or nothing: a Notify that fails has created and sent no delivery. One that failed
+   * after its recipients were looked up (an unknown customer, staff or group id, an unknown
+   * template, missing variables, a message too long) leaves its notification FAILED with the
+   * error (GetNotification, ListNotifications `incomplete`), so the failure can be looked up;
+   * one refused before (a bad field, an unknown ticket) leaves nothing.
    * The same request with the same idempotency_key twice creates nothing new (the first
    * notification is returned with duplicate = true); the key with a DIFFERENT request (another
    * type, recipients, variables, priority, template, channels, ticket, work zone, actor, or
@@ -3185,8 +3194,8 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
    * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
    * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
-   * service refuses it); ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group
-   * id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
+   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID),
+   * NOT_FOUND (unknown customer, staff or group id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
    * (idempotency_key already used for a different request; the message names the key),
    * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
    * ticket service down).
@@ -3202,7 +3211,8 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * or another caller) is ALREADY_EXISTS.
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
-   * characters; an audience without its parameter; a channel other than CHANNEL_WHATSAPP /
+   * characters; an audience without its parameter, or with a group_id, customer_id or
+   * staff_id that is not a UUID; a channel other than CHANNEL_WHATSAPP /
    * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
    * template_key the template service does not have, or has for none of the channels),
    * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
@@ -3210,8 +3220,8 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    */
   broadcast: handleUnaryCall<BroadcastRequest, BroadcastResponse>;
   /**
-   * One notification, by id or by idempotency key, with its progress counters and its
-   * deliveries by status.
+   * One notification, by id or by idempotency key, with its progress counters, who it left
+   * out and why (Notification.left_out_recipients, the first 50) and its deliveries by status.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (neither or both of notification_id and idempotency_key; a
    * notification_id that is not a UUID), NOT_FOUND.
@@ -3279,7 +3289,11 @@ export interface NotificationServiceClient extends Client {
   /**
    * One notification to given recipients or an audience: resolves recipients, renders
    * the template per recipient, creates one delivery per (recipient, channel) and sends.
-   * All or nothing: a Notify that fails has created and sent nothing.
+   * All or nothing: a Notify that fails has created and sent no delivery. One that failed
+   * after its recipients were looked up (an unknown customer, staff or group id, an unknown
+   * template, missing variables, a message too long) leaves its notification FAILED with the
+   * error (GetNotification, ListNotifications `incomplete`), so the failure can be looked up;
+   * one refused before (a bad field, an unknown ticket) leaves nothing.
    * The same request with the same idempotency_key twice creates nothing new (the first
    * notification is returned with duplicate = true); the key with a DIFFERENT request (another
    * type, recipients, variables, priority, template, channels, ticket, work zone, actor, or
@@ -3290,8 +3304,8 @@ export interface NotificationServiceClient extends Client {
    * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
    * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
    * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
-   * service refuses it); ticket_id not a UUID), NOT_FOUND (unknown customer, staff or group
-   * id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
+   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID),
+   * NOT_FOUND (unknown customer, staff or group id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
    * (idempotency_key already used for a different request; the message names the key),
    * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
    * ticket service down).
@@ -3321,7 +3335,8 @@ export interface NotificationServiceClient extends Client {
    * or another caller) is ALREADY_EXISTS.
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
-   * characters; an audience without its parameter; a channel other than CHANNEL_WHATSAPP /
+   * characters; an audience without its parameter, or with a group_id, customer_id or
+   * staff_id that is not a UUID; a channel other than CHANNEL_WHATSAPP /
    * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
    * template_key the template service does not have, or has for none of the channels),
    * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
@@ -3343,8 +3358,8 @@ export interface NotificationServiceClient extends Client {
     callback: (error: ServiceError | null, response: BroadcastResponse) => void,
   ): ClientUnaryCall;
   /**
-   * One notification, by id or by idempotency key, with its progress counters and its
-   * deliveries by status.
+   * One notification, by id or by idempotency key, with its progress counters, who it left
+   * out and why (Notification.left_out_recipients, the first 50) and its deliveries by status.
    * Roles: admin, manager, supervisor, noc, customer_service, service.
    * Errors: INVALID_ARGUMENT (neither or both of notification_id and idempotency_key; a
    * notification_id that is not a UUID), NOT_FOUND.
