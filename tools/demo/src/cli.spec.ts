@@ -1,5 +1,5 @@
 import { ticketv1 } from '@notify/proto';
-import { DEMO_USAGE, parseDemoArgs, playThenTidy, type TidyRun } from './cli';
+import { DEMO_USAGE, DemoInterrupted, parseDemoArgs, playThenTidy, type TidyRun } from './cli';
 import type { ScenarioResult, TicketRole } from './scenario';
 
 describe('parseDemoArgs (the flags of npm run demo, strict)', () => {
@@ -125,6 +125,42 @@ describe('playThenTidy (the tickets a run left open are cancelled, also when a s
     const { run, events } = fakeRun([['psb', PSB]], { closeFails: new Error('boom') });
     await expect(playThenTidy(run)).resolves.toBe('result');
     expect(events.at(-1)).toMatch(/^warn: demo: warning: could not cancel the tickets this run left open \(PSB-20261207-0001: boom\)/);
+  });
+
+  it('interrupted (Ctrl-C) in the middle of a step: the story is abandoned, its tickets cancelled, and it rejects DemoInterrupted', async () => {
+    const closedWith: ScenarioResult['tickets'][] = [];
+    const remembered: string[][] = [];
+    let interrupt!: (signal: string) => void;
+    const run: TidyRun<string> = {
+      keepTickets: false,
+      interrupted: new Promise((resolve) => (interrupt = resolve)),
+      remember: (tickets) => remembered.push(Object.values(tickets).map((t) => t.number)),
+      play: async (onTicket) => {
+        onTicket('gangguan', GGN);
+        onTicket('psb', PSB);
+        interrupt('SIGINT');
+        return new Promise<string>(() => undefined); // a step that would wait for its messages
+      },
+      close: async (tickets) => {
+        closedWith.push(tickets);
+        return Object.values(tickets).map((t) => t.number);
+      },
+      out: () => undefined,
+      warn: () => undefined,
+    };
+    const err = await playThenTidy(run).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DemoInterrupted);
+    expect((err as DemoInterrupted).signal).toBe('SIGINT');
+    expect(closedWith).toEqual([{ gangguan: GGN, psb: PSB }]);
+    // Kept as they open (for a run killed outright), forgotten once cancelled.
+    expect(remembered).toEqual([[GGN.number], [GGN.number, PSB.number], []]);
+  });
+
+  it('a cleanup that fails keeps the tickets remembered for the next run', async () => {
+    const remembered: string[][] = [];
+    const { run } = fakeRun([['gangguan', GGN]], { closeFails: new Error('UNAVAILABLE') });
+    await playThenTidy({ ...run, remember: (tickets) => remembered.push(Object.values(tickets).map((t) => t.number)) });
+    expect(remembered).toEqual([[GGN.number]]);
   });
 
   it('--keep-tickets, or no ticket reported (a failure before step 2): nothing is cancelled', async () => {

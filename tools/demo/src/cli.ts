@@ -25,7 +25,8 @@ It finds the stack from the environment, else from the info file a running \`npm
 (<NOTIFY_DATA_DIR>/stack.json), else \`npm start\`'s default ports. When nothing answers on the
 gateway's gRPC port it starts the embedded stack itself (free ports; its output goes to
 <NOTIFY_DATA_DIR>/demo-stack.log) and stops it at the end. The tickets the run leaves open are
-cancelled at the end, also when a step fails.
+cancelled at the end, also when a step fails or Ctrl-C stops the story (exit 130); those of a
+run killed outright are cancelled by the next run.
 
 Flags:
   --json          the step reports go to stderr and stdout gets one line: the scenario's result
@@ -143,22 +144,54 @@ export interface TidyRun<R> {
   out(line: string): void;
   /** A warning line (stderr). */
   warn(line: string): void;
+  /**
+   * Resolves with the signal's name when the run is interrupted (Ctrl-C, SIGTERM): the story is
+   * abandoned where it is, its tickets are cancelled as after a failed step, and playThenTidy
+   * rejects with {@link DemoInterrupted}. Absent: the story always plays to its end or failure.
+   */
+  readonly interrupted?: Promise<string>;
+  /**
+   * Told the tickets opened so far each time one opens, and `{}` once they are cancelled (or kept
+   * with --keep-tickets): main.ts keeps them in `<NOTIFY_DATA_DIR>/demo-open-tickets.json`, so a
+   * run that was killed before it could tidy up has its tickets cancelled by the next run (QA).
+   */
+  remember?(tickets: ScenarioResult['tickets']): void;
+}
+
+/** The story was interrupted (Ctrl-C): its tickets were cancelled; the demo exits 130. */
+export class DemoInterrupted extends Error {
+  override readonly name = 'DemoInterrupted';
+  constructor(readonly signal: string) {
+    super(`interrupted (${signal})`);
+  }
 }
 
 /**
- * Runs `run.play` and then, whether it resolved or threw, cancels the tickets it reported
- * (unless `keepTickets`; nothing is called when it reported none) and says which on `out`.
- * Resolves with what `play` resolved with; when `play` threw, rethrows that same error after the
- * cleanup. The cleanup never replaces nor decides the outcome: its own failure is one warning
- * line on `warn` naming the tickets and `notifyctl tickets cancel`.
+ * Runs `run.play` and then, whether it resolved, threw or was interrupted (`run.interrupted`),
+ * cancels the tickets it reported (unless `keepTickets`; nothing is called when it reported none)
+ * and says which on `out`. Resolves with what `play` resolved with; when `play` threw, rethrows
+ * that same error after the cleanup; when interrupted, rejects with {@link DemoInterrupted}
+ * after it. The cleanup never replaces nor decides the outcome: its own failure is one warning
+ * line on `warn` naming the tickets and `notifyctl tickets cancel` (and `remember` keeps them for
+ * the next run).
  */
 export async function playThenTidy<R>(run: TidyRun<R>): Promise<R> {
   const opened: { -readonly [K in TicketRole]?: ticketv1.Ticket } = {};
   let result: R;
   try {
-    result = await run.play((role, ticket) => {
+    const playing = run.play((role, ticket) => {
       opened[role] = ticket;
+      run.remember?.({ ...opened });
     });
+    if (run.interrupted) {
+      playing.catch(() => undefined); // abandoned on an interrupt: its later failure is no one's
+      const stop = run.interrupted.then((signal): never => {
+        throw new DemoInterrupted(signal);
+      });
+      result = await Promise.race([playing, stop]);
+    } else {
+      result = await playing;
+    }
   } catch (err) {
     await tidy(run, opened);
     throw err;
@@ -169,9 +202,13 @@ export async function playThenTidy<R>(run: TidyRun<R>): Promise<R> {
 
 async function tidy<R>(run: TidyRun<R>, opened: ScenarioResult['tickets']): Promise<void> {
   const numbers = Object.values(opened).map((t) => t.number);
-  if (run.keepTickets || numbers.length === 0) return;
+  if (run.keepTickets || numbers.length === 0) {
+    run.remember?.({});
+    return;
+  }
   try {
     const closed = await run.close(opened);
+    run.remember?.({});
     if (closed.length) run.out(`Cancelled the tickets the story left open (${closed.join(', ')}), so no SLA warning follows the demo; --keep-tickets leaves them.`);
   } catch (err) {
     run.warn(

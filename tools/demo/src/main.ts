@@ -41,6 +41,9 @@
  * An unknown flag, a value given to a flag or a positional: one line on stderr
  * (`demo: unknown option --keep-ticket, did you mean --keep-tickets? (see npm run demo -- --help)`),
  * exit 2, the stack untouched.
+ * Ctrl-C (SIGINT) or SIGTERM: the story stops where it is, its tickets are cancelled, exit code
+ * 130; a second one exits at once. The tickets not yet cancelled are kept in
+ * `<NOTIFY_DATA_DIR>/demo-open-tickets.json` (openTicketsLedger) for the next run to cancel.
  * Exit code 0 when the whole story played, 1 otherwise (the error says which step and what
  * arrived instead, with the routing rules to check for messages that never came; a message the
  * stack's per-recipient rate limit holds back fails its step at once, naming the limit from
@@ -50,15 +53,16 @@
  * after run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { readStackInfoFile, SERVICE_PORTS, stackInfoFilePath, type ServiceName, type StackInfoFile } from '@notify/config';
 import { demoApiKey } from './api-key';
-import { DEMO_USAGE, parseDemoArgs, playThenTidy } from './cli';
+import { ticketv1 } from '@notify/proto';
+import { DEMO_USAGE, DemoInterrupted, parseDemoArgs, playThenTidy } from './cli';
 import { stepReport } from './phone-box';
-import { closeOpenDemoTickets, playScenario, type ScenarioOptions } from './scenario';
+import { closeOpenDemoTickets, playScenario, type ScenarioOptions, type ScenarioResult } from './scenario';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -196,6 +200,55 @@ function nearSlaVia(databaseUrl: string, schema: string): NonNullable<ScenarioOp
 }
 
 /** The demo: reads the flags, then plays the story; resolves with the exit code (0, or 2 for a wrong flag); throws when a step fails. */
+/**
+ * The tickets a run has opened and not yet cancelled (`<NOTIFY_DATA_DIR>/demo-open-tickets.json`:
+ * `{ role: { id, number } }`), written as each opens and removed once they are tidied: a run
+ * killed before it could tidy up (SIGKILL, a closed terminal) leaves them for the next run to
+ * cancel. An unreadable file counts as empty.
+ */
+const openTicketsLedger = (dataDir: string) => {
+  const file = path.resolve(ROOT, dataDir, 'demo-open-tickets.json');
+  return {
+    read(): ScenarioResult['tickets'] {
+      if (!existsSync(file)) return {};
+      try {
+        const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { id?: unknown; number?: unknown }>;
+        return Object.fromEntries(
+          Object.entries(raw)
+            .filter(([, t]) => typeof t?.id === 'string' && typeof t.number === 'string')
+            .map(([role, t]) => [role, ticketv1.Ticket.fromPartial({ id: t.id as string, number: t.number as string })]),
+        );
+      } catch {
+        return {};
+      }
+    },
+    write(tickets: ScenarioResult['tickets']): void {
+      const entries = Object.entries(tickets);
+      if (entries.length === 0) {
+        rmSync(file, { force: true });
+        return;
+      }
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(Object.fromEntries(entries.map(([role, t]) => [role, { id: t.id, number: t.number }]))));
+    },
+  };
+};
+
+/**
+ * Resolves with the signal's name at the first SIGINT / SIGTERM (the story is then abandoned and
+ * its tickets cancelled, see playThenTidy); a second one exits at once (130).
+ */
+function interruption(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      resolve(signal);
+      process.once(signal, () => process.exit(130));
+    };
+    process.once('SIGINT', on);
+    process.once('SIGTERM', on);
+  });
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseDemoArgs(argv);
   if (args.kind === 'help') {
@@ -228,12 +281,24 @@ async function main(argv: readonly string[]): Promise<number> {
     const databaseUrl = s.databaseUrl;
     const apiKey = demoApiKey(process.env, info, s.dataDir, infoFile(process.env));
     out(`Notify demo: the seeds' story against ${s.addresses.ticket} … ${s.addresses.gateway}, simulators ${s.sims.fonnte} …\n`);
+    // What an earlier run was killed before it could cancel (QA: Ctrl-C left an URGENT ticket
+    // near its deadline open): cancelled first.
+    const ledger = openTicketsLedger(s.dataDir);
+    const leftOver = ledger.read();
+    if (Object.keys(leftOver).length > 0) {
+      const closed = await closeOpenDemoTickets({ addresses: s.addresses, apiKey }, { tickets: leftOver });
+      ledger.write({});
+      if (closed.length) out(`Cancelled the tickets an interrupted demo run left open (${closed.join(', ')}).\n`);
+    }
     // The tickets the run leaves open are cancelled also when a step fails (then the step's error
-    // is rethrown as it was); before the embedded stack, if the demo started one, stops.
+    // is rethrown as it was) or the run is interrupted; before the embedded stack, if the demo
+    // started one, stops.
     const result = await playThenTidy({
       keepTickets: args.keepTickets,
       out,
       warn: (line) => process.stderr.write(`${line}\n`),
+      interrupted: interruption(),
+      remember: (tickets) => ledger.write(tickets),
       close: (tickets) => closeOpenDemoTickets({ addresses: s.addresses, apiKey }, { tickets }),
       play: async (onTicket) => {
         const played = await playScenario({
@@ -267,6 +332,10 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, (err: unknown) => {
+  if (err instanceof DemoInterrupted) {
+    process.stderr.write(`demo: ${err.message}: the story stopped where it was\n`);
+    process.exit(130);
+  }
   process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

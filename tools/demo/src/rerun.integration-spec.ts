@@ -21,7 +21,7 @@
 import { startEmbeddedStack, type EmbeddedStack } from '../../stack/src/embedded-stack';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeStackInfoFile } from '@notify/config';
@@ -41,14 +41,26 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `node <args>` from the repository root with exactly `env` (plus PATH); resolves when it exits. */
-function runNode(args: string[], env: Record<string, string>, timeoutMs: number): Promise<Run> {
+/**
+ * Runs `node <args>` from the repository root with exactly `env` (plus PATH); resolves when it
+ * exits. `signalWhen`: the signal is sent once, when stderr first matches.
+ */
+function runNode(
+  args: string[], env: Record<string, string>, timeoutMs: number, signalWhen?: { stderr: RegExp; signal: NodeJS.Signals },
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let signalled = false;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (signalWhen && !signalled && signalWhen.stderr.test(stderr)) {
+        signalled = true;
+        child.kill(signalWhen.signal);
+      }
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', reject);
     child.once('exit', (code) => {
@@ -251,4 +263,30 @@ describe('npm run demo again, on a stack with an operator\'s tickets', () => {
     // The operator's tickets are not the demo's to cancel.
     for (const t of operators) expect(await statusOf(t.id)).toBe('TICKET_STATUS_OPEN');
   }, 120_000);
+
+  it('Ctrl-C in the middle of the story cancels the tickets the run opened and exits 130; tickets a killed run left are cancelled by the next run', async () => {
+    const demoEnv = { STACK_INFO_FILE: stackFile, NOTIFY_DATA_DIR: demoDataDir, TICKET_DATABASE_SCHEMA: schemas.ticket!.schema, NO_COLOR: '1' };
+    const demoArgs = ['-r', path.join(ROOT, 'tools/runtime/swc-register.js'), path.join(ROOT, 'tools/demo/src/main.ts'), '--json', '--no-start'];
+    const statusOf = async (number: string) => ticketv1.TicketStatus[(await callUnary(tickets, 'getTicket', { id: number })).ticket!.status];
+    const ledger = path.join(demoDataDir, 'demo-open-tickets.json');
+    // SIGINT once step 4 is reported (step 5 begins): steps 2 and 4 have opened their tickets (step 2's is completed).
+    const interrupted = await runNode(demoArgs, demoEnv, 90_000, { stderr: /Step 4\. /, signal: 'SIGINT' });
+    expect({ code: interrupted.code, stderr: interrupted.stderr.slice(-1500) }).toMatchObject({ code: 130 });
+    expect(interrupted.stderr).toContain('demo: interrupted (SIGINT): the story stopped where it was');
+    const cancelled = /Cancelled the tickets the story left open \(([^)]+)\)/.exec(interrupted.stderr);
+    expect(cancelled).not.toBeNull();
+    const numbers = cancelled![1]!.split(', ');
+    expect(numbers.some((n) => n.startsWith('PSB-'))).toBe(true);
+    for (const n of numbers) expect(await statusOf(n)).toBe('TICKET_STATUS_CANCELLED');
+    expect(existsSync(ledger)).toBe(false);
+    // A run killed outright (SIGKILL) cannot tidy up: its open tickets stay in the ledger, and the next run cancels them first.
+    const killed = await runNode(demoArgs, demoEnv, 90_000, { stderr: /Step 4\. /, signal: 'SIGKILL' });
+    expect({ code: killed.code, stderr: killed.stderr.slice(-1500) }).toMatchObject({ code: null });
+    const left = JSON.parse(readFileSync(ledger, 'utf8')) as Record<string, { number: string }>;
+    const psb = left['psb']!.number;
+    expect(await statusOf(psb)).toBe('TICKET_STATUS_OPEN');
+    const next = await runNode(demoArgs, demoEnv, 90_000, { stderr: /Step 1\. /, signal: 'SIGINT' });
+    expect(next.stderr).toMatch(new RegExp(`Cancelled the tickets an interrupted demo run left open \\([^)]*${psb}`));
+    expect(await statusOf(psb)).toBe('TICKET_STATUS_CANCELLED');
+  }, 240_000);
 });

@@ -561,7 +561,11 @@ class ScenarioRun {
 
   // ── steps ─────────────────────────────────────────────────────────────────────
 
-  /** The gateway's webhook server answers, and the simulators' control APIs; forgets nothing. */
+  /**
+   * The gateway's webhook server answers, and the simulators' control APIs; forgets nothing. A
+   * simulator is waited for as long as step 5's outage lasts (plus 10 s): an interrupted run may
+   * have left Fonnte down until its fault expires.
+   */
   private async preflight(): Promise<void> {
     const health = `${this.options.webhookUrl.replace(/\/+$/, '')}/healthz`;
     const res = await fetch(health, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
@@ -569,7 +573,11 @@ class ScenarioRun {
     });
     if (!res.ok) throw new ScenarioError(`the gateway's webhook server at ${health} answered HTTP ${res.status}`);
     for (const sim of this.sims) {
-      if (!(await sim.reachable())) throw new ScenarioError(`the ${sim.provider} simulator at ${sim.baseUrl} does not answer its control API`);
+      if (await sim.reachable()) continue;
+      this.log(`waiting for the ${sim.provider} simulator at ${sim.baseUrl} (an outage an interrupted run started lasts until its fault expires)`);
+      if (!(await sim.waitReachable((this.options.fonnteDownMs ?? 15_000) + 10_000))) {
+        throw new ScenarioError(`the ${sim.provider} simulator at ${sim.baseUrl} does not answer its control API`);
+      }
     }
     await this.markSeen();
   }
