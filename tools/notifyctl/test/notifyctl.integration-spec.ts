@@ -769,6 +769,8 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const assigned = await cli(['tickets', 'assign', number, '--technician', '+62 813 8888 0202']);
     expect(assigned).toMatchObject({ code: 0, stderr: '' });
     expect(assigned.stdout).toMatch(new RegExp(`^Technician:\\s+Hadi Telepon \\(${staffId}\\)$`, 'm'));
+    // assign names the customer too, as every single-ticket command (QA: the bare id).
+    expect(assigned.stdout).toMatch(new RegExp(`^Customer:\\s+Lina Telepon \\(${custId}\\)$`, 'm'));
     const [byCustomer, byTechnician] = await Promise.all([
       cli(['tickets', 'list', '--customer', '+62 812 8888 0101']),
       cli(['tickets', 'list', '--technician', '0813-8888-0202']),

@@ -276,13 +276,17 @@ const assign: CommandSpec = {
       personIdOf(clients, 'staff', args.required('technician')),
     ]);
     const res = await callUnary(clients.ticket, 'assignTicket', { ticketId, technicianId, ...request, actor: undefined });
-    // The technician once (best effort): their name for the record, their zones for the note.
+    // The technician once (best effort): their name for the record, their zones for the note; the
+    // customer's name as every single-ticket command gives it (QA: assign printed the bare id).
     const t = res.ticket;
-    const staff = t?.technicianId && !args.flag('json')
-      ? await callUnary(clients.customer, 'getStaff', { id: t.technicianId, phone: '', includeOptOuts: false }).then((r) => r.staff, () => undefined)
-      : undefined;
+    const [staff, customerName] = t && !args.flag('json')
+      ? await Promise.all([
+        t.technicianId ? callUnary(clients.customer, 'getStaff', { id: t.technicianId, phone: '', includeOptOuts: false }).then((r) => r.staff, () => undefined) : undefined,
+        t.customerId ? callUnary(clients.customer, 'getCustomer', { id: t.customerId, phone: '', includeOptOuts: false }).then((r) => r.customer?.name, () => undefined) : undefined,
+      ])
+      : [undefined, undefined];
     const note = staff && t ? zoneMismatchNote(staff, t.workZone) : undefined;
-    return { json: ticketv1.AssignTicketResponse.toJSON(res), text: ticketRecord(t, staff?.name || undefined), ...(note ? { note } : {}) };
+    return { json: ticketv1.AssignTicketResponse.toJSON(res), text: ticketRecord(t, staff?.name || undefined, customerName), ...(note ? { note } : {}) };
   },
 };
 
