@@ -74,7 +74,10 @@ export function banner(info: EmbeddedStackInfo, env: Readonly<Record<string, str
     .map(([name, addr]) => `${name.toUpperCase()}_ADDR=${addr} `)
     .join('');
   lines.push(`  ${addrs}NOTIFY_API_KEY=${key} npx notifyctl tickets list`);
-  lines.push('  npm run demo        (the seeds\' story against this stack)');
+  // The demo finds this stack through the data folder's stack.json: another folder than the
+  // default must be named (QA: in a new terminal the demo looked in .notify-data and found nothing).
+  const demoEnv = env['NOTIFY_DATA_DIR']?.trim() ? `NOTIFY_DATA_DIR=${info.dataRoot} ` : '';
+  lines.push(`  ${demoEnv}npm run demo        (the seeds' story against this stack)`);
   lines.push('', 'Ctrl-C stops everything.', '');
   return lines.join('\n');
 }

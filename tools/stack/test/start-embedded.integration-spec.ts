@@ -74,6 +74,12 @@ describe('npm start: what it prints', () => {
     expect(banner(info(rate), { SUPPORT_PHONE: '0812-1234-5678' })).toContain('  Support    0812-1234-5678 (SUPPORT_PHONE: ');
   });
 
+  it("names the data folder in the demo's line when it is not the default (the demo finds the stack through its stack.json)", () => {
+    const rate = { perRecipient: 0, windowMs: 3_600_000, chosen: true };
+    expect(banner(info(rate), {})).toContain("\n  npm run demo        (the seeds' story against this stack)");
+    expect(banner(info(rate), { NOTIFY_DATA_DIR: '/tmp/qa-data' })).toContain(`\n  NOTIFY_DATA_DIR=${dir} npm run demo        (the seeds' story against this stack)`);
+  });
+
   it('prints expected refusals without a stack, anything else with it', () => {
     expect(describeStartFailure(new StackStartRefusal('ports in use'))).toBe('ports in use');
     const bug = new TypeError('x is undefined');
