@@ -677,7 +677,16 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const rows = versions.stdout.split('\n').slice(1, 3);
     expect(rows[0]).toMatch(/^\s*2\s+yes\s+\d{4}-\d\d-\d\d .*Hai \{\{ customer_name \}\}, apa kabar\?$/);
     expect(rows[1]).toMatch(/^\s*1\s+\d{4}-\d\d-\d\d .*Halo \{\{ customer_name \}\}$/);
-    const rolledBack = await cli(['templates', 'activate', key, '--channel', 'whatsapp', '--version', '1']);
+    // --channel may be left out of edit / versions / activate for a key with one channel only (QA: required);
+    // a key with both, or a new key, is asked for it, and nothing changes.
+    expect((await cli(['templates', 'versions', key])).stdout).toBe(versions.stdout);
+    const both = await cli(['templates', 'edit', 'ticket.assigned.disturbance', '--body', 'x']);
+    expect(both.code).toBe(2);
+    expect(both.stderr.split('\n')[0]).toBe('error: missing required flag --channel: ticket.assigned.disturbance has WHATSAPP and SMS versions (--channel whatsapp or --channel sms)');
+    expect((await cli(['templates', 'edit', 'it.notifyctl.brand.new', '--body', 'x'])).stderr.split('\n')[0]).toBe(
+      'error: missing required flag --channel: it.notifyctl.brand.new has no version yet (a new template needs its channel)',
+    );
+    const rolledBack = await cli(['templates', 'activate', key, '--version', '1']);
     expect(rolledBack.stdout).toMatch(/^Version:\s+1 \(active\)$/m);
     expect((await cli(['templates', 'render', key, '--channel', 'whatsapp', '--var', 'customer_name=Sari'])).stdout).toBe('Halo Sari\n');
     // No --channel for a key with a WhatsApp version only: that one, without a note.

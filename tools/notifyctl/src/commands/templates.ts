@@ -25,10 +25,25 @@ function version(args: ParsedArgs): number {
   return v === undefined ? 0 : parseIntFlag('version', v, 1, 2_147_483_647);
 }
 
-function requiredChannel(args: ParsedArgs): number {
-  const c = channelOf(args);
-  if (c === 0) throw new UsageError('missing required flag --channel');
-  return c;
+/** `--channel` of `edit` / `versions` / `activate`: optional when the key has versions on one channel only (channelToChange). */
+const CHANGE_CHANNEL: OptionSpec = {
+  type: 'string',
+  valueName: 'whatsapp|sms',
+  description: "the template channel (default: the key's only channel; required when it has both, or none yet)",
+};
+
+/**
+ * The channel `edit` / `versions` / `activate` act on: `--channel`, else the only channel the key
+ * has versions on (QA: required even for a WhatsApp-only key). Unlike render, a key with both or
+ * with none yet (a new template) is a UsageError asking for `--channel`: a change must not guess.
+ */
+async function channelToChange(args: ParsedArgs, clients: Clients, key: string): Promise<commonv1.Channel> {
+  const given = channelOf(args);
+  if (given !== commonv1.Channel.CHANNEL_UNSPECIFIED) return given;
+  const distinct = [...new Set(await templateKeyChannels(clients, key))].filter((c) => c !== commonv1.Channel.CHANNEL_UNSPECIFIED).sort((a, b) => a - b);
+  if (distinct.length === 1) return distinct[0]!;
+  if (distinct.length === 0) throw new UsageError(`missing required flag --channel: ${key} has no version yet (a new template needs its channel)`);
+  throw new UsageError(`missing required flag --channel: ${key} has ${distinct.map(channelLabel).join(' and ')} versions (--channel whatsapp or --channel sms)`);
 }
 
 /**
@@ -195,7 +210,7 @@ const edit: CommandSpec = {
   service: 'template',
   positionals: [{ name: 'key', description: 'template key, e.g. ticket.created.disturbance' }],
   options: {
-    channel: ADDRESS['channel']!,
+    channel: CHANGE_CHANNEL,
     locale: ADDRESS['locale']!,
     body: { type: 'string', valueName: 'liquid', description: 'the new text (Liquid), e.g. "Halo {{ customer_name }}"' },
     'body-file': { type: 'string', valueName: 'path', description: 'read the new text from a file (one trailing newline dropped)' },
@@ -209,13 +224,14 @@ const edit: CommandSpec = {
   },
   async run({ args, clients }) {
     const key = args.positional(0);
-    const channel = requiredChannel(args);
     // UpsertTemplate requires a locale: the flag's default (id) is sent, as the other commands mean it.
     const locale = localeOf(args) || commonv1.Locale.LOCALE_ID;
     const body = bodyOf(args);
     const samplesFlag = args.string('samples');
     const given = samplesFlag === undefined ? undefined : parseJsonObject('samples', samplesFlag, '{"customer_name":"Budi"}');
-    // After the flags are checked (a usage error calls nothing): the latest version's samples to merge into.
+    // After the flags are checked (a usage error calls nothing): the channel, when not given, and
+    // the latest version's samples to merge into.
+    const channel = await channelToChange(args, clients, key);
     const samples = given === undefined ? undefined : mergeSamples(await latestSamples(clients, key, channel, locale), given);
     const res = await callUnary(clients.template, 'upsertTemplate', {
       key,
@@ -241,13 +257,15 @@ const versions: CommandSpec = {
   summary: 'list the stored versions of a template, newest first',
   service: 'template',
   positionals: [{ name: 'key', description: 'template key' }],
-  options: { channel: ADDRESS['channel']!, locale: ADDRESS['locale']!, ...PAGE_OPTIONS },
+  options: { channel: CHANGE_CHANNEL, locale: ADDRESS['locale']!, ...PAGE_OPTIONS },
   async run({ args, clients }) {
+    const locale = localeOf(args);
+    const page = pageRequest(args);
     const res = await callUnary(clients.template, 'listTemplateVersions', {
       key: args.positional(0),
-      channel: requiredChannel(args),
-      locale: localeOf(args),
-      page: pageRequest(args),
+      channel: await channelToChange(args, clients, args.positional(0)),
+      locale,
+      page,
     });
     const text = formatTable(
       [{ header: 'VERSION', align: 'right' }, { header: 'ACTIVE' }, { header: 'CREATED' }, { header: 'BY' }, { header: 'FIRST LINE', maxWidth: 50 }],
@@ -263,16 +281,18 @@ const activate: CommandSpec = {
   service: 'template',
   positionals: [{ name: 'key', description: 'template key' }],
   options: {
-    channel: ADDRESS['channel']!,
+    channel: CHANGE_CHANNEL,
     locale: ADDRESS['locale']!,
     version: { type: 'string', required: true, valueName: 'n', description: 'the version to activate' },
   },
   async run({ args, clients }) {
+    const locale = localeOf(args);
+    const v = version(args);
     const res = await callUnary(clients.template, 'activateTemplateVersion', {
       key: args.positional(0),
-      channel: requiredChannel(args),
-      locale: localeOf(args),
-      version: version(args),
+      channel: await channelToChange(args, clients, args.positional(0)),
+      locale,
+      version: v,
     });
     return { json: templatev1.ActivateTemplateVersionResponse.toJSON(res), text: templateRecord(res.template) };
   },
