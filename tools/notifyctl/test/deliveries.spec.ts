@@ -1,6 +1,6 @@
 import { commonv1, gatewayv1 } from '@notify/proto';
 import { UsageError } from '../src/args';
-import { deliveryDetail, deliveryEventLine, deliveryStatusCell, deliveryTable, notifyNote, providerTable, statsText, watchEventFilter, withMissingChannelHint } from '../src/commands/deliveries';
+import { deliveryDetail, deliveryEventLine, deliveryProviderCell, deliveryStatusCell, deliveryTable, notifyNote, providerTable, statsText, watchEventFilter, withMissingChannelHint } from '../src/commands/deliveries';
 import { formatCallError } from '../src/errors';
 
 describe('deliveryDetail', () => {
@@ -184,6 +184,18 @@ describe('deliveries list: when a DEFERRED delivery goes', () => {
     const [header, row] = deliveryTable([delivery({ status: D.DELIVERY_STATUS_DEFERRED, deferredUntil: at })]).split('\n');
     expect(header).toMatch(/^ID\s+TYPE\s+RECIPIENT\s+CHANNEL\s+PROVIDER\s+STATUS\s+ATTEMPTS\s+CREATED\s+LAST ERROR$/);
     expect(row).toMatch(/\sWHATSAPP\s+-\s+DEFERRED until 2026-12-08 06:00 WIB\s+0\b/);
+  });
+});
+
+describe('deliveries: the PROVIDER cell', () => {
+  it('an SMS provider on a WhatsApp delivery is its SMS fallback (QA: WHATSAPP ADVANTA read as a wrong route)', () => {
+    const P = gatewayv1.Provider;
+    const CH = commonv1.Channel;
+    expect(deliveryProviderCell({ channel: CH.CHANNEL_WHATSAPP, provider: P.PROVIDER_ADVANTA })).toBe('ADVANTA (SMS fallback)');
+    expect(deliveryProviderCell({ channel: CH.CHANNEL_WHATSAPP, provider: P.PROVIDER_TWILIO })).toBe('TWILIO (SMS fallback)');
+    expect(deliveryProviderCell({ channel: CH.CHANNEL_WHATSAPP, provider: P.PROVIDER_WABLAS })).toBe('WABLAS');
+    expect(deliveryProviderCell({ channel: CH.CHANNEL_SMS, provider: P.PROVIDER_TWILIO })).toBe('TWILIO');
+    expect(deliveryProviderCell({ channel: CH.CHANNEL_WHATSAPP, provider: P.PROVIDER_UNSPECIFIED })).toBe('-');
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { callUnary, fromGrpcError } from '@notify/grpc-kit';
-import { gatewayv1 } from '@notify/proto';
+import { commonv1, gatewayv1 } from '@notify/proto';
 import { UsageError, enumLabel, parseDuration, parseEnum, parseIntFlag, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
 import type { Clients } from '../clients';
@@ -28,6 +28,17 @@ import { resolveTicketId } from './tickets';
 
 const statusLabel = (s: gatewayv1.DeliveryStatus): string => enumLabel(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', s);
 const providerLabel = (p: gatewayv1.Provider): string => enumLabel(gatewayv1.Provider, 'PROVIDER_', p);
+
+const SMS_PROVIDERS = new Set([gatewayv1.Provider.PROVIDER_TWILIO, gatewayv1.Provider.PROVIDER_ADVANTA]);
+
+/**
+ * A delivery's PROVIDER cell: the provider of its last attempt, and `(SMS fallback)` when that is
+ * an SMS provider for a WhatsApp delivery (QA: `WHATSAPP ADVANTA FAILED` read as a wrong route).
+ */
+export function deliveryProviderCell(d: Pick<gatewayv1.Delivery, 'channel' | 'provider'>): string {
+  const label = providerLabel(d.provider);
+  return d.channel === commonv1.Channel.CHANNEL_WHATSAPP && SMS_PROVIDERS.has(d.provider) ? `${label} (SMS fallback)` : label;
+}
 
 /**
  * A delivery's STATUS cell in tables: the status, and for a DEFERRED one when it goes and why
@@ -58,7 +69,7 @@ export function deliveryTable(deliveries: readonly gatewayv1.Delivery[]): string
       notificationTypeLabel(d.notificationType),
       d.recipientName ? `${d.recipient} (${d.recipientName})` : d.recipient,
       channelLabel(d.channel),
-      providerLabel(d.provider),
+      deliveryProviderCell(d),
       deliveryStatusCell(d),
       String(d.attemptCount),
       formatTime(d.createdAt),
@@ -82,7 +93,7 @@ export function deliveryDetail(d: gatewayv1.Delivery | undefined): string {
     ['Ticket', d.ticketId],
     ['Recipient', d.recipientName ? `${d.recipient} (${d.recipientName})` : d.recipient],
     ['Channel', channelLabel(d.channel)],
-    ['Provider', providerLabel(d.provider)],
+    ['Provider', deliveryProviderCell(d)],
     ['Status', statusLabel(d.status)],
     ['Failover', d.failover ? 'yes' : ''],
     ['Template', d.templateKey ? `${d.templateKey} v${d.templateVersion}` : ''],
@@ -438,7 +449,7 @@ export function deliveryEventLine(e: gatewayv1.DeliveryEvent): string {
   const from = e.previousStatus ? `${statusLabel(e.previousStatus)} → ` : '';
   const to = d ? statusLabel(d.status) : '';
   const who = d ? (d.recipientName ? `${d.recipient} (${d.recipientName})` : d.recipient) : '';
-  const via = d ? [channelLabel(d.channel), d.provider ? providerLabel(d.provider) : ''].filter(Boolean).join(' ') : '';
+  const via = d ? [channelLabel(d.channel), d.provider ? deliveryProviderCell(d) : ''].filter(Boolean).join(' ') : '';
   const error = e.attempt?.error || (e.type === gatewayv1.DeliveryEventType.DELIVERY_EVENT_TYPE_FAILED ? d?.lastError : '') || '';
   const cells = [`${formatClock(e.occurredAt)} WIB`, event.padEnd(9), `${from}${to}`.padEnd(20), d ? notificationTypeLabel(d.notificationType) : '', who, via, d?.id ?? ''];
   return `${cells.join('  ')}${error ? `: ${error}` : ''}\n`;
