@@ -830,6 +830,12 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
       return r.stdout.split('\n').find((l) => /\sDEFERRED until /.test(l));
     }, { timeoutMs: 20_000, intervalMs: 250, description: 'delivery DEFERRED' });
     expect(row).toMatch(new RegExp(`\\sDEFERRED until \\d{4}-\\d\\d-\\d\\d ${hh(hour + 2)}:00 WIB \\(quiet hours\\)\\s`));
+    // Several statuses: any of them (QA: --status failed,dead was refused).
+    const waiting = await cli(['deliveries', 'list', '--notification', notificationId, '--status', 'queued,deferred', '--status', 'failed']);
+    expect(waiting.code).toBe(0);
+    expect(waiting.stdout.trimEnd().split('\n').slice(1)).toEqual([expect.stringMatching(/\sDEFERRED until /)]);
+    const gone = await cli(['deliveries', 'list', '--notification', notificationId, '--status', 'sent,dead']);
+    expect(gone.stdout.trimEnd().split('\n').slice(1)).toEqual(['(none)']);
   }, 60_000);
 
   it('deliveries notify says on stderr when it reached nobody, and why, pointing to notifications show', async () => {

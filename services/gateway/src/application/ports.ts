@@ -62,6 +62,8 @@ export interface DeliveryFilter {
   ticketId?: string;
   recipient?: string;
   status?: DeliveryStatus;
+  /** Any of these (two or more; one is `status`). */
+  statuses?: DeliveryStatus[];
   channel?: Channel;
   provider?: string;
   notificationId?: string;

@@ -301,6 +301,8 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
       await refused(list({ channel: 99 as commonv1.Channel }), 'channel');
       await refused(list({ provider: 99 as gatewayv1.Provider }), 'provider');
       await refused(list({ notificationType: 99 as commonv1.NotificationType }), 'notification_type');
+      await refused(list({ statuses: [99 as gatewayv1.DeliveryStatus] }), 'statuses[0]');
+      await refused(list({ statuses: [gatewayv1.DeliveryStatus.DELIVERY_STATUS_DEAD, gatewayv1.DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED] }), 'statuses[1]');
       // Known values still filter.
       expect(Array.isArray((await list({ status: gatewayv1.DeliveryStatus.DELIVERY_STATUS_SENT, channel: commonv1.Channel.CHANNEL_SMS })).deliveries)).toBe(true);
 
@@ -322,6 +324,21 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
       await refused(callUnary(stack.gatewayClient, 'getDelivery', gatewayv1.GetDeliveryRequest.fromPartial({ deliveryId: 'abc' })), 'delivery_id');
       await expect(callUnary(stack.gatewayClient, 'getDelivery', gatewayv1.GetDeliveryRequest.fromPartial({ deliveryId: randomUUID() }))).rejects.toBeInstanceOf(NotFoundError);
     });
+  });
+
+  it('ListDeliveries with several statuses matches any of them (status and statuses together too)', async () => {
+    const [a, b] = [freshPhone(), freshPhone()];
+    const res = await notify([phone(a.local), phone(b.local)], { variables: welcome('statuses') });
+    const notificationId = res.notification!.id;
+    await waitFor(() => fonnteTo(a.e164, 'statuses').length === 1 && fonnteTo(b.e164, 'statuses').length === 1, { timeoutMs: 20_000 });
+    const S = gatewayv1.DeliveryStatus;
+    const count = async (req: Partial<gatewayv1.ListDeliveriesRequest>) =>
+      (await callUnary(stack.gatewayClient, 'listDeliveries', gatewayv1.ListDeliveriesRequest.fromPartial({ notificationId, ...req }))).deliveries.length;
+    const sentOrLater = [S.DELIVERY_STATUS_SENT, S.DELIVERY_STATUS_DELIVERED, S.DELIVERY_STATUS_READ];
+    await waitFor(async () => (await count({ statuses: sentOrLater })) === 2, { timeoutMs: 20_000, description: 'both sent' });
+    expect(await count({ statuses: [S.DELIVERY_STATUS_FAILED, S.DELIVERY_STATUS_DEAD] })).toBe(0);
+    expect(await count({ status: S.DELIVERY_STATUS_QUEUED, statuses: sentOrLater })).toBe(2);
+    expect(await count({})).toBe(2);
   });
 
   it('ListDeliveries: a page token that decodes but holds a bad date or a non-UUID id is INVALID_ARGUMENT', async () => {

@@ -140,7 +140,12 @@ const list: CommandSpec = {
   options: {
     ticket: { type: 'string', valueName: 'ticket', description: 'deliveries about this ticket: id or number (GGN-20261122-0001, looked up in the ticket service)' },
     recipient: { type: 'string', valueName: 'phone|chat', description: 'to this phone number or group chat id' },
-    status: { type: 'string', valueName: 'status', description: 'queued, deferred, sending, sent, delivered, read, failed, dead, cancelled' },
+    status: {
+      type: 'string',
+      multiple: true,
+      valueName: 'status',
+      description: 'queued, deferred, sending, sent, delivered, read, failed, dead, cancelled; several: any of them (--status failed,dead)',
+    },
     channel: { type: 'string', valueName: 'whatsapp|sms', description: 'channel' },
     provider: { type: 'string', valueName: 'p', description: 'fonnte, wablas, twilio, advanta' },
     notification: { type: 'string', valueName: 'id', description: 'of this notification' },
@@ -149,14 +154,16 @@ const list: CommandSpec = {
     ...PAGE_OPTIONS,
   },
   async run({ args, clients, now }) {
-    const status = args.string('status');
+    const statuses = [...new Set(args.list('status').map((s) => parseEnum(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', 'status', s)))];
     const provider = args.string('provider');
     const since = args.string('since');
     const ticket = args.string('ticket');
     const req: gatewayv1.ListDeliveriesRequest = {
       ticketId: '',
       recipient: args.string('recipient') ?? '',
-      status: status === undefined ? 0 : parseEnum(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', 'status', status),
+      // One status as `status`, several as `statuses` (any of them; QA: --status failed,dead was refused).
+      status: statuses.length === 1 ? statuses[0]! : 0,
+      statuses: statuses.length > 1 ? statuses : [],
       channel: channelOf(args),
       provider: provider === undefined ? 0 : parseEnum(gatewayv1.Provider, 'PROVIDER_', 'provider', provider),
       notificationId: args.string('notification') ?? '',

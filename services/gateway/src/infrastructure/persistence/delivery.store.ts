@@ -1731,6 +1731,7 @@ export class PgDeliveryStore implements DeliveryStore {
     if (filter.ticketId) add('ticket_id = ?', filter.ticketId);
     if (filter.recipient) add('recipient = ?', filter.recipient);
     if (filter.status) add('status = ?', filter.status);
+    if (filter.statuses?.length) add('status = ANY(?::text[])', filter.statuses);
     if (filter.channel) add('channel = ?', filter.channel);
     if (filter.provider) add('provider = ?', filter.provider);
     if (filter.notificationId) add('notification_id::text = ?', filter.notificationId);

@@ -9,7 +9,7 @@ import {
   type TemplateCatalog,
 } from '../../application';
 import { ticketVariables, type TemplateFacts } from '../messaging/event-notification.mapper';
-import { normalizePhone, successRatePercent, titleCase, type DeliveryChange } from '../../domain';
+import { normalizePhone, successRatePercent, titleCase, type DeliveryChange, type DeliveryStatus } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
 import type { ProviderChains } from '../../infrastructure/providers';
 import {
@@ -522,7 +522,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
 
     /**
      * ListDeliveries: newest first, keyset pages; a page token is bound to the filters it was
-     * issued for. INVALID_ARGUMENT for a bad page token or one issued for other filters, a bad
+     * issued for. `status` and `statuses` together match any of them. INVALID_ARGUMENT for a bad page token or one issued for other filters, a bad
      * recipient phone, a ticket_id or notification_id that is not a UUID (e.g. a ticket number,
      * which would match nothing: deliveries store the ticket's id) and a status, channel,
      * provider or notification type the enum does not have (it would silently match everything
@@ -537,10 +537,20 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       const ticketId = optionalId(req.ticketId, 'ticket_id');
       if (ticketId) filter.ticketId = ticketId;
       if (req.recipient) filter.recipient = req.recipient.includes('@') ? req.recipient : normalizePhone(req.recipient, 'recipient');
+      // `status` and `statuses` together: any of them (QA: failed,dead was refused by notifyctl).
+      const statuses = new Set<DeliveryStatus>();
       if (req.status) {
         const s = statusFromProto(req.status);
-        if (s !== 'UNSPECIFIED') filter.status = s;
+        if (s !== 'UNSPECIFIED') statuses.add(s);
       }
+      req.statuses.forEach((v, i) => {
+        knownEnum(v, gatewayv1.DeliveryStatus, `statuses[${i}]`);
+        const s = statusFromProto(v);
+        if (s === 'UNSPECIFIED') throw new ValidationError(`statuses[${i}]`, 'must be a delivery status, got UNSPECIFIED');
+        statuses.add(s);
+      });
+      if (statuses.size === 1) filter.status = [...statuses][0]!;
+      else if (statuses.size > 1) filter.statuses = [...statuses].sort();
       if (req.channel) {
         const c = channelFromProto(req.channel);
         if (c !== 'UNSPECIFIED') filter.channel = c;

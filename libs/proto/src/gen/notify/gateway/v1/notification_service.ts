@@ -233,7 +233,14 @@ export interface ListDeliveriesRequest {
   /** Notification type; UNSPECIFIED = any. */
   notificationType: NotificationType;
   /** created_at within [from, to); bounds optional. */
-  created: TimeRange | undefined;
+  created:
+    | TimeRange
+    | undefined;
+  /**
+   * Any of these statuses (with `status`: any of them all), e.g. FAILED and DEAD for what did
+   * not go; empty = any. An UNSPECIFIED or unknown value is INVALID_ARGUMENT naming statuses[i].
+   */
+  statuses: DeliveryStatus[];
 }
 
 export interface ListDeliveriesResponse {
@@ -1603,6 +1610,7 @@ function createBaseListDeliveriesRequest(): ListDeliveriesRequest {
     notificationId: "",
     notificationType: 0,
     created: undefined,
+    statuses: [],
   };
 }
 
@@ -1634,6 +1642,13 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     }
     if (message.created !== undefined) {
       TimeRange.encode(message.created, writer.uint32(74).fork()).join();
+    }
+    if (message.statuses.length !== 0) {
+      writer.uint32(82).fork();
+      for (const v of message.statuses) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -1723,6 +1738,24 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
             message.created = TimeRange.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag === 80) {
+              message.statuses.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 82) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.statuses.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1758,6 +1791,9 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
         ? notificationTypeFromJSON(object.notification_type)
         : 0,
       created: isSet(object.created) ? TimeRange.fromJSON(object.created) : undefined,
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => deliveryStatusFromJSON(e))
+        : [],
     };
   },
 
@@ -1790,6 +1826,9 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     if (message.created !== undefined) {
       obj.created = TimeRange.toJSON(message.created);
     }
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => deliveryStatusToJSON(e));
+    }
     return obj;
   },
 
@@ -1811,6 +1850,7 @@ export const ListDeliveriesRequest: MessageFns<ListDeliveriesRequest> = {
     message.created = (object.created !== undefined && object.created !== null)
       ? TimeRange.fromPartial(object.created)
       : undefined;
+    message.statuses = object.statuses?.map((e) => e) || [];
     return message;
   },
 };
