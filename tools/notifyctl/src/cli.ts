@@ -149,11 +149,12 @@ export async function runCli(argv: readonly string[], io: CliIo, now: Date = new
     const out = await command.run({ args, clients, now, emit, signal: io.signal ?? new AbortController().signal });
     if (json) {
       if (out.json !== undefined) io.stdout(JSON.stringify(out.json, null, 2) + '\n');
-    }
-    else {
+    } else {
       io.stdout(out.text);
-      if (out.note) io.stderr(out.note + '\n');
     }
+    // Notes go to stderr with --json too: stdout stays the JSON a script parses, and the warning
+    // (nobody was offered the job, nobody was reached) is not lost (QA).
+    if (out.note) io.stderr(out.note + '\n');
     return EXIT.ok;
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message, `Usage: ${usageOf(group, command)}  (see 'notifyctl ${group.name} ${command.name} --help')`);

@@ -262,6 +262,13 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     ]);
     expect(typo.code).toBe(0);
     expect(typo.stderr).toBe('note: no active technician or technicians\' group works in zone "karwang": nobody was offered this job (a misspelled zone? notifyctl staff list --role technician shows the zones)\n');
+    // With --json the note still goes to stderr; stdout is the JSON alone (QA: a script lost the warning).
+    const typoJson = await cli([
+      '--json', 'tickets', 'create', '--type', 'gangguan', '--customer', custId, '--title', 'Internet lambat',
+      '--address', 'Jl. Melati 5, Karawang', '--zone', 'karwang',
+    ]);
+    expect(typoJson.stderr).toBe(typo.stderr);
+    expect((JSON.parse(typoJson.stdout) as { ticket: { workZone: string } }).ticket.workZone).toBe('karwang');
     // The zone's only technicians' group takes maintenance notices only: nobody was offered this one either (QA).
     expect((await cli(['groups', 'create', '--name', 'Teknisi Depok', '--chat-id', '120363000000000777@g.us', '--category', 'technicians', '--zone', 'depok', '--type', 'maintenance'])).code).toBe(0);
     const depok = await cli(['tickets', 'create', '--type', 'gangguan', '--customer', custId, '--title', 'Tes depok', '--address', 'Jl. X', '--zone', 'depok']);
@@ -512,7 +519,8 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
 
     // --count 1 --event failed --json: one JSON line, the DEAD delivery (its one attempt refused), exit 0.
     const first = await counted.done;
-    expect(first).toMatchObject({ code: 0, stderr: '' });
+    // The count is a note: on stderr with --json too, stdout holding the JSON lines alone.
+    expect(first).toMatchObject({ code: 0, stderr: '1 event\n' });
     const lines = first.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     const event = JSON.parse(lines[0]!) as { type: string; delivery: { recipient: string; status: string; notificationType: string } };
