@@ -27,17 +27,22 @@ export const fonnteReceiptKind = statusTable({
   pending: 'pending', processing: 'pending', waiting: 'pending',
 });
 
-/** Wablas tracking webhook, lower-cased (providers.md §2.7; white-label vocabulary received / reject [low]). */
+/**
+ * Wablas tracking webhook, lower-cased (providers.md §2.7; white-label vocabulary received /
+ * reject / cancel [low]): cancel (the message will not go; QA: it was ignored and the delivery
+ * stayed SENT) and reject → `failed`.
+ */
 export const wablasReceiptKind = statusTable({
   sent: 'sent', delivered: 'delivered', received: 'delivered', read: 'read', failed: 'failed', reject: 'failed', rejected: 'failed',
+  cancel: 'failed', canceled: 'failed', cancelled: 'failed',
 });
 
 /**
- * Twilio Message `status` (providers.md §3.3; the same words in the StatusCallback's
- * `MessageStatus` and the Message resource): undelivered / failed → `failed`; accepted, queued,
- * sending, scheduled… are in between (not in the table).
+ * Twilio Message `status` (providers.md §3.1 status enum, §3.3; the same words in the
+ * StatusCallback's `MessageStatus` and the Message resource): undelivered / failed / canceled →
+ * `failed`; accepted, queued, sending, scheduled… are in between (not in the table).
  */
-export const twilioReceiptKind = statusTable({ sent: 'sent', delivered: 'delivered', read: 'read', undelivered: 'failed', failed: 'failed' });
+export const twilioReceiptKind = statusTable({ sent: 'sent', delivered: 'delivered', read: 'read', undelivered: 'failed', failed: 'failed', canceled: 'failed' });
 
 /**
  * Advanta delivery description (providers.md §4.3, the DLR push's `description` and getdlr's

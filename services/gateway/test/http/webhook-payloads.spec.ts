@@ -74,6 +74,8 @@ describe('webhook payload parsers', () => {
     expect(parseWablasStatus({ id: 'u1', status: 'received' }, now)).toMatchObject({ value: { status: 'delivered' } });
     expect(parseWablasStatus({ id: 'u1', status: 'reject', note: 'banned' }, now)).toMatchObject({ value: { status: 'failed', error: 'banned' } });
     expect(parseWablasStatus({ id: 'u1', status: 'pending' }, now).kind).toBe('ignored');
+    // cancel (§2.7): the message will not go (QA: ignored, the delivery stayed SENT).
+    expect(parseWablasStatus({ id: 'u1', status: 'cancel' }, now)).toMatchObject({ value: { status: 'failed', error: 'cancel' } });
     expect(parseWablasInbound({ phone: '62822', message: '1', isGroup: 'false' })).toEqual({ provider: 'wablas', from: '62822', text: '1', isGroup: false });
   });
 
@@ -82,6 +84,7 @@ describe('webhook payload parsers', () => {
     expect(parseTwilioStatus({ MessageSid: 'SM1', MessageStatus: 'undelivered', ErrorCode: '30003' }, now)).toMatchObject({
       value: { status: 'failed', error: 'undelivered (30003)' },
     });
+    expect(parseTwilioStatus({ MessageSid: 'SM1', MessageStatus: 'canceled' }, now)).toMatchObject({ value: { status: 'failed', error: 'canceled' } });
   });
 
   it('Advanta: EAT timestamp; documented failure descriptions → failed; Scheduled ignored', () => {
