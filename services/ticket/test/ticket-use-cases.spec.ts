@@ -162,7 +162,7 @@ describe('AssignTicket', () => {
     const t = await f.newTicket();
     await expect(f.uc.assign.execute(ADMIN, { ticketId: t.id })).rejects.toThrow(new ValidationError('technician_id', 'is required'));
     await expect(f.uc.assign.execute(ADMIN, { ticketId: t.id, technicianId: 'ghost' })).rejects.toThrow(new NotFoundError('technician', 'ghost'));
-    await expect(f.uc.assign.execute(ADMIN, { ticketId: t.id, technicianId: 'sup-1' })).rejects.toThrow(/staff sup-1 is a supervisor, not a technician/);
+    await expect(f.uc.assign.execute(ADMIN, { ticketId: t.id, technicianId: 'sup-1' })).rejects.toThrow('technician_id: Sari (sup-1) is a supervisor, not a technician');
     await expect(f.uc.assign.execute(ADMIN, { ticketId: t.id, technicianId: 'tech-old' })).rejects.toThrow(
       new FailedPreconditionError('technician Dodi (tech-old) is inactive'),
     );

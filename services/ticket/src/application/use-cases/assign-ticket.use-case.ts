@@ -90,7 +90,8 @@ async function requireAssignableTechnician(staff: StaffDirectory, id: string): P
   const member = await staff.findStaff(id);
   if (!member) throw new NotFoundError('technician', id);
   if (member.role !== 'technician') {
-    throw new ValidationError('technician_id', `staff ${id} is a ${member.role}, not a technician`);
+    // By name, as the inactive-technician error (QA: only the id).
+    throw new ValidationError('technician_id', `${member.name} (${id}) is a ${member.role}, not a technician`);
   }
   if (!member.active) throw new FailedPreconditionError(`technician ${member.name} (${id}) is inactive`);
   return member;
