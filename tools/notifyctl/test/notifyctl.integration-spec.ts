@@ -825,6 +825,16 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(await cli(['deliveries', 'notify', '--type', 'emergency_alert', '--to-group', '120363000000000999@g.us', ...alert])).toMatchObject({
       code: 1, stdout: '', stderr: 'error: no group has the chat id 120363000000000999@g.us (notifyctl groups list shows them)\n',
     });
+    // By its name too, in any case (QA: --to-group "Teknisi Karawang" was NOT_FOUND as a group id); a name no group has is said so.
+    const named = `Grup Uji ${Date.now()}`;
+    const namedChat = `120363${Date.now() + 1}@g.us`;
+    expect((await cli(['groups', 'create', '--name', named, '--chat-id', namedChat, '--category', 'technicians'])).code).toBe(0);
+    const byName = await cli(['--json', 'deliveries', 'notify', '--type', 'emergency_alert', '--to-group', named.toUpperCase(), ...alert]);
+    expect(byName).toMatchObject({ code: 0, stderr: '' });
+    expect((JSON.parse(byName.stdout) as { deliveries: Array<{ recipient: string }> }).deliveries.map((d) => d.recipient)).toEqual([namedChat]);
+    expect(await cli(['deliveries', 'notify', '--type', 'emergency_alert', '--to-group', 'Tim Hantu', ...alert])).toMatchObject({
+      code: 1, stdout: '', stderr: 'error: no group is named "Tim Hantu", and it is no group id (UUID) or chat id (…@g.us); notifyctl groups list shows them\n',
+    });
 
     // Quiet hours around now: a NORMAL message waits, and deliveries list says until when (QA: only show did).
     const hour = (new Date().getUTCHours() + 7) % 24;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { callUnary, fromGrpcError } from '@notify/grpc-kit';
+import { callUnary, fromGrpcError, isUuid } from '@notify/grpc-kit';
 import { commonv1, gatewayv1 } from '@notify/proto';
 import { UsageError, enumLabel, parseDuration, parseEnum, parseIntFlag, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
@@ -201,25 +201,38 @@ const retry: CommandSpec = {
 };
 
 /**
- * The group ids `values` name: an id as given, a WhatsApp chat id (`…@g.us`) looked up among the
- * customer service's groups (ListGroups, all pages, once for all of them; QA: `--to-group
- * 120363…@g.us` was NOT_FOUND as a group id). Rejects naming the chat ids no group has.
+ * The group ids `values` name: an id (UUID) as given; a WhatsApp chat id (`…@g.us`) or a group's
+ * name (case and spaces around it aside) looked up among the customer service's groups
+ * (ListGroups, all pages, once for all of them; QA: `--to-group 120363…@g.us` and `--to-group
+ * "Teknisi Karawang"` were NOT_FOUND as group ids). Rejects naming a chat id no group has, a name
+ * no group has, or a name two groups share (give the id or chat id then).
  */
 export async function groupIdsOf(clients: Clients, values: readonly string[]): Promise<string[]> {
-  const chatIds = values.filter((v) => v.endsWith('@g.us'));
-  if (!chatIds.length) return [...values];
+  if (values.every((v) => isUuid(v))) return [...values];
   const byChat = new Map<string, string>();
+  const byName = new Map<string, string[]>();
   let pageToken = '';
   do {
     const res = await callingService('customer', () =>
       callUnary(clients.customer, 'listGroups', { categories: [], workZone: '', activeOnly: false, page: { pageSize: 500, pageToken } }),
     );
-    for (const g of res.groups) byChat.set(g.chatId, g.id);
+    for (const g of res.groups) {
+      byChat.set(g.chatId, g.id);
+      const name = g.name.trim().toLowerCase();
+      byName.set(name, [...(byName.get(name) ?? []), g.id]);
+    }
     pageToken = res.nextPageToken;
   } while (pageToken);
-  const unknown = chatIds.filter((c) => !byChat.has(c));
+  const unknown = values.filter((c) => c.endsWith('@g.us') && !byChat.has(c));
   if (unknown.length) throw new Error(`no group has the chat id ${unknown.join(', ')} (notifyctl groups list shows them)`);
-  return values.map((v) => byChat.get(v) ?? v);
+  return values.map((v) => {
+    if (isUuid(v)) return v;
+    if (v.endsWith('@g.us')) return byChat.get(v)!;
+    const ids = byName.get(v.trim().toLowerCase()) ?? [];
+    if (ids.length === 1) return ids[0]!;
+    if (ids.length > 1) throw new Error(`${ids.length} groups are named "${v}": give the one's id or chat id (notifyctl groups list shows them)`);
+    throw new Error(`no group is named "${v}", and it is no group id (UUID) or chat id (…@g.us); notifyctl groups list shows them`);
+  });
 }
 
 /**
@@ -244,7 +257,7 @@ const notify: CommandSpec = {
     'to-phone': { type: 'string', multiple: true, valueName: 'phone', description: 'a phone number in any common form (repeatable)' },
     'to-customer': { type: 'string', multiple: true, valueName: 'id-or-phone', description: 'a customer: id (UUID) or phone, looked up in the customer service (repeatable)' },
     'to-staff': { type: 'string', multiple: true, valueName: 'id-or-phone', description: 'a staff member: id (UUID) or phone, looked up in the customer service (repeatable)' },
-    'to-group': { type: 'string', multiple: true, valueName: 'id-or-chat-id', description: 'a WhatsApp group: its id, or its chat id (…@g.us) looked up (repeatable)' },
+    'to-group': { type: 'string', multiple: true, valueName: 'id-chat-id-or-name', description: 'a WhatsApp group: its id, or its chat id (…@g.us) or name looked up (repeatable)' },
     audience: { type: 'string', valueName: 'spec', description: 'instead of --to-*: kind[:zone=…,group=…,roles=a+b,customer=…,staff=…]' },
     template: { type: 'string', valueName: 'key', description: 'template key (default: the type\'s standard template)' },
     var: { type: 'string', multiple: true, valueName: 'key=value', description: 'a template variable (repeatable)' },
