@@ -187,6 +187,21 @@ export async function startGatewayService(
       pacingHorizonMs: PACING_HORIZON_MS,
     });
 
+    // A provider back after an outage (its breaker closed again): the deliveries of its channel
+    // waiting for their next round go now, not at each one's backoff (QA: up to minutes later).
+    for (const [channel, chain] of [['WHATSAPP', chains.whatsapp], ['SMS', chains.sms]] as const) {
+      if (typeof chain?.onRecovered !== 'function') continue;
+      chain.onRecovered((provider) => {
+        store.expediteFailed(channel, clock()).then(
+          (n) => {
+            logger.info({ provider, channel, deliveries: n }, 'provider recovered: the failed deliveries of its channel waiting for a retry are due now');
+            if (n > 0) wakeSignal.poke();
+          },
+          (err: unknown) => logger.warn({ provider, channel, err }, 'provider recovered, but its channel\'s failed deliveries could not be made due (they go at their retry time)'),
+        );
+      });
+    }
+
     // A failed receipt spends the same retry budget, with the same backoff, as a failed round.
     const receipts = new HandleReceiptUseCase({
       store, clock, logger, maxRounds: config.DELIVERY_MAX_ATTEMPTS, backoff: retryBackoff,

@@ -199,6 +199,13 @@ export interface DeliveryStore {
   expireLeases(now: Date, exclude?: readonly string[]): Promise<DeliveryRecord[]>;
   redrive(id: string, now: Date): Promise<DeliveryRecord>;
   /**
+   * Makes the FAILED deliveries of `channel` that wait for their next round (due after `now`) due
+   * at `now`: a provider of the channel is back (its breaker closed again). Not those failed by a
+   * provider's receipt (`last_error` `receipt: …`: the message reached the provider and was
+   * refused; their backoff stands). Resolves how many. Their rounds are not changed.
+   */
+  expediteFailed(channel: Channel, now: Date): Promise<number>;
+  /**
    * Records a ticket event's supersessions (each with the reason its withdrawn deliveries get) and
    * withdraws the ticket's deliveries they match that are waiting (QUEUED, DEFERRED, FAILED):
    * CANCELLED, a `failed` event each (status CANCELLED). A row being claimed meanwhile is waited

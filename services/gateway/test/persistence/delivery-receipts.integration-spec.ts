@@ -137,6 +137,47 @@ describe('receipts (Postgres + webhook server)', () => {
     expect(read.deliveredAt).toEqual(d.createdAt);
   });
 
+  it("expediteFailed (a provider back): the channel's deliveries waiting after a failed round are due now; not those a receipt failed, nor another channel's", async () => {
+    use = receiptsUseCase(5);
+    let down = true;
+    const sometimesDown: ChannelSender = {
+      names: () => ['fonnte'],
+      async send(msg) {
+        if (!down) return fonnte.send(msg);
+        const outcome = { kind: 'failed' as const, retryable: true, fault: 'provider' as const, reason: 'connect ECONNREFUSED' };
+        return { outcome, provider: 'fonnte', attempts: [{ provider: 'fonnte', result: 'connection_error', outcome, latencyMs: 1 }] };
+      },
+    };
+    const dispatch = new Dispatcher({
+      store, channels: { WHATSAPP: sometimesDown }, wake: { wait: async () => undefined, poke: () => undefined }, logger: quiet, clock: () => now,
+      workers: 4, batchSize: 10, pollMs: 1000, leaseMs: 60_000, maxRounds: 5, backoff, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0, costs: {},
+    });
+    const outage = await queue('NORMAL');
+    const refused = await queue('NORMAL');
+    // `refused` reached the provider and its receipt failed it; `outage` failed its round (the provider was down).
+    down = false;
+    await dispatch.runOnce();
+    const refusedRow = await reload(refused);
+    await fonnteStatus({ id: sendsTo(refused)[0], stateid: 'st-x1', status: 'expired', state: 'failed' });
+    down = true;
+    await ds.query(`UPDATE "${pg.schema}".deliveries SET status = 'QUEUED', due_at = $2 WHERE id = $1`, [outage.id, now]);
+    await dispatch.runOnce();
+    const waiting = await reload(outage);
+    expect(waiting).toMatchObject({ status: 'FAILED' });
+    expect(waiting.nextAttemptAt!.getTime()).toBeGreaterThan(now.getTime());
+    expect((await reload(refused)).status).toBe('FAILED');
+    expect(refusedRow.status).toBe('SENT');
+
+    later(500); // both wait for their next round: backoff(1) is 1 s here
+    expect(await store.expediteFailed('SMS', now)).toBe(0);
+    expect(await store.expediteFailed('WHATSAPP', now)).toBeGreaterThanOrEqual(1);
+    expect(await reload(outage)).toMatchObject({ status: 'FAILED', nextAttemptAt: now, rounds: waiting.rounds });
+    expect((await reload(refused)).nextAttemptAt!.getTime()).toBeGreaterThan(now.getTime()); // the receipt's backoff stands
+    down = false;
+    await dispatch.runOnce();
+    expect(await reload(outage)).toMatchObject({ status: 'SENT' });
+  });
+
   it('the next round after a failed receipt waits backoff(rounds), as after a failed round', async () => {
     use = receiptsUseCase(3);
     const d = await queue('URGENT');

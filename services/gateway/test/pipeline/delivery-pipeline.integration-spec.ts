@@ -233,6 +233,32 @@ describe('gateway delivery pipeline (Postgres + NATS + customer/template/ticket 
     expect(d.rounds).toBeGreaterThanOrEqual(2);
   });
 
+  it('a provider back after an outage (its breaker closed again) sends the backlog now, not at each delivery\'s retry time', async () => {
+    // Retries a minute apart: without the recovery, the outage's deliveries would wait that long.
+    await stack.restartGateway({ DELIVERY_RETRY_INITIAL_MS: '60000', DELIVERY_RETRY_MAX_MS: '60000' });
+    try {
+      await stack.sims.fonnte.setFault({ mode: 'down' });
+      await stack.sims.wablas.setFault({ mode: 'down' });
+      const backlog: string[] = [];
+      // Three failed rounds open both breakers (BREAKER_VOLUME_THRESHOLD 3).
+      for (let i = 0; i < 3; i++) backlog.push((await notifyPhone(freshPhone().e164)).deliveries[0]!.id);
+      for (const id of backlog) {
+        const failed = await waitStatus(id, ['FAILED']);
+        expect(failed.nextAttemptAt!.getTime() - Date.now()).toBeGreaterThan(20_000);
+      }
+      await waitFor(() => (stack.gateway.chains.whatsapp?.providers() ?? []).every((p) => p.state === 'open'), { timeoutMs: 10_000, description: 'both breakers open' });
+      await stack.sims.clearFaults();
+      await new Promise((r) => setTimeout(r, 1700)); // BREAKER_RESET_TIMEOUT_MS = 1500: half-open
+      // A new message is the trial call that closes Fonnte's breaker: the backlog is made due and sent.
+      const started = Date.now();
+      await waitStatus((await notifyPhone(freshPhone().e164)).deliveries[0]!.id, ['SENT', 'DELIVERED', 'READ']);
+      for (const id of backlog) await waitStatus(id, ['SENT', 'DELIVERED', 'READ'], 15_000);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await stack.restartGateway({});
+    }
+  }, 90_000);
+
   it('the Fonnte breaker opens after the configured failures (no request reaches it) and closes after recovery', async () => {
     const providers = async () => (await callUnary(stack.gatewayClient, 'listProviders', {})).providers;
     const fonnteState = async () => (await providers()).find((p) => p.provider === gatewayv1.Provider.PROVIDER_FONNTE)!.breakerState;

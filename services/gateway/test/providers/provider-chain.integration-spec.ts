@@ -126,6 +126,8 @@ describe('ProviderChain (WhatsApp: Fonnte → Wablas)', () => {
 
   it('opens the breaker after the configured failures, skips Fonnte without a request, closes after recovery', async () => {
     const c = makeChain({ volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeout: 400 });
+    const recovered: string[] = [];
+    c.onRecovered((provider) => recovered.push(provider));
     await fonnte.setFault({ mode: 'http_500' });
     for (let i = 0; i < 3; i++) {
       const r = await c.send(msg);
@@ -149,6 +151,8 @@ describe('ProviderChain (WhatsApp: Fonnte → Wablas)', () => {
     const trial = await c.send(msg);
     expect(trial.provider).toBe('fonnte');
     expect(trial.outcome.kind).toBe('accepted');
+    // The closing is told once (the gateway then makes the channel's failed deliveries due).
+    expect(recovered).toEqual(['fonnte']);
     const [f, w] = c.providers();
     expect(f).toMatchObject({ state: 'closed', successRate: 0.25, recentAttempts: 4 });
     expect(f?.meanLatencyMs).toEqual(expect.any(Number));
@@ -162,9 +166,12 @@ describe('ProviderChain (WhatsApp: Fonnte → Wablas)', () => {
     expect(c.providers()[0]?.state).toBe('open');
     await sleep(300);
     expect(c.providers()[0]?.state).toBe('half-open');
+    const recovered: string[] = [];
+    c.onRecovered((provider) => recovered.push(provider));
     const r = await c.send(msg);
     expect(r.attempts.map((a) => a.result)).toEqual(['failed_retryable', 'accepted']);
     expect(c.providers()[0]?.state).toBe('open');
+    expect(recovered).toEqual([]); // not back
   });
 
   it('repeated timeouts open the breaker; later messages then fail over definitely', async () => {

@@ -492,6 +492,18 @@ export class PgDeliveryStore implements DeliveryStore {
    * with due_at <= now; the claim's partial index) and how long the oldest has been due, ms (0
    * when none). For the /metrics gauges, read at scrape time.
    */
+  async expediteFailed(channel: Channel, now: Date): Promise<number> {
+    const rows = await this.q<{ n: number }>(
+      this.ds,
+      `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, next_attempt_at = $2, updated_at = $2
+                   WHERE status = 'FAILED' AND channel = $1 AND due_at > $2 AND (last_error IS NULL OR last_error NOT LIKE 'receipt:%')
+                   RETURNING 1)
+       SELECT count(*)::int AS n FROM x`,
+      [channel, now],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   async dueBacklog(now: Date): Promise<{ count: number; oldestDueAgeMs: number }> {
     const [row] = await this.q<{ n: number; oldest: Date | null }>(
       this.ds,

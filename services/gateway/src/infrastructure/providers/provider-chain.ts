@@ -448,6 +448,26 @@ export class ProviderChain {
     });
   }
 
+  /**
+   * Calls `listener(provider)` each time a provider's breaker closes again after it was open (a
+   * trial call went through: the provider is back). The gateway makes the deliveries of this
+   * channel that wait for a retry after a failed round due at once (PgDeliveryStore.expediteFailed),
+   * so an outage's backlog goes out when the provider recovers, not at each one's backoff
+   * (QA: a message waited two more minutes after the providers were back). A listener that
+   * throws is not the chain's concern (its error is swallowed).
+   */
+  onRecovered(listener: (provider: string) => void): void {
+    for (const e of this.entries) {
+      e.breaker.on('close', () => {
+        try {
+          listener(e.adapter.name);
+        } catch {
+          // The listener's own failure (it logs what it does).
+        }
+      });
+    }
+  }
+
   /** Stops the breakers' timers (call on shutdown and at the end of tests). */
   close(): void {
     for (const e of this.entries) e.breaker.shutdown();
