@@ -483,7 +483,11 @@ export async function closeOpenDemoTickets(options: Pick<ScenarioOptions, 'addre
   try {
     for (const t of [result.tickets.gangguan, result.tickets.psb, result.tickets.failover, result.tickets.urgent]) {
       if (!t) continue;
-      const now = (await callUnary(client, 'getTicket', { id: t.id })).ticket;
+      // A ticket this stack does not know (another stack's run, kept in the same data folder) is skipped.
+      const now = await callUnary(client, 'getTicket', { id: t.id }).then((r) => r.ticket, (err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      });
       if (!now || ![S.TICKET_STATUS_OPEN, S.TICKET_STATUS_ASSIGNED, S.TICKET_STATUS_IN_PROGRESS].includes(now.status)) continue;
       await callUnary(client, 'cancelTicket', { ticketId: t.id, reason: 'Demo selesai: tiket percobaan ditutup', expectedVersion: now.version, actor: undefined })
         .then(() => closed.push(t.number), (err: unknown) => {
