@@ -5,6 +5,7 @@ import type { CommandGroup, CommandSpec } from '../command';
 import { PAGE_OPTIONS, channelLabel, channelOf, formatTime, localeOf, nextPageHint, notificationTypeLabel, pageRequest, roleLabel } from '../format';
 import { formatRecord, formatTable } from '../table';
 import { idOrPhone, personIdOf } from './id-or-phone';
+import { nobodyOfferedNote } from './tickets';
 import { createInvoice, customerPreferences, staffPreferences } from './preferences';
 
 export { idOrPhone } from './id-or-phone';
@@ -94,7 +95,13 @@ const register: CommandSpec = {
       locale: localeOf(args),
       actor: undefined,
     });
-    return { json: customerv1.RegisterCustomerResponse.toJSON(res), text: customerRecord(res.customer) };
+    // The zone as stored (the service makes a slug of it: "Karawang Barat" → karawang-barat); a
+    // zone no technician works in is said so (QA: registered silently, its tickets offered to nobody).
+    const c = res.customer;
+    const note = c
+      ? await nobodyOfferedNote(clients.customer, c.workZone, args.flag('installation') ? 'its installation (PSB) ticket will be offered to nobody' : "this customer's tickets will be offered to nobody")
+      : undefined;
+    return { json: customerv1.RegisterCustomerResponse.toJSON(res), text: customerRecord(c), ...(note ? { note } : {}) };
   },
 };
 

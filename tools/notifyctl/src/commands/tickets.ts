@@ -174,10 +174,13 @@ const create: CommandSpec = {
  * The stderr note after `tickets create` when nobody gets the job offer: no active technician
  * works in the ticket's zone (nor in every zone) and no active technicians' group of the zone takes
  * ticket.created (its notification types empty or naming it) (QA: `--zone karwang` was accepted
- * and only the customer heard of the ticket). Best effort:
+ * and only the customer heard of the ticket). `outcome` says what that means for the caller
+ * (default: a ticket just created). Best effort:
  * undefined when someone does, or when the look-up fails (e.g. a key whose role may not list staff).
  */
-export async function nobodyOfferedNote(customer: customerv1.CustomerServiceClient, zone: string): Promise<string | undefined> {
+export async function nobodyOfferedNote(
+  customer: customerv1.CustomerServiceClient, zone: string, outcome = 'nobody was offered this job',
+): Promise<string | undefined> {
   try {
     const [staff, groups] = await Promise.all([
       callUnary(customer, 'listStaff', { roles: [commonv1.Role.ROLE_TECHNICIAN], workZone: zone, activeOnly: true, page: { pageSize: 1, pageToken: '' } }),
@@ -186,7 +189,7 @@ export async function nobodyOfferedNote(customer: customerv1.CustomerServiceClie
     // A group limited to other types (notification_types without TICKET_CREATED) gets no job offer (QA).
     const offeredGroup = groups.groups.some((g) => g.notificationTypes.length === 0 || g.notificationTypes.includes(commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_CREATED));
     if (staff.staff.length > 0 || offeredGroup) return undefined;
-    return `note: no active technician or technicians' group works in zone "${zone}": nobody was offered this job (a misspelled zone? notifyctl staff list --role technician shows the zones)`;
+    return `note: no active technician or technicians' group works in zone "${zone}": ${outcome} (a misspelled zone? notifyctl staff list --role technician shows the zones)`;
   } catch {
     return undefined;
   }
