@@ -25,6 +25,11 @@ function version(args: ParsedArgs): number {
   return v === undefined ? 0 : parseIntFlag('version', v, 1, 2_147_483_647);
 }
 
+/** The channels a key's templates are on, each once, in enum order (WhatsApp first), UNSPECIFIED left out. */
+function distinctChannels(channels: readonly commonv1.Channel[]): commonv1.Channel[] {
+  return [...new Set(channels)].filter((c) => c !== commonv1.Channel.CHANNEL_UNSPECIFIED).sort((a, b) => a - b);
+}
+
 /** `--channel` of `edit` / `versions` / `activate`: optional when the key has versions on one channel only (channelToChange). */
 const CHANGE_CHANNEL: OptionSpec = {
   type: 'string',
@@ -40,7 +45,7 @@ const CHANGE_CHANNEL: OptionSpec = {
 async function channelToChange(args: ParsedArgs, clients: Clients, key: string): Promise<commonv1.Channel> {
   const given = channelOf(args);
   if (given !== commonv1.Channel.CHANNEL_UNSPECIFIED) return given;
-  const distinct = [...new Set(await templateKeyChannels(clients, key))].filter((c) => c !== commonv1.Channel.CHANNEL_UNSPECIFIED).sort((a, b) => a - b);
+  const distinct = distinctChannels(await templateKeyChannels(clients, key));
   if (distinct.length === 1) return distinct[0]!;
   if (distinct.length === 0) throw new UsageError(`missing required flag --channel: ${key} has no version yet (a new template needs its channel)`);
   throw new UsageError(`missing required flag --channel: ${key} has ${distinct.map(channelLabel).join(' and ')} versions (--channel whatsapp or --channel sms)`);
@@ -76,7 +81,7 @@ const OPTIONAL_CHANNEL: OptionSpec = {
  * those of the key's templates (ListTemplates). A key with none is `error: NOT_FOUND` (exit 1).
  */
 export function defaultChannel(key: string, channels: readonly commonv1.Channel[], verb = 'rendered'): { channel: commonv1.Channel; note?: string } {
-  const distinct = [...new Set(channels)].filter((c) => c !== commonv1.Channel.CHANNEL_UNSPECIFIED).sort((a, b) => a - b);
+  const distinct = distinctChannels(channels);
   if (distinct.length === 0) {
     const message = `template ${key} not found (no version on any channel)`;
     throw Object.assign(new Error(message), { code: grpc.status.NOT_FOUND, details: message });

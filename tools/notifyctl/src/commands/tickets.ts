@@ -88,13 +88,18 @@ export function ticketRecord(t: ticketv1.Ticket | undefined, technicianName?: st
  * the id when unknown or the customer service fails: QA, the customer showed as a bare id). With
  * --json (the response as it is) nothing is looked up.
  */
+/** A customer's name for a record (GetCustomer), undefined when unknown or the look-up fails (the record then shows the id). */
+function customerNameOf(clients: Clients, id: string): Promise<string | undefined> {
+  return callUnary(clients.customer, 'getCustomer', { id, phone: '', includeOptOuts: false }).then((r) => r.customer?.name, () => undefined);
+}
+
 async function ticketOutput(args: ParsedArgs, clients: Clients, res: { ticket?: ticketv1.Ticket | undefined }, json: unknown): Promise<CommandOutput> {
   const id = args.flag('json') ? '' : (res.ticket?.technicianId ?? '');
   const customerId = args.flag('json') ? '' : (res.ticket?.customerId ?? '');
   const [names, customerName] = await Promise.all([
     id ? technicianNames(clients.customer, [id]) : Promise.resolve(new Map<string, string>()),
     customerId
-      ? callUnary(clients.customer, 'getCustomer', { id: customerId, phone: '', includeOptOuts: false }).then((r) => r.customer?.name, () => undefined)
+      ? customerNameOf(clients, customerId)
       : Promise.resolve(undefined),
   ]);
   return { json, text: ticketRecord(res.ticket, names.get(id), customerName) };
@@ -285,7 +290,7 @@ const assign: CommandSpec = {
     const [staff, customerName] = t && !args.flag('json')
       ? await Promise.all([
         t.technicianId ? callUnary(clients.customer, 'getStaff', { id: t.technicianId, phone: '', includeOptOuts: false }).then((r) => r.staff, () => undefined) : undefined,
-        t.customerId ? callUnary(clients.customer, 'getCustomer', { id: t.customerId, phone: '', includeOptOuts: false }).then((r) => r.customer?.name, () => undefined) : undefined,
+        t.customerId ? customerNameOf(clients, t.customerId) : undefined,
       ])
       : [undefined, undefined];
     const note = staff && t ? zoneMismatchNote(staff, t.workZone) : undefined;

@@ -33,7 +33,7 @@ export class UpdateRoutingRuleUseCase {
     let templateKey = input.templateKey?.trim() ?? '';
     if (!templateKey) {
       const id = routingRuleId(input);
-      const stored = (await this.deps.rules.list({ notificationType: validateNotificationType(input.notificationType) })).find((r) => r.id === id);
+      const stored = await storedRule(this.deps.rules, validateNotificationType(input.notificationType), id);
       if (!stored) {
         // The rest is checked first, so the error names what is wrong with the rule itself.
         buildRoutingRule({ ...input, templateKey: input.notificationType, source: '' });
@@ -68,13 +68,18 @@ export class ResetRoutingRuleUseCase {
     const id = routingRuleId({ ...key, notificationType });
     const seeded = defaultRoutingRules().find((r) => r.id === id);
     if (seeded) {
-      const stored = (await this.deps.rules.list({ notificationType })).find((r) => r.id === id);
+      const stored = await storedRule(this.deps.rules, notificationType, id);
       if (stored && sameStoredValues(stored, seeded)) return { rule: stored, deleted: false, changed: false };
       return { rule: await this.deps.rules.upsert(seeded), deleted: false, changed: true };
     }
     if (await this.deps.rules.delete(id)) return { deleted: true, changed: true };
     throw new NotFoundError('routing rule', id);
   }
+}
+
+/** The stored rule `id` (of `notificationType`, whose rules the repository lists), or undefined. */
+async function storedRule(rules: RoutingRuleRepository, notificationType: string, id: string): Promise<RoutingRule | undefined> {
+  return (await rules.list({ notificationType })).find((r) => r.id === id);
 }
 
 /** Whether a stored rule holds exactly the values `rule` would store (channels in order, template, on/off, source). */

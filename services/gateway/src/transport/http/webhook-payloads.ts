@@ -64,7 +64,7 @@ const PROVIDER_TIME_MAX_AGE_MS = 30 * 86_400_000;
  * `now` and no more than 30 days before it; otherwise `now`, the time the receipt arrived (QA: a
  * millisecond value read as seconds stored a delivery in the year 58903, a huge one made the
  * webhook answer 500 — and Fonnte sends a non-200 again 15 times, providers.md §1.7). The store
- * also keeps it between the delivery's send and the receipt's arrival.
+ * also keeps it between the message's creation and the receipt's arrival (receiptTimeSql).
  */
 export function plausibleProviderTime(at: Date | undefined, now: Date): Date {
   const t = at?.getTime() ?? NaN;
