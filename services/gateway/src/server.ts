@@ -202,9 +202,11 @@ export async function startGatewayService(
       });
     }
 
-    // A failed receipt spends the same retry budget, with the same backoff, as a failed round.
+    // A failed receipt spends the same retry budget, with the same backoff, as a failed round; one
+    // saying the number cannot get WhatsApp sends the SMS fallback at once, as a failed round would.
     const receipts = new HandleReceiptUseCase({
       store, clock, logger, maxRounds: config.DELIVERY_MAX_ATTEMPTS, backoff: retryBackoff,
+      smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES, smsConfigured: channels.SMS !== undefined, onDue: () => wakeSignal.poke(),
     });
     /**
      * Answers to inbound messages: one WhatsApp delivery (type REPLY) at the priority the reply

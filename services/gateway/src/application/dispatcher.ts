@@ -4,9 +4,10 @@ import { lostConnectionOf } from '@notify/grpc-kit';
 import { failureStreak, type FailureStreak, type Logger, type StreakLogger } from '@notify/logger';
 import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
 import {
-  decideAfterFailure, isRateLimitExempt, isUrgent, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral,
+  canFallBackToSms, decideAfterFailure, isRateLimitExempt, isUrgent, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral,
   type AttemptOutcome, type Channel, type DeliveryRecord, type OutgoingMessage, type Priority, type SendOutcome,
 } from '../domain';
+import { receiptFailurePolicy } from './handle-receipt.use-case';
 import type { Clock, DeliveryStore, NewAttempt, RoundResult } from './ports';
 
 /** What one provider call came to (structurally the ProviderChain's `ProviderAttempt`). */
@@ -605,7 +606,9 @@ export class Dispatcher {
   private async applyKeptReceipts(after: DeliveryRecord, providerMessageId: string): Promise<void> {
     const now = this.o.clock();
     try {
-      const d = await this.o.store.applyKeptReceipts(after.provider!, providerMessageId, now, (rounds) => decideAfterFailure(now, rounds, this.o.maxRounds, false, this.o.backoff));
+      const d = await this.o.store.applyKeptReceipts(after.provider!, providerMessageId, now, receiptFailurePolicy(now, {
+        maxRounds: this.o.maxRounds, backoff: this.o.backoff, smsFallbackPriorities: this.o.smsFallbackPriorities, smsConfigured: this.o.channels.SMS !== undefined,
+      }));
       if (!d) return;
       const fields = { delivery_id: d.id, provider: d.provider, from: after.status, to: d.status };
       if (d.status === 'DEAD') this.o.logger.warn({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipts that came before the send was recorded applied: delivery DEAD');
@@ -655,16 +658,15 @@ export class Dispatcher {
     if (res.outcome.kind === 'accepted') {
       return {
         status: 'SENT', provider: res.provider!, providerMessageId: res.outcome.providerMessageId,
-        costRupiah: this.o.costs[res.provider!] ?? 0, failover: res.provider !== primary || channel !== d.channel, channel, body: text === d.body ? null : text,
+        // A delivery moved to SMS by a WhatsApp receipt (smsFallbackReason) went out by fallback too.
+        costRupiah: this.o.costs[res.provider!] ?? 0, failover: res.provider !== primary || channel !== d.channel || d.smsFallbackReason !== null, channel, body: text === d.body ? null : text,
       };
     }
     if (res.outcome.kind === 'ambiguous') {
       return this.failure(d, res.provider, `ambiguous: ${res.outcome.reason}`, false, res.provider);
     }
     // Definite failure: WhatsApp → SMS fallback when the policy allows it.
-    const canFallback =
-      channel === 'WHATSAPP' && d.channel === 'WHATSAPP' && !d.pinnedProvider && d.fallbackBody !== null && this.o.channels.SMS !== undefined &&
-      d.recipientKind !== 'GROUP' && this.o.smsFallbackPriorities.includes(d.priority);
+    const canFallback = channel === 'WHATSAPP' && !d.pinnedProvider && canFallBackToSms(d, this.o.smsFallbackPriorities, this.o.channels.SMS !== undefined);
     if (canFallback) {
       const sms = await sendSms(d.fallbackBody!);
       if (sms.outcome.kind === 'accepted') {

@@ -1,6 +1,6 @@
 import type { Logger } from '@notify/logger';
-import { decideAfterFailure, type ReceiptKind } from '../domain';
-import type { Clock, DeliveryStore } from './ports';
+import { decideAfterFailedReceipt, isPermanentReceiptFailure, type Priority, type ReceiptKind } from '../domain';
+import type { Clock, DeliveryStore, ReceiptFailurePolicy } from './ports';
 
 /** A provider receipt, normalized (structurally the webhook server's ProviderReceipt). */
 export interface ReceiptInput {
@@ -13,6 +13,29 @@ export interface ReceiptInput {
 }
 
 export type ReceiptOutcome = 'applied' | 'duplicate' | 'no_change' | 'kept' | 'unknown';
+
+/** The dispatcher's retry and fallback policy, as a failed receipt needs it (see receiptFailurePolicy). */
+export interface ReceiptRetryPolicy {
+  /** Send rounds before DEAD (DELIVERY_MAX_ATTEMPTS), as the dispatcher's. */
+  maxRounds: number;
+  /** Wait before round n+1 after n failed rounds, ms: the dispatcher's backoff (backoffMs of @notify/db). */
+  backoff: (round: number) => number;
+  /** Priorities whose WhatsApp deliveries may go by SMS (SMS_FALLBACK_PRIORITIES); default none. */
+  smsFallbackPriorities?: readonly Priority[];
+  /** An SMS provider is configured (the gateway has an SMS chain); default false. */
+  smsConfigured?: boolean;
+}
+
+/**
+ * What a failed receipt applied at `now` makes of its delivery: decideAfterFailedReceipt with the
+ * receipt's permanence read from the provider's word (isPermanentReceiptFailure). Used for live
+ * receipts (HandleReceiptUseCase) and for those kept until their send was recorded (the
+ * dispatcher's applyKeptReceipts), so both follow one policy.
+ */
+export function receiptFailurePolicy(now: Date, p: ReceiptRetryPolicy): ReceiptFailurePolicy {
+  const policy = { maxRounds: p.maxRounds, backoff: p.backoff, smsFallbackPriorities: p.smsFallbackPriorities ?? [], smsConfigured: p.smsConfigured ?? false };
+  return (d, r) => decideAfterFailedReceipt(now, d, isPermanentReceiptFailure(r.provider, r.error), policy);
+}
 
 /**
  * A provider receipt (issue 5 "Receipts"): finds the delivery by (provider, provider message
@@ -27,30 +50,35 @@ export type ReceiptOutcome = 'applied' | 'duplicate' | 'no_change' | 'kept' | 'u
  * `unknown`: the receipt names no message (logged at warn).
  * A `failed` receipt on a SENT delivery counts as a failed round under the dispatcher's retry
  * policy (`decideAfterFailure` with the rounds already made): DEAD when they reached
- * `maxRounds`, else FAILED with the next round after `backoff(rounds)`.
+ * `maxRounds`, else FAILED with the next round after `backoff(rounds)` — unless the provider's
+ * word says no retry can reach the number (isPermanentReceiptFailure: Fonnte `invalid`, Twilio
+ * 30004/30005/30006, Advanta DeliveryImpossible): then a WhatsApp delivery that may fall back
+ * goes by SMS at once, any other is DEAD at once (decideAfterFailedReceipt).
  */
 export class HandleReceiptUseCase {
   constructor(
-    private readonly o: {
+    private readonly o: ReceiptRetryPolicy & {
       store: DeliveryStore;
       clock: Clock;
       logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
-      /** Send rounds before DEAD (DELIVERY_MAX_ATTEMPTS), as the dispatcher's. */
-      maxRounds: number;
-      /** Wait before round n+1 after n failed rounds, ms: the dispatcher's backoff (backoffMs of @notify/db). */
-      backoff: (round: number) => number;
+      /** Called when a receipt made a delivery due at once (moved to SMS): wakes the dispatcher. */
+      onDue?: () => void;
     },
   ) {}
 
   async execute(r: ReceiptInput): Promise<ReceiptOutcome> {
     const now = this.o.clock();
-    const res = await this.o.store.applyReceipt(r, now, (rounds) => decideAfterFailure(now, rounds, this.o.maxRounds, false, this.o.backoff));
+    const res = await this.o.store.applyReceipt(r, now, receiptFailurePolicy(now, this.o));
     const ids = { provider: r.provider, provider_message_id: r.providerMessageId, state_id: r.stateId, status: r.status };
     if (res.kind === 'applied') {
       const d = res.delivery;
       const fields = { delivery_id: d.id, provider: r.provider, from: res.from, to: d.status };
       // A failed receipt ends a delivery like a failed round does: DEAD at warn, FAILED with its retry time.
       if (d.status === 'DEAD') this.o.logger.warn({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipt applied: delivery DEAD (no more rounds; RetryDelivery re-drives it)');
+      else if (d.status === 'FAILED' && d.smsFallbackReason === `${r.provider}: ${r.error ?? 'failed'}`) {
+        this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipt applied: the number cannot get WhatsApp; the delivery goes by SMS now');
+        this.o.onDue?.();
+      }
       else if (d.status === 'FAILED') this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError, next_attempt_at: d.nextAttemptAt?.toISOString() ?? null }, 'receipt applied: delivery failed, retry scheduled');
       else this.o.logger.info(fields, 'receipt applied');
     } else if (res.kind === 'kept') {

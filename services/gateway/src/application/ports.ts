@@ -1,7 +1,7 @@
 import type { NotFoundError, ValidationError } from '@notify/errors';
 import type {
-  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, FailureDecision, LeftOutRecipient, Locale, NotificationRecord, NotificationSource, NotificationStatus, Priority,
-  ReceiptKind, RecipientKind, StoredQuietHours, Supersession,
+  AttemptOutcome, AttemptRecord, Channel, DeliveryRecord, DeliveryStatus, LeftOutRecipient, Locale, NotificationRecord, NotificationSource, NotificationStatus, Priority,
+  ReceiptFailureDecision, ReceiptKind, RecipientKind, StoredQuietHours, Supersession,
 } from '../domain';
 
 /** Wall clock (injectable; tests move it). */
@@ -92,6 +92,13 @@ export type ReceiptResult =
   | { kind: 'applied'; delivery: DeliveryRecord; from: DeliveryStatus }
   | { kind: 'duplicate' | 'no_change'; delivery?: DeliveryRecord }
   | { kind: 'kept' | 'unknown' };
+
+/**
+ * What a `failed` receipt makes of the SENT delivery it names, given the delivery as it stands
+ * (its rounds, channel, priority, SMS text) and the receipt's provider and error (the provider's
+ * word): decideAfterFailedReceipt under the dispatcher's retry and fallback policy.
+ */
+export type ReceiptFailurePolicy = (delivery: DeliveryRecord, receipt: { provider: string; error?: string }) => ReceiptFailureDecision;
 
 /**
  * Which SENT deliveries the receipt reconciliation looks up (ReceiptReconciler; config
@@ -244,20 +251,20 @@ export interface DeliveryStore {
   withdrawSuperseded(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>>;
   /**
    * Applies a provider receipt, or keeps it when no delivery matches yet (the receipt overtook
-   * the round that records the send). `afterFailure(rounds)`: what a `failed` receipt makes of a
-   * SENT delivery that made `rounds` send rounds.
+   * the round that records the send). `afterFailure`: what a `failed` receipt makes of the SENT
+   * delivery it names (see ReceiptFailurePolicy).
    */
   applyReceipt(
     r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
     now: Date,
-    afterFailure: (rounds: number) => FailureDecision,
+    afterFailure: ReceiptFailurePolicy,
   ): Promise<ReceiptResult>;
   /**
    * Applies the receipts kept for `(provider, providerMessageId)` (and for the Fonnte stateid they
    * link) now that a round recorded that message id, as applyReceipt would have; call it after the
    * round committed. Resolves with the delivery after them, or null when none were kept.
    */
-  applyKeptReceipts(provider: string, providerMessageId: string, now: Date, afterFailure: (rounds: number) => FailureDecision): Promise<DeliveryRecord | null>;
+  applyKeptReceipts(provider: string, providerMessageId: string, now: Date, afterFailure: ReceiptFailurePolicy): Promise<DeliveryRecord | null>;
   /**
    * The receipt reconciliation's claim (see UnconfirmedClaim): SENT deliveries whose receipt never
    * came and whose next status look-up is due, oldest sent first, each marked as looked up in the

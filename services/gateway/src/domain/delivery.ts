@@ -223,6 +223,12 @@ export interface DeliveryRecord {
   deferredReason: string | null;
   nextAttemptAt: Date | null;
   leaseUntil: Date | null;
+  /**
+   * Why the delivery left WhatsApp for SMS between rounds (`fonnte: invalid`: a failure receipt
+   * said the number cannot get WhatsApp, decideAfterFailedReceipt); null otherwise. Its rounds
+   * since go over the SMS chain (channel SMS, body its SMS text) and its send is a failover.
+   */
+  smsFallbackReason: string | null;
   /** Send rounds made (DELIVERY_MAX_ATTEMPTS counts these). */
   rounds: number;
   /** Provider calls recorded (delivery_attempts rows). */

@@ -55,6 +55,42 @@ export const advantaReceiptKind = statusTable({
 });
 
 /**
+ * Whether a failed receipt's error (as the webhook parsers and the status look-ups word it: the
+ * provider's own status word, or Twilio's `<status> (<ErrorCode>)`) says that no later round on
+ * the same channel can reach the recipient — the number, not the provider or the moment, is the
+ * problem — so the delivery should not spend its rounds there:
+ * - Fonnte `invalid`: "cannot be sent due to invalid target number" (providers.md §1.6 status
+ *   vocabulary [high]): the number has no WhatsApp; Wablas would fail the same way.
+ * - Twilio ErrorCode 30004 (message blocked), 30005 (unknown destination), 30006 (landline or
+ *   unreachable carrier) (providers.md §3 async delivery failures [high]). 30003 (unreachable:
+ *   a phone switched off), 30007 (carrier filtering), 30008 (unknown) may pass later or through
+ *   Advanta: not permanent.
+ * - Advanta `DeliveryImpossible` (providers.md §4.3 [high for the strings]: the network refuses
+ *   the number). `AbsentSubscriber` (phone off) and `SenderName Blacklisted` (our sender id, not
+ *   the number: Twilio may take it) are not permanent.
+ * Wablas documents no failure reason (§2.7 [low]): never permanent. Unknown words: not permanent
+ * (a retry costs a round; a wrong DEAD loses the message).
+ */
+export function isPermanentReceiptFailure(provider: string, error: string | undefined): boolean {
+  const e = (error ?? '').trim();
+  switch (provider) {
+    case 'fonnte':
+      return e.toLowerCase() === 'invalid';
+    case 'twilio': {
+      const code = /\((\d+)\)\s*$/.exec(e)?.[1];
+      return code !== undefined && TWILIO_PERMANENT_CODES.has(code);
+    }
+    case 'advanta':
+      return e === 'DeliveryImpossible';
+    default:
+      return false;
+  }
+}
+
+/** Twilio asynchronous error codes that no retry to the same number can pass (see isPermanentReceiptFailure). */
+const TWILIO_PERMANENT_CODES: ReadonlySet<string> = new Set(['30004', '30005', '30006']);
+
+/**
  * An Advanta time (`YYYY-MM-DD HH:mm:ss`, East Africa Time, UTC+3: the DLR push's `timestamp` and
  * getdlr's `delivery-time`, providers.md §4.3) as a Date; undefined when it is not in that form.
  */

@@ -1,4 +1,4 @@
-import type { Priority } from './delivery';
+import type { DeliveryRecord, Priority } from './delivery';
 
 /**
  * Per-recipient rate limit (issue 5: "a per-recipient rate limit, for example 10 an hour,
@@ -48,4 +48,47 @@ export function decideAfterFailure(
 /** True when a WhatsApp delivery of `priority` may fall back to SMS (SMS_FALLBACK_PRIORITIES). */
 export function allowsSmsFallback(priority: Priority, allowed: readonly Priority[]): boolean {
   return allowed.includes(priority);
+}
+
+/**
+ * True when a WhatsApp delivery could go by SMS instead (the dispatcher's fallback within a
+ * round, and a permanent failure receipt between rounds): a WhatsApp delivery to a person (not a
+ * group chat) whose SMS text was rendered at creation (`fallbackBody`: only for the
+ * SMS_FALLBACK_PRIORITIES), with an SMS provider configured (`smsConfigured`).
+ */
+export function canFallBackToSms(
+  d: Pick<DeliveryRecord, 'channel' | 'recipientKind' | 'recipient' | 'priority' | 'fallbackBody'>,
+  allowed: readonly Priority[],
+  smsConfigured: boolean,
+): boolean {
+  return smsConfigured && d.channel === 'WHATSAPP' && d.recipientKind !== 'GROUP' && !d.recipient.endsWith('@g.us') &&
+    d.fallbackBody !== null && allowsSmsFallback(d.priority, allowed);
+}
+
+/**
+ * What a `failed` receipt makes of a SENT delivery: `retry` (FAILED, due at `at`), `dead`
+ * (`permanent`: the receipt said no retry can help, else the rounds ran out) or `sms` (FAILED,
+ * due at `at`, its next rounds over the SMS chain with its SMS text).
+ */
+export type ReceiptFailureDecision = { kind: 'retry'; at: Date } | { kind: 'dead'; permanent: boolean } | { kind: 'sms'; at: Date };
+
+/**
+ * After a `failed` receipt (issue 5 "Receipts" and "Retries"). `permanent`: the receipt says the
+ * recipient cannot be reached on this channel (isPermanentReceiptFailure: Fonnte `invalid`,
+ * Twilio 30004/30005/30006, Advanta DeliveryImpossible):
+ * - a WhatsApp delivery that may fall back ({@link canFallBackToSms}) goes by SMS at once (`sms`,
+ *   due now), whatever rounds it spent on WhatsApp: those could not reach the number;
+ * - any other is DEAD at once (a retry would only meet the same refusal).
+ * Otherwise the receipt counts as a failed round: DEAD after `maxRounds` rounds, else FAILED
+ * after `backoff(rounds)`.
+ */
+export function decideAfterFailedReceipt(
+  now: Date,
+  d: Pick<DeliveryRecord, 'rounds' | 'channel' | 'recipientKind' | 'recipient' | 'priority' | 'fallbackBody'>,
+  permanent: boolean,
+  policy: { maxRounds: number; backoff: (round: number) => number; smsFallbackPriorities: readonly Priority[]; smsConfigured: boolean },
+): ReceiptFailureDecision {
+  if (permanent && canFallBackToSms(d, policy.smsFallbackPriorities, policy.smsConfigured)) return { kind: 'sms', at: now };
+  const decision = decideAfterFailure(now, d.rounds, policy.maxRounds, permanent, policy.backoff);
+  return decision.kind === 'dead' ? { kind: 'dead', permanent } : decision;
 }

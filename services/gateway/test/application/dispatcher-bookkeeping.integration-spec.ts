@@ -114,7 +114,7 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
     // The `sent` event says what it replaced.
     expect(feed.filter((c) => c.delivery.id === d.id).map((c) => [c.kind, c.previousStatus])).toEqual([['sent', 'DEAD']]);
     // A receipt now finds it (by the provider's message id).
-    const receipt = await store.applyReceipt({ provider: 'fonnte', providerMessageId: message.id, status: 'delivered', at: new Date() }, new Date(), () => ({ kind: 'dead' }));
+    const receipt = await store.applyReceipt({ provider: 'fonnte', providerMessageId: message.id, status: 'delivered', at: new Date() }, new Date(), () => ({ kind: 'dead', permanent: false }));
     expect(receipt.kind).toBe('applied');
     // Nothing is sent again.
     await sleep(800);

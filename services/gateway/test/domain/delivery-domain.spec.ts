@@ -1,6 +1,6 @@
 import { backoffMs } from '@notify/db';
 import {
-  allowsSmsFallback, decideAfterFailure, deliveryIdempotencyKey, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, successRatePercent, supersessionsOf,
+  allowsSmsFallback, canFallBackToSms, decideAfterFailedReceipt, decideAfterFailure, deliveryIdempotencyKey, isPermanentReceiptFailure, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, successRatePercent, supersessionsOf,
   type DeliveryStatus, type ReceiptKind,
 } from '../../src/domain';
 
@@ -141,6 +141,60 @@ describe('decideAfterFailure and backoff', () => {
     expect(backoffMs(1, 1000, 60_000, () => 0)).toBe(500);
     expect(backoffMs(1, 1000, 60_000, () => 1)).toBe(1000);
     expect(backoffMs(20, 1000, 60_000, () => 1)).toBe(60_000);
+  });
+});
+
+describe('isPermanentReceiptFailure (which failed receipts no retry on the channel can pass)', () => {
+  it.each<[string, string | undefined, boolean]>([
+    ['fonnte', 'invalid', true], // §1.6 "invalid target number": no WhatsApp on it
+    ['fonnte', 'Invalid', true], // the /status look-up's capitalised word
+    ['fonnte', 'expired', false], // our device disconnected 7 days: Wablas may send
+    ['fonnte', 'failed', false],
+    ['twilio', 'undelivered (30005)', true], // unknown destination
+    ['twilio', 'undelivered (30006)', true], // landline or unreachable carrier
+    ['twilio', 'failed (30004)', true], // blocked
+    ['twilio', 'undelivered (30003)', false], // handset unreachable now
+    ['twilio', 'undelivered (30007)', false], // carrier filtering: Advanta may pass
+    ['twilio', 'undelivered', false],
+    ['twilio', 'undelivered (300050)', false],
+    ['advanta', 'DeliveryImpossible', true],
+    ['advanta', 'AbsentSubscriber', false],
+    ['advanta', 'SenderName Blacklisted', false], // our sender id, not the number
+    ['wablas', 'invalid', false], // Wablas documents no reason
+    ['fonnte', undefined, false],
+  ])('%s %s → %s', (provider, error, permanent) => {
+    expect(isPermanentReceiptFailure(provider, error)).toBe(permanent);
+  });
+});
+
+describe('decideAfterFailedReceipt', () => {
+  const now = new Date('2026-12-07T03:00:00Z');
+  const backoff = (round: number) => round * 1000;
+  const policy = { maxRounds: 3, backoff, smsFallbackPriorities: ['URGENT', 'HIGH'] as const, smsConfigured: true };
+  const wa = { rounds: 1, channel: 'WHATSAPP' as const, recipientKind: 'CUSTOMER' as const, recipient: '6281234567890', priority: 'URGENT' as const, fallbackBody: 'SMS' };
+
+  it('a permanent WhatsApp failure with a possible fallback goes by SMS now, even after the last round', () => {
+    expect(decideAfterFailedReceipt(now, wa, true, policy)).toEqual({ kind: 'sms', at: now });
+    expect(decideAfterFailedReceipt(now, { ...wa, rounds: 3 }, true, policy)).toEqual({ kind: 'sms', at: now });
+  });
+
+  it('a permanent failure without a fallback is DEAD (permanent): no SMS text, no SMS provider, a group, an SMS delivery', () => {
+    const dead = { kind: 'dead', permanent: true };
+    expect(decideAfterFailedReceipt(now, { ...wa, fallbackBody: null }, true, policy)).toEqual(dead);
+    expect(decideAfterFailedReceipt(now, wa, true, { ...policy, smsConfigured: false })).toEqual(dead);
+    expect(decideAfterFailedReceipt(now, { ...wa, priority: 'NORMAL' }, true, policy)).toEqual(dead);
+    expect(decideAfterFailedReceipt(now, { ...wa, recipientKind: 'GROUP', recipient: '1203630@g.us' }, true, policy)).toEqual(dead);
+    expect(decideAfterFailedReceipt(now, { ...wa, channel: 'SMS' }, true, policy)).toEqual(dead);
+  });
+
+  it('any other failed receipt is a failed round: retry after backoff(rounds), DEAD (not permanent) after the last', () => {
+    expect(decideAfterFailedReceipt(now, wa, false, policy)).toEqual({ kind: 'retry', at: new Date(now.getTime() + 1000) });
+    expect(decideAfterFailedReceipt(now, { ...wa, rounds: 3 }, false, policy)).toEqual({ kind: 'dead', permanent: false });
+  });
+
+  it('canFallBackToSms: the dispatcher\'s in-round fallback asks the same', () => {
+    expect(canFallBackToSms(wa, ['URGENT'], true)).toBe(true);
+    expect(canFallBackToSms({ ...wa, recipientKind: 'PHONE', recipient: '1203630@g.us' }, ['URGENT'], true)).toBe(false);
   });
 });
 

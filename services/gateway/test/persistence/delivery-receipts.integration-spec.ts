@@ -78,8 +78,8 @@ describe('receipts (Postgres + webhook server)', () => {
     expect(res.status).toBe(200);
   };
 
-  /** One queued WhatsApp delivery to a fresh number, due now. */
-  async function queue(priority: Priority): Promise<DeliveryRecord> {
+  /** One queued delivery (WhatsApp unless said, no SMS text unless given) to a fresh number, due now. */
+  async function queue(priority: Priority, o: { channel?: 'WHATSAPP' | 'SMS'; fallbackBody?: string } = {}): Promise<DeliveryRecord> {
     const { notification } = await store.createNotification({
       source: 'NOTIFY', idempotencyKey: randomUUID(), notificationType: 'TICKET_CREATED', priority, templateKey: 'k', ticketId: null,
       actor: null, variables: null, request: null,
@@ -87,8 +87,8 @@ describe('receipts (Postgres + webhook server)', () => {
     const phone = `62812${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
     const row: NewDelivery = {
       idempotencyKey: `${notification.id}|${phone}`, notificationType: 'TICKET_CREATED', ticketId: null, sourceEventId: null, recipient: phone,
-      recipientKind: 'PHONE', recipientId: null, recipientName: '', channel: 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
-      body: 'halo', fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
+      recipientKind: 'PHONE', recipientId: null, recipientName: '', channel: o.channel ?? 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
+      body: 'halo', fallbackBody: o.fallbackBody ?? null, fallbackTemplateVersion: o.fallbackBody ? 1 : null, quietHours: null,
     };
     const { deliveries } = await store.insertFinalPage(notification.id, [row], 0, now);
     return deliveries[0]!;
@@ -103,16 +103,16 @@ describe('receipts (Postgres + webhook server)', () => {
 
     await dispatch.runOnce();
     const [first] = sendsTo(d);
-    await fonnteStatus({ id: first, stateid: 'st-a1', status: 'invalid', state: 'failed' });
+    await fonnteStatus({ id: first, stateid: 'st-a1', status: 'expired', state: 'failed' });
     const failedAt = now;
-    expect(await reload(d)).toMatchObject({ status: 'FAILED', rounds: 1, lastError: 'receipt: invalid', nextAttemptAt: new Date(failedAt.getTime() + backoff(1)) });
+    expect(await reload(d)).toMatchObject({ status: 'FAILED', rounds: 1, lastError: 'receipt: expired', nextAttemptAt: new Date(failedAt.getTime() + backoff(1)) });
 
     later(backoff(1));
     await dispatch.runOnce();
     const [, second] = sendsTo(d);
     expect(await reload(d)).toMatchObject({ status: 'SENT', rounds: 2, providerMessageId: second });
-    await fonnteStatus({ id: second, stateid: 'st-a2', status: 'invalid', state: 'failed' });
-    expect(await reload(d)).toMatchObject({ status: 'DEAD', rounds: 2, lastError: 'receipt: invalid', nextAttemptAt: null });
+    await fonnteStatus({ id: second, stateid: 'st-a2', status: 'expired', state: 'failed' });
+    expect(await reload(d)).toMatchObject({ status: 'DEAD', rounds: 2, lastError: 'receipt: expired', nextAttemptAt: null });
 
     later(3_600_000);
     await dispatch.runOnce();
@@ -240,6 +240,101 @@ describe('receipts (Postgres + webhook server)', () => {
     expect(after).toMatchObject({ status: 'SENT', providerMessageId: 'e-2', providerStateId: null });
   });
 
+  describe('a failed receipt saying the number cannot be reached (Fonnte invalid, Twilio 30004-30006, Advanta DeliveryImpossible)', () => {
+    /** SMS sends: [recipient, text, provider message id]. */
+    const smsSends: Array<[string, string, string]> = [];
+    const twilio: ChannelSender = {
+      names: () => ['twilio', 'advanta'],
+      async send(msg) {
+        const id = `SM${prefix}${smsSends.length + 1}`;
+        smsSends.push([msg.to, msg.text, id]);
+        const outcome = { kind: 'accepted' as const, providerMessageId: id };
+        return { outcome, provider: 'twilio', attempts: [{ provider: 'twilio', result: 'accepted', outcome, latencyMs: 5 }] };
+      },
+    };
+    const withSms = () => new Dispatcher({
+      store, channels: { WHATSAPP: fonnte, SMS: twilio }, wake: { wait: async () => undefined, poke: () => undefined }, logger: quiet, clock: () => now,
+      workers: 4, batchSize: 10, pollMs: 1000, leaseMs: 60_000, maxRounds: 3, backoff, smsFallbackPriorities: ['URGENT', 'HIGH'], rateLimit: 0, rateWindowMs: 0, costs: {},
+    });
+    let woken = 0;
+    const useWithSms = () => new HandleReceiptUseCase({
+      store, clock: () => now, logger: quiet, maxRounds: 3, backoff, smsFallbackPriorities: ['URGENT', 'HIGH'], smsConfigured: true, onDue: () => void woken++,
+    });
+    const smsTo = (d: DeliveryRecord) => smsSends.filter(([to]) => to === d.recipient);
+
+    it('Fonnte `invalid` on an URGENT WhatsApp delivery with an SMS text: moved to SMS at once (due now), then sent by the SMS chain with that text, as a failover; WhatsApp is not tried again', async () => {
+      use = useWithSms();
+      const d = await queue('URGENT', { fallbackBody: 'SMS: halo' });
+      const dispatch = withSms();
+      await dispatch.runOnce();
+      const [waId] = sendsTo(d);
+      const wokenBefore = woken;
+      await fonnteStatus({ id: waId, stateid: 'st-p1', status: 'invalid', state: 'failed' });
+      expect(await reload(d)).toMatchObject({
+        status: 'FAILED', channel: 'SMS', body: 'SMS: halo', smsFallbackReason: 'fonnte: invalid', nextAttemptAt: now, dueAt: now, rounds: 1,
+        lastError: 'receipt: invalid (the number cannot get WhatsApp messages: next round by SMS)',
+      });
+      expect(woken).toBe(wokenBefore + 1);
+
+      await dispatch.runOnce();
+      expect(smsTo(d)).toEqual([[d.recipient, 'SMS: halo', expect.any(String)]]);
+      expect(await reload(d)).toMatchObject({ status: 'SENT', channel: 'SMS', provider: 'twilio', failover: true, rounds: 2, smsFallbackReason: 'fonnte: invalid', lastError: null });
+      expect(sendsTo(d)).toEqual([waId]);
+      // The SMS is then delivered like any: its receipt applies.
+      expect(await use.execute({ provider: 'twilio', providerMessageId: smsTo(d)[0]![2], status: 'delivered', at: now })).toBe('applied');
+      expect((await reload(d)).status).toBe('DELIVERED');
+    });
+
+    it('Fonnte `invalid` on a NORMAL delivery (no SMS text: its priority has no fallback) is DEAD at once, not retried on WhatsApp', async () => {
+      use = useWithSms();
+      const d = await queue('NORMAL');
+      const dispatch = withSms();
+      await dispatch.runOnce();
+      await fonnteStatus({ id: sendsTo(d)[0], stateid: 'st-p2', status: 'invalid', state: 'failed' });
+      expect(await reload(d)).toMatchObject({
+        status: 'DEAD', channel: 'WHATSAPP', rounds: 1, nextAttemptAt: null, smsFallbackReason: null,
+        lastError: 'receipt: invalid (permanent: no retry on WhatsApp can reach the number)',
+      });
+      later(3_600_000);
+      await dispatch.runOnce();
+      expect(sendsTo(d)).toHaveLength(1);
+      expect(smsTo(d)).toHaveLength(0);
+    });
+
+    it('the same receipt with no SMS provider configured is DEAD too (nowhere to fall back to)', async () => {
+      use = new HandleReceiptUseCase({ store, clock: () => now, logger: quiet, maxRounds: 3, backoff, smsFallbackPriorities: ['URGENT'], smsConfigured: false });
+      const d = await queue('URGENT', { fallbackBody: 'SMS: halo' });
+      await dispatcher(3).runOnce();
+      await fonnteStatus({ id: sendsTo(d)[0], stateid: 'st-p3', status: 'invalid', state: 'failed' });
+      expect(await reload(d)).toMatchObject({ status: 'DEAD', channel: 'WHATSAPP', smsFallbackReason: null });
+    });
+
+    it('Twilio `undelivered (30005)` (unknown destination) on an SMS delivery is DEAD at once; `undelivered (30003)` (unreachable handset) is a failed round, retried', async () => {
+      use = useWithSms();
+      const dispatch = withSms();
+      const unknown = await queue('HIGH', { channel: 'SMS' });
+      const off = await queue('HIGH', { channel: 'SMS' });
+      await dispatch.runOnce();
+      expect(await use.execute({ provider: 'twilio', providerMessageId: smsTo(unknown)[0]![2], status: 'failed', error: 'undelivered (30005)', at: now })).toBe('applied');
+      expect(await use.execute({ provider: 'twilio', providerMessageId: smsTo(off)[0]![2], status: 'failed', error: 'undelivered (30003)', at: now })).toBe('applied');
+      expect(await reload(unknown)).toMatchObject({ status: 'DEAD', lastError: 'receipt: undelivered (30005) (permanent: no retry on SMS can reach the number)' });
+      expect(await reload(off)).toMatchObject({ status: 'FAILED', lastError: 'receipt: undelivered (30003)', nextAttemptAt: new Date(now.getTime() + backoff(1)) });
+    });
+
+    it('an `invalid` receipt ahead of the bookkeeping is applied by the dispatcher under the same policy: moved to SMS', async () => {
+      use = useWithSms();
+      const d = await queue('HIGH', { fallbackBody: 'SMS: cepat' });
+      beforeAnswer = async (id) => fonnteStatus({ id, stateid: `st-${id}`, status: 'invalid', state: 'failed' });
+      const dispatch = withSms();
+      await dispatch.runOnce();
+      expect(await reload(d)).toMatchObject({ status: 'FAILED', channel: 'SMS', smsFallbackReason: 'fonnte: invalid', nextAttemptAt: now });
+      beforeAnswer = undefined;
+      await dispatch.runOnce();
+      expect(smsTo(d).map(([, text]) => text)).toEqual(['SMS: cepat']);
+      expect((await reload(d)).status).toBe('SENT');
+    });
+  });
+
   describe('a receipt that arrives before the send is recorded', () => {
     it('is kept (answered 200) and applied when the round is recorded: the delivery ends DELIVERED at the receipt\'s time', async () => {
       use = receiptsUseCase(5);
@@ -280,10 +375,10 @@ describe('receipts (Postgres + webhook server)', () => {
     it('a failed receipt ahead of the bookkeeping counts as a failed round: FAILED with the dispatcher\'s backoff', async () => {
       use = receiptsUseCase(3);
       const d = await queue('URGENT');
-      beforeAnswer = async (id) => fonnteStatus({ id, stateid: `st-${id}`, status: 'invalid', state: 'failed' });
+      beforeAnswer = async (id) => fonnteStatus({ id, stateid: `st-${id}`, status: 'expired', state: 'failed' });
       await dispatcher(3).runOnce();
       expect(await reload(d)).toMatchObject({
-        status: 'FAILED', rounds: 1, lastError: 'receipt: invalid', nextAttemptAt: new Date(now.getTime() + backoff(1)), providerStateId: `st-${sendsTo(d)[0]}`,
+        status: 'FAILED', rounds: 1, lastError: 'receipt: expired', nextAttemptAt: new Date(now.getTime() + backoff(1)), providerStateId: `st-${sendsTo(d)[0]}`,
       });
     });
 

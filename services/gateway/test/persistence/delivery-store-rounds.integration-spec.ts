@@ -163,7 +163,7 @@ describe('PgDeliveryStore rounds (Postgres)', () => {
     await store.recordRound(unclaimed!.id, [attempt('fonnte', 'ACCEPTED', 100, 'ev-2')], { ...ok, providerMessageId: 'ev-2' }, at(200));
     await ds.query(`UPDATE "${pg.schema}".deliveries SET lease_until = $2 WHERE id = $1`, [expiring!.id, at(2)]);
     expect((await store.expireLeases(at(5_000))).map((d) => d.id)).toContain(expiring!.id);
-    const receipt = await store.applyReceipt({ provider: 'fonnte', providerMessageId: sentId, status: 'delivered', at: at(300) }, at(300), () => ({ kind: 'dead' }));
+    const receipt = await store.applyReceipt({ provider: 'fonnte', providerMessageId: sentId, status: 'delivered', at: at(300) }, at(300), () => ({ kind: 'dead', permanent: false }));
     expect(receipt.kind).toBe('applied');
 
     const events = await outbox();

@@ -86,7 +86,7 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
       workers: 16, batchSize: 20, pollMs: 1000, leaseMs: 60_000, maxRounds: 3, backoff, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0, costs: {},
       statusCallbackUrl: `${lost}/webhooks/twilio/status`,
     });
-    receipts = new HandleReceiptUseCase({ store, clock: () => now, logger: quiet, maxRounds: 3, backoff });
+    receipts = new HandleReceiptUseCase({ store, clock: () => now, logger: quiet, maxRounds: 3, backoff, smsFallbackPriorities: ['URGENT'], smsConfigured: true });
   });
   afterEach(async () => {
     lookUps.length = 0;
@@ -112,7 +112,7 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
       return {
         idempotencyKey: `${notification.id}|${phone}`, notificationType: 'TICKET_CREATED', ticketId: null, sourceEventId: null, recipient: phone,
         recipientKind: 'PHONE', recipientId: null, recipientName: '', channel, priority: 'URGENT', locale: 'ID', templateKey: 'k', templateVersion: 1,
-        body: 'TIKET GANGGUAN DITERIMA', fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
+        body: 'TIKET GANGGUAN DITERIMA', fallbackBody: channel === 'WHATSAPP' ? 'SMS: TIKET GANGGUAN DITERIMA' : null, fallbackTemplateVersion: channel === 'WHATSAPP' ? 1 : null, quietHours: null,
       };
     });
     const { deliveries } = await store.insertFinalPage(notification.id, rows, 0, now);
@@ -152,7 +152,7 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
     expect(await receipts.execute({ provider: 'twilio', providerMessageId: d!.providerMessageId!, status: 'delivered', at: now })).toBe('duplicate');
   });
 
-  it('an Advanta DLR lost on the way: getdlr says DeliveryImpossible → FAILED with the next round scheduled, like a failed receipt', async () => {
+  it('an Advanta DLR lost on the way: getdlr says DeliveryImpossible → DEAD at once, like that receipt (the network refuses the number: no retry can reach it)', async () => {
     // Twilio answering 500 once sends the SMS through Advanta (failover).
     await twilio.setFault({ mode: 'http_500', times: 1 });
     const [d] = await sent('SMS');
@@ -161,7 +161,7 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
 
     later(AFTER_MS);
     expect(await reconciler({ providers: ['advanta'] }).runOnce()).toMatchObject({ claimed: 1, applied: 1 });
-    expect(await reload(d!)).toMatchObject({ status: 'FAILED', rounds: 1, lastError: 'receipt: DeliveryImpossible', nextAttemptAt: new Date(now.getTime() + backoff(1)) });
+    expect(await reload(d!)).toMatchObject({ status: 'DEAD', rounds: 1, lastError: 'receipt: DeliveryImpossible (permanent: no retry on SMS can reach the number)', nextAttemptAt: null });
   });
 
   it('a message without news is looked up again 3× the previous wait later, RECEIPT_CHECK_MAX times at most', async () => {
@@ -245,14 +245,18 @@ describe('receipt reconciliation (Postgres + simulators over HTTP)', () => {
     expect((await reload(d!)).status).toBe('DELIVERED');
   });
 
-  it('Fonnte (opt-in): /status says Invalid → FAILED; Sent changes nothing (its look-up knows no delivered)', async () => {
+  it('Fonnte (opt-in): /status says Invalid (no WhatsApp on the number) → the URGENT message goes by SMS (Twilio) with its SMS text; Sent changes nothing (its look-up knows no delivered)', async () => {
     const [bad, good] = await sent('WHATSAPP', 2);
     await lostReceipt(fonnte, bad!, 'failed');
     await lostReceipt(fonnte, good!, 'sent');
     later(AFTER_MS);
     expect(await reconciler({ providers: ['fonnte'] }).runOnce()).toMatchObject({ claimed: 2, applied: 1, noChange: 1 });
-    expect(await reload(bad!)).toMatchObject({ status: 'FAILED', lastError: 'receipt: Invalid' });
+    expect(await reload(bad!)).toMatchObject({ status: 'FAILED', channel: 'SMS', smsFallbackReason: 'fonnte: Invalid', nextAttemptAt: now });
     expect((await reload(good!)).status).toBe('SENT');
+    await dispatch.runOnce();
+    const moved = await reload(bad!);
+    expect(moved).toMatchObject({ status: 'SENT', channel: 'SMS', provider: 'twilio', failover: true });
+    expect(twilio.messages().find((m) => m.id === moved.providerMessageId)).toMatchObject({ to: `+${bad!.recipient}`, text: 'SMS: TIKET GANGGUAN DITERIMA' });
   });
 
   it('providers outside the list are not looked up', async () => {

@@ -11,12 +11,12 @@ import { injectTraceHeaders } from '@notify/telemetry';
 import {
   DEADLINE_NOTICE_TYPES, isRateLimitExempt, LEFT_OUT_RECIPIENTS_KEPT, RATE_LIMIT_EXEMPT_TYPES, REDRIVABLE_STATUSES, REPLY_KEY_PREFIX, statusAfterReceipt, WITHDRAWABLE_STATUSES,
   type AttemptOutcome, type AttemptRecord, type Channel, type DeliveryChange, type DeliveryRecord, type DeliveryStatus, type Locale,
-  type FailureDecision, type LeftOutRecipient, type NotificationRecord, type NotificationSource, type Priority, type ReceiptKind, type RecipientKind,
+  type LeftOutRecipient, type NotificationRecord, type NotificationSource, type Priority, type ReceiptFailureDecision, type ReceiptKind, type RecipientKind,
   type StoredQuietHours, type Supersession,
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
 import type {
-  DeliveryFilter, DeliveryStats, DeliveryStore, NotificationFilter, NewAttempt, NewDelivery, NewNotification, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
+  DeliveryFilter, DeliveryStats, DeliveryStore, NotificationFilter, NewAttempt, NewDelivery, NewNotification, ReceiptFailurePolicy, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
 } from '../../application/ports';
 import type { AttemptRow, DeliveryRow, NotificationRow, PendingReceiptRow } from './gateway.rows';
 
@@ -149,6 +149,7 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
     deferredReason: r.deferred_reason,
     nextAttemptAt: r.next_attempt_at,
     leaseUntil: r.lease_until,
+    smsFallbackReason: r.sms_fallback_reason,
     rounds: r.rounds,
     attemptCount: r.attempt_count,
     pinnedProvider: r.pinned_provider,
@@ -179,7 +180,7 @@ function queuedRecord(id: string, notificationId: string, r: NewDelivery, now: D
     sourceEventId: r.sourceEventId, recipient: r.recipient, recipientKind: r.recipientKind, recipientId: r.recipientId,
     recipientName: r.recipientName, channel: r.channel, priority: r.priority, locale: r.locale, templateKey: r.templateKey,
     templateVersion: r.templateVersion, body: r.body, fallbackBody: r.fallbackBody, quietHours: r.quietHours ?? null, status: 'QUEUED',
-    dueAt: now, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, rounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null, traceContext,
+    dueAt: now, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, smsFallbackReason: null, rounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null, traceContext,
     provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false,
     createdAt: now, updatedAt: now, sentAt: null, deliveredAt: null, readAt: null, receiptChecks: 0,
   };
@@ -1485,7 +1486,7 @@ export class PgDeliveryStore implements DeliveryStore {
   async applyReceipt(
     r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
     now: Date,
-    afterFailure: (rounds: number) => FailureDecision,
+    afterFailure: ReceiptFailurePolicy,
   ): Promise<ReceiptResult> {
     if (!r.providerMessageId && !r.stateId) return { kind: 'unknown' };
     const { result, linkedState } = await this.tx((m, changes) => this.receiptIn(m, changes, r, now, afterFailure, true));
@@ -1547,7 +1548,7 @@ export class PgDeliveryStore implements DeliveryStore {
    * kept receipts (almost always none: one indexed SELECT per batch of rounds, no transaction).
    * Resolves with the delivery after them, or null when none were kept.
    */
-  async applyKeptReceipts(provider: string, providerMessageId: string, now: Date, afterFailure: (rounds: number) => FailureDecision): Promise<DeliveryRecord | null> {
+  async applyKeptReceipts(provider: string, providerMessageId: string, now: Date, afterFailure: ReceiptFailurePolicy): Promise<DeliveryRecord | null> {
     const key = `id:${providerMessageId}`;
     if (!(await this.keptLookups.load({ provider, key }))) return null;
     return (await this.drainKept(provider, key, now, afterFailure))?.delivery ?? null;
@@ -1574,7 +1575,7 @@ export class PgDeliveryStore implements DeliveryStore {
    * status before them, or null when nothing matched or nothing was kept.
    */
   private async drainKept(
-    provider: string, key: string, now: Date, afterFailure: (rounds: number) => FailureDecision,
+    provider: string, key: string, now: Date, afterFailure: ReceiptFailurePolicy,
   ): Promise<{ delivery: DeliveryRecord; from: DeliveryStatus } | null> {
     let first: { delivery: DeliveryRecord; from: DeliveryStatus } | null = null;
     const seen = new Set<string>();
@@ -1626,7 +1627,7 @@ export class PgDeliveryStore implements DeliveryStore {
     changes: DeliveryChange[],
     r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
     now: Date,
-    afterFailure: (rounds: number) => FailureDecision,
+    afterFailure: ReceiptFailurePolicy,
     keep: boolean,
   ): Promise<{ result: ReceiptResult; linkedState: string | null }> {
     let row: DeliveryRow | undefined;
@@ -1698,21 +1699,44 @@ export class PgDeliveryStore implements DeliveryStore {
               WHERE id = $1 RETURNING *`,
             [row.id, r.at, now],
           )
-          : await this.failByReceipt(m, row.id, `receipt: ${r.error ?? 'failed'}`, afterFailure(before.rounds), now);
+          : await this.failByReceipt(m, before, r, afterFailure(before, r), now);
     const after = deliveryFromRow(rows[0]!);
     changes.push({ eventId: randomUUID(), kind: next === 'DELIVERED' ? 'delivered' : next === 'READ' ? 'read' : 'failed', delivery: after, previousStatus: before.status, at: now });
     return { result: { kind: 'applied', delivery: after, from: before.status }, linkedState };
   }
 
-  /** A `failed` receipt's write (see applyReceipt): FAILED due at the retry time, or DEAD. */
-  private async failByReceipt(m: EntityManager, id: string, error: string, decision: FailureDecision, now: Date): Promise<DeliveryRow[]> {
-    return decision.kind === 'retry'
-      ? this.q<DeliveryRow>(
-        m,
-        `UPDATE ${this.t.d} SET status = 'FAILED', last_error = $2, next_attempt_at = $3, due_at = $3, updated_at = $4 WHERE id = $1 RETURNING *`,
-        [id, error, decision.at, now],
-      )
-      : this.q<DeliveryRow>(m, `UPDATE ${this.t.d} SET status = 'DEAD', last_error = $2, next_attempt_at = NULL, updated_at = $3 WHERE id = $1 RETURNING *`, [id, error, now]);
+  /**
+   * A `failed` receipt's write (see applyReceipt), `last_error` starting `receipt: ` and the
+   * provider's word: FAILED due at the retry time; DEAD (`(permanent: …)` when the receipt said no
+   * retry can help); or moved to SMS — FAILED due now, channel SMS, body its SMS text,
+   * `sms_fallback_reason` `<provider>: <word>`, no pinned provider (decideAfterFailedReceipt).
+   */
+  private async failByReceipt(
+    m: EntityManager, d: DeliveryRecord, r: { provider: string; error?: string }, decision: ReceiptFailureDecision, now: Date,
+  ): Promise<DeliveryRow[]> {
+    const word = r.error ?? 'failed';
+    const channel = d.channel === 'WHATSAPP' ? 'WhatsApp' : 'SMS';
+    switch (decision.kind) {
+      case 'retry':
+        return this.q<DeliveryRow>(
+          m,
+          `UPDATE ${this.t.d} SET status = 'FAILED', last_error = $2, next_attempt_at = $3, due_at = $3, updated_at = $4 WHERE id = $1 RETURNING *`,
+          [d.id, `receipt: ${word}`, decision.at, now],
+        );
+      case 'sms':
+        return this.q<DeliveryRow>(
+          m,
+          `UPDATE ${this.t.d} SET status = 'FAILED', channel = 'SMS', body = COALESCE(fallback_body, body), sms_fallback_reason = $5, pinned_provider = NULL,
+                  last_error = $2, next_attempt_at = $3, due_at = $3, updated_at = $4 WHERE id = $1 RETURNING *`,
+          [d.id, `receipt: ${word} (the number cannot get ${channel} messages: next round by SMS)`, decision.at, now, `${r.provider}: ${word}`],
+        );
+      case 'dead':
+        return this.q<DeliveryRow>(
+          m,
+          `UPDATE ${this.t.d} SET status = 'DEAD', last_error = $2, next_attempt_at = NULL, updated_at = $3 WHERE id = $1 RETURNING *`,
+          [d.id, decision.permanent ? `receipt: ${word} (permanent: no retry on ${channel} can reach the number)` : `receipt: ${word}`, now],
+        );
+    }
   }
 
   // ── queries ─────────────────────────────────────────────────────────────────────────────

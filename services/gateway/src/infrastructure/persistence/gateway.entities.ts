@@ -58,6 +58,7 @@ export const DeliveryEntity = new EntitySchema<DeliveryRow>({
     due_at: { type: 'timestamptz' },
     deferred_until: { type: 'timestamptz', nullable: true },
     deferred_reason: { type: 'text', nullable: true },
+    sms_fallback_reason: { type: 'text', nullable: true },
     next_attempt_at: { type: 'timestamptz', nullable: true },
     lease_until: { type: 'timestamptz', nullable: true },
     rounds: { type: 'integer' },

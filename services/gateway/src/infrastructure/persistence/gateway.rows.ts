@@ -50,6 +50,7 @@ export interface DeliveryRow {
   due_at: Date;
   deferred_until: Date | null;
   deferred_reason: string | null;
+  sms_fallback_reason: string | null;
   next_attempt_at: Date | null;
   lease_until: Date | null;
   rounds: number;

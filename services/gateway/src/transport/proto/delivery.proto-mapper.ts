@@ -95,6 +95,7 @@ export function deliveryToProto(d: DeliveryRecord, opts: { withBody?: boolean; a
     templateVersion: d.templateVersion,
     ...(d.status === 'DEFERRED' && d.deferredUntil ? { deferredUntil: d.deferredUntil } : {}),
     ...(d.status === 'DEFERRED' && d.deferredReason ? { deferredReason: d.deferredReason } : {}),
+    ...(d.smsFallbackReason ? { smsFallbackReason: d.smsFallbackReason } : {}),
     ...(d.status === 'FAILED' && d.nextAttemptAt ? { nextAttemptAt: d.nextAttemptAt } : {}),
     costRupiah: String(d.costRupiah),
     failover: d.failover,

@@ -532,6 +532,14 @@ export interface Delivery {
    * 0 when none was made.
    */
   receiptChecks: number;
+  /**
+   * Why a WhatsApp delivery was moved to SMS between rounds: a provider's failure receipt said
+   * the number cannot get WhatsApp messages (`fonnte: invalid`, providers.md §1.6), so its next
+   * rounds went over the SMS chain with its SMS text (channel SMS; its send counts as a
+   * failover). Only for the SMS_FALLBACK_PRIORITIES; empty otherwise (an SMS fallback within a
+   * round shows as channel SMS and failover only).
+   */
+  smsFallbackReason: string;
 }
 
 /** One provider call for a delivery. */
@@ -752,6 +760,7 @@ function createBaseDelivery(): Delivery {
     traceId: "",
     deferredReason: "",
     receiptChecks: 0,
+    smsFallbackReason: "",
   };
 }
 
@@ -858,6 +867,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     if (message.receiptChecks !== 0) {
       writer.uint32(272).int32(message.receiptChecks);
+    }
+    if (message.smsFallbackReason !== "") {
+      writer.uint32(282).string(message.smsFallbackReason);
     }
     return writer;
   },
@@ -1147,6 +1159,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.receiptChecks = reader.int32();
             continue;
           }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.smsFallbackReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1293,6 +1313,11 @@ export const Delivery: MessageFns<Delivery> = {
         : isSet(object.receipt_checks)
         ? globalThis.Number(object.receipt_checks)
         : 0,
+      smsFallbackReason: isSet(object.smsFallbackReason)
+        ? globalThis.String(object.smsFallbackReason)
+        : isSet(object.sms_fallback_reason)
+        ? globalThis.String(object.sms_fallback_reason)
+        : "",
     };
   },
 
@@ -1400,6 +1425,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.receiptChecks !== 0) {
       obj.receiptChecks = Math.round(message.receiptChecks);
     }
+    if (message.smsFallbackReason !== "") {
+      obj.smsFallbackReason = message.smsFallbackReason;
+    }
     return obj;
   },
 
@@ -1442,6 +1470,7 @@ export const Delivery: MessageFns<Delivery> = {
     message.traceId = object.traceId ?? "";
     message.deferredReason = object.deferredReason ?? "";
     message.receiptChecks = object.receiptChecks ?? 0;
+    message.smsFallbackReason = object.smsFallbackReason ?? "";
     return message;
   },
 };
