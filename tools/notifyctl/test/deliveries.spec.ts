@@ -32,6 +32,12 @@ describe('deliveryDetail', () => {
     expect(deliveryDetail(delivery({}))).not.toMatch(/Deferred until/);
   });
 
+  it('prints why a delivery left WhatsApp for SMS (a receipt said the number cannot get WhatsApp), nothing for the others', () => {
+    const moved = delivery({ channel: commonv1.Channel.CHANNEL_SMS, smsFallbackReason: 'fonnte: invalid' });
+    expect(deliveryDetail(moved)).toMatch(/^SMS fallback:\s+moved from WhatsApp: fonnte: invalid \(the number cannot get WhatsApp messages\)$/m);
+    expect(deliveryDetail(delivery({}))).not.toMatch(/SMS fallback/);
+  });
+
   it('prints the attempts the message carries, `(none)` without', () => {
     const attempt = gatewayv1.DeliveryAttempt.fromPartial({
       number: 1, provider: gatewayv1.Provider.PROVIDER_FONNTE, outcome: gatewayv1.AttemptOutcome.ATTEMPT_OUTCOME_PERMANENT_FAILURE, error: 'invalid target', latencyMs: 12,
@@ -196,6 +202,13 @@ describe('deliveries: the PROVIDER cell', () => {
     expect(deliveryProviderCell({ channel: CH.CHANNEL_WHATSAPP, provider: P.PROVIDER_WABLAS })).toBe('WABLAS');
     expect(deliveryProviderCell({ channel: CH.CHANNEL_SMS, provider: P.PROVIDER_TWILIO })).toBe('TWILIO');
     expect(deliveryProviderCell({ channel: CH.CHANNEL_WHATSAPP, provider: P.PROVIDER_UNSPECIFIED })).toBe('-');
+  });
+
+  it('an SMS provider on a delivery a WhatsApp receipt moved to SMS is its SMS fallback too; its WhatsApp provider before the SMS round is plain', () => {
+    const P = gatewayv1.Provider;
+    const CH = commonv1.Channel;
+    expect(deliveryProviderCell({ channel: CH.CHANNEL_SMS, provider: P.PROVIDER_TWILIO, smsFallbackReason: 'fonnte: invalid' })).toBe('TWILIO (SMS fallback)');
+    expect(deliveryProviderCell({ channel: CH.CHANNEL_SMS, provider: P.PROVIDER_FONNTE, smsFallbackReason: 'fonnte: invalid' })).toBe('FONNTE');
   });
 });
 

@@ -33,11 +33,13 @@ const SMS_PROVIDERS = new Set([gatewayv1.Provider.PROVIDER_TWILIO, gatewayv1.Pro
 
 /**
  * A delivery's PROVIDER cell: the provider of its last attempt, and `(SMS fallback)` when that is
- * an SMS provider for a WhatsApp delivery (QA: `WHATSAPP ADVANTA FAILED` read as a wrong route).
+ * an SMS provider for a WhatsApp delivery (QA: `WHATSAPP ADVANTA FAILED` read as a wrong route)
+ * or for one a WhatsApp receipt moved to SMS (`sms_fallback_reason`).
  */
-export function deliveryProviderCell(d: Pick<gatewayv1.Delivery, 'channel' | 'provider'>): string {
+export function deliveryProviderCell(d: Pick<gatewayv1.Delivery, 'channel' | 'provider'> & Partial<Pick<gatewayv1.Delivery, 'smsFallbackReason'>>): string {
   const label = providerLabel(d.provider);
-  return d.channel === commonv1.Channel.CHANNEL_WHATSAPP && SMS_PROVIDERS.has(d.provider) ? `${label} (SMS fallback)` : label;
+  const fellBack = d.channel === commonv1.Channel.CHANNEL_WHATSAPP || Boolean(d.smsFallbackReason);
+  return fellBack && SMS_PROVIDERS.has(d.provider) ? `${label} (SMS fallback)` : label;
 }
 
 /**
@@ -96,6 +98,7 @@ export function deliveryDetail(d: gatewayv1.Delivery | undefined): string {
     ['Provider', deliveryProviderCell(d)],
     ['Status', statusLabel(d.status)],
     ['Failover', d.failover ? 'yes' : ''],
+    ['SMS fallback', d.smsFallbackReason ? `moved from WhatsApp: ${d.smsFallbackReason} (the number cannot get WhatsApp messages)` : ''],
     ['Template', d.templateKey ? `${d.templateKey} v${d.templateVersion}` : ''],
     ['Provider message', d.providerMessageId],
     ['Cost', formatRupiah(d.costRupiah)],
