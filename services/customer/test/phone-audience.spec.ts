@@ -76,7 +76,12 @@ describe('PHONE on the wire', () => {
       kind: 'phone', id: '6281234500001', name: '', channel: 'WHATSAPP', address: '6281234500001', locale: 'id', quietHours: null,
       timeZone: 'Asia/Jakarta', templateKey: 'upgrade.offer', audience: 'PHONE',
     });
-    expect(r).toMatchObject({ kind: commonv1.RecipientKind.RECIPIENT_KIND_PHONE, id: '', address: '6281234500001', audience: commonv1.AudienceKind.AUDIENCE_KIND_PHONE });
+    expect(r).toMatchObject({ kind: commonv1.RecipientKind.RECIPIENT_KIND_PHONE, id: '', address: '6281234500001', audience: commonv1.AudienceKind.AUDIENCE_KIND_PHONE, smsFallbackRefused: false });
+    // A number that opted out of SMS refuses the gateway's SMS fallback on the wire too.
+    expect(recipientToProto({
+      kind: 'phone', id: '6281234500001', name: '', channel: 'WHATSAPP', address: '6281234500001', locale: 'id', quietHours: null,
+      timeZone: 'Asia/Jakarta', templateKey: 'upgrade.offer', audience: 'PHONE', smsFallbackRefused: true,
+    }).smsFallbackRefused).toBe(true);
     const l = leftOutToProto({ kind: 'phone', id: '6281234500002', name: null, reason: 'OPTED_OUT', audience: 'PHONE', channel: 'SMS' });
     // The bare phone's number travels in `address` (its id stays empty, as a Recipient's), with the channel it opted out of.
     expect(l).toMatchObject({ kind: commonv1.RecipientKind.RECIPIENT_KIND_PHONE, id: '', name: '', address: '6281234500002', channel: commonv1.Channel.CHANNEL_SMS });

@@ -99,6 +99,22 @@ describe('ResolveRecipients', () => {
     expect(r.leftOut).toEqual([{ kind: 'customer', id: customer.id, name: 'Siti', reason: 'OPTED_OUT', audience: 'CUSTOMER' }]);
   });
 
+  it('a WhatsApp recipient whose number opted out of SMS, or who switched SMS off, refuses the SMS fallback; the others do not', async () => {
+    const { f, customer, tkKarawang, resolve } = await world();
+    const ctx = { ticketType: 'GANGGUAN' as const, customerId: customer.id, workZone: 'Karawang' };
+    let r = await resolve('ticket.created', ctx);
+    expect(r.recipients.filter((x) => x.smsFallbackRefused).map((x) => x.id)).toEqual([]);
+    await f.uc.optOut.execute(SERVICE, { phone: PHONE.cust, channel: 'SMS' });
+    await f.uc.updatePreferences.execute(ADMIN, { subject: { kind: 'staff', id: 'tech-budi' }, patch: { channels: { SMS: false } } });
+    r = await resolve('ticket.created', ctx);
+    expect(r.recipients.map((x) => [x.id, x.channel, x.smsFallbackRefused ?? false])).toEqual([
+      [customer.id, 'WHATSAPP', true],
+      ['tech-andi', 'SMS', false], // an SMS recipient has no fallback to refuse
+      ['tech-budi', 'WHATSAPP', true],
+      [tkKarawang.id, 'WHATSAPP', false], // a group gets no SMS fallback anyway
+    ]);
+  });
+
   it('a WhatsApp-only rule with WhatsApp opted out leaves the person OPTED_OUT; switched off → CHANNEL_DISABLED', async () => {
     const { f, customer, resolve } = await world();
     await f.uc.optOut.execute(SERVICE, { phone: PHONE.cust, channel: 'WHATSAPP' });

@@ -263,6 +263,11 @@ export interface Recipient {
   readonly audience: Audience;
   /** A staff recipient's role (from the staff record the resolution read); absent for others. */
   readonly role?: StaffRole;
+  /**
+   * true for a WhatsApp recipient whose number opted out of SMS or whose preferences switch SMS
+   * off: the gateway must not send its WhatsApp → SMS fallback to them. Absent otherwise.
+   */
+  readonly smsFallbackRefused?: true;
 }
 
 export interface LeftOut {
@@ -341,6 +346,9 @@ export function judgeCandidate(
         templateKey: rule.templateKey,
         audience: rule.audience,
         ...(candidate.role ? { role: candidate.role } : {}),
+        // The WhatsApp → SMS fallback is an SMS too: not to a number that opted out of SMS, nor to
+        // someone who switched SMS off; only the customer service knows either.
+        ...(channel === 'WHATSAPP' && candidate.kind !== 'group' && (!prefs.channels.SMS || candidate.optedOutChannels.has('SMS')) ? { smsFallbackRefused: true as const } : {}),
       },
     };
   }

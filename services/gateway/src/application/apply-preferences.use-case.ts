@@ -27,7 +27,8 @@ const CHANNEL_NAMES: Record<Channel, string> = { WHATSAPP: 'WhatsApp', SMS: 'SMS
  *   the held job offer at the old window's end);
  * - a channel switched off (DeliveryStore.withdrawSwitchedOff): what waits on it is withdrawn,
  *   CANCELLED with `withdrawn unsent: <kind> <id> switched <channel> off in their preferences`,
- *   as a phone's opt-out withdraws (messages resolved afterwards take the channels they accept).
+ *   as a phone's opt-out withdraws (messages resolved afterwards take the channels they accept);
+ *   SMS switched off also takes the SMS fallback text off their WhatsApp messages still in play.
  * A message whose text was rendered already keeps its language. Called by the gateway's event
  * handler for every `customer.preferences_updated`; applying the same change twice changes
  * nothing more. Database errors propagate (the consumer retries).

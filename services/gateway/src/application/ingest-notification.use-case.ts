@@ -311,7 +311,8 @@ export class IngestNotificationUseCase {
 
   /**
    * One page made ready: plans every recipient's texts (its message, and the SMS fallback text
-   * for a WhatsApp recipient that is not a group when the priority allows a fallback), renders
+   * for a WhatsApp recipient that is not a group when the priority allows a fallback and the
+   * recipient does not refuse SMS — `smsFallbackRefused`: opted out of SMS or SMS switched off), renders
    * the page's distinct texts together (renderTexts) and builds the rows. Left out (counted with
    * the directory's `leftOut` and named after the directory's `leftOutRecipients` with the error's
    * message as the reason, logged): a recipient without a template key, or
@@ -359,7 +360,7 @@ export class IngestNotificationUseCase {
     const key = req.templateKey || r.templateKey;
     if (!key) return { key, message: new ValidationError('template_key', 'no template key for this recipient'), fallback: null };
     const variables = { ...req.variables, ...(req.recipientVariables?.(r) ?? {}) };
-    const withFallback = r.channel === 'WHATSAPP' && r.kind !== 'GROUP' && allowsSmsFallback(req.priority, this.o.smsFallbackPriorities);
+    const withFallback = r.channel === 'WHATSAPP' && r.kind !== 'GROUP' && !r.smsFallbackRefused && allowsSmsFallback(req.priority, this.o.smsFallbackPriorities);
     return {
       key,
       message: { key, channel: r.channel, locale: r.locale, variables },

@@ -300,6 +300,8 @@ export interface ResolvedRecipient {
   templateKey: string;
   /** Audience that matched (proto AudienceKind name without prefix), e.g. `CUSTOMER`. */
   audience: string;
+  /** true: no SMS fallback for this WhatsApp recipient (its number opted out of SMS, or SMS is off in its preferences). */
+  smsFallbackRefused?: boolean;
 }
 
 /**

@@ -22,7 +22,10 @@ export interface OptOutChange {
  * (last_error): `withdrawn unsent: <phone> opted out of <WhatsApp|SMS> (<reason>)`. The STOP's own
  * confirmation (REPLY, queued after the opt-out committed) still goes; an earlier answer still
  * waiting (held by the rate limit) is withdrawn, so it does not contradict the opt-out (QA). Messages resolved after the opt-out take the channels the
- * phone still accepts (the customer service's resolution). Applying it twice withdraws nothing
+ * phone still accepts (the customer service's resolution). An SMS opt-out also takes the SMS
+ * fallback text off the phone's WhatsApp messages still in play (PgDeliveryStore.withdrawWaiting):
+ * the fallback would be an SMS to a number that said STOP; new ones are resolved without it
+ * (Recipient.sms_fallback_refused). Applying it twice withdraws nothing
  * more. Database errors propagate (the consumer retries).
  */
 export class WithdrawOptedOutUseCase {

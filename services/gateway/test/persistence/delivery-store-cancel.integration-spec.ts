@@ -47,6 +47,8 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     recipientId?: string | null;
     phone?: string;
     channel?: NewDelivery['channel'];
+    /** The SMS fallback text (none unless given). */
+    fallbackBody?: string;
   }
 
   /** One delivery per spec (each its own notification), then moved to the spec's status. */
@@ -62,7 +64,7 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
       const row: NewDelivery = {
         idempotencyKey: `${key}|${phone}|${s.channel ?? 'WHATSAPP'}`, notificationType: s.type, ticketId: tid, sourceEventId: null, recipient: phone,
         recipientKind: s.recipientKind ?? 'STAFF', recipientId: s.recipientId ?? null, recipientName: s.name, channel: s.channel ?? 'WHATSAPP', priority: 'NORMAL', locale: 'ID',
-        templateKey: s.templateKey, templateVersion: 1, body: `${s.name}`, fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
+        templateKey: s.templateKey, templateVersion: 1, body: `${s.name}`, fallbackBody: s.fallbackBody ?? null, fallbackTemplateVersion: s.fallbackBody ? 1 : null, quietHours: null,
       };
       const d = (await store.insertFinalPage(notification.id, [row], 0, at(i))).deliveries[0]!;
       const extra = s.status === 'DEFERRED'
@@ -270,6 +272,38 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     const second = await store.withdrawOptedOut(phone, 'WHATSAPP', 'opted out', at(22_000), at(1));
     expect(second.map((d) => d.recipientName)).toEqual(['answer before']);
     expect((await statusOf(later.get('answer after')!)).status).toBe('QUEUED');
+  });
+
+  it('an SMS opt-out also drops the SMS fallback text of the phone\'s WhatsApp messages still in play (waiting, or SENT in the last 7 days: a failure receipt could move them to SMS)', async () => {
+    const phone = '6281299990002';
+    const text = 'SMS: TIKET GANGGUAN DITERIMA';
+    const ids = await seed(randomUUID(), [
+      { name: 'wa waiting', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'DEFERRED', recipientKind: 'CUSTOMER', phone, fallbackBody: text },
+      { name: 'wa sent', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'SENT', recipientKind: 'CUSTOMER', phone, fallbackBody: text },
+      { name: 'wa sent long ago', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'SENT', recipientKind: 'CUSTOMER', phone, fallbackBody: text },
+      { name: 'sms waiting', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'QUEUED', recipientKind: 'CUSTOMER', phone, channel: 'SMS' },
+      { name: 'another phone', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'QUEUED', recipientKind: 'CUSTOMER', fallbackBody: text },
+    ]);
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET sent_at = $2 WHERE id = $1`, [ids.get('wa sent long ago'), at(-8 * 86_400_000)]);
+    const withdrawn = await store.withdrawOptedOut(phone, 'SMS', `withdrawn unsent: ${phone} opted out of SMS (STOP)`, at(40_000));
+    expect(withdrawn.map((d) => d.recipientName)).toEqual(['sms waiting']);
+    const fallbackOf = async (name: string) => (await statusOf(ids.get(name)!)).fallbackBody;
+    expect(await fallbackOf('wa waiting')).toBeNull();
+    expect(await fallbackOf('wa sent')).toBeNull();
+    expect(await fallbackOf('wa sent long ago')).toBe(text);
+    expect(await fallbackOf('another phone')).toBe(text);
+    expect((await statusOf(ids.get('wa waiting')!)).status).toBe('DEFERRED'); // the WhatsApp message itself still goes
+
+    // SMS switched off in a customer's preferences: the same, by recipient.
+    const customerId = randomUUID();
+    const mine = await seed(randomUUID(), [
+      { name: 'mine wa', type: 'TICKET_CREATED', templateKey: 'ticket.created.disturbance', status: 'FAILED', recipientKind: 'CUSTOMER', recipientId: customerId, fallbackBody: text },
+    ]);
+    await store.withdrawSwitchedOff({ kind: 'CUSTOMER', id: customerId }, 'SMS', 'switched off', at(41_000));
+    expect((await statusOf(mine.get('mine wa')!)).fallbackBody).toBeNull();
+    // A WhatsApp opt-out leaves the SMS fallback of the other messages alone.
+    expect(await store.withdrawOptedOut('6281299990009', 'WHATSAPP', 'opted out', at(42_000))).toEqual([]);
+    expect(await fallbackOf('another phone')).toBe(text);
   });
 
   it('a channel switched off withdraws that recipient\'s waiting messages on it (by recipient, not phone)', async () => {

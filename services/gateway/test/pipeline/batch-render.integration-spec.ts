@@ -234,6 +234,18 @@ describe('gateway: a page of recipients rendered with BatchRenderTemplates', () 
     expect(two.deliveries.map((d) => [d.body, d.fallbackBody])).toEqual(group.map(() => ['*Info* untuk Warga: Cibinong', 'Info Warga: Cibinong']));
   });
 
+  it('a WhatsApp recipient that refuses SMS (opted out of SMS, or SMS switched off: smsFallbackRefused) gets no SMS fallback text, and no SMS is rendered for it', async () => {
+    const refusing = person(200, { smsFallbackRefused: true });
+    const other = person(201);
+    const same = { variables: { customer_name: 'Warga', area: 'Cibinong' } };
+    const renderer = new CountingRenderer(grpcRenderer);
+    const res = await ingest(renderer).uc.execute(request([refusing], same));
+    expect(res.deliveries.map((d) => [d.recipientId, d.fallbackBody])).toEqual([[refusing.id, null]]);
+    expect([renderer.singles, renderer.batches]).toEqual([1, []]); // its WhatsApp text only
+    const both = await ingest(new CountingRenderer(grpcRenderer)).uc.execute(request([refusing, other], same));
+    expect(both.deliveries.map((d) => [d.recipientId, d.fallbackBody])).toEqual([[refusing.id, null], [other.id, 'Info Warga: Cibinong']]);
+  });
+
   it('Notify (strict) through the gateway: NOT_FOUND for a missing template, INVALID_ARGUMENT naming the missing variable, else a row per phone', async () => {
     const phones = ['081234500001', '081234500002', '081234500003'];
     const notify = (templateKey: string, variables: Record<string, unknown>) =>

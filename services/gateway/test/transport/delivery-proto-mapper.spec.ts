@@ -1,6 +1,8 @@
 // Delivery.trace_id from the stored trace context (deliveries.trace_context): the trace id field
-// of a valid `traceparent`, else empty.
+// of a valid `traceparent`, else empty. The customer service's Recipient as the pipeline reads it.
+import { commonv1, customerv1 } from '@notify/proto';
 import type { DeliveryRecord } from '../../src/domain';
+import { recipientFromProto } from '../../src/infrastructure/clients/grpc-recipient.directory';
 import { deliveryEventToProto, deliveryToProto, traceIdOf } from '../../src/transport/proto/delivery.proto-mapper';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -47,5 +49,17 @@ describe('deliveryToProto trace_id', () => {
   it('carries the receipt look-ups made of its current message', () => {
     expect(deliveryToProto({ ...record(null), status: 'SENT', receiptChecks: 3 }).receiptChecks).toBe(3);
     expect(deliveryToProto(record(null)).receiptChecks).toBe(0);
+  });
+});
+
+describe('recipientFromProto (customer service → pipeline)', () => {
+  it('carries sms_fallback_refused (a number opted out of SMS, or SMS switched off) through; absent when false', () => {
+    const wire = customerv1.Recipient.fromPartial({
+      kind: commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER, id: 'c-1', name: 'Siti', channel: commonv1.Channel.CHANNEL_WHATSAPP, address: '6282291921583',
+      templateKey: 'ticket.created.disturbance', audience: commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER,
+    });
+    const decoded = (r: customerv1.Recipient) => recipientFromProto(customerv1.Recipient.decode(customerv1.Recipient.encode(r).finish()));
+    expect(decoded({ ...wire, smsFallbackRefused: true })).toMatchObject({ channel: 'WHATSAPP', smsFallbackRefused: true });
+    expect(decoded(wire)).not.toHaveProperty('smsFallbackRefused');
   });
 });

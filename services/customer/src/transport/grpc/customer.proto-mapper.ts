@@ -338,6 +338,7 @@ export function recipientToProto(r: Recipient): customerv1.Recipient {
     audience: audienceToProto(r.audience),
     role: r.role ? roleToProto(r.role) : commonv1.Role.ROLE_UNSPECIFIED,
     templateKey: r.templateKey,
+    smsFallbackRefused: r.smsFallbackRefused === true,
   };
 }
 

@@ -116,6 +116,7 @@ export function recipientFromProto(r: customerv1.Recipient): ResolvedRecipient {
     quietHours: storedQuietHours(r.quietHours),
     templateKey: r.templateKey,
     audience: (commonv1.AudienceKind[r.audience] ?? 'AUDIENCE_KIND_UNSPECIFIED').replace('AUDIENCE_KIND_', ''),
+    ...(r.smsFallbackRefused ? { smsFallbackRefused: true } : {}),
   };
 }
 

@@ -171,6 +171,14 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
 }
 
 /**
+ * How far back an SMS opt-out (or SMS switched off) reaches SENT WhatsApp deliveries to drop their
+ * SMS fallback text (withdrawWaiting): 7 days, longer than any failure receipt or status look-up
+ * takes to arrive in practice (the receipt reconciliation's default RECEIPT_CHECK_MAX_AGE_MS is 2
+ * days), short enough that the statement reads a bounded range of `deliveries_unconfirmed_idx`.
+ */
+const FALLBACK_DROP_SENT_WINDOW_MS = 7 * 86_400_000;
+
+/**
  * The record of a row {@link PgDeliveryStore.insertDeliveries} just inserted: the values it wrote
  * and the table's defaults for the rest (migration 1795400500000), as `deliveryFromRow` would read it.
  */
@@ -1283,6 +1291,11 @@ export class PgDeliveryStore implements DeliveryStore {
    * flow's answers (except those created before `repliesBefore`) → CANCELLED with `reason`, a
    * `failed` event each; locked as supersede locks them (a row being claimed is waited for, then
    * left alone once SENDING).
+   * For SMS, in the same transaction, the WhatsApp deliveries `match` selects lose their SMS
+   * fallback text (`fallback_body` NULL): those waiting or in a round, and those SENT in the last
+   * {@link FALLBACK_DROP_SENT_WINDOW_MS} (a failure receipt could still move them to SMS,
+   * decideAfterFailedReceipt): the SMS fallback is an SMS too. Already moved ones (channel SMS)
+   * are withdrawn as SMS deliveries.
    */
   private async withdrawWaiting(match: string, matchParams: readonly unknown[], channel: Channel, reason: string, now: Date, repliesBefore?: Date): Promise<DeliveryRecord[]> {
     const n = matchParams.length;
@@ -1301,6 +1314,15 @@ export class PgDeliveryStore implements DeliveryStore {
         [...matchParams, channel, WITHDRAWABLE_STATUSES, reason, now, `${REPLY_KEY_PREFIX}%`, repliesBefore ?? null],
       );
       for (const r of rows) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: r.previous_status, at: now });
+      if (channel === 'SMS') {
+        await this.q(
+          m,
+          `UPDATE ${this.t.d} d SET fallback_body = NULL, fallback_template_version = NULL, updated_at = $${n + 1}
+            WHERE ${match} AND d.channel = 'WHATSAPP' AND d.fallback_body IS NOT NULL
+              AND (d.status IN ('QUEUED', 'DEFERRED', 'FAILED', 'SENDING') OR (d.status = 'SENT' AND d.sent_at > $${n + 2}))`,
+          [...matchParams, now, new Date(now.getTime() - FALLBACK_DROP_SENT_WINDOW_MS)],
+        );
+      }
       return rows.map(deliveryFromRow);
     });
   }

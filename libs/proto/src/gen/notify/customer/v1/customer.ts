@@ -508,6 +508,12 @@ export interface Recipient {
    * technicians); the gateway renders it per (key, channel, locale).
    */
   templateKey: string;
+  /**
+   * true when a WhatsApp recipient must not get an SMS in its place (the gateway's WhatsApp →
+   * SMS fallback for HIGH / URGENT messages): the number opted out of SMS (a STOP) or the
+   * person's preferences switch SMS off. false for SMS recipients and groups (no fallback).
+   */
+  smsFallbackRefused: boolean;
 }
 
 /** Someone an audience matched but who will not be messaged, and why. */
@@ -2157,6 +2163,7 @@ function createBaseRecipient(): Recipient {
     audience: 0,
     role: 0,
     templateKey: "",
+    smsFallbackRefused: false,
   };
 }
 
@@ -2191,6 +2198,9 @@ export const Recipient: MessageFns<Recipient> = {
     }
     if (message.templateKey !== "") {
       writer.uint32(82).string(message.templateKey);
+    }
+    if (message.smsFallbackRefused !== false) {
+      writer.uint32(88).bool(message.smsFallbackRefused);
     }
     return writer;
   },
@@ -2288,6 +2298,14 @@ export const Recipient: MessageFns<Recipient> = {
             message.templateKey = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.smsFallbackRefused = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2320,6 +2338,11 @@ export const Recipient: MessageFns<Recipient> = {
         : isSet(object.template_key)
         ? globalThis.String(object.template_key)
         : "",
+      smsFallbackRefused: isSet(object.smsFallbackRefused)
+        ? globalThis.Boolean(object.smsFallbackRefused)
+        : isSet(object.sms_fallback_refused)
+        ? globalThis.Boolean(object.sms_fallback_refused)
+        : false,
     };
   },
 
@@ -2355,6 +2378,9 @@ export const Recipient: MessageFns<Recipient> = {
     if (message.templateKey !== "") {
       obj.templateKey = message.templateKey;
     }
+    if (message.smsFallbackRefused !== false) {
+      obj.smsFallbackRefused = message.smsFallbackRefused;
+    }
     return obj;
   },
 
@@ -2375,6 +2401,7 @@ export const Recipient: MessageFns<Recipient> = {
     message.audience = object.audience ?? 0;
     message.role = object.role ?? 0;
     message.templateKey = object.templateKey ?? "";
+    message.smsFallbackRefused = object.smsFallbackRefused ?? false;
     return message;
   },
 };
