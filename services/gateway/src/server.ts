@@ -192,7 +192,8 @@ export async function startGatewayService(
     for (const [channel, chain] of [['WHATSAPP', chains.whatsapp], ['SMS', chains.sms]] as const) {
       if (typeof chain?.onRecovered !== 'function') continue;
       chain.onRecovered((provider) => {
-        store.expediteFailed(channel, clock()).then(
+        // SMS back: also the WhatsApp messages that may fall back to SMS (WhatsApp may still be down).
+        store.expediteFailed(channel, clock(), channel === 'SMS' ? config.SMS_FALLBACK_PRIORITIES : []).then(
           (n) => {
             logger.info({ provider, channel, deliveries: n }, 'provider recovered: the failed deliveries of its channel waiting for a retry are due now');
             if (n > 0) wakeSignal.poke();

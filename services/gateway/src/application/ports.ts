@@ -210,8 +210,11 @@ export interface DeliveryStore {
    * at `now`: a provider of the channel is back (its breaker closed again). Not those failed by a
    * provider's receipt (`last_error` `receipt: …`: the message reached the provider and was
    * refused; their backoff stands). Resolves how many. Their rounds are not changed.
+   * For SMS, `smsFallbackPriorities` (SMS_FALLBACK_PRIORITIES) adds the WhatsApp deliveries of
+   * those priorities that can fall back to SMS (an SMS text, not pinned to a WhatsApp provider):
+   * with WhatsApp still down, their next round reaches the person by SMS now.
    */
-  expediteFailed(channel: Channel, now: Date): Promise<number>;
+  expediteFailed(channel: Channel, now: Date, smsFallbackPriorities?: readonly Priority[]): Promise<number>;
   /**
    * Records a ticket event's supersessions (each with the reason its withdrawn deliveries get) and
    * withdraws the ticket's deliveries they match that are waiting (QUEUED, DEFERRED, FAILED):

@@ -178,6 +178,26 @@ describe('receipts (Postgres + webhook server)', () => {
     expect(await reload(outage)).toMatchObject({ status: 'SENT' });
   });
 
+  it('expediteFailed for SMS with the fallback priorities also makes due the WhatsApp deliveries that may fall back to SMS (not pinned, not receipt-failed, not without an SMS text)', async () => {
+    const table = `"${pg.schema}".deliveries`;
+    const waiting = async (priority: Priority, o: { fallbackBody?: string; pinned?: string; lastError?: string } = {}) => {
+      const d = await queue(priority, o.fallbackBody ? { fallbackBody: o.fallbackBody } : {});
+      await ds.query(`UPDATE ${table} SET status = 'FAILED', rounds = 1, due_at = $2, next_attempt_at = $2, pinned_provider = $3, last_error = $4 WHERE id = $1`, [
+        d.id, new Date(now.getTime() + 60_000), o.pinned ?? null, o.lastError ?? 'fonnte: connect ECONNREFUSED; SMS fallback: twilio: connect ECONNREFUSED',
+      ]);
+      return d;
+    };
+    const urgent = await waiting('URGENT', { fallbackBody: 'SMS: halo' });
+    const normal = await waiting('NORMAL');
+    const pinned = await waiting('URGENT', { fallbackBody: 'SMS: halo', pinned: 'fonnte' });
+    const refused = await waiting('URGENT', { fallbackBody: 'SMS: halo', lastError: 'receipt: expired' });
+    const dueNow = async (d: DeliveryRecord) => (await reload(d)).dueAt.getTime() === now.getTime();
+    // Without the priorities (as before): SMS has none of these.
+    expect(await store.expediteFailed('SMS', now)).toBe(0);
+    expect(await store.expediteFailed('SMS', now, ['URGENT', 'HIGH'])).toBe(1);
+    expect([await dueNow(urgent), await dueNow(normal), await dueNow(pinned), await dueNow(refused)]).toEqual([true, false, false, false]);
+  });
+
   it('the next round after a failed receipt waits backoff(rounds), as after a failed round', async () => {
     use = receiptsUseCase(3);
     const d = await queue('URGENT');

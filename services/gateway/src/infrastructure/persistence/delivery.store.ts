@@ -496,23 +496,27 @@ export class PgDeliveryStore implements DeliveryStore {
     });
   }
 
+  /** See DeliveryStore.expediteFailed: one UPDATE over the claim index's FAILED rows. */
+  async expediteFailed(channel: Channel, now: Date, smsFallbackPriorities: readonly Priority[] = []): Promise<number> {
+    const fallbackToo = channel === 'SMS' && smsFallbackPriorities.length > 0;
+    const rows = await this.q<{ n: number }>(
+      this.ds,
+      `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, next_attempt_at = $2, updated_at = $2
+                   WHERE status = 'FAILED' AND due_at > $2 AND (last_error IS NULL OR last_error NOT LIKE 'receipt:%')
+                     AND (channel = $1 OR ($3 AND channel = 'WHATSAPP' AND fallback_body IS NOT NULL AND pinned_provider IS NULL
+                                           AND recipient_kind <> 'GROUP' AND priority = ANY($4::text[])))
+                   RETURNING 1)
+       SELECT count(*)::int AS n FROM x`,
+      [channel, now, fallbackToo, [...smsFallbackPriorities]],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /**
    * The send queue's backlog at `now`: deliveries due and not claimed (QUEUED, DEFERRED or FAILED
    * with due_at <= now; the claim's partial index) and how long the oldest has been due, ms (0
    * when none). For the /metrics gauges, read at scrape time.
    */
-  async expediteFailed(channel: Channel, now: Date): Promise<number> {
-    const rows = await this.q<{ n: number }>(
-      this.ds,
-      `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, next_attempt_at = $2, updated_at = $2
-                   WHERE status = 'FAILED' AND channel = $1 AND due_at > $2 AND (last_error IS NULL OR last_error NOT LIKE 'receipt:%')
-                   RETURNING 1)
-       SELECT count(*)::int AS n FROM x`,
-      [channel, now],
-    );
-    return rows[0]?.n ?? 0;
-  }
-
   async dueBacklog(now: Date): Promise<{ count: number; oldestDueAgeMs: number }> {
     const [row] = await this.q<{ n: number; oldest: Date | null }>(
       this.ds,
