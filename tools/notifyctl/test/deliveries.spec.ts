@@ -1,6 +1,6 @@
 import { commonv1, gatewayv1 } from '@notify/proto';
 import { UsageError } from '../src/args';
-import { deliveryDetail, deliveryEventLine, deliveryProviderCell, deliveryStatusCell, deliveryTable, notifyNote, providerTable, statsText, watchEventFilter, withMissingChannelHint } from '../src/commands/deliveries';
+import { agoLabel, deliveryDetail, deliveryEventLine, deliveryProviderCell, deliveryStatusCell, deliveryTable, notifyNote, providerTable, statsText, watchEventFilter, withMissingChannelHint } from '../src/commands/deliveries';
 import { formatCallError } from '../src/errors';
 
 describe('deliveryDetail', () => {
@@ -68,6 +68,21 @@ describe('providerTable (deliveries providers)', () => {
     expect(header).toMatch(/^CHANNEL\s+#\s+PROVIDER\s+ENABLED\s+BREAKER\s+SUCCESS %\s+P50 MS\s+P99 MS\s+CALLS\s+COST\/MSG\s+LAST ERROR$/);
     expect(fonnte).toMatch(/^WHATSAPP\s+1\s+FONNTE\s+yes\s+CLOSED\s+92\.5\s+40\s+180\s+40\b/);
     expect(wablas).toMatch(/^WHATSAPP\s+2\s+WABLAS\s+yes\s+CLOSED\s+-\s+-\s+-\s+0\b/);
+  });
+
+  it('says how long ago the last error was (a closed breaker beside an old error is a provider that recovered)', () => {
+    const now = new Date('2026-12-07T03:00:00Z');
+    const text = providerTable(
+      gatewayv1.ListProvidersResponse.fromPartial({
+        providers: [provider({ provider: gatewayv1.Provider.PROVIDER_FONNTE, chainPosition: 1, recentCalls: 3, lastError: 'connect ECONNREFUSED', lastFailureAt: new Date(now.getTime() - 12 * 60_000) })],
+      }),
+      now,
+    );
+    expect(text.trimEnd().split('\n')[1]).toMatch(/\s12m ago: connect ECONNREFUSED$/);
+    expect(agoLabel(new Date(now.getTime() - 45_000), now)).toBe('45s ago');
+    expect(agoLabel(new Date(now.getTime() - 5 * 3_600_000), now)).toBe('5h ago');
+    expect(agoLabel(new Date(now.getTime() - 3 * 86_400_000), now)).toBe('3d ago');
+    expect(agoLabel(new Date(now.getTime() + 1_000), now)).toBe('now');
   });
 });
 

@@ -413,11 +413,26 @@ const stats: CommandSpec = {
 };
 
 /**
+ * How long ago `at` was, coarsely: `45s ago`, `12m ago`, `5h ago`, `3d ago` (`now` when not past).
+ */
+export function agoLabel(at: Date, now: Date): string {
+  const s = Math.floor((now.getTime() - at.getTime()) / 1000);
+  if (s <= 0) return 'now';
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
+/**
  * The table of `deliveries providers`. A provider with no recent calls has no success rate or
  * latency (the response's 0 would read as "always fails, instantly"): `-` there. A provider
  * with no cost per message configured (`*_COST_RUPIAH` unset: 0) shows `not set` as its COST/MSG.
+ * LAST ERROR is the latest failure with how long ago it was (`12m ago: connect ECONNREFUSED`):
+ * it stays after the provider recovered (QA: a CLOSED breaker beside a bare error read as a
+ * provider failing now).
  */
-export function providerTable(res: gatewayv1.ListProvidersResponse): string {
+export function providerTable(res: gatewayv1.ListProvidersResponse, now = new Date()): string {
   return formatTable(
     [
       { header: 'CHANNEL' },
@@ -445,7 +460,7 @@ export function providerTable(res: gatewayv1.ListProvidersResponse): string {
         called ? formatNumber(p.latencyP99Ms, 0) : '-',
         String(p.recentCalls),
         formatRupiah(p.costPerMessageRupiah) || COST_NOT_SET,
-        p.lastError,
+        p.lastError && p.lastFailureAt ? `${agoLabel(p.lastFailureAt, now)}: ${p.lastError}` : p.lastError,
       ];
     }),
   );
