@@ -1,5 +1,5 @@
 import { callUnary } from '@notify/grpc-kit';
-import { commonv1, customerv1 } from '@notify/proto';
+import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { enumLabel, parseEnum, UsageError } from '../args';
 import type { CommandGroup, CommandSpec } from '../command';
 import { PAGE_OPTIONS, channelLabel, channelOf, formatTime, localeOf, nextPageHint, notificationTypeLabel, pageRequest, roleLabel } from '../format';
@@ -98,12 +98,39 @@ const register: CommandSpec = {
     // The zone as stored (the service makes a slug of it: "Karawang Barat" → karawang-barat); a
     // zone no technician works in is said so (QA: registered silently, its tickets offered to nobody).
     const c = res.customer;
-    const note = c
-      ? await nobodyOfferedNote(clients.customer, c.workZone, args.flag('installation') ? 'its installation (PSB) ticket will be offered to nobody' : "this customer's tickets will be offered to nobody")
+    const installation = args.flag('installation');
+    const zoneNote = c
+      ? await nobodyOfferedNote(clients.customer, c.workZone, installation ? 'its installation (PSB) ticket will be offered to nobody' : "this customer's tickets will be offered to nobody")
       : undefined;
-    return { json: customerv1.RegisterCustomerResponse.toJSON(res), text: customerRecord(c), ...(note ? { note } : {}) };
+    // The PSB ticket is the ticket service's answer to the registration event: shown when it
+    // appears within PSB_TICKET_WAIT_MS (QA: the operator was left to look for it).
+    const psb = installation && c ? await installationTicketOf(clients.ticket, c.id) : undefined;
+    const psbNote = installation && c && !psb
+      ? `note: the installation (PSB) ticket had not appeared after ${PSB_TICKET_WAIT_MS / 1000} s (the ticket service opens it from the registration event); look for it with: notifyctl tickets list --customer ${c.id}`
+      : undefined;
+    const note = [zoneNote, psbNote].filter(Boolean).join('\n');
+    const text = customerRecord(c) + (psb ? `\nInstallation ticket ${psb.number} (${enumLabel(ticketv1.TicketStatus, 'TICKET_STATUS_', psb.status)}) opened: the customer is told "TIKET PSB DITERIMA".\n` : '');
+    return { json: customerv1.RegisterCustomerResponse.toJSON(res), text, ...(note ? { note } : {}) };
   },
 };
+
+/** How long `customers register --installation` waits for the PSB ticket to appear, ms. */
+const PSB_TICKET_WAIT_MS = 3_000;
+
+/**
+ * The customer's PSB ticket once the ticket service opened it (it does so on the
+ * `customer.registered` event), polled every 200 ms for up to `waitMs` (default
+ * {@link PSB_TICKET_WAIT_MS}); undefined when it did not appear in time or the ticket service
+ * could not be asked.
+ */
+export async function installationTicketOf(ticket: ticketv1.TicketServiceClient, customerId: string, waitMs = PSB_TICKET_WAIT_MS): Promise<ticketv1.Ticket | undefined> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const found = await callUnary(ticket, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ customerId, types: [ticketv1.TicketType.TICKET_TYPE_INSTALLATION] })).then((r) => r.tickets[0], () => undefined);
+    if (found || Date.now() >= until) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 const getCustomer: CommandSpec = {
   name: 'get',
