@@ -99,6 +99,18 @@ describe('ResolveRecipients', () => {
     expect(r.leftOut).toEqual([{ kind: 'customer', id: customer.id, name: 'Siti', reason: 'OPTED_OUT', audience: 'CUSTOMER' }]);
   });
 
+  it('a technician whose phone is the customer\'s gets nothing (one message per phone and channel) and is left out as SHARED_PHONE, naming the channel', async () => {
+    const { f, customer, resolve } = await world();
+    await f.uc.createStaff.execute(ADMIN, { id: 'tech-siti', name: 'Siti Teknisi', role: 'technician', phone: PHONE.cust, workZones: ['karawang'], active: true });
+    const r = await resolve('ticket.created', { ticketType: 'GANGGUAN', customerId: customer.id, workZone: 'Karawang', ticketId: 't1' });
+    expect(r.recipients.filter((x) => x.address === PHONE.cust).map((x) => x.id)).toEqual([customer.id]);
+    expect(r.leftOut).toContainEqual({ kind: 'staff', id: 'tech-siti', name: 'Siti Teknisi', reason: 'SHARED_PHONE', audience: 'ZONE_TECHNICIANS', channel: 'WHATSAPP' });
+    // The same person named by two audiences is one recipient, not left out.
+    const s = await resolve('sla.warning', { technicianId: 'tech-budi', workZone: 'karawang', ticketId: 't1' });
+    expect(s.recipients.filter((x) => x.id === 'tech-budi')).toHaveLength(1);
+    expect(s.leftOut.filter((l) => l.id === 'tech-budi')).toEqual([]);
+  });
+
   it('a WhatsApp recipient whose number opted out of SMS, or who switched SMS off, refuses the SMS fallback; the others do not', async () => {
     const { f, customer, tkKarawang, resolve } = await world();
     const ctx = { ticketType: 'GANGGUAN' as const, customerId: customer.id, workZone: 'Karawang' };
@@ -237,12 +249,12 @@ describe('ResolveRecipients', () => {
     ]);
   });
 
-  it('de-duplicates by address and channel: a technician who is also the customer gets one message', async () => {
+  it('de-duplicates by address and channel: a technician who is also the customer gets one message, and their technician message is reported left out (SHARED_PHONE)', async () => {
     const { f, resolve } = await world();
     const selfCustomer = await f.register({ name: 'Budi (rumah)', phone: PHONE.budi });
     const r = await resolve('ticket.assigned', { ticketType: 'GANGGUAN', customerId: selfCustomer.id, technicianId: 'tech-budi' });
     expect(r.recipients.map(brief)).toEqual([[selfCustomer.id, 'WHATSAPP', PHONE.budi, 'ticket.assigned.disturbance']]);
-    expect(r.leftOut).toEqual([]);
+    expect(r.leftOut).toEqual([{ kind: 'staff', id: 'tech-budi', name: 'Budi', reason: 'SHARED_PHONE', audience: 'ASSIGNED_TECHNICIAN', channel: 'WHATSAPP' }]);
   });
 
   it('does not list as left out someone who is a recipient through another audience', async () => {

@@ -241,6 +241,8 @@ export const LEFT_OUT_REASONS = [
   'NOTIFICATION_TYPE_OPTED_OUT',
   'NOT_FOUND',
   'IS_ACTOR',
+  /** Its phone already gets the notification on that channel as another recipient (ResolveRecipients' de-duplication). */
+  'SHARED_PHONE',
 ] as const;
 export type LeftOutReason = (typeof LEFT_OUT_REASONS)[number];
 

@@ -2,7 +2,7 @@
 // of a valid `traceparent`, else empty. The customer service's Recipient as the pipeline reads it.
 import { commonv1, customerv1 } from '@notify/proto';
 import type { DeliveryRecord } from '../../src/domain';
-import { recipientFromProto } from '../../src/infrastructure/clients/grpc-recipient.directory';
+import { leftOutFromProto, recipientFromProto } from '../../src/infrastructure/clients/grpc-recipient.directory';
 import { deliveryEventToProto, deliveryToProto, traceIdOf } from '../../src/transport/proto/delivery.proto-mapper';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -61,5 +61,16 @@ describe('recipientFromProto (customer service → pipeline)', () => {
     const decoded = (r: customerv1.Recipient) => recipientFromProto(customerv1.Recipient.decode(customerv1.Recipient.encode(r).finish()));
     expect(decoded({ ...wire, smsFallbackRefused: true })).toMatchObject({ channel: 'WHATSAPP', smsFallbackRefused: true });
     expect(decoded(wire)).not.toHaveProperty('smsFallbackRefused');
+  });
+});
+
+describe('leftOutFromProto (who a notification left out, as it keeps them)', () => {
+  it('words SHARED_PHONE with its channel; leaves out the actor of the change', () => {
+    const R = customerv1.LeftOutReason;
+    const out = leftOutFromProto([
+      customerv1.LeftOutRecipient.fromPartial({ kind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, id: 's-1', name: 'Budi', reason: R.LEFT_OUT_REASON_SHARED_PHONE, channel: commonv1.Channel.CHANNEL_WHATSAPP }),
+      customerv1.LeftOutRecipient.fromPartial({ kind: commonv1.RecipientKind.RECIPIENT_KIND_STAFF, id: 's-2', name: 'Andi', reason: R.LEFT_OUT_REASON_IS_ACTOR }),
+    ]);
+    expect(out).toEqual([{ kind: 'STAFF', id: 's-1', address: '', name: 'Budi', reason: 'its phone already gets this notification on WHATSAPP as another recipient', channel: 'WHATSAPP' }]);
   });
 });

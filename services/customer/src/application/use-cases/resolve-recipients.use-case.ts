@@ -119,7 +119,9 @@ type Bare = Omit<Candidate, 'preferences' | 'optedOutChannels'>;
  *    candidates are judged (`judgeCandidate`: actor, inactive, no phone, type opt-out, then
  *    the first accepted channel, with per-channel opt-outs by phone).
  * 3. De-duplication: one recipient per (channel, address) — the first, most specific, wins;
- *    one left-out entry per subject, and none for a subject that is already a recipient.
+ *    another person at that address is left out (SHARED_PHONE, naming the channel; a bare
+ *    phone there is reached already, not left out); one
+ *    left-out entry per subject, and none for a subject that is already a recipient.
  *
  * With explicit `audiences` (Broadcast, campaigns, Notify to a group), step 1 is replaced: each
  * audience becomes a synthetic rule (`explicitAudienceRules`: its parameters, the request's
@@ -181,7 +183,8 @@ export class ResolveRecipientsUseCase {
     // opt-outs are read up front, RESOLUTION_BATCH_SIZE phones a read, not one read per audience.
     const phoneOptOuts = await this.optOutsOf(rules.flatMap(({ rule, context: c }) => (rule.audience === 'PHONE' && c.phone ? [c.phone] : [])));
 
-    const sent = new Set<string>();
+    /** `<channel>|<address>` → the subject (`<kind>:<id>`) that gets the message there. */
+    const sent = new Map<string, string>();
     const recipientSubjects = new Set<string>();
     const leftOutSubjects = new Set<string>();
     for (const [index, { rule, context: ruleContext }] of rules.entries()) {
@@ -206,9 +209,20 @@ export class ResolveRecipientsUseCase {
           if ('recipient' in verdict) {
             const r = verdict.recipient;
             const key = `${r.channel}|${r.address}`;
-            if (sent.has(key)) continue;
-            sent.add(key);
-            recipientSubjects.add(`${r.kind}:${r.id}`);
+            const subject = `${r.kind}:${r.id}`;
+            const owner = sent.get(key);
+            if (owner !== undefined) {
+              // Another person on the same phone and channel: they get nothing, and are said so
+              // (a technician whose phone is the customer's lost the job offer without a word).
+              // A bare phone (PHONE audience, ranked last) is that address, reached already.
+              if (owner !== subject && r.kind !== 'phone' && !recipientSubjects.has(subject) && !leftOutSubjects.has(subject)) {
+                leftOutSubjects.add(subject);
+                if (!quiet) yield { leftOut: { kind: r.kind, id: r.id, name: r.name || null, reason: 'SHARED_PHONE', audience: rule.audience, channel: r.channel }, at };
+              }
+              continue;
+            }
+            sent.set(key, subject);
+            recipientSubjects.add(subject);
             if (!quiet) yield { ...verdict, at };
           } else {
             const subject = `${verdict.leftOut.kind}:${verdict.leftOut.id}`;

@@ -350,6 +350,7 @@ const REASON: Record<LeftOutReason, customerv1.LeftOutReason> = {
   INACTIVE: customerv1.LeftOutReason.LEFT_OUT_REASON_INACTIVE,
   NOT_FOUND: customerv1.LeftOutReason.LEFT_OUT_REASON_NOT_FOUND,
   IS_ACTOR: customerv1.LeftOutReason.LEFT_OUT_REASON_IS_ACTOR,
+  SHARED_PHONE: customerv1.LeftOutReason.LEFT_OUT_REASON_SHARED_PHONE,
 };
 
 export function leftOutToProto(l: LeftOut): customerv1.LeftOutRecipient {

@@ -83,6 +83,7 @@ export function leftOutReasonText(reason: customerv1.LeftOutReason, channel: Cha
     case R.LEFT_OUT_REASON_INACTIVE: return 'inactive (or not in a status the audience takes)';
     case R.LEFT_OUT_REASON_NOT_FOUND: return 'not found in the directory';
     case R.LEFT_OUT_REASON_CHANNEL_UNSUPPORTED: return `groups get WhatsApp only${channel ? ` (not ${channel})` : ''}`;
+    case R.LEFT_OUT_REASON_SHARED_PHONE: return `its phone already gets this notification${channel ? ` on ${channel}` : ''} as another recipient`;
     default: return 'left out by the customer service';
   }
 }

@@ -218,6 +218,13 @@ export enum LeftOutReason {
    * recipient missed: the gateway does not count it as left out.
    */
   LEFT_OUT_REASON_IS_ACTOR = 8,
+  /**
+   * LEFT_OUT_REASON_SHARED_PHONE - Its phone already gets this notification on that channel as another recipient resolved
+   * before it (a technician whose phone is the ticket's customer's, two customers on one
+   * family phone): one message per phone and channel (the gateway's delivery idempotency key).
+   * `channel` names the channel.
+   */
+  LEFT_OUT_REASON_SHARED_PHONE = 9,
   UNRECOGNIZED = -1,
 }
 
@@ -250,6 +257,9 @@ export function leftOutReasonFromJSON(object: any): LeftOutReason {
     case 8:
     case "LEFT_OUT_REASON_IS_ACTOR":
       return LeftOutReason.LEFT_OUT_REASON_IS_ACTOR;
+    case 9:
+    case "LEFT_OUT_REASON_SHARED_PHONE":
+      return LeftOutReason.LEFT_OUT_REASON_SHARED_PHONE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -277,6 +287,8 @@ export function leftOutReasonToJSON(object: LeftOutReason): string {
       return "LEFT_OUT_REASON_CHANNEL_UNSUPPORTED";
     case LeftOutReason.LEFT_OUT_REASON_IS_ACTOR:
       return "LEFT_OUT_REASON_IS_ACTOR";
+    case LeftOutReason.LEFT_OUT_REASON_SHARED_PHONE:
+      return "LEFT_OUT_REASON_SHARED_PHONE";
     case LeftOutReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
