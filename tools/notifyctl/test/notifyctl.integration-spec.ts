@@ -952,4 +952,20 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(run.stderr).not.toMatch(/EPIPE|Unhandled/);
     expect(run.code).toBe(0);
   });
+
+  it('tickets escalate notes an escalation its routing rules tell nobody of (no manager on record for level 2); none once a manager is', async () => {
+    const reg = await cli(['--json', 'customers', 'register', '--name', 'Eko Eskalasi', '--phone', '0812-9999-0101', '--address', 'Jl. Cempaka 1, Cikarang', '--zone', 'cikarang', '--package', 'Home 20 Mbps']);
+    const custId = (JSON.parse(reg.stdout) as { customer: { id: string } }).customer.id;
+    const open = async () => {
+      const made = await cli(['--json', 'tickets', 'create', '--type', 'gangguan', '--customer', custId, '--title', 'Putus total', '--address', 'Jl. Cempaka 1', '--zone', 'cikarang']);
+      return (JSON.parse(made.stdout) as { ticket: { id: string } }).ticket.id;
+    };
+    const first = await cli(['tickets', 'escalate', await open(), '--level', '2', '--reason', 'SLA terlewati']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Escalation:\s+level 2: SLA terlewati$/m);
+    expect(first.stderr).toMatch(/^note: nobody is told of this escalation to level 2: its routing rules reach no active staff member or group in zone "cikarang"/);
+    expect((await cli(['staff', 'create', '--name', 'Hendra Manajer', '--phone', '0813-9999-0101', '--role', 'manager'])).code).toBe(0);
+    const second = await cli(['tickets', 'escalate', await open(), '--level', '2', '--reason', 'SLA terlewati']);
+    expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });
+  });
 });

@@ -367,9 +367,40 @@ const escalate: CommandSpec = {
       ...request,
       actor: undefined,
     });
-    return ticketOutput(args, clients, res, ticketv1.EscalateTicketResponse.toJSON(res));
+    const out = await ticketOutput(args, clients, res, ticketv1.EscalateTicketResponse.toJSON(res));
+    const note = res.ticket ? await nobodyToldOfEscalationNote(clients.customer, res.ticket) : undefined;
+    return note ? { ...out, note } : out;
   },
 };
+
+/**
+ * The stderr note of `tickets escalate` when the escalation reaches nobody: the customer
+ * service's resolution of `ticket.escalated` at the ticket's new level (its routing rules: level
+ * 1 the zone's supervisors and supervisors' group, level 2 the managers, by default) names no
+ * one it would message (an escalation to level 2 with no manager on record printed plain
+ * success). Best effort: undefined when someone is told, or when the look-up fails (a key
+ * whose role may not resolve recipients).
+ */
+export async function nobodyToldOfEscalationNote(customer: customerv1.CustomerServiceClient, t: ticketv1.Ticket): Promise<string | undefined> {
+  try {
+    const res = await callUnary(customer, 'resolveRecipients', customerv1.ResolveRecipientsRequest.fromPartial({
+      notificationType: commonv1.NotificationType.NOTIFICATION_TYPE_TICKET_ESCALATED,
+      context: {
+        ticketId: t.id, customerId: t.customerId, technicianId: t.technicianId, workZone: t.workZone, ticketType: t.type,
+        escalationLevel: t.escalationLevel, priority: t.priority,
+      },
+      page: { pageSize: 200, pageToken: '' },
+    }));
+    // Someone is told, or more to read than one page: not this note's case.
+    if (res.recipients.length > 0 || res.nextPageToken) return undefined;
+    const why = res.leftOut.length > 0
+      ? ` (left out: ${res.leftOut.slice(0, 3).map((l) => `${l.name || l.id || l.address}: ${enumLabel(customerv1.LeftOutReason, 'LEFT_OUT_REASON_', l.reason).toLowerCase().replace(/_/g, ' ')}`).join('; ')}${res.leftOut.length > 3 ? '; …' : ''})`
+      : '';
+    return `note: nobody is told of this escalation to level ${t.escalationLevel}: its routing rules reach no active staff member or group in zone "${t.workZone}"${why} (notifyctl routing list --type ticket.escalated; notifyctl staff list)`;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A duration given in hours as an operator reads it: minutes under an hour (`25 min`), else hours (`2.5 h`). */
 export function hoursLabel(hours: number): string {
