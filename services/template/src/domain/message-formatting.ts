@@ -134,10 +134,26 @@ export function formatDateTime(value: unknown, locale: Locale): string {
   return `${p.day} ${p.month} ${p.year} ${p.hour}:${p.minute} ${MESSAGE_TIME_ZONE_LABEL}`;
 }
 
-/** Reads a number from a number or a decimal string (`150000`, `-2.5`). Throws FormatError. */
+/** Thousands grouped with dots, the Indonesian way (`150.000`, `1.250.500`): a leading digit 1-9, then groups of exactly three. */
+const DOT_THOUSANDS = /^-?[1-9]\d{0,2}(\.\d{3})+$/;
+/** Thousands grouped with commas, the English way (`150,000`), with an optional decimal point part (`1,250.5`). */
+const COMMA_THOUSANDS = /^-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/;
+
+/**
+ * Reads a number from a number or a string: a plain decimal (`150000`, `-2.5`, `0.125`), or
+ * digits grouped in thousands — with dots as Indonesian writes them (`150.000` = 150000,
+ * `1.500` = 1500: QA, an operator's `--var amount=150.000` went out as `Rp 150`) or with commas
+ * as English does (`150,000`, `1,250.5`). A string that is none of these (`2,5`, `Rp 150.000`,
+ * `150.000,50`, `1.50.000`) throws FormatError, as does a number that is not finite.
+ */
 export function parseNumber(value: unknown, what = 'a number'): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  if (typeof value === 'string') {
+    const v = value.trim();
+    if (DOT_THOUSANDS.test(v)) return Number(v.replace(/\./g, ''));
+    if (COMMA_THOUSANDS.test(v)) return Number(v.replace(/,/g, ''));
+    if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+  }
   throw new FormatError(`expected ${what}`);
 }
 

@@ -75,7 +75,14 @@ describe('rupiah', () => {
 
   it('en uses a comma thousands separator', () => expect(formatRupiah(2478000, 'en')).toBe('Rp 2,478,000'));
 
-  it.each([[150000.5], ['12.5'], ['Rp 150.000'], ['abc'], [Number.MAX_SAFE_INTEGER + 2]])('rejects %p', (value) => {
+  it.each([
+    ['150.000', 'Rp 150.000'], // QA: read as 150 and sent as "Rp 150"
+    ['1.250.500', 'Rp 1.250.500'],
+    ['150,000', 'Rp 150.000'],
+    [' 250.000 ', 'Rp 250.000'],
+  ])('reads thousands grouped the Indonesian or the English way: %p → %s', (amount, text) => expect(formatRupiah(amount, 'id')).toBe(text));
+
+  it.each([[150000.5], ['12.5'], ['Rp 150.000'], ['abc'], ['150.000,50'], ['1.50.000'], ['150000.50'], ['0.500'], [Number.MAX_SAFE_INTEGER + 2]])('rejects %p', (value) => {
     expect(() => formatRupiah(value, 'id')).toThrow(FormatError);
   });
 });
@@ -85,6 +92,12 @@ describe('numbers, durations and text helpers', () => {
     expect(formatNumber(1250, 'id')).toBe('1.250');
     expect(formatNumber(2.5, 'id')).toBe('2,5');
     expect(formatNumber('1250', 'en')).toBe('1,250');
+    // Thousands as an operator types them (QA: `customers_affected=1.500` went out as "1,5").
+    expect(formatNumber('1.500', 'id')).toBe('1.500');
+    expect(formatNumber('1,500', 'id')).toBe('1.500');
+    expect(formatNumber('0.125', 'en')).toBe('0.13');
+    expect(formatNumber('2.5', 'id')).toBe('2,5');
+    expect(() => formatNumber('2,5', 'id')).toThrow(FormatError);
   });
 
   it.each([
