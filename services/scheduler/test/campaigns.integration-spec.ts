@@ -219,6 +219,9 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     // Staff recipients get no customer_name from the gateway: the campaign must carry it.
     const staff: commonv1.Audience = { ...AREA, kind: commonv1.AudienceKind.AUDIENCE_KIND_STAFF_ROLES, workZone: '', roles: [commonv1.Role.ROLE_NOC] };
     await expect(callUnary(scheduler, 'scheduleCampaign', request({ audience: [AREA, staff] }))).rejects.toThrow(/missing variable: customer_name/);
+    // A value the template cannot format is named once (QA: `variables: variables: a value in …`).
+    const badDate = await callUnary(scheduler, 'scheduleCampaign', request({ variables: { ...MAINTENANCE_VARS, start_at: 'besok pagi' } })).then(() => undefined, (e: unknown) => e);
+    expect((badDate as Error).message).toMatch(/^variables: a value in \{\{ start_at \| date_long \}\} at line \d+, column \d+: expected a date-time.* \(template maintenance\.notice, CHANNEL_WHATSAPP\/LOCALE_ID\)$/);
     expect((await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns).toHaveLength(before);
   });
 

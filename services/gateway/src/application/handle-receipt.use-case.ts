@@ -78,8 +78,7 @@ export class HandleReceiptUseCase {
       else if (d.status === 'FAILED' && d.smsFallbackReason === `${r.provider}: ${r.error ?? 'failed'}`) {
         this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipt applied: the number cannot get WhatsApp; the delivery goes by SMS now');
         this.o.onDue?.();
-      }
-      else if (d.status === 'FAILED') this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError, next_attempt_at: d.nextAttemptAt?.toISOString() ?? null }, 'receipt applied: delivery failed, retry scheduled');
+      } else if (d.status === 'FAILED') this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError, next_attempt_at: d.nextAttemptAt?.toISOString() ?? null }, 'receipt applied: delivery failed, retry scheduled');
       else this.o.logger.info(fields, 'receipt applied');
     } else if (res.kind === 'kept') {
       this.o.logger.debug(ids, 'receipt for a message id not recorded yet: kept until its send is recorded');

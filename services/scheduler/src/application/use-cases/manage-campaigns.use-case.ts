@@ -311,7 +311,8 @@ export class ManageCampaignsUseCase {
       else if (o.reason === 'invalid' && o.missing.length > 0) {
         for (const name of o.missing) missing.add(name);
         missingAt.add(at);
-      } else if (o.reason === 'invalid') other ??= `${o.message} (template ${key}, ${at})`;
+      // The template service's message names its field already (`variables: a value in …`): not twice (QA).
+      } else if (o.reason === 'invalid') other ??= `${o.message.replace(/^variables: /, '')} (template ${key}, ${at})`;
     });
     if (missing.size > 0) {
       const perRecipient = Object.keys(CUSTOMER_RECIPIENT_VARIABLES).filter((v) => missing.has(v));
