@@ -40,7 +40,7 @@ export const EVENT_TEMPLATE_VARIABLES: Readonly<Partial<Record<EventKey, readonl
   'schedule.sla_warning': [...TICKET_TEMPLATE_VARIABLES, 'remaining_minutes'],
   'schedule.payment_reminder': ['customer_name', 'days_until_due', 'invoice_number', 'package_name', 'amount', 'due_date'],
   'schedule.daily_summary': [
-    'date', 'total', 'completed', 'in_progress', 'assigned', 'open', 'cancelled', 'sla_compliance', 'avg_resolution_hours', 'overdue_tickets', 'overdue_more',
+    'date', 'total', 'completed', 'in_progress', 'assigned', 'open', 'cancelled', 'resolved', 'sla_compliance', 'avg_resolution_hours', 'overdue_tickets', 'overdue_more',
   ],
   'schedule.weekly_performance': ['technician_name', 'period', 'completed_tickets', 'avg_resolution_minutes', 'sla_compliance', 'rank', 'total_technicians'],
   'customer.registered': CUSTOMER_VARIABLES,

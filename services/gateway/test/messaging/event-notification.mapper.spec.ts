@@ -89,7 +89,7 @@ describe('the daily summary (seed Template 3: the day\'s tickets by status under
     });
     const e = encodeEvent('schedule.daily_summary', evt, '');
     const req = await notificationForEvent(decodeEvent(e.subject, e.data), directory, { supportPhone: '', systemName: 'NOTIFY' });
-    expect(req!.variables).toMatchObject({ total: 6, completed: 1, in_progress: 1, assigned: 0, open: 3, cancelled: 1, sla_compliance: 67, avg_resolution_hours: 5.3 });
+    expect(req!.variables).toMatchObject({ total: 6, completed: 1, in_progress: 1, assigned: 0, open: 3, cancelled: 1, resolved: 3, sla_compliance: 67, avg_resolution_hours: 5.3 });
     expect(req!.variables).toMatchObject({ overdue_tickets: [], overdue_more: 0 });
   });
 

@@ -266,6 +266,8 @@ async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirec
         variables: {
           date: p.date, total: s.total, completed: count(T.TICKET_STATUS_COMPLETED), in_progress: count(T.TICKET_STATUS_IN_PROGRESS),
           assigned: count(T.TICKET_STATUS_ASSIGNED), open: count(T.TICKET_STATUS_OPEN), cancelled: count(T.TICKET_STATUS_CANCELLED),
+          // The tickets completed that day: none, and the template says `-` for SLA and resolution time (not 0%).
+          resolved: s.completed,
           sla_compliance: Math.round(s.slaCompliancePercent),
           avg_resolution_hours: Math.round(s.meanTimeToResolveHours * 10) / 10,
           overdue_tickets: overdue, overdue_more: Math.max(0, p.overdueTotal - overdue.length),
