@@ -692,8 +692,15 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
   it('edits a template: a new version with the body alone (samples kept), its versions, a roll-back by activate', async () => {
     const key = 'it.notifyctl.edit';
     const created = await cli(['templates', 'edit', key, '--channel', 'whatsapp', '--body', 'Halo {{ customer_name }}', '--samples', '{"customer_name":"Budi"}', '--description', 'QA greeting']);
-    expect({ code: created.code, stderr: created.stderr }).toEqual({ code: 0, stderr: '(version 1, active: messages use it from now on)\n' });
+    // A new key is said so: nothing sends it until a routing rule or a notify names it.
+    expect({ code: created.code, stderr: created.stderr }).toEqual({
+      code: 0,
+      stderr: `(version 1, active: messages use it from now on)\nnote: ${key} is a new template key: nothing sends it until a routing rule (notifyctl routing set --template ${key}) or a notify names it\n`,
+    });
     expect(created.stdout).toMatch(/^Version:\s+1 \(active\)$/m);
+    // A misspelt key (QA: payment.remider created a template nothing sends) is offered the stored one.
+    const typo = await cli(['templates', 'edit', 'payment.remider', '--channel', 'whatsapp', '--body', 'Halo {{ customer_name }}', '--samples', '{"customer_name":"Budi"}']);
+    expect(typo.stderr).toMatch(/^note: payment\.remider is a new template key: .*; did you mean payment\.reminder\?$/m);
     // The text alone: samples and description are the latest version's (QA: refused before).
     const dir = mkdtempSync(path.join(tmpdir(), 'notifyctl-edit-'));
     writeFileSync(path.join(dir, 'body.txt'), 'Hai {{ customer_name }}, apa kabar?\n');

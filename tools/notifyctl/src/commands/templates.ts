@@ -1,3 +1,4 @@
+import leven from 'leven';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { callUnary } from '@notify/grpc-kit';
@@ -232,6 +233,7 @@ const edit: CommandSpec = {
     // UpsertTemplate requires a locale: the flag's default (id) is sent, as the other commands mean it.
     const locale = localeOf(args) || commonv1.Locale.LOCALE_ID;
     const body = bodyOf(args);
+    const newKeyNote = await newTemplateKeyNote(clients, key);
     const samplesFlag = args.string('samples');
     const given = samplesFlag === undefined ? undefined : parseJsonObject('samples', samplesFlag, '{"customer_name":"Budi"}');
     // After the flags are checked (a usage error calls nothing): the channel, when not given, and
@@ -252,10 +254,37 @@ const edit: CommandSpec = {
       throw hint ? new AnnotatedCallError(err, hint) : err;
     });
     const t = res.template;
-    const note = t ? `(version ${t.version}${t.active ? ', active: messages use it from now on' : ', not active: templates activate ' + t.key + ' --version ' + t.version + ' to use it'})` : undefined;
+    const versionNote = t ? `(version ${t.version}${t.active ? ', active: messages use it from now on' : ', not active: templates activate ' + t.key + ' --version ' + t.version + ' to use it'})` : undefined;
+    const note = [versionNote, newKeyNote].filter(Boolean).join('\n');
     return { json: templatev1.UpsertTemplateResponse.toJSON(res), text: templateRecord(t), ...(note ? { note } : {}) };
   },
 };
+
+/**
+ * The note of `templates edit` for a key no template has yet (QA: `payment.remider` created a
+ * template nothing sends, without a word): a new key is used only where a routing rule or a
+ * Notify names it, and the stored keys closest to it (edit distance at most 2, `leven`) are
+ * offered. undefined for a key that exists, or when the keys cannot be listed.
+ */
+export async function newTemplateKeyNote(clients: Clients, key: string): Promise<string | undefined> {
+  try {
+    const keys = new Set<string>();
+    let pageToken = '';
+    do {
+      const res = await callUnary(clients.template, 'listTemplates', {
+        keyPrefix: '', channel: commonv1.Channel.CHANNEL_UNSPECIFIED, locale: commonv1.Locale.LOCALE_UNSPECIFIED, page: { pageSize: 500, pageToken },
+      });
+      for (const t of res.templates) keys.add(t.key);
+      pageToken = res.nextPageToken;
+    } while (pageToken);
+    if (keys.has(key)) return undefined;
+    const close = [...keys].map((k) => [k, leven(k, key)] as const).filter(([, d]) => d <= 2).sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+    return `note: ${key} is a new template key: nothing sends it until a routing rule (notifyctl routing set --template ${key}) or a notify names it` +
+      (close.length > 0 ? `; did you mean ${close.slice(0, 3).join(' or ')}?` : '');
+  } catch {
+    return undefined;
+  }
+}
 
 const versions: CommandSpec = {
   name: 'versions',
