@@ -911,6 +911,9 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const ago = await cli([...base, '--send-at', '1h']);
     expect(ago).toMatchObject({ code: 2, stdout: '' });
     expect(ago.stderr.split('\n')[0]).toBe('error: --send-at: "1h" is 1 hour ago; for 1 hour from now write +1h');
+    // An active customer in Karawang (this test on its own has none otherwise): the campaign reaches someone.
+    expect((await cli(['customers', 'register', '--name', 'Karta Aktif', '--phone', '0812-9999-0301', '--address', 'Jl. Kenari 3, Karawang', '--zone', 'karawang', '--package', 'Home 20 Mbps'])).code).toBe(0);
+    expect((await cli(['customers', 'activate', '0812-9999-0301'])).code).toBe(0);
     const before = Date.now();
     const scheduled = await cli(['--json', ...base, '--send-at', '+1h']);
     expect(scheduled).toMatchObject({ code: 0, stderr: '' });
@@ -926,6 +929,14 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const ticketNumber = ticket.stdout.split('\n')[1]!.split(/\s+/)[1]!;
     expect((await cli(['tickets', 'get', ticketNumber])).stdout).toMatch(/^Created:\s+.* by staff:admin$/m);
     expect((await cli(['campaigns', 'cancel', campaign.id, '--reason', 'test'])).code).toBe(0);
+    // Audiences that reach nobody now are scheduled, and said so (QA: a zone nobody lives in, unknown ids: silent, then SENT to nobody).
+    const nobody = await cli([...base.map((a) => (a === 'area_customers:zone=karawang' ? 'area_customers:zone=atlantis' : a)), '--audience', 'customer:customer=00000000-0000-0000-0000-000000000000', '--send-at', '+1h']);
+    expect({ code: nobody.code, error: nobody.code === 0 ? '' : nobody.stderr }).toEqual({ code: 0, error: '' });
+    const nobodyId = /^ID:\s+(\S+)$/m.exec(nobody.stdout)![1]!;
+    expect(nobody.stderr).toBe(
+      `note: its audiences reach nobody now (left out: 00000000-0000-0000-0000-000000000000: not found); they are resolved again at the send time (notifyctl campaigns cancel ${nobodyId} withdraws it)\n`,
+    );
+    expect((await cli(['campaigns', 'cancel', nobodyId, '--reason', 'test'])).code).toBe(0);
 
     // jobs trigger: the run is queued, and its row says so (QA: RUNNING with no start time).
     const triggered = await cli(['jobs', 'trigger', 'weekly_performance']);

@@ -1,12 +1,13 @@
 import { callUnary } from '@notify/grpc-kit';
 import { NotFoundError } from '@notify/errors';
-import { commonv1, gatewayv1, schedulerv1 } from '@notify/proto';
+import { commonv1, customerv1, gatewayv1, schedulerv1 } from '@notify/proto';
 import { enumLabel, parseEnum, parseFutureTime, parseTime, parseVariables } from '../args';
 import { parseAudience } from '../audience';
 import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
 import { AnnotatedCallError } from '../errors';
 import { leftOutList } from './notifications';
+import { leftOutSummary } from './tickets';
 import {
   PAGE_OPTIONS,
   actorLabel,
@@ -248,9 +249,30 @@ const schedule: CommandSpec = {
       requestId: args.string('request-id') ?? '',
       actor: undefined,
     });
-    return { json: schedulerv1.ScheduleCampaignResponse.toJSON(res), text: campaignRecord(res.campaign) };
+    const note = res.campaign ? await campaignReachesNobodyNote(clients.customer, res.campaign) : undefined;
+    return { json: schedulerv1.ScheduleCampaignResponse.toJSON(res), text: campaignRecord(res.campaign), ...(note ? { note } : {}) };
   },
 };
+
+/**
+ * The stderr note of `campaigns schedule` when the campaign's audiences name nobody the customer
+ * service would message now (its ResolveRecipients with those audiences and channels): a zone
+ * nobody lives in, a customer or group id the directory does not know, everyone opted out (QA:
+ * `area_customers:zone=atlantis` and unknown ids were scheduled without a word, then SENT to
+ * nobody). Scheduling is not refused: the audiences are resolved again at the send time. Best
+ * effort: undefined when someone is reached, more than one page would be read, or the look-up fails.
+ */
+export async function campaignReachesNobodyNote(customer: customerv1.CustomerServiceClient, c: schedulerv1.Campaign): Promise<string | undefined> {
+  try {
+    const res = await callUnary(customer, 'resolveRecipients', customerv1.ResolveRecipientsRequest.fromPartial({
+      notificationType: c.notificationType, audiences: c.audience, channels: c.channels, context: { priority: c.priority }, page: { pageSize: 200, pageToken: '' },
+    }));
+    if (res.recipients.length > 0 || res.nextPageToken) return undefined;
+    return `note: its audiences reach nobody now${leftOutSummary(res.leftOut)}; they are resolved again at the send time (notifyctl campaigns cancel ${c.id} withdraws it)`;
+  } catch {
+    return undefined;
+  }
+}
 
 const cancelCampaign: CommandSpec = {
   name: 'cancel',

@@ -374,6 +374,16 @@ const escalate: CommandSpec = {
 };
 
 /**
+ * ` (left out: Budi: opted out; 6281…: not found; …)`: the first three of a resolution's
+ * left-out recipients, by name (or id, or phone) and reason; '' when there are none.
+ */
+export function leftOutSummary(leftOut: readonly customerv1.LeftOutRecipient[]): string {
+  if (leftOut.length === 0) return '';
+  const named = leftOut.slice(0, 3).map((l) => `${l.name || l.id || l.address}: ${enumLabel(customerv1.LeftOutReason, 'LEFT_OUT_REASON_', l.reason).toLowerCase().replace(/_/g, ' ')}`);
+  return ` (left out: ${named.join('; ')}${leftOut.length > 3 ? '; …' : ''})`;
+}
+
+/**
  * The stderr note of `tickets escalate` when the escalation reaches nobody: the customer
  * service's resolution of `ticket.escalated` at the ticket's new level (its routing rules: level
  * 1 the zone's supervisors and supervisors' group, level 2 the managers, by default) names no
@@ -393,10 +403,7 @@ export async function nobodyToldOfEscalationNote(customer: customerv1.CustomerSe
     }));
     // Someone is told, or more to read than one page: not this note's case.
     if (res.recipients.length > 0 || res.nextPageToken) return undefined;
-    const why = res.leftOut.length > 0
-      ? ` (left out: ${res.leftOut.slice(0, 3).map((l) => `${l.name || l.id || l.address}: ${enumLabel(customerv1.LeftOutReason, 'LEFT_OUT_REASON_', l.reason).toLowerCase().replace(/_/g, ' ')}`).join('; ')}${res.leftOut.length > 3 ? '; …' : ''})`
-      : '';
-    return `note: nobody is told of this escalation to level ${t.escalationLevel}: its routing rules reach no active staff member or group in zone "${t.workZone}"${why} (notifyctl routing list --type ticket.escalated; notifyctl staff list)`;
+    return `note: nobody is told of this escalation to level ${t.escalationLevel}: its routing rules reach no active staff member or group in zone "${t.workZone}"${leftOutSummary(res.leftOut)} (notifyctl routing list --type ticket.escalated; notifyctl staff list)`;
   } catch {
     return undefined;
   }
