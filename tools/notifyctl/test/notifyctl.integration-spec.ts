@@ -664,6 +664,13 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(render.stderr).toMatch(/^\(version 1, locale EN, \d+ characters, GSM_7, 1 segment\)\n$/);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^ticket\.assigned\.disturbance\s+SMS\s+EN\s+1\s+customer_name/m);
+    // A --var the template does not use is named (QA: a misspelt one vanished without a word).
+    const typo = await cli([
+      'templates', 'render', 'ticket.assigned.disturbance', '--channel', 'sms', '--locale', 'en',
+      '--var', 'customer_name=John Doe', '--var', 'ticket_number=TKT-2024-001', '--var', 'technician_name=Jane Doe', '--var', 'technician_phone=254798765432', '--var', 'technician_nmae=Jane',
+    ]);
+    expect(typo.stdout).toBe(render.stdout);
+    expect(typo.stderr.split('\n')[1]).toBe('note: --var technician_nmae is not used by ticket.assigned.disturbance v1 (it uses customer_name, technician_name, technician_phone, ticket_number)');
 
     // A missing variable is the service's INVALID_ARGUMENT naming it.
     const missing = await cli(['templates', 'render', 'ticket.assigned.disturbance', '--channel', 'sms', '--locale', 'en', '--var', 'customer_name=John']);

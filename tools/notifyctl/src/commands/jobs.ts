@@ -7,6 +7,7 @@ import type { Clients } from '../clients';
 import type { CommandGroup, CommandSpec } from '../command';
 import { AnnotatedCallError } from '../errors';
 import { leftOutList } from './notifications';
+import { unusedVariablesNote } from './templates';
 import { leftOutSummary } from './tickets';
 import {
   PAGE_OPTIONS,
@@ -249,8 +250,17 @@ const schedule: CommandSpec = {
       requestId: args.string('request-id') ?? '',
       actor: undefined,
     });
-    const note = res.campaign ? await campaignReachesNobodyNote(clients.customer, res.campaign) : undefined;
-    return { json: schedulerv1.ScheduleCampaignResponse.toJSON(res), text: campaignRecord(res.campaign), ...(note ? { note } : {}) };
+    const c = res.campaign;
+    const notes = c
+      ? await Promise.all([
+        campaignReachesNobodyNote(clients.customer, c),
+        unusedVariablesNote(
+          clients, { key: c.templateKey, channel: c.channels[0] ?? commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID, version: 0 }, Object.keys(c.variables ?? {}),
+        ),
+      ])
+      : [];
+    const note = notes.filter(Boolean).join('\n');
+    return { json: schedulerv1.ScheduleCampaignResponse.toJSON(res), text: campaignRecord(c), ...(note ? { note } : {}) };
   },
 };
 

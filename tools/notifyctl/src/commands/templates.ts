@@ -347,9 +347,32 @@ const render: CommandSpec = {
     const request = { key, locale: localeOf(args), variables: parseVariables(args.raw('var'), args.string('vars')), version: version(args) };
     const { channel, note } = await templateChannel(args, clients, key);
     const res = await callUnary(clients.template, 'renderTemplate', { ...request, channel });
-    return { json: templatev1.RenderTemplateResponse.toJSON(res), text: `${res.text}\n`, note: [note, renderNote(res)].filter(Boolean).join('\n') };
+    const unused = await unusedVariablesNote(clients, { key, channel, locale: res.locale, version: res.version }, Object.keys(request.variables ?? {}));
+    return { json: templatev1.RenderTemplateResponse.toJSON(res), text: `${res.text}\n`, note: [note, renderNote(res), unused].filter(Boolean).join('\n') };
   },
 };
+
+/**
+ * The note for `--var` names the template version does not use (QA: `--var technician_nmae=…`
+ * vanished without a word; a misspelt optional variable leaves its line out): `note: --var
+ * technician_nmae is not used by ticket.assigned.disturbance v1 (it uses customer_name, …)`.
+ * Best effort: undefined when every name is used, none was given, or the template cannot be read.
+ */
+export async function unusedVariablesNote(
+  /** `version` 0: the active one. */
+  clients: Clients, t: { key: string; channel: commonv1.Channel; locale: commonv1.Locale; version: number }, given: readonly string[],
+): Promise<string | undefined> {
+  if (given.length === 0) return undefined;
+  try {
+    const res = await callUnary(clients.template, 'getTemplate', { key: t.key, channel: t.channel, locale: t.locale, version: t.version });
+    const uses = res.template?.variables ?? [];
+    const unused = given.filter((name) => !uses.includes(name));
+    if (unused.length === 0) return undefined;
+    return `note: --var ${unused.join(', ')} ${unused.length === 1 ? 'is' : 'are'} not used by ${t.key} v${res.template?.version ?? t.version} (it uses ${uses.length > 0 ? uses.join(', ') : 'no variables'})`;
+  } catch {
+    return undefined;
+  }
+}
 
 const preview: CommandSpec = {
   name: 'preview',
