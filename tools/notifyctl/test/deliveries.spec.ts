@@ -262,4 +262,14 @@ describe('withMissingChannelHint (deliveries notify)', () => {
     const other = notFound('customer 1234 not found');
     expect(withMissingChannelHint(other)).toBe(other);
   });
+
+  it('a key no template has is said to be no template key (QA: told to leave out a --channel not given); without --channel, the channels the key has are offered', () => {
+    const CH = commonv1.Channel;
+    expect(formatCallError(withMissingChannelHint(notFound('template nope.nope/WHATSAPP/id not found'), [], false), 'gateway')).toBe(
+      'error: NOT_FOUND: template nope.nope/WHATSAPP/id not found; nope.nope is not a template key (notifyctl templates list shows them; --template is optional: the type\'s standard template)',
+    );
+    expect(formatCallError(withMissingChannelHint(notFound('template upgrade.offer/SMS/id not found'), [CH.CHANNEL_WHATSAPP], false), 'gateway')).toBe(
+      'error: NOT_FOUND: template upgrade.offer/SMS/id not found; upgrade.offer has no SMS version in locale id (a recipient\'s channel): add one (notifyctl templates edit upgrade.offer --channel sms) or send on WHATSAPP (--channel whatsapp)',
+    );
+  });
 });

@@ -25,6 +25,7 @@ import { formatRecord, formatTable } from '../table';
 import { personIdsOf } from './id-or-phone';
 import { notificationOutcome } from './notifications';
 import { resolveTicketId } from './tickets';
+import { templateKeyChannels } from './templates';
 
 const statusLabel = (s: gatewayv1.DeliveryStatus): string => enumLabel(gatewayv1.DeliveryStatus, 'DELIVERY_STATUS_', s);
 const providerLabel = (p: gatewayv1.Provider): string => enumLabel(gatewayv1.Provider, 'PROVIDER_', p);
@@ -239,16 +240,34 @@ export async function groupIdsOf(clients: Clients, values: readonly string[]): P
 }
 
 /**
- * A Notify refused because its template has no version on a channel asked for (`NOT_FOUND:
- * template upgrade.offer/SMS/id not found`) gets the way out after it (QA: the bare key read as
- * internal): leave the channel out, or add the version. Other errors are passed on unchanged.
+ * A Notify refused because its template has no version on a channel (`NOT_FOUND: template
+ * upgrade.offer/SMS/id not found`) gets the way out after it (QA: the bare key read as internal):
+ * - a key no template has at all (`keyChannels` empty): it is not a template key (QA: `--template
+ *   nope.nope` was told to leave out a --channel it was not given);
+ * - `channelGiven`: leave that channel out, or add the version;
+ * - else (the recipients' own channel): add the version, or send on a channel the key has.
+ * `keyChannels`: the channels the key has versions on (undefined: not known, as `channelGiven`).
+ * Other errors are passed on unchanged.
  */
-export function withMissingChannelHint(err: unknown): unknown {
+export function withMissingChannelHint(err: unknown, keyChannels?: readonly commonv1.Channel[], channelGiven = true): unknown {
+  const m = missingTemplateOf(err);
+  if (!m) return err;
+  const { key, channel, locale } = m;
+  const lower = channel.toLowerCase();
+  if (keyChannels && keyChannels.length === 0) return new AnnotatedCallError(err, `${key} is not a template key (notifyctl templates list shows them; --template is optional: the type's standard template)`);
+  if (channelGiven) return new AnnotatedCallError(err, `${key} has no ${channel} version in locale ${locale}: leave --channel ${lower} out, or add one (notifyctl templates edit ${key} --channel ${lower})`);
+  const others = [...new Set((keyChannels ?? []).map(channelLabel))].filter((c) => c !== channel);
+  return new AnnotatedCallError(
+    err,
+    `${key} has no ${channel} version in locale ${locale} (a recipient's channel): add one (notifyctl templates edit ${key} --channel ${lower})${others.length > 0 ? ` or send on ${others.join(' or ')} (--channel ${others[0]!.toLowerCase()})` : ''}`,
+  );
+}
+
+/** The template a NOT_FOUND names (`template <key>/<CHANNEL>/<locale> not found`), if it is one. */
+function missingTemplateOf(err: unknown): { key: string; channel: string; locale: string } | undefined {
   const failure = callFailureOf(err);
   const m = failure?.status === 'NOT_FOUND' ? /template ([a-z0-9_.]+)\/(WHATSAPP|SMS)\/(\w+) not found/.exec(failure.message) : null;
-  if (!m) return err;
-  const [, key, channel, locale] = m;
-  return new AnnotatedCallError(err, `${key} has no ${channel} version in locale ${locale}: leave --channel ${channel!.toLowerCase()} out, or add one (notifyctl templates edit ${key} --channel ${channel!.toLowerCase()})`);
+  return m ? { key: m[1]!, channel: m[2]!, locale: m[3]! } : undefined;
 }
 
 const notify: CommandSpec = {
@@ -313,8 +332,10 @@ const notify: CommandSpec = {
       ...staffIds.map((v) => ({ addressee: { $case: 'staffId' as const, value: v } })),
       ...groupIds.map((v) => ({ addressee: { $case: 'groupId' as const, value: v } })),
     );
-    const res = await callUnary(clients.gateway, 'notify', req).catch((err: unknown) => {
-      throw withMissingChannelHint(err);
+    const res = await callUnary(clients.gateway, 'notify', req).catch(async (err: unknown) => {
+      const missing = missingTemplateOf(err);
+      const keyChannels = missing ? await templateKeyChannels(clients, missing.key).catch(() => undefined) : undefined;
+      throw withMissingChannelHint(err, keyChannels, args.list('channel').length > 0);
     });
     const n = res.notification;
     const head = n
