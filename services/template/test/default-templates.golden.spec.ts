@@ -143,6 +143,17 @@ describe('technician weekly performance', () => {
   });
 });
 
+describe('technician weekly performance: the closing line', () => {
+  it('keeps "keep up your best work" for an SLA of 90% or more; below it thanks and asks for timeliness (QA: the last of the ranking at 50% was told to keep it up)', async () => {
+    const t = DEFAULT_TEMPLATES.find((d) => d.key === 'technician.weekly_performance' && d.channel === 'WHATSAPP')!;
+    const last = async (sla: number) =>
+      (await useCases.renderTemplate.execute({ key: t.key, channel: t.channel, locale: t.locale, variables: { ...t.sampleVariables, sla_compliance: sla } })).text.split('\n').at(-1);
+    expect(await last(96)).toBe('Terus pertahankan kinerja terbaik Anda! 💪');
+    expect(await last(90)).toBe('Terus pertahankan kinerja terbaik Anda! 💪');
+    expect(await last(50)).toBe('Terima kasih atas kerja keras Anda. Ayo tingkatkan ketepatan waktu (SLA) minggu ini! 💪');
+  });
+});
+
 describe('SMS texts', () => {
   it('are the same for disturbance and installation keys (the seed SMS texts do not name the type)', () => {
     for (const step of ['created', 'assigned', 'started', 'completed', 'cancelled']) {
