@@ -20,6 +20,8 @@ describe('customer persistence (Postgres)', () => {
   let store: CustomerStore;
   const at = new Date('2026-11-22T02:00:00Z');
   const actor = { id: 'cs-1', role: 'customer_service' };
+  /** A new invoice's status change: none yet (UNPAID). */
+  const unchanged = { statusChangedAt: null, statusReason: '', statusChangedBy: null } as const;
   let n = 0;
   const newCustomer = (phone: string, workZone = 'karawang') =>
     registerCustomer(
@@ -105,14 +107,14 @@ describe('customer persistence (Postgres)', () => {
     await store.uow.run((tx) => tx.customers.save(c, 0));
     const due = ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-29'];
     for (const [i, dueDate] of due.entries()) {
-      await store.invoices.insert({ id: `inv-${i}`, customerId: c.id, number: null, amount: 150_000 + i, dueDate, status: 'UNPAID', description: '', createdAt: at });
+      await store.invoices.insert({ id: `inv-${i}`, customerId: c.id, number: null, amount: 150_000 + i, dueDate, status: 'UNPAID', description: '', createdAt: at, ...unchanged });
     }
     await expect(
-      store.invoices.insert({ id: 'inv-0', customerId: c.id, number: null, amount: 1, dueDate: '2026-11-23', status: 'UNPAID', description: '', createdAt: at }),
+      store.invoices.insert({ id: 'inv-0', customerId: c.id, number: null, amount: 1, dueDate: '2026-11-23', status: 'UNPAID', description: '', createdAt: at, ...unchanged }),
     ).rejects.toBeInstanceOf(AlreadyExistsError);
-    await store.invoices.insert({ id: 'inv-n1', customerId: c.id, number: 'TAG-2026-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', description: '', createdAt: at });
+    await store.invoices.insert({ id: 'inv-n1', customerId: c.id, number: 'TAG-2026-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', description: '', createdAt: at, ...unchanged });
     await expect(
-      store.invoices.insert({ id: 'inv-n2', customerId: c.id, number: 'TAG-2026-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', description: '', createdAt: at }),
+      store.invoices.insert({ id: 'inv-n2', customerId: c.id, number: 'TAG-2026-0001', amount: 1, dueDate: '2026-12-30', status: 'UNPAID', description: '', createdAt: at, ...unchanged }),
     ).rejects.toThrow(/invoice number TAG-2026-0001 already exists/);
     const page1 = await store.invoices.listUnpaidDue(['2026-11-23', '2026-11-25', '2026-11-29'], 2, null);
     expect(page1.map((i) => [i.dueDate, i.amount])).toEqual([
@@ -296,7 +298,7 @@ describe('customer persistence (Postgres)', () => {
   const numberOf = async (id: string): Promise<string | null> =>
     ((await ds.query(`SELECT number FROM "${pg.schema}".invoices WHERE id = $1`, [id])) as { number: string | null }[])[0]?.number ?? null;
   const unnumbered = (id: string, customerId: string, createdAt: string, description = '') =>
-    ({ id, customerId, number: null, amount: 150_000, dueDate: '2027-06-30', status: 'UNPAID', description, createdAt: new Date(createdAt) }) as const;
+    ({ id, customerId, number: null, amount: 150_000, dueDate: '2027-06-30', status: 'UNPAID', description, createdAt: new Date(createdAt), ...unchanged }) as const;
 
   it('numbers invoices stored without a number INV-YYYYMM-NNNN: YYYYMM the month of creation in Asia/Jakarta, NNNN a sequence per month', async () => {
     const c = newCustomer('081300001111').customer;

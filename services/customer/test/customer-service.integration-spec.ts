@@ -275,6 +275,98 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(created.map((r) => r.invoice!.description).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `Paralel ${i}`).sort());
   });
 
+  it('SetInvoiceStatus marks invoices paid or cancelled (VOID) by id or number: ListInvoicesDue leaves them out; a repeat changes nothing; PAID ↔ VOID is FAILED_PRECONDITION; ListInvoices pages them', async () => {
+    const IS = customerv1.InvoiceStatus;
+    const { customer } = await register(freshPhone());
+    const tag = randomUUID().slice(0, 8);
+    const create = async (suffix: string, dueDate: string) =>
+      (await callUnary(admin, 'createInvoice', { customerId: customer!.id, number: `PAY-${tag}-${suffix}`, amountRupiah: '175000', dueDate, description: 'April 2027' })).invoice!;
+    const paidOne = await create('1', '2027-04-13'); // 3 days after on_date
+    const wrongOne = await create('2', '2027-04-11'); // 1 day after
+    const openOne = await create('3', '2027-04-17'); // 7 days after
+    const dueIds = async () => (await callUnary(svc, 'listInvoicesDue', { onDate: '2027-04-10', withinDays: [], page: undefined })).invoices.map((i) => i.invoice!.id);
+    expect(await dueIds()).toEqual(expect.arrayContaining([paidOne.id, wrongOne.id, openOne.id]));
+    const set = (client: customerv1.CustomerServiceClient, req: Partial<customerv1.SetInvoiceStatusRequest>) =>
+      callUnary(client, 'setInvoiceStatus', customerv1.SetInvoiceStatusRequest.fromPartial(req));
+
+    // Paid, by id: stored (read back from Postgres by the next calls) with when, why and who.
+    const paid = await set(admin, { invoiceId: paidOne.id, status: IS.INVOICE_STATUS_PAID, reason: ' transfer BCA ' });
+    expect(paid.changed).toBe(true);
+    expect(paid.invoice).toMatchObject({ id: paidOne.id, status: IS.INVOICE_STATUS_PAID, statusReason: 'transfer BCA', statusChangedBy: 'admin', amountRupiah: '175000' });
+    expect(paid.invoice!.paidAt).toBeInstanceOf(Date);
+    expect(paid.invoice!.statusChangedAt).toEqual(paid.invoice!.paidAt);
+    const due = await dueIds();
+    expect(due).not.toContain(paidOne.id);
+    expect(due).toEqual(expect.arrayContaining([wrongOne.id, openOne.id]));
+
+    // Again, by number: no change, the stored record answered (its time and reason kept).
+    const again = await set(admin, { number: paidOne.number, status: IS.INVOICE_STATUS_PAID, reason: 'dua kali' });
+    expect(again).toEqual({ invoice: paid.invoice, changed: false });
+
+    // PAID → VOID and back to UNPAID: FAILED_PRECONDITION naming the status; nothing changes.
+    const refused = await set(admin, { invoiceId: paidOne.id, status: IS.INVOICE_STATUS_VOID }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(FailedPreconditionError);
+    expect((refused as Error).message).toContain(`invoice PAY-${tag}-1 is PAID; it cannot become CANCELLED`);
+    await expect(set(admin, { number: paidOne.number, status: IS.INVOICE_STATUS_UNPAID })).rejects.toBeInstanceOf(FailedPreconditionError);
+
+    // Cancelled by number, by a service acting for someone: its actor id is recorded.
+    const voided = await set(svc, {
+      number: ` ${wrongOne.number} `,
+      status: IS.INVOICE_STATUS_VOID,
+      reason: 'salah input',
+      actor: { kind: commonv1.ActorKind.ACTOR_KIND_SERVICE, id: 'billing-sync', name: '', role: commonv1.Role.ROLE_SERVICE },
+    });
+    expect(voided).toMatchObject({ changed: true, invoice: { id: wrongOne.id, status: IS.INVOICE_STATUS_VOID, statusReason: 'salah input', statusChangedBy: 'billing-sync', paidAt: undefined } });
+    expect(await dueIds()).not.toContain(wrongOne.id);
+    await expect(set(admin, { invoiceId: wrongOne.id, status: IS.INVOICE_STATUS_PAID })).rejects.toThrow(/is CANCELLED; it cannot become PAID/);
+
+    // Unknown invoices: NOT_FOUND; bad requests: INVALID_ARGUMENT naming the field.
+    await expect(set(admin, { invoiceId: randomUUID(), status: IS.INVOICE_STATUS_PAID })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(set(admin, { number: `PAY-${tag}-404`, status: IS.INVOICE_STATUS_PAID })).rejects.toMatchObject({ kind: 'NOT_FOUND', entity: 'invoice with number', id: `PAY-${tag}-404` });
+    for (const [req, field] of [
+      [{ status: IS.INVOICE_STATUS_PAID }, 'invoice_id'],
+      [{ invoiceId: paidOne.id, number: paidOne.number, status: IS.INVOICE_STATUS_PAID }, 'invoice_id'],
+      [{ invoiceId: 'INV-1', status: IS.INVOICE_STATUS_PAID }, 'invoice_id'],
+      [{ invoiceId: openOne.id, status: IS.INVOICE_STATUS_UNSPECIFIED }, 'status'],
+      [{ invoiceId: openOne.id, status: 9 as customerv1.InvoiceStatus }, 'status'],
+      [{ invoiceId: openOne.id, status: IS.INVOICE_STATUS_PAID, reason: 'x'.repeat(501) }, 'reason'],
+    ] as const) {
+      const err = await set(admin, req).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field).toBe(field);
+    }
+
+    // ListInvoices: the customer's, newest due date first; by status; in pages.
+    const list = (req: Partial<customerv1.ListInvoicesRequest>) => callUnary(admin, 'listInvoices', customerv1.ListInvoicesRequest.fromPartial(req));
+    const mine = await list({ customerId: customer!.id });
+    expect(mine.invoices.map((i) => [i.number, i.status])).toEqual([
+      [openOne.number, IS.INVOICE_STATUS_UNPAID],
+      [paidOne.number, IS.INVOICE_STATUS_PAID],
+      [wrongOne.number, IS.INVOICE_STATUS_VOID],
+    ]);
+    expect(mine.nextPageToken).toBe('');
+    expect((await list({ customerId: customer!.id, statuses: [IS.INVOICE_STATUS_VOID, IS.INVOICE_STATUS_PAID] })).invoices.map((i) => i.id)).toEqual([paidOne.id, wrongOne.id]);
+    const p1 = await list({ customerId: customer!.id, page: { pageSize: 2, pageToken: '' } });
+    const p2 = await list({ customerId: customer!.id, page: { pageSize: 2, pageToken: p1.nextPageToken } });
+    expect([...p1.invoices, ...p2.invoices].map((i) => i.id)).toEqual([openOne.id, paidOne.id, wrongOne.id]);
+    expect(p2.nextPageToken).toBe('');
+    expect((await list({ statuses: [IS.INVOICE_STATUS_PAID] })).invoices.map((i) => i.id)).toContain(paidOne.id);
+    await expect(list({ customerId: 'nope' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(list({ statuses: [IS.INVOICE_STATUS_UNSPECIFIED] })).rejects.toThrow(/statuses\[0\]/);
+
+    // PAID and VOID at once: one is stored, the other is FAILED_PRECONDITION naming it.
+    const raced = await Promise.allSettled([
+      set(admin, { invoiceId: openOne.id, status: IS.INVOICE_STATUS_PAID }),
+      set(admin, { invoiceId: openOne.id, status: IS.INVOICE_STATUS_VOID }),
+    ]);
+    const won = raced.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const lost = raced.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(FailedPreconditionError);
+    expect(lost[0]!.message).toContain(won[0]!.invoice!.status === IS.INVOICE_STATUS_PAID ? 'is PAID' : 'is CANCELLED');
+  });
+
   it('ResolveRecipients honours opt-outs, inactive staff, work zones and groups', async () => {
     const zone = `zone-${randomUUID().slice(0, 8)}`;
     const staff = async (name: string, phone: string, workZones: string[]) =>

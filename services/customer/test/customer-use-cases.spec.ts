@@ -375,6 +375,124 @@ describe('invoices', () => {
   });
 });
 
+describe('SetInvoiceStatus / ListInvoices (paid and cancelled invoices are reminded no more)', () => {
+  it('marks an UNPAID invoice PAID once: stamped with time, reason and actor, out of ListInvoicesDue; a repeat changes nothing', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const inv = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 150000, dueDate: '2026-11-25' });
+    expect((await f.uc.listInvoicesDue.execute(SERVICE)).invoices.map((i) => i.id)).toEqual([inv.id]); // due in 3 days
+
+    const paid = await f.uc.setInvoiceStatus.execute(CS, { invoiceId: inv.id, status: 'PAID', reason: '  transfer BCA 22/11 ' });
+    expect(paid.changed).toBe(true);
+    expect(paid.invoice).toEqual({ ...inv, status: 'PAID', statusChangedAt: f.clock.now(), statusReason: 'transfer BCA 22/11', statusChangedBy: 'cs-1' });
+    expect(f.store.invoiceRows.get(inv.id)).toEqual(paid.invoice);
+    expect((await f.uc.listInvoicesDue.execute(SERVICE)).invoices).toEqual([]);
+
+    // Again (a retry), later and with another reason: no change, the first record answered.
+    f.clock.advanceHours(2);
+    const again = await f.uc.setInvoiceStatus.execute(ADMIN, { number: inv.number!, status: 'PAID', reason: 'lagi' });
+    expect(again).toEqual({ invoice: paid.invoice, changed: false });
+    expect(f.store.calls.invoiceStatusUpdates).toBe(1);
+  });
+
+  it('refuses PAID ↔ CANCELLED and back to UNPAID with FailedPrecondition naming the current status; nothing is written', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const a = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01', number: 'TAG-A' });
+    const b = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 2000, dueDate: '2026-12-01', number: 'TAG-B' });
+    await f.uc.setInvoiceStatus.execute(CS, { invoiceId: a.id, status: 'PAID' });
+    await f.uc.setInvoiceStatus.execute(CS, { invoiceId: b.id, status: 'CANCELLED', reason: 'salah input' });
+    const before = new Map(f.store.invoiceRows);
+    await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: a.id, status: 'CANCELLED' })).rejects.toThrow(
+      new FailedPreconditionError('invoice TAG-A is PAID; it cannot become CANCELLED (only an UNPAID invoice changes, to PAID or CANCELLED)'),
+    );
+    await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'TAG-B', status: 'PAID' })).rejects.toThrow(/^invoice TAG-B is CANCELLED; it cannot become PAID/);
+    await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'TAG-A', status: 'UNPAID' })).rejects.toThrow(/^invoice TAG-A is PAID; it cannot become UNPAID/);
+    expect(f.store.invoiceRows).toEqual(before);
+    // UNPAID asked of an UNPAID invoice: its own status, no change.
+    const c2 = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 3000, dueDate: '2026-12-01' });
+    expect(await f.uc.setInvoiceStatus.execute(CS, { invoiceId: c2.id, status: 'UNPAID' })).toEqual({ invoice: c2, changed: false });
+  });
+
+  it('finds the invoice by id or by number (trimmed); NotFound for either unknown; Validation before any look-up', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const inv = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01' });
+    expect((await f.uc.setInvoiceStatus.execute(CS, { number: `  ${inv.number!} `, status: 'CANCELLED' })).invoice.status).toBe('CANCELLED');
+    await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: '00000000-0000-4000-8000-00000000ffff', status: 'PAID' })).rejects.toThrow(
+      new NotFoundError('invoice', '00000000-0000-4000-8000-00000000ffff'),
+    );
+    await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'INV-190001-0001', status: 'PAID' })).rejects.toThrow(new NotFoundError('invoice with number', 'INV-190001-0001'));
+    await expect(f.uc.setInvoiceStatus.execute(CS, { status: 'PAID' })).rejects.toThrow(/^invoice_id: give exactly one of invoice_id and number/);
+    await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: inv.id, number: inv.number!, status: 'PAID' })).rejects.toThrow(/^invoice_id: /);
+    await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'N'.repeat(101), status: 'PAID' })).rejects.toThrow(/^number: is longer than 100 characters/);
+    await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'nobody', status: 'LUNAS' as never })).rejects.toThrow(/^status: /);
+    await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'nobody', status: 'PAID', reason: 'x'.repeat(501) })).rejects.toThrow(
+      new ValidationError('reason', 'is longer than 500 characters'),
+    );
+  });
+
+  it('records who: the staff id, the role of a key without one, or a service\'s actor id; other roles are refused', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const mk = () => f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01' });
+    const [a, b, d] = [await mk(), await mk(), await mk()];
+    expect((await f.uc.setInvoiceStatus.execute(SERVICE, { invoiceId: a.id, status: 'PAID', actorId: 'billing-sync' })).invoice.statusChangedBy).toBe('billing-sync');
+    expect((await f.uc.setInvoiceStatus.execute(SERVICE, { invoiceId: b.id, status: 'PAID' })).invoice.statusChangedBy).toBe('service');
+    // Only role service speaks for someone else.
+    expect((await f.uc.setInvoiceStatus.execute(ADMIN, { invoiceId: d.id, status: 'PAID', actorId: 'someone' })).invoice.statusChangedBy).toBe('adm-1');
+    for (const role of ['manager', 'supervisor', 'noc', 'technician'] as const) {
+      await expect(f.uc.setInvoiceStatus.execute({ role, staffId: `${role}-1` }, { invoiceId: a.id, status: 'PAID' })).rejects.toThrow(PermissionDeniedError);
+    }
+    await expect(f.uc.listInvoices.execute(TECH)).rejects.toThrow(PermissionDeniedError);
+    expect((await f.uc.listInvoices.execute({ role: 'manager', staffId: 'm-1' })).invoices).toHaveLength(3);
+  });
+
+  it('a change raced by another one is judged against what that one stored', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const inv = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01' });
+    const race = (winner: 'PAID' | 'CANCELLED') =>
+      jest.spyOn(f.store.invoices, 'updateStatus').mockImplementationOnce(async (i) => {
+        f.store.invoiceRows.set(i.id, { ...f.store.invoiceRows.get(i.id)!, status: winner, statusChangedAt: new Date('2026-11-22T02:59:00Z'), statusChangedBy: 'cs-2' });
+        return false;
+      });
+    race('PAID');
+    expect(await f.uc.setInvoiceStatus.execute(CS, { invoiceId: inv.id, status: 'PAID' })).toMatchObject({ changed: false, invoice: { status: 'PAID', statusChangedBy: 'cs-2' } });
+    const other = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01' });
+    race('CANCELLED');
+    await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: other.id, status: 'PAID' })).rejects.toThrow(/is CANCELLED; it cannot become PAID/);
+  });
+
+  it('ListInvoices: newest due date first (then id), by customer and any of the statuses, in pages bound to the filters', async () => {
+    const f = await customerFixture();
+    const budi = await f.register({ name: 'Budi' });
+    const siti = await f.register({ name: 'Siti' });
+    const mk = (customerId: string, dueDate: string) => f.uc.createInvoice.execute(CS, { customerId, amount: 1000, dueDate });
+    const b1 = await mk(budi.id, '2026-12-01');
+    const b2 = await mk(budi.id, '2027-01-01');
+    const b3 = await mk(budi.id, '2026-12-01');
+    const s1 = await mk(siti.id, '2026-12-15');
+    await f.uc.setInvoiceStatus.execute(CS, { invoiceId: b1.id, status: 'PAID' });
+    await f.uc.setInvoiceStatus.execute(CS, { invoiceId: s1.id, status: 'CANCELLED' });
+
+    expect((await f.uc.listInvoices.execute(ADMIN)).invoices.map((i) => i.id)).toEqual([b2.id, s1.id, b3.id, b1.id]);
+    expect((await f.uc.listInvoices.execute(ADMIN, { customerId: budi.id })).invoices.map((i) => i.id)).toEqual([b2.id, b3.id, b1.id]);
+    expect((await f.uc.listInvoices.execute(ADMIN, { statuses: ['PAID', 'CANCELLED'] })).invoices.map((i) => [i.id, i.status])).toEqual([
+      [s1.id, 'CANCELLED'],
+      [b1.id, 'PAID'],
+    ]);
+    expect((await f.uc.listInvoices.execute(ADMIN, { customerId: siti.id, statuses: ['UNPAID'] })).invoices).toEqual([]);
+
+    const p1 = await f.uc.listInvoices.execute(ADMIN, { customerId: budi.id, pageSize: 2 });
+    const p2 = await f.uc.listInvoices.execute(ADMIN, { customerId: budi.id, pageSize: 2, pageToken: p1.nextPageToken! });
+    expect([...p1.invoices, ...p2.invoices].map((i) => i.id)).toEqual([b2.id, b3.id, b1.id]);
+    expect(p2.nextPageToken).toBeNull();
+    await expect(f.uc.listInvoices.execute(ADMIN, { pageSize: 2, pageToken: p1.nextPageToken! })).rejects.toThrow(/^page_token: was issued for different filters/);
+    await expect(f.uc.listInvoices.execute(ADMIN, { statuses: ['OPEN' as never] })).rejects.toThrow(/^statuses: unknown status "OPEN"/);
+  });
+});
+
 describe('routing rules', () => {
   it('lists, edits (admin only), and re-seeding never overwrites an edit', async () => {
     const f = await customerFixture();

@@ -21,6 +21,8 @@ export const RPC_ROLES = {
     GetOptOuts: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     CreateInvoice: ['admin', 'customer_service', 'service'],
     ListInvoicesDue: ['admin', 'manager', 'customer_service', 'service'],
+    SetInvoiceStatus: ['admin', 'customer_service', 'service'],
+    ListInvoices: ['admin', 'manager', 'customer_service', 'service'],
     ListRoutingRules: ['admin', 'manager', 'supervisor', 'noc', 'service'],
     UpsertRoutingRule: ['admin'],
     ResetRoutingRule: ['admin'],

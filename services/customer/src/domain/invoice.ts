@@ -1,4 +1,4 @@
-import { ValidationError } from '@notify/errors';
+import { FailedPreconditionError, ValidationError } from '@notify/errors';
 import { addDays, calendarDateIn, parseCalendarDate } from './calendar.util';
 
 /**
@@ -27,6 +27,12 @@ export interface Invoice {
   /** Billing period or description, e.g. `Desember 2026` (trimmed; '' when none). */
   readonly description: string;
   readonly createdAt: Date;
+  /** When it became PAID or CANCELLED ({@link changeInvoiceStatus}); null while UNPAID. */
+  readonly statusChangedAt: Date | null;
+  /** Why, as given with the change (trimmed, at most {@link INVOICE_REASON_MAX} characters); '' when none. */
+  readonly statusReason: string;
+  /** Who changed the status (a staff id, a role, or a service's actor id); null while UNPAID. */
+  readonly statusChangedBy: string | null;
 }
 
 /** Longest description (characters) CreateInvoice takes: it is printed in the payment reminder. */
@@ -34,6 +40,9 @@ export const INVOICE_DESCRIPTION_MAX = 200;
 
 /** Longest explicit invoice number (characters). */
 export const INVOICE_NUMBER_MAX = 100;
+
+/** Longest reason (characters) SetInvoiceStatus keeps with a status change. */
+export const INVOICE_REASON_MAX = 500;
 
 /**
  * The `YYYYMM` of a generated invoice number: the month of the invoice's creation in
@@ -86,7 +95,35 @@ export function createInvoice(
     status: 'UNPAID',
     description,
     createdAt: at,
+    statusChangedAt: null,
+    statusReason: '',
+    statusChangedBy: null,
   };
+}
+
+/**
+ * An invoice's status change (SetInvoiceStatus): UNPAID → PAID or CANCELLED, stamped with `at`,
+ * the trimmed `reason` and `by`. The status it has already → `changed` false and the invoice as it
+ * is (its earlier time, reason and actor kept: a repeated call is a no-op). Any other change — PAID
+ * ↔ CANCELLED, or either back to UNPAID — FailedPreconditionError naming the current status.
+ * ValidationError(`status`) for a status outside {@link INVOICE_STATUSES}, (`reason`) over
+ * {@link INVOICE_REASON_MAX} characters.
+ */
+export function changeInvoiceStatus(
+  invoice: Invoice,
+  status: InvoiceStatus,
+  change: { readonly at: Date; readonly reason?: string | null; readonly by: string },
+): { invoice: Invoice; changed: boolean } {
+  if (!INVOICE_STATUSES.includes(status)) throw new ValidationError('status', `must be one of ${INVOICE_STATUSES.join(', ')}, got "${String(status)}"`);
+  const reason = (change.reason ?? '').trim();
+  if (reason.length > INVOICE_REASON_MAX) throw new ValidationError('reason', `is longer than ${INVOICE_REASON_MAX} characters`);
+  if (invoice.status === status) return { invoice, changed: false };
+  if (invoice.status !== 'UNPAID') {
+    throw new FailedPreconditionError(
+      `invoice ${invoice.number ?? invoice.id} is ${invoice.status}; it cannot become ${status} (only an UNPAID invoice changes, to PAID or CANCELLED)`,
+    );
+  }
+  return { invoice: { ...invoice, status, statusChangedAt: change.at, statusReason: reason, statusChangedBy: change.by }, changed: true };
 }
 
 /**

@@ -46,7 +46,7 @@ export class InMemoryCustomerStore {
   readonly optOutRows = new Map<string, OptOut>();
   readonly invoiceRows = new Map<string, Invoice>();
   readonly ruleRows = new Map<string, RoutingRule>();
-  readonly calls = { getMany: 0, findByPhones: 0, streamedCustomers: 0, maxPreferenceBatch: 0 };
+  readonly calls = { getMany: 0, findByPhones: 0, streamedCustomers: 0, maxPreferenceBatch: 0, invoiceStatusUpdates: 0 };
   failNextAppend: Error | null = null;
 
   readonly customers: CustomerRepository = customerRepo(this, null);
@@ -211,6 +211,22 @@ export class InMemoryCustomerStore {
         .filter((i) => i.status === 'UNPAID' && dates.includes(i.dueDate))
         .sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.id.localeCompare(b.id))
         .filter((i) => !after || i.dueDate > after.dueDate || (i.dueDate === after.dueDate && i.id > after.id))
+        .slice(0, limit),
+    findById: async (id) => this.invoiceRows.get(id) ?? null,
+    findByNumber: async (number) => [...this.invoiceRows.values()].find((i) => i.number === number) ?? null,
+    updateStatus: async (i, expected) => {
+      this.calls.invoiceStatusUpdates += 1;
+      const stored = this.invoiceRows.get(i.id);
+      if (!stored || stored.status !== expected) return false;
+      this.invoiceRows.set(i.id, { ...stored, status: i.status, statusChangedAt: i.statusChangedAt, statusReason: i.statusReason, statusChangedBy: i.statusChangedBy });
+      return true;
+    },
+    // due date, then id, both descending (bytewise, as Postgres COLLATE "C").
+    list: async (f, limit, after) =>
+      [...this.invoiceRows.values()]
+        .filter((i) => (!f.customerId || i.customerId === f.customerId) && (!f.statuses?.length || f.statuses.includes(i.status)))
+        .sort((a, b) => (a.dueDate === b.dueDate ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.dueDate < b.dueDate ? 1 : -1))
+        .filter((i) => !after || i.dueDate < after.dueDate || (i.dueDate === after.dueDate && i.id < after.id))
         .slice(0, limit),
   };
 

@@ -1,9 +1,16 @@
-import type { Invoice } from '../../domain';
+import type { Invoice, InvoiceStatus } from '../../domain';
 
-/** Keyset position; order dueDate ASC, id ASC. */
+/** Keyset position: ListInvoicesDue's order is dueDate ASC, id ASC; ListInvoices' dueDate DESC, id DESC. */
 export interface InvoiceCursor {
   readonly dueDate: string;
   readonly id: string;
+}
+
+/** ListInvoices' filters; absent = no filter. */
+export interface InvoiceListFilter {
+  readonly customerId?: string;
+  /** Any of these statuses; absent or empty = all. */
+  readonly statuses?: readonly InvoiceStatus[];
 }
 
 export interface InvoiceRepository {
@@ -17,4 +24,16 @@ export interface InvoiceRepository {
   insert(invoice: Invoice): Promise<Invoice>;
   /** UNPAID invoices whose due date is one of `dueDates` (`YYYY-MM-DD`), dueDate ASC, id ASC, after `after`. */
   listUnpaidDue(dueDates: readonly string[], limit: number, after: InvoiceCursor | null): Promise<Invoice[]>;
+  /** The invoice with this id; null when none. */
+  findById(id: string): Promise<Invoice | null>;
+  /** The invoice with this number (exact, as stored); null when none. */
+  findByNumber(number: string): Promise<Invoice | null>;
+  /**
+   * Stores `invoice`'s status, statusChangedAt, statusReason and statusChangedBy when the stored
+   * status is still `expected` (one conditional UPDATE: of two concurrent changes one wins).
+   * true when stored; false when the invoice is gone or its status is no longer `expected`.
+   */
+  updateStatus(invoice: Invoice, expected: InvoiceStatus): Promise<boolean>;
+  /** Invoices matching `filter`, dueDate DESC, id DESC (bytewise), after `after`; at most `limit`. */
+  list(filter: InvoiceListFilter, limit: number, after: InvoiceCursor | null): Promise<Invoice[]>;
 }

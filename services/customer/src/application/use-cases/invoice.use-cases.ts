@@ -1,16 +1,21 @@
-import { NotFoundError } from '@notify/errors';
+import { FailedPreconditionError, NotFoundError, ValidationError } from '@notify/errors';
 import {
   calendarDateIn,
+  changeInvoiceStatus,
   createInvoice,
   daysBetween,
   DEFAULT_REMINDER_DAYS,
   dueDatesFor,
+  INVOICE_NUMBER_MAX,
+  INVOICE_REASON_MAX,
+  INVOICE_STATUSES,
   parseCalendarDate,
   type Invoice,
+  type InvoiceStatus,
 } from '../../domain';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { Clock, CustomerRepository, IdGenerator, InvoiceRepository } from '../ports';
-import { authorize, type Principal } from '../principal';
+import { actorOf, authorize, type Principal } from '../principal';
 
 /**
  * CreateInvoice: an UNPAID invoice of a customer; amount in rupiah (positive integer), due
@@ -71,5 +76,91 @@ export class ListInvoicesDueUseCase {
     const page = rows.slice(0, limit).map((inv) => ({ ...inv, daysUntilDue: daysBetween(onDate, inv.dueDate) }));
     const last = page.at(-1);
     return { onDate, invoices: page, nextPageToken: rows.length > limit && last ? encodePageToken({ d: last.dueDate, i: last.id }, filter) : null };
+  }
+}
+
+export interface SetInvoiceStatusInput {
+  /** The invoice's id; exactly one of invoiceId, number. */
+  readonly invoiceId?: string;
+  /** The invoice's number as stored (trimmed); exactly one of invoiceId, number. */
+  readonly number?: string;
+  /** The new status: PAID or CANCELLED (UNPAID only as an UNPAID invoice's own status: no change). */
+  readonly status: InvoiceStatus;
+  /** Why (trimmed, at most 500 characters); none = ''. */
+  readonly reason?: string;
+  /** The acting service's actor id (the request's actor.id): recorded instead of the role for role service. */
+  readonly actorId?: string;
+}
+
+/**
+ * SetInvoiceStatus: marks an invoice PAID or CANCELLED, so the payment reminders (ListInvoicesDue:
+ * UNPAID only) no longer remind of it. The invoice by id or by number (exactly one). UNPAID → PAID
+ * or CANCELLED, stored with when (the clock), why (`reason`) and who (the principal's staff id or
+ * role; for role service `actorId` when given) by a conditional update: of two concurrent changes
+ * one is stored, the other is judged again against it. The status the invoice has already →
+ * `changed` false, the invoice as stored (idempotent). Returns the invoice after the call.
+ * Roles: SetInvoiceStatus. Errors: Validation (`invoice_id` for neither or both, `number` over 100
+ * characters, `status`, `reason` over 500 characters), NotFound (invoice), FailedPrecondition (a
+ * PAID or CANCELLED invoice asked for another status, naming its status).
+ */
+export class SetInvoiceStatusUseCase {
+  constructor(private readonly deps: { readonly invoices: InvoiceRepository; readonly clock: Clock }) {}
+
+  async execute(principal: Principal, input: SetInvoiceStatusInput): Promise<{ invoice: Invoice; changed: boolean }> {
+    authorize(principal, 'SetInvoiceStatus', 'change the status of invoices');
+    const id = (input.invoiceId ?? '').trim();
+    const number = (input.number ?? '').trim();
+    if (!id === !number) throw new ValidationError('invoice_id', 'give exactly one of invoice_id and number');
+    if (number.length > INVOICE_NUMBER_MAX) throw new ValidationError('number', `is longer than ${INVOICE_NUMBER_MAX} characters`);
+    if (!INVOICE_STATUSES.includes(input.status)) throw new ValidationError('status', `must be one of ${INVOICE_STATUSES.join(', ')}, got "${String(input.status)}"`);
+    // Checked before the look-up, as the status: a refused request is refused whatever the invoice.
+    if ((input.reason ?? '').trim().length > INVOICE_REASON_MAX) throw new ValidationError('reason', `is longer than ${INVOICE_REASON_MAX} characters`);
+    const by = principal.role === 'service' && input.actorId?.trim() ? input.actorId.trim() : actorOf(principal).id;
+    const find = () => (id ? this.deps.invoices.findById(id) : this.deps.invoices.findByNumber(number));
+    const current = await find();
+    if (!current) throw new NotFoundError(id ? 'invoice' : 'invoice with number', id || number);
+    const result = changeInvoiceStatus(current, input.status, { at: this.deps.clock.now(), reason: input.reason ?? '', by });
+    if (!result.changed || (await this.deps.invoices.updateStatus(result.invoice, current.status))) return result;
+    // Another change won the race: judge the request against what it stored (same status: no
+    // change; another: FailedPrecondition).
+    const now = await find();
+    if (!now) throw new NotFoundError(id ? 'invoice' : 'invoice with number', id || number);
+    const again = changeInvoiceStatus(now, input.status, { at: this.deps.clock.now(), reason: input.reason ?? '', by });
+    if (again.changed) throw new FailedPreconditionError(`invoice ${now.number ?? now.id} changed while it was being marked ${input.status}; try again`);
+    return again;
+  }
+}
+
+export interface ListInvoicesInput {
+  /** Only this customer's invoices. */
+  readonly customerId?: string;
+  /** Any of these statuses; absent or empty = all. */
+  readonly statuses?: readonly InvoiceStatus[];
+  readonly pageSize?: number;
+  readonly pageToken?: string;
+}
+
+/**
+ * ListInvoices: invoices of one customer or of all, of any of `statuses`, newest due date first then
+ * by id (descending, bytewise), keyset-paged (opaque token bound to the filters). Roles:
+ * ListInvoices. Errors: Validation (`statuses`, `page_size`, `page_token`).
+ */
+export class ListInvoicesUseCase {
+  constructor(private readonly deps: { readonly invoices: InvoiceRepository }) {}
+
+  async execute(principal: Principal, input: ListInvoicesInput = {}): Promise<{ invoices: Invoice[]; nextPageToken: string | null }> {
+    authorize(principal, 'ListInvoices', 'list invoices');
+    const bad = (input.statuses ?? []).find((st) => !INVOICE_STATUSES.includes(st));
+    if (bad !== undefined) throw new ValidationError('statuses', `unknown status "${String(bad)}"`);
+    const limit = resolvePageSize(input.pageSize);
+    const filter = {
+      ...(input.customerId ? { customerId: input.customerId } : {}),
+      ...(input.statuses?.length ? { statuses: [...new Set(input.statuses)] } : {}),
+    };
+    const after = input.pageToken ? (({ d, i }) => ({ dueDate: d, id: i }))(decodePageToken(input.pageToken, ['d', 'i'] as const, filter)) : null;
+    const rows = await this.deps.invoices.list(filter, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { invoices: page, nextPageToken: rows.length > limit && last ? encodePageToken({ d: last.dueDate, i: last.id }, filter) : null };
   }
 }

@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError } from '@notify/errors';
-import { itemErrorOf, unary, type CallContext } from '@notify/grpc-kit';
+import { itemErrorOf, optionalUuid, unary, type CallContext } from '@notify/grpc-kit';
 import { commonv1, customerv1, ticketv1 } from '@notify/proto';
 import { decodePageToken, encodePageToken } from '@notify/paging';
 import {
@@ -14,12 +14,14 @@ import {
   ListCustomersUseCase,
   ListGroupsUseCase,
   ListInvoicesDueUseCase,
+  ListInvoicesUseCase,
   ListRoutingRulesUseCase,
   ListStaffUseCase,
   OptInUseCase,
   OptOutUseCase,
   RegisterCustomerUseCase,
   ResolveRecipientsUseCase,
+  SetInvoiceStatusUseCase,
   UpdateGroupUseCase,
   UpdatePreferencesUseCase,
   UpdateRoutingRuleUseCase,
@@ -43,6 +45,7 @@ import {
   explicitAudienceFromProto,
   groupCategoryFromProto,
   groupToProto,
+  invoiceStatusFromProto,
   invoiceToProto,
   leftOutToProto,
   localeFromProto,
@@ -140,6 +143,8 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
   const optIn = new OptInUseCase({ optOuts: store.optOuts });
   const createInvoice = new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids });
   const listInvoicesDue = new ListInvoicesDueUseCase({ invoices: store.invoices, clock });
+  const setInvoiceStatus = new SetInvoiceStatusUseCase({ invoices: store.invoices, clock });
+  const listInvoices = new ListInvoicesUseCase({ invoices: store.invoices });
   const listRules = new ListRoutingRulesUseCase({ rules: store.rules });
   const upsertRule = new UpdateRoutingRuleUseCase({ rules: store.rules });
   const resetRule = new ResetRoutingRuleUseCase({ rules: store.rules });
@@ -429,6 +434,31 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         }),
         nextPageToken: page.nextPageToken ?? '',
       };
+    }),
+
+    setInvoiceStatus: unary(async (req: customerv1.SetInvoiceStatusRequest, ctx) => {
+      if (!req.invoiceId.trim() === !req.number.trim()) throw new ValidationError('invoice_id', 'give exactly one of invoice_id and number');
+      const key = req.invoiceId.trim() ? { invoiceId: requireUuid(req.invoiceId, 'invoice_id') } : { number: req.number };
+      const status = invoiceStatusFromProto(req.status, 'status');
+      checkActor(req.actor);
+      const { invoice, changed } = await setInvoiceStatus.execute(principalOf(ctx), {
+        ...key,
+        status,
+        reason: req.reason,
+        ...(req.actor?.id ? { actorId: req.actor.id } : {}),
+      });
+      return { invoice: invoiceToProto(invoice), changed };
+    }),
+
+    listInvoices: unary(async (req: customerv1.ListInvoicesRequest, ctx) => {
+      const customerId = optionalUuid(req.customerId, 'customer_id');
+      const page = await listInvoices.execute(principalOf(ctx), {
+        ...(customerId ? { customerId } : {}),
+        statuses: req.statuses.map((st, i) => invoiceStatusFromProto(st, `statuses[${i}]`)),
+        pageSize: req.page?.pageSize ?? 0,
+        ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
+      });
+      return { invoices: page.invoices.map(invoiceToProto), nextPageToken: page.nextPageToken ?? '' };
     }),
 
     listRoutingRules: unary(async (req: customerv1.ListRoutingRulesRequest, ctx) => {

@@ -231,6 +231,17 @@ const INVOICE_STATUS: Record<InvoiceStatus, customerv1.InvoiceStatus> = {
   CANCELLED: customerv1.InvoiceStatus.INVOICE_STATUS_VOID,
 };
 
+/**
+ * Proto InvoiceStatus → domain (VOID = CANCELLED); ValidationError(field) for UNSPECIFIED or a
+ * value outside the enum (never read as "no status").
+ */
+export function invoiceStatusFromProto(s: customerv1.InvoiceStatus, field = 'status'): InvoiceStatus {
+  const found = (Object.keys(INVOICE_STATUS) as InvoiceStatus[]).find((k) => INVOICE_STATUS[k] === s);
+  if (!found) throw new ValidationError(field, `must be INVOICE_STATUS_UNPAID, INVOICE_STATUS_PAID or INVOICE_STATUS_VOID, got ${s}`);
+  return found;
+}
+
+/** An invoice as the proto Invoice: `paid_at` = the status change's time when PAID; the change's time, reason and actor once it is not UNPAID. */
 export function invoiceToProto(i: Invoice): customerv1.Invoice {
   return {
     id: i.id,
@@ -241,7 +252,10 @@ export function invoiceToProto(i: Invoice): customerv1.Invoice {
     status: INVOICE_STATUS[i.status],
     description: i.description,
     createdAt: i.createdAt,
-    paidAt: undefined,
+    paidAt: i.status === 'PAID' ? (i.statusChangedAt ?? undefined) : undefined,
+    statusChangedAt: i.statusChangedAt ?? undefined,
+    statusReason: i.statusReason,
+    statusChangedBy: i.statusChangedBy ?? '',
   };
 }
 

@@ -175,6 +175,12 @@ export interface InvoiceRow {
   /** '' when none. */
   description: string;
   created_at: Date;
+  /** When it became PAID or CANCELLED (migration 1795400500000); null while UNPAID. */
+  status_changed_at: Date | null;
+  /** Why, as given with the status change; '' when none. */
+  status_reason: string;
+  /** Who changed the status; null while UNPAID. */
+  status_changed_by: string | null;
 }
 
 export const InvoiceEntity = new EntitySchema<InvoiceRow>({
@@ -189,12 +195,16 @@ export const InvoiceEntity = new EntitySchema<InvoiceRow>({
     status: text,
     description: { ...text, default: () => `''` },
     created_at: ts,
+    status_changed_at: { ...ts, nullable: true },
+    status_reason: { ...text, default: () => `''` },
+    status_changed_by: { ...text, nullable: true },
   },
   uniques: [{ name: 'invoices_number_key', columns: ['number'] }],
   checks: [{ name: 'invoices_amount_rupiah_check', expression: 'amount_rupiah > 0' }],
   indices: [
     { name: 'invoices_customer_idx', columns: ['customer_id'], synchronize: false },
     { name: 'invoices_unpaid_due_idx', columns: ['due_date', 'id'], where: `status = 'UNPAID'`, synchronize: false },
+    { name: 'invoices_due_idx', columns: ['due_date', 'id'], synchronize: false },
   ],
   relations: {
     customer: {

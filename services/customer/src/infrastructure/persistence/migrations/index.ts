@@ -3,18 +3,20 @@ import { CreateCustomerDirectory1795400100000 } from './1795400100000-CreateCust
 import { ActiveCustomersByIdIndex1795400200000 } from './1795400200000-ActiveCustomersByIdIndex';
 import { ListByNameIndexes1795400300000 } from './1795400300000-ListByNameIndexes';
 import { InvoiceNumbersAndDescriptions1795400400000 } from './1795400400000-InvoiceNumbersAndDescriptions';
+import { InvoiceStatusChanges1795400500000 } from './1795400500000-InvoiceStatusChanges';
 
 export {
   ActiveCustomersByIdIndex1795400200000,
   CreateCustomerDirectory1795400100000,
   InvoiceNumbersAndDescriptions1795400400000,
+  InvoiceStatusChanges1795400500000,
   ListByNameIndexes1795400300000,
 };
 
 /**
  * Every migration of the customer schema, in order: the platform tables (outbox, dead letters,
  * processed events), the directory, its broadcast index, the by-name list indexes, the invoice
- * number counters and descriptions.
+ * number counters and descriptions, the invoice status changes (paid, cancelled).
  */
 export const customerMigrations = [
   ...platformMigrations,
@@ -22,4 +24,5 @@ export const customerMigrations = [
   ActiveCustomersByIdIndex1795400200000,
   ListByNameIndexes1795400300000,
   InvoiceNumbersAndDescriptions1795400400000,
+  InvoiceStatusChanges1795400500000,
 ];

@@ -149,11 +149,11 @@ export function groupCategoryToJSON(object: GroupCategory): string {
 /** Invoice state. */
 export enum InvoiceStatus {
   INVOICE_STATUS_UNSPECIFIED = 0,
-  /** INVOICE_STATUS_UNPAID - Issued, not paid. */
+  /** INVOICE_STATUS_UNPAID - Issued, not paid: the only state the payment reminders (ListInvoicesDue) remind of. */
   INVOICE_STATUS_UNPAID = 1,
-  /** INVOICE_STATUS_PAID - Paid. */
+  /** INVOICE_STATUS_PAID - Paid (SetInvoiceStatus); never reminded again. */
   INVOICE_STATUS_PAID = 2,
-  /** INVOICE_STATUS_VOID - Voided; never reminded. */
+  /** INVOICE_STATUS_VOID - Cancelled, voided (SetInvoiceStatus; e.g. a mistyped invoice withdrawn); never reminded. */
   INVOICE_STATUS_VOID = 3,
   UNRECOGNIZED = -1,
 }
@@ -432,8 +432,24 @@ export interface Invoice {
   createdAt:
     | Date
     | undefined;
-  /** When paid; absent unless PAID. */
-  paidAt: Date | undefined;
+  /** When paid; absent unless PAID (then equal to status_changed_at). */
+  paidAt:
+    | Date
+    | undefined;
+  /** When it became PAID or VOID (SetInvoiceStatus); absent while UNPAID. */
+  statusChangedAt:
+    | Date
+    | undefined;
+  /**
+   * Why, as given to SetInvoiceStatus (e.g. `transfer BCA 12/12`, `salah input`); empty when
+   * none was given or while UNPAID.
+   */
+  statusReason: string;
+  /**
+   * Who changed the status: the staff id of the caller's key, or its role (`admin`,
+   * `service`); for role service the request's actor.id when it carries one. Empty while UNPAID.
+   */
+  statusChangedBy: string;
 }
 
 /**
@@ -1668,6 +1684,9 @@ function createBaseInvoice(): Invoice {
     description: "",
     createdAt: undefined,
     paidAt: undefined,
+    statusChangedAt: undefined,
+    statusReason: "",
+    statusChangedBy: "",
   };
 }
 
@@ -1699,6 +1718,15 @@ export const Invoice: MessageFns<Invoice> = {
     }
     if (message.paidAt !== undefined) {
       Timestamp.encode(toTimestamp(message.paidAt), writer.uint32(74).fork()).join();
+    }
+    if (message.statusChangedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.statusChangedAt), writer.uint32(82).fork()).join();
+    }
+    if (message.statusReason !== "") {
+      writer.uint32(90).string(message.statusReason);
+    }
+    if (message.statusChangedBy !== "") {
+      writer.uint32(98).string(message.statusChangedBy);
     }
     return writer;
   },
@@ -1788,6 +1816,30 @@ export const Invoice: MessageFns<Invoice> = {
             message.paidAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.statusChangedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.statusReason = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.statusChangedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1831,6 +1883,21 @@ export const Invoice: MessageFns<Invoice> = {
         : isSet(object.paid_at)
         ? fromJsonTimestamp(object.paid_at)
         : undefined,
+      statusChangedAt: isSet(object.statusChangedAt)
+        ? fromJsonTimestamp(object.statusChangedAt)
+        : isSet(object.status_changed_at)
+        ? fromJsonTimestamp(object.status_changed_at)
+        : undefined,
+      statusReason: isSet(object.statusReason)
+        ? globalThis.String(object.statusReason)
+        : isSet(object.status_reason)
+        ? globalThis.String(object.status_reason)
+        : "",
+      statusChangedBy: isSet(object.statusChangedBy)
+        ? globalThis.String(object.statusChangedBy)
+        : isSet(object.status_changed_by)
+        ? globalThis.String(object.status_changed_by)
+        : "",
     };
   },
 
@@ -1863,6 +1930,15 @@ export const Invoice: MessageFns<Invoice> = {
     if (message.paidAt !== undefined) {
       obj.paidAt = message.paidAt.toISOString();
     }
+    if (message.statusChangedAt !== undefined) {
+      obj.statusChangedAt = message.statusChangedAt.toISOString();
+    }
+    if (message.statusReason !== "") {
+      obj.statusReason = message.statusReason;
+    }
+    if (message.statusChangedBy !== "") {
+      obj.statusChangedBy = message.statusChangedBy;
+    }
     return obj;
   },
 
@@ -1880,6 +1956,9 @@ export const Invoice: MessageFns<Invoice> = {
     message.description = object.description ?? "";
     message.createdAt = object.createdAt ?? undefined;
     message.paidAt = object.paidAt ?? undefined;
+    message.statusChangedAt = object.statusChangedAt ?? undefined;
+    message.statusReason = object.statusReason ?? "";
+    message.statusChangedBy = object.statusChangedBy ?? "";
     return message;
   },
 };

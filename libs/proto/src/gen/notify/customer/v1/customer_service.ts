@@ -53,6 +53,9 @@ import {
   groupCategoryFromJSON,
   groupCategoryToJSON,
   Invoice,
+  InvoiceStatus,
+  invoiceStatusFromJSON,
+  invoiceStatusToJSON,
   LeftOutRecipient,
   OptOut,
   Preferences,
@@ -412,6 +415,53 @@ export interface InvoiceDue {
 export interface ListInvoicesDueResponse {
   /** One page, ordered by due date then number. */
   invoices: InvoiceDue[];
+  /** Token for the next page; empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface SetInvoiceStatusRequest {
+  /** Invoice id (UUID); exactly one of invoice_id, number. */
+  invoiceId: string;
+  /**
+   * Invoice number as stored, e.g. `INV-202612-0001` (trimmed, at most 100 characters);
+   * exactly one of invoice_id, number.
+   */
+  number: string;
+  /**
+   * The new status: INVOICE_STATUS_PAID or INVOICE_STATUS_VOID (cancelled); UNPAID only as the
+   * status an UNPAID invoice has (no change). Required.
+   */
+  status: InvoiceStatus;
+  /**
+   * Why, e.g. a payment reference or `salah input` (trimmed, at most 500 characters); empty =
+   * none. Kept with the change (Invoice.status_reason).
+   */
+  reason: string;
+  /** Who acts; honoured for role service (its id is recorded as Invoice.status_changed_by). */
+  actor: Actor | undefined;
+}
+
+export interface SetInvoiceStatusResponse {
+  /** The invoice after the call. */
+  invoice:
+    | Invoice
+    | undefined;
+  /** True when the status changed; false when the invoice had that status already. */
+  changed: boolean;
+}
+
+export interface ListInvoicesRequest {
+  /** Customer id (UUID); empty = every customer's invoices. */
+  customerId: string;
+  /** Any of these statuses; empty = all. */
+  statuses: InvoiceStatus[];
+  /** Paging (default 50, max 500). */
+  page: PageRequest | undefined;
+}
+
+export interface ListInvoicesResponse {
+  /** One page, newest due date first, then by id. */
+  invoices: Invoice[];
   /** Token for the next page; empty on the last page. */
   nextPageToken: string;
 }
@@ -4282,6 +4332,442 @@ export const ListInvoicesDueResponse: MessageFns<ListInvoicesDueResponse> = {
   },
 };
 
+function createBaseSetInvoiceStatusRequest(): SetInvoiceStatusRequest {
+  return { invoiceId: "", number: "", status: 0, reason: "", actor: undefined };
+}
+
+export const SetInvoiceStatusRequest: MessageFns<SetInvoiceStatusRequest> = {
+  encode(message: SetInvoiceStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.invoiceId !== "") {
+      writer.uint32(10).string(message.invoiceId);
+    }
+    if (message.number !== "") {
+      writer.uint32(18).string(message.number);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetInvoiceStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetInvoiceStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.invoiceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.number = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetInvoiceStatusRequest {
+    return {
+      invoiceId: isSet(object.invoiceId)
+        ? globalThis.String(object.invoiceId)
+        : isSet(object.invoice_id)
+        ? globalThis.String(object.invoice_id)
+        : "",
+      number: isSet(object.number) ? globalThis.String(object.number) : "",
+      status: isSet(object.status) ? invoiceStatusFromJSON(object.status) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      actor: isSet(object.actor) ? Actor.fromJSON(object.actor) : undefined,
+    };
+  },
+
+  toJSON(message: SetInvoiceStatusRequest): unknown {
+    const obj: any = {};
+    if (message.invoiceId !== "") {
+      obj.invoiceId = message.invoiceId;
+    }
+    if (message.number !== "") {
+      obj.number = message.number;
+    }
+    if (message.status !== 0) {
+      obj.status = invoiceStatusToJSON(message.status);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.actor !== undefined) {
+      obj.actor = Actor.toJSON(message.actor);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetInvoiceStatusRequest>, I>>(base?: I): SetInvoiceStatusRequest {
+    return SetInvoiceStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetInvoiceStatusRequest>, I>>(object: I): SetInvoiceStatusRequest {
+    const message = createBaseSetInvoiceStatusRequest();
+    message.invoiceId = object.invoiceId ?? "";
+    message.number = object.number ?? "";
+    message.status = object.status ?? 0;
+    message.reason = object.reason ?? "";
+    message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
+    return message;
+  },
+};
+
+function createBaseSetInvoiceStatusResponse(): SetInvoiceStatusResponse {
+  return { invoice: undefined, changed: false };
+}
+
+export const SetInvoiceStatusResponse: MessageFns<SetInvoiceStatusResponse> = {
+  encode(message: SetInvoiceStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.invoice !== undefined) {
+      Invoice.encode(message.invoice, writer.uint32(10).fork()).join();
+    }
+    if (message.changed !== false) {
+      writer.uint32(16).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetInvoiceStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetInvoiceStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.invoice = Invoice.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetInvoiceStatusResponse {
+    return {
+      invoice: isSet(object.invoice) ? Invoice.fromJSON(object.invoice) : undefined,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+    };
+  },
+
+  toJSON(message: SetInvoiceStatusResponse): unknown {
+    const obj: any = {};
+    if (message.invoice !== undefined) {
+      obj.invoice = Invoice.toJSON(message.invoice);
+    }
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetInvoiceStatusResponse>, I>>(base?: I): SetInvoiceStatusResponse {
+    return SetInvoiceStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetInvoiceStatusResponse>, I>>(object: I): SetInvoiceStatusResponse {
+    const message = createBaseSetInvoiceStatusResponse();
+    message.invoice = (object.invoice !== undefined && object.invoice !== null)
+      ? Invoice.fromPartial(object.invoice)
+      : undefined;
+    message.changed = object.changed ?? false;
+    return message;
+  },
+};
+
+function createBaseListInvoicesRequest(): ListInvoicesRequest {
+  return { customerId: "", statuses: [], page: undefined };
+}
+
+export const ListInvoicesRequest: MessageFns<ListInvoicesRequest> = {
+  encode(message: ListInvoicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.statuses.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.statuses) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.page !== undefined) {
+      PageRequest.encode(message.page, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInvoicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInvoicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.statuses.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.statuses.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.page = PageRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInvoicesRequest {
+    return {
+      customerId: isSet(object.customerId)
+        ? globalThis.String(object.customerId)
+        : isSet(object.customer_id)
+        ? globalThis.String(object.customer_id)
+        : "",
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => invoiceStatusFromJSON(e))
+        : [],
+      page: isSet(object.page) ? PageRequest.fromJSON(object.page) : undefined,
+    };
+  },
+
+  toJSON(message: ListInvoicesRequest): unknown {
+    const obj: any = {};
+    if (message.customerId !== "") {
+      obj.customerId = message.customerId;
+    }
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => invoiceStatusToJSON(e));
+    }
+    if (message.page !== undefined) {
+      obj.page = PageRequest.toJSON(message.page);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListInvoicesRequest>, I>>(base?: I): ListInvoicesRequest {
+    return ListInvoicesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListInvoicesRequest>, I>>(object: I): ListInvoicesRequest {
+    const message = createBaseListInvoicesRequest();
+    message.customerId = object.customerId ?? "";
+    message.statuses = object.statuses?.map((e) => e) || [];
+    message.page = (object.page !== undefined && object.page !== null)
+      ? PageRequest.fromPartial(object.page)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListInvoicesResponse(): ListInvoicesResponse {
+  return { invoices: [], nextPageToken: "" };
+}
+
+export const ListInvoicesResponse: MessageFns<ListInvoicesResponse> = {
+  encode(message: ListInvoicesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.invoices) {
+      Invoice.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInvoicesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInvoicesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.invoices.push(Invoice.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInvoicesResponse {
+    return {
+      invoices: globalThis.Array.isArray(object?.invoices) ? object.invoices.map((e: any) => Invoice.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListInvoicesResponse): unknown {
+    const obj: any = {};
+    if (message.invoices?.length) {
+      obj.invoices = message.invoices.map((e) => Invoice.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListInvoicesResponse>, I>>(base?: I): ListInvoicesResponse {
+    return ListInvoicesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListInvoicesResponse>, I>>(object: I): ListInvoicesResponse {
+    const message = createBaseListInvoicesResponse();
+    message.invoices = object.invoices?.map((e) => Invoice.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 function createBaseListRoutingRulesRequest(): ListRoutingRulesRequest {
   return { notificationType: 0 };
 }
@@ -5773,6 +6259,48 @@ export const CustomerServiceService = {
     responseDeserialize: (value: Buffer): ListInvoicesDueResponse => ListInvoicesDueResponse.decode(value),
   },
   /**
+   * Marks an invoice paid (PAID) or cancelled (VOID), so the payment-reminder job, which
+   * reminds of UNPAID invoices only (ListInvoicesDue), reminds of it no more. The invoice is
+   * given by invoice_id or by number (exactly one). UNPAID → PAID or VOID, recording when
+   * (status_changed_at; paid_at for PAID), why (reason) and who (status_changed_by). Asking
+   * for the status the invoice has already changes nothing and answers the invoice as stored
+   * (`changed` false; its earlier time, reason and actor kept): a retry is safe.
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT (neither or both of invoice_id / number, invoice_id not a UUID,
+   * number over 100 characters, status UNSPECIFIED or unknown, reason over 500 characters,
+   * actor.kind / actor.role outside their enums), NOT_FOUND (invoice), FAILED_PRECONDITION
+   * (a PAID or VOID invoice asked for another status: PAID ↔ VOID, or back to UNPAID; the
+   * message names the current status).
+   */
+  setInvoiceStatus: {
+    path: "/notify.customer.v1.CustomerService/SetInvoiceStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetInvoiceStatusRequest): Buffer =>
+      Buffer.from(SetInvoiceStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetInvoiceStatusRequest => SetInvoiceStatusRequest.decode(value),
+    responseSerialize: (value: SetInvoiceStatusResponse): Buffer =>
+      Buffer.from(SetInvoiceStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetInvoiceStatusResponse => SetInvoiceStatusResponse.decode(value),
+  },
+  /**
+   * Invoices of one customer or of all, of any of the given statuses, newest due date first
+   * (then by id), in pages.
+   * Roles: admin, manager, customer_service, service.
+   * Errors: INVALID_ARGUMENT (customer_id not a UUID, statuses UNSPECIFIED or unknown, bad
+   * page token, negative page size).
+   */
+  listInvoices: {
+    path: "/notify.customer.v1.CustomerService/ListInvoices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListInvoicesRequest): Buffer => Buffer.from(ListInvoicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListInvoicesRequest => ListInvoicesRequest.decode(value),
+    responseSerialize: (value: ListInvoicesResponse): Buffer =>
+      Buffer.from(ListInvoicesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListInvoicesResponse => ListInvoicesResponse.decode(value),
+  },
+  /**
    * Routing rules, optionally of one notification type.
    * Roles: admin, manager, supervisor, noc, service.
    */
@@ -6024,6 +6552,29 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * Errors: INVALID_ARGUMENT (on_date not YYYY-MM-DD, negative days).
    */
   listInvoicesDue: handleUnaryCall<ListInvoicesDueRequest, ListInvoicesDueResponse>;
+  /**
+   * Marks an invoice paid (PAID) or cancelled (VOID), so the payment-reminder job, which
+   * reminds of UNPAID invoices only (ListInvoicesDue), reminds of it no more. The invoice is
+   * given by invoice_id or by number (exactly one). UNPAID → PAID or VOID, recording when
+   * (status_changed_at; paid_at for PAID), why (reason) and who (status_changed_by). Asking
+   * for the status the invoice has already changes nothing and answers the invoice as stored
+   * (`changed` false; its earlier time, reason and actor kept): a retry is safe.
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT (neither or both of invoice_id / number, invoice_id not a UUID,
+   * number over 100 characters, status UNSPECIFIED or unknown, reason over 500 characters,
+   * actor.kind / actor.role outside their enums), NOT_FOUND (invoice), FAILED_PRECONDITION
+   * (a PAID or VOID invoice asked for another status: PAID ↔ VOID, or back to UNPAID; the
+   * message names the current status).
+   */
+  setInvoiceStatus: handleUnaryCall<SetInvoiceStatusRequest, SetInvoiceStatusResponse>;
+  /**
+   * Invoices of one customer or of all, of any of the given statuses, newest due date first
+   * (then by id), in pages.
+   * Roles: admin, manager, customer_service, service.
+   * Errors: INVALID_ARGUMENT (customer_id not a UUID, statuses UNSPECIFIED or unknown, bad
+   * page token, negative page size).
+   */
+  listInvoices: handleUnaryCall<ListInvoicesRequest, ListInvoicesResponse>;
   /**
    * Routing rules, optionally of one notification type.
    * Roles: admin, manager, supervisor, noc, service.
@@ -6490,6 +7041,57 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListInvoicesDueResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Marks an invoice paid (PAID) or cancelled (VOID), so the payment-reminder job, which
+   * reminds of UNPAID invoices only (ListInvoicesDue), reminds of it no more. The invoice is
+   * given by invoice_id or by number (exactly one). UNPAID → PAID or VOID, recording when
+   * (status_changed_at; paid_at for PAID), why (reason) and who (status_changed_by). Asking
+   * for the status the invoice has already changes nothing and answers the invoice as stored
+   * (`changed` false; its earlier time, reason and actor kept): a retry is safe.
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT (neither or both of invoice_id / number, invoice_id not a UUID,
+   * number over 100 characters, status UNSPECIFIED or unknown, reason over 500 characters,
+   * actor.kind / actor.role outside their enums), NOT_FOUND (invoice), FAILED_PRECONDITION
+   * (a PAID or VOID invoice asked for another status: PAID ↔ VOID, or back to UNPAID; the
+   * message names the current status).
+   */
+  setInvoiceStatus(
+    request: SetInvoiceStatusRequest,
+    callback: (error: ServiceError | null, response: SetInvoiceStatusResponse) => void,
+  ): ClientUnaryCall;
+  setInvoiceStatus(
+    request: SetInvoiceStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetInvoiceStatusResponse) => void,
+  ): ClientUnaryCall;
+  setInvoiceStatus(
+    request: SetInvoiceStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetInvoiceStatusResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Invoices of one customer or of all, of any of the given statuses, newest due date first
+   * (then by id), in pages.
+   * Roles: admin, manager, customer_service, service.
+   * Errors: INVALID_ARGUMENT (customer_id not a UUID, statuses UNSPECIFIED or unknown, bad
+   * page token, negative page size).
+   */
+  listInvoices(
+    request: ListInvoicesRequest,
+    callback: (error: ServiceError | null, response: ListInvoicesResponse) => void,
+  ): ClientUnaryCall;
+  listInvoices(
+    request: ListInvoicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListInvoicesResponse) => void,
+  ): ClientUnaryCall;
+  listInvoices(
+    request: ListInvoicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListInvoicesResponse) => void,
   ): ClientUnaryCall;
   /**
    * Routing rules, optionally of one notification type.
