@@ -805,7 +805,7 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect(past.stderr).toMatch(/^note: 2020-01-31 is past \(today \d{4}-\d\d-\d\d WIB\): the payment_reminder job reminds 7, 3 and 1 days before the due date, so none will go out for it\n$/);
     expect(invoice.stderr).toBe('');
     const bad = await cli(['customers', 'invoice', '0812-6666-0101', '--amount=12,5', '--due', '2026-12-31']);
-    expect({ code: bad.code, first: bad.stderr.split('\n')[0] }).toEqual({ code: 2, first: 'error: --amount: "12,5" must be a whole number of rupiah, e.g. 150000' });
+    expect({ code: bad.code, first: bad.stderr.split('\n')[0] }).toEqual({ code: 2, first: 'error: --amount: "12,5" is not a whole rupiah amount (write 150000 or 150.000)' });
   }, 30_000);
 
   it('takes a phone for a customer or a staff member: deliveries notify --to-customer / --to-staff, tickets create / list --customer, assign / list --technician', async () => {
@@ -992,5 +992,69 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     expect((await cli(['staff', 'create', '--name', 'Hendra Manajer', '--phone', '0813-9999-0101', '--role', 'manager'])).code).toBe(0);
     const second = await cli(['tickets', 'escalate', await open(), '--level', '2', '--reason', 'SLA terlewati']);
     expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('customers invoice takes whole rupiah only and names the customer; invoices lists them; invoice-paid / invoice-cancel mark them once; a paid one is not cancelled', async () => {
+    const reg = await cli(['--json', 'customers', 'register', '--name', 'Wati Tagihan', '--phone', '0812-9999-0201', '--address', 'Jl. Anggrek 3, Karawang', '--zone', 'karawang', '--package', 'Home 30 Mbps']);
+    expect(reg.code).toBe(0);
+    const custId = (JSON.parse(reg.stdout) as { customer: { id: string } }).customer.id;
+
+    // QA: `--amount 150000.50` was stored as Rp 15.000.050 (and 1.5 as Rp 15): refused, nothing recorded.
+    for (const amount of ['150000.50', '1.5', '150.000,50']) {
+      const refused = await cli(['customers', 'invoice', '0812-9999-0201', '--amount', amount, '--due', '+7d']);
+      expect({ code: refused.code, stdout: refused.stdout, first: refused.stderr.split('\n')[0] }).toEqual({
+        code: 2,
+        stdout: '',
+        first: `error: --amount: "${amount}" is not a whole rupiah amount (write 150000 or 150.000)`,
+      });
+    }
+    const made = await cli(['customers', 'invoice', '0812-9999-0201', '--amount', 'Rp 1.250.500', '--due', '2027-01-10', '--description', 'Januari 2027']);
+    expect(made).toMatchObject({ code: 0, stderr: '' });
+    expect(made.stdout).toMatch(new RegExp(`^Customer:\\s+Wati Tagihan \\(${custId}\\)$`, 'm'));
+    expect(made.stdout).toMatch(/^Amount:\s+Rp 1\.250\.500$/m);
+    expect(made.stdout).toMatch(/^Status:\s+UNPAID$/m);
+    const number = /^Number:\s+(\S+)$/m.exec(made.stdout)![1]!;
+    const typo = await cli(['--json', 'customers', 'invoice', custId, '--amount', '150,000', '--due', '2027-02-10', '--number', `WATI-${custId.slice(0, 8)}`]);
+    expect(typo.code).toBe(0);
+    const typoInvoice = (JSON.parse(typo.stdout) as { invoice: { id: string; number: string; amountRupiah: string } }).invoice;
+    expect(typoInvoice.amountRupiah).toBe('150000');
+
+    // The customer's invoices, newest due date first.
+    const listed = await cli(['customers', 'invoices', '0812-9999-0201']);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^NUMBER\s+CUSTOMER\s+AMOUNT\s+DUE\s+STATUS\s+DESCRIPTION$/),
+      expect.stringMatching(new RegExp(`^${typoInvoice.number}\\s+Wati Tagihan\\s+Rp 150\\.000\\s+2027-02-10\\s+UNPAID$`)),
+      expect.stringMatching(new RegExp(`^${number}\\s+Wati Tagihan\\s+Rp 1\\.250\\.500\\s+2027-01-10\\s+UNPAID\\s+Januari 2027$`)),
+    ]);
+
+    // Paid (by number): the reminders stop; again: nothing changes, said on stderr.
+    const paid = await cli(['customers', 'invoice-paid', number]);
+    expect(paid).toMatchObject({ code: 0, stderr: '' });
+    expect(paid.stdout).toMatch(/^Status:\s+PAID$/m);
+    expect(paid.stdout).toMatch(/^Paid:\s+\d{4}-\d\d-\d\d \d\d:\d\d WIB by admin$/m);
+    expect(paid.stdout).toMatch(new RegExp(`^Customer:\\s+Wati Tagihan \\(${custId}\\)$`, 'm'));
+    const again = await cli(['customers', 'invoice-paid', number]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^Status:\s+PAID$/m);
+    expect(again.stderr).toMatch(new RegExp(`^note: invoice ${number} was PAID already \\(since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d WIB\\); nothing changed\n$`));
+    // A paid invoice is not cancelled.
+    const refused = await cli(['customers', 'invoice-cancel', number]);
+    expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(refused.stderr).toMatch(new RegExp(`^error: FAILED_PRECONDITION: invoice ${number} is PAID; it cannot become CANCELLED`));
+    // The mistyped one cancelled (by id), with the reason.
+    const cancelled = await cli(['customers', 'invoice-cancel', typoInvoice.id, '--reason', 'salah input']);
+    expect(cancelled).toMatchObject({ code: 0, stderr: '' });
+    expect(cancelled.stdout).toMatch(/^Status:\s+CANCELLED$/m);
+    expect(cancelled.stdout).toMatch(/^Reason:\s+salah input$/m);
+
+    expect((await cli(['customers', 'invoices', custId, '--status', 'unpaid'])).stdout.trimEnd().split('\n').slice(1)).toEqual(['(none)']);
+    const done = await cli(['customers', 'invoices', '--status', 'paid,cancelled', '--limit', '500']);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(new RegExp(`^${number}\\s+Wati Tagihan\\s+Rp 1\\.250\\.500\\s+2027-01-10\\s+PAID\\s`, 'm'));
+    expect(done.stdout).toMatch(new RegExp(`^${typoInvoice.number}\\s+Wati Tagihan\\s+Rp 150\\.000\\s+2027-02-10\\s+CANCELLED`, 'm'));
+    expect((await cli(['customers', 'invoices', '--status', 'lunas'])).code).toBe(2);
+    const unknown = await cli(['customers', 'invoice-paid', 'INV-190001-0001']);
+    expect({ code: unknown.code, first: unknown.stderr.split('\n')[0] }).toEqual({ code: 1, first: 'error: NOT_FOUND: invoice with number INV-190001-0001 not found' });
   });
 });

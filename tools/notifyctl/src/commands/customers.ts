@@ -6,6 +6,7 @@ import { PAGE_OPTIONS, channelLabel, channelOf, formatTime, localeOf, nextPageHi
 import { formatRecord, formatTable } from '../table';
 import { idOrPhone, personIdOf } from './id-or-phone';
 import { nobodyOfferedNote } from './tickets';
+import { invoiceCancel, invoicePaid, listInvoices } from './invoices';
 import { createInvoice, customerPreferences, staffPreferences } from './preferences';
 
 export { idOrPhone } from './id-or-phone';
@@ -229,8 +230,8 @@ const activate: CommandSpec = {
 export const customersGroup: CommandGroup = {
   name: 'customers',
   aliases: ['customer'],
-  summary: 'register, activate, show and list customers; opt phones out and in; preferences; invoices (customer service)',
-  commands: [register, activate, getCustomer, listCustomers, optOut, optIn, optOuts, customerPreferences, createInvoice],
+  summary: 'register, activate, show and list customers; opt phones out and in; preferences; invoices: record, list, mark paid or cancelled (customer service)',
+  commands: [register, activate, getCustomer, listCustomers, optOut, optIn, optOuts, customerPreferences, createInvoice, listInvoices, invoicePaid, invoiceCancel],
 };
 
 const ROLE_ALIASES = { cs: commonv1.Role.ROLE_CUSTOMER_SERVICE, tech: commonv1.Role.ROLE_TECHNICIAN };

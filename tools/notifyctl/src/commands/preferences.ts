@@ -3,9 +3,10 @@ import { commonv1, customerv1 } from '@notify/proto';
 import { UsageError, parseEnum, parseFutureTime, parseTimeSpan, type OptionSpec, type ParsedArgs } from '../args';
 import type { Clients } from '../clients';
 import type { CommandSpec } from '../command';
-import { channelLabel, formatRupiah, formatTime, notificationTypeLabel, parseChannel } from '../format';
+import { channelLabel, formatTime, notificationTypeLabel, parseChannel } from '../format';
 import { formatRecord } from '../table';
-import { personIdOf } from './id-or-phone';
+import { idOrPhone, personIdOf } from './id-or-phone';
+import { invoiceRecord, parseRupiahAmount } from './invoices';
 
 /** `21:00-07:00` → minutes after midnight; UsageError naming `--quiet` otherwise. */
 export function parseQuietHours(text: string): { startMinute: number; endMinute: number } {
@@ -126,23 +127,24 @@ export const staffPreferences = preferencesCommand('staff', 'staff member', 'not
 /** `notifyctl customers invoice <id-or-phone> --amount … --due …`: an invoice for the payment reminders. */
 export const createInvoice: CommandSpec = {
   name: 'invoice',
-  summary: 'record an invoice for a customer (the payment_reminder job reminds them 7, 3 and 1 days before it is due)',
+  summary: 'record an invoice for a customer (the payment_reminder job reminds them 7, 3 and 1 days before it is due, until it is marked paid or cancelled)',
   service: 'customer',
   positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
   options: {
-    amount: { type: 'string', required: true, valueName: 'rupiah', description: 'amount in whole rupiah, e.g. 150000' },
+    amount: { type: 'string', required: true, valueName: 'rupiah', description: 'amount in whole rupiah: 150000, 150.000, 150,000 or Rp 150.000 (no fractions)' },
     due: { type: 'string', required: true, valueName: 'date', description: 'due date (WIB): YYYY-MM-DD, or a span from now like +30d' },
     number: { type: 'string', valueName: 'text', description: 'invoice number (default: generated INV-YYYYMM-NNNN)' },
     description: { type: 'string', valueName: 'text', description: 'period or description, e.g. "Desember 2026"' },
   },
   async run({ args, clients, now }) {
-    const amount = args.required('amount').replace(/[.\s]/g, '');
-    if (!/^[1-9]\d{0,15}$/.test(amount)) throw new UsageError(`--amount: "${args.required('amount')}" must be a whole number of rupiah, e.g. 150000`);
+    // Whole rupiah only: a separator is never dropped from a fraction (QA: 150000.50 became Rp 15.000.050).
+    const amount = parseRupiahAmount(args.required('amount'));
     const dueDate = parseDueDate(args.required('due'), now);
-    // After the flags are checked (a usage error calls nothing): a phone is looked up.
-    const customerId = await personIdOf(clients, 'customer', args.positional(0));
+    // After the flags are checked (a usage error calls nothing): the customer, by id or phone,
+    // for its id and for its name in the record (QA: `Customer: <uuid>` alone).
+    const customer = (await callUnary(clients.customer, 'getCustomer', idOrPhone(args.positional(0)))).customer!;
     const res = await callUnary(clients.customer, 'createInvoice', {
-      customerId,
+      customerId: customer.id,
       number: args.string('number') ?? '',
       amountRupiah: amount,
       dueDate,
@@ -151,16 +153,6 @@ export const createInvoice: CommandSpec = {
     const i = res.invoice;
     const today = wibDate(now);
     const note = i && i.dueDate < today ? `note: ${i.dueDate} is past (today ${today} WIB): the payment_reminder job reminds 7, 3 and 1 days before the due date, so none will go out for it` : undefined;
-    const text = i
-      ? formatRecord([
-          ['ID', i.id],
-          ['Number', i.number],
-          ['Customer', i.customerId],
-          ['Amount', formatRupiah(i.amountRupiah)],
-          ['Due', i.dueDate],
-          ['Description', i.description],
-        ])
-      : '';
-    return { json: customerv1.CreateInvoiceResponse.toJSON(res), text, ...(note ? { note } : {}) };
+    return { json: customerv1.CreateInvoiceResponse.toJSON(res), text: invoiceRecord(i, customer.name), ...(note ? { note } : {}) };
   },
 };
