@@ -1,4 +1,5 @@
 import { callUnary, isUuid } from '@notify/grpc-kit';
+import type { customerv1 } from '@notify/proto';
 import type { Clients } from '../clients';
 import { callingService } from '../errors';
 
@@ -38,4 +39,20 @@ export async function personIdsOf(clients: Clients, kind: 'customer' | 'staff', 
   const distinct = [...new Set(values.map((v) => v.trim()))];
   const ids = new Map(await Promise.all(distinct.map(async (v) => [v, await personIdOf(clients, kind, v)] as const)));
   return values.map((v) => ids.get(v.trim())!);
+}
+
+/**
+ * The names of the customers or staff members `ids` name (empty ids skipped), looked up with
+ * GetCustomer / GetStaff once per distinct id, in parallel. Best effort: an id the service does
+ * not know, or a look-up that fails (the service down, a key whose role may not read them), is
+ * left out of the map, so the caller shows the id.
+ */
+export async function personNames(customer: customerv1.CustomerServiceClient, kind: 'customer' | 'staff', ids: readonly string[]): Promise<Map<string, string>> {
+  const nameOf = (id: string): Promise<string | undefined> =>
+    kind === 'customer'
+      ? callUnary(customer, 'getCustomer', { id, phone: '', includeOptOuts: false }).then((r) => r.customer?.name, () => undefined)
+      : callUnary(customer, 'getStaff', { id, phone: '', includeOptOuts: false }).then((r) => r.staff?.name, () => undefined);
+  const distinct = [...new Set(ids.filter(Boolean))];
+  const found = await Promise.all(distinct.map(async (id) => [id, await nameOf(id)] as const));
+  return new Map(found.filter((e): e is readonly [string, string] => Boolean(e[1])));
 }

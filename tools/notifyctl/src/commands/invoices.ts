@@ -5,7 +5,7 @@ import type { Clients } from '../clients';
 import type { CommandOutput, CommandSpec } from '../command';
 import { PAGE_OPTIONS, formatRupiah, formatTime, nextPageHint, pageRequest } from '../format';
 import { formatRecord, formatTable } from '../table';
-import { idOrPhone } from './id-or-phone';
+import { idOrPhone, personNames } from './id-or-phone';
 
 /** Largest amount CreateInvoice takes (customer_service.proto: 2^53 − 1 rupiah). */
 const RUPIAH_MAX = BigInt(Number.MAX_SAFE_INTEGER);
@@ -88,17 +88,8 @@ export function invoiceTable(invoices: readonly customerv1.Invoice[], names: Rea
  * parallel. Best effort: an id the service does not know, or a look-up that fails, is left out
  * (the caller shows the id).
  */
-export async function customerNames(customer: customerv1.CustomerServiceClient, ids: readonly string[]): Promise<Map<string, string>> {
-  const distinct = [...new Set(ids.filter(Boolean))];
-  const found = await Promise.all(
-    distinct.map((id) =>
-      callUnary(customer, 'getCustomer', { id, phone: '', includeOptOuts: false }).then(
-        (r) => (r.customer?.name ? ([id, r.customer.name] as const) : undefined),
-        () => undefined,
-      ),
-    ),
-  );
-  return new Map(found.filter((e) => e !== undefined));
+export function customerNames(customer: customerv1.CustomerServiceClient, ids: readonly string[]): Promise<Map<string, string>> {
+  return personNames(customer, 'customer', ids);
 }
 
 /** `notifyctl customers invoices [<id-or-phone>] [--status …]`: invoices, newest due date first. */

@@ -6,7 +6,7 @@ import type { CommandGroup, CommandOutput, CommandSpec } from '../command';
 import { callingService } from '../errors';
 import { PAGE_OPTIONS, actorLabel, formatNumber, formatTime, nextPageHint, pageRequest, priorityLabel, priorityOf } from '../format';
 import { formatRecord, formatTable } from '../table';
-import { personIdOf } from './id-or-phone';
+import { personIdOf, personNames } from './id-or-phone';
 
 /** `gangguan` / `psb` (the seeds' words) accepted next to `disturbance` / `installation`. */
 export const TICKET_TYPE_ALIASES = { gangguan: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE, psb: ticketv1.TicketType.TICKET_TYPE_INSTALLATION };
@@ -21,17 +21,8 @@ const statusLabel = (s: ticketv1.TicketStatus): string => enumLabel(ticketv1.Tic
  * that fails (the service down, a key whose role may not read staff), is left out of the map,
  * so the caller shows the id.
  */
-export async function technicianNames(customer: customerv1.CustomerServiceClient, ids: readonly string[]): Promise<Map<string, string>> {
-  const distinct = [...new Set(ids.filter(Boolean))];
-  const found = await Promise.all(
-    distinct.map((id) =>
-      callUnary(customer, 'getStaff', { id, phone: '', includeOptOuts: false }).then(
-        (r) => (r.staff?.name ? ([id, r.staff.name] as const) : undefined),
-        () => undefined,
-      ),
-    ),
-  );
-  return new Map(found.filter((e) => e !== undefined));
+export function technicianNames(customer: customerv1.CustomerServiceClient, ids: readonly string[]): Promise<Map<string, string>> {
+  return personNames(customer, 'staff', ids);
 }
 
 /**
