@@ -23,6 +23,10 @@ export type MessageChannel = 'WHATSAPP' | 'SMS';
  *    escape syntax, and over zero-width characters because those are stripped or rendered
  *    differently by clients and break copy-paste. SMS has no formatting, and the look-alikes
  *    are not in the GSM-7 alphabet (they would force UCS-2), so SMS values keep them.
+ *    An underscore between two letters or digits (`Network_Outage`, `INV_2026_001`,
+ *    `budi_s@mail.id`) stays: WhatsApp takes `_` as a marker only with a space, a punctuation
+ *    mark or the text's edge on its outer side, so inside a word it can neither open nor close
+ *    italics, and replacing it broke copy-pasting codes and addresses (QA).
  */
 export const WHATSAPP_MARKER_LOOKALIKES: Readonly<Record<string, string>> = Object.freeze({
   '*': '\u2217',
@@ -34,7 +38,8 @@ export const WHATSAPP_MARKER_LOOKALIKES: Readonly<Record<string, string>> = Obje
 const LINE_BREAKS = /\r\n|[\t\n\v\f\r\u0085\u2028\u2029]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001F\u007F-\u009F\u061C\u200B\u200E\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;
-const WHATSAPP_MARKERS = /[*_~`]/g;
+/** `*`, `~`, `` ` ``, and `_` unless it sits between two letters or digits (see rule 3). */
+const WHATSAPP_MARKERS = /[*~`]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu;
 
 /** Makes one rendered value safe for `channel` (see the rules above). */
 export function escapeValue(text: string, channel: MessageChannel): string {

@@ -463,7 +463,7 @@ describe('TechnicianReplyUseCase: "1" answers the latest job message (review fix
       '✅ *PEKERJAAN BERHASIL DIAMBIL*',
       '',
       '🎫 Nomor: GGN-20261122-0099',
-      '👤 Pelanggan: BudiˍSantoso',
+      '👤 Pelanggan: Budi_Santoso', // inside a word `_` is no WhatsApp marker: kept
       '📞 Kontak: +6281234567001',
       '📍 Alamat: Jl. ∗Mawar∗. 1',
       '🔧 Masalah: Internet mati total. ✅ Status: COMPLETED',

@@ -5,6 +5,11 @@ describe('escapeValue', () => {
     expect(escapeValue('*bold* _it_ ~del~ `code`', 'WHATSAPP')).toBe('∗bold∗ ˍitˍ ∼del∼ ˋcodeˋ');
   });
 
+  it('keeps an underscore between two letters or digits (no WhatsApp marker there; QA: codes and addresses no longer copy-paste), replaces one at a word\'s edge', () => {
+    expect(escapeValue('Network_Outage INV_2026_001 budi_s@mail.id Jl. 5_A', 'WHATSAPP')).toBe('Network_Outage INV_2026_001 budi_s@mail.id Jl. 5_A');
+    expect(escapeValue('_it_ a_ _b x__y (_z_) Ü_ß', 'WHATSAPP')).toBe('ˍitˍ aˍ ˍb xˍˍy (ˍzˍ) Ü_ß');
+  });
+
   it('keeps the markers on SMS (no formatting there; look-alikes would force UCS-2)', () => {
     expect(escapeValue('*bold* _it_ ~del~', 'SMS')).toBe('*bold* _it_ ~del~');
   });
