@@ -247,8 +247,12 @@ describe('formatCallError', () => {
 describe('jobs trigger note', () => {
   it('says a queued run runs in the background and how to see its end; names a started one', () => {
     const queued = schedulerv1.JobRun.fromPartial({ id: 'r-1', jobName: 'daily_summary', outcome: schedulerv1.JobRunOutcome.JOB_RUN_OUTCOME_RUNNING });
-    expect(triggerNote('daily_summary', queued)).toBe('queued: it runs in the background in a moment; notifyctl jobs runs --job daily_summary shows how it ends');
-    expect(triggerNote('daily_summary', { ...queued, startedAt: new Date() })).toBe('run r-1; notifyctl jobs runs --job daily_summary shows how it ends');
+    expect(triggerNote('sla_monitor', queued)).toBe('queued: it runs in the background in a moment; notifyctl jobs runs --job sla_monitor shows how it ends');
+    expect(triggerNote('sla_monitor', { ...queued, startedAt: new Date() })).toBe('run r-1; notifyctl jobs runs --job sla_monitor shows how it ends');
+    // A report job says its report goes out again (QA: three triggers, three reports to every technician).
+    expect(triggerNote('daily_summary', queued).split('\n')[1]).toBe(
+      'note: each run of daily_summary sends the daily report to the managers and supervisors again, also after the scheduled one (the SLA monitor and payment reminders remind once)',
+    );
   });
   it('the run\'s row says QUEUED, not RUNNING, while it has not started (QA: RUNNING with no start time beside "queued")', () => {
     const O = schedulerv1.JobRunOutcome;

@@ -949,7 +949,10 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const triggered = await cli(['jobs', 'trigger', 'weekly_performance']);
     expect(triggered.code).toBe(0);
     expect(triggered.stdout.trimEnd().split('\n')[1]).toMatch(/^\S+\s+weekly_performance\s+MANUAL\s+QUEUED\s+1\s+0$/);
-    expect(triggered.stderr).toBe('queued: it runs in the background in a moment; notifyctl jobs runs --job weekly_performance shows how it ends\n');
+    expect(triggered.stderr).toBe(
+      'queued: it runs in the background in a moment; notifyctl jobs runs --job weekly_performance shows how it ends\n' +
+      'note: each run of weekly_performance sends every technician their weekly report again, also after the scheduled one (the SLA monitor and payment reminders remind once)\n',
+    );
   }, 60_000);
 
   it('prints help for the CLI and for a group with exit 0', async () => {

@@ -113,13 +113,22 @@ const trigger: CommandSpec = {
   },
 };
 
+/** The report jobs, whose every run (scheduled or triggered) sends its report: what they send (QA: three triggers, three reports to every technician). */
+const REPORT_JOBS: Readonly<Record<string, string>> = {
+  daily_summary: 'the daily report to the managers and supervisors',
+  weekly_performance: 'every technician their weekly report',
+};
+
 /**
  * The stderr line after `jobs trigger`: the run is queued and runs in the background (QA: a run
- * shown RUNNING with no start time read as stuck), and how to see how it ends.
+ * shown RUNNING with no start time read as stuck), and how to see how it ends; for a report job,
+ * that the report goes out again.
  */
 export function triggerNote(job: string, run: schedulerv1.JobRun): string {
   const queued = isQueued(run);
-  return `${queued ? 'queued: it runs in the background in a moment' : `run ${run.id}`}; notifyctl jobs runs --job ${job} shows how it ends`;
+  const again = REPORT_JOBS[job];
+  return `${queued ? 'queued: it runs in the background in a moment' : `run ${run.id}`}; notifyctl jobs runs --job ${job} shows how it ends` +
+    (again ? `\nnote: each run of ${job} sends ${again} again, also after the scheduled one (the SLA monitor and payment reminders remind once)` : '');
 }
 
 /** The stderr note of a `jobs pause` of a paused job, or a `jobs resume` of a running one: nothing changed. */
