@@ -15,6 +15,8 @@
  *   DELETE /__sim/messages   → 204; forgets messages, webhook log and stats, cancels pending receipts
  *   GET    /__sim/fault      → 200 `{ "fault": SimFault | null }`
  *   POST   /__sim/fault      → 200 `{ "fault": SimFault }`; 400 `{ "error" }` on a bad body
+ *                               (the POST bodies are JSON; JSON text sent as text/plain or
+ *                               form-encoded, as `curl -d` does, is read as JSON too)
  *   DELETE /__sim/fault      → 200 `{ "fault": null }` (after a refusing `down` the port is
  *                               closed, so over HTTP give that fault a `duration_ms`)
  *   GET    /__sim/webhooks   → 200 JSON array of webhook posts made (receipts and inbound)
@@ -32,6 +34,37 @@ import formbody from '@fastify/formbody';
 import { z } from 'zod';
 
 export type ProviderName = 'fonnte' | 'wablas' | 'twilio' | 'advanta';
+
+/** How to send a control API body (`POST /__sim/…`). */
+const CONTROL_JSON_HINT = "send the body as JSON with Content-Type: application/json (curl -H 'content-type: application/json' -d '{\"mode\":\"down\"}')";
+
+/**
+ * A control API body as JSON whatever content type it came with (QA: `curl -d '{"mode":"down"}'`
+ * sends it form-encoded, and the schema saw one odd key): JSON text given as text/plain, or as
+ * the single empty-valued key of a form body, is parsed; anything else is returned as it is.
+ */
+function controlBody(body: unknown): unknown {
+  const parse = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return body;
+    }
+  };
+  if (typeof body === 'string') return parse(body);
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const entries = Object.entries(body as Record<string, unknown>);
+    if (entries.length === 1 && entries[0]![0].trim().startsWith('{') && entries[0]![1] === '') return parse(entries[0]![0]);
+  }
+  return body;
+}
+
+/** A control API 400's text: zod's problems, and how to send JSON when the body was not sent as JSON. */
+function controlError(error: z.ZodError, request: FastifyRequest): string {
+  const json = /^application\/json\b/i.test(String(request.headers['content-type'] ?? ''));
+  return json ? z.prettifyError(error) : `${z.prettifyError(error)}\n(${CONTROL_JSON_HINT})`;
+}
+
 
 /** A receipt stage in the simulator's own vocabulary; each provider maps it to its wording. */
 export type ReceiptStage = 'sent' | 'delivered' | 'read' | 'failed';
@@ -380,8 +413,10 @@ export class SimServer<M extends SimMessage> implements SimHandle<M> {
       }
       return out;
     });
-    this.app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    this.app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      // The control API takes JSON: say how to send it (QA: a bare "Unsupported Media Type").
+      if (status === 415 && request.url.startsWith('/__sim/')) return reply.code(415).send({ error: `${error.message}: ${CONTROL_JSON_HINT}` });
       if (status === 400 && this.hooks.malformed) {
         const r = this.hooks.malformed(error.message);
         return reply.code(r.status).headers(r.headers ?? {}).send(r.body);
@@ -718,8 +753,8 @@ export class SimServer<M extends SimMessage> implements SimHandle<M> {
     app.get('/__sim/webhooks', async () => this.webhooks());
     app.get('/__sim/fault', async () => ({ fault: this.currentFault() }));
     app.post('/__sim/fault', async (request, reply) => {
-      const parsed = simFaultSchema.safeParse(request.body);
-      if (!parsed.success) return reply.code(400).send({ error: z.prettifyError(parsed.error) });
+      const parsed = simFaultSchema.safeParse(controlBody(request.body));
+      if (!parsed.success) return reply.code(400).send({ error: controlError(parsed.error, request) });
       const fault = parsed.data;
       this.armFault(fault);
       if (fault.mode === 'down' && fault.refuse !== false) {
@@ -734,8 +769,8 @@ export class SimServer<M extends SimMessage> implements SimHandle<M> {
       return { fault: null };
     });
     app.post('/__sim/receipt', async (request, reply) => {
-      const parsed = receiptSchema.safeParse(request.body);
-      if (!parsed.success) return reply.code(400).send({ error: z.prettifyError(parsed.error) });
+      const parsed = receiptSchema.safeParse(controlBody(request.body));
+      if (!parsed.success) return reply.code(400).send({ error: controlError(parsed.error, request) });
       const { id, status, error_code, provider_status } = parsed.data;
       try {
         return await this.sendReceipt(String(id), status, {
@@ -749,8 +784,8 @@ export class SimServer<M extends SimMessage> implements SimHandle<M> {
     });
     if (this.hooks.inboundFor) {
       app.post('/__sim/inbound', async (request, reply) => {
-        const parsed = inboundSchema.safeParse(request.body);
-        if (!parsed.success) return reply.code(400).send({ error: z.prettifyError(parsed.error) });
+        const parsed = inboundSchema.safeParse(controlBody(request.body));
+        if (!parsed.success) return reply.code(400).send({ error: controlError(parsed.error, request) });
         try {
           return await this.simulateInbound(parsed.data as InboundInput);
         } catch (err) {

@@ -329,6 +329,22 @@ describe('Fonnte simulator (providers.md §1)', () => {
     });
   });
 
+  it('the control API reads a JSON body sent form-encoded (curl -d) or as text/plain; without a content type it says how to send JSON', async () => {
+    await start();
+    const post = (body: string, headers: Record<string, string>) => fetch(`${sim.url}/__sim/fault`, { method: 'POST', headers, body });
+    const form = await post('{"mode":"status_false","reason":"boom"}', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect([form.status, await form.json()]).toEqual([200, { fault: { mode: 'status_false', reason: 'boom' } }]);
+    const text = await post('{"mode":"http_500"}', { 'content-type': 'text/plain' });
+    expect([text.status, await text.json()]).toEqual([200, { fault: { mode: 'http_500' } }]);
+    const none = await fetch(`${sim.url}/__sim/fault`, { method: 'POST', body: new Uint8Array(Buffer.from('{"mode":"down"}')) });
+    expect(none.status).toBe(415);
+    expect(((await none.json()) as { error: string }).error).toMatch(/send the body as JSON with Content-Type: application\/json/);
+    const bad = await post('mode=sleepy', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/expected one of[\s\S]*send the body as JSON/);
+    expect((await fetch(`${sim.url}/__sim/fault`, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it('DELETE /__sim/messages forgets messages and stats', async () => {
     await start();
     await postForm(`${sim.url}/send`, { target: '6281234567890', message: 'x' }, { Authorization: TOKEN });
