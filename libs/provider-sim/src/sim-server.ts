@@ -605,7 +605,9 @@ export class SimServer<M extends SimMessage> implements SimHandle<M> {
     this.faultRemaining = fault.times ?? null;
     if (fault.duration_ms) {
       this.faultTimer = setTimeout(() => void this.clearFault().catch(() => undefined), fault.duration_ms);
-      this.faultTimer.unref();
+      // A refusing `down` closes the listener: then this timer is what keeps the process alive
+      // until the simulator listens again (QA: with all four down, `npm run sim` exited silently).
+      if (fault.mode !== 'down' || fault.refuse === false) this.faultTimer.unref();
     }
     this.logger?.info({ provider: this.provider, fault }, 'provider-sim: fault set');
   }

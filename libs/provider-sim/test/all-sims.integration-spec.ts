@@ -99,6 +99,16 @@ describe('bin/provider-sim.js', () => {
       for (const name of ['wablas', 'twilio', 'advanta']) {
         expect((await fetch(`${listening![name]}/__sim/messages`)).status).toBe(200);
       }
+      // All four `down` for a while: the process waits for them to come back (QA: it exited silently).
+      for (const name of ['fonnte', 'wablas', 'twilio', 'advanta']) {
+        const res = await fetch(`${listening![name]}/__sim/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'down', duration_ms: 700 }) });
+        expect(res.status).toBe(200);
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(child.exitCode).toBeNull();
+      for (const name of ['fonnte', 'wablas', 'twilio', 'advanta']) {
+        expect((await fetch(`${listening![name]}/__sim/fault`)).status).toBe(200);
+      }
     } finally {
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
