@@ -105,7 +105,8 @@ const nonNegativeInt = () =>
  *   services (ResolveRecipients, GetCustomer/GetStaff, RenderTemplate) and to the ticket service
  *   (technician replies). Unset: those calls fail UNAVAILABLE and events are redelivered later.
  * - `DELIVERY_MAX_ATTEMPTS`: send rounds per delivery (one round = the channel's chain, plus the SMS
- *   fallback when allowed) before DEAD (default 5). `DELIVERY_RETRY_INITIAL_MS` / `DELIVERY_RETRY_MAX_MS`:
+ *   fallback when allowed) before DEAD (default 5; a round that called no provider, each behind an
+ *   open breaker or asked to wait, does not count). `DELIVERY_RETRY_INITIAL_MS` / `DELIVERY_RETRY_MAX_MS`:
  *   exponential backoff with equal jitter between rounds (`backoffMs` of @notify/db; defaults 30 s / 30 min).
  * - `DISPATCH_WORKERS`: concurrent sends per process (default 64); `DISPATCH_BATCH_SIZE`: rows claimed
  *   per claim at most (default 64). The claim and the bookkeeping are set-wise (one statement per claim,

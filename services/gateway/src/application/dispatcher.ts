@@ -152,7 +152,10 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
  *   the recipient a phone → the same round goes on through the SMS chain;
  * - definite failure → FAILED with next_attempt_at = now + backoff(round) (exponential, equal
  *   jitter; no earlier than the providers' Retry-After when each of them asked to wait), or DEAD
- *   after `maxRounds` rounds or on a permanent (message-fault) failure;
+ *   after `maxRounds` rounds or on a permanent (message-fault) failure; a round in which no
+ *   provider was called (each skipped: breaker open, Retry-After pause) does not count (`rounds`
+ *   stays; the retry waits the backoff of the rounds made), so an outage does not use up the
+ *   budget without a call;
  * - AMBIGUOUS (timeout after the request was sent; see ProviderChain): FAILED, retried later on
  *   the SAME provider only (`pinned_provider`), never failed over: at worst that one provider
  *   sees it twice, which its own dedupe/receipts can settle, instead of two providers each
@@ -680,7 +683,7 @@ export class Dispatcher {
       const waWait = res.outcome.retryAfterMs;
       const smsWait = sms.outcome.retryAfterMs;
       const wait = waWait !== undefined && smsWait !== undefined ? Math.min(waWait, smsWait) : undefined;
-      return this.failure(d, sms.provider ?? res.provider, `${res.outcome.reason}; SMS fallback: ${sms.outcome.reason}`, permanentBoth, null, false, wait);
+      return this.failure(d, sms.provider ?? res.provider, `${res.outcome.reason}; SMS fallback: ${sms.outcome.reason}`, permanentBoth, null, false, wait, noProviderCalled(res) && noProviderCalled(sms));
     }
     const permanent = !res.outcome.retryable && res.outcome.fault === 'message';
     // An URGENT message pinned to a provider that now fails for sure (down, 5xx, breaker open)
@@ -689,16 +692,37 @@ export class Dispatcher {
     // beats never. Other priorities stay pinned (see the class comment).
     const unpin = d.pinnedProvider !== null && isUrgent(d.priority);
     // An unpinned URGENT message goes through the whole chain next round: its old provider's Retry-After does not hold it.
-    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, unpin ? undefined : res.outcome.retryAfterMs);
+    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, unpin ? undefined : res.outcome.retryAfterMs, noProviderCalled(res));
   }
 
-  /** FAILED (retry after the backoff, and no earlier than `retryAfterMs`; `pinned` or the row's pin kept unless `unpin`) or DEAD. */
-  private failure(d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null, unpin = false, retryAfterMs?: number): RoundResult {
+  /**
+   * FAILED (retry after the backoff, and no earlier than `retryAfterMs`; `pinned` or the row's pin
+   * kept unless `unpin`) or DEAD. `uncounted`: no provider was called in this round (every one
+   * skipped: breaker open, Retry-After pause, pacing): the round does not count toward
+   * DELIVERY_MAX_ATTEMPTS, so an outage longer than the retry budget does not make its messages
+   * DEAD without a single call (QA: URGENT messages DEAD after five minutes of WhatsApp down,
+   * the last rounds "breaker open"); they wait at the backoff of the rounds they made, and go
+   * when a breaker closes (expediteFailed).
+   */
+  private failure(
+    d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null, unpin = false, retryAfterMs?: number, uncounted = false,
+  ): RoundResult {
     const now = this.o.clock();
-    const decision = decideAfterFailure(now, d.rounds + 1, this.o.maxRounds, permanent, this.o.backoff, retryAfterMs);
+    const round = uncounted && !permanent ? Math.max(1, d.rounds) : d.rounds + 1;
+    const decision = uncounted && !permanent
+      ? { kind: 'retry' as const, at: new Date(now.getTime() + Math.max(this.o.backoff(round), retryAfterMs ?? 0)) }
+      : decideAfterFailure(now, round, this.o.maxRounds, permanent, this.o.backoff, retryAfterMs);
     if (decision.kind === 'dead') {
       return { status: 'DEAD', provider, lastError: permanent ? `permanent: ${error}` : `gave up after ${d.rounds + 1} rounds: ${error}` };
     }
-    return { status: 'FAILED', provider, lastError: error, nextAttemptAt: decision.at, pinnedProvider: unpin ? null : (pinned ?? d.pinnedProvider) };
+    return {
+      status: 'FAILED', provider, lastError: error, nextAttemptAt: decision.at, pinnedProvider: unpin ? null : (pinned ?? d.pinnedProvider),
+      ...(uncounted && !permanent ? { uncounted: true } : {}),
+    };
   }
+}
+
+/** True when a channel's round called no provider: each was skipped (breaker open, Retry-After pause, pacing). */
+function noProviderCalled(res: ChannelSendResult): boolean {
+  return res.attempts.length > 0 && res.attempts.every((a) => a.result === 'breaker_open' || a.result === 'rate_limited');
 }

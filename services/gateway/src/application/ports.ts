@@ -51,10 +51,12 @@ export interface NewAttempt {
 /**
  * The end of a send round. SENT `body`: the text that went out when it is not the stored body
  * (the SMS fallback text), else null (the stored body stays; not sent to Postgres again).
+ * FAILED `uncounted`: no provider was called (each skipped: breaker open, Retry-After pause,
+ * pacing), so the round does not count toward DELIVERY_MAX_ATTEMPTS (`rounds` stays).
  */
 export type RoundResult =
   | { status: 'SENT'; provider: string; providerMessageId: string; costRupiah: number; failover: boolean; channel: Channel; body: string | null }
-  | { status: 'FAILED'; provider: string | null; lastError: string; nextAttemptAt: Date; pinnedProvider: string | null }
+  | { status: 'FAILED'; provider: string | null; lastError: string; nextAttemptAt: Date; pinnedProvider: string | null; uncounted?: boolean }
   | { status: 'DEAD'; provider: string | null; lastError: string };
 
 /** Filters of ListDeliveries (all optional, AND-ed). */

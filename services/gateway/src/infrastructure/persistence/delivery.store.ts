@@ -235,7 +235,8 @@ function roundAfter(d: DeliveryRecord, attempts: readonly NewAttempt[], result: 
     latencyMs: Math.round(a.latencyMs), providerMessageId: a.providerMessageId, costRupiah: a.costRupiah, httpStatus: a.httpStatus,
     startedAt: a.startedAt, finishedAt: a.finishedAt,
   }));
-  const base = { ...d, attemptCount: d.attemptCount + attempts.length, rounds: d.rounds + 1, updatedAt: now, leaseUntil: null, provider: result.provider ?? d.provider };
+  const counted = result.status === 'FAILED' && result.uncounted ? 0 : 1;
+  const base = { ...d, attemptCount: d.attemptCount + attempts.length, rounds: d.rounds + counted, updatedAt: now, leaseUntil: null, provider: result.provider ?? d.provider };
   let after: DeliveryRecord;
   if (result.status === 'SENT') {
     after = {
@@ -1062,11 +1063,11 @@ export class PgDeliveryStore implements DeliveryStore {
       this.ds,
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::boolean[], $8::text[], $9::text[],
-                              $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[], $${e + 6}::timestamptz[], $${e + 7}::int[])
+                              $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[], $${e + 6}::timestamptz[], $${e + 7}::int[], $${e + 8}::int[])
            AS v(id, n, status, provider, provider_message_id, cost, failover, channel, body, at, last_error, next_attempt_at, pinned_provider, lease_until,
-                claimed_count)),
+                claimed_count, counted)),
        s AS (
-         UPDATE ${this.t.d} AS d SET status = v.status, attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1,
+         UPDATE ${this.t.d} AS d SET status = v.status, attempt_count = d.attempt_count + v.n, rounds = d.rounds + v.counted,
                 provider = COALESCE(v.provider, d.provider),
                 provider_message_id = CASE WHEN v.status = 'SENT' THEN v.provider_message_id ELSE d.provider_message_id END,
                 provider_state_id = CASE WHEN v.status = 'SENT' THEN NULL ELSE d.provider_state_id END,
@@ -1105,6 +1106,7 @@ export class PgDeliveryStore implements DeliveryStore {
         ...outboxInsertParams(events, {}),
         publish && events.length > 0 && !this.options.handoff ? outboxChannel(this.schema) : '',
         col((p) => p.r.claimed!.leaseUntil), col((p) => p.r.claimed!.attemptCount),
+        col((p) => (p.r.result.status === 'FAILED' && p.r.result.uncounted ? 0 : 1)),
       ],
     );
     const written = new Map(rows.map((row) => [row.id, Number(row.attempt_count)]));
@@ -1183,15 +1185,16 @@ export class PgDeliveryStore implements DeliveryStore {
     if (failed.length > 0) {
       keep(await this.q<DeliveryRow>(
         m,
-        `UPDATE ${d} AS d SET status = 'FAILED', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = COALESCE(v.provider, d.provider),
+        `UPDATE ${d} AS d SET status = 'FAILED', attempt_count = d.attempt_count + v.n, rounds = d.rounds + v.counted, provider = COALESCE(v.provider, d.provider),
            last_error = v.last_error, next_attempt_at = v.next_attempt_at, due_at = v.next_attempt_at, pinned_provider = v.pinned_provider,
            lease_until = NULL, updated_at = v.at
-         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::timestamptz[])
-           AS v(id, n, provider, last_error, next_attempt_at, pinned_provider, at)
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::timestamptz[], $8::int[])
+           AS v(id, n, provider, last_error, next_attempt_at, pinned_provider, at, counted)
          WHERE d.id = v.id RETURNING d.*`,
         [
           failed.map((r) => r.deliveryId), failed.map((r) => r.attempts.length), failed.map((r) => r.result.provider), failed.map((r) => r.result.lastError),
           failed.map((r) => r.result.nextAttemptAt), failed.map((r) => r.result.pinnedProvider), failed.map((r) => r.now),
+          failed.map((r) => (r.result.uncounted ? 0 : 1)),
         ],
       ));
     }
