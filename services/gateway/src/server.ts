@@ -166,6 +166,15 @@ export async function startGatewayService(
     if (chains.sms) channels.SMS = chains.sms;
     const costs = Object.fromEntries(chains.providers.map((p) => [p.name, p.costRupiah]));
     const publicUrl = config.WEBHOOK_PUBLIC_URL?.replace(/\/+$/, '');
+    // Twilio reports a message's fate only to the StatusCallback a send names (providers.md §3.3):
+    // without a public URL its failure receipts (30004/30005/30006 → SMS fallback or DEAD) come
+    // only through the slower status look-ups (QA: silent).
+    if (!publicUrl && chains.providers.some((p) => p.name === 'twilio' && p.enabled)) {
+      logger.warn(
+        { provider: 'twilio', missing: 'WEBHOOK_PUBLIC_URL' },
+        'WEBHOOK_PUBLIC_URL is not set: Twilio messages carry no StatusCallback, so their receipts come only from the status look-ups (RECEIPT_CHECK_*), minutes later',
+      );
+    }
     /** Wait before send round n+1 after n failed rounds (a failed round or a failed receipt), ms. */
     const retryBackoff = (round: number): number => backoffMs(round, config.DELIVERY_RETRY_INITIAL_MS, config.DELIVERY_RETRY_MAX_MS);
     const dispatcher = new Dispatcher({

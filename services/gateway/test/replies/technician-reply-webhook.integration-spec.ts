@@ -175,4 +175,11 @@ describe('technician replies through the gateway (webhook → reply flow → tic
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'info', provider: 'fonnte', inbound_message_id: String(id), action: expect.any(String) });
   });
+
+  it('warns at start when Twilio is enabled without WEBHOOK_PUBLIC_URL (its messages carry no StatusCallback: QA, silent); not with it', async () => {
+    const warned = () => logLines.filter((l) => l.level === 'warn' && l['missing'] === 'WEBHOOK_PUBLIC_URL');
+    expect(warned()).toEqual([]); // the stack's gateway has its public URL
+    await stack.restartGateway({ WEBHOOK_PUBLIC_URL: '' });
+    expect(warned()).toEqual([expect.objectContaining({ provider: 'twilio', msg: expect.stringMatching(/^WEBHOOK_PUBLIC_URL is not set: Twilio messages carry no StatusCallback/) })]);
+  });
 });
