@@ -244,7 +244,7 @@ describe('notifyNote (deliveries notify)', () => {
 
   it('says who was left out of one that reached others; nothing when everyone was reached', () => {
     expect(notifyNote(res({ deliveriesCreated: 2, leftOut: 1 }))).toBe(
-      `note: 1 left out (opted out, no phone, inactive or a channel switched off); see notifyctl notifications show ${ID}`,
+      `note: 1 left out (opted out, no phone, inactive, a channel switched off or a phone another recipient has); see notifyctl notifications show ${ID}`,
     );
     expect(notifyNote(res({ deliveriesCreated: 2 }))).toBeUndefined();
     expect(notifyNote(res({ status: S.NOTIFICATION_STATUS_RESOLVING }))).toBeUndefined();

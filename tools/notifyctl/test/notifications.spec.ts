@@ -12,13 +12,13 @@ const n = (over: Partial<gatewayv1.Notification>) =>
 describe('notificationOutcome (notifications list / show)', () => {
   it('says a notification reached nobody, and why when a text could not be rendered', () => {
     expect(notificationOutcome(n({ deliveriesCreated: 0 }))).toBe('reached nobody: the routing rules, preferences and opt-outs left nobody (an audience with no one active in it?)');
-    expect(notificationOutcome(n({ deliveriesCreated: 0, leftOut: 1 }))).toBe('reached nobody: all 1 left out (opted out, no phone, inactive or a channel switched off)');
+    expect(notificationOutcome(n({ deliveriesCreated: 0, leftOut: 1 }))).toBe('reached nobody: all 1 left out (opted out, no phone, inactive, a channel switched off or a phone another recipient has)');
     expect(notificationOutcome(n({ status: S.NOTIFICATION_STATUS_FAILED, deliveriesCreated: 0, leftOut: 3, error: 'template ticket.created.disturbance: missing variable: cs_phone' })))
       .toBe('reached nobody: template ticket.created.disturbance: missing variable: cs_phone');
   });
 
   it('counts who was left out of one that reached others; nothing to say for a complete one; resolving while it is', () => {
-    expect(notificationOutcome(n({ deliveriesCreated: 4, leftOut: 2 }))).toBe('2 left out (opted out, no phone, inactive or a channel switched off)');
+    expect(notificationOutcome(n({ deliveriesCreated: 4, leftOut: 2 }))).toBe('2 left out (opted out, no phone, inactive, a channel switched off or a phone another recipient has)');
     expect(notificationOutcome(n({ deliveriesCreated: 4, leftOut: 1, error: 'missing variable: rating' }))).toBe('1 left out: missing variable: rating');
     expect(notificationOutcome(n({ deliveriesCreated: 4 }))).toBe('');
     expect(notificationOutcome(n({ status: S.NOTIFICATION_STATUS_RESOLVING }))).toBe('resolving');
@@ -52,6 +52,7 @@ describe('leftOutList (notifications show)', () => {
       '  phone 6281234567890: opted out of SMS',
       '  a phone: x',
       '  … and 1 more, not named (a notification keeps the first 50 by name)',
+      '', // ends with a line break (QA: the shell prompt followed the last line)
     ]);
   });
   it('is empty when nobody is named', () => {

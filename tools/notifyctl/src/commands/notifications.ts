@@ -12,8 +12,8 @@ const kindLabel = (k: commonv1.RecipientKind): string => enumLabel(commonv1.Reci
 /**
  * `Left out:` and one line per person the notification names as left out (GetNotification's
  * left_out_recipients: the first 50), `  Budi Santoso (customer 0b9f7c1e-…): opted out of
- * WHATSAPP`, `  phone 6281234567890: opted out of SMS`, and how many more it counted; '' when it
- * names nobody.
+ * WHATSAPP`, `  phone 6281234567890: opted out of SMS`, and how many more it counted, ending with a
+ * line break; '' when it names nobody.
  */
 export function leftOutList(n: Pick<gatewayv1.Notification, 'leftOut' | 'leftOutRecipients'>): string {
   if (n.leftOutRecipients.length === 0) return '';
@@ -23,7 +23,7 @@ export function leftOutList(n: Pick<gatewayv1.Notification, 'leftOut' | 'leftOut
   });
   const more = n.leftOut - n.leftOutRecipients.length;
   if (more > 0) lines.push(`  … and ${more} more, not named (a notification keeps the first 50 by name)`);
-  return `Left out:\n${lines.join('\n')}`;
+  return `Left out:\n${lines.join('\n')}\n`;
 }
 
 const statusLabel = (s: gatewayv1.NotificationStatus): string => enumLabel(gatewayv1.NotificationStatus, 'NOTIFICATION_STATUS_', s);
@@ -41,10 +41,10 @@ export function notificationOutcome(n: Pick<gatewayv1.Notification, 'status' | '
   if (n.deliveriesCreated === 0) {
     if (n.error) return `reached nobody${why}`;
     // Everyone it named was left out (QA: "an audience with no one active in it?" beside "Left out: 1").
-    if (n.leftOut > 0) return `reached nobody: all ${n.leftOut} left out (opted out, no phone, inactive or a channel switched off)`;
+    if (n.leftOut > 0) return `reached nobody: all ${n.leftOut} left out (opted out, no phone, inactive, a channel switched off or a phone another recipient has)`;
     return 'reached nobody: the routing rules, preferences and opt-outs left nobody (an audience with no one active in it?)';
   }
-  return n.leftOut > 0 ? `${n.leftOut} left out${why || ' (opted out, no phone, inactive or a channel switched off)'}` : '';
+  return n.leftOut > 0 ? `${n.leftOut} left out${why || ' (opted out, no phone, inactive, a channel switched off or a phone another recipient has)'}` : '';
 }
 
 /** The notification table of `notifications list`. */
