@@ -109,6 +109,9 @@ describe('GrpcStaffDirectory / GrpcCustomerDirectory (customer GetStaff / GetCus
     const dead = createClient(customerv1.CustomerServiceClient, '127.0.0.1:1', { apiKey: SERVICE_KEY, deadlineMs: 1_000 });
     try {
       await expect(new GrpcStaffDirectory(dead).findStaff('tech-1')).rejects.toBeInstanceOf(UnavailableError);
+      // Named (QA: a bare "No connection established" read as the ticket service's own fault).
+      await expect(new GrpcStaffDirectory(dead).findStaff('tech-1')).rejects.toThrow(/^the customer service is unavailable: /);
+      await expect(new GrpcCustomerDirectory(dead).exists('cust-1')).rejects.toThrow(/^the customer service is unavailable: /);
     } finally {
       dead.close();
     }

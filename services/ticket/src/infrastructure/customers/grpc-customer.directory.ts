@@ -3,6 +3,7 @@ import { callUnary } from '@notify/grpc-kit';
 import type { customerv1 } from '@notify/proto';
 import type { CustomerDirectory } from '../../application';
 import { cachedLookup } from '../cached-lookup';
+import { namedDependencyError } from '../dependency-error';
 
 const FOUND = { found: true } as const;
 
@@ -10,7 +11,8 @@ const FOUND = { found: true } as const;
  * CustomerDirectory backed by the customer service's `GetCustomer` over gRPC (the client the
  * staff directory uses: `createClient(customerv1.CustomerServiceClient, CUSTOMER_ADDR,
  * { apiKey: SERVICE_API_KEY })`, default deadline 5 s). NOT_FOUND → false; other failures
- * propagate (UNAVAILABLE, DEADLINE_EXCEEDED → CreateTicket fails with the same status).
+ * propagate (UNAVAILABLE, DEADLINE_EXCEEDED → CreateTicket fails with the same status, its message
+ * naming the customer service: namedDependencyError).
  * With `ttlMs` > 0 (DIRECTORY_CACHE_TTL_MS) a customer found is remembered that long (see
  * cachedLookup); one not found is asked again next time.
  */
@@ -34,7 +36,7 @@ export class GrpcCustomerDirectory implements CustomerDirectory {
       return res.customer ? FOUND : null;
     } catch (err) {
       if (err instanceof NotFoundError) return null;
-      throw err;
+      throw namedDependencyError(err, 'customer service');
     }
   }
 }

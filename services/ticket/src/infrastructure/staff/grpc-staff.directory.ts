@@ -3,6 +3,7 @@ import { callUnary } from '@notify/grpc-kit';
 import { commonv1, customerv1 } from '@notify/proto';
 import type { StaffDirectory, StaffMember } from '../../application';
 import { cachedLookup } from '../cached-lookup';
+import { namedDependencyError } from '../dependency-error';
 
 const ROLE_NAMES: Partial<Record<commonv1.Role, string>> = {
   [commonv1.Role.ROLE_ADMIN]: 'admin',
@@ -57,7 +58,7 @@ export class GrpcStaffDirectory implements StaffDirectory {
       if (err instanceof NotFoundError) return null;
       // An id that is no UUID (a staff id in an API key's `key:role:staff_id`) is nobody's.
       if (err instanceof ValidationError && err.field === 'id') return null;
-      throw err;
+      throw namedDependencyError(err, 'customer service');
     }
   }
 }
