@@ -1,5 +1,5 @@
 import { commonv1, schedulerv1, ticketv1 } from '@notify/proto';
-import { runOutcomeLabel, runTable, triggerNote } from '../src/commands/jobs';
+import { campaignDatesNote, runOutcomeLabel, runTable, triggerNote } from '../src/commands/jobs';
 import {
   UsageError,
   enumChoices,
@@ -263,5 +263,16 @@ describe('jobs trigger note', () => {
     const [header, row] = runTable([queued]).trimEnd().split('\n');
     expect(header).toMatch(/^ID\s+JOB\s+TRIGGER\s+OUTCOME\s+ATTEMPT\s+ITEMS\s+STARTED\s+FINISHED\s+ERROR$/);
     expect(row).toMatch(/^r-1\s+daily_summary\s+MANUAL\s+QUEUED\s+0\s+0$/);
+  });
+});
+
+describe('campaignDatesNote (campaigns schedule)', () => {
+  const inAnHour = new Date(Date.now() + 3_600_000);
+  it('notes a send time more than a year ahead and a start_at / valid_until before the send time (QA: scheduled without a word)', () => {
+    expect(campaignDatesNote({ sendAt: inAnHour, variables: { start_at: new Date(inAnHour.getTime() + 86_400_000).toISOString() } })).toBeUndefined();
+    expect(campaignDatesNote({ sendAt: inAnHour, variables: { start_at: '2020-01-01T08:00:00+07:00' } })).toBe('note: check the dates: start_at (2020-01-01 08:00 WIB) is before the send time');
+    const far = new Date(Date.now() + 400 * 86_400_000);
+    expect(campaignDatesNote({ sendAt: far, variables: {} })).toMatch(/^note: check the dates: it is sent more than a year from now \(\d{4}-\d\d-\d\d \d\d:\d\d WIB\)$/);
+    expect(campaignDatesNote({ sendAt: inAnHour, variables: { valid_until: 'besok' } })).toBeUndefined(); // not a date: the template service judges it
   });
 });

@@ -911,7 +911,8 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
   it('campaigns schedule --send-at: a plain span is refused with a hint, +1h is an hour from now; the creator is labelled as on tickets; jobs trigger shows the run QUEUED', async () => {
     const base = [
       'campaigns', 'schedule', '--name', 'Perbaikan Karawang', '--kind', 'maintenance', '--template', 'maintenance.notice', '--audience', 'area_customers:zone=karawang',
-      '--var', 'maintenance_type=Perbaikan', '--var', 'area=Karawang', '--var', 'start_at=2026-12-08T01:00:00+07:00', '--var', 'duration_minutes=30',
+      // Two days ahead: a start before the send time is noted (campaignDatesNote).
+      '--var', 'maintenance_type=Perbaikan', '--var', 'area=Karawang', '--var', `start_at=${new Date(Date.now() + 2 * 86_400_000).toISOString()}`, '--var', 'duration_minutes=30',
       '--var', 'impact=Lambat', '--var', 'reason=Tiang',
     ];
     // QA: `--send-at 1h` was an hour ago ("send_at … is in the past"); now a usage error that says how.

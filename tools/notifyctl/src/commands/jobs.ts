@@ -261,17 +261,41 @@ const schedule: CommandSpec = {
     });
     const c = res.campaign;
     const notes = c
-      ? await Promise.all([
-        campaignReachesNobodyNote(clients.customer, c),
-        unusedVariablesNote(
-          clients, { key: c.templateKey, channel: c.channels[0] ?? commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID, version: 0 }, Object.keys(c.variables ?? {}),
-        ),
-      ])
+      ? [
+        campaignDatesNote(c),
+        ...(await Promise.all([
+          campaignReachesNobodyNote(clients.customer, c),
+          unusedVariablesNote(
+            clients, { key: c.templateKey, channel: c.channels[0] ?? commonv1.Channel.CHANNEL_WHATSAPP, locale: commonv1.Locale.LOCALE_ID, version: 0 }, Object.keys(c.variables ?? {}),
+          ),
+        ])),
+      ]
       : [];
     const note = notes.filter(Boolean).join('\n');
     return { json: schedulerv1.ScheduleCampaignResponse.toJSON(res), text: campaignRecord(c), ...(note ? { note } : {}) };
   },
 };
+
+/** Dates of the template variables a campaign carries that name when something happens (the maintenance window's start, a promotion's validity). */
+const CAMPAIGN_DATE_VARIABLES = ['start_at', 'valid_until'] as const;
+
+/**
+ * The stderr note of `campaigns schedule` for dates that look mistaken (QA: `--send-at 2126-01-01`
+ * and a maintenance notice starting in 2020 were scheduled without a word): a send time more than
+ * a year ahead, or a `start_at` / `valid_until` variable before the send time (the message would
+ * announce the past). undefined when none does.
+ */
+export function campaignDatesNote(c: Pick<schedulerv1.Campaign, 'sendAt' | 'variables'>): string | undefined {
+  if (!c.sendAt) return undefined;
+  const problems: string[] = [];
+  if (c.sendAt.getTime() - Date.now() > 366 * 86_400_000) problems.push(`it is sent more than a year from now (${formatTime(c.sendAt)})`);
+  for (const name of CAMPAIGN_DATE_VARIABLES) {
+    const raw = (c.variables as Record<string, unknown> | undefined)?.[name];
+    const at = typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
+    if (!Number.isNaN(at) && at < c.sendAt.getTime()) problems.push(`${name} (${formatTime(new Date(at))}) is before the send time`);
+  }
+  return problems.length > 0 ? `note: check the dates: ${problems.join('; ')}` : undefined;
+}
 
 /**
  * The stderr note of `campaigns schedule` when the campaign's audiences name nobody the customer
