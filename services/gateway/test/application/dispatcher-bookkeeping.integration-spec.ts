@@ -111,7 +111,8 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
     expect(sent).toMatchObject({ provider: 'fonnte', providerMessageId: message.id, attemptCount: 1, rounds: 1, lastError: null, costRupiah: 150 });
     const attempts = await store.attempts(d.id);
     expect(attempts.map((a) => [a.number, a.provider, a.outcome, a.providerMessageId])).toEqual([[1, 'fonnte', 'ACCEPTED', message.id]]);
-    // The `sent` event says what it replaced.
+    // The `sent` event says what it replaced (told after the commit: the row may be seen SENT through another connection first).
+    await waitFor(() => feed.some((c) => c.delivery.id === d.id), { timeoutMs: 5000, description: 'the committed change to be told' });
     expect(feed.filter((c) => c.delivery.id === d.id).map((c) => [c.kind, c.previousStatus])).toEqual([['sent', 'DEAD']]);
     // A receipt now finds it (by the provider's message id).
     const receipt = await store.applyReceipt({ provider: 'fonnte', providerMessageId: message.id, status: 'delivered', at: new Date() }, new Date(), () => ({ kind: 'dead', permanent: false }));
@@ -150,6 +151,7 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
       ['dispatcher: bookkeeping failed; retrying (the outcome is kept in memory)', sentTo(to)[0]!.id],
     ]);
     expect(mine.filter((l) => l.level === 'info').map((l) => [l.msg, l['failures']])).toEqual([['dispatcher bookkeeping recovered', failures]]);
+    await waitFor(() => feed.some((c) => c.delivery.id === d.id), { timeoutMs: 5000, description: 'the committed change to be told' });
     expect(feed.filter((c) => c.delivery.id === d.id).map((c) => [c.kind, c.previousStatus])).toEqual([['sent', 'SENDING']]);
     await sleep(500);
     expect(sentTo(to)).toHaveLength(1);
