@@ -40,7 +40,8 @@ const D = gatewayv1.DeliveryEventType;
  * per domain (`TicketEvent`, `CustomerEvent`, `DeliveryEvent`) whose `type` must match
  * the subject; schedule subjects have one message each, as have `customer.preferences_updated`
  * (`PreferencesEvent`: about a customer or a staff member, not a customer's lifecycle) and
- * `customer.opted_out` (`OptOutEvent`: about a phone).
+ * `customer.opted_out` (`OptOutEvent`: about a phone) and `customer.invoice_status_changed`
+ * (`InvoiceStatusEvent`: about an invoice).
  */
 export const EVENT_CATALOG = {
   'ticket.created': spec('notify.ticket.v1.TicketEvent', ticketv1.TicketEvent, ['ticket'], T.TICKET_EVENT_TYPE_CREATED),
@@ -53,6 +54,7 @@ export const EVENT_CATALOG = {
   'customer.activated': spec('notify.customer.v1.CustomerEvent', customerv1.CustomerEvent, ['customer'], C.CUSTOMER_EVENT_TYPE_ACTIVATED),
   'customer.preferences_updated': spec('notify.customer.v1.PreferencesEvent', customerv1.PreferencesEvent, ['preferences']),
   'customer.opted_out': spec('notify.customer.v1.OptOutEvent', customerv1.OptOutEvent, ['optOut']),
+  'customer.invoice_status_changed': spec('notify.customer.v1.InvoiceStatusEvent', customerv1.InvoiceStatusEvent, ['invoice']),
   'schedule.sla_warning': spec('notify.scheduler.v1.SlaWarningEvent', schedulerv1.SlaWarningEvent, ['ticket']),
   'schedule.payment_reminder': spec('notify.scheduler.v1.PaymentReminderEvent', schedulerv1.PaymentReminderEvent, ['invoice', 'customer']),
   'schedule.daily_summary': spec('notify.scheduler.v1.DailySummaryEvent', schedulerv1.DailySummaryEvent, ['date', 'stats']),

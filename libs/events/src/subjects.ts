@@ -7,7 +7,7 @@ import { checkNamespace } from './namespace';
  */
 export const EVENT_NAMES = {
   ticket: ['created', 'assigned', 'started', 'completed', 'cancelled', 'escalated'],
-  customer: ['registered', 'activated', 'preferences_updated', 'opted_out'],
+  customer: ['registered', 'activated', 'preferences_updated', 'opted_out', 'invoice_status_changed'],
   schedule: ['sla_warning', 'payment_reminder', 'daily_summary', 'weekly_performance', 'campaign_due'],
   delivery: ['queued', 'sent', 'delivered', 'read', 'failed'],
 } as const;

@@ -61,6 +61,12 @@ const SAMPLES = {
     occurredAt: at,
     preferences: { recipientKind: 2, recipientId: uuid(), quietHours: { startMinute: 1320, endMinute: 360, timeZone: 'Asia/Jakarta' } },
   }),
+  'customer.invoice_status_changed': customerv1.InvoiceStatusEvent.fromPartial({
+    eventId: uuid(),
+    occurredAt: at,
+    invoice: { id: uuid(), number: 'INV-202612-0001', amountRupiah: '150000', dueDate: '2026-12-10', status: 2 },
+    previousStatus: 1,
+  }),
   'schedule.sla_warning': schedulerv1.SlaWarningEvent.fromPartial({ eventId: uuid(), occurredAt: at, ticket, thresholdMinutes: 60, remainingMinutes: 42 }),
   'schedule.payment_reminder': schedulerv1.PaymentReminderEvent.fromPartial({
     eventId: uuid(),
@@ -102,7 +108,7 @@ const KEYS = Object.keys(EVENT_CATALOG) as EventKey[];
 describe('encodeEvent / decodeEvent', () => {
   it('covers every event key', () => {
     expect(Object.keys(SAMPLES).sort()).toEqual([...KEYS].sort());
-    expect(KEYS).toHaveLength(20);
+    expect(KEYS).toHaveLength(21);
   });
 
   it.each(KEYS)('round-trips %s through protobuf bytes', (key) => {

@@ -38,7 +38,8 @@ export interface CustomerServiceOverrides {
  * 2. the routing-rule seed (missing default rules only; edits are never overwritten);
  * 3. the event bus: overrides.bus, else JetStream when NATS_URL is set, else the in-process
  *    bus (single process only); the streams of `eventStreams(NATS_NAMESPACE)`;
- * 4. the outbox relay publishing `<schema>.outbox` (`notify.customer.v1.{registered,activated,preferences_updated,opted_out}`);
+ * 4. the outbox relay publishing `<schema>.outbox`
+ *    (`notify.customer.v1.{registered,activated,preferences_updated,opted_out,invoice_status_changed}`);
  * 5. the gRPC server for `notify.customer.v1.CustomerService` (roles from RPC_ROLES, API keys,
  *    health: '' liveness, the service name readiness on Postgres + NATS; reflection) on GRPC_HOST:GRPC_PORT.
  * Errors of any step close what was opened and propagate (nothing is served then).

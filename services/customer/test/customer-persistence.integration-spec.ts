@@ -1,6 +1,7 @@
 import { AlreadyExistsError, ConflictError } from '@notify/errors';
 import { createDataSource, runMigrations } from '@notify/db';
 import { decodeEvent } from '@notify/events';
+import { commonv1, customerv1 } from '@notify/proto';
 import { createTestSchema, type TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
 import {
@@ -10,7 +11,7 @@ import {
   STREAM_PAGE_SIZE,
   type CustomerStore,
 } from '../src/infrastructure/persistence';
-import { seedDefaultRoutingRules } from '../src/application';
+import { seedDefaultRoutingRules, SetInvoiceStatusUseCase, uuidGenerator, type CustomerUnitOfWork } from '../src/application';
 import { DEFAULT_ROUTING_RULE_INPUTS, registerCustomer, type Customer } from '../src/domain';
 
 /** The Postgres adapters against a fresh schema: constraints, versions, keyset streaming, outbox atomicity, seeding. */
@@ -358,6 +359,87 @@ describe('customer persistence (Postgres)', () => {
       ['desc-1', 'INV-202705-0001', 'Desember 2026'],
       ['desc-2', 'TAG-DESC-2', ''],
     ]);
+  });
+
+  describe('SetInvoiceStatus through the unit of work', () => {
+    const changedAt = new Date('2027-03-05T04:00:00Z');
+    const setStatus = (uow: CustomerUnitOfWork = store.uow) =>
+      new SetInvoiceStatusUseCase({ invoices: store.invoices, uow, clock: { now: () => changedAt }, ids: uuidGenerator });
+    const SUBJECT = 'tns.notify.customer.v1.invoice_status_changed';
+    /** The invoice_status_changed outbox rows about `invoiceId`, decoded. */
+    const eventsAbout = async (invoiceId: string) => {
+      const rows: { subject: string; payload: Buffer }[] = await ds.query(`SELECT subject, payload FROM "${pg.schema}".outbox WHERE subject LIKE '%invoice_status_changed' ORDER BY position`);
+      return rows
+        .map((r) => ({ subject: r.subject, decoded: decodeEvent(r.subject, new Uint8Array(r.payload)) }))
+        .filter((r) => r.decoded.key === 'customer.invoice_status_changed' && r.decoded.payload.invoice?.id === invoiceId);
+    };
+
+    it('stores a change with its invoice_status_changed event in one transaction; the outbox row decodes to the invoice; a repeat publishes nothing', async () => {
+      const c = newCustomer('081300005555').customer;
+      await store.uow.run((tx) => tx.customers.save(c, 0));
+      await store.invoices.insert({ ...unnumbered('st-1', c.id, '2027-03-01T03:00:00Z'), number: 'TAG-ST-1' });
+      const paid = await setStatus().execute({ role: 'service' }, { number: 'TAG-ST-1', status: 'PAID', reason: 'transfer BCA 05/03', actorId: 'billing-sync' });
+      expect(paid.changed).toBe(true);
+      expect(await store.invoices.findById('st-1')).toEqual(paid.invoice);
+
+      const events = await eventsAbout('st-1');
+      expect(events).toHaveLength(1);
+      expect(events[0]!.subject).toBe(SUBJECT);
+      const { decoded } = events[0]!;
+      if (decoded.key !== 'customer.invoice_status_changed') throw new Error(`unexpected ${decoded.key}`);
+      expect(decoded.payload).toEqual({
+        eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        occurredAt: changedAt,
+        invoice: customerv1.Invoice.fromPartial({
+          id: 'st-1',
+          customerId: c.id,
+          number: 'TAG-ST-1',
+          amountRupiah: '150000',
+          dueDate: '2027-06-30',
+          status: customerv1.InvoiceStatus.INVOICE_STATUS_PAID,
+          description: '',
+          createdAt: new Date('2027-03-01T03:00:00Z'),
+          paidAt: changedAt,
+          statusChangedAt: changedAt,
+          statusReason: 'transfer BCA 05/03',
+          statusChangedBy: 'billing-sync',
+        }),
+        previousStatus: customerv1.InvoiceStatus.INVOICE_STATUS_UNPAID,
+        actor: { kind: commonv1.ActorKind.ACTOR_KIND_SERVICE, id: 'billing-sync', name: '', role: commonv1.Role.ROLE_SERVICE },
+      });
+
+      // The same status again: no change, no second event.
+      expect((await setStatus().execute({ role: 'admin', staffId: 'adm-1' }, { invoiceId: 'st-1', status: 'PAID' })).changed).toBe(false);
+      expect(await eventsAbout('st-1')).toHaveLength(1);
+    });
+
+    it('rolls the status change back when the outbox append fails (nothing stored, nothing published)', async () => {
+      const c = newCustomer('081300006666').customer;
+      await store.uow.run((tx) => tx.customers.save(c, 0));
+      await store.invoices.insert({ ...unnumbered('st-2', c.id, '2027-03-01T03:00:00Z'), number: 'TAG-ST-2' });
+      // The real transaction, with an outbox that fails after the UPDATE ran in it.
+      const failingOutbox: CustomerUnitOfWork = {
+        run: (work) =>
+          store.uow.run((tx) =>
+            work({
+              ...tx,
+              outbox: {
+                append: async () => {
+                  throw new Error('outbox down');
+                },
+              },
+            }),
+          ),
+      };
+      await expect(setStatus(failingOutbox).execute({ role: 'customer_service', staffId: 'cs-1' }, { invoiceId: 'st-2', status: 'CANCELLED' })).rejects.toThrow('outbox down');
+      expect(await store.invoices.findById('st-2')).toMatchObject({ status: 'UNPAID', statusChangedAt: null, statusReason: '', statusChangedBy: null });
+      expect(await eventsAbout('st-2')).toEqual([]);
+      // Retried with the outbox working: stored, and published once.
+      expect((await setStatus().execute({ role: 'customer_service', staffId: 'cs-1' }, { invoiceId: 'st-2', status: 'CANCELLED' })).invoice.status).toBe('CANCELLED');
+      expect((await eventsAbout('st-2')).map((e) => e.decoded.payload)).toMatchObject([
+        { invoice: { status: customerv1.InvoiceStatus.INVOICE_STATUS_VOID, statusChangedBy: 'cs-1' }, previousStatus: customerv1.InvoiceStatus.INVOICE_STATUS_UNPAID },
+      ]);
+    });
   });
 
   it('migration 1795400400000 numbers the invoices stored without one (after the numbers of that form already there) and continues their months', async () => {

@@ -387,12 +387,39 @@ describe('SetInvoiceStatus / ListInvoices (paid and cancelled invoices are remin
     expect(paid.invoice).toEqual({ ...inv, status: 'PAID', statusChangedAt: f.clock.now(), statusReason: 'transfer BCA 22/11', statusChangedBy: 'cs-1' });
     expect(f.store.invoiceRows.get(inv.id)).toEqual(paid.invoice);
     expect((await f.uc.listInvoicesDue.execute(SERVICE)).invoices).toEqual([]);
+    // The change publishes invoice_status_changed (the gateway withdraws the reminders still waiting).
+    const changes = () => f.store.outboxRows.filter((e) => e.kind === 'invoice_status_changed');
+    expect(changes()).toEqual([
+      {
+        eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        kind: 'invoice_status_changed',
+        occurredAt: f.clock.now(),
+        actor: { id: 'cs-1', role: 'customer_service' },
+        invoice: { ...paid.invoice, status: 'PAID', statusReason: 'transfer BCA 22/11' },
+        previousStatus: 'UNPAID',
+      },
+    ]);
 
-    // Again (a retry), later and with another reason: no change, the first record answered.
+    // Again (a retry), later and with another reason: no change, the first record answered, nothing published.
     f.clock.advanceHours(2);
     const again = await f.uc.setInvoiceStatus.execute(ADMIN, { number: inv.number!, status: 'PAID', reason: 'lagi' });
     expect(again).toEqual({ invoice: paid.invoice, changed: false });
     expect(f.store.calls.invoiceStatusUpdates).toBe(1);
+    expect(changes()).toHaveLength(1);
+  });
+
+  it('stores the change and its event together: the outbox failing leaves the invoice UNPAID and publishes nothing', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const inv = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 150000, dueDate: '2026-11-25' });
+    const changes = () => f.store.outboxRows.filter((e) => e.kind === 'invoice_status_changed');
+    f.store.failNextAppend = new Error('outbox down');
+    await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: inv.id, status: 'PAID' })).rejects.toThrow('outbox down');
+    expect(f.store.invoiceRows.get(inv.id)).toEqual(inv);
+    expect(changes()).toEqual([]);
+    // A retry stores it, with its event.
+    expect((await f.uc.setInvoiceStatus.execute(CS, { invoiceId: inv.id, status: 'PAID' })).changed).toBe(true);
+    expect(changes().map((e) => [e.invoice.id, e.invoice.status, e.previousStatus])).toEqual([[inv.id, 'PAID', 'UNPAID']]);
   });
 
   it('refuses PAID ↔ CANCELLED and back to UNPAID with FailedPrecondition naming the current status; nothing is written', async () => {
@@ -412,6 +439,11 @@ describe('SetInvoiceStatus / ListInvoices (paid and cancelled invoices are remin
     // UNPAID asked of an UNPAID invoice: its own status, no change.
     const c2 = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 3000, dueDate: '2026-12-01' });
     expect(await f.uc.setInvoiceStatus.execute(CS, { invoiceId: c2.id, status: 'UNPAID' })).toEqual({ invoice: c2, changed: false });
+    // Only the two changes made were published: PAID for A, CANCELLED for B.
+    expect(f.store.outboxRows.filter((e) => e.kind === 'invoice_status_changed').map((e) => [e.invoice.number, e.invoice.status, e.previousStatus])).toEqual([
+      ['TAG-A', 'PAID', 'UNPAID'],
+      ['TAG-B', 'CANCELLED', 'UNPAID'],
+    ]);
   });
 
   it('finds the invoice by id or by number (trimmed); NotFound for either unknown; Validation before any look-up', async () => {
@@ -441,6 +473,12 @@ describe('SetInvoiceStatus / ListInvoices (paid and cancelled invoices are remin
     expect((await f.uc.setInvoiceStatus.execute(SERVICE, { invoiceId: b.id, status: 'PAID' })).invoice.statusChangedBy).toBe('service');
     // Only role service speaks for someone else.
     expect((await f.uc.setInvoiceStatus.execute(ADMIN, { invoiceId: d.id, status: 'PAID', actorId: 'someone' })).invoice.statusChangedBy).toBe('adm-1');
+    // The event names the same actor (with the caller's role).
+    expect(f.store.outboxRows.filter((e) => e.kind === 'invoice_status_changed').map((e) => e.actor)).toEqual([
+      { id: 'billing-sync', role: 'service' },
+      { id: 'service', role: 'service' },
+      { id: 'adm-1', role: 'admin' },
+    ]);
     for (const role of ['manager', 'supervisor', 'noc', 'technician'] as const) {
       await expect(f.uc.setInvoiceStatus.execute({ role, staffId: `${role}-1` }, { invoiceId: a.id, status: 'PAID' })).rejects.toThrow(PermissionDeniedError);
     }
@@ -448,20 +486,25 @@ describe('SetInvoiceStatus / ListInvoices (paid and cancelled invoices are remin
     expect((await f.uc.listInvoices.execute({ role: 'manager', staffId: 'm-1' })).invoices).toHaveLength(3);
   });
 
-  it('a change raced by another one is judged against what that one stored', async () => {
+  it('a change raced by another one is judged against what that one stored, and publishes nothing', async () => {
     const f = await customerFixture();
     const c = await f.register();
     const inv = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01' });
+    // The use case reads the invoice UNPAID; the winner's change is stored right after the read,
+    // so the conditional update (in the transaction) finds another status.
     const race = (winner: 'PAID' | 'CANCELLED') =>
-      jest.spyOn(f.store.invoices, 'updateStatus').mockImplementationOnce(async (i) => {
-        f.store.invoiceRows.set(i.id, { ...f.store.invoiceRows.get(i.id)!, status: winner, statusChangedAt: new Date('2026-11-22T02:59:00Z'), statusChangedBy: 'cs-2' });
-        return false;
+      jest.spyOn(f.store.invoices, 'findById').mockImplementationOnce(async (id) => {
+        const read = f.store.invoiceRows.get(id)!;
+        f.store.invoiceRows.set(id, { ...read, status: winner, statusChangedAt: new Date('2026-11-22T02:59:00Z'), statusChangedBy: 'cs-2' });
+        return read;
       });
     race('PAID');
     expect(await f.uc.setInvoiceStatus.execute(CS, { invoiceId: inv.id, status: 'PAID' })).toMatchObject({ changed: false, invoice: { status: 'PAID', statusChangedBy: 'cs-2' } });
     const other = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01' });
     race('CANCELLED');
     await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: other.id, status: 'PAID' })).rejects.toThrow(/is CANCELLED; it cannot become PAID/);
+    expect(f.store.calls.invoiceStatusUpdates).toBe(2);
+    expect(f.store.outboxRows.filter((e) => e.kind === 'invoice_status_changed')).toEqual([]);
   });
 
   it('ListInvoices: newest due date first (then id), by customer and any of the statuses, in pages bound to the filters', async () => {

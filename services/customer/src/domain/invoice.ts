@@ -1,5 +1,6 @@
 import { FailedPreconditionError, ValidationError } from '@notify/errors';
 import { addDays, calendarDateIn, parseCalendarDate } from './calendar.util';
+import type { CustomerActor } from './customer.aggregate';
 
 /**
  * Invoices, for payment reminders "for invoices due in 7/3/1 days", daily 09:00 WIB
@@ -33,6 +34,24 @@ export interface Invoice {
   readonly statusReason: string;
   /** Who changed the status (a staff id, a role, or a service's actor id); null while UNPAID. */
   readonly statusChangedBy: string | null;
+}
+
+/**
+ * `invoice_status_changed`, published on `notify.customer.v1.invoice_status_changed` through the
+ * outbox in the transaction of a SetInvoiceStatus that stored a change (a call that changed
+ * nothing publishes nothing): the gateway withdraws that invoice's payment reminders still waiting.
+ */
+export interface InvoiceStatusEvent {
+  /** UUID; the JetStream message id. */
+  readonly eventId: string;
+  readonly kind: 'invoice_status_changed';
+  readonly occurredAt: Date;
+  /** Who made the change (for role service: the request's actor id when given). */
+  readonly actor: CustomerActor;
+  /** The invoice after the change (PAID or CANCELLED, with when, why and who). */
+  readonly invoice: Invoice;
+  /** The status it had before (UNPAID). */
+  readonly previousStatus: InvoiceStatus;
 }
 
 /** Longest description (characters) CreateInvoice takes: it is printed in the payment reminder. */

@@ -59,7 +59,7 @@ export async function customerFixture(start = '2026-11-22T03:00:00Z') {
     optOut: new OptOutUseCase({ uow: store.uow, clock, ids }),
     createInvoice: new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids }),
     listInvoicesDue: new ListInvoicesDueUseCase({ invoices: store.invoices, clock }),
-    setInvoiceStatus: new SetInvoiceStatusUseCase({ invoices: store.invoices, clock }),
+    setInvoiceStatus: new SetInvoiceStatusUseCase({ invoices: store.invoices, uow: store.uow, clock, ids }),
     listInvoices: new ListInvoicesUseCase({ invoices: store.invoices }),
     listRules: new ListRoutingRulesUseCase({ rules: store.rules }),
     updateRule: new UpdateRoutingRuleUseCase({ rules: store.rules }),

@@ -9,6 +9,7 @@ import {
   type OptOutEvent,
   type PreferencesEvent,
   type Invoice,
+  type InvoiceStatusEvent,
   type NotificationPreferences,
   type OptOut,
   type PhoneSearch,
@@ -39,7 +40,7 @@ import type {
  */
 export class InMemoryCustomerStore {
   readonly customerRows = new Map<string, Customer>();
-  readonly outboxRows: Array<CustomerEvent | PreferencesEvent | OptOutEvent> = [];
+  readonly outboxRows: Array<CustomerEvent | PreferencesEvent | OptOutEvent | InvoiceStatusEvent> = [];
   readonly staffRows = new Map<string, Staff>();
   readonly groupRows = new Map<string, WhatsAppGroup>();
   readonly preferenceRows = new Map<string, NotificationPreferences>();
@@ -54,9 +55,12 @@ export class InMemoryCustomerStore {
   readonly uow: CustomerUnitOfWork = {
     run: async <T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> => {
       const staged = new Map<string, { customer: Customer; expected: number }>();
-      const events: Array<CustomerEvent | PreferencesEvent | OptOutEvent> = [];
+      const events: Array<CustomerEvent | PreferencesEvent | OptOutEvent | InvoiceStatusEvent> = [];
       const stagedPreferences: NotificationPreferences[] = [];
       const stagedOptOuts: OptOut[] = [];
+      /** Invoices whose status this transaction changed, as they are after it (applied on commit). */
+      const stagedInvoices = new Map<string, Invoice>();
+      const invoiceSeen = (id: string) => stagedInvoices.get(id) ?? this.invoiceRows.get(id) ?? null;
       const tx: CustomerTransaction = {
         customers: customerRepo(this, staged),
         preferences: {
@@ -75,6 +79,25 @@ export class InMemoryCustomerStore {
           },
           remove: (phone, channels) => this.optOuts.remove(phone, channels),
           findByPhones: (phones) => this.optOuts.findByPhones(phones),
+        },
+        // Status changes are staged (conditional on the status this transaction sees); the other
+        // methods go to the store (no test writes or lists invoices inside a transaction).
+        invoices: {
+          insert: (i) => this.invoices.insert(i),
+          listUnpaidDue: (dates, limit, after) => this.invoices.listUnpaidDue(dates, limit, after),
+          list: (f, limit, after) => this.invoices.list(f, limit, after),
+          findById: async (id) => invoiceSeen(id),
+          findByNumber: async (number) => {
+            const stored = await this.invoices.findByNumber(number);
+            return stored ? invoiceSeen(stored.id) : null;
+          },
+          updateStatus: async (i, expected) => {
+            this.calls.invoiceStatusUpdates += 1;
+            const seen = invoiceSeen(i.id);
+            if (!seen || seen.status !== expected) return false;
+            stagedInvoices.set(i.id, { ...seen, status: i.status, statusChangedAt: i.statusChangedAt, statusReason: i.statusReason, statusChangedBy: i.statusChangedBy });
+            return true;
+          },
         },
         outbox: {
           append: async (e) => {
@@ -96,6 +119,7 @@ export class InMemoryCustomerStore {
       for (const { customer } of staged.values()) this.customerRows.set(customer.id, customer);
       for (const p of stagedPreferences) await this.preferences.save(p);
       for (const o of stagedOptOuts) await this.optOuts.addIfAbsent(o);
+      for (const i of stagedInvoices.values()) this.invoiceRows.set(i.id, i);
       this.outboxRows.push(...events);
       return result;
     },

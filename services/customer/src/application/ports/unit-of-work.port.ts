@@ -1,5 +1,6 @@
 import type { CustomerEventOutbox } from './customer-event-outbox.port';
 import type { CustomerRepository } from './customer-repository.port';
+import type { InvoiceRepository } from './invoice-repository.port';
 import type { OptOutRepository } from './opt-out-repository.port';
 import type { PreferencesRepository } from './preferences-repository.port';
 
@@ -9,6 +10,8 @@ export interface CustomerTransaction {
   readonly preferences: PreferencesRepository;
   /** Opt-outs written with their `opted_out` event (OptOut). */
   readonly optOuts: OptOutRepository;
+  /** Invoice status changes written with their `invoice_status_changed` event (SetInvoiceStatus). */
+  readonly invoices: InvoiceRepository;
   readonly outbox: CustomerEventOutbox;
 }
 

@@ -14,7 +14,7 @@ import {
   type InvoiceStatus,
 } from '../../domain';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
-import type { Clock, CustomerRepository, IdGenerator, InvoiceRepository } from '../ports';
+import type { Clock, CustomerRepository, CustomerUnitOfWork, IdGenerator, InvoiceRepository } from '../ports';
 import { actorOf, authorize, type Principal } from '../principal';
 
 /**
@@ -97,14 +97,20 @@ export interface SetInvoiceStatusInput {
  * UNPAID only) no longer remind of it. The invoice by id or by number (exactly one). UNPAID → PAID
  * or CANCELLED, stored with when (the clock), why (`reason`) and who (the principal's staff id or
  * role; for role service `actorId` when given) by a conditional update: of two concurrent changes
- * one is stored, the other is judged again against it. The status the invoice has already →
- * `changed` false, the invoice as stored (idempotent). Returns the invoice after the call.
+ * one is stored, the other is judged again against it. A stored change publishes
+ * `notify.customer.v1.invoice_status_changed` (the invoice after the change, its previous status,
+ * the actor as recorded) through the outbox in the transaction that stores the change: the gateway
+ * withdraws that invoice's payment reminders still waiting. The status the invoice has already →
+ * `changed` false, the invoice as stored (idempotent), nothing published; nor is anything for a
+ * change that lost the race. Returns the invoice after the call.
  * Roles: SetInvoiceStatus. Errors: Validation (`invoice_id` for neither or both, `number` over 100
  * characters, `status`, `reason` over 500 characters), NotFound (invoice), FailedPrecondition (a
  * PAID or CANCELLED invoice asked for another status, naming its status).
  */
 export class SetInvoiceStatusUseCase {
-  constructor(private readonly deps: { readonly invoices: InvoiceRepository; readonly clock: Clock }) {}
+  constructor(
+    private readonly deps: { readonly invoices: InvoiceRepository; readonly uow: CustomerUnitOfWork; readonly clock: Clock; readonly ids: IdGenerator },
+  ) {}
 
   async execute(principal: Principal, input: SetInvoiceStatusInput): Promise<{ invoice: Invoice; changed: boolean }> {
     authorize(principal, 'SetInvoiceStatus', 'change the status of invoices');
@@ -115,12 +121,28 @@ export class SetInvoiceStatusUseCase {
     if (!INVOICE_STATUSES.includes(input.status)) throw new ValidationError('status', `must be one of ${INVOICE_STATUSES.join(', ')}, got "${String(input.status)}"`);
     // Checked before the look-up, as the status: a refused request is refused whatever the invoice.
     if ((input.reason ?? '').trim().length > INVOICE_REASON_MAX) throw new ValidationError('reason', `is longer than ${INVOICE_REASON_MAX} characters`);
-    const by = principal.role === 'service' && input.actorId?.trim() ? input.actorId.trim() : actorOf(principal).id;
+    const actor = actorOf(principal);
+    const by = principal.role === 'service' && input.actorId?.trim() ? input.actorId.trim() : actor.id;
     const find = () => (id ? this.deps.invoices.findById(id) : this.deps.invoices.findByNumber(number));
     const current = await find();
     if (!current) throw new NotFoundError(id ? 'invoice' : 'invoice with number', id || number);
-    const result = changeInvoiceStatus(current, input.status, { at: this.deps.clock.now(), reason: input.reason ?? '', by });
-    if (!result.changed || (await this.deps.invoices.updateStatus(result.invoice, current.status))) return result;
+    const at = this.deps.clock.now();
+    const result = changeInvoiceStatus(current, input.status, { at, reason: input.reason ?? '', by });
+    if (!result.changed) return result;
+    // The change and its event commit together; a lost race stores and publishes nothing.
+    const stored = await this.deps.uow.run(async (tx) => {
+      if (!(await tx.invoices.updateStatus(result.invoice, current.status))) return false;
+      await tx.outbox.append({
+        eventId: this.deps.ids.newId(),
+        kind: 'invoice_status_changed',
+        occurredAt: at,
+        actor: { ...actor, id: by },
+        invoice: result.invoice,
+        previousStatus: current.status,
+      });
+      return true;
+    });
+    if (stored) return result;
     // Another change won the race: judge the request against what it stored (same status: no
     // change; another: FailedPrecondition).
     const now = await find();

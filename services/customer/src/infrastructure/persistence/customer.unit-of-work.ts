@@ -2,18 +2,20 @@ import type { DataSource } from 'typeorm';
 import { appendToOutbox, dataSourceSchema } from '@notify/db';
 import { encodeEvent } from '@notify/events';
 import type { CustomerEventOutbox, CustomerTransaction, CustomerUnitOfWork } from '../../application';
-import type { CustomerEvent, OptOutEvent, PreferencesEvent } from '../../domain';
-import { optOutEventToProto, preferencesEventToProto } from '../../transport/grpc/customer.proto-mapper';
+import type { CustomerEvent, InvoiceStatusEvent, OptOutEvent, PreferencesEvent } from '../../domain';
+import { invoiceStatusEventToProto, optOutEventToProto, preferencesEventToProto } from '../../transport/grpc/customer.proto-mapper';
 import { customerEventToProto } from '../messaging/customer-event.mapper';
 import { PgCustomerRepository } from './repositories/customer.repository';
+import { PgInvoiceRepository } from './repositories/invoice.repository';
 import { PgOptOutRepository } from './repositories/opt-out.repository';
 import { PgPreferencesRepository } from './repositories/preferences.repository';
 
 /**
- * Unit of work over one TypeORM transaction: the customer and preferences repositories and the outbox share
- * the transaction's EntityManager, so a customer change and its `notify.customer.v1.*`
- * event commit (or roll back) together. `namespace` prefixes subjects (tests; undefined in
- * production). The relay (`startOutboxRelay`) publishes with `Nats-Msg-Id` = event id.
+ * Unit of work over one TypeORM transaction: the customer, preferences, opt-out and invoice
+ * repositories and the outbox share the transaction's EntityManager, so a change and its
+ * `notify.customer.v1.*` event commit (or roll back) together. `namespace` prefixes subjects
+ * (tests; undefined in production). The relay (`startOutboxRelay`) publishes with
+ * `Nats-Msg-Id` = event id.
  */
 export class TypeOrmCustomerUnitOfWork implements CustomerUnitOfWork {
   private readonly schema: string;
@@ -28,17 +30,25 @@ export class TypeOrmCustomerUnitOfWork implements CustomerUnitOfWork {
   run<T>(work: (tx: CustomerTransaction) => Promise<T>): Promise<T> {
     return this.ds.transaction(async (manager) => {
       const outbox: CustomerEventOutbox = {
-        append: async (event: CustomerEvent | PreferencesEvent | OptOutEvent) => {
+        append: async (event: CustomerEvent | PreferencesEvent | OptOutEvent | InvoiceStatusEvent) => {
           const encoded = event.kind === 'preferences_updated'
             ? encodeEvent('customer.preferences_updated', preferencesEventToProto(event), this.namespace)
             : event.kind === 'opted_out'
               ? encodeEvent('customer.opted_out', optOutEventToProto(event), this.namespace)
-              : encodeEvent(`customer.${event.kind}`, customerEventToProto(event), this.namespace);
+              : event.kind === 'invoice_status_changed'
+                ? encodeEvent('customer.invoice_status_changed', invoiceStatusEventToProto(event), this.namespace)
+                : encodeEvent(`customer.${event.kind}`, customerEventToProto(event), this.namespace);
           await appendToOutbox(manager, { id: encoded.msgID, subject: encoded.subject, data: encoded.data });
         },
       };
       const ctx = { manager, schema: this.schema };
-      return work({ customers: new PgCustomerRepository(ctx), preferences: new PgPreferencesRepository(ctx), optOuts: new PgOptOutRepository(ctx), outbox });
+      return work({
+        customers: new PgCustomerRepository(ctx),
+        preferences: new PgPreferencesRepository(ctx),
+        optOuts: new PgOptOutRepository(ctx),
+        invoices: new PgInvoiceRepository(ctx),
+        outbox,
+      });
     });
   }
 }

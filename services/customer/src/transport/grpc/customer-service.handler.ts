@@ -143,7 +143,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
   const optIn = new OptInUseCase({ optOuts: store.optOuts });
   const createInvoice = new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids });
   const listInvoicesDue = new ListInvoicesDueUseCase({ invoices: store.invoices, clock });
-  const setInvoiceStatus = new SetInvoiceStatusUseCase({ invoices: store.invoices, clock });
+  const setInvoiceStatus = new SetInvoiceStatusUseCase({ invoices: store.invoices, uow: store.uow, clock, ids });
   const listInvoices = new ListInvoicesUseCase({ invoices: store.invoices });
   const listRules = new ListRoutingRulesUseCase({ rules: store.rules });
   const upsertRule = new UpdateRoutingRuleUseCase({ rules: store.rules });

@@ -8,6 +8,7 @@ import type {
   GroupCategory,
   Invoice,
   InvoiceStatus,
+  InvoiceStatusEvent,
   LeftOut,
   LeftOutReason,
   Locale,
@@ -206,6 +207,17 @@ export function preferencesEventToProto(e: PreferencesEvent): customerv1.Prefere
 /** Domain `opted_out` event → the `notify.customer.v1.OptOutEvent` payload. */
 export function optOutEventToProto(e: OptOutEvent): customerv1.OptOutEvent {
   return { eventId: e.eventId, occurredAt: e.occurredAt, optOut: optOutToProto(e.optOut), actor: actorToProto(e.actor) };
+}
+
+/** Domain `invoice_status_changed` event → the `notify.customer.v1.InvoiceStatusEvent` payload (CANCELLED = VOID). */
+export function invoiceStatusEventToProto(e: InvoiceStatusEvent): customerv1.InvoiceStatusEvent {
+  return {
+    eventId: e.eventId,
+    occurredAt: e.occurredAt,
+    invoice: invoiceToProto(e.invoice),
+    previousStatus: INVOICE_STATUS[e.previousStatus],
+    actor: actorToProto(e.actor),
+  };
 }
 
 /** The channel switches a proto channel list means: listed = on, missing = off. */

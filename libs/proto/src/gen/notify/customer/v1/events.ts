@@ -13,6 +13,10 @@ import {
   CustomerStatus,
   customerStatusFromJSON,
   customerStatusToJSON,
+  Invoice,
+  InvoiceStatus,
+  invoiceStatusFromJSON,
+  invoiceStatusToJSON,
   OptOut,
   Preferences,
 } from "./customer";
@@ -138,6 +142,31 @@ export interface OptOutEvent {
     | OptOut
     | undefined;
   /** Who made the call. */
+  actor: Actor | undefined;
+}
+
+/**
+ * The payload of `notify.customer.v1.invoice_status_changed`: an invoice marked PAID or VOID by a
+ * SetInvoiceStatus that changed it (published through the outbox in the transaction that stored
+ * the change; a call that changed nothing publishes nothing). The gateway withdraws the payment
+ * reminders of that invoice still waiting (held by the rate limit or quiet hours, waiting for a
+ * retry) and any created later (a reminder event it handles after this one): a customer who paid
+ * is not reminded. JetStream `Nats-Msg-Id` = event_id.
+ */
+export interface InvoiceStatusEvent {
+  /** Event id (UUID v4). */
+  eventId: string;
+  /** When the change was committed. */
+  occurredAt:
+    | Date
+    | undefined;
+  /** The invoice after the change (status PAID or VOID, with when, why and who). */
+  invoice:
+    | Invoice
+    | undefined;
+  /** The status before the change (UNPAID). */
+  previousStatus: InvoiceStatus;
+  /** Who made the change. */
   actor: Actor | undefined;
 }
 
@@ -581,6 +610,153 @@ export const OptOutEvent: MessageFns<OptOutEvent> = {
     message.optOut = (object.optOut !== undefined && object.optOut !== null)
       ? OptOut.fromPartial(object.optOut)
       : undefined;
+    message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
+    return message;
+  },
+};
+
+function createBaseInvoiceStatusEvent(): InvoiceStatusEvent {
+  return { eventId: "", occurredAt: undefined, invoice: undefined, previousStatus: 0, actor: undefined };
+}
+
+export const InvoiceStatusEvent: MessageFns<InvoiceStatusEvent> = {
+  encode(message: InvoiceStatusEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(18).fork()).join();
+    }
+    if (message.invoice !== undefined) {
+      Invoice.encode(message.invoice, writer.uint32(26).fork()).join();
+    }
+    if (message.previousStatus !== 0) {
+      writer.uint32(32).int32(message.previousStatus);
+    }
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InvoiceStatusEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInvoiceStatusEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.invoice = Invoice.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.previousStatus = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InvoiceStatusEvent {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+      invoice: isSet(object.invoice) ? Invoice.fromJSON(object.invoice) : undefined,
+      previousStatus: isSet(object.previousStatus)
+        ? invoiceStatusFromJSON(object.previousStatus)
+        : isSet(object.previous_status)
+        ? invoiceStatusFromJSON(object.previous_status)
+        : 0,
+      actor: isSet(object.actor) ? Actor.fromJSON(object.actor) : undefined,
+    };
+  },
+
+  toJSON(message: InvoiceStatusEvent): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    if (message.invoice !== undefined) {
+      obj.invoice = Invoice.toJSON(message.invoice);
+    }
+    if (message.previousStatus !== 0) {
+      obj.previousStatus = invoiceStatusToJSON(message.previousStatus);
+    }
+    if (message.actor !== undefined) {
+      obj.actor = Actor.toJSON(message.actor);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InvoiceStatusEvent>, I>>(base?: I): InvoiceStatusEvent {
+    return InvoiceStatusEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InvoiceStatusEvent>, I>>(object: I): InvoiceStatusEvent {
+    const message = createBaseInvoiceStatusEvent();
+    message.eventId = object.eventId ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.invoice = (object.invoice !== undefined && object.invoice !== null)
+      ? Invoice.fromPartial(object.invoice)
+      : undefined;
+    message.previousStatus = object.previousStatus ?? 0;
     message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
     return message;
   },
