@@ -10,7 +10,7 @@ import type { ConsumerHandle, EventBus } from '@notify/messaging';
 import { customerv1, templatev1, ticketv1 } from '@notify/proto';
 import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
 import {
-  ApplyPreferencesUseCase, Dispatcher, WithdrawOptedOutUseCase, HandleReceiptUseCase, IngestNotificationUseCase, ReceiptReconciler, ResolutionAbortedError, SupersedeDeliveriesUseCase, freshKey, retryUntilDone, systemClock,
+  ApplyPreferencesUseCase, Dispatcher, WithdrawOptedOutUseCase, WithdrawPaidRemindersUseCase, HandleReceiptUseCase, IngestNotificationUseCase, ReceiptReconciler, ResolutionAbortedError, SupersedeDeliveriesUseCase, freshKey, retryUntilDone, systemClock,
   type ChannelSender, type Clock, type RecipientDirectory, type TemplateRenderer,
 } from './application';
 import { createTechnicianReplyHandler, type ReplySender } from './application/replies';
@@ -108,6 +108,7 @@ export async function startGatewayService(
       // Receipts kept for a send that was never recorded (see HandleReceiptUseCase): the same retention.
       { name: 'pending_receipts', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'pending_receipts', config.RECEIPTS_RETENTION_MS) },
       { name: 'ticket_supersessions', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'ticket_supersessions', SUPERSESSIONS_RETENTION_MS) },
+      { name: 'invoice_closures', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'invoice_closures', SUPERSESSIONS_RETENTION_MS) },
     ],
   });
   const { dataSource, bus } = runtime;
@@ -309,6 +310,7 @@ export async function startGatewayService(
         offers: new PgJobMessageLog(dataSource, config.DATABASE_SCHEMA),
         preferences: new ApplyPreferencesUseCase({ store, clock, logger }),
         optOuts: new WithdrawOptedOutUseCase({ store, clock, logger }),
+        invoices: new WithdrawPaidRemindersUseCase({ store, clock, logger }),
       }),
       { ...(ns ? { ns } : {}), concurrency: config.EVENT_CONSUMER_CONCURRENCY, deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) } },
     );

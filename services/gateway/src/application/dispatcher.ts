@@ -347,7 +347,15 @@ export class Dispatcher {
       return new Set<string>();
     });
     for (const id of withdrawn) this.o.logger.info({ delivery_id: id }, 'delivery withdrawn at its claim: its ticket made it stale');
-    const claimed = withdrawn.size > 0 ? taken.filter((d) => !withdrawn.has(d.id)) : taken;
+    // Payment reminders of an invoice paid (or voided) since they were queued, likewise
+    // (PgDeliveryStore.withdrawClosedInvoices; no statement when no reminder was claimed).
+    const live = withdrawn.size > 0 ? taken.filter((d) => !withdrawn.has(d.id)) : taken;
+    const paid = await this.o.store.withdrawClosedInvoices(live, now).catch((err: unknown) => {
+      this.o.logger.warn({ err, deliveries: live.length }, 'dispatcher: could not check the claimed payment reminders against paid invoices; sending them');
+      return new Set<string>();
+    });
+    for (const id of paid) this.o.logger.info({ delivery_id: id }, 'payment reminder withdrawn at its claim: its invoice was paid or cancelled');
+    const claimed = paid.size > 0 ? live.filter((d) => !paid.has(d.id)) : live;
     let backlog = taken.length >= asked;
     const pacedFull: Channel[] = [];
     const pinnedFull = pinned

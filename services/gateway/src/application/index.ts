@@ -8,3 +8,4 @@ export * from './receipt-reconciler';
 export * from './supersede-deliveries.use-case';
 export * from './apply-preferences.use-case';
 export * from './withdraw-opted-out.use-case';
+export * from './withdraw-paid-reminders.use-case';

@@ -20,6 +20,8 @@ export interface IngestRequest {
   /** Template key for every recipient; empty = each recipient's routing-rule key. */
   templateKey?: string;
   ticketId: string | null;
+  /** The invoice a payment reminder reminds of (its reminders are withdrawn once it is paid); absent for the others. */
+  invoiceId?: string | null;
   actor: Record<string, unknown> | null;
   /** Template variables common to every recipient. */
   variables: Record<string, unknown>;
@@ -169,6 +171,7 @@ export class IngestNotificationUseCase {
       priority: req.priority,
       templateKey: req.templateKey ?? '',
       ticketId: req.ticketId,
+      invoiceId: req.invoiceId ?? null,
       actor: req.actor,
       variables: Object.keys(req.variables).length > 0 ? req.variables : null,
       request: req.request ?? null,

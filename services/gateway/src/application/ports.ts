@@ -28,6 +28,8 @@ export interface NewNotification {
   priority: Priority;
   templateKey: string;
   ticketId: string | null;
+  /** The invoice a payment reminder reminds of (its paid invoice's reminders are withdrawn); absent or null for the others. */
+  invoiceId?: string | null;
   actor: Record<string, unknown> | null;
   variables: Record<string, unknown> | null;
   request: Record<string, unknown> | null;
@@ -254,6 +256,21 @@ export interface DeliveryStore {
    * ticket matches, instead of sending them; resolves with their ids.
    */
   withdrawSuperseded(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>>;
+  /**
+   * An invoice marked PAID or VOID (customer event `invoice_status_changed`): recorded once (the
+   * first record and its `reason` are kept), and the deliveries of the payment reminders of that
+   * invoice (notifications with that invoice id) still waiting (QUEUED, DEFERRED, FAILED) →
+   * CANCELLED with `reason` as last_error, a `failed` event each. One being sent (SENDING) is not
+   * interrupted; if its round fails it is withdrawn at its next claim ({@link withdrawClosedInvoices}).
+   * Resolves with the withdrawn rows (none when handled again).
+   */
+  closeInvoice(invoiceId: string, status: 'PAID' | 'VOID', reason: string, now: Date): Promise<DeliveryRecord[]>;
+  /**
+   * Of rows just claimed (SENDING), withdraws (CANCELLED) the payment reminders of an invoice
+   * recorded closed ({@link closeInvoice}), instead of sending them; resolves with their ids. No
+   * statement when no claimed row is a PAYMENT_REMINDER.
+   */
+  withdrawClosedInvoices(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>>;
   /**
    * Applies a provider receipt, or keeps it when no delivery matches yet (the receipt overtook
    * the round that records the send). `afterFailure`: what a `failed` receipt makes of the SENT

@@ -5,8 +5,8 @@
 import { encodeEvent } from '@notify/events';
 import { createLogger } from '@notify/logger';
 import type { IncomingEvent } from '@notify/messaging';
-import { commonv1, schedulerv1, ticketv1 } from '@notify/proto';
-import type { IngestNotificationUseCase, IngestRequest, RecipientDirectory, TicketChange } from '../../src/application';
+import { commonv1, customerv1, schedulerv1, ticketv1 } from '@notify/proto';
+import type { IngestNotificationUseCase, IngestRequest, InvoiceClosure, RecipientDirectory, TicketChange } from '../../src/application';
 import { gatewayEventHandler } from '../../src/transport/messaging/event.consumers';
 
 const logger = createLogger({ service: 'gateway', level: 'silent' });
@@ -80,5 +80,35 @@ describe('gatewayEventHandler: what a ticket event makes stale is recorded befor
     failSupersede = new Error('connect ECONNREFUSED 127.0.0.1:5432');
     await expect(handler(reassigned())).rejects.toThrow('ECONNREFUSED');
     expect(steps).toEqual([]);
+  });
+});
+
+describe('gatewayEventHandler: an invoice paid or voided withdraws its payment reminders, notifies nobody', () => {
+  const invoiceEvent = (status: customerv1.InvoiceStatus, statusReason = '') =>
+    incoming(encodeEvent('customer.invoice_status_changed', customerv1.InvoiceStatusEvent.fromPartial({
+      eventId: '00000000-0000-4000-8000-0000000000c1', occurredAt: now, previousStatus: customerv1.InvoiceStatus.INVOICE_STATUS_UNPAID,
+      invoice: { id: '00000000-0000-4000-8000-0000000000d1', customerId: 'c-1', number: 'INV-202612-0007', amountRupiah: '150000', dueDate: '2026-12-10', status, statusReason },
+    }), ''));
+
+  it('passes the invoice, its number, status and reason to the withdrawal; nothing is ingested; a paid reminder the payment reminder mapping gives the invoice id', async () => {
+    const closures: InvoiceClosure[] = [];
+    const ingested: IngestRequest[] = [];
+    const ingest = { execute: async (req: IngestRequest) => (ingested.push(req), { notification: { id: 'n-1', leftOut: 0 }, deliveries: [{}], duplicate: false }) } as unknown as IngestNotificationUseCase;
+    const handler = gatewayEventHandler(ingest, directory, facts, logger, { invoices: { execute: async (c: InvoiceClosure) => (closures.push(c), []) } });
+    await expect(handler(invoiceEvent(customerv1.InvoiceStatus.INVOICE_STATUS_PAID, 'transfer BCA 12/12'))).resolves.toBeUndefined();
+    await expect(handler(invoiceEvent(customerv1.InvoiceStatus.INVOICE_STATUS_VOID))).resolves.toBeUndefined();
+    expect(closures).toEqual([
+      { eventId: '00000000-0000-4000-8000-0000000000c1', invoiceId: '00000000-0000-4000-8000-0000000000d1', invoiceNumber: 'INV-202612-0007', status: 'PAID', reason: 'transfer BCA 12/12' },
+      { eventId: '00000000-0000-4000-8000-0000000000c1', invoiceId: '00000000-0000-4000-8000-0000000000d1', invoiceNumber: 'INV-202612-0007', status: 'VOID', reason: '' },
+    ]);
+    expect(ingested).toEqual([]);
+
+    const reminder = schedulerv1.PaymentReminderEvent.fromPartial({
+      eventId: '00000000-0000-4000-8000-0000000000c2', occurredAt: now, daysUntilDue: 3,
+      invoice: { id: '00000000-0000-4000-8000-0000000000d1', number: 'INV-202612-0007', amountRupiah: '150000', dueDate: '2026-12-10' },
+      customer: { id: 'c-1', name: 'Rina Wijaya', phone: '6282291921583', workZone: 'karawang', packageName: 'Home 30 Mbps' },
+    });
+    await handler(incoming(encodeEvent('schedule.payment_reminder', reminder, '')));
+    expect(ingested.map((r) => [r.notificationType, r.invoiceId])).toEqual([['PAYMENT_REMINDER', '00000000-0000-4000-8000-0000000000d1']]);
   });
 });

@@ -49,6 +49,8 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     channel?: NewDelivery['channel'];
     /** The SMS fallback text (none unless given). */
     fallbackBody?: string;
+    /** The invoice its notification reminds of (payment reminders). */
+    invoiceId?: string;
   }
 
   /** One delivery per spec (each its own notification), then moved to the spec's status. */
@@ -59,6 +61,7 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
       const tid = s.ticketId === undefined ? ticketId : s.ticketId;
       const { notification } = await store.createNotification({
         source: 'EVENT', idempotencyKey: key, notificationType: s.type, priority: 'NORMAL', templateKey: '', ticketId: tid, actor: null, variables: null, request: null,
+        invoiceId: s.invoiceId ?? null,
       }, at(i));
       const phone = s.phone ?? `62812700${String(i).padStart(5, '0')}`;
       const row: NewDelivery = {
@@ -240,6 +243,50 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     await expect(store.supersede(ticket, OFFERS('withdrawn unsent: ticket GGN-20261207-0005 was assigned (ticket.assigned e-3)'), at(70_000))).resolves.toEqual([]);
     await expect(store.redrive(id, at(71_000))).rejects.toThrow('is no longer to be sent (ticket GGN-20261207-0005 was assigned (ticket.assigned e-3))');
     expect((await statusOf(id)).status).toBe('DEAD');
+  });
+
+  it('an invoice paid withdraws its waiting payment reminders (not one being sent or sent, not another invoice\'s); one that comes back or arrives later is withdrawn at its claim; RetryDelivery refuses a DEAD one', async () => {
+    const invoice = randomUUID();
+    const other = randomUUID();
+    const reminder = (name: string, status: DeliveryStatus, invoiceId = invoice): Spec =>
+      ({ name, type: 'PAYMENT_REMINDER', templateKey: 'payment.reminder', status, recipientKind: 'CUSTOMER', ticketId: null, invoiceId });
+    const ids = await seed(randomUUID(), [
+      reminder('7 days queued', 'QUEUED'), reminder('3 days held', 'DEFERRED'), reminder('1 day retrying', 'FAILED'),
+      reminder('being sent', 'SENDING'), reminder('sent', 'SENT'), reminder('dead', 'QUEUED'), reminder('other invoice', 'DEFERRED', other),
+      { name: 'maintenance', type: 'MAINTENANCE', templateKey: 'maintenance.notice', status: 'DEFERRED', recipientKind: 'CUSTOMER', ticketId: null },
+    ]);
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET status = 'DEAD', last_error = 'fonnte: http 500' WHERE id = $1`, [ids.get('dead')]);
+    const before = (await cancelledEvents()).length;
+    const reason = 'withdrawn unsent: invoice INV-202612-0007 was paid (transfer BCA 12/12)';
+    const withdrawn = await store.closeInvoice(invoice, 'PAID', reason, at(30_000));
+    expect(withdrawn.map((d) => d.recipientName).sort()).toEqual(['1 day retrying', '3 days held', '7 days queued']);
+    for (const name of ['7 days queued', '3 days held', '1 day retrying']) {
+      expect(await statusOf(ids.get(name)!)).toMatchObject({ status: 'CANCELLED', lastError: reason, nextAttemptAt: null, deferredUntil: null, deferredReason: null });
+    }
+    for (const [name, status] of [['being sent', 'SENDING'], ['sent', 'SENT'], ['dead', 'DEAD'], ['other invoice', 'DEFERRED'], ['maintenance', 'DEFERRED']] as const) {
+      expect([name, (await statusOf(ids.get(name)!)).status]).toEqual([name, status]);
+    }
+    const events = (await cancelledEvents()).slice(before);
+    expect(events.map((e) => e.delivery!.id).sort()).toEqual(['7 days queued', '3 days held', '1 day retrying'].map((n) => ids.get(n)!).sort());
+
+    // Handled again (a redelivered event; a later VOID): nothing more, the first reason kept.
+    await expect(store.closeInvoice(invoice, 'VOID', 'withdrawn unsent: invoice INV-202612-0007 was cancelled', at(31_000))).resolves.toEqual([]);
+    // RetryDelivery refuses the DEAD reminder of the paid invoice, naming why.
+    await expect(store.redrive(ids.get('dead')!, at(32_000))).rejects.toThrow('is no longer to be sent (invoice INV-202612-0007 was paid (transfer BCA 12/12))');
+
+    // The one being sent fails its round (FAILED, due now) and a reminder of the paid invoice is
+    // ingested after the payment (the schedule event handled late): both withdrawn at their claim.
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET status = 'FAILED', due_at = $2, next_attempt_at = $2, lease_until = NULL WHERE id = $1`, [ids.get('being sent'), at(33_000)]);
+    const late = await seed(randomUUID(), [reminder('late reminder', 'QUEUED')]);
+    const claimed = (await store.claimDue(at(7_200_000), 50, 60_000, async () => null))
+      .filter((d) => ['being sent', 'late reminder', 'other invoice', 'maintenance'].includes(d.recipientName));
+    expect(claimed.map((d) => d.recipientName).sort()).toEqual(['being sent', 'late reminder', 'maintenance', 'other invoice']);
+    const atClaim = await store.withdrawClosedInvoices(claimed, at(7_200_000));
+    expect([...atClaim].sort()).toEqual([ids.get('being sent')!, late.get('late reminder')!].sort());
+    for (const id of atClaim) expect(await statusOf(id)).toMatchObject({ status: 'CANCELLED', lastError: reason, leaseUntil: null });
+    expect((await statusOf(ids.get('other invoice')!)).status).toBe('SENDING');
+    // A claim with no payment reminder in it runs no statement and withdraws nothing.
+    await expect(store.withdrawClosedInvoices(claimed.filter((d) => d.notificationType !== 'PAYMENT_REMINDER'), at(7_200_000))).resolves.toEqual(new Set());
   });
 
   it('an opt-out withdraws what waits for that phone on that channel, not the STOP\'s answer, a group, the other channel or what went', async () => {

@@ -406,6 +406,36 @@ describe('gateway pipeline features', () => {
     expect(msg.text).toContain('Rp 350.000');
   });
 
+  it('an invoice paid while its payment reminder waits for WhatsApp to recover: the reminder is withdrawn (CANCELLED, why) and never sent (customer event invoice_status_changed)', async () => {
+    const { customer, phone } = await register('bogor', 'Yusuf Maulana');
+    const invoice = (await callUnary(stack.customerClient, 'createInvoice', customerv1.CreateInvoiceRequest.fromPartial({
+      customerId: customer.id, amountRupiah: '275000', dueDate: '2026-12-20', description: 'Desember 2026',
+    }))).invoice!;
+    await stack.sims.fonnte.setFault({ mode: 'down' });
+    await stack.sims.wablas.setFault({ mode: 'down' });
+    const evt = schedulerv1.PaymentReminderEvent.fromPartial({ eventId: randomUUID(), occurredAt: new Date(), daysUntilDue: 3, invoice, customer });
+    const e = encodeEvent('schedule.payment_reminder', evt, stack.nats.namespace);
+    await publisher.publish({ subject: e.subject, data: e.data, msgID: e.msgID });
+    // NORMAL: no SMS fallback; it waits for a WhatsApp provider (FAILED, a retry due later).
+    const reminder = await waitFor(async () => (await stack.gateway.store.list({ recipient: phone, notificationType: 'PAYMENT_REMINDER' }, 5))[0] ?? null, { timeoutMs: 20_000 });
+    await waitStatus(reminder.id, ['FAILED']);
+
+    await callUnary(stack.customerClient, 'setInvoiceStatus', customerv1.SetInvoiceStatusRequest.fromPartial({
+      invoiceId: invoice.id, status: customerv1.InvoiceStatus.INVOICE_STATUS_PAID, reason: 'transfer BCA 18/12',
+    }));
+    const withdrawn = await waitStatus(reminder.id, ['CANCELLED'], 20_000);
+    expect(withdrawn.lastError).toBe(`withdrawn unsent: invoice ${invoice.number} was paid (transfer BCA 18/12)`);
+    await stack.sims.clearFaults();
+    await stack.gateway.store.expediteFailed('WHATSAPP', new Date());
+    // Another customer's message goes once WhatsApp is back; the paid reminder does not.
+    const { phone: other } = await register('bogor', 'Sinta Lestari');
+    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === other), { timeoutMs: 20_000 });
+    expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text.includes(invoice.number))).toEqual([]);
+    expect(stack.sims.wablas.messages().filter((m) => m.to === phone && m.text.includes(invoice.number))).toEqual([]);
+    expect((await stack.gateway.store.delivery(reminder.id))!.status).toBe('CANCELLED');
+    await expect(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({ deliveryId: reminder.id }))).rejects.toThrow(/CANCELLED/);
+  });
+
   it('a poison event is dead-lettered in the gateway schema and terminated', async () => {
     await publisher.publish({ subject: eventSubject('ticket', 'created', stack.nats.namespace), data: new Uint8Array([0xff, 0x01, 0x02]), msgID: randomUUID() });
     const letters = await waitFor(async () => {

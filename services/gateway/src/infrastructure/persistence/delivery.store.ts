@@ -373,7 +373,7 @@ export class PgDeliveryStore implements DeliveryStore {
   private readonly schema: string;
   /** The DataSource as a SqlExecutor (batchedTransaction for the claims). */
   private readonly sql: SqlExecutor;
-  private readonly t: { n: string; d: string; a: string; r: string; p: string; o: string; s: string };
+  private readonly t: { n: string; d: string; a: string; r: string; p: string; o: string; s: string; i: string };
   /** LISTEN channel that wakes the dispatcher (`<schema>_deliveries`). */
   readonly wakeChannel: string;
   /** Finished rounds waiting for the next group commit (see recordRound). */
@@ -400,6 +400,7 @@ export class PgDeliveryStore implements DeliveryStore {
       p: qualifiedTable(this.schema, 'pending_receipts'),
       o: qualifiedTable(this.schema, 'outbox'),
       s: qualifiedTable(this.schema, 'ticket_supersessions'),
+      i: qualifiedTable(this.schema, 'invoice_closures'),
     };
     this.wakeChannel = `${this.schema}_deliveries`;
     this.creates = naturalBatcher((asks) => this.createNotifications(asks), { maxBatchSize: 128 });
@@ -471,15 +472,15 @@ export class PgDeliveryStore implements DeliveryStore {
     const json = (v: Record<string, unknown> | null) => (v ? JSON.stringify(v) : null);
     const inserted = await this.q<NotificationRow>(
       this.ds,
-      `INSERT INTO ${this.t.n} (id, source, idempotency_key, notification_type, priority, template_key, status, ticket_id, actor, variables, request, request_fingerprint, created_at)
-       SELECT v.id, v.source, v.idempotency_key, v.notification_type, v.priority, v.template_key, 'RESOLVING', v.ticket_id, v.actor, v.variables, v.request, v.fingerprint, v.created_at
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::timestamptz[], $12::text[])
-           AS v(id, source, idempotency_key, notification_type, priority, template_key, ticket_id, actor, variables, request, created_at, fingerprint)
+      `INSERT INTO ${this.t.n} (id, source, idempotency_key, notification_type, priority, template_key, status, ticket_id, invoice_id, actor, variables, request, request_fingerprint, created_at)
+       SELECT v.id, v.source, v.idempotency_key, v.notification_type, v.priority, v.template_key, 'RESOLVING', v.ticket_id, v.invoice_id, v.actor, v.variables, v.request, v.fingerprint, v.created_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::timestamptz[], $12::text[], $13::text[])
+           AS v(id, source, idempotency_key, notification_type, priority, template_key, ticket_id, actor, variables, request, created_at, fingerprint, invoice_id)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
       [
         ids, asks.map((a) => a.n.source), asks.map((a) => a.n.idempotencyKey), asks.map((a) => a.n.notificationType), asks.map((a) => a.n.priority),
         asks.map((a) => a.n.templateKey), asks.map((a) => a.n.ticketId), asks.map((a) => json(a.n.actor)), asks.map((a) => json(a.n.variables)),
-        asks.map((a) => json(a.n.request)), asks.map((a) => a.now), asks.map((a) => a.n.fingerprint ?? null),
+        asks.map((a) => json(a.n.request)), asks.map((a) => a.now), asks.map((a) => a.n.fingerprint ?? null), asks.map((a) => a.n.invoiceId ?? null),
       ],
     );
     const byId = new Map(inserted.map((r) => [r.id, notificationFromRow(r)]));
@@ -548,9 +549,9 @@ export class PgDeliveryStore implements DeliveryStore {
     const rows = await this.q<NotificationRow>(
       this.ds,
       `UPDATE ${this.t.n} SET notification_type = $2, priority = $3, template_key = $4, ticket_id = $5, actor = $6::jsonb, variables = $7::jsonb,
-              request = $8::jsonb, request_fingerprint = $9, status = 'RESOLVING', error = NULL, resolved_at = NULL, left_out = 0
+              request = $8::jsonb, request_fingerprint = $9, invoice_id = $10, status = 'RESOLVING', error = NULL, resolved_at = NULL, left_out = 0
         WHERE id = $1 AND status = 'FAILED' AND deliveries_created = 0 RETURNING *`,
-      [id, n.notificationType, n.priority, n.templateKey, n.ticketId, json(n.actor), json(n.variables), json(n.request), n.fingerprint ?? null],
+      [id, n.notificationType, n.priority, n.templateKey, n.ticketId, json(n.actor), json(n.variables), json(n.request), n.fingerprint ?? null, n.invoiceId ?? null],
     );
     return rows[0] ? notificationFromRow(rows[0]) : null;
   }
@@ -1359,7 +1360,8 @@ export class PgDeliveryStore implements DeliveryStore {
    * RetryDelivery: FAILED or DEAD → QUEUED, due now, rounds reset (attempts allowed again),
    * pinned provider kept after an ambiguous outcome. NotFoundError / FailedPreconditionError
    * (naming the status) otherwise, and FailedPreconditionError (naming why) for a message its
-   * ticket made stale (a recorded supersession matches it: a job offer of a ticket taken since…).
+   * ticket made stale (a recorded supersession matches it: a job offer of a ticket taken since…)
+   * or a payment reminder of an invoice paid or voided since (closeInvoice).
    */
   async redrive(id: string, now: Date): Promise<DeliveryRecord> {
     return this.tx(async (m) => {
@@ -1376,6 +1378,13 @@ export class PgDeliveryStore implements DeliveryStore {
         [cur[0].id],
       );
       if (stale[0]?.reason) throw new FailedPreconditionError(`delivery ${id} is no longer to be sent (${stale[0].reason.replace(/^withdrawn unsent: /, '')})`);
+      // A payment reminder of an invoice paid (or voided) since is not sent again either.
+      const closed = await this.q<{ reason: string }>(
+        m,
+        `SELECT c.reason FROM ${this.t.n} n JOIN ${this.t.i} c ON c.invoice_id = n.invoice_id WHERE n.id = $1`,
+        [cur[0].notification_id],
+      );
+      if (closed[0]) throw new FailedPreconditionError(`delivery ${id} is no longer to be sent (${closed[0].reason.replace(/^withdrawn unsent: /, '')})`);
       const rows = await this.q<DeliveryRow>(
         m,
         `UPDATE ${this.t.d} SET status = 'QUEUED', due_at = $2, rounds = 0, next_attempt_at = NULL, deferred_until = NULL, updated_at = $2
@@ -1477,6 +1486,66 @@ export class PgDeliveryStore implements DeliveryStore {
         `UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = (${supersededReason(this.t.s)}), lease_until = NULL, next_attempt_at = NULL, deferred_until = NULL,
                 deferred_reason = NULL, updated_at = $2
           WHERE d.id = ANY($1::uuid[]) AND d.status = 'SENDING' AND EXISTS (SELECT 1 FROM ${this.t.s} s WHERE s.ticket_id = d.ticket_id AND ${SUPERSEDED_MATCH})
+         RETURNING d.*`,
+        [candidates.map((d) => d.id), now],
+      );
+      for (const r of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: 'SENDING', at: now });
+      return out;
+    });
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * See DeliveryStore.closeInvoice. The record (first one kept: a second event about the invoice
+   * keeps the first reason) and the withdrawal are one transaction; the reminders are found
+   * through the notifications' invoice index and locked as supersede locks them (a row being
+   * claimed is waited for, then left alone once SENDING: withdrawClosedInvoices takes it at its
+   * next claim if its round fails).
+   */
+  async closeInvoice(invoiceId: string, status: 'PAID' | 'VOID', reason: string, now: Date): Promise<DeliveryRecord[]> {
+    return this.tx(async (m, changes) => {
+      await this.q(m, `INSERT INTO ${this.t.i} (invoice_id, status, reason, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (invoice_id) DO NOTHING`, [invoiceId, status, reason, now]);
+      const rows = await this.q<DeliveryRow & { previous_status: DeliveryStatus }>(
+        m,
+        `WITH cur AS (
+           SELECT d.id, d.status FROM ${this.t.d} d JOIN ${this.t.n} n ON n.id = d.notification_id
+            WHERE n.invoice_id = $1 AND d.status = ANY($2::text[])
+            ORDER BY d.created_at, d.id
+            FOR UPDATE OF d)
+         UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = (SELECT c.reason FROM ${this.t.i} c WHERE c.invoice_id = $1), next_attempt_at = NULL,
+                deferred_until = NULL, deferred_reason = NULL, updated_at = $3
+           FROM cur WHERE d.id = cur.id AND d.status = ANY($2::text[])
+         RETURNING d.*, cur.status AS previous_status`,
+        [invoiceId, WITHDRAWABLE_STATUSES, now],
+      );
+      for (const r of rows) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: r.previous_status, at: now });
+      return rows.map(deliveryFromRow);
+    });
+  }
+
+  /**
+   * See DeliveryStore.withdrawClosedInvoices: the claim's side of closeInvoice (a reminder back
+   * from a failed round, one ingested after the payment was reported, another replica's). One
+   * read (the claimed reminders joined with their invoices' closures) and, only when it finds
+   * one, the transaction that withdraws them; no statement when no claimed row is a
+   * PAYMENT_REMINDER. Race: as withdrawSuperseded's.
+   */
+  async withdrawClosedInvoices(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>> {
+    const candidates = claimed.filter((d) => d.notificationType === 'PAYMENT_REMINDER' && d.status === 'SENDING');
+    if (candidates.length === 0) return new Set();
+    const closedOf = `SELECT c.reason FROM ${this.t.n} n JOIN ${this.t.i} c ON c.invoice_id = n.invoice_id WHERE n.id = d.notification_id`;
+    const stale = await this.q<{ id: string }>(
+      this.ds,
+      `SELECT d.id FROM ${this.t.d} d WHERE d.id = ANY($1::uuid[]) AND EXISTS (${closedOf}) LIMIT 1`,
+      [candidates.map((d) => d.id)],
+    );
+    if (stale.length === 0) return new Set();
+    const rows = await this.tx(async (m, changes) => {
+      const out = await this.q<DeliveryRow>(
+        m,
+        `UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = (${closedOf}), lease_until = NULL, next_attempt_at = NULL, deferred_until = NULL,
+                deferred_reason = NULL, updated_at = $2
+          WHERE d.id = ANY($1::uuid[]) AND d.status = 'SENDING' AND EXISTS (${closedOf})
          RETURNING d.*`,
         [candidates.map((d) => d.id), now],
       );

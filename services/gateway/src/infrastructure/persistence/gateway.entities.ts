@@ -22,6 +22,7 @@ export const NotificationEntity = new EntitySchema<NotificationRow>({
     left_out_recipients: { type: 'jsonb', default: () => "'[]'::jsonb" },
     error: { type: 'text', nullable: true },
     ticket_id: { type: 'text', nullable: true },
+    invoice_id: { type: 'text', nullable: true },
     actor: { type: 'jsonb', nullable: true },
     variables: { type: 'jsonb', nullable: true },
     request: { type: 'jsonb', nullable: true },

@@ -18,6 +18,8 @@ export interface NotificationRow {
   left_out_recipients?: Array<{ kind: RecipientKind; id: string; address?: string; name: string; reason: string; channel?: Channel | null }> | null;
   error: string | null;
   ticket_id: string | null;
+  /** The invoice a payment reminder reminds of (absent on rows read before the column existed). */
+  invoice_id?: string | null;
   actor: Record<string, unknown> | null;
   variables: Record<string, unknown> | null;
   request: Record<string, unknown> | null;

@@ -151,8 +151,8 @@ export async function notificationForEvent(
       };
     }
     case 'customer': {
-      // A change of preferences or an opt-out notifies nobody (the event handler applies them).
-      if (evt.key === 'customer.preferences_updated' || evt.key === 'customer.opted_out') return null;
+      // A change of preferences, an opt-out or an invoice's payment notifies nobody (the event handler applies them).
+      if (evt.key === 'customer.preferences_updated' || evt.key === 'customer.opted_out' || evt.key === 'customer.invoice_status_changed') return null;
       const p = evt.payload as customerv1.CustomerEvent;
       const c = p.customer!;
       // A reactivation (SUSPENDED → ACTIVE) is not a new subscription: no welcome. The seeds have
@@ -232,7 +232,7 @@ async function scheduleNotification(evt: DecodedEvent, directory: RecipientDirec
       const c = p.customer!;
       const inv = p.invoice!;
       return {
-        ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'PAYMENT_REMINDER', priority: 'NORMAL', ticketId: null,
+        ...base, idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: 'PAYMENT_REMINDER', priority: 'NORMAL', ticketId: null, invoiceId: inv.id || null,
         variables: {
           customer_name: c.name, days_until_due: p.daysUntilDue, invoice_number: inv.number, package_name: c.packageName,
           amount: Number(inv.amountRupiah), due_date: inv.dueDate,

@@ -2,8 +2,8 @@ import { NotFoundError, TimeoutError, UnavailableError, ValidationError } from '
 import { decodeEvent, eventConsumer, type DecodedEvent, type EventDomain } from '@notify/events';
 import type { Logger } from '@notify/logger';
 import { retryDelayMs, type ConsumerHandle, type DeadLetterSink, type EventBus, type EventHandler, type IncomingEvent, type RetryPolicy } from '@notify/messaging';
-import { commonv1, type customerv1 } from '@notify/proto';
-import type { ApplyPreferencesUseCase, IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase, WithdrawOptedOutUseCase } from '../../application';
+import { commonv1, customerv1 } from '@notify/proto';
+import type { ApplyPreferencesUseCase, IngestNotificationUseCase, JobOfferLog, RecipientDirectory, SupersedeDeliveriesUseCase, WithdrawOptedOutUseCase, WithdrawPaidRemindersUseCase } from '../../application';
 import { recipientKindFromProto, storedQuietHours } from '../../infrastructure/clients/grpc-recipient.directory';
 import { notificationForEvent, type TemplateFacts } from './event-notification.mapper';
 
@@ -57,7 +57,9 @@ export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
  * notificationForEvent) and run the ingest use case; a `customer.preferences_updated` notifies
  * nobody: its quiet hours and channels are applied to the recipient's waiting messages (`options.preferences`,
  * ApplyPreferencesUseCase; ignored without it), and a `customer.opted_out` neither: what still waits
- * for that phone on that channel is withdrawn (`options.optOuts`, WithdrawOptedOutUseCase); ack once the delivery rows are committed
+ * for that phone on that channel is withdrawn (`options.optOuts`, WithdrawOptedOutUseCase), and a
+ * `customer.invoice_status_changed` neither: the payment reminders of a paid or voided invoice
+ * still waiting are withdrawn (`options.invoices`, WithdrawPaidRemindersUseCase); ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
  * - UnavailableError / TimeoutError (customer or template service down, breaker open,
  *   deadline) → transient nak with `TRANSIENT_EVENT_RETRY` backoff (`options.transientRetry`
@@ -78,6 +80,7 @@ export function gatewayEventHandler(
     offers?: JobOfferLog;
     preferences?: Pick<ApplyPreferencesUseCase, 'execute'>;
     optOuts?: Pick<WithdrawOptedOutUseCase, 'execute'>;
+    invoices?: Pick<WithdrawPaidRemindersUseCase, 'execute'>;
   } = {},
 ): EventHandler {
   const retry: RetryPolicy = { ...TRANSIENT_EVENT_RETRY, ...options.transientRetry };
@@ -107,6 +110,14 @@ export function gatewayEventHandler(
         const channels = o.channel === commonv1.Channel.CHANNEL_SMS ? (['SMS'] as const) : o.channel === commonv1.Channel.CHANNEL_WHATSAPP ? (['WHATSAPP'] as const) : (['WHATSAPP', 'SMS'] as const);
         const at = evt.payload.occurredAt;
         for (const channel of channels) await options.optOuts?.execute({ eventId: evt.payload.eventId, phone: o.phone, channel, reason: o.reason, ...(at ? { at } : {}) });
+        return undefined;
+      }
+      if (evt.key === 'customer.invoice_status_changed') {
+        const p = evt.payload as customerv1.InvoiceStatusEvent;
+        const inv = p.invoice!;
+        const S = customerv1.InvoiceStatus;
+        const status = inv.status === S.INVOICE_STATUS_PAID ? 'PAID' : inv.status === S.INVOICE_STATUS_VOID ? 'VOID' : 'UNPAID';
+        await options.invoices?.execute({ eventId: p.eventId, invoiceId: inv.id, invoiceNumber: inv.number, status, reason: inv.statusReason });
         return undefined;
       }
       const req = await notificationForEvent(evt, directory, facts, options.offers);
