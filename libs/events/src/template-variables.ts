@@ -45,6 +45,7 @@ export const EVENT_TEMPLATE_VARIABLES: Readonly<Partial<Record<EventKey, readonl
   'schedule.weekly_performance': ['technician_name', 'period', 'completed_tickets', 'avg_resolution_minutes', 'sla_compliance', 'rank', 'total_technicians'],
   'customer.registered': CUSTOMER_VARIABLES,
   'customer.activated': CUSTOMER_VARIABLES,
+  'customer.invoice_status_changed': ['customer_name', 'invoice_number', 'package_name', 'amount', 'invoice_description', 'paid_at', 'due_date'],
 };
 
 const lifecycle = (event: 'created' | 'assigned' | 'started' | 'completed' | 'cancelled') => ({
@@ -74,6 +75,7 @@ export const TEMPLATE_KEY_EVENTS: Readonly<Record<string, readonly EventKey[]>> 
   'case.escalation.head': ['ticket.escalated'],
   'sla.warning': ['schedule.sla_warning'],
   'payment.reminder': ['schedule.payment_reminder'],
+  'payment.received': ['customer.invoice_status_changed'],
   'summary.daily': ['schedule.daily_summary'],
   'technician.weekly_performance': ['schedule.weekly_performance'],
   'customer.registration_confirmation': ['customer.registered'],

@@ -18,14 +18,15 @@ describe('subjects', () => {
     expect(eventSubject('delivery', 'failed')).toBe('notify.delivery.v1.failed');
   });
 
-  it('lists every event of ARCHITECTURE.md by domain, and Notify\'s preferences_updated and opted_out', () => {
+  it('lists every event of ARCHITECTURE.md by domain, and Notify\'s preferences_updated, opted_out and invoice_status_changed', () => {
     const all = eventSubjects();
     expect(Object.values(all.ticket).sort()).toEqual(
       ['assigned', 'cancelled', 'completed', 'created', 'escalated', 'started'].map((e) => `notify.ticket.v1.${e}`),
     );
     // ARCHITECTURE.md's registered and activated, the change of a recipient's preferences (the gateway
-    // re-plans quiet hours) and a phone's opt-out (the gateway withdraws what still waits for it).
-    expect(Object.keys(all.customer).sort()).toEqual(['activated', 'opted_out', 'preferences_updated', 'registered']);
+    // re-plans quiet hours), a phone's opt-out (the gateway withdraws what still waits for it) and an
+    // invoice paid or voided (the gateway withdraws its waiting reminders, confirms a payment).
+    expect(Object.keys(all.customer).sort()).toEqual(['activated', 'invoice_status_changed', 'opted_out', 'preferences_updated', 'registered']);
     expect(Object.keys(all.schedule).sort()).toEqual(['campaign_due', 'daily_summary', 'payment_reminder', 'sla_warning', 'weekly_performance']);
     expect(Object.keys(all.delivery).sort()).toEqual(['delivered', 'failed', 'queued', 'read', 'sent']);
   });

@@ -4,7 +4,7 @@ import { buildRoutingRule, DEFAULT_ROUTING_RULE_INPUTS, defaultRoutingRules, GRO
 /** Template keys seeded by the template service (services/template/src/seed) as of this commit. */
 const KNOWN_TEMPLATE_KEYS = new Set([
   'case.escalation.head', 'case.escalation.lead', 'customer.new_registration', 'customer.registration_confirmation', 'customer.welcome',
-  'emergency.alert', 'installation.schedule', 'maintenance.notice', 'payment.reminder', 'promotion.campaign',
+  'emergency.alert', 'installation.schedule', 'maintenance.notice', 'payment.received', 'payment.reminder', 'promotion.campaign',
   'sla.warning', 'summary.daily', 'survey.satisfaction', 'technician.job_offer', 'technician.job_started', 'technician.ticket_assigned',
   'system.alert', 'technician.offer_cancelled', 'technician.ticket_cancelled', 'technician.ticket_reassigned', 'technician.weekly_performance', 'upgrade.offer',
   ...['created', 'assigned', 'started', 'completed', 'cancelled'].flatMap((e) => [`ticket.${e}.disturbance`, `ticket.${e}.installation`]),

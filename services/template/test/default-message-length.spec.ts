@@ -10,12 +10,12 @@ import { DEFAULT_TEMPLATES, MAX_MESSAGE_CHARACTERS, TemplateRenderer, type Templ
  * Longest value of each variable the services fill in from their own records (the gateway's
  * event mapper): the ticket's problem text is the title and description (200 + 1 + 4000,
  * ticket_service.proto), notes and reasons 2000, addresses 500, names 200, work zones 64
- * (customer service), package names and invoice numbers 100.
+ * (customer service), package names and invoice numbers 100, invoice descriptions 200.
  */
 const SERVICE_LIMITS: Readonly<Record<string, number>> = {
   description: 4201, issue_type: 4201, summary: 4201, completion_notes: 2000, cancellation_reason: 2000,
   address: 500, customer_name: 200, technician_name: 200, zone: 64, location: 64, org_unit: 64, area: 64,
-  package_name: 100, current_package: 100, invoice_number: 100,
+  package_name: 100, current_package: 100, invoice_number: 100, invoice_description: 200,
 };
 /**
  * Variables given by the caller of Notify / ScheduleCampaign (an oversized one is refused to
@@ -30,7 +30,7 @@ const CALLER_OR_SHORT = new Set([
   'customers_affected', 'eta', 'actions', 'activated_at', 'support_phone', 'upgrade_package', 'upgrade_price', 'survey_url',
   'campaign_title', 'offer', 'discount_percent', 'valid_until', 'terms', 'cta_text', 'cta_link', 'period', 'completed_tickets',
   'avg_resolution_minutes', 'rating', 'rank', 'total_technicians', 'bonus', 'wants_installation', 'taken_by_other', 'changed_meanwhile',
-  'message', 'occurred_at',
+  'message', 'occurred_at', 'paid_at',
 ]);
 
 describe('default templates with the longest values the services put in', () => {

@@ -103,6 +103,10 @@ export const DEFAULT_ROUTING_RULE_INPUTS: readonly RoutingRuleInput[] = [
   rule('payment.reminder', null, null, 'CUSTOMER', ['WHATSAPP'], 'payment.reminder',
     'WNS "Automated Jobs › 2. Payment Reminder"; REC "Smart Routing › CUSTOMER › Invoice reminder"'),
 
+  // ── payment.received (customer event invoice_status_changed: an invoice marked PAID) ──
+  rule('payment.received', null, null, 'CUSTOMER', ['WHATSAPP'], 'payment.received',
+    'REC "Recommended implementation priority" 1 item 5 "Payment received confirmation" (individual WhatsApp to the customer)'),
+
   // ── summary.daily (scheduler, daily 18:00) ──────────────────────────────────────
   rule('summary.daily', null, null, 'MANAGERS', ['WHATSAPP'], 'summary.daily',
     'WNS "Automated Jobs › 3. Daily Summary › Recipients: Managers & Supervisors"'),

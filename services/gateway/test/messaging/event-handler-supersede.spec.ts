@@ -83,14 +83,14 @@ describe('gatewayEventHandler: what a ticket event makes stale is recorded befor
   });
 });
 
-describe('gatewayEventHandler: an invoice paid or voided withdraws its payment reminders, notifies nobody', () => {
+describe('gatewayEventHandler: an invoice paid or voided withdraws its payment reminders; a paid one is confirmed to the customer', () => {
   const invoiceEvent = (status: customerv1.InvoiceStatus, statusReason = '') =>
     incoming(encodeEvent('customer.invoice_status_changed', customerv1.InvoiceStatusEvent.fromPartial({
       eventId: '00000000-0000-4000-8000-0000000000c1', occurredAt: now, previousStatus: customerv1.InvoiceStatus.INVOICE_STATUS_UNPAID,
       invoice: { id: '00000000-0000-4000-8000-0000000000d1', customerId: 'c-1', number: 'INV-202612-0007', amountRupiah: '150000', dueDate: '2026-12-10', status, statusReason },
     }), ''));
 
-  it('passes the invoice, its number, status and reason to the withdrawal; nothing is ingested; a paid reminder the payment reminder mapping gives the invoice id', async () => {
+  it('passes the invoice, its number, status and reason to the withdrawal, then ingests PAYMENT_RECEIVED for a payment only; a payment reminder carries its invoice id', async () => {
     const closures: InvoiceClosure[] = [];
     const ingested: IngestRequest[] = [];
     const ingest = { execute: async (req: IngestRequest) => (ingested.push(req), { notification: { id: 'n-1', leftOut: 0 }, deliveries: [{}], duplicate: false }) } as unknown as IngestNotificationUseCase;
@@ -101,7 +101,10 @@ describe('gatewayEventHandler: an invoice paid or voided withdraws its payment r
       { eventId: '00000000-0000-4000-8000-0000000000c1', invoiceId: '00000000-0000-4000-8000-0000000000d1', invoiceNumber: 'INV-202612-0007', status: 'PAID', reason: 'transfer BCA 12/12' },
       { eventId: '00000000-0000-4000-8000-0000000000c1', invoiceId: '00000000-0000-4000-8000-0000000000d1', invoiceNumber: 'INV-202612-0007', status: 'VOID', reason: '' },
     ]);
-    expect(ingested).toEqual([]);
+    // The payment is confirmed to the invoice's customer (after the withdrawal); the voiding tells nobody.
+    expect(ingested.map((r) => [r.notificationType, r.idempotencyKey])).toEqual([['PAYMENT_RECEIVED', '00000000-0000-4000-8000-0000000000c1']]);
+    expect(ingested[0]!.variables).toMatchObject({ customer_name: 'Rina Wijaya', invoice_number: 'INV-202612-0007', package_name: 'Home 30 Mbps', amount: 150000, due_date: '2026-12-10' });
+    ingested.splice(0);
 
     const reminder = schedulerv1.PaymentReminderEvent.fromPartial({
       eventId: '00000000-0000-4000-8000-0000000000c2', occurredAt: now, daysUntilDue: 3,

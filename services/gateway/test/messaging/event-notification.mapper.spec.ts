@@ -144,6 +144,10 @@ describe('the variables each event carries (@notify/events EVENT_TEMPLATE_VARIAB
     ['schedule.payment_reminder', decoded('schedule.payment_reminder', schedulerv1.PaymentReminderEvent.fromPartial({
       ...base, invoice: { id: 'inv-1', number: 'INV-1', amountRupiah: '150000', dueDate: '2026-12-13' }, customer, daysUntilDue: 7,
     }))],
+    ['customer.invoice_status_changed', decoded('customer.invoice_status_changed', customerv1.InvoiceStatusEvent.fromPartial({
+      ...base, invoice: { id: 'inv-1', customerId: 'c-1', number: 'INV-1', amountRupiah: '150000', dueDate: '2026-12-13', description: 'Desember 2026', status: customerv1.InvoiceStatus.INVOICE_STATUS_PAID, statusChangedAt: now },
+      previousStatus: customerv1.InvoiceStatus.INVOICE_STATUS_UNPAID,
+    }))],
     ['schedule.daily_summary', decoded('schedule.daily_summary', schedulerv1.DailySummaryEvent.fromPartial({ ...base, date: '2026-12-06', stats: { total: 1, counts: [] } }))],
     ['schedule.weekly_performance', decoded('schedule.weekly_performance', schedulerv1.WeeklyPerformanceEvent.fromPartial({
       ...base, technicianId: 'tech-1', weekStart: '2026-11-30', weekEnd: '2026-12-06', stats: { technicianId: 'tech-1', completed: 3 }, rank: 1, rankedCount: 4,

@@ -406,7 +406,7 @@ describe('gateway pipeline features', () => {
     expect(msg.text).toContain('Rp 350.000');
   });
 
-  it('an invoice paid while its payment reminder waits for WhatsApp to recover: the reminder is withdrawn (CANCELLED, why) and never sent (customer event invoice_status_changed)', async () => {
+  it('an invoice paid while its payment reminder waits for WhatsApp to recover: the reminder is withdrawn (CANCELLED, why) and never sent; the customer gets "PEMBAYARAN DITERIMA" instead (customer event invoice_status_changed)', async () => {
     const { customer, phone } = await register('bogor', 'Yusuf Maulana');
     const invoice = (await callUnary(stack.customerClient, 'createInvoice', customerv1.CreateInvoiceRequest.fromPartial({
       customerId: customer.id, amountRupiah: '275000', dueDate: '2026-12-20', description: 'Desember 2026',
@@ -427,11 +427,15 @@ describe('gateway pipeline features', () => {
     expect(withdrawn.lastError).toBe(`withdrawn unsent: invoice ${invoice.number} was paid (transfer BCA 18/12)`);
     await stack.sims.clearFaults();
     await stack.gateway.store.expediteFailed('WHATSAPP', new Date());
-    // Another customer's message goes once WhatsApp is back; the paid reminder does not.
-    const { phone: other } = await register('bogor', 'Sinta Lestari');
-    await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === other), { timeoutMs: 20_000 });
-    expect(stack.sims.fonnte.messages().filter((m) => m.to === phone && m.text.includes(invoice.number))).toEqual([]);
-    expect(stack.sims.wablas.messages().filter((m) => m.to === phone && m.text.includes(invoice.number))).toEqual([]);
+    // The payment's confirmation goes once WhatsApp is back (it waited too); the paid reminder does not.
+    const confirmation = await waitFor(() => stack.sims.fonnte.messages().find((m) => m.to === phone && m.text.includes('PEMBAYARAN DITERIMA')), { timeoutMs: 20_000 });
+    expect(confirmation.text).toContain(`No. Invoice: ${invoice.number}`);
+    expect(confirmation.text).toContain('Periode: Desember 2026');
+    expect(confirmation.text).toContain('Halo Yusuf Maulana');
+    expect(confirmation.text).toContain('Rp 275.000');
+    const all = [...stack.sims.fonnte.messages(), ...stack.sims.wablas.messages()].filter((m) => m.to === phone);
+    expect(all.filter((m) => m.text.includes('PENGINGAT PEMBAYARAN'))).toEqual([]);
+    expect(all.filter((m) => m.text.includes('PEMBAYARAN DITERIMA'))).toHaveLength(1);
     expect((await stack.gateway.store.delivery(reminder.id))!.status).toBe('CANCELLED');
     await expect(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({ deliveryId: reminder.id }))).rejects.toThrow(/CANCELLED/);
   });

@@ -45,6 +45,7 @@ const NOTIFICATION_TYPES: readonly (readonly [commonv1.NotificationType, string]
   [NT.NOTIFICATION_TYPE_TECHNICIAN_JOB_OFFER, 'technician.job_offer'],
   [NT.NOTIFICATION_TYPE_SLA_WARNING, 'sla.warning'],
   [NT.NOTIFICATION_TYPE_PAYMENT_REMINDER, 'payment.reminder'],
+  [NT.NOTIFICATION_TYPE_PAYMENT_RECEIVED, 'payment.received'],
   [NT.NOTIFICATION_TYPE_REGISTRATION_CONFIRMATION, 'customer.registered'],
   [NT.NOTIFICATION_TYPE_INSTALLATION_SCHEDULE, 'installation.schedule'],
   [NT.NOTIFICATION_TYPE_MAINTENANCE, 'campaign.maintenance'],

@@ -30,6 +30,7 @@ const DEFAULT_TEMPLATE: Partial<Record<commonv1.NotificationType, string>> = {
   [NT.NOTIFICATION_TYPE_PROMOTION]: 'promotion.campaign',
   [NT.NOTIFICATION_TYPE_INSTALLATION_SCHEDULE]: 'installation.schedule',
   [NT.NOTIFICATION_TYPE_PAYMENT_REMINDER]: 'payment.reminder',
+  [NT.NOTIFICATION_TYPE_PAYMENT_RECEIVED]: 'payment.received',
   [NT.NOTIFICATION_TYPE_DAILY_SUMMARY]: 'summary.daily',
   [NT.NOTIFICATION_TYPE_WEEKLY_PERFORMANCE]: 'technician.weekly_performance',
   [NT.NOTIFICATION_TYPE_SLA_WARNING]: 'sla.warning',

@@ -151,8 +151,9 @@ export async function notificationForEvent(
       };
     }
     case 'customer': {
-      // A change of preferences, an opt-out or an invoice's payment notifies nobody (the event handler applies them).
-      if (evt.key === 'customer.preferences_updated' || evt.key === 'customer.opted_out' || evt.key === 'customer.invoice_status_changed') return null;
+      // A change of preferences or an opt-out notifies nobody (the event handler applies them).
+      if (evt.key === 'customer.preferences_updated' || evt.key === 'customer.opted_out') return null;
+      if (evt.key === 'customer.invoice_status_changed') return paymentReceived(evt.payload as customerv1.InvoiceStatusEvent, directory);
       const p = evt.payload as customerv1.CustomerEvent;
       const c = p.customer!;
       // A reactivation (SUSPENDED → ACTIVE) is not a new subscription: no welcome. The seeds have
@@ -188,6 +189,33 @@ export async function notificationForEvent(
     default:
       return null;
   }
+}
+
+/**
+ * An invoice marked PAID → PAYMENT_RECEIVED to its customer (template `payment.received`,
+ * whatsapp-notification-recommendation.md Priority 1 item 5 "Payment received confirmation"):
+ * the invoice's number, description, amount (rupiah), due date and when it was marked paid
+ * (RFC 3339), the customer's name and package from the directory. A VOID invoice, or one whose
+ * customer the directory no longer knows, tells nobody (null). The event's handler withdraws the
+ * invoice's waiting reminders first (WithdrawPaidRemindersUseCase).
+ */
+async function paymentReceived(p: customerv1.InvoiceStatusEvent, directory: RecipientDirectory): Promise<IngestRequest | null> {
+  const inv = p.invoice;
+  if (!inv || inv.status !== customerv1.InvoiceStatus.INVOICE_STATUS_PAID || !inv.customerId) return null;
+  const c = await directory.customer(inv.customerId);
+  if (!c) return null;
+  const type = NT.NOTIFICATION_TYPE_PAYMENT_RECEIVED;
+  return {
+    source: 'EVENT', templateKey: '', actor: actorJson(p.actor), recipientVariables: customerNameFromRecipient,
+    idempotencyKey: p.eventId, sourceEventId: p.eventId, notificationType: typeFromProto(type), priority: 'NORMAL', ticketId: null,
+    variables: {
+      customer_name: c.name, invoice_number: inv.number, package_name: c.packageName, amount: Number(inv.amountRupiah),
+      invoice_description: inv.description, paid_at: iso(inv.statusChangedAt ?? p.occurredAt), due_date: inv.dueDate,
+    },
+    queries: [recipientQuery({
+      notificationType: type, context: customerv1.RecipientContext.fromPartial({ customerId: c.id, invoiceId: inv.id, workZone: c.workZone }), audiences: [], channels: [],
+    })],
+  };
 }
 
 const MONTHS_ID = ['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'];

@@ -58,8 +58,9 @@ export function gatewayOrderKey(msg: IncomingEvent): string | undefined {
  * nobody: its quiet hours and channels are applied to the recipient's waiting messages (`options.preferences`,
  * ApplyPreferencesUseCase; ignored without it), and a `customer.opted_out` neither: what still waits
  * for that phone on that channel is withdrawn (`options.optOuts`, WithdrawOptedOutUseCase), and a
- * `customer.invoice_status_changed` neither: the payment reminders of a paid or voided invoice
- * still waiting are withdrawn (`options.invoices`, WithdrawPaidRemindersUseCase); ack once the delivery rows are committed
+ * `customer.invoice_status_changed` first withdraws the payment reminders of a paid or voided
+ * invoice still waiting (`options.invoices`, WithdrawPaidRemindersUseCase), then a PAID one is
+ * confirmed to the customer (PAYMENT_RECEIVED); ack once the delivery rows are committed
  * (a redelivered event creates nothing: unique idempotency keys). Settlement:
  * - UnavailableError / TimeoutError (customer or template service down, breaker open,
  *   deadline) → transient nak with `TRANSIENT_EVENT_RETRY` backoff (`options.transientRetry`
@@ -118,7 +119,7 @@ export function gatewayEventHandler(
         const S = customerv1.InvoiceStatus;
         const status = inv.status === S.INVOICE_STATUS_PAID ? 'PAID' : inv.status === S.INVOICE_STATUS_VOID ? 'VOID' : 'UNPAID';
         await options.invoices?.execute({ eventId: p.eventId, invoiceId: inv.id, invoiceNumber: inv.number, status, reason: inv.statusReason });
-        return undefined;
+        // Then, for a payment, the confirmation to the customer (notificationForEvent: PAYMENT_RECEIVED).
       }
       const req = await notificationForEvent(evt, directory, facts, options.offers);
       if (!req) return;

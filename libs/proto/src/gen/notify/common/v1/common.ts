@@ -287,6 +287,14 @@ export enum NotificationType {
    * `system.alert`: alert_type, message, occurred_at).
    */
   NOTIFICATION_TYPE_SYSTEM_ALERT = 22,
+  /**
+   * NOTIFICATION_TYPE_PAYMENT_RECEIVED - A payment received, confirmed to the customer (whatsapp-notification-recommendation.md
+   * "Recommended implementation priority" 1, item 5 "Payment received confirmation"): sent on
+   * the customer event `invoice_status_changed` when an invoice is marked PAID (SetInvoiceStatus);
+   * template `payment.received` (customer_name, invoice_number, package_name, amount,
+   * invoice_description, paid_at, due_date).
+   */
+  NOTIFICATION_TYPE_PAYMENT_RECEIVED = 23,
   UNRECOGNIZED = -1,
 }
 
@@ -361,6 +369,9 @@ export function notificationTypeFromJSON(object: any): NotificationType {
     case 22:
     case "NOTIFICATION_TYPE_SYSTEM_ALERT":
       return NotificationType.NOTIFICATION_TYPE_SYSTEM_ALERT;
+    case 23:
+    case "NOTIFICATION_TYPE_PAYMENT_RECEIVED":
+      return NotificationType.NOTIFICATION_TYPE_PAYMENT_RECEIVED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -416,6 +427,8 @@ export function notificationTypeToJSON(object: NotificationType): string {
       return "NOTIFICATION_TYPE_REPLY";
     case NotificationType.NOTIFICATION_TYPE_SYSTEM_ALERT:
       return "NOTIFICATION_TYPE_SYSTEM_ALERT";
+    case NotificationType.NOTIFICATION_TYPE_PAYMENT_RECEIVED:
+      return "NOTIFICATION_TYPE_PAYMENT_RECEIVED";
     case NotificationType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
