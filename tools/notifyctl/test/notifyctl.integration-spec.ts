@@ -1032,9 +1032,9 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
       expect.stringMatching(new RegExp(`^${number}\\s+Wati Tagihan\\s+Rp 1\\.250\\.500\\s+2027-01-10\\s+UNPAID\\s+Januari 2027$`)),
     ]);
 
-    // Paid (by number): the reminders stop; again: nothing changes, said on stderr.
+    // Paid (by number): the reminders stop, the customer is told; again: nothing changes, said on stderr.
     const paid = await cli(['customers', 'invoice-paid', number]);
-    expect(paid).toMatchObject({ code: 0, stderr: '' });
+    expect(paid).toMatchObject({ code: 0, stderr: `note: the customer is sent the payment confirmation (PEMBAYARAN DITERIMA); reminders of ${number} still waiting are withdrawn\n` });
     expect(paid.stdout).toMatch(/^Status:\s+PAID$/m);
     expect(paid.stdout).toMatch(/^Paid:\s+\d{4}-\d\d-\d\d \d\d:\d\d WIB by admin$/m);
     expect(paid.stdout).toMatch(new RegExp(`^Customer:\\s+Wati Tagihan \\(${custId}\\)$`, 'm'));
@@ -1045,10 +1045,10 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     // A paid invoice is not cancelled.
     const refused = await cli(['customers', 'invoice-cancel', number]);
     expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
-    expect(refused.stderr).toMatch(new RegExp(`^error: FAILED_PRECONDITION: invoice ${number} is PAID; it cannot become CANCELLED`));
+    expect(refused.stderr).toMatch(new RegExp(`^error: FAILED_PRECONDITION: invoice ${number} is PAID; it cannot become VOID`));
     // The mistyped one cancelled (by id), with the reason.
     const cancelled = await cli(['customers', 'invoice-cancel', typoInvoice.id, '--reason', 'salah input']);
-    expect(cancelled).toMatchObject({ code: 0, stderr: '' });
+    expect(cancelled).toMatchObject({ code: 0, stderr: `note: reminders of ${typoInvoice.number} still waiting are withdrawn\n` });
     expect(cancelled.stdout).toMatch(/^Status:\s+CANCELLED$/m);
     expect(cancelled.stdout).toMatch(/^Reason:\s+salah input$/m);
 

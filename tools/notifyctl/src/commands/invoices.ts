@@ -118,14 +118,22 @@ export const listInvoices: CommandSpec = {
   },
 };
 
-/** Runs SetInvoiceStatus for `invoice-paid` / `invoice-cancel`: the invoice's record, and a note when it had that status already. */
+/**
+ * Runs SetInvoiceStatus for `invoice-paid` / `invoice-cancel`: the invoice's record, and a note
+ * saying what follows (a payment: the customer is told, reminders still waiting are withdrawn; a
+ * cancellation: its waiting reminders are withdrawn) or that it had that status already.
+ */
 async function setStatus(clients: Clients, key: string, status: customerv1.InvoiceStatus, reason: string, json: boolean): Promise<CommandOutput> {
   const res = await callUnary(clients.customer, 'setInvoiceStatus', { ...invoiceKey(key), status, reason, actor: undefined });
   const i = res.invoice;
   const name = json || !i ? undefined : (await customerNames(clients.customer, [i.customerId])).get(i.customerId);
-  const note = !res.changed && i
-    ? `note: invoice ${i.number} was ${invoiceStatusLabel(i.status)} already (since ${formatTime(i.statusChangedAt)}); nothing changed`
-    : undefined;
+  const note = !i
+    ? undefined
+    : !res.changed
+      ? `note: invoice ${i.number} was ${invoiceStatusLabel(i.status)} already (since ${formatTime(i.statusChangedAt)}); nothing changed`
+      : status === customerv1.InvoiceStatus.INVOICE_STATUS_PAID
+        ? `note: the customer is sent the payment confirmation (PEMBAYARAN DITERIMA); reminders of ${i.number} still waiting are withdrawn`
+        : `note: reminders of ${i.number} still waiting are withdrawn`;
   return { json: customerv1.SetInvoiceStatusResponse.toJSON(res), text: invoiceRecord(i, name), ...(note ? { note } : {}) };
 }
 
