@@ -124,6 +124,82 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(renamed.staff).toMatchObject({ name: 'Otieno W', phone: '254798765433' });
   });
 
+  describe('Update RPCs with an empty update_mask change only the fields given a value (AIP-134), never every field', () => {
+    const RK = commonv1.RecipientKind;
+    const invalidOf = async (call: Promise<unknown>): Promise<ValidationError> => {
+      const err = await call.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      return err as ValidationError;
+    };
+
+    it('UpdateStaff without a mask renames a technician and keeps active and work_zones (QA: deactivated, all zones); naming active sets it false', async () => {
+      const phone = freshPhone();
+      const { staff } = await callUnary(admin, 'createStaff', { name: 'Lufti', phone, role: commonv1.Role.ROLE_TECHNICIAN, workZones: ['karawang', 'bekasi'] });
+      const renamed = await callUnary(admin, 'updateStaff', {
+        staff: customerv1.Staff.fromPartial({ id: staff!.id, name: 'Lufti H', role: commonv1.Role.ROLE_TECHNICIAN, phone }),
+        updateMask: [],
+      });
+      expect(renamed.staff).toMatchObject({ name: 'Lufti H', active: true, workZones: ['karawang', 'bekasi'], role: commonv1.Role.ROLE_TECHNICIAN });
+      expect((await callUnary(admin, 'getStaff', { id: staff!.id, phone: '', includeOptOuts: false })).staff).toMatchObject({ active: true, workZones: ['karawang', 'bekasi'] });
+
+      // active false alone, no mask: nothing to change, said (not silently ignored, not applied).
+      const nothing = await invalidOf(callUnary(admin, 'updateStaff', { staff: customerv1.Staff.fromPartial({ id: staff!.id, active: false }), updateMask: [] }));
+      expect(nothing.field).toBe('update_mask');
+      expect(nothing.message).toMatch(/^update_mask: nothing to change: .*name it in update_mask/);
+      expect((await callUnary(admin, 'getStaff', { id: staff!.id, phone: '', includeOptOuts: false })).staff?.active).toBe(true);
+
+      // Named, defaults are set: active false, work_zones empty (= all zones); the rest is kept.
+      const off = await callUnary(admin, 'updateStaff', { staff: customerv1.Staff.fromPartial({ id: staff!.id }), updateMask: ['active', 'work_zones'] });
+      expect(off.staff).toMatchObject({ name: 'Lufti H', active: false, workZones: [], phone: staff!.phone });
+      // active true without a mask is a value: it reactivates.
+      expect((await callUnary(admin, 'updateStaff', { staff: customerv1.Staff.fromPartial({ id: staff!.id, active: true }), updateMask: [] })).staff?.active).toBe(true);
+    });
+
+    it('UpdateGroup without a mask renames a group and keeps active, work_zone and notification_types; naming active sets it false', async () => {
+      const { group } = await callUnary(admin, 'createGroup', {
+        name: `Teknisi Mask ${randomUUID().slice(0, 6)}`, chatId: `120363${String(Date.now()).slice(-10)}33@g.us`,
+        category: customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS, workZone: 'karawang', notificationTypes: [NT.NOTIFICATION_TYPE_TICKET_CREATED],
+      });
+      const renamed = await callUnary(admin, 'updateGroup', { group: customerv1.Group.fromPartial({ id: group!.id, name: `${group!.name} B` }), updateMask: [] });
+      expect(renamed.group).toMatchObject({
+        name: `${group!.name} B`, active: true, workZone: 'karawang', notificationTypes: [NT.NOTIFICATION_TYPE_TICKET_CREATED], chatId: group!.chatId,
+        category: customerv1.GroupCategory.GROUP_CATEGORY_TECHNICIANS,
+      });
+      const off = await callUnary(admin, 'updateGroup', { group: customerv1.Group.fromPartial({ id: group!.id }), updateMask: ['active'] });
+      expect(off.group).toMatchObject({ active: false, workZone: 'karawang', name: `${group!.name} B` });
+    });
+
+    it('UpdatePreferences without a mask changing only the locale keeps channels, quiet hours and opted-out types (QA: stored no channels); named fields are cleared; no channels is refused', async () => {
+      const { customer } = await register(freshPhone());
+      const who = { recipientKind: RK.RECIPIENT_KIND_CUSTOMER, recipientId: customer!.id };
+      const quietHours = { startMinute: 22 * 60, endMinute: 6 * 60, timeZone: 'Asia/Makassar' };
+      await callUnary(admin, 'updatePreferences', {
+        preferences: customerv1.Preferences.fromPartial({ ...who, channels: [CH.CHANNEL_WHATSAPP], quietHours, optedOutTypes: [NT.NOTIFICATION_TYPE_PROMOTION] }),
+        updateMask: ['channels', 'quiet_hours', 'opted_out_types'],
+      });
+      const english = await callUnary(admin, 'updatePreferences', {
+        preferences: customerv1.Preferences.fromPartial({ ...who, locale: commonv1.Locale.LOCALE_EN }),
+        updateMask: [],
+      });
+      const kept = { channels: [CH.CHANNEL_WHATSAPP], quietHours, optedOutTypes: [NT.NOTIFICATION_TYPE_PROMOTION] };
+      expect(english.preferences).toMatchObject({ ...kept, locale: commonv1.Locale.LOCALE_EN });
+      expect((await callUnary(admin, 'getPreferences', who)).preferences).toMatchObject({ ...kept, locale: commonv1.Locale.LOCALE_EN });
+
+      // Channels named but empty: INVALID_ARGUMENT, nothing stored.
+      const none = await invalidOf(callUnary(admin, 'updatePreferences', { preferences: customerv1.Preferences.fromPartial({ ...who, channels: [] }), updateMask: ['channels'] }));
+      expect(none.field).toBe('preferences.channels');
+      expect(none.message).toBe('preferences.channels: give at least one channel (to stop messages, opt out: OptOut, or list the types in opted_out_types)');
+      // Nothing given, no mask: nothing to change.
+      expect((await invalidOf(callUnary(admin, 'updatePreferences', { preferences: customerv1.Preferences.fromPartial(who), updateMask: [] }))).field).toBe('update_mask');
+      expect((await callUnary(admin, 'getPreferences', who)).preferences).toMatchObject({ ...kept, locale: commonv1.Locale.LOCALE_EN });
+
+      // Named with no value: cleared.
+      const cleared = await callUnary(admin, 'updatePreferences', { preferences: customerv1.Preferences.fromPartial(who), updateMask: ['quiet_hours', 'opted_out_types'] });
+      expect(cleared.preferences).toMatchObject({ channels: [CH.CHANNEL_WHATSAPP], optedOutTypes: [], locale: commonv1.Locale.LOCALE_EN });
+      expect(cleared.preferences?.quietHours).toBeUndefined();
+    });
+  });
+
   it('ListCustomers finds a customer by the local form of its phone (0822…, 822…, +62 822…) as by 62822…', async () => {
     const { customer } = await register('0822 7331 0042', 'subang', 'Phone Query');
     const found = async (query: string) => (await callUnary(admin, 'listCustomers', customerv1.ListCustomersRequest.fromPartial({ query }))).customers.map((c) => c.id);
@@ -308,7 +384,8 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     // PAID → VOID and back to UNPAID: FAILED_PRECONDITION naming the status; nothing changes.
     const refused = await set(admin, { invoiceId: paidOne.id, status: IS.INVOICE_STATUS_VOID }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(FailedPreconditionError);
-    expect((refused as Error).message).toContain(`invoice PAY-${tag}-1 is PAID; it cannot become CANCELLED`);
+    // The proto's word, VOID (the domain's CANCELLED is not an API status).
+    expect((refused as Error).message).toBe(`invoice PAY-${tag}-1 is PAID; it cannot become VOID (only an UNPAID invoice changes, to PAID or VOID)`);
     await expect(set(admin, { number: paidOne.number, status: IS.INVOICE_STATUS_UNPAID })).rejects.toBeInstanceOf(FailedPreconditionError);
 
     // Cancelled by number, by a service acting for someone: its actor id is recorded.
@@ -320,7 +397,7 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     });
     expect(voided).toMatchObject({ changed: true, invoice: { id: wrongOne.id, status: IS.INVOICE_STATUS_VOID, statusReason: 'salah input', statusChangedBy: 'billing-sync', paidAt: undefined } });
     expect(await dueIds()).not.toContain(wrongOne.id);
-    await expect(set(admin, { invoiceId: wrongOne.id, status: IS.INVOICE_STATUS_PAID })).rejects.toThrow(/is CANCELLED; it cannot become PAID/);
+    await expect(set(admin, { invoiceId: wrongOne.id, status: IS.INVOICE_STATUS_PAID })).rejects.toThrow(/is VOID; it cannot become PAID/);
 
     // Unknown invoices: NOT_FOUND; bad requests: INVALID_ARGUMENT naming the field.
     await expect(set(admin, { invoiceId: randomUUID(), status: IS.INVOICE_STATUS_PAID })).rejects.toBeInstanceOf(NotFoundError);
@@ -366,7 +443,8 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect(lost[0]).toBeInstanceOf(FailedPreconditionError);
-    expect(lost[0]!.message).toContain(won[0]!.invoice!.status === IS.INVOICE_STATUS_PAID ? 'is PAID' : 'is CANCELLED');
+    expect(lost[0]!.message).toContain(won[0]!.invoice!.status === IS.INVOICE_STATUS_PAID ? 'is PAID' : 'is VOID');
+    expect(lost[0]!.message).not.toContain('CANCELLED');
   });
 
   it('ResolveRecipients honours opt-outs, inactive staff, work zones and groups', async () => {

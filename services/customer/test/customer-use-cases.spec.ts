@@ -431,9 +431,9 @@ describe('SetInvoiceStatus / ListInvoices (paid and cancelled invoices are remin
     await f.uc.setInvoiceStatus.execute(CS, { invoiceId: b.id, status: 'CANCELLED', reason: 'salah input' });
     const before = new Map(f.store.invoiceRows);
     await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: a.id, status: 'CANCELLED' })).rejects.toThrow(
-      new FailedPreconditionError('invoice TAG-A is PAID; it cannot become CANCELLED (only an UNPAID invoice changes, to PAID or CANCELLED)'),
+      new FailedPreconditionError('invoice TAG-A is PAID; it cannot become VOID (only an UNPAID invoice changes, to PAID or VOID)'),
     );
-    await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'TAG-B', status: 'PAID' })).rejects.toThrow(/^invoice TAG-B is CANCELLED; it cannot become PAID/);
+    await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'TAG-B', status: 'PAID' })).rejects.toThrow(/^invoice TAG-B is VOID; it cannot become PAID/);
     await expect(f.uc.setInvoiceStatus.execute(CS, { number: 'TAG-A', status: 'UNPAID' })).rejects.toThrow(/^invoice TAG-A is PAID; it cannot become UNPAID/);
     expect(f.store.invoiceRows).toEqual(before);
     // UNPAID asked of an UNPAID invoice: its own status, no change.
@@ -502,7 +502,7 @@ describe('SetInvoiceStatus / ListInvoices (paid and cancelled invoices are remin
     expect(await f.uc.setInvoiceStatus.execute(CS, { invoiceId: inv.id, status: 'PAID' })).toMatchObject({ changed: false, invoice: { status: 'PAID', statusChangedBy: 'cs-2' } });
     const other = await f.uc.createInvoice.execute(CS, { customerId: c.id, amount: 1000, dueDate: '2026-12-01' });
     race('CANCELLED');
-    await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: other.id, status: 'PAID' })).rejects.toThrow(/is CANCELLED; it cannot become PAID/);
+    await expect(f.uc.setInvoiceStatus.execute(CS, { invoiceId: other.id, status: 'PAID' })).rejects.toThrow(/is VOID; it cannot become PAID/);
     expect(f.store.calls.invoiceStatusUpdates).toBe(2);
     expect(f.store.outboxRows.filter((e) => e.kind === 'invoice_status_changed')).toEqual([]);
   });

@@ -80,6 +80,27 @@ describe('customer service: ResolveRecipients with explicit audiences (gRPC + Po
     expect(unknown.leftOut).toEqual([expect.objectContaining({ id: noSuchGroup, reason: R.LEFT_OUT_REASON_NOT_FOUND, audience: AK.AUDIENCE_KIND_GROUP })]);
   });
 
+  it('a group asked for on SMS only is left out as CHANNEL_UNSUPPORTED naming SMS, never sent on WhatsApp (QA); with WhatsApp among the channels it gets WhatsApp', async () => {
+    const g = await group('Teknisi SMS');
+    const tech = await staff('Dedi Teknisi', ROLE.ROLE_TECHNICIAN);
+    for (const kind of [AK.AUDIENCE_KIND_GROUP, AK.AUDIENCE_KIND_ALL_GROUPS]) {
+      const res = await resolve(NT.NOTIFICATION_TYPE_EMERGENCY_ALERT, [
+        { kind, groupId: kind === AK.AUDIENCE_KIND_GROUP ? g.id : '' },
+        { kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_TECHNICIAN] },
+      ], [CH.CHANNEL_SMS]);
+      expect(res.recipients.some((r) => r.kind === commonv1.RecipientKind.RECIPIENT_KIND_GROUP)).toBe(false);
+      expect(res.recipients.some((r) => r.channel === CH.CHANNEL_WHATSAPP)).toBe(false);
+      expect(res.leftOut.find((l) => l.id === g.id)).toMatchObject({
+        kind: commonv1.RecipientKind.RECIPIENT_KIND_GROUP, reason: R.LEFT_OUT_REASON_CHANNEL_UNSUPPORTED, channel: CH.CHANNEL_SMS, audience: kind,
+      });
+      // The people of the same request still get their SMS.
+      expect(res.recipients.find((r) => r.id === tech.id)).toMatchObject({ channel: CH.CHANNEL_SMS, address: tech.phone });
+    }
+    const both = await resolve(NT.NOTIFICATION_TYPE_EMERGENCY_ALERT, [{ kind: AK.AUDIENCE_KIND_GROUP, groupId: g.id }], [CH.CHANNEL_SMS, CH.CHANNEL_WHATSAPP]);
+    expect(both.recipients.map((r) => [r.id, r.channel])).toEqual([[g.id, CH.CHANNEL_WHATSAPP]]);
+    expect(both.leftOut).toEqual([]);
+  });
+
   it('STAFF_ROLES [SUPERVISOR, MANAGER] reaches exactly the active supervisors and managers, with their role; opt-outs and inactive left out', async () => {
     const sup = await staff('Sari Supervisor', ROLE.ROLE_SUPERVISOR);
     const mgr = await staff('Hendra Manager', ROLE.ROLE_MANAGER);

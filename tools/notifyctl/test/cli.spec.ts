@@ -58,6 +58,8 @@ describe('runCli without a server', () => {
     [['deliveries', 'notify', '--type', 'maintenance', '--to-phone', '0812', '--audience', 'all_customers'], 'error: give either --to-* recipients or --audience, not both'],
     [['campaigns', 'schedule', '--name', 'n', '--template', 't', '--audience', 'everyone', '--send-at', '2026-11-23'], 'error: --audience: "everyone" is not one of'],
     [['jobs', 'list', '--timeout', 'soon'], 'error: --timeout: "soon" must be ms from 1 to 600000'],
+    // No channels would cut the person off (the service refuses it too): opt-out or --no-type stop messages.
+    [['customers', 'preferences', '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', '--channels', 'none'], 'error: --channels: give at least one channel (whatsapp, sms); to stop messages'],
   ])('%j is a usage error (exit 2): %s', async (argv, first) => {
     const r = await run(argv);
     expect(r.code).toBe(EXIT.usage);

@@ -77,8 +77,10 @@ const trimmed = (v: string | undefined): string | undefined => (v && v.trim() ? 
  *     E.164 digits) → else ValidationError naming the field;
  *   - an audience's work_zone narrows SUPERVISORS / MANAGERS / ALL_TECHNICIANS / ALL_CUSTOMERS too.
  * Channels: `channels` in preference order (known, no repeats) or [WHATSAPP] when empty; group
- * audiences (GROUP, *_GROUP, ALL_GROUPS) are WhatsApp only, so their rule takes [WHATSAPP] whatever
- * `channels` say (a Broadcast to an area on [WHATSAPP, SMS] plus a group is valid).
+ * audiences (GROUP, *_GROUP, ALL_GROUPS) are WhatsApp only, so their rule takes [WHATSAPP] when
+ * `channels` include it (a Broadcast to an area on [WHATSAPP, SMS] plus a group is valid: the group
+ * gets WhatsApp), and `channels` as given when they do not ([SMS]): `judgeCandidate` then leaves
+ * each group out as CHANNEL_UNSUPPORTED (QA: a group asked for on SMS was silently sent WhatsApp).
  * A GROUP id that does not exist is not an error: the group is left out as NOT_FOUND, like an
  * unknown CUSTOMER id, so the other audiences of a Broadcast still get the message and a paged
  * resolution never fails half-way.
@@ -158,7 +160,7 @@ export function explicitAudienceRules(input: {
       ticketType: null,
       escalationLevel: null,
       audience,
-      channels: GROUP_AUDIENCES.includes(audience) ? ['WHATSAPP'] : channels,
+      channels: GROUP_AUDIENCES.includes(audience) && channels.includes('WHATSAPP') ? ['WHATSAPP'] : channels,
       templateKey: explicitTemplateKey(input.notificationType, audience, input.storedRules, ctx),
       enabled: true,
       source: `ResolveRecipients audiences[${i}]`,

@@ -9,6 +9,14 @@ import type { CustomerActor } from './customer.aggregate';
 export const INVOICE_STATUSES = ['UNPAID', 'PAID', 'CANCELLED'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
+/**
+ * Each status by the name the API gives it (proto notify.customer.v1.InvoiceStatus, where
+ * CANCELLED is INVOICE_STATUS_VOID): the words of the messages callers read, e.g. `it cannot
+ * become VOID` (QA: they said CANCELLED, a status the API does not have). Stored rows keep the
+ * domain's names.
+ */
+export const INVOICE_STATUS_API_NAMES: Readonly<Record<InvoiceStatus, string>> = { UNPAID: 'UNPAID', PAID: 'PAID', CANCELLED: 'VOID' };
+
 export interface Invoice {
   /** UUID. */
   readonly id: string;
@@ -124,7 +132,8 @@ export function createInvoice(
  * An invoice's status change (SetInvoiceStatus): UNPAID → PAID or CANCELLED, stamped with `at`,
  * the trimmed `reason` and `by`. The status it has already → `changed` false and the invoice as it
  * is (its earlier time, reason and actor kept: a repeated call is a no-op). Any other change — PAID
- * ↔ CANCELLED, or either back to UNPAID — FailedPreconditionError naming the current status.
+ * ↔ CANCELLED, or either back to UNPAID — FailedPreconditionError naming the current status (by
+ * its API name, {@link INVOICE_STATUS_API_NAMES}: `invoice INV-… is PAID; it cannot become VOID`).
  * ValidationError(`status`) for a status outside {@link INVOICE_STATUSES}, (`reason`) over
  * {@link INVOICE_REASON_MAX} characters.
  */
@@ -138,8 +147,9 @@ export function changeInvoiceStatus(
   if (reason.length > INVOICE_REASON_MAX) throw new ValidationError('reason', `is longer than ${INVOICE_REASON_MAX} characters`);
   if (invoice.status === status) return { invoice, changed: false };
   if (invoice.status !== 'UNPAID') {
+    const name = INVOICE_STATUS_API_NAMES;
     throw new FailedPreconditionError(
-      `invoice ${invoice.number ?? invoice.id} is ${invoice.status}; it cannot become ${status} (only an UNPAID invoice changes, to PAID or CANCELLED)`,
+      `invoice ${invoice.number ?? invoice.id} is ${name[invoice.status]}; it cannot become ${name[status]} (only an UNPAID invoice changes, to PAID or VOID)`,
     );
   }
   return { invoice: { ...invoice, status, statusChangedAt: change.at, statusReason: reason, statusChangedBy: change.by }, changed: true };

@@ -90,7 +90,8 @@ export interface PreferencesPatch {
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /**
- * Applies `patch` to `current`, validating: channel names (`channels`), notification types
+ * Applies `patch` to `current`, validating: channel names and at least one channel left on
+ * (`channels`), notification types
  * (`opted_out_types`), quiet hours `HH:MM` with start ≠ end (`quiet_hours.start` / `.end`),
  * IANA time zone (`time_zone`), locale `id` | `en` (`locale`).
  */
@@ -100,6 +101,12 @@ export function applyPreferencesPatch(current: NotificationPreferences, patch: P
     if (!(CHANNELS as readonly string[]).includes(name)) throw new ValidationError('channels', `unknown channel "${name}"`);
     if (typeof on !== 'boolean') throw new ValidationError('channels', `${name} must be true or false`);
     channels[name as Channel] = on;
+  }
+  // Every channel off is refused, not stored: it silently cut the person off (the gateway withdrew
+  // what waited for them, their next notifications left them out as CHANNEL_DISABLED). Stopping
+  // messages is an opt-out (of a channel, by phone) or a list of types in opted_out_types.
+  if (patch.channels !== undefined && !CHANNELS.some((c) => channels[c])) {
+    throw new ValidationError('channels', 'give at least one channel (to stop messages, opt out: OptOut, or list the types in opted_out_types)');
   }
   let quietHours = current.quietHours;
   if (patch.quietHours !== undefined) {

@@ -243,6 +243,8 @@ export const LEFT_OUT_REASONS = [
   'IS_ACTOR',
   /** Its phone already gets the notification on that channel as another recipient (ResolveRecipients' de-duplication). */
   'SHARED_PHONE',
+  /** A group asked for only on channels other than WhatsApp (groups take WhatsApp only). */
+  'CHANNEL_UNSUPPORTED',
 ] as const;
 export type LeftOutReason = (typeof LEFT_OUT_REASONS)[number];
 
@@ -303,7 +305,10 @@ export interface Candidate {
 }
 
 /**
- * Decides one candidate under one rule. In order: unknown id (NOT_FOUND), the actor of the change (IS_ACTOR),
+ * Decides one candidate under one rule. In order: unknown id (NOT_FOUND), a group whose rule
+ * has no WhatsApp among its channels (CHANNEL_UNSUPPORTED, naming the channel when the rule has
+ * one: groups take WhatsApp only, so a group asked for on SMS alone is left out, never sent on
+ * WhatsApp), the actor of the change (IS_ACTOR),
  * inactive (INACTIVE), no address (NO_PHONE), notification type opted out (preferences, or
  * a group not taking the type: NOTIFICATION_TYPE_OPTED_OUT); then the rule's channels in
  * order, skipping a channel the subject switched off or whose phone opted out of it; the
@@ -319,6 +324,9 @@ export function judgeCandidate(
     leftOut: { kind: candidate.kind, id: candidate.id, name: candidate.name || null, reason, audience: rule.audience, ...(channel ? { channel } : {}) },
   });
   if (candidate.notFound) return out('NOT_FOUND');
+  if (candidate.kind === 'group' && !rule.channels.includes('WHATSAPP')) {
+    return out('CHANNEL_UNSUPPORTED', rule.channels.length === 1 ? rule.channels[0] : undefined);
+  }
   if (context.actorId && candidate.kind === 'staff' && candidate.id === context.actorId) return out('IS_ACTOR');
   if (!candidate.active) return out('INACTIVE');
   if (!candidate.address) return out('NO_PHONE');

@@ -36,7 +36,7 @@ export function preferencesRecord(p: customerv1.Preferences | undefined): string
 }
 
 const PREFERENCE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  channels: { type: 'string', valueName: 'list', description: 'channels accepted, e.g. whatsapp,sms (none: an empty list); which one a message goes by is the routing rule\'s order' },
+  channels: { type: 'string', valueName: 'list', description: 'channels accepted, at least one, e.g. whatsapp,sms; which one a message goes by is the routing rule\'s order (to stop messages: opt-out, or --no-type)' },
   quiet: { type: 'string', valueName: 'HH:MM-HH:MM|none', description: 'quiet hours: non-urgent messages wait for the window\'s end, e.g. 21:00-07:00' },
   tz: { type: 'string', valueName: 'zone', description: 'the quiet hours\' time zone (default Asia/Jakarta), e.g. Asia/Makassar; alone: the stored window in that zone' },
   'no-type': { type: 'string', multiple: true, valueName: 'type', description: 'opt out of a notification type, e.g. promotion (repeatable; replaces the list; "none" clears it)' },
@@ -54,7 +54,11 @@ function preferencesUpdate(
   const channels = args.string('channels');
   if (channels !== undefined) {
     mask.push('channels');
-    p.channels = channels.trim() === 'none' ? [] : args.list('channels').map((c) => parseChannel('channels', c));
+    // No channels is refused by the service (it silently cut the person off): said here, before any call.
+    if (channels.trim() === 'none' || args.list('channels').length === 0) {
+      throw new UsageError('--channels: give at least one channel (whatsapp, sms); to stop messages, opt the phone out (customers opt-out --phone …) or list the types with --no-type');
+    }
+    p.channels = args.list('channels').map((c) => parseChannel('channels', c));
   }
   const quiet = args.string('quiet');
   const tz = args.string('tz');

@@ -8,6 +8,7 @@ import {
   dueDatesFor,
   INVOICE_NUMBER_MAX,
   INVOICE_REASON_MAX,
+  INVOICE_STATUS_API_NAMES,
   INVOICE_STATUSES,
   parseCalendarDate,
   type Invoice,
@@ -105,7 +106,8 @@ export interface SetInvoiceStatusInput {
  * change that lost the race. Returns the invoice after the call.
  * Roles: SetInvoiceStatus. Errors: Validation (`invoice_id` for neither or both, `number` over 100
  * characters, `status`, `reason` over 500 characters), NotFound (invoice), FailedPrecondition (a
- * PAID or CANCELLED invoice asked for another status, naming its status).
+ * PAID or CANCELLED invoice asked for another status, naming its status by its API name: CANCELLED
+ * is VOID, as in proto InvoiceStatus).
  */
 export class SetInvoiceStatusUseCase {
   constructor(
@@ -148,7 +150,7 @@ export class SetInvoiceStatusUseCase {
     const now = await find();
     if (!now) throw new NotFoundError(id ? 'invoice' : 'invoice with number', id || number);
     const again = changeInvoiceStatus(now, input.status, { at: this.deps.clock.now(), reason: input.reason ?? '', by });
-    if (again.changed) throw new FailedPreconditionError(`invoice ${now.number ?? now.id} changed while it was being marked ${input.status}; try again`);
+    if (again.changed) throw new FailedPreconditionError(`invoice ${now.number ?? now.id} changed while it was being marked ${INVOICE_STATUS_API_NAMES[input.status]}; try again`);
     return again;
   }
 }

@@ -82,12 +82,33 @@ function principalOf(ctx: CallContext): Principal {
   return { role: ctx.principal.role, ...(ctx.principal.staffId ? { staffId: ctx.principal.staffId } : {}) };
 }
 
-/** Field-mask paths → a predicate "is this field to be changed"; empty mask = all of `allowed`. ValidationError(`update_mask`) for unknown paths. */
-function maskOf(paths: readonly string[] | undefined, allowed: readonly string[]): (field: string) => boolean {
+/**
+ * Which fields an Update RPC changes (Google AIP-134): `populated` maps each mutable field's mask
+ * path to whether the request gives it a non-default value (a non-empty string or list, a
+ * non-zero enum, a set message, `true`). A non-empty `update_mask` changes exactly its paths,
+ * whatever their values (naming a field is how it is cleared, set false or emptied); an empty
+ * (absent) mask changes only the populated fields, never every field: proto3 cannot tell `false`,
+ * `0`, `""` or `[]` from "not given" (QA: an UpdateStaff meant to rename, without a mask,
+ * deactivated the technician and emptied their work zones; an UpdatePreferences meant to change
+ * the language stored no channels). Returns the predicate "is this field to be changed".
+ * ValidationError(`update_mask`) for a path not in `populated`, and for an empty mask with no
+ * populated field (nothing to change: a caller relying on the former "empty mask = every field"
+ * to set something false or empty is told to name it, not silently ignored).
+ */
+function maskOf(paths: readonly string[] | undefined, populated: Readonly<Record<string, boolean>>): (field: string) => boolean {
+  const allowed = Object.keys(populated);
   const list = paths ?? [];
   const unknown = list.find((p) => !allowed.includes(p));
   if (unknown !== undefined) throw new ValidationError('update_mask', `unknown path "${unknown}" (allowed: ${allowed.join(', ')})`);
-  return (field) => list.length === 0 || list.includes(field);
+  if (list.length > 0) return (field) => list.includes(field);
+  const given = allowed.filter((f) => populated[f]);
+  if (given.length === 0) {
+    throw new ValidationError(
+      'update_mask',
+      `nothing to change: it is empty and no field has a value; an empty mask changes only the fields given a non-default value — to clear a field, set it false or empty it, name it in update_mask (${allowed.join(', ')})`,
+    );
+  }
+  return (field) => given.includes(field);
 }
 
 function exactlyOne(id: string, phone: string): void {
@@ -268,7 +289,13 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       const s = req.staff;
       if (!s) throw new ValidationError('staff', 'is required');
       const staffId = requireUuid(s.id, 'staff.id');
-      const has = maskOf(req.updateMask, ['name', 'phone', 'role', 'work_zones', 'active']);
+      const has = maskOf(req.updateMask, {
+        name: s.name !== '',
+        phone: s.phone !== '',
+        role: s.role !== commonv1.Role.ROLE_UNSPECIFIED,
+        work_zones: s.workZones.length > 0,
+        active: s.active,
+      });
       const patch: StaffPatch = {
         ...(has('name') ? { name: s.name } : {}),
         ...(has('phone') ? { phone: s.phone } : {}),
@@ -330,7 +357,14 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       const g = req.group;
       if (!g) throw new ValidationError('group', 'is required');
       const groupId = requireUuid(g.id, 'group.id');
-      const has = maskOf(req.updateMask, ['name', 'chat_id', 'category', 'work_zone', 'notification_types', 'active']);
+      const has = maskOf(req.updateMask, {
+        name: g.name !== '',
+        chat_id: g.chatId !== '',
+        category: g.category !== customerv1.GroupCategory.GROUP_CATEGORY_UNSPECIFIED,
+        work_zone: g.workZone !== '',
+        notification_types: g.notificationTypes.length > 0,
+        active: g.active,
+      });
       const patch: Partial<GroupFields> = {
         ...(has('name') ? { name: g.name } : {}),
         ...(has('chat_id') ? { chatId: g.chatId } : {}),
@@ -356,10 +390,15 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       const p = req.preferences;
       if (!p) throw new ValidationError('preferences', 'is required');
       const subject = { kind: personKindFromProto(p.recipientKind, 'preferences.recipient_kind'), id: requireUuid(p.recipientId, 'preferences.recipient_id') };
-      const has = maskOf(req.updateMask, ['channels', 'opted_out_types', 'quiet_hours', 'locale']);
       const q = p.quietHours;
-      // LOCALE_UNSPECIFIED leaves the locale as it is; a value outside the enum is refused.
+      // LOCALE_UNSPECIFIED leaves the locale as it is (named in the mask too); a value outside the enum is refused.
       const locale = localeFromProto(knownEnum(p.locale, commonv1.Locale, 'preferences.locale'));
+      const has = maskOf(req.updateMask, {
+        channels: p.channels.length > 0,
+        opted_out_types: p.optedOutTypes.length > 0,
+        quiet_hours: q !== undefined,
+        locale: locale !== undefined,
+      });
       const patch: PreferencesPatch = {
         ...(has('channels') ? { channels: channelSwitchesFromProto(p.channels) } : {}),
         ...(has('opted_out_types') ? { optedOutTypes: notificationTypesFromProto(p.optedOutTypes, 'preferences.opted_out_types') } : {}),
@@ -511,7 +550,8 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     /**
      * ResolveRecipients (proto contract). Without `audiences` the routing rules of the type decide;
      * with them each audience (with its parameters: work_zone, group_id, roles, customer_id,
-     * staff_id, phone) replaces the rules, on `channels` (empty = [WHATSAPP]; groups WhatsApp only).
+     * staff_id, phone) replaces the rules, on `channels` (empty = [WHATSAPP]; groups WhatsApp only:
+     * a group asked for on channels without WhatsApp is left out as CHANNEL_UNSUPPORTED).
      * Errors: INVALID_ARGUMENT naming the field (`notification_type`, `audiences[i].kind`,
      * `audiences[i].work_zone` / `.group_id` / `.roles` / `.customer_id` / `.staff_id` / `.phone`,
      * `channels`, `page_token`, `page.page_size`); NOT_FOUND when the type has no routing rules and no audiences

@@ -378,6 +378,7 @@ const REASON: Record<LeftOutReason, customerv1.LeftOutReason> = {
   NOT_FOUND: customerv1.LeftOutReason.LEFT_OUT_REASON_NOT_FOUND,
   IS_ACTOR: customerv1.LeftOutReason.LEFT_OUT_REASON_IS_ACTOR,
   SHARED_PHONE: customerv1.LeftOutReason.LEFT_OUT_REASON_SHARED_PHONE,
+  CHANNEL_UNSUPPORTED: customerv1.LeftOutReason.LEFT_OUT_REASON_CHANNEL_UNSUPPORTED,
 };
 
 export function leftOutToProto(l: LeftOut): customerv1.LeftOutRecipient {

@@ -210,7 +210,11 @@ export enum LeftOutReason {
   LEFT_OUT_REASON_INACTIVE = 5,
   /** LEFT_OUT_REASON_NOT_FOUND - The id in context does not exist. */
   LEFT_OUT_REASON_NOT_FOUND = 6,
-  /** LEFT_OUT_REASON_CHANNEL_UNSUPPORTED - A group on a channel other than WhatsApp. */
+  /**
+   * LEFT_OUT_REASON_CHANNEL_UNSUPPORTED - A group asked for only on channels it cannot take: groups get WhatsApp only, and the
+   * request's channels (e.g. [CHANNEL_SMS]) do not include it. `channel` names the channel
+   * asked for. (With WhatsApp among the channels the group gets WhatsApp.)
+   */
   LEFT_OUT_REASON_CHANNEL_UNSUPPORTED = 7,
   /**
    * LEFT_OUT_REASON_IS_ACTOR - The staff member who made the change (RecipientContext.actor_id): not told of their own
@@ -381,6 +385,8 @@ export interface Preferences {
    * Channels the recipient accepts. Default (nothing stored): [CHANNEL_WHATSAPP, CHANNEL_SMS].
    * Which accepted channel a message goes by is the routing rule's order (its channels in
    * order of preference), not this list's: answered in the order WHATSAPP, SMS.
+   * UpdatePreferences refuses an empty list (INVALID_ARGUMENT): to stop messages, OptOut or
+   * opted_out_types.
    */
   channels: Channel[];
   /** Notification types the recipient opted out of (e.g. daily summary). */
@@ -559,7 +565,7 @@ export interface LeftOutRecipient {
   /**
    * Channel concerned, when the reason is channel-specific: for OPTED_OUT the one channel the
    * phone opted out of, when exactly one of the rule's channels was skipped for an opt-out
-   * (UNSPECIFIED when several were).
+   * (UNSPECIFIED when several were); for CHANNEL_UNSUPPORTED the channel asked for (SMS).
    */
   channel: Channel;
   /** The phone (E.164 digits) of a bare phone (kind PHONE, whose id is empty); empty otherwise. */

@@ -174,7 +174,12 @@ export interface UpdateStaffRequest {
   staff:
     | Staff
     | undefined;
-  /** Paths: `name`, `phone`, `role`, `work_zones`, `active`; empty = all of them. */
+  /**
+   * Paths: `name`, `phone`, `role`, `work_zones`, `active`. Empty = only the fields given a
+   * non-default value (a non-empty name, phone or work_zones, a role other than
+   * UNSPECIFIED, active true); the others are kept. To deactivate (active false) or cover
+   * every zone (work_zones empty), name `active` / `work_zones`.
+   */
   updateMask: string[] | undefined;
 }
 
@@ -264,8 +269,11 @@ export interface UpdateGroupRequest {
     | Group
     | undefined;
   /**
-   * Paths: `name`, `chat_id`, `category`, `work_zone`, `notification_types`, `active`;
-   * empty = all of them.
+   * Paths: `name`, `chat_id`, `category`, `work_zone`, `notification_types`, `active`.
+   * Empty = only the fields given a non-default value (a non-empty name, chat_id, work_zone
+   * or notification_types, a category other than UNSPECIFIED, active true); the others are
+   * kept. To deactivate (active false), make it all zones (work_zone empty) or take every
+   * type (notification_types empty), name the field.
    */
   updateMask: string[] | undefined;
 }
@@ -300,7 +308,15 @@ export interface UpdatePreferencesRequest {
   preferences:
     | Preferences
     | undefined;
-  /** Paths: `channels`, `opted_out_types`, `quiet_hours`, `locale`; empty = all of them. */
+  /**
+   * Paths: `channels`, `opted_out_types`, `quiet_hours`, `locale`. Empty = only the fields
+   * given a non-default value (channels or opted_out_types non-empty, quiet_hours set,
+   * locale other than UNSPECIFIED); the others are kept: `{locale: LOCALE_EN}` alone changes
+   * the language only. To clear opted_out_types or quiet_hours, name them with the field
+   * empty / absent. `channels` named must list at least one channel (empty → INVALID_ARGUMENT:
+   * to stop messages, OptOut or opted_out_types). `locale` UNSPECIFIED leaves the locale
+   * unchanged, named or not.
+   */
   updateMask: string[] | undefined;
 }
 
@@ -529,7 +545,12 @@ export interface ResolveRecipientsRequest {
    * campaigns); the channels are then `channels` below.
    */
   audiences: Audience[];
-  /** Channels for `audiences`, in preference order; empty = [CHANNEL_WHATSAPP]. */
+  /**
+   * Channels for `audiences`, in preference order; empty = [CHANNEL_WHATSAPP]. A group
+   * (GROUP and the *_GROUP audiences) takes WhatsApp only: it gets WhatsApp when the channels
+   * include it, and is left out as LEFT_OUT_REASON_CHANNEL_UNSUPPORTED (naming the channel)
+   * when they do not (e.g. [CHANNEL_SMS]).
+   */
   channels: Channel[];
   /** Paging (default 1000, max 5000). */
   page: PageRequest | undefined;
@@ -5947,8 +5968,13 @@ export const ResolveRecipientsError: MessageFns<ResolveRecipientsError> = {
  * NOT_FOUND); text over its documented limit → `<field>: is longer than N characters`; an
  * enum value outside its enum → `<field>: unknown value N (…)` (never read as UNSPECIFIED).
  * A refused request writes nothing.
- * Update RPCs take a google.protobuf.FieldMask (`update_mask`) of the fields to change;
- * an empty mask changes every mutable field; an unknown path → INVALID_ARGUMENT.
+ * Update RPCs (UpdateStaff, UpdateGroup, UpdatePreferences) take a google.protobuf.FieldMask
+ * (`update_mask`) of the fields to change (Google AIP-134). A non-empty mask changes exactly the
+ * fields it names, to the values given, defaults included: naming a field is the only way to
+ * clear it, set a bool false or a list empty. An empty (absent) mask changes only the fields
+ * given a non-default value (a non-empty string or list, a non-zero enum, a set message, `true`)
+ * and keeps every other field, never "every field". An unknown path, or an empty mask with no
+ * field given a value (nothing to change) → INVALID_ARGUMENT naming `update_mask`.
  */
 export type CustomerServiceService = typeof CustomerServiceService;
 export const CustomerServiceService = {
@@ -6039,8 +6065,8 @@ export const CustomerServiceService = {
    * CreateStaff validates them.
    * Roles: admin, service.
    * Errors: INVALID_ARGUMENT naming `staff.<field>` (`staff.id` empty or not a UUID,
-   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`,
-   * NOT_FOUND, ALREADY_EXISTS (phone).
+   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`
+   * (an unknown path; empty with nothing to change), NOT_FOUND, ALREADY_EXISTS (phone).
    */
   updateStaff: {
     path: "/notify.customer.v1.CustomerService/UpdateStaff" as const,
@@ -6113,7 +6139,8 @@ export const CustomerServiceService = {
    * validated as CreateGroup validates them.
    * Roles: admin, supervisor, noc, service.
    * Errors: INVALID_ARGUMENT naming `group.<field>` (`group.id` empty or not a UUID,
-   * `group.name`, `group.chat_id`, …) or `update_mask`, NOT_FOUND, ALREADY_EXISTS.
+   * `group.name`, `group.chat_id`, …) or `update_mask` (an unknown path; empty with nothing
+   * to change), NOT_FOUND, ALREADY_EXISTS.
    */
   updateGroup: {
     path: "/notify.customer.v1.CustomerService/UpdateGroup" as const,
@@ -6160,9 +6187,11 @@ export const CustomerServiceService = {
    * Roles: admin, customer_service, supervisor, technician (own), service.
    * Errors: INVALID_ARGUMENT naming `preferences.<field>` (`recipient_kind` not CUSTOMER or
    * STAFF, `recipient_id` empty or not a UUID, `channels` / `opted_out_types` with
-   * UNSPECIFIED or unknown values, `quiet_hours.start_minute` / `end_minute` outside
-   * 0..1439 or equal, `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum)
-   * or `update_mask`, NOT_FOUND.
+   * UNSPECIFIED or unknown values, `channels` named in the mask but empty: `give at least one
+   * channel` (to stop messages, opt out: OptOut, or list the types in opted_out_types),
+   * `quiet_hours.start_minute` / `end_minute` outside 0..1439 or equal,
+   * `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum) or `update_mask`
+   * (an unknown path; empty with nothing to change), NOT_FOUND.
    */
   updatePreferences: {
     path: "/notify.customer.v1.CustomerService/UpdatePreferences" as const,
@@ -6452,8 +6481,8 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * CreateStaff validates them.
    * Roles: admin, service.
    * Errors: INVALID_ARGUMENT naming `staff.<field>` (`staff.id` empty or not a UUID,
-   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`,
-   * NOT_FOUND, ALREADY_EXISTS (phone).
+   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`
+   * (an unknown path; empty with nothing to change), NOT_FOUND, ALREADY_EXISTS (phone).
    */
   updateStaff: handleUnaryCall<UpdateStaffRequest, UpdateStaffResponse>;
   /**
@@ -6486,7 +6515,8 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * validated as CreateGroup validates them.
    * Roles: admin, supervisor, noc, service.
    * Errors: INVALID_ARGUMENT naming `group.<field>` (`group.id` empty or not a UUID,
-   * `group.name`, `group.chat_id`, …) or `update_mask`, NOT_FOUND, ALREADY_EXISTS.
+   * `group.name`, `group.chat_id`, …) or `update_mask` (an unknown path; empty with nothing
+   * to change), NOT_FOUND, ALREADY_EXISTS.
    */
   updateGroup: handleUnaryCall<UpdateGroupRequest, UpdateGroupResponse>;
   /**
@@ -6507,9 +6537,11 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    * Roles: admin, customer_service, supervisor, technician (own), service.
    * Errors: INVALID_ARGUMENT naming `preferences.<field>` (`recipient_kind` not CUSTOMER or
    * STAFF, `recipient_id` empty or not a UUID, `channels` / `opted_out_types` with
-   * UNSPECIFIED or unknown values, `quiet_hours.start_minute` / `end_minute` outside
-   * 0..1439 or equal, `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum)
-   * or `update_mask`, NOT_FOUND.
+   * UNSPECIFIED or unknown values, `channels` named in the mask but empty: `give at least one
+   * channel` (to stop messages, opt out: OptOut, or list the types in opted_out_types),
+   * `quiet_hours.start_minute` / `end_minute` outside 0..1439 or equal,
+   * `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum) or `update_mask`
+   * (an unknown path; empty with nothing to change), NOT_FOUND.
    */
   updatePreferences: handleUnaryCall<UpdatePreferencesRequest, UpdatePreferencesResponse>;
   /**
@@ -6746,8 +6778,8 @@ export interface CustomerServiceClient extends Client {
    * CreateStaff validates them.
    * Roles: admin, service.
    * Errors: INVALID_ARGUMENT naming `staff.<field>` (`staff.id` empty or not a UUID,
-   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`,
-   * NOT_FOUND, ALREADY_EXISTS (phone).
+   * `staff.name`, `staff.phone`, `staff.role`, `staff.work_zones`) or `update_mask`
+   * (an unknown path; empty with nothing to change), NOT_FOUND, ALREADY_EXISTS (phone).
    */
   updateStaff(
     request: UpdateStaffRequest,
@@ -6850,7 +6882,8 @@ export interface CustomerServiceClient extends Client {
    * validated as CreateGroup validates them.
    * Roles: admin, supervisor, noc, service.
    * Errors: INVALID_ARGUMENT naming `group.<field>` (`group.id` empty or not a UUID,
-   * `group.name`, `group.chat_id`, …) or `update_mask`, NOT_FOUND, ALREADY_EXISTS.
+   * `group.name`, `group.chat_id`, …) or `update_mask` (an unknown path; empty with nothing
+   * to change), NOT_FOUND, ALREADY_EXISTS.
    */
   updateGroup(
     request: UpdateGroupRequest,
@@ -6913,9 +6946,11 @@ export interface CustomerServiceClient extends Client {
    * Roles: admin, customer_service, supervisor, technician (own), service.
    * Errors: INVALID_ARGUMENT naming `preferences.<field>` (`recipient_kind` not CUSTOMER or
    * STAFF, `recipient_id` empty or not a UUID, `channels` / `opted_out_types` with
-   * UNSPECIFIED or unknown values, `quiet_hours.start_minute` / `end_minute` outside
-   * 0..1439 or equal, `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum)
-   * or `update_mask`, NOT_FOUND.
+   * UNSPECIFIED or unknown values, `channels` named in the mask but empty: `give at least one
+   * channel` (to stop messages, opt out: OptOut, or list the types in opted_out_types),
+   * `quiet_hours.start_minute` / `end_minute` outside 0..1439 or equal,
+   * `quiet_hours.time_zone` not an IANA zone, `locale` outside its enum) or `update_mask`
+   * (an unknown path; empty with nothing to change), NOT_FOUND.
    */
   updatePreferences(
     request: UpdatePreferencesRequest,
