@@ -7,6 +7,7 @@ import { ApiKeyAuthenticator, ApiKeyEntry } from './api-key.authenticator';
 import { CallState, attachCallState, callStateOf } from './call-context';
 import { KitLogger, defaultLogger } from './kit-logger';
 import { BoundMethod, BoundService } from './service.binding';
+import { withTimestampCheck } from './timestamp.guard';
 
 /** Options for {@link startGrpcServer}. */
 export interface GrpcServerOptions {
@@ -26,7 +27,9 @@ export interface GrpcServerOptions {
   /**
    * Proto files to expose through server reflection (`grpc.reflection.v1` and `v1alpha`),
    * relative to `includeDirs` (the repo's are `notify/ticket/v1/ticket.proto`… with include
-   * dir `proto/`). `grpc.health.v1` is added automatically. No reflection when absent.
+   * dir `proto/`). `grpc.health.v1` is added automatically. No reflection when absent. Their
+   * descriptors also drive the wire check of the requests' google.protobuf.Timestamp fields
+   * (seconds and nanos within the spec; timestamp.guard.ts), which is off without them.
    */
   protoFiles?: readonly string[];
   includeDirs?: readonly string[];
@@ -90,12 +93,25 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new Error(`service ${duplicate} is bound twice`);
 
+  // The served protos: server reflection, and the descriptors of the wire check of the
+  // requests' Timestamps (timestamp.guard.ts).
+  const definitions = options.protoFiles && options.protoFiles.length > 0
+    ? protoLoader.loadSync([...options.protoFiles, 'health/v1/health.proto'], {
+      includeDirs: [...(options.includeDirs ?? []), path.resolve(path.dirname(healthProtoPath), '..', '..')],
+      keepCase: true, // descriptors keep proto field names
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    })
+    : undefined;
+
   for (const bound of options.services) {
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const method of bound.methods) {
       implementation[method.key] = guard(method, auth, logger, openStreams);
     }
-    server.addService(bound.definition, implementation);
+    server.addService(definitions ? withTimestampCheck(bound.definition, definitions) : bound.definition, implementation);
   }
 
   const health = new HealthImplementation({});
@@ -137,18 +153,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     },
   } as unknown as grpc.Server);
 
-  if (options.protoFiles && options.protoFiles.length > 0) {
-    const healthIncludeDir = path.resolve(path.dirname(healthProtoPath), '..', '..');
-    const definitions = protoLoader.loadSync([...options.protoFiles, 'health/v1/health.proto'], {
-      includeDirs: [...(options.includeDirs ?? []), healthIncludeDir],
-      keepCase: true, // descriptors keep proto field names
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    new ReflectionService(definitions).addToServer(server);
-  }
+  if (definitions) new ReflectionService(definitions).addToServer(server);
 
   const host = options.host ?? '0.0.0.0';
   const address = `${host.includes(':') ? `[${host}]` : host}:${options.port}`;

@@ -3,6 +3,7 @@ import { CallContext, CallState, callStateOf, deadlineOf } from './call-context'
 import { ValidationError } from '@notify/errors';
 import { toGrpcError } from './error-status.mapper';
 import { nulFieldOf } from './request-text.guard';
+import { invalidTimestampOf } from './timestamp.guard';
 
 /**
  * Adapts an async function to a grpc-js unary handler (`handleUnaryCall`), e.g. a field of a
@@ -10,7 +11,9 @@ import { nulFieldOf } from './request-text.guard';
  * is mapped by `toGrpcError` (domain errors → their status, others → INTERNAL with the
  * detail logged). Must be served by `startGrpcServer`, which authenticates first; a call that
  * did not pass its auth wrapper fails with INTERNAL. A request with U+0000 in any string is
- * refused with INVALID_ARGUMENT naming the field before `fn` runs ({@link nulFieldOf}).
+ * refused with INVALID_ARGUMENT naming the field before `fn` runs ({@link nulFieldOf}), and so
+ * is one with a google.protobuf.Timestamp outside its spec (the server's wire check,
+ * timestamp.guard.ts; only when the server was given `protoFiles`).
  */
 export function unary<Req, Res>(
   fn: (request: Req, ctx: CallContext) => Promise<Res>,
@@ -21,7 +24,7 @@ export function unary<Req, Res>(
       callback(toGrpcError(new Error(`${call.getPath()}: handler not served through startGrpcServer`)));
       return;
     }
-    run(() => refuseNul(call.request) ?? fn(call.request, contextOf(call, state))).then(
+    run(() => refuseNul(call.request) ?? refuseTimestamp(call.request) ?? fn(call.request, contextOf(call, state))).then(
       (response) => callback(null, response),
       (err: unknown) => callback(statusOf(err, state)),
     );
@@ -49,7 +52,7 @@ export function serverStream<Req, Res>(
       if (!state.closed && !call.cancelled && !call.writableEnded) call.write(message);
     };
     const ctx = contextOf(call, state);
-    run(() => refuseNul(call.request) ?? fn(call.request, ctx, write, ctx.signal)).then(
+    run(() => refuseNul(call.request) ?? refuseTimestamp(call.request) ?? fn(call.request, ctx, write, ctx.signal)).then(
       () => finish(call, state),
       (err: unknown) => finish(call, state, statusOf(err, state)),
     );
@@ -67,6 +70,16 @@ function finish(call: grpc.ServerWritableStream<unknown, unknown>, state: CallSt
 function refuseNul(request: unknown): Promise<never> | undefined {
   const field = nulFieldOf(request);
   return field === undefined ? undefined : Promise.reject(new ValidationError(field, 'contains a NUL character (U+0000), which cannot be stored; remove it'));
+}
+
+/**
+ * A rejection with INVALID_ARGUMENT naming the first google.protobuf.Timestamp of the request
+ * outside the Timestamp spec (seconds, nanos), as the server's wire check found it
+ * ({@link invalidTimestampOf}); else undefined.
+ */
+function refuseTimestamp(request: unknown): Promise<never> | undefined {
+  const err = invalidTimestampOf(request);
+  return err ? Promise.reject(err) : undefined;
 }
 
 /**

@@ -11,3 +11,4 @@ export { startOutageProxy, type OutageProxy } from './outage-proxy';
 export * from './grpc-health';
 export { v8HeapLimitMiB } from './v8-heap-limit';
 export { expectInvalidArgument } from './invalid-argument';
+export { callUnaryRaw, messageField, timestampBytes } from './raw-request';

@@ -3,7 +3,7 @@ import { FailedPreconditionError, NotFoundError } from '@notify/errors';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, schedulerv1 } from '@notify/proto';
-import { createTestSchema, expectInvalidArgument, waitFor, type TestSchema } from '@notify/testing';
+import { callUnaryRaw, createTestSchema, expectInvalidArgument, messageField, timestampBytes, waitFor, type TestSchema } from '@notify/testing';
 import type { JobHandlers } from '../src/application';
 import { loadSchedulerConfig } from '../src/config';
 import type { JobName } from '../src/domain';
@@ -88,6 +88,20 @@ describe('scheduler service: requests (gRPC + Postgres + pg-boss, two replicas)'
       await invalid(callUnary(clients[0]!, 'listJobRuns', { jobName: '', started: undefined, page: { pageSize: -5, pageToken: '' } }), 'page_size');
       const at = new Date();
       await invalid(callUnary(clients[0]!, 'listJobRuns', { jobName: '', started: { from: at, to: new Date(at.getTime() - 1000) }, page: undefined }), 'started', 'from must be before to');
+    });
+
+    it('a google.protobuf.Timestamp outside its spec is INVALID_ARGUMENT naming the field (QA: ScheduleCampaign send_at 99999999999999 s was INTERNAL)', async () => {
+      const rpc = (name: string) => `/notify.scheduler.v1.SchedulerService/${name}`;
+      const campaign = schedulerv1.ScheduleCampaignRequest.encode(schedulerv1.ScheduleCampaignRequest.fromPartial({
+        name: 'Pemeliharaan Karawang', kind: schedulerv1.CampaignKind.CAMPAIGN_KIND_MAINTENANCE, templateKey: 'maintenance.notice',
+        audience: [{ kind: commonv1.AudienceKind.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: 'karawang' }],
+      })).finish();
+      const schedule = (sendAt: Uint8Array) => callUnaryRaw(clients[0]!, rpc('ScheduleCampaign'), Buffer.concat([campaign, messageField(5, sendAt)]), schedulerv1.ScheduleCampaignResponse.decode);
+      await invalid(schedule(timestampBytes('99999999999999')), 'send_at', 'must be a timestamp between 0001-01-01 and 9999-12-31, got seconds 99999999999999');
+      await invalid(schedule(timestampBytes('1777618800', 2_000_000_000)), 'send_at', 'nanos must be 0 to 999999999, got 2000000000');
+      const runs = (started: Uint8Array) => callUnaryRaw(clients[0]!, rpc('ListJobRuns'), messageField(2, started), schedulerv1.ListJobRunsResponse.decode);
+      await invalid(runs(messageField(1, timestampBytes('-99999999999999'))), 'started.from', 'got seconds -99999999999999');
+      await invalid(runs(messageField(2, timestampBytes('0', -5))), 'started.to', 'nanos must be 0 to 999999999, got -5');
     });
   });
 

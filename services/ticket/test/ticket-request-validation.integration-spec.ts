@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '@notify/errors';
 import { callUnary, createClient, fromGrpcError } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { commonv1, ticketv1 } from '@notify/proto';
-import { createTestNats, createTestSchema, expectInvalidArgument, type TestNats, type TestSchema } from '@notify/testing';
+import { callUnaryRaw, createTestNats, createTestSchema, expectInvalidArgument, messageField, timestampBytes, type TestNats, type TestSchema } from '@notify/testing';
 import { loadTicketConfig } from '../src/config';
 import { StaticStaffDirectory } from '../src/infrastructure/staff/grpc-staff.directory';
 import { startTicketService, type RunningTicketService } from '../src/server';
@@ -70,6 +70,28 @@ describe('ticket service: request validation (gRPC + Postgres)', () => {
     });
   const create = async (over: Partial<ticketv1.CreateTicketRequest> = {}) => (await callUnary(admin, 'createTicket', createReq(over))).ticket!;
   const seqOf = (t: ticketv1.Ticket) => Number(t.number.split('-')[2]);
+
+  describe('google.protobuf.Timestamp outside its spec is INVALID_ARGUMENT naming the field (QA: INTERNAL, or "from: is required")', () => {
+    const RANGE = 'must be a timestamp between 0001-01-01 and 9999-12-31';
+    const rpc = (name: string) => `/notify.ticket.v1.TicketService/${name}`;
+    const list = (...parts: Uint8Array[]) => callUnaryRaw(admin, rpc('ListTickets'), Buffer.concat(parts), ticketv1.ListTicketsResponse.decode);
+    const stats = (...parts: Uint8Array[]) => callUnaryRaw(admin, rpc('GetTicketStats'), Buffer.concat(parts), ticketv1.GetTicketStatsResponse.decode);
+
+    it('ListTickets created.from / sla_due.to with seconds ±99999999999999 or nanos out of range (ListTickets sla_due = 6, created = 8)', async () => {
+      await invalid(list(messageField(8, messageField(1, timestampBytes('99999999999999')))), 'created.from', `${RANGE}, got seconds 99999999999999`);
+      await invalid(list(messageField(6, messageField(2, timestampBytes('99999999999999')))), 'sla_due.to', `${RANGE}, got seconds 99999999999999`);
+      await invalid(list(messageField(8, messageField(2, timestampBytes('1777618800', 2_000_000_000)))), 'created.to', 'nanos must be 0 to 999999999, got 2000000000');
+      await invalid(list(messageField(6, messageField(1, timestampBytes('1777618800', -5)))), 'sla_due.from', 'nanos must be 0 to 999999999, got -5');
+      await expect(list(messageField(8, messageField(1, timestampBytes('1777618800'))))).resolves.toBeDefined();
+    });
+
+    it('GetTicketStats from −99999999999999 s (with a valid to) names from and the range, not "is required"; one second before 0001-01-01 too', async () => {
+      const to = ticketv1.GetTicketStatsRequest.encode(ticketv1.GetTicketStatsRequest.fromPartial({ to: new Date() })).finish();
+      await invalid(stats(to, messageField(1, timestampBytes('-99999999999999'))), 'from', `${RANGE}, got seconds -99999999999999`);
+      await invalid(callUnary(admin, 'getTicketStats', { from: new Date(-62_135_596_801_000), to: new Date(), workZone: '' }), 'from', `${RANGE}, got seconds -62135596801`);
+      await invalid(callUnary(admin, 'getTicketStats', { from: undefined, to: new Date(), workZone: '' }), 'from', 'is required');
+    });
+  });
 
   describe('enum values outside their enums are INVALID_ARGUMENT naming the field', () => {
     it('CreateTicket priority 99 or -1 (it became NORMAL); UNSPECIFIED is still NORMAL', async () => {

@@ -1,4 +1,4 @@
-import { checkActor, unary } from '@notify/grpc-kit';
+import { checkActor, timestampFromProto, unary } from '@notify/grpc-kit';
 import type { schedulerv1 } from '@notify/proto';
 import type { ManageCampaignsUseCase, ManageJobsUseCase } from '../../application';
 import {
@@ -33,7 +33,8 @@ import {
  * - ListJobRuns(job_name ('' = all), started [from, to), page) → runs newest first (started_at,
  *   then id), each with trigger, scheduled_for, started_at, finished_at (absent while RUNNING),
  *   outcome, items_produced (events published + escalations made), error, attempt. NOT_FOUND:
- *   unknown name; INVALID_ARGUMENT: a negative page_size, a bad page_token, `started` from ≥ to.
+ *   unknown name; INVALID_ARGUMENT: a negative page_size, a bad page_token, `started` from ≥ to,
+ *   a `started` bound outside the Timestamp range (timestampFromProto).
  * - PauseJob / ResumeJob(name) → the job with its new paused flag (idempotent; a paused job's
  *   scheduled ticks are recorded SKIPPED). NOT_FOUND: unknown name.
  * - ScheduleCampaign → the campaign, status SCHEDULED, due at send_at (absent = now).
@@ -41,7 +42,8 @@ import {
  *   request_id over 200 characters, kind UNSPECIFIED or unknown, audience empty or an audience without its kind or parameter (AREA_CUSTOMERS:
  *   work_zone; GROUP: group_id; STAFF_ROLES: roles), notification_type missing for OTHER,
  *   template_key empty or unknown to the template service (ListTemplates), send_at more than
- *   60 s in the past (proto), an enum value outside its enum, the template not rendering with
+ *   60 s in the past (proto) or outside the Timestamp range (timestampFromProto), an enum
+ *   value outside its enum, the template not rendering with
  *   the campaign's variables (BatchRenderTemplates on every channel / locale the audience is
  *   reached on; `variables: missing variables: …` names every one; `customer_name` is filled
  *   per recipient for customer audiences, as the gateway does) or having no version on those
@@ -70,12 +72,14 @@ export function createSchedulerServiceHandler(deps: {
     }),
 
     listJobRuns: unary(async (req: schedulerv1.ListJobRunsRequest): Promise<schedulerv1.ListJobRunsResponse> => {
+      // Each bound checked here; their order by the use case (`started: from must be before to`).
+      const started = { from: timestampFromProto(req.started?.from, 'started.from'), to: timestampFromProto(req.started?.to, 'started.to') };
       const page = await jobs.listJobRuns({
         jobName: req.jobName,
         pageSize: req.page?.pageSize ?? 0,
         pageToken: req.page?.pageToken ?? '',
-        ...(req.started?.from ? { startedFrom: req.started.from } : {}),
-        ...(req.started?.to ? { startedTo: req.started.to } : {}),
+        ...(started.from ? { startedFrom: started.from } : {}),
+        ...(started.to ? { startedTo: started.to } : {}),
       });
       return { runs: page.runs.map(jobRunToProto), nextPageToken: page.nextPageToken };
     }),

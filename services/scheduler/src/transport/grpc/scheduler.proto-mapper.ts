@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { knownEnum } from '@notify/grpc-kit';
+import { knownEnum, timestampFromProto } from '@notify/grpc-kit';
 import { commonv1, schedulerv1 } from '@notify/proto';
 import type { JobView, PendingJobRun, ScheduleCampaignInput } from '../../application';
 import type { CampaignActor, CampaignKind, CampaignStatus, JobRun, JobRunOutcome, JobTrigger } from '../../domain';
@@ -149,7 +149,7 @@ export function scheduleCampaignInputFromProto(
       staffId: a.staffId,
     })),
     variables: req.variables ?? {},
-    sendAt: req.sendAt ?? null,
+    sendAt: timestampFromProto(req.sendAt, 'send_at') ?? null,
     priority: req.priority === commonv1.Priority.PRIORITY_UNSPECIFIED ? null : enumName('priority', commonv1.Priority, commonv1.priorityToJSON, req.priority),
     channels: req.channels.map((c) => enumName('channels', commonv1.Channel, commonv1.channelToJSON, c)),
     requestId: req.requestId,

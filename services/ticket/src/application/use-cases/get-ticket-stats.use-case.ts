@@ -30,8 +30,11 @@ export class GetTicketStatsUseCase {
 
   async execute(principal: Principal, input: GetTicketStatsInput): Promise<TicketStatsReport> {
     requireRole(principal, TICKET_PERMISSIONS.stats, 'read ticket statistics');
-    if (!(input.from instanceof Date) || Number.isNaN(input.from.getTime())) throw new ValidationError('from', 'is required');
-    if (!(input.to instanceof Date) || Number.isNaN(input.to.getTime())) throw new ValidationError('to', 'is required');
+    if (!(input.from instanceof Date)) throw new ValidationError('from', 'is required');
+    if (!(input.to instanceof Date)) throw new ValidationError('to', 'is required');
+    // An invalid Date was given, not missing (QA: from −99999999999999 s answered `from: is required`).
+    if (Number.isNaN(input.from.getTime())) throw new ValidationError('from', 'must be a valid timestamp');
+    if (Number.isNaN(input.to.getTime())) throw new ValidationError('to', 'must be a valid timestamp');
     const span = input.to.getTime() - input.from.getTime();
     if (span <= 0) throw new ValidationError('to', 'must be after from');
     if (span > MAX_WINDOW_MS) throw new ValidationError('to', 'window is longer than 366 days');

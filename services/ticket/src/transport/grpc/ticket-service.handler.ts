@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { serverStream, unary, type CallContext } from '@notify/grpc-kit';
+import { requireTimestamp, serverStream, timeRangeFromProto, unary, type CallContext } from '@notify/grpc-kit';
 import { commonv1, ticketv1 } from '@notify/proto';
 import type { TicketEvent, TicketStatus } from '../../domain';
 import {
@@ -123,17 +123,19 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
       const orderBy = knownEnum(req.orderBy, ticketv1.TicketOrder, 'order_by');
       const technicianId = optionalUuid(req.technicianId, 'technician_id');
       const customerId = optionalUuid(req.customerId, 'customer_id');
+      const created = timeRangeFromProto(req.created, 'created');
+      const slaDue = timeRangeFromProto(req.slaDue, 'sla_due');
       const out = await uc.list.execute(principalFor(ctx), {
         ...(statuses.length ? { statuses: statuses as TicketStatus[] } : {}),
         ...(types.length ? { types } : {}),
         ...(priorities.length ? { priorities } : {}),
-        ...(req.created?.from ? { createdFrom: req.created.from } : {}),
-        ...(req.created?.to ? { createdTo: req.created.to } : {}),
+        ...(created.from ? { createdFrom: created.from } : {}),
+        ...(created.to ? { createdTo: created.to } : {}),
         ...(req.workZone ? { workZone: req.workZone } : {}),
         ...(technicianId ? { technicianId } : {}),
         ...(customerId ? { customerId } : {}),
-        ...(req.slaDue?.from ? { slaDueFrom: req.slaDue.from } : {}),
-        ...(req.slaDue?.to ? { slaDueTo: req.slaDue.to } : {}),
+        ...(slaDue.from ? { slaDueFrom: slaDue.from } : {}),
+        ...(slaDue.to ? { slaDueTo: slaDue.to } : {}),
         ...(orderBy === ticketv1.TicketOrder.TICKET_ORDER_SLA_DUE_AT_ASC ? { order: 'sla_due_asc' as const } : {}),
         ...(req.page?.pageSize ? { pageSize: req.page.pageSize } : {}),
         ...(req.page?.pageToken ? { pageToken: req.page.pageToken } : {}),
@@ -197,11 +199,11 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
     }),
 
     getTicketStats: unary(async (req: ticketv1.GetTicketStatsRequest, ctx) => {
-      if (!req.from) throw new ValidationError('from', 'is required');
-      if (!req.to) throw new ValidationError('to', 'is required');
+      const from = requireTimestamp(req.from, 'from');
+      const to = requireTimestamp(req.to, 'to');
       const stats = await uc.stats.execute(principalFor(ctx), {
-        from: req.from,
-        to: req.to,
+        from,
+        to,
         ...(req.workZone ? { workZone: req.workZone } : {}),
       });
       return { stats: ticketStatsToProto(stats, stats.openWork) };
