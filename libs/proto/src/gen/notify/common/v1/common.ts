@@ -747,8 +747,11 @@ export interface Actor {
   /** Kind of actor. */
   kind: ActorKind;
   /**
-   * Staff id or customer id (UUID), or service name for ACTOR_KIND_SERVICE; empty for
-   * ACTOR_KIND_SYSTEM.
+   * Staff id or customer id (UUID), or service name for ACTOR_KIND_SERVICE. An API key bound
+   * to no staff member is recorded as ACTOR_KIND_STAFF with its role as the id (`admin`,
+   * `noc`, `customer_service`); a change the platform made itself is ACTOR_KIND_SYSTEM with
+   * what made it as the id (e.g. `customer-registration`: the PSB ticket opened for a
+   * registration), or empty.
    */
   id: string;
   /** Display name at the time of the action (e.g. `Lufti`), for messages and audit. */

@@ -170,7 +170,7 @@ export interface ListTicketsResponse {
 }
 
 export interface AssignTicketRequest {
-  /** Ticket id (UUID). Required. */
+  /** Ticket id (UUID) or ticket number (`GGN-20261122-0001`, any case). Required. */
   ticketId: string;
   /**
    * Technician (staff id, UUID, role technician, active). Required, except for a caller
@@ -194,7 +194,7 @@ export interface AssignTicketResponse {
 }
 
 export interface StartTicketRequest {
-  /** Ticket id (UUID). Required. */
+  /** Ticket id (UUID) or ticket number (`GGN-20261122-0001`, any case). Required. */
   ticketId: string;
   /** If > 0, must equal the current version, else ABORTED. */
   expectedVersion: number;
@@ -208,7 +208,7 @@ export interface StartTicketResponse {
 }
 
 export interface CompleteTicketRequest {
-  /** Ticket id (UUID). Required. */
+  /** Ticket id (UUID) or ticket number (`GGN-20261122-0001`, any case). Required. */
   ticketId: string;
   /** Completion notes shown to the customer (0..2000 characters). */
   notes: string;
@@ -224,7 +224,7 @@ export interface CompleteTicketResponse {
 }
 
 export interface CancelTicketRequest {
-  /** Ticket id (UUID). Required. */
+  /** Ticket id (UUID) or ticket number (`GGN-20261122-0001`, any case). Required. */
   ticketId: string;
   /** Why (1..2000 characters), shown to the customer. Required. */
   reason: string;
@@ -240,7 +240,7 @@ export interface CancelTicketResponse {
 }
 
 export interface EscalateTicketRequest {
-  /** Ticket id (UUID). Required. */
+  /** Ticket id (UUID) or ticket number (`GGN-20261122-0001`, any case). Required. */
   ticketId: string;
   /** Why (1..2000 characters), e.g. `SLA terlewati`. Required. */
   reason: string;
