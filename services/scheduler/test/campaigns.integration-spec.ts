@@ -156,12 +156,14 @@ describe('campaigns (ScheduleCampaign / CancelCampaign / ListCampaigns)', () => 
     await expect(callUnary(scheduler, 'getCampaign', { campaignId: '0b6f7f7e-1111-4111-8111-111111111111' })).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('bad input: past send_at, empty audience, a phone audience, unknown template key, missing name/kind, type REPLY → INVALID_ARGUMENT; nothing is stored', async () => {
+  it('bad input: past send_at, empty audience, a bad work zone, a phone audience, unknown template key, missing name/kind, type REPLY → INVALID_ARGUMENT; nothing is stored', async () => {
     const before = (await callUnary(scheduler, 'listCampaigns', { statuses: [], page: { pageSize: 500, pageToken: '' } })).campaigns.length;
     const bad: Array<[string, Partial<schedulerv1.ScheduleCampaignRequest>]> = [
       ['send_at', { sendAt: new Date(Date.now() - 5 * 60_000) }],
       ['audience', { audience: [] }],
       ['work_zone', { audience: [{ ...AREA, workZone: '' }] }],
+      // A zone the customer service would refuse (QA: "a b/c" was SCHEDULED, failing at send_at).
+      ['work_zone "a b/c" is not a work zone key', { audience: [{ ...AREA, workZone: 'a b/c' }] }],
       ['AUDIENCE_KIND_PHONE', { audience: [{ ...AREA, kind: commonv1.AudienceKind.AUDIENCE_KIND_PHONE, workZone: '', phone: '081234567890' }] }],
       ['template_key', { templateKey: 'no.such.template' }],
       ['name', { name: '  ' }],

@@ -180,6 +180,19 @@ describe('ScheduleCampaign: audience ids', () => {
     }
     expect(store.rows.size).toBe(0);
   });
+
+  it('a work_zone the customer service would refuse is refused at once, nothing stored (QA: "a b/c" was SCHEDULED and failed at send time)', async () => {
+    const { useCase, input, store } = setup();
+    for (const zone of ['a b/c', 'at lan/tis', '-karawang', 'k'.repeat(65)]) {
+      const err = await useCase.schedule('admin', input({ audience: [audience('AUDIENCE_KIND_AREA_CUSTOMERS', { workZone: zone })] })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect(err).toMatchObject({ field: 'audience' });
+      expect((err as Error).message).toContain('is not a work zone key');
+    }
+    expect(store.rows.size).toBe(0);
+    // As the customer service reads it: trimmed, any case, inner spaces as `-`.
+    await expect(useCase.schedule('admin', input({ audience: [audience('AUDIENCE_KIND_AREA_CUSTOMERS', { workZone: ' Karawang Timur ' })] }))).resolves.toMatchObject({ status: 'SCHEDULED' });
+  });
 });
 
 describe('ScheduleCampaign: send_at', () => {

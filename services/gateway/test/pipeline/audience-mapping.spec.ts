@@ -30,7 +30,7 @@ describe('gateway audience mapping', () => {
   it('checkAudiences names the missing parameter of each kind', () => {
     const fieldOf = (a: Partial<commonv1.Audience>, zone = '') => {
       try {
-        checkAudiences([audience({ kind: AK.AUDIENCE_KIND_ALL_STAFF }), audience(a)], (i) => `audiences[${i}]`, zone);
+        checkAudiences([audience({ kind: AK.AUDIENCE_KIND_ALL_STAFF }), audience(a)], (i) => `audiences[${i}]`, { workZone: zone });
       } catch (err) {
         if (err instanceof ValidationError) return err.field;
         throw err;
@@ -58,5 +58,24 @@ describe('gateway audience mapping', () => {
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_GROUP, groupId: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60' })).toBeNull();
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [commonv1.Role.ROLE_TECHNICIAN] })).toBeNull();
     expect(fieldOf({ kind: AK.AUDIENCE_KIND_PHONE, phone: '0812 3450 0001' })).toBeNull();
+    // A work zone is read as the customer service reads it (any kind): refused here, not in the background.
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: 'at lan/tis' })).toBe('audiences[1].work_zone');
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_SUPERVISORS, workZone: '-x' })).toBe('audiences[1].work_zone');
+    expect(fieldOf({ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: ' Karawang Timur ' })).toBeNull();
+  });
+
+  it('checkAudiences takes the customer, technician and zone from the context (a Notify\'s ticket)', () => {
+    const check = (a: Partial<commonv1.Audience>, context: Parameters<typeof checkAudiences>[2]) => () => checkAudiences([audience(a)], () => 'audience', context);
+    const ticket = { customerId: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', technicianId: '1b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', workZone: 'karawang', ticket: 'PSB-20261212-0001' };
+    for (const kind of [AK.AUDIENCE_KIND_CUSTOMER, AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN, AK.AUDIENCE_KIND_ZONE_TECHNICIANS]) {
+      expect(check({ kind }, ticket)).not.toThrow();
+      // Before the ticket is looked up: not required yet.
+      expect(check({ kind }, { pending: true })).not.toThrow();
+    }
+    expect(check({ kind: AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN }, { ...ticket, technicianId: '' }))
+      .toThrow('audience.staff_id: AUDIENCE_KIND_ASSIGNED_TECHNICIAN needs a staff id (ticket PSB-20261212-0001 has no technician assigned)');
+    expect(check({ kind: AK.AUDIENCE_KIND_CUSTOMER }, {})).toThrow('audience.customer_id: AUDIENCE_KIND_CUSTOMER needs a customer id');
+    // An id of its own is still checked.
+    expect(check({ kind: AK.AUDIENCE_KIND_CUSTOMER, customerId: 'x' }, ticket)).toThrow(/^audience\.customer_id: /);
   });
 });

@@ -1,8 +1,9 @@
 // Broadcast and Notify with explicit audiences, end to end: the gateway passes the audiences to
 // the customer service's ResolveRecipients as they are (one WhatsApp group, staff roles, an area
-// plus a group), the messages reach the Fonnte simulator over real HTTP, and bad audiences are
-// INVALID_ARGUMENT before anything is stored, as is a template key the template service does not
-// have. A Broadcast whose text cannot be rendered for some recipients is not silently partial:
+// plus a group), the messages reach the Fonnte simulator over real HTTP, and bad audiences (a
+// work zone the customer service cannot read too) are INVALID_ARGUMENT before anything is stored,
+// as are a template key the template service does not have and variables its template needs that
+// the caller did not give (the corrected retry keeps the key, also after a FAILED Broadcast). A Broadcast whose text cannot be rendered for some recipients is not silently partial:
 // its notification carries the render error. Real Postgres, NATS, services and simulators.
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '@notify/errors';
@@ -185,6 +186,9 @@ describe('gateway: Broadcast / Notify to explicit audiences (groups, staff roles
       [{ kind: AK.AUDIENCE_KIND_STAFF_ROLES }, 'audiences[0].roles'],
       [{ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_SERVICE] }, 'audiences[0].roles'],
       [{ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS }, 'audiences[0].work_zone'],
+      // A zone the customer service would refuse (QA: accepted, then FAILED in the background).
+      [{ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: 'at lan/tis' }, 'audiences[0].work_zone: "at lan/tis" is not a work zone key'],
+      [{ kind: AK.AUDIENCE_KIND_SUPERVISORS, workZone: '-karawang' }, 'audiences[0].work_zone: "-karawang" is not a work zone key'],
       [{ kind: AK.AUDIENCE_KIND_UNSPECIFIED }, 'audiences[0].kind'],
     ];
     for (const [audience, field] of cases) {
@@ -203,6 +207,84 @@ describe('gateway: Broadcast / Notify to explicit audiences (groups, staff roles
     })).catch((e: unknown) => e);
     expect(notifyErr).toBeInstanceOf(ValidationError);
     expect((notifyErr as ValidationError).message).toContain('group_id');
+    for (const [extra, field] of [
+      [{ target: { $case: 'audience', value: commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_ZONE_TECHNICIANS, workZone: 'a b/c' }) } }, 'audience.work_zone'],
+      [{ target: { $case: 'audience', value: commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_ZONE_TECHNICIANS }) }, workZone: 'a b/c' }, 'work_zone'],
+    ] as const) {
+      const zoneErr = await callUnary(stack.gatewayClient, 'notify', gatewayv1.NotifyRequest.fromPartial({
+        idempotencyKey: `bad:${randomUUID()}`, notificationType: NT.NOTIFICATION_TYPE_EMERGENCY_ALERT, variables: ALERT, ...extra,
+      })).catch((e: unknown) => e);
+      expect(zoneErr).toBeInstanceOf(ValidationError);
+      expect((zoneErr as ValidationError).message).toBe(`${field}: "a b/c" is not a work zone key (letters, digits, - and _)`);
+    }
+  });
+
+  describe('a Broadcast\'s variables are checked against its template before it is accepted (as ScheduleCampaign does)', () => {
+    const MAINTENANCE = { maintenance_type: 'Pemeliharaan', start_at: '2026-11-23T01:00:00+07:00', duration_minutes: 60, impact: 'Internet mati' };
+    const areaCustomer = async (zone: string) => {
+      const phone = freshPhone();
+      const c = (await callUnary(stack.customerClient, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({
+        name: 'Warga Variabel', phone: phone.local, address: 'Jl. Melati 6', workZone: zone, packageName: 'Home 30 Mbps',
+      }))).customer!;
+      await callUnary(stack.customerClient, 'activateCustomer', customerv1.ActivateCustomerRequest.fromPartial({ customerId: c.id }));
+      return phone;
+    };
+    const maintenance = (zone: string, key: string, variables: Record<string, unknown>) =>
+      broadcast([{ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: zone }], {
+        idempotencyKey: key, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, priority: commonv1.Priority.PRIORITY_NORMAL, variables,
+      });
+
+    it('missing variables → INVALID_ARGUMENT naming every one (not customer_name, filled in per customer), nothing stored; the corrected retry with the same key is sent (QA: OK, then FAILED and the key burnt)', async () => {
+      const zone = `audv${Math.floor(Math.random() * 1e6)}`;
+      const phone = await areaCustomer(zone);
+      const key = `b5:${randomUUID()}`;
+      const err = await maintenance(zone, key, { area: 'x' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).message).toBe(
+        'variables: missing variables: maintenance_type, start_at, duration_minutes, impact, reason (template maintenance.notice, WHATSAPP/ID)',
+      );
+      expect(await stack.gateway.store.notificationByKey(key)).toBeNull();
+      const reason = `Penggantian ODP ${randomUUID().slice(0, 8)}`;
+      const ok = await maintenance(zone, key, { ...MAINTENANCE, area: zone, reason });
+      expect(ok).toMatchObject({ duplicate: false, notification: { status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVING } });
+      const n = await resolved(ok.notification!.id);
+      expect(n).toMatchObject({ status: 'RESOLVED', deliveriesCreated: 1, error: null });
+      await waitFor(() => fonnteTo(phone.e164, reason).length === 1, { timeoutMs: 20_000 });
+      expect(fonnteTo(phone.e164, reason)[0]!.text).toContain('Warga Variabel');
+    });
+
+    it('a template that needs customer_name, to staff only: nobody could be sent it → INVALID_ARGUMENT, nothing stored (staff with customers: the customers get it, see "some of whose recipients cannot be rendered")', async () => {
+      await staff('Sinta Supervisor', ROLE.ROLE_SUPERVISOR);
+      const key = `aud:${randomUUID()}`;
+      const err = await broadcast([{ kind: AK.AUDIENCE_KIND_STAFF_ROLES, roles: [ROLE.ROLE_SUPERVISOR] }], {
+        idempotencyKey: key, notificationType: NT.NOTIFICATION_TYPE_MAINTENANCE, priority: commonv1.Priority.PRIORITY_NORMAL, variables: { ...MAINTENANCE, area: 'Karawang', reason: 'ODP' },
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).message).toMatch(/^variables: missing customer_name \(template maintenance\.notice\): filled in per recipient only for customer audiences/);
+      expect(await stack.gateway.store.notificationByKey(key)).toBeNull();
+    });
+
+    it('a Broadcast that FAILED without any delivery (accepted before its variables were checked) gives its key to the corrected retry, which is sent', async () => {
+      const zone = `audf${Math.floor(Math.random() * 1e6)}`;
+      const phone = await areaCustomer(zone);
+      const key = `b5:${randomUUID()}`;
+      // As the QA's Broadcast was left: FAILED with the render error, no delivery, another request's fingerprint.
+      const store = stack.gateway.store;
+      const { notification: failed } = await store.createNotification({
+        source: 'BROADCAST', idempotencyKey: key, notificationType: 'MAINTENANCE', priority: 'NORMAL', templateKey: 'maintenance.notice', ticketId: null,
+        actor: null, variables: { area: 'x' }, request: null, fingerprint: 'f'.repeat(64),
+      }, new Date());
+      await store.finishNotification(failed.id, 'FAILED', new Date(), 'variables: missing variables: maintenance_type, start_at, duration_minutes, impact, reason');
+      const reason = `Perbaikan tiang ${randomUUID().slice(0, 8)}`;
+      const ok = await maintenance(zone, key, { ...MAINTENANCE, area: zone, reason });
+      expect(ok).toMatchObject({ duplicate: false, notification: { id: failed.id, status: gatewayv1.NotificationStatus.NOTIFICATION_STATUS_RESOLVING, error: '' } });
+      const n = await resolved(failed.id);
+      expect(n).toMatchObject({ status: 'RESOLVED', deliveriesCreated: 1, error: null, variables: { ...MAINTENANCE, area: zone, reason } });
+      await waitFor(() => fonnteTo(phone.e164, reason).length === 1, { timeoutMs: 20_000 });
+      // The same corrected request again is its duplicate; yet another request is refused.
+      expect(await maintenance(zone, key, { ...MAINTENANCE, area: zone, reason })).toMatchObject({ duplicate: true, notification: { id: failed.id } });
+      await expect(maintenance(zone, key, { ...MAINTENANCE, area: zone, reason: 'lain' })).rejects.toThrow(/was already used for a different request/);
+    });
   });
 
   it('Notify to a group id delivers to that group\'s chat id; an unknown group id is NOT_FOUND', async () => {

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/errors';
-import { checkActor, isUuid, knownEnum, requireUuid, serverStream, unary, type CallContext } from '@notify/grpc-kit';
+import { checkActor, isUuid, knownEnum, requireUuid, serverStream, timeRangeFromProto, timestampFromProto, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
-import { commonv1, defaultPriority, gatewayv1, mayRoleSend, type ticketv1 } from '@notify/proto';
+import { commonv1, defaultPriority, gatewayv1, mayRoleSend, type customerv1, type ticketv1 } from '@notify/proto';
 import {
   keyReused,
   type Clock, type DeliveryFilter, type DeliveryStore, type NotificationFilter, type IngestNotificationUseCase, type IngestRequest, type RecipientDirectory, type ResolvedRecipient,
-  type TemplateCatalog,
+  type RenderJob, type RenderOutcome, type TemplateCatalog, type TemplateRenderer,
 } from '../../application';
-import { ticketVariables, type TemplateFacts } from '../messaging/event-notification.mapper';
-import { normalizePhone, successRatePercent, titleCase, type DeliveryChange, type DeliveryStatus } from '../../domain';
+import { ticketContext, ticketVariables, type TemplateFacts } from '../messaging/event-notification.mapper';
+import { checkWorkZone, normalizePhone, successRatePercent, titleCase, type Channel, type DeliveryChange, type DeliveryStatus } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
 import type { ProviderChains } from '../../infrastructure/providers';
 import {
@@ -56,21 +56,25 @@ const STAFF_ROLES = new Set<commonv1.Role>([
  * Checks each audience has a kind and the parameter it cannot do without (proto
  * notify.common.v1.Audience), so a Broadcast is refused at once instead of failing in the
  * background: AREA_CUSTOMERS, ZONE_TECHNICIANS, ZONE_TECHNICIAN_GROUP need work_zone (or the
- * Notify's work_zone), GROUP group_id, STAFF_ROLES staff roles (not SERVICE / UNSPECIFIED),
- * CUSTOMER customer_id, ASSIGNED_TECHNICIAN staff_id (each id a UUID: one that is not cannot
- * exist, QA: a Broadcast to group "x" ended RESOLVED having reached nobody), PHONE a valid phone.
- * ValidationError (INVALID_ARGUMENT) naming the field, e.g. `audiences[1].group_id`. The customer
- * service checks the same again.
+ * context's: a Notify's work_zone, its ticket's zone), GROUP group_id, STAFF_ROLES staff roles
+ * (not SERVICE / UNSPECIFIED), CUSTOMER customer_id (or the context's customer: a Notify's
+ * ticket's), ASSIGNED_TECHNICIAN staff_id (or the context's technician: a Notify's ticket's
+ * assigned technician; each id a UUID: one that is not cannot exist, QA: a Broadcast to group
+ * "x" ended RESOLVED having reached nobody), PHONE a valid phone; an audience's work_zone, of
+ * any kind, must be a work zone key as the customer service reads it (checkWorkZone, QA: `at
+ * lan/tis` was accepted and failed in the background). ValidationError (INVALID_ARGUMENT)
+ * naming the field, e.g. `audiences[1].group_id`. The customer service checks the same again.
  */
-export function checkAudiences(audiences: readonly commonv1.Audience[], field: (i: number) => string, workZone = ''): void {
+export function checkAudiences(audiences: readonly commonv1.Audience[], field: (i: number) => string, context: AudienceContext = {}): void {
   audiences.forEach((a, i) => {
     const f = (name: string) => `${field(i)}.${name}`;
-    const zone = a.workZone.trim() || workZone.trim();
+    if (a.workZone.trim()) checkWorkZone(a.workZone, f('work_zone'));
+    const zone = a.workZone.trim() || (context.workZone ?? '').trim();
     switch (a.kind) {
       case AK.AUDIENCE_KIND_AREA_CUSTOMERS:
       case AK.AUDIENCE_KIND_ZONE_TECHNICIANS:
       case AK.AUDIENCE_KIND_ZONE_TECHNICIAN_GROUP:
-        if (!zone) throw new ValidationError(f('work_zone'), `${commonv1.audienceKindToJSON(a.kind)} needs a work zone`);
+        if (!zone && !context.pending) throw new ValidationError(f('work_zone'), `${commonv1.audienceKindToJSON(a.kind)} needs a work zone`);
         return;
       case AK.AUDIENCE_KIND_GROUP:
         if (!a.groupId.trim()) throw new ValidationError(f('group_id'), 'AUDIENCE_KIND_GROUP needs a group id');
@@ -83,11 +87,17 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
         return;
       }
       case AK.AUDIENCE_KIND_CUSTOMER:
-        if (!a.customerId.trim()) throw new ValidationError(f('customer_id'), 'AUDIENCE_KIND_CUSTOMER needs a customer id');
+        if (!a.customerId.trim()) {
+          if (context.customerId || context.pending) return;
+          throw new ValidationError(f('customer_id'), `AUDIENCE_KIND_CUSTOMER needs a customer id${context.ticket ? ` (ticket ${context.ticket} has no customer)` : ''}`);
+        }
         requireUuid(a.customerId, f('customer_id'));
         return;
       case AK.AUDIENCE_KIND_ASSIGNED_TECHNICIAN:
-        if (!a.staffId.trim()) throw new ValidationError(f('staff_id'), 'AUDIENCE_KIND_ASSIGNED_TECHNICIAN needs a staff id');
+        if (!a.staffId.trim()) {
+          if (context.technicianId || context.pending) return;
+          throw new ValidationError(f('staff_id'), `AUDIENCE_KIND_ASSIGNED_TECHNICIAN needs a staff id${context.ticket ? ` (ticket ${context.ticket} has no technician assigned)` : ''}`);
+        }
         requireUuid(a.staffId, f('staff_id'));
         return;
       case AK.AUDIENCE_KIND_PHONE:
@@ -99,6 +109,20 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
         if (commonv1.audienceKindToJSON(a.kind) === 'UNRECOGNIZED') throw new ValidationError(f('kind'), `unknown audience kind ${a.kind}`);
     }
   });
+}
+
+/**
+ * What an audience may take from its request instead of its own parameters (proto
+ * common.v1.AudienceKind "in context"): a Notify's work_zone, its ticket's zone, customer and
+ * assigned technician (`ticket`: the ticket's number or id, named when it lacks one of them).
+ */
+export interface AudienceContext {
+  workZone?: string;
+  customerId?: string;
+  technicianId?: string;
+  ticket?: string;
+  /** A ticket not looked up yet may give the customer, technician and zone: not required now. */
+  pending?: boolean;
 }
 
 /** An enum value's proto name, or its number when the enum has no such value. */
@@ -133,15 +157,52 @@ function checkSendRequest(r: { notificationType: commonv1.NotificationType; prio
 }
 
 
+/** Audience kinds whose recipients are customers: a Broadcast fills in their `customer_name` (recipientVariables). */
+const CUSTOMER_AUDIENCES = new Set<commonv1.AudienceKind>([AK.AUDIENCE_KIND_CUSTOMER, AK.AUDIENCE_KIND_AREA_CUSTOMERS, AK.AUDIENCE_KIND_ALL_CUSTOMERS]);
+
+/** Audience kinds resolved to WhatsApp groups: reached on WhatsApp whatever the channels (the customer service's GROUP_AUDIENCES). */
+const GROUP_AUDIENCES = new Set<commonv1.AudienceKind>([
+  AK.AUDIENCE_KIND_GROUP, AK.AUDIENCE_KIND_ZONE_TECHNICIAN_GROUP, AK.AUDIENCE_KIND_SUPERVISOR_GROUP, AK.AUDIENCE_KIND_MANAGEMENT_GROUP,
+  AK.AUDIENCE_KIND_NOC_GROUP, AK.AUDIENCE_KIND_CUSTOMER_SERVICE_GROUP, AK.AUDIENCE_KIND_ALL_GROUPS, AK.AUDIENCE_KIND_OFFERED_TECHNICIAN_GROUP,
+]);
+
+/** A stand-in for what a Broadcast fills in per customer recipient ({@link customerName}), for the trial render. */
+const CUSTOMER_RECIPIENT_SAMPLE: Readonly<Record<string, unknown>> = Object.freeze({ customer_name: 'Pelanggan' });
+
+/** The variable names of the template service's `missing variables: a, b` message (none for another message). */
+function missingVariables(message: string): string[] {
+  const m = /missing variables?: (.+)$/.exec(message);
+  return m ? m[1]!.split(',').map((v) => v.trim()).filter((v) => v !== '') : [];
+}
+
+/** What Broadcast's up-front template check asks the template service: its catalogue and a (batch) render. */
+export type BroadcastTemplates = TemplateCatalog & Pick<TemplateRenderer, 'renderBatch'>;
+
 /**
- * A Broadcast's template against the template service's catalogue (the type's default key when
- * none is given; nothing to check when the routing rules choose it): ValidationError
- * `template_key` when no active template has that key, `channels` when it has no version on any
- * of the requested channels (default WhatsApp): every recipient would be left out and the
- * Broadcast end FAILED. The template service down or slow: not checked (the background
- * resolution renders, and retries, as before).
+ * A Broadcast's template against the template service, before anything is stored (the type's
+ * default key when none is given; nothing to check when the routing rules choose it), as
+ * ScheduleCampaign checks a campaign's:
+ * 1. ValidationError `template_key` when no active template has that key, `channels` when it
+ *    has no version on any of the requested channels (default WhatsApp) or, for group-only
+ *    audiences, on WhatsApp: every recipient would be left out and the Broadcast end FAILED;
+ * 2. a trial render (BatchRenderTemplates) of every active version the audiences are reached on,
+ *    per recipient class as the gateway will render it: customers (CUSTOMER, AREA_CUSTOMERS,
+ *    ALL_CUSTOMERS) with the caller's variables and the `customer_name` the gateway fills in per
+ *    recipient, groups on WhatsApp only, the others with the caller's variables alone.
+ *    ValidationError `variables` naming every variable the caller must give that is missing
+ *    (`missing variables: maintenance_type, start_at (template maintenance.notice, WHATSAPP/ID)`,
+ *    QA: such a Broadcast was OK, then FAILED with no delivery), or the template service's
+ *    reason for a value it cannot render; and, when no version renders for any class, naming the
+ *    variable only customers get filled in (`customer_name` to groups or staff only: nobody
+ *    could be sent it). A per-recipient variable missing for some classes only (e.g.
+ *    `customer_name` for the staff of an area-plus-staff Broadcast) is not the caller's to give:
+ *    those recipients are left out and the notification's `error` says why, as before.
+ * The template service down or slow: not checked (the background resolution renders, and
+ * retries, as before).
  */
-async function checkBroadcastTemplate(catalog: TemplateCatalog, key: string, channels: readonly commonv1.Channel[]): Promise<void> {
+async function checkBroadcastTemplate(
+  catalog: BroadcastTemplates, key: string, channels: readonly commonv1.Channel[], audiences: readonly commonv1.Audience[], variables: Record<string, unknown>,
+): Promise<void> {
   let variants;
   try {
     variants = await catalog.variants(key);
@@ -151,11 +212,59 @@ async function checkBroadcastTemplate(catalog: TemplateCatalog, key: string, cha
     return;
   }
   if (variants.length === 0) throw new ValidationError('template_key', `unknown template key ${JSON.stringify(key)}`);
-  const wanted = channels.length > 0 ? channels.map((c) => (c === commonv1.Channel.CHANNEL_SMS ? 'SMS' : 'WHATSAPP')) : ['WHATSAPP'];
+  const wanted: Channel[] = channels.length > 0 ? [...new Set(channels.map((c): Channel => (c === commonv1.Channel.CHANNEL_SMS ? 'SMS' : 'WHATSAPP')))] : ['WHATSAPP'];
+  const has = [...new Set(variants.map((v) => v.channel))];
   if (!variants.some((v) => wanted.includes(v.channel))) {
-    const has = [...new Set(variants.map((v) => v.channel))];
-    throw new ValidationError('channels', `template ${key} has no version for ${[...new Set(wanted)].join(', ')} (only ${has.join(', ')}); nobody could be sent it`);
+    throw new ValidationError('channels', `template ${key} has no version for ${wanted.join(', ')} (only ${has.join(', ')}); nobody could be sent it`);
   }
+  const jobs = new Map<string, RenderJob>();
+  for (const a of audiences) {
+    const customer = CUSTOMER_AUDIENCES.has(a.kind);
+    const reached: Channel[] = GROUP_AUDIENCES.has(a.kind) ? ['WHATSAPP'] : wanted;
+    const vars = customer ? { ...variables, ...CUSTOMER_RECIPIENT_SAMPLE } : variables;
+    for (const v of variants) {
+      if (reached.includes(v.channel)) jobs.set(`${customer}|${v.channel}|${v.locale}`, { key, channel: v.channel, locale: v.locale, variables: vars });
+    }
+  }
+  if (jobs.size === 0) throw new ValidationError('channels', `template ${key} has no WHATSAPP version (only ${has.join(', ')}) and groups get WhatsApp only; nobody could be sent it`);
+  const trials = [...jobs.values()];
+  let outcomes: RenderOutcome[];
+  try {
+    outcomes = await catalog.renderBatch(trials);
+  } catch {
+    return;
+  }
+  const missing = new Set<string>();
+  const missingAt = new Set<string>();
+  const perRecipient = new Set<string>();
+  let other: string | null = null;
+  let rendered = 0;
+  outcomes.forEach((o, i) => {
+    if (o.ok) {
+      rendered += 1;
+      return;
+    }
+    if (!(o.error instanceof ValidationError)) return; // a version listed a moment ago and gone now: not rendered
+    const at = `${trials[i]!.channel}/${trials[i]!.locale}`;
+    const names = missingVariables(o.error.message);
+    for (const name of names) {
+      if (name in CUSTOMER_RECIPIENT_SAMPLE) perRecipient.add(name);
+      else {
+        missing.add(name);
+        missingAt.add(at);
+      }
+    }
+    // The template service's message names its field already (`variables: a value in …`): not twice.
+    if (names.length === 0) other ??= `${o.error.message.replace(/^variables: /, '')} (template ${key}, ${at})`;
+  });
+  if (missing.size > 0) {
+    throw new ValidationError('variables', `missing ${missing.size === 1 ? 'variable' : 'variables'}: ${[...missing].join(', ')} (template ${key}, ${[...missingAt].join(', ')})`);
+  }
+  if (other) throw new ValidationError('variables', other);
+  if (rendered === 0 && perRecipient.size > 0) {
+    throw new ValidationError('variables', `missing ${[...perRecipient].join(', ')} (template ${key}): filled in per recipient only for customer audiences; nobody in these audiences could be sent it`);
+  }
+  if (rendered === 0) throw new ValidationError('template_key', `template ${key} cannot be found for ${trials.map((t) => `${t.channel}/${t.locale}`).join(', ')}`);
 }
 
 /** Notify / Broadcast `idempotency_key`: 1..200 characters (ValidationError `is required` / `is longer than 200 characters`). */
@@ -262,8 +371,8 @@ export interface NotificationHandlerDeps {
     directory: RecipientDirectory;
     facts: TemplateFacts;
   };
-  /** The template service's catalogue, for Broadcast's up-front template check; absent: not checked. */
-  catalog?: TemplateCatalog;
+  /** The template service (catalogue and trial render), for Broadcast's up-front template check; absent: not checked. */
+  catalog?: BroadcastTemplates;
 }
 
 /**
@@ -274,19 +383,15 @@ export interface NotificationHandlerDeps {
  *   description, address, zone, …: the same as its lifecycle messages);
  * - per customer addressee, that customer's customer_id, customer_name, package_name (also as
  *   current_package), address, zone and activated_at.
- * The caller's variables win over both. A ticket id the ticket service does not know is
- * NotFoundError (NOT_FOUND `ticket <id> not found`, as the other services answer unknown ids:
- * a notification about a ticket that does not exist would be stored and listed under it); the
- * ticket or customer service unavailable is UNAVAILABLE.
+ * The caller's variables win over both. `ticket` is the Notify's ticket as the handler looked
+ * it up (null without ticket_id); the customer service unavailable is UNAVAILABLE.
  */
 async function notifyVariables(
   enrich: NonNullable<NotificationHandlerDeps['enrich']>,
-  ticketId: string,
+  ticket: ticketv1.Ticket | null,
   customerIds: readonly string[],
   given: Record<string, unknown>,
 ): Promise<{ variables: Record<string, unknown>; perCustomer: Map<string, Record<string, unknown>> }> {
-  const ticket = ticketId ? await enrich.ticket(ticketId) : null;
-  if (ticketId && !ticket) throw new NotFoundError('ticket', ticketId);
   const base = ticket ? await ticketVariables(ticket, enrich.directory, enrich.facts) : {};
   const perCustomer = new Map<string, Record<string, unknown>>();
   const ids = [...new Set(customerIds.map((id) => id.trim()))];
@@ -389,8 +494,13 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       checkTypeRole(ctx, req.notificationType);
       const audiences: commonv1.Audience[] = [];
       let phones = 0;
+      const ticketId = optionalId(req.ticketId, 'ticket_id');
+      if (req.workZone.trim()) checkWorkZone(req.workZone, 'work_zone');
+      // With a ticket_id (and the ticket service to ask), the ticket may give the audience its
+      // customer, technician or zone: checked again once the ticket is looked up, below.
+      const ticketContextLater = Boolean(ticketId && deps.enrich);
       if (req.target.$case === 'audience') {
-        checkAudiences([req.target.value], () => 'audience', req.workZone);
+        checkAudiences([req.target.value], () => 'audience', { workZone: req.workZone, pending: ticketContextLater });
         audiences.push(req.target.value);
       }
       else {
@@ -417,7 +527,6 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
         });
       }
       const base = baseRequest('NOTIFY', req, ctx);
-      const ticketId = optionalId(req.ticketId, 'ticket_id');
       const fingerprint = requestFingerprint({
         rpc: 'Notify', caller: ctx.principal.keyId, type: base.notificationType, priority: base.priority, templateKey: base.templateKey ?? '',
         channels: req.channels, recipients: audiences.map((a) => commonv1.Audience.toJSON(a)), variables: base.variables, ticketId,
@@ -425,23 +534,41 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       });
       const customerIds = audiences.filter((a) => a.kind === commonv1.AudienceKind.AUDIENCE_KIND_CUSTOMER && a.customerId).map((a) => a.customerId);
       // A repeated key: a different request is refused at once; the same one answers the first
-      // notification (duplicate) without lookups, so a retry still gets its answer while the
+      // notification (duplicate, RESOLVED) without lookups, so a retry still gets its answer while the
       // ticket or customer service is down. Only a Notify with something to fill in looks anything up.
       const existing = await store.notificationByKey(req.idempotencyKey);
       const takeover = existing?.status === 'FAILED' && existing.deliveriesCreated === 0;
       if (existing?.fingerprint && existing.fingerprint !== fingerprint && !takeover) throw keyReused(req.idempotencyKey, existing);
       const enrich = deps.enrich && (ticketId || customerIds.length > 0) ? deps.enrich : undefined;
-      if (enrich && (!existing || takeover)) {
-        const { variables, perCustomer } = await notifyVariables(enrich, ticketId, customerIds, base.variables);
+      // The recipient query's context: the ticket's (customer, assigned technician, zone, type:
+      // what its lifecycle messages are resolved with, ticketContext) when there is one, the
+      // Notify's work_zone over its zone.
+      let context: Partial<customerv1.RecipientContext> = { ticketId };
+      // Also when the key is still RESOLVING (a crashed call's, resumed by ingest): it resolves again.
+      if (enrich && existing?.status !== 'RESOLVED') {
+        const ticket = ticketId ? await enrich.ticket(ticketId) : null;
+        // NOT_FOUND as the other services answer unknown ids: a notification about a ticket that
+        // does not exist would be stored and listed under it.
+        if (ticketId && !ticket) throw new NotFoundError('ticket', ticketId);
+        if (ticket) {
+          context = ticketContext(ticket, '');
+          if (req.target.$case === 'audience') {
+            checkAudiences([req.target.value], () => 'audience', {
+              workZone: req.workZone || ticket.workZone, customerId: ticket.customerId, technicianId: ticket.technicianId, ticket: ticket.number || ticket.id,
+            });
+          }
+        }
+        const { variables, perCustomer } = await notifyVariables(enrich, ticket, customerIds, base.variables);
         base.variables = variables;
         base.recipientVariables = (r) => ({ ...(r.kind === 'CUSTOMER' ? perCustomer.get(r.id) ?? {} : {}), ...customerName(r) });
       }
+      if (req.workZone) context.workZone = req.workZone;
       const ingestReq: IngestRequest = {
         ...base,
         ticketId: ticketId || null,
         fingerprint,
         strict: true,
-        queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, { ticketId, ...(req.workZone ? { workZone: req.workZone } : {}) }),
+        queries: audienceQueries(req.notificationType, audiences, req.channels, req.priority, context),
       };
       if (!ingestReq.templateKey && phones > 0) throw new ValidationError('template_key', `is required for ${typeFromProto(req.notificationType)} to bare phones`);
       const res = await ingest.execute(ingestReq);
@@ -458,11 +585,15 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
      * Everything that can be checked without resolving the audience is checked first, so bad
      * input is refused (INVALID_ARGUMENT naming the field; PERMISSION_DENIED for the type) and
      * nothing is stored under the key: the key, type, priority, channels, actor, each audience's
-     * kind and parameters (checkAudiences), and the template (checkBroadcastTemplate: a key the
-     * template service does not have, or has for none of the channels). The same request with a
+     * kind and parameters (checkAudiences, a work zone as the customer service reads it too), and
+     * the template with the caller's variables (checkBroadcastTemplate: a key the template
+     * service does not have, or has for none of the channels; variables the template needs that
+     * the caller did not give, `customer_name` of customers excepted). The same request with a
      * key seen before → the first notification, duplicate = true, answered before the template
      * check (a template deactivated since does not turn a retry into INVALID_ARGUMENT); a
-     * different request ({@link requestFingerprint}) → ALREADY_EXISTS naming the key.
+     * different request ({@link requestFingerprint}) → ALREADY_EXISTS naming the key, except a
+     * corrected retry of a Broadcast that FAILED without creating any delivery (e.g. a template
+     * changed since the check), which takes the key over (adoptFailedNotification, as Notify).
      */
     broadcast: unary(async (req: gatewayv1.BroadcastRequest, ctx) => {
       checkKey(req.idempotencyKey);
@@ -478,19 +609,31 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       // A retry of an accepted Broadcast answers it (duplicate) before the template check: the
       // template may have been deactivated since, and the broadcast was accepted with it.
       const existing = await store.notificationByKey(req.idempotencyKey);
-      if (existing) {
+      const takeover = existing?.source === 'BROADCAST' && existing.status === 'FAILED' && existing.deliveriesCreated === 0
+        && Boolean(existing.fingerprint) && existing.fingerprint !== fingerprint;
+      if (existing && !takeover) {
         if (existing.fingerprint && existing.fingerprint !== fingerprint) throw keyReused(req.idempotencyKey, existing);
         return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(existing), duplicate: true });
       }
-      if (deps.catalog && base.templateKey) await checkBroadcastTemplate(deps.catalog, base.templateKey, req.channels);
-      const { notification, created } = await store.createNotification(
-        {
-          source: 'BROADCAST', idempotencyKey: req.idempotencyKey, notificationType: base.notificationType, priority: base.priority,
-          templateKey: base.templateKey ?? '', ticketId: null, actor: base.actor, variables: Object.keys(base.variables).length ? base.variables : null,
-          request: gatewayv1.BroadcastRequest.toJSON(req) as Record<string, unknown>, fingerprint,
-        },
-        clock(),
-      );
+      if (deps.catalog && base.templateKey) await checkBroadcastTemplate(deps.catalog, base.templateKey, req.channels, req.audiences, base.variables);
+      const fields = {
+        source: 'BROADCAST' as const, idempotencyKey: req.idempotencyKey, notificationType: base.notificationType, priority: base.priority,
+        templateKey: base.templateKey ?? '', ticketId: null, actor: base.actor, variables: Object.keys(base.variables).length ? base.variables : null,
+        request: gatewayv1.BroadcastRequest.toJSON(req) as Record<string, unknown>, fingerprint,
+      };
+      if (existing && takeover) {
+        // One conditional UPDATE: a racing retry finds it RESOLVING with another fingerprint and is refused.
+        const adopted = await store.adoptFailedNotification(existing.id, fields);
+        if (!adopted) {
+          // Another call took it over first: the same request is its duplicate, another one refused.
+          const now = await store.notificationByKey(req.idempotencyKey);
+          if (now?.fingerprint !== fingerprint) throw keyReused(req.idempotencyKey, now ?? existing);
+          return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(now), duplicate: true });
+        }
+        deps.background((signal) => runBroadcast(ingest, req, base, signal));
+        return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(adopted), duplicate: false });
+      }
+      const { notification, created } = await store.createNotification(fields, clock());
       if (!created && notification.fingerprint && notification.fingerprint !== fingerprint) throw keyReused(req.idempotencyKey, notification);
       if (created) deps.background((signal) => runBroadcast(ingest, req, base, signal));
       return gatewayv1.BroadcastResponse.fromPartial({ notification: notificationToProto(notification), duplicate: !created });
@@ -560,8 +703,9 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       const notificationId = optionalId(req.notificationId, 'notification_id');
       if (notificationId) filter.notificationId = notificationId;
       if (req.notificationType) filter.notificationType = typeFromProto(req.notificationType);
-      if (req.created?.from) filter.createdFrom = req.created.from;
-      if (req.created?.to) filter.createdTo = req.created.to;
+      const created = timeRangeFromProto(req.created, 'created');
+      if (created.from) filter.createdFrom = created.from;
+      if (created.to) filter.createdTo = created.to;
       const { page, nextPageToken } = await keysetPage(req.page, filter, (after, limit) => store.list(filter, limit, after));
       return gatewayv1.ListDeliveriesResponse.fromPartial({ deliveries: page.map((d) => deliveryToProto(d)), nextPageToken });
     }),
@@ -584,8 +728,9 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       const ticketId = optionalId(req.ticketId, 'ticket_id');
       if (ticketId) filter.ticketId = ticketId;
       if (req.incomplete) filter.incomplete = true;
-      if (req.created?.from) filter.createdFrom = req.created.from;
-      if (req.created?.to) filter.createdTo = req.created.to;
+      const created = timeRangeFromProto(req.created, 'created');
+      if (created.from) filter.createdFrom = created.from;
+      if (created.to) filter.createdTo = created.to;
       const { page, nextPageToken } = await keysetPage(req.page, filter, (after, limit) => store.listNotifications(filter, limit, after));
       return gatewayv1.ListNotificationsResponse.fromPartial({ notifications: page.map(notificationToProto), nextPageToken });
     }),
@@ -607,7 +752,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
 
     getStats: unary(async (req: gatewayv1.GetStatsRequest) => {
       const now = clock();
-      const since = req.since ?? new Date(now.getTime() - 7 * 86_400_000);
+      const since = timestampFromProto(req.since, 'since') ?? new Date(now.getTime() - 7 * 86_400_000);
       if (since.getTime() > now.getTime()) throw new ValidationError('since', 'is in the future');
       const s = await store.stats(since);
       return gatewayv1.GetStatsResponse.fromPartial({

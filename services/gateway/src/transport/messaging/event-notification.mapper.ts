@@ -72,7 +72,11 @@ export async function ticketVariables(
 /** The customer in the recipient's name when the recipient is that customer. */
 const customerNameFromRecipient = (r: ResolvedRecipient): Record<string, unknown> => (r.kind === 'CUSTOMER' ? { customer_name: r.name } : {});
 
-function ticketContext(t: ticketv1.Ticket, actorId: string, escalationLevel = 0, previousTechnicianId = ''): customerv1.RecipientContext {
+/**
+ * The recipient context of a ticket (its id, customer, assigned technician, zone, priority and
+ * type; `actorId` left out of its own notification): its lifecycle messages' and a Notify's with its ticket_id.
+ */
+export function ticketContext(t: ticketv1.Ticket, actorId: string, escalationLevel = 0, previousTechnicianId = ''): customerv1.RecipientContext {
   return customerv1.RecipientContext.fromPartial({
     ticketId: t.id,
     customerId: t.customerId,

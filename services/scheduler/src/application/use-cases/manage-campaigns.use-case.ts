@@ -47,6 +47,13 @@ export interface ScheduleCampaignInput {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * A work-zone key as the customer service reads an audience's work_zone (its normalizeWorkZone:
+ * trimmed, lower-case, inner whitespace as `-`, then letters, digits, `-` and `_`, at most 64).
+ */
+const WORK_ZONE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const isWorkZone = (zone: string): boolean => WORK_ZONE.test(zone.trim().toLowerCase().replace(/\s+/g, '-'));
+
+/**
  * Parameters an audience kind cannot do without (proto notify.common.v1.Audience: work_zone for
  * AREA_CUSTOMERS — a maintenance notice is by area —, group_id for GROUP, roles for STAFF_ROLES).
  */
@@ -96,7 +103,8 @@ export class ManageCampaignsUseCase {
    * Validates and schedules a campaign (status SCHEDULED, due at send_at or now).
    * Errors: ValidationError (INVALID_ARGUMENT) — name empty or over 200 characters, kind
    * UNSPECIFIED, empty audience, an audience of kind UNSPECIFIED or without its parameter
-   * (AREA_CUSTOMERS without work_zone, GROUP without group_id, STAFF_ROLES without roles), template key empty or
+   * (AREA_CUSTOMERS without work_zone, GROUP without group_id, STAFF_ROLES without roles), an
+   * id that is not a UUID or a work_zone that is not a work zone key (`audience`), template key empty or
    * unknown to the template service, send_at more than 60 s before now, OTHER without a
    * notification type, and the template not rendering with the campaign's variables (see
    * {@link templateProblem}: missing variables, named; no version on the audience's channels);
@@ -132,6 +140,10 @@ export class ManageCampaignsUseCase {
       // An id that is not a UUID cannot exist: refused now, not found to reach nobody at send_at.
       for (const [field, id] of [['group_id', a.groupId], ['customer_id', a.customerId], ['staff_id', a.staffId]] as const) {
         if (id.trim() !== '' && !UUID.test(id.trim())) throw new ValidationError('audience', `${field} must be a UUID, got ${JSON.stringify(id.trim().slice(0, 64))}`);
+      }
+      // A zone the customer service refuses would fail the campaign at send_at (QA: "a b/c" was SCHEDULED).
+      if (a.workZone.trim() !== '' && !isWorkZone(a.workZone)) {
+        throw new ValidationError('audience', `work_zone ${JSON.stringify(a.workZone.trim().slice(0, 64))} is not a work zone key (letters, digits, - and _)`);
       }
     }
     const templateKey = input.templateKey.trim();

@@ -122,10 +122,17 @@ export interface NotifyRequest {
   channels: Channel[];
   /**
    * Ticket it is about (its id, a UUID: a ticket number is INVALID_ARGUMENT; an id the ticket
-   * service does not know is NOT_FOUND), for the log and context; optional.
+   * service does not know is NOT_FOUND), for the log and context; optional. Context: the
+   * ticket's customer, assigned technician and work zone stand in for an audience's missing
+   * customer_id (AUDIENCE_KIND_CUSTOMER), staff_id (AUDIENCE_KIND_ASSIGNED_TECHNICIAN) and
+   * work_zone (zone audiences); a ticket with no technician yet leaves ASSIGNED_TECHNICIAN
+   * without one: INVALID_ARGUMENT naming audience.staff_id and the ticket.
    */
   ticketId: string;
-  /** Work zone slug for zone audiences; optional. */
+  /**
+   * Work zone slug for zone audiences (over the ticket's); optional. One the customer service
+   * cannot read (other characters than letters, digits, - and _) is INVALID_ARGUMENT.
+   */
   workZone: string;
   /** Who acts; honoured for role service. */
   actor: Actor | undefined;
@@ -152,7 +159,11 @@ export interface BroadcastRequest {
   notificationType: NotificationType;
   /** Audiences, merged and deduplicated. At least one. Required. */
   audiences: Audience[];
-  /** Template variables (JSON object). */
+  /**
+   * Template variables (JSON object), common to every recipient; the gateway adds
+   * customer_name per customer recipient. Checked before the Broadcast is accepted: every
+   * variable the template needs (other than customer_name) must be given.
+   */
   variables:
     | { [key: string]: any }
     | undefined;
@@ -3034,7 +3045,9 @@ export const NotificationServiceService = {
    * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
    * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
    * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
-   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID),
+   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID; a
+   * work_zone the customer service cannot read; an audience with nobody in context, e.g.
+   * ASSIGNED_TECHNICIAN without staff_id about a ticket with no technician),
    * NOT_FOUND (unknown customer, staff or group id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
    * (idempotency_key already used for a different request; the message names the key),
    * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
@@ -3056,13 +3069,16 @@ export const NotificationServiceService = {
    * before the last recipient is resolved; memory stays flat. Idempotent by key: the same
    * request again answers the first notification with duplicate = true; the key with a
    * DIFFERENT request (other audiences, type, variables, priority, template, channels, actor,
-   * or another caller) is ALREADY_EXISTS.
+   * or another caller) is ALREADY_EXISTS. Exception: a corrected retry of a Broadcast that
+   * ended FAILED without any delivery may use its key again.
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
    * characters; an audience without its parameter, or with a group_id, customer_id or
-   * staff_id that is not a UUID; a channel other than CHANNEL_WHATSAPP /
-   * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
-   * template_key the template service does not have, or has for none of the channels),
+   * staff_id that is not a UUID, or a work_zone the customer service cannot read; a channel
+   * other than CHANNEL_WHATSAPP / CHANNEL_SMS; a priority, audience kind, role or actor value
+   * the enum does not have; a template_key the template service does not have, or has for
+   * none of the channels; `variables` missing what the template needs (all named; not
+   * customer_name, filled in per customer recipient), or not rendering for any recipient),
    * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
    * ALREADY_EXISTS (the key already used for a different request; the message names it).
    */
@@ -3234,7 +3250,9 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
    * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
    * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
-   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID),
+   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID; a
+   * work_zone the customer service cannot read; an audience with nobody in context, e.g.
+   * ASSIGNED_TECHNICIAN without staff_id about a ticket with no technician),
    * NOT_FOUND (unknown customer, staff or group id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
    * (idempotency_key already used for a different request; the message names the key),
    * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
@@ -3248,13 +3266,16 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * before the last recipient is resolved; memory stays flat. Idempotent by key: the same
    * request again answers the first notification with duplicate = true; the key with a
    * DIFFERENT request (other audiences, type, variables, priority, template, channels, actor,
-   * or another caller) is ALREADY_EXISTS.
+   * or another caller) is ALREADY_EXISTS. Exception: a corrected retry of a Broadcast that
+   * ended FAILED without any delivery may use its key again.
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
    * characters; an audience without its parameter, or with a group_id, customer_id or
-   * staff_id that is not a UUID; a channel other than CHANNEL_WHATSAPP /
-   * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
-   * template_key the template service does not have, or has for none of the channels),
+   * staff_id that is not a UUID, or a work_zone the customer service cannot read; a channel
+   * other than CHANNEL_WHATSAPP / CHANNEL_SMS; a priority, audience kind, role or actor value
+   * the enum does not have; a template_key the template service does not have, or has for
+   * none of the channels; `variables` missing what the template needs (all named; not
+   * customer_name, filled in per customer recipient), or not rendering for any recipient),
    * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
    * ALREADY_EXISTS (the key already used for a different request; the message names it).
    */
@@ -3344,7 +3365,9 @@ export interface NotificationServiceClient extends Client {
    * longer than 200 characters; invalid phone; a priority, channel or actor value the enum
    * does not have; a channel other than WHATSAPP/SMS; missing template variables; a rendered
    * message longer than its channel holds (WhatsApp 4096, SMS 1600 characters; the template
-   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID),
+   * service refuses it); ticket_id, a customer_id, staff_id or group_id not a UUID; a
+   * work_zone the customer service cannot read; an audience with nobody in context, e.g.
+   * ASSIGNED_TECHNICIAN without staff_id about a ticket with no technician),
    * NOT_FOUND (unknown customer, staff or group id; a ticket_id the ticket service does not know; unknown template), ALREADY_EXISTS
    * (idempotency_key already used for a different request; the message names the key),
    * PERMISSION_DENIED (type not allowed for the role), UNAVAILABLE (customer, template or
@@ -3372,13 +3395,16 @@ export interface NotificationServiceClient extends Client {
    * before the last recipient is resolved; memory stays flat. Idempotent by key: the same
    * request again answers the first notification with duplicate = true; the key with a
    * DIFFERENT request (other audiences, type, variables, priority, template, channels, actor,
-   * or another caller) is ALREADY_EXISTS.
+   * or another caller) is ALREADY_EXISTS. Exception: a corrected retry of a Broadcast that
+   * ended FAILED without any delivery may use its key again.
    * Roles: per notification type (above), service.
    * Errors: INVALID_ARGUMENT (missing key, type or audience; a key longer than 200
    * characters; an audience without its parameter, or with a group_id, customer_id or
-   * staff_id that is not a UUID; a channel other than CHANNEL_WHATSAPP /
-   * CHANNEL_SMS; a priority, audience kind, role or actor value the enum does not have; a
-   * template_key the template service does not have, or has for none of the channels),
+   * staff_id that is not a UUID, or a work_zone the customer service cannot read; a channel
+   * other than CHANNEL_WHATSAPP / CHANNEL_SMS; a priority, audience kind, role or actor value
+   * the enum does not have; a template_key the template service does not have, or has for
+   * none of the channels; `variables` missing what the template needs (all named; not
+   * customer_name, filled in per customer recipient), or not rendering for any recipient),
    * PERMISSION_DENIED. On these errors nothing is stored and the key can be used again.
    * ALREADY_EXISTS (the key already used for a different request; the message names it).
    */
