@@ -58,9 +58,25 @@ export class NotFoundError extends DomainError {
   }
 }
 
-/** A unique value (phone, key, idempotency key) is already taken. */
+/**
+ * A unique value (phone, key, idempotency key) is already taken. When the holder is known,
+ * `entity` names its kind (`customer`, `invoice`) and `id` its id (the transport sends them as
+ * trailing metadata `entity` / `entity-id`, as NotFoundError's); both absent otherwise (an
+ * idempotency key reused with other fields names no entity). `new AlreadyExistsError(message)`
+ * and `(message, { cause })` keep working.
+ */
 export class AlreadyExistsError extends DomainError {
   readonly kind = 'ALREADY_EXISTS' as const;
+  /** Kind of the entity holding the value (e.g. `invoice`), when known. */
+  readonly entity?: string;
+  /** Id of the entity holding the value, when known. */
+  readonly id?: string;
+
+  constructor(message: string, options?: { cause?: unknown; entity?: string; id?: string }) {
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
+    if (options?.entity) this.entity = options.entity;
+    if (options?.id) this.id = options.id;
+  }
 }
 
 /** The entity is in the wrong state for the operation; the message names the current state. */

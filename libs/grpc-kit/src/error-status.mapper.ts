@@ -39,7 +39,8 @@ export const STATUS_BY_KIND: Readonly<Record<DomainErrorKind, grpc.status>> = Ob
 /**
  * Trailing-metadata keys that carry structured detail next to the status message.
  * `field`: ValidationError.field (proto field name, snake_case). `entity` / `entity-id`:
- * NotFoundError.entity / .id. `retry-after-ms`: RateLimitedError.retryAfterMs (ms, integer).
+ * NotFoundError.entity / .id, and AlreadyExistsError.entity / .id when it names the entity that
+ * holds the value (e.g. the invoice that has the number). `retry-after-ms`: RateLimitedError.retryAfterMs (ms, integer).
  */
 export const ERROR_METADATA = Object.freeze({
   field: 'field',
@@ -66,8 +67,8 @@ export interface ToGrpcErrorOptions {
  * usable with `callback(err)` and `call.emit('error', err)`):
  * - a `DomainError` → `statusFor(err.kind)` with `err.message` as details (messages of
  *   domain errors are written to be shown; cut to {@link MAX_STATUS_DETAILS_BYTES}); ValidationError
- *   adds metadata `field`, NotFoundError `entity` + `entity-id` (made header-safe by
- *   {@link metadataValue}), RateLimitedError `retry-after-ms` when known;
+ *   adds metadata `field`, NotFoundError `entity` + `entity-id`, AlreadyExistsError `entity` +
+ *   `entity-id` when it has them (made header-safe by {@link metadataValue}), RateLimitedError `retry-after-ms` when known;
  * - an error that already has a numeric gRPC `code` 1..16 (e.g. a failed call to another
  *   service that was not mapped) passes through with its code, details and metadata;
  * - a refused or lost connection to a dependency (Postgres down or restarting, a pool that
@@ -87,6 +88,10 @@ export function toGrpcError(err: unknown, options: ToGrpcErrorOptions = {}): grp
     if (err instanceof NotFoundError) {
       metadata.set(ERROR_METADATA.entity, metadataValue(err.entity));
       metadata.set(ERROR_METADATA.entityId, metadataValue(err.id));
+    }
+    if (err instanceof AlreadyExistsError) {
+      if (err.entity) metadata.set(ERROR_METADATA.entity, metadataValue(err.entity));
+      if (err.id) metadata.set(ERROR_METADATA.entityId, metadataValue(err.id));
     }
     if (err instanceof RateLimitedError && err.retryAfterMs !== undefined) {
       metadata.set(ERROR_METADATA.retryAfterMs, String(Math.round(err.retryAfterMs)));
@@ -127,7 +132,8 @@ export { lostConnectionOf, type LostConnection } from '@notify/errors';
 /**
  * The reverse table, for clients: a failed call's `ServiceError` → the `DomainError` of the
  * same row (INVALID_ARGUMENT → ValidationError with `field` from metadata, NOT_FOUND →
- * NotFoundError with `entity`/`entity-id`, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED →
+ * NotFoundError with `entity`/`entity-id`, ALREADY_EXISTS → AlreadyExistsError with
+ * `entity`/`entity-id` when the metadata has them, FAILED_PRECONDITION, ABORTED →
  * ConflictError, UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED → RateLimitedError
  * with `retry-after-ms`, UNAVAILABLE, DEADLINE_EXCEEDED → TimeoutError). The message is the
  * remote status details verbatim and `cause` is the original error.
@@ -152,9 +158,12 @@ export function fromGrpcError(err: unknown): Error {
     case grpc.status.NOT_FOUND:
       mapped = new NotFoundError(first(ERROR_METADATA.entity) ?? 'resource', first(ERROR_METADATA.entityId) ?? '');
       break;
-    case grpc.status.ALREADY_EXISTS:
-      mapped = new AlreadyExistsError(details);
+    case grpc.status.ALREADY_EXISTS: {
+      const entity = first(ERROR_METADATA.entity);
+      const id = first(ERROR_METADATA.entityId);
+      mapped = new AlreadyExistsError(details, { ...(entity ? { entity } : {}), ...(id ? { id } : {}) });
       break;
+    }
     case grpc.status.FAILED_PRECONDITION:
       mapped = new FailedPreconditionError(details);
       break;

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { DomainErrorKind, NotFoundError, RateLimitedError, ValidationError, isDomainError } from '@notify/errors';
+import { AlreadyExistsError, DomainErrorKind, NotFoundError, RateLimitedError, ValidationError, isDomainError } from '@notify/errors';
 import { KitLogger, fromGrpcError, statusFor, toGrpcError } from '../src';
 import { SAMPLE_ERRORS } from './fixtures/echo.fixture';
 
@@ -58,6 +58,18 @@ describe('error table', () => {
     expect(rl.retryAfterMs).toBe(2500);
     const rlUnknown = fromGrpcError(toGrpcError(new RateLimitedError('slow down'))) as RateLimitedError;
     expect(rlUnknown.retryAfterMs).toBeUndefined();
+  });
+
+  it('AlreadyExistsError carries the holder in `entity` / `entity-id` when it names one, and back; without one, no metadata', () => {
+    const status = toGrpcError(new AlreadyExistsError('invoice number TAG/1 already exists', { entity: 'invoice', id: 'I-7' }));
+    expect([status.code, status.metadata.get('entity'), status.metadata.get('entity-id')]).toEqual([grpc.status.ALREADY_EXISTS, ['invoice'], ['I-7']]);
+    const back = fromGrpcError(status) as AlreadyExistsError;
+    expect(back).toBeInstanceOf(AlreadyExistsError);
+    expect([back.entity, back.id, back.message]).toEqual(['invoice', 'I-7', 'invoice number TAG/1 already exists']);
+    const plain = toGrpcError(new AlreadyExistsError('request_id k was already used for an invoice with different fields'));
+    expect([plain.metadata.get('entity'), plain.metadata.get('entity-id')]).toEqual([[], []]);
+    const plainBack = fromGrpcError(plain) as AlreadyExistsError;
+    expect([plainBack.entity, plainBack.id]).toEqual([undefined, undefined]);
   });
 
   it('an error that already has a gRPC code passes through with its details and metadata', () => {

@@ -333,6 +333,50 @@ describe('customer persistence (Postgres)', () => {
     expect(await numberOf('exp-5')).toBe('INV-202702-0004');
   });
 
+  it('names the holder of a taken invoice number or phone from the insert itself (AlreadyExistsError entity / id), also for one inserted concurrently', async () => {
+    const held = newCustomer('081300007771').customer;
+    await store.uow.run((tx) => tx.customers.save(held, 0));
+    await store.invoices.insert({ ...unnumbered('hold-1', held.id, '2027-03-01T03:00:00Z'), number: 'TAG-HOLD-1' });
+    const dup = await store.invoices.insert({ ...unnumbered('hold-2', held.id, '2027-03-02T03:00:00Z'), number: 'TAG-HOLD-1' }).catch((e: unknown) => e);
+    expect(dup).toMatchObject({ kind: 'ALREADY_EXISTS', entity: 'invoice', id: 'hold-1', message: 'invoice number TAG-HOLD-1 already exists' });
+    // Inside a unit of work the conflict leaves the transaction usable (no aborted transaction).
+    const inTx = await store.uow.run(async (tx) => {
+      const e = await tx.invoices.insert({ ...unnumbered('hold-3', held.id, '2027-03-03T03:00:00Z'), number: 'TAG-HOLD-1' }).catch((x: unknown) => x);
+      return { e, found: await tx.invoices.findById('hold-1') };
+    });
+    expect(inTx.e).toMatchObject({ entity: 'invoice', id: 'hold-1' });
+    expect(inTx.found?.number).toBe('TAG-HOLD-1');
+    // The same phone inserted by a transaction that commits while this one waits: named too.
+    const twin = newCustomer('081300007772').customer;
+    let release!: () => void;
+    const holding = new Promise<void>((r) => (release = r));
+    const first = store.uow.run(async (tx) => {
+      await tx.customers.save(twin, 0);
+      await holding;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = store.uow.run((tx) => tx.customers.save(newCustomer('0813-0000-7772').customer, 0)).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await first;
+    expect(await second).toMatchObject({ kind: 'ALREADY_EXISTS', entity: 'customer', id: twin.id, message: `phone ${twin.phone} already belongs to customer ${twin.id}` });
+  });
+
+  it('claims a RegisterCustomer / CreateInvoice request id once, whoever races for it; each RPC has its own keys', async () => {
+    const claims = await Promise.all(['e-1', 'e-2', 'e-3'].map((id) => store.uow.run((tx) => tx.requests.claim('CreateInvoice', 'rid-1', id, `fp-${id}`))));
+    const won = claims.findIndex((c) => c === null);
+    expect(claims.filter((c) => c === null)).toHaveLength(1);
+    const winner = `e-${won + 1}`;
+    for (const c of claims) if (c) expect(c).toEqual({ entityId: winner, fingerprint: `fp-${winner}` });
+    expect(await store.uow.run((tx) => tx.requests.claim('RegisterCustomer', 'rid-1', 'c-x', 'fp'))).toBeNull();
+    // A key whose transaction rolled back is free again.
+    await expect(store.uow.run(async (tx) => {
+      await tx.requests.claim('CreateInvoice', 'rid-2', 'e-9', 'fp');
+      throw new Error('rolled back');
+    })).rejects.toThrow('rolled back');
+    expect(await store.uow.run((tx) => tx.requests.claim('CreateInvoice', 'rid-2', 'e-10', 'fp'))).toBeNull();
+  });
+
   it('gives concurrent inserts without a number, through two DataSources (two replicas), distinct numbers without gaps', async () => {
     const c = newCustomer('081300003333').customer;
     await store.uow.run((tx) => tx.customers.save(c, 0));

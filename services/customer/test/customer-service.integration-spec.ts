@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, ValidationError } from '@notify/errors';
-import { decodeEventAs, eventConsumer, type EventPayload } from '@notify/events';
+import { decodeEvent, decodeEventAs, eventConsumer, type EventPayload } from '@notify/events';
 import { callUnary, createClient } from '@notify/grpc-kit';
 import { createLogger } from '@notify/logger';
 import { connectJetStreamBus, type ConsumerHandle, type EventBus } from '@notify/messaging';
@@ -351,6 +351,115 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     const seqs = numbers.map((n) => Number(n.slice(-4))).sort((a, b) => a - b);
     expect(seqs.at(-1)! - seqs[0]!).toBe(11);
     expect(created.map((r) => r.invoice!.description).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `Paralel ${i}`).sort());
+  });
+
+  describe('request_id: idempotent CreateInvoice / RegisterCustomer (as CreateTicket), and ALREADY_EXISTS naming the holder', () => {
+    const IV = (customerId: string, over: Partial<customerv1.CreateInvoiceRequest> = {}) =>
+      customerv1.CreateInvoiceRequest.fromPartial({ customerId, number: '', amountRupiah: '320000', dueDate: '2027-05-10', description: 'Mei 2027', ...over });
+    /** This customer's invoices as stored. */
+    const invoicesOf = async (customerId: string) => (await callUnary(admin, 'listInvoices', customerv1.ListInvoicesRequest.fromPartial({ customerId }))).invoices;
+    /** The `registered` outbox rows about `customerId`, decoded (published rows are kept for a day). */
+    const registeredRows = async (customerId: string) => {
+      const rows: { subject: string; payload: Buffer }[] = await service.dataSource.query(`SELECT subject, payload FROM "${pg.schema}".outbox WHERE subject LIKE '%.registered'`);
+      return rows
+        .map((r) => decodeEvent(r.subject, new Uint8Array(r.payload)))
+        .filter((d) => d.key === 'customer.registered' && d.payload.customer?.id === customerId);
+    };
+    /** The trailing metadata `entity` / `entity-id` of a failed call (the ServiceError behind the mapped error). */
+    const entityOf = (err: unknown) => {
+      const md = ((err as Error).cause as { metadata: { get(k: string): unknown[] } }).metadata;
+      return { entity: String(md.get('entity')[0] ?? ''), entityId: String(md.get('entity-id')[0] ?? '') };
+    };
+
+    it('CreateInvoice with a request_id twice creates one invoice: the retry answers it (same number) and draws no number', async () => {
+      const { customer } = await register(freshPhone());
+      const key = `billing-retry-${randomUUID()}`;
+      const first = (await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key }))).invoice!;
+      const again = (await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key }))).invoice!;
+      expect(again).toEqual(first);
+      expect((await invoicesOf(customer!.id)).map((i) => i.id)).toEqual([first.id]);
+      // The retry used up no number: the next invoice of the month gets the one after the first's.
+      const next = (await callUnary(admin, 'createInvoice', IV(customer!.id, { description: 'Juni 2027' }))).invoice!;
+      if (next.number.slice(4, 10) === first.number.slice(4, 10)) expect(Number(next.number.slice(-4))).toBe(Number(first.number.slice(-4)) + 1);
+      // An explicit number with a request_id: the retry answers the invoice, not ALREADY_EXISTS for its number.
+      const tagged = `TAG/RID/${randomUUID().slice(0, 8)}`;
+      const explicit = (await callUnary(admin, 'createInvoice', IV(customer!.id, { number: tagged, requestId: `${key}-x` }))).invoice!;
+      expect((await callUnary(admin, 'createInvoice', IV(customer!.id, { number: tagged, requestId: ` ${key}-x ` }))).invoice).toEqual(explicit);
+    });
+
+    it('CreateInvoice: the same request_id with a different amount is ALREADY_EXISTS (nothing stored); the key space is not RegisterCustomer\'s', async () => {
+      const { customer } = await register(freshPhone());
+      const key = `billing-${randomUUID()}`;
+      const first = (await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key }))).invoice!;
+      const err = await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key, amountRupiah: '330000' })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AlreadyExistsError);
+      expect((err as Error).message).toBe(`request_id ${key} was already used for an invoice with different fields`);
+      expect((await invoicesOf(customer!.id)).map((i) => i.id)).toEqual([first.id]);
+      // The same key on RegisterCustomer is another key space: it registers.
+      const other = await callUnary(admin, 'registerCustomer', customerv1.RegisterCustomerRequest.fromPartial({ name: 'Key Space', phone: freshPhone(), address: 'Jl. Kunci 1', workZone: 'karawang', requestId: key }));
+      expect(other.customer?.name).toBe('Key Space');
+      const long = await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: 'k'.repeat(201) })).catch((e: unknown) => e);
+      expect(long).toBeInstanceOf(ValidationError);
+      expect((long as ValidationError).field).toBe('request_id');
+      expect((long as Error).message).toContain('request_id: is longer than 200 characters');
+    });
+
+    it('CreateInvoice: concurrent identical requests with one request_id create one invoice, all answered with it, and draw one number', async () => {
+      const { customer } = await register(freshPhone());
+      const key = `billing-race-${randomUUID()}`;
+      const answers = await Promise.all(Array.from({ length: 6 }, () => callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key }))));
+      const ids = new Set(answers.map((a) => a.invoice!.id));
+      expect(ids.size).toBe(1);
+      expect(new Set(answers.map((a) => a.invoice!.number)).size).toBe(1);
+      expect((await invoicesOf(customer!.id)).map((i) => i.id)).toEqual([...ids]);
+      const first = answers[0]!.invoice!;
+      const next = (await callUnary(admin, 'createInvoice', IV(customer!.id, { description: 'Juni 2027' }))).invoice!;
+      if (next.number.slice(4, 10) === first.number.slice(4, 10)) expect(Number(next.number.slice(-4))).toBe(Number(first.number.slice(-4)) + 1);
+    });
+
+    it('RegisterCustomer with a request_id twice (and racing) registers one customer with one registered event; other fields are ALREADY_EXISTS', async () => {
+      const phone = freshPhone();
+      const key = `crm-signup-${randomUUID()}`;
+      const req = customerv1.RegisterCustomerRequest.fromPartial({ name: 'Rina Retry', phone, address: 'Jl. Ulang 2', workZone: 'Karawang', packageName: 'Home 30 Mbps', wantsInstallation: true, requestId: key });
+      const first = (await callUnary(admin, 'registerCustomer', req)).customer!;
+      const retries = await Promise.all([
+        callUnary(admin, 'registerCustomer', req),
+        // The same fields in another form (the phone, the zone as typed) are the same request.
+        callUnary(admin, 'registerCustomer', { ...req, phone: `+62 ${phone.slice(1)}`, workZone: 'karawang' }),
+        callUnary(admin, 'registerCustomer', req),
+      ]);
+      for (const r of retries) expect(r.customer).toEqual(first);
+      const differs = await callUnary(admin, 'registerCustomer', { ...req, packageName: 'Home 50 Mbps' }).catch((e: unknown) => e);
+      expect(differs).toBeInstanceOf(AlreadyExistsError);
+      expect((differs as Error).message).toBe(`request_id ${key} was already used for a customer with different fields`);
+      expect(await registeredRows(first.id)).toHaveLength(1);
+      // And on the stream: one registered event for this customer (a marker after it bounds the wait).
+      const marker = await register(freshPhone());
+      await waitFor(() => seen.some((e) => e.payload.customer?.id === marker.customer!.id), { timeoutMs: 10_000 });
+      expect(seen.filter((e) => e.payload.customer?.id === first.id)).toHaveLength(1);
+      const long = await callUnary(admin, 'registerCustomer', { ...req, requestId: 'r'.repeat(201) }).catch((e: unknown) => e);
+      expect(long).toBeInstanceOf(ValidationError);
+      expect((long as ValidationError).field).toBe('request_id');
+    });
+
+    it('ALREADY_EXISTS for a taken invoice number or phone carries the holder in trailing metadata entity / entity-id', async () => {
+      const { customer } = await register(freshPhone());
+      const number = `TAG/DUP/${randomUUID().slice(0, 8)}`;
+      const held = (await callUnary(admin, 'createInvoice', IV(customer!.id, { number }))).invoice!;
+      const dup = await callUnary(admin, 'createInvoice', IV(customer!.id, { number, amountRupiah: '1000' })).catch((e: unknown) => e);
+      expect(dup).toBeInstanceOf(AlreadyExistsError);
+      expect((dup as Error).message).toBe(`invoice number ${number} already exists`);
+      expect(entityOf(dup)).toEqual({ entity: 'invoice', entityId: held.id });
+      expect(dup).toMatchObject({ entity: 'invoice', id: held.id });
+      // A new request_id does not make a taken number free.
+      const dupWithKey = await callUnary(admin, 'createInvoice', IV(customer!.id, { number, requestId: randomUUID() })).catch((e: unknown) => e);
+      expect(entityOf(dupWithKey)).toEqual({ entity: 'invoice', entityId: held.id });
+
+      const taken = await register(customer!.phone).catch((e: unknown) => e);
+      expect(taken).toBeInstanceOf(AlreadyExistsError);
+      expect((taken as Error).message).toBe(`phone ${customer!.phone} already belongs to customer ${customer!.id}`);
+      expect(entityOf(taken)).toEqual({ entity: 'customer', entityId: customer!.id });
+    });
   });
 
   it('SetInvoiceStatus marks invoices paid or cancelled (VOID) by id or number: ListInvoicesDue leaves them out; a repeat changes nothing; PAID ↔ VOID is FAILED_PRECONDITION; ListInvoices pages them', async () => {

@@ -375,6 +375,41 @@ describe('invoices', () => {
   });
 });
 
+describe('request_id (idempotent CreateInvoice / RegisterCustomer, as CreateTicket)', () => {
+  it('CreateInvoice: a replay returns the first invoice without drawing a number; other fields → AlreadyExists; the holder of a taken number is named', async () => {
+    const f = await customerFixture();
+    const c = await f.register();
+    const req = { customerId: c.id, amount: 150000, dueDate: '2026-12-10', description: 'Desember 2026', requestId: 'bill-7' };
+    const first = await f.uc.createInvoice.execute(ADMIN, req);
+    expect(await f.uc.createInvoice.execute(ADMIN, { ...req, requestId: ' bill-7 ', description: ' Desember 2026' })).toEqual(first);
+    expect(f.store.invoiceRows.size).toBe(1);
+    expect(f.store.invoiceCounters.get('202611')).toBe(1);
+    await expect(f.uc.createInvoice.execute(ADMIN, { ...req, amount: 160000 })).rejects.toThrow(
+      new AlreadyExistsError('request_id bill-7 was already used for an invoice with different fields'),
+    );
+    // Another caller's identity is part of the request, as CreateTicket's.
+    await expect(f.uc.createInvoice.execute(CS, req)).rejects.toThrow(AlreadyExistsError);
+    expect((await f.uc.createInvoice.execute(ADMIN, { ...req, requestId: '' })).number).toBe('INV-202611-0002');
+    await expect(f.uc.createInvoice.execute(ADMIN, { ...req, requestId: 'x'.repeat(201) })).rejects.toThrow(new ValidationError('request_id', 'is longer than 200 characters'));
+    const taken = await f.uc.createInvoice.execute(ADMIN, { ...req, number: first.number!, requestId: 'bill-8' }).catch((e: unknown) => e);
+    expect(taken).toMatchObject({ kind: 'ALREADY_EXISTS', entity: 'invoice', id: first.id, message: `invoice number ${first.number} already exists` });
+  });
+
+  it('RegisterCustomer: a replay returns the first customer and emits no second registered event; other fields → AlreadyExists; a taken phone names its customer', async () => {
+    const f = await customerFixture();
+    const first = await f.register({ phone: '0812-3456-7890', requestId: 'crm-1' });
+    expect(await f.register({ phone: '+62 812 3456 7890', requestId: 'crm-1' })).toEqual(first);
+    expect(f.store.customerRows.size).toBe(1);
+    expect(f.store.outboxRows).toHaveLength(1);
+    await expect(f.register({ phone: '0812-3456-7890', requestId: 'crm-1', wantsInstallation: false })).rejects.toThrow(
+      new AlreadyExistsError('request_id crm-1 was already used for a customer with different fields'),
+    );
+    const taken = await f.register({ phone: '081234567890' }).catch((e: unknown) => e);
+    expect(taken).toMatchObject({ kind: 'ALREADY_EXISTS', entity: 'customer', id: first.id });
+    expect(f.store.outboxRows).toHaveLength(1);
+  });
+});
+
 describe('SetInvoiceStatus / ListInvoices (paid and cancelled invoices are reminded no more)', () => {
   it('marks an UNPAID invoice PAID once: stamped with time, reason and actor, out of ListInvoicesDue; a repeat changes nothing', async () => {
     const f = await customerFixture();

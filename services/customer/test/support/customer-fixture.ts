@@ -57,7 +57,7 @@ export async function customerFixture(start = '2026-11-22T03:00:00Z') {
     getPreferences: new GetPreferencesUseCase(prefDeps),
     updatePreferences: new UpdatePreferencesUseCase({ ...prefDeps, uow: store.uow, ids }),
     optOut: new OptOutUseCase({ uow: store.uow, clock, ids }),
-    createInvoice: new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids }),
+    createInvoice: new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, uow: store.uow, clock, ids }),
     listInvoicesDue: new ListInvoicesDueUseCase({ invoices: store.invoices, clock }),
     setInvoiceStatus: new SetInvoiceStatusUseCase({ invoices: store.invoices, uow: store.uow, clock, ids }),
     listInvoices: new ListInvoicesUseCase({ invoices: store.invoices }),

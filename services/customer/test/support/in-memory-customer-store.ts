@@ -29,6 +29,7 @@ import type {
   InvoiceRepository,
   OptOutRepository,
   PreferencesRepository,
+  RecordedCreateRequest,
   RoutingRuleRepository,
   StaffRepository,
 } from '../../src/application';
@@ -47,6 +48,8 @@ export class InMemoryCustomerStore {
   readonly optOutRows = new Map<string, OptOut>();
   readonly invoiceRows = new Map<string, Invoice>();
   readonly ruleRows = new Map<string, RoutingRule>();
+  /** create_requests: `<rpc>|<request_id>` → the entity it created and the request's fingerprint. */
+  readonly requestRows = new Map<string, RecordedCreateRequest>();
   readonly calls = { getMany: 0, findByPhones: 0, streamedCustomers: 0, maxPreferenceBatch: 0, invoiceStatusUpdates: 0 };
   failNextAppend: Error | null = null;
 
@@ -58,6 +61,7 @@ export class InMemoryCustomerStore {
       const events: Array<CustomerEvent | PreferencesEvent | OptOutEvent | InvoiceStatusEvent> = [];
       const stagedPreferences: NotificationPreferences[] = [];
       const stagedOptOuts: OptOut[] = [];
+      const stagedRequests = new Map<string, RecordedCreateRequest>();
       /** Invoices whose status this transaction changed, as they are after it (applied on commit). */
       const stagedInvoices = new Map<string, Invoice>();
       const invoiceSeen = (id: string) => stagedInvoices.get(id) ?? this.invoiceRows.get(id) ?? null;
@@ -99,6 +103,15 @@ export class InMemoryCustomerStore {
             return true;
           },
         },
+        requests: {
+          claim: async (rpc, requestId, entityId, fingerprint) => {
+            const key = `${rpc}|${requestId}`;
+            const prior = stagedRequests.get(key) ?? this.requestRows.get(key);
+            if (prior) return prior;
+            stagedRequests.set(key, { entityId, fingerprint });
+            return null;
+          },
+        },
         outbox: {
           append: async (e) => {
             if (this.failNextAppend) {
@@ -114,12 +127,13 @@ export class InMemoryCustomerStore {
       for (const { customer, expected } of staged.values()) {
         if ((this.customerRows.get(customer.id)?.version ?? 0) !== expected) throw new ConflictError(`customer ${customer.id} changed`);
         const holder = [...this.customerRows.values()].find((c) => c.phone === customer.phone && c.id !== customer.id);
-        if (holder) throw new AlreadyExistsError(`phone ${customer.phone} already belongs to customer ${holder.id}`);
+        if (holder) throw new AlreadyExistsError(`phone ${customer.phone} already belongs to customer ${holder.id}`, { entity: 'customer', id: holder.id });
       }
       for (const { customer } of staged.values()) this.customerRows.set(customer.id, customer);
       for (const p of stagedPreferences) await this.preferences.save(p);
       for (const o of stagedOptOuts) await this.optOuts.addIfAbsent(o);
       for (const i of stagedInvoices.values()) this.invoiceRows.set(i.id, i);
+      for (const [key, r] of stagedRequests) this.requestRows.set(key, r);
       this.outboxRows.push(...events);
       return result;
     },
@@ -225,7 +239,8 @@ export class InMemoryCustomerStore {
           stored = { ...i, number: formatInvoiceNumber(month, seq) };
         } while (taken(stored.number!));
       } else if (taken(i.number)) {
-        throw new AlreadyExistsError(`invoice number ${i.number} already exists`);
+        const holder = [...this.invoiceRows.values()].find((r) => r.number === i.number)!;
+        throw new AlreadyExistsError(`invoice number ${i.number} already exists`, { entity: 'invoice', id: holder.id });
       }
       this.invoiceRows.set(i.id, stored);
       return stored;

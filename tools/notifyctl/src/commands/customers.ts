@@ -84,6 +84,7 @@ const register: CommandSpec = {
     package: { type: 'string', required: true, valueName: 'name', description: 'internet package name, e.g. "Home 30 Mbps"' },
     installation: { type: 'boolean', description: 'the customer wants an installation (PSB ticket)' },
     locale: { type: 'string', valueName: 'id|en', description: 'message language (default id; en: the ticket SMS in English, WhatsApp texts stay Indonesian)' },
+    'request-id': { type: 'string', valueName: 'key', description: 'idempotency key: a retry with the same key returns the first customer (no second registration event)' },
   },
   async run({ args, clients }) {
     const res = await callUnary(clients.customer, 'registerCustomer', {
@@ -95,6 +96,7 @@ const register: CommandSpec = {
       wantsInstallation: args.flag('installation'),
       locale: localeOf(args),
       actor: undefined,
+      requestId: args.string('request-id') ?? '',
     });
     // The zone as stored (the service makes a slug of it: "Karawang Barat" → karawang-barat); a
     // zone no technician works in is said so (QA: registered silently, its tickets offered to nobody).

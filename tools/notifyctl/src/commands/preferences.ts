@@ -139,6 +139,7 @@ export const createInvoice: CommandSpec = {
     due: { type: 'string', required: true, valueName: 'date', description: 'due date (WIB): YYYY-MM-DD, or a span from now like +30d' },
     number: { type: 'string', valueName: 'text', description: 'invoice number (default: generated INV-YYYYMM-NNNN)' },
     description: { type: 'string', valueName: 'text', description: 'period or description, e.g. "Desember 2026"' },
+    'request-id': { type: 'string', valueName: 'key', description: 'idempotency key: a retry with the same key returns the first invoice' },
   },
   async run({ args, clients, now }) {
     // Whole rupiah only: a separator is never dropped from a fraction (QA: 150000.50 became Rp 15.000.050).
@@ -153,6 +154,7 @@ export const createInvoice: CommandSpec = {
       amountRupiah: amount,
       dueDate,
       description: args.string('description') ?? '',
+      requestId: args.string('request-id') ?? '',
     });
     const i = res.invoice;
     const today = wibDate(now);

@@ -27,7 +27,8 @@ export interface CustomerRepository {
   /**
    * Insert (`expectedVersion` 0) or update when the stored version equals `expectedVersion`.
    * Throws AlreadyExistsError when the phone belongs to another customer (unique index
-   * `customers(phone)`), ConflictError on a version mismatch.
+   * `customers(phone)`; on insert with `entity` `customer` and `id` that customer's id),
+   * ConflictError on a version mismatch.
    */
   save(customer: Customer, expectedVersion: number): Promise<void>;
   /** Up to `limit` customers ordered by name then id (bytewise), after `after`. */

@@ -10,3 +10,4 @@ export * from './opt-out-repository.port';
 export * from './invoice-repository.port';
 export * from './routing-rule-repository.port';
 export * from './candidate-facts.port';
+export * from './create-request-log.port';

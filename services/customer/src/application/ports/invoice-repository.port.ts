@@ -19,7 +19,9 @@ export interface InvoiceRepository {
    * the same transaction: `INV-YYYYMM-NNNN` (domain invoiceNumberMonth / formatInvoiceNumber),
    * YYYYMM the month of `createdAt` in Asia/Jakarta, NNNN the next value of that month's counter,
    * shared by every replica (concurrent inserts get distinct numbers; a number an explicit invoice
-   * already holds is skipped). AlreadyExistsError when the id, or the explicit number, exists.
+   * already holds is skipped). AlreadyExistsError when the id, or the explicit number, exists (the number's with `entity`
+   * `invoice` and `id` the id of the invoice that holds it). Inside a unit of work (CreateInvoice
+   * with request_id) the counter is drawn in that transaction and rolls back with it.
    */
   insert(invoice: Invoice): Promise<Invoice>;
   /** UNPAID invoices whose due date is one of `dueDates` (`YYYY-MM-DD`), dueDate ASC, id ASC, after `after`. */

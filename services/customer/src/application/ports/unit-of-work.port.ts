@@ -1,3 +1,4 @@
+import type { CreateRequestLog } from './create-request-log.port';
 import type { CustomerEventOutbox } from './customer-event-outbox.port';
 import type { CustomerRepository } from './customer-repository.port';
 import type { InvoiceRepository } from './invoice-repository.port';
@@ -10,9 +11,14 @@ export interface CustomerTransaction {
   readonly preferences: PreferencesRepository;
   /** Opt-outs written with their `opted_out` event (OptOut). */
   readonly optOuts: OptOutRepository;
-  /** Invoice status changes written with their `invoice_status_changed` event (SetInvoiceStatus). */
+  /**
+   * Invoice status changes written with their `invoice_status_changed` event (SetInvoiceStatus);
+   * invoices created under an idempotency key (CreateInvoice with request_id).
+   */
   readonly invoices: InvoiceRepository;
   readonly outbox: CustomerEventOutbox;
+  /** RegisterCustomer / CreateInvoice idempotency keys, committed with what they created. */
+  readonly requests: CreateRequestLog;
 }
 
 /** One transaction: commit when `work` resolves, roll back (and rethrow) when it throws. */

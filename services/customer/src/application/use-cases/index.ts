@@ -9,3 +9,4 @@ export * from './opt-out.use-case';
 export * from './invoice.use-cases';
 export * from './routing-rules.use-cases';
 export * from './resolve-recipients.use-case';
+export * from './request-id';

@@ -1,4 +1,4 @@
-import { FailedPreconditionError, NotFoundError, ValidationError } from '@notify/errors';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError, ValidationError } from '@notify/errors';
 import {
   calendarDateIn,
   changeInvoiceStatus,
@@ -17,18 +17,32 @@ import {
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { Clock, CustomerRepository, CustomerUnitOfWork, IdGenerator, InvoiceRepository } from '../ports';
 import { actorOf, authorize, type Principal } from '../principal';
+import { requestIdOf } from './request-id';
 
 /**
  * CreateInvoice: an UNPAID invoice of a customer; amount in rupiah (positive integer), due
  * date a calendar date, description (e.g. `Desember 2026`) stored as given (trimmed). Without a
  * number (absent or blank) the repository numbers it `INV-YYYYMM-NNNN` (month of creation in
  * Asia/Jakarta, a per-month sequence); an explicit number is kept. Returns the invoice as stored.
- * Roles: CreateInvoice. Errors: NotFound (customer), Validation (amount, due_date, description),
- * AlreadyExists (number).
+ * Every field is validated and the customer looked up before a number is drawn. With `requestId`
+ * (as CreateTicket's request_id) the key is claimed first, in the transaction that then stores the
+ * invoice and draws its number (CreateRequestLog): a replay of a known key (same fields → the first
+ * invoice; other fields → AlreadyExists), even one racing the first request, stores nothing and
+ * draws no number, and a failure rolls the number back with the invoice. The fingerprint is the
+ * normalized fields (customer, amount, due date, number or none, description) and the actor.
+ * Roles: CreateInvoice. Errors: NotFound (customer), Validation (amount, due_date, description,
+ * number, request_id), AlreadyExists (number: `entity` `invoice`, `id` the invoice that holds it;
+ * request_id used with different fields).
  */
 export class CreateInvoiceUseCase {
   constructor(
-    private readonly deps: { readonly invoices: InvoiceRepository; readonly customers: CustomerRepository; readonly clock: Clock; readonly ids: IdGenerator },
+    private readonly deps: {
+      readonly invoices: InvoiceRepository;
+      readonly customers: CustomerRepository;
+      readonly uow: CustomerUnitOfWork;
+      readonly clock: Clock;
+      readonly ids: IdGenerator;
+    },
   ) {}
 
   async execute(
@@ -39,12 +53,31 @@ export class CreateInvoiceUseCase {
       readonly dueDate: string;
       readonly number?: string;
       readonly description?: string;
+      /**
+       * Optional idempotency key (≤ 200 characters, trimmed; empty = none): a retry with the same
+       * key and the same fields returns the first invoice and stores nothing new; the same key
+       * with different fields → AlreadyExists.
+       */
+      readonly requestId?: string;
     },
   ): Promise<Invoice> {
     authorize(principal, 'CreateInvoice', 'create invoices');
+    const requestId = requestIdOf(input.requestId);
     const invoice = createInvoice({ id: this.deps.ids.newId(), ...input }, this.deps.clock.now());
     if (!(await this.deps.customers.findById(input.customerId))) throw new NotFoundError('customer', input.customerId);
-    return this.deps.invoices.insert(invoice);
+    if (!requestId) return this.deps.invoices.insert(invoice);
+    const actor = actorOf(principal);
+    const fingerprint = JSON.stringify([invoice.customerId, invoice.amount, invoice.dueDate, invoice.number, invoice.description, actor.id]);
+    return this.deps.uow.run(async (tx) => {
+      const prior = await tx.requests.claim('CreateInvoice', requestId, invoice.id, fingerprint);
+      if (prior) {
+        if (prior.fingerprint !== fingerprint) throw new AlreadyExistsError(`request_id ${requestId} was already used for an invoice with different fields`);
+        const first = await tx.invoices.findById(prior.entityId);
+        if (first) return first;
+      }
+      // The key is ours: a generated number is drawn in this transaction (rolled back with it).
+      return tx.invoices.insert(invoice);
+    });
   }
 }
 

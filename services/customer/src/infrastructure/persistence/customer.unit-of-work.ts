@@ -5,6 +5,7 @@ import type { CustomerEventOutbox, CustomerTransaction, CustomerUnitOfWork } fro
 import type { CustomerEvent, InvoiceStatusEvent, OptOutEvent, PreferencesEvent } from '../../domain';
 import { invoiceStatusEventToProto, optOutEventToProto, preferencesEventToProto } from '../../transport/grpc/customer.proto-mapper';
 import { customerEventToProto } from '../messaging/customer-event.mapper';
+import { PgCreateRequestLog } from './repositories/create-request.repository';
 import { PgCustomerRepository } from './repositories/customer.repository';
 import { PgInvoiceRepository } from './repositories/invoice.repository';
 import { PgOptOutRepository } from './repositories/opt-out.repository';
@@ -12,8 +13,9 @@ import { PgPreferencesRepository } from './repositories/preferences.repository';
 
 /**
  * Unit of work over one TypeORM transaction: the customer, preferences, opt-out and invoice
- * repositories and the outbox share the transaction's EntityManager, so a change and its
- * `notify.customer.v1.*` event commit (or roll back) together. `namespace` prefixes subjects
+ * repositories, the idempotency keys (create_requests) and the outbox share the transaction's
+ * EntityManager, so a change, its `notify.customer.v1.*` event and the request id that asked for
+ * it commit (or roll back) together. `namespace` prefixes subjects
  * (tests; undefined in production). The relay (`startOutboxRelay`) publishes with
  * `Nats-Msg-Id` = event id.
  */
@@ -48,6 +50,7 @@ export class TypeOrmCustomerUnitOfWork implements CustomerUnitOfWork {
         optOuts: new PgOptOutRepository(ctx),
         invoices: new PgInvoiceRepository(ctx),
         outbox,
+        requests: new PgCreateRequestLog(ctx),
       });
     });
   }

@@ -7,6 +7,7 @@ export { PgGroupRepository } from './repositories/group.repository';
 export { PgPreferencesRepository } from './repositories/preferences.repository';
 export { PgOptOutRepository } from './repositories/opt-out.repository';
 export { PgInvoiceRepository } from './repositories/invoice.repository';
+export { PgCreateRequestLog } from './repositories/create-request.repository';
 export { PgRoutingRuleRepository, type RoutingRuleCacheOptions } from './repositories/routing-rule.repository';
 export * from './entities/directory.entities';
 export { PgCandidateFactsReader } from './repositories/candidate-facts.repository';

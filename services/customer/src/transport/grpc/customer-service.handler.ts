@@ -162,7 +162,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
   const updatePreferences = new UpdatePreferencesUseCase({ ...prefDeps, uow: store.uow, ids });
   const optOut = new OptOutUseCase({ uow: store.uow, clock, ids });
   const optIn = new OptInUseCase({ optOuts: store.optOuts });
-  const createInvoice = new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, clock, ids });
+  const createInvoice = new CreateInvoiceUseCase({ invoices: store.invoices, customers: store.customers, uow: store.uow, clock, ids });
   const listInvoicesDue = new ListInvoicesDueUseCase({ invoices: store.invoices, clock });
   const setInvoiceStatus = new SetInvoiceStatusUseCase({ invoices: store.invoices, uow: store.uow, clock, ids });
   const listInvoices = new ListInvoicesUseCase({ invoices: store.invoices });
@@ -243,6 +243,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         packageName: req.packageName,
         wantsInstallation: req.wantsInstallation,
         ...(locale ? { locale } : {}),
+        ...(req.requestId ? { requestId: req.requestId } : {}),
       });
       return { customer: customerToProto(customer) };
     }),
@@ -450,6 +451,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         dueDate: req.dueDate,
         ...(req.number ? { number: req.number } : {}),
         ...(req.description ? { description: req.description } : {}),
+        ...(req.requestId ? { requestId: req.requestId } : {}),
       });
       return { invoice: invoiceToProto(invoice) };
     }),

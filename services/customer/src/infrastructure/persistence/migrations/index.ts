@@ -4,10 +4,12 @@ import { ActiveCustomersByIdIndex1795400200000 } from './1795400200000-ActiveCus
 import { ListByNameIndexes1795400300000 } from './1795400300000-ListByNameIndexes';
 import { InvoiceNumbersAndDescriptions1795400400000 } from './1795400400000-InvoiceNumbersAndDescriptions';
 import { InvoiceStatusChanges1795400500000 } from './1795400500000-InvoiceStatusChanges';
+import { CreateRequests1795400600000 } from './1795400600000-CreateRequests';
 
 export {
   ActiveCustomersByIdIndex1795400200000,
   CreateCustomerDirectory1795400100000,
+  CreateRequests1795400600000,
   InvoiceNumbersAndDescriptions1795400400000,
   InvoiceStatusChanges1795400500000,
   ListByNameIndexes1795400300000,
@@ -16,7 +18,8 @@ export {
 /**
  * Every migration of the customer schema, in order: the platform tables (outbox, dead letters,
  * processed events), the directory, its broadcast index, the by-name list indexes, the invoice
- * number counters and descriptions, the invoice status changes (paid, cancelled).
+ * number counters and descriptions, the invoice status changes (paid, cancelled), the
+ * RegisterCustomer / CreateInvoice idempotency keys.
  */
 export const customerMigrations = [
   ...platformMigrations,
@@ -25,4 +28,5 @@ export const customerMigrations = [
   ListByNameIndexes1795400300000,
   InvoiceNumbersAndDescriptions1795400400000,
   InvoiceStatusChanges1795400500000,
+  CreateRequests1795400600000,
 ];

@@ -1,4 +1,4 @@
-import { ConflictError } from '@notify/errors';
+import { AlreadyExistsError, ConflictError } from '@notify/errors';
 import type { Customer, CustomerStatus } from '../../../domain';
 import type { CustomerCursor, CustomerListFilter, CustomerRepository } from '../../../application';
 import { query, rowByIdReader, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
@@ -27,7 +27,8 @@ function toCustomer(r: Row): Customer {
 
 /**
  * Customers in `<schema>.customers` through one EntityManager (a unit of work's transaction,
- * or the DataSource's for reads). Unique phone → AlreadyExistsError; stale version → ConflictError.
+ * or the DataSource's for reads). Unique phone → AlreadyExistsError (on insert naming the customer
+ * that holds it: `entity` `customer`, `id`); stale version → ConflictError.
  */
 export class PgCustomerRepository implements CustomerRepository {
   /** findById (concurrent callers in one statement on the DataSource's manager: rowByIdReader). */
@@ -51,11 +52,22 @@ export class PgCustomerRepository implements CustomerRepository {
     const values = [c.id, c.name, c.phone, c.address, c.workZone, c.packageName, c.status, c.wantsInstallation, c.createdAt, c.updatedAt, c.activatedAt, c.version];
     const phoneTaken = () => `phone ${c.phone} already belongs to another customer`;
     if (expectedVersion === 0) {
-      await uniqueAs(
-        () => query(this.ctx, `INSERT INTO ${t(this.ctx, 'customers')} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`, values),
+      // A phone already held (or being inserted by a concurrent transaction, waited for) inserts
+      // nothing: the holder is read to name it (the transaction stays usable, unlike after a 23505).
+      const inserted = await uniqueAs(
+        () =>
+          query(
+            this.ctx,
+            `INSERT INTO ${t(this.ctx, 'customers')} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+             ON CONFLICT ON CONSTRAINT customers_phone_key DO NOTHING RETURNING id`,
+            values,
+          ),
         (constraint) => (constraint === 'customers_pkey' ? `customer ${c.id} already exists` : phoneTaken()),
       );
-      return;
+      if (inserted.length) return;
+      const holder = await this.findByPhone(c.phone);
+      if (!holder) throw new AlreadyExistsError(phoneTaken());
+      throw new AlreadyExistsError(`phone ${c.phone} already belongs to customer ${holder.id}`, { entity: 'customer', id: holder.id });
     }
     const rows = await uniqueAs(
       () =>

@@ -1,3 +1,4 @@
+import { AlreadyExistsError } from '@notify/errors';
 import { formatInvoiceNumber, invoiceNumberMonth, type Invoice, type InvoiceStatus } from '../../../domain';
 import type { InvoiceCursor, InvoiceListFilter, InvoiceRepository } from '../../../application';
 import { query, t, uniqueAs, type Row, type SqlContext } from '../sql.util';
@@ -25,7 +26,7 @@ function toInvoice(r: Row): Invoice {
 /**
  * Invoices in `<schema>.invoices` (amount_rupiah bigint, due_date date; the status change's
  * status_changed_at, status_reason and status_changed_by, migration 1795400500000); duplicate id or number →
- * AlreadyExistsError. Invoices stored without a number are numbered from
+ * AlreadyExistsError (a number's naming the invoice that holds it). Invoices stored without a number are numbered from
  * `<schema>.invoice_number_counters` (one row per month `YYYYMM`, `last_value` = the last
  * sequence number given), see {@link PgInvoiceRepository.insert}.
  */
@@ -33,8 +34,10 @@ export class PgInvoiceRepository implements InvoiceRepository {
   constructor(private readonly ctx: SqlContext) {}
 
   /**
-   * An explicit number: one INSERT (its duplicate → AlreadyExistsError naming it, as the unique
-   * constraint `invoices_number_key` says). No number: one transaction that takes the next value
+   * An explicit number: one `INSERT … ON CONFLICT ON CONSTRAINT invoices_number_key DO NOTHING`
+   * (waiting for a concurrent insert of the number to commit or roll back); nothing inserted →
+   * AlreadyExistsError naming the number, with `entity` `invoice` and `id` the id of the invoice
+   * that holds it (read after the conflict, so this works inside a transaction too). No number: one transaction that takes the next value
    * of the month's counter (`INSERT … ON CONFLICT (month) DO UPDATE … RETURNING`: the row lock
    * serializes concurrent creates of a month on every replica until commit) and inserts the
    * invoice with `INV-YYYYMM-NNNN`; when an explicit invoice already holds that number
@@ -45,8 +48,13 @@ export class PgInvoiceRepository implements InvoiceRepository {
     const message = (number: string | null) => (constraint: string) =>
       constraint === 'invoices_number_key' ? `invoice number ${number} already exists` : `invoice ${i.id} already exists`;
     if (i.number !== null) {
-      await uniqueAs(() => query(this.ctx, this.insertSql(''), this.params(i, i.number!)), message(i.number));
-      return i;
+      const inserted = await uniqueAs(
+        () => query(this.ctx, this.insertSql('ON CONFLICT ON CONSTRAINT invoices_number_key DO NOTHING RETURNING id'), this.params(i, i.number!)),
+        message(i.number),
+      );
+      if (inserted.length) return i;
+      const [holder] = await query(this.ctx, `SELECT id FROM ${t(this.ctx, 'invoices')} WHERE number = $1`, [i.number]);
+      throw new AlreadyExistsError(message(i.number)('invoices_number_key'), holder ? { entity: 'invoice', id: holder.id as string } : undefined);
     }
     const month = invoiceNumberMonth(i.createdAt);
     return uniqueAs(

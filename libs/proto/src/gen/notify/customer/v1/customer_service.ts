@@ -90,7 +90,19 @@ export interface RegisterCustomerRequest {
    */
   locale: Locale;
   /** Who acts; honoured for role service. */
-  actor: Actor | undefined;
+  actor:
+    | Actor
+    | undefined;
+  /**
+   * Optional idempotency key chosen by the caller (≤ 200 characters, trimmed; longer →
+   * INVALID_ARGUMENT `request_id: is longer than 200 characters`; absent or empty = none):
+   * a retry with the same key and the same fields returns the first customer and publishes
+   * nothing new; the same key with different fields (after normalization: the phone as
+   * E.164 digits, the work zone as a slug; and the caller's identity) → ALREADY_EXISTS
+   * `request_id <key> was already used for a customer with different fields`. Keys are one
+   * namespace for all callers of RegisterCustomer and are kept.
+   */
+  requestId?: string | undefined;
 }
 
 export interface RegisterCustomerResponse {
@@ -398,6 +410,17 @@ export interface CreateInvoiceRequest {
   dueDate: string;
   /** Period or description, e.g. `November 2026` (trimmed, at most 200 characters); empty = none. */
   description: string;
+  /**
+   * Optional idempotency key chosen by the caller (≤ 200 characters, trimmed; longer →
+   * INVALID_ARGUMENT `request_id: is longer than 200 characters`; absent or empty = none),
+   * e.g. the billing system's own invoice or job id: a retry with the same key and the same
+   * fields returns the first invoice (with the number it was given; a generated number is not
+   * drawn again) and stores nothing new; the same key with different fields (after
+   * normalization; and the caller's identity) → ALREADY_EXISTS `request_id <key> was already
+   * used for an invoice with different fields`. Keys are one namespace for all callers of
+   * CreateInvoice (not shared with RegisterCustomer's) and are kept.
+   */
+  requestId?: string | undefined;
 }
 
 export interface CreateInvoiceResponse {
@@ -618,6 +641,7 @@ function createBaseRegisterCustomerRequest(): RegisterCustomerRequest {
     wantsInstallation: false,
     locale: 0,
     actor: undefined,
+    requestId: undefined,
   };
 }
 
@@ -646,6 +670,9 @@ export const RegisterCustomerRequest: MessageFns<RegisterCustomerRequest> = {
     }
     if (message.actor !== undefined) {
       Actor.encode(message.actor, writer.uint32(66).fork()).join();
+    }
+    if (message.requestId !== undefined) {
+      writer.uint32(74).string(message.requestId);
     }
     return writer;
   },
@@ -727,6 +754,14 @@ export const RegisterCustomerRequest: MessageFns<RegisterCustomerRequest> = {
             message.actor = Actor.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -761,6 +796,11 @@ export const RegisterCustomerRequest: MessageFns<RegisterCustomerRequest> = {
         : false,
       locale: isSet(object.locale) ? localeFromJSON(object.locale) : 0,
       actor: isSet(object.actor) ? Actor.fromJSON(object.actor) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : undefined,
     };
   },
 
@@ -790,6 +830,9 @@ export const RegisterCustomerRequest: MessageFns<RegisterCustomerRequest> = {
     if (message.actor !== undefined) {
       obj.actor = Actor.toJSON(message.actor);
     }
+    if (message.requestId !== undefined) {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -806,6 +849,7 @@ export const RegisterCustomerRequest: MessageFns<RegisterCustomerRequest> = {
     message.wantsInstallation = object.wantsInstallation ?? false;
     message.locale = object.locale ?? 0;
     message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
+    message.requestId = object.requestId ?? undefined;
     return message;
   },
 };
@@ -3815,7 +3859,7 @@ export const GetOptOutsResponse: MessageFns<GetOptOutsResponse> = {
 };
 
 function createBaseCreateInvoiceRequest(): CreateInvoiceRequest {
-  return { customerId: "", number: "", amountRupiah: "0", dueDate: "", description: "" };
+  return { customerId: "", number: "", amountRupiah: "0", dueDate: "", description: "", requestId: undefined };
 }
 
 export const CreateInvoiceRequest: MessageFns<CreateInvoiceRequest> = {
@@ -3834,6 +3878,9 @@ export const CreateInvoiceRequest: MessageFns<CreateInvoiceRequest> = {
     }
     if (message.description !== "") {
       writer.uint32(42).string(message.description);
+    }
+    if (message.requestId !== undefined) {
+      writer.uint32(50).string(message.requestId);
     }
     return writer;
   },
@@ -3891,6 +3938,14 @@ export const CreateInvoiceRequest: MessageFns<CreateInvoiceRequest> = {
             message.description = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3922,6 +3977,11 @@ export const CreateInvoiceRequest: MessageFns<CreateInvoiceRequest> = {
         ? globalThis.String(object.due_date)
         : "",
       description: isSet(object.description) ? globalThis.String(object.description) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : undefined,
     };
   },
 
@@ -3942,6 +4002,9 @@ export const CreateInvoiceRequest: MessageFns<CreateInvoiceRequest> = {
     if (message.description !== "") {
       obj.description = message.description;
     }
+    if (message.requestId !== undefined) {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -3955,6 +4018,7 @@ export const CreateInvoiceRequest: MessageFns<CreateInvoiceRequest> = {
     message.amountRupiah = object.amountRupiah ?? "0";
     message.dueDate = object.dueDate ?? "";
     message.description = object.description ?? "";
+    message.requestId = object.requestId ?? undefined;
     return message;
   },
 };
@@ -5981,10 +6045,16 @@ export const CustomerServiceService = {
   /**
    * Registers a customer (status PENDING) and publishes `notify.customer.v1.registered`
    * (CustomerEvent); with wants_installation the ticket service opens one PSB ticket.
+   * Idempotent with a request_id: a retry with the same key and the same fields returns the
+   * customer registered the first time and stores / publishes nothing new (no second
+   * `registered` event, so no second PSB ticket); the same key with different fields →
+   * ALREADY_EXISTS. The key is claimed in the transaction that stores the customer, so of two
+   * concurrent requests with one key one registers and the other gets its customer.
    * Roles: admin, customer_service, service.
    * Errors: INVALID_ARGUMENT (name, phone, address, work_zone, package_name, locale,
-   * actor.kind / actor.role outside their enums), ALREADY_EXISTS (phone used by another
-   * customer).
+   * request_id over 200 characters, actor.kind / actor.role outside their enums),
+   * ALREADY_EXISTS (phone used by another customer: trailing metadata `entity` = `customer`,
+   * `entity-id` = that customer's id; request_id reused with different fields).
    */
   registerCustomer: {
     path: "/notify.customer.v1.CustomerService/RegisterCustomer" as const,
@@ -6255,10 +6325,18 @@ export const CustomerServiceService = {
   },
   /**
    * Creates an invoice (UNPAID).
+   * Idempotent with a request_id: a retry with the same key and the same fields returns the
+   * invoice created the first time and stores nothing new; the same key with different fields
+   * → ALREADY_EXISTS. Every field is checked (and the customer looked up) before a number is
+   * drawn; with a request_id the number is drawn in the transaction that stores the invoice,
+   * after the key is claimed, so a replay (even one racing the first request) or a failed
+   * creation uses none.
    * Roles: admin, customer_service, service.
    * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, amount_rupiah outside
    * 1..9007199254740991, due_date not YYYY-MM-DD, number over 100 characters, description
-   * over 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
+   * over 200 characters, request_id over 200 characters), NOT_FOUND (customer),
+   * ALREADY_EXISTS (number held by another invoice: trailing metadata `entity` = `invoice`,
+   * `entity-id` = that invoice's id; request_id reused with different fields).
    */
   createInvoice: {
     path: "/notify.customer.v1.CustomerService/CreateInvoice" as const,
@@ -6442,10 +6520,16 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   /**
    * Registers a customer (status PENDING) and publishes `notify.customer.v1.registered`
    * (CustomerEvent); with wants_installation the ticket service opens one PSB ticket.
+   * Idempotent with a request_id: a retry with the same key and the same fields returns the
+   * customer registered the first time and stores / publishes nothing new (no second
+   * `registered` event, so no second PSB ticket); the same key with different fields →
+   * ALREADY_EXISTS. The key is claimed in the transaction that stores the customer, so of two
+   * concurrent requests with one key one registers and the other gets its customer.
    * Roles: admin, customer_service, service.
    * Errors: INVALID_ARGUMENT (name, phone, address, work_zone, package_name, locale,
-   * actor.kind / actor.role outside their enums), ALREADY_EXISTS (phone used by another
-   * customer).
+   * request_id over 200 characters, actor.kind / actor.role outside their enums),
+   * ALREADY_EXISTS (phone used by another customer: trailing metadata `entity` = `customer`,
+   * `entity-id` = that customer's id; request_id reused with different fields).
    */
   registerCustomer: handleUnaryCall<RegisterCustomerRequest, RegisterCustomerResponse>;
   /**
@@ -6571,10 +6655,18 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
   getOptOuts: handleUnaryCall<GetOptOutsRequest, GetOptOutsResponse>;
   /**
    * Creates an invoice (UNPAID).
+   * Idempotent with a request_id: a retry with the same key and the same fields returns the
+   * invoice created the first time and stores nothing new; the same key with different fields
+   * → ALREADY_EXISTS. Every field is checked (and the customer looked up) before a number is
+   * drawn; with a request_id the number is drawn in the transaction that stores the invoice,
+   * after the key is claimed, so a replay (even one racing the first request) or a failed
+   * creation uses none.
    * Roles: admin, customer_service, service.
    * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, amount_rupiah outside
    * 1..9007199254740991, due_date not YYYY-MM-DD, number over 100 characters, description
-   * over 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
+   * over 200 characters, request_id over 200 characters), NOT_FOUND (customer),
+   * ALREADY_EXISTS (number held by another invoice: trailing metadata `entity` = `invoice`,
+   * `entity-id` = that invoice's id; request_id reused with different fields).
    */
   createInvoice: handleUnaryCall<CreateInvoiceRequest, CreateInvoiceResponse>;
   /**
@@ -6669,10 +6761,16 @@ export interface CustomerServiceClient extends Client {
   /**
    * Registers a customer (status PENDING) and publishes `notify.customer.v1.registered`
    * (CustomerEvent); with wants_installation the ticket service opens one PSB ticket.
+   * Idempotent with a request_id: a retry with the same key and the same fields returns the
+   * customer registered the first time and stores / publishes nothing new (no second
+   * `registered` event, so no second PSB ticket); the same key with different fields →
+   * ALREADY_EXISTS. The key is claimed in the transaction that stores the customer, so of two
+   * concurrent requests with one key one registers and the other gets its customer.
    * Roles: admin, customer_service, service.
    * Errors: INVALID_ARGUMENT (name, phone, address, work_zone, package_name, locale,
-   * actor.kind / actor.role outside their enums), ALREADY_EXISTS (phone used by another
-   * customer).
+   * request_id over 200 characters, actor.kind / actor.role outside their enums),
+   * ALREADY_EXISTS (phone used by another customer: trailing metadata `entity` = `customer`,
+   * `entity-id` = that customer's id; request_id reused with different fields).
    */
   registerCustomer(
     request: RegisterCustomerRequest,
@@ -7036,10 +7134,18 @@ export interface CustomerServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Creates an invoice (UNPAID).
+   * Idempotent with a request_id: a retry with the same key and the same fields returns the
+   * invoice created the first time and stores nothing new; the same key with different fields
+   * → ALREADY_EXISTS. Every field is checked (and the customer looked up) before a number is
+   * drawn; with a request_id the number is drawn in the transaction that stores the invoice,
+   * after the key is claimed, so a replay (even one racing the first request) or a failed
+   * creation uses none.
    * Roles: admin, customer_service, service.
    * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, amount_rupiah outside
    * 1..9007199254740991, due_date not YYYY-MM-DD, number over 100 characters, description
-   * over 200 characters), NOT_FOUND (customer), ALREADY_EXISTS (number).
+   * over 200 characters, request_id over 200 characters), NOT_FOUND (customer),
+   * ALREADY_EXISTS (number held by another invoice: trailing metadata `entity` = `invoice`,
+   * `entity-id` = that invoice's id; request_id reused with different fields).
    */
   createInvoice(
     request: CreateInvoiceRequest,
