@@ -54,6 +54,23 @@ describe('DeferredJetStreamBus (NATS unreachable at start)', () => {
     await live.stop();
   });
 
+  it('a connected bus that loses NATS calls onReconnect once it is back (the outbox relay then publishes what waited at once)', async () => {
+    await proxy.up();
+    let reconnects = 0;
+    const connected = await connectJetStreamBus({ url: proxy.url, name: 'reconnect-test', onReconnect: () => void reconnects++ });
+    try {
+      await proxy.down();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(reconnects).toBe(0);
+      await proxy.up();
+      await waitFor(() => reconnects === 1, { timeoutMs: 15_000, description: 'onReconnect after the connection is back' });
+      await connected.ensureStreams([{ name: stream, subjects: [`${base}.>`] }]);
+      await connected.publish({ subject: `${base}.after`, data: enc.encode('after'), msgID: `${run}-r` });
+    } finally {
+      await connected.close();
+    }
+  });
+
   it('names the servers without credentials (the URL of a secured NATS carries them)', async () => {
     expect(redactNatsUrl(['nats://svc:s3cret@nats-0:4222', 'tls://nats-1:4222'])).toBe('nats://nats-0:4222,tls://nats-1:4222');
     const unreachable = await connectJetStreamBus({ url: 'nats://svc:s3cret@127.0.0.1:1', name: 'redact-test', timeoutMs: 1_000 }).catch((e: unknown) => e);

@@ -176,7 +176,12 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     if (options.bus) {
       bus = options.bus;
     } else if (config.NATS_URL) {
-      const natsOptions = { url: config.NATS_URL.split(',').map((s) => s.trim()), name: service, logger, streamReplicas: config.NATS_STREAM_REPLICAS ?? 1 };
+      // After a lost connection is back, the outbox relay publishes what waited at once.
+      const retryOutbox = (why: string) => () => void relay?.retryNow().catch((e: unknown) => logger.warn({ err: e }, `${service}: outbox retry after ${why} failed; the relay retries on its own schedule`));
+      const natsOptions = {
+        url: config.NATS_URL.split(',').map((s) => s.trim()), name: service, logger, streamReplicas: config.NATS_STREAM_REPLICAS ?? 1,
+        onReconnect: retryOutbox('the NATS reconnection'),
+      };
       bus = await connectJetStreamBus(natsOptions).catch((err: unknown) => {
         // Unreachable: start without it (no request needs NATS; events wait in the outbox) and
         // connect in the background. Anything else (JetStream off, bad replicas) stops the start.
@@ -186,7 +191,7 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
           `${service}: NATS at ${redactNatsUrl(config.NATS_URL!)} cannot be reached: starting without it — events wait in the outbox, event consumers start once it is reachable`,
         );
         // Once connected, the outbox relay publishes what waited at once (not at its next backoff).
-        return new DeferredJetStreamBus({ ...natsOptions, retryMs: config.NATS_CONNECT_RETRY_MS ?? NATS_RETRY_MS, onConnected: () => void relay?.retryNow().catch((e: unknown) => logger.warn({ err: e }, `${service}: outbox retry after the NATS connection failed; the relay retries on its own schedule`)) });
+        return new DeferredJetStreamBus({ ...natsOptions, retryMs: config.NATS_CONNECT_RETRY_MS ?? NATS_RETRY_MS, onConnected: retryOutbox('the NATS connection') });
       });
     } else {
       logger.warn({}, 'NATS_URL is not set: using the in-process event bus (single process only, events stay in this process)');
