@@ -56,7 +56,7 @@ export function failureStreak(logger: StreakLogger, what: string, remindEveryMs 
     },
     success(fields = {}) {
       if (failures === 0) return;
-      logger.info({ ...fields, failures, failed_for_s: Math.round((Date.now() - since) / 1000) }, `${what} recovered`);
+      logger.info({ ...fields, failures, failing_for_s: Math.round((Date.now() - since) / 1000) }, `${what} recovered`);
       failures = 0;
     },
     reset() {

@@ -23,7 +23,7 @@ describe('failureStreak', () => {
         { level: 'error', fields: { attempt: 0 }, msg: 'dispatcher: claim failed' },
         { level: 'error', fields: { attempt: 12, failures: 13, failing_for_s: 60 }, msg: 'dispatcher: claim failed (still failing)' },
         { level: 'error', fields: { attempt: 24, failures: 25, failing_for_s: 120 }, msg: 'dispatcher: claim failed (still failing)' },
-        { level: 'info', fields: { failures: 30, failed_for_s: 150 }, msg: 'dispatcher claims recovered' },
+        { level: 'info', fields: { failures: 30, failing_for_s: 150 }, msg: 'dispatcher claims recovered' },
       ]);
       expect(lines.filter((l) => l.level === 'debug')).toHaveLength(27);
       expect(streak.failures).toBe(0);

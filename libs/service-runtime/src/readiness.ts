@@ -108,10 +108,11 @@ export function startReadiness(options: StartReadinessOptions): Readiness {
     if (failing.join(',') === current.failing.join(',')) return current;
     current = { ready: failing.length === 0, failing };
     if (current.ready) {
-      logger.info({ service }, `${service} ready again: every dependency answers`);
+      // The logger names the service already (its `service` binding): not logged twice (QA: a duplicate key).
+      logger.info({}, `${service} ready again: every dependency answers`);
     } else {
       const detail = Object.fromEntries(failing.map((n) => [n, errors.get(n) ?? 'failed']));
-      logger.warn({ service, failing, errors: detail, failure_threshold: threshold }, `${service} not ready: ${failing.join(', ')} failing`);
+      logger.warn({ failing, errors: detail, failure_threshold: threshold }, `${service} not ready: ${failing.join(', ')} failing`);
     }
     for (const listener of listeners) {
       try {

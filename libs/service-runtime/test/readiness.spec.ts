@@ -54,13 +54,13 @@ describe('startReadiness', () => {
     await expect(r.checkNow()).resolves.toEqual({ ready: false, failing: ['postgres'] });
     await r.checkNow(); // still failing: no new line, no new event
     expect(lines).toEqual([
-      { level: 'warn', obj: expect.objectContaining({ service: 'probe', failing: ['postgres'], errors: { postgres: 'postgres refused' } }), msg: 'probe not ready: postgres failing' },
+      { level: 'warn', obj: expect.objectContaining({ failing: ['postgres'], errors: { postgres: 'postgres refused' } }), msg: 'probe not ready: postgres failing' },
     ]);
 
     pg.up = true;
     await expect(r.checkNow()).resolves.toEqual({ ready: true, failing: [] });
     await r.checkNow();
-    expect(lines.slice(1)).toEqual([{ level: 'info', obj: { service: 'probe' }, msg: 'probe ready again: every dependency answers' }]);
+    expect(lines.slice(1)).toEqual([{ level: 'info', obj: {}, msg: 'probe ready again: every dependency answers' }]);
     expect(seen).toEqual([{ ready: false, failing: ['postgres'] }, { ready: true, failing: [] }]);
   });
 

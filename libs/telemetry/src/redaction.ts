@@ -73,6 +73,13 @@ const ERROR_DATA_KEYS = new Set(['parameters', 'detail']);
 
 const PHONE_KEY = /(^|[._-])(phone|msisdn|recipient|sender|target|to|from)$/i;
 
+/**
+ * Keys of identifiers (`inbound_message_id`, `provider_message_id`, `event_id`, `messageId`): a
+ * digit run there is an id, not a phone (QA: Fonnte's inbound message id `17966123825` was logged
+ * as `17966****825`); sensitive query values in it are still redacted.
+ */
+const ID_KEY = /(^|[._-])id$|[a-z]Id$/;
+
 /** Options for {@link redactDeep}. */
 export interface RedactOptions {
   /** Deeper levels are replaced by `[Object]` (default 10). */
@@ -96,7 +103,7 @@ export function redactDeep(value: unknown, options: RedactOptions = {}): unknown
     }
     switch (typeof v) {
       case 'string':
-        return redactText(v);
+        return key !== undefined && ID_KEY.test(key) ? v.replace(SENSITIVE_QUERY, `$1${REDACTED}`) : redactText(v);
       case 'number':
       case 'bigint':
         return key !== undefined && PHONE_KEY.test(key) ? maskPhone(String(v)) : v;

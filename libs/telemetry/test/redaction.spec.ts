@@ -129,6 +129,13 @@ describe('redactDeep', () => {
     expect(JSON.stringify(out)).not.toContain('Budi');
   });
 
+  it('leaves digit ids under id keys alone (a provider message id is no phone), phones elsewhere masked', () => {
+    const out = redactDeep({ inbound_message_id: '17966123825', provider_message_id: '6281234567890', messageId: '17966123825', sender: '6282291921583', note: 'id 17966123825' }) as Record<string, string>;
+    expect(out).toEqual({ inbound_message_id: '17966123825', provider_message_id: '6281234567890', messageId: '17966123825', sender: '62822****583', note: 'id 1796****825' });
+    // …but a sensitive query value under an id key is still redacted.
+    expect((redactDeep({ request_id: 'https://x/y?secret=abc' }) as Record<string, string>).request_id).toBe('https://x/y?secret=[REDACTED]');
+  });
+
   it('handles cycles and depth', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a.self = a;

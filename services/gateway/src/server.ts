@@ -295,7 +295,7 @@ export async function startGatewayService(
           }
           // Rejects only when the message could not be recorded (inbound_messages unreachable):
           // nothing was done, and the webhook's 500 makes the provider deliver it again. The reply
-          // flow logs what it did ("technician reply handled"), once per message.
+          // flow logs what it did ("inbound message handled"), once per message.
           await inboundContext.run(m.messageId ? { messageId: m.messageId } : {}, () => replies.handle(m));
         },
       },

@@ -36,3 +36,12 @@ export interface OutgoingMessage {
   isGroup?: boolean;
   statusCallbackUrl?: string;
 }
+
+/**
+ * `<provider>: <error>` for a reason or log line listing what each provider said, without
+ * naming the provider twice when its error names it already (`fonnte: connection failed
+ * (ECONNREFUSED)`; QA: `fonnte: fonnte: connection failed`).
+ */
+export function providerError(provider: string, error: string): string {
+  return error.startsWith(`${provider}:`) || error.startsWith(`${provider} `) ? error : `${provider}: ${error}`;
+}

@@ -1,6 +1,6 @@
 import { backoffMs } from '@notify/db';
 import {
-  allowsSmsFallback, canFallBackToSms, decideAfterFailedReceipt, decideAfterFailure, deliveryIdempotencyKey, isPermanentReceiptFailure, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, successRatePercent, supersessionsOf,
+  allowsSmsFallback, canFallBackToSms, decideAfterFailedReceipt, decideAfterFailure, deliveryIdempotencyKey, isPermanentReceiptFailure, providerError, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, successRatePercent, supersessionsOf,
   type DeliveryStatus, type ReceiptKind,
 } from '../../src/domain';
 
@@ -220,5 +220,14 @@ describe('successRatePercent (GetStats: succeeded over settled)', () => {
     expect(successRatePercent({ DEAD: 1 })).toBe(0);
     expect(successRatePercent({ QUEUED: 5, FAILED: 2 })).toBe(0);
     expect(successRatePercent({})).toBe(0);
+  });
+});
+
+describe('providerError', () => {
+  it('names the provider once (QA: "fonnte: fonnte: connection failed")', () => {
+    expect(providerError('fonnte', 'fonnte: connection failed (ECONNREFUSED)')).toBe('fonnte: connection failed (ECONNREFUSED)');
+    expect(providerError('wablas', 'wablas asked to wait (Retry-After): not called for another 3 s')).toBe('wablas asked to wait (Retry-After): not called for another 3 s');
+    expect(providerError('wablas', 'circuit breaker open')).toBe('wablas: circuit breaker open');
+    expect(providerError('fonnte', 'fonnteX: odd')).toBe('fonnte: fonnteX: odd');
   });
 });

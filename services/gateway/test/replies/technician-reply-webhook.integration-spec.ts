@@ -4,7 +4,7 @@
 // the review's findings: "1" answers the latest job message (a busy technician taking a new
 // offer), a message that cannot be recorded is answered non-200 (the provider retries), help
 // answers are rate limited (non-URGENT), and the take confirmation names the customer; each
-// reply is one "technician reply handled" line in the gateway's log.
+// reply is one "inbound message handled" line in the gateway's log.
 // Real Postgres, NATS, customer / template / ticket services and simulators.
 import { Client } from 'pg';
 import { callUnary } from '@notify/grpc-kit';
@@ -166,8 +166,8 @@ describe('technician replies through the gateway (webhook → reply flow → tic
     expect(stack.sims.fonnte.messages().filter((m) => m.to === bot)).toHaveLength(10);
   });
 
-  it('a reply is logged once ("technician reply handled" with its provider, inbound message id and action)', async () => {
-    const handled = () => logLines.filter((l) => l.msg === 'technician reply handled');
+  it('a reply is logged once ("inbound message handled" with its provider, inbound message id and action)', async () => {
+    const handled = () => logLines.filter((l) => l.msg === 'inbound message handled');
     const before = handled().length;
     const id = ++inbox;
     expect(await inbound(freshPhone().e164, 'halo, ini siapa?', id)).toBe(200);

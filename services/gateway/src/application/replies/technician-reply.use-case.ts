@@ -430,7 +430,7 @@ export class TechnicianReplyUseCase implements TechnicianReplyHandler {
   }
 
   private done(log: Logger, result: ReplyResult, extra: Record<string, unknown> = {}): ReplyResult {
-    log.info({ action: result.action, ...(result.ticketId ? { ticket_id: result.ticketId } : {}), ...extra }, 'technician reply handled');
+    log.info({ action: result.action, ...(result.ticketId ? { ticket_id: result.ticketId } : {}), ...extra }, 'inbound message handled');
     return result;
   }
 }

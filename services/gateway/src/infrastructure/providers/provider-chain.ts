@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import CircuitBreaker from 'opossum';
 import type { Logger } from '@notify/logger';
-import type { OutgoingMessage, SendOutcome } from '../../domain/send-outcome';
+import { providerError, type OutgoingMessage, type SendOutcome } from '../../domain/send-outcome';
 import { Pacer } from './pacer';
 import { ProviderConnectionError, ProviderTimeoutError, type ProviderAdapter, type StatusLookup } from './provider-adapter';
 
@@ -351,7 +351,7 @@ export class ProviderChain {
     }
     // Without a provider's own failure, the reason says what each provider did instead (QA: a bare
     // "no provider available" while the attempts said "circuit breaker open", "connect ECONNREFUSED").
-    const why = attempts.filter((a) => a.error).map((a) => `${a.provider}: ${a.error}`);
+    const why = attempts.filter((a) => a.error).map((a) => providerError(a.provider, a.error!));
     const reason = lastFailure?.reason ?? (why.length ? `no provider available (${why.join('; ')})` : 'no provider available');
     return {
       outcome: {
