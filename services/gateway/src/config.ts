@@ -106,7 +106,8 @@ const nonNegativeInt = () =>
  *   (technician replies). Unset: those calls fail UNAVAILABLE and events are redelivered later.
  * - `DELIVERY_MAX_ATTEMPTS`: send rounds per delivery (one round = the channel's chain, plus the SMS
  *   fallback when allowed) before DEAD (default 5; a round that called no provider, each behind an
- *   open breaker or asked to wait, does not count). `DELIVERY_RETRY_INITIAL_MS` / `DELIVERY_RETRY_MAX_MS`:
+ *   open breaker or asked to wait, does not count: its retry waits for a provider to be callable
+ *   again, and longer with each such round in a row). `DELIVERY_RETRY_INITIAL_MS` / `DELIVERY_RETRY_MAX_MS`:
  *   exponential backoff with equal jitter between rounds (`backoffMs` of @notify/db; defaults 30 s / 30 min).
  * - `DISPATCH_WORKERS`: concurrent sends per process (default 64); `DISPATCH_BATCH_SIZE`: rows claimed
  *   per claim at most (default 64). The claim and the bookkeeping are set-wise (one statement per claim,
@@ -152,7 +153,7 @@ const nonNegativeInt = () =>
  *   `RECEIPTS_RETENTION_MS` how long provider receipts are kept (default 30d; a receipt arriving
  *   later than that is applied again, which is harmless: receipts never move a delivery backwards),
  *   and how long a receipt that came before its send was recorded waits in `pending_receipts` for
- *   that send (one never recorded is then dropped).
+ *   that send (one never recorded is then dropped, logged at warn).
  * - Receipt reconciliation (ReceiptReconciler: deliveries whose receipt never came are looked up at
  *   their provider): `RECEIPT_CHECK_PROVIDERS` which providers (comma list of fonnte, twilio,
  *   advanta; default twilio,advanta — the SMS providers, whose receipts are not retried; Fonnte

@@ -10,7 +10,7 @@ import type { ConsumerHandle, EventBus } from '@notify/messaging';
 import { customerv1, templatev1, ticketv1 } from '@notify/proto';
 import { openServiceRuntime, serveGrpc } from '@notify/service-runtime';
 import {
-  ApplyPreferencesUseCase, Dispatcher, WithdrawOptedOutUseCase, WithdrawPaidRemindersUseCase, HandleReceiptUseCase, IngestNotificationUseCase, ReceiptReconciler, ResolutionAbortedError, SupersedeDeliveriesUseCase, freshKey, retryUntilDone, systemClock,
+  ApplyPreferencesUseCase, Dispatcher, WithdrawOptedOutUseCase, WithdrawPaidRemindersUseCase, HandleReceiptUseCase, IngestNotificationUseCase, ReceiptReconciler, ResolutionAbortedError, SupersedeDeliveriesUseCase, expediteOnRecovery, freshKey, retryUntilDone, systemClock,
   type ChannelSender, type Clock, type RecipientDirectory, type TemplateRenderer,
 } from './application';
 import { createTechnicianReplyHandler, type ReplySender } from './application/replies';
@@ -18,10 +18,10 @@ import type { GatewayConfig } from './config';
 import { REPLY_KEY_PREFIX, type Channel, type DeliveryChange } from './domain';
 import { GrpcRecipientDirectory } from './infrastructure/clients/grpc-recipient.directory';
 import { GrpcTemplateRenderer } from './infrastructure/clients/grpc-template.renderer';
-import { registerPipelineMetrics } from './infrastructure/metrics/pipeline.metrics';
+import { QUEUE_READ_TIMEOUT_MS, registerPipelineMetrics } from './infrastructure/metrics/pipeline.metrics';
 import { PgDeliveryStore } from './infrastructure/persistence/delivery.store';
 import { gatewayEntities } from './infrastructure/persistence/gateway.entities';
-import { purgeOlderThan, SUPERSESSIONS_RETENTION_MS } from './infrastructure/persistence/housekeeping';
+import { purgeKeptReceipts, purgeOlderThan, SUPERSESSIONS_RETENTION_MS } from './infrastructure/persistence/housekeeping';
 import { gatewayMigrations } from './infrastructure/persistence/migrations';
 import { PgInboundDedupe } from './infrastructure/persistence/pg-inbound.dedupe';
 import { PgJobMessageLog } from './infrastructure/persistence/pg-job-message.log';
@@ -85,7 +85,8 @@ function unavailable(what: string): never {
  * 7. the dispatcher (DISPATCH_WORKERS concurrent sends; woken by this process's page inserts, by
  *    LISTEN/NOTIFY for other writes, and by the DISPATCH_POLL_MS poll);
  * 8. the receipt reconciliation (ReceiptReconciler: SENT deliveries of RECEIPT_CHECK_PROVIDERS whose
- *    receipt never came are looked up at the provider every RECEIPT_CHECK_INTERVAL_MS).
+ *    receipt never came are looked up at the provider every RECEIPT_CHECK_INTERVAL_MS; at start and
+ *    before each pass, receipts kept for a send recorded since but never applied are applied).
  * WatchDeliveries streams the changes committed by THIS process (single replica feed).
  */
 export async function startGatewayService(
@@ -105,8 +106,8 @@ export async function startGatewayService(
     housekeeping: [
       { name: 'inbound_messages', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'inbound_messages', config.INBOUND_MESSAGES_RETENTION_MS) },
       { name: 'receipts', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'receipts', config.RECEIPTS_RETENTION_MS) },
-      // Receipts kept for a send that was never recorded (see HandleReceiptUseCase): the same retention.
-      { name: 'pending_receipts', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'pending_receipts', config.RECEIPTS_RETENTION_MS) },
+      // Receipts kept for a send that was never recorded (see HandleReceiptUseCase): the same retention, each dropped one logged.
+      { name: 'pending_receipts', run: (ds) => purgeKeptReceipts(ds, config.DATABASE_SCHEMA, config.RECEIPTS_RETENTION_MS, logger) },
       { name: 'ticket_supersessions', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'ticket_supersessions', SUPERSESSIONS_RETENTION_MS) },
       { name: 'invoice_closures', run: (ds) => purgeOlderThan(ds, config.DATABASE_SCHEMA, 'invoice_closures', SUPERSESSIONS_RETENTION_MS) },
     ],
@@ -156,7 +157,7 @@ export async function startGatewayService(
     });
 
     const registry = new Registry();
-    const metrics = registerPipelineMetrics(registry, chains, () => store.dueBacklog(clock()));
+    const metrics = registerPipelineMetrics(registry, chains, { queue: () => store.queueSnapshot(clock(), QUEUE_READ_TIMEOUT_MS) });
     emitter.on('changes', (changes: readonly DeliveryChange[]) => metrics.onChanges(changes));
     const wakeSignal = new PgWakeSignal(dataSource, store.wakeChannel, logger);
     await wakeSignal.start();
@@ -197,20 +198,12 @@ export async function startGatewayService(
       pacingHorizonMs: PACING_HORIZON_MS,
     });
 
-    // A provider back after an outage (its breaker closed again): the deliveries of its channel
-    // waiting for their next round go now, not at each one's backoff (QA: up to minutes later).
+    // A provider coming back after an outage (its breaker half-open: a few deliveries make its
+    // trial call; closed again: the whole backlog): the deliveries of its channel waiting for their
+    // next round go now, not at each one's backoff (QA: up to minutes later).
     for (const [channel, chain] of [['WHATSAPP', chains.whatsapp], ['SMS', chains.sms]] as const) {
-      if (typeof chain?.onRecovered !== 'function') continue;
-      chain.onRecovered((provider) => {
-        // SMS back: also the WhatsApp messages that may fall back to SMS (WhatsApp may still be down).
-        store.expediteFailed(channel, clock(), channel === 'SMS' ? config.SMS_FALLBACK_PRIORITIES : []).then(
-          (n) => {
-            logger.info({ provider, channel, deliveries: n }, 'provider recovered: the failed deliveries of its channel waiting for a retry are due now');
-            if (n > 0) wakeSignal.poke();
-          },
-          (err: unknown) => logger.warn({ provider, channel, err }, 'provider recovered, but its channel\'s failed deliveries could not be made due (they go at their retry time)'),
-        );
-      });
+      if (!chain) continue;
+      expediteOnRecovery({ channel, chain, store, clock, logger, wake: wakeSignal, smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES });
     }
 
     // A failed receipt spends the same retry budget, with the same backoff, as a failed round; one
@@ -252,6 +245,8 @@ export async function startGatewayService(
       maxChecks: config.RECEIPT_CHECK_MAX,
       batch: config.RECEIPT_CHECK_BATCH,
       onLookUp: metrics.onLookUp,
+      // Kept receipts whose round committed but was not followed by their application (the gateway stopped in between).
+      sweepKept: () => receipts.applyStrandedKept(),
     });
     const inboundContext = new AsyncLocalStorage<{ messageId?: string }>();
     const replySender: ReplySender = {
@@ -312,7 +307,17 @@ export async function startGatewayService(
         optOuts: new WithdrawOptedOutUseCase({ store, clock, logger }),
         invoices: new WithdrawPaidRemindersUseCase({ store, clock, logger }),
       }),
-      { ...(ns ? { ns } : {}), concurrency: config.EVENT_CONSUMER_CONCURRENCY, deadLetter: { record: async (evt, reason, origin) => void (await deadLetters.record(evt, reason, origin)) } },
+      {
+        ...(ns ? { ns } : {}),
+        concurrency: config.EVENT_CONSUMER_CONCURRENCY,
+        // Counted once stored (notify_gateway_dead_letters_total): a failed record is nak'ed and tried again.
+        deadLetter: {
+          record: async (evt, reason, origin) => {
+            await deadLetters.record(evt, reason, origin);
+            metrics.onDeadLetter(evt.subject, origin.cause);
+          },
+        },
+      },
     );
     runtime.onClose(async () => {
       for (const c of consumers) await c.stop();

@@ -4,7 +4,7 @@ import { lostConnectionOf } from '@notify/grpc-kit';
 import { failureStreak, type FailureStreak, type Logger, type StreakLogger } from '@notify/logger';
 import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
 import {
-  canFallBackToSms, decideAfterFailure, isRateLimitExempt, isUrgent, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral,
+  canFallBackToSms, decideAfterFailure, isRateLimitExempt, isUrgent, providerError, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral, retryAfterUncountedRound,
   type AttemptOutcome, type Channel, type DeliveryRecord, type OutgoingMessage, type Priority, type SendOutcome,
 } from '../domain';
 import { receiptFailurePolicy } from './handle-receipt.use-case';
@@ -44,6 +44,12 @@ export interface ChannelSender {
   pacing?(horizonMs: number): { capacity: number; nextInMs: number };
   /** The same for one provider by name (a send pinned to it). Absent: unpaced. */
   providerPacing?(provider: string, horizonMs: number): { capacity: number; nextInMs: number };
+  /**
+   * Ms until a send could call one of the providers (`only`: that one) again: 0 when one can be
+   * called now, else the first half-open of an open breaker or end of a Retry-After pause
+   * (ProviderChain.callableInMs). Absent: not known (only the providers' Retry-After counts).
+   */
+  callableInMs?(only?: string): number;
 }
 
 /** Default {@link DispatcherOptions.pacingHorizonMs}, ms. */
@@ -154,8 +160,14 @@ const OUTCOME: Record<ProviderCall['result'], AttemptOutcome> = {
  *   jitter; no earlier than the providers' Retry-After when each of them asked to wait), or DEAD
  *   after `maxRounds` rounds or on a permanent (message-fault) failure; a round in which no
  *   provider was called (each skipped: breaker open, Retry-After pause) does not count (`rounds`
- *   stays; the retry waits the backoff of the rounds made), so an outage does not use up the
- *   budget without a call;
+ *   stays), so an outage does not use up the budget without a call; its retry comes no earlier
+ *   than a provider can be called again (the first breaker to half-open, the first Retry-After to
+ *   end: ChannelSender.callableInMs) and backs off further with each such round in a row
+ *   (`uncounted_rounds`, retryAfterUncountedRound), so held messages do not repeat a round, an
+ *   attempt row per provider, a `failed` event and a span at the first backoff for as long as an
+ *   outage lasts; when a breaker half-opens a few of them are made due for its trial call, and when
+ *   it closes all of them (expediteOnRecovery). Such a round logs at debug; the outage is logged
+ *   once per channel (every provider skipped: a warn line, a reminder a minute, a recovery line);
  * - AMBIGUOUS (timeout after the request was sent; see ProviderChain): FAILED, retried later on
  *   the SAME provider only (`pinned_provider`), never failed over: at worst that one provider
  *   sees it twice, which its own dedupe/receipts can settle, instead of two providers each
@@ -221,9 +233,31 @@ export class Dispatcher {
    */
   private readonly bookkeepingFailures: FailureStreak;
 
+  /**
+   * Per channel, the sends through its whole chain in which no provider could be called (each
+   * behind an open breaker or asked to wait), logged as one outage: those rounds log at debug.
+   */
+  private readonly heldChannels = new Map<Channel, FailureStreak>();
+
   constructor(private readonly o: DispatcherOptions) {
     this.claimFailures = failureStreak(o.logger as unknown as StreakLogger, 'dispatcher claims');
     this.bookkeepingFailures = failureStreak(o.logger as unknown as StreakLogger, 'dispatcher bookkeeping');
+  }
+
+  /**
+   * Notes what a send through a channel's whole chain (not pinned to one provider) came to: no
+   * provider called (the first such send of an outage is logged at warn, then a reminder a minute)
+   * or one called (after an outage, one `<channel> providers recovered` line).
+   */
+  private noteChannel(channel: Channel, res: ChannelSendResult): void {
+    let streak = this.heldChannels.get(channel);
+    if (noProviderCalled(res)) {
+      if (!streak) this.heldChannels.set(channel, (streak = failureStreak(this.o.logger as unknown as StreakLogger, `${channel} providers`)));
+      const skipped = res.attempts.map((a) => `${a.provider}: ${a.error ?? a.result}`);
+      streak.failure('warn', { channel, skipped }, 'no provider of the channel can be called (breaker open or asked to wait): its deliveries wait, their retries backing off, until one can');
+    } else if (res.attempts.some((a) => a.result !== 'breaker_open' && a.result !== 'rate_limited')) {
+      streak?.success({ channel });
+    }
   }
 
   /** Starts the loop (idempotent). */
@@ -473,8 +507,9 @@ export class Dispatcher {
    *   and an event `provider skipped` (provider, reason, error) per provider not called (breaker
    *   open, Retry-After pause);
    * - the log: DEAD at warn (delivery id, provider, rounds, error), FAILED at info (the same with
-   *   the next attempt time), SENT at debug (2000 a second at full speed would drown the log; the
-   *   delivery log, the `delivery.sent` events and /metrics have every one of them).
+   *   the next attempt time; at debug when no provider was called, the outage being logged once
+   *   per channel by noteChannel), SENT at debug (2000 a second at full speed would drown the log;
+   *   the delivery log, the `delivery.sent` events and /metrics have every one of them).
    */
   private async sendRound(d: DeliveryRecord, span?: Span): Promise<void> {
     const attempts: NewAttempt[] = [];
@@ -520,12 +555,14 @@ export class Dispatcher {
         return;
       }
       record(res, roundStart);
+      if (!d.pinnedProvider) this.noteChannel(channel, res);
       result = await this.afterChannel(d, channel, text, res, sender, async (smsText) => {
         const sms = this.o.channels.SMS!;
         const start2 = this.o.clock();
         // The claim counted the WhatsApp provider's pacing only: wait at most the horizon for an SMS slot.
         const r2 = await sms.send(msg(smsText), { maxPacingWaitMs: this.o.pacingHorizonMs ?? DISPATCH_PACING_HORIZON_MS, pacingSignal: this.stopping.signal });
         record(r2, start2);
+        if (!r2.cancelled) this.noteChannel('SMS', r2);
         return r2;
       });
     }
@@ -612,7 +649,9 @@ export class Dispatcher {
    * bookkeeping) were kept by the store; they are applied now that the message id is recorded,
    * under the same retry policy as any receipt. A failure here is logged; the kept receipts are
    * then applied by the next receipt of that message (PgDeliveryStore.applyReceipt drains them in
-   * its transaction), or purged by the housekeeping (RECEIPTS_RETENTION_MS) when none comes.
+   * its transaction) or by the sweep of stranded kept receipts (HandleReceiptUseCase
+   * .applyStrandedKept: at start and every RECEIPT_CHECK_INTERVAL_MS, also after a gateway stopped
+   * between this round's commit and this call).
    */
   private async applyKeptReceipts(after: DeliveryRecord, providerMessageId: string): Promise<void> {
     const now = this.o.clock();
@@ -646,12 +685,20 @@ export class Dispatcher {
       if (status === 'FAILED' || status === 'DEAD') span.setStatus({ code: SpanStatusCode.ERROR, message: redactText(error ?? status) });
     }
     const fields = { delivery_id: d.id, status, provider: provider ?? null, rounds: after?.rounds ?? d.rounds + 1, attempts: attempts.length, failover };
-    const tried = attempts.filter((a) => a.error).map((a) => `${a.provider}: ${a.error}`);
+    const tried = attempts.filter((a) => a.error).map((a) => providerError(a.provider, a.error!));
     if (status === 'DEAD') {
-      this.o.logger.warn({ ...fields, error, tried }, 'delivery DEAD: no more rounds (RetryDelivery re-drives it)');
+      // A permanent failure (the provider refused the number or the text) fails the same way when
+      // re-driven; only a budget used up is worth a RetryDelivery (SRE QA: the line suggested it for both).
+      const permanent = (error ?? '').startsWith('permanent:');
+      this.o.logger.warn({ ...fields, error, tried }, permanent
+        ? 'delivery DEAD: the provider refused it for good (a RetryDelivery would fail the same way; check the number or the text)'
+        : 'delivery DEAD: no more rounds (RetryDelivery re-drives it)');
     } else if (status === 'FAILED') {
       const next = after?.nextAttemptAt ?? (result.status === 'FAILED' ? result.nextAttemptAt : null);
-      this.o.logger.info({ ...fields, error, tried, next_attempt_at: next?.toISOString() ?? null, pinned_provider: after?.pinnedProvider ?? null }, 'delivery round failed: retry scheduled');
+      const line = { ...fields, error, tried, next_attempt_at: next?.toISOString() ?? null, pinned_provider: after?.pinnedProvider ?? null };
+      // No provider called: the channel's outage is logged once (noteChannel), not per held message and round.
+      if (result.status === 'FAILED' && result.uncounted) this.o.logger.debug({ ...line, uncounted_rounds: after?.uncountedRounds ?? d.uncountedRounds + 1 }, 'delivery round called no provider: retry scheduled');
+      else this.o.logger.info(line, 'delivery round failed: retry scheduled');
     } else {
       this.o.logger.debug(fields, 'delivery sent');
     }
@@ -691,7 +738,10 @@ export class Dispatcher {
       const waWait = res.outcome.retryAfterMs;
       const smsWait = sms.outcome.retryAfterMs;
       const wait = waWait !== undefined && smsWait !== undefined ? Math.min(waWait, smsWait) : undefined;
-      return this.failure(d, sms.provider ?? res.provider, `${res.outcome.reason}; SMS fallback: ${sms.outcome.reason}`, permanentBoth, null, false, wait, noProviderCalled(res) && noProviderCalled(sms));
+      const uncounted = noProviderCalled(res) && noProviderCalled(sms);
+      // No provider called: the next round, no earlier than either chain can call one again.
+      const callable = uncounted ? Math.min(callableIn(sender, undefined, waWait), callableIn(this.o.channels.SMS, undefined, smsWait)) : wait;
+      return this.failure(d, sms.provider ?? res.provider, `${res.outcome.reason}; SMS fallback: ${sms.outcome.reason}`, permanentBoth, null, false, callable, uncounted);
     }
     const permanent = !res.outcome.retryable && res.outcome.fault === 'message';
     // An URGENT message pinned to a provider that now fails for sure (down, 5xx, breaker open)
@@ -700,7 +750,11 @@ export class Dispatcher {
     // beats never. Other priorities stay pinned (see the class comment).
     const unpin = d.pinnedProvider !== null && isUrgent(d.priority);
     // An unpinned URGENT message goes through the whole chain next round: its old provider's Retry-After does not hold it.
-    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, unpin ? undefined : res.outcome.retryAfterMs, noProviderCalled(res));
+    const wait = unpin ? undefined : res.outcome.retryAfterMs;
+    const uncounted = noProviderCalled(res);
+    // No provider called: no retry before one (the pinned one, while pinned) can be called again.
+    const callable = uncounted ? callableIn(sender, unpin ? undefined : (d.pinnedProvider ?? undefined), wait) : wait;
+    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, callable, uncounted);
   }
 
   /**
@@ -709,17 +763,18 @@ export class Dispatcher {
    * skipped: breaker open, Retry-After pause, pacing): the round does not count toward
    * DELIVERY_MAX_ATTEMPTS, so an outage longer than the retry budget does not make its messages
    * DEAD without a single call (QA: URGENT messages DEAD after five minutes of WhatsApp down,
-   * the last rounds "breaker open"); they wait at the backoff of the rounds they made, and go
-   * when a breaker closes (expediteFailed).
+   * the last rounds "breaker open"); `retryAfterMs` is then the time until a provider can be
+   * called again, and the wait grows with each such round in a row (retryAfterUncountedRound;
+   * QA: every breaker open, such rounds repeated at the first backoff for the whole outage). A
+   * breaker half-opening or closing makes them due at once (expediteOnRecovery).
    */
   private failure(
     d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null, unpin = false, retryAfterMs?: number, uncounted = false,
   ): RoundResult {
     const now = this.o.clock();
-    const round = uncounted && !permanent ? Math.max(1, d.rounds) : d.rounds + 1;
     const decision = uncounted && !permanent
-      ? { kind: 'retry' as const, at: new Date(now.getTime() + Math.max(this.o.backoff(round), retryAfterMs ?? 0)) }
-      : decideAfterFailure(now, round, this.o.maxRounds, permanent, this.o.backoff, retryAfterMs);
+      ? { kind: 'retry' as const, at: retryAfterUncountedRound(now, d.rounds, d.uncountedRounds + 1, this.o.backoff, retryAfterMs) }
+      : decideAfterFailure(now, d.rounds + 1, this.o.maxRounds, permanent, this.o.backoff, retryAfterMs);
     if (decision.kind === 'dead') {
       return { status: 'DEAD', provider, lastError: permanent ? `permanent: ${error}` : `gave up after ${d.rounds + 1} rounds: ${error}` };
     }
@@ -728,6 +783,16 @@ export class Dispatcher {
       ...(uncounted && !permanent ? { uncounted: true } : {}),
     };
   }
+}
+
+/**
+ * Ms until `sender` can call a provider again (`only`: that one), no less than `asked` (what the
+ * providers asked to wait, Retry-After; the chain's answer when every one did). Without
+ * ChannelSender.callableInMs: `asked`, else 0 (not known).
+ */
+function callableIn(sender: ChannelSender | undefined, only: string | undefined, asked: number | undefined): number {
+  const known = sender?.callableInMs?.(only);
+  return Math.max(known ?? 0, asked ?? 0);
 }
 
 /** True when a channel's round called no provider: each was skipped (breaker open, Retry-After pause, pacing). */

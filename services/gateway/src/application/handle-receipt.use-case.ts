@@ -1,6 +1,6 @@
 import type { Logger } from '@notify/logger';
 import { decideAfterFailedReceipt, isPermanentReceiptFailure, type Priority, type ReceiptKind } from '../domain';
-import type { Clock, DeliveryStore, ReceiptFailurePolicy } from './ports';
+import type { Clock, DeliveryStore, KeptReceiptsApplied, ReceiptFailurePolicy } from './ports';
 
 /** A provider receipt, normalized (structurally the webhook server's ProviderReceipt). */
 export interface ReceiptInput {
@@ -13,6 +13,16 @@ export interface ReceiptInput {
 }
 
 export type ReceiptOutcome = 'applied' | 'duplicate' | 'no_change' | 'kept' | 'unknown';
+
+/**
+ * The sweep of stranded kept receipts ({@link HandleReceiptUseCase.applyStrandedKept}) takes only
+ * those kept longer than this, ms: a younger one is still the round's own applyKeptReceipts' to
+ * apply, right after its commit (applying it twice is impossible either way; this only spares the
+ * sweep the work and the log line).
+ */
+export const KEPT_SWEEP_MIN_AGE_MS = 10_000;
+/** Messages with stranded kept receipts applied per sweep at most (the next sweep takes the rest). */
+export const KEPT_SWEEP_BATCH = 500;
 
 /** The dispatcher's retry and fallback policy, as a failed receipt needs it (see receiptFailurePolicy). */
 export interface ReceiptRetryPolicy {
@@ -43,10 +53,15 @@ export function receiptFailurePolicy(now: Date, p: ReceiptRetryPolicy): ReceiptF
  * — never backwards (READ after DELIVERED moves on, DELIVERED after READ is a no-op); an
  * identical receipt twice is a no-op; a `pending` one only stores Fonnte's stateid link.
  * A receipt may overtake the sender's own bookkeeping (the provider answers the send slowly, its
- * callback comes first): a receipt no delivery matches yet is KEPT (`kept`, logged at debug) and
- * applied, with the same rules, when the round that records its message id commits (the
- * dispatcher's applyKeptReceipts); one nothing ever matches is dropped after
- * RECEIPTS_RETENTION_MS. The webhook answers 200 either way (Fonnte would retry otherwise).
+ * callback comes first): a receipt no delivery matches yet is KEPT (`kept`, logged at info: in an
+ * ambiguous timeout it may be the only trace that the provider sent the message) and applied,
+ * with the same rules, when the round that records its message id commits (the dispatcher's
+ * applyKeptReceipts), by the message's next receipt, or by the sweep ({@link applyStrandedKept},
+ * the receipt reconciliation's loop: at start and every RECEIPT_CHECK_INTERVAL_MS) when the
+ * gateway stopped between the round's commit and its applyKeptReceipts; one nothing ever matches
+ * is dropped (and logged) after RECEIPTS_RETENTION_MS. The webhook answers 200 either way
+ * (Fonnte would retry otherwise). A receipt applied together with kept ones logs them (`kept`)
+ * and the status before them all (`from`).
  * `unknown`: the receipt names no message (logged at warn).
  * A `failed` receipt on a SENT delivery counts as a failed round under the dispatcher's retry
  * policy (`decideAfterFailure` with the rounds already made): DEAD when they reached
@@ -72,7 +87,7 @@ export class HandleReceiptUseCase {
     const ids = { provider: r.provider, provider_message_id: r.providerMessageId, state_id: r.stateId, status: r.status };
     if (res.kind === 'applied') {
       const d = res.delivery;
-      const fields = { delivery_id: d.id, provider: r.provider, from: res.from, to: d.status };
+      const fields = { delivery_id: d.id, provider: r.provider, from: res.from, to: d.status, ...(res.kept?.length ? { status: r.status, kept: res.kept } : {}) };
       // A failed receipt ends a delivery like a failed round does: DEAD at warn, FAILED with its retry time.
       if (d.status === 'DEAD') this.o.logger.warn({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipt applied: delivery DEAD (no more rounds; RetryDelivery re-drives it)');
       else if (d.status === 'FAILED' && d.smsFallbackReason === `${r.provider}: ${r.error ?? 'failed'}`) {
@@ -81,10 +96,39 @@ export class HandleReceiptUseCase {
       } else if (d.status === 'FAILED') this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError, next_attempt_at: d.nextAttemptAt?.toISOString() ?? null }, 'receipt applied: delivery failed, retry scheduled');
       else this.o.logger.info(fields, 'receipt applied');
     } else if (res.kind === 'kept') {
-      this.o.logger.debug(ids, 'receipt for a message id not recorded yet: kept until its send is recorded');
+      this.o.logger.info(ids, 'receipt for a message not recorded (yet): kept until its send is recorded');
     } else if (res.kind === 'unknown') {
       this.o.logger.warn(ids, 'receipt without a message id or stateid (ignored)');
     }
     return res.kind;
+  }
+
+  /**
+   * The sweep of stranded kept receipts: applies the receipts kept more than `minAgeMs` ago whose
+   * send a round has recorded since (the gateway was killed after the round committed and before
+   * the dispatcher's applyKeptReceipts ran: nothing else would apply them when no later receipt
+   * comes), under the same failure policy as a live receipt. Logs each delivery moved (kept, then
+   * applied: from → to). Resolves with the number of deliveries that had receipts applied.
+   */
+  async applyStrandedKept(minAgeMs = KEPT_SWEEP_MIN_AGE_MS, limit = KEPT_SWEEP_BATCH): Promise<number> {
+    const now = this.o.clock();
+    const applied = await this.o.store.applyStrandedKeptReceipts(minAgeMs, limit, now, receiptFailurePolicy(now, this.o));
+    let due = false;
+    for (const a of applied) {
+      this.logStrandedApplied(a);
+      if (a.delivery.status === 'FAILED' && a.delivery.nextAttemptAt && a.delivery.nextAttemptAt.getTime() <= now.getTime()) due = true;
+    }
+    if (due) this.o.onDue?.();
+    return applied.length;
+  }
+
+  private logStrandedApplied({ delivery: d, from, kept }: KeptReceiptsApplied): void {
+    const fields = {
+      delivery_id: d.id, provider: d.provider, provider_message_id: d.providerMessageId, kept, from, to: d.status,
+      ...(d.status === 'FAILED' || d.status === 'DEAD' ? { rounds: d.rounds, error: d.lastError, next_attempt_at: d.nextAttemptAt?.toISOString() ?? null } : {}),
+    };
+    const msg = 'receipts kept before the send was recorded applied by the sweep (the round was recorded but its kept receipts were not applied: the gateway stopped in between)';
+    if (d.status === 'DEAD') this.o.logger.warn(fields, `${msg}: delivery DEAD`);
+    else this.o.logger.info(fields, from === d.status ? `${msg}: no change` : msg);
   }
 }

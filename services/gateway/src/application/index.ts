@@ -2,6 +2,7 @@
 export * from './ports';
 export * from './ingest-notification.use-case';
 export * from './dispatcher';
+export * from './expedite-on-recovery';
 export * from './handle-receipt.use-case';
 export * from './retry-until-done';
 export * from './receipt-reconciler';

@@ -54,7 +54,8 @@ export interface NewAttempt {
  * The end of a send round. SENT `body`: the text that went out when it is not the stored body
  * (the SMS fallback text), else null (the stored body stays; not sent to Postgres again).
  * FAILED `uncounted`: no provider was called (each skipped: breaker open, Retry-After pause,
- * pacing), so the round does not count toward DELIVERY_MAX_ATTEMPTS (`rounds` stays).
+ * pacing), so the round does not count toward DELIVERY_MAX_ATTEMPTS (`rounds` stays; the row's
+ * `uncounted_rounds` grows by one, and any other round resets it to 0).
  */
 export type RoundResult =
   | { status: 'SENT'; provider: string; providerMessageId: string; costRupiah: number; failover: boolean; channel: Channel; body: string | null }
@@ -93,9 +94,23 @@ export interface NotificationFilter {
  * receipt names no message at all (neither message id nor stateid).
  */
 export type ReceiptResult =
-  | { kind: 'applied'; delivery: DeliveryRecord; from: DeliveryStatus }
+  /**
+   * `kept`: the statuses of receipts kept before the send was recorded that were applied with
+   * this one (oldest first); `from` is the status before them.
+   */
+  | { kind: 'applied'; delivery: DeliveryRecord; from: DeliveryStatus; kept?: readonly string[] }
   | { kind: 'duplicate' | 'no_change'; delivery?: DeliveryRecord }
   | { kind: 'kept' | 'unknown' };
+
+/** Receipts kept before their send was recorded, applied later (DeliveryStore.applyStrandedKeptReceipts). */
+export interface KeptReceiptsApplied {
+  /** The delivery after them. */
+  delivery: DeliveryRecord;
+  /** Its status before them. */
+  from: DeliveryStatus;
+  /** The kept receipts' statuses, in the order applied. */
+  kept: readonly string[];
+}
 
 /**
  * What a `failed` receipt makes of the SENT delivery it names, given the delivery as it stands
@@ -217,8 +232,13 @@ export interface DeliveryStore {
    * For SMS, `smsFallbackPriorities` (SMS_FALLBACK_PRIORITIES) adds the WhatsApp deliveries of
    * those priorities that can fall back to SMS (an SMS text, not pinned to a WhatsApp provider):
    * with WhatsApp still down, their next round reaches the person by SMS now.
+   * `trial`: only `limit` of them that `provider` could be sent (not pinned to another provider),
+   * those with the fewest rounds first (a failed trial call counts as a round: spread over the
+   * backlog, it does not use up one message's budget), then due soonest: the provider's breaker
+   * half-opened and one of them is to be its trial call (expediteOnRecovery), instead of the
+   * whole backlog meeting a breaker that lets one call through.
    */
-  expediteFailed(channel: Channel, now: Date, smsFallbackPriorities?: readonly Priority[]): Promise<number>;
+  expediteFailed(channel: Channel, now: Date, smsFallbackPriorities?: readonly Priority[], trial?: { provider: string; limit: number }): Promise<number>;
   /**
    * Records a ticket event's supersessions (each with the reason its withdrawn deliveries get) and
    * withdraws the ticket's deliveries they match that are waiting (QUEUED, DEFERRED, FAILED):
@@ -287,6 +307,13 @@ export interface DeliveryStore {
    * round committed. Resolves with the delivery after them, or null when none were kept.
    */
   applyKeptReceipts(provider: string, providerMessageId: string, now: Date, afterFailure: ReceiptFailurePolicy): Promise<DeliveryRecord | null>;
+  /**
+   * The sweep of kept receipts left behind (the gateway stopped after a round committed and before
+   * its applyKeptReceipts ran): applies, as applyKeptReceipts would, the receipts kept more than
+   * `minAgeMs` ago (by the database's clock) whose message a delivery now records, at most `limit`
+   * messages. Resolves with one entry per delivery that had some applied.
+   */
+  applyStrandedKeptReceipts(minAgeMs: number, limit: number, now: Date, afterFailure: ReceiptFailurePolicy): Promise<KeptReceiptsApplied[]>;
   /**
    * The receipt reconciliation's claim (see UnconfirmedClaim): SENT deliveries whose receipt never
    * came and whose next status look-up is due, oldest sent first, each marked as looked up in the

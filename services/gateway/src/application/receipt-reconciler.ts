@@ -42,6 +42,11 @@ export interface ReceiptReconcilerOptions {
   concurrency?: number;
   /** Told about every look-up (metrics). */
   onLookUp?: (provider: string, outcome: LookUpOutcome) => void;
+  /**
+   * The sweep of kept receipts whose send was recorded but which were never applied
+   * (HandleReceiptUseCase.applyStrandedKept), run by the loop at its start and before each pass.
+   */
+  sweepKept?: () => Promise<number>;
 }
 
 /** What one pass did (counts of deliveries). */
@@ -72,7 +77,9 @@ export interface ReconcilePass {
  * after `afterMs`; once one of its look-ups came back unanswered, that provider's remaining ones in
  * the pass are given back without asking it (up to `concurrency` may already be in flight). Logs one info line per pass that changed something, one warn per provider that could not
  * answer in a pass (with its reason: a credentials problem shows there), a warn per answer whose
- * receipt could not be applied (the pass goes on).
+ * receipt could not be applied (the pass goes on). The loop also runs the sweep of receipts that
+ * did arrive but were kept for a send recorded only after them and never applied (`sweepKept`: at
+ * its start and before each pass, whether or not any provider is looked up).
  */
 export class ReceiptReconciler {
   private readonly stopping = new AbortController();
@@ -80,12 +87,15 @@ export class ReceiptReconciler {
 
   /** Failed passes, logged as one outage (@notify/logger failureStreak). */
   private readonly passFailures: FailureStreak;
+  /** Failed sweeps of stranded kept receipts, likewise. */
+  private readonly sweepFailures: FailureStreak;
 
   constructor(private readonly o: ReceiptReconcilerOptions) {
     this.passFailures = failureStreak(o.logger as unknown as StreakLogger, 'receipt reconciliation');
+    this.sweepFailures = failureStreak(o.logger as unknown as StreakLogger, 'kept receipts sweep');
   }
 
-  /** Starts the periodic passes (the first after one interval). */
+  /** Starts the periodic passes (the first after one interval; the sweep of kept receipts at once, then before each pass). */
   start(): void {
     this.loop ??= this.run();
   }
@@ -102,15 +112,28 @@ export class ReceiptReconciler {
 
   private async run(): Promise<void> {
     const signal = this.stopping.signal;
+    await this.sweepKept();
     while (!signal.aborted) {
       const slept = await wait(this.o.intervalMs, true, { signal }).catch(() => false);
       if (!slept) return;
+      await this.sweepKept();
       try {
         await this.runOnce();
         this.passFailures.success();
       } catch (err) {
         this.passFailures.failure('warn', { err }, 'receipt reconciliation pass failed; next pass at the next interval');
       }
+    }
+  }
+
+  /** The sweep of stranded kept receipts (see `sweepKept`); a failure is logged, the next pass tries again. */
+  private async sweepKept(): Promise<void> {
+    if (!this.o.sweepKept || this.stopping.signal.aborted) return;
+    try {
+      await this.o.sweepKept();
+      this.sweepFailures.success();
+    } catch (err) {
+      this.sweepFailures.failure('warn', { err }, 'kept receipts sweep failed; next sweep at the next interval');
     }
   }
 

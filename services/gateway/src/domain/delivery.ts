@@ -231,6 +231,12 @@ export interface DeliveryRecord {
   smsFallbackReason: string | null;
   /** Send rounds made (DELIVERY_MAX_ATTEMPTS counts these). */
   rounds: number;
+  /**
+   * Rounds in a row, since the last counted round, in which no provider was called (each skipped:
+   * breaker open, Retry-After pause, pacing); not in `rounds`. Each backs the next retry off
+   * further (retryAfterUncountedRound). 0 after a round that called a provider.
+   */
+  uncountedRounds: number;
   /** Provider calls recorded (delivery_attempts rows). */
   attemptCount: number;
   /** Set after an ambiguous outcome: the next round uses only this provider. */

@@ -45,6 +45,34 @@ export function decideAfterFailure(
   return { kind: 'retry', at: new Date(now.getTime() + Math.max(backoff(round), retryAfterMs ?? 0)) };
 }
 
+/**
+ * When to retry after a round in which no provider was called (each skipped: breaker open,
+ * Retry-After pause, pacing). Such a round does not count toward DELIVERY_MAX_ATTEMPTS, so it
+ * never makes a delivery DEAD; but repeating it at the same short backoff only writes attempt
+ * rows, events and log lines while the providers are down (QA: every 15–30 s for as long as an
+ * outage lasted). So:
+ * - it is never retried before a provider can be called again: `callableInMs` = ms until then
+ *   (the first of the round's providers whose breaker half-opens or whose Retry-After ends;
+ *   undefined or 0 = not known / now);
+ * - consecutive such rounds back off further: `uncounted` = how many in a row, this one included
+ *   (1 for the first after a counted round), `rounds` = counted rounds made; the wait is
+ *   `backoff(max(1, rounds) + uncounted - 1)`: the first waits the backoff of the rounds made (at
+ *   least the first round's), each next one the backoff of one more round (exponential, capped
+ *   by the backoff itself: DELIVERY_RETRY_MAX_MS).
+ * A provider's recovery makes the waiting deliveries due at once (expediteOnRecovery), so the
+ * long waits do not delay the backlog once a provider is back.
+ */
+export function retryAfterUncountedRound(
+  now: Date,
+  rounds: number,
+  uncounted: number,
+  backoff: (round: number) => number,
+  callableInMs?: number,
+): Date {
+  const wait = backoff(Math.max(1, rounds) + Math.max(1, uncounted) - 1);
+  return new Date(now.getTime() + Math.max(wait, callableInMs ?? 0));
+}
+
 /** True when a WhatsApp delivery of `priority` may fall back to SMS (SMS_FALLBACK_PRIORITIES). */
 export function allowsSmsFallback(priority: Priority, allowed: readonly Priority[]): boolean {
   return allowed.includes(priority);

@@ -1,7 +1,8 @@
 // What the dispatcher tells operators about provider trouble, against real Postgres and the Fonnte
 // and Wablas simulators over HTTP: the log (a breaker opening at warn with the error that tripped
 // it, half-open and closed at info, once per transition; a FAILED round at info with its error and
-// next attempt; a DEAD delivery at warn with its error) and the `gateway.send` spans (status ERROR
+// next attempt, at debug when it called no provider, the channel's outage then one warn line and a
+// recovery line; a DEAD delivery at warn with its error) and the `gateway.send` spans (status ERROR
 // with the last error on a FAILED or DEAD round; the resulting status, provider and failover as
 // attributes; one `provider skipped` event per provider a round did not call).
 import { randomUUID } from 'node:crypto';
@@ -118,7 +119,12 @@ describe('dispatcher: provider failures in the log and the gateway.send spans (P
       expect.objectContaining({ 'notify.provider': 'fonnte', 'notify.skip_reason': 'BREAKER_OPEN' }),
       expect.objectContaining({ 'notify.provider': 'wablas', 'notify.skip_reason': 'BREAKER_OPEN' }),
     ]);
-    expect(logged('delivery round failed')).toHaveLength(2);
+    // Such a round logs at debug; the channel's outage is one warn line (not one per held message and round).
+    expect(logged('delivery round failed')).toHaveLength(1);
+    expect(logged('delivery round called no provider')).toEqual([expect.objectContaining({
+      level: 'debug', delivery_id: d.id, status: 'FAILED', rounds: 1, uncounted_rounds: 1, next_attempt_at: r2.nextAttemptAt!.toISOString(),
+    })]);
+    expect(logged('no provider of the channel can be called')).toEqual([expect.objectContaining({ level: 'warn', channel: 'WHATSAPP' })]);
     expect(logged('provider circuit breaker opened')).toHaveLength(2); // still open: no new line
 
     // Recovery: half-open after the reset timeout, Fonnte's trial succeeds and closes it.
@@ -130,6 +136,7 @@ describe('dispatcher: provider failures in the log and the gateway.send spans (P
     await dispatch.runOnce();
     expect((await store.delivery(d.id))!).toMatchObject({ status: 'SENT', provider: 'fonnte', rounds: 2 });
     expect(logged('provider circuit breaker closed').map((l) => [l.level, l.provider])).toEqual([['info', 'fonnte']]);
+    expect(logged('WHATSAPP providers recovered')).toEqual([expect.objectContaining({ level: 'info', channel: 'WHATSAPP', failures: 1 })]);
     const s3 = sendSpan(d.id);
     expect(s3.status.code).toBe(SpanStatusCode.UNSET);
     expect(s3.attributes).toMatchObject({ 'notify.delivery.status': 'SENT', 'notify.provider': 'fonnte', 'notify.failover': false });

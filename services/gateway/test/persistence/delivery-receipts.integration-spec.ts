@@ -5,21 +5,30 @@
 // otherwise); a Fonnte in-between status ties the stateid to the message id; a re-sent
 // delivery's new stateid replaces the old one. A receipt that overtakes the round's bookkeeping
 // (posted while the provider call is still being answered) is kept and applied when the round
-// is recorded, with the same duplicate and ordering rules; kept receipts nothing matches are
-// purged after the receipts' retention.
+// is recorded, with the same duplicate and ordering rules; kept receipts a round recorded but
+// nothing applied (the gateway killed between the round's commit and their application) are
+// applied by the sweep; kept receipts nothing matches are purged (and logged) after the
+// receipts' retention.
 import { randomUUID } from 'node:crypto';
 import { backoffMs } from '@notify/db';
 import type { TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
-import { Dispatcher, HandleReceiptUseCase, type ChannelSender, type NewDelivery } from '../../src/application';
+import { Dispatcher, HandleReceiptUseCase, receiptFailurePolicy, type ChannelSender, type NewDelivery } from '../../src/application';
 import type { DeliveryRecord, Priority } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
-import { purgeOlderThan } from '../../src/infrastructure/persistence/housekeeping';
+import { purgeKeptReceipts, purgeOlderThan } from '../../src/infrastructure/persistence/housekeeping';
 import { startWebhookServer, type WebhookServer } from '../../src/transport/http/webhook-server';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
 
 const SECRET = 'receipts-it-secret';
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+type Line = { level: string; fields: Record<string, unknown>; msg: string };
+/** A logger that keeps its lines. */
+const capturing = () => {
+  const lines: Line[] = [];
+  const at = (level: string) => (...args: unknown[]) => void lines.push({ level, fields: args[0] as Record<string, unknown>, msg: String(args[1]) });
+  return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') } };
+};
 /** The dispatcher's backoff as server.ts builds it (backoffMs), jitter pinned to its maximum. */
 const backoff = (round: number) => backoffMs(round, 1_000, 60_000, () => 1);
 /** Provider message ids unique to this run (the schema is fresh, ids need not be; they are for the reader). */
@@ -458,6 +467,141 @@ describe('receipts (Postgres + webhook server)', () => {
       expect(kept[0].n).toBe(0);
       const recorded = await ds.query(`SELECT status FROM "${pg.schema}".receipts WHERE message_key = $1 ORDER BY occurred_at`, [`id:${id}`]);
       expect(recorded.map((x: { status: string }) => x.status)).toEqual(['delivered', 'read']);
+    });
+
+    it('a receipt kept is logged at info with its provider, message id and status', async () => {
+      const { lines, logger } = capturing();
+      use = new HandleReceiptUseCase({ store, clock: () => now, logger, maxRounds: 5, backoff });
+      await fonnteStatus({ id: `${prefix}-info-1`, state: 'delivered' });
+      expect(lines).toContainEqual({
+        level: 'info', msg: expect.stringContaining('kept until its send is recorded'),
+        fields: expect.objectContaining({ provider: 'fonnte', provider_message_id: `${prefix}-info-1`, status: 'delivered' }),
+      });
+      await ds.query(`DELETE FROM "${pg.schema}".pending_receipts WHERE message_key = $1`, [`id:${prefix}-info-1`]);
+    });
+
+    it('the dispatcher\'s log of kept Fonnte receipts (id + stateid, then stateid-only) says where they took the delivery: SENT → READ, not SENT → SENT', async () => {
+      use = receiptsUseCase(5);
+      const d = await queue('HIGH');
+      beforeAnswer = async (id) => {
+        await fonnteStatus({ id, stateid: `st-${id}`, status: 'sent', state: 'sent' });
+        await fonnteStatus({ stateid: `st-${id}`, state: 'delivered' });
+        await fonnteStatus({ stateid: `st-${id}`, state: 'read' });
+      };
+      const { lines, logger } = capturing();
+      await new Dispatcher({
+        store, channels: { WHATSAPP: fonnte }, wake: { wait: async () => undefined, poke: () => undefined }, logger, clock: () => now,
+        workers: 4, batchSize: 10, pollMs: 1000, leaseMs: 60_000, maxRounds: 5, backoff, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0, costs: {},
+      }).runOnce();
+      expect((await reload(d)).status).toBe('READ');
+      const applied = lines.filter((l) => l.fields.delivery_id === d.id && l.msg.startsWith('receipts that came before the send was recorded applied'));
+      expect(applied.map((l) => [l.fields.from, l.fields.to])).toEqual([['SENT', 'READ']]);
+    });
+
+    describe('the sweep of kept receipts whose round was recorded but never followed by their application (the gateway killed in between)', () => {
+      /** Records the round as the dispatcher does, but the process "dies" before applyKeptReceipts runs. */
+      const crashAfterRound = async () => {
+        const crashing = Object.create(store) as PgDeliveryStore;
+        let skipped = 0;
+        crashing.applyKeptReceipts = async () => {
+          skipped++;
+          return null;
+        };
+        await new Dispatcher({
+          store: crashing, channels: { WHATSAPP: fonnte }, wake: { wait: async () => undefined, poke: () => undefined }, logger: quiet, clock: () => now,
+          workers: 4, batchSize: 10, pollMs: 1000, leaseMs: 60_000, maxRounds: 5, backoff, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0, costs: {},
+        }).runOnce();
+        return skipped;
+      };
+      const keptOf = async (keys: string[]) =>
+        (await ds.query(`SELECT message_key, status FROM "${pg.schema}".pending_receipts WHERE message_key = ANY($1::text[]) ORDER BY 1, 2`, [keys])) as Array<{ message_key: string; status: string }>;
+      const age = (keys: string[], ms: number) =>
+        ds.query(`UPDATE "${pg.schema}".pending_receipts SET received_at = received_at - $2 * interval '1 millisecond' WHERE message_key = ANY($1::text[])`, [keys, ms]);
+
+      it('applies them once the receipts are older than the sweep\'s margin: DELIVERED then READ (Fonnte id + stateid, then stateid-only), the kept rows gone; a second sweep does nothing', async () => {
+        const { lines, logger } = capturing();
+        use = new HandleReceiptUseCase({ store, clock: () => now, logger, maxRounds: 5, backoff });
+        const d = await queue('NORMAL');
+        later(10_000);
+        const deliveredAt = new Date(d.createdAt.getTime() + 2_000);
+        const readAt = new Date(d.createdAt.getTime() + 6_000);
+        beforeAnswer = async (id) => {
+          await fonnteStatus({ id, stateid: `st-${id}`, status: 'sent', state: 'sent' });
+          await fonnteStatus({ stateid: `st-${id}`, state: 'delivered', timestamp: deliveredAt.getTime() / 1000 });
+          await fonnteStatus({ stateid: `st-${id}`, state: 'read', timestamp: readAt.getTime() / 1000 });
+        };
+        expect(await crashAfterRound()).toBeGreaterThanOrEqual(1);
+        const [id] = sendsTo(d);
+        const keys = [`id:${id}`, `state:st-${id}`];
+        // The crash: the round is recorded (SENT), its receipts are still kept, and nothing else would apply them.
+        expect(await reload(d)).toMatchObject({ status: 'SENT', providerMessageId: id, providerStateId: null, deliveredAt: null });
+        expect(await keptOf(keys)).toHaveLength(3);
+        // Just kept: left to the round's own applyKeptReceipts (the margin).
+        expect(await use.applyStrandedKept()).toBe(0);
+        expect(await keptOf(keys)).toHaveLength(3);
+
+        await age(keys, 60_000);
+        lines.length = 0;
+        expect(await use.applyStrandedKept()).toBe(1);
+        expect(await reload(d)).toMatchObject({ status: 'READ', providerStateId: `st-${id}`, deliveredAt, readAt });
+        expect(await keptOf(keys)).toEqual([]);
+        const recorded = await ds.query(`SELECT message_key, status FROM "${pg.schema}".receipts WHERE message_key = ANY($1::text[]) ORDER BY occurred_at, status`, [keys]);
+        expect(recorded.map((x: { status: string }) => x.status).sort()).toEqual(['delivered', 'read', 'sent']);
+        expect(lines).toEqual([{
+          level: 'info', msg: expect.stringContaining('applied by the sweep'),
+          fields: expect.objectContaining({ delivery_id: d.id, provider: 'fonnte', provider_message_id: id, from: 'SENT', to: 'READ', kept: ['sent', 'delivered', 'read'] }),
+        }]);
+
+        const after = await reload(d);
+        expect(await use.applyStrandedKept()).toBe(0);
+        expect(await reload(d)).toMatchObject({ status: 'READ', updatedAt: after.updatedAt });
+      });
+
+      it('a sweep racing the round\'s own applyKeptReceipts and another sweep applies each kept receipt once', async () => {
+        use = receiptsUseCase(5);
+        const d = await queue('NORMAL');
+        later(10_000);
+        beforeAnswer = async (id) => fonnteStatus({ id, state: 'delivered' });
+        await crashAfterRound();
+        const [id] = sendsTo(d);
+        await age([`id:${id}`], 60_000);
+        const [a, b, own] = await Promise.all([
+          use.applyStrandedKept(), use.applyStrandedKept(), store.applyKeptReceipts('fonnte', id!, now, receiptFailurePolicy(now, { maxRounds: 5, backoff })),
+        ]);
+        // Exactly one of the three applied it.
+        expect(a + b + (own ? 1 : 0)).toBe(1);
+        expect((await reload(d)).status).toBe('DELIVERED');
+        const recorded = await ds.query(`SELECT status FROM "${pg.schema}".receipts WHERE message_key = $1`, [`id:${id}`]);
+        expect(recorded).toEqual([{ status: 'delivered' }]);
+      });
+
+      it('ignores kept receipts no delivery records (they wait for their send, or the purge)', async () => {
+        use = receiptsUseCase(5);
+        await fonnteStatus({ id: `${prefix}-nobody`, state: 'delivered' });
+        await fonnteStatus({ stateid: `st-${prefix}-nobody`, state: 'read' });
+        const keys = [`id:${prefix}-nobody`, `state:st-${prefix}-nobody`];
+        await age(keys, 3_600_000);
+        expect(await use.applyStrandedKept()).toBe(0);
+        expect(await keptOf(keys)).toEqual([{ message_key: `id:${prefix}-nobody`, status: 'delivered' }, { message_key: `state:st-${prefix}-nobody`, status: 'read' }]);
+        await ds.query(`DELETE FROM "${pg.schema}".pending_receipts WHERE message_key = ANY($1::text[])`, [keys]);
+      });
+    });
+
+    it('the housekeeping\'s purge of a kept receipt no delivery ever matched logs it (warn: provider, message id, statuses); newer ones stay, unlogged', async () => {
+      use = receiptsUseCase(5);
+      await fonnteStatus({ id: `${prefix}-lost-old`, stateid: `st-${prefix}-lost-old`, status: 'sent', state: 'sent' });
+      await fonnteStatus({ id: `${prefix}-lost-old`, state: 'delivered' });
+      await fonnteStatus({ id: `${prefix}-lost-new`, state: 'delivered' });
+      await ds.query(`UPDATE "${pg.schema}".pending_receipts SET received_at = now() - interval '31 days' WHERE message_key = $1`, [`id:${prefix}-lost-old`]);
+      const { lines, logger } = capturing();
+      expect(await purgeKeptReceipts(ds, pg.schema, 30 * 86_400_000, logger)).toBe(2);
+      expect(lines).toEqual([{
+        level: 'warn', msg: expect.stringContaining('no record of sending'),
+        fields: expect.objectContaining({ provider: 'fonnte', provider_message_id: `${prefix}-lost-old`, state_id: `st-${prefix}-lost-old`, statuses: expect.arrayContaining(['sent', 'delivered']) }),
+      }]);
+      const left = await ds.query(`SELECT message_key FROM "${pg.schema}".pending_receipts WHERE message_key LIKE $1`, [`id:${prefix}-lost-%`]);
+      expect(left).toEqual([{ message_key: `id:${prefix}-lost-new` }]);
+      expect(await purgeKeptReceipts(ds, pg.schema, 0, logger)).toBe(0);
     });
 
     it('kept receipts nothing ever matches are purged after the receipts\' retention, newer ones stay', async () => {

@@ -440,13 +440,16 @@ describe('gateway pipeline features', () => {
     await expect(callUnary(stack.gatewayClient, 'retryDelivery', gatewayv1.RetryDeliveryRequest.fromPartial({ deliveryId: reminder.id }))).rejects.toThrow(/CANCELLED/);
   });
 
-  it('a poison event is dead-lettered in the gateway schema and terminated', async () => {
-    await publisher.publish({ subject: eventSubject('ticket', 'created', stack.nats.namespace), data: new Uint8Array([0xff, 0x01, 0x02]), msgID: randomUUID() });
+  it('a poison event is dead-lettered in the gateway schema and terminated, and counted in notify_gateway_dead_letters_total', async () => {
+    const subject = eventSubject('ticket', 'created', stack.nats.namespace);
+    await publisher.publish({ subject, data: new Uint8Array([0xff, 0x01, 0x02]), msgID: randomUUID() });
     const letters = await waitFor(async () => {
       const rows = await listDeadLetters(stack.gateway.dataSource, { schema: stack.gatewayConfig.DATABASE_SCHEMA });
       return rows.length > 0 ? rows : null;
     }, { timeoutMs: 15_000 });
     expect(letters[0]).toMatchObject({ durable: `${stack.nats.namespace}-gateway-ticket`, cause: 'poison' });
+    const line = `notify_gateway_dead_letters_total{subject="${subject}",cause="poison"} `;
+    await waitFor(async () => (await (await fetch(`${stack.gateway.webhooks.url}/metrics`)).text()).split('\n').some((l) => l.startsWith(line) && Number(l.slice(line.length)) >= 1), { timeoutMs: 5_000 });
   });
 
   it('Notify checks the caller\'s role per notification type (seeds\' table)', async () => {
@@ -510,6 +513,9 @@ describe('gateway pipeline features', () => {
     // The send queue's backlog and the process (read at scrape time).
     expect(text).toMatch(/^notify_gateway_due_deliveries \d+$/m);
     expect(text).toMatch(/^notify_gateway_oldest_due_delivery_age_seconds [\d.e+-]+$/m);
+    expect(text).toMatch(/^notify_gateway_waiting_deliveries\{status="FAILED"\} \d+$/m);
+    expect(text).toMatch(/^notify_gateway_send_rounds_total\{result="SENT",provider="fonnte"\} \d+$/m);
+    expect(text).toMatch(/^notify_gateway_deliveries_total\{status="QUEUED",provider="none"\} \d+$/m);
     expect(text).toMatch(/^notify_gateway_process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^notify_gateway_nodejs_eventloop_lag_seconds [\d.e+-]+$/m);
   });

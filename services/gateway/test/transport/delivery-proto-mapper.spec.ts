@@ -28,7 +28,7 @@ describe('deliveryToProto trace_id', () => {
     id: '0b9f7c1e-5b1a-4d4e-9f57-1d2c3b4a5f60', notificationId: '1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5', idempotencyKey: 'k|6281300000001|WHATSAPP',
     notificationType: 'WELCOME', ticketId: null, sourceEventId: null, recipient: '6281300000001', recipientKind: 'PHONE', recipientId: null, recipientName: '',
     channel: 'WHATSAPP', priority: 'NORMAL', locale: 'ID', templateKey: 'customer.welcome', templateVersion: 1, body: 'Halo', fallbackBody: null, quietHours: null,
-    status: 'QUEUED', dueAt: at, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, smsFallbackReason: null, rounds: 0, attemptCount: 0, pinnedProvider: null, traceContext,
+    status: 'QUEUED', dueAt: at, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, smsFallbackReason: null, rounds: 0, uncountedRounds: 0, attemptCount: 0, pinnedProvider: null, traceContext,
     provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false, createdAt: at, updatedAt: at,
     sentAt: null, deliveredAt: null, readAt: null, receiptChecks: 0,
   });

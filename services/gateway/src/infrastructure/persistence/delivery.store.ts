@@ -16,7 +16,7 @@ import {
 } from '../../domain';
 import { deliveryEventToProto } from '../../transport/proto/delivery.proto-mapper';
 import type {
-  DeliveryFilter, DeliveryStats, DeliveryStore, NotificationFilter, NewAttempt, NewDelivery, NewNotification, ReceiptFailurePolicy, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
+  DeliveryFilter, DeliveryStats, DeliveryStore, KeptReceiptsApplied, NotificationFilter, NewAttempt, NewDelivery, NewNotification, ReceiptFailurePolicy, ReceiptResult, RoundResult, UnconfirmedClaim, UnconfirmedDelivery,
 } from '../../application/ports';
 import type { AttemptRow, DeliveryRow, NotificationRow, PendingReceiptRow } from './gateway.rows';
 
@@ -151,6 +151,7 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
     leaseUntil: r.lease_until,
     smsFallbackReason: r.sms_fallback_reason,
     rounds: r.rounds,
+    uncountedRounds: r.uncounted_rounds ?? 0,
     attemptCount: r.attempt_count,
     pinnedProvider: r.pinned_provider,
     traceContext: r.trace_context ?? null,
@@ -188,7 +189,7 @@ function queuedRecord(id: string, notificationId: string, r: NewDelivery, now: D
     sourceEventId: r.sourceEventId, recipient: r.recipient, recipientKind: r.recipientKind, recipientId: r.recipientId,
     recipientName: r.recipientName, channel: r.channel, priority: r.priority, locale: r.locale, templateKey: r.templateKey,
     templateVersion: r.templateVersion, body: r.body, fallbackBody: r.fallbackBody, quietHours: r.quietHours ?? null, status: 'QUEUED',
-    dueAt: now, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, smsFallbackReason: null, rounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null, traceContext,
+    dueAt: now, deferredUntil: null, deferredReason: null, nextAttemptAt: null, leaseUntil: null, smsFallbackReason: null, rounds: 0, uncountedRounds: 0, attemptCount: 0, pinnedProvider: r.pinnedProvider ?? null, traceContext,
     provider: null, providerMessageId: null, providerStateId: null, lastError: null, costRupiah: 0, failover: false,
     createdAt: now, updatedAt: now, sentAt: null, deliveredAt: null, readAt: null, receiptChecks: 0,
   };
@@ -236,7 +237,7 @@ function roundAfter(d: DeliveryRecord, attempts: readonly NewAttempt[], result: 
     startedAt: a.startedAt, finishedAt: a.finishedAt,
   }));
   const counted = result.status === 'FAILED' && result.uncounted ? 0 : 1;
-  const base = { ...d, attemptCount: d.attemptCount + attempts.length, rounds: d.rounds + counted, updatedAt: now, leaseUntil: null, provider: result.provider ?? d.provider };
+  const base = { ...d, attemptCount: d.attemptCount + attempts.length, rounds: d.rounds + counted, uncountedRounds: counted ? 0 : d.uncountedRounds + 1, updatedAt: now, leaseUntil: null, provider: result.provider ?? d.provider };
   let after: DeliveryRecord;
   if (result.status === 'SENT') {
     after = {
@@ -498,9 +499,25 @@ export class PgDeliveryStore implements DeliveryStore {
     });
   }
 
-  /** See DeliveryStore.expediteFailed: one UPDATE over the claim index's FAILED rows. */
-  async expediteFailed(channel: Channel, now: Date, smsFallbackPriorities: readonly Priority[] = []): Promise<number> {
+  /** See DeliveryStore.expediteFailed: one UPDATE over the claim index's FAILED rows (a `trial`: the few due soonest). */
+  async expediteFailed(channel: Channel, now: Date, smsFallbackPriorities: readonly Priority[] = [], trial?: { provider: string; limit: number }): Promise<number> {
     const fallbackToo = channel === 'SMS' && smsFallbackPriorities.length > 0;
+    if (trial) {
+      const picked = await this.q<{ n: number }>(
+        this.ds,
+        `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, next_attempt_at = $2, updated_at = $2
+                     WHERE id IN (SELECT id FROM ${this.t.d}
+                                   WHERE status = 'FAILED' AND due_at > $2 AND (last_error IS NULL OR last_error NOT LIKE 'receipt:%')
+                                     AND (pinned_provider IS NULL OR pinned_provider = $5)
+                                     AND (channel = $1 OR ($3 AND channel = 'WHATSAPP' AND fallback_body IS NOT NULL AND pinned_provider IS NULL
+                                                           AND recipient_kind <> 'GROUP' AND priority = ANY($4::text[])))
+                                   ORDER BY rounds, due_at LIMIT $6 FOR UPDATE SKIP LOCKED)
+                     RETURNING 1)
+         SELECT count(*)::int AS n FROM x`,
+        [channel, now, fallbackToo, [...smsFallbackPriorities], trial.provider, Math.max(0, Math.floor(trial.limit))],
+      );
+      return picked[0]?.n ?? 0;
+    }
     const rows = await this.q<{ n: number }>(
       this.ds,
       `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, next_attempt_at = $2, updated_at = $2
@@ -1069,6 +1086,7 @@ export class PgDeliveryStore implements DeliveryStore {
                 claimed_count, counted)),
        s AS (
          UPDATE ${this.t.d} AS d SET status = v.status, attempt_count = d.attempt_count + v.n, rounds = d.rounds + v.counted,
+                uncounted_rounds = CASE WHEN v.counted = 0 THEN d.uncounted_rounds + 1 ELSE 0 END,
                 provider = COALESCE(v.provider, d.provider),
                 provider_message_id = CASE WHEN v.status = 'SENT' THEN v.provider_message_id ELSE d.provider_message_id END,
                 provider_state_id = CASE WHEN v.status = 'SENT' THEN NULL ELSE d.provider_state_id END,
@@ -1169,7 +1187,7 @@ export class PgDeliveryStore implements DeliveryStore {
     if (sent.length > 0) {
       keep(await this.q<DeliveryRow>(
         m,
-        `UPDATE ${d} AS d SET status = 'SENT', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = v.provider,
+        `UPDATE ${d} AS d SET status = 'SENT', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, uncounted_rounds = 0, provider = v.provider,
            provider_message_id = v.provider_message_id, provider_state_id = NULL, cost_rupiah = d.cost_rupiah + v.cost, failover = v.failover, channel = v.channel,
            body = COALESCE(v.body, d.body), sent_at = v.at, updated_at = v.at, lease_until = NULL, last_error = NULL, next_attempt_at = NULL,
            deferred_until = NULL, pinned_provider = NULL
@@ -1186,7 +1204,8 @@ export class PgDeliveryStore implements DeliveryStore {
     if (failed.length > 0) {
       keep(await this.q<DeliveryRow>(
         m,
-        `UPDATE ${d} AS d SET status = 'FAILED', attempt_count = d.attempt_count + v.n, rounds = d.rounds + v.counted, provider = COALESCE(v.provider, d.provider),
+        `UPDATE ${d} AS d SET status = 'FAILED', attempt_count = d.attempt_count + v.n, rounds = d.rounds + v.counted,
+           uncounted_rounds = CASE WHEN v.counted = 0 THEN d.uncounted_rounds + 1 ELSE 0 END, provider = COALESCE(v.provider, d.provider),
            last_error = v.last_error, next_attempt_at = v.next_attempt_at, due_at = v.next_attempt_at, pinned_provider = v.pinned_provider,
            lease_until = NULL, updated_at = v.at
          FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::timestamptz[], $8::int[])
@@ -1202,7 +1221,7 @@ export class PgDeliveryStore implements DeliveryStore {
     if (dead.length > 0) {
       keep(await this.q<DeliveryRow>(
         m,
-        `UPDATE ${d} AS d SET status = 'DEAD', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, provider = COALESCE(v.provider, d.provider),
+        `UPDATE ${d} AS d SET status = 'DEAD', attempt_count = d.attempt_count + v.n, rounds = d.rounds + 1, uncounted_rounds = 0, provider = COALESCE(v.provider, d.provider),
            last_error = v.last_error, next_attempt_at = NULL, lease_until = NULL, updated_at = v.at
          FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[]) AS v(id, n, provider, last_error, at)
          WHERE d.id = v.id RETURNING d.*`,
@@ -1387,7 +1406,7 @@ export class PgDeliveryStore implements DeliveryStore {
       if (closed[0]) throw new FailedPreconditionError(`delivery ${id} is no longer to be sent (${closed[0].reason.replace(/^withdrawn unsent: /, '')})`);
       const rows = await this.q<DeliveryRow>(
         m,
-        `UPDATE ${this.t.d} SET status = 'QUEUED', due_at = $2, rounds = 0, next_attempt_at = NULL, deferred_until = NULL, updated_at = $2
+        `UPDATE ${this.t.d} SET status = 'QUEUED', due_at = $2, rounds = 0, uncounted_rounds = 0, next_attempt_at = NULL, deferred_until = NULL, updated_at = $2
           WHERE id = $1 RETURNING *`,
         [cur[0].id, now],
       );
@@ -1579,7 +1598,10 @@ export class PgDeliveryStore implements DeliveryStore {
    * and look for kept receipts before this one is visible, so after the commit this looks once
    * more ({@link drainKept}); whichever of the two sees both applies it (the kept row is deleted
    * in the transaction that applies it, so only one does). `unknown`: the receipt names no
-   * message at all. Kept receipts nothing ever matches are deleted after RECEIPTS_RETENTION_MS.
+   * message at all. Kept receipts a round recorded but nothing applied (the gateway stopped in
+   * between) are applied by {@link applyStrandedKeptReceipts}; those nothing ever matches are
+   * deleted after RECEIPTS_RETENTION_MS. An `applied` result that includes kept receipts lists
+   * them (`kept`), with `from` the status before them all.
    */
   async applyReceipt(
     r: { provider: string; providerMessageId?: string; stateId?: string; status: ReceiptKind; error?: string; at: Date },
@@ -1588,7 +1610,14 @@ export class PgDeliveryStore implements DeliveryStore {
   ): Promise<ReceiptResult> {
     if (!r.providerMessageId && !r.stateId) return { kind: 'unknown' };
     const { result, linkedState } = await this.tx((m, changes) => this.receiptIn(m, changes, r, now, afterFailure, true));
-    if (linkedState) await this.drainKept(r.provider, `state:${linkedState}`, now, afterFailure);
+    const linked = linkedState ? await this.drainKept(r.provider, `state:${linkedState}`, now, afterFailure) : null;
+    if (linked && (result.kind === 'applied' || result.kind === 'duplicate' || result.kind === 'no_change') && result.delivery?.id === linked.delivery.id) {
+      // This receipt linked a stateid whose kept receipts then moved the delivery on (Fonnte's
+      // in-between status, then its stateid-only ones that came before the send was recorded).
+      const from = result.kind === 'applied' ? result.from : linked.from;
+      const kept = [...(result.kind === 'applied' ? (result.kept ?? []) : []), ...linked.kept];
+      return linked.delivery.status === from ? result : { kind: 'applied', delivery: linked.delivery, from, kept };
+    }
     if (result.kind !== 'kept') return result;
     const drained = await this.drainKept(r.provider, messageKey(r), now, afterFailure);
     if (!drained) return result;
@@ -1652,6 +1681,36 @@ export class PgDeliveryStore implements DeliveryStore {
     return (await this.drainKept(provider, key, now, afterFailure))?.delivery ?? null;
   }
 
+  /**
+   * See DeliveryStore.applyStrandedKeptReceipts. One SELECT of the kept messages (provider,
+   * message key) received more than `minAgeMs` ago that a delivery records, by message id or by
+   * linked Fonnte stateid (through deliveries_provider_msg_idx / deliveries_provider_state_idx;
+   * `pending_receipts` holds only the receipts not applied yet: almost always none), oldest first;
+   * then each drained as applyKeptReceipts drains it. Safe against the round's own
+   * applyKeptReceipts, a live receipt of the message, another replica's sweep: each applies the
+   * kept rows in the transaction that deletes them, under the delivery's row lock, so only one
+   * applies them (and `receipts` makes a second application a duplicate anyway).
+   */
+  async applyStrandedKeptReceipts(minAgeMs: number, limit: number, now: Date, afterFailure: ReceiptFailurePolicy): Promise<KeptReceiptsApplied[]> {
+    if (limit <= 0) return [];
+    const keys = await this.q<{ provider: string; message_key: string }>(
+      this.ds,
+      `SELECT p.provider, p.message_key FROM ${this.t.p} p
+        WHERE p.received_at < now() - $1 * interval '1 millisecond'
+          AND ((p.message_key LIKE 'id:%' AND EXISTS (SELECT 1 FROM ${this.t.d} d WHERE d.provider = p.provider AND d.provider_message_id = substr(p.message_key, 4)))
+            OR (p.message_key LIKE 'state:%' AND EXISTS (SELECT 1 FROM ${this.t.d} d WHERE d.provider = p.provider AND d.provider_state_id = substr(p.message_key, 7))))
+        GROUP BY p.provider, p.message_key
+        ORDER BY min(p.received_at) LIMIT $2`,
+      [minAgeMs, limit],
+    );
+    const applied: KeptReceiptsApplied[] = [];
+    for (const k of keys) {
+      const out = await this.drainKept(k.provider, k.message_key, now, afterFailure);
+      if (out) applied.push(out);
+    }
+    return applied;
+  }
+
   /** Which of `asks` have kept receipts (one statement for the batch). */
   private async haveKept(asks: ReadonlyArray<{ provider: string; key: string }>): Promise<boolean[]> {
     const rows = await this.q<{ provider: string; message_key: string }>(
@@ -1669,13 +1728,14 @@ export class PgDeliveryStore implements DeliveryStore {
    * transaction locks the delivery, deletes the kept rows and applies them (oldest first; a
    * `receipts` row each, so one also applied live meanwhile is a duplicate). Then, in a
    * transaction of its own (committed first, for the race in applyReceipt), those kept for the
-   * delivery's Fonnte stateid. Returns the delivery after the first transaction's receipts and its
-   * status before them, or null when nothing matched or nothing was kept.
+   * delivery's Fonnte stateid. Returns the delivery after all of them (Fonnte: the id + stateid
+   * callback's `sent`, then the stateid's `delivered`, `read`), its status before them and their
+   * statuses in the order applied, or null when nothing matched or nothing was kept.
    */
   private async drainKept(
     provider: string, key: string, now: Date, afterFailure: ReceiptFailurePolicy,
-  ): Promise<{ delivery: DeliveryRecord; from: DeliveryStatus } | null> {
-    let first: { delivery: DeliveryRecord; from: DeliveryStatus } | null = null;
+  ): Promise<KeptReceiptsApplied | null> {
+    let first: KeptReceiptsApplied | null = null;
     const seen = new Set<string>();
     for (let next: string | null = key; next && !seen.has(next);) {
       seen.add(next);
@@ -1692,7 +1752,7 @@ export class PgDeliveryStore implements DeliveryStore {
         ))[0];
         if (!row) return null;
         const kept = await this.q<PendingReceiptRow>(m, `DELETE FROM ${this.t.p} WHERE provider = $1 AND message_key = $2 RETURNING *`, [provider, k]);
-        if (kept.length === 0) return { delivery: deliveryFromRow(row), from: row.status as DeliveryStatus, applied: false };
+        if (kept.length === 0) return { delivery: deliveryFromRow(row), from: row.status as DeliveryStatus, kept: [], applied: false };
         kept.sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime() || RECEIPT_ORDER.indexOf(a.status) - RECEIPT_ORDER.indexOf(b.status));
         for (const p of kept) {
           await this.receiptIn(m, changes, {
@@ -1703,10 +1763,12 @@ export class PgDeliveryStore implements DeliveryStore {
           }, now, afterFailure, false);
         }
         const after = (await this.q<DeliveryRow>(m, `SELECT * FROM ${this.t.d} WHERE id = $1`, [row.id]))[0]!;
-        return { delivery: deliveryFromRow(after), from: row.status as DeliveryStatus, applied: true };
+        return { delivery: deliveryFromRow(after), from: row.status as DeliveryStatus, kept: kept.map((p) => p.status), applied: true };
       });
       if (!out?.applied) break;
-      first ??= { delivery: out.delivery, from: out.from };
+      if (!first) first = { delivery: out.delivery, from: out.from, kept: out.kept };
+      else if (first.delivery.id === out.delivery.id) first = { delivery: out.delivery, from: first.from, kept: [...first.kept, ...out.kept] };
+      else break;
       next = out.delivery.providerStateId ? `state:${out.delivery.providerStateId}` : null;
     }
     return first;
@@ -1716,7 +1778,8 @@ export class PgDeliveryStore implements DeliveryStore {
    * One receipt in the caller's transaction (see applyReceipt); `keep`: store it in
    * `pending_receipts` when no delivery matches (false when applying a kept one). With `keep`, a
    * receipt that finds its delivery by message id first applies the receipts still kept for that
-   * message id (so a failed applyKeptReceipts after the round never strands them). `linkedState`:
+   * message id (so a failed applyKeptReceipts after the round never strands them; the result then
+   * lists them in `kept`, `from` the status before them). `linkedState`:
    * the stateid this receipt (or a kept one) tied to the delivery's message id (receipts kept for
    * it may follow).
    */
@@ -1741,10 +1804,12 @@ export class PgDeliveryStore implements DeliveryStore {
     // that message (overtaking the bookkeeping) which the round's applyKeptReceipts did not (it
     // failed, or raced this): deleted and applied here, in this transaction, oldest first.
     let keptLinked: string | null = null;
+    let keptFirst: { from: DeliveryStatus; kept: string[] } | null = null;
     if (row && byMessageId && keep) {
       const kept = await this.q<PendingReceiptRow>(m, `DELETE FROM ${this.t.p} WHERE provider = $1 AND message_key = $2 RETURNING *`, [r.provider, key]);
       if (kept.length > 0) {
         kept.sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime() || RECEIPT_ORDER.indexOf(a.status) - RECEIPT_ORDER.indexOf(b.status));
+        keptFirst = { from: row.status as DeliveryStatus, kept: kept.map((p) => p.status) };
         for (const p of kept) {
           const out = await this.receiptIn(m, changes, {
             provider: r.provider, status: p.status as ReceiptKind, at: p.occurred_at,
@@ -1779,9 +1844,12 @@ export class PgDeliveryStore implements DeliveryStore {
       linkedState = r.stateId;
     }
     const before = deliveryFromRow(row);
-    if (fresh.length === 0) return { result: { kind: 'duplicate', delivery: before }, linkedState };
+    // What the kept receipts applied first did is part of this receipt's outcome (from: the status before them).
+    const withKept = (d: DeliveryRecord, res: ReceiptResult): ReceiptResult =>
+      keptFirst && d.status !== keptFirst.from ? { kind: 'applied', delivery: d, from: keptFirst.from, kept: keptFirst.kept } : res;
+    if (fresh.length === 0) return { result: withKept(before, { kind: 'duplicate', delivery: before }), linkedState };
     const next = statusAfterReceipt(before.status, r.status);
-    if (!next) return { result: { kind: 'no_change', delivery: before }, linkedState };
+    if (!next) return { result: withKept(before, { kind: 'no_change', delivery: before }), linkedState };
     const rows =
       next === 'DELIVERED'
         ? await this.q<DeliveryRow>(
@@ -1800,7 +1868,7 @@ export class PgDeliveryStore implements DeliveryStore {
           : await this.failByReceipt(m, before, r, afterFailure(before, r), now);
     const after = deliveryFromRow(rows[0]!);
     changes.push({ eventId: randomUUID(), kind: next === 'DELIVERED' ? 'delivered' : next === 'READ' ? 'read' : 'failed', delivery: after, previousStatus: before.status, at: now });
-    return { result: { kind: 'applied', delivery: after, from: before.status }, linkedState };
+    return { result: withKept(after, { kind: 'applied', delivery: after, from: before.status }), linkedState };
   }
 
   /**
@@ -1949,5 +2017,31 @@ export class PgDeliveryStore implements DeliveryStore {
       costRupiah: Number(totals[0]?.cost ?? 0),
       meanTimeToSendMs: totals[0]?.mean_send ? Number(totals[0].mean_send) : 0,
     };
+  }
+
+  /**
+   * The send queue at `now` for /metrics, in one statement bounded by `statement_timeout`
+   * `timeoutMs` (its transaction's): the claimable rows (QUEUED, DEFERRED, FAILED, through the
+   * claim index) due by `now` and how long the oldest has been due (as dueBacklog), and the waiting
+   * rows by status, due now or later, with SENDING (the lease index).
+   */
+  async queueSnapshot(now: Date, timeoutMs: number): Promise<{ due: number; oldestDueAgeMs: number; waiting: Partial<Record<'QUEUED' | 'DEFERRED' | 'FAILED' | 'SENDING', number>> }> {
+    return this.ds.transaction(async (m) => {
+      await this.q(m, `SELECT set_config('statement_timeout', $1, true)`, [String(Math.max(1, Math.round(timeoutMs)))]);
+      const rows = await this.q<{ status: 'QUEUED' | 'DEFERRED' | 'FAILED' | 'SENDING'; n: number; due: number; oldest: Date | null }>(
+        m,
+        `SELECT status, count(*)::int AS n, (count(*) FILTER (WHERE due_at <= $1))::int AS due, min(due_at) FILTER (WHERE due_at <= $1) AS oldest
+           FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') GROUP BY status
+         UNION ALL
+         SELECT 'SENDING', count(*)::int, 0, NULL FROM ${this.t.d} WHERE status = 'SENDING'`,
+        [now],
+      );
+      const oldest = rows.reduce<number | null>((min, r) => (r.oldest ? Math.min(min ?? Infinity, new Date(r.oldest).getTime()) : min), null);
+      return {
+        due: rows.reduce((n, r) => n + r.due, 0),
+        oldestDueAgeMs: oldest === null ? 0 : Math.max(0, now.getTime() - oldest),
+        waiting: Object.fromEntries(rows.map((r) => [r.status, r.n])),
+      };
+    });
   }
 }

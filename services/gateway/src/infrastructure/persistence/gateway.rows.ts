@@ -56,6 +56,8 @@ export interface DeliveryRow {
   next_attempt_at: Date | null;
   lease_until: Date | null;
   rounds: number;
+  /** Rounds in a row that called no provider (DeliveryRecord.uncountedRounds). */
+  uncounted_rounds: number;
   attempt_count: number;
   pinned_provider: string | null;
   trace_context: Record<string, string> | null;

@@ -110,6 +110,8 @@ interface Entry {
   lastFailureAt: Date | null;
   /** Epoch ms before which the provider is not called (its latest `Retry-After`); 0 = not paused. */
   pausedUntil: number;
+  /** Epoch ms at which the breaker, open since its latest `open`, half-opens (opened + resetTimeout); 0 = never opened. */
+  halfOpensAt: number;
   /** This gateway's pacing of the provider; absent = unpaced. */
   pacer?: Pacer;
 }
@@ -180,6 +182,7 @@ export class ProviderChain {
       lastError: null,
       lastFailureAt: null,
       pausedUntil: 0,
+      halfOpensAt: 0,
       ...((options.ratePerSecond?.[adapter.name] ?? 0) > 0 ? { pacer: new Pacer(options.ratePerSecond![adapter.name]!) } : {}),
       breaker: new CircuitBreaker(
         async (msg: OutgoingMessage, signal: AbortSignal) => {
@@ -197,7 +200,10 @@ export class ProviderChain {
         },
       ),
     }));
-    if (options.logger) for (const e of this.entries) this.logTransitions(e, options.logger, options.resetTimeout ?? 30_000);
+    const resetTimeout = options.resetTimeout ?? 30_000;
+    // opossum does not say when an open breaker half-opens (its `lastTimerAt` is set once, at construction).
+    for (const e of this.entries) e.breaker.on('open', () => (e.halfOpensAt = Date.now() + resetTimeout));
+    if (options.logger) for (const e of this.entries) this.logTransitions(e, options.logger, resetTimeout);
   }
 
   /**
@@ -446,6 +452,40 @@ export class ProviderChain {
         pausedUntil: e.pausedUntil > Date.now() ? new Date(e.pausedUntil) : null,
       };
     });
+  }
+
+  /**
+   * Ms until a send could call a provider of this chain again (`only`: that provider alone; an
+   * unknown name: 0): 0 when one can be called now (breaker closed or half-open, no Retry-After
+   * pause), else the soonest of the providers' own waits, each the later of its open breaker's
+   * half-open (resetTimeout after it opened) and the end of its Retry-After pause. Pacing is not
+   * counted (a slot is a fraction of a second away). The dispatcher retries a round that called no
+   * provider no earlier than this (retryAfterUncountedRound).
+   */
+  callableInMs(only?: string): number {
+    const now = Date.now();
+    const entries = only === undefined ? this.entries : this.entries.filter((e) => e.adapter.name === only);
+    if (entries.length === 0) return 0;
+    return Math.min(...entries.map((e) => Math.max(0, e.pausedUntil - now, e.breaker.opened ? e.halfOpensAt - now : 0)));
+  }
+
+  /**
+   * Calls `listener(provider)` each time a provider's breaker half-opens (resetTimeout after it
+   * opened): its next call is the trial that closes it again, or opens it for another
+   * resetTimeout. Nothing calls it unless a message is sent, so the gateway makes a few of the
+   * waiting deliveries due at once to be that trial (expediteOnRecovery), instead of leaving the
+   * provider untried until the next one's backoff ends. A listener that throws is not the chain's concern.
+   */
+  onHalfOpen(listener: (provider: string) => void): void {
+    for (const e of this.entries) {
+      e.breaker.on('halfOpen', () => {
+        try {
+          listener(e.adapter.name);
+        } catch {
+          // The listener's own failure (it logs what it does).
+        }
+      });
+    }
   }
 
   /**
