@@ -16,7 +16,7 @@ const PROMISED: Record<string, { definition: Record<string, { path: string; resp
     rpcs: [
       'RegisterCustomer', 'GetCustomer', 'ListCustomers', 'ActivateCustomer', 'CreateStaff', 'GetStaff', 'ListStaff',
       'CreateGroup', 'ListGroups', 'UpdateGroup', 'DeleteGroup', 'GetPreferences', 'UpdatePreferences', 'OptOut', 'OptIn',
-      'CreateInvoice', 'ListInvoicesDue', 'ResolveRecipients',
+      'CreateInvoice', 'ListInvoicesDue', 'SetInvoiceStatus', 'ListInvoices', 'UpdateCustomer', 'SuspendCustomer', 'ResolveRecipients',
     ],
   },
   'notify.template.v1.TemplateService': {

@@ -4,6 +4,8 @@ import { customerEventToProto } from '../src/infrastructure/messaging/customer-e
 import {
   activateCustomer,
   addDays,
+  applyCustomerChanges,
+  customerChangesOf,
   applyPreferencesPatch,
   buildGroup,
   createInvoice,
@@ -15,6 +17,7 @@ import {
   invoiceNumberMonth,
   parseCalendarDate,
   registerCustomer,
+  suspendCustomer,
   validateChatId,
 } from '../src/domain';
 
@@ -51,6 +54,38 @@ describe('customers', () => {
     const first = activateCustomer(customer, actor, { at, eventId: 'e3' });
     expect(customerEventToProto(first.event).previousStatus).toBe(customerv1.CustomerStatus.CUSTOMER_STATUS_PENDING);
     expect(customerEventToProto(registerCustomer(input, actor, { at, eventId: 'e4' }).event).previousStatus).toBe(customerv1.CustomerStatus.CUSTOMER_STATUS_UNSPECIFIED);
+  });
+
+  it('changes the given fields validated as at registration; equal values change nothing; a stored phone is not read again', () => {
+    const { customer } = registerCustomer(input, actor, { at, eventId: 'e1' });
+    const later = new Date(at.getTime() + 60_000);
+    const moved = applyCustomerChanges(customer, customerChangesOf({ phone: '0813 1111 2222', workZone: 'Karawang Barat', packageName: ' ' }), later);
+    expect(moved).toEqual({
+      changed: true,
+      customer: { ...customer, phone: '6281311112222', workZone: 'karawang-barat', packageName: '', updatedAt: later, version: 2 },
+    });
+    expect(applyCustomerChanges(customer, customerChangesOf({ name: ' Siti ', workZone: 'karawang' }), later)).toEqual({ changed: false, customer });
+    // A Japanese number stored as digits is kept as stored when the phone is not changed.
+    const foreign = { ...customer, phone: '819012345678' };
+    expect(applyCustomerChanges(foreign, customerChangesOf({ name: 'Siti A' }), later).customer.phone).toBe('819012345678');
+    expect(() => customerChangesOf({ name: ' ' })).toThrow(new ValidationError('name', 'is required'));
+    expect(() => customerChangesOf({ address: 'x'.repeat(501) })).toThrow(new ValidationError('address', 'is longer than 500 characters'));
+    expect(() => customerChangesOf({ phone: '12345' })).toThrow(ValidationError);
+  });
+
+  it('suspends ACTIVE with when, why and who; SUSPENDED again changes nothing; PENDING names the state; activation clears the suspension', () => {
+    const { customer } = registerCustomer(input, actor, { at, eventId: 'e1' });
+    expect(() => suspendCustomer(customer, { at, reason: 'tunggakan', by: 'cs-1' })).toThrow(
+      new FailedPreconditionError('customer c1 is PENDING; suspend needs ACTIVE (a PENDING customer is not active yet)'),
+    );
+    const active = activateCustomer(customer, actor, { at, eventId: 'e2' }).customer;
+    const s1 = suspendCustomer(active, { at, reason: ' tunggakan Nov ', by: 'cs-1' });
+    expect(s1).toEqual({ changed: true, customer: { ...active, status: 'SUSPENDED', suspendedAt: at, suspensionReason: 'tunggakan Nov', suspendedBy: 'cs-1', version: 3 } });
+    expect(suspendCustomer(s1.customer, { at: new Date(), reason: 'lagi', by: 'admin' })).toEqual({ changed: false, customer: s1.customer });
+    expect(() => suspendCustomer(active, { at, reason: '', by: 'cs-1' })).toThrow(new ValidationError('reason', 'is required'));
+    expect(() => suspendCustomer(active, { at, reason: 'x'.repeat(501), by: 'cs-1' })).toThrow(new ValidationError('reason', 'is longer than 500 characters'));
+    const back = activateCustomer(s1.customer, actor, { at, eventId: 'e3' }).customer;
+    expect(back).toMatchObject({ status: 'ACTIVE', suspendedAt: null, suspensionReason: '', suspendedBy: null, version: 4 });
   });
 
   it('registers without a package (package_name is optional, trimmed)', () => {

@@ -889,4 +889,127 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     await callUnary(admin, 'resetRoutingRule', psbSupervisors);
     await expect(callUnary(svc, 'resetRoutingRule', key)).rejects.toThrow(/PERMISSION_DENIED|may not|not allowed/i);
   });
+
+  describe('UpdateCustomer and SuspendCustomer (a billing system changes a customer, suspends one for non-payment: isolir)', () => {
+    const CS = customerv1.CustomerStatus;
+    const get = async (id: string) => (await callUnary(admin, 'getCustomer', { id, phone: '', includeOptOuts: false })).customer!;
+    const update = (customer: Partial<customerv1.Customer>, updateMask: string[] = []) =>
+      callUnary(admin, 'updateCustomer', { customer: customerv1.Customer.fromPartial(customer), updateMask });
+    const failure = async <E extends Error>(call: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> => {
+      const err = await call.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(type);
+      return err as E;
+    };
+    /** The trailing metadata `entity` / `entity-id` of a failed call. */
+    const entityOf = (err: unknown) => {
+      const md = ((err as Error).cause as { metadata: { get(k: string): unknown[] } }).metadata;
+      return { entity: String(md.get('entity')[0] ?? ''), entityId: String(md.get('entity-id')[0] ?? '') };
+    };
+    const activeCustomer = async (workZone = 'karawang', name = 'Budi Santoso') => {
+      const { customer } = await register(freshPhone(), workZone, name);
+      return (await callUnary(admin, 'activateCustomer', { customerId: customer!.id, actor: undefined })).customer!;
+    };
+
+    it('UpdateCustomer without a mask changes only the fields given a value (phone normalized, zone as slug); naming package_name clears it; nothing to change or an unknown path is INVALID_ARGUMENT', async () => {
+      const { customer: before } = await register(freshPhone(), 'karawang', 'Rina Update');
+      const phone = freshPhone();
+      const moved = (await update({ id: before!.id, phone: `+62 ${phone.slice(1)}`, address: 'Jl. Baru 9', workZone: 'Karawang Barat' })).customer!;
+      expect(moved).toMatchObject({
+        id: before!.id, name: 'Rina Update', phone: `62${phone.slice(1)}`, address: 'Jl. Baru 9', workZone: 'karawang-barat',
+        packageName: 'Home 50 Mbps', status: CS.CUSTOMER_STATUS_PENDING, wantsInstallation: true,
+      });
+      expect(moved.updatedAt!.getTime()).toBeGreaterThanOrEqual(before!.updatedAt!.getTime());
+      expect(await get(before!.id)).toEqual(moved);
+      expect((await callUnary(admin, 'getCustomer', { id: '', phone, includeOptOuts: false })).customer?.id).toBe(before!.id);
+
+      // Named with no value: cleared (package_name may be empty); the rest kept.
+      const cleared = (await update({ id: before!.id }, ['package_name'])).customer!;
+      expect(cleared).toMatchObject({ packageName: '', name: 'Rina Update', address: 'Jl. Baru 9', phone: moved.phone });
+      // The package alone, no mask.
+      expect((await update({ id: before!.id, packageName: 'Home 100 Mbps' })).customer).toMatchObject({ packageName: 'Home 100 Mbps', address: 'Jl. Baru 9' });
+
+      // Nothing given, no mask: nothing to change, said; an unknown path or a required field named empty: refused; nothing written.
+      const nothing = await failure(update({ id: before!.id }), ValidationError);
+      expect(nothing.field).toBe('update_mask');
+      expect(nothing.message).toMatch(/^update_mask: nothing to change: /);
+      expect((await failure(update({ id: before!.id, status: CS.CUSTOMER_STATUS_SUSPENDED }, ['status']), ValidationError)).message).toMatch(/^update_mask: unknown path "status"/);
+      const noName = await failure(update({ id: before!.id }, ['name']), ValidationError);
+      expect([noName.field, noName.message]).toEqual(['customer.name', 'customer.name: is required']);
+      const badPhone = await failure(update({ id: before!.id, phone: '12345' }), ValidationError);
+      expect(badPhone.field).toBe('customer.phone');
+      expect(badPhone.message).toContain('12345');
+      expect((await failure(update({ id: 'not-a-uuid', name: 'X' }), ValidationError)).field).toBe('customer.id');
+      expect(await get(before!.id)).toMatchObject({ name: 'Rina Update', packageName: 'Home 100 Mbps', phone: moved.phone });
+    });
+
+    it('UpdateCustomer: a phone another customer holds is ALREADY_EXISTS naming the holder (entity / entity-id); an unknown id is NOT_FOUND', async () => {
+      const { customer: holder } = await register(freshPhone(), 'karawang', 'Pemegang Nomor');
+      const { customer: mover } = await register(freshPhone(), 'karawang', 'Pindah Nomor');
+      const taken = await failure(update({ id: mover!.id, phone: holder!.phone }), AlreadyExistsError);
+      expect(taken.message).toBe(`phone ${holder!.phone} already belongs to customer ${holder!.id}`);
+      expect(entityOf(taken)).toEqual({ entity: 'customer', entityId: holder!.id });
+      expect((await get(mover!.id)).phone).toBe(mover!.phone);
+      // Its own phone again: no conflict, nothing changes.
+      expect((await update({ id: mover!.id, phone: mover!.phone })).customer).toEqual(await get(mover!.id));
+      const unknown = randomUUID();
+      expect((await failure(update({ id: unknown, name: 'Siapa' }), NotFoundError)).message).toContain(unknown);
+    });
+
+    it('SuspendCustomer: ACTIVE → SUSPENDED with reason, time and actor; again changes nothing; PENDING is FAILED_PRECONDITION; ActivateCustomer brings it back (no suspension left) with an activated event from SUSPENDED', async () => {
+      const active = await activeCustomer();
+      const actor = { kind: commonv1.ActorKind.ACTOR_KIND_SERVICE, id: 'billing-isolir', name: '', role: commonv1.Role.ROLE_SERVICE };
+      const first = await callUnary(svc, 'suspendCustomer', { customerId: active.id, reason: '  tunggakan November 2026 ', actor });
+      expect(first.changed).toBe(true);
+      expect(first.customer).toMatchObject({ status: CS.CUSTOMER_STATUS_SUSPENDED, suspensionReason: 'tunggakan November 2026', suspendedBy: 'billing-isolir' });
+      expect(first.customer!.suspendedAt).toBeInstanceOf(Date);
+      expect(await get(active.id)).toEqual(first.customer);
+
+      // Again (another reason, another caller): the first suspension is kept.
+      const again = await callUnary(admin, 'suspendCustomer', { customerId: active.id, reason: 'lagi', actor: undefined });
+      expect(again).toEqual({ customer: first.customer, changed: false });
+
+      const { customer: pending } = await register(freshPhone());
+      const notYet = await failure(callUnary(admin, 'suspendCustomer', { customerId: pending!.id, reason: 'tunggakan', actor: undefined }), FailedPreconditionError);
+      expect(notYet.message).toContain('PENDING');
+      expect((await get(pending!.id)).status).toBe(CS.CUSTOMER_STATUS_PENDING);
+      const noReason = await failure(callUnary(admin, 'suspendCustomer', { customerId: pending!.id, reason: ' ', actor: undefined }), ValidationError);
+      expect([noReason.field, noReason.message]).toEqual(['reason', 'reason: is required']);
+      expect((await failure(callUnary(admin, 'suspendCustomer', { customerId: active.id, reason: 'x'.repeat(501), actor: undefined }), ValidationError)).message)
+        .toBe('reason: is longer than 500 characters');
+      await failure(callUnary(admin, 'suspendCustomer', { customerId: randomUUID(), reason: 'tunggakan', actor: undefined }), NotFoundError);
+
+      const back = (await callUnary(admin, 'activateCustomer', { customerId: active.id, actor: undefined })).customer!;
+      expect(back).toMatchObject({ status: CS.CUSTOMER_STATUS_ACTIVE, suspensionReason: '', suspendedBy: '' });
+      expect(back.suspendedAt).toBeUndefined();
+      await waitFor(() => seen.some((e) => e.payload.customer?.id === active.id && e.payload.previousStatus === CS.CUSTOMER_STATUS_SUSPENDED), { timeoutMs: 10_000 });
+    });
+
+    it('ResolveRecipients: a suspended customer is left out of an area audience (not listed as left out), and still gets their own ticket\'s and invoice\'s messages (CUSTOMER audience, any status)', async () => {
+      const area = `isolir-${randomUUID().slice(0, 8)}`;
+      const paying = await activeCustomer(area, 'Bayar Lancar');
+      const late = await activeCustomer(area, 'Telat Bayar');
+      await callUnary(admin, 'suspendCustomer', { customerId: late.id, reason: 'tunggakan', actor: undefined });
+      const resolve = async (notificationType: commonv1.NotificationType, context: Partial<customerv1.RecipientContext>) =>
+        callUnary(svc, 'resolveRecipients', { notificationType, context: customerv1.RecipientContext.fromPartial(context), audiences: [], channels: [], page: undefined });
+      const customersOf = (res: customerv1.ResolveRecipientsResponse) => res.recipients.filter((r) => r.kind === commonv1.RecipientKind.RECIPIENT_KIND_CUSTOMER).map((r) => r.id);
+
+      const maintenance = await resolve(NT.NOTIFICATION_TYPE_MAINTENANCE, { workZone: area });
+      expect(customersOf(maintenance)).toEqual([paying.id]);
+      expect(maintenance.leftOut.map((l) => l.id)).not.toContain(late.id);
+      const broadcast = await callUnary(svc, 'resolveRecipients', {
+        notificationType: NT.NOTIFICATION_TYPE_EMERGENCY_ALERT, context: undefined, channels: [], page: undefined,
+        audiences: [commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_AREA_CUSTOMERS, workZone: area })],
+      });
+      expect(customersOf(broadcast)).toEqual([paying.id]);
+
+      // Their own: a ticket's messages, the payment reminder.
+      const ticket = await resolve(NT.NOTIFICATION_TYPE_TICKET_CREATED, { customerId: late.id, workZone: area, ticketType: ticketv1.TicketType.TICKET_TYPE_DISTURBANCE });
+      expect(customersOf(ticket)).toEqual([late.id]);
+      expect(customersOf(await resolve(NT.NOTIFICATION_TYPE_PAYMENT_REMINDER, { customerId: late.id }))).toEqual([late.id]);
+
+      // Reactivated: in the area audience again.
+      await callUnary(admin, 'activateCustomer', { customerId: late.id, actor: undefined });
+      expect(customersOf(await resolve(NT.NOTIFICATION_TYPE_MAINTENANCE, { workZone: area })).sort()).toEqual([paying.id, late.id].sort());
+    });
+  });
 });

@@ -1061,4 +1061,52 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
     const unknown = await cli(['customers', 'invoice-paid', 'INV-190001-0001']);
     expect({ code: unknown.code, first: unknown.stderr.split('\n')[0] }).toEqual({ code: 1, first: 'error: NOT_FOUND: invoice with number INV-190001-0001 not found' });
   });
+
+  it('customers update changes only the flags given (--package "" clears it; a phone another customer has is ALREADY_EXISTS); customers suspend isolirs an ACTIVE customer once, activate brings them back', async () => {
+    const reg = await cli(['--json', 'customers', 'register', '--name', 'Joko Pindah', '--phone', '0812-6666-0301', '--address', 'Jl. Lama 1', '--zone', 'karawang', '--package', 'Home 20 Mbps']);
+    expect(reg.code).toBe(0);
+    const custId = (JSON.parse(reg.stdout) as { customer: { id: string } }).customer.id;
+    await cli(['customers', 'register', '--name', 'Tetangga', '--phone', '0812-6666-0302', '--address', 'Jl. Lama 2', '--zone', 'karawang', '--package', 'Home 20 Mbps']);
+
+    // By phone: the new phone and zone; name, address and package kept.
+    const moved = await cli(['customers', 'update', '0812-6666-0301', '--phone', '+62 812-6666-0399', '--zone', 'Karawang Barat']);
+    expect(moved).toMatchObject({ code: 0, stderr: '' });
+    expect(moved.stdout).toMatch(/^Phone:\s+6281266660399$/m);
+    expect(moved.stdout).toMatch(/^Work zone:\s+karawang-barat$/m);
+    expect(moved.stdout).toMatch(/^Name:\s+Joko Pindah$/m);
+    expect(moved.stdout).toMatch(/^Address:\s+Jl\. Lama 1$/m);
+    expect(moved.stdout).toMatch(/^Package:\s+Home 20 Mbps$/m);
+    // By id, --json: the package cleared, the address changed.
+    const cleared = await cli(['--json', 'customers', 'update', custId, '--package', '', '--address', 'Jl. Baru 7']);
+    expect(cleared.code).toBe(0);
+    expect((JSON.parse(cleared.stdout) as { customer: Record<string, unknown> }).customer).toMatchObject({ id: custId, address: 'Jl. Baru 7', phone: '6281266660399', name: 'Joko Pindah' });
+    expect((JSON.parse(cleared.stdout) as { customer: Record<string, unknown> }).customer.packageName).toBeUndefined();
+    const taken = await cli(['customers', 'update', custId, '--phone', '0812-6666-0302']);
+    expect({ code: taken.code, stdout: taken.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(taken.stderr).toMatch(/^error: ALREADY_EXISTS: phone 6281266660302 already belongs to customer [0-9a-f-]{36}$/m);
+    expect((await cli(['customers', 'update', custId, '--name', ''])).stderr.split('\n')[0]).toBe('error: INVALID_ARGUMENT: customer.name: is required');
+    expect((await cli(['customers', 'update', custId])).stderr.split('\n')[0]).toBe('error: nothing to change: give --name, --phone, --address, --zone or --package');
+
+    // Suspend: a PENDING customer is not; an ACTIVE one is, once; activate brings them back.
+    const pending = await cli(['customers', 'suspend', custId, '--reason', 'tunggakan']);
+    expect({ code: pending.code, stdout: pending.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(pending.stderr).toMatch(/^error: FAILED_PRECONDITION: customer \S+ is PENDING/);
+    expect((await cli(['customers', 'suspend', custId])).code).toBe(2);
+    expect((await cli(['customers', 'activate', custId])).code).toBe(0);
+    const suspended = await cli(['customers', 'suspend', '0812-6666-0399', '--reason', 'tunggakan Desember 2026']);
+    expect(suspended).toMatchObject({ code: 0, stderr: '' });
+    expect(suspended.stdout).toMatch(/^Status:\s+SUSPENDED$/m);
+    expect(suspended.stdout).toMatch(/^Suspended:\s+\d{4}-\d\d-\d\d \d\d:\d\d WIB by admin$/m);
+    expect(suspended.stdout).toMatch(/^Suspension reason:\s+tunggakan Desember 2026$/m);
+    const again = await cli(['--json', 'customers', 'suspend', custId, '--reason', 'lagi']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ customer: { status: 'CUSTOMER_STATUS_SUSPENDED', suspensionReason: 'tunggakan Desember 2026' } });
+    const againText = await cli(['customers', 'suspend', custId, '--reason', 'lagi']);
+    expect(againText.stderr).toMatch(/^note: customer Joko Pindah was SUSPENDED already \(since \d{4}-\d\d-\d\d \d\d:\d\d WIB\); nothing changed\n$/);
+    expect((await cli(['customers', 'list', '--status', 'suspended'])).stdout).toMatch(/Joko Pindah\s+6281266660399\s+SUSPENDED/);
+    const back = await cli(['customers', 'activate', custId]);
+    expect(back.stdout).toMatch(/^Status:\s+ACTIVE$/m);
+    expect(back.stdout).not.toMatch(/^Suspended:/m);
+    expect((await cli(['customers', 'suspend', '--help'])).stdout).toMatch(/customers activate/);
+  });
 });

@@ -4,6 +4,8 @@ export const RPC_ROLES = {
   'notify.customer.v1.CustomerService': {
     RegisterCustomer: ['admin', 'customer_service', 'service'],
     ActivateCustomer: ['admin', 'customer_service', 'service'],
+    UpdateCustomer: ['admin', 'customer_service', 'service'],
+    SuspendCustomer: ['admin', 'customer_service', 'service'],
     GetCustomer: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'technician', 'service'],
     ListCustomers: ['admin', 'manager', 'supervisor', 'noc', 'customer_service', 'service'],
     CreateStaff: ['admin', 'service'],

@@ -54,6 +54,12 @@ function customerRecord(c: customerv1.Customer | undefined, optOuts?: readonly c
     ['Wants installation', c.wantsInstallation ? 'yes' : 'no'],
     ['Created', formatTime(c.createdAt)],
     ['Activated', formatTime(c.activatedAt)],
+    ...(c.suspendedAt
+      ? ([
+        ['Suspended', `${formatTime(c.suspendedAt)}${c.suspendedBy ? ` by ${c.suspendedBy}` : ''}`],
+        ['Suspension reason', c.suspensionReason],
+      ] as [string, string][])
+      : []),
     ...(optOuts ? [['Opted out', optOutsLabel(optOuts)] as [string, string]] : []),
   ]);
 }
@@ -228,12 +234,70 @@ const activate: CommandSpec = {
   },
 };
 
+/** `customers update`'s flags → UpdateCustomer's mask paths and Customer fields. */
+const CUSTOMER_UPDATE_FLAGS = [
+  ['name', 'name', 'name'],
+  ['phone', 'phone', 'phone'],
+  ['address', 'address', 'address'],
+  ['zone', 'work_zone', 'workZone'],
+  ['package', 'package_name', 'packageName'],
+] as const;
+
+const updateCustomer: CommandSpec = {
+  name: 'update',
+  summary: 'change a customer\'s name, phone, address, zone or package: only the flags given (--package "" clears the package)',
+  service: 'customer',
+  positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
+  options: {
+    name: { type: 'string', valueName: 'text', description: 'full name' },
+    phone: { type: 'string', valueName: 'phone', description: 'the new number, any common form; normalized by the service (a number another customer has: ALREADY_EXISTS)' },
+    address: { type: 'string', valueName: 'text', description: 'service address' },
+    zone: { type: 'string', valueName: 'slug', description: 'work zone, e.g. karawang (stored as a slug)' },
+    package: { type: 'string', valueName: 'name', description: 'internet package name; "" = none' },
+  },
+  examples: ['notifyctl customers update 0812-3456-7890 --phone 0813-1111-2222 --package "Home 50 Mbps"'],
+  async run({ args, clients }) {
+    // The mask is exactly the flags given, empty ones too: `--package ""` clears the package (the
+    // service refuses an empty name, phone, address or zone, naming the field).
+    const customer: Partial<customerv1.Customer> = {};
+    const paths: string[] = [];
+    for (const [flag, path, field] of CUSTOMER_UPDATE_FLAGS) {
+      const given = args.raw(flag);
+      if (given.length === 0) continue;
+      customer[field] = given[given.length - 1]!.trim();
+      paths.push(path);
+    }
+    if (paths.length === 0) throw new UsageError('nothing to change: give --name, --phone, --address, --zone or --package');
+    customer.id = await personIdOf(clients, 'customer', args.positional(0));
+    const res = await callUnary(clients.customer, 'updateCustomer', { customer: customerv1.Customer.fromPartial(customer), updateMask: paths });
+    return { json: customerv1.UpdateCustomerResponse.toJSON(res), text: customerRecord(res.customer) };
+  },
+};
+
+const suspend: CommandSpec = {
+  name: 'suspend',
+  summary: 'suspend an ACTIVE customer (isolir, e.g. unpaid): left out of broadcasts and campaigns, still told of their tickets and invoices; `customers activate` reactivates (no welcome)',
+  service: 'customer',
+  positionals: [{ name: 'id-or-phone', description: 'customer id (UUID) or phone number' }],
+  options: {
+    reason: { type: 'string', required: true, valueName: 'text', description: 'why, kept with the suspension, e.g. "tunggakan November 2026" (at most 500 characters)' },
+  },
+  async run({ args, clients }) {
+    const id = await personIdOf(clients, 'customer', args.positional(0));
+    const res = await callUnary(clients.customer, 'suspendCustomer', { customerId: id, reason: args.required('reason'), actor: undefined });
+    const c = res.customer;
+    // A repeat changes nothing (the first suspension is kept): said on stderr, as invoice-paid's.
+    const note = !res.changed && c ? `note: customer ${c.name || c.id} was SUSPENDED already (since ${formatTime(c.suspendedAt)}); nothing changed` : undefined;
+    return { json: customerv1.SuspendCustomerResponse.toJSON(res), text: customerRecord(c), ...(note ? { note } : {}) };
+  },
+};
+
 /** `notifyctl customers …`. */
 export const customersGroup: CommandGroup = {
   name: 'customers',
   aliases: ['customer'],
-  summary: 'register, activate, show and list customers; opt phones out and in; preferences; invoices: record, list, mark paid or cancelled (customer service)',
-  commands: [register, activate, getCustomer, listCustomers, optOut, optIn, optOuts, customerPreferences, createInvoice, listInvoices, invoicePaid, invoiceCancel],
+  summary: 'register, activate, change, suspend, show and list customers; opt phones out and in; preferences; invoices: record, list, mark paid or cancelled (customer service)',
+  commands: [register, activate, updateCustomer, suspend, getCustomer, listCustomers, optOut, optIn, optOuts, customerPreferences, createInvoice, listInvoices, invoicePaid, invoiceCancel],
 };
 
 const ROLE_ALIASES = { cs: commonv1.Role.ROLE_CUSTOMER_SERVICE, tech: commonv1.Role.ROLE_TECHNICIAN };

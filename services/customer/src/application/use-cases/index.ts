@@ -10,3 +10,4 @@ export * from './invoice.use-cases';
 export * from './routing-rules.use-cases';
 export * from './resolve-recipients.use-case';
 export * from './request-id';
+export * from './customer-changes.use-cases';

@@ -17,7 +17,7 @@ export function customerStatusFromProto(status: customerv1.CustomerStatus): Cust
   return (Object.keys(STATUS) as CustomerStatus[]).find((k) => STATUS[k] === status);
 }
 
-/** Domain customer → `notify.customer.v1.Customer` (activated_at absent while PENDING). */
+/** Domain customer → `notify.customer.v1.Customer` (activated_at absent while PENDING; suspended_at absent, suspension_reason / suspended_by empty unless SUSPENDED). */
 export function customerToProto(c: Customer): customerv1.Customer {
   return {
     id: c.id,
@@ -31,6 +31,9 @@ export function customerToProto(c: Customer): customerv1.Customer {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     activatedAt: c.activatedAt ?? undefined,
+    suspendedAt: c.suspendedAt ?? undefined,
+    suspensionReason: c.suspensionReason,
+    suspendedBy: c.suspendedBy ?? '',
   };
 }
 

@@ -22,6 +22,8 @@ import {
   RegisterCustomerUseCase,
   ResolveRecipientsUseCase,
   SetInvoiceStatusUseCase,
+  SuspendCustomerUseCase,
+  UpdateCustomerUseCase,
   UpdateGroupUseCase,
   UpdatePreferencesUseCase,
   UpdateRoutingRuleUseCase,
@@ -34,7 +36,7 @@ import {
   type ResolutionPosition,
   type StaffPatch,
 } from '../../application';
-import { normalizePhone, type Customer, type PreferencesPatch, type GroupFields, type ResolutionContext } from '../../domain';
+import { normalizePhone, type Customer, type CustomerChanges, type PreferencesPatch, type GroupFields, type ResolutionContext } from '../../domain';
 import type { CustomerStore } from '../../infrastructure/persistence';
 import {
   audienceFromProto,
@@ -143,6 +145,8 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
   const { store, clock, ids } = deps;
   const register = new RegisterCustomerUseCase({ uow: store.uow, clock, ids });
   const activate = new ActivateCustomerUseCase({ uow: store.uow, clock, ids });
+  const updateCustomer = new UpdateCustomerUseCase({ uow: store.uow, clock });
+  const suspend = new SuspendCustomerUseCase({ uow: store.uow, clock });
   const getCustomer = new GetCustomerUseCase({ customers: store.customers });
   /** GetCustomer / GetStaff with include_opt_outs: the phone's opt-outs, oldest first. */
   const optOutsOf = async (phone: string): Promise<customerv1.OptOut[]> =>
@@ -252,6 +256,38 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
       const customerId = requireUuid(req.customerId, 'customer_id');
       checkActor(req.actor);
       return { customer: customerToProto(await activate.execute(principalOf(ctx), { customerId })) };
+    }),
+
+    updateCustomer: unary(async (req: customerv1.UpdateCustomerRequest, ctx) => {
+      const c = req.customer;
+      if (!c) throw new ValidationError('customer', 'is required');
+      const customerId = requireUuid(c.id, 'customer.id');
+      const has = maskOf(req.updateMask, {
+        name: c.name !== '',
+        phone: c.phone !== '',
+        address: c.address !== '',
+        work_zone: c.workZone !== '',
+        package_name: c.packageName !== '',
+      });
+      const patch: CustomerChanges = {
+        ...(has('name') ? { name: c.name } : {}),
+        ...(has('phone') ? { phone: c.phone } : {}),
+        ...(has('address') ? { address: c.address } : {}),
+        ...(has('work_zone') ? { workZone: c.workZone } : {}),
+        ...(has('package_name') ? { packageName: c.packageName } : {}),
+      };
+      return { customer: customerToProto(await withFieldPaths('customer', () => updateCustomer.execute(principalOf(ctx), { customerId, patch }))) };
+    }),
+
+    suspendCustomer: unary(async (req: customerv1.SuspendCustomerRequest, ctx) => {
+      const customerId = requireUuid(req.customerId, 'customer_id');
+      checkActor(req.actor);
+      const { customer, changed } = await suspend.execute(principalOf(ctx), {
+        customerId,
+        reason: req.reason,
+        ...(req.actor?.id ? { actorId: req.actor.id } : {}),
+      });
+      return { customer: customerToProto(customer), changed };
     }),
 
     getCustomer: unary(async (req: customerv1.GetCustomerRequest, ctx) => {

@@ -20,6 +20,12 @@ export interface CustomerRow {
   updated_at: Date;
   activated_at: Date | null;
   version: number;
+  /** When suspended (migration 1795400700000); null unless SUSPENDED. */
+  suspended_at: Date | null;
+  /** Why suspended; '' unless SUSPENDED. */
+  suspension_reason: string;
+  /** Who suspended; null unless SUSPENDED. */
+  suspended_by: string | null;
 }
 
 const text = { type: 'text' } as const;
@@ -41,6 +47,9 @@ export const CustomerEntity = new EntitySchema<CustomerRow>({
     updated_at: ts,
     activated_at: { ...ts, nullable: true },
     version: { type: 'integer' },
+    suspended_at: { ...ts, nullable: true },
+    suspension_reason: { ...text, default: () => `''` },
+    suspended_by: { ...text, nullable: true },
   },
   uniques: [{ name: 'customers_phone_key', columns: ['phone'] }],
   checks: [{ name: 'customers_status_check', expression: `status IN ('PENDING', 'ACTIVE', 'SUSPENDED')` }],

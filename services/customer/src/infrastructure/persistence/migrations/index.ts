@@ -5,11 +5,13 @@ import { ListByNameIndexes1795400300000 } from './1795400300000-ListByNameIndexe
 import { InvoiceNumbersAndDescriptions1795400400000 } from './1795400400000-InvoiceNumbersAndDescriptions';
 import { InvoiceStatusChanges1795400500000 } from './1795400500000-InvoiceStatusChanges';
 import { CreateRequests1795400600000 } from './1795400600000-CreateRequests';
+import { CustomerSuspension1795400700000 } from './1795400700000-CustomerSuspension';
 
 export {
   ActiveCustomersByIdIndex1795400200000,
   CreateCustomerDirectory1795400100000,
   CreateRequests1795400600000,
+  CustomerSuspension1795400700000,
   InvoiceNumbersAndDescriptions1795400400000,
   InvoiceStatusChanges1795400500000,
   ListByNameIndexes1795400300000,
@@ -19,7 +21,7 @@ export {
  * Every migration of the customer schema, in order: the platform tables (outbox, dead letters,
  * processed events), the directory, its broadcast index, the by-name list indexes, the invoice
  * number counters and descriptions, the invoice status changes (paid, cancelled), the
- * RegisterCustomer / CreateInvoice idempotency keys.
+ * RegisterCustomer / CreateInvoice idempotency keys, the customers' suspensions (SuspendCustomer).
  */
 export const customerMigrations = [
   ...platformMigrations,
@@ -29,4 +31,5 @@ export const customerMigrations = [
   InvoiceNumbersAndDescriptions1795400400000,
   InvoiceStatusChanges1795400500000,
   CreateRequests1795400600000,
+  CustomerSuspension1795400700000,
 ];

@@ -6,7 +6,8 @@ import { query, rowByIdReader, t, uniqueAs, type Row, type SqlContext } from '..
 /** Rows per query of {@link PgCustomerRepository.streamActive} (keyset pages on id). */
 export const STREAM_PAGE_SIZE = 1000;
 
-const COLUMNS = 'id, name, phone, address, work_zone, package_name, status, wants_installation, created_at, updated_at, activated_at, version';
+const COLUMNS =
+  'id, name, phone, address, work_zone, package_name, status, wants_installation, created_at, updated_at, activated_at, version, suspended_at, suspension_reason, suspended_by';
 
 function toCustomer(r: Row): Customer {
   return {
@@ -21,6 +22,9 @@ function toCustomer(r: Row): Customer {
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     activatedAt: (r.activated_at as Date | null) ?? null,
+    suspendedAt: (r.suspended_at as Date | null) ?? null,
+    suspensionReason: (r.suspension_reason as string | null) ?? '',
+    suspendedBy: (r.suspended_by as string | null) ?? null,
     version: r.version as number,
   };
 }
@@ -49,7 +53,10 @@ export class PgCustomerRepository implements CustomerRepository {
   }
 
   async save(c: Customer, expectedVersion: number): Promise<void> {
-    const values = [c.id, c.name, c.phone, c.address, c.workZone, c.packageName, c.status, c.wantsInstallation, c.createdAt, c.updatedAt, c.activatedAt, c.version];
+    const values = [
+      c.id, c.name, c.phone, c.address, c.workZone, c.packageName, c.status, c.wantsInstallation, c.createdAt, c.updatedAt, c.activatedAt, c.version,
+      c.suspendedAt, c.suspensionReason, c.suspendedBy,
+    ];
     const phoneTaken = () => `phone ${c.phone} already belongs to another customer`;
     if (expectedVersion === 0) {
       // A phone already held (or being inserted by a concurrent transaction, waited for) inserts
@@ -58,7 +65,7 @@ export class PgCustomerRepository implements CustomerRepository {
         () =>
           query(
             this.ctx,
-            `INSERT INTO ${t(this.ctx, 'customers')} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+            `INSERT INTO ${t(this.ctx, 'customers')} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
              ON CONFLICT ON CONSTRAINT customers_phone_key DO NOTHING RETURNING id`,
             values,
           ),
@@ -74,8 +81,9 @@ export class PgCustomerRepository implements CustomerRepository {
         query(
           this.ctx,
           `UPDATE ${t(this.ctx, 'customers')} SET name=$2, phone=$3, address=$4, work_zone=$5, package_name=$6, status=$7,
-             wants_installation=$8, created_at=$9, updated_at=$10, activated_at=$11, version=$12
-           WHERE id=$1 AND version=$13 RETURNING id`,
+             wants_installation=$8, created_at=$9, updated_at=$10, activated_at=$11, version=$12,
+             suspended_at=$13, suspension_reason=$14, suspended_by=$15
+           WHERE id=$1 AND version=$16 RETURNING id`,
           [...values, expectedVersion],
         ),
       phoneTaken,

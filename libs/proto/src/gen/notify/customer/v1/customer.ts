@@ -40,7 +40,12 @@ export enum CustomerStatus {
   CUSTOMER_STATUS_PENDING = 1,
   /** CUSTOMER_STATUS_ACTIVE - Active subscriber. */
   CUSTOMER_STATUS_ACTIVE = 2,
-  /** CUSTOMER_STATUS_SUSPENDED - Suspended (e.g. unpaid); receives only billing messages by routing rules. */
+  /**
+   * CUSTOMER_STATUS_SUSPENDED - Suspended, "isolir" (e.g. unpaid; SuspendCustomer, back to ACTIVE by ActivateCustomer):
+   * left out of the area and all-customers audiences (broadcasts, campaigns), as a PENDING
+   * customer is; still gets what is about them (their tickets, invoices: the CUSTOMER audience
+   * takes any status).
+   */
   CUSTOMER_STATUS_SUSPENDED = 3,
   UNRECOGNIZED = -1,
 }
@@ -325,8 +330,24 @@ export interface Customer {
   updatedAt:
     | Date
     | undefined;
-  /** When activated; absent while PENDING. */
-  activatedAt: Date | undefined;
+  /** When activated (last); absent while PENDING. */
+  activatedAt:
+    | Date
+    | undefined;
+  /** When suspended (SuspendCustomer); absent unless SUSPENDED (ActivateCustomer clears it). */
+  suspendedAt:
+    | Date
+    | undefined;
+  /**
+   * Why, as given to SuspendCustomer, e.g. `tunggakan November 2026` (1..500 characters);
+   * empty unless SUSPENDED.
+   */
+  suspensionReason: string;
+  /**
+   * Who suspended: the staff id of the caller's key, or its role (`admin`, `service`); for role
+   * service the request's actor.id when it carries one. Empty unless SUSPENDED.
+   */
+  suspendedBy: string;
 }
 
 /** A staff member (technician, supervisor, manager, noc, customer_service, admin). */
@@ -624,6 +645,9 @@ function createBaseCustomer(): Customer {
     createdAt: undefined,
     updatedAt: undefined,
     activatedAt: undefined,
+    suspendedAt: undefined,
+    suspensionReason: "",
+    suspendedBy: "",
   };
 }
 
@@ -661,6 +685,15 @@ export const Customer: MessageFns<Customer> = {
     }
     if (message.activatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.activatedAt), writer.uint32(90).fork()).join();
+    }
+    if (message.suspendedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.suspendedAt), writer.uint32(98).fork()).join();
+    }
+    if (message.suspensionReason !== "") {
+      writer.uint32(106).string(message.suspensionReason);
+    }
+    if (message.suspendedBy !== "") {
+      writer.uint32(114).string(message.suspendedBy);
     }
     return writer;
   },
@@ -766,6 +799,30 @@ export const Customer: MessageFns<Customer> = {
             message.activatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.suspendedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.suspensionReason = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.suspendedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -815,6 +872,21 @@ export const Customer: MessageFns<Customer> = {
         : isSet(object.activated_at)
         ? fromJsonTimestamp(object.activated_at)
         : undefined,
+      suspendedAt: isSet(object.suspendedAt)
+        ? fromJsonTimestamp(object.suspendedAt)
+        : isSet(object.suspended_at)
+        ? fromJsonTimestamp(object.suspended_at)
+        : undefined,
+      suspensionReason: isSet(object.suspensionReason)
+        ? globalThis.String(object.suspensionReason)
+        : isSet(object.suspension_reason)
+        ? globalThis.String(object.suspension_reason)
+        : "",
+      suspendedBy: isSet(object.suspendedBy)
+        ? globalThis.String(object.suspendedBy)
+        : isSet(object.suspended_by)
+        ? globalThis.String(object.suspended_by)
+        : "",
     };
   },
 
@@ -853,6 +925,15 @@ export const Customer: MessageFns<Customer> = {
     if (message.activatedAt !== undefined) {
       obj.activatedAt = message.activatedAt.toISOString();
     }
+    if (message.suspendedAt !== undefined) {
+      obj.suspendedAt = message.suspendedAt.toISOString();
+    }
+    if (message.suspensionReason !== "") {
+      obj.suspensionReason = message.suspensionReason;
+    }
+    if (message.suspendedBy !== "") {
+      obj.suspendedBy = message.suspendedBy;
+    }
     return obj;
   },
 
@@ -872,6 +953,9 @@ export const Customer: MessageFns<Customer> = {
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
     message.activatedAt = object.activatedAt ?? undefined;
+    message.suspendedAt = object.suspendedAt ?? undefined;
+    message.suspensionReason = object.suspensionReason ?? "";
+    message.suspendedBy = object.suspendedBy ?? "";
     return message;
   },
 };

@@ -122,6 +122,47 @@ export interface ActivateCustomerResponse {
   customer: Customer | undefined;
 }
 
+export interface UpdateCustomerRequest {
+  /** The customer with `id` set and the new values of the masked fields. */
+  customer:
+    | Customer
+    | undefined;
+  /**
+   * Paths: `name`, `phone`, `address`, `work_zone`, `package_name`. Empty = only the fields given
+   * a non-empty value; the others are kept: `{id, phone}` alone changes the phone only. To clear
+   * package_name, name it with the field empty (name, phone, address and work_zone are required:
+   * named but empty → INVALID_ARGUMENT). Other Customer fields (status, wants_installation, the
+   * times, the suspension) are not paths: named → INVALID_ARGUMENT; given a value → ignored.
+   */
+  updateMask: string[] | undefined;
+}
+
+export interface UpdateCustomerResponse {
+  /** The customer after the change (as stored when nothing changed). */
+  customer: Customer | undefined;
+}
+
+export interface SuspendCustomerRequest {
+  /** Customer id (UUID). Required. */
+  customerId: string;
+  /**
+   * Why, e.g. `tunggakan November 2026` (trimmed, 1..500 characters). Required. Kept with the
+   * suspension (Customer.suspension_reason).
+   */
+  reason: string;
+  /** Who acts; honoured for role service (its id is recorded as Customer.suspended_by). */
+  actor: Actor | undefined;
+}
+
+export interface SuspendCustomerResponse {
+  /** The customer after the call (SUSPENDED). */
+  customer:
+    | Customer
+    | undefined;
+  /** True when the customer was suspended by this call; false when it was SUSPENDED already. */
+  changed: boolean;
+}
+
 export interface GetCustomerRequest {
   /** Customer id (UUID); exactly one of id, phone. */
   id: string;
@@ -1077,6 +1118,358 @@ export const ActivateCustomerResponse: MessageFns<ActivateCustomerResponse> = {
     message.customer = (object.customer !== undefined && object.customer !== null)
       ? Customer.fromPartial(object.customer)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateCustomerRequest(): UpdateCustomerRequest {
+  return { customer: undefined, updateMask: undefined };
+}
+
+export const UpdateCustomerRequest: MessageFns<UpdateCustomerRequest> = {
+  encode(message: UpdateCustomerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== undefined) {
+      Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    if (message.updateMask !== undefined) {
+      FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateCustomerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateCustomerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = Customer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateCustomerRequest {
+    return {
+      customer: isSet(object.customer) ? Customer.fromJSON(object.customer) : undefined,
+      updateMask: isSet(object.updateMask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.updateMask))
+        : isSet(object.update_mask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateCustomerRequest): unknown {
+    const obj: any = {};
+    if (message.customer !== undefined) {
+      obj.customer = Customer.toJSON(message.customer);
+    }
+    if (message.updateMask !== undefined) {
+      obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateCustomerRequest>, I>>(base?: I): UpdateCustomerRequest {
+    return UpdateCustomerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateCustomerRequest>, I>>(object: I): UpdateCustomerRequest {
+    const message = createBaseUpdateCustomerRequest();
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
+    message.updateMask = object.updateMask ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateCustomerResponse(): UpdateCustomerResponse {
+  return { customer: undefined };
+}
+
+export const UpdateCustomerResponse: MessageFns<UpdateCustomerResponse> = {
+  encode(message: UpdateCustomerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== undefined) {
+      Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateCustomerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateCustomerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = Customer.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateCustomerResponse {
+    return { customer: isSet(object.customer) ? Customer.fromJSON(object.customer) : undefined };
+  },
+
+  toJSON(message: UpdateCustomerResponse): unknown {
+    const obj: any = {};
+    if (message.customer !== undefined) {
+      obj.customer = Customer.toJSON(message.customer);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateCustomerResponse>, I>>(base?: I): UpdateCustomerResponse {
+    return UpdateCustomerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateCustomerResponse>, I>>(object: I): UpdateCustomerResponse {
+    const message = createBaseUpdateCustomerResponse();
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSuspendCustomerRequest(): SuspendCustomerRequest {
+  return { customerId: "", reason: "", actor: undefined };
+}
+
+export const SuspendCustomerRequest: MessageFns<SuspendCustomerRequest> = {
+  encode(message: SuspendCustomerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customerId !== "") {
+      writer.uint32(10).string(message.customerId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.actor !== undefined) {
+      Actor.encode(message.actor, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SuspendCustomerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSuspendCustomerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actor = Actor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SuspendCustomerRequest {
+    return {
+      customerId: isSet(object.customerId)
+        ? globalThis.String(object.customerId)
+        : isSet(object.customer_id)
+        ? globalThis.String(object.customer_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      actor: isSet(object.actor) ? Actor.fromJSON(object.actor) : undefined,
+    };
+  },
+
+  toJSON(message: SuspendCustomerRequest): unknown {
+    const obj: any = {};
+    if (message.customerId !== "") {
+      obj.customerId = message.customerId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.actor !== undefined) {
+      obj.actor = Actor.toJSON(message.actor);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SuspendCustomerRequest>, I>>(base?: I): SuspendCustomerRequest {
+    return SuspendCustomerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SuspendCustomerRequest>, I>>(object: I): SuspendCustomerRequest {
+    const message = createBaseSuspendCustomerRequest();
+    message.customerId = object.customerId ?? "";
+    message.reason = object.reason ?? "";
+    message.actor = (object.actor !== undefined && object.actor !== null) ? Actor.fromPartial(object.actor) : undefined;
+    return message;
+  },
+};
+
+function createBaseSuspendCustomerResponse(): SuspendCustomerResponse {
+  return { customer: undefined, changed: false };
+}
+
+export const SuspendCustomerResponse: MessageFns<SuspendCustomerResponse> = {
+  encode(message: SuspendCustomerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.customer !== undefined) {
+      Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    if (message.changed !== false) {
+      writer.uint32(16).bool(message.changed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SuspendCustomerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSuspendCustomerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.customer = Customer.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.changed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SuspendCustomerResponse {
+    return {
+      customer: isSet(object.customer) ? Customer.fromJSON(object.customer) : undefined,
+      changed: isSet(object.changed) ? globalThis.Boolean(object.changed) : false,
+    };
+  },
+
+  toJSON(message: SuspendCustomerResponse): unknown {
+    const obj: any = {};
+    if (message.customer !== undefined) {
+      obj.customer = Customer.toJSON(message.customer);
+    }
+    if (message.changed !== false) {
+      obj.changed = message.changed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SuspendCustomerResponse>, I>>(base?: I): SuspendCustomerResponse {
+    return SuspendCustomerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SuspendCustomerResponse>, I>>(object: I): SuspendCustomerResponse {
+    const message = createBaseSuspendCustomerResponse();
+    message.customer = (object.customer !== undefined && object.customer !== null)
+      ? Customer.fromPartial(object.customer)
+      : undefined;
+    message.changed = object.changed ?? false;
     return message;
   },
 };
@@ -6032,7 +6425,7 @@ export const ResolveRecipientsError: MessageFns<ResolveRecipientsError> = {
  * NOT_FOUND); text over its documented limit → `<field>: is longer than N characters`; an
  * enum value outside its enum → `<field>: unknown value N (…)` (never read as UNSPECIFIED).
  * A refused request writes nothing.
- * Update RPCs (UpdateStaff, UpdateGroup, UpdatePreferences) take a google.protobuf.FieldMask
+ * Update RPCs (UpdateCustomer, UpdateStaff, UpdateGroup, UpdatePreferences) take a google.protobuf.FieldMask
  * (`update_mask`) of the fields to change (Google AIP-134). A non-empty mask changes exactly the
  * fields it names, to the values given, defaults included: naming a field is the only way to
  * clear it, set a bool false or a list empty. An empty (absent) mask changes only the fields
@@ -6083,6 +6476,71 @@ export const CustomerServiceService = {
     responseSerialize: (value: ActivateCustomerResponse): Buffer =>
       Buffer.from(ActivateCustomerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ActivateCustomerResponse => ActivateCustomerResponse.decode(value),
+  },
+  /**
+   * Changes a customer's name, phone, address, work_zone or package_name, in any status,
+   * validated as RegisterCustomer validates them (the phone stored as E.164 digits, the work zone
+   * as its slug; a stored phone not in the mask is kept as stored, not read again). Status,
+   * wants_installation and the times are not changed here. Values equal to the stored ones change
+   * nothing and answer the customer as stored (nothing written). Concurrent changes of one
+   * customer are each applied to the customer as the other left it (version checked, re-read and
+   * applied again, up to 3 times; ABORTED after that). Nothing is published: the gateway resolves
+   * recipients and their phones afresh for every notification, and keeps a customer's display
+   * facts (name, address, package for template variables) at most DIRECTORY_CACHE_TTL_MS (default
+   * 2 s), so a new phone is messaged from the next notification on; tickets keep the address and
+   * work zone they were created with. Opt-outs belong to phones (OptOut): the old number's stay
+   * with it, the new number has its own (none unless it opted out).
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT naming `customer.<field>` (`customer.id` empty or not a UUID,
+   * `customer.name`, `customer.phone`, `customer.address`, `customer.work_zone` — each required:
+   * named in the mask but empty → `is required` —, `customer.package_name` over 100 characters) or
+   * `update_mask` (an unknown path; empty with nothing to change), NOT_FOUND, ALREADY_EXISTS
+   * (phone used by another customer: trailing metadata `entity` = `customer`, `entity-id` = that
+   * customer's id), ABORTED (kept losing to concurrent changes).
+   */
+  updateCustomer: {
+    path: "/notify.customer.v1.CustomerService/UpdateCustomer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateCustomerRequest): Buffer =>
+      Buffer.from(UpdateCustomerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateCustomerRequest => UpdateCustomerRequest.decode(value),
+    responseSerialize: (value: UpdateCustomerResponse): Buffer =>
+      Buffer.from(UpdateCustomerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateCustomerResponse => UpdateCustomerResponse.decode(value),
+  },
+  /**
+   * Suspends a customer ("isolir", e.g. for non-payment): ACTIVE → SUSPENDED, recording when
+   * (suspended_at), why (suspension_reason) and who (suspended_by). Asking again for a SUSPENDED
+   * customer changes nothing and answers the customer as stored (`changed` false; the first
+   * suspension's time, reason and actor kept): a retry is safe. ActivateCustomer brings a
+   * SUSPENDED customer back to ACTIVE (and clears those fields; the gateway sends no welcome for a
+   * reactivation). Nothing is published.
+   * What it changes for notifications (ResolveRecipients): a SUSPENDED customer is no longer in
+   * the AREA_CUSTOMERS and ALL_CUSTOMERS audiences (broadcasts and campaigns: maintenance notices,
+   * emergency alerts, promotions reach ACTIVE customers only), and is not listed in left_out there
+   * (as a PENDING customer is not). The CUSTOMER audience (the customer of a ticket or an invoice
+   * in context, or named by id) takes a customer in any status: a suspended customer still gets
+   * their own tickets' messages, the payment reminders (ListInvoicesDue lists UNPAID invoices
+   * whatever their customer's status) and the payment confirmation — what they need to pay and be
+   * reconnected. Preferences and opt-outs apply as before. Messages already queued in the gateway
+   * are not withdrawn.
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, reason empty or over 500
+   * characters, actor.kind / actor.role outside their enums), NOT_FOUND, FAILED_PRECONDITION (a
+   * PENDING customer, not yet active: the message names the status), ABORTED (kept losing to
+   * concurrent changes).
+   */
+  suspendCustomer: {
+    path: "/notify.customer.v1.CustomerService/SuspendCustomer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SuspendCustomerRequest): Buffer =>
+      Buffer.from(SuspendCustomerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SuspendCustomerRequest => SuspendCustomerRequest.decode(value),
+    responseSerialize: (value: SuspendCustomerResponse): Buffer =>
+      Buffer.from(SuspendCustomerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SuspendCustomerResponse => SuspendCustomerResponse.decode(value),
   },
   /**
    * One customer by id or phone.
@@ -6540,6 +6998,51 @@ export interface CustomerServiceServer extends UntypedServiceImplementation {
    */
   activateCustomer: handleUnaryCall<ActivateCustomerRequest, ActivateCustomerResponse>;
   /**
+   * Changes a customer's name, phone, address, work_zone or package_name, in any status,
+   * validated as RegisterCustomer validates them (the phone stored as E.164 digits, the work zone
+   * as its slug; a stored phone not in the mask is kept as stored, not read again). Status,
+   * wants_installation and the times are not changed here. Values equal to the stored ones change
+   * nothing and answer the customer as stored (nothing written). Concurrent changes of one
+   * customer are each applied to the customer as the other left it (version checked, re-read and
+   * applied again, up to 3 times; ABORTED after that). Nothing is published: the gateway resolves
+   * recipients and their phones afresh for every notification, and keeps a customer's display
+   * facts (name, address, package for template variables) at most DIRECTORY_CACHE_TTL_MS (default
+   * 2 s), so a new phone is messaged from the next notification on; tickets keep the address and
+   * work zone they were created with. Opt-outs belong to phones (OptOut): the old number's stay
+   * with it, the new number has its own (none unless it opted out).
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT naming `customer.<field>` (`customer.id` empty or not a UUID,
+   * `customer.name`, `customer.phone`, `customer.address`, `customer.work_zone` — each required:
+   * named in the mask but empty → `is required` —, `customer.package_name` over 100 characters) or
+   * `update_mask` (an unknown path; empty with nothing to change), NOT_FOUND, ALREADY_EXISTS
+   * (phone used by another customer: trailing metadata `entity` = `customer`, `entity-id` = that
+   * customer's id), ABORTED (kept losing to concurrent changes).
+   */
+  updateCustomer: handleUnaryCall<UpdateCustomerRequest, UpdateCustomerResponse>;
+  /**
+   * Suspends a customer ("isolir", e.g. for non-payment): ACTIVE → SUSPENDED, recording when
+   * (suspended_at), why (suspension_reason) and who (suspended_by). Asking again for a SUSPENDED
+   * customer changes nothing and answers the customer as stored (`changed` false; the first
+   * suspension's time, reason and actor kept): a retry is safe. ActivateCustomer brings a
+   * SUSPENDED customer back to ACTIVE (and clears those fields; the gateway sends no welcome for a
+   * reactivation). Nothing is published.
+   * What it changes for notifications (ResolveRecipients): a SUSPENDED customer is no longer in
+   * the AREA_CUSTOMERS and ALL_CUSTOMERS audiences (broadcasts and campaigns: maintenance notices,
+   * emergency alerts, promotions reach ACTIVE customers only), and is not listed in left_out there
+   * (as a PENDING customer is not). The CUSTOMER audience (the customer of a ticket or an invoice
+   * in context, or named by id) takes a customer in any status: a suspended customer still gets
+   * their own tickets' messages, the payment reminders (ListInvoicesDue lists UNPAID invoices
+   * whatever their customer's status) and the payment confirmation — what they need to pay and be
+   * reconnected. Preferences and opt-outs apply as before. Messages already queued in the gateway
+   * are not withdrawn.
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, reason empty or over 500
+   * characters, actor.kind / actor.role outside their enums), NOT_FOUND, FAILED_PRECONDITION (a
+   * PENDING customer, not yet active: the message names the status), ABORTED (kept losing to
+   * concurrent changes).
+   */
+  suspendCustomer: handleUnaryCall<SuspendCustomerRequest, SuspendCustomerResponse>;
+  /**
    * One customer by id or phone.
    * Roles: admin, manager, supervisor, noc, customer_service, technician, service.
    * Errors: INVALID_ARGUMENT (neither or both of id / phone, id not a UUID, phone not a
@@ -6807,6 +7310,79 @@ export interface CustomerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ActivateCustomerResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Changes a customer's name, phone, address, work_zone or package_name, in any status,
+   * validated as RegisterCustomer validates them (the phone stored as E.164 digits, the work zone
+   * as its slug; a stored phone not in the mask is kept as stored, not read again). Status,
+   * wants_installation and the times are not changed here. Values equal to the stored ones change
+   * nothing and answer the customer as stored (nothing written). Concurrent changes of one
+   * customer are each applied to the customer as the other left it (version checked, re-read and
+   * applied again, up to 3 times; ABORTED after that). Nothing is published: the gateway resolves
+   * recipients and their phones afresh for every notification, and keeps a customer's display
+   * facts (name, address, package for template variables) at most DIRECTORY_CACHE_TTL_MS (default
+   * 2 s), so a new phone is messaged from the next notification on; tickets keep the address and
+   * work zone they were created with. Opt-outs belong to phones (OptOut): the old number's stay
+   * with it, the new number has its own (none unless it opted out).
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT naming `customer.<field>` (`customer.id` empty or not a UUID,
+   * `customer.name`, `customer.phone`, `customer.address`, `customer.work_zone` — each required:
+   * named in the mask but empty → `is required` —, `customer.package_name` over 100 characters) or
+   * `update_mask` (an unknown path; empty with nothing to change), NOT_FOUND, ALREADY_EXISTS
+   * (phone used by another customer: trailing metadata `entity` = `customer`, `entity-id` = that
+   * customer's id), ABORTED (kept losing to concurrent changes).
+   */
+  updateCustomer(
+    request: UpdateCustomerRequest,
+    callback: (error: ServiceError | null, response: UpdateCustomerResponse) => void,
+  ): ClientUnaryCall;
+  updateCustomer(
+    request: UpdateCustomerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateCustomerResponse) => void,
+  ): ClientUnaryCall;
+  updateCustomer(
+    request: UpdateCustomerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateCustomerResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Suspends a customer ("isolir", e.g. for non-payment): ACTIVE → SUSPENDED, recording when
+   * (suspended_at), why (suspension_reason) and who (suspended_by). Asking again for a SUSPENDED
+   * customer changes nothing and answers the customer as stored (`changed` false; the first
+   * suspension's time, reason and actor kept): a retry is safe. ActivateCustomer brings a
+   * SUSPENDED customer back to ACTIVE (and clears those fields; the gateway sends no welcome for a
+   * reactivation). Nothing is published.
+   * What it changes for notifications (ResolveRecipients): a SUSPENDED customer is no longer in
+   * the AREA_CUSTOMERS and ALL_CUSTOMERS audiences (broadcasts and campaigns: maintenance notices,
+   * emergency alerts, promotions reach ACTIVE customers only), and is not listed in left_out there
+   * (as a PENDING customer is not). The CUSTOMER audience (the customer of a ticket or an invoice
+   * in context, or named by id) takes a customer in any status: a suspended customer still gets
+   * their own tickets' messages, the payment reminders (ListInvoicesDue lists UNPAID invoices
+   * whatever their customer's status) and the payment confirmation — what they need to pay and be
+   * reconnected. Preferences and opt-outs apply as before. Messages already queued in the gateway
+   * are not withdrawn.
+   * Roles: admin, customer_service, service.
+   * Errors: INVALID_ARGUMENT (customer_id empty or not a UUID, reason empty or over 500
+   * characters, actor.kind / actor.role outside their enums), NOT_FOUND, FAILED_PRECONDITION (a
+   * PENDING customer, not yet active: the message names the status), ABORTED (kept losing to
+   * concurrent changes).
+   */
+  suspendCustomer(
+    request: SuspendCustomerRequest,
+    callback: (error: ServiceError | null, response: SuspendCustomerResponse) => void,
+  ): ClientUnaryCall;
+  suspendCustomer(
+    request: SuspendCustomerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SuspendCustomerResponse) => void,
+  ): ClientUnaryCall;
+  suspendCustomer(
+    request: SuspendCustomerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SuspendCustomerResponse) => void,
   ): ClientUnaryCall;
   /**
    * One customer by id or phone.
