@@ -1491,22 +1491,30 @@ export class PgDeliveryStore implements DeliveryStore {
    */
   async withdrawSuperseded(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>> {
     const candidates = claimed.filter((d) => d.ticketId !== null && d.status === 'SENDING' && !d.idempotencyKey.startsWith(REPLY_KEY_PREFIX));
+    return this.withdrawAtClaim(candidates, supersededReason(this.t.s), now);
+  }
+
+  /**
+   * The claim's withdrawal shared by withdrawSuperseded and withdrawClosedInvoices: of
+   * `candidates` (rows just claimed, SENDING), those for which `reasonOf` (a scalar SQL subquery
+   * over the delivery `d` giving why it is no longer to be sent, NULL when it still is) gives a
+   * reason → CANCELLED with it as last_error, lease cleared, a `failed` event each. One read
+   * first (most claims have nothing stale, and then no transaction is opened); no statement at all
+   * without candidates. Resolves with the ids withdrawn.
+   */
+  private async withdrawAtClaim(candidates: readonly DeliveryRecord[], reasonOf: string, now: Date): Promise<Set<string>> {
     if (candidates.length === 0) return new Set();
-    // One read first: most claims have nothing stale, and then no transaction is opened.
-    const stale = await this.q<{ id: string }>(
-      this.ds,
-      `SELECT d.id FROM ${this.t.d} d JOIN ${this.t.s} s ON s.ticket_id = d.ticket_id AND ${SUPERSEDED_MATCH} WHERE d.id = ANY($1::uuid[]) LIMIT 1`,
-      [candidates.map((d) => d.id)],
-    );
+    const ids = candidates.map((d) => d.id);
+    const stale = await this.q<{ id: string }>(this.ds, `SELECT d.id FROM ${this.t.d} d WHERE d.id = ANY($1::uuid[]) AND (${reasonOf}) IS NOT NULL LIMIT 1`, [ids]);
     if (stale.length === 0) return new Set();
     const rows = await this.tx(async (m, changes) => {
       const out = await this.q<DeliveryRow>(
         m,
-        `UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = (${supersededReason(this.t.s)}), lease_until = NULL, next_attempt_at = NULL, deferred_until = NULL,
+        `UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = (${reasonOf}), lease_until = NULL, next_attempt_at = NULL, deferred_until = NULL,
                 deferred_reason = NULL, updated_at = $2
-          WHERE d.id = ANY($1::uuid[]) AND d.status = 'SENDING' AND EXISTS (SELECT 1 FROM ${this.t.s} s WHERE s.ticket_id = d.ticket_id AND ${SUPERSEDED_MATCH})
+          WHERE d.id = ANY($1::uuid[]) AND d.status = 'SENDING' AND (${reasonOf}) IS NOT NULL
          RETURNING d.*`,
-        [candidates.map((d) => d.id), now],
+        [ids, now],
       );
       for (const r of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: 'SENDING', at: now });
       return out;
@@ -1551,27 +1559,7 @@ export class PgDeliveryStore implements DeliveryStore {
    */
   async withdrawClosedInvoices(claimed: readonly DeliveryRecord[], now: Date): Promise<Set<string>> {
     const candidates = claimed.filter((d) => d.notificationType === 'PAYMENT_REMINDER' && d.status === 'SENDING');
-    if (candidates.length === 0) return new Set();
-    const closedOf = `SELECT c.reason FROM ${this.t.n} n JOIN ${this.t.i} c ON c.invoice_id = n.invoice_id WHERE n.id = d.notification_id`;
-    const stale = await this.q<{ id: string }>(
-      this.ds,
-      `SELECT d.id FROM ${this.t.d} d WHERE d.id = ANY($1::uuid[]) AND EXISTS (${closedOf}) LIMIT 1`,
-      [candidates.map((d) => d.id)],
-    );
-    if (stale.length === 0) return new Set();
-    const rows = await this.tx(async (m, changes) => {
-      const out = await this.q<DeliveryRow>(
-        m,
-        `UPDATE ${this.t.d} d SET status = 'CANCELLED', last_error = (${closedOf}), lease_until = NULL, next_attempt_at = NULL, deferred_until = NULL,
-                deferred_reason = NULL, updated_at = $2
-          WHERE d.id = ANY($1::uuid[]) AND d.status = 'SENDING' AND EXISTS (${closedOf})
-         RETURNING d.*`,
-        [candidates.map((d) => d.id), now],
-      );
-      for (const r of out) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: 'SENDING', at: now });
-      return out;
-    });
-    return new Set(rows.map((r) => r.id));
+    return this.withdrawAtClaim(candidates, `SELECT c.reason FROM ${this.t.n} n JOIN ${this.t.i} c ON c.invoice_id = n.invoice_id WHERE n.id = d.notification_id`, now);
   }
 
   // ── receipts ────────────────────────────────────────────────────────────────────────────
