@@ -1,6 +1,8 @@
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Logger } from '@notify/logger';
+import { NotifyAttr, extractTraceContext, spanAttributes, withSpan } from '@notify/telemetry';
 import { decideAfterFailedReceipt, isPermanentReceiptFailure, type Priority, type ReceiptKind } from '../domain';
-import type { Clock, DeliveryStore, KeptReceiptsApplied, ReceiptFailurePolicy } from './ports';
+import type { Clock, DeliveryStore, KeptReceiptsApplied, ReceiptFailurePolicy, ReceiptResult } from './ports';
 
 /** A provider receipt, normalized (structurally the webhook server's ProviderReceipt). */
 export interface ReceiptInput {
@@ -81,7 +83,32 @@ export class HandleReceiptUseCase {
     },
   ) {}
 
+  /**
+   * Applies one receipt (see the class comment) in a span `gateway.receipt` (provider, message
+   * id, receipt status; once applied the delivery's id, the status it moved from and to) that is
+   * LINKED to the trace the delivery was made in (its stored trace context), so a tracing UI shows
+   * the receipt from the send's trace and back (SRE QA: the webhook's trace named no delivery).
+   * Resolves with what became of it.
+   */
   async execute(r: ReceiptInput): Promise<ReceiptOutcome> {
+    return withSpan(
+      'gateway.receipt',
+      { [NotifyAttr.PROVIDER]: r.provider, 'notify.provider_message_id': r.providerMessageId ?? r.stateId, 'notify.receipt_status': r.status },
+      async (span) => {
+        const res = await this.apply(r);
+        if (res.kind === 'applied' && span.isRecording()) {
+          const d = res.delivery;
+          span.setAttributes(spanAttributes({ [NotifyAttr.DELIVERY_ID]: d.id, 'notify.delivery.from': res.from, 'notify.delivery.status': d.status }));
+          const sent = d.traceContext ? trace.getSpanContext(extractTraceContext(d.traceContext, ROOT_CONTEXT)) : undefined;
+          if (sent) span.addLink({ context: sent, attributes: { 'notify.link': 'the trace the delivery was made in' } });
+        }
+        if (span.isRecording()) span.setAttribute('notify.receipt_outcome', res.kind);
+        return res.kind;
+      },
+    );
+  }
+
+  private async apply(r: ReceiptInput): Promise<ReceiptResult> {
     const now = this.o.clock();
     const res = await this.o.store.applyReceipt(r, now, receiptFailurePolicy(now, this.o));
     const ids = { provider: r.provider, provider_message_id: r.providerMessageId, state_id: r.stateId, status: r.status };
@@ -89,7 +116,13 @@ export class HandleReceiptUseCase {
       const d = res.delivery;
       const fields = { delivery_id: d.id, provider: r.provider, from: res.from, to: d.status, ...(res.kept?.length ? { status: r.status, kept: res.kept } : {}) };
       // A failed receipt ends a delivery like a failed round does: DEAD at warn, FAILED with its retry time.
-      if (d.status === 'DEAD') this.o.logger.warn({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipt applied: delivery DEAD (no more rounds; RetryDelivery re-drives it)');
+      if (d.status === 'DEAD') {
+        // A permanent refusal fails the same way when re-driven; a used-up budget is worth a RetryDelivery.
+        const permanent = (d.lastError ?? '').includes('(permanent');
+        this.o.logger.warn({ ...fields, rounds: d.rounds, error: d.lastError }, permanent
+          ? 'receipt applied: delivery DEAD (the provider says the number cannot be reached; a RetryDelivery would fail the same way)'
+          : 'receipt applied: delivery DEAD (no more rounds; RetryDelivery re-drives it)');
+      }
       else if (d.status === 'FAILED' && d.smsFallbackReason === `${r.provider}: ${r.error ?? 'failed'}`) {
         this.o.logger.info({ ...fields, rounds: d.rounds, error: d.lastError }, 'receipt applied: the number cannot get WhatsApp; the delivery goes by SMS now');
         this.o.onDue?.();
@@ -100,7 +133,7 @@ export class HandleReceiptUseCase {
     } else if (res.kind === 'unknown') {
       this.o.logger.warn(ids, 'receipt without a message id or stateid (ignored)');
     }
-    return res.kind;
+    return res;
   }
 
   /**
