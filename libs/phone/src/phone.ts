@@ -89,6 +89,42 @@ export function normalizePhone(input: string | null | undefined, options: Normal
   throw new ValidationError(field, `"${raw}" is not a valid phone number (read ${how})`);
 }
 
+/**
+ * Number types no WhatsApp account or SMS reaches (libphonenumber-js `getType()` with the full
+ * metadata): a landline (`021 5551234`, Jakarta), toll-free, premium-rate, shared-cost,
+ * universal access, voicemail and pager numbers. FIXED_LINE_OR_MOBILE (a region that cannot tell
+ * them apart, e.g. the US), MOBILE, VOIP and numbers of no known type are accepted.
+ */
+const UNREACHABLE_TYPES: Readonly<Record<string, string>> = {
+  FIXED_LINE: 'a landline', TOLL_FREE: 'a toll-free number', PREMIUM_RATE: 'a premium-rate number', SHARED_COST: 'a shared-cost number',
+  UAN: 'a universal access number', VOICEMAIL: 'a voicemail number', PAGER: 'a pager number',
+};
+
+/**
+ * {@link normalizePhone} for a number Notify sends WhatsApp or SMS to (a customer's, a staff
+ * member's, a Notify recipient's): a valid number of a type no WhatsApp account or SMS reaches
+ * (a landline, toll-free…) is refused too (QA: a customer registered with the Jakarta landline
+ * `0215551234` was "sent" WhatsApp messages that could never arrive).
+ *
+ * @throws ValidationError(field) as normalizePhone; and `"<input>" is a landline (+62 21 5551234):
+ *   WhatsApp and SMS need a mobile number` for such a type.
+ */
+export function normalizeMessagingPhone(input: string | null | undefined, options: NormalizePhoneOptions = {}): string {
+  const digits = normalizePhone(input, options);
+  const parsed = parsePhoneNumberFromString(`+${digits}`);
+  const what = UNREACHABLE_TYPES[parsed?.getType() ?? ''];
+  if (what) {
+    throw new ValidationError(options.field ?? 'phone', `"${(input ?? '').trim()}" is ${what} (${parsed!.formatInternational()}): WhatsApp and SMS need a mobile number`);
+  }
+  return digits;
+}
+
+/** Like {@link normalizeMessagingPhone} but null / undefined / blank input gives null (optional phone fields). */
+export function normalizeOptionalMessagingPhone(input: string | null | undefined, options: NormalizePhoneOptions = {}): string | null {
+  if (input === null || input === undefined || !input.trim()) return null;
+  return normalizeMessagingPhone(input, options);
+}
+
 /** Like {@link normalizePhone} but null / undefined / blank input gives null (optional phone fields). */
 export function normalizeOptionalPhone(input: string | null | undefined, options: NormalizePhoneOptions = {}): string | null {
   if (input === null || input === undefined || !input.trim()) return null;

@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { normalizeOptionalPhone, normalizePhone, phoneSearch, phoneToE164Digits } from '../src';
+import { normalizeMessagingPhone, normalizeOptionalMessagingPhone, normalizeOptionalPhone, normalizePhone, phoneSearch, phoneToE164Digits } from '../src';
 
 /** The ValidationError `fn` throws (fails the test when it throws none or another error). */
 function validationError(fn: () => unknown): ValidationError {
@@ -73,6 +73,32 @@ describe('normalizePhone (ARCHITECTURE.md "Phones")', () => {
     expect(normalizeOptionalPhone(undefined)).toBeNull();
     expect(normalizeOptionalPhone(' ')).toBeNull();
     expect(normalizeOptionalPhone('+254 798 765432')).toBe('254798765432');
+  });
+});
+
+describe('normalizeMessagingPhone (a number WhatsApp or SMS can reach)', () => {
+  it.each([
+    ['082291921583', '6282291921583'], // mobile
+    ['+254 798 765432', '254798765432'], // a foreign mobile
+    ['+1 202 555 0143', '12025550143'], // US: fixed line or mobile, not told apart
+  ])('takes %s', (input, digits) => {
+    expect(normalizeMessagingPhone(input)).toBe(digits);
+  });
+
+  it.each([
+    ['021 5551234', 'landline', '+62 21 5551234'],
+    ['0215551234', 'landline', '+62 21 5551234'],
+    ['0800 1234567', 'toll-free number', '+62 800 1234567'],
+  ])('refuses %s (a %s) naming its type and number, for the field given', (input, what, international) => {
+    const e = validationError(() => normalizeMessagingPhone(input, { field: 'customer.phone' }));
+    expect(e.field).toBe('customer.phone');
+    expect(e.message).toContain(`"${input}" is a ${what} (${international}): WhatsApp and SMS need a mobile number`);
+  });
+
+  it('refuses what normalizePhone refuses, and an optional one may be blank', () => {
+    expect(validationError(() => normalizeMessagingPhone('12ab')).message).toContain('is not a phone number');
+    expect(normalizeOptionalMessagingPhone('  ')).toBeNull();
+    expect(() => normalizeOptionalMessagingPhone('021 5551234')).toThrow(/landline/);
   });
 });
 

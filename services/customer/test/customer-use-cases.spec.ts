@@ -78,6 +78,8 @@ describe('RegisterCustomer / ActivateCustomer', () => {
     const f = await customerFixture();
     await expect(f.register({ phone: '2025550123' })).rejects.toThrow(new ValidationError('phone', '"2025550123" is not a valid phone number (read in region ID or with a country code)'));
     await expect(f.register({ phone: '+999 123' })).rejects.toThrow(new ValidationError('phone', '"+999 123" is not a valid phone number (read with its country code)'));
+    // A landline is a valid number no WhatsApp or SMS reaches (QA: one was registered and "sent" messages).
+    await expect(f.register({ phone: '0215551234' })).rejects.toThrow(new ValidationError('phone', '"0215551234" is a landline (+62 21 5551234): WhatsApp and SMS need a mobile number'));
   });
 
   it('writes neither customer nor event when the outbox fails', async () => {

@@ -1,5 +1,5 @@
 import { FailedPreconditionError, ValidationError } from '@notify/errors';
-import { normalizePhone } from './phone';
+import { normalizeRecipientPhone } from './phone';
 import { normalizeWorkZone } from './work-zone';
 
 /**
@@ -96,7 +96,7 @@ export function registerCustomer(
   const customer: Customer = {
     id: input.id,
     name: text(input.name, 'name', 200),
-    phone: normalizePhone(input.phone),
+    phone: normalizeRecipientPhone(input.phone),
     address: text(input.address, 'address', 500),
     workZone: normalizeWorkZone(input.workZone),
     packageName: optionalText(input.packageName, 'package_name', 100),
@@ -166,7 +166,7 @@ export interface CustomerChanges {
 export function customerChangesOf(changes: CustomerChanges): CustomerChanges {
   return {
     ...(changes.name !== undefined ? { name: text(changes.name, 'name', 200) } : {}),
-    ...(changes.phone !== undefined ? { phone: normalizePhone(changes.phone) } : {}),
+    ...(changes.phone !== undefined ? { phone: normalizeRecipientPhone(changes.phone) } : {}),
     ...(changes.address !== undefined ? { address: text(changes.address, 'address', 500) } : {}),
     ...(changes.workZone !== undefined ? { workZone: normalizeWorkZone(changes.workZone) } : {}),
     ...(changes.packageName !== undefined ? { packageName: optionalText(changes.packageName, 'package_name', 100) } : {}),

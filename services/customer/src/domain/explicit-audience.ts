@@ -1,6 +1,6 @@
 import { ValidationError } from '@notify/errors';
 import { CHANNELS, isChannel, type Channel } from './channel';
-import { normalizePhone } from './phone';
+import { normalizeRecipientPhone } from './phone';
 import { audienceRank, GROUP_AUDIENCES, isAudience, ruleMatches, type Audience, type ResolutionContext, type RoutingRule } from './routing';
 import { isStaffRole, STAFF_ROLES, type StaffRole } from './staff';
 import { normalizeWorkZone } from './work-zone';
@@ -142,7 +142,7 @@ export function explicitAudienceRules(input: {
         break;
       }
       case 'PHONE':
-        own.phone = normalizePhone(a.phone ?? '', 'ID', field('phone'));
+        own.phone = normalizeRecipientPhone(a.phone ?? '', 'ID', field('phone'));
         break;
       case 'OFFERED_TECHNICIANS':
       case 'OFFERED_TECHNICIAN_GROUP':

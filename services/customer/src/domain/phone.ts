@@ -1,4 +1,6 @@
-import { normalizeOptionalPhone as normalizeOptional, normalizePhone as normalize, type PhoneRegion } from '@notify/phone';
+import {
+  normalizeMessagingPhone, normalizeOptionalMessagingPhone, normalizeOptionalPhone as normalizeOptional, normalizePhone as normalize, type PhoneRegion,
+} from '@notify/phone';
 
 /**
  * Phone numbers are stored and compared as E.164 digits without the `+`
@@ -27,6 +29,21 @@ export function normalizePhone(input: string, defaultRegion: PhoneRegion = 'ID',
 /** Like {@link normalizePhone} but null / empty input gives null (optional phone fields). */
 export function normalizeOptionalPhone(input: string | null | undefined, defaultRegion: PhoneRegion = 'ID', field = 'phone'): string | null {
   return normalizeOptional(input, { defaultRegion, field });
+}
+
+/**
+ * {@link normalizePhone} for a number messages are sent to (a customer's, a staff member's, a
+ * phone audience's): a landline, toll-free or other number no WhatsApp account or SMS reaches is
+ * refused too (@notify/phone normalizeMessagingPhone). Look-ups and opt-outs take any valid number.
+ * @throws ValidationError(field) as normalizePhone, or naming the number's type.
+ */
+export function normalizeRecipientPhone(input: string, defaultRegion: PhoneRegion = 'ID', field = 'phone'): string {
+  return normalizeMessagingPhone(input, { defaultRegion, field });
+}
+
+/** Like {@link normalizeRecipientPhone} but null / empty input gives null (optional phone fields). */
+export function normalizeOptionalRecipientPhone(input: string | null | undefined, defaultRegion: PhoneRegion = 'ID', field = 'phone'): string | null {
+  return normalizeOptionalMessagingPhone(input, { defaultRegion, field });
 }
 
 export { phoneSearch, type PhoneSearch } from '@notify/phone';

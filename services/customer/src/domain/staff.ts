@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { normalizeOptionalPhone } from './phone';
+import { normalizeOptionalRecipientPhone } from './phone';
 import { normalizeWorkZone } from './work-zone';
 
 /** Staff roles (whatsapp-notification-system-complete.md, "Role-Based Access"). */
@@ -45,7 +45,7 @@ export function createStaff(input: NewStaff, at: Date): Staff {
     id: input.id,
     name,
     role: input.role,
-    phone: normalizeOptionalPhone(input.phone),
+    phone: normalizeOptionalRecipientPhone(input.phone),
     workZones: [...new Set((input.workZones ?? []).map((z) => normalizeWorkZone(z, 'work_zones')))],
     active: input.active ?? true,
     createdAt: at,

@@ -1,4 +1,4 @@
-import { normalizePhone as normalize } from '@notify/phone';
+import { normalizeMessagingPhone, normalizePhone as normalize } from '@notify/phone';
 
 /**
  * E.164 digits without `+` (ARCHITECTURE.md "Phones"), read by `@notify/phone` (the rule every
@@ -11,4 +11,14 @@ import { normalizePhone as normalize } from '@notify/phone';
  */
 export function normalizePhone(input: string, field = 'phone'): string {
   return normalize(input, { field });
+}
+
+/**
+ * {@link normalizePhone} for a number a message is sent to (a Notify recipient, a phone
+ * audience): a landline, toll-free or other number no WhatsApp account or SMS reaches is refused
+ * too (@notify/phone normalizeMessagingPhone).
+ * @throws ValidationError(field) as normalizePhone, or naming the number's type.
+ */
+export function normalizeRecipientPhone(input: string, field = 'phone'): string {
+  return normalizeMessagingPhone(input, { field });
 }

@@ -309,6 +309,15 @@ describe('gateway: Notify / Broadcast / ListDeliveries contract', () => {
       }
     });
 
+    it('Notify to a landline and a Broadcast to a toll-free phone audience are INVALID_ARGUMENT naming the field and the type; nothing is stored', async () => {
+      const key = `napi:${randomUUID()}`;
+      const landline = await notify([phone('021 5551234')], { idempotencyKey: key, variables: welcome('landline') }).catch((e: unknown) => e);
+      expect((landline as ValidationError).message).toBe('recipients[0].phone: "021 5551234" is a landline (+62 21 5551234): WhatsApp and SMS need a mobile number');
+      expect(await stack.gateway.store.notificationByKey(key)).toBeNull();
+      const tollFree = commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_PHONE, phone: '08001234567' });
+      await refused(broadcast({ idempotencyKey: key, audiences: [tollFree] }), 'audiences[0].phone');
+    });
+
     it('Notify: priority 99 and channel 99 are INVALID_ARGUMENT naming the field; nothing is stored', async () => {
       for (const [extra, field] of [
         [{ priority: 99 as commonv1.Priority }, 'priority'],

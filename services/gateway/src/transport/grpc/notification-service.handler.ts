@@ -9,7 +9,7 @@ import {
   type RenderJob, type RenderOutcome, type TemplateCatalog, type TemplateRenderer,
 } from '../../application';
 import { ticketContext, ticketVariables, type TemplateFacts } from '../messaging/event-notification.mapper';
-import { checkWorkZone, normalizePhone, successRatePercent, titleCase, type Channel, type DeliveryChange, type DeliveryStatus } from '../../domain';
+import { checkWorkZone, normalizePhone, normalizeRecipientPhone, successRatePercent, titleCase, type Channel, type DeliveryChange, type DeliveryStatus } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
 import type { ProviderChains } from '../../infrastructure/providers';
 import {
@@ -101,7 +101,7 @@ export function checkAudiences(audiences: readonly commonv1.Audience[], field: (
         requireUuid(a.staffId, f('staff_id'));
         return;
       case AK.AUDIENCE_KIND_PHONE:
-        normalizePhone(a.phone ?? '', f('phone'));
+        normalizeRecipientPhone(a.phone ?? '', f('phone'));
         return;
       case AK.AUDIENCE_KIND_UNSPECIFIED:
         throw new ValidationError(f('kind'), 'is required');
@@ -521,7 +521,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
           else {
             // With its `+`: the customer service reads it back as exactly this number (E.164
             // digits without `+` that are also a valid Indonesian number would be read as that).
-            audiences.push(commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_PHONE, phone: `+${normalizePhone(v.value, `recipients[${i}].phone`)}` }));
+            audiences.push(commonv1.Audience.fromPartial({ kind: AK.AUDIENCE_KIND_PHONE, phone: `+${normalizeRecipientPhone(v.value, `recipients[${i}].phone`)}` }));
             phones += 1;
           }
         });
