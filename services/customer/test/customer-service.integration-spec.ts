@@ -374,9 +374,12 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
     it('CreateInvoice with a request_id twice creates one invoice: the retry answers it (same number) and draws no number', async () => {
       const { customer } = await register(freshPhone());
       const key = `billing-retry-${randomUUID()}`;
-      const first = (await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key }))).invoice!;
-      const again = (await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key }))).invoice!;
+      const created = await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key }));
+      const replay = await callUnary(admin, 'createInvoice', IV(customer!.id, { requestId: key }));
+      const [first, again] = [created.invoice!, replay.invoice!];
       expect(again).toEqual(first);
+      // The answer tells a replay from a new invoice (QA: a caller could not).
+      expect([created.replayed, replay.replayed]).toEqual([false, true]);
       expect((await invoicesOf(customer!.id)).map((i) => i.id)).toEqual([first.id]);
       // The retry used up no number: the next invoice of the month gets the one after the first's.
       const next = (await callUnary(admin, 'createInvoice', IV(customer!.id, { description: 'Juni 2027' }))).invoice!;
@@ -421,14 +424,16 @@ describe('customer service (gRPC + Postgres + JetStream)', () => {
       const phone = freshPhone();
       const key = `crm-signup-${randomUUID()}`;
       const req = customerv1.RegisterCustomerRequest.fromPartial({ name: 'Rina Retry', phone, address: 'Jl. Ulang 2', workZone: 'Karawang', packageName: 'Home 30 Mbps', wantsInstallation: true, requestId: key });
-      const first = (await callUnary(admin, 'registerCustomer', req)).customer!;
+      const registered = await callUnary(admin, 'registerCustomer', req);
+      expect(registered.replayed).toBe(false);
+      const first = registered.customer!;
       const retries = await Promise.all([
         callUnary(admin, 'registerCustomer', req),
         // The same fields in another form (the phone, the zone as typed) are the same request.
         callUnary(admin, 'registerCustomer', { ...req, phone: `+62 ${phone.slice(1)}`, workZone: 'karawang' }),
         callUnary(admin, 'registerCustomer', req),
       ]);
-      for (const r of retries) expect(r.customer).toEqual(first);
+      for (const r of retries) expect(r).toEqual({ customer: first, replayed: true });
       const differs = await callUnary(admin, 'registerCustomer', { ...req, packageName: 'Home 50 Mbps' }).catch((e: unknown) => e);
       expect(differs).toBeInstanceOf(AlreadyExistsError);
       expect((differs as Error).message).toBe(`request_id ${key} was already used for a customer with different fields`);

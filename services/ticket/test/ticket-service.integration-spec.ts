@@ -304,8 +304,11 @@ describe('ticket service (gRPC + Postgres + JetStream)', () => {
     });
     const [a, b] = await Promise.all([callUnary(admin, 'createTicket', req), callUnary(admin, 'createTicket', req)]);
     expect(b.ticket!.id).toBe(a.ticket!.id);
+    // One of the two made it; the other is told it was a replay (QA: a caller could not tell).
+    expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
     const again = await callUnary(admin, 'createTicket', req);
     expect(again.ticket).toMatchObject({ id: a.ticket!.id, number: a.ticket!.number, version: 1 });
+    expect(again.replayed).toBe(true);
     await expect(callUnary(admin, 'createTicket', { ...req, address: 'Jl. Lain 9' })).rejects.toBeInstanceOf(AlreadyExistsError);
     const list = await callUnary(admin, 'listTickets', ticketv1.ListTicketsRequest.fromPartial({ customerId: req.customerId }));
     expect(list.tickets).toHaveLength(1);

@@ -1012,12 +1012,17 @@ describe('notifyctl (CLI process) against the ticket, customer, template and gat
         first: `error: --amount: "${amount}" is not a whole rupiah amount (write 150000 or 150.000)`,
       });
     }
-    const made = await cli(['customers', 'invoice', '0812-9999-0201', '--amount', 'Rp 1.250.500', '--due', '2027-01-10', '--description', 'Januari 2027']);
+    const invoiceArgs = ['customers', 'invoice', '0812-9999-0201', '--amount', 'Rp 1.250.500', '--due', '2027-01-10', '--description', 'Januari 2027', '--request-id', `wati-${custId}`];
+    const made = await cli(invoiceArgs);
     expect(made).toMatchObject({ code: 0, stderr: '' });
     expect(made.stdout).toMatch(new RegExp(`^Customer:\\s+Wati Tagihan \\(${custId}\\)$`, 'm'));
     expect(made.stdout).toMatch(/^Amount:\s+Rp 1\.250\.500$/m);
     expect(made.stdout).toMatch(/^Status:\s+UNPAID$/m);
     const number = /^Number:\s+(\S+)$/m.exec(made.stdout)![1]!;
+    // The billing system's retry with the same key: the same invoice, said to be a replay, no second one.
+    const retried = await cli(invoiceArgs);
+    expect(retried).toMatchObject({ code: 0, stderr: `note: --request-id wati-${custId} was used before: this is the invoice it created (${number}); nothing new was stored\n` });
+    expect(/^Number:\s+(\S+)$/m.exec(retried.stdout)![1]).toBe(number);
     const typo = await cli(['--json', 'customers', 'invoice', custId, '--amount', '150,000', '--due', '2027-02-10', '--number', `WATI-${custId.slice(0, 8)}`]);
     expect(typo.code).toBe(0);
     const typoInvoice = (JSON.parse(typo.stdout) as { invoice: { id: string; number: string; amountRupiah: string } }).invoice;

@@ -117,7 +117,8 @@ const register: CommandSpec = {
     const psbNote = installation && c && !psb
       ? `note: the installation (PSB) ticket had not appeared after ${PSB_TICKET_WAIT_MS / 1000} s (the ticket service opens it from the registration event); look for it with: notifyctl tickets list --customer ${c.id}`
       : undefined;
-    const note = [zoneNote, psbNote].filter(Boolean).join('\n');
+    const replayed = res.replayed && c ? `note: --request-id ${args.string('request-id')} was used before: this is the customer it registered; nothing new was stored` : undefined;
+    const note = [replayed, zoneNote, psbNote].filter(Boolean).join('\n');
     const text = customerRecord(c) + (psb ? `\nInstallation ticket ${psb.number} (${enumLabel(ticketv1.TicketStatus, 'TICKET_STATUS_', psb.status)}) opened: the customer is told "TIKET PSB DITERIMA".\n` : '');
     return { json: customerv1.RegisterCustomerResponse.toJSON(res), text, ...(note ? { note } : {}) };
   },

@@ -158,7 +158,9 @@ export const createInvoice: CommandSpec = {
     });
     const i = res.invoice;
     const today = wibDate(now);
-    const note = i && i.dueDate < today ? `note: ${i.dueDate} is past (today ${today} WIB): the payment_reminder job reminds 7, 3 and 1 days before the due date, so none will go out for it` : undefined;
+    const past = i && i.dueDate < today ? `note: ${i.dueDate} is past (today ${today} WIB): the payment_reminder job reminds 7, 3 and 1 days before the due date, so none will go out for it` : undefined;
+    const replayed = res.replayed && i ? `note: --request-id ${args.string('request-id')} was used before: this is the invoice it created (${i.number}); nothing new was stored` : undefined;
+    const note = [replayed, past].filter(Boolean).join('\n') || undefined;
     return { json: customerv1.CreateInvoiceResponse.toJSON(res), text: invoiceRecord(i, customer.name), ...(note ? { note } : {}) };
   },
 };

@@ -161,7 +161,9 @@ const create: CommandSpec = {
     req.customerId = await personIdOf(clients, 'customer', args.required('customer'));
     const res = await callUnary(clients.ticket, 'createTicket', req);
     const out = await ticketOutput(args, clients, res, ticketv1.CreateTicketResponse.toJSON(res));
-    const note = res.ticket ? await nobodyOfferedNote(clients.customer, res.ticket.workZone) : undefined;
+    const offered = res.ticket && !res.replayed ? await nobodyOfferedNote(clients.customer, res.ticket.workZone) : undefined;
+    const replayed = res.replayed && res.ticket ? `note: --request-id ${args.string('request-id')} was used before: this is the ticket it created (${res.ticket.number}); nothing new was created` : undefined;
+    const note = [replayed, offered].filter(Boolean).join('\n');
     return note ? { ...out, note } : out;
   },
 };

@@ -61,11 +61,34 @@ export class CreateInvoiceUseCase {
       readonly requestId?: string;
     },
   ): Promise<Invoice> {
+    return (await this.create(principal, input)).invoice;
+  }
+
+  /**
+   * {@link execute} telling a replay apart: `replayed` true when `requestId` named a request made
+   * before with the same fields (nothing stored; `invoice` is the first one's).
+   */
+  async create(
+    principal: Principal,
+    input: {
+      readonly customerId: string;
+      readonly amount: number;
+      readonly dueDate: string;
+      readonly number?: string;
+      readonly description?: string;
+      /**
+       * Optional idempotency key (≤ 200 characters, trimmed; empty = none): a retry with the same
+       * key and the same fields returns the first invoice and stores nothing new; the same key
+       * with different fields → AlreadyExists.
+       */
+      readonly requestId?: string;
+    },
+  ): Promise<{ invoice: Invoice; replayed: boolean }> {
     authorize(principal, 'CreateInvoice', 'create invoices');
     const requestId = requestIdOf(input.requestId);
     const invoice = createInvoice({ id: this.deps.ids.newId(), ...input }, this.deps.clock.now());
     if (!(await this.deps.customers.findById(input.customerId))) throw new NotFoundError('customer', input.customerId);
-    if (!requestId) return this.deps.invoices.insert(invoice);
+    if (!requestId) return { invoice: await this.deps.invoices.insert(invoice), replayed: false };
     const actor = actorOf(principal);
     const fingerprint = JSON.stringify([invoice.customerId, invoice.amount, invoice.dueDate, invoice.number, invoice.description, actor.id]);
     return this.deps.uow.run(async (tx) => {
@@ -73,10 +96,10 @@ export class CreateInvoiceUseCase {
       if (prior) {
         if (prior.fingerprint !== fingerprint) throw new AlreadyExistsError(`request_id ${requestId} was already used for an invoice with different fields`);
         const first = await tx.invoices.findById(prior.entityId);
-        if (first) return first;
+        if (first) return { invoice: first, replayed: true };
       }
       // The key is ours: a generated number is drawn in this transaction (rolled back with it).
-      return tx.invoices.insert(invoice);
+      return { invoice: await tx.invoices.insert(invoice), replayed: false };
     });
   }
 }

@@ -45,6 +45,14 @@ export class RegisterCustomerUseCase {
   constructor(private readonly deps: CustomerCommandDeps) {}
 
   async execute(principal: Principal, input: RegisterCustomerInput): Promise<Customer> {
+    return (await this.register(principal, input)).customer;
+  }
+
+  /**
+   * {@link execute} telling a replay apart: `replayed` true when `requestId` named a registration
+   * made before with the same fields (nothing stored or published; `customer` is the first one's).
+   */
+  async register(principal: Principal, input: RegisterCustomerInput): Promise<{ customer: Customer; replayed: boolean }> {
     authorize(principal, 'RegisterCustomer', 'register customers');
     const requestId = requestIdOf(input.requestId);
     const actor = actorOf(principal);
@@ -67,7 +75,7 @@ export class RegisterCustomerUseCase {
         if (prior) {
           if (prior.fingerprint !== fingerprint) throw new AlreadyExistsError(`request_id ${requestId} was already used for a customer with different fields`);
           const first = await tx.customers.findById(prior.entityId);
-          if (first) return first;
+          if (first) return { customer: first, replayed: true };
         }
       }
       const holder = await tx.customers.findByPhone(customer.phone);
@@ -75,7 +83,7 @@ export class RegisterCustomerUseCase {
       await tx.customers.save(customer, 0);
       if (preferences) await tx.preferences.save(preferences);
       await tx.outbox.append(event);
-      return customer;
+      return { customer, replayed: false };
     });
   }
 }

@@ -239,7 +239,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
     registerCustomer: unary(async (req: customerv1.RegisterCustomerRequest, ctx) => {
       const locale = localeFromProto(knownEnum(req.locale, commonv1.Locale, 'locale'));
       checkActor(req.actor);
-      const customer = await register.execute(principalOf(ctx), {
+      const { customer, replayed } = await register.register(principalOf(ctx), {
         name: req.name,
         phone: req.phone,
         address: req.address,
@@ -249,7 +249,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         ...(locale ? { locale } : {}),
         ...(req.requestId ? { requestId: req.requestId } : {}),
       });
-      return { customer: customerToProto(customer) };
+      return { customer: customerToProto(customer), replayed };
     }),
 
     activateCustomer: unary(async (req: customerv1.ActivateCustomerRequest, ctx) => {
@@ -481,7 +481,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
 
     createInvoice: unary(async (req: customerv1.CreateInvoiceRequest, ctx) => {
       const customerId = requireUuid(req.customerId, 'customer_id');
-      const invoice = await createInvoice.execute(principalOf(ctx), {
+      const { invoice, replayed } = await createInvoice.create(principalOf(ctx), {
         customerId,
         amount: rupiahFromProto(req.amountRupiah),
         dueDate: req.dueDate,
@@ -489,7 +489,7 @@ export function createCustomerServiceHandler(deps: CustomerHandlerDeps): custome
         ...(req.description ? { description: req.description } : {}),
         ...(req.requestId ? { requestId: req.requestId } : {}),
       });
-      return { invoice: invoiceToProto(invoice) };
+      return { invoice: invoiceToProto(invoice), replayed };
     }),
 
     listInvoicesDue: unary(async (req: customerv1.ListInvoicesDueRequest, ctx) => {

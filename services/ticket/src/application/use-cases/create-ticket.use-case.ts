@@ -66,6 +66,14 @@ export class CreateTicketUseCase {
   constructor(private readonly deps: CreateTicketDeps & { readonly customers: CustomerDirectory }) {}
 
   async execute(principal: Principal, input: CreateTicketInput): Promise<Ticket> {
+    return (await this.create(principal, input)).ticket;
+  }
+
+  /**
+   * {@link execute} telling a replay apart: `replayed` true when `requestId` named a request made
+   * before with the same fields (nothing created; `ticket` is the first one's, as it is now).
+   */
+  async create(principal: Principal, input: CreateTicketInput): Promise<{ ticket: Ticket; replayed: boolean }> {
     requireRole(principal, TICKET_PERMISSIONS.create, 'create tickets');
     const requestId = input.requestId?.trim() || null;
     if (requestId && requestId.length > REQUEST_ID_MAX) {
@@ -85,7 +93,7 @@ export class CreateTicketUseCase {
         if (!(err instanceof ConflictError)) await this.deps.numbers.release(draft.fields.type, draft.dayKey, sequenceOf(ticket.number)).catch(() => false);
         throw err;
       }
-      return ticket;
+      return { ticket, replayed: false };
     }
     const fingerprint = createFingerprint(draft);
     return this.deps.uow.run(async (tx) => {
@@ -97,13 +105,13 @@ export class CreateTicketUseCase {
           throw new AlreadyExistsError(`request_id ${requestId} was already used for a ticket with different fields`);
         }
         const first = await tx.tickets.findById(prior.ticketId);
-        if (first) return first;
+        if (first) return { ticket: first, replayed: true };
       }
       // The key is ours: the number is drawn in this transaction (rolled back with it).
       const { ticket, event } = await openDraft(draft, tx.numbers);
       await tx.tickets.save(ticket, 0);
       await tx.outbox.append(event);
-      return ticket;
+      return { ticket, replayed: false };
     });
   }
 }

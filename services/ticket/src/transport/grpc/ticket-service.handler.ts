@@ -97,7 +97,7 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
       const priority = priorityFromProto(knownEnum(req.priority, commonv1.Priority, 'priority'));
       checkActor(req.actor);
       // Title and description are validated (and joined into the problem text) by the domain.
-      const ticket = await uc.create.execute(principalFor(ctx, req.actor), {
+      const { ticket, replayed } = await uc.create.create(principalFor(ctx, req.actor), {
         type,
         ...(priority ? { priority } : {}),
         customerId: requireUuid(req.customerId, 'customer_id'),
@@ -107,7 +107,7 @@ export function createTicketServiceHandler(uc: TicketUseCases, feed?: TicketEven
         description: req.description ?? '',
         ...(req.requestId ? { requestId: req.requestId } : {}),
       });
-      return { ticket: ticketToProto(ticket) };
+      return { ticket: ticketToProto(ticket), replayed };
     }),
 
     getTicket: unary(async (req: ticketv1.GetTicketRequest, ctx) => {

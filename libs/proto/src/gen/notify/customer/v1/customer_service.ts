@@ -106,8 +106,18 @@ export interface RegisterCustomerRequest {
 }
 
 export interface RegisterCustomerResponse {
-  /** The new customer (PENDING). */
-  customer: Customer | undefined;
+  /**
+   * The new customer (PENDING); for a replayed request_id the customer that request registered,
+   * as it is now.
+   */
+  customer:
+    | Customer
+    | undefined;
+  /**
+   * True when `request_id` named a registration made before (same fields): nothing was stored or
+   * published. False for a new customer.
+   */
+  replayed: boolean;
 }
 
 export interface ActivateCustomerRequest {
@@ -465,8 +475,18 @@ export interface CreateInvoiceRequest {
 }
 
 export interface CreateInvoiceResponse {
-  /** The new invoice (UNPAID). */
-  invoice: Invoice | undefined;
+  /**
+   * The new invoice (UNPAID); for a replayed request_id the invoice that request created, as it
+   * is now.
+   */
+  invoice:
+    | Invoice
+    | undefined;
+  /**
+   * True when `request_id` named a request made before (same fields): nothing was stored. False
+   * for a new invoice.
+   */
+  replayed: boolean;
 }
 
 export interface ListInvoicesDueRequest {
@@ -896,13 +916,16 @@ export const RegisterCustomerRequest: MessageFns<RegisterCustomerRequest> = {
 };
 
 function createBaseRegisterCustomerResponse(): RegisterCustomerResponse {
-  return { customer: undefined };
+  return { customer: undefined, replayed: false };
 }
 
 export const RegisterCustomerResponse: MessageFns<RegisterCustomerResponse> = {
   encode(message: RegisterCustomerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.customer !== undefined) {
       Customer.encode(message.customer, writer.uint32(10).fork()).join();
+    }
+    if (message.replayed !== false) {
+      writer.uint32(16).bool(message.replayed);
     }
     return writer;
   },
@@ -928,6 +951,14 @@ export const RegisterCustomerResponse: MessageFns<RegisterCustomerResponse> = {
             message.customer = Customer.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -941,13 +972,19 @@ export const RegisterCustomerResponse: MessageFns<RegisterCustomerResponse> = {
   },
 
   fromJSON(object: any): RegisterCustomerResponse {
-    return { customer: isSet(object.customer) ? Customer.fromJSON(object.customer) : undefined };
+    return {
+      customer: isSet(object.customer) ? Customer.fromJSON(object.customer) : undefined,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
   },
 
   toJSON(message: RegisterCustomerResponse): unknown {
     const obj: any = {};
     if (message.customer !== undefined) {
       obj.customer = Customer.toJSON(message.customer);
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
     }
     return obj;
   },
@@ -960,6 +997,7 @@ export const RegisterCustomerResponse: MessageFns<RegisterCustomerResponse> = {
     message.customer = (object.customer !== undefined && object.customer !== null)
       ? Customer.fromPartial(object.customer)
       : undefined;
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
@@ -4417,13 +4455,16 @@ export const CreateInvoiceRequest: MessageFns<CreateInvoiceRequest> = {
 };
 
 function createBaseCreateInvoiceResponse(): CreateInvoiceResponse {
-  return { invoice: undefined };
+  return { invoice: undefined, replayed: false };
 }
 
 export const CreateInvoiceResponse: MessageFns<CreateInvoiceResponse> = {
   encode(message: CreateInvoiceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.invoice !== undefined) {
       Invoice.encode(message.invoice, writer.uint32(10).fork()).join();
+    }
+    if (message.replayed !== false) {
+      writer.uint32(16).bool(message.replayed);
     }
     return writer;
   },
@@ -4449,6 +4490,14 @@ export const CreateInvoiceResponse: MessageFns<CreateInvoiceResponse> = {
             message.invoice = Invoice.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4462,13 +4511,19 @@ export const CreateInvoiceResponse: MessageFns<CreateInvoiceResponse> = {
   },
 
   fromJSON(object: any): CreateInvoiceResponse {
-    return { invoice: isSet(object.invoice) ? Invoice.fromJSON(object.invoice) : undefined };
+    return {
+      invoice: isSet(object.invoice) ? Invoice.fromJSON(object.invoice) : undefined,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
   },
 
   toJSON(message: CreateInvoiceResponse): unknown {
     const obj: any = {};
     if (message.invoice !== undefined) {
       obj.invoice = Invoice.toJSON(message.invoice);
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
     }
     return obj;
   },
@@ -4481,6 +4536,7 @@ export const CreateInvoiceResponse: MessageFns<CreateInvoiceResponse> = {
     message.invoice = (object.invoice !== undefined && object.invoice !== null)
       ? Invoice.fromPartial(object.invoice)
       : undefined;
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };

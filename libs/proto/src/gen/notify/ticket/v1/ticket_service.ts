@@ -117,8 +117,18 @@ export interface CreateTicketRequest {
 }
 
 export interface CreateTicketResponse {
-  /** The new ticket (status OPEN, version 1). */
-  ticket: Ticket | undefined;
+  /**
+   * The new ticket (status OPEN, version 1); for a replayed request_id the ticket that request
+   * created, as it is now.
+   */
+  ticket:
+    | Ticket
+    | undefined;
+  /**
+   * True when `request_id` named a request made before (same fields): nothing was created, the
+   * ticket is the first one's. False for a new ticket.
+   */
+  replayed: boolean;
 }
 
 export interface GetTicketRequest {
@@ -511,13 +521,16 @@ export const CreateTicketRequest: MessageFns<CreateTicketRequest> = {
 };
 
 function createBaseCreateTicketResponse(): CreateTicketResponse {
-  return { ticket: undefined };
+  return { ticket: undefined, replayed: false };
 }
 
 export const CreateTicketResponse: MessageFns<CreateTicketResponse> = {
   encode(message: CreateTicketResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.ticket !== undefined) {
       Ticket.encode(message.ticket, writer.uint32(10).fork()).join();
+    }
+    if (message.replayed !== false) {
+      writer.uint32(16).bool(message.replayed);
     }
     return writer;
   },
@@ -543,6 +556,14 @@ export const CreateTicketResponse: MessageFns<CreateTicketResponse> = {
             message.ticket = Ticket.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replayed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -556,13 +577,19 @@ export const CreateTicketResponse: MessageFns<CreateTicketResponse> = {
   },
 
   fromJSON(object: any): CreateTicketResponse {
-    return { ticket: isSet(object.ticket) ? Ticket.fromJSON(object.ticket) : undefined };
+    return {
+      ticket: isSet(object.ticket) ? Ticket.fromJSON(object.ticket) : undefined,
+      replayed: isSet(object.replayed) ? globalThis.Boolean(object.replayed) : false,
+    };
   },
 
   toJSON(message: CreateTicketResponse): unknown {
     const obj: any = {};
     if (message.ticket !== undefined) {
       obj.ticket = Ticket.toJSON(message.ticket);
+    }
+    if (message.replayed !== false) {
+      obj.replayed = message.replayed;
     }
     return obj;
   },
@@ -575,6 +602,7 @@ export const CreateTicketResponse: MessageFns<CreateTicketResponse> = {
     message.ticket = (object.ticket !== undefined && object.ticket !== null)
       ? Ticket.fromPartial(object.ticket)
       : undefined;
+    message.replayed = object.replayed ?? false;
     return message;
   },
 };
