@@ -15,7 +15,10 @@ import type { ProviderChains } from '../../src/infrastructure/providers';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
-const QUEUE_GAUGES = ['notify_gateway_due_deliveries', 'notify_gateway_oldest_due_delivery_age_seconds', 'notify_gateway_waiting_deliveries'];
+const QUEUE_GAUGES = [
+  'notify_gateway_due_deliveries', 'notify_gateway_oldest_due_delivery_age_seconds', 'notify_gateway_waiting_deliveries',
+  'notify_gateway_outbox_pending_events', 'notify_gateway_outbox_oldest_pending_age_seconds',
+];
 
 describe('/metrics over the store\'s change feed and the send queue (Postgres)', () => {
   let schema: GatewaySchema;
@@ -147,8 +150,27 @@ describe('/metrics over the store\'s change feed and the send queue (Postgres)',
     // Once due (the retry time reached), they are the backlog.
     const due = new Date(Math.max(...(await store.list({ status: 'FAILED' }, 100)).map((f) => f.dueAt.getTime())));
     expect(await store.queueSnapshot(new Date(due.getTime() + 2_000), 1_000)).toEqual({
-      due: failed, oldestDueAgeMs: expect.any(Number), waiting: { FAILED: failed, SENDING: 1 },
+      due: failed, oldestDueAgeMs: expect.any(Number), waiting: { FAILED: failed, SENDING: 1 }, outbox: { pending: expect.any(Number), oldestAgeMs: expect.any(Number) },
     });
+  });
+
+  it('the outbox gauges count the delivery events not yet published (no relay runs here: as while NATS is away) and how long the oldest waited', async () => {
+    await queue();
+    const [row] = (await ds.query(`SELECT count(*)::int AS n, min(created_at) AS oldest FROM "${pg.schema}".outbox WHERE published_at IS NULL`)) as Array<{ n: number; oldest: Date }>;
+    expect(row!.n).toBeGreaterThan(0);
+    const text = await registry.metrics();
+    expect(sampleLines(text, 'notify_gateway_outbox_pending_events')).toEqual([`notify_gateway_outbox_pending_events ${row!.n}`]);
+    const age = Number(sampleLines(text, 'notify_gateway_outbox_oldest_pending_age_seconds')[0]!.split(' ')[1]);
+    // Measured against the clock the gateway reads the queue with (this file's fixed one).
+    expect(age).toBeCloseTo(Math.max(0, now.getTime() - new Date(row!.oldest).getTime()) / 1000, 1);
+    // Read 5 s after the oldest was written: it has waited 5 s.
+    const later = await store.queueSnapshot(new Date(new Date(row!.oldest).getTime() + 5_000), 1_000);
+    expect(later.outbox).toEqual({ pending: row!.n, oldestAgeMs: 5_000 });
+    // Published: none pending, age 0.
+    await ds.query(`UPDATE "${pg.schema}".outbox SET published_at = now() WHERE published_at IS NULL`);
+    const after = await registry.metrics();
+    expect(sampleLines(after, 'notify_gateway_outbox_pending_events')).toEqual(['notify_gateway_outbox_pending_events 0']);
+    expect(sampleLines(after, 'notify_gateway_outbox_oldest_pending_age_seconds')).toEqual(['notify_gateway_outbox_oldest_pending_age_seconds 0']);
   });
 
   it('a queue read that fails (no such table) leaves the queue gauges out of the scrape instead of their last value', async () => {

@@ -15,6 +15,11 @@ export interface QueueSnapshot {
   oldestDueAgeMs: number;
   /** Rows by waiting status, due or not (a missing status = 0). */
   waiting: Partial<Record<WaitingStatus, number>>;
+  /**
+   * Delivery events in the gateway's outbox not yet published to NATS, and how long the oldest has
+   * waited, ms (0 when none): a NATS outage (or a stuck relay) shows here.
+   */
+  outbox?: { pending: number; oldestAgeMs: number };
 }
 
 /** Longest wait for the send queue's read at scrape time, ms: past it the queue gauges are left out of that scrape. */
@@ -207,6 +212,24 @@ function registerQueueGauges(registry: Registry, queue: () => Promise<QueueSnaps
     async collect() {
       const s = await snapshot();
       if (s) this.set(s.oldestDueAgeMs / 1000);
+      else this.remove();
+    },
+  });
+  new Gauge({
+    name: 'notify_gateway_outbox_pending_events', help: 'Delivery events in the gateway outbox not yet published to NATS (grows while NATS cannot be reached); absent when it could not be read',
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      if (s?.outbox) this.set(s.outbox.pending);
+      else this.remove();
+    },
+  });
+  new Gauge({
+    name: 'notify_gateway_outbox_oldest_pending_age_seconds', help: 'How long the oldest unpublished delivery event has waited in the gateway outbox (0 when none); absent when it could not be read',
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      if (s?.outbox) this.set(s.outbox.oldestAgeMs / 1000);
       else this.remove();
     },
   });

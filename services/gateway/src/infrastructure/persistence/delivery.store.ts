@@ -2013,7 +2013,9 @@ export class PgDeliveryStore implements DeliveryStore {
    * claim index) due by `now` and how long the oldest has been due (as dueBacklog), and the waiting
    * rows by status, due now or later, with SENDING (the lease index).
    */
-  async queueSnapshot(now: Date, timeoutMs: number): Promise<{ due: number; oldestDueAgeMs: number; waiting: Partial<Record<'QUEUED' | 'DEFERRED' | 'FAILED' | 'SENDING', number>> }> {
+  async queueSnapshot(now: Date, timeoutMs: number): Promise<{
+    due: number; oldestDueAgeMs: number; waiting: Partial<Record<'QUEUED' | 'DEFERRED' | 'FAILED' | 'SENDING', number>>; outbox: { pending: number; oldestAgeMs: number };
+  }> {
     return this.ds.transaction(async (m) => {
       await this.q(m, `SELECT set_config('statement_timeout', $1, true)`, [String(Math.max(1, Math.round(timeoutMs)))]);
       const rows = await this.q<{ status: 'QUEUED' | 'DEFERRED' | 'FAILED' | 'SENDING'; n: number; due: number; oldest: Date | null }>(
@@ -2025,10 +2027,13 @@ export class PgDeliveryStore implements DeliveryStore {
         [now],
       );
       const oldest = rows.reduce<number | null>((min, r) => (r.oldest ? Math.min(min ?? Infinity, new Date(r.oldest).getTime()) : min), null);
+      // The outbox's unpublished events (its pending index): a NATS outage shows as a growing backlog.
+      const [ob] = await this.q<{ n: number; oldest: Date | null }>(m, `SELECT count(*)::int AS n, min(created_at) AS oldest FROM ${this.t.o} WHERE published_at IS NULL`);
       return {
         due: rows.reduce((n, r) => n + r.due, 0),
         oldestDueAgeMs: oldest === null ? 0 : Math.max(0, now.getTime() - oldest),
         waiting: Object.fromEntries(rows.map((r) => [r.status, r.n])),
+        outbox: { pending: ob?.n ?? 0, oldestAgeMs: ob?.oldest ? Math.max(0, now.getTime() - new Date(ob.oldest).getTime()) : 0 },
       };
     });
   }
