@@ -105,7 +105,9 @@ const nonNegativeInt = () =>
  *   services (ResolveRecipients, GetCustomer/GetStaff, RenderTemplate) and to the ticket service
  *   (technician replies). Unset: those calls fail UNAVAILABLE and events are redelivered later.
  * - `DELIVERY_MAX_ATTEMPTS`: send rounds per delivery (one round = the channel's chain, plus the SMS
- *   fallback when allowed) before DEAD (default 5; a round that called no provider, each behind an
+ *   fallback when allowed) before DEAD (default 8: with the default backoff, 30 s doubling to 30 min,
+ *   about an hour of the providers failing; a round pulled forward before its own retry time by a
+ *   provider's recovery does not count either; a round that called no provider, each behind an
  *   open breaker or asked to wait, does not count: its retry waits for a provider to be callable
  *   again, and longer with each such round in a row). `DELIVERY_RETRY_INITIAL_MS` / `DELIVERY_RETRY_MAX_MS`:
  *   exponential backoff with equal jitter between rounds (`backoffMs` of @notify/db; defaults 30 s / 30 min).
@@ -171,7 +173,7 @@ const pipelineEnv = {
   INBOUND_MESSAGES_RETENTION_MS: durationMs().default(7 * 86_400_000),
   RECEIPTS_RETENTION_MS: durationMs().default(30 * 86_400_000),
   SERVICE_API_KEY: z.string().trim().min(16, 'must be at least 16 characters').optional(),
-  DELIVERY_MAX_ATTEMPTS: positiveInt().default(5),
+  DELIVERY_MAX_ATTEMPTS: positiveInt().default(8),
   DELIVERY_RETRY_INITIAL_MS: durationMs().default(30_000),
   DELIVERY_RETRY_MAX_MS: durationMs().default(30 * 60_000),
   DISPATCH_WORKERS: positiveInt().default(64),

@@ -255,7 +255,9 @@ export class Dispatcher {
       if (!streak) this.heldChannels.set(channel, (streak = failureStreak(this.o.logger as unknown as StreakLogger, `${channel} providers`)));
       const skipped = res.attempts.map((a) => `${a.provider}: ${a.error ?? a.result}`);
       streak.failure('warn', { channel, skipped }, 'no provider of the channel can be called (breaker open or asked to wait): its deliveries wait, their retries backing off, until one can');
-    } else if (res.attempts.some((a) => a.result !== 'breaker_open' && a.result !== 'rate_limited')) {
+    } else if (res.attempts.some((a) => a.result === 'accepted')) {
+      // Recovered only when a provider took a message (QA: a trial call refused at a half-open
+      // logged "recovered" every 30 s of an outage).
       streak?.success({ channel });
     }
   }
@@ -697,7 +699,11 @@ export class Dispatcher {
       const next = after?.nextAttemptAt ?? (result.status === 'FAILED' ? result.nextAttemptAt : null);
       const line = { ...fields, error, tried, next_attempt_at: next?.toISOString() ?? null, pinned_provider: after?.pinnedProvider ?? null };
       // No provider called: the channel's outage is logged once (noteChannel), not per held message and round.
-      if (result.status === 'FAILED' && result.uncounted) this.o.logger.debug({ ...line, uncounted_rounds: after?.uncountedRounds ?? d.uncountedRounds + 1 }, 'delivery round called no provider: retry scheduled');
+      if (result.status === 'FAILED' && result.uncounted) {
+        this.o.logger.debug({ ...line, uncounted_rounds: after?.uncountedRounds ?? d.uncountedRounds + 1 }, isPulledForward(d)
+          ? 'delivery round pulled forward for a recovering provider failed: back to its own retry time (not counted)'
+          : 'delivery round called no provider: retry scheduled');
+      }
       else this.o.logger.info(line, 'delivery round failed: retry scheduled');
     } else {
       this.o.logger.debug(fields, 'delivery sent');
@@ -772,6 +778,15 @@ export class Dispatcher {
     d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null, unpin = false, retryAfterMs?: number, uncounted = false,
   ): RoundResult {
     const now = this.o.clock();
+    // A round pulled forward before its own retry time (a breaker's half-open trial, a provider
+    // back: expediteOnRecovery) that failed again is the gateway's extra try, not the delivery's:
+    // it does not count toward DELIVERY_MAX_ATTEMPTS and the delivery goes back to its own retry
+    // time (QA: the trials pulled the same new messages every 30 s; a payment confirmation was DEAD
+    // after two minutes of both WhatsApp providers down).
+    if (!permanent && isPulledForward(d)) {
+      const at = new Date(Math.max(d.nextAttemptAt!.getTime(), now.getTime() + (retryAfterMs ?? 0)));
+      return { status: 'FAILED', provider, lastError: error, nextAttemptAt: at, pinnedProvider: unpin ? null : (pinned ?? d.pinnedProvider), uncounted: true };
+    }
     const decision = uncounted && !permanent
       ? { kind: 'retry' as const, at: retryAfterUncountedRound(now, d.rounds, d.uncountedRounds + 1, this.o.backoff, retryAfterMs) }
       : decideAfterFailure(now, d.rounds + 1, this.o.maxRounds, permanent, this.o.backoff, retryAfterMs);
@@ -796,6 +811,15 @@ function callableIn(sender: ChannelSender | undefined, only: string | undefined,
 }
 
 /** True when a channel's round called no provider: each was skipped (breaker open, Retry-After pause, pacing). */
+/**
+ * A FAILED delivery made due before its own retry time (PgDeliveryStore.expediteFailed moves
+ * `due_at`, not `next_attempt_at`): its round is a try of the gateway's, pulled forward because a
+ * provider may be back.
+ */
+function isPulledForward(d: DeliveryRecord): boolean {
+  return d.nextAttemptAt !== null && d.dueAt.getTime() < d.nextAttemptAt.getTime();
+}
+
 function noProviderCalled(res: ChannelSendResult): boolean {
   return res.attempts.length > 0 && res.attempts.every((a) => a.result === 'breaker_open' || a.result === 'rate_limited');
 }

@@ -228,13 +228,14 @@ export interface DeliveryStore {
    * Makes the FAILED deliveries of `channel` that wait for their next round (due after `now`) due
    * at `now`: a provider of the channel is back (its breaker closed again). Not those failed by a
    * provider's receipt (`last_error` `receipt: …`: the message reached the provider and was
-   * refused; their backoff stands). Resolves how many. Their rounds are not changed.
+   * refused; their backoff stands). Resolves how many. Their rounds are not changed, nor their
+   * `next_attempt_at` (their own retry time): a round pulled forward that fails again does not
+   * count and returns them to it (the dispatcher).
    * For SMS, `smsFallbackPriorities` (SMS_FALLBACK_PRIORITIES) adds the WhatsApp deliveries of
    * those priorities that can fall back to SMS (an SMS text, not pinned to a WhatsApp provider):
    * with WhatsApp still down, their next round reaches the person by SMS now.
    * `trial`: only `limit` of them that `provider` could be sent (not pinned to another provider),
-   * those with the fewest rounds first (a failed trial call counts as a round: spread over the
-   * backlog, it does not use up one message's budget), then due soonest: the provider's breaker
+   * those with the fewest rounds first, then due soonest: the provider's breaker
    * half-opened and one of them is to be its trial call (expediteOnRecovery), instead of the
    * whole backlog meeting a breaker that lets one call through.
    */

@@ -133,6 +133,28 @@ describe('dispatcher: rounds without a provider call', () => {
     expect(dead.lastError).toMatch(/^gave up after 2 rounds: connect ECONNREFUSED/);
   });
 
+  it('a round pulled forward for a recovering provider (expediteFailed) that fails again does not count and goes back to the delivery\'s own retry time (QA: half-open trials made a payment confirmation DEAD in two minutes)', async () => {
+    callableMs = 0;
+    const d = await queue();
+    answer = 'refused';
+    const first = await roundOf(d, 2);
+    expect(first).toMatchObject({ status: 'FAILED', rounds: 1 });
+    const ownTime = first.nextAttemptAt!;
+    expect(ownTime.getTime()).toBeGreaterThan(now.getTime());
+    // A provider half-opens: the delivery is made due now (its own retry time kept), and its trial is refused again, twice.
+    for (let i = 0; i < 2; i++) {
+      expect(await store.expediteFailed('WHATSAPP', now, [], { provider: 'fonnte', limit: 5 })).toBeGreaterThanOrEqual(1);
+      expect((await reload(d)).nextAttemptAt).toEqual(ownTime);
+      await dispatcher(2).runOnce();
+      const trial = await reload(d);
+      expect(trial).toMatchObject({ status: 'FAILED', rounds: 1 });
+      expect(trial.nextAttemptAt).toEqual(ownTime);
+      expect(trial.dueAt).toEqual(ownTime);
+    }
+    // At its own retry time the failed round counts: the budget of 2 is spent.
+    expect(await roundOf(d, 2)).toMatchObject({ status: 'DEAD', rounds: 2 });
+  });
+
   it('providers back after a long outage: the held deliveries go at once (a trial call when a breaker half-opens, the rest when it closes), not at the end of their backoff', async () => {
     let up = false;
     const sent: string[] = [];

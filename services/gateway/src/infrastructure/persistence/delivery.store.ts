@@ -505,7 +505,7 @@ export class PgDeliveryStore implements DeliveryStore {
     if (trial) {
       const picked = await this.q<{ n: number }>(
         this.ds,
-        `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, next_attempt_at = $2, updated_at = $2
+        `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, updated_at = $2
                      WHERE id IN (SELECT id FROM ${this.t.d}
                                    WHERE status = 'FAILED' AND due_at > $2 AND (last_error IS NULL OR last_error NOT LIKE 'receipt:%')
                                      AND (pinned_provider IS NULL OR pinned_provider = $5)
@@ -520,7 +520,7 @@ export class PgDeliveryStore implements DeliveryStore {
     }
     const rows = await this.q<{ n: number }>(
       this.ds,
-      `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, next_attempt_at = $2, updated_at = $2
+      `WITH x AS (UPDATE ${this.t.d} SET due_at = $2, updated_at = $2
                    WHERE status = 'FAILED' AND due_at > $2 AND (last_error IS NULL OR last_error NOT LIKE 'receipt:%')
                      AND (channel = $1 OR ($3 AND channel = 'WHATSAPP' AND fallback_body IS NOT NULL AND pinned_provider IS NULL
                                            AND recipient_kind <> 'GROUP' AND priority = ANY($4::text[])))
