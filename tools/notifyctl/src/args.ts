@@ -148,9 +148,19 @@ export function parseCommandLine(
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: joinDashValues(argv, config), options: config, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(argv, config), options: config, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     throw new UsageError(cleanParseError(err));
+  }
+  // A flag that takes one value given twice: util.parseArgs keeps the last one silently (QA:
+  // `--audience assigned_technician --audience customer` reached the customer only).
+  const given = new Map<string, string[]>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option' || config[t.name]?.type !== 'string' || config[t.name]?.multiple) continue;
+    given.set(t.name, [...(given.get(t.name) ?? []), t.value ?? '']);
+  }
+  for (const [name, values] of given) {
+    if (values.length > 1) throw new UsageError(`--${name} takes one value, given ${values.length} times (${values.map((v) => JSON.stringify(v)).join(', ')})`);
   }
   const args = new ParsedArgs(parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>, parsed.positionals);
   if (args.flag('help')) return args;

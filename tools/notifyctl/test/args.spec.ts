@@ -62,6 +62,8 @@ describe('parseCommandLine', () => {
     [['T1', '--reason', 'x', '--bogus'], 'unknown flag --bogus'],
     [['T1', '--reason'], 'flag --reason needs a value'],
     [['T1', '--reason', '  '], 'missing required flag --reason'],
+    // QA: `--audience a --audience b` silently kept the last one.
+    [['T1', '--reason', 'x', '--zone', 'karawang', '--zone', 'bekasi'], '--zone takes one value, given 2 times ("karawang", "bekasi")'],
   ])('%j is a usage error: %s', (argv, message) => {
     let err: unknown;
     try {

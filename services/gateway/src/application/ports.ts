@@ -280,8 +280,9 @@ export interface DeliveryStore {
   /**
    * An invoice marked PAID or VOID (customer event `invoice_status_changed`): recorded once (the
    * first record and its `reason` are kept), and the deliveries of the payment reminders of that
-   * invoice (notifications with that invoice id) still waiting (QUEUED, DEFERRED, FAILED) →
-   * CANCELLED with `reason` as last_error, a `failed` event each. One being sent (SENDING) is not
+   * invoice (notifications with that invoice id) still waiting (QUEUED, DEFERRED, FAILED) or given
+   * up (DEAD: no longer a failure to look into) → CANCELLED with `reason` as last_error, a
+   * `failed` event each. One being sent (SENDING) is not
    * interrupted; if its round fails it is withdrawn at its next claim ({@link withdrawClosedInvoices}).
    * Resolves with the withdrawn rows (none when handled again).
    */

@@ -245,7 +245,7 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     expect((await statusOf(id)).status).toBe('DEAD');
   });
 
-  it('an invoice paid withdraws its waiting payment reminders (not one being sent or sent, not another invoice\'s); one that comes back or arrives later is withdrawn at its claim; RetryDelivery refuses a DEAD one', async () => {
+  it('an invoice paid withdraws its waiting and given-up payment reminders (not one being sent or sent, not another invoice\'s); one that comes back or arrives later is withdrawn at its claim; RetryDelivery refuses one DEAD since', async () => {
     const invoice = randomUUID();
     const other = randomUUID();
     const reminder = (name: string, status: DeliveryStatus, invoiceId = invoice): Spec =>
@@ -259,20 +259,22 @@ describe('PgDeliveryStore.supersede / withdrawSuperseded (Postgres)', () => {
     const before = (await cancelledEvents()).length;
     const reason = 'withdrawn unsent: invoice INV-202612-0007 was paid (transfer BCA 12/12)';
     const withdrawn = await store.closeInvoice(invoice, 'PAID', reason, at(30_000));
-    expect(withdrawn.map((d) => d.recipientName).sort()).toEqual(['1 day retrying', '3 days held', '7 days queued']);
-    for (const name of ['7 days queued', '3 days held', '1 day retrying']) {
+    expect(withdrawn.map((d) => d.recipientName).sort()).toEqual(['1 day retrying', '3 days held', '7 days queued', 'dead']);
+    for (const name of ['7 days queued', '3 days held', '1 day retrying', 'dead']) {
       expect(await statusOf(ids.get(name)!)).toMatchObject({ status: 'CANCELLED', lastError: reason, nextAttemptAt: null, deferredUntil: null, deferredReason: null });
     }
-    for (const [name, status] of [['being sent', 'SENDING'], ['sent', 'SENT'], ['dead', 'DEAD'], ['other invoice', 'DEFERRED'], ['maintenance', 'DEFERRED']] as const) {
+    for (const [name, status] of [['being sent', 'SENDING'], ['sent', 'SENT'], ['other invoice', 'DEFERRED'], ['maintenance', 'DEFERRED']] as const) {
       expect([name, (await statusOf(ids.get(name)!)).status]).toEqual([name, status]);
     }
     const events = (await cancelledEvents()).slice(before);
-    expect(events.map((e) => e.delivery!.id).sort()).toEqual(['7 days queued', '3 days held', '1 day retrying'].map((n) => ids.get(n)!).sort());
+    expect(events.map((e) => e.delivery!.id).sort()).toEqual(['7 days queued', '3 days held', '1 day retrying', 'dead'].map((n) => ids.get(n)!).sort());
 
     // Handled again (a redelivered event; a later VOID): nothing more, the first reason kept.
     await expect(store.closeInvoice(invoice, 'VOID', 'withdrawn unsent: invoice INV-202612-0007 was cancelled', at(31_000))).resolves.toEqual([]);
-    // RetryDelivery refuses the DEAD reminder of the paid invoice, naming why.
-    await expect(store.redrive(ids.get('dead')!, at(32_000))).rejects.toThrow('is no longer to be sent (invoice INV-202612-0007 was paid (transfer BCA 12/12))');
+    // A reminder that gave up after the payment was recorded (it was being sent then): RetryDelivery refuses it, naming why.
+    const deadSince = await seed(randomUUID(), [reminder('dead since', 'QUEUED')]);
+    await ds.query(`UPDATE "${schema.pg.schema}".deliveries SET status = 'DEAD', last_error = 'gave up after 5 rounds' WHERE id = $1`, [deadSince.get('dead since')]);
+    await expect(store.redrive(deadSince.get('dead since')!, at(32_000))).rejects.toThrow('is no longer to be sent (invoice INV-202612-0007 was paid (transfer BCA 12/12))');
 
     // The one being sent fails its round (FAILED, due now) and a reminder of the paid invoice is
     // ingested after the payment (the schedule event handled late): both withdrawn at their claim.

@@ -107,7 +107,7 @@ function maskOf(paths: readonly string[] | undefined, populated: Readonly<Record
   if (given.length === 0) {
     throw new ValidationError(
       'update_mask',
-      `nothing to change: it is empty and no field has a value; an empty mask changes only the fields given a non-default value — to clear a field, set it false or empty it, name it in update_mask (${allowed.join(', ')})`,
+      `nothing to change: the mask is empty and no field has a value (an empty mask changes only the fields given a value); to clear a field, or to set one false, name it in update_mask (${allowed.join(', ')})`,
     );
   }
   return (field) => given.includes(field);

@@ -1543,7 +1543,8 @@ export class PgDeliveryStore implements DeliveryStore {
                 deferred_until = NULL, deferred_reason = NULL, updated_at = $3
            FROM cur WHERE d.id = cur.id AND d.status = ANY($2::text[])
          RETURNING d.*, cur.status AS previous_status`,
-        [invoiceId, WITHDRAWABLE_STATUSES, now],
+        // DEAD too: a reminder that gave up is no longer a failure to look into once the invoice is settled (QA).
+        [invoiceId, [...WITHDRAWABLE_STATUSES, 'DEAD'], now],
       );
       for (const r of rows) changes.push({ eventId: randomUUID(), kind: 'failed', delivery: deliveryFromRow(r), previousStatus: r.previous_status, at: now });
       return rows.map(deliveryFromRow);
