@@ -19,6 +19,21 @@ import type { Clock, CustomerRepository, CustomerUnitOfWork, IdGenerator, Invoic
 import { actorOf, authorize, type Principal } from '../principal';
 import { requestIdOf } from './request-id';
 
+/** What CreateInvoice takes (amount in whole rupiah, due date `YYYY-MM-DD`). */
+export interface CreateInvoiceInput {
+  readonly customerId: string;
+  readonly amount: number;
+  readonly dueDate: string;
+  readonly number?: string;
+  readonly description?: string;
+  /**
+   * Optional idempotency key (≤ 200 characters, trimmed; empty = none): a retry with the same
+   * key and the same fields returns the first invoice and stores nothing new; the same key
+   * with different fields → AlreadyExists.
+   */
+  readonly requestId?: string;
+}
+
 /**
  * CreateInvoice: an UNPAID invoice of a customer; amount in rupiah (positive integer), due
  * date a calendar date, description (e.g. `Desember 2026`) stored as given (trimmed). Without a
@@ -47,19 +62,7 @@ export class CreateInvoiceUseCase {
 
   async execute(
     principal: Principal,
-    input: {
-      readonly customerId: string;
-      readonly amount: number;
-      readonly dueDate: string;
-      readonly number?: string;
-      readonly description?: string;
-      /**
-       * Optional idempotency key (≤ 200 characters, trimmed; empty = none): a retry with the same
-       * key and the same fields returns the first invoice and stores nothing new; the same key
-       * with different fields → AlreadyExists.
-       */
-      readonly requestId?: string;
-    },
+    input: CreateInvoiceInput,
   ): Promise<Invoice> {
     return (await this.create(principal, input)).invoice;
   }
@@ -70,19 +73,7 @@ export class CreateInvoiceUseCase {
    */
   async create(
     principal: Principal,
-    input: {
-      readonly customerId: string;
-      readonly amount: number;
-      readonly dueDate: string;
-      readonly number?: string;
-      readonly description?: string;
-      /**
-       * Optional idempotency key (≤ 200 characters, trimmed; empty = none): a retry with the same
-       * key and the same fields returns the first invoice and stores nothing new; the same key
-       * with different fields → AlreadyExists.
-       */
-      readonly requestId?: string;
-    },
+    input: CreateInvoiceInput,
   ): Promise<{ invoice: Invoice; replayed: boolean }> {
     authorize(principal, 'CreateInvoice', 'create invoices');
     const requestId = requestIdOf(input.requestId);
