@@ -203,7 +203,8 @@ export async function startGatewayService(
     // next round go now, not at each one's backoff (QA: up to minutes later).
     for (const [channel, chain] of [['WHATSAPP', chains.whatsapp], ['SMS', chains.sms]] as const) {
       if (!chain) continue;
-      expediteOnRecovery({ channel, chain, store, clock, logger, wake: wakeSignal, smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES });
+      const recovery = expediteOnRecovery({ channel, chain, store, clock, logger, wake: wakeSignal, smsFallbackPriorities: config.SMS_FALLBACK_PRIORITIES });
+      runtime.onClose(async () => recovery.stop());
     }
 
     // A failed receipt spends the same retry budget, with the same backoff, as a failed round; one

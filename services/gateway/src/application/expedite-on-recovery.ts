@@ -19,6 +19,13 @@ export interface ProviderRecoveryEvents {
  */
 export const HALF_OPEN_TRIAL_DELIVERIES = 2;
 
+/**
+ * After a breaker closes, the channel's waiting deliveries are made due again this many ms later
+ * (ms): rounds that were in flight when it closed (other trials refused by the half-open breaker)
+ * record their retry time after the first pass and would otherwise wait for it.
+ */
+export const RECOVERY_LATER_PASSES_MS: readonly number[] = [2_000, 10_000];
+
 export interface ExpediteOnRecoveryOptions {
   channel: Channel;
   chain: ProviderRecoveryEvents;
@@ -30,6 +37,8 @@ export interface ExpediteOnRecoveryOptions {
   smsFallbackPriorities: readonly Priority[];
   /** See {@link HALF_OPEN_TRIAL_DELIVERIES}. */
   trialDeliveries?: number;
+  /** See {@link RECOVERY_LATER_PASSES_MS}. */
+  laterPassesMs?: readonly number[];
 }
 
 /**
@@ -41,22 +50,38 @@ export interface ExpediteOnRecoveryOptions {
  *   nothing would call the provider until some delivery's backoff ended (up to
  *   DELIVERY_RETRY_MAX_MS after a long outage), and the breaker would stay half-open that long;
  * - the trial went through and the breaker closed: every delivery of the channel waiting is made
- *   due now (QA: up to minutes later otherwise); for SMS also the WhatsApp ones that may fall back.
+ *   due now (QA: up to minutes later otherwise), and again RECOVERY_LATER_PASSES_MS later for the
+ *   rounds that were in flight then; for SMS also the WhatsApp ones that may fall back.
  * The dispatcher is woken when any was made due. Failures are logged (the deliveries then go at
  * their retry time).
  */
-export function expediteOnRecovery(o: ExpediteOnRecoveryOptions): void {
+export function expediteOnRecovery(o: ExpediteOnRecoveryOptions): { stop(): void } {
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
   const { channel, store, logger } = o;
   const priorities = channel === 'SMS' ? o.smsFallbackPriorities : [];
   o.chain.onRecovered?.((provider) => {
     // SMS back: also the WhatsApp messages that may fall back to SMS (WhatsApp may still be down).
-    store.expediteFailed(channel, o.clock(), priorities).then(
+    const pass = (later: boolean) => store.expediteFailed(channel, o.clock(), priorities).then(
       (n) => {
-        logger.info({ provider, channel, deliveries: n }, 'provider recovered: the failed deliveries of its channel waiting for a retry are due now');
+        if (!later) logger.info({ provider, channel, deliveries: n }, 'provider recovered: the failed deliveries of its channel waiting for a retry are due now');
+        else if (n > 0) logger.info({ provider, channel, deliveries: n }, 'provider recovered: deliveries whose round was in flight at the recovery are due now too');
         if (n > 0) o.wake.poke();
       },
       (err: unknown) => logger.warn({ provider, channel, err }, 'provider recovered, but its channel\'s failed deliveries could not be made due (they go at their retry time)'),
     );
+    void pass(false);
+    // Rounds in flight when the breaker closed (trials the half-open breaker refused) record their
+    // retry time after this pass: catch them too.
+    for (const ms of o.laterPassesMs ?? RECOVERY_LATER_PASSES_MS) {
+      if (stopped) break;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!stopped) void pass(true);
+      }, ms);
+      t.unref();
+      timers.add(t);
+    }
   });
   o.chain.onHalfOpen?.((provider) => {
     const limit = o.trialDeliveries ?? HALF_OPEN_TRIAL_DELIVERIES;
@@ -68,4 +93,12 @@ export function expediteOnRecovery(o: ExpediteOnRecoveryOptions): void {
       (err: unknown) => logger.warn({ provider, channel, err }, 'provider breaker half-open, but no waiting delivery could be made due for its trial call (they go at their retry time)'),
     );
   });
+  return {
+    /** Cancels the later passes still to come (the gateway stops). */
+    stop(): void {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+  };
 }
