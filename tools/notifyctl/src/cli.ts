@@ -1,3 +1,4 @@
+import leven from 'leven';
 import { GLOBAL_OPTIONS, UsageError, parseCommandLine, splitCommandLine, type OptionSpec } from './args';
 import { Clients, resolveConnection } from './clients';
 import type { CommandGroup, CommandSpec } from './command';
@@ -126,14 +127,14 @@ export async function runCli(argv: readonly string[], io: CliIo, now: Date = new
     return usage('missing command', "Run 'notifyctl --help' for the commands.");
   }
   const group = findGroup(groupName);
-  if (!group) return usage(`unknown command group "${groupName}"`, "Run 'notifyctl --help' for the commands.");
+  if (!group) return usage(`unknown command group "${groupName}"${didYouMean(groupName, GROUPS.map((g) => g.name))}`, "Run 'notifyctl --help' for the commands.");
   const command = group.commands.find((c) => c.name === commandName);
   if (!command) {
     if (commandName === undefined && wantsHelp) {
       io.stdout(groupHelp(group));
       return EXIT.ok;
     }
-    const what = commandName === undefined ? `missing ${group.name} command` : `unknown ${group.name} command "${commandName}"`;
+    const what = commandName === undefined ? `missing ${group.name} command` : `unknown ${group.name} command "${commandName}"${didYouMean(commandName, group.commands.map((c) => c.name))}`;
     return usage(`${what} (one of: ${group.commands.map((c) => c.name).join(', ')})`, `Run 'notifyctl ${group.name} --help' for its commands.`);
   }
   let clients: Clients | undefined;
@@ -164,4 +165,14 @@ export async function runCli(argv: readonly string[], io: CliIo, now: Date = new
   } finally {
     clients?.close();
   }
+}
+
+/**
+ * ` — did you mean X?` for a mistyped name: the names it begins (`prefs` → preferences), or within
+ * two edits of it (`tikets` → tickets); '' when none is close (QA: `customers prefs`).
+ */
+export function didYouMean(name: string, names: readonly string[]): string {
+  const typed = name.toLowerCase();
+  const close = names.filter((n) => (typed.length >= 3 && n.startsWith(typed.slice(0, Math.max(3, typed.length - 1)))) || leven(typed, n) <= 2);
+  return close.length > 0 ? ` — did you mean ${close.slice(0, 3).join(' or ')}?` : '';
 }

@@ -49,7 +49,10 @@ describe('runCli without a server', () => {
   it.each([
     [['bogus', 'list'], 'error: unknown command group "bogus"'],
     [['tickets'], 'error: missing tickets command (one of: create, get, list, assign, start, complete, cancel, escalate, stats)'],
-    [['tickets', 'reopen'], 'error: unknown tickets command "reopen"'],
+    [['tickets', 'reopen'], 'error: unknown tickets command "reopen" (one of'],
+    // QA: `customers prefs` named the commands but not the one meant.
+    [['customers', 'prefs'], 'error: unknown customers command "prefs" — did you mean preferences? (one of'],
+    [['tikets', 'list'], 'error: unknown command group "tikets" — did you mean tickets?'],
     [['tickets', 'get'], 'error: missing argument <id>'],
     [['tickets', 'list', '--status', 'closed'], 'error: --status: "closed" is not one of open, assigned, in_progress, completed, cancelled'],
     [['tickets', 'escalate', 'T', '--reason', 'r', '--level', '3'], 'error: --level: "3" must be a whole number from 1 to 2'],
