@@ -1,5 +1,5 @@
 import { ValidationError } from '@notify/errors';
-import { maskPhone, normalizeOptionalPhone, normalizePhone } from '../src/domain';
+import { maskPhone, normalizeOptionalRecipientPhone, normalizePhone } from '../src/domain';
 
 describe('normalizePhone', () => {
   it.each([
@@ -59,9 +59,9 @@ describe('normalizePhone', () => {
   });
 
   it('treats empty optional phones as null', () => {
-    expect(normalizeOptionalPhone(undefined)).toBeNull();
-    expect(normalizeOptionalPhone('  ')).toBeNull();
-    expect(normalizeOptionalPhone('0822 9192 1583')).toBe('6282291921583');
+    expect(normalizeOptionalRecipientPhone(undefined)).toBeNull();
+    expect(normalizeOptionalRecipientPhone('  ')).toBeNull();
+    expect(normalizeOptionalRecipientPhone('0822 9192 1583')).toBe('6282291921583');
   });
 
   it('masks numbers for logs', () => {

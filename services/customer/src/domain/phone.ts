@@ -1,5 +1,5 @@
 import {
-  normalizeMessagingPhone, normalizeOptionalMessagingPhone, normalizeOptionalPhone as normalizeOptional, normalizePhone as normalize, type PhoneRegion,
+  normalizeMessagingPhone, normalizeOptionalMessagingPhone, normalizePhone as normalize, type PhoneRegion,
 } from '@notify/phone';
 
 /**
@@ -24,11 +24,6 @@ import {
  */
 export function normalizePhone(input: string, defaultRegion: PhoneRegion = 'ID', field = 'phone'): string {
   return normalize(input, { defaultRegion, field });
-}
-
-/** Like {@link normalizePhone} but null / empty input gives null (optional phone fields). */
-export function normalizeOptionalPhone(input: string | null | undefined, defaultRegion: PhoneRegion = 'ID', field = 'phone'): string | null {
-  return normalizeOptional(input, { defaultRegion, field });
 }
 
 /**

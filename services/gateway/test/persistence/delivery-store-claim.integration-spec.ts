@@ -44,8 +44,8 @@ describe('PgDeliveryStore.claimDue with channel limits (Postgres)', () => {
     expect(claimed.every((d) => d.status === 'SENDING')).toBe(true);
     for (const id of wa.slice(2)) expect((await store.delivery(id))!).toMatchObject({ status: 'QUEUED', leaseUntil: null, dueAt: expect.any(Date) });
     // The backlog (the /metrics gauges): 8 WhatsApp rows due, the oldest due since at(2); none yet at at(0).
-    await expect(store.dueBacklog(at(1000))).resolves.toEqual({ count: 8, oldestDueAgeMs: 998 });
-    await expect(store.dueBacklog(at(-1))).resolves.toEqual({ count: 0, oldestDueAgeMs: 0 });
+    await expect(store.queueSnapshot(at(1000), 2_000)).resolves.toMatchObject({ due: 8, oldestDueAgeMs: 998 });
+    await expect(store.queueSnapshot(at(-1), 2_000)).resolves.toMatchObject({ due: 0, oldestDueAgeMs: 0 });
     // Without limits the next claim takes the oldest due whatever their channel.
     const next = await store.claimDue(at(1000), 3, 60_000, async () => null);
     expect(next.map((d) => d.id)).toEqual(wa.slice(2, 5));

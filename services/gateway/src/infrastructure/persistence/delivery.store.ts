@@ -531,20 +531,6 @@ export class PgDeliveryStore implements DeliveryStore {
     return rows[0]?.n ?? 0;
   }
 
-  /**
-   * The send queue's backlog at `now`: deliveries due and not claimed (QUEUED, DEFERRED or FAILED
-   * with due_at <= now; the claim's partial index) and how long the oldest has been due, ms (0
-   * when none). For the /metrics gauges, read at scrape time.
-   */
-  async dueBacklog(now: Date): Promise<{ count: number; oldestDueAgeMs: number }> {
-    const [row] = await this.q<{ n: number; oldest: Date | null }>(
-      this.ds,
-      `SELECT count(*)::int AS n, min(due_at) AS oldest FROM ${this.t.d} WHERE status IN ('QUEUED', 'DEFERRED', 'FAILED') AND due_at <= $1`,
-      [now],
-    );
-    return { count: row?.n ?? 0, oldestDueAgeMs: row?.oldest ? Math.max(0, now.getTime() - new Date(row.oldest).getTime()) : 0 };
-  }
-
   /** A notification's deliveries by status now (statuses with none left out), most first. */
   async deliveryCountsOf(notificationId: string): Promise<Array<{ status: DeliveryStatus; count: number }>> {
     const rows = await this.q<{ status: DeliveryStatus; n: number }>(
@@ -2011,7 +1997,7 @@ export class PgDeliveryStore implements DeliveryStore {
   /**
    * The send queue at `now` for /metrics, in one statement bounded by `statement_timeout`
    * `timeoutMs` (its transaction's): the claimable rows (QUEUED, DEFERRED, FAILED, through the
-   * claim index) due by `now` and how long the oldest has been due (as dueBacklog), and the waiting
+   * claim index) due by `now` and how long the oldest has been due, and the waiting
    * rows by status, due now or later, with SENDING (the lease index).
    */
   async queueSnapshot(now: Date, timeoutMs: number): Promise<{
