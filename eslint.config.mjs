@@ -1,5 +1,5 @@
 // ESLint flat config. The Nx module-boundary rule enforces the layering:
-//   type:contract  (proto, events)            -> contract
+//   type:contract  (proto, events, errors, paging, phone, work-zone, provider-contracts) -> contract
 //   type:platform  (config, logger, telemetry, grpc-kit, messaging, db, batching) -> platform, contract
 //   type:testing   (testing, provider-sim)    -> platform, contract, testing
 //   type:service   (services/*)               -> platform, contract, testing; never another service

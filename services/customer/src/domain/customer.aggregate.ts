@@ -1,6 +1,6 @@
 import { FailedPreconditionError, ValidationError } from '@notify/errors';
 import { normalizeRecipientPhone } from './phone';
-import { normalizeWorkZone } from './work-zone';
+import { normalizeWorkZone } from '@notify/work-zone';
 
 /**
  * Customers of the ISP. A registration creates a PENDING customer (and, when it asks for an

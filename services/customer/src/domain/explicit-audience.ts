@@ -3,7 +3,7 @@ import { CHANNELS, isChannel, type Channel } from './channel';
 import { normalizeRecipientPhone } from './phone';
 import { audienceRank, GROUP_AUDIENCES, isAudience, ruleMatches, type Audience, type ResolutionContext, type RoutingRule } from './routing';
 import { isStaffRole, STAFF_ROLES, type StaffRole } from './staff';
-import { normalizeWorkZone } from './work-zone';
+import { normalizeWorkZone } from '@notify/work-zone';
 
 /**
  * Explicit audiences of ResolveRecipients (proto notify.customer.v1.ResolveRecipientsRequest

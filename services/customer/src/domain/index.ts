@@ -1,6 +1,5 @@
 // Customer domain: pure types and rules (no I/O, no TypeORM / NATS / gRPC).
 export * from './phone';
-export * from './work-zone';
 export * from './calendar.util';
 export * from './channel';
 export * from './notification-type';

@@ -1,6 +1,6 @@
 import { ValidationError } from '@notify/errors';
 import { normalizeOptionalRecipientPhone } from './phone';
-import { normalizeWorkZone } from './work-zone';
+import { normalizeWorkZone } from '@notify/work-zone';
 
 /** Staff roles (whatsapp-notification-system-complete.md, "Role-Based Access"). */
 export const STAFF_ROLES = ['technician', 'supervisor', 'manager', 'noc', 'customer_service', 'admin'] as const;

@@ -1,6 +1,6 @@
 import { ValidationError } from '@notify/errors';
 import { validateNotificationType } from './notification-type';
-import { normalizeWorkZone } from './work-zone';
+import { normalizeWorkZone } from '@notify/work-zone';
 
 /**
  * WhatsApp groups master data (whatsapp-notification-recommendation.md, "Option B" table

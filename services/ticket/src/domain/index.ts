@@ -6,4 +6,3 @@ export * from './sla.policy';
 export * from './ticket-number.policy';
 export * from './ticket-stats.calculator';
 export * from './calendar.util';
-export * from './work-zone';

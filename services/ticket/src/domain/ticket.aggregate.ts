@@ -16,7 +16,7 @@ import {
   type TicketStatus,
   type TicketType,
 } from './ticket.types';
-import { normalizeWorkZone } from './work-zone';
+import { normalizeWorkZone } from '@notify/work-zone';
 
 /**
  * The ticket state machine (customer-notification-system.md, "Flow Diagram"):

@@ -1,5 +1,6 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
-import { buildGroup, GROUP_CATEGORIES, normalizeWorkZone, type GroupCategory, type GroupFields, type WhatsAppGroup } from '../../domain';
+import { buildGroup, GROUP_CATEGORIES, type GroupCategory, type GroupFields, type WhatsAppGroup } from '../../domain';
+import { normalizeWorkZone } from '@notify/work-zone';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { Clock, GroupRepository, IdGenerator } from '../ports';
 import { authorize, type Principal } from '../principal';

@@ -1,5 +1,6 @@
 import { ValidationError } from '@notify/errors';
-import { CUSTOMER_STATUSES, normalizeWorkZone, phoneSearch, type Customer, type CustomerStatus } from '../../domain';
+import { CUSTOMER_STATUSES, phoneSearch, type Customer, type CustomerStatus } from '../../domain';
+import { normalizeWorkZone } from '@notify/work-zone';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { CustomerRepository } from '../ports';
 import { authorize, type Principal } from '../principal';

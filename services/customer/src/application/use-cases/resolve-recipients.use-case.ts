@@ -8,7 +8,6 @@ import {
   defaultPreferences,
   explicitAudienceRules,
   judgeCandidate,
-  normalizeWorkZone,
   ruleMatches,
   subjectKey,
   validateNotificationType,
@@ -28,6 +27,7 @@ import {
   type StaffRole,
   type WhatsAppGroup,
 } from '../../domain';
+import { normalizeWorkZone } from '@notify/work-zone';
 import type { CandidateFactsReader, CustomerRepository, GroupRepository, RoutingRuleRepository, StaffRepository } from '../ports';
 import { authorize, type Principal } from '../principal';
 

@@ -1,5 +1,6 @@
 import { AlreadyExistsError, NotFoundError, ValidationError } from '@notify/errors';
-import { createStaff, isStaffRole, normalizeWorkZone, updateStaff, type NewStaff, type Staff, type StaffChanges, type StaffRole } from '../../domain';
+import { createStaff, isStaffRole, updateStaff, type NewStaff, type Staff, type StaffChanges, type StaffRole } from '../../domain';
+import { normalizeWorkZone } from '@notify/work-zone';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { Clock, IdGenerator, StaffRepository } from '../ports';
 import { authorize, type Principal } from '../principal';

@@ -3,13 +3,14 @@ import { NotFoundError, PermissionDeniedError, ValidationError } from '@notify/e
 import { checkActor, isUuid, knownEnum, requireUuid, serverStream, timeRangeFromProto, timestampFromProto, unary, type CallContext } from '@notify/grpc-kit';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { commonv1, defaultPriority, gatewayv1, mayRoleSend, type customerv1, type ticketv1 } from '@notify/proto';
+import { normalizeWorkZone } from '@notify/work-zone';
 import {
   keyReused,
   type Clock, type DeliveryFilter, type DeliveryStore, type NotificationFilter, type IngestNotificationUseCase, type IngestRequest, type RecipientDirectory, type ResolvedRecipient,
   type RenderJob, type RenderOutcome, type TemplateCatalog, type TemplateRenderer,
 } from '../../application';
 import { ticketContext, ticketVariables, type TemplateFacts } from '../messaging/event-notification.mapper';
-import { checkWorkZone, normalizePhone, normalizeRecipientPhone, successRatePercent, titleCase, type Channel, type DeliveryChange, type DeliveryStatus } from '../../domain';
+import { normalizePhone, normalizeRecipientPhone, successRatePercent, titleCase, type Channel, type DeliveryChange, type DeliveryStatus } from '../../domain';
 import { audienceQueries } from '../../infrastructure/clients/grpc-recipient.directory';
 import type { ProviderChains } from '../../infrastructure/providers';
 import {
@@ -61,14 +62,14 @@ const STAFF_ROLES = new Set<commonv1.Role>([
  * ticket's), ASSIGNED_TECHNICIAN staff_id (or the context's technician: a Notify's ticket's
  * assigned technician; each id a UUID: one that is not cannot exist, QA: a Broadcast to group
  * "x" ended RESOLVED having reached nobody), PHONE a valid phone; an audience's work_zone, of
- * any kind, must be a work zone key as the customer service reads it (checkWorkZone, QA: `at
+ * any kind, must be a work zone key (@notify/work-zone's normalizeWorkZone, the rule the customer service reads it by; QA: `at
  * lan/tis` was accepted and failed in the background). ValidationError (INVALID_ARGUMENT)
  * naming the field, e.g. `audiences[1].group_id`. The customer service checks the same again.
  */
 export function checkAudiences(audiences: readonly commonv1.Audience[], field: (i: number) => string, context: AudienceContext = {}): void {
   audiences.forEach((a, i) => {
     const f = (name: string) => `${field(i)}.${name}`;
-    if (a.workZone.trim()) checkWorkZone(a.workZone, f('work_zone'));
+    if (a.workZone.trim()) normalizeWorkZone(a.workZone, f('work_zone'));
     const zone = a.workZone.trim() || (context.workZone ?? '').trim();
     switch (a.kind) {
       case AK.AUDIENCE_KIND_AREA_CUSTOMERS:
@@ -495,7 +496,7 @@ export function createNotificationServiceHandler(deps: NotificationHandlerDeps):
       const audiences: commonv1.Audience[] = [];
       let phones = 0;
       const ticketId = optionalId(req.ticketId, 'ticket_id');
-      if (req.workZone.trim()) checkWorkZone(req.workZone, 'work_zone');
+      if (req.workZone.trim()) normalizeWorkZone(req.workZone, 'work_zone');
       // With a ticket_id (and the ticket service to ask), the ticket may give the audience its
       // customer, technician or zone: checked again once the ticket is looked up, below.
       const ticketContextLater = Boolean(ticketId && deps.enrich);

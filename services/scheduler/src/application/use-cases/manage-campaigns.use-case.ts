@@ -2,6 +2,7 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError, PermissionD
 import { eventIdFrom } from '@notify/events';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import { commonv1, defaultPriority, mayRoleSend } from '@notify/proto';
+import { isWorkZone } from '@notify/work-zone';
 import {
   CUSTOMER_RECIPIENT_VARIABLES,
   KIND_NOTIFICATION_TYPE,
@@ -45,13 +46,6 @@ export interface ScheduleCampaignInput {
 
 /** A UUID in its canonical text form (campaign ids; the ids the customer service gives groups, customers and staff). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * A work-zone key as the customer service reads an audience's work_zone (its normalizeWorkZone:
- * trimmed, lower-case, inner whitespace as `-`, then letters, digits, `-` and `_`, at most 64).
- */
-const WORK_ZONE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const isWorkZone = (zone: string): boolean => WORK_ZONE.test(zone.trim().toLowerCase().replace(/\s+/g, '-'));
 
 /**
  * Parameters an audience kind cannot do without (proto notify.common.v1.Audience: work_zone for

@@ -1,5 +1,6 @@
 import { ValidationError } from '@notify/errors';
-import { normalizeWorkZone, type OpenWork, type TicketStats } from '../../domain';
+import type { OpenWork, TicketStats } from '../../domain';
+import { normalizeWorkZone } from '@notify/work-zone';
 import { systemClock, type Clock, type TicketRepository } from '../ports';
 import { requireRole, type Principal } from '../principal';
 import { TICKET_PERMISSIONS } from '../ticket-access.policy';

@@ -3,12 +3,12 @@ import {
   isTicketPriority,
   isTicketStatus,
   isTicketType,
-  normalizeWorkZone,
   type Ticket,
   type TicketPriority,
   type TicketStatus,
   type TicketType,
 } from '../../domain';
+import { normalizeWorkZone } from '@notify/work-zone';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@notify/paging';
 import type { TicketListFilter, TicketOrder, TicketRepository } from '../ports';
 import { requireRole, type Principal } from '../principal';
