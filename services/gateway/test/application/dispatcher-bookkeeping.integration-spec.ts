@@ -4,18 +4,18 @@
 // it), the provider got the message once and nothing is sent again — also when the lease expired
 // meanwhile and another replica marked the row DEAD (ambiguous), and without this process's own
 // lease sweep marking it DEAD while it is still recording it.
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@notify/db';
 import { createLogger } from '@notify/logger';
 import { startFonnteSim, type FonnteSimHandle } from '@notify/provider-sim';
 import { startOutageProxy, waitFor, type OutageProxy } from '@notify/testing';
-import { Dispatcher, type DeliveryStore, type NewDelivery } from '../../src/application';
+import { Dispatcher, type DeliveryStore } from '../../src/application';
 import type { DeliveryChange, DeliveryRecord } from '../../src/domain';
 import { LEASE_EXPIRED_ERROR, PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import { gatewayEntities } from '../../src/infrastructure/persistence/gateway.entities';
 import { FonnteAdapter, ProviderChain } from '../../src/infrastructure/providers';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
+import { queueDelivery } from '../support/queue-delivery';
 
 jest.setTimeout(60_000);
 
@@ -61,19 +61,7 @@ describe('dispatcher: bookkeeping that fails is retried until written (Postgres 
   });
 
   const phone = () => `62813${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-  async function queue(recipient: string): Promise<DeliveryRecord> {
-    const now = new Date();
-    const { notification } = await store.createNotification({
-      source: 'NOTIFY', idempotencyKey: randomUUID(), notificationType: 'TICKET_CREATED', priority: 'NORMAL', templateKey: 'k', ticketId: null,
-      actor: null, variables: null, request: null,
-    }, now);
-    const row: NewDelivery = {
-      idempotencyKey: `${notification.id}|${recipient}`, notificationType: 'TICKET_CREATED', ticketId: null, sourceEventId: null, recipient,
-      recipientKind: 'PHONE', recipientId: null, recipientName: '', channel: 'WHATSAPP', priority: 'NORMAL', locale: 'ID', templateKey: 'k', templateVersion: 1,
-      body: 'Teknisi kami menuju lokasi Anda.', fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
-    };
-    return (await store.insertFinalPage(notification.id, [row], 0, now)).deliveries[0]!;
-  }
+  const queue = (recipient: string): Promise<DeliveryRecord> => queueDelivery(store, { recipient, body: 'Teknisi kami menuju lokasi Anda.' });
   function start(s: DeliveryStore, leaseMs: number): Dispatcher {
     const d = new Dispatcher({
       store: s, channels: { WHATSAPP: chain }, wake: { wait: (ms) => sleep(ms), poke: () => undefined }, logger, clock: () => new Date(),

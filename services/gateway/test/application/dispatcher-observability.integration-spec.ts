@@ -5,17 +5,17 @@
 // recovery line; a DEAD delivery at warn with its error) and the `gateway.send` spans (status ERROR
 // with the last error on a FAILED or DEAD round; the resulting status, provider and failover as
 // attributes; one `provider skipped` event per provider a round did not call).
-import { randomUUID } from 'node:crypto';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { backoffMs } from '@notify/db';
 import { createLogger } from '@notify/logger';
 import { startFonnteSim, startWablasSim, type FonnteSimHandle, type WablasSimHandle } from '@notify/provider-sim';
 import { createTestTracing, type TestTracing } from '@notify/telemetry';
-import { Dispatcher, type NewDelivery } from '../../src/application';
+import { Dispatcher } from '../../src/application';
 import type { DeliveryRecord } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import { FonnteAdapter, ProviderChain, WablasAdapter } from '../../src/infrastructure/providers';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
+import { queueDelivery, randomPhone } from '../support/queue-delivery';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const backoff = (round: number) => backoffMs(round, 1_000, 60_000, () => 1);
@@ -62,19 +62,8 @@ describe('dispatcher: provider failures in the log and the gateway.send spans (P
     store, channels: { WHATSAPP: chain }, wake: { wait: async () => undefined, poke: () => undefined }, logger, clock: () => now,
     workers: 4, batchSize: 10, pollMs: 1000, leaseMs: 60_000, maxRounds: 3, backoff, smsFallbackPriorities: [], rateLimit: 0, rateWindowMs: 0, costs: {},
   });
-  async function queue(recipient: string): Promise<DeliveryRecord> {
-    const { notification } = await store.createNotification({
-      source: 'NOTIFY', idempotencyKey: randomUUID(), notificationType: 'TICKET_CREATED', priority: 'NORMAL', templateKey: 'k', ticketId: null,
-      actor: null, variables: null, request: null,
-    }, now);
-    const row: NewDelivery = {
-      idempotencyKey: `${notification.id}|${recipient}`, notificationType: 'TICKET_CREATED', ticketId: null, sourceEventId: null, recipient,
-      recipientKind: 'PHONE', recipientId: null, recipientName: '', channel: 'WHATSAPP', priority: 'NORMAL', locale: 'ID', templateKey: 'k', templateVersion: 1,
-      body: 'Teknisi kami menuju lokasi Anda.', fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
-    };
-    return (await store.insertFinalPage(notification.id, [row], 0, now)).deliveries[0]!;
-  }
-  const phone = () => `62812${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  const queue = (recipient: string): Promise<DeliveryRecord> => queueDelivery(store, { recipient, body: 'Teknisi kami menuju lokasi Anda.', at: now });
+  const phone = randomPhone;
   /** The ended `gateway.send` span of delivery `id`'s latest round. */
   const sendSpan = (id: string) => tracing.spansNamed('gateway.send').filter((s) => s.attributes['notify.delivery_id'] === id).at(-1)!;
   const logged = (msg: string) => lines.filter((l) => l.msg.startsWith(msg));

@@ -13,6 +13,7 @@ import type { DeliveryRecord, Priority } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import { FonnteAdapter, ProviderChain } from '../../src/infrastructure/providers';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
+import { queueDelivery } from '../support/queue-delivery';
 
 jest.setTimeout(60_000);
 
@@ -42,19 +43,8 @@ describe('dispatcher: a ticket\'s messages to one recipient go in the order they
 
   const phone = () => `62813${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   /** One notification with one delivery of `ticketId` to `recipient` (created now, due now). */
-  async function queue(recipient: string, ticketId: string | null, body: string, priority: Priority = 'NORMAL', quietHours: NewDelivery['quietHours'] = null, notificationType = 'TICKET_CREATED'): Promise<DeliveryRecord> {
-    const now = new Date();
-    const { notification } = await store.createNotification({
-      source: 'EVENT', idempotencyKey: randomUUID(), notificationType, priority, templateKey: 'k', ticketId,
-      actor: null, variables: null, request: null,
-    }, now);
-    const row: NewDelivery = {
-      idempotencyKey: `${notification.id}|${recipient}`, notificationType, ticketId, sourceEventId: null, recipient,
-      recipientKind: 'CUSTOMER', recipientId: null, recipientName: '', channel: 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
-      body, fallbackBody: null, fallbackTemplateVersion: null, quietHours,
-    };
-    return (await store.insertFinalPage(notification.id, [row], 0, now)).deliveries[0]!;
-  }
+  const queue = (recipient: string, ticketId: string | null, body: string, priority: Priority = 'NORMAL', quietHours: NewDelivery['quietHours'] = null, notificationType = 'TICKET_CREATED'): Promise<DeliveryRecord> =>
+    queueDelivery(store, { source: 'EVENT', recipientKind: 'CUSTOMER', recipient, ticketId, body, priority, quietHours, notificationType });
   function start(o: { store?: PgDeliveryStore; rateLimit?: number } = {}): Dispatcher {
     const d = new Dispatcher({
       store: o.store ?? store, channels: { WHATSAPP: chain }, wake: { wait: (ms) => new Promise((r) => setTimeout(r, ms)), poke: () => undefined }, logger, clock: () => new Date(),

@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { waitFor, type TestSchema } from '@notify/testing';
-import { Dispatcher, type ChannelSendResult, type ChannelSender, type NewDelivery } from '../../src/application';
+import { Dispatcher, type ChannelSendResult, type ChannelSender } from '../../src/application';
 import type { DeliveryRecord } from '../../src/domain';
 import { registerPipelineMetrics } from '../../src/infrastructure/metrics/pipeline.metrics';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import type { ProviderChains } from '../../src/infrastructure/providers';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
+import { queueDelivery } from '../support/queue-delivery';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 const QUEUE_GAUGES = [
@@ -62,19 +63,7 @@ describe('/metrics over the store\'s change feed and the send queue (Postgres)',
     await schema?.close();
   });
 
-  async function queue(): Promise<DeliveryRecord> {
-    const { notification } = await store.createNotification({
-      source: 'NOTIFY', idempotencyKey: randomUUID(), notificationType: 'TICKET_CREATED', priority: 'URGENT', templateKey: 'k', ticketId: null,
-      actor: null, variables: null, request: null,
-    }, now);
-    const phone = `62812${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-    const row: NewDelivery = {
-      idempotencyKey: `${notification.id}|${phone}`, notificationType: 'TICKET_CREATED', ticketId: null, sourceEventId: null, recipient: phone,
-      recipientKind: 'PHONE', recipientId: null, recipientName: '', channel: 'WHATSAPP', priority: 'URGENT', locale: 'ID', templateKey: 'k', templateVersion: 1,
-      body: 'halo', fallbackBody: null, fallbackTemplateVersion: null, quietHours: null,
-    };
-    return (await store.insertFinalPage(notification.id, [row], 0, now)).deliveries[0]!;
-  }
+  const queue = (): Promise<DeliveryRecord> => queueDelivery(store, { priority: 'URGENT', at: now });
   const reload = async (d: DeliveryRecord) => (await store.delivery(d.id))!;
   /** One dispatcher pass once the delivery is due. */
   const roundOf = async (d: DeliveryRecord) => {

@@ -13,12 +13,13 @@ import { randomUUID } from 'node:crypto';
 import { backoffMs } from '@notify/db';
 import type { TestSchema } from '@notify/testing';
 import type { DataSource } from 'typeorm';
-import { Dispatcher, HandleReceiptUseCase, receiptFailurePolicy, type ChannelSender, type NewDelivery } from '../../src/application';
+import { Dispatcher, HandleReceiptUseCase, receiptFailurePolicy, type ChannelSender } from '../../src/application';
 import type { DeliveryRecord, Priority } from '../../src/domain';
 import { PgDeliveryStore } from '../../src/infrastructure/persistence/delivery.store';
 import { purgeKeptReceipts, purgeOlderThan } from '../../src/infrastructure/persistence/housekeeping';
 import { startWebhookServer, type WebhookServer } from '../../src/transport/http/webhook-server';
 import { openGatewaySchema, type GatewaySchema } from '../support/gateway-schema';
+import { queueDelivery } from '../support/queue-delivery';
 
 const SECRET = 'receipts-it-secret';
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
@@ -88,20 +89,7 @@ describe('receipts (Postgres + webhook server)', () => {
   };
 
   /** One queued delivery (WhatsApp unless said, no SMS text unless given) to a fresh number, due now. */
-  async function queue(priority: Priority, o: { channel?: 'WHATSAPP' | 'SMS'; fallbackBody?: string } = {}): Promise<DeliveryRecord> {
-    const { notification } = await store.createNotification({
-      source: 'NOTIFY', idempotencyKey: randomUUID(), notificationType: 'TICKET_CREATED', priority, templateKey: 'k', ticketId: null,
-      actor: null, variables: null, request: null,
-    }, now);
-    const phone = `62812${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
-    const row: NewDelivery = {
-      idempotencyKey: `${notification.id}|${phone}`, notificationType: 'TICKET_CREATED', ticketId: null, sourceEventId: null, recipient: phone,
-      recipientKind: 'PHONE', recipientId: null, recipientName: '', channel: o.channel ?? 'WHATSAPP', priority, locale: 'ID', templateKey: 'k', templateVersion: 1,
-      body: 'halo', fallbackBody: o.fallbackBody ?? null, fallbackTemplateVersion: o.fallbackBody ? 1 : null, quietHours: null,
-    };
-    const { deliveries } = await store.insertFinalPage(notification.id, [row], 0, now);
-    return deliveries[0]!;
-  }
+  const queue = (priority: Priority, o: { channel?: 'WHATSAPP' | 'SMS'; fallbackBody?: string } = {}): Promise<DeliveryRecord> => queueDelivery(store, { priority, ...o, at: now });
   const sendsTo = (d: DeliveryRecord) => sends.filter(([to]) => to === d.recipient).map(([, id]) => id);
   const reload = async (d: DeliveryRecord) => (await store.delivery(d.id))!;
 
