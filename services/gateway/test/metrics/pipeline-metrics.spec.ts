@@ -25,10 +25,14 @@ function change(d: DeliveryRecord, previousStatus: DeliveryStatus | null, a?: At
   return { eventId: 'e', kind, delivery: d, previousStatus, ...(a ? { attempt: a } : {}), at };
 }
 
-/** The samples of `name` in the registry's text, `labels{…} value` per line (no HELP / TYPE). */
-async function samples(registry: Registry, name: string): Promise<string[]> {
+/** Every sample of `name` in the registry's text, `labels{…} value` per line (no HELP / TYPE). */
+async function allSamples(registry: Registry, name: string): Promise<string[]> {
   const text = await registry.metrics();
   return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+/** The samples of `name`; a counter's (`*_total`) without the series still at 0 (each starts at 0). */
+async function samples(registry: Registry, name: string): Promise<string[]> {
+  return (await allSamples(registry, name)).filter((l) => !(name.endsWith('_total') && l.endsWith(' 0')));
 }
 
 describe('pipeline metrics', () => {
@@ -168,6 +172,23 @@ describe('pipeline metrics', () => {
     expect((await samples(registry, 'notify_gateway_dead_letters_total')).sort()).toEqual([
       'notify_gateway_dead_letters_total{subject="notify.customer.v1.opted_out",cause="unknown"} 1',
       'notify_gateway_dead_letters_total{subject="notify.ticket.v1.created",cause="poison"} 2',
+    ]);
+  });
+
+  it('the delivery, round and skip counters have a 0 series for every configured provider (and none) from the first scrape', async () => {
+    const registry = new Registry();
+    const provider = (name: string) => ({ name, state: 'closed' });
+    registerPipelineMetrics(registry, { whatsapp: { providers: () => [provider('fonnte'), provider('wablas')] }, sms: { providers: () => [provider('twilio')] } } as unknown as ProviderChains);
+    const deliveries = await allSamples(registry, 'notify_gateway_deliveries_total');
+    for (const p of ['fonnte', 'wablas', 'twilio']) {
+      for (const status of ['SENT', 'DELIVERED', 'READ', 'FAILED', 'DEAD']) expect(deliveries).toContain(`notify_gateway_deliveries_total{status="${status}",provider="${p}"} 0`);
+      expect(await allSamples(registry, 'notify_gateway_send_rounds_total')).toContain(`notify_gateway_send_rounds_total{result="DEAD",provider="${p}"} 0`);
+      expect(await allSamples(registry, 'notify_gateway_attempts_skipped_total')).toContain(`notify_gateway_attempts_skipped_total{provider="${p}",reason="BREAKER_OPEN"} 0`);
+    }
+    expect(deliveries).toContain('notify_gateway_deliveries_total{status="DEAD",provider="none"} 0');
+    expect(deliveries).not.toContain('notify_gateway_deliveries_total{status="QUEUED",provider="fonnte"} 0');
+    expect(await allSamples(registry, 'notify_gateway_breaker_state')).toEqual([
+      'notify_gateway_breaker_state{provider="fonnte"} 0', 'notify_gateway_breaker_state{provider="wablas"} 0', 'notify_gateway_breaker_state{provider="twilio"} 0',
     ]);
   });
 });

@@ -507,15 +507,15 @@ describe('gateway pipeline features', () => {
 
   it('/metrics exposes deliveries by status and provider, attempt latency and breaker state', async () => {
     const text = await (await fetch(`${stack.gateway.webhooks.url}/metrics`)).text();
-    expect(text).toMatch(/notify_gateway_deliveries_total\{status="(SENT|FAILED)",provider="\w+"\} \d+/);
+    expect(text).toMatch(/notify_gateway_deliveries_total\{status="(SENT|FAILED)",provider="\w+"\} [1-9]\d*/);
     expect(text).toMatch(/notify_gateway_attempt_latency_ms_bucket\{[^}]*provider="fonnte"/);
     expect(text).toMatch(/notify_gateway_breaker_state\{provider="fonnte"\} 0/);
     // The send queue's backlog and the process (read at scrape time).
     expect(text).toMatch(/^notify_gateway_due_deliveries \d+$/m);
     expect(text).toMatch(/^notify_gateway_oldest_due_delivery_age_seconds [\d.e+-]+$/m);
     expect(text).toMatch(/^notify_gateway_waiting_deliveries\{status="FAILED"\} \d+$/m);
-    expect(text).toMatch(/^notify_gateway_send_rounds_total\{result="SENT",provider="fonnte"\} \d+$/m);
-    expect(text).toMatch(/^notify_gateway_deliveries_total\{status="QUEUED",provider="none"\} \d+$/m);
+    expect(text).toMatch(/^notify_gateway_send_rounds_total\{result="SENT",provider="fonnte"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^notify_gateway_deliveries_total\{status="QUEUED",provider="none"\} [1-9]\d*$/m);
     expect(text).toMatch(/^notify_gateway_process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^notify_gateway_nodejs_eventloop_lag_seconds [\d.e+-]+$/m);
   });

@@ -51,6 +51,9 @@ const NOT_CALLED: ReadonlySet<AttemptOutcome> = new Set(['BREAKER_OPEN', 'RATE_L
  *   (created, withdrawn, a lease that expired, a round in which no provider was called);
  * - `notify_gateway_send_rounds_total{result,provider}`: finished send rounds by the status they
  *   left the delivery in and the last provider called (`none`: every provider skipped);
+ * - these two and `attempts_skipped_total` start at 0 for every configured provider (and `none`)
+ *   with the statuses, results and reasons a dashboard or an alert reads, so they have a series
+ *   from the first scrape; the other labelled counters appear with their first event;
  * - `notify_gateway_attempt_latency_ms{provider,outcome}`: provider call latency (histogram, ms);
  * - `notify_gateway_breaker_state{provider}`: 0 closed, 1 half-open, 2 open (read at scrape time);
  * - `notify_gateway_attempts_skipped_total{provider,reason}`: providers not called in a round
@@ -121,6 +124,17 @@ export function registerPipelineMetrics(registry: Registry, chains: ProviderChai
     name: 'notify_gateway_dead_letters_total', help: 'Events the gateway\'s consumers gave up on (stored in dead_letters), by subject and cause (poison, handler_term, max_deliver)',
     labelNames: ['subject', 'cause'], registers: [registry],
   });
+  // Every series a dashboard or an alert reads starts at 0 for the configured providers, so
+  // `rate()` and `increase()` work from the first scrape and an alert on, say, DEAD deliveries by
+  // provider does not wait for the first one to exist (Prometheus: "avoid missing metrics").
+  const providers = [chains.whatsapp, chains.sms].flatMap((chain) => chain?.providers().map((p) => p.name) ?? []);
+  for (const provider of providers) {
+    for (const status of ['SENT', 'DELIVERED', 'READ', 'FAILED', 'DEAD'] as const) deliveries.inc({ status, provider }, 0);
+    for (const result of ['SENT', 'FAILED', 'DEAD'] as const) rounds.inc({ result, provider }, 0);
+    for (const reason of NOT_CALLED) skipped.inc({ provider, reason }, 0);
+  }
+  for (const status of ['QUEUED', 'FAILED', 'DEAD', 'CANCELLED'] as const) deliveries.inc({ status, provider: 'none' }, 0);
+  for (const result of ['FAILED', 'DEAD'] as const) rounds.inc({ result, provider: 'none' }, 0);
   return {
     /** Call with every committed delivery change (the store's feed): counts the statuses reached and the withdrawals. */
     onChanges(changes: readonly DeliveryChange[]): void {
