@@ -4,7 +4,7 @@ import { lostConnectionOf } from '@notify/grpc-kit';
 import { failureStreak, type FailureStreak, type Logger, type StreakLogger } from '@notify/logger';
 import { NotifyAttr, extractTraceContext, redactText, spanAttributes, withSpan } from '@notify/telemetry';
 import {
-  canFallBackToSms, decideAfterFailure, isRateLimitExempt, isUrgent, providerError, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral, retryAfterUncountedRound,
+  canFallBackToSms, decideAfterFailure, isRateLimitExempt, isUrgent, providerError, QUIET_HOURS_EXEMPT_TYPES, quietHoursEnd, rateLimitDeferral, retryAfterUncountedRound, whyNoSmsFallback,
   type AttemptOutcome, type Channel, type DeliveryRecord, type OutgoingMessage, type Priority, type SendOutcome,
 } from '../domain';
 import { receiptFailurePolicy } from './handle-receipt.use-case';
@@ -760,7 +760,8 @@ export class Dispatcher {
     const uncounted = noProviderCalled(res);
     // No provider called: no retry before one (the pinned one, while pinned) can be called again.
     const callable = uncounted ? callableIn(sender, unpin ? undefined : (d.pinnedProvider ?? undefined), wait) : wait;
-    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, callable, uncounted);
+    const noSms = channel === 'WHATSAPP' ? whyNoSmsFallback(d, this.o.smsFallbackPriorities, this.o.channels.SMS !== undefined) : null;
+    return this.failure(d, res.provider, res.outcome.reason, permanent, null, unpin, callable, uncounted, noSms);
   }
 
   /**
@@ -772,10 +773,12 @@ export class Dispatcher {
    * the last rounds "breaker open"); `retryAfterMs` is then the time until a provider can be
    * called again, and the wait grows with each such round in a row (retryAfterUncountedRound;
    * QA: every breaker open, such rounds repeated at the first backoff for the whole outage). A
-   * breaker half-opening or closing makes them due at once (expediteOnRecovery).
+   * breaker half-opening or closing makes them due at once (expediteOnRecovery). `noSmsFallback`:
+   * why a WhatsApp delivery did not go by SMS (whyNoSmsFallback), added to its DEAD error.
    */
   private failure(
     d: DeliveryRecord, provider: string | null, error: string, permanent: boolean, pinned: string | null, unpin = false, retryAfterMs?: number, uncounted = false,
+    noSmsFallback: string | null = null,
   ): RoundResult {
     const now = this.o.clock();
     // A round pulled forward before its own retry time (a breaker's half-open trial, a provider
@@ -791,7 +794,8 @@ export class Dispatcher {
       ? { kind: 'retry' as const, at: retryAfterUncountedRound(now, d.rounds, d.uncountedRounds + 1, this.o.backoff, retryAfterMs) }
       : decideAfterFailure(now, d.rounds + 1, this.o.maxRounds, permanent, this.o.backoff, retryAfterMs);
     if (decision.kind === 'dead') {
-      return { status: 'DEAD', provider, lastError: permanent ? `permanent: ${error}` : `gave up after ${d.rounds + 1} rounds: ${error}` };
+      const noSms = noSmsFallback ? `; no SMS fallback: ${noSmsFallback}` : '';
+      return { status: 'DEAD', provider, lastError: permanent ? `permanent: ${error}${noSms}` : `gave up after ${d.rounds + 1} rounds: ${error}${noSms}` };
     }
     return {
       status: 'FAILED', provider, lastError: error, nextAttemptAt: decision.at, pinnedProvider: unpin ? null : (pinned ?? d.pinnedProvider),

@@ -94,6 +94,26 @@ export function canFallBackToSms(
 }
 
 /**
+ * Why a WhatsApp delivery that failed did not go by SMS instead (canFallBackToSms false), for its
+ * DEAD error and log line (QA: a DEAD message did not say whether SMS was tried or why not); null
+ * when it could (or is not a WhatsApp delivery). `pinned`: a reply pinned to the provider the
+ * person wrote to.
+ */
+export function whyNoSmsFallback(
+  d: Pick<DeliveryRecord, 'channel' | 'recipientKind' | 'recipient' | 'priority' | 'fallbackBody' | 'pinnedProvider'>,
+  allowed: readonly Priority[],
+  smsConfigured: boolean,
+): string | null {
+  if (d.channel !== 'WHATSAPP') return null;
+  if (d.recipientKind === 'GROUP' || d.recipient.endsWith('@g.us')) return 'a WhatsApp group has no SMS';
+  if (d.pinnedProvider) return `a reply goes out only through the number the person wrote to (${d.pinnedProvider})`;
+  if (!allowsSmsFallback(d.priority, allowed)) return `${d.priority} is not in SMS_FALLBACK_PRIORITIES (${allowed.join(',') || 'none'})`;
+  if (!smsConfigured) return 'no SMS provider is configured';
+  if (d.fallbackBody === null) return 'no SMS text was rendered for it';
+  return null;
+}
+
+/**
  * What a `failed` receipt makes of a SENT delivery: `retry` (FAILED, due at `at`), `dead`
  * (`permanent`: the receipt said no retry can help, else the rounds ran out) or `sms` (FAILED,
  * due at `at`, its next rounds over the SMS chain with its SMS text).

@@ -139,11 +139,13 @@ describe('dispatcher: provider failures in the log and the gateway.send spans (P
     const d = await queue('bukan-nomor');
     await dispatcher().runOnce();
     const dead = (await store.delivery(d.id))!;
-    expect(dead).toMatchObject({ status: 'DEAD', lastError: 'permanent: target invalid' });
+    // Why it did not go by SMS is part of the error (no priority may fall back here).
+    const error = 'permanent: target invalid; no SMS fallback: NORMAL is not in SMS_FALLBACK_PRIORITIES (none)';
+    expect(dead).toMatchObject({ status: 'DEAD', lastError: error });
     const line = logged('delivery DEAD').find((l) => l.delivery_id === d.id);
-    expect(line).toMatchObject({ level: 'warn', provider: 'fonnte', rounds: 1, error: 'permanent: target invalid' });
+    expect(line).toMatchObject({ level: 'warn', provider: 'fonnte', rounds: 1, error });
     const span = sendSpan(d.id);
-    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'permanent: target invalid' });
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: error });
     expect(span.attributes).toMatchObject({ 'notify.delivery.status': 'DEAD', 'notify.provider': 'fonnte', 'notify.failover': false });
   });
 });

@@ -1,6 +1,6 @@
 import { backoffMs } from '@notify/db';
 import {
-  allowsSmsFallback, canFallBackToSms, decideAfterFailedReceipt, decideAfterFailure, deliveryIdempotencyKey, isPermanentReceiptFailure, providerError, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, successRatePercent, supersessionsOf,
+  allowsSmsFallback, canFallBackToSms, decideAfterFailedReceipt, decideAfterFailure, deliveryIdempotencyKey, isPermanentReceiptFailure, providerError, quietHoursEnd, rateLimitDeferral, statusAfterReceipt, successRatePercent, supersessionsOf, whyNoSmsFallback,
   type DeliveryStatus, type ReceiptKind,
 } from '../../src/domain';
 
@@ -195,6 +195,18 @@ describe('decideAfterFailedReceipt', () => {
   it('canFallBackToSms: the dispatcher\'s in-round fallback asks the same', () => {
     expect(canFallBackToSms(wa, ['URGENT'], true)).toBe(true);
     expect(canFallBackToSms({ ...wa, recipientKind: 'PHONE', recipient: '1203630@g.us' }, ['URGENT'], true)).toBe(false);
+  });
+
+  it('whyNoSmsFallback names the reason a failed WhatsApp delivery did not go by SMS (null when it could)', () => {
+    const w = { ...wa, pinnedProvider: null };
+    expect(whyNoSmsFallback(w, ['URGENT'], true)).toBeNull();
+    expect(whyNoSmsFallback({ ...w, channel: 'SMS' }, ['URGENT'], true)).toBeNull();
+    expect(whyNoSmsFallback({ ...w, priority: 'NORMAL' }, ['URGENT', 'HIGH'], true)).toBe('NORMAL is not in SMS_FALLBACK_PRIORITIES (URGENT,HIGH)');
+    expect(whyNoSmsFallback(w, [], true)).toBe('URGENT is not in SMS_FALLBACK_PRIORITIES (none)');
+    expect(whyNoSmsFallback(w, ['URGENT'], false)).toBe('no SMS provider is configured');
+    expect(whyNoSmsFallback({ ...w, fallbackBody: null }, ['URGENT'], true)).toBe('no SMS text was rendered for it');
+    expect(whyNoSmsFallback({ ...w, recipient: '1203630@g.us' }, ['URGENT'], true)).toBe('a WhatsApp group has no SMS');
+    expect(whyNoSmsFallback({ ...w, pinnedProvider: 'wablas' }, ['URGENT'], true)).toBe('a reply goes out only through the number the person wrote to (wablas)');
   });
 });
 
