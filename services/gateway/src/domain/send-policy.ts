@@ -118,7 +118,11 @@ export function whyNoSmsFallback(
  * (`permanent`: the receipt said no retry can help, else the rounds ran out) or `sms` (FAILED,
  * due at `at`, its next rounds over the SMS chain with its SMS text).
  */
-export type ReceiptFailureDecision = { kind: 'retry'; at: Date } | { kind: 'dead'; permanent: boolean } | { kind: 'sms'; at: Date };
+export type ReceiptFailureDecision =
+  | { kind: 'retry'; at: Date }
+  /** `noSmsFallback`: why a WhatsApp delivery did not go by SMS instead (whyNoSmsFallback), when the receipt was permanent. */
+  | { kind: 'dead'; permanent: boolean; noSmsFallback?: string }
+  | { kind: 'sms'; at: Date };
 
 /**
  * After a `failed` receipt (issue 5 "Receipts" and "Retries"). `permanent`: the receipt says the
@@ -126,7 +130,8 @@ export type ReceiptFailureDecision = { kind: 'retry'; at: Date } | { kind: 'dead
  * Twilio 30004/30005/30006, Advanta DeliveryImpossible):
  * - a WhatsApp delivery that may fall back ({@link canFallBackToSms}) goes by SMS at once (`sms`,
  *   due now), whatever rounds it spent on WhatsApp: those could not reach the number;
- * - any other is DEAD at once (a retry would only meet the same refusal).
+ * - any other is DEAD at once (a retry would only meet the same refusal), a WhatsApp one saying
+ *   why it did not go by SMS (`noSmsFallback`).
  * Otherwise the receipt counts as a failed round: DEAD after `maxRounds` rounds, else FAILED
  * after `backoff(rounds)`.
  */
@@ -138,5 +143,8 @@ export function decideAfterFailedReceipt(
 ): ReceiptFailureDecision {
   if (permanent && canFallBackToSms(d, policy.smsFallbackPriorities, policy.smsConfigured)) return { kind: 'sms', at: now };
   const decision = decideAfterFailure(now, d.rounds, policy.maxRounds, permanent, policy.backoff);
-  return decision.kind === 'dead' ? { kind: 'dead', permanent } : decision;
+  if (decision.kind !== 'dead') return decision;
+  // A receipt comes after the send: a pinned reply may still go by SMS, so the pin is no reason here.
+  const noSms = permanent ? whyNoSmsFallback({ ...d, pinnedProvider: null }, policy.smsFallbackPriorities, policy.smsConfigured) : null;
+  return noSms ? { kind: 'dead', permanent, noSmsFallback: noSms } : { kind: 'dead', permanent };
 }

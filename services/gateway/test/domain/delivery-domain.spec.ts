@@ -179,12 +179,13 @@ describe('decideAfterFailedReceipt', () => {
   });
 
   it('a permanent failure without a fallback is DEAD (permanent): no SMS text, no SMS provider, a group, an SMS delivery', () => {
-    const dead = { kind: 'dead', permanent: true };
-    expect(decideAfterFailedReceipt(now, { ...wa, fallbackBody: null }, true, policy)).toEqual(dead);
-    expect(decideAfterFailedReceipt(now, wa, true, { ...policy, smsConfigured: false })).toEqual(dead);
-    expect(decideAfterFailedReceipt(now, { ...wa, priority: 'NORMAL' }, true, policy)).toEqual(dead);
-    expect(decideAfterFailedReceipt(now, { ...wa, recipientKind: 'GROUP', recipient: '1203630@g.us' }, true, policy)).toEqual(dead);
-    expect(decideAfterFailedReceipt(now, { ...wa, channel: 'SMS' }, true, policy)).toEqual(dead);
+    // A WhatsApp one says why it did not go by SMS.
+    const dead = (noSmsFallback?: string) => ({ kind: 'dead', permanent: true, ...(noSmsFallback ? { noSmsFallback } : {}) });
+    expect(decideAfterFailedReceipt(now, { ...wa, fallbackBody: null }, true, policy)).toEqual(dead('no SMS text was rendered for it'));
+    expect(decideAfterFailedReceipt(now, wa, true, { ...policy, smsConfigured: false })).toEqual(dead('no SMS provider is configured'));
+    expect(decideAfterFailedReceipt(now, { ...wa, priority: 'NORMAL' }, true, policy)).toEqual(dead(`NORMAL is not in SMS_FALLBACK_PRIORITIES (${policy.smsFallbackPriorities.join(',')})`));
+    expect(decideAfterFailedReceipt(now, { ...wa, recipientKind: 'GROUP', recipient: '1203630@g.us' }, true, policy)).toEqual(dead('a WhatsApp group has no SMS'));
+    expect(decideAfterFailedReceipt(now, { ...wa, channel: 'SMS' }, true, policy)).toEqual(dead());
   });
 
   it('any other failed receipt is a failed round: retry after backoff(rounds), DEAD (not permanent) after the last', () => {

@@ -1875,7 +1875,9 @@ export class PgDeliveryStore implements DeliveryStore {
         return this.q<DeliveryRow>(
           m,
           `UPDATE ${this.t.d} SET status = 'DEAD', last_error = $2, next_attempt_at = NULL, updated_at = $3 WHERE id = $1 RETURNING *`,
-          [d.id, decision.permanent ? `receipt: ${word} (permanent: no retry on ${channel} can reach the number)` : `receipt: ${word}`, now],
+          [d.id, decision.permanent
+            ? `receipt: ${word} (permanent: no retry on ${channel} can reach the number${decision.noSmsFallback ? `; no SMS fallback: ${decision.noSmsFallback}` : ''})`
+            : `receipt: ${word}`, now],
         );
     }
   }
