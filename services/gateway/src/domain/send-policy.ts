@@ -89,15 +89,15 @@ export function canFallBackToSms(
   allowed: readonly Priority[],
   smsConfigured: boolean,
 ): boolean {
-  return smsConfigured && d.channel === 'WHATSAPP' && d.recipientKind !== 'GROUP' && !d.recipient.endsWith('@g.us') &&
-    d.fallbackBody !== null && allowsSmsFallback(d.priority, allowed);
+  return d.channel === 'WHATSAPP' && whyNoSmsFallback({ ...d, pinnedProvider: null }, allowed, smsConfigured) === null;
 }
 
 /**
- * Why a WhatsApp delivery that failed did not go by SMS instead (canFallBackToSms false), for its
- * DEAD error and log line (QA: a DEAD message did not say whether SMS was tried or why not); null
- * when it could (or is not a WhatsApp delivery). `pinned`: a reply pinned to the provider the
- * person wrote to.
+ * Why a WhatsApp delivery cannot go by SMS instead — the one rule canFallBackToSms reads — for a
+ * DEAD delivery's error and log line (the last session note: a DEAD message did not say whether
+ * SMS was tried or why not): a group chat, a reply pinned to the provider the person wrote to
+ * (`pinnedProvider`), a priority outside SMS_FALLBACK_PRIORITIES, no SMS provider configured, no
+ * SMS text rendered. Null when it can (or when it is not a WhatsApp delivery).
  */
 export function whyNoSmsFallback(
   d: Pick<DeliveryRecord, 'channel' | 'recipientKind' | 'recipient' | 'priority' | 'fallbackBody' | 'pinnedProvider'>,

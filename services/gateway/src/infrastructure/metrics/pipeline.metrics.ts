@@ -129,7 +129,7 @@ export function registerPipelineMetrics(registry: Registry, chains: ProviderChai
   // provider does not wait for the first one to exist (Prometheus: "avoid missing metrics").
   const providers = [chains.whatsapp, chains.sms].flatMap((chain) => chain?.providers().map((p) => p.name) ?? []);
   for (const provider of providers) {
-    for (const status of ['SENT', 'DELIVERED', 'READ', 'FAILED', 'DEAD'] as const) deliveries.inc({ status, provider }, 0);
+    for (const status of [...PROVIDER_STATUSES, 'FAILED', 'DEAD']) deliveries.inc({ status, provider }, 0);
     for (const result of ['SENT', 'FAILED', 'DEAD'] as const) rounds.inc({ result, provider }, 0);
     for (const reason of NOT_CALLED) skipped.inc({ provider, reason }, 0);
   }
